@@ -1,0 +1,31 @@
+# One entry point for every developer command; CI calls these too.
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+
+.PHONY: setup demo test bench lint format
+
+setup: $(BIN)/stocktake
+
+$(BIN)/stocktake: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+demo: setup
+	$(BIN)/stocktake demo
+
+test: setup
+	$(BIN)/pytest -n 2
+
+bench: setup
+	$(BIN)/python benchmarks/bench_spc.py
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .

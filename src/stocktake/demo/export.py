@@ -1,0 +1,39 @@
+"""Write canonical tables as a trust's raw exports, by running its column mapping backwards."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from stocktake.ingest.mapping import ColumnMapping, Mapping
+from stocktake.ingest.schemas import DATASETS
+
+
+def export(tables: dict[str, pd.DataFrame], mapping: Mapping, out_dir: Path) -> list[Path]:
+    """One CSV per dataset, with the trust's file names, column names, codes and date formats."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, dataset_mapping in mapping.datasets.items():
+        schema = DATASETS[name]
+        table = tables[name]
+        raw = pd.DataFrame({
+            column_mapping.column: _as_text(table[canonical], schema.column(canonical).type, column_mapping)
+            for canonical, column_mapping in dataset_mapping.columns.items()
+        })
+        path = out_dir / dataset_mapping.file
+        raw.to_csv(path, index=False)
+        written.append(path)
+    return written
+
+
+def _as_text(values: pd.Series, kind: str, mapping: ColumnMapping) -> pd.Series:
+    if mapping.codes is not None:
+        to_code = {value: code for code, value in reversed(mapping.codes.items())}
+        return values.map(lambda v: "" if pd.isna(v) else to_code[bool(v) if kind == "boolean" else v])
+    if kind in ("date", "timestamp"):
+        return pd.to_datetime(values).dt.strftime(mapping.format or "%Y-%m-%d %H:%M").fillna("")
+    if kind == "number":
+        return values.map(lambda v: "" if pd.isna(v) else f"{v:.2f}")
+    return values.map(lambda v: "" if pd.isna(v) else str(v))

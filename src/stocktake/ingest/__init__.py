@@ -1,0 +1,1 @@
+"""Ingest: a trust's raw extracts → column mapping → validation → pseudonymisation → atomic load."""

@@ -1,0 +1,180 @@
+"""The canonical datasets: the names and types every department's extract is mapped onto.
+
+A new department adds datasets here (or reuses these) and writes a column mapping; the ingest,
+warehouse and metric engine need no new code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+ColumnType = Literal["string", "integer", "number", "boolean", "date", "timestamp"]
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType = "string"
+    required: bool = True
+    codes: tuple[str, ...] | None = None
+    #: A patient identifier: replaced by a keyed pseudonym at ingest, never stored as given.
+    identifier: bool = False
+    #: Another column of the same row that this one may not be earlier than.
+    not_before: str | None = None
+
+
+@dataclass(frozen=True)
+class Dataset:
+    name: str
+    key: str
+    columns: tuple[Column, ...]
+    description: str = ""
+
+    def column(self, name: str) -> Column:
+        for column in self.columns:
+            if column.name == name:
+                return column
+        raise KeyError(f"{self.name} has no column {name!r}")
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+def _optional(name: str, type_: ColumnType = "string", **kwargs) -> Column:
+    return Column(name, type_, required=False, **kwargs)
+
+
+ADMISSION_METHODS = ("elective", "day_case", "non_elective")
+SEXES = ("female", "male", "unknown")
+SESSION_TYPES = ("elective", "day_case", "trauma")
+VFC_OUTCOMES = ("discharged", "phone", "face_to_face", "surgery")
+PRIORITIES = ("P1", "P2", "P3", "P4")
+RTT_STATUSES = ("waiting", "treated", "removed")
+
+DATASETS: dict[str, Dataset] = {
+    d.name: d
+    for d in (
+        Dataset(
+            "admissions",
+            key="spell_id",
+            description="One row per hospital spell.",
+            columns=(
+                Column("spell_id"),
+                Column("patient_id", identifier=True),
+                Column("site"),
+                Column("specialty"),
+                Column("admission_method", codes=ADMISSION_METHODS),
+                Column("admitted_at", "timestamp"),
+                Column("discharged_at", "timestamp", not_before="admitted_at"),
+                _optional("procedure"),
+                _optional("procedure_group"),
+                _optional("diagnosis"),
+                Column("age", "integer"),
+                Column("sex", codes=SEXES),
+                Column("consultant"),
+                _optional("discharge_destination"),
+                Column("died_in_hospital", "boolean"),
+            ),
+        ),
+        Dataset(
+            "hip_fractures",
+            key="spell_id",
+            description="One row per hip-fracture spell, as submitted to the NHFD.",
+            columns=(
+                Column("spell_id"),
+                Column("site"),
+                Column("arrived_at", "timestamp"),
+                _optional("surgery_at", "timestamp", not_before="arrived_at"),
+                _optional("orthogeriatric_review_at", "timestamp", not_before="arrived_at"),
+                _optional("mobilised_day_after_surgery", "boolean"),
+                Column("delirium_assessed", "boolean"),
+                Column("bone_health_assessed", "boolean"),
+                Column("died_within_30_days", "boolean"),
+                _optional("returned_home_by_120_days", "boolean"),
+            ),
+        ),
+        Dataset(
+            "theatre_sessions",
+            key="session_id",
+            description="One row per planned theatre list.",
+            columns=(
+                Column("session_id"),
+                Column("site"),
+                Column("theatre"),
+                Column("date", "date"),
+                Column("planned_start", "timestamp"),
+                Column("planned_end", "timestamp", not_before="planned_start"),
+                Column("specialty"),
+                Column("surgeon"),
+                Column("session_type", codes=SESSION_TYPES),
+            ),
+        ),
+        Dataset(
+            "theatre_cases",
+            key="case_id",
+            description="One row per booked operation, done or cancelled on the day.",
+            columns=(
+                Column("case_id"),
+                Column("session_id"),
+                Column("procedure"),
+                Column("procedure_group"),
+                _optional("in_theatre_at", "timestamp"),
+                _optional("anaesthetic_start", "timestamp"),
+                _optional("knife_to_skin", "timestamp"),
+                _optional("surgery_end", "timestamp"),
+                _optional("out_of_theatre_at", "timestamp", not_before="in_theatre_at"),
+                Column("cancelled_on_day", "boolean"),
+                _optional("cancellation_reason"),
+            ),
+        ),
+        Dataset(
+            "fracture_clinic",
+            key="referral_id",
+            description="One row per referral to the (virtual) fracture clinic.",
+            columns=(
+                Column("referral_id"),
+                Column("patient_id", identifier=True),
+                Column("site"),
+                Column("referred_at", "timestamp"),
+                Column("source"),
+                Column("injury"),
+                _optional("vfc_reviewed_at", "timestamp", not_before="referred_at"),
+                Column("outcome", codes=VFC_OUTCOMES),
+                Column("face_to_face_attendances", "integer"),
+            ),
+        ),
+        Dataset(
+            "procurement",
+            key="line_id",
+            description="One row per order line.",
+            columns=(
+                Column("line_id"),
+                Column("ordered_on", "date"),
+                Column("site"),
+                Column("item_code"),
+                Column("description"),
+                Column("category"),
+                Column("supplier"),
+                Column("unit_price", "number"),
+                Column("quantity", "integer"),
+                _optional("benchmark_unit_price", "number"),
+            ),
+        ),
+        Dataset(
+            "rtt_pathways",
+            key="pathway_id",
+            description="One row per referral-to-treatment pathway.",
+            columns=(
+                Column("pathway_id"),
+                Column("patient_id", identifier=True),
+                Column("clock_start", "date"),
+                _optional("clock_stop", "date", not_before="clock_start"),
+                Column("priority", codes=PRIORITIES),
+                Column("procedure_group"),
+                Column("status", codes=RTT_STATUSES),
+            ),
+        ),
+    )
+}
