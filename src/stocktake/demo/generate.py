@@ -17,6 +17,7 @@ import pandas as pd
 from stocktake.demo import effects as fx
 
 SITES = ("Northshire General", "Riverside", "Westfield")
+LEAD_IN_MONTHS = 2
 TRAUMA_SITES = SITES[:2]
 DAY = pd.Timedelta(days=1)
 HOUR = pd.Timedelta(hours=1)
@@ -35,14 +36,23 @@ class Department:
         """The first day after the data (the extract date)."""
         return pd.Timestamp(self.start) + pd.DateOffset(months=self.months)
 
+    def earlier(self, months: int) -> Department:
+        """The same department, starting ``months`` earlier (for spells already under way)."""
+        start = (pd.Timestamp(self.start) - pd.DateOffset(months=months)).date()
+        return Department(self.seed, self.scale, start, self.months + months)
+
 
 def generate(department: Department) -> dict[str, pd.DataFrame]:
     """Every canonical dataset of the synthetic department."""
     rng = np.random.default_rng(department.seed)
     patients = _NhsNumbers(rng, 60_000 * department.scale)
     consultants = [f"C{n:07d}" for n in rng.choice(9_999_999, size=14, replace=False)]
-    hip, hip_spells = _hip_fractures(rng, department, patients, consultants)
-    admissions = pd.concat([hip_spells, _other_admissions(rng, department, patients, consultants)])
+    # Spells discharged in the window include some admitted before it: start two months early.
+    lead_in = department.earlier(LEAD_IN_MONTHS)
+    hip, hip_spells = _hip_fractures(rng, lead_in, patients, consultants)
+    admissions = pd.concat([hip_spells, _other_admissions(rng, lead_in, patients, consultants)])
+    discharged = admissions["discharged_at"]
+    admissions = admissions[(discharged >= pd.Timestamp(department.start)) & (discharged < department.end)]
     admissions = admissions.sort_values("admitted_at", kind="stable").reset_index(drop=True)
     sessions, cases = _theatres(rng, department, consultants)
     return {
@@ -401,10 +411,7 @@ _PRIORITY_WAIT_WEEKS = {"P2": 5.0, "P3": 14.0, "P4": 24.0}
 
 def _rtt(rng, department, patients):
     """Pathways from two years before the window (a settled waiting list) to the extract date."""
-    earlier = Department(department.seed, department.scale, date(department.start.year - 2,
-                                                                 department.start.month, 1),
-                         department.months + 24)
-    starts = arrivals(rng, earlier, 420, weekday=(1.2, 1.1, 1.0, 1.0, 1.0, 0.05, 0.05)).dt.normalize()
+    starts = arrivals(rng, department.earlier(24), 420, weekday=(1.2, 1.1, 1.0, 1.0, 1.0, 0.05, 0.05)).dt.normalize()
     n = len(starts)
     priority = rng.choice(list(_PRIORITY_WAIT_WEEKS), size=n, p=(0.1, 0.5, 0.4))
     mean_weeks = np.vectorize(_PRIORITY_WAIT_WEEKS.get)(priority)

@@ -1,0 +1,1 @@
+"""The demo: a deterministic synthetic department with known, injected effects."""

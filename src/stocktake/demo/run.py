@@ -1,0 +1,90 @@
+"""`stocktake demo`: synthetic raw exports → ingest → warehouse → metrics → SPC → report.
+
+A second run with the same seed and scale reuses the raw files and the warehouse, so it is quick
+and leaves the same result.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import ibis
+
+from stocktake.analysis import MetricResult, analyse, summary_record
+from stocktake.demo.effects import EFFECTS
+from stocktake.demo.export import export
+from stocktake.demo.generate import Department, generate
+from stocktake.ingest.load import already_loaded, ingest_directory
+from stocktake.ingest.mapping import load_mapping
+from stocktake.ingest.pseudonymise import load_or_create_key
+from stocktake.metrics.catalogue import load_catalogue
+from stocktake.metrics.run import run_catalogue
+from stocktake.report.html import render_report
+
+MAPPING = Path(__file__).parent / "mapping.yaml"
+GENERATOR_VERSION = 1
+
+Step = Callable[[str], object]
+
+
+@dataclass(frozen=True)
+class DemoOutput:
+    report: Path
+    summary: Path
+    effects: Path
+    results: list[MetricResult]
+
+
+def run_demo(out: Path, *, seed: int = 42, scale: int = 1, step: Step | None = None) -> DemoOutput:
+    """Build the demo department in ``out`` and write its report, summary and effects there."""
+    step = step or (lambda _: nullcontext())
+    out = Path(out)
+    raw_dir, warehouse = out / "raw", out / "warehouse.duckdb"
+    mapping = load_mapping(MAPPING)
+    department = Department(seed=seed, scale=scale)
+    with step("Generating the synthetic department's raw exports"):
+        _ensure_raw(raw_dir, department, mapping)
+    with step("Validating and loading the exports into the warehouse"):
+        if not already_loaded(warehouse, raw_dir, mapping):
+            key = load_or_create_key(out / "secrets" / "pseudonym.key")
+            ingest_directory(raw_dir, mapping, warehouse, key)
+    with step("Computing the metrics and their SPC charts"):
+        catalogue = load_catalogue()
+        con = ibis.duckdb.connect(str(warehouse), read_only=True)
+        try:
+            results = analyse(catalogue, run_catalogue(con, catalogue))
+        finally:
+            con.disconnect()
+    with step("Writing the report"):
+        return _write_outputs(out, catalogue.department, mapping.source, results)
+
+
+def _ensure_raw(raw_dir: Path, department: Department, mapping) -> None:
+    manifest = raw_dir / "manifest.json"
+    wanted = {"seed": department.seed, "scale": department.scale, "generator": GENERATOR_VERSION}
+    files_present = all((raw_dir / d.file).exists() for d in mapping.datasets.values())
+    if files_present and manifest.exists() and json.loads(manifest.read_text()) == wanted:
+        return
+    export(generate(department), mapping, raw_dir)
+    manifest.write_text(json.dumps(wanted))
+
+
+def _write_outputs(out: Path, department: str, source: str, results: list[MetricResult]) -> DemoOutput:
+    annotations = {}
+    for effect in EFFECTS:
+        annotations.setdefault(effect.metric_id, []).append(
+            (effect.date.isoformat(), effect.description.split(":")[0])
+        )
+    report = out / "report.html"
+    report.write_text(render_report(department, results, source=source, annotations=annotations))
+    summary = out / "summary.json"
+    summary.write_text(json.dumps({"metrics": [summary_record(r) for r in results]}, indent=1))
+    effects = out / "effects.json"
+    effects.write_text(json.dumps({"effects": [
+        {**asdict(e), "date": e.date.isoformat()} for e in EFFECTS
+    ]}, indent=1))
+    return DemoOutput(report, summary, effects, results)

@@ -1,0 +1,226 @@
+"""Metric definitions: typed, sourced, and loaded from a reviewed catalogue file.
+
+A department's catalogue is data: its views (joins and roll-ups of canonical datasets) and its
+metrics, each a numerator (and usually a denominator) aggregated by month.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from stocktake.ingest.schemas import DATASETS
+from stocktake.metrics import expressions as ex
+from stocktake.spc import Improvement
+
+Statistic = Literal["count", "sum", "mean"]
+ChartKind = Literal["xmr", "t"]
+
+CATALOGUE_DIR = Path(__file__).parent / "catalogues"
+DEFAULT_CATALOGUE = CATALOGUE_DIR / "trauma_orthopaedics.yaml"
+
+
+class CatalogueError(ValueError):
+    """A catalogue that cannot be used, naming the file and the definition at fault."""
+
+
+@dataclass(frozen=True)
+class Join:
+    dataset: str
+    key: str
+    how: Literal["inner", "left"] = "inner"
+
+
+@dataclass(frozen=True)
+class View:
+    """A table built from others: joined to another, or rolled up to one row per key."""
+
+    name: str
+    source: str
+    join: Join | None = None
+    group_by: tuple[str, ...] = ()
+    aggregates: tuple[tuple[str, str, str], ...] = ()  # (new column, min|max|count|sum, column)
+
+
+@dataclass(frozen=True)
+class Aggregate:
+    """One number per month from one dataset: a count, sum or mean of the rows that qualify."""
+
+    dataset: str
+    period_from: str
+    statistic: Statistic = "count"
+    value: ex.Expression | None = None
+    where: ex.Expression | None = None
+    #: For a waiting list: count the rows open at each month end (start ≤ end < stop).
+    census: tuple[str, str] | None = None
+
+
+@dataclass(frozen=True)
+class Events:
+    """Rare events: the time between them is the measure (a t chart)."""
+
+    dataset: str
+    at: str
+    where: ex.Expression | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A level to reach, with where it comes from (a national standard, GIRFT, the NHFD)."""
+
+    value: float
+    source: str
+
+
+@dataclass(frozen=True)
+class Metric:
+    id: str
+    title: str
+    area: str
+    unit: str
+    improvement: Improvement
+    source: str
+    description: str = ""
+    numerator: Aggregate | None = None
+    denominator: Aggregate | None = None
+    scale: float = 1.0
+    chart: ChartKind = "xmr"
+    events: Events | None = None
+    decimals: int = 1
+    target: Target | None = None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    department: str
+    metrics: tuple[Metric, ...]
+    views: dict[str, View] = field(default_factory=dict)
+
+    def metric(self, metric_id: str) -> Metric:
+        for metric in self.metrics:
+            if metric.id == metric_id:
+                return metric
+        raise KeyError(metric_id)
+
+
+def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
+    """Read a catalogue file and check every definition against the canonical datasets."""
+    try:
+        raw = yaml.safe_load(Path(path).read_text())
+        views = {name: _view(name, spec) for name, spec in (raw.get("views") or {}).items()}
+        metrics = tuple(_metric(spec) for spec in raw["metrics"])
+        catalogue = Catalogue(raw["department"], metrics, views)
+    except (KeyError, TypeError, ValueError, yaml.YAMLError) as error:
+        raise CatalogueError(f"{path}: {error}") from error
+    problems = check(catalogue)
+    if problems:
+        raise CatalogueError(f"{path}: " + "; ".join(problems))
+    return catalogue
+
+
+def _view(name: str, spec: dict[str, Any]) -> View:
+    join = Join(**spec["join"]) if "join" in spec else None
+    aggregates = tuple(
+        (column, *next(iter(how.items()))) for column, how in (spec.get("aggregate") or {}).items()
+    )
+    return View(name, spec["from"], join, tuple(spec.get("group_by") or ()), aggregates)
+
+
+def _aggregate(spec: dict[str, Any], where: str) -> Aggregate:
+    return Aggregate(
+        dataset=spec["dataset"],
+        period_from=spec.get("period_from", ""),
+        statistic=spec.get("statistic", "count"),
+        value=ex.parse(spec["value"], f"{where}.value") if "value" in spec else None,
+        where=ex.parse(spec["where"], f"{where}.where") if "where" in spec else None,
+        census=(spec["census"]["start"], spec["census"]["stop"]) if "census" in spec else None,
+    )
+
+
+def _metric(spec: dict[str, Any]) -> Metric:
+    metric_id = spec["id"]
+    events = spec.get("events")
+    return Metric(
+        id=metric_id,
+        title=spec["title"],
+        area=spec["area"],
+        unit=spec["unit"],
+        improvement=spec["improvement"],
+        source=spec["source"],
+        description=spec.get("description", "").strip(),
+        numerator=_aggregate(spec["numerator"], f"{metric_id}.numerator") if "numerator" in spec else None,
+        denominator=_aggregate(spec["denominator"], f"{metric_id}.denominator")
+        if "denominator" in spec
+        else None,
+        scale=float(spec.get("scale", 1.0)),
+        chart=spec.get("chart", "xmr"),
+        events=Events(events["dataset"], events["at"],
+                      ex.parse(events["where"], f"{metric_id}.events.where") if "where" in events else None)
+        if events
+        else None,
+        decimals=int(spec.get("decimals", 1)),
+        target=Target(float(spec["target"]["value"]), spec["target"]["source"]) if "target" in spec else None,
+    )
+
+
+def available_columns(catalogue: Catalogue, name: str) -> set[str]:
+    """The columns a dataset or view offers."""
+    if name in DATASETS:
+        return set(DATASETS[name].names)
+    view = catalogue.views.get(name)
+    if view is None:
+        raise KeyError(name)
+    if view.group_by:
+        return set(view.group_by) | {column for column, _, _ in view.aggregates}
+    joined = available_columns(catalogue, view.join.dataset) if view.join else set()
+    return available_columns(catalogue, view.source) | joined
+
+
+def check(catalogue: Catalogue) -> list[str]:
+    """Every problem with the catalogue's definitions, as text that names the definition."""
+    problems = []
+    seen = set()
+    for metric in catalogue.metrics:
+        if metric.id in seen:
+            problems.append(f"{metric.id}: the id is used twice")
+        seen.add(metric.id)
+        if metric.improvement not in ("increase", "decrease", "neutral"):
+            problems.append(f"{metric.id}: improvement must be increase, decrease or neutral")
+        if (metric.numerator is None) == (metric.events is None):
+            problems.append(f"{metric.id}: give either a numerator or events")
+        for part, aggregate in (("numerator", metric.numerator), ("denominator", metric.denominator)):
+            if aggregate is not None:
+                problems += _aggregate_problems(catalogue, f"{metric.id}.{part}", aggregate)
+        if metric.events is not None:
+            problems += _columns_problems(catalogue, f"{metric.id}.events", metric.events.dataset,
+                                          {metric.events.at} | _read(metric.events.where))
+    return problems
+
+
+def _read(expression) -> set[str]:
+    return ex.columns(expression) if expression is not None else set()
+
+
+def _aggregate_problems(catalogue: Catalogue, where: str, aggregate: Aggregate) -> list[str]:
+    needed = _read(aggregate.value) | _read(aggregate.where)
+    if aggregate.census:
+        needed = (needed | set(aggregate.census)) - {"period_end"}
+    else:
+        needed.add(aggregate.period_from)
+    problems = _columns_problems(catalogue, where, aggregate.dataset, needed)
+    if aggregate.statistic not in ("count", "sum", "mean"):
+        problems.append(f"{where}: statistic must be count, sum or mean")
+    if aggregate.statistic != "count" and aggregate.value is None:
+        problems.append(f"{where}: a {aggregate.statistic} needs a value")
+    return problems
+
+
+def _columns_problems(catalogue: Catalogue, where: str, dataset: str, needed: set[str]) -> list[str]:
+    try:
+        offered = available_columns(catalogue, dataset)
+    except KeyError:
+        return [f"{where}: {dataset!r} is neither a canonical dataset nor a view"]
+    return [f"{where}: {dataset} has no column {c!r}" for c in sorted(needed - offered)]
