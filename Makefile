@@ -20,7 +20,7 @@ test: setup
 	$(BIN)/pytest -n 2
 
 bench: setup
-	$(BIN)/python benchmarks/bench_spc.py
+	$(BIN)/python benchmarks/bench_demo.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -79,7 +79,7 @@ def summary_record(result: MetricResult) -> dict:
                 "point_type": str(point_type),
             }
             for x, y, mean, lpl, upl, point_type in zip(
-                result.x, chart.y, chart.mean, chart.lpl, chart.upl, chart.point_type
+                result.x, chart.y, chart.mean, chart.lpl, chart.upl, chart.point_type, strict=True
             )
         ],
     }

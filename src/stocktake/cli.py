@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -23,9 +24,11 @@ def _step(description: str):
 
 @app.command()
 def demo(
-    out: Path = typer.Option(Path("stocktake-demo"), help="Directory for the raw files, warehouse and report."),
-    seed: int = typer.Option(42, help="Random seed: the same seed gives the same department."),
-    scale: int = typer.Option(1, min=1, help="Multiply the department's volumes by this."),
+    out: Annotated[Path, typer.Option(help="Directory for the raw files, warehouse and report.")] = Path(
+        "stocktake-demo"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same department.")] = 42,
+    scale: Annotated[int, typer.Option(min=1, help="Multiply the department's volumes by this.")] = 1,
 ) -> None:
     """Build a synthetic T&O department and its stock-take report."""
     from stocktake.demo.run import run_demo

@@ -73,20 +73,28 @@ def _flags(column) -> list[bool]:
 
 def _assert_segments(chart, want):
     assert len(chart.segments) == len(want)
-    for segment, (_, row) in zip(chart.segments, want.iterrows()):
+    for segment, (_, row) in zip(chart.segments, want.iterrows(), strict=True):
         assert segment.rebase_group == int(row["rebase_group"])
         assert segment.n == int(row["n"])
-        np.testing.assert_allclose([segment.mean, segment.lpl, segment.upl],
-                                   [float(row["mean"]), float(row["lpl"]), float(row["upl"])], atol=1e-9)
+        np.testing.assert_allclose(
+            [segment.mean, segment.lpl, segment.upl],
+            [float(row["mean"]), float(row["lpl"]), float(row["upl"])],
+            atol=1e-9,
+        )
         assert segment.variation_type == row["variation_type"]
         assert (segment.assurance_type or "NA") == (row["assurance_type"] or "NA")
 
 
 RULE_NAMES = {
-    "Above UCL": "outside_limits", "Below LCL": "outside_limits",
-    "7 Point Trend (Increasing)": "trend", "7 Point Trend (Decreasing)": "trend",
-    "2 in 3 Above CL": "two_in_three", "2 in 3 Below CL": "two_in_three",
-    "7 Points Above CL": "shift", "7 Points Below CL": "shift", "Common Cause": "",
+    "Above UCL": "outside_limits",
+    "Below LCL": "outside_limits",
+    "7 Point Trend (Increasing)": "trend",
+    "7 Point Trend (Decreasing)": "trend",
+    "2 in 3 Above CL": "two_in_three",
+    "2 in 3 Below CL": "two_in_three",
+    "7 Points Above CL": "shift",
+    "7 Points Below CL": "shift",
+    "Common Cause": "",
 }
 
 

@@ -28,18 +28,46 @@ HIP_IMPLANT_SWITCH = date(2023, 10, 1)
 WINTER_SURGERY_DELAYS = (date(2024, 12, 1), date(2025, 4, 1))
 
 EFFECTS: tuple[Effect, ...] = (
-    Effect("vfc_discharged_at_virtual_review", VFC_GO_LIVE, "improvement",
-           "Virtual Fracture Clinic goes live: simple injuries discharged at virtual review."),
-    Effect("vfc_face_to_face_per_100", VFC_GO_LIVE, "improvement",
-           "Virtual Fracture Clinic goes live: fewer face-to-face fracture clinic attendances."),
-    Effect("los_elective_hip_knee", LOS_PROGRAMME_START, "improvement",
-           "Enhanced-recovery programme: elective hip and knee length of stay falls over 18 months."),
-    Effect("theatre_capped_utilisation", THEATRE_SCHEDULING_CHANGE, "improvement",
-           "Six-four-two list scheduling: fuller elective lists."),
-    Effect("theatre_cases_per_list", THEATRE_SCHEDULING_CHANGE, "improvement",
-           "Six-four-two list scheduling: more cases per list."),
-    Effect("implant_spend_per_case", HIP_IMPLANT_SWITCH, "improvement",
-           "Procurement switches the cemented hip implant to a cheaper equivalent."),
-    Effect("hipfx_surgery_36h", WINTER_SURGERY_DELAYS[0], "concern",
-           "Winter 2024/25: trauma theatre capacity lost to bed pressures; surgery delayed."),
+    Effect(
+        "vfc_discharged_at_virtual_review",
+        VFC_GO_LIVE,
+        "improvement",
+        "Virtual Fracture Clinic goes live: simple injuries discharged at virtual review.",
+    ),
+    Effect(
+        "vfc_face_to_face_per_100",
+        VFC_GO_LIVE,
+        "improvement",
+        "Virtual Fracture Clinic goes live: fewer face-to-face fracture clinic attendances.",
+    ),
+    Effect(
+        "los_elective_hip_knee",
+        LOS_PROGRAMME_START,
+        "improvement",
+        "Enhanced-recovery programme: elective hip and knee length of stay falls over 18 months.",
+    ),
+    Effect(
+        "theatre_capped_utilisation",
+        THEATRE_SCHEDULING_CHANGE,
+        "improvement",
+        "Six-four-two list scheduling: fuller elective lists.",
+    ),
+    Effect(
+        "theatre_cases_per_list",
+        THEATRE_SCHEDULING_CHANGE,
+        "improvement",
+        "Six-four-two list scheduling: more cases per list.",
+    ),
+    Effect(
+        "implant_spend_per_case",
+        HIP_IMPLANT_SWITCH,
+        "improvement",
+        "Procurement switches the cemented hip implant to a cheaper equivalent.",
+    ),
+    Effect(
+        "hipfx_surgery_36h",
+        WINTER_SURGERY_DELAYS[0],
+        "concern",
+        "Winter 2024/25: trauma theatre capacity lost to bed pressures; surgery delayed.",
+    ),
 )

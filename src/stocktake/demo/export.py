@@ -18,10 +18,14 @@ def export(tables: dict[str, pd.DataFrame], mapping: Mapping, out_dir: Path) -> 
     for name, dataset_mapping in mapping.datasets.items():
         schema = DATASETS[name]
         table = tables[name]
-        raw = pd.DataFrame({
-            column_mapping.column: _as_text(table[canonical], schema.column(canonical).type, column_mapping)
-            for canonical, column_mapping in dataset_mapping.columns.items()
-        })
+        raw = pd.DataFrame(
+            {
+                column_mapping.column: _as_text(
+                    table[canonical], schema.column(canonical).type, column_mapping
+                )
+                for canonical, column_mapping in dataset_mapping.columns.items()
+            }
+        )
         path = out_dir / dataset_mapping.file
         raw.to_csv(path, index=False)
         written.append(path)

@@ -71,15 +71,16 @@ def generate(department: Department) -> dict[str, pd.DataFrame]:
 
 def winter(days: pd.DatetimeIndex | pd.Series) -> np.ndarray:
     """0 in high summer, 1 in mid-January: the shape of winter pressure."""
-    day_of_year = pd.DatetimeIndex(days).dayofyear.to_numpy()
+    day_of_year = pd.DatetimeIndex(days).day_of_year.to_numpy()
     return (1 + np.cos(2 * np.pi * (day_of_year - 15) / 365.25)) / 2
 
 
-def arrivals(rng, department: Department, per_month: float, weekday: tuple[float, ...],
-             winter_lift: float = 0.0) -> pd.Series:
+def arrivals(
+    rng, department: Department, per_month: float, weekday: tuple[float, ...], winter_lift: float = 0.0
+) -> pd.Series:
     """Timestamps of arrivals: a Poisson count per day shaped by weekday and season."""
     days = pd.date_range(department.start, department.end - DAY, freq="D")
-    weights = np.asarray(weekday)[days.dayofweek] / np.mean(weekday)
+    weights = np.asarray(weekday)[days.day_of_week] / np.mean(weekday)
     rate = per_month * department.scale * 12 / 365.25 * weights * (1 + winter_lift * winter(days))
     counts = rng.poisson(rate)
     stamps = np.repeat(days.to_numpy(), counts)
@@ -126,7 +127,7 @@ def _hip_fractures(rng, department, patients, consultants):
     n = len(arrived)
     spell_id = _ids("HF", n)
     site = rng.choice(TRAUMA_SITES, size=n, p=(0.6, 0.4))
-    weekend = arrived.dt.dayofweek.to_numpy() >= 5
+    weekend = arrived.dt.day_of_week.to_numpy() >= 5
     delayed_winter = (arrived >= pd.Timestamp(fx.WINTER_SURGERY_DELAYS[0])) & (
         arrived < pd.Timestamp(fx.WINTER_SURGERY_DELAYS[1])
     )
@@ -140,39 +141,45 @@ def _hip_fractures(rng, department, patients, consultants):
     died_30 = rng.random(n) < 0.07
     followed_up = rng.random(n) > 0.1
     home = np.where(died_30, False, rng.random(n) < 0.6)
-    hip = pd.DataFrame({
-        "spell_id": spell_id,
-        "site": site,
-        "arrived_at": arrived.dt.floor("min"),
-        "surgery_at": surgery_at.dt.floor("min"),
-        "orthogeriatric_review_at": review_at.dt.floor("min"),
-        "mobilised_day_after_surgery": pd.array(np.where(operated, rng.random(n) < 0.8, None), "boolean"),
-        "delirium_assessed": rng.random(n) < 0.86,
-        "bone_health_assessed": rng.random(n) < 0.92,
-        "died_within_30_days": died_30,
-        "returned_home_by_120_days": pd.array(np.where(followed_up, home, None), "boolean"),
-    })
+    hip = pd.DataFrame(
+        {
+            "spell_id": spell_id,
+            "site": site,
+            "arrived_at": arrived.dt.floor("min"),
+            "surgery_at": surgery_at.dt.floor("min"),
+            "orthogeriatric_review_at": review_at.dt.floor("min"),
+            "mobilised_day_after_surgery": pd.array(np.where(operated, rng.random(n) < 0.8, None), "boolean"),
+            "delirium_assessed": rng.random(n) < 0.86,
+            "bone_health_assessed": rng.random(n) < 0.92,
+            "died_within_30_days": died_30,
+            "returned_home_by_120_days": pd.array(np.where(followed_up, home, None), "boolean"),
+        }
+    )
     stay_days = lognormal_hours(rng, 15.0 * (1 + 0.1 * winter(arrived)), 0.5, n)
     died_in_hospital = died_30 & (rng.random(n) < 0.7)
-    spells = pd.DataFrame({
-        "spell_id": spell_id,
-        "patient_id": patients.draw(n),
-        "site": site,
-        "specialty": "trauma_orthopaedics",
-        "admission_method": "non_elective",
-        "admitted_at": hip["arrived_at"],
-        "discharged_at": (arrived + pd.to_timedelta(stay_days, unit="D")).dt.floor("min"),
-        "procedure": np.where(operated, rng.choice(["W371", "W381", "W461", "W241"], size=n), None),
-        "procedure_group": np.where(operated, "hip_fracture_fixation", None),
-        "diagnosis": rng.choice(["S720", "S721", "S722"], size=n, p=(0.55, 0.4, 0.05)),
-        "age": np.clip(np.round(rng.normal(83, 7, n)), 60, 104).astype(int),
-        "sex": rng.choice(["female", "male"], size=n, p=(0.72, 0.28)),
-        "consultant": rng.choice(consultants, size=n),
-        "discharge_destination": np.where(
-            died_in_hospital, "died", rng.choice(["usual_residence", "care_home", "other_hospital"],
-                                                 size=n, p=(0.6, 0.25, 0.15))),
-        "died_in_hospital": died_in_hospital,
-    })
+    spells = pd.DataFrame(
+        {
+            "spell_id": spell_id,
+            "patient_id": patients.draw(n),
+            "site": site,
+            "specialty": "trauma_orthopaedics",
+            "admission_method": "non_elective",
+            "admitted_at": hip["arrived_at"],
+            "discharged_at": (arrived + pd.to_timedelta(stay_days, unit="D")).dt.floor("min"),
+            "procedure": np.where(operated, rng.choice(["W371", "W381", "W461", "W241"], size=n), None),
+            "procedure_group": np.where(operated, "hip_fracture_fixation", None),
+            "diagnosis": rng.choice(["S720", "S721", "S722"], size=n, p=(0.55, 0.4, 0.05)),
+            "age": np.clip(np.round(rng.normal(83, 7, n)), 60, 104).astype(int),
+            "sex": rng.choice(["female", "male"], size=n, p=(0.72, 0.28)),
+            "consultant": rng.choice(consultants, size=n),
+            "discharge_destination": np.where(
+                died_in_hospital,
+                "died",
+                rng.choice(["usual_residence", "care_home", "other_hospital"], size=n, p=(0.6, 0.25, 0.15)),
+            ),
+            "died_in_hospital": died_in_hospital,
+        }
+    )
     return hip, spells
 
 
@@ -204,23 +211,27 @@ def _other_admissions(rng, department, patients, consultants):
         stay = _stay_days(rng, group, median_stay, admitted)
         at_risk = method == "elective"
         died = at_risk & (rng.random(n) < ELECTIVE_DEATH_RISK)
-        frames.append(pd.DataFrame({
-            "spell_id": _ids("SP", n, next_id),
-            "patient_id": patients.draw(n),
-            "site": rng.choice(SITES, size=n, p=shares),
-            "specialty": "trauma_orthopaedics",
-            "admission_method": method,
-            "admitted_at": admitted,
-            "discharged_at": (admitted + pd.to_timedelta(stay, unit="D")).dt.floor("min"),
-            "procedure": rng.choice(codes, size=n),
-            "procedure_group": group,
-            "diagnosis": diagnosis,
-            "age": np.clip(np.round(rng.normal(68 if at_risk else 50, 12, n)), 18, 99).astype(int),
-            "sex": rng.choice(["female", "male", "unknown"], size=n, p=(0.56, 0.439, 0.001)),
-            "consultant": rng.choice(consultants, size=n),
-            "discharge_destination": np.where(died, "died", "usual_residence"),
-            "died_in_hospital": died,
-        }))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "spell_id": _ids("SP", n, next_id),
+                    "patient_id": patients.draw(n),
+                    "site": rng.choice(SITES, size=n, p=shares),
+                    "specialty": "trauma_orthopaedics",
+                    "admission_method": method,
+                    "admitted_at": admitted,
+                    "discharged_at": (admitted + pd.to_timedelta(stay, unit="D")).dt.floor("min"),
+                    "procedure": rng.choice(codes, size=n),
+                    "procedure_group": group,
+                    "diagnosis": diagnosis,
+                    "age": np.clip(np.round(rng.normal(68 if at_risk else 50, 12, n)), 18, 99).astype(int),
+                    "sex": rng.choice(["female", "male", "unknown"], size=n, p=(0.56, 0.439, 0.001)),
+                    "consultant": rng.choice(consultants, size=n),
+                    "discharge_destination": np.where(died, "died", "usual_residence"),
+                    "died_in_hospital": died,
+                }
+            )
+        )
         next_id += n
     return pd.concat(frames)
 
@@ -241,9 +252,16 @@ def _stay_days(rng, group: str, median_stay: float, admitted: pd.Series) -> np.n
 
 # site: (elective all-day lists, day-case half-day lists, trauma lists) each weekday
 _LISTS = {"Northshire General": (4, 0, 1), "Riverside": (3, 0, 1), "Westfield": (1, 4, 0)}
-_CASE_MINUTES = {"hip_replacement": 150, "knee_replacement": 140, "spine": 200, "arthroscopy": 45,
-                 "hand": 40, "foot_ankle": 60, "hip_fracture_fixation": 110,
-                 "other_fracture_fixation": 90}
+_CASE_MINUTES = {
+    "hip_replacement": 150,
+    "knee_replacement": 140,
+    "spine": 200,
+    "arthroscopy": 45,
+    "hand": 40,
+    "foot_ankle": 60,
+    "hip_fracture_fixation": 110,
+    "other_fracture_fixation": 90,
+}
 _OPCS = {group: spec[2] for group, spec in _ELECTIVE.items()} | {"hip_fracture_fixation": ["W461", "W241"]}
 CANCELLATION_REASONS = ("patient unfit", "no bed", "list overran", "patient did not attend", "equipment")
 
@@ -251,10 +269,10 @@ CANCELLATION_REASONS = ("patient unfit", "no bed", "list overran", "patient did 
 def _session_plan(department: Department) -> pd.DataFrame:
     rows = []
     for day in pd.date_range(department.start, department.end - DAY, freq="D"):
-        weekend = day.dayofweek >= 5
+        weekend = day.day_of_week >= 5
         for site, (elective, day_case, trauma) in _LISTS.items():
             counts = (0, 0, trauma) if weekend else (elective, day_case, trauma)
-            for kind, count in zip(("elective", "day_case", "trauma"), counts):
+            for kind, count in zip(("elective", "day_case", "trauma"), counts, strict=True):
                 for k in range(count * department.scale):
                     rows.append((day, site, kind, k))
     return pd.DataFrame(rows, columns=["date", "site", "session_type", "k"])
@@ -267,17 +285,22 @@ def _theatres(rng, department, consultants):
     morning = plan["k"] % 2 == 0
     start_minutes = np.where(half_day & ~morning, 13 * 60 + 30, 8 * 60)
     length = np.where(half_day, 240, 600)
-    sessions = pd.DataFrame({
-        "session_id": _ids("TS", n),
-        "site": plan["site"],
-        "theatre": [f"{s.split()[0][:3].upper()}-T{k % 6 + 1}" for s, k in zip(plan["site"], plan["k"])],
-        "date": plan["date"],
-        "planned_start": plan["date"] + pd.to_timedelta(start_minutes, unit="min"),
-        "planned_end": plan["date"] + pd.to_timedelta(start_minutes + length, unit="min"),
-        "specialty": "trauma_orthopaedics",
-        "surgeon": rng.choice(consultants, size=n),
-        "session_type": plan["session_type"],
-    })
+    sessions = pd.DataFrame(
+        {
+            "session_id": _ids("TS", n),
+            "site": plan["site"],
+            "theatre": [
+                f"{s.split()[0][:3].upper()}-T{k % 6 + 1}"
+                for s, k in zip(plan["site"], plan["k"], strict=True)
+            ],
+            "date": plan["date"],
+            "planned_start": plan["date"] + pd.to_timedelta(start_minutes, unit="min"),
+            "planned_end": plan["date"] + pd.to_timedelta(start_minutes + length, unit="min"),
+            "specialty": "trauma_orthopaedics",
+            "surgeon": rng.choice(consultants, size=n),
+            "session_type": plan["session_type"],
+        }
+    )
     return sessions, _cases(rng, sessions)
 
 
@@ -288,8 +311,11 @@ def _cases(rng, sessions: pd.DataFrame) -> pd.DataFrame:
     counts = np.zeros(len(sessions), dtype=int)
     for session_type, (sizes, before, after, _, _) in _BOOKING.items():
         chosen = kind == session_type
-        counts[chosen] = np.where(after_change[chosen], rng.choice(sizes, chosen.sum(), p=after),
-                                  rng.choice(sizes, chosen.sum(), p=before))
+        counts[chosen] = np.where(
+            after_change[chosen],
+            rng.choice(sizes, chosen.sum(), p=after),
+            rng.choice(sizes, chosen.sum(), p=before),
+        )
     owner = np.repeat(np.arange(len(sessions)), counts)
     groups = np.empty(len(owner), dtype=object)
     for session_type, (_, _, _, mix, mix_p) in _BOOKING.items():
@@ -301,34 +327,52 @@ def _cases(rng, sessions: pd.DataFrame) -> pd.DataFrame:
     busy = np.where(cancelled, 0.0, duration + rng.normal(18, 5, n).clip(8))
     late_start = np.maximum(-5.0, rng.lognormal(np.log(14), 0.7, len(sessions)) - 4)
     before_me = pd.Series(busy).groupby(owner).cumsum().to_numpy() - busy
-    into = sessions["planned_start"].to_numpy()[owner] + pd.to_timedelta(late_start[owner] + before_me,
-                                                                         unit="min")
+    into = sessions["planned_start"].to_numpy()[owner] + pd.to_timedelta(
+        late_start[owner] + before_me, unit="min"
+    )
     into = pd.Series(into).where(~cancelled)
     minutes = pd.to_timedelta(duration, unit="min")
     reasons = rng.choice(CANCELLATION_REASONS, n)
-    return pd.DataFrame({
-        "case_id": _ids("TC", n),
-        "session_id": sessions["session_id"].to_numpy()[owner],
-        "procedure": [rng.choice(_OPCS[g]) for g in groups],
-        "procedure_group": groups,
-        "in_theatre_at": into.dt.floor("min"),
-        "anaesthetic_start": (into + 2 * MINUTE).dt.floor("min"),
-        "knife_to_skin": (into + minutes * 0.25).dt.floor("min"),
-        "surgery_end": (into + minutes * 0.9).dt.floor("min"),
-        "out_of_theatre_at": (into + minutes).dt.floor("min"),
-        "cancelled_on_day": cancelled,
-        "cancellation_reason": np.where(cancelled, reasons, None),
-    })
+    return pd.DataFrame(
+        {
+            "case_id": _ids("TC", n),
+            "session_id": sessions["session_id"].to_numpy()[owner],
+            "procedure": [rng.choice(_OPCS[g]) for g in groups],
+            "procedure_group": groups,
+            "in_theatre_at": into.dt.floor("min"),
+            "anaesthetic_start": (into + 2 * MINUTE).dt.floor("min"),
+            "knife_to_skin": (into + minutes * 0.25).dt.floor("min"),
+            "surgery_end": (into + minutes * 0.9).dt.floor("min"),
+            "out_of_theatre_at": (into + minutes).dt.floor("min"),
+            "cancelled_on_day": cancelled,
+            "cancellation_reason": np.where(cancelled, reasons, None),
+        }
+    )
 
 
 # session type: (list sizes, their chances before and after the scheduling change, case mix, its chances)
 _BOOKING = {
-    "trauma": ([2, 3, 4], (0.3, 0.5, 0.2), (0.3, 0.5, 0.2),
-               ["hip_fracture_fixation", "other_fracture_fixation"], (0.5, 0.5)),
-    "day_case": ([3, 4, 5], (0.3, 0.5, 0.2), (0.1, 0.4, 0.5),
-                 ["arthroscopy", "hand", "foot_ankle"], (1 / 3, 1 / 3, 1 / 3)),
-    "elective": ([2, 3, 4], (0.35, 0.5, 0.15), (0.05, 0.55, 0.4),
-                 ["hip_replacement", "knee_replacement", "spine"], (0.45, 0.45, 0.1)),
+    "trauma": (
+        [2, 3, 4],
+        (0.3, 0.5, 0.2),
+        (0.3, 0.5, 0.2),
+        ["hip_fracture_fixation", "other_fracture_fixation"],
+        (0.5, 0.5),
+    ),
+    "day_case": (
+        [3, 4, 5],
+        (0.3, 0.5, 0.2),
+        (0.1, 0.4, 0.5),
+        ["arthroscopy", "hand", "foot_ankle"],
+        (1 / 3, 1 / 3, 1 / 3),
+    ),
+    "elective": (
+        [2, 3, 4],
+        (0.35, 0.5, 0.15),
+        (0.05, 0.55, 0.4),
+        ["hip_replacement", "knee_replacement", "spine"],
+        (0.45, 0.45, 0.1),
+    ),
 }
 
 
@@ -346,19 +390,33 @@ def _fracture_clinic(rng, department, patients):
     )
     follow_ups = np.where(np.isin(outcome, ["discharged", "phone"]), 0, 1 + rng.poisson(1.2, n))
     review_hours = lognormal_hours(rng, 30.0, 0.5, n)
-    return pd.DataFrame({
-        "referral_id": _ids("FC", n),
-        "patient_id": patients.draw(n),
-        "site": rng.choice(TRAUMA_SITES, size=n, p=(0.55, 0.45)),
-        "referred_at": referred,
-        "source": rng.choice(["emergency_department", "minor_injuries_unit", "gp"], size=n, p=(0.75, 0.2, 0.05)),
-        "injury": rng.choice(["wrist fracture", "ankle fracture", "fifth metatarsal fracture", "radial head",
-                              "clavicle fracture", "finger injury"], size=n),
-        "vfc_reviewed_at": (referred + pd.to_timedelta(np.where(virtual, review_hours, np.nan), unit="h")
-                            ).dt.floor("min"),
-        "outcome": outcome,
-        "face_to_face_attendances": follow_ups,
-    })
+    return pd.DataFrame(
+        {
+            "referral_id": _ids("FC", n),
+            "patient_id": patients.draw(n),
+            "site": rng.choice(TRAUMA_SITES, size=n, p=(0.55, 0.45)),
+            "referred_at": referred,
+            "source": rng.choice(
+                ["emergency_department", "minor_injuries_unit", "gp"], size=n, p=(0.75, 0.2, 0.05)
+            ),
+            "injury": rng.choice(
+                [
+                    "wrist fracture",
+                    "ankle fracture",
+                    "fifth metatarsal fracture",
+                    "radial head",
+                    "clavicle fracture",
+                    "finger injury",
+                ],
+                size=n,
+            ),
+            "vfc_reviewed_at": (
+                referred + pd.to_timedelta(np.where(virtual, review_hours, np.nan), unit="h")
+            ).dt.floor("min"),
+            "outcome": outcome,
+            "face_to_face_attendances": follow_ups,
+        }
+    )
 
 
 # --- procurement ----------------------------------------------------------------------------------
@@ -372,8 +430,15 @@ _CONSUMABLES = (
     ("NPC-SAW-B1", "Sagittal saw blade", "Precision Blades", 32.0, 1),
     ("NPC-GWN-XL", "Sterile surgical gown XL (box of 20)", "Surgical Supplies plc", 41.0, 0.25),
 )
-_BENCHMARK = {"NPC-HIP-C01": 1420.0, "NPC-HIP-C07": 1420.0, "NPC-KNEE-T02": 1980.0,
-              "NPC-CEM-40": 44.0, "NPC-DRP-HK": 52.0, "NPC-SAW-B1": 30.0, "NPC-GWN-XL": 39.0}
+_BENCHMARK = {
+    "NPC-HIP-C01": 1420.0,
+    "NPC-HIP-C07": 1420.0,
+    "NPC-KNEE-T02": 1980.0,
+    "NPC-CEM-40": 44.0,
+    "NPC-DRP-HK": 52.0,
+    "NPC-SAW-B1": 30.0,
+    "NPC-GWN-XL": 39.0,
+}
 
 
 def _procurement(rng, department, admissions):
@@ -395,8 +460,19 @@ def _procurement(rng, department, admissions):
         for code, description, supplier, price, per_case in _CONSUMABLES:
             quantity = int(np.ceil(row.cases * per_case)) + int(rng.integers(0, 2))
             lines.append((ordered_on, row.site, code, description, "consumable", supplier, price, quantity))
-    frame = pd.DataFrame(lines, columns=["ordered_on", "site", "item_code", "description", "category",
-                                         "supplier", "unit_price", "quantity"])
+    frame = pd.DataFrame(
+        lines,
+        columns=[
+            "ordered_on",
+            "site",
+            "item_code",
+            "description",
+            "category",
+            "supplier",
+            "unit_price",
+            "quantity",
+        ],
+    )
     frame = frame.sort_values("ordered_on", kind="stable", ignore_index=True)
     frame["ordered_on"] = frame["ordered_on"].dt.normalize()
     frame["benchmark_unit_price"] = frame["item_code"].map(_BENCHMARK)
@@ -411,7 +487,9 @@ _PRIORITY_WAIT_WEEKS = {"P2": 5.0, "P3": 14.0, "P4": 24.0}
 
 def _rtt(rng, department, patients):
     """Pathways from two years before the window (a settled waiting list) to the extract date."""
-    starts = arrivals(rng, department.earlier(24), 420, weekday=(1.2, 1.1, 1.0, 1.0, 1.0, 0.05, 0.05)).dt.normalize()
+    starts = arrivals(
+        rng, department.earlier(24), 420, weekday=(1.2, 1.1, 1.0, 1.0, 1.0, 0.05, 0.05)
+    ).dt.normalize()
     n = len(starts)
     priority = rng.choice(list(_PRIORITY_WAIT_WEEKS), size=n, p=(0.1, 0.5, 0.4))
     mean_weeks = np.vectorize(_PRIORITY_WAIT_WEEKS.get)(priority)
@@ -420,14 +498,19 @@ def _rtt(rng, department, patients):
     still_waiting = stop >= department.end
     removed = ~still_waiting & (rng.random(n) < 0.05)
     keep = (stop >= pd.Timestamp(department.start)).to_numpy()
-    frame = pd.DataFrame({
-        "pathway_id": _ids("RTT", n),
-        "patient_id": patients.draw(n),
-        "clock_start": starts,
-        "clock_stop": stop.where(~still_waiting),
-        "priority": priority,
-        "procedure_group": rng.choice(["hip_replacement", "knee_replacement", "arthroscopy", "hand",
-                                       "foot_ankle", "spine"], size=n, p=(0.2, 0.25, 0.2, 0.15, 0.15, 0.05)),
-        "status": np.where(still_waiting, "waiting", np.where(removed, "removed", "treated")),
-    })
+    frame = pd.DataFrame(
+        {
+            "pathway_id": _ids("RTT", n),
+            "patient_id": patients.draw(n),
+            "clock_start": starts,
+            "clock_stop": stop.where(~still_waiting),
+            "priority": priority,
+            "procedure_group": rng.choice(
+                ["hip_replacement", "knee_replacement", "arthroscopy", "hand", "foot_ankle", "spine"],
+                size=n,
+                p=(0.2, 0.25, 0.2, 0.15, 0.15, 0.05),
+            ),
+            "status": np.where(still_waiting, "waiting", np.where(removed, "removed", "treated")),
+        }
+    )
     return frame[keep].reset_index(drop=True)

@@ -84,7 +84,7 @@ def _write_outputs(out: Path, department: str, source: str, results: list[Metric
     summary = out / "summary.json"
     summary.write_text(json.dumps({"metrics": [summary_record(r) for r in results]}, indent=1))
     effects = out / "effects.json"
-    effects.write_text(json.dumps({"effects": [
-        {**asdict(e), "date": e.date.isoformat()} for e in EFFECTS
-    ]}, indent=1))
+    effects.write_text(
+        json.dumps({"effects": [{**asdict(e), "date": e.date.isoformat()} for e in EFFECTS]}, indent=1)
+    )
     return DemoOutput(report, summary, effects, results)

@@ -45,7 +45,7 @@ def is_valid_nhs_number(value: str) -> bool:
     digits = value.replace(" ", "")
     if len(digits) != 10 or not digits.isdigit():
         return False
-    remainder = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1))) % 11
+    remainder = sum(int(d) * w for d, w in zip(digits[:9], range(10, 1, -1), strict=True)) % 11
     check = 11 - remainder
     if check == 11:
         check = 0

@@ -68,7 +68,8 @@ def _dtype(column: Column) -> str:
 
 def _errors(text: pd.Series, bad: pd.Series, file: str, column: str, expected: str) -> list[RowError]:
     return [
-        RowError(file, int(i) + FIRST_RECORD_ROW, column, str(text[i]), expected) for i in text.index[bad.to_numpy(dtype=bool)]
+        RowError(file, int(i) + FIRST_RECORD_ROW, column, str(text[i]), expected)
+        for i in text.index[bad.to_numpy(dtype=bool)]
     ]
 
 
@@ -85,9 +86,8 @@ def _convert(
         unknown = ~blank & coded.isna()
         allowed = ", ".join(sorted(mapping.codes))
         errors += _errors(text, unknown, file, mapping.column, f"one of the codes {allowed}")
-        text = coded.where(~unknown & ~blank, None).astype(object)
-        if column.type != "boolean":
-            return text.astype("string"), errors
+        known = coded.where(~unknown & ~blank, None).astype(object)
+        return known.astype("boolean" if column.type == "boolean" else "string"), errors
     if mapping.check == "nhs_number":
         invalid = ~blank & ~text.map(is_valid_nhs_number)
         errors += _errors(text, invalid, file, mapping.column, "a valid NHS number (modulus 11 check digit)")
@@ -145,7 +145,13 @@ def _duplicate_keys(table: pd.DataFrame, schema: Dataset, mapping: DatasetMappin
     first_row = {k: int(i) + FIRST_RECORD_ROW for i, k in keys[~keys.duplicated()].items()}
     raw_name = mapping.columns[schema.key].column
     return [
-        RowError(file, int(i) + FIRST_RECORD_ROW, raw_name, str(k), f"a unique {schema.key} (row {first_row[k]} has it)")
+        RowError(
+            file,
+            int(i) + FIRST_RECORD_ROW,
+            raw_name,
+            str(k),
+            f"a unique {schema.key} (row {first_row[k]} has it)",
+        )
         for i, k in keys[repeated].items()
     ]
 

@@ -157,8 +157,11 @@ def _metric(spec: dict[str, Any]) -> Metric:
         else None,
         scale=float(spec.get("scale", 1.0)),
         chart=spec.get("chart", "xmr"),
-        events=Events(events["dataset"], events["at"],
-                      ex.parse(events["where"], f"{metric_id}.events.where") if "where" in events else None)
+        events=Events(
+            events["dataset"],
+            events["at"],
+            ex.parse(events["where"], f"{metric_id}.events.where") if "where" in events else None,
+        )
         if events
         else None,
         decimals=int(spec.get("decimals", 1)),
@@ -195,8 +198,12 @@ def check(catalogue: Catalogue) -> list[str]:
             if aggregate is not None:
                 problems += _aggregate_problems(catalogue, f"{metric.id}.{part}", aggregate)
         if metric.events is not None:
-            problems += _columns_problems(catalogue, f"{metric.id}.events", metric.events.dataset,
-                                          {metric.events.at} | _read(metric.events.where))
+            problems += _columns_problems(
+                catalogue,
+                f"{metric.id}.events",
+                metric.events.dataset,
+                {metric.events.at} | _read(metric.events.where),
+            )
     return problems
 
 

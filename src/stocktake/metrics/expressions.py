@@ -110,18 +110,22 @@ def parse(raw: Any, where: str = "expression") -> Expression:
     if isinstance(raw, bool | int | float):
         return Literal(raw)
     if isinstance(raw, dict) and len(raw) == 1:
-        (op, args), = raw.items()
+        ((op, args),) = raw.items()
         if op == "col":
             return Column(str(args))
         if op not in OPERATIONS:
-            raise ExpressionError(f"{where}: unknown operation {op!r} (expected one of {', '.join(OPERATIONS)})")
+            raise ExpressionError(
+                f"{where}: unknown operation {op!r} (expected one of {', '.join(OPERATIONS)})"
+            )
         args = args if isinstance(args, list) else [args]
         arity = OPERATIONS[op][0]
         if (arity is None and len(args) < 2) or (arity is not None and len(args) != arity):
             wanted = "two or more" if arity is None else str(arity)
             raise ExpressionError(f"{where}: {op} takes {wanted} argument(s), not {len(args)}")
         return Call(op, tuple(_argument(op, i, a, where) for i, a in enumerate(args)))
-    raise ExpressionError(f"{where}: expected a column name, a number or {{operation: [arguments]}}, not {raw!r}")
+    raise ExpressionError(
+        f"{where}: expected a column name, a number or {{operation: [arguments]}}, not {raw!r}"
+    )
 
 
 def _argument(op: str, position: int, raw: Any, where: str) -> Expression:

@@ -25,8 +25,12 @@ def table(con, catalogue: Catalogue, name: str) -> ibis.Table:
 def _view(con, catalogue: Catalogue, view: View) -> ibis.Table:
     source = table(con, catalogue, view.source)
     if view.group_by:
-        reducers = {"min": lambda c: c.min(), "max": lambda c: c.max(), "sum": lambda c: c.sum(),
-                    "count": lambda c: c.count()}
+        reducers = {
+            "min": lambda c: c.min(),
+            "max": lambda c: c.max(),
+            "sum": lambda c: c.sum(),
+            "count": lambda c: c.count(),
+        }
         return source.group_by(list(view.group_by)).aggregate(
             **{name: reducers[how](source[column]) for name, how, column in view.aggregates}
         )
@@ -73,7 +77,7 @@ def _fractions(con, catalogue, metric: Metric, window: pd.DatetimeIndex | None =
     if metric.denominator is None:
         return pd.DataFrame({"numerator": numerator["value"], "denominator": numerator["rows"]})
     denominator = monthly(con, catalogue, metric.denominator, window)["value"]
-    return pd.concat({"numerator": numerator["value"], "denominator": denominator}, axis=1)
+    return pd.concat({"numerator": numerator["value"], "denominator": denominator}, axis=1, sort=True)
 
 
 def monthly(con, catalogue: Catalogue, aggregate: Aggregate, window=None) -> pd.DataFrame:
@@ -101,10 +105,14 @@ def monthly(con, catalogue: Catalogue, aggregate: Aggregate, window=None) -> pd.
 def _census(rows: ibis.Table, census: tuple[str, str], window: pd.DatetimeIndex) -> ibis.Table:
     """One row per pathway per month end at which it was open."""
     start, stop = census
-    months = ibis.memtable(pd.DataFrame({
-        "period": window.date,
-        "period_end": (window + pd.offsets.MonthEnd(0)).date,
-    }))
+    months = ibis.memtable(
+        pd.DataFrame(
+            {
+                "period": window.date,
+                "period_end": (window + pd.offsets.MonthEnd(0)).date,
+            }
+        )
+    )
     rows = rows.cross_join(months)
     opened = rows[start].cast("date") <= rows["period_end"]
     still_open = rows[stop].isnull() | (rows[stop].cast("date") > rows["period_end"])
@@ -118,13 +126,15 @@ def _finish(metric: Metric, parts: pd.DataFrame, window: pd.DatetimeIndex) -> pd
     denominator = parts["denominator"].fillna(0)
     with np.errstate(divide="ignore", invalid="ignore"):
         value = numerator / denominator.replace(0, np.nan) if counted else numerator
-    return pd.DataFrame({
-        "metric_id": metric.id,
-        "period": window,
-        "numerator": numerator.to_numpy(),
-        "denominator": denominator.to_numpy(),
-        "value": (value * metric.scale).to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "metric_id": metric.id,
+            "period": window,
+            "numerator": numerator.to_numpy(),
+            "denominator": denominator.to_numpy(),
+            "value": (value * metric.scale).to_numpy(),
+        }
+    )
 
 
 def events_series(con, catalogue: Catalogue, metric_id: str, events: Events) -> pd.DataFrame:
@@ -134,5 +144,6 @@ def events_series(con, catalogue: Catalogue, metric_id: str, events: Events) -> 
         rows = rows.filter(ex.compile_to_ibis(events.where, rows))
     at = pd.to_datetime(rows.select(at=rows[events.at]).order_by("at").execute()["at"]).dropna()
     gaps = at.diff().dt.total_seconds() / 86400
-    return pd.DataFrame({"metric_id": metric_id, "period": at.iloc[1:].to_numpy(),
-                         "value": gaps.iloc[1:].to_numpy()})
+    return pd.DataFrame(
+        {"metric_id": metric_id, "period": at.iloc[1:].to_numpy(), "value": gaps.iloc[1:].to_numpy()}
+    )

@@ -70,8 +70,9 @@ def _row(result: MetricResult, annotations: list[tuple[str, str]]) -> dict:
         "variation_label": variation_label(result.variation_type, metric.improvement),
         "assurance_icon": assurance_icon(result.assurance_type),
         "warnings": result.chart.warnings,
-        "chart": figure.to_html(full_html=False, include_plotlyjs=False, config={"displaylogo": False,
-                                                                                "responsive": True}),
+        "chart": figure.to_html(
+            full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}
+        ),
     }
 
 

@@ -23,7 +23,8 @@ _DOTS_DOWN = [(10, 14), (15, 17), (20, 20), (25, 24), (30, 27)]
 
 def _svg(colour: str, label: str, inner: str) -> str:
     return (
-        f'<svg class="icon" width="40" height="40" viewBox="0 0 40 40" role="img" aria-label="{escape(label)}">'
+        '<svg class="icon" width="40" height="40" viewBox="0 0 40 40" role="img" '
+        f'aria-label="{escape(label)}">'
         f"<title>{escape(label)}</title>"
         f'<circle cx="20" cy="20" r="17" fill="white" stroke="{colour}" stroke-width="3"/>{inner}</svg>'
     )
@@ -65,8 +66,9 @@ def variation_icon(variation_type: str | None, improvement: str) -> str:
     colour = COLOURS[kind]
     high = label.endswith("(high values)")
     points = _DOTS_UP if high else _DOTS_DOWN
-    return _svg(colour, label, _dots(points, grey, colour) + _letter("H" if high else "L", colour,
-                                                                         12 if high else 35))
+    return _svg(
+        colour, label, _dots(points, grey, colour) + _letter("H" if high else "L", colour, 12 if high else 35)
+    )
 
 
 ASSURANCE_LABELS = {

@@ -79,24 +79,25 @@ def xmr(
         raise ValueError(f"improvement must be increase, decrease or neutral, not {improvement!r}")
     if fix_after_n_points is not None and fix_after_n_points < MIN_POINTS:
         raise ValueError(f"fix_after_n_points must be at least {MIN_POINTS}")
-    starts = _period_starts(len(values), rebase_at)
+    periods = _periods(len(values), rebase_at)
     columns = {name: np.full(len(values), np.nan) for name in ("mean", "lpl", "upl", "nlpl", "nupl")}
     group = np.zeros(len(values), dtype=int)
     warnings: list[str] = []
-    for number, (start, end) in enumerate(zip(starts, starts[1:] + [len(values)])):
+    for number, (start, end) in enumerate(periods):
         limits, said = _limits(values[start:end], fix_after_n_points, screen_outliers)
         for name, value in limits.items():
             columns[name][start:end] = value
         group[start:end] = number
         warnings += [f"period {number + 1} (from point {start + 1}): {w}" for w in said]
-    return _classify(values, columns, group, starts, improvement, target, warnings)
+    return _classify(values, columns, group, periods, improvement, target, warnings)
 
 
-def _period_starts(n: int, rebase_at) -> list[int]:
+def _periods(n: int, rebase_at) -> list[tuple[int, int]]:
+    """(start, end) of each rebase period."""
     starts = sorted({0, *(int(i) for i in rebase_at)})
     if starts[-1] >= n and n > 0:
         raise ValueError(f"a rebase index ({starts[-1]}) is beyond the last point ({n - 1})")
-    return starts
+    return list(zip(starts, [*starts[1:], n], strict=True))
 
 
 def _limits(values: np.ndarray, fix_after: int | None, screen: bool) -> tuple[dict, list[str]]:
@@ -134,7 +135,7 @@ def _mean_or_nan(values: np.ndarray) -> float:
     return float(kept.mean()) if len(kept) else np.nan
 
 
-def _classify(values, columns, group, starts, improvement, target, warnings) -> XmrChart:
+def _classify(values, columns, group, periods, improvement, target, warnings) -> XmrChart:
     missing = np.isnan(values)
     with np.errstate(invalid="ignore"):
         relative = np.sign(values - columns["mean"])
@@ -143,7 +144,7 @@ def _classify(values, columns, group, starts, improvement, target, warnings) -> 
     close = near & ~outside
     rule = np.full(len(values), "", dtype=object)
     direction = np.zeros(len(values), dtype=int)
-    for start, end in zip(starts, starts[1:] + [len(values)]):
+    for start, end in periods:
         part = slice(start, end)
         rule[part], direction[part] = rules.special_cause(
             values[part], relative[part], close[part].astype(float), outside[part].astype(float)
@@ -151,7 +152,7 @@ def _classify(values, columns, group, starts, improvement, target, warnings) -> 
     point_type = _point_types(rule, direction, _DIRECTION[improvement])
     segments = tuple(
         _segment(number, start, end, columns, point_type, improvement, target)
-        for number, (start, end) in enumerate(zip(starts, starts[1:] + [len(values)]))
+        for number, (start, end) in enumerate(periods)
     )
     return XmrChart(
         y=values,

@@ -1,0 +1,61 @@
+"""The catalogue: every definition sourced and valid; a bad one is explained."""
+
+import pytest
+
+from stocktake.metrics import expressions as ex
+from stocktake.metrics.catalogue import CatalogueError, load_catalogue
+
+AREAS = {
+    "Hip fracture",
+    "Virtual fracture clinic",
+    "Length of stay",
+    "Theatres",
+    "Waiting list",
+    "Procurement",
+}
+
+
+def test_default_catalogue_covers_the_areas_with_sourced_definitions():
+    catalogue = load_catalogue()
+    monthly = [m for m in catalogue.metrics if m.chart == "xmr"]
+    assert len(monthly) >= 12
+    assert {m.area for m in catalogue.metrics} >= AREAS
+    assert any(m.chart == "t" for m in catalogue.metrics)
+    for metric in catalogue.metrics:
+        assert metric.source and metric.unit and metric.title
+        assert metric.improvement in ("increase", "decrease")
+
+
+@pytest.mark.parametrize(
+    ("metric_yaml", "message"),
+    [
+        ("numerator: {dataset: wards, period_from: x}", "'wards' is neither a canonical dataset nor a view"),
+        ("numerator: {dataset: admissions, period_from: admitted}", "admissions has no column 'admitted'"),
+        (
+            "numerator: {dataset: admissions, period_from: admitted_at, statistic: mean}",
+            "a mean needs a value",
+        ),
+        (
+            "numerator: {dataset: admissions, period_from: admitted_at, where: {within: [age, 3]}}",
+            "unknown operation 'within'",
+        ),
+    ],
+)
+def test_bad_definition_is_explained(tmp_path, metric_yaml, message):
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(
+        "department: Test\nmetrics:\n  - id: m1\n    title: T\n    area: A\n    unit: '%'\n"
+        f"    improvement: increase\n    source: S\n    {metric_yaml}\n"
+    )
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(path)
+    assert str(path) in str(error.value) and message in str(error.value)
+
+
+def test_expression_arguments_are_checked():
+    with pytest.raises(ex.ExpressionError, match="hours_between takes 2 argument"):
+        ex.parse({"hours_between": ["a"]}, "m")
+    assert ex.parse({"eq": ["method", "elective"]}) == ex.Call(
+        "eq", (ex.Column("method"), ex.Literal("elective"))
+    )
+    assert ex.columns(ex.parse({"le": [{"hours_between": ["a", "b"]}, 36]})) == {"a", "b"}
