@@ -9,7 +9,6 @@ setup: $(BIN)/stocktake
 
 $(BIN)/stocktake: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -c constraints.txt -e '.[dev]'
 	touch $@
 
@@ -20,6 +19,7 @@ test: setup
 	$(BIN)/pytest -n 2
 
 bench: setup
+	$(BIN)/python benchmarks/bench_spc.py
 	$(BIN)/python benchmarks/bench_demo.py
 
 lint: setup

@@ -36,18 +36,19 @@ HELPERS = {
 def test_rule_helper_vector(row):
     helper = next(f for name, f in HELPERS.items() if row["function_name"].startswith(name))
     arg2 = _ints(row["arg2"]) if row["arg2"] else None
-    assert list(helper(_ints(row["arg1"]), arg2)) == list(_ints(row["expected"]))
+    assert list(helper(_ints(row["arg1"]), arg2)[0]) == list(_ints(row["expected"]))
 
 
 def test_missing_value_breaks_a_trend_instead_of_failing():
     y = np.array([1, 2, 3, np.nan, 4, 5, 6, 7, 8, 9], dtype=float)
-    assert list(rules.seven_point_trend(y)) == [0] * 10
+    assert list(rules.seven_point_trend(y)[0]) == [0] * 10
 
 
 def test_precedence_outside_limits_names_the_point_before_a_trend():
     y = np.arange(8, dtype=float)
     side = np.sign(y - 3.5)
     outside = np.array([1, 0, 0, 0, 0, 0, 0, 1], dtype=float)
-    rule, direction = rules.special_cause(y, side, np.zeros(8), outside)
-    assert list(rule) == ["outside_limits"] + ["trend"] * 6 + ["outside_limits"]
-    assert list(direction) == [-1] + [1] * 7
+    profile = rules.PROFILES["nhsrplotthedots-0.2.2"]
+    rule, direction = rules.special_cause(y, side, np.zeros(8), outside, 1, profile)
+    assert [rules.RULE_NAMES[r] for r in rule[0]] == ["outside_limits"] + ["trend"] * 6 + ["outside_limits"]
+    assert list(direction[0]) == [-1] + [1] * 7

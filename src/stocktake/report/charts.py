@@ -1,11 +1,19 @@
-"""SPC charts in the Making Data Count style, as Plotly figures."""
+"""SPC charts in the Making Data Count style: interactive (Plotly) and static (SVG/PNG).
+
+Both renderers draw the same thing from a ``ChartSeries``: points coloured by type, the mean and
+process limits of each rebase period, the target, and dated change markers.
+"""
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
-from stocktake.analysis import MetricResult
 from stocktake.report.icons import COLOURS
 
 POINT_COLOURS = {
@@ -15,55 +23,78 @@ POINT_COLOURS = {
     "special_cause_neutral_high": COLOURS["neutral"],
     "special_cause_neutral_low": COLOURS["neutral"],
 }
+MEAN_COLOUR = "#231F20"
 
 
-def spc_figure(result: MetricResult, annotations: list[tuple[str, str]] = ()) -> go.Figure:
-    """Points coloured by type, mean and process limits per period, target, and change dates."""
-    chart, x, unit = result.chart, result.x, result.metric.unit
-    figure = go.Figure()
+@dataclass(frozen=True)
+class ChartSeries:
+    title: str
+    x: pd.DatetimeIndex
+    y: np.ndarray
+    mean: np.ndarray
+    lpl: np.ndarray
+    upl: np.ndarray
+    point_type: np.ndarray
+    rebase_group: np.ndarray
+    target: float | None = None
+    unit: str = ""
+    decimals: int = 1
+    annotations: tuple[tuple[str, str], ...] = ()  # (ISO date, label)
+
+
+def _broken_at_rebase(x, values: np.ndarray, groups: np.ndarray) -> tuple[list, list]:
+    """The line with a gap where one rebase period ends, so limits are not joined across it."""
+    xs, ys = list(x), [None if np.isnan(v) else float(v) for v in values]
+    for i in np.flatnonzero(np.diff(groups))[::-1]:
+        xs.insert(int(i) + 1, xs[int(i)])
+        ys.insert(int(i) + 1, None)
+    return xs, ys
+
+
+def _lines(series: ChartSeries):
     grey = COLOURS["common_cause"]
+    yield "Mean", series.mean, MEAN_COLOUR, "solid"
+    yield "Upper process limit", series.upl, grey, "dash"
+    yield "Lower process limit", series.lpl, grey, "dash"
+
+
+def plotly_figure(series: ChartSeries) -> go.Figure:
+    """An interactive chart for HTML."""
+    figure = go.Figure()
     figure.add_scatter(
-        x=x,
-        y=chart.y,
+        x=series.x,
+        y=series.y,
         mode="lines",
         line={"color": "#C8C8C8", "width": 1.5},
         hoverinfo="skip",
         showlegend=False,
     )
-    for name, values, dash in (
-        ("Mean", chart.mean, "solid"),
-        ("Upper process limit", chart.upl, "dash"),
-        ("Lower process limit", chart.lpl, "dash"),
-    ):
-        xs, ys = _broken_at_rebase(x, values, chart.rebase_group)
+    for name, values, colour, dash in _lines(series):
+        xs, ys = _broken_at_rebase(series.x, values, series.rebase_group)
         figure.add_scatter(
-            x=xs,
-            y=ys,
-            mode="lines",
-            name=name,
-            line={"color": "#231F20" if name == "Mean" else grey, "dash": dash, "width": 1.5},
+            x=xs, y=ys, mode="lines", name=name, line={"color": colour, "dash": dash, "width": 1.5}
         )
-    if chart.target is not None:
+    if series.target is not None:
         figure.add_scatter(
-            x=[x[0], x[-1]],
-            y=[chart.target] * 2,
+            x=[series.x[0], series.x[-1]],
+            y=[series.target] * 2,
             mode="lines",
             name="Target",
             line={"color": COLOURS["target"], "dash": "dot", "width": 2},
         )
-    labels = [t.replace("special_cause_", "special cause ").replace("_", " ") for t in chart.point_type]
+    labels = [t.replace("special_cause_", "special cause ").replace("_", " ") for t in series.point_type]
     figure.add_scatter(
-        x=x,
-        y=chart.y,
+        x=series.x,
+        y=series.y,
         mode="markers",
         name="Values",
         showlegend=False,
-        marker={"color": [POINT_COLOURS[t] for t in chart.point_type], "size": 7},
+        marker={"color": [POINT_COLOURS[t] for t in series.point_type], "size": 7},
         customdata=labels,
-        hovertemplate=f"%{{x|%b %Y}}: %{{y:.{result.metric.decimals}f}} {unit}"
+        hovertemplate=f"%{{x|%d %b %Y}}: %{{y:.{series.decimals}f}} {series.unit}"
         "<br>%{customdata}<extra></extra>",
     )
-    for when, label in annotations:
+    for when, label in series.annotations:
         figure.add_vline(x=when, line={"color": "#005EB8", "width": 1, "dash": "dot"})
         figure.add_annotation(
             x=when,
@@ -76,21 +107,79 @@ def spc_figure(result: MetricResult, annotations: list[tuple[str, str]] = ()) ->
         )
     figure.update_layout(
         height=320,
-        margin={"l": 50, "r": 20, "t": 20, "b": 40},
+        margin={"l": 50, "r": 20, "t": 30 if series.title else 20, "b": 40},
         plot_bgcolor="white",
         legend={"orientation": "h", "y": -0.2},
-        yaxis_title=unit,
+        yaxis_title=series.unit,
         font={"family": "Arial, sans-serif"},
+        title={"text": series.title, "font": {"size": 14}},
     )
     figure.update_xaxes(showgrid=False, linecolor="#AEB7BD")
     figure.update_yaxes(gridcolor="#EEF0F2", linecolor="#AEB7BD")
     return figure
 
 
-def _broken_at_rebase(x, values: np.ndarray, groups: np.ndarray) -> tuple[list, list]:
-    """The line with a gap where one rebase period ends, so limits are not joined across it."""
-    xs, ys = list(x), list(values.astype(float))
-    for i in np.flatnonzero(np.diff(groups))[::-1]:
-        xs.insert(int(i) + 1, xs[int(i)])
-        ys.insert(int(i) + 1, None)
-    return xs, ys
+def static_chart(panels: list[ChartSeries], fmt: str = "svg", width: float = 7.5) -> bytes:
+    """One static chart per panel, stacked, as SVG or PNG bytes (for PDFs and slides)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    figure, axes = plt.subplots(len(panels), 1, figsize=(width, 2.6 * len(panels)), squeeze=False)
+    for axis, series in zip(axes[:, 0], panels, strict=True):
+        _draw_static(axis, series)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None)
+    plt.close(figure)
+    return buffer.getvalue()
+
+
+def _draw_static(axis, series: ChartSeries) -> None:
+    axis.plot(series.x, series.y, color="#C8C8C8", linewidth=1.2, zorder=1)
+    for name, values, colour, dash in _lines(series):
+        xs, ys = _broken_at_rebase(series.x, values, series.rebase_group)
+        axis.plot(
+            xs,
+            [np.nan if v is None else v for v in ys],
+            color=colour,
+            linestyle="--" if dash == "dash" else "-",
+            linewidth=1.2,
+            label=name,
+        )
+    if series.target is not None:
+        axis.axhline(series.target, color=COLOURS["target"], linestyle=":", linewidth=1.5, label="Target")
+    axis.scatter(series.x, series.y, c=[POINT_COLOURS[t] for t in series.point_type], s=16, zorder=3)
+    for when, label in series.annotations:
+        axis.axvline(pd.Timestamp(when), color="#005EB8", linestyle=":", linewidth=1)
+        axis.annotate(
+            label,
+            (pd.Timestamp(when), 1),
+            xycoords=("data", "axes fraction"),
+            fontsize=7,
+            color="#005EB8",
+            va="top",
+        )
+    axis.set_title(series.title, fontsize=10, loc="left")
+    axis.set_ylabel(series.unit, fontsize=8)
+    axis.tick_params(labelsize=7)
+    axis.spines[["top", "right"]].set_visible(False)
+
+
+def write_chart(panels: list[ChartSeries], path: Path) -> None:
+    """An HTML file (interactive, self-contained) or an SVG/PNG file, by the path's suffix."""
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix in (".svg", ".png"):
+        path.write_bytes(static_chart(panels, suffix[1:]))
+    elif suffix in (".html", ".htm"):
+        from plotly.offline import get_plotlyjs
+
+        body = "".join(plotly_figure(p).to_html(full_html=False, include_plotlyjs=False) for p in panels)
+        path.write_text(
+            f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>SPC charts</title>'
+            f"<script>{get_plotlyjs()}</script></head><body>{body}</body></html>"
+        )
+    else:
+        raise ValueError(f"{path}: a chart must be .html, .png or .svg")

@@ -10,7 +10,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from plotly.offline import get_plotlyjs
 
 from stocktake.analysis import MetricResult
-from stocktake.report.charts import spc_figure
+from stocktake.report.charts import ChartSeries, plotly_figure
 from stocktake.report.icons import assurance_icon, variation_icon, variation_label
 
 _ENVIRONMENT = Environment(loader=PackageLoader("stocktake.report"), autoescape=select_autoescape())
@@ -50,7 +50,7 @@ def render_report(
 
 def _row(result: MetricResult, annotations: list[tuple[str, str]]) -> dict:
     metric, segment = result.metric, result.chart.latest
-    figure = spc_figure(result, annotations)
+    figure = plotly_figure(chart_series(result, annotations))
     return {
         "id": metric.id,
         "area": metric.area,
@@ -74,6 +74,24 @@ def _row(result: MetricResult, annotations: list[tuple[str, str]]) -> dict:
             full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}
         ),
     }
+
+
+def chart_series(result: MetricResult, annotations=()) -> ChartSeries:
+    chart, metric = result.chart, result.metric
+    return ChartSeries(
+        title="",
+        x=result.x,
+        y=chart.y,
+        mean=chart.mean,
+        lpl=chart.lpl,
+        upl=chart.upl,
+        point_type=chart.point_type,
+        rebase_group=chart.rebase_group,
+        target=chart.target,
+        unit=metric.unit,
+        decimals=metric.decimals,
+        annotations=tuple(annotations),
+    )
 
 
 def _fmt(value: float, decimals: int) -> str:

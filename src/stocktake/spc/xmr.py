@@ -1,7 +1,11 @@
-"""The XmR (individuals) chart of Making Data Count, at parity with NHSRplotthedots 0.2.2.
+"""The XmR (individuals) chart of Making Data Count, for one series or thousands at once.
 
 Limits are mean ± 2.66 × mean moving range, computed per rebase period from its first
-``fix_after_n_points`` points, after screening moving ranges at 3.267 × their mean.
+``fix_after_n_points`` points, after screening moving ranges at 3.267 × their mean. The default
+profile reproduces NHSRplotthedots 0.2.2 exactly; see ``rules.PROFILES`` for the others.
+
+The engine works on a matrix with one row per rebase period of any series, so ten thousand
+series cost a handful of NumPy operations, not ten thousand loops.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from typing import Literal
 import numpy as np
 
 from stocktake.spc import rules
+from stocktake.spc.rules import DEFAULT_PROFILE, PROFILES, RULE_NAMES
 
 Improvement = Literal["increase", "decrease", "neutral"]
 
@@ -20,7 +25,18 @@ NEAR_LIMIT = 2 * LIMIT / 3
 SCREEN = 3.267
 MIN_POINTS = 12
 
-_DIRECTION = {"increase": 1, "decrease": -1, "neutral": 0}
+DIRECTIONS = {"increase": 1, "decrease": -1, "neutral": 0}
+POINT_TYPES = np.array(
+    [
+        "common_cause",
+        "special_cause_improvement",
+        "special_cause_concern",
+        "special_cause_neutral_high",
+        "special_cause_neutral_low",
+    ],
+    dtype=object,
+)
+_COMMON, _IMPROVEMENT, _CONCERN, _NEUTRAL_HIGH, _NEUTRAL_LOW = range(5)
 
 
 @dataclass(frozen=True)
@@ -33,7 +49,7 @@ class Segment:
     mean: float
     lpl: float
     upl: float
-    variation_type: str
+    variation_type: str | None
     assurance_type: str | None
 
 
@@ -61,6 +77,31 @@ class XmrChart:
         return self.segments[-1]
 
 
+@dataclass(frozen=True)
+class ManyXmr:
+    """Many series' charts at once. Point arrays follow the input rows; period arrays one per period."""
+
+    mean: np.ndarray
+    lpl: np.ndarray
+    upl: np.ndarray
+    rebase_group: np.ndarray
+    outside_limits: np.ndarray
+    relative_to_mean: np.ndarray
+    close_to_limits: np.ndarray
+    rule: np.ndarray
+    point_type: np.ndarray
+    period_series: np.ndarray  # the series label of each period
+    period_group: np.ndarray
+    period_start: np.ndarray
+    period_n: np.ndarray
+    period_mean: np.ndarray
+    period_lpl: np.ndarray
+    period_upl: np.ndarray
+    variation_type: np.ndarray
+    assurance_type: np.ndarray
+    warnings: tuple[tuple[int, str], ...]  # (period number, message)
+
+
 def xmr(
     y,
     *,
@@ -68,141 +109,277 @@ def xmr(
     target: float | None = None,
     rebase_at: tuple[int, ...] | list[int] = (),
     fix_after_n_points: int | None = None,
-    screen_outliers: bool = True,
+    screen_outliers: bool | None = None,
+    profile: str = DEFAULT_PROFILE,
 ) -> XmrChart:
-    """Build the XmR chart of ``y`` (ordered in time; NaN for a missing value).
+    """The XmR chart of one series ``y`` (in time order; NaN for a missing value).
 
     ``rebase_at`` holds the indices of the first point of each new period.
     """
     values = np.asarray(y, dtype=float)
-    if improvement not in _DIRECTION:
+    starts = np.zeros(len(values), dtype=bool)
+    for index in rebase_at:
+        if not 0 <= int(index) < len(values):
+            raise ValueError(f"a rebase index ({index}) is outside the series (0 to {len(values) - 1})")
+        starts[int(index)] = True
+    many = xmr_many(
+        np.zeros(len(values), dtype=int),
+        values,
+        starts,
+        improvement=improvement,
+        target=target,
+        fix_after_n_points=fix_after_n_points,
+        screen_outliers=screen_outliers,
+        profile=profile,
+    )
+    segments = tuple(
+        Segment(int(g), int(s), int(n), float(m), float(lo), float(hi), v, a)
+        for g, s, n, m, lo, hi, v, a in zip(
+            many.period_group,
+            many.period_start,
+            many.period_n,
+            many.period_mean,
+            many.period_lpl,
+            many.period_upl,
+            many.variation_type,
+            many.assurance_type,
+            strict=True,
+        )
+    )
+    warnings = tuple(
+        f"period {p + 1} (from point {segments[p].start + 1}): {message}" for p, message in many.warnings
+    )
+    return XmrChart(
+        y=values,
+        mean=many.mean,
+        lpl=many.lpl,
+        upl=many.upl,
+        rebase_group=many.rebase_group,
+        outside_limits=many.outside_limits,
+        relative_to_mean=many.relative_to_mean,
+        close_to_limits=many.close_to_limits,
+        rule=many.rule,
+        point_type=many.point_type,
+        segments=segments,
+        improvement=improvement,
+        target=target,
+        warnings=warnings,
+    )
+
+
+def xmr_many(
+    series,
+    y,
+    rebase=None,
+    *,
+    improvement: Improvement = "increase",
+    target=None,
+    fix_after_n_points: int | None = None,
+    screen_outliers: bool | None = None,
+    profile: str = DEFAULT_PROFILE,
+) -> ManyXmr:
+    """XmR charts of many series in one call.
+
+    Rows are points sorted by series, then time: ``series`` labels each row (any sortable labels),
+    ``y`` its value, ``rebase`` (optional, bool) marks the first point of a new period. ``target``
+    is a number for all series or an array with one value per row (the series' target).
+    """
+    if improvement not in DIRECTIONS:
         raise ValueError(f"improvement must be increase, decrease or neutral, not {improvement!r}")
+    if profile not in PROFILES:
+        raise ValueError(f"unknown rule profile {profile!r} (expected one of {', '.join(PROFILES)})")
     if fix_after_n_points is not None and fix_after_n_points < MIN_POINTS:
         raise ValueError(f"fix_after_n_points must be at least {MIN_POINTS}")
-    periods = _periods(len(values), rebase_at)
-    columns = {name: np.full(len(values), np.nan) for name in ("mean", "lpl", "upl", "nlpl", "nupl")}
-    group = np.zeros(len(values), dtype=int)
-    warnings: list[str] = []
-    for number, (start, end) in enumerate(periods):
-        limits, said = _limits(values[start:end], fix_after_n_points, screen_outliers)
-        for name, value in limits.items():
-            columns[name][start:end] = value
-        group[start:end] = number
-        warnings += [f"period {number + 1} (from point {start + 1}): {w}" for w in said]
-    return _classify(values, columns, group, periods, improvement, target, warnings)
+    rule_profile = PROFILES[profile]
+    screen = rule_profile.screen_outliers if screen_outliers is None else screen_outliers
+    values = np.asarray(y, dtype=float)
+    labels = np.asarray(series)
+    layout = _Layout.of(labels, rebase, len(values))
+    matrix = layout.to_matrix(values)
+    limits, said = _limits(matrix, layout.lengths, fix_after_n_points, screen)
+    points = _points(matrix, limits, DIRECTIONS[improvement], rule_profile)
+    targets = _period_targets(target, layout)
+    return _assemble(labels, layout, limits, points, improvement, targets, rule_profile, said)
 
 
-def _periods(n: int, rebase_at) -> list[tuple[int, int]]:
-    """(start, end) of each rebase period."""
-    starts = sorted({0, *(int(i) for i in rebase_at)})
-    if starts[-1] >= n and n > 0:
-        raise ValueError(f"a rebase index ({starts[-1]}) is beyond the last point ({n - 1})")
-    return list(zip(starts, [*starts[1:], n], strict=True))
+@dataclass(frozen=True)
+class _Layout:
+    """Where each input row sits in the period matrix."""
 
+    period: np.ndarray  # period number of each row
+    position: np.ndarray  # position of each row within its period
+    starts: np.ndarray  # first row of each period
+    lengths: np.ndarray  # points in each period
+    group: np.ndarray  # rebase group of each period within its series
+    series_first: np.ndarray  # first row of each period's series
 
-def _limits(values: np.ndarray, fix_after: int | None, screen: bool) -> tuple[dict, list[str]]:
-    """Mean, process limits and near-limit band of one period, and what to warn about."""
-    basis = values[:fix_after] if fix_after else values
-    warnings = []
-    if np.isnan(basis).any():
-        warnings.append("missing values are left out of the limits and break runs and trends")
-    if np.count_nonzero(~np.isnan(basis)) < MIN_POINTS:
-        warnings.append(f"fewer than {MIN_POINTS} points: the limits are trial limits")
-    mean = np.nanmean(basis) if np.any(~np.isnan(basis)) else np.nan
-    moving_ranges = np.abs(np.diff(basis))
-    amr = _mean_or_nan(moving_ranges)
-    if screen:
-        moving_ranges = moving_ranges[moving_ranges < SCREEN * amr]
-        amr = _mean_or_nan(moving_ranges)
-    if amr == 0:
-        warnings.append(
-            "every moving range used is zero, so the limits sit on the mean and every other "
-            "value is flagged; treat the flags as 'the value changed', not as evidence"
+    @classmethod
+    def of(cls, series: np.ndarray, rebase, n: int) -> _Layout:
+        new_series = np.ones(n, dtype=bool)
+        new_series[1:] = series[1:] != series[:-1]
+        new_period = new_series | (np.zeros(n, dtype=bool) if rebase is None else np.asarray(rebase, bool))
+        period = np.cumsum(new_period) - 1
+        starts = np.flatnonzero(new_period)
+        lengths = np.diff(np.append(starts, n))
+        series_number = np.cumsum(new_series)[starts] - 1
+        first_period_of_series = np.searchsorted(series_number, series_number)
+        return cls(
+            period,
+            np.arange(n) - starts[period],
+            starts,
+            lengths,
+            np.arange(len(starts)) - first_period_of_series,
+            starts[first_period_of_series],
         )
-    elif np.isnan(amr):
-        warnings.append("no moving range could be computed, so there are no limits")
+
+    def to_matrix(self, values: np.ndarray) -> np.ndarray:
+        width = int(self.lengths.max()) if len(self.lengths) else 0
+        matrix = np.full((len(self.lengths), width), np.nan)
+        matrix[self.period, self.position] = values
+        return matrix
+
+    def to_rows(self, matrix: np.ndarray) -> np.ndarray:
+        return matrix[self.period, self.position]
+
+
+def _nanmean(values: np.ndarray) -> np.ndarray:
+    counts = np.sum(~np.isnan(values), axis=1)
+    sums = np.nansum(values, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
+
+
+def _limits(matrix, lengths, fix_after, screen) -> tuple[dict[str, np.ndarray], list[tuple[int, str]]]:
+    """Mean, limits and near-limit band of each period (one value per row of the matrix)."""
+    basis = matrix.copy()
+    if fix_after:
+        basis[:, fix_after:] = np.nan
+    mean = _nanmean(basis)
+    moving_ranges = np.abs(np.diff(basis, axis=1))
+    amr = _nanmean(moving_ranges)
+    if screen:
+        with np.errstate(invalid="ignore"):
+            kept = np.where(moving_ranges < SCREEN * amr[:, None], moving_ranges, np.nan)
+        amr = _nanmean(kept)
+    used = np.minimum(lengths, fix_after or lengths.max(initial=0))
     return {
         "mean": mean,
         "lpl": mean - LIMIT * amr,
         "upl": mean + LIMIT * amr,
         "nlpl": mean - NEAR_LIMIT * amr,
         "nupl": mean + NEAR_LIMIT * amr,
-    }, warnings
+    }, _warnings(basis, used, amr)
 
 
-def _mean_or_nan(values: np.ndarray) -> float:
-    kept = values[~np.isnan(values)]
-    return float(kept.mean()) if len(kept) else np.nan
-
-
-def _classify(values, columns, group, periods, improvement, target, warnings) -> XmrChart:
-    missing = np.isnan(values)
-    with np.errstate(invalid="ignore"):
-        relative = np.sign(values - columns["mean"])
-        outside = (values > columns["upl"]) | (values < columns["lpl"])
-        near = (values < columns["nlpl"]) | (values > columns["nupl"])
-    close = near & ~outside
-    rule = np.full(len(values), "", dtype=object)
-    direction = np.zeros(len(values), dtype=int)
-    for start, end in periods:
-        part = slice(start, end)
-        rule[part], direction[part] = rules.special_cause(
-            values[part], relative[part], close[part].astype(float), outside[part].astype(float)
+def _warnings(basis: np.ndarray, used: np.ndarray, amr: np.ndarray) -> list[tuple[int, str]]:
+    present = np.sum(~np.isnan(basis), axis=1)
+    said = []
+    for p in np.flatnonzero(present < used):
+        said.append((p, "missing values are left out of the limits and break runs and trends"))
+    for p in np.flatnonzero(present < MIN_POINTS):
+        said.append((p, f"fewer than {MIN_POINTS} points: the limits are trial limits"))
+    for p in np.flatnonzero(amr == 0):
+        said.append(
+            (
+                p,
+                "every moving range used is zero, so the limits sit on the mean and every other "
+                "value is flagged; treat the flags as 'the value changed', not as evidence",
+            )
         )
-    point_type = _point_types(rule, direction, _DIRECTION[improvement])
-    segments = tuple(
-        _segment(number, start, end, columns, point_type, improvement, target)
-        for number, (start, end) in enumerate(periods)
-    )
-    return XmrChart(
-        y=values,
-        mean=columns["mean"],
-        lpl=columns["lpl"],
-        upl=columns["upl"],
-        rebase_group=group,
-        outside_limits=np.where(missing, np.nan, outside),
-        relative_to_mean=relative,
-        close_to_limits=np.where(missing, np.nan, close),
-        rule=rule,
-        point_type=point_type,
-        segments=segments,
-        improvement=improvement,
-        target=target,
-        warnings=tuple(warnings),
-    )
+    for p in np.flatnonzero(np.isnan(amr)):
+        said.append((p, "no moving range could be computed, so there are no limits"))
+    return sorted(said)
 
 
-def _point_types(rule: np.ndarray, direction: np.ndarray, improvement: int) -> np.ndarray:
-    special = rule != ""
+def _points(matrix, limits, improvement: int, profile) -> dict[str, np.ndarray]:
+    column = {name: value[:, None] for name, value in limits.items()}
+    missing = np.isnan(matrix)
+    with np.errstate(invalid="ignore"):
+        relative = np.sign(matrix - column["mean"])
+        outside = (matrix > column["upl"]) | (matrix < column["lpl"])
+        near = (matrix < column["nlpl"]) | (matrix > column["nupl"])
+    rule, direction = rules.special_cause(matrix, relative, near, outside, improvement, profile)
     if improvement == 0:
-        neutral = np.where(direction > 0, "special_cause_neutral_high", "special_cause_neutral_low")
-        return np.where(special, neutral, "common_cause").astype(object)
-    verdict = np.where(direction == improvement, "special_cause_improvement", "special_cause_concern")
-    return np.where(special, verdict, "common_cause").astype(object)
+        kind = np.where(direction > 0, _NEUTRAL_HIGH, _NEUTRAL_LOW)
+    else:
+        kind = np.where(direction == improvement, _IMPROVEMENT, _CONCERN)
+    return {
+        "relative": relative,
+        "outside": np.where(missing, np.nan, outside),
+        "close": np.where(missing, np.nan, near & ~outside),
+        "rule": rule,
+        "kind": np.where(rule != rules.NONE, kind, _COMMON),
+    }
 
 
-def _segment(number, start, end, columns, point_type, improvement, target) -> Segment:
-    lpl, upl = columns["lpl"][start], columns["upl"][start]
-    return Segment(
-        rebase_group=number,
-        start=start,
-        n=end - start,
-        mean=float(columns["mean"][start]),
-        lpl=float(lpl),
-        upl=float(upl),
-        variation_type=str(point_type[end - 1]),
-        assurance_type=assurance_type(improvement, target, lpl, upl),
+def _period_targets(target, layout: _Layout) -> np.ndarray:
+    if target is None:
+        return np.full(len(layout.starts), np.nan)
+    if np.ndim(target) == 0:
+        return np.full(len(layout.starts), float(target))
+    return np.asarray(target, dtype=float)[layout.starts]
+
+
+def _assemble(labels, layout, limits, points, improvement, targets, profile, said) -> ManyXmr:
+    last = layout.starts + layout.lengths - 1
+    kinds = layout.to_rows(points["kind"])
+    variation = POINT_TYPES[kinds[last]].astype(object)
+    assurance = assurance_types(improvement, targets, limits["lpl"], limits["upl"])
+    too_few = layout.lengths < profile.min_points_for_icons
+    variation[too_few], assurance[too_few] = None, None
+    if too_few.any():
+        said = sorted(
+            [
+                *said,
+                *(
+                    (
+                        int(p),
+                        f"fewer than {profile.min_points_for_icons} points: "
+                        "no icons under the MDC tool's rules",
+                    )
+                    for p in np.flatnonzero(too_few)
+                ),
+            ]
+        )
+    per_row = {name: value[layout.period] for name, value in limits.items()}
+    return ManyXmr(
+        mean=per_row["mean"],
+        lpl=per_row["lpl"],
+        upl=per_row["upl"],
+        rebase_group=layout.group[layout.period],
+        outside_limits=layout.to_rows(points["outside"]),
+        relative_to_mean=layout.to_rows(points["relative"]),
+        close_to_limits=layout.to_rows(points["close"]),
+        rule=np.array(RULE_NAMES, dtype=object)[layout.to_rows(points["rule"])],
+        point_type=POINT_TYPES[kinds],
+        period_series=labels[layout.starts],
+        period_group=layout.group,
+        period_start=layout.starts - layout.series_first,
+        period_n=layout.lengths,
+        period_mean=limits["mean"],
+        period_lpl=limits["lpl"],
+        period_upl=limits["upl"],
+        variation_type=variation,
+        assurance_type=assurance,
+        warnings=tuple(said),
     )
+
+
+def assurance_types(improvement: Improvement, target, lpl, upl) -> np.ndarray:
+    """Per period: consistent_pass, consistent_fail, inconsistent, or None (no target, or neutral)."""
+    target, lpl, upl = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (target, lpl, upl))
+    result = np.full(np.broadcast(target, lpl, upl).shape, None, dtype=object)
+    if improvement == "neutral":
+        return result
+    passes = target < lpl if improvement == "increase" else target > upl
+    fails = target > upl if improvement == "increase" else target < lpl
+    known = ~(np.isnan(target) | np.isnan(lpl) | np.isnan(upl))
+    result[known] = "inconsistent"
+    result[known & passes] = "consistent_pass"
+    result[known & fails] = "consistent_fail"
+    return result
 
 
 def assurance_type(improvement: Improvement, target: float | None, lpl: float, upl: float) -> str | None:
-    """Whether the process will reliably meet the target: consistent pass, fail or inconsistent."""
-    if target is None or improvement == "neutral" or np.isnan(lpl) or np.isnan(upl):
-        return None
-    passes_everywhere = target < lpl if improvement == "increase" else target > upl
-    fails_everywhere = target > upl if improvement == "increase" else target < lpl
-    if passes_everywhere:
-        return "consistent_pass"
-    if fails_everywhere:
-        return "consistent_fail"
-    return "inconsistent"
+    """Whether a process will reliably meet its target: consistent pass, fail, or inconsistent."""
+    return assurance_types(improvement, np.nan if target is None else target, lpl, upl)[0]

@@ -1,0 +1,144 @@
+"""`stocktake spc`: every reference case through the command line, and bad input explained."""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+
+SPC = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "spc"
+CASES = pd.read_csv(SPC / "cases.csv", dtype=str, keep_default_na=False)
+runner = CliRunner()
+
+
+def _arguments(case, data: Path, points: Path, summary: Path) -> list[str]:
+    args = [
+        "spc",
+        str(data),
+        "--date",
+        "period",
+        "--value",
+        case["value"],
+        "--improvement",
+        case["improvement"],
+        "--points-out",
+        str(points),
+        "--summary-out",
+        str(summary),
+    ]
+    if case["facet"]:
+        args += ["--facet", case["facet"]]
+    if case["target"]:
+        args += ["--target", case["target"]]
+    if case["fix_after_n_points"]:
+        args += ["--fix-after", case["fix_after_n_points"]]
+    if case["screen_outliers"] == "FALSE":
+        args += ["--no-screen-outliers"]
+    for part in filter(None, case["rebase"].split(";")):
+        facet, _, dates = part.partition("=")
+        args += [a for d in dates.split("|") for a in ("--rebase", f"{facet}:{d}")]
+    return args
+
+
+def _assert_same(ours: Path, expected: Path) -> None:
+    got, want = pd.read_csv(ours, keep_default_na=False), pd.read_csv(expected, keep_default_na=False)
+    assert list(got.columns) == list(want.columns)
+    assert len(got) == len(want)
+    for column in want.columns:
+        if column in ("mean", "lpl", "upl", "y"):
+            np.testing.assert_allclose(
+                got[column].astype(float), want[column].astype(float), rtol=0, atol=1e-9
+            )
+        else:
+            assert list(got[column].astype(str)) == list(want[column].astype(str)), column
+
+
+@pytest.mark.parametrize("case_id", CASES["case_id"])
+def test_reference_case_through_the_command(case_id, tmp_path):
+    case = CASES.set_index("case_id").loc[case_id]
+    data = SPC / case["input"]
+    if case["series"]:
+        data = tmp_path / "input.csv"
+        frame = pd.read_csv(SPC / case["input"])
+        frame[frame["series"] == case["series"]].to_csv(data, index=False)
+    points, summary = tmp_path / "points.csv", tmp_path / "summary.csv"
+    result = runner.invoke(app, _arguments(case, data, points, summary))
+    assert result.exit_code == 0, result.output
+    _assert_same(points, SPC / "expected" / f"{case_id}_points.csv")
+    _assert_same(summary, SPC / "expected" / f"{case_id}_summary.csv")
+
+
+def test_filter_and_chart(tmp_path):
+    points, summary, chart = tmp_path / "p.csv", tmp_path / "s.csv", tmp_path / "chart.svg"
+    result = runner.invoke(
+        app,
+        [
+            "spc",
+            str(SPC / "synthetic.csv"),
+            "--date",
+            "period",
+            "--value",
+            "value0",
+            "--filter",
+            "series=shift_seven",
+            "--points-out",
+            str(points),
+            "--summary-out",
+            str(summary),
+            "--chart",
+            str(chart),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert len(pd.read_csv(points)) == len(pd.read_csv(SPC / "expected/syn_shift_seven_increase_points.csv"))
+    assert chart.read_text().lstrip().startswith("<?xml")
+
+
+def _write(tmp_path, text: str) -> Path:
+    path = tmp_path / "input.csv"
+    path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("csv_text", "extra", "message"),
+    [
+        (
+            "when,n\n2024-01-01,3\n2024-02-01,4\n",
+            ["--value", "count"],
+            "row 1: no column 'count' (columns: when, n)",
+        ),
+        ("when,n\n2024-01-01,3\nsoon,4\n", [], "row 3, column when: 'soon' is not a date"),
+        ("when,n\n2024-01-01,3\n2024-02-01,four\n", [], "row 3, column n: 'four' is not a number"),
+        (
+            "when,n\n2024-01-01,3\n2024-02-01,4\n2024-01-01,5\n",
+            [],
+            "row 4, column when: the date 2024-01-01 appears again (first on row 2)",
+        ),
+        ("when,n\n2024-01-01,3\n", [], "too few points (1): an XmR chart needs at least 2"),
+        ("when,n\n2024-01-01,3\n2024-02-01,4\n", ["--improvement", "up"], "--improvement must be"),
+        ("when,n\n2024-01-01,3\n2024-02-01,4\n", ["--rebase", "2030-01-01"], "after the last date"),
+    ],
+)
+def test_bad_input_is_one_line_with_row_and_column(tmp_path, csv_text, extra, message):
+    path = _write(tmp_path, csv_text)
+    args = [
+        "spc",
+        str(path),
+        "--date",
+        "when",
+        "--value",
+        "n",
+        "--points-out",
+        str(tmp_path / "p.csv"),
+        "--summary-out",
+        str(tmp_path / "s.csv"),
+    ]
+    result = runner.invoke(app, args + extra)
+    assert result.exit_code == 2
+    output = " ".join(result.output.split())
+    assert message in output
+    assert not (tmp_path / "p.csv").exists()
