@@ -21,7 +21,6 @@ from stocktake.spc.rules import DEFAULT_PROFILE, PROFILES, RULE_NAMES
 Improvement = Literal["increase", "decrease", "neutral"]
 
 LIMIT = 2.66
-NEAR_LIMIT = 2 * LIMIT / 3
 SCREEN = 3.267
 MIN_POINTS = 12
 
@@ -111,6 +110,7 @@ def xmr(
     fix_after_n_points: int | None = None,
     screen_outliers: bool | None = None,
     profile: str = DEFAULT_PROFILE,
+    limit: float = LIMIT,
 ) -> XmrChart:
     """The XmR chart of one series ``y`` (in time order; NaN for a missing value).
 
@@ -131,6 +131,7 @@ def xmr(
         fix_after_n_points=fix_after_n_points,
         screen_outliers=screen_outliers,
         profile=profile,
+        limit=limit,
     )
     segments = tuple(
         Segment(int(g), int(s), int(n), float(m), float(lo), float(hi), v, a)
@@ -177,12 +178,14 @@ def xmr_many(
     fix_after_n_points: int | None = None,
     screen_outliers: bool | None = None,
     profile: str = DEFAULT_PROFILE,
+    limit: float = LIMIT,
 ) -> ManyXmr:
     """XmR charts of many series in one call.
 
     Rows are points sorted by series, then time: ``series`` labels each row (any sortable labels),
     ``y`` its value, ``rebase`` (optional, bool) marks the first point of a new period. ``target``
     is a number for all series or an array with one value per row (the series' target).
+    ``limit`` is the multiple of the mean moving range (2.66; qicharts2 uses 3 / 1.128).
     """
     if improvement not in DIRECTIONS:
         raise ValueError(f"improvement must be increase, decrease or neutral, not {improvement!r}")
@@ -196,7 +199,7 @@ def xmr_many(
     labels = np.asarray(series)
     layout = _Layout.of(labels, rebase, len(values))
     matrix = layout.to_matrix(values)
-    limits, said = _limits(matrix, layout.lengths, fix_after_n_points, screen)
+    limits, said = _limits(matrix, layout.lengths, fix_after_n_points, screen, limit)
     points = _points(matrix, limits, DIRECTIONS[improvement], rule_profile)
     targets = _period_targets(target, layout)
     return _assemble(labels, layout, limits, points, improvement, targets, rule_profile, said)
@@ -249,7 +252,7 @@ def _nanmean(values: np.ndarray) -> np.ndarray:
         return np.where(counts > 0, sums / np.maximum(counts, 1), np.nan)
 
 
-def _limits(matrix, lengths, fix_after, screen) -> tuple[dict[str, np.ndarray], list[tuple[int, str]]]:
+def _limits(matrix, lengths, fix_after, screen, limit) -> tuple[dict[str, np.ndarray], list[tuple[int, str]]]:
     """Mean, limits and near-limit band of each period (one value per row of the matrix)."""
     basis = matrix.copy()
     if fix_after:
@@ -264,10 +267,10 @@ def _limits(matrix, lengths, fix_after, screen) -> tuple[dict[str, np.ndarray], 
     used = np.minimum(lengths, fix_after or lengths.max(initial=0))
     return {
         "mean": mean,
-        "lpl": mean - LIMIT * amr,
-        "upl": mean + LIMIT * amr,
-        "nlpl": mean - NEAR_LIMIT * amr,
-        "nupl": mean + NEAR_LIMIT * amr,
+        "lpl": mean - limit * amr,
+        "upl": mean + limit * amr,
+        "nlpl": mean - 2 * limit / 3 * amr,
+        "nupl": mean + 2 * limit / 3 * amr,
     }, _warnings(basis, used, amr)
 
 
