@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.catalogue import Catalogue, Metric
-from stocktake.spc import XmrChart, xmr
+from stocktake.spc import XmrChart
 from stocktake.spc.tchart import t_chart
+from stocktake.spc.xmr import xmr_many
 
 
 @dataclass(frozen=True)
@@ -45,18 +46,38 @@ class MetricResult:
 
 
 def analyse(catalogue: Catalogue, series: dict[str, pd.DataFrame]) -> list[MetricResult]:
-    """One SPC chart per metric, in catalogue order."""
-    return [_result(metric, series[metric.id]) for metric in catalogue.metrics]
+    """One SPC chart per metric, in catalogue order: every XmR metric in one many-series call."""
+    monthly = [m for m in catalogue.metrics if m.chart == "xmr" and len(series[m.id])]
+    charts = _xmr_charts(monthly, series)
+    for metric in catalogue.metrics:
+        if metric.id not in charts:
+            values = series[metric.id]["value"].to_numpy(dtype=float)
+            charts[metric.id] = t_chart(values, improvement=metric.improvement, target=_target(metric))
+    return [
+        MetricResult(m, pd.DatetimeIndex(series[m.id]["period"]), charts[m.id]) for m in catalogue.metrics
+    ]
 
 
-def _result(metric: Metric, series: pd.DataFrame) -> MetricResult:
-    target = metric.target.value if metric.target else None
-    values = series["value"].to_numpy(dtype=float)
-    if metric.chart == "t":
-        chart = t_chart(values, improvement=metric.improvement, target=target)
-    else:
-        chart = xmr(values, improvement=metric.improvement, target=target)
-    return MetricResult(metric, pd.DatetimeIndex(series["period"]), chart)
+def _target(metric: Metric) -> float | None:
+    return metric.target.value if metric.target else None
+
+
+def _xmr_charts(metrics: list[Metric], series: dict[str, pd.DataFrame]) -> dict[str, XmrChart]:
+    if not metrics:
+        return {}
+    lengths = [len(series[m.id]) for m in metrics]
+    values = np.concatenate([series[m.id]["value"].to_numpy(dtype=float) for m in metrics])
+    labels = np.repeat(np.arange(len(metrics)), lengths)
+    targets = [np.nan if m.target is None else m.target.value for m in metrics]
+    many = xmr_many(
+        labels,
+        values,
+        improvement=np.repeat([m.improvement for m in metrics], lengths),
+        target=np.repeat(targets, lengths),
+    )
+    return {
+        m.id: many.chart(i, series[m.id]["value"], m.improvement, _target(m)) for i, m in enumerate(metrics)
+    }
 
 
 def summary_record(result: MetricResult) -> dict:

@@ -161,10 +161,12 @@ def special_cause(
     relative_to_mean: np.ndarray,
     near_limits: np.ndarray,
     outside_limits: np.ndarray,
-    improvement: int,
+    improvement,
     profile: RuleProfile,
 ) -> tuple[np.ndarray, np.ndarray]:
     """The rule that names each point (codes as RULE_NAMES) and the direction it signals.
+
+    ``improvement`` is +1, −1 or 0 (neutral): one number, or one per row of the matrix.
 
     Outside limits, two-in-three and shift signal the side of the mean; a trend its direction.
     """
@@ -184,9 +186,10 @@ def special_cause(
     for code in reversed(PRECEDENCE):
         hit, sign = fired[code]
         rule[hit], direction[hit] = code, sign[hit]
-    if profile.improvement_wins_conflicts and improvement != 0:
+    if profile.improvement_wins_conflicts:
+        better_way = np.broadcast_to(np.asarray(improvement), side.shape)  # +1, −1, or 0 for neutral
         for code in reversed(PRECEDENCE):
             hit, sign = fired[code]
-            better = hit & (sign == improvement) & (direction != improvement)
-            rule[better], direction[better] = code, improvement
+            better = hit & (better_way != 0) & (sign == better_way) & (direction != better_way)
+            rule[better], direction[better] = code, better_way[better]
     return rule, direction

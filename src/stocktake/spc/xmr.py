@@ -91,7 +91,8 @@ class ManyXmr:
     point_type: np.ndarray
     period_series: np.ndarray  # the series label of each period
     period_group: np.ndarray
-    period_start: np.ndarray
+    period_start: np.ndarray  # first point of each period, counted within its series
+    period_start_row: np.ndarray  # first point of each period, counted in the input rows
     period_n: np.ndarray
     period_mean: np.ndarray
     period_lpl: np.ndarray
@@ -99,6 +100,47 @@ class ManyXmr:
     variation_type: np.ndarray
     assurance_type: np.ndarray
     warnings: tuple[tuple[int, str], ...]  # (period number, message)
+
+    def chart(self, label, y, improvement: Improvement, target: float | None) -> XmrChart:
+        """The one series labelled ``label`` (whose values were ``y``) as an XmrChart."""
+        periods = np.flatnonzero(self.period_series == label)
+        first = self.period_start_row[periods[0]]
+        rows = slice(first, first + int(self.period_n[periods].sum()))
+        segments = tuple(
+            Segment(
+                int(self.period_group[p]),
+                int(self.period_start[p]),
+                int(self.period_n[p]),
+                float(self.period_mean[p]),
+                float(self.period_lpl[p]),
+                float(self.period_upl[p]),
+                self.variation_type[p],
+                self.assurance_type[p],
+            )
+            for p in periods
+        )
+        numbers = {p: i for i, p in enumerate(periods)}
+        warnings = tuple(
+            f"period {numbers[p] + 1} (from point {segments[numbers[p]].start + 1}): {message}"
+            for p, message in self.warnings
+            if p in numbers
+        )
+        return XmrChart(
+            y=np.asarray(y, dtype=float),
+            mean=self.mean[rows],
+            lpl=self.lpl[rows],
+            upl=self.upl[rows],
+            rebase_group=self.rebase_group[rows],
+            outside_limits=self.outside_limits[rows],
+            relative_to_mean=self.relative_to_mean[rows],
+            close_to_limits=self.close_to_limits[rows],
+            rule=self.rule[rows],
+            point_type=self.point_type[rows],
+            segments=segments,
+            improvement=improvement,
+            target=target,
+            warnings=warnings,
+        )
 
 
 def xmr(
@@ -133,39 +175,7 @@ def xmr(
         profile=profile,
         limit=limit,
     )
-    segments = tuple(
-        Segment(int(g), int(s), int(n), float(m), float(lo), float(hi), v, a)
-        for g, s, n, m, lo, hi, v, a in zip(
-            many.period_group,
-            many.period_start,
-            many.period_n,
-            many.period_mean,
-            many.period_lpl,
-            many.period_upl,
-            many.variation_type,
-            many.assurance_type,
-            strict=True,
-        )
-    )
-    warnings = tuple(
-        f"period {p + 1} (from point {segments[p].start + 1}): {message}" for p, message in many.warnings
-    )
-    return XmrChart(
-        y=values,
-        mean=many.mean,
-        lpl=many.lpl,
-        upl=many.upl,
-        rebase_group=many.rebase_group,
-        outside_limits=many.outside_limits,
-        relative_to_mean=many.relative_to_mean,
-        close_to_limits=many.close_to_limits,
-        rule=many.rule,
-        point_type=many.point_type,
-        segments=segments,
-        improvement=improvement,
-        target=target,
-        warnings=warnings,
-    )
+    return many.chart(0, values, improvement, target)
 
 
 def xmr_many(
@@ -183,12 +193,14 @@ def xmr_many(
     """XmR charts of many series in one call.
 
     Rows are points sorted by series, then time: ``series`` labels each row (any sortable labels),
-    ``y`` its value, ``rebase`` (optional, bool) marks the first point of a new period. ``target``
-    is a number for all series or an array with one value per row (the series' target).
+    ``y`` its value, ``rebase`` (optional, bool) marks the first point of a new period.
+    ``improvement`` and ``target`` are one value for all series, or an array with one value per row
+    (each series' own).
     ``limit`` is the multiple of the mean moving range (2.66; qicharts2 uses 3 / 1.128).
     """
-    if improvement not in DIRECTIONS:
-        raise ValueError(f"improvement must be increase, decrease or neutral, not {improvement!r}")
+    wrong = set(np.unique(np.asarray(improvement, dtype=object))) - set(DIRECTIONS)
+    if wrong:
+        raise ValueError(f"improvement must be increase, decrease or neutral, not {sorted(wrong)[0]!r}")
     if profile not in PROFILES:
         raise ValueError(f"unknown rule profile {profile!r} (expected one of {', '.join(PROFILES)})")
     if fix_after_n_points is not None and fix_after_n_points < MIN_POINTS:
@@ -200,9 +212,10 @@ def xmr_many(
     layout = _Layout.of(labels, rebase, len(values))
     matrix = layout.to_matrix(values)
     limits, said = _limits(matrix, layout.lengths, fix_after_n_points, screen, limit)
-    points = _points(matrix, limits, DIRECTIONS[improvement], rule_profile)
-    targets = _period_targets(target, layout)
-    return _assemble(labels, layout, limits, points, improvement, targets, rule_profile, said)
+    better_way = _per_period(improvement, layout, object)
+    points = _points(matrix, limits, np.vectorize(DIRECTIONS.get, otypes=[int])(better_way), rule_profile)
+    targets = _per_period(np.nan if target is None else target, layout, float)
+    return _assemble(labels, layout, limits, points, better_way, targets, rule_profile, said)
 
 
 @dataclass(frozen=True)
@@ -294,7 +307,9 @@ def _warnings(basis: np.ndarray, used: np.ndarray, amr: np.ndarray) -> list[tupl
     return sorted(said)
 
 
-def _points(matrix, limits, improvement: int, profile) -> dict[str, np.ndarray]:
+def _points(matrix, limits, improvement: np.ndarray, profile) -> dict[str, np.ndarray]:
+    """Each point's flags and type; ``improvement`` holds +1, −1 or 0 for each period."""
+    improvement = improvement[:, None]
     column = {name: value[:, None] for name, value in limits.items()}
     missing = np.isnan(matrix)
     with np.errstate(invalid="ignore"):
@@ -302,10 +317,8 @@ def _points(matrix, limits, improvement: int, profile) -> dict[str, np.ndarray]:
         outside = (matrix > column["upl"]) | (matrix < column["lpl"])
         near = (matrix < column["nlpl"]) | (matrix > column["nupl"])
     rule, direction = rules.special_cause(matrix, relative, near, outside, improvement, profile)
-    if improvement == 0:
-        kind = np.where(direction > 0, _NEUTRAL_HIGH, _NEUTRAL_LOW)
-    else:
-        kind = np.where(direction == improvement, _IMPROVEMENT, _CONCERN)
+    neutral = np.where(direction > 0, _NEUTRAL_HIGH, _NEUTRAL_LOW)
+    kind = np.where(improvement == 0, neutral, np.where(direction == improvement, _IMPROVEMENT, _CONCERN))
     return {
         "relative": relative,
         "outside": np.where(missing, np.nan, outside),
@@ -315,12 +328,11 @@ def _points(matrix, limits, improvement: int, profile) -> dict[str, np.ndarray]:
     }
 
 
-def _period_targets(target, layout: _Layout) -> np.ndarray:
-    if target is None:
-        return np.full(len(layout.starts), np.nan)
-    if np.ndim(target) == 0:
-        return np.full(len(layout.starts), float(target))
-    return np.asarray(target, dtype=float)[layout.starts]
+def _per_period(value, layout: _Layout, dtype) -> np.ndarray:
+    """One value per period, from one value for all or one per row."""
+    if np.ndim(value) == 0:
+        return np.full(len(layout.starts), value, dtype=dtype)
+    return np.asarray(value, dtype=dtype)[layout.starts]
 
 
 def _assemble(labels, layout, limits, points, improvement, targets, profile, said) -> ManyXmr:
@@ -358,6 +370,7 @@ def _assemble(labels, layout, limits, points, improvement, targets, profile, sai
         period_series=labels[layout.starts],
         period_group=layout.group,
         period_start=layout.starts - layout.series_first,
+        period_start_row=layout.starts,
         period_n=layout.lengths,
         period_mean=limits["mean"],
         period_lpl=limits["lpl"],
@@ -368,15 +381,16 @@ def _assemble(labels, layout, limits, points, improvement, targets, profile, sai
     )
 
 
-def assurance_types(improvement: Improvement, target, lpl, upl) -> np.ndarray:
+def assurance_types(improvement, target, lpl, upl) -> np.ndarray:
     """Per period: consistent_pass, consistent_fail, inconsistent, or None (no target, or neutral)."""
     target, lpl, upl = (np.atleast_1d(np.asarray(v, dtype=float)) for v in (target, lpl, upl))
     result = np.full(np.broadcast(target, lpl, upl).shape, None, dtype=object)
-    if improvement == "neutral":
-        return result
-    passes = target < lpl if improvement == "increase" else target > upl
-    fails = target > upl if improvement == "increase" else target < lpl
-    known = ~(np.isnan(target) | np.isnan(lpl) | np.isnan(upl))
+    increase = np.asarray(improvement, dtype=object) == "increase"
+    passes = np.where(increase, target < lpl, target > upl)
+    fails = np.where(increase, target > upl, target < lpl)
+    known = ~(np.isnan(target) | np.isnan(lpl) | np.isnan(upl)) & (
+        np.asarray(improvement, dtype=object) != "neutral"
+    )
     result[known] = "inconsistent"
     result[known & passes] = "consistent_pass"
     result[known & fails] = "consistent_fail"
