@@ -142,3 +142,36 @@ def test_bad_input_is_one_line_with_row_and_column(tmp_path, csv_text, extra, me
     output = " ".join(result.output.split())
     assert message in output
     assert not (tmp_path / "p.csv").exists()
+
+
+@pytest.mark.parametrize("suffix", [".html", ".png"])
+def test_charts_carry_the_icons(tmp_path, suffix):
+    chart = tmp_path / f"chart{suffix}"
+    result = runner.invoke(
+        app,
+        [
+            "spc",
+            str(SPC / "ae_type1.csv"),
+            "--date",
+            "period",
+            "--value",
+            "perf_4h",
+            "--facet",
+            "org_code",
+            "--target",
+            "0.95",
+            "--points-out",
+            str(tmp_path / "p.csv"),
+            "--summary-out",
+            str(tmp_path / "s.csv"),
+            "--chart",
+            str(chart),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    if suffix == ".png":
+        assert chart.read_bytes().startswith(b"\x89PNG")
+    else:
+        html = chart.read_text()
+        assert html.count("The process will consistently fail the target") >= 9  # nine of the twelve trusts
+        assert "<script src" not in html

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 
@@ -114,20 +115,21 @@ def spc(
         if chart is not None:
             from stocktake.report.charts import write_chart
 
-            write_chart(facet_charts(table, value, target), chart)
+            write_chart(facet_charts(table, value, target, improvement), chart)
     except (SpcInputError, ValueError) as error:
         _fail(str(error))
     for warning in table.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
-def facet_charts(table, value: str, target: float | None = None):
+def facet_charts(table, value: str, target: float | None = None, improvement: str = "increase"):
     from stocktake.report.charts import ChartSeries
 
     panels = []
+    r = table.result
     for facet in dict.fromkeys(table.facet):
         rows = table.facet == facet
-        r = table.result
+        latest = np.flatnonzero(r.period_series == facet)[-1]
         panels.append(
             ChartSeries(
                 title=str(facet) if facet != "" else value,
@@ -139,6 +141,9 @@ def facet_charts(table, value: str, target: float | None = None):
                 point_type=r.point_type[rows],
                 rebase_group=r.rebase_group[rows],
                 target=target,
+                improvement=improvement,
+                variation_type=r.variation_type[latest],
+                assurance_type=r.assurance_type[latest],
             )
         )
     return panels

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from stocktake.report.icons import COLOURS
+from stocktake.report.icons import COLOURS, assurance_icon, variation_icon, variation_label
 
 POINT_COLOURS = {
     "common_cause": COLOURS["common_cause"],
@@ -40,6 +40,9 @@ class ChartSeries:
     unit: str = ""
     decimals: int = 1
     annotations: tuple[tuple[str, str], ...] = ()  # (ISO date, label)
+    improvement: str = "increase"
+    variation_type: str | None = None  # of the latest period, for the icons
+    assurance_type: str | None = None
 
 
 def _broken_at_rebase(x, values: np.ndarray, groups: np.ndarray) -> tuple[list, list]:
@@ -162,9 +165,42 @@ def _draw_static(axis, series: ChartSeries) -> None:
             va="top",
         )
     axis.set_title(series.title, fontsize=10, loc="left")
+    _static_icons(axis, series)
     axis.set_ylabel(series.unit, fontsize=8)
     axis.tick_params(labelsize=7)
     axis.spines[["top", "right"]].set_visible(False)
+
+
+def _static_icons(axis, series: ChartSeries) -> None:
+    """The variation and assurance icons as lettered circles above the plot's right corner."""
+    label = variation_label(series.variation_type, series.improvement)
+    if series.variation_type in (None, "common_cause"):
+        variation = ("~", COLOURS["common_cause"])
+    else:
+        kind = "neutral" if "neutral" in series.variation_type else series.variation_type.rsplit("_", 1)[1]
+        variation = ("H" if label.endswith("(high values)") else "L", COLOURS[kind])
+    icons = [variation]
+    if series.assurance_type is not None:
+        icons.append(
+            {
+                "consistent_pass": ("P", COLOURS["improvement"]),
+                "consistent_fail": ("F", COLOURS["concern"]),
+                "inconsistent": ("?", COLOURS["common_cause"]),
+            }[series.assurance_type]
+        )
+    for i, (letter, colour) in enumerate(icons):
+        axis.text(
+            0.93 + 0.05 * i,
+            1.08,
+            letter,
+            transform=axis.transAxes,
+            ha="center",
+            va="center",
+            fontsize=8,
+            fontweight="bold",
+            color=colour,
+            bbox={"boxstyle": "circle,pad=0.3", "facecolor": "white", "edgecolor": colour, "linewidth": 2},
+        )
 
 
 def write_chart(panels: list[ChartSeries], path: Path) -> None:
@@ -176,7 +212,12 @@ def write_chart(panels: list[ChartSeries], path: Path) -> None:
     elif suffix in (".html", ".htm"):
         from plotly.offline import get_plotlyjs
 
-        body = "".join(plotly_figure(p).to_html(full_html=False, include_plotlyjs=False) for p in panels)
+        body = "".join(
+            f"<section><div>{variation_icon(p.variation_type, p.improvement)} "
+            f"{assurance_icon(p.assurance_type)}</div>"
+            f"{plotly_figure(p).to_html(full_html=False, include_plotlyjs=False)}</section>"
+            for p in panels
+        )
         path.write_text(
             f'<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8"><title>SPC charts</title>'
             f"<script>{get_plotlyjs()}</script></head><body>{body}</body></html>"
