@@ -29,3 +29,25 @@ def test_assurance_icons_use_letters_and_words():
     assert ">F<" in assurance_icon("consistent_fail")
     assert ">?<" in assurance_icon("inconsistent")
     assert "No target" in assurance_icon(None)
+
+
+def test_trajectory_is_drawn_in_both_renderers():
+    import numpy as np
+    import pandas as pd
+
+    from stocktake.report.charts import ChartSeries, plotly_figure, static_chart
+
+    x = pd.date_range("2024-01-01", periods=4, freq="MS")
+    series = ChartSeries(
+        "t",
+        x,
+        np.arange(4.0),
+        np.full(4, 1.5),
+        np.zeros(4),
+        np.full(4, 3.0),
+        np.array(["common_cause"] * 4, dtype=object),
+        np.zeros(4, dtype=int),
+        trajectory=np.array([1.0, 1.5, 2.0, 2.5]),
+    )
+    assert "Trajectory" in [trace.name for trace in plotly_figure(series).data]
+    assert b"<svg" in static_chart([series], "svg")

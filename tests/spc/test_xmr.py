@@ -108,3 +108,10 @@ def test_reversing_the_direction_swaps_improvement_and_concern(values):
         "common_cause": "common_cause",
     }
     assert [swap[t] for t in up.point_type] == list(down.point_type)
+
+
+def test_a_trajectory_is_carried_and_checked():
+    chart = xmr([5, 6, 5, 7, 6], trajectory=[5, 5.5, 6, 6.5, 7])
+    assert list(chart.trajectory) == [5, 5.5, 6, 6.5, 7]
+    with pytest.raises(ValueError, match="3 values for 5 points"):
+        xmr([5, 6, 5, 7, 6], trajectory=[1, 2, 3])

@@ -43,6 +43,7 @@ class ChartSeries:
     improvement: str = "increase"
     variation_type: str | None = None  # of the latest period, for the icons
     assurance_type: str | None = None
+    trajectory: np.ndarray | None = None
 
 
 def _broken_at_rebase(x, values: np.ndarray, groups: np.ndarray) -> tuple[list, list]:
@@ -84,6 +85,14 @@ def plotly_figure(series: ChartSeries) -> go.Figure:
             mode="lines",
             name="Target",
             line={"color": COLOURS["target"], "dash": "dot", "width": 2},
+        )
+    if series.trajectory is not None:
+        figure.add_scatter(
+            x=series.x,
+            y=series.trajectory,
+            mode="lines",
+            name="Trajectory",
+            line={"color": COLOURS["target"], "dash": "dash", "width": 1.5},
         )
     labels = [t.replace("special_cause_", "special cause ").replace("_", " ") for t in series.point_type]
     figure.add_scatter(
@@ -153,6 +162,15 @@ def _draw_static(axis, series: ChartSeries) -> None:
         )
     if series.target is not None:
         axis.axhline(series.target, color=COLOURS["target"], linestyle=":", linewidth=1.5, label="Target")
+    if series.trajectory is not None:
+        axis.plot(
+            series.x,
+            series.trajectory,
+            color=COLOURS["target"],
+            linestyle="--",
+            linewidth=1.2,
+            label="Trajectory",
+        )
     axis.scatter(series.x, series.y, c=[POINT_COLOURS[t] for t in series.point_type], s=16, zorder=3)
     for when, label in series.annotations:
         axis.axvline(pd.Timestamp(when), color="#005EB8", linestyle=":", linewidth=1)

@@ -91,6 +91,7 @@ def chart_series(result: MetricResult, annotations=()) -> ChartSeries:
         unit=metric.unit,
         decimals=metric.decimals,
         annotations=tuple(annotations),
+        trajectory=chart.trajectory,
     )
 
 

@@ -10,6 +10,7 @@ series cost a handful of NumPy operations, not ten thousand loops.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from typing import Literal
 
@@ -70,6 +71,8 @@ class XmrChart:
     improvement: Improvement
     target: float | None
     warnings: tuple[str, ...]
+    #: A dated path to the target, one value per point (drawn, not used for assurance).
+    trajectory: np.ndarray | None = None
 
     @property
     def latest(self) -> Segment:
@@ -153,10 +156,12 @@ def xmr(
     screen_outliers: bool | None = None,
     profile: str = DEFAULT_PROFILE,
     limit: float = LIMIT,
+    trajectory=None,
 ) -> XmrChart:
     """The XmR chart of one series ``y`` (in time order; NaN for a missing value).
 
-    ``rebase_at`` holds the indices of the first point of each new period.
+    ``rebase_at`` holds the indices of the first point of each new period; ``trajectory`` is an
+    optional planned value for each point.
     """
     values = np.asarray(y, dtype=float)
     starts = np.zeros(len(values), dtype=bool)
@@ -175,7 +180,13 @@ def xmr(
         profile=profile,
         limit=limit,
     )
-    return many.chart(0, values, improvement, target)
+    chart = many.chart(0, values, improvement, target)
+    if trajectory is None:
+        return chart
+    planned = np.asarray(trajectory, dtype=float)
+    if planned.shape != values.shape:
+        raise ValueError(f"the trajectory has {len(planned)} values for {len(values)} points")
+    return dataclasses.replace(chart, trajectory=planned)
 
 
 def xmr_many(
