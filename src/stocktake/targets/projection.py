@@ -1,0 +1,107 @@
+"""When will the current process reach its target? A straight-line projection, or an honest "not".
+
+The line is fitted to the current period (since the last rebase) by least squares. The target is
+"on the current course" only when the slope is distinguishable from zero (its 95% interval excludes
+zero) in the direction of improvement; then the date comes with the range the slope's interval gives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+# Two-sided 95% Student t quantiles for 1–30 degrees of freedom; 1.96 beyond.
+T_975 = (
+    12.706,
+    4.303,
+    3.182,
+    2.776,
+    2.571,
+    2.447,
+    2.365,
+    2.306,
+    2.262,
+    2.228,
+    2.201,
+    2.179,
+    2.160,
+    2.145,
+    2.131,
+    2.120,
+    2.110,
+    2.101,
+    2.093,
+    2.086,
+    2.080,
+    2.074,
+    2.069,
+    2.064,
+    2.060,
+    2.056,
+    2.052,
+    2.048,
+    2.045,
+    2.042,
+)
+MIN_POINTS = 6
+
+
+@dataclass(frozen=True)
+class Projection:
+    status: str  # "met", "projected" or "not_on_course"
+    when: pd.Timestamp | None = None
+    earliest: pd.Timestamp | None = None
+    latest: pd.Timestamp | None = None
+    slope_per_month: float | None = None
+
+    def describe(self) -> str:
+        if self.status == "met":
+            return "The current level already meets the target."
+        if self.status == "not_on_course":
+            return "Not on the current course: the recent data show no reliable movement towards the target."
+        return (
+            f"On the current trend the target would be reached around {self.when:%B %Y} "
+            f"(95% range {self.earliest:%B %Y} to {self.latest:%B %Y})."
+        )
+
+
+def t_quantile(degrees_of_freedom: int) -> float:
+    return T_975[degrees_of_freedom - 1] if degrees_of_freedom <= len(T_975) else 1.96
+
+
+def project(x: pd.DatetimeIndex, values, target: float, improvement: str, current_mean: float) -> Projection:
+    """Project the date the fitted line reaches ``target`` (better is ``improvement``)."""
+    sign = {"increase": 1, "decrease": -1}.get(improvement)
+    if sign is None:
+        raise ValueError("a projection needs a direction of improvement")
+    if sign * (current_mean - target) >= 0:
+        return Projection("met")
+    values = np.asarray(values, dtype=float)
+    present = ~np.isnan(values)
+    days = np.asarray((x[present] - x[present][0]).total_seconds()) / 86_400
+    y = values[present]
+    if len(y) < MIN_POINTS:
+        return Projection("not_on_course")
+    slope, intercept = np.polyfit(days, y, 1)
+    residuals = y - (slope * days + intercept)
+    spread = np.sqrt(residuals @ residuals / (len(y) - 2) / ((days - days.mean()) @ (days - days.mean())))
+    low, high = sorted(
+        sign * np.array([slope - t_quantile(len(y) - 2) * spread, slope + t_quantile(len(y) - 2) * spread])
+    )
+    if low <= 0:  # the slope towards the target is not distinguishable from zero
+        return Projection("not_on_course", slope_per_month=slope * 30.44)
+    last_fit = slope * days[-1] + intercept
+    needed = sign * (target - last_fit)
+
+    def reached(rate: float) -> pd.Timestamp:
+        return (x[present][-1] + pd.Timedelta(days=float(needed / rate))).round("D")
+
+    return Projection(
+        "projected",
+        when=reached(sign * slope),
+        earliest=reached(high),
+        latest=reached(low),
+        slope_per_month=slope * 30.44,
+    )

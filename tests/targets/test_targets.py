@@ -1,0 +1,70 @@
+"""Targets and projections worked by hand."""
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stocktake.targets.projection import project
+from stocktake.targets.setting import Benchmark, baseline, between, trajectory_values
+
+MONTHS = pd.date_range("2024-01-01", periods=12, freq="MS")
+
+
+def test_midway_between_baseline_and_girft():
+    # LOS of 4.0, 4.4, 3.6 days in the baseline quarter: mean 4.0; GIRFT ambition 1 day → midway 2.5.
+    values = [4.0, 4.4, 3.6] + [3.0] * 9
+    start = baseline(MONTHS, values, date(2024, 1, 1), date(2024, 3, 1))
+    target = between(start, Benchmark(1.0, "GIRFT ambulatory hip and knee", 2021))
+    assert start == pytest.approx(4.0)
+    assert target.value == pytest.approx(2.5)
+    assert "midway" in target.basis and "GIRFT" in target.basis
+    assert between(start, Benchmark(1.0, "GIRFT"), fraction=0.25).value == pytest.approx(3.25)
+
+
+def test_baseline_needs_values_in_its_period():
+    with pytest.raises(ValueError, match="no values"):
+        baseline(MONTHS, [1.0] * 12, date(2020, 1, 1), date(2020, 6, 1))
+
+
+def test_trajectory_is_straight_between_milestones():
+    planned = trajectory_values(MONTHS, ((date(2024, 3, 1), 60.0), (date(2024, 5, 1), 70.0)))
+    assert np.isnan(planned[0]) and np.isnan(planned[-1])
+    assert planned[2] == 60.0 and planned[4] == 70.0
+    # 1 April is 31 of the 61 days from 1 March to 1 May.
+    assert planned[3] == pytest.approx(60 + 10 * 31 / 61)
+
+
+def test_a_steady_climb_is_projected_with_its_range():
+    days = (MONTHS - MONTHS[0]).days.to_numpy()
+    values = 50 + 0.1 * days + np.tile([1.0, -1.0], 6)  # about 3 points a month, with noise
+    projection = project(MONTHS, values, 95.0, "increase", current_mean=values.mean())
+    assert projection.status == "projected"
+    assert projection.earliest < projection.when < projection.latest
+    assert "On the current trend" in projection.describe()
+
+
+def test_an_exact_line_is_projected_to_the_day():
+    # 0.1 a day from 50 on 1 Jan 2024: 83.5 on 1 Dec 2024 (day 335); 95 is 115 days later.
+    days = (MONTHS - MONTHS[0]).days.to_numpy()
+    projection = project(MONTHS, 50 + 0.1 * days, 95.0, "increase", current_mean=66.0)
+    assert projection.when == projection.earliest == projection.latest
+    assert projection.when == pd.Timestamp("2024-12-01") + pd.Timedelta(days=115)
+
+
+def test_no_reliable_movement_is_not_on_course():
+    values = 50 + np.tile([1.0, -1.0, 0.5, -0.5], 3)
+    projection = project(MONTHS, values, 60.0, "increase", current_mean=values.mean())
+    assert projection.status == "not_on_course"
+    assert "Not on the current course" in projection.describe()
+
+
+def test_moving_away_from_the_target_is_not_on_course():
+    values = 50 - 0.5 * np.arange(12.0)
+    assert project(MONTHS, values, 60.0, "increase", current_mean=values.mean()).status == "not_on_course"
+
+
+def test_already_at_target():
+    assert project(MONTHS, [70.0] * 12, 60.0, "increase", current_mean=70.0).status == "met"
+    assert project(MONTHS, [2.0] * 12, 2.5, "decrease", current_mean=2.0).status == "met"
