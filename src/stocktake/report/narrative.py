@@ -1,0 +1,124 @@
+"""The stock-take: each measure placed in one category, with a sentence built only from its statistics.
+
+Categories, in order of precedence, from the latest rebase period of the chart:
+- going backwards: the latest point is special-cause concern;
+- moved the needle: the latest point is special-cause improvement;
+- reliably at target: common-cause variation with limits wholly on the right side of the target;
+- grindingly slow: common-cause variation, target not assured (or none set);
+- changed, neither better nor worse: special cause on a measure with no better direction.
+The sentence states the rule that fired and the numbers behind it, and nothing the chart does not show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from stocktake.spc.xmr import XmrChart
+
+CATEGORIES = {
+    "going_backwards": "Going backwards",
+    "moved_the_needle": "Moved the needle",
+    "reliably_at_target": "Reliably at target",
+    "grindingly_slow": "Grindingly slow",
+    "changed": "Changed, neither better nor worse",
+}
+
+
+def category(variation_type: str | None, assurance_type: str | None) -> str:
+    if variation_type == "special_cause_concern":
+        return "going_backwards"
+    if variation_type == "special_cause_improvement":
+        return "moved_the_needle"
+    if variation_type and variation_type.startswith("special_cause_neutral"):
+        return "changed"
+    if assurance_type == "consistent_pass":
+        return "reliably_at_target"
+    return "grindingly_slow"
+
+
+@dataclass(frozen=True)
+class Formatter:
+    unit: str = ""
+    decimals: int = 1
+
+    def __call__(self, value: float) -> str:
+        if value is None or np.isnan(value):
+            return "–"
+        number = f"{value:,.{self.decimals}f}"
+        if self.unit == "%":
+            return number + "%"
+        if self.unit.startswith("£"):
+            return "£" + number
+        return f"{number} {self.unit}".strip()
+
+
+def _run_at_end(chart: XmrChart) -> int:
+    """How many points at the end share the latest point's rule and type."""
+    last = len(chart.y) - 1
+    same = (chart.rule == chart.rule[last]) & (chart.point_type == chart.point_type[last])
+    breaks = np.flatnonzero(~same[: last + 1])
+    return last - (breaks[-1] if len(breaks) else -1)
+
+
+def _evidence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter) -> str:
+    last = len(chart.y) - 1
+    rule, value, when = chart.rule[last], chart.y[last], f"{x[last]:%b %Y}"
+    high = chart.relative_to_mean[last] > 0
+    run = _run_at_end(chart)
+    since = f"{x[last - run + 1]:%b %Y}"
+    if rule == "outside_limits":
+        limit = (
+            f"above the upper process limit ({fmt(chart.upl[last])})"
+            if high
+            else (f"below the lower process limit ({fmt(chart.lpl[last])})")
+        )
+        single = " A single point: watch whether it lasts." if run == 1 else ""
+        return f"the latest value ({fmt(value)}, {when}) is {limit}.{single}"
+    if rule == "trend":
+        rising = chart.y[last] > chart.y[max(last - 1, 0)]
+        direction = "rising" if rising else "falling"
+        return f"the values have been {direction} for {run} points in a row since {since}."
+    if rule == "shift":
+        side = "above" if high else "below"
+        return f"the latest {run} values, since {since}, are all {side} the mean ({fmt(chart.mean[last])})."
+    side = "upper" if high else "lower"
+    return f"two of the latest three values are close to the {side} process limit."
+
+
+def _assurance(chart: XmrChart, fmt: Formatter) -> str:
+    segment, target = chart.latest, chart.target
+    if target is None or segment.assurance_type is None:
+        return "No target is set." if target is None else ""
+    return {
+        "consistent_pass": f"The target ({fmt(target)}) lies outside the process limits on the right side: "
+        "as things stand it will be met every month.",
+        "consistent_fail": f"The target ({fmt(target)}) lies outside the process limits on the wrong side: "
+        "it will not be met without a change to the process.",
+        "inconsistent": f"The target ({fmt(target)}) lies within the process limits: it will be met in some "
+        "months and missed in others, by chance alone.",
+    }[segment.assurance_type]
+
+
+def sentence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter) -> str:
+    """A short paragraph that says what the chart shows, and no more."""
+    segment = chart.latest
+    kind = category(segment.variation_type, segment.assurance_type)
+    limits = f"{fmt(segment.lpl)} to {fmt(segment.upl)}"
+    if kind in ("moved_the_needle", "going_backwards", "changed"):
+        label = {
+            "moved_the_needle": "Special-cause improvement",
+            "going_backwards": "Special-cause concern",
+            "changed": "Special-cause variation (neither better nor worse)",
+        }[kind]
+        opening = f"{label}: {_evidence(chart, x, fmt)}"
+    elif segment.variation_type is None:
+        opening = "Too few points to judge: the chart needs more data before it can show a change."
+    else:
+        opening = (
+            f"No evidence of change: the recent values vary by chance within the process limits "
+            f"({limits}) around a mean of {fmt(segment.mean)}."
+        )
+    return " ".join(part for part in (opening, _assurance(chart, fmt)) if part)

@@ -1,0 +1,91 @@
+"""For every reference case, the generated sentence agrees with the classification."""
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from stocktake.report.narrative import Formatter, category, sentence
+from stocktake.spc import xmr
+
+SPC = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "spc"
+CASES = pd.read_csv(SPC / "cases.csv", dtype=str, keep_default_na=False)
+
+# What each category's sentence must say, and what it must never say.
+SAYS = {
+    "going_backwards": "Special-cause concern",
+    "moved_the_needle": "Special-cause improvement",
+    "reliably_at_target": "will be met every month",
+    "grindingly_slow": "No evidence of change",
+    "changed": "neither better nor worse",
+}
+NEVER = {
+    "going_backwards": ["improvement", "No evidence of change"],
+    "moved_the_needle": ["concern", "No evidence of change"],
+    "reliably_at_target": ["Special-cause", "will not be met"],
+    "grindingly_slow": ["Special-cause", "will be met every month"],
+    "changed": ["improvement", "concern"],
+}
+
+
+def _charts(case):
+    data = pd.read_csv(SPC / case["input"], dtype={"period": str})
+    if case["series"]:
+        data = data[data["series"] == case["series"]]
+    groups = data.groupby(case["facet"]) if case["facet"] else [("", data)]
+    for facet, series in groups:
+        series = series.sort_values("period")
+        x = pd.DatetimeIndex(pd.to_datetime(series["period"]))
+        rebase = [
+            d
+            for part in case["rebase"].split(";")
+            if part.startswith(f"{facet}=")
+            for d in part.split("=")[1].split("|")
+        ]
+        yield (
+            x,
+            xmr(
+                series[case["value"]].to_numpy(dtype=float),
+                improvement=case["improvement"],
+                target=float(case["target"]) if case["target"] else None,
+                rebase_at=[list(x).index(pd.Timestamp(d)) for d in rebase],
+                fix_after_n_points=int(case["fix_after_n_points"]) if case["fix_after_n_points"] else None,
+                screen_outliers=case["screen_outliers"] == "TRUE",
+            ),
+        )
+
+
+@pytest.mark.parametrize("case_id", CASES["case_id"])
+def test_sentence_agrees_with_the_classification(case_id):
+    case = CASES.set_index("case_id").loc[case_id]
+    expected = pd.read_csv(SPC / "expected" / f"{case_id}_summary.csv", keep_default_na=False)
+    for (x, chart), (_, row) in zip(_charts(case), expected.groupby("facet", sort=True), strict=True):
+        latest = row.iloc[-1]
+        kind = category(latest["variation_type"], latest["assurance_type"] or None)
+        assert kind == category(chart.latest.variation_type, chart.latest.assurance_type)
+        text = sentence(chart, x, Formatter())
+        assert SAYS[kind] in text, text
+        assert not any(word in text for word in NEVER[kind]), text
+        if chart.target is None:
+            assert "No target" in text
+
+
+def test_a_lone_point_beyond_the_limit_is_called_a_single_point():
+    x = pd.date_range("2024-01-01", periods=15, freq="MS")
+    chart = xmr([10, 11, 10, 12, 11, 10, 11, 12, 10, 11, 10, 12, 11, 10, 30])
+    text = sentence(chart, x, Formatter("%", 0))
+    assert text.startswith("Special-cause improvement: the latest value (30%, Mar 2025) is above the upper")
+    assert "A single point" in text
+
+
+def test_a_shift_names_its_length_and_start():
+    x = pd.date_range("2024-01-01", periods=20, freq="MS")
+    chart = xmr(
+        [10, 11, 10, 12, 11, 10, 11, 12, 10, 11, 10, 12, 13, 12.6, 12.8, 13.1, 12.7, 12.9, 13.0, 12.8],
+        improvement="decrease",
+    )
+    text = sentence(chart, x, Formatter("days", 1))
+    # mean 11.6: the last nine values (12 in Dec 2024, then 12.6 to 13.1) are all above it
+    assert text.startswith(
+        "Special-cause concern: the latest 9 values, since Dec 2024, are all above the mean (11.6 days)"
+    )
