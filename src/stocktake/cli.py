@@ -122,6 +122,53 @@ def spc(
         console.print(f"[yellow]warning:[/yellow] {warning}")
 
 
+@app.command()
+def report(
+    out: Annotated[Path, typer.Option(help="Directory to write the report into.")],
+    format_: Annotated[
+        str, typer.Option("--format", help="Comma-separated: html, pdf, xlsx.")
+    ] = "html,pdf,xlsx",
+    period: Annotated[str | None, typer.Option(metavar="YYYY-MM", help="The last month to include.")] = None,
+    warehouse: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = Path(
+        "stocktake-demo/warehouse.duckdb"
+    ),
+    annotations: Annotated[
+        Path | None, typer.Option(metavar="CHANGES.csv", help="Dated changes: metric_id,date,label,rebase.")
+    ] = None,
+    targets: Annotated[
+        Path | None, typer.Option(metavar="TARGETS.yaml", help="Targets: fixed, or midway.")
+    ] = None,
+) -> None:
+    """The board-ready stock-take: HTML, PDF and Excel, small numbers suppressed."""
+    from stocktake.report.inputs import ReportInputError
+    from stocktake.report.run import ReportRequest, write_report
+
+    if period is not None and not _is_month(period):
+        _fail(f"--period {period!r}: expected a month like 2025-09")
+    if not warehouse.exists():
+        _fail(f"{warehouse}: no warehouse here (run `stocktake demo` first, or give --warehouse)")
+    request = ReportRequest(
+        warehouse,
+        out,
+        tuple(f.strip() for f in format_.split(",") if f.strip()),
+        period,
+        annotations,
+        targets,
+    )
+    try:
+        with console.status("Building the stock-take…"):
+            written = write_report(request)
+    except (ReportInputError, ValueError) as error:
+        _fail(str(error))
+    for path in written:
+        console.print(f"Wrote [bold]{path.resolve()}[/bold]")
+
+
+def _is_month(text: str) -> bool:
+    year, _, month = text.partition("-")
+    return year.isdigit() and len(year) == 4 and month.isdigit() and 1 <= int(month) <= 12
+
+
 def facet_charts(table, value: str, target: float | None = None, improvement: str = "increase"):
     from stocktake.report.charts import ChartSeries
 

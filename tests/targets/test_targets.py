@@ -68,3 +68,11 @@ def test_moving_away_from_the_target_is_not_on_course():
 def test_already_at_target():
     assert project(MONTHS, [70.0] * 12, 60.0, "increase", current_mean=70.0).status == "met"
     assert project(MONTHS, [2.0] * 12, 2.5, "decrease", current_mean=2.0).status == "met"
+
+
+def test_a_trend_already_past_the_target_says_so_instead_of_a_date():
+    # LOS falling 0.1 a day from 5: the fitted line ends at 5 − 33.5 < 2.5 while the mean is still above it.
+    days = (MONTHS - MONTHS[0]).days.to_numpy()
+    projection = project(MONTHS, 5 - 0.01 * days, 2.5, "decrease", current_mean=3.3)
+    assert projection.status == "trend_reached"
+    assert "rebase" in projection.describe()

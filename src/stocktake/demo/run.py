@@ -24,6 +24,7 @@ from stocktake.ingest.pseudonymise import load_or_create_key
 from stocktake.metrics.catalogue import load_catalogue
 from stocktake.metrics.run import run_catalogue
 from stocktake.report.html import render_report
+from stocktake.report.stocktake import build
 
 MAPPING = Path(__file__).parent / "mapping.yaml"
 GENERATOR_VERSION = 1
@@ -80,7 +81,7 @@ def _write_outputs(out: Path, department: str, source: str, results: list[Metric
             (effect.date.isoformat(), effect.description.split(":")[0])
         )
     report = out / "report.html"
-    report.write_text(render_report(department, results, source=source, annotations=annotations))
+    report.write_text(render_report(build(department, source, results, annotations=annotations)))
     summary = out / "summary.json"
     summary.write_text(json.dumps({"metrics": [summary_record(r) for r in results]}, indent=1))
     effects = out / "effects.json"

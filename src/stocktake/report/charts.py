@@ -44,6 +44,7 @@ class ChartSeries:
     variation_type: str | None = None  # of the latest period, for the icons
     assurance_type: str | None = None
     trajectory: np.ndarray | None = None
+    show_icons: bool = True
 
 
 def _broken_at_rebase(x, values: np.ndarray, groups: np.ndarray) -> tuple[list, list]:
@@ -183,7 +184,8 @@ def _draw_static(axis, series: ChartSeries) -> None:
             va="top",
         )
     axis.set_title(series.title, fontsize=10, loc="left")
-    _static_icons(axis, series)
+    if series.show_icons:
+        _static_icons(axis, series)
     axis.set_ylabel(series.unit, fontsize=8)
     axis.tick_params(labelsize=7)
     axis.spines[["top", "right"]].set_visible(False)

@@ -1,87 +1,59 @@
-"""The stock-take as one self-contained HTML file: every script, style and icon inline."""
+"""The stock-take as one self-contained HTML file (interactive), or print-ready HTML for the PDF.
+
+Everything is inline: styles, icons, chart scripts (Plotly) or static SVG charts (matplotlib).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import base64
 from pathlib import Path
 
 import numpy as np
 from jinja2 import Environment, PackageLoader, select_autoescape
-from plotly.offline import get_plotlyjs
 
-from stocktake.analysis import MetricResult
-from stocktake.report.charts import ChartSeries, plotly_figure
+from stocktake.report.charts import ChartSeries, plotly_figure, static_chart
 from stocktake.report.icons import assurance_icon, variation_icon, variation_label
+from stocktake.report.narrative import CATEGORIES
+from stocktake.report.stocktake import ASSURANCE_COLUMNS, Entry, StockTake
 
 _ENVIRONMENT = Environment(loader=PackageLoader("stocktake.report"), autoescape=select_autoescape())
 
 
-def render_report(
-    department: str,
-    results: list[MetricResult],
-    *,
-    source: str,
-    annotations: dict[str, list[tuple[str, str]]] | None = None,
-    generated_at: datetime | None = None,
-) -> str:
-    """The report's HTML. ``annotations`` maps a metric id to its (date, label) change markers."""
-    annotations = annotations or {}
-    rows = [_row(r, annotations.get(r.metric.id, [])) for r in results]
-    first, last = min(r.x.min() for r in results), max(r.x.max() for r in results)
-    kinds = [r.variation_type for r in results]
+def render_report(stocktake: StockTake, *, static: bool = False) -> str:
+    """The report's HTML; ``static`` draws SVG charts and print styles instead of Plotly."""
+    from plotly.offline import get_plotlyjs
+
+    rows = {
+        id(e): _row(e, stocktake.annotations.get(e.result.metric.id, []), static) for e in stocktake.entries
+    }
     return _ENVIRONMENT.get_template("report.html.j2").render(
-        department=department,
-        period_label=f"{first:%B %Y} to {last:%B %Y}",
-        source=source,
-        generated_at=f"{generated_at or datetime.now():%d %B %Y %H:%M}",
-        rules_note="NHSRplotthedots 0.2.2 rules, moving ranges screened",
-        counts={
-            "improvement": kinds.count("special_cause_improvement"),
-            "concern": kinds.count("special_cause_concern"),
-            "common": sum(k not in ("special_cause_improvement", "special_cause_concern") for k in kinds),
-        },
-        improving=[r.metric.title for r in results if r.variation_type == "special_cause_improvement"],
-        concerning=[r.metric.title for r in results if r.variation_type == "special_cause_concern"],
-        rows=rows,
+        department=stocktake.department,
+        period_label=stocktake.period_label,
+        source=stocktake.source,
+        generated_at=f"{stocktake.generated_at:%d %B %Y %H:%M}",
+        categories=[
+            (CATEGORIES[key], [rows[id(e)] for e in entries])
+            for key, entries in stocktake.by_category().items()
+        ],
+        matrix=[
+            (label, [[rows[id(e)] for e in cell] for cell in cells]) for label, cells in stocktake.matrix()
+        ],
+        assurance_columns=list(ASSURANCE_COLUMNS.values()),
+        rows=[rows[id(e)] for e in stocktake.entries],
+        any_hidden=any(e.hidden.any() for e in stocktake.entries),
+        static=static,
         css=(Path(__file__).parent / "report.css").read_text(),
-        plotly_js=get_plotlyjs(),
+        plotly_js="" if static else get_plotlyjs(),
     )
 
 
-def _row(result: MetricResult, annotations: list[tuple[str, str]]) -> dict:
-    metric, segment = result.metric, result.chart.latest
-    figure = plotly_figure(chart_series(result, annotations))
-    return {
-        "id": metric.id,
-        "area": metric.area,
-        "title": metric.title,
-        "unit": metric.unit,
-        "improvement": metric.improvement,
-        "description": metric.description,
-        "source": metric.source,
-        "latest": _fmt(result.latest_value, metric.decimals),
-        "latest_when": f"{result.latest_x:%b %Y}" if metric.chart == "xmr" else f"{result.latest_x:%d %b %Y}",
-        "mean": _fmt(segment.mean, metric.decimals),
-        "lpl": _fmt(segment.lpl, metric.decimals),
-        "upl": _fmt(segment.upl, metric.decimals),
-        "target": _fmt(metric.target.value, metric.decimals) if metric.target else "–",
-        "target_source": metric.target.source if metric.target else "",
-        "variation_icon": variation_icon(result.variation_type, metric.improvement),
-        "variation_label": variation_label(result.variation_type, metric.improvement),
-        "assurance_icon": assurance_icon(result.assurance_type),
-        "warnings": result.chart.warnings,
-        "chart": figure.to_html(
-            full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}
-        ),
-    }
-
-
-def chart_series(result: MetricResult, annotations=()) -> ChartSeries:
-    chart, metric = result.chart, result.metric
+def chart_series(entry: Entry, annotations=()) -> ChartSeries:
+    """The chart as an export may show it: hidden points have no value."""
+    result, chart, metric = entry.result, entry.result.chart, entry.result.metric
     return ChartSeries(
         title="",
         x=result.x,
-        y=chart.y,
+        y=np.where(entry.hidden, np.nan, chart.y),
         mean=chart.mean,
         lpl=chart.lpl,
         upl=chart.upl,
@@ -92,8 +64,44 @@ def chart_series(result: MetricResult, annotations=()) -> ChartSeries:
         decimals=metric.decimals,
         annotations=tuple(annotations),
         trajectory=chart.trajectory,
+        improvement=metric.improvement,
+        show_icons=False,  # the report shows them beside the sentence
     )
 
 
-def _fmt(value: float, decimals: int) -> str:
-    return "–" if value is None or np.isnan(value) else f"{value:,.{decimals}f}"
+def _chart_html(series: ChartSeries, static: bool) -> str:
+    if static:
+        svg = base64.b64encode(static_chart([series], "svg", width=7.0)).decode()
+        return f'<img class="chart" alt="SPC chart" src="data:image/svg+xml;base64,{svg}">'
+    return plotly_figure(series).to_html(
+        full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}
+    )
+
+
+def _row(entry: Entry, annotations, static: bool) -> dict:
+    result, metric = entry.result, entry.result.metric
+    segment, fmt, latest = result.chart.latest, entry.format, entry.latest_index
+    when = result.x[latest]
+    return {
+        "id": metric.id,
+        "area": metric.area,
+        "title": metric.title,
+        "category": CATEGORIES[entry.category],
+        "category_key": entry.category,
+        "unit": metric.unit,
+        "improvement": metric.improvement,
+        "description": metric.description,
+        "source": metric.source,
+        "sentence": entry.sentence,
+        "latest": entry.shown(latest),
+        "latest_when": f"{when:%b %Y}" if metric.chart == "xmr" else f"{when:%d %b %Y}",
+        "mean": fmt(segment.mean),
+        "target": fmt(result.chart.target) if result.chart.target is not None else "–",
+        "target_source": entry.target_basis or "",
+        "variation_icon": variation_icon(result.variation_type, metric.improvement),
+        "variation_label": variation_label(result.variation_type, metric.improvement),
+        "assurance_icon": assurance_icon(result.assurance_type),
+        "warnings": result.chart.warnings,
+        "hidden": int(entry.hidden.sum()),
+        "chart": _chart_html(chart_series(entry, annotations), static),
+    }

@@ -50,7 +50,7 @@ MIN_POINTS = 6
 
 @dataclass(frozen=True)
 class Projection:
-    status: str  # "met", "projected" or "not_on_course"
+    status: str  # "met", "trend_reached", "projected" or "not_on_course"
     when: pd.Timestamp | None = None
     earliest: pd.Timestamp | None = None
     latest: pd.Timestamp | None = None
@@ -59,6 +59,11 @@ class Projection:
     def describe(self) -> str:
         if self.status == "met":
             return "The current level already meets the target."
+        if self.status == "trend_reached":
+            return (
+                "The trend through the current period has already reached the target, but the process "
+                "limits still describe the old level: rebase them once the new level is sustained."
+            )
         if self.status == "not_on_course":
             return "Not on the current course: the recent data show no reliable movement towards the target."
         return (
@@ -94,6 +99,8 @@ def project(x: pd.DatetimeIndex, values, target: float, improvement: str, curren
         return Projection("not_on_course", slope_per_month=slope * 30.44)
     last_fit = slope * days[-1] + intercept
     needed = sign * (target - last_fit)
+    if needed <= 0:
+        return Projection("trend_reached", slope_per_month=slope * 30.44)
 
     def reached(rate: float) -> pd.Timestamp:
         return (x[present][-1] + pd.Timedelta(days=float(needed / rate))).round("D")

@@ -1,0 +1,128 @@
+"""The files a leader hands the report: dated change annotations (CSV) and targets (YAML)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from stocktake.targets.setting import Benchmark, Target, baseline, between, trajectory_values
+
+ANNOTATION_COLUMNS = ("metric_id", "date", "label", "rebase")
+ALL_METRICS = "*"
+
+
+class ReportInputError(ValueError):
+    """A targets or annotations file that cannot be used; the message names the file and place."""
+
+
+@dataclass(frozen=True)
+class Annotation:
+    metric_id: str
+    date: date
+    label: str
+    rebase: bool
+
+
+def load_annotations(path: Path, metric_ids: set[str]) -> list[Annotation]:
+    """metric_id (or * for all), date (YYYY-MM-DD), label, rebase (yes/no): one change per row."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, pd.errors.ParserError) as error:
+        raise ReportInputError(f"{path}: cannot read: {error}") from error
+    missing = [c for c in ANNOTATION_COLUMNS if c not in frame.columns]
+    if missing:
+        raise ReportInputError(f"{path}, row 1: missing column(s) {', '.join(missing)}")
+    annotations = []
+    for index, row in frame.iterrows():
+        where = f"{path}, row {index + 2}"
+        if row["metric_id"] not in metric_ids | {ALL_METRICS}:
+            raise ReportInputError(
+                f"{where}, column metric_id: {row['metric_id']!r} is not a metric in the catalogue"
+            )
+        try:
+            when = date.fromisoformat(row["date"].strip())
+        except ValueError as error:
+            raise ReportInputError(
+                f"{where}, column date: {row['date']!r} is not a date like 2024-04-01"
+            ) from error
+        rebase = row["rebase"].strip().lower()
+        if rebase not in ("yes", "no", "true", "false", ""):
+            raise ReportInputError(f"{where}, column rebase: {row['rebase']!r} is not yes or no")
+        annotations.append(
+            Annotation(row["metric_id"], when, row["label"].strip(), rebase in ("yes", "true"))
+        )
+    return annotations
+
+
+def for_metric(annotations: list[Annotation], metric_id: str) -> list[Annotation]:
+    return [a for a in annotations if a.metric_id in (metric_id, ALL_METRICS)]
+
+
+class _Benchmark(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    value: float
+    source: str
+    year: int | None = None
+
+
+class _Period(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    start: date
+    end: date
+
+
+class _Milestone(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    date: date
+    value: float
+
+
+class _TargetSpec(BaseModel):
+    """Either a fixed value, or a baseline period and a benchmark with the fraction of the way."""
+
+    model_config = ConfigDict(extra="forbid")
+    value: float | None = None
+    source: str | None = None
+    baseline: _Period | None = None
+    benchmark: _Benchmark | None = None
+    fraction: float = 0.5
+    trajectory: list[_Milestone] = []
+
+    @model_validator(mode="after")
+    def _one_way(self):
+        if (self.value is None) == (self.baseline is None or self.benchmark is None):
+            raise ValueError("give either value (and source), or baseline and benchmark")
+        return self
+
+
+def load_targets(path: Path, metric_ids: set[str]) -> dict[str, _TargetSpec]:
+    try:
+        raw = yaml.safe_load(Path(path).read_text()) or {}
+        specs = {k: _TargetSpec.model_validate(v) for k, v in (raw.get("targets") or {}).items()}
+    except (OSError, yaml.YAMLError) as error:
+        raise ReportInputError(f"{path}: cannot read: {error}") from error
+    except ValidationError as error:
+        details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
+        raise ReportInputError(f"{path}: {details}") from error
+    unknown = sorted(set(specs) - metric_ids)
+    if unknown:
+        raise ReportInputError(f"{path}: targets.{unknown[0]}: not a metric in the catalogue")
+    return specs
+
+
+def resolve_target(spec: _TargetSpec, x: pd.DatetimeIndex, values) -> tuple[Target, np.ndarray | None]:
+    """The target (and its trajectory values at ``x``) that a spec sets for one series."""
+    milestones = tuple((m.date, m.value) for m in spec.trajectory)
+    planned = trajectory_values(x, milestones) if milestones else None
+    if spec.value is not None:
+        return Target(spec.value, spec.source or "set locally", trajectory=milestones), planned
+    start = baseline(x, values, spec.baseline.start, spec.baseline.end)
+    benchmark = Benchmark(spec.benchmark.value, spec.benchmark.source, spec.benchmark.year)
+    target = between(start, benchmark, spec.fraction)
+    return Target(target.value, target.basis, target.baseline, benchmark, milestones), planned

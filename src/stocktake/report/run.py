@@ -1,0 +1,89 @@
+"""`stocktake report`: the stock-take of a warehouse, as HTML, PDF and Excel, for a chosen month."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from stocktake.analysis import analyse
+from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, load_catalogue
+from stocktake.metrics.run import run_catalogue
+from stocktake.report.inputs import for_metric, load_annotations, load_targets, resolve_target
+from stocktake.report.stocktake import StockTake, build
+
+FORMATS = ("html", "pdf", "xlsx")
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    warehouse: Path
+    out: Path
+    formats: tuple[str, ...] = FORMATS
+    period: str | None = None  # YYYY-MM: the last month to include
+    annotations: Path | None = None
+    targets: Path | None = None
+    catalogue: Path = DEFAULT_CATALOGUE
+    source: str = ""
+
+
+def stock_take(request: ReportRequest) -> StockTake:
+    """Run the catalogue on the warehouse and place every measure."""
+    catalogue = load_catalogue(request.catalogue)
+    ids = {m.id for m in catalogue.metrics}
+    con = ibis.duckdb.connect(str(request.warehouse), read_only=True)
+    try:
+        series = run_catalogue(con, catalogue)
+    finally:
+        con.disconnect()
+    if request.period:
+        last = pd.Timestamp(f"{request.period}-01") + pd.offsets.MonthEnd(0)
+        series = {k: v[v["period"] <= last].reset_index(drop=True) for k, v in series.items()}
+    changes = load_annotations(request.annotations, ids) if request.annotations else []
+    specs = load_targets(request.targets, ids) if request.targets else {}
+    targets, trajectories, bases = {}, {}, {}
+    for metric_id, spec in specs.items():
+        frame = series[metric_id]
+        target, planned = resolve_target(spec, pd.DatetimeIndex(frame["period"]), frame["value"])
+        targets[metric_id], bases[metric_id] = target.value, target.basis
+        if planned is not None:
+            trajectories[metric_id] = planned
+    results = analyse(
+        catalogue,
+        series,
+        targets=targets,
+        trajectories=trajectories,
+        rebase={i: [a.date for a in for_metric(changes, i) if a.rebase] for i in ids},
+    )
+    marks = {i: [(a.date.isoformat(), a.label) for a in for_metric(changes, i)] for i in ids}
+    return build(
+        catalogue.department,
+        request.source or f"Warehouse {request.warehouse.name}",
+        results,
+        annotations=marks,
+        target_bases=bases,
+    )
+
+
+def write_report(request: ReportRequest) -> list[Path]:
+    from stocktake.report.html import render_report
+    from stocktake.report.pdf import write_pdf
+    from stocktake.report.xlsx import write_xlsx
+
+    unknown = set(request.formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown format {sorted(unknown)[0]!r} (expected {', '.join(FORMATS)})")
+    stocktake = stock_take(request)
+    out = Path(request.out)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    if "html" in request.formats:
+        (out / "stocktake.html").write_text(render_report(stocktake))
+        written.append(out / "stocktake.html")
+    if "pdf" in request.formats:
+        written.append(write_pdf(stocktake, out / "stocktake.pdf"))
+    if "xlsx" in request.formats:
+        written.append(write_xlsx(stocktake, out / "stocktake.xlsx"))
+    return written

@@ -1,0 +1,138 @@
+"""The stock-take as an Excel workbook: a summary sheet and one sheet of every series with its limits.
+
+Values with 1–7 patients or events behind them are written as "*", never as numbers.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from stocktake.report.icons import ASSURANCE_LABELS, variation_label
+from stocktake.report.narrative import CATEGORIES
+from stocktake.report.stocktake import StockTake
+
+HEADER = Font(bold=True, color="FFFFFF")
+HEADER_FILL = PatternFill("solid", fgColor="005EB8")
+
+
+def _number(value: float):
+    return None if value is None or np.isnan(value) else float(value)
+
+
+def write_xlsx(stocktake: StockTake, path: Path) -> Path:
+    book = Workbook()
+    summary = book.active
+    summary.title = "Summary"
+    summary.append([f"{stocktake.department}: stock-take, {stocktake.period_label}"])
+    summary["A1"].font = Font(bold=True, size=14)
+    summary.append([stocktake.source])
+    summary.append([])
+    _header(
+        summary,
+        [
+            "Area",
+            "Measure",
+            "Stock-take",
+            "Latest period",
+            "Latest",
+            "Mean",
+            "Lower limit",
+            "Upper limit",
+            "Target",
+            "Target basis",
+            "Variation",
+            "Assurance",
+            "What the chart shows",
+        ],
+    )
+    for entry in stocktake.entries:
+        result, segment = entry.result, entry.result.chart.latest
+        latest = entry.latest_index
+        value = "*" if entry.hidden[latest] else _number(result.chart.y[latest])
+        summary.append(
+            [
+                result.metric.area,
+                result.metric.title,
+                CATEGORIES[entry.category],
+                result.x[latest].date(),
+                value,
+                _number(segment.mean),
+                _number(segment.lpl),
+                _number(segment.upl),
+                result.chart.target,
+                entry.target_basis,
+                variation_label(result.variation_type, result.metric.improvement),
+                ASSURANCE_LABELS.get(result.assurance_type, "No target"),
+                entry.sentence,
+            ]
+        )
+    _widths(summary, [22, 48, 20, 14, 10, 10, 12, 12, 10, 40, 36, 40, 90])
+    for row in summary.iter_rows(min_row=5, min_col=13, max_col=13):
+        row[0].alignment = Alignment(wrap_text=True, vertical="top")
+    _series_sheet(book.create_sheet("Series"), stocktake)
+    book.save(path)
+    return Path(path)
+
+
+def _series_sheet(sheet, stocktake: StockTake) -> None:
+    _header(
+        sheet,
+        [
+            "Measure id",
+            "Measure",
+            "Unit",
+            "Period",
+            "Value",
+            "Numerator",
+            "Denominator",
+            "Mean",
+            "Lower limit",
+            "Upper limit",
+            "Point type",
+        ],
+        row=1,
+    )
+    for entry in stocktake.entries:
+        result, chart = entry.result, entry.result.chart
+        for i, when in enumerate(result.x):
+            hidden = bool(entry.hidden[i])
+            counts = [None, None]
+            if result.numerator is not None:
+                counts = (
+                    ["*", "*"] if hidden else [_number(result.numerator[i]), _number(result.denominator[i])]
+                )
+            sheet.append(
+                [
+                    result.metric.id,
+                    result.metric.title,
+                    result.metric.unit,
+                    when.to_pydatetime(),
+                    "*" if hidden else _number(chart.y[i]),
+                    *counts,
+                    _number(chart.mean[i]),
+                    _number(chart.lpl[i]),
+                    _number(chart.upl[i]),
+                    str(chart.point_type[i]),
+                ]
+            )
+    for cell in sheet["D"][1:]:
+        cell.number_format = "yyyy-mm-dd"
+    _widths(sheet, [30, 48, 16, 12, 12, 12, 12, 12, 12, 12, 28])
+    sheet.freeze_panes = "A2"
+
+
+def _header(sheet, names: list[str], row: int | None = None) -> None:
+    sheet.append(names)
+    target_row = row or sheet.max_row
+    for cell in sheet[target_row]:
+        cell.font, cell.fill = HEADER, HEADER_FILL
+
+
+def _widths(sheet, widths: list[int]) -> None:
+    for i, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
