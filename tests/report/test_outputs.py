@@ -1,0 +1,133 @@
+"""`stocktake report` on the demo warehouse: every format, suppression, period, targets and changes."""
+
+import base64
+import json
+import re
+
+import numpy as np
+import openpyxl
+import pypdfium2
+import pytest
+
+from stocktake.demo.run import run_demo
+from stocktake.report.inputs import ReportInputError
+from stocktake.report.run import ReportRequest, stock_take, write_report
+
+pytestmark = pytest.mark.e2e
+
+CHANGES = (
+    "metric_id,date,label,rebase\n"
+    "vfc_discharged_at_virtual_review,2023-07-01,VFC go-live,yes\n"
+    "*,2024-01-01,New lead,no\n"
+)
+TARGETS = """targets:
+  los_elective_hip_knee:
+    baseline: {start: 2022-04-01, end: 2023-03-01}
+    benchmark: {value: 1.0, source: GIRFT ambulatory guidance, year: 2021}
+    trajectory: [{date: 2024-04-01, value: 3.0}, {date: 2025-03-01, value: 2.3}]
+"""
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory):
+    root = tmp_path_factory.mktemp("report")
+    run_demo(root / "demo")
+    (root / "changes.csv").write_text(CHANGES)
+    (root / "targets.yaml").write_text(TARGETS)
+    request = ReportRequest(
+        root / "demo" / "warehouse.duckdb",
+        root / "out",
+        annotations=root / "changes.csv",
+        targets=root / "targets.yaml",
+    )
+    paths = {p.suffix: p for p in write_report(request)}
+    return request, stock_take(request), paths
+
+
+def test_pdf_renders_summary_first_with_page_numbers(report):
+    _, _, paths = report
+    pdf = pypdfium2.PdfDocument(paths[".pdf"])
+    assert len(pdf) >= 5
+    first = pdf[0].get_textpage().get_text_range()
+    assert "stock-take" in first and "Summary matrix" in first and "Page 1 of" in first
+    image = np.asarray(pdf[3].render(scale=1).to_pil().convert("L"))
+    assert image.shape[0] > image.shape[1]  # A4 portrait
+    assert (image < 128).mean() > 0.005  # text and a chart, not a blank page
+
+
+def test_small_numbers_never_leak(report):
+    _, stocktake, paths = report
+    entries = [e for e in stocktake.entries if e.hidden.any()]
+    assert entries, "the demo has small monthly counts (hip fracture deaths) to suppress"
+    book = openpyxl.load_workbook(paths[".xlsx"])
+    rows = {(r[0], r[3].date().isoformat()): r for r in book["Series"].iter_rows(min_row=2, values_only=True)}
+    html = paths[".html"].read_text()
+    pattern = r'<section class="metric" id="([^"]+)".*?Plotly.newPlot\(\s*"[^"]+",\s*(\[.*?\]),\s*\{'
+    charts = {section: json.loads(data) for section, data in re.findall(pattern, html, re.S)}
+    for entry in entries:
+        metric = entry.result.metric
+        for i in np.flatnonzero(entry.hidden):
+            row = rows[(metric.id, entry.result.x[i].date().isoformat())]
+            assert row[4:7] == ("*", "*", "*")
+        points = next(t for t in charts[metric.id] if t.get("mode") == "markers")
+        assert np.isnan(_values(points["y"])[entry.hidden]).all()
+    pdf_text = " ".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(paths[".pdf"]))
+    mortality = next(e for e in stocktake.entries if e.result.metric.id == "hipfx_mortality_30d")
+    if mortality.hidden[mortality.latest_index]:
+        assert mortality.shown(mortality.latest_index) == "*"
+        assert mortality.format(mortality.result.chart.y[mortality.latest_index]) not in pdf_text
+
+
+def _values(encoded) -> np.ndarray:
+    """Plotly writes numeric arrays either as lists or as base64 typed arrays."""
+    if isinstance(encoded, dict):
+        return np.frombuffer(base64.b64decode(encoded["bdata"]), dtype=encoded["dtype"])
+    return np.array([np.nan if v is None else v for v in encoded], dtype=float)
+
+
+def test_changes_rebase_and_mark_the_charts(report):
+    _, stocktake, _ = report
+    vfc = next(e for e in stocktake.entries if e.result.metric.id == "vfc_discharged_at_virtual_review")
+    assert [s.start for s in vfc.result.chart.segments] == [0, 15]  # from July 2023
+    assert all(("2024-01-01", "New lead") in marks for marks in stocktake.annotations.values())
+
+
+def test_midway_target_and_trajectory_from_the_file(report):
+    _, stocktake, _ = report
+    los = next(e for e in stocktake.entries if e.result.metric.id == "los_elective_hip_knee")
+    baseline = los.result.chart.y[:12].mean()
+    assert los.result.chart.target == pytest.approx(baseline + 0.5 * (1.0 - baseline))
+    assert "midway" in los.target_basis
+    assert np.isnan(los.result.chart.trajectory[0]) and los.result.chart.trajectory[-1] == pytest.approx(2.3)
+
+
+def test_period_choice_ends_the_report_there(report):
+    request, _, _ = report
+    earlier = stock_take(ReportRequest(request.warehouse, request.out, period="2024-06"))
+    assert max(e.result.x.max() for e in earlier.entries).strftime("%Y-%m") <= "2024-06"
+    assert earlier.period_label.endswith("June 2024")
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "message"),
+    [
+        (
+            "changes.csv",
+            "metric_id,date,label,rebase\nwards,2024-01-01,x,no\n",
+            "row 2, column metric_id: 'wards'",
+        ),
+        (
+            "changes.csv",
+            "metric_id,date,label,rebase\n*,soon,x,no\n",
+            "row 2, column date: 'soon' is not a date",
+        ),
+        ("targets.yaml", "targets:\n  los_elective_hip_knee: {fraction: 0.5}\n", "give either value"),
+    ],
+)
+def test_bad_inputs_are_explained(report, tmp_path, name, text, message):
+    request, _, _ = report
+    path = tmp_path / name
+    path.write_text(text)
+    kind = {"annotations": path} if name.endswith(".csv") else {"targets": path}
+    with pytest.raises(ReportInputError, match=re.escape(message)):
+        stock_take(ReportRequest(request.warehouse, request.out, **kind))
