@@ -25,3 +25,12 @@ def hidden_points(numerator, denominator, numerator_is_count: bool) -> np.ndarra
     if numerator_is_count:
         hidden |= is_small(numerator)
     return hidden
+
+
+def suppress_counts(frame, columns):
+    """A copy of a table with counts of 1–7 in ``columns`` written as "*" (0 and 8+ unchanged)."""
+    shown = frame.copy()
+    for column in columns:
+        values = shown[column]
+        shown[column] = values.astype(object).where(~is_small(values), MASK)
+    return shown
