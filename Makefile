@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: setup demo test bench lint format
+.PHONY: setup demo test bench bench-rota lint format
 
 setup: $(BIN)/stocktake
 
@@ -21,6 +21,9 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_spc.py
 	$(BIN)/python benchmarks/bench_demo.py
+
+bench-rota: setup
+	$(BIN)/python benchmarks/bench_curtois.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,0 +1,51 @@
+"""CP-SAT on the Employee Shift Scheduling Benchmark: instances 1–12 at 30 and 60 seconds.
+
+Run: make bench-rota   (about 20 minutes; or .venv/bin/python benchmarks/bench_curtois.py 1 2 3)
+Every roster is re-scored by the independent scorer; a hard breach or a disagreement is reported.
+Goals (issue 4): every roster valid, mean gap on instances 1–10 at most 1% at 30 s.
+"""
+
+from __future__ import annotations
+
+import csv
+import sys
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from stocktake.rota.curtois import read_instance, score
+from stocktake.rota.curtois_solver import solve
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "rota"
+LIMITS = (30, 60)
+
+
+def main(numbers: list[int]) -> None:
+    best = {r["instance"]: r for r in csv.DictReader((FIXTURES / "curtois_best_known.csv").open())}
+    table = Table(title="CP-SAT on Curtois instances (gap to the best known upper bound)")
+    for column in ("instance", "best known", "Gurobi 2014 (1 h)", *(f"{s} s" for s in LIMITS), "valid"):
+        table.add_column(column, justify="right")
+    gaps = {s: [] for s in LIMITS}
+    for number in numbers:
+        name = f"Instance{number}"
+        instance, known = read_instance(FIXTURES / "curtois" / f"{name}.txt"), best[name]
+        target = int(known["ub_schedulingbenchmarks_transcribed"])
+        cells, valid = [], True
+        for seconds in LIMITS:
+            solution = solve(instance, seconds=seconds)
+            checked = score(instance, solution.roster)
+            valid &= checked.objective == solution.objective and not checked.violations
+            gap = (solution.objective - target) / target
+            if number <= 10:
+                gaps[seconds].append(gap)
+            cells.append(f"{solution.objective} ({gap:+.1%})")
+        table.add_row(name, str(target), known["cq2014_gurobi_ub"] or "–", *cells, "yes" if valid else "NO")
+    Console().print(table)
+    for seconds, values in gaps.items():
+        if values:
+            Console().print(f"mean gap on instances 1–10 at {seconds} s: {sum(values) / len(values):.2%}")
+
+
+if __name__ == "__main__":
+    main([int(a) for a in sys.argv[1:]] or list(range(1, 13)))

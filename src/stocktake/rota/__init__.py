@@ -1,0 +1,1 @@
+"""Rotas: models, contract checks and optimisation (OR-Tools CP-SAT)."""
