@@ -205,6 +205,49 @@ rota_app = typer.Typer(help="Rotas: check, build and benchmark.", no_args_is_hel
 app.add_typer(rota_app, name="rota")
 
 
+@rota_app.command("check")
+def rota_check(
+    rota: Annotated[
+        Path, typer.Argument(metavar="ROTA.xlsx|.csv", help="doctor,start,end,kind,expected_hours")
+    ],
+    out: Annotated[
+        Path | None, typer.Option(metavar="BREACHES.csv|.xlsx", help="Write the findings here.")
+    ] = None,
+    opted_out: Annotated[
+        list[str] | None, typer.Option(help="A doctor who opted out of the WTR (56 h).")
+    ] = None,
+    no_one_in_three: Annotated[
+        bool, typer.Option("--no-one-in-three", help="Skip the unverified 1-in-3 weekend design limit.")
+    ] = False,
+) -> None:
+    """Check a rota against the 2016 TCS (as amended 2019): every breach, with its rule and source."""
+    from stocktake.rota.check import Limits, check_rota
+    from stocktake.rota.duties import RotaInputError, read_rota
+    from stocktake.rota.report import breach_table, doctor_table, write_tables
+
+    try:
+        duties = read_rota(rota)
+    except RotaInputError as error:
+        _fail(str(error))
+    limits = Limits(opted_out=frozenset(opted_out or ()), check_one_in_three_weekends=not no_one_in_three)
+    result = check_rota(duties, limits)
+    if out is not None:
+        write_tables(result, out)
+    table = breach_table(result)
+    typer.echo(
+        f"{len(duties)} duties, {len(result.doctors)} doctors, {result.period[0]} to {result.period[1]}: "
+        f"{len(table)} breach(es)"
+    )
+    for row in table.itertuples():
+        flag = "" if row.verified else " [unverified rule]"
+        typer.echo(
+            f"  {row.doctor} {row.date} {row.rule} {row.rule_name}: {row.found} (limit {row.limit}){flag}"
+        )
+    typer.echo(doctor_table(result).to_string(index=False))
+    if len(table):
+        raise typer.Exit(code=1)
+
+
 @rota_app.command("curtois")
 def rota_curtois(
     instance: Annotated[Path, typer.Argument(metavar="INSTANCE.txt", help="A Curtois benchmark instance.")],

@@ -1,0 +1,375 @@
+"""Check a rota against the 2016 Terms and Conditions for doctors in training (England), as amended 2019.
+
+Each rule is encoded on real clock times (a rolling 168-hour window; rest measured from the actual
+end of the last duty) and reported with its number, its source and how sure the source is
+(``shared/reference/nhs_rota_rules.md``: A quoted, B two sources, C one source or unverified).
+Rules of confidence C are configurable and marked as unverified wherever they are reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from itertools import groupby, pairwise
+
+from stocktake.rota.duties import HOUR, Duty
+
+DAY = timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Rule:
+    number: str
+    name: str
+    source: str
+    confidence: str  # A, B or C
+
+    @property
+    def verified(self) -> bool:
+        return self.confidence != "C"
+
+
+RULES = {
+    r.number: r
+    for r in (
+        Rule("R1", "average weekly hours", "TCS 2016 Sch. 3; NHS Employers FAQ", "A"),
+        Rule("R2", "hours in any 168 consecutive hours", "TCS 2016 Sch. 3 (2019 wording)", "A"),
+        Rule("R3", "shift length", "TCS 2016 Sch. 3", "A"),
+        Rule("R4", "rest between shifts", "TCS 2016 Sch. 3", "A"),
+        Rule("R5", "consecutive shifts, then 48 h rest", "TCS 2016 as amended 2019", "A"),
+        Rule("R6", "consecutive long shifts (> 10 h), then 48 h rest", "TCS 2016 as amended 2019", "A"),
+        Rule("R7", "consecutive long late-evening shifts, then 48 h rest", "NHS Employers FAQ; Messly", "B"),
+        Rule("R9", "consecutive night shifts", "TCS 2016; Hansard PQ 270697 (2019)", "A"),
+        Rule(
+            "R10", "rest after any night or run of nights", "TCS 2016 as amended 2019; Hansard PQ 270697", "A"
+        ),
+        Rule("R11", "weekend frequency, absolute maximum 1 in 2", "TCS 2016 Sch. 3", "A"),
+        Rule("R11b", "weekend frequency, design limit 1 in 3", "BDI Resourcing 2019 (secondary)", "C"),
+        Rule("R12", "length of one on-call period", "TCS 2016 Sch. 3", "A"),
+        Rule("R13", "consecutive on-call periods (Sat and Sun excepted)", "TCS 2016 Sch. 3", "A"),
+        Rule("R14", "on-call periods in any 7 consecutive days", "TCS 2016 Sch. 3", "A"),
+        Rule("R15", "day after an on-call period", "TCS 2016 Sch. 3", "A"),
+        Rule("R16", "expected work per 24 h of non-resident on-call", "TCS 2016 Sch. 3", "A"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The numbers the rules use. The defaults are the 2019 contract's; C-rated rules can be switched."""
+
+    weekly_hours: float = 48.0
+    weekly_hours_opted_out: float = 56.0
+    opted_out: frozenset[str] = frozenset()
+    hours_in_168: float = 72.0
+    shift_hours: float = 13.0
+    rest_between_shifts: float = 11.0
+    consecutive_shifts: int = 7
+    consecutive_long: int = 4
+    consecutive_late_evening: int = 4
+    consecutive_nights: int = 4
+    rest_after_run: float = 48.0
+    rest_after_nights: float = 46.0
+    weekends_one_in: int = 2
+    check_one_in_three_weekends: bool = True  # R11b: C-rated, configurable
+    on_call_hours: float = 24.0
+    on_calls_in_7_days: int = 3
+    hours_after_on_call: float = 10.0
+    on_call_work_per_24h: float = 16.0
+
+
+@dataclass(frozen=True)
+class Breach:
+    doctor: str
+    date: date
+    rule: str
+    found: str
+    limit: str
+
+    @property
+    def detail(self) -> Rule:
+        return RULES[self.rule]
+
+
+@dataclass(frozen=True)
+class DoctorSummary:
+    doctor: str
+    average_weekly_hours: float
+    weekends_worked: int
+    weekends: int
+    nights: int
+    night_hours: float  # hours between 21:00 and 07:00, which attract the night enhancement
+    weekend_allowance: str  # band; C-rated, so marked unverified
+
+    @property
+    def weekend_frequency(self) -> str:
+        return f"1 in {self.weekends / self.weekends_worked:.1f}" if self.weekends_worked else "none"
+
+
+@dataclass(frozen=True)
+class RotaCheck:
+    breaches: tuple[Breach, ...]
+    doctors: tuple[DoctorSummary, ...]
+    period: tuple[date, date] = field(default=(date.min, date.min))
+
+
+# --- what a duty is -----------------------------------------------------------------------------
+
+
+def _overlap_hours(duty: Duty, start: datetime, end: datetime) -> float:
+    return max((min(duty.end, end) - max(duty.start, start)) / HOUR, 0.0)
+
+
+def _daily_window_hours(duty: Duty, begin: time, finish: time) -> float:
+    """Hours of the duty inside a window that runs from ``begin`` to ``finish`` the next morning."""
+    total, day = 0.0, duty.start.date() - DAY
+    while datetime.combine(day, begin) < duty.end:
+        total += _overlap_hours(duty, datetime.combine(day, begin), datetime.combine(day + DAY, finish))
+        day += DAY
+    return total
+
+
+def is_night(duty: Duty) -> bool:
+    """R8: a shift with at least 3 hours between 23:00 and 06:00."""
+    return duty.kind == "shift" and _daily_window_hours(duty, time(23), time(6)) >= 3
+
+
+def is_long(duty: Duty) -> bool:
+    return duty.kind == "shift" and duty.span_hours > 10
+
+
+def is_late_evening(duty: Duty) -> bool:
+    """A long shift, not a night, finishing after 23:00."""
+    return is_long(duty) and not is_night(duty) and duty.end > datetime.combine(duty.start.date(), time(23))
+
+
+def _whole_weeks(duties: list[Duty]) -> tuple[date, date]:
+    """The rota's own period, from its first duty, rounded up to whole weeks."""
+    first, last = min(d.start.date() for d in duties), max(d.end.date() for d in duties)
+    weeks = -(-((last - first).days + 1) // 7)
+    return first, first + timedelta(days=7 * weeks - 1)
+
+
+# --- the rules ----------------------------------------------------------------------------------
+
+
+def check_rota(
+    duties: list[Duty], limits: Limits = Limits(), period: tuple[date, date] | None = None
+) -> RotaCheck:
+    """Every breach for every doctor, and each doctor's hours, weekends and nights."""
+    if not duties:
+        return RotaCheck((), ())
+    first, last = period or _whole_weeks(duties)
+    breaches, doctors = [], []
+    for doctor, own in groupby(sorted(duties, key=lambda d: (d.doctor, d.start)), key=lambda d: d.doctor):
+        own = list(own)
+        breaches += _breaches(doctor, own, limits, first, last)
+        doctors.append(_summary(doctor, own, first, last))
+    return RotaCheck(
+        tuple(sorted(breaches, key=lambda b: (b.doctor, b.date, b.rule))), tuple(doctors), (first, last)
+    )
+
+
+def _breaches(doctor: str, duties: list[Duty], limits: Limits, first: date, last: date) -> list[Breach]:
+    found = []
+
+    def breach(day: date, rule: str, what: str, limit: str) -> None:
+        found.append(Breach(doctor, day, rule, what, limit))
+
+    shifts = [d for d in duties if d.kind == "shift"]
+    on_calls = [d for d in duties if d.kind == "on_call"]
+    weeks = ((last - first).days + 1) / 7
+    average = sum(d.work_hours for d in duties) / weeks
+    cap = limits.weekly_hours_opted_out if doctor in limits.opted_out else limits.weekly_hours
+    if average > cap + 1e-9:
+        breach(first, "R1", f"{average:.1f} h a week on average", f"{cap:g} h")
+    worst, worst_start = _busiest_168_hours(duties)
+    if worst > limits.hours_in_168 + 1e-9:
+        breach(
+            worst_start.date(),
+            "R2",
+            f"{worst:.1f} h in the 168 h from {worst_start:%d %b %H:%M}",
+            f"{limits.hours_in_168:g} h",
+        )
+    for shift in shifts:
+        if shift.span_hours > limits.shift_hours + 1e-9:
+            breach(shift.start.date(), "R3", f"a {shift.span_hours:g} h shift", f"{limits.shift_hours:g} h")
+    for before, after in pairwise(shifts):
+        rest = (after.start - before.end) / HOUR
+        if rest < limits.rest_between_shifts - 1e-9:
+            breach(
+                after.start.date(),
+                "R4",
+                f"{rest:g} h rest before this shift",
+                f"{limits.rest_between_shifts:g} h",
+            )
+    for rule, kind, most, rest in (
+        ("R5", lambda d: True, limits.consecutive_shifts, limits.rest_after_run),
+        ("R6", is_long, limits.consecutive_long, limits.rest_after_run),
+        ("R7", is_late_evening, limits.consecutive_late_evening, limits.rest_after_run),
+        ("R9", is_night, limits.consecutive_nights, None),
+    ):
+        for run in _runs([s for s in shifts if kind(s)]):
+            if len(run) > most:
+                breach(
+                    run[most].start.date(), rule, f"{len(run)} in a row from {run[0].start:%d %b}", f"{most}"
+                )
+            elif len(run) == most and rest is not None:
+                _rest_after(run[-1], duties, rest, lambda d, w, lim, r=rule: breach(d, r, w, lim))
+    for run in _runs([s for s in shifts if is_night(s)]):
+        _rest_after(run[-1], duties, limits.rest_after_nights, lambda d, w, lim: breach(d, "R10", w, lim))
+    found += _weekend_breaches(doctor, duties, limits, first, last)
+    found += _on_call_breaches(doctor, on_calls, duties, limits)
+    return found
+
+
+def _busiest_168_hours(duties: list[Duty]) -> tuple[float, datetime]:
+    """The most work in any 168 consecutive hours (the maximum starts at a duty's start or ends at an end)."""
+    window = timedelta(hours=168)
+    starts = [d.start for d in duties] + [d.end - window for d in duties]
+    return max(((sum(d.hours_between(s, s + window) for d in duties), s) for s in starts), key=lambda t: t[0])
+
+
+def _runs(duties: list[Duty]) -> list[list[Duty]]:
+    """Duties on consecutive calendar days, grouped into runs."""
+    runs: list[list[Duty]] = []
+    for duty in duties:
+        if runs and (duty.start.date() - runs[-1][-1].start.date()).days == 1:
+            runs[-1].append(duty)
+        elif runs and duty.start.date() == runs[-1][-1].start.date():
+            continue
+        else:
+            runs.append([duty])
+    return runs
+
+
+def _rest_after(last: Duty, duties: list[Duty], hours: float, report) -> None:
+    following = [d for d in duties if d.start >= last.end]
+    if following:
+        rest = (following[0].start - last.end) / HOUR
+        if rest < hours - 1e-9:
+            report(
+                following[0].start.date(),
+                f"{rest:g} h rest after the run ending {last.end:%d %b %H:%M}",
+                f"{hours:g} h",
+            )
+
+
+def _weekends(first: date, last: date) -> list[tuple[datetime, datetime]]:
+    saturday = first + timedelta(days=(5 - first.weekday()) % 7)
+    spans = []
+    while saturday + DAY <= last:
+        spans.append((datetime.combine(saturday, time(0, 1)), datetime.combine(saturday + DAY, time(23, 59))))
+        saturday += timedelta(days=7)
+    return spans
+
+
+def _weekends_worked(duties: list[Duty], first: date, last: date) -> tuple[int, int]:
+    spans = _weekends(first, last)
+    worked = sum(any(_overlap_hours(d, s, e) > 0 for d in duties) for s, e in spans)
+    return worked, len(spans)
+
+
+def _weekend_breaches(doctor, duties, limits: Limits, first, last) -> list[Breach]:
+    worked, weekends = _weekends_worked(duties, first, last)
+    found = []
+    if weekends and worked / weekends > 1 / limits.weekends_one_in + 1e-9:
+        found.append(
+            Breach(doctor, first, "R11", f"{worked} of {weekends} weekends", f"1 in {limits.weekends_one_in}")
+        )
+    elif limits.check_one_in_three_weekends and weekends and worked / weekends > 1 / 3 + 1e-9:
+        found.append(Breach(doctor, first, "R11b", f"{worked} of {weekends} weekends", "1 in 3 (unverified)"))
+    return found
+
+
+def _on_call_breaches(doctor, on_calls: list[Duty], duties: list[Duty], limits: Limits) -> list[Breach]:
+    found = []
+    for call in on_calls:
+        day = call.start.date()
+        if call.span_hours > limits.on_call_hours + 1e-9:
+            found.append(
+                Breach(
+                    doctor,
+                    day,
+                    "R12",
+                    f"a {call.span_hours:g} h on-call period",
+                    f"{limits.on_call_hours:g} h",
+                )
+            )
+        per_24 = call.work_hours / call.span_hours * 24
+        if per_24 > limits.on_call_work_per_24h + 1e-9:
+            found.append(
+                Breach(
+                    doctor,
+                    day,
+                    "R16",
+                    f"{per_24:.1f} h expected work per 24 h",
+                    f"{limits.on_call_work_per_24h:g} h",
+                )
+            )
+        in_week = [c for c in on_calls if 0 <= (c.start.date() - day).days < 7]
+        if len(in_week) > limits.on_calls_in_7_days:
+            found.append(
+                Breach(
+                    doctor,
+                    day,
+                    "R14",
+                    f"{len(in_week)} on-call periods from {day:%d %b}",
+                    f"{limits.on_calls_in_7_days}",
+                )
+            )
+    for run in _runs(on_calls):
+        for before, after in pairwise(run):
+            weekend_pair = before.start.weekday() == 5 and after.start.weekday() == 6
+            if not weekend_pair:
+                found.append(
+                    Breach(doctor, after.start.date(), "R13", "on call on consecutive days", "not allowed")
+                )
+        next_day = run[-1].start.date() + DAY
+        for duty in duties:
+            if (
+                duty.kind == "shift"
+                and duty.start.date() == next_day
+                and duty.span_hours > limits.hours_after_on_call
+            ):
+                found.append(
+                    Breach(
+                        doctor,
+                        next_day,
+                        "R15",
+                        f"a {duty.span_hours:g} h shift the day after on-call",
+                        f"{limits.hours_after_on_call:g} h",
+                    )
+                )
+    return found
+
+
+# --- pay-relevant figures -----------------------------------------------------------------------
+
+WEEKEND_BANDS = ((2, "10%"), (3, "7.5%"), (4, "6%"), (5, "5%"), (6, "4%"), (7, "3%"), (8, "3%"))
+
+
+def weekend_band(worked: int, weekends: int) -> str:
+    """Weekend allowance by frequency (bands C-rated: from memory, to confirm against the TCS)."""
+    if not worked:
+        return "0% (unverified band)"
+    one_in = weekends / worked
+    for limit, band in WEEKEND_BANDS:
+        if one_in <= limit + 1e-9:
+            return f"{band} (unverified band)"
+    return "0% (unverified band)"
+
+
+def _summary(doctor: str, duties: list[Duty], first: date, last: date) -> DoctorSummary:
+    worked, weekends = _weekends_worked(duties, first, last)
+    weeks = ((last - first).days + 1) / 7
+    night_hours = sum(_daily_window_hours(d, time(21), time(7)) for d in duties if d.kind == "shift")
+    return DoctorSummary(
+        doctor,
+        sum(d.work_hours for d in duties) / weeks,
+        worked,
+        weekends,
+        sum(is_night(d) for d in duties),
+        night_hours,
+        weekend_band(worked, weekends),
+    )
