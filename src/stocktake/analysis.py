@@ -29,26 +29,12 @@ class MetricResult:
     denominator: np.ndarray | None = None
 
     @property
-    def latest_value(self) -> float:
-        present = self.chart.y[~np.isnan(self.chart.y)]
-        return float(present[-1]) if len(present) else float("nan")
-
-    @property
-    def latest_x(self) -> pd.Timestamp:
-        present = ~np.isnan(self.chart.y)
-        return self.x[present][-1] if present.any() else self.x[-1]
-
-    @property
     def variation_type(self) -> str:
         return self.chart.latest.variation_type
 
     @property
     def assurance_type(self) -> str | None:
         return self.chart.latest.assurance_type
-
-    def special_cause(self, kind: str) -> pd.DatetimeIndex:
-        """The dates of the points classed as special cause of ``kind`` (improvement, concern)."""
-        return self.x[self.chart.point_type == f"special_cause_{kind}"]
 
 
 def analyse(

@@ -110,11 +110,3 @@ def already_loaded(warehouse: Path, raw_dir: Path, mapping: Mapping) -> bool:
         if not path.exists() or latest.get(name) != checksum(path):
             return False
     return True
-
-
-def write_error_report(errors: list[RowError], path: Path) -> Path:
-    """The row-level error report as CSV: file, row, column, value, expected."""
-    pd.DataFrame([e.__dict__ for e in errors], columns=["file", "row", "column", "value", "expected"]).to_csv(
-        path, index=False
-    )
-    return path
