@@ -67,3 +67,12 @@ def test_the_command_writes_a_roster_that_rescores(tmp_path):
     assert "objective 607" in result.output and "best bound 607" in result.output
     assert out.read_text().startswith("employee,day,shift\n")
     assert score(read_instance(INSTANCES / "Instance1.txt"), read_roster(out)).objective == 607
+
+
+@pytest.mark.parametrize("number", [2, 5])
+def test_a_time_limited_solution_reports_the_cost_its_roster_really_has(number):
+    instance = read_instance(INSTANCES / f"Instance{number}.txt")
+    solution = solve(instance, seconds=2, workers=2)
+    checked = score(instance, solution.roster)
+    assert checked.violations == ()
+    assert solution.objective == checked.objective

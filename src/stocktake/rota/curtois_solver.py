@@ -77,9 +77,12 @@ def solve(instance: Instance, *, seconds: float = 30.0, workers: int = 8, seed: 
         penalties.append(request.weight * x[request.staff, request.day, request.shift])
     for cover in instance.cover:
         on = sum(x[p.id, cover.day, cover.shift] for p in instance.staff)
+        # Exactly max(requirement − on, 0) and max(on − requirement, 0): with a looser model a
+        # time-limited search can leave both positive and overstate the roster's true cost.
         short = model.new_int_var(0, cover.requirement, f"under_{cover.day}_{cover.shift}")
         extra = model.new_int_var(0, len(instance.staff), f"over_{cover.day}_{cover.shift}")
-        model.add(on + short - extra == cover.requirement)
+        model.add_max_equality(short, [cover.requirement - on, 0])
+        model.add_max_equality(extra, [on - cover.requirement, 0])
         penalties += [cover.under_weight * short, cover.over_weight * extra]
     model.minimize(sum(penalties))
     solver = cp_model.CpSolver()
