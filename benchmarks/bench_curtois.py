@@ -35,7 +35,12 @@ def main(numbers: list[int]) -> None:
         for seconds in LIMITS:
             solution = solve(instance, seconds=seconds)
             checked = score(instance, solution.roster)
-            valid &= checked.objective == solution.objective and not checked.violations
+            if checked.objective != solution.objective or checked.violations:
+                valid = False
+                Console().print(
+                    f"{name} at {seconds} s: solver {solution.objective}, re-scored "
+                    f"{checked.objective}; breaches: {'; '.join(checked.violations[:3]) or 'none'}"
+                )
             gap = (solution.objective - target) / target
             if number <= 10:
                 gaps[seconds].append(gap)
