@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-from stocktake.report.icons import COLOURS, assurance_icon, variation_icon, variation_label
+from stocktake.report.icons import ASSURANCE_MARKS, COLOURS, assurance_icon, variation_icon, variation_label
 
 POINT_COLOURS = {
     "common_cause": COLOURS["common_cause"],
@@ -201,13 +201,8 @@ def _static_icons(axis, series: ChartSeries) -> None:
         variation = ("H" if label.endswith("(high values)") else "L", COLOURS[kind])
     icons = [variation]
     if series.assurance_type is not None:
-        icons.append(
-            {
-                "consistent_pass": ("P", COLOURS["improvement"]),
-                "consistent_fail": ("F", COLOURS["concern"]),
-                "inconsistent": ("?", COLOURS["common_cause"]),
-            }[series.assurance_type]
-        )
+        colour, letter = ASSURANCE_MARKS[series.assurance_type]
+        icons.append((letter, colour))
     for i, (letter, colour) in enumerate(icons):
         axis.text(
             0.93 + 0.05 * i,

@@ -78,15 +78,19 @@ ASSURANCE_LABELS = {
 }
 
 
+#: The colour and letter each assurance type is drawn with, in every renderer.
+ASSURANCE_MARKS = {
+    "consistent_pass": (COLOURS["improvement"], "P"),
+    "consistent_fail": (COLOURS["concern"], "F"),
+    "inconsistent": (COLOURS["common_cause"], "?"),
+}
+
+
 def assurance_icon(assurance_type: str | None) -> str:
     if assurance_type is None:
         return '<span class="no-icon">No target</span>'
     label = ASSURANCE_LABELS[assurance_type]
-    colour, letter = {
-        "consistent_pass": (COLOURS["improvement"], "P"),
-        "consistent_fail": (COLOURS["concern"], "F"),
-        "inconsistent": (COLOURS["common_cause"], "?"),
-    }[assurance_type]
+    colour, letter = ASSURANCE_MARKS[assurance_type]
     target_line = f'<line x1="8" y1="26" x2="32" y2="26" stroke="{COLOURS["target"]}" stroke-width="1.5"/>'
     text = (
         f'<text x="20" y="22" font-family="Arial, sans-serif" font-size="16" font-weight="bold" '
