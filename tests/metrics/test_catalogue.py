@@ -18,12 +18,14 @@ AREAS = {
 def test_default_catalogue_covers_the_areas_with_sourced_definitions():
     catalogue = load_catalogue()
     monthly = [m for m in catalogue.metrics if m.chart == "xmr"]
-    assert len(monthly) >= 12
+    assert len(catalogue.metrics) >= 30
+    assert len(monthly) >= 30
     assert {m.area for m in catalogue.metrics} >= AREAS
     assert any(m.chart == "t" for m in catalogue.metrics)
     for metric in catalogue.metrics:
         assert metric.source and metric.unit and metric.title
-        assert metric.improvement in ("increase", "decrease")
+        assert metric.improvement in ("increase", "decrease", "neutral")
+    assert {"site", "consultant", "procedure_group", "age_band"} <= set(catalogue.dimensions)
 
 
 @pytest.mark.parametrize(

@@ -41,6 +41,30 @@ EFFECTS: tuple[Effect, ...] = (
         "Virtual Fracture Clinic goes live: fewer face-to-face fracture clinic attendances.",
     ),
     Effect(
+        "vfc_reviewed_within_72h",
+        VFC_GO_LIVE,
+        "improvement",
+        "Virtual Fracture Clinic goes live: every referral reviewed by a consultant within days.",
+    ),
+    Effect(
+        "los_elective_hip",
+        LOS_PROGRAMME_START,
+        "improvement",
+        "Enhanced-recovery programme: elective hip replacement length of stay falls.",
+    ),
+    Effect(
+        "los_elective_knee",
+        LOS_PROGRAMME_START,
+        "improvement",
+        "Enhanced-recovery programme: elective knee replacement length of stay falls.",
+    ),
+    Effect(
+        "daycase_rate_hip_knee",
+        LOS_PROGRAMME_START,
+        "improvement",
+        "Enhanced-recovery programme: up to a fifth of joint replacements go home the same day.",
+    ),
+    Effect(
         "los_elective_hip_knee",
         LOS_PROGRAMME_START,
         "improvement",
@@ -59,6 +83,24 @@ EFFECTS: tuple[Effect, ...] = (
         "Six-four-two list scheduling: more cases per list.",
     ),
     Effect(
+        "theatre_uncapped_utilisation",
+        THEATRE_SCHEDULING_CHANGE,
+        "improvement",
+        "Six-four-two list scheduling: more theatre time used.",
+    ),
+    Effect(
+        "theatre_early_finishes",
+        THEATRE_SCHEDULING_CHANGE,
+        "improvement",
+        "Six-four-two list scheduling: fewer lists finishing early.",
+    ),
+    Effect(
+        "implant_price_variance",
+        HIP_IMPLANT_SWITCH,
+        "improvement",
+        "Procurement switches the cemented hip implant to one priced below benchmark.",
+    ),
+    Effect(
         "implant_spend_per_case",
         HIP_IMPLANT_SWITCH,
         "improvement",
@@ -69,5 +111,11 @@ EFFECTS: tuple[Effect, ...] = (
         WINTER_SURGERY_DELAYS[0],
         "concern",
         "Winter 2024/25: trauma theatre capacity lost to bed pressures; surgery delayed.",
+    ),
+    Effect(
+        "hipfx_prompt_surgery",
+        WINTER_SURGERY_DELAYS[0],
+        "concern",
+        "Winter 2024/25: fewer hip fractures operated on the day of or after arrival.",
     ),
 )

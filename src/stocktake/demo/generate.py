@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.demo import effects as fx
+from stocktake.ingest.schemas import DATASETS
 
 SITES = ("Northshire General", "Riverside", "Westfield")
 LEAD_IN_MONTHS = 2
@@ -55,6 +56,10 @@ def generate(department: Department) -> dict[str, pd.DataFrame]:
     admissions = admissions[(discharged >= pd.Timestamp(department.start)) & (discharged < department.end)]
     admissions = admissions.sort_values("admitted_at", kind="stable").reset_index(drop=True)
     sessions, cases = _theatres(rng, department, consultants)
+    # Later additions draw from their own stream, so the department above stays as it was.
+    later = np.random.default_rng([department.seed, 1])
+    hip = _with_delirium_results(later, hip)
+    admissions = _with_day_case_joints(later, admissions)
     return {
         "admissions": admissions,
         "hip_fractures": hip,
@@ -181,6 +186,28 @@ def _hip_fractures(rng, department, patients, consultants):
         }
     )
     return hip, spells
+
+
+def _with_delirium_results(rng, hip: pd.DataFrame) -> pd.DataFrame:
+    """The 4AT result after surgery, for operated patients who were assessed."""
+    tested = hip["surgery_at"].notna() & hip["delirium_assessed"]
+    result = np.where(tested, rng.random(len(hip)) < 0.7, None)
+    hip = hip.assign(not_delirious_after_surgery=pd.array(result, "boolean"))
+    return hip[list(DATASETS["hip_fractures"].names)]
+
+
+def _with_day_case_joints(rng, admissions: pd.DataFrame) -> pd.DataFrame:
+    """As the length-of-stay programme matures, up to a fifth of joints go home the same day."""
+    joints = admissions["procedure_group"].isin(["hip_replacement", "knee_replacement"]).to_numpy()
+    progress = np.clip(
+        months_since(admissions["admitted_at"], fx.LOS_PROGRAMME_START) / fx.LOS_PROGRAMME_MONTHS, 0, 1
+    )
+    same_day = joints & (rng.random(len(admissions)) < 0.2 * progress)
+    hours = pd.to_timedelta(rng.uniform(6, 10, len(admissions)), unit="h")
+    admissions = admissions.copy()
+    admissions.loc[same_day, "admission_method"] = "day_case"
+    admissions.loc[same_day, "discharged_at"] = (admissions["admitted_at"] + hours)[same_day].dt.floor("min")
+    return admissions
 
 
 # --- elective and other admissions ----------------------------------------------------------------

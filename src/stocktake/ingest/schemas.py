@@ -90,6 +90,7 @@ DATASETS: dict[str, Dataset] = {
                 _optional("orthogeriatric_review_at", "timestamp", not_before="arrived_at"),
                 _optional("mobilised_day_after_surgery", "boolean"),
                 Column("delirium_assessed", "boolean"),
+                _optional("not_delirious_after_surgery", "boolean"),
                 Column("bone_health_assessed", "boolean"),
                 Column("died_within_30_days", "boolean"),
                 _optional("returned_home_by_120_days", "boolean"),

@@ -1,7 +1,8 @@
 """Metric definitions: typed, sourced, and loaded from a reviewed catalogue file.
 
-A department's catalogue is data: its views (joins and roll-ups of canonical datasets) and its
-metrics, each a numerator (and usually a denominator) aggregated by month.
+A department's catalogue is data: its views (joins and roll-ups of canonical datasets), its
+dimensions (what a metric can be broken down by) and its metrics, each a numerator (and usually a
+denominator) aggregated by period.
 """
 
 from __future__ import annotations
@@ -16,7 +17,12 @@ from stocktake.ingest.schemas import DATASETS
 from stocktake.metrics import expressions as ex
 from stocktake.spc import Improvement
 
-Statistic = Literal["count", "sum", "mean"]
+Statistic = Literal["count", "sum", "mean", "count_distinct", "percentile"]
+STATISTICS = ("count", "sum", "mean", "count_distinct", "percentile")
+#: How a percentile is found: "linear" interpolates between the ordered values; "bands" floors
+#: the values to whole units (weeks, for RTT) and interpolates inside a band, as NHS England's
+#: RTT publication does (see ``metrics/percentiles.py``).
+PercentileMethod = Literal["linear", "bands"]
 ChartKind = Literal["xmr", "t"]
 
 CATALOGUE_DIR = Path(__file__).parent / "catalogues"
@@ -35,27 +41,58 @@ class Join:
 
 
 @dataclass(frozen=True)
+class Following:
+    """Columns of the same subject's next row (a patient's next referral), for re-attendance."""
+
+    partition_by: str
+    order_by: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]  # (new column, column of the next row)
+
+
+@dataclass(frozen=True)
 class View:
-    """A table built from others: joined to another, or rolled up to one row per key."""
+    """A table built from others: joined, rolled up to one row per key, or given next-row columns."""
 
     name: str
     source: str
     join: Join | None = None
     group_by: tuple[str, ...] = ()
     aggregates: tuple[tuple[str, str, str], ...] = ()  # (new column, min|max|count|sum, column)
+    following: Following | None = None
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """Something every metric can be broken down by (site, consultant, age band).
+
+    ``value`` applies to any dataset that has its columns; ``per_dataset`` says what the
+    dimension is called in datasets that name it differently (a theatre list's surgeon is the
+    consultant).
+    """
+
+    name: str
+    value: ex.Expression
+    per_dataset: tuple[tuple[str, ex.Expression], ...] = ()
+
+    def expression(self, dataset: str) -> ex.Expression:
+        return dict(self.per_dataset).get(dataset, self.value)
 
 
 @dataclass(frozen=True)
 class Aggregate:
-    """One number per month from one dataset: a count, sum or mean of the rows that qualify."""
+    """One number per period from one dataset: a count, sum, mean, distinct count or percentile
+    of the rows that qualify."""
 
     dataset: str
     period_from: str
     statistic: Statistic = "count"
     value: ex.Expression | None = None
     where: ex.Expression | None = None
-    #: For a waiting list: count the rows open at each month end (start ≤ end < stop).
+    #: For a waiting list: count the rows open at each period end (start ≤ end < stop).
     census: tuple[str, str] | None = None
+    #: For a percentile: which one (0–100) and how it is interpolated.
+    percentile: float | None = None
+    method: PercentileMethod = "linear"
 
 
 @dataclass(frozen=True)
@@ -73,6 +110,7 @@ class Target:
 
     value: float
     source: str
+    year: int | None = None
 
 
 @dataclass(frozen=True)
@@ -98,6 +136,7 @@ class Catalogue:
     department: str
     metrics: tuple[Metric, ...]
     views: dict[str, View] = field(default_factory=dict)
+    dimensions: dict[str, Dimension] = field(default_factory=dict)
 
     def metric(self, metric_id: str) -> Metric:
         for metric in self.metrics:
@@ -111,8 +150,9 @@ def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
     try:
         raw = yaml.safe_load(Path(path).read_text())
         views = {name: _view(name, spec) for name, spec in (raw.get("views") or {}).items()}
+        dimensions = {name: _dimension(name, spec) for name, spec in (raw.get("dimensions") or {}).items()}
         metrics = tuple(_metric(spec) for spec in raw["metrics"])
-        catalogue = Catalogue(raw["department"], metrics, views)
+        catalogue = Catalogue(raw["department"], metrics, views, dimensions)
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as error:
         raise CatalogueError(f"{path}: {error}") from error
     problems = check(catalogue)
@@ -126,7 +166,22 @@ def _view(name: str, spec: dict[str, Any]) -> View:
     aggregates = tuple(
         (column, *next(iter(how.items()))) for column, how in (spec.get("aggregate") or {}).items()
     )
-    return View(name, spec["from"], join, tuple(spec.get("group_by") or ()), aggregates)
+    following = None
+    if "next" in spec:
+        nxt = spec["next"]
+        following = Following(nxt["partition_by"], tuple(nxt["order_by"]), tuple(nxt["columns"].items()))
+    return View(name, spec["from"], join, tuple(spec.get("group_by") or ()), aggregates, following)
+
+
+def _dimension(name: str, spec: dict[str, Any] | None) -> Dimension:
+    spec = spec or {}
+    where = f"dimensions.{name}"
+    value = ex.parse(spec.get("value", name), f"{where}.value")
+    per_dataset = tuple(
+        (dataset, ex.parse(raw, f"{where}.per_dataset.{dataset}"))
+        for dataset, raw in (spec.get("per_dataset") or {}).items()
+    )
+    return Dimension(name, value, per_dataset)
 
 
 def _aggregate(spec: dict[str, Any], where: str) -> Aggregate:
@@ -137,6 +192,8 @@ def _aggregate(spec: dict[str, Any], where: str) -> Aggregate:
         value=ex.parse(spec["value"], f"{where}.value") if "value" in spec else None,
         where=ex.parse(spec["where"], f"{where}.where") if "where" in spec else None,
         census=(spec["census"]["start"], spec["census"]["stop"]) if "census" in spec else None,
+        percentile=float(spec["percentile"]) if "percentile" in spec else None,
+        method=spec.get("method", "linear"),
     )
 
 
@@ -165,8 +222,13 @@ def _metric(spec: dict[str, Any]) -> Metric:
         if events
         else None,
         decimals=int(spec.get("decimals", 1)),
-        target=Target(float(spec["target"]["value"]), spec["target"]["source"]) if "target" in spec else None,
+        target=_target(spec["target"]) if "target" in spec else None,
     )
+
+
+def _target(spec: dict[str, Any]) -> Target:
+    year = spec.get("year")
+    return Target(float(spec["value"]), spec["source"], int(year) if year is not None else None)
 
 
 def available_columns(catalogue: Catalogue, name: str) -> set[str]:
@@ -179,7 +241,8 @@ def available_columns(catalogue: Catalogue, name: str) -> set[str]:
     if view.group_by:
         return set(view.group_by) | {column for column, _, _ in view.aggregates}
     joined = available_columns(catalogue, view.join.dataset) if view.join else set()
-    return available_columns(catalogue, view.source) | joined
+    following = {column for column, _ in view.following.columns} if view.following else set()
+    return available_columns(catalogue, view.source) | joined | following
 
 
 def check(catalogue: Catalogue) -> list[str]:
@@ -218,11 +281,33 @@ def _aggregate_problems(catalogue: Catalogue, where: str, aggregate: Aggregate) 
     else:
         needed.add(aggregate.period_from)
     problems = _columns_problems(catalogue, where, aggregate.dataset, needed)
-    if aggregate.statistic not in ("count", "sum", "mean"):
-        problems.append(f"{where}: statistic must be count, sum or mean")
+    if aggregate.statistic not in STATISTICS:
+        problems.append(f"{where}: statistic must be one of {', '.join(STATISTICS)}")
     if aggregate.statistic != "count" and aggregate.value is None:
         problems.append(f"{where}: a {aggregate.statistic} needs a value")
+    if (aggregate.statistic == "percentile") != (aggregate.percentile is not None):
+        problems.append(f"{where}: give percentile (0-100) with, and only with, statistic: percentile")
+    elif aggregate.percentile is not None and not 0 <= aggregate.percentile <= 100:
+        problems.append(f"{where}: percentile must be between 0 and 100")
+    if aggregate.method not in ("linear", "bands"):
+        problems.append(f"{where}: method must be linear or bands")
     return problems
+
+
+def dimension_expressions(
+    catalogue: Catalogue, metric: Metric, dimension: str
+) -> dict[str, ex.Expression] | None:
+    """The dimension's expression for each part of the metric, or None if a part lacks it."""
+    found = catalogue.dimensions[dimension]
+    parts = {}
+    for part, aggregate in (("numerator", metric.numerator), ("denominator", metric.denominator)):
+        if aggregate is None:
+            continue
+        expression = found.expression(aggregate.dataset)
+        if ex.columns(expression) - available_columns(catalogue, aggregate.dataset):
+            return None
+        parts[part] = expression
+    return parts
 
 
 def _columns_problems(catalogue: Catalogue, where: str, dataset: str, needed: set[str]) -> list[str]:

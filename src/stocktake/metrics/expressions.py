@@ -62,6 +62,15 @@ def _as_date(value):
     return value if value.type().is_date() else value.date()
 
 
+def _bands(value, edges):
+    """Labels for ranges of ``value`` cut at ``edges``: [50, 60] gives "<50", "50-59", "60+"."""
+    edges = [int(e) for e in edges]
+    labels = [f"<{edges[0]}"] + [f"{a}-{b - 1}" for a, b in zip(edges, edges[1:], strict=False)]
+    labels.append(f"{edges[-1]}+")
+    cases = [(value < edge, label) for edge, label in zip(edges, labels, strict=False)]
+    return ibis.cases(*cases, (value >= edges[-1], labels[-1]))  # a missing value has no band
+
+
 def _all(*args):
     result = args[0]
     for arg in args[1:]:
@@ -94,6 +103,8 @@ OPERATIONS: dict[str, tuple[int | None, Callable]] = {
     "gt": (2, lambda a, b: a > b),
     "ge": (2, lambda a, b: a >= b),
     "in": (2, lambda a, b: a.isin(b)),
+    "floor": (1, lambda a: a.floor()),
+    "bands": (2, _bands),
     "and": (None, _all),
     "or": (None, _any),
     "not": (1, lambda a: ~a),
@@ -131,9 +142,13 @@ def parse(raw: Any, where: str = "expression") -> Expression:
 def _argument(op: str, position: int, raw: Any, where: str) -> Expression:
     if position == 1 and op in COMPARISONS and not isinstance(raw, dict):
         return Literal(raw)
-    if position == 1 and op == "in":
-        if not isinstance(raw, list):
-            raise ExpressionError(f"{where}: in takes a column and a list of values")
+    if position == 1 and op in ("in", "bands"):
+        if not isinstance(raw, list) or not raw:
+            raise ExpressionError(f"{where}: {op} takes a column and a list of values")
+        if op == "bands" and (
+            not all(isinstance(v, int | float) for v in raw) or sorted(raw) != raw or len(set(raw)) < len(raw)
+        ):
+            raise ExpressionError(f"{where}: bands takes a column and increasing numbers, not {raw!r}")
         return Literal(tuple(raw))
     return parse(raw, where)
 
@@ -155,4 +170,6 @@ def compile_to_ibis(expression: Expression, table: ibis.Table):
         value = expression.value
         return list(value) if isinstance(value, tuple) else ibis.literal(value)
     builder = OPERATIONS[expression.op][1]
+    if expression.op == "bands":
+        return builder(compile_to_ibis(expression.args[0], table), expression.args[1].value)
     return builder(*(compile_to_ibis(a, table) for a in expression.args))

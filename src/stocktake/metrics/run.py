@@ -1,19 +1,48 @@
-"""Compile catalogue definitions to Ibis and run them: one tidy monthly series per metric.
+"""Compile catalogue definitions to Ibis and run them: one tidy series per metric (and group).
 
-Any Ibis backend holding the canonical tables will do; DuckDB is the default.
+Any Ibis backend holding the canonical tables will do; DuckDB is the default, PySpark the engine
+for a regional or national team (``metrics/engines.py``). Parts of metrics that read the same
+table at the same grain are computed in one grouped query, so the catalogue costs a handful of
+scans rather than one per metric.
 """
 
 from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
 
 import ibis
 import numpy as np
 import pandas as pd
 
 from stocktake.metrics import expressions as ex
-from stocktake.metrics.catalogue import Aggregate, Catalogue, Events, Metric, View
+from stocktake.metrics.catalogue import Aggregate, Catalogue, Events, Metric, View, dimension_expressions
+from stocktake.metrics.percentiles import banded_percentile
 
 SERIES_COLUMNS = ["metric_id", "period", "numerator", "denominator", "value"]
 EVENT_COLUMNS = ["metric_id", "period", "value"]
+NOT_RECORDED = "(not recorded)"
+
+Period = Literal["month", "week", "quarter"]
+#: Ibis truncation unit and pandas frequency of each period; weeks start on Monday (ISO).
+PERIODS: dict[str, tuple[str, str]] = {"month": ("M", "MS"), "week": ("W", "W-MON"), "quarter": ("Q", "QS")}
+
+
+@dataclass(frozen=True)
+class Grain:
+    """How series are cut: by month, week or quarter, and optionally by a catalogue dimension."""
+
+    period: Period = "month"
+    by: str | None = None
+
+
+@dataclass(frozen=True)
+class _Part:
+    metric_id: str
+    role: Literal["numerator", "denominator"]
+    aggregate: Aggregate
+    group: ex.Expression | None
 
 
 def table(con, catalogue: Catalogue, name: str) -> ibis.Table:
@@ -31,110 +60,238 @@ def _view(con, catalogue: Catalogue, view: View) -> ibis.Table:
             "sum": lambda c: c.sum(),
             "count": lambda c: c.count(),
         }
-        return source.group_by(list(view.group_by)).aggregate(
+        source = source.group_by(list(view.group_by)).aggregate(
             **{name: reducers[how](source[column]) for name, how, column in view.aggregates}
         )
-    other = table(con, catalogue, view.join.dataset)
-    return source.join(other, view.join.key, how=view.join.how)
+    if view.following:
+        following = view.following
+        window = ibis.window(
+            group_by=source[following.partition_by], order_by=[source[c] for c in following.order_by]
+        )
+        source = source.mutate(**{new: source[old].lead().over(window) for new, old in following.columns})
+    if view.join:
+        source = source.join(table(con, catalogue, view.join.dataset), view.join.key, how=view.join.how)
+    return source
 
 
-def run_catalogue(con, catalogue: Catalogue) -> dict[str, pd.DataFrame]:
-    """Every metric's series, over the months that the data cover."""
-    by_month = {m.id: _fractions(con, catalogue, m) for m in catalogue.metrics if _is_monthly(m)}
-    window = reporting_window(by_month.values())
+def run_catalogue(con, catalogue: Catalogue, grain: Grain = Grain()) -> dict[str, pd.DataFrame]:
+    """Every metric's series over the periods the data cover, in catalogue order.
+
+    With ``grain.by`` each series has a column of that name, and metrics whose datasets lack the
+    dimension (or that are rare-event t charts) are left out.
+    """
+    parts = _parts(catalogue, grain.by)
+    flows = _compute(con, catalogue, [p for p in parts if not p.aggregate.census], grain)
+    window = reporting_window(_support(catalogue, flows), grain.period)
+    if window is None:
+        window = _census_window(con, catalogue, parts, grain.period)
+    values = flows | _compute(con, catalogue, [p for p in parts if p.aggregate.census], grain, window)
     results = {}
     for metric in catalogue.metrics:
-        if metric.events is not None:
+        if metric.events is not None and grain.by is None:
             results[metric.id] = events_series(con, catalogue, metric.id, metric.events)
-            continue
-        parts = by_month[metric.id] if metric.id in by_month else _fractions(con, catalogue, metric, window)
-        results[metric.id] = _finish(metric, parts, window)
+        elif (metric.id, "numerator") in values:
+            results[metric.id] = _finish(metric, values, window, grain.by)
     return results
 
 
-def _is_monthly(metric: Metric) -> bool:
-    parts = (metric.numerator, metric.denominator)
-    return metric.events is None and not any(p is not None and p.census for p in parts)
+def as_table(series: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """All series in one tidy table, as the ``metrics`` command writes it."""
+    frames = [frame for frame in series.values() if "numerator" in frame]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=SERIES_COLUMNS)
 
 
-def reporting_window(parts) -> pd.DatetimeIndex:
-    """The months most metrics cover: from the median first month to the median last month.
+def _parts(catalogue: Catalogue, by: str | None) -> list[_Part]:
+    if by is not None and by not in catalogue.dimensions:
+        raise KeyError(f"no dimension {by!r} (the catalogue has {', '.join(catalogue.dimensions)})")
+    parts = []
+    for metric in catalogue.metrics:
+        if metric.numerator is None:
+            continue
+        groups = dimension_expressions(catalogue, metric, by) if by else {}
+        if groups is None:
+            continue
+        for role in ("numerator", "denominator"):
+            aggregate = getattr(metric, role)
+            if aggregate is not None:
+                parts.append(_Part(metric.id, role, aggregate, groups.get(role)))
+    return parts
+
+
+def _compute(con, catalogue: Catalogue, parts: list[_Part], grain: Grain, window=None) -> dict:
+    """(metric id, role) → a frame of value and rows counted, indexed by period (and group)."""
+    batches = defaultdict(list)
+    for part in parts:
+        a = part.aggregate
+        batches[(a.dataset, a.period_from, a.census, part.group)].append(part)
+    results = {}
+    for (dataset, period_from, census, group), batch in batches.items():
+        rows = table(con, catalogue, dataset)
+        if census:
+            rows = _census(rows, census, window, grain.period)
+        else:
+            unit = PERIODS[grain.period][0]
+            rows = rows.mutate(period=rows[period_from].truncate(unit).cast("date"))
+        keys = ["period"]
+        if group is not None:
+            rows = rows.mutate(group=ex.compile_to_ibis(group, rows).cast("string"))
+            keys.append("group")
+        plain = [p for p in batch if p.aggregate.method != "bands"]
+        if plain:
+            reductions = {}
+            for i, part in enumerate(plain):
+                reductions[f"value_{i}"], reductions[f"rows_{i}"] = _reductions(part.aggregate, rows)
+            found = _indexed(rows.group_by(keys).aggregate(**reductions).execute(), keys)
+            for i, part in enumerate(plain):
+                frame = found[[f"value_{i}", f"rows_{i}"]].set_axis(["value", "rows"], axis=1)
+                results[(part.metric_id, part.role)] = frame.astype(float)
+        for part in batch:
+            if part.aggregate.method == "bands":
+                results[(part.metric_id, part.role)] = _banded(part.aggregate, rows, keys)
+    return results
+
+
+def _reductions(aggregate: Aggregate, rows: ibis.Table):
+    """The Ibis reductions for an aggregate's value and for the number of rows behind it."""
+    where = ex.compile_to_ibis(aggregate.where, rows) if aggregate.where is not None else None
+    if aggregate.value is None:
+        counted = rows.count(where=where)
+        return counted, counted
+    value = ex.compile_to_ibis(aggregate.value, rows)
+    statistic = aggregate.statistic
+    reduced = {
+        "count": lambda: value.count(where=where),
+        "sum": lambda: value.sum(where=where),
+        "mean": lambda: value.mean(where=where),
+        "count_distinct": lambda: value.nunique(where=where),
+        "percentile": lambda: value.quantile(aggregate.percentile / 100, where=where),
+    }[statistic]()
+    return reduced, value.count(where=where)
+
+
+def _banded(aggregate: Aggregate, rows: ibis.Table, keys: list[str]) -> pd.DataFrame:
+    """A percentile by the publication's banded method: counts per band from the engine, then
+    the interpolation here."""
+    if aggregate.where is not None:
+        rows = rows.filter(ex.compile_to_ibis(aggregate.where, rows))
+    value = ex.compile_to_ibis(aggregate.value, rows)
+    rows = rows.filter(value.notnull()).mutate(band=value.floor().cast("int64"))
+    counts = rows.group_by([*keys, "band"]).aggregate(count=lambda r: r.count()).execute()
+    counts = _indexed(counts, keys).reset_index()
+    found = {
+        key: (banded_percentile(part["band"], part["count"], aggregate.percentile), part["count"].sum())
+        for key, part in counts.groupby(keys)
+    }
+    index = pd.MultiIndex.from_tuples(list(found), names=keys) if len(keys) > 1 else None
+    if index is None:
+        index = pd.DatetimeIndex([k[0] if isinstance(k, tuple) else k for k in found], name="period")
+    return pd.DataFrame(list(found.values()), index=index, columns=["value", "rows"], dtype=float)
+
+
+def _indexed(result: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    result["period"] = pd.to_datetime(result["period"])
+    if "group" in keys:
+        result["group"] = result["group"].astype(object).where(result["group"].notna(), NOT_RECORDED)
+    return result.set_index(keys).sort_index()
+
+
+def _support(catalogue: Catalogue, values: dict) -> list[pd.Series]:
+    """Per metric, the rows (or denominator) behind each period, summed over any groups."""
+    supports = []
+    for metric in catalogue.metrics:
+        role = "denominator" if metric.denominator is not None else "numerator"
+        column = "value" if role == "denominator" else "rows"
+        if (metric.id, role) in values:
+            frame = values[(metric.id, role)][column]
+            supports.append(frame.groupby(level="period").sum())
+    return supports
+
+
+def reporting_window(supports: list[pd.Series], period: Period = "month") -> pd.DatetimeIndex | None:
+    """The periods most metrics cover: from the median first period to the median last period.
 
     Extracts have ragged edges (orders placed before the first admission, stays that end after
     the last), so the window follows the bulk of the metrics rather than the widest of them.
     """
-    months = [p.index[p["denominator"] > 0] for p in parts if len(p)]
-    months = [m for m in months if len(m)]
-    if not months:
+    covered = [s.index[s.to_numpy() > 0] for s in supports]
+    covered = [c for c in covered if len(c)]
+    if not covered:
+        return None
+    first = pd.Series([c.min() for c in covered]).sort_values().iloc[(len(covered) - 1) // 2]
+    last = pd.Series([c.max() for c in covered]).sort_values().iloc[len(covered) // 2]
+    return pd.date_range(first, last, freq=PERIODS[period][1])
+
+
+def _census_window(con, catalogue: Catalogue, parts: list[_Part], period: Period) -> pd.DatetimeIndex:
+    """For a catalogue of waiting lists only: the periods from the first clock start to the last."""
+    censuses = [p.aggregate for p in parts if p.aggregate.census]
+    if not censuses:
         raise ValueError("the warehouse holds no rows for any metric")
-    first = pd.Series([m.min() for m in months]).sort_values().iloc[(len(months) - 1) // 2]
-    last = pd.Series([m.max() for m in months]).sort_values().iloc[len(months) // 2]
-    return pd.date_range(first, last, freq="MS")
-
-
-def _fractions(con, catalogue, metric: Metric, window: pd.DatetimeIndex | None = None) -> pd.DataFrame:
-    numerator = monthly(con, catalogue, metric.numerator, window)
-    if metric.denominator is None:
-        return pd.DataFrame({"numerator": numerator["value"], "denominator": numerator["rows"]})
-    denominator = monthly(con, catalogue, metric.denominator, window)["value"]
-    return pd.concat({"numerator": numerator["value"], "denominator": denominator}, axis=1, sort=True)
-
-
-def monthly(con, catalogue: Catalogue, aggregate: Aggregate, window=None) -> pd.DataFrame:
-    """The aggregate's value (and rows counted) per month, indexed by the month's first day."""
+    aggregate = censuses[0]
     rows = table(con, catalogue, aggregate.dataset)
-    if aggregate.census:
-        rows = _census(rows, aggregate.census, window)
-    else:
-        rows = rows.mutate(period=rows[aggregate.period_from].truncate("M").cast("date"))
-    if aggregate.where is not None:
-        rows = rows.filter(ex.compile_to_ibis(aggregate.where, rows))
-    value = ex.compile_to_ibis(aggregate.value, rows) if aggregate.value is not None else None
-    if value is not None:
-        rows = rows.mutate(_value=value).filter(ibis._["_value"].notnull())
-    reducer = {
-        "count": lambda r: r.count(),
-        "sum": lambda r: r["_value"].sum(),
-        "mean": lambda r: r["_value"].mean(),
-    }[aggregate.statistic]
-    result = rows.group_by("period").aggregate(value=reducer, rows=lambda r: r.count()).execute()
-    result["period"] = pd.to_datetime(result["period"])
-    return result.set_index("period").sort_index().astype(float)
+    start = rows[aggregate.census[0]]
+    span = rows.aggregate(first=start.min(), last=start.max()).execute().iloc[0]
+    if pd.isna(span["first"]):
+        raise ValueError("the warehouse holds no rows for any metric")
+    unit = PERIODS[period][1]
+    first = pd.Timestamp(span["first"]).to_period(unit[0]).start_time
+    return pd.date_range(first, pd.Timestamp(span["last"]), freq=unit)
 
 
-def _census(rows: ibis.Table, census: tuple[str, str], window: pd.DatetimeIndex) -> ibis.Table:
-    """One row per pathway per month end at which it was open."""
+def period_ends(window: pd.DatetimeIndex, period: Period) -> pd.DatetimeIndex:
+    """The last day of each period in the window."""
+    offset = {
+        "month": pd.offsets.MonthEnd(0),
+        "week": pd.offsets.Day(6),
+        "quarter": pd.offsets.QuarterEnd(0),
+    }[period]
+    return window + offset
+
+
+def _census(rows: ibis.Table, census: tuple[str, str], window: pd.DatetimeIndex, period: Period):
+    """One row per pathway per period end at which it was open."""
     start, stop = census
-    months = ibis.memtable(
-        pd.DataFrame(
-            {
-                "period": window.date,
-                "period_end": (window + pd.offsets.MonthEnd(0)).date,
-            }
-        )
+    ends = ibis.memtable(
+        pd.DataFrame({"period": window.date, "period_end": period_ends(window, period).date})
     )
-    rows = rows.cross_join(months)
+    rows = rows.cross_join(ends)
     opened = rows[start].cast("date") <= rows["period_end"]
     still_open = rows[stop].isnull() | (rows[stop].cast("date") > rows["period_end"])
     return rows.filter(opened & still_open)
 
 
-def _finish(metric: Metric, parts: pd.DataFrame, window: pd.DatetimeIndex) -> pd.DataFrame:
-    parts = parts.reindex(window)
-    counted = metric.numerator.statistic != "mean"
-    numerator = parts["numerator"].fillna(0) if counted else parts["numerator"]
-    denominator = parts["denominator"].fillna(0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        value = numerator / denominator.replace(0, np.nan) if counted else numerator
-    return pd.DataFrame(
+def _finish(metric: Metric, values: dict, window: pd.DatetimeIndex, by: str | None) -> pd.DataFrame:
+    numerator = values[(metric.id, "numerator")]
+    denominator = values.get((metric.id, "denominator"))
+    if by is None:
+        index = pd.DatetimeIndex(window, name="period")
+    else:
+        groups = set(numerator.index.get_level_values("group"))
+        if denominator is not None:
+            groups |= set(denominator.index.get_level_values("group"))
+        index = pd.MultiIndex.from_product([window, sorted(groups)], names=["period", "group"])
+    top = numerator.reindex(index)
+    counted = metric.numerator.statistic in ("count", "sum", "count_distinct")
+    top_value = top["value"].fillna(0) if counted else top["value"]
+    if denominator is None:
+        bottom = top["rows"].fillna(0)
+        value = top_value
+    else:
+        bottom = denominator.reindex(index)["value"].fillna(0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = top_value / bottom.replace(0, np.nan)
+    frame = pd.DataFrame(
         {
             "metric_id": metric.id,
-            "period": window,
-            "numerator": numerator.to_numpy(),
-            "denominator": denominator.to_numpy(),
-            "value": (value * metric.scale).to_numpy(),
+            "period": index.get_level_values("period"),
+            "numerator": top_value.to_numpy(dtype=float),
+            "denominator": bottom.to_numpy(dtype=float),
+            "value": (value * metric.scale).to_numpy(dtype=float),
         }
     )
+    if by is not None:
+        frame.insert(1, by, index.get_level_values("group"))
+    return frame
 
 
 def events_series(con, catalogue: Catalogue, metric_id: str, events: Events) -> pd.DataFrame:
