@@ -13,6 +13,7 @@ to compare with another column.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -65,7 +66,7 @@ def _as_date(value):
 def _bands(value, edges):
     """Labels for ranges of ``value`` cut at ``edges``: [50, 60] gives "<50", "50-59", "60+"."""
     edges = [int(e) for e in edges]
-    labels = [f"<{edges[0]}"] + [f"{a}-{b - 1}" for a, b in zip(edges, edges[1:], strict=False)]
+    labels = [f"<{edges[0]}"] + [f"{a}-{b - 1}" for a, b in itertools.pairwise(edges)]
     labels.append(f"{edges[-1]}+")
     cases = [(value < edge, label) for edge, label in zip(edges, labels, strict=False)]
     return ibis.cases(*cases, (value >= edges[-1], labels[-1]))  # a missing value has no band
