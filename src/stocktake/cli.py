@@ -164,6 +164,70 @@ def report(
         console.print(f"Wrote [bold]{path.resolve()}[/bold]")
 
 
+@app.command()
+def metrics(
+    out: Annotated[Path, typer.Option(metavar="FILE.parquet|.csv", help="Where to write the series.")],
+    source: Annotated[
+        Path, typer.Option(help="A DuckDB warehouse, or a folder of Parquet files named after the datasets.")
+    ] = Path("stocktake-demo/warehouse.duckdb"),
+    engine: Annotated[str, typer.Option(help="duckdb, or spark for a regional or national run.")] = "duckdb",
+    by: Annotated[
+        str | None, typer.Option(metavar="DIMENSION", help="Break down by site, consultant, age_band, …")
+    ] = None,
+    period: Annotated[str, typer.Option(help="month, week or quarter.")] = "month",
+    user_metrics: Annotated[
+        Path | None, typer.Option("--metrics", metavar="METRICS.yaml", help="Your own metrics to add.")
+    ] = None,
+    catalogue_file: Annotated[
+        Path | None,
+        typer.Option("--catalogue", metavar="CATALOGUE.yaml", help="Another department's catalogue."),
+    ] = None,
+    suppress: Annotated[
+        bool, typer.Option("--suppress/--no-suppress", help="Blank rows with 1-7 people behind them.")
+    ] = True,
+) -> None:
+    """Every metric as a tidy series (metric, [dimension], period, numerator, denominator, value)."""
+    from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, CatalogueError, load_catalogue
+    from stocktake.metrics.engines import ENGINES, SourceError, open_engine
+    from stocktake.metrics.export import FORMATS, suppressed, write_series
+    from stocktake.metrics.run import PERIODS, Grain, as_table, run_catalogue
+    from stocktake.metrics.user import with_user_metrics
+
+    if engine not in ENGINES:
+        _fail(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
+    if period not in PERIODS:
+        _fail(f"--period {period!r}: expected one of {', '.join(PERIODS)}")
+    if out.suffix not in FORMATS:
+        _fail(f"--out {out}: expected a file ending {' or '.join(FORMATS)}")
+    try:
+        catalogue = load_catalogue(catalogue_file or DEFAULT_CATALOGUE)
+        if user_metrics is not None:
+            catalogue = with_user_metrics(catalogue, user_metrics)
+    except CatalogueError as error:
+        _fail(str(error))
+    if by is not None and by not in catalogue.dimensions:
+        _fail(f"--by {by!r}: expected one of {', '.join(catalogue.dimensions)}")
+    try:
+        with (
+            _step(f"Computing {len(catalogue.metrics)} metrics on {engine}"),
+            open_engine(engine, source) as con,
+        ):
+            series = run_catalogue(con, catalogue, Grain(period, by))
+    except (SourceError, ValueError) as error:
+        _fail(str(error))
+    table = as_table(series)
+    if suppress:
+        table = suppressed(table, catalogue)
+    write_series(table, out)
+    left_out = [m.id for m in catalogue.metrics if m.id not in series or "numerator" not in series[m.id]]
+    if left_out:
+        reason = f"no {by} in their data, or rare-event charts" if by else "rare-event charts"
+        console.print(f"[dim]Left out ({reason}): {', '.join(left_out)}[/dim]", soft_wrap=True)
+    console.print(
+        f"Wrote {len(table):,} rows for {table['metric_id'].nunique()} metrics to [bold]{out}[/bold]"
+    )
+
+
 def _is_month(text: str) -> bool:
     year, _, month = text.partition("-")
     return year.isdigit() and len(year) == 4 and month.isdigit() and 1 <= int(month) <= 12

@@ -7,7 +7,6 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stocktake.demo.generate import Department, generate
 from stocktake.ingest.schemas import DATASETS
 from stocktake.metrics.catalogue import load_catalogue
 from stocktake.metrics.engines import SourceError, open_engine
@@ -17,13 +16,8 @@ pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="PySpark ne
 
 
 @pytest.fixture(scope="module")
-def warehouse(tmp_path_factory):
-    path = tmp_path_factory.mktemp("engines") / "warehouse.duckdb"
-    with duckdb.connect(str(path)) as con:
-        for name, table in generate(Department(seed=11, months=18)).items():
-            con.register("incoming", table)
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
-    return path
+def warehouse(demo_warehouse):
+    return demo_warehouse
 
 
 def _run(engine, warehouse, grain):

@@ -105,6 +105,7 @@ OPERATIONS: dict[str, tuple[int | None, Callable]] = {
     "ge": (2, lambda a, b: a >= b),
     "in": (2, lambda a, b: a.isin(b)),
     "floor": (1, lambda a: a.floor()),
+    "day_of_week": (1, lambda a: a.day_of_week.index()),  # Monday 0 … Sunday 6
     "bands": (2, _bands),
     "and": (None, _all),
     "or": (None, _any),

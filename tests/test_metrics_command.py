@@ -1,0 +1,66 @@
+"""`stocktake metrics`: tidy series for analysts, cut by any dimension, small numbers blanked."""
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+
+runner = CliRunner()
+
+
+def _run(*args):
+    return runner.invoke(app, ["metrics", *map(str, args)])
+
+
+def test_by_site_quarterly_as_parquet(demo_warehouse, tmp_path):
+    out = tmp_path / "series.parquet"
+    result = _run("--source", demo_warehouse, "--by", "site", "--period", "quarter", "--out", out)
+    assert result.exit_code == 0, result.output
+    table = pd.read_parquet(out)
+    assert list(table.columns) == [
+        "metric_id",
+        "site",
+        "period",
+        "numerator",
+        "denominator",
+        "value",
+        "suppressed",
+    ]
+    assert set(table["site"]) >= {"Northshire General", "Riverside", "Westfield"}
+    assert set(pd.to_datetime(table["period"]).dt.month) == {1, 4, 7, 10}
+    assert not table["metric_id"].str.startswith("rtt_").any()  # the RTT extract has no site
+
+
+def test_small_numbers_are_blanked_and_flagged(demo_warehouse, tmp_path):
+    out = tmp_path / "series.csv"
+    assert _run("--source", demo_warehouse, "--by", "consultant", "--out", out).exit_code == 0
+    table = pd.read_csv(out)
+    counts = table[table["metric_id"] == "hipfx_surgery_36h"]
+    assert counts["suppressed"].any()
+    shown = counts[~counts["suppressed"]]
+    assert not shown["denominator"].between(1, 7).any() and not shown["numerator"].between(1, 7).any()
+    assert counts.loc[counts["suppressed"], ["numerator", "denominator", "value"]].isna().all().all()
+    raw = tmp_path / "raw.csv"
+    assert (
+        _run("--source", demo_warehouse, "--by", "consultant", "--out", raw, "--no-suppress").exit_code == 0
+    )
+    assert pd.read_csv(raw)["denominator"].between(1, 7).any()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--period", "fortnight"], "--period 'fortnight': expected one of month, week, quarter"),
+        (["--by", "ward"], "--by 'ward': expected one of site, consultant"),
+        (["--engine", "polars"], "--engine 'polars': expected one of duckdb, spark"),
+    ],
+)
+def test_bad_options_are_named(demo_warehouse, tmp_path, args, message):
+    result = _run("--source", demo_warehouse, "--out", tmp_path / "x.csv", *args)
+    assert result.exit_code == 2 and message in " ".join(result.output.split())
+
+
+def test_wrong_output_format_is_named(demo_warehouse, tmp_path):
+    result = _run("--source", demo_warehouse, "--out", tmp_path / "x.xlsx")
+    assert result.exit_code == 2 and "expected a file ending .csv or .parquet" in result.output
