@@ -42,6 +42,62 @@ def demo(
 
 
 @app.command()
+def ingest(
+    raw_dir: Annotated[Path, typer.Argument(metavar="DIR", help="The folder holding the extracts.")],
+    mapping: Annotated[
+        Path, typer.Option(metavar="MAPPING.yaml", help="How the extracts map onto Stocktake.")
+    ],
+    warehouse: Annotated[Path, typer.Option(help="The DuckDB warehouse to load into.")] = Path(
+        "stocktake/warehouse.duckdb"
+    ),
+    key_file: Annotated[
+        Path, typer.Option(help="The pseudonymisation key: keep it apart from the warehouse.")
+    ] = Path("stocktake-secrets/pseudonym.key"),
+    errors: Annotated[
+        Path | None,
+        typer.Option(metavar="FOLDER", help="Where to write the error report (default: DIR/errors)."),
+    ] = None,
+    partial: Annotated[
+        bool, typer.Option(help="Load the extracts present; skip mapped files that are absent.")
+    ] = False,
+    user: Annotated[
+        str | None, typer.Option(help="Who is loading, for the ingest log (default: $USER).")
+    ] = None,
+) -> None:
+    """Validate a folder of extracts (CSV, Excel, Parquet) and load them all, or nothing."""
+    from stocktake.ingest.load import IngestError, ingest_directory
+    from stocktake.ingest.mapping import MappingError, load_mapping
+    from stocktake.ingest.pseudonymise import load_or_create_key
+    from stocktake.ingest.report import write_error_report
+
+    if not raw_dir.is_dir():
+        _fail(f"{raw_dir}: no such folder")
+    if key_file.resolve().parent == warehouse.resolve().parent:
+        _fail(f"--key-file {key_file}: keep the key in another folder than the warehouse")
+    try:
+        parsed = load_mapping(mapping)
+    except MappingError as error:
+        _fail(str(error))
+    try:
+        with _step(f"Checking and loading {raw_dir}"):
+            loaded = ingest_directory(
+                raw_dir, parsed, warehouse, load_or_create_key(key_file), loaded_by=user, partial=partial
+            )
+    except IngestError as error:
+        csv_path, html_path = write_error_report(error.errors, errors or raw_dir / "errors", parsed.source)
+        console.print(f"[red]error:[/red] {len(error.errors)} error(s); nothing was loaded.", soft_wrap=True)
+        for shown in error.errors[:10]:
+            console.print(f"  {shown}", soft_wrap=True, markup=False)
+        console.print(f"Error report: [bold]{html_path}[/bold] (and {csv_path.name})")
+        raise typer.Exit(code=2) from None
+    if not loaded:
+        console.print("Nothing new: every extract is already loaded.")
+    for f in loaded:
+        months = f" ({f.first_month} to {f.last_month})" if f.first_month else ""
+        console.print(f"Loaded {f.rows:,} rows of {f.dataset} from {f.file}{months}")
+
+
+@app.command()
 def spc(
     input_csv: Annotated[
         Path, typer.Argument(metavar="INPUT.csv", help="A CSV with one row per date (per facet).")

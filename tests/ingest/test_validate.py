@@ -56,7 +56,8 @@ def test_a_good_row_is_converted_to_canonical_form():
 )
 def test_each_rule_names_file_row_column_value_and_expectation(column, value, expected):
     _, errors = _admissions(GOOD.replace("SP1", "SP0"), _with(column, value))
-    assert errors == [RowError("spells.csv", 3, column, value, expected)]
+    shown = "943*******" if column == "NHS_NO" else value  # an identifier is never repeated whole
+    assert errors == [RowError("spells.csv", 3, column, shown, expected)]
 
 
 def test_duplicate_key_points_at_the_first_row():

@@ -30,6 +30,9 @@ class Dataset:
     key: str
     columns: tuple[Column, ...]
     description: str = ""
+    #: The date that places a row in an extract's months: a newer extract replaces the rows of
+    #: every month it covers. Without one, rows are replaced only by key.
+    period: str | None = None
 
     def column(self, name: str) -> Column:
         for column in self.columns:
@@ -58,6 +61,7 @@ DATASETS: dict[str, Dataset] = {
     for d in (
         Dataset(
             "admissions",
+            period="discharged_at",
             key="spell_id",
             description="One row per hospital spell.",
             columns=(
@@ -80,6 +84,7 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset(
             "hip_fractures",
+            period="arrived_at",
             key="spell_id",
             description="One row per hip-fracture spell, as submitted to the NHFD.",
             columns=(
@@ -98,6 +103,7 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset(
             "theatre_sessions",
+            period="date",
             key="session_id",
             description="One row per planned theatre list.",
             columns=(
@@ -132,6 +138,7 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset(
             "fracture_clinic",
+            period="referred_at",
             key="referral_id",
             description="One row per referral to the (virtual) fracture clinic.",
             columns=(
@@ -148,6 +155,7 @@ DATASETS: dict[str, Dataset] = {
         ),
         Dataset(
             "procurement",
+            period="ordered_on",
             key="line_id",
             description="One row per order line.",
             columns=(

@@ -17,6 +17,8 @@ from stocktake.ingest.schemas import Column, Dataset
 FIRST_RECORD_ROW = 2
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0"}
+ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
+ISO_DATE = r"\d{4}-\d{2}-\d{2}( 00:00:00)?"
 
 
 @dataclass(frozen=True)
@@ -26,6 +28,10 @@ class RowError:
     column: str
     value: str
     expected: str
+
+    @property
+    def row_label(self) -> str:
+        return "header" if self.row == 1 else str(self.row) if self.row else "file"
 
     def __str__(self) -> str:
         shown = f"{self.value!r}" if self.value else "a blank"
@@ -90,7 +96,8 @@ def _convert(
         return known.astype("boolean" if column.type == "boolean" else "string"), errors
     if mapping.check == "nhs_number":
         invalid = ~blank & ~text.map(is_valid_nhs_number)
-        errors += _errors(text, invalid, file, mapping.column, "a valid NHS number (modulus 11 check digit)")
+        shown = text.map(masked) if column.identifier else text
+        errors += _errors(shown, invalid, file, mapping.column, "a valid NHS number (modulus 11 check digit)")
     if column.identifier:
         return pseudonymise(text, key).astype("string"), errors
     values, unparsed = _parse(text, column, mapping)
@@ -99,13 +106,23 @@ def _convert(
     return values, errors
 
 
+def masked(identifier: str) -> str:
+    """Enough of an identifier to find the row, not enough to know the patient."""
+    return identifier[:3] + "*" * max(len(identifier) - 3, 0)
+
+
 def _parse(text: pd.Series, column: Column, mapping: ColumnMapping) -> tuple[pd.Series, pd.Series]:
     """Parsed values and a mask of the non-blank values that would not parse."""
     kind = column.type
     if kind == "string":
         return text.where(text != "", None).astype("string"), pd.Series(False, index=text.index)
     if kind in ("date", "timestamp"):
-        parsed = pd.to_datetime(text.where(text != "", None), format=mapping.format, errors="coerce")
+        given = text.where(text != "", None)
+        parsed = pd.to_datetime(given, format=mapping.format, errors="coerce")
+        # A spreadsheet's or Parquet file's own dates arrive as ISO text (year first: unambiguous).
+        iso_like = text.str.fullmatch(ISO_TIMESTAMP if kind == "timestamp" else ISO_DATE)
+        iso = pd.to_datetime(given.where(parsed.isna() & iso_like), format="ISO8601", errors="coerce")
+        parsed = parsed.fillna(iso)
         return parsed.astype("datetime64[s]"), parsed.isna()
     if kind == "boolean":
         words = text.map(lambda v: v if isinstance(v, bool) else str(v).lower())

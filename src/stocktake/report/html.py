@@ -9,14 +9,14 @@ import base64
 from pathlib import Path
 
 import numpy as np
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment, PackageLoader
 
 from stocktake.report.charts import ChartSeries, plotly_figure, static_chart
 from stocktake.report.icons import assurance_icon, variation_icon, variation_label
 from stocktake.report.narrative import CATEGORIES
 from stocktake.report.stocktake import ASSURANCE_COLUMNS, Entry, StockTake
 
-_ENVIRONMENT = Environment(loader=PackageLoader("stocktake.report"), autoescape=select_autoescape())
+_ENVIRONMENT = Environment(loader=PackageLoader("stocktake.report"), autoescape=True)
 
 
 def render_report(stocktake: StockTake, *, static: bool = False) -> str:

@@ -1,0 +1,237 @@
+"""A folder of extracts: each rule's failing file is refused whole; newer extracts replace what they
+cover; CSV, Excel and Parquet read alike; the error report names every bad cell."""
+
+import csv
+import shutil
+
+import duckdb
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.demo.export import export
+from stocktake.demo.generate import Department, generate
+from stocktake.demo.run import MAPPING
+from stocktake.ingest.load import IngestError, ingest_directory, read_raw
+from stocktake.ingest.mapping import load_mapping
+from stocktake.ingest.report import write_error_report
+from stocktake.ingest.schemas import DATASETS
+from stocktake.ingest.validate import to_canonical
+
+KEY = b"k" * 32
+SPELLS = "pas_inpatient_spells.csv"
+
+
+@pytest.fixture(scope="module")
+def mapping():
+    return load_mapping(MAPPING)
+
+
+@pytest.fixture(scope="module")
+def raw_dir(tmp_path_factory, mapping):
+    path = tmp_path_factory.mktemp("raw")
+    export(generate(Department(seed=7, months=3)), mapping, path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory, raw_dir, mapping):
+    warehouse = tmp_path_factory.mktemp("loaded") / "w.duckdb"
+    ingest_directory(raw_dir, mapping, warehouse, KEY)
+    return warehouse
+
+
+def _state(warehouse) -> dict:
+    """Every table's full content, as a comparable fingerprint."""
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
+        return {
+            n: con.execute(f"SELECT count(*), hash(list(t ORDER BY t)) FROM {n} t").fetchone() for n in names
+        }
+
+
+def _edit(path, row: int, column: str, value: str) -> None:
+    """Set one cell; ``row`` numbered as a spreadsheet shows it (header = 1)."""
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    rows[row - 1][rows[0].index(column)] = value
+    with path.open("w", newline="") as handle:
+        csv.writer(handle).writerows(rows)
+
+
+def _cell(path, row: int, column: str) -> str:
+    with path.open(newline="") as handle:
+        rows = list(csv.reader(handle))
+    return rows[row - 1][rows[0].index(column)]
+
+
+CASES = [
+    # (file, row, column, new value, expected)
+    (SPELLS, 4, "ADM_DTTM", "31/02/2024 08:00", "a date and time like 31/12/2024 23:59"),
+    (SPELLS, 5, "ADM_TYPE", "XX", "one of the codes DC, EL, NEL"),
+    (SPELLS, 6, "CONS_CODE", "", "a value (consultant is required)"),
+    (SPELLS, 7, "AGE_ON_ADM", "70.5", "a whole number"),
+    (SPELLS, 8, "DIS_DTTM", "01/01/2000 00:00", "no earlier than ADM_DTTM"),
+    (SPELLS, 9, "NHS_NO", "9434765918", "a valid NHS number (modulus 11 check digit)"),
+    ("theatres_cases.csv", 3, "CANCELLED", "MAYBE", "one of the codes N, Y"),
+    ("procurement_order_lines.csv", 4, "UNIT_PRICE_GBP", "£12", "a number"),
+    ("rtt_ptl.csv", 5, "PRIORITY", "P9", "one of the codes 1, 2, 3, 4"),
+]
+
+
+@pytest.mark.parametrize(("file", "row", "column", "value", "expected"), CASES, ids=lambda c: str(c)[:20])
+def test_each_rule_refuses_the_load_with_exactly_its_error(
+    raw_dir, loaded, mapping, tmp_path, file, row, column, value, expected
+):
+    broken, warehouse = tmp_path / "raw", tmp_path / "w.duckdb"
+    shutil.copytree(raw_dir, broken)
+    shutil.copy(loaded, warehouse)
+    _edit(broken / file, row, column, value)
+    before = _state(warehouse)
+    with pytest.raises(IngestError) as raised:
+        ingest_directory(broken, mapping, warehouse, KEY)
+    shown = "943*******" if column == "NHS_NO" else value
+    assert [(e.file, e.row, e.column, e.value, e.expected) for e in raised.value.errors] == [
+        (file, row, column, shown, expected)
+    ]
+    assert _state(warehouse) == before
+
+
+def test_a_duplicate_key_is_refused(raw_dir, loaded, mapping, tmp_path):
+    broken, warehouse = tmp_path / "raw", tmp_path / "w.duckdb"
+    shutil.copytree(raw_dir, broken)
+    shutil.copy(loaded, warehouse)
+    _edit(broken / SPELLS, 6, "SPELL_NO", _cell(broken / SPELLS, 2, "SPELL_NO"))
+    before = _state(warehouse)
+    with pytest.raises(IngestError) as raised:
+        ingest_directory(broken, mapping, warehouse, KEY)
+    assert [(e.row, e.column, e.expected) for e in raised.value.errors] == [
+        (6, "SPELL_NO", "a unique spell_id (row 2 has it)")
+    ]
+    assert _state(warehouse) == before
+
+
+def test_a_newer_extract_replaces_the_months_it_covers_and_is_logged(raw_dir, mapping, tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    ingest_directory(raw_dir, mapping, warehouse, KEY, loaded_by="analyst")
+    spells = pd.read_csv(raw_dir / SPELLS, dtype=str, keep_default_na=False)
+    discharged = pd.to_datetime(spells["DIS_DTTM"], format="%d/%m/%Y %H:%M")
+    may = spells[discharged.dt.strftime("%Y-%m") == "2022-05"]
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    may.iloc[1:].to_csv(newer / SPELLS, index=False)  # one May spell deleted at source
+
+    def months(con):
+        return dict(
+            con.execute(
+                "SELECT strftime(discharged_at, '%Y-%m'), count(*) FROM admissions GROUP BY 1"
+            ).fetchall()
+        )
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        before = months(con)
+    loaded = ingest_directory(newer, mapping, warehouse, KEY, loaded_by="analyst", partial=True)
+    assert [(f.dataset, f.rows, f.first_month, f.last_month) for f in loaded] == [
+        ("admissions", len(may) - 1, "2022-05", "2022-05")
+    ]
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        after = months(con)
+        log = con.execute(
+            "SELECT loaded_by, dataset, file, rows, rows_replaced, length(sha256) FROM ingest_log "
+            "ORDER BY loaded_at DESC, dataset LIMIT 1"
+        ).fetchone()
+    assert after == before | {"2022-05": len(may) - 1}
+    assert log == ("analyst", "admissions", SPELLS, len(may) - 1, len(may), 64)
+    # The same file again: nothing to do, nothing changes.
+    assert ingest_directory(newer, mapping, warehouse, KEY, partial=True) == []
+    assert _state(warehouse)["admissions"] == _state(warehouse)["admissions"]
+
+
+def test_without_partial_a_missing_extract_is_an_error(raw_dir, mapping, tmp_path):
+    (tmp_path / "one").mkdir()
+    shutil.copy(raw_dir / SPELLS, tmp_path / "one" / SPELLS)
+    with pytest.raises(IngestError, match="the hip_fractures extract"):
+        ingest_directory(tmp_path / "one", mapping, tmp_path / "w.duckdb", KEY)
+
+
+@pytest.mark.parametrize("suffix", [".xlsx", ".parquet"])
+def test_excel_and_parquet_read_like_the_csv(raw_dir, mapping, tmp_path, suffix):
+    text = read_raw(raw_dir / SPELLS).head(50)
+    typed = text.copy()  # as a spreadsheet or a database would hold it: real dates and numbers
+    for column in ("ADM_DTTM", "DIS_DTTM"):
+        typed[column] = pd.to_datetime(typed[column], format="%d/%m/%Y %H:%M")
+    typed["AGE_ON_ADM"] = typed["AGE_ON_ADM"].astype(int)
+    path = tmp_path / f"spells{suffix}"
+    typed.to_excel(path, index=False) if suffix == ".xlsx" else typed.to_parquet(path, index=False)
+    schema, spec = DATASETS["admissions"], mapping.datasets["admissions"]
+    expected, _ = to_canonical(text, schema, spec, SPELLS, KEY)
+    found, errors = to_canonical(read_raw(path), schema, spec, path.name, KEY)
+    assert errors == []
+    pd.testing.assert_frame_equal(found, expected)
+
+
+def test_an_unknown_format_is_named(tmp_path):
+    (tmp_path / "x.json").write_text("{}")
+    with pytest.raises(ValueError, match=r"x.json: cannot read a .json"):
+        read_raw(tmp_path / "x.json")
+
+
+def test_error_report_lists_every_error_and_escapes_values(raw_dir, mapping, tmp_path):
+    broken = tmp_path / "raw"
+    shutil.copytree(raw_dir, broken)
+    _edit(broken / SPELLS, 3, "ADM_TYPE", "<script>")
+    _edit(broken / SPELLS, 4, "AGE_ON_ADM", "old")
+    with pytest.raises(IngestError) as raised:
+        ingest_directory(broken, mapping, tmp_path / "w.duckdb", KEY)
+    csv_path, html_path = write_error_report(raised.value.errors, tmp_path / "report", "Test trust")
+    table = pd.read_csv(csv_path, dtype=str)
+    assert table[["row", "column", "value"]].values.tolist() == [
+        ["3", "ADM_TYPE", "<script>"],
+        ["4", "AGE_ON_ADM", "old"],
+    ]
+    html = html_path.read_text()
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert "2 errors" in html and "The warehouse is unchanged" in html
+
+
+def test_ingest_command_loads_then_reports_errors(raw_dir, tmp_path):
+    runner = CliRunner()
+    args = [
+        "ingest",
+        str(raw_dir),
+        "--mapping",
+        str(MAPPING),
+        "--warehouse",
+        str(tmp_path / "w" / "w.duckdb"),
+        "--key-file",
+        str(tmp_path / "secrets" / "key"),
+    ]
+    first = runner.invoke(app, args)
+    assert first.exit_code == 0, first.output
+    assert "Loaded" in first.output and "rows of admissions" in first.output
+    assert "already loaded" in runner.invoke(app, args).output
+    broken = tmp_path / "broken"
+    shutil.copytree(raw_dir, broken)
+    _edit(broken / SPELLS, 3, "ADM_TYPE", "XX")
+    failed = runner.invoke(app, [*args[:1], str(broken), *args[2:], "--errors", str(tmp_path / "errors")])
+    assert failed.exit_code == 2
+    assert "row 3, column ADM_TYPE" in " ".join(failed.output.split())
+    assert (tmp_path / "errors" / "errors.html").exists()
+
+
+def test_ingest_command_refuses_the_key_beside_the_warehouse(raw_dir, tmp_path):
+    result = CliRunner().invoke(
+        app,
+        [
+            "ingest",
+            str(raw_dir),
+            "--mapping",
+            str(MAPPING),
+            "--warehouse",
+            str(tmp_path / "w.duckdb"),
+            "--key-file",
+            str(tmp_path / "key"),
+        ],
+    )
+    assert result.exit_code == 2 and "keep the key in another folder" in " ".join(result.output.split())
