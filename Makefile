@@ -3,9 +3,12 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: setup demo test bench bench-rota lint format
+.PHONY: setup system demo test bench bench-metrics bench-rota lint format
 
-setup: $(BIN)/stocktake
+setup: system $(BIN)/stocktake
+
+system:
+	@sh scripts/system-packages.sh
 
 $(BIN)/stocktake: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +24,9 @@ test: setup
 bench: setup
 	$(BIN)/python benchmarks/bench_spc.py
 	$(BIN)/python benchmarks/bench_demo.py
+
+bench-metrics: setup
+	$(BIN)/python benchmarks/bench_metrics.py
 
 bench-rota: setup
 	$(BIN)/python benchmarks/bench_curtois.py

@@ -3,7 +3,7 @@
 import pytest
 
 from stocktake.metrics import expressions as ex
-from stocktake.metrics.catalogue import CatalogueError, load_catalogue
+from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, CatalogueError, load_catalogue
 
 AREAS = {
     "Hip fracture",
@@ -61,3 +61,15 @@ def test_expression_arguments_are_checked():
         "eq", (ex.Column("method"), ex.Literal("elective"))
     )
     assert ex.columns(ex.parse({"le": [{"hours_between": ["a", "b"]}, 36]})) == {"a", "b"}
+
+
+def test_a_dimension_naming_a_missing_column_is_explained(tmp_path):
+    text = DEFAULT_CATALOGUE.read_text().replace(
+        "per_dataset: {theatre_sessions: surgeon,", "per_dataset: {theatre_sessions: lead_surgeon,"
+    )
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(text)
+    with pytest.raises(
+        CatalogueError, match=r"dimensions\.consultant\.per_dataset: theatre_sessions has no column"
+    ):
+        load_catalogue(path)

@@ -248,6 +248,11 @@ def available_columns(catalogue: Catalogue, name: str) -> set[str]:
 def check(catalogue: Catalogue) -> list[str]:
     """Every problem with the catalogue's definitions, as text that names the definition."""
     problems = []
+    for dimension in catalogue.dimensions.values():
+        for dataset, expression in dimension.per_dataset:
+            problems += _columns_problems(
+                catalogue, f"dimensions.{dimension.name}.per_dataset", dataset, _read(expression)
+            )
     seen = set()
     for metric in catalogue.metrics:
         if metric.id in seen:

@@ -118,37 +118,102 @@ def _parts(catalogue: Catalogue, by: str | None) -> list[_Part]:
     return parts
 
 
+ADDITIVE = ("count", "sum", "mean")  # statistics that can be summed from finer groups
+
+
 def _compute(con, catalogue: Catalogue, parts: list[_Part], grain: Grain, window=None) -> dict:
-    """(metric id, role) → a frame of value and rows counted, indexed by period (and group)."""
+    """(metric id, role) → a frame of value and rows counted, indexed by period (and group).
+
+    All the counts, sums and means on one table are found in a single pass grouped by every
+    period column they use, then summed up to each part's own period; distinct counts and
+    percentiles, which cannot be summed, get a pass per period column; banded percentiles share
+    their band counts.
+    """
     batches = defaultdict(list)
     for part in parts:
-        a = part.aggregate
-        batches[(a.dataset, a.period_from, a.census, part.group)].append(part)
+        batches[(part.aggregate.dataset, part.aggregate.census, part.group)].append(part)
     results = {}
-    for (dataset, period_from, census, group), batch in batches.items():
+    for (dataset, census, group), batch in batches.items():
         rows = table(con, catalogue, dataset)
         if census:
             rows = _census(rows, census, window, grain.period)
+            period_of = {id(p): "period" for p in batch}
         else:
             unit = PERIODS[grain.period][0]
-            rows = rows.mutate(period=rows[period_from].truncate(unit).cast("date"))
-        keys = ["period"]
+            period_of = {id(p): f"period_{p.aggregate.period_from}" for p in batch}
+            starts = {f"period_{p.aggregate.period_from}": p.aggregate.period_from for p in batch}
+            rows = rows.mutate(**{name: rows[c].truncate(unit).cast("date") for name, c in starts.items()})
+        extra = []
         if group is not None:
             rows = rows.mutate(group=ex.compile_to_ibis(group, rows).cast("string"))
-            keys.append("group")
-        plain = [p for p in batch if p.aggregate.method != "bands"]
-        if plain:
-            reductions = {}
-            for i, part in enumerate(plain):
-                reductions[f"value_{i}"], reductions[f"rows_{i}"] = _reductions(part.aggregate, rows)
-            found = _indexed(rows.group_by(keys).aggregate(**reductions).execute(), keys)
-            for i, part in enumerate(plain):
-                frame = found[[f"value_{i}", f"rows_{i}"]].set_axis(["value", "rows"], axis=1)
-                results[(part.metric_id, part.role)] = frame.astype(float)
+            extra = ["group"]
+        additive = [p for p in batch if p.aggregate.statistic in ADDITIVE]
+        if additive:
+            results |= _additive(
+                additive, rows, sorted({period_of[id(p)] for p in additive}), extra, period_of
+            )
+        others = defaultdict(list)
         for part in batch:
-            if part.aggregate.method == "bands":
-                results[(part.metric_id, part.role)] = _banded(part.aggregate, rows, keys)
+            if part.aggregate.statistic not in ADDITIVE:
+                others[period_of[id(part)]].append(part)
+        for period, chosen in others.items():
+            keys = [period, *extra]
+            plain = [p for p in chosen if p.aggregate.method != "bands"]
+            if plain:
+                found = _grouped(rows, keys, plain, _reductions)
+                results |= {(p.metric_id, p.role): found[i] for i, p in enumerate(plain)}
+            bands = {}
+            for part in chosen:
+                if part.aggregate.method == "bands":
+                    shared = (part.aggregate.value, part.aggregate.where)
+                    if shared not in bands:
+                        bands[shared] = _band_counts(part.aggregate, rows, keys)
+                    results[(part.metric_id, part.role)] = _banded(
+                        bands[shared], keys, part.aggregate.percentile
+                    )
     return results
+
+
+def _additive(parts: list[_Part], rows: ibis.Table, periods: list[str], extra: list[str], period_of) -> dict:
+    """One grouped pass for every count, sum and mean, summed up to each part's period."""
+    keys = [*periods, *extra]
+    found = _grouped(rows, keys, parts, _sum_and_rows, index=False)
+    results = {}
+    for i, part in enumerate(parts):
+        own = [period_of[id(part)], *extra]
+        summed = found[i][[*own, "value", "rows"]].groupby(own, dropna=False).sum(min_count=1)
+        if part.aggregate.statistic == "mean":
+            summed["value"] = summed["value"] / summed["rows"].where(summed["rows"] > 0)
+        summed.index = summed.index.set_names(["period", *extra])
+        results[(part.metric_id, part.role)] = _indexed(summed.reset_index(), ["period", *extra])
+    return results
+
+
+def _grouped(rows: ibis.Table, keys: list[str], parts: list[_Part], reductions, index: bool = True) -> list:
+    """Run one grouped query for several parts; a frame of (value, rows) per part."""
+    named = {}
+    for i, part in enumerate(parts):
+        named[f"value_{i}"], named[f"rows_{i}"] = reductions(part.aggregate, rows)
+    found = rows.group_by(keys).aggregate(**named).execute()
+    frames = []
+    for i in range(len(parts)):
+        frame = found[[*keys, f"value_{i}", f"rows_{i}"]].rename(
+            columns={f"value_{i}": "value", f"rows_{i}": "rows"}
+        )
+        frame = frame.astype({"value": float, "rows": float})
+        if index:
+            frame = _indexed(frame.rename(columns={keys[0]: "period"}), ["period", *keys[1:]])
+        frames.append(frame)
+    return frames
+
+
+def _sum_and_rows(aggregate: Aggregate, rows: ibis.Table):
+    """The reductions of an additive part: a mean is carried as its sum."""
+    if aggregate.statistic == "mean":
+        where = ex.compile_to_ibis(aggregate.where, rows) if aggregate.where is not None else None
+        value = ex.compile_to_ibis(aggregate.value, rows)
+        return value.sum(where=where), value.count(where=where)
+    return _reductions(aggregate, rows)
 
 
 def _reductions(aggregate: Aggregate, rows: ibis.Table):
@@ -169,21 +234,27 @@ def _reductions(aggregate: Aggregate, rows: ibis.Table):
     return reduced, value.count(where=where)
 
 
-def _banded(aggregate: Aggregate, rows: ibis.Table, keys: list[str]) -> pd.DataFrame:
-    """A percentile by the publication's banded method: counts per band from the engine, then
-    the interpolation here."""
+def _band_counts(aggregate: Aggregate, rows: ibis.Table, keys: list[str]) -> pd.DataFrame:
+    """Rows per whole-unit band of the value, per period (and group), from the engine."""
     if aggregate.where is not None:
         rows = rows.filter(ex.compile_to_ibis(aggregate.where, rows))
     value = ex.compile_to_ibis(aggregate.value, rows)
     rows = rows.filter(value.notnull()).mutate(band=value.floor().cast("int64"))
     counts = rows.group_by([*keys, "band"]).aggregate(count=lambda r: r.count()).execute()
-    counts = _indexed(counts, keys).reset_index()
+    return counts.rename(columns={keys[0]: "period"})
+
+
+def _banded(counts: pd.DataFrame, keys: list[str], percentile: float) -> pd.DataFrame:
+    """A percentile by the publication's banded method, interpolated here from band counts."""
+    keys = ["period", *keys[1:]]
+    counts = _indexed(counts.copy(), keys).reset_index()
     found = {
-        key: (banded_percentile(part["band"], part["count"], aggregate.percentile), part["count"].sum())
+        key: (banded_percentile(part["band"], part["count"], percentile), part["count"].sum())
         for key, part in counts.groupby(keys)
     }
-    index = pd.MultiIndex.from_tuples(list(found), names=keys) if len(keys) > 1 else None
-    if index is None:
+    if len(keys) > 1:
+        index = pd.MultiIndex.from_tuples(list(found), names=keys)
+    else:
         index = pd.DatetimeIndex([k[0] if isinstance(k, tuple) else k for k in found], name="period")
     return pd.DataFrame(list(found.values()), index=index, columns=["value", "rows"], dtype=float)
 
