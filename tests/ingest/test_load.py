@@ -94,3 +94,38 @@ def test_a_crash_mid_load_leaves_the_previous_state(raw_dir, tmp_path, monkeypat
 def test_a_missing_file_is_an_error(tmp_path):
     with pytest.raises(IngestError, match="the admissions extract"):
         ingest_directory(tmp_path, load_mapping(MAPPING), tmp_path / "w.duckdb", KEY)
+
+
+KILLED_MID_LOAD = """
+import os, signal, sys
+from pathlib import Path
+import duckdb
+from stocktake.ingest import load
+
+warehouse = Path(sys.argv[1])
+with duckdb.connect(str(warehouse), read_only=True) as con:
+    names = ("admissions", "hip_fractures", "rtt_pathways")
+    newer = {n: con.execute(f"SELECT * FROM {n} LIMIT 10").df() for n in names}
+real_register, calls = duckdb.DuckDBPyConnection.register, []
+
+def die_on_third_table(con, name, frame):
+    calls.append(name)
+    if len(calls) == 3:
+        os.kill(os.getpid(), signal.SIGKILL)  # no rollback, no clean-up: the power goes
+    return real_register(con, name, frame)
+
+duckdb.DuckDBPyConnection.register = die_on_third_table
+load.write_tables(warehouse, newer, [])
+"""
+
+
+def test_a_process_killed_mid_load_leaves_the_previous_state(raw_dir, tmp_path):
+    import subprocess
+    import sys
+
+    warehouse = tmp_path / "w.duckdb"
+    ingest_directory(raw_dir, load_mapping(MAPPING), warehouse, KEY)
+    before = {t: _row_count(warehouse, t) for t in ("admissions", "hip_fractures", "ingest_log")}
+    killed = subprocess.run([sys.executable, "-c", KILLED_MID_LOAD, str(warehouse)], check=False)
+    assert killed.returncode == -9
+    assert {t: _row_count(warehouse, t) for t in before} == before
