@@ -55,6 +55,21 @@ def _hip(i, arrived, surgery_hours, review_hours, died=False, **fields):
     }
 
 
+def _line(line_id, ordered_on, item_code, category, price, quantity, benchmark=None):
+    return {
+        "line_id": line_id,
+        "ordered_on": ordered_on,
+        "site": "A",
+        "item_code": item_code,
+        "description": item_code.lower(),
+        "category": category,
+        "supplier": "S",
+        "unit_price": price,
+        "quantity": quantity,
+        "benchmark_unit_price": benchmark,
+    }
+
+
 @pytest.fixture(scope="module")
 def warehouse():
     tables = {
@@ -246,64 +261,11 @@ def warehouse():
         "procurement": _table(
             "procurement",
             [
-                {
-                    "line_id": "O1",
-                    "ordered_on": "2024-01-04",
-                    "site": "A",
-                    "item_code": "HIP",
-                    "description": "hip",
-                    "category": "implant",
-                    "supplier": "S",
-                    "unit_price": 1000.0,
-                    "quantity": 1,
-                    "benchmark_unit_price": 900.0,
-                },
-                {
-                    "line_id": "O5",
-                    "ordered_on": "2024-01-20",
-                    "site": "A",
-                    "item_code": "HIP",
-                    "description": "hip",
-                    "category": "implant",
-                    "supplier": "S",
-                    "unit_price": 1000.0,
-                    "quantity": 1,
-                    "benchmark_unit_price": 900.0,
-                },
-                {
-                    "line_id": "O4",
-                    "ordered_on": "2024-02-05",
-                    "site": "A",
-                    "item_code": "KNEE",
-                    "description": "knee",
-                    "category": "implant",
-                    "supplier": "S",
-                    "unit_price": 1200.0,
-                    "quantity": 1,
-                },
-                {
-                    "line_id": "O2",
-                    "ordered_on": "2024-01-04",
-                    "site": "A",
-                    "item_code": "CEM",
-                    "description": "cement",
-                    "category": "consumable",
-                    "supplier": "S",
-                    "unit_price": 50.0,
-                    "quantity": 2,
-                    "benchmark_unit_price": 55.0,
-                },
-                {
-                    "line_id": "O3",
-                    "ordered_on": "2024-01-04",
-                    "site": "A",
-                    "item_code": "CHAIR",
-                    "description": "chair",
-                    "category": "furniture",
-                    "supplier": "S",
-                    "unit_price": 500.0,
-                    "quantity": 1,
-                },
+                _line("O1", "2024-01-04", "HIP", "implant", 1000.0, 1, 900.0),
+                _line("O5", "2024-01-20", "HIP", "implant", 1000.0, 1, 900.0),
+                _line("O4", "2024-02-05", "KNEE", "implant", 1200.0, 1),
+                _line("O2", "2024-01-04", "CEM", "consumable", 50.0, 2, 55.0),
+                _line("O3", "2024-01-04", "CHAIR", "furniture", 500.0, 1),
             ],
         ),
         "rtt_pathways": _table(

@@ -225,16 +225,7 @@ def _merge(con, schema: Dataset, name: str) -> int:
 
 def already_loaded(warehouse: Path, raw_dir: Path, mapping: Mapping) -> bool:
     """True when the warehouse's latest load of every dataset came from these very files."""
-    if not Path(warehouse).exists():
-        return False
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        try:
-            rows = con.execute(
-                f"SELECT dataset, arg_max(sha256, loaded_at) FROM {INGEST_LOG} GROUP BY dataset"
-            ).fetchall()
-        except duckdb.CatalogException:
-            return False
-    latest = dict(rows)
+    latest = _latest_checksums(warehouse)
     for name, dataset_mapping in mapping.datasets.items():
         path = Path(raw_dir) / dataset_mapping.file
         if not path.exists() or latest.get(name) != checksum(path):
