@@ -8,6 +8,7 @@ scans rather than one per metric.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
@@ -191,6 +192,11 @@ def _additive(parts: list[_Part], rows: ibis.Table, periods: list[str], extra: l
 
 def _grouped(rows: ibis.Table, keys: list[str], parts: list[_Part], reductions, index: bool = True) -> list:
     """Run one grouped query for several parts; a frame of (value, rows) per part."""
+    if len(parts) == 1 and parts[0].aggregate.where is not None:
+        # One part alone: filter the rows rather than the aggregate, so fewer reach the grouping.
+        aggregate = parts[0].aggregate
+        rows = rows.filter(ex.compile_to_ibis(aggregate.where, rows))
+        parts = [dataclasses.replace(parts[0], aggregate=dataclasses.replace(aggregate, where=None))]
     named = {}
     for i, part in enumerate(parts):
         named[f"value_{i}"], named[f"rows_{i}"] = reductions(part.aggregate, rows)
