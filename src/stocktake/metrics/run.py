@@ -84,7 +84,7 @@ def run_catalogue(con, catalogue: Catalogue, grain: Grain = Grain()) -> dict[str
     parts = _parts(catalogue, grain.by)
     flows = _compute(con, catalogue, [p for p in parts if not p.aggregate.census], grain)
     window = reporting_window(_support(catalogue, flows), grain.period)
-    if window is None:
+    if window is None:  # only waiting-list censuses (e.g. by priority, which only RTT has)
         window = _census_window(con, catalogue, parts, grain.period)
     values = flows | _compute(con, catalogue, [p for p in parts if p.aggregate.census], grain, window)
     results = {}
@@ -138,11 +138,9 @@ def _compute(con, catalogue: Catalogue, parts: list[_Part], grain: Grain, window
         rows = table(con, catalogue, dataset)
         if census:
             rows = _census(rows, census, window, grain.period)
-            period_of = {id(p): "period" for p in batch}
         else:
             unit = PERIODS[grain.period][0]
-            period_of = {id(p): f"period_{p.aggregate.period_from}" for p in batch}
-            starts = {f"period_{p.aggregate.period_from}": p.aggregate.period_from for p in batch}
+            starts = {_period_column(p): p.aggregate.period_from for p in batch}
             rows = rows.mutate(**{name: rows[c].truncate(unit).cast("date") for name, c in starts.items()})
         extra = []
         if group is not None:
@@ -150,13 +148,11 @@ def _compute(con, catalogue: Catalogue, parts: list[_Part], grain: Grain, window
             extra = ["group"]
         additive = [p for p in batch if p.aggregate.statistic in ADDITIVE]
         if additive:
-            results |= _additive(
-                additive, rows, sorted({period_of[id(p)] for p in additive}), extra, period_of
-            )
+            results |= _additive(additive, rows, extra)
         others = defaultdict(list)
         for part in batch:
             if part.aggregate.statistic not in ADDITIVE:
-                others[period_of[id(part)]].append(part)
+                others[_period_column(part)].append(part)
         for period, chosen in others.items():
             keys = [period, *extra]
             plain = [p for p in chosen if p.aggregate.method != "bands"]
@@ -175,13 +171,18 @@ def _compute(con, catalogue: Catalogue, parts: list[_Part], grain: Grain, window
     return results
 
 
-def _additive(parts: list[_Part], rows: ibis.Table, periods: list[str], extra: list[str], period_of) -> dict:
+def _period_column(part: _Part) -> str:
+    """The column holding a part's period: its own date's, or the census's period end."""
+    return f"period_{part.aggregate.period_from}" if not part.aggregate.census else "period"
+
+
+def _additive(parts: list[_Part], rows: ibis.Table, extra: list[str]) -> dict:
     """One grouped pass for every count, sum and mean, summed up to each part's period."""
-    keys = [*periods, *extra]
+    keys = [*sorted({_period_column(p) for p in parts}), *extra]
     found = _grouped(rows, keys, parts, _sum_and_rows, index=False)
     results = {}
     for i, part in enumerate(parts):
-        own = [period_of[id(part)], *extra]
+        own = [_period_column(part), *extra]
         summed = found[i][[*own, "value", "rows"]].groupby(own, dropna=False).sum(min_count=1)
         if part.aggregate.statistic == "mean":
             summed["value"] = summed["value"] / summed["rows"].where(summed["rows"] > 0)
@@ -214,11 +215,9 @@ def _grouped(rows: ibis.Table, keys: list[str], parts: list[_Part], reductions, 
 
 
 def _sum_and_rows(aggregate: Aggregate, rows: ibis.Table):
-    """The reductions of an additive part: a mean is carried as its sum."""
+    """The reductions of an additive part: a mean is carried as its sum (and its rows)."""
     if aggregate.statistic == "mean":
-        where = ex.compile_to_ibis(aggregate.where, rows) if aggregate.where is not None else None
-        value = ex.compile_to_ibis(aggregate.value, rows)
-        return value.sum(where=where), value.count(where=where)
+        aggregate = dataclasses.replace(aggregate, statistic="sum")
     return _reductions(aggregate, rows)
 
 
@@ -254,15 +253,12 @@ def _banded(counts: pd.DataFrame, keys: list[str], percentile: float) -> pd.Data
     """A percentile by the publication's banded method, interpolated here from band counts."""
     keys = ["period", *keys[1:]]
     counts = _indexed(counts.copy(), keys).reset_index()
-    found = {
-        key: (banded_percentile(part["band"], part["count"], percentile), part["count"].sum())
+    found = [
+        (*key, banded_percentile(part["band"], part["count"], percentile), part["count"].sum())
         for key, part in counts.groupby(keys)
-    }
-    if len(keys) > 1:
-        index = pd.MultiIndex.from_tuples(list(found), names=keys)
-    else:
-        index = pd.DatetimeIndex([k[0] if isinstance(k, tuple) else k for k in found], name="period")
-    return pd.DataFrame(list(found.values()), index=index, columns=["value", "rows"], dtype=float)
+    ]
+    table = pd.DataFrame(found, columns=[*keys, "value", "rows"]).astype({"value": float, "rows": float})
+    return table.set_index(keys)
 
 
 def _indexed(result: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
