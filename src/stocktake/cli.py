@@ -368,6 +368,84 @@ def rota_check(
         raise typer.Exit(code=1)
 
 
+@rota_app.command("example")
+def rota_example(
+    out: Annotated[Path, typer.Argument(metavar="SPEC.yaml", help="Where to write the worked example.")],
+) -> None:
+    """Write a worked rota problem (two sites; a 1:8 on-call with a 1:2 and a 1:5) to edit."""
+    from stocktake.rota.model import EXAMPLE
+
+    if out.exists():
+        _fail(f"{out} exists; choose another name")
+    out.write_text(EXAMPLE.read_text())
+    typer.echo(f"Wrote {out}. Edit it, then: stocktake rota solve {out} --out rota")
+
+
+@rota_app.command("solve")
+def rota_solve(
+    spec: Annotated[Path, typer.Argument(metavar="SPEC.yaml", help="Doctors, shifts, cover, patterns.")],
+    out: Annotated[Path, typer.Option(metavar="FOLDER", help="Where to write the grid, XLSX, calendars.")],
+    time_limit: Annotated[
+        float, typer.Option(metavar="SECONDS", help="Stop searching after this long.")
+    ] = 30.0,
+    published: Annotated[
+        Path | None,
+        typer.Option(metavar="ASSIGNMENTS.csv", help="Re-plan this published rota with the fewest changes."),
+    ] = None,
+    keep_until: Annotated[
+        str | None,
+        typer.Option(metavar="YYYY-MM-DD", help="When re-planning, keep every duty before this date."),
+    ] = None,
+    workers: Annotated[int, typer.Option(help="CP-SAT search workers.")] = 8,
+) -> None:
+    """Build a compliant, fair rota (or say in plain words why none exists)."""
+    from datetime import date
+
+    from stocktake.rota.export import fairness_table, pattern_table, read_assignments, write_rota
+    from stocktake.rota.model import RotaSpecError, read_problem
+    from stocktake.rota.solver import NoCompliantRota, Replan, solve
+
+    try:
+        problem = read_problem(spec)
+        replan = None
+        if published is not None:
+            keep = date.fromisoformat(keep_until) if keep_until else None
+            replan = Replan(read_assignments(published), keep)
+        elif keep_until:
+            _fail("--keep-until needs --published")
+    except (RotaSpecError, ValueError, OSError) as error:
+        _fail(str(error))
+    with console.status(f"Building {problem.name} for up to {time_limit:g} s…"):
+        try:
+            solution = solve(problem, seconds=time_limit, workers=workers, replan=replan)
+        except NoCompliantRota as error:
+            typer.echo("\n".join(error.reasons))
+            raise typer.Exit(code=1) from None
+        except RuntimeError as error:
+            _fail(str(error))
+    write_rota(solution, out)
+    check = solution.check()
+    typer.echo(
+        f"{problem.name}: {len(solution.assignments)} duties for {len(problem.doctors)} doctors, "
+        f"{problem.start} to {problem.end} ({solution.status.lower()}, {solution.seconds:.1f} s); "
+        f"{len(check.breaches)} breach(es) on re-check"
+    )
+    if replan is not None:
+        typer.echo(
+            f"Changes to the published rota: {len(solution.added)} added, {len(solution.removed)} removed"
+        )
+        for change, sign in [(a, "-") for a in solution.removed] + [(a, "+") for a in solution.added]:
+            typer.echo(f"  {sign} {change.date:%a %d %b} {change.shift} {problem.doctor(change.doctor).name}")
+    for request in solution.unmet_requests:
+        typer.echo(f"Request not met: {request}")
+    patterns = pattern_table(solution)
+    typer.echo(patterns.to_string(index=False))
+    spread = fairness_table(solution).groupby("burden")["difference"].agg(["min", "max"])
+    typer.echo("Distance from each doctor's fair share by WTE (count − share):")
+    typer.echo(spread.round(2).to_string())
+    typer.echo(f"Wrote {out}/rota.xlsx, grid.csv, assignments.csv, duties.csv, fairness.csv, calendars/")
+
+
 @rota_app.command("curtois")
 def rota_curtois(
     instance: Annotated[Path, typer.Argument(metavar="INSTANCE.txt", help="A Curtois benchmark instance.")],

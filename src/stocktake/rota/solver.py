@@ -1,0 +1,401 @@
+"""Build a compliant, fair rota with CP-SAT: one Boolean per doctor and slot (a shift type on a date).
+
+The contract's rules are encoded on the slots' real clock times, grouped by rule and doctor so that,
+when no compliant rota exists, the groups can be switched off one at a time to find the few that
+conflict (``explain.py``). The objective spreads each burden in proportion to WTE, honours requests
+and, when re-planning, changes as few published assignments as it can. Whatever comes out is run
+through the checker before it is returned.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections import defaultdict
+from collections.abc import Hashable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ortools.sat.python import cp_model
+
+from stocktake.rota.check import HOUR, RotaCheck, _weekends, check_rota, is_late_evening, is_long, is_night
+from stocktake.rota.duties import Duty
+from stocktake.rota.fairness import WEEKEND_WEIGHT, burdens, weekend_carriers
+from stocktake.rota.model import RotaProblem, Slot
+
+CHANGE_COST = 1000  # one changed published assignment, in units of one duty away from a fair share
+REQUEST_COST = 20
+
+
+@dataclass(frozen=True)
+class Assignment:
+    doctor: str
+    shift: str
+    date: date
+
+
+@dataclass(frozen=True)
+class RotaSolution:
+    problem: RotaProblem
+    assignments: tuple[Assignment, ...]
+    status: str
+    objective: int
+    seconds: float
+    unmet_requests: tuple[str, ...] = ()
+    added: tuple[Assignment, ...] = ()  # against the published rota, when re-planning
+    removed: tuple[Assignment, ...] = ()
+
+    def duties(self) -> list[Duty]:
+        shifts = {s.id: s for s in self.problem.shifts}
+        return sorted(
+            (shifts[a.shift].duty(a.doctor, a.date) for a in self.assignments),
+            key=lambda d: (d.doctor, d.start),
+        )
+
+    def by_doctor(self) -> dict[str, list[Slot]]:
+        shifts, found = {s.id: s for s in self.problem.shifts}, defaultdict(list)
+        for a in self.assignments:
+            found[a.doctor].append(Slot(shifts[a.shift], a.date))
+        return dict(found)
+
+    def check(self) -> RotaCheck:
+        return check_rota(self.duties(), self.problem.limits, (self.problem.start, self.problem.end))
+
+
+class NoCompliantRota(Exception):
+    """No rota meets every requirement; ``reasons`` says which ones conflict, in plain words."""
+
+    def __init__(self, reasons: list[str]):
+        super().__init__("\n".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class Replan:
+    """Re-plan a published rota: keep everything before ``keep_until``, change as little as possible."""
+
+    published: frozenset[Assignment]
+    keep_until: date | None = None
+
+
+# --- the model ----------------------------------------------------------------------------------
+
+
+class RotaModel:
+    """The CP-SAT model of a rota problem. With ``explain``, every group of rules can be switched off."""
+
+    def __init__(self, problem: RotaProblem, replan: Replan | None = None, *, explain: bool = False):
+        self.problem, self.replan, self.explain = problem, replan, explain
+        self.model = cp_model.CpModel()
+        self.slots = problem.slots()
+        self.groups: dict[Hashable, cp_model.IntVar] = {}
+        self.x: dict[tuple[str, int], cp_model.IntVar] = {}
+        for index, slot in enumerate(self.slots):
+            for doctor in problem.eligible(slot.shift):
+                self.x[doctor.id, index] = self.model.new_bool_var(f"x_{doctor.id}_{index}")
+        self.own: dict[str, list[tuple[int, Duty]]] = defaultdict(list)
+        for doctor_id, index in self.x:
+            self.own[doctor_id].append(
+                (index, self.slots[index].shift.duty(doctor_id, self.slots[index].date))
+            )
+        for duties in self.own.values():
+            duties.sort(key=lambda item: item[1].start)
+        self.weekend = {}
+        self._cover()
+        self._leave()
+        self._weekends_together()
+        for doctor in problem.doctors:
+            self._rules(doctor.id)
+        if replan is not None:
+            self._keep_published()
+        if not explain:
+            self._objective()
+
+    def guard(self, constraint, key: Hashable) -> None:
+        """Make the constraint part of a named group, which ``explain`` can switch off."""
+        if self.explain:
+            if key not in self.groups:
+                self.groups[key] = self.model.new_bool_var(str(key))
+            constraint.only_enforce_if(self.groups[key])
+
+    def _cover(self) -> None:
+        for index, slot in enumerate(self.slots):
+            on = [self.x[d.id, index] for d in self.problem.eligible(slot.shift)]
+            self.guard(self.model.add(sum(on) >= slot.shift.cover), ("cover", slot.shift.id))
+            self.model.add(sum(on) <= slot.shift.cover_max)
+
+    def _leave(self) -> None:
+        for doctor in self.problem.doctors:
+            for index, duty in self.own[doctor.id]:
+                if duty.start.date() in doctor.leave:
+                    self.guard(self.model.add(self.x[doctor.id, index] == 0), ("leave", doctor.id))
+
+    def _weekends_together(self) -> None:
+        for pattern in self.problem.patterns:
+            if not pattern.weekends_together:
+                continue
+            for doctor_id in pattern.doctors:
+                days = defaultdict(list)
+                for index, duty in self.own[doctor_id]:
+                    if self.slots[index].shift.id in pattern.shifts and duty.start.weekday() >= 5:
+                        monday = duty.start.date() - timedelta(days=duty.start.weekday())
+                        days[monday, duty.start.weekday()].append(self.x[doctor_id, index])
+                for (monday, weekday), saturday in days.items():
+                    sunday = days.get((monday, 6))
+                    if weekday == 5 and sunday:
+                        self.guard(self.model.add(sum(saturday) == sum(sunday)), ("together", pattern.name))
+
+    def _rules(self, doctor_id: str) -> None:
+        limits, own, x = self.problem.limits, self.own[doctor_id], self.x
+        if not own:
+            return
+        add, guard = self.model.add, self.guard
+
+        def var(index: int):
+            return x[doctor_id, index]
+
+        # Pairs that cannot both be worked: overlaps (never), short rest (R4), R13, R15.
+        for a, (i, first) in enumerate(own):
+            for j, second in own[a + 1 :]:
+                if second.start - first.end >= timedelta(hours=48):
+                    break
+                pair = [~var(i), ~var(j)]
+                gap_days = (second.start.date() - first.start.date()).days
+                if second.start < first.end:
+                    self.model.add_bool_or(pair)
+                elif first.kind == second.kind == "shift" and (second.start - first.end) / HOUR < (
+                    limits.rest_between_shifts
+                ):
+                    guard(self.model.add_bool_or(pair), ("R4", doctor_id))
+                weekend_pair = first.start.weekday() == 5 and second.start.weekday() == 6
+                if first.kind == second.kind == "on_call" and gap_days == 1 and not weekend_pair:
+                    guard(self.model.add_bool_or(pair), ("R13", doctor_id))
+                if (
+                    first.kind == "on_call"
+                    and second.kind == "shift"
+                    and gap_days == 1
+                    and second.span_hours > limits.hours_after_on_call
+                ):
+                    guard(self.model.add_bool_or(pair), ("R15", doctor_id))
+        # Hours: the average (R1) and any 168 hours (R2), in whole minutes rounded up.
+        cap = limits.weekly_hours_opted_out if doctor_id in limits.opted_out else limits.weekly_hours
+        worked = sum(_minutes(d.work_hours) * var(i) for i, d in own)
+        guard(add(worked <= int(cap * 60 * self.problem.weeks)), ("R1", doctor_id))
+        window = timedelta(hours=168)
+        for begin in sorted({d.start for _, d in own} | {d.end - window for _, d in own}):
+            terms = [(_minutes(d.hours_between(begin, begin + window)), i) for i, d in own]
+            terms = [(m, i) for m, i in terms if m]
+            if sum(m for m, _ in terms) > limits.hours_in_168 * 60:
+                guard(
+                    add(sum(m * var(i) for m, i in terms) <= int(limits.hours_in_168 * 60)), ("R2", doctor_id)
+                )
+        # On-call periods in any 7 days (R14).
+        calls = [(i, d) for i, d in own if d.kind == "on_call"]
+        for day in self.problem.dates:
+            week = [var(i) for i, d in calls if 0 <= (d.start.date() - day).days < 7]
+            if len(week) > limits.on_calls_in_7_days:
+                guard(add(sum(week) <= limits.on_calls_in_7_days), ("R14", doctor_id))
+        # Runs of shifts, long shifts, late evenings and nights (R5, R6, R7, R9) and rest after them.
+        for rule, kind, most, rest in (
+            ("R5", lambda d: True, limits.consecutive_shifts, limits.rest_after_run),
+            ("R6", is_long, limits.consecutive_long, limits.rest_after_run),
+            ("R7", is_late_evening, limits.consecutive_late_evening, limits.rest_after_run),
+            ("R9", is_night, limits.consecutive_nights, None),
+        ):
+            self._runs(doctor_id, rule, [(i, d) for i, d in own if d.kind == "shift" and kind(d)], most, rest)
+        self._rest_after_nights(doctor_id)
+        self._weekend_limits(doctor_id)
+
+    def _day_flags(self, doctor_id: str, duties: list[tuple[int, Duty]]) -> dict[date, cp_model.IntVar]:
+        """A Boolean per date that is true when the doctor starts one of these duties that day."""
+        flags = {}
+        for i, duty in duties:
+            day = duty.start.date()
+            if day not in flags:
+                flags[day] = self.model.new_bool_var(f"day_{doctor_id}_{day}")
+            self.model.add_implication(self.x[doctor_id, i], flags[day])
+        return flags
+
+    def _runs(self, doctor_id, rule, duties, most: int, rest: float | None) -> None:
+        flags = self._day_flags(doctor_id, duties)
+        if len(flags) <= most:
+            return
+        one_day = timedelta(days=1)
+        for day in flags:
+            run = [day + k * one_day for k in range(most + 1)]
+            if all(d in flags for d in run):
+                self.guard(self.model.add_bool_or([~flags[d] for d in run]), (rule, doctor_id))
+            if rest is None:
+                continue
+            earlier = [day - k * one_day for k in range(1, most)]
+            if not all(d in flags for d in earlier):
+                continue
+            for i, last in duties:
+                if last.start.date() != day:
+                    continue
+                for j, after in self.own[doctor_id]:
+                    if last.end <= after.start and (after.start - last.end) / HOUR < rest:
+                        clause = [~flags[d] for d in earlier] + [~self.x[doctor_id, i], ~self.x[doctor_id, j]]
+                        self.guard(self.model.add_bool_or(clause), (rule, doctor_id))
+
+    def _rest_after_nights(self, doctor_id: str) -> None:
+        nights = [(i, d) for i, d in self.own[doctor_id] if d.kind == "shift" and is_night(d)]
+        flags = self._day_flags(doctor_id, nights)
+        rest = self.problem.limits.rest_after_nights
+        for i, night in nights:
+            following = flags.get(night.start.date() + timedelta(days=1))
+            for j, after in self.own[doctor_id]:
+                if night.end <= after.start and (after.start - night.end) / HOUR < rest:
+                    clause = [~self.x[doctor_id, i], ~self.x[doctor_id, j]]
+                    if following is not None:
+                        clause.append(following)
+                    self.guard(self.model.add_bool_or(clause), ("R10", doctor_id))
+
+    def _weekend_limits(self, doctor_id: str) -> None:
+        limits, spans = self.problem.limits, _weekends(self.problem.start, self.problem.end)
+        worked = []
+        for k, (begin, end) in enumerate(spans):
+            inside = [self.x[doctor_id, i] for i, d in self.own[doctor_id] if d.start < end and d.end > begin]
+            flag = self.model.new_bool_var(f"weekend_{doctor_id}_{k}")
+            for on in inside:
+                self.model.add_implication(on, flag)
+            self.model.add(flag <= sum(inside))
+            worked.append(flag)
+        self.weekend[doctor_id] = worked
+        limits_by_rule = [("R11", len(spans) // limits.weekends_one_in)]
+        if limits.check_one_in_three_weekends:
+            limits_by_rule.append(("R11b", len(spans) // 3))
+        for rule, most in limits_by_rule:
+            if most < len(spans):
+                self.guard(self.model.add(sum(worked) <= most), (rule, doctor_id))
+
+    def _keep_published(self) -> None:
+        keep = self.replan.keep_until
+        if keep is None:
+            return
+        published = {(a.doctor, a.shift, a.date) for a in self.replan.published}
+        for (doctor_id, index), on in self.x.items():
+            slot = self.slots[index]
+            if slot.date < keep:
+                wanted = int((doctor_id, slot.shift.id, slot.date) in published)
+                self.guard(self.model.add(on == wanted), ("published", keep))
+
+    # --- what makes one compliant rota better than another --------------------------------------
+
+    def _objective(self) -> None:
+        terms = []
+        for burden in burdens(self.problem):
+            counts = {
+                d.id: sum(burden.value(self.slots[i]) * self.x[d.id, i] for i, _ in self.own[d.id])
+                for d in burden.doctors
+            }
+            most = sum(burden.value(s) * s.shift.cover_max for s in self.slots)
+            terms += self._distance_from_shares(burden.doctors, counts, most, burden.weight)
+        carriers = weekend_carriers(self.problem)
+        counts = {d.id: sum(self.weekend[d.id]) for d in carriers}
+        weekends = len(_weekends(self.problem.start, self.problem.end))
+        terms += self._distance_from_shares(carriers, counts, len(carriers) * weekends, WEEKEND_WEIGHT)
+        scale = sum(_wte_units(d.wte) for d in self.problem.doctors)
+        self.requests = []
+        for request in self.problem.requests:
+            on = [
+                self.x[request.doctor, i]
+                for i, d in self.own[request.doctor]
+                if d.start.date() == request.date and request.shift in (None, self.slots[i].shift.id)
+            ]
+            unmet = self.model.new_bool_var(f"unmet_{request.doctor}_{request.date}")
+            if request.shift is None:
+                for o in on:
+                    self.model.add_implication(o, unmet)
+            else:
+                self.model.add(sum(on) + unmet >= 1)
+            self.requests.append((request, unmet))
+            terms.append(REQUEST_COST * request.weight * scale * unmet)
+        if self.replan is not None:
+            published = {(a.doctor, a.shift, a.date) for a in self.replan.published}
+            for (doctor_id, index), on in self.x.items():
+                slot = self.slots[index]
+                was = (doctor_id, slot.shift.id, slot.date) in published
+                terms.append(CHANGE_COST * scale * ((1 - on) if was else on))
+        self.model.minimize(sum(terms))
+
+    def _distance_from_shares(self, doctors, counts: dict, most: int, weight: int) -> list:
+        """|count × group WTE − total × own WTE| per doctor (WTE in hundredths; ``most`` bounds the total)."""
+        wte = {d.id: _wte_units(d.wte) for d in doctors}
+        group, total = sum(wte.values()), sum(counts.values())
+        distances = []
+        for doctor_id, count in counts.items():
+            distance = self.model.new_int_var(0, group * most, f"unfair_{doctor_id}")
+            gap = group * count - wte[doctor_id] * total
+            self.model.add(distance >= gap)
+            self.model.add(distance >= -gap)
+            distances.append(weight * distance)
+        return distances
+
+
+def _minutes(hours: float) -> int:
+    """Whole minutes, rounded up, so that a limit met in minutes is met in hours."""
+    return math.ceil(round(hours * 60, 6))
+
+
+def _wte_units(wte: float) -> int:
+    return round(wte * 100)
+
+
+# --- solving ------------------------------------------------------------------------------------
+
+
+def solve(
+    problem: RotaProblem,
+    *,
+    seconds: float = 30.0,
+    workers: int = 8,
+    seed: int = 0,
+    replan: Replan | None = None,
+) -> RotaSolution:
+    """The best rota found in the time given; ``NoCompliantRota`` with reasons when there is none."""
+    from stocktake.rota.explain import explain, static_problems
+
+    reasons = static_problems(problem)
+    if reasons:
+        raise NoCompliantRota(reasons)
+    built = RotaModel(problem, replan)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    began = time.perf_counter()
+    status = solver.solve(built.model)
+    elapsed = time.perf_counter() - began
+    if status == cp_model.INFEASIBLE:
+        raise NoCompliantRota(explain(problem, replan))
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        raise RuntimeError(
+            f"no rota found in {seconds:g} s (solver status {solver.status_name(status)}); give it more time"
+        )
+    chosen = tuple(
+        sorted(
+            (
+                Assignment(doctor_id, built.slots[index].shift.id, built.slots[index].date)
+                for (doctor_id, index), on in built.x.items()
+                if solver.boolean_value(on)
+            ),
+            key=lambda a: (a.date, a.shift, a.doctor),
+        )
+    )
+    unmet = tuple(
+        f"{problem.doctor(r.doctor).name}, {r.date:%a %d %b}: " + (f"{r.shift}" if r.shift else "day off")
+        for r, flag in built.requests
+        if solver.boolean_value(flag)
+    )
+    published = replan.published if replan else frozenset()
+    return RotaSolution(
+        problem,
+        chosen,
+        solver.status_name(status),
+        round(solver.objective_value),
+        elapsed,
+        unmet,
+        tuple(a for a in chosen if replan and a not in published),
+        tuple(sorted(published - set(chosen), key=lambda a: (a.date, a.shift, a.doctor))),
+    )
