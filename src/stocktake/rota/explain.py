@@ -60,16 +60,19 @@ def explain(problem: RotaProblem, replan=None, *, seconds_per_try: float = 5.0) 
             "No compliant rota was found, and the solver could not narrow down why in the time given; "
             "try a longer time limit."
         ]
+    minimal = True
     for key in list(core):
         trial = [k for k in core if k != key]
-        if _try(built, trial, seconds_per_try)[0] == cp_model.INFEASIBLE:
+        status = _try(built, trial, seconds_per_try)[0]
+        if status == cp_model.INFEASIBLE:
             core = trial
-    sentences = [_sentence(problem, key) for key in core]
-    return [
-        "No rota meets every requirement. These cannot all hold together"
-        " (drop or relax any one of them and the rest can be met):",
-        *(f"- {s}" for s in sentences),
-    ]
+        minimal = minimal and status in (cp_model.FEASIBLE, cp_model.OPTIMAL)
+    heading = "No rota meets every requirement. These cannot all hold together" + (
+        " (drop or relax any one of them and the rest can be met):"
+        if minimal
+        else " (the solver ran out of time before it could narrow them down further):"
+    )
+    return [heading, *(f"- {_sentence(problem, key)}" for key in core)]
 
 
 def _try(built, keys: list[Hashable], seconds: float) -> tuple[int, list[Hashable]]:

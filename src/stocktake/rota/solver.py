@@ -21,7 +21,7 @@ from ortools.sat.python import cp_model
 from stocktake.rota.check import HOUR, RotaCheck, _weekends, check_rota, is_late_evening, is_long, is_night
 from stocktake.rota.duties import Duty
 from stocktake.rota.fairness import WEEKEND_WEIGHT, burdens, weekend_carriers
-from stocktake.rota.model import RotaProblem, Slot
+from stocktake.rota.model import Request, RotaProblem, Slot
 
 CHANGE_COST = 1000  # one changed published assignment, in units of one duty away from a fair share
 REQUEST_COST = 20
@@ -39,7 +39,7 @@ class RotaSolution:
     problem: RotaProblem
     assignments: tuple[Assignment, ...]
     status: str
-    objective: int
+    objective: int | None  # None when time ran out before any optimised rota was found
     seconds: float
     unmet_requests: tuple[str, ...] = ()
     added: tuple[Assignment, ...] = ()  # against the published rota, when re-planning
@@ -84,7 +84,14 @@ class Replan:
 class RotaModel:
     """The CP-SAT model of a rota problem. With ``explain``, every group of rules can be switched off."""
 
-    def __init__(self, problem: RotaProblem, replan: Replan | None = None, *, explain: bool = False):
+    def __init__(
+        self,
+        problem: RotaProblem,
+        replan: Replan | None = None,
+        *,
+        explain: bool = False,
+        optimise: bool = True,
+    ):
         self.problem, self.replan, self.explain = problem, replan, explain
         self.model = cp_model.CpModel()
         self.slots = problem.slots()
@@ -108,7 +115,7 @@ class RotaModel:
             self._rules(doctor.id)
         if replan is not None:
             self._keep_published()
-        if not explain:
+        if optimise and not explain:
             self._objective()
 
     def guard(self, constraint, key: Hashable) -> None:
@@ -208,12 +215,15 @@ class RotaModel:
 
     def _day_flags(self, doctor_id: str, duties: list[tuple[int, Duty]]) -> dict[date, cp_model.IntVar]:
         """A Boolean per date that is true when the doctor starts one of these duties that day."""
-        flags = {}
+        by_day = defaultdict(list)
         for i, duty in duties:
-            day = duty.start.date()
-            if day not in flags:
-                flags[day] = self.model.new_bool_var(f"day_{doctor_id}_{day}")
-            self.model.add_implication(self.x[doctor_id, i], flags[day])
+            by_day[duty.start.date()].append(self.x[doctor_id, i])
+        flags = {}
+        for day, on in by_day.items():
+            flags[day] = self.model.new_bool_var(f"day_{doctor_id}_{day}")
+            for o in on:
+                self.model.add_implication(o, flags[day])
+            self.model.add_bool_or(on).only_enforce_if(flags[day])
         return flags
 
     def _runs(self, doctor_id, rule, duties, most: int, rest: float | None) -> None:
@@ -296,7 +306,6 @@ class RotaModel:
         weekends = len(_weekends(self.problem.start, self.problem.end))
         terms += self._distance_from_shares(carriers, counts, len(carriers) * weekends, WEEKEND_WEIGHT)
         scale = sum(_wte_units(d.wte) for d in self.problem.doctors)
-        self.requests = []
         for request in self.problem.requests:
             on = [
                 self.x[request.doctor, i]
@@ -309,7 +318,6 @@ class RotaModel:
                     self.model.add_implication(o, unmet)
             else:
                 self.model.add(sum(on) + unmet >= 1)
-            self.requests.append((request, unmet))
             terms.append(REQUEST_COST * request.weight * scale * unmet)
         if self.replan is not None:
             published = {(a.doctor, a.shift, a.date) for a in self.replan.published}
@@ -345,6 +353,34 @@ def _wte_units(wte: float) -> int:
 # --- solving ------------------------------------------------------------------------------------
 
 
+def _granted(request: Request, chosen: tuple[Assignment, ...]) -> bool:
+    on_the_day = [a for a in chosen if a.doctor == request.doctor and a.date == request.date]
+    if request.shift is None:
+        return not on_the_day
+    return any(a.shift == request.shift for a in on_the_day)
+
+
+def _chosen(built: RotaModel, solver: cp_model.CpSolver) -> tuple[Assignment, ...]:
+    return tuple(
+        sorted(
+            (
+                Assignment(doctor_id, built.slots[index].shift.id, built.slots[index].date)
+                for (doctor_id, index), on in built.x.items()
+                if solver.boolean_value(on)
+            ),
+            key=lambda a: (a.date, a.shift, a.doctor),
+        )
+    )
+
+
+def _solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = workers
+    solver.parameters.random_seed = seed
+    return solver
+
+
 def solve(
     problem: RotaProblem,
     *,
@@ -359,41 +395,41 @@ def solve(
     reasons = static_problems(problem)
     if reasons:
         raise NoCompliantRota(reasons)
-    built = RotaModel(problem, replan)
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = workers
-    solver.parameters.random_seed = seed
     began = time.perf_counter()
-    status = solver.solve(built.model)
-    elapsed = time.perf_counter() - began
+    # Any compliant rota first (quick without an objective): proof that one exists, and the answer
+    # if the search for the best one finds nothing in the time left.
+    feasible = RotaModel(problem, replan, optimise=False)
+    solver = _solver(seconds, workers, seed)
+    solver.parameters.stop_after_first_solution = True
+    status = solver.solve(feasible.model)
     if status == cp_model.INFEASIBLE:
         raise NoCompliantRota(explain(problem, replan))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuntimeError(
             f"no rota found in {seconds:g} s (solver status {solver.status_name(status)}); give it more time"
         )
-    chosen = tuple(
-        sorted(
-            (
-                Assignment(doctor_id, built.slots[index].shift.id, built.slots[index].date)
-                for (doctor_id, index), on in built.x.items()
-                if solver.boolean_value(on)
-            ),
-            key=lambda a: (a.date, a.shift, a.doctor),
+    chosen, status_name, objective = _chosen(feasible, solver), "FEASIBLE (not optimised)", None
+    built = RotaModel(problem, replan)
+    best = _solver(max(seconds - (time.perf_counter() - began), 1.0), workers, seed)
+    status = best.solve(built.model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen, status_name, objective = (
+            _chosen(built, best),
+            best.status_name(status),
+            round(best.objective_value),
         )
-    )
+    elapsed = time.perf_counter() - began
     unmet = tuple(
-        f"{problem.doctor(r.doctor).name}, {r.date:%a %d %b}: " + (f"{r.shift}" if r.shift else "day off")
-        for r, flag in built.requests
-        if solver.boolean_value(flag)
+        f"{problem.doctor(r.doctor).name}, {r.date:%a %d %b}: {r.shift or 'day off'}"
+        for r in problem.requests
+        if not _granted(r, chosen)
     )
     published = replan.published if replan else frozenset()
     return RotaSolution(
         problem,
         chosen,
-        solver.status_name(status),
-        round(solver.objective_value),
+        status_name,
+        objective,
         elapsed,
         unmet,
         tuple(a for a in chosen if replan and a not in published),
