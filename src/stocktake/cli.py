@@ -339,8 +339,16 @@ def rota_check(
     no_one_in_three: Annotated[
         bool, typer.Option("--no-one-in-three", help="Skip the unverified 1-in-3 weekend design limit.")
     ] = False,
+    period: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FIRST..LAST", help="The rota period (default: whole weeks from the first duty)."
+        ),
+    ] = None,
 ) -> None:
     """Check a rota against the 2016 TCS (as amended 2019): every breach, with its rule and source."""
+    from datetime import date
+
     from stocktake.rota.check import Limits, check_rota
     from stocktake.rota.duties import RotaInputError, read_rota
     from stocktake.rota.report import breach_table, doctor_table, write_tables
@@ -350,7 +358,12 @@ def rota_check(
     except RotaInputError as error:
         _fail(str(error))
     limits = Limits(opted_out=frozenset(opted_out or ()), check_one_in_three_weekends=not no_one_in_three)
-    result = check_rota(duties, limits)
+    try:
+        first, _, last = (period or "").partition("..")
+        span = (date.fromisoformat(first), date.fromisoformat(last)) if period else None
+    except ValueError:
+        _fail(f"--period {period!r}: expected FIRST..LAST, like 2026-02-02..2026-03-29")
+    result = check_rota(duties, limits, span)
     if out is not None:
         write_tables(result, out)
     table = breach_table(result)

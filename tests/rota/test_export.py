@@ -127,8 +127,13 @@ def test_the_commands_write_an_example_solve_it_and_check_the_result(tmp_path):
     assert result.exit_code == 0, result.output
     assert "0 breach(es) on re-check" in result.output
     assert (tmp_path / "out" / "calendars" / "F1.ics").exists()
-    checked = runner.invoke(app, ["rota", "check", str(tmp_path / "out" / "duties.csv"), "--no-one-in-three"])
+    duties = str(tmp_path / "out" / "duties.csv")
+    checked = runner.invoke(
+        app, ["rota", "check", duties, "--no-one-in-three", "--period", "2026-02-02..2026-03-29"]
+    )
     assert checked.exit_code == 0, checked.output
+    assert "2026-02-02 to 2026-03-29: 0 breach(es)" in checked.output
+    assert runner.invoke(app, ["rota", "check", duties, "--period", "02/02/2026"]).exit_code == 2
 
 
 def test_the_solve_command_explains_an_impossible_rota_and_refuses_a_broken_file(tmp_path):
