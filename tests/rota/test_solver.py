@@ -220,3 +220,62 @@ def test_a_published_day_before_the_kept_date_that_now_breaks_leave_is_explained
         )
     text = "\n".join(raised.value.reasons)
     assert "The published rota before" in text and "is on leave" in text
+
+
+PALETTE = [
+    {"id": "day", "start": "08:00", "end": "17:00", "days": ["Mon", "Tue", "Wed", "Thu", "Fri"]},
+    {"id": "long", "start": "08:00", "end": "20:30"},
+    {"id": "late", "start": "13:00", "end": "23:30"},  # long and late-evening (R7)
+    {"id": "night", "start": "20:00", "end": "08:30"},
+    {
+        "id": "call",
+        "start": "17:00",
+        "end": "08:00",
+        "kind": "on_call",
+        "expected_hours": 5,
+        "days": ["Mon", "Tue", "Wed", "Thu", "Fri"],
+    },
+    {
+        "id": "weekend_call",
+        "start": "08:00",
+        "end": "08:00",
+        "kind": "on_call",
+        "expected_hours": 10,
+        "days": ["Sat", "Sun"],
+    },
+]
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_whatever_the_problem_the_optimiser_returns_a_rota_the_checker_passes_or_says_why_not(seed):
+    import random
+
+    rng = random.Random(seed)
+    shifts = [{**s, "site": "A", "cover": 1} for s in rng.sample(PALETTE, rng.randint(2, 4))]
+    doctors = []
+    for i in range(rng.randint(5, 9)):
+        start = MONDAY + timedelta(days=rng.randrange(21))
+        leave = [f"{start}..{start + timedelta(days=rng.randrange(5))}"] if rng.random() < 0.4 else []
+        doctors.append(
+            {"id": f"D{i}", "sites": ["A"], "wte": rng.choice([1.0, 1.0, 0.8, 0.6]), "leave": leave}
+        )
+    spec = night_rota(
+        weeks=3, doctors=doctors, shifts=shifts, limits={"check_one_in_three_weekends": rng.random() < 0.5}
+    )
+    problem = parse_problem(spec)
+    try:
+        solution = solve(problem, seconds=4, workers=4)
+    except NoCompliantRota as impossible:
+        heading, *reasons = impossible.reasons
+        assert reasons
+        if "drop or relax any one of them" in heading:  # a minimal conflict: relaxing one cover must work
+            needed = next((r for r in reasons if " needs " in r), None)
+            if needed is not None:
+                relaxed = [
+                    {**s, "cover": 0} if needed.startswith(f"- {s['id']} needs") else s for s in shifts
+                ]
+                assert_complete_and_compliant(
+                    solve(parse_problem({**spec, "shifts": relaxed}), seconds=4, workers=4)
+                )
+        return
+    assert_complete_and_compliant(solution)
