@@ -409,7 +409,9 @@ def rota_solve(
         str | None,
         typer.Option(metavar="YYYY-MM-DD", help="When re-planning, keep every duty before this date."),
     ] = None,
-    workers: Annotated[int, typer.Option(help="CP-SAT search workers.")] = 8,
+    workers: Annotated[
+        int | None, typer.Option(help="CP-SAT search workers (default: one per core).")
+    ] = None,
 ) -> None:
     """Build a compliant, fair rota (or say in plain words why none exists)."""
     from datetime import date

@@ -43,6 +43,7 @@ def example():
 def test_the_two_site_example_is_covered_compliant_and_honours_requests(example):
     _, solution = example
     assert_complete_and_compliant(solution)
+    assert solution.status in ("OPTIMAL", "FEASIBLE")  # optimised, not only the first compliant rota
     assert solution.unmet_requests == ()
     worked = {(a.doctor, a.date) for a in solution.assignments}
     assert ("S3", date(2026, 2, 14)) not in worked and ("S1", date(2026, 3, 21)) not in worked
@@ -70,8 +71,9 @@ def test_burdens_are_spread_in_proportion_to_wte(example):
     problem, solution = example
     rows = shares(problem, solution.by_doctor())
     for row in rows:
-        # Within two duties, and about an hour a week; the solver stops at its time limit, not at the optimum.
-        limit = 10.0 if row.burden == "hours of work" else 1.5
+        # Within two duties, and two hours a week (a first compliant rota is 60-100 h out): the solver
+        # stops at its time limit, not at a proven optimum.
+        limit = 16.0 if row.burden == "hours of work" else 1.5
         assert abs(row.difference) <= limit, row
     part_time = {r.burden: r for r in rows if r.doctor == "S5"}
     assert part_time["1:8 on-call, both sites"].fair_share == pytest.approx(56 * 0.8 / 7.8)
@@ -186,8 +188,9 @@ def test_replanning_after_sickness_keeps_the_past_and_changes_little():
     first = solve(problem, seconds=10)
     sick_from = MONDAY + timedelta(days=14)
     sick = {sick_from + timedelta(days=k) for k in range(3)}
+    ill = next(a.doctor for a in first.assignments if a.date == sick_from)  # on nights that day
     doctors = tuple(
-        dataclasses.replace(d, leave=frozenset(sick)) if d.id == "D1" else d for d in problem.doctors
+        dataclasses.replace(d, leave=frozenset(sick)) if d.id == ill else d for d in problem.doctors
     )
     changed = dataclasses.replace(problem, doctors=doctors)
     published = frozenset(first.assignments)
@@ -196,7 +199,7 @@ def test_replanning_after_sickness_keeps_the_past_and_changes_little():
     assert {a for a in again.assignments if a.date < sick_from} == {
         a for a in published if a.date < sick_from
     }
-    lost = {a for a in published if a.doctor == "D1" and a.date in sick}
+    lost = {a for a in published if a.doctor == ill and a.date in sick}
     assert lost and lost <= set(again.removed)
     assert len(again.added) == len(again.removed)  # one night moves for each night lost
     assert len(again.removed) <= len(lost) + 4  # a few knock-on moves at most
@@ -264,7 +267,7 @@ def test_whatever_the_problem_the_optimiser_returns_a_rota_the_checker_passes_or
     )
     problem = parse_problem(spec)
     try:
-        solution = solve(problem, seconds=4, workers=4)
+        solution = solve(problem, seconds=4)
     except NoCompliantRota as impossible:
         heading, *reasons = impossible.reasons
         assert reasons
@@ -274,8 +277,6 @@ def test_whatever_the_problem_the_optimiser_returns_a_rota_the_checker_passes_or
                 relaxed = [
                     {**s, "cover": 0} if needed.startswith(f"- {s['id']} needs") else s for s in shifts
                 ]
-                assert_complete_and_compliant(
-                    solve(parse_problem({**spec, "shifts": relaxed}), seconds=4, workers=4)
-                )
+                assert_complete_and_compliant(solve(parse_problem({**spec, "shifts": relaxed}), seconds=4))
         return
     assert_complete_and_compliant(solution)

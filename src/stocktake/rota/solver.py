@@ -10,6 +10,7 @@ through the checker before it is returned.
 from __future__ import annotations
 
 import math
+import os
 import time
 from collections import defaultdict
 from collections.abc import Hashable
@@ -300,7 +301,9 @@ class RotaModel:
                 for d in burden.doctors
             }
             most = sum(burden.value(s) * s.shift.cover_max for s in self.slots)
-            terms += self._distance_from_shares(burden.doctors, counts, most, burden.weight)
+            fixed = all(s.shift.cover == s.shift.cover_max for s in self.slots if burden.value(s))
+            total = most if fixed else None  # a known total keeps each doctor's term to their own duties
+            terms += self._distance_from_shares(burden.doctors, counts, most, burden.weight, total)
         carriers = weekend_carriers(self.problem)
         counts = {d.id: sum(self.weekend[d.id]) for d in carriers}
         weekends = len(_weekends(self.problem.start, self.problem.end))
@@ -320,17 +323,22 @@ class RotaModel:
                 self.model.add(sum(on) + unmet >= 1)
             terms.append(REQUEST_COST * request.weight * scale * unmet)
         if self.replan is not None:
-            published = {(a.doctor, a.shift, a.date) for a in self.replan.published}
-            for (doctor_id, index), on in self.x.items():
-                slot = self.slots[index]
-                was = (doctor_id, slot.shift.id, slot.date) in published
-                terms.append(CHANGE_COST * scale * ((1 - on) if was else on))
+            terms.append(CHANGE_COST * scale * self.changes())
         self.model.minimize(sum(terms))
 
-    def _distance_from_shares(self, doctors, counts: dict, most: int, weight: int) -> list:
+    def was_published(self, key: tuple[str, int]) -> bool:
+        slot = self.slots[key[1]]
+        return Assignment(key[0], slot.shift.id, slot.date) in self.replan.published
+
+    def changes(self):
+        """Assignments added to or removed from the published rota."""
+        return sum((1 - on) if self.was_published(key) else on for key, on in self.x.items())
+
+    def _distance_from_shares(self, doctors, counts: dict, most: int, weight: int, total=None) -> list:
         """|count × group WTE − total × own WTE| per doctor (WTE in hundredths; ``most`` bounds the total)."""
         wte = {d.id: _wte_units(d.wte) for d in doctors}
-        group, total = sum(wte.values()), sum(counts.values())
+        group = sum(wte.values())
+        total = sum(counts.values()) if total is None else total
         distances = []
         for doctor_id, count in counts.items():
             distance = self.model.new_int_var(0, group * most, f"unfair_{doctor_id}")
@@ -385,31 +393,45 @@ def solve(
     problem: RotaProblem,
     *,
     seconds: float = 30.0,
-    workers: int = 8,
+    workers: int | None = None,
     seed: int = 0,
     replan: Replan | None = None,
 ) -> RotaSolution:
-    """The best rota found in the time given; ``NoCompliantRota`` with reasons when there is none."""
+    """The best rota found in the time given; ``NoCompliantRota`` with reasons when there is none.
+
+    One search worker per core by default: on a busy 2-core machine, eight workers found rotas
+    several times less fair in the same time, and the answer varied from run to run.
+    """
+    workers = workers or os.cpu_count() or 2
     from stocktake.rota.explain import explain, static_problems
 
     reasons = static_problems(problem)
     if reasons:
         raise NoCompliantRota(reasons)
     began = time.perf_counter()
-    # Any compliant rota first (quick without an objective): proof that one exists, and the answer
-    # if the search for the best one finds nothing in the time left.
-    feasible = RotaModel(problem, replan, optimise=False)
-    solver = _solver(seconds, workers, seed)
-    solver.parameters.stop_after_first_solution = True
-    status = solver.solve(feasible.model)
+    # Any compliant rota first (quick without an objective) or, when re-planning, the fewest changes:
+    # proof that a rota exists, and the answer if the search for the best finds nothing in time.
+    first = RotaModel(problem, replan, optimise=False)
+    solver = _solver(seconds / 2 if replan else seconds, workers, seed)
+    if replan is None:
+        solver.parameters.stop_after_first_solution = True
+    else:
+        first.model.minimize(first.changes())
+        for key, on in first.x.items():
+            first.model.add_hint(on, first.was_published(key))
+    status = solver.solve(first.model)
     if status == cp_model.INFEASIBLE:
         raise NoCompliantRota(explain(problem, replan))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuntimeError(
             f"no rota found in {seconds:g} s (solver status {solver.status_name(status)}); give it more time"
         )
-    chosen, status_name, objective = _chosen(feasible, solver), "FEASIBLE (not optimised)", None
+    chosen, status_name, objective = _chosen(first, solver), "FEASIBLE (not optimised)", None
     built = RotaModel(problem, replan)
+    if replan is not None:  # no more changes than the fewest found; the fairest rota among those
+        built.model.add(built.changes() <= round(solver.objective_value))
+        for key, on in first.x.items():
+            built.model.add_hint(built.x[key], solver.boolean_value(on))
     best = _solver(max(seconds - (time.perf_counter() - began), 1.0), workers, seed)
     status = best.solve(built.model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
