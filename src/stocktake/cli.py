@@ -321,6 +321,7 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+TimeLimit = Annotated[float, typer.Option(metavar="SECONDS", help="Stop searching after this long.")]
 rota_app = typer.Typer(help="Rotas: check, build and benchmark.", no_args_is_help=True)
 app.add_typer(rota_app, name="rota")
 
@@ -398,9 +399,7 @@ def rota_example(
 def rota_solve(
     spec: Annotated[Path, typer.Argument(metavar="SPEC.yaml", help="Doctors, shifts, cover, patterns.")],
     out: Annotated[Path, typer.Option(metavar="FOLDER", help="Where to write the grid, XLSX, calendars.")],
-    time_limit: Annotated[
-        float, typer.Option(metavar="SECONDS", help="Stop searching after this long.")
-    ] = 30.0,
+    time_limit: TimeLimit = 30.0,
     published: Annotated[
         Path | None,
         typer.Option(metavar="ASSIGNMENTS.csv", help="Re-plan this published rota with the fewest changes."),
@@ -465,9 +464,7 @@ def rota_solve(
 def rota_curtois(
     instance: Annotated[Path, typer.Argument(metavar="INSTANCE.txt", help="A Curtois benchmark instance.")],
     out: Annotated[Path, typer.Option(metavar="ROSTER.csv", help="Where to write employee,day,shift rows.")],
-    time_limit: Annotated[
-        float, typer.Option(metavar="SECONDS", help="Stop searching after this long.")
-    ] = 30.0,
+    time_limit: TimeLimit = 30.0,
     workers: Annotated[int, typer.Option(help="CP-SAT search workers.")] = 8,
 ) -> None:
     """Solve an Employee Shift Scheduling Benchmark instance with CP-SAT and re-score the roster."""

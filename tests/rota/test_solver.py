@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from stocktake.rota.check import _weekends_worked
+from stocktake.rota.check import weekends_worked
 from stocktake.rota.fairness import frequencies, shares
 from stocktake.rota.model import EXAMPLE, parse_problem, read_problem
 from stocktake.rota.solver import Assignment, NoCompliantRota, Replan, solve
@@ -102,7 +102,7 @@ def test_a_night_rota_on_the_limits_is_compliant():
     assert sorted(nights.values()) == [7, 7, 7]  # 21 nights, fairly shared
     for doctor in ("D1", "D2", "D3"):
         duties = [d for d in solution.duties() if d.doctor == doctor]
-        assert _weekends_worked(duties, MONDAY, MONDAY + timedelta(days=20))[0] <= 1  # 1 in 2 of 3
+        assert weekends_worked(duties, MONDAY, MONDAY + timedelta(days=20))[0] <= 1  # 1 in 2 of 3
 
 
 def test_a_mixed_rota_with_days_long_days_nights_and_on_call_is_compliant_within_one_in_three():

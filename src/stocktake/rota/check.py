@@ -255,7 +255,7 @@ def _rest_after(last: Duty, duties: list[Duty], hours: float, report) -> None:
             )
 
 
-def _weekends(first: date, last: date) -> list[tuple[datetime, datetime]]:
+def weekend_spans(first: date, last: date) -> list[tuple[datetime, datetime]]:
     saturday = first + timedelta(days=(5 - first.weekday()) % 7)
     spans = []
     while saturday + DAY <= last:
@@ -264,14 +264,14 @@ def _weekends(first: date, last: date) -> list[tuple[datetime, datetime]]:
     return spans
 
 
-def _weekends_worked(duties: list[Duty], first: date, last: date) -> tuple[int, int]:
-    spans = _weekends(first, last)
+def weekends_worked(duties: list[Duty], first: date, last: date) -> tuple[int, int]:
+    spans = weekend_spans(first, last)
     worked = sum(any(_overlap_hours(d, s, e) > 0 for d in duties) for s, e in spans)
     return worked, len(spans)
 
 
 def _weekend_breaches(doctor, duties, limits: Limits, first, last) -> list[Breach]:
-    worked, weekends = _weekends_worked(duties, first, last)
+    worked, weekends = weekends_worked(duties, first, last)
     found = []
     if weekends and worked / weekends > 1 / limits.weekends_one_in + 1e-9:
         found.append(
@@ -361,7 +361,7 @@ def weekend_band(worked: int, weekends: int) -> str:
 
 
 def _summary(doctor: str, duties: list[Duty], first: date, last: date) -> DoctorSummary:
-    worked, weekends = _weekends_worked(duties, first, last)
+    worked, weekends = weekends_worked(duties, first, last)
     weeks = ((last - first).days + 1) / 7
     night_hours = sum(_daily_window_hours(d, time(21), time(7)) for d in duties if d.kind == "shift")
     return DoctorSummary(

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from ortools.sat.python import cp_model
 
-from stocktake.rota.check import RULES, _weekends
+from stocktake.rota.check import RULES, weekend_spans
 from stocktake.rota.model import WEEKDAYS, RotaProblem
 
 
@@ -105,7 +105,7 @@ def _sentence(problem: RotaProblem, key: Hashable) -> str:
     if what == "published":
         return f"The published rota before {subject:%d %b %Y} stays as it is."
     name = problem.doctor(subject).name
-    weekends = len(_weekends(problem.start, problem.end))
+    weekends = len(weekend_spans(problem.start, problem.end))
     cap = limits.weekly_hours_opted_out if subject in limits.opted_out else limits.weekly_hours
     rule = {
         "R1": f"may average at most {cap:g} h a week",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from stocktake.rota.check import _weekends_worked, is_long, is_night
+from stocktake.rota.check import is_long, is_night, weekends_worked
 from stocktake.rota.model import Doctor, RotaProblem, Slot
 
 
@@ -83,7 +83,7 @@ def shares(problem: RotaProblem, assigned: dict[str, list[Slot]]) -> list[Share]
         rows += _against_wte(burden.name, burden.doctors, counts)
     carriers = weekend_carriers(problem)
     worked = {
-        d.id: _weekends_worked(
+        d.id: weekends_worked(
             [s.shift.duty(d.id, s.date) for s in assigned.get(d.id, [])], problem.start, problem.end
         )[0]
         for d in carriers

@@ -19,7 +19,15 @@ from datetime import date, timedelta
 
 from ortools.sat.python import cp_model
 
-from stocktake.rota.check import HOUR, RotaCheck, _weekends, check_rota, is_late_evening, is_long, is_night
+from stocktake.rota.check import (
+    HOUR,
+    RotaCheck,
+    check_rota,
+    is_late_evening,
+    is_long,
+    is_night,
+    weekend_spans,
+)
 from stocktake.rota.duties import Duty
 from stocktake.rota.fairness import WEEKEND_WEIGHT, burdens, weekend_carriers
 from stocktake.rota.model import Request, RotaProblem, Slot
@@ -263,7 +271,7 @@ class RotaModel:
                     self.guard(self.model.add_bool_or(clause), ("R10", doctor_id))
 
     def _weekend_limits(self, doctor_id: str) -> None:
-        limits, spans = self.problem.limits, _weekends(self.problem.start, self.problem.end)
+        limits, spans = self.problem.limits, weekend_spans(self.problem.start, self.problem.end)
         worked = []
         for k, (begin, end) in enumerate(spans):
             inside = [self.x[doctor_id, i] for i, d in self.own[doctor_id] if d.start < end and d.end > begin]
@@ -306,7 +314,7 @@ class RotaModel:
             terms += self._distance_from_shares(burden.doctors, counts, most, burden.weight, total)
         carriers = weekend_carriers(self.problem)
         counts = {d.id: sum(self.weekend[d.id]) for d in carriers}
-        weekends = len(_weekends(self.problem.start, self.problem.end))
+        weekends = len(weekend_spans(self.problem.start, self.problem.end))
         terms += self._distance_from_shares(carriers, counts, len(carriers) * weekends, WEEKEND_WEIGHT)
         scale = sum(_wte_units(d.wte) for d in self.problem.doctors)
         for request in self.problem.requests:
