@@ -28,9 +28,7 @@ def assert_complete_and_compliant(solution) -> None:
         assert slot.shift.cover <= counts[slot.shift.id, slot.date] <= slot.shift.cover_max, slot
     for a in solution.assignments:
         assert a.date not in problem.doctor(a.doctor).leave, a
-        assert problem.doctor(a.doctor) in problem.eligible(
-            next(s for s in problem.shifts if s.id == a.shift)
-        )
+        assert problem.doctor(a.doctor) in problem.eligible(problem.shift(a.shift))
     assert solution.check().breaches == ()
 
 

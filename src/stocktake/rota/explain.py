@@ -93,7 +93,7 @@ def _sentence(problem: RotaProblem, key: Hashable) -> str:
     what, subject = key
     limits = problem.limits
     if what == "cover":
-        shift = next(s for s in problem.shifts if s.id == subject)
+        shift = problem.shift(subject)
         days = ", ".join(WEEKDAYS[d] for d in shift.days)
         who = ", ".join(d.name for d in problem.eligible(shift))
         return f"{shift.label} needs {shift.cover} doctor(s) every {days}; only {who} can work it."

@@ -24,41 +24,40 @@ class Burden:
 
 
 HALF_HOURS_PER_HOUR = 2
+DUTY_WEIGHT = 20  # one duty away from a fair share costs as much as five hours of work (4 per hour)
 
 
 def _half_hours(slot: Slot) -> int:
     return round(slot.duty.work_hours * HALF_HOURS_PER_HOUR)
 
 
+def _carriers(problem: RotaProblem, counts: Callable[[Slot], object]) -> tuple[Doctor, ...]:
+    """The doctors eligible for at least one slot that counts."""
+    ids = {d.id for s in problem.slots() if counts(s) for d in problem.eligible(s.shift)}
+    return tuple(d for d in problem.doctors if d.id in ids)
+
+
 def burdens(problem: RotaProblem) -> list[Burden]:
     """Each 1-in-n pattern, nights, long shifts and hours of work (weekends are counted apart)."""
-    slots = problem.slots()
-
-    def carriers(counts: Callable[[Slot], int]) -> tuple[Doctor, ...]:
-        ids = {d.id for s in slots if counts(s) for d in problem.eligible(s.shift)}
-        return tuple(d for d in problem.doctors if d.id in ids)
-
     found = []
     for pattern in problem.patterns:
         value = lambda s, shifts=pattern.shifts: int(s.shift.id in shifts)  # noqa: E731
         doctors = tuple(d for d in problem.doctors if d.id in pattern.doctors)
-        found.append(Burden(pattern.name, 20, value, doctors))
+        found.append(Burden(pattern.name, DUTY_WEIGHT, value, doctors))
     for name, kind in (("nights", is_night), ("long shifts", is_long)):
         value = lambda s, kind=kind: int(kind(s.duty))  # noqa: E731
-        if carriers(value):
-            found.append(Burden(name, 20, value, carriers(value)))
+        if carriers := _carriers(problem, value):
+            found.append(Burden(name, DUTY_WEIGHT, value, carriers))
     found.append(Burden("hours of work", 2, _half_hours, problem.doctors, "half hours"))
     return found
 
 
 WEEKENDS = "weekends worked"
-WEEKEND_WEIGHT = 20
 
 
 def weekend_carriers(problem: RotaProblem) -> tuple[Doctor, ...]:
-    slots = [s for s in problem.slots() if s.date.weekday() >= 4]
-    ids = {d.id for s in slots for d in problem.eligible(s.shift)}
-    return tuple(d for d in problem.doctors if d.id in ids)
+    """Doctors who could work a weekend (a Friday duty can run into Saturday)."""
+    return _carriers(problem, lambda s: s.date.weekday() >= 4)
 
 
 @dataclass(frozen=True)

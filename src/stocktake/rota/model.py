@@ -116,6 +116,9 @@ class RotaProblem:
     def doctor(self, doctor_id: str) -> Doctor:
         return next(d for d in self.doctors if d.id == doctor_id)
 
+    def shift(self, shift_id: str) -> ShiftType:
+        return next(s for s in self.shifts if s.id == shift_id)
+
     def eligible(self, shift: ShiftType) -> tuple[Doctor, ...]:
         """A pattern's doctors for its shift types; otherwise every doctor of the shift's site."""
         sharing = [p for p in self.patterns if shift.id in p.shifts]

@@ -29,7 +29,7 @@ from stocktake.rota.check import (
     weekend_spans,
 )
 from stocktake.rota.duties import Duty
-from stocktake.rota.fairness import WEEKEND_WEIGHT, burdens, weekend_carriers
+from stocktake.rota.fairness import DUTY_WEIGHT, burdens, weekend_carriers
 from stocktake.rota.model import Request, RotaProblem, Slot
 
 CHANGE_COST = 1000  # one changed published assignment, in units of one duty away from a fair share
@@ -55,16 +55,15 @@ class RotaSolution:
     removed: tuple[Assignment, ...] = ()
 
     def duties(self) -> list[Duty]:
-        shifts = {s.id: s for s in self.problem.shifts}
         return sorted(
-            (shifts[a.shift].duty(a.doctor, a.date) for a in self.assignments),
+            (self.problem.shift(a.shift).duty(a.doctor, a.date) for a in self.assignments),
             key=lambda d: (d.doctor, d.start),
         )
 
     def by_doctor(self) -> dict[str, list[Slot]]:
-        shifts, found = {s.id: s for s in self.problem.shifts}, defaultdict(list)
+        found = defaultdict(list)
         for a in self.assignments:
-            found[a.doctor].append(Slot(shifts[a.shift], a.date))
+            found[a.doctor].append(Slot(self.problem.shift(a.shift), a.date))
         return dict(found)
 
     def check(self) -> RotaCheck:
@@ -292,12 +291,9 @@ class RotaModel:
         keep = self.replan.keep_until
         if keep is None:
             return
-        published = {(a.doctor, a.shift, a.date) for a in self.replan.published}
-        for (doctor_id, index), on in self.x.items():
-            slot = self.slots[index]
-            if slot.date < keep:
-                wanted = int((doctor_id, slot.shift.id, slot.date) in published)
-                self.guard(self.model.add(on == wanted), ("published", keep))
+        for key, on in self.x.items():
+            if self.slots[key[1]].date < keep:
+                self.guard(self.model.add(on == int(self.was_published(key))), ("published", keep))
 
     # --- what makes one compliant rota better than another --------------------------------------
 
@@ -315,7 +311,7 @@ class RotaModel:
         carriers = weekend_carriers(self.problem)
         counts = {d.id: sum(self.weekend[d.id]) for d in carriers}
         weekends = len(weekend_spans(self.problem.start, self.problem.end))
-        terms += self._distance_from_shares(carriers, counts, len(carriers) * weekends, WEEKEND_WEIGHT)
+        terms += self._distance_from_shares(carriers, counts, len(carriers) * weekends, DUTY_WEIGHT)
         scale = sum(_wte_units(d.wte) for d in self.problem.doctors)
         for request in self.problem.requests:
             on = [
