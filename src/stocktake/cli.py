@@ -497,3 +497,86 @@ def _main() -> None:
 
 if __name__ == "__main__":
     app()
+
+
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(help="The workspace folder (default $STOCKTAKE_HOME, else the demo's stocktake-demo)."),
+]
+
+
+@app.command()
+def serve(
+    home: HomeOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for the network).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Start the department's web workspace (the demo department unless told otherwise)."""
+    import threading
+
+    import uvicorn
+
+    from stocktake.settings import DEMO_HOME, load_settings
+    from stocktake.web.app import create_app
+
+    settings = load_settings(home)
+    if not settings.warehouse.exists() and settings.home == DEMO_HOME.resolve():
+        from stocktake.demo.run import run_demo
+
+        run_demo(settings.home, step=_step)
+    console.print(f"Stocktake on http://{host}:{port}  (workspace {settings.home})")
+    console.print("No account yet? [bold]stocktake users add NAME --role admin[/bold] makes the first admin.")
+    web = create_app(settings)
+    threading.Thread(target=web.state.workspace.warm, daemon=True).start()
+    uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
+
+
+users_app = typer.Typer(help="Accounts of the web workspace.", no_args_is_help=True)
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Their sign-in name.")],
+    role: Annotated[str, typer.Option(help="viewer, editor or admin.")] = "viewer",
+    full_name: Annotated[str, typer.Option(help="Their name as pages show it.")] = "",
+    home: HomeOption = None,
+) -> None:
+    """Add an account (the first admin is made this way). The password is asked for, or read from
+    $STOCKTAKE_PASSWORD for scripts."""
+    import os
+
+    from stocktake.appdb.actions import ActionError, create_user
+    from stocktake.appdb.database import make_engine, session_factory, upgrade
+    from stocktake.settings import load_settings
+
+    settings = load_settings(home)
+    password = os.environ.get("STOCKTAKE_PASSWORD") or typer.prompt(
+        "Password (12 characters or more)", hide_input=True, confirmation_prompt=True
+    )
+    upgrade(settings.database_url)
+    with session_factory(make_engine(settings.database_url))() as session:
+        try:
+            create_user(
+                session, by=None, username=username, full_name=full_name, password=password, role=role
+            )
+        except ActionError as error:
+            _fail(str(error))
+    console.print(f"Added {username} ({role}) to {settings.database_url.split('@')[-1]}")
+
+
+@app.command("db")
+def db_migrate(
+    revision: Annotated[
+        str, typer.Argument(help="'head' (the latest), 'base' (empty) or a revision id.")
+    ] = "head",
+    home: HomeOption = None,
+    down: Annotated[bool, typer.Option(help="Go down to REVISION instead of up.")] = False,
+) -> None:
+    """Bring the app database's schema to a revision (serve does 'head' itself)."""
+    from stocktake.appdb.database import downgrade, upgrade
+    from stocktake.settings import load_settings
+
+    url = load_settings(home).database_url
+    (downgrade if down else upgrade)(url, revision)
+    console.print(f"App database at {'down to' if down else 'up to'} {revision}")

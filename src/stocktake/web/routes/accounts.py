@@ -1,0 +1,115 @@
+"""Signing in and out, and the admin pages: users and their roles, the audit log."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stocktake.appdb import actions
+from stocktake.appdb.models import ROLES, AuditEvent, User
+from stocktake.web.pages import render
+from stocktake.web.security import admin, current_user, database, sign_in
+
+router = APIRouter()
+
+
+@router.get("/sign-in")
+def sign_in_page(request: Request, next: str = "/", user: User | None = Depends(current_user)):
+    return render(request, "sign_in.html", user, next=_local(next), username="")
+
+
+@router.post("/sign-in")
+def sign_in_submit(
+    request: Request,
+    username: str = Form(""),
+    password: str = Form(""),
+    next: str = Form("/"),
+    db: Session = Depends(database),
+):
+    user = actions.authenticate(db, username=username, password=password)
+    if user is None:
+        errors = ["The username or password is not right, or the account is not active."]
+        return render(
+            request,
+            "sign_in.html",
+            None,
+            status_code=401,
+            errors=errors,
+            next=_local(next),
+            username=username,
+        )
+    sign_in(request, user)
+    return RedirectResponse(_local(next), status_code=303)
+
+
+@router.post("/sign-out")
+def sign_out(request: Request):
+    request.session.clear()
+    return RedirectResponse("/sign-in", status_code=303)
+
+
+def _local(path: str) -> str:
+    """Only ever redirect within this site after sign-in."""
+    return path if path.startswith("/") and not path.startswith("//") else "/"
+
+
+@router.get("/admin/users")
+def users_page(request: Request, user: User = Depends(admin), db: Session = Depends(database)):
+    return _users(request, user, db)
+
+
+def _users(request, user, db, **context):
+    people = db.scalars(select(User).order_by(User.username)).all()
+    return render(request, "users.html", user, title="Users", people=people, roles=ROLES, **context)
+
+
+@router.post("/admin/users")
+def add_user(
+    request: Request,
+    username: str = Form(""),
+    full_name: str = Form(""),
+    password: str = Form(""),
+    role: str = Form("viewer"),
+    user: User = Depends(admin),
+    db: Session = Depends(database),
+):
+    try:
+        actions.create_user(db, by=user, username=username, full_name=full_name, password=password, role=role)
+    except actions.ActionError as error:
+        return _users(request, user, db, errors=[str(error)], status_code=422)
+    return _users(request, user, db, message=f"Added {username.strip().lower()} as {role}.")
+
+
+@router.post("/admin/users/{user_id}")
+def change_user(
+    request: Request,
+    user_id: int,
+    role: str = Form(...),
+    active: bool = Form(False),
+    user: User = Depends(admin),
+    db: Session = Depends(database),
+):
+    try:
+        actions.set_role(db, by=user, user_id=user_id, role=role, active=active)
+    except actions.ActionError as error:
+        return _users(request, user, db, errors=[str(error)], status_code=422)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.get("/admin/audit-log")
+def audit_log(request: Request, page: int = 1, user: User = Depends(admin), db: Session = Depends(database)):
+    size = 100
+    events = db.scalars(
+        select(AuditEvent).order_by(AuditEvent.id.desc()).offset((max(page, 1) - 1) * size).limit(size + 1)
+    ).all()
+    return render(
+        request,
+        "audit_log.html",
+        user,
+        title="Audit log",
+        events=events[:size],
+        page=max(page, 1),
+        more=len(events) > size,
+    )

@@ -1,0 +1,68 @@
+"""The decision log: what was decided, why, on what evidence, by whom and when."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stocktake.appdb import actions
+from stocktake.appdb.models import Decision, User
+from stocktake.web.pages import render
+from stocktake.web.routes.forms import a_date
+from stocktake.web.security import database, editor, viewer
+
+router = APIRouter(prefix="/decisions")
+
+
+def _page(request, user, db, **context):
+    decisions = db.scalars(select(Decision).order_by(Decision.decided_on.desc(), Decision.id.desc())).all()
+    metrics = {m.id: m for m in request.app.state.workspace.catalogue.metrics}
+    return render(
+        request,
+        "decisions.html",
+        user,
+        title="Decision log",
+        decisions=decisions,
+        metrics=metrics,
+        today=date.today().isoformat(),
+        **context,
+    )
+
+
+@router.get("")
+def decisions_page(request: Request, user: User = Depends(viewer), db: Session = Depends(database)):
+    return _page(request, user, db)
+
+
+@router.post("")
+def record_decision(
+    request: Request,
+    decided_on: str = Form(""),
+    title: str = Form(""),
+    rationale: str = Form(""),
+    evidence: str = Form(""),
+    metric_id: str = Form(""),
+    decided_by: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    try:
+        if metric_id and metric_id not in {m.id for m in request.app.state.workspace.catalogue.metrics}:
+            raise actions.ActionError(f"evidence metric: {metric_id!r} is not a metric of this department")
+        actions.record_decision(
+            db,
+            by=user,
+            decided_on=a_date("Decided on", decided_on),
+            title=title,
+            rationale=rationale,
+            evidence=evidence,
+            metric_id=metric_id or None,
+            decided_by=decided_by,
+        )
+    except actions.ActionError as error:
+        return _page(request, user, db, errors=[str(error)], status_code=422)
+    return RedirectResponse("/decisions", status_code=303)

@@ -1,0 +1,195 @@
+"""A metric's page: its SPC chart with change dates, drill-down by site, consultant or procedure,
+annotations and the department's own target."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from fastapi import APIRouter, Depends, Form, HTTPException, Request
+from fastapi.responses import RedirectResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stocktake.appdb import actions
+from stocktake.appdb.models import Annotation, TargetSetting, User
+from stocktake.metrics.catalogue import dimension_expressions
+from stocktake.report.charts import plotly_figure
+from stocktake.report.html import chart_series
+from stocktake.report.narrative import CATEGORIES
+from stocktake.targets.setting import Benchmark, between
+from stocktake.web.pages import render
+from stocktake.web.security import database, editor, viewer
+
+router = APIRouter(prefix="/metrics")
+BASELINE_POINTS = 12
+
+
+def _entry(request: Request, db: Session, metric_id: str, site: str | None):
+    workspace = request.app.state.workspace
+    site = site if site in workspace.groups("site") else None
+    for entry in workspace.stocktake(db, site=site).entries:
+        if entry.result.metric.id == metric_id:
+            return entry, site
+    raise HTTPException(404, f"no metric {metric_id!r}" + (f" at {site}" if site else ""))
+
+
+def _page(request: Request, user: User, db: Session, metric_id: str, site: str | None, **context):
+    entry, site = _entry(request, db, metric_id, site)
+    workspace = request.app.state.workspace
+    metric = entry.result.metric
+    catalogue = workspace.catalogue
+    return render(
+        request,
+        "metric.html",
+        user,
+        title=metric.title,
+        entry=entry,
+        metric=metric,
+        site=site or "",
+        verdict=CATEGORIES[entry.category],
+        figure=workspace.cached(("figure", metric_id, site), db, lambda: _figure(workspace, db, entry, site)),
+        annotations=db.scalars(
+            select(Annotation).where(Annotation.metric_id == metric_id).order_by(Annotation.dated)
+        ).all(),
+        target_setting=db.get(TargetSetting, metric_id),
+        suggestion=_midway(entry),
+        dimensions=[
+            d for d in catalogue.dimensions if dimension_expressions(catalogue, metric, d) is not None
+        ],
+        today=date.today().isoformat(),
+        **context,
+    )
+
+
+def _figure(workspace, db: Session, entry, site: str | None) -> str:
+    """The chart as Plotly JSON; staff see every value (exports hide small numbers)."""
+    marks = workspace.stocktake(db, site=site).annotations.get(entry.result.metric.id, [])
+    series = dataclasses.replace(chart_series(entry, marks), y=entry.result.chart.y)
+    return json.dumps(plotly_figure(series).to_plotly_json(), default=_json_default)
+
+
+def _json_default(value):
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, pd.Timestamp | date):
+        return value.isoformat()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(type(value))
+
+
+def _midway(entry) -> dict | None:
+    """Midway between the first year's mean and the catalogue's benchmark, when it has one."""
+    metric, values = entry.result.metric, entry.result.chart.y
+    first = values[:BASELINE_POINTS]
+    if metric.target is None or metric.chart != "xmr" or np.isnan(first).all():
+        return None
+    benchmark = Benchmark(metric.target.value, metric.target.source, metric.target.year)
+    target = between(float(np.nanmean(first)), benchmark)
+    return {"value": round(target.value, 4), "basis": target.basis}
+
+
+@router.get("/{metric_id}")
+def metric_page(
+    request: Request,
+    metric_id: str,
+    site: str = "",
+    user: User = Depends(viewer),
+    db: Session = Depends(database),
+):
+    return _page(request, user, db, metric_id, site)
+
+
+@router.get("/{metric_id}/drilldown")
+def drilldown(
+    request: Request,
+    metric_id: str,
+    by: str = "site",
+    user: User = Depends(viewer),
+    db: Session = Depends(database),
+):
+    """The metric for each site, consultant or procedure: patient-level data, so every view is logged."""
+    workspace = request.app.state.workspace
+    if by not in workspace.catalogue.dimensions:
+        raise HTTPException(404, f"no dimension {by!r}")
+    try:
+        metric = workspace.catalogue.metric(metric_id)
+    except KeyError:
+        raise HTTPException(404, f"no metric {metric_id!r}") from None
+    rows = workspace.drilldown(db, metric_id, by)
+    actions.record_now(
+        db, user=user, action="drilldown_viewed", subject=f"metric:{metric_id}", detail=f"by {by}"
+    )
+    template = "_drilldown.html" if request.headers.get("HX-Request") else "drilldown.html"
+    return render(
+        request,
+        template,
+        user,
+        title=f"{metric.title} by {by}",
+        metric=metric,
+        by=by,
+        rows=rows,
+        categories=CATEGORIES,
+    )
+
+
+@router.post("/{metric_id}/target")
+def set_target(
+    request: Request,
+    metric_id: str,
+    value: str = Form(""),
+    basis: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    _entry(request, db, metric_id, None)
+    try:
+        number = float(value)
+    except ValueError:
+        return _page(
+            request, user, db, metric_id, None, errors=[f"Target: a number, not {value!r}"], status_code=422
+        )
+    try:
+        actions.set_target(db, by=user, metric_id=metric_id, value=number, basis=basis)
+    except actions.ActionError as error:
+        return _page(request, user, db, metric_id, None, errors=[str(error)], status_code=422)
+    return RedirectResponse(f"/metrics/{metric_id}", status_code=303)
+
+
+@router.post("/{metric_id}/annotations")
+def add_annotation(
+    request: Request,
+    metric_id: str,
+    dated: str = Form(""),
+    label: str = Form(""),
+    rebase: bool = Form(False),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    _entry(request, db, metric_id, None)
+    try:
+        when = date.fromisoformat(dated)
+        actions.add_annotation(db, by=user, metric_id=metric_id, dated=when, label=label, rebase=rebase)
+    except ValueError as error:  # ActionError is a ValueError too
+        message = str(error) if isinstance(error, actions.ActionError) else f"Date: YYYY-MM-DD, not {dated!r}"
+        return _page(request, user, db, metric_id, None, errors=[message], status_code=422)
+    return RedirectResponse(f"/metrics/{metric_id}", status_code=303)
+
+
+@router.post("/{metric_id}/annotations/{annotation_id}/delete")
+def remove_annotation(
+    request: Request,
+    metric_id: str,
+    annotation_id: int,
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    try:
+        actions.remove_annotation(db, by=user, annotation_id=annotation_id)
+    except actions.ActionError as error:
+        raise HTTPException(404, str(error)) from None
+    return RedirectResponse(f"/metrics/{metric_id}", status_code=303)

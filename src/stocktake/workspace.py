@@ -1,0 +1,157 @@
+"""A department's workspace: the warehouse's series with the department's own targets and change dates.
+
+The stock-take the web shows and the reports it downloads are built here, from three things: the
+series the catalogue gives on the warehouse (expensive: computed once per load of the warehouse),
+the targets and annotations kept in the app database, and the start dates of the PDSA cycles of
+every QI project that measures a metric (cheap: re-read when any of them changes).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import ibis
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from stocktake.analysis import MetricResult, analyse
+from stocktake.appdb.actions import CHART_CHANGES
+from stocktake.appdb.models import Annotation, AuditEvent, PdsaCycle, Project, ProjectMeasure, TargetSetting
+from stocktake.metrics.catalogue import Catalogue, load_catalogue
+from stocktake.metrics.run import Grain, run_catalogue
+from stocktake.report.stocktake import StockTake, build
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A dated change on a chart: an annotation (which may restart the limits) or a PDSA cycle."""
+
+    dated: date
+    label: str
+    rebase: bool = False
+
+
+class Workspace:
+    """Thread-safe: one per process; the DuckDB file is opened read-only only while reading it."""
+
+    def __init__(self, warehouse: Path, catalogue_path: Path, department_source: str = ""):
+        self.warehouse = Path(warehouse)
+        self.catalogue: Catalogue = load_catalogue(catalogue_path)
+        self.source = department_source or f"Warehouse {self.warehouse.name}"
+        self.lock = threading.RLock()  # also held by uploads while they write the warehouse
+        self._series: dict[tuple, dict[str, pd.DataFrame]] = {}
+        self._built: dict[tuple, object] = {}
+
+    # The warehouse's series
+
+    def series(self, by: str | None = None) -> dict[str, pd.DataFrame]:
+        key = (self._warehouse_version(), by)
+        with self.lock:
+            if key not in self._series:
+                if not self.warehouse.exists():
+                    raise FileNotFoundError(f"{self.warehouse}: no warehouse yet (upload extracts first)")
+                con = ibis.duckdb.connect(str(self.warehouse), read_only=True)
+                try:
+                    self._series = {key: run_catalogue(con, self.catalogue, Grain(by=by))} | {
+                        k: v for k, v in self._series.items() if k[0] == key[0]
+                    }
+                finally:
+                    con.disconnect()
+            return self._series[key]
+
+    def warm(self) -> None:
+        """Compute the series the overview needs, so the first visitor does not wait for them."""
+        if self.warehouse.exists():
+            self.series()
+            self.series("site")
+
+    def _warehouse_version(self) -> int:
+        return self.warehouse.stat().st_mtime_ns if self.warehouse.exists() else 0
+
+    def groups(self, by: str) -> list[str]:
+        """The values of a dimension in the warehouse (e.g. every site), sorted."""
+        return sorted({str(g) for frame in self.series(by).values() for g in frame[by].unique()})
+
+    # The stock-take, with the department's own targets and marks
+
+    def revision(self, session: Session) -> tuple:
+        """Changes whenever the warehouse or anything shown on a chart changes."""
+        latest = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.action.in_(CHART_CHANGES)))
+        return (self._warehouse_version(), latest)
+
+    def stocktake(self, session: Session, *, site: str | None = None) -> StockTake:
+        return self.cached(("stocktake", site), session, lambda: self._stocktake(session, site))
+
+    def drilldown(self, session: Session, metric_id: str, by: str) -> list[tuple[str, MetricResult]]:
+        """The metric for each value of ``by`` (site, consultant, procedure group…), largest first."""
+        return self.cached(("drilldown", metric_id, by), session, lambda: self._drilldown(metric_id, by))
+
+    def marks(self, session: Session) -> dict[str, list[Mark]]:
+        return self.cached(("marks",), session, lambda: self._marks(session))
+
+    def cached(self, what: tuple, session: Session, make):
+        """``make()``'s result, kept until the warehouse or anything on a chart changes."""
+        key = (*what, self.revision(session))
+        with self.lock:
+            if key not in self._built:
+                if len(self._built) > 256:
+                    self._built.clear()
+                self._built[key] = make()
+            return self._built[key]
+
+    def _stocktake(self, session: Session, site: str | None) -> StockTake:
+        catalogue, series = self.catalogue, self.series()
+        if site is not None:
+            by_site = self.series("site")
+            series = {i: _only(frame, "site", site) for i, frame in by_site.items()}
+            catalogue = dataclasses.replace(
+                catalogue, metrics=tuple(m for m in catalogue.metrics if m.id in series)
+            )
+        settings = {t.metric_id: t for t in session.scalars(select(TargetSetting))}
+        marks = self.marks(session)
+        results = analyse(
+            catalogue,
+            series,
+            targets={i: t.value for i, t in settings.items() if i in series},
+            rebase={i: [m.dated for m in ms if m.rebase] for i, ms in marks.items()},
+        )
+        labels = {i: [(m.dated.isoformat(), m.label) for m in ms] for i, ms in marks.items()}
+        bases = {i: t.basis for i, t in settings.items()}
+        source = self.source + (f", {site}" if site else "")
+        return build(catalogue.department, source, results, annotations=labels, target_bases=bases)
+
+    def _drilldown(self, metric_id: str, by: str) -> list[tuple[str, MetricResult]]:
+        frame = self.series(by).get(metric_id)
+        if frame is None:
+            return []
+        metric = self.catalogue.metric(metric_id)
+        sizes = frame.groupby(by)["denominator"].sum().sort_values(ascending=False)
+        single = dataclasses.replace(self.catalogue, metrics=(metric,))
+        return [
+            (str(group), analyse(single, {metric_id: _only(frame, by, group)})[0])
+            for group in sizes.index
+            if len(_only(frame, by, group))
+        ]
+
+    def _marks(self, session: Session) -> dict[str, list[Mark]]:
+        marks: dict[str, list[Mark]] = {}
+        for a in session.scalars(select(Annotation).order_by(Annotation.dated)):
+            marks.setdefault(a.metric_id, []).append(Mark(a.dated, a.label, a.rebase))
+        cycles = session.execute(
+            select(ProjectMeasure.metric_id, Project.title, PdsaCycle.title, PdsaCycle.started_on)
+            .join(Project, Project.id == ProjectMeasure.project_id)
+            .join(PdsaCycle, PdsaCycle.project_id == Project.id)
+            .order_by(PdsaCycle.started_on)
+        )
+        for metric_id, project, cycle, started in cycles:
+            marks.setdefault(metric_id, []).append(Mark(started, f"PDSA: {cycle} ({project})"))
+        return marks
+
+
+def _only(frame: pd.DataFrame, column: str, value) -> pd.DataFrame:
+    return frame[frame[column].astype(str) == str(value)].drop(columns=column).reset_index(drop=True)
