@@ -3,12 +3,20 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: setup system demo test bench bench-metrics bench-rota lint format
+.PHONY: setup system postgres demo serve test bench bench-metrics bench-rota bench-web lint format
 
-setup: system $(BIN)/stocktake
+setup: system $(BIN)/stocktake node_modules/.package-lock.json
 
 system:
 	@sh scripts/system-packages.sh
+
+# The web's front-end packages (NHS.UK frontend, htmx; axe-core for the browser tests).
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+# A PostgreSQL server on loopback for the app-database tests.
+postgres:
+	@sh scripts/test-postgres.sh
 
 $(BIN)/stocktake: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -18,7 +26,10 @@ $(BIN)/stocktake: pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/stocktake demo
 
-test: setup
+serve: setup
+	$(BIN)/stocktake serve
+
+test: setup postgres
 	$(BIN)/pytest -n 2
 
 bench: setup
@@ -30,6 +41,9 @@ bench-metrics: setup
 
 bench-rota: setup
 	$(BIN)/python benchmarks/bench_curtois.py
+
+bench-web: setup
+	$(BIN)/python benchmarks/bench_web.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -29,7 +29,9 @@ SESSION_HOURS = 8
 def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     if migrate:
         upgrade(settings.database_url)
-    app = FastAPI(title="Stocktake", docs_url=None, redoc_url=None, dependencies=[Depends(check_csrf)])
+    app = FastAPI(
+        title="Stocktake", docs_url=None, redoc_url=None, openapi_url=None, dependencies=[Depends(check_csrf)]
+    )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = session_factory(app.state.engine)
