@@ -19,7 +19,7 @@ from stocktake.appdb.models import Annotation, TargetSetting, User
 from stocktake.metrics.catalogue import dimension_expressions
 from stocktake.report.charts import plotly_figure
 from stocktake.report.html import chart_series
-from stocktake.report.narrative import CATEGORIES
+from stocktake.report.narrative import CATEGORIES, Formatter
 from stocktake.targets.setting import Benchmark, between
 from stocktake.web.pages import render
 from stocktake.web.security import database, editor, viewer
@@ -133,7 +133,7 @@ def drilldown(
         metric=metric,
         by=by,
         rows=rows,
-        categories=CATEGORIES,
+        fmt=Formatter(metric.unit, metric.decimals),
     )
 
 
