@@ -75,7 +75,11 @@ class Workspace:
 
     def groups(self, by: str) -> list[str]:
         """The values of a dimension in the warehouse (e.g. every site), sorted."""
-        return sorted({str(g) for frame in self.series(by).values() for g in frame[by].unique()})
+        key = ("groups", by, self._warehouse_version())
+        with self.lock:
+            if key not in self._built:
+                self._built[key] = sorted({str(g) for f in self.series(by).values() for g in f[by].unique()})
+            return self._built[key]
 
     # The stock-take, with the department's own targets and marks
 

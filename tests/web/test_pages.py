@@ -161,7 +161,9 @@ def test_drilldown_by_consultant_matches_the_warehouse_and_is_logged(app, client
                 "SELECT DISTINCT a.consultant FROM hip_fractures h JOIN admissions a USING (spell_id)"
             ).fetchall()
         }
-    shown = set(re.findall(r'<tr class="nhsuk-table__row">\s*<td class="nhsuk-table__cell">([^<]+)</td>', page))
+    shown = set(
+        re.findall(r'<tr class="nhsuk-table__row">\s*<td class="nhsuk-table__cell">([^<]+)</td>', page)
+    )
     assert len(shown) >= 2 and shown <= consultants | {"(not recorded)"}
     logged = events(app, "drilldown_viewed")
     assert len(logged) == before + 1

@@ -31,7 +31,8 @@ class CsrfRefused(Exception):
 
 
 def database(request: Request):
-    """One app-database session per request."""
+    """One app-database session per request (dependencies are plain functions: a wait for a pooled
+    connection must block a worker thread, never the event loop)."""
     with request.app.state.sessions() as session:
         yield session
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
+from types import SimpleNamespace
 
 from fastapi.templating import Jinja2Templates
 from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoader, PackageLoader
@@ -11,14 +13,43 @@ from markupsafe import Markup
 from stocktake.appdb.models import ROLES
 from stocktake.report.icons import assurance_icon, variation_icon
 
+NAVIGATION = (
+    ("/", "Overview", "viewer"),
+    ("/projects", "QI projects", "viewer"),
+    ("/audits", "Audits", "viewer"),
+    ("/decisions", "Decisions", "viewer"),
+    ("/reports", "Reports", "viewer"),
+    ("/uploads", "Upload data", "editor"),
+    ("/admin/users", "Users", "admin"),
+    ("/admin/audit-log", "Audit log", "admin"),
+)
+
+
 environment = Environment(
     loader=ChoiceLoader(
         [FileSystemLoader(Path(__file__).parent / "templates"), PackageLoader("nhsuk_frontend_jinja")]
     ),
     undefined=ChainableUndefined,  # the NHS.UK macros read optional parameters through chains
     autoescape=True,
+    auto_reload=False,  # templates ship with the package; no need to stat every file per page
 )
+
+
+@lru_cache(maxsize=4096)
+def _header(full_name: str | None, role: str | None, current: str | None, csrf_token: str) -> Markup:
+    user = SimpleNamespace(full_name=full_name, role=role) if role else None
+    context = {"user": user, "current": current, "csrf_token": csrf_token, "navigation": NAVIGATION}
+    return Markup(environment.get_template("_header.html").render(context))
+
+
+def site_header(user, path: str, csrf_token: str) -> Markup:
+    """The header with the user's navigation: the NHS.UK macro takes milliseconds, so it is kept."""
+    current = next((href for href, _, _ in NAVIGATION if path == href or path.startswith(href + "/")), None)
+    return _header(user.full_name if user else None, user.role if user else None, current, csrf_token)
+
+
 environment.globals.update(
+    site_header=site_header,
     variation_icon=lambda kind, improvement: Markup(variation_icon(kind, improvement)),
     assurance_icon=lambda kind: Markup(assurance_icon(kind)),
     can=lambda user, role: user is not None and ROLES.index(user.role) >= ROLES.index(role),

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from stocktake.appdb.models import User
 from stocktake.report.narrative import CATEGORIES
-from stocktake.report.stocktake import ASSURANCE_COLUMNS
 from stocktake.web.pages import render
 from stocktake.web.security import database, viewer
+from stocktake.web.templating import environment
 
 router = APIRouter()
 
@@ -26,21 +28,31 @@ def overview(
     if not workspace.warehouse.exists():
         return render(request, "empty.html", user, title="No data yet")
     sites = workspace.groups("site")
-    stocktake = workspace.stocktake(db, site=site if site in sites else None)
+    site = site if site in sites else ""
+    stocktake = workspace.stocktake(db, site=site or None)
     areas = sorted({e.result.metric.area for e in stocktake.entries})
-    entries = [e for e in stocktake.entries if not area or e.result.metric.area == area]
-    template = "_overview_table.html" if request.headers.get("HX-Request") else "overview.html"
+    area = area if area in areas else ""
+    table = workspace.cached(("overview", site, area), db, lambda: _table(stocktake, site, area))
+    if request.headers.get("HX-Request"):
+        return HTMLResponse(table)
     return render(
         request,
-        template,
+        "overview.html",
         user,
         title="Overview",
         stocktake=stocktake,
-        entries=entries,
+        table=table,
         areas=areas,
         sites=sites,
         area=area,
         site=site,
-        categories=CATEGORIES,
-        assurance_columns=ASSURANCE_COLUMNS,
     )
+
+
+def _table(stocktake, site: str, area: str) -> Markup:
+    """The table of measures: the same for every user, so rendered once per change of the data."""
+    entries = [e for e in stocktake.entries if not area or e.result.metric.area == area]
+    html = environment.get_template("_overview_table.html").render(
+        entries=entries, site=site, area=area, categories=CATEGORIES
+    )
+    return Markup(html)
