@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import json
 from datetime import date
+from functools import partial
 
 import numpy as np
 import pandas as pd
@@ -21,7 +22,8 @@ from stocktake.report.charts import plotly_figure
 from stocktake.report.html import chart_series
 from stocktake.report.narrative import CATEGORIES, Formatter
 from stocktake.targets.setting import Benchmark, between
-from stocktake.web.pages import render
+from stocktake.web.pages import change_then_redirect, render
+from stocktake.web.routes.forms import a_date, a_number
 from stocktake.web.security import database, editor, viewer
 
 router = APIRouter(prefix="/metrics")
@@ -147,17 +149,13 @@ def set_target(
     db: Session = Depends(database),
 ):
     _entry(request, db, metric_id, None)
-    try:
-        number = float(value)
-    except ValueError:
-        return _page(
-            request, user, db, metric_id, None, errors=[f"Target: a number, not {value!r}"], status_code=422
-        )
-    try:
-        actions.set_target(db, by=user, metric_id=metric_id, value=number, basis=basis)
-    except actions.ActionError as error:
-        return _page(request, user, db, metric_id, None, errors=[str(error)], status_code=422)
-    return RedirectResponse(f"/metrics/{metric_id}", status_code=303)
+    return change_then_redirect(
+        lambda: actions.set_target(
+            db, by=user, metric_id=metric_id, value=a_number("Target", value), basis=basis
+        ),
+        to=f"/metrics/{metric_id}",
+        page=partial(_page, request, user, db, metric_id, None),
+    )
 
 
 @router.post("/{metric_id}/annotations")
@@ -171,13 +169,13 @@ def add_annotation(
     db: Session = Depends(database),
 ):
     _entry(request, db, metric_id, None)
-    try:
-        when = date.fromisoformat(dated)
-        actions.add_annotation(db, by=user, metric_id=metric_id, dated=when, label=label, rebase=rebase)
-    except ValueError as error:  # ActionError is a ValueError too
-        message = str(error) if isinstance(error, actions.ActionError) else f"Date: YYYY-MM-DD, not {dated!r}"
-        return _page(request, user, db, metric_id, None, errors=[message], status_code=422)
-    return RedirectResponse(f"/metrics/{metric_id}", status_code=303)
+    return change_then_redirect(
+        lambda: actions.add_annotation(
+            db, by=user, metric_id=metric_id, dated=a_date("Date", dated), label=label, rebase=rebase
+        ),
+        to=f"/metrics/{metric_id}",
+        page=partial(_page, request, user, db, metric_id, None),
+    )
 
 
 @router.post("/{metric_id}/annotations/{annotation_id}/delete")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from sqlalchemy.orm import Session
 from stocktake.appdb import actions
 from stocktake.appdb.models import Project, User
 from stocktake.qi.progress import SCALE, describe
-from stocktake.web.pages import render
+from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.routes.forms import a_date, a_number
 from stocktake.web.security import database, editor, viewer
 
@@ -78,11 +80,8 @@ def project_page(
 
 def _change(request, user, db, project_id: int, change):
     """Run one action on the project; back to its page, with the error if it was refused."""
-    try:
-        change()
-    except actions.ActionError as error:
-        return _project_page(request, user, db, project_id, errors=[str(error)], status_code=422)
-    return RedirectResponse(f"/projects/{project_id}", status_code=303)
+    page = partial(_project_page, request, user, db, project_id)
+    return change_then_redirect(change, to=f"/projects/{project_id}", page=page)
 
 
 @router.post("/{project_id}/measures")
