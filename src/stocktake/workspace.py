@@ -111,8 +111,8 @@ class Workspace:
     def _stocktake(self, session: Session, site: str | None) -> StockTake:
         catalogue, series = self.catalogue, self.series()
         if site is not None:
-            by_site = self.series("site")
-            series = {i: _only(frame, "site", site) for i, frame in by_site.items()}
+            by_site = {i: _only(frame, "site", site) for i, frame in self.series("site").items()}
+            series = {i: frame for i, frame in by_site.items() if len(frame)}  # a site without the service
             catalogue = dataclasses.replace(
                 catalogue, metrics=tuple(m for m in catalogue.metrics if m.id in series)
             )
