@@ -68,22 +68,25 @@ def stock_take(request: ReportRequest) -> StockTake:
 
 
 def write_report(request: ReportRequest) -> list[Path]:
+    unknown = set(request.formats) - set(FORMATS)
+    if unknown:
+        raise ValueError(f"unknown format {sorted(unknown)[0]!r} (expected {', '.join(FORMATS)})")
+    return write_stocktake(stock_take(request), Path(request.out), request.formats)
+
+
+def write_stocktake(stocktake: StockTake, out: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:
+    """Write ``stocktake.html``, ``.pdf`` and/or ``.xlsx`` into ``out``; the paths written."""
     from stocktake.report.html import render_report
     from stocktake.report.pdf import write_pdf
     from stocktake.report.xlsx import write_xlsx
 
-    unknown = set(request.formats) - set(FORMATS)
-    if unknown:
-        raise ValueError(f"unknown format {sorted(unknown)[0]!r} (expected {', '.join(FORMATS)})")
-    stocktake = stock_take(request)
-    out = Path(request.out)
     out.mkdir(parents=True, exist_ok=True)
     written = []
-    if "html" in request.formats:
+    if "html" in formats:
         (out / "stocktake.html").write_text(render_report(stocktake))
         written.append(out / "stocktake.html")
-    if "pdf" in request.formats:
+    if "pdf" in formats:
         written.append(write_pdf(stocktake, out / "stocktake.pdf"))
-    if "xlsx" in request.formats:
+    if "xlsx" in formats:
         written.append(write_xlsx(stocktake, out / "stocktake.xlsx"))
     return written

@@ -61,8 +61,6 @@ def current_user(request: Request, db: Session = Depends(database)) -> User | No
     if user is not None and not user.active:
         request.session.clear()
         return None
-    if user is not None:
-        db.commit()  # end the read so an action can open its own transaction
     return user
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import User
+from stocktake.report.run import write_stocktake
 from stocktake.web.pages import render
 from stocktake.web.security import database, viewer
 
@@ -30,20 +31,12 @@ def reports_page(request: Request, user: User = Depends(viewer)):
 
 @router.get("/stocktake.{fmt}")
 def download(request: Request, fmt: str, user: User = Depends(viewer), db: Session = Depends(database)):
-    from stocktake.report.html import render_report
-    from stocktake.report.pdf import write_pdf
-    from stocktake.report.xlsx import write_xlsx
-
     if fmt not in MEDIA:
         raise HTTPException(404, f"no report format {fmt!r} (html, pdf or xlsx)")
     stocktake = request.app.state.workspace.stocktake(db)
-    if fmt == "html":
-        content = render_report(stocktake).encode()
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"stocktake.{fmt}"
-            (write_pdf if fmt == "pdf" else write_xlsx)(stocktake, path)
-            content = path.read_bytes()
+    with tempfile.TemporaryDirectory() as folder:
+        [path] = write_stocktake(stocktake, Path(folder), (fmt,))
+        content = path.read_bytes()
     actions.record_now(db, user=user, action="report_downloaded", subject=f"report:{fmt}")
     disposition = f'attachment; filename="stocktake-{stocktake.entries[0].result.x.max():%Y-%m}.{fmt}"'
     return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": disposition})
