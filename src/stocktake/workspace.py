@@ -36,6 +36,9 @@ class Mark:
     rebase: bool = False
 
 
+_REVISION = "stocktake.workspace.revision"
+
+
 class Workspace:
     """Thread-safe: one per process; the DuckDB file is opened read-only only while reading it."""
 
@@ -84,9 +87,17 @@ class Workspace:
     # The stock-take, with the department's own targets and marks
 
     def revision(self, session: Session) -> tuple:
-        """Changes whenever the warehouse or anything shown on a chart changes."""
-        latest = session.scalar(select(func.max(AuditEvent.id)).where(AuditEvent.action.in_(CHART_CHANGES)))
-        return (self._warehouse_version(), latest)
+        """Changes whenever the warehouse or anything shown on a chart changes.
+
+        The app database is asked once per transaction of ``session`` (a page asks several times).
+        """
+        read = session.info.get(_REVISION)
+        if read is None or read[0] is not session.get_transaction():
+            latest = session.scalar(
+                select(func.max(AuditEvent.id)).where(AuditEvent.action.in_(CHART_CHANGES))
+            )
+            read = session.info[_REVISION] = (session.get_transaction(), latest)
+        return (self._warehouse_version(), read[1])
 
     def stocktake(self, session: Session, *, site: str | None = None) -> StockTake:
         return self.cached(("stocktake", site), session, lambda: self._stocktake(session, site))

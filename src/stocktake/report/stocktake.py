@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -60,7 +61,7 @@ class StockTake:
     annotations: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     generated_at: datetime = field(default_factory=datetime.now)
 
-    @property
+    @cached_property  # read by every page of the web workspace; the entries never change
     def period_label(self) -> str:
         first = min(e.result.x.min() for e in self.entries)
         last = max(e.result.x.max() for e in self.entries)

@@ -48,8 +48,15 @@ def site_header(user, path: str, csrf_token: str) -> Markup:
     return _header(user.full_name if user else None, user.role if user else None, current, csrf_token)
 
 
+@lru_cache(maxsize=1)
+def site_footer() -> Markup:
+    """The same footer on every page, rendered once."""
+    return Markup(environment.get_template("_footer.html").render())
+
+
 environment.globals.update(
     site_header=site_header,
+    site_footer=site_footer,
     variation_icon=lambda kind, improvement: Markup(variation_icon(kind, improvement)),
     assurance_icon=lambda kind: Markup(assurance_icon(kind)),
     can=lambda user, role: user is not None and ROLES.index(user.role) >= ROLES.index(role),
