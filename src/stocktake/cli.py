@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -544,25 +545,48 @@ def users_add(
 ) -> None:
     """Add an account (the first admin is made this way). The password is asked for, or read from
     $STOCKTAKE_PASSWORD for scripts."""
-    import os
+    from stocktake.appdb.actions import create_user
 
-    from stocktake.appdb.actions import ActionError, create_user
+    with _app_database(home) as session:
+        create_user(
+            session, by=None, username=username, full_name=full_name, password=_new_password(), role=role
+        )
+    console.print(f"Added {username} ({role})")
+
+
+def _new_password() -> str:
+    return os.environ.get("STOCKTAKE_PASSWORD") or typer.prompt(
+        "Password (12 characters or more)", hide_input=True, confirmation_prompt=True
+    )
+
+
+@contextmanager
+def _app_database(home: Path | None):
+    """The workspace's app database, brought up to date; a refused change exits with its reason."""
+    from stocktake.appdb.actions import ActionError
     from stocktake.appdb.database import make_engine, session_factory, upgrade
     from stocktake.settings import load_settings
 
-    settings = load_settings(home)
-    password = os.environ.get("STOCKTAKE_PASSWORD") or typer.prompt(
-        "Password (12 characters or more)", hide_input=True, confirmation_prompt=True
-    )
-    upgrade(settings.database_url)
-    with session_factory(make_engine(settings.database_url))() as session:
+    url = load_settings(home).database_url
+    upgrade(url)
+    with session_factory(make_engine(url))() as session:
         try:
-            create_user(
-                session, by=None, username=username, full_name=full_name, password=password, role=role
-            )
+            yield session
         except ActionError as error:
             _fail(str(error))
-    console.print(f"Added {username} ({role}) to {settings.database_url.split('@')[-1]}")
+
+
+@users_app.command("password")
+def users_password(
+    username: Annotated[str, typer.Argument(help="Whose password to replace.")],
+    home: HomeOption = None,
+) -> None:
+    """Replace a forgotten password (asked for, or read from $STOCKTAKE_PASSWORD); logged."""
+    from stocktake.appdb.actions import reset_password
+
+    with _app_database(home) as session:
+        reset_password(session, by=None, username=username, password=_new_password())
+    console.print(f"Replaced the password of {username}")
 
 
 @app.command("db")

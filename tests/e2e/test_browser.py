@@ -149,3 +149,8 @@ def test_a_viewer_sees_no_edit_forms_and_is_refused_an_edit(browser, server):
     )
     assert answer.status == 403
     assert _accessibility_violations(page) == []
+    # Their own account, from their name in the header: a viewer may change their own password.
+    page.get_by_role("link", name="A viewer (viewer)").click()
+    page.wait_for_url(f"{server}/account")
+    assert page.get_by_label("New password again").count() == 1
+    assert _accessibility_violations(page) == []

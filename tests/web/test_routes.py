@@ -38,6 +38,8 @@ ROUTES = {
     ("POST", "/decisions"): "editor",
     ("GET", "/reports"): "viewer",
     ("GET", "/reports/stocktake.{fmt}"): "viewer",
+    ("GET", "/account"): "viewer",
+    ("POST", "/account/password"): "viewer",
     ("GET", "/admin/users"): "admin",
     ("POST", "/admin/users"): "admin",
     ("POST", "/admin/users/{user_id}"): "admin",

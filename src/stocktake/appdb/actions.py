@@ -7,11 +7,11 @@ log. Audit events carry what was touched (a metric, a project) but never patient
 from __future__ import annotations
 
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from stocktake.appdb.models import (
@@ -34,6 +34,9 @@ from stocktake.qi.compliance import Measured
 from stocktake.qi.progress import SCALE
 
 _HASHER = PasswordHasher()
+PASSWORD_LENGTH = 12
+#: An account refuses sign-in for this long after this many failed attempts in a row.
+SIGN_IN_ATTEMPTS, SIGN_IN_LOCK = 5, timedelta(minutes=15)
 MEASURE_KINDS = ("outcome", "process", "balancing")
 PDSA_ACTS = ("", "adopt", "adapt", "abandon")
 #: Actions that change what the charts show; the web's cached results are keyed on the latest.
@@ -90,8 +93,7 @@ def create_user(
         raise ActionError(f"role: expected one of {', '.join(ROLES)}, not {role!r}")
     if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
         raise ActionError("username: letters, digits, '.', '-' and '_' only")
-    if len(password) < 12:
-        raise ActionError("password: at least 12 characters")
+    _check_new_password(password)
     with _transaction(session):
         if session.scalar(select(User).where(User.username == username)):
             raise ActionError(f"username: {username!r} is taken")
@@ -129,18 +131,68 @@ def set_role(session: Session, *, by: User, user_id: int, role: str, active: boo
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; either way the attempt is logged."""
+    """The active user with these credentials, or None; either way the attempt is logged.
+
+    After ``SIGN_IN_ATTEMPTS`` failures in a row an account is locked for ``SIGN_IN_LOCK``, counted
+    from the audit log; attempts while locked are logged apart and do not extend the lock.
+    """
     with _transaction(session):
         user = session.scalar(select(User).where(User.username == username.strip().lower()))
-        try:
-            ok = user is not None and user.active and _HASHER.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            ok = False
+        locked = user is not None and _failures_in_a_row(session, user) >= SIGN_IN_ATTEMPTS
+        ok = not locked and user is not None and user.active and _verifies(user, password)
         if ok and _HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = _HASHER.hash(password)
-        action = "sign_in" if ok else "sign_in_failed"
+        action = "sign_in" if ok else "sign_in_locked" if locked else "sign_in_failed"
         record(session, user=user if ok else None, action=action, subject=f"user:{user.id}" if user else "")
     return user if ok else None
+
+
+def change_password(session: Session, *, user: User, current: str, new: str, again: str) -> None:
+    """A signed-in user's own password: they prove the current one first."""
+    if not _verifies(user, current):
+        raise ActionError("current password: not right")
+    _check_new_password(new)
+    if new != again:
+        raise ActionError("new password again: the two new passwords differ")
+    with _transaction(session):
+        user.password_hash = _HASHER.hash(new)
+        record(session, user=user, action="password_changed", subject=f"user:{user.id}")
+
+
+def reset_password(session: Session, *, by: User | None, username: str, password: str) -> None:
+    """Someone's forgotten password replaced (from the command line, by whoever runs the server)."""
+    _check_new_password(password)
+    with _transaction(session):
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+        if user is None:
+            raise ActionError(f"username: no account {username!r}")
+        user.password_hash = _HASHER.hash(password)
+        record(session, user=by, action="password_reset", subject=f"user:{user.id}")
+
+
+def _verifies(user: User, password: str) -> bool:
+    try:
+        return _HASHER.verify(user.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < PASSWORD_LENGTH:
+        raise ActionError(f"password: at least {PASSWORD_LENGTH} characters")
+
+
+def _failures_in_a_row(session: Session, user: User) -> int:
+    """Failed sign-ins to this account within the lock period and since its last good one."""
+    recent = (AuditEvent.subject == f"user:{user.id}", AuditEvent.at > _now() - SIGN_IN_LOCK)
+    last_good = select(func.coalesce(func.max(AuditEvent.id), 0)).where(
+        AuditEvent.action == "sign_in", *recent
+    )
+    return session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "sign_in_failed", AuditEvent.id > last_good.scalar_subquery(), *recent)
+    )
 
 
 # Targets and annotations

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from stocktake.appdb import actions
 from stocktake.appdb.models import ROLES, AuditEvent, User
 from stocktake.web.pages import render
-from stocktake.web.security import admin, current_user, database, sign_in
+from stocktake.web.security import admin, current_user, database, sign_in, viewer
 
 router = APIRouter()
 
@@ -48,6 +48,29 @@ def sign_in_submit(
 def sign_out(request: Request):
     request.session.clear()
     return RedirectResponse("/sign-in", status_code=303)
+
+
+@router.get("/account")
+def account_page(request: Request, user: User = Depends(viewer)):
+    return render(request, "account.html", user, title="Your account")
+
+
+@router.post("/account/password")
+def change_password(
+    request: Request,
+    current: str = Form(""),
+    new: str = Form(""),
+    again: str = Form(""),
+    user: User = Depends(viewer),
+    db: Session = Depends(database),
+):
+    try:
+        actions.change_password(db, user=user, current=current, new=new, again=again)
+    except actions.ActionError as error:
+        return render(
+            request, "account.html", user, title="Your account", errors=[str(error)], status_code=422
+        )
+    return render(request, "account.html", user, title="Your account", message="Your password is changed.")
 
 
 def _local(path: str) -> str:

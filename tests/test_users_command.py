@@ -1,0 +1,39 @@
+"""`stocktake users`: the first admin from the command line, and a forgotten password replaced."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from stocktake.appdb.actions import authenticate
+from stocktake.appdb.database import make_engine, session_factory
+from stocktake.appdb.models import AuditEvent
+from stocktake.cli import app
+from stocktake.settings import load_settings
+
+
+def _users(home, *args, password: str):
+    return CliRunner().invoke(
+        app, ["users", *args, "--home", str(home)], env={"STOCKTAKE_PASSWORD": password}
+    )
+
+
+def test_an_admin_is_added_and_a_forgotten_password_replaced(tmp_path):
+    added = _users(tmp_path, "add", "Lead", "--role", "admin", password="the first password")
+    assert added.exit_code == 0, added.output
+    replaced = _users(tmp_path, "password", "lead", password="the second password")
+    assert replaced.exit_code == 0, replaced.output
+    with session_factory(make_engine(load_settings(tmp_path).database_url))() as db:
+        assert authenticate(db, username="lead", password="the first password") is None
+        user = authenticate(db, username="lead", password="the second password")
+        assert user is not None and user.role == "admin"
+        actions = list(db.scalars(select(AuditEvent.action).order_by(AuditEvent.id)))
+    assert actions == ["user_created", "password_reset", "sign_in_failed", "sign_in"]
+
+
+def test_a_refused_change_says_why(tmp_path):
+    assert _users(tmp_path, "add", "lead", password="the first password").exit_code == 0
+    unknown = _users(tmp_path, "password", "nobody", password="a long enough password")
+    assert unknown.exit_code == 2 and "no account 'nobody'" in unknown.output
+    short = _users(tmp_path, "password", "lead", password="short")
+    assert short.exit_code == 2 and "at least 12 characters" in short.output
