@@ -6,8 +6,9 @@ Goal (issue 7): p95 under 100 ms on the demo data.
 The server is `stocktake serve` in its own process (one uvicorn worker) on a fresh demo workspace.
 Two load shapes: users who read a page before the next (a think time of 0.5–1.5 s, as people do;
 they arrive over the first 1.5 s, since fifty requests in the same millisecond queue behind each
-other and keep doing so for several rounds), and users who never pause (the saturation point). A static stylesheet under the same load is the
-baseline: the ratio to it is what the app's own work adds, whatever the machine.
+other and keep doing so for several rounds), and users who never pause (the saturation point).
+A static stylesheet under the same load is the baseline: the ratio to it is what the app's own work
+adds, whatever the machine.
 """
 
 from __future__ import annotations
