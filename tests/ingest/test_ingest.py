@@ -13,7 +13,7 @@ from stocktake.cli import app
 from stocktake.demo.export import export
 from stocktake.demo.generate import Department, generate
 from stocktake.demo.run import MAPPING
-from stocktake.ingest.load import IngestError, ingest_directory, read_raw
+from stocktake.ingest.load import IngestError, already_loaded, ingest_directory, read_raw
 from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.report import write_error_report
 from stocktake.ingest.schemas import DATASETS
@@ -146,6 +146,20 @@ def test_a_newer_extract_replaces_the_months_it_covers_and_is_logged(raw_dir, ma
     # The same file again: nothing to do, nothing changes.
     assert ingest_directory(newer, mapping, warehouse, KEY, partial=True) == []
     assert _state(warehouse)["admissions"] == _state(warehouse)["admissions"]
+
+
+def test_a_warehouse_loaded_by_an_older_version_is_loaded_again(raw_dir, loaded, mapping, tmp_path):
+    """Same files, but the schema has since gained a column: loading them again fills it in."""
+    warehouse = tmp_path / "w.duckdb"
+    shutil.copy(loaded, warehouse)
+    assert already_loaded(warehouse, raw_dir, mapping)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(f"ALTER TABLE admissions DROP COLUMN {DATASETS['admissions'].names[-1]}")
+    assert not already_loaded(warehouse, raw_dir, mapping)
+    assert [f.dataset for f in ingest_directory(raw_dir, mapping, warehouse, KEY)] == ["admissions"]
+    data = {name: state for name, state in _state(warehouse).items() if name != "ingest_log"}
+    assert data == {name: state for name, state in _state(loaded).items() if name != "ingest_log"}
+    assert already_loaded(warehouse, raw_dir, mapping)
 
 
 def test_without_partial_a_missing_extract_is_an_error(raw_dir, mapping, tmp_path):

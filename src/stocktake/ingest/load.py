@@ -143,6 +143,8 @@ def _months(table: pd.DataFrame, schema: Dataset) -> tuple[str | None, str | Non
 
 
 def _latest_checksums(warehouse: Path) -> dict[str, str]:
+    """Each dataset's latest loaded file, for tables that have every column their schema now has
+    (a warehouse loaded by an older version is loaded again, from the same files)."""
     if not Path(warehouse).exists():
         return {}
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -152,7 +154,13 @@ def _latest_checksums(warehouse: Path) -> dict[str, str]:
             ).fetchall()
         except duckdb.CatalogException:
             return {}
-    return dict(rows)
+        columns = con.execute("SELECT table_name, list(column_name) FROM duckdb_columns() GROUP BY 1")
+        present = {table: set(names) for table, names in columns.fetchall()}
+    return {
+        name: digest
+        for name, digest in rows
+        if name in DATASETS and set(DATASETS[name].names) <= present.get(name, set())
+    }
 
 
 def write_tables(
