@@ -466,7 +466,9 @@ def rota_curtois(
     instance: Annotated[Path, typer.Argument(metavar="INSTANCE.txt", help="A Curtois benchmark instance.")],
     out: Annotated[Path, typer.Option(metavar="ROSTER.csv", help="Where to write employee,day,shift rows.")],
     time_limit: TimeLimit = 30.0,
-    workers: Annotated[int, typer.Option(help="CP-SAT search workers.")] = 8,
+    workers: Annotated[
+        int | None, typer.Option(help="CP-SAT search workers (default: one per core).")
+    ] = None,
 ) -> None:
     """Solve an Employee Shift Scheduling Benchmark instance with CP-SAT and re-score the roster."""
     from stocktake.rota.curtois import read_instance, score, write_roster
