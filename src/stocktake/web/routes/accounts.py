@@ -52,7 +52,7 @@ def sign_out(request: Request):
 
 @router.get("/account")
 def account_page(request: Request, user: User = Depends(viewer)):
-    return render(request, "account.html", user, title="Your account")
+    return render(request, "account.html", user)
 
 
 @router.post("/account/password")
@@ -67,10 +67,8 @@ def change_password(
     try:
         actions.change_password(db, user=user, current=current, new=new, again=again)
     except actions.ActionError as error:
-        return render(
-            request, "account.html", user, title="Your account", errors=[str(error)], status_code=422
-        )
-    return render(request, "account.html", user, title="Your account", message="Your password is changed.")
+        return render(request, "account.html", user, errors=[str(error)], status_code=422)
+    return render(request, "account.html", user, message="Your password is changed.")
 
 
 def _local(path: str) -> str:
