@@ -66,7 +66,7 @@ def main(numbers: list[int]) -> None:
             else "behind"
         )
         table.add_row(name, str(target), gurobi or "–", *cells, "yes" if valid else "NO", versus)
-    Console().print(table)
+    Console(width=140).print(table)
     for seconds, values in gaps.items():
         if values:
             Console().print(f"mean gap on instances 1–10 at {seconds} s: {sum(values) / len(values):.2%}")

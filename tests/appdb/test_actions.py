@@ -86,3 +86,22 @@ def test_an_admin_cannot_remove_their_own_admin_role(db):
     admin = actions.create_user(db, by=None, username="a", full_name="", password="x" * 12, role="admin")
     with pytest.raises(actions.ActionError, match="your own admin role"):
         actions.set_role(db, by=admin, user_id=admin.id, role="viewer", active=True)
+
+
+def test_a_sign_in_does_the_same_password_work_whether_or_not_the_name_exists(db, monkeypatch):
+    """So the time a refusal takes does not tell anyone which usernames exist."""
+    actions.create_user(db, by=None, username="lead", full_name="", password="x" * 12, role="viewer")
+    hasher, verified = actions._HASHER, []
+
+    class Counting:  # the hasher, counting its verifications
+        def __getattr__(self, name):
+            return getattr(hasher, name)
+
+        def verify(self, *args):
+            verified.append(1)
+            return hasher.verify(*args)
+
+    monkeypatch.setattr(actions, "_HASHER", Counting())
+    for username in ("lead", "nobody"):
+        assert actions.authenticate(db, username=username, password="y" * 12) is None
+    assert len(verified) == 2
