@@ -92,7 +92,7 @@ def solve(
     model.minimize(objective)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = workers or os.cpu_count() or 1
+    solver.parameters.num_workers = workers or os.cpu_count() or 2  # as rota.solver does
     solver.parameters.random_seed = seed
     started = time.perf_counter()
     status = solver.solve(model)
