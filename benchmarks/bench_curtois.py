@@ -1,4 +1,4 @@
-"""CP-SAT on the Employee Shift Scheduling Benchmark: instances 1–12 at 30 and 60 seconds.
+"""The Curtois solver on the Employee Shift Scheduling Benchmark: instances 1–19 at 30 and 60 seconds.
 
 Run: make bench-rota   (about 30 minutes; or .venv/bin/python benchmarks/bench_curtois.py 1 2 3)
 Every roster is re-scored by the independent scorer; a hard breach or a disagreement is reported.
@@ -24,7 +24,7 @@ LIMITS = (30, 60)
 
 def main(numbers: list[int]) -> None:
     best = {r["instance"]: r for r in csv.DictReader((FIXTURES / "curtois_best_known.csv").open())}
-    table = Table(title="CP-SAT on Curtois instances (gap to the best known upper bound)")
+    table = Table(title="Curtois instances (gap to the best known upper bound)")
     columns = (
         "instance",
         "best known",

@@ -470,7 +470,7 @@ def rota_curtois(
         int | None, typer.Option(help="CP-SAT search workers (default: one per core).")
     ] = None,
 ) -> None:
-    """Solve an Employee Shift Scheduling Benchmark instance with CP-SAT and re-score the roster."""
+    """Solve an Employee Shift Scheduling Benchmark instance (column generation, then CP-SAT); re-score it."""
     from stocktake.rota.curtois import read_instance, score, write_roster
     from stocktake.rota.curtois_solver import solve
 
