@@ -24,7 +24,7 @@ Schedule = frozenset[tuple[int, str]]  # (day, shift) worked
 
 SCALE = 1000  # CP-SAT needs integer costs: duals are rounded to 1/SCALE
 SMOOTHING = 0.5  # duals priced: this share of the best-bound duals, the rest the master's (Wentges)
-PRICING_LIMIT = 1.0
+PRICING_LIMIT = 1.0  # seconds for one person's pricing; a round cut short proves no bound
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,6 @@ def relax(
     *,
     seconds: float,
     workers: int,
-    start: dict[str, Schedule] | None = None,
 ) -> Relaxation:
     """Column generation until no column prices out, or the bound meets the LP, or ``seconds`` pass."""
     deadline = time.perf_counter() + seconds
@@ -106,11 +105,8 @@ def relax(
         # lies within days / SCALE of the least found.
         return collector.found, min(reduced) - instance.days / SCALE
 
-    for person, schedule in (start or {}).items():
-        add(person, schedule)
     duals = {k: float(c.under_weight) for k, c in cover.items() if c.requirement > 0}
     centre, bound, rounds, converged = duals, -math.inf, 0, False
-    master = _Master(instance, cover)
     with ThreadPoolExecutor(workers) as pool:
         while time.perf_counter() < deadline:
             rounds += 1
@@ -124,7 +120,7 @@ def relax(
                     bound, centre = value, duals
             if not all(columns.values()):
                 continue  # the master needs a column for everyone: price again
-            lp = master.solve(columns, cost)
+            lp = _solve_master(instance, cover, columns, cost)
             if added == 0 and duals is lp.duals:
                 converged = None not in least
                 break
@@ -137,7 +133,7 @@ def relax(
                 duals = lp.duals
     if not all(columns.values()):
         raise RuntimeError(f"{instance.name}: no schedule found for someone in {seconds:g} s")
-    lp = master.solve(columns, cost)
+    lp = _solve_master(instance, cover, columns, cost)
     assignment: dict[Cell, float] = {}
     heaviest = {}
     for person in staff:
@@ -163,39 +159,34 @@ class _MasterSolution:
     weights: dict[str, list[float]]
 
 
-class _Master:
+def _solve_master(instance: Instance, cover, columns: dict[str, list[Schedule]], cost) -> _MasterSolution:
     """The restricted master LP, rebuilt from the columns each round (GLOP solves it in milliseconds)."""
-
-    def __init__(self, instance: Instance, cover) -> None:
-        self.instance, self.cover = instance, cover
-
-    def solve(self, columns: dict[str, list[Schedule]], cost) -> _MasterSolution:
-        lp = pywraplp.Solver.CreateSolver("GLOP")
-        objective = lp.Objective()
-        rows = {k: lp.Constraint(c.requirement, c.requirement) for k, c in self.cover.items()}
-        weights = {}
-        for person, schedules in columns.items():
-            one = lp.Constraint(1, 1)
-            weights[person] = []
-            for schedule in schedules:
-                var = lp.NumVar(0, 1, "")
-                weights[person].append(var)
-                objective.SetCoefficient(var, cost(person, schedule))
-                one.SetCoefficient(var, 1)
-                for cell in schedule:
-                    if cell in rows:
-                        rows[cell].SetCoefficient(var, 1)
-        for k, c in self.cover.items():
-            short, surplus = lp.NumVar(0, lp.infinity(), ""), lp.NumVar(0, lp.infinity(), "")
-            objective.SetCoefficient(short, c.under_weight)
-            objective.SetCoefficient(surplus, c.over_weight)
-            rows[k].SetCoefficient(short, 1)
-            rows[k].SetCoefficient(surplus, -1)
-        objective.SetMinimization()
-        if lp.Solve() != pywraplp.Solver.OPTIMAL:
-            raise RuntimeError(f"{self.instance.name}: the master LP did not solve")
-        return _MasterSolution(
-            objective.Value(),
-            {k: row.dual_value() for k, row in rows.items()},
-            {p: [v.solution_value() for v in vs] for p, vs in weights.items()},
-        )
+    lp = pywraplp.Solver.CreateSolver("GLOP")
+    objective = lp.Objective()
+    rows = {k: lp.Constraint(c.requirement, c.requirement) for k, c in cover.items()}
+    weights = {}
+    for person, schedules in columns.items():
+        one = lp.Constraint(1, 1)
+        weights[person] = []
+        for schedule in schedules:
+            var = lp.NumVar(0, 1, "")
+            weights[person].append(var)
+            objective.SetCoefficient(var, cost(person, schedule))
+            one.SetCoefficient(var, 1)
+            for cell in schedule:
+                if cell in rows:
+                    rows[cell].SetCoefficient(var, 1)
+    for k, c in cover.items():
+        short, surplus = lp.NumVar(0, lp.infinity(), ""), lp.NumVar(0, lp.infinity(), "")
+        objective.SetCoefficient(short, c.under_weight)
+        objective.SetCoefficient(surplus, c.over_weight)
+        rows[k].SetCoefficient(short, 1)
+        rows[k].SetCoefficient(surplus, -1)
+    objective.SetMinimization()
+    if lp.Solve() != pywraplp.Solver.OPTIMAL:
+        raise RuntimeError(f"{instance.name}: the master LP did not solve")
+    return _MasterSolution(
+        objective.Value(),
+        {k: row.dual_value() for k, row in rows.items()},
+        {p: [v.solution_value() for v in vs] for p, vs in weights.items()},
+    )
