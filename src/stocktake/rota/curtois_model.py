@@ -2,8 +2,8 @@
 
 A Boolean per (staff, day, shift). Run-length rules are clause families (a forbidden short run is one
 clause), as in OR-Tools' shift_scheduling_sat example, with runs that touch the horizon's edges left
-free. Column generation prices one person at a time with ``personal_model``; the search solves
-``roster_model`` with cells held.
+free. The search solves ``roster_model`` with cells held; ``personal_model`` is the independent
+answer the labelling pricing is tested against.
 """
 
 from __future__ import annotations
