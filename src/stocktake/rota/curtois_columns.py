@@ -1,22 +1,29 @@
-"""Column generation for the Curtois benchmark: the LP over whole personal schedules.
+"""Column generation for the Curtois benchmark: the LP over whole personal schedules, and a dive.
 
 A column is one person's schedule for the horizon. The master LP (GLOP) takes a convex combination
 of columns per person and pays for missing and surplus cover; pricing (``curtois_pricing``, a
 labelling algorithm) finds, person by person, the schedules with the most negative reduced cost.
 This LP is far tighter than the day-by-day model's (Instance8: 1297 against CP-SAT's 1227; optimum
-1300), and where its solution is integral it is nearly always right — which is what the search in
-``curtois_solver`` leans on.
+1300), and where its solution is integral it is nearly always right.
+
+The dive turns it into a roster, as branch-and-price heuristics do: hold the people whose LP
+schedule is already whole (or, when none is, the one nearest to it) to that schedule, generate
+columns for the rest again, and repeat until everyone is held. Every column keeps every hard rule,
+so the roster does too.
 """
 
 from __future__ import annotations
 
 import math
+import random
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.linear_solver import pywraplp
+from ortools.sat.python import cp_model
 
 from stocktake.rota.curtois import Cover, Instance
 from stocktake.rota.curtois_model import Cell
@@ -24,6 +31,9 @@ from stocktake.rota.curtois_pricing import Schedule, cheapest, person_arrays
 
 SMOOTHING = 0.5  # duals priced: this share of the best-bound duals, the rest the master's (Wentges)
 COLUMNS_A_ROUND = 5  # per person: the cheapest few schedules found, not only the cheapest
+BATCH = 6  # a dive step with no whole schedule holds this fraction (1/BATCH) of the free people
+DIVE_ROUNDS = 10  # of column generation, at most, after each hold of a dive
+WHOLE = 1 - 1e-6  # an LP weight this close to 1 is a whole schedule
 
 
 @dataclass(frozen=True)
@@ -38,103 +48,220 @@ class Relaxation:
     rounds: int
 
 
-def relax(
-    instance: Instance,
-    *,
-    seconds: float,
-    workers: int,
-) -> Relaxation:
+def relax(instance: Instance, *, seconds: float, workers: int) -> Relaxation:
     """Column generation until no column prices out, or the bound meets the LP, or ``seconds`` pass."""
-    deadline = time.perf_counter() + seconds
-    staff = [p.id for p in instance.staff]
-    shift_index = {s.id: i for i, s in enumerate(instance.shifts)}
-    cover = {(c.day, c.shift): c for c in instance.cover}
-    preference = {p: np.zeros((instance.days, len(shift_index))) for p in staff}
-    unmet_if_off = dict.fromkeys(staff, 0)  # every on-request costs its weight unless worked
-    for r in instance.on_requests:
-        preference[r.staff][r.day, shift_index[r.shift]] -= r.weight
-        unmet_if_off[r.staff] += r.weight
-    for r in instance.off_requests:
-        preference[r.staff][r.day, shift_index[r.shift]] += r.weight
-    people = {p.id: person_arrays(instance, p) for p in instance.staff}
-    columns: dict[str, list[Schedule]] = {p: [] for p in staff}
-    known: dict[str, set[Schedule]] = {p: set() for p in staff}
-    master = _Master(instance, cover, staff)
+    with ColumnGeneration(instance, workers) as generation:
+        return generation.run(time.perf_counter() + seconds)
 
-    def cost(person: str, schedule: Schedule) -> float:
-        return unmet_if_off[person] + sum(preference[person][d, shift_index[s]] for d, s in schedule)
 
-    def add(person: str, schedule: Schedule) -> bool:
-        if schedule in known[person]:
+class ColumnGeneration:
+    """The columns found so far, the master over them, and who is held to which schedule."""
+
+    def __init__(self, instance: Instance, workers: int) -> None:
+        self.instance = instance
+        self.staff = [p.id for p in instance.staff]
+        self.shift_index = {s.id: i for i, s in enumerate(instance.shifts)}
+        self.cover = {(c.day, c.shift): c for c in instance.cover}
+        shape = (instance.days, len(self.shift_index))
+        self.preference = {p: np.zeros(shape) for p in self.staff}
+        self.unmet_if_off = dict.fromkeys(self.staff, 0)  # every on-request costs its weight unless worked
+        for r in instance.on_requests:
+            self.preference[r.staff][r.day, self.shift_index[r.shift]] -= r.weight
+            self.unmet_if_off[r.staff] += r.weight
+        for r in instance.off_requests:
+            self.preference[r.staff][r.day, self.shift_index[r.shift]] += r.weight
+        self.people = {p.id: person_arrays(instance, p) for p in instance.staff}
+        self.columns: dict[str, list[Schedule]] = {p: [] for p in self.staff}
+        self.known: dict[str, set[Schedule]] = {p: set() for p in self.staff}
+        self.held: dict[str, Schedule] = {}
+        self.deadline = math.inf  # of the current run: pricing stops there
+        self.master = _Master(instance, self.cover, self.staff)
+        self.pool = ThreadPoolExecutor(workers)
+
+    def __enter__(self) -> ColumnGeneration:
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.pool.shutdown()
+
+    def cost(self, person: str, schedule: Schedule) -> float:
+        return self.unmet_if_off[person] + sum(
+            self.preference[person][d, self.shift_index[s]] for d, s in schedule
+        )
+
+    def add(self, person: str, schedule: Schedule) -> bool:
+        if schedule in self.known[person]:
             return False
-        known[person].add(schedule)
-        columns[person].append(schedule)
-        master.add(person, schedule, cost(person, schedule))
+        self.known[person].add(schedule)
+        self.columns[person].append(schedule)
+        self.master.add(person, schedule, self.cost(person, schedule))
         return True
 
-    def price(person: str, duals: np.ndarray, below: float) -> tuple[list[Schedule], float | None]:
+    def hold(self, person: str, schedule: Schedule) -> None:
+        """Keep ``person`` to ``schedule`` from now on: the master may use no other of theirs."""
+        self.add(person, schedule)
+        self.held[person] = schedule
+        self.master.hold(person, self.columns[person].index(schedule))
+
+    def release(self, people: list[str]) -> None:
+        for person in people:
+            del self.held[person]
+            self.master.release(person)
+
+    def _price(self, person: str, duals: np.ndarray, below: float) -> tuple[list[Schedule], float | None]:
         """Schedules for ``person`` costing less than ``below`` at ``duals``, and a lower bound on
         their least cost − duals (None when the labelling was cut short)."""
+        if self.columns[person] and time.perf_counter() > self.deadline:
+            return [], None  # out of time: the round proves nothing
+        if person in self.held:
+            schedule = self.held[person]
+            return [], self.cost(person, schedule) - sum(duals[d, self.shift_index[s]] for d, s in schedule)
         priced = cheapest(
-            people[person],
-            preference[person] - duals,
-            threshold=below - unmet_if_off[person],
+            self.people[person],
+            self.preference[person] - duals,
+            threshold=below - self.unmet_if_off[person],
             wanted=COLUMNS_A_ROUND,
         )
         if not priced.exact:
             return priced.schedules, None
-        return priced.schedules, unmet_if_off[person] + priced.values[0] if priced.values else below
+        return priced.schedules, self.unmet_if_off[person] + priced.values[0] if priced.values else below
 
-    def as_array(duals: dict[tuple[int, str], float]) -> np.ndarray:
-        array = np.zeros((instance.days, len(shift_index)))
+    def _as_array(self, duals: dict[tuple[int, str], float]) -> np.ndarray:
+        array = np.zeros((self.instance.days, len(self.shift_index)))
         for (d, s), value in duals.items():
-            array[d, shift_index[s]] = value
+            array[d, self.shift_index[s]] = value
         return array
 
-    duals = {k: float(c.under_weight) for k, c in cover.items() if c.requirement > 0}
-    below = dict.fromkeys(staff, math.inf)  # the first round finds everyone's cheapest schedule
-    centre, bound, rounds, converged = duals, -math.inf, 0, False
-    with ThreadPoolExecutor(workers) as pool:
-        while time.perf_counter() < deadline:
+    def run(self, deadline: float, floor: float = -math.inf, rounds: float = math.inf) -> Relaxation:
+        """Generate columns for everyone not held until the LP can fall no further (or reaches
+        ``floor``, a value known to be beneath it) or ``deadline`` or after ``rounds``; the bound is
+        that of the problem with the held schedules fixed."""
+        limit = rounds
+        self.deadline = deadline
+        if all(self.columns.values()):  # go on from the master as it stands
+            lp = self.master.solve()
+            duals, below = lp.cover, lp.convexity
+        else:
+            duals = {k: float(c.under_weight) for k, c in self.cover.items() if c.requirement > 0}
+            below = dict.fromkeys(self.staff, math.inf)  # the first round finds everyone's cheapest
+        centre, bound, rounds, converged = duals, -math.inf, 0, False
+        while time.perf_counter() < deadline and rounds < limit:
             rounds += 1
-            array = as_array(duals)
-            priced = list(pool.map(price, staff, [array] * len(staff), [below[p] for p in staff]))
-            added = sum(add(p, s) for p, (found, _) in zip(staff, priced, strict=True) for s in found)
+            array = self._as_array(duals)
+            priced = list(self.pool.map(self._price, self.staff, [array] * len(self.staff), below.values()))
+            added = sum(
+                self.add(p, s) for p, (found, _) in zip(self.staff, priced, strict=True) for s in found
+            )
             least = [value for _, value in priced]
             if None not in least:  # a Lagrangian bound, valid at any duals within the penalties
-                value = sum(c.requirement * duals.get(k, 0.0) for k, c in cover.items()) + sum(least)
+                value = sum(c.requirement * duals.get(k, 0.0) for k, c in self.cover.items()) + sum(least)
                 if value > bound:
                     bound, centre = value, duals
-            if not all(columns.values()):
-                raise RuntimeError(f"{instance.name}: someone has no schedule that keeps every rule")
-            lp = master.solve()
+            if not all(self.columns.values()):
+                raise RuntimeError(f"{self.instance.name}: someone has no schedule that keeps every rule")
+            lp = self.master.solve()
             below = lp.convexity
-            if bound > -math.inf and math.ceil(bound - 1e-6) >= lp.value - 1e-6:  # the LP can fall no further
+            proven = math.ceil(bound - 1e-6) if bound > -math.inf else -math.inf
+            if max(floor, proven) >= lp.value - 1e-6:  # the LP can fall no further
                 converged = True
                 break
             if added:
-                duals = {k: SMOOTHING * centre.get(k, 0.0) + (1 - SMOOTHING) * lp.cover[k] for k in cover}
+                duals = {
+                    k: SMOOTHING * centre.get(k, 0.0) + (1 - SMOOTHING) * lp.cover[k] for k in self.cover
+                }
             else:  # the smoothed duals priced nothing out: price the master's own
                 duals = lp.cover
-    if not all(columns.values()):
-        raise RuntimeError(f"{instance.name}: no schedule found for someone in {seconds:g} s")
-    lp = master.solve()
-    assignment: dict[Cell, float] = {}
-    heaviest = {}
-    for person in staff:
-        weights = master.weights_of(person)
-        heaviest[person] = columns[person][max(range(len(weights)), key=weights.__getitem__)]
-        for schedule, weight in zip(columns[person], weights, strict=True):
-            for day, shift in schedule:
-                assignment[person, day, shift] = assignment.get((person, day, shift), 0.0) + weight
-    return Relaxation(
-        value=lp.value,
-        bound=max(0, math.ceil(bound - 1e-6)) if bound > -math.inf else 0,
-        assignment=assignment,
-        heaviest=heaviest,
-        converged=converged,
-        rounds=rounds,
-    )
+        if not all(self.columns.values()):
+            raise RuntimeError(f"{self.instance.name}: no schedule found for someone before the deadline")
+        lp = self.master.solve()
+        assignment: dict[Cell, float] = {}
+        for person in self.staff:
+            for schedule, weight in zip(self.columns[person], self.master.weights_of(person), strict=True):
+                for day, shift in schedule:
+                    assignment[person, day, shift] = assignment.get((person, day, shift), 0.0) + weight
+        return Relaxation(
+            value=lp.value,
+            bound=max(0, math.ceil(bound - 1e-6)) if bound > -math.inf else 0,
+            assignment=assignment,
+            heaviest=self._heaviest(),
+            converged=converged,
+            rounds=rounds,
+        )
+
+    def _heaviest(self) -> dict[str, Schedule]:
+        heaviest = {}
+        for person in self.staff:
+            weights = self.master.weights_of(person)
+            heaviest[person] = self.columns[person][max(range(len(weights)), key=weights.__getitem__)]
+        return heaviest
+
+    def dive(self, deadline: float, rng: random.Random | None = None) -> dict[str, Schedule]:
+        """A schedule for everyone: hold the whole ones (or the nearest to whole; with ``rng``, one of
+        the nearest few), repeat; columns are generated again only when holding made the LP dearer.
+        At the deadline everyone still free takes their heaviest column."""
+        priced_at = -math.inf  # the LP's value when columns were last generated
+        while len(self.held) < len(self.staff) and time.perf_counter() < deadline:
+            lp = self.master.solve()
+            if lp.value > priced_at + 1e-6:
+                priced_at = self.run(deadline, floor=priced_at, rounds=DIVE_ROUNDS).value
+            free = [p for p in self.staff if p not in self.held]
+            weight = {p: max(self.master.weights_of(p)) for p in free}
+            whole = [p for p in free if weight[p] >= WHOLE]
+            if not whole:  # the nearest to whole: a share of the free, one of them chosen at random
+                nearest = sorted(free, key=weight.__getitem__, reverse=True)
+                whole = nearest[: max(1, len(free) // BATCH)]
+                if rng:
+                    whole[-1] = rng.choice(nearest[len(whole) - 1 : len(whole) + 2])
+            heaviest = self._heaviest()
+            for person in whole:
+                self.hold(person, heaviest[person])
+        if len(self.held) < len(self.staff):
+            self.master.solve()
+            for person, schedule in self._heaviest().items():
+                if person not in self.held:
+                    self.hold(person, schedule)
+        return dict(self.held)
+
+
+def combine(generation: ColumnGeneration, people: list[str], current: dict[str, Schedule], seconds: float):
+    """The best schedules for ``people`` among their columns, everyone else held: a small integer
+    program (CP-SAT) from ``current``. Returns (schedules, objective) or None."""
+    model = cp_model.CpModel()
+    others = Counter(cell for p, s in current.items() if p not in people for cell in s)
+    choice = {p: [model.new_bool_var("") for _ in generation.columns[p]] for p in people}
+    on = {k: [] for k in generation.cover}
+    terms = []
+    for p in people:
+        model.add_exactly_one(choice[p])
+        for var, schedule in zip(choice[p], generation.columns[p], strict=True):
+            terms.append(round(generation.cost(p, schedule)) * var)
+            model.add_hint(var, schedule == current[p])
+            for cell in schedule:
+                if cell in on:
+                    on[cell].append(var)
+    fixed = sum(round(generation.cost(p, s)) for p, s in current.items() if p not in people)
+    for k, c in generation.cover.items():
+        worked = others[k] + sum(on[k])
+        short = model.new_int_var(0, c.requirement, "")
+        extra = model.new_int_var(0, len(generation.staff), "")
+        model.add(short >= c.requirement - worked)
+        model.add(extra >= worked - c.requirement)
+        now = others[k] + sum(k in current[p] for p in people)
+        model.add_hint(short, max(c.requirement - now, 0))
+        model.add_hint(extra, max(now - c.requirement, 0))
+        terms += [c.under_weight * short, c.over_weight * extra]
+    model.minimize(sum(terms))
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.num_workers = 2
+    solver.parameters.cp_model_presolve = False  # presolve alone took over a second on Instance8
+    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    chosen = {
+        p: next(s for var, s in zip(choice[p], generation.columns[p], strict=True) if solver.value(var))
+        for p in people
+    }
+    return chosen, fixed + round(solver.objective_value)
 
 
 @dataclass(frozen=True)
@@ -151,10 +278,12 @@ class _Master:
     def __init__(self, instance: Instance, cover: dict[tuple[int, str], Cover], staff: list[str]) -> None:
         self.name, self.cover, self.staff = instance.name, cover, staff
         self.added: list[tuple[str, Schedule, float]] = []
+        self.held: dict[str, int] = {}  # person → index of the only column they may use
         self._build()
 
     def _build(self) -> None:
         self.lp = lp = pywraplp.Solver.CreateSolver("GLOP")
+        lp.SetSolverSpecificParametersAsString("use_preprocessing: false")  # a fifth faster here
         self.objective = lp.Objective()
         self.rows = {k: lp.Constraint(c.requirement, c.requirement) for k, c in self.cover.items()}
         self.ones = {p: lp.Constraint(1, 1) for p in self.staff}
@@ -168,19 +297,31 @@ class _Master:
         self.objective.SetMinimization()
         for person, schedule, cost in self.added:
             self._column(person, schedule, cost)
+        for person, index in self.held.items():
+            self.hold(person, index)
 
     def add(self, person: str, schedule: Schedule, cost: float) -> None:
         self.added.append((person, schedule, cost))
         self._column(person, schedule, cost)
 
     def _column(self, person: str, schedule: Schedule, cost: float) -> None:
-        var = self.lp.NumVar(0, 1, "")
+        var = self.lp.NumVar(0, 0 if person in self.held else 1, "")
         self.weights[person].append(var)
         self.objective.SetCoefficient(var, cost)
         self.ones[person].SetCoefficient(var, 1)
         for cell in schedule:
             if cell in self.rows:
                 self.rows[cell].SetCoefficient(var, 1)
+
+    def hold(self, person: str, index: int) -> None:
+        self.held[person] = index
+        for i, var in enumerate(self.weights[person]):
+            var.SetBounds(float(i == index), float(i == index))
+
+    def release(self, person: str) -> None:
+        del self.held[person]
+        for var in self.weights[person]:
+            var.SetBounds(0.0, 1.0)
 
     def solve(self) -> _Duals:
         status = self.lp.Solve()

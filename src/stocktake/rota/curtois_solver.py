@@ -1,15 +1,19 @@
-"""The Curtois benchmark solver: column generation for the LP, then CP-SAT where the LP is unsure.
+"""The Curtois benchmark solver: column generation, dives, and CP-SAT where the LP leaves a gap.
 
-1. ``curtois_columns.relax`` solves the LP over whole personal schedules (up to half the time).
-2. Cells the LP settles (worked fully or not at all) are fixed, and CP-SAT solves the model over
-   the rest, starting from each person's heaviest column — a roster that keeps every hard rule.
-3. Then a neighbourhood search: on top of what the LP left open, free every cell of a week around
-   a shortfall in cover, or of a random fifth of the staff; re-solve; keep the roster if no worse.
-4. The last fifth of the time, or sooner if the search stalls, is CP-SAT over every cell from the
-   best roster: its bound, with the LP's, is the one reported.
+1. ``ColumnGeneration.run`` solves the LP over whole personal schedules; its Lagrangian bound is
+   the bound reported (on instances 1–12 it is the published branch-and-price bound).
+2. A dive turns the LP into a roster (``ColumnGeneration.dive``). Then, in turn, a fresh dive that
+   chooses differently, and a dive for a few people only — those who could work where the roster
+   is furthest from its cover, and some at random — the rest held to the best roster. The best
+   roster is kept. Every column keeps every hard rule, so every roster does too.
+3. When the dives stall, or in the last 15% of the time, CP-SAT over every cell from the best
+   roster: it proves optima the LP cannot (Instance1: LP 558, optimum 607).
+When the LP has not converged by half the time (Instance13, 15, 19: pricing too slow), one short
+dive and then CP-SAT for the rest.
 
-On its own, CP-SAT over the whole grid stalled 10–60% above the best known rosters of instances
-5–8 at 30 s; its bound there is weak, and the column LP's is nearly exact.
+CP-SAT alone over the day×shift grid stalled 10–60% above the best known rosters of instances 5–8
+at 30 s; fixing the cells the LP settles and handing the rest to CP-SAT still stalled on Instance8
+(1500 at 30 s, optimum 1300).
 """
 
 from __future__ import annotations
@@ -23,14 +27,15 @@ from dataclasses import dataclass
 from ortools.sat.python import cp_model
 
 from stocktake.rota.curtois import Instance, Roster
-from stocktake.rota.curtois_columns import relax
-from stocktake.rota.curtois_model import Cell, roster_model
+from stocktake.rota.curtois_columns import ColumnGeneration
+from stocktake.rota.curtois_model import roster_model
+from stocktake.rota.curtois_pricing import Schedule
 
-LP_SHARE = 0.5  # of the time limit, at most, for column generation
-FIRST_SHARE = 0.15  # for the first solve over the cells the LP left open
-ROUND_SHARE = 0.05  # for each neighbourhood after that
-LAST_SHARE = 0.2  # for CP-SAT over every cell, from the best roster, whose bound is the problem's
-STALE_ROUNDS = 10  # neighbourhoods without a better roster before that last solve starts early
+ROOT_SHARE = 0.5  # of the time limit, at most, for the LP before the first dive
+FIRST_DIVE_SHARE = 0.1  # for that dive when the LP did not converge; CP-SAT has the rest
+STALE_DIVES = 30  # dives in a row without a better roster before CP-SAT takes over
+LAST_SHARE = 0.15  # for CP-SAT over every cell from the best roster, when the LP leaves a gap
+FREED_SHARE = 0.2  # of the staff freed for each re-dive, at least two people
 
 
 @dataclass(frozen=True)
@@ -49,73 +54,85 @@ def solve(
     started = time.perf_counter()
     deadline = started + seconds
     workers = workers or os.cpu_count() or 2  # as rota.solver does
-    lp = relax(instance, seconds=seconds * LP_SHARE, workers=workers)
-    model, x, objective = roster_model(instance)
-    settled = {cell: round(lp.assignment.get(cell, 0.0)) for cell in x if _settled(lp.assignment, cell)}
-    current = {cell: int(cell[1:] in lp.heaviest[cell[0]]) for cell in x}
-    best, bound = None, lp.bound
     rng = random.Random(seed)
-    round_, stale = 0, 0  # stale: rounds since the roster last improved
-    while round_ == 0 or time.perf_counter() < deadline - 0.1:
-        if round_ == 0:
-            fixed, limit = settled, seconds * FIRST_SHARE
-        elif deadline - time.perf_counter() <= seconds * LAST_SHARE or stale >= STALE_ROUNDS:
-            fixed, limit = {}, seconds  # the rest of the time
-        else:
-            freed = _neighbourhood(round_, rng, instance, current)
-            fixed, limit = {c: current[c] for c in settled if not freed(c)}, seconds * ROUND_SHARE
-        limit = max(0.1, min(limit, deadline - time.perf_counter()))
-        found = _solve_restricted(model, x, objective, fixed, current, limit, workers, seed)
-        stale = 0 if found is not None and (best is None or found[1] < best) else stale + 1
-        if found is not None and (best is None or found[1] <= best):
-            current, best = found[:2]
-        if found is not None and not fixed:  # nothing held: CP-SAT's bound is the problem's
-            bound = max(bound, found[2])
-        round_ += 1
-        if best is not None and best <= bound:
-            break
-    if best is None:
-        raise RuntimeError(f"{instance.name}: no roster found in {seconds:g} s")
-    roster = {(p, d): s for (p, d, s), value in current.items() if value}
-    return Solution(
-        roster, best, bound, time.perf_counter() - started, "OPTIMAL" if best <= bound else "FEASIBLE"
-    )
+    with ColumnGeneration(instance, workers) as generation:
+        root = generation.run(started + seconds * ROOT_SHARE)
+        if not root.converged:  # columns come too slowly to dive well: CP-SAT from the first dive
+            first = generation.dive(started + seconds * (ROOT_SHARE + FIRST_DIVE_SHARE))
+            value = round(generation.master.solve().value)
+            roster, objective, bound = _cp_sat(instance, first, value, deadline, workers, seed)
+            return _solution(roster, objective, max(root.bound, bound), started)
+        bound = root.bound
+        best = generation.dive(deadline)
+        best_value = generation.master.solve().value
+        attempt, stale, dives_end = 0, 0, deadline - seconds * LAST_SHARE
+        while time.perf_counter() < dives_end and round(best_value) > bound and stale < STALE_DIVES:
+            attempt += 1
+            generation.release(list(generation.held))
+            if attempt % 2:  # a fresh dive from the LP, choosing differently
+                found = generation.dive(dives_end, rng)
+            else:  # a dive for a few people only, the rest held to the best roster
+                freed = _neighbourhood(instance, best, rng)
+                for person in generation.staff:
+                    if person not in freed:
+                        generation.hold(person, best[person])
+                found = generation.dive(dives_end)
+            value = generation.master.solve().value
+            stale = 0 if value < best_value - 1e-6 else stale + 1
+            if value <= best_value + 1e-6:
+                best, best_value = found, value
+    if round(best_value) <= bound:
+        roster = {(p, d): s for p, schedule in best.items() for d, s in schedule}
+        return _solution(roster, round(best_value), bound, started)
+    # The LP's bound is not the optimum's (Instance1: 558, optimum 607): CP-SAT may prove more.
+    roster, objective, proven = _cp_sat(instance, best, round(best_value), deadline, workers, seed)
+    return _solution(roster, objective, max(bound, proven), started)
 
 
-def _settled(assignment: dict[Cell, float], cell: Cell) -> bool:
-    value = assignment.get(cell, 0.0)
-    return value < 1e-6 or value > 1 - 1e-6
+def _solution(roster: Roster, objective: int, bound: int, started: float) -> Solution:
+    status = "OPTIMAL" if objective <= bound else "FEASIBLE"
+    return Solution(roster, objective, bound, time.perf_counter() - started, status)
 
 
-def _neighbourhood(round_: int, rng: random.Random, instance: Instance, current: dict[Cell, int]):
-    """Cells to free, in turn: everyone's in a week around a day short of cover (any day when none
-    is), or all of a random fifth of the staff."""
-    if round_ % 2:
-        worked = Counter((d, s) for (_, d, s), value in current.items() if value)
-        short = [c.day for c in instance.cover if worked[c.day, c.shift] < c.requirement]
-        middle = rng.choice(short) if short else rng.randrange(instance.days)
-        return lambda cell: abs(cell[1] - middle) <= 3
-    staff = sorted({cell[0] for cell in current})
-    chosen = set(rng.sample(staff, max(2, len(staff) // 5)))
-    return lambda cell: cell[0] in chosen
-
-
-def _solve_restricted(model, x, objective, fixed, hint, seconds, workers, seed):
-    """CP-SAT with ``fixed`` cells held, from ``hint``: (cells, objective, bound), or None."""
-    restricted = model.clone()
-    for cell, value in fixed.items():
-        domain = restricted.proto.variables[x[cell].index].domain
-        domain[0] = domain[1] = value
-    for cell, var in x.items():
-        restricted.add_hint(var, hint[cell])
+def _cp_sat(
+    instance: Instance, schedules: dict[str, Schedule], value: int, deadline: float, workers: int, seed: int
+):
+    """CP-SAT over every cell from ``schedules`` (worth ``value``) until ``deadline``: (roster,
+    objective, CP-SAT's bound); the schedules themselves if CP-SAT returns nothing."""
+    model, x, objective = roster_model(instance)
+    for (person, day, shift), var in x.items():
+        model.add_hint(var, (day, shift) in schedules[person])
     solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
+    solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
-    status = solver.solve(restricted)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
+    status = solver.solve(model)
     # The objective of the roster returned, not the response's objective_value: under a time limit
     # CP-SAT 9.15 has reported a value above its own solution's (6714 for a 5908 roster).
-    cells = {cell: int(solver.value(var)) for cell, var in x.items()}
-    return cells, round(solver.value(objective)), round(solver.best_objective_bound)
+    found = round(solver.value(objective)) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+    bound = round(solver.best_objective_bound) if found is not None else 0
+    if found is None or found > value:  # CP-SAT can drop a hint it was given
+        return {(p, d): s for p, schedule in schedules.items() for d, s in schedule}, value, bound
+    return {(p, d): s for (p, d, s), var in x.items() if solver.value(var)}, found, bound
+
+
+def _neighbourhood(instance: Instance, schedules: dict[str, Schedule], rng: random.Random) -> list[str]:
+    """People to free: mostly those who could work a shift the roster leaves short (or over), picked
+    by its penalty; the rest at random."""
+    size = max(2, round(len(schedules) * FREED_SHARE))
+    worked = Counter(cell for schedule in schedules.values() for cell in schedule)
+    penalty = {
+        c: c.under_weight * max(c.requirement - worked[c.day, c.shift], 0)
+        + c.over_weight * max(worked[c.day, c.shift] - c.requirement, 0)
+        for c in instance.cover
+    }
+    cover = rng.choices(list(penalty), weights=[w + 1 for w in penalty.values()])[0]
+    able = [
+        p.id
+        for p in instance.staff
+        if p.max_shifts.get(cover.shift, 1) > 0 and cover.day not in instance.days_off.get(p.id, ())
+    ]
+    freed = set(rng.sample(able, min(len(able), size - size // 4)))
+    rest = [p for p in schedules if p not in freed]
+    freed.update(rng.sample(rest, min(len(rest), size - len(freed))))
+    return sorted(freed)
