@@ -1,12 +1,13 @@
 """Column generation: its LP bound against the published bounds, its columns against the scorer."""
 
 import csv
+import time
 from pathlib import Path
 
 import pytest
 
 from stocktake.rota.curtois import read_instance, score
-from stocktake.rota.curtois_columns import relax
+from stocktake.rota.curtois_columns import ColumnGeneration, relax
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared/fixtures/rota"
 PUBLISHED = {r["instance"]: r for r in csv.DictReader((FIXTURES / "curtois_best_known.csv").open())}
@@ -30,9 +31,23 @@ def test_a_bound_cut_short_stays_below_the_optimum_and_every_column_keeps_the_ru
     assert 0 < relaxation.bound <= int(PUBLISHED["Instance12"]["lb_schedulingbenchmarks_transcribed"])
     roster = {(p, d): s for p, schedule in relaxation.heaviest.items() for d, s in schedule}
     assert score(instance, roster).violations == ()
-    worked = {(p, d) for p, d, _ in relaxation.assignment}
-    assert all(0 <= v <= 1 + 1e-9 for v in relaxation.assignment.values())
-    assert all(
-        sum(v for (q, e, _), v in relaxation.assignment.items() if (q, e) == cell) <= 1 + 1e-9
-        for cell in worked
-    )
+
+
+def test_a_dive_gives_everyone_one_column_and_the_master_prices_the_roster_as_the_scorer_does():
+    instance = read_instance(FIXTURES / "curtois/Instance7.txt")
+    with ColumnGeneration(instance, workers=2) as generation:
+        root = generation.run(time.perf_counter() + 60)
+        schedules = generation.dive(time.perf_counter() + 60)
+        value = generation.master.solve().value
+        assert set(schedules) == {p.id for p in instance.staff}
+        roster = {(p, d): s for p, schedule in schedules.items() for d, s in schedule}
+        checked = score(instance, roster)
+        assert checked.violations == ()
+        assert checked.objective == pytest.approx(value) and value >= root.bound
+        # Freeing some people and holding them back to the same schedules gives the same roster.
+        freed = sorted(schedules)[:5]
+        generation.release(freed)
+        assert generation.master.solve().value <= value + 1e-6
+        for person in freed:
+            generation.hold(person, schedules[person])
+        assert generation.master.solve().value == pytest.approx(value)

@@ -17,16 +17,13 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from ortools.linear_solver import pywraplp
-from ortools.sat.python import cp_model
 
 from stocktake.rota.curtois import Cover, Instance
-from stocktake.rota.curtois_model import Cell
 from stocktake.rota.curtois_pricing import Schedule, cheapest, person_arrays
 
 SMOOTHING = 0.5  # duals priced: this share of the best-bound duals, the rest the master's (Wentges)
@@ -42,7 +39,6 @@ class Relaxation:
 
     value: float
     bound: int  # a proven lower bound on the optimum (0 when no pricing round was solved exactly)
-    assignment: dict[Cell, float]  # x̄: how much of each cell the LP works; absent cells are 0
     heaviest: dict[str, Schedule]  # per person, the column with the largest weight
     converged: bool
     rounds: int
@@ -132,11 +128,10 @@ class ColumnGeneration:
             array[d, self.shift_index[s]] = value
         return array
 
-    def run(self, deadline: float, floor: float = -math.inf, rounds: float = math.inf) -> Relaxation:
+    def run(self, deadline: float, floor: float = -math.inf, max_rounds: float = math.inf) -> Relaxation:
         """Generate columns for everyone not held until the LP can fall no further (or reaches
-        ``floor``, a value known to be beneath it) or ``deadline`` or after ``rounds``; the bound is
-        that of the problem with the held schedules fixed."""
-        limit = rounds
+        ``floor``, a value known to be beneath it) or ``deadline`` or after ``max_rounds``; the bound
+        is that of the problem with the held schedules fixed."""
         self.deadline = deadline
         if all(self.columns.values()):  # go on from the master as it stands
             lp = self.master.solve()
@@ -145,7 +140,7 @@ class ColumnGeneration:
             duals = {k: float(c.under_weight) for k, c in self.cover.items() if c.requirement > 0}
             below = dict.fromkeys(self.staff, math.inf)  # the first round finds everyone's cheapest
         centre, bound, rounds, converged = duals, -math.inf, 0, False
-        while time.perf_counter() < deadline and rounds < limit:
+        while time.perf_counter() < deadline and rounds < max_rounds:
             rounds += 1
             array = self._as_array(duals)
             priced = list(self.pool.map(self._price, self.staff, [array] * len(self.staff), below.values()))
@@ -174,15 +169,9 @@ class ColumnGeneration:
         if not all(self.columns.values()):
             raise RuntimeError(f"{self.instance.name}: no schedule found for someone before the deadline")
         lp = self.master.solve()
-        assignment: dict[Cell, float] = {}
-        for person in self.staff:
-            for schedule, weight in zip(self.columns[person], self.master.weights_of(person), strict=True):
-                for day, shift in schedule:
-                    assignment[person, day, shift] = assignment.get((person, day, shift), 0.0) + weight
         return Relaxation(
             value=lp.value,
             bound=max(0, math.ceil(bound - 1e-6)) if bound > -math.inf else 0,
-            assignment=assignment,
             heaviest=self._heaviest(),
             converged=converged,
             rounds=rounds,
@@ -203,7 +192,7 @@ class ColumnGeneration:
         while len(self.held) < len(self.staff) and time.perf_counter() < deadline:
             lp = self.master.solve()
             if lp.value > priced_at + 1e-6:
-                priced_at = self.run(deadline, floor=priced_at, rounds=DIVE_ROUNDS).value
+                priced_at = self.run(deadline, floor=priced_at, max_rounds=DIVE_ROUNDS).value
             free = [p for p in self.staff if p not in self.held]
             weight = {p: max(self.master.weights_of(p)) for p in free}
             whole = [p for p in free if weight[p] >= WHOLE]
@@ -221,47 +210,6 @@ class ColumnGeneration:
                 if person not in self.held:
                     self.hold(person, schedule)
         return dict(self.held)
-
-
-def combine(generation: ColumnGeneration, people: list[str], current: dict[str, Schedule], seconds: float):
-    """The best schedules for ``people`` among their columns, everyone else held: a small integer
-    program (CP-SAT) from ``current``. Returns (schedules, objective) or None."""
-    model = cp_model.CpModel()
-    others = Counter(cell for p, s in current.items() if p not in people for cell in s)
-    choice = {p: [model.new_bool_var("") for _ in generation.columns[p]] for p in people}
-    on = {k: [] for k in generation.cover}
-    terms = []
-    for p in people:
-        model.add_exactly_one(choice[p])
-        for var, schedule in zip(choice[p], generation.columns[p], strict=True):
-            terms.append(round(generation.cost(p, schedule)) * var)
-            model.add_hint(var, schedule == current[p])
-            for cell in schedule:
-                if cell in on:
-                    on[cell].append(var)
-    fixed = sum(round(generation.cost(p, s)) for p, s in current.items() if p not in people)
-    for k, c in generation.cover.items():
-        worked = others[k] + sum(on[k])
-        short = model.new_int_var(0, c.requirement, "")
-        extra = model.new_int_var(0, len(generation.staff), "")
-        model.add(short >= c.requirement - worked)
-        model.add(extra >= worked - c.requirement)
-        now = others[k] + sum(k in current[p] for p in people)
-        model.add_hint(short, max(c.requirement - now, 0))
-        model.add_hint(extra, max(now - c.requirement, 0))
-        terms += [c.under_weight * short, c.over_weight * extra]
-    model.minimize(sum(terms))
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = seconds
-    solver.parameters.num_workers = 2
-    solver.parameters.cp_model_presolve = False  # presolve alone took over a second on Instance8
-    if solver.solve(model) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        return None
-    chosen = {
-        p: next(s for var, s in zip(choice[p], generation.columns[p], strict=True) if solver.value(var))
-        for p in people
-    }
-    return chosen, fixed + round(solver.objective_value)
 
 
 @dataclass(frozen=True)
