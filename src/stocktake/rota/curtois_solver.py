@@ -82,8 +82,7 @@ def solve(
             if value <= best_value + 1e-6:
                 best, best_value = found, value
     if round(best_value) <= bound:
-        roster = {(p, d): s for p, schedule in best.items() for d, s in schedule}
-        return _solution(roster, round(best_value), bound, started)
+        return _solution(_roster(best), round(best_value), bound, started)
     # The LP's bound is not the optimum's (Instance1: 558, optimum 607): CP-SAT may prove more.
     roster, objective, proven = _cp_sat(instance, best, round(best_value), deadline, workers, seed)
     return _solution(roster, objective, max(bound, proven), started)
@@ -92,6 +91,10 @@ def solve(
 def _solution(roster: Roster, objective: int, bound: int, started: float) -> Solution:
     status = "OPTIMAL" if objective <= bound else "FEASIBLE"
     return Solution(roster, objective, bound, time.perf_counter() - started, status)
+
+
+def _roster(schedules: dict[str, Schedule]) -> Roster:
+    return {(p, d): s for p, schedule in schedules.items() for d, s in schedule}
 
 
 def _cp_sat(
@@ -112,7 +115,7 @@ def _cp_sat(
     found = round(solver.value(objective)) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
     bound = round(solver.best_objective_bound) if found is not None else 0
     if found is None or found > value:  # CP-SAT can drop a hint it was given
-        return {(p, d): s for p, schedule in schedules.items() for d, s in schedule}, value, bound
+        return _roster(schedules), value, bound
     return {(p, d): s for (p, d, s), var in x.items() if solver.value(var)}, found, bound
 
 
