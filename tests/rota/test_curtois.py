@@ -69,10 +69,11 @@ def test_the_command_writes_a_roster_that_rescores(tmp_path):
     assert score(read_instance(INSTANCES / "Instance1.txt"), read_roster(out)).objective == 607
 
 
-@pytest.mark.parametrize("number", [2, 5])
-def test_a_time_limited_solution_reports_the_cost_its_roster_really_has(number):
+# Instance12 in 3 s: its LP does not converge, so CP-SAT works from the LP's columns alone.
+@pytest.mark.parametrize(("number", "seconds"), [(2, 2), (5, 2), (12, 3)])
+def test_a_time_limited_solution_reports_the_cost_its_roster_really_has(number, seconds):
     instance = read_instance(INSTANCES / f"Instance{number}.txt")
-    solution = solve(instance, seconds=2, workers=2)
+    solution = solve(instance, seconds=seconds, workers=2)
     checked = score(instance, solution.roster)
     assert checked.violations == ()
     assert solution.objective == checked.objective

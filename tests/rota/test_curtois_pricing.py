@@ -54,3 +54,26 @@ def test_a_threshold_at_the_least_cost_proves_nothing_is_cheaper():
     at = cheapest(person, cost, threshold=least, wanted=1)
     assert at.exact and at.schedules == []
     assert cheapest(person, cost, threshold=least + 0.5, wanted=1).values == [least]
+
+
+def test_quick_or_cut_short_pricing_still_returns_true_costs_and_a_valid_lower_bound():
+    """Instance13 has up to nine binding shift-type maxima over 28 days: a narrow beam cuts the
+    labelling short. What it returns must still be real schedules at their real cost, and its
+    ``least`` (the relaxation's) must not exceed CP-SAT's proven least cost."""
+    instance = read_instance(FIXTURES / "Instance13.txt")
+    rng = np.random.default_rng(13)
+    index = {s.id: i for i, s in enumerate(instance.shifts)}
+    for person in instance.staff[:3]:
+        cost = rng.integers(-100, 30, size=(instance.days, len(instance.shifts))).astype(float)
+        least = _cp_sat_least(instance, person, cost)
+        arrays = person_arrays(instance, person)
+        for priced in (
+            cheapest(arrays, cost, threshold=np.inf, wanted=3, quick=True),
+            cheapest(arrays, cost, threshold=np.inf, wanted=3, beam=64),
+        ):
+            assert priced.least <= least <= priced.values[0]
+            for value, schedule in zip(priced.values, priced.schedules, strict=True):
+                assert value == sum(cost[d, index[s]] for d, s in schedule)
+                roster = {(person.id, d): s for d, s in schedule}
+                assert not [v for v in score(instance, roster).violations if v.startswith(f"{person.id}:")]
+        assert not cheapest(arrays, cost, threshold=np.inf, wanted=3, beam=64).exact

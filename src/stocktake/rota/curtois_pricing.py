@@ -94,17 +94,21 @@ class Priced:
     schedules: list[Schedule]
     values: list[float]
     exact: bool
+    least: float  # no schedule costs less (exact: the cheapest, or the threshold; else a relaxation's)
 
 
 BEAM = 20_000  # labels kept a day; beyond it only the likeliest are kept and the answer is inexact
 SCOUT = 64  # labels kept a day by the first, narrow pass
+WIDE = 1024  # and by the second
 
 
-def cheapest(person: Person, cost: np.ndarray, *, threshold: float, wanted: int, beam: int = BEAM) -> Priced:
+def cheapest(
+    person: Person, cost: np.ndarray, *, threshold: float, wanted: int, quick: bool = False, beam: int = BEAM
+) -> Priced:
     """``person``'s cheapest schedules at ``cost[day, shift]`` per cell worked (a day off costs 0).
 
-    A narrow first pass finds good schedules fast; the worst of them is the threshold of the exact
-    pass, which then drops far more labels."""
+    Narrow passes find good schedules fast; the worst of them is the threshold of the next, wider
+    pass, which then drops far more labels. ``quick``: the first pass to find any schedule will do."""
     finish = _completion(
         cost,
         person.allowed,
@@ -118,14 +122,17 @@ def cheapest(person: Person, cost: np.ndarray, *, threshold: float, wanted: int,
         max(person.max_run, person.min_rest) + 1,
         person.max_minutes // person.unit,
     )
-    values, chosen, exact = _labelling(person, cost, finish, threshold, wanted, SCOUT)
-    if not exact:
+    for width in sorted({min(w, beam) for w in (SCOUT, WIDE if quick else SCOUT, beam)}):
+        values, chosen, exact = _labelling(person, cost, finish, threshold, wanted, width)
+        if exact or (quick and len(values)):
+            break
         if len(values) == wanted:
             threshold = min(threshold, values[-1] + 1e-9)
-        values, chosen, exact = _labelling(person, cost, finish, threshold, wanted, beam)
     off = len(person.shift_ids)
     schedules = [frozenset((d, person.shift_ids[s]) for d, s in enumerate(row) if s != off) for row in chosen]
-    return Priced(schedules, [float(v) for v in values], bool(exact))
+    relaxed = finish[0, off, 0, 0]  # from the start (a day off, no run, no minutes), most rules kept
+    least = (values[0] if len(values) else threshold) if exact else relaxed
+    return Priced(schedules, [float(v) for v in values], bool(exact), float(least))
 
 
 def _labelling(

@@ -8,8 +8,10 @@
    roster is kept. Every column keeps every hard rule, so every roster does too.
 3. When the dives stall, or in the last 15% of the time, CP-SAT over every cell from the best
    roster: it proves optima the LP cannot (Instance1: LP 558, optimum 607).
-When the LP has not converged by half the time (Instance13, 15, 19: pricing too slow), one short
-dive and then CP-SAT for the rest.
+When the LP has not converged by ROOT_SHARE of the time (Instance13, 15, 19: pricing too slow),
+diving from it is both slow and poor; CP-SAT instead, over the cells of the LP's columns only
+(restricted so, it reached 4010 on Instance13 and 5472 on Instance19 in 30 s; unrestricted from
+one dive, 9734 and 9042 in 60 s).
 
 CP-SAT alone over the day×shift grid stalled 10–60% above the best known rosters of instances 5–8
 at 30 s; fixing the cells the LP settles and handing the rest to CP-SAT still stalled on Instance8
@@ -31,10 +33,10 @@ from stocktake.rota.curtois_columns import ColumnGeneration
 from stocktake.rota.curtois_model import roster_model
 from stocktake.rota.curtois_pricing import Schedule
 
-ROOT_SHARE = 0.5  # of the time limit, at most, for the LP before the first dive
-FIRST_DIVE_SHARE = 0.1  # for that dive when the LP did not converge; CP-SAT has the rest
+ROOT_SHARE = 0.35  # of the time limit, at most, for the LP before the first dive
 STALE_DIVES = 30  # dives in a row without a better roster before CP-SAT takes over
 LAST_SHARE = 0.15  # for CP-SAT over every cell from the best roster, when the LP leaves a gap
+SUPPORT_SLACK = 5.0  # CP-SAT without a converged LP: cells of columns within this reduced cost
 FREED_SHARE = 0.2  # of the staff freed for each re-dive, at least two people
 
 
@@ -57,12 +59,16 @@ def solve(
     rng = random.Random(seed)
     with ColumnGeneration(instance, workers) as generation:
         root = generation.run(started + seconds * ROOT_SHARE)
-        if not root.converged:  # columns come too slowly to dive well: CP-SAT from the first dive
-            first = generation.dive(started + seconds * (ROOT_SHARE + FIRST_DIVE_SHARE))
-            value = round(generation.master.solve().value)
-            roster, objective, bound = _cp_sat(instance, first, value, deadline, workers, seed)
-            return _solution(roster, objective, max(root.bound, bound), started)
         bound = root.bound
+        if not root.converged:  # too far from the LP's optimum to dive: CP-SAT where the LP points
+            for person, schedule in root.heaviest.items():
+                generation.hold(person, schedule)
+            value = round(generation.master.solve().value)
+            allowed = generation.support(SUPPORT_SLACK)
+            roster, objective, proven = _cp_sat(
+                instance, root.heaviest, value, deadline, workers, seed, allowed
+            )
+            return _solution(roster, objective, max(bound, proven), started)
         best = generation.dive(deadline)
         best_value = generation.master.solve().value
         attempt, stale, dives_end = 0, 0, deadline - seconds * LAST_SHARE
@@ -98,13 +104,22 @@ def _roster(schedules: dict[str, Schedule]) -> Roster:
 
 
 def _cp_sat(
-    instance: Instance, schedules: dict[str, Schedule], value: int, deadline: float, workers: int, seed: int
+    instance: Instance,
+    schedules: dict[str, Schedule],
+    value: int,
+    deadline: float,
+    workers: int,
+    seed: int,
+    allowed: dict[str, set[tuple[int, str]]] | None = None,
 ):
-    """CP-SAT over every cell from ``schedules`` (worth ``value``) until ``deadline``: (roster,
-    objective, CP-SAT's bound); the schedules themselves if CP-SAT returns nothing."""
+    """CP-SAT over every cell (or only the ``allowed`` ones) from ``schedules`` (worth ``value``)
+    until ``deadline``: (roster, objective, CP-SAT's bound — of the whole problem only when every
+    cell was allowed); the schedules themselves if CP-SAT returns nothing better."""
     model, x, objective = roster_model(instance)
     for (person, day, shift), var in x.items():
         model.add_hint(var, (day, shift) in schedules[person])
+        if allowed is not None and (day, shift) not in allowed[person] | schedules[person]:
+            model.add(var == 0)
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = max(0.1, deadline - time.perf_counter())
     solver.parameters.num_workers = workers
@@ -113,7 +128,7 @@ def _cp_sat(
     # The objective of the roster returned, not the response's objective_value: under a time limit
     # CP-SAT 9.15 has reported a value above its own solution's (6714 for a 5908 roster).
     found = round(solver.value(objective)) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
-    bound = round(solver.best_objective_bound) if found is not None else 0
+    bound = round(solver.best_objective_bound) if found is not None and allowed is None else 0
     if found is None or found > value:  # CP-SAT can drop a hint it was given
         return _roster(schedules), value, bound
     return {(p, d): s for (p, d, s), var in x.items() if solver.value(var)}, found, bound
