@@ -174,7 +174,9 @@ class ColumnGeneration:
                 break
             if own and not added:  # nothing prices out at the master's duals (as far as pricing can tell)
                 break
-            own = not added or centre is None  # smoothed towards the centre while columns come
+            # Smoothed towards the centre while columns come, unless pricing is quick (and so gives no
+            # bound to move the centre on)
+            own = not added or centre is None or self.quick
             duals = (
                 lp.cover
                 if own
