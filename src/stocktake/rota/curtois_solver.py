@@ -11,7 +11,7 @@
 When the LP has not converged by ROOT_SHARE of the time (Instance13, 15, 19: pricing too slow),
 diving from it is both slow and poor; CP-SAT instead, over the cells of the LP's columns only
 (restricted so, it reached 4010 on Instance13 and 5472 on Instance19 in 30 s; unrestricted from
-one dive, 9734 and 9042 in 60 s).
+one dive, 9734 and 9042 in 60 s), then step 3.
 
 CP-SAT alone over the day×shift grid stalled 10–60% above the best known rosters of instances 5–8
 at 30 s; fixing the cells the LP settles and handing the rest to CP-SAT still stalled on Instance8
@@ -56,47 +56,52 @@ def solve(
     started = time.perf_counter()
     deadline = started + seconds
     workers = workers or os.cpu_count() or 2  # as rota.solver does
-    rng = random.Random(seed)
     with ColumnGeneration(instance, workers) as generation:
         root = generation.run(started + seconds * ROOT_SHARE)
-        bound = root.bound
-        if not root.converged:  # too far from the LP's optimum to dive: CP-SAT where the LP points
+        bound, last = root.bound, deadline - seconds * LAST_SHARE
+        if root.converged:
+            best, best_value = _dives(generation, instance, bound, last, random.Random(seed))
+        else:  # too far from the LP's optimum to dive: CP-SAT where the LP points
             for person, schedule in root.heaviest.items():
                 generation.hold(person, schedule)
             value = round(generation.master.solve().value)
             allowed = generation.support(SUPPORT_SLACK)
-            roster, objective, proven = _cp_sat(
-                instance, root.heaviest, value, deadline, workers, seed, allowed
-            )
-            return _solution(roster, objective, max(bound, proven), started)
-        best = generation.dive(deadline)
-        best_value = generation.master.solve().value
-        attempt, stale, dives_end = 0, 0, deadline - seconds * LAST_SHARE
-        while time.perf_counter() < dives_end and round(best_value) > bound and stale < STALE_DIVES:
-            attempt += 1
-            generation.release(list(generation.held))
-            if attempt % 2:  # a fresh dive from the LP, choosing differently
-                found = generation.dive(dives_end, rng)
-            else:  # a dive for a few people only, the rest held to the best roster
-                freed = _neighbourhood(instance, best, rng)
-                for person in generation.staff:
-                    if person not in freed:
-                        generation.hold(person, best[person])
-                found = generation.dive(dives_end)
-            value = generation.master.solve().value
-            stale = 0 if value < best_value - 1e-6 else stale + 1
-            if value <= best_value + 1e-6:
-                best, best_value = found, value
+            best, best_value, _ = _cp_sat(instance, root.heaviest, value, last, workers, seed, allowed)
     if round(best_value) <= bound:
-        return _solution(_roster(best), round(best_value), bound, started)
+        return _solution(best, round(best_value), bound, started)
     # The LP's bound is not the optimum's (Instance1: 558, optimum 607): CP-SAT may prove more.
-    roster, objective, proven = _cp_sat(instance, best, round(best_value), deadline, workers, seed)
-    return _solution(roster, objective, max(bound, proven), started)
+    best, objective, proven = _cp_sat(instance, best, round(best_value), deadline, workers, seed)
+    return _solution(best, objective, max(bound, proven), started)
 
 
-def _solution(roster: Roster, objective: int, bound: int, started: float) -> Solution:
+def _dives(
+    generation: ColumnGeneration, instance: Instance, bound: int, end: float, rng: random.Random
+) -> tuple[dict[str, Schedule], float]:
+    """The best roster of repeated dives until ``end``, the bound, or STALE_DIVES without a better."""
+    best = generation.dive(end)
+    best_value = generation.master.solve().value
+    attempt, stale = 0, 0
+    while time.perf_counter() < end and round(best_value) > bound and stale < STALE_DIVES:
+        attempt += 1
+        generation.release(list(generation.held))
+        if attempt % 2:  # a fresh dive from the LP, choosing differently
+            found = generation.dive(end, rng)
+        else:  # a dive for a few people only, the rest held to the best roster
+            freed = _neighbourhood(instance, best, rng)
+            for person in generation.staff:
+                if person not in freed:
+                    generation.hold(person, best[person])
+            found = generation.dive(end)
+        value = generation.master.solve().value
+        stale = 0 if value < best_value - 1e-6 else stale + 1
+        if value <= best_value + 1e-6:
+            best, best_value = found, value
+    return best, best_value
+
+
+def _solution(schedules: dict[str, Schedule], objective: int, bound: int, started: float) -> Solution:
     status = "OPTIMAL" if objective <= bound else "FEASIBLE"
-    return Solution(roster, objective, bound, time.perf_counter() - started, status)
+    return Solution(_roster(schedules), objective, bound, time.perf_counter() - started, status)
 
 
 def _roster(schedules: dict[str, Schedule]) -> Roster:
@@ -113,8 +118,8 @@ def _cp_sat(
     allowed: dict[str, set[tuple[int, str]]] | None = None,
 ):
     """CP-SAT over every cell (or only the ``allowed`` ones) from ``schedules`` (worth ``value``)
-    until ``deadline``: (roster, objective, CP-SAT's bound — of the whole problem only when every
-    cell was allowed); the schedules themselves if CP-SAT returns nothing better."""
+    until ``deadline``: (schedules, objective, CP-SAT's bound — of the whole problem only when every
+    cell was allowed); the schedules given if CP-SAT returns nothing better."""
     model, x, objective = roster_model(instance)
     for (person, day, shift), var in x.items():
         model.add_hint(var, (day, shift) in schedules[person])
@@ -130,8 +135,12 @@ def _cp_sat(
     found = round(solver.value(objective)) if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
     bound = round(solver.best_objective_bound) if found is not None and allowed is None else 0
     if found is None or found > value:  # CP-SAT can drop a hint it was given
-        return _roster(schedules), value, bound
-    return {(p, d): s for (p, d, s), var in x.items() if solver.value(var)}, found, bound
+        return schedules, value, bound
+    worked: dict[str, set[tuple[int, str]]] = {p.id: set() for p in instance.staff}
+    for (person, day, shift), var in x.items():
+        if solver.value(var):
+            worked[person].add((day, shift))
+    return {p: frozenset(cells) for p, cells in worked.items()}, found, bound
 
 
 def _neighbourhood(instance: Instance, schedules: dict[str, Schedule], rng: random.Random) -> list[str]:
