@@ -62,7 +62,7 @@ def solve(
         if root.converged:
             best, best_value = _dives(generation, instance, bound, last, random.Random(seed))
         else:  # too far from the LP's optimum to dive: CP-SAT where the LP points
-            for person, schedule in root.heaviest.items():
+            for person, schedule in root.heaviest.items():  # held, the master prices their roster
                 generation.hold(person, schedule)
             value = round(generation.master.solve().value)
             allowed = generation.support(SUPPORT_SLACK)
