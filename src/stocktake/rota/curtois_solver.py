@@ -12,8 +12,9 @@ When the LP has not converged by ROOT_SHARE of the time (Instance13, 15, 19: pri
 repeated dives from it are slow and poor; CP-SAT instead, over the cells of the LP's columns only
 (restricted so, it reached 4010 on Instance13 and 5472 on Instance19 in 30 s; unrestricted from
 one dive, 9734 and 9042 in 60 s), then step 3. It starts from the better of the LP's heaviest
-columns and a single dive: on Instance15 in 300 s, 8876 and 7863, and 4258 at the end (5324 when
-started from the heaviest columns alone).
+columns and, given MIN_DIVE for it, a single dive: on Instance15 in 300 s, 8876 and 7863, and 4258
+at the end (5324 from the heaviest columns alone). In 60 s a dive is poor and leaves CP-SAT too
+little time (Instance13: dive 22715, final 22715; without it, 5970).
 
 CP-SAT alone over the day×shift grid stalled 10–60% above the best known rosters of instances 5–8
 at 30 s; fixing the cells the LP settles and handing the rest to CP-SAT still stalled on Instance8
@@ -40,7 +41,8 @@ STALE_DIVES = 30  # dives in a row without a better roster before CP-SAT takes o
 LAST_SHARE = 0.15  # for CP-SAT over every cell from the best roster, when the LP leaves a gap
 SUPPORT_SLACK = 5.0  # CP-SAT without a converged LP: cells of columns within this reduced cost
 FREED_SHARE = 0.2  # of the staff freed for each re-dive, at least two people
-DIVE_SHARE = 0.25  # of the time limit for one dive from an unconverged LP
+DIVE_SHARE = 0.25  # of the time limit for one dive from an unconverged LP, if it is long enough:
+MIN_DIVE = 60.0  # seconds; shorter, the dive is poor and costs CP-SAT the time it needs
 
 
 @dataclass(frozen=True)
@@ -66,7 +68,8 @@ def solve(
             best, best_value = _dives(generation, instance, bound, last, random.Random(seed))
         else:  # the LP is unproven: CP-SAT where it points, from the better of two rosters
             allowed = generation.support(SUPPORT_SLACK)
-            start, value = _unconverged_start(generation, root.heaviest, seconds * DIVE_SHARE)
+            dive = seconds * DIVE_SHARE if seconds * DIVE_SHARE >= MIN_DIVE else 0.0
+            start, value = _unconverged_start(generation, root.heaviest, dive)
             best, best_value, _ = _cp_sat(instance, start, value, last, workers, seed, allowed)
     if round(best_value) <= bound:
         return _solution(best, round(best_value), bound, started)
@@ -103,10 +106,13 @@ def _dives(
 def _unconverged_start(
     generation: ColumnGeneration, heaviest: dict[str, Schedule], seconds: float
 ) -> tuple[dict[str, Schedule], int]:
-    """The better of the LP's heaviest columns and one dive of ``seconds``, with its objective."""
+    """The better of the LP's heaviest columns and one dive of ``seconds`` (none if 0), with its
+    objective."""
     for person, schedule in heaviest.items():  # held, the master prices their roster
         generation.hold(person, schedule)
     heaviest_value = round(generation.master.solve().value)
+    if not seconds:
+        return heaviest, heaviest_value
     generation.release(list(generation.held))
     dived = generation.dive(time.perf_counter() + seconds)
     dived_value = round(generation.master.solve().value)
