@@ -347,11 +347,18 @@ def rota_check(
             metavar="FIRST..LAST", help="The rota period (default: whole weeks from the first duty)."
         ),
     ] = None,
+    wte: Annotated[
+        list[str] | None,
+        typer.Option(metavar="DOCTOR=0.8", help="A less-than-full-time doctor's WTE (R18, pro rata hours)."),
+    ] = None,
+    published_on: Annotated[
+        str | None, typer.Option(metavar="DATE", help="When the rota was given to the doctors (R19 notice).")
+    ] = None,
 ) -> None:
     """Check a rota against the 2016 TCS (as amended 2019): every breach, with its rule and source."""
     from datetime import date
 
-    from stocktake.rota.check import Limits, check_rota
+    from stocktake.rota.check import RULES, Limits, check_rota
     from stocktake.rota.duties import RotaInputError, read_rota
     from stocktake.rota.report import breach_table, doctor_table, write_tables
 
@@ -359,13 +366,28 @@ def rota_check(
         duties = read_rota(rota)
     except RotaInputError as error:
         _fail(str(error))
-    limits = Limits(opted_out=frozenset(opted_out or ()), check_one_in_three_weekends=not no_one_in_three)
+    fractions = []
+    for value in wte or ():
+        doctor, _, fraction = value.partition("=")
+        try:
+            fractions.append((doctor, float(fraction)))
+        except ValueError:
+            _fail(f"--wte {value!r}: expected DOCTOR=FRACTION, like dr_a=0.8")
+    limits = Limits(
+        opted_out=frozenset(opted_out or ()),
+        check_one_in_three_weekends=not no_one_in_three,
+        wte=tuple(fractions),
+    )
     try:
         first, _, last = (period or "").partition("..")
         span = (date.fromisoformat(first), date.fromisoformat(last)) if period else None
     except ValueError:
         _fail(f"--period {period!r}: expected FIRST..LAST, like 2026-02-02..2026-03-29")
-    result = check_rota(duties, limits, span)
+    try:
+        published = date.fromisoformat(published_on) if published_on else None
+    except ValueError:
+        _fail(f"--published-on {published_on!r}: expected a date like 2025-12-01")
+    result = check_rota(duties, limits, span, published)
     if out is not None:
         write_tables(result, out)
     table = breach_table(result)
@@ -379,6 +401,8 @@ def rota_check(
             f"  {row.doctor} {row.date} {row.rule} {row.rule_name}: {row.found} (limit {row.limit}){flag}"
         )
     typer.echo(doctor_table(result).to_string(index=False))
+    for rule, why in result.unchecked:
+        typer.echo(f"  not checked: {rule} {RULES[rule].name}: {why}")
     if len(table):
         raise typer.Exit(code=1)
 

@@ -1,11 +1,16 @@
 """The contract checker on hand-made rotas: one breach per rule, and rotas sitting exactly on each limit."""
 
-from datetime import date, datetime, timedelta
+import re
+from dataclasses import replace
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
 import pytest
 
-from stocktake.rota.check import Limits, check_rota, weekend_band
-from stocktake.rota.duties import Duty
+from stocktake.rota.check import RULES, Limits, check_rota, weekend_band
+from stocktake.rota.duties import Duty, break_starts
+
+REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference" / "nhs_rota_rules.md"
 
 MONDAY = datetime(2025, 8, 4)
 
@@ -15,13 +20,31 @@ def shift(day: int, start: float, hours: float, doctor: str = "dr_a") -> Duty:
     return Duty(doctor, begin, begin + timedelta(hours=hours))
 
 
-def on_call(day: int, hours: float = 24, expected: float = 8, start: float = 9) -> Duty:
+def on_call(day: int, hours: float = 24, expected: float = 8, start: float = 9, episodes=None) -> Duty:
     begin = MONDAY + timedelta(days=day, hours=start)
-    return Duty("dr_a", begin, begin + timedelta(hours=hours), "on_call", expected)
+    return Duty(
+        "dr_a", begin, begin + timedelta(hours=hours), "on_call", expected, expected_episodes=episodes
+    )
 
 
-def rules(duties, period=(date(2025, 8, 4), date(2025, 8, 31)), **limits) -> list[str]:
-    return [b.rule for b in check_rota(duties, Limits(**limits), period).breaches]
+def with_breaks(duty: Duty, *times: str) -> Duty:
+    return replace(duty, breaks=break_starts(duty.start, [time.fromisoformat(t) for t in times]))
+
+
+def low_weekend(expected: float = 3, episodes: float | None = 3) -> list[Duty]:
+    """Saturday and Sunday of the first weekend on a non-resident on call, 08:00 to 08:00."""
+    return [on_call(d, expected=expected, start=8, episodes=episodes) for d in (5, 6)]
+
+
+def rules(duties, period=(date(2025, 8, 4), date(2025, 8, 31)), published=None, **limits) -> list[str]:
+    return [b.rule for b in check_rota(duties, Limits(**limits), period, published).breaches]
+
+
+def test_every_rule_of_the_reference_is_known_with_its_source():
+    numbers = re.findall(r"^\| (R\d+a?) \|", REFERENCE.read_text(), flags=re.MULTILINE)
+    assert len(numbers) >= 20 and set(numbers) <= set(RULES)
+    for number in numbers:
+        assert RULES[number].source and RULES[number].confidence in "ABC"
 
 
 def days(*numbers, start=8, hours=8):
@@ -45,10 +68,53 @@ def days(*numbers, start=8, hours=8):
         ([on_call(0), shift(1, 9, 10.5)], "R15"),
         ([on_call(0, expected=17)], "R16"),
         ([shift(d, 8, 12) for d in range(28) if d % 7 in (0, 1, 2, 3)] + days(4, 11, 18, 25, hours=4), "R1"),
+        ([*days(*range(5)), *low_weekend(expected=8), *days(7)], "R5"),  # on call counts: eight days in a row
+        ([*days(0, 1, 2, 3, 4), *low_weekend(expected=3.5), *days(7)], "R5"),  # not low: 3.5 h expected
+        ([*days(0, 1, 2, 3, 4), *low_weekend(episodes=None), *days(7)], "R5"),  # episodes not known
+        ([*days(*range(5)), *low_weekend(), *days(*range(7, 13))], "R5a"),  # thirteen days
+        ([*days(*range(5)), *low_weekend(), *days(*range(7, 12)), shift(13, 15, 8)], "R5a"),  # 46 h rest
+        ([with_breaks(shift(0, 8, 9), "08:30")], "R17"),  # a break in the first hour does not count
+        ([with_breaks(shift(0, 8, 10), "12:00", "12:15")], "R17"),  # overlapping breaks count once
+        ([with_breaks(shift(0, 8, 10), "12:00", "17:30")], "R17"),  # one in the last hour
+        ([with_breaks(shift(0, 8, 6))], "R17"),  # none rostered in a 6 h shift
+        ([with_breaks(shift(0, 20, 12.5), "23:00", "03:00")], "R17b"),  # a 12.5 h night with two
     ],
 )
 def test_each_rule_catches_its_breach(duties, rule):
     assert rule in rules(duties)
+
+
+def test_low_intensity_weekend_on_call_allows_twelve_days_then_48_hours_rest():
+    twelve = [*days(*range(5)), *low_weekend(), *days(*range(7, 12))]  # Mon to Fri of the next week
+    two_of_four = {"check_one_in_three_weekends": False}
+    assert rules([*twelve, shift(13, 16, 8)], **two_of_four) == []  # Fri 16:00 to Sun 16:00: exactly 48 h
+    assert rules([*twelve, shift(13, 15, 8)], **two_of_four) == ["R5a"]
+
+
+def test_rest_after_a_run_is_measured_from_the_end_of_its_last_duty_that_day():
+    # Seven days, the seventh with an evening on call to 08:00 on day 7: 48 h from then is 08:00 day 9.
+    seven = [*days(*range(7), start=8, hours=8), on_call(6, hours=15, expected=4, start=17)]
+    assert rules([*seven, shift(9, 8, 8)]) == []
+    assert rules([*seven, shift(9, 7, 8)]) == ["R5"]
+
+
+def test_less_than_full_time_hours_are_pro_rata_and_the_rule_can_be_switched_off():
+    forty = [shift(d, 8, 10) for d in range(28) if d % 7 < 4]  # 40 h a week
+    part_time = (("dr_a", 0.8),)  # 38.4 h
+    assert rules(forty, wte=part_time) == ["R18"]
+    assert rules(forty, wte=part_time, check_pro_rata_hours=False) == []
+    assert rules(forty, wte=(("dr_a", 10 / 12),)) == []  # exactly 40 h pro rata
+    assert not RULES["R18"].verified
+
+
+def test_notice_of_the_rota_is_at_least_six_weeks_and_unchecked_without_a_date():
+    rota = days(0)
+    assert rules(rota, published=MONDAY.date() - timedelta(days=41)) == ["R19"]
+    assert rules(rota, published=MONDAY.date() - timedelta(days=42)) == []
+    unchecked = dict(check_rota(rota).unchecked)
+    assert {"R16a", "R17", "R19", "R20"} <= set(unchecked)
+    assert "R19" not in dict(check_rota(rota, published=date(2025, 6, 1)).unchecked)
+    assert "R17" not in dict(check_rota([with_breaks(shift(0, 8, 4))]).unchecked)
 
 
 def test_more_than_one_weekend_in_two_breaks_the_absolute_limit():
@@ -76,6 +142,11 @@ def test_one_in_two_is_reported_as_the_unverified_one_in_three_design_limit_and_
         [on_call(5), on_call(6)],  # Saturday and Sunday on call
         [on_call(0, expected=16)],  # exactly 16 h expected work in 24 h
         [on_call(0), shift(1, 9, 10)],  # 10 h the day after on-call
+        [*days(*range(5)), *low_weekend(), *days(*range(7, 12))],  # R5a: twelve days, on the limits
+        [with_breaks(shift(0, 8, 9), "09:00")],  # 9 h: one break, starting right after the first hour
+        [with_breaks(shift(0, 8, 10), "09:00", "16:30")],  # two, the second ending as the last hour begins
+        [with_breaks(shift(0, 8, 5))],  # 5 h: no break owed
+        [with_breaks(shift(0, 20, 12), "22:00", "01:00", "04:00")],  # a 12 h night with three
     ],
 )
 def test_a_rota_exactly_on_each_limit_is_compliant(duties):
@@ -135,3 +206,68 @@ def test_a_bad_rota_file_names_row_and_column(tmp_path):
     result = CliRunner().invoke(app, ["rota", "check", str(rota)])
     assert result.exit_code == 2
     assert "row 2, column end: 'tomorrow' is not a date and time" in " ".join(result.output.split())
+
+
+def test_the_command_reads_breaks_episodes_wte_and_notice_and_lists_every_rule(tmp_path):
+    import openpyxl
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+
+    rota = tmp_path / "rota.csv"
+    rota.write_text(
+        "doctor,start,end,kind,expected_hours,expected_episodes,breaks\n"
+        "dr_a,2025-08-04 08:00,2025-08-04 18:00,shift,,,12:00;15:00\n"
+        "dr_a,2025-08-05 20:00,2025-08-06 08:30,shift,,,none\n"
+        "dr_b,2025-08-04 09:00,2025-08-05 09:00,on_call,3,2,\n"
+    )
+    out = tmp_path / "findings.xlsx"
+    args = [
+        "rota",
+        "check",
+        str(rota),
+        "--out",
+        str(out),
+        "--wte",
+        "dr_a=0.2",
+        "--published-on",
+        "2025-07-01",
+    ]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 1
+    output = " ".join(result.output.split())
+    assert "dr_a 2025-08-05 R17" in output and "0 break(s) of 30 min" in output
+    assert "dr_a 2025-08-04 R18" in output  # 22.5 h over one week, above 48 h x 0.2
+    assert "dr_a 2025-08-04 R19" in output  # 34 days' notice
+    assert "not checked: R16a" in output and "not checked: R17 " not in output
+    sheet = openpyxl.load_workbook(out)["Rules"]
+    rows = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(rows) == set(RULES)
+    assert rows["R17"][5] == 1 and rows["R17"][6] == "yes"
+    assert rows["R20"][6].startswith("no: ")
+
+
+def test_a_bad_break_time_names_row_and_column(tmp_path):
+    from stocktake.rota.duties import RotaInputError, read_rota
+
+    rota = tmp_path / "rota.csv"
+    rota.write_text("doctor,start,end,kind,breaks\ndr_a,2025-08-04 08:00,2025-08-04 18:00,shift,noon\n")
+    with pytest.raises(
+        RotaInputError, match=r"row 2, column breaks: 'noon' is not start times like 12:30;16:00"
+    ):
+        read_rota(rota)
+
+
+def test_durations_and_rest_are_real_hours_across_the_clock_changes():
+    def duty(start: str, end: str) -> Duty:
+        return Duty("dr_a", datetime.fromisoformat(start), datetime.fromisoformat(end))
+
+    october = (date(2026, 10, 19), date(2026, 11, 1))  # the clocks go back at 02:00 on Sunday 25 October
+    march = (date(2026, 3, 23), date(2026, 4, 5))  # and forward at 01:00 on Sunday 29 March
+    quiet = {"check_one_in_three_weekends": False}
+    assert rules([duty("2026-10-24 20:00", "2026-10-25 08:30")], october, **quiet) == ["R3"]  # 13.5 h
+    assert rules([duty("2026-10-17 20:00", "2026-10-18 08:30")], october, **quiet) == []  # 12.5 h
+    rest = [duty("2026-03-28 10:00", "2026-03-28 22:00"), duty("2026-03-29 09:00", "2026-03-29 17:00")]
+    assert rules(rest, march, **quiet) == ["R4"]  # 10 h of real rest; 11 on the clock
+    summary = check_rota([duty("2026-03-28 20:00", "2026-03-29 08:00")], Limits(), march).doctors[0]
+    assert summary.average_weekly_hours == pytest.approx(11 / 2)

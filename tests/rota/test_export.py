@@ -11,7 +11,7 @@ from icalendar import Calendar
 from typer.testing import CliRunner
 
 from stocktake.cli import app
-from stocktake.rota.check import check_rota
+from stocktake.rota.check import RULES, check_rota
 from stocktake.rota.duties import read_rota
 from stocktake.rota.export import read_assignments, write_rota
 from stocktake.rota.model import RotaSpecError, parse_problem
@@ -35,6 +35,7 @@ SPEC = {
             "start": "08:00",
             "end": "17:00",
             "days": ["Mon", "Tue"],
+            "breaks": ["12:30"],
         },
         {
             "id": "call",
@@ -44,6 +45,7 @@ SPEC = {
             "end": "08:00",
             "kind": "on_call",
             "expected_hours": 3,
+            "expected_episodes": 2,
             "days": ["Mon", "Tue", "Wed", "Thu"],
         },
     ],
@@ -64,7 +66,9 @@ def written(tmp_path_factory):
 def test_the_duties_file_is_what_the_checker_reads_and_it_passes(written):
     problem, solution, folder = written
     duties = read_rota(folder / "duties.csv")
-    assert duties == solution.duties()
+    assert duties == solution.duties()  # break times and expected episodes included
+    shifts = [d for d in duties if d.kind == "shift"]
+    assert shifts and all(d.breaks == (d.start.replace(hour=12, minute=30),) for d in shifts)
     assert check_rota(duties, problem.limits, (problem.start, problem.end)).breaches == ()
 
 
@@ -83,8 +87,17 @@ def test_the_grid_has_a_row_per_doctor_a_column_per_date_and_marks_leave(written
         label = {"day": "Day A", "call": "On call"}[a.shift]
         assert label in grid.loc[a.doctor, f"{a.date:%a %Y-%m-%d}"].split(" + ")
     sheets = pd.read_excel(folder / "rota.xlsx", sheet_name=None)
-    assert list(sheets) == ["Grid", "Assignments", "Fairness", "Patterns", "Hours and weekends", "Breaches"]
+    assert list(sheets) == [
+        "Grid",
+        "Assignments",
+        "Fairness",
+        "Patterns",
+        "Hours and weekends",
+        "Breaches",
+        "Rules",
+    ]
     assert len(sheets["Breaches"]) == 0 and len(sheets["Assignments"]) == len(solution.assignments)
+    assert set(sheets["Rules"]["rule"]) == set(RULES) and (sheets["Rules"]["breaches"] == 0).all()
 
 
 def test_each_doctor_gets_a_calendar_of_their_own_duties_in_uk_time(written):

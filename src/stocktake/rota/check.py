@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import groupby, pairwise
 
-from stocktake.rota.duties import HOUR, Duty
+from stocktake.rota.duties import BREAK, HOUR, Duty, elapsed_hours, wall_clock_after
 
 DAY = timedelta(days=1)
 
@@ -36,9 +36,18 @@ RULES = {
         Rule("R2", "hours in any 168 consecutive hours", "TCS 2016 Sch. 3 (2019 wording)", "A"),
         Rule("R3", "shift length", "TCS 2016 Sch. 3", "A"),
         Rule("R4", "rest between shifts", "TCS 2016 Sch. 3", "A"),
-        Rule("R5", "consecutive shifts, then 48 h rest", "TCS 2016 as amended 2019", "A"),
+        Rule("R5", "consecutive days with a duty, then 48 h rest", "TCS 2016 as amended 2019", "A"),
+        Rule(
+            "R5a",
+            "consecutive days around a low-intensity weekend on call, then 48 h rest",
+            "TCS 2016 as amended 2019 (rota checker help text)",
+            "A",
+        ),
         Rule("R6", "consecutive long shifts (> 10 h), then 48 h rest", "TCS 2016 as amended 2019", "A"),
         Rule("R7", "consecutive long late-evening shifts, then 48 h rest", "NHS Employers FAQ; Messly", "B"),
+        Rule(
+            "R8", "night shift: 3 h or more between 23:00 and 06:00 (used by R9, R10)", "TCS 2016 Sch. 3", "A"
+        ),
         Rule("R9", "consecutive night shifts", "TCS 2016; Hansard PQ 270697 (2019)", "A"),
         Rule(
             "R10", "rest after any night or run of nights", "TCS 2016 as amended 2019; Hansard PQ 270697", "A"
@@ -50,7 +59,28 @@ RULES = {
         Rule("R14", "on-call periods in any 7 consecutive days", "TCS 2016 Sch. 3", "A"),
         Rule("R15", "day after an on-call period", "TCS 2016 Sch. 3", "A"),
         Rule("R16", "expected work per 24 h of non-resident on-call", "TCS 2016 Sch. 3", "A"),
+        Rule("R16a", "next day's work when 5 h continuous rest on call is not achieved", "unverified", "C"),
+        Rule(
+            "R17",
+            "30-minute breaks (1 if > 5 h, 2 if > 9 h), not in the first or last hour",
+            "Messly; BDI",
+            "B",
+        ),
+        Rule(
+            "R17b", "a third 30-minute break on a night shift of 12 h or more (2019)", "BDI (secondary)", "C"
+        ),
+        Rule("R18", "less than full time: average weekly hours pro rata to WTE", "Messly (secondary)", "C"),
+        Rule(
+            "R19", "notice: duty roster at least 6 weeks before it starts", "BMA rota checker guidance", "B"
+        ),
+        Rule("R20", "exception reporting of hours worked", "Plymouth guidance; Messly", "B"),
     )
+}
+
+# Rules that a rota cannot show either way, and why.
+NOT_FROM_A_ROTA = {
+    "R16a": "it depends on the rest actually achieved while on call, which a rota does not record",
+    "R20": "exception reports concern the hours actually worked, not the hours rostered",
 }
 
 
@@ -65,6 +95,9 @@ class Limits:
     shift_hours: float = 13.0
     rest_between_shifts: float = 11.0
     consecutive_shifts: int = 7
+    consecutive_days_low_intensity_weekend: int = 12  # R5a
+    low_intensity_hours: float = 3.0  # R5a: expected work on each of Saturday's and Sunday's on call
+    low_intensity_episodes: float = 3.0
     consecutive_long: int = 4
     consecutive_late_evening: int = 4
     consecutive_nights: int = 4
@@ -76,6 +109,19 @@ class Limits:
     on_calls_in_7_days: int = 3
     hours_after_on_call: float = 10.0
     on_call_work_per_24h: float = 16.0
+    check_third_night_break: bool = True  # R17b: C-rated, configurable
+    check_pro_rata_hours: bool = True  # R18: C-rated, configurable
+    notice_weeks: int = 6  # R19
+    wte: tuple[tuple[str, float], ...] = ()  # whole-time equivalents below 1, for R18
+
+    def cap(self, doctor: str) -> float:
+        """R1's average weekly hours for this doctor."""
+        return self.weekly_hours_opted_out if doctor in self.opted_out else self.weekly_hours
+
+    def pro_rata_cap(self, doctor: str) -> float | None:
+        """R18's lower cap for a less-than-full-time doctor; None when it does not apply."""
+        fraction = dict(self.wte).get(doctor, 1.0)
+        return self.cap(doctor) * fraction if self.check_pro_rata_hours and fraction < 1 else None
 
 
 @dataclass(frozen=True)
@@ -111,13 +157,14 @@ class RotaCheck:
     breaches: tuple[Breach, ...]
     doctors: tuple[DoctorSummary, ...]
     period: tuple[date, date] = field(default=(date.min, date.min))
+    unchecked: tuple[tuple[str, str], ...] = ()  # (rule, why this rota cannot show it)
 
 
 # --- what a duty is -----------------------------------------------------------------------------
 
 
 def _overlap_hours(duty: Duty, start: datetime, end: datetime) -> float:
-    return max((min(duty.end, end) - max(duty.start, start)) / HOUR, 0.0)
+    return max(elapsed_hours(max(duty.start, start), min(duty.end, end)), 0.0)
 
 
 def _daily_window_hours(duty: Duty, begin: time, finish: time) -> float:
@@ -154,9 +201,12 @@ def _whole_weeks(duties: list[Duty]) -> tuple[date, date]:
 
 
 def check_rota(
-    duties: list[Duty], limits: Limits = Limits(), period: tuple[date, date] | None = None
+    duties: list[Duty],
+    limits: Limits = Limits(),
+    period: tuple[date, date] | None = None,
+    published: date | None = None,
 ) -> RotaCheck:
-    """Every breach for every doctor, and each doctor's hours, weekends and nights."""
+    """Every breach for every doctor, each doctor's hours, weekends and nights, and what went unchecked."""
     if not duties:
         return RotaCheck((), ())
     first, last = period or _whole_weeks(duties)
@@ -164,10 +214,26 @@ def check_rota(
     for doctor, own in groupby(sorted(duties, key=lambda d: (d.doctor, d.start)), key=lambda d: d.doctor):
         own = list(own)
         breaches += _breaches(doctor, own, limits, first, last)
+        if published is not None:
+            breaches += _notice_breaches(doctor, own, limits, published)
         doctors.append(_summary(doctor, own, first, last))
     return RotaCheck(
-        tuple(sorted(breaches, key=lambda b: (b.doctor, b.date, b.rule))), tuple(doctors), (first, last)
+        tuple(sorted(breaches, key=lambda b: (b.doctor, b.date, b.rule))),
+        tuple(doctors),
+        (first, last),
+        _unchecked(duties, published),
     )
+
+
+def _unchecked(duties: list[Duty], published: date | None) -> tuple[tuple[str, str], ...]:
+    found = list(NOT_FROM_A_ROTA.items())
+    without_breaks = sum(d.kind == "shift" and d.breaks is None for d in duties)
+    if without_breaks:
+        why = f"{without_breaks} shift(s) have no rostered break times (a breaks column: 12:30;16:00)"
+        found += [("R17", why), ("R17b", why)]
+    if published is None:
+        found.append(("R19", "no publication date was given"))
+    return tuple(sorted(found))
 
 
 def _breaches(doctor: str, duties: list[Duty], limits: Limits, first: date, last: date) -> list[Breach]:
@@ -180,9 +246,11 @@ def _breaches(doctor: str, duties: list[Duty], limits: Limits, first: date, last
     on_calls = [d for d in duties if d.kind == "on_call"]
     weeks = ((last - first).days + 1) / 7
     average = sum(d.work_hours for d in duties) / weeks
-    cap = limits.weekly_hours_opted_out if doctor in limits.opted_out else limits.weekly_hours
+    cap, pro_rata = limits.cap(doctor), limits.pro_rata_cap(doctor)
     if average > cap + 1e-9:
         breach(first, "R1", f"{average:.1f} h a week on average", f"{cap:g} h")
+    elif pro_rata is not None and average > pro_rata + 1e-9:
+        breach(first, "R18", f"{average:.1f} h a week on average", f"{pro_rata:g} h pro rata (unverified)")
     worst, worst_start = _busiest_168_hours(duties)
     if worst > limits.hours_in_168 + 1e-9:
         breach(
@@ -194,8 +262,10 @@ def _breaches(doctor: str, duties: list[Duty], limits: Limits, first: date, last
     for shift in shifts:
         if shift.span_hours > limits.shift_hours + 1e-9:
             breach(shift.start.date(), "R3", f"a {shift.span_hours:g} h shift", f"{limits.shift_hours:g} h")
+        for rule, what, limit in break_shortfalls(shift, limits):
+            breach(shift.start.date(), rule, what, limit)
     for before, after in pairwise(shifts):
-        rest = (after.start - before.end) / HOUR
+        rest = elapsed_hours(before.end, after.start)
         if rest < limits.rest_between_shifts - 1e-9:
             breach(
                 after.start.date(),
@@ -203,50 +273,128 @@ def _breaches(doctor: str, duties: list[Duty], limits: Limits, first: date, last
                 f"{rest:g} h rest before this shift",
                 f"{limits.rest_between_shifts:g} h",
             )
+    for run in _runs(duties):
+        _consecutive_days(run, duties, limits, breach)
     for rule, kind, most, rest in (
-        ("R5", lambda d: True, limits.consecutive_shifts, limits.rest_after_run),
         ("R6", is_long, limits.consecutive_long, limits.rest_after_run),
         ("R7", is_late_evening, limits.consecutive_late_evening, limits.rest_after_run),
         ("R9", is_night, limits.consecutive_nights, None),
     ):
         for run in _runs([s for s in shifts if kind(s)]):
-            if len(run) > most:
+            days = _days(run)
+            if days > most:
                 breach(
-                    run[most].start.date(), rule, f"{len(run)} in a row from {run[0].start:%d %b}", f"{most}"
+                    run[0].start.date() + most * DAY,
+                    rule,
+                    f"{days} in a row from {run[0].start:%d %b}",
+                    f"{most}",
                 )
-            elif len(run) == most and rest is not None:
-                _rest_after(run[-1], duties, rest, lambda d, w, lim, r=rule: breach(d, r, w, lim))
+            elif days == most and rest is not None:
+                _rest_after(_last(run), duties, rest, lambda d, w, lim, r=rule: breach(d, r, w, lim))
     for run in _runs([s for s in shifts if is_night(s)]):
-        _rest_after(run[-1], duties, limits.rest_after_nights, lambda d, w, lim: breach(d, "R10", w, lim))
+        _rest_after(_last(run), duties, limits.rest_after_nights, lambda d, w, lim: breach(d, "R10", w, lim))
     found += _weekend_breaches(doctor, duties, limits, first, last)
     found += _on_call_breaches(doctor, on_calls, duties, limits)
     return found
 
 
+def is_low_intensity(duty: Duty, limits: Limits) -> bool:
+    """R5a: an on-call period expecting at most 3 h and 3 episodes of work (unknown episodes: not low)."""
+    return (
+        duty.kind == "on_call"
+        and duty.work_hours <= limits.low_intensity_hours + 1e-9
+        and duty.expected_episodes is not None
+        and duty.expected_episodes <= limits.low_intensity_episodes + 1e-9
+    )
+
+
+def low_intensity_weekends(duties: list[Duty], limits: Limits) -> set[date]:
+    """The Saturdays on which a low-intensity on call starts, followed by one on the Sunday."""
+    starts = {d.start.date() for d in duties if is_low_intensity(d, limits)}
+    return {day for day in starts if day.weekday() == 5 and day + DAY in starts}
+
+
+def _consecutive_days(run: list[Duty], duties: list[Duty], limits: Limits, breach) -> None:
+    """R5: at most 7 days in a row with a duty (on call included), then 48 h rest; R5a: 12 when the run
+    holds a low-intensity weekend on call."""
+    days, plain = _days(run), limits.consecutive_shifts
+    if days < plain:
+        return
+    low = bool(low_intensity_weekends(run, limits))
+    most = limits.consecutive_days_low_intensity_weekend if low else plain
+    rule = "R5a" if low and days > plain else "R5"
+    if days > most:
+        breach(
+            run[0].start.date() + most * DAY,
+            rule,
+            f"{days} days in a row from {run[0].start:%d %b}",
+            f"{most}",
+        )
+    else:
+        _rest_after(_last(run), duties, limits.rest_after_run, lambda d, w, lim: breach(d, rule, w, lim))
+
+
+def break_shortfalls(shift: Duty, limits: Limits) -> list[tuple[str, str, str]]:
+    """R17 and R17b, when the shift's breaks are rostered: whole 30-minute breaks clear of the first
+    and last hour, not overlapping."""
+    if shift.breaks is None:
+        return []
+    taken, free_from = 0, shift.start + HOUR
+    for begin in shift.breaks:
+        if begin >= free_from and begin + BREAK <= shift.end - HOUR:
+            taken, free_from = taken + 1, begin + BREAK
+    hours = shift.span_hours
+    owed = 2 if hours > 9 else 1 if hours > 5 else 0
+    what = f"{taken} break(s) of 30 min clear of the first and last hour in a {hours:g} h shift"
+    if taken < owed:
+        return [("R17", what, f"{owed}")]
+    if limits.check_third_night_break and is_night(shift) and hours >= 12 and taken < 3:
+        return [("R17b", what, "3 (unverified)")]
+    return []
+
+
+def _notice_breaches(doctor: str, duties: list[Duty], limits: Limits, published: date) -> list[Breach]:
+    first = min(d.start.date() for d in duties)
+    notice = (first - published).days
+    if notice >= 7 * limits.notice_weeks:
+        return []
+    what = f"published {published:%d %b %Y}, {notice} days before the first duty"
+    return [Breach(doctor, first, "R19", what, f"{limits.notice_weeks} weeks")]
+
+
 def _busiest_168_hours(duties: list[Duty]) -> tuple[float, datetime]:
     """The most work in any 168 consecutive hours (the maximum starts at a duty's start or ends at an end)."""
-    window = timedelta(hours=168)
-    starts = [d.start for d in duties] + [d.end - window for d in duties]
-    return max(((sum(d.hours_between(s, s + window) for d in duties), s) for s in starts), key=lambda t: t[0])
+    starts = [d.start for d in duties] + [wall_clock_after(d.end, -168) for d in duties]
+    return max(
+        ((sum(d.hours_between(s, wall_clock_after(s, 168)) for d in duties), s) for s in starts),
+        key=lambda t: t[0],
+    )
 
 
 def _runs(duties: list[Duty]) -> list[list[Duty]]:
-    """Duties on consecutive calendar days, grouped into runs."""
+    """Duties starting on consecutive calendar days (sorted by start), grouped into runs."""
     runs: list[list[Duty]] = []
     for duty in duties:
-        if runs and (duty.start.date() - runs[-1][-1].start.date()).days == 1:
+        if runs and (duty.start.date() - runs[-1][-1].start.date()).days <= 1:
             runs[-1].append(duty)
-        elif runs and duty.start.date() == runs[-1][-1].start.date():
-            continue
         else:
             runs.append([duty])
     return runs
 
 
+def _days(run: list[Duty]) -> int:
+    return (run[-1].start.date() - run[0].start.date()).days + 1
+
+
+def _last(run: list[Duty]) -> Duty:
+    """The duty that ends the run: rest is measured from its end."""
+    return max(run, key=lambda d: d.end)
+
+
 def _rest_after(last: Duty, duties: list[Duty], hours: float, report) -> None:
     following = [d for d in duties if d.start >= last.end]
     if following:
-        rest = (following[0].start - last.end) / HOUR
+        rest = elapsed_hours(last.end, following[0].start)
         if rest < hours - 1e-9:
             report(
                 following[0].start.date(),
@@ -321,7 +469,7 @@ def _on_call_breaches(doctor, on_calls: list[Duty], duties: list[Duty], limits: 
     for run in _runs(on_calls):
         for before, after in pairwise(run):
             weekend_pair = before.start.weekday() == 5 and after.start.weekday() == 6
-            if not weekend_pair:
+            if not weekend_pair and after.start.date() != before.start.date():
                 found.append(
                     Breach(doctor, after.start.date(), "R13", "on call on consecutive days", "not allowed")
                 )

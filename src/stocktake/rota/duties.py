@@ -1,18 +1,45 @@
 """A rota as doctors' duties on real clock times, read from CSV or XLSX.
 
+Times are UK wall-clock times; durations, rest and windows are measured in hours that really pass
+(``elapsed_hours``), so a clock change lengthens or shortens the duty that spans it.
+
 Columns: doctor, start, end (YYYY-MM-DD HH:MM), kind (shift | on_call), expected_hours (the work
-expected during a non-resident on-call period; blank for a shift), and optional site and label.
+expected during a non-resident on-call period; blank for a shift), and optional site, label,
+expected_episodes (episodes of work expected in an on-call period, for the R5a exception) and breaks
+(the start times of a shift's 30-minute breaks, ``12:30;16:00``, for R17).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
+from functools import cache
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
 HOUR = timedelta(hours=1)
+BREAK = timedelta(minutes=30)
+UK = ZoneInfo("Europe/London")
+
+
+@cache
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UK).astimezone(UTC)
+
+
+def elapsed_hours(start: datetime, end: datetime) -> float:
+    """Hours that really pass between two UK wall-clock times: a night across a clock change is an
+    hour shorter in March and an hour longer in October than its clock times say."""
+    return (_utc(end) - _utc(start)) / HOUR
+
+
+def wall_clock_after(moment: datetime, hours: float) -> datetime:
+    """The UK wall-clock time that many real hours after (or, negative, before) a wall-clock time."""
+    return (_utc(moment) + timedelta(hours=hours)).astimezone(UK).replace(tzinfo=None)
+
+
 REQUIRED = ("doctor", "start", "end", "kind")
 
 
@@ -29,10 +56,12 @@ class Duty:
     expected_hours: float | None = None
     site: str = ""
     label: str = ""
+    expected_episodes: float | None = None  # None: not known, so no low-intensity exception (R5a)
+    breaks: tuple[datetime, ...] | None = None  # None: not rostered, so R17 cannot be checked
 
     @property
     def span_hours(self) -> float:
-        return (self.end - self.start) / HOUR
+        return elapsed_hours(self.start, self.end)
 
     @property
     def work_hours(self) -> float:
@@ -43,8 +72,17 @@ class Duty:
 
     def hours_between(self, start: datetime, end: datetime) -> float:
         """Work falling between two instants, spreading an on-call period's work evenly."""
-        overlap = (min(self.end, end) - max(self.start, start)) / HOUR
+        overlap = elapsed_hours(max(self.start, start), min(self.end, end))
         return max(overlap, 0.0) * self.work_hours / self.span_hours if self.span_hours else 0.0
+
+
+def break_starts(start: datetime, times: list[time]) -> tuple[datetime, ...]:
+    """Each time of day as the first moment at or after the shift's start (a night's 02:00 is tomorrow)."""
+    found = []
+    for moment in times:
+        at = datetime.combine(start.date(), moment)
+        found.append(at if at >= start else at + timedelta(days=1))
+    return tuple(sorted(found))
 
 
 def read_rota(path: Path) -> list[Duty]:
@@ -86,10 +124,7 @@ def _duty(row, where: str) -> Duty:
         raise RotaInputError(
             f"{where}, column expected_hours: an on-call period needs its expected hours of work"
         )
-    try:
-        hours = float(expected) if expected else None
-    except ValueError as error:
-        raise RotaInputError(f"{where}, column expected_hours: {expected!r} is not a number") from error
+    hours, episodes = (_number(row, column, where) for column in ("expected_hours", "expected_episodes"))
     return Duty(
         str(row["doctor"]).strip(),
         times["start"],
@@ -98,4 +133,30 @@ def _duty(row, where: str) -> Duty:
         hours,
         str(row.get("site", "")).strip(),
         str(row.get("label", "")).strip(),
+        episodes,
+        _breaks(row, times["start"], where),
     )
+
+
+def _number(row, column: str, where: str) -> float | None:
+    value = str(row.get(column, "")).strip()
+    try:
+        return float(value) if value else None
+    except ValueError as error:
+        raise RotaInputError(f"{where}, column {column}: {value!r} is not a number") from error
+
+
+def _breaks(row, start: datetime, where: str) -> tuple[datetime, ...] | None:
+    """Blank means not rostered; ``none`` means no breaks; otherwise HH:MM start times, ``;``-separated."""
+    value = str(row.get("breaks", "")).strip()
+    if not value:
+        return None
+    if value.lower() == "none":
+        return ()
+    try:
+        times = [time.fromisoformat(part.strip()) for part in value.split(";")]
+    except ValueError as error:
+        raise RotaInputError(
+            f"{where}, column breaks: {value!r} is not start times like 12:30;16:00 (or none)"
+        ) from error
+    return break_starts(start, times)

@@ -14,30 +14,19 @@ from datetime import date, timedelta
 
 from ortools.sat.python import cp_model
 
-from stocktake.rota.check import RULES, weekend_spans
+from stocktake.rota.check import RULES, break_shortfalls, weekend_spans
 from stocktake.rota.model import WEEKDAYS, RotaProblem
 
 
 def static_problems(problem: RotaProblem) -> list[str]:
     """Shift types no doctor could work compliantly, and cover that too few doctors could give."""
-    limits, found = problem.limits, []
+    found = []
     for shift in problem.shifts:
-        duty = shift.duty("", problem.start)
-        if shift.kind == "shift" and duty.span_hours > limits.shift_hours:
-            found.append(
-                f"{shift.label} lasts {duty.span_hours:g} h; no shift may be longer than "
-                f"{limits.shift_hours:g} h (R3, {RULES['R3'].source})."
-            )
-        if shift.kind == "on_call" and duty.span_hours > limits.on_call_hours:
-            found.append(
-                f"{shift.label} is a {duty.span_hours:g} h on-call period; the limit is "
-                f"{limits.on_call_hours:g} h (R12, {RULES['R12'].source})."
-            )
-        if shift.kind == "on_call" and duty.work_hours / duty.span_hours * 24 > limits.on_call_work_per_24h:
-            found.append(
-                f"{shift.label} expects {duty.work_hours:g} h of work in {duty.span_hours:g} h on call; "
-                f"the limit is {limits.on_call_work_per_24h:g} h per 24 h (R16, {RULES['R16'].source})."
-            )
+        for day in sorted({slot.date for slot in problem.slots() if slot.shift == shift}):
+            wrong = _breaks_on_its_own(shift.duty("", day), problem.limits)
+            if wrong:  # the first date is enough: a clock change can make one date differ
+                found += [f"{shift.label} on {day:%a %d %b %Y} {text}" for text in wrong]
+                break
         eligible = problem.eligible(shift)
         if len(eligible) < shift.cover:
             who = ", ".join(d.name for d in eligible) or "nobody"
@@ -45,6 +34,30 @@ def static_problems(problem: RotaProblem) -> list[str]:
                 f"{shift.label} needs {shift.cover} doctor(s) but only {who} can work it "
                 f"(site {shift.site}{', on-call eligible' if shift.kind == 'on_call' else ''})."
             )
+    return found
+
+
+def _breaks_on_its_own(duty, limits) -> list[str]:
+    """The rules a single duty breaks whoever works it: its length, its expected work, its breaks."""
+    found = []
+    if duty.kind == "shift" and duty.span_hours > limits.shift_hours + 1e-9:
+        found.append(
+            f"lasts {duty.span_hours:g} h; no shift may be longer than "
+            f"{limits.shift_hours:g} h (R3, {RULES['R3'].source})."
+        )
+    if duty.kind == "on_call" and duty.span_hours > limits.on_call_hours + 1e-9:
+        found.append(
+            f"is a {duty.span_hours:g} h on-call period; the limit is "
+            f"{limits.on_call_hours:g} h (R12, {RULES['R12'].source})."
+        )
+    if duty.kind == "on_call" and duty.work_hours / duty.span_hours * 24 > limits.on_call_work_per_24h + 1e-9:
+        found.append(
+            f"expects {duty.work_hours:g} h of work in {duty.span_hours:g} h on call; "
+            f"the limit is {limits.on_call_work_per_24h:g} h per 24 h (R16, {RULES['R16'].source})."
+        )
+    for rule, what, limit in break_shortfalls(duty, limits):
+        switch = "" if RULES[rule].verified else "; switch off with check_third_night_break: false"
+        found.append(f"has {what}; it needs {limit} ({rule}, {RULES[rule].source}{switch}).")
     return found
 
 
@@ -106,13 +119,15 @@ def _sentence(problem: RotaProblem, key: Hashable) -> str:
         return f"The published rota before {subject:%d %b %Y} stays as it is."
     name = problem.doctor(subject).name
     weekends = len(weekend_spans(problem.start, problem.end))
-    cap = limits.weekly_hours_opted_out if subject in limits.opted_out else limits.weekly_hours
     rule = {
-        "R1": f"may average at most {cap:g} h a week",
+        "R1": f"may average at most {limits.cap(subject):g} h a week",
+        "R18": f"may average at most {limits.pro_rata_cap(subject) or 0:g} h a week, pro rata to WTE "
+        "(unverified; switch off with check_pro_rata_hours: false)",
         "R2": f"may work at most {limits.hours_in_168:g} h in any 168 hours",
         "R4": f"needs at least {limits.rest_between_shifts:g} h rest between shifts",
-        "R5": f"may work at most {limits.consecutive_shifts} shifts in a row, then needs "
-        f"{limits.rest_after_run:g} h off",
+        "R5": f"may work at most {limits.consecutive_shifts} days in a row, on call included "
+        f"({limits.consecutive_days_low_intensity_weekend} around a low-intensity weekend on call), then "
+        f"needs {limits.rest_after_run:g} h off",
         "R6": f"may work at most {limits.consecutive_long} long shifts (over 10 h) in a row, then needs "
         f"{limits.rest_after_run:g} h off",
         "R7": f"may work at most {limits.consecutive_late_evening} long late-evening shifts in a row, then "

@@ -1,9 +1,12 @@
 """A solved rota on paper: the grid, the assignments, the duties for the checker, and calendars.
 
 Files written to one folder:
-- ``grid.csv`` and ``rota.xlsx`` (Grid, Assignments, Fairness, Checks sheets): doctors down, dates across;
+- ``grid.csv``: doctors down, dates across;
+- ``rota.xlsx``: that grid, the assignments, fairness, pattern frequencies, hours and weekends, breaches
+  and every rule with whether it was checked;
 - ``assignments.csv``: one row per doctor, shift and date; pass it back as ``--published`` to re-plan;
-- ``duties.csv``: doctor, start, end, kind, expected_hours, site, label (``stocktake rota check`` reads it);
+- ``duties.csv``: doctor, start, end, kind, expected_hours, site, label, expected_episodes, breaks
+  (``stocktake rota check`` reads it);
 - ``fairness.csv``: each doctor's share of each burden beside their fair share by WTE;
 - ``calendars/ID.ics``: an iCalendar file per doctor, in UK time.
 """
@@ -18,7 +21,7 @@ import pandas as pd
 from icalendar import Calendar, Event
 
 from stocktake.rota.fairness import frequencies, shares
-from stocktake.rota.report import breach_table, doctor_table
+from stocktake.rota.report import breach_table, doctor_table, rule_table
 from stocktake.rota.solver import Assignment, RotaSolution
 
 UK = ZoneInfo("Europe/London")
@@ -79,6 +82,19 @@ def grid_table(solution: RotaSolution) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+DUTY_COLUMNS = [
+    "doctor",
+    "start",
+    "end",
+    "kind",
+    "expected_hours",
+    "site",
+    "label",
+    "expected_episodes",
+    "breaks",
+]
+
+
 def duty_table(solution: RotaSolution) -> pd.DataFrame:
     return pd.DataFrame(
         [
@@ -90,10 +106,12 @@ def duty_table(solution: RotaSolution) -> pd.DataFrame:
                 "expected_hours": "" if d.expected_hours is None else f"{d.expected_hours:g}",
                 "site": d.site,
                 "label": d.label,
+                "expected_episodes": "" if d.expected_episodes is None else f"{d.expected_episodes:g}",
+                "breaks": "" if d.breaks is None else ";".join(f"{b:%H:%M}" for b in d.breaks) or "none",
             }
             for d in solution.duties()
         ],
-        columns=["doctor", "start", "end", "kind", "expected_hours", "site", "label"],
+        columns=DUTY_COLUMNS,
     )
 
 
@@ -164,6 +182,7 @@ def write_rota(solution: RotaSolution, folder: Path) -> Path:
         "Patterns": pattern_table(solution),
         "Hours and weekends": doctor_table(check),
         "Breaches": breach_table(check),
+        "Rules": rule_table(check),
     }
     tables["Grid"].to_csv(folder / "grid.csv", index=False)
     tables["Assignments"].to_csv(folder / "assignments.csv", index=False)

@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from stocktake.rota.check import Limits
-from stocktake.rota.duties import Duty
+from stocktake.rota.duties import Duty, break_starts
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -49,13 +49,26 @@ class ShiftType:
     cover_max: int = 1
     kind: str = "shift"  # "shift" or "on_call" (non-resident)
     expected_hours: float | None = None
+    expected_episodes: float | None = None
+    breaks: tuple[time, ...] | None = None  # start times of 30-minute breaks; None: not rostered
 
     def duty(self, doctor: str, day: date) -> Duty:
         start = datetime.combine(day, self.start)
         end = datetime.combine(day, self.end)
         if end <= start:
             end += timedelta(days=1)
-        return Duty(doctor, start, end, self.kind, self.expected_hours, self.site, self.label)
+        breaks = None if self.breaks is None else break_starts(start, list(self.breaks))
+        return Duty(
+            doctor,
+            start,
+            end,
+            self.kind,
+            self.expected_hours,
+            self.site,
+            self.label,
+            self.expected_episodes,
+            breaks,
+        )
 
 
 @dataclass(frozen=True)
@@ -166,6 +179,8 @@ class _ShiftSpec(_Strict):
     cover_max: int | None = None
     kind: str = Field("shift", pattern="^(shift|on_call)$")
     expected_hours: float | None = Field(None, ge=0)
+    expected_episodes: float | None = Field(None, ge=0)
+    breaks: list[time] | None = None
 
     @field_validator("days")
     @classmethod
@@ -219,7 +234,7 @@ class _ProblemSpec(_Strict):
     @field_validator("limits")
     @classmethod
     def _known_limits(cls, values: dict) -> dict:
-        known = {f.name for f in fields(Limits)} - {"opted_out"}
+        known = {f.name for f in fields(Limits)} - {"opted_out", "wte"}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"unknown limit(s) {unknown}; known: {', '.join(sorted(known))}")
@@ -297,6 +312,8 @@ def parse_problem(data: dict, where: str = "rota specification") -> RotaProblem:
                 s.cover if s.cover_max is None else s.cover_max,
                 s.kind,
                 s.expected_hours,
+                s.expected_episodes,
+                None if s.breaks is None else tuple(s.breaks),
             )
             for s in spec.shifts
         ),
@@ -305,7 +322,11 @@ def parse_problem(data: dict, where: str = "rota specification") -> RotaProblem:
             for p in spec.patterns
         ),
         requests=tuple(Request(r.doctor, r.date, r.shift, r.weight) for r in spec.requests),
-        limits=Limits(**_typed_limits(spec.limits), opted_out=opted_out),
+        limits=Limits(
+            **_typed_limits(spec.limits),
+            opted_out=opted_out,
+            wte=tuple((d.id, d.wte) for d in spec.doctors if d.wte < 1),
+        ),
     )
 
 

@@ -1,4 +1,4 @@
-"""A rota check as tables: one row per breach, one row per doctor; written as CSV or XLSX."""
+"""A rota check as tables: one row per breach, per doctor and per rule; written as CSV or XLSX."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stocktake.rota.check import RotaCheck
+from stocktake.rota.check import RULES, RotaCheck
 
 
 def breach_table(result: RotaCheck) -> pd.DataFrame:
@@ -47,14 +47,35 @@ def doctor_table(result: RotaCheck) -> pd.DataFrame:
     )
 
 
+def rule_table(result: RotaCheck) -> pd.DataFrame:
+    """Every rule of the reference: its source and confidence, its breaches, or why it went unchecked."""
+    unchecked = dict(result.unchecked)
+    return pd.DataFrame(
+        [
+            {
+                "rule": rule.number,
+                "rule_name": rule.name,
+                "source": rule.source,
+                "confidence": rule.confidence,
+                "verified": rule.verified,
+                "breaches": sum(b.rule == rule.number for b in result.breaches),
+                "checked": "no: " + unchecked[rule.number] if rule.number in unchecked else "yes",
+            }
+            for rule in RULES.values()
+        ]
+    )
+
+
 def write_tables(result: RotaCheck, path: Path) -> Path:
-    """XLSX (two sheets) or CSV (breaches; the doctors' figures beside it as NAME.doctors.csv)."""
+    """XLSX (three sheets) or CSV (breaches; beside it NAME.doctors.csv and NAME.rules.csv)."""
     path = Path(path)
+    tables = {"Breaches": breach_table(result), "Doctors": doctor_table(result), "Rules": rule_table(result)}
     if path.suffix.lower() == ".xlsx":
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            breach_table(result).to_excel(writer, sheet_name="Breaches", index=False)
-            doctor_table(result).to_excel(writer, sheet_name="Doctors", index=False)
+            for name, table in tables.items():
+                table.to_excel(writer, sheet_name=name, index=False)
     else:
-        breach_table(result).to_csv(path, index=False)
-        doctor_table(result).to_csv(path.with_suffix(".doctors.csv"), index=False)
+        tables["Breaches"].to_csv(path, index=False)
+        for name in ("Doctors", "Rules"):
+            tables[name].to_csv(path.with_suffix(f".{name.lower()}.csv"), index=False)
     return path

@@ -20,15 +20,15 @@ from datetime import date, timedelta
 from ortools.sat.python import cp_model
 
 from stocktake.rota.check import (
-    HOUR,
     RotaCheck,
     check_rota,
     is_late_evening,
     is_long,
+    is_low_intensity,
     is_night,
     weekend_spans,
 )
-from stocktake.rota.duties import Duty
+from stocktake.rota.duties import Duty, elapsed_hours, wall_clock_after
 from stocktake.rota.fairness import DUTY_WEIGHT, burdens, weekend_carriers
 from stocktake.rota.model import Request, RotaProblem, Slot
 
@@ -172,13 +172,13 @@ class RotaModel:
         # Pairs that cannot both be worked: overlaps (never), short rest (R4), R13, R15.
         for a, (i, first) in enumerate(own):
             for j, second in own[a + 1 :]:
-                if second.start - first.end >= timedelta(hours=48):
+                if elapsed_hours(first.end, second.start) >= 48:
                     break
                 pair = [~var(i), ~var(j)]
                 gap_days = (second.start.date() - first.start.date()).days
                 if second.start < first.end:
                     self.model.add_bool_or(pair)
-                elif first.kind == second.kind == "shift" and (second.start - first.end) / HOUR < (
+                elif first.kind == second.kind == "shift" and elapsed_hours(first.end, second.start) < (
                     limits.rest_between_shifts
                 ):
                     guard(self.model.add_bool_or(pair), ("R4", doctor_id))
@@ -193,12 +193,16 @@ class RotaModel:
                 ):
                     guard(self.model.add_bool_or(pair), ("R15", doctor_id))
         # Hours: the average (R1) and any 168 hours (R2), in whole minutes rounded up.
-        cap = limits.weekly_hours_opted_out if doctor_id in limits.opted_out else limits.weekly_hours
         worked = sum(_minutes(d.work_hours) * var(i) for i, d in own)
-        guard(add(worked <= int(cap * 60 * self.problem.weeks)), ("R1", doctor_id))
-        window = timedelta(hours=168)
-        for begin in sorted({d.start for _, d in own} | {d.end - window for _, d in own}):
-            terms = [(_minutes(d.hours_between(begin, begin + window)), i) for i, d in own]
+        guard(add(worked <= int(limits.cap(doctor_id) * 60 * self.problem.weeks)), ("R1", doctor_id))
+        pro_rata = limits.pro_rata_cap(doctor_id)
+        if pro_rata is not None:
+            guard(add(worked <= int(pro_rata * 60 * self.problem.weeks)), ("R18", doctor_id))
+        for begin in sorted({d.start for _, d in own} | {wall_clock_after(d.end, -168) for _, d in own}):
+            end = wall_clock_after(begin, 168)
+            terms = [
+                (_minutes(d.hours_between(begin, end)), i) for i, d in own if d.start < end and d.end > begin
+            ]
             terms = [(m, i) for m, i in terms if m]
             if sum(m for m, _ in terms) > limits.hours_in_168 * 60:
                 guard(
@@ -210,9 +214,10 @@ class RotaModel:
             week = [var(i) for i, d in calls if 0 <= (d.start.date() - day).days < 7]
             if len(week) > limits.on_calls_in_7_days:
                 guard(add(sum(week) <= limits.on_calls_in_7_days), ("R14", doctor_id))
-        # Runs of shifts, long shifts, late evenings and nights (R5, R6, R7, R9) and rest after them.
+        # Runs of days with a duty (R5, R5a), of long shifts, late evenings and nights (R6, R7, R9) and
+        # rest after them.
+        self._consecutive_days(doctor_id)
         for rule, kind, most, rest in (
-            ("R5", lambda d: True, limits.consecutive_shifts, limits.rest_after_run),
             ("R6", is_long, limits.consecutive_long, limits.rest_after_run),
             ("R7", is_late_evening, limits.consecutive_late_evening, limits.rest_after_run),
             ("R9", is_night, limits.consecutive_nights, None),
@@ -252,9 +257,72 @@ class RotaModel:
                 if last.start.date() != day:
                     continue
                 for j, after in self.own[doctor_id]:
-                    if last.end <= after.start and (after.start - last.end) / HOUR < rest:
+                    if last.end <= after.start and elapsed_hours(last.end, after.start) < rest:
                         clause = [~flags[d] for d in earlier] + [~self.x[doctor_id, i], ~self.x[doctor_id, j]]
                         self.guard(self.model.add_bool_or(clause), (rule, doctor_id))
+
+    def _consecutive_days(self, doctor_id: str) -> None:
+        """R5: at most 7 days in a row with a duty, on call included, then 48 h rest from the end of the
+        run's last duty; R5a: up to 12 when the run holds a low-intensity weekend on call."""
+        limits, own, add_or = self.problem.limits, self.own[doctor_id], self.model.add_bool_or
+        flags = self._day_flags(doctor_id, own)
+        plain, longest = limits.consecutive_shifts, limits.consecutive_days_low_intensity_weekend
+        weekends = self._low_intensity_weekends(doctor_id)
+        one_day = timedelta(days=1)
+        for day in flags:
+            span = [day + k * one_day for k in range(max(plain, longest) + 1)]
+            if all(d in flags for d in span):
+                self.guard(add_or([~flags[d] for d in span]), ("R5", doctor_id))
+            window = span[: plain + 1]
+            if all(d in flags for d in window):
+                excuses = [self._same_run(flags, window, saturday, on) for saturday, on in weekends.items()]
+                excuses = [e for e in excuses if e is not None]
+                self.guard(add_or([~flags[d] for d in window] + excuses), ("R5", doctor_id))
+            run = [day - k * one_day for k in range(plain)]
+            if not all(d in flags for d in run):
+                continue
+            # The run ends today unless it goes on tomorrow (then the 8-day window rules it).
+            ended = [~flags[d] for d in run] + ([flags[day + one_day]] if day + one_day in flags else [])
+            for i, last in own:
+                if last.start.date() != day:
+                    continue
+                for j, after in own:
+                    rest = elapsed_hours(last.end, after.start)
+                    if after.start.date() > day + one_day and 0 <= rest < limits.rest_after_run:
+                        clause = [*ended, ~self.x[doctor_id, i], ~self.x[doctor_id, j]]
+                        self.guard(add_or(clause), ("R5", doctor_id))
+
+    def _low_intensity_weekends(self, doctor_id: str) -> dict[date, cp_model.IntVar]:
+        """Per Saturday: true only when the doctor is on a low-intensity on call on it and on the Sunday."""
+        limits, by_day = self.problem.limits, defaultdict(list)
+        for i, duty in self.own[doctor_id]:
+            if is_low_intensity(duty, limits):
+                by_day[duty.start.date()].append(self.x[doctor_id, i])
+        found = {}
+        for saturday in (d for d in by_day if d.weekday() == 5 and d + timedelta(days=1) in by_day):
+            found[saturday] = self.model.new_bool_var(f"low_weekend_{doctor_id}_{saturday}")
+            for day in (saturday, saturday + timedelta(days=1)):
+                self.model.add(found[saturday] <= sum(by_day[day]))
+        return found
+
+    def _same_run(self, flags: dict, window: list[date], saturday: date, on) -> cp_model.IntVar | None:
+        """A literal that is true only when this low-intensity weekend is in the same run as the window
+        (every day between them worked), or None when no run of permitted length could hold both."""
+        longest, one_day = self.problem.limits.consecutive_days_low_intensity_weekend, timedelta(days=1)
+        first, last = min(window[0], saturday), max(window[-1], saturday + one_day)
+        if (last - first).days + 1 > longest:
+            return None
+        gap = [d for d in (first + k * one_day for k in range((last - first).days + 1)) if d not in window]
+        gap = [d for d in gap if d not in (saturday, saturday + one_day)]
+        if not gap:
+            return on
+        if not all(d in flags for d in gap):
+            return None
+        joined = self.model.new_bool_var("")
+        self.model.add_implication(joined, on)
+        for d in gap:
+            self.model.add_implication(joined, flags[d])
+        return joined
 
     def _rest_after_nights(self, doctor_id: str) -> None:
         nights = [(i, d) for i, d in self.own[doctor_id] if d.kind == "shift" and is_night(d)]
@@ -263,7 +331,7 @@ class RotaModel:
         for i, night in nights:
             following = flags.get(night.start.date() + timedelta(days=1))
             for j, after in self.own[doctor_id]:
-                if night.end <= after.start and (after.start - night.end) / HOUR < rest:
+                if night.end <= after.start and elapsed_hours(night.end, after.start) < rest:
                     clause = [~self.x[doctor_id, i], ~self.x[doctor_id, j]]
                     if following is not None:
                         clause.append(following)
