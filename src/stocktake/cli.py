@@ -330,8 +330,19 @@ app.add_typer(rota_app, name="rota")
 @rota_app.command("check")
 def rota_check(
     rota: Annotated[
-        Path, typer.Argument(metavar="ROTA.xlsx|.csv", help="doctor,start,end,kind,expected_hours")
+        Path,
+        typer.Argument(
+            metavar="ROTA.xlsx|.csv",
+            help="One row per duty (doctor,start,end,kind,expected_hours), or a grid of shift codes.",
+        ),
     ],
+    shifts: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="SHIFTS.csv|.xlsx",
+            help="A grid's legend: code,start,end,kind,expected_hours,... (or a Shifts sheet in ROTA.xlsx).",
+        ),
+    ] = None,
     out: Annotated[
         Path | None, typer.Option(metavar="BREACHES.csv|.xlsx", help="Write the findings here.")
     ] = None,
@@ -359,14 +370,15 @@ def rota_check(
     from datetime import date
 
     from stocktake.rota.check import RULES, Limits, check_rota
-    from stocktake.rota.duties import RotaInputError, read_rota
+    from stocktake.rota.duties import RotaInputError
+    from stocktake.rota.grid import read_rota_file
     from stocktake.rota.report import breach_table, doctor_table, write_tables
 
     try:
-        duties = read_rota(rota)
+        found = read_rota_file(rota, shifts)
     except RotaInputError as error:
         _fail(str(error))
-    fractions = []
+    duties, fractions = list(found.duties), list(found.wte)
     for value in wte or ():
         doctor, _, fraction = value.partition("=")
         try:
@@ -380,7 +392,7 @@ def rota_check(
     )
     try:
         first, _, last = (period or "").partition("..")
-        span = (date.fromisoformat(first), date.fromisoformat(last)) if period else None
+        span = (date.fromisoformat(first), date.fromisoformat(last)) if period else found.period
     except ValueError:
         _fail(f"--period {period!r}: expected FIRST..LAST, like 2026-02-02..2026-03-29")
     try:

@@ -165,9 +165,29 @@ def test_summary_hours_weekends_and_nights():
     summary = check_rota(rota, period=(date(2025, 8, 4), date(2025, 8, 31))).doctors[0]
     assert summary.average_weekly_hours == pytest.approx((24 + 16) / 4)
     assert (summary.weekends_worked, summary.weekends, summary.nights) == (2, 4, 2)
-    assert summary.night_hours == pytest.approx(20)  # 21:00–07:00 of each 21:00–09:00 night
+    assert summary.night_hours == pytest.approx(24)  # each 21:00–09:00 night: 12 h, all before 10:00
     assert summary.weekend_frequency == "1 in 2.0"
     assert weekend_band(2, 4).startswith("10%") and weekend_band(1, 8).startswith("3%")
+
+
+@pytest.mark.parametrize(
+    ("start", "hours", "enhanced"),
+    [
+        (8, 9, 0),  # 08:00–17:00: no night hours
+        (14, 10, 10),  # 14:00–00:00: ends at midnight, within 00:00–04:00, so the whole 10 h
+        (15, 10, 10),  # 15:00–01:00: ends 00:00–04:00, the whole shift
+        (13, 10, 2),  # 13:00–23:00: 21:00–23:00 only
+        (20, 12, 12),  # 20:00–08:00: 8 h or more from 20:00, every hour (20:00–21:00 too)
+        (22, 12.5, 12),  # 22:00–10:30: every hour up to 10:00
+        (20, 7, 7),  # 20:00–03:00: under 8 h, but it ends 00:00–04:00: the whole 7 h
+        (19, 12, 10),  # 19:00–07:00: starts before 20:00: 21:00–07:00
+        (6, 8, 1),  # 06:00–14:00: 06:00–07:00
+    ],
+)
+def test_night_enhancement_hours(start, hours, enhanced):
+    from stocktake.rota.check import night_enhanced_hours
+
+    assert night_enhanced_hours(shift(0, start, hours)) == pytest.approx(enhanced)
 
 
 def test_on_call_counts_its_expected_work_spread_over_the_period():

@@ -14,6 +14,7 @@ from stocktake.cli import app
 from stocktake.rota.check import RULES, check_rota
 from stocktake.rota.duties import read_rota
 from stocktake.rota.export import read_assignments, write_rota
+from stocktake.rota.grid import read_rota_file
 from stocktake.rota.model import RotaSpecError, parse_problem
 from stocktake.rota.solver import solve
 
@@ -89,6 +90,7 @@ def test_the_grid_has_a_row_per_doctor_a_column_per_date_and_marks_leave(written
     sheets = pd.read_excel(folder / "rota.xlsx", sheet_name=None)
     assert list(sheets) == [
         "Grid",
+        "Shifts",
         "Assignments",
         "Fairness",
         "Patterns",
@@ -98,6 +100,35 @@ def test_the_grid_has_a_row_per_doctor_a_column_per_date_and_marks_leave(written
     ]
     assert len(sheets["Breaches"]) == 0 and len(sheets["Assignments"]) == len(solution.assignments)
     assert set(sheets["Rules"]["rule"]) == set(RULES) and (sheets["Rules"]["breaches"] == 0).all()
+
+
+def test_the_workbook_and_the_grid_with_its_legend_read_back_as_the_rota_solved(written):
+    """So a coordinator can swap duties in the grid and check the edited rota."""
+    problem, solution, folder = written
+    for found in (
+        read_rota_file(folder / "rota.xlsx"),
+        read_rota_file(folder / "grid.csv", folder / "shifts.csv"),
+    ):
+        assert list(found.duties) == solution.duties()
+        assert found.period == (problem.start, problem.end)
+        assert check_rota(list(found.duties), problem.limits, found.period) == solution.check()
+
+
+def test_a_duty_changed_by_hand_in_the_grid_is_checked(written, tmp_path):
+    problem, _, folder = written
+    grid = pd.read_csv(folder / "grid.csv", dtype=str, keep_default_na=False).set_index("doctor")
+    doctor = grid.index[grid["Mon 2026-03-23"].str.contains("On call")][0]
+    grid.loc[doctor, "Tue 2026-03-24"] = "On call"  # on call two nights running: R13
+    grid.to_csv(tmp_path / "edited.csv")
+    found = read_rota_file(tmp_path / "edited.csv", folder / "shifts.csv")
+    breaches = check_rota(list(found.duties), problem.limits, found.period).breaches
+    assert (doctor, date(2026, 3, 24), "R13") in {(b.doctor, b.date, b.rule) for b in breaches}
+
+
+def test_shift_labels_must_name_one_shift_type_each():
+    wrong = {**SPEC, "shifts": [SPEC["shifts"][0], {**SPEC["shifts"][1], "label": "day a"}]}
+    with pytest.raises(RotaSpecError, match="shift label 'day a' is used twice"):
+        parse_problem(wrong)
 
 
 def test_each_doctor_gets_a_calendar_of_their_own_duties_in_uk_time(written):
@@ -148,6 +179,10 @@ def test_the_commands_write_an_example_solve_it_and_check_the_result(tmp_path):
     checked = runner.invoke(
         app, ["rota", "check", duties, "--no-one-in-three", "--period", "2026-02-02..2026-03-29"]
     )
+    assert checked.exit_code == 0, checked.output
+    assert "2026-02-02 to 2026-03-29: 0 breach(es)" in checked.output
+    workbook = str(tmp_path / "out" / "rota.xlsx")  # the grid and its legend; the grid's own period
+    checked = runner.invoke(app, ["rota", "check", workbook, "--no-one-in-three"])
     assert checked.exit_code == 0, checked.output
     assert "2026-02-02 to 2026-03-29: 0 breach(es)" in checked.output
     assert runner.invoke(app, ["rota", "check", duties, "--period", "02/02/2026"]).exit_code == 2

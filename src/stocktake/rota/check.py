@@ -144,7 +144,7 @@ class DoctorSummary:
     weekends_worked: int
     weekends: int
     nights: int
-    night_hours: float  # hours between 21:00 and 07:00, which attract the night enhancement
+    night_hours: float  # hours that attract the night enhancement (``night_enhanced_hours``)
     weekend_allowance: str  # band; C-rated, so marked unverified
 
     @property
@@ -508,10 +508,22 @@ def weekend_band(worked: int, weekends: int) -> str:
     return "0% (unverified band)"
 
 
+def night_enhanced_hours(shift: Duty) -> float:
+    """Hours paid the night enhancement (BMA payslip guide, in the reference): those between 21:00 and
+    07:00; on a shift of 8 h or more starting 20:00–23:59, every hour up to 10:00; the whole of a shift
+    ending 00:00–04:00."""
+    start, end = shift.start, shift.end
+    if time(20) <= start.time() and shift.span_hours >= 8:
+        return elapsed_hours(start, min(end, datetime.combine(start.date() + DAY, time(10))))
+    if end.time() <= time(4):
+        return shift.span_hours
+    return _daily_window_hours(shift, time(21), time(7))
+
+
 def _summary(doctor: str, duties: list[Duty], first: date, last: date) -> DoctorSummary:
     worked, weekends = weekends_worked(duties, first, last)
     weeks = ((last - first).days + 1) / 7
-    night_hours = sum(_daily_window_hours(d, time(21), time(7)) for d in duties if d.kind == "shift")
+    night_hours = sum(night_enhanced_hours(d) for d in duties if d.kind == "shift")
     return DoctorSummary(
         doctor,
         sum(d.work_hours for d in duties) / weeks,

@@ -12,9 +12,10 @@ expected_episodes (episodes of work expected in an on-call period, for the R5a e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from pathlib import Path
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -85,23 +86,65 @@ def break_starts(start: datetime, times: list[time]) -> tuple[datetime, ...]:
     return tuple(sorted(found))
 
 
-def read_rota(path: Path) -> list[Duty]:
+class ClockTimes(Protocol):
+    """A duty's times of day and what it is, as a shift type or a grid's code gives them."""
+
+    start: time
+    end: time
+    kind: str
+    expected_hours: float | None
+    expected_episodes: float | None
+    breaks: tuple[time, ...] | None
+    site: str
+
+
+def duty_on(doctor: str, day: date, times: ClockTimes, label: str) -> Duty:
+    """The duty on a date: an end at or before the start is the next day."""
+    begin, finish = datetime.combine(day, times.start), datetime.combine(day, times.end)
+    if finish <= begin:
+        finish += timedelta(days=1)
+    breaks = None if times.breaks is None else break_starts(begin, list(times.breaks))
+    return Duty(
+        doctor,
+        begin,
+        finish,
+        times.kind,
+        times.expected_hours,
+        times.site,
+        label,
+        times.expected_episodes,
+        breaks,
+    )
+
+
+def read_table(path: Path) -> dict[str, pd.DataFrame]:
+    """Every sheet of a workbook, or a CSV file as one unnamed sheet; all cells as text."""
     path = Path(path)
     try:
-        frame = (
-            pd.read_excel(path, dtype=str)
-            if path.suffix.lower() in (".xlsx", ".xlsm")
-            else pd.read_csv(path, dtype=str, keep_default_na=False)
-        )
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            sheets = pd.read_excel(path, dtype=str, sheet_name=None)
+        else:
+            sheets = {"": pd.read_csv(path, dtype=str, keep_default_na=False)}
     except (OSError, ValueError) as error:
         raise RotaInputError(f"{path}: cannot read the rota: {error}") from error
-    frame = frame.fillna("")
+    return {name: frame.fillna("") for name, frame in sheets.items()}
+
+
+def is_duty_list(frame: pd.DataFrame) -> bool:
+    return all(c in frame.columns for c in REQUIRED)
+
+
+def read_rota(path: Path) -> list[Duty]:
+    """One row per duty, from a CSV file or a workbook's first sheet."""
+    frame = next(iter(read_table(path).values()))
+    return duties_from_rows(frame, str(path))
+
+
+def duties_from_rows(frame: pd.DataFrame, where: str) -> list[Duty]:
     missing = [c for c in REQUIRED if c not in frame.columns]
     if missing:
-        raise RotaInputError(f"{path}, row 1: missing column(s) {', '.join(missing)}")
-    duties = []
-    for index, row in frame.iterrows():
-        duties.append(_duty(row, f"{path}, row {index + 2}"))
+        raise RotaInputError(f"{where}, row 1: missing column(s) {', '.join(missing)}")
+    duties = [_duty(row, f"{where}, row {index + 2}") for index, row in frame.iterrows()]
     return sorted(duties, key=lambda d: (d.doctor, d.start))
 
 
@@ -124,7 +167,7 @@ def _duty(row, where: str) -> Duty:
         raise RotaInputError(
             f"{where}, column expected_hours: an on-call period needs its expected hours of work"
         )
-    hours, episodes = (_number(row, column, where) for column in ("expected_hours", "expected_episodes"))
+    hours, episodes = (number_in(row, column, where) for column in ("expected_hours", "expected_episodes"))
     return Duty(
         str(row["doctor"]).strip(),
         times["start"],
@@ -138,15 +181,24 @@ def _duty(row, where: str) -> Duty:
     )
 
 
-def _number(row, column: str, where: str) -> float | None:
+def number_in(row, column: str, where: str) -> float | None:
+    """A blank cell as None; otherwise a number of 0 or more (hours, episodes)."""
     value = str(row.get(column, "")).strip()
     try:
-        return float(value) if value else None
-    except ValueError as error:
-        raise RotaInputError(f"{where}, column {column}: {value!r} is not a number") from error
+        number = float(value) if value else None
+    except ValueError:
+        number = -1.0
+    if number is not None and number < 0:
+        raise RotaInputError(f"{where}, column {column}: {value!r} is not a number of 0 or more")
+    return number
 
 
 def _breaks(row, start: datetime, where: str) -> tuple[datetime, ...] | None:
+    times = break_times(row, where)
+    return None if times is None else break_starts(start, list(times))
+
+
+def break_times(row, where: str) -> tuple[time, ...] | None:
     """Blank means not rostered; ``none`` means no breaks; otherwise HH:MM start times, ``;``-separated."""
     value = str(row.get("breaks", "")).strip()
     if not value:
@@ -154,9 +206,8 @@ def _breaks(row, start: datetime, where: str) -> tuple[datetime, ...] | None:
     if value.lower() == "none":
         return ()
     try:
-        times = [time.fromisoformat(part.strip()) for part in value.split(";")]
+        return tuple(time.fromisoformat(part.strip()) for part in value.split(";"))
     except ValueError as error:
         raise RotaInputError(
             f"{where}, column breaks: {value!r} is not start times like 12:30;16:00 (or none)"
         ) from error
-    return break_starts(start, times)

@@ -1,9 +1,10 @@
 """A solved rota on paper: the grid, the assignments, the duties for the checker, and calendars.
 
 Files written to one folder:
-- ``grid.csv``: doctors down, dates across;
-- ``rota.xlsx``: that grid, the assignments, fairness, pattern frequencies, hours and weekends, breaches
-  and every rule with whether it was checked;
+- ``grid.csv``: doctors down, dates across, and ``shifts.csv``, the legend of its codes;
+- ``rota.xlsx``: that grid and its legend (``Shifts``), the assignments, fairness, pattern frequencies,
+  hours and weekends, breaches and every rule with whether it was checked; ``stocktake rota check``
+  reads it back, so a grid edited by hand can be checked;
 - ``assignments.csv``: one row per doctor, shift and date; pass it back as ``--published`` to re-plan;
 - ``duties.csv``: doctor, start, end, kind, expected_hours, site, label, expected_episodes, breaks
   (``stocktake rota check`` reads it);
@@ -21,10 +22,12 @@ import pandas as pd
 from icalendar import Calendar, Event
 
 from stocktake.rota.fairness import frequencies, shares
+from stocktake.rota.grid import LEGEND_SHEET
 from stocktake.rota.report import breach_table, doctor_table, rule_table
 from stocktake.rota.solver import Assignment, RotaSolution
 
 UK = ZoneInfo("Europe/London")
+LEAVE = "Leave"  # the grid's mark for a day of leave: an ``off`` code of its legend
 
 
 def assignment_table(solution: RotaSolution) -> pd.DataFrame:
@@ -77,9 +80,36 @@ def grid_table(solution: RotaSolution) -> pd.DataFrame:
         row = {"doctor": doctor.id, "name": doctor.name, "grade": doctor.grade, "wte": doctor.wte}
         for day in problem.dates:
             on = cells.get((doctor.id, day), [])
-            row[f"{day:%a %Y-%m-%d}"] = " + ".join(on) if on else ("Leave" if day in doctor.leave else "")
+            row[f"{day:%a %Y-%m-%d}"] = " + ".join(on) if on else (LEAVE if day in doctor.leave else "")
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def legend_table(solution: RotaSolution) -> pd.DataFrame:
+    """The grid's codes (each shift type's label) with their clock times, as ``rota check`` reads them."""
+    rows = [
+        {
+            "code": s.label,
+            "start": f"{s.start:%H:%M}",
+            "end": f"{s.end:%H:%M}",
+            "kind": s.kind,
+            "expected_hours": _number(s.expected_hours),
+            "expected_episodes": _number(s.expected_episodes),
+            "breaks": _breaks(s.breaks),
+            "site": s.site,
+        }
+        for s in solution.problem.shifts
+    ]
+    return pd.DataFrame([*rows, {"code": LEAVE, "kind": "off"}], columns=list(rows[0])).fillna("")
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+def _breaks(times) -> str:
+    """Blank: not rostered; ``none``: no breaks; otherwise ``12:30;16:00``."""
+    return "" if times is None else ";".join(f"{b:%H:%M}" for b in times) or "none"
 
 
 DUTY_COLUMNS = [
@@ -103,11 +133,11 @@ def duty_table(solution: RotaSolution) -> pd.DataFrame:
                 "start": f"{d.start:%Y-%m-%d %H:%M}",
                 "end": f"{d.end:%Y-%m-%d %H:%M}",
                 "kind": d.kind,
-                "expected_hours": "" if d.expected_hours is None else f"{d.expected_hours:g}",
+                "expected_hours": _number(d.expected_hours),
                 "site": d.site,
                 "label": d.label,
-                "expected_episodes": "" if d.expected_episodes is None else f"{d.expected_episodes:g}",
-                "breaks": "" if d.breaks is None else ";".join(f"{b:%H:%M}" for b in d.breaks) or "none",
+                "expected_episodes": _number(d.expected_episodes),
+                "breaks": _breaks(d.breaks),
             }
             for d in solution.duties()
         ],
@@ -177,6 +207,7 @@ def write_rota(solution: RotaSolution, folder: Path) -> Path:
     check = solution.check()
     tables = {
         "Grid": grid_table(solution),
+        LEGEND_SHEET: legend_table(solution),
         "Assignments": assignment_table(solution),
         "Fairness": fairness_table(solution),
         "Patterns": pattern_table(solution),
@@ -185,6 +216,7 @@ def write_rota(solution: RotaSolution, folder: Path) -> Path:
         "Rules": rule_table(check),
     }
     tables["Grid"].to_csv(folder / "grid.csv", index=False)
+    tables[LEGEND_SHEET].to_csv(folder / "shifts.csv", index=False)
     tables["Assignments"].to_csv(folder / "assignments.csv", index=False)
     tables["Fairness"].to_csv(folder / "fairness.csv", index=False)
     duty_table(solution).to_csv(folder / "duties.csv", index=False)

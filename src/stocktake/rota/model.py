@@ -8,7 +8,7 @@ expanded into dated duties on real clock times, the unit both the optimiser and 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import date, datetime, time, timedelta
+from datetime import date, time, timedelta
 from functools import cached_property
 from pathlib import Path
 
@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from stocktake.rota.check import Limits
-from stocktake.rota.duties import Duty, break_starts
+from stocktake.rota.duties import Duty, duty_on
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -53,22 +53,7 @@ class ShiftType:
     breaks: tuple[time, ...] | None = None  # start times of 30-minute breaks; None: not rostered
 
     def duty(self, doctor: str, day: date) -> Duty:
-        start = datetime.combine(day, self.start)
-        end = datetime.combine(day, self.end)
-        if end <= start:
-            end += timedelta(days=1)
-        breaks = None if self.breaks is None else break_starts(start, list(self.breaks))
-        return Duty(
-            doctor,
-            start,
-            end,
-            self.kind,
-            self.expected_hours,
-            self.site,
-            self.label,
-            self.expected_episodes,
-            breaks,
-        )
+        return duty_on(doctor, day, self, self.label)
 
 
 @dataclass(frozen=True)
@@ -250,7 +235,20 @@ class _ProblemSpec(_Strict):
             _known([request.doctor], doctors, "request: doctor")
             if request.shift is not None:
                 _known([request.shift], shifts, "request: shift")
+        _grid_codes([s.label or s.id for s in self.shifts])
         return self
+
+
+def _grid_codes(labels: list[str]) -> None:
+    """Labels are the grid's codes: each must name one shift type, and ``Leave`` is taken."""
+    seen = {"LEAVE"}
+    for label in labels:
+        if "+" in label or label.upper() in seen:
+            raise ValueError(
+                f"shift label {label!r} is used twice, is 'Leave' or holds '+'; "
+                "each label names its duties in the grid"
+            )
+        seen.add(label.upper())
 
 
 def _known(values, known: set[str], what: str) -> None:

@@ -1,0 +1,234 @@
+"""A rota as coordinators keep it: doctors down, dates across, a shift code in each cell.
+
+A legend gives each code its clock times, one row per code: ``code, start, end, kind,
+expected_hours, expected_episodes, breaks, site``. Kind is ``shift``, ``on_call`` (non-resident, with
+the hours of work expected in it) or ``off`` (leave, rest, zero days: no duty). The legend is a
+``Shifts`` sheet of the workbook or a CSV or XLSX file of its own. A cell may hold several codes
+joined by ``+``; codes match whatever their case. The rota's period runs from its first to its last
+date column; a ``wte`` column, where there is one, gives each doctor's whole-time equivalent (R18).
+Other columns (name, grade) are carried by the grid but not read.
+
+``stocktake rota solve`` writes ``rota.xlsx`` in this form, so a coordinator can swap duties in the
+grid and check the result.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from pathlib import Path
+
+import pandas as pd
+
+from stocktake.rota.duties import (
+    Duty,
+    RotaInputError,
+    break_times,
+    duties_from_rows,
+    duty_on,
+    is_duty_list,
+    number_in,
+    read_table,
+)
+
+KINDS = ("shift", "on_call", "off")
+LEGEND_SHEET = "Shifts"
+GRID_SHEET = "Grid"
+ERRORS_SHOWN = 5
+
+
+@dataclass(frozen=True)
+class Code:
+    """One code of the legend: what a cell holding it means on the cell's date."""
+
+    code: str
+    kind: str
+    start: time | None = None  # None for an ``off`` code
+    end: time | None = None
+    expected_hours: float | None = None
+    expected_episodes: float | None = None
+    breaks: tuple[time, ...] | None = None
+    site: str = ""
+
+    def duty(self, doctor: str, day: date) -> Duty:
+        return duty_on(doctor, day, self, self.code)
+
+
+@dataclass(frozen=True)
+class RotaFile:
+    """What a rota file holds: its duties and, for a grid, its own period and doctors' WTE."""
+
+    duties: tuple[Duty, ...]
+    period: tuple[date, date] | None = None
+    wte: tuple[tuple[str, float], ...] = ()
+
+
+def read_rota_file(path: Path, legend: Path | None = None) -> RotaFile:
+    """A list of duties (``doctor,start,end,kind,...``) or a grid of codes with its legend."""
+    sheets = read_table(path)
+    if legend is None and LEGEND_SHEET not in sheets:
+        first = next(iter(sheets.values()))
+        if is_duty_list(first):
+            return RotaFile(tuple(duties_from_rows(first, str(path))))
+        raise RotaInputError(
+            f"{path}, row 1: neither a list of duties (columns doctor, start, end, kind) nor a grid with "
+            f"its legend; for a grid of shift codes give the codes' times with --shifts FILE or a "
+            f"{LEGEND_SHEET!r} sheet"
+        )
+    codes = (
+        read_legend(legend)
+        if legend is not None
+        else legend_from(sheets[LEGEND_SHEET], _where(path, LEGEND_SHEET))
+    )
+    name = GRID_SHEET if GRID_SHEET in sheets else next((n for n in sheets if n != LEGEND_SHEET), None)
+    if name is None:
+        raise RotaInputError(f"{path}: a {LEGEND_SHEET!r} sheet but no sheet with the grid")
+    return grid_duties(sheets[name], codes, _where(path, name))
+
+
+def _where(path: Path, sheet: str) -> str:
+    return f"{path}, sheet {sheet}" if sheet else str(path)
+
+
+# --- the legend ---------------------------------------------------------------------------------
+
+
+def read_legend(path: Path) -> dict[str, Code]:
+    sheets = read_table(path)
+    name = LEGEND_SHEET if LEGEND_SHEET in sheets else next(iter(sheets))
+    return legend_from(sheets[name], _where(path, name))
+
+
+def legend_from(frame: pd.DataFrame, where: str) -> dict[str, Code]:
+    """Codes by their upper-case form; each row checked, its mistakes named by row and column."""
+    missing = [c for c in ("code", "start", "end") if c not in frame.columns]
+    if missing:
+        raise RotaInputError(f"{where}, row 1: missing column(s) {', '.join(missing)}")
+    codes: dict[str, Code] = {}
+    for index, row in frame.iterrows():
+        code = _code(row, f"{where}, row {index + 2}")
+        if code.code.upper() in codes:
+            raise RotaInputError(f"{where}, row {index + 2}, column code: {code.code!r} is given twice")
+        codes[code.code.upper()] = code
+    return codes
+
+
+def _code(row, where: str) -> Code:
+    code = str(row["code"]).strip()
+    if not code or "+" in code:
+        raise RotaInputError(f"{where}, column code: {code!r}: a code is needed, and it may not contain '+'")
+    kind = str(row.get("kind", "")).strip() or "shift"
+    if kind not in KINDS:
+        raise RotaInputError(f"{where}, column kind: {kind!r} is not one of {', '.join(KINDS)}")
+    if kind == "off":
+        return Code(code, kind)
+    start, end = (_clock(row, column, where) for column in ("start", "end"))
+    hours, episodes = (number_in(row, column, where) for column in ("expected_hours", "expected_episodes"))
+    if kind == "on_call" and hours is None:
+        raise RotaInputError(
+            f"{where}, column expected_hours: an on-call code needs its expected hours of work"
+        )
+    return Code(
+        code, kind, start, end, hours, episodes, break_times(row, where), str(row.get("site", "")).strip()
+    )
+
+
+def _clock(row, column: str, where: str) -> time:
+    value = str(row[column]).strip()
+    try:
+        return time.fromisoformat(value)
+    except ValueError as error:
+        raise RotaInputError(f"{where}, column {column}: {value!r} is not a time like 08:00") from error
+
+
+# --- the grid -----------------------------------------------------------------------------------
+
+
+def grid_duties(frame: pd.DataFrame, codes: dict[str, Code], where: str) -> RotaFile:
+    """Every cell's duties; all the cells are read before any mistake is reported."""
+    doctor = next((c for c in frame.columns if str(c).strip().lower() == "doctor"), None)
+    if doctor is None:
+        raise RotaInputError(f"{where}, row 1: no doctor column (doctors down, dates across)")
+    dates = _date_columns(frame, where)
+    duties, wte, wrong = [], [], []
+    for index, row in frame.iterrows():
+        name, place = str(row[doctor]).strip(), f"{where}, row {index + 2}"
+        if not name:
+            if any(str(row[c]).strip() for c in dates):
+                wrong.append(f"{place}, column {doctor}: a row of duties needs the doctor's name")
+            continue
+        fraction = _wte(row, frame.columns, place, wrong)
+        if fraction is not None:
+            wte.append((name, fraction))
+        for column, day in dates.items():
+            for part in str(row[column]).split("+"):
+                code = codes.get(part.strip().upper())
+                if not part.strip():
+                    continue
+                if code is None:
+                    known = ", ".join(c.code for c in codes.values())
+                    wrong.append(
+                        f"{place}, column {column}: {part.strip()!r} is not a code of the legend ({known})"
+                    )
+                elif code.kind != "off":
+                    duties.append(code.duty(name, day))
+    if wrong:
+        more = f" (and {len(wrong) - ERRORS_SHOWN} more)" if len(wrong) > ERRORS_SHOWN else ""
+        raise RotaInputError("; ".join(wrong[:ERRORS_SHOWN]) + more)
+    duties.sort(key=lambda d: (d.doctor, d.start))
+    return RotaFile(tuple(duties), (min(dates.values()), max(dates.values())), tuple(wte))
+
+
+def _date_columns(frame: pd.DataFrame, where: str) -> dict[object, date]:
+    found: dict[object, date] = {}
+    for column in frame.columns:
+        day = header_date(column)
+        if day is None:
+            continue
+        if day in found.values():
+            raise RotaInputError(f"{where}, row 1, column {column}: {day} has a column already")
+        found[column] = day
+    if not found:
+        raise RotaInputError(
+            f"{where}, row 1: no date columns; headed like 2026-02-02, Mon 2026-02-02 or 02/02/2026"
+        )
+    return found
+
+
+def header_date(header) -> date | None:
+    """A column heading as a date (a spreadsheet date, ISO, ``Mon 2026-02-02`` or UK ``02/02/2026``)."""
+    if isinstance(header, datetime):
+        return header.date()
+    if isinstance(header, date):
+        return header
+    text = str(header).strip()
+    words = text.split()
+    if len(words) == 2 and words[0][:3].isalpha():
+        text = words[1]  # a weekday before the date
+    for parse in (date.fromisoformat, lambda t: datetime.fromisoformat(t).date(), _uk_date):
+        try:
+            return parse(text)
+        except ValueError:
+            continue
+    return None
+
+
+def _uk_date(text: str) -> date:
+    return datetime.strptime(text, "%d/%m/%Y").date()
+
+
+def _wte(row, columns, place: str, wrong: list[str]) -> float | None:
+    column = next((c for c in columns if str(c).strip().lower() == "wte"), None)
+    value = "" if column is None else str(row[column]).strip()
+    if not value:
+        return None
+    try:
+        fraction = float(value)
+    except ValueError:
+        fraction = 0.0
+    if not 0 < fraction <= 1:
+        wrong.append(
+            f"{place}, column {column}: {value!r} is not a whole-time equivalent above 0 and at most 1"
+        )
+        return None
+    return fraction if fraction < 1 else None
