@@ -11,6 +11,7 @@ expected_episodes (episodes of work expected in an on-call period, for the R5a e
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -184,11 +185,13 @@ def _duty(row, where: str) -> Duty:
 def number_in(row, column: str, where: str) -> float | None:
     """A blank cell as None; otherwise a number of 0 or more (hours, episodes)."""
     value = str(row.get(column, "")).strip()
+    if not value:
+        return None
     try:
-        number = float(value) if value else None
+        number = float(value)
     except ValueError:
-        number = -1.0
-    if number is not None and number < 0:
+        number = math.nan
+    if not number >= 0:
         raise RotaInputError(f"{where}, column {column}: {value!r} is not a number of 0 or more")
     return number
 

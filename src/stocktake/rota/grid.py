@@ -14,6 +14,7 @@ grid and check the result.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -150,6 +151,7 @@ def grid_duties(frame: pd.DataFrame, codes: dict[str, Code], where: str) -> Rota
     if doctor is None:
         raise RotaInputError(f"{where}, row 1: no doctor column (doctors down, dates across)")
     dates = _date_columns(frame, where)
+    wte_column = next((c for c in frame.columns if str(c).strip().lower() == "wte"), None)
     duties, wte, wrong = [], [], []
     for index, row in frame.iterrows():
         name, place = str(row[doctor]).strip(), f"{where}, row {index + 2}"
@@ -157,20 +159,11 @@ def grid_duties(frame: pd.DataFrame, codes: dict[str, Code], where: str) -> Rota
             if any(str(row[c]).strip() for c in dates):
                 wrong.append(f"{place}, column {doctor}: a row of duties needs the doctor's name")
             continue
-        fraction = _wte(row, frame.columns, place, wrong)
-        if fraction is not None:
-            wte.append((name, fraction))
+        if wte_column is not None:
+            wte += _wte(str(row[wte_column]).strip(), name, f"{place}, column {wte_column}", wrong)
         for column, day in dates.items():
-            for part in str(row[column]).split("+"):
-                code = codes.get(part.strip().upper())
-                if not part.strip():
-                    continue
-                if code is None:
-                    known = ", ".join(c.code for c in codes.values())
-                    wrong.append(
-                        f"{place}, column {column}: {part.strip()!r} is not a code of the legend ({known})"
-                    )
-                elif code.kind != "off":
+            for code in _cell(str(row[column]), codes, f"{place}, column {column}", wrong):
+                if code.kind != "off":
                     duties.append(code.duty(name, day))
     if wrong:
         more = f" (and {len(wrong) - ERRORS_SHOWN} more)" if len(wrong) > ERRORS_SHOWN else ""
@@ -205,7 +198,7 @@ def header_date(header) -> date | None:
     words = text.split()
     if len(words) == 2 and words[0][:3].isalpha():
         text = words[1]  # a weekday before the date
-    for parse in (date.fromisoformat, lambda t: datetime.fromisoformat(t).date(), _uk_date):
+    for parse in (lambda t: datetime.fromisoformat(t).date(), _uk_date):
         try:
             return parse(text)
         except ValueError:
@@ -217,18 +210,26 @@ def _uk_date(text: str) -> date:
     return datetime.strptime(text, "%d/%m/%Y").date()
 
 
-def _wte(row, columns, place: str, wrong: list[str]) -> float | None:
-    column = next((c for c in columns if str(c).strip().lower() == "wte"), None)
-    value = "" if column is None else str(row[column]).strip()
+def _cell(text: str, codes: dict[str, Code], where: str, wrong: list[str]) -> list[Code]:
+    found = []
+    for part in (p.strip() for p in text.split("+")):
+        if part and part.upper() in codes:
+            found.append(codes[part.upper()])
+        elif part:
+            known = ", ".join(c.code for c in codes.values())
+            wrong.append(f"{where}: {part!r} is not a code of the legend ({known})")
+    return found
+
+
+def _wte(value: str, doctor: str, where: str, wrong: list[str]) -> list[tuple[str, float]]:
+    """The doctor's WTE when below 1 (R18); a blank cell means full time."""
     if not value:
-        return None
+        return []
     try:
         fraction = float(value)
     except ValueError:
-        fraction = 0.0
+        fraction = math.nan
     if not 0 < fraction <= 1:
-        wrong.append(
-            f"{place}, column {column}: {value!r} is not a whole-time equivalent above 0 and at most 1"
-        )
-        return None
-    return fraction if fraction < 1 else None
+        wrong.append(f"{where}: {value!r} is not a whole-time equivalent above 0 and at most 1")
+        return []
+    return [(doctor, fraction)] if fraction < 1 else []
