@@ -175,3 +175,84 @@ def test_charts_carry_the_icons(tmp_path, suffix):
         html = chart.read_text()
         assert html.count("The process will consistently fail the target") >= 9  # nine of the twelve trusts
         assert "<script src" not in html
+
+
+def _spc(path: Path, points: Path, summary: Path, *extra: str):
+    args = ["spc", str(path), "--date", "when", "--value", "n", "--points-out", str(points)]
+    return runner.invoke(app, [*args, "--summary-out", str(summary), *extra])
+
+
+def test_a_semicolon_file_with_decimal_commas_is_read_as_numbers(tmp_path):
+    # 3.5, 4.25, 5: mean 4.25; moving ranges 0.75 and 0.75, so the limits are 4.25 ± 2.66 × 0.75.
+    path = _write(tmp_path, "when;n\n2024-01-01;3,5\n2024-02-01;4,25\n2024-03-01;5\n")
+    result = _spc(path, tmp_path / "p.csv", tmp_path / "s.csv")
+    assert result.exit_code == 0, result.output
+    points = pd.read_csv(tmp_path / "p.csv")
+    assert list(points["y"]) == [3.5, 4.25, 5.0]
+    assert points["lpl"].iloc[0] == pytest.approx(4.25 - 2.66 * 0.75)
+    assert points["upl"].iloc[0] == pytest.approx(4.25 + 2.66 * 0.75)
+
+
+@pytest.mark.parametrize(
+    ("option", "where", "message"),
+    [
+        (
+            "--points-out",
+            "missing/p.csv",
+            "--points-out {tmp}/missing/p.csv: the folder {tmp}/missing does not",
+        ),
+        ("--summary-out", "", "--summary-out {tmp}: is a folder; expected a file name"),
+        ("--summary-out", "p.csv", "--summary-out {tmp}/p.csv: also given to --points-out"),
+    ],
+)
+def test_an_output_that_cannot_be_written_is_named_before_any_work(tmp_path, option, where, message):
+    path = _write(tmp_path, "when,n\n2024-01-01,3\n2024-02-01,4\n")
+    outputs = {"--points-out": tmp_path / "p.csv", "--summary-out": tmp_path / "s.csv"}
+    outputs[option] = tmp_path / where if where else tmp_path
+    result = _spc(path, outputs["--points-out"], outputs["--summary-out"])
+    assert result.exit_code == 2
+    assert message.format(tmp=tmp_path) in "".join(result.output.split("\n"))
+    assert not (tmp_path / "p.csv").exists() and not (tmp_path / "s.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ("inf", "is infinite or too large"),
+        ("-inf", "is infinite or too large"),
+        ("Infinity", "is infinite or too large"),
+        ("1e400", "is infinite or too large"),  # beyond the largest float: read as infinity
+        ("NaN", "is not a number (leave the cell empty or write NA"),
+    ],
+)
+def test_non_finite_values_are_refused_with_row_and_column(tmp_path, value, why):
+    path = _write(tmp_path, f"when,n\n2024-01-01,3\n2024-02-01,{value}\n2024-03-01,5\n")
+    result = _spc(path, tmp_path / "p.csv", tmp_path / "s.csv")
+    assert result.exit_code == 2
+    assert f"row 3, column n: '{value}' {why}" in " ".join(result.output.split())
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_values_whose_limits_overflow_are_refused_naming_the_largest(tmp_path):
+    # 1e308 is a float, but the mean ± 2.66 × the mean moving range (about 1e308) is beyond one.
+    path = _write(tmp_path, "when,n\n2024-01-01,3\n2024-02-01,1e308\n2024-03-01,5\n")
+    result = _spc(path, tmp_path / "p.csv", tmp_path / "s.csv")
+    assert result.exit_code == 2
+    assert "row 3, column n: '1e308' is too large to chart (the limits overflow)" in " ".join(
+        result.output.split()
+    )
+
+
+@pytest.mark.parametrize("target", ["inf", "nan", "-inf"])
+def test_a_non_finite_target_is_refused(tmp_path, target):
+    path = _write(tmp_path, "when,n\n2024-01-01,3\n2024-02-01,4\n")
+    result = _spc(path, tmp_path / "p.csv", tmp_path / "s.csv", "--target", target)
+    assert result.exit_code == 2
+    assert "--target" in result.output and "expected a finite number" in result.output
+
+
+def test_a_row_with_more_cells_than_the_header_is_refused(tmp_path):
+    path = _write(tmp_path, "when,n\n2024-01-01,3,7\n2024-02-01,4\n")
+    result = _spc(path, tmp_path / "p.csv", tmp_path / "s.csv")
+    assert result.exit_code == 2
+    assert "some rows have more cells than the header" in " ".join(result.output.split())

@@ -6,8 +6,11 @@ The output files have the columns and value formats of the NHSRplotthedots refer
 
 from __future__ import annotations
 
+import csv
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
+from warnings import catch_warnings, simplefilter
 
 import numpy as np
 import pandas as pd
@@ -19,7 +22,8 @@ from stocktake.spc.xmr import ManyXmr, xmr_many
 
 FIRST_RECORD_ROW = 2  # rows are numbered as a spreadsheet shows them: the header is row 1
 DATE_FORMATS = ("ISO8601", "%d/%m/%Y", "%d/%m/%Y %H:%M")
-MISSING = {"", "NA", "N/A", "na", "NaN", "nan", "null", "NULL"}
+MISSING = {"", "NA", "N/A", "na", "null", "NULL"}  # NaN is refused: it may be a failed calculation
+DELIMITERS = ",;\t"
 
 
 class SpcInputError(ValueError):
@@ -70,41 +74,102 @@ def _looks_like_date_prefix(text: str) -> bool:
     return text.replace("-", "").replace("/", "").replace(" ", "").isdigit()
 
 
+def check_outputs(outputs: dict[str, Path | None], input_path: Path) -> None:
+    """Refuse an output path that cannot be written before any work is done, so a mistyped folder
+    costs nothing and never leaves one file written without the other."""
+    given = {option: Path(path) for option, path in outputs.items() if path is not None}
+    for option, path in given.items():
+        if path.is_dir():
+            raise SpcInputError(
+                f"{option} {path}: is a folder; expected a file name, like {path / 'out.csv'}"
+            )
+        if not path.parent.is_dir():
+            raise SpcInputError(f"{option} {path}: the folder {path.parent} does not exist; create it first")
+        if path.exists() and path.resolve() == Path(input_path).resolve():
+            raise SpcInputError(f"{option} {path}: is the input file; choose another name")
+    seen: dict[Path, str] = {}
+    for option, path in given.items():
+        if path.resolve() in seen:
+            raise SpcInputError(f"{option} {path}: also given to {seen[path.resolve()]}; choose another name")
+        seen[path.resolve()] = option
+
+
 def run_spc(request: SpcRequest) -> SpcTable:
     """Read, check and chart the request's CSV."""
+    if request.target is not None and not math.isfinite(request.target):
+        raise SpcInputError(f"--target {request.target}: expected a finite number, like 0.95")
     frame = _read(request)
     facet = frame["_facet"].to_numpy()
     x = pd.DatetimeIndex(frame["_x"])
     rebase = _rebase_flags(facet, x, request)
-    result = xmr_many(
-        facet,
-        frame["_y"].to_numpy(),
-        rebase,
-        improvement=request.improvement,
-        target=request.target,
-        fix_after_n_points=request.fix_after,
-        screen_outliers=request.screen_outliers,
-        profile=request.profile,
-    )
+    with np.errstate(over="ignore", invalid="ignore"):  # overflow is reported below, in plain words
+        result = xmr_many(
+            facet,
+            frame["_y"].to_numpy(),
+            rebase,
+            improvement=request.improvement,
+            target=request.target,
+            fix_after_n_points=request.fix_after,
+            screen_outliers=request.screen_outliers,
+            profile=request.profile,
+        )
+    _check_limits_finite(result, frame, request)
     warnings = tuple(
         f"{_facet_label(result.period_series[p])}period {result.period_group[p] + 1}: {message}"
         for p, message in result.warnings
     )
-    y_text = np.where(frame["_y"].isna(), "NA", frame["_y_text"].str.strip()).astype(object)
+    y_text = np.where(frame["_y"].isna(), "NA", frame["_y_text"]).astype(object)
     return SpcTable(facet, x, frame["_y"].to_numpy(), y_text, result, warnings)
+
+
+def _check_limits_finite(result: ManyXmr, frame: pd.DataFrame, request: SpcRequest) -> None:
+    """Values near the largest float are finite but their limits are not; a chart of them is
+    meaningless, so the largest value behind the first overflowing period is named."""
+    overflow = np.isinf(result.period_mean) | np.isinf(result.period_lpl) | np.isinf(result.period_upl)
+    if not overflow.any():
+        return
+    rows = np.repeat(np.arange(len(result.period_n)), result.period_n) == np.flatnonzero(overflow)[0]
+    magnitude = frame["_y"].abs().where(rows, np.nan)
+    row = magnitude.idxmax()
+    raise SpcInputError(
+        f"{request.input}, row {row}, column {request.value}: {frame.at[row, '_y_text']!r} is too large "
+        "to chart (the limits overflow); rescale the values, e.g. into thousands"
+    )
 
 
 def _facet_label(facet) -> str:
     return f"facet {facet}, " if facet != "" else ""
 
 
-def _read(request: SpcRequest) -> pd.DataFrame:
-    path = Path(request.input)
+def _delimiter(path: Path) -> str:
+    """The header line's delimiter (comma, semicolon or tab): spreadsheets in many European locales
+    save CSV with semicolons and decimal commas."""
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        header = handle.readline()
     try:
-        raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+        return csv.Sniffer().sniff(header, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _read_raw(path: Path) -> tuple[pd.DataFrame, str]:
+    """Every cell as text; a row with more cells than the header is refused, not silently cut."""
+    try:
+        delimiter = _delimiter(path)
+        with catch_warnings():
+            simplefilter("error", pd.errors.ParserWarning)
+            raw = pd.read_csv(path, dtype=str, keep_default_na=False, sep=delimiter, index_col=False)
+    except pd.errors.ParserWarning as error:
+        raise SpcInputError(f"{path}: some rows have more cells than the header (row 1)") from error
     except (OSError, pd.errors.ParserError, UnicodeDecodeError) as error:
         raise SpcInputError(f"{path}: cannot read the file as CSV: {error}") from error
     raw.index = raw.index + FIRST_RECORD_ROW
+    return raw, delimiter
+
+
+def _read(request: SpcRequest) -> pd.DataFrame:
+    path = Path(request.input)
+    raw, delimiter = _read_raw(path)
     wanted = [
         request.date,
         request.value,
@@ -118,12 +183,13 @@ def _read(request: SpcRequest) -> pd.DataFrame:
         raw = raw[raw[column] == value]
     if raw.empty:
         raise SpcInputError(f"{path}: no rows left to chart after the filters")
+    y_text = _number_text(raw[request.value], decimal_comma=delimiter == ";")
     frame = pd.DataFrame(
         {
             "_facet": raw[request.facet] if request.facet else "",
             "_x": _dates(raw[request.date], path, request.date),
-            "_y": _numbers(raw[request.value], path, request.value),
-            "_y_text": raw[request.value],
+            "_y": _numbers(y_text, raw[request.value], path, request.value),
+            "_y_text": y_text,
         },
         index=raw.index,
     )
@@ -146,20 +212,38 @@ def _dates(text: pd.Series, path: Path, column: str) -> pd.Series:
     )
 
 
-def _numbers(text: pd.Series, path: Path, column: str) -> pd.Series:
+def _number_text(text: pd.Series, decimal_comma: bool) -> pd.Series:
+    """Each value stripped, a decimal comma (``3,5`` in a semicolon file) written as a point."""
     stripped = text.str.strip()
+    if decimal_comma:
+        stripped = stripped.where(stripped.str.contains(".", regex=False), stripped.str.replace(",", "."))
+    return stripped
+
+
+def _numbers(stripped: pd.Series, text: pd.Series, path: Path, column: str) -> pd.Series:
+    """Finite numbers or missing; infinities, NaN and overflowing values (1e400) are refused."""
     missing = stripped.isin(MISSING)
     try:  # the fast path: Arrow parses clean numbers in C++
         numbers = pc.cast(pa.array(stripped.where(~missing, None), pa.string()), pa.float64())
-        return pd.Series(numbers.to_numpy(zero_copy_only=False), index=text.index)
+        parsed = pd.Series(numbers.to_numpy(zero_copy_only=False), index=text.index)
     except pa.ArrowInvalid:
-        pass
-    parsed = pd.to_numeric(text.where(~missing), errors="coerce")
-    bad = parsed.isna() & ~missing
-    if bad.any():
-        row = bad.index[bad][0]
-        raise SpcInputError(f"{path}, row {row}, column {column}: {text[row]!r} is not a number")
-    return parsed.astype(float)
+        parsed = pd.to_numeric(stripped.where(~missing), errors="coerce").astype(float)
+        bad = parsed.isna() & ~missing
+        if bad.any():
+            row = bad.index[bad][0]
+            raise SpcInputError(
+                f"{path}, row {row}, column {column}: {text[row]!r} is not a number"
+            ) from None
+    infinite = ~np.isfinite(parsed) & ~missing
+    if infinite.any():
+        row = infinite.index[infinite][0]
+        why = (
+            "is not a number (leave the cell empty or write NA where a value is missing)"
+            if np.isnan(parsed[row])
+            else "is infinite or too large to chart (expected a finite number)"
+        )
+        raise SpcInputError(f"{path}, row {row}, column {column}: {text[row]!r} {why}")
+    return parsed
 
 
 def _check_unique_dates(frame: pd.DataFrame, path: Path, request: SpcRequest) -> None:
@@ -241,10 +325,13 @@ def _write_csv(path: Path, header: str, columns: list[pa.Array]) -> None:
     lines = pc.binary_join_element_wise(*columns, ",")
     body = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(lines)], pa.int32()), lines), "\n")[0]
     quoted_header = ",".join(f'"{h}"' for h in header.split(","))
-    with Path(path).open("w") as handle:
-        handle.write(quoted_header + "\n")
-        if len(lines):
-            handle.write(body.as_py() + "\n")
+    try:
+        with Path(path).open("w") as handle:
+            handle.write(quoted_header + "\n")
+            if len(lines):
+                handle.write(body.as_py() + "\n")
+    except OSError as error:
+        raise SpcInputError(f"{path}: cannot write the file: {error.strerror}") from error
 
 
 def write_points(table: SpcTable, path: Path) -> None:

@@ -291,3 +291,98 @@ def test_durations_and_rest_are_real_hours_across_the_clock_changes():
     assert rules(rest, march, **quiet) == ["R4"]  # 10 h of real rest; 11 on the clock
     summary = check_rota([duty("2026-03-28 20:00", "2026-03-29 08:00")], Limits(), march).doctors[0]
     assert summary.average_weekly_hours == pytest.approx(11 / 2)
+
+
+def test_notice_is_owed_before_the_rota_starts_not_before_a_doctors_first_duty():
+    # The rota starts Mon 4 Aug 2025; published 24 Jun, 41 days before. dr_b's first duty is Wed
+    # 6 Aug (43 days), the days before being leave: the notice still falls short, from 4 Aug.
+    rota = [shift(0, 8, 8), shift(2, 8, 8, doctor="dr_b")]
+    found = check_rota(rota, Limits(), (date(2025, 8, 4), date(2025, 8, 31)), date(2025, 6, 24)).breaches
+    notice = {(b.doctor, b.date) for b in found if b.rule == "R19"}
+    assert notice == {("dr_a", date(2025, 8, 4)), ("dr_b", date(2025, 8, 4))}
+    assert rules(rota[1:], published=date(2025, 6, 23)) == []  # exactly 42 days before 4 Aug
+
+
+def test_a_period_of_part_of_a_week_is_averaged_over_whole_weeks_and_says_so():
+    # Monday to Friday, 9 h a day: 45 h in the week, not 45 h over 5/7 of a week (63 h, an R1 breach).
+    weekdays = days(0, 1, 2, 3, 4, hours=9)
+    result = check_rota(weekdays, Limits(), (date(2025, 8, 4), date(2025, 8, 8)))
+    assert result.doctors[0].average_weekly_hours == pytest.approx(45)
+    assert result.period == (date(2025, 8, 4), date(2025, 8, 10))
+    assert [b.rule for b in result.breaches] == []
+    assert result.warnings == (
+        "the rota's period, 2025-08-04 to 2025-08-08, is 5 days; weekly hours are averaged over whole "
+        "weeks, so over 2025-08-04 to 2025-08-10 (1 week)",
+    )
+    assert check_rota(weekdays, Limits(), (date(2025, 8, 4), date(2025, 8, 10))).warnings == ()
+
+
+def test_options_naming_no_doctor_are_refused_and_case_is_ignored_with_a_note():
+    from stocktake.rota.check import limits_for
+    from stocktake.rota.duties import RotaInputError
+
+    doctors = ("dr_a", "dr_b")
+    limits, notes = limits_for(doctors, (), ["DR_A=80%"], ["Dr_B"])
+    assert limits.wte == (("dr_a", 0.8),) and limits.opted_out == {"dr_b"}
+    assert notes == [
+        "--wte DR_A=80%: taken as dr_a (names are matched ignoring case)",
+        "--opted-out Dr_B: taken as dr_b (names are matched ignoring case)",
+    ]
+    with pytest.raises(
+        RotaInputError, match=r"--wte dr_x=0.8: no doctor 'dr_x' in the rota \(its doctors: dr_a, dr_b\)"
+    ):
+        limits_for(doctors, (), ["dr_x=0.8"])
+    with pytest.raises(RotaInputError, match=r"--opted-out drb: no doctor 'drb'"):
+        limits_for(doctors, (), (), ["drb"])
+    with pytest.raises(RotaInputError, match=r"--wte 'dr_a=8': '8' is not a whole-time equivalent"):
+        limits_for(doctors, (), ["dr_a=8"])
+
+
+def test_an_opted_out_doctor_named_in_another_case_gets_the_56_hour_cap(tmp_path):
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+
+    # dr_a: 10 h a day Monday to Friday, 50 h a week: above 48 h, within the opted-out 56 h.
+    rota = tmp_path / "rota.csv"
+    rota.write_text(
+        "doctor,start,end,kind\n"
+        + "".join(f"dr_a,2025-08-{d:02d} 08:00,2025-08-{d:02d} 18:00,shift\n" for d in range(4, 9))
+    )
+    plain = CliRunner().invoke(app, ["rota", "check", str(rota), "--no-one-in-three"])
+    assert "R1 average weekly hours: 50.0 h a week on average (limit 48 h)" in plain.output
+    opted = CliRunner().invoke(app, ["rota", "check", str(rota), "--opted-out", "DR_A", "--no-one-in-three"])
+    assert opted.exit_code == 0, opted.output
+    assert "taken as dr_a" in " ".join(opted.output.split())
+    unknown = CliRunner().invoke(app, ["rota", "check", str(rota), "--wte", "dr_b=0.8"])
+    assert unknown.exit_code == 2
+    assert "--wte dr_b=0.8: no doctor 'dr_b' in the rota (its doctors: dr_a)" in " ".join(
+        unknown.output.split()
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "hours", "warning"),
+    [
+        # The clocks go forward at 01:00 on 29 March 2026: 01:30 never happens; read as 02:30 BST.
+        ("2026-03-29 01:30", "2026-03-29 09:00", 6.5, "2026-03-29 01:30 (dr_a) does not exist in the UK"),
+        # They go back at 02:00 on 25 October 2026: 01:30 happens twice; read as the first (BST).
+        ("2026-10-25 01:30", "2026-10-25 09:00", 8.5, "2026-10-25 01:30 (dr_a) happens twice in the UK"),
+    ],
+)
+def test_times_that_the_clock_change_skips_or_repeats_are_warned_of(start, end, hours, warning):
+    duty = Duty("dr_a", datetime.fromisoformat(start), datetime.fromisoformat(end))
+    assert duty.span_hours == pytest.approx(hours)
+    (found,) = check_rota([duty]).warnings
+    assert found.startswith(warning)
+    assert check_rota([Duty("dr_a", datetime(2026, 10, 25, 2), datetime(2026, 10, 25, 9))]).warnings == ()
+
+
+def test_duty_times_may_be_written_without_a_leading_zero(tmp_path):
+    from stocktake.rota.duties import read_rota
+
+    rota = tmp_path / "rota.csv"
+    rota.write_text("doctor,start,end,kind,breaks\ndr_a,2025-08-04 8:00,2025-08-04 18:00,shift,12:30;1600\n")
+    (duty,) = read_rota(rota)
+    assert duty.start == datetime(2025, 8, 4, 8)
+    assert duty.breaks == (datetime(2025, 8, 4, 12, 30), datetime(2025, 8, 4, 16))

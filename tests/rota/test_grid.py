@@ -158,3 +158,60 @@ def test_a_grid_without_a_legend_is_refused_with_what_to_give(csv_grid):
 )
 def test_column_headings_that_are_dates(header, day):
     assert header_date(header) == day
+
+
+@pytest.mark.parametrize("sheet", ["shifts", " Shifts ", "Shift legend", "LEGEND"])
+def test_the_legend_sheet_is_found_whatever_its_case_and_times_in_the_usual_forms(tmp_path, sheet):
+    book = openpyxl.Workbook()
+    grid = book.active
+    grid.title = "Rota"
+    grid.append(["Doctor", "wte", "02/02/2026"])
+    grid.append(["dr_c", "80%", "D"])
+    legend = book.create_sheet(sheet)
+    legend.append(["code", "start", "end", "kind", "breaks"])
+    legend.append(["D", "8:00", "1700", "shift", "12.30"])
+    book.save(tmp_path / "rota.xlsx")
+    found = read_rota_file(tmp_path / "rota.xlsx")
+    assert [(d.start, d.end, d.breaks) for d in found.duties] == [(at(2, 8), at(2, 17), (at(2, 12, 30),))]
+    assert found.wte == (("dr_c", 0.8),)
+
+
+WEEKDAYS = (
+    "doctor,Mon 2026-02-02,Tue 2026-02-03,Wed 2026-02-04,Thu 2026-02-05,Fri 2026-02-06\n"
+    "dr_a,D,D,D,D,D\n"
+    "dr_b,AL,D,D,,\n"
+)
+
+
+def test_a_grid_of_weekdays_is_a_whole_week_and_the_command_says_so(csv_grid, tmp_path):
+    # dr_a: five 9 h days, 45 h in the week (read over the grid's five days it would be 63 h: R1).
+    grid = tmp_path / "weekdays.csv"
+    grid.write_text(WEEKDAYS)
+    result = CliRunner().invoke(
+        app, ["rota", "check", str(grid), "--shifts", str(csv_grid[1]), "--no-one-in-three"]
+    )
+    output = " ".join(result.output.split())
+    assert result.exit_code == 0, output
+    assert "2026-02-02 to 2026-02-08: 0 breach(es)" in output
+    assert "is 5 days; weekly hours are averaged over whole weeks, so over 2026-02-02 to 2026-02-08" in output
+    assert "dr_a 45.0" in output
+
+
+def test_notice_counts_to_the_rota_start_for_a_doctor_whose_first_day_is_leave(csv_grid, tmp_path):
+    # The rota starts Mon 2 Feb 2026; published 23 Dec 2025, 41 days before. dr_b is on leave on the
+    # Monday and first works Tue 3 Feb (42 days after publication), yet is owed notice from 2 Feb.
+    grid = tmp_path / "weekdays.csv"
+    grid.write_text(WEEKDAYS)
+    args = ["rota", "check", str(grid), "--shifts", str(csv_grid[1]), "--published-on", "2025-12-23"]
+    output = " ".join(CliRunner().invoke(app, args).output.split())
+    assert "dr_b 2026-02-02 R19" in output and "41 days before the rota starts" in output
+
+
+def test_wte_for_a_doctor_who_is_on_leave_throughout_is_accepted(csv_grid, tmp_path):
+    from stocktake.rota.check import limits_for
+
+    grid = tmp_path / "leave.csv"
+    grid.write_text(WEEKDAYS + "dr_x,AL,AL,AL,AL,AL\n")
+    found = read_rota_file(grid, csv_grid[1])
+    assert found.doctors == ("dr_a", "dr_b", "dr_x")
+    assert limits_for(found.doctors, found.wte, ["dr_x=0.6"])[0].wte == (("dr_x", 0.6),)

@@ -13,6 +13,7 @@ import pandas as pd
 
 from stocktake.metrics.catalogue import Catalogue
 from stocktake.report.suppression import is_small
+from stocktake.spreadsheets import csv_ready
 
 FORMATS = (".csv", ".parquet")
 
@@ -39,7 +40,7 @@ def write_series(table: pd.DataFrame, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     table = table.assign(period=pd.to_datetime(table["period"]).dt.date)
     if path.suffix == ".csv":
-        table.to_csv(path, index=False)
+        csv_ready(table).to_csv(path, index=False)
     else:
         table.to_parquet(path, index=False)
     return path

@@ -12,7 +12,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from itertools import groupby, pairwise
 
-from stocktake.rota.duties import BREAK, HOUR, Duty, elapsed_hours, wall_clock_after
+from stocktake.rota.duties import (
+    BREAK,
+    HOUR,
+    Duty,
+    RotaInputError,
+    clock_change_warnings,
+    elapsed_hours,
+    parse_wte,
+    wall_clock_after,
+)
 
 DAY = timedelta(days=1)
 
@@ -158,6 +167,7 @@ class RotaCheck:
     doctors: tuple[DoctorSummary, ...]
     period: tuple[date, date] = field(default=(date.min, date.min))
     unchecked: tuple[tuple[str, str], ...] = ()  # (rule, why this rota cannot show it)
+    warnings: tuple[str, ...] = ()  # what the check assumed where the rota was not clear
 
 
 # --- what a duty is -----------------------------------------------------------------------------
@@ -190,11 +200,67 @@ def is_late_evening(duty: Duty) -> bool:
     return is_long(duty) and not is_night(duty) and duty.end > datetime.combine(duty.start.date(), time(23))
 
 
-def _whole_weeks(duties: list[Duty]) -> tuple[date, date]:
-    """The rota's own period, from its first duty, rounded up to whole weeks."""
-    first, last = min(d.start.date() for d in duties), max(d.end.date() for d in duties)
+def _whole_weeks(first: date, last: date) -> tuple[date, date]:
+    """From the first day, rounded up to whole weeks."""
     weeks = -(-((last - first).days + 1) // 7)
     return first, first + timedelta(days=7 * weeks - 1)
+
+
+def reference_period(
+    duties: list[Duty], period: tuple[date, date] | None
+) -> tuple[tuple[date, date], list[str]]:
+    """The period hours are averaged over: whole weeks (R1's reference period is 26 weeks or the rota
+    cycle, never part of a week), so a grid of weekdays alone is not read as a 5-day week. Rounding
+    a given period up is said, not done silently."""
+    given = period or (min(d.start.date() for d in duties), max(d.end.date() for d in duties))
+    whole = _whole_weeks(*given)
+    if period is None or whole == period:
+        return whole, []
+    days, weeks = (period[1] - period[0]).days + 1, ((whole[1] - whole[0]).days + 1) // 7
+    return whole, [
+        f"the rota's period, {period[0]} to {period[1]}, is {days} days; weekly hours are averaged over "
+        f"whole weeks, so over {whole[0]} to {whole[1]} ({weeks} week{'s' if weeks > 1 else ''})"
+    ]
+
+
+def limits_for(
+    doctors: tuple[str, ...],
+    wte: tuple[tuple[str, float], ...] = (),
+    wte_options: list[str] | tuple[str, ...] = (),
+    opted_out: list[str] | tuple[str, ...] = (),
+    check_one_in_three_weekends: bool = True,
+) -> tuple[Limits, list[str]]:
+    """Limits for the command line's ``--wte DOCTOR=0.8`` and ``--opted-out DOCTOR``: a name that is
+    no doctor of the rota is refused, since ignoring it would silently drop R1's and R18's caps."""
+    notes: list[str] = []
+    fractions = list(wte)
+    for text in wte_options:
+        name, equals, value = text.partition("=")
+        if not equals:
+            raise RotaInputError(f"--wte {text!r}: expected DOCTOR=FRACTION, like dr_a=0.8 or dr_a=80%")
+        doctor = _doctor(name, doctors, f"--wte {text}", notes)
+        try:
+            fractions.append((doctor, parse_wte(value)))
+        except ValueError as error:
+            raise RotaInputError(f"--wte {text!r}: {error}") from error
+    out = frozenset(_doctor(name, doctors, f"--opted-out {name}", notes) for name in opted_out)
+    limits = Limits(
+        opted_out=out, check_one_in_three_weekends=check_one_in_three_weekends, wte=tuple(fractions)
+    )
+    return limits, notes
+
+
+def _doctor(name: str, doctors: tuple[str, ...], option: str, notes: list[str]) -> str:
+    """The rota's doctor a name means: exactly, or else the one doctor matching it ignoring case."""
+    name = name.strip()
+    if name in doctors:
+        return name
+    same = [d for d in doctors if d.casefold() == name.casefold()]
+    if len(same) == 1:
+        notes.append(f"{option}: taken as {same[0]} (names are matched ignoring case)")
+        return same[0]
+    shown = ", ".join(doctors[:20]) + (f" and {len(doctors) - 20} more" if len(doctors) > 20 else "")
+    raise RotaInputError(f"{option}: no doctor {name!r} in the rota (its doctors: {shown})")
 
 
 # --- the rules ----------------------------------------------------------------------------------
@@ -209,19 +275,20 @@ def check_rota(
     """Every breach for every doctor, each doctor's hours, weekends and nights, and what went unchecked."""
     if not duties:
         return RotaCheck((), ())
-    first, last = period or _whole_weeks(duties)
+    (first, last), warnings = reference_period(duties, period)
     breaches, doctors = [], []
     for doctor, own in groupby(sorted(duties, key=lambda d: (d.doctor, d.start)), key=lambda d: d.doctor):
         own = list(own)
         breaches += _breaches(doctor, own, limits, first, last)
         if published is not None:
-            breaches += _notice_breaches(doctor, own, limits, published)
+            breaches += _notice_breaches(doctor, first, limits, published)
         doctors.append(_summary(doctor, own, first, last))
     return RotaCheck(
         tuple(sorted(breaches, key=lambda b: (b.doctor, b.date, b.rule))),
         tuple(doctors),
         (first, last),
         _unchecked(duties, published),
+        tuple(warnings + clock_change_warnings(duties)),
     )
 
 
@@ -353,12 +420,13 @@ def break_shortfalls(shift: Duty, limits: Limits) -> list[tuple[str, str, str]]:
     return []
 
 
-def _notice_breaches(doctor: str, duties: list[Duty], limits: Limits, published: date) -> list[Breach]:
-    first = min(d.start.date() for d in duties)
+def _notice_breaches(doctor: str, first: date, limits: Limits, published: date) -> list[Breach]:
+    """R19: notice is owed before the rota (the post) starts, not before a doctor's first duty, so
+    a doctor whose rota opens with leave or rest days is owed the same notice."""
     notice = (first - published).days
     if notice >= 7 * limits.notice_weeks:
         return []
-    what = f"published {published:%d %b %Y}, {notice} days before the first duty"
+    what = f"published {published:%d %b %Y}, {notice} days before the rota starts"
     return [Breach(doctor, first, "R19", what, f"{limits.notice_weeks} weeks")]
 
 

@@ -12,6 +12,8 @@ expected_episodes (episodes of work expected in an on-call period, for the R5a e
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
@@ -153,7 +155,7 @@ def _duty(row, where: str) -> Duty:
     times = {}
     for column in ("start", "end"):
         try:
-            times[column] = datetime.fromisoformat(str(row[column]).strip())
+            times[column] = date_time(str(row[column]))
         except ValueError as error:
             raise RotaInputError(
                 f"{where}, column {column}: {row[column]!r} is not a date and time like 2025-08-06 08:00"
@@ -180,6 +182,71 @@ def _duty(row, where: str) -> Duty:
         episodes,
         _breaks(row, times["start"], where),
     )
+
+
+CLOCK = re.compile(r"(\d{1,2})[:.]?(\d{2})(?::(\d{2}))?")
+
+
+def clock_time(text: str) -> time:
+    """A time of day as people write it: 08:00, 8:00, 0800, 8.00, 08:00:00 (a spreadsheet's time
+    cell); 24:00 is midnight. Raises ValueError otherwise."""
+    match = CLOCK.fullmatch(text.strip())
+    if match is None:
+        raise ValueError(f"{text!r} is not a time of day")
+    hour, minute, second = (int(part or 0) for part in match.groups())
+    if (hour, minute, second) == (24, 0, 0):
+        return time(0)
+    return time(hour, minute, second)
+
+
+def date_time(text: str) -> datetime:
+    """A date and time: ISO (2025-08-06 08:00), or with the time written as ``clock_time`` reads it."""
+    text = text.strip()
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        day, _, clock = text.replace("T", " ").partition(" ")
+        at = clock_time(clock)
+        moment = datetime.combine(date.fromisoformat(day), at)
+        return moment + timedelta(days=1) if clock.strip().startswith("24") else moment
+
+
+def parse_wte(text: str) -> float:
+    """A whole-time equivalent above 0 and at most 1: 0.8 or 80%. Raises ValueError otherwise."""
+    text = text.strip()
+    try:
+        fraction = float(text[:-1]) / 100 if text.endswith("%") else float(text)
+    except ValueError:
+        fraction = math.nan
+    if not 0 < fraction <= 1:
+        raise ValueError(f"{text!r} is not a whole-time equivalent above 0 and at most 1 (like 0.8 or 80%)")
+    return fraction
+
+
+def clock_change_warnings(duties: Iterable[Duty]) -> list[str]:
+    """UK wall-clock times that never happen (01:00–01:59 as the clocks go forward in March) or
+    happen twice (01:00–01:59 as they go back in October): the rota is ambiguous there, so say how
+    it was read rather than guess silently."""
+    found: dict[tuple[datetime, str], list[str]] = {}
+    for duty in duties:
+        for moment in (duty.start, duty.end, *(duty.breaks or ())):
+            problem = _clock_change(moment)
+            if problem:
+                found.setdefault((moment, problem), []).append(duty.doctor)
+    return [
+        f"{moment:%Y-%m-%d %H:%M} ({', '.join(dict.fromkeys(doctors))}) {problem}"
+        for (moment, problem), doctors in sorted(found.items())
+    ]
+
+
+def _clock_change(moment: datetime) -> str:
+    read_as = wall_clock_after(moment, 0)
+    if read_as != moment:
+        return f"does not exist in the UK (the clocks go forward that night); read as {read_as:%H:%M}"
+    first, second = (moment.replace(tzinfo=UK, fold=fold).utcoffset() for fold in (0, 1))
+    if first != second:
+        return "happens twice in the UK (the clocks go back that night); read as the first, in summer time"
+    return ""
 
 
 def number_in(row, column: str, where: str) -> float | None:
@@ -209,7 +276,7 @@ def break_times(row, where: str) -> tuple[time, ...] | None:
     if value.lower() == "none":
         return ()
     try:
-        return tuple(time.fromisoformat(part.strip()) for part in value.split(";"))
+        return tuple(clock_time(part) for part in value.split(";"))
     except ValueError as error:
         raise RotaInputError(
             f"{where}, column breaks: {value!r} is not start times like 12:30;16:00 (or none)"

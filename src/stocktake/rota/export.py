@@ -25,6 +25,7 @@ from stocktake.rota.fairness import frequencies, shares
 from stocktake.rota.grid import LEGEND_SHEET
 from stocktake.rota.report import breach_table, doctor_table, rule_table
 from stocktake.rota.solver import Assignment, RotaSolution
+from stocktake.spreadsheets import csv_ready, keep_text
 
 UK = ZoneInfo("Europe/London")
 LEAVE = "Leave"  # the grid's mark for a day of leave: an ``off`` code of its legend
@@ -215,15 +216,19 @@ def write_rota(solution: RotaSolution, folder: Path) -> Path:
         "Breaches": breach_table(check),
         "Rules": rule_table(check),
     }
-    tables["Grid"].to_csv(folder / "grid.csv", index=False)
-    tables[LEGEND_SHEET].to_csv(folder / "shifts.csv", index=False)
-    tables["Assignments"].to_csv(folder / "assignments.csv", index=False)
-    tables["Fairness"].to_csv(folder / "fairness.csv", index=False)
-    duty_table(solution).to_csv(folder / "duties.csv", index=False)
+    for name, file in (
+        ("Grid", "grid"),
+        (LEGEND_SHEET, "shifts"),
+        ("Assignments", "assignments"),
+        ("Fairness", "fairness"),
+    ):
+        csv_ready(tables[name]).to_csv(folder / f"{file}.csv", index=False)
+    csv_ready(duty_table(solution)).to_csv(folder / "duties.csv", index=False)
     with pd.ExcelWriter(folder / "rota.xlsx", engine="openpyxl") as writer:
         for name, table in tables.items():
             table.to_excel(writer, sheet_name=name, index=False)
             writer.sheets[name].freeze_panes = "C2" if name == "Grid" else "A2"
+        keep_text(writer.book)
     for doctor in solution.problem.doctors:
         (folder / "calendars" / f"{doctor.id}.ics").write_bytes(calendar(solution, doctor.id).to_ical())
     return folder

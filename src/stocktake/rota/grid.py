@@ -2,10 +2,12 @@
 
 A legend gives each code its clock times, one row per code: ``code, start, end, kind,
 expected_hours, expected_episodes, breaks, site``. Kind is ``shift``, ``on_call`` (non-resident, with
-the hours of work expected in it) or ``off`` (leave, rest, zero days: no duty). The legend is a
-``Shifts`` sheet of the workbook or a CSV or XLSX file of its own. A cell may hold several codes
+the hours of work expected in it) or ``off`` (leave, rest, zero days: no duty). Times may be written
+08:00, 8:00, 0800 or 8.00. The legend is a ``Shifts`` sheet of the workbook (or ``Shift legend``,
+``Legend``, ``Codes``, in any case) or a CSV or XLSX file of its own. A cell may hold several codes
 joined by ``+``; codes match whatever their case. The rota's period runs from its first to its last
-date column; a ``wte`` column, where there is one, gives each doctor's whole-time equivalent (R18).
+date column (the check averages hours over it rounded up to whole weeks, and says so); a ``wte``
+column, where there is one, gives each doctor's whole-time equivalent (R18), as 0.8 or 80%.
 Other columns (name, grade) are carried by the grid but not read.
 
 ``stocktake rota solve`` writes ``rota.xlsx`` in this form, so a coordinator can swap duties in the
@@ -14,7 +16,6 @@ grid and check the result.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from pathlib import Path
@@ -25,15 +26,18 @@ from stocktake.rota.duties import (
     Duty,
     RotaInputError,
     break_times,
+    clock_time,
     duties_from_rows,
     duty_on,
     is_duty_list,
     number_in,
+    parse_wte,
     read_table,
 )
 
 KINDS = ("shift", "on_call", "off")
 LEGEND_SHEET = "Shifts"
+LEGEND_SHEETS = ("shifts", "shift", "shift legend", "legend", "shift codes", "codes", "key")
 GRID_SHEET = "Grid"
 ERRORS_SHOWN = 5
 
@@ -57,17 +61,24 @@ class Code:
 
 @dataclass(frozen=True)
 class RotaFile:
-    """What a rota file holds: its duties and, for a grid, its own period and doctors' WTE."""
+    """What a rota file holds: its duties and, for a grid, its own period, doctors and their WTE."""
 
     duties: tuple[Duty, ...]
     period: tuple[date, date] | None = None
     wte: tuple[tuple[str, float], ...] = ()
+    named: tuple[str, ...] = ()  # a grid's doctors, those with no duty (all leave) included
+
+    @property
+    def doctors(self) -> tuple[str, ...]:
+        """Every doctor the file names."""
+        return tuple(sorted({d.doctor for d in self.duties} | set(self.named)))
 
 
 def read_rota_file(path: Path, legend: Path | None = None) -> RotaFile:
     """A list of duties (``doctor,start,end,kind,...``) or a grid of codes with its legend."""
     sheets = read_table(path)
-    if legend is None and LEGEND_SHEET not in sheets:
+    legend_sheet = _sheet(sheets, LEGEND_SHEETS)
+    if legend is None and legend_sheet is None:
         first = next(iter(sheets.values()))
         if is_duty_list(first):
             return RotaFile(tuple(duties_from_rows(first, str(path))))
@@ -79,12 +90,19 @@ def read_rota_file(path: Path, legend: Path | None = None) -> RotaFile:
     codes = (
         read_legend(legend)
         if legend is not None
-        else legend_from(sheets[LEGEND_SHEET], _where(path, LEGEND_SHEET))
+        else legend_from(sheets[legend_sheet], _where(path, legend_sheet))
     )
-    name = GRID_SHEET if GRID_SHEET in sheets else next((n for n in sheets if n != LEGEND_SHEET), None)
+    name = _sheet(sheets, (GRID_SHEET.lower(),)) or next((n for n in sheets if n != legend_sheet), None)
     if name is None:
         raise RotaInputError(f"{path}: a {LEGEND_SHEET!r} sheet but no sheet with the grid")
     return grid_duties(sheets[name], codes, _where(path, name))
+
+
+def _sheet(sheets: dict[str, pd.DataFrame], names: tuple[str, ...]) -> str | None:
+    """The first sheet whose name, ignoring case and spacing, is one of ``names``: people rename
+    ``Shifts`` to ``shifts`` or ``Shift legend`` without thinking it matters."""
+    wanted = {name: " ".join(str(name).split()).lower() for name in sheets}
+    return next((name for name, plain in wanted.items() if name and plain in names), None)
 
 
 def _where(path: Path, sheet: str) -> str:
@@ -96,7 +114,7 @@ def _where(path: Path, sheet: str) -> str:
 
 def read_legend(path: Path) -> dict[str, Code]:
     sheets = read_table(path)
-    name = LEGEND_SHEET if LEGEND_SHEET in sheets else next(iter(sheets))
+    name = _sheet(sheets, LEGEND_SHEETS) or next(iter(sheets))
     return legend_from(sheets[name], _where(path, name))
 
 
@@ -137,7 +155,7 @@ def _code(row, where: str) -> Code:
 def _clock(row, column: str, where: str) -> time:
     value = str(row[column]).strip()
     try:
-        return time.fromisoformat(value)
+        return clock_time(value)
     except ValueError as error:
         raise RotaInputError(f"{where}, column {column}: {value!r} is not a time like 08:00") from error
 
@@ -152,13 +170,14 @@ def grid_duties(frame: pd.DataFrame, codes: dict[str, Code], where: str) -> Rota
         raise RotaInputError(f"{where}, row 1: no doctor column (doctors down, dates across)")
     dates = _date_columns(frame, where)
     wte_column = next((c for c in frame.columns if str(c).strip().lower() == "wte"), None)
-    duties, wte, wrong = [], [], []
+    duties, wte, wrong, named = [], [], [], []
     for index, row in frame.iterrows():
         name, place = str(row[doctor]).strip(), f"{where}, row {index + 2}"
         if not name:
             if any(str(row[c]).strip() for c in dates):
                 wrong.append(f"{place}, column {doctor}: a row of duties needs the doctor's name")
             continue
+        named.append(name)
         if wte_column is not None:
             wte += _wte(str(row[wte_column]).strip(), name, f"{place}, column {wte_column}", wrong)
         for column, day in dates.items():
@@ -169,7 +188,7 @@ def grid_duties(frame: pd.DataFrame, codes: dict[str, Code], where: str) -> Rota
         more = f" (and {len(wrong) - ERRORS_SHOWN} more)" if len(wrong) > ERRORS_SHOWN else ""
         raise RotaInputError("; ".join(wrong[:ERRORS_SHOWN]) + more)
     duties.sort(key=lambda d: (d.doctor, d.start))
-    return RotaFile(tuple(duties), (min(dates.values()), max(dates.values())), tuple(wte))
+    return RotaFile(tuple(duties), (min(dates.values()), max(dates.values())), tuple(wte), tuple(named))
 
 
 def _date_columns(frame: pd.DataFrame, where: str) -> dict[object, date]:
@@ -226,10 +245,8 @@ def _wte(value: str, doctor: str, where: str, wrong: list[str]) -> list[tuple[st
     if not value:
         return []
     try:
-        fraction = float(value)
-    except ValueError:
-        fraction = math.nan
-    if not 0 < fraction <= 1:
-        wrong.append(f"{where}: {value!r} is not a whole-time equivalent above 0 and at most 1")
+        fraction = parse_wte(value)
+    except ValueError as error:
+        wrong.append(f"{where}: {error}")
         return []
     return [(doctor, fraction)] if fraction < 1 else []

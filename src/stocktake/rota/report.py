@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from stocktake.rota.check import RULES, RotaCheck
+from stocktake.spreadsheets import csv_ready, keep_text
 
 
 def breach_table(result: RotaCheck) -> pd.DataFrame:
@@ -74,8 +75,9 @@ def write_tables(result: RotaCheck, path: Path) -> Path:
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
             for name, table in tables.items():
                 table.to_excel(writer, sheet_name=name, index=False)
+            keep_text(writer.book)
     else:
-        tables["Breaches"].to_csv(path, index=False)
+        csv_ready(tables["Breaches"]).to_csv(path, index=False)
         for name in ("Doctors", "Rules"):
-            tables[name].to_csv(path.with_suffix(f".{name.lower()}.csv"), index=False)
+            csv_ready(tables[name]).to_csv(path.with_suffix(f".{name.lower()}.csv"), index=False)
     return path

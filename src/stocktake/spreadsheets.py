@@ -1,0 +1,44 @@
+"""Text written for a spreadsheet stays text: a label such as ``=HYPERLINK(…)`` typed into the
+workspace, or found in an extract, must never become a live formula in a board's workbook or CSV.
+
+Workbooks keep the text exactly, typed as a string; CSV has no types, so a value a spreadsheet would
+read as a formula gets a leading apostrophe (OWASP's advice on CSV injection). Numbers are left be.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from openpyxl import Workbook
+
+#: A cell starting with one of these is read by Excel, LibreOffice or Sheets as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def as_csv_text(value):
+    """``value`` as a CSV cell that no spreadsheet will evaluate."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def csv_ready(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with every text cell made safe for a spreadsheet (numeric columns untouched)."""
+    text = [c for c in table.columns if table[c].dtype == object or pd.api.types.is_string_dtype(table[c])]
+    return table.assign(**{c: table[c].map(as_csv_text) for c in text}) if text else table
+
+
+def keep_text(workbook: Workbook) -> None:
+    """Turn any cell openpyxl took for a formula back into the text it was given (we write none)."""
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
