@@ -1,7 +1,8 @@
-"""Metrics charted in one many-series call read exactly as each charted on its own."""
+"""Metrics charted in one many-series call read as each charted alone; rebases only on enough points."""
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from stocktake.analysis import analyse
 from stocktake.metrics.catalogue import Catalogue, Metric, Target
@@ -45,3 +46,46 @@ def test_metrics_with_different_directions_and_targets():
         assert list(chart.point_type) == list(alone.point_type)
         assert chart.segments == alone.segments
     assert results["up"].variation_type == "special_cause_improvement"
+
+
+# A rebase six months before the end: 30 steady months alternating 58% and 62% (mean 60, every
+# moving range 4), then six months at 26–28%, clearly below the steady process's lower limit.
+MONTHS = pd.date_range("2022-07-01", periods=44, freq="MS")
+STEADY = np.tile([58.0, 62.0], 15)
+CHANGE = MONTHS[30].date()  # 1 Jan 2025
+
+
+def _rebased(values, dates=(CHANGE,)):
+    catalogue = Catalogue("Test", (_metric("m", "increase"),))
+    series = {"m": pd.DataFrame({"period": MONTHS[: len(values)], "value": values})}
+    return analyse(catalogue, series, rebase={"m": list(dates)})[0]
+
+
+def test_six_points_after_a_rebase_do_not_set_their_own_limits():
+    result = _rebased(np.r_[STEADY, 27, 26, 28, 27, 26, 28])
+    # By hand, one period of 36: mean 1962/36 = 54.5; moving ranges 29 × 4, one of 35 (screened out:
+    # above 3.267 × 158/35) and 1, 2, 1, 1, 2; mean moving range 123/34; lower limit 54.5 − 2.66 × 123/34.
+    assert [s.start for s in result.chart.segments] == [0]
+    assert result.chart.lpl[-1] == pytest.approx(54.5 - 2.66 * 123 / 34)
+    assert result.variation_type == "special_cause_concern"
+    assert result.rebasing.applied == () and result.rebasing.deferred == ((CHANGE, 6),)
+
+
+def test_a_rebase_that_twelve_or_more_points_follow_restarts_the_limits_as_before():
+    values = np.r_[STEADY, np.tile([26.0, 28.0], 7)]
+    result = _rebased(values)
+    assert [s.start for s in result.chart.segments] == [0, 30]
+    assert (result.chart.segments[1].lpl, result.chart.segments[1].upl) == pytest.approx(
+        (27 - 5.32, 27 + 5.32)
+    )
+    assert result.variation_type == "common_cause"
+    # Read without the rebase the same 44 points are a deterioration: kept beside the verdict.
+    assert result.rebasing.applied == (CHANGE,)
+    assert result.rebasing.without_latest.latest.variation_type == "special_cause_concern"
+    np.testing.assert_array_equal(result.chart.point_type, xmr(values, rebase_at=[30]).point_type)
+
+
+def test_no_rebase_leaves_no_trace():
+    result = _rebased(STEADY, dates=())
+    assert result.rebasing is None
+    assert result.chart.segments == xmr(STEADY).segments

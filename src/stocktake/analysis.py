@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
@@ -14,8 +15,23 @@ import pandas as pd
 from stocktake.metrics.catalogue import Catalogue, Metric
 from stocktake.report.suppression import hidden_points
 from stocktake.spc import XmrChart
+from stocktake.spc.rebase import plan_rebases
 from stocktake.spc.tchart import t_chart
 from stocktake.spc.xmr import xmr_many
+
+
+@dataclass(frozen=True)
+class Rebasing:
+    """What the change dates that restart the limits did, so a verdict never hides what one removed.
+
+    ``deferred`` holds change dates whose limits have not started again because too few values
+    follow them (``spc.rebase``), with the count so far; ``without_latest`` is the chart read as if
+    the latest honoured change date had not restarted the limits (its date is ``applied[-1]``).
+    """
+
+    applied: tuple[date, ...] = ()
+    deferred: tuple[tuple[date, int], ...] = ()
+    without_latest: XmrChart | None = None
 
 
 @dataclass(frozen=True)
@@ -27,6 +43,7 @@ class MetricResult:
     hidden: np.ndarray | None = None
     numerator: np.ndarray | None = None
     denominator: np.ndarray | None = None
+    rebasing: Rebasing | None = None
 
     @property
     def variation_type(self) -> str:
@@ -47,45 +64,79 @@ def analyse(
 ) -> list[MetricResult]:
     """One SPC chart per metric, in catalogue order: every XmR metric in one many-series call.
 
-    ``rebase`` maps a metric id to the dates from which its limits start again; ``targets`` and
-    ``trajectories`` override the catalogue's targets and add planned values.
+    ``rebase`` maps a metric id to the dates from which its limits start again: a date that too
+    few values follow yet is deferred (``spc.rebase``), and the latest one used is also read
+    without it (``Rebasing``). ``targets`` and ``trajectories`` override the catalogue's targets and
+    add planned values.
     """
     rebase, trajectories = rebase or {}, trajectories or {}
     chosen = {m.id: (targets or {}).get(m.id, _target(m)) for m in catalogue.metrics}
     monthly = [m for m in catalogue.metrics if m.chart == "xmr" and len(series[m.id])]
-    charts = _xmr_charts(monthly, series, rebase, chosen)
+    plans = {m.id: _plan(series[m.id], rebase.get(m.id, [])) for m in monthly}
+    charts = _xmr_charts(monthly, series, {i: p.starts for i, p in plans.items()}, chosen)
+    rebased = [m for m in monthly if plans[m.id].applied]
+    without = _xmr_charts(rebased, series, {m.id: plans[m.id].starts[:-1] for m in rebased}, chosen)
     for metric in catalogue.metrics:
         if metric.id not in charts:
             values = series[metric.id]["value"].to_numpy(dtype=float)
             charts[metric.id] = t_chart(values, improvement=metric.improvement, target=chosen[metric.id])
         if metric.id in trajectories:
             charts[metric.id] = dataclasses.replace(charts[metric.id], trajectory=trajectories[metric.id])
-    return [_result(m, series[m.id], charts[m.id]) for m in catalogue.metrics]
+    return [
+        _result(m, series[m.id], charts[m.id], _rebasing(plans.get(m.id), without.get(m.id)))
+        for m in catalogue.metrics
+    ]
 
 
-def _result(metric: Metric, series: pd.DataFrame, chart: XmrChart) -> MetricResult:
+@dataclass(frozen=True)
+class _Plan:
+    starts: tuple[int, ...]  # first point of each honoured new period
+    applied: tuple[date, ...]  # the change date behind each
+    deferred: tuple[tuple[date, int], ...]
+
+
+def _plan(frame: pd.DataFrame, dates) -> _Plan:
+    """The change dates' first points, split by ``plan_rebases`` into honoured and deferred."""
+    firsts = _first_points(pd.DatetimeIndex(frame["period"]), dates)
+    plan = plan_rebases(list(firsts), frame["value"].to_numpy(dtype=float))
+    return _Plan(
+        plan.honoured,
+        tuple(firsts[i] for i in plan.honoured),
+        tuple((firsts[i], n) for i, n in plan.deferred),
+    )
+
+
+def _rebasing(plan: _Plan | None, without: XmrChart | None) -> Rebasing | None:
+    if plan is None or not (plan.applied or plan.deferred):
+        return None
+    return Rebasing(plan.applied, plan.deferred, without)
+
+
+def _result(metric: Metric, series: pd.DataFrame, chart: XmrChart, rebasing=None) -> MetricResult:
     x = pd.DatetimeIndex(series["period"])
     if "denominator" not in series:  # rare events: each point is one event
-        return MetricResult(metric, x, chart)
+        return MetricResult(metric, x, chart, rebasing=rebasing)
     numerator, denominator = series["numerator"].to_numpy(float), series["denominator"].to_numpy(float)
     is_count = metric.numerator is not None and metric.numerator.statistic == "count"
     hidden = hidden_points(numerator, denominator, is_count)
-    return MetricResult(metric, x, chart, hidden, numerator, denominator)
+    return MetricResult(metric, x, chart, hidden, numerator, denominator, rebasing)
 
 
 def _target(metric: Metric) -> float | None:
     return metric.target.value if metric.target else None
 
 
-def _xmr_charts(metrics: list[Metric], series, rebase, targets) -> dict[str, XmrChart]:
+def _xmr_charts(metrics: list[Metric], series, starts_of, targets) -> dict[str, XmrChart]:
+    """Every metric's chart in one many-series call; ``starts_of`` gives each one's new periods."""
     if not metrics:
         return {}
     lengths = [len(series[m.id]) for m in metrics]
     values = np.concatenate([series[m.id]["value"].to_numpy(dtype=float) for m in metrics])
     labels = np.repeat(np.arange(len(metrics)), lengths)
-    starts = np.concatenate(
-        [_rebase_flags(pd.DatetimeIndex(series[m.id]["period"]), rebase.get(m.id, [])) for m in metrics]
-    )
+    starts = np.zeros(len(values), dtype=bool)
+    offsets = np.cumsum([0, *lengths[:-1]])
+    for offset, metric in zip(offsets, metrics, strict=True):
+        starts[[offset + i for i in starts_of.get(metric.id, ())]] = True
     target_rows = np.repeat([np.nan if targets[m.id] is None else targets[m.id] for m in metrics], lengths)
     many = xmr_many(
         labels,
@@ -100,14 +151,17 @@ def _xmr_charts(metrics: list[Metric], series, rebase, targets) -> dict[str, Xmr
     }
 
 
-def _rebase_flags(x: pd.DatetimeIndex, dates) -> np.ndarray:
-    """True at the first point on or after each change date (never at the very first point)."""
-    flags = np.zeros(len(x), dtype=bool)
-    for when in dates:
+def _first_points(x: pd.DatetimeIndex, dates) -> dict[int, date]:
+    """The first point on or after each change date (never the very first point), with its date.
+
+    Two dates that fall on the same point count once, under the earlier date.
+    """
+    firsts: dict[int, date] = {}
+    for when in sorted(pd.Timestamp(d).date() for d in dates):
         after = np.flatnonzero(x >= pd.Timestamp(when))
         if len(after) and after[0] > 0:
-            flags[after[0]] = True
-    return flags
+            firsts.setdefault(int(after[0]), when)
+    return firsts
 
 
 def summary_record(result: MetricResult) -> dict:

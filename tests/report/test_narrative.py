@@ -89,3 +89,17 @@ def test_a_shift_names_its_length_and_start():
     assert text.startswith(
         "Special-cause concern: the latest 9 values, since Dec 2024, are all above the mean (11.6 days)"
     )
+
+
+def test_limits_from_fewer_than_twelve_values_are_called_provisional():
+    x = pd.date_range("2024-01-01", periods=10, freq="MS")
+    chart = xmr([10, 11, 10, 12, float("nan"), 10, 11, 12, 10, 11])
+    text = sentence(chart, x, Formatter("%", 0))
+    assert (
+        "The limits are provisional: they rest on 9 values and move with each new one until there are 12."
+        in text
+    )
+    settled = xmr([10, 11, 10, 12, 11, 10, 11, 12, 10, 11, 10, 12])
+    assert "provisional" not in sentence(
+        settled, pd.date_range("2024-01-01", periods=12, freq="MS"), Formatter()
+    )

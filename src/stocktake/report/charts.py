@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.io.json import to_json_plotly
 
 from stocktake.report.icons import ASSURANCE_MARKS, COLOURS, assurance_icon, variation_icon, variation_label
 
@@ -45,6 +46,8 @@ class ChartSeries:
     assurance_type: str | None = None
     trajectory: np.ndarray | None = None
     show_icons: bool = True
+    #: True where a point's limits rest on too few values to be settled (drawn and named apart).
+    provisional: np.ndarray | None = None
 
 
 def _broken_at_rebase(x, values: np.ndarray, groups: np.ndarray) -> tuple[list, list]:
@@ -57,10 +60,43 @@ def _broken_at_rebase(x, values: np.ndarray, groups: np.ndarray) -> tuple[list, 
 
 
 def _lines(series: ChartSeries):
+    """Mean and limits; where some are provisional, those are separate lines named so."""
     grey = COLOURS["common_cause"]
-    yield "Mean", series.mean, MEAN_COLOUR, "solid"
-    yield "Upper process limit", series.upl, grey, "dash"
-    yield "Lower process limit", series.lpl, grey, "dash"
+    lines = (
+        ("Mean", series.mean, MEAN_COLOUR, "solid"),
+        ("Upper process limit", series.upl, grey, "dash"),
+        ("Lower process limit", series.lpl, grey, "dash"),
+    )
+    provisional = series.provisional
+    if provisional is None or not provisional.any():
+        yield from lines
+        return
+    for name, values, colour, dash in lines if not provisional.all() else ():
+        yield name, np.where(provisional, np.nan, values), colour, dash
+    for name, values, colour, _ in lines:
+        yield f"{name} (provisional)", np.where(provisional, values, np.nan), colour, "dot"
+
+
+#: Every interactive chart's options: no logo, and none of the buttons that would send a chart,
+#: with every value behind it, to Plotly's cloud.
+PLOTLY_CONFIG = {
+    "displaylogo": False,
+    "responsive": True,
+    "showSendToCloud": False,
+    "plotlyServerURL": "",
+    "modeBarButtonsToRemove": ["sendChartToCloud", "lasso2d", "select2d"],
+}
+
+
+def plotly_html(series: ChartSeries) -> str:
+    """The chart as an HTML fragment; Plotly's JSON escapes ``<``, ``>`` and ``/`` for a script."""
+    return plotly_figure(series).to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG)
+
+
+def plotly_json(series: ChartSeries) -> str:
+    """The chart and its options as JSON, for a page that draws it with its own script."""
+    figure = plotly_figure(series).to_plotly_json()
+    return to_json_plotly({"data": figure["data"], "layout": figure["layout"], "config": PLOTLY_CONFIG})
 
 
 def plotly_figure(series: ChartSeries) -> go.Figure:
@@ -157,7 +193,7 @@ def _draw_static(axis, series: ChartSeries) -> None:
             xs,
             [np.nan if v is None else v for v in ys],
             color=colour,
-            linestyle="--" if dash == "dash" else "-",
+            linestyle={"dash": "--", "dot": ":"}.get(dash, "-"),
             linewidth=1.2,
             label=name,
         )
@@ -230,7 +266,7 @@ def write_chart(panels: list[ChartSeries], path: Path) -> None:
         body = "".join(
             f"<section><div>{variation_icon(p.variation_type, p.improvement)} "
             f"{assurance_icon(p.assurance_type)}</div>"
-            f"{plotly_figure(p).to_html(full_html=False, include_plotlyjs=False)}</section>"
+            f"{plotly_html(p)}</section>"
             for p in panels
         )
         path.write_text(

@@ -11,10 +11,11 @@ from pathlib import Path
 import numpy as np
 from jinja2 import Environment, PackageLoader
 
-from stocktake.report.charts import ChartSeries, plotly_figure, static_chart
+from stocktake.report.charts import ChartSeries, plotly_html, static_chart
 from stocktake.report.icons import assurance_icon, variation_icon, variation_label
 from stocktake.report.narrative import CATEGORIES
 from stocktake.report.stocktake import ASSURANCE_COLUMNS, Entry, StockTake
+from stocktake.spc.rebase import provisional_points
 
 _ENVIRONMENT = Environment(loader=PackageLoader("stocktake.report"), autoescape=True)
 
@@ -66,6 +67,7 @@ def chart_series(entry: Entry, annotations=()) -> ChartSeries:
         trajectory=chart.trajectory,
         improvement=metric.improvement,
         show_icons=False,  # the report shows them beside the sentence
+        provisional=provisional_points(chart.y, chart.rebase_group),
     )
 
 
@@ -73,9 +75,7 @@ def _chart_html(series: ChartSeries, static: bool) -> str:
     if static:
         svg = base64.b64encode(static_chart([series], "svg", width=7.0)).decode()
         return f'<img class="chart" alt="SPC chart" src="data:image/svg+xml;base64,{svg}">'
-    return plotly_figure(series).to_html(
-        full_html=False, include_plotlyjs=False, config={"displaylogo": False, "responsive": True}
-    )
+    return plotly_html(series)
 
 
 def _row(entry: Entry, annotations, static: bool) -> dict:
@@ -93,6 +93,7 @@ def _row(entry: Entry, annotations, static: bool) -> dict:
         "description": metric.description,
         "source": metric.source,
         "sentence": entry.sentence,
+        "before_rebase": entry.before_rebase.headline if entry.before_rebase else "",
         "latest": entry.shown(latest),
         "latest_when": f"{when:%b %Y}" if metric.chart == "xmr" else f"{when:%d %b %Y}",
         "mean": fmt(segment.mean),

@@ -7,16 +7,21 @@ Categories, in order of precedence, from the latest rebase period of the chart:
 - grindingly slow: common-cause variation, target not assured (or none set);
 - changed, neither better nor worse: special cause on a measure with no better direction.
 The sentence states the rule that fired and the numbers behind it, and nothing the chart does not show.
+It also says when the limits are provisional (fewer than 12 values behind them), when a change date
+has not restarted them yet, and what the verdict was on the limits from before a rebase when the
+rebase changed it: a rebase must never hide a deterioration.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
-from stocktake.spc.xmr import XmrChart
+from stocktake.spc.rebase import MIN_REBASE_POINTS
+from stocktake.spc.xmr import MIN_POINTS, XmrChart
 
 CATEGORIES = {
     "going_backwards": "Going backwards",
@@ -102,23 +107,77 @@ def _assurance(chart: XmrChart, fmt: Formatter) -> str:
     }[segment.assurance_type]
 
 
-def sentence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter) -> str:
-    """A short paragraph that says what the chart shows, and no more."""
+def sentence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, notes: tuple[str, ...] = ()) -> str:
+    """A short paragraph that says what the chart shows, and no more; ``notes`` follow the reading."""
+    parts = (_opening(chart, x, fmt), *notes, provisional(chart), _assurance(chart, fmt))
+    return " ".join(part for part in parts if part)
+
+
+def _opening(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter) -> str:
     segment = chart.latest
     kind = category(segment.variation_type, segment.assurance_type)
-    limits = f"{fmt(segment.lpl)} to {fmt(segment.upl)}"
     if kind in ("moved_the_needle", "going_backwards", "changed"):
-        label = {
-            "moved_the_needle": "Special-cause improvement",
-            "going_backwards": "Special-cause concern",
-            "changed": "Special-cause variation (neither better nor worse)",
-        }[kind]
-        opening = f"{label}: {_evidence(chart, x, fmt)}"
+        return f"{_SPECIAL[kind]}: {_evidence(chart, x, fmt)}"
+    if segment.variation_type is None:
+        return "Too few points to judge: the chart needs more data before it can show a change."
+    return f"No evidence of change: {_common(chart, fmt)}"
+
+
+_SPECIAL = {
+    "moved_the_needle": "Special-cause improvement",
+    "going_backwards": "Special-cause concern",
+    "changed": "Special-cause variation (neither better nor worse)",
+}
+
+
+def _common(chart: XmrChart, fmt: Formatter) -> str:
+    segment = chart.latest
+    return (
+        f"the recent values vary by chance within the process limits "
+        f"({fmt(segment.lpl)} to {fmt(segment.upl)}) around a mean of {fmt(segment.mean)}."
+    )
+
+
+def values_behind(chart: XmrChart) -> int:
+    """How many values the latest period's limits rest on (missing values do not count)."""
+    segment = chart.latest
+    return int(np.sum(~np.isnan(chart.y[segment.start : segment.start + segment.n])))
+
+
+def provisional(chart: XmrChart) -> str:
+    """Why the latest limits may still move: they rest on fewer values than settled limits need."""
+    behind = values_behind(chart)
+    if behind >= MIN_POINTS or chart.latest.variation_type is None:
+        return ""
+    return (
+        f"The limits are provisional: they rest on {behind} values and move with each new one "
+        f"until there are {MIN_POINTS}."
+    )
+
+
+def day(when: date) -> str:
+    """1 Jul 2025."""
+    return f"{when.day} {when:%b %Y}"
+
+
+def deferred(when: date, values: int) -> str:
+    """A change date that has not restarted the limits, because too few values follow it yet."""
+    return (
+        f"The change on {day(when)} does not restart the limits yet: {values} value"
+        f"{'' if values == 1 else 's'} follow it and {MIN_REBASE_POINTS} are needed to show a "
+        "sustained shift, so these are the limits from before it."
+    )
+
+
+def before_rebase(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, when: date) -> tuple[str, str]:
+    """The verdict on the limits from before the rebase on ``when``: its category and a sentence."""
+    segment = chart.latest
+    kind = category(segment.variation_type, segment.assurance_type)
+    if kind in ("moved_the_needle", "going_backwards", "changed"):
+        reading = _evidence(chart, x, fmt)
     elif segment.variation_type is None:
-        opening = "Too few points to judge: the chart needs more data before it can show a change."
+        reading = "there were too few points to judge."
     else:
-        opening = (
-            f"No evidence of change: the recent values vary by chance within the process limits "
-            f"({limits}) around a mean of {fmt(segment.mean)}."
-        )
-    return " ".join(part for part in (opening, _assurance(chart, fmt)) if part)
+        reading = _common(chart, fmt)
+    opening = f"{CATEGORIES[kind]} before the rebase on {day(when)}"
+    return kind, f"{opening}: on the limits from before it, {reading}"

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
 from stocktake.analysis import MetricResult
-from stocktake.report.narrative import CATEGORIES, Formatter, category, sentence
+from stocktake.report.narrative import CATEGORIES, Formatter, before_rebase, category, day, deferred, sentence
+from stocktake.spc.rebase import MIN_REBASE_POINTS
 from stocktake.targets.projection import Projection, project
 
 VARIATION_ROWS = {
@@ -27,12 +28,28 @@ ASSURANCE_COLUMNS = {
 
 
 @dataclass(frozen=True)
+class Reading:
+    """The verdict as it stood on the limits from before a rebase, kept when the rebase changed it."""
+
+    rebase_on: date
+    category: str
+    sentence: str
+
+    @property
+    def headline(self) -> str:
+        """E.g. "Going backwards before the rebase on 1 Jul 2025"."""
+        return f"{CATEGORIES[self.category]} before the rebase on {day(self.rebase_on)}"
+
+
+@dataclass(frozen=True)
 class Entry:
     result: MetricResult
     category: str
     sentence: str
     projection: Projection | None = None
     target_basis: str | None = None
+    #: Set when the latest rebase changed the verdict: what it was without that rebase.
+    before_rebase: Reading | None = None
 
     @property
     def format(self) -> Formatter:
@@ -60,6 +77,8 @@ class StockTake:
     entries: tuple[Entry, ...]
     annotations: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     generated_at: datetime = field(default_factory=datetime.now)
+    #: Measures left out because the warehouse holds none of their data (id → datasets lacking).
+    no_data: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     @cached_property  # read by every page of the web workspace; the entries never change
     def period_label(self) -> str:
@@ -95,20 +114,69 @@ def build(
     annotations: dict[str, list[tuple[str, str]]] | None = None,
     target_bases: dict[str, str] | None = None,
 ) -> StockTake:
-    """Place every measure, explain it, and project its target where one is set and not yet met."""
-    entries = []
+    """Place every measure, explain it, and project its target where one is set and not yet met.
+
+    A rebase that changed the verdict is reported beside it (``Entry.before_rebase``), and a change
+    date that has not restarted the limits yet is said in the sentence and on its chart mark.
+    """
+    entries, marks = [], dict(annotations or {})
     for result in results:
         chart, metric = result.chart, result.metric
         fmt = Formatter(metric.unit, metric.decimals)
-        text = sentence(chart, result.x, fmt)
+        before, notes = _rebase_readings(result, fmt)
+        text = sentence(chart, result.x, fmt, notes)
         projection = _projection(result)
         if projection is not None and chart.target is not None:
             text += " " + projection.describe()
         basis = (target_bases or {}).get(metric.id) or (metric.target.source if metric.target else None)
-        entries.append(
-            Entry(result, category(result.variation_type, result.assurance_type), text, projection, basis)
-        )
-    return StockTake(department, source, tuple(entries), annotations or {})
+        kind = category(result.variation_type, result.assurance_type)
+        entries.append(Entry(result, kind, text, projection, basis, before))
+        if metric.id in marks:
+            marks[metric.id] = _marked_deferred(marks[metric.id], result)
+    return StockTake(department, source, tuple(entries), marks)
+
+
+def _rebase_readings(result: MetricResult, fmt: Formatter) -> tuple[Reading | None, tuple[str, ...]]:
+    """The reading without the latest rebase when it differs, and a note for each deferred one."""
+    rebasing = result.rebasing
+    if rebasing is None:
+        return None, ()
+    since = rebasing.applied[-1] if rebasing.applied else date.min
+    notes = [deferred(when, n) for when, n in rebasing.deferred if when > since]
+    before = None
+    if rebasing.without_latest is not None:
+        kind, text = before_rebase(rebasing.without_latest, result.x, fmt, since)
+        if kind != category(result.variation_type, result.assurance_type):
+            before = Reading(since, kind, text)
+            notes.insert(0, text)
+    return before, tuple(notes)
+
+
+def _marked_deferred(marks: list[tuple[str, str]], result: MetricResult) -> list[tuple[str, str]]:
+    """A deferred rebase's chart mark says why the limits did not start again there."""
+    waiting = {when.isoformat(): n for when, n in (result.rebasing.deferred if result.rebasing else ())}
+    return [
+        (when, f"{label} (limits not restarted: {waiting[when]} of {MIN_REBASE_POINTS} values)")
+        if when in waiting
+        else (when, label)
+        for when, label in marks
+    ]
+
+
+def describe_rebase(dated: date, with_it: Entry, without_it: Entry) -> str:
+    """A new rebase on ``dated`` in words: the verdict with it and without it (for the audit log)."""
+    rebasing = with_it.result.rebasing
+    waiting = dict(rebasing.deferred) if rebasing else {}
+    if rebasing and dated in rebasing.applied:
+        what = "limits start again."
+    elif dated in waiting:
+        what = f"limits to start again, deferred: {waiting[dated]} of {MIN_REBASE_POINTS} values follow it."
+    else:
+        what = "limits to start again, but this chart has no new period there."
+    return (
+        f"{what} With it: {CATEGORIES[with_it.category]}. {with_it.sentence} "
+        f"Without it: {CATEGORIES[without_it.category]}. {without_it.sentence}"
+    )
 
 
 def _projection(result: MetricResult) -> Projection | None:

@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from stocktake.report.icons import ASSURANCE_LABELS, variation_label
 from stocktake.report.narrative import CATEGORIES
 from stocktake.report.stocktake import StockTake
+from stocktake.spreadsheets import keep_text
 
 HEADER = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="005EB8")
@@ -48,6 +49,7 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
             "Variation",
             "Assurance",
             "What the chart shows",
+            "Verdict before the latest rebase, where it changed",
         ],
     )
     for entry in stocktake.entries:
@@ -69,12 +71,14 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
                 variation_label(result.variation_type, result.metric.improvement),
                 ASSURANCE_LABELS.get(result.assurance_type, "No target"),
                 entry.sentence,
+                entry.before_rebase.headline if entry.before_rebase else None,
             ]
         )
-    _widths(summary, [22, 48, 20, 14, 10, 10, 12, 12, 10, 40, 36, 40, 90])
+    _widths(summary, [22, 48, 20, 14, 10, 10, 12, 12, 10, 40, 36, 40, 90, 40])
     for row in summary.iter_rows(min_row=5, min_col=13, max_col=13):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
     _series_sheet(book.create_sheet("Series"), stocktake)
+    keep_text(book)
     book.save(path)
     return Path(path)
 

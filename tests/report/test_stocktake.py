@@ -1,0 +1,101 @@
+"""A rebase never hides a deterioration: the sentence, the board report's formats and the charts.
+
+Hand-made series: 30 steady months alternating 58% and 62% (mean 60, every moving range 4), then
+months at 26–28%, clearly below the steady process's lower limit, with a rebase on 1 Jan 2025.
+"""
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pypdfium2
+import pytest
+
+from stocktake.analysis import analyse
+from stocktake.metrics.catalogue import Catalogue, Metric
+from stocktake.report.charts import plotly_figure
+from stocktake.report.html import chart_series, render_report
+from stocktake.report.pdf import write_pdf
+from stocktake.report.stocktake import build
+from stocktake.report.xlsx import write_xlsx
+
+MONTHS = pd.date_range("2022-07-01", periods=44, freq="MS")
+STEADY = np.tile([58.0, 62.0], 15)
+MARKS = {"m": [("2025-01-01", "New pathway")]}
+
+
+def _stocktake(values, rebase=("2025-01-01",)):
+    catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
+    series = {"m": pd.DataFrame({"period": MONTHS[: len(values)], "value": values})}
+    results = analyse(catalogue, series, rebase={"m": list(rebase)})
+    return build("Test", "hand-made", results, annotations=MARKS)
+
+
+@pytest.fixture(scope="module")
+def hidden():
+    """Fourteen months at 26–28% after the rebase: it restarts the limits and hides the fall."""
+    return _stocktake(np.r_[STEADY, np.tile([26.0, 28.0], 7)])
+
+
+def test_six_months_after_a_rebase_are_read_on_the_limits_from_before_it():
+    stocktake = _stocktake(np.r_[STEADY, 27, 26, 28, 27, 26, 28])
+    entry = stocktake.entries[0]
+    # One period of 36 by hand: mean 54.5, mean moving range 123/34 (the jump of 35 screened out),
+    # lower limit 54.5 − 2.66 × 123/34 = 44.9.
+    assert entry.category == "going_backwards"
+    assert entry.sentence.startswith(
+        "Special-cause concern: the latest value (28.0%, Jun 2025) is below the lower process limit (44.9%)."
+    )
+    assert "The change on 1 Jan 2025 does not restart the limits yet: 6 values follow it" in entry.sentence
+    assert stocktake.annotations["m"] == [
+        ("2025-01-01", "New pathway (limits not restarted: 6 of 12 values)")
+    ]
+
+
+def test_a_rebase_that_hides_a_deterioration_keeps_the_reading_before_it(hidden):
+    entry = hidden.entries[0]
+    # With the rebase: 14 values alternating 26 and 28, limits 27 ± 2.66 × 2.
+    assert entry.category == "grindingly_slow"
+    assert entry.sentence.startswith(
+        "No evidence of change: the recent values vary by chance within the process"
+    )
+    assert "(21.7% to 32.3%)" in entry.sentence
+    # Without it, by hand: 44 values, mean 2178/44 = 49.5, mean moving range 142/42 (the jump of 36
+    # screened out), lower limit 49.5 − 2.66 × 142/42 = 40.5.
+    assert entry.before_rebase.category == "going_backwards"
+    assert (
+        "Going backwards before the rebase on 1 Jan 2025: on the limits from before it, the latest value "
+        "(28.0%, Feb 2026) is below the lower process limit (40.5%)." in entry.sentence
+    )
+
+
+def test_a_rebase_that_changes_nothing_adds_nothing():
+    entry = _stocktake(np.r_[STEADY, np.tile([58.0, 62.0], 7)]).entries[0]
+    assert entry.before_rebase is None
+    assert entry.sentence == (
+        "No evidence of change: the recent values vary by chance within the process limits "
+        "(49.4% to 70.6%) around a mean of 60.0%. No target is set."
+    )
+
+
+def test_the_board_report_shows_the_reading_before_the_rebase_in_every_format(hidden, tmp_path):
+    said = "Going backwards before the rebase on 1 Jan 2025"
+    page = render_report(hidden)
+    assert f"Measure</a> (<strong>{said}</strong>)" in page  # the headline list on page one
+    assert "The rebase changed this verdict:" in page
+    book = openpyxl.load_workbook(write_xlsx(hidden, tmp_path / "s.xlsx"))
+    header, row = (list(r) for r in book["Summary"].iter_rows(min_row=4, max_row=5, values_only=True))
+    assert row[header.index("Verdict before the latest rebase, where it changed")] == said
+    pdf = pypdfium2.PdfDocument(write_pdf(hidden, tmp_path / "s.pdf"))
+    text = " ".join(p.get_textpage().get_text_range() for p in pdf).replace("\r\n", " ").replace("\n", " ")
+    assert said in text
+
+
+def test_limits_from_fewer_than_twelve_values_are_drawn_and_named_provisional():
+    # A rebase at month 9 that 14 months follow: the first period's limits rest on 9 values.
+    values = np.r_[np.tile([58.0, 62.0], 4), 60.0, np.tile([58.0, 62.0], 7)]
+    entry = _stocktake(values, rebase=(MONTHS[9].date().isoformat(),)).entries[0]
+    lines = {t.name: t.y for t in plotly_figure(chart_series(entry)).data if t.name}
+    first = [v for v in lines["Upper process limit (provisional)"] if v is not None]
+    later = [v for v in lines["Upper process limit"] if v is not None]
+    assert len(first) == 9 and len(later) == 14
+    assert "Lower process limit (provisional)" in lines and "Mean (provisional)" in lines
