@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTHON ?= python3
 
-.PHONY: setup system postgres demo serve test bench bench-metrics bench-rota bench-web lint format
+.PHONY: setup system postgres demo serve test bench bench-metrics bench-rota bench-web bench-ingest lint format
 
 setup: system $(BIN)/stocktake node_modules/.package-lock.json
 
@@ -44,6 +44,10 @@ bench-rota: setup
 
 bench-web: setup
 	$(BIN)/python benchmarks/bench_web.py
+
+bench-ingest: setup
+	$(BIN)/python benchmarks/bench_ingest_fuzz.py
+	$(BIN)/python benchmarks/bench_ingest_kill.py
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,7 +1,8 @@
-"""The web workspace under load: 50 signed-in users on the overview and metric pages (loopback).
+"""The web workspace under load: 50 signed-in users on the overview, metric pages and drill-downs
+(loopback; each drill-down view writes an audit event).
 
 Run: make bench-web   (or .venv/bin/python benchmarks/bench_web.py [--seconds 20])
-Goal (issue 7): p95 under 100 ms on the demo data.
+Goal (issues 7 and 22): p95 under 100 ms on the demo data, drill-downs included, with no errors.
 
 The server is `stocktake serve` in its own process (one uvicorn worker) on a fresh demo workspace.
 Two load shapes: users who read a page before the next (a think time of 0.5–1.5 s, as people do;
@@ -92,6 +93,11 @@ async def _user(client, paths, until: float, think: bool, timings: dict) -> None
 async def _load(base: str, metric_ids: list[str], seconds: float, think: bool) -> dict[str, list[float]]:
     clients = [await _signed_in(base) for _ in range(USERS)]
     paths = [("overview", "/")] * 2 + [("metric page", f"/metrics/{m}") for m in metric_ids[:10]]
+    paths += [
+        ("drill-down", f"/metrics/{m}/drilldown?by={by}")
+        for m in metric_ids[:5]
+        for by in ("site", "consultant")
+    ]
     paths += [("static CSS (baseline)", "/static/stocktake.css")] * 2
     for _, path in paths:  # every page once, so the caches are warm as in a working day
         await clients[0].get(path)
@@ -142,7 +148,8 @@ def main() -> None:
             )
         console.print(table)
     console.print(
-        "Goal: p95 under 100 ms for the overview and metric pages with users reading between pages."
+        "Goal: p95 under 100 ms for the overview, metric pages and drill-downs with users reading"
+        " between pages, and no errors."
     )
 
 

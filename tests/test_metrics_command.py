@@ -64,3 +64,57 @@ def test_bad_options_are_named(demo_warehouse, tmp_path, args, message):
 def test_wrong_output_format_is_named(demo_warehouse, tmp_path):
     result = _run("--source", demo_warehouse, "--out", tmp_path / "x.xlsx")
     assert result.exit_code == 2 and "expected a file ending .csv or .parquet" in result.output
+
+
+@pytest.fixture
+def partial_warehouse(demo_warehouse, tmp_path):
+    """The demo warehouse without its RTT and procurement extracts (as `ingest --partial` leaves it)."""
+    import shutil
+
+    import duckdb
+
+    path = tmp_path / "partial.duckdb"
+    shutil.copy(demo_warehouse, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("DROP TABLE rtt_pathways")
+        con.execute("DROP TABLE procurement")
+    return path
+
+
+def test_measures_without_data_are_listed_and_the_rest_written(partial_warehouse, tmp_path):
+    out = tmp_path / "series.csv"
+    result = _run("--source", partial_warehouse, "--out", out)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"No data (no rtt_pathways in {partial_warehouse}): rtt_within_18_weeks, rtt_median_wait" in said
+    assert "No data (no procurement in" in said and "implant_spend_per_case" in said
+    written = set(pd.read_csv(out)["metric_id"])
+    assert "hipfx_surgery_36h" in written and "theatre_late_starts" in written
+    assert not any(m.startswith(("rtt_", "implant_")) for m in written)
+
+
+@pytest.mark.parametrize("damage", ["flipped", "sqlite", "truncated"])
+def test_a_damaged_warehouse_is_one_line(demo_warehouse, tmp_path, damage):
+    path = _damaged(demo_warehouse, tmp_path, damage)
+    result = _run("--source", path, "--out", tmp_path / "x.csv")
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: "), result.output
+    assert "Traceback" not in result.output
+
+
+def _damaged(warehouse, tmp_path, damage):
+    import sqlite3
+
+    path = tmp_path / "w.duckdb"
+    data = bytearray(warehouse.read_bytes())
+    if damage == "sqlite":  # another program's database under the warehouse's name
+        sqlite3.connect(path).execute("CREATE TABLE t (a)").connection.commit()
+        return path
+    if damage == "truncated":
+        data = data[: len(data) // 2]
+    else:  # a bit flipped every 8 KB past the header
+        for i in range(16384, len(data), 8192):
+            data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    return path

@@ -9,7 +9,7 @@ from openpyxl import Workbook, load_workbook
 
 from stocktake.spreadsheets import as_csv_text, csv_ready, keep_text
 
-FORMULAS = ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1"]
+FORMULAS = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1"]
 
 
 def test_csv_cells_that_a_spreadsheet_would_evaluate_get_an_apostrophe():

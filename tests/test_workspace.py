@@ -11,6 +11,8 @@ from sqlalchemy import event
 from stocktake.appdb import actions
 from stocktake.appdb.database import make_engine, session_factory, upgrade
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE
+from stocktake.report.narrative import CATEGORIES, category
+from stocktake.spc import xmr
 from stocktake.workspace import Workspace
 
 
@@ -34,6 +36,17 @@ def test_a_site_with_only_some_data_lists_only_those_measures(workspace_and_db):
     assert len(workspace.stocktake(db).entries) == len(workspace.catalogue.metrics)
 
 
+def test_a_warehouse_holding_only_some_datasets_shows_the_measures_it_can(workspace_and_db):
+    """What `ingest --partial` with one extract leaves: the others' measures are left out, no crash."""
+    workspace, db = workspace_and_db
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        for name in ("rtt_pathways", "procurement"):
+            con.execute(f"DROP TABLE {name}")
+    areas = {e.result.metric.area for e in workspace.stocktake(db).entries}
+    assert areas and not areas & {"Procurement", "Waiting list"}
+    assert "Theatres" in areas
+
+
 def test_a_page_reads_the_revision_once_yet_sees_its_own_change(workspace_and_db):
     """The revision is read once per transaction; a change commits, so the next read is fresh."""
     workspace, db = workspace_and_db
@@ -50,3 +63,29 @@ def test_a_page_reads_the_revision_once_yet_sees_its_own_change(workspace_and_db
     after = workspace.stocktake(db)
     assert after is not before
     assert next(e for e in after.entries if e.result.metric.id == metric_id).result.chart.target == 0.5
+
+
+def _category(chart) -> str:
+    return CATEGORIES[category(chart.latest.variation_type, chart.latest.assurance_type)]
+
+
+def test_a_new_rebase_is_described_with_the_verdict_with_and_without_it(workspace_and_db):
+    workspace, db = workspace_and_db
+    metric = workspace.catalogue.metric("rtt_over_78_weeks")
+    frame = workspace.series()[metric.id]
+    values, target = frame["value"].to_numpy(float), metric.target.value if metric.target else None
+    with_it = xmr(values, improvement=metric.improvement, target=target, rebase_at=[6])
+    without = xmr(values, improvement=metric.improvement, target=target)
+    assert _category(with_it) != _category(without)  # in the demo this rebase changes the verdict
+    detail = workspace.rebase_readings(db, metric.id, frame["period"].iloc[6].date())
+    assert detail.startswith("limits start again. ")
+    assert f"With it: {_category(with_it)}." in detail and f"Without it: {_category(without)}." in detail
+
+
+def test_a_rebase_too_late_to_restart_the_limits_is_described_as_deferred(workspace_and_db):
+    workspace, db = workspace_and_db
+    frame = workspace.series()["rtt_over_78_weeks"]
+    detail = workspace.rebase_readings(db, "rtt_over_78_weeks", frame["period"].iloc[-6].date())
+    assert detail.startswith("limits to start again, deferred: 6 of 12 values follow it. ")
+    verdict = detail.split("With it: ")[1].split(".")[0]
+    assert f"Without it: {verdict}." in detail  # deferred: both readings are the chart without it

@@ -52,8 +52,9 @@ def ingest(
         "stocktake/warehouse.duckdb"
     ),
     key_file: Annotated[
-        Path, typer.Option(help="The pseudonymisation key: keep it apart from the warehouse.")
-    ] = Path("stocktake-secrets/pseudonym.key"),
+        Path | None,
+        typer.Option(help="The pseudonymisation key (default: secrets/pseudonym.key beside the warehouse)."),
+    ] = None,
     errors: Annotated[
         Path | None,
         typer.Option(metavar="FOLDER", help="Where to write the error report (default: DIR/errors)."),
@@ -61,41 +62,116 @@ def ingest(
     partial: Annotated[
         bool, typer.Option(help="Load the extracts present; skip mapped files that are absent.")
     ] = False,
+    correction: Annotated[
+        bool, typer.Option(help="Change only the rows in the files; keep the rest of their months.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Only show what would be added, changed and removed per month.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm a load that removes rows.")] = False,
     user: Annotated[
         str | None, typer.Option(help="Who is loading, for the ingest log (default: $USER).")
     ] = None,
 ) -> None:
     """Validate a folder of extracts (CSV, Excel, Parquet) and load them all, or nothing."""
-    from stocktake.ingest.load import IngestError, ingest_directory
+    from stocktake.ingest.load import (
+        IngestError,
+        NoExtractsError,
+        RemovalsNotConfirmed,
+        ingest_directory,
+        preview_lines,
+    )
     from stocktake.ingest.mapping import MappingError, load_mapping
-    from stocktake.ingest.pseudonymise import load_or_create_key
+    from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key
     from stocktake.ingest.report import write_error_report
+    from stocktake.settings import private_home
+    from stocktake.warehouse import WarehouseError, problems
 
+    key_file = key_file or warehouse.parent / "secrets" / "pseudonym.key"
     if not raw_dir.is_dir():
         _fail(f"{raw_dir}: no such folder")
     if key_file.resolve().parent == warehouse.resolve().parent:
         _fail(f"--key-file {key_file}: keep the key in another folder than the warehouse")
+    if errors is not None and errors.exists() and not errors.is_dir():
+        _fail(f"--errors {errors}: a file is there; give a folder for the error report")
+    private_home(warehouse.parent)  # the warehouse and its journals: 0600, in a 0700 folder
     try:
         parsed = load_mapping(mapping)
-    except MappingError as error:
-        _fail(str(error))
-    try:
-        with _step(f"Checking and loading {raw_dir}"):
-            loaded = ingest_directory(
-                raw_dir, parsed, warehouse, load_or_create_key(key_file), loaded_by=user, partial=partial
+        key = load_or_create_key(key_file, warehouse)
+        step = f"Checking {raw_dir}" if dry_run else f"Checking and loading {raw_dir}"
+        with _step(step), problems(warehouse):
+            result = ingest_directory(
+                raw_dir,
+                parsed,
+                warehouse,
+                key,
+                loaded_by=user,
+                partial=partial,
+                replace="rows" if correction else "months",
+                confirm_removals=yes,
+                dry_run=dry_run,
             )
+    except (MappingError, MissingKeyError, NoExtractsError, WarehouseError) as error:
+        _fail(str(error))
     except IngestError as error:
-        csv_path, html_path = write_error_report(error.errors, errors or raw_dir / "errors", parsed.source)
-        console.print(f"[red]error:[/red] {len(error.errors)} error(s); nothing was loaded.", soft_wrap=True)
-        for shown in error.errors[:10]:
-            console.print(f"  {shown}", soft_wrap=True, markup=False)
+        console.print(f"[red]error:[/red] {error}", soft_wrap=True, markup=False)
+        folder = errors or raw_dir / "errors"
+        try:
+            csv_path, html_path = write_error_report(error.errors, folder, parsed.source)
+        except OSError as problem:
+            _fail(f"{folder}: could not write the error report there ({problem.strerror})")
         console.print(f"Error report: [bold]{html_path}[/bold] (and {csv_path.name})")
         raise typer.Exit(code=2) from None
-    if not loaded:
-        console.print("Nothing new: every extract is already loaded.")
-    for f in loaded:
-        months = f" ({f.first_month} to {f.last_month})" if f.first_month else ""
-        console.print(f"Loaded {f.rows:,} rows of {f.dataset} from {f.file}{months}")
+    except RemovalsNotConfirmed as refused:
+        typer.echo("\n".join(preview_lines(refused.preview)))
+        console.print(
+            f"[red]refused:[/red] this load would remove {refused.preview.removed:,} row(s) (above); "
+            "nothing was loaded. If they should go, run the same command with --yes; "
+            "if the files only correct some rows, use --correction.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1) from None
+    if not result.files:
+        console.print("Nothing new: every extract is already loaded (the same files, with the same mapping).")
+        return
+    typer.echo("\n".join(preview_lines(result)))
+    if dry_run:
+        console.print("Preview only (--dry-run): nothing was loaded.")
+    else:
+        console.print(
+            f"Loaded as load {result.load_id}; to take it back out: "
+            f"stocktake undo-load {result.load_id} --warehouse {warehouse}",
+            soft_wrap=True,
+        )
+
+
+@app.command("undo-load")
+def undo_load(
+    load_id: Annotated[
+        int | None, typer.Argument(metavar="LOAD_ID", help="The load to undo (default: the latest).")
+    ] = None,
+    warehouse: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = Path(
+        "stocktake/warehouse.duckdb"
+    ),
+    user: Annotated[
+        str | None, typer.Option(help="Who is undoing, for the ingest log (default: $USER).")
+    ] = None,
+) -> None:
+    """Undo a load: remove its rows and restore the rows it replaced, exactly."""
+    from stocktake.ingest.load import UndoError
+    from stocktake.ingest.load import undo_load as undo
+    from stocktake.warehouse import WarehouseError, problems
+
+    try:
+        with problems(warehouse):
+            undone = undo(warehouse, load_id, undone_by=user)
+    except (UndoError, WarehouseError) as error:
+        _fail(str(error))
+    for dataset, (removed, restored) in undone.datasets.items():
+        console.print(
+            f"{dataset}: removed the {removed:,} rows of load {undone.load_id}, restored {restored:,}"
+        )
+    console.print(f"Undone (logged as load {undone.undo_id}).")
 
 
 @app.command()
@@ -138,6 +214,7 @@ def spc(
     from stocktake.spc_files import (
         SpcInputError,
         SpcRequest,
+        check_outputs,
         parse_rebase,
         run_spc,
         write_points,
@@ -166,6 +243,7 @@ def spc(
         profile=profile,
     )
     try:
+        check_outputs({"--points-out": points_out, "--summary-out": summary_out, "--chart": chart}, input_csv)
         table = run_spc(request)
         write_points(table, points_out)
         write_summary(table, summary_out)
@@ -198,7 +276,8 @@ def report(
 ) -> None:
     """The board-ready stock-take: HTML, PDF and Excel, small numbers suppressed."""
     from stocktake.report.inputs import ReportInputError
-    from stocktake.report.run import ReportRequest, write_report
+    from stocktake.report.run import ReportRequest, build_and_write
+    from stocktake.warehouse import WarehouseError
 
     if period is not None and not _is_month(period):
         _fail(f"--period {period!r}: expected a month like 2025-09")
@@ -214,9 +293,12 @@ def report(
     )
     try:
         with console.status("Building the stock-take…"):
-            written = write_report(request)
-    except (ReportInputError, ValueError) as error:
+            taken, written = build_and_write(request)
+    except (ReportInputError, ValueError, WarehouseError) as error:
         _fail(str(error))
+    for lacking, ids in _grouped(dict(taken.no_data)).items():
+        where = f"no {' or '.join(lacking)} in {warehouse}"
+        console.print(f"[yellow]No data[/yellow] ({where}): {ids}", soft_wrap=True)
     for path in written:
         console.print(f"Wrote [bold]{path.resolve()}[/bold]")
 
@@ -247,8 +329,9 @@ def metrics(
     from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, CatalogueError, load_catalogue
     from stocktake.metrics.engines import ENGINES, SourceError, open_engine
     from stocktake.metrics.export import FORMATS, suppressed, write_series
-    from stocktake.metrics.run import PERIODS, Grain, as_table, run_catalogue
+    from stocktake.metrics.run import PERIODS, Grain, as_table, missing_data, run_catalogue
     from stocktake.metrics.user import with_user_metrics
+    from stocktake.warehouse import WarehouseError
 
     if engine not in ENGINES:
         _fail(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
@@ -269,20 +352,36 @@ def metrics(
             _step(f"Computing {len(catalogue.metrics)} metrics on {engine}"),
             open_engine(engine, source) as con,
         ):
+            absent = missing_data(con, catalogue)
             series = run_catalogue(con, catalogue, Grain(period, by))
-    except (SourceError, ValueError) as error:
+    except (SourceError, ValueError, WarehouseError) as error:
         _fail(str(error))
     table = as_table(series)
     if suppress:
         table = suppressed(table, catalogue)
     write_series(table, out)
-    left_out = [m.id for m in catalogue.metrics if m.id not in series or "numerator" not in series[m.id]]
+    for lacking, ids in _grouped(absent).items():
+        where = f"no {' or '.join(lacking)} in {source}"
+        console.print(f"[yellow]No data[/yellow] ({where}): {ids}", soft_wrap=True)
+    left_out = [
+        m.id
+        for m in catalogue.metrics
+        if m.id not in absent and (m.id not in series or "numerator" not in series[m.id])
+    ]
     if left_out:
         reason = f"no {by} in their data, or rare-event charts" if by else "rare-event charts"
         console.print(f"[dim]Left out ({reason}): {', '.join(left_out)}[/dim]", soft_wrap=True)
     console.print(
         f"Wrote {len(table):,} rows for {table['metric_id'].nunique()} metrics to [bold]{out}[/bold]"
     )
+
+
+def _grouped(absent: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    """Measures without data, listed under the datasets they lack."""
+    listed: dict[tuple[str, ...], list[str]] = {}
+    for metric_id, lacking in absent.items():
+        listed.setdefault(lacking, []).append(metric_id)
+    return {lacking: ", ".join(ids) for lacking, ids in listed.items()}
 
 
 def _is_month(text: str) -> bool:
@@ -322,6 +421,16 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
+def _settings(home: Path | None):
+    """The workspace's settings; a bad one (e.g. STOCKTAKE_IDLE_MINUTES) exits naming it."""
+    from stocktake.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(home)
+    except SettingsError as error:
+        _fail(str(error))
+
+
 TimeLimit = Annotated[float, typer.Option(metavar="SECONDS", help="Stop searching after this long.")]
 rota_app = typer.Typer(help="Rotas: check, build and benchmark.", no_args_is_help=True)
 app.add_typer(rota_app, name="rota")
@@ -347,7 +456,7 @@ def rota_check(
         Path | None, typer.Option(metavar="BREACHES.csv|.xlsx", help="Write the findings here.")
     ] = None,
     opted_out: Annotated[
-        list[str] | None, typer.Option(help="A doctor who opted out of the WTR (56 h).")
+        list[str] | None, typer.Option(help="A doctor who opted out of the WTR (56 h); any case.")
     ] = None,
     no_one_in_three: Annotated[
         bool, typer.Option("--no-one-in-three", help="Skip the unverified 1-in-3 weekend design limit.")
@@ -355,12 +464,13 @@ def rota_check(
     period: Annotated[
         str | None,
         typer.Option(
-            metavar="FIRST..LAST", help="The rota period (default: whole weeks from the first duty)."
+            metavar="FIRST..LAST",
+            help="The rota period, rounded up to whole weeks (default: the grid's dates, or the duties').",
         ),
     ] = None,
     wte: Annotated[
         list[str] | None,
-        typer.Option(metavar="DOCTOR=0.8", help="A less-than-full-time doctor's WTE (R18, pro rata hours)."),
+        typer.Option(metavar="DOCTOR=0.8", help="A less-than-full-time doctor's WTE, 0.8 or 80% (R18)."),
     ] = None,
     published_on: Annotated[
         str | None, typer.Option(metavar="DATE", help="When the rota was given to the doctors (R19 notice).")
@@ -369,27 +479,19 @@ def rota_check(
     """Check a rota against the 2016 TCS (as amended 2019): every breach, with its rule and source."""
     from datetime import date
 
-    from stocktake.rota.check import RULES, Limits, check_rota
+    from rich.markup import escape
+
+    from stocktake.rota.check import RULES, check_rota, limits_for
     from stocktake.rota.duties import RotaInputError
     from stocktake.rota.grid import read_rota_file
     from stocktake.rota.report import breach_table, doctor_table, write_tables
 
     try:
         found = read_rota_file(rota, shifts)
+        limits, notes = limits_for(found.doctors, found.wte, wte or [], opted_out or [], not no_one_in_three)
     except RotaInputError as error:
         _fail(str(error))
-    duties, fractions = list(found.duties), list(found.wte)
-    for value in wte or ():
-        doctor, _, fraction = value.partition("=")
-        try:
-            fractions.append((doctor, float(fraction)))
-        except ValueError:
-            _fail(f"--wte {value!r}: expected DOCTOR=FRACTION, like dr_a=0.8")
-    limits = Limits(
-        opted_out=frozenset(opted_out or ()),
-        check_one_in_three_weekends=not no_one_in_three,
-        wte=tuple(fractions),
-    )
+    duties = list(found.duties)
     try:
         first, _, last = (period or "").partition("..")
         span = (date.fromisoformat(first), date.fromisoformat(last)) if period else found.period
@@ -400,6 +502,8 @@ def rota_check(
     except ValueError:
         _fail(f"--published-on {published_on!r}: expected a date like 2025-12-01")
     result = check_rota(duties, limits, span, published)
+    for note in (*notes, *result.warnings):
+        console.print(f"[yellow]warning:[/yellow] {escape(note)}", soft_wrap=True)
     if out is not None:
         write_tables(result, out)
     table = breach_table(result)
@@ -555,10 +659,10 @@ def serve(
 
     import uvicorn
 
-    from stocktake.settings import DEMO_HOME, load_settings
+    from stocktake.settings import DEMO_HOME
     from stocktake.web.app import create_app
 
-    settings = load_settings(home)
+    settings = _settings(home)
     if not settings.warehouse.exists() and settings.home == DEMO_HOME.resolve():
         from stocktake.demo.run import run_demo
 
@@ -603,9 +707,8 @@ def _app_database(home: Path | None):
     """The workspace's app database, brought up to date; a refused change exits with its reason."""
     from stocktake.appdb.actions import ActionError
     from stocktake.appdb.database import make_engine, session_factory, upgrade
-    from stocktake.settings import load_settings
 
-    url = load_settings(home).database_url
+    url = _settings(home).database_url
     upgrade(url)
     with session_factory(make_engine(url))() as session:
         try:
@@ -637,8 +740,7 @@ def db_migrate(
 ) -> None:
     """Bring the app database's schema to a revision (serve does 'head' itself)."""
     from stocktake.appdb.database import downgrade, upgrade
-    from stocktake.settings import load_settings
 
-    url = load_settings(home).database_url
+    url = _settings(home).database_url
     (downgrade if down else upgrade)(url, revision)
     console.print(f"App database at {'down to' if down else 'up to'} {revision}")

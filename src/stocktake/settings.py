@@ -1,7 +1,10 @@
-"""Where a workspace keeps its things: the warehouse, the app database, secrets, the column mapping.
+"""Where a workspace keeps its things: the warehouse, the app database, secrets, the column mapping;
+and the web workspace's limits.
 
 One folder holds a department's workspace (``STOCKTAKE_HOME``, by default the demo's folder); each
 path can be moved elsewhere by its own environment variable, e.g. the app database to PostgreSQL.
+The folder holds patient-level data, so it is private to the account that runs Stocktake
+(``private_home``).
 """
 
 from __future__ import annotations
@@ -9,12 +12,27 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE
 
 DEMO_HOME = Path("stocktake-demo")
 DEMO_MAPPING = Path(__file__).parent / "demo" / "mapping.yaml"
+MB = 1024 * 1024
+SMALL_NUMBERS = ("suppress", "show")
+#: Files of a workspace that hold patient-level data or accounts.
+PRIVATE_FILES = (
+    "warehouse.duckdb",
+    "warehouse.duckdb.wal",
+    "workspace.sqlite",
+    "workspace.sqlite-wal",
+    "workspace.sqlite-shm",
+)
+
+
+class SettingsError(ValueError):
+    """A setting from the environment is not usable; the message names it and what it expects."""
 
 
 @dataclass(frozen=True)
@@ -25,6 +43,14 @@ class Settings:
     catalogue: Path = DEFAULT_CATALOGUE
     #: Send the session cookie over HTTPS only (set it behind a TLS proxy).
     secure_cookies: bool = False
+    #: A signed-in session unused for this long ends (shared ward PCs are left signed in).
+    idle_timeout: timedelta = timedelta(minutes=30)
+    #: The largest upload, and the largest body of any other request, in bytes.
+    upload_limit: int = 100 * MB
+    body_limit: int = 1 * MB
+    #: Drill-downs: "suppress" shows values with 1–7 cases behind them as "*", as exports do;
+    #: "show" shows them (a group of one is one patient's outcome).
+    drilldown_small_numbers: str = "suppress"
 
     @property
     def warehouse(self) -> Path:
@@ -48,14 +74,47 @@ class Settings:
         return path.read_text().strip()
 
 
+def private_files() -> None:
+    """Make what this process creates from now on private to its account (umask 0o077: the
+    warehouse, the SQLite app database and their journals, staging copies of uploads, DuckDB's
+    temporary files). A umask rather than a chmod after each file: SQLite and DuckDB create their
+    journals and temporary files themselves, whenever they need them."""
+    os.umask(0o077)
+
+
+def private_home(home: Path) -> None:
+    """``private_files``, the workspace folder 0700 and the warehouse and database in it 0600."""
+    private_files()
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o700)
+    for name in PRIVATE_FILES:
+        if (home / name).is_file():
+            (home / name).chmod(0o600)
+
+
 def load_settings(home: Path | None = None) -> Settings:
-    """Settings from the environment; ``home`` (e.g. from a command-line option) wins over it."""
+    """Settings from the environment; ``home`` (e.g. from a command-line option) wins over it.
+    The home is made private (``private_home``) before anything is written to it."""
     env = os.environ
     home = Path(home or env.get("STOCKTAKE_HOME") or DEMO_HOME).resolve()
+    private_home(home)
+    small_numbers = env.get("STOCKTAKE_DRILLDOWN_SMALL_NUMBERS") or "suppress"
+    if small_numbers not in SMALL_NUMBERS:
+        raise SettingsError(f"STOCKTAKE_DRILLDOWN_SMALL_NUMBERS: 'suppress' or 'show', not {small_numbers!r}")
     return Settings(
         home=home,
         database_url=env.get("STOCKTAKE_DATABASE_URL") or f"sqlite:///{home / 'workspace.sqlite'}",
         mapping=Path(env.get("STOCKTAKE_MAPPING") or DEMO_MAPPING),
         catalogue=Path(env.get("STOCKTAKE_CATALOGUE") or DEFAULT_CATALOGUE),
         secure_cookies=env.get("STOCKTAKE_SECURE_COOKIES", "") == "1",
+        idle_timeout=timedelta(minutes=_positive(env, "STOCKTAKE_IDLE_MINUTES", 30)),
+        upload_limit=_positive(env, "STOCKTAKE_UPLOAD_LIMIT_MB", 100) * MB,
+        drilldown_small_numbers=small_numbers,
     )
+
+
+def _positive(env, name: str, default: int) -> int:
+    text = env.get(name) or str(default)
+    if not text.isdigit() or int(text) == 0:
+        raise SettingsError(f"{name}: a whole number above 0, not {text!r}")
+    return int(text)

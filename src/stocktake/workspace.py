@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-import ibis
+import numpy as np
 import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -24,7 +24,9 @@ from stocktake.appdb.actions import CHART_CHANGES
 from stocktake.appdb.models import Annotation, AuditEvent, PdsaCycle, Project, ProjectMeasure, TargetSetting
 from stocktake.metrics.catalogue import Catalogue, load_catalogue
 from stocktake.metrics.run import Grain, run_catalogue
-from stocktake.report.stocktake import StockTake, build
+from stocktake.report.stocktake import Entry, StockTake, build, describe_rebase
+from stocktake.report.suppression import is_small
+from stocktake.warehouse import connect_ibis
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,25 @@ class Mark:
     dated: date
     label: str
     rebase: bool = False
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """One group of a drill-down and what of it may be shown."""
+
+    group: str
+    result: MetricResult
+    #: 1–7 cases in all: only the group's name is shown.
+    small: bool = False
+    #: The latest point has 1–7 cases behind it: its value and count are shown as "*".
+    latest_hidden: bool = False
+
+    @classmethod
+    def of(cls, group: str, result: MetricResult, suppress: bool) -> Breakdown:
+        if not suppress or result.hidden is None:
+            return cls(group, result)
+        small = bool(is_small(np.nansum(result.denominator)))
+        return cls(group, result, small, small or bool(result.hidden[-1]))
 
 
 _REVISION = "stocktake.workspace.revision"
@@ -58,7 +79,7 @@ class Workspace:
             if key not in self._series:
                 if not self.warehouse.exists():
                     raise FileNotFoundError(f"{self.warehouse}: no warehouse yet (upload extracts first)")
-                con = ibis.duckdb.connect(str(self.warehouse), read_only=True)
+                con = connect_ibis(self.warehouse)
                 try:
                     self._series = {key: run_catalogue(con, self.catalogue, Grain(by=by))} | {
                         k: v for k, v in self._series.items() if k[0] == key[0]
@@ -102,9 +123,19 @@ class Workspace:
     def stocktake(self, session: Session, *, site: str | None = None) -> StockTake:
         return self.cached(("stocktake", site), session, lambda: self._stocktake(session, site))
 
-    def drilldown(self, session: Session, metric_id: str, by: str) -> list[tuple[str, MetricResult]]:
-        """The metric for each value of ``by`` (site, consultant, procedure group…), largest first."""
-        return self.cached(("drilldown", metric_id, by), session, lambda: self._drilldown(metric_id, by))
+    def drilldown(
+        self, session: Session, metric_id: str, by: str, *, suppress: bool = True
+    ) -> list[Breakdown]:
+        """The metric for each value of ``by`` (site, consultant, procedure group…), largest first.
+
+        With ``suppress`` (the default setting) what has 1–7 cases behind it is hidden, as exports
+        hide it: a consultant's one case is one patient's outcome, and viewers read this page.
+        """
+        return self.cached(
+            ("drilldown", metric_id, by, suppress),
+            session,
+            lambda: [Breakdown.of(g, r, suppress) for g, r in self._drilldown(metric_id, by)],
+        )
 
     def marks(self, session: Session) -> dict[str, list[Mark]]:
         return self.cached(("marks",), session, lambda: self._marks(session))
@@ -120,13 +151,14 @@ class Workspace:
             return self._built[key]
 
     def _stocktake(self, session: Session, site: str | None) -> StockTake:
-        catalogue, series = self.catalogue, self.series()
+        series = self.series()
         if site is not None:
             by_site = {i: _only(frame, "site", site) for i, frame in self.series("site").items()}
             series = {i: frame for i, frame in by_site.items() if len(frame)}  # a site without the service
-            catalogue = dataclasses.replace(
-                catalogue, metrics=tuple(m for m in catalogue.metrics if m.id in series)
-            )
+        # Measures whose datasets are not loaded (or that a site does not provide) are left out.
+        catalogue = dataclasses.replace(
+            self.catalogue, metrics=tuple(m for m in self.catalogue.metrics if m.id in series)
+        )
         settings = {t.metric_id: t for t in session.scalars(select(TargetSetting))}
         marks = self.marks(session)
         results = analyse(
@@ -139,6 +171,24 @@ class Workspace:
         bases = {i: t.basis for i, t in settings.items()}
         source = self.source + (f", {site}" if site else "")
         return build(catalogue.department, source, results, annotations=labels, target_bases=bases)
+
+    def rebase_readings(self, session: Session, metric_id: str, dated: date) -> str:
+        """Both readings of a metric around a new rebase on ``dated``, in words, for the audit log.
+
+        The department-wide chart with the metric's change dates and target, read once with the
+        new rebase and once without it, so the log keeps what the rebase changed.
+        """
+        metric = self.catalogue.metric(metric_id)
+        single = dataclasses.replace(self.catalogue, metrics=(metric,))
+        setting = session.get(TargetSetting, metric_id)
+        targets = {metric_id: setting.value} if setting else {}
+        earlier = [m.dated for m in self.marks(session).get(metric_id, []) if m.rebase]
+
+        def reading(dates: list[date]) -> Entry:
+            results = analyse(single, self.series(), targets=targets, rebase={metric_id: dates})
+            return build(single.department, self.source, results).entries[0]
+
+        return describe_rebase(dated, reading([*earlier, dated]), reading(earlier))
 
     def _drilldown(self, metric_id: str, by: str) -> list[tuple[str, MetricResult]]:
         frame = self.series(by).get(metric_id)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import func, select
 
 from stocktake.appdb import actions
 from stocktake.appdb.database import make_engine, session_factory, upgrade
-from stocktake.appdb.models import AuditEvent, PdsaCycle, Project, User
+from stocktake.appdb.models import AuditEvent, PdsaCycle, Project, User, WebSession
 from stocktake.qi.compliance import Measured
 
 
@@ -88,9 +88,7 @@ def test_an_admin_cannot_remove_their_own_admin_role(db):
         actions.set_role(db, by=admin, user_id=admin.id, role="viewer", active=True)
 
 
-def test_a_sign_in_does_the_same_password_work_whether_or_not_the_name_exists(db, monkeypatch):
-    """So the time a refusal takes does not tell anyone which usernames exist."""
-    actions.create_user(db, by=None, username="lead", full_name="", password="x" * 12, role="viewer")
+def _counting_verifications(monkeypatch) -> list:
     hasher, verified = actions._HASHER, []
 
     class Counting:  # the hasher, counting its verifications
@@ -102,6 +100,111 @@ def test_a_sign_in_does_the_same_password_work_whether_or_not_the_name_exists(db
             return hasher.verify(*args)
 
     monkeypatch.setattr(actions, "_HASHER", Counting())
-    for username in ("lead", "nobody"):
-        assert actions.authenticate(db, username=username, password="y" * 12) is None
-    assert len(verified) == 2
+    return verified
+
+
+def test_every_refused_sign_in_does_the_same_password_work(db, monkeypatch):
+    """So the time a refusal takes tells no one which usernames exist or which are locked or disabled."""
+    actions.create_user(db, by=None, username="lead", full_name="", password="x" * 12, role="viewer")
+    admin = actions.create_user(db, by=None, username="boss", full_name="", password="x" * 12, role="admin")
+    gone = actions.create_user(db, by=None, username="gone", full_name="", password="x" * 12, role="viewer")
+    actions.set_role(db, by=admin, user_id=gone.id, role="viewer", active=False)
+    with actions.acting_from("10.0.0.1", "test"):
+        for _ in range(actions.SIGN_IN_ATTEMPTS):
+            actions.authenticate(db, username="lead", password="y" * 12)
+    verified = _counting_verifications(monkeypatch)
+    cases = {
+        "a wrong password": ("10.0.0.2", "lead", "y" * 12),
+        "no such name": ("10.0.0.2", "nobody", "y" * 12),
+        "disabled": ("10.0.0.2", "gone", "x" * 12),
+        "locked from this address": ("10.0.0.1", "lead", "x" * 12),
+    }
+    for case, (client, username, password) in cases.items():
+        before = len(verified)
+        with actions.acting_from(client, "test"):
+            assert actions.authenticate(db, username=username, password=password) is None, case
+        assert len(verified) == before + 1, case
+    with actions.acting_from("10.0.0.3", "test"):  # an address refused for guessing
+        for _ in range(actions.ADDRESS_ATTEMPTS):
+            actions.authenticate(db, username="nobody", password="y" * 12)
+        before = len(verified)
+        assert actions.authenticate(db, username="lead", password="x" * 12) is None
+        assert len(verified) == before + 1
+
+
+def test_sign_in_events_record_where_they_came_from(db):
+    actions.create_user(db, by=None, username="lead", full_name="", password="x" * 12, role="viewer")
+    with actions.acting_from("192.0.2.7", "Firefox on the ward PC"):
+        actions.authenticate(db, username="lead", password="x" * 12)
+    actions.authenticate(db, username="lead", password="x" * 12)  # from the command line: nowhere
+    events = db.scalars(
+        select(AuditEvent).where(AuditEvent.action == "sign_in").order_by(AuditEvent.id)
+    ).all()
+    assert [(e.client, e.agent) for e in events] == [("192.0.2.7", "Firefox on the ward PC"), ("", "")]
+
+
+@pytest.mark.parametrize(
+    "username",
+    [
+        "\u0430dmin",  # Cyrillic a: looks like admin
+        "admin\u200b",  # a zero-width space
+        "\u212aate",  # the Kelvin sign, which lower() turns into an ASCII k
+        "caf\u00e9",
+        "a" * 81,
+        "",
+        "two words",
+    ],
+)
+def test_usernames_are_ascii_and_at_most_80_characters_on_every_database(db, username):
+    with pytest.raises(actions.ActionError, match="username: 1 to 80 of the letters A–Z"):
+        actions.create_user(db, by=None, username=username, full_name="", password="x" * 12, role="viewer")
+    db.rollback()
+    assert db.scalar(select(func.count(User.id))) == 0
+
+
+def test_an_80_character_username_and_a_200_character_name_fit_every_database(db):
+    user = actions.create_user(
+        db, by=None, username="a" * 80, full_name="N" * 200, password="x" * 12, role="viewer"
+    )
+    assert db.get(User, user.id).username == "a" * 80
+    with pytest.raises(actions.ActionError, match="full name: at most 200"):
+        actions.create_user(db, by=None, username="b", full_name="N" * 201, password="x" * 12, role="viewer")
+
+
+@pytest.mark.parametrize(
+    ("value", "percent", "reason"),
+    [
+        (float("nan"), False, "a finite number"),
+        (float("inf"), False, "a finite number"),
+        (-float("inf"), True, "a finite number"),
+        (100.5, True, "a percentage from 0 to 100"),
+        (-0.1, True, "a percentage from 0 to 100"),
+    ],
+)
+def test_a_target_is_finite_and_a_percentage_is_0_to_100(db, value, percent, reason):
+    lead = actions.create_user(db, by=None, username="lead", full_name="", password="x" * 12, role="editor")
+    with pytest.raises(actions.ActionError, match=reason):
+        actions.set_target(db, by=lead, metric_id="m", value=value, basis="b", percent=percent)
+    actions.set_target(db, by=lead, metric_id="m", value=150.0, basis="b")  # days, say: no upper bound
+    actions.set_target(db, by=lead, metric_id="p", value=100.0, basis="b", percent=True)
+
+
+def test_a_session_lives_until_ended_idle_or_old(db, monkeypatch):
+    lead = actions.create_user(db, by=None, username="lead", full_name="", password="x" * 12, role="viewer")
+    idle = timedelta(minutes=30)
+    token = actions.start_session(db, user=lead)
+    assert actions.session_user(db, token=token, idle=idle).id == lead.id
+    assert actions.session_user(db, token=token + "x", idle=idle) is None
+    start = actions._now()
+    monkeypatch.setattr(actions, "_now", lambda: start + idle - timedelta(seconds=1))
+    assert actions.session_user(db, token=token, idle=idle) is not None  # used: the idle clock restarts
+    monkeypatch.setattr(actions, "_now", lambda: start + 2 * idle - timedelta(seconds=2))
+    assert actions.session_user(db, token=token, idle=idle) is not None
+    monkeypatch.setattr(actions, "_now", lambda: start + 3 * idle)
+    assert actions.session_user(db, token=token, idle=idle) is None
+    monkeypatch.undo()
+    token = actions.start_session(db, user=lead)
+    actions.end_session(db, token=token)
+    assert actions.session_user(db, token=token, idle=idle) is None
+    assert _events(db)[-1] == ("sign_out", f"user:{lead.id}")
+    assert token not in {s.id for s in db.scalars(select(WebSession))}  # only its hash is kept

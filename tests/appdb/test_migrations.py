@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 
 from stocktake.appdb.database import downgrade, make_engine, upgrade
 from stocktake.appdb.models import Base
@@ -36,3 +36,21 @@ def test_the_migrated_schema_is_the_models_schema(database_url):
         differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     engine.dispose()
     assert differences == []
+
+
+def test_0002_keeps_the_audit_log_written_before_it(database_url):
+    """Events from before the client address and user agent were recorded read as from nowhere."""
+    upgrade(database_url, "0001")
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO audit_events (at, action, subject, detail) "
+                "VALUES ('2025-01-02 03:04:05', 'sign_in_failed', '', '')"
+            )
+        )
+    upgrade(database_url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT action, client, agent FROM audit_events")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("sign_in_failed", "", "")]

@@ -18,6 +18,7 @@ from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.report import write_error_report
 from stocktake.ingest.schemas import DATASETS
 from stocktake.ingest.validate import to_canonical
+from stocktake.settings import Settings
 
 KEY = b"k" * 32
 SPELLS = "pas_inpatient_spells.csv"
@@ -49,6 +50,11 @@ def _state(warehouse) -> dict:
         return {
             n: con.execute(f"SELECT count(*), hash(list(t ORDER BY t)) FROM {n} t").fetchone() for n in names
         }
+
+
+def _data(warehouse) -> dict:
+    """The canonical tables' content, without the log and the kept previous versions."""
+    return {name: state for name, state in _state(warehouse).items() if name in DATASETS}
 
 
 def _edit(path, row: int, column: str, value: str) -> None:
@@ -131,8 +137,10 @@ def test_a_newer_extract_replaces_the_months_it_covers_and_is_logged(raw_dir, ma
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         before = months(con)
-    loaded = ingest_directory(newer, mapping, warehouse, KEY, loaded_by="analyst", partial=True)
-    assert [(f.dataset, f.rows, f.first_month, f.last_month) for f in loaded] == [
+    loaded = ingest_directory(
+        newer, mapping, warehouse, KEY, loaded_by="analyst", partial=True, confirm_removals=True
+    )
+    assert [(f.dataset, f.rows, f.first_month, f.last_month) for f in loaded.files] == [
         ("admissions", len(may) - 1, "2022-05", "2022-05")
     ]
     with duckdb.connect(str(warehouse), read_only=True) as con:
@@ -144,7 +152,7 @@ def test_a_newer_extract_replaces_the_months_it_covers_and_is_logged(raw_dir, ma
     assert after == before | {"2022-05": len(may) - 1}
     assert log == ("analyst", "admissions", SPELLS, len(may) - 1, len(may), 64)
     # The same file again: nothing to do, nothing changes.
-    assert ingest_directory(newer, mapping, warehouse, KEY, partial=True) == []
+    assert ingest_directory(newer, mapping, warehouse, KEY, partial=True).files == ()
     assert _state(warehouse)["admissions"] == _state(warehouse)["admissions"]
 
 
@@ -156,9 +164,8 @@ def test_a_warehouse_loaded_by_an_older_version_is_loaded_again(raw_dir, loaded,
     with duckdb.connect(str(warehouse)) as con:
         con.execute(f"ALTER TABLE admissions DROP COLUMN {DATASETS['admissions'].names[-1]}")
     assert not already_loaded(warehouse, raw_dir, mapping)
-    assert [f.dataset for f in ingest_directory(raw_dir, mapping, warehouse, KEY)] == ["admissions"]
-    data = {name: state for name, state in _state(warehouse).items() if name != "ingest_log"}
-    assert data == {name: state for name, state in _state(loaded).items() if name != "ingest_log"}
+    assert [f.dataset for f in ingest_directory(raw_dir, mapping, warehouse, KEY).files] == ["admissions"]
+    assert _data(warehouse) == _data(loaded)
     assert already_loaded(warehouse, raw_dir, mapping)
 
 
@@ -249,3 +256,90 @@ def test_ingest_command_refuses_the_key_beside_the_warehouse(raw_dir, tmp_path):
         ],
     )
     assert result.exit_code == 2 and "keep the key in another folder" in " ".join(result.output.split())
+
+
+def _ingest(folder, warehouse, *extra):
+    args = ["ingest", str(folder), "--mapping", str(MAPPING), "--warehouse", str(warehouse), *extra]
+    result = CliRunner().invoke(app, args)
+    return result.exit_code, " ".join(result.output.split())
+
+
+def test_the_key_lives_beside_the_warehouse_whichever_folder_the_command_runs_from(
+    raw_dir, tmp_path, monkeypatch
+):
+    """--key-file defaulted to a path relative to where the command ran: a new key, linkage lost."""
+    warehouse = tmp_path / "home" / "warehouse.duckdb"
+    monkeypatch.chdir(tmp_path)
+    assert _ingest(raw_dir, warehouse)[0] == 0
+    key_file = tmp_path / "home" / "secrets" / "pseudonym.key"
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    assert Settings(home=tmp_path / "home", database_url="").pseudonym_key == key_file  # the web's key
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    newer = tmp_path / "newer"
+    newer.mkdir()
+    spells = pd.read_csv(raw_dir / SPELLS, dtype=str, keep_default_na=False)
+    spells.head(5).assign(AGE_ON_ADM="71").to_csv(newer / SPELLS, index=False)
+    code, output = _ingest(newer, warehouse, "--partial", "--correction")
+    assert code == 0, output
+    assert list(elsewhere.iterdir()) == []  # no new key made here
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # the same patients, the same pseudonyms
+        assert con.execute("SELECT count(DISTINCT patient_id) FROM admissions").fetchall()[0][0] == (
+            spells.NHS_NO.nunique()
+        )
+
+
+def test_a_missing_key_for_a_warehouse_with_data_is_an_error(raw_dir, loaded, tmp_path):
+    warehouse = tmp_path / "home" / "warehouse.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(loaded, warehouse)
+    before = _state(warehouse)
+    code, output = _ingest(raw_dir, warehouse, "--key-file", str(tmp_path / "lost" / "pseudonym.key"))
+    assert code == 2
+    assert "no pseudonymisation key here, but" in output and "already holds loaded data" in output
+    assert not (tmp_path / "lost" / "pseudonym.key").exists()
+    assert _state(warehouse) == before
+
+
+def test_partial_with_no_matching_file_fails_naming_the_files(tmp_path):
+    (tmp_path / "raw").mkdir()
+    (tmp_path / "raw" / "nhfd_feb.csv").write_text("SPELL_NO\n1\n")
+    code, output = _ingest(tmp_path / "raw", tmp_path / "w" / "w.duckdb", "--partial")
+    assert code == 2
+    assert "none of the mapping's extracts is there" in output
+    assert "nhfd_submission.csv" in output and "found nhfd_feb.csv" in output
+    assert not (tmp_path / "w" / "w.duckdb").exists()
+
+
+def test_a_load_that_removes_rows_is_previewed_and_needs_yes_then_can_be_undone(raw_dir, loaded, tmp_path):
+    warehouse = tmp_path / "home" / "warehouse.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(loaded, warehouse)
+    key = tmp_path / "secrets" / "key"
+    key.parent.mkdir()
+    key.write_text(KEY.hex())
+    nhfd = pd.read_csv(raw_dir / "nhfd_submission.csv", dtype=str, keep_default_na=False)
+    march = nhfd[nhfd.ARRIVAL_DATETIME.str.startswith("2022-03") & (nhfd.HOSPITAL == "RNS02")]
+    (tmp_path / "one").mkdir()
+    march.head(1).to_csv(tmp_path / "one" / "nhfd_submission.csv", index=False)
+    before = _state(warehouse)
+    args = ("--key-file", str(key), "--partial")
+
+    code, output = _ingest(tmp_path / "one", warehouse, *args, "--dry-run")
+    assert code == 0 and f"2022-03: 0 added, 0 changed, 1 unchanged, {len(march) - 1} removed" in output
+    assert "nothing was loaded" in output and _state(warehouse) == before
+    code, output = _ingest(tmp_path / "one", warehouse, *args)
+    assert code == 1 and f"would remove {len(march) - 1} row(s)" in output and "--yes" in output
+    assert _state(warehouse) == before
+    code, output = _ingest(tmp_path / "one", warehouse, *args, "--yes")
+    assert code == 0 and "Loaded 1 rows of hip_fractures" in output and "undo-load 2" in output
+    assert _state(warehouse) != before
+
+    undone = CliRunner().invoke(app, ["undo-load", "2", "--warehouse", str(warehouse), "--user", "admin"])
+    assert undone.exit_code == 0, undone.output
+    assert f"restored {len(march)}" in undone.output
+    data = {name: state for name, state in _state(warehouse).items() if name in DATASETS}
+    assert data == {name: state for name, state in before.items() if name in DATASETS}
+    again = CliRunner().invoke(app, ["undo-load", "2", "--warehouse", str(warehouse)])
+    assert again.exit_code == 2 and "already undone" in again.output

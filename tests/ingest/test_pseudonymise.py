@@ -4,8 +4,16 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from stocktake.ingest.pseudonymise import is_valid_nhs_number, load_or_create_key, pseudonymise
+from stocktake.ingest.pseudonymise import (
+    is_placeholder_nhs_number,
+    is_valid_nhs_number,
+    load_or_create_key,
+    nhs_number_checks,
+    pseudonymise,
+)
 
 VECTORS = pd.read_csv(
     Path(__file__).resolve().parents[3] / "shared/fixtures/identifiers/nhs_number_check_digit_vectors.csv",
@@ -38,3 +46,57 @@ def test_key_is_created_once_and_private(tmp_path):
     assert len(key) == 32
     assert load_or_create_key(path) == key
     assert path.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.parametrize(
+    "written", ["447 836 5431", "447-836-5431", "4478365431 ", "447 836-5431", "447\u00a0836\u00a05431"]
+)
+def test_one_patient_has_one_pseudonym_however_the_number_is_written(written):
+    """Spells linked to RTT pathways by NHS number: exports write it with spaces, dashes or neither."""
+    assert (
+        pseudonymise(pd.Series([written]), b"a" * 32)[0]
+        == pseudonymise(pd.Series(["4478365431"]), b"a" * 32)[0]
+    )
+
+
+def test_other_identifiers_are_normalised_alike():
+    pseudonyms = pseudonymise(pd.Series(["rn-00123", "RN 00123", "RN00123", "RN00124"]), b"a" * 32)
+    assert pseudonyms[0] == pseudonyms[1] == pseudonyms[2] != pseudonyms[3]
+
+
+@pytest.mark.parametrize("written", ["943 476 5919", "943-476-5919", " 9434765919"])
+def test_check_digit_of_a_number_written_with_spaces_or_dashes(written):
+    assert is_valid_nhs_number(written)
+    assert not is_valid_nhs_number(written[:-1] + "8")
+
+
+@pytest.mark.parametrize("value", ["943476591²", "٩٤٣٤٧٦٥٩١٩", "9434765919x", "", "-", "94347659 1"])
+def test_only_ten_ascii_digits_can_be_an_nhs_number(value):
+    assert not is_valid_nhs_number(value)
+
+
+@pytest.mark.parametrize(
+    ("value", "placeholder"), [("0000000000", True), ("999 999 9999", True), ("9434765919", False)]
+)
+def test_placeholders_are_one_digit_ten_times(value, placeholder):
+    assert is_valid_nhs_number(value)  # which is why the check digit alone does not catch them
+    assert is_placeholder_nhs_number(value) == placeholder
+
+
+def test_the_column_check_agrees_with_the_published_vectors():
+    valid, placeholder = nhs_number_checks(VECTORS["nhs_number"])
+    assert valid.tolist() == (VECTORS["valid"] == "TRUE").tolist()
+    # The vectors' note: 0000000000 passes modulus 11 but is not an issued number.
+    assert VECTORS["nhs_number"][placeholder].tolist() == ["0000000000"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.from_regex(r"[0-9]{10}|[0-9]{3}[ -][0-9]{3}[ -][0-9]{4}|[0-9 ]{0,12}|.{0,12}", fullmatch=True)
+    )
+)
+def test_the_column_check_agrees_with_the_check_of_one_value(values):
+    valid, placeholder = nhs_number_checks(pd.Series(values, dtype=object))
+    assert valid.tolist() == [is_valid_nhs_number(v) for v in values]
+    assert placeholder.tolist() == [is_placeholder_nhs_number(v) for v in values]

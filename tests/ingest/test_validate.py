@@ -1,11 +1,14 @@
 """Every ingest rule has a failing file that produces exactly the expected error."""
 
+from datetime import date
+
 import pandas as pd
 import pytest
 
 from stocktake.demo.run import MAPPING
-from stocktake.ingest.mapping import load_mapping
-from stocktake.ingest.schemas import DATASETS
+from stocktake.ingest.load import read_raw
+from stocktake.ingest.mapping import DatasetMapping, load_mapping
+from stocktake.ingest.schemas import DATASETS, Column, Dataset
 from stocktake.ingest.validate import RowError, to_canonical
 
 KEY = b"k" * 32
@@ -16,11 +19,11 @@ HEADER = (
 GOOD = "SP1,9434765919,RNS01,110,EL,01/04/2024 08:00,03/04/2024 11:00,W371,THR,M161,71,2,C1234567,19,1"
 
 
-def _admissions(*rows: str):
+def _admissions(*rows: str, today: date | None = None):
     lines = [HEADER, *rows]
     raw = pd.DataFrame([line.split(",") for line in lines[1:]], columns=lines[0].split(","))
     mapping = load_mapping(MAPPING).datasets["admissions"]
-    return to_canonical(raw, DATASETS["admissions"], mapping, "spells.csv", KEY)
+    return to_canonical(raw, DATASETS["admissions"], mapping, "spells.csv", KEY, today=today)
 
 
 def _with(column: str, value: str, row: str = GOOD) -> str:
@@ -75,3 +78,204 @@ def test_missing_column_is_reported_against_the_header():
 def test_error_reads_as_a_sentence():
     error = RowError("spells.csv", 7, "AGE_ON_ADM", "x", "a whole number")
     assert str(error) == "spells.csv, row 7, column AGE_ON_ADM: found 'x', expected a whole number"
+
+
+# --- identifiers: masked wherever they are, refused where they do not belong, linked across formats
+
+
+def _swap(line: str, first: str, second: str) -> str:
+    cells, names = line.split(","), HEADER.split(",")
+    i, j = names.index(first), names.index(second)
+    cells[i], cells[j] = cells[j], cells[i]
+    return ",".join(cells)
+
+
+NHS_NUMBERS_ONLY_IN_NHS_NO = (
+    "no NHS number: NHS numbers belong in NHS_NO only (are two columns' headers swapped?)"
+)
+
+
+@pytest.mark.parametrize("other", ["SPELL_NO", "CONS_CODE", "ADM_DTTM", "SITE_CODE", "AGE_ON_ADM"])
+def test_an_nhs_number_in_another_column_is_refused_and_masked(other):
+    """The extract's NHS_NO header swapped with another's: the NHS numbers land in ``other``."""
+    first = _with("NHS_NO", "4010232137", GOOD.replace("SP1", "SP2"))
+    _, errors = _admissions(_swap(GOOD, "NHS_NO", other), _swap(first, "NHS_NO", other))
+    misplaced = [(e.row, e.column, e.value, e.expected) for e in errors if e.column == other]
+    assert misplaced == [
+        (2, other, "943*******", NHS_NUMBERS_ONLY_IN_NHS_NO),
+        (3, other, "401*******", NHS_NUMBERS_ONLY_IN_NHS_NO),
+    ]
+    shown = " ".join(str(e) for e in errors)
+    assert "9434765919" not in shown and "4010232137" not in shown
+    assert {e.column for e in errors} == {other, "NHS_NO"}  # NHS_NO holds the other column's values
+
+
+def test_an_nhs_number_is_masked_in_any_error_in_any_column():
+    """Spaced or not, in a duplicate key or a bad date: never repeated whole."""
+    row = _with("SPELL_NO", "943 476 5919")
+    _, errors = _admissions(row, _with("ADM_DTTM", "4010232137", row))
+    shown = " ".join(str(e) for e in errors)
+    assert "943 476 5919" not in shown and "4010232137" not in shown and "9434765919" not in shown
+    assert ("SPELL_NO", "943*********", "a unique spell_id (row 2 has it)") in [
+        (e.column, e.value, e.expected) for e in errors
+    ]
+
+
+def test_ten_digit_references_that_pass_the_check_by_chance_still_load():
+    """943476591 has check digit 9 (weighted sum 299, remainder 2): …10 to …18 fail, as most
+    ten-digit references do; 4010232137 passes by chance and is one value of three."""
+    spells = ["9434765911", "9434765912", "4010232137"]
+    table, errors = _admissions(*(_with("SPELL_NO", spell) for spell in spells))
+    assert errors == []
+    assert table["spell_id"].tolist() == spells
+
+
+@pytest.mark.parametrize("written", ["447 836 5431", "447-836-5431", " 4478365431 ", "447 - 836 - 5431"])
+def test_an_nhs_number_links_across_formats(written):
+    table, errors = _admissions(_with("NHS_NO", "4478365431"))
+    spaced, errors_spaced = _admissions(_with("NHS_NO", written))
+    assert errors == errors_spaced == []
+    assert spaced["patient_id"][0] == table["patient_id"][0]
+
+
+@pytest.mark.parametrize("placeholder", ["0000000000", "9999999999", "1111111111", "999 999 9999"])
+def test_placeholder_nhs_numbers_are_refused(placeholder):
+    """Every repeated digit passes modulus 11 (10·d + … + 2·d = 54·d ≡ −d, so the check is d)."""
+    _, errors = _admissions(_with("NHS_NO", placeholder))
+    assert [(e.column, e.expected) for e in errors] == [
+        ("NHS_NO", "a real NHS number, not a placeholder such as 0000000000")
+    ]
+    assert errors[0].value.startswith(placeholder[:3]) and set(errors[0].value[3:]) == {"*"}
+
+
+# --- every cell value: converted, or one row-and-column error; never a traceback
+
+NASTY = [
+    "inf", "-inf", "+inf", "Infinity", "-Infinity", "nan", "NaN", "1e400", "-1e400", "1e-400",
+    "123456789012", "99999999999999999999", "123456789012345678901234567890", "0x10", "1_000",
+    "²", "١٢", "\x00", "-0", "9999-12-31", "31/02/2024", "01/01/0001 00:00", "true", "<b>",
+    "💉", "4478365431", "447 836 5431", "9" * 400,
+]  # fmt: skip
+
+
+def _one_column_of_each_type():
+    types = ("string", "integer", "number", "boolean", "date", "timestamp")
+    schema = Dataset("t", key="id", columns=(Column("id"), *(Column(t, t, required=False) for t in types)))
+    formats = {"date": "%d/%m/%Y", "timestamp": "%d/%m/%Y %H:%M"}
+    mapping = DatasetMapping(
+        file="t.csv",
+        columns={"id": {"column": "ID"}}
+        | {t: {"column": t.upper(), "format": formats.get(t)} for t in types},
+    )
+    return schema, mapping, types
+
+
+def test_every_value_becomes_its_type_or_one_error_naming_row_and_column():
+    schema, mapping, types = _one_column_of_each_type()
+    raw = pd.DataFrame({"ID": [f"R{i}" for i in range(len(NASTY))]} | {t.upper(): NASTY for t in types})
+    table, errors = to_canonical(raw, schema, mapping, "t.csv", KEY, today=date(2025, 1, 1))
+    for t in types:
+        refused = {e.row for e in errors if e.column == t.upper()}
+        assert len(refused) == len([e for e in errors if e.column == t.upper()])  # one error per cell
+        loaded = [i + 2 for i, v in enumerate(table[t]) if not pd.isna(v)]
+        assert sorted(refused | set(loaded)) == list(range(2, len(NASTY) + 2)), t
+    for e in errors:
+        assert len(e.value) <= 61 and "4478365431" not in e.value and "836 5431" not in e.value
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "Infinity", "1e400", "NaN", "-1e400"])
+@pytest.mark.parametrize(("column", "expected"), [("AGE_ON_ADM", "a whole number")])
+def test_non_finite_numbers_are_refused(value, column, expected):
+    _, errors = _admissions(_with(column, value))
+    assert [(e.row, e.column, e.value, e.expected) for e in errors] == [(2, column, value, expected)]
+
+
+@pytest.mark.parametrize("value", ["inf", "-inf", "nan", "Infinity", "1e400"])
+def test_non_finite_prices_are_refused(value):
+    schema = DATASETS["procurement"]
+    mapping = load_mapping(MAPPING).datasets["procurement"]
+    names = [m.column for m in mapping.columns.values()]
+    good = ["PO1", "25/03/2024", "RNS03", "NPC-1", "Knee", "implant", "OrthoCo", "2100.00", "1", "1980.00"]
+    raw = pd.DataFrame([good, [*good[:7], value, "1", value]], columns=names)
+    raw.loc[1, "ORDER_LINE_ID"] = "PO2"
+    _, errors = to_canonical(raw, schema, mapping, "po.csv", KEY)
+    assert [(e.row, e.column, e.expected) for e in errors] == [
+        (3, "BENCHMARK_PRICE_GBP", "a number"),
+        (3, "UNIT_PRICE_GBP", "a number"),
+    ]
+
+
+# --- plausible ranges, in the schema
+
+AGES = "a whole number from 0 to 120 (the plausible range of age)"
+WINDOW = "a date and time from 01/01/1990 00:00 to 02/01/2026 23:59 (plausible dates)"  # loaded 1 Jan 2025
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "expected"),
+    [
+        ("AGE_ON_ADM", "-5", AGES),
+        ("AGE_ON_ADM", "121", AGES),
+        ("AGE_ON_ADM", "200", AGES),
+        ("AGE_ON_ADM", "123456789012", AGES),
+        ("ADM_DTTM", "01/01/1900 00:00", WINDOW),
+        ("ADM_DTTM", "31/12/1989 23:59", WINDOW),
+        ("DIS_DTTM", "01/01/2099 00:00", WINDOW),
+        ("DIS_DTTM", "03/01/2026 00:00", WINDOW),
+        ("CONS_CODE", "C" * 1001, "at most 1,000 characters"),
+        ("PRIMARY_OPCS", "x" * 10 * 2**20, "at most 1,000 characters"),
+    ],
+)
+def test_implausible_values_are_refused(column, value, expected):
+    _, errors = _admissions(_with(column, value), today=date(2025, 1, 1))
+    assert [(e.row, e.column, e.expected) for e in errors] == [(2, column, expected)]
+    assert errors[0].value == (value if len(value) <= 60 else value[:60] + "…")
+
+
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("AGE_ON_ADM", "0"),
+        ("AGE_ON_ADM", "120"),
+        ("ADM_DTTM", "01/01/1990 00:00"),
+        ("DIS_DTTM", "02/01/2026 23:59"),
+        ("CONS_CODE", "C" * 1000),
+    ],
+)
+def test_values_on_the_edges_of_their_range_load(column, value):
+    _, errors = _admissions(_with(column, value), today=date(2025, 1, 1))
+    assert errors == []
+
+
+def test_swapped_admission_and_discharge_dates_are_refused_by_the_order_check():
+    second = _with("DIS_DTTM", "02/04/2024 09:00", GOOD.replace("SP1", "SP2"))
+    _, errors = _admissions(_swap(GOOD, "ADM_DTTM", "DIS_DTTM"), _swap(second, "ADM_DTTM", "DIS_DTTM"))
+    swapped = "no earlier than ADM_DTTM (on every row: are the ADM_DTTM and DIS_DTTM headers swapped?)"
+    assert [(e.row, e.column, e.expected) for e in errors] == [
+        (2, "DIS_DTTM", swapped),
+        (3, "DIS_DTTM", swapped),
+    ]
+
+
+def test_a_blank_line_mid_file_keeps_the_rows_after_it_numbered_as_a_spreadsheet_shows_them(tmp_path):
+    """Spreadsheet rows 21 and 41 blank; the implausible age is on row 61 (the finding: row 59)."""
+    lines = [HEADER, *(GOOD.replace("SP1", f"SP{row}") for row in range(2, 71))]
+    lines[20] = lines[40] = ""
+    lines[60] = _with("AGE_ON_ADM", "200", lines[60])
+    (tmp_path / "spells.csv").write_text("\n".join(lines) + "\n")
+    mapping = load_mapping(MAPPING).datasets["admissions"]
+    raw = read_raw(tmp_path / "spells.csv")
+    _, errors = to_canonical(raw, DATASETS["admissions"], mapping, "spells.csv", KEY)
+    assert [(e.row, e.column, e.value) for e in errors] == [(61, "AGE_ON_ADM", "200")]
+
+
+# --- row numbers
+
+
+def test_blank_rows_are_skipped_and_keep_their_numbers():
+    """Rows 3 and 5 of the spreadsheet are blank (kept by the reader as empty rows)."""
+    blank = ",".join([""] * len(HEADER.split(",")))
+    rows = [GOOD, blank, _with("AGE_ON_ADM", "x", GOOD.replace("SP1", "SP2")), blank]
+    table, errors = _admissions(*rows, _with("SEX", "7", GOOD.replace("SP1", "SP3")))
+    assert [(e.row, e.column) for e in errors] == [(4, "AGE_ON_ADM"), (6, "SEX")]
+    assert len(table) == 3

@@ -135,3 +135,41 @@ def test_waiting_list_is_counted_at_each_week_end(warehouse):
 def test_unknown_dimension_is_named(warehouse):
     with pytest.raises(KeyError, match="no dimension 'ward'"):
         run_catalogue(warehouse, load_catalogue(), Grain("month", "ward"))
+
+
+@pytest.fixture(scope="module")
+def partial(warehouse):
+    """The handmade warehouse as `ingest --partial` leaves it with two extracts: the others absent."""
+    import ibis
+
+    con = ibis.duckdb.connect()
+    for name in ("hip_fractures", "admissions"):
+        con.create_table(name, warehouse.table(name).execute())
+    return con
+
+
+def test_measures_whose_datasets_are_absent_are_named_not_a_crash(partial):
+    from stocktake.metrics.run import missing_data
+
+    catalogue = load_catalogue()
+    absent = missing_data(partial, catalogue)
+    lacking = ("vfc_", "theatre_", "rtt_", "implant_")
+    assert set(absent) == {m.id for m in catalogue.metrics if m.id.startswith(lacking)}
+    assert absent["theatre_late_starts"] == ("theatre_cases", "theatre_sessions")
+    assert absent["rtt_median_wait"] == ("rtt_pathways",)
+    assert absent["implant_spend_per_case"] == ("procurement",)  # it reads admissions too, which is there
+
+
+def test_the_measures_with_data_are_computed_as_on_the_whole_warehouse(partial):
+    series = run_catalogue(partial, load_catalogue())
+    assert not any(metric_id.startswith(("vfc_", "theatre_", "rtt_", "implant_")) for metric_id in series)
+    assert _value(series, "hipfx_surgery_36h", "2024-01-01") == 50.0  # H1, H2 of four, as above
+    assert _value(series, "los_elective_hip_knee", "2024-01-01") == 1.0
+    by_site = run_catalogue(partial, load_catalogue(), Grain(by="site"))
+    assert "hipfx_surgery_36h" in by_site and "rtt_median_wait" not in by_site
+
+
+def test_a_source_holding_no_dataset_of_the_catalogue_gives_no_series():
+    import ibis
+
+    assert run_catalogue(ibis.duckdb.connect(), load_catalogue()) == {}

@@ -99,3 +99,26 @@ def test_limits_from_fewer_than_twelve_values_are_drawn_and_named_provisional():
     later = [v for v in lines["Upper process limit"] if v is not None]
     assert len(first) == 9 and len(later) == 14
     assert "Lower process limit (provisional)" in lines and "Mean (provisional)" in lines
+
+
+def test_a_latest_value_with_one_to_seven_behind_it_is_never_quoted():
+    # 30 steady months of 100 patients each, then a month of 5 patients of whom none was seen in time:
+    # 0% is far below the lower limit, and a value resting on 5 people is shown as "*" in every export.
+    values = np.r_[STEADY, 0.0]
+    denominator = np.r_[np.full(30, 100.0), 5.0]
+    catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
+    frame = pd.DataFrame(
+        {
+            "period": MONTHS[:31],
+            "value": values,
+            "numerator": values * denominator / 100,
+            "denominator": denominator,
+        }
+    )
+    entry = build("Test", "hand-made", analyse(catalogue, {"m": frame})).entries[0]
+    assert entry.category == "going_backwards"
+    assert entry.sentence.startswith(
+        "Special-cause concern: the latest value (*: too few behind it to show, Jan 2025)"
+    )
+    assert "0.0%" not in entry.sentence
+    assert "0.0%" not in render_report(build("Test", "hand-made", analyse(catalogue, {"m": frame})))

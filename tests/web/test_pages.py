@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import io
 import json
 import logging
@@ -18,7 +19,9 @@ from stocktake.appdb.models import AuditEvent
 from stocktake.demo.export import export
 from stocktake.demo.generate import Department, generate
 from stocktake.ingest.mapping import load_mapping
+from stocktake.report.narrative import CATEGORIES, category
 from stocktake.settings import DEMO_MAPPING
+from stocktake.spc import xmr
 
 METRIC = "hipfx_surgery_36h"
 
@@ -29,9 +32,8 @@ def events(app, action: str) -> list[AuditEvent]:
 
 
 def chart_of(page: str) -> dict:
-    return json.loads(
-        re.search(r'<script type="application/json" id="chart-figure">(.*?)</script>', page, re.S)[1]
-    )
+    attribute = re.search(r'<div id="chart" class="chart" data-figure="([^"]*)"', page)[1]
+    return json.loads(html.unescape(attribute))
 
 
 def test_overview_lists_every_metric_with_its_verdict(app, clients):
@@ -83,7 +85,7 @@ def test_editor_sets_a_target_that_the_chart_and_overview_then_use(app, clients)
 def test_a_rebasing_annotation_restarts_the_limits_from_its_date(app, clients):
     editor = clients["editor"]
     x = app.state.workspace.series()[METRIC]["period"]
-    when = pd.Timestamp(x.iloc[9]).date()
+    when = pd.Timestamp(x.iloc[-12]).date()  # 12 values follow it: enough to restart the limits
     editor.post(
         f"/metrics/{METRIC}/annotations",
         data={
@@ -95,9 +97,54 @@ def test_a_rebasing_annotation_restarts_the_limits_from_its_date(app, clients):
     )
     with app.state.sessions() as db:
         entry = next(e for e in app.state.workspace.stocktake(db).entries if e.result.metric.id == METRIC)
-    groups = entry.result.chart.rebase_group
-    assert list(groups[:9]) == [groups[0]] * 9 and groups[9] != groups[8]
+    groups, start = entry.result.chart.rebase_group, len(x) - 12
+    assert list(groups[:start]) == [groups[0]] * start and groups[start] != groups[start - 1]
     assert "New trauma list" in clients["viewer"].get(f"/metrics/{METRIC}").text
+
+
+def _rebase(client, metric_id: str, when, label: str):
+    return client.post(
+        f"/metrics/{metric_id}/annotations",
+        data={"dated": when.isoformat(), "label": label, "rebase": "true", "csrf_token": client.csrf},
+    )
+
+
+def test_a_rebase_that_changes_the_verdict_is_warned_and_logged_with_both_readings(app, clients):
+    metric = app.state.workspace.catalogue.metric("rtt_over_78_weeks")
+    frame = app.state.workspace.series()[metric.id]
+    values, target = frame["value"].to_numpy(float), metric.target.value if metric.target else None
+    verdicts = [
+        CATEGORIES[category(c.latest.variation_type, c.latest.assurance_type)]
+        for c in (
+            xmr(values, improvement=metric.improvement, target=target, rebase_at=[6]),
+            xmr(values, improvement=metric.improvement, target=target),
+        )
+    ]
+    assert verdicts[0] != verdicts[1]  # in the demo, restarting the limits here changes the verdict
+    when = pd.Timestamp(frame["period"].iloc[6]).date()
+    _rebase(clients["editor"], metric.id, when, "Validation sprint")
+    page = clients["viewer"].get(f"/metrics/{metric.id}").text
+    assert "A rebase changed this verdict" in page
+    assert f"{verdicts[1]} before the rebase on {when.day} {when:%b %Y}: on the limits from before it" in page
+    detail = events(app, "annotation_added")[-1].detail
+    assert detail.startswith(f"{when}: limits start again.")
+    assert f"With it: {verdicts[0]}." in detail and f"Without it: {verdicts[1]}." in detail
+
+
+def test_a_rebase_six_months_before_the_end_waits_for_enough_values(app, clients):
+    metric_id = "vfc_discharged_at_virtual_review"
+    when = pd.Timestamp(app.state.workspace.series()[metric_id]["period"].iloc[-6]).date()
+    _rebase(clients["editor"], metric_id, when, "Clinic moved")
+    page = clients["viewer"].get(f"/metrics/{metric_id}").text
+    marks = [a["text"] for a in chart_of(page)["layout"]["annotations"]]
+    assert "Clinic moved (limits not restarted: 6 of 12 values)" in marks
+    assert (
+        f"The change on {when.day} {when:%b %Y} does not restart the limits yet: 6 values follow it" in page
+    )
+    with app.state.sessions() as db:
+        entry = next(e for e in app.state.workspace.stocktake(db).entries if e.result.metric.id == metric_id)
+    assert len(set(entry.result.chart.rebase_group)) == 1  # no limits from six values
+    assert "deferred: 6 of 12 values follow it" in events(app, "annotation_added")[-1].detail
 
 
 def test_pdsa_cycle_appears_on_the_linked_metrics_chart(app, clients):
@@ -333,11 +380,12 @@ def test_a_good_upload_is_loaded_and_shown(app, clients, nhfd_extract):
         data={"dataset": "hip_fractures", "csrf_token": editor.csrf},
         files={"extract": ("nhfd_submission.csv", _csv(good))},
     )
-    assert answer.status_code == 200, answer.text
+    assert answer.status_code == 200 and "Check before loading" in answer.text, answer.text
+    answer = _confirm(editor, answer)
     assert f"Loaded {len(good):,} rows of hip_fractures" in answer.text
     page = clients["viewer"].get(f"/metrics/{METRIC}").text
     assert re.search(r"Latest</dt><dd[^>]*>100\.0% \(" + arrived.max().strftime("%B %Y"), page)
-    assert events(app, "upload")[-1].detail == f"hip_fractures: {len(good)} rows"
+    assert events(app, "upload")[-1].detail.startswith(f"hip_fractures: {len(good)} rows")
 
 
 def test_an_upload_of_the_wrong_kind_of_file_is_refused(clients):
@@ -348,3 +396,81 @@ def test_an_upload_of_the_wrong_kind_of_file_is_refused(clients):
         files={"extract": ("nhfd.xlsx", b"PK")},
     )
     assert answer.status_code == 422 and "the hip_fractures extract is a .csv file" in answer.text
+
+
+# Preview, confirmation and undo (issue 22: "An upload silently wipes whole months")
+
+
+def _confirm(client, preview, action: str = "confirm"):
+    token = re.search(r'action="/uploads/([^/"]+)/confirm"', preview.text)[1]
+    return client.post(f"/uploads/{token}/{action}", data={"csrf_token": client.csrf})
+
+
+def _hip_fractures(app) -> tuple:
+    """The warehouse's hip-fracture rows, exactly (count and a hash of every row)."""
+    with duckdb.connect(str(app.state.settings.warehouse), read_only=True) as con:
+        return con.execute("SELECT count(*), hash(list(t ORDER BY t)) FROM hip_fractures t").fetchall()[0]
+
+
+def test_a_one_row_upload_is_previewed_confirmed_and_undone_by_an_admin(app, clients, nhfd_extract):
+    """A one-row file for a month: the preview counts the rest of that month at that site as
+    removed (worked from the extract itself); nothing changes until confirmed; undo restores all."""
+    month = nhfd_extract.ARRIVAL_DATETIME.str[:7].iloc[len(nhfd_extract) // 2]
+    same = nhfd_extract[(nhfd_extract.ARRIVAL_DATETIME.str[:7] == month) & (nhfd_extract.HOSPITAL == "RNS01")]
+    one_row = same.head(1).assign(DEAD_30D="Y" if same.DEAD_30D.iloc[0] == "N" else "N")
+    editor, admin = clients["editor"], clients["admin"]
+    before = _hip_fractures(app)
+    preview = editor.post(
+        "/uploads",
+        data={"dataset": "hip_fractures", "kind": "months", "csrf_token": editor.csrf},
+        files={"extract": ("nhfd_submission.csv", _csv(one_row))},
+    )
+    assert preview.status_code == 200
+    cells = re.findall(r'<td class="nhsuk-table__cell">([^<]*)</td>', preview.text)
+    assert cells == [month, "0", "1", "0", f"{len(same) - 1:,}"]
+    assert f"{len(same) - 1:,} rows would be removed" in preview.text
+    assert _hip_fractures(app) == before  # a preview writes nothing
+    assert len(list((app.state.settings.home / "staging").iterdir())) == 1  # held until confirmed
+
+    loaded = _confirm(editor, preview)
+    assert loaded.status_code == 200 and f"{len(same) - 1:,} removed" in loaded.text
+    assert _hip_fractures(app)[0] == before[0] - (len(same) - 1)
+    assert not list((app.state.settings.home / "staging").iterdir())  # the raw copy is gone
+    load_id = int(re.search(r"as load (\d+)", loaded.text)[1])
+    assert f'action="/uploads/loads/{load_id}/undo"' not in loaded.text  # editors do not undo
+
+    page = admin.get("/uploads")
+    assert f'action="/uploads/loads/{load_id}/undo"' in page.text
+    undone = admin.post(f"/uploads/loads/{load_id}/undo", data={"csrf_token": admin.csrf})
+    assert undone.status_code == 200 and f"Load {load_id} undone" in undone.text
+    assert _hip_fractures(app) == before
+    assert events(app, "load_undone")[-1].subject == f"load:{load_id}"
+    again = admin.post(f"/uploads/loads/{load_id}/undo", data={"csrf_token": admin.csrf})
+    assert again.status_code == 422 and "already undone" in again.text
+
+
+def test_a_staged_upload_is_its_uploaders_and_is_deleted_on_cancel_or_after_an_hour(
+    app, clients, sign_in_as, nhfd_extract
+):
+    import os
+    import time
+
+    editor, other = clients["editor"], sign_in_as("admin")
+    staging = app.state.settings.home / "staging"
+    form = {"dataset": "hip_fractures", "kind": "rows", "csrf_token": editor.csrf}
+    extract = {"extract": ("nhfd_submission.csv", _csv(nhfd_extract.head(2).assign(DEAD_30D="Y")))}
+    preview = editor.post("/uploads", data=form, files=extract)
+    token = re.search(r'action="/uploads/([^/"]+)/confirm"', preview.text)[1]
+    assert other.post(f"/uploads/{token}/confirm", data={"csrf_token": other.csrf}).status_code == 404
+    assert (staging / token).is_dir()
+    assert _confirm(editor, preview, "cancel").status_code == 200  # back on the upload page
+    assert not (staging / token).exists()
+
+    before = _hip_fractures(app)
+    preview = editor.post("/uploads", data=form, files=extract)
+    token = re.search(r'action="/uploads/([^/"]+)/confirm"', preview.text)[1]
+    two_hours_ago = time.time() - 7200
+    os.utime(staging / token, (two_hours_ago, two_hours_ago))
+    late = _confirm(editor, preview)
+    assert late.status_code == 404 and "no longer waiting" in late.text
+    assert not (staging / token).exists() and _hip_fractures(app) == before

@@ -23,6 +23,9 @@ ROUTES = {
     ("POST", "/metrics/{metric_id}/annotations/{annotation_id}/delete"): "editor",
     ("GET", "/uploads"): "editor",
     ("POST", "/uploads"): "editor",
+    ("POST", "/uploads/{token}/confirm"): "editor",
+    ("POST", "/uploads/{token}/cancel"): "editor",
+    ("POST", "/uploads/loads/{load_id}/undo"): "admin",
     ("GET", "/projects"): "viewer",
     ("POST", "/projects"): "editor",
     ("GET", "/projects/{project_id}"): "viewer",
@@ -43,6 +46,7 @@ ROUTES = {
     ("GET", "/admin/users"): "admin",
     ("POST", "/admin/users"): "admin",
     ("POST", "/admin/users/{user_id}"): "admin",
+    ("POST", "/admin/users/{user_id}/unlock"): "admin",
     ("GET", "/admin/audit-log"): "admin",
 }
 
@@ -67,6 +71,8 @@ def ids(app):
         "audit_id": str(audit.id),
         "user_id": str(viewer.id),
         "fmt": "html",
+        "token": "no-such-upload-token-000000000000",
+        "load_id": "999999",
     }
 
 

@@ -6,14 +6,18 @@ log. Audit events carry what was touched (a metric, a project) but never patient
 
 from __future__ import annotations
 
+import hashlib
+import math
+import re
 import secrets
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import UTC, date, datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from stocktake.appdb.models import (
@@ -31,14 +35,18 @@ from stocktake.appdb.models import (
     ProjectMeasure,
     TargetSetting,
     User,
+    WebSession,
 )
 from stocktake.qi.compliance import Measured
 from stocktake.qi.progress import SCALE
 
 _HASHER = PasswordHasher()
 PASSWORD_LENGTH = 12
-#: An account refuses sign-in for this long after this many failed attempts in a row.
-SIGN_IN_ATTEMPTS, SIGN_IN_LOCK = 5, timedelta(minutes=15)
+#: An account refuses sign-in from an address for this long after this many failed attempts in a
+#: row from it; an address that fails this many times (on any names) is refused for as long.
+SIGN_IN_ATTEMPTS, SIGN_IN_LOCK, ADDRESS_ATTEMPTS = 5, timedelta(minutes=15), 20
+#: A session ends this long after sign-in whatever happens; its last use is written this often.
+SESSION_LIFETIME, SESSION_SEEN_EVERY = timedelta(hours=8), timedelta(minutes=1)
 MEASURE_KINDS = ("outcome", "process", "balancing")
 PDSA_ACTS = ("", "adopt", "adapt", "abandon")
 #: Actions that change what the charts show; the web's cached results are keyed on the latest.
@@ -56,6 +64,21 @@ class ActionError(ValueError):
     """The change was refused; the message says which field and why."""
 
 
+#: Where the changes come from (client address, user agent), for the audit log: the web sets it
+#: per request (``acting_from``), so no action needs it as an argument; empty from the command line.
+_ORIGIN: ContextVar[tuple[str, str]] = ContextVar("stocktake_origin", default=("", ""))
+
+
+@contextmanager
+def acting_from(client: str, agent: str):
+    """Audit events recorded inside this block carry this client address and user agent."""
+    reset = _ORIGIN.set((client[:64], agent[:200]))
+    try:
+        yield
+    finally:
+        _ORIGIN.reset(reset)
+
+
 @contextmanager
 def _transaction(session: Session):
     """One transaction for the change; reads the caller made first end here (their objects stay)."""
@@ -71,9 +94,17 @@ def _now() -> datetime:
 
 def record(session: Session, *, user: User | None, action: str, subject: str = "", detail: str = "") -> None:
     """Add an audit event to the session's transaction (the caller commits)."""
+    client, agent = _ORIGIN.get()
+    user_id = user.id if user else None
     session.add(
         AuditEvent(
-            at=_now(), user_id=user.id if user else None, action=action, subject=subject, detail=detail
+            at=_now(),
+            user_id=user_id,
+            action=action,
+            subject=subject,
+            detail=detail,
+            client=client,
+            agent=agent,
         )
     )
 
@@ -86,15 +117,23 @@ def record_now(session: Session, **event) -> None:
 
 # Accounts
 
+#: Usernames: ASCII only (look-alike letters from other scripts read the same in the audit log).
+USERNAME = re.compile(r"[A-Za-z0-9._-]{1,80}")
+FULL_NAME_LENGTH = 200
+
 
 def create_user(
     session: Session, *, by: User | None, username: str, full_name: str, password: str, role: str
 ) -> User:
-    username = username.strip().lower()
     if role not in ROLES:
         raise ActionError(f"role: expected one of {', '.join(ROLES)}, not {role!r}")
-    if not username or not username.replace(".", "").replace("-", "").replace("_", "").isalnum():
-        raise ActionError("username: letters, digits, '.', '-' and '_' only")
+    if not USERNAME.fullmatch(username.strip()):  # checked before lower(): the Kelvin sign lowers to k
+        raise ActionError(
+            f"username: 1 to 80 of the letters A–Z, digits, '.', '-' and '_', not {username.strip()[:100]!r}"
+        )
+    if len(full_name.strip()) > FULL_NAME_LENGTH:
+        raise ActionError(f"full name: at most {FULL_NAME_LENGTH} characters")
+    username = username.strip().lower()
     _check_new_password(password)
     with _transaction(session):
         if session.scalar(select(User).where(User.username == username)):
@@ -114,6 +153,8 @@ def create_user(
 
 
 def set_role(session: Session, *, by: User, user_id: int, role: str, active: bool) -> None:
+    """A user's role and whether they may sign in; disabling ends their sessions, so enabling them
+    again later does not bring an old cookie back to life."""
     if role not in ROLES:
         raise ActionError(f"role: expected one of {', '.join(ROLES)}, not {role!r}")
     with _transaction(session):
@@ -123,6 +164,8 @@ def set_role(session: Session, *, by: User, user_id: int, role: str, active: boo
         if user.id == by.id and (role != "admin" or not active):
             raise ActionError("role: you cannot remove your own admin role")
         user.role, user.active = role, active
+        if not active:
+            _end_sessions(session, user)
         record(
             session,
             user=by,
@@ -132,27 +175,61 @@ def set_role(session: Session, *, by: User, user_id: int, role: str, active: boo
         )
 
 
-def authenticate(session: Session, *, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; either way the attempt is logged.
+def unlock_user(session: Session, *, by: User, user_id: int) -> None:
+    """Let an account be signed in to again from addresses that had too many failed attempts."""
+    with _transaction(session):
+        if session.get(User, user_id) is None:
+            raise ActionError(f"no user {user_id}")
+        record(session, user=by, action="user_unlocked", subject=f"user:{user_id}")
 
-    After ``SIGN_IN_ATTEMPTS`` failures in a row an account is locked for ``SIGN_IN_LOCK``, counted
-    from the audit log; attempts while locked are logged apart and do not extend the lock.
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None; either way the attempt is logged with the
+    client's address (``acting_from``).
+
+    Refused without looking further: an address with ``ADDRESS_ATTEMPTS`` failures within
+    ``SIGN_IN_LOCK`` (whatever the names tried), and an account from an address that failed on it
+    ``SIGN_IN_ATTEMPTS`` times in a row, until ``SIGN_IN_LOCK`` has passed or an admin unlocks it.
+    The lock is per address so that no one can lock a colleague out by guessing from elsewhere.
+    Every path runs one argon2 verification, so the time taken tells no one whether a name exists
+    or is locked or disabled.
     """
+    client = _ORIGIN.get()[0]
     with _transaction(session):
         user = session.scalar(select(User).where(User.username == username.strip().lower()))
-        locked = user is not None and _failures_in_a_row(session, user) >= SIGN_IN_ATTEMPTS
-        ok = not locked and user is not None and user.active and _verifies(user.password_hash, password)
-        if user is None:  # the same argon2 work as for an account, so the time taken names no one
-            _verifies(_unused_hash(), password)
+        verified = _verifies(user.password_hash if user else _unused_hash(), password)
+        if _address_failures(session, client) >= ADDRESS_ATTEMPTS:
+            action = "sign_in_throttled"
+        elif user is not None and _failures_in_a_row(session, user, client) >= SIGN_IN_ATTEMPTS:
+            action = "sign_in_locked"
+        elif verified and user.active:
+            action = "sign_in"
+        else:
+            action = "sign_in_failed"
+        ok = action == "sign_in"
         if ok and _HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = _HASHER.hash(password)
-        action = "sign_in" if ok else "sign_in_locked" if locked else "sign_in_failed"
         record(session, user=user if ok else None, action=action, subject=f"user:{user.id}" if user else "")
     return user if ok else None
 
 
+def locked_out(session: Session, user: User) -> list[str]:
+    """The addresses this account is locked against now (for the admins' users page)."""
+    tried = session.scalars(
+        select(AuditEvent.client)
+        .where(
+            AuditEvent.action == "sign_in_failed",
+            AuditEvent.subject == f"user:{user.id}",
+            AuditEvent.at > _now() - SIGN_IN_LOCK,
+        )
+        .distinct()
+    )
+    return sorted(c for c in tried if _failures_in_a_row(session, user, c) >= SIGN_IN_ATTEMPTS)
+
+
 def change_password(session: Session, *, user: User, current: str, new: str, again: str) -> None:
-    """A signed-in user's own password: they prove the current one first."""
+    """A signed-in user's own password: they prove the current one first. Every session of theirs
+    ends (one signed in with the old password may be someone else's); the caller starts a new one."""
     if not _verifies(user.password_hash, current):
         raise ActionError("current password: not right")
     _check_new_password(new)
@@ -160,17 +237,20 @@ def change_password(session: Session, *, user: User, current: str, new: str, aga
         raise ActionError("new password again: the two new passwords differ")
     with _transaction(session):
         user.password_hash = _HASHER.hash(new)
+        _end_sessions(session, user)
         record(session, user=user, action="password_changed", subject=f"user:{user.id}")
 
 
 def reset_password(session: Session, *, by: User | None, username: str, password: str) -> None:
-    """Someone's forgotten password replaced (from the command line, by whoever runs the server)."""
+    """Someone's forgotten password replaced (from the command line, by whoever runs the server);
+    every session of theirs ends."""
     _check_new_password(password)
     with _transaction(session):
         user = session.scalar(select(User).where(User.username == username.strip().lower()))
         if user is None:
             raise ActionError(f"username: no account {username!r}")
         user.password_hash = _HASHER.hash(password)
+        _end_sessions(session, user)
         record(session, user=by, action="password_reset", subject=f"user:{user.id}")
 
 
@@ -191,23 +271,103 @@ def _check_new_password(password: str) -> None:
         raise ActionError(f"password: at least {PASSWORD_LENGTH} characters")
 
 
-def _failures_in_a_row(session: Session, user: User) -> int:
-    """Failed sign-ins to this account within the lock period and since its last good one."""
+def _failures_in_a_row(session: Session, user: User, client: str) -> int:
+    """Failed sign-ins to this account from this address within the lock period, since the last
+    good one from there or an admin's unlock."""
     recent = (AuditEvent.subject == f"user:{user.id}", AuditEvent.at > _now() - SIGN_IN_LOCK)
-    last_good = select(func.coalesce(func.max(AuditEvent.id), 0)).where(
-        AuditEvent.action == "sign_in", *recent
+    good_here = (AuditEvent.action == "sign_in") & (AuditEvent.client == client)
+    last_reset = select(func.coalesce(func.max(AuditEvent.id), 0)).where(
+        good_here | (AuditEvent.action == "user_unlocked"), *recent
     )
     return session.scalar(
         select(func.count())
         .select_from(AuditEvent)
-        .where(AuditEvent.action == "sign_in_failed", AuditEvent.id > last_good.scalar_subquery(), *recent)
+        .where(
+            AuditEvent.action == "sign_in_failed",
+            AuditEvent.client == client,
+            AuditEvent.id > last_reset.scalar_subquery(),
+            *recent,
+        )
     )
+
+
+def _address_failures(session: Session, client: str) -> int:
+    """Failed and locked-out sign-ins from this address within the lock period, to any name."""
+    return session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.client == client,
+            AuditEvent.action.in_(("sign_in_failed", "sign_in_locked")),
+            AuditEvent.at > _now() - SIGN_IN_LOCK,
+        )
+    )
+
+
+# Sessions
+
+
+def start_session(session: Session, *, user: User) -> str:
+    """A new session for a user who has just signed in: the token for their cookie."""
+    token, now = secrets.token_urlsafe(32), _now()
+    with _transaction(session):
+        session.execute(delete(WebSession).where(WebSession.started_at < now - SESSION_LIFETIME))
+        session.add(WebSession(id=_digest(token), user_id=user.id, started_at=now, seen_at=now))
+    return token
+
+
+def session_user(session: Session, *, token: str, idle: timedelta) -> User | None:
+    """The user of a live session: not ended, started less than ``SESSION_LIFETIME`` ago, used
+    within ``idle``, its account active. Its last use is written at most once a minute (a write on
+    every page would cost more than the page)."""
+    found = session.execute(
+        select(WebSession, User).join(User).where(WebSession.id == _digest(token))
+    ).first()
+    now = _now()
+    if found is None:
+        return None
+    web_session, user = found
+    if (
+        not user.active
+        or web_session.started_at <= now - SESSION_LIFETIME
+        or web_session.seen_at <= now - idle
+    ):
+        return None
+    if web_session.seen_at <= now - SESSION_SEEN_EVERY:
+        with _transaction(session):
+            web_session.seen_at = now
+    return user
+
+
+def end_session(session: Session, *, token: str) -> None:
+    """Sign-out: the session is deleted, so a copy of its cookie is worthless."""
+    with _transaction(session):
+        web_session = session.get(WebSession, _digest(token))
+        if web_session is not None:
+            user = session.get(User, web_session.user_id)
+            session.delete(web_session)
+            record(session, user=user, action="sign_out", subject=f"user:{user.id}")
+
+
+def _end_sessions(session: Session, user: User) -> None:
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 # Targets and annotations
 
 
-def set_target(session: Session, *, by: User, metric_id: str, value: float, basis: str) -> None:
+def set_target(
+    session: Session, *, by: User, metric_id: str, value: float, basis: str, percent: bool = False
+) -> None:
+    """A department's own target; ``percent`` for a measure in % (the target is then 0 to 100)."""
+    if not math.isfinite(value):
+        raise ActionError(f"target: a finite number, not {value!r}")
+    if percent and not 0 <= value <= 100:
+        raise ActionError(f"target: a percentage from 0 to 100, not {value:g}")
     if not basis.strip():
         raise ActionError("basis: say how the target was set (e.g. 'midway to GIRFT 2020')")
     with _transaction(session):
@@ -218,8 +378,9 @@ def set_target(session: Session, *, by: User, metric_id: str, value: float, basi
 
 
 def add_annotation(
-    session: Session, *, by: User, metric_id: str, dated: date, label: str, rebase: bool
+    session: Session, *, by: User, metric_id: str, dated: date, label: str, rebase: bool, detail: str = ""
 ) -> Annotation:
+    """``detail`` (the verdict with and without a rebase) goes into the audit event after the date."""
     if not label.strip():
         raise ActionError("label: say what changed")
     with _transaction(session):
@@ -227,7 +388,13 @@ def add_annotation(
             metric_id=metric_id, dated=dated, label=label.strip(), rebase=rebase, created_by=by.id
         )
         session.add(annotation)
-        record(session, user=by, action="annotation_added", subject=f"metric:{metric_id}", detail=str(dated))
+        record(
+            session,
+            user=by,
+            action="annotation_added",
+            subject=f"metric:{metric_id}",
+            detail=f"{dated}: {detail}" if detail else str(dated),
+        )
     return annotation
 
 
@@ -277,7 +444,8 @@ def add_change_idea(session: Session, *, by: User, project_id: int, description:
     if not description.strip():
         raise ActionError("change idea: describe it")
     with _transaction(session):
-        _project(session, project_id).change_ideas.append(ChangeIdea(description=description.strip()))
+        project = _project(session, project_id)  # held: a collection cannot outlive its parent
+        project.change_ideas.append(ChangeIdea(description=description.strip()))
         record(session, user=by, action="change_idea_added", subject=f"project:{project_id}")
 
 

@@ -26,6 +26,10 @@ def _sqlite_pragmas(connection, _record) -> None:
     cursor = connection.cursor()
     cursor.execute("PRAGMA foreign_keys = ON")
     cursor.execute("PRAGMA journal_mode = WAL")  # readers do not wait for a writer
+    # With WAL, NORMAL never corrupts the file and spares an fsync per commit (3 ms, every drill-down
+    # view being an audit write); a power cut may lose the last moments' commits. PostgreSQL, for a
+    # workspace that cannot lose them, is unaffected.
+    cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
 
 

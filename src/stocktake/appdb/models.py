@@ -30,8 +30,22 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class WebSession(Base):
+    """A signed-in browser session, kept here so that it can be ended: at sign-out, when the
+    password changes or is reset and when the account is disabled (a copied cookie then signs no one
+    in). The cookie holds a random token; only its SHA-256 is kept, so a copy of this table does not."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the cookie's token, hex
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    seen_at: Mapped[datetime] = mapped_column(DateTime)  # for the idle timeout, updated once a minute
+    user: Mapped[User] = relationship()
+
+
 class AuditEvent(Base):
-    """Who did what, when: sign-ins, patient-level views, uploads and every edit."""
+    """Who did what, when and from where: sign-ins and sign-outs, patient-level views, uploads,
+    refused requests and every edit."""
 
     __tablename__ = "audit_events"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -40,6 +54,9 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40), index=True)
     subject: Mapped[str] = mapped_column(String(200), default="")
     detail: Mapped[str] = mapped_column(Text, default="")
+    #: The client's address (as the server saw it) and its user agent; empty from the command line.
+    client: Mapped[str] = mapped_column(String(64), default="", server_default="", index=True)
+    agent: Mapped[str] = mapped_column(String(200), default="", server_default="")
     user: Mapped[User | None] = relationship()
 
 

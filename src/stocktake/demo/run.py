@@ -12,8 +12,6 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-import ibis
-
 from stocktake.analysis import MetricResult, analyse, summary_record
 from stocktake.demo.effects import EFFECTS
 from stocktake.demo.export import export
@@ -25,6 +23,7 @@ from stocktake.metrics.catalogue import load_catalogue
 from stocktake.metrics.run import run_catalogue
 from stocktake.report.html import render_report
 from stocktake.report.stocktake import build
+from stocktake.warehouse import connect_ibis
 
 MAPPING = Path(__file__).parent / "mapping.yaml"
 GENERATOR_VERSION = 1
@@ -52,10 +51,10 @@ def run_demo(out: Path, *, seed: int = 42, scale: int = 1, step: Step | None = N
     with step("Validating and loading the exports into the warehouse"):
         if not already_loaded(warehouse, raw_dir, mapping):
             key = load_or_create_key(out / "secrets" / "pseudonym.key")
-            ingest_directory(raw_dir, mapping, warehouse, key)
+            ingest_directory(raw_dir, mapping, warehouse, key, confirm_removals=True)  # full exports
     with step("Computing the metrics and their SPC charts"):
         catalogue = load_catalogue()
-        con = ibis.duckdb.connect(str(warehouse), read_only=True)
+        con = connect_ibis(warehouse)
         try:
             results = analyse(catalogue, run_catalogue(con, catalogue))
         finally:

@@ -4,27 +4,54 @@ All or nothing: if any file has an error, nothing is written to the warehouse an
 returned; if the process dies mid-load, DuckDB's transaction leaves the previous state intact.
 
 A newer extract replaces what it covers: rows with the same keys, and every row of the months it
-spans (a record deleted at source disappears). Loading the same file again changes nothing. Each
-load is written to the ingest log: who, when, which file, how many rows, its checksum.
+spans at the sites it covers (a record deleted at source disappears; another site's rows stay). A
+correction (``replace="rows"``) replaces only the rows with its keys. Because a small file can
+still remove many rows, a load that would remove any is refused unless confirmed, and every load
+can be previewed first: months covered, rows added, changed and removed per month.
+
+Each load gets a number. The rows it replaced are kept in ``<dataset>__replaced`` and the keys it
+wrote in ``ingest_rows``, so the latest load of a dataset can be undone exactly. Loading the same
+files with the same mapping again changes nothing. Everything is written to the ingest log: who,
+when, which files, their checksum and the mapping's, and how many rows were added, changed and
+removed.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
+import csv
 import hashlib
+import io
+import json
 import os
+import re
+import zipfile
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Literal
 
 import duckdb
 import numpy as np
+import openpyxl
 import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
 
-from stocktake.ingest.mapping import Mapping
+from stocktake.ingest.mapping import DatasetMapping, Mapping
+from stocktake.ingest.report import summary
 from stocktake.ingest.schemas import DATASETS, Dataset
-from stocktake.ingest.validate import RowError, to_canonical
+from stocktake.ingest.validate import FIRST_RECORD_ROW, RowError, to_canonical, without_blank_rows
+from stocktake.warehouse import connect
 
 INGEST_LOG = "ingest_log"
+#: The keys each load wrote, by load: what an undo removes.
+INGEST_ROWS = "ingest_rows"
+#: The rows a load replaced, with its number: what an undo puts back.
+HISTORY_SUFFIX = "__replaced"
+Replace = Literal["months", "rows"]
 
 
 class IngestError(Exception):
@@ -32,24 +59,100 @@ class IngestError(Exception):
 
     def __init__(self, errors: list[RowError]):
         self.errors = errors
-        shown = "\n".join(f"  {e}" for e in errors[:20])
-        more = f"\n  … and {len(errors) - 20} more" if len(errors) > 20 else ""
-        super().__init__(f"{len(errors)} error(s); nothing was loaded:\n{shown}{more}")
+        super().__init__(summary(errors))  # each kind's count and first rows, not a million lines
+
+
+class NoExtractsError(ValueError):
+    """None of the mapped files is in the folder: a wrong folder or misnamed files, not 'nothing new'."""
+
+
+class UndoError(ValueError):
+    """A load that cannot be undone (unknown, already undone, or followed by a later load)."""
 
 
 @dataclass(frozen=True)
 class LoadedFile:
     dataset: str
+    #: The file's name, or the names of the parts of a split export joined by ", ".
     file: str
     rows: int
     sha256: str
     #: The first and last months the extract covers (datasets with a period date).
     first_month: str | None = None
     last_month: str | None = None
+    #: The checksum of the dataset's mapping: a corrected mapping loads the same files again.
+    mapping_sha256: str = ""
+
+
+@dataclass(frozen=True)
+class MonthChange:
+    """What a load does to one month of one dataset (month None: a dataset without a period)."""
+
+    dataset: str
+    month: str | None
+    added: int = 0
+    changed: int = 0
+    unchanged: int = 0
+    removed: int = 0
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    """The preview of a load, or what it did (``load_id`` set when it was written)."""
+
+    files: tuple[LoadedFile, ...] = ()
+    changes: tuple[MonthChange, ...] = ()
+    load_id: int | None = None
+
+    @property
+    def removed(self) -> int:
+        return sum(c.removed for c in self.changes)
+
+    def total(self, dataset: str, what: str) -> int:
+        return sum(getattr(c, what) for c in self.changes if c.dataset == dataset)
+
+
+class RemovalsNotConfirmed(Exception):
+    """The load would remove rows and was not confirmed; nothing was written."""
+
+    def __init__(self, preview: LoadResult):
+        self.preview = preview
+        super().__init__(f"{preview.removed:,} row(s) would be removed; nothing was loaded")
+
+
+@dataclass(frozen=True)
+class LoadRecord:
+    """One dataset's part of a load, as the ingest log holds it."""
+
+    load_id: int
+    loaded_at: datetime
+    loaded_by: str
+    dataset: str
+    file: str
+    kind: str
+    rows: int
+    added: int
+    changed: int
+    removed: int
+    undone: bool
+
+
+@dataclass(frozen=True)
+class Undone:
+    load_id: int
+    undo_id: int
+    #: dataset → (rows of the load removed, previous rows restored)
+    datasets: dict[str, tuple[int, int]]
 
 
 def checksum(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def mapping_checksum(mapping: DatasetMapping) -> str:
+    """A dataset mapping's checksum: any change to its columns, codes or formats changes it."""
+    text = json.dumps(mapping.model_dump(mode="json"), sort_keys=True)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 READERS = (".csv", ".xlsx", ".parquet")
@@ -63,28 +166,247 @@ LOG_COLUMNS = (
     ("first_month", "VARCHAR"),
     ("last_month", "VARCHAR"),
     ("rows_replaced", "BIGINT"),
+    ("load_id", "BIGINT"),
+    ("mapping_sha256", "VARCHAR"),
+    #: months (a full extract of its months), rows (a correction), or undo
+    ("kind", "VARCHAR"),
+    ("undoes", "BIGINT"),
+    ("rows_added", "BIGINT"),
+    ("rows_changed", "BIGINT"),
+    ("rows_removed", "BIGINT"),
 )
+#: A load of the log that has not been undone (loads by older versions have no number).
+EFFECTIVE = (
+    "load_id IS NOT NULL AND kind IS DISTINCT FROM 'undo' "
+    f"AND load_id NOT IN (SELECT undoes FROM {INGEST_LOG} WHERE undoes IS NOT NULL)"
+)
+
+
+class ReadError(ValueError):
+    """An extract that is not a readable table; ``errors`` names each bad row (1 is the header)."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors[:3]))
+
+
+#: A workbook bigger than this when unpacked, or with more cells, is refused (export it as CSV):
+#: openpyxl reads about 6 MB of sheet XML a second (31 MB: 5 s and 220 MB on the 2-core machine).
+MAX_XLSX_BYTES = 50 * 2**20
+MAX_XLSX_CELLS = 2_000_000
+#: The longest value a CSV cell may hold (the csv module's own limit).
+MAX_CELL_CHARS = csv.field_size_limit()
+#: Beyond this many rows with the wrong number of fields, the rest are counted, not listed.
+LISTED_BAD_ROWS = 1000
 
 
 def read_raw(path: Path) -> pd.DataFrame:
     """A raw export (CSV, Excel or Parquet) as text, blanks as "", so nothing is lost before
-    validation; a spreadsheet's or Parquet file's own dates become ISO text."""
+    validation; a spreadsheet's or Parquet file's own dates become ISO text.
+
+    The index keeps each record's place in the file (index + 2 is the row a spreadsheet shows,
+    blank rows dropped), so errors name the right row. A file that is not a table — unreadable,
+    a header naming a column twice, a row with more or fewer fields than the header — raises
+    ``ReadError`` naming each bad row, rather than being read some other way than it was meant.
+    """
     path = Path(path)
     if path.suffix == ".csv":
-        return pd.read_csv(path, dtype=str, keep_default_na=False, na_filter=False)
+        clean = _clean_csv(path)
+        return clean if clean is not None else _table(path.name, _csv_records(path), strict_width=True)
     if path.suffix == ".xlsx":
-        frame = pd.read_excel(path, dtype=object, keep_default_na=False, na_filter=False, engine="openpyxl")
-    elif path.suffix == ".parquet":
-        frame = pd.read_parquet(path)
-    else:
-        raise ValueError(
-            f"{path.name}: cannot read a {path.suffix or 'file without an extension'} "
-            f"(expected {', '.join(READERS)})"
+        return _table(path.name, _xlsx_records(path), strict_width=False)
+    if path.suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as error:  # pyarrow's many kinds: not Parquet, truncated, unsupported types
+            reason = f"{type(error).__name__}: {str(error)[:120]}"
+            raise ReadError([_file_error(path.name, f"a readable Parquet file ({reason})")]) from None
+        return _parquet_text(path.name, frame)
+    raise ValueError(
+        f"{path.name}: cannot read a {path.suffix or 'file without an extension'} "
+        f"(expected {', '.join(READERS)})"
+    )
+
+
+def _file_error(file: str, expected: str, row: int = 0, value: str = "") -> RowError:
+    return RowError(file, row, "", value, expected)
+
+
+def _clean_csv(path: Path) -> pd.DataFrame | None:
+    """A well-formed CSV read by Arrow, in less time and memory than pandas takes (the exact
+    reader needs three times both); None for anything else — a blank row, a bad byte, a row of the
+    wrong width, a quote left open, a quoted header, an over-long value — which the exact reader
+    then reads, or names row by row."""
+    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    first = data[: data.find(b"\n")].rstrip(b"\r") if b"\n" in data else data
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":  # blank lines at the very end shift no row
+        end -= 1
+    blank_line = data.find(b"\n\n", 0, end) >= 0 or data.find(b"\n\r\n", 0, end) >= 0
+    if not first.strip() or b'"' in first or b"\x00" in data or blank_line or data.find(b"\n", 0, end) < 0:
+        return None
+    if data.count(b'"') % 2:  # a quote left open: a file cut off inside a value
+        return None
+    try:
+        header = [name.strip() for name in first.decode("utf-8").split(",")]
+    except UnicodeDecodeError:
+        return None
+    if len(set(header)) < len(header):
+        return None
+    misfits = []
+    names = [str(i) for i in range(len(header))]
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pa_csv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=lambda row: misfits.append(row) or "skip"
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
         )
-    return frame.apply(lambda column: column.map(_as_text)).astype(str)
+    except (pa.ArrowException, ValueError):
+        return None
+    frame = table.to_pandas()
+    if misfits or frame.empty:
+        return None
+    first_blank = frame[frame.iloc[:, 0].str.strip() == ""]  # a blank row starts with a blank cell
+    if (first_blank.apply(lambda c: c.str.strip()) == "").all(axis=1).any():
+        return None
+    if max(frame[c].str.len().max() for c in frame.columns) > MAX_CELL_CHARS:
+        return None
+    frame.columns = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
+    return frame
+
+
+def _csv_records(path: Path) -> list[list[str]]:
+    """Every record of a UTF-8 CSV, one per spreadsheet row (a blank line is an empty record)."""
+    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        row = data.count(b"\n", 0, error.start) + 1
+        found = f"the byte 0x{data[error.start]:02X}"
+        expected = "UTF-8 text (save the export as CSV UTF-8)"
+        raise ReadError([_file_error(path.name, expected, row, found)]) from None
+    if "\x00" in text:
+        row = text.count("\n", 0, text.index("\x00")) + 1
+        raise ReadError([_file_error(path.name, "text, not binary data", row, "a NUL character")])
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        return list(reader)
+    except csv.Error as error:
+        row = reader.line_num
+        if "field limit" in str(error):
+            expected = f"values of at most {MAX_CELL_CHARS:,} characters"
+            raise ReadError([_file_error(path.name, expected, row, "a longer value")]) from None
+        expected = f"a well-formed CSV row ({error}: a quote not closed, or text after one)"
+        raise ReadError([_file_error(path.name, expected, row)]) from None
+
+
+def _xlsx_records(path: Path) -> list[list[str]]:
+    """The first sheet's rows, within the size limits; a damaged workbook gets one clear line."""
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        expected = "an Excel workbook (.xlsx); this one is truncated, empty or another kind of file"
+        raise ReadError([_file_error(name, expected)]) from None
+    if unpacked > MAX_XLSX_BYTES:
+        expected = f"a workbook of at most {MAX_XLSX_BYTES // 2**20} MB unpacked (export it as CSV)"
+        raise ReadError([_file_error(name, expected, value=f"{unpacked / 2**20:.0f} MB")])
+    try:
+        return _sheet_rows(path)
+    except ReadError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a damaged workbook; its text may hold data
+        expected = f"a readable Excel workbook (openpyxl could not read it: {type(error).__name__})"
+        raise ReadError([_file_error(name, expected)]) from None
+
+
+def _sheet_rows(path: Path) -> list[list[str]]:
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # the sheet's own claimed size may be false (a million empty columns)
+        rows, cells = [], 0
+        for row in sheet.iter_rows(values_only=True):
+            cells += len(row)
+            if cells > MAX_XLSX_CELLS:
+                expected = f"a sheet of at most {MAX_XLSX_CELLS:,} cells (export it as CSV)"
+                raise ReadError([_file_error(path.name, expected, len(rows) + 1)])
+            rows.append([_as_text(value) for value in row])
+        return rows
+    finally:
+        workbook.close()
+
+
+def _table(file: str, records: list[list[str]], strict_width: bool) -> pd.DataFrame:
+    """The records under their header, each indexed by its row - 2; blank rows dropped."""
+    if not records or not "".join(records[0]).strip():
+        raise ReadError([_file_error(file, "a header row naming the columns", 1, "a blank first row")])
+    header = [name.strip() for name in records[0]]
+    errors = _header_errors(file, header)
+    width, rows, index, bad = len(header), [], [], []
+    for number, cells in enumerate(records[1:], start=2):
+        if not "".join(cells).strip():
+            continue
+        if len(cells) != width:
+            if strict_width:
+                bad.append((number, len(cells)))
+                continue
+            cells = (cells + [""] * width)[:width]
+        rows.append(cells)
+        index.append(number - 2)
+    errors += _width_errors(file, width, bad)
+    if errors:
+        raise ReadError(errors)
+    header = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
+    return pd.DataFrame(rows, columns=header, index=pd.Index(index, dtype="int64"), dtype=object)
+
+
+def _parquet_text(file: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A Parquet file's typed values as the text a CSV would hold, column by column."""
+    header = [str(name).strip() for name in frame.columns]
+    errors = _header_errors(file, header)
+    if errors:
+        raise ReadError(errors)
+    text = pd.DataFrame({i: frame.iloc[:, i].map(_as_text) for i in range(len(header))}, index=frame.index)
+    text.columns = header
+    text.index = pd.RangeIndex(len(text))
+    blank = (text.apply(lambda column: column.str.strip()) == "").all(axis=1)
+    return text[~blank.to_numpy()] if len(header) else text
+
+
+def _header_errors(file: str, header: list[str]) -> list[RowError]:
+    """A column named twice is refused: which of the two a mapping means cannot be known."""
+    places = defaultdict(list)
+    for position, name in enumerate(header, start=1):
+        if name:
+            places[name].append(position)
+    return [
+        RowError(file, 1, name, f"columns {', '.join(map(str, at))}", "each column named once in the header")
+        for name, at in places.items()
+        if len(at) > 1
+    ]
+
+
+def _width_errors(file: str, width: int, bad: list[tuple[int, int]]) -> list[RowError]:
+    """Rows whose fields do not line up with the header (a stray comma shifts every value)."""
+    expected = f"{width} fields, as the header has"
+    errors = [RowError(file, row, "", f"{found} fields", expected) for row, found in bad[:LISTED_BAD_ROWS]]
+    if len(bad) > LISTED_BAD_ROWS:
+        errors.append(_file_error(file, expected, value=f"{len(bad) - LISTED_BAD_ROWS:,} more such rows"))
+    return errors
 
 
 def _as_text(value) -> str:
+    if isinstance(value, str):
+        return value
     if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
         return ""
     if isinstance(value, datetime | pd.Timestamp):
@@ -101,38 +423,134 @@ def ingest_directory(
     key: bytes,
     loaded_by: str | None = None,
     partial: bool = False,
-) -> list[LoadedFile]:
-    """Validate every mapped file in ``raw_dir`` and load them all into ``warehouse``, or none.
+    *,
+    replace: Replace = "months",
+    confirm_removals: bool = False,
+    dry_run: bool = False,
+) -> LoadResult:
+    """Validate every mapped extract in ``raw_dir`` and load them all into ``warehouse``, or none.
 
-    Files already loaded (the same checksum as the dataset's latest load) are left alone; the
-    result lists the files that were loaded. With ``partial``, a mapped file that is absent is
-    skipped (this month's delivery has only some extracts) rather than an error.
+    Extracts already loaded (the same files read with the same mapping as the dataset's latest
+    load) are left alone. ``dry_run`` previews without writing. A load that would remove rows
+    raises RemovalsNotConfirmed, writing nothing, unless ``confirm_removals``: a one-row file must
+    not silently empty a month. With ``partial``, a mapped extract that is absent is skipped (this
+    month's delivery has only some), but at least one must be there.
     """
-    tables, loaded, errors = {}, [], []
+    tables, files = read_extracts(raw_dir, mapping, warehouse, key, partial)
+    if not tables:
+        return LoadResult()
+    if dry_run:
+        return preview(warehouse, tables, files, replace)
+    return write_tables(
+        warehouse, tables, files, loaded_by, replace=replace, confirm_removals=confirm_removals
+    )
+
+
+def read_extracts(
+    raw_dir: Path, mapping: Mapping, warehouse: Path, key: bytes, partial: bool = False
+) -> tuple[dict[str, pd.DataFrame], list[LoadedFile]]:
+    """Each dataset's canonical table, for the extracts not already loaded; IngestError if any
+    row of any file is wrong."""
+    found = {name: extract_files(raw_dir, spec.file) for name, spec in mapping.datasets.items()}
+    if partial and not any(found.values()):
+        raise NoExtractsError(_none_found(raw_dir, mapping))
     latest = _latest_checksums(warehouse)
-    for name, dataset_mapping in mapping.datasets.items():
-        path = Path(raw_dir) / dataset_mapping.file
-        if not path.exists():
+    tables, loaded, errors = {}, [], []
+    for name, spec in mapping.datasets.items():
+        paths = found[name]
+        if not paths:
             if not partial:
-                errors.append(RowError(dataset_mapping.file, 0, "", "", f"the {name} extract in {raw_dir}"))
+                errors.append(RowError(spec.file, 0, "", "", f"the {name} extract in {raw_dir}"))
             continue
-        digest = checksum(path)
-        if latest.get(name) == digest:
+        digest, mapping_digest = _digest(paths), mapping_checksum(spec)
+        if latest.get(name) == (digest, mapping_digest):
             continue
+        table, found_errors = _read_dataset(paths, DATASETS[name], spec, key)
+        errors += found_errors
+        tables[name] = table
+        names = ", ".join(p.name for p in paths)
+        months = _months(table, DATASETS[name])
+        loaded.append(LoadedFile(name, names, len(table), digest, *months, mapping_digest))
+    if errors:
+        raise IngestError(errors)
+    return tables, loaded
+
+
+#: How the parts of an export split over several files are named after the mapped file:
+#: ``spells_2.csv``, ``spells (2).csv``, ``spells-part2.csv``, ``spells part 2 of 3.csv``.
+PART = r"[ _.-]*(?:part[ _-]*)?\(?\d+\)?(?:[ _-]*of[ _-]*\d+)?"
+
+
+def extract_files(raw_dir: Path, file: str) -> list[Path]:
+    """The mapped file and any other parts of the same export, the mapped file first.
+
+    A part must end in its number, so another dataset's file that merely starts with the same
+    name (``theatres_cases.csv`` beside ``theatres.csv``) is not taken for a part.
+    """
+    mapped = Path(raw_dir) / file
+    if not mapped.parent.is_dir():
+        return []
+    pattern = re.compile(re.escape(mapped.stem) + f"(?:{PART})?" + re.escape(mapped.suffix))
+    parts = [p for p in mapped.parent.iterdir() if p.is_file() and pattern.fullmatch(p.name)]
+    return sorted(parts, key=lambda p: (p.name != mapped.name, p.name))
+
+
+def _none_found(raw_dir: Path, mapping: Mapping) -> str:
+    expected = ", ".join(spec.file for spec in mapping.datasets.values())
+    present = sorted(p.name for p in Path(raw_dir).iterdir() if p.is_file()) if Path(raw_dir).is_dir() else []
+    shown = ", ".join(present[:10]) + (f" and {len(present) - 10} more" if len(present) > 10 else "")
+    return (
+        f"{raw_dir}: none of the mapping's extracts is there "
+        f"(expected one or more of {expected}; found {shown or 'no files'})"
+    )
+
+
+def _digest(paths: list[Path]) -> str:
+    """One file's checksum, or for a split export one checksum over its parts' names and sums."""
+    if len(paths) == 1:
+        return checksum(paths[0])
+    listing = "".join(f"{p.name}\0{checksum(p)}\n" for p in paths)
+    return hashlib.sha256(listing.encode()).hexdigest()
+
+
+def _read_dataset(
+    paths: list[Path], schema: Dataset, spec: DatasetMapping, key: bytes
+) -> tuple[pd.DataFrame, list[RowError]]:
+    """The parts of one dataset's export as one canonical table, with every error in any part."""
+    tables, errors = [], []
+    for path in paths:
         try:
-            raw = read_raw(path)
+            raw = without_blank_rows(read_raw(path))
+        except ReadError as error:
+            errors += error.errors
+            continue
         except (ValueError, OSError) as error:
             errors.append(RowError(path.name, 0, "", "", f"a readable {path.suffix} file ({error})"))
             continue
-        table, found = to_canonical(raw, DATASETS[name], dataset_mapping, path.name, key)
+        table, found = to_canonical(raw, schema, spec, path.name, key)
         errors += found
-        tables[name] = table
-        loaded.append(LoadedFile(name, path.name, len(table), digest, *_months(table, DATASETS[name])))
-    if errors:
-        raise IngestError(errors)
-    if tables:
-        write_tables(warehouse, tables, loaded, loaded_by)
-    return loaded
+        rows = raw.index + FIRST_RECORD_ROW if len(table) else []  # a spreadsheet's numbers
+        tables.append(table.assign(_file=path.name, _row=list(rows)))
+    if not tables:
+        return pd.DataFrame(), errors
+    combined = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+    if len(tables) > 1:
+        errors += _keys_repeated_across_parts(combined, schema, spec)
+    return combined.drop(columns=["_file", "_row"]), errors
+
+
+def _keys_repeated_across_parts(table: pd.DataFrame, schema: Dataset, spec: DatasetMapping) -> list[RowError]:
+    """A key in two parts of a split export (repeats within one file are found by validation)."""
+    keys = table[schema.key]
+    first = table[keys.notna() & ~keys.duplicated()].set_index(schema.key)
+    repeats = table[keys.notna() & keys.duplicated()]
+    column = spec.columns[schema.key].column
+    return [
+        RowError(file, row, column, str(value), f"a unique {schema.key} ({where} row {at} has it)")
+        for value, file, row in zip(repeats[schema.key], repeats["_file"], repeats["_row"], strict=True)
+        for where, at in [(first.at[value, "_file"], first.at[value, "_row"])]
+        if where != file
+    ]
 
 
 def _months(table: pd.DataFrame, schema: Dataset) -> tuple[str | None, str | None]:
@@ -142,25 +560,40 @@ def _months(table: pd.DataFrame, schema: Dataset) -> tuple[str | None, str | Non
     return dates.min().strftime("%Y-%m"), dates.max().strftime("%Y-%m")
 
 
-def _latest_checksums(warehouse: Path) -> dict[str, str]:
-    """Each dataset's latest loaded file, for tables that have every column their schema now has
-    (a warehouse loaded by an older version is loaded again, from the same files)."""
+def _latest_checksums(warehouse: Path) -> dict[str, tuple[str, str]]:
+    """Each dataset's latest load still in effect: its files' and its mapping's checksums, for
+    tables that have every column their schema now has (a warehouse loaded by an older version is
+    loaded again, from the same files)."""
     if not Path(warehouse).exists():
         return {}
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with connect(warehouse, read_only=True) as con:
         try:
             rows = con.execute(
-                f"SELECT dataset, arg_max(sha256, loaded_at) FROM {INGEST_LOG} GROUP BY dataset"
+                f"SELECT dataset, arg_max(sha256, load_id), arg_max(mapping_sha256, load_id) "
+                f"FROM {INGEST_LOG} WHERE {EFFECTIVE} GROUP BY dataset"
             ).fetchall()
-        except duckdb.CatalogException:
+        except duckdb.Error:  # no log yet, or one written before loads had numbers
             return {}
         columns = con.execute("SELECT table_name, list(column_name) FROM duckdb_columns() GROUP BY 1")
         present = {table: set(names) for table, names in columns.fetchall()}
     return {
-        name: digest
-        for name, digest in rows
+        name: (digest, mapping_digest)
+        for name, digest, mapping_digest in rows
         if name in DATASETS and set(DATASETS[name].names) <= present.get(name, set())
     }
+
+
+def preview(
+    warehouse: Path, tables: dict[str, pd.DataFrame], loaded: list[LoadedFile], replace: Replace = "months"
+) -> LoadResult:
+    """What loading ``tables`` would do, month by month, without writing anything."""
+    exists = Path(warehouse).exists()
+    with connect(warehouse if exists else ":memory:", read_only=exists) as con:
+        changes = []
+        for name, table in tables.items():
+            _stage(con, table)
+            changes += _changes(con, DATASETS[name], name, replace)
+    return LoadResult(tuple(loaded), tuple(changes))
 
 
 def write_tables(
@@ -168,74 +601,325 @@ def write_tables(
     tables: dict[str, pd.DataFrame],
     loaded: list[LoadedFile],
     loaded_by: str | None = None,
-) -> None:
-    """Merge each extract into its table and append to the ingest log in a single transaction."""
+    *,
+    replace: Replace = "months",
+    confirm_removals: bool = False,
+) -> LoadResult:
+    """Merge each extract into its table, keep what it replaced and append to the ingest log, in a
+    single transaction; rolled back whole if it would remove rows that were not confirmed."""
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(warehouse)) as con:
+    with connect(warehouse) as con:
         con.begin()
         try:
-            columns = ", ".join(f"{name} {kind}" for name, kind in LOG_COLUMNS)
-            con.execute(f"CREATE TABLE IF NOT EXISTS {INGEST_LOG} ({columns})")
-            for name, kind in LOG_COLUMNS:  # logs written by earlier versions gain the new columns
-                con.execute(f"ALTER TABLE {INGEST_LOG} ADD COLUMN IF NOT EXISTS {name} {kind}")
-            replaced = {}
+            _ensure_bookkeeping(con)
+            load_id = _next_load_id(con)
+            changes, replaced = [], {}
             for name, table in tables.items():
-                con.register("incoming", table)
-                replaced[name] = _merge(con, DATASETS[name], name)
-                con.unregister("incoming")
-            now = datetime.now(UTC).replace(tzinfo=None)
-            user = loaded_by or os.environ.get("USER", "unknown")
-            rows = [
-                (
-                    now,
-                    user,
-                    f.dataset,
-                    f.file,
-                    f.rows,
-                    f.sha256,
-                    f.first_month,
-                    f.last_month,
-                    replaced.get(f.dataset, 0),
-                )
-                for f in loaded
-            ]
-            if rows:
-                names = ", ".join(name for name, _ in LOG_COLUMNS)
-                con.executemany(
-                    f"INSERT INTO {INGEST_LOG} ({names}) VALUES ({', '.join('?' * len(LOG_COLUMNS))})", rows
-                )
+                _stage(con, table)
+                changes += _changes(con, DATASETS[name], name, replace)
+                replaced[name] = _merge(con, DATASETS[name], name, replace, load_id)
+            result = LoadResult(tuple(loaded), tuple(changes), load_id)
+            if result.removed and not confirm_removals:
+                raise RemovalsNotConfirmed(LoadResult(result.files, result.changes))
+            _log(con, result, tables, replaced, loaded_by or os.environ.get("USER", "unknown"), replace)
             con.commit()
         except BaseException:
-            con.rollback()
+            with contextlib.suppress(duckdb.Error):  # a failed commit has ended it: keep its cause
+                con.rollback()
             raise
+    return result
 
 
-def _merge(con, schema: Dataset, name: str) -> int:
-    """Put the registered ``incoming`` rows in place of those they supersede; how many went."""
-    exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-    ).fetchone()[0]
-    if not exists:
+def _stage(con, table: pd.DataFrame) -> None:
+    """Copy an extract into the temporary table ``incoming``: the preview and the merge read it
+    several times, and a native table is read far faster than a registered data frame."""
+    con.register("incoming_frame", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM incoming_frame")
+    con.unregister("incoming_frame")
+
+
+def _ensure_bookkeeping(con) -> None:
+    columns = ", ".join(f"{name} {kind}" for name, kind in LOG_COLUMNS)
+    con.execute(f"CREATE TABLE IF NOT EXISTS {INGEST_LOG} ({columns})")
+    for name, kind in LOG_COLUMNS:  # logs written by earlier versions gain the new columns
+        con.execute(f"ALTER TABLE {INGEST_LOG} ADD COLUMN IF NOT EXISTS {name} {kind}")
+    con.execute(f"CREATE TABLE IF NOT EXISTS {INGEST_ROWS} (load_id BIGINT, dataset VARCHAR, key VARCHAR)")
+
+
+def _next_load_id(con) -> int:
+    return con.execute(f"SELECT coalesce(max(load_id), 0) + 1 FROM {INGEST_LOG}").fetchall()[0][0]
+
+
+def _exists(con, name: str) -> bool:
+    query = "SELECT count(*) FROM information_schema.tables WHERE table_name = ?"
+    return bool(con.execute(query, [name]).fetchall()[0][0])
+
+
+def _columns(con, name: str) -> list[str]:
+    return [row[0] for row in con.execute(f'DESCRIBE "{name}"').fetchall()]
+
+
+def _scope(schema: Dataset, replace: Replace) -> str:
+    """The existing rows (alias ``t``) that the ``incoming`` rows supersede: those with the same
+    keys and, for a full extract, every row of each month at each site it covers."""
+    key = f't."{schema.key}" IN (SELECT "{schema.key}" FROM incoming)'
+    if replace == "rows" or schema.period is None:
+        return key
+    same = [f"date_trunc('month', i.\"{schema.period}\") = date_trunc('month', t.\"{schema.period}\")"]
+    if "site" in schema.names:
+        same.append("i.site IS NOT DISTINCT FROM t.site")
+    return f"{key} OR EXISTS (SELECT 1 FROM incoming i WHERE {' AND '.join(same)})"
+
+
+def _month(schema: Dataset, alias: str) -> str:
+    if schema.period is None:
+        return "CAST(NULL AS VARCHAR)"
+    return f"strftime(date_trunc('month', {alias}.\"{schema.period}\"), '%Y-%m')"
+
+
+def _changes(con, schema: Dataset, name: str, replace: Replace) -> list[MonthChange]:
+    """Per month, the ``incoming`` rows that are new, changed or the same, and the rows that go."""
+    counts: dict[str | None, dict[str, int]] = {}
+    if not _exists(con, name):
+        added = con.execute(f"SELECT {_month(schema, 'i')}, count(*) FROM incoming i GROUP BY 1")
+        for month, n in added.fetchall():
+            counts[month] = {"added": n}
+    else:
+        key = schema.key
+        incoming = _columns(con, "incoming")
+        common = [c for c in _columns(con, name) if c in incoming and c != key]
+        same = " AND ".join(f'i."{c}" IS NOT DISTINCT FROM t."{c}"' for c in common) or "true"
+        compared = con.execute(
+            f'SELECT {_month(schema, "i")}, count(*) FILTER (WHERE t."{key}" IS NULL), '
+            f'count(*) FILTER (WHERE t."{key}" IS NOT NULL AND NOT ({same})), '
+            f'count(*) FILTER (WHERE t."{key}" IS NOT NULL AND ({same})) '
+            f'FROM incoming i LEFT JOIN "{name}" t ON i."{key}" = t."{key}" GROUP BY 1'
+        )
+        for month, added, changed, unchanged in compared.fetchall():
+            counts[month] = {"added": added, "changed": changed, "unchanged": unchanged}
+        removed = con.execute(
+            f'SELECT {_month(schema, "t")}, count(*) FROM "{name}" t WHERE ({_scope(schema, replace)}) '
+            f'AND t."{key}" NOT IN (SELECT "{key}" FROM incoming) GROUP BY 1'
+        )
+        for month, n in removed.fetchall():
+            counts.setdefault(month, {})["removed"] = n
+    return [MonthChange(name, month, **counts[month]) for month in sorted(counts, key=lambda m: m or "")]
+
+
+def _merge(con, schema: Dataset, name: str, replace: Replace, load_id: int) -> int:
+    """Put the registered ``incoming`` rows in place of those they supersede, keeping those in the
+    history table under ``load_id``; how many went."""
+    con.execute(
+        f'INSERT INTO {INGEST_ROWS} SELECT ?, ?, CAST("{schema.key}" AS VARCHAR) FROM incoming',
+        [load_id, name],
+    )
+    if not _exists(con, name):
         con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM incoming')
         return 0
-    present = {row[0] for row in con.execute(f'DESCRIBE "{name}"').fetchall()}
+    history = name + HISTORY_SUFFIX
+    empty = f'SELECT *, CAST(NULL AS BIGINT) AS _load_id FROM "{name}" LIMIT 0'
+    con.execute(f'CREATE TABLE IF NOT EXISTS "{history}" AS {empty}')
+    present, kept = set(_columns(con, name)), set(_columns(con, history))
     for column, kind, *_ in con.execute("DESCRIBE incoming").fetchall():
-        if column not in present:  # a column the schema gained since the table was made
-            con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{column}" {kind}')
-    supersedes = f'"{schema.key}" IN (SELECT "{schema.key}" FROM incoming)'
-    if schema.period:
-        month = f"date_trunc('month', \"{schema.period}\")"
-        supersedes += f" OR {month} IN (SELECT DISTINCT {month} FROM incoming)"
-    removed = con.execute(f'DELETE FROM "{name}" WHERE {supersedes}').fetchone()[0]
+        for table, columns in ((name, present), (history, kept)):
+            if column not in columns:  # a column the schema gained since the table was made
+                con.execute(f'ALTER TABLE "{table}" ADD COLUMN "{column}" {kind}')
+    scope = _scope(schema, replace)
+    con.execute(
+        f'INSERT INTO "{history}" BY NAME SELECT *, ? AS _load_id FROM "{name}" t WHERE {scope}', [load_id]
+    )
+    removed = con.execute(f'DELETE FROM "{name}" t WHERE {scope}').fetchall()[0][0]
     con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming')
     return int(removed)
 
 
+def _log(con, result: LoadResult, tables, replaced, user: str, replace: Replace) -> None:
+    now = datetime.now(UTC).replace(tzinfo=None)
+    files = {f.dataset: f for f in result.files}
+    rows = []
+    for name, table in tables.items():
+        f = files.get(name) or LoadedFile(name, "", len(table), "")
+        rows.append(
+            (
+                now,
+                user,
+                name,
+                f.file,
+                f.rows,
+                f.sha256,
+                f.first_month,
+                f.last_month,
+                replaced.get(name, 0),
+                result.load_id,
+                f.mapping_sha256,
+                replace,
+                None,
+                result.total(name, "added"),
+                result.total(name, "changed"),
+                result.total(name, "removed"),
+            )
+        )
+    _insert_log(con, rows)
+
+
+def _insert_log(con, rows: list[tuple]) -> None:
+    if rows:
+        names = ", ".join(name for name, _ in LOG_COLUMNS)
+        marks = ", ".join("?" * len(LOG_COLUMNS))
+        con.executemany(f"INSERT INTO {INGEST_LOG} ({names}) VALUES ({marks})", rows)
+
+
 def already_loaded(warehouse: Path, raw_dir: Path, mapping: Mapping) -> bool:
-    """True when the warehouse's latest load of every dataset came from these very files."""
+    """True when the warehouse's latest load of every dataset came from these very files, read with
+    this very mapping."""
     latest = _latest_checksums(warehouse)
-    for name, dataset_mapping in mapping.datasets.items():
-        path = Path(raw_dir) / dataset_mapping.file
-        if not path.exists() or latest.get(name) != checksum(path):
+    for name, spec in mapping.datasets.items():
+        paths = extract_files(raw_dir, spec.file)
+        if not paths or latest.get(name) != (_digest(paths), mapping_checksum(spec)):
             return False
     return True
+
+
+# Undoing a load
+
+
+def undo_load(warehouse: Path, load_id: int | None = None, undone_by: str | None = None) -> Undone:
+    """Take a load back out: remove the rows it wrote and restore those it replaced, exactly, in
+    one transaction, and log it. Without ``load_id``, the latest load still in effect.
+
+    Only a dataset's latest load can be undone (a later load may have replaced its rows): undo
+    the later one first.
+    """
+    if not Path(warehouse).exists():
+        raise UndoError(f"{warehouse}: no such warehouse")
+    with connect(warehouse) as con:
+        con.begin()
+        try:
+            _ensure_bookkeeping(con)
+            target = load_id if load_id is not None else _latest_load(con, warehouse)
+            datasets = _undoable_datasets(con, target, warehouse)
+            undo_id = _next_load_id(con)
+            done = {name: _restore(con, DATASETS[name], name, target) for name in datasets}
+            now = datetime.now(UTC).replace(tzinfo=None)
+            user = undone_by or os.environ.get("USER", "unknown")
+            _insert_log(
+                con,
+                [
+                    (
+                        now,
+                        user,
+                        name,
+                        f"undo of load {target}",
+                        restored,
+                        None,
+                        None,
+                        None,
+                        removed,
+                        undo_id,
+                        None,
+                        "undo",
+                        target,
+                        restored,
+                        0,
+                        removed,
+                    )
+                    for name, (removed, restored) in done.items()
+                ],
+            )
+            con.commit()
+        except BaseException:
+            with contextlib.suppress(duckdb.Error):  # a failed commit has ended it: keep its cause
+                con.rollback()
+            raise
+    return Undone(target, undo_id, done)
+
+
+def _latest_load(con, warehouse: Path) -> int:
+    latest = con.execute(f"SELECT max(load_id) FROM {INGEST_LOG} WHERE {EFFECTIVE}").fetchall()[0][0]
+    if latest is None:
+        raise UndoError(f"{warehouse}: no load to undo")
+    return int(latest)
+
+
+def _undoable_datasets(con, target: int, warehouse: Path) -> list[str]:
+    """The datasets of load ``target``, if it can be undone; otherwise UndoError saying why."""
+    datasets = [
+        row[0]
+        for row in con.execute(
+            f"SELECT DISTINCT dataset FROM {INGEST_LOG} WHERE load_id = ? AND kind IN ('months', 'rows') "
+            "ORDER BY 1",
+            [target],
+        ).fetchall()
+    ]
+    if not datasets:
+        raise UndoError(f"load {target}: no such load in {warehouse}")
+    undone = con.execute(f"SELECT min(load_id) FROM {INGEST_LOG} WHERE undoes = ?", [target]).fetchall()[0][0]
+    if undone is not None:
+        raise UndoError(f"load {target}: already undone (by load {undone})")
+    later = con.execute(
+        f"SELECT load_id, dataset FROM {INGEST_LOG} WHERE {EFFECTIVE} AND load_id > ? "
+        f"AND dataset IN (SELECT unnest(?)) ORDER BY load_id DESC LIMIT 1",
+        [target, datasets],
+    ).fetchall()
+    later = later[0] if later else None
+    if later is not None:
+        raise UndoError(
+            f"load {target}: load {later[0]} loaded {later[1]} after it; undo load {later[0]} first"
+        )
+    return datasets
+
+
+def _restore(con, schema: Dataset, name: str, target: int) -> tuple[int, int]:
+    """Remove the rows load ``target`` wrote to ``name`` and put back those it replaced."""
+    written = f"SELECT key FROM {INGEST_ROWS} WHERE load_id = ? AND dataset = ?"
+    removed = con.execute(
+        f'DELETE FROM "{name}" WHERE CAST("{schema.key}" AS VARCHAR) IN ({written})', [target, name]
+    ).fetchall()[0][0]
+    restored, history = 0, name + HISTORY_SUFFIX
+    if _exists(con, history):
+        restored = con.execute(
+            f'INSERT INTO "{name}" BY NAME SELECT * EXCLUDE (_load_id) FROM "{history}" WHERE _load_id = ?',
+            [target],
+        ).fetchall()[0][0]
+        con.execute(f'DELETE FROM "{history}" WHERE _load_id = ?', [target])
+    con.execute(f"DELETE FROM {INGEST_ROWS} WHERE load_id = ? AND dataset = ?", [target, name])
+    return int(removed), int(restored)
+
+
+def recent_loads(warehouse: Path, limit: int = 20) -> list[LoadRecord]:
+    """The latest loads and undos, newest first, one record per dataset of each."""
+    if not Path(warehouse).exists():
+        return []
+    with connect(warehouse, read_only=True) as con:
+        try:
+            rows = con.execute(
+                f"SELECT load_id, loaded_at, loaded_by, dataset, file, kind, rows, "
+                f"coalesce(rows_added, 0), coalesce(rows_changed, 0), coalesce(rows_removed, 0), "
+                f"load_id IN (SELECT undoes FROM {INGEST_LOG} WHERE undoes IS NOT NULL) "
+                f"FROM {INGEST_LOG} WHERE load_id IS NOT NULL ORDER BY load_id DESC, dataset LIMIT ?",
+                [limit],
+            ).fetchall()
+        except duckdb.Error:
+            return []
+    return [LoadRecord(*row) for row in rows]
+
+
+def preview_lines(result: LoadResult) -> list[str]:
+    """The preview (or, once loaded, the account) as lines to read: per dataset its files, then
+    each month that changes (months where every row is the same are counted, not listed)."""
+    lines = []
+    for f in result.files:
+        months = f" ({f.first_month} to {f.last_month})" if f.first_month else ""
+        verb = "Loaded" if result.load_id is not None else "Would load"
+        lines.append(f"{verb} {f.rows:,} rows of {f.dataset} from {f.file}{months}")
+        changes = [c for c in result.changes if c.dataset == f.dataset]
+        for c in changes:
+            if c.added or c.changed or c.removed:
+                lines.append(
+                    f"  {c.month or 'all rows'}: {c.added:,} added, {c.changed:,} changed, "
+                    f"{c.unchanged:,} unchanged, {c.removed:,} removed"
+                )
+        same = sum(1 for c in changes if not (c.added or c.changed or c.removed))
+        if same:
+            lines.append(f"  {same} month(s) unchanged")
+    return lines

@@ -1,42 +1,115 @@
 """The row-level error report of a failed load: a CSV to sort and filter, an HTML page to read.
 
 Identifier values are already masked by validation, so the report can be shared with whoever
-fixes the extract.
+fixes the extract. Errors are grouped by kind (file, column, what was expected): a wrong date
+format on a million rows is one kind with its count and first rows, not a million-row page.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader
 
 from stocktake.ingest.validate import RowError
+from stocktake.spreadsheets import csv_ready
 
 _ENVIRONMENT = Environment(loader=PackageLoader("stocktake.ingest"), autoescape=True)
 CSV_COLUMNS = ["file", "row", "column", "value", "expected"]
+#: Rows of each kind written to errors.csv, shown in errors.html and in the exception's message.
+CSV_ROWS_PER_KIND = 1000
+HTML_ROWS_PER_KIND = 20
+MESSAGE_ROWS_PER_KIND = 3
+#: A row named in an expectation ("row 2 has it") does not make a kind of its own.
+_ROW_REFERENCE = re.compile(r"\brow \d+")
+
+
+@dataclass(frozen=True)
+class ErrorKind:
+    """Every error of one file and column that expected the same thing."""
+
+    file: str
+    column: str
+    expected: str
+    count: int
+    #: The first errors of the kind, in the order found.
+    first: tuple[RowError, ...]
+
+
+def error_kinds(errors: list[RowError], rows_per_kind: int) -> list[ErrorKind]:
+    """The errors grouped by kind, commonest first, each with its first ``rows_per_kind`` errors."""
+    counts: Counter = Counter()
+    first: dict[tuple, list[RowError]] = {}
+    for error in errors:
+        kind = _kind(error)
+        counts[kind] += 1
+        if counts[kind] <= rows_per_kind:
+            first.setdefault(kind, []).append(error)
+    ordered = sorted(counts, key=lambda k: -counts[k])  # stable: ties stay in the order found
+    return [ErrorKind(*_describe(first[k][0]), counts[k], tuple(first[k])) for k in ordered]
+
+
+def _kind(error: RowError) -> tuple[str, str, str]:
+    return error.file, error.column, _without_rows(error.expected, "row …")
+
+
+def _describe(error: RowError) -> tuple[str, str, str]:
+    return error.file, error.column, _without_rows(error.expected, "another row")
+
+
+@lru_cache(maxsize=4096)
+def _without_rows(expected: str, instead: str) -> str:
+    """The expectation with any row it names replaced (cached: a million errors share a few)."""
+    return _ROW_REFERENCE.sub(instead, expected)
+
+
+def _first_of_each_kind(errors: list[RowError]):
+    """The errors in the order found, up to ``CSV_ROWS_PER_KIND`` of each kind."""
+    seen: Counter = Counter()
+    for error in errors:
+        kind = _kind(error)
+        seen[kind] += 1
+        if seen[kind] <= CSV_ROWS_PER_KIND:
+            yield error
+
+
+def summary(errors: list[RowError]) -> str:
+    """A few lines for a terminal or a log: each kind's count and its first rows."""
+    lines = [f"{len(errors):,} error(s); nothing was loaded:"]
+    for kind in error_kinds(errors, MESSAGE_ROWS_PER_KIND):
+        where = f", column {kind.column}" if kind.column else ""
+        lines.append(f"  {kind.count:,} × {kind.file}{where}: expected {kind.expected}")
+        lines += [f"    {e}" for e in kind.first]
+        if kind.count > len(kind.first):
+            lines.append(f"    … and {kind.count - len(kind.first):,} more like these")
+    return "\n".join(lines)
 
 
 def write_error_report(errors: list[RowError], folder: Path, source: str) -> tuple[Path, Path]:
-    """Write ``errors.csv`` and ``errors.html`` into ``folder``; returns both paths."""
+    """Write ``errors.csv`` (the first thousand rows of each kind) and ``errors.html`` (each kind's
+    count and first rows) into ``folder``; returns both paths."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     table = pd.DataFrame(
-        [(e.file, e.row, e.column, e.value, e.expected) for e in errors], columns=CSV_COLUMNS
+        [(e.file, e.row, e.column, e.value, e.expected) for e in _first_of_each_kind(errors)],
+        columns=CSV_COLUMNS,
     )
     csv_path = folder / "errors.csv"
-    table.to_csv(csv_path, index=False)
-    by_file = {}
-    for error in errors:
-        by_file.setdefault(error.file, []).append(error)
+    csv_ready(table).to_csv(csv_path, index=False)  # an extract's =… stays text
     html = _ENVIRONMENT.get_template("errors.html.j2").render(
         source=source,
         written=datetime.now(UTC).strftime("%d %B %Y %H:%M UTC"),
         total=len(errors),
-        by_file=by_file,
-        commonest=Counter((e.file, e.column, e.expected) for e in errors).most_common(5),
+        files=len({e.file for e in errors}),
+        kinds=error_kinds(errors, HTML_ROWS_PER_KIND),
+        csv_rows=CSV_ROWS_PER_KIND,
+        csv_complete=len(table) == len(errors),
     )
     html_path = folder / "errors.html"
     html_path.write_text(html)

@@ -7,9 +7,23 @@ warehouse and metric engine need no new code.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Literal
 
 ColumnType = Literal["string", "integer", "number", "boolean", "date", "timestamp"]
+
+#: The longest cell any column accepts: longer is a broken export (a runaway quote), not data.
+MAX_TEXT_LENGTH = 1_000
+#: Dates before this are placeholders (01/01/1900) or typos, not events a service still measures.
+EARLIEST_DATE = date(1990, 1, 1)
+#: How far ahead of the day of loading a date may lie: theatre lists are planned weeks ahead, but
+#: a date years away is a typo (2204 for 2024) or a placeholder (31/12/2099).
+LATEST_DAYS_AHEAD = 366
+
+
+def plausible_dates(today: date) -> tuple[date, date]:
+    """The first and last dates an extract loaded on ``today`` may hold, inclusive."""
+    return EARLIEST_DATE, today + timedelta(days=LATEST_DAYS_AHEAD)
 
 
 @dataclass(frozen=True)
@@ -22,6 +36,11 @@ class Column:
     identifier: bool = False
     #: Another column of the same row that this one may not be earlier than.
     not_before: str | None = None
+    #: The plausible range of a number, inclusive: values outside it are refused, so a swapped
+    #: column or a placeholder (age 999) cannot load as data.
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int = MAX_TEXT_LENGTH
 
 
 @dataclass(frozen=True)
@@ -55,6 +74,10 @@ SESSION_TYPES = ("elective", "day_case", "trauma")
 VFC_OUTCOMES = ("discharged", "phone", "face_to_face", "surgery")
 PRIORITIES = ("P1", "P2", "P3", "P4")
 RTT_STATUSES = ("waiting", "treated", "removed")
+#: Order lines: the dearest single item a department buys (a surgical robot) is well below this,
+#: and no line orders more of one item than this.
+PRICE_LIMIT = 10_000_000
+QUANTITY_LIMIT = 100_000
 
 DATASETS: dict[str, Dataset] = {
     d.name: d
@@ -75,7 +98,7 @@ DATASETS: dict[str, Dataset] = {
                 _optional("procedure"),
                 _optional("procedure_group"),
                 _optional("diagnosis"),
-                Column("age", "integer"),
+                Column("age", "integer", minimum=0, maximum=120),
                 Column("sex", codes=SEXES),
                 Column("consultant"),
                 _optional("discharge_destination"),
@@ -150,7 +173,7 @@ DATASETS: dict[str, Dataset] = {
                 Column("injury"),
                 _optional("vfc_reviewed_at", "timestamp", not_before="referred_at"),
                 Column("outcome", codes=VFC_OUTCOMES),
-                Column("face_to_face_attendances", "integer"),
+                Column("face_to_face_attendances", "integer", minimum=0, maximum=50),
             ),
         ),
         Dataset(
@@ -166,9 +189,10 @@ DATASETS: dict[str, Dataset] = {
                 Column("description"),
                 Column("category"),
                 Column("supplier"),
-                Column("unit_price", "number"),
-                Column("quantity", "integer"),
-                _optional("benchmark_unit_price", "number"),
+                Column("unit_price", "number", minimum=0, maximum=PRICE_LIMIT),
+                # Negative: a returned item's credit line.
+                Column("quantity", "integer", minimum=-QUANTITY_LIMIT, maximum=QUANTITY_LIMIT),
+                _optional("benchmark_unit_price", "number", minimum=0, maximum=PRICE_LIMIT),
             ),
         ),
         Dataset(

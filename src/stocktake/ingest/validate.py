@@ -1,22 +1,35 @@
 """Turn one raw export into a canonical table, collecting every row-level error on the way.
 
-Rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2.
+Rows are numbered as a spreadsheet shows them: the header is row 1, the first record row 2, and a
+blank line is skipped but keeps its number.
+
+Each cell is reported once, against the first check it fails: its length, a required value, an
+NHS number out of place, its codes, check digit or type, then its plausible range. A value that
+passes the NHS number check is masked in every error, whichever column it is in.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from datetime import date
 
 import numpy as np
 import pandas as pd
 
 from stocktake.ingest.mapping import ColumnMapping, DatasetMapping
-from stocktake.ingest.pseudonymise import is_valid_nhs_number, pseudonymise
-from stocktake.ingest.schemas import Column, Dataset
+from stocktake.ingest.pseudonymise import is_valid_nhs_number, nhs_number_checks, pseudonymise
+from stocktake.ingest.schemas import Column, Dataset, plausible_dates
 
 FIRST_RECORD_ROW = 2
+#: How much of a value an error repeats: enough to find the cell, not a runaway 10 MB cell.
+SHOWN_LENGTH = 60
+#: Integers beyond this lose precision as floats: no count or age in an extract comes near it.
+LARGEST_WHOLE_NUMBER = 2**53
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0"}
+#: What might be an NHS number: ten digits, perhaps spaced or dashed (a quick test before the check).
+_NUMBER_LIKE = re.compile(r"[0-9][0-9\s-]{8,18}[0-9]")
 ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
 ISO_DATE = r"\d{4}-\d{2}-\d{2}( 00:00:00)?"
 
@@ -38,27 +51,73 @@ class RowError:
         return f"{self.file}, row {self.row}, column {self.column}: found {shown}, expected {self.expected}"
 
 
+@dataclass(frozen=True)
+class _Extract:
+    """What every column's checks need to know about the extract the column is in."""
+
+    file: str
+    key: bytes
+    #: The first and last plausible dates, inclusive.
+    dates: tuple[date, date]
+    #: The extract's NHS number columns, as its header names them.
+    nhs_columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class _Check:
+    """One rule over a column: the cells that fail it, and what was expected instead."""
+
+    failed: np.ndarray
+    expected: str
+
+
 def to_canonical(
-    raw: pd.DataFrame, schema: Dataset, mapping: DatasetMapping, file: str, key: bytes
+    raw: pd.DataFrame,
+    schema: Dataset,
+    mapping: DatasetMapping,
+    file: str,
+    key: bytes,
+    today: date | None = None,
 ) -> tuple[pd.DataFrame, list[RowError]]:
-    """The canonical table for ``raw`` (all text, blanks as ""), and every error found."""
+    """The canonical table for ``raw`` (all text, blanks as ""), and every error found.
+
+    ``today`` places the plausible dates' window (the day of loading unless given).
+    """
     missing = [m.column for m in mapping.columns.values() if m.column not in raw.columns]
     if missing:
         return pd.DataFrame(), [
             RowError(file, 1, name, "", "this column in the header row") for name in missing
         ]
+    raw = without_blank_rows(raw)
+    extract = _Extract(file, key, plausible_dates(today or date.today()), _nhs_columns(schema, mapping))
     table, errors = {}, []
     for column in schema.columns:
         column_mapping = mapping.columns.get(column.name)
         if column_mapping is None:
             table[column.name] = pd.Series(pd.NA, index=raw.index, dtype=_dtype(column))
             continue
-        table[column.name], found = _convert(raw[column_mapping.column], column, column_mapping, file, key)
+        table[column.name], found = _convert(raw[column_mapping.column], column, column_mapping, extract)
         errors += found
     canonical = pd.DataFrame(table, index=raw.index)
     errors += _duplicate_keys(canonical, schema, mapping, file)
     errors += _order_errors(canonical, raw, schema, mapping, file)
     return canonical.reset_index(drop=True), sorted(errors, key=lambda e: (e.row, e.column))
+
+
+def without_blank_rows(raw: pd.DataFrame) -> pd.DataFrame:
+    """The rows with a value; a blank row is dropped but the others keep their index, which is
+    their spreadsheet row number less two."""
+    if raw.empty:
+        return raw
+    return raw[~(raw.fillna("") == "").all(axis=1)]
+
+
+def _nhs_columns(schema: Dataset, mapping: DatasetMapping) -> tuple[str, ...]:
+    return tuple(
+        m.column
+        for name, m in mapping.columns.items()
+        if m.check == "nhs_number" or (name in schema.names and schema.column(name).identifier)
+    )
 
 
 def _dtype(column: Column) -> str:
@@ -72,43 +131,148 @@ def _dtype(column: Column) -> str:
     }[column.type]
 
 
-def _errors(text: pd.Series, bad: pd.Series, file: str, column: str, expected: str) -> list[RowError]:
+def _errors(text: pd.Series, bad, file: str, column: str, expected: str) -> list[RowError]:
+    where = np.flatnonzero(np.asarray(bad, dtype=bool))
+    if not len(where):
+        return []
+    cells = text.to_numpy()[where]
     return [
-        RowError(file, int(i) + FIRST_RECORD_ROW, column, str(text[i]), expected)
-        for i in text.index[bad.to_numpy(dtype=bool)]
+        RowError(file, int(i) + FIRST_RECORD_ROW, column, _shown(str(cell)), expected)
+        for i, cell in zip(text.index[where], cells, strict=True)
     ]
 
 
-def _convert(
-    text: pd.Series, column: Column, mapping: ColumnMapping, file: str, key: bytes
-) -> tuple[pd.Series, list[RowError]]:
-    text = text.fillna("").astype(str).str.strip()
-    blank = text == ""
-    errors = []
-    if column.required:
-        errors += _errors(text, blank, file, mapping.column, f"a value ({column.name} is required)")
-    if mapping.codes is not None:
-        coded = text.map(mapping.codes)
-        unknown = ~blank & coded.isna()
-        allowed = ", ".join(sorted(mapping.codes))
-        errors += _errors(text, unknown, file, mapping.column, f"one of the codes {allowed}")
-        known = coded.where(~unknown & ~blank, None).astype(object)
-        return known.astype("boolean" if column.type == "boolean" else "string"), errors
-    if mapping.check == "nhs_number":
-        invalid = ~blank & ~text.map(is_valid_nhs_number)
-        shown = text.map(masked) if column.identifier else text
-        errors += _errors(shown, invalid, file, mapping.column, "a valid NHS number (modulus 11 check digit)")
-    if column.identifier:
-        return pseudonymise(text, key).astype("string"), errors
-    values, unparsed = _parse(text, column, mapping)
-    expected = _expected(column, mapping)
-    errors += _errors(text, unparsed & ~blank, file, mapping.column, expected)
-    return values, errors
+def _shown(value: str) -> str:
+    """A cell as an error repeats it: an NHS number masked wherever it is, a long value cut."""
+    if _NUMBER_LIKE.fullmatch(value) and is_valid_nhs_number(value):
+        value = masked(value)
+    return value if len(value) <= SHOWN_LENGTH else value[:SHOWN_LENGTH] + "…"
 
 
 def masked(identifier: str) -> str:
     """Enough of an identifier to find the row, not enough to know the patient."""
-    return identifier[:3] + "*" * max(len(identifier) - 3, 0)
+    return identifier[:3] + "*" * min(max(len(identifier) - 3, 0), SHOWN_LENGTH)
+
+
+def _convert(
+    text: pd.Series, column: Column, mapping: ColumnMapping, extract: _Extract
+) -> tuple[pd.Series, list[RowError]]:
+    text = text.fillna("").astype(str).str.strip()
+    blank = (text == "").to_numpy(dtype=bool)
+    checks = [_Check(_lengths(text) > column.max_length, f"at most {column.max_length:,} characters")]
+    if column.required:
+        checks.append(_Check(blank, f"a value ({column.name} is required)"))
+    holds_nhs_numbers = column.identifier or mapping.check == "nhs_number"
+    if not holds_nhs_numbers:
+        checks.append(_misplaced_nhs_numbers(text, extract))
+    values, own = _values(text, blank, column, mapping, extract)
+    shown = text.map(masked) if column.identifier else text
+    return values, _first_failures(shown, [*checks, *own], extract.file, mapping.column)
+
+
+def _lengths(text: pd.Series) -> np.ndarray:
+    return text.str.len().fillna(0).to_numpy(dtype=np.int64)
+
+
+def _first_failures(shown: pd.Series, checks: list[_Check], file: str, column: str) -> list[RowError]:
+    """One error per cell, for the first check it fails: a later check presumes the earlier hold
+    (a blank is not also a malformed date)."""
+    errors, reported = [], np.zeros(len(shown), dtype=bool)
+    for check in checks:
+        failed = check.failed & ~reported
+        errors += _errors(shown, failed, file, column, check.expected)
+        reported |= failed
+    return errors
+
+
+def _values(
+    text: pd.Series, blank: np.ndarray, column: Column, mapping: ColumnMapping, extract: _Extract
+) -> tuple[pd.Series, list[_Check]]:
+    """The column's canonical values, and the checks of its codes, check digit, type and range."""
+    if mapping.codes is not None:
+        coded = text.map(mapping.codes)
+        unknown = ~blank & coded.isna().to_numpy(dtype=bool)
+        known = coded.where(~unknown & ~blank, None).astype(object)
+        allowed = ", ".join(sorted(mapping.codes))
+        kind = "boolean" if column.type == "boolean" else "string"
+        return known.astype(kind), [_Check(unknown, f"one of the codes {allowed}")]
+    checks = []
+    if mapping.check == "nhs_number":
+        checks += _nhs_number_checks(text, blank)
+    if column.identifier:
+        return pseudonymise(text, extract.key).astype("string"), checks
+    values, unparsed = _parse(text, column, mapping)
+    checks.append(_Check(unparsed.to_numpy(dtype=bool) & ~blank, _expected(column, mapping)))
+    checks += _out_of_range(values, column, mapping, extract.dates)
+    return values, checks
+
+
+def _nhs_number_checks(text: pd.Series, blank: np.ndarray) -> list[_Check]:
+    valid, placeholder = nhs_number_checks(text)
+    return [
+        _Check(~blank & ~valid, "a valid NHS number (modulus 11 check digit)"),
+        _Check(placeholder, "a real NHS number, not a placeholder such as 0000000000"),
+    ]
+
+
+def _misplaced_nhs_numbers(text: pd.Series, extract: _Extract) -> _Check:
+    """NHS numbers belong only in NHS number columns: elsewhere they mean two columns' headers were
+    swapped or a row shifted, and would load a patient's identifier unhashed.
+
+    A ten-digit reference (a spell number) passes the check digit 1 time in 11 by chance, so a
+    column is refused only where values passing it are most of its ten-digit values.
+    """
+    ten_digits, passing = _ten_digit_values(text)
+    if passing.sum() * 2 <= ten_digits.sum():
+        passing = np.zeros(len(text), dtype=bool)
+    where = " or ".join(extract.nhs_columns)
+    expected = (
+        f"no NHS number: NHS numbers belong in {where} only (are two columns' headers swapped?)"
+        if where
+        else "no NHS number: this extract has no NHS number column (is a column out of place?)"
+    )
+    return _Check(passing, expected)
+
+
+def _ten_digit_values(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Which cells hold ten digits (spaces and dashes allowed), and which of those pass the NHS
+    number check."""
+    lengths = _lengths(text)
+    candidates = text[(lengths >= 10) & (lengths <= 20)]
+    digits = candidates.str.replace(r"[\s-]", "", regex=True)
+    ten = candidates[digits.str.fullmatch(r"[0-9]{10}").fillna(False).to_numpy(dtype=bool)]
+    ten_digits = text.index.isin(ten.index)
+    passing = text.index.isin(ten.index[nhs_number_checks(ten)[0]])
+    return ten_digits, passing
+
+
+def _out_of_range(
+    values: pd.Series, column: Column, mapping: ColumnMapping, dates: tuple[date, date]
+) -> list[_Check]:
+    """The plausibility check of a parsed value: a date in the plausible window, a number within
+    its field's range."""
+    if column.type in ("date", "timestamp"):
+        first, last = dates
+        end = pd.Timestamp(last) + pd.Timedelta(days=1)
+        outside = (values < pd.Timestamp(first)) | (values >= end)
+        date_only = column.type == "date"
+        written = mapping.format or ("%Y-%m-%d" if date_only else "%Y-%m-%d %H:%M")
+        low, high = (d.strftime(written) for d in (pd.Timestamp(first), end - pd.Timedelta(minutes=1)))
+        kind = "a date" if date_only else "a date and time"
+        expected = f"{kind} from {low} to {high} (plausible dates)"
+    elif column.minimum is not None or column.maximum is not None:
+        low = -np.inf if column.minimum is None else column.minimum
+        high = np.inf if column.maximum is None else column.maximum
+        outside = (values < low) | (values > high)
+        kind = "a whole number" if column.type == "integer" else "a number"
+        expected = f"{kind} from {_number(low)} to {_number(high)} (the plausible range of {column.name})"
+    else:
+        return []
+    return [_Check(outside.fillna(False).to_numpy(dtype=bool), expected)]
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
 
 
 def _parse(text: pd.Series, column: Column, mapping: ColumnMapping) -> tuple[pd.Series, pd.Series]:
@@ -128,12 +292,18 @@ def _parse(text: pd.Series, column: Column, mapping: ColumnMapping) -> tuple[pd.
         words = text.map(lambda v: v if isinstance(v, bool) else str(v).lower())
         parsed = words.map(lambda v: v if isinstance(v, bool) else _boolean(v))
         return parsed.astype("boolean"), parsed.isna()
-    numbers = pd.to_numeric(text.where(text != "", None), errors="coerce")
-    if kind == "integer":
-        fractional = numbers.notna() & (numbers != np.floor(numbers))
-        numbers = numbers.where(~fractional)
-        return numbers.astype("Int64"), numbers.isna()
-    return numbers.astype("Float64"), numbers.isna()
+    return _parse_number(text, whole=kind == "integer")
+
+
+def _parse_number(text: pd.Series, whole: bool) -> tuple[pd.Series, pd.Series]:
+    """A number is finite (not inf, nan or 1e400, which would load as a figure in the board
+    report); a whole number is also exact as a float, so converting it cannot fail."""
+    numbers = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
+    usable = np.isfinite(numbers)
+    if whole:
+        usable &= (numbers == np.floor(numbers)) & (numbers.abs() <= LARGEST_WHOLE_NUMBER)
+    numbers = numbers.where(usable)
+    return numbers.astype("Int64" if whole else "Float64"), ~usable
 
 
 def _boolean(word: str) -> bool | None:
@@ -166,7 +336,7 @@ def _duplicate_keys(table: pd.DataFrame, schema: Dataset, mapping: DatasetMappin
             file,
             int(i) + FIRST_RECORD_ROW,
             raw_name,
-            str(k),
+            _shown(str(k)),
             f"a unique {schema.key} (row {first_row[k]} has it)",
         )
         for i, k in keys[repeated].items()
@@ -174,6 +344,7 @@ def _duplicate_keys(table: pd.DataFrame, schema: Dataset, mapping: DatasetMappin
 
 
 def _order_errors(table, raw, schema: Dataset, mapping: DatasetMapping, file: str):
+    """The dates-in-order check; where every row fails it, the columns are likely swapped."""
     errors = []
     for column in schema.columns:
         if column.not_before is None or column.name not in mapping.columns:
@@ -183,6 +354,9 @@ def _order_errors(table, raw, schema: Dataset, mapping: DatasetMapping, file: st
         earlier = table[column.name] < table[column.not_before]
         raw_name = mapping.columns[column.name].column
         other = mapping.columns[column.not_before].column
+        expected = f"no earlier than {other}"
+        if earlier.count() >= 2 and earlier.dropna().all():
+            expected += f" (on every row: are the {other} and {raw_name} headers swapped?)"
         text = raw[raw_name].fillna("").astype(str)
-        errors += _errors(text, earlier.fillna(False), file, raw_name, f"no earlier than {other}")
+        errors += _errors(text, earlier.fillna(False), file, raw_name, expected)
     return errors

@@ -14,10 +14,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
-import duckdb
 import ibis
 
 from stocktake.ingest.schemas import DATASETS
+from stocktake.warehouse import SAFE_CONFIG, connect, connect_ibis, problems
 
 Engine = Literal["duckdb", "spark"]
 ENGINES = ("duckdb", "spark")
@@ -46,16 +46,17 @@ def open_engine(engine: Engine, source: Path) -> Iterator:
     if not source.exists():
         raise SourceError(f"{source}: no such warehouse or Parquet folder")
     if engine == "duckdb":
-        if source.is_dir():
-            con = ibis.duckdb.connect()
-            for name, path in parquet_tables(source).items():
-                con.read_parquet(_parquet_glob(path), table_name=name)
-        else:
-            con = ibis.duckdb.connect(str(source), read_only=True)
-        try:
-            yield con
-        finally:
-            con.disconnect()
+        with problems(source):  # a damaged or locked warehouse is one line, not a traceback
+            if source.is_dir():
+                con = ibis.duckdb.connect(**SAFE_CONFIG)
+                for name, path in parquet_tables(source).items():
+                    con.read_parquet(_parquet_glob(path), table_name=name)
+            else:
+                con = connect_ibis(source)
+            try:
+                yield con
+            finally:
+                con.disconnect()
         return
     if engine != "spark":
         raise SourceError(f"unknown engine {engine!r} (expected one of {', '.join(ENGINES)})")
@@ -93,7 +94,7 @@ def _parquet_glob(path: Path) -> str:
 def _warehouse_as_parquet(warehouse: Path, folder: Path) -> Path:
     """Copy the warehouse's canonical tables to Parquet, the format Spark reads (which has no
     nanosecond timestamps: they are written to the microsecond)."""
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with problems(warehouse), connect(warehouse, read_only=True) as con:
         types = con.execute(
             "SELECT table_name, column_name, data_type FROM information_schema.columns"
         ).fetchall()

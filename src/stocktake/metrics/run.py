@@ -16,6 +16,7 @@ from typing import Literal
 import ibis
 import numpy as np
 import pandas as pd
+from ibis.common.exceptions import TableNotFound
 
 from stocktake.metrics import expressions as ex
 from stocktake.metrics.catalogue import Aggregate, Catalogue, Events, Metric, View, dimension_expressions
@@ -79,8 +80,15 @@ def run_catalogue(con, catalogue: Catalogue, grain: Grain = Grain()) -> dict[str
     """Every metric's series over the periods the data cover, in catalogue order.
 
     With ``grain.by`` each series has a column of that name, and metrics whose datasets lack the
-    dimension (or that are rare-event t charts) are left out.
+    dimension (or that are rare-event t charts) are left out. So are metrics whose datasets are
+    not in the source at all (``missing_data`` names them).
     """
+    absent = missing_data(con, catalogue)
+    if absent:
+        kept = tuple(m for m in catalogue.metrics if m.id not in absent)
+        if not kept:
+            return {}
+        catalogue = dataclasses.replace(catalogue, metrics=kept)
     parts = _parts(catalogue, grain.by)
     flows = _compute(con, catalogue, [p for p in parts if not p.aggregate.census], grain)
     window = reporting_window(_support(catalogue, flows), grain.period)
@@ -94,6 +102,48 @@ def run_catalogue(con, catalogue: Catalogue, grain: Grain = Grain()) -> dict[str
         elif (metric.id, "numerator") in values:
             results[metric.id] = _finish(metric, values, window, grain.by)
     return results
+
+
+def missing_data(con, catalogue: Catalogue) -> dict[str, tuple[str, ...]]:
+    """Each metric that reads a dataset the source does not hold, with the datasets it lacks.
+
+    A warehouse loaded with only some extracts (``ingest --partial``) has no table for the others;
+    their measures have no data, which is said rather than a crash.
+    """
+    present: dict[str, bool] = {}
+
+    def holds(name: str) -> bool:
+        if name not in present:
+            try:
+                con.table(name)
+                present[name] = True
+            except TableNotFound:
+                present[name] = False
+        return present[name]
+
+    absent = {}
+    for metric in catalogue.metrics:
+        lacking = tuple(sorted(d for d in _datasets(catalogue, metric) if not holds(d)))
+        if lacking:
+            absent[metric.id] = lacking
+    return absent
+
+
+def _datasets(catalogue: Catalogue, metric: Metric) -> set[str]:
+    """The canonical tables a metric reads, through any views."""
+    names = {a.dataset for a in (metric.numerator, metric.denominator) if a is not None}
+    if metric.events is not None:
+        names.add(metric.events.dataset)
+    tables, seen = set(), set()
+    while names:
+        name = names.pop()
+        seen.add(name)
+        view = catalogue.views.get(name)
+        if view is None:
+            tables.add(name)
+            continue
+        names |= {view.source, *([view.join.dataset] if view.join else [])} - seen
+    return tables
 
 
 def as_table(series: dict[str, pd.DataFrame]) -> pd.DataFrame:

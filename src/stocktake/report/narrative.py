@@ -20,6 +20,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from stocktake.report.suppression import MASK
 from stocktake.spc.rebase import MIN_REBASE_POINTS
 from stocktake.spc.xmr import MIN_POINTS, XmrChart
 
@@ -68,9 +69,12 @@ def _run_at_end(chart: XmrChart) -> int:
     return last - (breaks[-1] if len(breaks) else -1)
 
 
-def _evidence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter) -> str:
+def _evidence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidden: bool = False) -> str:
+    """What made the latest point special; a value with 1–7 behind it is never quoted (the sentence
+    goes into every export)."""
     last = len(chart.y) - 1
-    rule, value, when = chart.rule[last], chart.y[last], f"{x[last]:%b %Y}"
+    rule, when = chart.rule[last], f"{x[last]:%b %Y}"
+    value = f"{MASK}: too few behind it to show" if latest_hidden else fmt(chart.y[last])
     high = chart.relative_to_mean[last] > 0
     run = _run_at_end(chart)
     since = f"{x[last - run + 1]:%b %Y}"
@@ -81,7 +85,7 @@ def _evidence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter) -> str:
             else (f"below the lower process limit ({fmt(chart.lpl[last])})")
         )
         single = " A single point: watch whether it lasts." if run == 1 else ""
-        return f"the latest value ({fmt(value)}, {when}) is {limit}.{single}"
+        return f"the latest value ({value}, {when}) is {limit}.{single}"
     if rule == "trend":
         rising = chart.y[last] > chart.y[max(last - 1, 0)]
         direction = "rising" if rising else "falling"
@@ -107,17 +111,23 @@ def _assurance(chart: XmrChart, fmt: Formatter) -> str:
     }[segment.assurance_type]
 
 
-def sentence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, notes: tuple[str, ...] = ()) -> str:
+def sentence(
+    chart: XmrChart,
+    x: pd.DatetimeIndex,
+    fmt: Formatter,
+    notes: tuple[str, ...] = (),
+    latest_hidden: bool = False,
+) -> str:
     """A short paragraph that says what the chart shows, and no more; ``notes`` follow the reading."""
-    parts = (_opening(chart, x, fmt), *notes, provisional(chart), _assurance(chart, fmt))
+    parts = (_opening(chart, x, fmt, latest_hidden), *notes, provisional(chart), _assurance(chart, fmt))
     return " ".join(part for part in parts if part)
 
 
-def _opening(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter) -> str:
+def _opening(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidden: bool) -> str:
     segment = chart.latest
     kind = category(segment.variation_type, segment.assurance_type)
     if kind in ("moved_the_needle", "going_backwards", "changed"):
-        return f"{_SPECIAL[kind]}: {_evidence(chart, x, fmt)}"
+        return f"{_SPECIAL[kind]}: {_evidence(chart, x, fmt, latest_hidden)}"
     if segment.variation_type is None:
         return "Too few points to judge: the chart needs more data before it can show a change."
     return f"No evidence of change: {_common(chart, fmt)}"
@@ -169,12 +179,14 @@ def deferred(when: date, values: int) -> str:
     )
 
 
-def before_rebase(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, when: date) -> tuple[str, str]:
+def before_rebase(
+    chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, when: date, latest_hidden: bool = False
+) -> tuple[str, str]:
     """The verdict on the limits from before the rebase on ``when``: its category and a sentence."""
     segment = chart.latest
     kind = category(segment.variation_type, segment.assurance_type)
     if kind in ("moved_the_needle", "going_backwards", "changed"):
-        reading = _evidence(chart, x, fmt)
+        reading = _evidence(chart, x, fmt, latest_hidden)
     elif segment.variation_type is None:
         reading = "there were too few points to judge."
     else:

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
-import ibis
 import pandas as pd
 
 from stocktake.analysis import analyse
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, load_catalogue
-from stocktake.metrics.run import run_catalogue
+from stocktake.metrics.run import missing_data, run_catalogue
 from stocktake.report.inputs import for_metric, load_annotations, load_targets, resolve_target
 from stocktake.report.stocktake import StockTake, build
+from stocktake.warehouse import connect_ibis, problems
 
 FORMATS = ("html", "pdf", "xlsx")
 
@@ -33,11 +34,16 @@ def stock_take(request: ReportRequest) -> StockTake:
     """Run the catalogue on the warehouse and place every measure."""
     catalogue = load_catalogue(request.catalogue)
     ids = {m.id for m in catalogue.metrics}
-    con = ibis.duckdb.connect(str(request.warehouse), read_only=True)
-    try:
-        series = run_catalogue(con, catalogue)
-    finally:
-        con.disconnect()
+    with problems(request.warehouse):
+        con = connect_ibis(request.warehouse)
+        try:
+            absent = missing_data(con, catalogue)
+            series = run_catalogue(con, catalogue)
+        finally:
+            con.disconnect()
+    if not series:
+        raise ValueError(f"{request.warehouse}: no data for any measure (no extract of theirs is loaded)")
+    catalogue = dataclasses.replace(catalogue, metrics=tuple(m for m in catalogue.metrics if m.id in series))
     if request.period:
         last = pd.Timestamp(f"{request.period}-01") + pd.offsets.MonthEnd(0)
         series = {k: v[v["period"] <= last].reset_index(drop=True) for k, v in series.items()}
@@ -45,6 +51,8 @@ def stock_take(request: ReportRequest) -> StockTake:
     specs = load_targets(request.targets, ids) if request.targets else {}
     targets, trajectories, bases = {}, {}, {}
     for metric_id, spec in specs.items():
+        if metric_id not in series:
+            continue
         frame = series[metric_id]
         target, planned = resolve_target(spec, pd.DatetimeIndex(frame["period"]), frame["value"])
         targets[metric_id], bases[metric_id] = target.value, target.basis
@@ -58,20 +66,27 @@ def stock_take(request: ReportRequest) -> StockTake:
         rebase={i: [a.date for a in for_metric(changes, i) if a.rebase] for i in ids},
     )
     marks = {i: [(a.date.isoformat(), a.label) for a in for_metric(changes, i)] for i in ids}
-    return build(
+    taken = build(
         catalogue.department,
         request.source or f"Warehouse {request.warehouse.name}",
         results,
         annotations=marks,
         target_bases=bases,
     )
+    return dataclasses.replace(taken, no_data=tuple(absent.items()))
 
 
 def write_report(request: ReportRequest) -> list[Path]:
+    return build_and_write(request)[1]
+
+
+def build_and_write(request: ReportRequest) -> tuple[StockTake, list[Path]]:
+    """The stock-take, and the files written (the command also lists the measures without data)."""
     unknown = set(request.formats) - set(FORMATS)
     if unknown:
         raise ValueError(f"unknown format {sorted(unknown)[0]!r} (expected {', '.join(FORMATS)})")
-    return write_stocktake(stock_take(request), Path(request.out), request.formats)
+    taken = stock_take(request)
+    return taken, write_stocktake(taken, Path(request.out), request.formats)
 
 
 def write_stocktake(stocktake: StockTake, out: Path, formats: tuple[str, ...] = FORMATS) -> list[Path]:

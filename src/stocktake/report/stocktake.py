@@ -124,7 +124,7 @@ def build(
         chart, metric = result.chart, result.metric
         fmt = Formatter(metric.unit, metric.decimals)
         before, notes = _rebase_readings(result, fmt)
-        text = sentence(chart, result.x, fmt, notes)
+        text = sentence(chart, result.x, fmt, notes, latest_hidden=_latest_hidden(result))
         projection = _projection(result)
         if projection is not None and chart.target is not None:
             text += " " + projection.describe()
@@ -145,11 +145,15 @@ def _rebase_readings(result: MetricResult, fmt: Formatter) -> tuple[Reading | No
     notes = [deferred(when, n) for when, n in rebasing.deferred if when > since]
     before = None
     if rebasing.without_latest is not None:
-        kind, text = before_rebase(rebasing.without_latest, result.x, fmt, since)
+        kind, text = before_rebase(rebasing.without_latest, result.x, fmt, since, _latest_hidden(result))
         if kind != category(result.variation_type, result.assurance_type):
             before = Reading(since, kind, text)
             notes.insert(0, text)
     return before, tuple(notes)
+
+
+def _latest_hidden(result: MetricResult) -> bool:
+    return result.hidden is not None and len(result.hidden) > 0 and bool(result.hidden[-1])
 
 
 def _marked_deferred(marks: list[tuple[str, str]], result: MetricResult) -> list[tuple[str, str]]:

@@ -7,19 +7,27 @@ workspace, and render a template. Front-end assets come from the npm packages `m
 
 from __future__ import annotations
 
+import re
+from http import HTTPStatus
 from pathlib import Path
 
 import plotly
 from fastapi import Depends, FastAPI, Request
-from fastapi.responses import RedirectResponse
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from stocktake.appdb.database import make_engine, session_factory, upgrade
 from stocktake.settings import Settings
+from stocktake.web import refusals
+from stocktake.web.headers import SecurityHeaders, inline_script_hashes, security_headers
+from stocktake.web.limits import RequestLimits
 from stocktake.web.pages import render
 from stocktake.web.routes import accounts, audits, decisions, metrics, overview, projects, reports, uploads
-from stocktake.web.security import CsrfRefused, Forbidden, NotSignedIn, check_csrf
+from stocktake.web.security import CsrfRefused, Forbidden, NotSignedIn, RecordOrigin, check_csrf
+from stocktake.web.templating import environment
 from stocktake.workspace import Workspace
 
 NODE_MODULES = Path(__file__).resolve().parents[3] / "node_modules"
@@ -36,6 +44,10 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = session_factory(app.state.engine)
     app.state.workspace = Workspace(settings.warehouse, settings.catalogue)
+    # Middleware added later wraps what was added before: limits see the session; every audit event
+    # of a request, the limits' included, carries its origin.
+    app.add_middleware(RequestLimits, upload_limit=settings.upload_limit, body_limit=settings.body_limit)
+    app.add_middleware(RecordOrigin)
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.session_secret(),
@@ -44,6 +56,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         same_site="strict",
         https_only=settings.secure_cookies,
     )
+    app.state.security_headers = security_headers(inline_script_hashes(environment))
+    app.add_middleware(SecurityHeaders, headers=app.state.security_headers)
     _mount_assets(app)
     for module in (overview, metrics, uploads, projects, audits, decisions, reports, accounts):
         app.include_router(module.router)
@@ -56,27 +70,71 @@ def _mount_assets(app: FastAPI) -> None:
     if not frontend.is_dir():
         raise RuntimeError(f"{frontend} is missing: run `make setup` (it installs the npm packages)")
     app.mount("/assets", StaticFiles(directory=frontend / "assets"), name="assets")
+    styles = local_stylesheet(frontend / "nhsuk-frontend.min.css")
+    app.add_api_route(
+        "/styles/nhsuk-frontend.css",
+        lambda: Response(styles, media_type="text/css"),
+        include_in_schema=False,
+    )
     app.mount("/nhsuk", StaticFiles(directory=frontend), name="nhsuk")
     app.mount("/htmx", StaticFiles(directory=NODE_MODULES / "htmx.org" / "dist"), name="htmx")
     app.mount("/plotly", StaticFiles(directory=Path(plotly.__file__).parent / "package_data"), name="plotly")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
 
 
+def local_stylesheet(path: Path) -> str:
+    """The NHS.UK stylesheet without its web fonts: Frutiger is licensed and served only from an
+    NHS host, and no page may call out (trust intranets block it), so text falls back to Arial."""
+    return re.sub(r"@font-face\{[^}]*\}", "", path.read_text())
+
+
 def _handle_refusals(app: FastAPI) -> None:
+    """Refusals and errors get NHS.UK pages; refused requests (403s, CSRF failures) are logged."""
+
     @app.exception_handler(NotSignedIn)
     async def _sign_in_first(request: Request, _error):
-        if request.headers.get("HX-Request"):
-            return render(request, "refused.html", None, status_code=401, reason="Your session has ended.")
-        return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+        return refusals.not_signed_in(request)
 
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, error: Forbidden):
-        reason = f"This needs the {error.needed} role. Ask an admin of this workspace if you need it."
-        return render(request, "refused.html", None, status_code=403, reason=reason)
+        await refusals.record_refusal(request, f"needs the {error.needed} role", error.user)
+        return refusals.forbidden(request, error.user, error.needed)
 
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, _error):
+        await refusals.record_refusal(request, "CSRF token missing or not this session's")
         reason = (
             "The form had expired or did not come from this site. Go back, reload the page and try again."
         )
         return render(request, "refused.html", None, status_code=403, reason=reason)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, error: StarletteHTTPException):
+        reason = str(error.detail)
+        if error.status_code in (404, 405) and reason == HTTPStatus(error.status_code).phrase:
+            reason = "There is nothing at this address."
+        return refusals.error_page(request, error.status_code, reason, headers=error.headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError):
+        problems = [_problem(e) for e in error.errors()]
+        return refusals.error_page(request, 422, "Check the address or the form and try again.", problems)
+
+    @app.exception_handler(OverflowError)
+    async def _huge_number(request: Request, _error):  # an id beyond SQLite's 64 bits: no such record
+        return refusals.error_page(request, 404, "There is nothing at this address.")
+
+    @app.exception_handler(Exception)
+    async def _failed(request: Request, _error):
+        reason = "Try again later. What you were doing has not been saved unless the page said so."
+        # Starlette answers an unhandled error outside every middleware: the headers come with it.
+        return refusals.error_page(request, 500, reason, headers=app.state.security_headers)
+
+
+def _problem(error: dict) -> str:
+    """One line per bad field: where it was, what was expected and, for the address's own parts (a
+    form's fields may be passwords), what came, shortened."""
+    where = " ".join(str(part) for part in error.get("loc", ()))
+    public = error.get("loc", ("",))[0] in ("path", "query") and error.get("input") is not None
+    shown = f", not {str(error['input'])[:40]!r}" if public else ""
+    return f"{where}: {error.get('msg', 'not valid')}{shown}"

@@ -1,20 +1,26 @@
 """Who is asking and may they: the signed-in user, roles checked on every route, CSRF on every form.
 
-The session is a signed cookie holding the user's id and a random CSRF token; a form's token must
-match it (``secrets.compare_digest``) on every POST. HTMX sends the token as a header instead.
+The session cookie is signed and holds a random CSRF token and, once signed in, the token of a
+session kept in the app database (``WebSession``), so that signing out, a password change or reset
+and disabling the account end it wherever its cookie has been copied. A form's CSRF token must
+match the cookie's (``secrets.compare_digest``) on every POST but sign-out (which is safe without
+one, and must work from a stale tab on a shared ward PC). HTMX sends the token as a header instead.
 """
 
 from __future__ import annotations
 
 import secrets
+from datetime import timedelta
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
+from stocktake.appdb import actions
 from stocktake.appdb.models import ROLES, User
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_FIELD, CSRF_HEADER = "csrf_token", "X-CSRF-Token"
+SIGN_OUT = "/sign-out"
 
 
 class NotSignedIn(Exception):
@@ -22,12 +28,28 @@ class NotSignedIn(Exception):
 
 
 class Forbidden(Exception):
-    def __init__(self, needed: str):
-        self.needed = needed
+    def __init__(self, needed: str, user: User):
+        self.needed, self.user = needed, user
 
 
 class CsrfRefused(Exception):
     pass
+
+
+class RecordOrigin:
+    """Pure ASGI middleware: every audit event of a request records the client's address and user
+    agent (``actions.acting_from``), whichever route or action writes it."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        client = (scope.get("client") or ("",))[0] or ""
+        agent = next((v for k, v in scope["headers"] if k == b"user-agent"), b"").decode("latin-1")
+        with actions.acting_from(client, agent):
+            await self.app(scope, receive, send)
 
 
 def database(request: Request):
@@ -45,7 +67,7 @@ def csrf_token(request: Request) -> str:
 
 async def check_csrf(request: Request) -> None:
     """Refuse any unsafe request whose token is missing or does not match the session's."""
-    if request.method in SAFE_METHODS:
+    if request.method in SAFE_METHODS or request.url.path == SIGN_OUT:
         return
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
@@ -55,13 +77,18 @@ async def check_csrf(request: Request) -> None:
         raise CsrfRefused()
 
 
-def current_user(request: Request, db: Session = Depends(database)) -> User | None:
-    user_id = request.session.get("user_id")
-    user = db.get(User, user_id) if user_id is not None else None
-    if user is not None and not user.active:
-        request.session.clear()
-        return None
+def session_user(cookie: dict, db: Session, idle: timedelta) -> User | None:
+    """The user of the cookie's session if it is still live (``actions.session_user``); an ended or
+    expired one is forgotten (the CSRF token stays, so a form sent after it leads to sign-in)."""
+    token = cookie.get("session")
+    user = actions.session_user(db, token=token, idle=idle) if isinstance(token, str) else None
+    if user is None:
+        cookie.pop("session", None)
     return user
+
+
+def current_user(request: Request, db: Session = Depends(database)) -> User | None:
+    return session_user(request.session, db, request.app.state.settings.idle_timeout)
 
 
 def require(role: str):
@@ -72,17 +99,25 @@ def require(role: str):
         if user is None:
             raise NotSignedIn()
         if ROLES.index(user.role) < needed:
-            raise Forbidden(role)
+            raise Forbidden(role, user)
         return user
 
     return dependency
 
 
-def sign_in(request: Request, user: User) -> None:
+def sign_in(request: Request, user: User, db: Session) -> None:
     """A fresh session (a new CSRF token too) so a session planted before sign-in is worthless."""
     request.session.clear()
-    request.session["user_id"] = user.id
+    request.session["session"] = actions.start_session(db, user=user)
     request.session["csrf"] = secrets.token_urlsafe(32)
+
+
+def sign_out(request: Request, db: Session) -> None:
+    """End the session here and in the app database, whatever state the page was in."""
+    token = request.session.get("session")
+    if isinstance(token, str):
+        actions.end_session(db, token=token)
+    request.session.clear()
 
 
 viewer, editor, admin = require("viewer"), require("editor"), require("admin")

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from stocktake.appdb import actions
 from stocktake.appdb.models import ROLES, AuditEvent, User
 from stocktake.web.pages import render
-from stocktake.web.security import admin, current_user, database, sign_in, viewer
+from stocktake.web.security import admin, current_user, database, sign_in, sign_out, viewer
 
 router = APIRouter()
 
@@ -40,14 +40,15 @@ def sign_in_submit(
             next=_local(next),
             username=username,
         )
-    sign_in(request, user)
+    sign_in(request, user, db)
     return RedirectResponse(_local(next), status_code=303)
 
 
 @router.post("/sign-out")
-def sign_out(request: Request):
-    request.session.clear()
-    return RedirectResponse("/sign-in", status_code=303)
+def sign_out_submit(request: Request, db: Session = Depends(database)):
+    """Always signs out, even from a page whose form token is stale (no CSRF check here)."""
+    sign_out(request, db)
+    return render(request, "sign_in.html", None, next="/", username="", message="You are signed out.")
 
 
 @router.get("/account")
@@ -68,7 +69,9 @@ def change_password(
         actions.change_password(db, user=user, current=current, new=new, again=again)
     except actions.ActionError as error:
         return render(request, "account.html", user, errors=[str(error)], status_code=422)
-    return render(request, "account.html", user, message="Your password is changed.")
+    sign_in(request, user, db)  # the change ended every session, this one too: start a new one here
+    message = "Your password is changed. Anywhere else you were signed in, you are now signed out."
+    return render(request, "account.html", user, message=message)
 
 
 def _local(path: str) -> str:
@@ -83,7 +86,10 @@ def users_page(request: Request, user: User = Depends(admin), db: Session = Depe
 
 def _users(request, user, db, **context):
     people = db.scalars(select(User).order_by(User.username)).all()
-    return render(request, "users.html", user, title="Users", people=people, roles=ROLES, **context)
+    locks = {person.id: actions.locked_out(db, person) for person in people}
+    return render(
+        request, "users.html", user, title="Users", people=people, roles=ROLES, locks=locks, **context
+    )
 
 
 @router.post("/admin/users")
@@ -114,6 +120,15 @@ def change_user(
 ):
     try:
         actions.set_role(db, by=user, user_id=user_id, role=role, active=active)
+    except actions.ActionError as error:
+        return _users(request, user, db, errors=[str(error)], status_code=422)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{user_id}/unlock")
+def unlock_user(request: Request, user_id: int, user: User = Depends(admin), db: Session = Depends(database)):
+    try:
+        actions.unlock_user(db, by=user, user_id=user_id)
     except actions.ActionError as error:
         return _users(request, user, db, errors=[str(error)], status_code=422)
     return RedirectResponse("/admin/users", status_code=303)

@@ -4,12 +4,10 @@ annotations and the department's own target."""
 from __future__ import annotations
 
 import dataclasses
-import json
 from datetime import date
 from functools import partial
 
 import numpy as np
-import pandas as pd
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
@@ -18,7 +16,7 @@ from sqlalchemy.orm import Session
 from stocktake.appdb import actions
 from stocktake.appdb.models import Annotation, TargetSetting, User
 from stocktake.metrics.catalogue import dimension_expressions
-from stocktake.report.charts import plotly_figure
+from stocktake.report.charts import plotly_json
 from stocktake.report.html import chart_series
 from stocktake.report.narrative import CATEGORIES, Formatter
 from stocktake.targets.setting import Benchmark, between
@@ -70,18 +68,7 @@ def _page(request: Request, user: User, db: Session, metric_id: str, site: str |
 def _figure(workspace, db: Session, entry, site: str | None) -> str:
     """The chart as Plotly JSON; staff see every value (exports hide small numbers)."""
     marks = workspace.stocktake(db, site=site).annotations.get(entry.result.metric.id, [])
-    series = dataclasses.replace(chart_series(entry, marks), y=entry.result.chart.y)
-    return json.dumps(plotly_figure(series).to_plotly_json(), default=_json_default)
-
-
-def _json_default(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, pd.Timestamp | date):
-        return value.isoformat()
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(type(value))
+    return plotly_json(dataclasses.replace(chart_series(entry, marks), y=entry.result.chart.y))
 
 
 def _midway(entry) -> dict | None:
@@ -122,7 +109,8 @@ def drilldown(
         metric = workspace.catalogue.metric(metric_id)
     except KeyError:
         raise HTTPException(404, f"no metric {metric_id!r}") from None
-    rows = workspace.drilldown(db, metric_id, by)
+    suppress = request.app.state.settings.drilldown_small_numbers == "suppress"
+    rows = workspace.drilldown(db, metric_id, by, suppress=suppress)
     actions.record_now(
         db, user=user, action="drilldown_viewed", subject=f"metric:{metric_id}", detail=f"by {by}"
     )
@@ -135,6 +123,7 @@ def drilldown(
         metric=metric,
         by=by,
         rows=rows,
+        suppress=suppress,
         fmt=Formatter(metric.unit, metric.decimals),
     )
 
@@ -148,10 +137,11 @@ def set_target(
     user: User = Depends(editor),
     db: Session = Depends(database),
 ):
-    _entry(request, db, metric_id, None)
+    entry, _ = _entry(request, db, metric_id, None)
+    percent = entry.result.metric.unit == "%"
     return change_then_redirect(
         lambda: actions.set_target(
-            db, by=user, metric_id=metric_id, value=a_number("Target", value), basis=basis
+            db, by=user, metric_id=metric_id, value=a_number("Target", value), basis=basis, percent=percent
         ),
         to=f"/metrics/{metric_id}",
         page=partial(_page, request, user, db, metric_id, None),
@@ -169,10 +159,17 @@ def add_annotation(
     db: Session = Depends(database),
 ):
     _entry(request, db, metric_id, None)
+    workspace = request.app.state.workspace
+
+    def add():
+        when = a_date("Date", dated)
+        detail = workspace.rebase_readings(db, metric_id, when) if rebase and label.strip() else ""
+        actions.add_annotation(
+            db, by=user, metric_id=metric_id, dated=when, label=label, rebase=rebase, detail=detail
+        )
+
     return change_then_redirect(
-        lambda: actions.add_annotation(
-            db, by=user, metric_id=metric_id, dated=a_date("Date", dated), label=label, rebase=rebase
-        ),
+        add,
         to=f"/metrics/{metric_id}",
         page=partial(_page, request, user, db, metric_id, None),
     )

@@ -1,47 +1,84 @@
-"""Uploading an extract: validated and loaded into the warehouse all at once, or not at all.
+"""Uploading an extract: checked, previewed, confirmed, then loaded all at once; undone by an admin.
 
-The file is written to a private staging folder, checked row by row against the mapping and loaded
-in one transaction; on any error the page lists every bad row (identifiers masked) and the warehouse
-is unchanged. The staging copy is always deleted: raw patient data is not kept beside the app.
+The file is written to a private staging folder and checked row by row against the mapping; on
+any error the page lists every bad row (identifiers masked), the staging copy is deleted and the
+warehouse is unchanged. A good file is not loaded yet: the page shows what it would do to each
+month (rows added, changed, unchanged and removed), because a small file can replace whole months.
+The staged copy waits, under a random token bound to the uploader, until they confirm or cancel
+(or for an hour at most); it is deleted either way: raw patient data is not kept beside the app.
+Every load keeps the rows it replaced, so an admin can undo it from the same page.
 """
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
 import shutil
-import tempfile
+import time
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import AuditEvent, User
-from stocktake.ingest.load import IngestError, ingest_directory
+from stocktake.ingest.load import (
+    IngestError,
+    LoadResult,
+    UndoError,
+    ingest_directory,
+    recent_loads,
+    undo_load,
+)
 from stocktake.ingest.mapping import load_mapping
-from stocktake.ingest.pseudonymise import load_or_create_key
+from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key
+from stocktake.warehouse import WarehouseError, problems
 from stocktake.web.pages import render
-from stocktake.web.security import database, editor
+from stocktake.web.security import admin, database, editor
 
 router = APIRouter()
 SHOWN_ERRORS = 500
+#: How long a checked upload waits for its confirmation before its staged copy is deleted.
+STAGED_SECONDS = 3600
+TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+KINDS = {
+    "months": "a full extract of the months it covers",
+    "rows": "a correction: only the rows in the file",
+}
 
 
 def _page(request, user, db, **context):
     mapping = load_mapping(request.app.state.settings.mapping)
     recent = db.scalars(
         select(AuditEvent)
-        .where(AuditEvent.action.in_(("upload", "upload_failed")))
+        .where(AuditEvent.action.in_(("upload", "upload_failed", "load_undone")))
         .order_by(AuditEvent.id.desc())
         .limit(10)
     ).all()
+    try:
+        with request.app.state.workspace.lock, problems(request.app.state.settings.warehouse):
+            loads = recent_loads(request.app.state.settings.warehouse)
+    except WarehouseError as error:
+        loads, context["errors"] = [], [*context.get("errors", []), str(error)]
     return render(
-        request, "upload.html", user, title="Upload data", mapping=mapping, recent=recent, **context
+        request,
+        "upload.html",
+        user,
+        title="Upload data",
+        mapping=mapping,
+        recent=recent,
+        loads=loads,
+        kinds=KINDS,
+        **context,
     )
 
 
 @router.get("/uploads")
 def upload_page(request: Request, user: User = Depends(editor), db: Session = Depends(database)):
+    _purge_expired(_staging_root(request.app.state.settings))
     return _page(request, user, db)
 
 
@@ -49,41 +86,28 @@ def upload_page(request: Request, user: User = Depends(editor), db: Session = De
 def upload(
     request: Request,
     dataset: str = Form(""),
+    kind: str = Form("months"),
     extract: UploadFile = File(...),
     user: User = Depends(editor),
     db: Session = Depends(database),
 ):
+    """Stage and check the file, and show what loading it would do; nothing is loaded yet."""
     settings = request.app.state.settings
     mapping = load_mapping(settings.mapping)
-    if dataset not in mapping.datasets:
-        return _page(
-            request,
-            user,
-            db,
-            errors=[f"Dataset: choose one of {', '.join(mapping.datasets)}"],
-            status_code=422,
-        )
-    expected = mapping.datasets[dataset].file
-    suffix = Path(extract.filename or "").suffix.lower()
-    if suffix != Path(expected).suffix.lower():
-        kind = Path(expected).suffix
-        message = f"{extract.filename}: the {dataset} extract is a {kind} file (the mapping names {expected})"
-        return _page(request, user, db, errors=[message], status_code=422)
-    staging = Path(tempfile.mkdtemp(prefix="upload-", dir=_staging_root(settings)))
+    refused = _refusal(mapping, dataset, kind, extract.filename or "")
+    if refused:
+        return _page(request, user, db, errors=[refused], status_code=422)
+    root = _staging_root(settings)
+    _purge_expired(root)
+    token = secrets.token_urlsafe(24)
+    staging = root / token
+    staging.mkdir(mode=0o700)
     try:
-        with (staging / expected).open("wb") as target:
+        with (staging / mapping.datasets[dataset].file).open("wb") as target:
             shutil.copyfileobj(extract.file, target)
-        workspace = request.app.state.workspace
-        with workspace.lock:
-            loaded = ingest_directory(
-                staging,
-                mapping,
-                settings.warehouse,
-                load_or_create_key(settings.pseudonym_key),
-                loaded_by=user.username,
-                partial=True,
-            )
+        preview = _run(request, staging, kind, user, dry_run=True)
     except IngestError as error:
+        shutil.rmtree(staging, ignore_errors=True)
         detail = f"{dataset}: {len(error.errors)} error(s)"
         actions.record_now(db, user=user, action="upload_failed", subject=f"dataset:{dataset}", detail=detail)
         return _page(
@@ -95,20 +119,152 @@ def upload(
             row_errors=error.errors[:SHOWN_ERRORS],
             error_count=len(error.errors),
         )
-    finally:
+    except (MissingKeyError, OSError, WarehouseError) as error:
         shutil.rmtree(staging, ignore_errors=True)
-    rows = sum(f.rows for f in loaded)
-    detail = f"{dataset}: {rows} rows" if loaded else f"{dataset}: unchanged"
+        return _page(request, user, db, errors=[str(error)], status_code=422)
+    if not preview.files:
+        shutil.rmtree(staging, ignore_errors=True)
+        message = f"{extract.filename} is the extract already loaded for {dataset}: nothing changed."
+        return _page(request, user, db, message=message)
+    meta = {"user_id": user.id, "dataset": dataset, "kind": kind, "file": extract.filename}
+    (staging / "upload.json").write_text(json.dumps(meta | {"preview": _summary(preview)}))
+    return _preview_page(request, user, token, meta, preview)
+
+
+@router.post("/uploads/{token}/confirm")
+def confirm_upload(
+    request: Request, token: str, user: User = Depends(editor), db: Session = Depends(database)
+):
+    """Load the staged file exactly as previewed; if the warehouse changed since, preview again."""
+    staging, meta = _staged(request, token, user)
+    if staging is None:
+        return _gone(request, user, db)
+    try:
+        with request.app.state.workspace.lock:
+            preview = _run(request, staging, meta["kind"], user, dry_run=True)
+            if not preview.files:  # someone loaded the same file meanwhile
+                shutil.rmtree(staging, ignore_errors=True)
+                return _page(request, user, db, message=f"{meta['file']} is already loaded: nothing changed.")
+            if _summary(preview) != meta["preview"]:
+                (staging / "upload.json").write_text(json.dumps(meta | {"preview": _summary(preview)}))
+                note = "The warehouse changed since you checked this file: here is what it would do now."
+                return _preview_page(request, user, token, meta, preview, message=note)
+            done = _run(request, staging, meta["kind"], user, confirm_removals=True)
+    except (IngestError, MissingKeyError, OSError, WarehouseError) as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        return _page(request, user, db, errors=[f"{meta['file']}: {error}"], status_code=422)
+    shutil.rmtree(staging, ignore_errors=True)
+    dataset = meta["dataset"]
+    added, changed, removed = (done.total(dataset, what) for what in ("added", "changed", "removed"))
+    rows = sum(f.rows for f in done.files)
+    detail = (
+        f"{dataset}: {rows} rows (load {done.load_id}: {added} added, {changed} changed, {removed} removed)"
+    )
     actions.record_now(db, user=user, action="upload", subject=f"dataset:{dataset}", detail=detail)
     message = (
-        f"Loaded {rows:,} rows of {dataset} from {extract.filename}."
-        if loaded
-        else f"{extract.filename} is the extract already loaded for {dataset}: nothing changed."
+        f"Loaded {rows:,} rows of {dataset} from {meta['file']} as load {done.load_id}: "
+        f"{added:,} added, {changed:,} changed, {removed:,} removed."
     )
     return _page(request, user, db, message=message)
 
 
+@router.post("/uploads/{token}/cancel")
+def cancel_upload(
+    request: Request, token: str, user: User = Depends(editor), db: Session = Depends(database)
+):
+    staging, _meta = _staged(request, token, user)
+    if staging is None:
+        return _gone(request, user, db)
+    shutil.rmtree(staging, ignore_errors=True)
+    return RedirectResponse("/uploads", status_code=303)
+
+
+@router.post("/uploads/loads/{load_id}/undo")
+def undo(request: Request, load_id: int, user: User = Depends(admin), db: Session = Depends(database)):
+    """Take a load back out (the rows it replaced come back); an admin's action, audit-logged."""
+    settings = request.app.state.settings
+    try:
+        with request.app.state.workspace.lock, problems(settings.warehouse):
+            undone = undo_load(settings.warehouse, load_id, undone_by=user.username)
+    except (UndoError, WarehouseError) as error:
+        return _page(request, user, db, errors=[str(error)], status_code=422)
+    counts = "; ".join(f"{d}: {r} removed, {k} restored" for d, (r, k) in undone.datasets.items())
+    actions.record_now(db, user=user, action="load_undone", subject=f"load:{load_id}", detail=counts)
+    return _page(request, user, db, message=f"Load {load_id} undone ({counts}).")
+
+
+def _refusal(mapping, dataset: str, kind: str, filename: str) -> str | None:
+    """Why the form cannot be checked at all, in a sentence, or None."""
+    if dataset not in mapping.datasets:
+        return f"Dataset: choose one of {', '.join(mapping.datasets)}"
+    if kind not in KINDS:
+        return f"Kind of file: choose one of {', '.join(KINDS)}"
+    expected = mapping.datasets[dataset].file
+    if Path(filename).suffix.lower() != Path(expected).suffix.lower():
+        kind_of_file = Path(expected).suffix
+        return f"{filename}: the {dataset} extract is a {kind_of_file} file (the mapping names {expected})"
+    return None
+
+
+def _run(request, staging: Path, kind: str, user: User, **options) -> LoadResult:
+    settings = request.app.state.settings
+    with request.app.state.workspace.lock, problems(settings.warehouse):
+        return ingest_directory(
+            staging,
+            load_mapping(settings.mapping),
+            settings.warehouse,
+            load_or_create_key(settings.pseudonym_key, settings.warehouse),
+            loaded_by=user.username,
+            partial=True,
+            replace=kind,
+            **options,
+        )
+
+
+def _summary(preview: LoadResult) -> list:
+    """What a preview promised, comparable with a later one (JSON-safe)."""
+    return [[c.dataset, c.month, c.added, c.changed, c.unchanged, c.removed] for c in preview.changes]
+
+
+def _preview_page(request, user, token: str, meta: dict, preview: LoadResult, message: str | None = None):
+    return render(
+        request,
+        "upload_preview.html",
+        user,
+        title="Check before loading",
+        token=token,
+        meta=meta,
+        kind=KINDS[meta["kind"]],
+        preview=preview,
+        message=message,
+    )
+
+
+def _staged(request, token: str, user: User) -> tuple[Path | None, dict]:
+    """The staged upload for ``token`` if it is this user's and not expired."""
+    root = _staging_root(request.app.state.settings)
+    _purge_expired(root)
+    staging = root / token
+    if not TOKEN.fullmatch(token) or not (staging / "upload.json").is_file():
+        return None, {}
+    meta = json.loads((staging / "upload.json").read_text())
+    return (staging, meta) if meta.get("user_id") == user.id else (None, {})
+
+
+def _gone(request, user, db):
+    message = "That upload is no longer waiting (confirmed, cancelled or over an hour old): upload it again."
+    return _page(request, user, db, errors=[message], status_code=404)
+
+
 def _staging_root(settings) -> Path:
     root = settings.home / "staging"
-    root.mkdir(parents=True, exist_ok=True)
+    root.mkdir(mode=0o700, parents=True, exist_ok=True)
     return root
+
+
+def _purge_expired(root: Path) -> None:
+    """Delete staged uploads left unconfirmed for over an hour."""
+    cutoff = time.time() - STAGED_SECONDS
+    for staged in root.iterdir():
+        if staged.is_dir() and staged.stat().st_mtime < cutoff:
+            shutil.rmtree(staged, ignore_errors=True)

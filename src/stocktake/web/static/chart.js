@@ -1,7 +1,8 @@
-// Draw the SPC chart whose Plotly figure the page embeds as JSON.
+// Draw the SPC chart whose Plotly figure and options the page carries in the chart's data-figure
+// attribute (an attribute, escaped like any other text, so no label can end a script).
 (function () {
-  var data = document.getElementById("chart-figure");
-  if (!data || !window.Plotly) return;
-  var figure = JSON.parse(data.textContent);
-  Plotly.newPlot("chart", figure.data, figure.layout, { displaylogo: false, responsive: true });
+  var chart = document.getElementById("chart");
+  if (!chart || !chart.dataset.figure || !window.Plotly) return;
+  var figure = JSON.parse(chart.dataset.figure);
+  Plotly.newPlot(chart, figure.data, figure.layout, figure.config);
 })();

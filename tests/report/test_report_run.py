@@ -1,0 +1,70 @@
+"""`stocktake report` on a warehouse lacking some extracts: their measures are listed as having no
+data and left out; a damaged warehouse is one line, not a traceback."""
+
+import shutil
+
+import duckdb
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.report.run import ReportRequest, stock_take
+
+runner = CliRunner()
+TARGETS = """
+targets:
+  rtt_within_18_weeks: {value: 92, source: NHS Constitution}
+  hipfx_surgery_36h: {value: 80, source: NHFD}
+"""
+
+
+@pytest.fixture(scope="module")
+def partial_warehouse(demo_warehouse, tmp_path_factory):
+    path = tmp_path_factory.mktemp("partial") / "warehouse.duckdb"
+    shutil.copy(demo_warehouse, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute("DROP TABLE rtt_pathways")
+    return path
+
+
+def test_measures_without_data_are_listed_and_left_out(partial_warehouse, tmp_path):
+    targets = tmp_path / "targets.yaml"
+    targets.write_text(TARGETS)  # a target for a measure without data is no reason to fail
+    taken = stock_take(ReportRequest(partial_warehouse, tmp_path, ("html",), targets=targets))
+    rtt = {
+        "rtt_within_18_weeks",
+        "rtt_median_wait",
+        "rtt_p95_wait",
+        "rtt_waiting_list_size",
+        "rtt_over_52_weeks",
+        "rtt_over_65_weeks",
+        "rtt_over_78_weeks",
+    }
+    assert dict(taken.no_data) == {metric_id: ("rtt_pathways",) for metric_id in rtt}
+    shown = {entry.result.metric.id for entry in taken.entries}
+    assert not shown & rtt and "hipfx_surgery_36h" in shown
+    assert (
+        next(e for e in taken.entries if e.result.metric.id == "hipfx_surgery_36h").result.chart.target == 80
+    )
+
+
+def test_the_command_writes_the_report_and_names_what_has_no_data(partial_warehouse, tmp_path):
+    result = runner.invoke(
+        app, ["report", "--warehouse", str(partial_warehouse), "--out", str(tmp_path), "--format", "html"]
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"No data (no rtt_pathways in {partial_warehouse}): rtt_within_18_weeks, rtt_median_wait" in said
+    assert (tmp_path / "stocktake.html").exists()
+
+
+def test_a_damaged_warehouse_is_one_line(demo_warehouse, tmp_path):
+    path = tmp_path / "warehouse.duckdb"
+    data = bytearray(demo_warehouse.read_bytes())
+    for i in range(16384, len(data), 8192):
+        data[i] ^= 0xFF
+    path.write_bytes(bytes(data))
+    result = runner.invoke(app, ["report", "--warehouse", str(path), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2, result.output
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {path}: not a readable Stocktake warehouse")

@@ -1,0 +1,86 @@
+"""A workspace's folder is private to the account running Stocktake, and bad settings are named."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import duckdb
+import pytest
+from sqlalchemy import text
+
+from stocktake.appdb.database import make_engine
+from stocktake.settings import SettingsError, load_settings
+
+
+@pytest.fixture
+def umask():
+    """Whatever the test sets, the test process's umask afterwards is the one it had."""
+    before = os.umask(0o022)
+    yield
+    os.umask(before)
+
+
+def _mode(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_the_home_and_what_is_created_in_it_are_private(tmp_path, umask, monkeypatch):
+    home = tmp_path / "workspace"
+    home.mkdir(mode=0o755)
+    (home / "warehouse.duckdb").write_bytes(b"")  # made before, world-readable
+    (home / "warehouse.duckdb").chmod(0o644)
+    monkeypatch.delenv("STOCKTAKE_DATABASE_URL", raising=False)
+    settings = load_settings(home)
+    assert _mode(home) == 0o700 and _mode(home / "warehouse.duckdb") == 0o600
+    (home / "warehouse.duckdb").unlink()
+    with duckdb.connect(str(settings.warehouse)) as con:
+        con.execute("CREATE TABLE t AS SELECT 1 AS x")
+    engine = make_engine(settings.database_url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE t (x INTEGER)"))
+    engine.dispose()
+    created = [p for p in home.iterdir() if p.is_file()]
+    assert {p.name for p in created} >= {"warehouse.duckdb", "workspace.sqlite"}
+    assert {p.name: _mode(p) for p in created} == {p.name: 0o600 for p in created}
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        (
+            "STOCKTAKE_IDLE_MINUTES",
+            "half an hour",
+            "STOCKTAKE_IDLE_MINUTES: a whole number above 0, not 'half an hour'",
+        ),
+        ("STOCKTAKE_UPLOAD_LIMIT_MB", "0", "STOCKTAKE_UPLOAD_LIMIT_MB: a whole number above 0, not '0'"),
+        ("STOCKTAKE_DRILLDOWN_SMALL_NUMBERS", "hide", "'suppress' or 'show', not 'hide'"),
+    ],
+)
+def test_a_bad_setting_is_named(tmp_path, umask, monkeypatch, name, value, message):
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError, match=message):
+        load_settings(tmp_path)
+
+
+def test_settings_read_from_the_environment(tmp_path, umask, monkeypatch):
+    monkeypatch.setenv("STOCKTAKE_IDLE_MINUTES", "10")
+    monkeypatch.setenv("STOCKTAKE_UPLOAD_LIMIT_MB", "5")
+    monkeypatch.setenv("STOCKTAKE_DRILLDOWN_SMALL_NUMBERS", "show")
+    settings = load_settings(tmp_path)
+    assert settings.idle_timeout.total_seconds() == 600
+    assert settings.upload_limit == 5 * 1024 * 1024
+    assert settings.drilldown_small_numbers == "show"
+    monkeypatch.delenv("STOCKTAKE_DRILLDOWN_SMALL_NUMBERS")
+    assert load_settings(tmp_path).drilldown_small_numbers == "suppress"
+
+
+def test_a_command_with_a_bad_setting_says_which_in_one_line(tmp_path, umask, monkeypatch):
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+
+    monkeypatch.setenv("STOCKTAKE_IDLE_MINUTES", "soon")
+    result = CliRunner().invoke(app, ["db", "--home", str(tmp_path)])
+    assert result.exit_code == 2
+    assert result.output.strip() == "error: STOCKTAKE_IDLE_MINUTES: a whole number above 0, not 'soon'"
