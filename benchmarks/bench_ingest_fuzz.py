@@ -25,8 +25,8 @@ import traceback
 from collections import Counter, defaultdict
 from pathlib import Path
 
-import duckdb
 from typer.testing import CliRunner
+from warehouse_state import datasets_only, state
 
 from stocktake.cli import app
 from stocktake.demo.export import export
@@ -60,7 +60,7 @@ def main() -> None:
         key_file.parent.mkdir()
         key_file.write_text("ab" * 32)
         ingest_directory(raw, MAPPING_, base, bytes.fromhex("ab" * 32))
-        before = _state(base)
+        before = state(base)
         outcomes, examples, started = defaultdict(Counter), {}, time.perf_counter()
         for case in range(args.cases):
             kind = MUTATIONS[case % len(MUTATIONS)].__name__
@@ -95,10 +95,10 @@ def _case(rng, root, raw, base, key_file, before, kind) -> tuple[str, str]:
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         text = "".join(traceback.format_exception(result.exception))
         return "traceback", f"{file}: {text[-1500:]}"
-    after = _state(warehouse)
+    after = state(warehouse)
     if result.exit_code != 0:
         return ("refused", "") if after == before else ("partial", f"{file}: {result.output[-500:]}")
-    same = _data(after) == _data(before)
+    same = datasets_only(after) == datasets_only(before)
     if kind in KEEPS_DATA:
         return ("kept", "") if same else ("wrong", f"{file}: data changed: {result.output[-300:]}")
     if same:
@@ -106,19 +106,6 @@ def _case(rng, root, raw, base, key_file, before, kind) -> tuple[str, str]:
     if kind in MAY_PASS:
         return "undetectable", ""
     return "wrong", f"{file}: loaded: {result.output[-500:]}"
-
-
-def _state(warehouse: Path) -> dict:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
-        return {
-            n: con.execute(f'SELECT count(*), hash(list(t ORDER BY t)) FROM "{n}" t').fetchone()
-            for n in names
-        }
-
-
-def _data(state: dict) -> dict:
-    return {name: value for name, value in state.items() if name in DATASETS}
 
 
 def _lines(data: bytes) -> list[bytes]:

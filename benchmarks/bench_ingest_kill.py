@@ -20,12 +20,12 @@ import tempfile
 import time
 from pathlib import Path
 
+from warehouse_state import datasets_only, state
+
 from stocktake.demo.export import export
 from stocktake.demo.generate import Department, generate
 from stocktake.demo.run import MAPPING
 from stocktake.ingest.mapping import load_mapping
-from stocktake.ingest.schemas import DATASETS
-from stocktake.warehouse import connect
 
 STOCKTAKE = str(Path(sys.executable).parent / "stocktake")
 
@@ -48,12 +48,12 @@ def main() -> None:
         rows = sum(len((root / "b" / d.file).read_text().splitlines()) - 1 for d in mapping.datasets.values())
         home = root / "home"
         _ingest(root / "a", home)
-        state_a = _state(home / "w.duckdb")
+        state_a = state(home / "w.duckdb")
         shutil.copytree(home, root / "home_a")
         started = time.perf_counter()
         _ingest(root / "b", home)
         seconds = time.perf_counter() - started
-        state_b = _data(_state(home / "w.duckdb"))
+        state_b = datasets_only(state(home / "w.duckdb"))
         print(
             f"{args.kills} kills of `stocktake ingest` loading {rows:,} rows (scale {args.scale}, "
             f"{args.months} months) over another load; a clean run takes {seconds:.1f} s\n"
@@ -72,11 +72,15 @@ def main() -> None:
             child.wait()
             opens, found = _open(home / "w.duckdb")
             after = (
-                "previous" if found == state_a else "finished" if _data(found or {}) == state_b else "other"
+                "previous"
+                if found == state_a
+                else "finished"
+                if datasets_only(found or {}) == state_b
+                else "other"
             )
             tally[after] += 1
             rerun = subprocess.run(_command(root / "b", home), capture_output=True, text=True, check=False)
-            ok = rerun.returncode == 0 and _data(_state(home / "w.duckdb")) == state_b
+            ok = rerun.returncode == 0 and datasets_only(state(home / "w.duckdb")) == state_b
             tally["failed"] += not ok
             print(
                 f"{kill:>4} {at:>7.2f} {'yes' if opens else 'NO':>6} {after:>18} "
@@ -115,22 +119,9 @@ def _ingest(raw: Path, home: Path) -> None:
 
 def _open(warehouse: Path) -> tuple[bool, dict | None]:
     try:
-        return True, _state(warehouse)
+        return True, state(warehouse)
     except Exception:  # any failure to open is what this benchmark counts
         return False, None
-
-
-def _state(warehouse: Path) -> dict:
-    with connect(warehouse) as con:  # read-write, as the next load opens it (replays the WAL)
-        names = [r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() ORDER BY 1").fetchall()]
-        return {
-            n: con.execute(f'SELECT count(*), hash(list(t ORDER BY t)) FROM "{n}" t').fetchone()
-            for n in names
-        }
-
-
-def _data(state: dict) -> dict:
-    return {name: value for name, value in state.items() if name in DATASETS}
 
 
 if __name__ == "__main__":

@@ -7,8 +7,8 @@ import pytest
 from stocktake.demo.export import export
 from stocktake.demo.generate import Department, generate, winter
 from stocktake.demo.run import MAPPING
-from stocktake.ingest.load import read_raw
 from stocktake.ingest.mapping import load_mapping
+from stocktake.ingest.read import read_raw
 from stocktake.ingest.schemas import DATASETS
 from stocktake.ingest.validate import to_canonical
 

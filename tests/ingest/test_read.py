@@ -8,9 +8,10 @@ import pandas as pd
 import pytest
 
 from stocktake.demo.run import MAPPING
-from stocktake.ingest import load
-from stocktake.ingest.load import IngestError, ReadError, ingest_directory, read_raw
+from stocktake.ingest import read
+from stocktake.ingest.load import IngestError, ingest_directory
 from stocktake.ingest.mapping import load_mapping
+from stocktake.ingest.read import ReadError, read_raw
 
 SPELLS_HEADER = (
     "SPELL_NO,NHS_NO,SITE_CODE,MAIN_SPEF,ADM_TYPE,ADM_DTTM,DIS_DTTM,PRIMARY_OPCS,PROC_GRP,"
@@ -104,8 +105,8 @@ def test_a_workbook_with_a_damaged_sheet_gets_one_line(tmp_path):
 def test_a_workbook_too_big_unpacked_is_refused_before_it_is_parsed(tmp_path, monkeypatch):
     path = tmp_path / "x.xlsx"
     _workbook(path, [["a"], *[[f"value {i}"] for i in range(2000)]])
-    monkeypatch.setattr(load, "MAX_XLSX_BYTES", 20_000)
-    monkeypatch.setattr(load.openpyxl, "load_workbook", _never)
+    monkeypatch.setattr(read, "MAX_XLSX_BYTES", 20_000)
+    monkeypatch.setattr(read.openpyxl, "load_workbook", _never)
     (found,) = _refusal(tmp_path, path.read_bytes(), "x.xlsx")
     assert found[4] == "a workbook of at most 0 MB unpacked (export it as CSV)"
 
@@ -113,7 +114,7 @@ def test_a_workbook_too_big_unpacked_is_refused_before_it_is_parsed(tmp_path, mo
 def test_a_sheet_with_too_many_cells_is_refused(tmp_path, monkeypatch):
     path = tmp_path / "x.xlsx"
     _workbook(path, [["a", "b"], *[[i, i] for i in range(100)]])
-    monkeypatch.setattr(load, "MAX_XLSX_CELLS", 150)
+    monkeypatch.setattr(read, "MAX_XLSX_CELLS", 150)
     (found,) = _refusal(tmp_path, path.read_bytes(), "x.xlsx")
     assert found[1] == 76 and found[4] == "a sheet of at most 150 cells (export it as CSV)"
 

@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from stocktake.demo.run import MAPPING
-from stocktake.ingest.load import read_raw
 from stocktake.ingest.mapping import DatasetMapping, load_mapping
+from stocktake.ingest.read import read_raw
 from stocktake.ingest.schemas import DATASETS, Column, Dataset
 from stocktake.ingest.validate import RowError, to_canonical
 

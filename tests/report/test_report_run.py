@@ -55,7 +55,22 @@ def test_the_command_writes_the_report_and_names_what_has_no_data(partial_wareho
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert f"No data (no rtt_pathways in {partial_warehouse}): rtt_within_18_weeks, rtt_median_wait" in said
-    assert (tmp_path / "stocktake.html").exists()
+    page = (tmp_path / "stocktake.html").read_text()
+    assert "for want of data in the warehouse: rtt_within_18_weeks (needs rtt_pathways)" in page
+
+
+def test_the_workbook_names_the_measures_without_data(partial_warehouse, tmp_path):
+    import openpyxl
+
+    result = runner.invoke(
+        app, ["report", "--warehouse", str(partial_warehouse), "--out", str(tmp_path), "--format", "xlsx"]
+    )
+    assert result.exit_code == 0, result.output
+    rows = [
+        r for r in openpyxl.load_workbook(tmp_path / "stocktake.xlsx")["Summary"].iter_rows(values_only=True)
+    ]
+    said = next(r[1] for r in rows if r[0] == "Not in this stock-take, for want of data:")
+    assert said.startswith("rtt_within_18_weeks (needs rtt_pathways)")
 
 
 def test_a_damaged_warehouse_is_one_line(demo_warehouse, tmp_path):

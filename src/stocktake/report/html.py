@@ -42,6 +42,7 @@ def render_report(stocktake: StockTake, *, static: bool = False) -> str:
         assurance_columns=list(ASSURANCE_COLUMNS.values()),
         rows=[rows[id(e)] for e in stocktake.entries],
         any_hidden=any(e.hidden.any() for e in stocktake.entries),
+        no_data=stocktake.no_data_lines,
         static=static,
         css=(Path(__file__).parent / "report.css").read_text(),
         plotly_js="" if static else get_plotlyjs(),

@@ -80,6 +80,11 @@ class StockTake:
     #: Measures left out because the warehouse holds none of their data (id → datasets lacking).
     no_data: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
+    @property
+    def no_data_lines(self) -> list[str]:
+        """Each measure left out for want of data, and what it needs: the report says so."""
+        return [f"{metric_id} (needs {', '.join(lacking)})" for metric_id, lacking in self.no_data]
+
     @cached_property  # read by every page of the web workspace; the entries never change
     def period_label(self) -> str:
         first = min(e.result.x.min() for e in self.entries)

@@ -1,0 +1,261 @@
+"""Reading an extract as people save it, or saying exactly which rows are not a table.
+
+Every cell comes back as text (blanks as ""), indexed by its spreadsheet row number less two, so
+validation can name the row a person sees; blank rows are dropped. A well-formed CSV is read by
+pyarrow; anything unusual (blank lines, a wrong byte, a row of the wrong width, an open quote) by
+the exact ``csv`` reader, which names each bad row. Workbooks are capped before they are parsed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import zipfile
+from collections import defaultdict
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pa_csv
+
+from stocktake.ingest.validate import RowError
+
+READERS = (".csv", ".xlsx", ".parquet")
+
+
+class ReadError(ValueError):
+    """An extract that is not a readable table; ``errors`` names each bad row (1 is the header)."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = errors
+        super().__init__("; ".join(str(e) for e in errors[:3]))
+
+
+#: A workbook bigger than this when unpacked, or with more cells, is refused (export it as CSV):
+#: openpyxl reads about 6 MB of sheet XML a second (31 MB: 5 s and 220 MB on the 2-core machine).
+MAX_XLSX_BYTES = 50 * 2**20
+MAX_XLSX_CELLS = 2_000_000
+#: The longest value a CSV cell may hold (the csv module's own limit).
+MAX_CELL_CHARS = csv.field_size_limit()
+#: Beyond this many rows with the wrong number of fields, the rest are counted, not listed.
+LISTED_BAD_ROWS = 1000
+
+
+def read_raw(path: Path) -> pd.DataFrame:
+    """A raw export (CSV, Excel or Parquet) as text, blanks as "", so nothing is lost before
+    validation; a spreadsheet's or Parquet file's own dates become ISO text.
+
+    The index keeps each record's place in the file (index + 2 is the row a spreadsheet shows,
+    blank rows dropped), so errors name the right row. A file that is not a table — unreadable,
+    a header naming a column twice, a row with more or fewer fields than the header — raises
+    ``ReadError`` naming each bad row, rather than being read some other way than it was meant.
+    """
+    path = Path(path)
+    if path.suffix == ".csv":
+        clean = _clean_csv(path)
+        return clean if clean is not None else _table(path.name, _csv_records(path), strict_width=True)
+    if path.suffix == ".xlsx":
+        return _table(path.name, _xlsx_records(path), strict_width=False)
+    if path.suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(path)
+        except Exception as error:  # pyarrow's many kinds: not Parquet, truncated, unsupported types
+            reason = f"{type(error).__name__}: {str(error)[:120]}"
+            raise ReadError([_file_error(path.name, f"a readable Parquet file ({reason})")]) from None
+        return _parquet_text(path.name, frame)
+    raise ValueError(
+        f"{path.name}: cannot read a {path.suffix or 'file without an extension'} "
+        f"(expected {', '.join(READERS)})"
+    )
+
+
+def _file_error(file: str, expected: str, row: int = 0, value: str = "") -> RowError:
+    return RowError(file, row, "", value, expected)
+
+
+def _clean_csv(path: Path) -> pd.DataFrame | None:
+    """A well-formed CSV read by Arrow, in less time and memory than pandas takes (the exact
+    reader needs three times both); None for anything else — a blank row, a bad byte, a row of the
+    wrong width, a quote left open, a quoted header, an over-long value — which the exact reader
+    then reads, or names row by row."""
+    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    first = data[: data.find(b"\n")].rstrip(b"\r") if b"\n" in data else data
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":  # blank lines at the very end shift no row
+        end -= 1
+    blank_line = data.find(b"\n\n", 0, end) >= 0 or data.find(b"\n\r\n", 0, end) >= 0
+    if not first.strip() or b'"' in first or b"\x00" in data or blank_line or data.find(b"\n", 0, end) < 0:
+        return None
+    if data.count(b'"') % 2:  # a quote left open: a file cut off inside a value
+        return None
+    try:
+        header = [name.strip() for name in first.decode("utf-8").split(",")]
+    except UnicodeDecodeError:
+        return None
+    if len(set(header)) < len(header):
+        return None
+    misfits = []
+    names = [str(i) for i in range(len(header))]
+    try:
+        table = pa_csv.read_csv(
+            pa.py_buffer(data),
+            read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
+            parse_options=pa_csv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=lambda row: misfits.append(row) or "skip"
+            ),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()),
+                strings_can_be_null=False,
+                quoted_strings_can_be_null=False,
+            ),
+        )
+    except (pa.ArrowException, ValueError):
+        return None
+    frame = table.to_pandas()
+    if misfits or frame.empty:
+        return None
+    first_blank = frame[frame.iloc[:, 0].str.strip() == ""]  # a blank row starts with a blank cell
+    if (first_blank.apply(lambda c: c.str.strip()) == "").all(axis=1).any():
+        return None
+    if max(frame[c].str.len().max() for c in frame.columns) > MAX_CELL_CHARS:
+        return None
+    frame.columns = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
+    return frame
+
+
+def _csv_records(path: Path) -> list[list[str]]:
+    """Every record of a UTF-8 CSV, one per spreadsheet row (a blank line is an empty record)."""
+    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        row = data.count(b"\n", 0, error.start) + 1
+        found = f"the byte 0x{data[error.start]:02X}"
+        expected = "UTF-8 text (save the export as CSV UTF-8)"
+        raise ReadError([_file_error(path.name, expected, row, found)]) from None
+    if "\x00" in text:
+        row = text.count("\n", 0, text.index("\x00")) + 1
+        raise ReadError([_file_error(path.name, "text, not binary data", row, "a NUL character")])
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        return list(reader)
+    except csv.Error as error:
+        row = reader.line_num
+        if "field limit" in str(error):
+            expected = f"values of at most {MAX_CELL_CHARS:,} characters"
+            raise ReadError([_file_error(path.name, expected, row, "a longer value")]) from None
+        expected = f"a well-formed CSV row ({error}: a quote not closed, or text after one)"
+        raise ReadError([_file_error(path.name, expected, row)]) from None
+
+
+def _xlsx_records(path: Path) -> list[list[str]]:
+    """The first sheet's rows, within the size limits; a damaged workbook gets one clear line."""
+    name = path.name
+    try:
+        with zipfile.ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError):
+        expected = "an Excel workbook (.xlsx); this one is truncated, empty or another kind of file"
+        raise ReadError([_file_error(name, expected)]) from None
+    if unpacked > MAX_XLSX_BYTES:
+        expected = f"a workbook of at most {MAX_XLSX_BYTES // 2**20} MB unpacked (export it as CSV)"
+        raise ReadError([_file_error(name, expected, value=f"{unpacked / 2**20:.0f} MB")])
+    try:
+        return _sheet_rows(path)
+    except ReadError:
+        raise
+    except Exception as error:  # openpyxl raises many kinds on a damaged workbook; its text may hold data
+        expected = f"a readable Excel workbook (openpyxl could not read it: {type(error).__name__})"
+        raise ReadError([_file_error(name, expected)]) from None
+
+
+def _sheet_rows(path: Path) -> list[list[str]]:
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # the sheet's own claimed size may be false (a million empty columns)
+        rows, cells = [], 0
+        for row in sheet.iter_rows(values_only=True):
+            cells += len(row)
+            if cells > MAX_XLSX_CELLS:
+                expected = f"a sheet of at most {MAX_XLSX_CELLS:,} cells (export it as CSV)"
+                raise ReadError([_file_error(path.name, expected, len(rows) + 1)])
+            rows.append([_as_text(value) for value in row])
+        return rows
+    finally:
+        workbook.close()
+
+
+def _table(file: str, records: list[list[str]], strict_width: bool) -> pd.DataFrame:
+    """The records under their header, each indexed by its row - 2; blank rows dropped."""
+    if not records or not "".join(records[0]).strip():
+        raise ReadError([_file_error(file, "a header row naming the columns", 1, "a blank first row")])
+    header = [name.strip() for name in records[0]]
+    errors = _header_errors(file, header)
+    width, rows, index, bad = len(header), [], [], []
+    for number, cells in enumerate(records[1:], start=2):
+        if not "".join(cells).strip():
+            continue
+        if len(cells) != width:
+            if strict_width:
+                bad.append((number, len(cells)))
+                continue
+            cells = (cells + [""] * width)[:width]
+        rows.append(cells)
+        index.append(number - 2)
+    errors += _width_errors(file, width, bad)
+    if errors:
+        raise ReadError(errors)
+    header = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
+    return pd.DataFrame(rows, columns=header, index=pd.Index(index, dtype="int64"), dtype=object)
+
+
+def _parquet_text(file: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """A Parquet file's typed values as the text a CSV would hold, column by column."""
+    header = [str(name).strip() for name in frame.columns]
+    errors = _header_errors(file, header)
+    if errors:
+        raise ReadError(errors)
+    text = pd.DataFrame({i: frame.iloc[:, i].map(_as_text) for i in range(len(header))}, index=frame.index)
+    text.columns = header
+    text.index = pd.RangeIndex(len(text))
+    blank = (text.apply(lambda column: column.str.strip()) == "").all(axis=1)
+    return text[~blank.to_numpy()] if len(header) else text
+
+
+def _header_errors(file: str, header: list[str]) -> list[RowError]:
+    """A column named twice is refused: which of the two a mapping means cannot be known."""
+    places = defaultdict(list)
+    for position, name in enumerate(header, start=1):
+        if name:
+            places[name].append(position)
+    return [
+        RowError(file, 1, name, f"columns {', '.join(map(str, at))}", "each column named once in the header")
+        for name, at in places.items()
+        if len(at) > 1
+    ]
+
+
+def _width_errors(file: str, width: int, bad: list[tuple[int, int]]) -> list[RowError]:
+    """Rows whose fields do not line up with the header (a stray comma shifts every value)."""
+    expected = f"{width} fields, as the header has"
+    errors = [RowError(file, row, "", f"{found} fields", expected) for row, found in bad[:LISTED_BAD_ROWS]]
+    if len(bad) > LISTED_BAD_ROWS:
+        errors.append(_file_error(file, expected, value=f"{len(bad) - LISTED_BAD_ROWS:,} more such rows"))
+    return errors
+
+
+def _as_text(value) -> str:
+    if isinstance(value, str):
+        return value
+    if value is None or (isinstance(value, float) and np.isnan(value)) or value is pd.NaT:
+        return ""
+    if isinstance(value, datetime | pd.Timestamp):
+        return value.isoformat(sep=" ")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
