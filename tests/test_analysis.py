@@ -89,3 +89,18 @@ def test_no_rebase_leaves_no_trace():
     result = _rebased(STEADY, dates=())
     assert result.rebasing is None
     assert result.chart.segments == xmr(STEADY).segments
+
+
+def test_a_measure_with_no_values_yet_is_left_out_not_a_crash():
+    """No elective death in the period: the days-between-deaths t chart has nothing to chart."""
+    import dataclasses
+
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    deaths = dataclasses.replace(_metric("days_between_deaths", "increase"), chart="t")
+    catalogue = Catalogue("Test", (_metric("up", "increase"), deaths, _metric("empty", "increase")))
+    series = {
+        "up": pd.DataFrame({"period": months, "value": np.linspace(50, 60, 24)}),
+        "days_between_deaths": pd.DataFrame({"period": pd.DatetimeIndex([]), "value": []}),
+        "empty": pd.DataFrame({"period": pd.DatetimeIndex([]), "value": []}),
+    }
+    assert [r.metric.id for r in analyse(catalogue, series)] == ["up"]

@@ -89,3 +89,15 @@ def test_a_failed_commit_on_a_full_disk_keeps_its_cause_and_the_previous_state(
     said = "the disk is full; nothing was changed: free some space, then run again"
     assert line == f"error: {warehouse}: {said}"
     assert _state(tmp_path / "w.duckdb") == before
+
+
+def test_rows_in_error_are_listed_without_markup_and_the_warehouse_is_made_private(raw_dir, tmp_path):
+    bad = tmp_path / "raw"
+    shutil.copytree(raw_dir, bad)
+    spells = next(bad.glob("pas_inpatient_spells*.csv"))
+    lines = spells.read_text().splitlines()
+    spells.write_text("\n".join([lines[0], lines[1] + ",[red]extra[/red]", *lines[2:]]) + "\n")
+    result = _ingest(bad, tmp_path / "home")
+    assert result.exit_code == 2
+    assert result.output.startswith("error: ") and "[red]" not in result.output.split("\n")[0]
+    assert (tmp_path / "home").stat().st_mode & 0o777 == 0o700

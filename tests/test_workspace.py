@@ -89,3 +89,32 @@ def test_a_rebase_too_late_to_restart_the_limits_is_described_as_deferred(worksp
     assert detail.startswith("limits to start again, deferred: 6 of 12 values follow it. ")
     verdict = detail.split("With it: ")[1].split(".")[0]
     assert f"Without it: {verdict}." in detail  # deferred: both readings are the chart without it
+
+
+def test_one_hidden_value_in_a_drilldown_hides_the_next_smallest_too():
+    """Total 52, one site's 5 hidden: shown alone, 20 and 27 would give it away (52 − 20 − 27)."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from stocktake.workspace import Breakdown, complemented
+
+    def row(group, latest_cases, hidden):
+        result = SimpleNamespace(denominator=np.array([30.0, latest_cases]))
+        return Breakdown(group, result, latest_hidden=hidden)
+
+    rows = [row("Riverside", 27, False), row("Northshire", 5, True), row("Hilltop", 20, False)]
+    assert [r.latest_hidden for r in complemented(rows)] == [False, True, True]
+    two = [row("A", 27, False), row("B", 5, True), row("C", 6, True)]  # two hidden: neither derivable
+    assert complemented(two) == two
+
+
+def test_a_warehouse_holding_only_the_waiting_list_has_no_sites_and_still_takes_stock(workspace_and_db):
+    """The RTT extract has no site: the site filter is empty, the overview shows the waiting list."""
+    workspace, db = workspace_and_db
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall():
+            if name != "rtt_pathways":
+                con.execute(f"DROP TABLE {name}")
+    assert workspace.groups("site") == []
+    assert {e.result.metric.area for e in workspace.stocktake(db).entries} == {"Waiting list"}

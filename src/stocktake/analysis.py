@@ -62,7 +62,7 @@ def analyse(
     targets: dict[str, float] | None = None,
     trajectories: dict[str, np.ndarray] | None = None,
 ) -> list[MetricResult]:
-    """One SPC chart per metric, in catalogue order: every XmR metric in one many-series call.
+    """One SPC chart per metric with values, in catalogue order: every XmR metric in one call.
 
     ``rebase`` maps a metric id to the dates from which its limits start again: a date that too
     few values follow yet is deferred (``spc.rebase``), and the latest one used is also read
@@ -70,13 +70,16 @@ def analyse(
     add planned values.
     """
     rebase, trajectories = rebase or {}, trajectories or {}
-    chosen = {m.id: (targets or {}).get(m.id, _target(m)) for m in catalogue.metrics}
-    monthly = [m for m in catalogue.metrics if m.chart == "xmr" and len(series[m.id])]
+    # No values, no chart: a rare-event measure with no event yet (no elective death) is left out.
+    measured = [m for m in catalogue.metrics if len(series.get(m.id, ()))]
+    chosen = {m.id: (targets or {}).get(m.id, _target(m)) for m in measured}
+    monthly = [m for m in measured if m.chart == "xmr"]
     plans = {m.id: _plan(series[m.id], rebase.get(m.id, [])) for m in monthly}
     charts = _xmr_charts(monthly, series, {i: p.starts for i, p in plans.items()}, chosen)
     rebased = [m for m in monthly if plans[m.id].applied]
-    without = _xmr_charts(rebased, series, {m.id: plans[m.id].starts[:-1] for m in rebased}, chosen)
-    for metric in catalogue.metrics:
+    replanned = {m.id: _without_latest(series[m.id], rebase[m.id], plans[m.id]) for m in rebased}
+    without = _xmr_charts(rebased, series, {i: p.starts for i, p in replanned.items()}, chosen)
+    for metric in measured:
         if metric.id not in charts:
             values = series[metric.id]["value"].to_numpy(dtype=float)
             charts[metric.id] = t_chart(values, improvement=metric.improvement, target=chosen[metric.id])
@@ -84,7 +87,7 @@ def analyse(
             charts[metric.id] = dataclasses.replace(charts[metric.id], trajectory=trajectories[metric.id])
     return [
         _result(m, series[m.id], charts[m.id], _rebasing(plans.get(m.id), without.get(m.id)))
-        for m in catalogue.metrics
+        for m in measured
     ]
 
 
@@ -104,6 +107,13 @@ def _plan(frame: pd.DataFrame, dates) -> _Plan:
         tuple(firsts[i] for i in plan.honoured),
         tuple((firsts[i], n) for i, n in plan.deferred),
     )
+
+
+def _without_latest(frame: pd.DataFrame, dates, plan: _Plan) -> _Plan:
+    """The plan had the latest honoured rebase not been asked for: planned afresh, so an earlier
+    change date it overshadowed may now be honoured in its place."""
+    x, latest = pd.DatetimeIndex(frame["period"]), plan.starts[-1]
+    return _plan(frame, [d for d in dates if latest not in _first_points(x, [d])])
 
 
 def _rebasing(plan: _Plan | None, without: XmrChart | None) -> Rebasing | None:

@@ -11,6 +11,7 @@ from typing import Annotated
 import numpy as np
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from stocktake.spc.rules import DEFAULT_PROFILE
 
@@ -114,7 +115,7 @@ def ingest(
     except (MappingError, MissingKeyError, NoExtractsError, WarehouseError) as error:
         _fail(str(error))
     except IngestError as error:
-        console.print(f"[red]error:[/red] {error}", soft_wrap=True, markup=False)
+        _say_error(str(error))
         folder = errors or raw_dir / "errors"
         try:
             csv_path, html_path = write_error_report(error.errors, folder, parsed.source)
@@ -416,8 +417,13 @@ def facet_charts(table, value: str, target: float | None = None, improvement: st
     return panels
 
 
+def _say_error(message: str) -> None:
+    """``error:`` in red, then the message as it is (a file name with brackets is no markup)."""
+    console.print(Text.assemble(("error: ", "red"), message), soft_wrap=True)
+
+
 def _fail(message: str) -> None:
-    console.print(f"[red]error:[/red] {message}", soft_wrap=True)
+    _say_error(message)
     raise typer.Exit(code=2)
 
 
@@ -660,7 +666,7 @@ def serve(
     import uvicorn
 
     from stocktake.settings import DEMO_HOME
-    from stocktake.web.app import create_app
+    from stocktake.web.app import create_app, server_config
 
     settings = _settings(home)
     if not settings.warehouse.exists() and settings.home == DEMO_HOME.resolve():
@@ -671,7 +677,7 @@ def serve(
     console.print("No account yet? [bold]stocktake users add NAME --role admin[/bold] makes the first admin.")
     web = create_app(settings)
     threading.Thread(target=web.state.workspace.warm, daemon=True).start()
-    uvicorn.run(web, host=host, port=port, log_level="info", access_log=False)
+    uvicorn.Server(server_config(web, host, port)).run()
 
 
 users_app = typer.Typer(help="Accounts of the web workspace.", no_args_is_help=True)

@@ -51,6 +51,10 @@ class Settings:
     #: Drill-downs: "suppress" shows values with 1–7 cases behind them as "*", as exports do;
     #: "show" shows them (a group of one is one patient's outcome).
     drilldown_small_numbers: str = "suppress"
+    #: The address of a reverse proxy whose X-Forwarded-For and X-Forwarded-Proto are believed.
+    #: None: no forwarded header is (any local client could send one and pose as any address,
+    #: dodging sign-in throttling and writing what it likes into the audit log).
+    trusted_proxy: str | None = None
 
     @property
     def warehouse(self) -> Path:
@@ -110,6 +114,7 @@ def load_settings(home: Path | None = None) -> Settings:
         idle_timeout=timedelta(minutes=_positive(env, "STOCKTAKE_IDLE_MINUTES", 30)),
         upload_limit=_positive(env, "STOCKTAKE_UPLOAD_LIMIT_MB", 100) * MB,
         drilldown_small_numbers=small_numbers,
+        trusted_proxy=env.get("STOCKTAKE_TRUSTED_PROXY") or None,
     )
 
 

@@ -44,6 +44,15 @@ def problems(path: Path | str) -> Iterator[None]:
         yield
     except duckdb.Error as error:
         raise WarehouseError(describe(path, error)) from error
+    except Exception as error:
+        if not type(error).__module__.startswith("ibis."):
+            raise
+        # A table without the columns the catalogue reads: a DuckDB file, but not a warehouse.
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise WarehouseError(
+            f"{path}: not a Stocktake warehouse (a table lacks what Stocktake loads: {first}); "
+            "give the warehouse `stocktake ingest` wrote"
+        ) from error
 
 
 def describe(path: Path | str, error: BaseException) -> str:
@@ -63,7 +72,10 @@ def describe(path: Path | str, error: BaseException) -> str:
         return f"{path}: permission denied; nothing was changed: check who may read and write it"
     other = re.search(r'Extension "(\w+)" is an existing extension', text)
     if other:
-        return f"{path}: a {other.group(1)} database, not a Stocktake warehouse (DuckDB); give the warehouse"
+        return (
+            f"{path}: a {other.group(1)} database, not a Stocktake warehouse (DuckDB); "
+            "give the warehouse `stocktake ingest` wrote"
+        )
     if any(sign in text for sign in _DAMAGED):
         return (
             f"{path}: not a readable Stocktake warehouse (damaged, or another kind of file: {first}); "

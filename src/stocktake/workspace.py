@@ -57,6 +57,17 @@ class Breakdown:
         return cls(group, result, small, small or bool(result.hidden[-1]))
 
 
+def complemented(rows: list[Breakdown]) -> list[Breakdown]:
+    """Secondary suppression: a single hidden latest value could be worked out from the measure's
+    total (on its chart and in exports) less the groups shown, so the next smallest is hidden too."""
+    hidden = [r for r in rows if r.latest_hidden]
+    shown = [r for r in rows if not r.latest_hidden and r.result.denominator is not None]
+    if len(hidden) != 1 or not shown:
+        return rows
+    smallest = min(shown, key=lambda r: np.nan_to_num(r.result.denominator[-1], nan=np.inf))
+    return [dataclasses.replace(r, latest_hidden=True) if r is smallest else r for r in rows]
+
+
 _REVISION = "stocktake.workspace.revision"
 
 
@@ -134,7 +145,7 @@ class Workspace:
         return self.cached(
             ("drilldown", metric_id, by, suppress),
             session,
-            lambda: [Breakdown.of(g, r, suppress) for g, r in self._drilldown(metric_id, by)],
+            lambda: complemented([Breakdown.of(g, r, suppress) for g, r in self._drilldown(metric_id, by)]),
         )
 
     def marks(self, session: Session) -> dict[str, list[Mark]]:

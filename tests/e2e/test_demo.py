@@ -118,3 +118,10 @@ def test_no_nhs_number_reaches_the_warehouse(demo):
             0
         ]
     assert found == 0
+
+
+def test_the_demo_workspace_is_private_to_its_owner(demo):
+    out, _ = demo
+    assert out.stat().st_mode & 0o777 == 0o700
+    for path in (out / "warehouse.duckdb", out / "secrets" / "pseudonym.key"):
+        assert path.stat().st_mode & 0o077 == 0, path

@@ -308,7 +308,9 @@ def test_a_repeated_key_is_named_at_the_row_a_spreadsheet_shows_after_blank_line
 
 
 def test_a_file_merely_starting_with_the_mapped_name_is_not_a_part(tmp_path):
-    for name in ("spells.csv", "spells_2.csv", "spells (3).csv", "spells_archive.csv", "spells.csv.bak"):
+    # Last year's export and a number that is no part number (an NHS number in a name) are not parts.
+    others = ("spells_archive.csv", "spells.csv.bak", "spells_2024.csv", "spells_4478365431.csv")
+    for name in ("spells.csv", "spells_2.csv", "spells (3).csv", *others):
         (tmp_path / name).write_text("x\n")
     assert [p.name for p in load.extract_files(tmp_path, "spells.csv")] == [
         "spells.csv",
@@ -366,3 +368,22 @@ def test_only_the_latest_load_of_a_dataset_can_be_undone(raw_dir, loaded_warehou
         (two, "rows", True),
         (one, "rows", True),
     ]
+
+
+def test_another_key_than_the_warehouses_is_refused_before_anything_changes(
+    raw_dir, loaded_warehouse, tmp_path
+):
+    """The wrong backup of the key, or another workspace's: each patient would get a second pseudonym."""
+    from stocktake.ingest.pseudonymise import MissingKeyError
+
+    spells = _raw(raw_dir, SPELLS)
+    folder = _folder(tmp_path, "fix", pas_inpatient_spells__csv=spells.iloc[:1])
+    before = _fingerprint(loaded_warehouse, "admissions")
+    for dry_run in (True, False):
+        with pytest.raises(MissingKeyError, match="another key"):
+            ingest_directory(
+                folder, load_mapping(MAPPING), loaded_warehouse, b"w" * 32, partial=True,
+                replace="rows", dry_run=dry_run,
+            )  # fmt: skip
+    assert _fingerprint(loaded_warehouse, "admissions") == before
+    ingest_directory(folder, load_mapping(MAPPING), loaded_warehouse, KEY, partial=True, replace="rows")

@@ -64,6 +64,9 @@ def test_a_quoted_value_may_hold_a_comma_or_a_line_break(tmp_path):
     assert [i + 2 for i in frame.index] == [2, 3]
 
 
+QUOTE = "a well-formed CSV row (a quote opened in this row is not closed, or text follows one)"
+
+
 @pytest.mark.parametrize(
     ("text", "row", "value", "expected"),
     [
@@ -71,12 +74,10 @@ def test_a_quoted_value_may_hold_a_comma_or_a_line_break(tmp_path):
         (b"a,b\n1,2\n3,\x004\n", 3, "a NUL character", "text, not binary data"),
         (b"", 1, "a blank first row", "a header row naming the columns"),
         (b"\n\n1,2\n", 1, "a blank first row", "a header row naming the columns"),
-        (
-            b'a,b\n1,"2\n',
-            2,
-            "",
-            "a well-formed CSV row (unexpected end of data: a quote not closed, or text after one)",
-        ),
+        (b'a,b\n1,"2\n', 2, "", QUOTE),
+        # A quote opened on row 3 swallows every row after it, past the longest value a cell may
+        # hold: the row named is the one where it opened.
+        (b'a,b\n1,2\n3,"4\n' + b"5,6\n" * 40_000, 3, "", QUOTE),
         (b"a\n" + b"x" * 200_000 + b"\n", 2, "a longer value", "values of at most 131,072 characters"),
     ],
 )

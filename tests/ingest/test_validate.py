@@ -121,6 +121,28 @@ def test_an_nhs_number_is_masked_in_any_error_in_any_column():
     ]
 
 
+def test_an_nhs_number_inside_other_text_is_refused_and_masked():
+    """Typed into a diagnosis or a consultant code it would load unhashed, and spread to every
+    breakdown by consultant."""
+    rows = (
+        _with("PRIMARY_ICD10", "pt 943 476 5919"),
+        _with("CONS_CODE", "NHS9434765919", GOOD.replace("SP1", "SP2")),
+    )
+    _, errors = _admissions(*rows)
+    found = {(e.row, e.column, e.value) for e in errors}
+    assert (2, "PRIMARY_ICD10", "pt 943 *** ****") in found and (3, "CONS_CODE", "NHS943*******") in found
+    assert "9434765919" not in " ".join(str(e) for e in errors) and "476 5919" not in " ".join(
+        map(str, errors)
+    )
+
+
+def test_no_error_names_an_nhs_number_even_in_a_file_name():
+    from stocktake.ingest.validate import RowError
+
+    error = RowError("spells_9434765919.csv", 2, "AGE", "9434765919 again", "a whole number")
+    assert "9434765919" not in str(error) and error.file == "spells_943*******.csv"
+
+
 def test_ten_digit_references_that_pass_the_check_by_chance_still_load():
     """943476591 has check digit 9 (weighted sum 299, remainder 2): …10 to …18 fail, as most
     ten-digit references do; 4010232137 passes by chance and is one value of three."""

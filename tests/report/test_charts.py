@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import html
 import json
 import re
 
@@ -40,7 +42,15 @@ def test_the_chart_json_escapes_what_would_end_a_script_and_keeps_the_label():
     text = plotly_json(_series())
     assert "<" not in text and ">" not in text
     figure = json.loads(text)
-    assert [a["text"] for a in figure["layout"]["annotations"]] == [ATTACK]
+    assert [a["text"] for a in figure["layout"]["annotations"]] == [html.escape(ATTACK, quote=False)]
+
+
+def test_a_label_cannot_put_a_link_on_the_chart():
+    series = dataclasses.replace(
+        _series(), annotations=(("2024-03-01", '<a href="https://evil.example">x</a>'),)
+    )
+    (text,) = [a["text"] for a in json.loads(plotly_json(series))["layout"]["annotations"]]
+    assert text == '&lt;a href="https://evil.example"&gt;x&lt;/a&gt;'
 
 
 def test_no_chart_offers_plotlys_cloud(tmp_path):

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -103,3 +104,18 @@ def test_limits_from_fewer_than_twelve_values_are_called_provisional():
     assert "provisional" not in sentence(
         settled, pd.date_range("2024-01-01", periods=12, freq="MS"), Formatter()
     )
+
+
+def test_a_value_and_the_limit_it_crossed_never_read_the_same():
+    # Hand-made: 19 values of 10.0 and 10.2 alternating, then 9.46. Mean (10 × 10.0 + 9 × 10.2 +
+    # 9.46) / 20 = 10.063; mean moving range (18 × 0.2 + 0.54) / 19 = 0.21790; lower limit
+    # 10.063 − 2.66 × 0.21790 = 9.4834. Below it, but both read 9.5 at one decimal.
+    values = [10.0, 10.2] * 9 + [10.0, 9.46]
+    chart = xmr(np.array(values), improvement="increase")
+    x = pd.date_range("2024-01-01", periods=len(values), freq="MS")
+    said = sentence(chart, x, Formatter("weeks", 1))
+    assert "the latest value (9.46 weeks, Aug 2025) is below the lower process limit (9.48 weeks)" in said
+
+
+def test_one_day_is_a_day():
+    assert Formatter("days", 0)(1.0) == "1 day" and Formatter("days", 0)(2.0) == "2 days"

@@ -83,3 +83,16 @@ def test_a_damaged_warehouse_is_one_line(demo_warehouse, tmp_path):
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {path}: not a readable Stocktake warehouse")
+
+
+@pytest.mark.parametrize("command", ["report", "metrics"])
+def test_a_duckdb_file_that_is_not_a_warehouse_is_one_line(tmp_path, command):
+    path = tmp_path / "other.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE admissions (x INTEGER)")
+    where = ["--warehouse", str(path)] if command == "report" else ["--source", str(path)]
+    out = ["--out", str(tmp_path / ("o" if command == "report" else "s.csv"))]
+    result = runner.invoke(app, [command, *where, *out])
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "not a Stocktake warehouse" in said and "Traceback" not in said

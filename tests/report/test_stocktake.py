@@ -63,8 +63,8 @@ def test_a_rebase_that_hides_a_deterioration_keeps_the_reading_before_it(hidden)
     # screened out), lower limit 49.5 − 2.66 × 142/42 = 40.5.
     assert entry.before_rebase.category == "going_backwards"
     assert (
-        "Going backwards before the rebase on 1 Jan 2025: on the limits from before it, the latest value "
-        "(28.0%, Feb 2026) is below the lower process limit (40.5%)." in entry.sentence
+        "Going backwards without the rebase on 1 Jan 2025: with one set of limits running across it, "
+        "the latest value (28.0%, Feb 2026) is below the lower process limit (40.5%)." in entry.sentence
     )
 
 
@@ -78,13 +78,13 @@ def test_a_rebase_that_changes_nothing_adds_nothing():
 
 
 def test_the_board_report_shows_the_reading_before_the_rebase_in_every_format(hidden, tmp_path):
-    said = "Going backwards before the rebase on 1 Jan 2025"
+    said = "Going backwards without the rebase on 1 Jan 2025"
     page = render_report(hidden)
     assert f"Measure</a> (<strong>{said}</strong>)" in page  # the headline list on page one
     assert "The rebase changed this verdict:" in page
     book = openpyxl.load_workbook(write_xlsx(hidden, tmp_path / "s.xlsx"))
     header, row = (list(r) for r in book["Summary"].iter_rows(min_row=4, max_row=5, values_only=True))
-    assert row[header.index("Verdict before the latest rebase, where it changed")] == said
+    assert row[header.index("Verdict without the latest rebase, where it changed")] == said
     pdf = pypdfium2.PdfDocument(write_pdf(hidden, tmp_path / "s.pdf"))
     text = " ".join(p.get_textpage().get_text_range() for p in pdf).replace("\r\n", " ").replace("\n", " ")
     assert said in text
@@ -122,3 +122,14 @@ def test_a_latest_value_with_one_to_seven_behind_it_is_never_quoted():
     )
     assert "0.0%" not in entry.sentence
     assert "0.0%" not in render_report(build("Test", "hand-made", analyse(catalogue, {"m": frame})))
+
+
+def test_a_rebase_overshadowing_an_earlier_one_is_read_without_it_against_the_earlier_one():
+    # Rebases on 1 Jan and 1 Feb 2025, then 14 months at 26–28%. Feb (13 values after it) is used and
+    # Jan, one value before it, is not. Without Feb, Jan's 14 values would restart the limits: the
+    # verdict is the same common cause, so Feb changed nothing and no other reading is reported.
+    fallen = np.r_[STEADY, np.tile([26.0, 28.0], 7)]
+    both = _stocktake(fallen, rebase=("2025-01-01", "2025-02-01")).entries[0]
+    assert both.category == "grindingly_slow" and both.before_rebase is None
+    alone = _stocktake(fallen, rebase=("2025-02-01",)).entries[0]
+    assert alone.before_rebase.category == "going_backwards"  # without it, no restart at all

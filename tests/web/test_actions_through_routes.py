@@ -147,3 +147,13 @@ def test_a_change_idea_added_on_the_web_is_on_the_project_page(app, clients, rec
     form = {"csrf_token": client.csrf, "description": "Anaesthetic block in ED"}
     assert client.post(path + "/change-ideas", data=form, follow_redirects=False).status_code == 303
     assert "Anaesthetic block in ED" in client.get(path).text
+
+
+def test_a_file_sent_where_a_field_is_text_is_refused_by_name(clients, records):
+    editor = clients["editor"]
+    answer = editor.post(
+        f"/audits/{records['audit']}/cycles",
+        data={"csrf_token": editor.csrf, "started_on": "2024-01-01", "ended_on": "2024-02-01"},
+        files={"label": ("label.txt", b"Cycle 1")},
+    )
+    assert answer.status_code == 422 and "label: text, not a file" in answer.text

@@ -92,3 +92,57 @@ def test_a_target_must_be_finite_and_a_percentage_within_0_to_100(app, clients, 
     assert answer.status_code == 422 and reason in answer.text
     with app.state.sessions() as db:
         assert db.scalar(select(TargetSetting).where(TargetSetting.metric_id == "hipfx_surgery_36h")) is None
+
+
+def _address_logged(app, headers: dict) -> str:
+    """Serve the app as `stocktake serve` does, send a failed sign-in, and read the address logged."""
+    import socket
+    import threading
+    import time
+
+    import httpx
+    import uvicorn
+
+    from stocktake.appdb.models import AuditEvent
+    from stocktake.web.app import server_config
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(server_config(app, "127.0.0.1", port))
+    server.config.log_level = "warning"
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        while not server.started:
+            time.sleep(0.05)
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            page = client.get("/sign-in")
+            token = page.text.split('name="csrf_token" value="')[1].split('"')[0]
+            form = {"username": "nobody", "password": "wrong password here", "csrf_token": token}
+            client.post("/sign-in", data=form, headers=headers)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+    with app.state.sessions() as db:
+        return db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first().client
+
+
+def test_a_forwarded_address_is_believed_only_from_the_trusted_proxy(app):
+    import dataclasses
+
+    spoof = {"X-Forwarded-For": "203.0.113.66"}
+    assert _address_logged(app, spoof) == "127.0.0.1"  # any local client could send the header
+    settings = app.state.settings
+    app.state.settings = dataclasses.replace(settings, trusted_proxy="127.0.0.1")
+    try:
+        assert _address_logged(app, spoof) == "203.0.113.66"
+    finally:
+        app.state.settings = settings
+
+
+def test_a_target_beyond_any_measures_reach_is_refused(clients):
+    editor = clients["editor"]
+    data = {"value": "1e308", "basis": "a slip", "csrf_token": editor.csrf}
+    answer = editor.post("/metrics/rtt_waiting_list_size/target", data=data)  # a count, not a %
+    assert answer.status_code == 422 and "at most 1,000,000,000,000 either way, not 1e+308" in answer.text

@@ -125,7 +125,7 @@ def test_a_rebase_that_changes_the_verdict_is_warned_and_logged_with_both_readin
     _rebase(clients["editor"], metric.id, when, "Validation sprint")
     page = clients["viewer"].get(f"/metrics/{metric.id}").text
     assert "A rebase changed this verdict" in page
-    assert f"{verdicts[1]} before the rebase on {when.day} {when:%b %Y}: on the limits from before it" in page
+    assert f"{verdicts[1]} without the rebase on {when.day} {when:%b %Y}: with one set of limits" in page
     detail = events(app, "annotation_added")[-1].detail
     assert detail.startswith(f"{when}: limits start again.")
     assert f"With it: {verdicts[0]}." in detail and f"Without it: {verdicts[1]}." in detail
@@ -474,3 +474,14 @@ def test_a_staged_upload_is_its_uploaders_and_is_deleted_on_cancel_or_after_an_h
     late = _confirm(editor, preview)
     assert late.status_code == 404 and "no longer waiting" in late.text
     assert not (staging / token).exists() and _hip_fractures(app) == before
+
+
+def test_an_nhs_number_in_an_uploaded_files_name_is_never_shown(clients):
+    editor = clients["editor"]
+    answer = editor.post(
+        "/uploads",
+        data={"dataset": "hip_fractures", "csrf_token": editor.csrf},
+        files={"extract": ("9434765919.csv", b"SPELL_NO\nX1\n")},
+    )
+    assert answer.status_code == 422 and "943*******.csv" in answer.text
+    assert "9434765919" not in answer.text

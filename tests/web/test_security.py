@@ -306,6 +306,23 @@ def test_guessing_from_one_address_locks_the_account_there_only_until_an_admin_u
     assert _sign_in(attacker, "targeted", "the right password") == 303
 
 
+def test_an_admin_unlock_lets_a_user_in_from_an_address_that_guessed_many_names(app, clients):
+    """Staff behind one NAT address with a guesser: the address is refused, but the admin's Unlock
+    of a colleague lets that colleague in (the guesser's other names stay refused)."""
+    _new_user(app, "behind_nat")
+    shared = from_address(app, "10.5.0.1")
+    for i in range(actions.ADDRESS_ATTEMPTS):
+        assert _sign_in(shared, f"guess{i}", "a wrong password") == 401
+    assert _sign_in(shared, "behind_nat", "the right password") == 401
+    admin = clients["admin"]
+    with app.state.sessions() as db:
+        user_id = db.scalar(select(User.id).where(User.username == "behind_nat"))
+    admin.post(f"/admin/users/{user_id}/unlock", data={"csrf_token": admin.csrf})
+    assert _sign_in(from_address(app, "10.5.0.1"), "guess0", "a wrong password") == 401
+    assert _actions_of(app, "behind_nat")[-1] == "user_unlocked"
+    assert _sign_in(from_address(app, "10.5.0.1"), "behind_nat", "the right password") == 303
+
+
 def test_an_address_that_guesses_many_names_is_refused_for_a_while(app, monkeypatch):
     _new_user(app, "bystander")
     guesser = from_address(app, "10.3.0.1")
@@ -317,3 +334,14 @@ def test_an_address_that_guesses_many_names_is_refused_for_a_while(app, monkeypa
     later = actions._now() + actions.SIGN_IN_LOCK + timedelta(seconds=1)
     monkeypatch.setattr(actions, "_now", lambda: later)
     assert _sign_in(guesser, "bystander", "the right password") == 303
+
+
+def test_a_flood_of_refused_requests_cannot_push_the_log_off_its_first_pages(app):
+    flooder = from_address(app, "10.9.0.1")
+    before = _count(app)
+    for _ in range(actions.REFUSALS_LOGGED_PER_MINUTE + 20):
+        assert flooder.post("/admin/users", data={}, follow_redirects=False).status_code == 403
+    assert _count(app) == before + actions.REFUSALS_LOGGED_PER_MINUTE
+    other = from_address(app, "10.9.0.2")  # another address's refusals are still logged
+    other.post("/admin/users", data={}, follow_redirects=False)
+    assert _latest(app).client == "10.9.0.2"

@@ -45,6 +45,9 @@ PASSWORD_LENGTH = 12
 #: An account refuses sign-in from an address for this long after this many failed attempts in a
 #: row from it; an address that fails this many times (on any names) is refused for as long.
 SIGN_IN_ATTEMPTS, SIGN_IN_LOCK, ADDRESS_ATTEMPTS = 5, timedelta(minutes=15), 20
+REFUSALS_LOGGED_PER_MINUTE = 30
+#: No measure's target lies beyond this: a larger number is a slip of the keyboard.
+LARGEST_TARGET = 1e12
 #: A session ends this long after sign-in whatever happens; its last use is written this often.
 SESSION_LIFETIME, SESSION_SEEN_EVERY = timedelta(hours=8), timedelta(minutes=1)
 MEASURE_KINDS = ("outcome", "process", "balancing")
@@ -113,6 +116,25 @@ def record_now(session: Session, **event) -> None:
     """An audit event on its own: a sign-in, a view of patient-level data."""
     with _transaction(session):
         record(session, **event)
+
+
+def record_refusal(session: Session, *, user: User | None, subject: str, detail: str) -> None:
+    """A refused request (403, CSRF, upload) in the log, unless this address has already had
+    ``REFUSALS_LOGGED_PER_MINUTE`` logged in the last minute: a client firing refused requests would
+    otherwise push everything else off the log's first pages (the web server's log keeps the rest)."""
+    client = _ORIGIN.get()[0]
+    with _transaction(session):
+        logged = session.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(
+                AuditEvent.action == "request_refused",
+                AuditEvent.client == client,
+                AuditEvent.at > _now() - timedelta(minutes=1),
+            )
+        )
+        if logged < REFUSALS_LOGGED_PER_MINUTE:
+            record(session, user=user, action="request_refused", subject=subject, detail=detail)
 
 
 # Accounts
@@ -198,7 +220,7 @@ def authenticate(session: Session, *, username: str, password: str) -> User | No
     with _transaction(session):
         user = session.scalar(select(User).where(User.username == username.strip().lower()))
         verified = _verifies(user.password_hash if user else _unused_hash(), password)
-        if _address_failures(session, client) >= ADDRESS_ATTEMPTS:
+        if _address_failures(session, client, user) >= ADDRESS_ATTEMPTS:
             action = "sign_in_throttled"
         elif user is not None and _failures_in_a_row(session, user, client) >= SIGN_IN_ATTEMPTS:
             action = "sign_in_locked"
@@ -291,8 +313,13 @@ def _failures_in_a_row(session: Session, user: User, client: str) -> int:
     )
 
 
-def _address_failures(session: Session, client: str) -> int:
-    """Failed and locked-out sign-ins from this address within the lock period, to any name."""
+def _address_failures(session: Session, client: str, user: User | None) -> int:
+    """Failed and locked-out sign-ins from this address within the lock period, to any name; for
+    a user an admin has unlocked, only those since (a colleague behind the same address, or an
+    attacker, must not keep staff out of their workspace)."""
+    unlocked = select(func.coalesce(func.max(AuditEvent.id), 0)).where(
+        AuditEvent.action == "user_unlocked", AuditEvent.subject == f"user:{user.id if user else ''}"
+    )
     return session.scalar(
         select(func.count())
         .select_from(AuditEvent)
@@ -300,6 +327,7 @@ def _address_failures(session: Session, client: str) -> int:
             AuditEvent.client == client,
             AuditEvent.action.in_(("sign_in_failed", "sign_in_locked")),
             AuditEvent.at > _now() - SIGN_IN_LOCK,
+            AuditEvent.id > unlocked.scalar_subquery(),
         )
     )
 
@@ -366,6 +394,8 @@ def set_target(
     """A department's own target; ``percent`` for a measure in % (the target is then 0 to 100)."""
     if not math.isfinite(value):
         raise ActionError(f"target: a finite number, not {value!r}")
+    if abs(value) > LARGEST_TARGET:
+        raise ActionError(f"target: a number of at most {LARGEST_TARGET:,.0f} either way, not {value:g}")
     if percent and not 0 <= value <= 100:
         raise ActionError(f"target: a percentage from 0 to 100, not {value:g}")
     if not basis.strip():

@@ -23,6 +23,7 @@ from stocktake.metrics.catalogue import load_catalogue
 from stocktake.metrics.run import run_catalogue
 from stocktake.report.html import render_report
 from stocktake.report.stocktake import build
+from stocktake.settings import private_home
 from stocktake.warehouse import connect_ibis
 
 MAPPING = Path(__file__).parent / "mapping.yaml"
@@ -43,6 +44,7 @@ def run_demo(out: Path, *, seed: int = 42, scale: int = 1, step: Step | None = N
     """Build the demo department in ``out`` and write its report, summary and effects there."""
     step = step or (lambda _: nullcontext())
     out = Path(out)
+    private_home(out)  # a workspace like any other: its folder 0700, what it writes 0600
     raw_dir, warehouse = out / "raw", out / "warehouse.duckdb"
     mapping = load_mapping(MAPPING)
     department = Department(seed=seed, scale=scale)

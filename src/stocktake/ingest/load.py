@@ -32,6 +32,7 @@ import duckdb
 import pandas as pd
 
 from stocktake.ingest.mapping import DatasetMapping, Mapping
+from stocktake.ingest.pseudonymise import MissingKeyError, key_fingerprint
 from stocktake.ingest.read import ReadError, read_raw
 from stocktake.ingest.report import summary
 from stocktake.ingest.schemas import DATASETS, Dataset
@@ -43,6 +44,8 @@ INGEST_LOG = "ingest_log"
 INGEST_ROWS = "ingest_rows"
 #: The rows a load replaced, with its number: what an undo puts back.
 HISTORY_SUFFIX = "__replaced"
+#: Which key the warehouse's pseudonyms were made with (its fingerprint).
+KEY_CHECK = "pseudonym_key_check"
 Replace = Literal["months", "rows"]
 
 
@@ -197,9 +200,9 @@ def ingest_directory(
     if not tables:
         return LoadResult()
     if dry_run:
-        return preview(warehouse, tables, files, replace)
+        return preview(warehouse, tables, files, replace, key=key)
     return write_tables(
-        warehouse, tables, files, loaded_by, replace=replace, confirm_removals=confirm_removals
+        warehouse, tables, files, loaded_by, replace=replace, confirm_removals=confirm_removals, key=key
     )
 
 
@@ -235,7 +238,8 @@ def read_extracts(
 
 #: How the parts of an export split over several files are named after the mapped file:
 #: ``spells_2.csv``, ``spells (2).csv``, ``spells-part2.csv``, ``spells part 2 of 3.csv``.
-PART = r"[ _.-]*(?:part[ _-]*)?\(?\d+\)?(?:[ _-]*of[ _-]*\d+)?"
+#: A part number is one or two digits: ``x_2024.csv`` is last year's export, not part 2,024.
+PART = r"[ _.-]*(?:part[ _-]*)?\(?\d{1,2}\)?(?:[ _-]*of[ _-]*\d{1,2})?"
 
 
 def extract_files(raw_dir: Path, file: str) -> list[Path]:
@@ -341,11 +345,17 @@ def _latest_checksums(warehouse: Path) -> dict[str, tuple[str, str]]:
 
 
 def preview(
-    warehouse: Path, tables: dict[str, pd.DataFrame], loaded: list[LoadedFile], replace: Replace = "months"
+    warehouse: Path,
+    tables: dict[str, pd.DataFrame],
+    loaded: list[LoadedFile],
+    replace: Replace = "months",
+    *,
+    key: bytes | None = None,
 ) -> LoadResult:
     """What loading ``tables`` would do, month by month, without writing anything."""
     exists = Path(warehouse).exists()
     with connect(warehouse if exists else ":memory:", read_only=exists) as con:
+        _check_key(con, warehouse, key, record=False)
         changes = []
         for name, table in tables.items():
             _stage(con, table)
@@ -361,14 +371,17 @@ def write_tables(
     *,
     replace: Replace = "months",
     confirm_removals: bool = False,
+    key: bytes | None = None,
 ) -> LoadResult:
     """Merge each extract into its table, keep what it replaced and append to the ingest log, in a
-    single transaction; rolled back whole if it would remove rows that were not confirmed."""
+    single transaction; rolled back whole if it would remove rows that were not confirmed, or if
+    ``key`` is not the key the warehouse's pseudonyms were made with."""
     Path(warehouse).parent.mkdir(parents=True, exist_ok=True)
     with connect(warehouse) as con:
         con.begin()
         try:
             _ensure_bookkeeping(con)
+            _check_key(con, warehouse, key, record=True)
             load_id = _next_load_id(con)
             changes, replaced = [], {}
             for name, table in tables.items():
@@ -393,6 +406,24 @@ def _stage(con, table: pd.DataFrame) -> None:
     con.register("incoming_frame", table)
     con.execute("CREATE OR REPLACE TEMP TABLE incoming AS SELECT * FROM incoming_frame")
     con.unregister("incoming_frame")
+
+
+def _check_key(con, warehouse: Path, key: bytes | None, *, record: bool) -> None:
+    """Refuse a key other than the one the warehouse's pseudonyms were made with (a patient would
+    get a second pseudonym and stop linking); the first load records which key that is."""
+    if key is None:
+        return
+    if not _exists(con, KEY_CHECK):
+        if record:
+            con.execute(f"CREATE TABLE {KEY_CHECK} (fingerprint VARCHAR)")
+            con.execute(f"INSERT INTO {KEY_CHECK} VALUES (?)", [key_fingerprint(key)])
+        return
+    ((kept,),) = con.execute(f"SELECT fingerprint FROM {KEY_CHECK}").fetchall()
+    if kept != key_fingerprint(key):
+        raise MissingKeyError(
+            f"{warehouse}: its pseudonyms were made with another key than the one given; give that "
+            "key (--key-file), or the same patient would get a second pseudonym and stop linking"
+        )
 
 
 def _ensure_bookkeeping(con) -> None:

@@ -19,10 +19,18 @@ import pandas as pd
 PSEUDONYM_LENGTH = 20
 _SEPARATORS = re.compile(r"[\s-]+")
 _TEN_DIGITS = re.compile(r"[0-9]{10}")
+#: Ten digits standing alone in text, spaced 3-3-4 or not (`pt 447 836 5431`, `NHS4478365431`).
+NHS_NUMBER_IN_TEXT = r"(?<![0-9])([0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4})(?![0-9])"
 
 
 class MissingKeyError(ValueError):
     """The warehouse holds pseudonyms made with a key that is not where it was looked for."""
+
+
+def key_fingerprint(key: bytes) -> str:
+    """What a warehouse keeps of the key its pseudonyms were made with: enough to tell another key
+    (the wrong backup, another workspace's), nothing to pseudonymise with."""
+    return hmac.new(key, b"stocktake: the key of this warehouse", hashlib.sha256).hexdigest()
 
 
 def load_or_create_key(path: Path, warehouse: Path | None = None) -> bytes:
@@ -100,6 +108,17 @@ def is_valid_nhs_number(value: str) -> bool:
     if check == 11:
         check = 0
     return check != 10 and check == int(digits[9])
+
+
+def mask_nhs_numbers(text: str) -> str:
+    """``text`` with every NHS number in it masked (all but the first three digits), wherever it
+    stands: a cell of another column, a file name, a message."""
+
+    def mask(found: re.Match) -> str:
+        number = found.group(0)
+        return number[:3] + re.sub("[0-9]", "*", number[3:]) if is_valid_nhs_number(number) else number
+
+    return re.sub(NHS_NUMBER_IN_TEXT, mask, text)
 
 
 def is_placeholder_nhs_number(value: str) -> bool:

@@ -141,15 +141,19 @@ def _csv_records(path: Path) -> list[list[str]]:
         row = text.count("\n", 0, text.index("\x00")) + 1
         raise ReadError([_file_error(path.name, "text, not binary data", row, "a NUL character")])
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records, start = [], 1  # the row the record being read began on
     try:
-        return list(reader)
+        for record in reader:
+            records.append(record)
+            start = reader.line_num + 1
     except csv.Error as error:
-        row = reader.line_num
-        if "field limit" in str(error):
+        if "field limit" in str(error) and reader.line_num == start:
             expected = f"values of at most {MAX_CELL_CHARS:,} characters"
-            raise ReadError([_file_error(path.name, expected, row, "a longer value")]) from None
-        expected = f"a well-formed CSV row ({error}: a quote not closed, or text after one)"
-        raise ReadError([_file_error(path.name, expected, row)]) from None
+            raise ReadError([_file_error(path.name, expected, start, "a longer value")]) from None
+        # A quote left open swallows the rows after it: the error is where its record began.
+        expected = "a well-formed CSV row (a quote opened in this row is not closed, or text follows one)"
+        raise ReadError([_file_error(path.name, expected, start)]) from None
+    return records
 
 
 def _xlsx_records(path: Path) -> list[list[str]]:

@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 
 from stocktake.ingest.mapping import ColumnMapping, DatasetMapping
-from stocktake.ingest.pseudonymise import is_valid_nhs_number, nhs_number_checks, pseudonymise
+from stocktake.ingest.pseudonymise import (
+    NHS_NUMBER_IN_TEXT,
+    is_valid_nhs_number,
+    mask_nhs_numbers,
+    nhs_number_checks,
+    pseudonymise,
+)
 from stocktake.ingest.schemas import Column, Dataset, plausible_dates
 
 FIRST_RECORD_ROW = 2
@@ -45,6 +51,11 @@ class RowError:
     @property
     def row_label(self) -> str:
         return "header" if self.row == 1 else str(self.row) if self.row else "file"
+
+    def __post_init__(self):
+        # Whatever made the error, no NHS number leaves it: not in a value, not in a file's name.
+        object.__setattr__(self, "file", mask_nhs_numbers(self.file))
+        object.__setattr__(self, "value", mask_nhs_numbers(self.value))
 
     def __str__(self) -> str:
         shown = f"{self.value!r}" if self.value else "a blank"
@@ -235,14 +246,12 @@ def _misplaced_nhs_numbers(text: pd.Series, extract: _Extract) -> _Check:
 
 
 def _ten_digit_values(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """Which cells hold ten digits (spaces and dashes allowed), and which of those pass the NHS
-    number check."""
-    lengths = _lengths(text)
-    candidates = text[(lengths >= 10) & (lengths <= 20)]
-    digits = candidates.str.replace(r"[\s-]", "", regex=True)
-    ten = candidates[digits.str.fullmatch(r"[0-9]{10}").fillna(False).to_numpy(dtype=bool)]
-    ten_digits = text.index.isin(ten.index)
-    passing = text.index.isin(ten.index[nhs_number_checks(ten)[0]])
+    """Which cells hold ten digits, alone or inside other text (`pt 447 836 5431`,
+    `NHS4478365431`), and which of those pass the NHS number check."""
+    candidates = text[_lengths(text) >= 10]
+    found = candidates.str.extract(NHS_NUMBER_IN_TEXT, expand=False).dropna()
+    ten_digits = text.index.isin(found.index)
+    passing = text.index.isin(found.index[nhs_number_checks(found)[0]])
     return ten_digits, passing
 
 

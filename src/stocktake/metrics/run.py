@@ -90,6 +90,8 @@ def run_catalogue(con, catalogue: Catalogue, grain: Grain = Grain()) -> dict[str
             return {}
         catalogue = dataclasses.replace(catalogue, metrics=kept)
     parts = _parts(catalogue, grain.by)
+    if not parts:  # no metric has the dimension in these data (the RTT extract has no site)
+        return {}
     flows = _compute(con, catalogue, [p for p in parts if not p.aggregate.census], grain)
     window = reporting_window(_support(catalogue, flows), grain.period)
     if window is None:  # only waiting-list censuses (e.g. by priority, which only RTT has)

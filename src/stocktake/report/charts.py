@@ -6,6 +6,7 @@ process limits of each rebase period, the target, and dated change markers.
 
 from __future__ import annotations
 
+import html
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,12 @@ def plotly_json(series: ChartSeries) -> str:
     return to_json_plotly({"data": figure["data"], "layout": figure["layout"], "config": PLOTLY_CONFIG})
 
 
+def plain(text: str) -> str:
+    """Text Plotly shows as typed: it reads a few HTML tags in labels (links among them), so a
+    change date's label could otherwise carry a live link onto a colleague's chart."""
+    return html.escape(text, quote=False)
+
+
 def plotly_figure(series: ChartSeries) -> go.Figure:
     """An interactive chart for HTML."""
     figure = go.Figure()
@@ -149,7 +156,7 @@ def plotly_figure(series: ChartSeries) -> go.Figure:
             x=when,
             y=1,
             yref="paper",
-            text=label,
+            text=plain(label),
             showarrow=False,
             xanchor="left",
             font={"size": 10, "color": "#005EB8"},
@@ -161,7 +168,7 @@ def plotly_figure(series: ChartSeries) -> go.Figure:
         legend={"orientation": "h", "y": -0.2},
         yaxis_title=series.unit,
         font={"family": "Arial, sans-serif"},
-        title={"text": series.title, "font": {"size": 14}},
+        title={"text": plain(series.title), "font": {"size": 14}},
     )
     figure.update_xaxes(showgrid=False, linecolor="#AEB7BD")
     figure.update_yaxes(gridcolor="#EEF0F2", linecolor="#AEB7BD")

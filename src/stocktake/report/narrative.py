@@ -54,11 +54,21 @@ class Formatter:
         if value is None or np.isnan(value):
             return "–"
         number = f"{value:,.{self.decimals}f}"
-        if self.unit == "%":
+        unit = self.unit[:-1] if self.unit in ("days", "weeks") and number == "1" else self.unit
+        if unit == "%":
             return number + "%"
-        if self.unit.startswith("£"):
+        if unit.startswith("£"):
             return "£" + number
-        return f"{number} {self.unit}".strip()
+        return f"{number} {unit}".strip()
+
+    def apart(self, value: float, other: float) -> str:
+        """``value`` with enough decimals to differ from ``other`` when they do (9.508 below 9.544
+        must not read "9.5 below 9.5")."""
+        for decimals in range(self.decimals, self.decimals + 4):
+            shown = Formatter(self.unit, decimals)
+            if shown(value) != shown(other) or value == other:
+                return shown(value)
+        return shown(value)
 
 
 def _run_at_end(chart: XmrChart) -> int:
@@ -74,16 +84,14 @@ def _evidence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidde
     goes into every export)."""
     last = len(chart.y) - 1
     rule, when = chart.rule[last], f"{x[last]:%b %Y}"
-    value = f"{MASK}: too few behind it to show" if latest_hidden else fmt(chart.y[last])
     high = chart.relative_to_mean[last] > 0
+    bound = chart.upl[last] if high else chart.lpl[last]
+    value = f"{MASK}: too few behind it to show" if latest_hidden else fmt.apart(chart.y[last], bound)
     run = _run_at_end(chart)
     since = f"{x[last - run + 1]:%b %Y}"
     if rule == "outside_limits":
-        limit = (
-            f"above the upper process limit ({fmt(chart.upl[last])})"
-            if high
-            else (f"below the lower process limit ({fmt(chart.lpl[last])})")
-        )
+        side = "above the upper" if high else "below the lower"
+        limit = f"{side} process limit ({fmt.apart(bound, chart.y[last])})"
         single = " A single point: watch whether it lasts." if run == 1 else ""
         return f"the latest value ({value}, {when}) is {limit}.{single}"
     if rule == "trend":
@@ -142,6 +150,8 @@ _SPECIAL = {
 
 def _common(chart: XmrChart, fmt: Formatter) -> str:
     segment = chart.latest
+    if np.isnan(segment.lpl) or np.isnan(segment.upl):
+        return f"the recent values show no variation to draw process limits from (mean {fmt(segment.mean)})."
     return (
         f"the recent values vary by chance within the process limits "
         f"({fmt(segment.lpl)} to {fmt(segment.upl)}) around a mean of {fmt(segment.mean)}."
@@ -175,14 +185,15 @@ def deferred(when: date, values: int) -> str:
     return (
         f"The change on {day(when)} does not restart the limits yet: {values} value"
         f"{'' if values == 1 else 's'} follow it and {MIN_REBASE_POINTS} are needed to show a "
-        "sustained shift, so these are the limits from before it."
+        "sustained shift, so one set of limits still runs across it."
     )
 
 
 def before_rebase(
     chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, when: date, latest_hidden: bool = False
 ) -> tuple[str, str]:
-    """The verdict on the limits from before the rebase on ``when``: its category and a sentence."""
+    """The verdict had the limits not restarted on ``when`` (one set of limits running across it):
+    its category and a sentence quoting those limits, not the ones drawn."""
     segment = chart.latest
     kind = category(segment.variation_type, segment.assurance_type)
     if kind in ("moved_the_needle", "going_backwards", "changed"):
@@ -191,5 +202,5 @@ def before_rebase(
         reading = "there were too few points to judge."
     else:
         reading = _common(chart, fmt)
-    opening = f"{CATEGORIES[kind]} before the rebase on {day(when)}"
-    return kind, f"{opening}: on the limits from before it, {reading}"
+    opening = f"{CATEGORIES[kind]} without the rebase on {day(when)}"
+    return kind, f"{opening}: with one set of limits running across it, {reading}"

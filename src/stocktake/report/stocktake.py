@@ -29,7 +29,7 @@ ASSURANCE_COLUMNS = {
 
 @dataclass(frozen=True)
 class Reading:
-    """The verdict as it stood on the limits from before a rebase, kept when the rebase changed it."""
+    """The verdict had a rebase not restarted the limits, kept when the rebase changed it."""
 
     rebase_on: date
     category: str
@@ -37,8 +37,8 @@ class Reading:
 
     @property
     def headline(self) -> str:
-        """E.g. "Going backwards before the rebase on 1 Jul 2025"."""
-        return f"{CATEGORIES[self.category]} before the rebase on {day(self.rebase_on)}"
+        """E.g. "Going backwards without the rebase on 1 Jul 2025"."""
+        return f"{CATEGORIES[self.category]} without the rebase on {day(self.rebase_on)}"
 
 
 @dataclass(frozen=True)

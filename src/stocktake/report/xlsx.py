@@ -49,7 +49,7 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
             "Variation",
             "Assurance",
             "What the chart shows",
-            "Verdict before the latest rebase, where it changed",
+            "Verdict without the latest rebase, where it changed",
         ],
     )
     for entry in stocktake.entries:

@@ -9,7 +9,7 @@ of seven points and a trend of seven can both be seen inside the new period with
 Restarting the limits on fewer points lets a handful of values set their own yardstick: six values
 well below the old lower limit become "common cause" within limits drawn around themselves. So a
 rebase is honoured only when at least ``MIN_REBASE_POINTS`` values follow it (up to the next honoured
-rebase); until then the series is read on the limits from before it, and the rebase is *deferred*.
+rebase); until then one set of limits runs across it, and the rebase is *deferred*.
 See docs/adr/0004-rebase-needs-a-sustained-shift.md.
 
 Pure: indices and NumPy arrays in, indices out.

@@ -12,6 +12,7 @@ from http import HTTPStatus
 from pathlib import Path
 
 import plotly
+import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
@@ -80,6 +81,20 @@ def _mount_assets(app: FastAPI) -> None:
     app.mount("/htmx", StaticFiles(directory=NODE_MODULES / "htmx.org" / "dist"), name="htmx")
     app.mount("/plotly", StaticFiles(directory=Path(plotly.__file__).parent / "package_data"), name="plotly")
     app.mount("/static", StaticFiles(directory=Path(__file__).parent / "static"), name="static")
+
+
+def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
+    """How uvicorn serves the app: forwarded headers are believed from the trusted proxy only."""
+    proxy = app.state.settings.trusted_proxy
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        proxy_headers=proxy is not None,
+        forwarded_allow_ips=proxy,
+    )
 
 
 def local_stylesheet(path: Path) -> str:

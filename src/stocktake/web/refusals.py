@@ -61,4 +61,4 @@ def _record(request: Request, detail: str, user: User | None) -> None:
         if user is None and "session" in request.scope:
             user = session_user(dict(request.session), db, request.app.state.settings.idle_timeout)
         subject = f"{request.method} {request.url.path}"[:200]
-        actions.record_now(db, user=user, action="request_refused", subject=subject, detail=detail)
+        actions.record_refusal(db, user=user, subject=subject, detail=detail)

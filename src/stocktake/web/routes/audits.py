@@ -11,7 +11,7 @@ from stocktake.appdb import actions
 from stocktake.appdb.models import ClinicalAudit, User
 from stocktake.qi.compliance import CriterionCompliance, Measured, overall
 from stocktake.web.pages import render
-from stocktake.web.routes.forms import a_date, a_number
+from stocktake.web.routes.forms import a_date, a_number, texts
 from stocktake.web.security import database, editor, viewer
 
 router = APIRouter(prefix="/audits")
@@ -100,11 +100,11 @@ def audit_page(
 async def add_cycle(
     request: Request, audit_id: int, user: User = Depends(editor), db: Session = Depends(database)
 ):
-    form = await request.form()
     audit = db.get(ClinicalAudit, audit_id)
     if audit is None:
         raise HTTPException(404, f"no audit {audit_id}")
     try:
+        form = texts(await request.form())
         results = {}
         for criterion in audit.criteria:
             eligible, met = form.get(f"eligible_{criterion.id}", ""), form.get(f"met_{criterion.id}", "")

@@ -21,3 +21,14 @@ def a_number(field: str, text: str, kind=float):
         return kind(text.strip())
     except ValueError:
         raise ActionError(f"{field}: a {'whole ' if kind is int else ''}number, not {text!r}") from None
+
+
+def texts(form) -> dict[str, str]:
+    """A form read by hand (fields named at run time) as text only: a file sent where text belongs
+    is refused by name rather than failing deep in a route."""
+    found = {}
+    for name, value in form.multi_items():
+        if not isinstance(value, str):
+            raise ActionError(f"{name}: text, not a file")
+        found[name] = value
+    return found

@@ -34,7 +34,7 @@ from stocktake.ingest.load import (
     undo_load,
 )
 from stocktake.ingest.mapping import load_mapping
-from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key
+from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key, mask_nhs_numbers
 from stocktake.warehouse import WarehouseError, problems
 from stocktake.web.pages import render
 from stocktake.web.security import admin, database, editor
@@ -94,7 +94,8 @@ def upload(
     """Stage and check the file, and show what loading it would do; nothing is loaded yet."""
     settings = request.app.state.settings
     mapping = load_mapping(settings.mapping)
-    refused = _refusal(mapping, dataset, kind, extract.filename or "")
+    filename = mask_nhs_numbers(extract.filename or "")  # shown on pages and kept: never a number
+    refused = _refusal(mapping, dataset, kind, filename)
     if refused:
         return _page(request, user, db, errors=[refused], status_code=422)
     root = _staging_root(settings)
@@ -115,7 +116,7 @@ def upload(
             user,
             db,
             status_code=422,
-            failed=extract.filename,
+            failed=filename,
             row_errors=error.errors[:SHOWN_ERRORS],
             error_count=len(error.errors),
         )
@@ -124,9 +125,9 @@ def upload(
         return _page(request, user, db, errors=[str(error)], status_code=422)
     if not preview.files:
         shutil.rmtree(staging, ignore_errors=True)
-        message = f"{extract.filename} is the extract already loaded for {dataset}: nothing changed."
+        message = f"{filename} is the extract already loaded for {dataset}: nothing changed."
         return _page(request, user, db, message=message)
-    meta = {"user_id": user.id, "dataset": dataset, "kind": kind, "file": extract.filename}
+    meta = {"user_id": user.id, "dataset": dataset, "kind": kind, "file": filename}
     (staging / "upload.json").write_text(json.dumps(meta | {"preview": _summary(preview)}))
     return _preview_page(request, user, token, meta, preview)
 
