@@ -18,9 +18,9 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from stocktake.rota.curtois import read_instance, score
-from stocktake.rota.curtois_pricing import cheapest, person_arrays
-from stocktake.rota.curtois_solver import solve
+from stocktake.rota.curtois.instance import read_instance, score
+from stocktake.rota.curtois.pricing import cheapest, person_arrays
+from stocktake.rota.curtois.solver import solve
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "rota"
 LIMITS = (30, 60)

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import stat
+from pathlib import Path
 
 import duckdb
 import pytest
 from sqlalchemy import text
 
+import stocktake.settings
 from stocktake.appdb.database import make_engine
+from stocktake.metrics.catalogue import DEFAULT_CATALOGUE
 from stocktake.settings import SettingsError, load_settings
 
 
@@ -84,3 +88,12 @@ def test_a_command_with_a_bad_setting_says_which_in_one_line(tmp_path, umask, mo
     result = CliRunner().invoke(app, ["db", "--home", str(tmp_path)])
     assert result.exit_code == 2
     assert result.output.strip() == "error: STOCKTAKE_IDLE_MINUTES: a whole number above 0, not 'soon'"
+
+
+def test_settings_import_nothing_of_stocktake():
+    """Every module may read the settings, so the settings may read no module (ADR 0013)."""
+    tree = ast.parse(Path(stocktake.settings.__file__).read_text())
+    imported = [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    assert not [m for m in imported if m and m.split(".")[0] == "stocktake"]
+    assert stocktake.settings.DEFAULT_CATALOGUE == DEFAULT_CATALOGUE  # the same file as metrics' default

@@ -11,8 +11,8 @@ from sqlalchemy import event
 from stocktake.appdb import actions
 from stocktake.appdb.database import make_engine, session_factory, upgrade
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE
-from stocktake.report.narrative import CATEGORIES, category
 from stocktake.spc import xmr
+from stocktake.verdicts.narrative import CATEGORIES, category
 from stocktake.workspace import Workspace
 
 
@@ -66,7 +66,7 @@ def test_a_page_reads_the_revision_once_yet_sees_its_own_change(workspace_and_db
 
 
 def _category(chart) -> str:
-    return CATEGORIES[category(chart.latest.variation_type, chart.latest.assurance_type)]
+    return CATEGORIES[category(chart.latest.variation_type, chart.latest.assurance_type, chart.improvement)]
 
 
 def test_a_new_rebase_is_described_with_the_verdict_with_and_without_it(workspace_and_db):

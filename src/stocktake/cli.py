@@ -17,6 +17,14 @@ from stocktake.spc.rules import DEFAULT_PROFILE
 
 app = typer.Typer(help="Stocktake: an honest stock-take of a clinical service.", no_args_is_help=True)
 console = Console(stderr=True)
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="DIR",
+        help="The workspace folder (default: $STOCKTAKE_HOME, else ./stocktake once data are loaded "
+        "there, else the demo's ./stocktake-demo).",
+    ),
+]
 
 
 @contextmanager
@@ -29,16 +37,22 @@ def _step(description: str):
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option(help="Directory for the raw files, warehouse and report.")] = Path(
-        "stocktake-demo"
-    ),
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "--home",
+            help="The demo's workspace: raw files, warehouse and report (default: ./stocktake-demo).",
+        ),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same department.")] = 42,
     scale: Annotated[int, typer.Option(min=1, help="Multiply the department's volumes by this.")] = 1,
 ) -> None:
     """Build a synthetic T&O department and its stock-take report."""
     from stocktake.demo.run import run_demo
+    from stocktake.settings import DEMO_HOME
 
-    output = run_demo(out, seed=seed, scale=scale, step=_step)
+    output = run_demo(out or DEMO_HOME, seed=seed, scale=scale, step=_step)
     console.print(f"\nReport: [bold]{output.report.resolve()}[/bold]")
     console.print(f"Summary: {output.summary.resolve()}   Injected effects: {output.effects.resolve()}")
 
@@ -47,18 +61,28 @@ def demo(
 def ingest(
     raw_dir: Annotated[Path, typer.Argument(metavar="DIR", help="The folder holding the extracts.")],
     mapping: Annotated[
-        Path, typer.Option(metavar="MAPPING.yaml", help="How the extracts map onto Stocktake.")
-    ],
-    warehouse: Annotated[Path, typer.Option(help="The DuckDB warehouse to load into.")] = Path(
-        "stocktake/warehouse.duckdb"
-    ),
+        Path | None,
+        typer.Option(
+            metavar="MAPPING.yaml",
+            help="How the extracts map onto Stocktake (default: $STOCKTAKE_MAPPING, else the demo's).",
+        ),
+    ] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR", help="The workspace to load into (default: $STOCKTAKE_HOME, else ./stocktake)."
+        ),
+    ] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="The DuckDB warehouse to load into (default: HOME/warehouse.duckdb).")
+    ] = None,
     key_file: Annotated[
         Path | None,
         typer.Option(help="The pseudonymisation key (default: secrets/pseudonym.key beside the warehouse)."),
     ] = None,
     errors: Annotated[
         Path | None,
-        typer.Option(metavar="FOLDER", help="Where to write the error report (default: DIR/errors)."),
+        typer.Option(metavar="FOLDER", help="Where to write the error report (default: HOME/errors)."),
     ] = None,
     partial: Annotated[
         bool, typer.Option(help="Load the extracts present; skip mapped files that are absent.")
@@ -85,10 +109,12 @@ def ingest(
     from stocktake.ingest.mapping import MappingError, load_mapping
     from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key
     from stocktake.ingest.report import write_error_report
-    from stocktake.settings import private_home
+    from stocktake.settings import key_beside, private_home
     from stocktake.warehouse import WarehouseError, problems
 
-    key_file = key_file or warehouse.parent / "secrets" / "pseudonym.key"
+    settings = _settings(home or (warehouse.parent if warehouse else None), loading=True, private=False)
+    warehouse, mapping = warehouse or settings.warehouse, mapping or settings.mapping
+    key_file = key_file or key_beside(warehouse)
     if not raw_dir.is_dir():
         _fail(f"{raw_dir}: no such folder")
     if key_file.resolve().parent == warehouse.resolve().parent:
@@ -116,7 +142,7 @@ def ingest(
         _fail(str(error))
     except IngestError as error:
         _say_error(str(error))
-        folder = errors or raw_dir / "errors"
+        folder = errors or settings.error_reports
         try:
             csv_path, html_path = write_error_report(error.errors, folder, parsed.source)
         except OSError as problem:
@@ -151,9 +177,10 @@ def undo_load(
     load_id: Annotated[
         int | None, typer.Argument(metavar="LOAD_ID", help="The load to undo (default: the latest).")
     ] = None,
-    warehouse: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = Path(
-        "stocktake/warehouse.duckdb"
-    ),
+    home: HomeOption = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="The DuckDB warehouse (default: HOME/warehouse.duckdb).")
+    ] = None,
     user: Annotated[
         str | None, typer.Option(help="Who is undoing, for the ingest log (default: $USER).")
     ] = None,
@@ -163,6 +190,7 @@ def undo_load(
     from stocktake.ingest.load import undo_load as undo
     from stocktake.warehouse import WarehouseError, problems
 
+    warehouse = warehouse or _settings(home, private=False).warehouse
     try:
         with problems(warehouse):
             undone = undo(warehouse, load_id, undone_by=user)
@@ -260,14 +288,17 @@ def spc(
 
 @app.command()
 def report(
-    out: Annotated[Path, typer.Option(help="Directory to write the report into.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Directory to write the report into (default: HOME/reports).")
+    ] = None,
     format_: Annotated[
         str, typer.Option("--format", help="Comma-separated: html, pdf, xlsx.")
     ] = "html,pdf,xlsx",
     period: Annotated[str | None, typer.Option(metavar="YYYY-MM", help="The last month to include.")] = None,
-    warehouse: Annotated[Path, typer.Option(help="The DuckDB warehouse.")] = Path(
-        "stocktake-demo/warehouse.duckdb"
-    ),
+    home: HomeOption = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="The DuckDB warehouse (default: HOME/warehouse.duckdb).")
+    ] = None,
     annotations: Annotated[
         Path | None, typer.Option(metavar="CHANGES.csv", help="Dated changes: metric_id,date,label,rebase.")
     ] = None,
@@ -280,6 +311,8 @@ def report(
     from stocktake.report.run import ReportRequest, build_and_write
     from stocktake.warehouse import WarehouseError
 
+    settings = _settings(home, private=False)
+    warehouse, out = warehouse or settings.warehouse, out or settings.reports
     if period is not None and not _is_month(period):
         _fail(f"--period {period!r}: expected a month like 2025-09")
     if not warehouse.exists():
@@ -307,9 +340,14 @@ def report(
 @app.command()
 def metrics(
     out: Annotated[Path, typer.Option(metavar="FILE.parquet|.csv", help="Where to write the series.")],
+    home: HomeOption = None,
     source: Annotated[
-        Path, typer.Option(help="A DuckDB warehouse, or a folder of Parquet files named after the datasets.")
-    ] = Path("stocktake-demo/warehouse.duckdb"),
+        Path | None,
+        typer.Option(
+            help="A DuckDB warehouse, or a folder of Parquet files named after the datasets "
+            "(default: HOME/warehouse.duckdb)."
+        ),
+    ] = None,
     engine: Annotated[str, typer.Option(help="duckdb, or spark for a regional or national run.")] = "duckdb",
     by: Annotated[
         str | None, typer.Option(metavar="DIMENSION", help="Break down by site, consultant, age_band, …")
@@ -320,20 +358,26 @@ def metrics(
     ] = None,
     catalogue_file: Annotated[
         Path | None,
-        typer.Option("--catalogue", metavar="CATALOGUE.yaml", help="Another department's catalogue."),
+        typer.Option(
+            "--catalogue",
+            metavar="CATALOGUE.yaml",
+            help="Another department's catalogue (default: $STOCKTAKE_CATALOGUE, else T&O's).",
+        ),
     ] = None,
     suppress: Annotated[
         bool, typer.Option("--suppress/--no-suppress", help="Blank rows with 1-7 people behind them.")
     ] = True,
 ) -> None:
     """Every metric as a tidy series (metric, [dimension], period, numerator, denominator, value)."""
-    from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, CatalogueError, load_catalogue
+    from stocktake.metrics.catalogue import CatalogueError, load_catalogue
     from stocktake.metrics.engines import ENGINES, SourceError, open_engine
     from stocktake.metrics.export import FORMATS, suppressed, write_series
     from stocktake.metrics.run import PERIODS, Grain, as_table, missing_data, run_catalogue
     from stocktake.metrics.user import with_user_metrics
     from stocktake.warehouse import WarehouseError
 
+    settings = _settings(home, private=False)
+    source, catalogue_file = source or settings.warehouse, catalogue_file or settings.catalogue
     if engine not in ENGINES:
         _fail(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
     if period not in PERIODS:
@@ -341,7 +385,7 @@ def metrics(
     if out.suffix not in FORMATS:
         _fail(f"--out {out}: expected a file ending {' or '.join(FORMATS)}")
     try:
-        catalogue = load_catalogue(catalogue_file or DEFAULT_CATALOGUE)
+        catalogue = load_catalogue(catalogue_file)
         if user_metrics is not None:
             catalogue = with_user_metrics(catalogue, user_metrics)
     except CatalogueError as error:
@@ -427,12 +471,13 @@ def _fail(message: str) -> None:
     raise typer.Exit(code=2)
 
 
-def _settings(home: Path | None):
-    """The workspace's settings; a bad one (e.g. STOCKTAKE_IDLE_MINUTES) exits naming it."""
+def _settings(home: Path | None, **how):
+    """The workspace's settings (``load_settings``); a bad one (e.g. STOCKTAKE_IDLE_MINUTES) exits
+    naming it."""
     from stocktake.settings import SettingsError, load_settings
 
     try:
-        return load_settings(home)
+        return load_settings(home, **how)
     except SettingsError as error:
         _fail(str(error))
 
@@ -487,10 +532,11 @@ def rota_check(
 
     from rich.markup import escape
 
-    from stocktake.rota.check import RULES, check_rota, limits_for
+    from stocktake.rota.check import check_rota, limits_for
     from stocktake.rota.duties import RotaInputError
     from stocktake.rota.grid import read_rota_file
     from stocktake.rota.report import breach_table, doctor_table, write_tables
+    from stocktake.rota.rules import RULES
 
     try:
         found = read_rota_file(rota, shifts)
@@ -617,8 +663,8 @@ def rota_curtois(
     ] = None,
 ) -> None:
     """Solve an Employee Shift Scheduling Benchmark instance (column generation, then CP-SAT); re-score it."""
-    from stocktake.rota.curtois import read_instance, score, write_roster
-    from stocktake.rota.curtois_solver import solve
+    from stocktake.rota.curtois.instance import read_instance, score, write_roster
+    from stocktake.rota.curtois.solver import solve
 
     if not instance.exists():
         _fail(f"{instance}: no such file")
@@ -648,19 +694,13 @@ if __name__ == "__main__":
     app()
 
 
-HomeOption = Annotated[
-    Path | None,
-    typer.Option(help="The workspace folder (default $STOCKTAKE_HOME, else the demo's stocktake-demo)."),
-]
-
-
 @app.command()
 def serve(
     home: HomeOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for the network).")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
 ) -> None:
-    """Start the department's web workspace (the demo department unless told otherwise)."""
+    """Start the department's web workspace (the demo's until a department's data are loaded)."""
     import threading
 
     import uvicorn

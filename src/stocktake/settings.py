@@ -1,10 +1,14 @@
 """Where a workspace keeps its things: the warehouse, the app database, secrets, the column mapping;
 and the web workspace's limits.
 
-One folder holds a department's workspace (``STOCKTAKE_HOME``, by default the demo's folder); each
-path can be moved elsewhere by its own environment variable, e.g. the app database to PostgreSQL.
-The folder holds patient-level data, so it is private to the account that runs Stocktake
-(``private_home``).
+One folder, the home, holds a department's workspace, and every command finds its paths here (ADR
+0013): ``--home``, else ``STOCKTAKE_HOME``, else ``./stocktake`` once a department's data are loaded
+there, else the demo's ``./stocktake-demo``. Loading never falls back to the demo, so real data are
+never mixed with synthetic. Each path can be moved elsewhere by its own option or environment
+variable, e.g. the app database to PostgreSQL. The folder holds patient-level data, so it is private
+to the account that runs Stocktake (``private_home``).
+
+This module imports nothing of Stocktake: every other module may import it.
 """
 
 from __future__ import annotations
@@ -15,10 +19,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 
-from stocktake.metrics.catalogue import DEFAULT_CATALOGUE
-
+#: A department's home when STOCKTAKE_HOME is not set.
+DEPARTMENT_HOME = Path("stocktake")
+#: The demo's home (``stocktake demo``), opened until a department's data are loaded.
 DEMO_HOME = Path("stocktake-demo")
 DEMO_MAPPING = Path(__file__).parent / "demo" / "mapping.yaml"
+#: The T&O catalogue (metrics.catalogue.DEFAULT_CATALOGUE names the same file; a test checks it).
+DEFAULT_CATALOGUE = Path(__file__).parent / "metrics" / "catalogues" / "trauma_orthopaedics.yaml"
+WAREHOUSE = "warehouse.duckdb"
 MB = 1024 * 1024
 SMALL_NUMBERS = ("suppress", "show")
 #: Files of a workspace that hold patient-level data or accounts.
@@ -58,7 +66,7 @@ class Settings:
 
     @property
     def warehouse(self) -> Path:
-        return self.home / "warehouse.duckdb"
+        return self.home / WAREHOUSE
 
     @property
     def secrets(self) -> Path:
@@ -66,7 +74,18 @@ class Settings:
 
     @property
     def pseudonym_key(self) -> Path:
-        return self.secrets / "pseudonym.key"
+        return key_beside(self.warehouse)
+
+    @property
+    def reports(self) -> Path:
+        """Where ``stocktake report`` writes when not told."""
+        return self.home / "reports"
+
+    @property
+    def error_reports(self) -> Path:
+        """Where ``stocktake ingest`` writes a refused load's error report when not told: inside the
+        private home, as its rows come from patient-level extracts."""
+        return self.home / "errors"
 
     def session_secret(self) -> str:
         """The key that signs session cookies: made once, kept beside the pseudonymisation key."""
@@ -76,6 +95,22 @@ class Settings:
             path.write_text(secrets.token_urlsafe(48))
             path.chmod(0o600)
         return path.read_text().strip()
+
+
+def key_beside(warehouse: Path) -> Path:
+    """A warehouse's pseudonymisation key: in ``secrets/`` beside it, never in its own folder, so a
+    copy of the warehouse alone cannot be re-linked to patients."""
+    return warehouse.parent / "secrets" / "pseudonym.key"
+
+
+def default_home(*, loading: bool = False) -> Path:
+    """The home when none is given: STOCKTAKE_HOME; else ./stocktake once a department's warehouse is
+    there (or when loading, which must never put real data into the demo); else the demo's folder."""
+    if named := os.environ.get("STOCKTAKE_HOME"):
+        return Path(named)
+    if loading or (DEPARTMENT_HOME / WAREHOUSE).exists():
+        return DEPARTMENT_HOME
+    return DEMO_HOME
 
 
 def private_files() -> None:
@@ -96,12 +131,14 @@ def private_home(home: Path) -> None:
             (home / name).chmod(0o600)
 
 
-def load_settings(home: Path | None = None) -> Settings:
-    """Settings from the environment; ``home`` (e.g. from a command-line option) wins over it.
-    The home is made private (``private_home``) before anything is written to it."""
+def load_settings(home: Path | None = None, *, loading: bool = False, private: bool = True) -> Settings:
+    """Settings from the environment; ``home`` (e.g. from ``--home``) wins over it (``default_home``).
+    With ``private`` the home is made private (``private_home``) before anything is written to it;
+    commands that only read pass False, so they create no folder."""
     env = os.environ
-    home = Path(home or env.get("STOCKTAKE_HOME") or DEMO_HOME).resolve()
-    private_home(home)
+    home = Path(home or default_home(loading=loading)).resolve()
+    if private:
+        private_home(home)
     small_numbers = env.get("STOCKTAKE_DRILLDOWN_SMALL_NUMBERS") or "suppress"
     if small_numbers not in SMALL_NUMBERS:
         raise SettingsError(f"STOCKTAKE_DRILLDOWN_SMALL_NUMBERS: 'suppress' or 'show', not {small_numbers!r}")

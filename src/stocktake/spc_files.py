@@ -17,6 +17,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from stocktake.spc.rebase import rebase_point
 from stocktake.spc.rules import DEFAULT_PROFILE
 from stocktake.spc.xmr import ManyXmr, xmr_many
 
@@ -281,11 +282,11 @@ def _rebase_flags(facet: np.ndarray, x: pd.DatetimeIndex, request: SpcRequest) -
             rows = np.flatnonzero(facet == name)
             if not len(rows):
                 raise SpcInputError(f"--rebase {which}:{when}: there is no facet {which!r}")
-            after = rows[x[rows] >= date]
-            if len(after) == 0:
+            if not (x[rows] >= date).any():
                 raise SpcInputError(f"--rebase {when}: after the last date{_in_facet(name)}")
-            if after[0] != rows[0]:
-                flags[after[0]] = True
+            point = rebase_point(x[rows], date)
+            if point is not None:
+                flags[rows[point]] = True
     return flags
 
 

@@ -19,23 +19,14 @@ import pandas as pd
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from stocktake.analysis import MetricResult, analyse
 from stocktake.appdb.actions import CHART_CHANGES
 from stocktake.appdb.models import Annotation, AuditEvent, PdsaCycle, Project, ProjectMeasure, TargetSetting
 from stocktake.metrics.catalogue import Catalogue, load_catalogue
 from stocktake.metrics.run import Grain, run_catalogue
-from stocktake.report.stocktake import Entry, StockTake, build, describe_rebase
-from stocktake.report.suppression import is_small
+from stocktake.metrics.suppression import is_small
+from stocktake.verdicts import Entry, Mark, MetricResult, StockTake, analyse, take_stock
+from stocktake.verdicts.stocktake import describe_rebase
 from stocktake.warehouse import connect_ibis
-
-
-@dataclass(frozen=True)
-class Mark:
-    """A dated change on a chart: an annotation (which may restart the limits) or a PDSA cycle."""
-
-    dated: date
-    label: str
-    rebase: bool = False
 
 
 @dataclass(frozen=True)
@@ -171,17 +162,14 @@ class Workspace:
             self.catalogue, metrics=tuple(m for m in self.catalogue.metrics if m.id in series)
         )
         settings = {t.metric_id: t for t in session.scalars(select(TargetSetting))}
-        marks = self.marks(session)
-        results = analyse(
+        return take_stock(
             catalogue,
             series,
+            self.source + (f", {site}" if site else ""),
+            marks=self.marks(session),
             targets={i: t.value for i, t in settings.items() if i in series},
-            rebase={i: [m.dated for m in ms if m.rebase] for i, ms in marks.items()},
+            target_bases={i: t.basis for i, t in settings.items()},
         )
-        labels = {i: [(m.dated.isoformat(), m.label) for m in ms] for i, ms in marks.items()}
-        bases = {i: t.basis for i, t in settings.items()}
-        source = self.source + (f", {site}" if site else "")
-        return build(catalogue.department, source, results, annotations=labels, target_bases=bases)
 
     def rebase_readings(self, session: Session, metric_id: str, dated: date) -> str:
         """Both readings of a metric around a new rebase on ``dated``, in words, for the audit log.
@@ -196,8 +184,8 @@ class Workspace:
         earlier = [m.dated for m in self.marks(session).get(metric_id, []) if m.rebase]
 
         def reading(dates: list[date]) -> Entry:
-            results = analyse(single, self.series(), targets=targets, rebase={metric_id: dates})
-            return build(single.department, self.source, results).entries[0]
+            marks = {metric_id: [Mark(d, "", rebase=True) for d in dates]}
+            return take_stock(single, self.series(), self.source, marks=marks, targets=targets).entries[0]
 
         return describe_rebase(dated, reading([*earlier, dated]), reading(earlier))
 

@@ -89,7 +89,7 @@ def test_an_admin_cannot_remove_their_own_admin_role(db):
 
 
 def _counting_verifications(monkeypatch) -> list:
-    hasher, verified = actions._HASHER, []
+    hasher, verified = actions.accounts._HASHER, []
 
     class Counting:  # the hasher, counting its verifications
         def __getattr__(self, name):
@@ -99,7 +99,7 @@ def _counting_verifications(monkeypatch) -> list:
             verified.append(1)
             return hasher.verify(*args)
 
-    monkeypatch.setattr(actions, "_HASHER", Counting())
+    monkeypatch.setattr(actions.accounts, "_HASHER", Counting())
     return verified
 
 
@@ -195,12 +195,12 @@ def test_a_session_lives_until_ended_idle_or_old(db, monkeypatch):
     token = actions.start_session(db, user=lead)
     assert actions.session_user(db, token=token, idle=idle).id == lead.id
     assert actions.session_user(db, token=token + "x", idle=idle) is None
-    start = actions._now()
-    monkeypatch.setattr(actions, "_now", lambda: start + idle - timedelta(seconds=1))
+    start = actions.base._now()
+    monkeypatch.setattr(actions.base, "_now", lambda: start + idle - timedelta(seconds=1))
     assert actions.session_user(db, token=token, idle=idle) is not None  # used: the idle clock restarts
-    monkeypatch.setattr(actions, "_now", lambda: start + 2 * idle - timedelta(seconds=2))
+    monkeypatch.setattr(actions.base, "_now", lambda: start + 2 * idle - timedelta(seconds=2))
     assert actions.session_user(db, token=token, idle=idle) is not None
-    monkeypatch.setattr(actions, "_now", lambda: start + 3 * idle)
+    monkeypatch.setattr(actions.base, "_now", lambda: start + 3 * idle)
     assert actions.session_user(db, token=token, idle=idle) is None
     monkeypatch.undo()
     token = actions.start_session(db, user=lead)

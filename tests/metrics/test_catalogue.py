@@ -73,3 +73,11 @@ def test_a_dimension_naming_a_missing_column_is_explained(tmp_path):
         CatalogueError, match=r"dimensions\.consultant\.per_dataset: theatre_sessions has no column"
     ):
         load_catalogue(path)
+
+
+def test_has_answers_whether_an_id_is_one_of_the_departments_metrics():
+    catalogue = load_catalogue()  # trauma_orthopaedics.yaml defines hipfx_surgery_36h
+    assert catalogue.has("hipfx_surgery_36h")
+    assert not catalogue.has("hipfx_surgery_36H")  # ids are matched exactly, as URLs carry them
+    assert not catalogue.has("")
+    assert not catalogue.has("no_such_metric")

@@ -138,14 +138,9 @@ def test_unknown_dimension_is_named(warehouse):
 
 
 @pytest.fixture(scope="module")
-def partial(warehouse):
+def partial(connect, tables):
     """The handmade warehouse as `ingest --partial` leaves it with two extracts: the others absent."""
-    import ibis
-
-    con = ibis.duckdb.connect()
-    for name in ("hip_fractures", "admissions"):
-        con.create_table(name, warehouse.table(name).execute())
-    return con
+    return connect({name: tables[name] for name in ("hip_fractures", "admissions")})
 
 
 def test_measures_whose_datasets_are_absent_are_named_not_a_crash(partial):

@@ -11,11 +11,12 @@ from icalendar import Calendar
 from typer.testing import CliRunner
 
 from stocktake.cli import app
-from stocktake.rota.check import RULES, check_rota
+from stocktake.rota.check import check_rota
 from stocktake.rota.duties import read_rota
 from stocktake.rota.export import read_assignments, write_rota
 from stocktake.rota.grid import read_rota_file
 from stocktake.rota.model import RotaSpecError, parse_problem
+from stocktake.rota.rules import RULES
 from stocktake.rota.solver import solve
 
 SPEC = {

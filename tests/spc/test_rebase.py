@@ -1,8 +1,9 @@
 """Which change dates restart the limits: only those that at least 12 values follow (hand-counted)."""
 
 import numpy as np
+import pandas as pd
 
-from stocktake.spc.rebase import MIN_REBASE_POINTS, plan_rebases, provisional_points
+from stocktake.spc.rebase import MIN_REBASE_POINTS, plan_rebases, provisional_points, rebase_point
 
 
 def test_the_minimum_is_the_twelve_points_below_which_limits_are_trial_limits():
@@ -36,3 +37,18 @@ def test_points_on_limits_from_fewer_than_twelve_values_are_provisional():
     groups = np.r_[np.zeros(9), np.ones(14)]
     # Period 0: 8 values (provisional); period 1: 14 values.
     assert provisional_points(y, groups).tolist() == [True] * 9 + [False] * 14
+
+
+MONTHS = pd.DatetimeIndex(["2024-01-01", "2024-02-01", "2024-03-01", "2024-04-01"])
+
+
+def test_a_change_date_restarts_the_limits_at_the_first_point_on_or_after_it():
+    assert rebase_point(MONTHS, "2024-03-01") == 2  # on a point: that point
+    assert rebase_point(MONTHS, "2024-02-15") == 2  # between points: the next one
+    assert rebase_point(MONTHS, pd.Timestamp("2024-04-01").date()) == 3
+
+
+def test_a_change_date_on_or_before_the_first_point_or_after_the_last_restarts_nothing():
+    assert rebase_point(MONTHS, "2024-01-01") is None
+    assert rebase_point(MONTHS, "2023-06-01") is None
+    assert rebase_point(MONTHS, "2024-04-02") is None

@@ -15,13 +15,15 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from stocktake.appdb.actions import ActionError
 from stocktake.appdb.models import AuditEvent
 from stocktake.demo.export import export
 from stocktake.demo.generate import Department, generate
 from stocktake.ingest.mapping import load_mapping
-from stocktake.report.narrative import CATEGORIES, category
 from stocktake.settings import DEMO_MAPPING
 from stocktake.spc import xmr
+from stocktake.verdicts.narrative import CATEGORIES, category
+from stocktake.web.pages import change_then, change_then_redirect
 
 METRIC = "hipfx_surgery_36h"
 
@@ -114,7 +116,7 @@ def test_a_rebase_that_changes_the_verdict_is_warned_and_logged_with_both_readin
     frame = app.state.workspace.series()[metric.id]
     values, target = frame["value"].to_numpy(float), metric.target.value if metric.target else None
     verdicts = [
-        CATEGORIES[category(c.latest.variation_type, c.latest.assurance_type)]
+        CATEGORIES[category(c.latest.variation_type, c.latest.assurance_type, c.improvement)]
         for c in (
             xmr(values, improvement=metric.improvement, target=target, rebase_at=[6]),
             xmr(values, improvement=metric.improvement, target=target),
@@ -485,3 +487,25 @@ def test_an_nhs_number_in_an_uploaded_files_name_is_never_shown(clients):
     )
     assert answer.status_code == 422 and "943*******.csv" in answer.text
     assert "9434765919" not in answer.text
+
+
+def test_a_refused_change_shows_its_form_again_with_the_reason_and_422():
+    shown = []
+
+    def refused():
+        raise ActionError("title: say what the project is")
+
+    def page(**context):
+        shown.append(context)
+        return "the form again"
+
+    assert change_then(refused, then=lambda done: "went on", page=page) == "the form again"
+    assert shown == [{"errors": ["title: say what the project is"], "status_code": 422}]
+    assert change_then(lambda: 7, then=lambda done: done * 6, page=page) == 42  # then gets the result
+
+
+def test_a_change_then_redirects_to_a_fixed_page_or_to_the_record_it_made():
+    made = change_then_redirect(lambda: 7, to=lambda n: f"/projects/{n}", page=None)
+    fixed = change_then_redirect(lambda: 7, to="/projects", page=None)
+    assert (made.status_code, made.headers["location"]) == (303, "/projects/7")
+    assert (fixed.status_code, fixed.headers["location"]) == (303, "/projects")

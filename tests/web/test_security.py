@@ -265,18 +265,18 @@ def test_a_session_ends_when_left_idle_and_after_eight_hours_whatever(app, monke
     _new_user(app, "idler")
     client = from_address(app, "10.1.0.7")
     assert _sign_in(client, "idler", "the right password") == 303
-    start = actions._now()
+    start = actions.base._now()
     idle = app.state.settings.idle_timeout
     for minutes in range(0, 8 * 60, 20):  # used every 20 minutes: within the 30-minute timeout
-        monkeypatch.setattr(actions, "_now", lambda m=minutes: start + timedelta(minutes=m))
+        monkeypatch.setattr(actions.base, "_now", lambda m=minutes: start + timedelta(minutes=m))
         assert _signed_in(client), minutes
-    monkeypatch.setattr(actions, "_now", lambda: start + timedelta(hours=8, seconds=1))
+    monkeypatch.setattr(actions.base, "_now", lambda: start + timedelta(hours=8, seconds=1))
     assert not _signed_in(client)  # eight hours after sign-in, however busy
 
     monkeypatch.undo()  # back to now (a sign-in in the future would clear everyone's sessions as old)
     assert _sign_in(client, "idler", "the right password") == 303
-    restart = actions._now()
-    monkeypatch.setattr(actions, "_now", lambda: restart + idle + timedelta(seconds=1))
+    restart = actions.base._now()
+    monkeypatch.setattr(actions.base, "_now", lambda: restart + idle + timedelta(seconds=1))
     assert not _signed_in(client)
 
 
@@ -331,8 +331,8 @@ def test_an_address_that_guesses_many_names_is_refused_for_a_while(app, monkeypa
     assert _sign_in(guesser, "bystander", "the right password") == 401
     assert _actions_of(app, "bystander")[-1] == "sign_in_throttled"
     assert _sign_in(from_address(app, "10.3.0.2"), "bystander", "the right password") == 303
-    later = actions._now() + actions.SIGN_IN_LOCK + timedelta(seconds=1)
-    monkeypatch.setattr(actions, "_now", lambda: later)
+    later = actions.base._now() + actions.SIGN_IN_LOCK + timedelta(seconds=1)
+    monkeypatch.setattr(actions.base, "_now", lambda: later)
     assert _sign_in(guesser, "bystander", "the right password") == 303
 
 

@@ -12,7 +12,6 @@ from contextlib import nullcontext
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from stocktake.analysis import MetricResult, analyse, summary_record
 from stocktake.demo.effects import EFFECTS
 from stocktake.demo.export import export
 from stocktake.demo.generate import Department, generate
@@ -22,8 +21,8 @@ from stocktake.ingest.pseudonymise import load_or_create_key
 from stocktake.metrics.catalogue import load_catalogue
 from stocktake.metrics.run import run_catalogue
 from stocktake.report.html import render_report
-from stocktake.report.stocktake import build
 from stocktake.settings import private_home
+from stocktake.verdicts import Mark, MetricResult, StockTake, summary_record, take_stock
 from stocktake.warehouse import connect_ibis
 
 MAPPING = Path(__file__).parent / "mapping.yaml"
@@ -58,11 +57,12 @@ def run_demo(out: Path, *, seed: int = 42, scale: int = 1, step: Step | None = N
         catalogue = load_catalogue()
         con = connect_ibis(warehouse)
         try:
-            results = analyse(catalogue, run_catalogue(con, catalogue))
+            series = run_catalogue(con, catalogue)
         finally:
             con.disconnect()
+        taken = take_stock(catalogue, series, mapping.source, marks=_effect_marks())
     with step("Writing the report"):
-        return _write_outputs(out, catalogue.department, mapping.source, results)
+        return _write_outputs(out, taken)
 
 
 def _ensure_raw(raw_dir: Path, department: Department, mapping) -> None:
@@ -75,14 +75,18 @@ def _ensure_raw(raw_dir: Path, department: Department, mapping) -> None:
     manifest.write_text(json.dumps(wanted))
 
 
-def _write_outputs(out: Path, department: str, source: str, results: list[MetricResult]) -> DemoOutput:
-    annotations = {}
+def _effect_marks() -> dict[str, list[Mark]]:
+    """Each injected effect marked on its measure's chart by the first part of its description."""
+    marks: dict[str, list[Mark]] = {}
     for effect in EFFECTS:
-        annotations.setdefault(effect.metric_id, []).append(
-            (effect.date.isoformat(), effect.description.split(":")[0])
-        )
+        marks.setdefault(effect.metric_id, []).append(Mark(effect.date, effect.description.split(":")[0]))
+    return marks
+
+
+def _write_outputs(out: Path, taken: StockTake) -> DemoOutput:
+    results = [entry.result for entry in taken.entries]
     report = out / "report.html"
-    report.write_text(render_report(build(department, source, results, annotations=annotations)))
+    report.write_text(render_report(taken))
     summary = out / "summary.json"
     summary.write_text(json.dumps({"metrics": [summary_record(r) for r in results]}, indent=1))
     effects = out / "effects.json"

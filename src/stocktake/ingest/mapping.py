@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
 
 from stocktake.ingest.schemas import DATASETS
+from stocktake.validation_messages import describe
 
 
 class MappingError(ValueError):
@@ -93,7 +94,4 @@ def load_mapping(path: Path) -> Mapping:
     try:
         return Mapping.model_validate(raw)
     except ValidationError as error:
-        details = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'top level'}: {e['msg']}" for e in error.errors()
-        )
-        raise MappingError(f"{path}: {details}") from error
+        raise MappingError(f"{path}: {describe(error)}") from error

@@ -144,6 +144,11 @@ class Catalogue:
                 return metric
         raise KeyError(metric_id)
 
+    def has(self, metric_id: str) -> bool:
+        """Whether this is one of the department's metrics: the one check for an id typed into a
+        form or a URL, so every page refuses a stranger the same way."""
+        return any(metric.id == metric_id for metric in self.metrics)
+
 
 def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
     """Read a catalogue file and check every definition against the canonical datasets."""

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.catalogue import Catalogue
-from stocktake.report.suppression import is_small
+from stocktake.metrics.suppression import is_small
 from stocktake.spreadsheets import csv_ready
 
 FORMATS = (".csv", ".parquet")

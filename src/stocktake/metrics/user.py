@@ -26,6 +26,7 @@ the catalogue's expression language, compiled to the same definitions and checke
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal
 
@@ -34,6 +35,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from stocktake.metrics import expressions as ex
 from stocktake.metrics.catalogue import Aggregate, Catalogue, CatalogueError, Metric, Target, check
+from stocktake.validation_messages import Place, describe
 
 
 class UserMetric(BaseModel):
@@ -122,7 +124,7 @@ def with_user_metrics(catalogue: Catalogue, path: Path) -> Catalogue:
     try:
         parsed = _UserFile.model_validate(raw)
     except ValidationError as error:
-        raise CatalogueError(f"{path}: {_describe(error, raw)}") from error
+        raise CatalogueError(f"{path}: {describe(error, rename=_metric_ids(raw))}") from error
     try:
         added = tuple(m.to_metric() for m in parsed.metrics)
     except ex.ExpressionError as error:
@@ -134,16 +136,15 @@ def with_user_metrics(catalogue: Catalogue, path: Path) -> Catalogue:
     return extended
 
 
-def _describe(error: ValidationError, raw: Any) -> str:
-    """Pydantic's errors with the metric's id in place of its position in the list."""
-    described = []
-    for problem in error.errors():
-        location = list(problem["loc"])
-        if len(location) >= 2 and location[0] == "metrics" and isinstance(location[1], int):
+def _metric_ids(raw: Any) -> Callable[[Place], Place]:
+    """Name a metric by its id in place of its position in the list, which a reader cannot see."""
+
+    def rename(place: Place) -> Place:
+        if len(place) >= 2 and place[0] == "metrics" and isinstance(place[1], int):
             try:
-                location[1] = raw["metrics"][location[1]].get("id", f"metric {location[1] + 1}")
+                place[1] = raw["metrics"][place[1]].get("id", f"metric {place[1] + 1}")
             except (AttributeError, IndexError, KeyError, TypeError):
-                location[1] = f"metric {location[1] + 1}"
-        message = problem["msg"].removeprefix("Value error, ")
-        described.append(f"{'.'.join(str(p) for p in location) or 'top level'}: {message}")
-    return "; ".join(described)
+                place[1] = f"metric {place[1] + 1}"
+        return place
+
+    return rename

@@ -13,9 +13,9 @@ from jinja2 import Environment, PackageLoader
 
 from stocktake.report.charts import ChartSeries, plotly_html, static_chart
 from stocktake.report.icons import assurance_icon, variation_icon, variation_label
-from stocktake.report.narrative import CATEGORIES
-from stocktake.report.stocktake import ASSURANCE_COLUMNS, Entry, StockTake
 from stocktake.spc.rebase import provisional_points
+from stocktake.verdicts.narrative import CATEGORIES
+from stocktake.verdicts.stocktake import ASSURANCE_COLUMNS, Entry, StockTake
 
 _ENVIRONMENT = Environment(loader=PackageLoader("stocktake.report"), autoescape=True)
 

@@ -12,6 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
 from stocktake.targets.setting import Benchmark, Target, baseline, between, trajectory_values
+from stocktake.validation_messages import describe
 
 ANNOTATION_COLUMNS = ("metric_id", "date", "label", "rebase")
 ALL_METRICS = "*"
@@ -104,12 +105,14 @@ class _TargetSpec(BaseModel):
 def load_targets(path: Path, metric_ids: set[str]) -> dict[str, _TargetSpec]:
     try:
         raw = yaml.safe_load(Path(path).read_text()) or {}
-        specs = {k: _TargetSpec.model_validate(v) for k, v in (raw.get("targets") or {}).items()}
     except (OSError, yaml.YAMLError) as error:
         raise ReportInputError(f"{path}: cannot read: {error}") from error
-    except ValidationError as error:
-        details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        raise ReportInputError(f"{path}: {details}") from error
+    specs = {}
+    for metric_id, value in (raw.get("targets") or {}).items():
+        try:
+            specs[metric_id] = _TargetSpec.model_validate(value)
+        except ValidationError as error:
+            raise ReportInputError(f"{path}: {describe(error, within=('targets', metric_id))}") from error
     unknown = sorted(set(specs) - metric_ids)
     if unknown:
         raise ReportInputError(f"{path}: targets.{unknown[0]}: not a metric in the catalogue")

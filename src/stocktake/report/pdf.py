@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from stocktake.report.html import render_report
-from stocktake.report.stocktake import StockTake
+from stocktake.verdicts.stocktake import StockTake
 
 
 def write_pdf(stocktake: StockTake, path: Path) -> Path:

@@ -1,4 +1,9 @@
-"""`stocktake report`: the stock-take of a warehouse, as HTML, PDF and Excel, for a chosen month."""
+"""`stocktake report`: the stock-take of a warehouse, as HTML, PDF and Excel, for a chosen month.
+
+The use-case of the command: it reads the report's own input files (``report.inputs``), opens the
+warehouse, hands the series to ``verdicts.take_stock`` and chooses the renderers; it stays beside
+them because the web's downloads (``write_stocktake``) use the same renderers.
+"""
 
 from __future__ import annotations
 
@@ -8,11 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from stocktake.analysis import analyse
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, load_catalogue
 from stocktake.metrics.run import missing_data, run_catalogue
 from stocktake.report.inputs import for_metric, load_annotations, load_targets, resolve_target
-from stocktake.report.stocktake import StockTake, build
+from stocktake.verdicts import Mark, StockTake, take_stock
 from stocktake.warehouse import connect_ibis, problems
 
 FORMATS = ("html", "pdf", "xlsx")
@@ -58,22 +62,16 @@ def stock_take(request: ReportRequest) -> StockTake:
         targets[metric_id], bases[metric_id] = target.value, target.basis
         if planned is not None:
             trajectories[metric_id] = planned
-    results = analyse(
+    return take_stock(
         catalogue,
         series,
-        targets=targets,
-        trajectories=trajectories,
-        rebase={i: [a.date for a in for_metric(changes, i) if a.rebase] for i in ids},
-    )
-    marks = {i: [(a.date.isoformat(), a.label) for a in for_metric(changes, i)] for i in ids}
-    taken = build(
-        catalogue.department,
         request.source or f"Warehouse {request.warehouse.name}",
-        results,
-        annotations=marks,
+        marks={i: [Mark(a.date, a.label, a.rebase) for a in for_metric(changes, i)] for i in ids},
+        targets=targets,
         target_bases=bases,
+        trajectories=trajectories,
+        no_data=tuple(absent.items()),
     )
-    return dataclasses.replace(taken, no_data=tuple(absent.items()))
 
 
 def write_report(request: ReportRequest) -> list[Path]:

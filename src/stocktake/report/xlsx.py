@@ -12,10 +12,11 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from stocktake.metrics.suppression import MASK
 from stocktake.report.icons import ASSURANCE_LABELS, variation_label
-from stocktake.report.narrative import CATEGORIES
-from stocktake.report.stocktake import StockTake
 from stocktake.spreadsheets import keep_text
+from stocktake.verdicts.narrative import CATEGORIES
+from stocktake.verdicts.stocktake import StockTake
 
 HEADER = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="005EB8")
@@ -55,7 +56,7 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
     for entry in stocktake.entries:
         result, segment = entry.result, entry.result.chart.latest
         latest = entry.latest_index
-        value = "*" if entry.hidden[latest] else _number(result.chart.y[latest])
+        value = MASK if entry.hidden[latest] else _number(result.chart.y[latest])
         summary.append(
             [
                 result.metric.area,
@@ -111,7 +112,7 @@ def _series_sheet(sheet, stocktake: StockTake) -> None:
             counts = [None, None]
             if result.numerator is not None:
                 counts = (
-                    ["*", "*"] if hidden else [_number(result.numerator[i]), _number(result.denominator[i])]
+                    [MASK, MASK] if hidden else [_number(result.numerator[i]), _number(result.denominator[i])]
                 )
             sheet.append(
                 [
@@ -119,7 +120,7 @@ def _series_sheet(sheet, stocktake: StockTake) -> None:
                     result.metric.title,
                     result.metric.unit,
                     when.to_pydatetime(),
-                    "*" if hidden else _number(chart.y[i]),
+                    MASK if hidden else _number(chart.y[i]),
                     *counts,
                     _number(chart.mean[i]),
                     _number(chart.lpl[i]),

@@ -1,10 +1,11 @@
 """Why no compliant rota exists, in plain words.
 
-Shift types that break a rule on their own are found without a solver. Otherwise the model is built
-with every group of requirements (a rule for one doctor, the cover of one shift type, one doctor's
-leave, …) behind a switch; CP-SAT returns a set of switches that cannot all be on, and each is then
-tried off in turn: a requirement whose removal leaves the rest still impossible is dropped. What is
-left is a small conflict, reported with the doctors and rules involved.
+Shift types that break a rule on their own are found without a solver. Otherwise the solver builds
+its model with every group of requirements (a rule for one doctor, the cover of one shift type, one
+doctor's leave, …) behind a switch and hands it here, so this module never imports the solver;
+CP-SAT returns a set of switches that cannot all be on, and each is then tried off in turn: a
+requirement whose removal leaves the rest still impossible is dropped. What is left is a small
+conflict, reported with the doctors and rules involved.
 """
 
 from __future__ import annotations
@@ -14,8 +15,9 @@ from datetime import date, timedelta
 
 from ortools.sat.python import cp_model
 
-from stocktake.rota.check import RULES, break_shortfalls, weekend_spans
+from stocktake.rota.check import break_shortfalls, weekend_spans
 from stocktake.rota.model import WEEKDAYS, RotaProblem
+from stocktake.rota.rules import RULES
 
 
 def static_problems(problem: RotaProblem) -> list[str]:
@@ -61,11 +63,12 @@ def _breaks_on_its_own(duty, limits) -> list[str]:
     return found
 
 
-def explain(problem: RotaProblem, replan=None, *, seconds_per_try: float = 5.0) -> list[str]:
-    """A small set of requirements that cannot all be met, one plain sentence each."""
-    from stocktake.rota.solver import RotaModel
+def explain(problem: RotaProblem, built, *, seconds_per_try: float = 5.0) -> list[str]:
+    """A small set of requirements that cannot all be met, one plain sentence each.
 
-    built = RotaModel(problem, replan, explain=True)
+    ``built`` is the solver's model of ``problem`` made with every group behind a switch
+    (``RotaModel(problem, replan, explain=True)``): its ``model`` and its ``groups`` of switches.
+    """
     keys = list(built.groups)
     status, core = _try(built, keys, seconds_per_try * 4)
     if status != cp_model.INFEASIBLE:

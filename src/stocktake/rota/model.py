@@ -15,8 +15,9 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from stocktake.rota.check import Limits
 from stocktake.rota.duties import Duty, duty_on
+from stocktake.rota.rules import Limits
+from stocktake.validation_messages import problems
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -275,11 +276,8 @@ def parse_problem(data: dict, where: str = "rota specification") -> RotaProblem:
     try:
         spec = _ProblemSpec.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        place = ".".join(str(p) for p in first["loc"])
-        raise RotaSpecError(
-            f"{where}: {place}: {first['msg']} ({len(error.errors())} problem(s) in all)"
-        ) from error
+        found = problems(error)
+        raise RotaSpecError(f"{where}: {found[0]} ({len(found)} problem(s) in all)") from error
     opted_out = frozenset(d.id for d in spec.doctors if d.opted_out)
     return RotaProblem(
         name=spec.name,

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from stocktake.rota.check import RULES, RotaCheck
+from stocktake.rota.check import RotaCheck
+from stocktake.rota.rules import RULES
 from stocktake.spreadsheets import csv_ready, keep_text
 
 

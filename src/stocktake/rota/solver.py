@@ -29,6 +29,7 @@ from stocktake.rota.check import (
     weekend_spans,
 )
 from stocktake.rota.duties import Duty, elapsed_hours, wall_clock_after
+from stocktake.rota.explain import explain, static_problems
 from stocktake.rota.fairness import DUTY_WEIGHT, burdens, weekend_carriers
 from stocktake.rota.model import Request, RotaProblem, Slot
 
@@ -475,8 +476,6 @@ def solve(
     several times less fair in the same time, and the answer varied from run to run.
     """
     workers = workers or os.cpu_count() or 2
-    from stocktake.rota.explain import explain, static_problems
-
     reasons = static_problems(problem)
     if reasons:
         raise NoCompliantRota(reasons)
@@ -493,7 +492,7 @@ def solve(
             first.model.add_hint(on, first.was_published(key))
     status = solver.solve(first.model)
     if status == cp_model.INFEASIBLE:
-        raise NoCompliantRota(explain(problem, replan))
+        raise NoCompliantRota(explain(problem, RotaModel(problem, replan, explain=True)))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuntimeError(
             f"no rota found in {seconds:g} s (solver status {solver.status_name(status)}); give it more time"

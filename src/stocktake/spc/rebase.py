@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from stocktake.spc.xmr import MIN_POINTS
 
@@ -52,6 +53,17 @@ def plan_rebases(starts, y, minimum: int = MIN_REBASE_POINTS) -> RebasePlan:
         else:
             deferred.append((start, after))
     return RebasePlan(tuple(reversed(honoured)), tuple(reversed(deferred)))
+
+
+def rebase_point(x, when) -> int | None:
+    """The point a change dated ``when`` restarts the limits at: the first dated on or after it.
+
+    None when no point is dated on or after it, or when that is the very first point (there are no
+    limits before it to restart). The one rule for the stock-take's change dates and ``stocktake spc
+    --rebase``; ``x`` is the dates in order of the points (a ``DatetimeIndex``).
+    """
+    after = np.flatnonzero(x >= pd.Timestamp(when))
+    return int(after[0]) if len(after) and after[0] > 0 else None
 
 
 def provisional_points(y, rebase_group, minimum: int = MIN_POINTS) -> np.ndarray:

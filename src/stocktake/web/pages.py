@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from fastapi import Request
 from fastapi.responses import RedirectResponse
@@ -11,6 +12,8 @@ from stocktake.appdb.actions import ActionError
 from stocktake.appdb.models import User
 from stocktake.web.security import csrf_token
 from stocktake.web.templating import templates
+
+T = TypeVar("T")
 
 
 def render(request: Request, template: str, user: User | None, *, status_code: int = 200, **context):
@@ -22,10 +25,22 @@ def render(request: Request, template: str, user: User | None, *, status_code: i
     )
 
 
-def change_then_redirect(change: Callable[[], object], *, to: str, page: Callable[..., object]):
-    """Run one change; if it is refused, the form's page again with the reason (422), else go to ``to``."""
+def change_then(change: Callable[[], T], *, then: Callable[[T], object], page: Callable[..., object]):
+    """Run one change; if it is refused, the form's page again with the reason (422), else
+    ``then(what the change returned)``: one place decides how a refused change is shown."""
     try:
-        change()
+        done = change()
     except ActionError as error:
         return page(errors=[str(error)], status_code=422)
-    return RedirectResponse(to, status_code=303)
+    return then(done)
+
+
+def change_then_redirect(
+    change: Callable[[], T], *, to: str | Callable[[T], str], page: Callable[..., object]
+):
+    """``change_then``, going on to ``to``, or to ``to(what the change returned)`` (a new record's page)."""
+    return change_then(
+        change,
+        then=lambda done: RedirectResponse(to(done) if callable(to) else to, status_code=303),
+        page=page,
+    )

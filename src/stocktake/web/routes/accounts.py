@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
@@ -9,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import ROLES, AuditEvent, User
-from stocktake.web.pages import render
+from stocktake.web.pages import change_then, change_then_redirect, render
 from stocktake.web.security import admin, current_user, database, sign_in, sign_out, viewer
 
 router = APIRouter()
@@ -65,13 +67,17 @@ def change_password(
     user: User = Depends(viewer),
     db: Session = Depends(database),
 ):
-    try:
-        actions.change_password(db, user=user, current=current, new=new, again=again)
-    except actions.ActionError as error:
-        return render(request, "account.html", user, errors=[str(error)], status_code=422)
-    sign_in(request, user, db)  # the change ended every session, this one too: start a new one here
-    message = "Your password is changed. Anywhere else you were signed in, you are now signed out."
-    return render(request, "account.html", user, message=message)
+    def signed_in_again(_):
+        """The change ended every session, this one too: start a new one here."""
+        sign_in(request, user, db)
+        message = "Your password is changed. Anywhere else you were signed in, you are now signed out."
+        return render(request, "account.html", user, message=message)
+
+    return change_then(
+        lambda: actions.change_password(db, user=user, current=current, new=new, again=again),
+        then=signed_in_again,
+        page=partial(render, request, "account.html", user),
+    )
 
 
 def _local(path: str) -> str:
@@ -102,11 +108,13 @@ def add_user(
     user: User = Depends(admin),
     db: Session = Depends(database),
 ):
-    try:
-        actions.create_user(db, by=user, username=username, full_name=full_name, password=password, role=role)
-    except actions.ActionError as error:
-        return _users(request, user, db, errors=[str(error)], status_code=422)
-    return _users(request, user, db, message=f"Added {username.strip().lower()} as {role}.")
+    return change_then(
+        lambda: actions.create_user(
+            db, by=user, username=username, full_name=full_name, password=password, role=role
+        ),
+        then=lambda _: _users(request, user, db, message=f"Added {username.strip().lower()} as {role}."),
+        page=partial(_users, request, user, db),
+    )
 
 
 @router.post("/admin/users/{user_id}")
@@ -118,20 +126,20 @@ def change_user(
     user: User = Depends(admin),
     db: Session = Depends(database),
 ):
-    try:
-        actions.set_role(db, by=user, user_id=user_id, role=role, active=active)
-    except actions.ActionError as error:
-        return _users(request, user, db, errors=[str(error)], status_code=422)
-    return RedirectResponse("/admin/users", status_code=303)
+    return change_then_redirect(
+        lambda: actions.set_role(db, by=user, user_id=user_id, role=role, active=active),
+        to="/admin/users",
+        page=partial(_users, request, user, db),
+    )
 
 
 @router.post("/admin/users/{user_id}/unlock")
 def unlock_user(request: Request, user_id: int, user: User = Depends(admin), db: Session = Depends(database)):
-    try:
-        actions.unlock_user(db, by=user, user_id=user_id)
-    except actions.ActionError as error:
-        return _users(request, user, db, errors=[str(error)], status_code=422)
-    return RedirectResponse("/admin/users", status_code=303)
+    return change_then_redirect(
+        lambda: actions.unlock_user(db, by=user, user_id=user_id),
+        to="/admin/users",
+        page=partial(_users, request, user, db),
+    )
 
 
 @router.get("/admin/audit-log")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse
 from sqlalchemy import select
@@ -10,7 +12,7 @@ from sqlalchemy.orm import Session
 from stocktake.appdb import actions
 from stocktake.appdb.models import ClinicalAudit, User
 from stocktake.qi.compliance import CriterionCompliance, Measured, overall
-from stocktake.web.pages import render
+from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.routes.forms import a_date, a_number, texts
 from stocktake.web.security import database, editor, viewer
 
@@ -49,13 +51,13 @@ def create_audit(
     user: User = Depends(editor),
     db: Session = Depends(database),
 ):
-    try:
-        audit = actions.create_audit(
+    return change_then_redirect(
+        lambda: actions.create_audit(
             db, by=user, title=title, standard=standard, criteria=parse_criteria(criteria)
-        )
-    except actions.ActionError as error:
-        return _list(request, user, db, errors=[str(error)], status_code=422)
-    return RedirectResponse(f"/audits/{audit.id}", status_code=303)
+        ),
+        to=lambda audit: f"/audits/{audit.id}",
+        page=partial(_list, request, user, db),
+    )
 
 
 def compliance(audit: ClinicalAudit) -> list[CriterionCompliance]:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import partial
 
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import Decision, User
-from stocktake.web.pages import render
+from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.routes.forms import a_date
 from stocktake.web.security import database, editor, viewer
 
@@ -50,8 +50,10 @@ def record_decision(
     user: User = Depends(editor),
     db: Session = Depends(database),
 ):
-    try:
-        if metric_id and metric_id not in {m.id for m in request.app.state.workspace.catalogue.metrics}:
+    catalogue = request.app.state.workspace.catalogue
+
+    def change():
+        if metric_id and not catalogue.has(metric_id):
             raise actions.ActionError(f"evidence metric: {metric_id!r} is not a metric of this department")
         actions.record_decision(
             db,
@@ -63,6 +65,5 @@ def record_decision(
             metric_id=metric_id or None,
             decided_by=decided_by,
         )
-    except actions.ActionError as error:
-        return _page(request, user, db, errors=[str(error)], status_code=422)
-    return RedirectResponse("/decisions", status_code=303)
+
+    return change_then_redirect(change, to="/decisions", page=partial(_page, request, user, db))

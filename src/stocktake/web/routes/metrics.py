@@ -18,8 +18,8 @@ from stocktake.appdb.models import Annotation, TargetSetting, User
 from stocktake.metrics.catalogue import dimension_expressions
 from stocktake.report.charts import plotly_json
 from stocktake.report.html import chart_series
-from stocktake.report.narrative import CATEGORIES, Formatter
 from stocktake.targets.setting import Benchmark, between
+from stocktake.verdicts.narrative import CATEGORIES, Formatter
 from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.routes.forms import a_date, a_number
 from stocktake.web.security import database, editor, viewer
@@ -105,10 +105,9 @@ def drilldown(
     workspace = request.app.state.workspace
     if by not in workspace.catalogue.dimensions:
         raise HTTPException(404, f"no dimension {by!r}")
-    try:
-        metric = workspace.catalogue.metric(metric_id)
-    except KeyError:
-        raise HTTPException(404, f"no metric {metric_id!r}") from None
+    if not workspace.catalogue.has(metric_id):
+        raise HTTPException(404, f"no metric {metric_id!r}")
+    metric = workspace.catalogue.metric(metric_id)
     suppress = request.app.state.settings.drilldown_small_numbers == "suppress"
     rows = workspace.drilldown(db, metric_id, by, suppress=suppress)
     actions.record_now(

@@ -8,7 +8,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from stocktake.appdb.models import User
-from stocktake.report.narrative import CATEGORIES
+from stocktake.verdicts.narrative import CATEGORIES
 from stocktake.web.pages import render
 from stocktake.web.security import database, viewer
 from stocktake.web.templating import environment

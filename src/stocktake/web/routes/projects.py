@@ -5,7 +5,6 @@ from __future__ import annotations
 from functools import partial
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -40,11 +39,11 @@ def create_project(
     user: User = Depends(editor),
     db: Session = Depends(database),
 ):
-    try:
-        project = actions.create_project(db, by=user, title=title, aim=aim, lead=lead)
-    except actions.ActionError as error:
-        return _list(request, user, db, errors=[str(error)], status_code=422)
-    return RedirectResponse(f"/projects/{project.id}", status_code=303)
+    return change_then_redirect(
+        lambda: actions.create_project(db, by=user, title=title, aim=aim, lead=lead),
+        to=lambda project: f"/projects/{project.id}",
+        page=partial(_list, request, user, db),
+    )
 
 
 def _project_page(request, user, db, project_id: int, **context):
@@ -93,10 +92,10 @@ def add_measure(
     user: User = Depends(editor),
     db: Session = Depends(database),
 ):
-    known = {m.id for m in request.app.state.workspace.catalogue.metrics}
+    catalogue = request.app.state.workspace.catalogue
 
     def change():
-        if metric_id not in known:
+        if not catalogue.has(metric_id):
             raise actions.ActionError(f"measure: {metric_id!r} is not a metric of this department")
         actions.add_measure(db, by=user, project_id=project_id, metric_id=metric_id, kind=kind)
 

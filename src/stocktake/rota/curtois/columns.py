@@ -1,7 +1,7 @@
 """Column generation for the Curtois benchmark: the LP over whole personal schedules, and a dive.
 
 A column is one person's schedule for the horizon. The master LP (GLOP) takes a convex combination
-of columns per person and pays for missing and surplus cover; pricing (``curtois_pricing``, a
+of columns per person and pays for missing and surplus cover; pricing (``curtois.pricing``, a
 labelling algorithm) finds, person by person, the schedules with the most negative reduced cost.
 This LP is far tighter than the day-by-day model's (Instance8: 1297 against CP-SAT's 1227; optimum
 1300), and where its solution is integral it is nearly always right.
@@ -27,8 +27,8 @@ from dataclasses import dataclass, replace
 import numpy as np
 from ortools.linear_solver import pywraplp
 
-from stocktake.rota.curtois import Cover, Instance
-from stocktake.rota.curtois_pricing import Priced, Schedule, cheapest, person_arrays
+from stocktake.rota.curtois.instance import Cover, Instance
+from stocktake.rota.curtois.pricing import Priced, Schedule, cheapest, person_arrays
 
 SMOOTHING = 0.5  # duals priced: this share of the best-bound duals, the rest the master's (Wentges)
 COLUMNS_A_ROUND = 5  # per person: the cheapest few schedules found, not only the cheapest

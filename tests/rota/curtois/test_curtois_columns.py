@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from stocktake.rota.curtois import read_instance, score
-from stocktake.rota.curtois_columns import ColumnGeneration, relax
+from stocktake.rota.curtois.columns import ColumnGeneration, relax
+from stocktake.rota.curtois.instance import read_instance, score
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared/fixtures/rota"
+FIXTURES = Path(__file__).resolve().parents[4] / "shared/fixtures/rota"
 PUBLISHED = {r["instance"]: r for r in csv.DictReader((FIXTURES / "curtois_best_known.csv").open())}
 
 

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from ortools.sat.python import cp_model
 
-from stocktake.rota.curtois import read_instance, score
-from stocktake.rota.curtois_model import personal_model
-from stocktake.rota.curtois_pricing import cheapest, person_arrays
+from stocktake.rota.curtois.instance import read_instance, score
+from stocktake.rota.curtois.model import personal_model
+from stocktake.rota.curtois.pricing import cheapest, person_arrays
 
-FIXTURES = Path(__file__).resolve().parents[3] / "shared/fixtures/rota/curtois"
+FIXTURES = Path(__file__).resolve().parents[4] / "shared/fixtures/rota/curtois"
 
 
 def _cp_sat_least(instance, person, cost) -> int:

@@ -4,9 +4,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stocktake.analysis import analyse
 from stocktake.metrics.catalogue import Catalogue, Metric, Target
 from stocktake.spc import xmr
+from stocktake.verdicts.analysis import analyse
 
 
 def _metric(metric_id, improvement, target=None):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ortools.sat.python import cp_model
 
-from stocktake.rota.curtois import Instance, Staff
+from stocktake.rota.curtois.instance import Instance, Staff
 
 Cell = tuple[str, int, str]  # staff, day, shift
 

@@ -4,7 +4,11 @@ Categories, in order of precedence, from the latest rebase period of the chart:
 - going backwards: the latest point is special-cause concern;
 - moved the needle: the latest point is special-cause improvement;
 - reliably at target: common-cause variation with limits wholly on the right side of the target;
-- grindingly slow: common-cause variation, target not assured (or none set);
+- grindingly slow: common-cause variation and a target the limits do not assure (missed, or hit and
+  miss): the service is trying to move it and it is not moving;
+- no evidence of change: common-cause variation and no target (nothing says the service is trying
+  to move it), or too few points to judge;
+- steady: common-cause variation on a measure with no better direction (a volume cannot be slow);
 - changed, neither better nor worse: special cause on a measure with no better direction.
 The sentence states the rule that fired and the numbers behind it, and nothing the chart does not show.
 It also says when the limits are provisional (fewer than 12 values behind them), when a change date
@@ -20,7 +24,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from stocktake.report.suppression import MASK
+from stocktake.metrics.suppression import MASK
 from stocktake.spc.rebase import MIN_REBASE_POINTS
 from stocktake.spc.xmr import MIN_POINTS, XmrChart
 
@@ -29,19 +33,28 @@ CATEGORIES = {
     "moved_the_needle": "Moved the needle",
     "reliably_at_target": "Reliably at target",
     "grindingly_slow": "Grindingly slow",
+    "no_change_yet": "No evidence of change",
+    "steady": "Steady",
     "changed": "Changed, neither better nor worse",
 }
 
 
-def category(variation_type: str | None, assurance_type: str | None) -> str:
+def category(variation_type: str | None, assurance_type: str | None, improvement: str) -> str:
+    """The measure's place in the stock-take: it claims only what the chart shows."""
     if variation_type == "special_cause_concern":
         return "going_backwards"
     if variation_type == "special_cause_improvement":
         return "moved_the_needle"
     if variation_type and variation_type.startswith("special_cause_neutral"):
         return "changed"
+    if variation_type is None:
+        return "no_change_yet"  # too few points to judge
     if assurance_type == "consistent_pass":
         return "reliably_at_target"
+    if improvement == "neutral":
+        return "steady"
+    if assurance_type is None:
+        return "no_change_yet"
     return "grindingly_slow"
 
 
@@ -133,7 +146,7 @@ def sentence(
 
 def _opening(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidden: bool) -> str:
     segment = chart.latest
-    kind = category(segment.variation_type, segment.assurance_type)
+    kind = category(segment.variation_type, segment.assurance_type, chart.improvement)
     if kind in ("moved_the_needle", "going_backwards", "changed"):
         return f"{_SPECIAL[kind]}: {_evidence(chart, x, fmt, latest_hidden)}"
     if segment.variation_type is None:
@@ -195,7 +208,7 @@ def before_rebase(
     """The verdict had the limits not restarted on ``when`` (one set of limits running across it):
     its category and a sentence quoting those limits, not the ones drawn."""
     segment = chart.latest
-    kind = category(segment.variation_type, segment.assurance_type)
+    kind = category(segment.variation_type, segment.assurance_type, chart.improvement)
     if kind in ("moved_the_needle", "going_backwards", "changed"):
         reading = _evidence(chart, x, fmt, latest_hidden)
     elif segment.variation_type is None:

@@ -31,10 +31,10 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from stocktake.rota.curtois import Instance, Roster
-from stocktake.rota.curtois_columns import ColumnGeneration
-from stocktake.rota.curtois_model import roster_model
-from stocktake.rota.curtois_pricing import Schedule
+from stocktake.rota.curtois.columns import ColumnGeneration
+from stocktake.rota.curtois.instance import Instance, Roster
+from stocktake.rota.curtois.model import roster_model
+from stocktake.rota.curtois.pricing import Schedule
 
 ROOT_SHARE = 0.35  # of the time limit, at most, for the LP before the first dive
 STALE_DIVES = 30  # dives in a row without a better roster before CP-SAT takes over

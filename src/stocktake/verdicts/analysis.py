@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.catalogue import Catalogue, Metric
-from stocktake.report.suppression import hidden_points
+from stocktake.metrics.suppression import hidden_points
 from stocktake.spc import XmrChart
-from stocktake.spc.rebase import plan_rebases
+from stocktake.spc.rebase import plan_rebases, rebase_point
 from stocktake.spc.tchart import t_chart
 from stocktake.spc.xmr import xmr_many
 
@@ -168,9 +168,9 @@ def _first_points(x: pd.DatetimeIndex, dates) -> dict[int, date]:
     """
     firsts: dict[int, date] = {}
     for when in sorted(pd.Timestamp(d).date() for d in dates):
-        after = np.flatnonzero(x >= pd.Timestamp(when))
-        if len(after) and after[0] > 0:
-            firsts.setdefault(int(after[0]), when)
+        point = rebase_point(x, when)
+        if point is not None:
+            firsts.setdefault(point, when)
     return firsts
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 from numba import njit
 
-from stocktake.rota.curtois import Instance, Staff
+from stocktake.rota.curtois.instance import Instance, Staff
 
 Schedule = frozenset[tuple[int, str]]  # (day, shift) worked
 

@@ -9,10 +9,19 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from stocktake.analysis import MetricResult
-from stocktake.report.narrative import CATEGORIES, Formatter, before_rebase, category, day, deferred, sentence
+from stocktake.metrics.suppression import MASK
 from stocktake.spc.rebase import MIN_REBASE_POINTS
 from stocktake.targets.projection import Projection, project
+from stocktake.verdicts.analysis import MetricResult
+from stocktake.verdicts.narrative import (
+    CATEGORIES,
+    Formatter,
+    before_rebase,
+    category,
+    day,
+    deferred,
+    sentence,
+)
 
 VARIATION_ROWS = {
     "special_cause_improvement": "Special cause improvement",
@@ -62,7 +71,7 @@ class Entry:
 
     def shown(self, index: int) -> str:
         """The value at ``index`` as an export shows it: "*" when small numbers are behind it."""
-        return "*" if self.hidden[index] else self.format(self.result.chart.y[index])
+        return MASK if self.hidden[index] else self.format(self.result.chart.y[index])
 
     @property
     def latest_index(self) -> int:
@@ -134,7 +143,7 @@ def build(
         if projection is not None and chart.target is not None:
             text += " " + projection.describe()
         basis = (target_bases or {}).get(metric.id) or (metric.target.source if metric.target else None)
-        kind = category(result.variation_type, result.assurance_type)
+        kind = category(result.variation_type, result.assurance_type, result.metric.improvement)
         entries.append(Entry(result, kind, text, projection, basis, before))
         if metric.id in marks:
             marks[metric.id] = _marked_deferred(marks[metric.id], result)
@@ -151,7 +160,7 @@ def _rebase_readings(result: MetricResult, fmt: Formatter) -> tuple[Reading | No
     before = None
     if rebasing.without_latest is not None:
         kind, text = before_rebase(rebasing.without_latest, result.x, fmt, since, _latest_hidden(result))
-        if kind != category(result.variation_type, result.assurance_type):
+        if kind != category(result.variation_type, result.assurance_type, result.metric.improvement):
             before = Reading(since, kind, text)
             notes.insert(0, text)
     return before, tuple(notes)

@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stocktake.report.suppression import MASK, hidden_points, is_small, suppress_counts
+from stocktake.metrics.suppression import MASK, hidden_points, is_small, suppress_counts
 
 RTT = (
     Path(__file__).resolve().parents[3]

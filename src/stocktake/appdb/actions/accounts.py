@@ -1,0 +1,271 @@
+"""Accounts, sign-in (with its throttling) and sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import timedelta
+from functools import cache
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from stocktake.appdb.actions import base
+from stocktake.appdb.actions.audit_log import _ORIGIN, record
+from stocktake.appdb.actions.base import ActionError, _transaction
+from stocktake.appdb.models import ROLES, AuditEvent, User, WebSession
+
+_HASHER = PasswordHasher()
+PASSWORD_LENGTH = 12
+#: An account refuses sign-in from an address for this long after this many failed attempts in a
+#: row from it; an address that fails this many times (on any names) is refused for as long.
+SIGN_IN_ATTEMPTS, SIGN_IN_LOCK, ADDRESS_ATTEMPTS = 5, timedelta(minutes=15), 20
+#: A session ends this long after sign-in whatever happens; its last use is written this often.
+SESSION_LIFETIME, SESSION_SEEN_EVERY = timedelta(hours=8), timedelta(minutes=1)
+#: Usernames: ASCII only (look-alike letters from other scripts read the same in the audit log).
+USERNAME = re.compile(r"[A-Za-z0-9._-]{1,80}")
+FULL_NAME_LENGTH = 200
+
+
+def create_user(
+    session: Session, *, by: User | None, username: str, full_name: str, password: str, role: str
+) -> User:
+    if role not in ROLES:
+        raise ActionError(f"role: expected one of {', '.join(ROLES)}, not {role!r}")
+    if not USERNAME.fullmatch(username.strip()):  # checked before lower(): the Kelvin sign lowers to k
+        raise ActionError(
+            f"username: 1 to 80 of the letters A–Z, digits, '.', '-' and '_', not {username.strip()[:100]!r}"
+        )
+    if len(full_name.strip()) > FULL_NAME_LENGTH:
+        raise ActionError(f"full name: at most {FULL_NAME_LENGTH} characters")
+    username = username.strip().lower()
+    _check_new_password(password)
+    with _transaction(session):
+        if session.scalar(select(User).where(User.username == username)):
+            raise ActionError(f"username: {username!r} is taken")
+        user = User(
+            username=username,
+            full_name=full_name.strip() or username,
+            password_hash=_HASHER.hash(password),
+            role=role,
+            active=True,
+            created_at=base._now(),
+        )
+        session.add(user)
+        session.flush()
+        record(session, user=by, action="user_created", subject=f"user:{user.id}", detail=f"role {role}")
+    return user
+
+
+def set_role(session: Session, *, by: User, user_id: int, role: str, active: bool) -> None:
+    """A user's role and whether they may sign in; disabling ends their sessions, so enabling them
+    again later does not bring an old cookie back to life."""
+    if role not in ROLES:
+        raise ActionError(f"role: expected one of {', '.join(ROLES)}, not {role!r}")
+    with _transaction(session):
+        user = session.get(User, user_id)
+        if user is None:
+            raise ActionError(f"no user {user_id}")
+        if user.id == by.id and (role != "admin" or not active):
+            raise ActionError("role: you cannot remove your own admin role")
+        user.role, user.active = role, active
+        if not active:
+            _end_sessions(session, user)
+        record(
+            session,
+            user=by,
+            action="user_changed",
+            subject=f"user:{user.id}",
+            detail=f"{role}, active={active}",
+        )
+
+
+def unlock_user(session: Session, *, by: User, user_id: int) -> None:
+    """Let an account be signed in to again from addresses that had too many failed attempts."""
+    with _transaction(session):
+        if session.get(User, user_id) is None:
+            raise ActionError(f"no user {user_id}")
+        record(session, user=by, action="user_unlocked", subject=f"user:{user_id}")
+
+
+def authenticate(session: Session, *, username: str, password: str) -> User | None:
+    """The active user with these credentials, or None; either way the attempt is logged with the
+    client's address (``acting_from``).
+
+    Refused without looking further: an address with ``ADDRESS_ATTEMPTS`` failures within
+    ``SIGN_IN_LOCK`` (whatever the names tried), and an account from an address that failed on it
+    ``SIGN_IN_ATTEMPTS`` times in a row, until ``SIGN_IN_LOCK`` has passed or an admin unlocks it.
+    The lock is per address so that no one can lock a colleague out by guessing from elsewhere.
+    Every path runs one argon2 verification, so the time taken tells no one whether a name exists
+    or is locked or disabled.
+    """
+    client = _ORIGIN.get()[0]
+    with _transaction(session):
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+        verified = _verifies(user.password_hash if user else _unused_hash(), password)
+        if _address_failures(session, client, user) >= ADDRESS_ATTEMPTS:
+            action = "sign_in_throttled"
+        elif user is not None and _failures_in_a_row(session, user, client) >= SIGN_IN_ATTEMPTS:
+            action = "sign_in_locked"
+        elif verified and user.active:
+            action = "sign_in"
+        else:
+            action = "sign_in_failed"
+        ok = action == "sign_in"
+        if ok and _HASHER.check_needs_rehash(user.password_hash):
+            user.password_hash = _HASHER.hash(password)
+        record(session, user=user if ok else None, action=action, subject=f"user:{user.id}" if user else "")
+    return user if ok else None
+
+
+def locked_out(session: Session, user: User) -> list[str]:
+    """The addresses this account is locked against now (for the admins' users page)."""
+    tried = session.scalars(
+        select(AuditEvent.client)
+        .where(
+            AuditEvent.action == "sign_in_failed",
+            AuditEvent.subject == f"user:{user.id}",
+            AuditEvent.at > base._now() - SIGN_IN_LOCK,
+        )
+        .distinct()
+    )
+    return sorted(c for c in tried if _failures_in_a_row(session, user, c) >= SIGN_IN_ATTEMPTS)
+
+
+def change_password(session: Session, *, user: User, current: str, new: str, again: str) -> None:
+    """A signed-in user's own password: they prove the current one first. Every session of theirs
+    ends (one signed in with the old password may be someone else's); the caller starts a new one."""
+    if not _verifies(user.password_hash, current):
+        raise ActionError("current password: not right")
+    _check_new_password(new)
+    if new != again:
+        raise ActionError("new password again: the two new passwords differ")
+    with _transaction(session):
+        user.password_hash = _HASHER.hash(new)
+        _end_sessions(session, user)
+        record(session, user=user, action="password_changed", subject=f"user:{user.id}")
+
+
+def reset_password(session: Session, *, by: User | None, username: str, password: str) -> None:
+    """Someone's forgotten password replaced (from the command line, by whoever runs the server);
+    every session of theirs ends."""
+    _check_new_password(password)
+    with _transaction(session):
+        user = session.scalar(select(User).where(User.username == username.strip().lower()))
+        if user is None:
+            raise ActionError(f"username: no account {username!r}")
+        user.password_hash = _HASHER.hash(password)
+        _end_sessions(session, user)
+        record(session, user=by, action="password_reset", subject=f"user:{user.id}")
+
+
+def _verifies(password_hash: str, password: str) -> bool:
+    try:
+        return _HASHER.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+@cache
+def _unused_hash() -> str:
+    return _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def _check_new_password(password: str) -> None:
+    if len(password) < PASSWORD_LENGTH:
+        raise ActionError(f"password: at least {PASSWORD_LENGTH} characters")
+
+
+def _failures_in_a_row(session: Session, user: User, client: str) -> int:
+    """Failed sign-ins to this account from this address within the lock period, since the last
+    good one from there or an admin's unlock."""
+    recent = (AuditEvent.subject == f"user:{user.id}", AuditEvent.at > base._now() - SIGN_IN_LOCK)
+    good_here = (AuditEvent.action == "sign_in") & (AuditEvent.client == client)
+    last_reset = select(func.coalesce(func.max(AuditEvent.id), 0)).where(
+        good_here | (AuditEvent.action == "user_unlocked"), *recent
+    )
+    return session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.action == "sign_in_failed",
+            AuditEvent.client == client,
+            AuditEvent.id > last_reset.scalar_subquery(),
+            *recent,
+        )
+    )
+
+
+def _address_failures(session: Session, client: str, user: User | None) -> int:
+    """Failed and locked-out sign-ins from this address within the lock period, to any name; for
+    a user an admin has unlocked, only those since (a colleague behind the same address, or an
+    attacker, must not keep staff out of their workspace)."""
+    unlocked = select(func.coalesce(func.max(AuditEvent.id), 0)).where(
+        AuditEvent.action == "user_unlocked", AuditEvent.subject == f"user:{user.id if user else ''}"
+    )
+    return session.scalar(
+        select(func.count())
+        .select_from(AuditEvent)
+        .where(
+            AuditEvent.client == client,
+            AuditEvent.action.in_(("sign_in_failed", "sign_in_locked")),
+            AuditEvent.at > base._now() - SIGN_IN_LOCK,
+            AuditEvent.id > unlocked.scalar_subquery(),
+        )
+    )
+
+
+# Sessions
+
+
+def start_session(session: Session, *, user: User) -> str:
+    """A new session for a user who has just signed in: the token for their cookie."""
+    token, now = secrets.token_urlsafe(32), base._now()
+    with _transaction(session):
+        session.execute(delete(WebSession).where(WebSession.started_at < now - SESSION_LIFETIME))
+        session.add(WebSession(id=_digest(token), user_id=user.id, started_at=now, seen_at=now))
+    return token
+
+
+def session_user(session: Session, *, token: str, idle: timedelta) -> User | None:
+    """The user of a live session: not ended, started less than ``SESSION_LIFETIME`` ago, used
+    within ``idle``, its account active. Its last use is written at most once a minute (a write on
+    every page would cost more than the page)."""
+    found = session.execute(
+        select(WebSession, User).join(User).where(WebSession.id == _digest(token))
+    ).first()
+    now = base._now()
+    if found is None:
+        return None
+    web_session, user = found
+    if (
+        not user.active
+        or web_session.started_at <= now - SESSION_LIFETIME
+        or web_session.seen_at <= now - idle
+    ):
+        return None
+    if web_session.seen_at <= now - SESSION_SEEN_EVERY:
+        with _transaction(session):
+            web_session.seen_at = now
+    return user
+
+
+def end_session(session: Session, *, token: str) -> None:
+    """Sign-out: the session is deleted, so a copy of its cookie is worthless."""
+    with _transaction(session):
+        web_session = session.get(WebSession, _digest(token))
+        if web_session is not None:
+            user = session.get(User, web_session.user_id)
+            session.delete(web_session)
+            record(session, user=user, action="sign_out", subject=f"user:{user.id}")
+
+
+def _end_sessions(session: Session, user: User) -> None:
+    session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

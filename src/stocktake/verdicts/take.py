@@ -1,0 +1,54 @@
+"""The one path from series to a stock-take, shared by the CLI report, the demo and the web.
+
+Pure: series, targets and dated marks in, a ``StockTake`` out. Opening the warehouse and running the
+catalogue stay with the callers, so each keeps its own caching and error wording, while the verdicts
+they show can never drift apart.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from stocktake.metrics.catalogue import Catalogue
+from stocktake.verdicts.analysis import analyse
+from stocktake.verdicts.stocktake import StockTake, build
+
+
+@dataclass(frozen=True)
+class Mark:
+    """A dated change on a chart: an annotation (which may restart the limits) or a PDSA cycle."""
+
+    dated: date
+    label: str
+    rebase: bool = False
+
+
+def take_stock(
+    catalogue: Catalogue,
+    series: dict[str, pd.DataFrame],
+    source: str,
+    *,
+    marks: dict[str, list[Mark]] | None = None,
+    targets: dict[str, float] | None = None,
+    target_bases: dict[str, str] | None = None,
+    trajectories: dict[str, np.ndarray] | None = None,
+    no_data: tuple[tuple[str, tuple[str, ...]], ...] = (),
+) -> StockTake:
+    """Analyse every measure with values and place it: marks that rebase restart its limits, and
+    every mark is drawn on its chart (a deferred rebase says why its limits did not restart)."""
+    marks = marks or {}
+    results = analyse(
+        catalogue,
+        series,
+        targets=targets,
+        trajectories=trajectories,
+        rebase={i: [m.dated for m in ms if m.rebase] for i, ms in marks.items()},
+    )
+    labels = {i: [(m.dated.isoformat(), m.label) for m in ms] for i, ms in marks.items()}
+    taken = build(catalogue.department, source, results, annotations=labels, target_bases=target_bases)
+    return dataclasses.replace(taken, no_data=no_data)

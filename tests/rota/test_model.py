@@ -1,0 +1,15 @@
+"""A mistake in a rota specification: its place and what is wrong, on one line."""
+
+import pytest
+import yaml
+
+from stocktake.rota.model import EXAMPLE, RotaSpecError, parse_problem
+
+
+def test_the_first_mistake_is_shown_plainly_with_the_count_of_all():
+    spec = yaml.safe_load(EXAMPLE.read_text()) | {"start": "2026-03-24", "weeks": "many"}
+    with pytest.raises(RotaSpecError) as raised:
+        parse_problem(spec, where="rota.yaml")
+    assert str(raised.value) == (  # 24 March 2026 is a Tuesday; "many" is the second mistake
+        "rota.yaml: start: 2026-03-24 is a Tue; a rota period starts on a Monday (2 problem(s) in all)"
+    )
