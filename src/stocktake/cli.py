@@ -690,10 +690,6 @@ def _main() -> None:
     """Stocktake."""
 
 
-if __name__ == "__main__":
-    app()
-
-
 @app.command()
 def serve(
     home: HomeOption = None,
@@ -790,3 +786,7 @@ def db_migrate(
     url = _settings(home).database_url
     (downgrade if down else upgrade)(url, revision)
     console.print(f"App database at {'down to' if down else 'up to'} {revision}")
+
+
+if __name__ == "__main__":  # last, so that every command is defined first
+    app()

@@ -107,8 +107,13 @@ def load_targets(path: Path, metric_ids: set[str]) -> dict[str, _TargetSpec]:
         raw = yaml.safe_load(Path(path).read_text()) or {}
     except (OSError, yaml.YAMLError) as error:
         raise ReportInputError(f"{path}: cannot read: {error}") from error
+    targets = raw.get("targets") if isinstance(raw, dict) else None
+    if not isinstance(targets, dict | None):
+        raise ReportInputError(f"{path}: targets: a mapping of metric ids to targets (see the README)")
+    if not isinstance(raw, dict):
+        raise ReportInputError(f"{path}: top level: a mapping with `targets:` (see the README)")
     specs = {}
-    for metric_id, value in (raw.get("targets") or {}).items():
+    for metric_id, value in (targets or {}).items():
         try:
             specs[metric_id] = _TargetSpec.model_validate(value)
         except ValidationError as error:

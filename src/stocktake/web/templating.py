@@ -11,6 +11,7 @@ from jinja2 import ChainableUndefined, ChoiceLoader, Environment, FileSystemLoad
 from markupsafe import Markup
 
 from stocktake.appdb.models import ROLES
+from stocktake.metrics.suppression import MASK
 from stocktake.report.icons import assurance_icon, variation_icon
 
 NAVIGATION = (
@@ -55,6 +56,7 @@ def site_footer() -> Markup:
 
 
 environment.globals.update(
+    mask=MASK,  # what a value with 1–7 behind it shows as, here as in every export
     site_header=site_header,
     site_footer=site_footer,
     variation_icon=lambda kind, improvement: Markup(variation_icon(kind, improvement)),
