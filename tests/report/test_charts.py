@@ -6,11 +6,12 @@ import dataclasses
 import html
 import json
 import re
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 
-from stocktake.report.charts import ChartSeries, plotly_html, plotly_json, write_chart
+from stocktake.report.charts import ChartSeries, facet_charts, plotly_html, plotly_json, write_chart
 
 ATTACK = "</script><script>document.title='pwned'</script>"
 
@@ -58,3 +59,43 @@ def test_no_chart_offers_plotlys_cloud(tmp_path):
     assert '"showSendToCloud": false' in plotly_html(_series())
     write_chart([_series()], tmp_path / "chart.html")
     assert '"showSendToCloud": false' in (tmp_path / "chart.html").read_text()
+
+
+def test_facet_charts_give_one_panel_per_facet_in_order_with_its_latest_verdict():
+    # Two facets, interleaved: "west" first. Each panel holds only its own rows, and its icons come
+    # from its own last point ("special" for west's third row, "common" for east's second).
+    facet = np.array(["west", "east", "west", "east", "west"])
+    result = SimpleNamespace(
+        period_series=facet,
+        mean=np.arange(5.0),
+        lpl=np.zeros(5),
+        upl=np.full(5, 9.0),
+        point_type=np.array(["common"] * 5),
+        rebase_group=np.zeros(5, dtype=int),
+        variation_type=np.array(["v0", "v1", "v2", "common", "special"]),
+        assurance_type=np.array(["a0", "a1", "a2", "a3", "a4"]),
+    )
+    table = SimpleNamespace(facet=facet, x=np.arange(5), y=np.arange(10.0, 15.0), result=result)
+    west, east = facet_charts(table, "waits", target=12.0, improvement="decrease")
+    assert (west.title, east.title) == ("west", "east")
+    assert list(west.y) == [10.0, 12.0, 14.0] and list(east.y) == [11.0, 13.0]
+    assert (west.variation_type, west.assurance_type) == ("special", "a4")
+    assert (east.variation_type, east.assurance_type) == ("common", "a3")
+    assert (west.target, west.improvement) == (12.0, "decrease")
+
+
+def test_an_unfaceted_chart_is_titled_by_its_value_column():
+    facet = np.array(["", ""])
+    result = SimpleNamespace(
+        period_series=facet,
+        mean=np.ones(2),
+        lpl=np.zeros(2),
+        upl=np.full(2, 2.0),
+        point_type=np.array(["common"] * 2),
+        rebase_group=np.zeros(2, dtype=int),
+        variation_type=np.array(["common", "common"]),
+        assurance_type=np.array(["none", "none"]),
+    )
+    table = SimpleNamespace(facet=facet, x=np.arange(2), y=np.ones(2), result=result)
+    [panel] = facet_charts(table, "waits")
+    assert panel.title == "waits"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -13,7 +14,7 @@ from typer.testing import CliRunner
 from stocktake.cli import app
 from stocktake.rota.check import check_rota
 from stocktake.rota.duties import read_rota
-from stocktake.rota.export import read_assignments, write_rota
+from stocktake.rota.export import fairness_spread, read_assignments, write_rota
 from stocktake.rota.grid import read_rota_file
 from stocktake.rota.model import RotaSpecError, parse_problem
 from stocktake.rota.rules import RULES
@@ -72,6 +73,16 @@ def test_the_duties_file_is_what_the_checker_reads_and_it_passes(written):
     shifts = [d for d in duties if d.kind == "shift"]
     assert shifts and all(d.breaks == (d.start.replace(hour=12, minute=30),) for d in shifts)
     assert check_rota(duties, problem.limits, (problem.start, problem.end)).breaches == ()
+
+
+def test_the_fairness_spread_is_each_doctors_on_calls_less_a_quarter_of_them(written):
+    # 12 on-calls (Mon-Thu for 3 weeks) among 4 full-time doctors: a fair share of 3 each.
+    _, solution, _ = written
+    calls = Counter(a.doctor for a in solution.assignments if a.shift == "call")
+    assert sum(calls.values()) == 12
+    counts = [calls.get(d, 0) for d in ("A1", "A2", "A3", "B1")]
+    spread = fairness_spread(solution).loc["1:4 on call"]
+    assert (spread["min"], spread["max"]) == (min(counts) - 3, max(counts) - 3)
 
 
 def test_assignments_read_back_for_replanning(written):

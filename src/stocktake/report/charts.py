@@ -282,3 +282,32 @@ def write_chart(panels: list[ChartSeries], path: Path) -> None:
         )
     else:
         raise ValueError(f"{path}: a chart must be .html, .png or .svg")
+
+
+def facet_charts(
+    table, value: str, target: float | None = None, improvement: str = "increase"
+) -> list[ChartSeries]:
+    """One panel per facet of an ``spc_files`` table, in the order the facets first appear; the
+    latest point's verdict gives each panel its icons."""
+    panels = []
+    r = table.result
+    for facet in dict.fromkeys(table.facet):
+        rows = table.facet == facet
+        latest = np.flatnonzero(r.period_series == facet)[-1]
+        panels.append(
+            ChartSeries(
+                title=str(facet) if facet != "" else value,
+                x=table.x[rows],
+                y=table.y[rows],
+                mean=r.mean[rows],
+                lpl=r.lpl[rows],
+                upl=r.upl[rows],
+                point_type=r.point_type[rows],
+                rebase_group=r.rebase_group[rows],
+                target=target,
+                improvement=improvement,
+                variation_type=r.variation_type[latest],
+                assurance_type=r.assurance_type[latest],
+            )
+        )
+    return panels

@@ -162,6 +162,12 @@ def fairness_table(solution: RotaSolution) -> pd.DataFrame:
     )
 
 
+def fairness_spread(solution: RotaSolution) -> pd.DataFrame:
+    """Per burden, the smallest and largest distance of a doctor from their fair share by WTE
+    (count − share): how even the rota is, in two numbers a rota coordinator can read."""
+    return fairness_table(solution).groupby("burden")["difference"].agg(["min", "max"])
+
+
 def pattern_table(solution: RotaSolution) -> pd.DataFrame:
     return pd.DataFrame(
         [

@@ -1,0 +1,25 @@
+"""The `stocktake` command: the families of commands (one module each) assembled into one app.
+
+Each command is a thin call into a module: parse → one call → print; no logic lives here.
+"""
+
+import typer
+
+from stocktake.cli import demo, ingest, metrics, report, serve, spc
+from stocktake.cli.common import _main
+from stocktake.cli.rota import rota_app
+
+app = typer.Typer(help="Stocktake: an honest stock-take of a clinical service.", no_args_is_help=True)
+app.command()(demo.demo)
+app.command()(ingest.ingest)
+app.command("undo-load")(ingest.undo_load)
+app.command()(spc.spc)
+app.command()(report.report)
+app.command()(metrics.metrics)
+app.add_typer(rota_app, name="rota")
+app.callback()(_main)
+app.command()(serve.serve)
+app.add_typer(serve.users_app, name="users")
+app.command("db")(serve.db_migrate)
+
+__all__ = ["app"]

@@ -1,0 +1,63 @@
+"""What every command shares: the console, the step timer, the one way to fail, the workspace."""
+
+from __future__ import annotations
+
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.text import Text
+
+console = Console(stderr=True)
+HomeOption = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="DIR",
+        help="The workspace folder (default: $STOCKTAKE_HOME, else ./stocktake once data are loaded "
+        "there, else the demo's ./stocktake-demo).",
+    ),
+]
+
+
+@contextmanager
+def _step(description: str):
+    started = time.perf_counter()
+    with console.status(description + "…"):
+        yield
+    console.print(f"[green]✓[/green] {description} [dim]({time.perf_counter() - started:.1f}s)[/dim]")
+
+
+def _say_error(message: str) -> None:
+    """``error:`` in red, then the message as it is (a file name with brackets is no markup)."""
+    console.print(Text.assemble(("error: ", "red"), message), soft_wrap=True)
+
+
+def _fail(message: str) -> None:
+    _say_error(message)
+    raise typer.Exit(code=2)
+
+
+def _settings(home: Path | None, **how):
+    """The workspace's settings (``load_settings``); a bad one (e.g. STOCKTAKE_IDLE_MINUTES) exits
+    naming it."""
+    from stocktake.settings import SettingsError, load_settings
+
+    try:
+        return load_settings(home, **how)
+    except SettingsError as error:
+        _fail(str(error))
+
+
+def _grouped(absent: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], str]:
+    """Measures without data, listed under the datasets they lack."""
+    listed: dict[tuple[str, ...], list[str]] = {}
+    for metric_id, lacking in absent.items():
+        listed.setdefault(lacking, []).append(metric_id)
+    return {lacking: ", ".join(ids) for lacking, ids in listed.items()}
+
+
+def _main() -> None:
+    """Stocktake."""

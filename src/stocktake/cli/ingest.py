@@ -1,0 +1,155 @@
+"""`stocktake ingest` and `stocktake undo-load`: loading extracts into the warehouse, and taking a
+load back out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stocktake.cli.common import HomeOption, _fail, _say_error, _settings, _step, console
+
+
+def ingest(
+    raw_dir: Annotated[Path, typer.Argument(metavar="DIR", help="The folder holding the extracts.")],
+    mapping: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="MAPPING.yaml",
+            help="How the extracts map onto Stocktake (default: $STOCKTAKE_MAPPING, else the demo's).",
+        ),
+    ] = None,
+    home: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="DIR", help="The workspace to load into (default: $STOCKTAKE_HOME, else ./stocktake)."
+        ),
+    ] = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="The DuckDB warehouse to load into (default: HOME/warehouse.duckdb).")
+    ] = None,
+    key_file: Annotated[
+        Path | None,
+        typer.Option(help="The pseudonymisation key (default: secrets/pseudonym.key beside the warehouse)."),
+    ] = None,
+    errors: Annotated[
+        Path | None,
+        typer.Option(metavar="FOLDER", help="Where to write the error report (default: HOME/errors)."),
+    ] = None,
+    partial: Annotated[
+        bool, typer.Option(help="Load the extracts present; skip mapped files that are absent.")
+    ] = False,
+    correction: Annotated[
+        bool, typer.Option(help="Change only the rows in the files; keep the rest of their months.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option(help="Only show what would be added, changed and removed per month.")
+    ] = False,
+    yes: Annotated[bool, typer.Option("--yes", help="Confirm a load that removes rows.")] = False,
+    user: Annotated[
+        str | None, typer.Option(help="Who is loading, for the ingest log (default: $USER).")
+    ] = None,
+) -> None:
+    """Validate a folder of extracts (CSV, Excel, Parquet) and load them all, or nothing."""
+    from stocktake.ingest.load import (
+        IngestError,
+        NoExtractsError,
+        RemovalsNotConfirmed,
+        ingest_directory,
+        preview_lines,
+    )
+    from stocktake.ingest.mapping import MappingError, load_mapping
+    from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key
+    from stocktake.ingest.report import write_error_report
+    from stocktake.settings import key_beside, private_home
+    from stocktake.warehouse import WarehouseError, problems
+
+    settings = _settings(home or (warehouse.parent if warehouse else None), loading=True, private=False)
+    warehouse, mapping = warehouse or settings.warehouse, mapping or settings.mapping
+    key_file = key_file or key_beside(warehouse)
+    if not raw_dir.is_dir():
+        _fail(f"{raw_dir}: no such folder")
+    if key_file.resolve().parent == warehouse.resolve().parent:
+        _fail(f"--key-file {key_file}: keep the key in another folder than the warehouse")
+    if errors is not None and errors.exists() and not errors.is_dir():
+        _fail(f"--errors {errors}: a file is there; give a folder for the error report")
+    private_home(warehouse.parent)  # the warehouse and its journals: 0600, in a 0700 folder
+    try:
+        parsed = load_mapping(mapping)
+        key = load_or_create_key(key_file, warehouse)
+        step = f"Checking {raw_dir}" if dry_run else f"Checking and loading {raw_dir}"
+        with _step(step), problems(warehouse):
+            result = ingest_directory(
+                raw_dir,
+                parsed,
+                warehouse,
+                key,
+                loaded_by=user,
+                partial=partial,
+                replace="rows" if correction else "months",
+                confirm_removals=yes,
+                dry_run=dry_run,
+            )
+    except (MappingError, MissingKeyError, NoExtractsError, WarehouseError) as error:
+        _fail(str(error))
+    except IngestError as error:
+        _say_error(str(error))
+        folder = errors or settings.error_reports
+        try:
+            csv_path, html_path = write_error_report(error.errors, folder, parsed.source)
+        except OSError as problem:
+            _fail(f"{folder}: could not write the error report there ({problem.strerror})")
+        console.print(f"Error report: [bold]{html_path}[/bold] (and {csv_path.name})")
+        raise typer.Exit(code=2) from None
+    except RemovalsNotConfirmed as refused:
+        typer.echo("\n".join(preview_lines(refused.preview)))
+        console.print(
+            f"[red]refused:[/red] this load would remove {refused.preview.removed:,} row(s) (above); "
+            "nothing was loaded. If they should go, run the same command with --yes; "
+            "if the files only correct some rows, use --correction.",
+            soft_wrap=True,
+        )
+        raise typer.Exit(code=1) from None
+    if not result.files:
+        console.print("Nothing new: every extract is already loaded (the same files, with the same mapping).")
+        return
+    typer.echo("\n".join(preview_lines(result)))
+    if dry_run:
+        console.print("Preview only (--dry-run): nothing was loaded.")
+    else:
+        console.print(
+            f"Loaded as load {result.load_id}; to take it back out: "
+            f"stocktake undo-load {result.load_id} --warehouse {warehouse}",
+            soft_wrap=True,
+        )
+
+
+def undo_load(
+    load_id: Annotated[
+        int | None, typer.Argument(metavar="LOAD_ID", help="The load to undo (default: the latest).")
+    ] = None,
+    home: HomeOption = None,
+    warehouse: Annotated[
+        Path | None, typer.Option(help="The DuckDB warehouse (default: HOME/warehouse.duckdb).")
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="Who is undoing, for the ingest log (default: $USER).")
+    ] = None,
+) -> None:
+    """Undo a load: remove its rows and restore the rows it replaced, exactly."""
+    from stocktake.ingest.load import UndoError
+    from stocktake.ingest.load import undo_load as undo
+    from stocktake.warehouse import WarehouseError, problems
+
+    warehouse = warehouse or _settings(home, private=False).warehouse
+    try:
+        with problems(warehouse):
+            undone = undo(warehouse, load_id, undone_by=user)
+    except (UndoError, WarehouseError) as error:
+        _fail(str(error))
+    for dataset, (removed, restored) in undone.datasets.items():
+        console.print(
+            f"{dataset}: removed the {removed:,} rows of load {undone.load_id}, restored {restored:,}"
+        )
+    console.print(f"Undone (logged as load {undone.undo_id}).")

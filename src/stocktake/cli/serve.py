@@ -1,0 +1,107 @@
+"""`stocktake serve`, `stocktake users …` and `stocktake db`: the web workspace and its app database."""
+
+from __future__ import annotations
+
+import os
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stocktake.cli.common import HomeOption, _fail, _settings, _step, console
+
+
+def serve(
+    home: HomeOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on (0.0.0.0 for the network).")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Start the department's web workspace (the demo's until a department's data are loaded)."""
+    import threading
+
+    import uvicorn
+
+    from stocktake.settings import DEMO_HOME
+    from stocktake.web.app import create_app, server_config
+
+    settings = _settings(home)
+    if not settings.warehouse.exists() and settings.home == DEMO_HOME.resolve():
+        from stocktake.demo.run import run_demo
+
+        run_demo(settings.home, step=_step)
+    console.print(f"Stocktake on http://{host}:{port}  (workspace {settings.home})")
+    console.print("No account yet? [bold]stocktake users add NAME --role admin[/bold] makes the first admin.")
+    web = create_app(settings)
+    threading.Thread(target=web.state.workspace.warm, daemon=True).start()
+    uvicorn.Server(server_config(web, host, port)).run()
+
+
+users_app = typer.Typer(help="Accounts of the web workspace.", no_args_is_help=True)
+
+
+@users_app.command("add")
+def users_add(
+    username: Annotated[str, typer.Argument(help="Their sign-in name.")],
+    role: Annotated[str, typer.Option(help="viewer, editor or admin.")] = "viewer",
+    full_name: Annotated[str, typer.Option(help="Their name as pages show it.")] = "",
+    home: HomeOption = None,
+) -> None:
+    """Add an account (the first admin is made this way). The password is asked for, or read from
+    $STOCKTAKE_PASSWORD for scripts."""
+    from stocktake.appdb.actions import create_user
+
+    with _app_database(home) as session:
+        create_user(
+            session, by=None, username=username, full_name=full_name, password=_new_password(), role=role
+        )
+    console.print(f"Added {username} ({role})")
+
+
+def _new_password() -> str:
+    return os.environ.get("STOCKTAKE_PASSWORD") or typer.prompt(
+        "Password (12 characters or more)", hide_input=True, confirmation_prompt=True
+    )
+
+
+@contextmanager
+def _app_database(home: Path | None):
+    """The workspace's app database, brought up to date; a refused change exits with its reason."""
+    from stocktake.appdb.actions import ActionError
+    from stocktake.appdb.database import make_engine, session_factory, upgrade
+
+    url = _settings(home).database_url
+    upgrade(url)
+    with session_factory(make_engine(url))() as session:
+        try:
+            yield session
+        except ActionError as error:
+            _fail(str(error))
+
+
+@users_app.command("password")
+def users_password(
+    username: Annotated[str, typer.Argument(help="Whose password to replace.")],
+    home: HomeOption = None,
+) -> None:
+    """Replace a forgotten password (asked for, or read from $STOCKTAKE_PASSWORD); logged."""
+    from stocktake.appdb.actions import reset_password
+
+    with _app_database(home) as session:
+        reset_password(session, by=None, username=username, password=_new_password())
+    console.print(f"Replaced the password of {username}")
+
+
+def db_migrate(
+    revision: Annotated[
+        str, typer.Argument(help="'head' (the latest), 'base' (empty) or a revision id.")
+    ] = "head",
+    home: HomeOption = None,
+    down: Annotated[bool, typer.Option(help="Go down to REVISION instead of up.")] = False,
+) -> None:
+    """Bring the app database's schema to a revision (serve does 'head' itself)."""
+    from stocktake.appdb.database import downgrade, upgrade
+
+    url = _settings(home).database_url
+    (downgrade if down else upgrade)(url, revision)
+    console.print(f"App database at {'down to' if down else 'up to'} {revision}")
