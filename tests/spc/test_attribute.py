@@ -1,4 +1,4 @@
-"""p, u, Laney, c, g and t charts and Anhøj's rules: qicharts2 0.8.1 outputs and hand-worked examples."""
+"""p, u, Laney and t charts and Anhøj's rules: qicharts2 0.8.1 outputs and hand-worked examples."""
 
 from pathlib import Path
 
@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stocktake.spc.attribute import c_chart, g_chart, p_chart, u_chart
+from stocktake.spc.attribute import p_chart, u_chart
 from stocktake.spc.runs import anhoej, crossings_limit, longest_run_limit
 from stocktake.spc.tchart import t_chart
 
@@ -98,14 +98,6 @@ def test_hospital_infection_u_charts(summary, by):
         )
 
 
-def test_c_chart_with_a_frozen_baseline_and_exclusions():  # Montgomery table 7.8
-    data, expected = pd.read_csv(Q / "input_tbl_07.08.csv"), pd.read_csv(Q / "ex_7.3_3.csv")
-    chart = c_chart(data["count"], exclude=[5, 19], freeze=26)
-    _limits(chart, expected)
-    _runs(chart, expected)
-    assert chart.runs[0].signal  # the longest run (8) is not the signal: crossings 14 < 16 are
-
-
 def test_t_chart_matches_qicharts2_with_its_constant():  # Montgomery table 7.14: hours between failures
     data, expected = pd.read_csv(Q / "input_tbl_07.14.csv"), pd.read_csv(Q / "ex_7.6_1.csv")
     chart = t_chart(data["hours"], screen_outliers=False, limit=3 / 1.128)
@@ -132,14 +124,6 @@ def test_national_four_hour_performance_is_overdispersed():
     assert laney.sigma_z[0] > 10
     assert p.outside_limits.mean() > 0.5
     assert laney.outside_limits.mean() < 0.2
-
-
-def test_g_chart_hand_worked():
-    # ḡ = 20, σ = √(20 × 21) = 20.49: limits 0 and 81.47.
-    chart = g_chart([10, 30, 20, 15, 25, 100 - 80])
-    assert chart.ucl[0] == pytest.approx(20 + 3 * np.sqrt(420))
-    assert chart.lcl[0] == 0
-    assert g_chart([20] * 12 + [200]).outside_limits[-1]  # ḡ = 33.8, upper limit 136.4
 
 
 def test_anhoej_skips_points_on_the_centre_line():

@@ -104,3 +104,55 @@ def test_a_measure_with_no_values_yet_is_left_out_not_a_crash():
         "empty": pd.DataFrame({"period": pd.DatetimeIndex([]), "value": []}),
     }
     assert [r.metric.id for r in analyse(catalogue, series)] == ["up"]
+
+
+def test_a_catalogue_that_asks_for_a_p_prime_chart_gets_one_with_its_rebase_and_hidden_points():
+    """The attribute charts are reachable from the product: a metric's definition names the chart."""
+    from stocktake.metrics.catalogue import Aggregate, check
+    from stocktake.spc.prime import attribute_xmr
+
+    counted = Aggregate("admissions", "admitted_at")
+    metric = Metric(
+        "share",
+        "Share",
+        "Area",
+        "%",
+        "increase",
+        "hand-made",
+        numerator=counted,
+        denominator=counted,
+        scale=100.0,
+        chart="p_prime",
+    )
+    assert check(Catalogue("Test", (metric,))) == []
+    rng = np.random.default_rng(5)
+    denominator = rng.integers(4000, 9000, 40).astype(float)
+    numerator = rng.binomial(denominator.astype(int), 0.6).astype(float)
+    numerator[3] = 5.0  # a small count: hidden in exports, as on any chart
+    frame = pd.DataFrame(
+        {
+            "period": MONTHS[:40],
+            "numerator": numerator,
+            "denominator": denominator,
+            "value": 100 * numerator / denominator,
+        }
+    )
+    (result,) = analyse(Catalogue("Test", (metric,)), {"share": frame}, rebase={"share": [MONTHS[20].date()]})
+    alone = attribute_xmr("p_prime", numerator, denominator, rebase_at=[20], scale=100.0)
+    np.testing.assert_allclose(result.chart.upl, alone.upl)
+    assert [s.start for s in result.chart.segments] == [0, 20]
+    assert result.hidden[3] and not result.hidden[4]
+
+
+def test_a_chart_kind_the_definition_cannot_feed_is_named():
+    from stocktake.metrics.catalogue import check
+
+    metric = Metric("m", "M", "Area", "%", "increase", "hand-made", chart="p_prime")
+    assert check(Catalogue("Test", (metric,))) == [
+        "m: give either a numerator or events",
+        "m: a p_prime chart needs a counted numerator and a denominator",
+    ]
+    odd = Metric("n", "N", "Area", "%", "increase", "hand-made", chart="bar")
+    assert "n: chart must be one of xmr, t, p, p_prime, u, u_prime, not 'bar'" in check(
+        Catalogue("T", (odd,))
+    )

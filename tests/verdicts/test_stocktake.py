@@ -11,8 +11,8 @@ import pypdfium2
 import pytest
 
 from stocktake.metrics.catalogue import Catalogue, Metric
-from stocktake.report.charts import plotly_figure
-from stocktake.report.html import chart_series, render_report
+from stocktake.report.charts import entry_chart, plotly_figure
+from stocktake.report.html import render_report
 from stocktake.report.pdf import write_pdf
 from stocktake.report.xlsx import write_xlsx
 from stocktake.verdicts.analysis import analyse
@@ -94,7 +94,7 @@ def test_limits_from_fewer_than_twelve_values_are_drawn_and_named_provisional():
     # A rebase at month 9 that 14 months follow: the first period's limits rest on 9 values.
     values = np.r_[np.tile([58.0, 62.0], 4), 60.0, np.tile([58.0, 62.0], 7)]
     entry = _stocktake(values, rebase=(MONTHS[9].date().isoformat(),)).entries[0]
-    lines = {t.name: t.y for t in plotly_figure(chart_series(entry)).data if t.name}
+    lines = {t.name: t.y for t in plotly_figure(entry_chart(entry)).data if t.name}
     first = [v for v in lines["Upper process limit (provisional)"] if v is not None]
     later = [v for v in lines["Upper process limit"] if v is not None]
     assert len(first) == 9 and len(later) == 14

@@ -19,7 +19,11 @@ def spc(
     value: Annotated[str, typer.Option(help="The value column.")],
     points_out: Annotated[Path, typer.Option(metavar="POINTS.csv", help="Where to write every point.")],
     summary_out: Annotated[
-        Path, typer.Option(metavar="SUMMARY.csv", help="Where to write each period's verdict.")
+        Path,
+        typer.Option(
+            metavar="SUMMARY.csv",
+            help="Where to write each period's limits and icons (variation, assurance).",
+        ),
     ],
     facet: Annotated[str | None, typer.Option(help="A column whose values each get their own chart.")] = None,
     filter_: Annotated[

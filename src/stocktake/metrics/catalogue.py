@@ -23,7 +23,11 @@ STATISTICS = ("count", "sum", "mean", "count_distinct", "percentile")
 #: the values to whole units (weeks, for RTT) and interpolates inside a band, as NHS England's
 #: RTT publication does (see ``metrics/percentiles.py``).
 PercentileMethod = Literal["linear", "bands"]
-ChartKind = Literal["xmr", "t"]
+#: XmR by default (as Making Data Count advises); "t" for rare events; a proportion or rate whose
+#: denominator varies a lot may ask for limits that follow it (p, u, or Laney's p′ and u′).
+ChartKind = Literal["xmr", "t", "p", "p_prime", "u", "u_prime"]
+CHART_KINDS = ("xmr", "t", "p", "p_prime", "u", "u_prime")
+ATTRIBUTE_CHARTS = ("p", "p_prime", "u", "u_prime")
 
 CATALOGUE_DIR = Path(__file__).parent / "catalogues"
 DEFAULT_CATALOGUE = CATALOGUE_DIR / "trauma_orthopaedics.yaml"
@@ -129,6 +133,11 @@ class Metric:
     events: Events | None = None
     decimals: int = 1
     target: Target | None = None
+
+    @property
+    def monthly(self) -> bool:
+        """A value per period (every chart but the t chart's time between events)."""
+        return self.chart != "t"
 
 
 @dataclass(frozen=True)
@@ -267,6 +276,7 @@ def check(catalogue: Catalogue) -> list[str]:
             problems.append(f"{metric.id}: improvement must be increase, decrease or neutral")
         if (metric.numerator is None) == (metric.events is None):
             problems.append(f"{metric.id}: give either a numerator or events")
+        problems += _chart_problems(metric)
         for part, aggregate in (("numerator", metric.numerator), ("denominator", metric.denominator)):
             if aggregate is not None:
                 problems += _aggregate_problems(catalogue, f"{metric.id}.{part}", aggregate)
@@ -278,6 +288,20 @@ def check(catalogue: Catalogue) -> list[str]:
                 {metric.events.at} | _read(metric.events.where),
             )
     return problems
+
+
+def _chart_problems(metric: Metric) -> list[str]:
+    """A chart kind the metric's definition can feed: t from events, p and u from counts over a
+    denominator."""
+    if metric.chart not in CHART_KINDS:
+        return [f"{metric.id}: chart must be one of {', '.join(CHART_KINDS)}, not {metric.chart!r}"]
+    if (metric.chart == "t") != (metric.events is not None):
+        return [f"{metric.id}: a t chart is for events, and events need a t chart"]
+    if metric.chart in ATTRIBUTE_CHARTS and (
+        metric.denominator is None or metric.numerator is None or metric.numerator.statistic != "count"
+    ):
+        return [f"{metric.id}: a {metric.chart} chart needs a counted numerator and a denominator"]
+    return []
 
 
 def _read(expression) -> set[str]:

@@ -1,7 +1,9 @@
 """SPC charts in the Making Data Count style: interactive (Plotly) and static (SVG/PNG).
 
 Both renderers draw the same thing from a ``ChartSeries``: points coloured by type, the mean and
-process limits of each rebase period, the target, and dated change markers.
+process limits of each rebase period, the target, and dated change markers. A ``ChartSeries`` is
+made here and only here: from a stock-take entry (``entry_chart``: the report, the workbook and the
+web's metric page) or from an ``spc`` command's table (``facet_charts``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import plotly.graph_objects as go
 from plotly.io.json import to_json_plotly
 
 from stocktake.report.icons import ASSURANCE_MARKS, COLOURS, assurance_icon, variation_icon, variation_label
+from stocktake.spc.rebase import provisional_points
+from stocktake.verdicts.stocktake import Entry
 
 POINT_COLOURS = {
     "common_cause": COLOURS["common_cause"],
@@ -284,11 +288,35 @@ def write_chart(panels: list[ChartSeries], path: Path) -> None:
         raise ValueError(f"{path}: a chart must be .html, .png or .svg")
 
 
+def entry_chart(entry: Entry, annotations=(), *, hide_small: bool = True) -> ChartSeries:
+    """A stock-take entry's chart. ``hide_small``: points with 1–7 cases behind them have no value, as
+    in every export; the workspace's staff see every value (``hide_small=False``)."""
+    result, chart, metric = entry.result, entry.result.chart, entry.result.metric
+    return ChartSeries(
+        title="",
+        x=result.x,
+        y=np.where(entry.hidden, np.nan, chart.y) if hide_small else chart.y,
+        mean=chart.mean,
+        lpl=chart.lpl,
+        upl=chart.upl,
+        point_type=chart.point_type,
+        rebase_group=chart.rebase_group,
+        target=chart.target,
+        unit=metric.unit,
+        decimals=metric.decimals,
+        annotations=tuple(annotations),
+        trajectory=chart.trajectory,
+        improvement=metric.improvement,
+        show_icons=False,  # the report and the page show them beside the sentence
+        provisional=provisional_points(chart.y, chart.rebase_group),
+    )
+
+
 def facet_charts(
     table, value: str, target: float | None = None, improvement: str = "increase"
 ) -> list[ChartSeries]:
     """One panel per facet of an ``spc_files`` table, in the order the facets first appear; the
-    latest point's verdict gives each panel its icons."""
+    latest period's variation and assurance give each panel its icons."""
     panels = []
     r = table.result
     for facet in dict.fromkeys(table.facet):

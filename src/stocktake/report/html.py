@@ -8,12 +8,10 @@ from __future__ import annotations
 import base64
 from pathlib import Path
 
-import numpy as np
 from jinja2 import Environment, PackageLoader
 
-from stocktake.report.charts import ChartSeries, plotly_html, static_chart
+from stocktake.report.charts import ChartSeries, entry_chart, plotly_html, static_chart
 from stocktake.report.icons import assurance_icon, variation_icon, variation_label
-from stocktake.spc.rebase import provisional_points
 from stocktake.verdicts.narrative import CATEGORIES
 from stocktake.verdicts.stocktake import ASSURANCE_COLUMNS, Entry, StockTake
 
@@ -49,29 +47,6 @@ def render_report(stocktake: StockTake, *, static: bool = False) -> str:
     )
 
 
-def chart_series(entry: Entry, annotations=()) -> ChartSeries:
-    """The chart as an export may show it: hidden points have no value."""
-    result, chart, metric = entry.result, entry.result.chart, entry.result.metric
-    return ChartSeries(
-        title="",
-        x=result.x,
-        y=np.where(entry.hidden, np.nan, chart.y),
-        mean=chart.mean,
-        lpl=chart.lpl,
-        upl=chart.upl,
-        point_type=chart.point_type,
-        rebase_group=chart.rebase_group,
-        target=chart.target,
-        unit=metric.unit,
-        decimals=metric.decimals,
-        annotations=tuple(annotations),
-        trajectory=chart.trajectory,
-        improvement=metric.improvement,
-        show_icons=False,  # the report shows them beside the sentence
-        provisional=provisional_points(chart.y, chart.rebase_group),
-    )
-
-
 def _chart_html(series: ChartSeries, static: bool) -> str:
     if static:
         svg = base64.b64encode(static_chart([series], "svg", width=7.0)).decode()
@@ -96,7 +71,7 @@ def _row(entry: Entry, annotations, static: bool) -> dict:
         "sentence": entry.sentence,
         "before_rebase": entry.before_rebase.headline if entry.before_rebase else "",
         "latest": entry.shown(latest),
-        "latest_when": f"{when:%b %Y}" if metric.chart == "xmr" else f"{when:%d %b %Y}",
+        "latest_when": f"{when:%b %Y}" if metric.monthly else f"{when:%d %b %Y}",
         "mean": fmt(segment.mean),
         "target": fmt(result.chart.target) if result.chart.target is not None else "–",
         "target_source": entry.target_basis or "",
@@ -105,5 +80,5 @@ def _row(entry: Entry, annotations, static: bool) -> dict:
         "assurance_icon": assurance_icon(result.assurance_type),
         "warnings": result.chart.warnings,
         "hidden": int(entry.hidden.sum()),
-        "chart": _chart_html(chart_series(entry, annotations), static),
+        "chart": _chart_html(entry_chart(entry, annotations), static),
     }

@@ -11,7 +11,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from stocktake.targets.setting import Benchmark, Target, baseline, between, trajectory_values
+from stocktake.targets.setting import Benchmark, ChosenTarget, baseline, between, trajectory_values
 from stocktake.validation_messages import describe
 
 ANNOTATION_COLUMNS = ("metric_id", "date", "label", "rebase")
@@ -124,13 +124,13 @@ def load_targets(path: Path, metric_ids: set[str]) -> dict[str, _TargetSpec]:
     return specs
 
 
-def resolve_target(spec: _TargetSpec, x: pd.DatetimeIndex, values) -> tuple[Target, np.ndarray | None]:
+def resolve_target(spec: _TargetSpec, x: pd.DatetimeIndex, values) -> tuple[ChosenTarget, np.ndarray | None]:
     """The target (and its trajectory values at ``x``) that a spec sets for one series."""
     milestones = tuple((m.date, m.value) for m in spec.trajectory)
     planned = trajectory_values(x, milestones) if milestones else None
     if spec.value is not None:
-        return Target(spec.value, spec.source or "set locally", trajectory=milestones), planned
+        return ChosenTarget(spec.value, spec.source or "set locally", trajectory=milestones), planned
     start = baseline(x, values, spec.baseline.start, spec.baseline.end)
     benchmark = Benchmark(spec.benchmark.value, spec.benchmark.source, spec.benchmark.year)
     target = between(start, benchmark, spec.fraction)
-    return Target(target.value, target.basis, target.baseline, benchmark, milestones), planned
+    return ChosenTarget(target.value, target.basis, target.baseline, benchmark, milestones), planned

@@ -1,4 +1,4 @@
-"""Attribute and rare-event charts: p, u (with Laney's p′ and u′), c and g.
+"""Attribute charts: p and u, with Laney's p′ and u′ (``spc.prime`` reads them with MDC rules).
 
 p and u charts have limits that vary with each point's denominator. With very large denominators
 (national 4-hour performance, say) the binomial or Poisson limits become so narrow that every
@@ -32,6 +32,9 @@ class AttributeChart:
     included: np.ndarray
     runs: tuple[RunAnalysis, ...]  # one per part
     sigma_z: tuple[float, ...] = ()  # Laney's inflation of sigma, one per part
+    #: One standard deviation at each point (after Laney's inflation): the 2-sigma band of the
+    #: Making Data Count rules (``spc.prime``) comes from it.
+    sd: np.ndarray | None = None
 
     @property
     def outside_limits(self) -> np.ndarray:
@@ -92,7 +95,7 @@ def _rate_chart(
         runs.append(anhoej(y[here & included], centre))
     lcl = np.maximum(cl - sigma * sd, 0)
     ucl = np.minimum(cl + sigma * sd, 1) if proportion else cl + sigma * sd
-    return AttributeChart(kind, y, cl, lcl, ucl, parts, included, tuple(runs), tuple(sigma_z))
+    return AttributeChart(kind, y, cl, lcl, ucl, parts, included, tuple(runs), tuple(sigma_z), sd)
 
 
 def p_chart(numerator, denominator, *, part=None, exclude=(), freeze=None, laney=False, sigma=3.0):
@@ -105,51 +108,3 @@ def u_chart(numerator, denominator, *, part=None, exclude=(), freeze=None, laney
     """Events per unit of exposure (u), or Laney's u′ when ``laney``."""
     kind = "u'" if laney else "u"
     return _rate_chart(kind, numerator, denominator, part, exclude, freeze, laney, False, sigma)
-
-
-def c_chart(
-    counts, *, part=None, exclude=(), freeze: int | None = None, sigma: float = 3.0
-) -> AttributeChart:
-    """Counts of events in equal areas of opportunity (Poisson: limits c̄ ± 3√c̄)."""
-    y = np.asarray(counts, dtype=float)
-    parts = _parts(len(y), part)
-    included = _included(y, exclude)
-    cl = np.full(len(y), np.nan)
-    runs = []
-    for number in range(parts.max(initial=-1) + 1):
-        here = parts == number
-        cl[here] = y[_baseline(here, included, freeze)].mean()
-        runs.append(anhoej(y[here & included], cl[here][0]))
-    return AttributeChart(
-        "c",
-        y,
-        cl,
-        np.maximum(cl - sigma * np.sqrt(cl), 0),
-        cl + sigma * np.sqrt(cl),
-        parts,
-        included,
-        tuple(runs),
-    )
-
-
-def g_chart(opportunities_between, *, sigma: float = 3.0) -> AttributeChart:
-    """Opportunities (cases, days) between rare events: geometric, limits ḡ ± 3√(ḡ(ḡ + 1)).
-
-    More opportunities between events is better; the lower limit is usually zero, so improvement
-    shows as points above the upper limit or long runs above the centre line.
-    """
-    y = np.asarray(opportunities_between, dtype=float)
-    included = ~np.isnan(y)
-    mean = y[included].mean()
-    spread = sigma * np.sqrt(mean * (mean + 1))
-    n = len(y)
-    return AttributeChart(
-        "g",
-        y,
-        np.full(n, mean),
-        np.full(n, max(mean - spread, 0.0)),
-        np.full(n, mean + spread),
-        np.zeros(n, dtype=int),
-        included,
-        (anhoej(y[included], mean),),
-    )

@@ -24,7 +24,7 @@ class Benchmark:
 
 
 @dataclass(frozen=True)
-class Target:
+class ChosenTarget:
     """The level aimed for, how it was set, and (optionally) a dated path towards it."""
 
     value: float
@@ -43,13 +43,13 @@ def baseline(x: pd.DatetimeIndex, values, start: date, end: date) -> float:
     return float(values[inside].mean())
 
 
-def between(baseline_value: float, benchmark: Benchmark, fraction: float = 0.5) -> Target:
+def between(baseline_value: float, benchmark: Benchmark, fraction: float = 0.5) -> ChosenTarget:
     """A target ``fraction`` of the way from the baseline to the benchmark (0.5 is "midway")."""
     if not 0 <= fraction <= 1:
         raise ValueError("the fraction of the way to the benchmark must be between 0 and 1")
     value = baseline_value + fraction * (benchmark.value - baseline_value)
     basis = "midway" if fraction == 0.5 else f"{fraction:.0%} of the way"
-    return Target(
+    return ChosenTarget(
         value, f"{basis} from the baseline {baseline_value:.4g} to {benchmark}", baseline_value, benchmark
     )
 

@@ -16,6 +16,7 @@ from stocktake.metrics.catalogue import Catalogue, Metric
 from stocktake.metrics.suppression import hidden_points
 from stocktake.spc import XmrChart
 from stocktake.spc.rebase import plan_rebases, rebase_point
+from stocktake.spc.prime import attribute_xmr
 from stocktake.spc.tchart import t_chart
 from stocktake.spc.xmr import xmr_many
 
@@ -73,12 +74,12 @@ def analyse(
     # No values, no chart: a rare-event measure with no event yet (no elective death) is left out.
     measured = [m for m in catalogue.metrics if len(series.get(m.id, ()))]
     chosen = {m.id: (targets or {}).get(m.id, _target(m)) for m in measured}
-    monthly = [m for m in measured if m.chart == "xmr"]
+    monthly = [m for m in measured if m.monthly]
     plans = {m.id: _plan(series[m.id], rebase.get(m.id, [])) for m in monthly}
-    charts = _xmr_charts(monthly, series, {i: p.starts for i, p in plans.items()}, chosen)
+    charts = _monthly_charts(monthly, series, {i: p.starts for i, p in plans.items()}, chosen)
     rebased = [m for m in monthly if plans[m.id].applied]
     replanned = {m.id: _without_latest(series[m.id], rebase[m.id], plans[m.id]) for m in rebased}
-    without = _xmr_charts(rebased, series, {i: p.starts for i, p in replanned.items()}, chosen)
+    without = _monthly_charts(rebased, series, {i: p.starts for i, p in replanned.items()}, chosen)
     for metric in measured:
         if metric.id not in charts:
             values = series[metric.id]["value"].to_numpy(dtype=float)
@@ -134,6 +135,23 @@ def _result(metric: Metric, series: pd.DataFrame, chart: XmrChart, rebasing=None
 
 def _target(metric: Metric) -> float | None:
     return metric.target.value if metric.target else None
+
+
+def _monthly_charts(metrics: list[Metric], series, starts_of, targets) -> dict[str, XmrChart]:
+    """XmR charts in one many-series call; the p and u charts a catalogue asks for, one by one."""
+    charts = _xmr_charts([m for m in metrics if m.chart == "xmr"], series, starts_of, targets)
+    for metric in (m for m in metrics if m.chart != "xmr"):
+        frame = series[metric.id]
+        charts[metric.id] = attribute_xmr(
+            metric.chart,
+            frame["numerator"].to_numpy(dtype=float),
+            frame["denominator"].to_numpy(dtype=float),
+            improvement=metric.improvement,
+            target=targets[metric.id],
+            rebase_at=starts_of.get(metric.id, ()),
+            scale=metric.scale,
+        )
+    return charts
 
 
 def _xmr_charts(metrics: list[Metric], series, starts_of, targets) -> dict[str, XmrChart]:

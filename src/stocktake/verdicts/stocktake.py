@@ -199,7 +199,7 @@ def describe_rebase(dated: date, with_it: Entry, without_it: Entry) -> str:
 
 def _projection(result: MetricResult) -> Projection | None:
     chart = result.chart
-    if chart.target is None or result.metric.improvement == "neutral" or result.metric.chart != "xmr":
+    if chart.target is None or result.metric.improvement == "neutral" or not result.metric.monthly:
         return None
     if result.assurance_type == "consistent_pass":
         return None

@@ -3,7 +3,6 @@ annotations and the department's own target."""
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import date
 from functools import partial
 
@@ -16,8 +15,7 @@ from sqlalchemy.orm import Session
 from stocktake.appdb import actions
 from stocktake.appdb.models import Annotation, TargetSetting, User
 from stocktake.metrics.catalogue import dimension_expressions
-from stocktake.report.charts import plotly_json
-from stocktake.report.html import chart_series
+from stocktake.report.charts import entry_chart, plotly_json
 from stocktake.targets.setting import Benchmark, between
 from stocktake.verdicts.narrative import CATEGORIES, Formatter
 from stocktake.web.pages import change_then_redirect, render
@@ -68,14 +66,14 @@ def _page(request: Request, user: User, db: Session, metric_id: str, site: str |
 def _figure(workspace, db: Session, entry, site: str | None) -> str:
     """The chart as Plotly JSON; staff see every value (exports hide small numbers)."""
     marks = workspace.stocktake(db, site=site).annotations.get(entry.result.metric.id, [])
-    return plotly_json(dataclasses.replace(chart_series(entry, marks), y=entry.result.chart.y))
+    return plotly_json(entry_chart(entry, marks, hide_small=False))
 
 
 def _midway(entry) -> dict | None:
     """Midway between the first year's mean and the catalogue's benchmark, when it has one."""
     metric, values = entry.result.metric, entry.result.chart.y
     first = values[:BASELINE_POINTS]
-    if metric.target is None or metric.chart != "xmr" or np.isnan(first).all():
+    if metric.target is None or not metric.monthly or np.isnan(first).all():
         return None
     benchmark = Benchmark(metric.target.value, metric.target.source, metric.target.year)
     target = between(float(np.nanmean(first)), benchmark)
