@@ -49,12 +49,65 @@ def test_overview_lists_every_metric_with_its_verdict(app, clients):
 def test_overview_filters_by_area_and_site(app, clients):
     theatres = clients["viewer"].get("/", params={"area": "Theatres"}).text
     expected = [m.id for m in app.state.workspace.catalogue.metrics if m.area == "Theatres"]
-    assert re.findall(r'href="/metrics/([a-z0-9_]+)"', theatres) == expected
+    assert sorted(re.findall(r'href="/metrics/([a-z0-9_]+)"', theatres)) == sorted(expected)
     site = app.state.workspace.groups("site")[0]
     at_site = clients["viewer"].get("/", params={"site": site}, headers={"HX-Request": "true"})
     assert at_site.status_code == 200
     assert "<html" not in at_site.text  # HTMX gets the table alone
     assert f"at {site}" in at_site.text
+
+
+def test_overview_finds_what_is_going_backwards_in_one_click(app, clients):
+    """Counts per verdict at the top, each a filter; the table then holds those measures only."""
+    with app.state.sessions() as db:
+        taken = app.state.workspace.stocktake(db)
+    expected = {key: [e.result.metric.id for e in entries] for key, entries in taken.by_category().items()}
+    page = clients["viewer"].get("/").text
+    for key, ids in expected.items():
+        if ids:
+            assert re.search(
+                rf'<span class="verdict-count__number">{len(ids)}</span> {CATEGORIES[key]}</a>', page
+            )
+    backwards = clients["viewer"].get("/", params={"verdict": "going_backwards"}).text
+    table = backwards.split('id="overview-table"')[1]
+    assert re.findall(r'href="/metrics/([a-z0-9_]+)"', table) == expected["going_backwards"]
+
+
+def test_overview_matrix_counts_every_measure_once_and_its_cells_filter(app, clients):
+    with app.state.sessions() as db:
+        taken = app.state.workspace.stocktake(db)
+    page = clients["viewer"].get("/").text
+    matrix = page.split('class="nhsuk-table mdc-matrix"')[1].split("</table>")[0]
+    counts = [int(n) for n in re.findall(r"<td class=\"nhsuk-table__cell\">(?:<a [^>]*>)?(\d+)", matrix)]
+    assert len(counts) == 12 and sum(counts) == len(taken.entries)
+    common_fail = [
+        e.result.metric.id
+        for e in taken.entries
+        if e.result.variation_type == "common_cause" and e.result.assurance_type == "consistent_fail"
+    ]
+    cell = (
+        clients["viewer"].get("/", params={"variation": "common_cause", "assurance": "consistent_fail"}).text
+    )
+    assert re.findall(r'href="/metrics/([a-z0-9_]+)"', cell.split('id="overview-table"')[1]) == common_fail
+
+
+def test_overview_search_and_sort(app, clients):
+    catalogue = app.state.workspace.catalogue
+    found = clients["viewer"].get("/", params={"q": "hip 36"}, headers={"HX-Request": "true"}).text
+    expected = [
+        m.id for m in catalogue.metrics if all(w in f"{m.title} {m.area}".lower() for w in ("hip", "36"))
+    ]
+    assert (
+        expected
+        and re.findall(r'href="/metrics/([a-z0-9_]+)"', found.split('id="overview-table"')[1]) == expected
+    )
+    assert "No measure matches" in clients["viewer"].get("/", params={"q": "zzzz"}).text
+    by_title = clients["viewer"].get("/", params={"sort": "title"}).text.split('id="overview-table"')[1]
+    titles = {m.id: m.title.lower() for m in catalogue.metrics}
+    ids = re.findall(r'href="/metrics/([a-z0-9_]+)"', by_title)
+    assert [titles[i] for i in ids] == sorted(titles[i] for i in ids)
+    unknown = clients["viewer"].get("/", params={"verdict": "<script>", "sort": "x", "assurance": "y"})
+    assert unknown.status_code == 200 and "&lt;script&gt;" not in unknown.text
 
 
 def test_site_overview_shows_that_sites_own_latest_value(app, clients):

@@ -108,14 +108,19 @@ class StockTake:
         rows = []
         for variation, label in VARIATION_ROWS.items():
             cells = [
-                [e for e in self.entries if _row(e) == variation and e.result.assurance_type == assurance]
+                [
+                    e
+                    for e in self.entries
+                    if variation_row(e) == variation and e.result.assurance_type == assurance
+                ]
                 for assurance in ASSURANCE_COLUMNS
             ]
             rows.append((label, cells))
         return rows
 
 
-def _row(entry: Entry) -> str:
+def variation_row(entry: Entry) -> str:
+    """The entry's row of the matrix: neutral special causes and too-few-points sit with common cause."""
     variation = entry.result.variation_type
     return variation if variation in VARIATION_ROWS else "common_cause"
 

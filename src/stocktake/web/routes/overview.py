@@ -1,6 +1,10 @@
-"""The overview: every metric's latest value, target, variation and assurance; filter by area and site."""
+"""The overview: what matters in ten seconds. Counts per verdict and the Making Data Count matrix at
+the top (each a link that filters), then every measure's latest value, target, icons and verdict;
+filter by area, site, verdict or matrix cell, search by title, sort."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
@@ -9,11 +13,61 @@ from sqlalchemy.orm import Session
 
 from stocktake.appdb.models import User
 from stocktake.verdicts.narrative import CATEGORIES
+from stocktake.verdicts.stocktake import ASSURANCE_COLUMNS, VARIATION_ROWS, Entry, StockTake, variation_row
 from stocktake.web.pages import render
 from stocktake.web.security import database, viewer
 from stocktake.web.templating import environment
 
 router = APIRouter()
+
+#: The order a lead reads in: what is going backwards first.
+SORTS = {
+    "verdict": "Verdict (going backwards first)",
+    "title": "Measure (A to Z)",
+    "area": "Area",
+}
+_ASSURANCE_KEYS = {str(key).lower(): key for key in ASSURANCE_COLUMNS}  # None → "none"
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the lead asked to see; unknown values are dropped, never an error."""
+
+    area: str = ""
+    site: str = ""
+    verdict: str = ""
+    variation: str = ""
+    assurance: str = ""
+    q: str = ""
+    sort: str = "verdict"
+
+    def query(self, **changes) -> str:
+        """This view's query string with ``changes``, for links that keep the other filters."""
+        from urllib.parse import urlencode
+
+        values = {**self.__dict__, **changes}
+        return urlencode({k: v for k, v in values.items() if v and not (k == "sort" and v == "verdict")})
+
+
+def chosen(entries: list[Entry], filters: Filters) -> list[Entry]:
+    """The measures the filters keep, in the order asked for."""
+    words = filters.q.lower().split()
+    kept = [
+        e
+        for e in entries
+        if (not filters.area or e.result.metric.area == filters.area)
+        and (not filters.verdict or e.category == filters.verdict)
+        and (not filters.variation or variation_row(e) == filters.variation)
+        and (not filters.assurance or e.result.assurance_type == _ASSURANCE_KEYS[filters.assurance])
+        and all(w in f"{e.result.metric.title} {e.result.metric.area}".lower() for w in words)
+    ]
+    order = list(CATEGORIES)
+    key = {
+        "verdict": lambda e: order.index(e.category),
+        "title": lambda e: e.result.metric.title.lower(),
+        "area": lambda e: e.result.metric.area,
+    }[filters.sort]
+    return sorted(kept, key=key)  # stable: catalogue order within a verdict or area
 
 
 @router.get("/")
@@ -21,6 +75,11 @@ def overview(
     request: Request,
     area: str = "",
     site: str = "",
+    verdict: str = "",
+    variation: str = "",
+    assurance: str = "",
+    q: str = "",
+    sort: str = "verdict",
     user: User = Depends(viewer),
     db: Session = Depends(database),
 ):
@@ -28,31 +87,67 @@ def overview(
     if not workspace.warehouse.exists():
         return render(request, "empty.html", user, title="No data yet")
     sites = workspace.groups("site")
-    site = site if site in sites else ""
-    stocktake = workspace.stocktake(db, site=site or None)
+    stocktake = workspace.stocktake(db, site=site if site in sites else None)
     areas = sorted({e.result.metric.area for e in stocktake.entries})
-    area = area if area in areas else ""
-    table = workspace.cached(("overview", site, area), db, lambda: _table(stocktake, site, area))
+    filters = Filters(
+        area=area if area in areas else "",
+        site=site if site in sites else "",
+        verdict=verdict if verdict in CATEGORIES else "",
+        variation=variation if variation in VARIATION_ROWS else "",
+        assurance=assurance if assurance in _ASSURANCE_KEYS else "",
+        q=q.strip()[:100],
+        sort=sort if sort in SORTS else "verdict",
+    )
+    results = (
+        _results(stocktake, filters)
+        if filters.q
+        else workspace.cached(
+            ("overview", *filters.__dict__.values()), db, lambda: _results(stocktake, filters)
+        )
+    )
     if request.headers.get("HX-Request"):
-        return HTMLResponse(table)
+        return HTMLResponse(results)
     return render(
         request,
         "overview.html",
         user,
         title="Overview",
         stocktake=stocktake,
-        table=table,
+        results=results,
         areas=areas,
         sites=sites,
-        area=area,
-        site=site,
+        filters=filters,
+        categories=CATEGORIES,
+        sorts=SORTS,
     )
 
 
-def _table(stocktake, site: str, area: str) -> Markup:
-    """The table of measures: the same for every user, so rendered once per change of the data."""
-    entries = [e for e in stocktake.entries if not area or e.result.metric.area == area]
-    html = environment.get_template("_overview_table.html").render(
-        entries=entries, site=site, area=area, categories=CATEGORIES
+def _results(stocktake: StockTake, filters: Filters) -> Markup:
+    """The summary (counts per verdict, the matrix) and the table: the same for every user, so
+    rendered once per change of the data and filters."""
+    in_area = [e for e in stocktake.entries if not filters.area or e.result.metric.area == filters.area]
+    counts = {key: sum(e.category == key for e in in_area) for key in CATEGORIES}
+    matrix = [
+        (
+            key,
+            label,
+            [
+                (
+                    str(a).lower(),
+                    [e for e in in_area if variation_row(e) == key and e.result.assurance_type == a],
+                )
+                for a in ASSURANCE_COLUMNS
+            ],
+        )
+        for key, label in VARIATION_ROWS.items()
+    ]
+    html = environment.get_template("_overview_results.html").render(
+        entries=chosen(stocktake.entries, filters),
+        total=len(in_area),
+        counts=counts,
+        matrix=matrix,
+        assurance_columns=list(ASSURANCE_COLUMNS.values()),
+        filters=filters,
+        categories=CATEGORIES,
     )
     return Markup(html)
