@@ -131,3 +131,29 @@ def test_bad_inputs_are_explained(report, tmp_path, name, text, message):
     kind = {"annotations": path} if name.endswith(".csv") else {"targets": path}
     with pytest.raises(ReportInputError, match=re.escape(message)):
         stock_take(ReportRequest(request.warehouse, request.out, **kind))
+
+
+def test_workbook_numbers_are_formatted_as_each_measure_shows_them(report):
+    _, stocktake, paths = report
+    book = openpyxl.load_workbook(paths[".xlsx"])
+    summary, series = book["Summary"], book["Series"]
+    rows = {row[1].value: row for row in summary.iter_rows(min_row=5) if row[1].value}
+    for entry in stocktake.entries:
+        metric = entry.result.metric
+        digits = "0" + ("." + "0" * metric.decimals if metric.decimals else "")
+        expected = f'{digits}"%"' if metric.unit == "%" else digits
+        mean = rows[metric.title][5]
+        assert mean.number_format == expected, metric.id
+    counts = [r[5] for r in series.iter_rows(min_row=2) if isinstance(r[5].value, float)]
+    assert counts and {c.number_format for c in counts} <= {"#,##0", "#,##0.0"}
+
+
+def test_no_pdf_text_runs_off_the_page(report):
+    """Every character of every page (the wide "Every measure" table included) inside the page."""
+    _, _, paths = report
+    pdf = pypdfium2.PdfDocument(paths[".pdf"])
+    for number, page in enumerate(pdf, start=1):
+        width = page.get_width()
+        text = page.get_textpage()
+        rights = [text.get_charbox(i)[2] for i in range(text.count_chars())]
+        assert max(rights, default=0) <= width - 10, f"page {number}: text at {max(rights):.0f} of {width:.0f}"

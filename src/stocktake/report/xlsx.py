@@ -26,6 +26,19 @@ def _number(value: float):
     return None if value is None or np.isnan(value) else float(value)
 
 
+def number_format(unit: str, decimals: int) -> str:
+    """Excel's format for a measure's values: its own decimals, and "%" shown (not multiplied) for a
+    percentage, which Stocktake keeps as 0–100."""
+    digits = "0" + ("." + "0" * decimals if decimals > 0 else "")
+    return f'{digits}"%"' if unit == "%" else digits
+
+
+def _format_cells(cells, fmt: str) -> None:
+    for cell in cells:
+        if isinstance(cell.value, float):
+            cell.number_format = fmt
+
+
 def write_xlsx(stocktake: StockTake, path: Path) -> Path:
     book = Workbook()
     summary = book.active
@@ -67,13 +80,17 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
                 _number(segment.mean),
                 _number(segment.lpl),
                 _number(segment.upl),
-                result.chart.target,
+                _number(result.chart.target) if result.chart.target is not None else None,
                 entry.target_basis,
                 variation_label(result.variation_type, result.metric.improvement),
                 ASSURANCE_LABELS.get(result.assurance_type, "No target"),
                 entry.sentence,
                 entry.before_rebase.headline if entry.before_rebase else None,
             ]
+        )
+        row = summary[summary.max_row]
+        _format_cells(
+            [row[i] for i in (4, 5, 6, 7, 8)], number_format(result.metric.unit, result.metric.decimals)
         )
     if stocktake.no_data:
         summary.append([])
@@ -107,6 +124,10 @@ def _series_sheet(sheet, stocktake: StockTake) -> None:
     )
     for entry in stocktake.entries:
         result, chart = entry.result, entry.result.chart
+        value_format = number_format(result.metric.unit, result.metric.decimals)
+        counts_whole = result.numerator is None or bool(
+            np.all(np.isnan(result.numerator) | (result.numerator == np.round(result.numerator)))
+        )
         for i, when in enumerate(result.x):
             hidden = bool(entry.hidden[i])
             counts = [None, None]
@@ -128,6 +149,9 @@ def _series_sheet(sheet, stocktake: StockTake) -> None:
                     str(chart.point_type[i]),
                 ]
             )
+            row = sheet[sheet.max_row]
+            _format_cells([row[i] for i in (4, 7, 8, 9)], value_format)
+            _format_cells(row[5:7], "#,##0" if counts_whole else "#,##0.0")
     for cell in sheet["D"][1:]:
         cell.number_format = "yyyy-mm-dd"
     _widths(sheet, [30, 48, 16, 12, 12, 12, 12, 12, 12, 12, 28])
