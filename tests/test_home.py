@@ -20,7 +20,7 @@ from stocktake.demo.generate import SITES, Department, generate
 from stocktake.demo.run import MAPPING
 from stocktake.ingest.mapping import load_mapping
 from stocktake.metrics.catalogue import load_catalogue
-from stocktake.settings import load_settings
+from stocktake.settings import DEFAULT_CATALOGUE, DEMO_MAPPING, load_settings
 from stocktake.web.app import create_app
 
 with warnings.catch_warnings():
@@ -160,3 +160,112 @@ def test_serve_opens_the_department_once_loaded_and_else_builds_the_demo(cwd, mo
     (cwd / "stocktake" / "warehouse.duckdb").write_bytes(b"")  # as `stocktake ingest` leaves it
     runner.invoke(app, ["serve"])
     assert built == [cwd / "stocktake-demo"] and opened[1:] == [cwd / "stocktake"]
+
+
+# A home made by `stocktake init` (ADR 0017): its stocktake.toml, and commands run inside it.
+
+NAMES = ("--department", "Trauma and Orthopaedics", "--trust", "Example NHS Foundation Trust")
+SOURCE = "Trauma and Orthopaedics, Example NHS Foundation Trust"
+
+
+def _home_with_extracts(cwd: Path, raw_dir: Path, *, mapping: bool = True) -> Path:
+    """``stocktake init``, the trust's files copied into extracts/ and (with ``mapping``) its mapping."""
+    _ok("init", "t_and_o", *NAMES, "--site", "Northshire General", "--yes")
+    home = cwd / "t_and_o"
+    shutil.copytree(raw_dir, home / "extracts", dirs_exist_ok=True)
+    if mapping:
+        shutil.copy(MAPPING, home / "mapping.yaml")
+    return home
+
+
+def test_inside_a_home_ingest_and_report_need_no_paths_and_name_the_department(raw_dir, cwd, monkeypatch):
+    home = _home_with_extracts(cwd, raw_dir)
+    monkeypatch.chdir(home)
+    assert "Loaded as load 1" in _ok("ingest")  # extracts/ with mapping.yaml, into this home
+    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
+        spells = con.execute("SELECT count(*) FROM admissions").fetchone()[0]
+    assert spells == len(pd.read_csv(raw_dir / load_mapping(MAPPING).datasets["admissions"].file))
+    assert (home / "secrets" / "pseudonym.key").is_file()
+    _ok("report", "--format", "html")
+    report = (home / "reports" / "stocktake.html").read_text()
+    assert f'<p class="lede">{SOURCE}. Monthly measures' in report
+    assert "Warehouse warehouse.duckdb" not in report
+    assert not (cwd / "stocktake").exists() and not (home / "stocktake-demo").exists()
+    settings = load_settings()  # as `stocktake serve` run in the home
+    assert settings.home == home
+    download = _signed_in(create_app(settings)).get("/reports/stocktake.html")
+    assert download.status_code == 200 and f"{SOURCE}. Monthly measures" in download.text
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            'department = "T&O"\ntrust =\n',
+            "not valid TOML (Invalid value (at line 2, column 8))",
+        ),
+        ('sites = "General"\n', "key 'sites': expected a list of site names"),
+        ("department = 3\n", "key 'department': expected text in quotes, not 3"),
+        (
+            'departmnet = "T&O"\n',
+            "key 'departmnet': not a setting (expected department, trust",
+        ),
+        ('catalogue = "cardiology"\n', "key 'catalogue': expected a shipped catalogue"),
+        ('catalogue = "ours.yaml"\n', "key 'catalogue': expected a catalogue file, not 'ours.yaml'"),
+    ],
+)
+def test_a_broken_settings_file_stops_every_command_with_one_line(cwd, monkeypatch, text, said):
+    home = cwd / "home"
+    home.mkdir()
+    (home / "stocktake.toml").write_text(text)
+    (home / "extracts").mkdir()
+    monkeypatch.chdir(home)
+    for command in (["report"], ["ingest"], ["metrics", "--out", "series.csv"]):
+        result = runner.invoke(app, command)
+        assert result.exit_code == 2, (command, result.output)
+        assert result.output.startswith(f"error: {home / 'stocktake.toml'}: {said}")
+        assert result.output.count("\n") == 1
+    assert sorted(p.name for p in home.iterdir()) == ["extracts", "stocktake.toml"]  # nothing written
+
+
+def test_the_environment_wins_over_the_settings_file_which_wins_over_the_defaults(cwd, monkeypatch):
+    home = cwd / "home"
+    home.mkdir()
+    settings_file = home / "stocktake.toml"
+    settings_file.write_text('mapping = "maps/ours.yaml"\ncatalogue = "trauma_orthopaedics"\n')
+    assert load_settings(home, private=False).mapping == home / "maps" / "ours.yaml"
+    assert load_settings(home, private=False).catalogue == DEFAULT_CATALOGUE
+    monkeypatch.setenv("STOCKTAKE_MAPPING", "/elsewhere/env.yaml")
+    monkeypatch.setenv("STOCKTAKE_CATALOGUE", "/elsewhere/catalogue.yaml")
+    assert load_settings(home, private=False).mapping == Path("/elsewhere/env.yaml")
+    assert load_settings(home, private=False).catalogue == Path("/elsewhere/catalogue.yaml")
+    monkeypatch.delenv("STOCKTAKE_MAPPING")
+    settings_file.write_text('department = "T&O"\n')  # names no mapping: HOME/mapping.yaml if there
+    assert load_settings(home, private=False).mapping == DEMO_MAPPING
+    (home / "mapping.yaml").write_text("source: ours\n")
+    assert load_settings(home, private=False).mapping == home / "mapping.yaml"
+    assert load_settings(home, private=False).source == "T&O"  # no trust named
+
+
+def test_in_a_home_the_mapping_flag_and_environment_win_over_the_settings_file(raw_dir, cwd, monkeypatch):
+    home = _home_with_extracts(cwd, raw_dir, mapping=False)  # stocktake.toml names mapping.yaml: absent
+    monkeypatch.chdir(home)
+    missing = runner.invoke(app, ["ingest"])
+    assert missing.exit_code == 2 and missing.output.count("\n") == 1
+    assert f"{home / 'mapping.yaml'}: no mapping there" in missing.output
+    assert not (home / "warehouse.duckdb").exists()
+    monkeypatch.setenv("STOCKTAKE_MAPPING", str(MAPPING))
+    assert "Loaded as load 1" in _ok("ingest")
+    monkeypatch.setenv("STOCKTAKE_MAPPING", str(cwd / "no-such-mapping.yaml"))
+    assert "Nothing new" in _ok("ingest", "--mapping", MAPPING)  # the flag's mapping, the same files
+
+
+def test_the_current_folder_is_the_home_when_it_holds_a_settings_file(cwd, monkeypatch):
+    (cwd / "stocktake").mkdir()
+    (cwd / "stocktake" / "stocktake.toml").write_text('department = "T&O"\n')
+    assert load_settings(private=False).home == cwd / "stocktake"  # made by init: no longer the demo's
+    monkeypatch.chdir(cwd / "stocktake")
+    assert load_settings(private=False).home == cwd / "stocktake"
+    assert load_settings(loading=True, private=False).home == cwd / "stocktake"
+    monkeypatch.setenv("STOCKTAKE_HOME", str(cwd / "named"))
+    assert load_settings(private=False).home == cwd / "named"  # the environment still wins

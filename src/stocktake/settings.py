@@ -2,11 +2,18 @@
 and the web workspace's limits.
 
 One folder, the home, holds a department's workspace, and every command finds its paths here (ADR
-0013): ``--home``, else ``STOCKTAKE_HOME``, else ``./stocktake`` once a department's data are loaded
-there, else the demo's ``./stocktake-demo``. Loading never falls back to the demo, so real data are
-never mixed with synthetic. Each path can be moved elsewhere by its own option or environment
-variable, e.g. the app database to PostgreSQL. The folder holds patient-level data, so it is private
-to the account that runs Stocktake (``private_home``).
+0013, 0017): ``--home``, else ``STOCKTAKE_HOME``, else the current folder when it is a home (holds
+``stocktake.toml``), else ``./stocktake`` once a department's data are loaded there or ``stocktake
+init`` made it, else the demo's ``./stocktake-demo``. Loading never falls back to the demo, so real
+data are never mixed with synthetic. Each path can be moved elsewhere by its own option or
+environment variable, e.g. the app database to PostgreSQL. The folder holds patient-level data, so it
+is private to the account that runs Stocktake (``private_home``).
+
+A home made by ``stocktake init`` has a settings file, ``stocktake.toml`` (``read_home_file``): the
+department's and trust's names, its sites, its catalogue and its mapping. Each setting is taken from,
+first to last: a command's flag (``--mapping``, ``--catalogue``), the environment
+(``STOCKTAKE_MAPPING``, ``STOCKTAKE_CATALOGUE``), the home's ``stocktake.toml``, the default (the
+mapping: ``HOME/mapping.yaml`` when that file exists, else the demo's; the catalogue: T&O's).
 
 This module imports nothing of Stocktake: every other module may import it.
 """
@@ -15,6 +22,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import tomllib
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,7 +34,14 @@ DEMO_HOME = Path("stocktake-demo")
 DEMO_MAPPING = Path(__file__).parent / "demo" / "mapping.yaml"
 #: The T&O catalogue (metrics.catalogue.DEFAULT_CATALOGUE names the same file; a test checks it).
 DEFAULT_CATALOGUE = Path(__file__).parent / "metrics" / "catalogues" / "trauma_orthopaedics.yaml"
+#: The catalogues Stocktake ships, each named by its file's stem (``catalogue = "trauma_orthopaedics"``).
+CATALOGUES = DEFAULT_CATALOGUE.parent
 WAREHOUSE = "warehouse.duckdb"
+#: A department home's own settings file (``stocktake init`` writes it; its presence marks a home).
+HOME_FILE = "stocktake.toml"
+#: A home's mapping when its stocktake.toml names none and the file is there.
+HOME_MAPPING = "mapping.yaml"
+HOME_KEYS = ("department", "trust", "sites", "catalogue", "mapping")
 MB = 1024 * 1024
 SMALL_NUMBERS = ("suppress", "show")
 #: Files of a workspace that hold patient-level data or accounts.
@@ -40,7 +55,19 @@ PRIVATE_FILES = (
 
 
 class SettingsError(ValueError):
-    """A setting from the environment is not usable; the message names it and what it expects."""
+    """A setting from the environment or a home's stocktake.toml is not usable; the message names it
+    and what it expects."""
+
+
+@dataclass(frozen=True)
+class HomeFile:
+    """What a home's ``stocktake.toml`` says; a key left out is empty (None for a path)."""
+
+    department: str = ""
+    trust: str = ""
+    sites: tuple[str, ...] = ()
+    catalogue: Path | None = None
+    mapping: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -49,6 +76,10 @@ class Settings:
     database_url: str
     mapping: Path = DEMO_MAPPING
     catalogue: Path = DEFAULT_CATALOGUE
+    #: The department's and trust's names (a home's stocktake.toml); reports name their source by them.
+    department: str = ""
+    trust: str = ""
+    sites: tuple[str, ...] = ()
     #: Send the session cookie over HTTPS only (set it behind a TLS proxy).
     secure_cookies: bool = False
     #: A signed-in session unused for this long ends (shared ward PCs are left signed in).
@@ -67,6 +98,16 @@ class Settings:
     @property
     def warehouse(self) -> Path:
         return self.home / WAREHOUSE
+
+    @property
+    def extracts(self) -> Path:
+        """Where the trust's extracts go: ``stocktake ingest`` reads here when given no folder."""
+        return self.home / "extracts"
+
+    @property
+    def source(self) -> str:
+        """The department and trust, as a report names its source ("" when the home does not say)."""
+        return ", ".join(name for name in (self.department, self.trust) if name)
 
     @property
     def secrets(self) -> Path:
@@ -104,13 +145,66 @@ def key_beside(warehouse: Path) -> Path:
 
 
 def default_home(*, loading: bool = False) -> Path:
-    """The home when none is given: STOCKTAKE_HOME; else ./stocktake once a department's warehouse is
-    there (or when loading, which must never put real data into the demo); else the demo's folder."""
+    """The home when none is given: STOCKTAKE_HOME; else the current folder when it is a home (holds
+    stocktake.toml); else ./stocktake once a department's warehouse or settings file is there (or
+    when loading, which must never put real data into the demo); else the demo's folder."""
     if named := os.environ.get("STOCKTAKE_HOME"):
         return Path(named)
-    if loading or (DEPARTMENT_HOME / WAREHOUSE).exists():
+    if Path(HOME_FILE).is_file():
+        return Path.cwd()
+    if loading or (DEPARTMENT_HOME / WAREHOUSE).exists() or (DEPARTMENT_HOME / HOME_FILE).exists():
         return DEPARTMENT_HOME
     return DEMO_HOME
+
+
+def read_home_file(home: Path) -> HomeFile:
+    """A home's ``stocktake.toml`` (nothing when there is none); paths in it are relative to the home.
+    A malformed file raises SettingsError naming the file, the key and what was expected."""
+    path = home / HOME_FILE
+    if not path.is_file():
+        return HomeFile()
+    try:
+        table = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as error:
+        raise SettingsError(f"{path}: cannot read the home's settings ({error})") from error
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{path}: not valid TOML ({error})") from error
+    for key in table:
+        if key not in HOME_KEYS:
+            raise SettingsError(f"{path}: key {key!r}: not a setting (expected {', '.join(HOME_KEYS)})")
+    sites = table.get("sites", [])
+    if not isinstance(sites, list) or not all(isinstance(s, str) and s.strip() for s in sites):
+        raise SettingsError(f"{path}: key 'sites': expected a list of site names, e.g. [\"General\"]")
+    named, mapping = _text(path, table, "catalogue"), _text(path, table, "mapping")
+    catalogue = catalogue_path(named, home, where=f"{path}: key 'catalogue'") if named else None
+    if catalogue and not catalogue.is_file():
+        raise SettingsError(f"{path}: key 'catalogue': expected a catalogue file, not {named!r} (none there)")
+    return HomeFile(
+        department=_text(path, table, "department"),
+        trust=_text(path, table, "trust"),
+        sites=tuple(s.strip() for s in sites),
+        catalogue=catalogue,
+        mapping=home / mapping if mapping else None,
+    )
+
+
+def catalogue_path(text: str, home: Path, *, where: str = "catalogue") -> Path:
+    """A catalogue named as in stocktake.toml: a shipped one by name, else a ``.yaml`` file (relative
+    to the home)."""
+    if text.endswith((".yaml", ".yml")) or "/" in text or os.sep in text:
+        return home / Path(text).expanduser()
+    shipped = CATALOGUES / f"{text}.yaml"
+    if not shipped.is_file():
+        names = ", ".join(sorted(p.stem for p in CATALOGUES.glob("*.yaml")))
+        raise SettingsError(f"{where}: expected a shipped catalogue ({names}) or a .yaml file, not {text!r}")
+    return shipped
+
+
+def _text(path: Path, table: dict, key: str) -> str:
+    value = table.get(key, "")
+    if not isinstance(value, str):
+        raise SettingsError(f"{path}: key {key!r}: expected text in quotes, not {value!r}")
+    return value.strip()
 
 
 def private_files() -> None:
@@ -137,6 +231,7 @@ def load_settings(home: Path | None = None, *, loading: bool = False, private: b
     commands that only read pass False, so they create no folder."""
     env = os.environ
     home = Path(home or default_home(loading=loading)).resolve()
+    told = read_home_file(home)
     if private:
         private_home(home)
     small_numbers = env.get("STOCKTAKE_DRILLDOWN_SMALL_NUMBERS") or "suppress"
@@ -145,14 +240,21 @@ def load_settings(home: Path | None = None, *, loading: bool = False, private: b
     return Settings(
         home=home,
         database_url=env.get("STOCKTAKE_DATABASE_URL") or f"sqlite:///{home / 'workspace.sqlite'}",
-        mapping=Path(env.get("STOCKTAKE_MAPPING") or DEMO_MAPPING),
-        catalogue=Path(env.get("STOCKTAKE_CATALOGUE") or DEFAULT_CATALOGUE),
+        mapping=Path(env.get("STOCKTAKE_MAPPING") or told.mapping or _home_mapping(home)),
+        catalogue=Path(env.get("STOCKTAKE_CATALOGUE") or told.catalogue or DEFAULT_CATALOGUE),
+        department=told.department,
+        trust=told.trust,
+        sites=told.sites,
         secure_cookies=env.get("STOCKTAKE_SECURE_COOKIES", "") == "1",
         idle_timeout=timedelta(minutes=_positive(env, "STOCKTAKE_IDLE_MINUTES", 30)),
         upload_limit=_positive(env, "STOCKTAKE_UPLOAD_LIMIT_MB", 100) * MB,
         drilldown_small_numbers=small_numbers,
         trusted_proxy=env.get("STOCKTAKE_TRUSTED_PROXY") or None,
     )
+
+
+def _home_mapping(home: Path) -> Path:
+    return home / HOME_MAPPING if (home / HOME_MAPPING).is_file() else DEMO_MAPPING
 
 
 def _positive(env, name: str, default: int) -> int:

@@ -16,8 +16,8 @@ HomeOption = Annotated[
     Path | None,
     typer.Option(
         metavar="DIR",
-        help="The workspace folder (default: $STOCKTAKE_HOME, else ./stocktake once data are loaded "
-        "there, else the demo's ./stocktake-demo).",
+        help="The workspace folder (default: $STOCKTAKE_HOME, else this folder when it holds "
+        "stocktake.toml, else ./stocktake once made or loaded, else the demo's ./stocktake-demo).",
     ),
 ]
 

@@ -12,12 +12,16 @@ from stocktake.cli.common import HomeOption, _fail, _say_error, _settings, _step
 
 
 def ingest(
-    raw_dir: Annotated[Path, typer.Argument(metavar="DIR", help="The folder holding the extracts.")],
+    raw_dir: Annotated[
+        Path | None,
+        typer.Argument(metavar="DIR", help="The folder holding the extracts (default: HOME/extracts)."),
+    ] = None,
     mapping: Annotated[
         Path | None,
         typer.Option(
             metavar="MAPPING.yaml",
-            help="How the extracts map onto Stocktake (default: $STOCKTAKE_MAPPING, else the demo's).",
+            help="How the extracts map onto Stocktake (default: $STOCKTAKE_MAPPING, else the home's "
+            "stocktake.toml, else HOME/mapping.yaml, else the demo's).",
         ),
     ] = None,
     home: Annotated[
@@ -68,8 +72,11 @@ def ingest(
     settings = _settings(home or (warehouse.parent if warehouse else None), loading=True, private=False)
     warehouse, mapping = warehouse or settings.warehouse, mapping or settings.mapping
     key_file = key_file or key_beside(warehouse)
+    raw_dir = raw_dir or settings.extracts
     if not raw_dir.is_dir():
         _fail(f"{raw_dir}: no such folder")
+    if not mapping.is_file():
+        _fail(f"{mapping}: no mapping there (write one, or draft it: stocktake mapping suggest {raw_dir})")
     if key_file.resolve().parent == warehouse.resolve().parent:
         _fail(f"--key-file {key_file}: keep the key in another folder than the warehouse")
     if errors is not None and errors.exists() and not errors.is_dir():

@@ -47,6 +47,8 @@ def report(
         period,
         annotations,
         targets,
+        catalogue=settings.catalogue,
+        source=settings.source,
     )
     try:
         with console.status("Building the stock-take…"):

@@ -1,0 +1,78 @@
+"""`stocktake init`: a department's home, made once, so no later command needs a path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from stocktake.cli.common import _fail, console
+
+
+def init(
+    folder: Annotated[
+        Path | None, typer.Argument(metavar="DIR", help="Where to make the home (default: ./stocktake).")
+    ] = None,
+    department: Annotated[
+        str | None, typer.Option(help="The department's name, as reports name it (asked if not given).")
+    ] = None,
+    trust: Annotated[str | None, typer.Option(help="The trust's name (asked if not given).")] = None,
+    site: Annotated[
+        list[str] | None, typer.Option(metavar="NAME", help="A site of the department (repeatable).")
+    ] = None,
+    catalogue: Annotated[
+        str,
+        typer.Option(metavar="NAME|FILE.yaml", help="A shipped catalogue's name, or your own catalogue."),
+    ] = "trauma_orthopaedics",
+    yes: Annotated[
+        bool, typer.Option("--yes", help="Ask nothing: take the flags as they are (no sites if none given).")
+    ] = False,
+) -> None:
+    """Make a department's home: its settings (stocktake.toml), extracts/, secrets/, reports/ and a
+    README saying what goes where. An existing home is never overwritten."""
+    from stocktake.home import HomeError, NewHome, check_free, make_home
+    from stocktake.settings import DEPARTMENT_HOME, HOME_FILE
+
+    if folder is None and Path(HOME_FILE).is_file():
+        _fail(f"{Path.cwd()}: this folder is a home already (it holds {HOME_FILE}); nothing was changed")
+    folder = folder or DEPARTMENT_HOME
+    try:
+        check_free(folder)  # before anything is asked
+        if not yes:
+            department, trust, site = _ask(department, trust, site)
+        if not (department and trust):
+            _fail("give --department and --trust (with --yes nothing is asked)")
+        made = make_home(folder, NewHome(department, trust, tuple(site or ()), catalogue))
+    except HomeError as error:
+        _fail(str(error))
+    console.print(
+        f"Made the home [bold]{escape(str(made.home))}[/bold]: {', '.join(made.made)}", soft_wrap=True
+    )
+    if made.kept:
+        console.print(f"Kept what was there: {', '.join(made.kept)}")
+    console.print(
+        "Next: copy the trust's extracts into extracts/, then, from inside the home,\n"
+        f"  cd {made.home}\n"
+        "  stocktake mapping suggest extracts/ --out mapping.yaml\n"
+        "  stocktake ingest\n"
+        "  stocktake report",
+        soft_wrap=True,
+        highlight=False,
+    )
+
+
+def _ask(department: str | None, trust: str | None, sites: list[str] | None):
+    """Ask for what the flags left out (rich prompts); end of input asks nothing more."""
+    from rich.prompt import Prompt
+
+    try:
+        department = department or Prompt.ask("Department", console=console)
+        trust = trust or Prompt.ask("Trust", console=console)
+        if sites is None:
+            typed = Prompt.ask("Sites (comma-separated; blank for none)", default="", console=console)
+            sites = [s.strip() for s in typed.split(",") if s.strip()]
+    except EOFError:
+        pass
+    return department, trust, sites
