@@ -1,0 +1,29 @@
+"""Procurement: price-per-unit savings (OpenPrescribing's method), rationalisation scenarios and the
+tracking of agreed savings. Pure pandas over order lines; the files are read by ``procurement_files``."""
+
+from stocktake.procurement.rationalise import Rating, Scenario, rationalise
+from stocktake.procurement.savings import (
+    PriceTarget,
+    ProcurementInputError,
+    Savings,
+    between,
+    category_products,
+    category_savings,
+    item_savings,
+)
+from stocktake.procurement.tracking import AgreedSaving, track
+
+__all__ = [
+    "AgreedSaving",
+    "PriceTarget",
+    "ProcurementInputError",
+    "Rating",
+    "Savings",
+    "Scenario",
+    "between",
+    "category_products",
+    "category_savings",
+    "item_savings",
+    "rationalise",
+    "track",
+]
