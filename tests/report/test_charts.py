@@ -10,6 +10,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from stocktake.report.charts import ChartSeries, facet_charts, plotly_html, plotly_json, write_chart
 
@@ -99,3 +100,37 @@ def test_an_unfaceted_chart_is_titled_by_its_value_column():
     table = SimpleNamespace(facet=facet, x=np.arange(2), y=np.ones(2), result=result)
     [panel] = facet_charts(table, "waits")
     assert panel.title == "waits"
+
+
+def test_percentage_limits_are_drawn_within_0_and_100_and_counts_not_below_0():
+    from stocktake.report.charts import drawn_limits
+
+    y = np.array([97.0, 99.0, 100.0])
+    lower, upper = drawn_limits(np.array([92.0, 92, 92]), np.array([104.0, 104, 104]), y, "%")
+    assert list(upper) == [100, 100, 100] and list(lower) == [92, 92, 92]
+    lower, upper = drawn_limits(
+        np.array([-1.5, np.nan]), np.array([6.0, np.nan]), np.array([2.0, 3.0]), "days"
+    )
+    assert lower[0] == 0 and np.isnan(lower[1]) and upper[0] == 6
+    signed, _ = drawn_limits(np.array([-5.0]), np.array([5.0]), np.array([-1.0]), "£")  # can go negative
+    assert signed[0] == -5
+
+
+def test_close_change_dates_step_their_labels_down_and_far_ones_do_not():
+    series = dataclasses.replace(
+        _series(),
+        annotations=(("2024-03-01", "a"), ("2024-03-05", "b"), ("2024-01-02", "c"), ("2024-06-01", "d")),
+    )
+    heights = [a["y"] for a in json.loads(plotly_json(series))["layout"]["annotations"]]
+    # sorted by date: c (Jan), a (1 Mar), b (5 Mar: 4 days after a, within a tenth of 152 days), d (Jun)
+    assert heights == [1.0, pytest.approx(0.93), 1.0, 1.0]
+
+
+def test_the_legend_names_the_point_colours_shown_and_one_button_exports_a_picture():
+    series = dataclasses.replace(
+        _series(), point_type=np.array(["common_cause"] * 4 + ["special_cause_concern"] * 2)
+    )
+    figure = json.loads(plotly_json(series))
+    names = [t.get("name") for t in figure["data"] if t.get("x") == [None]]
+    assert names == ["Special cause: concern", "Common cause"]
+    assert figure["config"]["modeBarButtons"] == [["toImage"]]

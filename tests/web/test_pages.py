@@ -118,6 +118,20 @@ def test_site_overview_shows_that_sites_own_latest_value(app, clients):
     assert f"{latest['value']:.1f}%" in page
 
 
+def test_metric_page_has_a_titled_chart_and_its_data_as_a_table(app, clients):
+    """For screen-reader and keyboard users, every point of the chart is in a table under it."""
+    page = clients["viewer"].get(f"/metrics/{METRIC}").text
+    figure = chart_of(page)
+    metric = app.state.workspace.catalogue.metric(METRIC)
+    assert figure["layout"]["title"]["text"] == metric.title
+    frame = app.state.workspace.series()[METRIC]
+    table = page.split('class="nhsuk-details chart-data"')[1].split("</table>")[0]
+    rows = re.findall(r"<tr><td>([^<]+)</td><td>([^<]+)</td>", table)
+    assert len(rows) == len(frame)
+    last = frame.iloc[-1]
+    assert rows[-1] == (pd.Timestamp(last["period"]).strftime("%b %Y"), f"{last['value']:.1f}%")
+
+
 def test_editor_sets_a_target_that_the_chart_and_overview_then_use(app, clients):
     editor = clients["editor"]
     answer = editor.post(

@@ -84,12 +84,22 @@ def _lines(series: ChartSeries):
 
 #: Every interactive chart's options: no logo, and none of the buttons that would send a chart,
 #: with every value behind it, to Plotly's cloud.
+#: One button only, the picture for slides (title, change dates and legend included): ten buttons
+#: sat in the keyboard's path before anything else on the page.
 PLOTLY_CONFIG = {
     "displaylogo": False,
     "responsive": True,
     "showSendToCloud": False,
     "plotlyServerURL": "",
-    "modeBarButtonsToRemove": ["sendChartToCloud", "lasso2d", "select2d"],
+    "modeBarButtons": [["toImage"]],
+    "toImageButtonOptions": {"format": "png", "scale": 2, "width": 1200, "height": 500},
+}
+#: Names of the point colours, for the legend.
+POINT_NAMES = {
+    "special_cause_improvement": "Special cause: improvement",
+    "special_cause_concern": "Special cause: concern",
+    "special_cause_neutral_high": "Special cause: neither better nor worse",
+    "common_cause": "Common cause",
 }
 
 
@@ -142,6 +152,17 @@ def plotly_figure(series: ChartSeries) -> go.Figure:
             name="Trajectory",
             line={"color": COLOURS["target"], "dash": "dash", "width": 1.5},
         )
+    for kind, name in POINT_NAMES.items():  # the legend of the point colours, for the kinds shown
+        if kind in set(series.point_type) or (
+            kind.endswith("high") and "special_cause_neutral_low" in series.point_type
+        ):
+            figure.add_scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                name=name,
+                marker={"color": POINT_COLOURS[kind], "size": 7},
+            )
     labels = [t.replace("special_cause_", "special cause ").replace("_", " ") for t in series.point_type]
     figure.add_scatter(
         x=series.x,
@@ -154,11 +175,11 @@ def plotly_figure(series: ChartSeries) -> go.Figure:
         hovertemplate=f"%{{x|%d %b %Y}}: %{{y:.{series.decimals}f}} {series.unit}"
         "<br>%{customdata}<extra></extra>",
     )
-    for when, label in series.annotations:
+    for (when, label), height in zip(series.annotations, _label_heights(series), strict=True):
         figure.add_vline(x=when, line={"color": "#005EB8", "width": 1, "dash": "dot"})
         figure.add_annotation(
             x=when,
-            y=1,
+            y=height,
             yref="paper",
             text=plain(label),
             showarrow=False,
@@ -177,6 +198,25 @@ def plotly_figure(series: ChartSeries) -> go.Figure:
     figure.update_xaxes(showgrid=False, linecolor="#AEB7BD")
     figure.update_yaxes(gridcolor="#EEF0F2", linecolor="#AEB7BD")
     return figure
+
+
+def _label_heights(series: ChartSeries) -> list[float]:
+    """Where each change date's label sits (fraction of the plot's height): a label within a tenth of
+    the chart's span of the one before steps down a line, so close dates do not overprint."""
+    if not series.annotations or not len(series.x):
+        return [1.0] * len(series.annotations)
+    span = max((series.x[-1] - series.x[0]).days, 1)
+    heights, previous, step = [], None, 0
+    for when, _ in sorted(series.annotations):
+        day = pd.Timestamp(when)
+        step = step + 1 if previous is not None and (day - previous).days < span / 10 else 0
+        heights.append(1.0 - 0.07 * (step % 4))
+        previous = day
+    order = sorted(range(len(series.annotations)), key=lambda i: series.annotations[i])
+    placed = [0.0] * len(order)
+    for rank, i in enumerate(order):
+        placed[i] = heights[rank]
+    return placed
 
 
 def static_chart(panels: list[ChartSeries], fmt: str = "svg", width: float = 7.5) -> bytes:
@@ -288,17 +328,18 @@ def write_chart(panels: list[ChartSeries], path: Path) -> None:
         raise ValueError(f"{path}: a chart must be .html, .png or .svg")
 
 
-def entry_chart(entry: Entry, annotations=(), *, hide_small: bool = True) -> ChartSeries:
+def entry_chart(entry: Entry, annotations=(), *, hide_small: bool = True, title: str = "") -> ChartSeries:
     """A stock-take entry's chart. ``hide_small``: points with 1–7 cases behind them have no value, as
     in every export; the workspace's staff see every value (``hide_small=False``)."""
     result, chart, metric = entry.result, entry.result.chart, entry.result.metric
+    lpl, upl = drawn_limits(chart.lpl, chart.upl, chart.y, metric.unit)
     return ChartSeries(
-        title="",
+        title=title,
         x=result.x,
         y=np.where(entry.hidden, np.nan, chart.y) if hide_small else chart.y,
         mean=chart.mean,
-        lpl=chart.lpl,
-        upl=chart.upl,
+        lpl=lpl,
+        upl=upl,
         point_type=chart.point_type,
         rebase_group=chart.rebase_group,
         target=chart.target,
@@ -310,6 +351,16 @@ def entry_chart(entry: Entry, annotations=(), *, hide_small: bool = True) -> Cha
         show_icons=False,  # the report and the page show them beside the sentence
         provisional=provisional_points(chart.y, chart.rebase_group),
     )
+
+
+def drawn_limits(lpl: np.ndarray, upl: np.ndarray, y: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Limits as drawn: a percentage's within 0–100%, and no limit below zero for a measure that is
+    never negative (a length of stay, a count). The verdicts use the limits as computed."""
+    with np.errstate(invalid="ignore"):
+        never_negative = unit == "%" or bool(np.nanmin(y, initial=0) >= 0)
+        lower = np.maximum(lpl, 0) if never_negative else lpl
+        upper = np.minimum(upl, 100) if unit == "%" else upl
+    return np.where(np.isnan(lpl), np.nan, lower), np.where(np.isnan(upl), np.nan, upper)
 
 
 def facet_charts(

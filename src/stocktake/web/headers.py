@@ -16,6 +16,11 @@ from jinja2 import Environment
 
 #: Paths of files that are the same for everyone: the only responses a browser may keep.
 ASSET_PREFIXES = ("/assets/", "/nhsuk/", "/htmx/", "/plotly/", "/static/", "/styles/")
+#: Pinned packages' files change only with an upgrade (and a restart): kept a day without asking.
+#: Stocktake's own (``/static/``, the stylesheet) are checked each time (a 304 when unchanged).
+VENDOR_PREFIXES = ("/assets/", "/nhsuk/", "/htmx/", "/plotly/")
+VENDOR_CACHE = (b"cache-control", b"public, max-age=86400")
+OWN_ASSET_CACHE = (b"cache-control", b"no-cache")
 
 
 def inline_script_hashes(environment: Environment, template: str = "nhsuk/template.jinja") -> list[str]:
@@ -60,13 +65,21 @@ class SecurityHeaders:
     def __init__(self, app, *, headers: dict[str, str]):
         self.app = app
         self.headers = [(k.encode(), v.encode()) for k, v in headers.items()]
-        self.asset_headers = [h for h in self.headers if h[0] != b"cache-control"]
+        uncached = [h for h in self.headers if h[0] != b"cache-control"]
+        self.vendor_headers = [*uncached, VENDOR_CACHE]
+        self.asset_headers = [*uncached, OWN_ASSET_CACHE]
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         https = scope.get("scheme") == "https"
-        ours = self.asset_headers if scope["path"].startswith(ASSET_PREFIXES) else self.headers
+        path = scope["path"]
+        if path.startswith(VENDOR_PREFIXES):
+            ours = self.vendor_headers
+        elif path.startswith(ASSET_PREFIXES):
+            ours = self.asset_headers
+        else:
+            ours = self.headers
 
         async def send_with_headers(message):
             if message["type"] == "http.response.start":

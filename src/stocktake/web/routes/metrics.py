@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 from stocktake.appdb import actions
 from stocktake.appdb.models import Annotation, TargetSetting, User
 from stocktake.metrics.catalogue import dimension_expressions
-from stocktake.report.charts import entry_chart, plotly_json
+from stocktake.report.charts import POINT_NAMES, entry_chart, plotly_json
 from stocktake.targets.setting import Benchmark, between
 from stocktake.verdicts.narrative import CATEGORIES, Formatter
 from stocktake.web.pages import change_then_redirect, render
@@ -59,6 +59,7 @@ def _page(request: Request, user: User, db: Session, metric_id: str, site: str |
             d for d in catalogue.dimensions if dimension_expressions(catalogue, metric, d) is not None
         ],
         today=date.today().isoformat(),
+        point_names=POINT_NAMES,
         **context,
     )
 
@@ -66,7 +67,7 @@ def _page(request: Request, user: User, db: Session, metric_id: str, site: str |
 def _figure(workspace, db: Session, entry, site: str | None) -> str:
     """The chart as Plotly JSON; staff see every value (exports hide small numbers)."""
     marks = workspace.stocktake(db, site=site).annotations.get(entry.result.metric.id, [])
-    return plotly_json(entry_chart(entry, marks, hide_small=False))
+    return plotly_json(entry_chart(entry, marks, hide_small=False, title=entry.result.metric.title))
 
 
 def _midway(entry) -> dict | None:
