@@ -1,0 +1,417 @@
+"""Where the waiting list is going: a stock-and-flow projection from its monthly history.
+
+``list_t = list_{t−1} + clock starts − admitted stops − non-admitted stops − other removals``.
+Other removals (validation, patients treated elsewhere, deaths) are never published; the history
+implies them as the residual. Before 2016 England's clock starts are blank too, so the flow the
+model carries in is *net additions* = clock starts − other removals = Δlist + clock stops, which the
+history always gives; when clock starts are known for long enough they are projected as well and
+other removals are what is left, so the projected flows still add up to the projected list.
+
+Each flow is ``level × growth^h × season(month)`` (ADR 0019):
+
+- season: month-of-year factors, each the *median* over the years of the flow's ratio to its
+  centred 12-month moving average, so one odd year (a pandemic spring, a validation sprint) moves
+  them little;
+- level: the mean seasonally adjusted flow over the last 12 months, carried to the origin;
+- growth: one rate shared by every flow, the Theil–Sen slope (median of pairwise slopes, robust to
+  a few wild months) of the log of seasonally adjusted clock stops over the last 36 months.
+  Separate trends per flow were tried and rejected: the list is the small difference of large flows,
+  and two independently extrapolated trends make its error grow with the horizon squared.
+
+The 95% interval comes from the model's own rolling-origin backtest on the history (its latest 60
+origins): at each horizon the root mean square of its relative errors, times Student's t for that
+many errors; beyond the longest horizon the history can test, that error grows with the horizon.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from stocktake.targets.projection import T_975
+
+#: Seasonal factors need a ratio to a centred 12-month average for every month of the year.
+MIN_MONTHS = 25
+LEVEL_MONTHS = 12
+GROWTH_MONTHS = 36
+#: A horizon's interval is estimated from its own errors only with at least this many of them.
+MIN_ERRORS = 3
+#: The interval is sized by the errors of the latest origins only (five years of them), so it
+#: speaks of the list's recent behaviour, not of a long-gone regime.
+BACKTEST_ORIGINS = 60
+#: Enough to fit, and to test the fit on the history at least MIN_ERRORS times.
+MIN_HISTORY = MIN_MONTHS + MIN_ERRORS
+STOP_COLUMNS = ("clock_stops_admitted", "clock_stops_non_admitted")
+OPTIONAL_COLUMNS = ("clock_starts", "within_18_weeks", "over_52_weeks")
+
+
+class HistoryError(ValueError):
+    """The history cannot be projected; the message names the row and what is wrong."""
+
+
+@dataclass(frozen=True)
+class History:
+    """A monthly waiting-list history without gaps; the last month is the forecast origin."""
+
+    months: pd.PeriodIndex
+    waiting: np.ndarray
+    clock_starts: np.ndarray  # NaN where not known
+    stops: dict[str, np.ndarray]  # each outflow of treated pathways, known every month
+
+    def __len__(self) -> int:
+        return len(self.months)
+
+    def upto(self, index: int) -> History:
+        """The history as it stood at month ``index`` (inclusive): what a forecaster then knew."""
+        end = index + 1
+        return History(
+            self.months[:end],
+            self.waiting[:end],
+            self.clock_starts[:end],
+            {k: v[:end] for k, v in self.stops.items()},
+        )
+
+    @property
+    def net_additions(self) -> np.ndarray:
+        """Clock starts less other removals, as the list and the stops imply (NaN in the first month)."""
+        total_stops = sum(self.stops.values())
+        return np.concatenate([[np.nan], np.diff(self.waiting)]) + total_stops
+
+
+def history_from_table(
+    table: pd.DataFrame, source: str = "history", since: pd.Period | None = None
+) -> History:
+    """Check a history table (one row a month) and return it; a :class:`HistoryError` names the row.
+
+    Rows are numbered as lines of the CSV (the header is line 1); ``since`` keeps only the months from
+    it on (a history with a break can be projected from the stretch after it).
+    """
+    columns = set(table.columns)
+    stop_columns = [c for c in STOP_COLUMNS if c in columns] or (
+        ["clock_stops"] if "clock_stops" in columns else []
+    )
+    missing = [c for c in ("month", "waiting") if c not in columns]
+    if missing or not stop_columns:
+        wanted = missing + ([] if stop_columns else ["clock_stops_admitted", "clock_stops_non_admitted"])
+        raise HistoryError(f"{source}: no column {', '.join(wanted)} (columns: {', '.join(table.columns)})")
+    months = []
+    for i, text in enumerate(table["month"].astype(str)):
+        try:
+            if not re.fullmatch(r"\d{4}-\d{2}", text.strip()):
+                raise ValueError(text)
+            months.append(pd.Period(text.strip(), freq="M"))
+        except ValueError:
+            raise HistoryError(f"{source}, line {i + 2}: month {text!r} is not a month (YYYY-MM)") from None
+    if since is not None:
+        kept = [i for i, month in enumerate(months) if month >= since]
+        table, months = table.iloc[kept], [months[i] for i in kept]
+    line = [i + 2 for i in (kept if since is not None else range(len(months)))]
+    for i in range(1, len(months)):
+        before, now = months[i - 1], months[i]
+        if now == before:
+            raise HistoryError(f"{source}, line {line[i]}: month {now} is repeated (also line {line[i - 1]})")
+        if now < before:
+            raise HistoryError(f"{source}, line {line[i]}: month {now} comes after {before}; sort by month")
+        if now != before + 1:
+            gap = f"{before + 1}" if now - 1 == before + 1 else f"{before + 1} to {now - 1}"
+            raise HistoryError(
+                f"{source}, line {line[i]}: month {now} follows {before}; "
+                f"the history has a gap ({gap} missing)"
+            )
+    needed = {"waiting": True, "clock_starts": False} | {c: True for c in stop_columns}
+    values = {c: _numbers(table, c, required, source, line) for c, required in needed.items() if c in columns}
+    if len(months) < MIN_HISTORY:
+        raise HistoryError(
+            f"{source}: {len(months)} months of history; the projection needs at least {MIN_HISTORY} "
+            f"(two years and a month to fit the seasons, and {MIN_ERRORS} more to test the fit)"
+        )
+    starts = values.get("clock_starts", np.full(len(months), np.nan))
+    return History(pd.PeriodIndex(months), values["waiting"], starts, {c: values[c] for c in stop_columns})
+
+
+def _numbers(table: pd.DataFrame, column: str, required: bool, source: str, line: list[int]) -> np.ndarray:
+    out = np.full(len(table), np.nan)
+    for i, cell in enumerate(table[column]):
+        text = "" if pd.isna(cell) else str(cell).strip().replace(",", "")
+        if text == "":
+            if required:
+                raise HistoryError(
+                    f"{source}, line {line[i]}, {column}: blank; a count is needed every month"
+                )
+            continue
+        try:
+            number = float(text)
+        except ValueError:
+            raise HistoryError(f"{source}, line {line[i]}, {column}: {cell!r} is not a number") from None
+        if not np.isfinite(number) or number < 0:
+            raise HistoryError(
+                f"{source}, line {line[i]}, {column}: {cell!r}; a count of pathways is 0 or more"
+            )
+        out[i] = number
+    return out
+
+
+# --- the model -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FlowFit:
+    """One flow's fitted level (per month, seasonally adjusted, at the origin) and month-of-year factors."""
+
+    name: str
+    level: float
+    season: tuple[float, ...]  # January … December
+    multiplicative: bool
+
+    def path(self, month_numbers: np.ndarray, growth: float) -> np.ndarray:
+        steps = np.arange(1, len(month_numbers) + 1)
+        season = np.asarray(self.season)[month_numbers - 1]
+        trend = self.level * np.exp(growth * steps)
+        return trend * season if self.multiplicative else trend + season
+
+
+@dataclass(frozen=True)
+class FlowModel:
+    """The fitted flows, the growth they share (log per month), and the month they start from."""
+
+    origin: pd.Period
+    waiting: float
+    growth: float
+    net_additions: FlowFit
+    stops: tuple[FlowFit, ...]
+    clock_starts: FlowFit | None
+
+
+def _centred_average(values: np.ndarray) -> np.ndarray:
+    """The centred 2×12 moving average (NaN for six months at each end)."""
+    weights = np.r_[0.5, np.ones(11), 0.5] / 12
+    out = np.full(len(values), np.nan)
+    if len(values) >= 13:
+        out[6:-6] = np.convolve(values, weights, mode="valid")
+    return out
+
+
+def fit_flow(name: str, values: np.ndarray, month_numbers: np.ndarray, growth: float) -> FlowFit:
+    """Month-of-year factors (median over years) and the level of the last 12 months at the origin."""
+    known = np.isfinite(values)
+    values, month_numbers = values[known], month_numbers[known]
+    average = _centred_average(values)
+    multiplicative = bool(np.nanmin(average) > 0) if np.isfinite(average).any() else False
+    ratio = values / average if multiplicative else values - average
+    season = np.array(
+        [
+            np.nanmedian(ratio[month_numbers == m])
+            if np.isfinite(ratio[month_numbers == m]).any()
+            else np.nan
+            for m in range(1, 13)
+        ]
+    )
+    season = np.where(np.isfinite(season), season, 1.0 if multiplicative else 0.0)
+    season = season / season.mean() if multiplicative else season - season.mean()
+    adjusted = values / season[month_numbers - 1] if multiplicative else values - season[month_numbers - 1]
+    recent = adjusted[-LEVEL_MONTHS:]
+    # The mean of the last 12 months sits (12 − 1)/2 months before the origin: carry it forward.
+    level = float(recent.mean() * np.exp(growth * (len(recent) - 1) / 2))
+    return FlowFit(name, level, tuple(float(s) for s in season), multiplicative)
+
+
+def theil_sen_slope(values: np.ndarray) -> float:
+    """The median of the slopes between every pair of points (robust to a minority of wild ones)."""
+    i, j = np.triu_indices(len(values), k=1)
+    return float(np.median((values[j] - values[i]) / (j - i))) if len(values) > 1 else 0.0
+
+
+def shared_growth(history: History) -> float:
+    """Log growth per month of seasonally adjusted clock stops over the last 36 months."""
+    total = sum(history.stops.values())
+    months = history.months.month.to_numpy()
+    flat = fit_flow("stops", total, months, 0.0)
+    if not flat.multiplicative:
+        return 0.0
+    adjusted = total / np.asarray(flat.season)[months - 1]
+    recent = adjusted[-GROWTH_MONTHS:]
+    recent = recent[recent > 0]
+    return theil_sen_slope(np.log(recent)) if len(recent) >= 2 else 0.0
+
+
+def fit(history: History) -> FlowModel:
+    """Fit every flow on the history (and nothing after its last month)."""
+    months = history.months.month.to_numpy()
+    growth = shared_growth(history)
+    net = fit_flow("net_additions", history.net_additions[1:], months[1:], growth)
+    stops = tuple(fit_flow(name, values, months, growth) for name, values in history.stops.items())
+    starts_known = np.isfinite(history.clock_starts)
+    # Clock starts are projected only when known, unbroken, for the seasons' two years at the end.
+    run = len(starts_known) - (np.flatnonzero(~starts_known)[-1] + 1 if (~starts_known).any() else 0)
+    starts = fit_flow("clock_starts", history.clock_starts, months, growth) if run >= MIN_MONTHS - 1 else None
+    return FlowModel(history.months[-1], float(history.waiting[-1]), growth, net, stops, starts)
+
+
+@dataclass(frozen=True)
+class Path:
+    """Projected months: the list and every flow into and out of it."""
+
+    months: pd.PeriodIndex
+    waiting: np.ndarray
+    net_additions: np.ndarray
+    stops: dict[str, np.ndarray]
+    clock_starts: np.ndarray | None
+    other_removals: np.ndarray | None
+
+
+def forecast(model: FlowModel, months_ahead: int) -> Path:
+    """The central path ``months_ahead`` months on from the model's origin."""
+    months = pd.period_range(model.origin + 1, periods=months_ahead, freq="M")
+    numbers = months.month.to_numpy()
+    net = model.net_additions.path(numbers, model.growth)
+    stops = {flow.name: flow.path(numbers, model.growth) for flow in model.stops}
+    waiting = model.waiting + np.cumsum(net - sum(stops.values()))
+    starts = model.clock_starts.path(numbers, model.growth) if model.clock_starts else None
+    other = starts - net if starts is not None else None
+    return Path(months, waiting, net, stops, starts, other)
+
+
+# --- the backtest and the interval -----------------------------------------------------------------
+
+
+def backtest_errors(history: History, horizon: int, first_origin: int | None = None) -> np.ndarray:
+    """Relative errors (actual ÷ forecast − 1) of the list, origins × horizons, NaN where not yet known.
+
+    Every origin refits the model on the history up to it: the rolling-origin backtest.
+    """
+    first = MIN_MONTHS - 1 if first_origin is None else first_origin
+    origins = range(first, len(history) - 1)
+    errors = np.full((len(origins), horizon), np.nan)
+    for row, origin in enumerate(origins):
+        ahead = min(horizon, len(history) - 1 - origin)
+        central = forecast(fit(history.upto(origin)), ahead).waiting
+        errors[row, :ahead] = history.waiting[origin + 1 : origin + 1 + ahead] / central - 1
+    return errors
+
+
+@dataclass(frozen=True)
+class IntervalWidth:
+    """The relative half-width of the 95% interval at each horizon, and how many errors gave it."""
+
+    half_width: np.ndarray
+    rmse: np.ndarray
+    errors_used: np.ndarray
+
+
+def interval_width(errors: np.ndarray, horizon: int) -> IntervalWidth:
+    """t × RMSE of the backtest errors at each horizon; past the last testable one, grown with the horizon."""
+    counts = np.isfinite(errors).sum(axis=0) if errors.size else np.zeros(horizon, dtype=int)
+    rmse = np.full(horizon, np.nan)
+    t = np.full(horizon, np.nan)
+    for h in range(horizon):
+        if counts[h] >= MIN_ERRORS:
+            column = errors[:, h][np.isfinite(errors[:, h])]
+            rmse[h] = np.sqrt(np.mean(column**2))
+            t[h] = T_975[counts[h] - 2] if counts[h] - 1 <= len(T_975) else 1.96
+    tested = np.flatnonzero(np.isfinite(rmse))
+    if tested.size == 0:
+        raise HistoryError(
+            f"too few months to test the model on its own history: {MIN_ERRORS} forecasts at least are "
+            f"needed, which takes {MIN_MONTHS + MIN_ERRORS} months"
+        )
+    last = tested[-1]
+    for h in range(last + 1, horizon):
+        rmse[h] = rmse[last] * (h + 1) / (last + 1)
+        t[h] = t[last]
+    return IntervalWidth(t * rmse, rmse, counts)
+
+
+@dataclass(frozen=True)
+class Projection:
+    """The central path with its 95% interval, and the model and backtest behind it."""
+
+    path: Path
+    low: np.ndarray
+    high: np.ndarray
+    model: FlowModel
+    width: IntervalWidth
+
+    def table(self) -> pd.DataFrame:
+        """``month, waiting, waiting_low, waiting_high`` then every projected flow (rounded to pathways)."""
+        path = self.path
+        frame = pd.DataFrame(
+            {
+                "month": path.months.astype(str),
+                "waiting": np.round(path.waiting).astype(int),
+                "waiting_low": np.round(self.low).astype(int),
+                "waiting_high": np.round(self.high).astype(int),
+            }
+        )
+        frame["clock_starts"] = _rounded(path.clock_starts, len(frame))
+        for name, values in path.stops.items():
+            frame[name] = _rounded(values, len(frame))
+        frame["other_removals"] = _rounded(path.other_removals, len(frame))
+        frame["net_additions"] = _rounded(path.net_additions, len(frame))
+        return frame
+
+
+def _rounded(values: np.ndarray | None, n: int) -> pd.Series:
+    return (
+        pd.Series(np.round(values), dtype="Int64")
+        if values is not None
+        else pd.Series([pd.NA] * n, dtype="Int64")
+    )
+
+
+def project(history: History, months_ahead: int) -> Projection:
+    """Fit on the whole history, project ``months_ahead`` months, and size the interval by the backtest."""
+    if months_ahead < 1:
+        raise HistoryError(f"months ahead must be 1 or more, not {months_ahead}")
+    model = fit(history)
+    path = forecast(model, months_ahead)
+    recent = max(MIN_MONTHS - 1, len(history) - 1 - months_ahead - BACKTEST_ORIGINS)
+    width = interval_width(backtest_errors(history, months_ahead, first_origin=recent), months_ahead)
+    low = np.maximum(path.waiting * (1 - width.half_width), 0)
+    high = path.waiting * (1 + width.half_width)
+    return Projection(path, low, high, model, width)
+
+
+# --- a history from patient-level pathways -------------------------------------------------------
+
+
+def history_from_pathways(pathways: pd.DataFrame) -> pd.DataFrame:
+    """Monthly ``month, waiting, clock_starts, clock_stops, other_removals`` from one row per pathway.
+
+    ``pathways`` has ``clock_start``, ``clock_stop`` (blank while waiting) and ``status`` (waiting,
+    treated, removed). Clock stops are pathways treated in the month (rtt_pathways does not say
+    whether admitted or not), other removals those removed without treatment; the list is those
+    started and not stopped at the month's end. The history runs from the first month in which any
+    pathway stops (before it an extract cannot show removals) to the last month the extract covers
+    to its last day.
+    """
+    starts = pd.to_datetime(pathways["clock_start"]).dt.normalize()
+    stops = pd.to_datetime(pathways["clock_stop"]).dt.normalize()
+    if stops.notna().sum() == 0:
+        raise HistoryError("no pathway has a clock stop, so the list's removals cannot be counted")
+    as_of = max(starts.max(), stops.max())
+    last = (
+        as_of.to_period("M")
+        if as_of == as_of.to_period("M").end_time.normalize()
+        else as_of.to_period("M") - 1
+    )
+    months = pd.period_range(stops.min().to_period("M"), last, freq="M")
+    removed = (pathways["status"] == "removed").to_numpy()
+    start_month, stop_month = starts.dt.to_period("M"), stops.dt.to_period("M")
+    rows = []
+    for month in months:
+        end = month.end_time.normalize()
+        waiting = int(((starts <= end) & (stops.isna() | (stops > end))).sum())
+        stopped = (stop_month == month).to_numpy()
+        rows.append(
+            {
+                "month": str(month),
+                "waiting": waiting,
+                "clock_starts": int((start_month == month).sum()),
+                "clock_stops": int((stopped & ~removed).sum()),
+                "other_removals": int((stopped & removed).sum()),
+            }
+        )
+    return pd.DataFrame(rows)

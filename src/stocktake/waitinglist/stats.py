@@ -1,0 +1,352 @@
+"""Waiting-list statistics from queueing theory, at parity with NHSRwaitinglist (commit 0d85b69).
+
+A waiting list is a queue: referrals arrive, removals (treatments, validations) leave. From the
+dates alone we get weekly demand and capacity with the coefficients of variation of the times
+between them, the queue size day by day, the mean wait of those still waiting, and from those the
+target queue size (Little's law), the relief capacity that clears an oversized queue, the target
+capacity that holds a target wait (Kingman / Pollaczek–Khinchine), the load and the pressure.
+
+The package has quirks (ADR 0019). Stocktake follows it where it is a method and departs where it is
+a slip, and every departure can be switched back through :class:`Convention` so parity is tested:
+
+- ``NHSRWAITINGLIST`` reproduces the package exactly: the mean wait in *days* (documented as weeks,
+  so pressure mixes days with a target in weeks); arrivals padded with the window's start and end
+  dates (a referral count one more than the referrals, zero-length intervals in the variation);
+  removals counted whether or not they fall in the window, against a queue taken over every
+  referral, a removal that empties the queue measured from that same day (an interval of 0).
+- ``STOCKTAKE`` (the default): the mean wait in weeks, demand = referrals in the window ÷ its
+  length with the variation of the gaps between referrals, and only removals in the window, each
+  measured from the previous removal, the window's start or the last day the queue stood empty.
+
+Dates are NumPy ``datetime64[D]`` arrays; a removal not yet made is ``NaT``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: Little's law with the wait distribution NHSRwaitinglist assumes: a target met by 9 in 10 patients
+#: when the mean wait is a quarter of it (the package's ``factor``).
+TARGET_FACTOR = 4.0
+#: Weeks in which relief capacity should bring an oversized queue down to its target (package default).
+WEEKS_TO_TARGET = 26.0
+
+
+@dataclass(frozen=True)
+class Convention:
+    """How the statistics treat the package's quirks (see the module docstring)."""
+
+    name: str
+    pad_arrivals: bool
+    mean_wait_in_days: bool
+    removals_from_whole_list: bool
+
+
+STOCKTAKE = Convention(
+    "stocktake", pad_arrivals=False, mean_wait_in_days=False, removals_from_whole_list=False
+)
+NHSRWAITINGLIST = Convention(
+    "nhsrwaitinglist", pad_arrivals=True, mean_wait_in_days=True, removals_from_whole_list=True
+)
+
+
+@dataclass(frozen=True)
+class PriorityTarget:
+    """A clinical priority's target time to treatment, with where it comes from."""
+
+    priority: str
+    target_days: int
+    meaning: str
+
+    @property
+    def target_weeks(self) -> float:
+        return self.target_days / 7
+
+
+#: NHSRwaitinglist's ``calc_priority_to_target`` (7, 28, 84, 365 days), which follows the Federation
+#: of Surgical Specialty Associations' clinical prioritisation (2020): P2 within a month, P3 within
+#: three months, P4 may wait longer than three months; P1 (urgent, within 72 hours to a month) at a week.
+PRIORITY_SOURCE = "NHSRwaitinglist calc_priority_to_target; FSSA clinical prioritisation programme (2020)"
+PRIORITY_TARGETS: dict[str, PriorityTarget] = {
+    p.priority: p
+    for p in (
+        PriorityTarget("P1", 7, "emergency or urgent: within 72 hours to a month"),
+        PriorityTarget("P2", 28, "within one month"),
+        PriorityTarget("P3", 84, "within three months"),
+        PriorityTarget("P4", 365, "can wait longer than three months"),
+    )
+}
+
+
+@dataclass(frozen=True)
+class FlowStats:
+    """Arrivals to or removals from the list: mean per week and per day, variation of the gaps, count."""
+
+    weekly: float
+    daily: float
+    cv: float
+    count: int
+
+
+@dataclass(frozen=True)
+class WaitingListStats:
+    """The package's ``wl_stats`` row: weekly rates, queue sizes, waits and the capacities they imply."""
+
+    mean_demand: float
+    mean_capacity: float
+    load: float
+    load_too_big: bool | None
+    count_demand: int
+    queue_size: int
+    target_queue_size: float
+    queue_too_big: bool
+    mean_wait: float
+    cv_arrival: float
+    cv_removal: float
+    target_capacity: float
+    relief_capacity: float
+    pressure: float
+    target_weeks: float
+    convention: str
+
+
+# --- the formulas (each the package's calc_* function) ---------------------------------------------
+
+
+def target_mean_wait(target_wait: float, factor: float = TARGET_FACTOR) -> float:
+    """The mean wait that meets ``target_wait`` for most patients: target ÷ factor."""
+    return target_wait / factor
+
+
+def target_queue_size(demand: float, target_wait: float, factor: float = TARGET_FACTOR) -> float:
+    """Little's law: the queue that gives the target mean wait at this demand (same time units)."""
+    return demand * target_wait / factor
+
+
+def queue_load(demand: float, capacity: float) -> float:
+    """Demand ÷ capacity: at 1 or more the queue grows without end."""
+    return demand / capacity if capacity else float("nan")
+
+
+def relief_capacity(
+    demand: float, queue_size: float, target_queue_size: float, time_to_target: float = WEEKS_TO_TARGET
+) -> float:
+    """Capacity that brings the queue down to its target in ``time_to_target`` steps while meeting demand."""
+    return demand + (queue_size - target_queue_size) / time_to_target
+
+
+def target_capacity(
+    demand: float,
+    target_wait: float,
+    factor: float = TARGET_FACTOR,
+    cv_demand: float = 1.0,
+    cv_capacity: float = 1.0,
+) -> float:
+    """Kingman / Pollaczek–Khinchine: capacity holding the target wait given both flows' variation."""
+    return demand + ((cv_demand**2 + cv_capacity**2) / 2) * (factor / target_wait)
+
+
+def waiting_list_pressure(mean_wait: float, target_wait: float) -> float:
+    """2 × mean wait ÷ target: above 1 the list is under pressure (the target is missed)."""
+    return 2 * mean_wait / target_wait
+
+
+# --- from dates ------------------------------------------------------------------------------------
+
+
+def _days(dates) -> np.ndarray:
+    return np.asarray(dates, dtype="datetime64[D]")
+
+
+def _window(referrals: np.ndarray, start, end) -> tuple[np.datetime64, np.datetime64]:
+    """The package's default window: the first to the last referral."""
+    start = np.datetime64(start, "D") if start is not None else referrals.min()
+    end = np.datetime64(end, "D") if end is not None else referrals.max()
+    return start, end
+
+
+def queue_size(referrals, removals, start=None, end=None) -> pd.DataFrame:
+    """The number waiting at the end of each day of the window (``wl_queue_size``).
+
+    Referrals before the window count from its first day; removals outside it are ignored, as in
+    the package (whose table assignment misaligns when referrals fall after the window; here they
+    are simply not counted).
+    """
+    referrals, removals = _days(referrals), _days(removals)
+    if referrals.size == 0:
+        raise ValueError("the waiting list has no pathways")
+    start, end = _window(referrals, start, end)
+    dates = np.arange(start, end + 1)
+    arrivals = np.maximum(referrals, start)
+    arrived = np.searchsorted(np.sort(arrivals), dates, side="right")
+    inside = removals[~np.isnat(removals) & (removals >= start) & (removals <= end)]
+    left = np.searchsorted(np.sort(inside), dates, side="right")
+    return pd.DataFrame({"date": dates, "queue_size": arrived - left})
+
+
+def referral_stats(referrals, start=None, end=None, convention: Convention = STOCKTAKE) -> FlowStats:
+    """Demand: referrals per week and per day and the variation of the times between them."""
+    referrals = _days(referrals)
+    start, end = _window(referrals, start, end)
+    inside = np.sort(referrals[(referrals >= start) & (referrals <= end)])
+    if convention.pad_arrivals:
+        gaps = np.diff(np.concatenate([[start], inside, [end]])).astype(float)
+        mean = gaps.mean() if gaps.size else float("nan")
+        return FlowStats(7 / mean, 1 / mean, _cv(gaps), int(gaps.size))
+    length = float((end - start).astype(int))
+    gaps = np.diff(inside).astype(float)
+    daily = inside.size / length if length > 0 else float("nan")
+    return FlowStats(7 * daily, daily, _cv(gaps), int(inside.size))
+
+
+def removal_stats(referrals, removals, start=None, end=None, convention: Convention = STOCKTAKE) -> FlowStats:
+    """Capacity: removals per week and per day, from the times between removals while anyone waited."""
+    referrals, removals = _days(referrals), _days(removals)
+    start, end = _window(referrals, start, end)
+    made = np.sort(removals[~np.isnat(removals)])
+    if convention.removals_from_whole_list:
+        queue = queue_size(referrals, removals)  # over every referral, not the window (as the package)
+    else:
+        made = made[(made >= start) & (made <= end)]
+        queue = queue_size(referrals, removals, start, end)
+    empty = queue["date"].to_numpy()[queue["queue_size"].to_numpy() == 0]
+    # Events in date order; on one day the package puts an empty queue before a removal, Stocktake after.
+    empty_first = 0 if convention.removals_from_whole_list else 1
+    events = sorted([(d, empty_first, False) for d in empty] + [(d, 1 - empty_first, True) for d in made])
+    gaps, previous = [], start
+    for day, _, is_removal in events:
+        if is_removal:
+            gaps.append(float((day - previous).astype(int)))
+        previous = day
+    gaps = np.asarray(gaps)
+    if gaps.size == 0:
+        return FlowStats(float("nan"), float("nan"), float("nan"), 0)
+    mean = np.float64(gaps.mean())  # 0 when every removal empties the queue: the package's Inf
+    # One interval has no spread: the package calls that 0, Stocktake says it is not known.
+    cv = (0.0 if convention.removals_from_whole_list else float("nan")) if gaps.size == 1 else _cv(gaps)
+    with np.errstate(divide="ignore"):
+        return FlowStats(float(7 / mean), float(1 / mean), cv, int(gaps.size))
+
+
+def _cv(values: np.ndarray) -> float:
+    """Sample standard deviation ÷ mean (R's ``sd``), NaN with fewer than two values."""
+    if values.size < 2 or values.mean() == 0:
+        return float("nan")
+    return float(values.std(ddof=1) / values.mean())
+
+
+def mean_wait(referrals, removals, end, in_days: bool = False) -> float:
+    """Mean time waited so far, at ``end``, by those referred by then and not yet removed."""
+    referrals, removals = _days(referrals), _days(removals)
+    end = np.datetime64(end, "D")
+    waiting = (np.isnat(removals) & (referrals <= end)) | (~np.isnat(removals) & (removals > end))
+    days = (end - referrals[waiting]).astype(float)
+    value = days.mean() if days.size else float("nan")
+    return value if in_days else value / 7
+
+
+def waiting_list_stats(
+    referrals,
+    removals,
+    target_weeks: float = 4.0,
+    start=None,
+    end=None,
+    convention: Convention = STOCKTAKE,
+) -> WaitingListStats:
+    """Every statistic of ``wl_stats`` for one list, demand and capacity per week, targets in weeks."""
+    referrals, removals = _days(referrals), _days(removals)
+    if referrals.size == 0:
+        raise ValueError("the waiting list has no pathways")
+    start, end = _window(referrals, start, end)
+    demand = referral_stats(referrals, start, end, convention)
+    capacity = removal_stats(referrals, removals, start, end, convention)
+    load = queue_load(demand.weekly, capacity.weekly)
+    size = int(queue_size(referrals, removals, start, end)["queue_size"].iloc[-1])
+    target_size = target_queue_size(demand.weekly, target_weeks)
+    too_big = bool(size > 2 * target_size)
+    waited = mean_wait(referrals, removals, end, in_days=convention.mean_wait_in_days)
+    return WaitingListStats(
+        mean_demand=demand.weekly,
+        mean_capacity=capacity.weekly,
+        load=load,
+        load_too_big=None if np.isnan(load) else bool(load >= 1),
+        count_demand=demand.count,
+        queue_size=size,
+        target_queue_size=target_size,
+        queue_too_big=too_big,
+        mean_wait=waited,
+        cv_arrival=demand.cv,
+        cv_removal=capacity.cv,
+        # The package gives target capacity for a queue of a healthy size and relief capacity for an
+        # oversized one (more than twice its target), never both: a method, followed.
+        target_capacity=float("nan")
+        if too_big
+        else target_capacity(demand.weekly, target_weeks, TARGET_FACTOR, demand.cv, capacity.cv),
+        relief_capacity=relief_capacity(demand.weekly, size, target_size) if too_big else float("nan"),
+        pressure=waiting_list_pressure(waited, target_weeks),
+        target_weeks=target_weeks,
+        convention=convention.name,
+    )
+
+
+def stats_by_group(
+    pathways: pd.DataFrame,
+    by: str | None,
+    target_weeks: float,
+    start=None,
+    end=None,
+    convention: Convention = STOCKTAKE,
+) -> list[tuple[str, WaitingListStats]]:
+    """``waiting_list_stats`` for the whole list (``by`` None) or each value of a column.
+
+    ``pathways`` has ``clock_start`` and ``clock_stop`` (blank while waiting). Grouped by priority,
+    each priority is held to its own target (:data:`PRIORITY_TARGETS`), not ``target_weeks``. The
+    window is shared by every group, so their demands add up to the whole list's.
+    """
+    starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
+    stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+    start, end = _window(starts, start, end)
+    if by is None:
+        return [("all", waiting_list_stats(starts, stops, target_weeks, start, end, convention))]
+    rows = []
+    for value, group in pathways.groupby(by, sort=True):
+        weeks = PRIORITY_TARGETS[value].target_weeks if by == "priority" else target_weeks
+        index = group.index.to_numpy()
+        positions = pathways.index.get_indexer(index)
+        rows.append(
+            (
+                str(value),
+                waiting_list_stats(starts[positions], stops[positions], weeks, start, end, convention),
+            )
+        )
+    return rows
+
+
+# --- NHSRtt: the list by months waited, in a steady state -----------------------------------------
+
+
+@dataclass(frozen=True)
+class SteadyState:
+    """Waiting-list size and the service actually given in each months-waited bin."""
+
+    waiting: tuple[float, ...]
+    served: tuple[float, ...]
+
+
+def steady_state(referrals: float, renege_rates, service) -> SteadyState:
+    """NHSRtt's ``calc_wl_sizes``: each bin keeps what the last one held less reneges, less service.
+
+    ``wl_m = wl_{m−1}(1 − r_m) − s_m`` starting from the month's referrals, floored at zero, and the
+    service given is capped at what was there to serve.
+    """
+    waiting, served, held = [], [], float(referrals)
+    for rate, capacity in zip(renege_rates, service, strict=True):
+        remaining = held * (1 - rate)
+        given = min(float(capacity), remaining)
+        held = remaining - given
+        waiting.append(held)
+        served.append(given)
+    return SteadyState(tuple(waiting), tuple(served))

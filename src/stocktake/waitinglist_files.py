@@ -1,0 +1,224 @@
+"""Reading waiting-list inputs (a monthly history CSV, a pathways CSV, the warehouse's rtt_pathways)
+and writing the projection, for ``stocktake waitinglist``.
+
+Every problem with an input is one :class:`WaitingListInputError` line naming the file, the line,
+the column and the value (an NHS number in a wrong cell is masked), raised before anything is
+written; outputs are written to a temporary file and renamed, so a failed run leaves nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+
+from stocktake.ingest.pseudonymise import mask_nhs_numbers
+from stocktake.ingest.schemas import PRIORITIES
+from stocktake.waitinglist.projection import History, HistoryError, history_from_pathways, history_from_table
+
+#: What ``--by`` groups on, and the column holding it.
+GROUPS = {"priority": "priority", "procedure": "procedure_group", "consultant": "consultant"}
+
+
+class WaitingListInputError(ValueError):
+    """An input cannot be used; the message is one line saying where and why."""
+
+
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+    except FileNotFoundError:
+        raise WaitingListInputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise WaitingListInputError(f"{path}: cannot be read as CSV ({mask_nhs_numbers(first)})") from None
+
+
+def read_history(path: Path, since: str | None = None) -> History:
+    """A monthly history CSV, checked row by row (only the months from ``since`` on, if given)."""
+    try:
+        start = pd.Period(since, freq="M") if since is not None else None
+    except ValueError:
+        raise WaitingListInputError(f"--since {since!r}: not a month (YYYY-MM)") from None
+    try:
+        return history_from_table(_read_csv(path), source=str(path), since=start)
+    except HistoryError as error:
+        raise WaitingListInputError(mask_nhs_numbers(str(error))) from None
+
+
+def read_pathways(path: Path, by: str | None = None) -> pd.DataFrame:
+    """A pathways CSV: ``clock_start``, ``clock_stop`` (blank while waiting) and the ``--by`` column."""
+    table = _read_csv(path)
+    wanted = ["clock_start", "clock_stop"] + ([GROUPS[by]] if by else [])
+    missing = [c for c in wanted if c not in table.columns]
+    if missing:
+        raise WaitingListInputError(
+            f"{path}: no column {', '.join(missing)} (columns: {', '.join(table.columns)})"
+        )
+    out = pd.DataFrame({c: _dates(table[c], path, c, blank_ok=c == "clock_stop") for c in wanted[:2]})
+    if by:
+        out[GROUPS[by]] = table[GROUPS[by]].str.strip()
+        blank = out[GROUPS[by]] == ""
+        if blank.any():
+            raise WaitingListInputError(f"{path}, line {blank.to_numpy().argmax() + 2}, {GROUPS[by]}: blank")
+        if by == "priority":
+            unknown = ~out["priority"].isin(PRIORITIES)
+            if unknown.any():
+                i = unknown.to_numpy().argmax()
+                raise WaitingListInputError(
+                    f"{path}, line {i + 2}, priority: {mask_nhs_numbers(out['priority'].iloc[i])!r}; "
+                    f"expected one of {', '.join(PRIORITIES)}"
+                )
+    early = out["clock_stop"].notna() & (out["clock_stop"] < out["clock_start"])
+    if early.any():
+        i = early.to_numpy().argmax()
+        raise WaitingListInputError(
+            f"{path}, line {i + 2}, clock_stop: {out['clock_stop'].iloc[i].date()} is before the clock "
+            f"start {out['clock_start'].iloc[i].date()}"
+        )
+    if out.empty:
+        raise WaitingListInputError(f"{path}: no pathways")
+    return out
+
+
+def _dates(text: pd.Series, path: Path, column: str, blank_ok: bool) -> pd.Series:
+    stripped = text.str.strip()
+    parsed = pd.to_datetime(stripped, format="%Y-%m-%d", errors="coerce")
+    bad = parsed.isna() & ~((stripped == "") & blank_ok)
+    if bad.any():
+        i = bad.to_numpy().argmax()
+        raise WaitingListInputError(
+            f"{path}, line {i + 2}, {column}: {mask_nhs_numbers(stripped.iloc[i])!r} "
+            "is not a date (YYYY-MM-DD)"
+        )
+    return parsed
+
+
+def warehouse_pathways(warehouse: Path, by: str | None = None) -> pd.DataFrame:
+    """The warehouse's rtt_pathways (no identifier is read): dates, status and the ``--by`` column."""
+    from stocktake.warehouse import WarehouseError, connect
+
+    if not Path(warehouse).is_file():
+        raise WaitingListInputError(f"{warehouse}: no such warehouse; give the file `stocktake ingest` wrote")
+    if by == "consultant":
+        raise WaitingListInputError(
+            "rtt_pathways has no consultant column (its columns: pathway_id, patient_id, clock_start, "
+            "clock_stop, priority, procedure_group, status); group by consultant from a pathways CSV"
+        )
+    columns = ["clock_start", "clock_stop", "status"] + ([GROUPS[by]] if by else [])
+    try:
+        with connect(warehouse, read_only=True) as con:
+            tables = {
+                row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+            }
+            if "rtt_pathways" not in tables:
+                raise WaitingListInputError(
+                    f"{warehouse}: has no rtt_pathways; load one with `stocktake ingest`"
+                )
+            frame = con.execute(f"SELECT {', '.join(columns)} FROM rtt_pathways").fetch_df()
+    except WarehouseError as error:
+        raise WaitingListInputError(str(error)) from None
+    if frame.empty:
+        raise WaitingListInputError(f"{warehouse}: rtt_pathways is empty")
+    frame["clock_start"] = pd.to_datetime(frame["clock_start"])
+    frame["clock_stop"] = pd.to_datetime(frame["clock_stop"])
+    return frame
+
+
+def warehouse_history(warehouse: Path) -> tuple[pd.DataFrame, History]:
+    """The warehouse's own monthly flows (as a table, and checked as a history)."""
+    table = history_from_pathways(warehouse_pathways(warehouse))
+    try:
+        return table, history_from_table(table, source=f"{warehouse} (rtt_pathways by month)")
+    except HistoryError as error:
+        raise WaitingListInputError(str(error)) from None
+
+
+def check_output(path: Path, *inputs: Path | None) -> None:
+    """Refuse an output that cannot be written before any work is done."""
+    path = Path(path)
+    if path.is_dir():
+        raise WaitingListInputError(
+            f"--out {path}: is a folder; expected a file name, like {path / 'out.csv'}"
+        )
+    if not path.parent.is_dir():
+        raise WaitingListInputError(f"--out {path}: the folder {path.parent} does not exist; create it first")
+    for given in inputs:
+        if given is not None and path.exists() and path.resolve() == Path(given).resolve():
+            raise WaitingListInputError(f"--out {path}: is the input file; choose another name")
+
+
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` whole or not at all: a temporary file beside ``path``, then a rename."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "w", newline="") as out:
+            frame.to_csv(out, index=False)
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise WaitingListInputError(f"{path}: cannot write the file: {error.strerror}") from None
+
+
+def _one_source(csv: Path | None, warehouse: Path | None, what: str) -> None:
+    if (csv is None) == (warehouse is None):
+        raise WaitingListInputError(f"give {what} or --warehouse, one of the two")
+
+
+def run_projection(history_csv: Path | None, warehouse: Path | None, months: int, since: str | None = None):
+    """Read the history (a CSV, or the warehouse's monthly flows) and project it ``months`` ahead."""
+    from stocktake.waitinglist.projection import project
+
+    _one_source(history_csv, warehouse, "HISTORY.csv")
+    history = read_history(history_csv, since) if history_csv is not None else warehouse_history(warehouse)[1]
+    try:
+        return project(history, months)
+    except HistoryError as error:
+        raise WaitingListInputError(f"{history_csv or warehouse}: {error}") from None
+
+
+def run_stats(
+    pathways_csv: Path | None,
+    warehouse: Path | None,
+    by: str | None,
+    target_weeks: float,
+    start: str | None = None,
+    end: str | None = None,
+    convention: str = "stocktake",
+) -> pd.DataFrame:
+    """Waiting-list statistics for the whole list or each group, one row each."""
+    from dataclasses import asdict
+
+    from stocktake.waitinglist.stats import NHSRWAITINGLIST, STOCKTAKE, stats_by_group
+
+    _one_source(pathways_csv, warehouse, "PATHWAYS.csv")
+    if by is not None and by not in GROUPS:
+        raise WaitingListInputError(f"--by {by!r}: expected one of {', '.join(GROUPS)}")
+    conventions = {"stocktake": STOCKTAKE, "nhsrwaitinglist": NHSRWAITINGLIST}
+    if convention not in conventions:
+        raise WaitingListInputError(f"--convention {convention!r}: expected stocktake or nhsrwaitinglist")
+    if not target_weeks > 0:
+        raise WaitingListInputError(f"--target-weeks {target_weeks}: must be more than 0")
+    window = {}
+    for option, text in (("--start", start), ("--end", end)):
+        if text is not None:
+            try:
+                window[option] = pd.Timestamp(text).to_datetime64()
+            except ValueError:
+                raise WaitingListInputError(f"{option} {text!r}: not a date (YYYY-MM-DD)") from None
+    if pathways_csv is not None:
+        pathways = read_pathways(pathways_csv, by)
+    else:
+        pathways = warehouse_pathways(warehouse, by)
+    rows = stats_by_group(
+        pathways,
+        GROUPS.get(by),
+        target_weeks,
+        window.get("--start"),
+        window.get("--end"),
+        conventions[convention],
+    )
+    return pd.DataFrame([{"group": name} | asdict(row) for name, row in rows])

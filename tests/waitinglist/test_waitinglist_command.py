@@ -1,0 +1,192 @@
+"""`stocktake waitinglist project|stats` end to end: the shared series, a warehouse, and bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+
+WL = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "waitinglist"
+ENGLAND = WL / "england_rtt_monthly.csv"
+runner = CliRunner()
+
+
+def _run(*args: str):
+    return runner.invoke(app, ["waitinglist", *map(str, args)])
+
+
+def test_project_the_shared_series_before_its_break(tmp_path):
+    history = tmp_path / "england.csv"
+    table = pd.read_csv(ENGLAND, dtype=str, keep_default_na=False)
+    table.iloc[:109].to_csv(history, index=False)  # 2007-08 … 2016-08, the stretch before the withheld years
+    out = tmp_path / "projection.csv"
+    result = _run("project", history, "--months", 12, "--out", out)
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    assert list(got.columns[:4]) == ["month", "waiting", "waiting_low", "waiting_high"]
+    assert list(got["month"]) == [str(m) for m in pd.period_range("2016-09", periods=12, freq="M")]
+    assert (got["waiting_low"] < got["waiting"]).all() and (got["waiting"] < got["waiting_high"]).all()
+    # The interval widens with the horizon, as errors accumulate.
+    width = (got["waiting_high"] - got["waiting_low"]).to_numpy()
+    assert width[-1] > width[0]
+    # The list stays within a plausible year's change of the origin's 3.91 million.
+    assert 3.5e6 < got["waiting"].iloc[-1] < 4.5e6
+
+
+def test_the_whole_shared_file_has_a_break_named_and_since_skips_it(tmp_path):
+    out = tmp_path / "projection.csv"
+    result = _run("project", ENGLAND, "--months", 6, "--out", out)
+    assert result.exit_code == 2
+    assert "line 111: month 2021-04 follows 2016-08; the history has a gap" in result.output
+    assert not out.exists()
+    result = _run("project", ENGLAND, "--months", 6, "--since", "2021-04", "--out", out)
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    assert got["month"].iloc[0] == "2023-09"
+    # Clock starts are known for the whole stretch: projected, with other removals as the rest.
+    np.testing.assert_allclose(got["clock_starts"] - got["other_removals"], got["net_additions"], atol=2)
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda t: t.drop(index=30),
+            "line 32: month 2010-03 follows 2010-01; the history has a gap (2010-02 missing)",
+        ),
+        (
+            lambda t: pd.concat([t.iloc[:31], t.iloc[30:]]),
+            "line 33: month 2010-02 is repeated (also line 32)",
+        ),
+        (
+            lambda t: t.assign(
+                clock_stops_non_admitted=t["clock_stops_non_admitted"].where(t.index != 5, "-12")
+            ),
+            "line 7, clock_stops_non_admitted: '-12'; a count of pathways is 0 or more",
+        ),
+        (lambda t: t.iloc[:20], "20 months of history; the projection needs at least 28"),
+    ],
+    ids=["gap", "repeated", "negative", "too-few"],
+)
+def test_bad_history_one_line_exit_2_nothing_written(tmp_path, edit, expected):
+    table = pd.read_csv(ENGLAND, dtype=str, keep_default_na=False).iloc[:109]
+    history = tmp_path / "history.csv"
+    edit(table).to_csv(history, index=False)
+    out = tmp_path / "projection.csv"
+    result = _run("project", history, "--months", 12, "--out", out)
+    assert result.exit_code == 2
+    assert expected in " ".join(result.output.split())
+    assert result.output.count("error:") == 1
+    assert not out.exists() and list(tmp_path.iterdir()) == [history]
+
+
+def _pathways(months: int, seed: int = 5) -> pd.DataFrame:
+    """Synthetic rtt_pathways: about 300 clock starts a month, waits of some 10 weeks, 5% removed."""
+    rng = np.random.default_rng(seed)
+    days = pd.date_range("2021-01-01", periods=months * 30 + 200, freq="D")
+    starts = np.repeat(days.to_numpy(), rng.poisson(10, len(days)))
+    stops = starts + pd.to_timedelta(np.round(rng.gamma(2.0, 35.0, len(starts))), unit="D").to_numpy()
+    end = days[-1]
+    waiting = stops > end
+    return pd.DataFrame(
+        {
+            "pathway_id": [f"RTT{i:07d}" for i in range(len(starts))],
+            "patient_id": [f"P{i:07d}" for i in range(len(starts))],
+            "clock_start": pd.to_datetime(starts).date,
+            "clock_stop": pd.Series(pd.to_datetime(stops).date).where(~waiting),
+            "priority": rng.choice(["P1", "P2", "P3", "P4"], len(starts), p=(0.05, 0.3, 0.4, 0.25)),
+            "procedure_group": rng.choice(["hip", "knee", "hand"], len(starts)),
+            "status": np.where(
+                waiting, "waiting", np.where(rng.random(len(starts)) < 0.05, "removed", "treated")
+            ),
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def warehouse(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("wl") / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.register("incoming", _pathways(40))
+        con.execute("CREATE TABLE rtt_pathways AS SELECT * FROM incoming")
+    return path
+
+
+def test_project_from_the_warehouse(tmp_path, warehouse):
+    out = tmp_path / "projection.csv"
+    result = _run("project", "--warehouse", warehouse, "--months", 6, "--out", out)
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    assert len(got) == 6
+    # A steady list (about 10 starts a day, 10-week waits: roughly 700 waiting) stays steady.
+    assert 500 < got["waiting"].mean() < 900
+    assert got["other_removals"].notna().all()
+
+
+def test_stats_from_the_warehouse_by_priority(tmp_path, warehouse):
+    out = tmp_path / "stats.csv"
+    result = _run("stats", "--warehouse", warehouse, "--by", "priority", "--out", out)
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    assert list(got["group"]) == ["P1", "P2", "P3", "P4"]
+    assert list(got["target_weeks"]) == pytest.approx([1, 4, 12, 365 / 7])
+    # About 10 starts a day in all: about 70 a week, split 5/30/40/25%.
+    assert got["mean_demand"].sum() == pytest.approx(70, rel=0.05)
+
+
+def test_stats_from_the_demo_department(demo_warehouse, tmp_path):
+    out = tmp_path / "stats.csv"
+    result = _run(
+        "stats", "--warehouse", demo_warehouse, "--by", "procedure", "--target-weeks", 18, "--out", out
+    )
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    assert "hip_replacement" in set(got["group"])
+    assert (got["queue_size"] > 0).all() and (got["mean_capacity"] > 0).all()
+
+
+def test_the_demo_department_is_too_short_to_project(demo_warehouse):
+    """18 months of pathways: one clear line, not a projection without a tested interval."""
+    result = _run("project", "--warehouse", demo_warehouse, "--months", 6)
+    assert result.exit_code == 2
+    assert "months of history; the projection needs at least 28" in " ".join(result.output.split())
+
+
+def test_stats_from_a_csv_with_the_package_convention(tmp_path):
+    pathways = tmp_path / "pathways.csv"
+    pd.DataFrame(
+        {
+            "clock_start": ["2024-01-01", "2024-01-04", "2024-01-10", "2024-01-16"],
+            "clock_stop": ["2024-01-08", "", "", ""],
+        }
+    ).to_csv(pathways, index=False)
+    out = tmp_path / "stats.csv"
+    result = _run("stats", pathways, "--target-weeks", 4, "--convention", "nhsrwaitinglist", "--out", out)
+    assert result.exit_code == 0, result.output
+    row = pd.read_csv(out).iloc[0]
+    # wl_stats' own example (nhsrwaitinglist_wl_stats_expected.csv, wl_stats_example_defaults).
+    assert row["mean_demand"] == pytest.approx(7 / 3) and row["mean_wait"] == 6 and row["pressure"] == 3
+
+
+def test_stats_bad_pathways(tmp_path):
+    pathways = tmp_path / "pathways.csv"
+    pd.DataFrame({"clock_start": ["2024-01-01", "9434765919"], "clock_stop": ["", ""]}).to_csv(
+        pathways, index=False
+    )
+    out = tmp_path / "stats.csv"
+    result = _run("stats", pathways, "--out", out)
+    assert result.exit_code == 2
+    assert "line 3, clock_start" in result.output and "9434765919" not in result.output
+    assert not out.exists()
+
+
+def test_no_consultant_in_the_warehouse(warehouse):
+    result = _run("stats", "--warehouse", warehouse, "--by", "consultant")
+    assert result.exit_code == 2
+    assert "rtt_pathways has no consultant column" in " ".join(result.output.split())

@@ -1,0 +1,176 @@
+"""The stock-and-flow projection on synthetic histories with known trend, seasons and noise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stocktake.waitinglist.projection import (
+    HistoryError,
+    backtest_errors,
+    fit,
+    forecast,
+    history_from_pathways,
+    history_from_table,
+    project,
+    theil_sen_slope,
+)
+
+#: Injected month-of-year factors (January … December), each averaging 1.
+STOP_SEASON = np.array([1.05, 1.0, 1.1, 0.9, 1.0, 1.05, 1.0, 0.9, 1.0, 1.1, 1.05, 0.85])
+ADD_SEASON = np.array([1.1, 1.0, 1.05, 0.95, 1.0, 1.0, 1.05, 0.9, 1.0, 1.05, 1.0, 0.9])
+GROWTH = 0.004  # log per month, about 5% a year
+
+
+def synthetic(months: int, seed: int | None = None, noise: float = 0.0, shock: float = 0.0) -> pd.DataFrame:
+    """A list fed by net additions 2% above its stops, both growing and seasonal; optional noise.
+
+    ``noise`` is independent month-to-month error in each flow (relative); ``shock`` a random walk in
+    the additions' level (relative per month), the kind of drift that makes the future uncertain.
+    """
+    rng = np.random.default_rng(seed)
+    index = pd.period_range("2010-01", periods=months, freq="M")
+    m = index.month.to_numpy() - 1
+    t = np.arange(months)
+    drift = np.cumsum(rng.normal(0, shock, months)) if shock else 0.0
+    stops = 10_000 * np.exp(GROWTH * t) * STOP_SEASON[m] * (1 + rng.normal(0, noise, months))
+    added = 10_200 * np.exp(GROWTH * t) * ADD_SEASON[m] * (1 + drift + rng.normal(0, noise, months))
+    admitted = np.round(0.25 * stops)
+    non_admitted = np.round(stops) - admitted
+    waiting = 300_000 + np.cumsum(np.round(added) - admitted - non_admitted)
+    return pd.DataFrame(
+        {
+            "month": index.astype(str),
+            "waiting": waiting,
+            "clock_starts": np.round(added * 1.1),
+            "clock_stops_admitted": admitted,
+            "clock_stops_non_admitted": non_admitted,
+        }
+    )
+
+
+def test_theil_sen_ignores_a_minority_of_wild_points():
+    values = 2.0 + 0.5 * np.arange(20.0)
+    values[[3, 9, 15]] = [-50, 80, 0]
+    assert theil_sen_slope(values) == pytest.approx(0.5)
+
+
+def test_injected_growth_and_seasons_are_recovered():
+    table = synthetic(72)
+    model = fit(history_from_table(table))
+    assert model.growth == pytest.approx(GROWTH, abs=2e-4)
+    admitted = model.stops[0]
+    assert admitted.name == "clock_stops_admitted"
+    np.testing.assert_allclose(admitted.season, STOP_SEASON, atol=0.01)
+    np.testing.assert_allclose(model.net_additions.season, ADD_SEASON, atol=0.01)
+    # Level at the origin (month 71) per month, seasonally adjusted: 0.25 × 10,000 × e^(71 g).
+    assert admitted.level == pytest.approx(2_500 * np.exp(GROWTH * 71), rel=0.01)
+
+
+def test_noise_free_projection_follows_the_truth():
+    whole = synthetic(84)
+    history = history_from_table(whole.iloc[:72])
+    path = forecast(fit(history), 12)
+    truth = whole["waiting"].to_numpy()[72:]
+    np.testing.assert_allclose(path.waiting, truth, rtol=2e-3)
+    # Clock starts were known throughout, so they are projected and other removals are the rest.
+    assert path.clock_starts is not None
+    np.testing.assert_allclose(path.clock_starts - path.other_removals, path.net_additions)
+
+
+def test_flows_add_up_to_the_list():
+    projection = project(history_from_table(synthetic(60, seed=1, noise=0.02)), 6)
+    table = projection.table()
+    change = np.diff(np.r_[projection.model.waiting, projection.path.waiting])
+    outflow = sum(projection.path.stops.values())
+    np.testing.assert_allclose(change, projection.path.net_additions - outflow)
+    assert list(table.columns[:4]) == ["month", "waiting", "waiting_low", "waiting_high"]
+    assert (table["waiting_low"] <= table["waiting"]).all() and (
+        table["waiting"] <= table["waiting_high"]
+    ).all()
+
+
+def test_interval_covers_about_the_nominal_share_on_simulated_noise():
+    """40 simulated lists with noise and a drifting level: the 95% intervals, sized only by each
+    history's own backtest, cover the next 12 months' truth in roughly 95% of months."""
+    inside = []
+    for seed in range(40):
+        whole = synthetic(72, seed=seed, noise=0.02, shock=0.005)
+        projection = project(history_from_table(whole.iloc[:60]), 12)
+        truth = whole["waiting"].to_numpy()[60:]
+        inside.append((truth >= projection.low) & (truth <= projection.high))
+    coverage = np.mean(inside)
+    assert 0.85 <= coverage <= 0.995, coverage
+
+
+def test_backtest_refits_on_the_past_only():
+    """Changing the last month changes no backtest forecast made before it (only its own error)."""
+    table = synthetic(40, seed=3, noise=0.02)
+    errors = backtest_errors(history_from_table(table), 3)
+    changed = table.copy()
+    changed.loc[39, "waiting"] += 5_000
+    again = backtest_errors(history_from_table(changed), 3)
+    np.testing.assert_allclose(errors[:-3], again[:-3])  # origins whose targets end before month 39
+    assert not np.allclose(errors[-1, 0], again[-1, 0])
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.drop(index=10), "line 12: month 2010-12 follows 2010-10; the history has a gap"),
+        (lambda t: pd.concat([t.iloc[:6], t.iloc[5:]]), "line 8: month 2010-06 is repeated (also line 7)"),
+        (
+            lambda t: t.assign(clock_stops_admitted=t["clock_stops_admitted"].where(t.index != 4, -3)),
+            "line 6, clock_stops_admitted: -3.0; a count of pathways is 0 or more",
+        ),
+        (lambda t: t.iloc[:27], "27 months of history; the projection needs at least 28"),
+        (
+            lambda t: t.assign(waiting=t["waiting"].astype(object).where(t.index != 2, "")),
+            "line 4, waiting: blank",
+        ),
+        (
+            lambda t: t.assign(month=t["month"].where(t.index != 0, "Jan 10")),
+            "line 2: month 'Jan 10' is not a month",
+        ),
+    ],
+    ids=["gap", "repeated", "negative", "too-few", "blank-list", "bad-month"],
+)
+def test_bad_histories_are_named_by_line(change, message):
+    table = change(synthetic(40)).reset_index(drop=True)
+    with pytest.raises(HistoryError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        history_from_table(table, source="h.csv")
+
+
+def test_blank_clock_starts_are_allowed():
+    table = synthetic(40)
+    table.loc[:20, "clock_starts"] = np.nan
+    history = history_from_table(table)
+    assert np.isnan(history.clock_starts[:21]).all()
+    assert fit(history).clock_starts is None  # 19 known months: too few for their seasons
+
+
+def test_monthly_flows_from_pathways_by_hand():
+    """Four pathways, extract to 31 March 2024. January: A starts, B (from December) is treated.
+    February: C starts, A is removed. March: D starts; C is treated. Waiting at each month's end:
+    January {A}, February {C}, March {D}."""
+    pathways = pd.DataFrame(
+        {
+            "clock_start": pd.to_datetime(["2024-01-10", "2023-12-01", "2024-02-03", "2024-03-31"]),
+            "clock_stop": pd.to_datetime(["2024-02-20", "2024-01-15", "2024-03-05", None]),
+            "status": ["removed", "treated", "treated", "waiting"],
+        }
+    )
+    table = history_from_pathways(pathways)
+    assert table.to_dict("list") == {
+        "month": ["2024-01", "2024-02", "2024-03"],
+        "waiting": [1, 1, 1],
+        "clock_starts": [1, 1, 1],
+        "clock_stops": [1, 0, 1],
+        "other_removals": [0, 1, 0],
+    }
+    # Extract ending mid-month: March is incomplete and left out.
+    cut = pathways.assign(
+        clock_start=pathways["clock_start"].where(pathways.index != 3, pd.Timestamp("2024-03-30"))
+    )
+    assert list(history_from_pathways(cut)["month"]) == ["2024-01", "2024-02"]
