@@ -97,3 +97,13 @@ def test_settings_import_nothing_of_stocktake():
     imported += [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
     assert not [m for m in imported if m and m.split(".")[0] == "stocktake"]
     assert stocktake.settings.DEFAULT_CATALOGUE == DEFAULT_CATALOGUE  # the same file as metrics' default
+
+
+def test_a_home_names_its_consultants_codes(tmp_path):
+    from stocktake.settings import SettingsError, read_home_file
+
+    (tmp_path / "stocktake.toml").write_text('[names.consultant]\nC1234567 = "Ms A Khan"\n')
+    assert dict(read_home_file(tmp_path).names) == {"consultant": (("C1234567", "Ms A Khan"),)}
+    (tmp_path / "stocktake.toml").write_text("[names.consultant]\nC1234567 = 3\n")
+    with pytest.raises(SettingsError, match=r"key 'names.consultant': expected lines of code = \"name\""):
+        read_home_file(tmp_path)

@@ -118,3 +118,26 @@ def test_a_warehouse_holding_only_the_waiting_list_has_no_sites_and_still_takes_
                 con.execute(f"DROP TABLE {name}")
     assert workspace.groups("site") == []
     assert {e.result.metric.area for e in workspace.stocktake(db).entries} == {"Waiting list"}
+
+
+def test_a_drilldown_reads_each_group_against_the_departments_target(workspace_and_db):
+    workspace, db = workspace_and_db
+    metric_id = "hipfx_surgery_36h"  # no catalogue target: every group says "No target" until one is set
+    assert workspace.catalogue.metric(metric_id).target is None
+    assert {r.result.assurance_type for r in workspace.drilldown(db, metric_id, "site")} == {None}
+    lead = actions.create_user(
+        db, by=None, username="lead", full_name="Lead", password="a long password", role="admin"
+    )
+    actions.set_target(db, by=lead, metric_id=metric_id, value=99.0, basis="hand-set", percent=True)
+    rows = workspace.drilldown(db, metric_id, "site")
+    readings = {r.result.assurance_type for r in rows}
+    assert rows and None not in readings and "consistent_fail" in readings  # 99%: far above most sites
+
+
+def test_drilldown_groups_are_named_as_people_call_them():
+    names = {"consultant": {"C1234567": "Ms A Khan"}}
+    workspace = Workspace(__file__, DEFAULT_CATALOGUE, names=names)
+    assert workspace.name_of("consultant", "C1234567") == "Ms A Khan"
+    assert workspace.name_of("consultant", "C7654321") == "C7654321"  # not named: the code
+    assert workspace.name_of("procedure_group", "hip_fracture_fixation") == "Hip fracture fixation"
+    assert workspace.name_of("site", "General") == "General"

@@ -41,7 +41,7 @@ WAREHOUSE = "warehouse.duckdb"
 HOME_FILE = "stocktake.toml"
 #: A home's mapping when its stocktake.toml names none and the file is there.
 HOME_MAPPING = "mapping.yaml"
-HOME_KEYS = ("department", "trust", "sites", "catalogue", "mapping")
+HOME_KEYS = ("department", "trust", "sites", "catalogue", "mapping", "names")
 MB = 1024 * 1024
 SMALL_NUMBERS = ("suppress", "show")
 #: Files of a workspace that hold patient-level data or accounts.
@@ -68,6 +68,7 @@ class HomeFile:
     sites: tuple[str, ...] = ()
     catalogue: Path | None = None
     mapping: Path | None = None
+    names: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,9 @@ class Settings:
     department: str = ""
     trust: str = ""
     sites: tuple[str, ...] = ()
+    #: What people call a dimension's codes (``[names.consultant]`` in stocktake.toml): per
+    #: dimension, (code, name) pairs; drill-downs show the names.
+    names: tuple[tuple[str, tuple[tuple[str, str], ...]], ...] = ()
     #: Send the session cookie over HTTPS only (set it behind a TLS proxy).
     secure_cookies: bool = False
     #: A signed-in session unused for this long ends (shared ward PCs are left signed in).
@@ -180,6 +184,7 @@ def read_home_file(home: Path) -> HomeFile:
     if catalogue and not catalogue.is_file():
         raise SettingsError(f"{path}: key 'catalogue': expected a catalogue file, not {named!r} (none there)")
     return HomeFile(
+        names=_names(path, table.get("names", {})),
         department=_text(path, table, "department"),
         trust=_text(path, table, "trust"),
         sites=tuple(s.strip() for s in sites),
@@ -198,6 +203,21 @@ def catalogue_path(text: str, home: Path, *, where: str = "catalogue") -> Path:
         names = ", ".join(sorted(p.stem for p in CATALOGUES.glob("*.yaml")))
         raise SettingsError(f"{where}: expected a shipped catalogue ({names}) or a .yaml file, not {text!r}")
     return shipped
+
+
+def _names(path: Path, names) -> tuple[tuple[str, tuple[tuple[str, str], ...]], ...]:
+    """``[names.consultant]`` tables: each a code = "name" per line."""
+    if not isinstance(names, dict):
+        raise SettingsError(f"{path}: key 'names': expected tables such as [names.consultant]")
+    found = []
+    for dimension, table in names.items():
+        if not isinstance(table, dict) or not all(isinstance(v, str) and v.strip() for v in table.values()):
+            raise SettingsError(
+                f"{path}: key 'names.{dimension}': expected lines of code = \"name\" "
+                '(e.g. C1234567 = "Ms A Khan")'
+            )
+        found.append((str(dimension), tuple((str(code), name.strip()) for code, name in table.items())))
+    return tuple(found)
 
 
 def _text(path: Path, table: dict, key: str) -> str:
@@ -245,6 +265,7 @@ def load_settings(home: Path | None = None, *, loading: bool = False, private: b
         department=told.department,
         trust=told.trust,
         sites=told.sites,
+        names=told.names,
         secure_cookies=env.get("STOCKTAKE_SECURE_COOKIES", "") == "1",
         idle_timeout=timedelta(minutes=_positive(env, "STOCKTAKE_IDLE_MINUTES", 30)),
         upload_limit=_positive(env, "STOCKTAKE_UPLOAD_LIMIT_MB", 100) * MB,

@@ -39,13 +39,15 @@ class Breakdown:
     small: bool = False
     #: The latest point has 1–7 cases behind it: its value and count are shown as "*".
     latest_hidden: bool = False
+    #: What people call the group (a consultant's name for their code).
+    name: str = ""
 
     @classmethod
-    def of(cls, group: str, result: MetricResult, suppress: bool) -> Breakdown:
+    def of(cls, group: str, result: MetricResult, suppress: bool, name: str = "") -> Breakdown:
         if not suppress or result.hidden is None:
-            return cls(group, result)
+            return cls(group, result, name=name or group)
         small = bool(is_small(np.nansum(result.denominator)))
-        return cls(group, result, small, small or bool(result.hidden[-1]))
+        return cls(group, result, small, small or bool(result.hidden[-1]), name or group)
 
 
 def complemented(rows: list[Breakdown]) -> list[Breakdown]:
@@ -65,9 +67,17 @@ _REVISION = "stocktake.workspace.revision"
 class Workspace:
     """Thread-safe: one per process; the DuckDB file is opened read-only only while reading it."""
 
-    def __init__(self, warehouse: Path, catalogue_path: Path, department_source: str = ""):
+    def __init__(
+        self,
+        warehouse: Path,
+        catalogue_path: Path,
+        department_source: str = "",
+        names: dict[str, dict[str, str]] | None = None,
+    ):
         self.warehouse = Path(warehouse)
         self.catalogue: Catalogue = load_catalogue(catalogue_path)
+        #: Per dimension, code → name (the home's names.yaml): drill-downs show names, not codes.
+        self.names = names or {}
         self.source = department_source or f"Warehouse {self.warehouse.name}"
         self.lock = threading.RLock()  # also held by uploads while they write the warehouse
         self._series: dict[tuple, dict[str, pd.DataFrame]] = {}
@@ -133,11 +143,27 @@ class Workspace:
         With ``suppress`` (the default setting) what has 1–7 cases behind it is hidden, as exports
         hide it: a consultant's one case is one patient's outcome, and viewers read this page.
         """
+        setting = session.get(TargetSetting, metric_id)
+        target = setting.value if setting else None
         return self.cached(
             ("drilldown", metric_id, by, suppress),
             session,
-            lambda: complemented([Breakdown.of(g, r, suppress) for g, r in self._drilldown(metric_id, by)]),
+            lambda: complemented(
+                [
+                    Breakdown.of(g, r, suppress, self.name_of(by, g))
+                    for g, r in self._drilldown(metric_id, by, target)
+                ]
+            ),
         )
+
+    def name_of(self, dimension: str, code: str) -> str:
+        """What people call a group: the home's names.yaml says (consultants' names for their codes);
+        else a code written in snake_case reads as words ("hip_fracture_fixation": "Hip fracture
+        fixation"); else the code as it is."""
+        named = self.names.get(dimension, {}).get(str(code))
+        if named:
+            return named
+        return code.replace("_", " ").capitalize() if "_" in code and code.islower() else code
 
     def marks(self, session: Session) -> dict[str, list[Mark]]:
         return self.cached(("marks",), session, lambda: self._marks(session))
@@ -189,15 +215,17 @@ class Workspace:
 
         return describe_rebase(dated, reading([*earlier, dated]), reading(earlier))
 
-    def _drilldown(self, metric_id: str, by: str) -> list[tuple[str, MetricResult]]:
+    def _drilldown(self, metric_id: str, by: str, target: float | None) -> list[tuple[str, MetricResult]]:
+        """Each group's chart, read against the department's target when one is set."""
         frame = self.series(by).get(metric_id)
         if frame is None:
             return []
         metric = self.catalogue.metric(metric_id)
         sizes = frame.groupby(by)["denominator"].sum().sort_values(ascending=False)
         single = dataclasses.replace(self.catalogue, metrics=(metric,))
+        targets = {metric_id: target} if target is not None else None
         return [
-            (str(group), analyse(single, {metric_id: _only(frame, by, group)})[0])
+            (str(group), analyse(single, {metric_id: _only(frame, by, group)}, targets=targets)[0])
             for group in sizes.index
             if len(_only(frame, by, group))
         ]
@@ -210,6 +238,7 @@ class Workspace:
             select(ProjectMeasure.metric_id, Project.title, PdsaCycle.title, PdsaCycle.started_on)
             .join(Project, Project.id == ProjectMeasure.project_id)
             .join(PdsaCycle, PdsaCycle.project_id == Project.id)
+            .where(Project.withdrawn_at.is_(None), PdsaCycle.withdrawn_at.is_(None))  # taken back: no mark
             .order_by(PdsaCycle.started_on)
         )
         for metric_id, project, cycle, started in cycles:

@@ -45,7 +45,12 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)
     app.state.sessions = session_factory(app.state.engine)
-    app.state.workspace = Workspace(settings.warehouse, settings.catalogue, settings.source)
+    app.state.workspace = Workspace(
+        settings.warehouse,
+        settings.catalogue,
+        settings.source,
+        {d: dict(pairs) for d, pairs in settings.names},
+    )
     # Middleware added later wraps what was added before: limits see the session; every audit event
     # of a request, the limits' included, carries its origin.
     app.add_middleware(RequestLimits, upload_limit=settings.upload_limit, body_limit=settings.body_limit)
