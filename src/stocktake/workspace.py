@@ -25,6 +25,7 @@ from stocktake.metrics.catalogue import Catalogue, load_catalogue
 from stocktake.metrics.run import Grain, run_catalogue
 from stocktake.metrics.suppression import is_small
 from stocktake.verdicts import Entry, Mark, MetricResult, StockTake, analyse, take_stock
+from stocktake.verdicts.peers import compare_peers
 from stocktake.verdicts.stocktake import describe_rebase
 from stocktake.warehouse import connect_ibis
 
@@ -154,6 +155,18 @@ class Workspace:
                     for g, r in self._drilldown(metric_id, by, target)
                 ]
             ),
+        )
+
+    def peers(self, session: Session, metric_id: str, by: str, *, suppress: bool = True):
+        """The measure's groups over the last year on a funnel plot (``verdicts.peers``), or None."""
+        frame = self.series(by).get(metric_id)
+        if frame is None:
+            return None
+        metric = self.catalogue.metric(metric_id)
+        return self.cached(
+            ("peers", metric_id, by, suppress),
+            session,
+            lambda: compare_peers(metric, frame, by, suppress=suppress),
         )
 
     def name_of(self, dimension: str, code: str) -> str:

@@ -286,6 +286,24 @@ def test_drilldown_by_consultant_matches_the_warehouse_and_is_logged(app, client
     assert logged[-1].subject == f"metric:{METRIC}" and logged[-1].detail == "by consultant"
 
 
+def test_funnel_by_site_places_every_site_and_is_logged(app, clients):
+    before = len(events(app, "funnel_viewed"))
+    metric_page = clients["viewer"].get(f"/metrics/{METRIC}").text
+    assert f'href="/metrics/{METRIC}/funnel?by=site"' in metric_page
+    page = clients["viewer"].get(f"/metrics/{METRIC}/funnel", params={"by": "site"}).text
+    frame = app.state.workspace.series("site")[METRIC]
+    recent = frame[frame["period"].isin(sorted(frame["period"].unique())[-12:])]
+    sites = recent.groupby("site")["denominator"].sum().loc[lambda d: d > 0].index  # sites with cases
+    table = page.split("<tbody")[1].split("</tbody>")[0]
+    assert sorted(re.findall(r"<tr><td>([^<]+)</td>", table)) == sorted(sites)
+    figure = chart_of(page)
+    assert any(t.get("name") == "99.8% limits" for t in figure["data"])
+    assert len(events(app, "funnel_viewed")) == before + 1
+    stay = clients["viewer"].get("/metrics/los_elective_hip_knee/funnel", params={"by": "site"}).text
+    assert "not a count of cases over a count" in stay
+    assert clients["viewer"].get(f"/metrics/{METRIC}/funnel", params={"by": "nope"}).status_code == 404
+
+
 def test_audit_cycles_give_compliance_per_criterion_and_across_cycles(clients):
     editor = clients["editor"]
     audit = editor.post(

@@ -44,9 +44,10 @@ LINES = (  # (field, name, dash, colour)
 
 
 def funnel_figure(
-    funnel: Funnel, units, limits: FunnelLimits, title: str, x_title: str, y_title: str
+    funnel: Funnel, units, limits: FunnelLimits, title: str, x_title: str, y_title: str, shown=None
 ) -> go.Figure:
-    """An interactive funnel: lines first, then each label's points with the unit's name on hover."""
+    """An interactive funnel: lines first, then each label's points with the unit's name on hover.
+    ``shown`` (default all) leaves out the points of units whose small numbers are suppressed."""
     figure = go.Figure()
     for field, name, dash, colour in LINES:
         figure.add_scatter(
@@ -68,8 +69,9 @@ def funnel_figure(
     )
     names = np.array([html.escape(str(u), quote=False) for u in units], dtype=object)
     labels = np.array(funnel.significance, dtype=object)
+    keep = np.ones(len(labels), dtype=bool) if shown is None else np.asarray(shown, dtype=bool)
     for label, colour in LABEL_COLOURS.items():
-        rows = labels == label
+        rows = (labels == label) & keep
         if rows.any():
             figure.add_scatter(
                 x=funnel.effective_denominator[rows],
@@ -88,6 +90,25 @@ def funnel_figure(
         legend={"orientation": "h", "y": -0.2},
     )
     return figure
+
+
+def funnel_json(peers, names: list[str], title: str, by: str) -> str:
+    """A catalogue measure's peer comparison (``verdicts.peers``) as Plotly JSON for the workspace:
+    the lines over every group, the points of the groups whose numbers may be shown."""
+    from plotly.io.json import to_json_plotly
+
+    funnel = peers.funnel
+    figure = funnel_figure(
+        funnel,
+        names,
+        funnel.spanning_limits(),
+        title,
+        f"Cases per {by}",
+        peers.metric.unit,
+        shown=~peers.hidden,
+    )
+    data = figure.to_plotly_json()
+    return to_json_plotly({"data": data["data"], "layout": data["layout"], "config": PLOTLY_CONFIG})
 
 
 def funnel_html(figure: go.Figure) -> str:

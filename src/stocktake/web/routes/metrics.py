@@ -16,8 +16,10 @@ from stocktake.appdb import actions
 from stocktake.appdb.models import Annotation, TargetSetting, User
 from stocktake.metrics.catalogue import dimension_expressions
 from stocktake.report.charts import POINT_NAMES, entry_chart, plotly_json
+from stocktake.report.funnel_chart import funnel_json
 from stocktake.targets.setting import Benchmark, between
 from stocktake.verdicts.narrative import CATEGORIES, Formatter
+from stocktake.verdicts.peers import funnel_method
 from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.routes.forms import a_date, a_number
 from stocktake.web.security import database, editor, viewer
@@ -57,6 +59,11 @@ def _page(request: Request, user: User, db: Session, metric_id: str, site: str |
         suggestion=_midway(entry),
         dimensions=[
             d for d in catalogue.dimensions if dimension_expressions(catalogue, metric, d) is not None
+        ],
+        funnel_dimensions=[
+            d
+            for d in catalogue.dimensions
+            if funnel_method(metric) is not None and dimension_expressions(catalogue, metric, d) is not None
         ],
         today=date.today().isoformat(),
         point_names=POINT_NAMES,
@@ -123,6 +130,53 @@ def drilldown(
         rows=rows,
         suppress=suppress,
         fmt=Formatter(metric.unit, metric.decimals),
+    )
+
+
+@router.get("/{metric_id}/funnel")
+def funnel(
+    request: Request,
+    metric_id: str,
+    by: str = "site",
+    user: User = Depends(viewer),
+    db: Session = Depends(database),
+):
+    """The metric's groups over the last year on a funnel plot: patient-level, so every view is logged."""
+    workspace = request.app.state.workspace
+    if by not in workspace.catalogue.dimensions:
+        raise HTTPException(404, f"no dimension {by!r}")
+    if not workspace.catalogue.has(metric_id):
+        raise HTTPException(404, f"no metric {metric_id!r}")
+    metric = workspace.catalogue.metric(metric_id)
+    suppress = request.app.state.settings.drilldown_small_numbers == "suppress"
+    peers = workspace.peers(db, metric_id, by, suppress=suppress)
+    actions.record_now(
+        db, user=user, action="funnel_viewed", subject=f"metric:{metric_id}", detail=f"by {by}"
+    )
+    fmt = Formatter(metric.unit, metric.decimals)
+    rows, figure = [], ""
+    if peers is not None:
+        f = peers.funnel
+        names = [workspace.name_of(by, g) for g in peers.groups]
+        rows = [
+            {"name": n, "value": v, "numerator": a, "denominator": d, "label": lab, "hidden": h}
+            for n, v, a, d, lab, h in zip(
+                names, f.value, f.numerator, f.denominator, f.significance, peers.hidden, strict=True
+            )
+        ]
+        figure = funnel_json(peers, names, metric.title, by.replace("_", " "))
+    return render(
+        request,
+        "funnel.html",
+        user,
+        title=f"{metric.title} compared across {by.replace('_', ' ')}s",
+        metric=metric,
+        by_label=by.replace("_", " "),
+        peers=peers,
+        method_missing=funnel_method(metric) is None,
+        rows=rows,
+        figure=figure,
+        fmt=fmt,
     )
 
 

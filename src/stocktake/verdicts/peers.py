@@ -1,0 +1,89 @@
+"""A catalogue measure compared across sites, consultants or trusts on a funnel plot.
+
+The drill-down gives each group its own SPC chart (is this group changing?); the funnel asks the
+other question (is this group different from the rest, or only small?). Over a period (the last 12
+months by default) each group's counts are summed and placed on the funnel of
+``stocktake.funnel``: a percentage of cases as a proportion, a count per denominator (referrals per
+100 attendances) as a crude rate with the measure's own multiplier. Measures of means, medians or
+percentiles (a length of stay) are not counts over a denominator and have no funnel here.
+
+Small numbers: a group with 1–7 cases, or 1–7 events, has no value shown (``metrics.suppression``);
+it still counts towards the average, which the department's own chart already shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from stocktake.funnel import Funnel, FunnelMethod, compare_units
+from stocktake.metrics.catalogue import Metric
+from stocktake.metrics.suppression import is_small
+
+PERIOD_MONTHS = 12
+
+
+def funnel_method(metric: Metric) -> FunnelMethod | None:
+    """How the measure is compared on a funnel, or None when it cannot be (not a count over a count)."""
+    counted = metric.numerator is not None and metric.numerator.statistic == "count"
+    over_counts = metric.denominator is not None and metric.denominator.statistic == "count"
+    if not (counted and over_counts) or not metric.monthly:
+        return None
+    if metric.unit == "%":
+        return FunnelMethod("proportion", multiplier=metric.scale)
+    return FunnelMethod("rate", multiplier=metric.scale, rate_type="crude")
+
+
+@dataclass(frozen=True)
+class PeerComparison:
+    """Each group's totals over the period and its place on the funnel."""
+
+    metric: Metric
+    by: str
+    first: pd.Timestamp
+    last: pd.Timestamp
+    groups: tuple[str, ...]
+    funnel: Funnel
+    #: True where a group's cases or events are 1–7: its value, counts and label are not shown.
+    hidden: np.ndarray
+
+
+def compare_peers(
+    metric: Metric, frame: pd.DataFrame, by: str, *, months: int = PERIOD_MONTHS, suppress: bool = True
+) -> PeerComparison | None:
+    """The funnel of ``frame`` (a series by ``by``: period, group, numerator, denominator) over its
+    last ``months`` periods; None when the measure has no funnel or fewer than two groups have cases."""
+    method = funnel_method(metric)
+    if method is None or frame.empty:
+        return None
+    periods = pd.DatetimeIndex(sorted(frame["period"].unique()))[-months:]
+    recent = frame[frame["period"].isin(periods)]
+    totals = recent.groupby(by)[["numerator", "denominator"]].sum()
+    totals = totals[totals["denominator"] > 0]
+    if method.statistic == "proportion":
+        totals = totals[totals["numerator"] <= totals["denominator"]]
+    if len(totals) < 2:
+        return None
+    funnel = compare_units(totals["numerator"], totals["denominator"], method)
+    small = is_small(totals["numerator"].to_numpy()) | is_small(totals["denominator"].to_numpy())
+    return PeerComparison(
+        metric,
+        by,
+        periods[0],
+        periods[-1],
+        tuple(str(g) for g in totals.index),
+        funnel,
+        _complemented(small, totals["denominator"].to_numpy()) if suppress else np.zeros(len(totals), bool),
+    )
+
+
+def _complemented(small: np.ndarray, denominators: np.ndarray) -> np.ndarray:
+    """Secondary suppression, as in the drill-down: one hidden group could be worked out from the
+    department's total less the groups shown, so the next smallest is hidden with it."""
+    hidden = np.asarray(small, dtype=bool).copy()
+    if hidden.sum() == 1 and (~hidden).any():
+        shown = np.flatnonzero(~hidden)
+        hidden[shown[np.argmin(denominators[shown])]] = True
+    return hidden

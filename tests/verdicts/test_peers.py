@@ -1,0 +1,78 @@
+"""A catalogue measure compared across groups on a funnel: which measures can be, an injected
+outlier found, small groups hidden with their complement."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stocktake.funnel import HIGH_001, LOW_001, NOT_SIGNIFICANT
+from stocktake.metrics.catalogue import Aggregate, Metric
+from stocktake.verdicts.peers import compare_peers, funnel_method
+
+COUNT = Aggregate("admissions", "admitted_at")
+SHARE = Metric(
+    "share", "Share", "Area", "%", "increase", "hand-made", numerator=COUNT, denominator=COUNT, scale=100.0
+)
+MONTHS = pd.date_range("2023-01-01", periods=18, freq="MS")
+
+
+def _frame(per_month: dict[str, tuple[int, int]]) -> pd.DataFrame:
+    rows = [
+        {"period": m, "site": site, "numerator": float(a), "denominator": float(n)}
+        for m in MONTHS
+        for site, (a, n) in per_month.items()
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_which_measures_have_a_funnel():
+    assert funnel_method(SHARE).statistic == "proportion"
+    per_100 = Metric(
+        "r", "R", "A", "per 100 referrals", "decrease", "h", numerator=COUNT, denominator=COUNT, scale=100.0
+    )
+    assert (funnel_method(per_100).statistic, funnel_method(per_100).multiplier) == ("rate", 100.0)
+    mean = Aggregate("admissions", "admitted_at", statistic="mean")
+    stay = Metric("los", "LOS", "A", "days", "decrease", "h", numerator=mean, denominator=COUNT)
+    assert funnel_method(stay) is None
+    volume = Metric("v", "V", "A", "patients", "neutral", "h", numerator=COUNT)
+    assert funnel_method(volume) is None
+
+
+def test_the_last_twelve_months_summed_and_an_injected_outlier_found():
+    # Four sites at 80%, one at 60%, each 100 cases a month: 1,200 cases a year each.
+    frame = _frame({"A": (80, 100), "B": (80, 100), "C": (80, 100), "D": (80, 100), "Low": (60, 100)})
+    peers = compare_peers(SHARE, frame, "site")
+    assert (peers.first, peers.last) == (MONTHS[-12], MONTHS[-1])
+    labels = dict(zip(peers.groups, peers.funnel.significance, strict=True))
+    assert labels["Low"] == LOW_001
+    assert peers.funnel.baseline == pytest.approx(76.0)  # (4 × 960 + 720) / 6000
+    assert list(peers.funnel.denominator) == [1200.0] * 5
+    assert not peers.hidden.any()
+
+
+def test_a_small_group_and_the_group_that_would_give_it_away_are_hidden():
+    frame = _frame({"A": (80, 100), "B": (90, 100), "C": (50, 60), "Tiny": (0, 0)})
+    frame.loc[(frame["site"] == "Tiny") & (frame["period"] == MONTHS[-1]), ["numerator", "denominator"]] = [
+        3,
+        5,
+    ]
+    peers = compare_peers(SHARE, frame, "site")
+    hidden = dict(zip(peers.groups, peers.hidden, strict=True))
+    assert hidden == {"A": False, "B": False, "C": True, "Tiny": True}  # C: the next smallest (720 cases)
+    shown = compare_peers(SHARE, frame, "site", suppress=False)
+    assert not shown.hidden.any()
+
+
+def test_no_funnel_with_fewer_than_two_groups():
+    assert compare_peers(SHARE, _frame({"A": (80, 100)}), "site") is None
+
+
+def test_a_rate_above_the_average_is_high():
+    rate = Metric(
+        "r", "R", "A", "per 100 referrals", "decrease", "h", numerator=COUNT, denominator=COUNT, scale=100.0
+    )
+    frame = _frame({"A": (30, 100), "B": (30, 100), "C": (30, 100), "High": (60, 100)})
+    peers = compare_peers(rate, frame, "site")
+    labels = dict(zip(peers.groups, peers.funnel.significance, strict=True))
+    assert labels["High"] == HIGH_001 and np.isclose(peers.funnel.value[peers.groups.index("High")], 60.0)
+    assert {labels[g] for g in "ABC"} <= {NOT_SIGNIFICANT, "Low (0.025)", LOW_001}
