@@ -1,0 +1,235 @@
+"""A programme's evaluation by Kirkpatrick level, from surveys already mapped to levels.
+
+L1 (reaction): each item's distribution of answers, its median level and the share at the top two
+levels. L2 (learning) and L3 (behaviour, a follow-up at a chosen interval): each domain's score
+before and after, compared only across the people who answered both (``compare_paired``), with
+the people who answered one survey counted beside them and never mixed in. A domain with fewer than
+``MIN_PAIRED`` pairs shows counts only and says why; response rates are always given (ADR 23).
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from stocktake.programmes.paired import MIN_PAIRED, PairedComparison, compare_paired
+from stocktake.programmes.scale import Scale
+
+DOMAIN_SCORE_RULE = (
+    "domain score: the mean of a person's item levels, when at least half the items are answered"
+)
+
+
+@dataclass(frozen=True)
+class Domain:
+    """Items the programme groups together, answered on one scale."""
+
+    name: str
+    scale: Scale
+    items: tuple[str, ...]
+
+    def __post_init__(self):
+        if not self.items:
+            raise ValueError(f"domain {self.name!r} names no items")
+
+    @property
+    def min_answered(self) -> int:
+        return math.ceil(len(self.items) / 2)
+
+
+@dataclass(frozen=True)
+class Survey:
+    """One survey's responses: who answered (ids) and each item's levels (NaN: no answer)."""
+
+    label: str
+    ids: tuple[str, ...]
+    scores: Mapping[str, np.ndarray] = field(hash=False)
+
+    def __post_init__(self):
+        if len(set(self.ids)) != len(self.ids):
+            raise ValueError(f"{self.label}: a respondent answers once (the reader refuses duplicates)")
+        for item, values in self.scores.items():
+            if len(values) != len(self.ids):
+                raise ValueError(
+                    f"{self.label}: item {item!r} has {len(values)} answers for {len(self.ids)} ids"
+                )
+
+
+@dataclass(frozen=True)
+class ItemSummary:
+    """An item's answers in one survey: a count per level (lowest first) and the skipped ones."""
+
+    survey: str
+    domain: str
+    item: str
+    levels: tuple[str, ...]
+    counts: tuple[int, ...]
+    missing: int
+
+    @property
+    def answered(self) -> int:
+        return sum(self.counts)
+
+    @property
+    def median_level(self) -> str:
+        """The median answer's level; "A to B" when it falls between two levels."""
+        if not self.answered:
+            return ""
+        scores = np.repeat(np.arange(1, len(self.levels) + 1), self.counts)
+        middle = float(np.median(scores))
+        low, high = math.floor(middle), math.ceil(middle)
+        return self.levels[low - 1] if low == high else f"{self.levels[low - 1]} to {self.levels[high - 1]}"
+
+    @property
+    def top_two_share(self) -> float:
+        """The share of answers at the two highest levels ("agree or strongly agree")."""
+        return sum(self.counts[-2:]) / self.answered if self.answered else float("nan")
+
+
+@dataclass(frozen=True)
+class Response:
+    """How many of the cohort answered one survey, and how many of them gave this domain a score."""
+
+    responded: int
+    scored: int
+    cohort: int
+
+    @property
+    def rate(self) -> float:
+        return self.responded / self.cohort if self.cohort else float("nan")
+
+
+@dataclass(frozen=True)
+class DomainResult:
+    """One domain, before against after: the response, the pairs and their comparison."""
+
+    domain: str
+    scale: str
+    items: tuple[str, ...]
+    before: Response
+    after: Response
+    before_only: int  # a score before and none after (or no response after): reported, never tested
+    after_only: int
+    mean_before: float  # of the paired people only, so the difference is theirs
+    mean_after: float
+    mean_before_only: float
+    mean_after_only: float
+    comparison: PairedComparison
+
+    @property
+    def paired(self) -> int:
+        return self.comparison.n
+
+    @property
+    def tested(self) -> bool:
+        return self.comparison.t_test is not None or self.comparison.signed_rank is not None
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Every domain's paired result and every item's distribution, for one before/after pair."""
+
+    before: str
+    after: str
+    cohort_source: str
+    domains: tuple[DomainResult, ...]
+    items: tuple[ItemSummary, ...]
+    rules: tuple[str, ...]
+
+
+def domain_scores(survey: Survey, domain: Domain) -> np.ndarray:
+    """Each respondent's domain score, NaN when fewer than half the domain's items were answered."""
+    table = np.column_stack([survey.scores[item] for item in domain.items])
+    answered = (~np.isnan(table)).sum(axis=1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a row with no answers: its mean is NaN
+        means = np.nanmean(table, axis=1)
+    return np.where(answered >= domain.min_answered, means, np.nan)
+
+
+def summarise_items(survey: Survey, domains: Sequence[Domain]) -> tuple[ItemSummary, ...]:
+    """L1: every item's distribution of answers in one survey (session feedback, or pre and post)."""
+    summaries = []
+    for domain in domains:
+        levels = domain.scale.labels
+        for item in domain.items:
+            scores = survey.scores[item]
+            answered = scores[~np.isnan(scores)].astype(int)
+            counts = np.bincount(answered, minlength=len(levels) + 1)[1:]
+            summaries.append(
+                ItemSummary(
+                    survey.label,
+                    domain.name,
+                    item,
+                    levels,
+                    tuple(int(c) for c in counts),
+                    int(np.isnan(scores).sum()),
+                )
+            )
+    return tuple(summaries)
+
+
+def evaluate(
+    before: Survey,
+    after: Survey,
+    domains: Sequence[Domain],
+    cohort: Sequence[str] | None = None,
+    min_paired: int = MIN_PAIRED,
+) -> Evaluation:
+    """Each domain's after-minus-before comparison over the people with a score in both surveys.
+
+    ``cohort`` is everyone invited (for response rates); without it, everyone who answered either
+    survey stands in for the cohort, and the evaluation says so."""
+    if cohort is None:
+        cohort_size = len(set(before.ids) | set(after.ids))
+        cohort_source = "no cohort list given: the cohort is everyone who answered either survey"
+    else:
+        strangers = (set(before.ids) | set(after.ids)) - set(cohort)
+        if strangers:
+            raise ValueError(f"{len(strangers)} respondent(s) are not in the cohort (the reader names them)")
+        cohort_size = len(set(cohort))
+        cohort_source = "the cohort list"
+    results = tuple(_domain(before, after, d, cohort_size, min_paired) for d in domains)
+    items = summarise_items(before, domains) + summarise_items(after, domains)
+    rules = (
+        DOMAIN_SCORE_RULE,
+        "difference: after minus before, over people with a domain score in both surveys",
+        f"fewer than {min_paired} pairs: counts only, no test",
+        cohort_source,
+    )
+    return Evaluation(before.label, after.label, cohort_source, results, items, rules)
+
+
+def _domain(before: Survey, after: Survey, domain: Domain, cohort: int, min_paired: int) -> DomainResult:
+    score_before = dict(zip(before.ids, domain_scores(before, domain), strict=True))
+    score_after = dict(zip(after.ids, domain_scores(after, domain), strict=True))
+    scored_before = {i for i, s in score_before.items() if not np.isnan(s)}
+    scored_after = {i for i, s in score_after.items() if not np.isnan(s)}
+    pairs = sorted(scored_before & scored_after)
+    x = np.array([score_after[i] for i in pairs])
+    y = np.array([score_before[i] for i in pairs])
+    only_before = [score_before[i] for i in sorted(scored_before - scored_after)]
+    only_after = [score_after[i] for i in sorted(scored_after - scored_before)]
+    return DomainResult(
+        domain=domain.name,
+        scale=domain.scale.name,
+        items=domain.items,
+        before=Response(len(before.ids), len(scored_before), cohort),
+        after=Response(len(after.ids), len(scored_after), cohort),
+        before_only=len(only_before),
+        after_only=len(only_after),
+        mean_before=_mean(y),
+        mean_after=_mean(x),
+        mean_before_only=_mean(only_before),
+        mean_after_only=_mean(only_after),
+        comparison=compare_paired(x, y, min_paired),
+    )
+
+
+def _mean(values) -> float:
+    values = np.asarray(values, float)
+    return float(values.mean()) if values.size else float("nan")
