@@ -1,0 +1,324 @@
+"""Reading a job plan from YAML or a workbook, every mistake named by file, row and field.
+
+YAML: the fields of ``example_jobplan.yaml``; each activity is a row of ``activities`` (row 1 is the
+first). A workbook: a ``Plan`` sheet of ``field, value`` rows (the on-call fields as ``on_call_rota``,
+``on_call_category``, ``on_call_one_in``, ``on_call_doctor``, ``on_call_unpredictable_pas``) and an
+``Activities`` sheet with a column per activity field (row 2 is the first activity). YAML is read with
+every value as text, so ``13:00`` stays a time rather than YAML 1.1's base-60 number 780.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from stocktake.jobplan.arithmetic import find_overlaps
+from stocktake.jobplan.model import (
+    CATEGORIES,
+    STATES,
+    TYPES,
+    WEEKDAYS,
+    Activity,
+    JobPlan,
+    OnCallCommitment,
+    WeekPattern,
+    clock,
+)
+from stocktake.rota.duties import clock_time
+
+EXAMPLE = Path(__file__).with_name("example_jobplan.yaml")
+PLAN_SHEET, ACTIVITY_SHEET = "Plan", "Activities"
+ACTIVITY_FIELDS = ("weekday", "start", "end", "activity", "type", "site", "weeks", "per_year")
+ON_CALL_FIELDS = ("rota", "category", "one_in", "doctor", "unpredictable_pas")
+TYPE_NAMES = {t.lower().replace("_", " "): t for t in TYPES} | {
+    "additional nhs responsibility": "additional_nhs"
+}
+ONE_IN = re.compile(r"1\s*(?:in|:)\s*(\d+(?:\.\d+)?)(?:\s*weeks?)?", re.IGNORECASE)
+
+
+class JobPlanInputError(ValueError):
+    """A job plan that cannot be used; the message names the file, row and field."""
+
+
+def _minutes(text: str) -> int:
+    if text.strip().startswith("24"):
+        clock_time(text)  # 24:00 only
+        return 24 * 60
+    moment = clock_time(text)
+    return moment.hour * 60 + moment.minute
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _blanks(cls, data):
+        """An empty cell or YAML value is a field not given."""
+        if isinstance(data, dict):
+            return {
+                k: v for k, v in data.items() if not (v is None or (isinstance(v, str) and not v.strip()))
+            }
+        return data
+
+
+class _ActivitySpec(_Strict):
+    weekday: str
+    start: str
+    end: str
+    activity: str = Field(min_length=1)
+    type: str
+    site: str = ""
+    weeks: str = "every"
+    per_year: float | None = Field(None, gt=0)
+
+    @field_validator("weekday")
+    @classmethod
+    def _weekday(cls, value: str) -> str:
+        short = value[:3].title()
+        if short not in WEEKDAYS:
+            raise ValueError(f"{value!r} is not a day of the week; use {', '.join(WEEKDAYS)}")
+        return short
+
+    @field_validator("start", "end")
+    @classmethod
+    def _clock(cls, value: str) -> str:
+        try:
+            _minutes(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not a time like 08:00") from None
+        return value
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, value: str) -> str:
+        known = TYPE_NAMES.get(value.lower().replace("_", " "))
+        if known is None:
+            raise ValueError(f"{value!r} is not an activity type; use {', '.join(TYPES)}")
+        return known
+
+    @field_validator("weeks")
+    @classmethod
+    def _weeks(cls, value: str) -> str:
+        _pattern(value, None)
+        return value
+
+
+class _OnCallSpec(_Strict):
+    rota: str = Field(min_length=1)
+    category: str
+    one_in: float | None = Field(None, ge=1)
+    doctor: str = ""
+    unpredictable_pas: float = Field(0.0, ge=0)
+
+    @field_validator("category")
+    @classmethod
+    def _category(cls, value: str) -> str:
+        if value.upper() not in CATEGORIES:
+            raise ValueError(f"{value!r} is not an on-call category; use A or B")
+        return value.upper()
+
+
+class _PlanSpec(_Strict):
+    consultant: str = Field(min_length=1)
+    year: str = Field(min_length=1)
+    name: str = ""
+    state: str = "draft"
+    agreed_by: str = ""
+    agreed_on: date | None = None
+    working_weeks: float = Field(42.0, gt=0, le=52)
+    activities: list[_ActivitySpec] = Field(min_length=1)
+    on_call: _OnCallSpec | None = None
+
+    @field_validator("state")
+    @classmethod
+    def _state(cls, value: str) -> str:
+        if value.lower() not in STATES:
+            raise ValueError(f"{value!r} is not a state; use {', '.join(STATES)}")
+        return value.lower()
+
+
+def _pattern(weeks: str, per_year: float | None) -> WeekPattern:
+    text = weeks.strip()
+    if per_year is not None:
+        if text.lower() not in ("", "every", "every week"):
+            raise ValueError(f"per_year is given, so weeks must be every (not {weeks!r})")
+        return WeekPattern("per_year", per_year)
+    if text.lower() in ("", "every", "every week", "weekly"):
+        return WeekPattern()
+    if text.upper() in ("A", "B", "WEEK A", "WEEK B"):
+        return WeekPattern(text.upper()[-1])
+    match = ONE_IN.fullmatch(text)
+    if match and float(match.group(1)) >= 1:
+        return WeekPattern("one_in", float(match.group(1)))
+    raise ValueError(f"{weeks!r} is not a week pattern; use every, A, B or '1 in N' (or per_year)")
+
+
+@dataclass(frozen=True)
+class PlanFile:
+    """A job plan and where each of its fields sits in its file, for messages."""
+
+    path: Path
+    plan: JobPlan
+    places: dict[str, str] = field(default_factory=dict)  # field → "sheet Plan, row 7"
+
+    def where(self, name: str) -> str:
+        """``file, place, field name`` for a plan field (``on_call.doctor``) or ``activities.3.end``."""
+        return f"{self.path}, {_place([int(p) if p.isdigit() else p for p in name.split('.')], self.places)}"
+
+
+def _place(loc: list, places: dict[str, str]) -> str:
+    if loc and loc[0] == "activities" and len(loc) >= 2 and isinstance(loc[1], int):
+        row = places.get("activities.row0")
+        where = f"sheet {ACTIVITY_SHEET}, row {loc[1] + int(row)}" if row else f"activities row {loc[1] + 1}"
+        return where + (f", field {loc[2]}" if len(loc) > 2 else "")
+    name = ".".join(str(p) for p in loc) or "top level"
+    at = places.get(name) or (places.get(".".join(str(p) for p in loc[:1])) if loc else None)
+    return f"{at}, field {name}" if at else f"field {name}"
+
+
+def read_plan(path: Path) -> PlanFile:
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        data, places = _from_workbook(path)
+    else:
+        data, places = _from_yaml(path), {}
+    try:
+        spec = _PlanSpec.model_validate(data)
+    except ValidationError as error:
+        first = error.errors()[0]
+        message = first["msg"].removeprefix("Value error, ")
+        value = first.get("input")
+        shown = f" ({value!r})" if isinstance(value, str | int | float) and first["type"] != "missing" else ""
+        more = f" ({error.error_count()} problems in all)" if error.error_count() > 1 else ""
+        raise JobPlanInputError(
+            f"{path}, {_place(list(first['loc']), places)}: {message}{shown}{more}"
+        ) from None
+    for index, activity in enumerate(spec.activities):
+        try:
+            _pattern(activity.weeks, activity.per_year)
+        except ValueError as error:
+            raise JobPlanInputError(
+                f"{path}, {_place(['activities', index, 'per_year'], places)}: {error}"
+            ) from None
+    return _checked(PlanFile(path, _plan(spec), places))
+
+
+def _from_yaml(path: Path) -> dict:
+    try:
+        data = yaml.load(path.read_text(), Loader=yaml.BaseLoader)  # every scalar as text
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise JobPlanInputError(f"{path}: cannot read the job plan: {error}") from None
+    if not isinstance(data, dict):
+        raise JobPlanInputError(f"{path}: expected a mapping with consultant, year, activities")
+    return data
+
+
+def _from_workbook(path: Path) -> tuple[dict, dict[str, str]]:
+    try:
+        sheets = pd.read_excel(path, sheet_name=None, dtype=str)
+    except (OSError, ValueError) as error:
+        raise JobPlanInputError(f"{path}: cannot read the job plan: {error}") from None
+    named = {str(name).strip().lower(): frame.fillna("") for name, frame in sheets.items()}
+    for sheet, columns in ((PLAN_SHEET, ("field", "value")), (ACTIVITY_SHEET, ("weekday",))):
+        frame = named.get(sheet.lower())
+        if frame is None:
+            raise JobPlanInputError(
+                f"{path}: no {sheet!r} sheet (a job plan workbook has Plan and Activities)"
+            )
+        missing = [c for c in columns if c not in frame.columns]
+        if missing:
+            raise JobPlanInputError(f"{path}, sheet {sheet}, row 1: missing column(s) {', '.join(missing)}")
+    data: dict = {}
+    places = {"activities.row0": "2"}
+    on_call: dict = {}
+    for index, row in named[PLAN_SHEET.lower()].iterrows():
+        key, value = str(row["field"]).strip(), str(row["value"]).strip()
+        if not key:
+            continue
+        place = f"sheet {PLAN_SHEET}, row {index + 2}"
+        if key.startswith("on_call_"):
+            on_call[key.removeprefix("on_call_")] = value
+            places[f"on_call.{key.removeprefix('on_call_')}"] = place
+            places.setdefault("on_call", place)
+        else:
+            data[key] = value
+            places[key] = place
+    if any(on_call.values()):
+        data["on_call"] = on_call
+    activities = named[ACTIVITY_SHEET.lower()]
+    data["activities"] = [
+        {c: str(row[c]) for c in activities.columns if not str(c).startswith("Unnamed")}
+        for _, row in activities.iterrows()
+        if any(str(v).strip() for v in row.values)
+    ]
+    return data, places
+
+
+def _plan(spec: _PlanSpec) -> JobPlan:
+    activities = tuple(
+        Activity(
+            WEEKDAYS.index(a.weekday),
+            _minutes(a.start),
+            _minutes(a.end),
+            a.activity,
+            a.type,
+            a.site,
+            _pattern(a.weeks, a.per_year),
+        )
+        for a in spec.activities
+    )
+    on_call = None
+    if spec.on_call is not None:
+        c = spec.on_call
+        on_call = OnCallCommitment(c.rota, c.category, c.one_in, c.doctor, c.unpredictable_pas)
+    return JobPlan(
+        spec.consultant,
+        spec.year,
+        activities,
+        on_call,
+        spec.name,
+        spec.state,
+        spec.agreed_by,
+        spec.agreed_on,
+        spec.working_weeks,
+    )
+
+
+def _checked(found: PlanFile) -> PlanFile:
+    """What pydantic cannot see row by row: a session ending before it starts, sessions that overlap,
+    a per_year count above the working weeks, an agreed plan without who agreed it."""
+    plan = found.plan
+    for index, activity in enumerate(plan.activities):
+        if activity.end <= activity.start:
+            raise JobPlanInputError(
+                f"{found.where(f'activities.{index}.end')}: {clock(activity.end)} is not after the start "
+                f"{clock(activity.start)} (an activity ends on the day it starts; "
+                "a session to midnight ends 24:00)"
+            )
+        if activity.weeks.kind == "per_year" and (activity.weeks.n or 0) > plan.working_weeks + 1e-9:
+            raise JobPlanInputError(
+                f"{found.where(f'activities.{index}.per_year')}: {activity.weeks.n:g} a year is more "
+                f"than once a week over {plan.working_weeks:g} working weeks"
+            )
+    for first, second in find_overlaps(plan.activities):
+        a, b = plan.activities[first], plan.activities[second]
+        raise JobPlanInputError(
+            f"{found.where(f'activities.{second}.start')}: {b.when} {b.activity} overlaps "
+            f"{_row(found, first)} ({a.when} {a.activity})"
+        )
+    if plan.state == "agreed" and not (plan.agreed_by and plan.agreed_on):
+        raise JobPlanInputError(
+            f"{found.where('agreed_by')}: an agreed plan says who agreed it and when (agreed_on)"
+        )
+    return found
+
+
+def _row(found: PlanFile, index: int) -> str:
+    return _place(["activities", index], found.places)

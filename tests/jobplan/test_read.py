@@ -1,0 +1,125 @@
+"""Reading job plans: the example, a workbook read as its YAML, and each kind of bad input named by
+file, row and field."""
+
+import pandas as pd
+import pytest
+import yaml
+
+from stocktake.jobplan.arithmetic import summarise
+from stocktake.jobplan.model import WeekPattern
+from stocktake.jobplan.read import EXAMPLE, JobPlanInputError, read_plan
+
+
+def example_data() -> dict:
+    return yaml.safe_load(EXAMPLE.read_text())
+
+
+def write_yaml(tmp_path, data, name="plan.yaml"):
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+def test_the_example_reads_and_adds_up():
+    found = read_plan(EXAMPLE)
+    summary = summarise(found.plan)
+    # DCC: 1+1+1 (Mon, Tue) + 2×½ (Wed A) + 1×½ (Wed B) + ½ + ½ (Thu) + (½ + ⅓) (Fri 17–20)
+    #      + 10/42 (Saturday ward rounds) + 1 (on-call work) ; SPA 1 + ½ + ¼ ; additional ½
+    dcc = 3 + 1 + 0.5 + 1 + 0.5 + 1 / 3 + 10 / 42 + 1
+    assert dict(summary.by_type) == pytest.approx(
+        {"DCC": dcc, "SPA": 1.75, "additional_nhs": 0.5, "external": 0.0}
+    )
+    assert found.plan.activities[-1].weeks == WeekPattern("per_year", 10)
+    assert found.plan.activities[10].weeks == WeekPattern("one_in", 4)
+    assert found.plan.sites == {"Northgate", "Southfield"}
+
+
+def test_an_unquoted_afternoon_time_is_a_time_not_a_base_60_number(tmp_path):
+    path = tmp_path / "plan.yaml"
+    path.write_text(
+        "consultant: C1\nyear: 2026/27\nactivities:\n"
+        "  - {weekday: Mon, start: 13:00, end: 17:00, activity: clinic, type: DCC}\n"
+    )
+    (activity,) = read_plan(path).plan.activities
+    assert (activity.start, activity.end) == (13 * 60, 17 * 60)
+
+
+def test_a_workbook_reads_as_the_same_plan(tmp_path):
+    data = example_data()
+    on_call = data.pop("on_call")
+    activities = pd.DataFrame(data.pop("activities"))
+    fields = [{"field": k, "value": v} for k, v in data.items()]
+    fields += [{"field": f"on_call_{k}", "value": v} for k, v in on_call.items()]
+    path = tmp_path / "plan.xlsx"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame(fields).to_excel(writer, sheet_name="Plan", index=False)
+        activities.to_excel(writer, sheet_name="Activities", index=False)
+    assert read_plan(path).plan == read_plan(EXAMPLE).plan
+    activities.loc[4, "type"] = "clinical"
+    with pd.ExcelWriter(path) as writer:
+        pd.DataFrame(fields).to_excel(writer, sheet_name="Plan", index=False)
+        activities.to_excel(writer, sheet_name="Activities", index=False)
+    with pytest.raises(JobPlanInputError) as raised:
+        read_plan(path)
+    assert str(raised.value) == (
+        f"{path}, sheet Activities, row 6, field type: 'clinical' is not an activity type; "
+        "use DCC, SPA, additional_nhs, external ('clinical')"
+    )
+
+
+def _with(change) -> dict:
+    data = example_data()
+    change(data)
+    return data
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (
+            lambda d: d["activities"][1].update(end="12:30"),
+            "activities row 2, field end: 12:30 is not after the start 13:00",
+        ),
+        (
+            lambda d: d["activities"][2].update(type="theatre"),
+            "activities row 3, field type: 'theatre' is not an activity type; "
+            "use DCC, SPA, additional_nhs, external",
+        ),
+        (
+            lambda d: d["activities"].append(
+                {"weekday": "Mon", "start": "11:00", "end": "12:30", "activity": "MDT", "type": "DCC"}
+            ),
+            "activities row 14, field start: Mon 11:00–12:30 MDT overlaps activities row 1 "
+            "(Mon 08:00–12:00 theatre)",
+        ),
+        (
+            lambda d: d["activities"][0].update(weekday="Funday"),
+            "activities row 1, field weekday: 'Funday' is not a day of the week",
+        ),
+        (
+            lambda d: d["activities"][0].update(weeks="fortnightly"),
+            "activities row 1, field weeks: 'fortnightly' is not a week pattern",
+        ),
+        (
+            lambda d: d["activities"][12].update(weeks="A"),
+            "activities row 13, field per_year: per_year is given, so weeks must be every",
+        ),
+        (
+            lambda d: d["on_call"].update(category="C"),
+            "field on_call.category: 'C' is not an on-call category",
+        ),
+        (lambda d: d.update(state="agreed"), "field agreed_by: an agreed plan says who agreed it and when"),
+        (lambda d: d.pop("year"), "field year: Field required"),
+    ],
+)
+def test_bad_input_is_named_by_file_row_and_field(tmp_path, change, message):
+    path = write_yaml(tmp_path, _with(change))
+    with pytest.raises(JobPlanInputError) as raised:
+        read_plan(path)
+    assert str(raised.value).startswith(f"{path}, {message}")
+    assert "\n" not in str(raised.value)
+
+
+def test_week_a_and_week_b_in_the_same_slot_are_not_an_overlap(tmp_path):
+    data = _with(lambda d: d["activities"][4].update(start="09:00", end="13:00"))
+    assert len(read_plan(write_yaml(tmp_path, data)).plan.activities) == 13
