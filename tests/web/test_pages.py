@@ -151,6 +151,38 @@ def test_editor_sets_a_target_that_the_chart_and_overview_then_use(app, clients)
     assert refused.status_code == 422 and "Target: a number, not &#39;lots&#39;" in refused.text
 
 
+def test_midway_target_from_a_chosen_baseline_to_a_typed_benchmark_and_used_in_one_click(app, clients):
+    """No catalogue benchmark for this measure: the lead types one; the baseline defaults to the latest
+    12 months and can be chosen; "Use" sets the target at the measure's own decimals."""
+    editor = clients["editor"]
+    frame = app.state.workspace.series()[METRIC]
+    months = [f"{p:%Y-%m}" for p in pd.DatetimeIndex(frame["period"])]
+    page = editor.get(f"/metrics/{METRIC}").text
+    assert "Give a benchmark below" in page  # the catalogue has no benchmark for it
+    assert f'<option value="{months[-12]}" selected>' in page  # default: the latest 12 months
+    chosen = editor.get(
+        f"/metrics/{METRIC}",
+        params={
+            "baseline_from": months[0],
+            "baseline_to": months[11],
+            "benchmark": "90",
+            "benchmark_source": "NHFD best",
+        },
+    ).text
+    baseline = frame["value"].iloc[:12].mean()
+    expected = round(baseline + 0.5 * (90 - baseline), 1)  # midway, at the measure's one decimal
+    assert f'name="value" value="{expected}"' in chosen
+    basis = html.unescape(re.search(r'name="basis" value="([^"]*midway[^"]*)"', chosen)[1])
+    assert basis.startswith(f"midway from the mean of {months[0]} to {months[11]} ({baseline:.1f}%)")
+    used = editor.post(
+        f"/metrics/{METRIC}/target",
+        data={"value": str(expected), "basis": basis, "csrf_token": editor.csrf},
+        follow_redirects=False,
+    )
+    assert used.status_code == 303
+    assert f"{expected}% — midway from the mean" in editor.get(f"/metrics/{METRIC}").text
+
+
 def test_a_rebasing_annotation_restarts_the_limits_from_its_date(app, clients):
     editor = clients["editor"]
     x = app.state.workspace.series()[METRIC]["period"]

@@ -3,6 +3,7 @@ annotations and the department's own target."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
@@ -37,7 +38,15 @@ def _entry(request: Request, db: Session, metric_id: str, site: str | None):
     raise HTTPException(404, f"no metric {metric_id!r}" + (f" at {site}" if site else ""))
 
 
-def _page(request: Request, user: User, db: Session, metric_id: str, site: str | None, **context):
+def _page(
+    request: Request,
+    user: User,
+    db: Session,
+    metric_id: str,
+    site: str | None,
+    midway: MidwayAsk | None = None,
+    **context,
+):
     entry, site = _entry(request, db, metric_id, site)
     workspace = request.app.state.workspace
     metric = entry.result.metric
@@ -56,7 +65,7 @@ def _page(request: Request, user: User, db: Session, metric_id: str, site: str |
             select(Annotation).where(Annotation.metric_id == metric_id).order_by(Annotation.dated)
         ).all(),
         target_setting=db.get(TargetSetting, metric_id),
-        suggestion=_midway(entry),
+        suggestion=_midway(entry, midway or MidwayAsk()),
         dimensions=[
             d for d in catalogue.dimensions if dimension_expressions(catalogue, metric, d) is not None
         ],
@@ -77,15 +86,54 @@ def _figure(workspace, db: Session, entry, site: str | None) -> str:
     return plotly_json(entry_chart(entry, marks, hide_small=False, title=entry.result.metric.title))
 
 
-def _midway(entry) -> dict | None:
-    """Midway between the first year's mean and the catalogue's benchmark, when it has one."""
-    metric, values = entry.result.metric, entry.result.chart.y
-    first = values[:BASELINE_POINTS]
-    if metric.target is None or not metric.monthly or np.isnan(first).all():
+@dataclass(frozen=True)
+class MidwayAsk:
+    """The midway suggestion's inputs from the page's form: a baseline period (default the latest 12
+    months, where the service is now) and a benchmark (default the catalogue's)."""
+
+    baseline_from: str = ""
+    baseline_to: str = ""
+    benchmark: str = ""
+    benchmark_source: str = ""
+
+
+def _midway(entry, ask: MidwayAsk) -> dict | None:
+    """Midway between the baseline period's mean and the benchmark, at the measure's own decimals."""
+    metric, x, values = entry.result.metric, entry.result.x, entry.result.chart.y
+    if not metric.monthly:
         return None
-    benchmark = Benchmark(metric.target.value, metric.target.source, metric.target.year)
-    target = between(float(np.nanmean(first)), benchmark)
-    return {"value": round(target.value, 4), "basis": target.basis}
+    months = [f"{when:%Y-%m}" for when in x]
+    start = (
+        ask.baseline_from if ask.baseline_from in months else months[max(0, len(months) - BASELINE_POINTS)]
+    )
+    end = ask.baseline_to if ask.baseline_to in months and ask.baseline_to >= start else months[-1]
+    chosen = np.array([start <= m <= end for m in months])
+    typed = _number_or_none(ask.benchmark)
+    if typed is not None:
+        benchmark = Benchmark(typed, ask.benchmark_source.strip()[:200] or "a benchmark typed in")
+    elif metric.target is not None:
+        benchmark = Benchmark(metric.target.value, metric.target.source, metric.target.year)
+    else:
+        benchmark = None
+    base = {"months": months, "baseline_from": start, "baseline_to": end, "benchmark": benchmark}
+    if benchmark is None or np.isnan(values[chosen]).all():
+        return base | {"value": None}
+    target = between(float(np.nanmean(values[chosen])), benchmark)
+    fmt = Formatter(metric.unit, metric.decimals)
+    value = round(target.value, metric.decimals)
+    basis = (
+        f"midway from the mean of {start} to {end} ({fmt(target.baseline)}) "
+        f"to {benchmark} ({fmt(benchmark.value)})"
+    )
+    return base | {"value": value, "shown": fmt(value), "basis": basis}
+
+
+def _number_or_none(text: str) -> float | None:
+    try:
+        number = float(text.replace(",", "").strip())
+    except ValueError:
+        return None
+    return number if np.isfinite(number) else None
 
 
 @router.get("/{metric_id}")
@@ -93,10 +141,15 @@ def metric_page(
     request: Request,
     metric_id: str,
     site: str = "",
+    baseline_from: str = "",
+    baseline_to: str = "",
+    benchmark: str = "",
+    benchmark_source: str = "",
     user: User = Depends(viewer),
     db: Session = Depends(database),
 ):
-    return _page(request, user, db, metric_id, site)
+    ask = MidwayAsk(baseline_from, baseline_to, benchmark, benchmark_source)
+    return _page(request, user, db, metric_id, site, ask)
 
 
 @router.get("/{metric_id}/drilldown")
