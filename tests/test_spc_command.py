@@ -255,4 +255,7 @@ def test_a_row_with_more_cells_than_the_header_is_refused(tmp_path):
     path = _write(tmp_path, "when,n\n2024-01-01,3,7\n2024-02-01,4\n")
     result = _spc(path, tmp_path / "p.csv", tmp_path / "s.csv")
     assert result.exit_code == 2
-    assert "some rows have more cells than the header" in " ".join(result.output.split())
+    assert "row 2: found '3 fields', expected 2 fields, as the header has" in " ".join(result.output.split())
+    strict = _spc(path, tmp_path / "p.csv", tmp_path / "s.csv", "--strict")
+    assert strict.exit_code == 2
+    assert "some rows have more cells than the header" in " ".join(strict.output.split())

@@ -1,7 +1,12 @@
-"""SPC on an analyst's CSV: read and check it, chart every facet at once, write the results.
+"""SPC on an analyst's table: read and check it, chart every facet at once, write the results.
 
 The output files have the columns and value formats of the NHSRplotthedots reference outputs
 (R's write.csv), so they can be diffed against the R package's results.
+
+The table is read as people save it (``ingest.read`` and ``ingest.sniff``: CSV in any common
+encoding and delimiter, a workbook's sheet or a Parquet file, a title block and a totals row
+skipped; numbers with thousands separators, £ and %; UK dates, month labels, Excel serial dates),
+and what was guessed is said in one line. ``strict`` reads a CSV exactly as before.
 """
 
 from __future__ import annotations
@@ -17,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from stocktake.ingest import sniff
+from stocktake.ingest.read import ReadError, read_extract
 from stocktake.spc.rebase import rebase_point
 from stocktake.spc.rules import DEFAULT_PROFILE
 from stocktake.spc.xmr import ManyXmr, xmr_many
@@ -44,6 +51,9 @@ class SpcRequest:
     fix_after: int | None = None
     screen_outliers: bool | None = None
     profile: str = DEFAULT_PROFILE
+    #: Read the CSV exactly as given (no guessing); the dates' strptime format, if known.
+    strict: bool = False
+    date_format: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +66,8 @@ class SpcTable:
     y_text: np.ndarray  # each value as the input file wrote it ("NA" where missing)
     result: ManyXmr
     warnings: tuple[str, ...] = field(default=())
+    #: What was guessed to read the file, in one line ("" where nothing was).
+    read_as: str = ""
 
     @property
     def period(self) -> np.ndarray:
@@ -99,7 +111,7 @@ def run_spc(request: SpcRequest) -> SpcTable:
     """Read, check and chart the request's CSV."""
     if request.target is not None and not math.isfinite(request.target):
         raise SpcInputError(f"--target {request.target}: expected a finite number, like 0.95")
-    frame = _read(request)
+    frame, read_as = _read(request)
     facet = frame["_facet"].to_numpy()
     x = pd.DatetimeIndex(frame["_x"])
     rebase = _rebase_flags(facet, x, request)
@@ -120,7 +132,7 @@ def run_spc(request: SpcRequest) -> SpcTable:
         for p, message in result.warnings
     )
     y_text = np.where(frame["_y"].isna(), "NA", frame["_y_text"]).astype(object)
-    return SpcTable(facet, x, frame["_y"].to_numpy(), y_text, result, warnings)
+    return SpcTable(facet, x, frame["_y"].to_numpy(), y_text, result, warnings, read_as)
 
 
 def _check_limits_finite(result: ManyXmr, frame: pd.DataFrame, request: SpcRequest) -> None:
@@ -168,15 +180,19 @@ def _read_raw(path: Path) -> tuple[pd.DataFrame, str]:
     return raw, delimiter
 
 
-def _read(request: SpcRequest) -> pd.DataFrame:
+def _read(request: SpcRequest) -> tuple[pd.DataFrame, str]:
     path = Path(request.input)
-    raw, delimiter = _read_raw(path)
     wanted = [
         request.date,
         request.value,
         *([request.facet] if request.facet else []),
         *(column for column, _ in request.filters),
     ]
+    if request.strict:
+        (raw, delimiter), guesses, spreadsheet = _read_raw(path), sniff.Guesses(), False
+    else:
+        raw, guesses, spreadsheet = _read_leniently(path, wanted)
+        delimiter = guesses.delimiter
     for column in wanted:
         if column not in raw.columns:
             raise SpcInputError(f"{path}, row 1: no column {column!r} (columns: {', '.join(raw.columns)})")
@@ -184,11 +200,17 @@ def _read(request: SpcRequest) -> pd.DataFrame:
         raw = raw[raw[column] == value]
     if raw.empty:
         raise SpcInputError(f"{path}: no rows left to chart after the filters")
-    y_text = _number_text(raw[request.value], decimal_comma=delimiter == ";")
+    if request.strict:
+        y_text = _number_text(raw[request.value], decimal_comma=delimiter == ";")
+        x = _dates(raw[request.date], path, request.date, request.date_format)
+    else:
+        x, found = _lenient_dates(raw[request.date], path, request.date, request.date_format, spreadsheet)
+        y_text, more = _lenient_number_text(raw[request.value], path, request.value, delimiter == ";")
+        guesses = guesses.with_values([*found, *more])
     frame = pd.DataFrame(
         {
             "_facet": raw[request.facet] if request.facet else "",
-            "_x": _dates(raw[request.date], path, request.date),
+            "_x": x,
             "_y": _numbers(y_text, raw[request.value], path, request.value),
             "_y_text": y_text,
         },
@@ -197,11 +219,87 @@ def _read(request: SpcRequest) -> pd.DataFrame:
     _check_unique_dates(frame, path, request)
     frame = frame.sort_values(["_facet", "_x"], kind="stable")
     _check_enough_points(frame, path)
-    return frame
+    return frame, guesses.line()
 
 
-def _dates(text: pd.Series, path: Path, column: str) -> pd.Series:
-    for date_format in DATE_FORMATS:
+def _read_leniently(path: Path, wanted: list[str]) -> tuple[pd.DataFrame, sniff.Guesses, bool]:
+    """The table as ``ingest`` reads an extract (index: the spreadsheet's row numbers), the wanted
+    columns found in any case or spacing, and whether it came from a workbook."""
+    try:
+        extract = read_extract(path, expected_columns=wanted)
+    except ReadError as error:
+        first = error.errors[0]
+        where = f", row {first.row}" if first.row else ""
+        where += f", column {first.column}" if first.column else ""
+        found = f"{first.value!r}" if first.value else "a blank"
+        raise SpcInputError(f"{path}{where}: found {found}, expected {first.expected}") from None
+    except OSError as error:
+        raise SpcInputError(f"{path}: cannot read the file: {error.strerror}") from error
+    raw = extract.frame.copy()
+    raw.index = raw.index + FIRST_RECORD_ROW
+    renamed = {}
+    for name in wanted:
+        alike = [c for c in raw.columns if sniff.normal_name(c) == sniff.normal_name(name)]
+        if name not in raw.columns and len(alike) == 1:
+            renamed[alike[0]] = name
+    guesses = extract.guesses.with_values([("headers in another case or spacing", c) for c in renamed])
+    return raw.rename(columns=renamed), guesses, extract.spreadsheet
+
+
+def _lenient_dates(
+    text: pd.Series, path: Path, column: str, date_format: str | None, spreadsheet: bool
+) -> tuple[pd.Series, list[tuple[str, str]]]:
+    """Dates as people write them; one written so its day and month cannot be told apart, in a
+    column where no date tells, is refused until ``--date-format`` says which."""
+    stripped = text.str.strip()
+    if date_format:
+        parsed = pd.to_datetime(stripped, format=date_format, errors="coerce")
+    else:  # the common case, in C: ISO dates
+        iso = stripped.str.fullmatch(r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2})?)?")
+        parsed = pd.to_datetime(stripped.where(iso), format="ISO8601", errors="coerce")
+    left = parsed.isna().to_numpy()
+    notes: tuple[str, ...] = ()
+    if left.any():
+        reading = sniff.read_dates(stripped[left], sniff.order_of(date_format), serials=spreadsheet)
+        if reading.ambiguous.any():
+            row = stripped[left].index[reading.ambiguous][0]
+            raise SpcInputError(
+                f"{path}, row {row}, column {column}: {text[row]!r} could be "
+                f"{sniff.ambiguity(stripped[row])} (no date in the column has a day over 12); "
+                "give --date-format %d/%m/%Y or %m/%d/%Y"
+            )
+        parsed = parsed.astype("datetime64[ns]")
+        parsed[left] = reading.values.astype("datetime64[ns]").to_numpy()
+        notes = tuple(n for n in reading.notes if n != "date-only values at 00:00")  # days, not times
+    if parsed.isna().any():
+        row = parsed.index[parsed.isna()][0]
+        raise SpcInputError(
+            f"{path}, row {row}, column {column}: {text[row]!r} is not a date "
+            "(expected e.g. 2024-04-01 or 01/04/2024)"
+        )
+    return parsed, [(note, "") for note in notes]
+
+
+def _lenient_number_text(
+    text: pd.Series, path: Path, column: str, semicolon: bool
+) -> tuple[pd.Series, list[tuple[str, str]]]:
+    """Each value as plain decimal text (1,234 → 1234, £2,100.00 → 2100.00, 45% → 45: a chart of a
+    percentage is drawn in percentage points, as typed); values that are no kind of number are left
+    as written, for ``_numbers`` to name."""
+    stripped = text.str.strip()
+    missing = stripped.isin(MISSING)
+    reading = sniff.read_numbers(stripped.where(~missing, ""), semicolon_file=semicolon, percent_points=True)
+    if reading.ambiguous.any():
+        row = stripped.index[reading.ambiguous][0]
+        raise SpcInputError(
+            f"{path}, row {row}, column {column}: {text[row]!r} could be a decimal comma or a thousands "
+            "separator (a ';'-delimited file, and no other value settles it); write 1234 or 1,234.0"
+        )
+    return reading.text.where(~missing, stripped), [(note, "") for note in reading.notes]
+
+
+def _dates(text: pd.Series, path: Path, column: str, given: str | None = None) -> pd.Series:
+    for date_format in (given,) if given else DATE_FORMATS:
         parsed = pd.to_datetime(text, format=date_format, errors="coerce")
         if parsed.notna().all():
             return parsed

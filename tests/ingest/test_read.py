@@ -26,10 +26,20 @@ def _read(tmp_path, text: str | bytes, name: str = "x.csv"):
     return read_raw(path)
 
 
-def _refusal(tmp_path, text, name="x.csv") -> list[tuple]:
+def _refusal(tmp_path, text, name="x.csv", **how) -> list[tuple]:
+    path = tmp_path / name
+    path.write_bytes(text.encode() if isinstance(text, str) else text)
     with pytest.raises(ReadError) as raised:
-        _read(tmp_path, text, name)
+        read_raw(path, **how)
     return [(e.file, e.row, e.column, e.value, e.expected) for e in raised.value.errors]
+
+
+def test_strictly_only_utf8_is_read(tmp_path):
+    """--strict: a Windows-1252 byte (0xA3, £) is refused as before; leniently it is read."""
+    assert _refusal(tmp_path, b"a,b\n1,\xa3 5\n", strict=True) == [
+        ("x.csv", 2, "", "the byte 0xA3", "UTF-8 text (save the export as CSV UTF-8)")
+    ]
+    assert _read(tmp_path, b"a,b\n1,\xa3 5\n").values.tolist() == [["1", "£ 5"]]
 
 
 def test_a_row_with_more_fields_than_the_header_is_named(tmp_path):
@@ -70,7 +80,13 @@ QUOTE = "a well-formed CSV row (a quote opened in this row is not closed, or tex
 @pytest.mark.parametrize(
     ("text", "row", "value", "expected"),
     [
-        (b"a,b\n1,\xa3 5\n", 2, "the byte 0xA3", "UTF-8 text (save the export as CSV UTF-8)"),
+        # 0x81 is neither UTF-8 nor Windows-1252 (which reads 0xA3 as £: test_messy_files)
+        (
+            b"a,b\n1,\x81 5\n",
+            2,
+            "the byte 0x81",
+            "UTF-8, UTF-16 or Windows-1252 text (save the export as CSV UTF-8)",
+        ),
         (b"a,b\n1,2\n3,\x004\n", 3, "a NUL character", "text, not binary data"),
         (b"", 1, "a blank first row", "a header row naming the columns"),
         (b"\n\n1,2\n", 1, "a blank first row", "a header row naming the columns"),

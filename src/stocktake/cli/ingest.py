@@ -54,6 +54,12 @@ def ingest(
     user: Annotated[
         str | None, typer.Option(help="Who is loading, for the ingest log (default: $USER).")
     ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Guess nothing: UTF-8 comma-separated files, the header on row 1, values exactly as mapped."
+        ),
+    ] = False,
 ) -> None:
     """Validate a folder of extracts (CSV, Excel, Parquet) and load them all, or nothing."""
     from stocktake.ingest.load import (
@@ -97,10 +103,13 @@ def ingest(
                 replace="rows" if correction else "months",
                 confirm_removals=yes,
                 dry_run=dry_run,
+                strict=strict,
             )
     except (MappingError, MissingKeyError, NoExtractsError, WarehouseError) as error:
         _fail(str(error))
     except IngestError as error:
+        for line in error.read_as:  # what was guessed, which may explain an error
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
         _say_error(str(error))
         folder = errors or settings.error_reports
         try:

@@ -58,10 +58,10 @@ def rota_check(
 
     from rich.markup import escape
 
+    from stocktake.rota.breaches import breach_table, doctor_table, write_tables
     from stocktake.rota.check import check_rota, limits_for
     from stocktake.rota.duties import RotaInputError
     from stocktake.rota.grid import read_rota_file
-    from stocktake.rota.breaches import breach_table, doctor_table, write_tables
     from stocktake.rota.rules import RULES
 
     try:

@@ -1,4 +1,4 @@
-"""`stocktake spc`: XmR charts for every facet of a CSV."""
+"""`stocktake spc`: XmR charts for every facet of a CSV, workbook or Parquet file."""
 
 from __future__ import annotations
 
@@ -13,7 +13,10 @@ from stocktake.spc.rules import DEFAULT_PROFILE
 
 def spc(
     input_csv: Annotated[
-        Path, typer.Argument(metavar="INPUT.csv", help="A CSV with one row per date (per facet).")
+        Path,
+        typer.Argument(
+            metavar="INPUT.csv", help="A CSV, .xlsx or Parquet file with one row per date (per facet)."
+        ),
     ],
     date: Annotated[str, typer.Option(help="The date column.")],
     value: Annotated[str, typer.Option(help="The value column.")],
@@ -49,6 +52,18 @@ def spc(
     profile: Annotated[
         str, typer.Option(help="Rule profile: nhsrplotthedots-0.2.2 or mdc-2023.")
     ] = DEFAULT_PROFILE,
+    date_format: Annotated[
+        str | None,
+        typer.Option(
+            metavar="FORMAT", help="The dates' format, e.g. %d/%m/%Y, where day and month could swap."
+        ),
+    ] = None,
+    strict: Annotated[
+        bool,
+        typer.Option(
+            help="Guess nothing: a UTF-8 CSV, header on row 1, plain numbers and ISO or d/m/Y dates."
+        ),
+    ] = False,
 ) -> None:
     """Making Data Count XmR charts for every facet of a CSV, as CSV files an analyst can script."""
     from stocktake.spc_files import (
@@ -81,6 +96,8 @@ def spc(
         fix_after=fix_after,
         screen_outliers=screen_outliers,
         profile=profile,
+        strict=strict,
+        date_format=date_format,
     )
     try:
         check_outputs({"--points-out": points_out, "--summary-out": summary_out, "--chart": chart}, input_csv)
@@ -93,5 +110,7 @@ def spc(
             write_chart(facet_charts(table, value, target, improvement), chart)
     except (SpcInputError, ValueError) as error:
         _fail(str(error))
+    if table.read_as:
+        console.print(f"{input_csv.name}: {table.read_as}", markup=False, highlight=False, soft_wrap=True)
     for warning in table.warnings:
         console.print(f"[yellow]warning:[/yellow] {warning}")

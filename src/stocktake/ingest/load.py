@@ -32,11 +32,11 @@ import duckdb
 import pandas as pd
 
 from stocktake.ingest.mapping import DatasetMapping, Mapping
-from stocktake.ingest.pseudonymise import MissingKeyError, key_fingerprint
-from stocktake.ingest.read import ReadError, read_raw
+from stocktake.ingest.pseudonymise import MissingKeyError, key_fingerprint, mask_nhs_numbers
+from stocktake.ingest.read import ReadError, read_extract
 from stocktake.ingest.report import summary
 from stocktake.ingest.schemas import DATASETS, Dataset
-from stocktake.ingest.validate import FIRST_RECORD_ROW, RowError, to_canonical, without_blank_rows
+from stocktake.ingest.validate import FIRST_RECORD_ROW, RowError, convert, without_blank_rows
 from stocktake.warehouse import connect
 
 INGEST_LOG = "ingest_log"
@@ -50,10 +50,11 @@ Replace = Literal["months", "rows"]
 
 
 class IngestError(Exception):
-    """The extracts had errors; nothing was loaded."""
+    """The extracts had errors; nothing was loaded. ``read_as``: what was guessed to read them."""
 
-    def __init__(self, errors: list[RowError]):
+    def __init__(self, errors: list[RowError], read_as: tuple[str, ...] = ()):
         self.errors = errors
+        self.read_as = read_as
         super().__init__(summary(errors))  # each kind's count and first rows, not a million lines
 
 
@@ -77,6 +78,8 @@ class LoadedFile:
     last_month: str | None = None
     #: The checksum of the dataset's mapping: a corrected mapping loads the same files again.
     mapping_sha256: str = ""
+    #: What was guessed to read the file(s), one line per file ("" where nothing was).
+    read_as: str = ""
 
 
 @dataclass(frozen=True)
@@ -168,6 +171,8 @@ LOG_COLUMNS = (
     ("rows_added", "BIGINT"),
     ("rows_changed", "BIGINT"),
     ("rows_removed", "BIGINT"),
+    #: What the lenient reader guessed (encoding, delimiter, title and totals rows, value forms).
+    ("read_as", "VARCHAR"),
 )
 #: A load of the log that has not been undone (loads by older versions have no number).
 EFFECTIVE = (
@@ -187,6 +192,7 @@ def ingest_directory(
     replace: Replace = "months",
     confirm_removals: bool = False,
     dry_run: bool = False,
+    strict: bool = False,
 ) -> LoadResult:
     """Validate every mapped extract in ``raw_dir`` and load them all into ``warehouse``, or none.
 
@@ -194,9 +200,10 @@ def ingest_directory(
     load) are left alone. ``dry_run`` previews without writing. A load that would remove rows
     raises RemovalsNotConfirmed, writing nothing, unless ``confirm_removals``: a one-row file must
     not silently empty a month. With ``partial``, a mapped extract that is absent is skipped (this
-    month's delivery has only some), but at least one must be there.
+    month's delivery has only some), but at least one must be there. ``strict`` reads the files
+    only as the mapping says, guessing nothing (``read``, ``validate``).
     """
-    tables, files = read_extracts(raw_dir, mapping, warehouse, key, partial)
+    tables, files = read_extracts(raw_dir, mapping, warehouse, key, partial, strict=strict)
     if not tables:
         return LoadResult()
     if dry_run:
@@ -207,11 +214,19 @@ def ingest_directory(
 
 
 def read_extracts(
-    raw_dir: Path, mapping: Mapping, warehouse: Path, key: bytes, partial: bool = False
+    raw_dir: Path,
+    mapping: Mapping,
+    warehouse: Path,
+    key: bytes,
+    partial: bool = False,
+    *,
+    strict: bool = False,
 ) -> tuple[dict[str, pd.DataFrame], list[LoadedFile]]:
     """Each dataset's canonical table, for the extracts not already loaded; IngestError if any
     row of any file is wrong."""
-    found = {name: extract_files(raw_dir, spec.file) for name, spec in mapping.datasets.items()}
+    found = {
+        name: extract_files(raw_dir, spec.file, strict=strict) for name, spec in mapping.datasets.items()
+    }
     if partial and not any(found.values()):
         raise NoExtractsError(_none_found(raw_dir, mapping))
     latest = _latest_checksums(warehouse)
@@ -225,14 +240,14 @@ def read_extracts(
         digest, mapping_digest = _digest(paths), mapping_checksum(spec)
         if latest.get(name) == (digest, mapping_digest):
             continue
-        table, found_errors = _read_dataset(paths, DATASETS[name], spec, key)
+        table, found_errors, read_as = _read_dataset(paths, DATASETS[name], spec, key, strict)
         errors += found_errors
         tables[name] = table
         names = ", ".join(p.name for p in paths)
         months = _months(table, DATASETS[name])
-        loaded.append(LoadedFile(name, names, len(table), digest, *months, mapping_digest))
+        loaded.append(LoadedFile(name, names, len(table), digest, *months, mapping_digest, read_as))
     if errors:
-        raise IngestError(errors)
+        raise IngestError(errors, tuple(line for f in loaded for line in f.read_as.splitlines()))
     return tables, loaded
 
 
@@ -242,16 +257,18 @@ def read_extracts(
 PART = r"[ _.-]*(?:part[ _-]*)?\(?\d{1,2}\)?(?:[ _-]*of[ _-]*\d{1,2})?"
 
 
-def extract_files(raw_dir: Path, file: str) -> list[Path]:
+def extract_files(raw_dir: Path, file: str, *, strict: bool = False) -> list[Path]:
     """The mapped file and any other parts of the same export, the mapped file first.
 
     A part must end in its number, so another dataset's file that merely starts with the same
-    name (``theatres_cases.csv`` beside ``theatres.csv``) is not taken for a part.
+    name (``theatres_cases.csv`` beside ``theatres.csv``) is not taken for a part. Unless
+    ``strict``, the name's case does not matter (``SPELLS.CSV`` for ``spells.csv``), as on Windows.
     """
     mapped = Path(raw_dir) / file
     if not mapped.parent.is_dir():
         return []
-    pattern = re.compile(re.escape(mapped.stem) + f"(?:{PART})?" + re.escape(mapped.suffix))
+    flags = 0 if strict else re.IGNORECASE
+    pattern = re.compile(re.escape(mapped.stem) + f"(?:{PART})?" + re.escape(mapped.suffix), flags)
     parts = [p for p in mapped.parent.iterdir() if p.is_file() and pattern.fullmatch(p.name)]
     return sorted(parts, key=lambda p: (p.name != mapped.name, p.name))
 
@@ -275,29 +292,35 @@ def _digest(paths: list[Path]) -> str:
 
 
 def _read_dataset(
-    paths: list[Path], schema: Dataset, spec: DatasetMapping, key: bytes
-) -> tuple[pd.DataFrame, list[RowError]]:
-    """The parts of one dataset's export as one canonical table, with every error in any part."""
-    tables, errors = [], []
+    paths: list[Path], schema: Dataset, spec: DatasetMapping, key: bytes, strict: bool = False
+) -> tuple[pd.DataFrame, list[RowError], str]:
+    """The parts of one dataset's export as one canonical table, with every error in any part and
+    what was guessed to read each ("file: guesses" lines)."""
+    tables, errors, read_as = [], [], []
+    expected = [m.column for m in spec.columns.values()]
     for path in paths:
         try:
-            raw = without_blank_rows(read_raw(path))
+            extract = read_extract(path, strict=strict, expected_columns=expected)
         except ReadError as error:
             errors += error.errors
             continue
         except (ValueError, OSError) as error:
             errors.append(RowError(path.name, 0, "", "", f"a readable {path.suffix} file ({error})"))
             continue
-        table, found = to_canonical(raw, schema, spec, path.name, key)
+        raw = without_blank_rows(extract.frame)
+        how = {"spreadsheet": extract.spreadsheet, "semicolon": extract.guesses.delimiter == ";"}
+        table, found, guessed = convert(raw, schema, spec, path.name, key, strict=strict, **how)
         errors += found
+        line = extract.guesses.with_values(guessed).line()
+        read_as += [mask_nhs_numbers(f"{path.name}: {line}")] if line else []  # a name may hold one
         rows = raw.index + FIRST_RECORD_ROW if len(table) else []  # a spreadsheet's numbers
         tables.append(table.assign(_file=path.name, _row=list(rows)))
     if not tables:
-        return pd.DataFrame(), errors
+        return pd.DataFrame(), errors, "\n".join(read_as)
     combined = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
     if len(tables) > 1:
         errors += _keys_repeated_across_parts(combined, schema, spec)
-    return combined.drop(columns=["_file", "_row"]), errors
+    return combined.drop(columns=["_file", "_row"]), errors, "\n".join(read_as)
 
 
 def _keys_repeated_across_parts(table: pd.DataFrame, schema: Dataset, spec: DatasetMapping) -> list[RowError]:
@@ -545,6 +568,7 @@ def _log(con, result: LoadResult, tables, replaced, user: str, replace: Replace)
                 result.total(name, "added"),
                 result.total(name, "changed"),
                 result.total(name, "removed"),
+                f.read_as,
             )
         )
     _insert_log(con, rows)
@@ -557,12 +581,12 @@ def _insert_log(con, rows: list[tuple]) -> None:
         con.executemany(f"INSERT INTO {INGEST_LOG} ({names}) VALUES ({marks})", rows)
 
 
-def already_loaded(warehouse: Path, raw_dir: Path, mapping: Mapping) -> bool:
+def already_loaded(warehouse: Path, raw_dir: Path, mapping: Mapping, *, strict: bool = False) -> bool:
     """True when the warehouse's latest load of every dataset came from these very files, read with
     this very mapping."""
     latest = _latest_checksums(warehouse)
     for name, spec in mapping.datasets.items():
-        paths = extract_files(raw_dir, spec.file)
+        paths = extract_files(raw_dir, spec.file, strict=strict)
         if not paths or latest.get(name) != (_digest(paths), mapping_checksum(spec)):
             return False
     return True
@@ -610,6 +634,7 @@ def undo_load(warehouse: Path, load_id: int | None = None, undone_by: str | None
                         restored,
                         0,
                         removed,
+                        None,
                     )
                     for name, (removed, restored) in done.items()
                 ],
@@ -700,6 +725,7 @@ def preview_lines(result: LoadResult) -> list[str]:
         months = f" ({f.first_month} to {f.last_month})" if f.first_month else ""
         verb = "Loaded" if result.load_id is not None else "Would load"
         lines.append(f"{verb} {f.rows:,} rows of {f.dataset} from {f.file}{months}")
+        lines += [f"  {line}" for line in f.read_as.splitlines()]
         changes = [c for c in result.changes if c.dataset == f.dataset]
         for c in changes:
             if c.added or c.changed or c.removed:

@@ -4,6 +4,12 @@ Every cell comes back as text (blanks as ""), indexed by its spreadsheet row num
 validation can name the row a person sees; blank rows are dropped. A well-formed CSV is read by
 pyarrow; anything unusual (blank lines, a wrong byte, a row of the wrong width, an open quote) by
 the exact ``csv`` reader, which names each bad row. Workbooks are capped before they are parsed.
+
+By default the reader is lenient (``sniff``): the encoding and delimiter are detected, a title
+block above the header, a totals row under the data and empty trailing columns are skipped, and a
+workbook's sheet is the one whose header names the expected columns; each guess is kept in the
+``Extract``'s ``guesses``. ``strict=True`` reads UTF-8 comma-separated files with the header on
+row 1 and a workbook's first sheet, as before, and refuses anything else.
 """
 
 from __future__ import annotations
@@ -13,6 +19,8 @@ import csv
 import io
 import zipfile
 from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +30,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 
+from stocktake.ingest import sniff
+from stocktake.ingest.sniff import Guesses
 from stocktake.ingest.validate import RowError
 
 READERS = (".csv", ".xlsx", ".parquet")
@@ -45,7 +55,17 @@ MAX_CELL_CHARS = csv.field_size_limit()
 LISTED_BAD_ROWS = 1000
 
 
-def read_raw(path: Path) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Extract:
+    """An extract's cells as text, what was guessed to read it, and whether it came from a
+    workbook (where a number in a date column is an Excel serial date)."""
+
+    frame: pd.DataFrame
+    guesses: Guesses
+    spreadsheet: bool = False
+
+
+def read_raw(path: Path, *, strict: bool = False, expected_columns: Sequence[str] = ()) -> pd.DataFrame:
     """A raw export (CSV, Excel or Parquet) as text, blanks as "", so nothing is lost before
     validation; a spreadsheet's or Parquet file's own dates become ISO text.
 
@@ -53,36 +73,148 @@ def read_raw(path: Path) -> pd.DataFrame:
     blank rows dropped), so errors name the right row. A file that is not a table — unreadable,
     a header naming a column twice, a row with more or fewer fields than the header — raises
     ``ReadError`` naming each bad row, rather than being read some other way than it was meant.
+    ``expected_columns`` (a mapping's) find the header under a title block and the sheet of a
+    workbook; ``strict`` turns every guess off (see the module's docstring).
     """
+    return read_extract(path, strict=strict, expected_columns=expected_columns).frame
+
+
+def read_extract(path: Path, *, strict: bool = False, expected_columns: Sequence[str] = ()) -> Extract:
+    """``read_raw``'s table with the guesses made to read it (see the module's docstring)."""
     path = Path(path)
-    if path.suffix == ".csv":
+    suffix = path.suffix if strict else path.suffix.lower()
+    if suffix == ".csv":
+        if not strict:
+            return _lenient_csv(path, expected_columns)
         clean = _clean_csv(path)
-        return clean if clean is not None else _table(path.name, _csv_records(path), strict_width=True)
-    if path.suffix == ".xlsx":
-        return _table(path.name, _xlsx_records(path), strict_width=False)
-    if path.suffix == ".parquet":
+        table = clean if clean is not None else _table(path.name, _csv_records(path), strict_width=True)
+        return Extract(table, Guesses())
+    if suffix == ".xlsx":
+        if not strict:
+            return _lenient_xlsx(path, expected_columns)
+        return Extract(_table(path.name, _xlsx_records(path), strict_width=False), Guesses(), True)
+    if suffix == ".parquet":
         try:
             frame = pd.read_parquet(path)
         except Exception as error:  # pyarrow's many kinds: not Parquet, truncated, unsupported types
             reason = f"{type(error).__name__}: {str(error)[:120]}"
             raise ReadError([_file_error(path.name, f"a readable Parquet file ({reason})")]) from None
-        return _parquet_text(path.name, frame)
+        return Extract(_parquet_text(path.name, frame), Guesses())
     raise ValueError(
         f"{path.name}: cannot read a {path.suffix or 'file without an extension'} "
         f"(expected {', '.join(READERS)})"
     )
 
 
+# --- lenient reading ------------------------------------------------------------------------------
+
+
+def _lenient_csv(path: Path, expected: Sequence[str]) -> Extract:
+    """The quick Arrow reader where the file is UTF-8, comma-separated and its header is on row 1
+    (the common case, kept as fast as the strict reader); the exact reader otherwise, after
+    detecting the encoding and the delimiter."""
+    data = path.read_bytes()
+    head = data[: 2**16].decode("utf-8", errors="replace")
+    utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    if not utf16 and sniff.sniff_delimiter(head) == ",":
+        clean = _clean_csv(path)
+        if clean is not None and _names_expected(clean.columns, expected):
+            encoding = "UTF-8 with a byte-order mark" if data.startswith(codecs.BOM_UTF8) else "UTF-8"
+            frame, trailing = _without_empty_trailing_columns(clean)
+            frame, totals = _without_totals(frame)
+            return Extract(frame, Guesses(encoding=encoding, totals_rows=totals, trailing_columns=trailing))
+    try:
+        text, encoding = sniff.decode(data)
+    except sniff.UnreadableText as error:
+        expected_text = "UTF-8, UTF-16 or Windows-1252 text (save the export as CSV UTF-8)"
+        found = f"the byte 0x{error.byte:02X}"
+        raise ReadError([_file_error(path.name, expected_text, error.row, found)]) from None
+    delimiter = sniff.sniff_delimiter(text[: 2**16])
+    if delimiter != "," or encoding != "UTF-8":  # Arrow again, for a file clean but for these
+        clean = _clean_csv(path, text.encode("utf-8"), delimiter)
+        if clean is not None and _names_expected(clean.columns, expected):
+            frame, trailing = _without_empty_trailing_columns(clean)
+            frame, totals = _without_totals(frame)
+            guesses = Guesses(encoding, delimiter, totals_rows=totals, trailing_columns=trailing)
+            return Extract(frame, guesses)
+    records = _text_records(path.name, text, delimiter)
+    frame, guesses = _lenient_table(path.name, records, expected, strict_width=True)
+    return Extract(frame, replace(guesses, encoding=encoding, delimiter=delimiter))
+
+
+def _names_expected(columns, expected: Sequence[str]) -> bool:
+    """The header (row 1) names every expected column, or, with none expected, looks like one."""
+    if expected:
+        return {sniff.normal_name(n) for n in expected} <= {sniff.normal_name(c) for c in columns}
+    names = [str(c) for c in columns]
+    return sum(1 for n in names if n and not n.startswith("Unnamed: ")) >= min(2, len(names))
+
+
+def _lenient_table(
+    file: str, records: list[list[str]], expected: Sequence[str], strict_width: bool
+) -> tuple[pd.DataFrame, Guesses]:
+    """The table under the header found below any title block, trailing empty columns and any
+    totals row under the data left out, and those guesses."""
+    at = sniff.header_index(records, expected)
+    records, trailing = _trim_trailing(records, at)
+    frame = _table(file, records, strict_width=strict_width, header_at=at)
+    frame, totals = _without_totals(frame)
+    title = (1, at) if at else None
+    return frame, Guesses(title_rows=title, totals_rows=totals, trailing_columns=trailing)
+
+
+def _trim_trailing(records: list[list[str]], at: int) -> tuple[list[list[str]], bool]:
+    """Records cut to the header's last named column where what lies beyond is blank (a trailing
+    comma on every line, a sheet's formatted but empty columns)."""
+    if at >= len(records):
+        return records, False
+    header = records[at]
+    width = max((i + 1 for i, name in enumerate(header) if str(name).strip()), default=len(header))
+    trimmed, cut = list(records[: at + 1]), len(header) > width
+    trimmed[at] = header[:width]
+    for record in records[at + 1 :]:
+        if len(record) > width and not "".join(record[width:]).strip():
+            record, cut = record[:width], True
+        trimmed.append(record)
+    return trimmed, cut
+
+
+def _without_empty_trailing_columns(frame: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+    keep = len(frame.columns)
+    while (
+        keep
+        and str(frame.columns[keep - 1]).startswith("Unnamed: ")
+        and not (frame.iloc[:, keep - 1].str.strip() != "").any()
+    ):
+        keep -= 1
+    return (frame.iloc[:, :keep], True) if keep < len(frame.columns) else (frame, False)
+
+
+def _without_totals(frame: pd.DataFrame) -> tuple[pd.DataFrame, tuple[int, ...]]:
+    totals = sniff.totals_rows(frame)
+    if not totals:
+        return frame, ()
+    return frame.drop(index=totals), tuple(int(i) + 2 for i in totals)
+
+
+def _lenient_xlsx(path: Path, expected: Sequence[str]) -> Extract:
+    """The workbook's sheet whose header names the expected columns (else its first), read under
+    its header, without a title block, trailing empty columns or a totals row."""
+    records, sheet = _xlsx_records(path, expected)
+    frame, guesses = _lenient_table(path.name, records, expected, strict_width=False)
+    return Extract(frame, replace(guesses, sheet=sheet), spreadsheet=True)
+
+
 def _file_error(file: str, expected: str, row: int = 0, value: str = "") -> RowError:
     return RowError(file, row, "", value, expected)
 
 
-def _clean_csv(path: Path) -> pd.DataFrame | None:
+def _clean_csv(path: Path, data: bytes | None = None, delimiter: str = ",") -> pd.DataFrame | None:
     """A well-formed CSV read by Arrow, in less time and memory than pandas takes (the exact
     reader needs three times both); None for anything else — a blank row, a bad byte, a row of the
     wrong width, a quote left open, a quoted header, an over-long value — which the exact reader
-    then reads, or names row by row."""
-    data = path.read_bytes().removeprefix(codecs.BOM_UTF8)
+    then reads, or names row by row. ``data``: the file's bytes as UTF-8, if already read."""
+    data = (path.read_bytes() if data is None else data).removeprefix(codecs.BOM_UTF8)
     first = data[: data.find(b"\n")].rstrip(b"\r") if b"\n" in data else data
     end = len(data)
     while end and data[end - 1] in b"\r\n":  # blank lines at the very end shift no row
@@ -93,7 +225,7 @@ def _clean_csv(path: Path) -> pd.DataFrame | None:
     if data.count(b'"') % 2:  # a quote left open: a file cut off inside a value
         return None
     try:
-        header = [name.strip() for name in first.decode("utf-8").split(",")]
+        header = [name.strip() for name in first.decode("utf-8").split(delimiter)]
     except UnicodeDecodeError:
         return None
     if len(set(header)) < len(header):
@@ -105,7 +237,9 @@ def _clean_csv(path: Path) -> pd.DataFrame | None:
             pa.py_buffer(data),
             read_options=pa_csv.ReadOptions(column_names=names, skip_rows=1),
             parse_options=pa_csv.ParseOptions(
-                newlines_in_values=True, invalid_row_handler=lambda row: misfits.append(row) or "skip"
+                delimiter=delimiter,
+                newlines_in_values=True,
+                invalid_row_handler=lambda row: misfits.append(row) or "skip",
             ),
             convert_options=pa_csv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()),
@@ -137,10 +271,15 @@ def _csv_records(path: Path) -> list[list[str]]:
         found = f"the byte 0x{data[error.start]:02X}"
         expected = "UTF-8 text (save the export as CSV UTF-8)"
         raise ReadError([_file_error(path.name, expected, row, found)]) from None
+    return _text_records(path.name, text, ",")
+
+
+def _text_records(name: str, text: str, delimiter: str) -> list[list[str]]:
+    """Every record of a CSV's text, one per spreadsheet row (a blank line is an empty record)."""
     if "\x00" in text:
         row = text.count("\n", 0, text.index("\x00")) + 1
-        raise ReadError([_file_error(path.name, "text, not binary data", row, "a NUL character")])
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+        raise ReadError([_file_error(name, "text, not binary data", row, "a NUL character")])
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True, delimiter=delimiter)
     records, start = [], 1  # the row the record being read began on
     try:
         for record in reader:
@@ -149,15 +288,18 @@ def _csv_records(path: Path) -> list[list[str]]:
     except csv.Error as error:
         if "field limit" in str(error) and reader.line_num == start:
             expected = f"values of at most {MAX_CELL_CHARS:,} characters"
-            raise ReadError([_file_error(path.name, expected, start, "a longer value")]) from None
+            raise ReadError([_file_error(name, expected, start, "a longer value")]) from None
         # A quote left open swallows the rows after it: the error is where its record began.
         expected = "a well-formed CSV row (a quote opened in this row is not closed, or text follows one)"
-        raise ReadError([_file_error(path.name, expected, start)]) from None
+        raise ReadError([_file_error(name, expected, start)]) from None
     return records
 
 
-def _xlsx_records(path: Path) -> list[list[str]]:
-    """The first sheet's rows, within the size limits; a damaged workbook gets one clear line."""
+def _xlsx_records(path: Path, expected: Sequence[str] | None = None):
+    """The first sheet's rows, within the size limits; a damaged workbook gets one clear line.
+
+    With ``expected`` (lenient reading), the rows of the first sheet whose header names those
+    columns, and that sheet's name where it is not the first: ``(rows, name or None)``."""
     name = path.name
     try:
         with zipfile.ZipFile(path) as archive:
@@ -169,7 +311,7 @@ def _xlsx_records(path: Path) -> list[list[str]]:
         expected = f"a workbook of at most {MAX_XLSX_BYTES // 2**20} MB unpacked (export it as CSV)"
         raise ReadError([_file_error(name, expected, value=f"{unpacked / 2**20:.0f} MB")])
     try:
-        return _sheet_rows(path)
+        return _sheet_rows(path) if expected is None else _chosen_sheet_rows(path, expected)
     except ReadError:
         raise
     except Exception as error:  # openpyxl raises many kinds on a damaged workbook; its text may hold data
@@ -177,10 +319,28 @@ def _xlsx_records(path: Path) -> list[list[str]]:
         raise ReadError([_file_error(name, expected)]) from None
 
 
-def _sheet_rows(path: Path) -> list[list[str]]:
+def _chosen_sheet_rows(path: Path, expected: Sequence[str]) -> tuple[list[list[str]], str | None]:
+    wanted = {sniff.normal_name(n) for n in expected}
+    chosen = 0
+    if wanted:
+        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+        try:
+            for index, sheet in enumerate(workbook.worksheets):
+                sheet.reset_dimensions()
+                head = sheet.iter_rows(max_row=sniff.HEADER_SEARCH_ROWS, values_only=True)
+                if any(wanted <= {sniff.normal_name(_as_text(v)) for v in row} for row in head):
+                    chosen = index
+                    break
+            names = workbook.sheetnames
+        finally:
+            workbook.close()
+    return _sheet_rows(path, chosen), (names[chosen] if chosen else None)
+
+
+def _sheet_rows(path: Path, index: int = 0) -> list[list[str]]:
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     try:
-        sheet = workbook.worksheets[0]
+        sheet = workbook.worksheets[index]
         sheet.reset_dimensions()  # the sheet's own claimed size may be false (a million empty columns)
         rows, cells = [], 0
         for row in sheet.iter_rows(values_only=True):
@@ -194,14 +354,15 @@ def _sheet_rows(path: Path) -> list[list[str]]:
         workbook.close()
 
 
-def _table(file: str, records: list[list[str]], strict_width: bool) -> pd.DataFrame:
-    """The records under their header, each indexed by its row - 2; blank rows dropped."""
-    if not records or not "".join(records[0]).strip():
+def _table(file: str, records: list[list[str]], strict_width: bool, header_at: int = 0) -> pd.DataFrame:
+    """The records under their header (``header_at``, 0 for the first record), each indexed by
+    its row - 2; blank rows dropped."""
+    if len(records) <= header_at or not "".join(records[header_at]).strip():
         raise ReadError([_file_error(file, "a header row naming the columns", 1, "a blank first row")])
-    header = [name.strip() for name in records[0]]
-    errors = _header_errors(file, header)
+    header = [name.strip() for name in records[header_at]]
+    errors = _header_errors(file, header, header_at + 1)
     width, rows, index, bad = len(header), [], [], []
-    for number, cells in enumerate(records[1:], start=2):
+    for number, cells in enumerate(records[header_at + 1 :], start=header_at + 2):
         if not "".join(cells).strip():
             continue
         if len(cells) != width:
@@ -231,14 +392,17 @@ def _parquet_text(file: str, frame: pd.DataFrame) -> pd.DataFrame:
     return text[~blank.to_numpy()] if len(header) else text
 
 
-def _header_errors(file: str, header: list[str]) -> list[RowError]:
+ONCE = "each column named once in the header"
+
+
+def _header_errors(file: str, header: list[str], row: int = 1) -> list[RowError]:
     """A column named twice is refused: which of the two a mapping means cannot be known."""
     places = defaultdict(list)
     for position, name in enumerate(header, start=1):
         if name:
             places[name].append(position)
     return [
-        RowError(file, 1, name, f"columns {', '.join(map(str, at))}", "each column named once in the header")
+        RowError(file, row, name, f"columns {', '.join(map(str, at))}", ONCE)
         for name, at in places.items()
         if len(at) > 1
     ]

@@ -6,6 +6,11 @@ blank line is skipped but keeps its number.
 Each cell is reported once, against the first check it fails: its length, a required value, an
 NHS number out of place, its codes, check digit or type, then its plausible range. A value that
 passes the NHS number check is masked in every error, whichever column it is in.
+
+Unless ``strict``, values are read as people write them (``sniff``): headers and codes in another
+case or spacing, numbers with thousands separators, £ and %, dates in other forms than the
+mapping's format (d/m/yy, 03-Mar-2022, with or without seconds or a time, month labels, a
+workbook's serial dates). What was assumed is returned with the table, to be said to the user.
 """
 
 from __future__ import annotations
@@ -13,10 +18,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from stocktake.ingest import sniff
 from stocktake.ingest.mapping import ColumnMapping, DatasetMapping
 from stocktake.ingest.pseudonymise import (
     NHS_NUMBER_IN_TEXT,
@@ -72,6 +79,20 @@ class _Extract:
     dates: tuple[date, date]
     #: The extract's NHS number columns, as its header names them.
     nhs_columns: tuple[str, ...]
+    #: Read values only as the mapping says (no guessing), or as people write them.
+    strict: bool = True
+    #: From a workbook (numbers in a date column are Excel serial dates); ';'-delimited (decimal commas).
+    spreadsheet: bool = False
+    semicolon: bool = False
+
+
+class Canonical(NamedTuple):
+    """An extract as its canonical table, every error found, and what was assumed to read it:
+    (what, column) pairs such as ("dates day-first", "ADM_DTTM")."""
+
+    table: pd.DataFrame
+    errors: list[RowError]
+    guessed: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -89,30 +110,76 @@ def to_canonical(
     file: str,
     key: bytes,
     today: date | None = None,
+    *,
+    strict: bool = False,
+    spreadsheet: bool = False,
+    semicolon: bool = False,
 ) -> tuple[pd.DataFrame, list[RowError]]:
     """The canonical table for ``raw`` (all text, blanks as ""), and every error found.
 
-    ``today`` places the plausible dates' window (the day of loading unless given).
+    ``today`` places the plausible dates' window (the day of loading unless given). ``strict``
+    reads values only as the mapping says; otherwise as people write them, ``spreadsheet`` and
+    ``semicolon`` saying where the text came from (see ``convert``).
     """
+    how = {"strict": strict, "spreadsheet": spreadsheet, "semicolon": semicolon}
+    found = convert(raw, schema, mapping, file, key, today, **how)
+    return found.table, found.errors
+
+
+def convert(
+    raw: pd.DataFrame,
+    schema: Dataset,
+    mapping: DatasetMapping,
+    file: str,
+    key: bytes,
+    today: date | None = None,
+    *,
+    strict: bool = False,
+    spreadsheet: bool = False,
+    semicolon: bool = False,
+) -> Canonical:
+    """``to_canonical``'s table and errors, with what was assumed to read them. ``spreadsheet``:
+    the text came from a workbook, so a number in a date column is an Excel serial date;
+    ``semicolon``: from a ';'-delimited file, where a comma may be a decimal comma."""
+    raw, guessed = (raw, []) if strict else _matched_headers(raw, mapping)
     missing = [m.column for m in mapping.columns.values() if m.column not in raw.columns]
     if missing:
-        return pd.DataFrame(), [
-            RowError(file, 1, name, "", "this column in the header row") for name in missing
-        ]
+        return Canonical(
+            pd.DataFrame(), [RowError(file, 1, name, "", "this column in the header row") for name in missing]
+        )
     raw = without_blank_rows(raw)
-    extract = _Extract(file, key, plausible_dates(today or date.today()), _nhs_columns(schema, mapping))
+    dates = plausible_dates(today or date.today())
+    extract = _Extract(file, key, dates, _nhs_columns(schema, mapping), strict, spreadsheet, semicolon)
     table, errors = {}, []
     for column in schema.columns:
         column_mapping = mapping.columns.get(column.name)
         if column_mapping is None:
             table[column.name] = pd.Series(pd.NA, index=raw.index, dtype=_dtype(column))
             continue
-        table[column.name], found = _convert(raw[column_mapping.column], column, column_mapping, extract)
+        values, found, notes = _convert(raw[column_mapping.column], column, column_mapping, extract)
+        table[column.name] = values
         errors += found
+        guessed += [(note, column_mapping.column) for note in notes]
     canonical = pd.DataFrame(table, index=raw.index)
     errors += _duplicate_keys(canonical, schema, mapping, file)
     errors += _order_errors(canonical, raw, schema, mapping, file)
-    return canonical.reset_index(drop=True), sorted(errors, key=lambda e: (e.row, e.column))
+    errors = sorted(errors, key=lambda e: (e.row, e.column))
+    return Canonical(canonical.reset_index(drop=True), errors, tuple(guessed))
+
+
+def _matched_headers(raw: pd.DataFrame, mapping: DatasetMapping) -> tuple[pd.DataFrame, list]:
+    """The extract with each mapped column found in another case or spacing renamed as the
+    mapping names it (where exactly one header matches), and those names."""
+    renamed = {}
+    for wanted in (m.column for m in mapping.columns.values()):
+        if wanted in raw.columns:
+            continue
+        alike = [c for c in raw.columns if sniff.normal_name(c) == sniff.normal_name(wanted)]
+        if len(alike) == 1 and alike[0] not in renamed:
+            renamed[alike[0]] = wanted
+    if not renamed:
+        return raw, []
+    return raw.rename(columns=renamed), [("headers in another case or spacing", c) for c in renamed]
 
 
 def without_blank_rows(raw: pd.DataFrame) -> pd.DataFrame:
@@ -167,7 +234,7 @@ def masked(identifier: str) -> str:
 
 def _convert(
     text: pd.Series, column: Column, mapping: ColumnMapping, extract: _Extract
-) -> tuple[pd.Series, list[RowError]]:
+) -> tuple[pd.Series, list[RowError], tuple[str, ...]]:
     text = text.fillna("").astype(str).str.strip()
     blank = (text == "").to_numpy(dtype=bool)
     checks = [_Check(_lengths(text) > column.max_length, f"at most {column.max_length:,} characters")]
@@ -176,9 +243,9 @@ def _convert(
     holds_nhs_numbers = column.identifier or mapping.check == "nhs_number"
     if not holds_nhs_numbers:
         checks.append(_misplaced_nhs_numbers(text, extract))
-    values, own = _values(text, blank, column, mapping, extract)
+    values, own, notes = _values(text, blank, column, mapping, extract)
     shown = text.map(masked) if column.identifier else text
-    return values, _first_failures(shown, [*checks, *own], extract.file, mapping.column)
+    return values, _first_failures(shown, [*checks, *own], extract.file, mapping.column), notes
 
 
 def _lengths(text: pd.Series) -> np.ndarray:
@@ -198,24 +265,55 @@ def _first_failures(shown: pd.Series, checks: list[_Check], file: str, column: s
 
 def _values(
     text: pd.Series, blank: np.ndarray, column: Column, mapping: ColumnMapping, extract: _Extract
-) -> tuple[pd.Series, list[_Check]]:
-    """The column's canonical values, and the checks of its codes, check digit, type and range."""
+) -> tuple[pd.Series, list[_Check], tuple[str, ...]]:
+    """The column's canonical values, the checks of its codes, check digit, type and range, and
+    what was assumed to read them."""
     if mapping.codes is not None:
-        coded = text.map(mapping.codes)
+        coded, notes = text.map(mapping.codes), ()
         unknown = ~blank & coded.isna().to_numpy(dtype=bool)
+        if unknown.any() and not extract.strict:
+            coded, unknown, notes = _codes_in_any_case(text, coded, unknown, mapping.codes)
         known = coded.where(~unknown & ~blank, None).astype(object)
         allowed = ", ".join(sorted(mapping.codes))
         kind = "boolean" if column.type == "boolean" else "string"
-        return known.astype(kind), [_Check(unknown, f"one of the codes {allowed}")]
+        return known.astype(kind), [_Check(unknown, f"one of the codes {allowed}")], notes
     checks = []
     if mapping.check == "nhs_number":
         checks += _nhs_number_checks(text, blank)
     if column.identifier:
-        return pseudonymise(text, extract.key).astype("string"), checks
-    values, unparsed = _parse(text, column, mapping)
+        return pseudonymise(text, extract.key).astype("string"), checks, ()
+    values, unparsed, ambiguous, notes = _parse(text, column, mapping, extract)
+    checks.append(_Check(ambiguous & ~blank, _ambiguous(column, extract)))
     checks.append(_Check(unparsed.to_numpy(dtype=bool) & ~blank, _expected(column, mapping)))
     checks += _out_of_range(values, column, mapping, extract.dates)
-    return values, checks
+    return values, checks, notes
+
+
+def _codes_in_any_case(text: pd.Series, coded: pd.Series, unknown: np.ndarray, codes: dict):
+    """Codes found in another case or spacing (nel for NEL), where no two codes differ only so."""
+    folded = {}
+    for code, value in codes.items():
+        folded.setdefault(sniff.normal_name(code), []).append(value)
+    lookup = {name: values[0] for name, values in folded.items() if len(values) == 1}
+    again = text.map(lambda v: lookup.get(sniff.normal_name(v)))
+    found = unknown & again.notna().to_numpy(dtype=bool)
+    if not found.any():
+        return coded, unknown, ()
+    coded = coded.astype(object).where(~found, again)
+    return coded, unknown & ~found, ("codes in another case or spacing",)
+
+
+def _ambiguous(column: Column, extract: _Extract) -> str:
+    if column.type in ("date", "timestamp"):
+        example = '"%d/%m/%Y %H:%M"' if column.type == "timestamp" else '"%d/%m/%Y"'
+        return (
+            "a date whose day and month can be told apart (no date in this column has a day over 12, "
+            f"so it could be either: give the column's format in the mapping, e.g. format: {example})"
+        )
+    return (
+        "a number whose comma means one thing (in a ';'-delimited file 1,234 could be 1.234 or 1234 "
+        "and no other value in this column settles it: write 1234 or 1,234.0)"
+    )
 
 
 def _nhs_number_checks(text: pd.Series, blank: np.ndarray) -> list[_Check]:
@@ -284,35 +382,64 @@ def _number(value: float) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,}"
 
 
-def _parse(text: pd.Series, column: Column, mapping: ColumnMapping) -> tuple[pd.Series, pd.Series]:
-    """Parsed values and a mask of the non-blank values that would not parse."""
-    kind = column.type
+def _parse(
+    text: pd.Series, column: Column, mapping: ColumnMapping, extract: _Extract
+) -> tuple[pd.Series, pd.Series, np.ndarray, tuple[str, ...]]:
+    """Parsed values, a mask of the non-blank values that would not parse, a mask of those that
+    read two ways (a lenient reading's), and what was assumed."""
+    kind, nothing = column.type, np.zeros(len(text), dtype=bool)
     if kind == "string":
-        return text.where(text != "", None).astype("string"), pd.Series(False, index=text.index)
+        return text.where(text != "", None).astype("string"), pd.Series(False, index=text.index), nothing, ()
     if kind in ("date", "timestamp"):
         given = text.where(text != "", None)
-        parsed = pd.to_datetime(given, format=mapping.format, errors="coerce")
+        if mapping.format is None and not extract.strict:  # no silent month-first inference by pandas
+            parsed = pd.Series(pd.NaT, index=text.index, dtype="datetime64[s]")
+        else:
+            parsed = pd.to_datetime(given, format=mapping.format, errors="coerce")
         # A spreadsheet's or Parquet file's own dates arrive as ISO text (year first: unambiguous).
         iso_like = text.str.fullmatch(ISO_TIMESTAMP if kind == "timestamp" else ISO_DATE)
         iso = pd.to_datetime(given.where(parsed.isna() & iso_like), format="ISO8601", errors="coerce")
         parsed = parsed.fillna(iso)
-        return parsed.astype("datetime64[s]"), parsed.isna()
+        ambiguous, notes = nothing, ()
+        left = (parsed.isna() & (text != "")).to_numpy(dtype=bool)
+        if left.any() and not extract.strict:
+            reading = sniff.read_dates(
+                text[left],
+                sniff.order_of(mapping.format),
+                serials=extract.spreadsheet,
+                date_only=kind == "date",
+            )
+            parsed = parsed.astype("datetime64[s]")
+            parsed[left] = reading.values.astype("datetime64[s]").to_numpy()
+            ambiguous = nothing.copy()
+            ambiguous[np.flatnonzero(left)] = reading.ambiguous
+            notes = reading.notes
+        return parsed.astype("datetime64[s]"), parsed.isna() & ~ambiguous, ambiguous, notes
     if kind == "boolean":
         words = text.map(lambda v: v if isinstance(v, bool) else str(v).lower())
         parsed = words.map(lambda v: v if isinstance(v, bool) else _boolean(v))
-        return parsed.astype("boolean"), parsed.isna()
-    return _parse_number(text, whole=kind == "integer")
+        return parsed.astype("boolean"), parsed.isna(), nothing, ()
+    return _parse_number(text, whole=kind == "integer", extract=extract)
 
 
-def _parse_number(text: pd.Series, whole: bool) -> tuple[pd.Series, pd.Series]:
+def _parse_number(
+    text: pd.Series, whole: bool, extract: _Extract | None = None
+) -> tuple[pd.Series, pd.Series, np.ndarray, tuple[str, ...]]:
     """A number is finite (not inf, nan or 1e400, which would load as a figure in the board
     report); a whole number is also exact as a float, so converting it cannot fail."""
     numbers = pd.to_numeric(text.where(text != "", None), errors="coerce").astype("float64")
+    ambiguous, notes = np.zeros(len(text), dtype=bool), ()
+    left = (numbers.isna() & (text != "")).to_numpy(dtype=bool)
+    if left.any() and extract is not None and not extract.strict:
+        reading = sniff.read_numbers(text[left], semicolon_file=extract.semicolon)
+        numbers[left] = reading.values.to_numpy()
+        ambiguous[np.flatnonzero(left)] = reading.ambiguous
+        notes = reading.notes
     usable = np.isfinite(numbers)
     if whole:
         usable &= (numbers == np.floor(numbers)) & (numbers.abs() <= LARGEST_WHOLE_NUMBER)
     numbers = numbers.where(usable)
-    return numbers.astype("Int64" if whole else "Float64"), ~usable
+    return numbers.astype("Int64" if whole else "Float64"), ~usable & ~ambiguous, ambiguous, notes
 
 
 def _boolean(word: str) -> bool | None:

@@ -21,9 +21,9 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 from icalendar import Calendar, Event
 
+from stocktake.rota.breaches import breach_table, doctor_table, rule_table
 from stocktake.rota.fairness import frequencies, shares
 from stocktake.rota.grid import LEGEND_SHEET
-from stocktake.rota.breaches import breach_table, doctor_table, rule_table
 from stocktake.rota.solver import Assignment, RotaSolution
 from stocktake.spreadsheets import csv_ready, keep_text
 

@@ -55,7 +55,8 @@ class Segment:
 
 @dataclass(frozen=True)
 class XmrChart:
-    """Every point of an XmR chart, with its limits and point type, and each period's icons (variation and assurance)."""
+    """Every point of an XmR chart, with its limits and point type, and each period's icons
+    (variation and assurance)."""
 
     y: np.ndarray
     mean: np.ndarray

@@ -15,8 +15,8 @@ import pandas as pd
 from stocktake.metrics.catalogue import Catalogue, Metric
 from stocktake.metrics.suppression import hidden_points
 from stocktake.spc import XmrChart
-from stocktake.spc.rebase import plan_rebases, rebase_point
 from stocktake.spc.prime import attribute_xmr
+from stocktake.spc.rebase import plan_rebases, rebase_point
 from stocktake.spc.tchart import t_chart
 from stocktake.spc.xmr import xmr_many
 
