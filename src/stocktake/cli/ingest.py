@@ -62,61 +62,38 @@ def ingest(
     ] = False,
 ) -> None:
     """Validate a folder of extracts (CSV, Excel, Parquet) and load them all, or nothing."""
-    from stocktake.ingest.load import (
-        IngestError,
-        NoExtractsError,
-        RemovalsNotConfirmed,
-        ingest_directory,
-        preview_lines,
-    )
-    from stocktake.ingest.mapping import MappingError, load_mapping
-    from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key
-    from stocktake.ingest.report import write_error_report
-    from stocktake.settings import key_beside, private_home
-    from stocktake.warehouse import WarehouseError, problems
+    from stocktake.ingest.load import NoExtractsError, RemovalsNotConfirmed, preview_lines
+    from stocktake.ingest.mapping import MappingError
+    from stocktake.ingest.pseudonymise import MissingKeyError
+    from stocktake.ingest.run import IngestRequest, IngestRequestError, RefusedWithReport, run_ingest
+    from stocktake.settings import key_beside
+    from stocktake.warehouse import WarehouseError
 
     settings = _settings(home or (warehouse.parent if warehouse else None), loading=True, private=False)
-    warehouse, mapping = warehouse or settings.warehouse, mapping or settings.mapping
-    key_file = key_file or key_beside(warehouse)
-    raw_dir = raw_dir or settings.extracts
-    if not raw_dir.is_dir():
-        _fail(f"{raw_dir}: no such folder")
-    if not mapping.is_file():
-        _fail(f"{mapping}: no mapping there (write one, or draft it: stocktake mapping suggest {raw_dir})")
-    if key_file.resolve().parent == warehouse.resolve().parent:
-        _fail(f"--key-file {key_file}: keep the key in another folder than the warehouse")
-    if errors is not None and errors.exists() and not errors.is_dir():
-        _fail(f"--errors {errors}: a file is there; give a folder for the error report")
-    private_home(warehouse.parent)  # the warehouse and its journals: 0600, in a 0700 folder
+    warehouse = warehouse or settings.warehouse
+    request = IngestRequest(
+        folder=raw_dir or settings.extracts,
+        mapping=mapping or settings.mapping,
+        warehouse=warehouse,
+        key_file=key_file or key_beside(warehouse),
+        errors=errors or settings.error_reports,
+        loaded_by=user,
+        partial=partial,
+        correction=correction,
+        confirm_removals=yes,
+        dry_run=dry_run,
+        strict=strict,
+    )
     try:
-        parsed = load_mapping(mapping)
-        key = load_or_create_key(key_file, warehouse)
-        step = f"Checking {raw_dir}" if dry_run else f"Checking and loading {raw_dir}"
-        with _step(step), problems(warehouse):
-            result = ingest_directory(
-                raw_dir,
-                parsed,
-                warehouse,
-                key,
-                loaded_by=user,
-                partial=partial,
-                replace="rows" if correction else "months",
-                confirm_removals=yes,
-                dry_run=dry_run,
-                strict=strict,
-            )
-    except (MappingError, MissingKeyError, NoExtractsError, WarehouseError) as error:
+        with _step(f"Checking {request.folder}" if dry_run else f"Checking and loading {request.folder}"):
+            result = run_ingest(request)
+    except (IngestRequestError, MappingError, MissingKeyError, NoExtractsError, WarehouseError) as error:
         _fail(str(error))
-    except IngestError as error:
-        for line in error.read_as:  # what was guessed, which may explain an error
+    except RefusedWithReport as refused:
+        for line in refused.refused.read_as:  # what was guessed, which may explain an error
             console.print(line, markup=False, highlight=False, soft_wrap=True)
-        _say_error(str(error))
-        folder = errors or settings.error_reports
-        try:
-            csv_path, html_path = write_error_report(error.errors, folder, parsed.source)
-        except OSError as problem:
-            _fail(f"{folder}: could not write the error report there ({problem.strerror})")
-        console.print(f"Error report: [bold]{html_path}[/bold] (and {csv_path.name})")
+        _say_error(str(refused))
+        console.print(f"Error report: [bold]{refused.html_path}[/bold] (and {refused.csv_path.name})")
         raise typer.Exit(code=2) from None
     except RemovalsNotConfirmed as refused:
         typer.echo("\n".join(preview_lines(refused.preview)))
