@@ -18,13 +18,19 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "stocktake"
 
 #: Low to high. A room may import its own room and any lower one, never a higher one.
 ROOMS: list[set[str]] = [
-    # the home's paths, spreadsheet cells, the DuckDB file, one wording for a YAML file's errors
-    {"settings", "spreadsheets", "warehouse", "validation_messages"},
-    {"spc", "targets", "qi"},  # pure rules over arrays and records
-    {"ingest", "rota", "spc_files"},  # readers of files; ingest uses nothing above it
+    # the home's paths and its making, spreadsheet cells, the DuckDB file, one wording for YAML errors
+    {"settings", "home", "spreadsheets", "warehouse", "validation_messages"},
+    # pure rules over arrays and records
+    {"spc", "targets", "qi", "procurement", "waitinglist", "funnel", "programmes"},
+    # readers of files; ingest uses nothing above it
+    {"ingest", "rota", "spc_files", "procurement_files", "waitinglist_files", "funnel_files"}
+    | {"programme_files", "jobplan"}
+    | {"rtt_files"},
     {"metrics"},  # catalogue → series (and the small-number rule on them)
     {"verdicts"},  # series → SPC → the stock-take
-    {"report"},  # renderers of the stock-take, and readers of the report's own input files
+    # renderers of the stock-take, and readers of the report's own input files; programme_report
+    # writes the programme evaluation's exports, with the small-number rule of metrics
+    {"report", "programme_report"},
     {"appdb"},  # the app database: targets, annotations, QI projects, audit log
     {"workspace"},  # the department's stock-take with the app database's targets and marks
     {"web", "cli", "demo"},  # front doors

@@ -7,6 +7,7 @@ raised before anything is written. Order lines carry no patient identifiers.
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from collections.abc import Sequence
@@ -18,6 +19,8 @@ import pandas as pd
 
 from stocktake.procurement import (
     AgreedSaving,
+    Opportunities,
+    Opportunity,
     PriceTarget,
     ProcurementInputError,
     Rating,
@@ -25,6 +28,7 @@ from stocktake.procurement import (
     Scenario,
     between,
     category_savings,
+    find_opportunities,
     item_savings,
     rationalise,
     track,
@@ -503,15 +507,125 @@ def write_tables(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
     return path
 
 
+# --- the workspace's and the board report's opportunities -------------------------------------------
+
+
+def holds_orders(warehouse: Path) -> bool:
+    """Whether the warehouse has any procurement order lines loaded."""
+    try:
+        with problems(warehouse), connect(warehouse, read_only=True) as con:
+            tables = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            return TABLE in tables and con.execute(f'SELECT count(*) FROM "{TABLE}"').fetchone()[0] > 0
+    except WarehouseError as error:
+        raise ProcurementFileError(str(error)) from None
+
+
+def warehouse_opportunities(
+    warehouse: Path,
+    *,
+    target: PriceTarget | None = None,
+    category: str = "description",
+    top: int | None = 10,
+    last: pd.Period | None = None,
+) -> Opportunities:
+    """The largest savings by site in the year of a warehouse's procurement orders ending at ``last``
+    (default: the last month ordered); one line naming the order lines when they cannot be priced."""
+    orders = read_orders([Source(Path(warehouse), "warehouse")])
+    if last is not None:
+        orders = _months(orders, None, last)
+    if category not in orders.columns:
+        raise ProcurementFileError(f"{warehouse}: the procurement orders have no column {category!r}")
+    try:
+        return find_opportunities(orders, unit="site", target=target, category=category, top=top)
+    except ProcurementInputError as error:
+        raise ProcurementFileError(describe_input_error(error, orders)) from None
+
+
+def prices_text(opportunity: Opportunity) -> str:
+    """Every unit's price per unit and quantity, cheapest first: the evidence in one cell."""
+    return "; ".join(f"{p.unit} £{p.price_per_unit:,.2f} ({p.quantity:,.0f})" for p in opportunity.prices)
+
+
+def opportunity_table(opportunities: tuple[Opportunity, ...], key: str, description: str) -> pd.DataFrame:
+    """The opportunities as a sheet: one row each, pennies rounded, the evidence as text."""
+    return pd.DataFrame(
+        {
+            key: [o.key for o in opportunities],
+            description: [o.description for o in opportunities],
+            "Site": [o.unit for o in opportunities],
+            "Quantity": [round(o.quantity) for o in opportunities],
+            "Spend (£)": [round(o.spend, 2) for o in opportunities],
+            "Price per unit (£)": [round(o.price_per_unit, 4) for o in opportunities],
+            "Target price (£)": [round(o.target_price, 4) for o in opportunities],
+            "Potential saving (£)": [round(o.potential_saving, 2) for o in opportunities],
+            "Price per unit at each site (quantity)": [prices_text(o) for o in opportunities],
+        }
+    )
+
+
+def opportunity_sheets(found: Opportunities) -> dict[str, pd.DataFrame]:
+    """About, Items and Categories: what the workbook download and the board workbook hold."""
+    about = pd.DataFrame(
+        {
+            "": [
+                "Orders from",
+                "Orders to",
+                "Compared",
+                "Target",
+                "Order lines",
+                "Spend (£)",
+                "Potential saving, items (£)",
+                "Potential saving, categories (£)",
+                "Like-for-like products grouped by",
+                "Method",
+            ],
+            "Value": [
+                str(found.first),
+                str(found.last),
+                f"{found.unit}s",
+                found.target.label,
+                found.lines,
+                round(found.spend, 2),
+                round(found.item_saving, 2),
+                round(found.category_saving, 2),
+                found.category,
+                "OpenPrescribing's price-per-unit savings (Croker et al., BMJ Open 2018): saving = "
+                "spend − quantity × target, never below zero",
+            ],
+        }
+    )
+    return {
+        "About": about,
+        "Items": opportunity_table(found.items, "Item code", "Description"),
+        "Categories": opportunity_table(found.categories, "Category", "Products bought (quantity at price)"),
+    }
+
+
+def workbook_bytes(sheets: dict[str, pd.DataFrame]) -> bytes:
+    """The sheets as an Excel workbook in memory (a download), text kept as text."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, table in sheets.items():
+            table.to_excel(writer, sheet_name=name, index=False)
+            writer.sheets[name].freeze_panes = "A2"
+        keep_text(writer.book)
+    return buffer.getvalue()
+
+
 __all__ = [
     "ProcurementFileError",
     "Source",
     "check_output",
     "describe_input_error",
+    "holds_orders",
+    "opportunity_sheets",
+    "prices_text",
     "ratings_from_orders",
     "read_orders",
     "read_ratings",
     "savings_table",
     "scenario_table",
+    "warehouse_opportunities",
+    "workbook_bytes",
     "write_tables",
 ]

@@ -104,6 +104,18 @@ class Settings:
         return self.home / WAREHOUSE
 
     @property
+    def department_mapping(self) -> Path:
+        """Where the department's own column mapping is kept (the web's mapping page saves it here):
+        the mapping these settings name, unless that is the demo's, when it is ``HOME/mapping.yaml``."""
+        return self.home / HOME_MAPPING if self.mapping == DEMO_MAPPING else self.mapping
+
+    @property
+    def mapping_in_use(self) -> Path:
+        """The mapping to read now: the department's once it exists (saved after these settings were
+        read, by the mapping page), else ``mapping``."""
+        return self.department_mapping if self.department_mapping.is_file() else self.mapping
+
+    @property
     def extracts(self) -> Path:
         """Where the trust's extracts go: ``stocktake ingest`` reads here when given no folder."""
         return self.home / "extracts"

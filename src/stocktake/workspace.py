@@ -133,8 +133,12 @@ class Workspace:
             read = session.info[_REVISION] = (session.get_transaction(), latest)
         return (self._warehouse_version(), read[1])
 
-    def stocktake(self, session: Session, *, site: str | None = None) -> StockTake:
-        return self.cached(("stocktake", site), session, lambda: self._stocktake(session, site))
+    def stocktake(self, session: Session, *, site: str | None = None, period: str | None = None) -> StockTake:
+        """Every measure placed, at one site or all; with ``period`` (YYYY-MM), as it stood at the
+        end of that month (later months left out, as ``stocktake report --period`` does)."""
+        return self.cached(
+            ("stocktake", site, period), session, lambda: self._stocktake(session, site, period)
+        )
 
     def drilldown(
         self, session: Session, metric_id: str, by: str, *, suppress: bool = True
@@ -191,11 +195,15 @@ class Workspace:
                 self._built[key] = make()
             return self._built[key]
 
-    def _stocktake(self, session: Session, site: str | None) -> StockTake:
+    def _stocktake(self, session: Session, site: str | None, period: str | None = None) -> StockTake:
         series = self.series()
         if site is not None:
             by_site = {i: _only(frame, "site", site) for i, frame in self.series("site").items()}
             series = {i: frame for i, frame in by_site.items() if len(frame)}  # a site without the service
+        if period is not None:
+            last = pd.Timestamp(f"{period}-01") + pd.offsets.MonthEnd(0)
+            cut = {i: frame[frame["period"] <= last].reset_index(drop=True) for i, frame in series.items()}
+            series = {i: frame for i, frame in cut.items() if len(frame)}
         # Measures whose datasets are not loaded (or that a site does not provide) are left out.
         catalogue = dataclasses.replace(
             self.catalogue, metrics=tuple(m for m in self.catalogue.metrics if m.id in series)

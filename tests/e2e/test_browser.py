@@ -4,6 +4,7 @@ a viewer refused an edit, and an axe-core accessibility check (WCAG 2.2 AA) of e
 
 from __future__ import annotations
 
+import re
 import shutil
 import socket
 import threading
@@ -113,7 +114,7 @@ def test_editor_signs_in_drills_down_uploads_and_records_a_pdsa_cycle(browser, s
     # A metric and its drill-down by consultant, loaded into the page.
     page.goto(f"{server}/metrics/{METRIC}")
     page.wait_for_selector("#chart .main-svg")
-    page.get_by_role("link", name="By consultant").click()
+    page.get_by_role("link", name="By consultant", exact=True).click()
     page.wait_for_selector("#drilldown table")
     assert page.locator("#drilldown tbody tr").count() >= 2
     assert _accessibility_violations(page) == []
@@ -163,3 +164,39 @@ def test_a_viewer_sees_no_edit_forms_and_is_refused_an_edit(browser, server):
     page.wait_for_url(f"{server}/account")
     assert page.get_by_label("New password again").count() == 1
     assert _accessibility_violations(page) == []
+
+
+def test_an_editor_corrects_a_decision_and_sees_its_history_then_withdraws_it(browser, server):
+    page = _signed_in(browser, server, "editor")
+    page.goto(f"{server}/decisions")
+    page.get_by_label("Decided on").fill("2024-05-14")
+    page.get_by_label("What was decided").fill("Add a Saturday trauma lsit")
+    page.get_by_label("Why", exact=True).fill("Breaches cluster after Friday admissions")
+    page.get_by_label("Decided by").fill("T&O governance")
+    page.get_by_role("button", name="Record decision").click()
+    page.get_by_role("link", name="Add a Saturday trauma lsit").click()
+    page.get_by_role("link", name="Edit or withdraw this decision").click()
+    page.wait_for_url("**/edit")
+    assert page.get_by_label("What was decided").input_value() == "Add a Saturday trauma lsit"  # prefilled
+    assert _accessibility_violations(page) == []
+    page.get_by_label("What was decided").fill("Add a Saturday trauma list")
+    page.get_by_label("Why the change (optional)").fill("Typo")
+    page.get_by_role("button", name="Save changes").click()
+    page.wait_for_url(re.compile(r"/decisions/\d+$"))
+    assert page.get_by_role("heading", level=1).inner_text() == "Add a Saturday trauma list"
+    page.get_by_text("History of this decision").click()
+    change = page.locator(".record-change").first.inner_text()
+    assert "Add a Saturday trauma lsit → Add a Saturday trauma list" in change and "Why: Typo" in change
+    assert _accessibility_violations(page) == []
+    page.get_by_role("link", name="Edit or withdraw this decision").click()
+    page.get_by_label("Why it is withdrawn").fill("Never agreed")
+    page.get_by_role("button", name="Withdraw").click()
+    page.wait_for_url(re.compile(r"/decisions/\d+$"))
+    assert "Never agreed" in page.locator(".nhsuk-tag--grey + span").inner_text()
+    page.goto(f"{server}/decisions")
+    assert page.get_by_role("link", name="Add a Saturday trauma list").count() == 0
+    page.get_by_role("link", name="Show withdrawn (1)").click()
+    page.wait_for_url("**withdrawn=1")
+    assert page.get_by_role("link", name="Add a Saturday trauma list").count() == 1
+    assert _accessibility_violations(page) == []
+    assert page.script_errors == []

@@ -13,10 +13,10 @@ from stocktake.cli import app
 from stocktake.demo.export import export
 from stocktake.demo.generate import Department, generate
 from stocktake.demo.run import MAPPING
+from stocktake.ingest.error_report import write_error_report
 from stocktake.ingest.load import IngestError, already_loaded, ingest_directory
 from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.read import read_raw
-from stocktake.ingest.report import write_error_report
 from stocktake.ingest.schemas import DATASETS
 from stocktake.ingest.validate import to_canonical
 from stocktake.settings import Settings

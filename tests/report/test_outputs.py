@@ -69,7 +69,7 @@ def test_small_numbers_never_leak(report):
         for i in np.flatnonzero(entry.hidden):
             row = rows[(metric.id, entry.result.x[i].date().isoformat())]
             assert row[4:7] == ("*", "*", "*")
-        points = next(t for t in charts[metric.id] if t.get("mode") == "markers")
+        points = next(t for t in charts[metric.id] if t.get("name") == "Values")
         assert np.isnan(_values(points["y"])[entry.hidden]).all()
     pdf_text = " ".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(paths[".pdf"]))
     mortality = next(e for e in stocktake.entries if e.result.metric.id == "hipfx_mortality_30d")
@@ -156,4 +156,20 @@ def test_no_pdf_text_runs_off_the_page(report):
         width = page.get_width()
         text = page.get_textpage()
         rights = [text.get_charbox(i)[2] for i in range(text.count_chars())]
-        assert max(rights, default=0) <= width - 10, f"page {number}: text at {max(rights):.0f} of {width:.0f}"
+        assert max(rights, default=0) <= width - 10, (
+            f"page {number}: text at {max(rights):.0f} of {width:.0f}"
+        )
+
+
+def test_the_demo_report_compares_sites_and_lists_procurement(report):
+    """The demo's own report has both board sections; its sites all pay one list price per item
+    (``demo/generate.py``), so no item shows a saving."""
+    request, _, _ = report
+    page = (request.warehouse.parent / "report.html").read_text()
+    peers = page.split('<h2 id="peers-title">Compared with peers</h2>')[1].split("</section>")[0]
+    assert "Sites outside the 99.8% limits" in peers or "No site is outside" in peers
+    procurement = page.split('<h2 id="procurement-title">Procurement opportunities</h2>')[1].split(
+        "</section>"
+    )[0]
+    assert "Largest savings by item: none; every site pays within the target." in procurement
+    assert "In all: £0.00 on 0 item(s) and sites" in procurement

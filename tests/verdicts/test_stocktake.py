@@ -16,7 +16,7 @@ from stocktake.report.html import render_report
 from stocktake.report.pdf import write_pdf
 from stocktake.report.xlsx import write_xlsx
 from stocktake.verdicts.analysis import analyse
-from stocktake.verdicts.stocktake import build
+from stocktake.verdicts.stocktake import StockTake, build
 
 MONTHS = pd.date_range("2022-07-01", periods=44, freq="MS")
 STEADY = np.tile([58.0, 62.0], 15)
@@ -133,3 +133,10 @@ def test_a_rebase_overshadowing_an_earlier_one_is_read_without_it_against_the_ea
     assert both.category == "no_change_yet" and both.before_rebase is None
     alone = _stocktake(fallen, rebase=("2025-02-01",)).entries[0]
     assert alone.before_rebase.category == "going_backwards"  # without it, no restart at all
+
+
+def test_a_stocktake_with_no_measure_says_so_rather_than_failing():
+    """A warehouse holding only extracts no measure reads (orders, say) still has an overview."""
+    empty = StockTake("T&O", "Warehouse", entries=(), no_data=(("hipfx_surgery_36h", ("episodes",)),))
+    assert empty.period_label == "No measure has data yet"
+    assert empty.no_data_lines == ["hipfx_surgery_36h (needs episodes)"]

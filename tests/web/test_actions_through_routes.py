@@ -3,6 +3,8 @@ and leaves its audit event. (Actions tested only directly hid a 500 on "add a ch
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import func, select
 
@@ -17,6 +19,7 @@ from stocktake.appdb.models import (
     PdsaCycle,
     Project,
     ProjectMeasure,
+    RecordChange,
     TargetSetting,
     User,
 )
@@ -32,13 +35,93 @@ def records(app):
         project = actions.create_project(db, by=admin, title="Faster to theatre", aim="80% in 36 h", lead="A")
         audit = actions.create_audit(db, by=admin, title="Bone health", standard="NICE", criteria=[("x", 90)])
         criterion = audit.criteria[0].id
-        return {"project": project.id, "audit": audit.id, "criterion": criterion}
+        day = date(2024, 1, 1)
+        cycle = actions.add_pdsa_cycle(db, by=admin, project_id=project.id, title="C", started_on=day)
+        actions.add_audit_cycle(
+            db, by=admin, audit_id=audit.id, label="A", started_on=day, ended_on=day, sample="", results={}
+        )
+        decision = actions.record_decision(
+            db, by=admin, decided_on=day, title="Keep the list", rationale="It works", decided_by="CD"
+        )
+        return {
+            "project": project.id,
+            "audit": audit.id,
+            "criterion": criterion,
+            "cycle": cycle.id,
+            "audit_cycle": audit.cycles[0].id,
+            "decision": decision.id,
+        }
 
 
 def _writes(records) -> list[tuple[str, str, dict, str, type]]:
     """(role, path, form, audit action, model gaining one row)."""
     p, a, c = records["project"], records["audit"], records["criterion"]
+    pc, ac, d = records["cycle"], records["audit_cycle"], records["decision"]
+    day = {"started_on": "2024-01-01", "ended_on": "2024-01-01"}
+    decision = {
+        "decided_on": "2024-01-01",
+        "title": "Keep the list",
+        "rationale": "It works",
+        "decided_by": "CD",
+    }
     return [
+        # Corrections (ADR 0024): each changes one field, so leaves one history row.
+        (
+            "editor",
+            f"/projects/{p}/edit",
+            {"title": "Faster", "aim": "80% in 36 h", "lead": "A"},
+            "project_edited",
+            RecordChange,
+        ),
+        (
+            "editor",
+            f"/projects/{p}/cycles/{pc}/edit",
+            {"title": "C2", "started_on": "2024-01-01"},
+            "pdsa_cycle_edited",
+            RecordChange,
+        ),
+        (
+            "editor",
+            f"/projects/{p}/cycles/{pc}/withdraw",
+            {"reason": "Duplicate"},
+            "pdsa_cycle_withdrawn",
+            RecordChange,
+        ),
+        (
+            "editor",
+            f"/audits/{a}/edit",
+            {"title": "Bone health 2", "standard": "NICE"},
+            "audit_edited",
+            RecordChange,
+        ),
+        (
+            "editor",
+            f"/audits/{a}/cycles/{ac}/edit",
+            {"label": "A2", **day},
+            "audit_cycle_edited",
+            RecordChange,
+        ),
+        (
+            "editor",
+            f"/audits/{a}/cycles/{ac}/withdraw",
+            {"reason": "Wrong audit"},
+            "audit_cycle_withdrawn",
+            RecordChange,
+        ),
+        (
+            "editor",
+            f"/decisions/{d}/edit",
+            decision | {"evidence": "Minutes"},
+            "decision_edited",
+            RecordChange,
+        ),
+        (
+            "editor",
+            f"/decisions/{d}/withdraw",
+            {"reason": "Never agreed"},
+            "decision_withdrawn",
+            RecordChange,
+        ),
         (
             "editor",
             f"/metrics/{METRIC}/target",

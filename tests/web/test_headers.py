@@ -132,4 +132,4 @@ def test_behind_a_tls_proxy_the_session_cookie_is_secure(app):
 def test_the_chart_cannot_be_sent_to_plotlys_cloud(attacked_page):
     figure = json.loads(html.unescape(re.search(r'data-figure="([^"]*)"', attacked_page)[1]))
     assert figure["config"]["showSendToCloud"] is False
-    assert "sendChartToCloud" in figure["config"]["modeBarButtonsToRemove"]
+    assert figure["config"]["modeBarButtons"] == [["toImage"]]  # the one button: save as an image

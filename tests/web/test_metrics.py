@@ -18,10 +18,11 @@ METRIC = "hipfx_surgery_36h"
 
 
 def _rows(page: str) -> dict[str, list[str]]:
-    """Each group's cells: latest, mean, variation, assurance, cases in the latest period."""
+    """Each group's cells: latest, mean, variation, assurance, cases in the latest period (the
+    latest value without the month named under it)."""
     rows = re.findall(r'<tr class="nhsuk-table__row">(.*?)</tr>', page, flags=re.DOTALL)
     cells = [re.findall(r'<td class="nhsuk-table__cell">(.*?)</td>', row, flags=re.DOTALL) for row in rows]
-    return {c[0]: [x.strip() for x in c[1:]] for c in cells if len(c) == 6}
+    return {c[0]: [x.split("<br>")[0].strip() for x in c[1:]] for c in cells if len(c) == 6}
 
 
 @pytest.fixture(scope="module")

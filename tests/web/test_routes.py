@@ -3,6 +3,8 @@ the rest get their page. Adding a route without adding it here fails the first t
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from sqlalchemy import select
 
@@ -56,8 +58,15 @@ ROUTES = {
     ("GET", "/decisions/{decision_id}/edit"): "editor",
     ("POST", "/decisions/{decision_id}/edit"): "editor",
     ("POST", "/decisions/{decision_id}/withdraw"): "editor",
+    ("GET", "/procurement"): "viewer",
+    ("GET", "/procurement/opportunities.xlsx"): "viewer",
     ("GET", "/reports"): "viewer",
     ("GET", "/reports/stocktake.{fmt}"): "viewer",
+    ("POST", "/reports/build"): "viewer",
+    ("GET", "/reports/job"): "viewer",
+    ("GET", "/reports/built/{key}/stocktake.{fmt}"): "viewer",
+    ("GET", "/session"): ANYONE,
+    ("POST", "/session/keep"): ANYONE,
     ("GET", "/account"): "viewer",
     ("POST", "/account/password"): "viewer",
     ("GET", "/admin/users"): "admin",
@@ -65,6 +74,9 @@ ROUTES = {
     ("POST", "/admin/users/{user_id}"): "admin",
     ("POST", "/admin/users/{user_id}/unlock"): "admin",
     ("GET", "/admin/audit-log"): "admin",
+    ("GET", "/admin/mapping"): "admin",
+    ("POST", "/admin/mapping"): "admin",
+    ("POST", "/admin/mapping/{token}"): "admin",
 }
 
 
@@ -81,21 +93,34 @@ def ids(app):
         viewer = db.scalar(select(User).where(User.username == "viewer"))
         project = actions.create_project(db, by=admin, title="Faster to theatre", aim="80% in 36 h", lead="A")
         audit = actions.create_audit(db, by=admin, title="Bone health", standard="NICE", criteria=[("x", 90)])
+        day = date(2024, 1, 1)
+        cycle = actions.add_pdsa_cycle(db, by=admin, project_id=project.id, title="C", started_on=day)
+        actions.add_audit_cycle(
+            db, by=admin, audit_id=audit.id, label="A", started_on=day, ended_on=day, sample="", results={}
+        )
+        decision = actions.record_decision(
+            db, by=admin, decided_on=day, title="Keep the list", rationale="It works", decided_by="CD"
+        )
     return {
         "metric_id": "hipfx_surgery_36h",
         "annotation_id": "999999",
         "project_id": str(project.id),
         "audit_id": str(audit.id),
+        "cycle_id": str(cycle.id),
+        "audit_cycle_id": str(audit.cycles[0].id),
+        "decision_id": str(decision.id),
         "user_id": str(viewer.id),
         "fmt": "html",
         "token": "no-such-upload-token-000000000000",
         "load_id": "999999",
+        "key": "0000000000000000",
     }
 
 
 FORMS = {  # enough to reach the route; most are refused as incomplete (422), which is fine here
     "/admin/users/{user_id}": {"role": "viewer", "active": "true"},
     "/projects/{project_id}/progress": {"score": "1.0"},
+    "/reports/build": {"period": "not-a-month"},  # refused (422): no build started by this table
 }
 
 

@@ -1,6 +1,10 @@
 """The workspace's own records (SQLAlchemy 2): accounts, the audit log, targets and annotations,
 QI projects with their PDSA cycles, clinical audits and the decision log.
 
+Governance records (projects, PDSA cycles, audits, audit cycles, decisions) are corrected, never
+deleted: each edit leaves a ``RecordChange`` per field with the old value, and a record taken back
+is marked withdrawn (``Withdrawable``) and stays in the history (ADR 0024).
+
 Patient data never comes here: it stays in the warehouse. Schema changes go through an Alembic
 migration in ``migrations/versions``; a test checks the models and the migrations agree.
 """
@@ -9,8 +13,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column, relationship
 
 ROLES = ("viewer", "editor", "admin")  # each can do what the ones before it can
 
@@ -60,6 +75,45 @@ class AuditEvent(Base):
     user: Mapped[User | None] = relationship()
 
 
+class RecordChange(Base):
+    """One field of one governance record changed: the old value kept beside the new, who and when.
+
+    One table for every kind of record (``record_kind`` is a key of ``actions.corrections.KINDS``),
+    so the history is written and shown by one helper. Values are kept as text (dates ISO, numbers
+    as typed); NULL is a field that was empty. A withdrawal is a change of the field ``withdrawn``.
+    """
+
+    __tablename__ = "record_changes"
+    __table_args__ = (Index("ix_record_changes_record", "record_kind", "record_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record_kind: Mapped[str] = mapped_column(String(20))
+    record_id: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str] = mapped_column(String(80))
+    old_value: Mapped[str | None] = mapped_column(Text)
+    new_value: Mapped[str | None] = mapped_column(Text)
+    changed_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    changed_at: Mapped[datetime] = mapped_column(DateTime)
+    reason: Mapped[str] = mapped_column(Text, default="")
+    user: Mapped[User] = relationship()
+
+
+class Withdrawable:
+    """A record taken back rather than deleted: it stays, marked, with who withdrew it and why;
+    lists hide it unless asked, and a withdrawn PDSA cycle leaves the charts."""
+
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime)
+    withdrawn_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+    @declared_attr
+    def withdrawer(cls) -> Mapped[User | None]:
+        return relationship(User, foreign_keys=lambda: [cls.withdrawn_by])
+
+    @property
+    def withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
 class TargetSetting(Base):
     """A department's own target for a metric, replacing the catalogue's."""
 
@@ -83,7 +137,7 @@ class Annotation(Base):
     created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
 
 
-class Project(Base):
+class Project(Withdrawable, Base):
     """A quality-improvement project (Model for Improvement): aim, measures, change ideas, cycles."""
 
     __tablename__ = "projects"
@@ -117,7 +171,7 @@ class ChangeIdea(Base):
     description: Mapped[str] = mapped_column(Text)
 
 
-class PdsaCycle(Base):
+class PdsaCycle(Withdrawable, Base):
     """One Plan-Do-Study-Act cycle; its start date marks the charts of the project's measures."""
 
     __tablename__ = "pdsa_cycles"
@@ -133,7 +187,7 @@ class PdsaCycle(Base):
     ended_on: Mapped[date | None] = mapped_column(Date)
 
 
-class ClinicalAudit(Base):
+class ClinicalAudit(Withdrawable, Base):
     """An audit against a standard: its criteria, and the cycles measured (audit, re-audit…)."""
 
     __tablename__ = "clinical_audits"
@@ -156,7 +210,7 @@ class AuditCriterion(Base):
     target_percent: Mapped[float] = mapped_column(Float)
 
 
-class AuditCycle(Base):
+class AuditCycle(Withdrawable, Base):
     __tablename__ = "audit_cycles"
     id: Mapped[int] = mapped_column(primary_key=True)
     audit_id: Mapped[int] = mapped_column(ForeignKey("clinical_audits.id"))
@@ -177,7 +231,7 @@ class CriterionResult(Base):
     met: Mapped[int] = mapped_column(Integer)
 
 
-class Decision(Base):
+class Decision(Withdrawable, Base):
     """What was decided, why, on what evidence, by whom and when."""
 
     __tablename__ = "decisions"

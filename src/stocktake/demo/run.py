@@ -19,8 +19,9 @@ from stocktake.ingest.load import already_loaded, ingest_directory
 from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.pseudonymise import load_or_create_key
 from stocktake.metrics.catalogue import load_catalogue
-from stocktake.metrics.run import run_catalogue
+from stocktake.metrics.run import Grain, run_catalogue
 from stocktake.report.html import render_report
+from stocktake.report.run import with_board_sections
 from stocktake.settings import private_home
 from stocktake.verdicts import Mark, MetricResult, StockTake, summary_record, take_stock
 from stocktake.warehouse import connect_ibis
@@ -58,9 +59,11 @@ def run_demo(out: Path, *, seed: int = 42, scale: int = 1, step: Step | None = N
         con = connect_ibis(warehouse)
         try:
             series = run_catalogue(con, catalogue)
+            by_site = run_catalogue(con, catalogue, Grain(by="site"))
         finally:
             con.disconnect()
         taken = take_stock(catalogue, series, mapping.source, marks=_effect_marks())
+        taken = with_board_sections(taken, catalogue, by_site, warehouse)
     with step("Writing the report"):
         return _write_outputs(out, taken)
 

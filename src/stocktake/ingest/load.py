@@ -31,10 +31,10 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from stocktake.ingest.error_report import summary
 from stocktake.ingest.mapping import DatasetMapping, Mapping
 from stocktake.ingest.pseudonymise import MissingKeyError, key_fingerprint, mask_nhs_numbers
 from stocktake.ingest.read import ReadError, read_extract
-from stocktake.ingest.report import summary
 from stocktake.ingest.schemas import DATASETS, Dataset
 from stocktake.ingest.validate import FIRST_RECORD_ROW, RowError, convert, without_blank_rows
 from stocktake.warehouse import connect

@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from stocktake.ingest.error_report import write_error_report
 from stocktake.ingest.load import IngestError, LoadResult, ingest_directory
 from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.pseudonymise import load_or_create_key
-from stocktake.ingest.report import write_error_report
 from stocktake.settings import private_home
 from stocktake.warehouse import problems
 

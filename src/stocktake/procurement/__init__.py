@@ -1,6 +1,7 @@
 """Procurement: price-per-unit savings (OpenPrescribing's method), rationalisation scenarios and the
 tracking of agreed savings. Pure pandas over order lines; the files are read by ``procurement_files``."""
 
+from stocktake.procurement.opportunities import Opportunities, Opportunity, UnitPrice, find_opportunities
 from stocktake.procurement.rationalise import Rating, Scenario, rationalise
 from stocktake.procurement.savings import (
     PriceTarget,
@@ -15,14 +16,18 @@ from stocktake.procurement.tracking import AgreedSaving, track
 
 __all__ = [
     "AgreedSaving",
+    "Opportunities",
+    "Opportunity",
     "PriceTarget",
     "ProcurementInputError",
     "Rating",
     "Savings",
     "Scenario",
+    "UnitPrice",
     "between",
     "category_products",
     "category_savings",
+    "find_opportunities",
     "item_savings",
     "rationalise",
     "track",

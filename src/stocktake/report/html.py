@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
 
+from stocktake.report.board import peer_section, procurement_section
 from stocktake.report.charts import ChartSeries, entry_chart, plotly_html, static_chart
 from stocktake.report.icons import assurance_icon, variation_icon, variation_label
 from stocktake.verdicts.narrative import CATEGORIES
@@ -41,6 +42,8 @@ def render_report(stocktake: StockTake, *, static: bool = False) -> str:
         rows=[rows[id(e)] for e in stocktake.entries],
         any_hidden=any(e.hidden.any() for e in stocktake.entries),
         no_data=stocktake.no_data_lines,
+        peers=peer_section(stocktake.peers),
+        procurement=procurement_section(stocktake.procurement),
         static=static,
         css=(Path(__file__).parent / "report.css").read_text(),
         plotly_js="" if static else get_plotlyjs(),

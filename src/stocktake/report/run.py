@@ -14,9 +14,11 @@ from pathlib import Path
 import pandas as pd
 
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, load_catalogue
-from stocktake.metrics.run import missing_data, run_catalogue
+from stocktake.metrics.run import Grain, missing_data, run_catalogue
+from stocktake.procurement_files import holds_orders, warehouse_opportunities
 from stocktake.report.inputs import for_metric, load_annotations, load_targets, resolve_target
 from stocktake.verdicts import Mark, StockTake, take_stock
+from stocktake.verdicts.peers import compare_every_measure
 from stocktake.warehouse import connect_ibis, problems
 
 FORMATS = ("html", "pdf", "xlsx")
@@ -43,6 +45,9 @@ def stock_take(request: ReportRequest) -> StockTake:
         try:
             absent = missing_data(con, catalogue)
             series = run_catalogue(con, catalogue)
+            by_site = (
+                run_catalogue(con, catalogue, Grain(by="site")) if "site" in catalogue.dimensions else {}
+            )
         finally:
             con.disconnect()
     if not series:
@@ -62,7 +67,7 @@ def stock_take(request: ReportRequest) -> StockTake:
         targets[metric_id], bases[metric_id] = target.value, target.basis
         if planned is not None:
             trajectories[metric_id] = planned
-    return take_stock(
+    taken = take_stock(
         catalogue,
         series,
         request.source or f"Warehouse {request.warehouse.name}",
@@ -72,6 +77,28 @@ def stock_take(request: ReportRequest) -> StockTake:
         trajectories=trajectories,
         no_data=tuple(absent.items()),
     )
+    period = pd.Period(request.period, freq="M") if request.period else None
+    return with_board_sections(taken, catalogue, by_site, request.warehouse, period)
+
+
+def with_board_sections(
+    taken: StockTake,
+    catalogue,
+    by_site: dict[str, pd.DataFrame],
+    warehouse: Path,
+    last: pd.Period | None = None,
+) -> StockTake:
+    """The stock-take with the board's "Compared with peers" (each measure with a funnel across
+    sites, small groups hidden) and "Procurement opportunities" (the year's top savings by site, when
+    the warehouse holds orders) sections, each over the year to ``last`` (default: the latest month).
+    Opens the warehouse read-only: a caller that shares it with writers holds their lock."""
+    shown = [m for m in catalogue.metrics if m.id in {e.result.metric.id for e in taken.entries}]
+    if last is not None:
+        end = last.to_timestamp(how="end")
+        by_site = {k: v[v["period"] <= end].reset_index(drop=True) for k, v in by_site.items()}
+    peers = compare_every_measure(shown, by_site, "site")
+    found = warehouse_opportunities(warehouse, last=last) if holds_orders(warehouse) else None
+    return dataclasses.replace(taken, peers=peers, procurement=found)
 
 
 def write_report(request: ReportRequest) -> list[Path]:

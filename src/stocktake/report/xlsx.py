@@ -13,6 +13,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from stocktake.metrics.suppression import MASK
+from stocktake.procurement_files import opportunity_sheets
 from stocktake.report.icons import ASSURANCE_LABELS, variation_label
 from stocktake.spreadsheets import keep_text
 from stocktake.verdicts.narrative import CATEGORIES
@@ -99,6 +100,11 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
     for row in summary.iter_rows(min_row=5, min_col=13, max_col=13):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")
     _series_sheet(book.create_sheet("Series"), stocktake)
+    if stocktake.peers:
+        _peers_sheet(book.create_sheet("Compared with peers"), stocktake)
+    if stocktake.procurement is not None:
+        for name, table in opportunity_sheets(stocktake.procurement).items():
+            _table_sheet(book.create_sheet(f"Procurement {name.lower()}"), table)
     keep_text(book)
     book.save(path)
     return Path(path)
@@ -155,6 +161,62 @@ def _series_sheet(sheet, stocktake: StockTake) -> None:
     for cell in sheet["D"][1:]:
         cell.number_format = "yyyy-mm-dd"
     _widths(sheet, [30, 48, 16, 12, 12, 12, 12, 12, 12, 12, 28])
+    sheet.freeze_panes = "A2"
+
+
+def _peers_sheet(sheet, stocktake: StockTake) -> None:
+    """Each site beyond a measure's 99.8% funnel limits over the last year (small groups left out)."""
+    _header(
+        sheet,
+        [
+            "Measure id",
+            "Measure",
+            "Site",
+            "Value",
+            "Events",
+            "Cases",
+            "Lower 99.8% limit",
+            "Upper 99.8% limit",
+            "Average",
+            "Beyond the limits",
+            "From",
+            "To",
+        ],
+        row=1,
+    )
+    for comparison in stocktake.peers:
+        metric = comparison.metric
+        for o in comparison.outside_limits():
+            sheet.append(
+                [
+                    metric.id,
+                    metric.title,
+                    o.group,
+                    o.value,
+                    o.numerator,
+                    o.denominator,
+                    o.lower_998,
+                    o.upper_998,
+                    comparison.funnel.baseline,
+                    "above" if o.high else "below",
+                    comparison.first.date(),
+                    comparison.last.date(),
+                ]
+            )
+            row = sheet[sheet.max_row]
+            _format_cells([row[i] for i in (3, 6, 7, 8)], number_format(metric.unit, metric.decimals))
+            _format_cells(row[4:6], "#,##0")
+            for cell in row[10:12]:
+                cell.number_format = "yyyy-mm-dd"
+    _widths(sheet, [30, 48, 22, 10, 10, 10, 14, 14, 10, 16, 12, 12])
+    sheet.freeze_panes = "A2"
+
+
+def _table_sheet(sheet, table) -> None:
+    _header(sheet, [str(c) for c in table.columns], row=1)
+    for values in table.itertuples(index=False):
+        sheet.append([None if isinstance(v, float) and np.isnan(v) else v for v in values])
+    _widths(sheet, [24, 40, 22, 10, 14, 14, 14, 16, 80][: len(table.columns)])
     sheet.freeze_panes = "A2"
 
 

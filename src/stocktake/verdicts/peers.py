@@ -13,12 +13,13 @@ it still counts towards the average, which the department's own chart already sh
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from stocktake.funnel import Funnel, FunnelMethod, compare_units
+from stocktake.funnel import HIGH_001, LOW_001, Funnel, FunnelMethod, compare_units
 from stocktake.metrics.catalogue import Metric
 from stocktake.metrics.suppression import is_small
 
@@ -49,6 +50,38 @@ class PeerComparison:
     #: True where a group's cases or events are 1–7: its value, counts and label are not shown.
     hidden: np.ndarray
 
+    def outside_limits(self) -> tuple[OutsideLimits, ...]:
+        """The groups beyond the 99.8% limits (PHEindicatormethods' 0.001 labels) that may be shown,
+        furthest from the average first."""
+        f, found = self.funnel, []
+        for i, (group, label) in enumerate(zip(self.groups, f.significance, strict=True)):
+            if label in (HIGH_001, LOW_001) and not self.hidden[i]:
+                found.append(
+                    OutsideLimits(
+                        group,
+                        float(f.value[i]),
+                        float(f.numerator[i]),
+                        float(f.denominator[i]),
+                        float(f.limits.lower_998[i]),
+                        float(f.limits.upper_998[i]),
+                        high=label == HIGH_001,
+                    )
+                )
+        return tuple(sorted(found, key=lambda o: -abs(o.value - f.baseline)))
+
+
+@dataclass(frozen=True)
+class OutsideLimits:
+    """One group beyond a funnel's 99.8% limits: its value, counts and the limits at its size."""
+
+    group: str
+    value: float
+    numerator: float
+    denominator: float
+    lower_998: float
+    upper_998: float
+    high: bool
+
 
 def compare_peers(
     metric: Metric, frame: pd.DataFrame, by: str, *, months: int = PERIOD_MONTHS, suppress: bool = True
@@ -77,6 +110,15 @@ def compare_peers(
         funnel,
         _complemented(small, totals["denominator"].to_numpy()) if suppress else np.zeros(len(totals), bool),
     )
+
+
+def compare_every_measure(
+    metrics: Sequence[Metric], series: dict[str, pd.DataFrame], by: str, *, suppress: bool = True
+) -> tuple[PeerComparison, ...]:
+    """Each measure with a funnel compared across ``by`` (``series``: the catalogue's series by it),
+    in the catalogue's order; measures without a funnel, or with fewer than two groups, left out."""
+    compared = (compare_peers(m, series[m.id], by, suppress=suppress) for m in metrics if m.id in series)
+    return tuple(c for c in compared if c is not None)
 
 
 def _complemented(small: np.ndarray, denominators: np.ndarray) -> np.ndarray:

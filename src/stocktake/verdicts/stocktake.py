@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.suppression import MASK
+from stocktake.procurement.opportunities import Opportunities
 from stocktake.spc.rebase import MIN_REBASE_POINTS
 from stocktake.targets.projection import Projection, project
 from stocktake.verdicts.analysis import MetricResult
@@ -22,6 +23,7 @@ from stocktake.verdicts.narrative import (
     deferred,
     sentence,
 )
+from stocktake.verdicts.peers import PeerComparison
 
 VARIATION_ROWS = {
     "special_cause_improvement": "Special cause improvement",
@@ -88,6 +90,10 @@ class StockTake:
     generated_at: datetime = field(default_factory=datetime.now)
     #: Measures left out because the warehouse holds none of their data (id → datasets lacking).
     no_data: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: The board report's "Compared with peers": each measure with a funnel across sites, last year.
+    peers: tuple[PeerComparison, ...] = ()
+    #: The board report's "Procurement opportunities"; None when no orders were looked at.
+    procurement: Opportunities | None = None
 
     @property
     def no_data_lines(self) -> list[str]:
@@ -96,6 +102,8 @@ class StockTake:
 
     @cached_property  # read by every page of the web workspace; the entries never change
     def period_label(self) -> str:
+        if not self.entries:  # a warehouse holding only extracts no measure reads (orders, say)
+            return "No measure has data yet"
         first = min(e.result.x.min() for e in self.entries)
         last = max(e.result.x.max() for e in self.entries)
         return f"{first:%B %Y} to {last:%B %Y}"

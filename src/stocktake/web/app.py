@@ -27,7 +27,19 @@ from stocktake.web import refusals
 from stocktake.web.headers import SecurityHeaders, inline_script_hashes, security_headers
 from stocktake.web.limits import RequestLimits
 from stocktake.web.pages import render
-from stocktake.web.routes import accounts, audits, decisions, metrics, overview, projects, reports, uploads
+from stocktake.web.routes import (
+    accounts,
+    audits,
+    decisions,
+    mapping,
+    metrics,
+    overview,
+    procurement,
+    projects,
+    reports,
+    sessions,
+    uploads,
+)
 from stocktake.web.security import CsrfRefused, Forbidden, NotSignedIn, RecordOrigin, check_csrf
 from stocktake.web.templating import environment
 from stocktake.workspace import Workspace
@@ -66,7 +78,20 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.state.security_headers = security_headers(inline_script_hashes(environment))
     app.add_middleware(SecurityHeaders, headers=app.state.security_headers)
     _mount_assets(app)
-    for module in (overview, metrics, uploads, projects, audits, decisions, reports, accounts):
+    routers = (
+        overview,
+        metrics,
+        uploads,
+        mapping,
+        projects,
+        audits,
+        decisions,
+        procurement,
+        reports,
+        accounts,
+        sessions,
+    )
+    for module in routers:
         app.include_router(module.router)
     _handle_refusals(app)
     return app
@@ -131,6 +156,8 @@ def _handle_refusals(app: FastAPI) -> None:
     @app.exception_handler(CsrfRefused)
     async def _csrf(request: Request, _error):
         await refusals.record_refusal(request, "CSRF token missing or not this session's")
+        if "session" not in request.session:  # not signed in (a tab left overnight): a way back too
+            return refusals.sign_in_again(request)
         reason = (
             "The form had expired or did not come from this site. Go back, reload the page and try again."
         )

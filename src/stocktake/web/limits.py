@@ -18,7 +18,7 @@ from stocktake.web import refusals
 from stocktake.web.security import SAFE_METHODS, session_user
 
 #: Paths taking large bodies, and the role needed to send one.
-UPLOADS = {"/uploads": "editor"}
+UPLOADS = {"/uploads": "editor", "/admin/mapping": "admin"}
 
 
 class BodyTooLarge(HTTPException):

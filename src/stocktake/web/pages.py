@@ -10,17 +10,21 @@ from fastapi.responses import RedirectResponse
 
 from stocktake.appdb.actions import ActionError
 from stocktake.appdb.models import User
-from stocktake.web.security import csrf_token
+from stocktake.web.security import csrf_token, session_timing
 from stocktake.web.templating import templates
 
 T = TypeVar("T")
 
 
 def render(request: Request, template: str, user: User | None, *, status_code: int = 200, **context):
+    timing = None
+    if user is not None:
+        ends = getattr(request.state, "session_ends", None)
+        timing = session_timing(ends, request.app.state.settings.idle_timeout)
     return templates.TemplateResponse(
         request,
         template,
-        {"user": user, "csrf_token": csrf_token(request), **context},
+        {"user": user, "csrf_token": csrf_token(request), "session_timing": timing, **context},
         status_code=status_code,
     )
 

@@ -4,9 +4,12 @@ some requests before any route runs."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode, urlsplit
+
 from fastapi import Request
 from fastapi.responses import RedirectResponse
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Match, Mount
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import User
@@ -25,10 +28,62 @@ HEADINGS = {
 
 
 def not_signed_in(request: Request):
-    """To the sign-in page, then back; HTMX (which cannot follow to a whole page) gets a 401 part."""
+    """To the sign-in page, then back to the page the user was on. HTMX (which cannot follow to a
+    whole page) gets a 401 part saying the session has ended, with the same link; the page's script
+    swaps it into the target and opens its session-ended notice (``session-ended`` event)."""
+    sign_in = "/sign-in?" + urlencode({"next": return_to(request)}, safe="/")
     if request.headers.get("HX-Request"):
-        return render(request, "refused.html", None, status_code=401, reason="Your session has ended.")
-    return RedirectResponse(f"/sign-in?next={request.url.path}", status_code=303)
+        return templates.TemplateResponse(
+            request,
+            "_session_ended.html",
+            {"sign_in": sign_in},
+            status_code=401,
+            headers={"HX-Trigger": "session-ended"},
+        )
+    return RedirectResponse(sign_in, status_code=303)
+
+
+def sign_in_again(request: Request):
+    """A form sent with no session at all (its cookie expired overnight): refused as any form without
+    its token is (403), with a way to sign in and come back to the form's page, where the page's
+    script puts back what was typed."""
+    reason = (
+        "Your session had ended, so what you sent was not saved. Sign in again to carry on: what you"
+        " typed is kept in this browser tab and put back into the form."
+    )
+    back = return_to(request)  # from a stale sign-in page: that page again, its ``next`` kept
+    sign_in = back if back.startswith("/sign-in") else "/sign-in?" + urlencode({"next": back}, safe="/")
+    return render(request, "refused.html", None, status_code=403, reason=reason, sign_in=sign_in)
+
+
+def return_to(request: Request) -> str:
+    """The page to come back to after signing in: a GET's own address; for a form sent after the
+    session ended (a POST address has no page), the page the form was on (its Referer, or for an
+    htmx request the page's address), else the nearest page above the POST's address
+    (``/projects/3/cycles`` → ``/projects/3``): never an address that only takes a POST."""
+    if request.method in ("GET", "HEAD") and not request.headers.get("HX-Request"):
+        return _path_and_query(request.url.path, request.url.query)
+    for header in ("HX-Current-URL", "Referer"):
+        came_from = urlsplit(request.headers.get(header, ""))
+        if came_from.netloc == request.url.netloc and _is_page(request, came_from.path):
+            return _path_and_query(came_from.path, came_from.query)
+    path = request.url.path.rstrip("/")
+    while path and not _is_page(request, path):
+        path = path.rsplit("/", 1)[0]
+    return path or "/"
+
+
+def _is_page(request: Request, path: str) -> bool:
+    """Whether a GET route of the app answers ``path`` with a page (not the session's JSON)."""
+    scope = {"type": "http", "method": "GET", "path": path, "root_path": "", "headers": []}
+    return path != "/session" and any(
+        not isinstance(route, Mount) and route.matches(scope)[0] == Match.FULL
+        for route in request.app.router.routes
+    )
+
+
+def _path_and_query(path: str, query: str) -> str:
+    return f"{path}?{query}" if query else path
 
 
 def forbidden(request: Request, user: User | None, needed: str):

@@ -88,7 +88,26 @@ def session_user(cookie: dict, db: Session, idle: timedelta) -> User | None:
 
 
 def current_user(request: Request, db: Session = Depends(database)) -> User | None:
-    return session_user(request.session, db, request.app.state.settings.idle_timeout)
+    """The signed-in user; the page they get is told when their session will end (``session_timing``)."""
+    idle = request.app.state.settings.idle_timeout
+    user = session_user(request.session, db, idle)
+    if user is not None:
+        request.state.session_ends = actions.session_ends(db, token=request.session["session"], idle=idle)
+    return user
+
+
+#: A page warns this long before its session ends (a quarter of the idle timeout when that is short).
+WARN_BEFORE = timedelta(minutes=5)
+
+
+def session_timing(ends: actions.SessionEnds | None, idle: timedelta) -> dict[str, int] | None:
+    """What a page's script needs to warn before its session ends: seconds to the idle end and to the
+    absolute end, and how early to warn. Seconds, not clock times: a ward PC's clock may be wrong."""
+    if ends is None:
+        return None
+    idle_left, absolute_left = ends.seconds_left(actions.base._now())
+    warn = int(min(WARN_BEFORE, idle / 4).total_seconds())
+    return {"idle": idle_left, "absolute": absolute_left, "warn": warn}
 
 
 def require(role: str):

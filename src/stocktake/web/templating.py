@@ -19,8 +19,10 @@ NAVIGATION = (
     ("/projects", "QI projects", "viewer"),
     ("/audits", "Audits", "viewer"),
     ("/decisions", "Decisions", "viewer"),
+    ("/procurement", "Procurement", "viewer"),
     ("/reports", "Reports", "viewer"),
     ("/uploads", "Upload data", "editor"),
+    ("/admin/mapping", "Column mapping", "admin"),
     ("/admin/users", "Users", "admin"),
     ("/admin/audit-log", "Audit log", "admin"),
 )

@@ -2,7 +2,8 @@
 
 The web routes and the CLI call these and nothing else to write, so no change escapes the audit
 log. Audit events carry what was touched (a metric, a project) but never patient identifiers.
-One module per family (accounts, charts, projects, audits, decisions); this package is their
+One module per family (accounts, charts, projects, audits, decisions; corrections, shared by
+the edits and withdrawals of the last three); this package is their
 public surface: ``from stocktake.appdb import actions; actions.create_user(...)``.
 """
 
@@ -15,12 +16,15 @@ from stocktake.appdb.actions.accounts import (
     SIGN_IN_ATTEMPTS,
     SIGN_IN_LOCK,
     USERNAME,
+    SessionEnds,
     authenticate,
     change_password,
     create_user,
     end_session,
+    keep_session,
     locked_out,
     reset_password,
+    session_ends,
     session_user,
     set_role,
     start_session,
@@ -33,7 +37,7 @@ from stocktake.appdb.actions.audit_log import (
     record_now,
     record_refusal,
 )
-from stocktake.appdb.actions.audits import add_audit_cycle, create_audit
+from stocktake.appdb.actions.audits import add_audit_cycle, create_audit, edit_audit, edit_audit_cycle
 from stocktake.appdb.actions.base import ActionError
 from stocktake.appdb.actions.charts import (
     CHART_CHANGES,
@@ -42,7 +46,10 @@ from stocktake.appdb.actions.charts import (
     remove_annotation,
     set_target,
 )
-from stocktake.appdb.actions.decisions import record_decision
+from stocktake.appdb.actions.corrections import KINDS as CORRECTABLE
+from stocktake.appdb.actions.corrections import history, withdraw
+from stocktake.appdb.actions.decisions import edit_decision, record_decision
+from stocktake.appdb.actions.mapping import save_mapping
 from stocktake.appdb.actions.projects import (
     MEASURE_KINDS,
     PDSA_ACTS,
@@ -50,12 +57,15 @@ from stocktake.appdb.actions.projects import (
     add_measure,
     add_pdsa_cycle,
     create_project,
+    edit_pdsa_cycle,
+    edit_project,
     set_progress,
 )
 
 __all__ = [
     "ADDRESS_ATTEMPTS",
     "CHART_CHANGES",
+    "CORRECTABLE",
     "FULL_NAME_LENGTH",
     "LARGEST_TARGET",
     "MEASURE_KINDS",
@@ -68,6 +78,7 @@ __all__ = [
     "SIGN_IN_LOCK",
     "USERNAME",
     "ActionError",
+    "SessionEnds",
     "acting_from",
     "add_annotation",
     "add_audit_cycle",
@@ -79,7 +90,14 @@ __all__ = [
     "create_audit",
     "create_project",
     "create_user",
+    "edit_audit",
+    "edit_audit_cycle",
+    "edit_decision",
+    "edit_pdsa_cycle",
+    "edit_project",
     "end_session",
+    "history",
+    "keep_session",
     "locked_out",
     "record",
     "record_decision",
@@ -87,10 +105,13 @@ __all__ = [
     "record_refusal",
     "remove_annotation",
     "reset_password",
+    "save_mapping",
+    "session_ends",
     "session_user",
     "set_progress",
     "set_role",
     "set_target",
     "start_session",
     "unlock_user",
+    "withdraw",
 ]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from functools import cache
 
 from argon2 import PasswordHasher
@@ -251,6 +252,41 @@ def session_user(session: Session, *, token: str, idle: timedelta) -> User | Non
         with _transaction(session):
             web_session.seen_at = now
     return user
+
+
+@dataclass(frozen=True)
+class SessionEnds:
+    """When a live session will end if nothing more is done: after ``idle`` with no use, and at the
+    latest ``SESSION_LIFETIME`` after sign-in (a page warns before either)."""
+
+    idle: datetime
+    absolute: datetime
+
+    def seconds_left(self, now: datetime) -> tuple[int, int]:
+        """Whole seconds to the idle end and to the absolute end (never below 0)."""
+        return tuple(max(0, int((end - now).total_seconds())) for end in (self.idle, self.absolute))
+
+
+def session_ends(session: Session, *, token: str, idle: timedelta) -> SessionEnds | None:
+    """When a live session ends, read without counting as a use (a page asking whether its session
+    is about to end must not keep it alive); None if it has ended."""
+    found = session.execute(
+        select(WebSession, User).join(User).where(WebSession.id == _digest(token))
+    ).first()
+    if found is None or not found[1].active:
+        return None
+    ends = SessionEnds(idle=found[0].seen_at + idle, absolute=found[0].started_at + SESSION_LIFETIME)
+    return ends if min(ends.idle, ends.absolute) > base._now() else None
+
+
+def keep_session(session: Session, *, token: str, idle: timedelta) -> SessionEnds | None:
+    """Stay signed in: a live session counts as used now (its idle end moves; its absolute end
+    cannot). None if it has already ended: a session is never revived."""
+    if session_ends(session, token=token, idle=idle) is None:
+        return None
+    with _transaction(session):
+        session.get(WebSession, _digest(token)).seen_at = base._now()
+    return session_ends(session, token=token, idle=idle)
 
 
 def end_session(session: Session, *, token: str) -> None:

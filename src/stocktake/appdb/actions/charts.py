@@ -20,6 +20,10 @@ CHART_CHANGES = (
     "annotation_added",
     "annotation_removed",
     "pdsa_added",
+    "pdsa_cycle_edited",  # a start date or title moved
+    "pdsa_cycle_withdrawn",  # its mark leaves the charts
+    "project_edited",  # its title is in its cycles' marks
+    "project_withdrawn",  # its cycles' marks leave the charts
     "upload",
     "measure_added",
 )

@@ -51,7 +51,7 @@ KINDS = {
 
 
 def _page(request, user, db, **context):
-    mapping = load_mapping(request.app.state.settings.mapping)
+    mapping = load_mapping(request.app.state.settings.mapping_in_use)
     recent = db.scalars(
         select(AuditEvent)
         .where(AuditEvent.action.in_(("upload", "upload_failed", "load_undone")))
@@ -93,7 +93,7 @@ def upload(
 ):
     """Stage and check the file, and show what loading it would do; nothing is loaded yet."""
     settings = request.app.state.settings
-    mapping = load_mapping(settings.mapping)
+    mapping = load_mapping(settings.mapping_in_use)
     filename = mask_nhs_numbers(extract.filename or "")  # shown on pages and kept: never a number
     refused = _refusal(mapping, dataset, kind, filename)
     if refused:
@@ -212,7 +212,7 @@ def _run(request, staging: Path, kind: str, user: User, **options) -> LoadResult
     with request.app.state.workspace.lock, problems(settings.warehouse):
         return ingest_directory(
             staging,
-            load_mapping(settings.mapping),
+            load_mapping(settings.mapping_in_use),
             settings.warehouse,
             load_or_create_key(settings.pseudonym_key, settings.warehouse),
             loaded_by=user.username,

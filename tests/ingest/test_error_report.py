@@ -4,9 +4,9 @@ identifier in it whichever column it arrived in."""
 import pandas as pd
 
 from stocktake.demo.run import MAPPING
+from stocktake.ingest.error_report import error_kinds, summary, write_error_report
 from stocktake.ingest.load import IngestError
 from stocktake.ingest.mapping import load_mapping
-from stocktake.ingest.report import error_kinds, summary, write_error_report
 from stocktake.ingest.schemas import DATASETS
 from stocktake.ingest.validate import RowError, to_canonical
 

@@ -1,0 +1,141 @@
+"""The board report's two comparison sections as rows, for the HTML (and PDF) and the workbook alike.
+
+"Compared with peers": for each measure with a funnel across sites, the sites beyond the 99.8%
+limits over the last year (small groups already hidden by ``verdicts.peers``). "Procurement
+opportunities": the year's largest price-per-unit savings by site, each with every site's price.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from stocktake.procurement.opportunities import Opportunities, Opportunity
+from stocktake.verdicts.narrative import Formatter
+from stocktake.verdicts.peers import PeerComparison
+
+
+@dataclass(frozen=True)
+class PeerRow:
+    """A site beyond a measure's 99.8% limits, as the report words it."""
+
+    metric_id: str
+    measure: str
+    site: str
+    value: str
+    counts: str  # "34 of 400"
+    limits: str  # "65.7% to 80.1%"
+    average: str
+    direction: str  # above | below
+    better: str  # better | worse | "" (a measure with no better direction)
+
+
+@dataclass(frozen=True)
+class PeerSection:
+    period: str
+    rows: tuple[PeerRow, ...]
+    #: Measures compared with no site beyond the limits.
+    within: tuple[str, ...]
+    #: How many site values were hidden for small numbers, over all the measures.
+    hidden: int
+
+
+def peer_section(peers: tuple[PeerComparison, ...]) -> PeerSection | None:
+    if not peers:
+        return None
+    rows, within = [], []
+    for comparison in peers:
+        metric = comparison.metric
+        fmt = Formatter(metric.unit, metric.decimals)
+        outside = comparison.outside_limits()
+        if not outside:
+            within.append(metric.title)
+        for o in outside:
+            direction = "above" if o.high else "below"
+            better = "" if metric.improvement == "neutral" else "better"
+            if better and (metric.improvement == "increase") != o.high:
+                better = "worse"
+            rows.append(
+                PeerRow(
+                    metric.id,
+                    metric.title,
+                    o.group,
+                    fmt(o.value),
+                    f"{o.numerator:,.0f} of {o.denominator:,.0f}",
+                    f"{fmt(o.lower_998)} to {fmt(o.upper_998)}",
+                    fmt(comparison.funnel.baseline),
+                    direction,
+                    better,
+                )
+            )
+    first, last = min(p.first for p in peers), max(p.last for p in peers)
+    return PeerSection(
+        f"{first:%B %Y} to {last:%B %Y}",
+        tuple(rows),
+        tuple(within),
+        int(sum(p.hidden.sum() for p in peers)),
+    )
+
+
+@dataclass(frozen=True)
+class OpportunityRow:
+    key: str
+    description: str
+    site: str
+    quantity: str
+    spend: str
+    price_per_unit: str
+    target_price: str
+    saving: str
+    prices: str  # every site's price per unit (quantity), cheapest first
+    #: The same as (site, price per unit, quantity) for a list.
+    site_prices: tuple[tuple[str, str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class ProcurementSection:
+    period: str
+    target: str
+    spend: str
+    item_saving: str
+    category_saving: str
+    item_count: int
+    category_count: int
+    category: str
+    items: tuple[OpportunityRow, ...]
+    categories: tuple[OpportunityRow, ...]
+
+
+def money(value: float) -> str:
+    return f"£{value:,.2f}"
+
+
+def _opportunity_row(o: Opportunity) -> OpportunityRow:
+    return OpportunityRow(
+        o.key,
+        o.description,
+        o.unit,
+        f"{o.quantity:,.0f}",
+        money(o.spend),
+        money(o.price_per_unit),
+        money(o.target_price),
+        money(o.potential_saving),
+        "; ".join(f"{p.unit} {money(p.price_per_unit)} ({p.quantity:,.0f})" for p in o.prices),
+        tuple((p.unit, money(p.price_per_unit), f"{p.quantity:,.0f}") for p in o.prices),
+    )
+
+
+def procurement_section(found: Opportunities | None) -> ProcurementSection | None:
+    if found is None:
+        return None
+    return ProcurementSection(
+        f"{found.first.strftime('%B %Y')} to {found.last.strftime('%B %Y')}",
+        found.target.label,
+        money(found.spend),
+        money(found.item_saving),
+        money(found.category_saving),
+        found.item_count,
+        found.category_count,
+        found.category,
+        tuple(_opportunity_row(o) for o in found.items),
+        tuple(_opportunity_row(o) for o in found.categories),
+    )

@@ -1,0 +1,164 @@
+"""The board report built in the background: a build runs through its steps to done, a second
+request joins it (another choice waits), the files are the report for the month and site chosen
+(its last month is the one chosen, its source line names the department, trust and site), each
+build and download is in the audit log, and a failed build says why and replaces nothing."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+from datetime import datetime
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from stocktake.appdb import actions
+from stocktake.appdb.database import make_engine, session_factory
+from stocktake.appdb.models import AuditEvent
+from stocktake.settings import Settings
+from stocktake.web.app import create_app
+from stocktake.web.report_jobs import DONE, FAILED, RUNNING, WAITING, ReportJobs, ReportOptions
+
+PASSWORD = "a long enough password"
+DEPARTMENT, TRUST = "Trauma & Orthopaedics", "St Elsewhere NHS Foundation Trust"
+
+
+@pytest.fixture(scope="module")
+def app(tmp_path_factory, demo_warehouse):
+    """A workspace whose home names its department and trust, as a report's source line should."""
+    home = tmp_path_factory.mktemp("reports-workspace")
+    shutil.copy(demo_warehouse, home / "warehouse.duckdb")
+    settings = Settings(
+        home=home, database_url=f"sqlite:///{home / 'workspace.sqlite'}", department=DEPARTMENT, trust=TRUST
+    )
+    app = create_app(settings)
+    with session_factory(make_engine(settings.database_url))() as db:
+        for role in ("viewer", "editor"):
+            actions.create_user(
+                db, by=None, username=role, full_name=f"A {role}", password=PASSWORD, role=role
+            )
+    return app
+
+
+def _options(page: str, name: str) -> list[str]:
+    select_ = re.search(rf'<select[^>]*name="{name}".*?</select>', page, re.S).group(0)
+    return [v for v in re.findall(r'<option value="([^"]*)"', select_) if v]
+
+
+def _events(app, action: str) -> list[AuditEvent]:
+    with app.state.sessions() as db:
+        return list(
+            db.scalars(
+                select(AuditEvent)
+                .options(joinedload(AuditEvent.user))
+                .where(AuditEvent.action == action)
+                .order_by(AuditEvent.id)
+            )
+        )
+
+
+def test_a_build_runs_its_steps_is_joined_and_gives_the_report_chosen(app, sign_in_as):
+    viewer, editor = sign_in_as("viewer"), sign_in_as("editor")
+    page = viewer.get("/reports").text
+    months, sites = _options(page, "period"), _options(page, "site")
+    assert months == sorted(months, reverse=True) and len(sites) >= 2
+    period, site = months[3], sites[1]  # three months before the latest, at one site
+    chosen = {"period": period, "site": site}
+
+    answer = viewer.post("/reports/build", data=chosen | {"csrf_token": viewer.csrf}, follow_redirects=False)
+    assert answer.status_code == 303
+    joined = editor.post(
+        "/reports/build", data=chosen | {"csrf_token": editor.csrf}, headers={"HX-Request": "1"}
+    )
+    assert joined.status_code == 200 and "In progress" in joined.text  # the same job's progress
+    assert 'hx-trigger="every 1s"' in joined.text and 'hx-swap-oob="innerHTML"' in joined.text
+    other = editor.post("/reports/build", data={"period": months[0], "csrf_token": editor.csrf})
+    assert other.status_code == 409 and "is being built" in other.text  # one build at a time
+    other = editor.post(
+        "/reports/build", data={"period": months[0], "csrf_token": editor.csrf}, headers={"HX-Request": "1"}
+    )  # htmx swaps no 409: told in the progress area instead
+    assert other.status_code == 200 and "The report was not started" in other.text
+    assert "<html" not in other.text
+
+    job = app.state.report_jobs.wait(timeout=900)
+    assert job.state == DONE, job.error
+    assert [s.state for s in job.steps] == [DONE] * 4 and all(s.seconds > 0 for s in job.steps)
+    assert job.options == ReportOptions(period, site) and job.requested_by == "A viewer"
+    finished = viewer.get("/reports/job")
+    assert "Built in" in finished.text and "every 1s" not in finished.text  # polling stops
+    assert viewer.get("/reports/job", params={"seen": job.version}).status_code == 204  # nothing new
+
+    # The files kept for this choice: its last month is the month chosen, at the site chosen.
+    page = viewer.get("/reports").text
+    [link] = re.findall(r'href="(/reports/built/\w+/stocktake\.xlsx)"', page)
+    download = viewer.get(link)
+    assert download.headers["content-disposition"].endswith(f'stocktake-{period}-{site}.xlsx"')
+    book = load_workbook(io.BytesIO(download.content))
+    assert book["Summary"]["A2"].value == f"{DEPARTMENT}, {TRUST}, {site}"  # the source line
+    periods = [row[3] for row in book["Series"].iter_rows(min_row=2, values_only=True)]
+    assert max(periods).strftime("%Y-%m") == period
+    assert datetime.strptime(period, "%Y-%m").strftime("%B %Y") in book["Summary"]["A1"].value
+    pdf = viewer.get(link.replace(".xlsx", ".pdf"))
+    assert pdf.content.startswith(b"%PDF") and pdf.headers["content-type"] == "application/pdf"
+    html = viewer.get(link.replace(".xlsx", ".html")).text
+    assert f"{DEPARTMENT}, {TRUST}, {site}" in html.replace("&amp;", "&")
+
+    # Every build and download in the audit log, by whom.
+    assert [e.user.username for e in _events(app, "report_build_started")] == ["viewer"]
+    assert [e.user.username for e in _events(app, "report_build_joined")] == ["editor"]
+    [built] = _events(app, "report_built")
+    assert built.user.username == "viewer" and site in built.detail
+    downloads = _events(app, "report_downloaded")
+    assert [e.subject.rsplit(":", 1)[1] for e in downloads] == ["xlsx", "pdf", "html"]
+
+
+def test_a_month_or_site_not_offered_is_refused_and_nothing_starts(app, sign_in_as):
+    viewer = sign_in_as("viewer")
+    before = app.state.report_jobs.current() if hasattr(app.state, "report_jobs") else None
+    for form, said in (({"period": "2099-01"}, "Month: choose"), ({"site": "Nowhere"}, "Site: choose")):
+        answer = viewer.post("/reports/build", data=form | {"csrf_token": viewer.csrf})
+        assert answer.status_code == 422 and said in answer.text
+    assert (app.state.report_jobs.current() if hasattr(app.state, "report_jobs") else None) == before
+
+
+def test_downloads_and_progress_need_a_signed_in_user(app, sign_in_as):
+    anonymous = sign_in_as(None)
+    for path in ("/reports/job", "/reports/built/0123456789abcdef/stocktake.pdf"):
+        assert anonymous.get(path, follow_redirects=False).headers["location"].startswith("/sign-in")
+    assert sign_in_as("viewer").get("/reports/built/0123456789abcdef/stocktake.pdf").status_code == 404
+
+
+def test_a_failed_build_says_why_and_keeps_the_last_report(tmp_path):
+    kept = tmp_path / ReportOptions().key
+    kept.mkdir()
+    (kept / "stocktake.pdf").write_bytes(b"%PDF the last one")
+    about = {
+        "period": None,
+        "site": None,
+        "built_at": "2026-12-01T09:00:00+00:00",
+        "built_by": "A",
+        "seconds": 60,
+    }
+    (kept / "about.json").write_text(json.dumps(about))
+    told = []
+
+    def no_data(options):
+        raise ValueError("no data for any measure (no extract of theirs is loaded)")
+
+    jobs = ReportJobs(tmp_path, stocktake=no_data, finished=told.append)
+    job, joined = jobs.start(ReportOptions(), by="A lead", user_id=1)
+    assert not joined and job.state == RUNNING
+    job = jobs.wait(timeout=30)
+    assert job.state == FAILED and told == [job]
+    assert (
+        job.error
+        == "Computing the stock-take: ValueError: no data for any measure (no extract of theirs is loaded)"
+    )
+    assert [s.state for s in job.steps] == [FAILED, WAITING, WAITING, WAITING]
+    [last] = jobs.built()
+    assert jobs.read(last.folder.name, "pdf")[1] == b"%PDF the last one"
+    assert [p.name for p in tmp_path.iterdir()] == [kept.name]  # no half-built folder left behind
