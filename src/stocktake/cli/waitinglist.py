@@ -55,7 +55,9 @@ def project(
         shown.add_row(row.month, f"{row.waiting:,}", f"{row.waiting_low:,} – {row.waiting_high:,}")
     console.print(shown)
     console.print(
-        f"growth shared by the flows: {projection.model.growth * 1200:+.1f}% a year; interval from "
+        "the average of two models: the flows growing "
+        f"{projection.model.growth * 1200:+.1f}% a year and the list itself "
+        f"{projection.list_model.growth * 1200:+.1f}% a year; interval from "
         f"{int(projection.width.errors_used[0])} backtest forecasts of the model on this history"
     )
     if out is not None:
@@ -117,3 +119,194 @@ def stats(
     console.print(shown)
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
+
+
+Returns = Annotated[
+    list[Path] | None,
+    typer.Argument(
+        metavar="RTT_RETURN.csv...",
+        help="Monthly RTT provider returns as NHS England publishes them (consecutive months calibrate "
+        "the model as NHSRtt does; one return gives a stated approximation).",
+    ),
+]
+TreatmentFunction = Annotated[
+    str, typer.Option(metavar="CODE", help="Treatment function code in the return (C_999: all).")
+]
+Redistribution = Annotated[
+    str,
+    typer.Option(help="Removals beyond a bin's people (NHSRtt): evenly, prioritise_long_waiters or none."),
+]
+
+
+@waitinglist_app.command("weeks")
+def weeks(
+    returns: Returns = None,
+    treatment_function: TreatmentFunction = "C_999",
+    months: Annotated[int, typer.Option(metavar="N", help="Months to project.")] = 12,
+    out: Annotated[Path | None, typer.Option(metavar="PROJ.csv", help="Write the projection here.")] = None,
+    redistribution: Redistribution = "evenly",
+    warehouse: Warehouse = None,
+) -> None:
+    """The list by weeks waited moved forward month by month: % within 18 weeks, 92nd percentile,
+    52/65/78-week waiters."""
+    from stocktake.rtt_files import run_weeks
+    from stocktake.waitinglist_files import WaitingListInputError, check_output, write_csv
+
+    try:
+        if out is not None:
+            check_output(out, *(returns or []), warehouse)
+        inputs, projection = run_weeks(returns or [], warehouse, treatment_function, months, redistribution)
+        table = projection.table()
+        if out is not None:
+            write_csv(table.round(3), out)
+    except WaitingListInputError as error:
+        _fail(str(error))
+    origin = inputs.origin.summary()
+    shown = Table(title=f"{inputs.title}: {origin.waiting:,.0f} waiting at the end of {origin.month}")
+    for column in ("month", "waiting", "% ≤18 wk", "92nd pct wk", "52+ wk", "65+ wk", "78+ wk"):
+        shown.add_column(column, justify="right")
+    for row in [vars(origin), *table.to_dict("records")]:
+        shown.add_row(
+            row["month"],
+            f"{row['waiting']:,.0f}",
+            f"{row['pct_within_18_weeks']:.1f}",
+            f"{row['p92_weeks']:.1f}",
+            f"{row['over_52_weeks']:,.0f}",
+            f"{row['over_65_weeks']:,.0f}",
+            f"{row['over_78_weeks']:,.0f}",
+        )
+    console.print(shown)
+    console.print(
+        f"{inputs.calibration}; referrals {inputs.referrals:,.0f} and treatments "
+        f"{inputs.capacity:,.0f} a month held at their recent average"
+    )
+    if out is not None:
+        console.print(f"[green]✓[/green] wrote {out}")
+
+
+@waitinglist_app.command("capacity")
+def capacity(
+    returns: Returns = None,
+    target_pct: Annotated[
+        float | None, typer.Option(metavar="PCT", help="Reach this % within 18 weeks (with --by).")
+    ] = None,
+    by: Annotated[str | None, typer.Option(metavar="YYYY-MM", help="The month of --target-pct.")] = None,
+    no_52_week_waiters_by: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM", help="No one waiting over 52 weeks by this month.")
+    ] = None,
+    start: Annotated[
+        str | None,
+        typer.Option("--from", metavar="YYYY-MM", help="Extra capacity from (default: next month)."),
+    ] = None,
+    cases_per_list: Annotated[
+        float | None,
+        typer.Option(
+            metavar="N", help="Cases per theatre list (default: the warehouse's own theatre measures)."
+        ),
+    ] = None,
+    treatment_function: TreatmentFunction = "C_999",
+    out: Annotated[Path | None, typer.Option(metavar="CAPACITY.csv", help="Write the answers here.")] = None,
+    redistribution: Redistribution = "evenly",
+    warehouse: Warehouse = None,
+) -> None:
+    """Extra treatments (and theatre lists) a week needed to reach a target, solved on the projection."""
+    from stocktake.rtt_files import run_capacity
+    from stocktake.waitinglist.capacity import answers_table
+    from stocktake.waitinglist_files import WaitingListInputError, check_output, write_csv
+
+    try:
+        if out is not None:
+            check_output(out, *(returns or []), warehouse)
+        inputs, answer, by_start, _projection, per_list_source = run_capacity(
+            returns or [],
+            warehouse,
+            treatment_function,
+            target_pct,
+            by,
+            no_52_week_waiters_by,
+            start,
+            cases_per_list,
+            redistribution,
+        )
+        table = answers_table(by_start)
+        if out is not None:
+            write_csv(table, out)
+    except WaitingListInputError as error:
+        _fail(str(error))
+    target = answer.target.describe()
+    if answer.extra_per_week is None:
+        console.print(
+            f"[red]{target}: not reachable from {answer.start}[/red] with any uplift the model allows"
+        )
+    else:
+        lists = (
+            f" = {answer.lists_per_week:.1f} extra theatre lists a week at "
+            f"{answer.cases_per_list:.2f} cases a list ({per_list_source})"
+            if answer.lists_per_week is not None
+            else ""
+        )
+        console.print(
+            f"[bold]{target}[/bold] ({inputs.title}): {answer.extra_per_week:.1f} extra treatments a week "
+            f"(round up: {answer.whole_cases_per_week}) from {answer.start}{lists}; without them "
+            f"{answer.baseline:,.1f}, with them {answer.achieved:,.1f}"
+        )
+    shown = Table(title="From when: the uplift needed for each start month")
+    for column in ("start", "extra a week", "lists a week", "reached"):
+        shown.add_column(column, justify="right")
+    for a in by_start:
+        shown.add_row(
+            str(a.start),
+            "not reachable" if a.extra_per_week is None else f"{a.extra_per_week:.1f}",
+            "" if a.lists_per_week is None else f"{a.lists_per_week:.1f}",
+            "" if a.achieved is None else f"{a.achieved:,.1f}",
+        )
+    console.print(shown)
+    console.print(
+        f"Assumes: extra treatments go to the longest waiters first (urgent patients treated in time from "
+        f"today's capacity); referrals {inputs.referrals:,.0f} and treatments "
+        f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}."
+    )
+    if out is not None:
+        console.print(f"[green]✓[/green] wrote {out}")
+
+
+@waitinglist_app.command("plan")
+def plan(
+    warehouse: Annotated[
+        Path, typer.Option(metavar="WAREHOUSE", help="rtt_pathways, theatre_sessions and theatre_cases.")
+    ],
+    month: Annotated[str, typer.Option(metavar="YYYY-MM", help="The month to plan.")],
+    out: Annotated[Path, typer.Option(metavar="PLAN.xlsx", help="The plan workbook.")],
+    risk: Annotated[
+        float, typer.Option(metavar="P", help="Largest chance of a list over-running (normal approximation).")
+    ] = 0.2,
+    seconds: Annotated[
+        float, typer.Option(metavar="S", help="CP-SAT's deterministic work limit for the month.")
+    ] = 3.0,
+) -> None:
+    """Pack the month's theatre lists from the waiting list (CP-SAT): due dates first, then longest waits."""
+    from stocktake.rtt_files import plan_sheets, run_plan, write_workbook
+    from stocktake.waitinglist_files import WaitingListInputError, check_output
+
+    try:
+        check_output(out, warehouse)
+        if out.suffix.lower() != ".xlsx":
+            raise WaitingListInputError(f"--out {out}: expected an .xlsx workbook")
+        inputs, optimised, fcfs = run_plan(warehouse, month, risk, seconds)
+        write_workbook(plan_sheets(inputs, optimised, fcfs), out)
+    except WaitingListInputError as error:
+        _fail(str(error))
+    console.print(f"Lists: {inputs.lists_source}; {len(inputs.patients):,} waiting at the start of {month}")
+    if inputs.skipped_groups:
+        skipped = ", ".join(f"{g} ({n})" for g, n in sorted(inputs.skipped_groups.items()))
+        console.print(f"not planned (no theatre history for the procedure group): {skipped}")
+    shown = Table(title=f"{month}: CP-SAT ({optimised.status}) against first come, first served")
+    shown.add_column("measure")
+    shown.add_column("CP-SAT", justify="right")
+    shown.add_column("FCFS", justify="right")
+    from stocktake.waitinglist.theatre_plan import scores_table
+
+    for row in scores_table([optimised, fcfs]).itertuples(index=False):
+        shown.add_row(str(row[0]), *(f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}" for v in row[1:]))
+    console.print(shown)
+    console.print(f"[green]✓[/green] wrote {out}")

@@ -1,4 +1,4 @@
-"""Where the waiting list is going: a stock-and-flow projection from its monthly history.
+"""Where the waiting list is going: two models of its monthly history, averaged.
 
 ``list_t = list_{t−1} + clock starts − admitted stops − non-admitted stops − other removals``.
 Other removals (validation, patients treated elsewhere, deaths) are never published; the history
@@ -7,7 +7,7 @@ model carries in is *net additions* = clock starts − other removals = Δlist +
 history always gives; when clock starts are known for long enough they are projected as well and
 other removals are what is left, so the projected flows still add up to the projected list.
 
-Each flow is ``level × growth^h × season(month)`` (ADR 0019):
+The stock-and-flow model projects each flow as ``level × growth^h × season(month)`` (ADR 0019):
 
 - season: month-of-year factors, each the *median* over the years of the flow's ratio to its
   centred 12-month moving average, so one odd year (a pandemic spring, a validation sprint) moves
@@ -18,9 +18,17 @@ Each flow is ``level × growth^h × season(month)`` (ADR 0019):
   Separate trends per flow were tried and rejected: the list is the small difference of large flows,
   and two independently extrapolated trends make its error grow with the horizon squared.
 
-The 95% interval comes from the model's own rolling-origin backtest on the history (its latest 60
-origins): at each horizon the root mean square of its relative errors, times Student's t for that
-many errors; beyond the longest horizon the history can test, that error grows with the horizon.
+Because the list is a small difference of large flows, a 1% error in a flow's level is a 5% error
+in the list a year on. So the list is also modelled for itself (:class:`ListFit`, a seasonal random
+walk with drift on its logarithm, with the same median seasons, Theil–Sen growth and 36 months),
+and the projection is the equal-weight average of the two lists, the net additions reconciled so the
+flows still add up (ADR 0019, revised: the average's rolling-origin error on England's series is
+2.8% of the list against 3.2% for the flows alone).
+
+The 95% interval comes from the combined model's own rolling-origin backtest on the history (its
+latest 24 origins with a full horizon, two years of them): at each horizon the root mean square of
+its relative errors, times Student's t for that many errors; beyond the longest horizon the history
+can test, that error grows with the horizon.
 """
 
 from __future__ import annotations
@@ -39,9 +47,9 @@ LEVEL_MONTHS = 12
 GROWTH_MONTHS = 36
 #: A horizon's interval is estimated from its own errors only with at least this many of them.
 MIN_ERRORS = 3
-#: The interval is sized by the errors of the latest origins only (five years of them), so it
-#: speaks of the list's recent behaviour, not of a long-gone regime.
-BACKTEST_ORIGINS = 60
+#: The interval is sized by the errors of the latest origins only (two years of them, each month of
+#: the year twice), so it speaks of the list's recent behaviour, not of a long-gone regime.
+BACKTEST_ORIGINS = 24
 #: Enough to fit, and to test the fit on the history at least MIN_ERRORS times.
 MIN_HISTORY = MIN_MONTHS + MIN_ERRORS
 STOP_COLUMNS = ("clock_stops_admitted", "clock_stops_non_admitted")
@@ -263,7 +271,7 @@ class Path:
 
 
 def forecast(model: FlowModel, months_ahead: int) -> Path:
-    """The central path ``months_ahead`` months on from the model's origin."""
+    """The stock-and-flow model's own path ``months_ahead`` months on from its origin."""
     months = pd.period_range(model.origin + 1, periods=months_ahead, freq="M")
     numbers = months.month.to_numpy()
     net = model.net_additions.path(numbers, model.growth)
@@ -272,6 +280,64 @@ def forecast(model: FlowModel, months_ahead: int) -> Path:
     starts = model.clock_starts.path(numbers, model.growth) if model.clock_starts else None
     other = starts - net if starts is not None else None
     return Path(months, waiting, net, stops, starts, other)
+
+
+# --- the list's own model and the combination -----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ListFit:
+    """The list's own model: a seasonal random walk with drift on the log of the list.
+
+    ``log list_t = log list_{t−1} + growth + season(month) + noise``: each month the list moves by its
+    month-of-year change (the median over years of that month's log change, centred so a year's
+    seasons sum to nothing) and a steady growth (the Theil–Sen slope of the seasonally adjusted log
+    list over the last 36 months, the window and estimator the flows' growth uses).
+    """
+
+    origin: pd.Period
+    waiting: float
+    growth: float
+    season: tuple[float, ...]  # January … December, log change, summing to 0
+
+    def path(self, month_numbers: np.ndarray) -> np.ndarray:
+        steps = self.growth + np.asarray(self.season)[month_numbers - 1]
+        return self.waiting * np.exp(np.cumsum(steps))
+
+
+def fit_list(history: History) -> ListFit:
+    """Fit the list's seasonal random walk with drift on the history (and nothing after its last month)."""
+    log_list = np.log(np.maximum(history.waiting, 1.0))
+    months = history.months.month.to_numpy()
+    change, change_months = np.diff(log_list), months[1:]
+    season = np.array(
+        [np.median(change[change_months == m]) if (change_months == m).any() else 0.0 for m in range(1, 13)]
+    )
+    season = season - season.mean()
+    adjusted = log_list - np.concatenate([[0.0], np.cumsum(season[change_months - 1])])
+    growth = theil_sen_slope(adjusted[-GROWTH_MONTHS:])
+    return ListFit(history.months[-1], float(history.waiting[-1]), growth, tuple(float(v) for v in season))
+
+
+def combine(origin_waiting: float, flows: Path, list_path: np.ndarray) -> Path:
+    """The equal-weight average of the two models' lists, with the flows reconciled to it.
+
+    The projected clock stops are kept; the net additions become whatever makes the flows add up to
+    the averaged list (they hold the unpublished other removals, the least known flow), and other
+    removals follow from them where clock starts are projected.
+    """
+    waiting = (flows.waiting + list_path) / 2
+    net = np.diff(np.r_[origin_waiting, waiting]) + sum(flows.stops.values())
+    other = flows.clock_starts - net if flows.clock_starts is not None else None
+    return Path(flows.months, waiting, net, flows.stops, flows.clock_starts, other)
+
+
+def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFit, Path]:
+    """Both models fitted on the history and their combined path ``months_ahead`` months on."""
+    flow_model, list_model = fit(history), fit_list(history)
+    flows = forecast(flow_model, months_ahead)
+    list_path = list_model.path(flows.months.month.to_numpy())
+    return flow_model, list_model, combine(flow_model.waiting, flows, list_path)
 
 
 # --- the backtest and the interval -----------------------------------------------------------------
@@ -287,7 +353,7 @@ def backtest_errors(history: History, horizon: int, first_origin: int | None = N
     errors = np.full((len(origins), horizon), np.nan)
     for row, origin in enumerate(origins):
         ahead = min(horizon, len(history) - 1 - origin)
-        central = forecast(fit(history.upto(origin)), ahead).waiting
+        central = central_path(history.upto(origin), ahead)[2].waiting
         errors[row, :ahead] = history.waiting[origin + 1 : origin + 1 + ahead] / central - 1
     return errors
 
@@ -326,13 +392,14 @@ def interval_width(errors: np.ndarray, horizon: int) -> IntervalWidth:
 
 @dataclass(frozen=True)
 class Projection:
-    """The central path with its 95% interval, and the model and backtest behind it."""
+    """The central path with its 95% interval, the two models averaged for it, and the backtest behind it."""
 
     path: Path
     low: np.ndarray
     high: np.ndarray
     model: FlowModel
     width: IntervalWidth
+    list_model: ListFit
 
     def table(self) -> pd.DataFrame:
         """``month, waiting, waiting_low, waiting_high`` then every projected flow (rounded to pathways)."""
@@ -362,16 +429,16 @@ def _rounded(values: np.ndarray | None, n: int) -> pd.Series:
 
 
 def project(history: History, months_ahead: int) -> Projection:
-    """Fit on the whole history, project ``months_ahead`` months, and size the interval by the backtest."""
+    """Fit both models on the whole history, average their paths ``months_ahead`` months on, and size
+    the interval by the combined model's backtest."""
     if months_ahead < 1:
         raise HistoryError(f"months ahead must be 1 or more, not {months_ahead}")
-    model = fit(history)
-    path = forecast(model, months_ahead)
+    model, list_model, path = central_path(history, months_ahead)
     recent = max(MIN_MONTHS - 1, len(history) - 1 - months_ahead - BACKTEST_ORIGINS)
     width = interval_width(backtest_errors(history, months_ahead, first_origin=recent), months_ahead)
     low = np.maximum(path.waiting * (1 - width.half_width), 0)
     high = path.waiting * (1 + width.half_width)
-    return Projection(path, low, high, model, width)
+    return Projection(path, low, high, model, width, list_model)
 
 
 # --- a history from patient-level pathways -------------------------------------------------------

@@ -1,0 +1,509 @@
+"""Reading RTT provider returns and the warehouse's pathways and theatre history for the weeks-waited
+projection, the capacity for a target and the theatre list plan (``stocktake waitinglist weeks |
+capacity | plan``); writing their outputs whole or not at all.
+
+Every problem is one :class:`WaitingListInputError` line naming the file, the line, the column and
+the value (masked if it looks like an NHS number), raised before anything is written.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from stocktake.ingest.pseudonymise import mask_nhs_numbers
+from stocktake.waitinglist.rtt_return import (
+    ADMITTED,
+    INCOMPLETE,
+    NEW_PERIODS,
+    NON_ADMITTED,
+    RttReturn,
+    RttReturnError,
+    parse_rtt_return,
+)
+from stocktake.waitinglist.theatre_plan import Durations, TheatreList, WaitingPatient, durations_from_history
+from stocktake.waitinglist.weeks_waited import (
+    MAX_MONTHS_WAITED,
+    MonthlyBins,
+    RenegeCapacityParams,
+    WaitingList,
+    bins_from_pathways,
+    single_month_params,
+)
+from stocktake.waitinglist_files import WaitingListInputError
+
+#: Months of returns (or of the warehouse's pathways) whose flows are averaged for the projection.
+FLOW_MONTHS = 12
+PLANNED_TYPES = ("elective", "day_case")
+
+
+def read_rtt_return(path: Path) -> RttReturn:
+    """One provider return CSV, as NHS England publishes it."""
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except FileNotFoundError:
+        raise WaitingListInputError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise WaitingListInputError(f"{path}: cannot be read as CSV ({mask_nhs_numbers(first)})") from None
+    try:
+        return parse_rtt_return(table, source=str(path))
+    except RttReturnError as error:
+        raise WaitingListInputError(mask_nhs_numbers(str(error))) from None
+
+
+def read_rtt_returns(paths: list[Path]) -> list[RttReturn]:
+    """Returns of consecutive months for one provider, oldest first."""
+    if not paths:
+        raise WaitingListInputError("give at least one RTT provider return (CSV)")
+    returns = sorted(((read_rtt_return(p), Path(p)) for p in paths), key=lambda r: r[0].month)
+    for (before, before_path), (after, after_path) in itertools.pairwise(returns):
+        if after.month == before.month:
+            raise WaitingListInputError(f"{after_path}: is for {after.month}, as {before_path} is")
+        if after.month != before.month + 1:
+            missing = pd.period_range(before.month + 1, after.month - 1, freq="M")
+            raise WaitingListInputError(
+                f"{after_path}: the returns skip {', '.join(map(str, missing))}; give consecutive months"
+            )
+        if after.providers != before.providers:
+            raise WaitingListInputError(
+                f"{after_path}: is for {', '.join(after.providers)}, {before_path} for "
+                f"{', '.join(before.providers)}; give one provider's returns"
+            )
+    return [r for r, _ in returns]
+
+
+@dataclass(frozen=True)
+class WeeksInputs:
+    """What the weeks-waited projection starts from, and how its parameters were found."""
+
+    origin: WaitingList
+    params: RenegeCapacityParams
+    referrals: float
+    capacity: float
+    calibration: str
+    title: str
+
+
+def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str) -> WeeksInputs:
+    """The latest return's list, parameters calibrated on all of them (NHSRtt), average monthly flows."""
+    latest = returns[-1]
+    for rtt in returns:
+        if treatment_function not in rtt.treatment_functions:
+            known = ", ".join(sorted(rtt.treatment_functions))
+            raise WaitingListInputError(
+                f"--treatment-function {treatment_function!r}: not in the {rtt.month} return (it has {known})"
+            )
+    name = latest.treatment_functions[treatment_function]
+
+    def months_waited(rtt: RttReturn, parts: tuple[str, ...]) -> np.ndarray:
+        bands = sum(rtt.by_week(part, treatment_function) for part in parts)
+        return WaitingList.from_week_bands(rtt.month, bands).months_waited(MAX_MONTHS_WAITED)
+
+    completed = (ADMITTED, NON_ADMITTED)
+    recent = returns[-FLOW_MONTHS:]
+    referrals = float(np.mean([r.total(NEW_PERIODS, treatment_function) for r in recent]))
+    capacity = float(np.mean([months_waited(r, completed).sum() for r in recent]))
+    origin = WaitingList.from_week_bands(latest.month, latest.by_week(INCOMPLETE, treatment_function))
+    if len(returns) == 1:
+        params = single_month_params(
+            latest.by_week(INCOMPLETE, treatment_function),
+            sum(latest.by_week(p, treatment_function) for p in completed),
+            latest.month,
+        )
+        how = (
+            "one return only: treatment shares = completions ÷ (list + completions), no reneging "
+            "(give consecutive months of returns to calibrate as NHSRtt does)"
+        )
+    else:
+        bins = MonthlyBins(
+            tuple(r.month for r in returns),
+            np.array([r.total(NEW_PERIODS, treatment_function) for r in returns]),
+            np.array([months_waited(r, (INCOMPLETE,)) for r in returns]),
+            np.array([months_waited(r, completed) for r in returns]),
+        )
+        params = bins.calibrate()
+        how = (
+            f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
+        )
+    title = f"{', '.join(latest.providers)} {treatment_function} {name}"
+    return WeeksInputs(origin, params, referrals, capacity, how, title)
+
+
+def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:
+    """The warehouse's rtt_pathways: the list at the last complete month, NHSRtt's calibration on the
+    months before it (from the pathways' own months-waited stocks and flows)."""
+    from stocktake.waitinglist_files import warehouse_pathways
+
+    pathways = warehouse_pathways(warehouse)
+    starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
+    stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+    last_day = pd.Timestamp(max(starts.max(), stops[~np.isnat(stops)].max(initial=starts.max())))
+    last = pd.Period(last_day, freq="M")
+    if last_day != last.end_time.normalize():
+        last -= 1
+    first = max(pd.Period(pd.Timestamp(starts.min()), freq="M") + MAX_MONTHS_WAITED, last - FLOW_MONTHS)
+    if (last - first).n < 2:
+        first = last - 2
+    treated = (pathways["status"] == "treated").to_numpy()
+    bins = bins_from_pathways(starts, stops, treated, first, last)
+    try:
+        params = bins.calibrate()
+    except ValueError as error:
+        raise WaitingListInputError(f"{warehouse}: rtt_pathways: {error}") from None
+    waiting = np.isnat(stops) | (stops > np.datetime64(last.end_time.date(), "D"))
+    origin = WaitingList.from_clock_starts(last, starts[waiting])
+    return WeeksInputs(
+        origin,
+        params,
+        float(bins.referrals[1:].mean()),
+        float(bins.completes[1:].sum(axis=1).mean()),
+        f"NHSRtt calibration on the warehouse's rtt_pathways, {bins.months[0]} … {bins.months[-1]}",
+        f"{warehouse.name} rtt_pathways",
+    )
+
+
+# --- the theatre history --------------------------------------------------------------------------
+
+
+def _read(warehouse: Path, queries: dict[str, str]) -> dict[str, pd.DataFrame]:
+    """Run each query on the warehouse (read-only); a missing table or column is one line."""
+    from stocktake.warehouse import WarehouseError, connect, problems
+
+    if not Path(warehouse).is_file():
+        raise WaitingListInputError(f"{warehouse}: no such warehouse; give the file `stocktake ingest` wrote")
+    needed = {name.split(":")[0] for name in queries}
+    try:
+        with connect(warehouse, read_only=True) as con, problems(warehouse):
+            tables = {
+                r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+            }
+            absent = sorted(needed - tables)
+            if absent:
+                raise WaitingListInputError(
+                    f"{warehouse}: has no {', '.join(absent)}; load "
+                    f"{'them' if len(absent) > 1 else 'it'} with `stocktake ingest`"
+                )
+            return {name: con.execute(sql).fetch_df() for name, sql in queries.items()}
+    except WarehouseError as error:
+        raise WaitingListInputError(str(error)) from None
+
+
+SESSIONS_SQL = (
+    "SELECT session_id, site, theatre, date, planned_start, planned_end, surgeon, session_type "
+    "FROM theatre_sessions"
+)
+
+
+def _sessions(frame: pd.DataFrame) -> pd.DataFrame:
+    frame = frame.copy()
+    frame["date"] = pd.to_datetime(frame["date"])
+    frame["minutes"] = (
+        pd.to_datetime(frame["planned_end"]) - pd.to_datetime(frame["planned_start"])
+    ).dt.total_seconds() // 60
+    return frame
+
+
+def cases_per_list(warehouse: Path, weeks: int = 13) -> tuple[float, str]:
+    """Cases done per planned (elective and day-case) list over the latest ``weeks`` of the history."""
+    read = _read(
+        warehouse,
+        {
+            "theatre_sessions": SESSIONS_SQL,
+            "theatre_cases": "SELECT session_id, cancelled_on_day FROM theatre_cases",
+        },
+    )
+    sessions, cases = _sessions(read["theatre_sessions"]), read["theatre_cases"]
+    planned = sessions[sessions["session_type"].isin(PLANNED_TYPES)]
+    if planned.empty:
+        raise WaitingListInputError(f"{warehouse}: theatre_sessions has no elective or day-case lists")
+    since = planned["date"].max() - pd.Timedelta(weeks=weeks)
+    recent = planned[planned["date"] > since]
+    done = cases[~cases["cancelled_on_day"].astype(bool) & cases["session_id"].isin(recent["session_id"])]
+    value = len(done) / len(recent)
+    first, last = recent["date"].min().date(), recent["date"].max().date()
+    return value, f"{len(done):,} cases on {len(recent):,} elective and day-case lists, {first} … {last}"
+
+
+@dataclass(frozen=True)
+class PlanInputs:
+    patients: tuple[WaitingPatient, ...]
+    lists: tuple[TheatreList, ...]
+    durations: Durations
+    month_start: date
+    month_end: date
+    lists_source: str
+    skipped_groups: dict[str, int]
+
+
+def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
+    """The waiting list at the month's start, its planned lists, and case times from the history."""
+    try:
+        period = pd.Period(month, freq="M")
+        if len(month) != 7:
+            raise ValueError
+    except ValueError:
+        raise WaitingListInputError(f"--month {month!r}: not a month (YYYY-MM)") from None
+    start, end = period.start_time.normalize(), period.end_time.normalize()
+    read = _read(
+        warehouse,
+        {
+            "theatre_sessions": SESSIONS_SQL,
+            "theatre_cases": "SELECT session_id, procedure_group, in_theatre_at, out_of_theatre_at, "
+            "cancelled_on_day FROM theatre_cases",
+            "rtt_pathways": "SELECT pathway_id, clock_start, clock_stop, priority, procedure_group "
+            "FROM rtt_pathways",
+        },
+    )
+    sessions, cases, pathways = (
+        _sessions(read["theatre_sessions"]),
+        read["theatre_cases"],
+        read["rtt_pathways"],
+    )
+    history = sessions[sessions["date"] < start]
+    done = cases[~cases["cancelled_on_day"].astype(bool)].merge(
+        history[["session_id", "surgeon", "session_type"]], on="session_id"
+    )
+    if done.empty:
+        raise WaitingListInputError(f"{warehouse}: theatre_cases has no done cases before {period}")
+    done["in"] = pd.to_datetime(done["in_theatre_at"])
+    done["out"] = pd.to_datetime(done["out_of_theatre_at"])
+    done["minutes"] = (done["out"] - done["in"]).dt.total_seconds() / 60
+    done = done.sort_values(["session_id", "in"])
+    done["gap"] = (done["in"] - done.groupby("session_id")["out"].shift()).dt.total_seconds() / 60
+    durations = durations_from_history(done)
+    lists, source = _month_lists(sessions, period)
+    if not lists:
+        raise WaitingListInputError(f"{warehouse}: no elective or day-case lists to plan {period} from")
+    pathways["clock_start"] = pd.to_datetime(pathways["clock_start"])
+    pathways["clock_stop"] = pd.to_datetime(pathways["clock_stop"])
+    waiting = pathways[
+        (pathways["clock_start"] < start)
+        & (pathways["clock_stop"].isna() | (pathways["clock_stop"] >= start))
+    ]
+    if waiting.empty:
+        raise WaitingListInputError(f"{warehouse}: rtt_pathways has no one waiting at the start of {period}")
+    unknown = ~waiting["procedure_group"].isin(durations.session_types)
+    skipped = waiting.loc[unknown, "procedure_group"].value_counts().to_dict()
+    patients = tuple(
+        WaitingPatient(str(r.pathway_id), r.clock_start.date(), str(r.priority), str(r.procedure_group))
+        for r in waiting[~unknown].itertuples()
+    )
+    return PlanInputs(patients, tuple(lists), durations, start.date(), end.date(), source, skipped)
+
+
+def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[TheatreList], str]:
+    """The month's own planned lists, or the latest four weeks' lists repeated through it."""
+    start, end = period.start_time.normalize(), period.end_time.normalize()
+    planned = sessions[sessions["session_type"].isin(PLANNED_TYPES)]
+    own = planned[(planned["date"] >= start) & (planned["date"] <= end)]
+    if not own.empty:
+        rows, source = own, f"the {len(own)} elective and day-case lists booked in {period}"
+        dates = own["date"]
+    else:
+        before = planned[planned["date"] < start]
+        if before.empty:
+            return [], ""
+        last = before["date"].max()
+        template = before[before["date"] > last - pd.Timedelta(days=28)]
+        repeated = []
+        for k in range(1, 12):
+            shifted = template.assign(date=template["date"] + pd.Timedelta(days=28 * k))
+            repeated.append(shifted[(shifted["date"] >= start) & (shifted["date"] <= end)])
+        rows = pd.concat(repeated)
+        rows = rows.assign(
+            session_id=[f"{s}+{d:%Y-%m-%d}" for s, d in zip(rows["session_id"], rows["date"], strict=True)]
+        )
+        source = f"no lists booked in {period}: the four weeks to {last.date()} repeated ({len(rows)} lists)"
+        dates = rows["date"]
+    lists = [
+        TheatreList(
+            str(r.session_id),
+            d.date(),
+            str(r.surgeon),
+            int(r.minutes),
+            str(r.session_type),
+            str(r.site),
+            str(r.theatre),
+        )
+        for r, d in zip(rows.itertuples(), dates, strict=True)
+    ]
+    return lists, source
+
+
+# --- writing --------------------------------------------------------------------------------------
+
+
+def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
+    """Every table a sheet, written to a temporary file beside ``path`` and renamed."""
+    from stocktake.spreadsheets import keep_text
+
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".xlsx")
+    os.close(handle)
+    try:
+        with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+            for name, table in sheets.items():
+                table.to_excel(writer, sheet_name=name, index=False)
+                writer.sheets[name].freeze_panes = "A2"
+            keep_text(writer.book)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise WaitingListInputError(f"{path}: cannot write the file: {error.strerror}") from None
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
+
+# --- the commands' one call each ------------------------------------------------------------------
+
+
+def _weeks_inputs(returns: list[Path], warehouse: Path | None, treatment_function: str) -> WeeksInputs:
+    if returns:
+        return weeks_inputs_from_returns(read_rtt_returns(returns), treatment_function)
+    if warehouse is None:
+        raise WaitingListInputError("give RTT provider returns (CSV) or --warehouse")
+    return weeks_inputs_from_warehouse(warehouse)
+
+
+def _check_redistribution(redistribution: str) -> None:
+    if redistribution not in ("none", "evenly", "prioritise_long_waiters"):
+        raise WaitingListInputError(
+            f"--redistribution {redistribution!r}: expected evenly, prioritise_long_waiters or none"
+        )
+
+
+def run_weeks(
+    returns: list[Path], warehouse: Path | None, treatment_function: str, months: int, redistribution: str
+):
+    """The list by weeks waited, projected ``months`` ahead at the present flows."""
+    from stocktake.waitinglist.weeks_waited import project
+
+    if not 1 <= months <= 60:
+        raise WaitingListInputError(f"--months {months}: expected 1 to 60")
+    _check_redistribution(redistribution)
+    inputs = _weeks_inputs(returns, warehouse, treatment_function)
+    projection = project(
+        inputs.origin,
+        [inputs.referrals] * months,
+        [inputs.capacity] * months,
+        inputs.params,
+        redistribution,  # type: ignore[arg-type]
+    )
+    return inputs, projection
+
+
+def _month_option(option: str, text: str) -> pd.Period:
+    try:
+        if len(text) != 7:
+            raise ValueError
+        return pd.Period(text, freq="M")
+    except ValueError:
+        raise WaitingListInputError(f"{option} {text!r}: not a month (YYYY-MM)") from None
+
+
+def run_capacity(
+    returns: list[Path],
+    warehouse: Path | None,
+    treatment_function: str,
+    target_pct: float | None,
+    by: str | None,
+    no_52_by: str | None,
+    start: str | None,
+    given_cases_per_list: float | None,
+    redistribution: str = "evenly",
+):
+    """The least uplift a week meeting the target, from ``start`` and from each possible start month."""
+    from stocktake.waitinglist.capacity import Target, capacity_by_start, capacity_for_target, projection_with
+
+    _check_redistribution(redistribution)
+    if (target_pct is None) == (no_52_by is None):
+        raise WaitingListInputError("give --target-pct with --by, or --no-52-week-waiters-by, one of the two")
+    if target_pct is not None:
+        if by is None:
+            raise WaitingListInputError("--target-pct needs --by YYYY-MM")
+        if not 0 < target_pct <= 100:
+            raise WaitingListInputError(f"--target-pct {target_pct:g}: expected more than 0 and at most 100")
+        target = Target(_month_option("--by", by), pct_within_18_weeks=target_pct)
+    else:
+        target = Target(_month_option("--no-52-week-waiters-by", no_52_by), no_52_week_waiters=True)
+    if given_cases_per_list is not None and not given_cases_per_list > 0:
+        raise WaitingListInputError(f"--cases-per-list {given_cases_per_list:g}: must be more than 0")
+    inputs = _weeks_inputs(returns, warehouse, treatment_function)
+    origin = inputs.origin.month
+    if target.by <= origin:
+        raise WaitingListInputError(f"the target month {target.by} is not after the list's month {origin}")
+    first = _month_option("--from", start) if start is not None else origin + 1
+    if not origin < first <= target.by:
+        raise WaitingListInputError(f"--from {first}: expected a month after {origin}, by {target.by}")
+    per_list, per_list_source = given_cases_per_list, "given (--cases-per-list)"
+    if per_list is None and warehouse is not None:
+        per_list, per_list_source = cases_per_list(warehouse)
+    horizon = (target.by - origin).n
+    referrals, capacity = [inputs.referrals] * horizon, [inputs.capacity] * horizon
+    answer = capacity_for_target(
+        inputs.origin, referrals, capacity, inputs.params, target, first, per_list, redistribution
+    )
+    by_start = capacity_by_start(
+        inputs.origin, referrals, capacity, inputs.params, target, per_list, redistribution
+    )
+    projection = projection_with(inputs.origin, referrals, capacity, inputs.params, answer, redistribution)
+    return inputs, answer, by_start, projection, per_list_source if per_list is not None else None
+
+
+def run_plan(warehouse: Path, month: str, risk: float, seconds: float):
+    """Next month's lists packed by CP-SAT and by first come, first served, each scored."""
+    from stocktake.waitinglist.theatre_plan import plan_lists
+
+    if not 0 < risk < 0.5:
+        raise WaitingListInputError(
+            f"--risk {risk:g}: expected a chance of over-running above 0 and below 0.5"
+        )
+    if not 0 < seconds <= 600:
+        raise WaitingListInputError(f"--seconds {seconds:g}: expected more than 0 and at most 600")
+    inputs = plan_inputs(warehouse, month)
+    optimised, fcfs = plan_lists(
+        inputs.patients, inputs.lists, inputs.durations, inputs.month_start, inputs.month_end, risk, seconds
+    )
+    return inputs, optimised, fcfs
+
+
+def plan_sheets(inputs: PlanInputs, optimised, fcfs) -> dict[str, pd.DataFrame]:
+    """The workbook: lists with their cases, every booking, the scores, the case times used."""
+    from stocktake.waitinglist.theatre_plan import overrun_chance, scores_table
+
+    group_of = {p.pathway_id: p.procedure_group for p in inputs.patients}
+    bookings = pd.DataFrame([vars(b) for b in optimised.bookings])
+    rows = []
+    for t in sorted(inputs.lists, key=lambda t: (t.date, t.list_id)):
+        mine = [b for b in optimised.bookings if b.list_id == t.list_id]
+        times = [inputs.durations.time(group_of[b.pathway_id], t.surgeon) for b in mine]
+        rows.append(
+            {
+                "date": t.date,
+                "list": t.list_id,
+                "site": t.site,
+                "theatre": t.theatre,
+                "surgeon": t.surgeon,
+                "session_type": t.session_type,
+                "minutes": t.minutes,
+                "cases": len(mine),
+                "expected_minutes": round(sum(x.mean for x in times), 1),
+                "overrun_chance_pct": round(100 * overrun_chance(times, t.minutes), 1),
+                "priorities": " ".join(sorted(b.priority for b in mine)),
+            }
+        )
+    return {
+        "lists": pd.DataFrame(rows),
+        "bookings": bookings,
+        "score": scores_table([optimised, fcfs]),
+        "case times": inputs.durations.table().round(1),
+    }

@@ -1,0 +1,208 @@
+"""Capacity for a target: how many extra treatments a week, from when, to reach it by a date.
+
+Solved with the weeks-waited projection (:mod:`weeks_waited`), not guessed: for a start month, the
+smallest constant uplift (treatments a week, every month from the start to the target month) whose
+projection meets the target in the target month, found by bisection. Assumptions, stated wherever
+the answer is shown:
+
+- the extra treatments go to the longest waiters first (the return and the aggregate list carry no
+  clinical priority: urgent patients are taken to be treated within their target from the present
+  capacity, as they are today);
+- demand and present capacity are as projected (the inputs to :func:`weeks_waited.project`), and
+  people renege at the calibrated rates;
+- meeting the target is monotone in the uplift (more treatments never lengthen a wait), which is
+  what makes bisection exact to its tolerance.
+
+Extra cases become extra theatre lists a week with the department's own cases per list.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from stocktake.waitinglist.weeks_waited import (
+    Redistribution,
+    RenegeCapacityParams,
+    WaitingList,
+    WeeksProjection,
+    project,
+)
+
+#: "No 52-week waiters": fewer than half a patient in the model (a fraction is no one).
+NO_WAITERS_BELOW = 0.5
+#: The uplift is found to within this many treatments a week.
+TOLERANCE = 0.01
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the list must show in ``by``: at least ``pct_within_18_weeks``, or no 52-week waiters."""
+
+    by: pd.Period
+    pct_within_18_weeks: float | None = None
+    no_52_week_waiters: bool = False
+
+    def __post_init__(self):
+        if (self.pct_within_18_weeks is None) == (not self.no_52_week_waiters):
+            raise ValueError("a target is either a % within 18 weeks or no 52-week waiters, one of the two")
+        if self.pct_within_18_weeks is not None and not 0 < self.pct_within_18_weeks <= 100:
+            raise ValueError("the % within 18 weeks must be more than 0 and at most 100")
+
+    def describe(self) -> str:
+        if self.no_52_week_waiters:
+            return f"no 52-week waiters by {self.by}"
+        return f"{self.pct_within_18_weeks:g}% within 18 weeks by {self.by}"
+
+    def measure(self, waiting_list: WaitingList) -> float:
+        summary = waiting_list.summary()
+        if self.no_52_week_waiters:
+            return summary.over_52_weeks
+        # An emptied list has everyone (no one) within 18 weeks.
+        return 100.0 if summary.waiting <= 0 else summary.pct_within_18_weeks
+
+    def met(self, waiting_list: WaitingList) -> bool:
+        value = self.measure(waiting_list)
+        if self.no_52_week_waiters:
+            return value < NO_WAITERS_BELOW
+        return value >= self.pct_within_18_weeks - 1e-9
+
+
+@dataclass(frozen=True)
+class CapacityAnswer:
+    """The uplift that meets the target from ``start``, or ``None`` where no uplift can."""
+
+    target: Target
+    start: pd.Period
+    extra_per_week: float | None
+    baseline: float
+    achieved: float | None
+    cases_per_list: float | None
+
+    @property
+    def whole_cases_per_week(self) -> int | None:
+        return None if self.extra_per_week is None else math.ceil(self.extra_per_week - 1e-9)
+
+    @property
+    def lists_per_week(self) -> float | None:
+        if self.extra_per_week is None or not self.cases_per_list:
+            return None
+        return self.extra_per_week / self.cases_per_list
+
+
+def extra_by_month(months: list[pd.Period], start: pd.Period, per_week: float) -> np.ndarray:
+    """``per_week`` extra treatments in every month from ``start``, scaled by each month's days."""
+    return np.array([per_week * m.days_in_month / 7 if m >= start else 0.0 for m in months])
+
+
+def _projection(origin, referrals, capacity, params, redistribution, months, start, per_week):
+    return project(
+        origin, referrals, capacity, params, redistribution, extra_by_month(months, start, per_week)
+    )
+
+
+def capacity_for_target(
+    origin: WaitingList,
+    referrals,
+    capacity,
+    params: RenegeCapacityParams,
+    target: Target,
+    start: pd.Period,
+    cases_per_list: float | None = None,
+    redistribution: Redistribution = "evenly",
+    tolerance: float = TOLERANCE,
+) -> CapacityAnswer:
+    """The least constant uplift a week from ``start`` meeting ``target`` (bisection on the projection).
+
+    ``referrals`` and ``capacity`` run month by month from the month after the origin to the target
+    month at least.
+    """
+    start, by = pd.Period(start, freq="M"), pd.Period(target.by, freq="M")
+    horizon = (by - origin.month).n
+    if horizon < 1:
+        raise ValueError(f"the target month {by} is not after the list's month {origin.month}")
+    if not origin.month < start <= by:
+        raise ValueError(f"the start month {start} must fall after {origin.month} and by {by}")
+    referrals = np.asarray(referrals, dtype=float)[:horizon]
+    capacity = np.asarray(capacity, dtype=float)[:horizon]
+    if len(referrals) < horizon or len(capacity) < horizon:
+        raise ValueError(f"referrals and capacity are needed for {horizon} months, to {by}")
+    months = [origin.month + k for k in range(1, horizon + 1)]
+
+    def meets(per_week: float) -> tuple[bool, float]:
+        end = _projection(origin, referrals, capacity, params, redistribution, months, start, per_week)
+        reached = end.steps[-1].waiting_list
+        return target.met(reached), target.measure(reached)
+
+    met, baseline = meets(0.0)
+    if met:
+        return CapacityAnswer(target, start, 0.0, baseline, baseline, cases_per_list)
+    # An uplift that treats the whole list and every referral from the start is an upper bound on need.
+    high = max(1.0, (origin.total + referrals.sum()) / 4.0)
+    met, achieved = meets(high)
+    if not met:
+        return CapacityAnswer(target, start, None, baseline, None, cases_per_list)
+    low = 0.0
+    while high - low > tolerance:
+        middle = (low + high) / 2
+        ok, value = meets(middle)
+        if ok:
+            high, achieved = middle, value
+        else:
+            low = middle
+    return CapacityAnswer(target, start, high, baseline, achieved, cases_per_list)
+
+
+def capacity_by_start(
+    origin: WaitingList,
+    referrals,
+    capacity,
+    params: RenegeCapacityParams,
+    target: Target,
+    cases_per_list: float | None = None,
+    redistribution: Redistribution = "evenly",
+) -> list[CapacityAnswer]:
+    """ "From when": the uplift needed for every start month from next month to the target month."""
+    by = pd.Period(target.by, freq="M")
+    starts = pd.period_range(origin.month + 1, by, freq="M")
+    return [
+        capacity_for_target(origin, referrals, capacity, params, target, s, cases_per_list, redistribution)
+        for s in starts
+    ]
+
+
+def projection_with(
+    origin: WaitingList,
+    referrals,
+    capacity,
+    params: RenegeCapacityParams,
+    answer: CapacityAnswer,
+    redistribution: Redistribution = "evenly",
+) -> WeeksProjection:
+    """The projection with the answer's uplift applied (to show, and to re-check, it)."""
+    referrals = np.asarray(referrals, dtype=float)
+    months = [origin.month + k for k in range(1, len(referrals) + 1)]
+    per_week = answer.extra_per_week or 0.0
+    return _projection(origin, referrals, capacity, params, redistribution, months, answer.start, per_week)
+
+
+def answers_table(answers: list[CapacityAnswer]) -> pd.DataFrame:
+    """One row per start month: the uplift a week (and in lists) and what it achieves."""
+    return pd.DataFrame(
+        [
+            {
+                "start": str(a.start),
+                "target": a.target.describe(),
+                "extra_per_week": None if a.extra_per_week is None else round(a.extra_per_week, 2),
+                "whole_cases_per_week": a.whole_cases_per_week,
+                "cases_per_list": a.cases_per_list,
+                "lists_per_week": None if a.lists_per_week is None else round(a.lists_per_week, 2),
+                "without_uplift": round(a.baseline, 2),
+                "with_uplift": None if a.achieved is None else round(a.achieved, 2),
+            }
+            for a in answers
+        ]
+    )

@@ -1,0 +1,208 @@
+"""The monthly RTT provider return as NHS England publishes it, parsed into counts by week band.
+
+A return has one line per provider × commissioner × part × treatment function, with 105 week-band
+columns (``Gt 00 To 01 Weeks SUM 1`` … ``Gt 103 To 104 Weeks SUM 1``, ``Gt 104 Weeks SUM 1``), a
+``Total`` (completed pathways only), ``Patients with unknown clock start date`` and ``Total All``.
+The parts: 1A and 1B completed pathways (admitted, non-admitted), 2 the incomplete pathways (the
+waiting list), 2A those of them with a decision to admit, 3 new RTT periods (clock starts; no bands,
+only ``Total All``). ``C_999`` is the total over treatment functions.
+
+Pure: a table of text cells in, a :class:`RttReturn` out; every problem is one
+:class:`RttReturnError` line naming the row, column and value.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: The parts of a return, as published.
+PART_TYPES: dict[str, str] = {
+    "Part_1A": "Completed Pathways For Admitted Patients",
+    "Part_1B": "Completed Pathways For Non-Admitted Patients",
+    "Part_2": "Incomplete Pathways",
+    "Part_2A": "Incomplete Pathways with DTA",
+    "Part_3": "New RTT Periods - All Patients",
+}
+INCOMPLETE = "Part_2"
+ADMITTED = "Part_1A"
+NON_ADMITTED = "Part_1B"
+NEW_PERIODS = "Part_3"
+#: The treatment function that totals the others.
+ALL_TREATMENT_FUNCTIONS = "C_999"
+
+N_BANDS = 105
+#: The published week-band columns in order: band i holds waits of more than i and up to i + 1 weeks,
+#: the last band more than 104 weeks.
+BAND_COLUMNS: tuple[str, ...] = (
+    *(f"Gt {i:02d} To {i + 1:02d} Weeks SUM 1" for i in range(104)),
+    "Gt 104 Weeks SUM 1",
+)
+ID_COLUMNS = (
+    "Period",
+    "Provider Org Code",
+    "Commissioner Org Code",
+    "RTT Part Type",
+    "Treatment Function Code",
+    "Treatment Function Name",
+)
+COUNT_COLUMNS = ("Total", "Patients with unknown clock start date", "Total All")
+_PERIOD = re.compile(r"^RTT-([A-Za-z]+)-(\d{4})$")
+
+
+class RttReturnError(ValueError):
+    """A return cannot be read; the message is one line saying where and why."""
+
+
+@dataclass(frozen=True)
+class RttReturn:
+    """One month's return: a line per commissioner × part × treatment function, counts by week band.
+
+    ``bands`` is lines × 105 (NaN where the return leaves a band blank, as Part 3 does);
+    ``lines`` holds the codes and the published totals.
+    """
+
+    month: pd.Period
+    providers: tuple[str, ...]
+    lines: pd.DataFrame
+    bands: np.ndarray
+
+    @property
+    def treatment_functions(self) -> dict[str, str]:
+        """Code → name of every treatment function in the return."""
+        first = self.lines.drop_duplicates("treatment_function")
+        return dict(zip(first["treatment_function"], first["treatment_function_name"], strict=True))
+
+    def _chosen(self, part: str, treatment_function: str) -> np.ndarray:
+        if part not in PART_TYPES:
+            raise KeyError(f"unknown part {part!r}")
+        lines = self.lines
+        return ((lines["part"] == part) & (lines["treatment_function"] == treatment_function)).to_numpy()
+
+    def by_week(self, part: str, treatment_function: str = ALL_TREATMENT_FUNCTIONS) -> np.ndarray:
+        """Counts by week band of one part and treatment function, summed over commissioners."""
+        if part == NEW_PERIODS:
+            raise KeyError("Part_3 (new RTT periods) has no week bands; use total()")
+        chosen = self._chosen(part, treatment_function)
+        return np.nansum(self.bands[chosen], axis=0)
+
+    def total(self, part: str, treatment_function: str = ALL_TREATMENT_FUNCTIONS) -> float:
+        """The published ``Total All`` of one part and treatment function, over commissioners."""
+        return float(self.lines.loc[self._chosen(part, treatment_function), "total_all"].sum())
+
+    def unknown_start(self, part: str, treatment_function: str = ALL_TREATMENT_FUNCTIONS) -> float:
+        """Pathways whose clock start is not known (in the total, in no band)."""
+        values = self.lines.loc[self._chosen(part, treatment_function), "unknown_start"]
+        return float(values.fillna(0).sum())
+
+
+def parse_rtt_return(table: pd.DataFrame, source: str = "the return", first_line: int = 2) -> RttReturn:
+    """A provider return read as text (header as published) checked and turned into counts.
+
+    ``first_line`` is the file line of the table's first row (2 below a header), for messages.
+    """
+    columns = [str(c).strip() for c in table.columns]
+    table = table.set_axis(columns, axis=1)
+    missing_ids = [c for c in ID_COLUMNS if c not in columns]
+    if missing_ids:
+        raise RttReturnError(
+            f"{source}: no column {', '.join(missing_ids)}; is this an RTT provider return as published?"
+        )
+    missing_bands = [c for c in BAND_COLUMNS if c not in columns]
+    if missing_bands:
+        raise RttReturnError(
+            f"{source}: missing week-band column{'s' if len(missing_bands) > 1 else ''} "
+            f"{_listed(missing_bands)} ({len(missing_bands)} of {N_BANDS}); expected all of "
+            f"{BAND_COLUMNS[0]!r} … {BAND_COLUMNS[-1]!r}"
+        )
+    missing_counts = [c for c in COUNT_COLUMNS if c not in columns]
+    if missing_counts:
+        raise RttReturnError(f"{source}: no column {', '.join(missing_counts)}")
+    if table.empty:
+        raise RttReturnError(f"{source}: no lines")
+    text = table.astype(str).apply(lambda column: column.str.strip())
+    parts = text["RTT Part Type"]
+    unknown = ~parts.isin(PART_TYPES)
+    if unknown.any():
+        i = int(unknown.to_numpy().argmax())
+        raise RttReturnError(
+            f"{source}, line {i + first_line}, RTT Part Type: {parts.iloc[i]!r} is not a part type this "
+            f"reader knows; expected one of {', '.join(PART_TYPES)}"
+        )
+    periods = text["Period"].unique()
+    if len(periods) != 1:
+        raise RttReturnError(f"{source}: holds more than one period ({', '.join(sorted(periods))})")
+    month = _month(periods[0], source, first_line)
+    bands = np.column_stack([_counts(text[c], source, c, first_line) for c in BAND_COLUMNS])
+    incomplete_or_completed = parts.isin([INCOMPLETE, "Part_2A", ADMITTED, NON_ADMITTED]).to_numpy()
+    blank_band = np.isnan(bands) & incomplete_or_completed[:, None]
+    if blank_band.any():
+        row, band = np.argwhere(blank_band)[0]
+        raise RttReturnError(
+            f"{source}, line {row + first_line}, {BAND_COLUMNS[band]}: blank; a {parts.iloc[row]} line "
+            "needs a count in every week band"
+        )
+    lines = pd.DataFrame(
+        {
+            "provider": text["Provider Org Code"].to_numpy(),
+            "commissioner": text["Commissioner Org Code"].to_numpy(),
+            "part": parts.to_numpy(),
+            "treatment_function": text["Treatment Function Code"].to_numpy(),
+            "treatment_function_name": text["Treatment Function Name"].to_numpy(),
+            "total": _counts(text["Total"], source, "Total", first_line),
+            "unknown_start": _counts(
+                text["Patients with unknown clock start date"],
+                source,
+                "Patients with unknown clock start date",
+                first_line,
+            ),
+            "total_all": _counts(text["Total All"], source, "Total All", first_line),
+        }
+    )
+    if lines["total_all"].isna().any():
+        i = int(lines["total_all"].isna().to_numpy().argmax())
+        raise RttReturnError(f"{source}, line {i + first_line}, Total All: blank")
+    keys = ["provider", "commissioner", "part", "treatment_function"]
+    repeated = lines.duplicated(keys)
+    if repeated.any():
+        i = int(repeated.to_numpy().argmax())
+        raise RttReturnError(
+            f"{source}, line {i + first_line}: repeats the line for {lines['part'].iloc[i]} "
+            f"{lines['treatment_function'].iloc[i]} of commissioner {lines['commissioner'].iloc[i]}"
+        )
+    providers = tuple(sorted(lines["provider"].unique()))
+    return RttReturn(month, providers, lines, bands)
+
+
+def _listed(names: list[str], most: int = 3) -> str:
+    shown = ", ".join(repr(n) for n in names[:most])
+    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+def _month(text: str, source: str, first_line: int) -> pd.Period:
+    match = _PERIOD.match(text)
+    if match:
+        try:
+            return pd.Period(f"{match.group(1)} {match.group(2)}", freq="M")
+        except ValueError:
+            pass
+    raise RttReturnError(
+        f"{source}, line {first_line}, Period: {text!r} is not a return period (like RTT-November-2024)"
+    )
+
+
+def _counts(text: pd.Series, source: str, column: str, first_line: int) -> np.ndarray:
+    """Counts from text: blank is NaN; anything else must be a whole number of 0 or more."""
+    blank = text.isin(["", "nan", "None"])
+    values = pd.to_numeric(text.where(~blank), errors="coerce")
+    bad = (values.isna() & ~blank) | (values < 0) | (values.notna() & (values % 1 != 0))
+    if bad.any():
+        i = int(bad.to_numpy().argmax())
+        raise RttReturnError(
+            f"{source}, line {i + first_line}, {column}: {text.iloc[i]!r} is not a count (a whole number, "
+            "0 or more)"
+        )
+    return values.to_numpy(dtype=float)

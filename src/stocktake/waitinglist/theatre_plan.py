@@ -1,0 +1,514 @@
+"""Next month's theatre lists packed from the waiting list with CP-SAT, scored against first come,
+first served.
+
+Each list has its minutes, date and surgeon; each waiting patient a procedure group, a clock start and
+a clinical priority whose target (P1 7, P2 28, P3 84, P4 365 days, :data:`stats.PRIORITY_TARGETS`)
+gives a due date. A case's time on a list is predicted from the department's own theatre history,
+by procedure group and surgeon where the surgeon has done enough of them, else by procedure group:
+its mean and spread, plus the usual changeover between cases.
+
+The rule for a list: its chance of over-running stays under the chosen risk, with the normal
+approximation of the sum of its cases' times (mean Σμ, variance Σσ²): Σμ + z·√Σσ² ≤ minutes, z the
+standard normal quantile of 1 − risk, applied through its linear tangent form (:class:`LoadRule`),
+which never admits a list the rule refuses. The order of what matters: patients who will be past their due
+date before their next chance (P1 before P2 before P3 before P4, each tier outweighing everything
+below it) booked on a list on or before that date; then the longest waiters. The month is planned a
+week at a time (lists of one week, the best candidates for them), each week a CP-SAT model with a
+deterministic work limit, one worker and a fixed seed, so the same input gives the same plan. Below a
+P1, breaches avoided come before patients already past due (:data:`TIERS`).
+
+First come, first served (NHSRwaitinglist's scheduler: the earliest referral takes the next slot,
+whatever its priority) is planned on the same lists under the same rule, and both are scored by the
+same function: breaches in the month, breaches avoided, minutes booked.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+from ortools.sat.python import cp_model
+from scipy.stats import norm
+
+from stocktake.waitinglist.stats import PRIORITY_TARGETS
+
+#: Cases a surgeon must have done of a procedure group before their own times are used.
+MIN_SURGEON_CASES = 5
+DEFAULT_RISK = 0.2
+DEFAULT_SECONDS = 3.0
+#: Patients a week's model weighs at most (the most urgent and longest waiting first).
+MAX_CANDIDATES = 600
+
+
+@dataclass(frozen=True)
+class TheatreList:
+    list_id: str
+    date: date
+    surgeon: str
+    minutes: int
+    session_type: str
+    site: str = ""
+    theatre: str = ""
+
+
+@dataclass(frozen=True)
+class WaitingPatient:
+    pathway_id: str
+    clock_start: date
+    priority: str
+    procedure_group: str
+
+    @property
+    def due(self) -> date:
+        return self.clock_start + timedelta(days=PRIORITY_TARGETS[self.priority].target_days)
+
+
+@dataclass(frozen=True)
+class CaseTime:
+    """Minutes a case takes on a list (changeover included): mean, spread, median, from how many."""
+
+    mean: float
+    sd: float
+    median: float
+    cases: int
+    by_surgeon: bool
+
+
+@dataclass(frozen=True)
+class Durations:
+    """The department's case times by procedure group (and surgeon), and which lists each group uses."""
+
+    by_group: dict[str, CaseTime]
+    by_group_surgeon: dict[tuple[str, str], CaseTime]
+    session_types: dict[str, frozenset[str]]
+    changeover: float
+
+    def time(self, group: str, surgeon: str) -> CaseTime | None:
+        return self.by_group_surgeon.get((group, surgeon)) or self.by_group.get(group)
+
+    def fits(self, group: str, theatre_list: TheatreList) -> bool:
+        return theatre_list.session_type in self.session_types.get(group, frozenset())
+
+    def table(self) -> pd.DataFrame:
+        rows = [
+            {"procedure_group": g, "surgeon": "(any)", **vars(t)} for g, t in sorted(self.by_group.items())
+        ]
+        rows += [
+            {"procedure_group": g, "surgeon": s, **vars(t)}
+            for (g, s), t in sorted(self.by_group_surgeon.items())
+        ]
+        return pd.DataFrame(rows)
+
+
+def durations_from_history(
+    cases: pd.DataFrame, min_surgeon_cases: int = MIN_SURGEON_CASES, min_type_cases: int = 3
+) -> Durations:
+    """Case times from done cases: ``procedure_group``, ``surgeon``, ``session_type``, ``minutes``
+    (in to out of theatre) and ``gap`` (minutes from the previous case's end on the list, NaN first)."""
+    done = cases[cases["minutes"].notna() & (cases["minutes"] > 0)]
+    if done.empty:
+        raise ValueError("the theatre history has no done cases with times")
+    gaps = done["gap"].dropna()
+    changeover = float(max(gaps.median(), 0.0)) if len(gaps) else 0.0
+
+    def case_time(minutes: pd.Series, by_surgeon: bool) -> CaseTime:
+        values = minutes.to_numpy(dtype=float) + changeover
+        sd = float(values.std(ddof=1)) if len(values) > 1 else float(values.mean()) * 0.25
+        return CaseTime(float(values.mean()), sd, float(np.median(values)), len(values), by_surgeon)
+
+    by_group = {g: case_time(rows["minutes"], False) for g, rows in done.groupby("procedure_group")}
+    by_group_surgeon = {
+        (g, s): case_time(rows["minutes"], True)
+        for (g, s), rows in done.groupby(["procedure_group", "surgeon"])
+        if len(rows) >= min_surgeon_cases
+    }
+    counts = done.groupby(["procedure_group", "session_type"]).size()
+    session_types: dict[str, set[str]] = {}
+    for (group, kind), n in counts.items():
+        if n >= min_type_cases:
+            session_types.setdefault(group, set()).add(kind)
+    return Durations(
+        by_group, by_group_surgeon, {g: frozenset(k) for g, k in session_types.items()}, changeover
+    )
+
+
+def z_for(risk: float) -> float:
+    """The normal quantile that keeps a list's chance of over-running at ``risk``."""
+    if not 0 < risk < 1:
+        raise ValueError("the over-run risk must be between 0 and 1")
+    return float(norm.ppf(1 - risk))
+
+
+def overrun_chance(times: Sequence[CaseTime], minutes: float) -> float:
+    """The normal approximation's chance that a list of these cases runs past ``minutes``."""
+    if not times:
+        return 0.0
+    mean = sum(t.mean for t in times)
+    sd = math.sqrt(sum(t.sd**2 for t in times))
+    if sd == 0:
+        return float(mean > minutes)
+    return float(norm.sf((minutes - mean) / sd))
+
+
+def fits_exactly(times: Sequence[CaseTime], minutes: float, z: float) -> bool:
+    """The normal rule itself: Σμ + z·√Σσ² ≤ minutes."""
+    mean = sum(t.mean for t in times)
+    return mean + z * math.sqrt(sum(t.sd**2 for t in times)) <= minutes + 1e-9
+
+
+#: Load and room are counted in hundredths of a minute, so the solver's sums are whole numbers.
+UNITS = 100
+
+
+@dataclass(frozen=True)
+class LoadRule:
+    """The normal rule made linear, so a list is a knapsack: each case a load, each list a room.
+
+    √V is concave, so it lies under its tangent at any V₀: √V ≤ √V₀ + (V − V₀)/(2√V₀). Putting the
+    tangent in the rule gives Σ(μ + z·σ²/(2√V₀)) ≤ minutes − z·√V₀/2, which implies the normal rule
+    for every list it admits, and is tight when the list's variance is V₀: the variance of a full list
+    of the cases that list type usually takes. Loads are rounded up and rooms down (in hundredths of
+    a minute), so the rounding never admits a list the rule would refuse. Both planners use it.
+    """
+
+    z: float
+    typical_variance: dict[str, float]
+
+    @classmethod
+    def for_lists(cls, lists: Sequence[TheatreList], durations: Durations, risk: float) -> LoadRule:
+        z = z_for(risk)
+        variance = {}
+        for kind in {t.session_type for t in lists}:
+            groups = [g for g, types in durations.session_types.items() if kind in types]
+            times = [durations.by_group[g] for g in groups if g in durations.by_group]
+            if not times:
+                continue
+            weights = np.array([t.cases for t in times], dtype=float)
+            mean = float(np.average([t.mean for t in times], weights=weights))
+            var = float(np.average([t.sd**2 for t in times], weights=weights))
+            minutes = np.median([t.minutes for t in lists if t.session_type == kind])
+            variance[kind] = max(minutes / mean, 1.0) * max(var, 1e-6)
+        return cls(z, variance)
+
+    def _v0(self, theatre_list: TheatreList) -> float:
+        return self.typical_variance.get(theatre_list.session_type, 1.0)
+
+    def load(self, time: CaseTime, theatre_list: TheatreList) -> int:
+        spread = self.z * time.sd**2 / (2 * math.sqrt(self._v0(theatre_list))) if self.z > 0 else 0.0
+        return math.ceil(UNITS * (time.mean + spread))
+
+    def room(self, theatre_list: TheatreList) -> int:
+        reserve = self.z * math.sqrt(self._v0(theatre_list)) / 2 if self.z > 0 else 0.0
+        return math.floor(UNITS * (theatre_list.minutes - reserve))
+
+    def fits(self, times: Sequence[CaseTime], theatre_list: TheatreList) -> bool:
+        return self.admits(sum(self.load(t, theatre_list) for t in times), theatre_list)
+
+    def admits(self, load: int, theatre_list: TheatreList) -> bool:
+        """Whether a list of this total load keeps to the rule."""
+        return load <= self.room(theatre_list) and load <= UNITS * theatre_list.minutes
+
+
+@dataclass(frozen=True)
+class Booking:
+    pathway_id: str
+    list_id: str
+    date: date
+    priority: str
+    procedure_group: str
+    due: date
+    waited_days: int
+    expected_minutes: float
+
+
+@dataclass(frozen=True)
+class PlanScore:
+    """What a plan achieves in its month (the same function scores CP-SAT's and FCFS's)."""
+
+    booked: int
+    due_in_month: int
+    breaches_in_month: int
+    breaches_avoided: int
+    past_due_at_start: int
+    past_due_booked: int
+    p1_breaches: int
+    minutes_booked: float
+    list_minutes: int
+    worst_overrun_chance: float
+
+    @property
+    def utilisation(self) -> float:
+        return self.minutes_booked / self.list_minutes if self.list_minutes else float("nan")
+
+
+@dataclass(frozen=True)
+class Plan:
+    method: str
+    bookings: tuple[Booking, ...]
+    score: PlanScore
+    status: str
+
+
+def score_plan(
+    bookings: Sequence[Booking],
+    patients: Sequence[WaitingPatient],
+    lists: Sequence[TheatreList],
+    durations: Durations,
+    month_start: date,
+    month_end: date,
+) -> PlanScore:
+    """Re-score a plan from scratch: breaches counted from due dates, over-run from the case times."""
+    booked_on = {b.pathway_id: b.date for b in bookings}
+    due_in_month = [p for p in patients if month_start <= p.due <= month_end]
+    breached = [p for p in due_in_month if booked_on.get(p.pathway_id, date.max) > p.due]
+    past_due = [p for p in patients if p.due < month_start]
+    by_list: dict[str, list[CaseTime]] = {}
+    group_of = {p.pathway_id: p.procedure_group for p in patients}
+    list_of = {t.list_id: t for t in lists}
+    for b in bookings:
+        surgeon = list_of[b.list_id].surgeon
+        by_list.setdefault(b.list_id, []).append(durations.time(group_of[b.pathway_id], surgeon))
+    worst = max((overrun_chance(t, list_of[i].minutes) for i, t in by_list.items()), default=0.0)
+    return PlanScore(
+        booked=len(bookings),
+        due_in_month=len(due_in_month),
+        breaches_in_month=len(breached),
+        breaches_avoided=len(due_in_month) - len(breached),
+        past_due_at_start=len(past_due),
+        past_due_booked=sum(p.pathway_id in booked_on for p in past_due),
+        p1_breaches=sum(p.priority == "P1" for p in breached),
+        minutes_booked=float(sum(b.expected_minutes for b in bookings)),
+        list_minutes=int(sum(t.minutes for t in lists)),
+        worst_overrun_chance=worst,
+    )
+
+
+def _booking(patient: WaitingPatient, theatre_list: TheatreList, time: CaseTime) -> Booking:
+    return Booking(
+        patient.pathway_id,
+        theatre_list.list_id,
+        theatre_list.date,
+        patient.priority,
+        patient.procedure_group,
+        patient.due,
+        (theatre_list.date - patient.clock_start).days,
+        time.mean,
+    )
+
+
+def _ordered_lists(lists: Sequence[TheatreList]) -> list[TheatreList]:
+    return sorted(lists, key=lambda t: (t.date, t.list_id))
+
+
+def first_come_first_served(
+    patients: Sequence[WaitingPatient], lists: Sequence[TheatreList], durations: Durations, risk: float
+) -> list[Booking]:
+    """Each list in date order takes the earliest referrals that fit it (priority not considered)."""
+    rule = LoadRule.for_lists(lists, durations, risk)
+    queue = sorted(patients, key=lambda p: (p.clock_start, p.pathway_id))
+    taken: set[str] = set()
+    bookings = []
+    for theatre_list in _ordered_lists(lists):
+        load = 0
+        for patient in queue:
+            if patient.pathway_id in taken or not durations.fits(patient.procedure_group, theatre_list):
+                continue
+            time = durations.time(patient.procedure_group, theatre_list.surgeon)
+            if time is None or not rule.admits(load + rule.load(time, theatre_list), theatre_list):
+                continue
+            load += rule.load(time, theatre_list)
+            taken.add(patient.pathway_id)
+            bookings.append(_booking(patient, theatre_list, time))
+    return bookings
+
+
+def _weeks(lists: Sequence[TheatreList]) -> list[list[TheatreList]]:
+    by_week: dict[date, list[TheatreList]] = {}
+    for t in _ordered_lists(lists):
+        by_week.setdefault(t.date - timedelta(days=t.date.weekday()), []).append(t)
+    return [by_week[k] for k in sorted(by_week)]
+
+
+def plan_lists(
+    patients: Sequence[WaitingPatient],
+    lists: Sequence[TheatreList],
+    durations: Durations,
+    month_start: date,
+    month_end: date,
+    risk: float = DEFAULT_RISK,
+    seconds: float = DEFAULT_SECONDS,
+    seed: int = 0,
+) -> tuple[Plan, Plan]:
+    """CP-SAT's plan and first come, first served's, on the same lists and rule, each scored."""
+    rule = LoadRule.for_lists(lists, durations, risk)
+    weeks = _weeks(lists)
+    remaining = {p.pathway_id: p for p in patients}
+    bookings: list[Booking] = []
+    statuses = []
+    for k, week in enumerate(weeks):
+        next_chance = weeks[k + 1][0].date if k + 1 < len(weeks) else month_end + timedelta(days=1)
+        booked, status = _solve_week(
+            list(remaining.values()), week, durations, rule, next_chance, seconds / max(len(weeks), 1), seed
+        )
+        statuses.append(status)
+        for b in booked:
+            remaining.pop(b.pathway_id)
+        bookings += booked
+    fcfs = first_come_first_served(patients, lists, durations, risk)
+    scored = [
+        Plan(
+            "cp-sat",
+            tuple(bookings),
+            score_plan(bookings, patients, lists, durations, month_start, month_end),
+            ", ".join(
+                f"{statuses.count(k)} week{'s' * (statuses.count(k) > 1)} {k}" for k in sorted(set(statuses))
+            ),
+        ),
+        Plan(
+            "first come, first served",
+            tuple(fcfs),
+            score_plan(fcfs, patients, lists, durations, month_start, month_end),
+            "greedy",
+        ),
+    ]
+    return scored[0], scored[1]
+
+
+#: The order of what a week's lists are for, most important first: a breach avoided (the patient is
+#: due before the next week's lists) or a patient already past due, by priority. A P1 comes first
+#: either way; below it breaches avoided (P2, P3, P4) come before those already past due.
+TIERS = (
+    ("P1", "due"), ("P1", "past due"), ("P2", "due"), ("P3", "due"), ("P4", "due"),
+    ("P2", "past due"), ("P3", "past due"), ("P4", "past due"),
+)  # fmt: skip
+
+
+def _tier(patient: WaitingPatient, week_start: date, next_chance: date) -> int | None:
+    """The patient's place in :data:`TIERS` this week, or None if they can wait for the next one."""
+    if patient.due >= next_chance:
+        return None
+    return TIERS.index((patient.priority, "past due" if patient.due < week_start else "due"))
+
+
+def _solve_week(
+    patients, week, durations: Durations, rule: LoadRule, next_chance: date, seconds: float, seed: int
+):
+    """One week's lists: the model, a greedy hint in the model's own order, and the solve."""
+    week_start = week[0].date
+    usable = [p for p in patients if any(durations.fits(p.procedure_group, t) for t in week)]
+    usable = [p for p in usable if durations.by_group.get(p.procedure_group)]
+
+    # Candidates, for each kind of list: everyone who would breach before the next chance, then the
+    # longest waiters, up to half as many again as the week's lists of that kind hold.
+    def urgency(p: WaitingPatient):
+        tier = _tier(p, week_start, next_chance)
+        return (len(TIERS) if tier is None else tier, p.clock_start, p.pathway_id)
+
+    chosen: dict[str, WaitingPatient] = {}
+    for kind in sorted({t.session_type for t in week}):
+        lists_of_kind = [t for t in week if t.session_type == kind]
+        eligible = sorted(
+            (p for p in usable if durations.fits(p.procedure_group, lists_of_kind[0])), key=urgency
+        )
+        if not eligible:
+            continue
+        typical = float(np.mean([durations.by_group[p.procedure_group].mean for p in eligible]))
+        room = int(1.5 * sum(t.minutes for t in lists_of_kind) / max(typical, 1.0)) + 1
+        for p in eligible[: min(room, MAX_CANDIDATES)]:
+            chosen[p.pathway_id] = p
+    candidates = sorted(chosen.values(), key=urgency)
+    if not candidates:
+        return [], "nothing to book"
+    # Weights that make the order strict: one patient of a tier outweighs everyone below it.
+    longest = max((week[-1].date - p.clock_start).days for p in candidates) + 1
+    below = len(candidates) * longest + 1
+    in_tier = [sum(_tier(p, week_start, next_chance) == k for p in candidates) for k in range(len(TIERS))]
+    tier_weight = [0] * len(TIERS)
+    for k in reversed(range(len(TIERS))):
+        tier_weight[k] = below
+        below += in_tier[k] * tier_weight[k]
+
+    def value(p: WaitingPatient, t: TheatreList) -> int:
+        tier = _tier(p, week_start, next_chance)
+        on_time = tier is not None and (t.date <= p.due or p.due < week_start)
+        return (tier_weight[tier] if on_time else 0) + (t.date - p.clock_start).days
+
+    model = cp_model.CpModel()
+    x: dict[tuple[int, int], cp_model.IntVar] = {}
+    times: dict[tuple[int, int], CaseTime] = {}
+    for i, p in enumerate(candidates):
+        for j, t in enumerate(week):
+            time = durations.time(p.procedure_group, t.surgeon)
+            if durations.fits(p.procedure_group, t) and time is not None and rule.fits([time], t):
+                x[i, j] = model.new_bool_var(f"x{i}_{j}")
+                times[i, j] = time
+    for i in range(len(candidates)):
+        mine = [x[i, j] for j in range(len(week)) if (i, j) in x]
+        if len(mine) > 1:
+            model.add_at_most_one(mine)
+    for j, t in enumerate(week):
+        on = [(rule.load(times[i, j], t), x[i, j]) for i in range(len(candidates)) if (i, j) in x]
+        if on:
+            model.add(sum(load * v for load, v in on) <= min(rule.room(t), UNITS * t.minutes))
+    model.maximize(sum(value(candidates[i], week[j]) * v for (i, j), v in x.items()))
+    hint = _greedy(candidates, week, durations, rule, value)
+    for key, v in x.items():
+        model.add_hint(v, key in hint)
+    solver = cp_model.CpSolver()
+    solver.parameters.num_workers = 1
+    solver.parameters.random_seed = seed
+    solver.parameters.max_deterministic_time = max(seconds, 0.1)
+    solver.parameters.max_time_in_seconds = max(4 * seconds, 1.0)
+    status = solver.solve(model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        chosen = [key for key, v in x.items() if solver.boolean_value(v)]
+        name = solver.status_name(status).lower()
+    else:
+        chosen, name = sorted(hint), "greedy (no solution in time)"
+    booked = [_booking(candidates[i], week[j], times[i, j]) for i, j in sorted(chosen, key=lambda k: k[::-1])]
+    return booked, name
+
+
+def _greedy(candidates, week, durations: Durations, rule: LoadRule, value) -> set[tuple[int, int]]:
+    """A starting plan in the model's own order: most valuable patient first, to the best list that fits."""
+    loads = dict.fromkeys(range(len(week)), 0)
+    chosen = set()
+    for i in sorted(range(len(candidates)), key=lambda i: -max(value(candidates[i], t) for t in week)):
+        p = candidates[i]
+        best = None
+        for j, t in enumerate(week):
+            time = durations.time(p.procedure_group, t.surgeon)
+            if not durations.fits(p.procedure_group, t) or time is None:
+                continue
+            load = rule.load(time, t)
+            if rule.admits(loads[j] + load, t) and (best is None or value(p, t) > best[0]):
+                best = (value(p, t), j, load)
+        if best is not None:
+            loads[best[1]] += best[2]
+            chosen.add((i, best[1]))
+    return chosen
+
+
+def scores_table(plans: Sequence[Plan]) -> pd.DataFrame:
+    """Plans side by side: one row per measure, one column per plan."""
+    rows = {}
+    for plan in plans:
+        s = plan.score
+        rows[plan.method] = {
+            "cases booked": s.booked,
+            "due in the month": s.due_in_month,
+            "breaches in the month": s.breaches_in_month,
+            "breaches avoided": s.breaches_avoided,
+            "P1 breaches": s.p1_breaches,
+            "past due at the start": s.past_due_at_start,
+            "past due booked": s.past_due_booked,
+            "expected minutes booked": round(s.minutes_booked),
+            "list minutes": s.list_minutes,
+            "utilisation %": round(100 * s.utilisation, 1),
+            "worst over-run chance %": round(100 * s.worst_overrun_chance, 1),
+        }
+    return pd.DataFrame(rows).rename_axis("measure").reset_index()

@@ -1,0 +1,494 @@
+"""The waiting list by weeks waited, moved forward month by month with removals by how long people waited.
+
+NHSRtt (nhs-bnssg-analytics/NHSRtt) models the list as stocks by *months waited* (the calendar months
+between the clock start and the month's end): each month every stock moves up one bin, the month's
+referrals fill bin 0, and each bin loses a share to reneging (validation, going elsewhere) and a
+share of the month's treatments. Its calibration (``calibrate_capacity_renege_params``) reads both
+shares per bin from consecutive months of data; its projection (``apply_params_to_projections``)
+splits a month's capacity across bins in proportion to ``capacity_param × inflow``.
+
+The published targets are in *weeks* (18-week standard, 52/65/78-week waiters, the 92nd percentile),
+so this module carries the list *by days waited* and moves it forward by each month's days: a day's
+months-waited bin is exact (its clock-start month is known), and its week band is exact too. Only the
+starting list is spread evenly over each week band's seven days (as NHSRtt's own month attribution
+assumes). Summed by months waited, the projection is NHSRtt's (tested against :func:`project_bins`,
+a direct port); read by weeks, it gives what the targets ask.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+#: Days carried one by one; anyone waiting longer sits in one open stock (over 114 weeks).
+MAX_DAYS = 800
+N_BANDS = 105  # the return's week bands: 0–1 … 103–104, then 104 and over
+#: NHSRtt's advice: the return's bands reach 104 weeks, so 24 months is the most worth modelling.
+MAX_MONTHS_WAITED = 24
+Redistribution = Literal["none", "evenly", "prioritise_long_waiters"]
+
+
+@dataclass(frozen=True)
+class RenegeCapacityParams:
+    """Per months-waited bin (0 … max, the last open): the share reneging, and the treatment weight."""
+
+    renege: tuple[float, ...]
+    capacity: tuple[float, ...]
+
+    @property
+    def max_months_waited(self) -> int:
+        return len(self.renege) - 1
+
+    def table(self) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "months_waited": range(len(self.renege)),
+                "renege_param": self.renege,
+                "capacity_param": self.capacity,
+            }
+        )
+
+
+# --- NHSRtt, by months waited ---------------------------------------------------------------------
+
+
+def calibrate(
+    referrals,
+    incompletes,
+    completes,
+    redistribute_m0_reneges: bool = True,
+    allow_negative_params: bool = False,
+) -> RenegeCapacityParams:
+    """NHSRtt's ``calibrate_capacity_renege_params``: periods 0 … T in rows, months-waited bins in columns.
+
+    For each period t ≥ 1 and bin m, the inflow is period t's referrals (m = 0) or what waited in bin
+    m − 1 at t − 1 (the open top bin keeps its own too); reneges = inflow − treatments − still
+    waiting. Negative reneges in bin 0 are taken as uncounted referrals (added to the inflow) when
+    ``redistribute_m0_reneges``. Each parameter is the mean over periods of reneges ÷ inflow and
+    treatments ÷ inflow. Departures from the package: a bin with no inflow in a period is left out of
+    that bin's mean (the package averages its ±Inf); negative means are set to 0 unless
+    ``allow_negative_params`` (the package's 0.3.0 option, here defaulting to 0).
+    """
+    referrals = np.asarray(referrals, dtype=float)
+    incompletes = np.asarray(incompletes, dtype=float)
+    completes = np.asarray(completes, dtype=float)
+    if incompletes.ndim != 2 or incompletes.shape != completes.shape:
+        raise ValueError("incompletes and completes need the same periods × bins shape")
+    if referrals.shape != (incompletes.shape[0],):
+        raise ValueError("one referral count per period is needed")
+    if incompletes.shape[0] < 2:
+        raise ValueError("calibration needs at least two consecutive months")
+    inflow = _shift_up(incompletes[:-1])
+    inflow[:, 0] = referrals[1:]
+    treatments = completes[1:]
+    reneges = inflow - treatments - incompletes[1:]
+    if redistribute_m0_reneges:
+        negative = reneges[:, 0] < 0
+        inflow[negative, 0] += -reneges[negative, 0]
+        reneges[negative, 0] = 0.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        renege = np.where(inflow > 0, reneges / inflow, np.nan)
+        capacity = np.where(inflow > 0, treatments / inflow, np.nan)
+    renege_mean = _mean_ignoring_nan(renege)
+    capacity_mean = _mean_ignoring_nan(capacity)
+    if not allow_negative_params:
+        renege_mean = np.maximum(renege_mean, 0.0)
+        capacity_mean = np.maximum(capacity_mean, 0.0)
+    return RenegeCapacityParams(tuple(map(float, renege_mean)), tuple(map(float, capacity_mean)))
+
+
+def _mean_ignoring_nan(values: np.ndarray) -> np.ndarray:
+    counted = (~np.isnan(values)).sum(axis=0)
+    total = np.nansum(values, axis=0)
+    return np.where(counted > 0, total / np.maximum(counted, 1), 0.0)
+
+
+def _shift_up(stocks: np.ndarray) -> np.ndarray:
+    """Each bin moves up one; the open top bin keeps what it had and gains the bin below."""
+    shifted = np.zeros_like(stocks)
+    shifted[..., 1:] = stocks[..., :-1]
+    shifted[..., -1] += stocks[..., -1]
+    return shifted
+
+
+def redistribute(incompletes: np.ndarray, method: Redistribution) -> np.ndarray:
+    """NHSRtt's ``calculate_incompletes`` tail: what to do with bins given more removals than people.
+
+    ``evenly``: the deficit is shared equally by the bins still holding people (repeated until none
+    is negative; all zero if the whole list is negative). ``prioritise_long_waiters``: the surplus
+    treatments go to the longest-waiting bins first. ``none``: left negative.
+    """
+    counts = np.array(incompletes, dtype=float)
+    if method == "none":
+        return counts
+    if method == "evenly":
+        if counts.sum() < 0:
+            return np.zeros_like(counts)
+        while (counts < 0).any():
+            deficit = counts[counts < 0].sum()
+            counts[counts < 0] = 0.0
+            positive = counts > 0
+            counts[positive] += deficit / positive.sum()
+        return counts
+    if method == "prioritise_long_waiters":
+        surplus_at = counts < 0
+        surplus = total = -counts[surplus_at].sum()
+        if total > 0:
+            counts[surplus_at] = 0.0
+            for i in range(len(counts) - 1, -1, -1):
+                if counts[i] > 0 and surplus > 0:
+                    treated = min(counts[i], surplus)
+                    counts[i] -= treated
+                    surplus -= treated
+            # the package puts any surplus left back where it arose, in proportion
+            counts[surplus_at] = -surplus * (np.asarray(incompletes)[surplus_at] / -total)
+        return counts
+    raise ValueError(f"unknown redistribution {method!r}")
+
+
+def _bin_removals(inflow: np.ndarray, capacity: float, params: RenegeCapacityParams):
+    """The month's reneges and treatments by bin from its inflow (``apply_params_to_projections``)."""
+    renege = np.asarray(params.renege)
+    weights = np.asarray(params.capacity) * inflow
+    reneges = renege * inflow
+    share = weights / weights.sum() if weights.sum() > 0 else np.zeros_like(weights)
+    return reneges, capacity * share
+
+
+def project_bins(
+    incompletes,
+    referrals,
+    capacity,
+    params: RenegeCapacityParams,
+    redistribution: Redistribution = "evenly",
+) -> np.ndarray:
+    """NHSRtt's ``apply_params_to_projections`` by months waited: the list in each projected month."""
+    stocks = np.asarray(incompletes, dtype=float)
+    out = []
+    for month_referrals, month_capacity in zip(referrals, capacity, strict=True):
+        inflow = _shift_up(stocks)
+        inflow[0] = month_referrals
+        reneges, treatments = _bin_removals(inflow, float(month_capacity), params)
+        stocks = redistribute(inflow - treatments - reneges, redistribution)
+        out.append(stocks)
+    return np.array(out)
+
+
+def steady_state_by_months(referrals: float, renege_rates, service) -> tuple[np.ndarray, np.ndarray]:
+    """NHSRtt's steady state (``calc_wl_sizes``) reached by running the monthly step from an empty list.
+
+    With the same referrals every month, bin m settles after m + 1 months at what the bin below held,
+    less its reneges, less its service (capped at what is there): the waiting list and the service
+    actually given per bin. The top bin is closed here (those left over leave), as in the package.
+    """
+    renege = np.asarray(renege_rates, dtype=float)
+    wanted = np.asarray(service, dtype=float)
+    stocks = np.zeros_like(renege)
+    given = np.zeros_like(renege)
+    for _ in range(len(renege)):
+        inflow = np.concatenate([[referrals], stocks[:-1]])
+        remaining = inflow * (1 - renege)
+        given = np.minimum(wanted, remaining)
+        stocks = np.maximum(remaining - given, 0.0)
+    return stocks, given
+
+
+# --- the list by days waited ----------------------------------------------------------------------
+
+
+def _month_end(month: pd.Period) -> np.datetime64:
+    return np.datetime64(month.end_time.date(), "D")
+
+
+def months_waited_of_days(month: pd.Period, max_months: int = MAX_MONTHS_WAITED) -> np.ndarray:
+    """The months-waited bin at ``month``'s end of each day index 0 … MAX_DAYS (the last open).
+
+    Days waited k means a clock start k days before the month's last day; its bin is the number of
+    calendar months between that start and this month, capped at ``max_months``.
+    """
+    end = _month_end(month)
+    starts = end - np.arange(MAX_DAYS + 1).astype("timedelta64[D]")
+    start_months = starts.astype("datetime64[M]").astype(int)
+    bins = end.astype("datetime64[M]").astype(int) - start_months
+    bins[-1] = max_months
+    return np.minimum(bins, max_months)
+
+
+@dataclass(frozen=True)
+class WeeksWaited:
+    """What the targets ask of one month's list."""
+
+    month: str
+    waiting: float
+    within_18_weeks: float
+    pct_within_18_weeks: float
+    p92_weeks: float
+    over_52_weeks: float
+    over_65_weeks: float
+    over_78_weeks: float
+
+
+@dataclass(frozen=True)
+class WaitingList:
+    """The list at a month's end by days waited (index MAX_DAYS: everyone waiting longer)."""
+
+    month: pd.Period
+    by_day: np.ndarray = field(repr=False)
+
+    @classmethod
+    def from_week_bands(cls, month: pd.Period, bands) -> WaitingList:
+        """A return's 105 week bands, each spread evenly over its seven days (104+ in the open stock)."""
+        bands = np.asarray(bands, dtype=float)
+        if bands.shape != (N_BANDS,):
+            raise ValueError(f"expected {N_BANDS} week bands, got {bands.shape}")
+        if (bands < 0).any() or not np.isfinite(bands).all():
+            raise ValueError("week-band counts must be finite and 0 or more")
+        by_day = np.zeros(MAX_DAYS + 1)
+        by_day[: 7 * 104] = np.repeat(bands[:104] / 7, 7)
+        by_day[MAX_DAYS] = bands[104]
+        return cls(pd.Period(month, freq="M"), by_day)
+
+    @classmethod
+    def from_clock_starts(cls, month: pd.Period, clock_starts) -> WaitingList:
+        """Patient-level: those still waiting at ``month``'s end, by their clock-start dates."""
+        month = pd.Period(month, freq="M")
+        days = (_month_end(month) - np.asarray(clock_starts, dtype="datetime64[D]")).astype(int)
+        days = days[days >= 0]
+        return cls(month, np.bincount(np.minimum(days, MAX_DAYS), minlength=MAX_DAYS + 1).astype(float))
+
+    def week_bands(self) -> np.ndarray:
+        """The list in the return's 105 week bands."""
+        bands = self.by_day[: 7 * 104].reshape(104, 7).sum(axis=1)
+        return np.append(bands, self.by_day[7 * 104 :].sum())
+
+    def months_waited(self, max_months: int = MAX_MONTHS_WAITED) -> np.ndarray:
+        """The list by months-waited bin (NHSRtt's stocks)."""
+        bins = months_waited_of_days(self.month, max_months)
+        return np.bincount(bins, weights=self.by_day, minlength=max_months + 1)
+
+    @property
+    def total(self) -> float:
+        return float(self.by_day.sum())
+
+    def summary(self) -> WeeksWaited:
+        bands = self.week_bands()
+        total = float(bands.sum())
+        within = float(bands[:18].sum())
+        return WeeksWaited(
+            month=str(self.month),
+            waiting=total,
+            within_18_weeks=within,
+            pct_within_18_weeks=100 * within / total if total > 0 else float("nan"),
+            p92_weeks=percentile_weeks(bands, 0.92),
+            over_52_weeks=float(bands[52:].sum()),
+            over_65_weeks=float(bands[65:].sum()),
+            over_78_weeks=float(bands[78:].sum()),
+        )
+
+
+def percentile_weeks(bands, fraction: float) -> float:
+    """The wait by which ``fraction`` of the list has been waiting, read inside weekly bands.
+
+    As the RTT publication computes its 95th percentile: rank = fraction × n, band i spans [i, i + 1)
+    weeks with its patients spread evenly, value = i + (rank − those in earlier bands) ÷ those in band
+    i. In the open 104+ band the answer is its lower edge, 104.
+    """
+    bands = np.asarray(bands, dtype=float)
+    total = bands.sum()
+    if total <= 0:
+        return float("nan")
+    rank = fraction * total
+    before = np.concatenate([[0.0], np.cumsum(bands)[:-1]])
+    i = int(np.searchsorted(np.cumsum(bands), rank, side="left"))
+    i = min(i, len(bands) - 1)
+    if i >= 104 or bands[i] <= 0:
+        return float(i)
+    return float(i + (rank - before[i]) / bands[i])
+
+
+@dataclass(frozen=True)
+class MonthStep:
+    """One projected month: the list at its end and what left it."""
+
+    waiting_list: WaitingList
+    referrals: float
+    treatments: float
+    extra_treatments: float
+    reneges: float
+
+
+def advance(
+    waiting_list: WaitingList,
+    referrals: float,
+    capacity: float,
+    params: RenegeCapacityParams,
+    redistribution: Redistribution = "evenly",
+    extra: float = 0.0,
+) -> MonthStep:
+    """Move the list one month: everyone waits the month's days longer, referrals arrive spread evenly
+    over the month, each months-waited bin loses its reneges and its share of ``capacity`` (NHSRtt's
+    rule, the bin's days losing alike), then ``extra`` treatments go to the longest waiters first.
+    """
+    month = waiting_list.month + 1
+    days = month.days_in_month
+    old = waiting_list.by_day
+    inflow = np.zeros_like(old)
+    inflow[days:MAX_DAYS] = old[: MAX_DAYS - days]
+    inflow[MAX_DAYS] = old[MAX_DAYS - days :].sum()
+    inflow[:days] += referrals / days
+    bins = months_waited_of_days(month, params.max_months_waited)
+    by_bin = np.bincount(bins, weights=inflow, minlength=params.max_months_waited + 1)
+    reneges, treatments = _bin_removals(by_bin, capacity, params)
+    left = redistribute(by_bin - treatments - reneges, redistribution)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kept = np.where(by_bin != 0, left / by_bin, 0.0)
+    by_day = inflow * kept[bins]
+    given_extra = 0.0
+    if extra > 0:
+        by_day, given_extra = _treat_longest_first(by_day, extra)
+    removed = by_bin.sum() - left.sum()
+    renege_total = float(min(reneges.sum(), removed)) if removed > 0 else 0.0
+    return MonthStep(
+        WaitingList(month, by_day),
+        referrals=float(referrals),
+        treatments=float(removed - renege_total),
+        extra_treatments=given_extra,
+        reneges=renege_total,
+    )
+
+
+def _treat_longest_first(by_day: np.ndarray, extra: float) -> tuple[np.ndarray, float]:
+    """Remove ``extra`` from the longest waits down (whole days, then part of the last one)."""
+    from_longest = np.cumsum(by_day[::-1])
+    reach = int(np.searchsorted(from_longest, extra, side="left"))
+    out = by_day.copy()
+    if reach >= len(by_day):
+        return np.zeros_like(by_day), float(by_day.sum())
+    cut = len(by_day) - 1 - reach  # the day where the extra runs out
+    out[cut + 1 :] = 0.0
+    already = from_longest[reach - 1] if reach > 0 else 0.0
+    out[cut] = max(by_day[cut] - (extra - already), 0.0)
+    return out, float(extra)
+
+
+@dataclass(frozen=True)
+class WeeksProjection:
+    """The list at the origin and at the end of each projected month."""
+
+    origin: WaitingList
+    steps: tuple[MonthStep, ...]
+    params: RenegeCapacityParams
+
+    def table(self) -> pd.DataFrame:
+        rows = []
+        for step in self.steps:
+            summary = step.waiting_list.summary()
+            rows.append(
+                {
+                    **vars(summary),
+                    "referrals": step.referrals,
+                    "treatments": step.treatments + step.extra_treatments,
+                    "extra_treatments": step.extra_treatments,
+                    "reneges": step.reneges,
+                }
+            )
+        return pd.DataFrame(rows)
+
+    def at(self, month: pd.Period) -> WaitingList:
+        month = pd.Period(month, freq="M")
+        if month == self.origin.month:
+            return self.origin
+        for step in self.steps:
+            if step.waiting_list.month == month:
+                return step.waiting_list
+        raise KeyError(f"{month} is not in the projection")
+
+
+def project(
+    origin: WaitingList,
+    referrals,
+    capacity,
+    params: RenegeCapacityParams,
+    redistribution: Redistribution = "evenly",
+    extra=None,
+) -> WeeksProjection:
+    """Project month by month from ``origin`` with the given referrals, capacity and extra treatments."""
+    referrals = np.asarray(referrals, dtype=float)
+    capacity = np.asarray(capacity, dtype=float)
+    extra = np.zeros_like(referrals) if extra is None else np.asarray(extra, dtype=float)
+    if not (referrals.shape == capacity.shape == extra.shape):
+        raise ValueError("referrals, capacity and extra need one value per projected month")
+    if (referrals < 0).any() or (capacity < 0).any() or (extra < 0).any():
+        raise ValueError("referrals, capacity and extra treatments cannot be negative")
+    steps, current = [], origin
+    for month_referrals, month_capacity, month_extra in zip(referrals, capacity, extra, strict=True):
+        step = advance(current, month_referrals, month_capacity, params, redistribution, month_extra)
+        steps.append(step)
+        current = step.waiting_list
+    return WeeksProjection(origin, tuple(steps), params)
+
+
+# --- calibration from the data a trust holds ------------------------------------------------------
+
+
+def single_month_params(
+    incomplete_bands, completed_bands, month: pd.Period, max_months: int = MAX_MONTHS_WAITED
+) -> RenegeCapacityParams:
+    """Parameters from one return only, when no earlier month is at hand (a stated approximation).
+
+    Without last month's list the inflow to each bin is not known; taking it as this month's list plus
+    this month's completions (no reneging) gives treatment shares completions ÷ (list + completions)
+    and renege rates of 0. :func:`calibrate` on consecutive returns replaces it.
+    """
+    incompletes = WaitingList.from_week_bands(month, incomplete_bands).months_waited(max_months)
+    completes = WaitingList.from_week_bands(month, completed_bands).months_waited(max_months)
+    inflow = incompletes + completes
+    with np.errstate(divide="ignore", invalid="ignore"):
+        capacity = np.where(inflow > 0, completes / inflow, 0.0)
+    return RenegeCapacityParams(tuple(0.0 for _ in capacity), tuple(map(float, capacity)))
+
+
+@dataclass(frozen=True)
+class MonthlyBins:
+    """Consecutive months of referrals and, by months-waited bin, the list and the completions."""
+
+    months: tuple[pd.Period, ...]
+    referrals: np.ndarray
+    incompletes: np.ndarray
+    completes: np.ndarray
+
+    def calibrate(self, **options) -> RenegeCapacityParams:
+        return calibrate(self.referrals, self.incompletes, self.completes, **options)
+
+
+def bins_from_pathways(
+    clock_starts, clock_stops, treated, first: pd.Period, last: pd.Period, max_months: int = MAX_MONTHS_WAITED
+) -> MonthlyBins:
+    """Monthly stocks and flows from patient-level pathways (the warehouse's ``rtt_pathways``).
+
+    Referrals are clock starts in the month; the list is those started by its end and not stopped;
+    completions are the treated whose clock stopped in the month, by their months waited at the
+    stop. Pathways removed without treatment are left for the calibration to find as reneges.
+    """
+    starts = np.asarray(clock_starts, dtype="datetime64[D]")
+    stops = np.asarray(clock_stops, dtype="datetime64[D]")
+    treated = np.asarray(treated, dtype=bool)
+    months = tuple(pd.period_range(first, last, freq="M"))
+    start_month = starts.astype("datetime64[M]").astype(int)
+    stop_month = np.where(np.isnat(stops), np.iinfo(np.int64).max, stops.astype("datetime64[M]").astype(int))
+    referrals, incompletes, completes = [], [], []
+    for month in months:
+        index = np.datetime64(month.start_time.date(), "M").astype(int)
+        referrals.append(float((start_month == index).sum()))
+        waiting = (start_month <= index) & (stop_month > index)
+        incompletes.append(
+            np.bincount(np.minimum(index - start_month[waiting], max_months), minlength=max_months + 1)
+        )
+        done = treated & (stop_month == index)
+        completes.append(
+            np.bincount(np.minimum(index - start_month[done], max_months), minlength=max_months + 1)
+        )
+    return MonthlyBins(months, np.array(referrals), np.array(incompletes, float), np.array(completes, float))

@@ -1,0 +1,142 @@
+"""Capacity for a target: hand-worked lists needing exactly k extra a week, and answers re-checked by
+projecting again with them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.rtt_files import read_rtt_returns, weeks_inputs_from_returns
+from stocktake.waitinglist.capacity import (
+    Target,
+    capacity_by_start,
+    capacity_for_target,
+    extra_by_month,
+    projection_with,
+)
+from stocktake.waitinglist.weeks_waited import RenegeCapacityParams, WaitingList, project
+
+RBD = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "rtt" / "rtt_provider_2024_11_RBD.csv"
+runner = CliRunner()
+#: No reneging and no present capacity: only the extra treatments move anyone.
+STILL = RenegeCapacityParams(renege=(0.0,) * 25, capacity=(0.0,) * 25)
+
+
+def _list(month: str, **bands: float) -> WaitingList:
+    counts = np.zeros(105)
+    for band, n in bands.items():
+        counts[int(band.removeprefix("w"))] = n
+    return WaitingList.from_week_bands(pd.Period(month), counts)
+
+
+def test_no_52_week_waiters_needs_exactly_this_many_a_week():
+    """590 people already past 60 weeks at the end of December, nobody else, no referrals. Extra
+    treatments from January go to them first; by the end of February (31 + 28 days = 59/7 weeks)
+    u × 59/7 of them are treated. "No 52-week waiters" is fewer than half a person left, so
+    u = (590 − 0.5) × 7 / 59 = 69.94 a week."""
+    origin = _list("2025-12", w60=590)
+    target = Target(pd.Period("2026-02"), no_52_week_waiters=True)
+    answer = capacity_for_target(
+        origin, [0, 0], [0, 0], STILL, target, pd.Period("2026-01"), cases_per_list=3.5
+    )
+    assert answer.extra_per_week == pytest.approx(589.5 * 7 / 59, abs=0.01)
+    assert answer.whole_cases_per_week == 70
+    assert answer.lists_per_week == pytest.approx(answer.extra_per_week / 3.5)
+    assert answer.baseline == pytest.approx(590)
+    # Starting a month later, February alone (4 weeks) must do it all.
+    late = capacity_for_target(origin, [0, 0], [0, 0], STILL, target, pd.Period("2026-02"))
+    assert late.extra_per_week == pytest.approx(589.5 / 4, abs=0.01)
+
+
+def test_pct_within_18_weeks_needs_exactly_this_many_a_week():
+    """100 waiting 2–3 weeks and 100 waiting 30–31 weeks; January (31 days) moves them to about 7 and
+    35 weeks. 75% within 18 weeks needs 100 / (200 − x) ≥ 0.75: x = 66.67 of the long waiters
+    treated, u = 66.67 × 7 / 31 = 15.05 a week."""
+    origin = _list("2025-12", w2=100, w30=100)
+    target = Target(pd.Period("2026-01"), pct_within_18_weeks=75)
+    answer = capacity_for_target(origin, [0], [0], STILL, target, pd.Period("2026-01"))
+    assert answer.extra_per_week == pytest.approx((200 - 400 / 3) * 7 / 31, abs=0.01)
+    assert answer.achieved == pytest.approx(75, abs=0.01)
+    assert answer.baseline == pytest.approx(50)
+
+
+def test_a_target_already_met_needs_nothing_and_a_start_after_the_target_is_refused():
+    origin = _list("2025-12", w2=100)
+    met = capacity_for_target(origin, [0], [0], STILL, Target(pd.Period("2026-01"), 90), pd.Period("2026-01"))
+    assert met.extra_per_week == 0
+    with pytest.raises(ValueError, match="start month"):
+        capacity_for_target(origin, [0], [0], STILL, Target(pd.Period("2026-01"), 90), pd.Period("2026-02"))
+
+
+def test_the_answer_on_the_real_return_re_projects_onto_the_target():
+    """Independent re-check: project again with the answer's uplift and read the target month."""
+    inputs = weeks_inputs_from_returns(read_rtt_returns([RBD]), "C_110")
+    target = Target(pd.Period("2025-09"), no_52_week_waiters=True)
+    months = (target.by - inputs.origin.month).n
+    referrals, capacity = [inputs.referrals] * months, [inputs.capacity] * months
+    answers = capacity_by_start(inputs.origin, referrals, capacity, inputs.params, target)
+    assert str(answers[0].start) == "2024-12" and len(answers) == months
+    needs = [a.extra_per_week for a in answers]
+    assert needs == sorted(needs), "starting later never needs less"
+    for answer in answers:
+        month_list = [inputs.origin.month + k for k in range(1, months + 1)]
+        extra = extra_by_month(month_list, answer.start, answer.extra_per_week)
+        again = project(inputs.origin, referrals, capacity, inputs.params, extra=extra)
+        assert again.steps[-1].waiting_list.summary().over_52_weeks < 0.5
+        short = extra_by_month(month_list, answer.start, answer.extra_per_week - 0.05)
+        fewer = project(inputs.origin, referrals, capacity, inputs.params, extra=short)
+        assert fewer.steps[-1].waiting_list.summary().over_52_weeks >= 0.5
+    shown = projection_with(inputs.origin, referrals, capacity, inputs.params, answers[0])
+    assert shown.steps[-1].waiting_list.summary().over_52_weeks < 0.5
+
+
+def test_the_capacity_command_with_lists_from_the_warehouse(demo_warehouse, tmp_path):
+    out = tmp_path / "capacity.csv"
+    result = runner.invoke(
+        app,
+        [
+            "waitinglist", "capacity", str(RBD), "--treatment-function", "C_110", "--target-pct", "60",
+            "--by", "2025-06", "--warehouse", str(demo_warehouse), "--out", str(out),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    assert list(got["start"]) == [str(p) for p in pd.period_range("2024-12", "2025-06", freq="M")]
+    first = got.iloc[0]
+    # Lists a week are cases a week over the department's cases per list (its own theatre measures).
+    assert first["lists_per_week"] == pytest.approx(
+        first["extra_per_week"] / first["cases_per_list"], abs=0.01
+    )
+    assert 2 < first["cases_per_list"] < 5
+    assert (got["with_uplift"] >= 60 - 1e-6).all()
+    assert "longest waiters first" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--target-pct", "92"], "--target-pct needs --by YYYY-MM"),
+        (["--target-pct", "92", "--by", "2025-13"], "--by '2025-13': not a month (YYYY-MM)"),
+        (["--target-pct", "120", "--by", "2025-06"], "--target-pct 120: expected more than 0"),
+        (
+            ["--no-52-week-waiters-by", "2024-10"],
+            "the target month 2024-10 is not after the list's month 2024-11",
+        ),
+        ([], "give --target-pct with --by, or --no-52-week-waiters-by"),
+        (
+            ["--no-52-week-waiters-by", "2025-06", "--from", "2025-07"],
+            "--from 2025-07: expected a month after",
+        ),
+    ],
+)
+def test_bad_capacity_questions(args, expected, tmp_path):
+    out = tmp_path / "capacity.csv"
+    result = runner.invoke(app, ["waitinglist", "capacity", str(RBD), *args, "--out", str(out)])
+    assert result.exit_code == 2
+    assert expected in " ".join(result.output.split())
+    assert not out.exists()

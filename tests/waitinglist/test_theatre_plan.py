@@ -1,0 +1,198 @@
+"""Theatre list planning: a list where first come, first served provably breaches, random lists re-scored
+independently (every case fits, no one twice, no P1 past due when avoidable), and the `plan` command."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import numpy as np
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+from scipy.stats import norm
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.waitinglist.theatre_plan import (
+    CaseTime,
+    Durations,
+    TheatreList,
+    WaitingPatient,
+    durations_from_history,
+    plan_lists,
+)
+
+runner = CliRunner()
+MONTH_START, MONTH_END = date(2026, 3, 1), date(2026, 3, 31)
+
+
+def _durations(**groups: tuple[float, float, str]) -> Durations:
+    return Durations(
+        {g: CaseTime(mean, sd, mean, 100, False) for g, (mean, sd, _) in groups.items()},
+        {},
+        {g: frozenset({kind}) for g, (_, _, kind) in groups.items()},
+        0.0,
+    )
+
+
+def _lists(days: list[int], minutes: int = 100, kind: str = "day_case") -> list[TheatreList]:
+    return [TheatreList(f"L{d:02d}", date(2026, 3, d), "S1", minutes, kind) for d in days]
+
+
+def _independent_check(plan, patients, lists, durations, risk):
+    """Every booking on an existing list that takes its kind of case, nobody twice, and each list's
+    chance of over-running (normal approximation, computed here afresh) within the risk."""
+    by_id = {p.pathway_id: p for p in patients}
+    list_of = {t.list_id: t for t in lists}
+    assert len({b.pathway_id for b in plan.bookings}) == len(plan.bookings)
+    on_list: dict[str, list[CaseTime]] = {}
+    for b in plan.bookings:
+        patient, theatre_list = by_id[b.pathway_id], list_of[b.list_id]
+        assert theatre_list.session_type in durations.session_types[patient.procedure_group]
+        assert b.date == theatre_list.date
+        on_list.setdefault(b.list_id, []).append(durations.by_group[patient.procedure_group])
+    for list_id, times in on_list.items():
+        mean = sum(t.mean for t in times)
+        sd = math.sqrt(sum(t.sd**2 for t in times))
+        assert norm.sf((list_of[list_id].minutes - mean) / sd) <= risk + 1e-12
+
+
+def test_first_come_first_served_breaches_where_the_plan_does_not():
+    """One 60-minute case fits a 100-minute list. Three P4s referred 300 days ago (due in June) and a
+    P2 due on 2 March. FCFS gives the lists of 1, 2 and 3 March to the three oldest referrals: the
+    P2 breaches. Due dates first puts the P2 on 1 or 2 March: no breach."""
+    durations = _durations(hand=(60, 1, "day_case"))
+    old = date(2026, 3, 1) - timedelta(days=300)
+    patients = [WaitingPatient(f"P4-{i}", old + timedelta(days=i), "P4", "hand") for i in range(3)]
+    patients.append(WaitingPatient("P2", date(2026, 3, 2) - timedelta(days=28), "P2", "hand"))
+    lists = _lists([1, 2, 3])
+    optimised, fcfs = plan_lists(patients, lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
+    assert [b.pathway_id for b in fcfs.bookings] == ["P4-0", "P4-1", "P4-2"]
+    assert (fcfs.score.due_in_month, fcfs.score.breaches_in_month) == (1, 1)
+    assert optimised.score.breaches_in_month == 0 and optimised.score.breaches_avoided == 1
+    p2 = next(b for b in optimised.bookings if b.pathway_id == "P2")
+    assert p2.date <= date(2026, 3, 2)
+    # Then the longest waiters: the two oldest P4s take the other lists.
+    assert {b.pathway_id for b in optimised.bookings} == {"P2", "P4-0", "P4-1"}
+    _independent_check(optimised, patients, lists, durations, 0.2)
+
+
+def test_a_p1_is_never_left_past_due_when_a_list_could_take_them():
+    durations = _durations(hand=(60, 1, "day_case"), knee=(150, 20, "elective"))
+    start = date(2026, 3, 4)
+    patients = [
+        WaitingPatient("P1", start - timedelta(days=7), "P1", "knee"),  # due 4 March
+        WaitingPatient("P2", start - timedelta(days=20), "P2", "knee"),  # due 12 March
+        *(WaitingPatient(f"P4-{i}", date(2025, 5, 1), "P4", "knee") for i in range(6)),
+    ]
+    lists = _lists([2, 3, 4, 9, 10], minutes=240, kind="elective")  # one knee a list (150 + z × 20 … )
+    optimised, fcfs = plan_lists(patients, lists, durations, MONTH_START, MONTH_END, risk=0.1, seconds=1)
+    assert optimised.score.p1_breaches == 0
+    assert fcfs.score.p1_breaches == 1
+    _independent_check(optimised, patients, lists, durations, 0.1)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_lists_never_over_run_and_breach_no_more_than_fcfs(seed):
+    rng = np.random.default_rng(seed)
+    durations = _durations(
+        hand=(55, 8, "day_case"),
+        arthroscopy=(65, 10, "day_case"),
+        hip=(165, 25, "elective"),
+        knee=(150, 20, "elective"),
+    )
+    groups = list(durations.by_group)
+    patients = [
+        WaitingPatient(
+            f"W{i:03d}",
+            MONTH_START - timedelta(days=int(rng.integers(1, 400))),
+            str(rng.choice(["P1", "P2", "P3", "P4"], p=[0.05, 0.25, 0.4, 0.3])),
+            str(rng.choice(groups)),
+        )
+        for i in range(120)
+    ]
+    days = [d for d in range(2, 28) if date(2026, 3, d).weekday() < 5]
+    lists = _lists(days, 240, "day_case") + [
+        TheatreList(f"E{d:02d}", date(2026, 3, d), "S2", 480, "elective") for d in days[::2]
+    ]
+    optimised, fcfs = plan_lists(patients, lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=2)
+    for plan in (optimised, fcfs):
+        _independent_check(plan, patients, lists, durations, 0.2)
+    assert optimised.score.breaches_in_month <= fcfs.score.breaches_in_month
+    assert optimised.score.worst_overrun_chance <= 0.2
+
+
+def test_case_times_from_the_history_by_hand():
+    """Three knees of 50, 60, 70 minutes with 10 minutes between cases: 70 ± 10 a case; a surgeon with
+    fewer than five of them uses the group's time."""
+    history = pd.DataFrame(
+        {
+            "procedure_group": ["knee"] * 3,
+            "surgeon": ["S1"] * 3,
+            "session_type": ["elective"] * 3,
+            "minutes": [50.0, 60.0, 70.0],
+            "gap": [np.nan, 10.0, 10.0],
+        }
+    )
+    durations = durations_from_history(history)
+    assert durations.changeover == 10
+    time = durations.time("knee", "S1")
+    assert (time.mean, time.sd, time.cases, time.by_surgeon) == (70, 10, 3, False)
+    assert durations.session_types == {"knee": frozenset({"elective"})}
+
+
+def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
+    out = tmp_path / "plan.xlsx"
+    result = runner.invoke(
+        app,
+        ["waitinglist", "plan", "--warehouse", str(demo_warehouse), "--month", "2023-10", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    book = load_workbook(out, read_only=True)
+    assert book.sheetnames == ["lists", "bookings", "score", "case times"]
+    lists = pd.read_excel(out, sheet_name="lists")
+    bookings = pd.read_excel(out, sheet_name="bookings")
+    score = pd.read_excel(out, sheet_name="score").set_index("measure")
+    assert lists["cases"].sum() == len(bookings) > 0
+    assert (lists["overrun_chance_pct"] <= 20).all()
+    assert bookings["pathway_id"].is_unique
+    assert (
+        score.loc["breaches in the month", "cp-sat"]
+        <= score.loc["breaches in the month", "first come, first served"]
+    )
+    assert "repeated" in " ".join(result.output.split())  # the demo ends in September: lists repeated
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--month", "2023-1"], "--month '2023-1': not a month (YYYY-MM)"),
+        (["--month", "2023-10", "--risk", "0.7"], "--risk 0.7: expected a chance"),
+    ],
+)
+def test_bad_plan_requests(demo_warehouse, tmp_path, args, expected):
+    out = tmp_path / "plan.xlsx"
+    result = runner.invoke(
+        app, ["waitinglist", "plan", "--warehouse", str(demo_warehouse), *args, "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    assert expected in " ".join(result.output.split())
+    assert not out.exists()
+
+
+def test_a_warehouse_without_theatre_tables(tmp_path):
+    import duckdb
+
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("CREATE TABLE rtt_pathways (pathway_id VARCHAR)")
+    out = tmp_path / "plan.xlsx"
+    result = runner.invoke(
+        app, ["waitinglist", "plan", "--warehouse", str(warehouse), "--month", "2023-10", "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    assert "has no theatre_cases, theatre_sessions; load them with `stocktake ingest`" in " ".join(
+        result.output.split()
+    )
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb"]

@@ -1,0 +1,187 @@
+"""The list by weeks waited: NHSRtt's steady states, its calibration and projection, a hand-worked month,
+the publication's percentile rule, and the `weeks` command on the real return."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.waitinglist.weeks_waited import (
+    RenegeCapacityParams,
+    WaitingList,
+    bins_from_pathways,
+    calibrate,
+    percentile_weeks,
+    project,
+    project_bins,
+    redistribute,
+    steady_state_by_months,
+)
+
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+RBD = FIXTURES / "rtt" / "rtt_provider_2024_11_RBD.csv"
+runner = CliRunner()
+
+
+def _numbers(text: str) -> list[float]:
+    return [float(v) for v in str(text).split(";")]
+
+
+@pytest.mark.parametrize(
+    "case", pd.read_csv(FIXTURES / "waitinglist" / "nhsrtt_steady_state_expected.csv").to_dict("records")
+)
+def test_nhsrtt_steady_states(case):
+    waiting, served = steady_state_by_months(
+        case["referrals"], _numbers(case["renege_r"]), _numbers(case["service"])
+    )
+    assert waiting == pytest.approx(_numbers(case["expected_wlsize"]), abs=1e-9)
+    assert served == pytest.approx(_numbers(case["expected_sigma"]), abs=1e-9)
+
+
+def test_a_hand_worked_month_with_two_bands():
+    """70 waiting 0–1 week and 70 waiting 1–2 weeks at the end of November; December has 31 days,
+    31 referrals (one a day), 10 treatments, bins: this month (0) and earlier (1+).
+
+    Everyone on the list moves 31 days on: days 31…44, now bin 1 (started in November). Bin 0 holds
+    December's 31 referrals. Capacity weights c × inflow = (1 × 31, 0 × 140): all 10 treatments in
+    bin 0, which keeps 21 (21/31 a day). Bin 1 reneges half: 70 left, 5 a day on days 31…44.
+    Weeks: days 0–6, 7–13, 14–20, 21–27 hold 7 × 21/31 each; days 28–30 3 × 21/31 and days 31–34
+    4 × 5 (band 4); days 35–41 7 × 5 (band 5); days 42–44 3 × 5 (band 6).
+    """
+    bands = np.zeros(105)
+    bands[:2] = 70
+    origin = WaitingList.from_week_bands(pd.Period("2025-11"), bands)
+    params = RenegeCapacityParams(renege=(0.0, 0.5), capacity=(1.0, 0.0))
+    step = project(origin, [31], [10], params).steps[0]
+    got = step.waiting_list.week_bands()
+    a_week = 7 * 21 / 31
+    expected = [a_week] * 4 + [3 * 21 / 31 + 20, 35, 15]
+    assert got[:7] == pytest.approx(expected)
+    assert got[7:].sum() == 0
+    assert (step.treatments, step.reneges) == pytest.approx((10, 70))
+    summary = step.waiting_list.summary()
+    assert summary.waiting == pytest.approx(91)
+    assert summary.pct_within_18_weeks == pytest.approx(100)
+    # 92nd percentile: rank 0.92 × 91 = 83.72; 76 before band 6, 15 in it: 6 + 7.72/15.
+    assert summary.p92_weeks == pytest.approx(6 + (0.92 * 91 - 76) / 15)
+
+
+def test_the_percentile_rule_reproduces_the_publications_95th_percentiles():
+    """The published national 95th percentiles (March 2015) from their own week bands."""
+    table = pd.read_csv(FIXTURES / "rtt" / "rtt_incomplete_national_by_tf_2015_03.csv")
+    bands = [c for c in table.columns if c.startswith("gt_")]
+    assert len(bands) == 53
+    for row in table.itertuples():
+        got = percentile_weeks(np.array([getattr(row, c) for c in bands], dtype=float), 0.95)
+        assert got == pytest.approx(row.p95_wait_weeks, abs=0.006)
+
+
+def _nhsrtt_forward(referrals, start, renege, capacity_share):
+    """Data made by known per-bin rates: treatments = share × inflow, reneges = rate × inflow."""
+    incompletes, completes = [start], [np.zeros_like(start)]
+    for r in referrals[1:]:
+        inflow = np.concatenate([[r], incompletes[-1][:-1]])
+        inflow[-1] += incompletes[-1][-1]
+        completes.append(capacity_share * inflow)
+        incompletes.append(inflow * (1 - renege - capacity_share))
+    return np.array(incompletes), np.array(completes)
+
+
+def test_calibration_recovers_the_rates_the_data_were_made_with():
+    rng = np.random.default_rng(3)
+    renege = np.array([0.0, 0.02, 0.05, 0.04, 0.1])
+    share = np.array([0.1, 0.2, 0.25, 0.3, 0.4])
+    referrals = rng.integers(400, 600, 7).astype(float)
+    incompletes, completes = _nhsrtt_forward(referrals, rng.uniform(100, 300, 5), renege, share)
+    params = calibrate(referrals, incompletes, completes)
+    assert params.renege == pytest.approx(renege)
+    assert params.capacity == pytest.approx(share)
+
+
+def test_calibration_takes_negative_bin_0_reneges_as_uncounted_referrals():
+    """One period, bin 0: 100 referrals, 30 treated, 80 still waiting: reneges −10, so the inflow is
+    110; renege 0, capacity 30/110 (NHSRtt's redistribute_m0_reneges)."""
+    params = calibrate([0, 100], [[0, 0], [80, 0]], [[0, 0], [30, 0]])
+    assert params.renege[0] == 0
+    assert params.capacity[0] == pytest.approx(30 / 110)
+    plain = calibrate([0, 100], [[0, 0], [80, 0]], [[0, 0], [30, 0]], redistribute_m0_reneges=False)
+    assert plain.capacity[0] == pytest.approx(0.3) and plain.renege[0] == 0  # −0.1 set to 0
+
+
+@pytest.mark.parametrize("redistribution", ["none", "evenly", "prioritise_long_waiters"])
+def test_by_days_summed_by_months_is_nhsrtts_projection(redistribution):
+    """The day-level model, read by months waited, equals a direct port of apply_params_to_projections."""
+    rng = np.random.default_rng(11)
+    bands = rng.poisson(60, 105).astype(float) * np.exp(-np.arange(105) / 30)
+    origin = WaitingList.from_week_bands(pd.Period("2024-11"), bands)
+    params = RenegeCapacityParams(
+        tuple(rng.uniform(0, 0.05, 25)), tuple(np.linspace(0.05, 0.6, 25) * rng.uniform(0.8, 1.2, 25))
+    )
+    referrals = rng.uniform(400, 500, 14)
+    capacity = rng.uniform(350, 900, 14)  # some months beyond what bins hold: negatives to redistribute
+    ours = project(origin, referrals, capacity, params, redistribution)
+    theirs = project_bins(origin.months_waited(24), referrals, capacity, params, redistribution)
+    for step, expected in zip(ours.steps, theirs, strict=True):
+        assert step.waiting_list.months_waited(24) == pytest.approx(expected, abs=1e-6)
+
+
+def test_redistribution_by_hand():
+    assert list(redistribute(np.array([10.0, -4.0, 6.0]), "evenly")) == [8, 0, 4]
+    assert list(redistribute(np.array([10.0, -4.0, 6.0]), "prioritise_long_waiters")) == [10, 0, 2]
+    assert list(redistribute(np.array([1.0, -4.0, 2.0]), "evenly")) == [0, 0, 0]
+
+
+def test_monthly_stocks_from_pathways_are_counted_right():
+    """Three pathways by hand: months-waited bins at each month's end, referrals and completions."""
+    starts = np.array(["2024-01-10", "2024-02-03", "2024-02-20"], dtype="datetime64[D]")
+    stops = np.array(["2024-03-05", "NaT", "2024-02-25"], dtype="datetime64[D]")
+    bins = bins_from_pathways(
+        starts, stops, [True, False, False], pd.Period("2024-01"), pd.Period("2024-03"), 3
+    )
+    assert list(bins.referrals) == [1, 2, 0]
+    assert bins.incompletes.tolist() == [[1, 0, 0, 0], [1, 1, 0, 0], [0, 1, 0, 0]]
+    # The first pathway is treated in March, two months after its January start; the third was removed.
+    assert bins.completes.tolist() == [[0, 0, 0, 0], [0, 0, 0, 0], [0, 0, 1, 0]]
+
+
+def test_the_weeks_command_on_the_real_return(tmp_path):
+    out = tmp_path / "proj.csv"
+    result = runner.invoke(
+        app,
+        [
+            "waitinglist",
+            "weeks",
+            str(RBD),
+            "--treatment-function",
+            "C_110",
+            "--months",
+            "6",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    assert list(got["month"]) == ["2024-12", "2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]
+    # One return: referrals (409 new periods) equal completions (280 + 129), no reneging: the list holds.
+    assert got["waiting"].to_numpy() == pytest.approx(3439)
+    assert (got["over_52_weeks"] >= got["over_65_weeks"]).all() and (
+        got["over_65_weeks"] >= got["over_78_weeks"]
+    ).all()
+    assert "one return only" in " ".join(result.output.split())
+
+
+def test_the_weeks_command_from_the_warehouse(demo_warehouse, tmp_path):
+    out = tmp_path / "proj.csv"
+    result = runner.invoke(
+        app, ["waitinglist", "weeks", "--warehouse", str(demo_warehouse), "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out)
+    assert len(got) == 12
+    assert "NHSRtt calibration on the warehouse's rtt_pathways" in " ".join(result.output.split())
