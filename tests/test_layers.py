@@ -22,15 +22,13 @@ ROOMS: list[set[str]] = [
     {"settings", "home", "spreadsheets", "warehouse", "validation_messages"},
     # pure rules over arrays and records
     {"spc", "targets", "qi", "procurement", "waitinglist", "funnel", "programmes"},
-    # readers of files; ingest uses nothing above it
-    {"ingest", "rota", "spc_files", "procurement_files", "waitinglist_files", "funnel_files"}
-    | {"programme_files", "jobplan"}
-    | {"rtt_files"},
+    # readers of files: the department's extracts (ingest), the commands' own files, rota and job
+    # plan files; ingest uses nothing above it
+    {"ingest", "rota", "files", "jobplan"},
     {"metrics"},  # catalogue → series (and the small-number rule on them)
     {"verdicts"},  # series → SPC → the stock-take
-    # renderers of the stock-take, and readers of the report's own input files; programme_report
-    # writes the programme evaluation's exports, with the small-number rule of metrics
-    {"report", "programme_report"},
+    # renderers: of the stock-take, and of the programme evaluation (with the small-number rule)
+    {"report"},
     {"appdb"},  # the app database: targets, annotations, QI projects, audit log
     {"workspace"},  # the department's stock-take with the app database's targets and marks
     {"web", "cli", "demo"},  # front doors

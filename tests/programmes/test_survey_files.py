@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from openpyxl import Workbook
 
-from stocktake.programme_files import ProgrammeFileError, read_cohort, read_domains, read_scales, read_survey
+from stocktake.files.programme import ProgrammeFileError, read_cohort, read_domains, read_scales, read_survey
 from stocktake.programmes import summarise_items
 
 HERE = Path(__file__).resolve().parent

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stocktake.cli import app
-from stocktake.rtt_files import read_rtt_returns, weeks_inputs_from_returns
+from stocktake.files.rtt import read_rtt_returns, weeks_inputs_from_returns
 from stocktake.waitinglist.capacity import (
     Target,
     capacity_by_start,

@@ -63,8 +63,7 @@ def funnel(
 ) -> None:
     """Funnel plot limits and labels as PHEindicatormethods 2.1.0 gives them, optionally widened for
     overdispersion (Spiegelhalter), as CSV files an analyst can script."""
-    from stocktake.funnel import FunnelMethod
-    from stocktake.funnel_files import (
+    from stocktake.files.funnel import (
         FunnelInputError,
         FunnelRequest,
         chart_limits,
@@ -75,6 +74,7 @@ def funnel(
         units_csv,
         write_all,
     )
+    from stocktake.funnel import FunnelMethod
 
     try:
         method = FunnelMethod(

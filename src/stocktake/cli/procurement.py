@@ -35,7 +35,7 @@ Out = Annotated[Path, typer.Option(metavar="FILE.csv|.xlsx", help="Where to writ
 
 
 def _sources(warehouse: list[Path] | None, orders: list[Path] | None):
-    from stocktake.procurement_files import Source
+    from stocktake.files.procurement import Source
 
     given = [Source(p, "warehouse") for p in warehouse or []] + [Source(p, "csv") for p in orders or []]
     if not given:
@@ -72,8 +72,7 @@ def savings(
 ) -> None:
     """Potential savings per item (or category) and unit: spend above the 10th percentile price per
     unit (OpenPrescribing's method)."""
-    from stocktake.procurement import PriceTarget
-    from stocktake.procurement_files import (
+    from stocktake.files.procurement import (
         ProcurementFileError,
         SavingsRequest,
         parse_month,
@@ -81,6 +80,7 @@ def savings(
         savings_table,
         write_tables,
     )
+    from stocktake.procurement import PriceTarget
 
     try:
         target = (
@@ -135,7 +135,7 @@ def rationalise(
 ) -> None:
     """If every unit bought the cheapest products of each category rated at least RATING: the saving
     a year on the last 12 months' volume."""
-    from stocktake.procurement_files import (
+    from stocktake.files.procurement import (
         ProcurementFileError,
         RationaliseRequest,
         parse_month,
@@ -183,7 +183,7 @@ def track(
     to: Annotated[str | None, typer.Option(metavar="YYYY-MM", help="Track up to this month.")] = None,
 ) -> None:
     """Agreed savings month by month: realised against planned, cash-releasing against cost avoidance."""
-    from stocktake.procurement_files import (
+    from stocktake.files.procurement import (
         ProcurementFileError,
         TrackRequest,
         parse_month,

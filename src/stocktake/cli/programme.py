@@ -53,8 +53,8 @@ def evaluate(
 ) -> None:
     """Paired pre/post statistics per domain (paired t, Wilcoxon signed-rank, d_z and g_z), response
     rates, unpaired counts and Likert distributions, as CSV, XLSX and HTML."""
-    from stocktake.programme_files import ProgrammeFileError
-    from stocktake.programme_report import EvaluateRequest, evaluate_files
+    from stocktake.files.programme import ProgrammeFileError
+    from stocktake.report.programme import EvaluateRequest, evaluate_files
 
     before_label, comma, after_label = labels.partition(",")
     if not comma or not before_label.strip() or not after_label.strip() or before_label == after_label:

@@ -66,7 +66,7 @@ def spc(
     ] = False,
 ) -> None:
     """Making Data Count XmR charts for every facet of a CSV, as CSV files an analyst can script."""
-    from stocktake.spc_files import (
+    from stocktake.files.spc import (
         SpcInputError,
         SpcRequest,
         check_outputs,

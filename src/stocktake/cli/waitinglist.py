@@ -37,7 +37,7 @@ def project(
     warehouse: Warehouse = None,
 ) -> None:
     """Project the list with its 95% interval from a stock-and-flow model of its history."""
-    from stocktake.waitinglist_files import WaitingListInputError, check_output, run_projection, write_csv
+    from stocktake.files.waitinglist import WaitingListInputError, check_output, run_projection, write_csv
 
     try:
         if out is not None:
@@ -87,7 +87,7 @@ def stats(
     warehouse: Warehouse = None,
 ) -> None:
     """Demand, capacity, load, target and relief capacity, mean wait and pressure (NHSRwaitinglist)."""
-    from stocktake.waitinglist_files import WaitingListInputError, check_output, run_stats, write_csv
+    from stocktake.files.waitinglist import WaitingListInputError, check_output, run_stats, write_csv
 
     try:
         if out is not None:
@@ -149,8 +149,8 @@ def weeks(
 ) -> None:
     """The list by weeks waited moved forward month by month: % within 18 weeks, 92nd percentile,
     52/65/78-week waiters."""
-    from stocktake.rtt_files import run_weeks
-    from stocktake.waitinglist_files import WaitingListInputError, check_output, write_csv
+    from stocktake.files.rtt import run_weeks
+    from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
 
     try:
         if out is not None:
@@ -210,9 +210,9 @@ def capacity(
     warehouse: Warehouse = None,
 ) -> None:
     """Extra treatments (and theatre lists) a week needed to reach a target, solved on the projection."""
-    from stocktake.rtt_files import run_capacity
+    from stocktake.files.rtt import run_capacity
+    from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
     from stocktake.waitinglist.capacity import answers_table
-    from stocktake.waitinglist_files import WaitingListInputError, check_output, write_csv
 
     try:
         if out is not None:
@@ -285,8 +285,8 @@ def plan(
     ] = 3.0,
 ) -> None:
     """Pack the month's theatre lists from the waiting list (CP-SAT): due dates first, then longest waits."""
-    from stocktake.rtt_files import plan_sheets, run_plan, write_workbook
-    from stocktake.waitinglist_files import WaitingListInputError, check_output
+    from stocktake.files.rtt import plan_sheets, run_plan, write_workbook
+    from stocktake.files.waitinglist import WaitingListInputError, check_output
 
     try:
         check_output(out, warehouse)

@@ -2,7 +2,7 @@
 
 Pure functions over bytes, text records and columns of text; they know nothing of mappings,
 warehouses or the command line. ``ingest.read`` and ``ingest.validate`` use them for extracts,
-``spc_files`` for an analyst's table. What each guessed is kept in a ``Guesses`` and printed as one
+``files.spc`` for an analyst's table. What each guessed is kept in a ``Guesses`` and printed as one
 line per file ("read as Windows-1252, ';'-delimited, dates day-first, title rows 1–3 skipped").
 
 The rules, and where each stops guessing:

@@ -1,5 +1,5 @@
 """Procurement: price-per-unit savings (OpenPrescribing's method), rationalisation scenarios and the
-tracking of agreed savings. Pure pandas over order lines; the files are read by ``procurement_files``."""
+tracking of agreed savings. Pure pandas over order lines; the files are read by ``files.procurement``."""
 
 from stocktake.procurement.opportunities import Opportunities, Opportunity, UnitPrice, find_opportunities
 from stocktake.procurement.rationalise import Rating, Scenario, rationalise

@@ -1,7 +1,7 @@
 """Leadership programmes: survey scales, and the evaluation of a programme by Kirkpatrick level.
 
 Pure NumPy and SciPy over answers already read: the files (surveys, SCALE.yaml, DOMAINS.yaml,
-cohorts) are read by ``programme_files`` and the outputs written by ``programme_report``.
+cohorts) are read by ``files.programme`` and the outputs written by ``report.programme``.
 """
 
 from stocktake.programmes.evaluation import (

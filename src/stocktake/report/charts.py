@@ -366,7 +366,7 @@ def drawn_limits(lpl: np.ndarray, upl: np.ndarray, y: np.ndarray, unit: str) -> 
 def facet_charts(
     table, value: str, target: float | None = None, improvement: str = "increase"
 ) -> list[ChartSeries]:
-    """One panel per facet of an ``spc_files`` table, in the order the facets first appear; the
+    """One panel per facet of an ``files.spc`` table, in the order the facets first appear; the
     latest period's variation and assurance give each panel its icons."""
     panels = []
     r = table.result

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from stocktake.files.procurement import holds_orders, warehouse_opportunities
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, load_catalogue
 from stocktake.metrics.run import Grain, missing_data, run_catalogue
-from stocktake.procurement_files import holds_orders, warehouse_opportunities
 from stocktake.report.inputs import for_metric, load_annotations, load_targets, resolve_target
 from stocktake.verdicts import Mark, StockTake, take_stock
 from stocktake.verdicts.peers import compare_every_measure

@@ -12,8 +12,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from stocktake.files.procurement import opportunity_sheets
 from stocktake.metrics.suppression import MASK
-from stocktake.procurement_files import opportunity_sheets
 from stocktake.report.icons import ASSURANCE_LABELS, variation_label
 from stocktake.spreadsheets import keep_text
 from stocktake.verdicts.narrative import CATEGORIES

@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import User
-from stocktake.procurement import Opportunities, PriceTarget
-from stocktake.procurement_files import (
+from stocktake.files.procurement import (
     ProcurementFileError,
     holds_orders,
     opportunity_sheets,
     warehouse_opportunities,
     workbook_bytes,
 )
+from stocktake.procurement import Opportunities, PriceTarget
 from stocktake.report.board import procurement_section
 from stocktake.web.pages import render
 from stocktake.web.security import database, viewer

@@ -18,8 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stocktake.files.spc import _number_text, _read_raw, check_outputs
 from stocktake.funnel import Funnel, FunnelDataError, FunnelLimits, FunnelMethod, compare_units
-from stocktake.spc_files import _number_text, _read_raw, check_outputs
 
 UNIT_COLUMNS = (
     "unit",

@@ -23,8 +23,8 @@ import plotly.graph_objects as go
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from stocktake.files.programme import ProgrammeFileError, read_cohort, read_domains, read_scales, read_survey
 from stocktake.metrics.suppression import MASK, is_small
-from stocktake.programme_files import ProgrammeFileError, read_cohort, read_domains, read_scales, read_survey
 from stocktake.programmes import Evaluation, ItemSummary, evaluate
 from stocktake.programmes.paired import (
     APPROX_CONVENTION,

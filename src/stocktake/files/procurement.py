@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stocktake.files.spc import SpcInputError, _read_raw
 from stocktake.procurement import (
     AgreedSaving,
     Opportunities,
@@ -33,7 +34,6 @@ from stocktake.procurement import (
     rationalise,
     track,
 )
-from stocktake.spc_files import SpcInputError, _read_raw
 from stocktake.spreadsheets import csv_ready, keep_text
 from stocktake.warehouse import WarehouseError, connect, problems
 

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stocktake.files.waitinglist import WaitingListInputError
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.waitinglist.rtt_return import (
     ADMITTED,
@@ -37,7 +38,6 @@ from stocktake.waitinglist.weeks_waited import (
     bins_from_pathways,
     single_month_params,
 )
-from stocktake.waitinglist_files import WaitingListInputError
 
 #: Months of returns (or of the warehouse's pathways) whose flows are averaged for the projection.
 FLOW_MONTHS = 12
@@ -141,7 +141,7 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
 def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:
     """The warehouse's rtt_pathways: the list at the last complete month, NHSRtt's calibration on the
     months before it (from the pathways' own months-waited stocks and flows)."""
-    from stocktake.waitinglist_files import warehouse_pathways
+    from stocktake.files.waitinglist import warehouse_pathways
 
     pathways = warehouse_pathways(warehouse)
     starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
