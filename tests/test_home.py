@@ -269,3 +269,61 @@ def test_the_current_folder_is_the_home_when_it_holds_a_settings_file(cwd, monke
     assert load_settings(loading=True, private=False).home == cwd / "stocktake"
     monkeypatch.setenv("STOCKTAKE_HOME", str(cwd / "named"))
     assert load_settings(private=False).home == cwd / "named"  # the environment still wins
+
+
+# What the outsider found (issue 23): a mapping given once is the home's; a named warehouse's report
+# goes to its own home.
+
+
+def _flat(text: str) -> str:
+    """Output without its spaces and line breaks (the console wraps long paths anywhere)."""
+    return "".join(text.split())
+
+
+def test_a_mapping_given_to_ingest_is_kept_as_the_homes_and_another_is_for_that_load_only(raw_dir, cwd):
+    ours = cwd / "custom.yaml"
+    ours.write_text(MAPPING.read_text() + "# the department's own copy\n")
+    said = _ok("ingest", raw_dir, "--mapping", ours)
+    home = cwd / "stocktake"
+    assert _flat(f"Kept {ours} as this home's mapping, {home / 'mapping.yaml'}") in _flat(said)
+    assert load_settings(home, private=False).mapping_in_use.read_text() == ours.read_text()
+    assert (home / "mapping.yaml").stat().st_mode & 0o777 == 0o600
+    assert "Nothing new" in _ok("ingest", raw_dir)  # with no --mapping: the kept one, not the demo's
+    other = cwd / "other.yaml"
+    other.write_text(MAPPING.read_text() + "# tried once\n")
+    said = _flat(_ok("ingest", raw_dir, "--mapping", other, "--dry-run"))
+    assert _flat(f"Used {other} for this load only; the home keeps its own, {home / 'mapping.yaml'}.") in said
+    assert (home / "mapping.yaml").read_text() == ours.read_text()
+    said = _ok("ingest", raw_dir, "--mapping", ours)  # the home's own mapping: nothing to say about it
+    assert "Kept" not in said and "Used" not in said
+
+
+def test_the_demos_mapping_given_to_ingest_is_not_copied_and_a_dry_run_keeps_nothing(raw_dir, cwd):
+    _ok("ingest", raw_dir, "--mapping", MAPPING)
+    assert not (cwd / "stocktake" / "mapping.yaml").exists()
+    ours = cwd / "custom.yaml"
+    ours.write_text(MAPPING.read_text() + "# the department's own copy\n")
+    said = _ok("ingest", raw_dir, "--mapping", ours, "--dry-run")
+    assert "Kept" not in said and not (cwd / "stocktake" / "mapping.yaml").exists()
+
+
+def test_a_report_of_a_named_warehouse_goes_to_its_home_never_the_demos(raw_dir, cwd, monkeypatch):
+    loaded = cwd / "w" / "warehouse.duckdb"
+    _ok("ingest", raw_dir, "--mapping", MAPPING, "--warehouse", loaded)
+    (cwd / "empty").mkdir()
+    monkeypatch.chdir(cwd / "empty")
+    said = _ok("report", "--warehouse", loaded, "--format", "html")
+    report = cwd / "w" / "reports" / "stocktake.html"
+    assert _flat(f"Wrote {report}") in _flat(said)
+    assert list((cwd / "empty").iterdir()) == []  # no ./stocktake-demo, nothing here
+    modes = {p: p.stat().st_mode & 0o777 for p in (cwd / "w", report.parent, report)}
+    assert list(modes.values()) == [0o700, 0o700, 0o600]
+    (cwd / "loose").mkdir()
+    shutil.copy(loaded, cwd / "loose" / "copy.duckdb")  # a warehouse outside any home
+    refused = runner.invoke(app, ["report", "--warehouse", str(cwd / "loose" / "copy.duckdb")])
+    assert refused.exit_code == 2 and refused.output.count("\n") == 1, refused.output
+    assert refused.output.startswith(f"error: --warehouse {cwd / 'loose' / 'copy.duckdb'}: its folder")
+    assert "give --out FOLDER" in refused.output
+    assert sorted(p.name for p in (cwd / "loose").iterdir()) == ["copy.duckdb"]
+    _ok("report", "--warehouse", cwd / "loose" / "copy.duckdb", "--format", "html", "--out", cwd / "out")
+    assert (cwd / "out" / "stocktake.html").stat().st_mode & 0o777 == 0o600

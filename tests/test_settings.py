@@ -107,3 +107,27 @@ def test_a_home_names_its_consultants_codes(tmp_path):
     (tmp_path / "stocktake.toml").write_text("[names.consultant]\nC1234567 = 3\n")
     with pytest.raises(SettingsError, match=r"key 'names.consultant': expected lines of code = \"name\""):
         read_home_file(tmp_path)
+
+
+def test_the_demos_settings_keep_its_own_mapping_and_catalogue_whatever_the_environment(
+    tmp_path, monkeypatch
+):
+    from stocktake.settings import DEFAULT_CATALOGUE, DEMO_MAPPING, demo_settings, is_home
+
+    monkeypatch.setenv("STOCKTAKE_MAPPING", str(tmp_path / "department.yaml"))
+    monkeypatch.setenv("STOCKTAKE_CATALOGUE", str(tmp_path / "catalogue.yaml"))
+    monkeypatch.setenv("STOCKTAKE_HOME", str(tmp_path / "department"))
+    settings = demo_settings(tmp_path / "demo")
+    assert (settings.home, settings.mapping, settings.catalogue) == (
+        tmp_path / "demo",
+        DEMO_MAPPING,
+        DEFAULT_CATALOGUE,
+    )
+    assert settings.warehouse == tmp_path / "demo" / "warehouse.duckdb"
+    assert settings.pseudonym_key == tmp_path / "demo" / "secrets" / "pseudonym.key"
+    assert settings.reports == tmp_path / "demo" / "reports"
+    assert not (tmp_path / "demo").exists()  # the settings make nothing
+    assert not is_home(tmp_path)
+    (tmp_path / "secrets").mkdir()
+    (tmp_path / "secrets" / "pseudonym.key").write_text("")
+    assert is_home(tmp_path)  # an ingest's key beside a warehouse of another name

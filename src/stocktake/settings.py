@@ -286,6 +286,22 @@ def load_settings(home: Path | None = None, *, loading: bool = False, private: b
     )
 
 
+def demo_settings(home: Path | None = None) -> Settings:
+    """The demo's settings: its home (default ``./stocktake-demo``), its own mapping and T&O's
+    catalogue, whatever the environment names for a department's (the demo's synthetic exports are
+    laid out as ``DEMO_MAPPING`` says, and its measures are T&O's)."""
+    home = Path(home or DEMO_HOME).resolve()
+    database_url = os.environ.get("STOCKTAKE_DATABASE_URL") or f"sqlite:///{home / 'workspace.sqlite'}"
+    return Settings(home=home, database_url=database_url, mapping=DEMO_MAPPING, catalogue=DEFAULT_CATALOGUE)
+
+
+def is_home(folder: Path) -> bool:
+    """Whether a folder is a workspace's home: it holds a settings file, a warehouse, or the
+    pseudonymisation key an ingest keeps in it (``key_beside``)."""
+    folder = Path(folder)
+    return any((folder / name).exists() for name in (HOME_FILE, WAREHOUSE, "secrets/pseudonym.key"))
+
+
 def _home_mapping(home: Path) -> Path:
     return home / HOME_MAPPING if (home / HOME_MAPPING).is_file() else DEMO_MAPPING
 

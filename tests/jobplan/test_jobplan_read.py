@@ -123,3 +123,20 @@ def test_bad_input_is_named_by_file_row_and_field(tmp_path, change, message):
 def test_week_a_and_week_b_in_the_same_slot_are_not_an_overlap(tmp_path):
     data = _with(lambda d: d["activities"][4].update(start="09:00", end="13:00"))
     assert len(read_plan(write_yaml(tmp_path, data)).plan.activities) == 13
+
+
+def test_every_problem_is_named_on_one_line_with_the_value_found(tmp_path):
+    """The shared wording (``validation_messages.describe``): each place and problem, ``; `` between."""
+
+    def two_problems(d):
+        d["activities"][0].update(weekday="Funday")
+        d.update(working_weeks="lots")
+
+    path = write_yaml(tmp_path, _with(two_problems))
+    with pytest.raises(JobPlanInputError) as raised:
+        read_plan(path)
+    message = str(raised.value)
+    assert message.startswith(f"{path}, ")
+    assert "activities row 1, field weekday: 'Funday' is not a day of the week" in message
+    assert "field working_weeks: Input should be a valid number" in message and "('lots')" in message
+    assert message.count("; field ") + message.count("; activities ") == 1 and "\n" not in message

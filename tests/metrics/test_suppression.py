@@ -5,7 +5,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stocktake.metrics.suppression import MASK, hidden_points, is_small, suppress_counts
+from stocktake.metrics.suppression import (
+    MASK,
+    hidden_points,
+    is_small,
+    secondary_suppression,
+    suppress_counts,
+)
 
 RTT = (
     Path(__file__).resolve().parents[3]
@@ -43,3 +49,36 @@ def test_a_rate_is_hidden_when_either_count_behind_it_is_small():
         False,
         False,
     ]
+
+
+def test_one_hidden_group_hides_the_smallest_shown_group_with_it():
+    """Total 52, one group's 5 hidden: shown alone, 20 and 27 would give it away (52 − 20 − 27)."""
+    assert list(secondary_suppression([False, True, False], [27, 5, 20])) == [False, True, True]
+    assert list(secondary_suppression([False, True, True], [27, 5, 6])) == [False, True, True]  # two: safe
+    assert list(secondary_suppression([False, False], [27, 20])) == [False, False]
+    assert list(secondary_suppression([True], [5])) == [True]  # nothing shown to hide
+    assert list(secondary_suppression([False, True, False], [np.nan, 5, 40])) == [False, True, True]
+
+
+def test_the_series_file_hides_what_the_stock_take_hides():
+    """``stocktake metrics`` blanks exactly the points ``hidden_points`` hides, per metric."""
+    from stocktake.metrics.catalogue import Aggregate, Catalogue, Metric
+    from stocktake.metrics.export import suppressed
+
+    count, mean = Aggregate("admissions", "admitted_at"), Aggregate("admissions", "admitted_at", "mean")
+    rate = Metric("rate", "Rate", "A", "%", "decrease", "h", numerator=count, denominator=count)
+    stay = Metric("stay", "Stay", "A", "days", "decrease", "h", numerator=mean, denominator=count)
+    assert rate.numerator_is_count and not stay.numerator_is_count
+    numerator, denominator = [0.0, 3.0, 9.0, 9.0], [40.0, 40.0, 5.0, 40.0]
+    table = pd.DataFrame(
+        {
+            "metric_id": ["rate"] * 4 + ["stay"] * 4,
+            "numerator": numerator * 2,
+            "denominator": denominator * 2,
+            "value": [1.0] * 8,
+        }
+    )
+    shown = suppressed(table, Catalogue("d", (rate, stay)))
+    expected = [*hidden_points(numerator, denominator, True), *hidden_points(numerator, denominator, False)]
+    assert list(shown["suppressed"]) == expected == [False, True, True, False, False, False, True, False]
+    assert shown.loc[shown["suppressed"], ["numerator", "denominator", "value"]].isna().all().all()

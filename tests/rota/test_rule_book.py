@@ -13,3 +13,12 @@ def test_every_rule_of_the_reference_is_known_with_its_source():
     assert len(numbers) >= 20 and set(numbers) <= set(RULES)
     for number in numbers:
         assert RULES[number].source and RULES[number].confidence in "ABC"
+
+
+def test_the_numbers_the_checker_and_solver_use_live_in_the_rule_book():
+    from stocktake.rota import check, rules
+
+    assert check.WEEKEND_BANDS is rules.WEEKEND_BANDS  # imported, not a copy
+    assert rules.Limits().pair_window_hours == 48.0  # R13 and R15: the next calendar day
+    assert rules.Limits(rest_between_shifts=60.0).pair_window_hours == 60.0  # R4 never cut short
+    assert check.weekend_band(1, 2).startswith(rules.WEEKEND_BANDS[0][1])

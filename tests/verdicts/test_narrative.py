@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from stocktake.spc import xmr
-from stocktake.verdicts.narrative import Formatter, category, sentence
+from stocktake.verdicts.narrative import OPENINGS, Formatter, category, sentence
 
 SPC = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "spc"
 CASES = pd.read_csv(SPC / "cases.csv", dtype=str, keep_default_na=False)
@@ -17,23 +17,23 @@ SAYS = {
     "going_backwards": "Special-cause concern",
     "moved_the_needle": "Special-cause improvement",
     "reliably_at_target": "will be met every month",
-    "grindingly_slow": "No evidence of change",
+    "grindingly_slow": "Grindingly slow",
     "no_change_yet": ("No evidence of change", "Too few points to judge"),
-    "steady": "No evidence of change",
+    "steady": "Steady",
     "changed": "neither better nor worse",
 }
 NEVER = {
     "going_backwards": ["improvement", "No evidence of change"],
     "moved_the_needle": ["concern", "No evidence of change"],
-    "reliably_at_target": ["Special-cause", "will not be met"],
-    "grindingly_slow": ["Special-cause", "will be met every month", "No target"],
+    "reliably_at_target": ["Special-cause", "will not be met", "No evidence of change"],
+    "grindingly_slow": ["Special-cause", "will be met every month", "No target", "No evidence of change"],
     "no_change_yet": [
         "Special-cause",
         "will be met every month",
         "will not be met",
         "within the process limits:",
     ],
-    "steady": ["Special-cause", "will be met every month"],
+    "steady": ["Special-cause", "will be met every month", "No evidence of change"],
     "changed": ["improvement", "concern"],
 }
 
@@ -93,6 +93,8 @@ def test_sentence_agrees_with_the_classification(case_id):
         text = sentence(chart, x, Formatter())
         assert any(said in text for said in _alternatives(SAYS[kind])), text
         assert not any(word in text for word in NEVER[kind]), text
+        too_few = chart.latest.variation_type is None
+        assert text.startswith("Too few points to judge:" if too_few else f"{OPENINGS[kind]}:"), text
         if chart.target is None:
             assert "No target" in text
 
@@ -145,3 +147,105 @@ def test_a_value_and_the_limit_it_crossed_never_read_the_same():
 
 def test_one_day_is_a_day():
     assert Formatter("days", 0)(1.0) == "1 day" and Formatter("days", 0)(2.0) == "2 days"
+
+
+# --- Issue 23 (outsider findings): the words say only what the chart shows -----------------------------
+
+MONTHS = pd.date_range("2023-04-01", periods=24, freq="MS")
+
+
+def _entry(values, unit="days", improvement="decrease", target=None, decimals=1):
+    from stocktake.metrics.catalogue import Catalogue, Metric, Target
+    from stocktake.verdicts.analysis import analyse
+    from stocktake.verdicts.stocktake import build
+
+    aim = Target(target, "hand-made") if target is not None else None
+    metric = Metric("m", "Measure", "Area", unit, improvement, "hand-made", decimals=decimals, target=aim)
+    series = {"m": pd.DataFrame({"period": MONTHS[: len(values)], "value": np.asarray(values, float)})}
+    return build("Test", "hand-made", analyse(Catalogue("Test", (metric,)), series)).entries[0]
+
+
+def test_a_hit_and_miss_target_the_average_beats_is_never_said_to_be_met():
+    # 24 months alternating 16 and 20 days: mean 18.0, every moving range 4, limits 18 ± 2.66 × 4 =
+    # 7.36 to 28.64. A 21.4-day target (better is lower) lies inside them: hit and miss (Making Data
+    # Count), so "grindingly slow", though the average beats it.
+    entry = _entry(np.tile([16.0, 20.0], 12), target=21.4)
+    assert entry.category == "grindingly_slow" and entry.result.assurance_type == "inconsistent"
+    assert entry.sentence == (
+        "Grindingly slow: the recent values vary by chance within the process limits (7.4 days to "
+        "28.6 days) around a mean of 18.0 days. The average (18.0 days) is better than the target "
+        "(21.4 days) but the process limits straddle it, so some months will miss it."
+    )
+    assert "already meets" not in entry.sentence
+    # The average on the wrong side (mean 23.0, limits 12.4 to 33.6): met in some months, missed in others.
+    worse = _entry(np.tile([21.0, 25.0], 12), target=21.4)
+    assert "it will be met in some months and missed in others" in worse.sentence
+    assert "The average" not in worse.sentence
+
+
+def test_the_sentence_quotes_the_limits_the_chart_draws():
+    # 90% and 100% alternating: mean 95, moving range 10, limits 95 ± 26.6 = 68.4% to 121.6%; the chart
+    # stops at 100%, and so does the sentence.
+    share = _entry(np.tile([90.0, 100.0], 12), unit="%", improvement="increase")
+    assert "within the process limits (68.4% to 100.0%) around a mean of 95.0%." in share.sentence
+    # A count of 1 and 5 alternating: mean 3, limits 3 ± 10.64; no limit is drawn below zero.
+    count = _entry(np.tile([1.0, 5.0], 12), unit="pathways", decimals=0)
+    assert "(0 pathways to 14 pathways) around a mean of 3 pathways." in count.sentence
+    # A variance that goes below zero keeps its computed lower limit (−532 = 0 − 2.66 × 200).
+    signed = _entry(np.tile([-100.0, 100.0], 12), unit="£", decimals=0)
+    assert f"({Formatter('£', 0)(-532.0)} to £532)" in signed.sentence
+
+
+def test_every_common_cause_sentence_opens_with_its_own_category():
+    steady = np.tile([16.0, 20.0], 12)  # limits 7.36 to 28.64 around 18.0
+    openings = {
+        "reliably_at_target": _entry(steady, target=30.0),
+        "grindingly_slow": _entry(steady, target=5.0),
+        "no_change_yet": _entry(steady),
+        "steady": _entry(steady, improvement="neutral"),
+    }
+    for kind, entry in openings.items():
+        assert entry.category == kind
+        assert entry.sentence.startswith(f"{OPENINGS[kind]}: the recent values vary by chance"), (
+            entry.sentence
+        )
+    assert sum("No evidence of change" in e.sentence for e in openings.values()) == 1
+
+
+# 36 months, Apr 2022 to Mar 2025: 21 alternating £2,250 and £2,450, then 11 (Jan to Nov 2024) alternating
+# £1,950 and £2,050, then £2,250, £2,450, £2,250, £2,450. Mean 80,600 / 36 = £2,238.9; moving ranges
+# 20 × 200, 300, 10 × 100, 300, 3 × 200: mean 6,200 / 35 = 177.1, limits 2,238.9 ± 471.2 (no point
+# near or beyond them). The eleven are below the mean (a shift: special-cause improvement when lower is
+# better); the last four are above it, so the latest point is common cause.
+ENDED_X = pd.date_range("2022-04-01", periods=36, freq="MS")
+ENDED_Y = np.r_[
+    np.tile([2250.0, 2450.0], 11)[:21], np.tile([1950.0, 2050.0], 6)[:11], np.tile([2250.0, 2450.0], 2)
+]
+
+
+def test_a_sustained_shift_that_ended_is_said_though_the_latest_point_is_common_cause():
+    from stocktake.verdicts.narrative import ended_shift
+
+    chart = xmr(ENDED_Y, improvement="decrease")
+    assert chart.latest.variation_type == "common_cause"
+    assert round(chart.latest.mean, 1) == 2238.9 and round(chart.latest.lpl, 1) == 1767.7
+    assert list(chart.point_type[21:32]) == ["special_cause_improvement"] * 11
+    text = sentence(chart, ENDED_X, Formatter("£", 0))
+    assert text == (
+        "No evidence of change: the recent values vary by chance within the process limits (£1,768 to "
+        "£2,710) around a mean of £2,239. A run of 11 months below the mean from January to November 2024 "
+        "(special-cause improvement) ended; consider whether a change was made and should be marked. "
+        "No target is set."
+    )
+    # Only within the last 24 months (here: 3, and it ended four months before the latest point) ...
+    assert ended_shift(chart, ENDED_X, months=3) == ""
+    # ... only on a monthly chart (a t chart's points are events) ...
+    assert "A run of" not in sentence(chart, ENDED_X, Formatter("£", 0), monthly=False)
+    # ... and only with no rebase since: limits restarted after the run read the new period alone.
+    rebased = xmr(ENDED_Y, improvement="decrease", rebase_at=[32])
+    assert "A run of" not in sentence(rebased, ENDED_X, Formatter("£", 0))
+    # A run still going makes the latest point special cause: the opening says so, not a note.
+    going = xmr(ENDED_Y[:32], improvement="decrease")
+    assert sentence(going, ENDED_X[:32], Formatter("£", 0)).startswith(
+        "Special-cause improvement: the latest 11"
+    )

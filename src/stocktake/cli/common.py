@@ -12,14 +12,17 @@ from rich.console import Console
 from rich.text import Text
 
 console = Console(stderr=True)
-HomeOption = Annotated[
-    Path | None,
-    typer.Option(
-        metavar="DIR",
-        help="The workspace folder (default: $STOCKTAKE_HOME, else this folder when it holds "
-        "stocktake.toml, else ./stocktake once made or loaded, else the demo's ./stocktake-demo).",
-    ),
-]
+
+
+def home_option(help_text: str):
+    """``--home DIR``, the one way every command is told its workspace (ADR 0013)."""
+    return Annotated[Path | None, typer.Option("--home", metavar="DIR", help=help_text)]
+
+
+HomeOption = home_option(
+    "The workspace folder (default: $STOCKTAKE_HOME, else this folder when it holds "
+    "stocktake.toml, else ./stocktake once made or loaded, else the demo's ./stocktake-demo)."
+)
 
 
 @contextmanager
@@ -49,6 +52,24 @@ def _settings(home: Path | None, **how):
         return load_settings(home, **how)
     except SettingsError as error:
         _fail(str(error))
+
+
+def _home_warehouse(home: Path | None) -> Path | None:
+    """The home's warehouse, for a command given neither its files nor ``--warehouse``; which one is
+    said in one line. None when the home holds none (the command then asks for its files), unless
+    ``--home`` named the home, which then fails."""
+    settings = _settings(home, private=False)
+    if settings.warehouse.is_file():
+        console.print(
+            Text(
+                f"Reading the home's warehouse {settings.warehouse} (give files or --warehouse for another)"
+            ),
+            soft_wrap=True,
+        )
+        return settings.warehouse
+    if home is not None:
+        _fail(f"{settings.warehouse}: no warehouse in this home (give files or --warehouse)")
+    return None
 
 
 def _grouped(absent: dict[str, tuple[str, ...]]) -> dict[tuple[str, ...], str]:

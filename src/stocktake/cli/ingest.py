@@ -21,7 +21,8 @@ def ingest(
         typer.Option(
             metavar="MAPPING.yaml",
             help="How the extracts map onto Stocktake (default: $STOCKTAKE_MAPPING, else the home's "
-            "stocktake.toml, else HOME/mapping.yaml, else the demo's).",
+            "stocktake.toml, else HOME/mapping.yaml, else the demo's). Into a home without a mapping of "
+            "its own, it is kept as HOME/mapping.yaml once loaded; else it is for this load only.",
         ),
     ] = None,
     home: Annotated[
@@ -65,15 +66,22 @@ def ingest(
     from stocktake.ingest.load import NoExtractsError, RemovalsNotConfirmed, preview_lines
     from stocktake.ingest.mapping import MappingError
     from stocktake.ingest.pseudonymise import MissingKeyError
-    from stocktake.ingest.run import IngestRequest, IngestRequestError, RefusedWithReport, run_ingest
+    from stocktake.ingest.run import (
+        IngestRequest,
+        IngestRequestError,
+        RefusedWithReport,
+        choose_mapping,
+        run_ingest,
+    )
     from stocktake.settings import key_beside
     from stocktake.warehouse import WarehouseError
 
     settings = _settings(home or (warehouse.parent if warehouse else None), loading=True, private=False)
     warehouse = warehouse or settings.warehouse
+    chosen = choose_mapping(mapping, settings)
     request = IngestRequest(
         folder=raw_dir or settings.extracts,
-        mapping=mapping or settings.mapping,
+        mapping=chosen.path,
         warehouse=warehouse,
         key_file=key_file or key_beside(warehouse),
         errors=errors or settings.error_reports,
@@ -83,6 +91,7 @@ def ingest(
         confirm_removals=yes,
         dry_run=dry_run,
         strict=strict,
+        keep_mapping_at=chosen.keep_at,
     )
     try:
         with _step(f"Checking {request.folder}" if dry_run else f"Checking and loading {request.folder}"):
@@ -104,6 +113,8 @@ def ingest(
             soft_wrap=True,
         )
         raise typer.Exit(code=1) from None
+    if chosen.note and not (dry_run and chosen.keep_at):
+        console.print(chosen.note, soft_wrap=True, markup=False, highlight=False)
     if not result.files:
         console.print("Nothing new: every extract is already loaded (the same files, with the same mapping).")
         return

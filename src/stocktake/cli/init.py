@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
-from stocktake.cli.common import _fail, console
+from stocktake.cli.common import _fail, console, home_option
 
 
 def init(
     folder: Annotated[
-        Path | None, typer.Argument(metavar="DIR", help="Where to make the home (default: ./stocktake).")
+        Path | None,
+        typer.Argument(
+            metavar="DIR",
+            help="Where to make the home (default: --home, else $STOCKTAKE_HOME, else ./stocktake).",
+        ),
     ] = None,
     department: Annotated[
         str | None, typer.Option(help="The department's name, as reports name it (asked if not given).")
@@ -29,12 +34,19 @@ def init(
     yes: Annotated[
         bool, typer.Option("--yes", help="Ask nothing: take the flags as they are (no sites if none given).")
     ] = False,
+    home: home_option(
+        "Where to make the home, as DIR does (default: $STOCKTAKE_HOME, else ./stocktake)."
+    ) = None,
 ) -> None:
     """Make a department's home: its settings (stocktake.toml), extracts/, secrets/, reports/ and a
     README saying what goes where. An existing home is never overwritten."""
     from stocktake.home import HomeError, NewHome, check_free, make_home
     from stocktake.settings import DEPARTMENT_HOME, HOME_FILE
 
+    if folder is not None and home is not None and folder.resolve() != home.resolve():
+        _fail(f"DIR {folder} and --home {home}: give the home's folder once")
+    # Where later commands will look (settings.default_home): --home, else $STOCKTAKE_HOME.
+    folder = folder or home or (Path(named) if (named := os.environ.get("STOCKTAKE_HOME")) else None)
     if folder is None and Path(HOME_FILE).is_file():
         _fail(f"{Path.cwd()}: this folder is a home already (it holds {HOME_FILE}); nothing was changed")
     folder = folder or DEPARTMENT_HOME

@@ -41,53 +41,25 @@ def metrics(
     ] = True,
 ) -> None:
     """Every metric as a tidy series (metric, the dimension if any, period, numerator, denominator, value)."""
-    from stocktake.metrics.catalogue import CatalogueError, load_catalogue
-    from stocktake.metrics.engines import ENGINES, SourceError, open_engine
-    from stocktake.metrics.export import FORMATS, suppressed, write_series
-    from stocktake.metrics.run import PERIODS, Grain, as_table, missing_data, run_catalogue
-    from stocktake.metrics.user import with_user_metrics
-    from stocktake.warehouse import WarehouseError
+    from stocktake.metrics.export import SeriesRequest, SeriesRequestError, export_series
 
     settings = _settings(home, private=False)
-    source, catalogue_file = source or settings.warehouse, catalogue_file or settings.catalogue
-    if engine not in ENGINES:
-        _fail(f"--engine {engine!r}: expected one of {', '.join(ENGINES)}")
-    if period not in PERIODS:
-        _fail(f"--period {period!r}: expected one of {', '.join(PERIODS)}")
-    if out.suffix not in FORMATS:
-        _fail(f"--out {out}: expected a file ending {' or '.join(FORMATS)}")
+    source = source or settings.warehouse
+    request = SeriesRequest(
+        source, catalogue_file or settings.catalogue, out, engine, by, period, user_metrics, suppress
+    )
     try:
-        catalogue = load_catalogue(catalogue_file)
-        if user_metrics is not None:
-            catalogue = with_user_metrics(catalogue, user_metrics)
-    except CatalogueError as error:
+        with _step(f"Computing the metrics on {engine}"):
+            written = export_series(request)
+    except SeriesRequestError as error:
         _fail(str(error))
-    if by is not None and by not in catalogue.dimensions:
-        _fail(f"--by {by!r}: expected one of {', '.join(catalogue.dimensions)}")
-    try:
-        with (
-            _step(f"Computing {len(catalogue.metrics)} metrics on {engine}"),
-            open_engine(engine, source) as con,
-        ):
-            absent = missing_data(con, catalogue)
-            series = run_catalogue(con, catalogue, Grain(period, by))
-    except (SourceError, ValueError, WarehouseError) as error:
-        _fail(str(error))
-    table = as_table(series)
-    if suppress:
-        table = suppressed(table, catalogue)
-    write_series(table, out)
-    for lacking, ids in _grouped(absent).items():
+    for lacking, ids in _grouped(written.absent).items():
         where = f"no {' or '.join(lacking)} in {source}"
         console.print(f"[yellow]No data[/yellow] ({where}): {ids}", soft_wrap=True)
-    left_out = [
-        m.id
-        for m in catalogue.metrics
-        if m.id not in absent and (m.id not in series or "numerator" not in series[m.id])
-    ]
-    if left_out:
+    if written.left_out:
         reason = f"no {by} in their data, or rare-event charts" if by else "rare-event charts"
-        console.print(f"[dim]Left out ({reason}): {', '.join(left_out)}[/dim]", soft_wrap=True)
+        console.print(f"[dim]Left out ({reason}): {', '.join(written.left_out)}[/dim]", soft_wrap=True)
+    table = written.table
     console.print(
         f"Wrote {len(table):,} rows for {table['metric_id'].nunique()} metrics to [bold]{out}[/bold]"
     )

@@ -12,7 +12,11 @@ from stocktake.cli.common import HomeOption, _fail, _grouped, _settings, console
 
 def report(
     out: Annotated[
-        Path | None, typer.Option(help="Directory to write the report into (default: HOME/reports).")
+        Path | None,
+        typer.Option(
+            help="Directory to write the report into (default: HOME/reports; with --warehouse W, the "
+            "reports/ folder of W's home)."
+        ),
     ] = None,
     format_: Annotated[
         str, typer.Option("--format", help="Comma-separated: html, pdf, xlsx.")
@@ -32,14 +36,27 @@ def report(
     """The board-ready stock-take: HTML, PDF and Excel, small numbers suppressed."""
     from stocktake.report.inputs import ReportInputError
     from stocktake.report.run import ReportRequest, build_and_write
+    from stocktake.settings import is_home, private_files, private_home
     from stocktake.warehouse import WarehouseError
 
-    settings = _settings(home, private=False)
-    warehouse, out = warehouse or settings.warehouse, out or settings.reports
     if period is not None and not _is_month(period):
         _fail(f"--period {period!r}: expected a month like 2025-09")
+    # A warehouse named without --home is read with its own home's settings, and its report goes
+    # there: never into the demo's home, nor the folder the command happens to run in (ADR 0013).
+    settings = _settings(home or (warehouse.parent if warehouse else None), private=False)
+    warehouse = warehouse or settings.warehouse
     if not warehouse.exists():
         _fail(f"{warehouse}: no warehouse here (run `stocktake demo` first, or give --warehouse)")
+    if home is None and out is None and not is_home(warehouse.parent):
+        _fail(
+            f"--warehouse {warehouse}: its folder is not a home (no stocktake.toml, warehouse.duckdb or "
+            "secrets/pseudonym.key there), so its report has no home to go in: give --out FOLDER"
+        )
+    if out is None:
+        out = settings.reports
+        private_home(settings.home)  # the report holds the home's data: private as the home is
+    else:
+        private_files()  # what is written is the account's only; the folder given is left as it is
     request = ReportRequest(
         warehouse,
         out,

@@ -30,11 +30,24 @@ def serve(
         from stocktake.demo.run import run_demo
 
         run_demo(settings.home, step=_step)
-    console.print(f"Stocktake on http://{host}:{port}  (workspace {settings.home})")
-    console.print("No account yet? [bold]stocktake users add NAME --role admin[/bold] makes the first admin.")
     web = create_app(settings)
+    console.print(f"Stocktake on http://{host}:{port}  (workspace {settings.home})")
+    if not _has_accounts(web.state.sessions):
+        console.print(
+            "No account yet? [bold]stocktake users add NAME --role admin[/bold] makes the first admin."
+        )
     threading.Thread(target=web.state.workspace.warm, daemon=True).start()
     uvicorn.Server(server_config(web, host, port)).run()
+
+
+def _has_accounts(sessions) -> bool:
+    """Whether the app database holds any account (else serve says how to make the first admin)."""
+    from sqlalchemy import select
+
+    from stocktake.appdb.models import User
+
+    with sessions() as session:
+        return session.scalar(select(User.id).limit(1)) is not None
 
 
 users_app = typer.Typer(help="Accounts of the web workspace.", no_args_is_help=True)

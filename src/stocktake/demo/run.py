@@ -15,18 +15,19 @@ from pathlib import Path
 from stocktake.demo.effects import EFFECTS
 from stocktake.demo.export import export
 from stocktake.demo.generate import Department, generate
+from stocktake.demo.programme import seed_programme
 from stocktake.ingest.load import already_loaded, ingest_directory
 from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.pseudonymise import load_or_create_key
 from stocktake.metrics.catalogue import load_catalogue
 from stocktake.metrics.run import Grain, run_catalogue
-from stocktake.report.html import render_report
-from stocktake.report.run import with_board_sections
-from stocktake.settings import private_home
+from stocktake.report.run import with_board_sections, write_stocktake
+from stocktake.settings import DEMO_MAPPING, Settings, demo_settings, private_home
 from stocktake.verdicts import Mark, MetricResult, StockTake, summary_record, take_stock
 from stocktake.warehouse import connect_ibis
 
-MAPPING = Path(__file__).parent / "mapping.yaml"
+#: The demo's mapping (``settings.DEMO_MAPPING``; named here too for the tests that export with it).
+MAPPING = DEMO_MAPPING
 GENERATOR_VERSION = 1
 
 Step = Callable[[str], object]
@@ -41,21 +42,22 @@ class DemoOutput:
 
 
 def run_demo(out: Path, *, seed: int = 42, scale: int = 1, step: Step | None = None) -> DemoOutput:
-    """Build the demo department in ``out`` and write its report, summary and effects there."""
+    """Build the demo department in ``out`` (its home: ``settings.demo_settings``) and write its
+    report where ``stocktake report`` writes (``reports/stocktake.html``), its summary and effects."""
     step = step or (lambda _: nullcontext())
-    out = Path(out)
-    private_home(out)  # a workspace like any other: its folder 0700, what it writes 0600
-    raw_dir, warehouse = out / "raw", out / "warehouse.duckdb"
-    mapping = load_mapping(MAPPING)
+    settings = demo_settings(Path(out))
+    private_home(settings.home)  # a workspace like any other: its folder 0700, what it writes 0600
+    raw_dir, warehouse = settings.home / "raw", settings.warehouse
+    mapping = load_mapping(settings.mapping)
     department = Department(seed=seed, scale=scale)
     with step("Generating the synthetic department's raw exports"):
         _ensure_raw(raw_dir, department, mapping)
     with step("Validating and loading the exports into the warehouse"):
         if not already_loaded(warehouse, raw_dir, mapping):
-            key = load_or_create_key(out / "secrets" / "pseudonym.key")
+            key = load_or_create_key(settings.pseudonym_key)
             ingest_directory(raw_dir, mapping, warehouse, key, confirm_removals=True)  # full exports
     with step("Computing the metrics and their SPC charts"):
-        catalogue = load_catalogue()
+        catalogue = load_catalogue(settings.catalogue)
         con = connect_ibis(warehouse)
         try:
             series = run_catalogue(con, catalogue)
@@ -64,8 +66,9 @@ def run_demo(out: Path, *, seed: int = 42, scale: int = 1, step: Step | None = N
             con.disconnect()
         taken = take_stock(catalogue, series, mapping.source, marks=_effect_marks())
         taken = with_board_sections(taken, catalogue, by_site, warehouse)
+    seed_programme(settings, seed)  # its leadership programme, in the app database (ADR 0031)
     with step("Writing the report"):
-        return _write_outputs(out, taken)
+        return _write_outputs(settings, taken)
 
 
 def _ensure_raw(raw_dir: Path, department: Department, mapping) -> None:
@@ -86,10 +89,10 @@ def _effect_marks() -> dict[str, list[Mark]]:
     return marks
 
 
-def _write_outputs(out: Path, taken: StockTake) -> DemoOutput:
+def _write_outputs(settings: Settings, taken: StockTake) -> DemoOutput:
     results = [entry.result for entry in taken.entries]
-    report = out / "report.html"
-    report.write_text(render_report(taken))
+    (report,) = write_stocktake(taken, settings.reports, ("html",))  # as `stocktake report --format html`
+    out = settings.home
     summary = out / "summary.json"
     summary.write_text(json.dumps({"metrics": [summary_record(r) for r in results]}, indent=1))
     effects = out / "effects.json"

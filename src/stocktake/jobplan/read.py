@@ -31,6 +31,7 @@ from stocktake.jobplan.model import (
     clock,
 )
 from stocktake.rota.duties import clock_time
+from stocktake.validation_messages import describe
 
 EXAMPLE = Path(__file__).with_name("example_jobplan.yaml")
 PLAN_SHEET, ACTIVITY_SHEET = "Plan", "Activities"
@@ -192,14 +193,8 @@ def read_plan(path: Path) -> PlanFile:
     try:
         spec = _PlanSpec.model_validate(data)
     except ValidationError as error:
-        first = error.errors()[0]
-        message = first["msg"].removeprefix("Value error, ")
-        value = first.get("input")
-        shown = f" ({value!r})" if isinstance(value, str | int | float) and first["type"] != "missing" else ""
-        more = f" ({error.error_count()} problems in all)" if error.error_count() > 1 else ""
-        raise JobPlanInputError(
-            f"{path}, {_place(list(first['loc']), places)}: {message}{shown}{more}"
-        ) from None
+        found = describe(error, rename=lambda loc: [_place(loc, places)], show_input=True)
+        raise JobPlanInputError(f"{path}, {found}") from None
     for index, activity in enumerate(spec.activities):
         try:
             _pattern(activity.weeks, activity.per_year)

@@ -133,11 +133,20 @@ class Metric:
     events: Events | None = None
     decimals: int = 1
     target: Target | None = None
+    #: An outcome (deaths, returns to theatre): its groups may be compared observed ÷ expected, given
+    #: the expected counts of a case-mix model (``verdicts.expected``).
+    outcome: bool = False
 
     @property
     def monthly(self) -> bool:
         """A value per period (every chart but the t chart's time between events)."""
         return self.chart != "t"
+
+    @property
+    def numerator_is_count(self) -> bool:
+        """The numerator counts people or events (``statistic: count``): the one test, used by the
+        small-number rule (a count of 1–7 is hidden), the funnel and the p and u charts."""
+        return self.numerator is not None and self.numerator.statistic == "count"
 
 
 @dataclass(frozen=True)
@@ -237,6 +246,7 @@ def _metric(spec: dict[str, Any]) -> Metric:
         else None,
         decimals=int(spec.get("decimals", 1)),
         target=_target(spec["target"]) if "target" in spec else None,
+        outcome=bool(spec.get("outcome", False)),
     )
 
 
@@ -297,9 +307,7 @@ def _chart_problems(metric: Metric) -> list[str]:
         return [f"{metric.id}: chart must be one of {', '.join(CHART_KINDS)}, not {metric.chart!r}"]
     if (metric.chart == "t") != (metric.events is not None):
         return [f"{metric.id}: a t chart is for events, and events need a t chart"]
-    if metric.chart in ATTRIBUTE_CHARTS and (
-        metric.denominator is None or metric.numerator is None or metric.numerator.statistic != "count"
-    ):
+    if metric.chart in ATTRIBUTE_CHARTS and (metric.denominator is None or not metric.numerator_is_count):
         return [f"{metric.id}: a {metric.chart} chart needs a counted numerator and a denominator"]
     return []
 

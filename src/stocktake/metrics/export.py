@@ -6,13 +6,14 @@ a row with 1–7 people behind it keeps its place but loses its numbers, and say
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from stocktake.metrics.catalogue import Catalogue
-from stocktake.metrics.suppression import is_small
+from stocktake.metrics.catalogue import Catalogue, CatalogueError, load_catalogue
+from stocktake.metrics.suppression import hidden_points
 from stocktake.spreadsheets import csv_ready
 
 FORMATS = (".csv", ".parquet")
@@ -20,12 +21,10 @@ FORMATS = (".csv", ".parquet")
 
 def suppressed(table: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """The table with numerator, denominator and value blanked where 1–7 people lie behind them."""
-    counted = {
-        m.id for m in catalogue.metrics if m.numerator is not None and m.numerator.statistic == "count"
-    }
+    counted = {m.id for m in catalogue.metrics if m.numerator_is_count}
     is_count = table["metric_id"].isin(counted).to_numpy()
     numerator, denominator = table["numerator"].to_numpy(float), table["denominator"].to_numpy(float)
-    hidden = is_small(denominator) | (is_count & is_small(numerator))
+    hidden = hidden_points(numerator, denominator, is_count)
     shown = table.copy()
     shown.loc[hidden, ["numerator", "denominator", "value"]] = np.nan
     shown["suppressed"] = hidden
@@ -44,3 +43,69 @@ def write_series(table: pd.DataFrame, path: Path) -> Path:
     else:
         table.to_parquet(path, index=False)
     return path
+
+
+class SeriesRequestError(ValueError):
+    """The request or its source cannot give series; the message says why, in a line."""
+
+
+@dataclass(frozen=True)
+class SeriesRequest:
+    """What ``stocktake metrics`` was asked for: the series of every metric, written to ``out``."""
+
+    source: Path
+    catalogue: Path
+    out: Path
+    engine: str = "duckdb"
+    by: str | None = None
+    period: str = "month"
+    user_metrics: Path | None = None
+    suppress: bool = True
+
+
+@dataclass(frozen=True)
+class SeriesWritten:
+    table: pd.DataFrame
+    #: Metrics without data, with the datasets (or fields) they lack.
+    absent: dict[str, tuple[str, ...]]
+    #: Metrics with data but no series at this grain (no such dimension, or rare-event charts).
+    left_out: tuple[str, ...]
+
+
+def export_series(request: SeriesRequest) -> SeriesWritten:
+    """Check the request, run the catalogue on the source, suppress small numbers and write."""
+    from stocktake.metrics.engines import ENGINES, SourceError, open_engine
+    from stocktake.metrics.run import PERIODS, Grain, as_table, missing_data, run_catalogue
+    from stocktake.metrics.user import with_user_metrics
+    from stocktake.warehouse import WarehouseError
+
+    if request.engine not in ENGINES:
+        raise SeriesRequestError(f"--engine {request.engine!r}: expected one of {', '.join(ENGINES)}")
+    if request.period not in PERIODS:
+        raise SeriesRequestError(f"--period {request.period!r}: expected one of {', '.join(PERIODS)}")
+    if request.out.suffix not in FORMATS:
+        raise SeriesRequestError(f"--out {request.out}: expected a file ending {' or '.join(FORMATS)}")
+    try:
+        catalogue = load_catalogue(request.catalogue)
+        if request.user_metrics is not None:
+            catalogue = with_user_metrics(catalogue, request.user_metrics)
+    except CatalogueError as error:
+        raise SeriesRequestError(str(error)) from None
+    if request.by is not None and request.by not in catalogue.dimensions:
+        raise SeriesRequestError(f"--by {request.by!r}: expected one of {', '.join(catalogue.dimensions)}")
+    try:
+        with open_engine(request.engine, request.source) as con:
+            absent = missing_data(con, catalogue)
+            series = run_catalogue(con, catalogue, Grain(request.period, request.by))
+    except (SourceError, ValueError, WarehouseError) as error:
+        raise SeriesRequestError(str(error)) from None
+    table = as_table(series)
+    if request.suppress:
+        table = suppressed(table, catalogue)
+    write_series(table, request.out)
+    left_out = tuple(
+        m.id
+        for m in catalogue.metrics
+        if m.id not in absent and (m.id not in series or "numerator" not in series[m.id])
+    )
+    return SeriesWritten(table, absent, left_out)

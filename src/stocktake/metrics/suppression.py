@@ -19,11 +19,27 @@ def is_small(counts) -> np.ndarray:
         return (counts >= SMALL[0]) & (counts <= SMALL[1])
 
 
-def hidden_points(numerator, denominator, numerator_is_count: bool) -> np.ndarray:
-    """Points to show as "*": any person count behind them is between 1 and 7."""
-    hidden = is_small(denominator)
-    if numerator_is_count:
-        hidden |= is_small(numerator)
+def hidden_points(numerator, denominator, numerator_is_count) -> np.ndarray:
+    """Points to show as "*": any person count behind them is between 1 and 7.
+
+    The denominator is always a count of people or rows (for a mean or a median, the rows behind
+    it); the numerator is one only when the metric counts (``Metric.numerator_is_count``): a bool
+    for one metric's series, or one per point for a table of several metrics.
+    """
+    return is_small(denominator) | (np.asarray(numerator_is_count, dtype=bool) & is_small(numerator))
+
+
+def secondary_suppression(hidden, sizes) -> np.ndarray:
+    """``hidden`` with the complement added: when exactly one group is hidden and others are shown,
+    the hidden one could be worked out from the total (shown on the measure's own chart and in
+    exports) less the groups shown, so the shown group with the smallest ``size`` (its count of
+    cases) is hidden with it. A size of NaN is taken as the largest. Two or more hidden groups
+    cannot be told apart this way and are left as they are."""
+    hidden = np.asarray(hidden, dtype=bool).copy()
+    if hidden.sum() == 1 and (~hidden).any():
+        shown = np.flatnonzero(~hidden)
+        sizes = np.nan_to_num(np.asarray(sizes, dtype=float), nan=np.inf)
+        hidden[shown[np.argmin(sizes[shown])]] = True
     return hidden
 
 

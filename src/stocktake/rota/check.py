@@ -23,7 +23,7 @@ from stocktake.rota.duties import (
     parse_wte,
     wall_clock_after,
 )
-from stocktake.rota.rules import NOT_FROM_A_ROTA, RULES, Limits, Rule
+from stocktake.rota.rules import NOT_FROM_A_ROTA, RULES, WEEKEND_BANDS, Limits, Rule
 
 DAY = timedelta(days=1)
 
@@ -457,11 +457,9 @@ def _on_call_breaches(doctor, on_calls: list[Duty], duties: list[Duty], limits: 
 
 # --- pay-relevant figures -----------------------------------------------------------------------
 
-WEEKEND_BANDS = ((2, "10%"), (3, "7.5%"), (4, "6%"), (5, "5%"), (6, "4%"), (7, "3%"), (8, "3%"))
-
 
 def weekend_band(worked: int, weekends: int) -> str:
-    """Weekend allowance by frequency (bands C-rated: from memory, to confirm against the TCS)."""
+    """Weekend allowance by frequency (``rules.WEEKEND_BANDS``, C-rated, so marked unverified)."""
     if not worked:
         return "0% (unverified band)"
     one_in = weekends / worked

@@ -171,9 +171,10 @@ class RotaModel:
             return x[doctor_id, index]
 
         # Pairs that cannot both be worked: overlaps (never), short rest (R4), R13, R15.
+        window = limits.pair_window_hours
         for a, (i, first) in enumerate(own):
             for j, second in own[a + 1 :]:
-                if elapsed_hours(first.end, second.start) >= 48:
+                if elapsed_hours(first.end, second.start) >= window:
                     break
                 pair = [~var(i), ~var(j)]
                 gap_days = (second.start.date() - first.start.date()).days

@@ -128,8 +128,7 @@ def _result(metric: Metric, series: pd.DataFrame, chart: XmrChart, rebasing=None
     if "denominator" not in series:  # rare events: each point is one event
         return MetricResult(metric, x, chart, rebasing=rebasing)
     numerator, denominator = series["numerator"].to_numpy(float), series["denominator"].to_numpy(float)
-    is_count = metric.numerator is not None and metric.numerator.statistic == "count"
-    hidden = hidden_points(numerator, denominator, is_count)
+    hidden = hidden_points(numerator, denominator, metric.numerator_is_count)
     return MetricResult(metric, x, chart, hidden, numerator, denominator, rebasing)
 
 

@@ -10,10 +10,15 @@ Categories, in order of precedence, from the latest rebase period of the chart:
   to move it), or too few points to judge;
 - steady: common-cause variation on a measure with no better direction (a volume cannot be slow);
 - changed, neither better nor worse: special cause on a measure with no better direction.
-The sentence states the rule that fired and the numbers behind it, and nothing the chart does not show.
-It also says when the limits are provisional (fewer than 12 values behind them), when a change date
-has not restarted them yet, and what the verdict was on the limits from before a rebase when the
-rebase changed it: a rebase must never hide a deterioration.
+The sentence opens with its category's own wording (``OPENINGS``), states the rule that fired and
+the numbers behind it, and nothing the chart does not show: the limits it quotes are the limits drawn
+(``drawn_limits``), and a target the average beats but the limits straddle is said to be missed in
+some months, never "met". It also says when the limits are provisional (fewer than 12 values behind
+them), when a change date has not restarted them yet, and what the verdict was on the limits from
+before a rebase when the rebase changed it: a rebase must never hide a deterioration. When the
+latest point is common cause but a sustained shift (a run on one side of the mean) ended within the
+last 24 months with no rebase since, the sentence says so: the chart shows it, and a change may want
+marking.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import pandas as pd
 
 from stocktake.metrics.suppression import MASK
 from stocktake.spc.rebase import MIN_REBASE_POINTS
+from stocktake.spc.rules import RUN_LENGTH, run_so_far
 from stocktake.spc.xmr import MIN_POINTS, XmrChart
 
 CATEGORIES = {
@@ -37,6 +43,19 @@ CATEGORIES = {
     "steady": "Steady",
     "changed": "Changed, neither better nor worse",
 }
+#: How each category's sentence opens: a common-cause sentence filed under "Reliably at target" does not
+#: open "No evidence of change". Special causes open with the rule's side.
+OPENINGS = {
+    "going_backwards": "Special-cause concern",
+    "moved_the_needle": "Special-cause improvement",
+    "reliably_at_target": "Reliably at target",
+    "grindingly_slow": "Grindingly slow",
+    "no_change_yet": "No evidence of change",
+    "steady": "Steady",
+    "changed": "Special-cause variation (neither better nor worse)",
+}
+#: How far back an ended sustained shift is still worth a word (months before the latest point).
+ENDED_SHIFT_MONTHS = 24
 
 
 def category(variation_type: str | None, assurance_type: str | None, improvement: str) -> str:
@@ -84,6 +103,24 @@ class Formatter:
         return shown(value)
 
 
+def drawn_limits(lpl: np.ndarray, upl: np.ndarray, y: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray]:
+    """Limits as drawn and quoted: a percentage's within 0–100%, and no limit below zero for a measure
+    that is never negative (a length of stay, a count). The charts draw these and the sentences quote
+    them; the rules (special cause, assurance) use the limits as computed."""
+    lpl, upl = np.asarray(lpl, dtype=float), np.asarray(upl, dtype=float)
+    with np.errstate(invalid="ignore"):
+        never_negative = unit == "%" or bool(np.nanmin(y, initial=0) >= 0)
+        lower = np.maximum(lpl, 0) if never_negative else lpl
+        upper = np.minimum(upl, 100) if unit == "%" else upl
+    return np.where(np.isnan(lpl), np.nan, lower), np.where(np.isnan(upl), np.nan, upper)
+
+
+def _drawn(chart: XmrChart, fmt: Formatter, lpl: float, upl: float) -> tuple[float, float]:
+    """One pair of ``chart``'s limits as the chart draws them."""
+    lower, upper = drawn_limits(np.array([lpl]), np.array([upl]), chart.y, fmt.unit)
+    return float(lower[0]), float(upper[0])
+
+
 def _run_at_end(chart: XmrChart) -> int:
     """How many points at the end share the latest point's rule and type."""
     last = len(chart.y) - 1
@@ -98,7 +135,8 @@ def _evidence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidde
     last = len(chart.y) - 1
     rule, when = chart.rule[last], f"{x[last]:%b %Y}"
     high = chart.relative_to_mean[last] > 0
-    bound = chart.upl[last] if high else chart.lpl[last]
+    lower, upper = _drawn(chart, fmt, chart.lpl[last], chart.upl[last])
+    bound = upper if high else lower
     value = f"{MASK}: too few behind it to show" if latest_hidden else fmt.apart(chart.y[last], bound)
     run = _run_at_end(chart)
     since = f"{x[last - run + 1]:%b %Y}"
@@ -122,6 +160,13 @@ def _assurance(chart: XmrChart, fmt: Formatter) -> str:
     segment, target = chart.latest, chart.target
     if target is None or segment.assurance_type is None:
         return "No target is set." if target is None else ""
+    if segment.assurance_type == "inconsistent" and mean_meets_target(chart):
+        # Hit and miss (Making Data Count): the target may or may not be met, whatever the average.
+        relation = "is better than" if segment.mean != target else "is at"
+        return (
+            f"The average ({fmt.apart(segment.mean, target)}) {relation} the target ({fmt(target)}) but the "
+            "process limits straddle it, so some months will miss it."
+        )
     return {
         "consistent_pass": f"The target ({fmt(target)}) lies outside the process limits on the right side: "
         "as things stand it will be met every month.",
@@ -132,15 +177,31 @@ def _assurance(chart: XmrChart, fmt: Formatter) -> str:
     }[segment.assurance_type]
 
 
+def mean_meets_target(chart: XmrChart) -> bool:
+    """Whether the latest period's average is on the right side of the target, or on it."""
+    sign = {"increase": 1, "decrease": -1}.get(chart.improvement)
+    target = chart.target
+    return sign is not None and target is not None and sign * (chart.latest.mean - target) >= 0
+
+
 def sentence(
     chart: XmrChart,
     x: pd.DatetimeIndex,
     fmt: Formatter,
     notes: tuple[str, ...] = (),
     latest_hidden: bool = False,
+    monthly: bool = True,
 ) -> str:
-    """A short paragraph that says what the chart shows, and no more; ``notes`` follow the reading."""
-    parts = (_opening(chart, x, fmt, latest_hidden), *notes, provisional(chart), _assurance(chart, fmt))
+    """A short paragraph that says what the chart shows, and no more; ``notes`` follow the reading.
+    On a ``monthly`` chart an ended sustained shift is said after the reading (``ended_shift``)."""
+    ended = ended_shift(chart, x) if monthly else ""
+    parts = (
+        _opening(chart, x, fmt, latest_hidden),
+        ended,
+        *notes,
+        provisional(chart),
+        _assurance(chart, fmt),
+    )
     return " ".join(part for part in parts if part)
 
 
@@ -148,26 +209,59 @@ def _opening(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidden
     segment = chart.latest
     kind = category(segment.variation_type, segment.assurance_type, chart.improvement)
     if kind in ("moved_the_needle", "going_backwards", "changed"):
-        return f"{_SPECIAL[kind]}: {_evidence(chart, x, fmt, latest_hidden)}"
+        return f"{OPENINGS[kind]}: {_evidence(chart, x, fmt, latest_hidden)}"
     if segment.variation_type is None:
         return "Too few points to judge: the chart needs more data before it can show a change."
-    return f"No evidence of change: {_common(chart, fmt)}"
-
-
-_SPECIAL = {
-    "moved_the_needle": "Special-cause improvement",
-    "going_backwards": "Special-cause concern",
-    "changed": "Special-cause variation (neither better nor worse)",
-}
+    return f"{OPENINGS[kind]}: {_common(chart, fmt)}"
 
 
 def _common(chart: XmrChart, fmt: Formatter) -> str:
     segment = chart.latest
     if np.isnan(segment.lpl) or np.isnan(segment.upl):
         return f"the recent values show no variation to draw process limits from (mean {fmt(segment.mean)})."
+    lower, upper = _drawn(chart, fmt, segment.lpl, segment.upl)
     return (
         f"the recent values vary by chance within the process limits "
-        f"({fmt(segment.lpl)} to {fmt(segment.upl)}) around a mean of {fmt(segment.mean)}."
+        f"({fmt(lower)} to {fmt(upper)}) around a mean of {fmt(segment.mean)}."
+    )
+
+
+_SHIFT_KINDS = {
+    "special_cause_improvement": "special-cause improvement",
+    "special_cause_concern": "special-cause concern",
+    "special_cause_neutral_high": "special-cause variation, neither better nor worse",
+    "special_cause_neutral_low": "special-cause variation, neither better nor worse",
+}
+
+
+def ended_shift(chart: XmrChart, x: pd.DatetimeIndex, months: int = ENDED_SHIFT_MONTHS) -> str:
+    """The latest sustained shift that has ended, when the latest point is common cause.
+
+    A run of ``RUN_LENGTH`` or more values on one side of the mean (the shift rule, read with the
+    rules' own ``run_so_far``) inside the latest period, so with no rebase since it, that ended before
+    the latest point and within ``months`` of it. The chart still shows it; the verdict, read on the
+    latest point alone, would not.
+    """
+    segment, last = chart.latest, len(chart.y) - 1
+    if segment.variation_type != "common_cause":
+        return ""
+    side = np.nan_to_num(chart.relative_to_mean[segment.start : last + 1])
+    so_far, total = (row[0] for row in run_so_far(side))
+    ends = np.flatnonzero((side != 0) & (so_far == total) & (total >= RUN_LENGTH)) + segment.start
+    since = pd.Timestamp(x[last]) - pd.DateOffset(months=months)
+    ended = [end for end in ends if end < last and x[end] > since]
+    if not ended:
+        return ""
+    end = ended[-1]
+    n = int(total[end - segment.start])
+    first, final = pd.Timestamp(x[end - n + 1]), pd.Timestamp(x[end])
+    span = f"{first:%B}" if first.year == final.year else f"{first:%B %Y}"
+    where = "above" if side[end - segment.start] > 0 else "below"
+    kind = _SHIFT_KINDS.get(chart.point_type[end])
+    shown = f" ({kind})" if kind else ""
+    return (
+        f"A run of {n} months {where} the mean from {span} to {final:%B %Y}{shown} ended; consider "
+        "whether a change was made and should be marked."
     )
 
 

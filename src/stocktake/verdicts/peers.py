@@ -7,8 +7,11 @@ months by default) each group's counts are summed and placed on the funnel of
 100 attendances) as a crude rate with the measure's own multiplier. Measures of means, medians or
 percentiles (a length of stay) are not counts over a denominator and have no funnel here.
 
-Small numbers: a group with 1–7 cases, or 1–7 events, has no value shown (``metrics.suppression``);
-it still counts towards the average, which the department's own chart already shows.
+Small numbers: a group with 1–7 cases, or 1–7 events, has no value shown, by the rule every export
+uses (``metrics.suppression.hidden_points``: a funnel's numerator is always a count, so a small
+count of events hides a group as a small count of cases does); one hidden group hides the next
+smallest with it (``secondary_suppression``). A hidden group still counts towards the average,
+which the department's own chart already shows.
 """
 
 from __future__ import annotations
@@ -21,14 +24,14 @@ import pandas as pd
 
 from stocktake.funnel import HIGH_001, LOW_001, Funnel, FunnelMethod, compare_units
 from stocktake.metrics.catalogue import Metric
-from stocktake.metrics.suppression import is_small
+from stocktake.metrics.suppression import hidden_points, secondary_suppression
 
 PERIOD_MONTHS = 12
 
 
 def funnel_method(metric: Metric) -> FunnelMethod | None:
     """How the measure is compared on a funnel, or None when it cannot be (not a count over a count)."""
-    counted = metric.numerator is not None and metric.numerator.statistic == "count"
+    counted = metric.numerator_is_count
     over_counts = metric.denominator is not None and metric.denominator.statistic == "count"
     if not (counted and over_counts) or not metric.monthly:
         return None
@@ -100,7 +103,8 @@ def compare_peers(
     if len(totals) < 2:
         return None
     funnel = compare_units(totals["numerator"], totals["denominator"], method)
-    small = is_small(totals["numerator"].to_numpy()) | is_small(totals["denominator"].to_numpy())
+    numerator, denominator = totals["numerator"].to_numpy(float), totals["denominator"].to_numpy(float)
+    small = hidden_points(numerator, denominator, metric.numerator_is_count)
     return PeerComparison(
         metric,
         by,
@@ -108,7 +112,7 @@ def compare_peers(
         periods[-1],
         tuple(str(g) for g in totals.index),
         funnel,
-        _complemented(small, totals["denominator"].to_numpy()) if suppress else np.zeros(len(totals), bool),
+        secondary_suppression(small, denominator) if suppress else np.zeros(len(totals), bool),
     )
 
 
@@ -119,13 +123,3 @@ def compare_every_measure(
     in the catalogue's order; measures without a funnel, or with fewer than two groups, left out."""
     compared = (compare_peers(m, series[m.id], by, suppress=suppress) for m in metrics if m.id in series)
     return tuple(c for c in compared if c is not None)
-
-
-def _complemented(small: np.ndarray, denominators: np.ndarray) -> np.ndarray:
-    """Secondary suppression, as in the drill-down: one hidden group could be worked out from the
-    department's total less the groups shown, so the next smallest is hidden with it."""
-    hidden = np.asarray(small, dtype=bool).copy()
-    if hidden.sum() == 1 and (~hidden).any():
-        shown = np.flatnonzero(~hidden)
-        hidden[shown[np.argmin(denominators[shown])]] = True
-    return hidden

@@ -70,10 +70,11 @@ def add_annotation(
     return annotation
 
 
-def remove_annotation(session: Session, *, by: User, annotation_id: int) -> None:
+def remove_annotation(session: Session, *, by: User, metric_id: str, annotation_id: int) -> None:
+    """Remove a change date from ``metric_id``'s chart: one of another measure's is refused."""
     with _transaction(session):
         annotation = session.get(Annotation, annotation_id)
-        if annotation is None:
-            raise ActionError(f"no annotation {annotation_id}")
+        if annotation is None or annotation.metric_id != metric_id:
+            raise ActionError(f"no annotation {annotation_id} on this measure")
         session.delete(annotation)
         record(session, user=by, action="annotation_removed", subject=f"metric:{annotation.metric_id}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from stocktake.appdb.actions import ActionError
+from stocktake.metrics.catalogue import Catalogue, Metric
 
 
 def a_date(field: str, text: str, *, optional: bool = False) -> date | None:
@@ -21,6 +22,14 @@ def a_number(field: str, text: str, kind=float):
         return kind(text.strip())
     except ValueError:
         raise ActionError(f"{field}: a {'whole ' if kind is int else ''}number, not {text!r}") from None
+
+
+def a_metric(field: str, metric_id: str, catalogue: Catalogue) -> Metric:
+    """One of the department's metrics (``Catalogue.has``), else refused by name: the one check for a
+    metric id from a form or a URL (``routes.metrics.known_metric`` turns the refusal into a 404)."""
+    if not catalogue.has(metric_id):
+        raise ActionError(f"{field}: {metric_id!r} is not a metric of this department")
+    return catalogue.metric(metric_id)
 
 
 def texts(form) -> dict[str, str]:

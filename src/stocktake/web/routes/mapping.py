@@ -18,6 +18,7 @@ import secrets
 import shutil
 import time
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Request, UploadFile
@@ -48,7 +49,7 @@ from stocktake.ingest.samples import sample_folder
 from stocktake.ingest.schemas import DATASETS
 from stocktake.ingest.suggest import readable_format, suggest_mapping
 from stocktake.metrics.coverage import codes_used, coverage
-from stocktake.web.pages import render
+from stocktake.web.pages import change_then, render
 from stocktake.web.routes.forms import texts
 from stocktake.web.security import admin, database
 
@@ -176,8 +177,11 @@ def _refusal(names: list[str]) -> str | None:
 async def review_form(
     request: Request, token: str, user: User = Depends(admin), db: Session = Depends(database)
 ):
-    """``action=check``: the form again with the coverage of what was chosen; ``action=save``: the
-    answers checked by the mapping model, and saved as the department's mapping if right."""
+    """``action=check``: the form again with the coverage of what was chosen (no write); ``action=save``:
+    the answers checked by the mapping model, and saved as the department's mapping if right. The save
+    is refused as every write is (``change_then``: the form again, the reason, 422) and answered with
+    the mapping page saying what was saved and where the old file is kept, which a redirect would not
+    carry."""
     try:
         form = texts(await request.form())
     except ActionError as error:
@@ -199,39 +203,35 @@ def _review_or_save(request, token: str, form: dict[str, str], user: User, db: S
         return _review_page(request, user, token, review, answers, source=source, **meta)
     mapping, own, _problem = _current(settings)
     keep = mapping if own else None
+    form_again = partial(_review_page, request, user, token, review, answers, source=source, **meta)
     try:
         saved = mapping_from(review, answers, source, keep)
-    except ReviewError as error:
-        return _review_page(
-            request,
-            user,
-            token,
-            review,
-            answers,
-            source=source,
-            errors=list(error.problems),
-            status_code=422,
-            **meta,
-        )
+    except ReviewError as error:  # the answers checked before any write: every wrong field listed
+        return form_again(errors=list(error.problems), status_code=422)
     path = settings.department_mapping
     header = (
         f"The department's column mapping, saved on the web workspace's mapping page by {user.username} "
         f"on {date.today():%d %b %Y}.\n"
         f"Each earlier version is kept beside it as {path.name}.<date and time>.bak."
     )
-    try:
-        backup = actions.save_mapping(db, by=user, path=path, text=mapping_yaml(saved, header))
-    except (ActionError, OSError) as error:
-        return _review_page(
-            request, user, token, review, answers, source=source, errors=[str(error)], status_code=422, **meta
+
+    def save() -> Path | None:
+        try:
+            return actions.save_mapping(db, by=user, path=path, text=mapping_yaml(saved, header))
+        except OSError as error:
+            raise ActionError(str(error)) from None
+
+    def saved_page(backup: Path | None):
+        """The mapping page saying what was saved (a redirect would not carry it)."""
+        shutil.rmtree(staging, ignore_errors=True)
+        kept = f" The previous mapping is kept as {backup.name}." if backup else ""
+        message = (
+            f"Saved the column mapping ({', '.join(saved.datasets)}) as {path.name}: "
+            f"uploads use it from now on.{kept}"
         )
-    shutil.rmtree(staging, ignore_errors=True)
-    kept = f" The previous mapping is kept as {backup.name}." if backup else ""
-    message = (
-        f"Saved the column mapping ({', '.join(saved.datasets)}) as {path.name}: "
-        f"uploads use it from now on.{kept}"
-    )
-    return _page(request, user, message=message)
+        return _page(request, user, message=message)
+
+    return change_then(save, then=saved_page, page=form_again)
 
 
 def _answers(form: dict[str, str], review: Review) -> dict[str, DatasetAnswer]:

@@ -16,6 +16,7 @@ import re
 import secrets
 import shutil
 import time
+from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
@@ -36,7 +37,7 @@ from stocktake.ingest.load import (
 from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key, mask_nhs_numbers
 from stocktake.warehouse import WarehouseError, problems
-from stocktake.web.pages import render
+from stocktake.web.pages import change_then, render
 from stocktake.web.security import admin, database, editor
 
 router = APIRouter()
@@ -136,25 +137,47 @@ def upload(
 def confirm_upload(
     request: Request, token: str, user: User = Depends(editor), db: Session = Depends(database)
 ):
-    """Load the staged file exactly as previewed; if the warehouse changed since, preview again."""
+    """Load the staged file exactly as previewed; if the warehouse changed since, preview again.
+
+    A refusal is shown as every write shows one (``change_then``: the page, the reason, 422), but the
+    answer is not a redirect: it is the preview again (the warehouse changed since the check), or
+    what the load did (rows added, changed and removed, and the load's number to undo it by), which
+    a redirect would not carry.
+    """
     staging, meta = _staged(request, token, user)
     if staging is None:
         return _gone(request, user, db)
+    return change_then(
+        lambda: _check_and_load(request, staging, meta, user),
+        then=lambda checked: _loaded(request, user, db, token, staging, meta, checked),
+        page=partial(_page, request, user, db),
+    )
+
+
+def _check_and_load(request, staging: Path, meta: dict, user: User) -> tuple[LoadResult, LoadResult | None]:
+    """The staged file checked again, and loaded (the second result) only if the check still says
+    what its uploader saw; refused when it cannot be read or loaded (its staged copy deleted)."""
     try:
-        with request.app.state.workspace.lock:
+        with request.app.state.workspace.lock:  # checked again and loaded with no other load between
             preview = _run(request, staging, meta["kind"], user, dry_run=True)
-            if not preview.files:  # someone loaded the same file meanwhile
-                shutil.rmtree(staging, ignore_errors=True)
-                return _page(request, user, db, message=f"{meta['file']} is already loaded: nothing changed.")
-            if _summary(preview) != meta["preview"]:
-                (staging / "upload.json").write_text(json.dumps(meta | {"preview": _summary(preview)}))
-                note = "The warehouse changed since you checked this file: here is what it would do now."
-                return _preview_page(request, user, token, meta, preview, message=note)
-            done = _run(request, staging, meta["kind"], user, confirm_removals=True)
+            if not preview.files or _summary(preview) != meta["preview"]:
+                return preview, None
+            return preview, _run(request, staging, meta["kind"], user, confirm_removals=True)
     except (IngestError, MissingKeyError, OSError, WarehouseError) as error:
         shutil.rmtree(staging, ignore_errors=True)
-        return _page(request, user, db, errors=[f"{meta['file']}: {error}"], status_code=422)
+        raise actions.ActionError(f"{meta['file']}: {error}") from None
+
+
+def _loaded(request, user, db, token: str, staging: Path, meta: dict, checked):
+    """The page after a confirmation: the preview again, "already loaded", or what was loaded."""
+    preview, done = checked
+    if done is None and preview.files:
+        (staging / "upload.json").write_text(json.dumps(meta | {"preview": _summary(preview)}))
+        note = "The warehouse changed since you checked this file: here is what it would do now."
+        return _preview_page(request, user, token, meta, preview, message=note)
     shutil.rmtree(staging, ignore_errors=True)
+    if done is None:  # someone loaded the same file meanwhile
+        return _page(request, user, db, message=f"{meta['file']} is already loaded: nothing changed.")
     dataset = meta["dataset"]
     added, changed, removed = (done.total(dataset, what) for what in ("added", "changed", "removed"))
     rows = sum(f.rows for f in done.files)
@@ -182,16 +205,28 @@ def cancel_upload(
 
 @router.post("/uploads/loads/{load_id}/undo")
 def undo(request: Request, load_id: int, user: User = Depends(admin), db: Session = Depends(database)):
-    """Take a load back out (the rows it replaced come back); an admin's action, audit-logged."""
+    """Take a load back out (the rows it replaced come back); an admin's action, audit-logged.
+
+    Refused as every write is (``change_then``); the answer is the page with what was taken out and
+    put back, rather than a redirect, which would not carry it.
+    """
     settings = request.app.state.settings
-    try:
-        with request.app.state.workspace.lock, problems(settings.warehouse):
-            undone = undo_load(settings.warehouse, load_id, undone_by=user.username)
-    except (UndoError, WarehouseError) as error:
-        return _page(request, user, db, errors=[str(error)], status_code=422)
-    counts = "; ".join(f"{d}: {r} removed, {k} restored" for d, (r, k) in undone.datasets.items())
-    actions.record_now(db, user=user, action="load_undone", subject=f"load:{load_id}", detail=counts)
-    return _page(request, user, db, message=f"Load {load_id} undone ({counts}).")
+
+    def take_out() -> str:
+        try:
+            with request.app.state.workspace.lock, problems(settings.warehouse):
+                undone = undo_load(settings.warehouse, load_id, undone_by=user.username)
+        except (UndoError, WarehouseError) as error:
+            raise actions.ActionError(str(error)) from None
+        counts = "; ".join(f"{d}: {r} removed, {k} restored" for d, (r, k) in undone.datasets.items())
+        actions.record_now(db, user=user, action="load_undone", subject=f"load:{load_id}", detail=counts)
+        return counts
+
+    return change_then(
+        take_out,
+        then=lambda counts: _page(request, user, db, message=f"Load {load_id} undone ({counts})."),
+        page=partial(_page, request, user, db),
+    )
 
 
 def _refusal(mapping, dataset: str, kind: str, filename: str) -> str | None:
