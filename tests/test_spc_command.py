@@ -259,3 +259,13 @@ def test_a_row_with_more_cells_than_the_header_is_refused(tmp_path):
     strict = _spc(path, tmp_path / "p.csv", tmp_path / "s.csv", "--strict")
     assert strict.exit_code == 2
     assert "some rows have more cells than the header" in " ".join(strict.output.split())
+
+
+@pytest.mark.parametrize("name", ["counts.tsv", "counts.txt"])
+def test_tab_delimited_text_is_read_whatever_its_suffix(tmp_path, name):
+    """Issue 24: `stocktake spc x.tsv` was refused though tab content in a .csv is read."""
+    path = tmp_path / name
+    path.write_text("when\tn\n2024-01-01\t3\n2024-02-01\t4\n2024-03-01\t5\n")
+    result = _spc(path, tmp_path / "p.csv", tmp_path / "s.csv")
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(tmp_path / "p.csv")["y"]) == [3, 4, 5]

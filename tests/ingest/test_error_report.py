@@ -88,3 +88,14 @@ def test_a_formula_in_a_bad_cell_stays_text_in_errors_csv(tmp_path):
     bad = [RowError("spells.csv", 2, "AGE_ON_ADM", '=HYPERLINK("http://x","y")', "a whole number")]
     csv_path, _ = write_error_report(bad, tmp_path, "Test trust")
     assert pd.read_csv(csv_path, dtype=str)["value"].tolist() == ['\'=HYPERLINK("http://x","y")']
+
+
+def test_the_report_is_private_and_a_later_good_load_removes_it(tmp_path):
+    from stocktake.ingest.error_report import clear_error_report
+
+    csv_path, html_path = write_error_report(ERRORS, tmp_path / "errors", "demo")
+    assert {p.stat().st_mode & 0o777 for p in (csv_path, html_path)} == {0o600}
+    (tmp_path / "errors" / "notes.txt").write_text("mine")
+    assert clear_error_report(tmp_path / "errors") == [csv_path, html_path]
+    assert [p.name for p in (tmp_path / "errors").iterdir()] == ["notes.txt"]
+    assert clear_error_report(tmp_path / "absent") == []

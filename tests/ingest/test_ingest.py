@@ -345,3 +345,27 @@ def test_a_load_that_removes_rows_is_previewed_and_needs_yes_then_can_be_undone(
     assert data == {name: state for name, state in before.items() if name in DATASETS}
     again = CliRunner().invoke(app, ["undo-load", "2", "--warehouse", str(warehouse)])
     assert again.exit_code == 2 and "already undone" in again.output
+
+
+def test_a_good_load_removes_the_last_refusals_report_and_logs_the_account(raw_dir, tmp_path, monkeypatch):
+    """Issue 24: errors/errors.csv of the last failure outlived the load that fixed it, and the log
+    said "unknown" where $USER was not set."""
+    import getpass
+
+    from stocktake.ingest.run import IngestRequest, run_ingest
+
+    monkeypatch.delenv("USER", raising=False)
+    errors = tmp_path / "errors"
+    write_error_report([], errors, "the last refusal")
+    request = IngestRequest(
+        folder=raw_dir,
+        mapping=MAPPING,
+        warehouse=tmp_path / "home" / "w.duckdb",
+        key_file=tmp_path / "secrets" / "k.key",
+        errors=errors,
+    )
+    run_ingest(request)
+    assert not (errors / "errors.csv").exists() and not (errors / "errors.html").exists()
+    with duckdb.connect(str(request.warehouse), read_only=True) as con:
+        users = {row[0] for row in con.execute("SELECT loaded_by FROM ingest_log").fetchall()}
+    assert users == {getpass.getuser()}

@@ -114,3 +114,23 @@ def test_coverage_names_a_bad_mapping(tmp_path):
         line.startswith(f"error: {tmp_path / 'm.yaml'}: ")
         and "datasets.wards: not a canonical dataset" in line
     )
+
+
+def test_the_draft_is_private_to_its_owner(extracts, tmp_path):
+    draft = tmp_path / "mapping.yaml"
+    result = runner.invoke(app, ["mapping", "suggest", str(extracts), "--out", str(draft)])
+    assert result.exit_code == 0, result.output
+    assert draft.stat().st_mode & 0o777 == 0o600
+
+
+def test_coverage_inside_a_home_checks_the_homes_mapping(tmp_path, monkeypatch):
+    home = tmp_path / "home"
+    home.mkdir()
+    text = MAPPING.read_text()
+    (home / "mapping.yaml").write_text(text[: text.index("  rtt_pathways:")])
+    (home / "stocktake.toml").write_text('department = "T&O"\n')
+    monkeypatch.delenv("STOCKTAKE_MAPPING", raising=False)
+    result = runner.invoke(app, ["mapping", "coverage", "--home", str(home)])
+    assert result.exit_code == 0, result.output
+    assert f"Checking the home's mapping, {home / 'mapping.yaml'}" in " ".join(result.output.split())
+    assert "Coverage: 33 of 40 measures can be computed." in result.output

@@ -397,3 +397,16 @@ def test_a_comma_that_groups_no_thousands_is_refused_in_a_comma_file():
 def test_strict_reads_values_only_as_mapped():
     _, errors, guessed = _one_column("number", ["1,234", "£5", "45%"], strict=True)
     assert [e.value for e in errors] == ["1,234", "£5", "45%"] and guessed == ()
+
+
+def test_a_missing_column_under_a_title_block_names_the_header_row_the_file_shows(clean_dir, tmp_path):
+    """Issue 24: the header is on row 4 under three title rows, so the error names row 4, not 1."""
+    rows = _rows(clean_dir / SPELLS)
+    at = rows[0].index("SPELL_NO")
+    rows = [[v for i, v in enumerate(r) if i != at] for r in rows]
+    (tmp_path / SPELLS).write_bytes(_csv([["Inpatient spells"], ["Run by the BI team"], [], *rows]))
+    with pytest.raises(IngestError) as refused:
+        ingest_directory(tmp_path, _mapping(SPELLS, SPELLS), tmp_path / "w.duckdb", KEY, partial=True)
+    (error,) = refused.value.errors
+    assert (error.row, error.column, error.expected) == (4, "SPELL_NO", "this column in the header row")
+    assert error.row_label == "4 (header)"

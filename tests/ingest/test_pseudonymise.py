@@ -12,6 +12,7 @@ from stocktake.ingest.pseudonymise import (
     is_valid_nhs_number,
     load_or_create_key,
     nhs_number_checks,
+    normalised_identifier,
     pseudonymise,
 )
 
@@ -100,3 +101,19 @@ def test_the_column_check_agrees_with_the_check_of_one_value(values):
     valid, placeholder = nhs_number_checks(pd.Series(values, dtype=object))
     assert valid.tolist() == [is_valid_nhs_number(v) for v in values]
     assert placeholder.tolist() == [is_placeholder_nhs_number(v) for v in values]
+
+
+def test_an_nhs_number_exported_as_a_float_is_the_same_patient():
+    """Issue 24: `4478365431.0` and `4.478365431E9` (a float column's export) link to `447-836-5431`."""
+    key = b"k" * 32
+    written = pd.Series(["447-836-5431", "4478365431.0", "4.478365431E9", "4.478365431e+09"])
+    assert pseudonymise(written, key).nunique() == 1
+    valid, _ = nhs_number_checks(written)
+    assert valid.all() and all(is_valid_nhs_number(v) for v in written)
+
+
+def test_a_number_rounded_for_display_is_not_taken_for_the_patients():
+    """Excel's `4.47837E+09` lost digits: it is left as written, and fails the check."""
+    assert normalised_identifier("4.47837E+09") == "4.47837E+09"
+    assert not is_valid_nhs_number("4.47837E+09")
+    assert not is_valid_nhs_number("4478365431.5")

@@ -204,3 +204,50 @@ def test_a_clean_export_reads_as_pandas_reads_it(tmp_path):
         assert list(found.columns) == list(expected.columns)
         assert found.astype(object).values.tolist() == expected.astype(object).values.tolist(), path.name
         assert list(found.index) == list(range(len(expected)))
+
+
+# --- issue 24: a file far wider than an extract is refused before any per-column work -----------
+
+
+def test_a_csv_wider_than_an_extract_is_refused_at_once(tmp_path):
+    header = ",".join(f"c{i}" for i in range(400_000))
+    errors = _refusal(tmp_path, header + "\n" + ",".join("1" * 400_000) + "\n")
+    assert errors == [
+        (
+            "x.csv",
+            1,
+            "",
+            "400,000 columns",
+            "at most 1,000 columns (Stocktake reads extracts of up to 1,000: is this the right file?)",
+        )
+    ]
+
+
+def test_a_wide_file_under_a_title_or_with_quotes_is_refused_too_and_trailing_commas_do_not_count(tmp_path):
+    wide = ",".join(f'"c{i}"' for i in range(1_500))
+    assert _refusal(tmp_path, f"Title\n\n{wide}\n" + ",".join("1" * 1_500) + "\n")[0][3] == "1,500 columns"
+    frame = _read(tmp_path, "a,b" + "," * 2_000 + "\n1,2" + "," * 2_000 + "\n")
+    assert list(frame.columns) == ["a", "b"]
+
+
+def test_a_sheet_wider_than_an_extract_is_refused(tmp_path):
+    workbook = openpyxl.Workbook()
+    workbook.active.append([f"c{i}" for i in range(1_200)])
+    workbook.active.append(list(range(1_200)))
+    workbook.save(tmp_path / "wide.xlsx")
+    with pytest.raises(ReadError) as raised:
+        read_raw(tmp_path / "wide.xlsx")
+    assert raised.value.errors[0].value == "1,200 columns"
+
+
+def test_tab_delimited_text_named_tsv_or_txt_is_read_as_a_csv(tmp_path):
+    for name in ("x.tsv", "x.txt"):
+        frame = read.read_extract(_write(tmp_path, name, "a\tb\n1\t2\n"))
+        assert frame.frame.to_dict("list") == {"a": ["1"], "b": ["2"]}
+        assert frame.guesses.delimiter == "\t"
+
+
+def _write(tmp_path, name: str, text: str):
+    path = tmp_path / name
+    path.write_text(text)
+    return path

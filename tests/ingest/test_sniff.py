@@ -119,3 +119,14 @@ def test_one_date_as_people_write_it(value, order, expected):
     found = reading.values.iloc[0]
     assert (str(found) if not pd.isna(found) else None) == expected
     assert reading.unreadable[0] == (expected is None)
+
+
+def test_a_column_left_ambiguous_is_not_said_to_be_day_first():
+    """Issue 24: "dates day-first (Date Ordered)" then every ambiguous row refused contradicted itself;
+    05/05/2023 reads one way, but no order was chosen for the column."""
+    reading = sniff.read_dates(pd.Series(["01/04/2022", "05/05/2023", "03/02/2022"]))
+    assert reading.order is None
+    assert list(reading.ambiguous) == [True, False, True]
+    assert "dates day-first" not in reading.notes
+    settled = sniff.read_dates(pd.Series(["01/04/2022", "25/05/2023"]))
+    assert settled.order == "dmy" and "dates day-first" in settled.notes

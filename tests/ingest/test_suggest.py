@@ -7,6 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
+import numpy as np
 import openpyxl
 import pytest
 import yaml
@@ -351,3 +352,124 @@ def test_the_synonym_table_names_only_canonical_fields_and_values(catalogue_code
         column = fields[name]
         allowed = {True, False} if column.type == "boolean" else set(column.codes or used.get(name, ()))
         assert set(table) <= allowed, name
+
+
+# --- issue 24: an outsider's first hour ------------------------------------------------------------
+
+
+def _workbook(path: Path, header: list[str], rows: list[list], title: str | None = None) -> Path:
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    if title:
+        sheet.title = "Notes"
+        sheet.append(["About this extract"])
+        sheet = workbook.create_sheet(title)
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    workbook.save(path)
+    return path
+
+
+def _ptl_rows(count: int) -> list[list]:
+    """An RTT list with clock starts and stops as a workbook's plain numbers (serial dates)."""
+    numbers = _valid_numbers(count)
+    return [
+        [f"RTT{i:05d}", numbers[i], 44_036 + (i * 7) % 700, 44_663.5 + (i * 5) % 400, "4", "thr", "treated"]
+        for i in range(count)
+    ]
+
+
+def test_excel_serial_dates_stored_as_numbers_are_proposed_with_an_example(tmp_path):
+    header = [
+        "Pathway Identifier",
+        "NHS No",
+        "RTT Clock Start",
+        "RTT Clock Stop",
+        "Clinical Priority",
+        "Proc",
+        "Status",
+    ]
+    _workbook(tmp_path / "ptl.xlsx", header, _ptl_rows(60))
+    sampled = sample_folder(tmp_path)
+    assert sampled.samples[0].spreadsheet
+    suggestion = suggest_mapping(sampled.samples, today=TODAY)
+    start, stop = (
+        _field(suggestion, "rtt_pathways", "clock_start"),
+        _field(suggestion, "rtt_pathways", "clock_stop"),
+    )
+    assert (start.column, stop.column) == ("RTT Clock Start", "RTT Clock Stop")
+    assert "Excel serial dates (e.g. 44036 = 2020-07-24)" in start.evidence
+    assert "Excel serial dates (e.g. 44663.5 = 2022-04-12 12:00)" in stop.evidence
+    assert start.format is None  # ingest reads a workbook's serial dates without one
+    assert suggestion.dataset("rtt_pathways").complete
+
+
+def test_numbers_are_not_serial_dates_outside_a_workbook_or_as_a_run_of_references():
+    starts = tuple(str(44_036 + (i * 7) % 700) for i in range(60))
+    assert profile(starts, TODAY, serials=True).serial_example == "44036 = 2020-07-24"
+    assert not profile(starts, TODAY).serial_example  # a CSV's numbers: ingest would not read them as dates
+    run = tuple(str(40_000 + i) for i in range(60))  # consecutive whole numbers: a reference
+    assert not profile(run, TODAY, serials=True).serial_example
+    costs = tuple(str(1_000 + i * 37) for i in range(60))
+    assert not profile(costs, TODAY, serials=True).serial_example
+
+
+def test_nhs_numbers_exported_as_floats_are_found_by_check_digit():
+    numbers = _valid_numbers(20)
+    floats = [f"{n}.0" for n in numbers[: len(numbers) // 2]] + [
+        f"{int(n) / 1e9:.9f}E9" for n in numbers[len(numbers) // 2 :]
+    ]
+    found = profile(floats, TODAY)
+    assert found.nhs_share == 1.0
+
+
+def _valid_numbers(count: int) -> list[str]:
+    """NHS numbers passing the check digit, made by computing it (none is a real patient's)."""
+    found, prefix = [], 400_000_000
+    while len(found) < count:
+        prefix += 7_919
+        digits = str(prefix)
+        check = (11 - sum(int(d) * w for d, w in zip(digits, range(10, 1, -1), strict=True)) % 11) % 11
+        if check != 10:
+            found.append(digits + str(check))
+    return found
+
+
+def test_a_code_the_sample_missed_is_listed_from_the_whole_file(tmp_path):
+    """The sample takes 2,000 rows; a rare code (`u`) elsewhere must still be in the draft."""
+    lines = ["Spell Number,Gender,Age"] + [f"S{i},{'m' if i % 2 else 'f'},{40 + i % 50}" for i in range(500)]
+    lines[250] = "S249,u,70"  # a row the sample of 50 does not take
+    (tmp_path / "spells.csv").write_text("\n".join(lines) + "\n")
+    sampled = sample_folder(tmp_path, rows=50)
+    gender = next(c for c in sampled.samples[0].columns if c.name == "Gender")
+    assert "u" not in gender.values and dict(gender.counts) == {"f": 250, "m": 249, "u": 1}
+    found = profile(gender.values, TODAY, counts=gender.counts)
+    assert dict(found.counts)["u"] == 1 and found.distinct == 3
+
+
+def test_the_assignment_is_optimal_and_not_quadratic_in_the_columns():
+    from scipy.optimize import linear_sum_assignment
+
+    from stocktake.ingest.suggest import _assign
+
+    generator = np.random.default_rng(24)
+    for columns in (3, 15, 300, 1_000):
+        scores = generator.random((15, columns)) * (generator.random((15, columns)) > 0.7)
+        rows, chosen = linear_sum_assignment(scores, maximize=True)
+        best = scores[rows, chosen].sum()
+        pairs = _assign(scores)
+        assert len({j for _, j in pairs}) == len(pairs)
+        assert sum(scores[i, j] for i, j in pairs) == pytest.approx(best, abs=1e-3)
+
+
+def test_a_later_sheet_is_said_as_ingest_reads_it_and_the_notes_sheet_is_only_the_first_sheet(tmp_path):
+    header = ["Pathway Identifier", "Patient NHS Number", "RTT Clock Start", "Status"]
+    numbers = _valid_numbers(40)
+    rows = [[f"RTT{i}", numbers[i], 44_036 + i * 3, "treated"] for i in range(40)]
+    _workbook(tmp_path / "ptl.xlsx", header, rows, title="Data")
+    suggestion = suggest_mapping(sample_folder(tmp_path).samples, today=TODAY)
+    draft = suggestion_to_yaml(suggestion)
+    assert "ingest reads the first sheet whose header names the columns below" in draft
+    assert "move that sheet first" not in draft
+    assert suggestion.unmatched == ("ptl.xlsx (first sheet)",)

@@ -302,3 +302,15 @@ def test_blank_rows_are_skipped_and_keep_their_numbers():
     table, errors = _admissions(*rows, _with("SEX", "7", GOOD.replace("SP1", "SP3")))
     assert [(e.row, e.column) for e in errors] == [(4, "AGE_ON_ADM"), (6, "SEX")]
     assert len(table) == 3
+
+
+def test_a_missing_column_is_named_on_the_header_row_given():
+    from stocktake.ingest.validate import convert
+
+    raw = pd.DataFrame([GOOD.split(",")], columns=HEADER.split(","), index=[3]).drop(columns="SPELL_NO")
+    mapping = load_mapping(MAPPING).datasets["admissions"]
+    found = convert(raw, DATASETS["admissions"], mapping, "spells.csv", KEY, header_row=4)
+    assert [(e.row, e.column, e.header) for e in found.errors] == [(4, "SPELL_NO", True)]
+    assert (
+        RowError("spells.csv", 1, "X", "", "this column in the header row", header=True).row_label == "header"
+    )

@@ -5,12 +5,16 @@ view of which measures lack data."""
 import ibis
 import pytest
 
+from stocktake.demo.export import export
+from stocktake.demo.generate import Department, generate
 from stocktake.demo.run import MAPPING
+from stocktake.ingest.load import ingest_directory
 from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.schemas import DATASETS
 from stocktake.metrics.catalogue import load_catalogue
 from stocktake.metrics.coverage import codes_used, coverage, fields_table, mapped_fields, needed_fields
 from stocktake.metrics.run import missing_data
+from stocktake.warehouse import connect_ibis
 
 
 @pytest.fixture(scope="module")
@@ -87,13 +91,41 @@ def test_a_dataset_left_out_stops_the_measures_the_engine_says_lack_data(catalog
     con = ibis.duckdb.connect()
     for name in mapping.datasets:
         con.raw_sql(f"CREATE TABLE {name} (x INTEGER)")
-    engine_says = set(missing_data(con, catalogue))
+    # the tables hold no canonical field at all: the measures lacking the dropped *dataset* are the ones
+    engine_says = {m for m, lacking in missing_data(con, catalogue).items() if dropped in lacking}
     found = coverage(mapping, catalogue)
     assert {m.metric_id for m in found.not_computable} == engine_says
     assert engine_says  # every dataset is read by some measure
     for measure in found.not_computable:
         assert measure.unmapped == (dropped,)
         assert dict(measure.missing)[dropped] == dict(measure.needs)[dropped]
+
+
+def test_a_field_the_mapping_left_out_stops_its_measures_and_an_empty_mapped_one_does_not(
+    catalogue, tmp_path
+):
+    """Loaded with a mapping that leaves surgery_at out, the hip-fracture surgery measures are said
+    to lack it (not a share of 0%), the same measures coverage names; a field mapped but empty (no
+    virtual fracture clinic reviews in three months before the clinic began) is data, and counts."""
+    mapping = load_mapping(MAPPING)
+    hips = mapping.datasets["hip_fractures"]
+    without = hips.model_copy(
+        update={"columns": {k: v for k, v in hips.columns.items() if k != "surgery_at"}}
+    )
+    mapping = mapping.model_copy(update={"datasets": {**mapping.datasets, "hip_fractures": without}})
+    export(generate(Department(seed=5, months=3)), load_mapping(MAPPING), tmp_path / "raw")
+    warehouse = tmp_path / "warehouse.duckdb"
+    ingest_directory(tmp_path / "raw", mapping, warehouse, b"k" * 32, confirm_removals=True)
+    con = connect_ibis(warehouse)
+    try:
+        engine_says = missing_data(con, catalogue)
+        empty = con.table("fracture_clinic").vfc_reviewed_at.count().execute()
+    finally:
+        con.disconnect()
+    expected = {m.metric_id for m in coverage(mapping, catalogue).not_computable}
+    assert set(engine_says) == expected and "hipfx_surgery_36h" in expected
+    assert all(lacking == ("hip_fractures.surgery_at",) for lacking in engine_says.values())
+    assert empty == 0 and not any(m.startswith("vfc_") for m in engine_says)
 
 
 def test_an_optional_field_left_out_is_named_for_each_measure_that_reads_it(catalogue):

@@ -92,8 +92,12 @@ def suggest(
 @mapping_app.command("coverage")
 def coverage_command(
     mapping_file: Annotated[
-        Path, typer.Argument(metavar="MAPPING.yaml", help="The column mapping to check.")
-    ],
+        Path | None,
+        typer.Argument(
+            metavar="[MAPPING.yaml]",
+            help="The column mapping to check (default: the home's, as stocktake ingest reads it).",
+        ),
+    ] = None,
     catalogue_file: CatalogueOption = None,
     home: HomeOption = None,
 ) -> None:
@@ -101,6 +105,9 @@ def coverage_command(
     from stocktake.ingest.mapping import MappingError, load_mapping
     from stocktake.metrics.coverage import coverage
 
+    if mapping_file is None:
+        mapping_file = _settings(home, private=False).mapping_in_use
+        console.print(f"Checking the home's mapping, {escape(str(mapping_file))}", soft_wrap=True)
     try:
         mapping = load_mapping(mapping_file)
     except MappingError as error:

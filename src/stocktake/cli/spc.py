@@ -1,4 +1,4 @@
-"""`stocktake spc`: XmR charts for every facet of a CSV, workbook or Parquet file."""
+"""`stocktake spc`: XmR charts for every facet of a CSV (or tab-delimited text), workbook or Parquet file."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ def spc(
     input_csv: Annotated[
         Path,
         typer.Argument(
-            metavar="INPUT.csv", help="A CSV, .xlsx or Parquet file with one row per date (per facet)."
+            metavar="INPUT.csv",
+            help="A CSV (or .tsv, .txt), .xlsx or Parquet file with one row per date (per facet).",
         ),
     ],
     date: Annotated[str, typer.Option(help="The date column.")],

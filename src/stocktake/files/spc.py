@@ -193,9 +193,11 @@ def _read(request: SpcRequest) -> tuple[pd.DataFrame, str]:
     else:
         raw, guesses, spreadsheet = _read_leniently(path, wanted)
         delimiter = guesses.delimiter
+    header_row = guesses.title_rows[1] + 1 if guesses.title_rows else 1  # under a title block
     for column in wanted:
         if column not in raw.columns:
-            raise SpcInputError(f"{path}, row 1: no column {column!r} (columns: {', '.join(raw.columns)})")
+            columns = ", ".join(raw.columns)
+            raise SpcInputError(f"{path}, row {header_row}: no column {column!r} (columns: {columns})")
     for column, value in request.filters:
         raw = raw[raw[column] == value]
     if raw.empty:

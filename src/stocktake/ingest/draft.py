@@ -101,8 +101,8 @@ def _dataset_lines(dataset: DatasetSuggestion) -> list[str]:
     ]
     if dataset.sheet:
         lines.append(
-            f"    # the data are on the sheet {dataset.sheet!r}; ingest reads a workbook's first sheet: "
-            "move that sheet first or save it as CSV"
+            f"    # the data are on the sheet {dataset.sheet!r}: ingest reads the first sheet whose header "
+            "names the columns below (with --strict, only the first sheet)"
         )
     lines += [f"    file: {_quoted(dataset.file)}", "    columns:"]
     for suggested in dataset.fields:

@@ -1,12 +1,17 @@
 """The row-level error report of a failed load: a CSV to sort and filter, an HTML page to read.
 
 Identifier values are already masked by validation, so the report can be shared with whoever
-fixes the extract. Errors are grouped by kind (file, column, what was expected): a wrong date
-format on a million rows is one kind with its count and first rows, not a million-row page.
+fixes the extract; its files are still private to their owner (0600), as the home's are. A load
+that succeeds removes the report of the last refused one (``clear_error_report``): an errors.csv
+left beside a good load would be read as the state of the extracts.
+
+Errors are grouped by kind (file, column, what was expected): a wrong date format on a million rows
+is one kind with its count and first rows, not a million-row page.
 """
 
 from __future__ import annotations
 
+import os
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -22,6 +27,7 @@ from stocktake.spreadsheets import csv_ready
 
 _ENVIRONMENT = Environment(loader=PackageLoader("stocktake.ingest"), autoescape=True)
 CSV_COLUMNS = ["file", "row", "column", "value", "expected"]
+ERRORS_CSV, ERRORS_HTML = "errors.csv", "errors.html"
 #: Rows of each kind written to errors.csv, shown in errors.html and in the exception's message.
 CSV_ROWS_PER_KIND = 1000
 HTML_ROWS_PER_KIND = 20
@@ -100,7 +106,8 @@ def write_error_report(errors: list[RowError], folder: Path, source: str) -> tup
         [(e.file, e.row, e.column, e.value, e.expected) for e in _first_of_each_kind(errors)],
         columns=CSV_COLUMNS,
     )
-    csv_path = folder / "errors.csv"
+    csv_path = folder / ERRORS_CSV
+    _private(csv_path)
     csv_ready(table).to_csv(csv_path, index=False)  # an extract's =… stays text
     html = _ENVIRONMENT.get_template("errors.html.j2").render(
         source=source,
@@ -111,6 +118,26 @@ def write_error_report(errors: list[RowError], folder: Path, source: str) -> tup
         csv_rows=CSV_ROWS_PER_KIND,
         csv_complete=len(table) == len(errors),
     )
-    html_path = folder / "errors.html"
+    html_path = folder / ERRORS_HTML
+    _private(html_path)
     html_path.write_text(html)
     return csv_path, html_path
+
+
+def clear_error_report(folder: Path) -> list[Path]:
+    """Remove a refused load's report from ``folder`` once a load has succeeded; the files removed."""
+    removed = []
+    for name in (ERRORS_CSV, ERRORS_HTML):
+        path = Path(folder) / name
+        if path.is_file():
+            path.unlink()
+            removed.append(path)
+    return removed
+
+
+def _private(path: Path) -> None:
+    """Make ``path`` an empty file readable by its owner only before the report is written into it
+    (a report of an earlier load keeps its inode: it is made private too)."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.close(descriptor)
+    os.chmod(path, 0o600)

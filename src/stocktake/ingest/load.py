@@ -19,9 +19,9 @@ removed.
 from __future__ import annotations
 
 import contextlib
+import getpass
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -80,6 +80,9 @@ class LoadedFile:
     mapping_sha256: str = ""
     #: What was guessed to read the file(s), one line per file ("" where nothing was).
     read_as: str = ""
+    #: The canonical fields the mapping gave, comma-separated ("": not known): a field left out
+    #: loads empty, and its measures are said to lack it rather than counted as zero.
+    fields: str = ""
 
 
 @dataclass(frozen=True)
@@ -143,6 +146,15 @@ class Undone:
     datasets: dict[str, tuple[int, int]]
 
 
+def account_name() -> str:
+    """Who is loading, when no one is named: the operating system's account running Stocktake (its
+    login name, from the environment or the password database), as the ingest log records it."""
+    try:
+        return getpass.getuser() or "unknown"
+    except (OSError, KeyError):  # no login name in the environment and no entry for the account
+        return "unknown"
+
+
 def checksum(path: Path) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
@@ -173,6 +185,8 @@ LOG_COLUMNS = (
     ("rows_removed", "BIGINT"),
     #: What the lenient reader guessed (encoding, delimiter, title and totals rows, value forms).
     ("read_as", "VARCHAR"),
+    #: The canonical fields the mapping gave (``metrics.run.missing_data`` reads it).
+    ("fields", "VARCHAR"),
 )
 #: A load of the log that has not been undone (loads by older versions have no number).
 EFFECTIVE = (
@@ -245,7 +259,8 @@ def read_extracts(
         tables[name] = table
         names = ", ".join(p.name for p in paths)
         months = _months(table, DATASETS[name])
-        loaded.append(LoadedFile(name, names, len(table), digest, *months, mapping_digest, read_as))
+        fields = ",".join(sorted(spec.columns))
+        loaded.append(LoadedFile(name, names, len(table), digest, *months, mapping_digest, read_as, fields))
     if errors:
         raise IngestError(errors, tuple(line for f in loaded for line in f.read_as.splitlines()))
     return tables, loaded
@@ -309,6 +324,7 @@ def _read_dataset(
             continue
         raw = without_blank_rows(extract.frame)
         how = {"spreadsheet": extract.spreadsheet, "semicolon": extract.guesses.delimiter == ";"}
+        how["header_row"] = extract.guesses.title_rows[1] + 1 if extract.guesses.title_rows else 1
         table, found, guessed = convert(raw, schema, spec, path.name, key, strict=strict, **how)
         errors += found
         line = extract.guesses.with_values(guessed).line()
@@ -414,7 +430,7 @@ def write_tables(
             result = LoadResult(tuple(loaded), tuple(changes), load_id)
             if result.removed and not confirm_removals:
                 raise RemovalsNotConfirmed(LoadResult(result.files, result.changes))
-            _log(con, result, tables, replaced, loaded_by or os.environ.get("USER", "unknown"), replace)
+            _log(con, result, tables, replaced, loaded_by or account_name(), replace)
             con.commit()
         except BaseException:
             with contextlib.suppress(duckdb.Error):  # a failed commit has ended it: keep its cause
@@ -569,6 +585,7 @@ def _log(con, result: LoadResult, tables, replaced, user: str, replace: Replace)
                 result.total(name, "changed"),
                 result.total(name, "removed"),
                 f.read_as,
+                f.fields or None,
             )
         )
     _insert_log(con, rows)
@@ -613,7 +630,7 @@ def undo_load(warehouse: Path, load_id: int | None = None, undone_by: str | None
             undo_id = _next_load_id(con)
             done = {name: _restore(con, DATASETS[name], name, target) for name in datasets}
             now = datetime.now(UTC).replace(tzinfo=None)
-            user = undone_by or os.environ.get("USER", "unknown")
+            user = undone_by or account_name()
             _insert_log(
                 con,
                 [
@@ -634,6 +651,7 @@ def undo_load(warehouse: Path, load_id: int | None = None, undone_by: str | None
                         restored,
                         0,
                         removed,
+                        None,
                         None,
                     )
                     for name, (removed, restored) in done.items()

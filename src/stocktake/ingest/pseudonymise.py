@@ -11,6 +11,7 @@ import hmac
 import os
 import re
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,10 @@ import pandas as pd
 PSEUDONYM_LENGTH = 20
 _SEPARATORS = re.compile(r"[\s-]+")
 _TEN_DIGITS = re.compile(r"[0-9]{10}")
+#: Ten digits a program wrote as a float: `4478365431.0`, `4.478365431E9`, `4.478365431e+09`. A
+#: shorter mantissa is a number rounded for display (Excel's `4.47837E+09`), not the patient's: left
+#: as written, it fails the check; seven or eight decimals are a shortest form (`…4300` as `4.4783643E9`).
+_AS_FLOAT = re.compile(r"[0-9]{10}\.0*|[0-9]\.[0-9]{7,9}E\+?0?9")
 #: Ten digits standing alone in text, spaced 3-3-4 or not (`pt 447 836 5431`, `NHS4478365431`).
 NHS_NUMBER_IN_TEXT = r"(?<![0-9])([0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4})(?![0-9])"
 
@@ -91,8 +96,17 @@ def pseudonymise(values: pd.Series, key: bytes) -> pd.Series:
 
 def normalised_identifier(value: str) -> str:
     """An identifier as one patient's records share it: no spaces or dashes, letters upper-case
-    (exports write NHS numbers `4478365431`, `447 836 5431` or `447-836-5431`)."""
-    return _SEPARATORS.sub("", value).upper()
+    (exports write NHS numbers `4478365431`, `447 836 5431` or `447-836-5431`), and a ten-digit
+    number an export wrote as a float (`4478365431.0`, `4.478365431E9`) as its ten digits, so the
+    check digit and the pseudonym are those of the number written plainly."""
+    normal = _SEPARATORS.sub("", value).upper()
+    return _from_float(normal) if _AS_FLOAT.fullmatch(normal) else normal
+
+
+def _from_float(written: str) -> str:
+    """``4478365431.0`` or ``4.478365431E9`` as ``4478365431``."""
+    whole = Decimal(written)
+    return f"{whole:.0f}" if whole == whole.to_integral_value() else written
 
 
 def is_valid_nhs_number(value: str) -> bool:
@@ -131,7 +145,11 @@ def is_placeholder_nhs_number(value: str) -> bool:
 def nhs_number_checks(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``is_valid_nhs_number`` and ``is_placeholder_nhs_number`` of every value at once: the
     check digit as array arithmetic, so a million-row extract takes a second, not a minute."""
-    digits = values.map(lambda v: normalised_identifier(v) if isinstance(v, str) else "")
+    text = pd.Series([v if isinstance(v, str) else "" for v in values], index=values.index, dtype=object)
+    digits = text.str.replace(_SEPARATORS.pattern, "", regex=True).str.upper()  # normalised_identifier
+    floats = digits.str.fullmatch(_AS_FLOAT.pattern).to_numpy(dtype=bool)
+    if floats.any():
+        digits[floats] = digits[floats].map(_from_float)
     ten = digits.str.fullmatch("[0-9]{10}").fillna(False).to_numpy(dtype=bool)
     table = np.frombuffer("".join(digits[ten]).encode("ascii"), dtype=np.uint8).reshape(-1, 10) - 48
     check = (11 - table[:, :9].astype(np.int64) @ np.arange(10, 1, -1) % 11) % 11

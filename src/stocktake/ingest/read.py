@@ -29,12 +29,15 @@ import openpyxl
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pa_csv
+import pyarrow.parquet as pq
 
 from stocktake.ingest import sniff
 from stocktake.ingest.sniff import Guesses
 from stocktake.ingest.validate import RowError
 
 READERS = (".csv", ".xlsx", ".parquet")
+#: Read as CSV too when named (``stocktake spc x.tsv``), though a folder's are not taken as extracts.
+TEXT_TABLES = (".csv", ".tsv", ".txt")
 
 
 class ReadError(ValueError):
@@ -53,6 +56,9 @@ MAX_XLSX_CELLS = 2_000_000
 MAX_CELL_CHARS = csv.field_size_limit()
 #: Beyond this many rows with the wrong number of fields, the rest are counted, not listed.
 LISTED_BAD_ROWS = 1000
+#: The widest extract read: wider is not an extract (a transposed table, a file of another kind)
+#: and would cost the suggester minutes per column set; it is refused before any per-column work.
+MAX_COLUMNS = 1_000
 
 
 @dataclass(frozen=True)
@@ -83,7 +89,7 @@ def read_extract(path: Path, *, strict: bool = False, expected_columns: Sequence
     """``read_raw``'s table with the guesses made to read it (see the module's docstring)."""
     path = Path(path)
     suffix = path.suffix if strict else path.suffix.lower()
-    if suffix == ".csv":
+    if suffix == ".csv" or (suffix in TEXT_TABLES and not strict):
         if not strict:
             return _lenient_csv(path, expected_columns)
         clean = _clean_csv(path)
@@ -95,7 +101,10 @@ def read_extract(path: Path, *, strict: bool = False, expected_columns: Sequence
         return Extract(_table(path.name, _xlsx_records(path), strict_width=False), Guesses(), True)
     if suffix == ".parquet":
         try:
+            _check_width(path.name, pq.read_metadata(path).num_columns)
             frame = pd.read_parquet(path)
+        except ReadError:
+            raise
         except Exception as error:  # pyarrow's many kinds: not Parquet, truncated, unsupported types
             reason = f"{type(error).__name__}: {str(error)[:120]}"
             raise ReadError([_file_error(path.name, f"a readable Parquet file ({reason})")]) from None
@@ -104,6 +113,50 @@ def read_extract(path: Path, *, strict: bool = False, expected_columns: Sequence
         f"{path.name}: cannot read a {path.suffix or 'file without an extension'} "
         f"(expected {', '.join(READERS)})"
     )
+
+
+def read_later_sheets(path: Path) -> list[tuple[str, Extract]]:
+    """Every sheet of a workbook after the first with a header and rows, each read as ingest reads
+    the sheet it finds (``read_extract``: under any title block, without a totals row). A sheet
+    that is not a table (blank, damaged, too wide) is left out: the first sheet was read."""
+    path = Path(path)
+    _check_workbook_size(path)
+    found = []
+    workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    try:
+        for sheet in workbook.worksheets[1:]:
+            try:
+                frame, guesses = _lenient_table(path.name, _rows(path.name, sheet), (), strict_width=False)
+            except ReadError:
+                continue
+            if len(frame.columns) and len(frame):
+                found.append((sheet.title, Extract(frame, replace(guesses, sheet=sheet.title), True)))
+    finally:
+        workbook.close()
+    return found
+
+
+def _check_width(file: str, width: int, row: int = 1) -> None:
+    """Refuse a table wider than ``MAX_COLUMNS`` before anything is done column by column."""
+    if width > MAX_COLUMNS:
+        expected = (
+            f"at most {MAX_COLUMNS:,} columns (Stocktake reads extracts of up to {MAX_COLUMNS:,}: "
+            "is this the right file?)"
+        )
+        raise ReadError([RowError(file, row, "", f"{width:,} columns", expected, header=True)])
+
+
+def _widest(records: Sequence[Sequence[str]]) -> tuple[int, int]:
+    """The most filled columns of any of the rows a header is looked for in, and its row (1 first):
+    cells past the last filled one (a trailing comma, a formatted empty column) do not count."""
+    widest, at = 0, 1
+    for number, record in enumerate(records[: sniff.HEADER_SEARCH_ROWS * 4], start=1):
+        width = len(record)
+        if width > MAX_COLUMNS:  # the exact count only where it matters: a wide row's last value
+            width = next((i + 1 for i in range(width - 1, -1, -1) if str(record[i]).strip()), 0)
+        if width > widest:
+            widest, at = width, number
+    return widest, at
 
 
 # --- lenient reading ------------------------------------------------------------------------------
@@ -155,6 +208,7 @@ def _lenient_table(
 ) -> tuple[pd.DataFrame, Guesses]:
     """The table under the header found below any title block, trailing empty columns and any
     totals row under the data left out, and those guesses."""
+    _check_width(file, *_widest(records))
     at = sniff.header_index(records, expected)
     records, trailing = _trim_trailing(records, at)
     frame = _table(file, records, strict_width=strict_width, header_at=at)
@@ -228,6 +282,7 @@ def _clean_csv(path: Path, data: bytes | None = None, delimiter: str = ",") -> p
         header = [name.strip() for name in first.decode("utf-8").split(delimiter)]
     except UnicodeDecodeError:
         return None
+    _check_width(path.name, len(_without_blank_tail(header)))
     if len(set(header)) < len(header):
         return None
     misfits = []
@@ -295,11 +350,8 @@ def _text_records(name: str, text: str, delimiter: str) -> list[list[str]]:
     return records
 
 
-def _xlsx_records(path: Path, expected: Sequence[str] | None = None):
-    """The first sheet's rows, within the size limits; a damaged workbook gets one clear line.
-
-    With ``expected`` (lenient reading), the rows of the first sheet whose header names those
-    columns, and that sheet's name where it is not the first: ``(rows, name or None)``."""
+def _check_workbook_size(path: Path) -> None:
+    """Refuse, in one line, what is not a workbook or is too big to parse."""
     name = path.name
     try:
         with zipfile.ZipFile(path) as archive:
@@ -310,6 +362,15 @@ def _xlsx_records(path: Path, expected: Sequence[str] | None = None):
     if unpacked > MAX_XLSX_BYTES:
         expected = f"a workbook of at most {MAX_XLSX_BYTES // 2**20} MB unpacked (export it as CSV)"
         raise ReadError([_file_error(name, expected, value=f"{unpacked / 2**20:.0f} MB")])
+
+
+def _xlsx_records(path: Path, expected: Sequence[str] | None = None):
+    """The first sheet's rows, within the size limits; a damaged workbook gets one clear line.
+
+    With ``expected`` (lenient reading), the rows of the first sheet whose header names those
+    columns, and that sheet's name where it is not the first: ``(rows, name or None)``."""
+    name = path.name
+    _check_workbook_size(path)
     try:
         return _sheet_rows(path) if expected is None else _chosen_sheet_rows(path, expected)
     except ReadError:
@@ -340,26 +401,33 @@ def _chosen_sheet_rows(path: Path, expected: Sequence[str]) -> tuple[list[list[s
 def _sheet_rows(path: Path, index: int = 0) -> list[list[str]]:
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     try:
-        sheet = workbook.worksheets[index]
-        sheet.reset_dimensions()  # the sheet's own claimed size may be false (a million empty columns)
-        rows, cells = [], 0
-        for row in sheet.iter_rows(values_only=True):
-            cells += len(row)
-            if cells > MAX_XLSX_CELLS:
-                expected = f"a sheet of at most {MAX_XLSX_CELLS:,} cells (export it as CSV)"
-                raise ReadError([_file_error(path.name, expected, len(rows) + 1)])
-            rows.append([_as_text(value) for value in row])
-        return rows
+        return _rows(path.name, workbook.worksheets[index])
     finally:
         workbook.close()
+
+
+def _rows(file: str, sheet) -> list[list[str]]:
+    """A sheet's rows as text, within the cell limit."""
+    sheet.reset_dimensions()  # the sheet's own claimed size may be false (a million empty columns)
+    rows, cells = [], 0
+    for row in sheet.iter_rows(values_only=True):
+        cells += len(row)
+        if cells > MAX_XLSX_CELLS:
+            expected = f"a sheet of at most {MAX_XLSX_CELLS:,} cells (export it as CSV)"
+            raise ReadError([_file_error(file, expected, len(rows) + 1)])
+        rows.append([_as_text(value) for value in row])
+    return rows
 
 
 def _table(file: str, records: list[list[str]], strict_width: bool, header_at: int = 0) -> pd.DataFrame:
     """The records under their header (``header_at``, 0 for the first record), each indexed by
     its row - 2; blank rows dropped."""
     if len(records) <= header_at or not "".join(records[header_at]).strip():
-        raise ReadError([_file_error(file, "a header row naming the columns", 1, "a blank first row")])
+        raise ReadError(
+            [_file_error(file, "a header row naming the columns", header_at + 1, "a blank first row")]
+        )
     header = [name.strip() for name in records[header_at]]
+    _check_width(file, len(_without_blank_tail(header)), header_at + 1)
     errors = _header_errors(file, header, header_at + 1)
     width, rows, index, bad = len(header), [], [], []
     for number, cells in enumerate(records[header_at + 1 :], start=header_at + 2):
@@ -377,6 +445,14 @@ def _table(file: str, records: list[list[str]], strict_width: bool, header_at: i
         raise ReadError(errors)
     header = [name or f"Unnamed: {i}" for i, name in enumerate(header)]
     return pd.DataFrame(rows, columns=header, index=pd.Index(index, dtype="int64"), dtype=object)
+
+
+def _without_blank_tail(header: list[str]) -> list[str]:
+    """A header without the blank names after its last (a trailing comma on the line)."""
+    end = len(header)
+    while end and not header[end - 1]:
+        end -= 1
+    return header[:end]
 
 
 def _parquet_text(file: str, frame: pd.DataFrame) -> pd.DataFrame:

@@ -26,6 +26,7 @@ from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.ingest.schemas import DATASETS, Column
 from stocktake.ingest.suggest import (
     CODE_LIMIT,
+    ColumnSample,
     DatasetSuggestion,
     ExtractSample,
     FieldSuggestion,
@@ -113,12 +114,13 @@ def review_from_json(data: bytes | str) -> Review:
     return _STORED.validate_json(data)
 
 
-def _listed(values: tuple[str, ...], identifier: bool) -> tuple[tuple[str, int], ...]:
+def _listed(column: ColumnSample, identifier: bool) -> tuple[tuple[str, int], ...]:
     """A column's values worth offering as codes: few distinct ones, each seen more than once on
-    the whole (a key or a patient number is not a code list), none an NHS number."""
-    filled = [v.strip() for v in values if v.strip()]
-    counts = Counter(filled)
-    if identifier or not counts or len(counts) > CODE_LIMIT or len(counts) * 2 > len(filled):
+    the whole (a key or a patient number is not a code list), none an NHS number; counted over the
+    whole file where the sampler counted them (a rare code the sample missed is offered too)."""
+    filled = [v.strip() for v in column.values if v.strip()]
+    counts = Counter(dict(column.counts)) if column.counts else Counter(filled)
+    if identifier or not counts or len(counts) > CODE_LIMIT or len(counts) * 2 > counts.total():
         return ()
     if any(mask_nhs_numbers(v) != v for v in counts):
         return ()
@@ -144,7 +146,7 @@ def review_of(
         for column in sample.columns:
             seen = profile(column.values, today)
             identifier = column.name in identifiers or seen.nhs_share >= 0.5
-            columns.append(SampleColumn(column.name, seen.date_format, _listed(column.values, identifier)))
+            columns.append(SampleColumn(column.name, seen.date_format, _listed(column, identifier)))
         datasets.append(ReviewDataset(found, tuple(columns)))
     codes = tuple(
         (d, tuple((f, tuple(v)) for f, v in fields.items())) for d, fields in (catalogue_codes or {}).items()

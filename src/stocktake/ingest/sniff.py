@@ -458,7 +458,8 @@ def read_dates(
         if when is None or (date_only and when != when.replace(hour=0, minute=0, second=0, microsecond=0)):
             continue
         read[value] = when
-        notes.add(_NOTES[form](used))
+        if not (form == "numeric" and used is None):  # 05/05/2023 reads one way: no order was chosen
+            notes.add(_NOTES[form](used))
         if not date_only and form in ("iso", "numeric", "named") and parts[3] is None:
             notes.add("date-only values at 00:00")
     values = pd.to_datetime(text.map(read), errors="coerce")

@@ -5,7 +5,8 @@ Pure: the matching takes column names and sample values (``ExtractSample``), not
 (``ingest/samples.py`` reads them; ``ingest/draft.py`` writes the draft mapping file). A column is
 matched by its name (normalised, with the synonyms and abbreviations trusts use, kept as data in
 ``synonyms.yaml``) and by its values (date formats, NHS number check digits, code lists, numeric
-ranges, yes/no flags). One column goes to at most one field and one file to at most one dataset:
+ranges, yes/no flags, a workbook's Excel serial dates). One column goes to at most one field and one
+file to at most one dataset:
 both are assignments (OR-Tools), so a strong match elsewhere is not spent twice. No identifier value
 is ever repeated: an NHS number column is described ("10-digit, 100% valid check digit"), never quoted.
 """
@@ -29,6 +30,7 @@ from ortools.graph.python import linear_sum_assignment
 
 from stocktake.ingest.pseudonymise import is_valid_nhs_number, mask_nhs_numbers, nhs_number_checks
 from stocktake.ingest.schemas import DATASETS, EARLIEST_DATE, LATEST_DAYS_AHEAD, Column, Dataset
+from stocktake.ingest.sniff import EXCEL_EPOCH
 
 SYNONYMS = Path(__file__).with_name("synonyms.yaml")
 #: A column with more distinct values than this in the sample is not a code list.
@@ -48,19 +50,23 @@ CanonicalValue = str | bool
 
 @dataclass(frozen=True)
 class ColumnSample:
-    """One column of an extract: its header and a sample of its cells as text (blanks "")."""
+    """One column of an extract: its header and a sample of its cells as text (blanks ""); for a
+    code list, ``counts`` may give its distinct values over the whole file with their rows."""
 
     name: str
     values: tuple[str, ...]
+    counts: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
 class ExtractSample:
-    """A sample of one extract's rows; ``sheet`` names a workbook's sheet when it is not the first."""
+    """A sample of one extract's rows; ``sheet`` names a workbook's sheet when it is not the first;
+    ``spreadsheet``: from a workbook, where ingest reads a number in a date column as a serial date."""
 
     file: str
     columns: tuple[ColumnSample, ...]
     sheet: str | None = None
+    spreadsheet: bool = False
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,7 @@ def load_vocabulary(path: Path = SYNONYMS) -> Vocabulary:
     )
 
 
+@lru_cache(maxsize=65_536)
 def header_words(text: str, vocabulary: Vocabulary) -> tuple[str, ...]:
     """A header as words: camelCase and separators split, lower case, abbreviations expanded,
     filler dropped ("Date of Admission", "ADMISSION_DTTM" and "AdmDate" all become admission, date…)."""
@@ -179,6 +186,7 @@ class _NameMatch:
     evidence: str
 
 
+@lru_cache(maxsize=262_144)
 def _same_word(a: str, b: str) -> bool:
     return a == b or (min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a)))
 
@@ -208,10 +216,31 @@ def _known_names(vocabulary: Vocabulary, field_name: str) -> tuple[tuple[str, tu
     )
 
 
+@cache
+def _words_of_fields(vocabulary: Vocabulary) -> dict[str, frozenset[str]]:
+    """Every word of every field's known names, with the fields whose names hold it."""
+    fields: dict[str, set[str]] = {}
+    for field_name in {*vocabulary.field_names, *(c.name for d in DATASETS.values() for c in d.columns)}:
+        for _, words in _known_names(vocabulary, field_name):
+            for word in words:
+                fields.setdefault(word, set()).add(field_name)
+    return {word: frozenset(names) for word, names in fields.items()}
+
+
+@lru_cache(maxsize=65_536)
+def _fields_near(word: str, vocabulary: Vocabulary) -> frozenset[str]:
+    """The fields with a known name holding ``word`` or a word like it: a header sharing no word
+    with a field's names scores nothing for it, found without comparing name with name."""
+    near = [names for known, names in _words_of_fields(vocabulary).items() if _same_word(word, known)]
+    return frozenset().union(*near)
+
+
 @lru_cache(maxsize=65_536)
 def _name_match(header: str, field_name: str, vocabulary: Vocabulary) -> _NameMatch:
     words = header_words(header, vocabulary)
     best = _NameMatch(0.0, "name unlike any known for the field")
+    if not any(field_name in _fields_near(word, vocabulary) for word in words):
+        return best
     for known, known_words in _known_names(vocabulary, field_name):
         score = _similarity(words, known_words, vocabulary.generic)
         if score > best.score:
@@ -254,6 +283,11 @@ PATTERNS: dict[str, tuple[re.Pattern, str]] = {
 }
 
 
+#: Excel serial numbers of 1 January 1990 and 31 December 2050: a column of numbers between them
+#: (from a workbook) may be dates saved as plain numbers.
+SERIAL_RANGE = (32_874, 54_789)
+
+
 @dataclass(frozen=True)
 class _Profile:
     """What a column's sample values are like, worked out once and read by every field's test."""
@@ -268,6 +302,8 @@ class _Profile:
     day_month_ambiguous: bool = False
     numbers: tuple[float, ...] = ()
     nhs_share: float = 0.0
+    #: Excel serial dates from a workbook: one of them as it reads ("45123.5 = 2023-07-16 12:00").
+    serial_example: str = ""
 
     @property
     def unique(self) -> bool:
@@ -278,27 +314,80 @@ class _Profile:
         return len(self.numbers) / len(self.filled) if self.filled else 0.0
 
 
-def profile(values: Sequence[str], today: date) -> _Profile:
-    """A column's sample described: its distinct values, the date format most of it parses as,
-    its numbers, and the share of NHS numbers passing the check digit."""
+def profile(
+    values: Sequence[str],
+    today: date,
+    *,
+    serials: bool = False,
+    counts: Sequence[tuple[str, int]] = (),
+) -> _Profile:
+    """A column's sample described: its distinct values, the date format most of it parses as (or,
+    from a workbook (``serials``), whether its numbers are Excel serial dates), its numbers, and the
+    share of NHS numbers passing the check digit. ``counts``: the code list's values over the whole
+    file, with their rows, where the sample is a part of it."""
     filled = tuple(v.strip() for v in values if v is not None and str(v).strip())
-    counts = Counter(filled)
-    listed = tuple(counts.most_common()) if len(counts) <= CODE_LIMIT else ()
-    base = _Profile(filled, listed, len(counts))
+    seen = Counter(filled)
+    if counts:
+        listed = tuple((str(v), int(n)) for v, n in counts)
+        distinct = len(listed)
+    else:
+        listed = tuple(seen.most_common()) if len(seen) <= CODE_LIMIT else ()
+        distinct = len(seen)
+    base = _Profile(filled, listed, distinct)
     if not filled:
         return base
     series = pd.Series(filled, dtype=object)
     numbers = pd.to_numeric(series.str.replace(r"[£,%\s]", "", regex=True), errors="coerce").dropna()
+    finite = tuple(float(n) for n in numbers if np.isfinite(n))
     nhs_valid, _ = nhs_number_checks(series)
     dates = _date_format(series, today)
+    serial = _serial_dates(filled, finite, today) if serials and dates[0] is None else None
+    if serial is not None:
+        *dates, example = serial
+        dates = (None, *dates, False)
     return _Profile(
         filled,
         listed,
-        len(counts),
+        distinct,
         *dates,
-        numbers=tuple(float(n) for n in numbers if np.isfinite(n)),
+        numbers=finite,
         nhs_share=float(nhs_valid.mean()),
+        serial_example=example if serial is not None else "",
     )
+
+
+def _serial_dates(
+    filled: tuple[str, ...], numbers: tuple[float, ...], today: date
+) -> tuple[float, float, bool, str] | None:
+    """Whether a workbook's column of numbers is Excel serial dates: nearly all of them between 1990
+    and 2050 and more than one day among them, not a run of consecutive whole numbers (a reference).
+    The share that are, the share of those that are plausible dates, whether any has a time of day,
+    and one of them as it reads; None if they are not."""
+    if len(numbers) < 0.9 * len(filled):
+        return None
+    found = np.array(numbers)
+    inside = (found >= SERIAL_RANGE[0]) & (found <= SERIAL_RANGE[1])
+    if inside.mean() < 0.9:
+        return None
+    serials = found[inside]
+    whole = serials == np.floor(serials)
+    distinct = np.unique(serials)
+    if len(distinct) < 2:
+        return None
+    if whole.all() and len(distinct) == len(serials) and serials.max() - serials.min() + 1 == len(serials):
+        return None
+    when = pd.Timestamp(EXCEL_EPOCH) + pd.to_timedelta(np.round(serials * 86_400), unit="s")
+    low, high = pd.Timestamp(EARLIEST_DATE), pd.Timestamp(today + timedelta(days=LATEST_DAYS_AHEAD))
+    plausible = float(((when >= low) & (when <= high)).mean())
+    first = next(v for v, n in zip(filled, numbers, strict=False) if SERIAL_RANGE[0] <= n <= SERIAL_RANGE[1])
+    shown = pd.Timestamp(EXCEL_EPOCH) + pd.Timedelta(seconds=round(float(first) * 86_400))
+    example = (
+        f"{first} = {shown:%Y-%m-%d %H:%M}"
+        if not float(first).is_integer()
+        else f"{first} = {shown:%Y-%m-%d}"
+    )
+    share = len(numbers) / len(filled) * float(inside.mean())
+    return share, plausible, not bool(whole.all()), example
 
 
 def _date_format(series: pd.Series, today: date) -> tuple[str | None, float, float, bool, bool]:
@@ -477,7 +566,7 @@ def _coded_fit(
         fit = 0.05 if schema_list else 0.4
         return _Fit(fit, 0.0, f"{found.distinct:,} distinct values: too many for a code list")
     placed, table = _placements(column, found, vocabulary, choices)
-    rows = len(found.filled)
+    rows = sum(n for _, n in found.counts)  # the sample's rows, or the whole file's
     share = sum(n for v, n in found.counts if v in placed) / rows
     unplaced = tuple((v, n) for v, n in found.counts if v not in placed and not _identifier_like(v))
     evidence = f"codes: {len(placed)} of {found.distinct} values placed ({share:.0%} of rows)"
@@ -520,6 +609,8 @@ def _identifier_like(value: str) -> bool:
 
 
 def _date_fit(column: Column, found: _Profile) -> _Fit:
+    if found.serial_example:
+        return _serial_fit(column, found)
     if found.date_format is None:
         return _Fit(0.0, 0.0, "not dates")
     fit = found.date_share * found.plausible_share
@@ -536,6 +627,23 @@ def _date_fit(column: Column, found: _Profile) -> _Fit:
         fit *= 0.6
         evidence += "; has times of day"
     return _Fit(fit, 0.25, evidence, format=found.date_format)
+
+
+def _serial_fit(column: Column, found: _Profile) -> _Fit:
+    """Numbers a workbook holds for dates: ingest reads them as Excel serial dates, with no format."""
+    fit = found.date_share * found.plausible_share
+    evidence = f"Excel serial dates (e.g. {found.serial_example})"
+    if found.date_share < 1:
+        evidence += f", {found.date_share:.0%} of values"
+    if found.plausible_share < 1:
+        evidence += f", {found.plausible_share:.0%} of them plausible dates"
+    if column.type == "timestamp" and not found.with_times:
+        fit *= 0.75
+        evidence += "; dates without times"
+    elif column.type == "date" and found.with_times:
+        fit *= 0.6
+        evidence += "; has times of day"
+    return _Fit(fit, 0.25, evidence)
 
 
 def _number_fit(column: Column, found: _Profile) -> _Fit:
@@ -593,21 +701,29 @@ def confidence(name: float, fit: _Fit) -> float:
 
 def _assign(scores: np.ndarray) -> list[tuple[int, int]]:
     """Rows to columns maximising the total score, each used at most once (OR-Tools' linear sum
-    assignment, on a square matrix padded with zeros)."""
-    size = max(scores.shape) if scores.size else 0
-    if not size:
+    assignment, on a square matrix padded with zeros).
+
+    Only each row's best ``rows`` columns can be in the best assignment (the other rows take at
+    most ``rows - 1`` of them), so the matrix is cut to those before it is squared: a file of a
+    thousand columns is solved on a few hundred, not on a million arcs."""
+    if not scores.size:
         return []
+    best = np.argsort(-scores, axis=1, kind="stable")[:, : scores.shape[0]]
+    useful = np.unique(best[np.take_along_axis(scores, best, axis=1) > 0])
+    if not len(useful):
+        return []
+    taken = scores[:, useful]
+    size = max(taken.shape)
     square = np.zeros((size, size))
-    square[: scores.shape[0], : scores.shape[1]] = scores
+    square[: taken.shape[0], : taken.shape[1]] = taken
     solver = linear_sum_assignment.SimpleLinearSumAssignment()
-    costs = np.rint((1 - square) * 10_000).astype(int)
-    for i in range(size):
-        for j in range(size):
-            solver.add_arc_with_cost(i, j, int(costs[i, j]))
+    costs = np.rint((1 - square) * 10_000).astype(np.int64)
+    left, right = np.indices((size, size))
+    solver.add_arcs_with_cost(left.ravel(), right.ravel(), costs.ravel())
     if solver.solve() != solver.OPTIMAL:  # a complete bipartite graph always has one
         raise RuntimeError("no assignment found")
-    pairs = [(i, solver.right_mate(i)) for i in range(scores.shape[0])]
-    return [(i, j) for i, j in pairs if j < scores.shape[1] and scores[i, j] > 0]
+    pairs = [(i, solver.right_mate(i)) for i in range(taken.shape[0])]
+    return [(i, int(useful[j])) for i, j in pairs if j < taken.shape[1] and taken[i, j] > 0]
 
 
 @dataclass(frozen=True)
@@ -695,7 +811,9 @@ def suggest_mapping(
     today = today or date.today()
     candidates = []
     for sample in samples:
-        profiles = [profile(c.values, today) for c in sample.columns]
+        profiles = [
+            profile(c.values, today, serials=sample.spreadsheet, counts=c.counts) for c in sample.columns
+        ]
         candidates.append(
             [match_dataset(sample, schema, profiles, vocabulary, codes) for schema in DATASETS.values()]
         )
@@ -705,14 +823,18 @@ def suggest_mapping(
     chosen = _assign(scores) if len(candidates) else []
     found = [candidates[i][j] for i, j in chosen]
     taken = {i for i, _ in chosen}
-    unmatched = tuple(_label(s) for i, s in enumerate(samples) if i not in taken)
+    sheets = Counter(s.file for s in samples)
+    unmatched = tuple(_label(s, sheets[s.file] > 1) for i, s in enumerate(samples) if i not in taken)
     order = list(DATASETS)
     found.sort(key=lambda c: order.index(c.dataset))
     return Suggestion(source, tuple(_dataset_suggestion(c) for c in found), unmatched)
 
 
-def _label(sample: ExtractSample) -> str:
-    return sample.file + (f" (sheet {sample.sheet!r})" if sample.sheet else "")
+def _label(sample: ExtractSample, workbook: bool = False) -> str:
+    """A file, or one sheet of a workbook whose other sheets were sampled too."""
+    if sample.sheet:
+        return f"{sample.file} (sheet {sample.sheet!r})"
+    return sample.file + (" (first sheet)" if workbook else "")
 
 
 def _dataset_suggestion(candidate: _Candidate) -> DatasetSuggestion:

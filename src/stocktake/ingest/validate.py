@@ -16,7 +16,7 @@ workbook's serial dates). What was assumed is returned with the table, to be sai
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
 
@@ -54,10 +54,15 @@ class RowError:
     column: str
     value: str
     expected: str
+    #: The error is about the header row (row 1, or the row under a title block); not compared, so an
+    #: error is the same error however it was labelled.
+    header: bool = field(default=False, compare=False)
 
     @property
     def row_label(self) -> str:
-        return "header" if self.row == 1 else str(self.row) if self.row else "file"
+        if self.row == 1:
+            return "header"
+        return f"{self.row} (header)" if self.header and self.row else str(self.row) if self.row else "file"
 
     def __post_init__(self):
         # Whatever made the error, no NHS number leaves it: not in a value, not in a file's name.
@@ -137,16 +142,18 @@ def convert(
     strict: bool = False,
     spreadsheet: bool = False,
     semicolon: bool = False,
+    header_row: int = 1,
 ) -> Canonical:
     """``to_canonical``'s table and errors, with what was assumed to read them. ``spreadsheet``:
     the text came from a workbook, so a number in a date column is an Excel serial date;
-    ``semicolon``: from a ';'-delimited file, where a comma may be a decimal comma."""
+    ``semicolon``: from a ';'-delimited file, where a comma may be a decimal comma; ``header_row``:
+    the row the header is on as the file shows it (below a title block, not 1)."""
     raw, guessed = (raw, []) if strict else _matched_headers(raw, mapping)
     missing = [m.column for m in mapping.columns.values() if m.column not in raw.columns]
     if missing:
-        return Canonical(
-            pd.DataFrame(), [RowError(file, 1, name, "", "this column in the header row") for name in missing]
-        )
+        expected = "this column in the header row"
+        errors = [RowError(file, header_row, name, "", expected, header=True) for name in missing]
+        return Canonical(pd.DataFrame(), errors)
     raw = without_blank_rows(raw)
     dates = plausible_dates(today or date.today())
     extract = _Extract(file, key, dates, _nhs_columns(schema, mapping), strict, spreadsheet, semicolon)

@@ -18,8 +18,11 @@ import numpy as np
 import pandas as pd
 from ibis.common.exceptions import TableNotFound
 
+from stocktake.ingest.load import INGEST_LOG
+from stocktake.ingest.schemas import DATASETS
 from stocktake.metrics import expressions as ex
 from stocktake.metrics.catalogue import Aggregate, Catalogue, Events, Metric, View, dimension_expressions
+from stocktake.metrics.coverage import needed_fields, resolve
 from stocktake.metrics.percentiles import banded_percentile
 
 SERIES_COLUMNS = ["metric_id", "period", "numerator", "denominator", "value"]
@@ -76,8 +79,15 @@ def _view(con, catalogue: Catalogue, view: View) -> ibis.Table:
     return source
 
 
-def run_catalogue(con, catalogue: Catalogue, grain: Grain = Grain()) -> dict[str, pd.DataFrame]:
-    """Every metric's series over the periods the data cover, in catalogue order.
+def run_catalogue(
+    con, catalogue: Catalogue, grain: Grain = Grain(), *, partial: bool = False
+) -> dict[str, pd.DataFrame]:
+    """Every metric's series, in catalogue order: each to its own latest complete period (ADR 29).
+
+    Series start where most metrics' data start (the median first period) and each runs to the
+    latest period its own datasets cover to (near) its end (``reaches``); a trailing period the data
+    only partly cover is left out, or kept with ``partial`` (its values so far, as the hand-worked
+    tests read them). A metric with data but no complete period yet has an empty series.
 
     With ``grain.by`` each series has a column of that name, and metrics whose datasets lack the
     dimension (or that are rare-event t charts) are left out. So are metrics whose datasets are
@@ -93,42 +103,80 @@ def run_catalogue(con, catalogue: Catalogue, grain: Grain = Grain()) -> dict[str
     if not parts:  # no metric has the dimension in these data (the RTT extract has no site)
         return {}
     flows = _compute(con, catalogue, [p for p in parts if not p.aggregate.census], grain)
-    window = reporting_window(_support(catalogue, flows), grain.period)
-    if window is None:  # only waiting-list censuses (e.g. by priority, which only RTT has)
-        window = _census_window(con, catalogue, parts, grain.period)
-    values = flows | _compute(con, catalogue, [p for p in parts if p.aggregate.census], grain, window)
+    first = first_period(_support(catalogue, flows))
+    if first is None:  # only waiting-list censuses (e.g. by priority, which only RTT has)
+        first = _census_first(con, catalogue, parts, grain.period)
+    reached = reaches(con, catalogue, grain.period)
+    spans = {
+        metric_id: _span(first, reach.last(partial), grain.period)
+        for metric_id, reach in reached.items()
+        if any(p.metric_id == metric_id for p in parts)
+    }
+    censuses = [p for p in parts if p.aggregate.census]
+    census_window = _union(spans[p.metric_id] for p in censuses)
+    values = flows | (_compute(con, catalogue, censuses, grain, census_window) if len(census_window) else {})
     results = {}
     for metric in catalogue.metrics:
         if metric.events is not None and grain.by is None:
             results[metric.id] = events_series(con, catalogue, metric.id, metric.events)
         elif (metric.id, "numerator") in values:
-            results[metric.id] = _finish(metric, values, window, grain.by)
+            results[metric.id] = _finish(metric, values, spans[metric.id], grain.by)
+        elif metric.id in spans:  # a census with no complete period yet
+            columns = [*SERIES_COLUMNS[:1], *([grain.by] if grain.by else []), *SERIES_COLUMNS[1:]]
+            results[metric.id] = pd.DataFrame(columns=columns)
     return results
 
 
 def missing_data(con, catalogue: Catalogue) -> dict[str, tuple[str, ...]]:
-    """Each metric that reads a dataset the source does not hold, with the datasets it lacks.
+    """Each metric whose data the source does not hold, with what it lacks: a dataset, or a field
+    the mapping of its latest load left out (``hip_fractures.surgery_at``).
 
-    A warehouse loaded with only some extracts (``ingest --partial``) has no table for the others;
-    their measures have no data, which is said rather than a crash.
+    A warehouse loaded with only some extracts (``ingest --partial``) has no table for the others,
+    and a mapping that leaves an optional field out loads it empty; either way the measure has no
+    data, which is said rather than counted (a surgery-within-36-hours share of 0.0%). A field
+    mapped but empty is data (no virtual clinic reviews before the clinic began): it counts.
     """
-    present: dict[str, bool] = {}
-
-    def holds(name: str) -> bool:
-        if name not in present:
-            try:
-                con.table(name)
-                present[name] = True
-            except TableNotFound:
-                present[name] = False
-        return present[name]
-
+    mapped = _mapped_fields(con)
     absent = {}
     for metric in catalogue.metrics:
-        lacking = tuple(sorted(d for d in _datasets(catalogue, metric) if not holds(d)))
+        lacking = []
+        for dataset, names in needed_fields(catalogue, metric).items():
+            if not _holds(con, dataset):
+                lacking.append(dataset)
+            elif dataset in mapped:
+                lacking += [f"{dataset}.{name}" for name in sorted(names - mapped[dataset])]
         if lacking:
-            absent[metric.id] = lacking
+            absent[metric.id] = tuple(lacking)
     return absent
+
+
+def _holds(con, name: str) -> bool:
+    try:
+        con.table(name)
+        return True
+    except TableNotFound:
+        return False
+
+
+def _mapped_fields(con) -> dict[str, set[str]]:
+    """The fields each dataset's latest load mapped, as ingest logged them (none: not known, as in a
+    warehouse another tool wrote)."""
+    try:
+        log = con.table(INGEST_LOG)
+    except TableNotFound:
+        return {}
+    if "fields" not in log.columns:
+        return {}
+    undone = log.filter(log.undoes.notnull()).undoes
+    effective = log.filter(  # ingest.load.EFFECTIVE, with the fields known
+        log.load_id.notnull()
+        & (log.kind.isnull() | (log.kind != "undo"))
+        & ~log.load_id.isin(undone)
+        & log.fields.notnull()
+    )
+    rows = effective.select("dataset", "fields", "load_id").execute()
+    rows = rows.sort_values("load_id").drop_duplicates("dataset", keep="last")
+    return {r.dataset: set(filter(None, r.fields.split(","))) for r in rows.itertuples()}
 
 
 def _datasets(catalogue: Catalogue, metric: Metric) -> set[str]:
@@ -332,35 +380,151 @@ def _support(catalogue: Catalogue, values: dict) -> list[pd.Series]:
     return supports
 
 
-def reporting_window(supports: list[pd.Series], period: Period = "month") -> pd.DatetimeIndex | None:
-    """The periods most metrics cover: from the median first period to the median last period.
+def first_period(supports: list[pd.Series]) -> pd.Timestamp | None:
+    """Where series start: the median first period with data over the metrics.
 
-    Extracts have ragged edges (orders placed before the first admission, stays that end after
-    the last), so the window follows the bulk of the metrics rather than the widest of them.
+    Extracts have ragged starts (orders placed before the first admission, stays that began before
+    the extract), so series start where the bulk of the metrics do rather than the earliest.
     """
-    covered = [s.index[s.to_numpy() > 0] for s in supports]
-    covered = [c for c in covered if len(c)]
-    if not covered:
+    firsts = [s.index[s.to_numpy() > 0].min() for s in supports if (s.to_numpy() > 0).any()]
+    if not firsts:
         return None
-    first = pd.Series([c.min() for c in covered]).sort_values().iloc[(len(covered) - 1) // 2]
-    last = pd.Series([c.max() for c in covered]).sort_values().iloc[len(covered) // 2]
+    return pd.Series(firsts).sort_values().iloc[(len(firsts) - 1) // 2]
+
+
+#: A period is complete when a metric's data reach its last few days: a month ending on a weekend,
+#: an Easter weekend or a bank-holiday Monday has its last working day (the last theatre list, order
+#: or clinic) up to three days before its end (ADR 29). A week needs its Friday.
+GRACE_DAYS: dict[str, int] = {"month": 3, "quarter": 3, "week": 2}
+
+
+@dataclass(frozen=True)
+class Reach:
+    """How far one metric's data go, and so its latest complete period (ADR 29)."""
+
+    metric_id: str
+    period: Period
+    #: The latest date every dataset the metric reads reaches (None: no dated rows yet).
+    data_to: pd.Timestamp | None
+    #: The start of the latest period the data cover to (near) its end.
+    complete_to: pd.Timestamp | None
+    #: The start of the period after it, which the data reach only partly: left out of the SPC.
+    incomplete: pd.Timestamp | None = None
+
+    def last(self, partial: bool = False) -> pd.Timestamp | None:
+        """The last period of the series: the incomplete one too with ``partial``."""
+        return self.incomplete if partial and self.incomplete is not None else self.complete_to
+
+    @property
+    def note(self) -> str:
+        """E.g. "April 2025 incomplete: data to 14 April" (empty when nothing is left out)."""
+        if self.incomplete is None or self.data_to is None:
+            return ""
+        return f"{period_name(self.incomplete, self.period)} incomplete: data to {self.data_to:%-d %B}"
+
+
+def period_name(start: pd.Timestamp, period: Period = "month") -> str:
+    """April 2025; week of 7 April 2025; 2025 Q2."""
+    if period == "week":
+        return f"week of {start:%-d %B %Y}"
+    if period == "quarter":
+        return f"{start.year} Q{start.quarter}"
+    return f"{start:%B %Y}"
+
+
+def reaches(con, catalogue: Catalogue, period: Period = "month") -> dict[str, Reach]:
+    """Each metric with a period (not the rare-event t charts) and how far its data go.
+
+    A dataset reaches the latest date in the columns the catalogue dates periods by on it (arrival,
+    admission and discharge, list date, order date, clock start and stop). A metric reaches the
+    earliest of what the datasets it reads reach (a dataset joined only to look up a key, such as
+    admissions for a hip fracture's consultant, does not hold it back). Its latest complete period
+    is the last one whose end the data reach within ``GRACE_DAYS``.
+    """
+    absent = missing_data(con, catalogue)
+    metrics = [m for m in catalogue.metrics if m.numerator is not None and m.id not in absent]
+    dated = _period_columns(catalogue)
+    held = {name for m in metrics for name in _datasets(catalogue, m)}  # every one of them is there
+    reached = {n: _dataset_reach(con, n, sorted(columns)) for n, columns in dated.items() if n in held}
+    # Datasets left-joined to look something up: only a key read there, they do not hold a metric back.
+    lookups = {
+        v.join.dataset: v.join.key for v in catalogue.views.values() if v.join and v.join.how == "left"
+    }
+    found = {}
+    for metric in metrics:
+        read = [
+            reached[name]
+            for name, fields in needed_fields(catalogue, metric).items()
+            if name in reached and not (name in lookups and fields <= {lookups[name]})
+        ]
+        data_to = None if not read or any(r is None for r in read) else min(read)
+        found[metric.id] = _reach(metric.id, period, data_to)
+    return found
+
+
+def _reach(metric_id: str, period: Period, data_to: pd.Timestamp | None) -> Reach:
+    if data_to is None:
+        return Reach(metric_id, period, None, None)
+    start = _period_start(data_to, period)
+    end = period_ends(pd.DatetimeIndex([start]), period)[0]
+    if data_to >= end - pd.Timedelta(days=GRACE_DAYS[period]):
+        return Reach(metric_id, period, data_to, start)
+    previous = _period_start(start - pd.Timedelta(days=1), period)
+    return Reach(metric_id, period, data_to, previous, start)
+
+
+def _period_start(when: pd.Timestamp, period: Period) -> pd.Timestamp:
+    return pd.Timestamp(when).to_period({"month": "M", "week": "W-SUN", "quarter": "Q"}[period]).start_time
+
+
+def _period_columns(catalogue: Catalogue) -> dict[str, set[str]]:
+    """The canonical dataset behind each date column the catalogue dates periods by, with its columns."""
+    found: dict[str, set[str]] = defaultdict(set)
+    for metric in catalogue.metrics:
+        for aggregate in (metric.numerator, metric.denominator):
+            if aggregate is None:
+                continue
+            columns = set(aggregate.census) if aggregate.census else {aggregate.period_from}
+            for dataset, fields in resolve(catalogue, aggregate.dataset, columns).items():
+                schema = DATASETS.get(dataset)
+                types = {c.name: c.type for c in schema.columns} if schema else {}
+                found[dataset] |= {f for f in fields if types.get(f) in ("date", "timestamp")}
+    return {name: columns for name, columns in found.items() if columns}
+
+
+def _dataset_reach(con, name: str, columns: list[str]) -> pd.Timestamp | None:
+    """The latest date in any of a dataset's period columns (None when it has no dated row)."""
+    rows = con.table(name)
+    found = rows.aggregate(**{f"c{i}": rows[c].cast("timestamp").max() for i, c in enumerate(columns)})
+    latest = [pd.Timestamp(v) for v in found.execute().iloc[0] if not pd.isna(v)]
+    return max(latest) if latest else None
+
+
+def _span(first: pd.Timestamp, last: pd.Timestamp | None, period: Period) -> pd.DatetimeIndex:
+    """The periods from ``first`` to ``last`` (none when there is no last or it comes before)."""
+    if last is None or last < first:
+        return pd.DatetimeIndex([], dtype="datetime64[ns]")
     return pd.date_range(first, last, freq=PERIODS[period][1])
 
 
-def _census_window(con, catalogue: Catalogue, parts: list[_Part], period: Period) -> pd.DatetimeIndex:
-    """For a catalogue of waiting lists only: the periods from the first clock start to the last."""
+def _union(spans) -> pd.DatetimeIndex:
+    found = pd.DatetimeIndex([], dtype="datetime64[ns]")
+    for span in spans:
+        found = found.union(span)
+    return found
+
+
+def _census_first(con, catalogue: Catalogue, parts: list[_Part], period: Period) -> pd.Timestamp:
+    """For a catalogue of waiting lists only: series start at the first clock start."""
     censuses = [p.aggregate for p in parts if p.aggregate.census]
     if not censuses:
         raise ValueError("the warehouse holds no rows for any metric")
     aggregate = censuses[0]
     rows = table(con, catalogue, aggregate.dataset)
-    start = rows[aggregate.census[0]]
-    span = rows.aggregate(first=start.min(), last=start.max()).execute().iloc[0]
-    if pd.isna(span["first"]):
+    first = rows.aggregate(first=rows[aggregate.census[0]].min()).execute().iloc[0]["first"]
+    if pd.isna(first):
         raise ValueError("the warehouse holds no rows for any metric")
-    unit = PERIODS[period][1]
-    first = pd.Timestamp(span["first"]).to_period(unit[0]).start_time
-    return pd.date_range(first, pd.Timestamp(span["last"]), freq=unit)
+    return _period_start(pd.Timestamp(first), period)
 
 
 def period_ends(window: pd.DatetimeIndex, period: Period) -> pd.DatetimeIndex:
