@@ -3,6 +3,11 @@
 
 Run: make bench-web   (or .venv/bin/python benchmarks/bench_web.py [--seconds 20])
 Goal (issues 7 and 22): p95 under 100 ms on the demo data, drill-downs included, with no errors.
+First views (issue 25), measured before the load on the same server: a metric page's chart drawn under
+1 s (in Chromium through Playwright: navigation start to the plot's ``plotly_afterplot``, each page
+in a new browser context, so plotly.js is fetched again), a dimension's first drill-down (cold
+cache) under 300 ms, the board PDF under 10 s. Their baselines: the same static stylesheet, fetched
+alone (drill-down, PDF) or opened in the browser (chart).
 
 The server is `stocktake serve` in its own process (one uvicorn worker) on a fresh demo workspace.
 Two load shapes: users who read a page before the next (a think time of 0.5–1.5 s, as people do;
@@ -19,6 +24,7 @@ import asyncio
 import os
 import random
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -109,6 +115,111 @@ async def _load(base: str, metric_ids: list[str], seconds: float, think: bool) -
     return timings
 
 
+#: Run in the page before its scripts: the time (ms from navigation start) the chart was first drawn,
+#: from Plotly's own ``plotly_afterplot`` event (or the plot's promise, should the event come first).
+AFTERPLOT = """(() => {
+  let real;
+  Object.defineProperty(window, "Plotly", {configurable: true, get: () => real, set: (v) => {
+    real = v;
+    const newPlot = v.newPlot;
+    v.newPlot = function (gd, ...rest) {
+      const done = () => { if (window.__drawn === undefined) window.__drawn = performance.now(); };
+      const answer = newPlot.call(this, gd, ...rest);
+      if (gd.on) gd.on("plotly_afterplot", done);
+      return answer.then((r) => { done(); return r; });
+    };
+  }});
+})()"""
+FIRST_VIEW_GOALS = {"metric page, chart drawn": 1.0, "first drill-down (cold)": 0.3, "board PDF": 10.0}
+
+
+def _charts_drawn(base: str, metric_ids: list[str]) -> tuple[list[float], float]:
+    """Seconds to each metric page's chart drawn, and the baseline (the stylesheet opened)."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = shutil.which("chromium")
+    if chromium is None:
+        raise RuntimeError("Debian's chromium is not installed: run make setup")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox", "--disable-gpu"])
+        signed = browser.new_context()
+        page = signed.new_page()
+        page.goto(f"{base}/sign-in")
+        page.get_by_label("Username").fill("bench")
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url(f"{base}/")
+        cookies = signed.cookies()
+        drawn, baseline = [], []
+        for metric_id in metric_ids:
+            context = browser.new_context()  # no cached plotly.js
+            context.add_cookies(cookies)
+            page = context.new_page()
+            page.add_init_script(AFTERPLOT)
+            page.goto(f"{base}/metrics/{metric_id}")
+            page.wait_for_function("window.__drawn !== undefined", timeout=30_000)
+            drawn.append(page.evaluate("window.__drawn") / 1000)
+            page.goto(f"{base}/static/stocktake.css")
+            baseline.append(page.evaluate("performance.getEntriesByType('navigation')[0].duration") / 1000)
+            context.close()
+        browser.close()
+    return drawn, float(np.median(baseline))
+
+
+def _first_views(base: str, metric_ids: list[str], dimensions: list[str]) -> dict:
+    """The first views of issue 25 on a server that has served nothing else yet (besides sign-in)."""
+    timings = {}
+    drawn, timings["chart baseline"] = _charts_drawn(base, metric_ids[:4])
+    timings["metric page, chart drawn"] = drawn
+    with httpx.Client(base_url=base, timeout=300) as client:
+        page = client.get("/sign-in")
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)[1]
+        client.post("/sign-in", data={"username": "bench", "password": PASSWORD, "csrf_token": token})
+        static = []
+        for _ in range(20):
+            started = time.perf_counter()
+            client.get("/static/stocktake.css")
+            static.append(time.perf_counter() - started)
+        timings["static baseline"] = float(np.median(static))
+        drill = []
+        for metric_id in metric_ids[4:6]:
+            for by in dimensions:
+                started = time.perf_counter()
+                answer = client.get(f"/metrics/{metric_id}/drilldown?by={by}")
+                drill.append(time.perf_counter() - started)
+                answer.raise_for_status()
+        timings["first drill-down (cold)"] = drill
+        started = time.perf_counter()
+        client.get("/reports/stocktake.pdf").raise_for_status()
+        timings["board PDF"] = [time.perf_counter() - started]
+    return timings
+
+
+def _first_view_table(timings: dict) -> Table:
+    table = Table(title="First views (issue 25): seconds")
+    for column in ("view", "goal", "n", "first", "median", "worst", "worst ÷ baseline", "met"):
+        table.add_column(column, justify="left" if column == "view" else "right")
+    for view, goal in FIRST_VIEW_GOALS.items():
+        values = timings[view]
+        baseline = timings["chart baseline" if view.startswith("metric") else "static baseline"]
+        worst = max(values)
+        table.add_row(
+            view,
+            f"{goal:g}",
+            str(len(values)),
+            f"{values[0]:.3f}",
+            f"{np.median(values):.3f}",
+            f"{worst:.3f}",
+            f"{worst / baseline:.0f}×",
+            "yes" if worst < goal else "no",
+        )
+    table.caption = (
+        f"Baselines: the stylesheet opened in the browser {timings['chart baseline'] * 1000:.1f} ms,"
+        f" fetched alone {timings['static baseline'] * 1000:.1f} ms (medians)"
+    )
+    return table
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20)
@@ -123,6 +234,8 @@ def main() -> None:
         port = _free_port()
         server = _start_server(home, port)
         try:
+            dimensions = list(load_catalogue().dimensions)
+            first = _first_views(f"http://127.0.0.1:{port}", metric_ids, dimensions)
             results = {
                 think: asyncio.run(_load(f"http://127.0.0.1:{port}", metric_ids, seconds, think))
                 for think in (True, False)
@@ -130,6 +243,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
+    console.print(_first_view_table(first))
     for think, timings in results.items():
         shape = "reading 0.5–1.5 s between pages" if think else "no pause (saturation)"
         table = Table(title=f"{USERS} users, {shape}, {seconds:.0f} s: milliseconds")

@@ -22,8 +22,8 @@ from sqlalchemy.orm import Session
 from stocktake.appdb.actions import CHART_CHANGES
 from stocktake.appdb.models import Annotation, AuditEvent, PdsaCycle, Project, ProjectMeasure, TargetSetting
 from stocktake.metrics.catalogue import Catalogue, load_catalogue
-from stocktake.metrics.run import Grain, run_catalogue
-from stocktake.metrics.suppression import is_small
+from stocktake.metrics.run import Grain, Reach, reaches, run_catalogue
+from stocktake.metrics.suppression import is_small, secondary_suppression
 from stocktake.verdicts import Entry, Mark, MetricResult, StockTake, analyse, take_stock
 from stocktake.verdicts.peers import compare_peers
 from stocktake.verdicts.stocktake import describe_rebase
@@ -53,13 +53,14 @@ class Breakdown:
 
 def complemented(rows: list[Breakdown]) -> list[Breakdown]:
     """Secondary suppression: a single hidden latest value could be worked out from the measure's
-    total (on its chart and in exports) less the groups shown, so the next smallest is hidden too."""
-    hidden = [r for r in rows if r.latest_hidden]
-    shown = [r for r in rows if not r.latest_hidden and r.result.denominator is not None]
-    if len(hidden) != 1 or not shown:
-        return rows
-    smallest = min(shown, key=lambda r: np.nan_to_num(r.result.denominator[-1], nan=np.inf))
-    return [dataclasses.replace(r, latest_hidden=True) if r is smallest else r for r in rows]
+    total (on its chart and in exports) less the groups shown, so the next smallest is hidden too
+    (``metrics.suppression.secondary_suppression``, the funnel's rule too)."""
+    latest_cases = [np.nan if r.result.denominator is None else r.result.denominator[-1] for r in rows]
+    hidden = secondary_suppression([r.latest_hidden for r in rows], latest_cases)
+    return [
+        dataclasses.replace(r, latest_hidden=True) if h and not r.latest_hidden else r
+        for r, h in zip(rows, hidden, strict=True)
+    ]
 
 
 _REVISION = "stocktake.workspace.revision"
@@ -100,6 +101,19 @@ class Workspace:
                 finally:
                     con.disconnect()
             return self._series[key]
+
+    def reaches(self) -> dict[str, Reach]:
+        """How far each measure's data go: its latest complete month, and an incomplete one left out
+        of its chart (ADR 29)."""
+        key = ("reaches", self._warehouse_version())
+        with self.lock:
+            if key not in self._built:
+                con = connect_ibis(self.warehouse)
+                try:
+                    self._built[key] = reaches(con, self.catalogue)
+                finally:
+                    con.disconnect()
+            return self._built[key]
 
     def warm(self) -> None:
         """Compute the series the overview needs, so the first visitor does not wait for them."""

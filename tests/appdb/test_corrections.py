@@ -321,7 +321,11 @@ def _one_of_each(db, lead) -> dict[str, tuple[int, str, str]]:
     decision = actions.record_decision(
         db, by=lead, decided_on=date(2024, 1, 1), title="W", rationale="Y", decided_by="CD"
     )
+    action = actions.add_audit_action(
+        db, by=lead, cycle_id=audit_cycle.id, what="Teach", owner="CD", due_on=date(2024, 3, 1)
+    )
     return {
+        "audit_action": (action.id, f"audit:{audit.id}", f"action {action.id}"),
         "project": (project.id, f"project:{project.id}", ""),
         "pdsa_cycle": (cycle.id, f"project:{project.id}", f"pdsa cycle {cycle.id}"),
         "audit": (audit.id, f"audit:{audit.id}", ""),

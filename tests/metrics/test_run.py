@@ -12,7 +12,9 @@ T = pd.Timestamp
 
 @pytest.fixture(scope="module")
 def series(warehouse):
-    return run_catalogue(warehouse, load_catalogue())
+    """With the trailing incomplete month (February: the data end on the 21st) kept, whose values so
+    far are worked by hand here too; the SPC leaves it out (ADR 29, test_latest_month.py)."""
+    return run_catalogue(warehouse, load_catalogue(), partial=True)
 
 
 def _value(series, metric_id, month):
@@ -84,11 +86,13 @@ def test_days_between_rare_events(series):
 
 
 def test_a_month_without_denominator_is_missing_not_zero(series):
-    assert np.isnan(_value(series, "vfc_discharged_at_virtual_review", "2024-02-01"))
+    # H5, February's one patient, was not tested for delirium after surgery. (Until ADR 29 this read
+    # the clinic's February, which its data, ending 25 January, no longer reach.)
+    assert np.isnan(_value(series, "hipfx_not_delirious_after_surgery", "2024-02-01"))
 
 
 def _by(warehouse, dimension, metric_id, period="month"):
-    found = run_catalogue(warehouse, load_catalogue(), Grain(period, dimension))
+    found = run_catalogue(warehouse, load_catalogue(), Grain(period, dimension), partial=True)
     frame = found[metric_id]
     return (
         frame.set_index(["period", dimension])["value"] if dimension else frame.set_index("period")["value"]

@@ -5,7 +5,7 @@ Each command is a thin call into a module: parse → one call → print; no logi
 
 import typer
 
-from stocktake.cli import demo, ingest, init, metrics, report, serve, spc
+from stocktake.cli import alerts, demo, ingest, init, metrics, report, serve, spc
 from stocktake.cli.common import _main
 from stocktake.cli.funnel import funnel
 from stocktake.cli.jobplan import jobplan_app
@@ -24,6 +24,7 @@ app.command()(spc.spc)
 app.command()(funnel)
 app.command()(report.report)
 app.command()(metrics.metrics)
+app.command()(alerts.alerts)
 app.add_typer(rota_app, name="rota")
 app.add_typer(jobplan_app, name="jobplan")
 app.add_typer(mapping_app, name="mapping")

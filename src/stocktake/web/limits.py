@@ -10,15 +10,20 @@ the connection, so the client stops sending.
 
 from __future__ import annotations
 
+import re
+
 from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
+from stocktake.appdb.actions import DOCUMENT_LIMIT
 from stocktake.appdb.models import ROLES
 from stocktake.web import refusals
 from stocktake.web.security import SAFE_METHODS, session_user
 
 #: Paths taking large bodies, and the role needed to send one.
 UPLOADS = {"/uploads": "editor", "/admin/mapping": "admin"}
+#: A document attached to a decision (ADR 0028): an editor's, up to ``DOCUMENT_LIMIT``.
+DOCUMENTS = re.compile(r"/decisions/\d+/documents")
 
 
 class BodyTooLarge(HTTPException):
@@ -39,6 +44,8 @@ class RequestLimits:
         request = Request(scope)
         needed = UPLOADS.get(scope["path"])
         limit = self.upload_limit if needed else self.body_limit
+        if DOCUMENTS.fullmatch(scope["path"]):
+            needed, limit = "editor", DOCUMENT_LIMIT + self.body_limit  # the file and its form around it
         refusal = await _identity(request, needed) if needed else None
         if refusal is None and _declared(scope) > limit:
             await refusals.record_refusal(request, f"body of {_declared(scope)} bytes, over {limit}")

@@ -19,6 +19,7 @@ from stocktake.appdb.actions import base
 from stocktake.appdb.actions.audit_log import record
 from stocktake.appdb.actions.base import ActionError, _transaction
 from stocktake.appdb.models import (
+    AuditAction,
     AuditCycle,
     ClinicalAudit,
     Decision,
@@ -36,6 +37,7 @@ KINDS: dict[str, type[Withdrawable]] = {
     "audit": ClinicalAudit,
     "audit_cycle": AuditCycle,
     "decision": Decision,
+    "audit_action": AuditAction,
 }
 #: The history's field for a withdrawal (its new value is ``WITHDRAWN``).
 WITHDRAWN = "withdrawn"
@@ -117,6 +119,8 @@ def subject_of(kind: str, found: Withdrawable) -> tuple[str, str]:
         return f"project:{found.project_id}", f"pdsa cycle {found.id}"
     if kind == "audit_cycle":
         return f"audit:{found.audit_id}", f"cycle {found.id}"
+    if kind == "audit_action":
+        return f"audit:{found.cycle.audit_id}", f"action {found.id}"
     return f"{kind}:{found.id}", ""
 
 

@@ -1,18 +1,20 @@
-"""Clinical audits: criteria with their standards, cycles measured, compliance across the cycles;
-audits and cycles corrected with history (a mistyped count), or withdrawn (ADR 0024)."""
+"""Clinical audits: criteria with their standards, cycles measured, compliance across the cycles and
+whether a re-audit's change is more than chance; audits and cycles corrected with history (a mistyped
+count), or withdrawn (ADR 0024); each cycle's action plan, overdue actions marked (ADR 0028)."""
 
 from __future__ import annotations
 
+from datetime import date
 from functools import partial
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
-from stocktake.appdb.models import AuditCycle, ClinicalAudit, User
+from stocktake.appdb.models import ACTION_STATUSES, AuditAction, AuditCycle, ClinicalAudit, User
 from stocktake.qi.compliance import CriterionCompliance, Measured, overall
+from stocktake.qi.reaudit import compare, verdict
 from stocktake.web.corrections import Field, edit_page, labels_of, shown, with_values
 from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.routes.forms import a_date, a_number, texts
@@ -116,8 +118,54 @@ def _audit_page(request, user, db, audit_id: int, **context):
         audit_labels=labels_of(_audit_fields(audit)),
         cycle_changes=actions.history(db, "audit_cycle", [c.id for c in audit.cycles]),
         cycle_labels=labels_of(_cycle_fields(audit, None)),
+        reaudits=reaudits(rows, cycles),
+        **_plan(request, db, audit),
         **context,
     )
+
+
+def reaudits(rows: list[CriterionCompliance], cycles: list[AuditCycle]) -> list[dict[str, str]]:
+    """For each criterion measured in two cycles or more: the first against the latest (the table's
+    "change since first"), in plain words, with the test and interval of ``qi.reaudit``."""
+    found = []
+    for row in rows:
+        measured = [i for i, m in enumerate(row.by_cycle) if m is not None and m.eligible]
+        if len(measured) < 2:
+            continue
+        first, latest = row.by_cycle[measured[0]], row.by_cycle[measured[-1]]
+        change = compare(first.met, first.eligible, latest.met, latest.eligible)
+        found.append(
+            {
+                "criterion": row.criterion,
+                "cycles": f"{cycles[measured[0]].label} to {cycles[measured[-1]].label}",
+                "words": verdict(change),
+                "test": "Fisher's exact test" if change.test == "fisher" else "two-proportion z-test",
+            }
+        )
+    return found
+
+
+def _plan(request: Request, db: Session, audit: ClinicalAudit) -> dict:
+    """The audit's action plan: every cycle's actions (withdrawn ones when asked), with their history."""
+    cycle_ids = [c.id for c in audit.cycles]
+    found = (
+        db.scalars(
+            select(AuditAction)
+            .where(AuditAction.cycle_id.in_(cycle_ids))
+            .order_by(AuditAction.due_on, AuditAction.id)
+        ).all()
+        if cycle_ids
+        else []
+    )
+    showing = _showing_withdrawn(request)
+    return {
+        "plan": [a for a in found if showing or not a.withdrawn],
+        "plan_withdrawn_count": sum(a.withdrawn for a in found),
+        "plan_changes": actions.history(db, "audit_action", [a.id for a in found]),
+        "plan_labels": labels_of(_action_fields(audit, None)),
+        "statuses": ACTION_STATUSES,
+        "today": date.today(),
+    }
 
 
 @router.get("/{audit_id}")
@@ -131,32 +179,42 @@ def audit_page(
 async def add_cycle(
     request: Request, audit_id: int, user: User = Depends(editor), db: Session = Depends(database)
 ):
-    audit = db.get(ClinicalAudit, audit_id)
-    if audit is None:
-        raise HTTPException(404, f"no audit {audit_id}")
-    try:
-        form = texts(await request.form())
-        results = {}
-        for criterion in audit.criteria:
-            eligible, met = form.get(f"eligible_{criterion.id}", ""), form.get(f"met_{criterion.id}", "")
-            if eligible.strip() or met.strip():
-                where = f"criterion '{criterion.text}'"
-                results[criterion.id] = Measured(
-                    a_number(f"{where}, eligible", eligible, int), a_number(f"{where}, met", met, int)
-                )
+    audit = _audit_or_404(db, audit_id)
+    form = await request.form()
+
+    def change():
+        sent = texts(form)
         actions.add_audit_cycle(
             db,
             by=user,
             audit_id=audit_id,
-            label=form.get("label", "") or f"Cycle {len(audit.cycles) + 1}",
-            started_on=a_date("Started on", form.get("started_on", "")),
-            ended_on=a_date("Ended on", form.get("ended_on", "")),
-            sample=form.get("sample", ""),
-            results=results,
+            label=sent.get("label", "") or f"Cycle {len(audit.cycles) + 1}",
+            started_on=a_date("Started on", sent.get("started_on", "")),
+            ended_on=a_date("Ended on", sent.get("ended_on", "")),
+            sample=sent.get("sample", ""),
+            results=_results(audit, sent, "eligible_{}", "met_{}"),
         )
-    except ValueError as error:  # ActionError, or Measured refusing met > eligible
-        return _audit_page(request, user, db, audit_id, errors=[str(error)], status_code=422)
-    return RedirectResponse(f"/audits/{audit_id}", status_code=303)
+
+    return change_then_redirect(
+        change, to=f"/audits/{audit_id}", page=partial(_audit_page, request, user, db, audit_id)
+    )
+
+
+def _results(audit: ClinicalAudit, sent: dict[str, str], eligible: str, met: str) -> dict[int, Measured]:
+    """The counts typed for each criterion (fields named by ``eligible`` and ``met`` with the
+    criterion's id); a criterion left blank is not measured. Counts that cannot be (met above
+    eligible) are refused as any other action's refusal is."""
+    results = {}
+    for criterion in audit.criteria:
+        typed = sent.get(eligible.format(criterion.id), ""), sent.get(met.format(criterion.id), "")
+        if typed[0].strip() or typed[1].strip():
+            where = f"criterion '{criterion.text}'"
+            counts = a_number(f"{where}, eligible", typed[0], int), a_number(f"{where}, met", typed[1], int)
+            try:
+                results[criterion.id] = Measured(*counts)
+            except ValueError as error:
+                raise actions.ActionError(f"{where}: {error}") from None
+    return results
 
 
 # Corrections: an edit form prefilled, a withdrawal with its reason, the history kept
@@ -231,9 +289,11 @@ async def edit_audit(
     request: Request, audit_id: int, user: User = Depends(editor), db: Session = Depends(database)
 ):
     audit = _audit_or_404(db, audit_id)
-    sent = None
-    try:
-        sent = texts(await request.form())
+    form = await request.form()
+    sent: dict[str, str] = {}  # as typed, for the form shown again on a refusal (empty: as stored)
+
+    def change():
+        sent.update(texts(form))
         criteria = {}
         for number, c in enumerate(audit.criteria, start=1):
             if f"text:{c.id}" in sent or f"target_percent:{c.id}" in sent:
@@ -242,7 +302,7 @@ async def edit_audit(
                     sent.get(f"text:{c.id}", c.text),
                     a_number(f"criterion {number}, target", target),
                 )
-        actions.edit_audit(
+        return actions.edit_audit(
             db,
             by=user,
             audit_id=audit_id,
@@ -251,9 +311,10 @@ async def edit_audit(
             criteria=criteria,
             reason=sent.get("reason", ""),
         )
-    except actions.ActionError as error:
-        return _edit_audit_page(request, user, db, audit_id, sent, errors=[str(error)], status_code=422)
-    return RedirectResponse(f"/audits/{audit_id}", status_code=303)
+
+    return change_then_redirect(
+        change, to=f"/audits/{audit_id}", page=partial(_edit_audit_page, request, user, db, audit_id, sent)
+    )
 
 
 @router.post("/{audit_id}/withdraw")
@@ -317,18 +378,12 @@ async def edit_cycle(
 ):
     _cycle(db, audit_id, audit_cycle_id)
     audit = _audit_or_404(db, audit_id)
-    sent = None
-    try:
-        sent = texts(await request.form())
-        results = {}
-        for c in audit.criteria:
-            eligible, met = sent.get(f"eligible:{c.id}", ""), sent.get(f"met:{c.id}", "")
-            if eligible.strip() or met.strip():
-                where = f"criterion '{c.text}'"
-                results[c.id] = Measured(
-                    a_number(f"{where}, eligible", eligible, int), a_number(f"{where}, met", met, int)
-                )
-        actions.edit_audit_cycle(
+    form = await request.form()
+    sent: dict[str, str] = {}  # as typed, for the form shown again on a refusal (empty: as stored)
+
+    def change():
+        sent.update(texts(form))
+        return actions.edit_audit_cycle(
             db,
             by=user,
             cycle_id=audit_cycle_id,
@@ -336,14 +391,15 @@ async def edit_cycle(
             started_on=a_date("Cases from", sent.get("started_on", "")),
             ended_on=a_date("Cases to", sent.get("ended_on", "")),
             sample=sent.get("sample", ""),
-            results=results,
+            results=_results(audit, sent, "eligible:{}", "met:{}"),
             reason=sent.get("reason", ""),
         )
-    except ValueError as error:  # ActionError, or Measured refusing met > eligible
-        return _edit_cycle_page(
-            request, user, db, audit_id, audit_cycle_id, sent, errors=[str(error)], status_code=422
-        )
-    return RedirectResponse(f"/audits/{audit_id}", status_code=303)
+
+    return change_then_redirect(
+        change,
+        to=f"/audits/{audit_id}",
+        page=partial(_edit_cycle_page, request, user, db, audit_id, audit_cycle_id, sent),
+    )
 
 
 @router.post("/{audit_id}/cycles/{audit_cycle_id}/withdraw")
@@ -360,4 +416,125 @@ def withdraw_cycle(
         lambda: actions.withdraw(db, by=user, kind="audit_cycle", record_id=audit_cycle_id, reason=reason),
         to=f"/audits/{audit_id}",
         page=partial(_edit_cycle_page, request, user, db, audit_id, audit_cycle_id),
+    )
+
+
+# Action plans: what is to be done after a cycle, by whom, by when; corrected with history (ADR 0028)
+
+
+def _action_fields(audit: ClinicalAudit, action: AuditAction | None) -> list[Field]:
+    value = (lambda name: shown(getattr(action, name))) if action else (lambda name: "")
+    return [
+        Field("what", "Action", value("what"), "textarea"),
+        Field("owner", "Owner", value("owner")),
+        Field("due_on", "Due by", value("due_on"), "date"),
+        Field("status", "Status", value("status"), "select", tuple((s, s) for s in ACTION_STATUSES)),
+    ]
+
+
+def _action(db: Session, audit_id: int, action_id: int) -> AuditAction:
+    action = db.get(AuditAction, action_id)
+    if action is None or action.cycle.audit_id != audit_id:
+        raise HTTPException(404, f"no action {action_id} in audit {audit_id}")
+    return action
+
+
+@router.post("/{audit_id}/actions")
+def add_action(
+    request: Request,
+    audit_id: int,
+    cycle_id: str = Form(""),
+    what: str = Form(""),
+    owner: str = Form(""),
+    due_on: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    audit = _audit_or_404(db, audit_id)
+
+    def change():
+        cycle = a_number("Cycle", cycle_id, int)
+        if cycle not in {c.id for c in audit.cycles}:
+            raise actions.ActionError(f"cycle: not one of this audit's, not {cycle_id!r}")
+        return actions.add_audit_action(
+            db, by=user, cycle_id=cycle, what=what, owner=owner, due_on=a_date("Due by", due_on)
+        )
+
+    return change_then_redirect(
+        change, to=f"/audits/{audit_id}#action-plan", page=partial(_audit_page, request, user, db, audit_id)
+    )
+
+
+def _edit_action_page(request, user, db, audit_id: int, action_id: int, sent: dict | None = None, **context):
+    action = _action(db, audit_id, action_id)
+    audit = _audit_or_404(db, audit_id)
+    return edit_page(
+        request,
+        user,
+        noun="audit action",
+        name=f"{audit.title}: {action.cycle.label}",
+        back=f"/audits/{audit_id}#action-plan",
+        action=f"/audits/{audit_id}/actions/{action_id}/edit",
+        fields=with_values(_action_fields(audit, action), sent),
+        changes=actions.history(db, "audit_action", [action_id])[action_id],
+        **context,
+    )
+
+
+@router.get("/{audit_id}/actions/{action_id}/edit")
+def edit_action_page(
+    request: Request,
+    audit_id: int,
+    action_id: int,
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    return _edit_action_page(request, user, db, audit_id, action_id)
+
+
+@router.post("/{audit_id}/actions/{action_id}/edit")
+def edit_action(
+    request: Request,
+    audit_id: int,
+    action_id: int,
+    what: str = Form(""),
+    owner: str = Form(""),
+    due_on: str = Form(""),
+    status: str = Form(""),
+    reason: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    _action(db, audit_id, action_id)
+    sent = {"what": what, "owner": owner, "due_on": due_on, "status": status}
+    return change_then_redirect(
+        lambda: actions.edit_audit_action(
+            db,
+            by=user,
+            action_id=action_id,
+            what=what,
+            owner=owner,
+            due_on=a_date("Due by", due_on),
+            status=status,
+            reason=reason,
+        ),
+        to=f"/audits/{audit_id}#action-plan",
+        page=partial(_edit_action_page, request, user, db, audit_id, action_id, sent),
+    )
+
+
+@router.post("/{audit_id}/actions/{action_id}/withdraw")
+def withdraw_action(
+    request: Request,
+    audit_id: int,
+    action_id: int,
+    reason: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    _action(db, audit_id, action_id)
+    return change_then_redirect(
+        lambda: actions.withdraw(db, by=user, kind="audit_action", record_id=action_id, reason=reason),
+        to=f"/audits/{audit_id}#action-plan",
+        page=partial(_edit_action_page, request, user, db, audit_id, action_id),
     )

@@ -3,33 +3,49 @@ annotations and the department's own target."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from functools import partial
 
 import numpy as np
-from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import Annotation, TargetSetting, User
-from stocktake.metrics.catalogue import dimension_expressions
+from stocktake.metrics.catalogue import Metric, dimension_expressions
 from stocktake.report.charts import POINT_NAMES, entry_chart, plotly_json
 from stocktake.report.funnel_chart import funnel_json
+from stocktake.report.slides import FORMATS as SLIDE_FORMATS
+from stocktake.report.slides import slide_chart
 from stocktake.targets.setting import Benchmark, between
+from stocktake.verdicts.expected import compare_observed_expected, compares_observed_expected
 from stocktake.verdicts.narrative import CATEGORIES, Formatter
 from stocktake.verdicts.peers import funnel_method
+from stocktake.web.comments import comments_page, their_comment
 from stocktake.web.pages import change_then_redirect, render
-from stocktake.web.routes.forms import a_date, a_number
+from stocktake.web.routes.forms import a_date, a_metric, a_number
 from stocktake.web.security import database, editor, viewer
 
 router = APIRouter(prefix="/metrics")
 BASELINE_POINTS = 12
 
 
+def known_metric(request: Request, metric_id: str) -> Metric:
+    """The metric named in the URL; any other id is a 404 (``forms.a_metric`` is the one check)."""
+    try:
+        return a_metric("metric", metric_id, request.app.state.workspace.catalogue)
+    except actions.ActionError:
+        raise HTTPException(404, f"no metric {metric_id!r}") from None
+
+
 def _entry(request: Request, db: Session, metric_id: str, site: str | None):
+    """The metric's entry in the stock-take (at ``site``); 404 for a stranger, or a measure with no
+    values there."""
+    known_metric(request, metric_id)
     workspace = request.app.state.workspace
     site = site if site in workspace.groups("site") else None
     for entry in workspace.stocktake(db, site=site).entries:
@@ -157,6 +173,7 @@ def drilldown(
     request: Request,
     metric_id: str,
     by: str = "site",
+    metric: Metric = Depends(known_metric),
     user: User = Depends(viewer),
     db: Session = Depends(database),
 ):
@@ -164,9 +181,6 @@ def drilldown(
     workspace = request.app.state.workspace
     if by not in workspace.catalogue.dimensions:
         raise HTTPException(404, f"no dimension {by!r}")
-    if not workspace.catalogue.has(metric_id):
-        raise HTTPException(404, f"no metric {metric_id!r}")
-    metric = workspace.catalogue.metric(metric_id)
     suppress = request.app.state.settings.drilldown_small_numbers == "suppress"
     rows = workspace.drilldown(db, metric_id, by, suppress=suppress)
     actions.record_now(
@@ -191,21 +205,54 @@ def funnel(
     request: Request,
     metric_id: str,
     by: str = "site",
+    metric: Metric = Depends(known_metric),
     user: User = Depends(viewer),
     db: Session = Depends(database),
 ):
     """The metric's groups over the last year on a funnel plot: patient-level, so every view is logged."""
+    return _funnel_page(request, metric, by, user, db)
+
+
+#: An expected-counts file is a list of units: a megabyte is far more than one needs.
+EXPECTED_LIMIT = 1024 * 1024
+
+
+@router.post("/{metric_id}/funnel")
+def funnel_observed_expected(
+    request: Request,
+    metric_id: str,
+    by: str = Form("site"),
+    expected: UploadFile | None = File(None),
+    metric: Metric = Depends(known_metric),
+    user: User = Depends(viewer),
+    db: Session = Depends(database),
+):
+    """An outcome measure's groups observed ÷ expected, the expected counts from the uploaded
+    ``unit,expected`` file (read, used and not kept)."""
+    from stocktake.files.expected import ExpectedFileError, parse_expected
+
+    if not compares_observed_expected(metric):
+        raise HTTPException(404, f"{metric.title} is not an outcome measure compared observed ÷ expected")
+    try:
+        if expected is None or not expected.filename:
+            raise ExpectedFileError("Expected counts: choose the file (unit,expected) to compare with")
+        content = expected.file.read(EXPECTED_LIMIT + 1)
+        if len(content) > EXPECTED_LIMIT:
+            raise ExpectedFileError(f"{expected.filename}: over {EXPECTED_LIMIT // 1024} KB")
+        counts = parse_expected(content, expected.filename)
+    except ExpectedFileError as error:
+        return _funnel_page(request, metric, by, user, db, error=str(error))
+    return _funnel_page(request, metric, by, user, db, expected=(expected.filename, counts))
+
+
+def _funnel_page(request, metric: Metric, by: str, user: User, db: Session, *, expected=None, error=""):
     workspace = request.app.state.workspace
     if by not in workspace.catalogue.dimensions:
         raise HTTPException(404, f"no dimension {by!r}")
-    if not workspace.catalogue.has(metric_id):
-        raise HTTPException(404, f"no metric {metric_id!r}")
-    metric = workspace.catalogue.metric(metric_id)
     suppress = request.app.state.settings.drilldown_small_numbers == "suppress"
-    peers = workspace.peers(db, metric_id, by, suppress=suppress)
-    actions.record_now(
-        db, user=user, action="funnel_viewed", subject=f"metric:{metric_id}", detail=f"by {by}"
-    )
+    peers = workspace.peers(db, metric.id, by, suppress=suppress)
+    detail = f"by {by}" + (f", observed ÷ expected from {expected[0]}" if expected else "")
+    actions.record_now(db, user=user, action="funnel_viewed", subject=f"metric:{metric.id}", detail=detail)
     fmt = Formatter(metric.unit, metric.decimals)
     rows, figure = [], ""
     if peers is not None:
@@ -218,19 +265,75 @@ def funnel(
             )
         ]
         figure = funnel_json(peers, names, metric.title, by.replace("_", " "))
+    oe = _observed_expected(workspace, metric, by, expected, suppress) if expected else None
+    if expected and oe is None:
+        error = (
+            f"{expected[0]}: fewer than two {by.replace('_', ' ')}s have both cases in the period and an "
+            "expected count; the file's units must be the names in the table below"
+        )
     return render(
         request,
         "funnel.html",
         user,
+        status_code=422 if error else 200,
         title=f"{metric.title} compared across {by.replace('_', ' ')}s",
         metric=metric,
+        by=by,
         by_label=by.replace("_", " "),
         peers=peers,
         method_missing=funnel_method(metric) is None,
         rows=rows,
         figure=figure,
         fmt=fmt,
+        outcome=compares_observed_expected(metric),
+        oe=oe,
+        expected_error=error,
     )
+
+
+def _observed_expected(workspace, metric: Metric, by: str, expected, suppress: bool) -> dict | None:
+    """The O/E funnel's figure and rows for the page, or None when it cannot be drawn."""
+    from plotly.io.json import to_json_plotly
+
+    from stocktake.report.charts import PLOTLY_CONFIG
+    from stocktake.report.funnel_chart import funnel_figure
+
+    frame = workspace.series(by).get(metric.id)
+    found = (
+        None
+        if frame is None
+        else compare_observed_expected(metric, frame, by, expected[1], suppress=suppress)
+    )
+    if found is None:
+        return None
+    peers, f = found.peers, found.peers.funnel
+    names = [workspace.name_of(by, g) for g in peers.groups]
+    by_label = by.replace("_", " ")
+    figure = funnel_figure(
+        f,
+        names,
+        f.spanning_limits(),
+        f"{metric.title}: observed ÷ expected",
+        f"Expected events per {by_label}",
+        "Observed ÷ expected",
+        shown=~peers.hidden,
+    ).to_plotly_json()
+    rows = [
+        {"name": n, "ratio": v, "observed": o, "expected": e, "cases": c, "label": lab, "hidden": h}
+        for n, v, o, e, c, lab, h in zip(
+            names, f.value, f.numerator, f.denominator, found.cases, f.significance, peers.hidden, strict=True
+        )
+    ]
+    return {
+        "file": expected[0],
+        "peers": peers,
+        "rows": rows,
+        "figure": to_json_plotly(
+            {"data": figure["data"], "layout": figure["layout"], "config": PLOTLY_CONFIG}
+        ),
+        "without_expected": [workspace.name_of(by, g) for g in found.without_expected],
+        "not_in_data": list(found.not_in_data),
+    }
 
 
 @router.post("/{metric_id}/target")
@@ -288,8 +391,136 @@ def remove_annotation(
     user: User = Depends(editor),
     db: Session = Depends(database),
 ):
-    try:
-        actions.remove_annotation(db, by=user, annotation_id=annotation_id)
-    except actions.ActionError as error:
-        raise HTTPException(404, str(error)) from None
-    return RedirectResponse(f"/metrics/{metric_id}", status_code=303)
+    _entry(request, db, metric_id, None)
+    return change_then_redirect(
+        lambda: actions.remove_annotation(db, by=user, metric_id=metric_id, annotation_id=annotation_id),
+        to=f"/metrics/{metric_id}",
+        page=partial(_page, request, user, db, metric_id, None),
+    )
+
+
+# Comments on the measure (ADR 0028): editors write, everyone signed in reads; withdrawn, not deleted
+
+
+@router.get("/{metric_id}/comments")
+def metric_comments(
+    request: Request,
+    metric_id: str,
+    metric: Metric = Depends(known_metric),
+    user: User = Depends(viewer),
+    db: Session = Depends(database),
+):
+    return comments_page(
+        request,
+        user,
+        db,
+        kind="metric",
+        subject_id=metric_id,
+        name=metric.title,
+        path=f"/metrics/{metric_id}",
+    )
+
+
+@router.post("/{metric_id}/comments")
+def add_metric_comment(
+    request: Request,
+    metric_id: str,
+    body: str = Form(""),
+    metric: Metric = Depends(known_metric),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    return change_then_redirect(
+        lambda: actions.add_comment(db, by=user, subject_kind="metric", subject_id=metric_id, body=body),
+        to=f"/metrics/{metric_id}#comments-heading",
+        page=partial(
+            comments_page,
+            request,
+            user,
+            db,
+            kind="metric",
+            subject_id=metric_id,
+            name=metric.title,
+            path=f"/metrics/{metric_id}",
+            typed=body,
+        ),
+    )
+
+
+@router.post("/{metric_id}/comments/{comment_id}/withdraw")
+def withdraw_metric_comment(
+    request: Request,
+    metric_id: str,
+    comment_id: int,
+    metric: Metric = Depends(known_metric),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    their_comment(db, comment_id, "metric", metric_id)
+    return change_then_redirect(
+        lambda: actions.withdraw_comment(db, by=user, comment_id=comment_id),
+        to=f"/metrics/{metric_id}#comments-heading",
+        page=partial(
+            comments_page,
+            request,
+            user,
+            db,
+            kind="metric",
+            subject_id=metric_id,
+            name=metric.title,
+            path=f"/metrics/{metric_id}",
+        ),
+    )
+
+
+# The chart for slides (issue 25): PNG or SVG at 16:9, small numbers hidden as in every export
+
+
+@router.get("/{metric_id}/slide.{fmt}")
+def slide(
+    request: Request,
+    metric_id: str,
+    fmt: str,
+    site: str = "",
+    user: User = Depends(viewer),
+    db: Session = Depends(database),
+):
+    """The chart with its title, period, source and change dates, drawn on the server; a download,
+    so it is in the audit log as a report's is."""
+    if fmt not in SLIDE_FORMATS:
+        raise HTTPException(404, f"no slide format {fmt!r} (png or svg)")
+    entry, site = _entry(request, db, metric_id, site)
+    workspace = request.app.state.workspace
+    taken = workspace.stocktake(db, site=site)
+    metric, x = entry.result.metric, entry.result.x
+    shape = "%B %Y" if metric.monthly else "%d %B %Y"
+
+    def draw() -> bytes:
+        series = entry_chart(entry, taken.annotations.get(metric_id, []), title=metric.title)
+        return slide_chart(
+            series,
+            fmt=fmt,
+            period=f"{x[0]:{shape}} to {x[-1]:{shape}}" + (f" · {metric.area}" if metric.area else ""),
+            source=f"Source: {taken.source}. Measure: {metric.source}",
+            point_label=lambda when: f"{when:{'%b %Y' if metric.monthly else '%d %b %Y'}}",
+            hidden=int(entry.hidden.sum()),
+        )
+
+    content = workspace.cached(("slide", metric_id, site, fmt), db, draw)
+    actions.record_now(
+        db,
+        user=user,
+        action="chart_downloaded",
+        subject=f"metric:{metric_id}",
+        detail=f"slide {fmt}" + (f" at {site}" if site else ""),
+    )
+    name = f"{metric_id}" + (f"-{_slug(site)}" if site else "") + f"-{x[-1]:%Y-%m}.{fmt}"
+    return Response(
+        content,
+        media_type=SLIDE_FORMATS[fmt],
+        headers={"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "no-store"},
+    )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:40] or "site"

@@ -12,6 +12,7 @@ from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from stocktake.appdb.models import User
+from stocktake.verdicts.changes import KINDS, since_last_month, window_statement
 from stocktake.verdicts.narrative import CATEGORIES
 from stocktake.verdicts.stocktake import ASSURANCE_COLUMNS, VARIATION_ROWS, Entry, StockTake, variation_row
 from stocktake.web.pages import render
@@ -107,6 +108,13 @@ def overview(
     )
     if request.headers.get("HX-Request"):
         return HTMLResponse(results)
+    chosen_site = filters.site or None
+    areas_of = {e.result.metric.id: e.result.metric.area for e in stocktake.entries}
+    alerts = workspace.cached(
+        ("since last month", chosen_site),
+        db,
+        lambda: since_last_month(stocktake, lambda p: workspace.stocktake(db, site=chosen_site, period=p)),
+    )
     return render(
         request,
         "overview.html",
@@ -114,6 +122,10 @@ def overview(
         title="Overview",
         stocktake=stocktake,
         results=results,
+        window=window_statement(stocktake.entries),
+        incomplete=_incomplete(stocktake, workspace.reaches()),
+        alerts=[c for c in alerts if not filters.area or areas_of[c.metric_id] == filters.area],
+        kinds=KINDS,
         areas=areas,
         sites=sites,
         filters=filters,
@@ -151,3 +163,24 @@ def _results(stocktake: StockTake, filters: Filters) -> Markup:
         categories=CATEGORIES,
     )
     return Markup(html)
+
+
+def _incomplete(stocktake: StockTake, reaches: dict) -> list[tuple[str, list[str]]]:
+    """Each incomplete month left out (ADR 29), with the areas (or measures) it is left out of:
+    [("April 2025 incomplete: data to 14 April", ["Hip fracture"])]."""
+    shown = {e.result.metric.id: e.result.metric for e in stocktake.entries}
+    notes: dict[str, list] = {}
+    for metric_id, reach in reaches.items():
+        if reach.note and metric_id in shown:
+            notes.setdefault(reach.note, []).append(shown[metric_id])
+    found = []
+    for note, metrics in notes.items():
+        areas = dict.fromkeys(m.area for m in metrics)
+        whole = [a for a in areas if all(m.id in {x.id for x in metrics} for m in _in_area(stocktake, a))]
+        names = whole + [m.title for m in metrics if m.area not in whole]
+        found.append((note, names))
+    return found
+
+
+def _in_area(stocktake: StockTake, area: str) -> list:
+    return [e.result.metric for e in stocktake.entries if e.result.metric.area == area]

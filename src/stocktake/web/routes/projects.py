@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from stocktake.appdb import actions
 from stocktake.appdb.models import PdsaCycle, Project, User
 from stocktake.qi.progress import SCALE, describe
+from stocktake.web.comments import comments_page, their_comment
 from stocktake.web.corrections import Field, edit_page, labels_of, shown, with_values
 from stocktake.web.pages import change_then_redirect, render
-from stocktake.web.routes.forms import a_date, a_number
+from stocktake.web.routes.forms import a_date, a_metric, a_number
 from stocktake.web.security import database, editor, viewer
 
 router = APIRouter(prefix="/projects")
@@ -118,8 +119,7 @@ def add_measure(
     catalogue = request.app.state.workspace.catalogue
 
     def change():
-        if not catalogue.has(metric_id):
-            raise actions.ActionError(f"measure: {metric_id!r} is not a metric of this department")
+        a_metric("measure", metric_id, catalogue)
         actions.add_measure(db, by=user, project_id=project_id, metric_id=metric_id, kind=kind)
 
     return _change(request, user, db, project_id, change)
@@ -388,4 +388,63 @@ def withdraw_cycle(
         lambda: actions.withdraw(db, by=user, kind="pdsa_cycle", record_id=cycle_id, reason=reason),
         to=f"/projects/{project_id}",
         page=partial(_edit_cycle_page, request, user, db, project_id, cycle_id),
+    )
+
+
+# Comments on the project (ADR 0028): editors write, everyone signed in reads; withdrawn, not deleted
+
+
+def _comments(request, user, db, project_id: int, **context):
+    project = db.get(Project, project_id)
+    if project is None:
+        raise HTTPException(404, f"no project {project_id}")
+    return comments_page(
+        request,
+        user,
+        db,
+        kind="project",
+        subject_id=str(project_id),
+        name=project.title,
+        path=f"/projects/{project_id}",
+        **context,
+    )
+
+
+@router.get("/{project_id}/comments")
+def project_comments(
+    request: Request, project_id: int, user: User = Depends(viewer), db: Session = Depends(database)
+):
+    return _comments(request, user, db, project_id)
+
+
+@router.post("/{project_id}/comments")
+def add_project_comment(
+    request: Request,
+    project_id: int,
+    body: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    return change_then_redirect(
+        lambda: actions.add_comment(
+            db, by=user, subject_kind="project", subject_id=str(project_id), body=body
+        ),
+        to=f"/projects/{project_id}#comments-heading",
+        page=partial(_comments, request, user, db, project_id, typed=body),
+    )
+
+
+@router.post("/{project_id}/comments/{comment_id}/withdraw")
+def withdraw_project_comment(
+    request: Request,
+    project_id: int,
+    comment_id: int,
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    their_comment(db, comment_id, "project", str(project_id))
+    return change_then_redirect(
+        lambda: actions.withdraw_comment(db, by=user, comment_id=comment_id),
+        to=f"/projects/{project_id}#comments-heading",
+        page=partial(_comments, request, user, db, project_id),
     )

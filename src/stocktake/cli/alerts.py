@@ -1,0 +1,35 @@
+"""`stocktake alerts`: what changed since last month, as the overview's panel says it (a cron job can
+mail the output; there is no mail code here)."""
+
+from __future__ import annotations
+
+from stocktake.cli.common import HomeOption, _fail, _settings, console
+
+
+def alerts(home: HomeOption = None) -> None:
+    """Print the measures that started going backwards, reached or lost their target, or stopped
+    improving since last month, each read to its own latest complete month."""
+    from stocktake.appdb.database import make_engine, session_factory, upgrade
+    from stocktake.verdicts.changes import since_last_month, window_statement
+    from stocktake.workspace import Workspace
+
+    settings = _settings(home)
+    if not settings.warehouse.exists():
+        _fail(f"{settings.warehouse}: no warehouse yet (load extracts first)")
+    upgrade(settings.database_url)
+    workspace = Workspace(settings.warehouse, settings.catalogue, settings.source)
+    with session_factory(make_engine(settings.database_url))() as db:
+        now = workspace.stocktake(db)
+        found = since_last_month(now, lambda period: workspace.stocktake(db, period=period))
+    console.print(window_statement(now.entries), highlight=False)
+    for reach in workspace.reaches().values():
+        if reach.note:
+            console.print(f"{reach.metric_id}: {reach.note}", highlight=False)
+    if not found:
+        console.print(
+            "Since last month: no measure started going backwards, reached or lost its target, "
+            "or stopped improving.",
+            highlight=False,
+        )
+    for change in found:
+        console.print(f"- {change.line}", highlight=False)

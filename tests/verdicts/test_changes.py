@@ -1,0 +1,96 @@
+"""Since last month: the changes worth an alert, from hand-made stock-takes (issue 25)."""
+
+from types import SimpleNamespace
+
+import pandas as pd
+
+from stocktake.verdicts.changes import changes, since_last_month, window_statement
+from stocktake.verdicts.stocktake import Entry, StockTake
+
+CONCERN, IMPROVING, COMMON = "special_cause_concern", "special_cause_improvement", "common_cause"
+
+
+def _entry(metric_id, variation, assurance, category, last="2025-03", area="Theatres") -> Entry:
+    metric = SimpleNamespace(id=metric_id, title=metric_id.title(), area=area, monthly=True)
+    chart = SimpleNamespace(latest=SimpleNamespace(variation_type=variation, assurance_type=assurance))
+    x = pd.date_range(pd.Timestamp(f"{last}-01") - pd.DateOffset(months=5), periods=6, freq="MS")
+    result = SimpleNamespace(
+        metric=metric, chart=chart, x=x, variation_type=variation, assurance_type=assurance
+    )
+    return Entry(result, category, "")
+
+
+def _take(*entries) -> StockTake:
+    return StockTake("T&O", "test", tuple(entries))
+
+
+def test_each_kind_of_change_is_found_most_urgent_first():
+    before = _take(
+        _entry("a", COMMON, None, "no_change_yet"),
+        _entry("b", COMMON, "inconsistent", "grindingly_slow"),
+        _entry("c", IMPROVING, None, "moved_the_needle"),
+        _entry("d", COMMON, "consistent_pass", "reliably_at_target"),
+        _entry("e", COMMON, None, "no_change_yet"),
+    )
+    now = _take(
+        _entry("a", CONCERN, None, "going_backwards"),
+        _entry("b", COMMON, "consistent_pass", "reliably_at_target"),
+        _entry("c", COMMON, None, "no_change_yet"),
+        _entry("d", COMMON, "inconsistent", "grindingly_slow"),
+        _entry("e", COMMON, None, "no_change_yet"),  # unchanged: no alert
+        _entry("f", CONCERN, None, "going_backwards"),  # new this month: nothing to compare with
+    )
+    found = changes(before, now)
+    assert [(c.metric_id, c.kind) for c in found] == [
+        ("a", "going_backwards"),
+        ("d", "missed_target"),
+        ("c", "stopped_improving"),
+        ("b", "reached_target"),
+    ]
+    assert found[0].line == "A started going backwards in March 2025 (was No evidence of change)"
+
+
+def test_still_going_backwards_is_not_news():
+    before, now = (
+        _take(_entry("a", CONCERN, None, "going_backwards")),
+        _take(_entry("a", CONCERN, None, "going_backwards")),
+    )
+    assert changes(before, now) == ()
+
+
+def test_each_measure_is_read_against_its_own_previous_month():
+    now = _take(
+        _entry("hip", CONCERN, None, "going_backwards", last="2025-04", area="Hip fracture"),
+        _entry("lists", COMMON, "consistent_pass", "reliably_at_target", last="2025-03"),
+    )
+    asked = []
+
+    def as_at(period):
+        asked.append(period)
+        return {
+            "2025-03": _take(_entry("hip", COMMON, None, "no_change_yet", last="2025-03")),
+            "2025-02": _take(_entry("lists", COMMON, "inconsistent", "grindingly_slow", last="2025-02")),
+        }[period]
+
+    found = since_last_month(now, as_at)
+    assert asked == ["2025-02", "2025-03"]
+    assert [(c.metric_id, c.kind, f"{c.month:%Y-%m}") for c in found] == [
+        ("hip", "going_backwards", "2025-04"),
+        ("lists", "reached_target", "2025-03"),
+    ]
+    assert window_statement(now.entries) == (
+        "Each measure to its latest complete month: most to April 2025; Theatres to March 2025."
+    )
+
+
+def test_the_window_names_the_areas_past_the_rest():
+    entries = [
+        _entry("a", COMMON, None, "no_change_yet", last="2025-03"),
+        _entry("b", COMMON, None, "no_change_yet", last="2025-03"),
+        _entry("hip", COMMON, None, "no_change_yet", last="2025-04", area="Hip fracture"),
+        _entry("stay", COMMON, None, "no_change_yet", last="2025-03", area="Hip fracture"),
+    ]
+    assert window_statement(entries) == (
+        "Each measure to its latest complete month: most to March 2025; Hip to April 2025."
+    )
+    assert window_statement(entries[:2]) == "Each measure to its latest complete month: all to March 2025."
