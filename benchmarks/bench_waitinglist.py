@@ -11,10 +11,20 @@ both naive baselines (no change; last year's monthly net flow), 95% interval cov
 
 The method was chosen among the candidates below on the origins up to 2012-12 (selection) and
 confirmed on those from 2013-01 (confirmation); both columns are printed (ADR 0019, revised).
+
+The second table is the workspace's Waiting list page answering a scenario change (issue 26,
+"Speed": under a second for a trust-size list): a fresh workspace on the demo warehouse (a trust's
+T&O list, about 17,000 pathways), the page's first view (which builds the list's picture), then
+scenario changes as the sliders send them, timed with time.perf_counter around the TestClient call:
+the htmx swap of the results and the whole page without JavaScript.
+Run only one part with --only backtest or --only page.
 """
 
 from __future__ import annotations
 
+import argparse
+import re
+import tempfile
 import time
 import warnings
 from collections.abc import Callable
@@ -107,7 +117,95 @@ def statsmodels_candidates() -> dict[str, Callable[[History], Forecast]]:
     }
 
 
+#: Scenario changes as the sliders send them (GET parameters of /waiting-list).
+SCENARIOS = (
+    {"growth": "3"},
+    {"growth": "3", "lists": "2"},
+    {"growth": "3", "lists": "2", "validation": "5"},
+    {"growth": "-5", "lists": "4.2"},
+    {"growth": "20", "lists": "30", "validation": "20"},
+    {},
+)
+PAGE_GOAL_SECONDS = 1.0
+
+
+def page_speed(rounds: int = 5) -> None:
+    """The Waiting list page answering scenario changes on the demo warehouse (see the module)."""
+    import duckdb
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # Starlette's note that its test client moves to httpx2
+        from fastapi.testclient import TestClient
+
+    from stocktake.appdb import actions
+    from stocktake.appdb.database import make_engine, session_factory
+    from stocktake.demo.generate import Department, generate
+    from stocktake.settings import Settings
+    from stocktake.web.app import create_app
+
+    with tempfile.TemporaryDirectory(prefix="bench-waiting-list-") as scratch:
+        home = Path(scratch)
+        tables = generate(Department())
+        with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+            for name, table in tables.items():
+                con.register("incoming", table)
+                con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
+                con.unregister("incoming")
+        settings = Settings(home=home, database_url=f"sqlite:///{home / 'workspace.sqlite'}")
+        app = create_app(settings)
+        password = "benchmark password"
+        with session_factory(make_engine(settings.database_url))() as session:
+            actions.create_user(
+                session, by=None, username="bench", full_name="A bench", password=password, role="viewer"
+            )
+        client = TestClient(app)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text)[1]
+        client.post("/sign-in", data={"username": "bench", "password": password, "csrf_token": token})
+
+        def timed(params: dict, headers: dict | None = None) -> float:
+            started = time.perf_counter()
+            answer = client.get("/waiting-list", params=params, headers=headers or {})
+            seconds = time.perf_counter() - started
+            if answer.status_code != 200 or "scenario-table" not in answer.text:
+                raise RuntimeError(f"/waiting-list {params} answered {answer.status_code}")
+            return seconds
+
+        first = timed({})
+        htmx = {"HX-Request": "true", "HX-Target": "scenario-results"}
+        swaps = np.array([timed(p, htmx) for _ in range(rounds) for p in SCENARIOS])
+        pages = np.array([timed(p) for _ in range(rounds) for p in SCENARIOS])
+
+    table = Table(
+        title=f"Waiting list page, demo warehouse ({len(tables['rtt_pathways']):,} pathways): "
+        f"{len(SCENARIOS)} scenario changes × {rounds}"
+    )
+    for column in ("request", "n", "median s", "p95 s", "max s", f"goal < {PAGE_GOAL_SECONDS:g} s"):
+        table.add_column(column, justify="left" if column == "request" else "right")
+    table.add_row("first view (builds the list's picture)", "1", f"{first:.3f}", "", "", "")
+    for name, seconds in (("scenario change, htmx swap", swaps), ("scenario change, whole page", pages)):
+        met = "met" if seconds.max() < PAGE_GOAL_SECONDS else "NOT met"
+        table.add_row(
+            name,
+            str(len(seconds)),
+            f"{np.median(seconds):.3f}",
+            f"{np.percentile(seconds, 95):.3f}",
+            f"{seconds.max():.3f}",
+            met,
+        )
+    Console(width=200).print(table)
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", choices=("backtest", "page"), help="run one part only")
+    only = parser.parse_args().only
+    if only != "page":
+        backtest()
+    if only != "backtest":
+        page_speed()
+
+
+def backtest() -> None:
     history = pre_pandemic_stretch()
     origins = range(FIRST_ORIGIN, len(history) - HORIZON)
     candidates: dict[str, Callable[[History], Forecast]] = {

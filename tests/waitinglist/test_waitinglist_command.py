@@ -138,6 +138,11 @@ def test_stats_from_the_warehouse_by_priority(tmp_path, warehouse):
     assert list(got["target_weeks"]) == pytest.approx([1, 4, 12, 365 / 7])
     # About 10 starts a day in all: about 70 a week, split 5/30/40/25%.
     assert got["mean_demand"].sum() == pytest.approx(70, rel=0.05)
+    # A steady list: over the last year (the default from a warehouse) capacity meets demand, and
+    # the list is the one waiting now (about 700), not every pathway referred before the year began.
+    assert got["mean_capacity"].sum() == pytest.approx(70, rel=0.1)
+    assert 500 < got["queue_size"].sum() < 900
+    assert "over the year to the list's latest date" in result.output
 
 
 def test_stats_from_the_demo_department(demo_warehouse, tmp_path):

@@ -198,3 +198,18 @@ def test_priority_targets_by_group():
     whole = dict(stats.stats_by_group(pathways, None, target_weeks=18))["all"]
     assert rows["P2"].mean_demand + rows["P4"].mean_demand == pytest.approx(whole.mean_demand)
     assert whole.queue_size == 3 and rows["P2"].queue_size == 1
+
+
+def test_a_pathway_removed_before_the_window_is_not_waiting_in_it():
+    """Hand-worked: three pathways, the window from 20 January. The first left on 10 January, so it
+    is not on the list; the second waits throughout; the third waits from 1 to 5 February."""
+    referrals = np.array(["2024-01-01", "2024-01-05", "2024-02-01"], dtype="datetime64[D]")
+    removals = np.array(["2024-01-10", "NaT", "2024-02-05"], dtype="datetime64[D]")
+    sizes = stats.queue_size(referrals, removals, start="2024-01-20", end="2024-02-10")
+    by_day = dict(zip(sizes["date"].astype(str), sizes["queue_size"], strict=True))
+    assert (by_day["2024-01-20"], by_day["2024-02-01"], by_day["2024-02-05"], by_day["2024-02-10"]) == (
+        1,
+        2,
+        1,
+        1,
+    )

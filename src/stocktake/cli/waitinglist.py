@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from stocktake.cli.common import _fail, console
+from stocktake.cli.common import HomeOption, _fail, _home_warehouse, console
 
 waitinglist_app = typer.Typer(help="The waiting list: statistics and projection.", no_args_is_help=True)
 Warehouse = Annotated[
-    Path | None, typer.Option(metavar="WAREHOUSE", help="Use the warehouse's rtt_pathways instead of a CSV.")
+    Path | None,
+    typer.Option(
+        metavar="WAREHOUSE",
+        help="Use the warehouse's rtt_pathways instead of a CSV (default, given no CSV: the home's).",
+    ),
 ]
 
 
@@ -35,10 +40,13 @@ def project(
         typer.Option(metavar="YYYY-MM", help="Use the history from this month on (after a break)."),
     ] = None,
     warehouse: Warehouse = None,
+    home: HomeOption = None,
 ) -> None:
     """Project the list with its 95% interval from a stock-and-flow model of its history."""
     from stocktake.files.waitinglist import WaitingListInputError, check_output, run_projection, write_csv
 
+    if history is None and warehouse is None:
+        warehouse = _home_warehouse(home)
     try:
         if out is not None:
             check_output(out, history, warehouse)
@@ -85,10 +93,13 @@ def stats(
     ] = "stocktake",
     out: Annotated[Path | None, typer.Option(metavar="STATS.csv", help="Also write the table here.")] = None,
     warehouse: Warehouse = None,
+    home: HomeOption = None,
 ) -> None:
     """Demand, capacity, load, target and relief capacity, mean wait and pressure (NHSRwaitinglist)."""
     from stocktake.files.waitinglist import WaitingListInputError, check_output, run_stats, write_csv
 
+    if pathways is None and warehouse is None:
+        warehouse = _home_warehouse(home)
     try:
         if out is not None:
             check_output(out, pathways, warehouse)
@@ -115,10 +126,22 @@ def stats(
     for column in columns:
         shown.add_column(column.replace("_", " "), justify="left" if column == "group" else "right")
     for row in table.to_dict("records"):
-        shown.add_row(*(fmt.format(row[c]) for c, fmt in columns.items()))
+        shown.add_row(*(_cell(row[c], fmt) for c, fmt in columns.items()))
     console.print(shown)
+    if table["queue_too_big"].any():
+        console.print(
+            "— target capacity is for a list of a healthy size; a list more than twice its target size "
+            "has relief capacity instead (NHSRwaitinglist)"
+        )
+    if warehouse is not None and start is None:
+        console.print("statistics over the year to the list's latest date (--start for another window)")
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
+
+
+def _cell(value, fmt: str) -> str:
+    """A statistic as the table shows it: "—" where the method gives none (NaN)."""
+    return "—" if isinstance(value, float) and math.isnan(value) else fmt.format(value)
 
 
 Returns = Annotated[
@@ -146,12 +169,15 @@ def weeks(
     out: Annotated[Path | None, typer.Option(metavar="PROJ.csv", help="Write the projection here.")] = None,
     redistribution: Redistribution = "evenly",
     warehouse: Warehouse = None,
+    home: HomeOption = None,
 ) -> None:
     """The list by weeks waited moved forward month by month: % within 18 weeks, 92nd percentile,
     52/65/78-week waiters."""
     from stocktake.files.rtt import run_weeks
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
 
+    if not returns and warehouse is None:
+        warehouse = _home_warehouse(home)
     try:
         if out is not None:
             check_output(out, *(returns or []), warehouse)
@@ -208,12 +234,15 @@ def capacity(
     out: Annotated[Path | None, typer.Option(metavar="CAPACITY.csv", help="Write the answers here.")] = None,
     redistribution: Redistribution = "evenly",
     warehouse: Warehouse = None,
+    home: HomeOption = None,
 ) -> None:
     """Extra treatments (and theatre lists) a week needed to reach a target, solved on the projection."""
     from stocktake.files.rtt import run_capacity
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
     from stocktake.waitinglist.capacity import answers_table
 
+    if not returns and warehouse is None:
+        warehouse = _home_warehouse(home)
     try:
         if out is not None:
             check_output(out, *(returns or []), warehouse)
@@ -272,22 +301,30 @@ def capacity(
 
 @waitinglist_app.command("plan")
 def plan(
-    warehouse: Annotated[
-        Path, typer.Option(metavar="WAREHOUSE", help="rtt_pathways, theatre_sessions and theatre_cases.")
-    ],
     month: Annotated[str, typer.Option(metavar="YYYY-MM", help="The month to plan.")],
     out: Annotated[Path, typer.Option(metavar="PLAN.xlsx", help="The plan workbook.")],
+    warehouse: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="WAREHOUSE",
+            help="rtt_pathways, theatre_sessions and theatre_cases (default: the home's warehouse).",
+        ),
+    ] = None,
     risk: Annotated[
         float, typer.Option(metavar="P", help="Largest chance of a list over-running (normal approximation).")
     ] = 0.2,
     seconds: Annotated[
         float, typer.Option(metavar="S", help="CP-SAT's deterministic work limit for the month.")
     ] = 3.0,
+    home: HomeOption = None,
 ) -> None:
     """Pack the month's theatre lists from the waiting list (CP-SAT): due dates first, then longest waits."""
     from stocktake.files.rtt import plan_sheets, run_plan, write_workbook
     from stocktake.files.waitinglist import WaitingListInputError, check_output
 
+    warehouse = warehouse or _home_warehouse(home)
+    if warehouse is None:
+        _fail("give --warehouse W: the plan reads its rtt_pathways and theatre history (the home has none)")
     try:
         check_output(out, warehouse)
         if out.suffix.lower() != ".xlsx":

@@ -31,16 +31,14 @@ from stocktake.waitinglist.rtt_return import (
 )
 from stocktake.waitinglist.theatre_plan import Durations, TheatreList, WaitingPatient, durations_from_history
 from stocktake.waitinglist.weeks_waited import (
+    FLOW_MONTHS,
     MAX_MONTHS_WAITED,
     MonthlyBins,
     RenegeCapacityParams,
     WaitingList,
-    bins_from_pathways,
     single_month_params,
 )
 
-#: Months of returns (or of the warehouse's pathways) whose flows are averaged for the projection.
-FLOW_MONTHS = 12
 PLANNED_TYPES = ("elective", "day_case")
 
 
@@ -142,33 +140,16 @@ def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:
     """The warehouse's rtt_pathways: the list at the last complete month, NHSRtt's calibration on the
     months before it (from the pathways' own months-waited stocks and flows)."""
     from stocktake.files.waitinglist import warehouse_pathways
+    from stocktake.waitinglist.weeks_waited import list_month, weeks_inputs
 
     pathways = warehouse_pathways(warehouse)
     starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
     stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
-    last_day = pd.Timestamp(max(starts.max(), stops[~np.isnat(stops)].max(initial=starts.max())))
-    last = pd.Period(last_day, freq="M")
-    if last_day != last.end_time.normalize():
-        last -= 1
-    first = max(pd.Period(pd.Timestamp(starts.min()), freq="M") + MAX_MONTHS_WAITED, last - FLOW_MONTHS)
-    if (last - first).n < 2:
-        first = last - 2
-    treated = (pathways["status"] == "treated").to_numpy()
-    bins = bins_from_pathways(starts, stops, treated, first, last)
     try:
-        params = bins.calibrate()
+        origin, params, referrals, treatments, how = weeks_inputs(pathways, list_month(starts, stops))
     except ValueError as error:
-        raise WaitingListInputError(f"{warehouse}: rtt_pathways: {error}") from None
-    waiting = np.isnat(stops) | (stops > np.datetime64(last.end_time.date(), "D"))
-    origin = WaitingList.from_clock_starts(last, starts[waiting])
-    return WeeksInputs(
-        origin,
-        params,
-        float(bins.referrals[1:].mean()),
-        float(bins.completes[1:].sum(axis=1).mean()),
-        f"NHSRtt calibration on the warehouse's rtt_pathways, {bins.months[0]} … {bins.months[-1]}",
-        f"{warehouse.name} rtt_pathways",
-    )
+        raise WaitingListInputError(f"{warehouse}: {error}") from None
+    return WeeksInputs(origin, params, referrals, treatments, how, f"{warehouse.name} rtt_pathways")
 
 
 # --- the theatre history --------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import os
 import tempfile
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
@@ -192,7 +193,7 @@ def run_stats(
     """Waiting-list statistics for the whole list or each group, one row each."""
     from dataclasses import asdict
 
-    from stocktake.waitinglist.stats import NHSRWAITINGLIST, STOCKTAKE, stats_by_group
+    from stocktake.waitinglist.stats import NHSRWAITINGLIST, RECENT_DAYS, STOCKTAKE, stats_by_group
 
     _one_source(pathways_csv, warehouse, "PATHWAYS.csv")
     if by is not None and by not in GROUPS:
@@ -213,6 +214,9 @@ def run_stats(
         pathways = read_pathways(pathways_csv, by)
     else:
         pathways = warehouse_pathways(warehouse, by)
+        if "--start" not in window:  # the warehouse holds years: demand and capacity as they are now
+            end = window.get("--end", _last_date(pathways))
+            window["--start"] = end - np.timedelta64(RECENT_DAYS, "D")
     rows = stats_by_group(
         pathways,
         GROUPS.get(by),
@@ -222,3 +226,9 @@ def run_stats(
         conventions[convention],
     )
     return pd.DataFrame([{"group": name} | asdict(row) for name, row in rows])
+
+
+def _last_date(pathways: pd.DataFrame) -> np.datetime64:
+    """The latest clock start or stop: the end of the statistics' window by default."""
+    dates = pd.concat([pd.to_datetime(pathways["clock_start"]), pd.to_datetime(pathways["clock_stop"])])
+    return dates.max().to_datetime64()

@@ -13,6 +13,7 @@ from jinja2 import Environment, PackageLoader
 from stocktake.report.board import peer_section, procurement_section
 from stocktake.report.charts import ChartSeries, entry_chart, plotly_html, static_chart
 from stocktake.report.icons import assurance_icon, variation_icon, variation_label
+from stocktake.report.waitinglist import waiting_list_section
 from stocktake.verdicts.narrative import CATEGORIES
 from stocktake.verdicts.stocktake import ASSURANCE_COLUMNS, Entry, StockTake
 
@@ -44,6 +45,7 @@ def render_report(stocktake: StockTake, *, static: bool = False) -> str:
         no_data=stocktake.no_data_lines,
         peers=peer_section(stocktake.peers),
         procurement=procurement_section(stocktake.procurement),
+        waiting_list=waiting_list_section(stocktake.waiting_list),
         static=static,
         css=(Path(__file__).parent / "report.css").read_text(),
         plotly_js="" if static else get_plotlyjs(),

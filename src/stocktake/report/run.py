@@ -17,8 +17,11 @@ from stocktake.files.procurement import holds_orders, warehouse_opportunities
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, load_catalogue
 from stocktake.metrics.run import Grain, missing_data, run_catalogue
 from stocktake.report.inputs import for_metric, load_annotations, load_targets, resolve_target
+from stocktake.report.waitinglist import holds_pathways, warehouse_overview
 from stocktake.verdicts import Mark, StockTake, take_stock
 from stocktake.verdicts.peers import compare_every_measure
+from stocktake.verdicts.waitinglist import Overview as WaitingListOverview
+from stocktake.verdicts.waitinglist import OverviewError
 from stocktake.warehouse import connect_ibis, problems
 
 FORMATS = ("html", "pdf", "xlsx")
@@ -89,16 +92,30 @@ def with_board_sections(
     last: pd.Period | None = None,
 ) -> StockTake:
     """The stock-take with the board's "Compared with peers" (each measure with a funnel across
-    sites, small groups hidden) and "Procurement opportunities" (the year's top savings by site, when
-    the warehouse holds orders) sections, each over the year to ``last`` (default: the latest month).
-    Opens the warehouse read-only: a caller that shares it with writers holds their lock."""
+    sites, small groups hidden), "Procurement opportunities" (the year's top savings by site, when
+    the warehouse holds orders) and "Waiting list" (when it holds pathways) sections, each over the
+    year to ``last`` (default: the latest month). Opens the warehouse read-only: a caller that shares
+    it with writers holds their lock."""
     shown = [m for m in catalogue.metrics if m.id in {e.result.metric.id for e in taken.entries}]
     if last is not None:
         end = last.to_timestamp(how="end")
         by_site = {k: v[v["period"] <= end].reset_index(drop=True) for k, v in by_site.items()}
     peers = compare_every_measure(shown, by_site, "site")
     found = warehouse_opportunities(warehouse, last=last) if holds_orders(warehouse) else None
-    return dataclasses.replace(taken, peers=peers, procurement=found)
+    waiting = waiting_list(warehouse, last)
+    return dataclasses.replace(taken, peers=peers, procurement=found, waiting_list=waiting)
+
+
+def waiting_list(warehouse: Path, last: pd.Period | None = None) -> WaitingListOverview | None:
+    """The board's "Waiting list" (the list now, in 12 months, its 18-week share and the capacity for
+    92% within 18 weeks in a year) as at ``last``, or None when the warehouse holds no pathways or
+    they cannot be read as a list (the rest of the report is not held up by it)."""
+    if not holds_pathways(warehouse):
+        return None
+    try:
+        return warehouse_overview(warehouse, last=last)
+    except OverviewError:
+        return None
 
 
 def write_report(request: ReportRequest) -> list[Path]:

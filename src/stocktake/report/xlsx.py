@@ -15,6 +15,7 @@ from openpyxl.utils import get_column_letter
 from stocktake.files.procurement import opportunity_sheets
 from stocktake.metrics.suppression import MASK
 from stocktake.report.icons import ASSURANCE_LABELS, variation_label
+from stocktake.report.waitinglist import waiting_list_sheets
 from stocktake.spreadsheets import keep_text
 from stocktake.verdicts.narrative import CATEGORIES
 from stocktake.verdicts.stocktake import StockTake
@@ -105,6 +106,9 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
     if stocktake.procurement is not None:
         for name, table in opportunity_sheets(stocktake.procurement).items():
             _table_sheet(book.create_sheet(f"Procurement {name.lower()}"), table)
+    if stocktake.waiting_list is not None:
+        for name, table in waiting_list_sheets(stocktake.waiting_list).items():
+            _table_sheet(book.create_sheet(name), table)
     keep_text(book)
     book.save(path)
     return Path(path)

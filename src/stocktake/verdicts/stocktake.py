@@ -24,6 +24,7 @@ from stocktake.verdicts.narrative import (
     sentence,
 )
 from stocktake.verdicts.peers import PeerComparison
+from stocktake.verdicts.waitinglist import Overview as WaitingListOverview
 
 VARIATION_ROWS = {
     "special_cause_improvement": "Special cause improvement",
@@ -94,6 +95,8 @@ class StockTake:
     peers: tuple[PeerComparison, ...] = ()
     #: The board report's "Procurement opportunities"; None when no orders were looked at.
     procurement: Opportunities | None = None
+    #: The board report's "Waiting list"; None when the warehouse holds no pathways.
+    waiting_list: WaitingListOverview | None = None
 
     @property
     def no_data_lines(self) -> list[str]:
@@ -151,9 +154,11 @@ def build(
         chart, metric = result.chart, result.metric
         fmt = Formatter(metric.unit, metric.decimals)
         before, notes = _rebase_readings(result, fmt)
-        text = sentence(chart, result.x, fmt, notes, latest_hidden=_latest_hidden(result))
+        text = sentence(
+            chart, result.x, fmt, notes, latest_hidden=_latest_hidden(result), monthly=metric.monthly
+        )
         projection = _projection(result)
-        if projection is not None and chart.target is not None:
+        if projection is not None and chart.target is not None and not _assured_in_words(result, projection):
             text += " " + projection.describe()
         basis = (target_bases or {}).get(metric.id) or (metric.target.source if metric.target else None)
         kind = category(result.variation_type, result.assurance_type, result.metric.improvement)
@@ -161,6 +166,12 @@ def build(
         if metric.id in marks:
             marks[metric.id] = _marked_deferred(marks[metric.id], result)
     return StockTake(department, source, tuple(entries), marks)
+
+
+def _assured_in_words(result: MetricResult, projection: Projection) -> bool:
+    """An average already at the target is for the assurance to put in words: with limits to read, a
+    hit-and-miss target "already met" on average is still missed in some months (Making Data Count)."""
+    return projection.status == "met" and result.assurance_type is not None
 
 
 def _rebase_readings(result: MetricResult, fmt: Formatter) -> tuple[Reading | None, tuple[str, ...]]:

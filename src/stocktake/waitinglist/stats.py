@@ -116,6 +116,12 @@ class WaitingListStats:
 # --- the formulas (each the package's calc_* function) ---------------------------------------------
 
 
+#: The window of statistics read from the warehouse (the web page, the board report and
+#: ``waitinglist stats`` without --start): the year to the list's date, demand and capacity as they
+#: are now rather than averaged over every year the extract holds.
+RECENT_DAYS = 364
+
+
 def target_mean_wait(target_wait: float, factor: float = TARGET_FACTOR) -> float:
     """The mean wait that meets ``target_wait`` for most patients: target ÷ factor."""
     return target_wait / factor
@@ -171,16 +177,18 @@ def _window(referrals: np.ndarray, start, end) -> tuple[np.datetime64, np.dateti
 def queue_size(referrals, removals, start=None, end=None) -> pd.DataFrame:
     """The number waiting at the end of each day of the window (``wl_queue_size``).
 
-    Referrals before the window count from its first day; removals outside it are ignored, as in
-    the package (whose table assignment misaligns when referrals fall after the window; here they
-    are simply not counted).
+    Referrals before the window count from its first day, unless they were removed before it (they
+    were not waiting then: the package counts them for ever, which only shows when a window starts
+    after the first referral); removals after the window are ignored, as in the package (whose table
+    assignment misaligns when referrals fall after the window; here they are simply not counted).
     """
     referrals, removals = _days(referrals), _days(removals)
     if referrals.size == 0:
         raise ValueError("the waiting list has no pathways")
     start, end = _window(referrals, start, end)
     dates = np.arange(start, end + 1)
-    arrivals = np.maximum(referrals, start)
+    gone = ~np.isnat(removals) & (removals < start)
+    arrivals = np.maximum(referrals[~gone], start)
     arrived = np.searchsorted(np.sort(arrivals), dates, side="right")
     inside = removals[~np.isnat(removals) & (removals >= start) & (removals <= end)]
     left = np.searchsorted(np.sort(inside), dates, side="right")

@@ -492,3 +492,49 @@ def bins_from_pathways(
             np.bincount(np.minimum(index - start_month[done], max_months), minlength=max_months + 1)
         )
     return MonthlyBins(months, np.array(referrals), np.array(incompletes, float), np.array(completes, float))
+
+
+# --- from patient-level pathways --------------------------------------------------------------------
+
+#: Months of flows averaged for the weeks-waited projection.
+FLOW_MONTHS = 12
+
+
+def list_month(starts: np.ndarray, stops: np.ndarray, as_of: pd.Period | None = None) -> pd.Period:
+    """The last month the pathways cover to its last day (or ``as_of``, if earlier)."""
+    latest = (
+        starts.max() if not (~np.isnat(stops)).any() else max(starts.max(), stops[~np.isnat(stops)].max())
+    )
+    last_day = pd.Timestamp(latest)
+    last = pd.Period(last_day, freq="M")
+    if last_day != last.end_time.normalize():
+        last -= 1
+    return min(last, as_of) if as_of is not None else last
+
+
+def weeks_inputs(
+    pathways: pd.DataFrame, last: pd.Period
+) -> tuple[WaitingList, RenegeCapacityParams, float, float, str]:
+    """The list at ``last``'s end, NHSRtt's calibration on the months before it, the referrals and
+    treatments a month averaged over them (this page and ``stocktake waitinglist weeks --warehouse``)."""
+    starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
+    stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+    first = max(pd.Period(pd.Timestamp(starts.min()), freq="M") + MAX_MONTHS_WAITED, last - FLOW_MONTHS)
+    if (last - first).n < 2:
+        first = last - 2
+    treated = (pathways["status"] == "treated").to_numpy()
+    bins = bins_from_pathways(starts, stops, treated, first, last)
+    try:
+        params = bins.calibrate()
+    except ValueError as error:
+        raise ValueError(f"rtt_pathways cannot be calibrated: {error}") from None
+    waiting = np.isnat(stops) | (stops > np.datetime64(last.end_time.date(), "D"))
+    origin = WaitingList.from_clock_starts(last, starts[waiting])
+    how = f"NHSRtt calibration on the warehouse's rtt_pathways, {bins.months[0]} to {bins.months[-1]}"
+    return (
+        origin,
+        params,
+        float(bins.referrals[1:].mean()),
+        float(bins.completes[1:].sum(axis=1).mean()),
+        how,
+    )

@@ -1,0 +1,375 @@
+"""The waiting list in the workspace and the board report: read from the warehouse, worded, drawn.
+
+``warehouse_overview`` reads ``rtt_pathways`` (no identifier) and the theatre history's cases per
+list, and hands them to :func:`stocktake.verdicts.waitinglist.overview`; ``waiting_list_section``
+words it for the report's HTML and PDF, ``waiting_list_sheets`` tabulates it for the workbook, and
+``projection_json`` draws the list's past and projection for the workspace page.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from stocktake.metrics.suppression import MASK, is_small
+from stocktake.report.charts import PLOTLY_CONFIG
+from stocktake.verdicts.waitinglist import DIMENSIONS, HORIZON, Overview, OverviewError, overview
+from stocktake.warehouse import WarehouseError, connect, problems
+
+TABLE = "rtt_pathways"
+COLUMNS = ("clock_start", "clock_stop", "status", "priority", "procedure_group")
+BLUE, INTERVAL = "#005EB8", "rgba(0, 94, 184, 0.15)"
+
+
+def holds_pathways(warehouse: Path) -> bool:
+    """Whether the warehouse has any referral-to-treatment pathways loaded."""
+    if not Path(warehouse).is_file():
+        return False
+    try:
+        with problems(warehouse), connect(warehouse, read_only=True) as con:
+            tables = {name for (name,) in con.execute("SELECT table_name FROM duckdb_tables()").fetchall()}
+            return TABLE in tables and con.execute(f"SELECT count(*) FROM {TABLE}").fetchone()[0] > 0
+    except WarehouseError:
+        return False
+
+
+def read_pathways(warehouse: Path) -> pd.DataFrame:
+    """The pathways' dates, status and groups (never the pathway's or the patient's identifier)."""
+    with problems(warehouse), connect(warehouse, read_only=True) as con:
+        present = {row[0] for row in con.execute(f"DESCRIBE {TABLE}").fetchall()}
+        wanted = [c for c in COLUMNS if c in present]
+        frame = con.execute(f"SELECT {', '.join(wanted)} FROM {TABLE}").fetch_df()
+    return frame
+
+
+def warehouse_overview(
+    warehouse: Path,
+    *,
+    target_pct: float | None = None,
+    target_by: str | None = None,
+    last: pd.Period | None = None,
+    suppress: bool = True,
+) -> Overview:
+    """The list's picture from the warehouse, as at ``last`` (default: its latest complete month).
+    Raises :class:`OverviewError` for a target it cannot use or pathways it cannot read as a list."""
+    from stocktake.files.rtt import cases_per_list
+    from stocktake.files.waitinglist import WaitingListInputError
+
+    try:
+        pathways = read_pathways(warehouse)
+    except WarehouseError as error:
+        raise OverviewError(str(error)) from None
+    try:
+        per_list, source = cases_per_list(warehouse)
+    except WaitingListInputError:
+        per_list, source = None, None  # no theatre history: the answer is in treatments only
+    return overview(
+        pathways,
+        target_pct=target_pct,
+        target_by=target_by,
+        cases_per_list=per_list,
+        cases_per_list_source=source,
+        as_of=last,
+        suppress=suppress,
+    )
+
+
+# --- words ---------------------------------------------------------------------------------------
+
+
+def count(value: float, hidden: bool = False) -> str:
+    """A count as shown: "*" for 1–7 (or when marked hidden), else with thousands separators."""
+    n = round(float(value))
+    return MASK if hidden or bool(is_small(n)) else f"{n:,}"
+
+
+def pct(value: float) -> str:
+    return "–" if value is None or np.isnan(value) else f"{value:.1f}%"
+
+
+@dataclass(frozen=True)
+class ProjectionRow:
+    month: str
+    waiting: str
+    low: str
+    high: str
+    pct_within_18_weeks: str
+    p92_weeks: str
+    over_52_weeks: str
+
+
+@dataclass(frozen=True)
+class GroupLine:
+    group: str
+    waiting: str
+    demand: str
+    capacity: str
+    load: str
+    mean_wait: str
+    target_weeks: str
+    pressure: str
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class WaitingListSection:
+    month: str
+    waiting: str
+    bands: tuple[tuple[str, str], ...]
+    pct_now: str
+    pct_in_a_year: str
+    p92_now: str
+    over_52_now: str
+    over_52_in_a_year: str
+    #: "16,400 (95% interval 15,100 to 17,700) in March 2026", or why there is no projection.
+    projection: str
+    projected: bool
+    rows: tuple[ProjectionRow, ...]
+    target: str
+    #: "14.5 extra treatments a week (4.1 extra theatre lists) from April 2025", or why not.
+    capacity: str
+    assumptions: str
+    groups: tuple[tuple[str, tuple[GroupLine, ...]], ...]
+    any_hidden: bool
+    stats_window: str
+
+
+def _month(period: pd.Period | str) -> str:
+    return pd.Period(period, freq="M").strftime("%B %Y")
+
+
+def projection_rows(found: Overview) -> tuple[ProjectionRow, ...]:
+    """Each projected month: the list's size with its interval (when projected) and its weeks waited."""
+    table = found.projection.table() if found.projection is not None else None
+    rows = []
+    for k, step in enumerate(found.weeks.steps):
+        summary = step.waiting_list.summary()
+        if table is not None:
+            waiting, low, high = (f"{table[c].iloc[k]:,}" for c in ("waiting", "waiting_low", "waiting_high"))
+        else:
+            waiting, low, high = f"{summary.waiting:,.0f}", "–", "–"
+        rows.append(
+            ProjectionRow(
+                _month(summary.month),
+                waiting,
+                low,
+                high,
+                pct(summary.pct_within_18_weeks),
+                f"{summary.p92_weeks:.1f}",
+                count(summary.over_52_weeks),
+            )
+        )
+    return tuple(rows)
+
+
+def capacity_words(found: Overview) -> str:
+    answer = found.answer
+    if answer is None:
+        return f"Not worked out: {found.capacity_problem}."
+    target = found.target.describe()
+    if answer.extra_per_week is None:
+        return f"{target}: not reachable from {_month(answer.start)} with any uplift the model allows."
+    if answer.extra_per_week == 0:
+        return f"{target}: met without extra capacity ({answer.baseline:.1f}% within 18 weeks then)."
+    lists = (
+        f" ({answer.lists_per_week:.1f} extra theatre lists a week, {answer.cases_per_list:.2f} cases a list)"
+        if answer.lists_per_week is not None
+        else " (no theatre history in the warehouse to turn them into lists)"
+    )
+    return (
+        f"{target}: {answer.extra_per_week:.1f} extra treatments a week{lists} from "
+        f"{_month(answer.start)}; without them {answer.baseline:.1f}% within 18 weeks, with them "
+        f"{answer.achieved:.1f}%."
+    )
+
+
+def assumptions(found: Overview) -> str:
+    per_list = f" Cases per list: {found.cases_per_list_source}." if found.cases_per_list_source else ""
+    return (
+        f"Referrals ({found.referrals:,.0f}) and treatments ({found.capacity:,.0f}) a month held at their "
+        f"average over the last year; {found.calibration}; the extra treatments go to the longest "
+        f"waiters first and urgent patients are treated in time from today's capacity.{per_list}"
+    )
+
+
+def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
+    lines = []
+    for g in found.groups_of(dimension):
+        s, hide = g.stats, g.hidden
+        lines.append(
+            GroupLine(
+                g.group,
+                count(g.waiting, hide),
+                MASK if hide else f"{s.mean_demand:.1f}",
+                MASK if hide else f"{s.mean_capacity:.1f}",
+                MASK if hide or np.isnan(s.load) else f"{s.load:.2f}",
+                MASK if hide else f"{s.mean_wait:.1f}",
+                f"{s.target_weeks:.0f}",
+                MASK if hide else f"{s.pressure:.2f}",
+                hide,
+            )
+        )
+    return tuple(lines)
+
+
+def waiting_list_section(found: Overview | None) -> WaitingListSection | None:
+    if found is None:
+        return None
+    now, later = found.now, found.in_a_year
+    if found.projection is not None:
+        table = found.projection.table().iloc[-1]
+        projection = (
+            f"{table['waiting']:,} (95% interval {table['waiting_low']:,} to {table['waiting_high']:,}) "
+            f"in {_month(table['month'])}"
+        )
+    else:
+        projection = f"not projected: {found.projection_problem}"
+    first, last = found.stats_window
+    return WaitingListSection(
+        month=_month(found.month),
+        waiting=f"{found.waiting:,}",
+        bands=tuple((b.label, count(b.waiting, b.hidden)) for b in found.bands),
+        pct_now=pct(now.pct_within_18_weeks),
+        pct_in_a_year=pct(later.pct_within_18_weeks),
+        p92_now=f"{now.p92_weeks:.1f}",
+        over_52_now=count(now.over_52_weeks),
+        over_52_in_a_year=count(later.over_52_weeks),
+        projection=projection,
+        projected=found.projection is not None,
+        rows=projection_rows(found),
+        target=found.target.describe(),
+        capacity=capacity_words(found),
+        assumptions=assumptions(found),
+        groups=tuple(
+            (words, _group_lines(found, column)) for column, words in DIMENSIONS if found.groups_of(column)
+        ),
+        any_hidden=any(b.hidden or is_small(b.waiting) for b in found.bands)
+        or any(g.hidden for g in found.groups),
+        stats_window=f"{first:%d %B %Y} to {last:%d %B %Y}",
+    )
+
+
+# --- the workbook --------------------------------------------------------------------------------
+
+
+def waiting_list_sheets(found: Overview) -> dict[str, pd.DataFrame]:
+    """The section's tables, numbers as numbers and small counts as "*"."""
+    section = waiting_list_section(found)
+    now, later = found.now, found.in_a_year
+    summary = pd.DataFrame(
+        [
+            ("List's month", str(found.month)),
+            ("Waiting at the month's end", found.waiting),
+            ("% within 18 weeks now", round(now.pct_within_18_weeks, 1)),
+            (f"% within 18 weeks in {HORIZON} months", round(later.pct_within_18_weeks, 1)),
+            ("92nd percentile wait now (weeks)", round(now.p92_weeks, 1)),
+            ("Waiting 52 weeks or more now", section.over_52_now),
+            (f"Projection in {HORIZON} months", section.projection),
+            ("Target", section.target),
+            ("Capacity for the target", section.capacity),
+            ("Assumptions", section.assumptions),
+        ],
+        columns=["Measure", "Value"],
+    )
+    summary["Value"] = summary["Value"].astype(object)
+    bands = pd.DataFrame(
+        {
+            "Weeks waited": [b.label for b in found.bands],
+            "Waiting": [MASK if b.hidden or is_small(b.waiting) else b.waiting for b in found.bands],
+        }
+    )
+    table = found.projection.table() if found.projection is not None else None
+    rows = []
+    for k, step in enumerate(found.weeks.steps):
+        s = step.waiting_list.summary()
+        over_52 = round(s.over_52_weeks)
+        rows.append(
+            {
+                "Month": s.month,
+                "Waiting": table["waiting"].iloc[k] if table is not None else round(s.waiting),
+                "Waiting, 95% low": table["waiting_low"].iloc[k] if table is not None else None,
+                "Waiting, 95% high": table["waiting_high"].iloc[k] if table is not None else None,
+                "% within 18 weeks": round(s.pct_within_18_weeks, 1),
+                "92nd percentile (weeks)": round(s.p92_weeks, 1),
+                "52 weeks or more": MASK if is_small(over_52) else over_52,
+            }
+        )
+    groups = []
+    for g in found.groups:
+        s, hide = g.stats, g.hidden
+        groups.append(
+            {
+                "Group by": g.dimension,
+                "Group": g.group,
+                "Waiting": MASK if hide or is_small(g.waiting) else g.waiting,
+                "Demand a week": MASK if hide else round(s.mean_demand, 2),
+                "Capacity a week": MASK if hide else round(s.mean_capacity, 2),
+                "Load": MASK if hide or np.isnan(s.load) else round(s.load, 3),
+                "Mean wait (weeks)": MASK if hide else round(s.mean_wait, 2),
+                "Target (weeks)": round(s.target_weeks, 1),
+                "Pressure": MASK if hide else round(s.pressure, 3),
+            }
+        )
+    return {
+        "Waiting list": summary,
+        "WL weeks waited": bands,
+        "WL projection": pd.DataFrame(rows),
+        "WL groups": pd.DataFrame(groups),
+    }
+
+
+# --- the chart -----------------------------------------------------------------------------------
+
+
+def projection_figure(found: Overview, title: str = "Waiting list: the last two years and the next"):
+    """The list's size month by month (the last 24 months) and the projection with its 95% interval
+    (or, with too short a history, the weeks-waited model's path, without an interval)."""
+    figure = go.Figure()
+    past = found.history.tail(24)
+    months = list(past["month"].astype(str))
+    figure.add_scatter(
+        x=months, y=list(past["waiting"].astype(float)), mode="lines+markers", name="Waiting",
+        line={"color": "#231F20", "width": 1.5}, marker={"size": 5},
+    )  # fmt: skip
+    origin = [str(found.month)], [float(found.waiting)]
+    if found.projection is not None:
+        table = found.projection.table()
+        ahead = origin[0] + list(table["month"])
+        high = origin[1] + list(table["waiting_high"].astype(float))
+        low = origin[1] + list(table["waiting_low"].astype(float))
+        figure.add_scatter(
+            x=ahead, y=high, mode="lines", line={"width": 0}, showlegend=False, hoverinfo="skip"
+        )
+        figure.add_scatter(
+            x=ahead, y=low, mode="lines", line={"width": 0}, fill="tonexty", fillcolor=INTERVAL,
+            name="95% interval", hoverinfo="skip",
+        )  # fmt: skip
+        central = origin[1] + list(table["waiting"].astype(float))
+        name = "Projection"
+    else:
+        ahead = origin[0] + [s.waiting_list.summary().month for s in found.weeks.steps]
+        central = origin[1] + [s.waiting_list.total for s in found.weeks.steps]
+        name = "At the present flows (no interval: too short a history)"
+    figure.add_scatter(x=ahead, y=central, mode="lines", name=name, line={"color": BLUE, "dash": "dash"})
+    figure.update_layout(
+        title=html.escape(title, quote=False),
+        xaxis_title="Month",
+        yaxis_title="Patients waiting",
+        template="simple_white",
+        legend={"orientation": "h", "y": -0.2},
+        xaxis={"type": "category"},
+    )
+    return figure
+
+
+def projection_json(found: Overview) -> str:
+    """The chart and its options as JSON, for the page's ``data-figure`` (``static/chart.js``)."""
+    from plotly.io.json import to_json_plotly
+
+    data = projection_figure(found).to_plotly_json()
+    return to_json_plotly({"data": data["data"], "layout": data["layout"], "config": PLOTLY_CONFIG})

@@ -1,0 +1,256 @@
+"""The waiting list at a glance, for the workspace's "Waiting list" page and the board report.
+
+One pure function over patient-level pathways (``rtt_pathways``: clock_start, clock_stop, status,
+priority, procedure_group) and the department's cases per theatre list: the list now by weeks
+waited and by group (NHSRwaitinglist's statistics over the last year), where the list is going
+(``waitinglist.projection``, with its 95% interval), the 18-week performance month by month
+(``waitinglist.weeks_waited``, NHSRtt's calibration on the pathways) and the extra treatments and
+theatre lists a week that would meet a target (``waitinglist.capacity``). Small numbers are marked
+for hiding here, so every screen and file shows the same cells as "*". It lives with the verdicts
+because it applies the small-number rule of ``metrics``, which the pure ``waitinglist`` rules must
+not import.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from stocktake.metrics.suppression import is_small, secondary_suppression
+from stocktake.waitinglist.capacity import CapacityAnswer, Target, capacity_for_target
+from stocktake.waitinglist.projection import (
+    HistoryError,
+    Projection,
+    history_from_pathways,
+    history_from_table,
+    project,
+)
+from stocktake.waitinglist.stats import PRIORITY_TARGETS, RECENT_DAYS, WaitingListStats, stats_by_group
+from stocktake.waitinglist.weeks_waited import (
+    WaitingList,
+    WeeksProjection,
+    list_month,
+    weeks_inputs,
+)
+from stocktake.waitinglist.weeks_waited import project as project_weeks
+
+#: Months projected on the page and in the report.
+HORIZON = 12
+#: The default target: the NHS constitutional standard, 92% of the list within 18 weeks.
+TARGET_PCT = 92.0
+#: The week bands the page and the report show the list in: (from, to or None, words).
+BANDS = (
+    (0, 18, "Under 18 weeks"),
+    (18, 35, "18 to 35 weeks"),
+    (35, 52, "35 to 52 weeks"),
+    (52, 65, "52 to 65 weeks"),
+    (65, 78, "65 to 78 weeks"),
+    (78, None, "78 weeks and over"),
+)
+#: The groups shown: (column in rtt_pathways, words).
+DIMENSIONS = (("priority", "Priority"), ("procedure_group", "Procedure group"))
+
+
+class OverviewError(ValueError):
+    """The pathways cannot give the list's picture; the message says why, in a line."""
+
+
+class TargetError(OverviewError):
+    """The target asked for cannot be used (not a share, not a month, not after the list's month)."""
+
+
+@dataclass(frozen=True)
+class Band:
+    label: str
+    waiting: int
+    #: 1–7 patients (or the band that would give such a band away): shown as "*".
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class GroupRow:
+    """One priority or procedure group: waiting now and its statistics over the last year."""
+
+    dimension: str
+    group: str
+    waiting: int
+    stats: WaitingListStats
+    hidden: bool
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The list in its month, where it is going, and what a target would take."""
+
+    month: pd.Period
+    waiting: int
+    bands: tuple[Band, ...]
+    groups: tuple[GroupRow, ...]
+    stats_window: tuple[pd.Timestamp, pd.Timestamp]
+    #: The list's size at each month's end, from the first month with a clock stop (the chart's past).
+    history: pd.DataFrame
+    #: The list's size 12 months on with its 95% interval; None when the history is too short.
+    projection: Projection | None
+    projection_problem: str | None
+    #: The list by weeks waited, month by month at the present flows.
+    weeks: WeeksProjection
+    referrals: float
+    capacity: float
+    calibration: str
+    target: Target
+    answer: CapacityAnswer | None
+    capacity_problem: str | None
+    cases_per_list_source: str | None
+
+    @property
+    def now(self):
+        return self.weeks.origin.summary()
+
+    @property
+    def in_a_year(self):
+        return self.weeks.steps[-1].waiting_list.summary()
+
+    def groups_of(self, dimension: str) -> tuple[GroupRow, ...]:
+        return tuple(g for g in self.groups if g.dimension == dimension)
+
+
+def as_at(pathways: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
+    """The pathways as they stood at ``month``'s end: later clock starts gone, later stops undone."""
+    end = month.end_time.normalize()
+    kept = pathways[pd.to_datetime(pathways["clock_start"]) <= end].copy()
+    later = pd.to_datetime(kept["clock_stop"]) > end
+    kept.loc[later, "clock_stop"] = pd.NaT
+    kept.loc[later, "status"] = "waiting"
+    kept["clock_stop"] = pd.to_datetime(kept["clock_stop"])
+    return kept.reset_index(drop=True)
+
+
+def _bands(origin: WaitingList, suppress: bool) -> tuple[Band, ...]:
+    weeks = origin.week_bands()
+    counts = np.array([round(float(weeks[lo:hi].sum())) for lo, hi, _ in BANDS])
+    hidden = secondary_suppression(is_small(counts), counts) if suppress else np.zeros(len(counts), bool)
+    return tuple(
+        Band(label, int(n), bool(h)) for (_, _, label), n, h in zip(BANDS, counts, hidden, strict=True)
+    )
+
+
+def _groups(
+    pathways: pd.DataFrame, end: pd.Timestamp, target_weeks: float, suppress: bool
+) -> tuple[GroupRow, ...]:
+    start = end - pd.Timedelta(days=RECENT_DAYS)
+    stops = pd.to_datetime(pathways["clock_stop"])
+    waiting_now = (pd.to_datetime(pathways["clock_start"]) <= end) & (stops.isna() | (stops > end))
+    rows: list[GroupRow] = []
+    for column, _ in DIMENSIONS:
+        if column not in pathways.columns:
+            continue
+        known = pathways[pathways[column].notna() & (pathways[column].astype(str).str.strip() != "")]
+        if column == "priority":
+            known = known[known["priority"].isin(PRIORITY_TARGETS)]
+        if known.empty:
+            continue
+        known = known.reset_index(drop=True)
+        found = stats_by_group(known, column, target_weeks, start.to_datetime64(), end.to_datetime64())
+        sizes = waiting_now.groupby(pathways[column].astype(str)).sum()
+        demand = np.array([s.count_demand for _, s in found], dtype=float)
+        waiting = np.array([int(sizes.get(g, 0)) for g, _ in found], dtype=float)
+        small = is_small(waiting) | is_small(demand)
+        hidden = secondary_suppression(small, waiting) if suppress else np.zeros(len(found), bool)
+        rows += [
+            GroupRow(column, g, int(n), s, bool(h))
+            for (g, s), n, h in zip(found, waiting, hidden, strict=True)
+        ]
+    return tuple(rows)
+
+
+def _target(month: pd.Period, pct: float | None, by: str | pd.Period | None) -> Target:
+    pct = TARGET_PCT if pct is None else float(pct)
+    if not 0 < pct <= 100:
+        raise TargetError(f"the target share {pct:g}% must be more than 0 and at most 100")
+    if by is None or by == "":
+        when = month + HORIZON
+    else:
+        try:
+            if isinstance(by, str) and len(by) != 7:
+                raise ValueError
+            when = pd.Period(by, freq="M")
+        except ValueError:
+            raise TargetError(f"the target date {by!r} is not a month (YYYY-MM)") from None
+    if when <= month:
+        raise TargetError(f"the target month {when} must come after the list's month, {month}")
+    if (when - month).n > 60:
+        raise TargetError(f"the target month {when} is more than five years after {month}")
+    return Target(when, pct_within_18_weeks=pct)
+
+
+def overview(
+    pathways: pd.DataFrame,
+    *,
+    target_pct: float | None = None,
+    target_by: str | pd.Period | None = None,
+    cases_per_list: float | None = None,
+    cases_per_list_source: str | None = None,
+    as_of: pd.Period | None = None,
+    suppress: bool = True,
+    target_weeks: float = 18.0,
+) -> Overview:
+    """The list's picture from its pathways; :class:`OverviewError` if a target is not usable or
+    the pathways cannot be read as a list."""
+    if pathways.empty:
+        raise OverviewError("rtt_pathways is empty")
+    pathways = pathways.copy()
+    pathways["clock_start"] = pd.to_datetime(pathways["clock_start"])
+    pathways["clock_stop"] = pd.to_datetime(pathways["clock_stop"])
+    starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
+    stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+    month = list_month(starts, stops, as_of)
+    pathways = as_at(pathways, month)
+    if pathways.empty:
+        raise OverviewError(f"no pathway had started by the end of {month}")
+    target = _target(month, target_pct, target_by)
+    try:
+        origin, params, referrals, capacity, calibration = weeks_inputs(pathways, month)
+    except ValueError as error:
+        raise OverviewError(str(error)) from None
+    horizon = max(HORIZON, (target.by - month).n)
+    weeks = project_weeks(origin, [referrals] * HORIZON, [capacity] * HORIZON, params, "evenly")
+    end = month.end_time.normalize()
+    projection, problem, table = None, None, pd.DataFrame({"month": [], "waiting": []})
+    try:
+        table = history_from_pathways(pathways)
+        projection = project(history_from_table(table, source="rtt_pathways by month"), HORIZON)
+    except HistoryError as error:
+        problem = str(error).removeprefix("rtt_pathways by month: ")
+    answer, capacity_problem = None, None
+    try:
+        answer = capacity_for_target(
+            origin,
+            [referrals] * horizon,
+            [capacity] * horizon,
+            params,
+            target,
+            month + 1,
+            cases_per_list,
+        )
+    except ValueError as error:
+        capacity_problem = str(error)
+    return Overview(
+        month=month,
+        waiting=round(origin.total),
+        bands=_bands(origin, suppress),
+        groups=_groups(pathways, end, target_weeks, suppress),
+        stats_window=(end - pd.Timedelta(days=RECENT_DAYS), end),
+        history=table[["month", "waiting"]].reset_index(drop=True),
+        projection=projection,
+        projection_problem=problem,
+        weeks=weeks,
+        referrals=referrals,
+        capacity=capacity,
+        calibration=calibration,
+        target=target,
+        answer=answer,
+        capacity_problem=capacity_problem,
+        cases_per_list_source=cases_per_list_source if cases_per_list is not None else None,
+    )

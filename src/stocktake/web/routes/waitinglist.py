@@ -1,0 +1,365 @@
+"""The Waiting list page: the list now by weeks waited, priority and procedure group, where it is
+going in the next 12 months (with its 95% interval), its 18-week performance, the extra theatre
+lists a week a target would take, and what-if scenarios (demand growth, extra lists, a validation
+sweep) beside the baseline.
+
+Everything shown is counted over groups with small numbers hidden, as the rest of the workspace
+hides them, so viewing is not logged. The picture is built once per warehouse (and target) and kept
+with the workspace's other results (``Workspace.cached``): the first view takes about a second. A
+scenario is worked out on every request from that kept picture (12 months of the weeks-waited
+model, a few milliseconds), so moving a slider never rebuilds it; with JavaScript the sliders swap
+in only the scenario's results (htmx), without it the form sends the same GET parameters.
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import json
+import math
+from dataclasses import dataclass
+
+import pandas as pd
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.orm import Session
+
+from stocktake.appdb.models import User
+from stocktake.metrics.suppression import is_small
+from stocktake.report.charts import PLOTLY_CONFIG
+from stocktake.report.waitinglist import (
+    BLUE,
+    count,
+    holds_pathways,
+    pct,
+    projection_json,
+    waiting_list_section,
+    warehouse_overview,
+)
+from stocktake.verdicts.waitinglist import HORIZON, TARGET_PCT, Overview, OverviewError, TargetError
+from stocktake.waitinglist.scenario import (
+    GROWTH_RANGE,
+    LISTS_RANGE,
+    VALIDATION_RANGE,
+    MonthPair,
+    Scenario,
+    ScenarioError,
+    apply,
+    compare,
+)
+from stocktake.web.pages import render
+from stocktake.web.security import database, viewer
+
+router = APIRouter(prefix="/waiting-list")
+NO_PATHWAYS = (
+    "No waiting list is loaded. Upload the referral-to-treatment pathways (the rtt_pathways extract: "
+    "pathway_id, patient_id, clock_start, clock_stop, priority P1–P4, procedure_group and status "
+    "waiting, treated or removed; one row per pathway) on the Upload data page."
+)
+#: The fragment htmx swaps when a slider moves (the element's id, sent as HX-Target).
+SCENARIO_TARGET = "scenario-results"
+GREY = "#768692"
+
+
+def _overview(request: Request, db: Session, target_pct: float | None, target_by: str | None):
+    """The list's picture and its chart's JSON, or None and the reason there is none to show."""
+    workspace = request.app.state.workspace
+    if not workspace.warehouse.exists():
+        return None, "There is no warehouse yet: upload the department's extracts first."
+    suppress = request.app.state.settings.drilldown_small_numbers == "suppress"
+    with workspace.lock:  # an upload writing the warehouse holds it
+        if not workspace.cached(("waiting-list-loaded",), db, lambda: holds_pathways(workspace.warehouse)):
+            return None, NO_PATHWAYS
+        return workspace.cached(
+            ("waiting-list", target_pct, target_by, suppress),
+            db,
+            lambda: _picture(workspace.warehouse, target_pct, target_by, suppress),
+        ), None
+
+
+def _picture(warehouse, target_pct: float | None, target_by: str | None, suppress: bool):
+    """The list's picture and its projection chart (drawn once: plotly takes a tenth of a second)."""
+    found = warehouse_overview(warehouse, target_pct=target_pct, target_by=target_by, suppress=suppress)
+    return found, projection_json(found)
+
+
+def _target_pct(text: str) -> float:
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        raise TargetError(f"the target share {text!r} is not a number (a percentage, like 92)") from None
+    if not 0 < value <= 100:
+        raise TargetError(f"the target share {value:g}% must be more than 0 and at most 100")
+    return value
+
+
+# --- scenarios -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slider:
+    """One scenario control: its GET parameter, label, range, step and the value shown."""
+
+    name: str
+    label: str
+    unit: str
+    low: float
+    high: float
+    step: float
+    value: float
+    error: str | None = None
+    disabled: str | None = None  # why it cannot be used
+
+    @property
+    def shown(self) -> str:
+        return f"{self.value:g}"
+
+
+@dataclass(frozen=True)
+class ScenarioRow:
+    month: str
+    waiting: tuple[str, str]
+    pct_within_18_weeks: tuple[str, str]
+    over_52_weeks: tuple[str, str]
+
+
+@dataclass(frozen=True)
+class ScenarioView:
+    sliders: tuple[Slider, ...]
+    scenario: Scenario
+    words: str
+    #: The last projected month under the scenario and the baseline, in a sentence.
+    summary: str
+    rows: tuple[ScenarioRow, ...]
+    figure: str
+    #: The extra lists a week the target needs (for "try it"), when the answer is in lists.
+    target_lists: float | None
+    cases_per_list: float | None
+    errors: tuple[str, ...]
+
+
+def _cases_per_list(found: Overview) -> float | None:
+    return found.answer.cases_per_list if found.answer is not None else None
+
+
+def _target_lists(found: Overview) -> float | None:
+    """The target's answer in lists a week, rounded up to the slider's step (so it reaches the target)."""
+    answer = found.answer
+    if answer is None or answer.lists_per_week is None or answer.lists_per_week <= 0:
+        return None
+    return math.ceil(answer.lists_per_week * 10 - 1e-9) / 10
+
+
+def _setting(text: str, words: str, low: float, high: float) -> tuple[float, str | None]:
+    """A slider's value from its GET parameter (blank: 0), or 0 and why it cannot be used."""
+    if not text.strip():
+        return 0.0, None
+    try:
+        value = float(text.strip().rstrip("%"))
+    except ValueError:
+        return 0.0, f"{words} {text!r} is not a number"
+    if not math.isfinite(value) or not low <= value <= high:
+        return 0.0, f"{words} must be from {low:g} to {high:g}"
+    return value, None
+
+
+def _sliders(found: Overview, growth: str, lists: str, validation: str) -> tuple[Slider, ...]:
+    per_list = _cases_per_list(found)
+    lists_high = max(LISTS_RANGE[1], math.ceil(_target_lists(found) or 0))
+    g, g_error = _setting(growth, "Demand growth", *GROWTH_RANGE)
+    n, n_error = _setting(lists, "Extra theatre lists a week", LISTS_RANGE[0], lists_high)
+    v, v_error = _setting(validation, "Validation removals", *VALIDATION_RANGE)
+    no_lists = (
+        None
+        if per_list
+        else "No theatre history is loaded, so lists cannot be turned into treatments: upload theatre "
+        "cases to use this control."
+    )
+    if no_lists and n:
+        n, n_error = 0.0, "Extra theatre lists need the department's cases per list (no theatre history)"
+    return (
+        Slider("growth", "Demand growth", "% a year", *GROWTH_RANGE, 0.5, g, g_error),
+        Slider(
+            "lists", "Extra theatre lists", "a week", LISTS_RANGE[0], lists_high, 0.1, n, n_error, no_lists
+        ),
+        Slider(
+            "validation", "Validation removals", "% of the list, once", *VALIDATION_RANGE, 0.5, v, v_error
+        ),
+    )
+
+
+def _rows(pairs: tuple[MonthPair, ...]) -> tuple[ScenarioRow, ...]:
+    return tuple(
+        ScenarioRow(
+            pd.Period(p.month, freq="M").strftime("%B %Y"),
+            tuple(f"{w:,.0f}" for w in p.waiting),
+            tuple(pct(x) for x in p.pct_within_18_weeks),
+            tuple(count(x) for x in p.over_52_weeks),
+        )
+        for p in pairs
+    )
+
+
+@functools.cache
+def _template() -> dict:
+    """Plotly's "simple_white" template as plotly.js takes it (the page's other charts use it)."""
+    import plotly.io as pio
+
+    return pio.templates["simple_white"].to_plotly_json()
+
+
+def scenario_figure(pairs: tuple[MonthPair, ...], title: str = "The scenario beside the baseline") -> dict:
+    """Three panels month by month: patients waiting, % within 18 weeks and 52-week waiters, the
+    baseline dashed and the scenario solid (52-week counts of 1 to 7 left out, as the table hides
+    them). A plain plotly.js figure: built as a dict, it costs a millisecond where plotly's figure
+    objects take a tenth of a second to validate it on every slider move."""
+    months = [p.month for p in pairs]
+
+    def shown(value: float):
+        return None if is_small(round(value)) else round(value)
+
+    panels = (
+        ("Patients waiting", [(round(b), round(s)) for b, s in (p.waiting for p in pairs)]),
+        (
+            "% within 18 weeks",
+            [(round(b, 1), round(s, 1)) for b, s in (p.pct_within_18_weeks for p in pairs)],
+        ),
+        ("52 weeks or more", [(shown(b), shown(s)) for b, s in (p.over_52_weeks for p in pairs)]),
+    )
+    domains = ((0.70, 1.0), (0.36, 0.64), (0.0, 0.28))
+    data, layout = [], {}
+    for row, ((name, values), domain) in enumerate(zip(panels, domains, strict=True), start=1):
+        axis = "" if row == 1 else str(row)
+        layout[f"yaxis{axis}"] = {"domain": list(domain), "title": {"text": name}, "rangemode": "tozero"}
+        if row == 2:
+            layout["yaxis2"]["range"] = [0, 100]
+        for k, (line, colour, dash) in enumerate(
+            (("Baseline (present flows)", GREY, "dash"), ("Scenario", BLUE, "solid"))
+        ):
+            data.append(
+                {
+                    "type": "scatter",
+                    "x": months,
+                    "y": [v[k] for v in values],
+                    "xaxis": "x",
+                    "yaxis": f"y{axis}",
+                    "mode": "lines+markers",
+                    "name": line,
+                    "legendgroup": line,
+                    "showlegend": row == 1,
+                    "line": {"color": colour, "dash": dash, "width": 2},
+                    "marker": {"size": 4},
+                }
+            )
+    layout.update(
+        template=_template(),
+        title={"text": html.escape(title, quote=False)},
+        height=640,
+        legend={"orientation": "h", "y": -0.12},
+        margin={"t": 80},
+        xaxis={"type": "category", "anchor": "y3", "title": {"text": "Month"}},
+    )
+    return {"data": data, "layout": layout}
+
+
+def _figure_json(figure: dict) -> str:
+    return json.dumps({**figure, "config": PLOTLY_CONFIG}, separators=(",", ":"))
+
+
+def scenario_view(found: Overview, growth: str = "", lists: str = "", validation: str = "") -> ScenarioView:
+    """The sliders as asked (a value that cannot be used is set back to 0 with the reason) and the
+    scenario's projection beside the page's baseline (the weeks-waited model at the present flows)."""
+    sliders = _sliders(found, growth, lists, validation)
+    errors = tuple(f"{s.error}." for s in sliders if s.error)
+    per_list = _cases_per_list(found)
+    try:
+        scenario = Scenario(*(s.value for s in sliders))
+    except ScenarioError as error:  # the page's ranges keep inside the model's limits: a safety net
+        scenario, errors = Scenario(), (*errors, f"{error}.")
+    baseline = found.weeks
+    months = len(baseline.steps)
+    projected = apply(
+        baseline.origin,
+        [found.referrals] * months,
+        [found.capacity] * months,
+        baseline.params,
+        scenario,
+        per_list,
+    )
+    pairs = compare(baseline, projected)
+    words = scenario.describe(per_list)
+    last = _rows(pairs[-1:])[0]
+    summary = (
+        f"In {last.month}: {last.waiting[1]} waiting (baseline {last.waiting[0]}), "
+        f"{last.pct_within_18_weeks[1]} within 18 weeks (baseline {last.pct_within_18_weeks[0]}), "
+        f"{last.over_52_weeks[1]} waiting 52 weeks or more (baseline {last.over_52_weeks[0]})."
+    )
+    return ScenarioView(
+        sliders=sliders,
+        scenario=scenario,
+        words=words,
+        summary=summary,
+        rows=_rows(pairs),
+        figure=_figure_json(scenario_figure(pairs)),
+        target_lists=_target_lists(found),
+        cases_per_list=per_list,
+        errors=errors,
+    )
+
+
+# --- the page ------------------------------------------------------------------------------------
+
+
+@router.get("")
+def waiting_list_page(
+    request: Request,
+    target: str = "",
+    by: str = "",
+    growth: str = "",
+    lists: str = "",
+    validation: str = "",
+    user: User = Depends(viewer),
+    db: Session = Depends(database),
+):
+    errors, picture, problem = [], None, None
+    try:
+        pct_asked = _target_pct(target) if target.strip() else None
+        picture, problem = _overview(request, db, pct_asked, by.strip() or None)
+    except TargetError as error:
+        errors.append(str(error)[0].upper() + str(error)[1:] + ".")
+    except OverviewError as error:
+        problem = f"The waiting list cannot be shown: {error}."
+    if errors:  # the rest of the page with the default target, and the form's values as given
+        try:
+            picture, problem = _overview(request, db, None, None)
+        except OverviewError as error:
+            picture, problem = None, f"The waiting list cannot be shown: {error}."
+    found, figure = picture if picture is not None else (None, "")
+    scenario = scenario_view(found, growth, lists, validation) if found is not None else None
+    status = 422 if errors or (scenario and scenario.errors) else 200
+    target_shown = target if errors else f"{found.target.pct_within_18_weeks if found else TARGET_PCT:g}"
+    by_shown = by if errors else (str(found.target.by) if found else "")
+    if scenario is not None and request.headers.get("HX-Target") == SCENARIO_TARGET:
+        return render(  # 200 even with a refused value: htmx swaps no 4xx, and the fragment says why
+            request,
+            "_waitinglist_scenario.html",
+            user,
+            scenario=scenario,
+            horizon=HORIZON,
+            oob=True,
+        )
+    return render(
+        request,
+        "waitinglist.html",
+        user,
+        status_code=status,
+        title="Waiting list",
+        found=found,
+        section=waiting_list_section(found),
+        figure=figure,
+        problem=problem,
+        errors=errors,
+        target=target_shown,
+        by=by_shown,
+        scenario=scenario,
+        horizon=HORIZON,
+    )
