@@ -14,6 +14,7 @@ Files written to one folder:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -22,6 +23,7 @@ import pandas as pd
 from icalendar import Calendar, Event
 
 from stocktake.rota.breaches import breach_table, doctor_table, rule_table
+from stocktake.rota.duties import Duty
 from stocktake.rota.fairness import frequencies, shares
 from stocktake.rota.grid import LEGEND_SHEET
 from stocktake.rota.solver import Assignment, RotaSolution
@@ -186,16 +188,20 @@ def pattern_table(solution: RotaSolution) -> pd.DataFrame:
 
 def calendar(solution: RotaSolution, doctor_id: str) -> Calendar:
     doctor = solution.problem.doctor(doctor_id)
+    duties = [d for d in solution.duties() if d.doctor == doctor_id]
+    return duty_calendar(f"{solution.problem.name}: {doctor.name}", duties)
+
+
+def duty_calendar(title: str, duties: Iterable[Duty]) -> Calendar:
+    """One doctor's duties as an iCalendar, in UK time (a solved rota's or a grid's read back)."""
     cal = Calendar()
     cal.add("prodid", "-//Stocktake//rota//EN")
     cal.add("version", "2.0")
-    cal.add("x-wr-calname", f"{solution.problem.name}: {doctor.name}")
+    cal.add("x-wr-calname", title)
     stamp = datetime.now(UTC)
-    for duty in solution.duties():
-        if duty.doctor != doctor_id:
-            continue
+    for duty in duties:
         event = Event()
-        event.add("uid", f"{doctor_id}-{duty.start:%Y%m%dT%H%M}-{duty.label}@stocktake".replace(" ", "_"))
+        event.add("uid", f"{duty.doctor}-{duty.start:%Y%m%dT%H%M}-{duty.label}@stocktake".replace(" ", "_"))
         event.add("dtstamp", stamp)
         event.add("dtstart", duty.start.replace(tzinfo=UK))
         event.add("dtend", duty.end.replace(tzinfo=UK))

@@ -67,6 +67,13 @@ RULES = {
         Rule(
             "R19", "notice: duty roster at least 6 weeks before it starts", "BMA rota checker guidance", "B"
         ),
+        Rule(
+            "R19b",
+            "notice of a change to a published rota: at least 8 weeks before the changed duty",
+            "unverified: said to be TCS 2016 Sch. 3 para 51, not found in shared/reference (whose 8 weeks, "
+            "from the BMA rota checker, is the rota's notice before the post starts)",
+            "C",
+        ),
         Rule("R20", "exception reporting of hours worked", "Plymouth guidance; Messly", "B"),
     )
 }
@@ -75,7 +82,18 @@ RULES = {
 NOT_FROM_A_ROTA = {
     "R16a": "it depends on the rest actually achieved while on call, which a rota does not record",
     "R20": "exception reports concern the hours actually worked, not the hours rostered",
+    "R19b": "a change is found by comparing a re-planned rota with the published one (the workspace's "
+    "Rotas area does), not from one rota",
 }
+
+#: Weekend allowance (a percentage of basic pay) by weekend frequency: worked 1 in N weekends or more
+#: often, for N in the first column. Confidence C: from memory, to confirm against the TCS, so every
+#: band is reported as unverified.
+WEEKEND_BANDS = ((2, "10%"), (3, "7.5%"), (4, "6%"), (5, "5%"), (6, "4%"), (7, "3%"), (8, "3%"))
+
+#: Two duties that start on consecutive calendar days are less than 48 h apart (end of the first to
+#: start of the second): R13 and R15 never pair duties further apart than this.
+NEXT_DAY_HOURS = 48.0
 
 
 @dataclass(frozen=True)
@@ -106,11 +124,18 @@ class Limits:
     check_third_night_break: bool = True  # R17b: C-rated, configurable
     check_pro_rata_hours: bool = True  # R18: C-rated, configurable
     notice_weeks: int = 6  # R19
+    change_notice_weeks: int = 8  # R19b: C-rated (unverified)
     wte: tuple[tuple[str, float], ...] = ()  # whole-time equivalents below 1, for R18
 
     def cap(self, doctor: str) -> float:
         """R1's average weekly hours for this doctor."""
         return self.weekly_hours_opted_out if doctor in self.opted_out else self.weekly_hours
+
+    @property
+    def pair_window_hours(self) -> float:
+        """How far apart (end of one duty to start of the next) two duties may be and still fall under a
+        rule about a pair of duties: an overlap, R4's rest between shifts, R13 and R15 (the next day)."""
+        return max(NEXT_DAY_HOURS, self.rest_between_shifts)
 
     def pro_rata_cap(self, doctor: str) -> float | None:
         """R18's lower cap for a less-than-full-time doctor; None when it does not apply."""
