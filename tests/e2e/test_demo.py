@@ -85,7 +85,7 @@ def test_outputs_have_the_promised_shape(demo, summary):
 
 
 def test_report_is_self_contained(demo, summary):
-    html = (demo[0] / "report.html").read_text()
+    html = (demo[0] / "reports" / "stocktake.html").read_text()  # where `stocktake report` writes
     assert not re.search(r"<script[^>]+src=", html)
     markup = re.sub(r"<script>.*?</script>", "", html, flags=re.S)  # plotly.js holds URLs as text
     assert not re.search(r"""(src|href)=["']?(https?:)?//""", markup)

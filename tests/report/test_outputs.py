@@ -165,7 +165,7 @@ def test_the_demo_report_compares_sites_and_lists_procurement(report):
     """The demo's own report has both board sections; its sites all pay one list price per item
     (``demo/generate.py``), so no item shows a saving."""
     request, _, _ = report
-    page = (request.warehouse.parent / "report.html").read_text()
+    page = (request.warehouse.parent / "reports" / "stocktake.html").read_text()
     peers = page.split('<h2 id="peers-title">Compared with peers</h2>')[1].split("</section>")[0]
     assert "Sites outside the 99.8% limits" in peers or "No site is outside" in peers
     procurement = page.split('<h2 id="procurement-title">Procurement opportunities</h2>')[1].split(

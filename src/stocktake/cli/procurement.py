@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from stocktake.cli.common import _fail, console
+from stocktake.cli.common import HomeOption, _fail, _home_warehouse, console
 
 procurement_app = typer.Typer(
     help="Procurement: price-per-unit savings, rationalisation scenarios, agreed savings tracked.",
@@ -16,7 +16,10 @@ procurement_app = typer.Typer(
 Warehouses = Annotated[
     list[Path] | None,
     typer.Option(
-        "--warehouse", metavar="W", help="A warehouse's procurement orders (repeat for each trust)."
+        "--warehouse",
+        metavar="W",
+        help="A warehouse's procurement orders (repeat for each trust; default, given no --orders: "
+        "the home's).",
     ),
 ]
 Orders = Annotated[
@@ -34,12 +37,15 @@ CategoryColumn = Annotated[
 Out = Annotated[Path, typer.Option(metavar="FILE.csv|.xlsx", help="Where to write the table.")]
 
 
-def _sources(warehouse: list[Path] | None, orders: list[Path] | None):
+def _sources(warehouse: list[Path] | None, orders: list[Path] | None, home: Path | None):
+    """The orders' sources: those given, else the home's warehouse (said which)."""
     from stocktake.files.procurement import Source
 
     given = [Source(p, "warehouse") for p in warehouse or []] + [Source(p, "csv") for p in orders or []]
+    if not given and (found := _home_warehouse(home)) is not None:
+        given = [Source(found, "warehouse")]
     if not given:
-        _fail("give the orders: --warehouse W or --orders ORDERS.csv")
+        _fail("give the orders: --warehouse W or --orders ORDERS.csv (the home has no warehouse)")
     return tuple(given)
 
 
@@ -69,6 +75,7 @@ def savings(
         typer.Option(metavar="COL", help="PriceTarget each item at this contract price column instead."),
     ] = None,
     category_column: CategoryColumn = "category",
+    home: HomeOption = None,
 ) -> None:
     """Potential savings per item (or category) and unit: spend above the 10th percentile price per
     unit (OpenPrescribing's method)."""
@@ -89,7 +96,7 @@ def savings(
             else PriceTarget.parse(percentile)
         )
         request = SavingsRequest(
-            sources=_sources(warehouse, orders),
+            sources=_sources(warehouse, orders, home),
             out=out,
             first=parse_month(from_, "--from"),
             last=parse_month(to, "--to"),
@@ -132,6 +139,7 @@ def rationalise(
     ] = None,
     by: By = "site",
     category_column: CategoryColumn = "category",
+    home: HomeOption = None,
 ) -> None:
     """If every unit bought the cheapest products of each category rated at least RATING: the saving
     a year on the last 12 months' volume."""
@@ -146,7 +154,7 @@ def rationalise(
 
     try:
         request = RationaliseRequest(
-            sources=_sources(warehouse, orders),
+            sources=_sources(warehouse, orders, home),
             out=out,
             at_least=_rating(at_least),
             ratings=ratings,
@@ -181,6 +189,15 @@ def track(
     warehouse: Warehouses = None,
     orders: Orders = None,
     to: Annotated[str | None, typer.Option(metavar="YYYY-MM", help="Track up to this month.")] = None,
+    chart: Annotated[
+        Path | None,
+        typer.Option(
+            metavar="FILE.html|.png|.svg",
+            help="Also draw each agreement's price per unit as an XmR chart, its limits started again "
+            "at the agreed month.",
+        ),
+    ] = None,
+    home: HomeOption = None,
 ) -> None:
     """Agreed savings month by month: realised against planned, cash-releasing against cost avoidance."""
     from stocktake.files.procurement import (
@@ -192,15 +209,80 @@ def track(
         write_tables,
     )
 
+    if chart is not None:
+        _check_chart_path(chart)
     try:
-        request = TrackRequest(_sources(warehouse, orders), agreed, out, parse_month(to, "--to"))
+        request = TrackRequest(_sources(warehouse, orders, home), agreed, out, parse_month(to, "--to"))
         table = tracking_from_files(request)
+        drawn = _saving_charts(request, table) if chart is not None else []
         write_tables({"Tracking": tracking_table(table)}, out)
     except (ProcurementFileError, ValueError) as error:
         _fail(str(error))
+    if chart is not None:
+        _write_saving_charts(drawn, chart)
     realised, planned = table["realised_saving"].sum(), table["planned_saving"].sum()
     cash, avoided = table["cash_releasing"].sum(), table["cost_avoidance"].sum()
     console.print(
         f"[green]✓[/green] realised £{realised:,.2f} against £{planned:,.2f} planned; "
         f"cash-releasing £{cash:,.2f}, cost avoidance £{avoided:,.2f} → {out}"
     )
+
+
+def _check_chart_path(chart: Path) -> None:
+    if chart.suffix.lower() not in (".html", ".htm", ".png", ".svg"):
+        _fail(f"--chart {chart}: a chart must be .html, .png or .svg")
+    if not chart.parent.is_dir():
+        _fail(f"--chart {chart}: the folder {chart.parent} does not exist; create it first")
+
+
+def _saving_charts(request, table):
+    """Each agreement's price per unit as an XmR chart over the same orders and months."""
+    import pandas as pd
+
+    from stocktake.files.procurement import read_agreed, read_orders
+    from stocktake.procurement import saving_chart
+
+    orders = read_orders(request.sources)
+    last = pd.Period(table["month"].max(), "M") if len(table) else None
+    return [saving_chart(orders, saving, last) for saving in read_agreed(request.agreed)]
+
+
+def _write_saving_charts(drawn, path: Path) -> None:
+    """One panel per agreement (``report.charts``' own renderers), and each one's reading said."""
+    import dataclasses
+
+    from stocktake.report.charts import facet_charts, write_chart
+
+    panels = [
+        dataclasses.replace(
+            facet_charts(d, d.measure, d.target, "decrease")[0],
+            title=d.label,
+            unit="£",
+            decimals=2,
+            annotations=((d.saving.start.to_timestamp().date().isoformat(), "agreed price"),),
+        )
+        for d in drawn
+    ]
+    write_chart(panels, path)
+    for d in drawn:
+        console.print(f"  {_reading(d)}")
+    console.print(f"[green]✓[/green] {len(panels)} chart{'s' if len(panels) != 1 else ''} → {path}")
+
+
+def _reading(drawn) -> str:
+    """One line: the agreement's latest period, and whether the price is still where it was agreed."""
+    chart = drawn.chart
+    latest = chart.latest
+    kind = (latest.variation_type or "too few points for a verdict").replace("_", " ")
+    if drawn.rebased_at is not None:
+        since = (
+            f"since {drawn.saving.start}: mean £{latest.mean:,.2f} (agreed £{drawn.saving.new_price:,.2f})"
+        )
+    elif drawn.deferred is not None:
+        since = (
+            f"limits not yet restarted at {drawn.saving.start}: {drawn.deferred[1]} of 12 months with "
+            "orders since"
+        )
+    else:
+        since = f"no months before {drawn.saving.start} to compare with"
+    return f"{drawn.saving.item_code}: {kind}; {drawn.measure} {since}"

@@ -507,6 +507,36 @@ def _procurement(rng, department, admissions):
     return frame
 
 
+#: A second, synthetic trust whose orders the demo writes beside its own extracts (``export``), so
+#: ``stocktake procurement savings --by trust`` has a peer to compare with. It buys what the
+#: department buys, about four fifths of the volume, at the department's prices except one item, for
+#: which it pays ``PEER_MARKUP`` more: the known answer the comparison must find.
+PEER_TRUST = "Southvale Hospitals NHS Trust"
+PEER_SITES = {"Northshire General": "Southvale General", "Riverside": "Eastbrook", "Westfield": "Eastbrook"}
+PEER_ITEM, PEER_MARKUP = _KNEE[0], 0.12
+PEER_VOLUME = 0.8
+
+
+def peer_trust_orders(orders: pd.DataFrame) -> pd.DataFrame:
+    """The peer trust's order lines, made from the department's (``generate()["procurement"]``).
+
+    Canonical procurement columns and a ``trust`` column, line ids of their own. Its quantities are
+    drawn from a Generator of its own, seeded from the department's orders (which its seed fixes),
+    so the department's tables are drawn exactly as before and the same seed gives the same peer.
+    """
+    rng = np.random.default_rng([2, len(orders), int(orders["quantity"].sum())])
+    peer = orders.assign(
+        site=orders["site"].map(PEER_SITES),
+        quantity=rng.binomial(orders["quantity"].clip(lower=0).to_numpy(), PEER_VOLUME),
+    )
+    dearer = peer["item_code"] == PEER_ITEM
+    peer["unit_price"] = peer["unit_price"].where(~dearer, (peer["unit_price"] * (1 + PEER_MARKUP)).round(2))
+    peer = peer[peer["quantity"] > 0].reset_index(drop=True)
+    peer["line_id"] = _ids("SV", len(peer))
+    peer.insert(0, "trust", PEER_TRUST)
+    return peer
+
+
 # --- referral to treatment ------------------------------------------------------------------------
 
 _PRIORITY_WAIT_WEEKS = {"P2": 5.0, "P3": 14.0, "P4": 24.0}

@@ -12,7 +12,7 @@ from stocktake.procurement.savings import (
     category_savings,
     item_savings,
 )
-from stocktake.procurement.tracking import AgreedSaving, track
+from stocktake.procurement.tracking import AgreedSaving, SavingChart, saving_chart, track
 
 __all__ = [
     "AgreedSaving",
@@ -21,6 +21,7 @@ __all__ = [
     "PriceTarget",
     "ProcurementInputError",
     "Rating",
+    "SavingChart",
     "Savings",
     "Scenario",
     "UnitPrice",
@@ -30,5 +31,6 @@ __all__ = [
     "find_opportunities",
     "item_savings",
     "rationalise",
+    "saving_chart",
     "track",
 ]

@@ -1,0 +1,78 @@
+"""An outcome measure's groups compared observed ÷ expected on a funnel plot.
+
+A crude rate (deaths per 100 hip fractures) compares a unit's case mix as much as its care. Given
+each group's expected count from a case-mix model the user supplies (for the same months), the
+funnel compares observed ÷ expected instead: an indirectly standardised ratio (``stocktake.funnel``,
+``ratio_type="isr"``, PHEindicatormethods' Poisson limits around 1). Only measures the catalogue
+marks ``outcome: true`` are compared so. Nothing about the model is checked but its numbers: a
+funnel of O/E is only as fair as the expected counts behind it.
+
+Small numbers: a group's observed events and cases follow the rule every export uses, as in
+``verdicts.peers``; a group with no expected count is left out and named.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from stocktake.funnel import FunnelMethod, compare_units
+from stocktake.metrics.catalogue import Metric
+from stocktake.metrics.suppression import hidden_points, secondary_suppression
+from stocktake.verdicts.peers import PERIOD_MONTHS, PeerComparison, funnel_method
+
+#: Observed ÷ expected as it is: 1 is as expected (PHEindicatormethods' ISR multiplier of 1).
+METHOD = FunnelMethod("ratio", multiplier=1, ratio_type="isr")
+
+
+@dataclass(frozen=True)
+class ObservedExpected:
+    """The groups' O/E ratios on a funnel (``peers.funnel``: numerator observed, denominator
+    expected), each group's cases, and the groups the expected counts and the data did not share."""
+
+    peers: PeerComparison
+    cases: np.ndarray
+    without_expected: tuple[str, ...]  # groups with cases but no expected count: left out
+    not_in_data: tuple[str, ...]  # units in the expected counts with no cases in the period
+
+
+def compares_observed_expected(metric: Metric) -> bool:
+    """Whether the measure may be compared observed ÷ expected: an outcome counted over cases."""
+    return metric.outcome and funnel_method(metric) is not None
+
+
+def compare_observed_expected(
+    metric: Metric,
+    frame: pd.DataFrame,
+    by: str,
+    expected: dict[str, float],
+    *,
+    months: int = PERIOD_MONTHS,
+    suppress: bool = True,
+) -> ObservedExpected | None:
+    """The O/E funnel of ``frame`` (a series by ``by``: period, group, numerator, denominator) over
+    its last ``months`` periods against ``expected`` (group → expected count over those months);
+    None when the measure is no outcome or fewer than two groups have both cases and an expectation."""
+    if not compares_observed_expected(metric) or frame.empty:
+        return None
+    periods = pd.DatetimeIndex(sorted(frame["period"].unique()))[-months:]
+    recent = frame[frame["period"].isin(periods)]
+    totals = recent.groupby(by)[["numerator", "denominator"]].sum()
+    totals = totals[totals["denominator"] > 0]
+    totals.index = totals.index.astype(str)
+    shared = [g for g in totals.index if g in expected]
+    without = tuple(g for g in totals.index if g not in expected)
+    not_in_data = tuple(u for u in expected if u not in totals.index)
+    if len(shared) < 2:
+        return None
+    totals = totals.loc[shared]
+    observed, cases = totals["numerator"].to_numpy(float), totals["denominator"].to_numpy(float)
+    funnel = compare_units(observed, [expected[g] for g in shared], METHOD)
+    small = hidden_points(observed, cases, metric.numerator_is_count)
+    hidden = secondary_suppression(small, cases) if suppress else np.zeros(len(shared), bool)
+    ratio_metric = dataclasses.replace(metric, unit="O/E", decimals=2, scale=1.0)
+    peers = PeerComparison(ratio_metric, by, periods[0], periods[-1], tuple(shared), funnel, hidden)
+    return ObservedExpected(peers, cases, without, not_in_data)
