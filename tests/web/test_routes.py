@@ -21,9 +21,14 @@ ROUTES = {
     ("GET", "/metrics/{metric_id}"): "viewer",
     ("GET", "/metrics/{metric_id}/drilldown"): "viewer",
     ("GET", "/metrics/{metric_id}/funnel"): "viewer",
+    ("POST", "/metrics/{metric_id}/funnel"): "viewer",
+    ("GET", "/metrics/{metric_id}/slide.{fmt}"): "viewer",
     ("POST", "/metrics/{metric_id}/target"): "editor",
     ("POST", "/metrics/{metric_id}/annotations"): "editor",
     ("POST", "/metrics/{metric_id}/annotations/{annotation_id}/delete"): "editor",
+    ("GET", "/metrics/{metric_id}/comments"): "viewer",
+    ("POST", "/metrics/{metric_id}/comments"): "editor",
+    ("POST", "/metrics/{metric_id}/comments/{comment_id}/withdraw"): "editor",
     ("GET", "/uploads"): "editor",
     ("POST", "/uploads"): "editor",
     ("POST", "/uploads/{token}/confirm"): "editor",
@@ -42,6 +47,9 @@ ROUTES = {
     ("GET", "/projects/{project_id}/cycles/{cycle_id}/edit"): "editor",
     ("POST", "/projects/{project_id}/cycles/{cycle_id}/edit"): "editor",
     ("POST", "/projects/{project_id}/cycles/{cycle_id}/withdraw"): "editor",
+    ("GET", "/projects/{project_id}/comments"): "viewer",
+    ("POST", "/projects/{project_id}/comments"): "editor",
+    ("POST", "/projects/{project_id}/comments/{comment_id}/withdraw"): "editor",
     ("GET", "/audits"): "viewer",
     ("POST", "/audits"): "editor",
     ("GET", "/audits/{audit_id}"): "viewer",
@@ -52,14 +60,56 @@ ROUTES = {
     ("GET", "/audits/{audit_id}/cycles/{audit_cycle_id}/edit"): "editor",
     ("POST", "/audits/{audit_id}/cycles/{audit_cycle_id}/edit"): "editor",
     ("POST", "/audits/{audit_id}/cycles/{audit_cycle_id}/withdraw"): "editor",
+    ("POST", "/audits/{audit_id}/actions"): "editor",
+    ("GET", "/audits/{audit_id}/actions/{action_id}/edit"): "editor",
+    ("POST", "/audits/{audit_id}/actions/{action_id}/edit"): "editor",
+    ("POST", "/audits/{audit_id}/actions/{action_id}/withdraw"): "editor",
     ("GET", "/decisions"): "viewer",
     ("POST", "/decisions"): "editor",
     ("GET", "/decisions/{decision_id}"): "viewer",
     ("GET", "/decisions/{decision_id}/edit"): "editor",
     ("POST", "/decisions/{decision_id}/edit"): "editor",
     ("POST", "/decisions/{decision_id}/withdraw"): "editor",
+    ("GET", "/decisions/{decision_id}/documents"): "viewer",
+    ("POST", "/decisions/{decision_id}/documents"): "editor",
+    ("GET", "/decisions/{decision_id}/documents/{document_id}"): "viewer",
+    ("POST", "/decisions/{decision_id}/documents/{document_id}/withdraw"): "editor",
+    ("GET", "/programmes"): "viewer",
+    ("POST", "/programmes"): "editor",
+    ("GET", "/programmes/{programme_id}"): "viewer",
+    ("POST", "/programmes/{programme_id}/completion"): "editor",
+    ("POST", "/programmes/{programme_id}/modules"): "editor",
+    ("POST", "/programmes/{programme_id}/cohorts"): "editor",
+    ("POST", "/programmes/{programme_id}/files"): "editor",
+    ("GET", "/programmes/{programme_id}/report.{fmt}"): "viewer",
+    ("GET", "/programmes/{programme_id}/cohorts/{cohort_id}"): "viewer",
+    ("POST", "/programmes/{programme_id}/cohorts/{cohort_id}/participants"): "editor",
+    ("POST", "/programmes/{programme_id}/cohorts/{cohort_id}/participants/import"): "editor",
+    ("POST", "/programmes/{programme_id}/cohorts/{cohort_id}/attendance/import"): "editor",
+    ("POST", "/programmes/{programme_id}/cohorts/{cohort_id}/sessions"): "editor",
+    ("POST", "/programmes/{programme_id}/cohorts/{cohort_id}/sessions/{session_id}/attendance"): "editor",
+    (
+        "POST",
+        "/programmes/{programme_id}/cohorts/{cohort_id}/participants/{participant_id}/projects",
+    ): "editor",
+    (
+        "POST",
+        "/programmes/{programme_id}/cohorts/{cohort_id}/participants/{participant_id}/account",
+    ): "editor",
+    ("POST", "/programmes/{programme_id}/cohorts/{cohort_id}/evaluations"): "editor",
     ("GET", "/procurement"): "viewer",
     ("GET", "/procurement/opportunities.xlsx"): "viewer",
+    ("GET", "/waiting-list"): "viewer",
+    ("GET", "/rotas"): "viewer",
+    ("POST", "/rotas/upload"): "editor",
+    ("POST", "/rotas/build"): "editor",
+    ("GET", "/rotas/job"): "viewer",
+    ("GET", "/rotas/{slug}"): "viewer",
+    ("POST", "/rotas/{slug}/publish"): "editor",
+    ("POST", "/rotas/{slug}/replan"): "editor",
+    ("GET", "/rotas/{slug}/rota.xlsx"): "viewer",
+    ("GET", "/rotas/{slug}/spec.yaml"): "viewer",
+    ("GET", "/rotas/{slug}/calendars/{doctor}.ics"): "viewer",
     ("GET", "/reports"): "viewer",
     ("GET", "/reports/stocktake.{fmt}"): "viewer",
     ("POST", "/reports/build"): "viewer",
@@ -101,6 +151,21 @@ def ids(app):
         decision = actions.record_decision(
             db, by=admin, decided_on=day, title="Keep the list", rationale="It works", decided_by="CD"
         )
+        action = actions.add_audit_action(
+            db, by=admin, cycle_id=audit.cycles[0].id, what="Teach", owner="CD", due_on=day
+        )
+        document = actions.attach_document(
+            db, by=admin, decision_id=decision.id, filename="minutes.pdf", content=b"%PDF-1.7\n%%EOF\n"
+        )
+        comment = actions.add_comment(
+            db, by=admin, subject_kind="project", subject_id=str(project.id), body="Hi"
+        )
+        programme = actions.create_programme(db, by=admin, name="Leaders", modules=["Change"])
+        cohort = actions.add_cohort(db, by=admin, programme_id=programme.id, name="One")
+        participant = actions.add_participant(db, by=admin, cohort_id=cohort.id, code="P1", name="Ann")
+        held = actions.add_session(
+            db, by=admin, cohort_id=cohort.id, module_id=programme.modules[0].id, held_on=day
+        )
     return {
         "metric_id": "hipfx_surgery_36h",
         "annotation_id": "999999",
@@ -109,11 +174,20 @@ def ids(app):
         "cycle_id": str(cycle.id),
         "audit_cycle_id": str(audit.cycles[0].id),
         "decision_id": str(decision.id),
+        "action_id": str(action.id),
+        "document_id": str(document.id),
+        "comment_id": str(comment.id),
+        "programme_id": str(programme.id),
+        "cohort_id": str(cohort.id),
+        "participant_id": str(participant.id),
+        "session_id": str(held.id),
         "user_id": str(viewer.id),
         "fmt": "html",
         "token": "no-such-upload-token-000000000000",
         "load_id": "999999",
         "key": "0000000000000000",
+        "slug": "no-such-rota",
+        "doctor": "N1",
     }
 
 

@@ -21,6 +21,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -243,3 +244,192 @@ class Decision(Withdrawable, Base):
     metric_id: Mapped[str | None] = mapped_column(String(80))
     decided_by: Mapped[str] = mapped_column(String(200))
     recorded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+
+
+#: An audit action's states: still to do, done, or decided against (``dropped``, with the history saying why).
+ACTION_STATUSES = ("open", "done", "dropped")
+
+
+class AuditAction(Withdrawable, Base):
+    """One action of an audit cycle's plan: what is to be done, by whom, by when, and where it stands.
+    Corrected with history (``record_changes``, kind ``audit_action``) and withdrawn, never deleted."""
+
+    __tablename__ = "audit_actions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cycle_id: Mapped[int] = mapped_column(ForeignKey("audit_cycles.id"), index=True)
+    what: Mapped[str] = mapped_column(Text)
+    owner: Mapped[str] = mapped_column(String(200))
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    created_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    cycle: Mapped[AuditCycle] = relationship()
+
+    def overdue(self, today: date) -> bool:
+        return self.status == "open" and self.due_on < today
+
+
+class DecisionDocument(Withdrawable, Base):
+    """A file attached to a decision (minutes, a paper, a chart): kept here as a blob, its type found
+    from its first bytes; withdrawn, never deleted (ADR 0028). ``content`` is loaded only when asked."""
+
+    __tablename__ = "decision_documents"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(10))  # pdf, docx, xlsx, png or jpg: sniffed, not trusted
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+    uploader: Mapped[User] = relationship(foreign_keys=[uploaded_by])
+
+
+class Comment(Withdrawable, Base):
+    """A signed-in editor's comment on a measure (``metric``, by metric id) or a QI project
+    (``project``, by project id); withdrawn by its author or an admin, never deleted."""
+
+    __tablename__ = "comments"
+    __table_args__ = (Index("ix_comments_subject", "subject_kind", "subject_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subject_kind: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[str] = mapped_column(String(80))
+    body: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    author: Mapped[User] = relationship(foreign_keys=[author_id])
+
+
+# Leadership programmes (ADR 0031): cohorts of participants, the sessions they attend, the survey files
+# their evaluation reads, and the QI projects they lead (the programme's Kirkpatrick level 4).
+
+
+class Programme(Base):
+    """A leadership programme; a participant completes it on attending at least ``completion_share``
+    of their cohort's sessions (the programme lead sets it)."""
+
+    __tablename__ = "programmes"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    completion_share: Mapped[float] = mapped_column(Float, default=0.8)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    cohorts: Mapped[list[ProgrammeCohort]] = relationship(
+        cascade="all, delete-orphan", order_by="ProgrammeCohort.id"
+    )
+    modules: Mapped[list[ProgrammeModule]] = relationship(
+        cascade="all, delete-orphan", order_by="ProgrammeModule.position"
+    )
+
+
+class ProgrammeModule(Base):
+    __tablename__ = "programme_modules"
+    __table_args__ = (UniqueConstraint("programme_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ProgrammeCohort(Base):
+    __tablename__ = "programme_cohorts"
+    __table_args__ = (UniqueConstraint("programme_id", "name"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    programme: Mapped[Programme] = relationship(back_populates="cohorts")
+    participants: Mapped[list[Participant]] = relationship(
+        cascade="all, delete-orphan", order_by="Participant.name"
+    )
+    sessions: Mapped[list[ProgrammeSession]] = relationship(
+        cascade="all, delete-orphan", order_by="ProgrammeSession.held_on"
+    )
+
+
+class Participant(Base):
+    """One person on a cohort: ``code`` is the id their survey responses carry; ``user_id`` their
+    workspace account when they have one (then they see their own record, and only it)."""
+
+    __tablename__ = "programme_participants"
+    __table_args__ = (UniqueConstraint("cohort_id", "code"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("programme_cohorts.id"), index=True)
+    code: Mapped[str] = mapped_column(String(80))
+    name: Mapped[str] = mapped_column(String(200))
+    job_role: Mapped[str] = mapped_column(String(200), default="")
+    service: Mapped[str] = mapped_column(String(200), default="")
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    cohort: Mapped[ProgrammeCohort] = relationship(back_populates="participants")
+    projects: Mapped[list[Project]] = relationship(secondary="participant_projects", order_by="Project.id")
+
+
+class ParticipantProject(Base):
+    """A participant leads (or co-leads) a QI project of the workspace."""
+
+    __tablename__ = "participant_projects"
+    participant_id: Mapped[int] = mapped_column(ForeignKey("programme_participants.id"), primary_key=True)
+    project_id: Mapped[int] = mapped_column(ForeignKey("projects.id"), primary_key=True)
+
+
+class ProgrammeSession(Base):
+    """A session of a cohort: a module taught on a day."""
+
+    __tablename__ = "programme_sessions"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("programme_cohorts.id"), index=True)
+    module_id: Mapped[int] = mapped_column(ForeignKey("programme_modules.id"))
+    held_on: Mapped[date] = mapped_column(Date)
+    module: Mapped[ProgrammeModule] = relationship()
+
+
+class Attendance(Base):
+    """Whether a participant attended a session (a row for each one recorded; none: not recorded)."""
+
+    __tablename__ = "programme_attendance"
+    __table_args__ = (UniqueConstraint("session_id", "participant_id"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("programme_sessions.id"), index=True)
+    participant_id: Mapped[int] = mapped_column(ForeignKey("programme_participants.id"), index=True)
+    attended: Mapped[bool] = mapped_column(Boolean)
+
+
+#: What a programme's uploaded file is: a survey export, a SCALE.yaml or a DOMAINS.yaml.
+PROGRAMME_FILE_KINDS = ("survey", "scale", "domains")
+
+
+class ProgrammeFile(Base):
+    """A file an evaluation reads, kept as uploaded so an evaluation can be chosen again later."""
+
+    __tablename__ = "programme_files"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    filename: Mapped[str] = mapped_column(String(200))
+    content: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+#: An evaluation's Kirkpatrick level: learning (L2, pre and post) or behaviour (L3, a follow-up).
+EVALUATION_LEVELS = ("learning", "behaviour")
+
+
+class ProgrammeEvaluation(Base):
+    """A cohort's before/after comparison: two survey files, a scale and domains, read by ``id_column``."""
+
+    __tablename__ = "programme_evaluations"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    cohort_id: Mapped[int] = mapped_column(ForeignKey("programme_cohorts.id"), index=True)
+    level: Mapped[str] = mapped_column(String(20))
+    label: Mapped[str] = mapped_column(String(200))
+    before_file_id: Mapped[int] = mapped_column(ForeignKey("programme_files.id"))
+    after_file_id: Mapped[int] = mapped_column(ForeignKey("programme_files.id"))
+    scale_file_id: Mapped[int] = mapped_column(ForeignKey("programme_files.id"))
+    domains_file_id: Mapped[int] = mapped_column(ForeignKey("programme_files.id"))
+    id_column: Mapped[str] = mapped_column(String(200))
+    unknown_as_missing: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime)

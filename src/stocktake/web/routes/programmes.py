@@ -1,0 +1,585 @@
+"""Leadership programmes (ADR 0031): programmes, cohorts, participants, sessions and attendance, the
+evaluation by Kirkpatrick level, and the programme report.
+
+Editors (programme leads and faculty) change things; viewers read. A viewer whose account is linked
+to a participant sees their own record only: the check is made on every request from the database
+(``programme_view.participant_of``), never remembered in the session.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from functools import partial
+from pathlib import Path
+
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+from fastapi.responses import Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from stocktake.appdb import actions
+from stocktake.appdb.models import (
+    EVALUATION_LEVELS,
+    Participant,
+    Programme,
+    ProgrammeCohort,
+    ProgrammeFile,
+    ProgrammeSession,
+    Project,
+    User,
+)
+from stocktake.files.programme import ProgrammeFileError
+from stocktake.files.programme_roster import read_attendance, read_participants
+from stocktake.ingest.pseudonymise import mask_nhs_numbers
+from stocktake.report.programme_board import MEDIA, programme_report
+from stocktake.web.pages import change_then_redirect, render
+from stocktake.web.programme_view import (
+    cohort_view,
+    evaluate_stored,
+    participant_of,
+    sees_everyone,
+    workspace_verdicts,
+)
+from stocktake.web.routes.decisions import content_disposition
+from stocktake.web.routes.forms import a_date, a_number
+from stocktake.web.security import database, editor, viewer
+
+router = APIRouter(prefix="/programmes")
+
+
+def _visible_ids(db: Session, user: User, programme_id: int | None = None) -> set[int] | None:
+    """The participant ids this user may see (None: all of them)."""
+    if sees_everyone(user, db):
+        return None
+    return {p.id for p in participant_of(db, user, programme_id)}
+
+
+@router.get("")
+def programmes_page(request: Request, user: User = Depends(viewer), db: Session = Depends(database)):
+    return _list(request, user, db)
+
+
+def _list(request, user, db, **context):
+    programmes = db.scalars(select(Programme).order_by(Programme.created_at.desc())).all()
+    if not sees_everyone(user, db):
+        mine = {p.cohort.programme_id for p in participant_of(db, user)}
+        programmes = [p for p in programmes if p.id in mine]
+    return render(request, "programmes.html", user, title="Programmes", programmes=programmes, **context)
+
+
+@router.post("")
+def create_programme(
+    request: Request,
+    name: str = Form(""),
+    description: str = Form(""),
+    completion_percent: str = Form("80"),
+    modules: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    def change():
+        share = a_number("Completion (% of sessions)", completion_percent) / 100
+        return actions.create_programme(
+            db,
+            by=user,
+            name=name,
+            description=description,
+            completion_share=share,
+            modules=modules.splitlines(),
+        )
+
+    return change_then_redirect(
+        change, to=lambda p: f"/programmes/{p.id}", page=partial(_list, request, user, db)
+    )
+
+
+def _programme(db: Session, user: User, programme_id: int) -> tuple[Programme, set[int] | None]:
+    programme = db.get(Programme, programme_id)
+    only = _visible_ids(db, user, programme_id)
+    if programme is None or (only is not None and not only):  # not theirs: as if it were not there
+        raise HTTPException(404, f"no programme {programme_id}")
+    return programme, only
+
+
+def _programme_page(request, user, db, programme_id: int, **context):
+    programme, only = _programme(db, user, programme_id)
+    cohorts = [c for c in programme.cohorts if only is None or any(p.id in only for p in c.participants)]
+    verdicts = workspace_verdicts(request.app.state.workspace, db)
+    views = [cohort_view(db, programme, c, verdicts, only) for c in cohorts]
+    files = db.scalars(
+        select(ProgrammeFile).where(ProgrammeFile.programme_id == programme_id).order_by(ProgrammeFile.id)
+    ).all()
+    return render(
+        request,
+        "programme.html",
+        user,
+        title=programme.name,
+        programme=programme,
+        views=views,
+        results=[r for v in views for r in v.results],
+        files=files if only is None else [],
+        participant_only=only is not None,
+        **context,
+    )
+
+
+@router.get("/{programme_id}")
+def programme_page(
+    request: Request, programme_id: int, user: User = Depends(viewer), db: Session = Depends(database)
+):
+    return _programme_page(request, user, db, programme_id)
+
+
+def _change(request, user, db, programme_id: int, change, anchor: str = ""):
+    page = partial(_programme_page, request, user, db, programme_id)
+    return change_then_redirect(change, to=f"/programmes/{programme_id}{anchor}", page=page)
+
+
+@router.post("/{programme_id}/completion")
+def set_completion(
+    request: Request,
+    programme_id: int,
+    completion_percent: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    return _change(
+        request,
+        user,
+        db,
+        programme_id,
+        lambda: actions.set_completion_rule(
+            db,
+            by=user,
+            programme_id=programme_id,
+            completion_share=a_number("Completion (% of sessions)", completion_percent) / 100,
+        ),
+    )
+
+
+@router.post("/{programme_id}/modules")
+def add_module(
+    request: Request,
+    programme_id: int,
+    name: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    return _change(
+        request,
+        user,
+        db,
+        programme_id,
+        lambda: actions.add_module(db, by=user, programme_id=programme_id, name=name),
+    )
+
+
+@router.post("/{programme_id}/cohorts")
+def add_cohort(
+    request: Request,
+    programme_id: int,
+    name: str = Form(""),
+    starts_on: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    return change_then_redirect(
+        lambda: actions.add_cohort(
+            db,
+            by=user,
+            programme_id=programme_id,
+            name=name,
+            starts_on=a_date("Starts on", starts_on, optional=True),
+        ),
+        to=lambda cohort: f"/programmes/{programme_id}/cohorts/{cohort.id}",
+        page=partial(_programme_page, request, user, db, programme_id),
+    )
+
+
+def _read_upload(upload: UploadFile | None, what: str) -> tuple[str, bytes]:
+    if upload is None or not upload.filename:
+        raise actions.ActionError(f"{what}: choose a file")
+    content = upload.file.read(actions.PROGRAMME_FILE_LIMIT + 1)
+    if len(content) > actions.PROGRAMME_FILE_LIMIT:
+        raise actions.ActionError(f"{upload.filename}: larger than {actions.PROGRAMME_FILE_LIMIT // 1024} KB")
+    return mask_nhs_numbers(Path(upload.filename).name), content
+
+
+@router.post("/{programme_id}/files")
+def upload_file(
+    request: Request,
+    programme_id: int,
+    kind: str = Form("survey"),
+    upload: UploadFile | None = File(None),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    def change():
+        filename, content = _read_upload(upload, "file")
+        return actions.add_programme_file(
+            db, by=user, programme_id=programme_id, kind=kind, filename=filename, content=content
+        )
+
+    return _change(request, user, db, programme_id, change, "#files-heading")
+
+
+@router.get("/{programme_id}/report.{fmt}")
+def programme_report_download(
+    request: Request,
+    programme_id: int,
+    fmt: str,
+    user: User = Depends(viewer),
+    db: Session = Depends(database),
+):
+    if fmt not in MEDIA:
+        raise HTTPException(404, f"no report as {fmt!r}: html, xlsx or pdf")
+    programme, only = _programme(db, user, programme_id)
+    if only is not None:
+        raise HTTPException(
+            403, "The programme report is the programme's: your own record is on the programme's page."
+        )
+    verdicts = workspace_verdicts(request.app.state.workspace, db)
+    views = [cohort_view(db, programme, c, verdicts, None) for c in programme.cohorts]
+    content = programme_report(programme, views, fmt)
+    actions.record_now(
+        db, user=user, action="programme_report_downloaded", subject=f"programme:{programme_id}", detail=fmt
+    )
+    filename = f"programme-{programme_id}.{fmt}"
+    return Response(
+        content,
+        media_type=MEDIA[fmt],
+        headers={"Content-Disposition": content_disposition(filename), "X-Content-Type-Options": "nosniff"},
+    )
+
+
+# --- a cohort ---------------------------------------------------------------------------------------
+
+
+def _cohort(db: Session, user: User, programme_id: int, cohort_id: int):
+    programme, only = _programme(db, user, programme_id)
+    cohort = db.get(ProgrammeCohort, cohort_id)
+    if cohort is None or cohort.programme_id != programme_id:
+        raise HTTPException(404, f"no cohort {cohort_id} in programme {programme_id}")
+    if only is not None and not any(p.id in only for p in cohort.participants):
+        raise HTTPException(404, f"no cohort {cohort_id} in programme {programme_id}")
+    return programme, cohort, only
+
+
+def _cohort_page(request, user, db, programme_id: int, cohort_id: int, **context):
+    programme, cohort, only = _cohort(db, user, programme_id, cohort_id)
+    verdicts = workspace_verdicts(request.app.state.workspace, db)
+    view = cohort_view(db, programme, cohort, verdicts, only)
+    files = db.scalars(
+        select(ProgrammeFile).where(ProgrammeFile.programme_id == programme_id).order_by(ProgrammeFile.id)
+    ).all()
+    projects = db.scalars(select(Project).where(Project.withdrawn_at.is_(None)).order_by(Project.title)).all()
+    return render(
+        request,
+        "programme_cohort.html",
+        user,
+        title=f"{programme.name}: {cohort.name}",
+        programme=programme,
+        cohort=cohort,
+        view=view,
+        names={p.id: p for p in cohort.participants},
+        surveys=[f for f in files if f.kind == "survey"],
+        scales=[f for f in files if f.kind == "scale"],
+        domain_files=[f for f in files if f.kind == "domains"],
+        projects=projects,
+        levels=EVALUATION_LEVELS,
+        participant_only=only is not None,
+        **context,
+    )
+
+
+@router.get("/{programme_id}/cohorts/{cohort_id}")
+def cohort_page(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    user: User = Depends(viewer),
+    db: Session = Depends(database),
+):
+    return _cohort_page(request, user, db, programme_id, cohort_id)
+
+
+def _cohort_change(request, user, db, programme_id: int, cohort_id: int, change, anchor: str = ""):
+    _cohort(db, user, programme_id, cohort_id)
+    page = partial(_cohort_page, request, user, db, programme_id, cohort_id)
+    return change_then_redirect(
+        change, to=f"/programmes/{programme_id}/cohorts/{cohort_id}{anchor}", page=page
+    )
+
+
+@router.post("/{programme_id}/cohorts/{cohort_id}/participants")
+def add_participant(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    code: str = Form(""),
+    name: str = Form(""),
+    job_role: str = Form(""),
+    service: str = Form(""),
+    username: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    return _cohort_change(
+        request,
+        user,
+        db,
+        programme_id,
+        cohort_id,
+        lambda: actions.add_participant(
+            db,
+            by=user,
+            cohort_id=cohort_id,
+            code=code,
+            name=name,
+            job_role=job_role,
+            service=service,
+            username=username,
+        ),
+        "#participants-heading",
+    )
+
+
+def _uploaded_table(upload: UploadFile | None, what: str, read):
+    """Read an uploaded CSV/XLSX with ``read(path, name)``; a bad file is one ``ActionError`` line."""
+    filename, content = _read_upload(upload, what)
+    if Path(filename).suffix.lower() not in (".csv", ".xlsx", ".txt"):
+        raise actions.ActionError(f"{filename}: a CSV or XLSX file")
+    with tempfile.TemporaryDirectory(prefix="stocktake-roster-") as folder:
+        path = Path(folder) / f"upload{Path(filename).suffix.lower()}"
+        path.write_bytes(content)
+        try:
+            return filename, read(path, filename)
+        except ProgrammeFileError as error:
+            raise actions.ActionError(str(error).replace(str(path), filename)) from None
+
+
+@router.post("/{programme_id}/cohorts/{cohort_id}/participants/import")
+def import_participants(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    upload: UploadFile | None = File(None),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    def change():
+        cohort = db.get(ProgrammeCohort, cohort_id)
+        taken = {p.code for p in cohort.participants}
+        filename, rows = _uploaded_table(
+            upload, "participants", lambda path, name: read_participants(path, name=name, taken=taken)
+        )
+        return actions.import_participants(db, by=user, cohort_id=cohort_id, rows=rows, source=filename)
+
+    return _cohort_change(request, user, db, programme_id, cohort_id, change, "#participants-heading")
+
+
+@router.post("/{programme_id}/cohorts/{cohort_id}/attendance/import")
+def import_attendance(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    upload: UploadFile | None = File(None),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    def change():
+        cohort = db.get(ProgrammeCohort, cohort_id)
+        codes = {p.code for p in cohort.participants}
+        modules = [m.name for m in cohort.programme.modules]
+        filename, rows = _uploaded_table(
+            upload,
+            "attendance",
+            lambda path, name: read_attendance(path, codes=codes, modules=modules, name=name),
+        )
+        return actions.import_attendance(db, by=user, cohort_id=cohort_id, rows=rows, source=filename)
+
+    return _cohort_change(request, user, db, programme_id, cohort_id, change, "#attendance-heading")
+
+
+@router.post("/{programme_id}/cohorts/{cohort_id}/sessions")
+def add_session(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    module_id: str = Form(""),
+    held_on: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    return _cohort_change(
+        request,
+        user,
+        db,
+        programme_id,
+        cohort_id,
+        lambda: actions.add_session(
+            db,
+            by=user,
+            cohort_id=cohort_id,
+            module_id=a_number("Module", module_id or "0", int),
+            held_on=a_date("Held on", held_on),
+        ),
+        "#attendance-heading",
+    )
+
+
+@router.post("/{programme_id}/cohorts/{cohort_id}/sessions/{session_id}/attendance")
+async def record_attendance(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    session_id: int,
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    form = await request.form()
+    present = {str(v) for v in form.getlist("attended")}
+
+    def change():
+        held = db.get(ProgrammeSession, session_id)
+        if held is None or held.cohort_id != cohort_id:
+            raise actions.ActionError(f"no session {session_id} in this cohort")
+        cohort = db.get(ProgrammeCohort, cohort_id)
+        marks = {p.id: str(p.id) in present for p in cohort.participants}
+        return actions.record_attendance(db, by=user, session_id=session_id, attended=marks)
+
+    return _cohort_change(request, user, db, programme_id, cohort_id, change, "#attendance-heading")
+
+
+def _participant(db: Session, cohort_id: int, participant_id: int) -> Participant:
+    participant = db.get(Participant, participant_id)
+    if participant is None or participant.cohort_id != cohort_id:
+        raise HTTPException(404, f"no participant {participant_id} in cohort {cohort_id}")
+    return participant
+
+
+@router.post("/{programme_id}/cohorts/{cohort_id}/participants/{participant_id}/projects")
+def link_project(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    participant_id: int,
+    project_id: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    _cohort(db, user, programme_id, cohort_id)
+    _participant(db, cohort_id, participant_id)
+    return _cohort_change(
+        request,
+        user,
+        db,
+        programme_id,
+        cohort_id,
+        lambda: actions.link_project(
+            db, by=user, participant_id=participant_id, project_id=a_number("Project", project_id or "0", int)
+        ),
+        "#results-heading",
+    )
+
+
+@router.post("/{programme_id}/cohorts/{cohort_id}/participants/{participant_id}/account")
+def link_account(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    participant_id: int,
+    username: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    _cohort(db, user, programme_id, cohort_id)
+    _participant(db, cohort_id, participant_id)
+    return _cohort_change(
+        request,
+        user,
+        db,
+        programme_id,
+        cohort_id,
+        lambda: actions.link_account(db, by=user, participant_id=participant_id, username=username),
+        "#participants-heading",
+    )
+
+
+@router.post("/{programme_id}/cohorts/{cohort_id}/evaluations")
+def add_evaluation(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    level: str = Form("learning"),
+    label: str = Form(""),
+    id_column: str = Form(""),
+    before_id: str = Form(""),
+    after_id: str = Form(""),
+    scale_id: str = Form(""),
+    domains_id: str = Form(""),
+    before: UploadFile | None = File(None),
+    after: UploadFile | None = File(None),
+    scale: UploadFile | None = File(None),
+    domains: UploadFile | None = File(None),
+    unknown_as_missing: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    """Each file uploaded here or chosen from the programme's; every file read and the evaluation run
+    before anything is kept, so a bad file is refused in one line and nothing is stored."""
+
+    def change():
+        if level not in EVALUATION_LEVELS:
+            raise actions.ActionError(f"level: one of {', '.join(EVALUATION_LEVELS)}")
+        if not id_column.strip():
+            raise actions.ActionError("id column: the survey column holding the participant's id")
+        cohort = db.get(ProgrammeCohort, cohort_id)
+        chosen = {}
+        for role, upload, kept_id, kind in (
+            ("before", before, before_id, "survey"),
+            ("after", after, after_id, "survey"),
+            ("scale", scale, scale_id, "scale"),
+            ("domains", domains, domains_id, "domains"),
+        ):
+            if upload is not None and upload.filename:
+                chosen[role] = ("new", kind, *_read_upload(upload, role))
+            elif kept_id:
+                kept = db.get(ProgrammeFile, a_number(role, kept_id, int))
+                if kept is None or kept.programme_id != programme_id or kept.kind != kind:
+                    raise actions.ActionError(f"{role}: one of this programme's {kind} files")
+                chosen[role] = ("kept", kept.id, kept.filename, kept.content)
+            else:
+                raise actions.ActionError(f"{role}: upload a file or choose one already uploaded")
+        try:
+            evaluate_stored(
+                {role: (c[2], c[3]) for role, c in chosen.items()},
+                [p.code for p in cohort.participants],
+                id_column.strip(),
+                unknown_as_missing=bool(unknown_as_missing),
+            )
+        except ProgrammeFileError as error:
+            raise actions.ActionError(str(error)) from None
+        ids = {}
+        for role, c in chosen.items():
+            if c[0] == "kept":
+                ids[role] = c[1]
+            else:
+                ids[role] = actions.add_programme_file(
+                    db, by=user, programme_id=programme_id, kind=c[1], filename=c[2], content=c[3]
+                ).id
+        return actions.add_evaluation(
+            db,
+            by=user,
+            cohort_id=cohort_id,
+            level=level,
+            label=label,
+            before_file_id=ids["before"],
+            after_file_id=ids["after"],
+            scale_file_id=ids["scale"],
+            domains_file_id=ids["domains"],
+            id_column=id_column,
+            unknown_as_missing=bool(unknown_as_missing),
+        )
+
+    return _cohort_change(request, user, db, programme_id, cohort_id, change, "#evaluation-heading")
