@@ -7,6 +7,10 @@ read as a formula gets a leading apostrophe (OWASP's advice on CSV injection). N
 
 from __future__ import annotations
 
+import os
+import tempfile
+from pathlib import Path
+
 import pandas as pd
 from openpyxl import Workbook
 
@@ -42,3 +46,26 @@ def _is_number(text: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+def write_tables(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
+    """The first table as CSV, or every table as a sheet of a workbook (header row frozen, text kept
+    as text); written to a temporary file beside ``path`` and renamed, so a failure leaves nothing
+    half-written. An OSError is the caller's to word."""
+    path = Path(path)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    os.close(handle)
+    try:
+        if path.suffix.lower() == ".csv":
+            csv_ready(next(iter(sheets.values()))).to_csv(temporary, index=False)
+        else:
+            with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
+                for name, table in sheets.items():
+                    table.to_excel(writer, sheet_name=name, index=False)
+                    writer.sheets[name].freeze_panes = "A2"
+                keep_text(writer.book)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+    return path

@@ -142,9 +142,9 @@ def jobplan_check(
         supplement_table,
         team_table,
         terms_table,
-        write_tables,
     )
     from stocktake.jobplan.team import team_capacity
+    from stocktake.spreadsheets import write_tables
 
     _out_path(out)
     plan_files = _read_plans(plans)
@@ -221,8 +221,8 @@ def jobplan_compare(
         comparison_table,
         supplement_table,
         terms_table,
-        write_tables,
     )
+    from stocktake.spreadsheets import write_tables
 
     _out_path(out)
     if len(rota) < 2:
@@ -262,7 +262,8 @@ def jobplan_review(
 ) -> None:
     """Plans that changed past a threshold since the last agreed plan, and what changed."""
     from stocktake.jobplan.review import Thresholds, review_queue
-    from stocktake.jobplan.tables import review_table, write_tables
+    from stocktake.jobplan.tables import review_table
+    from stocktake.spreadsheets import write_tables
 
     _out_path(out)
     current = [item.plan for item in _read_plans(plans)]

@@ -8,8 +8,6 @@ raised before anything is written. Order lines carry no patient identifiers.
 from __future__ import annotations
 
 import io
-import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stocktake import spreadsheets
 from stocktake.files.spc import SpcInputError, _read_raw
 from stocktake.procurement import (
     AgreedSaving,
@@ -34,7 +33,7 @@ from stocktake.procurement import (
     rationalise,
     track,
 )
-from stocktake.spreadsheets import csv_ready, keep_text
+from stocktake.spreadsheets import keep_text
 from stocktake.warehouse import WarehouseError, connect, problems
 
 TABLE = "procurement"
@@ -484,27 +483,11 @@ def scenario_table(scenario: Scenario) -> pd.DataFrame:
 
 
 def write_tables(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
-    """The first table as CSV, or every table as a sheet of a workbook; written to a temporary file
-    beside ``path`` and renamed, so a failure leaves nothing half-written."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(handle)
+    """``spreadsheets.write_tables``, a failure worded as this file's error."""
     try:
-        if path.suffix.lower() == ".csv":
-            csv_ready(next(iter(sheets.values()))).to_csv(temporary, index=False)
-        else:
-            with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-                for name, table in sheets.items():
-                    table.to_excel(writer, sheet_name=name, index=False)
-                    writer.sheets[name].freeze_panes = "A2"
-                keep_text(writer.book)
-        os.replace(temporary, path)
+        return spreadsheets.write_tables(sheets, path)
     except OSError as error:
         raise ProcurementFileError(f"{path}: cannot write the file: {error.strerror}") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return path
 
 
 # --- the workspace's and the board report's opportunities -------------------------------------------

@@ -9,8 +9,6 @@ the value (masked if it looks like an NHS number), raised before anything is wri
 from __future__ import annotations
 
 import itertools
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -324,24 +322,13 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
 
 
 def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
-    """Every table a sheet, written to a temporary file beside ``path`` and renamed."""
-    from stocktake.spreadsheets import keep_text
+    """Every table a sheet, written whole or not at all (``spreadsheets.write_tables``)."""
+    from stocktake.spreadsheets import write_tables
 
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".xlsx")
-    os.close(handle)
     try:
-        with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-            for name, table in sheets.items():
-                table.to_excel(writer, sheet_name=name, index=False)
-                writer.sheets[name].freeze_panes = "A2"
-            keep_text(writer.book)
-        os.replace(temporary, path)
+        write_tables(sheets, path)  # an .xlsx path: the command refuses any other
     except OSError as error:
         raise WaitingListInputError(f"{path}: cannot write the file: {error.strerror}") from None
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
 
 
 # --- the commands' one call each ------------------------------------------------------------------

@@ -6,10 +6,7 @@ Every table that depends on an unverified term says so in a column (``verificati
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterable
-from pathlib import Path
 
 import pandas as pd
 
@@ -19,7 +16,6 @@ from stocktake.jobplan.review import ReviewItem
 from stocktake.jobplan.supplement import Supplement
 from stocktake.jobplan.team import Capacity
 from stocktake.jobplan.terms import COMPILED_ON, TERMS
-from stocktake.spreadsheets import csv_ready, keep_text
 
 
 def summary_table(
@@ -208,25 +204,3 @@ def terms_table() -> pd.DataFrame:
             for t in TERMS
         ]
     )
-
-
-def write_tables(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
-    """The first table as CSV, or every table as a sheet of a workbook; written to a temporary file
-    beside ``path`` and renamed, so a failure leaves nothing half-written."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
-    os.close(handle)
-    try:
-        if path.suffix.lower() == ".csv":
-            csv_ready(next(iter(sheets.values()))).to_csv(temporary, index=False)
-        else:
-            with pd.ExcelWriter(temporary, engine="openpyxl") as writer:
-                for name, table in sheets.items():
-                    table.to_excel(writer, sheet_name=name, index=False)
-                    writer.sheets[name].freeze_panes = "A2"
-                keep_text(writer.book)
-        os.replace(temporary, path)
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-    return path
