@@ -241,8 +241,10 @@ def static_chart(panels: list[ChartSeries], fmt: str = "svg", width: float = 7.5
     return buffer.getvalue()
 
 
-def _draw_static(axis, series: ChartSeries) -> None:
-    axis.plot(series.x, series.y, color="#C8C8C8", linewidth=1.2, zorder=1)
+def static_lines(axis, series: ChartSeries, width: float) -> None:
+    """The values' line, each rebase period's mean and limits, the target and the trajectory, on a
+    matplotlib axis: the board PDF's charts and the slides draw them alike, at their own width."""
+    axis.plot(series.x, series.y, color="#C8C8C8", linewidth=width, zorder=1)
     for name, values, colour, dash in _lines(series):
         xs, ys = _broken_at_rebase(series.x, values, series.rebase_group)
         axis.plot(
@@ -250,20 +252,26 @@ def _draw_static(axis, series: ChartSeries) -> None:
             [np.nan if v is None else v for v in ys],
             color=colour,
             linestyle={"dash": "--", "dot": ":"}.get(dash, "-"),
-            linewidth=1.2,
+            linewidth=width,
             label=name,
         )
     if series.target is not None:
-        axis.axhline(series.target, color=COLOURS["target"], linestyle=":", linewidth=1.5, label="Target")
+        axis.axhline(
+            series.target, color=COLOURS["target"], linestyle=":", linewidth=width * 1.25, label="Target"
+        )
     if series.trajectory is not None:
         axis.plot(
             series.x,
             series.trajectory,
             color=COLOURS["target"],
             linestyle="--",
-            linewidth=1.2,
+            linewidth=width,
             label="Trajectory",
         )
+
+
+def _draw_static(axis, series: ChartSeries) -> None:
+    static_lines(axis, series, width=1.2)
     axis.scatter(series.x, series.y, c=[POINT_COLOURS[t] for t in series.point_type], s=16, zorder=3)
     for when, label in series.annotations:
         axis.axvline(pd.Timestamp(when), color="#005EB8", linestyle=":", linewidth=1)

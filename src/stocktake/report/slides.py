@@ -18,11 +18,9 @@ from stocktake.report.charts import (
     POINT_COLOURS,
     POINT_NAMES,
     ChartSeries,
-    _broken_at_rebase,
     _label_heights,
-    _lines,
+    static_lines,
 )
-from stocktake.report.icons import COLOURS
 from stocktake.verdicts.narrative import Formatter
 
 WIDTH, HEIGHT, DPI = 16, 9, 100  # inches at 100 dpi: 1600 × 900 px
@@ -102,28 +100,7 @@ def describe(series: ChartSeries, period: str, source: str, hidden: int = 0, poi
 def _draw(axis, series: ChartSeries) -> None:
     from matplotlib.dates import DateFormatter
 
-    axis.plot(series.x, series.y, color="#C8C8C8", linewidth=2, zorder=1)
-    for name, values, colour, dash in _lines(series):
-        xs, ys = _broken_at_rebase(series.x, values, series.rebase_group)
-        axis.plot(
-            xs,
-            [np.nan if v is None else v for v in ys],
-            color=colour,
-            linestyle={"dash": "--", "dot": ":"}.get(dash, "-"),
-            linewidth=2,
-            label=name,
-        )
-    if series.target is not None:
-        axis.axhline(series.target, color=COLOURS["target"], linestyle=":", linewidth=2.5, label="Target")
-    if series.trajectory is not None:
-        axis.plot(
-            series.x,
-            series.trajectory,
-            color=COLOURS["target"],
-            linestyle="--",
-            linewidth=2,
-            label="Trajectory",
-        )
+    static_lines(axis, series, width=2)
     drawn = ~np.isnan(series.y)  # hidden points are not drawn
     kinds = np.array(
         ["special_cause_neutral_high" if t.endswith("neutral_low") else t for t in series.point_type]
