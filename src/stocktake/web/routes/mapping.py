@@ -16,7 +16,6 @@ import json
 import re
 import secrets
 import shutil
-import time
 from datetime import date
 from functools import partial
 from pathlib import Path
@@ -52,10 +51,10 @@ from stocktake.metrics.coverage import codes_used, coverage
 from stocktake.web.pages import change_then, render
 from stocktake.web.routes.forms import texts
 from stocktake.web.security import admin, database
+from stocktake.web.staging import staged
 
 router = APIRouter(prefix="/admin/mapping")
 #: How long a reviewed suggestion waits for its save before it is deleted.
-STAGED_SECONDS = 3600
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 REVIEW_FILE, META_FILE = "mapping-review.json", "mapping-review-meta.json"
 #: The most sample files one upload may carry (one per dataset, with room for spares).
@@ -98,7 +97,7 @@ def _page(request, user, **context):
 
 @router.get("")
 def mapping_page(request: Request, user: User = Depends(admin)):
-    _purge_expired(_staging_root(request.app.state.settings))
+    staged(request.app.state.settings)
     return _page(request, user)
 
 
@@ -118,8 +117,7 @@ def suggest(
     refused = _refusal(names)
     if refused:
         return _page(request, user, errors=[refused], status_code=422)
-    root = _staging_root(settings)
-    _purge_expired(root)
+    root = staged(settings)
     token = secrets.token_urlsafe(24)
     staging = root / token
     staging.mkdir(mode=0o700)
@@ -292,8 +290,7 @@ def _review_page(request, user, token: str, review: Review, answers, *, status_c
 
 def _staged(settings, token: str, user: User) -> tuple[Path, Review | None, dict]:
     """The review waiting under ``token`` if it is this admin's and not expired."""
-    root = _staging_root(settings)
-    _purge_expired(root)
+    root = staged(settings)
     staging = root / token
     if not TOKEN.fullmatch(token) or not (staging / REVIEW_FILE).is_file():
         return staging, None, {}
@@ -301,17 +298,3 @@ def _staged(settings, token: str, user: User) -> tuple[Path, Review | None, dict
     if meta.get("user_id") != user.id:
         return staging, None, {}
     return staging, review_from_json((staging / REVIEW_FILE).read_bytes()), {"unreadable": meta["unreadable"]}
-
-
-def _staging_root(settings) -> Path:
-    root = settings.home / "staging"
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return root
-
-
-def _purge_expired(root: Path) -> None:
-    """Delete reviews left unsaved for over an hour (uploads' staging shares the folder and its rule)."""
-    cutoff = time.time() - STAGED_SECONDS
-    for staged in root.iterdir():
-        if staged.is_dir() and staged.stat().st_mtime < cutoff:
-            shutil.rmtree(staged, ignore_errors=True)

@@ -15,7 +15,6 @@ import json
 import re
 import secrets
 import shutil
-import time
 from functools import partial
 from pathlib import Path
 
@@ -39,11 +38,11 @@ from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key, m
 from stocktake.warehouse import WarehouseError, problems
 from stocktake.web.pages import change_then, render
 from stocktake.web.security import admin, database, editor
+from stocktake.web.staging import staged
 
 router = APIRouter()
 SHOWN_ERRORS = 500
 #: How long a checked upload waits for its confirmation before its staged copy is deleted.
-STAGED_SECONDS = 3600
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 KINDS = {
     "months": "a full extract of the months it covers",
@@ -79,7 +78,7 @@ def _page(request, user, db, **context):
 
 @router.get("/uploads")
 def upload_page(request: Request, user: User = Depends(editor), db: Session = Depends(database)):
-    _purge_expired(_staging_root(request.app.state.settings))
+    staged(request.app.state.settings)
     return _page(request, user, db)
 
 
@@ -99,8 +98,7 @@ def upload(
     refused = _refusal(mapping, dataset, kind, filename)
     if refused:
         return _page(request, user, db, errors=[refused], status_code=422)
-    root = _staging_root(settings)
-    _purge_expired(root)
+    root = staged(settings)
     token = secrets.token_urlsafe(24)
     staging = root / token
     staging.mkdir(mode=0o700)
@@ -278,8 +276,7 @@ def _preview_page(request, user, token: str, meta: dict, preview: LoadResult, me
 
 def _staged(request, token: str, user: User) -> tuple[Path | None, dict]:
     """The staged upload for ``token`` if it is this user's and not expired."""
-    root = _staging_root(request.app.state.settings)
-    _purge_expired(root)
+    root = staged(request.app.state.settings)
     staging = root / token
     if not TOKEN.fullmatch(token) or not (staging / "upload.json").is_file():
         return None, {}
@@ -290,17 +287,3 @@ def _staged(request, token: str, user: User) -> tuple[Path | None, dict]:
 def _gone(request, user, db):
     message = "That upload is no longer waiting (confirmed, cancelled or over an hour old): upload it again."
     return _page(request, user, db, errors=[message], status_code=404)
-
-
-def _staging_root(settings) -> Path:
-    root = settings.home / "staging"
-    root.mkdir(mode=0o700, parents=True, exist_ok=True)
-    return root
-
-
-def _purge_expired(root: Path) -> None:
-    """Delete staged uploads left unconfirmed for over an hour."""
-    cutoff = time.time() - STAGED_SECONDS
-    for staged in root.iterdir():
-        if staged.is_dir() and staged.stat().st_mtime < cutoff:
-            shutil.rmtree(staged, ignore_errors=True)
