@@ -35,6 +35,7 @@ test: setup postgres
 bench: setup
 	$(BIN)/python benchmarks/bench_spc.py
 	$(BIN)/python benchmarks/bench_demo.py
+	$(BIN)/python benchmarks/bench_waitinglist.py
 
 bench-metrics: setup
 	$(BIN)/python benchmarks/bench_metrics.py
