@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import shutil
 import warnings
@@ -11,6 +12,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 from typer.testing import CliRunner
 
 from stocktake.appdb.database import make_engine, session_factory
@@ -327,3 +329,16 @@ def test_a_report_of_a_named_warehouse_goes_to_its_home_never_the_demos(raw_dir,
     assert sorted(p.name for p in (cwd / "loose").iterdir()) == ["copy.duckdb"]
     _ok("report", "--warehouse", cwd / "loose" / "copy.duckdb", "--format", "html", "--out", cwd / "out")
     assert (cwd / "out" / "stocktake.html").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_measure_whose_field_the_mapping_left_out_is_named_on_the_overview(raw_dir, cwd):
+    """Not a 0.0% share: the overview says which measures are left out and the field each needs."""
+    mapping = yaml.safe_load(MAPPING.read_text())
+    del mapping["datasets"]["hip_fractures"]["columns"]["surgery_at"]
+    ours = cwd / "our-mapping.yaml"
+    ours.write_text(yaml.safe_dump(mapping))
+    _ok("ingest", raw_dir, "--mapping", ours)
+    page = html.unescape(_signed_in(create_app(load_settings())).get("/").text)
+    assert "Not in this stock-take, for want of data in the warehouse:" in page
+    assert "Hip fracture surgery within 36 hours of arrival (needs hip_fractures.surgery_at)" in page
+    assert 'href="/metrics/hipfx_surgery_36h"' not in page

@@ -22,9 +22,9 @@ from sqlalchemy.orm import Session
 from stocktake.appdb.actions import CHART_CHANGES
 from stocktake.appdb.models import Annotation, AuditEvent, PdsaCycle, Project, ProjectMeasure, TargetSetting
 from stocktake.metrics.catalogue import Catalogue, load_catalogue
-from stocktake.metrics.run import Grain, Reach, reaches, run_catalogue
+from stocktake.metrics.run import Grain, Reach, missing_data, reaches, run_catalogue
 from stocktake.metrics.suppression import is_small, secondary_suppression
-from stocktake.verdicts import Entry, Mark, MetricResult, StockTake, analyse, take_stock
+from stocktake.verdicts import Entry, Mark, MetricResult, StockTake, analyse, take_stock, titled
 from stocktake.verdicts.peers import compare_peers
 from stocktake.verdicts.stocktake import describe_rebase
 from stocktake.warehouse import connect_ibis
@@ -111,6 +111,21 @@ class Workspace:
                 con = connect_ibis(self.warehouse)
                 try:
                     self._built[key] = reaches(con, self.catalogue)
+                finally:
+                    con.disconnect()
+            return self._built[key]
+
+    def absent(self) -> dict[str, tuple[str, ...]]:
+        """The measures the warehouse cannot give, with what each lacks (a dataset, or a field the
+        mapping left out): the overview names them, as the board report does."""
+        key = ("absent", self._warehouse_version())
+        with self.lock:
+            if key not in self._built:
+                if not self.warehouse.exists():
+                    return {}
+                con = connect_ibis(self.warehouse)
+                try:
+                    self._built[key] = missing_data(con, self.catalogue)
                 finally:
                     con.disconnect()
             return self._built[key]
@@ -230,6 +245,7 @@ class Workspace:
             marks=self.marks(session),
             targets={i: t.value for i, t in settings.items() if i in series},
             target_bases={i: t.basis for i, t in settings.items()},
+            no_data=titled(self.catalogue, self.absent()),
         )
 
     def rebase_readings(self, session: Session, metric_id: str, dated: date) -> str:

@@ -56,3 +56,24 @@ def test_the_page_refuses_a_bad_file_in_one_line(clients):
     assert "case_mix.csv, row 2, column expected: &#39;none&#39; is not a number" in page.text
     unknown = _upload(clients["viewer"], "unit,expected\nNowhere,3\nElsewhere,4\n")
     assert unknown.status_code == 422 and "fewer than two sites" in unknown.text
+
+
+def test_an_nhs_number_in_the_files_name_is_masked_on_the_page_and_in_the_log(app, clients):
+    viewer = clients["viewer"]
+    sites = app.state.workspace.groups("site")
+    answer = viewer.post(
+        "/metrics/hipfx_mortality_30d/funnel",
+        data={"by": "site", "csrf_token": viewer.csrf},
+        files={
+            "expected": (
+                "9434765919.csv",
+                "".join(["unit,expected\n", *(f"{s},5\n" for s in sites)]).encode(),
+            )
+        },
+    )
+    assert answer.status_code == 200 and "4765919" not in answer.text
+    with app.state.sessions() as db:
+        details = [
+            e.detail or "" for e in db.scalars(select(AuditEvent).where(AuditEvent.action == "funnel_viewed"))
+        ]
+    assert details and not any("4765919" in d for d in details)

@@ -224,3 +224,24 @@ def test_the_rotas_area_is_in_the_navigation_and_reads_for_viewers(clients):
     assert "Check the rota" in clients["editor"].get("/rotas").text
     assert clients["viewer"].get("/rotas/no-such-rota").status_code == 404
     assert clients[None].get("/rotas", follow_redirects=False).status_code == 303
+
+
+def test_an_uploaded_grid_comes_back_as_text_and_an_nhs_number_in_its_name_is_masked(app, clients):
+    """A formula planted in a cell is text in the workbook a viewer downloads (never live), and an
+    NHS number in the file's name reaches neither the rota's address nor the audit log."""
+    editor, viewer = clients["editor"], clients["viewer"]
+    planted = _grid().replace(b"dr_b", b'"=HYPERLINK(""http://evil.example/"",""click"")"')
+    files = {
+        "grid": ("ward 943 476 5919.csv", planted, "text/csv"),
+        "legend": ("codes.csv", LEGEND, "text/csv"),
+    }
+    slug = _slug(
+        editor.post("/rotas/upload", data={"csrf_token": editor.csrf}, files=files, follow_redirects=False)
+    )
+    assert "5919" not in slug
+    book = load_workbook(io.BytesIO(viewer.get(f"/rotas/{slug}/rota.xlsx").content))
+    cells = [c for sheet in book.worksheets for row in sheet.iter_rows() for c in row if c.value is not None]
+    assert any(str(c.value).startswith("=HYPERLINK") for c in cells)
+    assert all(c.data_type != "f" for c in cells)
+    logged = " ".join(f"{e.subject} {e.detail}" for e in _events(app, "rota_uploaded"))
+    assert "4765919" not in logged and "943" in logged

@@ -120,7 +120,7 @@ def read_later_sheets(path: Path) -> list[tuple[str, Extract]]:
     the sheet it finds (``read_extract``: under any title block, without a totals row). A sheet
     that is not a table (blank, damaged, too wide) is left out: the first sheet was read."""
     path = Path(path)
-    _check_workbook_size(path)
+    check_workbook_size(path)
     found = []
     workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     try:
@@ -350,7 +350,7 @@ def _text_records(name: str, text: str, delimiter: str) -> list[list[str]]:
     return records
 
 
-def _check_workbook_size(path: Path) -> None:
+def check_workbook_size(path: Path) -> None:
     """Refuse, in one line, what is not a workbook or is too big to parse."""
     name = path.name
     try:
@@ -370,7 +370,7 @@ def _xlsx_records(path: Path, expected: Sequence[str] | None = None):
     With ``expected`` (lenient reading), the rows of the first sheet whose header names those
     columns, and that sheet's name where it is not the first: ``(rows, name or None)``."""
     name = path.name
-    _check_workbook_size(path)
+    check_workbook_size(path)
     try:
         return _sheet_rows(path) if expected is None else _chosen_sheet_rows(path, expected)
     except ReadError:

@@ -23,6 +23,8 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
+from stocktake.ingest.read import check_workbook_size
+
 HOUR = timedelta(hours=1)
 BREAK = timedelta(minutes=30)
 UK = ZoneInfo("Europe/London")
@@ -125,6 +127,7 @@ def read_table(path: Path) -> dict[str, pd.DataFrame]:
     path = Path(path)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
+            check_workbook_size(path)  # a zip bomb is refused before pandas unpacks it
             sheets = pd.read_excel(path, dtype=str, sheet_name=None)
         else:
             sheets = {"": pd.read_csv(path, dtype=str, keep_default_na=False)}

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-import pandas as pd
 import yaml
 
 from stocktake.rota.check import RotaCheck, check_rota, limits_for
@@ -35,6 +34,7 @@ from stocktake.rota.grid import read_rota_file
 from stocktake.rota.model import RotaProblem, RotaSpecError, parse_problem
 from stocktake.rota.rules import Limits
 from stocktake.rota.solver import Replan, RotaSolution, solve
+from stocktake.spreadsheets import write_tables
 
 DRAFT, PUBLISHED = "draft", "published"
 BUILT, UPLOADED = "built", "uploaded"
@@ -150,17 +150,14 @@ class KeptRota:
         if self.source == BUILT:
             return (self.current / "rota.xlsx").read_bytes()
         original = self.current / self.about["file"]
-        if original.suffix.lower() == ".xlsx":
-            return original.read_bytes()
-        sheets = {"Grid": next(iter(read_table(original).values()))}
-        if self.about.get("legend"):
-            sheets["Shifts"] = next(iter(read_table(self.current / self.about["legend"]).values()))
+        if original.suffix.lower() == ".xlsx":  # rewritten, never served as uploaded: text stays text
+            sheets = {name or "Grid": frame for name, frame in read_table(original).items()}
+        else:
+            sheets = {"Grid": next(iter(read_table(original).values()))}
+            if self.about.get("legend"):
+                sheets["Shifts"] = next(iter(read_table(self.current / self.about["legend"]).values()))
         with tempfile.TemporaryDirectory() as scratch:
-            path = Path(scratch) / "rota.xlsx"
-            with pd.ExcelWriter(path, engine="openpyxl") as writer:
-                for name, frame in sheets.items():
-                    frame.to_excel(writer, sheet_name=name, index=False)
-            return path.read_bytes()
+            return write_tables(sheets, Path(scratch) / "rota.xlsx").read_bytes()
 
 
 def with_absences(problem: RotaProblem, absences: list[dict]) -> RotaProblem:

@@ -52,3 +52,11 @@ def take_stock(
     labels = {i: [(m.dated.isoformat(), m.label) for m in ms] for i, ms in marks.items()}
     taken = build(catalogue.department, source, results, annotations=labels, target_bases=target_bases)
     return dataclasses.replace(taken, no_data=no_data)
+
+
+def titled(
+    catalogue: Catalogue, absent: dict[str, tuple[str, ...]]
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """The measures without data by their titles, as a reader knows them, with what each lacks."""
+    titles = {m.id: m.title for m in catalogue.metrics}
+    return tuple((titles.get(metric_id, metric_id), lacking) for metric_id, lacking in absent.items())

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import Annotation, TargetSetting, User
+from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.metrics.catalogue import Metric, dimension_expressions
 from stocktake.report.charts import POINT_NAMES, entry_chart, plotly_json
 from stocktake.report.funnel_chart import funnel_json
@@ -242,7 +243,8 @@ def funnel_observed_expected(
         counts = parse_expected(content, expected.filename)
     except ExpectedFileError as error:
         return _funnel_page(request, metric, by, user, db, error=str(error))
-    return _funnel_page(request, metric, by, user, db, expected=(expected.filename, counts))
+    # the file's name reaches the page and the audit log: an NHS number in it is masked
+    return _funnel_page(request, metric, by, user, db, expected=(mask_nhs_numbers(expected.filename), counts))
 
 
 def _funnel_page(request, metric: Metric, by: str, user: User, db: Session, *, expected=None, error=""):

@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import User
+from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.rota.breaches import breach_table, doctor_table
 from stocktake.rota.export import duty_calendar, fairness_table, grid_table, pattern_table
 from stocktake.rota.model import EXAMPLE, RotaSpecError
@@ -110,12 +111,15 @@ def _page(request: Request, user: User, *, status_code: int = 200, errors=(), fo
 
 
 def _read_upload(upload: UploadFile | None, what: str) -> tuple[str, bytes] | None:
+    """The file's name (any NHS number in it masked: the name reaches the page, the rota's folder
+    and the audit log) and its bytes, within the limit."""
     if upload is None or not upload.filename:
         return None
+    name = mask_nhs_numbers(upload.filename)
     content = upload.file.read(FILE_LIMIT + 1)
     if len(content) > FILE_LIMIT:
-        raise RotaStoreError(f"{what}: {upload.filename} is over {FILE_LIMIT // 1024} KB")
-    return upload.filename, content
+        raise RotaStoreError(f"{what}: {name} is over {FILE_LIMIT // 1024} KB")
+    return name, content
 
 
 @router.post("/upload")
@@ -446,4 +450,6 @@ def download_calendar(
     duties, _, _ = rota.duties()
     own = sorted((d for d in duties if d.doctor == doctor), key=lambda d: d.start)
     content = duty_calendar(f"{rota.name}: {names[doctor]}", own).to_ical()
-    return _download(db, user, rota, f"ics:{doctor}", content, "text/calendar", f"{doctor}.ics")
+    return _download(
+        db, user, rota, f"ics:{mask_nhs_numbers(doctor)}", content, "text/calendar", f"{doctor}.ics"
+    )
