@@ -18,7 +18,7 @@ from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, load_catalogue
 from stocktake.metrics.run import Grain, missing_data, run_catalogue
 from stocktake.report.inputs import for_metric, load_annotations, load_targets, resolve_target
 from stocktake.report.waitinglist import holds_pathways, warehouse_overview
-from stocktake.verdicts import Mark, StockTake, take_stock, titled
+from stocktake.verdicts import Mark, StockTake, take_stock
 from stocktake.verdicts.peers import compare_every_measure
 from stocktake.verdicts.waitinglist import Overview as WaitingListOverview
 from stocktake.verdicts.waitinglist import OverviewError
@@ -41,7 +41,7 @@ class ReportRequest:
 
 def stock_take(request: ReportRequest) -> StockTake:
     """Run the catalogue on the warehouse and place every measure."""
-    catalogue = full_catalogue = load_catalogue(request.catalogue)
+    catalogue = load_catalogue(request.catalogue)
     ids = {m.id for m in catalogue.metrics}
     with problems(request.warehouse):
         con = connect_ibis(request.warehouse)
@@ -78,7 +78,7 @@ def stock_take(request: ReportRequest) -> StockTake:
         targets=targets,
         target_bases=bases,
         trajectories=trajectories,
-        no_data=titled(full_catalogue, absent),
+        no_data=tuple(absent.items()),  # by id: analysts script against them
     )
     period = pd.Period(request.period, freq="M") if request.period else None
     return with_board_sections(taken, catalogue, by_site, request.warehouse, period)
