@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from sqlalchemy import func, select
 
 from stocktake.appdb import actions
-from stocktake.appdb.models import Participant, User
+from stocktake.appdb.models import AuditEvent, Participant, User
 from stocktake.verdicts.narrative import CATEGORIES
 
 with warnings.catch_warnings():
@@ -162,6 +162,12 @@ def test_a_participant_sees_their_own_record_only(app, programme):
     assert "you see your own record only" in page.text
     assert "Evaluation by Kirkpatrick level" not in page.text
     assert ann.get(f"{programme['programme']}/report.html").status_code == 403
+    with app.state.sessions() as db:  # refused, and the refusal logged as every other one is
+        refusal = db.scalars(
+            select(AuditEvent).where(AuditEvent.action == "request_refused").order_by(AuditEvent.id.desc())
+        ).first()
+        assert refusal.subject == f"GET {programme['programme']}/report.html"
+        assert refusal.user.username == "ann"
     assert [a for a in re.findall(r'href="(/programmes/\d+)"', ann.get("/programmes").text)] == [
         programme["programme"]
     ]
@@ -265,8 +271,11 @@ def test_the_programme_report_downloads(clients, programme, fmt):
     if fmt == "html":
         assert "Level 4, results" in answer.text and "Hip fractures to theatre" in answer.text
     elif fmt == "xlsx":
-        sheets = load_workbook(io.BytesIO(answer.content)).sheetnames
-        assert {"Completion", "Attendance by module", "L4 results"} <= set(sheets)
+        book = load_workbook(io.BytesIO(answer.content))
+        assert {"Completion", "Attendance by module", "L4 results"} <= set(book.sheetnames)
+        notes = [row[0] for row in book["Notes"].iter_rows(min_row=2, values_only=True)]
+        assert any(n.startswith("survey results: counts of 1-7 people") for n in notes)
+        assert any(n.startswith("attendance and completion counts are of staff") for n in notes)
     else:
         assert answer.content.startswith(b"%PDF")
 

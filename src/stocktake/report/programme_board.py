@@ -133,7 +133,9 @@ def tables(programme, views: Sequence) -> dict[str, pd.DataFrame]:
                 "note": [
                     f"completion: {programme.completion_share:.0%} of the cohort's sessions attended",
                     *notes,
-                    SUPPRESSION_NOTE,
+                    "survey results: " + SUPPRESSION_NOTE,
+                    "attendance and completion counts are of staff on the programme, not patients: "
+                    "shown as they are (ADR 31)",
                 ]
             }
         ),

@@ -234,10 +234,11 @@ def programme_report_download(
     if fmt not in MEDIA:
         raise HTTPException(404, f"no report as {fmt!r}: html, xlsx or pdf")
     programme, only = _programme(db, user, programme_id)
-    if only is not None:
-        raise HTTPException(
-            403, "The programme report is the programme's: your own record is on the programme's page."
-        )
+    if only is not None:  # a participant: refused, and the refusal kept as every other one is
+        why = "The programme report is the programme's: your own record is on the programme's page."
+        where = f"{request.method} {request.url.path}"[:200]
+        actions.record_refusal(db, user=user, subject=where, detail=why)
+        raise HTTPException(403, why)
     verdicts = workspace_verdicts(request.app.state.workspace, db)
     views = [cohort_view(db, programme, c, verdicts, None) for c in programme.cohorts]
     content = programme_report(programme, views, fmt)
