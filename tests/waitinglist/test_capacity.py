@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 from stocktake.cli import app
 from stocktake.files.rtt import read_rtt_returns, weeks_inputs_from_returns
 from stocktake.waitinglist.capacity import (
-    Target,
+    WaitTarget,
     capacity_by_start,
     capacity_for_target,
     extra_by_month,
@@ -40,7 +40,7 @@ def test_no_52_week_waiters_needs_exactly_this_many_a_week():
     u × 59/7 of them are treated. "No 52-week waiters" is fewer than half a person left, so
     u = (590 − 0.5) × 7 / 59 = 69.94 a week."""
     origin = _list("2025-12", w60=590)
-    target = Target(pd.Period("2026-02"), no_52_week_waiters=True)
+    target = WaitTarget(pd.Period("2026-02"), no_52_week_waiters=True)
     answer = capacity_for_target(
         origin, [0, 0], [0, 0], STILL, target, pd.Period("2026-01"), cases_per_list=3.5
     )
@@ -58,7 +58,7 @@ def test_pct_within_18_weeks_needs_exactly_this_many_a_week():
     35 weeks. 75% within 18 weeks needs 100 / (200 − x) ≥ 0.75: x = 66.67 of the long waiters
     treated, u = 66.67 × 7 / 31 = 15.05 a week."""
     origin = _list("2025-12", w2=100, w30=100)
-    target = Target(pd.Period("2026-01"), pct_within_18_weeks=75)
+    target = WaitTarget(pd.Period("2026-01"), pct_within_18_weeks=75)
     answer = capacity_for_target(origin, [0], [0], STILL, target, pd.Period("2026-01"))
     assert answer.extra_per_week == pytest.approx((200 - 400 / 3) * 7 / 31, abs=0.01)
     assert answer.achieved == pytest.approx(75, abs=0.01)
@@ -67,16 +67,20 @@ def test_pct_within_18_weeks_needs_exactly_this_many_a_week():
 
 def test_a_target_already_met_needs_nothing_and_a_start_after_the_target_is_refused():
     origin = _list("2025-12", w2=100)
-    met = capacity_for_target(origin, [0], [0], STILL, Target(pd.Period("2026-01"), 90), pd.Period("2026-01"))
+    met = capacity_for_target(
+        origin, [0], [0], STILL, WaitTarget(pd.Period("2026-01"), 90), pd.Period("2026-01")
+    )
     assert met.extra_per_week == 0
     with pytest.raises(ValueError, match="start month"):
-        capacity_for_target(origin, [0], [0], STILL, Target(pd.Period("2026-01"), 90), pd.Period("2026-02"))
+        capacity_for_target(
+            origin, [0], [0], STILL, WaitTarget(pd.Period("2026-01"), 90), pd.Period("2026-02")
+        )
 
 
 def test_the_answer_on_the_real_return_re_projects_onto_the_target():
     """Independent re-check: project again with the answer's uplift and read the target month."""
     inputs = weeks_inputs_from_returns(read_rtt_returns([RBD]), "C_110")
-    target = Target(pd.Period("2025-09"), no_52_week_waiters=True)
+    target = WaitTarget(pd.Period("2025-09"), no_52_week_waiters=True)
     months = (target.by - inputs.origin.month).n
     referrals, capacity = [inputs.referrals] * months, [inputs.capacity] * months
     answers = capacity_by_start(inputs.origin, referrals, capacity, inputs.params, target)

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stocktake.waitinglist.capacity import TOLERANCE, Target, capacity_for_target
+from stocktake.waitinglist.capacity import TOLERANCE, WaitTarget, capacity_for_target
 from stocktake.waitinglist.scenario import (
     Scenario,
     ScenarioError,
@@ -101,7 +101,8 @@ def test_validation_removes_its_share_of_every_wait_once(origin):
 
 
 @pytest.mark.parametrize(
-    "target", [Target(MONTH + 9, pct_within_18_weeks=80.0), Target(MONTH + 6, no_52_week_waiters=True)]
+    "target",
+    [WaitTarget(MONTH + 9, pct_within_18_weeks=80.0), WaitTarget(MONTH + 6, no_52_week_waiters=True)],
 )
 def test_the_capacity_gap_in_lists_reaches_the_target_in_the_target_month(origin, target):
     per_list = 3.5

@@ -18,7 +18,7 @@ import pytest
 
 from stocktake.demo.generate import Department, generate
 from stocktake.files.rtt import cases_per_list, weeks_inputs_from_warehouse
-from stocktake.waitinglist.capacity import Target, capacity_for_target
+from stocktake.waitinglist.capacity import WaitTarget, capacity_for_target
 from stocktake.waitinglist.projection import history_from_pathways, history_from_table, project
 from stocktake.waitinglist.scenario import Scenario, apply
 from stocktake.waitinglist.stats import stats_by_group
@@ -62,7 +62,7 @@ def expected(demo_warehouse):
         [inputs.referrals] * 12,
         [inputs.capacity] * 12,
         inputs.params,
-        Target(month + 12, pct_within_18_weeks=92.0),
+        WaitTarget(month + 12, pct_within_18_weeks=92.0),
         month + 1,
         per_list,
     )

@@ -390,7 +390,12 @@ def run_capacity(
     redistribution: str = "evenly",
 ):
     """The least uplift a week meeting the target, from ``start`` and from each possible start month."""
-    from stocktake.waitinglist.capacity import Target, capacity_by_start, capacity_for_target, projection_with
+    from stocktake.waitinglist.capacity import (
+        WaitTarget,
+        capacity_by_start,
+        capacity_for_target,
+        projection_with,
+    )
 
     _check_redistribution(redistribution)
     if (target_pct is None) == (no_52_by is None):
@@ -400,9 +405,9 @@ def run_capacity(
             raise WaitingListInputError("--target-pct needs --by YYYY-MM")
         if not 0 < target_pct <= 100:
             raise WaitingListInputError(f"--target-pct {target_pct:g}: expected more than 0 and at most 100")
-        target = Target(_month_option("--by", by), pct_within_18_weeks=target_pct)
+        target = WaitTarget(_month_option("--by", by), pct_within_18_weeks=target_pct)
     else:
-        target = Target(_month_option("--no-52-week-waiters-by", no_52_by), no_52_week_waiters=True)
+        target = WaitTarget(_month_option("--no-52-week-waiters-by", no_52_by), no_52_week_waiters=True)
     if given_cases_per_list is not None and not given_cases_per_list > 0:
         raise WaitingListInputError(f"--cases-per-list {given_cases_per_list:g}: must be more than 0")
     inputs = _weeks_inputs(returns, warehouse, treatment_function)

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.suppression import is_small, secondary_suppression
-from stocktake.waitinglist.capacity import CapacityAnswer, Target, capacity_for_target
+from stocktake.waitinglist.capacity import CapacityAnswer, WaitTarget, capacity_for_target
 from stocktake.waitinglist.projection import (
     HistoryError,
     Projection,
@@ -99,7 +99,7 @@ class Overview:
     referrals: float
     capacity: float
     calibration: str
-    target: Target
+    target: WaitTarget
     answer: CapacityAnswer | None
     capacity_problem: str | None
     cases_per_list_source: str | None
@@ -165,7 +165,7 @@ def _groups(
     return tuple(rows)
 
 
-def _target(month: pd.Period, pct: float | None, by: str | pd.Period | None) -> Target:
+def _target(month: pd.Period, pct: float | None, by: str | pd.Period | None) -> WaitTarget:
     pct = TARGET_PCT if pct is None else float(pct)
     if not 0 < pct <= 100:
         raise TargetError(f"the target share {pct:g}% must be more than 0 and at most 100")
@@ -182,7 +182,7 @@ def _target(month: pd.Period, pct: float | None, by: str | pd.Period | None) -> 
         raise TargetError(f"the target month {when} must come after the list's month, {month}")
     if (when - month).n > 60:
         raise TargetError(f"the target month {when} is more than five years after {month}")
-    return Target(when, pct_within_18_weeks=pct)
+    return WaitTarget(when, pct_within_18_weeks=pct)
 
 
 def overview(

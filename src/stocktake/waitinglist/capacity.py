@@ -39,7 +39,7 @@ TOLERANCE = 0.01
 
 
 @dataclass(frozen=True)
-class Target:
+class WaitTarget:
     """What the list must show in ``by``: at least ``pct_within_18_weeks``, or no 52-week waiters."""
 
     by: pd.Period
@@ -75,7 +75,7 @@ class Target:
 class CapacityAnswer:
     """The uplift that meets the target from ``start``, or ``None`` where no uplift can."""
 
-    target: Target
+    target: WaitTarget
     start: pd.Period
     extra_per_week: float | None
     baseline: float
@@ -109,7 +109,7 @@ def capacity_for_target(
     referrals,
     capacity,
     params: RenegeCapacityParams,
-    target: Target,
+    target: WaitTarget,
     start: pd.Period,
     cases_per_list: float | None = None,
     redistribution: Redistribution = "evenly",
@@ -161,7 +161,7 @@ def capacity_by_start(
     referrals,
     capacity,
     params: RenegeCapacityParams,
-    target: Target,
+    target: WaitTarget,
     cases_per_list: float | None = None,
     redistribution: Redistribution = "evenly",
 ) -> list[CapacityAnswer]:
