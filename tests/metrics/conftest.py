@@ -74,6 +74,13 @@ def _line(line_id, ordered_on, item_code, category, price, quantity, benchmark=N
 
 
 @pytest.fixture(scope="session")
+def typed_table():
+    """A canonical dataset's table from rows, each column of its schema's type (for tests that
+    build their own small warehouse)."""
+    return _table
+
+
+@pytest.fixture(scope="session")
 def spark():
     """One local Spark session for the whole run: starting one takes tens of seconds."""
     if shutil.which("java") is None:

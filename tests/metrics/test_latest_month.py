@@ -4,25 +4,10 @@ import ibis
 import pandas as pd
 import pytest
 
-from stocktake.ingest.schemas import DATASETS
 from stocktake.metrics.catalogue import load_catalogue
 from stocktake.metrics.run import reaches, run_catalogue
 
 T = pd.Timestamp
-
-
-def _table(name: str, rows: list[dict]) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=list(DATASETS[name].names))
-    for column in DATASETS[name].columns:
-        if column.type in ("date", "timestamp"):
-            frame[column.name] = pd.to_datetime(frame[column.name])
-        elif column.type == "boolean":
-            frame[column.name] = frame[column.name].astype("boolean")
-        elif column.type in ("integer", "number"):
-            frame[column.name] = pd.to_numeric(frame[column.name])
-        else:
-            frame[column.name] = frame[column.name].astype("string")
-    return frame
 
 
 def _hips(first: str, last: str) -> list[dict]:
@@ -64,10 +49,10 @@ def _spells(first: str, last: str) -> list[dict]:
     ]
 
 
-def _warehouse(hips_to: str, spells_to: str = "2024-03-30"):
+def _warehouse(table, hips_to: str, spells_to: str = "2024-03-30"):
     con = ibis.duckdb.connect()
-    con.create_table("hip_fractures", _table("hip_fractures", _hips("2024-01-01", hips_to)))
-    con.create_table("admissions", _table("admissions", _spells("2024-01-01", spells_to)))
+    con.create_table("hip_fractures", table("hip_fractures", _hips("2024-01-01", hips_to)))
+    con.create_table("admissions", table("admissions", _spells("2024-01-01", spells_to)))
     return con
 
 
@@ -75,8 +60,8 @@ def _months(series, metric_id) -> list[str]:
     return [f"{p:%Y-%m}" for p in series[metric_id]["period"]]
 
 
-def test_a_dataset_a_whole_month_past_the_others_shows_that_month_for_its_measures_only():
-    con = _warehouse(hips_to="2024-04-30")  # hip fractures to 30 April; admissions end 31 March
+def test_a_dataset_a_whole_month_past_the_others_shows_that_month_for_its_measures_only(typed_table):
+    con = _warehouse(typed_table, hips_to="2024-04-30")  # hip fractures to 30 April; admissions end 31 March
     series = run_catalogue(con, load_catalogue())
     assert _months(series, "hipfx_surgery_36h") == ["2024-01", "2024-02", "2024-03", "2024-04"]
     assert series["hipfx_patients"]["value"].tolist() == [31, 29, 31, 30]
@@ -88,8 +73,8 @@ def test_a_dataset_a_whole_month_past_the_others_shows_that_month_for_its_measur
     assert found["los_elective_hip_knee"].complete_to == T("2024-03-01")
 
 
-def test_a_partial_latest_month_is_left_out_and_named():
-    con = _warehouse(hips_to="2024-04-14")
+def test_a_partial_latest_month_is_left_out_and_named(typed_table):
+    con = _warehouse(typed_table, hips_to="2024-04-14")
     series = run_catalogue(con, load_catalogue())
     assert _months(series, "hipfx_surgery_36h")[-1] == "2024-03"  # April is not a point
     reach = reaches(con, load_catalogue())["hipfx_surgery_36h"]
@@ -107,8 +92,8 @@ def test_a_partial_latest_month_is_left_out_and_named():
         ("2024-03-27", False),  # four days short
     ],
 )
-def test_a_month_is_complete_when_the_data_reach_its_last_four_days(last_day, complete):
-    con = _warehouse(hips_to=last_day, spells_to=last_day)
+def test_a_month_is_complete_when_the_data_reach_its_last_four_days(last_day, complete, typed_table):
+    con = _warehouse(typed_table, hips_to=last_day, spells_to=last_day)
     reach = reaches(con, load_catalogue())["hipfx_surgery_36h"]
     assert reach.complete_to == (T("2024-03-01") if complete else T("2024-02-01"))
     assert (reach.incomplete is None) == complete
