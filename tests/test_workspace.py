@@ -141,3 +141,40 @@ def test_drilldown_groups_are_named_as_people_call_them():
     assert workspace.name_of("consultant", "C7654321") == "C7654321"  # not named: the code
     assert workspace.name_of("procedure_group", "hip_fracture_fixation") == "Hip fracture fixation"
     assert workspace.name_of("site", "General") == "General"
+
+
+def test_a_page_already_made_is_not_kept_waiting_while_something_else_is_made(workspace_and_db):
+    """The start-up warming (or a slow first drill-down) makes one thing; a page whose answer is
+    already made returns at once, and a second asker of the thing being made waits for it, once."""
+    import threading
+
+    workspace, db = workspace_and_db
+    made = workspace.cached(("made",), db, lambda: "ready")
+    started, release, calls = threading.Event(), threading.Event(), []
+
+    def slow():
+        calls.append(1)
+        started.set()
+        release.wait(10)
+        return "slow"
+
+    first = threading.Thread(target=lambda: workspace.cached(("slow",), db, slow))
+    first.start()
+    assert started.wait(10)
+    answers = []
+    second = threading.Thread(target=lambda: answers.append(workspace.cached(("slow",), db, slow)))
+    second.start()
+    assert workspace.cached(("made",), db, lambda: "made again") == made  # not blocked, not remade
+    assert second.is_alive()  # waits for the first asker's answer rather than making its own
+    release.set()
+    first.join(10), second.join(10)
+    assert answers == ["slow"] and calls == [1]
+
+
+def test_warming_makes_every_dimensions_series_and_the_stocktake(workspace_and_db, tmp_path):
+    workspace, _db = workspace_and_db
+    url = f"sqlite:///{tmp_path / 'app.sqlite'}"
+    workspace.warm(session_factory(make_engine(url)))
+    made = {key[1] for key in workspace._series}
+    assert made == {None, *workspace.catalogue.dimensions}
+    assert any(key[0] == "stocktake" for key in workspace._built)

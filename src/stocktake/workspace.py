@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -81,60 +83,62 @@ class Workspace:
         #: Per dimension, code → name (the home's names.yaml): drill-downs show names, not codes.
         self.names = names or {}
         self.source = department_source or f"Warehouse {self.warehouse.name}"
-        self.lock = threading.RLock()  # also held by uploads while they write the warehouse
+        #: Held while the warehouse is read or written (uploads hold it while they write): DuckDB
+        #: refuses a reader and a writer with different settings on one file in one process.
+        self.lock = threading.RLock()
+        self._cache_lock = threading.Lock()  # over the caches' dictionaries only, never while making
         self._series: dict[tuple, dict[str, pd.DataFrame]] = {}
         self._built: dict[tuple, object] = {}
+        self._gates: dict[tuple, threading.Lock] = {}  # one per thing being made (``_once``)
 
     # The warehouse's series
 
     def series(self, by: str | None = None) -> dict[str, pd.DataFrame]:
+        if not self.warehouse.exists():
+            raise FileNotFoundError(f"{self.warehouse}: no warehouse yet (upload extracts first)")
         key = (self._warehouse_version(), by)
-        with self.lock:
-            if key not in self._series:
-                if not self.warehouse.exists():
-                    raise FileNotFoundError(f"{self.warehouse}: no warehouse yet (upload extracts first)")
-                con = connect_ibis(self.warehouse)
-                try:
-                    self._series = {key: run_catalogue(con, self.catalogue, Grain(by=by))} | {
-                        k: v for k, v in self._series.items() if k[0] == key[0]
-                    }
-                finally:
-                    con.disconnect()
-            return self._series[key]
+        compute = partial(self._read, partial(run_catalogue, grain=Grain(by=by)))
+        found = self._once(self._series, key, compute)
+        with self._cache_lock:  # series of an earlier warehouse are never asked for again
+            for old in [k for k in self._series if k[0] != key[0]]:
+                del self._series[old]
+        return found
 
     def reaches(self) -> dict[str, Reach]:
         """How far each measure's data go: its latest complete month, and an incomplete one left out
         of its chart (ADR 29)."""
-        key = ("reaches", self._warehouse_version())
-        with self.lock:
-            if key not in self._built:
-                con = connect_ibis(self.warehouse)
-                try:
-                    self._built[key] = reaches(con, self.catalogue)
-                finally:
-                    con.disconnect()
-            return self._built[key]
+        return self._once(self._built, ("reaches", self._warehouse_version()), partial(self._read, reaches))
 
     def absent(self) -> dict[str, tuple[str, ...]]:
         """The measures the warehouse cannot give, with what each lacks (a dataset, or a field the
         mapping left out): the overview names them, as the board report does."""
-        key = ("absent", self._warehouse_version())
-        with self.lock:
-            if key not in self._built:
-                if not self.warehouse.exists():
-                    return {}
-                con = connect_ibis(self.warehouse)
-                try:
-                    self._built[key] = missing_data(con, self.catalogue)
-                finally:
-                    con.disconnect()
-            return self._built[key]
+        if not self.warehouse.exists():
+            return {}
+        return self._once(
+            self._built, ("absent", self._warehouse_version()), partial(self._read, missing_data)
+        )
 
-    def warm(self) -> None:
-        """Compute the series the overview needs, so the first visitor does not wait for them."""
-        if self.warehouse.exists():
-            self.series()
-            self.series("site")
+    def _read(self, read: Callable):
+        """``read(connection, catalogue)`` on the warehouse."""
+        with self.lock:
+            con = connect_ibis(self.warehouse)
+            try:
+                return read(con, self.catalogue)
+            finally:
+                con.disconnect()
+
+    def warm(self, sessions: Callable[[], Session] | None = None) -> None:
+        """Compute what the first visitors would otherwise wait for: the overview's series and (given
+        the app database's ``sessions``) its stock-take, then each drill-down dimension's series."""
+        if not self.warehouse.exists():
+            return
+        self.series()
+        self.series("site")
+        if sessions is not None:
+            with sessions() as session:
+                self.stocktake(session)
+        for by in self.catalogue.dimensions:
+            self.series(by)
 
     def _warehouse_version(self) -> int:
         return self.warehouse.stat().st_mtime_ns if self.warehouse.exists() else 0
@@ -142,10 +146,11 @@ class Workspace:
     def groups(self, by: str) -> list[str]:
         """The values of a dimension in the warehouse (e.g. every site), sorted."""
         key = ("groups", by, self._warehouse_version())
-        with self.lock:
-            if key not in self._built:
-                self._built[key] = sorted({str(g) for f in self.series(by).values() for g in f[by].unique()})
-            return self._built[key]
+        return self._once(
+            self._built,
+            key,
+            lambda: sorted({str(g) for f in self.series(by).values() for g in f[by].unique()}),
+        )
 
     # The stock-take, with the department's own targets and marks
 
@@ -217,12 +222,28 @@ class Workspace:
     def cached(self, what: tuple, session: Session, make):
         """``make()``'s result, kept until the warehouse or anything on a chart changes."""
         key = (*what, self.revision(session))
-        with self.lock:
-            if key not in self._built:
-                if len(self._built) > 256:
-                    self._built.clear()
-                self._built[key] = make()
-            return self._built[key]
+        with self._cache_lock:
+            if key not in self._built and len(self._built) > 256:
+                self._built.clear()
+        return self._once(self._built, key, make)
+
+    def _once(self, store: dict, key: tuple, make):
+        """``store[key]``, made once: a second asker of the same key waits for the first, but no lock
+        over the caches is held while it is made, so a page needing something else (already
+        made) is not kept waiting behind the start-up warming or a slow drill-down."""
+        with self._cache_lock:
+            if key in store:
+                return store[key]
+            gate = self._gates.setdefault(key, threading.Lock())
+        with gate:
+            with self._cache_lock:
+                if key in store:
+                    return store[key]
+            value = make()
+            with self._cache_lock:
+                store[key] = value
+                self._gates.pop(key, None)
+            return value
 
     def _stocktake(self, session: Session, site: str | None, period: str | None = None) -> StockTake:
         series = self.series()

@@ -15,14 +15,13 @@ import uvicorn
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 
 from stocktake.appdb.database import make_engine, session_factory, upgrade
 from stocktake.settings import Settings
 from stocktake.web import refusals
+from stocktake.web.assets import CompressedStaticFiles
 from stocktake.web.headers import SecurityHeaders, inline_script_hashes, security_headers
 from stocktake.web.limits import RequestLimits
 from stocktake.web.pages import render
@@ -38,6 +37,7 @@ from stocktake.web.routes import (
     projects,
     reports,
     rotas,
+    search,
     sessions,
     uploads,
     waitinglist,
@@ -93,6 +93,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         waitinglist,
         rotas,
         reports,
+        search,
         accounts,
         sessions,
     )
@@ -103,10 +104,10 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
 
 
 def _mount_assets(app: FastAPI) -> None:
-    """The front-end files, compressed (Plotly's basic bundle, scatter and bar charts only, is 1.2 MB,
-    a quarter of the full plotly.min.js the Python package carries; about 0.4 MB gzipped). Only these
-    files are compressed: pages carry CSRF tokens beside what a user typed, which compression could
-    leak (BREACH)."""
+    """The front-end files, each compressed once (``web.assets``; Plotly's basic bundle, scatter and
+    bar charts only, is 1.2 MB, a quarter of the full plotly.min.js the Python package carries; about
+    0.4 MB gzipped). Only these files are compressed: pages carry CSRF tokens beside what a user
+    typed, which compression could leak (BREACH)."""
     frontend = NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"
     if not frontend.is_dir():
         raise RuntimeError(f"{frontend} is missing: run `make setup` (it installs the npm packages)")
@@ -124,7 +125,7 @@ def _mount_assets(app: FastAPI) -> None:
         "static": Path(__file__).parent / "static",
     }
     for name, folder in folders.items():
-        app.mount(f"/{name}", GZipMiddleware(StaticFiles(directory=folder), minimum_size=1024), name=name)
+        app.mount(f"/{name}", CompressedStaticFiles(directory=folder), name=name)
 
 
 def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:

@@ -18,7 +18,7 @@ from stocktake.appdb import actions
 from stocktake.appdb.models import Annotation, TargetSetting, User
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.metrics.catalogue import Metric, dimension_expressions
-from stocktake.report.charts import POINT_NAMES, entry_chart, plotly_json
+from stocktake.report.charts import POINT_NAMES, entry_chart, plotly_json, static_chart
 from stocktake.report.funnel_chart import funnel_json
 from stocktake.report.slides import FORMATS as SLIDE_FORMATS
 from stocktake.report.slides import slide_chart
@@ -30,6 +30,9 @@ from stocktake.web.comments import comments_page, their_comment
 from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.routes.forms import a_date, a_metric, a_number
 from stocktake.web.security import database, editor, viewer
+
+#: The server-drawn chart's width (its height is 2.6 inches): the Plotly chart's shape, 2.25:1.
+PAGE_CHART_INCHES = 5.85
 
 router = APIRouter(prefix="/metrics")
 BASELINE_POINTS = 12
@@ -99,8 +102,33 @@ def _page(
 
 def _figure(workspace, db: Session, entry, site: str | None) -> str:
     """The chart as Plotly JSON; staff see every value (exports hide small numbers)."""
+    return plotly_json(_page_chart(workspace, db, entry, site))
+
+
+def _page_chart(workspace, db: Session, entry, site: str | None):
     marks = workspace.stocktake(db, site=site).annotations.get(entry.result.metric.id, [])
-    return plotly_json(entry_chart(entry, marks, hide_small=False, title=entry.result.metric.title))
+    return entry_chart(entry, marks, hide_small=False, title=entry.result.metric.title)
+
+
+@router.get("/{metric_id}/chart.svg")
+def chart_image(
+    request: Request,
+    metric_id: str,
+    site: str = "",
+    user: User = Depends(viewer),
+    db: Session = Depends(database),
+):
+    """The page's chart drawn on the server, shown while Plotly loads (ADR 37): the chart is there
+    when the page is, on any machine, and Plotly replaces it for hover and zoom. An image, so nothing
+    in it can run; the same values as the page's chart, for the same signed-in staff."""
+    entry, site = _entry(request, db, metric_id, site)
+    workspace = request.app.state.workspace
+    content = workspace.cached(
+        ("chart-svg", metric_id, site),
+        db,
+        lambda: static_chart([_page_chart(workspace, db, entry, site)], "svg", width=PAGE_CHART_INCHES),
+    )
+    return Response(content, media_type="image/svg+xml", headers={"Cache-Control": "no-store"})
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ import json
 import re
 import secrets
 import shutil
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -183,6 +184,7 @@ def _loaded(request, user, db, token: str, staging: Path, meta: dict, checked):
         f"{dataset}: {rows} rows (load {done.load_id}: {added} added, {changed} changed, {removed} removed)"
     )
     actions.record_now(db, user=user, action="upload", subject=f"dataset:{dataset}", detail=detail)
+    _rewarm(request)
     message = (
         f"Loaded {rows:,} rows of {dataset} from {meta['file']} as load {done.load_id}: "
         f"{added:,} added, {changed:,} changed, {removed:,} removed."
@@ -218,6 +220,7 @@ def undo(request: Request, load_id: int, user: User = Depends(admin), db: Sessio
             raise actions.ActionError(str(error)) from None
         counts = "; ".join(f"{d}: {r} removed, {k} restored" for d, (r, k) in undone.datasets.items())
         actions.record_now(db, user=user, action="load_undone", subject=f"load:{load_id}", detail=counts)
+        _rewarm(request)
         return counts
 
     return change_then(
@@ -225,6 +228,13 @@ def undo(request: Request, load_id: int, user: User = Depends(admin), db: Sessio
         then=lambda counts: _page(request, user, db, message=f"Load {load_id} undone ({counts})."),
         page=partial(_page, request, user, db),
     )
+
+
+def _rewarm(request) -> None:
+    """The warehouse changed: compute the new series in the background, as at start-up, so the next
+    overview and drill-downs do not wait for them."""
+    workspace = request.app.state.workspace
+    threading.Thread(target=workspace.warm, args=(request.app.state.sessions,), daemon=True).start()
 
 
 def _refusal(mapping, dataset: str, kind: str, filename: str) -> str | None:

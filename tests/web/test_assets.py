@@ -1,0 +1,32 @@
+"""Front-end files are compressed once and kept, not on every request (``web.assets``)."""
+
+from __future__ import annotations
+
+import gzip
+
+from stocktake.web import assets
+
+PLOTLY = "/plotly/plotly-basic.min.js"
+
+
+def test_a_file_is_compressed_once_and_served_whole(clients, monkeypatch):
+    calls = []
+    real = gzip.compress
+    monkeypatch.setattr(assets.gzip, "compress", lambda data, **kw: calls.append(1) or real(data, **kw))
+    viewer = clients["viewer"]
+    first = viewer.get(PLOTLY, headers={"Accept-Encoding": "gzip, br"})
+    second = viewer.get(PLOTLY, headers={"Accept-Encoding": "gzip"})
+    plain = viewer.get(PLOTLY, headers={"Accept-Encoding": "identity"})
+    assert first.headers["content-encoding"] == "gzip" and first.headers["vary"] == "Accept-Encoding"
+    assert first.content == second.content == plain.content  # httpx unzips: the same file
+    assert "content-encoding" not in plain.headers
+    assert len(calls) <= 1  # made at most once in this test (kept from an earlier one otherwise)
+    assert first.headers["cache-control"] == "public, max-age=86400"  # the headers' middleware still runs
+
+
+def test_a_small_file_and_an_unchanged_one_are_left_alone(clients):
+    viewer = clients["viewer"]
+    first = viewer.get("/static/chart.js", headers={"Accept-Encoding": "gzip"})
+    assert "content-encoding" not in first.headers  # under a kilobyte
+    etag = viewer.get(PLOTLY).headers["etag"]
+    assert viewer.get(PLOTLY, headers={"If-None-Match": etag, "Accept-Encoding": "gzip"}).status_code == 304
