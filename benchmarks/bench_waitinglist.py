@@ -17,14 +17,29 @@ The second table is the workspace's Waiting list page answering a scenario chang
 T&O list, about 17,000 pathways), the page's first view (which builds the list's picture), then
 scenario changes as the sliders send them, timed with time.perf_counter around the TestClient call:
 the htmx swap of the results and the whole page without JavaScript.
-Run only one part with --only backtest or --only page.
+The third table (--only national) is issue 26's "Speed" case: a national-size list of 7.5 million
+pathways generated with NumPy (rows: pathways referred over four years, about 850,000 still waiting
+at the end; England's 7.5 million *waiting* would be some 80 million pathways over four years, and
+every step is a sort, a search or a count, so it scales about linearly). Seeded: referrals growing
+5% a year with seasons, waits by priority, 12% removed without treatment, 40 procedure groups,
+4,000 consultants. Then NHSRwaitinglist's statistics over the latest year (the whole list, by
+priority, by procedure, by consultant), the monthly history from the pathways, and a 24-month
+projection with 1,000 simulated runs. Each step's wall time and the process's peak resident memory
+(sampled every 10 ms from /proc) are printed with their goals and as a ratio to a NumPy baseline
+timed in the same run on the same machine (sorting the 7.5 million clock starts and stops and
+counting the list at each day of a year with searchsorted: the irreducible work of a queue count).
+R's NHSRwaitinglist is the anchor the issue names; R is not installed here, so no R time is given.
+--pathways N runs a smaller list (a dry run).
+Run only one part with --only backtest, --only page or --only national.
 """
 
 from __future__ import annotations
 
 import argparse
 import re
+import resource
 import tempfile
+import threading
 import time
 import warnings
 from collections.abc import Callable
@@ -35,7 +50,15 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from stocktake.waitinglist.projection import History, fit, fit_list, forecast, history_from_table, project
+from stocktake.waitinglist.projection import (
+    History,
+    fit,
+    fit_list,
+    forecast,
+    history_from_pathways,
+    history_from_table,
+    project,
+)
 
 SERIES = (
     Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "waitinglist" / "england_rtt_monthly.csv"
@@ -58,6 +81,11 @@ def pre_pandemic_stretch() -> History:
 
 def chosen(history: History) -> Forecast:
     projection = project(history, HORIZON)
+    return projection.path.waiting, projection.low, projection.high
+
+
+def chosen_simulated(history: History) -> Forecast:
+    projection = project(history, HORIZON, simulations=1_000)
     return projection.path.waiting, projection.low, projection.high
 
 
@@ -195,14 +223,177 @@ def page_speed(rounds: int = 5) -> None:
     Console(width=200).print(table)
 
 
+# --- a national-size list ----------------------------------------------------------------------------
+
+NATIONAL_PATHWAYS = 7_500_000
+NATIONAL_FROM, NATIONAL_TO = np.datetime64("2021-01-01"), np.datetime64("2024-12-31")
+#: Priority shares and mean waits in days (urgent patients are seen sooner).
+PRIORITIES = {"P1": (0.05, 14.0), "P2": (0.25, 45.0), "P3": (0.45, 120.0), "P4": (0.25, 200.0)}
+PROCEDURES, CONSULTANTS = 40, 4_000
+#: Goals (issue 26, "Speed": name your goal): seconds and GB of resident memory.
+NATIONAL_GOALS = {"stats": (60.0, 8.0), "projection": (30.0, 8.0)}
+
+
+def national_pathways(n: int, seed: int = 26) -> pd.DataFrame:
+    """``n`` pathways: clock start and stop (NaT while waiting), status, priority, procedure, consultant.
+
+    Referrals fall on each day of four years in proportion to 5% a year growth with a winter and
+    summer dip; waits are gamma (shape 1.5) around each priority's mean, lengthening 10% a year; 12%
+    of stops are removals without treatment; procedures and consultants are drawn with unequal shares.
+    """
+    rng = np.random.default_rng(seed)
+    days = int((NATIONAL_TO - NATIONAL_FROM).astype(int)) + 1
+    t = np.arange(days)
+    weight = np.exp(0.05 * t / 365.25) * (1 + 0.08 * np.cos(2 * np.pi * (t - 100) / 182.6))
+    weekday = (NATIONAL_FROM + t).astype("datetime64[D]").view("int64") % 7  # 0 = Thursday
+    weight = weight * np.where((weekday == 2) | (weekday == 3), 0.1, 1.0)  # few referrals at weekends
+    start_day = rng.choice(days, size=n, p=weight / weight.sum())
+    names = np.array(list(PRIORITIES))
+    priority = rng.choice(len(names), size=n, p=[share for share, _ in PRIORITIES.values()])
+    mean_wait = np.array([wait for _, wait in PRIORITIES.values()])[priority] * (1 + 0.1 * start_day / 365.25)
+    waited = np.ceil(rng.gamma(1.5, mean_wait / 1.5)).astype(np.int64)
+    stop_day = start_day + waited
+    starts = NATIONAL_FROM + start_day.astype("timedelta64[D]")
+    stops = (NATIONAL_FROM + stop_day.astype("timedelta64[D]")).astype("datetime64[ns]")
+    waiting = stop_day >= days
+    stops[waiting] = np.datetime64("NaT")
+    removed = rng.random(n) < 0.12
+    status = np.where(waiting, 0, np.where(removed, 2, 1))
+    procedure_share = rng.dirichlet(np.full(PROCEDURES, 2.0))
+    consultant_share = rng.dirichlet(np.full(CONSULTANTS, 5.0))
+    return pd.DataFrame(
+        {
+            "clock_start": starts.astype("datetime64[ns]"),
+            "clock_stop": stops,
+            "status": pd.Categorical.from_codes(status, ["waiting", "treated", "removed"]),
+            "priority": pd.Categorical.from_codes(priority, names),
+            "procedure_group": pd.Categorical.from_codes(
+                rng.choice(PROCEDURES, size=n, p=procedure_share), [f"G{i:02d}" for i in range(PROCEDURES)]
+            ),
+            "consultant": pd.Categorical.from_codes(
+                rng.choice(CONSULTANTS, size=n, p=consultant_share), [f"C{i:04d}" for i in range(CONSULTANTS)]
+            ),
+        }
+    )
+
+
+class PeakMemory:
+    """The peak resident memory of this process while a block runs, sampled every 10 ms from /proc."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+
+    @staticmethod
+    def resident() -> int:
+        with open("/proc/self/statm") as statm:
+            return int(statm.read().split()[1]) * resource.getpagesize()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self.resident())
+            self._stop.wait(0.01)
+
+    def __enter__(self) -> PeakMemory:
+        self.peak = self.resident()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, self.resident())
+
+
+def national(n: int = NATIONAL_PATHWAYS, runs: int = 1_000, months: int = 24) -> None:
+    """Statistics and a projection with simulated runs on a generated national-size list (see the module)."""
+    from stocktake.waitinglist.stats import RECENT_DAYS, stats_by_group
+
+    steps: list[tuple[str, str, float, int, str]] = []
+
+    def timed(name: str, goal: str, work: Callable[[], object]) -> object:
+        with PeakMemory() as memory:
+            started = time.perf_counter()
+            answer = work()
+            seconds = time.perf_counter() - started
+        steps.append((name, goal, seconds, memory.peak, ""))
+        return answer
+
+    pathways = timed("generate the pathways (NumPy, seeded)", "", lambda: national_pathways(n))
+    starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
+    stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+    end = max(starts.max(), stops[~np.isnat(stops)].max())
+    start = end - np.timedelta64(RECENT_DAYS, "D")
+
+    def baseline() -> int:
+        arrived = np.searchsorted(np.sort(starts), np.arange(start, end + 1), side="right")
+        made = np.sort(stops[~np.isnat(stops)])
+        return int(arrived[-1] - np.searchsorted(made, end, side="right"))
+
+    timed("baseline: NumPy sort and count the list each day", "", baseline)
+    groups = {"whole list": None, "by priority": "priority", "by procedure": "procedure_group"}
+    groups["by consultant"] = "consultant"
+    answers = {}
+    for label, by in groups.items():
+        answers[label] = timed(
+            f"statistics, {label}", "stats", lambda by=by: stats_by_group(pathways, by, 18.0, start, end)
+        )
+    table = timed("monthly history from the pathways", "projection", lambda: history_from_pathways(pathways))
+    # The generated list starts empty in 2021 and takes a year to fill: project from the years after.
+    history = history_from_table(table, source="national", since=pd.Period(table["month"].iloc[12], freq="M"))
+    projection = timed(
+        f"{months}-month projection, {runs:,} simulated runs",
+        "projection",
+        lambda: project(history, months, simulations=runs),
+    )
+
+    base = steps[1][2]
+    shown = Table(title=f"A national-size list: {n:,} pathways, statistics and a {months}-month projection")
+    for column in ("step", "seconds", "× baseline", "process peak resident GB"):
+        shown.add_column(column, justify="left" if column == "step" else "right")
+    for name, _goal, seconds, peak, _ in steps:
+        shown.add_row(name, f"{seconds:.2f}", f"{seconds / base:.2g}", f"{peak / 1e9:.2f}")
+    console = Console(width=200)
+    console.print(shown)
+    for goal, (seconds_goal, gb_goal) in NATIONAL_GOALS.items():
+        chosen_steps = [step for step in steps if step[1] == goal]
+        seconds = sum(step[2] for step in chosen_steps)
+        peak = max(step[3] for step in chosen_steps)
+        met = seconds < seconds_goal and peak < gb_goal * 1e9
+        console.print(
+            f"goal, {goal}: under {seconds_goal:g} s and {gb_goal:g} GB — {seconds:.1f} s, "
+            f"{peak / 1e9:.2f} GB: {'met' if met else 'NOT met'}"
+        )
+    whole = answers["whole list"][0][1]
+    console.print(
+        f"whole list, {start} … {end}: demand {whole.mean_demand:,.0f} a week, capacity "
+        f"{whole.mean_capacity:,.0f}, {whole.queue_size:,} waiting, mean wait {whole.mean_wait:.1f} weeks; "
+        f"groups: {', '.join(f'{label} {len(rows)}' for label, rows in answers.items())}"
+    )
+    console.print(
+        f"projection from {projection.model.origin} ({projection.model.waiting:,.0f}) to "
+        f"{projection.path.months[-1]}: {projection.path.waiting[-1]:,.0f} "
+        f"({projection.low[-1]:,.0f} – {projection.high[-1]:,.0f}); process peak "
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB (ru_maxrss); "
+        "R anchors (NHSRwaitinglist): R is not installed on this machine, so not measured."
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=("backtest", "page"), help="run one part only")
-    only = parser.parse_args().only
-    if only != "page":
+    parser.add_argument("--only", choices=("backtest", "page", "national"), help="run one part only")
+    parser.add_argument(
+        "--pathways", type=int, default=NATIONAL_PATHWAYS, help="pathways in the national list (a dry run)"
+    )
+    arguments = parser.parse_args()
+    only = arguments.only
+    if only in (None, "backtest"):
         backtest()
-    if only != "backtest":
+    if only in (None, "page"):
         page_speed()
+    if only in (None, "national"):
+        national(arguments.pathways)
 
 
 def backtest() -> None:
@@ -210,6 +401,7 @@ def backtest() -> None:
     origins = range(FIRST_ORIGIN, len(history) - HORIZON)
     candidates: dict[str, Callable[[History], Forecast]] = {
         "chosen: average of flows and list": chosen,
+        "chosen, interval from 1,000 simulated runs": chosen_simulated,
         "flows alone (stock-and-flow)": flows_alone,
         "list alone (seasonal RW + drift, log)": list_alone,
         **statsmodels_candidates(),

@@ -195,3 +195,24 @@ def test_no_consultant_in_the_warehouse(warehouse):
     result = _run("stats", "--warehouse", warehouse, "--by", "consultant")
     assert result.exit_code == 2
     assert "rtt_pathways has no consultant column" in " ".join(result.output.split())
+
+
+def test_project_with_simulated_runs(tmp_path):
+    """`--simulations N`: the same central path, the interval from N runs (and said so); a count below
+    zero is one line, exit 2, nothing written."""
+    history = tmp_path / "england.csv"
+    pd.read_csv(ENGLAND, dtype=str, keep_default_na=False).iloc[:109].to_csv(history, index=False)
+    plain, simulated = tmp_path / "plain.csv", tmp_path / "simulated.csv"
+    assert _run("project", history, "--months", 24, "--out", plain).exit_code == 0
+    result = _run("project", history, "--months", 24, "--simulations", 1000, "--out", simulated)
+    assert result.exit_code == 0, result.output
+    assert "percentiles of 1,000 simulated runs" in " ".join(result.output.split())
+    a, b = pd.read_csv(plain), pd.read_csv(simulated)
+    assert (a["waiting"] == b["waiting"]).all()
+    assert not (a["waiting_high"] == b["waiting_high"]).all()
+    assert (b["waiting_low"] < b["waiting"]).all() and (b["waiting"] < b["waiting_high"]).all()
+    out = tmp_path / "refused.csv"
+    result = _run("project", history, "--months", 12, "--simulations", -1, "--out", out)
+    assert result.exit_code == 2
+    assert "simulations must be 0 (none) or more, not -1" in " ".join(result.output.split())
+    assert not out.exists()

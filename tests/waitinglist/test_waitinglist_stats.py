@@ -173,6 +173,20 @@ def test_a_removal_that_empties_the_queue_is_timed_from_the_last_removal():
     assert stats.removal_stats(referrals, removals, convention=STOCKTAKE).daily == pytest.approx(1 / 4)
 
 
+def test_a_removal_after_an_empty_spell_is_timed_in_days_from_its_last_empty_day():
+    """Window 1–10 Jan. A, referred 1 Jan, removed 3 Jan; B referred 6 Jan, removed 8 Jan. The queue
+    is empty on 3–5 and 8–10 Jan. A's removal is 2 days from the window's start; B's 3 days from the
+    last empty day (5 Jan). Mean 2.5 days: 0.4 a day, 2.8 a week, cv = sd(2, 3) ÷ 2.5. (Before the
+    intervals were vectorised, the empty days came back from a pandas 3 frame in seconds and B's
+    interval was 259,200 "days".)"""
+    referrals, removals = _dates(["2024-01-01", "2024-01-06"]), _dates(["2024-01-03", "2024-01-08"])
+    capacity = stats.removal_stats(referrals, removals, "2024-01-01", "2024-01-10", convention=STOCKTAKE)
+    assert capacity.count == 2
+    assert capacity.daily == pytest.approx(0.4)
+    assert capacity.weekly == pytest.approx(2.8)
+    assert capacity.cv == pytest.approx(np.std([2, 3], ddof=1) / 2.5)
+
+
 STEADY = pd.read_csv(WL / "nhsrtt_steady_state_expected.csv", dtype=str)
 
 

@@ -39,6 +39,14 @@ def project(
         str | None,
         typer.Option(metavar="YYYY-MM", help="Use the history from this month on (after a break)."),
     ] = None,
+    simulations: Annotated[
+        int,
+        typer.Option(
+            metavar="N",
+            help="Take the 95% interval from N simulated runs (the model's backtest error paths "
+            "resampled) instead of t × RMSE of those errors; 0 for none.",
+        ),
+    ] = 0,
     warehouse: Warehouse = None,
     home: HomeOption = None,
 ) -> None:
@@ -50,7 +58,7 @@ def project(
     try:
         if out is not None:
             check_output(out, history, warehouse)
-        projection = run_projection(history, warehouse, months, since)
+        projection = run_projection(history, warehouse, months, since, simulations)
         table = projection.table()
         if out is not None:
             write_csv(table, out)
@@ -67,6 +75,7 @@ def project(
         f"{projection.model.growth * 1200:+.1f}% a year and the list itself "
         f"{projection.list_model.growth * 1200:+.1f}% a year; interval from "
         f"{int(projection.width.errors_used[0])} backtest forecasts of the model on this history"
+        + (f", as the 2.5th–97.5th percentiles of {simulations:,} simulated runs" if simulations else "")
     )
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")

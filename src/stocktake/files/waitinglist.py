@@ -169,14 +169,20 @@ def _one_source(csv: Path | None, warehouse: Path | None, what: str) -> None:
         raise WaitingListInputError(f"give {what} or --warehouse, one of the two")
 
 
-def run_projection(history_csv: Path | None, warehouse: Path | None, months: int, since: str | None = None):
+def run_projection(
+    history_csv: Path | None,
+    warehouse: Path | None,
+    months: int,
+    since: str | None = None,
+    simulations: int = 0,
+):
     """Read the history (a CSV, or the warehouse's monthly flows) and project it ``months`` ahead."""
     from stocktake.waitinglist.projection import project
 
     _one_source(history_csv, warehouse, "HISTORY.csv")
     history = read_history(history_csv, since) if history_csv is not None else warehouse_history(warehouse)[1]
     try:
-        return project(history, months)
+        return project(history, months, simulations)
     except HistoryError as error:
         raise WaitingListInputError(f"{history_csv or warehouse}: {error}") from None
 

@@ -9,9 +9,9 @@ other removals are what is left, so the projected flows still add up to the proj
 
 The stock-and-flow model projects each flow as ``level × growth^h × season(month)`` (ADR 0019):
 
-- season: month-of-year factors, each the *median* over the years of the flow's ratio to its
-  centred 12-month moving average, so one odd year (a pandemic spring, a validation sprint) moves
-  them little;
+- season: month-of-year factors, each the *median* over the latest three years of the flow's ratio
+  to its centred 12-month moving average, so one odd year (a pandemic spring, a validation sprint)
+  moves them little and an old regime's seasons (the 2007–09 collapse) not at all (ADR 0035);
 - level: the mean seasonally adjusted flow over the last 12 months, carried to the origin;
 - growth: one rate shared by every flow, the Theil–Sen slope (median of pairwise slopes, robust to
   a few wild months) of the log of seasonally adjusted clock stops over the last 36 months.
@@ -28,7 +28,9 @@ flows still add up (ADR 0019, revised: the average's rolling-origin error on Eng
 The 95% interval comes from the combined model's own rolling-origin backtest on the history (its
 latest 24 origins with a full horizon, two years of them): at each horizon the root mean square of
 its relative errors, times Student's t for that many errors; beyond the longest horizon the history
-can test, that error grows with the horizon.
+can test, that error grows with the horizon. With ``simulations`` the interval is instead the 2.5th
+and 97.5th percentiles of that many runs, each the central path times one of the same backtest
+error paths, resampled (:func:`simulate`, ADR 0035).
 """
 
 from __future__ import annotations
@@ -45,6 +47,9 @@ from stocktake.targets.projection import T_975
 MIN_MONTHS = 25
 LEVEL_MONTHS = 12
 GROWTH_MONTHS = 36
+#: Month-of-year patterns drift (the 2007–09 collapse had seasons of its own), so they are read from the
+#: same latest 36 months as the growth (ADR 0035): two or three values of each month, their median.
+SEASON_MONTHS = GROWTH_MONTHS
 #: A horizon's interval is estimated from its own errors only with at least this many of them.
 MIN_ERRORS = 3
 #: The interval is sized by the errors of the latest origins only (two years of them, each month of
@@ -203,12 +208,13 @@ def _centred_average(values: np.ndarray) -> np.ndarray:
 
 
 def fit_flow(name: str, values: np.ndarray, month_numbers: np.ndarray, growth: float) -> FlowFit:
-    """Month-of-year factors (median over years) and the level of the last 12 months at the origin."""
+    """Month-of-year factors (median over the latest 36 months) and the level of the last 12 at the origin."""
     known = np.isfinite(values)
     values, month_numbers = values[known], month_numbers[known]
     average = _centred_average(values)
     multiplicative = bool(np.nanmin(average) > 0) if np.isfinite(average).any() else False
     ratio = values / average if multiplicative else values - average
+    ratio[: max(0, len(ratio) - SEASON_MONTHS)] = np.nan  # only the latest 36 months' seasons
     season = np.array(
         [
             np.nanmedian(ratio[month_numbers == m])
@@ -290,9 +296,9 @@ class ListFit:
     """The list's own model: a seasonal random walk with drift on the log of the list.
 
     ``log list_t = log list_{t−1} + growth + season(month) + noise``: each month the list moves by its
-    month-of-year change (the median over years of that month's log change, centred so a year's
-    seasons sum to nothing) and a steady growth (the Theil–Sen slope of the seasonally adjusted log
-    list over the last 36 months, the window and estimator the flows' growth uses).
+    month-of-year change (the median of that month's log change over the latest 36 months, centred
+    so a year's seasons sum to nothing) and a steady growth (the Theil–Sen slope of the seasonally
+    adjusted log list over the last 36 months, the window and estimator the flows' growth uses).
     """
 
     origin: pd.Period
@@ -310,8 +316,9 @@ def fit_list(history: History) -> ListFit:
     log_list = np.log(np.maximum(history.waiting, 1.0))
     months = history.months.month.to_numpy()
     change, change_months = np.diff(log_list), months[1:]
+    recent, recent_months = change[-SEASON_MONTHS:], change_months[-SEASON_MONTHS:]
     season = np.array(
-        [np.median(change[change_months == m]) if (change_months == m).any() else 0.0 for m in range(1, 13)]
+        [np.median(recent[recent_months == m]) if (recent_months == m).any() else 0.0 for m in range(1, 13)]
     )
     season = season - season.mean()
     adjusted = log_list - np.concatenate([[0.0], np.cumsum(season[change_months - 1])])
@@ -392,7 +399,10 @@ def interval_width(errors: np.ndarray, horizon: int) -> IntervalWidth:
 
 @dataclass(frozen=True)
 class Projection:
-    """The central path with its 95% interval, the two models averaged for it, and the backtest behind it."""
+    """The central path with its 95% interval, the two models averaged for it, and the backtest behind it.
+
+    ``runs`` holds the simulated lists (runs × months) when the interval came from a simulation.
+    """
 
     path: Path
     low: np.ndarray
@@ -400,6 +410,7 @@ class Projection:
     model: FlowModel
     width: IntervalWidth
     list_model: ListFit
+    runs: np.ndarray | None = None
 
     def table(self) -> pd.DataFrame:
         """``month, waiting, waiting_low, waiting_high`` then every projected flow (rounded to pathways)."""
@@ -428,14 +439,64 @@ def _rounded(values: np.ndarray | None, n: int) -> pd.Series:
     )
 
 
-def project(history: History, months_ahead: int) -> Projection:
+def error_paths(errors: np.ndarray, horizon: int) -> np.ndarray:
+    """The backtest's error paths known to the longest well-tested horizon, carried on to ``horizon``.
+
+    Rows are origins; a path is kept when it is known as far as :func:`interval_width` trusts (the
+    last horizon with :data:`MIN_ERRORS` errors); beyond that it grows in proportion to the horizon,
+    as the interval's RMSE does.
+    """
+    counts = np.isfinite(errors).sum(axis=0)
+    tested = np.flatnonzero(counts >= MIN_ERRORS)
+    if tested.size == 0:
+        raise HistoryError(
+            f"too few months to test the model on its own history: {MIN_ERRORS} forecasts at least are "
+            f"needed, which takes {MIN_MONTHS + MIN_ERRORS} months"
+        )
+    last = tested[-1]
+    paths = errors[np.isfinite(errors[:, last]), : last + 1]
+    grown = paths[:, [last]] * np.arange(last + 2, horizon + 1) / (last + 1)
+    return np.concatenate([paths, grown], axis=1)[:, :horizon]
+
+
+def simulate(central: np.ndarray, errors: np.ndarray, runs: int, seed: int = 0) -> np.ndarray:
+    """``runs`` simulated futures of the list (runs × months) around the central path.
+
+    Each run is one of the model's own backtest error paths (``actual ÷ forecast − 1`` at every
+    horizon, from :func:`error_paths`), drawn at random, so an error keeps its persistence over the
+    horizon as the model's errors do (a year's wrong growth stays wrong); monthly errors drawn
+    independently would widen with √h and under-cover. A handful of paths is smoothed with a normal
+    kernel (Silverman's bandwidth at each horizon, one draw per run) and given a random sign, so the
+    runs are centred on the central path as the backtest interval is (t × RMSE, symmetric).
+    """
+    if runs < 1:
+        raise HistoryError(f"simulations must be 1 or more, not {runs}")
+    paths = error_paths(errors, len(central))
+    rng = np.random.default_rng(seed)
+    chosen = paths[rng.integers(0, len(paths), runs)]
+    rms = np.sqrt(np.mean(paths**2, axis=0))
+    bandwidth = 1.06 * rms * len(paths) ** (-1 / 5)
+    jitter = rng.standard_normal((runs, 1)) * bandwidth
+    sign = rng.choice(np.array([-1.0, 1.0]), size=(runs, 1))
+    return np.maximum(central * (1 + sign * (chosen + jitter)), 0)
+
+
+def project(history: History, months_ahead: int, simulations: int = 0, seed: int = 0) -> Projection:
     """Fit both models on the whole history, average their paths ``months_ahead`` months on, and size
-    the interval by the combined model's backtest."""
+    the interval by the combined model's backtest: t × RMSE at each horizon, or, with ``simulations``,
+    the 2.5th and 97.5th percentiles of that many simulated runs (:func:`simulate`)."""
     if months_ahead < 1:
         raise HistoryError(f"months ahead must be 1 or more, not {months_ahead}")
+    if simulations < 0:
+        raise HistoryError(f"simulations must be 0 (none) or more, not {simulations}")
     model, list_model, path = central_path(history, months_ahead)
     recent = max(MIN_MONTHS - 1, len(history) - 1 - months_ahead - BACKTEST_ORIGINS)
-    width = interval_width(backtest_errors(history, months_ahead, first_origin=recent), months_ahead)
+    errors = backtest_errors(history, months_ahead, first_origin=recent)
+    width = interval_width(errors, months_ahead)
+    if simulations:
+        runs = simulate(path.waiting, errors, simulations, seed)
+        low, high = np.percentile(runs, [2.5, 97.5], axis=0)
+        return Projection(path, low, high, model, width, list_model, runs)
     low = np.maximum(path.waiting * (1 - width.half_width), 0)
     high = path.waiting * (1 + width.half_width)
     return Projection(path, low, high, model, width, list_model)
@@ -466,19 +527,29 @@ def history_from_pathways(pathways: pd.DataFrame) -> pd.DataFrame:
     )
     months = pd.period_range(stops.min().to_period("M"), last, freq="M")
     removed = (pathways["status"] == "removed").to_numpy()
-    start_month, stop_month = starts.dt.to_period("M"), stops.dt.to_period("M")
-    rows = []
-    for month in months:
-        end = month.end_time.normalize()
-        waiting = int(((starts <= end) & (stops.isna() | (stops > end))).sum())
-        stopped = (stop_month == month).to_numpy()
-        rows.append(
-            {
-                "month": str(month),
-                "waiting": waiting,
-                "clock_starts": int((start_month == month).sum()),
-                "clock_stops": int((stopped & ~removed).sum()),
-                "other_removals": int((stopped & removed).sum()),
-            }
-        )
-    return pd.DataFrame(rows)
+    # Counted with sorted days and month codes, not a pass over every pathway for every month: a
+    # national list has millions (benchmarks/bench_waitinglist.py --only national).
+    start_days = starts.to_numpy(dtype="datetime64[D]")
+    stop_days = stops.to_numpy(dtype="datetime64[D]")
+    ends = np.array([month.end_time.normalize() for month in months], dtype="datetime64[D]")
+    stopped = ~np.isnat(stop_days)
+    # Waiting at a month's end: started by then, less those started *and* stopped by then.
+    begun = np.searchsorted(np.sort(start_days), ends, side="right")
+    done = np.searchsorted(np.sort(np.maximum(start_days[stopped], stop_days[stopped])), ends, side="right")
+    first = months[0].ordinal
+    start_code = starts.dt.to_period("M").array.asi8 - first
+    stop_code = stops.dt.to_period("M").array.asi8[stopped] - first
+
+    def per_month(codes: np.ndarray) -> np.ndarray:
+        codes = codes[(codes >= 0) & (codes < len(months))]
+        return np.bincount(codes, minlength=len(months))
+
+    return pd.DataFrame(
+        {
+            "month": months.astype(str),
+            "waiting": (begun - done).astype(int),
+            "clock_starts": per_month(start_code[~np.isnat(start_days)]),
+            "clock_stops": per_month(stop_code[~removed[stopped]]),
+            "other_removals": per_month(stop_code[removed[stopped]]),
+        }
+    )

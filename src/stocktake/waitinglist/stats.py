@@ -186,13 +186,19 @@ def queue_size(referrals, removals, start=None, end=None) -> pd.DataFrame:
     if referrals.size == 0:
         raise ValueError("the waiting list has no pathways")
     start, end = _window(referrals, start, end)
+    dates, counts = _queue_counts(referrals, removals, start, end)
+    return pd.DataFrame({"date": dates, "queue_size": counts})
+
+
+def _queue_counts(referrals, removals, start, end) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`queue_size` as two arrays (days, counts): no frame, for the many groups of a national list."""
     dates = np.arange(start, end + 1)
     gone = ~np.isnat(removals) & (removals < start)
     arrivals = np.maximum(referrals[~gone], start)
     arrived = np.searchsorted(np.sort(arrivals), dates, side="right")
     inside = removals[~np.isnat(removals) & (removals >= start) & (removals <= end)]
     left = np.searchsorted(np.sort(inside), dates, side="right")
-    return pd.DataFrame({"date": dates, "queue_size": arrived - left})
+    return dates, arrived - left
 
 
 def referral_stats(referrals, start=None, end=None, convention: Convention = STOCKTAKE) -> FlowStats:
@@ -216,20 +222,22 @@ def removal_stats(referrals, removals, start=None, end=None, convention: Convent
     start, end = _window(referrals, start, end)
     made = np.sort(removals[~np.isnat(removals)])
     if convention.removals_from_whole_list:
-        queue = queue_size(referrals, removals)  # over every referral, not the window (as the package)
+        # over every referral, not the window (as the package)
+        days, counts = _queue_counts(referrals, removals, *_window(referrals, None, None))
     else:
         made = made[(made >= start) & (made <= end)]
-        queue = queue_size(referrals, removals, start, end)
-    empty = queue["date"].to_numpy()[queue["queue_size"].to_numpy() == 0]
+        days, counts = _queue_counts(referrals, removals, start, end)
+    empty = days[counts == 0]
     # Events in date order; on one day the package puts an empty queue before a removal, Stocktake after.
+    # Each removal's interval runs from the event before it (a removal, an empty day or the start).
     empty_first = 0 if convention.removals_from_whole_list else 1
-    events = sorted([(d, empty_first, False) for d in empty] + [(d, 1 - empty_first, True) for d in made])
-    gaps, previous = [], start
-    for day, _, is_removal in events:
-        if is_removal:
-            gaps.append(float((day - previous).astype(int)))
-        previous = day
-    gaps = np.asarray(gaps)
+    when = np.concatenate([empty, made])
+    is_removal = np.r_[np.zeros(empty.size, dtype=bool), np.ones(made.size, dtype=bool)]
+    rank = np.where(is_removal, 1 - empty_first, empty_first)
+    order = np.lexsort((is_removal, rank, when))
+    when, is_removal = when[order], is_removal[order]
+    previous = np.concatenate([[start], when[:-1]]).astype(when.dtype)
+    gaps = (when - previous)[is_removal].astype(int).astype(float)
     if gaps.size == 0:
         return FlowStats(float("nan"), float("nan"), float("nan"), 0)
     mean = np.float64(gaps.mean())  # 0 when every removal empties the queue: the package's Inf
@@ -272,7 +280,7 @@ def waiting_list_stats(
     demand = referral_stats(referrals, start, end, convention)
     capacity = removal_stats(referrals, removals, start, end, convention)
     load = queue_load(demand.weekly, capacity.weekly)
-    size = int(queue_size(referrals, removals, start, end)["queue_size"].iloc[-1])
+    size = int(_queue_counts(referrals, removals, start, end)[1][-1])
     target_size = target_queue_size(demand.weekly, target_weeks)
     too_big = bool(size > 2 * target_size)
     waited = mean_wait(referrals, removals, end, in_days=convention.mean_wait_in_days)
@@ -320,10 +328,8 @@ def stats_by_group(
     if by is None:
         return [("all", waiting_list_stats(starts, stops, target_weeks, start, end, convention))]
     rows = []
-    for value, group in pathways.groupby(by, sort=True):
+    for value, positions in sorted(pathways.groupby(by, sort=True, observed=True).indices.items()):
         weeks = PRIORITY_TARGETS[value].target_weeks if by == "priority" else target_weeks
-        index = group.index.to_numpy()
-        positions = pathways.index.get_indexer(index)
         rows.append(
             (
                 str(value),
