@@ -1,4 +1,5 @@
-"""`stocktake jobplan …`: check consultant job plans, compare rota designs, list plans for review."""
+"""`stocktake jobplan …`: check consultant job plans, compare rota designs, list plans for review, write
+the team's capacity from a home's agreed plans to its warehouse."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from stocktake.cli.common import _fail
+from stocktake.cli.common import HomeOption, _fail, _settings
 
 jobplan_app = typer.Typer(
     help="Consultant job plans: PAs, premium time, the on-call supplement.", no_args_is_help=True
@@ -277,3 +278,34 @@ def jobplan_review(
     if out is not None:
         write_tables({"Review": review_table(queue)}, out)
         typer.echo(f"Wrote {out}")
+
+
+@jobplan_app.command("capacity")
+def jobplan_capacity(home: HomeOption = None) -> None:
+    """Write the team's capacity (sessions a week by activity and site, net of leave) from the home's
+    AGREED job plans to its warehouse as the dataset ``team_capacity``, and print it."""
+    from stocktake.jobplan.capacity import write_capacity
+    from stocktake.jobplan.read import JobPlanInputError
+    from stocktake.jobplan.store import JobPlanStore, agreed
+    from stocktake.jobplan.tables import team_table
+    from stocktake.jobplan.team import team_capacity
+    from stocktake.warehouse import WarehouseError
+
+    settings = _settings(home, private=False)
+    if not settings.warehouse.is_file():
+        _fail(f"{settings.warehouse}: no warehouse in this home yet (load the department's extracts first)")
+    plans = []
+    for kept in agreed(JobPlanStore(settings.home / "jobplans").all()):
+        try:
+            plans.append(kept.plan())
+        except JobPlanInputError as error:
+            _fail(str(error))
+    try:
+        written = write_capacity(settings.warehouse, plans)
+    except WarehouseError as error:
+        _fail(str(error))
+    typer.echo(
+        f"Wrote team_capacity to {settings.warehouse}: {len(written)} row(s) from {len(plans)} agreed plan(s)"
+    )
+    if plans:
+        typer.echo(team_table(team_capacity(plans)).to_string(index=False))

@@ -15,7 +15,9 @@ from pathlib import Path
 from stocktake.demo.effects import EFFECTS
 from stocktake.demo.export import export
 from stocktake.demo.generate import Department, generate
+from stocktake.demo.jobplans import seed_jobplans
 from stocktake.demo.programme import seed_programme
+from stocktake.demo.rotas import seed_rotas
 from stocktake.ingest.load import already_loaded, ingest_directory
 from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.pseudonymise import load_or_create_key
@@ -67,6 +69,8 @@ def run_demo(out: Path, *, seed: int = 42, scale: int = 1, step: Step | None = N
         taken = take_stock(catalogue, series, mapping.source, marks=_effect_marks())
         taken = with_board_sections(taken, catalogue, by_site, warehouse)
     seed_programme(settings, seed)  # its leadership programme, in the app database (ADR 0031)
+    seed_rotas(settings)  # its registrars' rota (published) and two consultant on-call designs (ADR 0030)
+    seed_jobplans(settings)  # consultants' job plans, one proposed for review; team_capacity (ADR 0036)
     with step("Writing the report"):
         return _write_outputs(settings, taken)
 

@@ -90,7 +90,7 @@ class JobPlan:
     activities: tuple[Activity, ...]
     on_call: OnCallCommitment | None = None
     name: str = ""
-    state: str = "draft"  # draft → proposed → agreed → superseded; the workspace's record is later work
+    state: str = "draft"  # draft → proposed → agreed → superseded; the workspace keeps its own (store.py)
     agreed_by: str = ""
     agreed_on: date | None = None
     working_weeks: float = 42.0

@@ -33,21 +33,32 @@ class ReviewItem:
 
 
 def review_queue(
-    current: Iterable[JobPlan], earlier: Iterable[JobPlan], thresholds: Thresholds = Thresholds()
+    current: Iterable[JobPlan],
+    earlier: Iterable[JobPlan],
+    thresholds: Thresholds = Thresholds(),
+    *,
+    same_year: bool = False,
 ) -> list[ReviewItem]:
+    """``same_year``: an agreed plan of the same year is a baseline too (the workspace, where a plan
+    revised mid-year is compared with the one agreed for that year)."""
     earlier = list(earlier)
     queue = []
     for plan in current:
-        base = _baseline(plan, earlier)
+        base = _baseline(plan, earlier, same_year)
         changes = _changes(plan, base, thresholds)
         if changes:
             queue.append(ReviewItem(plan.consultant, plan.year, base.year if base else None, tuple(changes)))
     return queue
 
 
-def _baseline(plan: JobPlan, earlier: list[JobPlan]) -> JobPlan | None:
+def _baseline(plan: JobPlan, earlier: list[JobPlan], same_year: bool = False) -> JobPlan | None:
     agreed = [
-        p for p in earlier if p.consultant == plan.consultant and p.state in AGREED and p.year < plan.year
+        p
+        for p in earlier
+        if p.consultant == plan.consultant
+        and p.state in AGREED
+        and p is not plan
+        and (p.year < plan.year or (same_year and p.year == plan.year))
     ]
     return max(agreed, key=lambda p: p.year, default=None)
 

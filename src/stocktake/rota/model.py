@@ -146,6 +146,14 @@ class _DoctorSpec(_Strict):
     opted_out: bool = False
     leave: list[str] = []
 
+    @field_validator("leave", mode="before")
+    @classmethod
+    def _as_text(cls, values):
+        """YAML reads a bare ``2026-02-16`` as a date: the same day as the text would name."""
+        if isinstance(values, list):
+            return [v.isoformat() if isinstance(v, date) else v for v in values]
+        return values
+
     @field_validator("leave")
     @classmethod
     def _dates(cls, values: list[str]) -> list[str]:
@@ -270,6 +278,16 @@ def _leave_days(value: str) -> list[date]:
     if end < begin:
         raise ValueError(f"{value!r} ends before it starts")
     return [begin + timedelta(days=i) for i in range((end - begin).days + 1)]
+
+
+def spec_errors(data: dict) -> list[dict]:
+    """pydantic's errors for a specification's mapping, each with its place (none: it is a rota), for
+    a reader that names places in its own words (the rota form names a section, row and field)."""
+    try:
+        _ProblemSpec.model_validate(data)
+    except ValidationError as error:
+        return error.errors()
+    return []
 
 
 def parse_problem(data: dict, where: str = "rota specification") -> RotaProblem:

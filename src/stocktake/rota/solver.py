@@ -455,9 +455,11 @@ def _chosen(built: RotaModel, solver: cp_model.CpSolver) -> tuple[Assignment, ..
     )
 
 
-def _solver(seconds: float, workers: int, seed: int) -> cp_model.CpSolver:
+def _solver(seconds: float, workers: int, seed: int, work: float | None = None) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.max_time_in_seconds = seconds
+    if work is not None:  # CP-SAT's deterministic time: the same answer however busy the machine is
+        solver.parameters.max_deterministic_time = work
     solver.parameters.num_workers = workers
     solver.parameters.random_seed = seed
     return solver
@@ -470,8 +472,13 @@ def solve(
     workers: int | None = None,
     seed: int = 0,
     replan: Replan | None = None,
+    work: float | None = None,
 ) -> RotaSolution:
     """The best rota found in the time given; ``NoCompliantRota`` with reasons when there is none.
+
+    ``work`` also stops each search after that much of CP-SAT's deterministic time; with one worker
+    the rota is then the same on every run (the demo's), where a limit on seconds alone depends on
+    the machine's load.
 
     One search worker per core by default: on a busy 2-core machine, eight workers found rotas
     several times less fair in the same time, and the answer varied from run to run.
@@ -484,7 +491,7 @@ def solve(
     # Any compliant rota first (quick without an objective) or, when re-planning, the fewest changes:
     # proof that a rota exists, and the answer if the search for the best finds nothing in time.
     first = RotaModel(problem, replan, optimise=False)
-    solver = _solver(seconds / 2 if replan else seconds, workers, seed)
+    solver = _solver(seconds / 2 if replan else seconds, workers, seed, work)
     if replan is None:
         solver.parameters.stop_after_first_solution = True
     else:
@@ -504,7 +511,7 @@ def solve(
         built.model.add(built.changes() <= round(solver.objective_value))
         for key, on in first.x.items():
             built.model.add_hint(built.x[key], solver.boolean_value(on))
-    best = _solver(max(seconds - (time.perf_counter() - began), 1.0), workers, seed)
+    best = _solver(max(seconds - (time.perf_counter() - began), 1.0), workers, seed, work)
     status = best.solve(built.model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen, status_name, objective = (

@@ -202,11 +202,16 @@ class RotaStore:
         except (OSError, ValueError):
             return None
 
-    def _new_folder(self, name: str) -> Path:
+    def _new_folder(self, name: str, slug: str | None = None) -> Path:
         words = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")[:50] or "rota"
+        if slug is not None and not SLUG.fullmatch(slug):
+            raise RotaStoreError(f"{slug[:80]!r} is not a rota's address (lower case, digits and -)")
         self.folder.mkdir(parents=True, exist_ok=True)
-        folder = self.folder / f"{words}-{secrets.token_hex(3)}"
-        folder.mkdir()
+        folder = self.folder / (slug or f"{words}-{secrets.token_hex(3)}")
+        try:
+            folder.mkdir()
+        except FileExistsError:
+            raise RotaStoreError(f"there is a rota {folder.name!r} already") from None
         return folder
 
     def _about(self, folder: Path, about: dict) -> None:
@@ -216,9 +221,10 @@ class RotaStore:
 
     # --- making one -----------------------------------------------------------------------------
 
-    def keep_built(self, solution: RotaSolution, spec: str, *, by: str) -> KeptRota:
-        """A rota ``solve`` built from the YAML ``spec``, as a draft."""
-        folder = self._new_folder(solution.problem.name)
+    def keep_built(self, solution: RotaSolution, spec: str, *, by: str, slug: str | None = None) -> KeptRota:
+        """A rota ``solve`` built from the YAML ``spec``, as a draft; at ``slug`` when given (the demo's
+        rotas, which other pages name), else at a new address from its name."""
+        folder = self._new_folder(solution.problem.name, slug)
         (folder / "spec.yaml").write_text(spec)
         write_rota(solution, folder / "current")
         about = _about(solution.problem.name, BUILT, by)

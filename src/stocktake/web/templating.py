@@ -23,6 +23,7 @@ NAVIGATION = (
     ("/procurement", "Procurement", "viewer"),
     ("/waiting-list", "Waiting list", "viewer"),
     ("/rotas", "Rotas", "viewer"),
+    ("/job-plans", "Job plans", "viewer"),
     ("/reports", "Reports", "viewer"),
     ("/uploads", "Upload data", "editor"),
     ("/admin/mapping", "Column mapping", "admin"),

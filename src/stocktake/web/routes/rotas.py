@@ -25,7 +25,8 @@ from functools import partial
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
+import yaml
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
@@ -34,6 +35,16 @@ from stocktake.appdb.models import User
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.rota.breaches import breach_table, doctor_table
 from stocktake.rota.export import duty_calendar, fairness_table, grid_table, pattern_table
+from stocktake.rota.form import (
+    SECTIONS,
+    RotaForm,
+    RotaFormError,
+    blank_form,
+    form_problem,
+    read_form,
+    spec_form,
+)
+from stocktake.rota.form import Problem as FormProblem
 from stocktake.rota.model import EXAMPLE, RotaSpecError
 from stocktake.rota.rules import RULES, Limits
 from stocktake.rota.solver import NoCompliantRota, solve
@@ -50,6 +61,7 @@ SECONDS = (5, 600)  # the least and most time a search may be given
 DEFAULT_SECONDS = 30
 FILE_LIMIT = 900 * 1024  # under the 1 MB body limit with the form around it
 _JOBS_LOCK = threading.Lock()
+MAX_ROWS = 200  # rows read of any one section of the form
 
 
 def local_time(moment: datetime | str) -> str:
@@ -180,6 +192,17 @@ def build(
         allowed = _seconds(seconds)
     except (RotaStoreError, RotaSpecError) as error:
         return _refused(request, user, 422, [str(error)], form)
+    try:
+        _start_build(request, user, db, problem, text, allowed)
+    except Busy as busy:
+        return _refused(request, user, 409, [str(busy)], form)
+    if request.headers.get("HX-Request"):
+        return _progress(request, rota_jobs(request).current())
+    return RedirectResponse("/rotas#rota-job", status_code=303)
+
+
+def _start_build(request: Request, user: User, db: Session, problem, text: str, allowed: float) -> RotaJob:
+    """Build ``problem`` (whose YAML is ``text``) in the background; ``Busy`` while another runs."""
     by = user.full_name
 
     def work(phase):
@@ -192,18 +215,13 @@ def build(
             f"({solution.status.lower()}, {solution.seconds:.1f} s), {breaches} breach(es)"
         )
 
-    try:
-        job = rota_jobs(request).start(
-            work, kind="build", title=f"Building {problem.name}", seconds=allowed, by=by, user_id=user.id
-        )
-    except Busy as busy:
-        return _refused(request, user, 409, [str(busy)], form)
+    job = rota_jobs(request).start(
+        work, kind="build", title=f"Building {problem.name}", seconds=allowed, by=by, user_id=user.id
+    )
     actions.record_now(
         db, user=user, action="rota_build_started", subject="rota", detail=f"{problem.name}, {allowed:g} s"
     )
-    if request.headers.get("HX-Request"):
-        return _progress(request, job)
-    return RedirectResponse("/rotas#rota-job", status_code=303)
+    return job
 
 
 def _seconds(text: str) -> float:
@@ -247,6 +265,73 @@ def _progress(request: Request, job: RotaJob):
     return templates.TemplateResponse(
         request, "_rota_job.html", {"job": job, "oob": True, "local_time": local_time}
     )
+
+
+# --- the form ---------------------------------------------------------------------------------
+# Registered before ``/{slug}``, which would otherwise take ``form`` for a rota's address.
+
+
+@router.get("/form")
+def rota_form_page(request: Request, start_from: str = Query("", alias="from"), user: User = Depends(editor)):
+    """The form, blank, or filled from the worked example (``?from=example``) or a built rota."""
+    if start_from == "example":
+        form = spec_form(yaml.safe_load(EXAMPLE.read_text()))
+    elif start_from:
+        rota = _kept(request, start_from)
+        if rota.source != BUILT:
+            raise HTTPException(404, "An uploaded grid has no specification to fill the form from.")
+        form = spec_form(yaml.safe_load((rota.folder / "spec.yaml").read_text()))
+    else:
+        form = blank_form()
+    return _form_page(request, user, form)
+
+
+def _form_page(request, user, form: RotaForm, *, status_code=200, problems=(), seconds=str(DEFAULT_SECONDS)):
+    return render(
+        request,
+        "rota_form.html",
+        user,
+        status_code=status_code,
+        title="Build a rota from a form",
+        form=form,
+        sections=SECTIONS,
+        problems=list(problems),
+        marked={p.anchor for p in problems},
+        seconds=seconds,
+        limits=SECONDS,
+    )
+
+
+@router.post("/form")
+async def rota_form_post(request: Request, user: User = Depends(editor), db: Session = Depends(database)):
+    """Add a row (the form again, one blank row longer) or build the rota the form describes."""
+    fields = await request.form()
+    form = read_form(
+        lambda name: [str(v) for v in fields.getlist(name)][:MAX_ROWS], lambda name: str(fields.get(name, ""))
+    )
+    seconds = str(fields.get("seconds", DEFAULT_SECONDS))
+    added = str(fields.get("add", ""))
+    if added in {s.key for s in SECTIONS}:
+        return _form_page(request, user, form.with_row(added), seconds=seconds)
+    try:
+        allowed = _seconds(seconds)
+    except RotaStoreError as error:
+        return _form_page(request, user, form, status_code=422, problems=[FormProblem(str(error), "seconds")])
+    try:
+        problem, text = form_problem(form)
+    except RotaFormError as error:
+        return _form_page(request, user, form, status_code=422, problems=error.problems, seconds=seconds)
+    except RotaSpecError as error:  # a problem the model found only once the rota was put together
+        return _form_page(
+            request, user, form, status_code=422, problems=[FormProblem(str(error))], seconds=seconds
+        )
+    try:
+        _start_build(request, user, db, problem, text, allowed)
+    except Busy as busy:
+        return _form_page(
+            request, user, form, status_code=409, problems=[FormProblem(str(busy))], seconds=seconds
+        )
+    return RedirectResponse("/rotas#rota-job", status_code=303)
 
 
 # --- one rota -----------------------------------------------------------------------------------

@@ -1,0 +1,246 @@
+"""Job plans kept in the home (``HOME/jobplans/SLUG/``), as rotas are (ADR 0030): each plan's
+uploaded files and its state, draft → proposed → agreed (who, when) → superseded.
+
+A plan's folder holds ``about.json`` (the consultant, their name and the year; the state; who agreed
+it and when, or which plan superseded it; every version with who uploaded it and when; every change
+of state) and ``versions/N/`` with the file as uploaded (the YAML or workbook ``stocktake jobplan
+check`` reads). ``about.json`` is written beside itself and renamed into place, under a lock, so a
+reader never sees half of it. The workspace's state wins over a ``state`` the file itself states:
+agreeing happens here, with who and when.
+
+Uploading a plan for a consultant and year whose plan is still a draft or proposed adds a version to
+it (and makes it a draft again: what was proposed has changed); otherwise it is a new plan. Agreeing
+a plan supersedes the consultant's previously agreed plan.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+import secrets
+import shutil
+import tempfile
+import threading
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from stocktake.jobplan.model import JobPlan
+from stocktake.jobplan.read import JobPlanInputError, read_plan
+
+DRAFT, PROPOSED, AGREED, SUPERSEDED = "draft", "proposed", "agreed", "superseded"
+OPEN = (DRAFT, PROPOSED)  # a new upload for the same consultant and year revises these
+SUFFIXES = (".yaml", ".yml", ".xlsx")
+SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+_LOCK = threading.Lock()  # about.json files are read, changed and written under it
+
+
+class JobPlanStoreError(ValueError):
+    """A plan that cannot be kept, found or moved on; the message says why in one line."""
+
+
+@dataclass(frozen=True)
+class KeptPlan:
+    slug: str
+    folder: Path
+    about: dict
+
+    @property
+    def consultant(self) -> str:
+        return self.about["consultant"]
+
+    @property
+    def name(self) -> str:
+        return self.about.get("name", "")
+
+    @property
+    def year(self) -> str:
+        return self.about["year"]
+
+    @property
+    def state(self) -> str:
+        return self.about["state"]
+
+    @property
+    def versions(self) -> list[dict]:
+        return self.about["versions"]
+
+    @property
+    def history(self) -> list[dict]:
+        return self.about["history"]
+
+    @property
+    def file(self) -> Path:
+        """The current version's file."""
+        latest = self.versions[-1]
+        return self.folder / "versions" / str(latest["number"]) / latest["file"]
+
+    @property
+    def created_at(self) -> datetime:
+        return datetime.fromisoformat(self.versions[0]["at"])
+
+    def plan(self) -> JobPlan:
+        """The current version, read as ``jobplan check`` reads it, with the workspace's state."""
+        plan = read_plan(self.file).plan
+        agreed_at = self.about.get("agreed_at")
+        return dataclasses.replace(
+            plan,
+            state=self.state,
+            agreed_by=self.about.get("agreed_by", ""),
+            agreed_on=datetime.fromisoformat(agreed_at).date() if agreed_at else None,
+        )
+
+
+class JobPlanStore:
+    """The job plans of one home."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+
+    def all(self) -> list[KeptPlan]:
+        """Every plan kept: by consultant, then year, then the newest first."""
+        if not self.folder.is_dir():
+            return []
+        found = [self._read(f) for f in self.folder.iterdir() if f.is_dir() and SLUG.fullmatch(f.name)]
+        found = sorted((p for p in found if p), key=lambda p: p.created_at, reverse=True)
+        return sorted(found, key=lambda p: (p.consultant, p.year))
+
+    def get(self, slug: str) -> KeptPlan:
+        found = self._read(self.folder / slug) if SLUG.fullmatch(slug) else None
+        if found is None:
+            raise JobPlanStoreError(f"there is no job plan {slug[:80]!r}")
+        return found
+
+    def _read(self, folder: Path) -> KeptPlan | None:
+        try:
+            return KeptPlan(folder.name, folder, json.loads((folder / "about.json").read_text()))
+        except (OSError, ValueError):
+            return None
+
+    def _write(self, folder: Path, about: dict) -> None:
+        temporary = folder / ".about.json"
+        temporary.write_text(json.dumps(about, indent=1))
+        temporary.replace(folder / "about.json")
+
+    # --- keeping one ----------------------------------------------------------------------------
+
+    def keep_uploaded(
+        self, filename: str, content: bytes, *, by: str, at: datetime | None = None
+    ) -> KeptPlan:
+        """Read the file as ``jobplan check`` does and keep it as a draft (a new version of the
+        consultant's open plan for that year, if there is one). Bad input: ``JobPlanStoreError``
+        naming the file, row and field as uploaded; nothing is kept."""
+        base = Path(filename).name or "plan"
+        suffix = Path(base).suffix.lower()
+        if suffix not in SUFFIXES:
+            raise JobPlanStoreError(
+                f"{base}: a job plan is a .yaml or .xlsx file, not {suffix or 'no suffix'}"
+            )
+        self.folder.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".upload-", dir=self.folder))
+        try:
+            path = scratch / f"plan{suffix}"
+            path.write_bytes(content)
+            try:
+                plan = read_plan(path).plan
+            except JobPlanInputError as error:
+                raise JobPlanStoreError(str(error).replace(str(path), base, 1)) from None
+            at = at or datetime.now(UTC)
+            version = {"file": path.name, "uploaded_as": base, "by": by, "at": at.isoformat()}
+            with _LOCK:
+                kept = self._open(plan.consultant, plan.year)
+                if kept is None:
+                    folder = self._new_folder(plan.consultant, plan.year)
+                    about = {
+                        "consultant": plan.consultant,
+                        "year": plan.year,
+                        "versions": [],
+                        "history": [],
+                    }
+                else:
+                    folder, about = kept.folder, dict(kept.about)
+                number = len(about["versions"]) + 1
+                (folder / "versions").mkdir(exist_ok=True)
+                path.parent.rename(folder / "versions" / str(number))
+                change = {"state": DRAFT, "by": by, "at": at.isoformat(), "why": f"version {number} uploaded"}
+                about |= {
+                    "name": plan.name,
+                    "state": DRAFT,
+                    "versions": [*about["versions"], version | {"number": number}],
+                    "history": [*about["history"], change],
+                }
+                self._write(folder, about)
+                return self.get(folder.name)
+        finally:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def _open(self, consultant: str, year: str) -> KeptPlan | None:
+        return next(
+            (p for p in self.all() if p.consultant == consultant and p.year == year and p.state in OPEN), None
+        )
+
+    def _new_folder(self, consultant: str, year: str) -> Path:
+        words = re.sub(r"[^a-z0-9]+", "-", f"{consultant} {year}".lower()).strip("-")[:50] or "plan"
+        folder = self.folder / f"{words}-{secrets.token_hex(3)}"
+        folder.mkdir()
+        return folder
+
+    # --- moving one on --------------------------------------------------------------------------
+
+    def propose(self, slug: str, *, by: str, at: datetime | None = None) -> KeptPlan:
+        """draft → proposed."""
+        with _LOCK:
+            kept = self.get(slug)
+            if kept.state != DRAFT:
+                raise JobPlanStoreError(f"{_title(kept)} is {kept.state}: only a draft can be proposed")
+            return self._move(kept, PROPOSED, by, at or datetime.now(UTC))
+
+    def agree(self, slug: str, *, by: str, at: datetime | None = None) -> tuple[KeptPlan, list[KeptPlan]]:
+        """proposed → agreed (who, when); the consultant's previously agreed plan → superseded.
+        Returns the plan and the plans it superseded."""
+        at = at or datetime.now(UTC)
+        with _LOCK:
+            kept = self.get(slug)
+            if kept.state != PROPOSED:
+                raise JobPlanStoreError(f"{_title(kept)} is {kept.state}: only a proposed plan can be agreed")
+            before = [
+                p
+                for p in self.all()
+                if p.consultant == kept.consultant and p.state == AGREED and p.slug != slug
+            ]
+            superseded = [self._move(p, SUPERSEDED, by, at, superseded_by=slug) for p in before]
+            agreed = self._move(kept, AGREED, by, at)
+            return agreed, superseded
+
+    def _move(self, kept: KeptPlan, state: str, by: str, at: datetime, **more) -> KeptPlan:
+        change = {"state": state, "by": by, "at": at.isoformat()}
+        about = kept.about | {"state": state, "history": [*kept.history, change]}
+        if state == AGREED:
+            about |= {"agreed_by": by, "agreed_at": at.isoformat()}
+        if state == SUPERSEDED:
+            about |= {"superseded_at": at.isoformat(), **more}
+        self._write(kept.folder, about)
+        return self.get(kept.slug)
+
+
+def _title(kept: KeptPlan) -> str:
+    return f"{kept.consultant} {kept.year}"
+
+
+def agreed(kept: list[KeptPlan]) -> list[KeptPlan]:
+    return [p for p in kept if p.state == AGREED]
+
+
+def current(kept: list[KeptPlan]) -> list[KeptPlan]:
+    """One plan per consultant for what the rota asks of them: the agreed one, else the newest open one."""
+    chosen: dict[str, KeptPlan] = {}
+    for plan in kept:
+        if plan.state == SUPERSEDED:
+            continue
+        held = chosen.get(plan.consultant)
+        if held is None or (
+            held.state != AGREED and (plan.state == AGREED or plan.created_at > held.created_at)
+        ):
+            chosen[plan.consultant] = plan
+    return [chosen[c] for c in sorted(chosen)]

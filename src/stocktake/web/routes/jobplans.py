@@ -1,0 +1,352 @@
+"""The Job plans area: consultants' job plans with their PAs, premium time, on-call supplement and
+warnings; their states (draft → proposed → agreed → superseded); the review queue; rota designs side
+by side; the team's capacity.
+
+- Upload a plan (the YAML or workbook ``stocktake jobplan check`` reads): kept as a draft, or as a
+  new version of the consultant's open plan for that year. Bad input: one line naming the file, row
+  and field; nothing kept.
+- A plan's page: the check, with the supplement measured from a kept rota the user chooses (the
+  plan's stated frequency when the consultant is not on it), the verification flag shown.
+- Propose, agree (who, when): agreeing supersedes the consultant's previously agreed plan and writes
+  the team's capacity from the agreed plans to the warehouse (``team_capacity``).
+- Compare two kept rotas for every consultant, as ``stocktake jobplan compare`` does.
+
+Plans are files in the home (``jobplan/store.py``, ADR 0036). Viewers read; editors upload, propose
+and agree. Every upload and change of state is in the audit log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
+
+from stocktake.appdb import actions
+from stocktake.appdb.models import User
+from stocktake.ingest.pseudonymise import mask_nhs_numbers
+from stocktake.jobplan.arithmetic import summarise
+from stocktake.jobplan.capacity import read_capacity, write_capacity
+from stocktake.jobplan.designs import RotaDesign, compare, supplement_from
+from stocktake.jobplan.read import JobPlanInputError
+from stocktake.jobplan.review import review_queue
+from stocktake.jobplan.store import (
+    AGREED,
+    OPEN,
+    SUPERSEDED,
+    JobPlanStore,
+    JobPlanStoreError,
+    KeptPlan,
+    agreed,
+    current,
+)
+from stocktake.jobplan.tables import COMPARED, activity_table, supplement_table
+from stocktake.jobplan.terms import COMPILED_ON
+from stocktake.rota.duties import RotaInputError
+from stocktake.rota.store import RotaStore, RotaStoreError
+from stocktake.warehouse import WarehouseError
+from stocktake.web.pages import change_then_redirect, render
+from stocktake.web.security import database, editor, viewer
+
+router = APIRouter(prefix="/job-plans")
+LONDON = ZoneInfo("Europe/London")
+FILE_LIMIT = 900 * 1024  # under the 1 MB body limit with the form around it
+TYPE_NAMES = {"DCC": "DCC", "SPA": "SPA", "additional_nhs": "Additional NHS", "external": "External"}
+
+
+def local_time(moment: datetime | str) -> str:
+    moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
+    return moment.astimezone(LONDON).strftime("%-d %B %Y, %H:%M")
+
+
+def plan_store(request: Request) -> JobPlanStore:
+    return JobPlanStore(request.app.state.settings.home / "jobplans")
+
+
+def rota_store(request: Request) -> RotaStore:
+    return RotaStore(request.app.state.settings.home / "rotas")
+
+
+def _design(request: Request, slug: str) -> RotaDesign | None:
+    """A kept rota's duties under its name; None for none chosen, or one that cannot be read."""
+    if not slug:
+        return None
+    try:
+        rota = rota_store(request).get(slug)
+        duties, period, _ = rota.duties()
+    except (RotaStoreError, RotaInputError, ValueError, OSError):
+        return None
+    return RotaDesign(rota.name, tuple(duties), period)
+
+
+def _rotas(request: Request) -> list[tuple[str, str]]:
+    return [(r.slug, r.name) for r in rota_store(request).all()]
+
+
+def _row(kept: KeptPlan, design: RotaDesign | None) -> dict:
+    """A plan's line on the list: its PAs by type, premium time, supplement and warnings."""
+    try:
+        plan = kept.plan()
+    except JobPlanInputError as error:  # a file changed by hand since it was kept
+        return {"kept": kept, "problem": str(error)}
+    summary = summarise(plan)
+    found = supplement_from(plan, design)
+    return {
+        "kept": kept,
+        "plan": plan,
+        "summary": summary,
+        "supplement": found.supplement,
+        "source": found.source,
+    }
+
+
+# --- the list -----------------------------------------------------------------------------------
+
+
+@router.get("")
+def jobplans_page(request: Request, rota: str = "", user: User = Depends(viewer)):
+    return _page(request, user, rota=rota)
+
+
+def _page(request: Request, user: User, *, rota: str = "", status_code: int = 200, errors=()):
+    kept = plan_store(request).all()
+    design = _design(request, rota)
+    rows = [_row(p, design) for p in kept if p.state != SUPERSEDED]
+    plans = {p.slug: r["plan"] for p, r in ((r["kept"], r) for r in rows) if "plan" in r}
+    open_plans = [r for r in rows if "plan" in r and r["kept"].state in OPEN]
+    queue = review_queue(
+        [r["plan"] for r in open_plans],
+        [plans[p.slug] for p in agreed(kept) if p.slug in plans],
+        same_year=True,
+    )
+    links = {(r["plan"].consultant, r["plan"].year): r["kept"].slug for r in open_plans}
+    settings = request.app.state.settings
+    try:
+        with request.app.state.workspace.lock:
+            capacity = read_capacity(settings.warehouse)
+    except WarehouseError:
+        capacity = None
+    return render(
+        request,
+        "jobplans.html",
+        user,
+        status_code=status_code,
+        title="Job plans",
+        rows=rows,
+        superseded=[p for p in kept if p.state == SUPERSEDED],
+        queue=[(item, links.get((item.consultant, item.year))) for item in queue],
+        capacity=None if capacity is None else capacity.to_dict("records"),
+        agreed_count=len(agreed(kept)),
+        rotas=_rotas(request),
+        rota=rota if design else "",
+        design=design,
+        types=TYPE_NAMES,
+        errors=list(errors),
+        local_time=local_time,
+    )
+
+
+def _read_upload(upload: UploadFile | None) -> tuple[str, bytes]:
+    """The file's name (any NHS number in it masked: the name reaches the page and the audit log)
+    and its bytes, within the limit."""
+    if upload is None or not upload.filename:
+        raise JobPlanStoreError("Job plan: choose the plan (.yaml or .xlsx) to upload")
+    name = mask_nhs_numbers(upload.filename)
+    content = upload.file.read(FILE_LIMIT + 1)
+    if len(content) > FILE_LIMIT:
+        raise JobPlanStoreError(f"{name}: over {FILE_LIMIT // 1024} KB")
+    return name, content
+
+
+@router.post("/upload")
+def upload_plan(
+    request: Request,
+    plan: UploadFile | None = File(None),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    """Keep an uploaded plan as a draft and show its check."""
+    try:
+        kept = plan_store(request).keep_uploaded(*_read_upload(plan), by=user.full_name)
+    except JobPlanStoreError as error:
+        return _page(request, user, status_code=422, errors=[str(error)])
+    summary = summarise(kept.plan())
+    version = kept.versions[-1]
+    actions.record_now(
+        db,
+        user=user,
+        action="jobplan_uploaded",
+        subject=f"jobplan:{kept.slug}",
+        detail=f"{kept.consultant} {kept.year}: version {version['number']} ({version['uploaded_as']}), "
+        f"{summary.total_pas:.2f} PAs a week",
+    )
+    return RedirectResponse(f"/job-plans/{kept.slug}", status_code=303)
+
+
+# --- rota designs side by side ------------------------------------------------------------------
+
+
+@router.get("/compare")
+def compare_page(request: Request, a: str = "", b: str = "", user: User = Depends(viewer)):
+    rotas = _rotas(request)
+    plans = []
+    for kept in current(plan_store(request).all()):
+        try:
+            plans.append(kept.plan())
+        except JobPlanInputError:
+            continue
+    if not a and not b:  # until the user chooses: the first two kept rotas the consultants are on
+        doctors = {p.rota_doctor for p in plans if p.on_call is not None}
+        on = [slug for slug, _ in rotas if _on(_design(request, slug), doctors)][:2]
+        a, b = (on + [slug for slug, _ in rotas if slug not in on])[:2] + [""] * max(0, 2 - len(rotas))
+    designs = [d for d in (_design(request, a), _design(request, b) if b != a else None) if d is not None]
+    if len(designs) == 2 and designs[0].name == designs[1].name:  # two rotas kept under one name
+        designs = [replace(d, name=f"{d.name} ({slug})") for d, slug in zip(designs, (a, b), strict=True)]
+    found = compare(plans, designs)
+    long = supplement_table(found.supplements)
+    by_consultant = []
+    for consultant in dict.fromkeys(long["consultant"]) if not long.empty else []:
+        mine = long[long["consultant"] == consultant].set_index("rota")
+        by_consultant.append(
+            (
+                consultant,
+                [
+                    (label, [mine.loc[d.name, key] if d.name in mine.index else None for d in designs])
+                    for key, label in COMPARED.items()
+                ],
+            )
+        )
+    return render(
+        request,
+        "jobplan_compare.html",
+        user,
+        title="Rota designs side by side",
+        rotas=rotas,
+        a=a,
+        b=b,
+        designs=designs,
+        by_consultant=by_consultant,
+        missing=found.missing,
+        unverified=sorted({s.rate.verification for s in found.supplements if not s.rate.verified}),
+        plans=len(plans),
+    )
+
+
+def _on(design: RotaDesign | None, doctors: set[str]) -> bool:
+    return design is not None and any(d.kind == "on_call" and d.doctor in doctors for d in design.duties)
+
+
+# --- one plan -----------------------------------------------------------------------------------
+
+
+def _kept(request: Request, slug: str) -> KeptPlan:
+    try:
+        return plan_store(request).get(slug)
+    except JobPlanStoreError as error:
+        raise HTTPException(404, str(error)[0].upper() + str(error)[1:] + ".") from None
+
+
+@router.get("/{slug}")
+def plan_page(request: Request, slug: str, rota: str = "", user: User = Depends(viewer)):
+    return _plan_page(request, user, _kept(request, slug), rota=rota)
+
+
+def _plan_page(request: Request, user: User, kept: KeptPlan, *, rota: str = "", status_code=200, errors=()):
+    design = _design(request, rota)
+    row = _row(kept, design)
+    summary = row.get("summary")
+    superseded_by = kept.about.get("superseded_by")
+    return render(
+        request,
+        "jobplan.html",
+        user,
+        status_code=status_code,
+        title=f"Job plan {kept.consultant} {kept.year}",
+        kept=kept,
+        row=row,
+        activities=activity_table([summary]).to_dict("records") if summary else [],
+        rotas=_rotas(request),
+        rota=rota if design else "",
+        types=TYPE_NAMES,
+        superseded_by=superseded_by,
+        terms_date=COMPILED_ON,
+        errors=list(errors),
+        local_time=local_time,
+    )
+
+
+@router.post("/{slug}/propose")
+def propose(request: Request, slug: str, user: User = Depends(editor), db: Session = Depends(database)):
+    kept = _kept(request, slug)
+
+    def change():
+        try:
+            done = plan_store(request).propose(slug, by=user.full_name)
+        except JobPlanStoreError as error:
+            raise actions.ActionError(str(error)) from None
+        actions.record_now(
+            db,
+            user=user,
+            action="jobplan_proposed",
+            subject=f"jobplan:{slug}",
+            detail=f"{done.consultant} {done.year}: proposed (version {done.versions[-1]['number']})",
+        )
+        return done
+
+    return change_then_redirect(
+        change, to=f"/job-plans/{slug}", page=partial(_plan_page, request, user, kept)
+    )
+
+
+@router.post("/{slug}/agree")
+def agree(request: Request, slug: str, user: User = Depends(editor), db: Session = Depends(database)):
+    """Agree a proposed plan; the consultant's earlier agreed plan is superseded and the team's
+    capacity rewritten from the agreed plans."""
+    kept = _kept(request, slug)
+
+    def change():
+        store = plan_store(request)
+        try:
+            done, superseded = store.agree(slug, by=user.full_name)
+        except JobPlanStoreError as error:
+            raise actions.ActionError(str(error)) from None
+        written = _write_capacity(request, store)
+        actions.record_now(
+            db,
+            user=user,
+            action="jobplan_agreed",
+            subject=f"jobplan:{slug}",
+            detail=f"{done.consultant} {done.year}: agreed "
+            f"(version {done.versions[-1]['number']}); {written}",
+        )
+        for old in superseded:
+            actions.record_now(
+                db,
+                user=user,
+                action="jobplan_superseded",
+                subject=f"jobplan:{old.slug}",
+                detail=f"{old.consultant} {old.year}: superseded by {done.year} ({slug})",
+            )
+        return done
+
+    return change_then_redirect(
+        change, to=f"/job-plans/{slug}", page=partial(_plan_page, request, user, kept)
+    )
+
+
+def _write_capacity(request: Request, store: JobPlanStore) -> str:
+    """Rewrite ``team_capacity`` from the agreed plans; what happened, for the audit event."""
+    settings = request.app.state.settings
+    if not settings.warehouse.is_file():
+        return "team_capacity not written: no warehouse yet"
+    plans = [p.plan() for p in store.all() if p.state == AGREED]
+    try:
+        with request.app.state.workspace.lock:
+            frame = write_capacity(settings.warehouse, plans)
+    except WarehouseError as error:
+        return f"team_capacity not written: {error}"
+    return f"team_capacity written from {len(plans)} agreed plan(s), {len(frame)} row(s)"

@@ -1,0 +1,135 @@
+"""The rota form on the web: rows added without JavaScript, a refusal naming its section, row and field
+with the text kept, and a rota built from the form whose kept specification is the problem the same
+rota written by hand in YAML gives."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from html import unescape
+
+import yaml
+
+from stocktake.rota.model import parse_problem
+from stocktake.rota.store import RotaStore
+from stocktake.web.rota_jobs import DONE
+
+#: The Monday after next, so nothing is in the past.
+START = date.today() + timedelta(days=14 - date.today().weekday())
+
+#: Three doctors at one site, a day shift on weekdays and a 1:3 on-call Monday to Thursday
+#: (so no weekend is worked): written by hand.
+HAND_WRITTEN = f"""
+name: Small form rota
+start: {START.isoformat()}
+weeks: 2
+doctors:
+  - {{id: A, name: Dr Ada, sites: [Northgate]}}
+  - {{id: B, name: Dr Bo, sites: [Northgate], wte: 0.8, leave: [{(START + timedelta(days=2)).isoformat()}]}}
+  - {{id: C, name: Dr Cy, sites: [Northgate]}}
+shifts:
+  - {{id: day, label: Day, site: Northgate, start: "08:00", end: "17:00", days: [Mon, Tue, Wed, Thu, Fri]}}
+  - {{id: oc, label: On call, site: Northgate, start: "17:00", end: "08:00", kind: on_call, expected_hours: 3,
+     days: [Mon, Tue, Wed, Thu]}}
+patterns:
+  - {{name: "1:3 on call", one_in: 3, shifts: [oc], doctors: [A, B, C], weekends_together: true}}
+"""
+
+
+def _fields(csrf: str) -> dict:
+    return {
+        "csrf_token": csrf,
+        "name": "Small form rota",
+        "start": START.isoformat(),
+        "weeks": "2",
+        "one_in_three": "yes",
+        "doctors-id": ["A", "B", "C"],
+        "doctors-name": ["Dr Ada", "Dr Bo", "Dr Cy"],
+        "doctors-grade": ["", "", ""],
+        "doctors-sites": ["Northgate"] * 3,
+        "doctors-wte": ["", "80%", ""],
+        "doctors-on_call": ["yes"] * 3,
+        "doctors-opted_out": ["no"] * 3,
+        "doctors-leave": ["", (START + timedelta(days=2)).isoformat(), ""],
+        "shifts-id": ["day", "oc"],
+        "shifts-label": ["Day", "On call"],
+        "shifts-site": ["Northgate", "Northgate"],
+        "shifts-start": ["08:00", "17:00"],
+        "shifts-end": ["17:00", "08:00"],
+        "shifts-kind": ["shift", "on_call"],
+        "shifts-expected_hours": ["", "3"],
+        "shifts-expected_episodes": ["", ""],
+        "shifts-days": ["weekdays", "Mon-Thu"],
+        "shifts-cover": ["", ""],
+        "shifts-cover_max": ["", ""],
+        "shifts-breaks": ["", ""],
+        "patterns-name": ["1:3 on call"],
+        "patterns-one_in": ["3"],
+        "patterns-shifts": ["oc"],
+        "patterns-doctors": ["A, B, C"],
+        "patterns-weekends_together": ["yes"],
+        "requests-doctor": [""],
+        "requests-date": [""],
+        "requests-shift": [""],
+        "requests-weight": [""],
+        "seconds": "5",
+    }
+
+
+def _values(page: str, name: str) -> list[str]:
+    return [unescape(v) for v in re.findall(rf'name="{name}" type="text" value="([^"]*)"', page)]
+
+
+def test_the_form_is_for_editors_and_starts_blank_or_from_the_example(clients):
+    assert clients["viewer"].get("/rotas/form").status_code == 403
+    editor = clients["editor"]
+    blank = editor.get("/rotas/form").text
+    assert _values(blank, "doctors-id") == ["", "", ""] and 'id="add-doctors"' in blank
+    example = editor.get("/rotas/form?from=example").text
+    assert _values(example, "doctors-id") == ["N1", "N2", "S1", "S2", "S3", "S4", "S5", "F1"]
+    assert "T&amp;O registrars, Northgate and Southfield" in example
+    assert editor.get("/rotas/form?from=no-such-rota").status_code == 404
+    assert 'href="/rotas/form"' in editor.get("/rotas").text
+
+
+def test_add_a_row_keeps_the_text_and_starts_nothing(app, clients):
+    editor = clients["editor"]
+    answer = editor.post("/rotas/form", data=_fields(editor.csrf) | {"add": "shifts"})
+    assert answer.status_code == 200 and "The rota was not started" not in answer.text
+    assert _values(answer.text, "shifts-id") == ["day", "oc", ""]
+    assert _values(answer.text, "doctors-wte") == ["", "80%", ""]
+    assert 'id="shifts-2-id"' in answer.text
+    assert getattr(app.state, "rota_jobs", None) is None or app.state.rota_jobs.current() is None
+
+
+def test_a_refusal_names_the_row_and_field_and_keeps_what_was_typed(clients):
+    editor = clients["editor"]
+    fields = _fields(editor.csrf) | {"doctors-wte": ["", "1.5", ""], "patterns-doctors": ["A, B, Z"]}
+    answer = editor.post("/rotas/form", data=fields)
+    assert answer.status_code == 422
+    page = unescape(answer.text)
+    assert "Doctors, row 2, WTE: '1.5' is not a whole-time equivalent" in page
+    assert "1-in-n patterns, row 1, Doctors (ids): no doctor 'Z'" in page
+    assert 'href="#doctors-1-wte"' in answer.text and 'href="#patterns-0-doctors"' in answer.text
+    assert _values(answer.text, "doctors-wte") == ["", "1.5", ""]
+    assert _values(answer.text, "patterns-doctors") == ["A, B, Z"]
+    assert _values(answer.text, "name") == ["Small form rota"]
+
+
+def test_a_rota_built_from_the_form_keeps_the_spec_the_hand_written_yaml_gives(app, clients):
+    editor = clients["editor"]
+    answer = editor.post("/rotas/form", data=_fields(editor.csrf), follow_redirects=False)
+    assert answer.status_code == 303 and answer.headers["location"] == "/rotas#rota-job"
+    job = app.state.rota_jobs.wait(timeout=60)
+    assert job.state == DONE, job.error
+    rota = RotaStore(app.state.settings.home / "rotas").get(job.slug)
+    kept = parse_problem(yaml.safe_load((rota.folder / "spec.yaml").read_text()))
+    assert kept == parse_problem(yaml.safe_load(HAND_WRITTEN))
+    assert rota.check().breaches == ()
+    assigned = rota.solution().assignments
+    assert not any(a.doctor == "B" and a.date == START + timedelta(days=2) for a in assigned)
+    assert sorted(a.date for a in assigned if a.shift == "day") == [
+        START + timedelta(days=k) for k in range(14) if k % 7 < 5
+    ]
+    again = editor.get(f"/rotas/form?from={job.slug}").text  # back into the form to change
+    assert _values(again, "doctors-wte") == ["", "0.8", ""] and _values(again, "shifts-days")[0] == "weekdays"
