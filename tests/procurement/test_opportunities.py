@@ -95,3 +95,15 @@ def test_every_site_paying_alike_has_no_opportunity():
     same = HAND.assign(unit_price=1.0)
     found = find_opportunities(same)
     assert found.items == () and found.categories == () and found.item_saving == 0
+
+
+def test_every_month_when_no_window_is_asked():
+    """``months=None`` (the page's "every month ordered", what the command prices without --from):
+    the March 2024 line counts. A's gloves: 50 at £100 + 10 at £5 − 2 at £5 = 58 for £5,040
+    (£86.90 each); with C at £4.00 and B at £5.70, the 10th percentile is 4.00 + 0.2 × 1.70 = £4.34.
+    A saves 5,040 − 58 × 4.34 = £4,788.28 and B 57 − 43.40 = £13.60."""
+    found = find_opportunities(HAND, months=None)
+    assert (str(found.first), str(found.last)) == ("2024-03", "2025-04") and found.lines == len(HAND)
+    got = [(o.key, o.unit, round(o.potential_saving, 9)) for o in found.items]
+    assert got == [("X", "A", 4788.28), ("X", "B", 13.60), ("Z", "A", 9.00)]
+    assert found.items[0].target_price == pytest.approx(4.34)

@@ -8,7 +8,13 @@ import pytest
 from scipy import stats
 
 from stocktake.programmes import MIN_PAIRED, compare_paired, effect_size, paired_t, signed_rank
-from stocktake.programmes.paired import APPROX_CONVENTION, EXACT_CONVENTION
+from stocktake.programmes.paired import (
+    APPROX_CONVENTION,
+    CAUTION_BELOW,
+    EXACT_CONVENTION,
+    holm,
+    smallest_exact_p,
+)
 
 LEADERSHIP = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "leadership"
 
@@ -142,3 +148,62 @@ def test_the_parts_agree_with_the_whole(sleep):
     assert whole.t_test == paired_t(x, y)
     assert whole.signed_rank == signed_rank(x, y)
     assert whole.effect == effect_size(x, y)
+
+
+# --- small numbers of pairs: the exact floor and the cautions (ADR 23, addendum of 3 December 2026) -----
+
+
+def test_five_equal_gains_get_a_caution_naming_the_exact_tests_floor():
+    # d = +1 x5: every |d| ties, so R (and we) approximate. V = 15, E[V] = 7.5,
+    # Var = 5 x 6 x 11 / 24 - (5^3 - 5) / 48 = 13.75 - 2.5 = 11.25, z = (15 - 7.5 - 0.5) / sqrt(11.25).
+    # The exact test on 5 differences: all positive is 1 pattern of 2^5, two-sided p = 2/32 = 0.0625,
+    # its smallest possible value; the approximation's 0.0369 is below it, which no exact test allows.
+    result = compare_paired([2, 2, 2, 2, 2], [1, 1, 1, 1, 1])
+    p = 2 * stats.norm.sf(7 / np.sqrt(11.25))
+    assert result.signed_rank.p == pytest.approx(p, rel=1e-12) and p < 0.0625
+    assert smallest_exact_p(5) == 0.0625
+    caution = [n for n in result.notes if n.startswith("caution")]
+    assert caution == [
+        "caution: tied differences force the normal approximation on 5 non-zero differences, where the "
+        f"exact signed-rank test could never give p below 2/2^5 = 0.0625; the approximate p ({p:.3g}) is "
+        "below that: read it as no smaller than 0.0625"
+    ]
+
+
+def test_a_zero_and_ties_at_six_pairs_caution_both_tests():
+    # d = 1, 1, 2, 3, 0, 2: one zero dropped (n = 5 non-zero), ties: approximation, floor 2/2^5.
+    # Six pairs, fewer than CAUTION_BELOW: the t test's normality cannot be checked either.
+    result = compare_paired([1, 1, 2, 3, 0, 2], np.zeros(6))
+    assert result.signed_rank.method == "normal approximation" and result.signed_rank.zeros == 1
+    assert any(
+        "tied differences and 1 zero difference force" in n and "2/2^5 = 0.0625" in n for n in result.notes
+    )
+    assert any(n.startswith("caution: 6 pairs are too few") for n in result.notes)
+
+
+def test_no_caution_where_the_test_is_exact_and_the_pairs_are_ten_or_more():
+    # d = 1..10: no ties, no zeros, exact (as R); ten pairs: no caution at all.
+    result = compare_paired(np.arange(1, 11), np.zeros(10))
+    assert result.signed_rank.method == "exact" and CAUTION_BELOW == 10
+    assert result.notes == ()
+    # Five such pairs are exact too: only the t test's caution.
+    five = compare_paired([1, 2, 3, 4, 5], np.zeros(5))
+    assert five.signed_rank.method == "exact" and len(five.notes) == 1 and "5 pairs" in five.notes[0]
+
+
+@pytest.mark.parametrize(
+    ("raw", "adjusted"),
+    [
+        # R: p.adjust(c(0.01, 0.02, 0.03, 0.04, 0.05), "holm") = 0.05 0.08 0.09 0.09 0.09
+        # (0.01 x 5, 0.02 x 4, 0.03 x 3, then 0.04 x 2 = 0.08 and 0.05 x 1 held up to 0.09).
+        ((0.01, 0.02, 0.03, 0.04, 0.05), (0.05, 0.08, 0.09, 0.09, 0.09)),
+        # Order kept: sorted 0.005 x 4 = 0.02, 0.01 x 3 = 0.03, 0.03 x 2 = 0.06, 0.04 x 1 held at 0.06.
+        ((0.01, 0.04, 0.03, 0.005), (0.03, 0.06, 0.06, 0.02)),
+        # No test (None) is not counted: m = 2.
+        ((0.01, None, 0.02), (0.02, None, 0.02)),
+        # Capped at 1.
+        ((0.6, 0.7), (1.0, 1.0)),
+    ],
+)
+def test_holm_as_r_adjusts(raw, adjusted):
+    assert list(holm(raw)) == [None if a is None else pytest.approx(a, abs=1e-15) for a in adjusted]

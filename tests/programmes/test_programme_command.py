@@ -125,8 +125,10 @@ def test_four_pairs_show_counts_only(inputs):
     assert row["result"].startswith("counts only: 4 paired responses, fewer than 5")
     # No cohort list: everyone who answered either survey (14) is the cohort, and the outputs say so.
     assert row["cohort"] == "14"
+    # Counts only: no means, paired or not (ADR 23).
+    assert row["mean_before_paired"] == row["mean_after_paired"] == row["mean_before_only"] == ""
     conventions = pd.read_excel(inputs / "out" / "evaluation.xlsx", sheet_name="Conventions")
-    assert conventions["convention"].str.contains("everyone who answered either survey").any()
+    assert conventions["Convention"].str.contains("everyone who answered either survey").any()
 
 
 def test_small_numbers_are_suppressed_in_every_export(inputs):
@@ -134,10 +136,13 @@ def test_small_numbers_are_suppressed_in_every_export(inputs):
     assert result.exit_code == 0, result.output
     domains = _domains(inputs)
     leading, reflection = domains.loc["Leading change"], domains.loc["Reflection"]
-    assert leading["paired"] == "12" and leading["before_only"] == "*" and leading["mean_before_only"] == "*"
+    # Who answered is shown, as attendance is (P13 before only: 1); the mean of that one person is not.
+    assert leading["paired"] == "12" and leading["before_only"] == "1" and leading["mean_before_only"] == "*"
+    assert leading["response_rate_after"] == str(round(13 / 14, 4))
     assert leading["p_t"] != "*" and leading["suppressed"] == "True"
-    assert reflection["paired"] == "*" and reflection["mean_after_paired"] == "*"
-    assert "4 paired" not in reflection["result"]  # the note would give the count away
+    # Four pairs: counts only, the count and the rule stated; no mean to hide.
+    assert reflection["paired"] == "4" and reflection["mean_after_paired"] == ""
+    assert reflection["result"].startswith("counts only: 4 paired responses, fewer than 5")
     likert = pd.read_csv(inputs / "out" / "likert.csv", dtype=str, keep_default_na=False)
     before = likert[(likert["survey"] == "before") & (likert["item"] == "I can lead a team through change")]
     # Before: 0 strongly disagree (shown), 8 disagree (shown), 2 neither, 2 agree, 1 strongly agree.
@@ -147,7 +152,9 @@ def test_small_numbers_are_suppressed_in_every_export(inputs):
     cells = [c for row in workbook["Likert"].iter_rows(values_only=True) for c in row]
     assert "*" in cells and set(workbook.sheetnames) == {"Domains", "Items", "Likert", "Conventions", "Notes"}
     page = (inputs / "out" / "evaluation.html").read_text()
-    assert "Not drawn (I can lead a team through change, I involve staff in improvement)" in page
+    assert "Not drawn as a chart (I can lead a team through change, I involve staff in improvement)" in page
+    # The distribution is still there, as a table: 8 of 13 disagreed before.
+    assert "<td>8 (62%)</td>" in page and "<th scope='col'>Disagree</th>" in page
 
 
 def test_the_html_draws_diverging_bars(inputs):

@@ -79,3 +79,50 @@ def test_the_rules_are_named_in_the_evaluation():
     evaluation = evaluate(survey("pre", "a", q1=[1]), survey("post", "a", q1=[2]), [domain])
     assert any("at least half the items" in rule for rule in evaluation.rules)
     assert any("after minus before" in rule for rule in evaluation.rules)
+
+
+def test_a_counts_only_domain_shows_no_means():
+    # Four pairs (a-d) and two before only (e, f): counts only, so no mean, paired or not (ADR 23).
+    domain = Domain("Leading", FIVE, ("q1",))
+    before = survey("pre", "abcdef", q1=[1, 2, 2, 3, 4, 5])
+    after = survey("post", "abcd", q1=[3, 3, 4, 5])
+    result = evaluate(before, after, [domain]).domains[0]
+    assert result.counts_only and (result.paired, result.before_only) == (4, 2)
+    assert np.isnan([result.mean_before, result.mean_after, result.mean_before_only]).all()
+
+
+def test_reaction_items_are_summarised_after_only_and_never_tested():
+    # "Programme" is reaction (L1): only the after survey asks it; "Leading" is learning (the default).
+    reaction = Domain("Programme", FIVE, ("useful",), level="reaction")
+    learning = Domain("Leading", FIVE, ("q1",))
+    before = survey("pre", "abcde", q1=[1, 2, 2, 3, 3])
+    after = survey("post", "abcde", q1=[2, 3, 4, 4, 5], useful=[5, 5, 4, 4, NAN])
+    evaluation = evaluate(before, after, [reaction, learning])
+    assert [d.domain for d in evaluation.domains] == ["Leading"]
+    assert evaluation.domains[0].level == "learning"
+    useful = [s for s in evaluation.items if s.item == "useful"]
+    assert len(useful) == 1 and useful[0].survey == "post" and useful[0].level == "reaction"
+    assert (useful[0].counts, useful[0].missing) == ((0, 0, 0, 2, 2), 1)
+    assert {s.level for s in evaluation.items if s.item == "q1"} == {"learning"}
+
+
+def test_a_level_not_kirkpatricks_is_refused():
+    with pytest.raises(ValueError, match="level 'results' is not one of reaction, learning, behaviour"):
+        Domain("Leading", FIVE, ("q1",), level="results")
+
+
+def test_several_domains_get_holm_adjusted_p_values():
+    # Three domains on the same five people, each tested; a fourth with four pairs is not (m = 3).
+    # Holm: the smallest raw p times 3, the next times 2 (never below the one before), the largest x1.
+    before = survey("pre", "abcde", q1=[1, 2, 2, 3, 3], q2=[2, 2, 3, 3, 4], q3=[3, 3, 3, 3, 3], q4=[1] * 5)
+    after = survey("post", "abcde", q1=[3, 4, 4, 5, 4], q2=[2, 3, 4, 3, 5], q3=[4, 2, 3, 5, 3])
+    after.scores["q4"] = np.array([2, 2, 2, 2, NAN])
+    domains = [Domain(f"D{i}", FIVE, (f"q{i}",)) for i in range(1, 5)]
+    results = evaluate(before, after, domains).domains
+    raw = [r.comparison.t_test.p for r in results[:3]]
+    order = np.argsort(raw)
+    expected = np.maximum.accumulate([min(1, (3 - k) * raw[i]) for k, i in enumerate(order)])
+    for k, i in enumerate(order):
+        assert results[i].p_t_holm == pytest.approx(expected[k], rel=1e-12)
+    assert results[3].counts_only and results[3].p_t_holm is None and results[3].p_wilcoxon_holm is None
+    assert any("Holm" in rule for rule in evaluate(before, after, domains).rules)

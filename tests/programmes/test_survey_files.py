@@ -178,11 +178,26 @@ def test_a_duplicate_in_the_cohort_is_named(tmp_path):
             SIMPLE_DOMAINS + "  - name: Leading\n    scale: agreement\n    items: [Q1]\n",
             "the domain name is used twice",
         ),
+        (
+            SIMPLE_SCALE,
+            "domains:\n  - name: Leading\n    level: results\n    scale: agreement\n    items: [Q1]\n",
+            "domains.0.level: Input should be 'reaction', 'learning' or 'behaviour'",
+        ),
     ],
 )
 def test_bad_scales_and_domains_are_refused(tmp_path, scale, domains, message):
     with pytest.raises(ProgrammeFileError, match=message):
         _files(tmp_path, "ID,Q1,Q2\n1,Agree,Agree\n", scale, domains)
+
+
+def test_a_domain_declares_its_kirkpatrick_level_and_is_learning_when_silent(tmp_path):
+    (tmp_path / "SCALE.yaml").write_text(SIMPLE_SCALE)
+    (tmp_path / "DOMAINS.yaml").write_text(
+        "domains:\n  - name: Feedback\n    level: reaction\n    scale: agreement\n    items: [Q1]\n"
+        "  - name: Leading\n    scale: agreement\n    items: [Q2]\n"
+    )
+    domains = read_domains(tmp_path / "DOMAINS.yaml", read_scales(tmp_path / "SCALE.yaml"))
+    assert [(d.name, d.level) for d in domains] == [("Feedback", "reaction"), ("Leading", "learning")]
 
 
 # --- the shapes survey tools export ---------------------------------------------------------------

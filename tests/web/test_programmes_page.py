@@ -39,6 +39,22 @@ def _survey(levels: dict[str, int]) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
+def load(client, cohort_path: str, kind: str, filename: str, content: bytes, **form):
+    """Upload a participants or attendance file, check its preview page, and confirm it: the
+    preview page (200) and the confirmation's answer."""
+    preview = client.post(
+        f"{cohort_path}/{kind}/import",
+        data={"csrf_token": client.csrf},
+        files={"upload": (filename, content)},
+        follow_redirects=False,
+    )
+    assert preview.status_code == 200, preview.text
+    assert "Nothing is loaded until you confirm" in preview.text
+    confirm = re.search(r'action="([^"]+/imports/[^"]+/confirm)"', preview.text).group(1)
+    done = client.post(confirm, data={"csrf_token": client.csrf, **form}, follow_redirects=False)
+    return preview, done
+
+
 def _sign_in(app, username: str) -> TestClient:
     client = TestClient(app)
     token = csrf_of(client)
@@ -80,12 +96,7 @@ def programme(app, clients):
     people = "id,name,role,service,username\n" + "\n".join(
         f"P{i},Person {i},Matron,Service {i},{'ann' if i == 1 else ''}" for i in range(1, 7)
     )
-    answer = editor.post(
-        f"{cohort_path}/participants/import",
-        data={"csrf_token": editor.csrf},
-        files={"upload": ("people.csv", people.encode())},
-        follow_redirects=False,
-    )
+    _preview, answer = load(editor, cohort_path, "participants", "people.csv", people.encode())
     assert answer.status_code == 303, answer.text
     # P1-P2 attend all five; P3 misses one QI session; P4-P6 attend the two Leading change sessions only.
     rows = ["id,module,date,attended"]
@@ -95,11 +106,8 @@ def programme(app, clients):
         for n, (module, day) in enumerate(days):
             here = i <= 2 or (i == 3 and n != 4) or (i > 3 and module == "Leading change")
             rows.append(f"P{i},{module},{day},{'yes' if here else 'no'}")
-    answer = editor.post(
-        f"{cohort_path}/attendance/import",
-        data={"csrf_token": editor.csrf},
-        files={"upload": ("attendance.csv", ("\n".join(rows) + "\n").encode())},
-        follow_redirects=False,
+    _preview, answer = load(
+        editor, cohort_path, "attendance", "attendance.csv", ("\n".join(rows) + "\n").encode()
     )
     assert answer.status_code == 303, answer.text
     with app.state.sessions() as db:

@@ -11,6 +11,7 @@ migration in ``migrations/versions``; a test checks the models and the migration
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -348,10 +349,16 @@ class ProgrammeCohort(Base):
         cascade="all, delete-orphan", order_by="ProgrammeSession.held_on"
     )
 
+    @property
+    def current(self) -> list[Participant]:
+        """The participants not withdrawn: the ones lists, rates and completion count."""
+        return [p for p in self.participants if not p.withdrawn]
 
-class Participant(Base):
+
+class Participant(Withdrawable, Base):
     """One person on a cohort: ``code`` is the id their survey responses carry; ``user_id`` their
-    workspace account when they have one (then they see their own record, and only it)."""
+    workspace account when they have one (then they see their own record, and only it). Withdrawn,
+    never deleted: a withdrawn participant leaves the cohort's lists, rates and completion."""
 
     __tablename__ = "programme_participants"
     __table_args__ = (UniqueConstraint("cohort_id", "code"),)
@@ -417,8 +424,10 @@ class ProgrammeFile(Base):
 EVALUATION_LEVELS = ("learning", "behaviour")
 
 
-class ProgrammeEvaluation(Base):
-    """A cohort's before/after comparison: two survey files, a scale and domains, read by ``id_column``."""
+class ProgrammeEvaluation(Withdrawable, Base):
+    """A cohort's before/after comparison: two survey files, a scale and domains, read by ``id_column``.
+    ``invited_codes`` (a JSON list) freezes who was enrolled at upload: the response rate's
+    denominator, which participants added or withdrawn later do not change."""
 
     __tablename__ = "programme_evaluations"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -433,3 +442,9 @@ class ProgrammeEvaluation(Base):
     unknown_as_missing: Mapped[bool] = mapped_column(Boolean, default=False)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    invited_codes: Mapped[str | None] = mapped_column(Text)
+
+    @property
+    def invited(self) -> tuple[str, ...]:
+        """The codes of the participants enrolled when the evaluation was uploaded."""
+        return tuple(json.loads(self.invited_codes)) if self.invited_codes else ()

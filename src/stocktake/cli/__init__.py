@@ -7,6 +7,7 @@ import typer
 
 from stocktake.cli import alerts, demo, ingest, init, metrics, report, serve, spc
 from stocktake.cli.common import _main
+from stocktake.cli.expected import expected_app
 from stocktake.cli.funnel import funnel
 from stocktake.cli.jobplan import jobplan_app
 from stocktake.cli.mapping import mapping_app
@@ -29,6 +30,7 @@ app.add_typer(rota_app, name="rota")
 app.add_typer(jobplan_app, name="jobplan")
 app.add_typer(mapping_app, name="mapping")
 app.add_typer(procurement_app, name="procurement")
+app.add_typer(expected_app, name="expected")
 app.add_typer(programme_app, name="programme")
 app.add_typer(waitinglist_app, name="waitinglist")
 app.callback()(_main)

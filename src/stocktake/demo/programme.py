@@ -61,17 +61,37 @@ scales:
       answers: ["Somewhat – occasionally…"]
     - Confident
     - Very confident
+  agreement: [Strongly disagree, Disagree, Neither agree nor disagree, Agree, Strongly agree]
+  frequency: [Never, Rarely, Sometimes, Often, Always]
 """
+#: One domain a Kirkpatrick level: reaction (L1, asked after the programme only), learning (L2) and
+#: behaviour (L3); "Coaching conversations" is asked only of those who took the optional coaching
+#: module (four people), so it shows the counts-only path (fewer than five pairs).
 DOMAINS = """domains:
+  - name: The programme
+    level: reaction
+    scale: agreement
+    items: [The sessions were relevant to my work, I would recommend the programme to a colleague]
   - name: Leading improvement
+    level: learning
     scale: confidence
     items: [I can set an aim for an improvement, I can test a change with PDSA cycles]
   - name: Using data
+    level: learning
     scale: confidence
     items: [I can read an SPC chart, I can tell a signal from noise]
   - name: Leading people
+    level: learning
     scale: confidence
     items: [I can hold a difficult conversation, I involve my team in decisions]
+  - name: Coaching conversations
+    level: learning
+    scale: confidence
+    items: [I can coach a colleague through a problem]
+  - name: Improvement in my service
+    level: behaviour
+    scale: frequency
+    items: [My team reviews our measures on a run chart, I test changes in my service with PDSA cycles]
 """
 ITEMS = (
     "I can set an aim for an improvement",
@@ -81,8 +101,18 @@ ITEMS = (
     "I can hold a difficult conversation",
     "I involve my team in decisions",
 )
+COACHING = "I can coach a colleague through a problem"
+BEHAVIOUR = ("My team reviews our measures on a run chart", "I test changes in my service with PDSA cycles")
+REACTION = ("The sessions were relevant to my work", "I would recommend the programme to a colleague")
+#: The shares answering each agreement level (lowest first): nearly everyone found the sessions
+#: relevant; recommending it was more mixed, so some of its levels have 1-7 people.
+REACTION_SHARES = ((0, 0, 0, 0.5, 0.5), (0, 0.05, 0.15, 0.4, 0.4))
 LEVELS = ("Not at all confident", "Slightly confident", "Somewhat confident", "Confident", "Very confident")
-COHORTS = (("Cohort 2024", date(2024, 1, 8), 10), ("Cohort 2025", date(2025, 1, 6), 9))
+FREQUENCY = ("Never", "Rarely", "Sometimes", "Often", "Always")
+AGREEMENT = ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree")
+#: The optional coaching module's takers (by place in the cohort): the only ones asked about it.
+COACHED = (2, 3, 4, 5)
+COHORTS = (("Cohort 2024", date(2024, 1, 8), 24), ("Cohort 2025", date(2025, 1, 6), 22))
 
 
 def seed_programme(settings: Settings, seed: int = 42) -> bool:
@@ -182,26 +212,42 @@ def _attendance(db, cohort_id: int, codes: list[str], starts: date, rng: np.rand
 
 
 def _surveys(codes: list[str], rng: np.random.Generator) -> tuple[bytes, bytes, bytes]:
-    """Pre, post and follow-up exports in a survey tool's shape: most answer each, a few skip ("-"),
-    confidence rises by about a level after the programme and mostly holds at the follow-up."""
-    base = rng.integers(1, 4, size=(len(codes), len(ITEMS)))
+    """Pre, post and follow-up exports in a survey tool's shape: most answer each, a few skip ("-").
+    Confidence (learning) rises by about a level after the programme and mostly holds at the
+    follow-up; practice (behaviour) rises by the follow-up; the reaction items are in the post survey
+    only; the coaching item is answered only by the optional module's four takers."""
+    base = rng.integers(1, 4, size=(len(codes), len(ITEMS) + 1))
     gain = rng.choice([0, 1, 1, 1, 2], size=base.shape)
     after = np.clip(base + gain, 1, 5)
     later = np.clip(after - rng.choice([0, 0, 0, 1], size=base.shape), 1, 5)
+    practice = rng.integers(1, 4, size=(len(codes), len(BEHAVIOUR)))
+    practice_after = np.clip(practice + rng.choice([0, 0, 1], size=practice.shape), 1, 5)
+    practice_later = np.clip(practice + rng.choice([0, 1, 1, 2], size=practice.shape), 1, 5)
+    reaction = np.column_stack([rng.choice(5, size=len(codes), p=shares) + 1 for shares in REACTION_SHARES])
 
-    def export(levels: np.ndarray, answering: float) -> bytes:
+    def export(levels: np.ndarray, doing: np.ndarray, answering: float, with_reaction: bool) -> bytes:
         who = [c for c in codes if rng.random() < answering]
         rows = []
         for code in who:
             i = codes.index(code)
-            answers = [LEVELS[v - 1] if rng.random() > 0.05 else "-" for v in levels[i]]
+            answers = [LEVELS[v - 1] if rng.random() > 0.05 else "-" for v in levels[i, : len(ITEMS)]]
             answers = [
                 a.replace("Somewhat confident", "Somewhat – occasionally…") if n % 3 == 0 else a
                 for n, a in enumerate(answers)
             ]
+            answers.append(LEVELS[levels[i, -1] - 1] if i in COACHED else "-")
+            answers += [FREQUENCY[v - 1] for v in doing[i]]
+            if with_reaction:
+                answers += [AGREEMENT[v - 1] for v in reaction[i]]
             rows.append([code, "2025-01-01 09:00", *answers])
+        columns = ["Respondent ID", "Completion time", *ITEMS, COACHING, *BEHAVIOUR]
+        columns += list(REACTION) if with_reaction else []
         buffer = io.StringIO()
-        pd.DataFrame(rows, columns=["Respondent ID", "Completion time", *ITEMS]).to_csv(buffer, index=False)
+        pd.DataFrame(rows, columns=columns).to_csv(buffer, index=False)
         return buffer.getvalue().encode("utf-8")
 
-    return export(base, 0.95), export(after, 0.85), export(later, 0.75)
+    return (
+        export(base, practice, 0.95, False),
+        export(after, practice_after, 0.85, True),
+        export(later, practice_later, 0.75, False),
+    )

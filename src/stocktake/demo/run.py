@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from stocktake.demo.effects import EFFECTS
+from stocktake.demo.expected import keep_demo_expected
 from stocktake.demo.export import export
 from stocktake.demo.generate import Department, generate
 from stocktake.demo.jobplans import seed_jobplans
@@ -67,6 +68,7 @@ def run_demo(out: Path, *, seed: int = 42, scale: int = 1, step: Step | None = N
         finally:
             con.disconnect()
         taken = take_stock(catalogue, series, mapping.source, marks=_effect_marks())
+        keep_demo_expected(settings.home, by_site)  # case-mix expected deaths by site (ADR 34)
         taken = with_board_sections(taken, catalogue, by_site, warehouse)
     seed_programme(settings, seed)  # its leadership programme, in the app database (ADR 0031)
     seed_rotas(settings)  # its registrars' rota (published) and two consultant on-call designs (ADR 0030)

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import pandas as pd
 import yaml
@@ -60,6 +61,7 @@ class _DomainSpec(BaseModel):
     name: str = Field(min_length=1)
     scale: str
     items: list[str] = Field(min_length=1)
+    level: Literal["reaction", "learning", "behaviour"] = "learning"  # its items' Kirkpatrick level
 
 
 class _DomainsSpec(BaseModel):
@@ -98,7 +100,8 @@ def read_scales(path: Path) -> dict[str, Scale]:
 
 
 def read_domains(path: Path, scales: dict[str, Scale]) -> tuple[Domain, ...]:
-    """DOMAINS.yaml: the programme's domains, each a name, a scale of SCALE.yaml and its items."""
+    """DOMAINS.yaml: the programme's domains, each a name, a scale of SCALE.yaml, its items and its
+    Kirkpatrick level (reaction, learning or behaviour; learning when not given)."""
     try:
         spec = _DomainsSpec.model_validate(_yaml(path, "the domains"))
     except ValidationError as error:
@@ -113,7 +116,7 @@ def read_domains(path: Path, scales: dict[str, Scale]) -> tuple[Domain, ...]:
         twice = [item for item, n in Counter(map(normalise, domain.items)).items() if n > 1]
         if twice:
             raise ProgrammeFileError(f"{place}: the item {twice[0]!r} is listed twice")
-    return tuple(Domain(d.name, scales[d.scale], tuple(d.items)) for d in spec.domains)
+    return tuple(Domain(d.name, scales[d.scale], tuple(d.items), d.level) for d in spec.domains)
 
 
 # --- the cohort and the surveys ---------------------------------------------------------------------

@@ -84,18 +84,22 @@ def find_opportunities(
     unit: str = "site",
     target: PriceTarget | None = None,
     category: str = "description",
-    months: int = WINDOW_MONTHS,
+    months: int | None = WINDOW_MONTHS,
     top: int | None = 10,
 ) -> Opportunities:
     """The ``top`` savings (all, when None) per item and per category over the last ``months`` of
-    ``orders``, largest first. ``target`` must be a percentile: a contract price sets no category's
+    ``orders`` (every month, when None: what ``stocktake procurement savings`` prices given no
+    --from), largest first. ``target`` must be a percentile: a contract price sets no category's
     target."""
     target = target or PriceTarget()
     if target.percentile is None:
         raise ValueError("opportunities are priced against a percentile of the units' prices")
     if orders.empty:
         raise ValueError("no order lines to price")
-    first, last = last_months(orders, months)
+    if months is None:
+        first, last = orders["ordered_on"].min().to_period("M"), orders["ordered_on"].max().to_period("M")
+    else:
+        first, last = last_months(orders, months)
     recent = between(orders, first, last)
     items = item_savings(recent, unit, target)
     descriptions = _descriptions(recent)

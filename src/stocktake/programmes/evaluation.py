@@ -12,15 +12,29 @@ from __future__ import annotations
 import math
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from stocktake.programmes.paired import MIN_PAIRED, PairedComparison, compare_paired
+from stocktake.programmes.paired import MIN_PAIRED, PairedComparison, compare_paired, holm
 from stocktake.programmes.scale import Scale
 
 DOMAIN_SCORE_RULE = (
     "domain score: the mean of a person's item levels, when at least half the items are answered"
+)
+#: The Kirkpatrick level a domain declares (DOMAINS.yaml's ``level``); a domain that declares none is
+#: learning, the level a before/after survey measures.
+LEVELS = ("reaction", "learning", "behaviour")
+DEFAULT_LEVEL = "learning"
+LEVEL_RULE = (
+    "item levels: each item has its domain's level (DOMAINS.yaml, level: reaction, learning or "
+    "behaviour; learning when not given); reaction items (L1) are summarised from the after survey "
+    "only and never tested; learning and behaviour domains are compared before and after"
+)
+COUNTS_ONLY_RULE = "fewer than {min_paired} pairs: counts only, no means and no test"
+HOLM_RULE = (
+    "several domains tested at once: Holm-adjusted p-values (R's p.adjust, 'holm') across the domains "
+    "tested in this evaluation, beside the raw p"
 )
 
 
@@ -31,10 +45,13 @@ class Domain:
     name: str
     scale: Scale
     items: tuple[str, ...]
+    level: str = DEFAULT_LEVEL
 
     def __post_init__(self):
         if not self.items:
             raise ValueError(f"domain {self.name!r} names no items")
+        if self.level not in LEVELS:
+            raise ValueError(f"domain {self.name!r}: level {self.level!r} is not one of {', '.join(LEVELS)}")
 
     @property
     def min_answered(self) -> int:
@@ -69,6 +86,7 @@ class ItemSummary:
     levels: tuple[str, ...]
     counts: tuple[int, ...]
     missing: int
+    level: str = DEFAULT_LEVEL  # the item's Kirkpatrick level: its domain's
 
     @property
     def answered(self) -> int:
@@ -114,11 +132,19 @@ class DomainResult:
     after: Response
     before_only: int  # a score before and none after (or no response after): reported, never tested
     after_only: int
-    mean_before: float  # of the paired people only, so the difference is theirs
+    mean_before: float  # of the paired people only, so the difference is theirs; NaN when counts only
     mean_after: float
     mean_before_only: float
     mean_after_only: float
     comparison: PairedComparison
+    level: str = DEFAULT_LEVEL
+    p_t_holm: float | None = None  # Holm-adjusted across the evaluation's tested domains
+    p_wilcoxon_holm: float | None = None
+
+    @property
+    def counts_only(self) -> bool:
+        """Too few pairs for any statistic: the counts are shown, and no mean (ADR 23)."""
+        return self.comparison.counts_only
 
     @property
     def paired(self) -> int:
@@ -168,6 +194,7 @@ def summarise_items(survey: Survey, domains: Sequence[Domain]) -> tuple[ItemSumm
                     levels,
                     tuple(int(c) for c in counts),
                     int(np.isnan(scores).sum()),
+                    domain.level,
                 )
             )
     return tuple(summaries)
@@ -180,7 +207,9 @@ def evaluate(
     cohort: Sequence[str] | None = None,
     min_paired: int = MIN_PAIRED,
 ) -> Evaluation:
-    """Each domain's after-minus-before comparison over the people with a score in both surveys.
+    """Each learning or behaviour domain's after-minus-before comparison over the people with a score
+    in both surveys, with Holm-adjusted p-values across them; reaction domains (L1) summarised from
+    the after survey only (the before survey need not carry them).
 
     ``cohort`` is everyone invited (for response rates); without it, everyone who answered either
     survey stands in for the cohort, and the evaluation says so."""
@@ -193,12 +222,15 @@ def evaluate(
             raise ValueError(f"{len(strangers)} respondent(s) are not in the cohort (the reader names them)")
         cohort_size = len(set(cohort))
         cohort_source = "the cohort list"
-    results = tuple(_domain(before, after, d, cohort_size, min_paired) for d in domains)
-    items = summarise_items(before, domains) + summarise_items(after, domains)
+    paired = [d for d in domains if d.level != "reaction"]
+    results = _with_holm([_domain(before, after, d, cohort_size, min_paired) for d in paired])
+    items = summarise_items(before, paired) + summarise_items(after, domains)
     rules = (
         DOMAIN_SCORE_RULE,
+        LEVEL_RULE,
         "difference: after minus before, over people with a domain score in both surveys",
-        f"fewer than {min_paired} pairs: counts only, no test",
+        COUNTS_ONLY_RULE.format(min_paired=min_paired),
+        HOLM_RULE,
         cohort_source,
     )
     return Evaluation(before.label, after.label, cohort_source, results, items, rules)
@@ -214,6 +246,8 @@ def _domain(before: Survey, after: Survey, domain: Domain, cohort: int, min_pair
     y = np.array([score_before[i] for i in pairs])
     only_before = [score_before[i] for i in sorted(scored_before - scored_after)]
     only_after = [score_after[i] for i in sorted(scored_after - scored_before)]
+    comparison = compare_paired(x, y, min_paired)
+    means = not comparison.counts_only  # counts only: no mean either, paired or not
     return DomainResult(
         domain=domain.name,
         scale=domain.scale.name,
@@ -222,12 +256,20 @@ def _domain(before: Survey, after: Survey, domain: Domain, cohort: int, min_pair
         after=Response(len(after.ids), len(scored_after), cohort),
         before_only=len(only_before),
         after_only=len(only_after),
-        mean_before=_mean(y),
-        mean_after=_mean(x),
-        mean_before_only=_mean(only_before),
-        mean_after_only=_mean(only_after),
-        comparison=compare_paired(x, y, min_paired),
+        mean_before=_mean(y) if means else float("nan"),
+        mean_after=_mean(x) if means else float("nan"),
+        mean_before_only=_mean(only_before) if means else float("nan"),
+        mean_after_only=_mean(only_after) if means else float("nan"),
+        comparison=comparison,
+        level=domain.level,
     )
+
+
+def _with_holm(results: list[DomainResult]) -> tuple[DomainResult, ...]:
+    """Each result with its p-values adjusted (Holm) across the domains tested in the evaluation."""
+    t = holm([r.comparison.t_test.p if r.comparison.t_test else None for r in results])
+    w = holm([r.comparison.signed_rank.p if r.comparison.signed_rank else None for r in results])
+    return tuple(replace(r, p_t_holm=pt, p_wilcoxon_holm=pw) for r, pt, pw in zip(results, t, w, strict=True))
 
 
 def _mean(values) -> float:

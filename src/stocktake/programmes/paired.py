@@ -17,6 +17,9 @@ from scipy import stats
 MIN_PAIRED = 5
 #: R's wilcox.test: the exact distribution below this many non-zero differences (without ties).
 EXACT_BELOW = 50
+#: Below this many pairs a test is shown with a caution: the normal approximation is poor and the t
+#: test leans on normality that so few differences cannot show (ADR 23, addendum of 3 December 2026).
+CAUTION_BELOW = 10
 #: Differences are rounded to this many decimals before ranking, so that answers that are equal on
 #: paper (a domain mean of 10/3 against 7/3 + 1) tie as they should, whatever the float error.
 RANK_DECIMALS = 9
@@ -29,6 +32,10 @@ APPROX_CONVENTION = (
 )
 DZ_CONVENTION = "Cohen's d_z = mean(d) / sd(d), sd with n - 1"
 GZ_CONVENTION = "Hedges' g_z = d_z x J, J = 1 - 3 / (4 df - 1), df = n - 1 (Hedges' approximation)"
+HOLM_CONVENTION = (
+    "Holm's step-down adjustment (R's p.adjust(p, 'holm')) across the domains tested in one "
+    "evaluation, for each test separately; the raw p is shown beside it"
+)
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,7 @@ class PairedComparison:
     signed_rank: SignedRank | None
     effect: EffectSize | None
     notes: tuple[str, ...] = ()
+    counts_only: bool = False  # too few pairs for any statistic: counts shown, nothing computed
 
 
 def paired_t(x, y) -> PairedT:
@@ -131,13 +139,60 @@ def compare_paired(x, y, min_paired: int = MIN_PAIRED) -> PairedComparison:
         raise ValueError("paired data must not hold missing values: drop unpaired responses first")
     n = int(x.size)
     if n < min_paired:
-        return PairedComparison(n, None, None, None, (small_cohort_reason(n, min_paired),))
+        return PairedComparison(n, None, None, None, (small_cohort_reason(n, min_paired),), counts_only=True)
     differences = x - y
     if np.std(differences, ddof=1) == 0:
         note = f"every one of the {n} differences is {differences[0]:g}: no spread, so no t or effect size"
         rank = None if differences[0] == 0 else signed_rank(x, y)
-        return PairedComparison(n, None, rank, None, (note,))
-    return PairedComparison(n, paired_t(x, y), signed_rank(x, y), effect_size(x, y))
+        return PairedComparison(n, None, rank, None, (note, *cautions(n, None, rank)))
+    t, rank = paired_t(x, y), signed_rank(x, y)
+    return PairedComparison(n, t, rank, effect_size(x, y), cautions(n, t, rank))
+
+
+def smallest_exact_p(n_nonzero: int) -> float:
+    """The smallest two-sided p the exact signed-rank test can give on ``n_nonzero`` differences: every
+    sign the same is one pattern of 2^n, doubled for two sides (with ties too: it is still one pattern)."""
+    return min(1.0, 2.0 / 2.0**n_nonzero)
+
+
+def cautions(n: int, t: PairedT | None, rank: SignedRank | None) -> tuple[str, ...]:
+    """What a reader of a test on fewer than ``CAUTION_BELOW`` pairs must be told beside its p."""
+    said = []
+    if rank is not None and rank.method != "exact" and rank.n_nonzero < CAUTION_BELOW:
+        floor = smallest_exact_p(rank.n_nonzero)
+        zeros = f"{rank.zeros} zero difference{'s' if rank.zeros != 1 else ''}"
+        why = " and ".join(
+            part for part, present in (("tied differences", rank.ties), (zeros, rank.zeros)) if present
+        )
+        text = (
+            f"caution: {why} force the normal approximation on {rank.n_nonzero} non-zero differences, "
+            f"where the exact signed-rank test could never give p below 2/2^{rank.n_nonzero} = {floor:.3g}"
+        )
+        if rank.p < floor:
+            text += (
+                f"; the approximate p ({rank.p:.3g}) is below that: read it as no smaller than {floor:.3g}"
+            )
+        said.append(text)
+    if t is not None and n < CAUTION_BELOW:
+        said.append(
+            f"caution: {n} pairs are too few to check that the differences are roughly normal, "
+            "which the t test's p and CI assume; read them beside the signed-rank test"
+        )
+    return tuple(said)
+
+
+def holm(pvalues) -> tuple[float | None, ...]:
+    """Holm's step-down adjusted p-values, as R's ``p.adjust(p, "holm")``: the k-th smallest of m
+    multiplied by m - k + 1, made non-decreasing, capped at 1. None (no test) stays None and does not
+    count in m."""
+    pvalues = list(pvalues)
+    given = [(i, float(p)) for i, p in enumerate(pvalues) if p is not None and not np.isnan(p)]
+    adjusted: list[float | None] = [None] * len(pvalues)
+    m, running = len(given), 0.0
+    for k, (i, p) in enumerate(sorted(given, key=lambda pair: pair[1])):
+        running = max(running, min(1.0, (m - k) * p))
+        adjusted[i] = running
+    return tuple(adjusted)
 
 
 def small_cohort_reason(n: int, min_paired: int = MIN_PAIRED) -> str:

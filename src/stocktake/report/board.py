@@ -1,7 +1,8 @@
 """The board report's two comparison sections as rows, for the HTML (and PDF) and the workbook alike.
 
 "Compared with peers": for each measure with a funnel across sites, the sites beyond the 99.8%
-limits over the last year (small groups already hidden by ``verdicts.peers``). "Procurement
+limits over the last year (small groups already hidden by ``verdicts.peers``), and every site of an
+outcome measure observed ÷ expected where expected counts are kept. "Procurement
 opportunities": the year's largest price-per-unit savings by site, each with every site's price.
 """
 
@@ -9,7 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stocktake.metrics.suppression import MASK
 from stocktake.procurement.opportunities import Opportunities, Opportunity
+from stocktake.verdicts.expected import ObservedExpected
 from stocktake.verdicts.narrative import Formatter
 from stocktake.verdicts.peers import PeerComparison
 
@@ -73,6 +76,70 @@ def peer_section(peers: tuple[PeerComparison, ...]) -> PeerSection | None:
         tuple(rows),
         tuple(within),
         int(sum(p.hidden.sum() for p in peers)),
+    )
+
+
+@dataclass(frozen=True)
+class ObservedExpectedRow:
+    """One site of an outcome measure's observed ÷ expected funnel; every figure "*" when hidden."""
+
+    site: str
+    observed: str
+    expected: str
+    ratio: str
+    limits_95: str  # "0.61 to 1.47": the 95% limits at its expected count
+    limits_998: str
+    label: str  # PHEindicatormethods' significance label
+
+
+@dataclass(frozen=True)
+class ObservedExpectedSection:
+    """An outcome measure's sites observed ÷ expected, from the expected counts kept (ADR 34)."""
+
+    metric_id: str
+    measure: str
+    period: str
+    source: str
+    rows: tuple[ObservedExpectedRow, ...]
+    without_expected: tuple[str, ...]
+    not_in_data: tuple[str, ...]
+    hidden: int
+
+
+def observed_expected_sections(compared: tuple[ObservedExpected, ...]) -> tuple[ObservedExpectedSection, ...]:
+    """Each outcome measure's table: every site, hidden ones (1–7 events or cases, and the one that
+    would give them away) as "*" throughout."""
+    return tuple(_observed_expected_section(c) for c in compared)
+
+
+def _observed_expected_section(compared: ObservedExpected) -> ObservedExpectedSection:
+    peers, f = compared.peers, compared.peers.funnel
+    rows = []
+    for i, site in enumerate(peers.groups):
+        if peers.hidden[i]:
+            rows.append(ObservedExpectedRow(site, *[MASK] * 6))
+            continue
+        lim = f.limits
+        rows.append(
+            ObservedExpectedRow(
+                site,
+                f"{f.numerator[i]:,.0f}",
+                f"{f.denominator[i]:,.1f}",
+                f"{f.value[i]:.2f}",
+                f"{lim.lower_95[i]:.2f} to {lim.upper_95[i]:.2f}",
+                f"{lim.lower_998[i]:.2f} to {lim.upper_998[i]:.2f}",
+                str(f.significance[i]),
+            )
+        )
+    return ObservedExpectedSection(
+        compared.peers.metric.id,
+        compared.peers.metric.title,
+        f"{peers.first:%B %Y} to {peers.last:%B %Y}",
+        compared.source,
+        tuple(rows),
+        compared.without_expected,
+        compared.not_in_data,
+        int(peers.hidden.sum()),
     )
 
 

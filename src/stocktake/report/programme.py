@@ -24,13 +24,15 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from stocktake.files.programme import ProgrammeFileError, read_cohort, read_domains, read_scales, read_survey
-from stocktake.metrics.suppression import MASK, is_small
+from stocktake.metrics.suppression import MASK, hidden_points
 from stocktake.programmes import Evaluation, ItemSummary, evaluate
 from stocktake.programmes.paired import (
     APPROX_CONVENTION,
+    CAUTION_BELOW,
     DZ_CONVENTION,
     EXACT_CONVENTION,
     GZ_CONVENTION,
+    HOLM_CONVENTION,
     MIN_PAIRED,
     T_CONVENTION,
 )
@@ -38,8 +40,10 @@ from stocktake.report.charts import PLOTLY_CONFIG
 from stocktake.spreadsheets import csv_ready, keep_text
 
 FILES = ("domains.csv", "items.csv", "likert.csv", "evaluation.xlsx", "evaluation.html")
-SUPPRESSION_NOTE = "counts of 1-7 people, and statistics from 1-7 people, are shown as * (ADR 9, ADR 23)"
-SMALL_PAIRS_NOTE = f"1-7 paired responses: suppressed (no test below {MIN_PAIRED})"
+SUPPRESSION_NOTE = (
+    "counts of 1-7 people answering at a level, and statistics from 1-7 people's answers, are shown "
+    "as * (ADR 9, ADR 23); how many answered (response counts and rates) is always shown"
+)
 #: Diverging bars: levels below the middle to the left, above it to the right, the middle split.
 BAR_COLOURS = ("#8a1538", "#d5281b", "#f0b8a8", "#d8dde0", "#a4c8e8", "#41b6e6", "#005eb8")
 
@@ -108,7 +112,8 @@ def _round(value, places: int = 4):
 
 
 def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
-    """One row a domain: response, pairs, unpaired counts, the tests and their conventions."""
+    """One row a domain: its level, response, pairs, unpaired counts, the tests (raw and
+    Holm-adjusted p), the conventions and any caution. A counts-only domain has no means."""
     rows = []
     for result in evaluation.domains:
         c = result.comparison
@@ -116,6 +121,7 @@ def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame
         rows.append(
             {
                 "domain": result.domain,
+                "kirkpatrick_level": result.level,
                 "scale": result.scale,
                 "items": "; ".join(result.items),
                 "cohort": result.before.cohort,
@@ -136,56 +142,75 @@ def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame
                 "t": _round(t.t) if t else None,
                 "df": t.df if t else None,
                 "p_t": _round(t.p, 6) if t else None,
+                "p_t_holm": _round(result.p_t_holm, 6),
                 "wilcoxon_v": w.v if w else None,
                 "wilcoxon_nonzero": w.n_nonzero if w else None,
                 "wilcoxon_zeros": w.zeros if w else None,
                 "p_wilcoxon": _round(w.p, 6) if w else None,
+                "p_wilcoxon_holm": _round(result.p_wilcoxon_holm, 6),
                 "wilcoxon_method": w.method if w else None,
                 "d_z": _round(e.d_z) if e else None,
                 "g_z": _round(e.g_z) if e else None,
-                "result": "; ".join(c.notes) if c.notes else "tested",
+                "result": _result_text(result),
             }
         )
     table = pd.DataFrame(rows).astype({c: "Int64" for c in ("df", "wilcoxon_nonzero", "wilcoxon_zeros")})
     return _suppressed_domains(table, evaluation) if suppress else table.assign(suppressed=False)
 
 
+def _result_text(result) -> str:
+    notes = list(result.comparison.notes)
+    if result.tested and all(note.startswith("caution") for note in notes):
+        notes.insert(0, "tested")
+    return "; ".join(notes)
+
+
+def small_pairs_note(paired: int) -> str:
+    """Why a tested domain's statistics are * in an export: its actual count and the rule."""
+    return (
+        f"{paired} paired responses: tested (a test needs {MIN_PAIRED} or more), but statistics from "
+        "1-7 people's answers are shown as * in exports (ADR 9, ADR 23)"
+    )
+
+
+def _statistic_hidden(people) -> np.ndarray:
+    """The stock-take's rule for a simple statistic: hidden when 1-7 people are behind it."""
+    people = np.asarray(people, float)
+    return hidden_points(np.full(people.shape, np.nan), people, False)
+
+
 def _suppressed_domains(table: pd.DataFrame, evaluation: Evaluation) -> pd.DataFrame:
-    """Counts of 1–7 people as "*", and each statistic whose people number 1–7 with them."""
+    """Every statistic of people's answers computed from 1-7 people as "*" (the means of the unpaired
+    by their own counts, every paired statistic by the pairs). Response counts, rates and the pairs
+    count are how many staff answered, like attendance (ADR 31): always shown."""
     b, a = evaluation.before, evaluation.after
-    behind = {  # column → the count of people it is computed from
-        "cohort": "cohort",
-        f"responded_{b}": f"responded_{b}",
-        f"response_rate_{b}": f"responded_{b}",
-        f"responded_{a}": f"responded_{a}",
-        f"response_rate_{a}": f"responded_{a}",
-        f"{b}_only": f"{b}_only",
-        f"mean_{b}_only": f"{b}_only",
-        f"{a}_only": f"{a}_only",
-        f"mean_{a}_only": f"{a}_only",
-    }
-    paired_stats = [
-        c for c in table.columns if c not in behind and c not in ("domain", "scale", "items", "result")
-    ]
-    behind.update({column: "paired" for column in paired_stats})
+    behind = {f"mean_{b}_only": f"{b}_only", f"mean_{a}_only": f"{a}_only"}
+    participation = {"cohort", "paired", f"{b}_only", f"{a}_only"}
+    participation |= {f"{kind}_{label}" for kind in ("responded", "response_rate") for label in (b, a)}
+    described = {"domain", "kirkpatrick_level", "scale", "items", "result"}
+    behind |= {c: "paired" for c in table.columns if c not in {*behind, *participation, *described}}
     shown = table.astype(object)
     hidden_any = np.zeros(len(table), bool)
     for column, count in behind.items():
-        hidden = is_small(table[count].to_numpy(float))
+        hidden = _statistic_hidden(table[count]) & table[column].notna().to_numpy()
         shown[column] = shown[column].where(~hidden, MASK)
         hidden_any |= hidden
-    # A note such as "counts only: 4 paired responses" would give the hidden count away.
-    small_pairs = is_small(table["paired"].to_numpy(float))
-    shown["result"] = shown["result"].where(~small_pairs, SMALL_PAIRS_NOTE)
+    tested_small = _statistic_hidden(table["paired"]) & np.array([r.tested for r in evaluation.domains])
+    shown["result"] = [
+        small_pairs_note(n) if small else text
+        for n, small, text in zip(table["paired"], tested_small, shown["result"], strict=True)
+    ]
     shown["suppressed"] = hidden_any
     return shown
 
 
 def items_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
-    """L1 summaries: each item's answered and skipped counts, median level and top-two share."""
+    """Each item's answered and skipped counts (always shown), its median level and the share at the
+    top two levels (hidden when 1-7 people answered, or 1-7 gave the top two)."""
     rows = [
         {
             "survey": s.survey,
+            "kirkpatrick_level": s.level,
             "domain": s.domain,
             "item": s.item,
             "answered": s.answered,
@@ -196,25 +221,21 @@ def items_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
         for s in evaluation.items
     ]
     table = pd.DataFrame(rows).astype(object)
-    if suppress:
-        for column, count in (("answered", "answered"), ("skipped", "skipped"), ("median_level", "answered")):
-            table[column] = table[column].where(~is_small(pd.DataFrame(rows)[count].to_numpy(float)), MASK)
-        table["top_two_share"] = table["top_two_share"].where(
-            ~is_small(_top_two_counts(evaluation.items)), MASK
-        )
-        table["top_two_share"] = table["top_two_share"].where(table["answered"] != MASK, MASK)
+    if suppress and rows:
+        answered = np.array([s.answered for s in evaluation.items], float)
+        top_two = np.array([sum(s.counts[-2:]) for s in evaluation.items], float)
+        table["median_level"] = table["median_level"].where(~_statistic_hidden(answered), MASK)
+        table["top_two_share"] = table["top_two_share"].where(~hidden_points(top_two, answered, True), MASK)
     return table
 
 
-def _top_two_counts(items: tuple[ItemSummary, ...]) -> np.ndarray:
-    return np.array([sum(s.counts[-2:]) for s in items], float)
-
-
 def likert_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
-    """Every item's answers by level (lowest first), as counts and shares of those who answered."""
+    """Every item's answers by level (lowest first), as counts and shares of those who answered; a
+    cell of 1-7 people (or of an item 1-7 answered) is "*", as the stock-take hides a point."""
     rows = [
         {
             "survey": s.survey,
+            "kirkpatrick_level": s.level,
             "domain": s.domain,
             "item": s.item,
             "level": level,
@@ -226,11 +247,32 @@ def likert_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
         for score, (level, count) in enumerate(zip(s.levels, s.counts, strict=True), start=1)
     ]
     table = pd.DataFrame(rows).astype(object)
-    if suppress:
-        hidden = is_small(pd.DataFrame(rows)["count"].to_numpy(float))
+    if suppress and rows:
+        hidden = hidden_cells(evaluation.items)
         table["count"] = table["count"].where(~hidden, MASK)
         table["share"] = table["share"].where(~hidden, MASK)
     return table
+
+
+def hidden_cells(items) -> np.ndarray:
+    """For each item and level in order (as ``likert_table``'s rows), whether its count is hidden."""
+    counts = np.array([c for s in items for c in s.counts], float)
+    answered = np.array([s.answered for s in items for _ in s.counts], float)
+    return hidden_points(counts, answered, True)
+
+
+def distribution_table(summaries, suppress: bool = True) -> pd.DataFrame:
+    """The Likert distribution a chart draws, as a table (always given, beside or instead of the chart):
+    one row an item, one column a level, each cell "count (share)" or "*"."""
+    rows = []
+    for s in summaries:
+        hidden = hidden_cells([s]) if suppress else np.zeros(len(s.counts), bool)
+        row = {"Item": s.item, "Survey": s.survey}
+        for level, count, masked in zip(s.levels, s.counts, hidden, strict=True):
+            row[level] = MASK if masked else f"{count} ({count / s.answered:.0%})" if s.answered else "0"
+        row["Answered"], row["Skipped"] = s.answered, s.missing
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def conventions_table(evaluation: Evaluation) -> pd.DataFrame:
@@ -241,10 +283,91 @@ def conventions_table(evaluation: Evaluation) -> pd.DataFrame:
         ("Wilcoxon signed-rank, otherwise", APPROX_CONVENTION),
         ("effect size d_z", DZ_CONVENTION),
         ("effect size g_z", GZ_CONVENTION),
-        ("small cohorts", f"fewer than {MIN_PAIRED} paired responses: counts only, no test"),
+        ("several domains", HOLM_CONVENTION),
+        ("small cohorts", f"fewer than {MIN_PAIRED} paired responses: counts only, no means and no test"),
+        (
+            f"fewer than {CAUTION_BELOW} pairs",
+            f"below {CAUTION_BELOW} pairs a test carries a caution: the t test's normality cannot be "
+            "checked, and where ties or zeros force the normal approximation the exact test's smallest "
+            "possible p is stated",
+        ),
         *[("rule", rule) for rule in evaluation.rules],
     ]
     return pd.DataFrame(named, columns=["what", "convention"])
+
+
+# --- headers and formats for people (CSV keeps the names above, for scripts) -------------------------
+
+HEADERS = {
+    "domain": "Domain",
+    "kirkpatrick_level": "Kirkpatrick level",
+    "scale": "Scale",
+    "items": "Items",
+    "cohort": "Cohort",
+    "paired": "Paired responses",
+    "mean_difference": "Mean difference",
+    "ci95_low": "95% CI from",
+    "ci95_high": "95% CI to",
+    "t": "t",
+    "df": "df",
+    "p_t": "p (paired t)",
+    "p_t_holm": "p (paired t), Holm-adjusted",
+    "wilcoxon_v": "Wilcoxon V",
+    "wilcoxon_nonzero": "Non-zero differences",
+    "wilcoxon_zeros": "Zero differences",
+    "p_wilcoxon": "p (Wilcoxon)",
+    "p_wilcoxon_holm": "p (Wilcoxon), Holm-adjusted",
+    "wilcoxon_method": "Wilcoxon method",
+    "d_z": "Effect size d_z",
+    "g_z": "Effect size g_z",
+    "result": "Result",
+    "suppressed": "Some figures suppressed",
+    "survey": "Survey",
+    "item": "Item",
+    "answered": "Answered",
+    "skipped": "Skipped",
+    "median_level": "Median answer",
+    "top_two_share": "Top two levels",
+    "level": "Answer",
+    "score": "Score",
+    "count": "People",
+    "share": "Share",
+    "what": "What",
+    "convention": "Convention",
+    "note": "Note",
+    "evaluation": "Evaluation",
+    "possible": "Sessions held",
+    "sessions_needed": "Sessions needed to complete",
+    "kind": "Measure's kind",
+}
+#: Columns holding a share of 1 (0.7): shown as "70%" in HTML and formatted "0%" in workbooks.
+PERCENT_HEADERS = {"Top two levels", "Share", "Rate", "Attendance rate"}
+
+
+def header(column: str) -> str:
+    """The column's name for a person: "response_rate_after" → "Response rate, after"."""
+    if column in HEADERS:
+        return HEADERS[column]
+    if " " in column or column != column.lower():
+        return column  # already written for people
+    for prefix, words in (("responded_", "Responded, "), ("response_rate_", "Response rate, ")):
+        if column.startswith(prefix):
+            return words + column[len(prefix) :]
+    if column.startswith("mean_") and column.endswith(("_paired", "_only")):
+        label, _, kind = column[len("mean_") :].rpartition("_")
+        return f"Mean {label}, {'paired' if kind == 'paired' else f'{label} only'}"
+    if column.endswith("_only"):
+        return f"{column[: -len('_only')].capitalize()} only"
+    return column.replace("_", " ").capitalize()
+
+
+def is_percent(name: str) -> bool:
+    return name in PERCENT_HEADERS or name.startswith("Response rate")
+
+
+def for_people(table: pd.DataFrame) -> pd.DataFrame:
+    """The table with people's headers (HTML, PDF and workbooks)."""
+    return table.rename(columns={c: header(str(c)) for c in table.columns})
 
 
 # --- rendering and writing ------------------------------------------------------------------------------
@@ -266,7 +389,7 @@ def render(evaluation: Evaluation, notes: tuple[str, ...] = (), suppress: bool =
         "items.csv": _csv(tables["Items"]),
         "likert.csv": _csv(tables["Likert"]),
         "evaluation.xlsx": _workbook(tables),
-        "evaluation.html": _html(evaluation, tables).encode("utf-8"),
+        "evaluation.html": _html(evaluation, tables, suppress).encode("utf-8"),
     }
 
 
@@ -275,16 +398,23 @@ def _csv(table: pd.DataFrame) -> bytes:
 
 
 def _workbook(tables: dict[str, pd.DataFrame]) -> bytes:
+    """Every table a sheet, with people's headers; shares kept as numbers, formatted as percentages
+    (as ``report.xlsx`` formats a measure's values), so a board member reads 70% and Excel sums 0.7."""
     workbook = Workbook()
     workbook.remove(workbook.active)
     for name, table in tables.items():
         sheet = workbook.create_sheet(name)
+        table = for_people(table)
         sheet.append([str(c) for c in table.columns])
         for record in table.itertuples(index=False):
             sheet.append([_cell(v) for v in record])
         for position, column in enumerate(table.columns, start=1):
             widest = max([len(str(column))] + [len(str(v)) for v in table[column]])
             sheet.column_dimensions[get_column_letter(position)].width = min(60, max(8, widest + 2))
+            if is_percent(str(column)):
+                for (cell,) in sheet.iter_rows(min_row=2, min_col=position, max_col=position):
+                    if isinstance(cell.value, int | float):
+                        cell.number_format = "0%"
         sheet.freeze_panes = "A2"
     keep_text(workbook)
     buffer = io.BytesIO()
@@ -375,26 +505,60 @@ def _colours(k: int) -> list[str]:
     return (below + middle + above) if k <= 7 else [BAR_COLOURS[3]] * k
 
 
-def _html(evaluation: Evaluation, tables: dict[str, pd.DataFrame]) -> str:
+def answers_html(summaries, suppress: bool = True, static: bool = False) -> str:
+    """Items' answers by level: always as a table; as diverging bars too for the items with no level
+    answered by 1-7 people (a bar of the rest would misstate the shares). ``static``: plain HTML bars,
+    for the PDF (WeasyPrint runs no script)."""
+    summaries = [s for s in summaries if s.answered]
+    if not summaries:
+        return "<p>No answers.</p>"
+    drawn = [s for s in summaries if not (suppress and hidden_cells([s]).any())]
+    hidden = [s.item for s in summaries if s not in drawn]
+    if not drawn:
+        chart = ""
+    elif static:
+        chart = static_bars(drawn)
+    else:
+        figure = diverging_figure(drawn)
+        chart = figure.to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG)
+    note = (
+        f"<p>Not drawn as a chart ({html.escape(', '.join(dict.fromkeys(hidden)))}): some levels were "
+        "chosen by 1–7 people, shown as * in the table.</p>"
+        if hidden
+        else ""
+    )
+    return f"{chart}{note}{_html_table(distribution_table(summaries, suppress))}"
+
+
+def static_bars(summaries) -> str:
+    """The diverging bars' shares as plain HTML (for the PDF: WeasyPrint runs no script)."""
+    rows = []
+    for s in summaries:
+        colours = _colours(len(s.levels))
+        parts = "".join(
+            f"<span style='display:inline-block;height:1em;width:{count / s.answered * 60:.2f}%;"
+            f"background:{colours[i]}' title='{html.escape(level)}'></span>"
+            for i, (level, count) in enumerate(zip(s.levels, s.counts, strict=True))
+        )
+        rows.append(f"<div><small>{html.escape(s.item)} ({html.escape(s.survey)})</small><br>{parts}</div>")
+    colours = _colours(len(summaries[0].levels))
+    legend = " ".join(
+        f"<span style='color:{colours[i]}'>■</span> {html.escape(level)}"
+        for i, level in enumerate(summaries[0].levels)
+    )
+    return f"<p><small>{legend}</small></p>{''.join(rows)}"
+
+
+def _html(evaluation: Evaluation, tables: dict[str, pd.DataFrame], suppress: bool = True) -> str:
     from plotly.offline import get_plotlyjs
 
-    suppressed = set(tables["Likert"].loc[tables["Likert"]["count"] == MASK, "item"])
     sections = []
-    for result in evaluation.domains:
-        summaries = [s for s in evaluation.items if s.domain == result.domain]
-        drawn = [s for s in summaries if s.item not in suppressed and s.answered]
-        hidden = sorted({s.item for s in summaries} - {s.item for s in drawn})
-        chart = (
-            diverging_figure(drawn).to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG)
-            if drawn
-            else ""
+    for domain in dict.fromkeys(s.domain for s in evaluation.items):
+        summaries = [s for s in evaluation.items if s.domain == domain]
+        sections.append(
+            f"<section><h3>{html.escape(domain)} ({html.escape(summaries[0].level)})</h3>"
+            f"{answers_html(summaries, suppress)}</section>"
         )
-        note = (
-            f"<p>Not drawn ({', '.join(map(html.escape, hidden))}): some levels have 1–7 answers.</p>"
-            if hidden
-            else ""
-        )
-        sections.append(f"<section><h2>{html.escape(result.domain)}</h2>{chart}{note}</section>")
     domain_rows = tables["Domains"]
     return (
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
@@ -415,9 +579,23 @@ def _html(evaluation: Evaluation, tables: dict[str, pd.DataFrame]) -> str:
 
 
 def _html_table(table: pd.DataFrame) -> str:
+    """A table with people's headers, shares as percentages."""
+    table = for_people(table)
+    percent = [is_percent(str(c)) for c in table.columns]
     head = "".join(f"<th scope='col'>{html.escape(str(c))}</th>" for c in table.columns)
     body = "".join(
-        "<tr>" + "".join(f"<td>{html.escape('' if _cell(v) is None else str(v))}</td>" for v in row) + "</tr>"
+        "<tr>"
+        + "".join(f"<td>{html.escape(_shown(v, p))}</td>" for v, p in zip(row, percent, strict=True))
+        + "</tr>"
         for row in table.itertuples(index=False)
     )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _shown(value, percent: bool) -> str:
+    value = _cell(value)
+    if value is None:
+        return ""
+    if percent and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value:.0%}"
+    return str(value)

@@ -16,14 +16,12 @@ from collections.abc import Sequence
 import pandas as pd
 
 from stocktake.metrics.suppression import MASK
-from stocktake.report.charts import PLOTLY_CONFIG
 from stocktake.report.programme import (
     SUPPRESSION_NOTE,
-    _colours,
     _html_table,
     _workbook,
+    answers_html,
     conventions_table,
-    diverging_figure,
     domains_table,
     items_table,
     likert_table,
@@ -38,16 +36,6 @@ LEVEL_TITLES = {
     "learning": "Level 2, learning: before and after",
     "behaviour": "Level 3, behaviour: before and a follow-up",
 }
-DOMAIN_COLUMNS = (
-    "domain",
-    "cohort",
-    "paired",
-    "mean_difference",
-    "ci95_low",
-    "ci95_high",
-    "p_t",
-    "p_wilcoxon",
-)
 
 
 def attendance_tables(views: Sequence) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -113,11 +101,19 @@ def _tagged(table: pd.DataFrame, view, ev) -> pd.DataFrame:
     return table.assign(cohort=view.cohort.name, evaluation=ev.record.label, level=ev.record.level)
 
 
+def _reaction(table: pd.DataFrame, ev) -> pd.DataFrame:
+    """L1's items: the reaction items of the after survey."""
+    if table.empty:
+        return table
+    keep = (table["kirkpatrick_level"] == "reaction") & (table["survey"] == ev.evaluation.after)
+    return table[keep]
+
+
 def tables(programme, views: Sequence) -> dict[str, pd.DataFrame]:
     modules, completion = attendance_tables(views)
     evaluated = list(_evaluations(views))
     domains = [_tagged(domains_table(ev.evaluation), view, ev) for view, ev in evaluated]
-    items = [_tagged(items_table(ev.evaluation), view, ev) for view, ev in evaluated]
+    items = [_reaction(_tagged(items_table(ev.evaluation), view, ev), ev) for view, ev in evaluated]
     likert = [_tagged(likert_table(ev.evaluation), view, ev) for view, ev in evaluated]
     notes = [f"{view.cohort.name}, {ev.record.label}: {n}" for view, ev in evaluated for n in ev.notes]
     return {
@@ -142,27 +138,93 @@ def tables(programme, views: Sequence) -> dict[str, pd.DataFrame]:
     }
 
 
-def _static_bars(summaries, suppressed: set[str]) -> str:
-    """The diverging bars' shares as plain HTML (for the PDF: WeasyPrint runs no script)."""
+def _level_one(view, ev, static: bool) -> str:
+    """L1: the reaction items of the after survey (items whose domain declares ``level: reaction``),
+    as a table always and as bars where no level was chosen by 1-7 people."""
+    e = ev.evaluation
+    reaction = [s for s in e.items if s.survey == e.after and s.level == "reaction"]
+    heading = f"<h3>{html.escape(view.cohort.name)}: {html.escape(ev.record.label)}</h3>"
+    if not reaction:
+        return heading + (
+            "<p>No reaction items: no domain in this evaluation's DOMAINS.yaml declares "
+            "<code>level: reaction</code> (learning and behaviour items are reported at levels 2 and 3).</p>"
+        )
+    return heading + answers_html(reaction, static=static)
+
+
+def board_domains(evaluation) -> pd.DataFrame:
+    """The board's view of each domain: who answered (always shown), the pairs, the paired means and
+    the tests in a few readable columns, from ``domains_table``'s suppressed figures (so a "*" there is
+    a "*" here)."""
+    table = domains_table(evaluation)
+    b, a = evaluation.before, evaluation.after
     rows = []
-    for s in summaries:
-        if s.item in suppressed or not s.answered:
-            continue
-        colours = _colours(len(s.levels))
-        parts = "".join(
-            f"<span style='display:inline-block;height:1em;width:{count / s.answered * 60:.2f}%;"
-            f"background:{colours[i]}' title='{html.escape(level)}'></span>"
-            for i, (level, count) in enumerate(zip(s.levels, s.counts, strict=True))
+    for row in table.to_dict("records"):
+        rows.append(
+            {
+                "Domain": row["domain"],
+                "Kirkpatrick level": row["kirkpatrick_level"],
+                f"Responded, {b}": _of(row[f"responded_{b}"], row["cohort"], row[f"response_rate_{b}"]),
+                f"Responded, {a}": _of(row[f"responded_{a}"], row["cohort"], row[f"response_rate_{a}"]),
+                "Paired responses": row["paired"],
+                f"Mean {b} → {a} (paired)": _pair(row[f"mean_{b}_paired"], row[f"mean_{a}_paired"], " → "),
+                "Difference (95% CI)": _difference(row),
+                "p (paired t); Holm-adjusted": _pair(_p(row["p_t"]), _p(row["p_t_holm"]), "; "),
+                "p (Wilcoxon); Holm-adjusted": _pair(_p(row["p_wilcoxon"]), _p(row["p_wilcoxon_holm"]), "; "),
+                "Result": row["result"],
+            }
         )
-        rows.append(f"<div><small>{html.escape(s.item)} ({html.escape(s.survey)})</small><br>{parts}</div>")
-    legend = ""
-    if summaries:
-        colours = _colours(len(summaries[0].levels))
-        legend = " ".join(
-            f"<span style='color:{colours[i]}'>■</span> {html.escape(level)}"
-            for i, level in enumerate(summaries[0].levels)
-        )
-    return f"<p><small>{legend}</small></p>{''.join(rows)}"
+    return pd.DataFrame(rows)
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and value != value)
+
+
+def _of(count, cohort, rate) -> str:
+    return (
+        f"{count} of {cohort} ({rate:.0%})" if not _missing(rate) and rate != MASK else f"{count} of {cohort}"
+    )
+
+
+def _number(value, places: int = 2) -> str:
+    if _missing(value):
+        return ""
+    return MASK if value == MASK else f"{float(value):.{places}f}"
+
+
+def _p(value) -> str:
+    if _missing(value) or value == MASK:
+        return "" if _missing(value) else MASK
+    return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
+
+
+def _pair(first, second, between: str) -> str:
+    first, second = (v if isinstance(v, str) else _number(v) for v in (first, second))
+    return f"{first}{between}{second}" if first or second else ""
+
+
+def _difference(row) -> str:
+    if _missing(row["mean_difference"]):
+        return ""
+    if MASK in (row["mean_difference"], row["ci95_low"]):
+        return MASK
+    low, high = _number(row["ci95_low"]), _number(row["ci95_high"])
+    return f"{_number(row['mean_difference'])} ({low} to {high})"
+
+
+def _level_two_or_three(view, ev) -> str:
+    tested = sum(1 for d in ev.evaluation.domains if d.tested)
+    holm = (
+        f"<p>{tested} domains tested at once: each p is given raw and then Holm-adjusted across them "
+        '(R\'s p.adjust, "holm"); read the adjusted one when asking whether any domain changed.</p>'
+        if tested > 1
+        else ""
+    )
+    return (
+        f"<h3>{html.escape(view.cohort.name)}: {html.escape(ev.record.label)}</h3>"
+        f"{_html_table(board_domains(ev.evaluation))}{holm}"
+    )
 
 
 def render_html(programme, views: Sequence, *, static: bool = False) -> str:
@@ -180,36 +242,16 @@ def render_html(programme, views: Sequence, *, static: bool = False) -> str:
     ]
     evaluated = list(_evaluations(views))
     parts.append("<h2>Level 1, reaction: answers after the programme</h2>")
-    if not evaluated:
+    learning = [(view, ev) for view, ev in evaluated if ev.record.level == "learning"]
+    if not learning:
         parts.append("<p>No evaluation yet: upload the surveys on a cohort's page.</p>")
-    for view, ev in evaluated:
-        ev_likert = likert_table(ev.evaluation)
-        suppressed = set(ev_likert.loc[ev_likert["count"] == MASK, "item"])
-        after = [s for s in ev.evaluation.items if s.survey == ev.evaluation.after]
-        drawn = [s for s in after if s.item not in suppressed and s.answered]
-        parts.append(f"<h3>{html.escape(view.cohort.name)}: {html.escape(ev.record.label)}</h3>")
-        if static:
-            parts.append(_static_bars(after, suppressed))
-        elif drawn:
-            figure = diverging_figure(drawn)
-            parts.append(figure.to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG))
-        hidden = sorted({s.item for s in after} - {s.item for s in drawn})
-        if hidden:
-            parts.append(
-                f"<p>Not drawn ({html.escape(', '.join(hidden))}): some levels have 1–7 answers.</p>"
-            )
+    parts += [_level_one(view, ev, static) for view, ev in learning]
     for level, title in LEVEL_TITLES.items():
         parts.append(f"<h2>{title}</h2>")
         found = [(view, ev) for view, ev in evaluated if ev.record.level == level]
         if not found:
             parts.append("<p>None yet.</p>")
-        for view, ev in found:
-            table = domains_table(ev.evaluation)
-            shown = table[
-                [c for c in table.columns if c in (*DOMAIN_COLUMNS, "result") or "response_rate" in c]
-            ]
-            parts.append(f"<h3>{html.escape(view.cohort.name)}: {html.escape(ev.record.label)}</h3>")
-            parts.append(_html_table(shown))
+        parts += [_level_two_or_three(view, ev) for view, ev in found]
     parts.append("<h2>Level 4, results: the services participants lead</h2>")
     results = t["L4 results"]
     parts.append(

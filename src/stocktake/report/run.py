@@ -13,12 +13,18 @@ from pathlib import Path
 
 import pandas as pd
 
+from stocktake.files.expected import kept_expected
 from stocktake.files.procurement import holds_orders, warehouse_opportunities
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, load_catalogue
 from stocktake.metrics.run import Grain, missing_data, run_catalogue
 from stocktake.report.inputs import for_metric, load_annotations, load_targets, resolve_target
 from stocktake.report.waitinglist import holds_pathways, warehouse_overview
 from stocktake.verdicts import Mark, StockTake, take_stock
+from stocktake.verdicts.expected import (
+    ObservedExpected,
+    compare_observed_expected,
+    compares_observed_expected,
+)
 from stocktake.verdicts.peers import compare_every_measure
 from stocktake.verdicts.waitinglist import Overview as WaitingListOverview
 from stocktake.verdicts.waitinglist import OverviewError
@@ -90,20 +96,43 @@ def with_board_sections(
     by_site: dict[str, pd.DataFrame],
     warehouse: Path,
     last: pd.Period | None = None,
+    home: Path | None = None,
 ) -> StockTake:
     """The stock-take with the board's "Compared with peers" (each measure with a funnel across
     sites, small groups hidden), "Procurement opportunities" (the year's top savings by site, when
     the warehouse holds orders) and "Waiting list" (when it holds pathways) sections, each over the
     year to ``last`` (default: the latest month). Opens the warehouse read-only: a caller that shares
-    it with writers holds their lock."""
+    it with writers holds their lock. Outcome measures with expected counts kept in ``home`` (default:
+    the warehouse's folder; ADR 34) are compared observed ÷ expected too."""
     shown = [m for m in catalogue.metrics if m.id in {e.result.metric.id for e in taken.entries}]
     if last is not None:
         end = last.to_timestamp(how="end")
         by_site = {k: v[v["period"] <= end].reset_index(drop=True) for k, v in by_site.items()}
     peers = compare_every_measure(shown, by_site, "site")
+    observed = observed_expected(shown, by_site, home or Path(warehouse).parent)
     found = warehouse_opportunities(warehouse, last=last) if holds_orders(warehouse) else None
     waiting = waiting_list(warehouse, last)
-    return dataclasses.replace(taken, peers=peers, procurement=found, waiting_list=waiting)
+    return dataclasses.replace(
+        taken, peers=peers, observed_expected=observed, procurement=found, waiting_list=waiting
+    )
+
+
+def observed_expected(metrics, by_site: dict[str, pd.DataFrame], home: Path) -> tuple[ObservedExpected, ...]:
+    """Each outcome measure with expected counts by site kept in ``home``, compared observed ÷
+    expected over the same last year as the peers (small groups hidden); a kept file that cannot be
+    read stops the report in one line naming it."""
+    found = []
+    for metric in metrics:
+        if not compares_observed_expected(metric) or metric.id not in by_site:
+            continue
+        kept = kept_expected(home, metric.id, "site")
+        if kept is None:
+            continue
+        compared = compare_observed_expected(metric, by_site[metric.id], "site", kept.counts)
+        if compared is not None:
+            source = f"{kept.name}, kept by {kept.kept_by} on {kept.at:%d %B %Y}"
+            found.append(dataclasses.replace(compared, source=source))
+    return tuple(found)
 
 
 def waiting_list(warehouse: Path, last: pd.Period | None = None) -> WaitingListOverview | None:

@@ -103,6 +103,8 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
     _series_sheet(book.create_sheet("Series"), stocktake)
     if stocktake.peers:
         _peers_sheet(book.create_sheet("Compared with peers"), stocktake)
+    if stocktake.observed_expected:
+        _observed_expected_sheet(book.create_sheet("Observed vs expected"), stocktake)
     if stocktake.procurement is not None:
         for name, table in opportunity_sheets(stocktake.procurement).items():
             _table_sheet(book.create_sheet(f"Procurement {name.lower()}"), table)
@@ -213,6 +215,66 @@ def _peers_sheet(sheet, stocktake: StockTake) -> None:
             for cell in row[10:12]:
                 cell.number_format = "yyyy-mm-dd"
     _widths(sheet, [30, 48, 22, 10, 10, 10, 14, 14, 10, 16, 12, 12])
+    sheet.freeze_panes = "A2"
+
+
+def _observed_expected_sheet(sheet, stocktake: StockTake) -> None:
+    """Every site of each outcome measure observed ÷ expected (ADR 34); a hidden site's figures "*"."""
+    _header(
+        sheet,
+        [
+            "Measure id",
+            "Measure",
+            "Site",
+            "Observed",
+            "Expected",
+            "Observed ÷ expected",
+            "Lower 95% limit",
+            "Upper 95% limit",
+            "Lower 99.8% limit",
+            "Upper 99.8% limit",
+            "Compared with expected",
+            "From",
+            "To",
+            "Expected counts",
+        ],
+        row=1,
+    )
+    for compared in stocktake.observed_expected:
+        peers, f = compared.peers, compared.peers.funnel
+        for i, site in enumerate(peers.groups):
+            figures = (
+                [MASK] * 8
+                if peers.hidden[i]
+                else [
+                    float(f.numerator[i]),
+                    float(f.denominator[i]),
+                    float(f.value[i]),
+                    float(f.limits.lower_95[i]),
+                    float(f.limits.upper_95[i]),
+                    float(f.limits.lower_998[i]),
+                    float(f.limits.upper_998[i]),
+                    str(f.significance[i]),
+                ]
+            )
+            sheet.append(
+                [
+                    peers.metric.id,
+                    peers.metric.title,
+                    site,
+                    *figures,
+                    peers.first.date(),
+                    peers.last.date(),
+                    compared.source,
+                ]
+            )
+            row = sheet[sheet.max_row]
+            _format_cells([row[3]], "#,##0")
+            _format_cells([row[4]], "#,##0.0")
+            _format_cells(row[5:10], "0.00")
+            for cell in row[11:13]:
+                cell.number_format = "yyyy-mm-dd"
+    _widths(sheet, [30, 48, 22, 10, 10, 12, 12, 12, 12, 12, 22, 12, 12, 48])
     sheet.freeze_panes = "A2"
 
 

@@ -37,6 +37,8 @@ class ObservedExpected:
     cases: np.ndarray
     without_expected: tuple[str, ...]  # groups with cases but no expected count: left out
     not_in_data: tuple[str, ...]  # units in the expected counts with no cases in the period
+    #: Where the expected counts came from ("case_mix.csv, kept by … on …"), as a report says it.
+    source: str = ""
 
 
 def compares_observed_expected(metric: Metric) -> bool:

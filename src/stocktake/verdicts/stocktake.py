@@ -14,6 +14,7 @@ from stocktake.procurement.opportunities import Opportunities
 from stocktake.spc.rebase import MIN_REBASE_POINTS
 from stocktake.targets.projection import Projection, project
 from stocktake.verdicts.analysis import MetricResult
+from stocktake.verdicts.expected import ObservedExpected
 from stocktake.verdicts.narrative import (
     CATEGORIES,
     Formatter,
@@ -93,6 +94,8 @@ class StockTake:
     no_data: tuple[tuple[str, tuple[str, ...]], ...] = ()
     #: The board report's "Compared with peers": each measure with a funnel across sites, last year.
     peers: tuple[PeerComparison, ...] = ()
+    #: "Compared with peers", observed ÷ expected: each outcome measure with expected counts kept.
+    observed_expected: tuple[ObservedExpected, ...] = ()
     #: The board report's "Procurement opportunities"; None when no orders were looked at.
     procurement: Opportunities | None = None
     #: The board report's "Waiting list"; None when the warehouse holds no pathways.

@@ -15,7 +15,7 @@ import re
 from fastapi import HTTPException, Request
 from starlette.concurrency import run_in_threadpool
 
-from stocktake.appdb.actions import DOCUMENT_LIMIT
+from stocktake.appdb.actions import DOCUMENT_LIMIT, PROGRAMME_FILE_LIMIT
 from stocktake.appdb.models import ROLES
 from stocktake.web import refusals
 from stocktake.web.security import SAFE_METHODS, session_user
@@ -24,6 +24,10 @@ from stocktake.web.security import SAFE_METHODS, session_user
 UPLOADS = {"/uploads": "editor", "/admin/mapping": "admin"}
 #: A document attached to a decision (ADR 0028): an editor's, up to ``DOCUMENT_LIMIT``.
 DOCUMENTS = re.compile(r"/decisions/\d+/documents")
+#: A programme's files (ADR 0031): one file a request up to ``PROGRAMME_FILE_LIMIT`` (10 MB), an
+#: evaluation's four at once; an editor's.
+PROGRAMME_FILES = re.compile(r"/programmes/\d+/(files|cohorts/\d+/(participants|attendance)/import)")
+PROGRAMME_EVALUATIONS = re.compile(r"/programmes/\d+/cohorts/\d+/evaluations")
 
 
 class BodyTooLarge(HTTPException):
@@ -46,6 +50,10 @@ class RequestLimits:
         limit = self.upload_limit if needed else self.body_limit
         if DOCUMENTS.fullmatch(scope["path"]):
             needed, limit = "editor", DOCUMENT_LIMIT + self.body_limit  # the file and its form around it
+        elif PROGRAMME_FILES.fullmatch(scope["path"]):
+            needed, limit = "editor", PROGRAMME_FILE_LIMIT + self.body_limit
+        elif PROGRAMME_EVALUATIONS.fullmatch(scope["path"]):
+            needed, limit = "editor", 4 * PROGRAMME_FILE_LIMIT + self.body_limit
         refusal = await _identity(request, needed) if needed else None
         if refusal is None and _declared(scope) > limit:
             await refusals.record_refusal(request, f"body of {_declared(scope)} bytes, over {limit}")

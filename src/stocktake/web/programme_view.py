@@ -51,7 +51,7 @@ def attendance_of(db: Session, cohort: ProgrammeCohort, share: float) -> CohortA
         for mark in db.scalars(select(Attendance).where(Attendance.session_id.in_(ids))):
             marks[mark.session_id][mark.participant_id] = mark.attended
     sessions = [SessionMarks(s.id, s.module.name, marks[s.id]) for s in cohort.sessions]
-    return cohort_attendance([p.id for p in cohort.participants], sessions, share)
+    return cohort_attendance([p.id for p in cohort.current], sessions, share)  # withdrawn left out
 
 
 def _safe(name: str) -> str:
@@ -64,9 +64,13 @@ def evaluate_stored(
     id_column: str,
     labels: tuple[str, str] = ("before", "after"),
     unknown_as_missing: bool = False,
+    level: str = "learning",
 ) -> tuple[Evaluation, tuple[str, ...]]:
     """Evaluate files kept in the app database (``files``: before, after, scale, domains → (filename,
-    bytes)); a problem is a ``ProgrammeFileError`` naming the file as uploaded, row, column and value."""
+    bytes)); a problem is a ``ProgrammeFileError`` naming the file as uploaded, row, column and value,
+    worded for the web (``for_the_web``). Reaction domains (L1) are read from the after survey of a
+    learning evaluation only: the before survey and a behaviour evaluation's follow-up need not carry
+    them."""
     with tempfile.TemporaryDirectory(prefix="stocktake-programme-") as folder:
         paths = {}
         for role, (filename, content) in files.items():
@@ -77,12 +81,15 @@ def evaluate_stored(
         try:
             scales = read_scales(paths["scale"])
             domains = read_domains(paths["domains"], scales)
+            paired = tuple(d for d in domains if d.level != "reaction")
+            if level != "learning":
+                domains = paired
             read = [
                 read_survey(
                     paths[role],
                     label,
                     id_column,
-                    domains,
+                    paired if role == "before" else domains,
                     cohort=cohort,
                     cohort_file=Path("the cohort's participants"),
                     unknown_as_missing=unknown_as_missing,
@@ -91,13 +98,30 @@ def evaluate_stored(
             ]
             evaluation = evaluate(read[0].survey, read[1].survey, domains, cohort)
         except (ProgrammeFileError, ValueError) as error:
-            raise ProgrammeFileError(_without_folder(str(error), folder)) from None
+            raise ProgrammeFileError(for_the_web(_without_folder(str(error), folder))) from None
         notes = tuple(_without_folder(f"{r.path.name}: {note}", folder) for r in read for note in r.notes)
         return evaluation, notes
 
 
 def _without_folder(text: str, folder: str) -> str:
     return re.sub(re.escape(folder) + r"/(before|after|scale|domains)/", "", text)
+
+
+#: The command line's words in the file readers' messages, and what the evaluation form calls them.
+WEB_WORDS = (
+    (
+        "use --unknown-as-missing to count them as skipped",
+        'tick "Count answers not on the scale as skipped" on the form to count them as skipped',
+    ),
+    ("which --id names", "which the form's id column names"),
+)
+
+
+def for_the_web(message: str) -> str:
+    """A reader's refusal worded for someone using the evaluation form, not the command line."""
+    for command_line, form in WEB_WORDS:
+        message = message.replace(command_line, form)
+    return message
 
 
 @dataclass(frozen=True)
@@ -118,11 +142,21 @@ def evaluation_view(db: Session, record: ProgrammeEvaluation, cohort: ProgrammeC
     labels = ("before", "follow-up") if record.level == "behaviour" else ("before", "after")
     try:
         evaluation, notes = evaluate_stored(
-            files, [p.code for p in cohort.participants], record.id_column, labels, record.unknown_as_missing
+            files,
+            _invited(record, cohort),
+            record.id_column,
+            labels,
+            record.unknown_as_missing,
+            level=record.level,
         )
     except ProgrammeFileError as error:  # a participant removed since: say so, do not fail the page
         return EvaluationView(record, None, (), str(error))
     return EvaluationView(record, evaluation, notes, None)
+
+
+def _invited(record: ProgrammeEvaluation, cohort: ProgrammeCohort) -> list[str]:
+    """The response rates' denominator: those enrolled when the evaluation was uploaded (ADR 0031)."""
+    return list(record.invited) or [p.code for p in cohort.current]
 
 
 @dataclass(frozen=True)
@@ -186,7 +220,7 @@ def cohort_view(
     """``only``: the participant ids this user may see (None: everyone), the rest left out of every
     list; a participant sees no evaluation (its figures are the cohort's, not theirs)."""
     attendance = attendance_of(db, cohort, programme.completion_share)
-    shown = tuple(p for p in cohort.participants if only is None or p.id in only)
+    shown = tuple(p for p in cohort.current if only is None or p.id in only)
     if only is not None:
         attendance = CohortAttendance(
             attendance.sessions,
@@ -197,7 +231,7 @@ def cohort_view(
         )
     records = db.scalars(
         select(ProgrammeEvaluation)
-        .where(ProgrammeEvaluation.cohort_id == cohort.id)
+        .where(ProgrammeEvaluation.cohort_id == cohort.id, ProgrammeEvaluation.withdrawn_at.is_(None))
         .order_by(ProgrammeEvaluation.id)
     ).all()
     evaluations = () if only is not None else tuple(evaluation_view(db, r, cohort) for r in records)

@@ -59,6 +59,7 @@ from stocktake.appdb.actions.documents import (
     record_download,
     withdraw_document,
 )
+from stocktake.appdb.actions.expected import keep_expected_counts
 from stocktake.appdb.actions.mapping import save_mapping
 from stocktake.appdb.actions.programmes import (
     PROGRAMME_FILE_LIMIT,
@@ -73,8 +74,12 @@ from stocktake.appdb.actions.programmes import (
     import_participants,
     link_account,
     link_project,
+    preview_attendance,
+    preview_participants,
     record_attendance,
     set_completion_rule,
+    withdraw_evaluation,
+    withdraw_participant,
 )
 from stocktake.appdb.actions.projects import (
     MEASURE_KINDS,
@@ -142,10 +147,13 @@ __all__ = [
     "history",
     "import_attendance",
     "import_participants",
+    "keep_expected_counts",
     "keep_session",
     "link_account",
     "link_project",
     "locked_out",
+    "preview_attendance",
+    "preview_participants",
     "record",
     "record_attendance",
     "record_decision",
@@ -166,4 +174,6 @@ __all__ = [
     "withdraw",
     "withdraw_comment",
     "withdraw_document",
+    "withdraw_evaluation",
+    "withdraw_participant",
 ]

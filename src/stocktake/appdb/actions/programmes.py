@@ -3,12 +3,19 @@ attendance, the files an evaluation reads, and the QI projects participants lead
 
 Imports are all or nothing: the rows come already read and checked (``files.programme_roster``), and
 are checked again here against the database (an id already in the cohort, a username with no
-account) before anything is written, in one transaction with one audit event.
+account) before anything is written, in one transaction with one audit event. A load is previewed
+first (``preview_participants``, ``preview_attendance``: sessions created, marks added and changed,
+people made absent, completion before and after) for the lead to confirm.
+
+Corrections follow ADR 0024 without deleting: a participant or an evaluation is withdrawn (it stays,
+marked, and leaves the lists, rates and completion); a changed attendance mark keeps its old value in
+``record_changes`` (kind ``attendance``, field ``attended:<participant id>``) with who, when and why.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Mapping, Sequence
 from datetime import date
 
@@ -18,6 +25,7 @@ from sqlalchemy.orm import Session
 from stocktake.appdb.actions import base
 from stocktake.appdb.actions.audit_log import record
 from stocktake.appdb.actions.base import ActionError, _transaction
+from stocktake.appdb.actions.corrections import WITHDRAWN, _reason, as_text
 from stocktake.appdb.models import (
     EVALUATION_LEVELS,
     PROGRAMME_FILE_KINDS,
@@ -31,12 +39,17 @@ from stocktake.appdb.models import (
     ProgrammeModule,
     ProgrammeSession,
     Project,
+    RecordChange,
     User,
 )
 from stocktake.files.programme_roster import AttendanceRow, ParticipantRow
+from stocktake.programmes.attendance import AttendancePreview, SessionMarks, compare
 
-#: The largest file an evaluation keeps: the request limit for forms (``Settings.body_limit``, 1 MB).
-PROGRAMME_FILE_LIMIT = 1024 * 1024
+#: The largest programme file (a survey export, a roster, a register): 10 MB, the cap ``web.limits``
+#: puts on programme uploads.
+PROGRAMME_FILE_LIMIT = 10 * 1024 * 1024
+#: The history's record kinds for a programme's corrections (``record_changes.record_kind``).
+PARTICIPANT, EVALUATION, ATTENDANCE = "participant", "evaluation", "attendance"
 
 
 def _name(text: str, what: str) -> str:
@@ -152,26 +165,50 @@ def add_participant(
     return import_participants(session, by=by, cohort_id=cohort_id, rows=[row], source="form")[0]
 
 
+def _check_participants(
+    session: Session, cohort: ProgrammeCohort, rows: Sequence[ParticipantRow], source: str
+) -> list[User | None]:
+    """Each row's account; an id already in the cohort (withdrawn people keep theirs) or a username
+    without an account refuses them all."""
+    taken = {p.code for p in cohort.participants}
+    accounts = []
+    for row in rows:
+        where = f"{source}, row {row.row}" if row.row else source
+        if row.code in taken:
+            raise ActionError(
+                f"{where}, column id: found {row.code!r}, expected an id not already in this cohort"
+            )
+        account = _account(session, row.username)
+        if row.username and account is None:
+            raise ActionError(
+                f"{where}, column username: found {row.username!r}, expected an account's username"
+            )
+        taken.add(row.code)
+        accounts.append(account)
+    return accounts
+
+
+def preview_participants(
+    session: Session, *, cohort_id: int, rows: Sequence[ParticipantRow], source: str
+) -> AttendancePreview:
+    """What adding these people would do (they join with no attendance: rates and completion counts
+    move); refused in one line as ``import_participants`` would be. Writes nothing."""
+    cohort = _cohort(session, cohort_id)
+    _check_participants(session, cohort, rows, source)
+    sessions = _sessions(session, cohort)
+    joining = [-(i + 1) for i in range(len(rows))]
+    return compare(_current_ids(cohort), sessions, sessions, cohort.programme.completion_share, joining)
+
+
 def import_participants(
     session: Session, *, by: User | None, cohort_id: int, rows: Sequence[ParticipantRow], source: str
 ) -> list[Participant]:
     """Every row or none: an id already in the cohort or a username without an account refuses all."""
     with _transaction(session):
         cohort = _cohort(session, cohort_id)
-        taken = {p.code for p in cohort.participants}
+        accounts = _check_participants(session, cohort, rows, source)
         made = []
-        for row in rows:
-            where = f"{source}, row {row.row}" if row.row else source
-            if row.code in taken:
-                raise ActionError(
-                    f"{where}, column id: found {row.code!r}, expected an id not already in this cohort"
-                )
-            account = _account(session, row.username)
-            if row.username and account is None:
-                raise ActionError(
-                    f"{where}, column username: found {row.username!r}, expected an account's username"
-                )
-            taken.add(row.code)
+        for row, account in zip(rows, accounts, strict=True):
             participant = Participant(
                 code=row.code,
                 name=row.name,
@@ -190,6 +227,55 @@ def import_participants(
             detail=f"{len(made)} from {source}"[:200],
         )
     return made
+
+
+def withdraw_participant(session: Session, *, by: User, participant_id: int, reason: str) -> Participant:
+    """Take a participant off the cohort without deleting them: their record, marks and history stay;
+    they leave the cohort's lists, rates and completion. An evaluation already uploaded keeps them
+    among those it invited."""
+    return _withdraw(
+        session, by=by, kind=PARTICIPANT, found=_participant(session, participant_id), reason=reason
+    )
+
+
+def withdraw_evaluation(
+    session: Session, *, by: User, evaluation_id: int, reason: str
+) -> ProgrammeEvaluation:
+    """Take an evaluation back (a wrong file, the wrong cohort): it stays, marked, and leaves the
+    cohort's page and the programme report; its files stay among the programme's."""
+    found = session.get(ProgrammeEvaluation, evaluation_id)
+    if found is None:
+        raise ActionError(f"no evaluation {evaluation_id}")
+    return _withdraw(session, by=by, kind=EVALUATION, found=found, reason=reason)
+
+
+def _withdraw(session: Session, *, by: User, kind: str, found, reason: str):
+    why = _reason(reason)
+    with _transaction(session):
+        if found.withdrawn:
+            raise ActionError(f"{kind} {found.id}: already withdrawn")
+        at = base._now()
+        found.withdrawn_at, found.withdrawn_by, found.withdrawn_reason = at, by.id, why
+        session.add(
+            RecordChange(
+                record_kind=kind,
+                record_id=found.id,
+                field=WITHDRAWN,
+                old_value=None,
+                new_value=WITHDRAWN,
+                changed_by=by.id,
+                changed_at=at,
+                reason=why,
+            )
+        )
+        record(
+            session,
+            user=by,
+            action=f"{kind}_withdrawn",
+            subject=f"cohort:{found.cohort_id}",
+            detail=f"{kind} {found.id}",
+        )
+    return found
 
 
 def link_account(session: Session, *, by: User | None, participant_id: int, username: str) -> None:
@@ -250,78 +336,172 @@ def add_session(
 
 
 def record_attendance(
-    session: Session, *, by: User | None, session_id: int, attended: Mapping[int, bool]
-) -> None:
-    """Who attended one session (participant id → attended); marks already there are replaced."""
+    session: Session,
+    *,
+    by: User | None,
+    session_id: int,
+    attended: Mapping[int, bool],
+    reason: str = "",
+) -> AttendancePreview:
+    """Who attended one session (participant id → attended). A mark already there that changes keeps
+    its old value in the history, with ``reason``; what changed is returned."""
     with _transaction(session):
         held = session.get(ProgrammeSession, session_id)
         if held is None:
             raise ActionError(f"no session {session_id}")
-        members = {p.id for p in _cohort(session, held.cohort_id).participants}
-        strangers = set(attended) - members
+        cohort = _cohort(session, held.cohort_id)
+        strangers = set(attended) - set(_current_ids(cohort))
         if strangers:
-            raise ActionError(f"attendance: participant {min(strangers)} is not in this session's cohort")
-        _mark(session, held.id, attended)
+            raise ActionError(
+                f"attendance: participant {min(strangers)} is not (or no longer) in this session's cohort"
+            )
+        before = _sessions(session, cohort)
+        after = [
+            SessionMarks(s.id, s.module, {**s.marks, **attended} if s.id == session_id else s.marks, s.label)
+            for s in before
+        ]
+        done = compare(_current_ids(cohort), before, after, cohort.programme.completion_share)
+        _mark(session, by, held.id, attended, reason)
         record(
             session,
             user=by,
             action="attendance_recorded",
             subject=f"session:{session_id}",
-            detail=f"{sum(attended.values())} of {len(attended)} attended",
+            detail=f"{sum(attended.values())} of {len(attended)} attended; {len(done.changed)} marks changed",
         )
+    return done
 
 
-def _mark(session: Session, session_id: int, attended: Mapping[int, bool]) -> None:
+def _mark(
+    session: Session, by: User | None, session_id: int, attended: Mapping[int, bool], reason: str
+) -> None:
+    """Write the marks; a changed one leaves a ``RecordChange`` (who, when, why) with its old value."""
     existing = {
         a.participant_id: a
         for a in session.scalars(select(Attendance).where(Attendance.session_id == session_id))
     }
     for participant_id, present in attended.items():
-        if participant_id in existing:
-            existing[participant_id].attended = bool(present)
-        else:
+        mark = existing.get(participant_id)
+        if mark is None:
             session.add(
                 Attendance(session_id=session_id, participant_id=participant_id, attended=bool(present))
             )
+        elif mark.attended != bool(present):
+            if by is None:
+                raise ActionError("attendance: a changed mark needs who changed it")
+            session.add(
+                RecordChange(
+                    record_kind=ATTENDANCE,
+                    record_id=mark.id,
+                    field=f"attended:{participant_id}",
+                    old_value=as_text(_yes(mark.attended)),
+                    new_value=as_text(_yes(bool(present))),
+                    changed_by=by.id,
+                    changed_at=base._now(),
+                    reason=reason.strip(),
+                )
+            )
+            mark.attended = bool(present)
+
+
+def _yes(present: bool) -> str:
+    return "attended" if present else "absent"
+
+
+def _label(module: str, held_on: date) -> str:
+    return f"{module}, {held_on:%d %b %Y}"
+
+
+def _current_ids(cohort: ProgrammeCohort) -> list[int]:
+    return [p.id for p in cohort.current]
+
+
+def _sessions(session: Session, cohort: ProgrammeCohort) -> list[SessionMarks]:
+    """The cohort's sessions with the marks of its current participants (withdrawn people left out)."""
+    ids = [s.id for s in cohort.sessions]
+    current = set(_current_ids(cohort))
+    marks: dict[int, dict[int, bool]] = {i: {} for i in ids}
+    if ids:
+        for mark in session.scalars(select(Attendance).where(Attendance.session_id.in_(ids))):
+            if mark.participant_id in current:
+                marks[mark.session_id][mark.participant_id] = mark.attended
+    return [
+        SessionMarks(s.id, s.module.name, marks[s.id], _label(s.module.name, s.held_on))
+        for s in cohort.sessions
+    ]
+
+
+def _attendance_plan(
+    session: Session, cohort: ProgrammeCohort, rows: Sequence[AttendanceRow], source: str
+) -> tuple[list[SessionMarks], list[SessionMarks], dict[tuple[str, date], dict[int, bool]]]:
+    """The sessions now, the sessions as the load would leave them (new ones with negative ids), and
+    the load's marks by (module, date); a row naming no current participant or module refuses all."""
+    modules = {m.name for m in cohort.programme.modules}
+    by_code = {p.code: p for p in cohort.current}
+    marks: dict[tuple[str, date], dict[int, bool]] = {}
+    for row in rows:
+        if row.code not in by_code:
+            raise ActionError(
+                f"{source}, row {row.row}, column id: found {row.code!r}, expected a participant"
+            )
+        if row.module not in modules:
+            raise ActionError(
+                f"{source}, row {row.row}, column module: found {row.module!r}, expected a module"
+            )
+        marks.setdefault((row.module, row.held_on), {})[by_code[row.code].id] = row.attended
+    before = _sessions(session, cohort)
+    keys = {(s.module.name, s.held_on): s.id for s in cohort.sessions}
+    after = [SessionMarks(s.id, s.module, dict(s.marks), s.label) for s in before]
+    by_id = {s.id: s for s in after}
+    for n, (key, given) in enumerate(sorted(marks.items())):
+        if key in keys:
+            by_id[keys[key]].marks.update(given)  # a fresh dict made just above
+        else:
+            after.append(SessionMarks(-(n + 1), key[0], given, _label(*key)))
+    return before, after, marks
+
+
+def preview_attendance(
+    session: Session, *, cohort_id: int, rows: Sequence[AttendanceRow], source: str
+) -> AttendancePreview:
+    """What loading these marks would do; refused in one line as ``import_attendance`` would be."""
+    cohort = _cohort(session, cohort_id)
+    before, after, _ = _attendance_plan(session, cohort, rows, source)
+    return compare(_current_ids(cohort), before, after, cohort.programme.completion_share)
 
 
 def import_attendance(
-    session: Session, *, by: User | None, cohort_id: int, rows: Sequence[AttendanceRow], source: str
+    session: Session,
+    *,
+    by: User | None,
+    cohort_id: int,
+    rows: Sequence[AttendanceRow],
+    source: str,
+    reason: str = "",
 ) -> int:
     """Every row or none: each (module, date) a session of the cohort (made if new), each id one of
-    its participants; marks already there are replaced. The number of marks written."""
+    its current participants; a mark already there that changes keeps its history. The number of
+    marks in the load. Callers show ``preview_attendance`` and have it confirmed first."""
     with _transaction(session):
         cohort = _cohort(session, cohort_id)
-        programme = _programme(session, cohort.programme_id)
-        modules = {m.name: m for m in programme.modules}
-        by_code = {p.code: p for p in cohort.participants}
+        before, after, marks = _attendance_plan(session, cohort, rows, source)
+        done = compare(_current_ids(cohort), before, after, cohort.programme.completion_share)
+        modules = {m.name: m for m in cohort.programme.modules}
         sessions = {(s.module.name, s.held_on): s for s in cohort.sessions}
-        marks: dict[int, dict[int, bool]] = {}
-        for row in rows:
-            if row.code not in by_code:
-                raise ActionError(
-                    f"{source}, row {row.row}, column id: found {row.code!r}, expected a participant"
-                )
-            if row.module not in modules:
-                raise ActionError(
-                    f"{source}, row {row.row}, column module: found {row.module!r}, expected a module"
-                )
-            held = sessions.get((row.module, row.held_on))
+        for key, given in marks.items():
+            held = sessions.get(key)
             if held is None:
-                held = ProgrammeSession(module_id=modules[row.module].id, held_on=row.held_on)
+                held = ProgrammeSession(module_id=modules[key[0]].id, held_on=key[1])
                 cohort.sessions.append(held)
                 session.flush()
-                sessions[(row.module, row.held_on)] = held
-            marks.setdefault(held.id, {})[by_code[row.code].id] = row.attended
-        for session_id, attended in marks.items():
-            _mark(session, session_id, attended)
+            _mark(session, by, held.id, given, reason or f"loaded from {source}")
         written = sum(len(m) for m in marks.values())
+        detail = (
+            f"{written} marks ({len(done.added)} added, {len(done.changed)} changed), "
+            f"{len(done.created)} sessions created, {len(done.made_absent)} made absent, from {source}"
+        )
         record(
-            session,
-            user=by,
-            action="attendance_imported",
-            subject=f"cohort:{cohort_id}",
-            detail=f"{written} marks, {len(marks)} sessions from {source}"[:200],
+            session, user=by, action="attendance_imported", subject=f"cohort:{cohort_id}", detail=detail[:200]
         )
     return written
 
@@ -372,7 +552,9 @@ def add_evaluation(
     unknown_as_missing: bool = False,
 ) -> ProgrammeEvaluation:
     """An evaluation of the cohort; the caller has read its files and evaluated them (a bad file is
-    refused before this), so a stored evaluation always reads."""
+    refused before this), so a stored evaluation always reads. The participants enrolled now are
+    kept with it (``invited_codes``): its response rates' denominator, which later changes to the
+    cohort do not move."""
     if level not in EVALUATION_LEVELS:
         raise ActionError(f"level: one of {', '.join(EVALUATION_LEVELS)}")
     if not id_column.strip():
@@ -402,6 +584,7 @@ def add_evaluation(
             unknown_as_missing=unknown_as_missing,
             created_by=by.id if by else None,
             created_at=base._now(),
+            invited_codes=json.dumps(sorted(p.code for p in cohort.current)),
         )
         session.add(evaluation)
         session.flush()

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
-from stocktake.appdb.models import Annotation, TargetSetting, User
+from stocktake.appdb.models import ROLES, Annotation, TargetSetting, User
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.metrics.catalogue import Metric, dimension_expressions
 from stocktake.report.charts import POINT_NAMES, entry_chart, plotly_json, static_chart
@@ -246,6 +246,20 @@ def funnel(
 EXPECTED_LIMIT = 1024 * 1024
 
 
+def _uploaded(expected: UploadFile | None) -> tuple[str, bytes]:
+    """The upload's name (an NHS number in it masked: it reaches the page and the audit log) and its
+    bytes, read no further than the limit."""
+    from stocktake.files.expected import ExpectedFileError
+
+    if expected is None or not expected.filename:
+        raise ExpectedFileError("Expected counts: choose the file (unit,expected) to compare with")
+    content = expected.file.read(EXPECTED_LIMIT + 1)
+    name = mask_nhs_numbers(expected.filename)
+    if len(content) > EXPECTED_LIMIT:
+        raise ExpectedFileError(f"{name}: over {EXPECTED_LIMIT // 1024} KB")
+    return name, content
+
+
 @router.post("/{metric_id}/funnel")
 def funnel_observed_expected(
     request: Request,
@@ -257,31 +271,85 @@ def funnel_observed_expected(
     db: Session = Depends(database),
 ):
     """An outcome measure's groups observed ÷ expected, the expected counts from the uploaded
-    ``unit,expected`` file (read, used and not kept)."""
+    ``unit,expected`` file (read, used for this view and not kept)."""
     from stocktake.files.expected import ExpectedFileError, parse_expected
 
     if not compares_observed_expected(metric):
         raise HTTPException(404, f"{metric.title} is not an outcome measure compared observed ÷ expected")
     try:
-        if expected is None or not expected.filename:
-            raise ExpectedFileError("Expected counts: choose the file (unit,expected) to compare with")
-        content = expected.file.read(EXPECTED_LIMIT + 1)
-        if len(content) > EXPECTED_LIMIT:
-            raise ExpectedFileError(f"{expected.filename}: over {EXPECTED_LIMIT // 1024} KB")
-        counts = parse_expected(content, expected.filename)
+        name, content = _uploaded(expected)
+        counts = parse_expected(content, name)
     except ExpectedFileError as error:
-        return _funnel_page(request, metric, by, user, db, error=str(error))
-    # the file's name reaches the page and the audit log: an NHS number in it is masked
-    return _funnel_page(request, metric, by, user, db, expected=(mask_nhs_numbers(expected.filename), counts))
+        return _funnel_page(request, metric, by, user, db, error=str(error), sent=True)
+    return _funnel_page(request, metric, by, user, db, expected=(name, counts))
 
 
-def _funnel_page(request, metric: Metric, by: str, user: User, db: Session, *, expected=None, error=""):
+@router.post("/{metric_id}/expected")
+def keep_expected(
+    request: Request,
+    metric_id: str,
+    by: str = Form("site"),
+    expected: UploadFile | None = File(None),
+    metric: Metric = Depends(known_metric),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    """An editor keeps the outcome measure's expected counts (ADR 34): every viewer's funnel page and
+    the board report then compare observed ÷ expected with them; the counts replaced are withdrawn."""
+    from stocktake.files.expected import ExpectedFileError
+
+    if not compares_observed_expected(metric):
+        raise HTTPException(404, f"{metric.title} is not an outcome measure compared observed ÷ expected")
+    if by not in request.app.state.workspace.catalogue.dimensions:
+        raise HTTPException(404, f"no dimension {by!r}")
+
+    def keep():
+        try:
+            name, content = _uploaded(expected)
+        except ExpectedFileError as error:
+            raise actions.ActionError(str(error)) from None
+        home = request.app.state.settings.home
+        return actions.keep_expected_counts(
+            db, by=user, home=home, metric_id=metric.id, content=content, name=name, dimension=by
+        )
+
+    def page(errors, status_code):
+        return _funnel_page(request, metric, by, user, db, error=errors[0], sent=True)
+
+    return change_then_redirect(keep, to=f"/metrics/{metric.id}/funnel?by={by}#observed-expected", page=page)
+
+
+def _funnel_page(
+    request, metric: Metric, by: str, user: User, db: Session, *, expected=None, error="", sent=False
+):
+    """The funnel page; the O/E part from ``expected`` (an upload's name and counts, this view only),
+    else from the counts kept for the measure (ADR 34). ``sent``: a file was sent, so a problem with
+    it is the answer's status (422)."""
+    from stocktake.files.expected import ExpectedFileError, kept_expected, withdrawn_expected
+
     workspace = request.app.state.workspace
     if by not in workspace.catalogue.dimensions:
         raise HTTPException(404, f"no dimension {by!r}")
     suppress = request.app.state.settings.drilldown_small_numbers == "suppress"
     peers = workspace.peers(db, metric.id, by, suppress=suppress)
-    detail = f"by {by}" + (f", observed ÷ expected from {expected[0]}" if expected else "")
+    outcome = compares_observed_expected(metric)
+    kept, withdrawn, kept_error = None, [], ""
+    if outcome:
+        home = request.app.state.settings.home
+        try:
+            kept = kept_expected(home, metric.id, by)
+            withdrawn = withdrawn_expected(home, metric.id, by)
+        except ExpectedFileError as problem:
+            kept_error = f"The kept expected counts cannot be read: {problem}"
+    uploaded = expected is not None
+    if expected is None and kept is not None:
+        expected = (kept.name, kept.counts)
+    if uploaded:
+        detail = f"by {by}, observed ÷ expected from {expected[0]}"
+    elif expected is not None:
+        detail = f"by {by}, observed ÷ expected from the counts kept ({kept.name})"
+    else:
+        detail = f"by {by}"
     actions.record_now(db, user=user, action="funnel_viewed", subject=f"metric:{metric.id}", detail=detail)
     fmt = Formatter(metric.unit, metric.decimals)
     rows, figure = [], ""
@@ -296,7 +364,7 @@ def _funnel_page(request, metric: Metric, by: str, user: User, db: Session, *, e
         ]
         figure = funnel_json(peers, names, metric.title, by.replace("_", " "))
     oe = _observed_expected(workspace, metric, by, expected, suppress) if expected else None
-    if expected and oe is None:
+    if expected and oe is None and not error:
         error = (
             f"{expected[0]}: fewer than two {by.replace('_', ' ')}s have both cases in the period and an "
             "expected count; the file's units must be the names in the table below"
@@ -305,7 +373,7 @@ def _funnel_page(request, metric: Metric, by: str, user: User, db: Session, *, e
         request,
         "funnel.html",
         user,
-        status_code=422 if error else 200,
+        status_code=422 if (error and (uploaded or sent)) else 200,
         title=f"{metric.title} compared across {by.replace('_', ' ')}s",
         metric=metric,
         by=by,
@@ -315,9 +383,14 @@ def _funnel_page(request, metric: Metric, by: str, user: User, db: Session, *, e
         rows=rows,
         figure=figure,
         fmt=fmt,
-        outcome=compares_observed_expected(metric),
+        outcome=outcome,
         oe=oe,
+        kept=kept if not uploaded else None,
+        kept_any=kept,
+        withdrawn=withdrawn,
+        kept_error=kept_error,
         expected_error=error,
+        can_keep=ROLES.index(user.role) >= ROLES.index("editor"),
     )
 
 

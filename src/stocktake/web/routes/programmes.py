@@ -4,35 +4,49 @@ evaluation by Kirkpatrick level, and the programme report.
 Editors (programme leads and faculty) change things; viewers read. A viewer whose account is linked
 to a participant sees their own record only: the check is made on every request from the database
 (``programme_view.participant_of``), never remembered in the session.
+
+An import of participants or attendance is staged (``web.staging``, under a random token bound to its
+uploader) and previewed — sessions it would create, marks added and changed, people it would make
+absent, completion before and after — and written only when the lead confirms, after checking that
+the preview still holds (ADR 0031's addendum, as ADR 0011 does for extracts).
 """
 
 from __future__ import annotations
 
+import json
+import re
+import secrets
+import shutil
 import tempfile
 from functools import partial
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import Response
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
+from stocktake.appdb.actions.programmes import ATTENDANCE
 from stocktake.appdb.models import (
     EVALUATION_LEVELS,
+    Attendance,
     Participant,
     Programme,
     ProgrammeCohort,
+    ProgrammeEvaluation,
     ProgrammeFile,
     ProgrammeSession,
     Project,
+    RecordChange,
     User,
 )
 from stocktake.files.programme import ProgrammeFileError
-from stocktake.files.programme_roster import read_attendance, read_participants
+from stocktake.files.programme_register import read_attendance_sheet
+from stocktake.files.programme_roster import read_participants
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.report.programme_board import MEDIA, programme_report
-from stocktake.web.pages import change_then_redirect, render
+from stocktake.web.pages import change_then, change_then_redirect, render
 from stocktake.web.programme_view import (
     cohort_view,
     evaluate_stored,
@@ -43,6 +57,7 @@ from stocktake.web.programme_view import (
 from stocktake.web.routes.decisions import content_disposition
 from stocktake.web.routes.forms import a_date, a_number
 from stocktake.web.security import database, editor, viewer
+from stocktake.web.staging import staged
 
 router = APIRouter(prefix="/programmes")
 
@@ -201,7 +216,9 @@ def _read_upload(upload: UploadFile | None, what: str) -> tuple[str, bytes]:
         raise actions.ActionError(f"{what}: choose a file")
     content = upload.file.read(actions.PROGRAMME_FILE_LIMIT + 1)
     if len(content) > actions.PROGRAMME_FILE_LIMIT:
-        raise actions.ActionError(f"{upload.filename}: larger than {actions.PROGRAMME_FILE_LIMIT // 1024} KB")
+        raise actions.ActionError(
+            f"{upload.filename}: larger than {actions.PROGRAMME_FILE_LIMIT // (1024 * 1024)} MB"
+        )
     return mask_nhs_numbers(Path(upload.filename).name), content
 
 
@@ -274,6 +291,12 @@ def _cohort_page(request, user, db, programme_id: int, cohort_id: int, **context
         select(ProgrammeFile).where(ProgrammeFile.programme_id == programme_id).order_by(ProgrammeFile.id)
     ).all()
     projects = db.scalars(select(Project).where(Project.withdrawn_at.is_(None)).order_by(Project.title)).all()
+    marks, mark_history = _marks_and_history(db, cohort)
+    withdrawn_evaluations = db.scalars(
+        select(ProgrammeEvaluation)
+        .where(ProgrammeEvaluation.cohort_id == cohort_id, ProgrammeEvaluation.withdrawn_at.is_not(None))
+        .order_by(ProgrammeEvaluation.id)
+    ).all()
     return render(
         request,
         "programme_cohort.html",
@@ -289,8 +312,31 @@ def _cohort_page(request, user, db, programme_id: int, cohort_id: int, **context
         projects=projects,
         levels=EVALUATION_LEVELS,
         participant_only=only is not None,
+        marks=marks,
+        mark_history=mark_history if only is None else {},  # a participant sees no one else's marks
+        mark_labels={f"attended:{p.id}": p.name for p in cohort.participants},
+        withdrawn_participants=[p for p in cohort.participants if p.withdrawn] if only is None else [],
+        withdrawn_evaluations=withdrawn_evaluations if only is None else [],
         **context,
     )
+
+
+def _marks_and_history(db: Session, cohort: ProgrammeCohort):
+    """Each session's marks (participant id → attended), and the changes made to them, oldest first."""
+    ids = [s.id for s in cohort.sessions]
+    marks: dict[int, dict[int, bool]] = {i: {} for i in ids}
+    session_of = {}
+    if ids:
+        for mark in db.scalars(select(Attendance).where(Attendance.session_id.in_(ids))):
+            marks[mark.session_id][mark.participant_id] = mark.attended
+            session_of[mark.id] = mark.session_id
+    changes = actions.history(db, ATTENDANCE, session_of)
+    history: dict[int, list[RecordChange]] = {i: [] for i in ids}
+    for mark_id, found in changes.items():
+        history[session_of[mark_id]].extend(found)
+    for found in history.values():
+        found.sort(key=lambda c: c.id)
+    return marks, history
 
 
 @router.get("/{programme_id}/cohorts/{cohort_id}")
@@ -345,18 +391,94 @@ def add_participant(
     )
 
 
-def _uploaded_table(upload: UploadFile | None, what: str, read):
-    """Read an uploaded CSV/XLSX with ``read(path, name)``; a bad file is one ``ActionError`` line."""
-    filename, content = _read_upload(upload, what)
+def _read_table(filename: str, content: bytes, read):
+    """Read a CSV/XLSX's bytes with ``read(path, name)``; a bad file is one ``ActionError`` line."""
     if Path(filename).suffix.lower() not in (".csv", ".xlsx", ".txt"):
         raise actions.ActionError(f"{filename}: a CSV or XLSX file")
     with tempfile.TemporaryDirectory(prefix="stocktake-roster-") as folder:
         path = Path(folder) / f"upload{Path(filename).suffix.lower()}"
         path.write_bytes(content)
         try:
-            return filename, read(path, filename)
+            return read(path, filename)
         except ProgrammeFileError as error:
             raise actions.ActionError(str(error).replace(str(path), filename)) from None
+
+
+TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+
+
+def _rows(db: Session, cohort: ProgrammeCohort, kind: str, filename: str, content: bytes):
+    if kind == "participants":
+        taken = {p.code for p in cohort.participants}
+        return _read_table(
+            filename, content, lambda path, name: read_participants(path, name=name, taken=taken)
+        )
+    codes = {p.code for p in cohort.current}
+    modules = [m.name for m in cohort.programme.modules]
+    held = [(s.module.name, s.held_on) for s in cohort.sessions]
+    return _read_table(
+        filename,
+        content,
+        lambda path, name: read_attendance_sheet(
+            path, codes=codes, modules=modules, sessions=held, name=name
+        ),
+    )
+
+
+def _preview(db: Session, cohort: ProgrammeCohort, kind: str, filename: str, content: bytes):
+    rows = _rows(db, cohort, kind, filename, content)
+    if kind == "participants":
+        preview = actions.preview_participants(db, cohort_id=cohort.id, rows=rows, source=filename)
+    else:
+        preview = actions.preview_attendance(db, cohort_id=cohort.id, rows=rows, source=filename)
+    return rows, preview
+
+
+def _stage_import(request, user, db, programme_id: int, cohort_id: int, kind: str, upload):
+    """Read and preview the file, and keep it staged for the confirmation; nothing is written."""
+    _programme_obj, cohort, _only = _cohort(db, user, programme_id, cohort_id)
+
+    def check():
+        filename, content = _read_upload(upload, kind)
+        rows, preview = _preview(db, cohort, kind, filename, content)
+        token = secrets.token_urlsafe(24)
+        folder = staged(request.app.state.settings) / token
+        folder.mkdir(mode=0o700)
+        (folder / "upload.bin").write_bytes(content)
+        meta = {
+            "user_id": user.id,
+            "cohort_id": cohort_id,
+            "kind": kind,
+            "file": filename,
+            "preview": preview.summary(),
+        }
+        (folder / "import.json").write_text(json.dumps(meta))
+        return token, meta, rows, preview
+
+    return change_then(
+        check,
+        then=lambda done: _import_preview_page(request, user, db, programme_id, cohort, *done),
+        page=partial(_cohort_page, request, user, db, programme_id, cohort_id),
+    )
+
+
+def _import_preview_page(request, user, db, programme_id, cohort, token, meta, rows, preview, message=None):
+    names = {p.id: p.name for p in cohort.participants}
+    if meta["kind"] == "participants":
+        names |= {-(i + 1): r.name for i, r in enumerate(rows)}
+    return render(
+        request,
+        "programme_import_preview.html",
+        user,
+        title="Check before loading",
+        programme=cohort.programme,
+        cohort=cohort,
+        token=token,
+        meta=meta,
+        preview=preview,
+        names=names,
+        message=message,
+    )
 
 
 @router.post("/{programme_id}/cohorts/{cohort_id}/participants/import")
@@ -368,15 +490,7 @@ def import_participants(
     user: User = Depends(editor),
     db: Session = Depends(database),
 ):
-    def change():
-        cohort = db.get(ProgrammeCohort, cohort_id)
-        taken = {p.code for p in cohort.participants}
-        filename, rows = _uploaded_table(
-            upload, "participants", lambda path, name: read_participants(path, name=name, taken=taken)
-        )
-        return actions.import_participants(db, by=user, cohort_id=cohort_id, rows=rows, source=filename)
-
-    return _cohort_change(request, user, db, programme_id, cohort_id, change, "#participants-heading")
+    return _stage_import(request, user, db, programme_id, cohort_id, "participants", upload)
 
 
 @router.post("/{programme_id}/cohorts/{cohort_id}/attendance/import")
@@ -388,18 +502,129 @@ def import_attendance(
     user: User = Depends(editor),
     db: Session = Depends(database),
 ):
-    def change():
-        cohort = db.get(ProgrammeCohort, cohort_id)
-        codes = {p.code for p in cohort.participants}
-        modules = [m.name for m in cohort.programme.modules]
-        filename, rows = _uploaded_table(
-            upload,
-            "attendance",
-            lambda path, name: read_attendance(path, codes=codes, modules=modules, name=name),
-        )
-        return actions.import_attendance(db, by=user, cohort_id=cohort_id, rows=rows, source=filename)
+    return _stage_import(request, user, db, programme_id, cohort_id, "attendance", upload)
 
-    return _cohort_change(request, user, db, programme_id, cohort_id, change, "#attendance-heading")
+
+def _staged_import(request, user: User, cohort_id: int, token: str):
+    """The staged import for ``token`` if it is this user's, for this cohort and not expired."""
+    folder = staged(request.app.state.settings) / token
+    if not TOKEN.fullmatch(token) or not (folder / "import.json").is_file():
+        return None, {}
+    meta = json.loads((folder / "import.json").read_text())
+    if meta.get("user_id") != user.id or meta.get("cohort_id") != cohort_id:
+        return None, {}
+    return folder, meta
+
+
+@router.post("/{programme_id}/cohorts/{cohort_id}/imports/{token}/confirm")
+def confirm_import(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    token: str,
+    reason: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    """Write the staged file exactly as previewed; if the cohort changed since, preview it again."""
+    _programme_obj, cohort, _only = _cohort(db, user, programme_id, cohort_id)
+    folder, meta = _staged_import(request, user, cohort_id, token)
+    page = partial(_cohort_page, request, user, db, programme_id, cohort_id)
+    if folder is None:
+        gone = "That import is no longer waiting (confirmed, cancelled or over an hour old): upload it again."
+        return page(errors=[gone], status_code=404)
+    kind, filename, content = meta["kind"], meta["file"], (folder / "upload.bin").read_bytes()
+
+    def load():
+        rows, preview = _preview(db, cohort, kind, filename, content)
+        if preview.summary() != meta["preview"]:
+            return rows, preview, False
+        if kind == "participants":
+            actions.import_participants(db, by=user, cohort_id=cohort_id, rows=rows, source=filename)
+        else:
+            actions.import_attendance(
+                db, by=user, cohort_id=cohort_id, rows=rows, source=filename, reason=reason
+            )
+        return rows, preview, True
+
+    def then(done):
+        rows, preview, written = done
+        if not written:
+            meta["preview"] = preview.summary()
+            (folder / "import.json").write_text(json.dumps(meta))
+            note = "The cohort changed since you checked this file: here is what it would do now."
+            return _import_preview_page(
+                request, user, db, programme_id, cohort, token, meta, rows, preview, note
+            )
+        shutil.rmtree(folder, ignore_errors=True)
+        anchor = "#participants-heading" if kind == "participants" else "#attendance-heading"
+        return RedirectResponse(f"/programmes/{programme_id}/cohorts/{cohort_id}{anchor}", status_code=303)
+
+    return change_then(load, then=then, page=page)
+
+
+@router.post("/{programme_id}/cohorts/{cohort_id}/imports/{token}/cancel")
+def cancel_import(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    token: str,
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    _cohort(db, user, programme_id, cohort_id)
+    folder, _meta = _staged_import(request, user, cohort_id, token)
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
+    return RedirectResponse(f"/programmes/{programme_id}/cohorts/{cohort_id}", status_code=303)
+
+
+@router.post("/{programme_id}/cohorts/{cohort_id}/participants/{participant_id}/withdraw")
+def withdraw_participant(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    participant_id: int,
+    reason: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    _cohort(db, user, programme_id, cohort_id)
+    _participant(db, cohort_id, participant_id)
+    return _cohort_change(
+        request,
+        user,
+        db,
+        programme_id,
+        cohort_id,
+        lambda: actions.withdraw_participant(db, by=user, participant_id=participant_id, reason=reason),
+        "#participants-heading",
+    )
+
+
+@router.post("/{programme_id}/cohorts/{cohort_id}/evaluations/{evaluation_id}/withdraw")
+def withdraw_evaluation(
+    request: Request,
+    programme_id: int,
+    cohort_id: int,
+    evaluation_id: int,
+    reason: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    _cohort(db, user, programme_id, cohort_id)
+    found = db.get(ProgrammeEvaluation, evaluation_id)
+    if found is None or found.cohort_id != cohort_id:
+        raise HTTPException(404, f"no evaluation {evaluation_id} in cohort {cohort_id}")
+    return _cohort_change(
+        request,
+        user,
+        db,
+        programme_id,
+        cohort_id,
+        lambda: actions.withdraw_evaluation(db, by=user, evaluation_id=evaluation_id, reason=reason),
+        "#evaluation-heading",
+    )
 
 
 @router.post("/{programme_id}/cohorts/{cohort_id}/sessions")
@@ -440,14 +665,15 @@ async def record_attendance(
 ):
     form = await request.form()
     present = {str(v) for v in form.getlist("attended")}
+    reason = str(form.get("reason", ""))
 
     def change():
         held = db.get(ProgrammeSession, session_id)
         if held is None or held.cohort_id != cohort_id:
             raise actions.ActionError(f"no session {session_id} in this cohort")
         cohort = db.get(ProgrammeCohort, cohort_id)
-        marks = {p.id: str(p.id) in present for p in cohort.participants}
-        return actions.record_attendance(db, by=user, session_id=session_id, attended=marks)
+        marks = {p.id: str(p.id) in present for p in cohort.current}
+        return actions.record_attendance(db, by=user, session_id=session_id, attended=marks, reason=reason)
 
     return _cohort_change(request, user, db, programme_id, cohort_id, change, "#attendance-heading")
 
@@ -555,9 +781,10 @@ def add_evaluation(
         try:
             evaluate_stored(
                 {role: (c[2], c[3]) for role, c in chosen.items()},
-                [p.code for p in cohort.participants],
+                [p.code for p in cohort.current],
                 id_column.strip(),
                 unknown_as_missing=bool(unknown_as_missing),
+                level=level,
             )
         except ProgrammeFileError as error:
             raise actions.ActionError(str(error)) from None

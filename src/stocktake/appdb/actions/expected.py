@@ -1,0 +1,61 @@
+"""Keeping an outcome measure's expected counts: a file in the home that every viewer's funnel page
+and the board report then read, so keeping one is audited and the one it replaces is withdrawn, not
+deleted (ADR 34)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from stocktake.appdb.actions import base
+from stocktake.appdb.actions.audit_log import record
+from stocktake.appdb.actions.base import ActionError, _transaction
+from stocktake.appdb.models import User
+from stocktake.files.expected import (
+    ExpectedFileError,
+    KeptExpected,
+    keep_expected,
+    kept_expected,
+    parse_expected,
+)
+
+
+def keep_expected_counts(
+    session: Session,
+    *,
+    by: User | None,
+    home: Path,
+    metric_id: str,
+    content: bytes,
+    name: str,
+    dimension: str = "site",
+    who: str = "",
+) -> KeptExpected:
+    """Keep ``content`` (``unit,expected``, one row per group of ``dimension``) as the measure's
+    expected counts in ``home``, the counts
+    it replaces withdrawn beside it. Refused, with nothing written and no event, unless every row is
+    right. ``who``: the person when there is no account (the command line says whose)."""
+    who = by.username if by is not None else who or "the command line"
+    try:
+        counts = parse_expected(content, name)
+        previous = kept_expected(home, metric_id, dimension)
+    except ExpectedFileError as error:
+        raise ActionError(str(error)) from None
+    detail = f"{len(counts)} {dimension}(s) from {name}"
+    if previous is not None:
+        detail += f"; the counts kept by {previous.kept_by} on {previous.at:%Y-%m-%d} withdrawn"
+    if by is None:
+        detail += f" (by {who})"
+    with _transaction(session):
+        record(session, user=by, action="expected_counts_kept", subject=f"metric:{metric_id}", detail=detail)
+        session.flush()  # a database that refuses the event refuses before the files are touched
+        try:
+            kept, _ = keep_expected(
+                home, metric_id, content, by=dimension, name=name, who=who, at=base._now()
+            )
+        except ExpectedFileError as error:
+            raise ActionError(str(error)) from None
+        except OSError as error:
+            raise ActionError(f"{name}: cannot keep it in {home}: {error.strerror}") from None
+    return kept

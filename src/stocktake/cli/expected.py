@@ -1,0 +1,91 @@
+"""`stocktake expected set|show`: an outcome measure's expected counts kept in the home (ADR 34), for
+the workspace's funnel page and the board report to compare observed ÷ expected."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from stocktake.cli.common import HomeOption, _fail, _settings, console
+
+expected_app = typer.Typer(
+    help="Expected counts of an outcome measure (a case-mix model's), kept for observed ÷ expected.",
+    no_args_is_help=True,
+)
+Metric = Annotated[str, typer.Argument(help="The outcome measure's id, e.g. hipfx_mortality_30d.")]
+By = Annotated[str, typer.Option(help="What the file's units are: site (the report's), consultant, …")]
+
+
+def _outcome(home: Path | None, metric_id: str, by: str):
+    from stocktake.metrics.catalogue import load_catalogue
+    from stocktake.verdicts.expected import compares_observed_expected
+
+    catalogue = load_catalogue(_settings(home, private=False).catalogue)
+    metric = next((m for m in catalogue.metrics if m.id == metric_id), None)
+    if metric is None:
+        _fail(f"{metric_id}: no such measure in the catalogue")
+    if not compares_observed_expected(metric):
+        _fail(f"{metric_id}: not an outcome measure compared observed ÷ expected (outcome: true)")
+    if by not in catalogue.dimensions:
+        _fail(f"--by {by}: expected one of {', '.join(catalogue.dimensions)}")
+    return metric
+
+
+@expected_app.command("set")
+def set_expected(
+    metric_id: Metric,
+    file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="unit,expected: one row per unit.")],
+    by: By = "site",
+    home: HomeOption = None,
+) -> None:
+    """Keep FILE as the measure's expected counts; the counts it replaces are withdrawn, not deleted.
+    Checked whole first: one wrong row and nothing is kept. Logged in the audit log."""
+    from stocktake.appdb import actions
+    from stocktake.cli.serve import _app_database
+
+    _outcome(home, metric_id, by)
+    if not file.is_file():
+        _fail(f"{file}: no such file")
+    settings = _settings(home)
+    who = f"{getpass.getuser()} (command line)"
+    with _app_database(home) as session:
+        kept = actions.keep_expected_counts(
+            session,
+            by=None,
+            home=settings.home,
+            metric_id=metric_id,
+            content=file.read_bytes(),
+            name=file.name,
+            dimension=by,
+            who=who,
+        )
+    console.print(
+        f"[green]✓[/green] {len(kept.counts)} {by}s' expected counts kept for {metric_id} → {kept.path}"
+    )
+
+
+@expected_app.command("show")
+def show_expected(metric_id: Metric, by: By = "site", home: HomeOption = None) -> None:
+    """The expected counts kept for the measure (who, when, each unit), and those withdrawn."""
+    from stocktake.files.expected import ExpectedFileError, kept_expected, withdrawn_expected
+
+    _outcome(home, metric_id, by)
+    settings = _settings(home, private=False)
+    try:
+        kept = kept_expected(settings.home, metric_id, by)
+        withdrawn = withdrawn_expected(settings.home, metric_id, by)
+    except ExpectedFileError as error:
+        _fail(str(error))
+    if kept is None:
+        console.print(f"No expected counts kept for {metric_id} by {by}.")
+    else:
+        console.print(f"{kept.name}: kept by {kept.kept_by} at {kept.at:%Y-%m-%d %H:%M} UTC")
+        for unit, count in kept.counts.items():
+            typer.echo(f"{unit},{count:g}")
+    for w in withdrawn:
+        console.print(
+            f"withdrawn: {w.name}, kept by {w.kept_by} at {w.at:%Y-%m-%d %H:%M}, by {w.withdrawn_by}"
+        )
