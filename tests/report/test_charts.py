@@ -12,7 +12,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stocktake.report.charts import ChartSeries, facet_charts, plotly_html, plotly_json, write_chart
+from stocktake.report.charts import (
+    ChartSeries,
+    facet_charts,
+    plotly_html,
+    plotly_json,
+    static_chart,
+    write_chart,
+)
 
 ATTACK = "</script><script>document.title='pwned'</script>"
 
@@ -166,3 +173,14 @@ def test_the_static_charts_margins_fit_every_label_without_a_trial_drawing(unit,
             assert axis.get_position().width > 0.7
     finally:
         plt.close(figure)
+
+
+@pytest.mark.parametrize(
+    "label", ["Saved $5k (10%) & $3k", r"Budget $\undefinedthing$ cut", "Saved $5k on kit, $3k"]
+)
+def test_a_label_with_dollar_signs_is_drawn_as_typed_not_as_mathematics(label):
+    """matplotlib reads $…$ as mathematics: a label it cannot parse stopped the board PDF, and one it
+    could came out in italics with its $ signs gone."""
+    series = dataclasses.replace(_series(), title=f"Spend {label}", annotations=(("2024-03-01", label),))
+    svg = static_chart([series], "svg").decode()
+    assert html.escape(label, quote=False) in svg

@@ -76,3 +76,29 @@ def test_a_new_month_moves_its_measures_on_and_a_partial_one_is_named(clients, n
     assert november and int(november[1]) <= 14
     metric = viewer.get("/metrics/hipfx_surgery_36h").text
     assert "November 2023 incomplete: data to" in metric
+
+
+def test_a_second_click_on_confirm_finds_the_upload_gone_not_a_500(clients, nhfd, monkeypatch):
+    """Two confirms of one upload both pass the first check before either loads: the second must say
+    the upload is no longer waiting (it was loaded), not fail."""
+    from stocktake.web.routes import uploads
+
+    editor = clients["editor"]
+    preview = editor.post(
+        "/uploads",
+        data={"dataset": "hip_fractures", "kind": "months", "csrf_token": editor.csrf},
+        files={"extract": ("nhfd_submission.csv", _next_month(nhfd, 4, "FEB").to_csv(index=False).encode())},
+    )
+    token = re.search(r'action="/uploads/([^/"]+)/confirm"', preview.text)[1]
+    staged = uploads._staged
+    seen = {}
+
+    def as_first_seen(request, token, user):  # both requests saw the upload waiting
+        seen.setdefault(token, staged(request, token, user))
+        return seen[token]
+
+    monkeypatch.setattr(uploads, "_staged", as_first_seen)
+    first = editor.post(f"/uploads/{token}/confirm", data={"csrf_token": editor.csrf})
+    second = editor.post(f"/uploads/{token}/confirm", data={"csrf_token": editor.csrf})
+    assert "Loaded" in first.text
+    assert second.status_code == 404 and "no longer waiting" in second.text

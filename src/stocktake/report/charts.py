@@ -309,22 +309,43 @@ def static_lines(axis, series: ChartSeries, width: float) -> None:
 def _draw_static(axis, series: ChartSeries) -> None:
     static_lines(axis, series, width=1.2)
     axis.scatter(series.x, series.y, c=[POINT_COLOURS[t] for t in series.point_type], s=16, zorder=3)
-    for when, label in series.annotations:
-        axis.axvline(pd.Timestamp(when), color="#005EB8", linestyle=":", linewidth=1)
+    _static_change_dates(axis, series)
+    # Words people typed are text, never matplotlib's mathematics: "$5k" is five thousand pounds.
+    axis.set_title(series.title, fontsize=10, loc="left", parse_math=False)
+    if series.show_icons:
+        _static_icons(axis, series)
+    axis.set_ylabel(series.unit, fontsize=8, parse_math=False)
+    from matplotlib import dates as mdates
+
+    axis.xaxis.set_major_locator(mdates.AutoDateLocator(minticks=3, maxticks=7))
+    axis.xaxis.set_major_formatter(mdates.DateFormatter("%b %Y"))
+    axis.tick_params(labelsize=7)
+    axis.spines[["top", "right"]].set_visible(False)
+
+
+def _static_change_dates(axis, series: ChartSeries) -> None:
+    """Each change date a dotted line and its label, stepped down where dates are close (as the
+    interactive chart does) and reading leftwards late in the chart, so labels stay inside it."""
+    if not len(series.x):
+        return
+    first, last = pd.Timestamp(series.x[0]), pd.Timestamp(series.x[-1])
+    for (when, label), height in zip(series.annotations, _label_heights(series), strict=True):
+        day = pd.Timestamp(when)
+        right = day > first + (last - first) * 0.7
+        axis.axvline(day, color="#005EB8", linestyle=":", linewidth=1)
         axis.annotate(
             label,
-            (pd.Timestamp(when), 1),
+            (day, height),
             xycoords=("data", "axes fraction"),
+            xytext=(-3 if right else 3, -1),
+            textcoords="offset points",
+            ha="right" if right else "left",
             fontsize=7,
             color="#005EB8",
             va="top",
+            parse_math=False,
+            bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
         )
-    axis.set_title(series.title, fontsize=10, loc="left")
-    if series.show_icons:
-        _static_icons(axis, series)
-    axis.set_ylabel(series.unit, fontsize=8)
-    axis.tick_params(labelsize=7)
-    axis.spines[["top", "right"]].set_visible(False)
 
 
 def _static_icons(axis, series: ChartSeries) -> None:

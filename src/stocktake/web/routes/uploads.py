@@ -148,16 +148,25 @@ def confirm_upload(
         return _gone(request, user, db)
     return change_then(
         lambda: _check_and_load(request, staging, meta, user),
-        then=lambda checked: _loaded(request, user, db, token, staging, meta, checked),
+        then=lambda checked: (
+            _gone(request, user, db)
+            if checked is None
+            else _loaded(request, user, db, token, staging, meta, checked)
+        ),
         page=partial(_page, request, user, db),
     )
 
 
-def _check_and_load(request, staging: Path, meta: dict, user: User) -> tuple[LoadResult, LoadResult | None]:
+def _check_and_load(
+    request, staging: Path, meta: dict, user: User
+) -> tuple[LoadResult, LoadResult | None] | None:
     """The staged file checked again, and loaded (the second result) only if the check still says
-    what its uploader saw; refused when it cannot be read or loaded (its staged copy deleted)."""
+    what its uploader saw; refused when it cannot be read or loaded (its staged copy deleted); None
+    when it is no longer waiting (a second click on Confirm, or Cancel, got there first)."""
     try:
         with request.app.state.workspace.lock:  # checked again and loaded with no other load between
+            if not staging.is_dir():
+                return None
             preview = _run(request, staging, meta["kind"], user, dry_run=True)
             if not preview.files or _summary(preview) != meta["preview"]:
                 return preview, None
