@@ -134,10 +134,12 @@ class Workspace:
             return
         self.series()
         self.series("site")
+        self.reaches()
+        self.absent()
         if sessions is not None:
             with sessions() as session:
                 self.stocktake(session)
-        for by in self.catalogue.dimensions:
+        for by in self.catalogue.dimensions:  # after all the overview needs, which a lead opens first
             self.series(by)
 
     def _warehouse_version(self) -> int:

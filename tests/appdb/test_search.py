@@ -91,3 +91,21 @@ def test_a_withdrawn_record_is_found_and_marked(db, lead):
     actions.withdraw(db, by=lead, kind="decision", record_id=decision.id, reason="entered twice")
     (hit,) = find(db, "ward 9", metric_titles={})
     assert hit.withdrawn and hit.title == "Close ward 9"
+
+
+def test_quotes_are_not_part_of_a_word_and_case_is_folded_fully():
+    assert words_of('"Zebrafish"  ‘Straße’') == ["zebrafish", "strasse"]
+    assert excerpt(["Title", "Die STRASSE"], words_of("straße")) == "Die STRASSE"
+
+
+def test_the_excerpt_shows_the_word_the_title_lacks():
+    texts = ["Zebrafish hip pathway", "Study: the xylophonic alarm worked"]
+    assert excerpt(texts, words_of("zebrafish xylophonic")) == "Study: the xylophonic alarm worked"
+
+
+def test_a_comment_on_a_withdrawn_project_is_marked_withdrawn(db, lead):
+    project = actions.create_project(db, by=lead, title="Old pathway", aim="Faster", lead="Ms Bone")
+    actions.add_comment(db, by=lead, subject_kind="project", subject_id=str(project.id), body="narwhal idea")
+    actions.withdraw(db, by=lead, kind="project", record_id=project.id, reason="closed")
+    (hit,) = find(db, "narwhal", metric_titles={})
+    assert hit.kind == "Comment" and hit.withdrawn

@@ -30,3 +30,13 @@ def test_a_small_file_and_an_unchanged_one_are_left_alone(clients):
     assert "content-encoding" not in first.headers  # under a kilobyte
     etag = viewer.get(PLOTLY).headers["etag"]
     assert viewer.get(PLOTLY, headers={"If-None-Match": etag, "Accept-Encoding": "gzip"}).status_code == 304
+
+
+def test_gzip_refused_by_quality_zero_is_not_sent_and_each_copy_has_its_own_tag(clients):
+    viewer = clients["viewer"]
+    refused = viewer.get(PLOTLY, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "content-encoding" not in refused.headers
+    zipped = viewer.get(PLOTLY, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["etag"] != refused.headers["etag"]
+    again = viewer.get(PLOTLY, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]})
+    assert again.status_code == 304

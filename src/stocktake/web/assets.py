@@ -20,6 +20,19 @@ MINIMUM_SIZE = 1024
 COMPRESSIBLE = ("text/", "application/javascript", "application/json", "image/svg+xml")
 
 
+def accepts_gzip(header: str) -> bool:
+    """Whether an Accept-Encoding header takes gzip: named (or ``*``) with a quality above zero."""
+    for part in header.split(","):
+        name, _, params = part.strip().partition(";")
+        quality = params.strip().removeprefix("q=") if params.strip().startswith("q=") else "1"
+        try:
+            if name.strip().lower() in ("gzip", "*") and float(quality) > 0:
+                return True
+        except ValueError:
+            continue
+    return False
+
+
 class CompressedStaticFiles(StaticFiles):
     """``StaticFiles`` whose answers are gzipped, from a copy made once, for clients that accept it."""
 
@@ -29,9 +42,13 @@ class CompressedStaticFiles(StaticFiles):
         self._lock = threading.Lock()
 
     async def get_response(self, path: str, scope) -> Response:
-        response = await super().get_response(path, scope)
+        # A browser revalidating the compressed copy sends its tag back: compare it as the file's.
+        headers = [
+            (k, v.replace(b'-gzip"', b'"') if k == b"if-none-match" else v) for k, v in scope["headers"]
+        ]
+        response = await super().get_response(path, {**scope, "headers": headers})
         media = response.media_type or ""
-        wanted = "gzip" in Headers(scope=scope).get("accept-encoding", "")
+        wanted = accepts_gzip(Headers(scope=scope).get("accept-encoding", ""))
         stat = getattr(response, "stat_result", None)
         if (
             not wanted
@@ -45,6 +62,8 @@ class CompressedStaticFiles(StaticFiles):
         body = self._gzipped(response.path, stat)
         kept = {k: v for k, v in response.headers.items() if k not in ("content-length", "content-encoding")}
         headers = kept | {"content-encoding": "gzip", "vary": "Accept-Encoding"}
+        if "etag" in kept:  # the compressed bytes are another representation: another tag
+            headers["etag"] = kept["etag"].rstrip('"') + '-gzip"'
         return Response(body, status_code=200, headers=headers, media_type=media)
 
     def _gzipped(self, path: str, stat) -> bytes:

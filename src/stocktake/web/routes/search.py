@@ -18,15 +18,17 @@ router = APIRouter()
 @router.get("/search")
 def search(request: Request, q: str = "", user: User = Depends(viewer), db: Session = Depends(database)):
     query = q.strip()[:200]
-    catalogue = request.app.state.workspace.catalogue
+    workspace = request.app.state.workspace
     words = words_of(query)
+    # The measures the overview shows: one whose data are not loaded has no page to open.
+    shown = [e.result.metric for e in workspace.stocktake(db).entries] if workspace.warehouse.exists() else []
     measures = [
         Hit("Measure", m.title, f"/metrics/{m.id}", found, False)
-        for m in catalogue.metrics
+        for m in shown
         if (found := excerpt([m.title, m.area, m.id, m.description], words)) is not None
     ]
     visible = None if sees_everyone(user, db) else {p.cohort.programme_id for p in participant_of(db, user)}
-    titles = {m.id: m.title for m in catalogue.metrics}
+    titles = {m.id: m.title for m in shown}
     kept = find(db, query, programme_ids=visible, metric_titles=titles) if words else []
     return render(
         request,
