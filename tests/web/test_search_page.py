@@ -51,3 +51,30 @@ def test_a_participants_account_finds_only_their_own_programmes(app, sign_in_as)
         actions.add_participant(db, by=editor, cohort_id=cohort.id, code="P1", name="Pat", username="pat")
     page = sign_in_as("pat").get("/search", params={"q": "searchable leaders"}).text
     assert f'href="/programmes/{mine.id}"' in page and f'href="/programmes/{other.id}"' not in page
+
+
+def test_a_measure_whose_data_are_not_loaded_is_not_found(tmp_path, demo_warehouse):
+    """A department rolling out loads one extract at a time: search offers only pages that open."""
+    import re
+    import shutil
+
+    import duckdb
+    from fastapi.testclient import TestClient
+
+    from stocktake.settings import Settings
+    from stocktake.web.app import create_app
+
+    shutil.copy(demo_warehouse, tmp_path / "warehouse.duckdb")
+    with duckdb.connect(str(tmp_path / "warehouse.duckdb")) as con:
+        con.execute("DROP TABLE rtt_pathways")
+    app = create_app(Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'workspace.sqlite'}"))
+    with app.state.sessions() as db:
+        actions.create_user(
+            db, by=None, username="v", full_name="V", password="a long enough password", role="viewer"
+        )
+    client = TestClient(app)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text)[1]
+    client.post("/sign-in", data={"username": "v", "password": "a long enough password", "csrf_token": token})
+    page = client.get("/search", params={"q": "waiting"}).text
+    assert "/metrics/rtt_within_18_weeks" not in page
+    assert "/metrics/hipfx_surgery_36h" in client.get("/search", params={"q": "hip"}).text
