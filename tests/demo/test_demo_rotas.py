@@ -85,3 +85,19 @@ def test_a_changed_specification_is_built_again(tmp_path):
     assert second[BY_SITE_SLUG].about["end"] == first[BY_SITE_SLUG].about["end"]  # the wanted spec again
     assert second[BY_SITE_SLUG].created_at > first[BY_SITE_SLUG].created_at
     assert second[REGISTRARS_SLUG].about == first[REGISTRARS_SLUG].about
+
+
+def test_the_consultants_rota_by_site_uses_the_sites_of_the_demos_job_plans(home):
+    """Each site's on-call in the by-site design is at a site the demo's job plans name (C01–C04 at
+    Northshire General, C05–C08 at Riverside), so the Rotas and Job plans pages speak of one place."""
+    from stocktake.demo.jobplans import CONSULTANTS, plan
+
+    settings, _ = home
+    planned = {}
+    for index, (consultant, _name) in enumerate(CONSULTANTS):
+        sites = [a["site"] for a in plan(index, "2025/26")["activities"] if a.get("site")]
+        planned[consultant] = Counter(sites).most_common(1)[0][0]  # their home site
+    problem = RotaStore(settings.home / "rotas").get(BY_SITE_SLUG).problem()
+    assert {s.site for s in problem.shifts} == set(planned.values()) == {"Northshire General", "Riverside"}
+    for doctor in problem.doctors:
+        assert set(doctor.sites) == {planned[doctor.id]}

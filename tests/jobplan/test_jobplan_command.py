@@ -59,8 +59,9 @@ def test_check_against_the_rota_built_writes_every_table(built, tmp_path):
     assert list(sheets["Summary"]["supplement_pct"]) == [8.0, 8.0]
     assert set(sheets["Summary"]["verification"]) == {"V (JISCmail 2004 consultant: 1:3 Cat A = 8%)"}
     team = sheets["Team"].set_index(["activity", "site"])
-    # two identical plans: 2 Monday theatre lists a working week at Northgate, 2 × 42/52 a calendar week
-    assert team.loc[("theatre", "Northgate"), "sessions_per_week_net_of_leave"] == pytest.approx(
+    # two identical plans: 2 Monday theatre lists a working week at Northshire General, 2 × 42/52 a
+    # calendar week
+    assert team.loc[("theatre", "Northshire General"), "sessions_per_week_net_of_leave"] == pytest.approx(
         2 * 42 / 52, abs=1e-3
     )
     assert "no (unverified)" in set(sheets["Terms"]["verified"])

@@ -31,7 +31,7 @@ def test_the_example_reads_and_adds_up():
     )
     assert found.plan.activities[-1].weeks == WeekPattern("per_year", 10)
     assert found.plan.activities[10].weeks == WeekPattern("one_in", 4)
-    assert found.plan.sites == {"Northgate", "Southfield"}
+    assert found.plan.sites == {"Northshire General", "Riverside"}
 
 
 def test_an_unquoted_afternoon_time_is_a_time_not_a_base_60_number(tmp_path):
@@ -140,3 +140,144 @@ def test_every_problem_is_named_on_one_line_with_the_value_found(tmp_path):
     assert "activities row 1, field weekday: 'Funday' is not a day of the week" in message
     assert "field working_weeks: Input should be a valid number" in message and "('lots')" in message
     assert message.count("; field ") + message.count("; activities ") == 1 and "\n" not in message
+
+
+def _text_plan(tmp_path, body: str, name: str = "plan.yaml"):
+    """A plan written as people type it (the YAML read as text, so ``inf`` reaches the model)."""
+    path = tmp_path / name
+    path.write_text("consultant: C09\nyear: 2026/27\n" + body)
+    return path
+
+
+MONDAY = 'activities:\n  - {weekday: Mon, start: "08:00", end: "12:00", activity: t, type: DCC}\n'
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (
+            MONDAY + "on_call: {rota: x, category: A, one_in: inf}\n",
+            "field on_call.one_in: Input should be a finite",
+        ),
+        (
+            MONDAY + "on_call: {rota: x, category: A, one_in: 1e999}\n",
+            "field on_call.one_in: Input should be a finite",
+        ),
+        (
+            MONDAY + "on_call: {rota: x, category: A, one_in: nan}\n",
+            "field on_call.one_in: Input should be a finite",
+        ),
+        (
+            MONDAY + "on_call: {rota: x, category: A, one_in: 100}\n",
+            "field on_call.one_in: Input should be less than",
+        ),
+        (
+            MONDAY + "on_call: {rota: x, category: A, one_in: 8, unpredictable_pas: inf}\n",
+            "field on_call.unpredictable_pas: Input should be a finite",
+        ),
+        (
+            MONDAY + "on_call: {rota: x, category: A, one_in: 8, unpredictable_pas: 40}\n",
+            "field on_call.unpredictable_pas: Input should be less than or equal to 12",
+        ),
+        (
+            MONDAY + "working_weeks: 0.001\n",
+            "field working_weeks: Input should be greater than or equal to 26",
+        ),
+        (MONDAY + "working_weeks: nan\n", "field working_weeks: Input should be a finite"),
+        (
+            MONDAY.replace("type: DCC}", "type: DCC, per_year: nan}"),
+            "activities row 1, field per_year: Input should be a finite",
+        ),
+        (
+            MONDAY.replace("type: DCC}", "type: DCC, weeks: 1 in 1e9}"),
+            "activities row 1, field weeks: '1 in 1e9' is not a week pattern",
+        ),
+        (
+            'activities:\n  - {weekday: Monkey, start: "08:00", end: "12:00", activity: t, type: DCC}\n',
+            "activities row 1, field weekday: 'Monkey' is not a day of the week",
+        ),
+        (
+            'activities:\n  - {weekday: Mon, start: "08:00:30", end: "12:00", activity: t, type: DCC}\n',
+            "activities row 1, field start: '08:00:30' has seconds",
+        ),
+    ],
+)
+def test_numbers_that_are_no_plan_are_refused_where_they_are_read(tmp_path, body, message):
+    """inf, 1e999 and nan read as floats from YAML's text; past the bounds a number is a slip. Each is
+    refused by file, row and field, before any arithmetic (inf once crashed the supplement's band)."""
+    path = _text_plan(tmp_path, body)
+    with pytest.raises(JobPlanInputError) as raised:
+        read_plan(path)
+    assert str(raised.value).startswith(f"{path}, {message}"), str(raised.value)
+    assert "\n" not in str(raised.value)
+
+
+def test_day_names_in_full_or_three_letters_and_whole_minutes_from_a_spreadsheet_read(tmp_path):
+    body = (
+        "activities:\n"
+        '  - {weekday: monday, start: "08:00:00", end: "12:00", activity: t, type: DCC}\n'
+        '  - {weekday: SUNDAY, start: "08:00", end: "12:00", activity: w, type: DCC}\n'
+        '  - {weekday: tue, start: "20:00", end: "24:00", activity: e, type: DCC}\n'
+    )
+    plan = read_plan(_text_plan(tmp_path, body)).plan
+    assert [(a.weekday, a.start, a.end) for a in plan.activities] == [
+        (0, 480, 720),
+        (6, 480, 720),
+        (1, 1200, 1440),
+    ]
+
+
+def test_a_yaml_syntax_error_is_one_line_naming_file_line_and_column(tmp_path):
+    path = tmp_path / "broken.yaml"
+    path.write_text("consultant: C09\nyear: 2026/27\nactivities: [a\n")
+    with pytest.raises(JobPlanInputError) as raised:
+        read_plan(path)
+    message = str(raised.value)
+    assert "\n" not in message
+    # the YAML ends (line 4, column 1) before the list opened on line 3 is closed
+    assert message.startswith(f"{path}, line 4, column 1: not valid YAML: ")
+
+
+def test_a_consultant_code_is_one_person_however_typed(tmp_path):
+    assert read_plan(_text_plan(tmp_path, MONDAY).rename(tmp_path / "a.yaml")).plan.consultant == "C09"
+    path = tmp_path / "b.yaml"
+    path.write_text("consultant: '  c09 '\nyear: 2026/27\n" + MONDAY)
+    assert read_plan(path).plan.consultant == "C09"
+
+
+@pytest.mark.parametrize(
+    ("counts", "refused"),
+    [
+        ((20, 20), False),
+        ((21, 21), False),
+        ((30, 20), True),
+        ((10, 10, 10, 10), False),
+        ((10, 10, 10, 13), True),
+    ],
+)
+def test_annualised_sessions_may_share_a_slot_while_their_counts_fit_the_working_weeks(
+    tmp_path, counts, refused
+):
+    """42 working weeks: 20 + 20 Saturday lists can fall in different weeks; 30 + 20 cannot."""
+    rows = "".join(
+        f'  - {{weekday: Sat, start: "08:00", end: "12:00", activity: list {k}, type: DCC, per_year: {n}}}\n'
+        for k, n in enumerate(counts)
+    )
+    path = _text_plan(tmp_path, "working_weeks: 42\nactivities:\n" + rows)
+    if refused:
+        with pytest.raises(JobPlanInputError, match="overlaps"):
+            read_plan(path)
+    else:
+        assert len(read_plan(path).plan.activities) == len(counts)
+
+
+def test_an_annualised_session_still_overlaps_a_weekly_one(tmp_path):
+    body = (
+        "activities:\n"
+        '  - {weekday: Mon, start: "08:00", end: "12:00", activity: t, type: DCC}\n'
+        '  - {weekday: Mon, start: "09:00", end: "11:00", activity: u, type: DCC, per_year: 2}\n'
+    )
+    with pytest.raises(
+        JobPlanInputError, match=r"activities row 2, field start: .* overlaps activities row 1"
+    ):
+        read_plan(_text_plan(tmp_path, body))

@@ -152,3 +152,26 @@ def test_a_rota_built_by_the_solver_feeds_the_supplement(designs, written):
         split = supplement_for(plan(consultant), list(by_site.duties), period=by_site.period)
         assert (split.burden.rota_days, split.burden.on_call_days) == (56, 14)
         assert (split.band, split.percent) == ("high", 8.0)
+
+
+def test_which_numbers_rest_on_the_unverified_terms_is_said():
+    """A 1 in 9 rota (C1 on days 0, 9, …, 54 from a Monday, 08:00–08:00, 2 hours of work spread evenly):
+    low as rostered, medium with prospective cover (9 × 42/52 = 7.27), so the band rests on cover.
+    The weekday 07:00/19:00 line makes premium 12 of the 24 hours of a Mon–Thu start (19–24 and 0–7),
+    5 of a Friday start (19–24; Saturday is a weekend anyway), 7 of a Sunday start (Monday 0–7), none of
+    a Saturday start. C1 starts Mon, Tue, Wed, Thu once each, Fri, Sat, Sun once: 4×12 + 5 + 7 = 60 hours
+    at 2/24 of work an hour = 5 hours of work at 3 h a PA rather than 4: 5 × (1/3 − 1/4) = 0.41667 PA
+    over 9 weeks, per working week ÷ (42/52)."""
+    from stocktake.jobplan.tables import rests_on_unverified
+
+    found = supplement_for(plan(), rotating_24h(9, 63))
+    assert (found.burden.band_as_rostered, found.band) == ("low", "medium")
+    assert found.burden.band_rests_on_cover
+    expected = 5 * (1 / 3 - 1 / 4) / 9 / (42 / 52)
+    assert found.burden.weekday_boundary_pas == pytest.approx(expected)
+    assert rests_on_unverified(found) == (
+        "band medium rests on prospective cover (unverified method; low as rostered); "
+        f"{expected:.2f} of the on-call work PAs rest on the weekday 19:00 boundary (unverified)"
+    )
+    same = supplement_for(plan(), rotating_24h(8, 56))  # medium as rostered and with cover
+    assert not same.burden.band_rests_on_cover and "prospective" not in rests_on_unverified(same)

@@ -151,7 +151,7 @@ def test_the_legend_names_the_point_colours_shown_and_one_button_exports_a_pictu
 def test_the_static_charts_margins_fit_every_label_without_a_trial_drawing(unit, scale, panels):
     """The margins are reckoned from the labels' lengths (no ``tight_layout``): drawn for real, no
     tick label, title or unit falls outside the figure, and the plot keeps most of its width."""
-    from matplotlib import pyplot as plt
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
 
     from stocktake.report.charts import static_figure
 
@@ -160,19 +160,16 @@ def test_the_static_charts_margins_fit_every_label_without_a_trial_drawing(unit,
         series, y=series.y * scale, mean=series.mean * scale, lpl=series.lpl * scale, upl=series.upl * scale
     )
     figure = static_figure([series] * panels, width=7.0)
-    try:
-        renderer = figure.canvas.get_renderer()
-        figure.draw(renderer)
-        box = figure.bbox
-        for axis in figure.axes:
-            texts = [axis.title, axis.yaxis.label, *axis.get_xticklabels(), *axis.get_yticklabels()]
-            for text in (t for t in texts if t.get_text()):
-                extent = text.get_window_extent(renderer)
-                assert extent.x0 >= box.x0 - 0.5 and extent.x1 <= box.x1 + 0.5, (unit, text.get_text())
-                assert extent.y0 >= box.y0 - 0.5 and extent.y1 <= box.y1 + 0.5, (unit, text.get_text())
-            assert axis.get_position().width > 0.7
-    finally:
-        plt.close(figure)
+    renderer = FigureCanvasAgg(figure).get_renderer()
+    figure.draw(renderer)
+    box = figure.bbox
+    for axis in figure.axes:
+        texts = [axis.title, axis.yaxis.label, *axis.get_xticklabels(), *axis.get_yticklabels()]
+        for text in (t for t in texts if t.get_text()):
+            extent = text.get_window_extent(renderer)
+            assert extent.x0 >= box.x0 - 0.5 and extent.x1 <= box.x1 + 0.5, (unit, text.get_text())
+            assert extent.y0 >= box.y0 - 0.5 and extent.y1 <= box.y1 + 0.5, (unit, text.get_text())
+        assert axis.get_position().width > 0.7
 
 
 @pytest.mark.parametrize(

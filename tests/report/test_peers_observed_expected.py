@@ -217,3 +217,81 @@ def test_the_demo_keeps_seven_percent_of_each_sites_cases(tmp_path):
     keep_demo_expected(tmp_path, by_site)  # a second run leaves it alone
     assert kept_expected(tmp_path, METRIC).at == kept.at
     assert not (tmp_path / "expected" / "site" / "withdrawn").exists()
+
+
+# --- issue 28: what the outsider found ----------------------------------------------------------------
+
+
+def _warehouse(folder, tables):
+    folder.mkdir()
+    with duckdb.connect(str(folder / "warehouse.duckdb")) as con:
+        for name, table in tables.items():
+            con.register("incoming", table)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
+    return folder
+
+
+def _oe_table(html: str) -> str:
+    return html.split("observed ÷ expected by site</caption>")[1].split("</tbody>")[0]
+
+
+def test_a_small_site_without_expected_counts_hides_its_complement_here_too(tmp_path):
+    """The outsider's case: a third site with 5 deaths in the year and no expected count. The peer
+    table hides it and Riverside (the next smallest); the O/E table must hide Riverside too, or its
+    deaths and Northshire's, taken from the department's total, give the small site's away."""
+    tables = generate(Department(seed=7, months=18))
+    hips = tables["hip_fractures"]
+    last = hips["arrived_at"].max().to_period("M")
+    small = hips[hips["arrived_at"].dt.to_period("M") == last].head(60).copy()
+    small = small.assign(
+        site="Eastbrook",
+        spell_id=[f"EB{i:07d}" for i in range(len(small))],
+        died_within_30_days=[i < 5 for i in range(len(small))],
+    )
+    tables["hip_fractures"] = pd.concat([hips, small], ignore_index=True)
+    home = _warehouse(tmp_path / "three", tables)
+    deaths = _deaths(tables)
+    assert deaths["Eastbrook"] == 5 and deaths[AS_EXPECTED] > 7 and deaths[HIGH] > 7
+    text = f"unit,expected\n{HIGH},{deaths[HIGH] / 3}\n{AS_EXPECTED},{deaths[AS_EXPECTED]}\n"
+    keep_expected(home, METRIC, text.encode(), name="two.csv", who="a lead", at=pd.Timestamp("2026-12-01"))
+    taken = stock_take(ReportRequest(home / "warehouse.duckdb", tmp_path / "out"))
+    [compared] = taken.observed_expected
+    hidden = dict(zip(compared.peers.groups, compared.peers.hidden, strict=True))
+    assert hidden == {HIGH: False, AS_EXPECTED: True} and compared.without_expected == ("Eastbrook",)
+    paths = {p.suffix: p for p in write_stocktake(taken, tmp_path / "out", ("html", "xlsx"))}
+    table = _oe_table(paths[".html"].read_text())
+    riverside = table.split(f"<td>{AS_EXPECTED}</td>")[1].split("</tr>")[0]
+    assert riverside.count('<td class="num">*</td>') == 5 and f">{deaths[AS_EXPECTED]:,.0f}<" not in riverside
+    sheet = openpyxl.load_workbook(paths[".xlsx"])["Observed vs expected"]
+    rows = {row[2]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert rows[AS_EXPECTED][3:11] == ("*",) * 8 and rows[HIGH][3] == deaths[HIGH]
+    # What stays unknown after the total less every count shown is two sites' deaths, never one's.
+    shown = {HIGH}
+    assert set(deaths.index) - shown == {AS_EXPECTED, "Eastbrook"}
+
+
+def test_kept_counts_matching_no_site_are_said_not_left_out(tmp_path):
+    """Counts kept for units the data does not have (kept before the check on keeping, or by hand):
+    the report says there is no comparison and names both sides, in the HTML and the workbook."""
+    tables = generate(Department(seed=7, months=18))
+    other = _warehouse(tmp_path / "nowhere", tables)
+    keep_expected(
+        other,
+        METRIC,
+        b"unit,expected\nNowhere,24\nElsewhere,15\n",
+        name="not_ours.csv",
+        who="a lead",
+        at=pd.Timestamp("2026-12-01"),
+    )
+    taken = stock_take(ReportRequest(other / "warehouse.duckdb", tmp_path / "out"))
+    [compared] = taken.observed_expected
+    assert compared.peers.groups == () and compared.not_in_data == ("Nowhere", "Elsewhere")
+    assert set(compared.without_expected) == {HIGH, AS_EXPECTED}
+    paths = {p.suffix: p for p in write_stocktake(taken, tmp_path / "out", ("html", "xlsx"))}
+    html = paths[".html"].read_text()
+    section = html.split(f'id="observed-expected-{METRIC}"')[1].split("<h3")[0]
+    assert "Not compared: the expected counts kept match 0 site(s)" in section
+    assert "Nowhere, Elsewhere" in section and "not_ours.csv" in section
+    sheet = openpyxl.load_workbook(paths[".xlsx"])["Observed vs expected"]
+    [row] = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert row[0] == METRIC and row[10].startswith("Not compared")

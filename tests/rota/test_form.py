@@ -183,3 +183,21 @@ def test_every_problem_is_listed_at_once_each_linked_to_its_field():
         )
     problems = refused.value.problems
     assert [p.anchor for p in problems] == ["weeks", "doctors-0-wte", "shifts-2-days"]
+
+
+def test_a_shift_no_doctor_can_work_is_said_in_words():
+    """Not "only nobody can work it": a shift at a site none of the form's doctors works at."""
+    from stocktake.rota.explain import static_problems
+
+    data = yaml.safe_load(HAND_WRITTEN)
+    data["shifts"].append(
+        {"id": "far", "label": "Far day", "site": "Far Site", "start": "08:00", "end": "17:00"}
+    )
+    found = static_problems(parse_problem(data))
+    assert "Far day needs 1 doctor(s) but no doctor can work it (site Far Site)." in found
+    assert not any("nobody" in line for line in found)
+    data["doctors"][0]["sites"].append("Far Site")
+    data["shifts"][-1]["cover"] = 2
+    assert "Far day needs 2 doctor(s) but only Dr A can work it (site Far Site)." in static_problems(
+        parse_problem(data)
+    )

@@ -55,7 +55,7 @@ def test_the_page_refuses_a_bad_file_in_one_line(clients):
     assert page.status_code == 422
     assert "case_mix.csv, row 2, column expected: &#39;none&#39; is not a number" in page.text
     unknown = _upload(clients["viewer"], "unit,expected\nNowhere,3\nElsewhere,4\n")
-    assert unknown.status_code == 422 and "fewer than two sites" in unknown.text
+    assert unknown.status_code == 422 and "none of its units (Nowhere, Elsewhere) has cases" in unknown.text
 
 
 def test_an_nhs_number_in_the_files_name_is_masked_on_the_page_and_in_the_log(app, clients):

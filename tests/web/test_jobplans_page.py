@@ -88,8 +88,13 @@ def _slug(answer) -> str:
     return answer.headers["location"].removeprefix("/job-plans/")
 
 
-def _post(client, slug: str, what: str):
-    return client.post(f"/job-plans/{slug}/{what}", data={"csrf_token": client.csrf}, follow_redirects=False)
+def _post(client, slug: str, what: str, version: int | None = None):
+    """Press the page's propose or agree button: the form carries the version the page shows."""
+    if version is None:
+        page = client.get(f"/job-plans/{slug}").text
+        version = int(re.search(r'Version</dt><dd class="nhsuk-summary-list__value">(\d+):', page).group(1))
+    data = {"csrf_token": client.csrf, "version": str(version)}
+    return client.post(f"/job-plans/{slug}/{what}", data=data, follow_redirects=False)
 
 
 def _text(html: str, element_id: str) -> str:
@@ -343,3 +348,146 @@ def test_two_rota_designs_side_by_side_equal_the_commands_numbers(fresh, tmp_pat
                 assert float(page_value) == pytest.approx(cli_value), (row.consultant, label)
             checked += 1
     assert checked == 3 * 2 * 6
+
+
+def _problem(answer) -> str:
+    [error] = re.findall(
+        r'<ul class="nhsuk-list nhsuk-error-summary__list">\s*<li>(.*?)</li>', answer.text, re.S
+    )
+    return unescape(re.sub(r"<[^>]+>", "", error)).strip()
+
+
+def _hand_edit(app, slug: str, content: bytes) -> None:
+    """The kept file changed by hand (or kept before a check it now fails)."""
+    JobPlanStore(app.state.settings.home / "jobplans").get(slug).file.write_bytes(content)
+
+
+def test_an_infinite_frequency_is_refused_and_a_kept_plan_that_no_longer_reads_is_its_rows_problem(
+    fresh, monkeypatch
+):
+    app, editor = fresh
+    infinite = plan_yaml("C01").replace(b"one_in: 8", b"one_in: inf")
+    answer = _upload(editor, infinite, "C01.yaml")
+    assert answer.status_code == 422
+    assert _problem(answer).startswith("C01.yaml, field on_call.one_in: Input should be a finite number")
+    assert JobPlanStore(app.state.settings.home / "jobplans").all() == []
+    one = _slug(_upload(editor, plan_yaml("C01")))
+    two = _slug(_upload(editor, plan_yaml("C02")))
+    _post(editor, one, "propose"), _post(editor, one, "agree")
+    _hand_edit(app, one, infinite)  # an agreed plan that no longer reads: it once took the page down
+    listing = editor.get("/job-plans")
+    assert listing.status_code == 200
+    row = re.search(rf'href="/job-plans/{one}".*?</tr>', listing.text, re.S).group(0)
+    said = unescape(re.sub(r"<[^>]+>", " ", row))
+    assert "cannot be read: plan.yaml, field on_call.one_in: Input should be a finite number" in said
+    assert str(app.state.settings.home) not in said  # the uploaded name, not the home's path
+    assert re.search(rf'href="/job-plans/{two}".*?5\.83', listing.text, re.S)  # the others as ever
+    page = editor.get(f"/job-plans/{one}")
+    assert page.status_code == 200 and "cannot be read: plan.yaml, field on_call.one_in" in unescape(
+        page.text
+    )
+    assert editor.get("/job-plans/compare").status_code == 200
+
+    def crashes(*args, **kwargs):
+        raise StopIteration  # what band_of raised on an infinite frequency
+
+    monkeypatch.setattr("stocktake.web.routes.jobplans.supplement_from", crashes)
+    listing = editor.get("/job-plans")
+    assert listing.status_code == 200 and "cannot be read: StopIteration" in listing.text
+
+
+def test_agreeing_or_proposing_a_version_other_than_the_one_shown_is_refused(app, clients):
+    editor = clients["editor"]
+    slug = _slug(_upload(editor, plan_yaml("C81")))
+    assert 'name="version" value="1"' in editor.get(f"/job-plans/{slug}").text
+    assert _post(editor, slug, "propose", version=1).status_code == 303
+    _slug(_upload(editor, plan_yaml("C81").replace(b"working_weeks: 42", b"working_weeks: 40")))  # another
+    refused = _post(editor, slug, "propose", version=1)
+    assert refused.status_code == 422
+    assert _problem(refused).startswith("C81 2026/27 was not proposed: you saw version 1, and version 2")
+    assert _post(editor, slug, "propose", version=2).status_code == 303
+    refused = _post(editor, slug, "agree", version=1)
+    assert refused.status_code == 422
+    assert _problem(refused) == (
+        "C81 2026/27 was not agreed: you saw version 1, and version 2 has been uploaded since; "
+        "read version 2 below first"
+    )
+    no_version = editor.post(
+        f"/job-plans/{slug}/agree", data={"csrf_token": editor.csrf}, follow_redirects=False
+    )
+    assert no_version.status_code == 422 and "did not say which version you saw" in _problem(no_version)
+    assert JobPlanStore(app.state.settings.home / "jobplans").get(slug).state == "proposed"
+    assert _events(app, "jobplan_agreed", f"jobplan:{slug}") == []
+    assert _post(editor, slug, "agree", version=2).status_code == 303
+
+
+def test_an_earlier_years_plan_does_not_supersede_a_later_agreed_one(fresh):
+    app, editor = fresh
+    newer = _slug(_upload(editor, plan_yaml("C02", "2025/26")))
+    _post(editor, newer, "propose"), _post(editor, newer, "agree")
+    older = _slug(_upload(editor, plan_yaml("C02", "2023/24")))
+    _post(editor, older, "propose")
+    refused = _post(editor, older, "agree")
+    assert refused.status_code == 422
+    assert _problem(refused).startswith("C02 2023/24 cannot be agreed: C02's plan for 2025/26 is agreed")
+    store = JobPlanStore(app.state.settings.home / "jobplans")
+    assert store.get(newer).state == "agreed" and store.get(older).state == "proposed"
+    assert _events(app, "jobplan_superseded") == [] and len(_events(app, "jobplan_agreed")) == 1
+
+
+def test_agreeing_while_another_agreed_plan_no_longer_reads_lands_whole(fresh):
+    """The state, the audit event and team_capacity together: the unreadable plan left out and named."""
+    app, editor = fresh
+    one = _slug(_upload(editor, plan_yaml("C01")))
+    _post(editor, one, "propose"), _post(editor, one, "agree")
+    _hand_edit(app, one, plan_yaml("C01").replace(b"one_in: 8", b"one_in: inf"))
+    two = _slug(_upload(editor, plan_yaml("C02", sites=("Southfield",))))
+    _post(editor, two, "propose")
+    assert _post(editor, two, "agree").status_code == 303
+    assert JobPlanStore(app.state.settings.home / "jobplans").get(two).state == "agreed"
+    [event] = _events(app, "jobplan_agreed", f"jobplan:{two}")
+    assert "team_capacity written from 1 agreed plan(s)" in event.detail
+    assert f"left out, not readable: C01 2026/27 ({one}): plan.yaml, field on_call.one_in" in event.detail
+    assert str(app.state.settings.home) not in event.detail
+    with duckdb.connect(str(app.state.settings.warehouse), read_only=True) as con:
+        sites = con.execute("SELECT DISTINCT site, plans FROM team_capacity WHERE site <> ''").fetchall()
+    assert sites == [("Southfield", 1)]  # C02's alone
+
+
+def test_a_consultant_code_typed_in_lower_case_is_the_same_consultant(fresh):
+    app, editor = fresh
+    first = _slug(_upload(editor, plan_yaml("c05")))
+    again = _slug(_upload(editor, plan_yaml("C05")))
+    assert again == first
+    kept = JobPlanStore(app.state.settings.home / "jobplans").get(first)
+    assert kept.consultant == "C05" and len(kept.versions) == 2
+
+
+def test_the_comparison_says_which_numbers_rest_on_unverified_terms(fresh):
+    """C01 on a 1 in 9 and a 1 in 8 rota of 24-hour days (3 hours of work each): low as rostered on the
+    1:9 but medium with prospective cover (9 × 42/52 = 7.27), so that band rests on the cover method;
+    medium either way on the 1:8. Weeknight hours from 19:00 and before 07:00 count as premium time by
+    the unverified weekday line on both (worked by hand in tests/jobplan/test_supplement.py)."""
+    app, editor = fresh
+    _slug(_upload(editor, plan_yaml("C01")))
+    days = [date(2026, 2, 2) + timedelta(days=k) for k in range(72)]
+    rotas = RotaStore(app.state.settings.home / "rotas")
+    nine = rotas.keep_uploaded(
+        "nine.csv", _duties([(f"C0{k % 9 + 1}", d) for k, d in enumerate(days[:63])]), by="t"
+    )
+    eight = rotas.keep_uploaded(
+        "eight.csv", _duties([(f"C0{k % 8 + 1}", d) for k, d in enumerate(days[:56])]), by="t"
+    )
+    page = editor.get(f"/job-plans/compare?a={nine.slug}&b={eight.slug}").text
+    table = re.search(r'id="compare-C01".*?</table>', page, re.S).group(0)
+    row = re.search(r"rests on unverified terms</th>(.*?)</tr>", table, re.S).group(1)
+    on_nine, on_eight = (
+        re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", c))).strip()
+        for c in re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+    )
+    assert on_nine.startswith(
+        "Unverified band medium rests on prospective cover (unverified method; low as rostered)"
+    )
+    assert "of the on-call work PAs rest on the weekday 19:00 boundary (unverified)" in on_nine
+    assert "prospective" not in on_eight and "weekday 19:00 boundary" in on_eight
+    assert 'id="unverified-terms"' in page

@@ -526,8 +526,9 @@ def _confirm(client, preview, action: str = "confirm"):
 
 
 def _hip_fractures(app) -> tuple:
-    """The warehouse's hip-fracture rows, exactly (count and a hash of every row)."""
-    with duckdb.connect(str(app.state.settings.warehouse), read_only=True) as con:
+    """The warehouse's hip-fracture rows, exactly (count and a hash of every row). Read under the
+    workspace's warehouse lock, as the app's own readers are: the warming after a load reads it too."""
+    with app.state.workspace.lock, duckdb.connect(str(app.state.settings.warehouse), read_only=True) as con:
         return con.execute("SELECT count(*), hash(list(t ORDER BY t)) FROM hip_fractures t").fetchall()[0]
 
 

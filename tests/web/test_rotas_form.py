@@ -4,6 +4,7 @@ rota written by hand in YAML gives."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from datetime import date, timedelta
 from html import unescape
@@ -133,3 +134,58 @@ def test_a_rota_built_from_the_form_keeps_the_spec_the_hand_written_yaml_gives(a
     ]
     again = editor.get(f"/rotas/form?from={job.slug}").text  # back into the form to change
     assert _values(again, "doctors-wte") == ["", "0.8", ""] and _values(again, "shifts-days")[0] == "weekdays"
+
+
+def _many_doctors(csrf: str, count: int) -> dict:
+    """The small form with ``count`` doctors: 8 fields a doctor, so 150 is 1,200 fields and more."""
+    fields = _fields(csrf)
+    ids = [f"D{n:03d}" for n in range(count)]
+    return fields | {
+        "doctors-id": ids,
+        "doctors-name": [f"Dr {i}" for i in ids],
+        "doctors-grade": ["ST3"] * count,
+        "doctors-sites": ["Northgate"] * count,
+        "doctors-wte": ["1"] * count,
+        "doctors-on_call": ["yes"] * count,
+        "doctors-opted_out": ["no"] * count,
+        "doctors-leave": [""] * count,
+        "patterns-doctors": [", ".join(ids)],
+    }
+
+
+def test_a_department_of_200_doctors_fits_the_form_and_keeps_its_text(clients):
+    """Starlette reads at most 1,000 fields unless told: about 120 doctors were refused "Too many
+    fields" and the text typed was lost."""
+    editor = clients["editor"]
+    answer = editor.post("/rotas/form", data=_many_doctors(editor.csrf, 200) | {"add": "shifts"})
+    assert answer.status_code == 200, answer.text[:300]
+    assert (
+        _values(answer.text, "doctors-name")[-1] == "Dr D199"
+        and len(_values(answer.text, "doctors-id")) == 200
+    )
+    assert "up to 200 rows in each section (200 doctors" in answer.text
+    refused = editor.post("/rotas/form", data=_many_doctors(editor.csrf, 201) | {"add": "shifts"})
+    assert refused.status_code == 422  # refused, not cut at 200
+    assert "Doctors: more than 200 rows; the form takes 200" in unescape(refused.text)
+
+
+def test_the_progress_never_says_more_seconds_than_at_most():
+    """Checking and saving follow the search: 18 seconds in of a 15-second search is said so."""
+    import time
+    from datetime import UTC, datetime
+
+    from stocktake.web.rota_jobs import SAVING, RotaJob
+    from stocktake.web.templating import templates
+
+    def label(elapsed: float, phase: str) -> str:
+        job = RotaJob(
+            1, "build", "A rota", "A editor", 1, datetime.now(UTC), 15, time.perf_counter() - elapsed
+        )
+        job = dataclasses.replace(job, phase=phase)
+        html = templates.get_template("_rota_job.html").render(job=job, local_time=str, oob=False)
+        return re.sub(r"\s+", " ", unescape(re.search(r"<label[^>]*>(.*?)</label>", html, re.S).group(1)))
+
+    assert label(6, "Searching") == "Searching: 6 of at most 15 seconds"
+    late = label(18, SAVING)
+    assert late.startswith(f"{SAVING}: 18 seconds so far (the search was given at most 15;")
+    assert "18 of at most 15" not in late

@@ -23,6 +23,7 @@ ROUTES = {
     ("GET", "/metrics/{metric_id}/funnel"): "viewer",
     ("POST", "/metrics/{metric_id}/funnel"): "viewer",
     ("POST", "/metrics/{metric_id}/expected"): "editor",
+    ("POST", "/metrics/{metric_id}/peers"): "editor",
     ("GET", "/metrics/{metric_id}/slide.{fmt}"): "viewer",
     ("GET", "/metrics/{metric_id}/chart.svg"): "viewer",
     ("GET", "/search"): "viewer",

@@ -11,6 +11,7 @@ from stocktake.cli.expected import expected_app
 from stocktake.cli.funnel import funnel
 from stocktake.cli.jobplan import jobplan_app
 from stocktake.cli.mapping import mapping_app
+from stocktake.cli.peers import peers_app
 from stocktake.cli.procurement import procurement_app
 from stocktake.cli.programme import programme_app
 from stocktake.cli.rota import rota_app
@@ -31,6 +32,7 @@ app.add_typer(jobplan_app, name="jobplan")
 app.add_typer(mapping_app, name="mapping")
 app.add_typer(procurement_app, name="procurement")
 app.add_typer(expected_app, name="expected")
+app.add_typer(peers_app, name="peers")
 app.add_typer(programme_app, name="programme")
 app.add_typer(waitinglist_app, name="waitinglist")
 app.callback()(_main)

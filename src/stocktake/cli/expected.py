@@ -42,14 +42,17 @@ def set_expected(
     home: HomeOption = None,
 ) -> None:
     """Keep FILE as the measure's expected counts; the counts it replaces are withdrawn, not deleted.
-    Checked whole first: one wrong row and nothing is kept. Logged in the audit log."""
+    Checked whole first, against the warehouse's groups when it has the measure's data: one wrong
+    row, or no unit the data has, and nothing is kept. Logged in the audit log."""
     from stocktake.appdb import actions
     from stocktake.cli.serve import _app_database
+    from stocktake.files.expected import unmatched_units
 
-    _outcome(home, metric_id, by)
+    metric = _outcome(home, metric_id, by)
     if not file.is_file():
         _fail(f"{file}: no such file")
     settings = _settings(home)
+    cases = _cases(settings, metric, by)
     who = f"{getpass.getuser()} (command line)"
     with _app_database(home) as session:
         kept = actions.keep_expected_counts(
@@ -61,10 +64,51 @@ def set_expected(
             name=file.name,
             dimension=by,
             who=who,
+            cases=cases,
         )
     console.print(
         f"[green]✓[/green] {len(kept.counts)} {by}s' expected counts kept for {metric_id} → {kept.path}"
     )
+    if cases is None:
+        console.print(
+            f"[yellow]![/yellow] not checked against the data: the warehouse has no {metric_id} yet"
+        )
+        return
+    if unmatched := unmatched_units(kept.counts, cases):
+        console.print(
+            f"[yellow]![/yellow] in the file but with no cases in the data (compared with nothing): "
+            f"{', '.join(unmatched)}"
+        )
+    if missing := [g for g in cases if g not in kept.counts]:
+        console.print(f"[yellow]![/yellow] with cases but no expected count (left out): {', '.join(missing)}")
+
+
+def _cases(settings, metric, by: str) -> dict[str, float] | None:
+    """Each group's cases over the funnel's last 12 months in the home's warehouse, what the file is
+    checked against; None when the warehouse has no data for the measure (nothing to check)."""
+    import dataclasses
+
+    from stocktake.metrics.catalogue import load_catalogue
+    from stocktake.metrics.run import Grain, run_catalogue
+    from stocktake.verdicts.expected import cases_by_group
+    from stocktake.warehouse import WarehouseError, connect_ibis, problems
+
+    if not settings.warehouse.is_file():
+        return None
+    catalogue = load_catalogue(settings.catalogue)
+    catalogue = dataclasses.replace(catalogue, metrics=(metric,))
+    try:
+        with problems(settings.warehouse):
+            con = connect_ibis(settings.warehouse)
+            try:
+                frame = run_catalogue(con, catalogue, Grain(by=by)).get(metric.id)
+            finally:
+                con.disconnect()
+    except WarehouseError as error:
+        _fail(str(error))
+    if frame is None or frame.empty:
+        return None
+    return cases_by_group(frame, by)
 
 
 @expected_app.command("show")

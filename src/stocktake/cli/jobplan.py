@@ -286,7 +286,7 @@ def jobplan_capacity(home: HomeOption = None) -> None:
     AGREED job plans to its warehouse as the dataset ``team_capacity``, and print it."""
     from stocktake.jobplan.capacity import write_capacity
     from stocktake.jobplan.read import JobPlanInputError
-    from stocktake.jobplan.store import JobPlanStore, agreed
+    from stocktake.jobplan.store import JobPlanStore, latest_agreed
     from stocktake.jobplan.tables import team_table
     from stocktake.jobplan.team import team_capacity
     from stocktake.warehouse import WarehouseError
@@ -295,7 +295,7 @@ def jobplan_capacity(home: HomeOption = None) -> None:
     if not settings.warehouse.is_file():
         _fail(f"{settings.warehouse}: no warehouse in this home yet (load the department's extracts first)")
     plans = []
-    for kept in agreed(JobPlanStore(settings.home / "jobplans").all()):
+    for kept in latest_agreed(JobPlanStore(settings.home / "jobplans").all()):  # each one's latest year
         try:
             plans.append(kept.plan())
         except JobPlanInputError as error:

@@ -17,6 +17,7 @@ from stocktake.demo.expected import keep_demo_expected
 from stocktake.demo.export import export
 from stocktake.demo.generate import Department, generate
 from stocktake.demo.jobplans import seed_jobplans
+from stocktake.demo.peers import keep_demo_peers
 from stocktake.demo.programme import seed_programme
 from stocktake.demo.rotas import seed_rotas
 from stocktake.ingest.load import already_loaded, ingest_directory
@@ -69,6 +70,7 @@ def run_demo(out: Path, *, seed: int = 42, scale: int = 1, step: Step | None = N
             con.disconnect()
         taken = take_stock(catalogue, series, mapping.source, marks=_effect_marks())
         keep_demo_expected(settings.home, by_site)  # case-mix expected deaths by site (ADR 34)
+        keep_demo_peers(settings.home, series, settings.trust)  # synthetic other trusts' figures (ADR 39)
         taken = with_board_sections(taken, catalogue, by_site, warehouse)
     seed_programme(settings, seed)  # its leadership programme, in the app database (ADR 0031)
     seed_rotas(settings)  # its registrars' rota (published) and two consultant on-call designs (ADR 0030)

@@ -14,11 +14,16 @@ import dataclasses
 import io
 import json
 import math
-import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+
+from stocktake.files.kept import WITHDRAWN
+from stocktake.files.kept import free_stamp as _free_stamp
+from stocktake.files.kept import write_whole as _write_whole
+from stocktake.ingest.sniff import number_value
 
 COLUMNS = ("unit", "expected")
 #: A file longer than this is not a list of units.
@@ -29,8 +34,13 @@ class ExpectedFileError(ValueError):
     """A file that cannot be used; the message is one line naming file, row and column."""
 
 
-def parse_expected(content: bytes, name: str = "expected counts") -> dict[str, float]:
-    """Each unit's expected count (positive, finite), in the file's order."""
+def parse_expected(
+    content: bytes, name: str = "expected counts", cases: Mapping[str, float] | None = None
+) -> dict[str, float]:
+    """Each unit's expected count (positive, finite), in the file's order. Numbers as people write
+    them in a comma file (1,234 or 1,234.5); a decimal comma (24,5), underscores or a % are refused,
+    never read as another number. ``cases`` (unit → its cases in the period, from the data): a unit
+    expecting more events than it has cases is refused, and so is a file naming none of them."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -55,28 +65,52 @@ def parse_expected(content: bytes, name: str = "expected counts") -> dict[str, f
             raise ExpectedFileError(f"{name}, row {number}, column unit: empty; name the unit")
         if unit in expected:
             raise ExpectedFileError(f"{name}, row {number}, column unit: {unit!r} is listed twice")
-        try:
-            value = float(text_value.replace(",", ""))
-        except ValueError:
+        value = expected_number(text_value)
+        if value is None:
             raise ExpectedFileError(
-                f"{name}, row {number}, column expected: {text_value!r} is not a number"
-            ) from None
+                f"{name}, row {number}, column expected: {text_value!r} is not a number "
+                "(write 24.5 or 1,234.5: a comma only separates thousands)"
+            )
         if not math.isfinite(value) or value <= 0:
             raise ExpectedFileError(
                 f"{name}, row {number}, column expected: {text_value!r}; an expected count must be above 0"
             )
+        if cases is not None and unit in cases and value > cases[unit]:
+            raise ExpectedFileError(
+                f"{name}, row {number}, column expected: {text_value!r} is more events than {unit}'s "
+                f"{cases[unit]:,.0f} cases in the period; an expected count cannot exceed the cases"
+            )
         expected[unit] = value
     if not expected:
         raise ExpectedFileError(f"{name}: no rows; expected one row per unit (unit,expected)")
+    if cases is not None and not any(unit in cases for unit in expected):
+        raise ExpectedFileError(
+            f"{name}: none of its units ({_listed(expected)}) has cases in the data "
+            f"(the data's: {_listed(cases) or 'none'}); the units must be named as the data names them"
+        )
     return expected
+
+
+def expected_number(text: str) -> float | None:
+    """A count as written (``ingest.sniff.number_value``: 1,234 or 1,234.5), or None when it is not
+    one: a decimal comma, underscores, a £ or a % read as some other number would be worse."""
+    return None if any(c in text for c in "%£") else number_value(text)
+
+
+def unmatched_units(expected: Mapping[str, float], cases: Mapping[str, float]) -> tuple[str, ...]:
+    """The file's units with no cases in the data: their counts compare nothing (named, not refused)."""
+    return tuple(u for u in expected if u not in cases)
+
+
+def _listed(units, most: int = 8) -> str:
+    names = list(units)
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 # --- kept in the department's home (ADR 34) ----------------------------------------------------------
 
 #: The folder of the home that keeps each outcome measure's expected counts.
 FOLDER = "expected"
-#: Where a replaced file goes: withdrawn, never deleted.
-WITHDRAWN = "withdrawn"
 _METRIC_ID = re.compile(r"[a-z0-9][a-z0-9_]{0,99}")
 
 
@@ -114,16 +148,20 @@ def kept_expected(home: Path, metric_id: str, by: str = "site") -> KeptExpected 
 
 
 def withdrawn_expected(home: Path, metric_id: str, by: str = "site") -> list[KeptExpected]:
-    """The measure's earlier expected counts, each withdrawn when another replaced it, newest first."""
+    """The measure's earlier expected counts, each withdrawn when another replaced it, newest first.
+    History kept under an older, laxer reading of numbers (24,5 was read as 245) is still listed,
+    its name saying its counts cannot be read now and its counts empty: it is no longer used."""
     folder = expected_folder(home, by) / WITHDRAWN
     if not folder.is_dir():
         return []
     paths = folder.glob(f"{_checked_name(metric_id)}.*.csv")
-    found = [_read_kept(metric_id, by, p) for p in paths if p.name.count(".") == 2]
+    found = [_read_kept(metric_id, by, p, history=True) for p in paths if p.name.count(".") == 2]
     return sorted(found, key=lambda k: (k.withdrawn_at or k.at, k.path.name), reverse=True)
 
 
-def _read_kept(metric_id: str, by: str, path: Path) -> KeptExpected:
+def _read_kept(metric_id: str, by: str, path: Path, history: bool = False) -> KeptExpected:
+    # named from the home (expected/site/x.csv) in messages: the funnel page shows them to viewers
+    shown = Path(FOLDER, by, *([WITHDRAWN] if path.parent.name == WITHDRAWN else []), path.name)
     about_path = path.with_suffix(".json")
     try:
         about = json.loads(about_path.read_text(encoding="utf-8"))
@@ -133,26 +171,46 @@ def _read_kept(metric_id: str, by: str, path: Path) -> KeptExpected:
         withdrawn_by = str(about.get("withdrawn_by", ""))
     except (OSError, ValueError, KeyError, TypeError):
         raise ExpectedFileError(
-            f"{about_path}: missing or damaged (it says who kept {path.name} and when)"
+            f"{shown.with_suffix('.json')}: missing or damaged (it says who kept {path.name} and when)"
         ) from None
-    counts = parse_expected(path.read_bytes(), str(path))
+    try:
+        counts = parse_expected(path.read_bytes(), str(shown))
+    except ExpectedFileError:
+        if not history:
+            raise
+        counts, name = {}, f"{name} (its counts cannot be read now)"
     return KeptExpected(metric_id, by, counts, name, kept_by, at, path, withdrawn_by, withdrawn_at)
 
 
 def keep_expected(
-    home: Path, metric_id: str, content: bytes, *, by: str = "site", name: str, who: str, at: datetime
+    home: Path,
+    metric_id: str,
+    content: bytes,
+    *,
+    by: str = "site",
+    name: str,
+    who: str,
+    at: datetime,
+    cases: Mapping[str, float] | None = None,
 ) -> tuple[KeptExpected, KeptExpected | None]:
-    """Check ``content`` whole (``parse_expected``: nothing is written when any row is wrong), then
-    keep it as the measure's expected counts; the counts it replaces are withdrawn beside it, with
-    who replaced them and when. Returns the kept counts and the withdrawn ones (None when none).
+    """Check ``content`` whole (``parse_expected``, against the data's ``cases`` when given: nothing
+    is written when any row is wrong), then keep it as the measure's expected counts; the counts it
+    replaces are withdrawn beside it, with who replaced them and when. Returns the kept counts and
+    the withdrawn ones (None when none). Counts kept before whose files are damaged do not block a
+    new keep: they are moved to withdrawn/ as they are, with a note (``_withdraw_damaged``).
     Each file is written whole (a temporary file renamed), readable by the home's account only."""
-    counts = parse_expected(content, name)
+    counts = parse_expected(content, name, cases)
     folder = expected_folder(home, by)
     path = folder / f"{_checked_name(metric_id)}.csv"
-    previous = kept_expected(home, metric_id, by)
+    try:
+        previous, damaged = kept_expected(home, metric_id, by), ""
+    except ExpectedFileError as error:
+        previous, damaged = None, str(error)
     for made in (folder.parent, folder):  # private as the home is, whatever the umask
         made.mkdir(mode=0o700, exist_ok=True)
     withdrawn = None
+    if damaged:
+        _withdraw_damaged(folder, metric_id, damaged, who=who, at=at, replaced_by=name)
     if previous is not None:
         (folder / WITHDRAWN).mkdir(mode=0o700, exist_ok=True)
         stamp = _free_stamp(folder / WITHDRAWN, metric_id, previous.at)
@@ -170,28 +228,26 @@ def keep_expected(
     return KeptExpected(metric_id, by, counts, name, who, at, path), withdrawn
 
 
+def _withdraw_damaged(
+    folder: Path, metric_id: str, problem: str, *, who: str, at: datetime, replaced_by: str
+) -> None:
+    """Move the kept counts that cannot be read (either file) to withdrawn/ byte for byte, as
+    ``<id>.damaged.<stamp>.csv`` and ``.json`` (not read back as withdrawn counts), with a note
+    (``.txt``) saying what was wrong and who replaced them when: never deleted, never in the way."""
+    (folder / WITHDRAWN).mkdir(mode=0o700, exist_ok=True)
+    stem = f"{metric_id}.damaged"
+    stamp = _free_stamp(folder / WITHDRAWN, stem, at)
+    for suffix in (".csv", ".json"):
+        source = folder / f"{metric_id}{suffix}"
+        if source.is_file():
+            _write_whole(folder / WITHDRAWN / f"{stem}.{stamp}{suffix}", source.read_bytes())
+            source.unlink()
+    note = (
+        f"Damaged: {problem}\nWithdrawn by {who} at {at.isoformat(timespec='seconds')}, "
+        f"when {replaced_by} was kept in its place.\n"
+    )
+    _write_whole(folder / WITHDRAWN / f"{stem}.{stamp}.txt", note.encode())
+
+
 def _about(name: str, by: str, at: datetime) -> dict:
     return {"name": name, "by": by, "at": at.isoformat(timespec="seconds")}
-
-
-def _free_stamp(folder: Path, metric_id: str, at: datetime) -> str:
-    stamp, number = at.strftime("%Y%m%dT%H%M%S"), 1
-    candidate = stamp
-    while (folder / f"{metric_id}.{candidate}.csv").exists():
-        number += 1
-        candidate = f"{stamp}-{number}"
-    return candidate
-
-
-def _write_whole(path: Path, content: bytes) -> None:
-    """The file is the old one or the new one, never half of either; 0600, as the home's files are."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)

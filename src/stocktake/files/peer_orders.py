@@ -38,14 +38,17 @@ def peer_order_files(home: Path) -> tuple[Path, ...]:
 
 def trust_orders(warehouse: Path, peers: tuple[Path, ...], own_trust: str = "") -> pd.DataFrame:
     """The warehouse's order lines and each peer file's, checked as the command checks them, the
-    warehouse's trust named ``own_trust`` (default: its folder's name)."""
+    warehouse's trust named ``own_trust`` (default: its folder's name). A peer file whose trust is the
+    department's own (by that name or the folder's, from its name or its trust column) is refused in
+    one line naming it: merged, another trust's orders would change the department's figures."""
     orders = read_orders([Source(Path(warehouse), "warehouse"), *(Source(p, "csv") for p in peers)])
     folder = Source(Path(warehouse), "warehouse").trust
     if own_trust and own_trust != folder:
-        if own_trust in set(orders["trust"]):
+        clash = orders[orders["trust"] == own_trust]
+        if not clash.empty:
             raise ProcurementFileError(
-                f"{own_trust}: the department's trust is also the trust of a peer's orders file; "
-                "name each peer's trust in its trust column"
+                f"{clash.index[0][0]}: its orders are {own_trust!r}'s, the department's own trust, also "
+                "the trust of a peer's orders file; name each peer's trust in its trust column"
             )
         mine = orders["trust"] == folder
         orders = orders.assign(

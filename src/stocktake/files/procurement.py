@@ -17,6 +17,7 @@ import pandas as pd
 
 from stocktake import spreadsheets
 from stocktake.files.spc import SpcInputError, _read_raw
+from stocktake.ingest.sniff import number_value
 from stocktake.procurement import (
     AgreedSaving,
     Opportunities,
@@ -68,11 +69,20 @@ def read_orders(
 ) -> pd.DataFrame:
     """Every source's order lines, checked; indexed by (file, row) for messages. ``needs``: more
     columns that must be filled in (``category`` at category level); ``numbers``: optional numeric
-    columns (a contract price). A ``trust`` column is added from the file when there is none."""
-    frames = []
+    columns (a contract price). A ``trust`` column is added from the file when there is none. Each
+    trust's orders come from one source: a file whose trust is another source's (named like the
+    home's folder, or with the same ``trust``) is refused, never merged into that trust's figures."""
+    frames, whose = [], {}
     for source in sources:
         raw = _read_csv(source.path) if source.kind == "csv" else _read_warehouse(source.path)
         frame = _checked(raw, source, needs, numbers)
+        for trust in pd.unique(frame["trust"]):
+            earlier = whose.setdefault(trust, source)
+            if earlier is not source:
+                raise ProcurementFileError(
+                    f"{source.path}: its orders are {trust!r}'s, and so are {earlier.path}'s; give each "
+                    "trust's orders once (name a peer's trust in a trust column, or name the file after it)"
+                )
         frames.append(frame)
     orders = pd.concat(frames) if len(frames) > 1 else frames[0]
     if orders["trust"].nunique() > 1:  # two trusts may both have a "General": name each site's trust
@@ -171,12 +181,14 @@ def _numbers(column: pd.Series, path: Path, word: str, name: str, required: bool
         text = column.astype(str)
     else:
         text = column.astype("string").str.strip().fillna("")
-        parsed = pd.to_numeric(text.str.replace("£", "", regex=False).str.replace(",", ""), errors="coerce")
-        parsed = parsed.astype(float)
+        parsed = _as_written(text)
         not_number = parsed.isna() & (text != "")
         if not_number.any():
             row = _first_bad(not_number)
-            raise ProcurementFileError(f"{path}, {word} {row}, column {name}: {text[row]!r} is not a number")
+            raise ProcurementFileError(
+                f"{path}, {word} {row}, column {name}: {text[row]!r} is not a number "
+                "(write 1.5 or 1,234.50: a comma only separates thousands)"
+            )
     missing = parsed.isna()
     if required and missing.any():
         raise ProcurementFileError(
@@ -192,12 +204,25 @@ def _numbers(column: pd.Series, path: Path, word: str, name: str, required: bool
     return parsed
 
 
+def _as_written(text: pd.Series) -> pd.Series:
+    """Each cell as a number the way people write one in a comma file (``ingest.sniff.number_value``:
+    1,234, 1,234.50, £2,100), NaN when it is not one: a decimal comma (1,5), a misplaced comma or
+    underscores are never read as some other number (1,5 is not 15), nor a % as a fraction."""
+    plain = pd.to_numeric(text.where(~text.str.contains(r"[,_%£]", regex=True), None), errors="coerce")
+    rest = ~plain.notna() & (text != "")
+    values = plain.astype(float)
+    if rest.any():
+        read = {v: (None if "%" in v else number_value(v)) for v in pd.unique(text[rest])}
+        values = values.where(~rest, text.map(read).astype(float))
+    return values
+
+
 def _whole_numbers(column: pd.Series, path: Path, word: str) -> pd.Series:
     if pd.api.types.is_numeric_dtype(column):
         parsed, text = column.astype(float), column.astype(str)
     else:
         text = column.astype("string").str.strip().fillna("")
-        parsed = pd.to_numeric(text.str.replace(",", ""), errors="coerce").astype(float)
+        parsed = _as_written(text)
     bad = parsed.isna() | ~np.isfinite(parsed) | (parsed != np.round(parsed))
     if bad.any():
         row = _first_bad(bad)

@@ -109,17 +109,35 @@ def _warnings(rows, totals: dict[str, float], spa_minimum: float, pa_limit: floa
     return tuple(found)
 
 
-def find_overlaps(activities: tuple[Activity, ...]) -> list[tuple[int, int]]:
-    """Index pairs of activities on the same weekday whose times overlap in a week both can fall in."""
+def find_overlaps(activities: tuple[Activity, ...], working_weeks: float = 42.0) -> list[tuple[int, int]]:
+    """Index pairs of activities on the same weekday whose times overlap in a week both can fall in.
+
+    Annualised activities (``per_year``) name no weeks, so two in one slot are not an overlap while
+    their counts fit in the year: at every moment of the slot the yearly counts of the annualised
+    activities under way add up to no more than the working weeks (20 + 20 a year in 42 weeks fit;
+    30 + 20 do not). An annualised activity against a weekly one (or A, B, 1 in N) still overlaps."""
     found = []
     for i, first in enumerate(activities):
         for j in range(i + 1, len(activities)):
             second = activities[j]
-            if (
-                first.weekday == second.weekday
-                and first.start < second.end
-                and second.start < first.end
-                and first.weeks.may_coincide(second.weeks)
+            if not (
+                first.weekday == second.weekday and first.start < second.end and second.start < first.end
             ):
-                found.append((i, j))
+                continue
+            if first.weeks.kind == second.weeks.kind == "per_year":
+                if _annual_fit(activities, first, second, working_weeks):
+                    continue
+            elif not first.weeks.may_coincide(second.weeks):
+                continue
+            found.append((i, j))
     return found
+
+
+def _annual_fit(activities: tuple[Activity, ...], first: Activity, second: Activity, weeks: float) -> bool:
+    """The annualised activities under way at each moment where these two overlap fit in the year."""
+    start, end = max(first.start, second.start), min(first.end, second.end)
+    annual = [a for a in activities if a.weekday == first.weekday and a.weeks.kind == "per_year"]
+    moments = {start} | {a.start for a in annual if start < a.start < end}
+    return all(
+        sum(a.weeks.n or 0 for a in annual if a.start <= moment < a.end) <= weeks + 1e-9 for moment in moments
+    )

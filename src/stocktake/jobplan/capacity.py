@@ -58,6 +58,13 @@ def capacity_frame(plans: Iterable[JobPlan], at: datetime | None = None) -> pd.D
 def write_capacity(warehouse: Path, plans: Iterable[JobPlan], at: datetime | None = None) -> pd.DataFrame:
     """Replace ``team_capacity`` in the warehouse with these plans' capacity; the rows written."""
     frame = capacity_frame(plans, at)
+    write_frame(warehouse, frame)
+    return frame
+
+
+def write_frame(warehouse: Path, frame: pd.DataFrame) -> None:
+    """Replace ``team_capacity`` with rows made beforehand by ``capacity_frame`` (the workspace makes
+    them before it saves an agreement, so an agreement never lands without its capacity)."""
     with problems(warehouse), connect(warehouse) as con:
         con.execute("BEGIN")
         con.register("incoming", frame)
@@ -69,7 +76,6 @@ def write_capacity(warehouse: Path, plans: Iterable[JobPlan], at: datetime | Non
         con.execute(f"INSERT INTO {TABLE} SELECT {', '.join(COLUMNS)} FROM incoming")
         con.unregister("incoming")
         con.execute("COMMIT")
-    return frame
 
 
 def read_capacity(warehouse: Path) -> pd.DataFrame | None:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+FULL_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 TYPES = ("DCC", "SPA", "additional_nhs", "external")
 STATES = ("draft", "proposed", "agreed", "superseded")
 CATEGORIES = ("A", "B")
@@ -102,6 +103,11 @@ class JobPlan:
     @property
     def rota_doctor(self) -> str:
         return (self.on_call.doctor if self.on_call and self.on_call.doctor else "") or self.consultant
+
+
+def consultant_code(text: str) -> str:
+    """The form a consultant's code is kept and compared in: trimmed, inner spaces single, upper case."""
+    return " ".join(str(text).split()).upper()
 
 
 def clock(minutes: int) -> str:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from stocktake.jobplan.arithmetic import find_overlaps
 from stocktake.jobplan.model import (
     CATEGORIES,
+    FULL_WEEKDAYS,
     STATES,
     TYPES,
     WEEKDAYS,
@@ -29,6 +30,7 @@ from stocktake.jobplan.model import (
     OnCallCommitment,
     WeekPattern,
     clock,
+    consultant_code,
 )
 from stocktake.rota.duties import clock_time
 from stocktake.validation_messages import describe
@@ -41,6 +43,14 @@ TYPE_NAMES = {t.lower().replace("_", " "): t for t in TYPES} | {
     "additional nhs responsibility": "additional_nhs"
 }
 ONE_IN = re.compile(r"1\s*(?:in|:)\s*(\d+(?:\.\d+)?)(?:\s*weeks?)?", re.IGNORECASE)
+DAY_NAMES = {
+    name.lower(): short for short, full in zip(WEEKDAYS, FULL_WEEKDAYS, strict=True) for name in (short, full)
+}
+# Bounds past which a number is a typing slip, not a plan: they keep inf, 1e999 and nan (which
+# pydantic reads from YAML's text as floats) and absurd sizes out of the arithmetic.
+MOST_ONE_IN = 52.0  # on call 1 in 52: once a year; the low band starts at 1 in 9
+MOST_UNPREDICTABLE_PAS = 12.0  # past a whole week's PAs (the terms' warning line)
+LEAST_WORKING_WEEKS = 26.0  # half the year: below it the leave typed is not a consultant's
 
 
 class JobPlanInputError(ValueError):
@@ -48,15 +58,18 @@ class JobPlanInputError(ValueError):
 
 
 def _minutes(text: str) -> int:
-    if text.strip().startswith("24"):
-        clock_time(text)  # 24:00 only
-        return 24 * 60
+    """Minutes after midnight; seconds other than :00 (a spreadsheet's time cell) are refused rather
+    than cut, since a plan is timed to the minute."""
     moment = clock_time(text)
+    if moment.second or moment.microsecond:
+        raise ValueError(f"{text!r} has seconds; a job plan's times are to the minute, like 08:00")
+    if text.strip().startswith("24"):
+        return 24 * 60  # clock_time reads only 24:00 (or 24:00:00) this way
     return moment.hour * 60 + moment.minute
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
@@ -77,14 +90,17 @@ class _ActivitySpec(_Strict):
     type: str
     site: str = ""
     weeks: str = "every"
-    per_year: float | None = Field(None, gt=0)
+    per_year: float | None = Field(None, gt=0, le=52)
 
     @field_validator("weekday")
     @classmethod
     def _weekday(cls, value: str) -> str:
-        short = value[:3].title()
-        if short not in WEEKDAYS:
-            raise ValueError(f"{value!r} is not a day of the week; use {', '.join(WEEKDAYS)}")
+        """A full name or its three letters (Mon, Monday), any case; not ``Monkey``."""
+        short = DAY_NAMES.get(value.lower())
+        if short is None:
+            raise ValueError(
+                f"{value!r} is not a day of the week; use {', '.join(WEEKDAYS)} or the full name"
+            )
         return short
 
     @field_validator("start", "end")
@@ -92,7 +108,9 @@ class _ActivitySpec(_Strict):
     def _clock(cls, value: str) -> str:
         try:
             _minutes(value)
-        except ValueError:
+        except ValueError as error:
+            if "has seconds" in str(error):
+                raise
             raise ValueError(f"{value!r} is not a time like 08:00") from None
         return value
 
@@ -114,9 +132,9 @@ class _ActivitySpec(_Strict):
 class _OnCallSpec(_Strict):
     rota: str = Field(min_length=1)
     category: str
-    one_in: float | None = Field(None, ge=1)
+    one_in: float | None = Field(None, ge=1, le=MOST_ONE_IN)
     doctor: str = ""
-    unpredictable_pas: float = Field(0.0, ge=0)
+    unpredictable_pas: float = Field(0.0, ge=0, le=MOST_UNPREDICTABLE_PAS)
 
     @field_validator("category")
     @classmethod
@@ -127,15 +145,21 @@ class _OnCallSpec(_Strict):
 
 
 class _PlanSpec(_Strict):
-    consultant: str = Field(min_length=1)
+    consultant: str = Field(min_length=1, max_length=80)
     year: str = Field(min_length=1)
     name: str = ""
     state: str = "draft"
     agreed_by: str = ""
     agreed_on: date | None = None
-    working_weeks: float = Field(42.0, gt=0, le=52)
+    working_weeks: float = Field(42.0, ge=LEAST_WORKING_WEEKS, le=52)
     activities: list[_ActivitySpec] = Field(min_length=1)
     on_call: _OnCallSpec | None = None
+
+    @field_validator("consultant")
+    @classmethod
+    def _consultant(cls, value: str) -> str:
+        """A consultant's code is one person however it is typed: ``c01`` is ``C01``."""
+        return consultant_code(value)
 
     @field_validator("state")
     @classmethod
@@ -156,7 +180,7 @@ def _pattern(weeks: str, per_year: float | None) -> WeekPattern:
     if text.upper() in ("A", "B", "WEEK A", "WEEK B"):
         return WeekPattern(text.upper()[-1])
     match = ONE_IN.fullmatch(text)
-    if match and float(match.group(1)) >= 1:
+    if match and 1 <= float(match.group(1)) <= MOST_ONE_IN:
         return WeekPattern("one_in", float(match.group(1)))
     raise ValueError(f"{weeks!r} is not a week pattern; use every, A, B or '1 in N' (or per_year)")
 
@@ -207,9 +231,15 @@ def read_plan(path: Path) -> PlanFile:
 
 def _from_yaml(path: Path) -> dict:
     try:
-        data = yaml.load(path.read_text(), Loader=yaml.BaseLoader)  # every scalar as text
+        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)  # every scalar as text
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        where = f", line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        said = " ".join(str(error.problem or error.context or "not YAML").split())
+        raise JobPlanInputError(f"{path}{where}: not valid YAML: {said}") from None
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
-        raise JobPlanInputError(f"{path}: cannot read the job plan: {error}") from None
+        said = " ".join(str(error).split())
+        raise JobPlanInputError(f"{path}: cannot read the job plan: {said}") from None
     if not isinstance(data, dict):
         raise JobPlanInputError(f"{path}: expected a mapping with consultant, year, activities")
     return data
@@ -302,7 +332,7 @@ def _checked(found: PlanFile) -> PlanFile:
                 f"{found.where(f'activities.{index}.per_year')}: {activity.weeks.n:g} a year is more "
                 f"than once a week over {plan.working_weeks:g} working weeks"
             )
-    for first, second in find_overlaps(plan.activities):
+    for first, second in find_overlaps(plan.activities, plan.working_weeks):
         a, b = plan.activities[first], plan.activities[second]
         raise JobPlanInputError(
             f"{found.where(f'activities.{second}.start')}: {b.when} {b.activity} overlaps "

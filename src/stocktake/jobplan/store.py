@@ -10,7 +10,10 @@ agreeing happens here, with who and when.
 
 Uploading a plan for a consultant and year whose plan is still a draft or proposed adds a version to
 it (and makes it a draft again: what was proposed has changed); otherwise it is a new plan. Agreeing
-a plan supersedes the consultant's previously agreed plan.
+a plan supersedes the consultant's agreed plans for the same or an earlier year; a plan for a year
+before one already agreed is refused (ADR 0036, addendum). Proposing and agreeing name the version
+the editor saw, and are refused when another has been uploaded since. Consultants' codes are compared
+as ``consultant_code`` writes them (``c01`` is ``C01``), for plans kept before that too.
 """
 
 from __future__ import annotations
@@ -22,11 +25,12 @@ import secrets
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from stocktake.jobplan.model import JobPlan
+from stocktake.jobplan.model import JobPlan, consultant_code
 from stocktake.jobplan.read import JobPlanInputError, read_plan
 
 DRAFT, PROPOSED, AGREED, SUPERSEDED = "draft", "proposed", "agreed", "superseded"
@@ -48,7 +52,7 @@ class KeptPlan:
 
     @property
     def consultant(self) -> str:
-        return self.about["consultant"]
+        return consultant_code(self.about["consultant"])
 
     @property
     def name(self) -> str:
@@ -65,6 +69,11 @@ class KeptPlan:
     @property
     def versions(self) -> list[dict]:
         return self.about["versions"]
+
+    @property
+    def version(self) -> int:
+        """The current version's number, which the propose and agree forms carry."""
+        return int(self.versions[-1]["number"])
 
     @property
     def history(self) -> list[dict]:
@@ -188,28 +197,60 @@ class JobPlanStore:
 
     # --- moving one on --------------------------------------------------------------------------
 
-    def propose(self, slug: str, *, by: str, at: datetime | None = None) -> KeptPlan:
-        """draft → proposed."""
+    def propose(
+        self, slug: str, *, by: str, at: datetime | None = None, version: int | None = None
+    ) -> KeptPlan:
+        """draft → proposed; ``version``: the one the editor saw, refused if it is no longer current."""
         with _LOCK:
             kept = self.get(slug)
+            _seen(kept, version, "proposed")
             if kept.state != DRAFT:
                 raise JobPlanStoreError(f"{_title(kept)} is {kept.state}: only a draft can be proposed")
             return self._move(kept, PROPOSED, by, at or datetime.now(UTC))
 
-    def agree(self, slug: str, *, by: str, at: datetime | None = None) -> tuple[KeptPlan, list[KeptPlan]]:
-        """proposed → agreed (who, when); the consultant's previously agreed plan → superseded.
-        Returns the plan and the plans it superseded."""
+    def agree(
+        self,
+        slug: str,
+        *,
+        by: str,
+        at: datetime | None = None,
+        version: int | None = None,
+        before_saving: Callable[[list[KeptPlan]], object] | None = None,
+    ) -> tuple[KeptPlan, list[KeptPlan]]:
+        """proposed → agreed (who, when); the consultant's agreed plans for the same or an earlier year
+        → superseded. Refused: a version other than the one the editor saw (``version``), or a year
+        before one of the consultant's agreed plans (that plan stands; ADR 0036, addendum).
+
+        ``before_saving`` gets the plans that will be agreed afterwards, one a consultant, and runs
+        before anything is written: if it raises, nothing changes (the workspace computes the team's
+        capacity there, so an agreement never lands without it). Returns the plan and the plans it
+        superseded."""
         at = at or datetime.now(UTC)
         with _LOCK:
             kept = self.get(slug)
+            _seen(kept, version, "agreed")
             if kept.state != PROPOSED:
                 raise JobPlanStoreError(f"{_title(kept)} is {kept.state}: only a proposed plan can be agreed")
-            before = [
+            everything = self.all()
+            theirs = [
                 p
-                for p in self.all()
+                for p in everything
                 if p.consultant == kept.consultant and p.state == AGREED and p.slug != slug
             ]
-            superseded = [self._move(p, SUPERSEDED, by, at, superseded_by=slug) for p in before]
+            later = [p for p in theirs if year_key(p.year) > year_key(kept.year)]
+            if later:
+                raise JobPlanStoreError(
+                    f"{_title(kept)} cannot be agreed: {kept.consultant}'s plan for {later[0].year} is "
+                    "agreed, and a later year's agreed plan stands (an earlier year's plan is not agreed "
+                    "after it)"
+                )
+            after = [p for p in everything if p.state == AGREED and p not in theirs and p.slug != slug]
+            if before_saving is not None:
+                to_be = KeptPlan(
+                    kept.slug, kept.folder, kept.about | {"state": AGREED, "agreed_at": at.isoformat()}
+                )
+                before_saving(latest_agreed([*after, to_be]))
+            superseded = [self._move(p, SUPERSEDED, by, at, superseded_by=slug) for p in theirs]
             agreed = self._move(kept, AGREED, by, at)
             return agreed, superseded
 
@@ -228,8 +269,38 @@ def _title(kept: KeptPlan) -> str:
     return f"{kept.consultant} {kept.year}"
 
 
+def _seen(kept: KeptPlan, version: int | None, doing: str) -> None:
+    if version is not None and version != kept.version:
+        raise JobPlanStoreError(
+            f"{_title(kept)} was not {doing}: you saw version {version}, and version {kept.version} has "
+            f"been uploaded since; read version {kept.version} below first"
+        )
+
+
+def year_key(year: str) -> tuple[int, str]:
+    """A plan year's order: by its first four-digit year (2025/26 before 2026/27, 2026 after both),
+    then as text."""
+    found = re.search(r"\d{4}", year)
+    return (int(found.group()) if found else -1, year)
+
+
 def agreed(kept: list[KeptPlan]) -> list[KeptPlan]:
     return [p for p in kept if p.state == AGREED]
+
+
+def latest_agreed(kept: list[KeptPlan]) -> list[KeptPlan]:
+    """Each consultant's agreed plan for their latest year (the newest agreement on a tie): what the
+    team's capacity is made of. Only plans kept before the same-or-earlier rule can give a
+    consultant two agreed plans."""
+    chosen: dict[str, KeptPlan] = {}
+    for plan in agreed(kept):
+        held = chosen.get(plan.consultant)
+        if held is None or (year_key(plan.year), plan.about.get("agreed_at", "")) > (
+            year_key(held.year),
+            held.about.get("agreed_at", ""),
+        ):
+            chosen[plan.consultant] = plan
+    return [chosen[c] for c in sorted(chosen)]
 
 
 def current(kept: list[KeptPlan]) -> list[KeptPlan]:
@@ -239,8 +310,10 @@ def current(kept: list[KeptPlan]) -> list[KeptPlan]:
         if plan.state == SUPERSEDED:
             continue
         held = chosen.get(plan.consultant)
-        if held is None or (
-            held.state != AGREED and (plan.state == AGREED or plan.created_at > held.created_at)
+        if (
+            held is None
+            or (held.state != AGREED and (plan.state == AGREED or plan.created_at > held.created_at))
+            or (held.state == plan.state == AGREED and year_key(plan.year) > year_key(held.year))
         ):
             chosen[plan.consultant] = plan
     return [chosen[c] for c in sorted(chosen)]

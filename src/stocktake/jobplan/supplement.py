@@ -19,11 +19,12 @@ salary, with the table's verification flag.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
-from stocktake.jobplan.model import JobPlan
+from stocktake.jobplan.model import JobPlan, consultant_code
 from stocktake.jobplan.terms import ENGLAND_2003, WORKING_WEEKS, PremiumTime, SupplementRate, supplement_rates
 from stocktake.rota.duties import Duty
 
@@ -41,6 +42,10 @@ class NotOnRota(ValueError):
 
 
 def band_of(one_in: float) -> str:
+    """The band of a frequency of 1 in ``one_in`` (under 1 after prospective cover of a 1:1 rota); one
+    that is no number of days (inf, nan, 0) is a ValueError, never a band."""
+    if not (math.isfinite(one_in) and one_in > 0):
+        raise ValueError(f"1 in {one_in:g} is not an on-call frequency (a finite number of days)")
     return next(band for band, below in BANDS if one_in < below)
 
 
@@ -76,6 +81,17 @@ class RotaBurden:
     availability: float  # working weeks / 52 with prospective cover; 1 when the rota shows leave
     on_call_work_pas: float  # per working week, from the rota's expected hours of work on call
     resident_hours: float  # per week of the cycle: the doctor's resident (shift) duties
+    weekday_boundary_pas: float = 0.0  # of on_call_work_pas: premium only by the weekday 07:00/19:00 line
+
+    @property
+    def band_as_rostered(self) -> str:
+        return band_of(self.rostered_one_in)
+
+    @property
+    def band_rests_on_cover(self) -> bool:
+        """The band differs from the rota's as rostered: it rests on the (unverified) prospective-cover
+        method."""
+        return self.availability < 1 and self.band_as_rostered != self.band
 
     @property
     def rostered_one_in(self) -> float:
@@ -100,7 +116,7 @@ def rota_burden(
     leave_in_rota: bool = False,
     premium: PremiumTime = ENGLAND_2003,
 ) -> RotaBurden:
-    own = [d for d in duties if d.doctor == doctor]
+    own = [d for d in duties if consultant_code(d.doctor) == consultant_code(doctor)]  # c01 is C01
     days = on_call_days(own)
     if not days:
         raise NotOnRota(doctor, (d.doctor for d in duties if d.kind == "on_call"))
@@ -108,6 +124,8 @@ def rota_burden(
     weeks = ((last - first).days + 1) / 7
     availability = 1.0 if leave_in_rota else working_weeks / 52
     work = sum(_on_call_work_pas(d, premium) for d in own if d.kind == "on_call")
+    weekdays_plain = replace(premium, weekday_plain_from=0, weekday_plain_until=24 * 60)
+    without = sum(_on_call_work_pas(d, weekdays_plain) for d in own if d.kind == "on_call")
     resident = sum(d.span_hours for d in own if d.kind == "shift")
     return RotaBurden(
         doctor,
@@ -117,6 +135,7 @@ def rota_burden(
         availability,
         work / weeks / availability,
         resident / weeks,
+        (work - without) / weeks / availability,
     )
 
 

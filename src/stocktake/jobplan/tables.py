@@ -101,9 +101,30 @@ def supplement_table(supplements: Iterable[Supplement]) -> pd.DataFrame:
                 "verification": s.rate.verification,
                 "on_call_work_pas": round(burden.on_call_work_pas, 3) if burden else None,
                 "resident_hours_per_week": round(burden.resident_hours, 2) if burden else None,
+                "band_as_rostered": burden.band_as_rostered if burden else "",
+                "weekday_boundary_pas": round(burden.weekday_boundary_pas, 3) if burden else None,
+                "rests_on_unverified": rests_on_unverified(s),
             }
         )
     return pd.DataFrame(rows)
+
+
+def rests_on_unverified(s: Supplement) -> str:
+    """Which of the numbers measured from a rota rest on an unverified term, in words: the band, when
+    prospective cover moves it from the rota's band as rostered; the on-call work, where it counts
+    weekday hours before 07:00 or from 19:00 as premium time. "none" when neither does."""
+    burden, found = s.burden, []
+    if burden is not None and burden.band_rests_on_cover:
+        found.append(
+            f"band {s.band} rests on prospective cover "
+            f"(unverified method; {burden.band_as_rostered} as rostered)"
+        )
+    if burden is not None and burden.weekday_boundary_pas > 0.0005:
+        found.append(
+            f"{burden.weekday_boundary_pas:.2f} of the on-call work PAs rest on the weekday 19:00 boundary "
+            "(unverified)"
+        )
+    return "; ".join(found) or "none"
 
 
 def _from(s: Supplement) -> str:
@@ -146,6 +167,7 @@ COMPARED = {
     "verification": "rate verified?",
     "on_call_work_pas": "on-call work, PAs a week",
     "resident_hours_per_week": "resident hours a week",
+    "rests_on_unverified": "rests on unverified terms",
 }
 
 

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from stocktake.jobplan.arithmetic import activity_pas
-from stocktake.jobplan.model import JobPlan
+from stocktake.jobplan.model import JobPlan, consultant_code
 
 
 @dataclass(frozen=True)
@@ -26,21 +26,35 @@ class Capacity:
 
 
 def team_capacity(plans: Iterable[JobPlan]) -> list[Capacity]:
-    """One row per activity and site (activity names compared without regard to case)."""
+    """One row per activity and site. Activity and site names are compared without regard to case or
+    spacing (``Northgate`` and ``northgate `` are one site), each shown as first spelled; consultants
+    by their code (``c01`` is ``C01``)."""
     groups: dict[tuple[str, str], dict] = {}
     for plan in plans:
         share = plan.working_weeks / 52
         for activity in plan.activities:
             row = activity_pas(activity, plan.working_weeks)
-            key = (activity.activity.strip().lower(), activity.site)
+            key = (_same(activity.activity), _same(activity.site))
             group = groups.setdefault(
-                key, {"name": activity.activity.strip(), "who": set(), "plan": 0.0, "pas": 0.0, "weeks": 0.0}
+                key,
+                {
+                    "name": " ".join(activity.activity.split()),
+                    "site": " ".join(activity.site.split()),
+                    "who": set(),
+                    "plan": 0.0,
+                    "pas": 0.0,
+                    "weeks": 0.0,
+                },
             )
-            group["who"].add(plan.consultant)
+            group["who"].add(consultant_code(plan.consultant))
             group["plan"] += row.per_week
             group["weeks"] += row.per_week * share
             group["pas"] += row.pas_per_week * share
     return [
-        Capacity(g["name"], site, len(g["who"]), g["plan"], g["weeks"], g["weeks"] * 52, g["pas"])
-        for (_, site), g in sorted(groups.items())
+        Capacity(g["name"], g["site"], len(g["who"]), g["plan"], g["weeks"], g["weeks"] * 52, g["pas"])
+        for _, g in sorted(groups.items())
     ]
+
+
+def _same(name: str) -> str:
+    return " ".join(name.split()).casefold()

@@ -94,9 +94,24 @@ class Savings:
         return float(self.table["potential_saving"].sum())  # rows without a target add nothing
 
 
+#: What a spend too large to count is told (a price of 1e308 would otherwise print "£inf spent").
+OVERFLOW = "is too large to count (the spend overflows); is the price or the quantity right?"
+
+
 def with_spend(orders: pd.DataFrame) -> pd.DataFrame:
-    """The order lines with ``spend`` = unit price × quantity (a credit note's is negative)."""
-    return orders.assign(spend=orders["unit_price"].astype(float) * orders["quantity"].astype(float))
+    """The order lines with ``spend`` = unit price × quantity (a credit note's is negative); a line
+    whose spend overflows (1e308 × 5) is refused, never counted as infinity."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        spend = orders["unit_price"].astype(float) * orders["quantity"].astype(float)
+    overflow = ~np.isfinite(spend.to_numpy())
+    if overflow.any():
+        row = orders.index[overflow][0]
+        price, quantity = (
+            orders["unit_price"].iloc[overflow.argmax()],
+            orders["quantity"].iloc[overflow.argmax()],
+        )
+        raise ProcurementInputError(f"{price:g} × {quantity:g} {OVERFLOW}", rows=(row,), column="unit_price")
+    return orders.assign(spend=spend)
 
 
 def net_by(orders: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
@@ -104,7 +119,14 @@ def net_by(orders: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     returned) is dropped, and one whose quantity nets to zero or below with spend left is refused."""
     lines = orders if "spend" in orders.columns else with_spend(orders)
     grouped = lines.groupby(keys, sort=True, dropna=False)
-    net = grouped.agg(quantity=("quantity", "sum"), spend=("spend", "sum")).reset_index()
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflowing sum is refused just below
+        net = grouped.agg(quantity=("quantity", "sum"), spend=("spend", "sum")).reset_index()
+    overflow = ~np.isfinite(net["spend"].to_numpy())
+    if overflow.any():
+        first = net[overflow].iloc[0]
+        which = ", ".join(f"{k} {first[k]}" for k in keys)
+        rows = tuple(grouped.get_group(tuple(first[k] for k in keys)).index)
+        raise ProcurementInputError(f"{which}: the net spend {OVERFLOW}", rows=rows, column="unit_price")
     returned = (net["quantity"] == 0) & (net["spend"].abs() < PENNY_TOLERANCE)
     _refuse_unpriceable(net[~returned], grouped, keys)
     net = net[~returned].reset_index(drop=True)
@@ -162,7 +184,7 @@ def item_savings(orders: pd.DataFrame, unit: str = "site", target: PriceTarget |
         net["target_price"] = net["item_code"].map(percentile_targets(net, "item_code", target.percentile))
     net["potential_saving"] = _saving(net["spend"], net["quantity"], net["target_price"])
     table = _largest_first(net, keys)[["item_code", unit, *ITEM_COLUMNS[1:]]]
-    return Savings(table, "item", unit, target)
+    return _counted(Savings(table, "item", unit, target))
 
 
 def category_savings(
@@ -184,7 +206,19 @@ def category_savings(
     ]
     table = _largest_first(net, [category, unit])
     table = table[[category, unit, *ITEM_COLUMNS[1:], "products"]]
-    return Savings(table, "category", unit, target, products=category_products(lines, unit, category))
+    return _counted(
+        Savings(table, "category", unit, target, products=category_products(lines, unit, category))
+    )
+
+
+def _counted(savings: Savings) -> Savings:
+    """The savings, refused when a total overflows (each line's and unit's spend counted, their sum
+    not): a table never says "£inf spent"."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        totals = (savings.total_spend, savings.total_saving)
+    if not all(np.isfinite(totals)):
+        raise ProcurementInputError(f"the total spend {OVERFLOW}", column="unit_price")
+    return savings
 
 
 def category_products(lines: pd.DataFrame, unit: str = "site", category: str = "category") -> pd.DataFrame:

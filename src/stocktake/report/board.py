@@ -10,11 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from stocktake.files.peer_figures import period_words
 from stocktake.metrics.suppression import MASK
 from stocktake.procurement.opportunities import Opportunities, Opportunity
 from stocktake.verdicts.expected import ObservedExpected
 from stocktake.verdicts.narrative import Formatter
 from stocktake.verdicts.peers import PeerComparison
+from stocktake.verdicts.trusts import TrustComparison
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class ObservedExpectedSection:
     without_expected: tuple[str, ...]
     not_in_data: tuple[str, ...]
     hidden: int
+    note: str = ""  # why there is no comparison: too few sites share the expected counts (issue 28)
 
 
 def observed_expected_sections(compared: tuple[ObservedExpected, ...]) -> tuple[ObservedExpectedSection, ...]:
@@ -140,6 +143,67 @@ def _observed_expected_section(compared: ObservedExpected) -> ObservedExpectedSe
         compared.without_expected,
         compared.not_in_data,
         int(peers.hidden.sum()),
+        compared.note,
+    )
+
+
+@dataclass(frozen=True)
+class TrustSection:
+    """A measure's "Compared with other trusts" (ADR 39): our value among the trusts' published
+    figures, as the report words it; our figures "*" when 1–7 cases or events are behind them."""
+
+    metric_id: str
+    measure: str
+    sentence: str  # "Our trust: 58.2% — Low (0.025) among 12 trusts"
+    own: str
+    value: str
+    counts: str  # "34 of 400"
+    peers_median: str
+    limits_95: str  # at our denominator
+    limits_998: str
+    label: str
+    trusts: int
+    period: str  # our months
+    peer_period: str  # the figures' months, as kept
+    mismatch: str
+    source: str
+
+
+def trust_sections(compared: tuple[TrustComparison, ...]) -> tuple[TrustSection, ...]:
+    return tuple(_trust_section(c) for c in compared)
+
+
+def _trust_section(c: TrustComparison) -> TrustSection:
+    fmt = Formatter(c.metric.unit, c.metric.decimals)
+    f, i, lim = c.funnel, c.own_index, c.limits()
+    mine = (
+        [MASK] * 5
+        if c.hidden
+        else [
+            fmt(f.value[i]),
+            f"{f.numerator[i]:,.0f} of {f.denominator[i]:,.0f}",
+            f"{fmt(lim['lower_95'])} to {fmt(lim['upper_95'])}",
+            f"{fmt(lim['lower_998'])} to {fmt(lim['upper_998'])}",
+            str(f.significance[i]),
+        ]
+    )
+    value, counts, limits_95, limits_998, label = mine
+    return TrustSection(
+        c.metric.id,
+        c.metric.title,
+        c.sentence(),
+        c.own,
+        value,
+        counts,
+        fmt(c.peers_median),
+        limits_95,
+        limits_998,
+        label,
+        len(c.units),
+        c.period,
+        period_words(c.peer_period),
+        c.mismatch,
+        c.source,
     )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import io
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,10 @@ from stocktake.report.icons import ASSURANCE_MARKS, COLOURS, assurance_icon, var
 from stocktake.spc.rebase import provisional_points
 from stocktake.verdicts.narrative import drawn_limits  # one rule for the chart and its sentence
 from stocktake.verdicts.stocktake import Entry
+
+#: matplotlib's settings (``rcParams``) are the process's, shared by every thread: the web's chart
+#: images, report builds and slides draw one at a time.
+DRAWING = threading.RLock()
 
 POINT_COLOURS = {
     "common_cause": COLOURS["common_cause"],
@@ -221,29 +226,27 @@ def _label_heights(series: ChartSeries) -> list[float]:
 
 
 def static_chart(panels: list[ChartSeries], fmt: str = "svg", width: float = 7.5) -> bytes:
-    """One static chart per panel, stacked, as SVG or PNG bytes (for PDFs and slides)."""
-    figure = static_figure(panels, width)
+    """One static chart per panel, stacked, as SVG or PNG bytes (for PDFs, slides and the page's
+    first drawing)."""
     import matplotlib
-    from matplotlib import pyplot as plt
 
     buffer = io.BytesIO()
     # SVG text as text, not a path per glyph: a chart of a few hundred elements rather than
     # thousands, which WeasyPrint draws three times faster (the board PDF in a third of the time),
     # and whose words a PDF reader can find and read aloud.
-    with matplotlib.rc_context({"svg.fonttype": "none"}):
+    with DRAWING, matplotlib.rc_context({"svg.fonttype": "none"}):
+        figure = static_figure(panels, width)
         figure.savefig(buffer, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None)
-    plt.close(figure)
     return buffer.getvalue()
 
 
 def static_figure(panels: list[ChartSeries], width: float = 7.5):
-    """The matplotlib figure ``static_chart`` saves (the caller closes it)."""
-    import matplotlib
+    """The matplotlib figure ``static_chart`` saves: a ``Figure`` of its own, not pyplot's, whose
+    registry of open figures is shared by every thread."""
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
-
-    figure, axes = plt.subplots(len(panels), 1, figsize=(width, 2.6 * len(panels)), squeeze=False)
+    figure = Figure(figsize=(width, 2.6 * len(panels)))
+    axes = figure.subplots(len(panels), 1, squeeze=False)
     for axis, series in zip(axes[:, 0], panels, strict=True):
         _draw_static(axis, series)
     _fit_margins(figure, axes[:, 0], width)

@@ -24,7 +24,7 @@ from stocktake.funnel import (
     Funnel,
     FunnelLimits,
 )
-from stocktake.report.charts import PLOTLY_CONFIG
+from stocktake.report.charts import DRAWING, PLOTLY_CONFIG
 from stocktake.report.icons import COLOURS
 
 LABEL_COLOURS = {
@@ -126,12 +126,17 @@ def funnel_static(
     funnel: Funnel, limits: FunnelLimits, title: str, x_title: str, y_title: str, fmt: str
 ) -> bytes:
     """The same funnel as SVG or PNG bytes."""
-    import matplotlib
+    with DRAWING:
+        return _funnel_static(funnel, limits, title, x_title, y_title, fmt)
 
-    matplotlib.use("Agg")
-    from matplotlib import pyplot as plt
 
-    figure, axis = plt.subplots(figsize=(7.5, 5))
+def _funnel_static(
+    funnel: Funnel, limits: FunnelLimits, title: str, x_title: str, y_title: str, fmt: str
+) -> bytes:
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(7.5, 5))
+    axis = figure.subplots()
     for field, name, dash, colour in LINES:
         axis.plot(
             limits.denominator,
@@ -161,7 +166,6 @@ def funnel_static(
     figure.tight_layout()
     buffer = io.BytesIO()
     figure.savefig(buffer, format=fmt, dpi=150, metadata={"Date": None} if fmt == "svg" else None)
-    plt.close(figure)
     return buffer.getvalue()
 
 

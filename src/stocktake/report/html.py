@@ -10,7 +10,12 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
 
-from stocktake.report.board import observed_expected_sections, peer_section, procurement_section
+from stocktake.report.board import (
+    observed_expected_sections,
+    peer_section,
+    procurement_section,
+    trust_sections,
+)
 from stocktake.report.charts import ChartSeries, entry_chart, plotly_html, static_chart
 from stocktake.report.icons import assurance_icon, variation_icon, variation_label
 from stocktake.report.waitinglist import waiting_list_section
@@ -45,6 +50,7 @@ def render_report(stocktake: StockTake, *, static: bool = False) -> str:
         no_data=stocktake.no_data_lines,
         peers=peer_section(stocktake.peers),
         observed_expected=observed_expected_sections(stocktake.observed_expected),
+        trusts=trust_sections(stocktake.trusts),
         procurement=procurement_section(stocktake.procurement),
         waiting_list=waiting_list_section(stocktake.waiting_list),
         static=static,

@@ -14,18 +14,22 @@ from pathlib import Path
 import pandas as pd
 
 from stocktake.files.expected import kept_expected
+from stocktake.files.peer_figures import kept_peer_figures
 from stocktake.files.procurement import holds_orders, warehouse_opportunities
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, load_catalogue
 from stocktake.metrics.run import Grain, missing_data, run_catalogue
 from stocktake.report.inputs import for_metric, load_annotations, load_targets, resolve_target
 from stocktake.report.waitinglist import holds_pathways, warehouse_overview
+from stocktake.settings import SettingsError, read_home_file
 from stocktake.verdicts import Mark, StockTake, take_stock
 from stocktake.verdicts.expected import (
     ObservedExpected,
     compare_observed_expected,
     compares_observed_expected,
+    not_compared,
 )
-from stocktake.verdicts.peers import compare_every_measure
+from stocktake.verdicts.peers import compare_every_measure, funnel_method
+from stocktake.verdicts.trusts import TrustComparison, compare_with_trusts
 from stocktake.verdicts.waitinglist import Overview as WaitingListOverview
 from stocktake.verdicts.waitinglist import OverviewError
 from stocktake.warehouse import connect_ibis, problems
@@ -110,17 +114,44 @@ def with_board_sections(
         by_site = {k: v[v["period"] <= end].reset_index(drop=True) for k, v in by_site.items()}
     peers = compare_every_measure(shown, by_site, "site")
     observed = observed_expected(shown, by_site, home or Path(warehouse).parent)
+    trusts = compared_with_trusts(taken, home or Path(warehouse).parent)
     found = warehouse_opportunities(warehouse, last=last) if holds_orders(warehouse) else None
     waiting = waiting_list(warehouse, last)
     return dataclasses.replace(
-        taken, peers=peers, observed_expected=observed, procurement=found, waiting_list=waiting
+        taken, peers=peers, observed_expected=observed, trusts=trusts, procurement=found, waiting_list=waiting
     )
+
+
+def compared_with_trusts(taken: StockTake, home: Path) -> tuple[TrustComparison, ...]:
+    """Each measure of the stock-take with other trusts' figures kept in ``home`` (ADR 39), the
+    department's own counts from its series in the stock-take (to the report's month), its trust
+    named by the home's stocktake.toml; a kept file that cannot be read stops the report in one line."""
+    try:
+        own = read_home_file(Path(home)).trust
+    except SettingsError:
+        own = ""
+    found = []
+    for entry in taken.entries:
+        result, metric = entry.result, entry.result.metric
+        if funnel_method(metric) is None or result.numerator is None or result.denominator is None:
+            continue
+        kept = kept_peer_figures(home, metric.id, proportion=metric.unit == "%")
+        if kept is None:
+            continue
+        frame = pd.DataFrame(
+            {"period": result.x, "numerator": result.numerator, "denominator": result.denominator}
+        )
+        compared = compare_with_trusts(metric, frame, kept.figures, own=own, source=kept.source)
+        if compared is not None:
+            found.append(compared)
+    return tuple(found)
 
 
 def observed_expected(metrics, by_site: dict[str, pd.DataFrame], home: Path) -> tuple[ObservedExpected, ...]:
     """Each outcome measure with expected counts by site kept in ``home``, compared observed ÷
     expected over the same last year as the peers (small groups hidden); a kept file that cannot be
-    read stops the report in one line naming it."""
+    read stops the report in one line naming it. Counts kept that match fewer than two sites with
+    cases are not left out silently: the section says there is no comparison and why (issue 28)."""
     found = []
     for metric in metrics:
         if not compares_observed_expected(metric) or metric.id not in by_site:
@@ -129,6 +160,8 @@ def observed_expected(metrics, by_site: dict[str, pd.DataFrame], home: Path) -> 
         if kept is None:
             continue
         compared = compare_observed_expected(metric, by_site[metric.id], "site", kept.counts)
+        if compared is None and not by_site[metric.id].empty:
+            compared = not_compared(metric, by_site[metric.id], "site", kept.counts)
         if compared is not None:
             source = f"{kept.name}, kept by {kept.kept_by} on {kept.at:%d %B %Y}"
             found.append(dataclasses.replace(compared, source=source))

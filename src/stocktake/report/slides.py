@@ -9,12 +9,12 @@ stays text (a slide can be edited and searched); a label is never read as mathem
 from __future__ import annotations
 
 import io
-import threading
 
 import numpy as np
 import pandas as pd
 
 from stocktake.report.charts import (
+    DRAWING,
     POINT_COLOURS,
     POINT_NAMES,
     ChartSeries,
@@ -25,7 +25,6 @@ from stocktake.verdicts.narrative import Formatter
 
 WIDTH, HEIGHT, DPI = 16, 9, 100  # inches at 100 dpi: 1600 × 900 px
 CHANGE_COLOUR = "#005EB8"
-_LOCK = threading.Lock()  # matplotlib's settings are global; one slide is drawn at a time
 FONTS = ["Arial", "Liberation Sans", "DejaVu Sans"]  # the first this machine has
 FORMATS = {"png": "image/png", "svg": "image/svg+xml"}
 
@@ -42,7 +41,7 @@ def slide_chart(
     from matplotlib.figure import Figure
 
     with (
-        _LOCK,
+        DRAWING,
         matplotlib.rc_context(
             {"svg.fonttype": "none", "font.family": "sans-serif", "font.sans-serif": FONTS}
         ),

@@ -12,6 +12,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from stocktake.files.peer_figures import period_words
 from stocktake.files.procurement import opportunity_sheets
 from stocktake.metrics.suppression import MASK
 from stocktake.report.icons import ASSURANCE_LABELS, variation_label
@@ -105,6 +106,8 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
         _peers_sheet(book.create_sheet("Compared with peers"), stocktake)
     if stocktake.observed_expected:
         _observed_expected_sheet(book.create_sheet("Observed vs expected"), stocktake)
+    if stocktake.trusts:
+        _trusts_sheet(book.create_sheet("Other trusts"), stocktake)
     if stocktake.procurement is not None:
         for name, table in opportunity_sheets(stocktake.procurement).items():
             _table_sheet(book.create_sheet(f"Procurement {name.lower()}"), table)
@@ -242,6 +245,8 @@ def _observed_expected_sheet(sheet, stocktake: StockTake) -> None:
     )
     for compared in stocktake.observed_expected:
         peers, f = compared.peers, compared.peers.funnel
+        if compared.note:  # too few sites share the expected counts: said, not left out (issue 28)
+            sheet.append([peers.metric.id, peers.metric.title, "", *[""] * 7, compared.note])
         for i, site in enumerate(peers.groups):
             figures = (
                 [MASK] * 8
@@ -296,3 +301,69 @@ def _header(sheet, names: list[str], row: int | None = None) -> None:
 def _widths(sheet, widths: list[int]) -> None:
     for i, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
+
+
+def _trusts_sheet(sheet, stocktake: StockTake) -> None:
+    """Each measure's "Compared with other trusts" (ADR 39): our value among the trusts' published
+    figures; our figures "*" when 1–7 cases or events are behind them."""
+    _header(
+        sheet,
+        [
+            "Measure id",
+            "Measure",
+            "Our trust",
+            "Our value",
+            "Our events",
+            "Our cases",
+            "Other trusts' median",
+            "Lower 95% limit",
+            "Upper 95% limit",
+            "Lower 99.8% limit",
+            "Upper 99.8% limit",
+            "Compared with the average",
+            "Trusts",
+            "Our months from",
+            "Our months to",
+            "Their figures' period",
+            "Periods differ",
+            "Source",
+        ],
+        row=1,
+    )
+    for c in stocktake.trusts:
+        f, i, lim, metric = c.funnel, c.own_index, c.limits(), c.metric
+        ours = [MASK] * 3 if c.hidden else [float(f.value[i]), float(f.numerator[i]), float(f.denominator[i])]
+        limits = (
+            [MASK] * 5
+            if c.hidden
+            else [
+                lim["lower_95"],
+                lim["upper_95"],
+                lim["lower_998"],
+                lim["upper_998"],
+                str(f.significance[i]),
+            ]
+        )
+        sheet.append(
+            [
+                metric.id,
+                metric.title,
+                c.own,
+                *ours,
+                c.peers_median,
+                *limits,
+                len(c.units),
+                c.first.date(),
+                c.last.date(),
+                period_words(c.peer_period),
+                c.mismatch,
+                c.source,
+            ]
+        )
+        row = sheet[sheet.max_row]
+        _format_cells([row[i] for i in (3, 6, 7, 8, 9, 10)], number_format(metric.unit, metric.decimals))
+        _format_cells(row[4:6], "#,##0")
+        for cell in row[13:15]:
+            cell.number_format = "yyyy-mm-dd"
+    _widths(sheet, [30, 48, 30, 10, 10, 10, 12, 12, 12, 12, 12, 22, 8, 12, 12, 26, 40, 48])
+    sheet.freeze_panes = "A2"

@@ -31,9 +31,9 @@ def static_problems(problem: RotaProblem) -> list[str]:
                 break
         eligible = problem.eligible(shift)
         if len(eligible) < shift.cover:
-            who = ", ".join(d.name for d in eligible) or "nobody"
+            who = f"only {', '.join(d.name for d in eligible)} can" if eligible else "no doctor can"
             found.append(
-                f"{shift.label} needs {shift.cover} doctor(s) but only {who} can work it "
+                f"{shift.label} needs {shift.cover} doctor(s) but {who} work it "
                 f"(site {shift.site}{', on-call eligible' if shift.kind == 'on_call' else ''})."
             )
     return found

@@ -7,8 +7,9 @@ funnel compares observed ÷ expected instead: an indirectly standardised ratio (
 marks ``outcome: true`` are compared so. Nothing about the model is checked but its numbers: a
 funnel of O/E is only as fair as the expected counts behind it.
 
-Small numbers: a group's observed events and cases follow the rule every export uses, as in
-``verdicts.peers``; a group with no expected count is left out and named.
+Small numbers: a group's observed events and cases follow the rule every export uses, decided over
+every group of the measure as ``verdicts.peers`` decides them (a group hidden there stays hidden
+here, whether or not it has an expected count); a group with no expected count is left out and named.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from stocktake.funnel import FunnelMethod, compare_units
+from stocktake.funnel import Funnel, FunnelLimits, FunnelMethod, compare_units
 from stocktake.metrics.catalogue import Metric
 from stocktake.metrics.suppression import hidden_points, secondary_suppression
 from stocktake.verdicts.peers import PERIOD_MONTHS, PeerComparison, funnel_method
@@ -31,7 +32,9 @@ METHOD = FunnelMethod("ratio", multiplier=1, ratio_type="isr")
 @dataclass(frozen=True)
 class ObservedExpected:
     """The groups' O/E ratios on a funnel (``peers.funnel``: numerator observed, denominator
-    expected), each group's cases, and the groups the expected counts and the data did not share."""
+    expected), each group's cases, and the groups the expected counts and the data did not share.
+    When expected counts were kept but too few groups share them with the data (``not_compared``),
+    ``peers`` has no groups and ``note`` says why, for the report to say it."""
 
     peers: PeerComparison
     cases: np.ndarray
@@ -39,11 +42,46 @@ class ObservedExpected:
     not_in_data: tuple[str, ...]  # units in the expected counts with no cases in the period
     #: Where the expected counts came from ("case_mix.csv, kept by … on …"), as a report says it.
     source: str = ""
+    #: Why there is no comparison (``peers`` without groups), in words a report prints.
+    note: str = ""
 
 
 def compares_observed_expected(metric: Metric) -> bool:
     """Whether the measure may be compared observed ÷ expected: an outcome counted over cases."""
     return metric.outcome and funnel_method(metric) is not None
+
+
+def cases_by_group(frame: pd.DataFrame, by: str, *, months: int = PERIOD_MONTHS) -> dict[str, float]:
+    """Each group's cases (the denominator) over the last ``months`` periods of ``frame``, groups
+    with none left out: what an expected-counts file is checked against when it is kept."""
+    if frame.empty:
+        return {}
+    periods = pd.DatetimeIndex(sorted(frame["period"].unique()))[-months:]
+    totals = frame[frame["period"].isin(periods)].groupby(by)["denominator"].sum()
+    return {str(g): float(n) for g, n in totals.items() if n > 0}
+
+
+def not_compared(
+    metric: Metric, frame: pd.DataFrame, by: str, expected: dict[str, float], *, months: int = PERIOD_MONTHS
+) -> ObservedExpected:
+    """What a report says when expected counts are kept but fewer than two groups have both cases in
+    the period and an expected count: the groups on each side, and that there is no comparison."""
+    periods = pd.DatetimeIndex(sorted(frame["period"].unique()))[-months:]
+    cases = cases_by_group(frame, by, months=months)
+    shared = [g for g in cases if g in expected]
+    without = tuple(g for g in cases if g not in expected)
+    not_in_data = tuple(u for u in expected if u not in cases)
+    label = by.replace("_", " ")
+    note = (
+        f"Not compared: the expected counts kept match {len(shared)} {label}(s) with cases in the "
+        f"period{' (' + ', '.join(shared) + ')' if shared else ''}; at least two are needed. "
+        "The units of the file must be named as the data names them."
+    )
+    none = np.array([], float)
+    funnel = Funnel(METHOD, none, none, none, none, 1.0, 1.0, (), FunnelLimits(none, *[none] * 4, 1.0), None)
+    ratio_metric = dataclasses.replace(metric, unit="O/E", decimals=2, scale=1.0)
+    peers = PeerComparison(ratio_metric, by, periods[0], periods[-1], (), funnel, np.zeros(0, bool))
+    return ObservedExpected(peers, none, without, not_in_data, note=note)
 
 
 def compare_observed_expected(
@@ -65,16 +103,29 @@ def compare_observed_expected(
     totals = recent.groupby(by)[["numerator", "denominator"]].sum()
     totals = totals[totals["denominator"] > 0]
     totals.index = totals.index.astype(str)
+    # Small numbers are decided over every group the peer table shows, with or without an expected
+    # count: a group hidden there (or the one that would give it away) stays hidden here, so no count
+    # the peer table hides can be had from this table and the department's totals (issue 28).
+    everyone = _hidden_over_all(metric, totals, suppress)
     shared = [g for g in totals.index if g in expected]
     without = tuple(g for g in totals.index if g not in expected)
     not_in_data = tuple(u for u in expected if u not in totals.index)
     if len(shared) < 2:
         return None
+    hidden = everyone.loc[shared].to_numpy(bool)
     totals = totals.loc[shared]
     observed, cases = totals["numerator"].to_numpy(float), totals["denominator"].to_numpy(float)
     funnel = compare_units(observed, [expected[g] for g in shared], METHOD)
-    small = hidden_points(observed, cases, metric.numerator_is_count)
-    hidden = secondary_suppression(small, cases) if suppress else np.zeros(len(shared), bool)
     ratio_metric = dataclasses.replace(metric, unit="O/E", decimals=2, scale=1.0)
     peers = PeerComparison(ratio_metric, by, periods[0], periods[-1], tuple(shared), funnel, hidden)
     return ObservedExpected(peers, cases, without, not_in_data)
+
+
+def _hidden_over_all(metric: Metric, totals: pd.DataFrame, suppress: bool) -> pd.Series:
+    """Which groups are hidden (1–7 events or cases, and the one that would give them away), decided
+    over all of them as ``verdicts.peers.compare_peers`` decides it; group → hidden."""
+    if not suppress:
+        return pd.Series(False, index=totals.index)
+    observed, cases = totals["numerator"].to_numpy(float), totals["denominator"].to_numpy(float)
+    small = hidden_points(observed, cases, metric.numerator_is_count)
+    return pd.Series(secondary_suppression(small, cases), index=totals.index)

@@ -25,6 +25,7 @@ from stocktake.verdicts.narrative import (
     sentence,
 )
 from stocktake.verdicts.peers import PeerComparison
+from stocktake.verdicts.trusts import TrustComparison
 from stocktake.verdicts.waitinglist import Overview as WaitingListOverview
 
 VARIATION_ROWS = {
@@ -96,6 +97,8 @@ class StockTake:
     peers: tuple[PeerComparison, ...] = ()
     #: "Compared with peers", observed ÷ expected: each outcome measure with expected counts kept.
     observed_expected: tuple[ObservedExpected, ...] = ()
+    #: "Compared with other trusts": each measure with other trusts' published figures kept (ADR 39).
+    trusts: tuple[TrustComparison, ...] = ()
     #: The board report's "Procurement opportunities"; None when no orders were looked at.
     procurement: Opportunities | None = None
     #: The board report's "Waiting list"; None when the warehouse holds no pathways.

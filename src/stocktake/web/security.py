@@ -65,13 +65,18 @@ def csrf_token(request: Request) -> str:
     return request.session["csrf"]
 
 
+#: Forms allowed more than Starlette's 1000 fields, by path (a route adds its own): the form is read
+#: here first, and read once, so its limit is set here.
+FORM_FIELDS: dict[str, int] = {}
+
+
 async def check_csrf(request: Request) -> None:
     """Refuse any unsafe request whose token is missing or does not match the session's."""
     if request.method in SAFE_METHODS or request.url.path == SIGN_OUT:
         return
     sent = request.headers.get(CSRF_HEADER)
     if sent is None:
-        sent = (await request.form()).get(CSRF_FIELD)
+        sent = (await request.form(max_fields=FORM_FIELDS.get(request.url.path, 1000))).get(CSRF_FIELD)
     expected = request.session.get("csrf")
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
         raise CsrfRefused()

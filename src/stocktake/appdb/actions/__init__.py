@@ -61,6 +61,7 @@ from stocktake.appdb.actions.documents import (
 )
 from stocktake.appdb.actions.expected import keep_expected_counts
 from stocktake.appdb.actions.mapping import save_mapping
+from stocktake.appdb.actions.peers import keep_peer_figures_for
 from stocktake.appdb.actions.programmes import (
     PROGRAMME_FILE_LIMIT,
     add_cohort,
@@ -148,6 +149,7 @@ __all__ = [
     "import_attendance",
     "import_participants",
     "keep_expected_counts",
+    "keep_peer_figures_for",
     "keep_session",
     "link_account",
     "link_project",

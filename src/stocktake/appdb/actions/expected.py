@@ -4,6 +4,7 @@ deleted (ADR 34)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy.orm import Session
@@ -31,18 +32,27 @@ def keep_expected_counts(
     name: str,
     dimension: str = "site",
     who: str = "",
+    cases: Mapping[str, float] | None = None,
 ) -> KeptExpected:
     """Keep ``content`` (``unit,expected``, one row per group of ``dimension``) as the measure's
     expected counts in ``home``, the counts
     it replaces withdrawn beside it. Refused, with nothing written and no event, unless every row is
-    right. ``who``: the person when there is no account (the command line says whose)."""
+    right. ``who``: the person when there is no account (the command line says whose). ``cases``:
+    each group's cases in the data (``verdicts.expected.cases_by_group``): a file naming none of
+    them, or expecting more events than a group's cases, is refused. Counts kept before that
+    cannot be read are withdrawn as they are, not in the way (issue 28)."""
     who = by.username if by is not None else who or "the command line"
     try:
-        counts = parse_expected(content, name)
-        previous = kept_expected(home, metric_id, dimension)
+        counts = parse_expected(content, name, cases)
     except ExpectedFileError as error:
         raise ActionError(str(error)) from None
+    try:
+        previous, damaged = kept_expected(home, metric_id, dimension), False
+    except ExpectedFileError:
+        previous, damaged = None, True
     detail = f"{len(counts)} {dimension}(s) from {name}"
+    if damaged:
+        detail += "; the damaged counts kept before withdrawn"
     if previous is not None:
         detail += f"; the counts kept by {previous.kept_by} on {previous.at:%Y-%m-%d} withdrawn"
     if by is None:
@@ -52,7 +62,7 @@ def keep_expected_counts(
         session.flush()  # a database that refuses the event refuses before the files are touched
         try:
             kept, _ = keep_expected(
-                home, metric_id, content, by=dimension, name=name, who=who, at=base._now()
+                home, metric_id, content, by=dimension, name=name, who=who, at=base._now(), cases=cases
             )
         except ExpectedFileError as error:
             raise ActionError(str(error)) from None

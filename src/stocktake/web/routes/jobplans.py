@@ -7,8 +7,12 @@ by side; the team's capacity.
   and field; nothing kept.
 - A plan's page: the check, with the supplement measured from a kept rota the user chooses (the
   plan's stated frequency when the consultant is not on it), the verification flag shown.
-- Propose, agree (who, when): agreeing supersedes the consultant's previously agreed plan and writes
-  the team's capacity from the agreed plans to the warehouse (``team_capacity``).
+- Propose, agree (who, when): each form carries the version shown, and is refused when another has
+  been uploaded since. Agreeing supersedes the consultant's agreed plans for the same or an earlier
+  year (an earlier year than one agreed is refused) and writes the team's capacity from each
+  consultant's latest agreed plan to the warehouse (``team_capacity``): the capacity is made before the
+  agreement is saved, plans that no longer read are left out and named in the audit event.
+- A plan that cannot be read or computed shows as "cannot be read: …" on its row, never a 500.
 - Compare two kept rotas for every consultant, as ``stocktake jobplan compare`` does.
 
 Plans are files in the home (``jobplan/store.py``, ADR 0036). Viewers read; editors upload, propose
@@ -22,7 +26,7 @@ from datetime import datetime
 from functools import partial
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, File, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
 from fastapi.responses import RedirectResponse
 from sqlalchemy.orm import Session
 
@@ -30,12 +34,10 @@ from stocktake.appdb import actions
 from stocktake.appdb.models import User
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.jobplan.arithmetic import summarise
-from stocktake.jobplan.capacity import read_capacity, write_capacity
+from stocktake.jobplan.capacity import capacity_frame, read_capacity, write_frame
 from stocktake.jobplan.designs import RotaDesign, compare, supplement_from
-from stocktake.jobplan.read import JobPlanInputError
 from stocktake.jobplan.review import review_queue
 from stocktake.jobplan.store import (
-    AGREED,
     OPEN,
     SUPERSEDED,
     JobPlanStore,
@@ -43,6 +45,7 @@ from stocktake.jobplan.store import (
     KeptPlan,
     agreed,
     current,
+    latest_agreed,
 )
 from stocktake.jobplan.tables import COMPARED, activity_table, supplement_table
 from stocktake.jobplan.terms import COMPILED_ON
@@ -88,13 +91,15 @@ def _rotas(request: Request) -> list[tuple[str, str]]:
 
 
 def _row(kept: KeptPlan, design: RotaDesign | None) -> dict:
-    """A plan's line on the list: its PAs by type, premium time, supplement and warnings."""
+    """A plan's line on the list: its PAs by type, premium time, supplement and warnings; or why it
+    cannot be shown, for that row alone (a file changed by hand since it was kept, or kept before a
+    check it now fails), so one plan never takes the page down for everyone."""
     try:
         plan = kept.plan()
-    except JobPlanInputError as error:  # a file changed by hand since it was kept
-        return {"kept": kept, "problem": str(error)}
-    summary = summarise(plan)
-    found = supplement_from(plan, design)
+        summary = summarise(plan)
+        found = supplement_from(plan, design)
+    except Exception as error:  # any failure is this row's, said in its words
+        return {"kept": kept, "problem": f"cannot be read: {_reason(error, kept)}"}
     return {
         "kept": kept,
         "plan": plan,
@@ -102,6 +107,23 @@ def _row(kept: KeptPlan, design: RotaDesign | None) -> dict:
         "supplement": found.supplement,
         "source": found.source,
     }
+
+
+def _reason(error: Exception, kept: KeptPlan | None = None) -> str:
+    """The error on one line, the plan's file named as uploaded rather than by the home's path."""
+    said = " ".join(str(error).split()) or type(error).__name__
+    return said.replace(str(kept.file), kept.versions[-1]["uploaded_as"]) if kept is not None else said
+
+
+def _readable(kept: list[KeptPlan]) -> tuple[list, list[str]]:
+    """The plans that read, and the others named with why (for the audit event and the compare page)."""
+    plans, skipped = [], []
+    for item in kept:
+        try:
+            plans.append(item.plan())
+        except Exception as error:  # named, not fatal
+            skipped.append(f"{item.consultant} {item.year} ({item.slug}): {_reason(error, item)}")
+    return plans, skipped
 
 
 # --- the list -----------------------------------------------------------------------------------
@@ -140,7 +162,7 @@ def _page(request: Request, user: User, *, rota: str = "", status_code: int = 20
         superseded=[p for p in kept if p.state == SUPERSEDED],
         queue=[(item, links.get((item.consultant, item.year))) for item in queue],
         capacity=None if capacity is None else capacity.to_dict("records"),
-        agreed_count=len(agreed(kept)),
+        agreed_count=len(latest_agreed(kept)),
         rotas=_rotas(request),
         rota=rota if design else "",
         design=design,
@@ -174,15 +196,16 @@ def upload_plan(
         kept = plan_store(request).keep_uploaded(*_read_upload(plan), by=user.full_name)
     except JobPlanStoreError as error:
         return _page(request, user, status_code=422, errors=[str(error)])
-    summary = summarise(kept.plan())
+    row = _row(kept, None)  # kept already: the audit event is recorded whatever the arithmetic says
     version = kept.versions[-1]
+    pas = f"{row['summary'].total_pas:.2f} PAs a week" if "summary" in row else row["problem"]
     actions.record_now(
         db,
         user=user,
         action="jobplan_uploaded",
         subject=f"jobplan:{kept.slug}",
         detail=f"{kept.consultant} {kept.year}: version {version['number']} ({version['uploaded_as']}), "
-        f"{summary.total_pas:.2f} PAs a week",
+        + pas,
     )
     return RedirectResponse(f"/job-plans/{kept.slug}", status_code=303)
 
@@ -193,12 +216,7 @@ def upload_plan(
 @router.get("/compare")
 def compare_page(request: Request, a: str = "", b: str = "", user: User = Depends(viewer)):
     rotas = _rotas(request)
-    plans = []
-    for kept in current(plan_store(request).all()):
-        try:
-            plans.append(kept.plan())
-        except JobPlanInputError:
-            continue
+    plans, unreadable = _readable(current(plan_store(request).all()))
     if not a and not b:  # until the user chooses: the first two kept rotas the consultants are on
         doctors = {p.rota_doctor for p in plans if p.on_call is not None}
         on = [slug for slug, _ in rotas if _on(_design(request, slug), doctors)][:2]
@@ -233,6 +251,7 @@ def compare_page(request: Request, a: str = "", b: str = "", user: User = Depend
         missing=found.missing,
         unverified=sorted({s.rate.verification for s in found.supplements if not s.rate.verified}),
         plans=len(plans),
+        unreadable=unreadable,
     )
 
 
@@ -279,13 +298,30 @@ def _plan_page(request: Request, user: User, kept: KeptPlan, *, rota: str = "", 
     )
 
 
+def _version(kept: KeptPlan, version: str) -> int:
+    """The version the form was shown with; a form without it (an old page) is refused."""
+    try:
+        return int(version)
+    except ValueError:
+        raise actions.ActionError(
+            f"{kept.consultant} {kept.year}: the form did not say which version you saw; "
+            "read the plan below and try again"
+        ) from None
+
+
 @router.post("/{slug}/propose")
-def propose(request: Request, slug: str, user: User = Depends(editor), db: Session = Depends(database)):
+def propose(
+    request: Request,
+    slug: str,
+    version: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
     kept = _kept(request, slug)
 
     def change():
         try:
-            done = plan_store(request).propose(slug, by=user.full_name)
+            done = plan_store(request).propose(slug, by=user.full_name, version=_version(kept, version))
         except JobPlanStoreError as error:
             raise actions.ActionError(str(error)) from None
         actions.record_now(
@@ -303,18 +339,34 @@ def propose(request: Request, slug: str, user: User = Depends(editor), db: Sessi
 
 
 @router.post("/{slug}/agree")
-def agree(request: Request, slug: str, user: User = Depends(editor), db: Session = Depends(database)):
-    """Agree a proposed plan; the consultant's earlier agreed plan is superseded and the team's
-    capacity rewritten from the agreed plans."""
+def agree(
+    request: Request,
+    slug: str,
+    version: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    """Agree a proposed plan (the version the editor saw); the consultant's agreed plans for the same
+    or an earlier year are superseded and the team's capacity rewritten. The capacity is made first
+    (plans that no longer read left out and named), then the state saved, the table written and the
+    audit events recorded: a refusal or failure before saving changes nothing."""
     kept = _kept(request, slug)
 
     def change():
         store = plan_store(request)
+        made: dict = {}
+
+        def capacity_first(after: list[KeptPlan]) -> None:
+            plans, skipped = _readable(after)
+            made.update(frame=capacity_frame(plans), plans=len(plans), skipped=skipped)
+
         try:
-            done, superseded = store.agree(slug, by=user.full_name)
+            done, superseded = store.agree(
+                slug, by=user.full_name, version=_version(kept, version), before_saving=capacity_first
+            )
         except JobPlanStoreError as error:
             raise actions.ActionError(str(error)) from None
-        written = _write_capacity(request, store)
+        written = _write_capacity(request, made)
         actions.record_now(
             db,
             user=user,
@@ -338,15 +390,16 @@ def agree(request: Request, slug: str, user: User = Depends(editor), db: Session
     )
 
 
-def _write_capacity(request: Request, store: JobPlanStore) -> str:
-    """Rewrite ``team_capacity`` from the agreed plans; what happened, for the audit event."""
+def _write_capacity(request: Request, made: dict) -> str:
+    """Replace ``team_capacity`` with the rows made before the agreement was saved; what happened, for
+    the audit event (which is recorded whatever happens here)."""
     settings = request.app.state.settings
+    left_out = f"; left out, not readable: {'; '.join(made['skipped'])}" if made["skipped"] else ""
     if not settings.warehouse.is_file():
-        return "team_capacity not written: no warehouse yet"
-    plans = [p.plan() for p in store.all() if p.state == AGREED]
+        return "team_capacity not written: no warehouse yet" + left_out
     try:
         with request.app.state.workspace.lock:
-            frame = write_capacity(settings.warehouse, plans)
-    except WarehouseError as error:
-        return f"team_capacity not written: {error}"
-    return f"team_capacity written from {len(plans)} agreed plan(s), {len(frame)} row(s)"
+            write_frame(settings.warehouse, made["frame"])
+    except Exception as error:  # the agreement is saved: its audit event must still be recorded
+        return f"team_capacity not written: {_reason(error)}" + left_out
+    return f"team_capacity written from {made['plans']} agreed plan(s), {len(made['frame'])} row(s){left_out}"

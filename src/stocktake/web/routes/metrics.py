@@ -3,6 +3,7 @@ annotations and the department's own target."""
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -23,7 +24,7 @@ from stocktake.report.funnel_chart import funnel_json
 from stocktake.report.slides import FORMATS as SLIDE_FORMATS
 from stocktake.report.slides import slide_chart
 from stocktake.targets.setting import Benchmark, between
-from stocktake.verdicts.expected import compare_observed_expected, compares_observed_expected
+from stocktake.verdicts.expected import cases_by_group, compare_observed_expected, compares_observed_expected
 from stocktake.verdicts.narrative import CATEGORIES, Formatter
 from stocktake.verdicts.peers import funnel_method
 from stocktake.web.comments import comments_page, their_comment
@@ -238,7 +239,10 @@ def funnel(
     user: User = Depends(viewer),
     db: Session = Depends(database),
 ):
-    """The metric's groups over the last year on a funnel plot: patient-level, so every view is logged."""
+    """The metric's groups over the last year on a funnel plot: patient-level, so every view is logged.
+    ``by=trust``: the department's trust among the other trusts' published figures kept (ADR 39)."""
+    if by == TRUST:
+        return _trusts_page(request, metric, user, db)
     return _funnel_page(request, metric, by, user, db)
 
 
@@ -278,7 +282,7 @@ def funnel_observed_expected(
         raise HTTPException(404, f"{metric.title} is not an outcome measure compared observed ÷ expected")
     try:
         name, content = _uploaded(expected)
-        counts = parse_expected(content, name)
+        counts = parse_expected(content, name, _cases(request, metric, by))
     except ExpectedFileError as error:
         return _funnel_page(request, metric, by, user, db, error=str(error), sent=True)
     return _funnel_page(request, metric, by, user, db, expected=(name, counts))
@@ -310,13 +314,27 @@ def keep_expected(
             raise actions.ActionError(str(error)) from None
         home = request.app.state.settings.home
         return actions.keep_expected_counts(
-            db, by=user, home=home, metric_id=metric.id, content=content, name=name, dimension=by
+            db,
+            by=user,
+            home=home,
+            metric_id=metric.id,
+            content=content,
+            name=name,
+            dimension=by,
+            cases=_cases(request, metric, by),
         )
 
     def page(errors, status_code):
         return _funnel_page(request, metric, by, user, db, error=errors[0], sent=True)
 
     return change_then_redirect(keep, to=f"/metrics/{metric.id}/funnel?by={by}#observed-expected", page=page)
+
+
+def _cases(request, metric: Metric, by: str) -> dict[str, float] | None:
+    """Each group's cases over the funnel's period, what an expected-counts file is checked against
+    (issue 28); None when the measure has no data by ``by`` yet (nothing to check)."""
+    frame = request.app.state.workspace.series(by).get(metric.id)
+    return None if frame is None or frame.empty else cases_by_group(frame, by)
 
 
 def _funnel_page(
@@ -392,6 +410,163 @@ def _funnel_page(
         expected_error=error,
         can_keep=ROLES.index(user.role) >= ROLES.index("editor"),
     )
+
+
+# The department's trust among other trusts, from published figures an editor keeps (ADR 39)
+
+#: The funnel page's ``by`` for other trusts: not a catalogue dimension (a warehouse is one trust).
+TRUST = "trust"
+
+
+@router.post("/{metric_id}/peers")
+def keep_peer_figures(
+    request: Request,
+    metric_id: str,
+    source: str = Form(""),
+    period_from: str = Form(""),
+    period_to: str = Form(""),
+    figures: UploadFile | None = File(None),
+    metric: Metric = Depends(known_metric),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    """An editor keeps other trusts' published figures for the measure (``unit,numerator,denominator``):
+    every viewer's funnel page by trust and the board report then compare the department's trust with
+    them; the figures replaced are withdrawn, not deleted."""
+    from stocktake.files.peer_figures import PeerFiguresError, a_period
+
+    if funnel_method(metric) is None:
+        raise HTTPException(404, f"{metric.title} has no funnel: it is not a count of cases over a count")
+    settings = request.app.state.settings
+
+    def keep():
+        try:
+            period = a_period(period_from, period_to, "Period")
+        except PeerFiguresError as error:
+            raise actions.ActionError(str(error)) from None
+        if figures is None or not figures.filename:
+            raise actions.ActionError("Figures: choose the file (unit,numerator,denominator) to keep")
+        content = figures.file.read(EXPECTED_LIMIT + 1)
+        name = mask_nhs_numbers(figures.filename)
+        if len(content) > EXPECTED_LIMIT:
+            raise actions.ActionError(f"{name}: over {EXPECTED_LIMIT // 1024} KB")
+        return actions.keep_peer_figures_for(
+            db,
+            by=user,
+            home=settings.home,
+            metric_id=metric.id,
+            content=content,
+            name=name,
+            source=source,
+            proportion=metric.unit == "%",
+            own_trust=settings.trust,
+            period=period,
+        )
+
+    def page(errors, status_code):
+        typed = {"source": source[:300], "period_from": period_from[:7], "period_to": period_to[:7]}
+        return _trusts_page(request, metric, user, db, errors=errors[0].split("\n"), typed=typed)
+
+    return change_then_redirect(keep, to=f"/metrics/{metric.id}/funnel?by={TRUST}", page=page)
+
+
+def _trusts_page(request, metric: Metric, user: User, db: Session, *, errors=(), typed=None):
+    """The funnel of trusts: the peers' figures kept and the department's own from the warehouse."""
+    from stocktake.files.peer_figures import PeerFiguresError, kept_peer_figures, withdrawn_peer_figures
+    from stocktake.verdicts.trusts import compare_with_trusts
+
+    workspace, settings = request.app.state.workspace, request.app.state.settings
+    method = funnel_method(metric)
+    proportion = metric.unit == "%"
+    kept, withdrawn, kept_error, compared = None, [], "", None
+    if method is not None:
+        try:
+            kept = kept_peer_figures(settings.home, metric.id, proportion=proportion)
+            withdrawn = withdrawn_peer_figures(settings.home, metric.id, proportion=proportion)
+        except PeerFiguresError as problem:
+            kept_error = f"The figures kept cannot be read: {problem}"
+    if kept is not None:
+        frame = workspace.series().get(metric.id)
+        if frame is not None:
+            suppress = settings.drilldown_small_numbers == "suppress"
+            compared = compare_with_trusts(
+                metric, frame, kept.figures, own=settings.trust, source=kept.source, suppress=suppress
+            )
+    detail = f"by {TRUST}" + (f", figures kept ({kept.name})" if kept else ", no figures kept")
+    actions.record_now(db, user=user, action="funnel_viewed", subject=f"metric:{metric.id}", detail=detail)
+    rows, figure = [], ""
+    if compared is not None:
+        f = compared.funnel
+        rows = [
+            {
+                "name": n,
+                "value": v,
+                "numerator": a,
+                "denominator": d,
+                "label": lab,
+                "own": i == compared.own_index,
+            }
+            for i, (n, v, a, d, lab) in enumerate(
+                zip(compared.units, f.value, f.numerator, f.denominator, f.significance, strict=True)
+            )
+        ]
+        figure = _trusts_figure(compared)
+    return render(
+        request,
+        "funnel_trusts.html",
+        user,
+        status_code=422 if errors else 200,
+        title=f"{metric.title} compared with other trusts",
+        metric=metric,
+        method_missing=method is None,
+        compared=compared,
+        rows=rows,
+        figure=figure,
+        fmt=Formatter(metric.unit, metric.decimals),
+        kept=kept,
+        withdrawn=withdrawn,
+        kept_error=kept_error,
+        errors=list(errors),
+        typed=typed or {},
+        can_keep=method is not None and ROLES.index(user.role) >= ROLES.index("editor"),
+    )
+
+
+def _trusts_figure(compared) -> str:
+    """The trusts' funnel as Plotly JSON, the department's own point drawn over it and named."""
+    from plotly.io.json import to_json_plotly
+
+    from stocktake.report.charts import PLOTLY_CONFIG
+    from stocktake.report.funnel_chart import funnel_figure
+
+    f, i = compared.funnel, compared.own_index
+    shown = np.ones(len(compared.units), dtype=bool)
+    shown[i] = False  # drawn on its own below, or not at all when its numbers are small
+    figure = funnel_figure(
+        f,
+        compared.units,
+        f.spanning_limits(),
+        f"{compared.metric.title}: trusts compared",
+        "Cases per trust",
+        compared.metric.unit,
+        shown=shown,
+    )
+    if not compared.hidden:
+        figure.add_scatter(
+            x=[f.effective_denominator[i]],
+            y=[f.value[i]],
+            mode="markers",
+            name=html.escape(f"{compared.own} (ours)", quote=False),
+            marker={
+                "color": "#005EB8",
+                "size": 15,
+                "symbol": "diamond",
+                "line": {"color": "#231F20", "width": 2},
+            },
+            hovertemplate="%{y:.4g} at %{x:.4g}<extra>" + str(f.significance[i]) + "</extra>",
+        )
+    data = figure.to_plotly_json()
+    return to_json_plotly({"data": data["data"], "layout": data["layout"], "config": PLOTLY_CONFIG})
 
 
 def _observed_expected(workspace, metric: Metric, by: str, expected, suppress: bool) -> dict | None:

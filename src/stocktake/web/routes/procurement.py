@@ -8,6 +8,8 @@ per workbook taken away), as every download of the workspace is.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import Response
 from sqlalchemy.orm import Session
@@ -94,7 +96,15 @@ def _opportunities(request: Request, db: Session, target: PriceTarget, top: int 
                 )
             return workspace.cached(("procurement", target, top, by, months, peers), db, make), None
     except ProcurementFileError as error:
-        return None, f"The procurement orders cannot be priced: {error}"
+        return None, f"The procurement orders cannot be priced: {_from_home(str(error), settings.home)}"
+
+
+def _from_home(message: str, home) -> str:
+    """The message with the home's files named from the home (peers/southvale.csv), never by the
+    server's absolute path, which a viewer has no business seeing."""
+    for prefix in {str(home), str(Path(home).resolve())}:
+        message = message.replace(prefix.rstrip("/") + "/", "")
+    return message
 
 
 @router.get("")

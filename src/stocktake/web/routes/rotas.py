@@ -51,7 +51,7 @@ from stocktake.rota.solver import NoCompliantRota, solve
 from stocktake.rota.store import BUILT, KeptRota, RotaStore, RotaStoreError, read_spec, spec_with
 from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.rota_jobs import DONE, SAVING, Busy, RotaJob, RotaJobs
-from stocktake.web.security import database, editor, viewer
+from stocktake.web.security import FORM_FIELDS, database, editor, viewer
 from stocktake.web.templating import templates
 
 router = APIRouter(prefix="/rotas")
@@ -61,7 +61,11 @@ SECONDS = (5, 600)  # the least and most time a search may be given
 DEFAULT_SECONDS = 30
 FILE_LIMIT = 900 * 1024  # under the 1 MB body limit with the form around it
 _JOBS_LOCK = threading.Lock()
-MAX_ROWS = 200  # rows read of any one section of the form
+MAX_ROWS = 200  # rows of any one section of the form: 200 doctors (more is refused, never cut)
+#: Every field of MAX_ROWS rows in each section, and the form's own: Starlette's 1000 would refuse a
+#: department of about 120 doctors ("Too many fields") and lose what was typed.
+FORM_FIELD_LIMIT = MAX_ROWS * sum(len(s.fields) for s in SECTIONS) + 50
+FORM_FIELDS["/rotas/form"] = FORM_FIELD_LIMIT
 
 
 def local_time(moment: datetime | str) -> str:
@@ -299,17 +303,27 @@ def _form_page(request, user, form: RotaForm, *, status_code=200, problems=(), s
         marked={p.anchor for p in problems},
         seconds=seconds,
         limits=SECONDS,
+        max_rows=MAX_ROWS,
     )
 
 
 @router.post("/form")
 async def rota_form_post(request: Request, user: User = Depends(editor), db: Session = Depends(database)):
     """Add a row (the form again, one blank row longer) or build the rota the form describes."""
-    fields = await request.form()
+    fields = await request.form(max_fields=FORM_FIELD_LIMIT)
     form = read_form(
         lambda name: [str(v) for v in fields.getlist(name)][:MAX_ROWS], lambda name: str(fields.get(name, ""))
     )
     seconds = str(fields.get("seconds", DEFAULT_SECONDS))
+    too_many = [
+        FormProblem(
+            f"{s.title}: more than {MAX_ROWS} rows; the form takes {MAX_ROWS} (the YAML takes any number)"
+        )
+        for s in SECTIONS
+        if max(len(fields.getlist(f"{s.key}-{key}")) for key, _ in s.fields) > MAX_ROWS
+    ]
+    if too_many:  # refused rather than cut at MAX_ROWS
+        return _form_page(request, user, form, status_code=422, problems=too_many, seconds=seconds)
     added = str(fields.get("add", ""))
     if added in {s.key for s in SECTIONS}:
         return _form_page(request, user, form.with_row(added), seconds=seconds)

@@ -1,0 +1,52 @@
+"""Files an editor keeps in the department's home (expected counts, other trusts' figures): written
+whole and private, the one replaced withdrawn beside them, never deleted (ADR 34, ADR 39).
+
+The shared part of ``files.expected`` and ``files.peer_figures``: how a file is written, how a
+withdrawn one is named, how an id becomes a file's name.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import datetime
+from pathlib import Path
+
+#: Where a replaced file goes: withdrawn, never deleted.
+WITHDRAWN = "withdrawn"
+_ID = re.compile(r"[a-z0-9][a-z0-9_]{0,99}")
+
+
+def is_id(text: str) -> bool:
+    """Whether ``text`` is a measure's or dimension's id (lower case, digits and _): safe in a path."""
+    return bool(_ID.fullmatch(text))
+
+
+def free_stamp(folder: Path, stem: str, at: datetime) -> str:
+    """The withdrawn file's stamp (its keeping time), numbered when another has the same second."""
+    stamp, number = at.strftime("%Y%m%dT%H%M%S"), 1
+    candidate = stamp
+    while (folder / f"{stem}.{candidate}.csv").exists():
+        number += 1
+        candidate = f"{stamp}-{number}"
+    return candidate
+
+
+def private_folders(*folders: Path) -> None:
+    """Make each folder (outermost first) readable by the home's account only, whatever the umask."""
+    for folder in folders:
+        folder.mkdir(mode=0o700, exist_ok=True)
+
+
+def write_whole(path: Path, content: bytes) -> None:
+    """The file is the old one or the new one, never half of either; 0600, as the home's files are."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            out.write(content)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -1,0 +1,158 @@
+"""The department's trust compared with other trusts, from figures others publish (ADR 39).
+
+A warehouse holds one trust's patients, so the other trusts' counts are the published ones an editor
+keeps (``files.peer_figures``: each trust's numerator and denominator over a period). The
+department's own counts are summed from its warehouse over the same months when it holds all of
+them; otherwise over its latest 12 complete months, and the comparison says that the periods differ.
+Every trust is placed on the same funnel as sites are (``verdicts.peers.funnel_method``:
+PHEindicatormethods' proportion or crude rate), the average over every trust, the department's own
+included.
+
+Small numbers: the department's own counts follow the measure's rule (1–7 cases or events hidden,
+``metrics.suppression.hidden_points``). The other trusts' figures are published already, and no
+figure of ours can be worked out from them, so they are shown as they are.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from stocktake.files.peer_figures import PeerFigures, period_words
+from stocktake.funnel import Funnel, compare_units
+from stocktake.metrics.catalogue import Metric
+from stocktake.metrics.suppression import MASK, hidden_points
+from stocktake.verdicts.narrative import Formatter
+from stocktake.verdicts.peers import PERIOD_MONTHS, funnel_method
+
+#: What the department's trust is called when the home does not name it.
+OUR_TRUST = "Our trust"
+
+
+@dataclass(frozen=True)
+class TrustComparison:
+    """Every trust on one funnel: the peers in their file's order, then the department's own."""
+
+    metric: Metric
+    own: str  # the department's trust, as named
+    units: tuple[str, ...]
+    funnel: Funnel
+    #: The months the department's own counts cover (whole months, from the warehouse).
+    first: pd.Timestamp
+    last: pd.Timestamp
+    #: The months the peers' figures cover (YYYY-MM), None when not given.
+    peer_period: tuple[str, str] | None
+    #: Why the two periods differ, in words ("" when they are the same months).
+    mismatch: str
+    #: The department's own counts are 1–7: its value, counts and label are not shown.
+    hidden: bool
+    source: str = ""
+
+    @property
+    def own_index(self) -> int:
+        return len(self.units) - 1
+
+    @property
+    def peers_median(self) -> float:
+        """The median of the other trusts' values (the department's own left out)."""
+        return float(np.median(self.funnel.value[: self.own_index]))
+
+    @property
+    def label(self) -> str:
+        return MASK if self.hidden else str(self.funnel.significance[self.own_index])
+
+    def limits(self) -> dict[str, float]:
+        """The funnel's lines at the department's own denominator."""
+        at, i = self.funnel.limits, self.own_index
+        return {k: float(getattr(at, k)[i]) for k in ("lower_95", "upper_95", "lower_998", "upper_998")}
+
+    @property
+    def period(self) -> str:
+        return f"{self.first:%B %Y} to {self.last:%B %Y}"
+
+    def sentence(self) -> str:
+        """ "Our trust: 58.2% — Low (0.025) among 12 trusts" (small numbers hidden)."""
+        fmt = Formatter(self.metric.unit, self.metric.decimals)
+        i, count = self.own_index, len(self.units)
+        if self.hidden:
+            return f"Our trust: {MASK} (1 to 7 cases or events: not shown) among {count} trusts"
+        return f"Our trust: {fmt(self.funnel.value[i])} — {self.funnel.significance[i]} among {count} trusts"
+
+
+def own_counts(
+    frame: pd.DataFrame, period: tuple[str, str] | None, *, months: int = PERIOD_MONTHS
+) -> tuple[float, float, pd.Timestamp, pd.Timestamp, str]:
+    """The department's numerator and denominator summed from its series (``frame``: period,
+    numerator, denominator, the whole department's complete months) over ``period`` when it holds
+    every month of it; else over its latest ``months``, with the difference in words."""
+    monthly = frame.assign(month=pd.DatetimeIndex(frame["period"]).to_period("M"))
+    held = sorted(monthly["month"].unique())
+    if not held:
+        raise ValueError("the warehouse holds no months of this measure")
+    if period is not None:
+        wanted = pd.period_range(period[0], period[1], freq="M")
+        if set(wanted) <= set(held):
+            chosen = monthly[monthly["month"].isin(wanted)]
+            return _summed(chosen, wanted[0], wanted[-1], "")
+    latest = held[-months:]
+    chosen = monthly[monthly["month"].isin(latest)]
+    ours = f"{latest[0]:%B %Y} to {latest[-1]:%B %Y}"
+    if period is None:
+        why = (
+            "the other trusts' figures do not say their period; "
+            f"ours are the latest {len(latest)} complete months, {ours}"
+        )
+    else:
+        why = (
+            f"the other trusts' figures are for {period_words(period)}, which the warehouse does not hold "
+            f"whole (it holds {held[0]:%B %Y} to {held[-1]:%B %Y}); ours are the latest {len(latest)} "
+            f"complete months, {ours}: not the same period"
+        )
+    return _summed(chosen, latest[0], latest[-1], why)
+
+
+def _summed(chosen: pd.DataFrame, first: pd.Period, last: pd.Period, why: str):
+    return (
+        float(chosen["numerator"].sum()),
+        float(chosen["denominator"].sum()),
+        first.to_timestamp(),
+        last.to_timestamp(how="end").normalize(),
+        why,
+    )
+
+
+def compare_with_trusts(
+    metric: Metric,
+    frame: pd.DataFrame,
+    figures: PeerFigures,
+    *,
+    own: str = "",
+    source: str = "",
+    months: int = PERIOD_MONTHS,
+    suppress: bool = True,
+) -> TrustComparison | None:
+    """The department's trust (its series ``frame``) among the trusts of ``figures`` on the
+    measure's funnel; None when the measure has no funnel, the warehouse has none of its months, or
+    the department has no cases in the period."""
+    method = funnel_method(metric)
+    if method is None or frame.empty:
+        return None
+    numerator, denominator, first, last, why = own_counts(frame, figures.period, months=months)
+    if denominator <= 0:
+        return None
+    funnel = compare_units([*figures.numerator, numerator], [*figures.denominator, denominator], method)
+    small = bool(hidden_points([numerator], [denominator], metric.numerator_is_count)[0])
+    return TrustComparison(
+        metric,
+        own.strip() or OUR_TRUST,
+        (*figures.units, own.strip() or OUR_TRUST),
+        funnel,
+        first,
+        last,
+        figures.period,
+        why,
+        small and suppress,
+        source,
+    )
