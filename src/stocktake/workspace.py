@@ -26,6 +26,7 @@ from stocktake.appdb.models import Annotation, AuditEvent, PdsaCycle, Project, P
 from stocktake.metrics.catalogue import Catalogue, load_catalogue
 from stocktake.metrics.run import Grain, Reach, missing_data, reaches, run_catalogue
 from stocktake.metrics.suppression import is_small, secondary_suppression
+from stocktake.report.charts import warm_up_drawing
 from stocktake.verdicts import Entry, Mark, MetricResult, StockTake, analyse, take_stock, titled
 from stocktake.verdicts.peers import compare_peers
 from stocktake.verdicts.stocktake import describe_rebase
@@ -141,6 +142,16 @@ class Workspace:
                 self.stocktake(session)
         for by in self.catalogue.dimensions:  # after all the overview needs, which a lead opens first
             self.series(by)
+        warm_up_drawing()  # matplotlib's first drawing loads its fonts: not in a lead's first chart
+
+    def ready(self) -> bool:
+        """Whether the warehouse's series are all made (``warm`` has run since the last load): what a
+        readiness probe asks before sending people to this server."""
+        if not self.warehouse.exists():
+            return True  # nothing to make: the pages say there is no data yet
+        version = self._warehouse_version()
+        with self._cache_lock:
+            return all((version, by) in self._series for by in (None, *self.catalogue.dimensions))
 
     def _warehouse_version(self) -> int:
         return self.warehouse.stat().st_mtime_ns if self.warehouse.exists() else 0

@@ -56,7 +56,7 @@ def test_marks_added_for_everyone_to_an_unrecorded_session_need_no_warning():
     preview = compare([1, 2], before, after, 1.0)  # 2 needed: both still in progress
     assert len(preview.added) == 2 and not preview.made_absent and not preview.statuses
     assert not preview.needs_confirming
-    assert preview.summary() == [[], [["A, 1", 1, None, True], ["A, 1", 2, None, True]], [], []]
+    assert preview.summary()[:4] == [[], [["A, 1", 1, None, True], ["A, 1", 2, None, True]], [], []]
 
 
 def test_people_joining_count_in_the_rates_after_but_not_before():
@@ -74,7 +74,7 @@ def test_people_joining_count_in_the_rates_after_but_not_before():
     assert preview.joining == (-1, -2) and preview.needs_confirming
 
 
-@pytest.mark.parametrize("cell", ["Y", "yes", " Present ", "x", "X", "✓", "1", "attended", "TRUE"])
+@pytest.mark.parametrize("cell", ["Y", "yes", " Present ", "✓", "1", "attended", "TRUE"])
 def test_a_register_cell_read_as_present(cell):
     assert mark_of(cell) is True
 
@@ -84,7 +84,7 @@ def test_a_register_cell_read_as_absent(cell):
     assert mark_of(cell) is False
 
 
-@pytest.mark.parametrize("cell", ["late", "?", "sick", "2", "yes?"])
+@pytest.mark.parametrize("cell", ["late", "?", "sick", "2", "yes?", "x", "X"])
 def test_a_register_cell_neither_is_unknown(cell):
     assert mark_of(cell) is None
 

@@ -30,7 +30,7 @@ def _marks(rows) -> set[tuple[str, str, date, bool]]:
 
 REGISTER = (
     "id,name,Leading change 2025-01-06,QI 03/02/2025,QI (2025-03-03)\n"
-    "P1,Ann,Y,present,x\n"
+    "P1,Ann,Y,present,✓\n"
     "P2,Bo,N,absent,\n"
     "P3,Cy,yes,,Present\n"
 )
@@ -63,7 +63,7 @@ def test_a_register_workbook_with_a_date_cell_as_a_header(tmp_path):
     sheet = book.active
     sheet.append(["id", "Leading change 2025-01-06", datetime(2025, 2, 3)])  # a date cell: QI's that day
     sheet.append(["P1", "Y", "N"])
-    sheet.append(["P2", "x", "y"])
+    sheet.append(["P2", "1", "y"])
     path = tmp_path / "register.xlsx"
     book.save(path)
     rows = read_attendance_sheet(path, codes=CODES, modules=MODULES, sessions=[("QI", FEB)])

@@ -16,6 +16,7 @@ ANYONE = None
 ROUTES = {
     ("GET", "/sign-in"): ANYONE,
     ("POST", "/sign-in"): ANYONE,
+    ("GET", "/healthz"): ANYONE,
     ("POST", "/sign-out"): ANYONE,
     ("GET", "/"): "viewer",
     ("GET", "/metrics/{metric_id}"): "viewer",
@@ -246,7 +247,7 @@ def test_route_answers_each_role(clients, sign_in_as, ids, method, path, role):
         assert answer.status_code == 403
         assert "Not allowed" in answer.text
     else:
-        assert answer.status_code < 500
+        assert answer.status_code < 500 or (path == "/healthz" and answer.status_code == 503)  # not warm yet
         assert answer.status_code not in (401, 403) or path == "/sign-in"
         assert not answer.headers.get("location", "").startswith("/sign-in") or path == "/sign-out"
 

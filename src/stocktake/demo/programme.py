@@ -112,7 +112,13 @@ FREQUENCY = ("Never", "Rarely", "Sometimes", "Often", "Always")
 AGREEMENT = ("Strongly disagree", "Disagree", "Neither agree nor disagree", "Agree", "Strongly agree")
 #: The optional coaching module's takers (by place in the cohort): the only ones asked about it.
 COACHED = (2, 3, 4, 5)
-COHORTS = (("Cohort 2024", date(2024, 1, 8), 24), ("Cohort 2025", date(2025, 1, 6), 22))
+#: Each cohort begins before the changes its leads' projects made (the virtual fracture clinic in July
+#: 2023, enhanced recovery from April 2023, six-four-two scheduling in January 2024, the winter's
+#: delays in December 2024: ``demo.effects``), so level 4 reads their verdicts as after the cohort.
+COHORTS = (("Cohort 2023", date(2023, 1, 9), 24), ("Cohort 2023-24", date(2023, 10, 2), 22))
+#: One participant of the second cohort joins the virtual fracture clinic's project, whose change
+#: (July 2023) came before their cohort began: level 4 says so ("not evidence of the programme").
+LATE_JOINER = (1, 2, "Virtual fracture clinic")  # (cohort, place in the cohort, project)
 
 
 def seed_programme(settings: Settings, seed: int = 42) -> bool:
@@ -145,6 +151,7 @@ def _seed(db, settings: Settings, rng: np.random.Generator) -> None:
         ).id
         for kind, name, text in (("scale", "SCALE.yaml", SCALE), ("domains", "DOMAINS.yaml", DOMAINS))
     }
+    projects: dict[str, int] = {}
     for number, (name, starts, size) in enumerate(COHORTS):
         cohort = actions.add_cohort(db, by=None, programme_id=programme.id, name=name, starts_on=starts)
         rows = [
@@ -163,12 +170,16 @@ def _seed(db, settings: Settings, rng: np.random.Generator) -> None:
             people[:2], PROJECTS[2 * number : 2 * number + 2], strict=True
         ):
             project = actions.create_project(db, by=None, title=title, aim=aim, lead=person.name)
+            projects[title] = project.id
             for metric_id in measures:
                 if catalogue.has(metric_id):
                     actions.add_measure(
                         db, by=None, project_id=project.id, metric_id=metric_id, kind="outcome"
                     )
             actions.link_project(db, by=None, participant_id=person.id, project_id=project.id)
+        if number == LATE_JOINER[0]:
+            joiner = people[LATE_JOINER[1]]
+            actions.link_project(db, by=None, participant_id=joiner.id, project_id=projects[LATE_JOINER[2]])
         _attendance(db, cohort.id, [r.code for r in rows], starts, rng)
         codes = [r.code for r in rows]
         pre, post, later = _surveys(codes, rng)

@@ -194,14 +194,21 @@ def read_survey(
     cohort: Sequence[str] | None = None,
     cohort_file: Path | None = None,
     unknown_as_missing: bool = False,
+    withdrawn: Sequence[str] = (),
 ) -> SurveyFile:
     """One survey export: its respondents (each once, each in the cohort when one is given) and
-    every domain item's answers as levels of the domain's scale."""
+    every domain item's answers as levels of the domain's scale. Responses from ``withdrawn`` ids
+    (participants withdrawn from the cohort: known, not strangers) are left out and counted in a note."""
     path = Path(path)
     table = _table(path)
     id_name = _column(table, id_column, path, "--id names")
     table, skipped = _without_sub_headers(table, id_name)
     ids = _ids(table, id_name, path)
+    left_out = set(withdrawn) - set(cohort or ())
+    gone = [str(v).strip() in left_out for v in table[id_name]]
+    if any(gone):
+        table = table[[not g for g in gone]]
+        ids = tuple(i for i in ids if i not in left_out)
     if cohort is not None:
         _check_in_cohort(table, id_name, path, set(cohort), cohort_file)
     scores, unknown = {}, []
@@ -215,7 +222,12 @@ def read_survey(
             ]
     if unknown and not unknown_as_missing:
         raise ProgrammeFileError(_unknown_refusal(path, unknown))
-    notes = tuple(filter(None, [skipped, _unknown_note(unknown) if unknown else None]))
+    withdrawn_note = (
+        f"{sum(gone)} response{'s' if sum(gone) != 1 else ''} from withdrawn participants, left out"
+        if any(gone)
+        else None
+    )
+    notes = tuple(filter(None, [skipped, withdrawn_note, _unknown_note(unknown) if unknown else None]))
     return SurveyFile(path, Survey(label, ids, scores), notes, len(unknown))
 
 

@@ -4,7 +4,8 @@
 A register's session columns are headed by a module and a date ("Module A 03/03/2026", "2026-03-03
 Module A"), a date alone (the cohort's session on that day, or the programme's only module) or a
 module alone (the cohort's only session of it). Cells are read by ``programmes.attendance.mark_of``
-("Y", "present", "x" present; "N", "absent", blank absent); a column left wholly blank is a session
+("Y", "present", "✓" present; "N", "absent", blank absent; "x", which registers use both ways,
+is neither); a column left wholly blank is a session
 not recorded yet and is skipped. Every cell read as neither is listed in the one refusal, never
 dropped. The rows come out as the long reader's, so one preview and one action serve both.
 """
@@ -49,6 +50,11 @@ def _session(
     known = {normalise(m): m for m in modules}
     found = _DATE.search(header)
     held_on = a_date(found.group(0)) if found else None
+    if found and held_on is None:  # "2026-02-30": refused, never read as the module's only session
+        raise ProgrammeFileError(
+            f"{name}, row 1, column {header!r}: found {found.group(0)!r}, expected a real date, as "
+            "'Module A 2026-03-03'"
+        )
     rest = normalise(_DATE.sub(" ", header).strip(" ()-,:;"))
     module = known.get(rest) if rest else None
     if rest and module is None:
@@ -131,7 +137,8 @@ def read_register(
         raise ProgrammeFileError(
             f"{name}: {len(unknown)} cell(s) read as neither present nor absent ("
             + "; ".join(unknown[:SHOWN_UNKNOWN])
-            + f"{more}); present is Y, yes, present, x or 1, absent N, no, absent, 0 or blank"
+            + f"{more}); present is Y, yes, present, ✓ or 1, absent N, no, absent, 0 or blank "
+            "(x is not read: registers use it for both; write Y or N)"
         )
     if not rows:
         raise ProgrammeFileError(f"{name}: no attendance in the file (every session column is blank)")

@@ -22,8 +22,10 @@ from stocktake.files.programme import SHEET_ROW, ProgrammeFileError, _table
 from stocktake.ingest.validate import RowError
 from stocktake.programmes.scale import normalise
 
-YES = {"yes", "y", "present", "attended", "1", "true", "x", "✓"}
-NO = {"no", "n", "absent", "0", "false", "did not attend", "dna", ""}
+#: A long sheet's ``attended``: "x" is neither (present in some registers, absent in others), and a
+#: blank cell is refused, not read as absent: a row names a person and a session, so it must say which.
+YES = {"yes", "y", "present", "attended", "1", "true", "✓"}
+NO = {"no", "n", "absent", "0", "false", "did not attend", "dna"}
 #: Each column's accepted names (compared after ``normalise``), the first being the one asked for.
 PARTICIPANT_COLUMNS = {
     "id": ("id", "code", "participant id", "respondent id"),
@@ -146,7 +148,11 @@ def read_attendance(
         mark = normalise(text["attended"])
         if mark not in YES | NO:
             raise _error(
-                name, index, columns["attended"], text["attended"], "yes or no (or present/absent, 1/0)"
+                name,
+                index,
+                columns["attended"],
+                text["attended"],
+                "yes or no (or present/absent, 1/0; not blank, and not x, which registers use both ways)",
             )
         key = (text["id"], module, held_on)
         if key in seen:

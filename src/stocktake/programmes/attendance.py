@@ -14,7 +14,7 @@ marked for, and completion before and after, so that the lead confirms what the 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 
 COMPLETED, IN_PROGRESS, NOT_COMPLETED = "completed", "in progress", "not completed"
@@ -90,7 +90,7 @@ def cohort_attendance(
         attended = sum(bool(s.marks.get(pid, False)) for s in recorded)
         if attended >= needed and sessions:
             status = COMPLETED
-        elif len(recorded) < len(sessions):
+        elif len(recorded) < len(sessions) or not sessions:  # no session yet: nothing missed
             status = IN_PROGRESS
         else:
             status = NOT_COMPLETED
@@ -112,8 +112,9 @@ def cohort_attendance(
 
 
 #: A register's cells read as present or absent (compared lower-cased, spaces trimmed); a blank cell
-#: in a recorded session is absent, as an unmarked person is. Anything else is listed, never guessed.
-PRESENT = frozenset({"y", "yes", "present", "attended", "x", "✓", "✔", "1", "true", "p", "/"})
+#: in a recorded session is absent, as an unmarked person is. Anything else is listed, never guessed:
+#: "x" among them, which some registers use for present and others for absent.
+PRESENT = frozenset({"y", "yes", "present", "attended", "✓", "✔", "1", "true", "p", "/"})
 ABSENT = frozenset({"n", "no", "absent", "did not attend", "dna", "0", "false", "a", ""})
 
 
@@ -164,12 +165,25 @@ class AttendancePreview:
         return bool(self.created or self.changed or self.made_absent or lost or self.joining)
 
     def summary(self) -> list:
-        """What the preview promised, comparable with a later one (JSON-safe)."""
+        """What the preview promised, comparable with a later one (JSON-safe): its changes, and the
+        sessions and completion before and after, so a session added or a mark changed by someone
+        else meanwhile shows the new preview instead of writing."""
+
+        def state(attendance: CohortAttendance) -> list:
+            people = [
+                [p.participant_id, p.status, p.rate.attended, p.rate.possible]
+                for p in attendance.by_participant
+            ]
+            return [attendance.sessions, attendance.recorded, attendance.needed, people]
+
         return [
             list(self.created),
             [[c.session, c.participant_id, c.old, c.new] for c in self.added + self.changed],
             [[c.session, c.participant_id] for c in self.made_absent],
             list(self.joining),
+            self.unchanged,
+            state(self.before),
+            state(self.after),
         ]
 
 
@@ -179,10 +193,12 @@ def compare(
     after: Sequence[SessionMarks],
     share: float,
     joining: Sequence[int] = (),
+    loaded: Collection[tuple[int, int]] | None = None,
 ) -> AttendancePreview:
     """``before``: the cohort's sessions now; ``after``: the same sessions (same ids) with the load's
     marks merged in, and any new ones (ids not in ``before``); ``joining``: participants the load adds
-    (in neither list before)."""
+    (in neither list before); ``loaded``: the (session id, participant id) marks the file gives, so
+    that "unchanged" counts only those (None: every mark in ``after``)."""
     old = {s.id: s for s in before}
     added, changed, absent, unchanged = [], [], [], 0
     everyone = [*participants, *joining]
@@ -194,7 +210,7 @@ def compare(
                 added.append(MarkChange(held.label, pid, None, bool(present)))
             elif bool(was_marks[pid]) != bool(present):
                 changed.append(MarkChange(held.label, pid, bool(was_marks[pid]), bool(present)))
-            else:
+            elif loaded is None or (held.id, pid) in loaded:
                 unchanged += 1
         if held.recorded and not was_marks:  # recorded for the first time: the unmarked are absent
             absent.extend(

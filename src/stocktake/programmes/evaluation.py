@@ -16,7 +16,14 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from stocktake.programmes.paired import MIN_PAIRED, PairedComparison, compare_paired, holm
+from stocktake.programmes.paired import (
+    MIN_PAIRED,
+    PairedComparison,
+    SignedRank,
+    compare_paired,
+    holm,
+    smallest_exact_p,
+)
 from stocktake.programmes.scale import Scale
 
 DOMAIN_SCORE_RULE = (
@@ -34,7 +41,8 @@ LEVEL_RULE = (
 COUNTS_ONLY_RULE = "fewer than {min_paired} pairs: counts only, no means and no test"
 HOLM_RULE = (
     "several domains tested at once: Holm-adjusted p-values (R's p.adjust, 'holm') across the domains "
-    "tested in this evaluation, beside the raw p"
+    "tested in this evaluation, beside the raw p; a Wilcoxon p from the normal approximation is first "
+    "raised to the exact test's smallest possible p (2/2^n on n non-zero differences) where it is below it"
 )
 
 
@@ -231,7 +239,7 @@ def evaluate(
         "difference: after minus before, over people with a domain score in both surveys",
         COUNTS_ONLY_RULE.format(min_paired=min_paired),
         HOLM_RULE,
-        cohort_source,
+        f"response rates: against {cohort_source}",
     )
     return Evaluation(before.label, after.label, cohort_source, results, items, rules)
 
@@ -268,8 +276,14 @@ def _domain(before: Survey, after: Survey, domain: Domain, cohort: int, min_pair
 def _with_holm(results: list[DomainResult]) -> tuple[DomainResult, ...]:
     """Each result with its p-values adjusted (Holm) across the domains tested in the evaluation."""
     t = holm([r.comparison.t_test.p if r.comparison.t_test else None for r in results])
-    w = holm([r.comparison.signed_rank.p if r.comparison.signed_rank else None for r in results])
+    w = holm([floored_p(r.comparison.signed_rank) if r.comparison.signed_rank else None for r in results])
     return tuple(replace(r, p_t_holm=pt, p_wilcoxon_holm=pw) for r, pt, pw in zip(results, t, w, strict=True))
+
+
+def floored_p(rank: SignedRank) -> float:
+    """The signed-rank p to adjust: an approximate p is never below what the exact test could give
+    (``smallest_exact_p``), so neither is its Holm-adjusted value (ADR 23, addendum)."""
+    return rank.p if rank.method == "exact" else max(rank.p, smallest_exact_p(rank.n_nonzero))
 
 
 def _mean(values) -> float:

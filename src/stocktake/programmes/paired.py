@@ -34,7 +34,9 @@ DZ_CONVENTION = "Cohen's d_z = mean(d) / sd(d), sd with n - 1"
 GZ_CONVENTION = "Hedges' g_z = d_z x J, J = 1 - 3 / (4 df - 1), df = n - 1 (Hedges' approximation)"
 HOLM_CONVENTION = (
     "Holm's step-down adjustment (R's p.adjust(p, 'holm')) across the domains tested in one "
-    "evaluation, for each test separately; the raw p is shown beside it"
+    "evaluation, for each test separately; the raw p is shown beside it. A Wilcoxon p from the normal "
+    "approximation is raised to the exact test's smallest possible p (2/2^n) before adjusting, so no "
+    "adjusted p is below what an exact test could give"
 )
 
 

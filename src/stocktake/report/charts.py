@@ -240,6 +240,15 @@ def static_chart(panels: list[ChartSeries], fmt: str = "svg", width: float = 7.5
     return buffer.getvalue()
 
 
+def warm_up_drawing() -> None:
+    """Draw an empty figure once, so matplotlib's import and font cache are not paid for by the
+    first chart someone asks for."""
+    from matplotlib.figure import Figure
+
+    with DRAWING:
+        Figure(figsize=(1, 1)).savefig(io.BytesIO(), format="svg")
+
+
 def static_figure(panels: list[ChartSeries], width: float = 7.5):
     """The matplotlib figure ``static_chart`` saves: a ``Figure`` of its own, not pyplot's, whose
     registry of open figures is shared by every thread."""

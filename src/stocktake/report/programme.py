@@ -24,7 +24,7 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from stocktake.files.programme import ProgrammeFileError, read_cohort, read_domains, read_scales, read_survey
-from stocktake.metrics.suppression import MASK, hidden_points
+from stocktake.metrics.suppression import MASK, hidden_points, secondary_suppression
 from stocktake.programmes import Evaluation, ItemSummary, evaluate
 from stocktake.programmes.paired import (
     APPROX_CONVENTION,
@@ -76,17 +76,21 @@ def evaluate_files(request: EvaluateRequest) -> EvaluateResult:
     scales = read_scales(request.scale)
     domains = read_domains(request.domains, scales)
     cohort = read_cohort(request.cohort, request.id_column) if request.cohort else None
+    paired = tuple(d for d in domains if d.level != "reaction")  # the before survey need not ask L1
     read = [
         read_survey(
             path,
             label,
             request.id_column,
-            domains,
+            asked,
             cohort=cohort,
             cohort_file=request.cohort,
             unknown_as_missing=request.unknown_as_missing,
         )
-        for path, label in ((request.before, request.before_label), (request.after, request.after_label))
+        for path, label, asked in (
+            (request.before, request.before_label, paired),
+            (request.after, request.after_label, domains),
+        )
     ]
     evaluation = evaluate(read[0].survey, read[1].survey, domains, cohort)
     notes = tuple(f"{Path(r.path).name}: {note}" for r in read for note in r.notes)
@@ -109,6 +113,17 @@ def _check_out(request: EvaluateRequest) -> None:
 
 def _round(value, places: int = 4):
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(value, places)
+
+
+#: A p-value this small is written as text: below it a float says nothing more (and 0 would be false).
+P_TEXT_BELOW = 1e-300
+
+
+def p_value(value):
+    """A p-value to six significant figures, never 0: rounding to decimals made 3e-8 read as 0."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return f"< {P_TEXT_BELOW:g}" if value < P_TEXT_BELOW else float(f"{value:.6g}")
 
 
 def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
@@ -141,13 +156,13 @@ def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame
                 "ci95_high": _round(t.ci95_high) if t else None,
                 "t": _round(t.t) if t else None,
                 "df": t.df if t else None,
-                "p_t": _round(t.p, 6) if t else None,
-                "p_t_holm": _round(result.p_t_holm, 6),
+                "p_t": p_value(t.p) if t else None,
+                "p_t_holm": p_value(result.p_t_holm),
                 "wilcoxon_v": w.v if w else None,
                 "wilcoxon_nonzero": w.n_nonzero if w else None,
                 "wilcoxon_zeros": w.zeros if w else None,
-                "p_wilcoxon": _round(w.p, 6) if w else None,
-                "p_wilcoxon_holm": _round(result.p_wilcoxon_holm, 6),
+                "p_wilcoxon": p_value(w.p) if w else None,
+                "p_wilcoxon_holm": p_value(result.p_wilcoxon_holm),
                 "wilcoxon_method": w.method if w else None,
                 "d_z": _round(e.d_z) if e else None,
                 "g_z": _round(e.g_z) if e else None,
@@ -195,7 +210,9 @@ def _suppressed_domains(table: pd.DataFrame, evaluation: Evaluation) -> pd.DataF
         hidden = _statistic_hidden(table[count]) & table[column].notna().to_numpy()
         shown[column] = shown[column].where(~hidden, MASK)
         hidden_any |= hidden
-    tested_small = _statistic_hidden(table["paired"]) & np.array([r.tested for r in evaluation.domains])
+    # Every domain with 1-7 pairs that is not counts only: its result text would quote what they
+    # answered ("every one of the 6 differences is 0", a caution's zero and tie counts).
+    tested_small = _statistic_hidden(table["paired"]) & ~np.array([r.counts_only for r in evaluation.domains])
     shown["result"] = [
         small_pairs_note(n) if small else text
         for n, small, text in zip(table["paired"], tested_small, shown["result"], strict=True)
@@ -224,8 +241,10 @@ def items_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
     if suppress and rows:
         answered = np.array([s.answered for s in evaluation.items], float)
         top_two = np.array([sum(s.counts[-2:]) for s in evaluation.items], float)
+        any_hidden = np.array([item_hidden(s).any() for s in evaluation.items])
         table["median_level"] = table["median_level"].where(~_statistic_hidden(answered), MASK)
-        table["top_two_share"] = table["top_two_share"].where(~hidden_points(top_two, answered, True), MASK)
+        hidden = hidden_points(top_two, answered, True) | any_hidden  # else top two x answered solves a *
+        table["top_two_share"] = table["top_two_share"].where(~hidden, MASK)
     return table
 
 
@@ -249,16 +268,24 @@ def likert_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
     table = pd.DataFrame(rows).astype(object)
     if suppress and rows:
         hidden = hidden_cells(evaluation.items)
+        row_hidden = np.array([item_hidden(s).any() for s in evaluation.items for _ in s.counts], bool)
         table["count"] = table["count"].where(~hidden, MASK)
-        table["share"] = table["share"].where(~hidden, MASK)
+        table["share"] = table["share"].where(~row_hidden, MASK)
     return table
+
+
+def item_hidden(summary: ItemSummary) -> np.ndarray:
+    """An item's levels to show as "*": each chosen by 1-7 people (or all, when 1-7 answered), then,
+    as the stock-take does (``secondary_suppression``), the next smallest when only one is hidden,
+    since the answered count (always shown) less the others would give it away."""
+    counts = np.array(summary.counts, float)
+    primary = hidden_points(counts, np.full(counts.shape, summary.answered, float), True)
+    return secondary_suppression(primary, counts)
 
 
 def hidden_cells(items) -> np.ndarray:
     """For each item and level in order (as ``likert_table``'s rows), whether its count is hidden."""
-    counts = np.array([c for s in items for c in s.counts], float)
-    answered = np.array([s.answered for s in items for _ in s.counts], float)
-    return hidden_points(counts, answered, True)
+    return np.array([hidden for s in items for hidden in item_hidden(s)], bool)
 
 
 def distribution_table(summaries, suppress: bool = True) -> pd.DataFrame:
@@ -269,7 +296,14 @@ def distribution_table(summaries, suppress: bool = True) -> pd.DataFrame:
         hidden = hidden_cells([s]) if suppress else np.zeros(len(s.counts), bool)
         row = {"Item": s.item, "Survey": s.survey}
         for level, count, masked in zip(s.levels, s.counts, hidden, strict=True):
-            row[level] = MASK if masked else f"{count} ({count / s.answered:.0%})" if s.answered else "0"
+            # With a level hidden, no shares: the shown counts over those answering are the same facts.
+            row[level] = (
+                MASK
+                if masked
+                else f"{count}"
+                if hidden.any() or not s.answered
+                else f"{count} ({count / s.answered:.0%})"
+            )
         row["Answered"], row["Skipped"] = s.answered, s.missing
         rows.append(row)
     return pd.DataFrame(rows)
@@ -336,9 +370,11 @@ HEADERS = {
     "convention": "Convention",
     "note": "Note",
     "evaluation": "Evaluation",
-    "possible": "Sessions held",
+    "evaluation_level": "Evaluation's level",
+    "possible": "Possible attendances",
     "sessions_needed": "Sessions needed to complete",
     "kind": "Measure's kind",
+    "when": "When it changed",
 }
 #: Columns holding a share of 1 (0.7): shown as "70%" in HTML and formatted "0%" in workbooks.
 PERCENT_HEADERS = {"Top two levels", "Share", "Rate", "Attendance rate"}

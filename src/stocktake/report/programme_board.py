@@ -32,9 +32,11 @@ MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
 }
+#: Each level shows the domains that declare it, from every evaluation (after the programme, and at a
+#: follow-up): a behaviour domain is level 3's wherever it was asked, a learning domain level 2's.
 LEVEL_TITLES = {
-    "learning": "Level 2, learning: before and after",
-    "behaviour": "Level 3, behaviour: before and a follow-up",
+    "learning": "Level 2, learning: the learning domains, before and after",
+    "behaviour": "Level 3, behaviour: the behaviour domains, before and after",
 }
 
 
@@ -57,6 +59,7 @@ def attendance_tables(views: Sequence) -> tuple[pd.DataFrame, pd.DataFrame]:
             {
                 "cohort": view.cohort.name,
                 "participants": len(a.by_participant),
+                "withdrawn": withdrawn_count(view),
                 "sessions": a.sessions,
                 "sessions_recorded": a.recorded,
                 "sessions_needed": a.needed,
@@ -69,6 +72,26 @@ def attendance_tables(views: Sequence) -> tuple[pd.DataFrame, pd.DataFrame]:
     return pd.DataFrame(by_module), pd.DataFrame(completion)
 
 
+def withdrawn_count(view) -> int:
+    """Participants withdrawn from the cohort: left out of its attendance and completion."""
+    return sum(1 for p in getattr(view.cohort, "participants", ()) if getattr(p, "withdrawn", False))
+
+
+def invited_note(view, ev) -> str:
+    """What an evaluation's "of N" counts: those enrolled when its surveys were uploaded (frozen), which
+    the cohort's current size may no longer be."""
+    invited = len(getattr(ev.record, "invited", ()) or ())
+    if not invited:
+        return ""
+    current = len(getattr(view.cohort, "current", ()) or ())
+    when = getattr(ev.record, "created_at", None)
+    on = f" on {when.day} {when:%B %Y}" if when else ""
+    text = f"response rates are of the {invited} enrolled when the surveys were uploaded{on}"
+    if current != invited:
+        text += f"; the cohort has {current} now (withdrawals and joiners since are not counted)"
+    return text
+
+
 def results_table(views: Sequence) -> pd.DataFrame:
     rows = [
         {
@@ -79,6 +102,7 @@ def results_table(views: Sequence) -> pd.DataFrame:
             "measure": measure.title,
             "kind": measure.kind,
             "verdict": measure.category,
+            "when": measure.timing,
             "why": measure.sentence,
         }
         for view in views
@@ -86,7 +110,8 @@ def results_table(views: Sequence) -> pd.DataFrame:
         for measure in (result.measures or ())
     ]
     return pd.DataFrame(
-        rows, columns=["cohort", "participant", "service", "project", "measure", "kind", "verdict", "why"]
+        rows,
+        columns=["cohort", "participant", "service", "project", "measure", "kind", "verdict", "when", "why"],
     )
 
 
@@ -98,7 +123,9 @@ def _evaluations(views: Sequence):
 
 
 def _tagged(table: pd.DataFrame, view, ev) -> pd.DataFrame:
-    return table.assign(cohort=view.cohort.name, evaluation=ev.record.label, level=ev.record.level)
+    """The table with its cohort and evaluation named; the evaluation's level in a column of its own
+    (``level`` is the Likert table's answer)."""
+    return table.assign(cohort=view.cohort.name, evaluation=ev.record.label, evaluation_level=ev.record.level)
 
 
 def _reaction(table: pd.DataFrame, ev) -> pd.DataFrame:
@@ -115,7 +142,17 @@ def tables(programme, views: Sequence) -> dict[str, pd.DataFrame]:
     domains = [_tagged(domains_table(ev.evaluation), view, ev) for view, ev in evaluated]
     items = [_reaction(_tagged(items_table(ev.evaluation), view, ev), ev) for view, ev in evaluated]
     likert = [_tagged(likert_table(ev.evaluation), view, ev) for view, ev in evaluated]
-    notes = [f"{view.cohort.name}, {ev.record.label}: {n}" for view, ev in evaluated for n in ev.notes]
+    notes = [
+        f"{view.cohort.name}, {ev.record.label}: {n}"
+        for view, ev in evaluated
+        for n in (*ev.notes, invited_note(view, ev))
+        if n
+    ]
+    withdrawn = [
+        f"{view.cohort.name}: {n} withdrawn, left out of attendance and completion"
+        for view in views
+        if (n := withdrawn_count(view))
+    ]
     return {
         "Completion": completion,
         "Attendance by module": modules,
@@ -128,6 +165,7 @@ def tables(programme, views: Sequence) -> dict[str, pd.DataFrame]:
             {
                 "note": [
                     f"completion: {programme.completion_share:.0%} of the cohort's sessions attended",
+                    *withdrawn,
                     *notes,
                     "survey results: " + SUPPRESSION_NOTE,
                     "attendance and completion counts are of staff on the programme, not patients: "
@@ -171,6 +209,8 @@ def board_domains(evaluation) -> pd.DataFrame:
                 "Difference (95% CI)": _difference(row),
                 "p (paired t); Holm-adjusted": _pair(_p(row["p_t"]), _p(row["p_t_holm"]), "; "),
                 "p (Wilcoxon); Holm-adjusted": _pair(_p(row["p_wilcoxon"]), _p(row["p_wilcoxon_holm"]), "; "),
+                "Wilcoxon method": _method(row["wilcoxon_method"]),
+                "Effect size d_z; g_z": _pair(row["d_z"], row["g_z"], "; "),
                 "Result": row["result"],
             }
         )
@@ -193,9 +233,17 @@ def _number(value, places: int = 2) -> str:
     return MASK if value == MASK else f"{float(value):.{places}f}"
 
 
+def _method(value) -> str:
+    if _missing(value):
+        return ""
+    return {"normal approximation": "normal approximation, continuity-corrected"}.get(value, value)
+
+
 def _p(value) -> str:
     if _missing(value) or value == MASK:
         return "" if _missing(value) else MASK
+    if isinstance(value, str):  # "< 1e-300"
+        return "<0.001"
     return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
 
 
@@ -213,17 +261,27 @@ def _difference(row) -> str:
     return f"{_number(row['mean_difference'])} ({low} to {high})"
 
 
-def _level_two_or_three(view, ev) -> str:
+def _level_two_or_three(view, ev, level: str) -> str:
+    """The evaluation's domains of this Kirkpatrick level ("" when it has none)."""
+    table = board_domains(ev.evaluation)
+    if table.empty or not (table["Kirkpatrick level"] == level).any():
+        return ""
+    table = table[table["Kirkpatrick level"] == level]
     tested = sum(1 for d in ev.evaluation.domains if d.tested)
     holm = (
         f"<p>{tested} domains tested at once: each p is given raw and then Holm-adjusted across them "
-        '(R\'s p.adjust, "holm"); read the adjusted one when asking whether any domain changed.</p>'
+        '(R\'s p.adjust, "holm"); read the adjusted one when asking whether any domain changed. '
+        "A Wilcoxon p from the normal approximation is first raised to the smallest p the exact test "
+        "could give on its differences (2/2^n), so no adjusted p is below it.</p>"
         if tested > 1
         else ""
     )
+    invited = invited_note(view, ev)
+    holm += f"<p>{html.escape(invited[0].upper() + invited[1:])}.</p>" if invited else ""
     return (
-        f"<h3>{html.escape(view.cohort.name)}: {html.escape(ev.record.label)}</h3>"
-        f"{_html_table(board_domains(ev.evaluation))}{holm}"
+        f"<h3>{html.escape(view.cohort.name)}: {html.escape(ev.record.label)} "
+        f"({html.escape(ev.evaluation.before)} and {html.escape(ev.evaluation.after)})</h3>"
+        f"{_html_table(table)}{holm}"
     )
 
 
@@ -248,10 +306,8 @@ def render_html(programme, views: Sequence, *, static: bool = False) -> str:
     parts += [_level_one(view, ev, static) for view, ev in learning]
     for level, title in LEVEL_TITLES.items():
         parts.append(f"<h2>{title}</h2>")
-        found = [(view, ev) for view, ev in evaluated if ev.record.level == level]
-        if not found:
-            parts.append("<p>None yet.</p>")
-        parts += [_level_two_or_three(view, ev) for view, ev in found]
+        found = [shown for view, ev in evaluated if (shown := _level_two_or_three(view, ev, level))]
+        parts += found or ["<p>None yet.</p>"]
     parts.append("<h2>Level 4, results: the services participants lead</h2>")
     results = t["L4 results"]
     parts.append(
@@ -268,6 +324,7 @@ def render_html(programme, views: Sequence, *, static: bool = False) -> str:
         f"<title>{html.escape(programme.name)}: programme report</title>{script}"
         "<style>body{font-family:Arial,sans-serif;margin:2em;max-width:75em}"
         "table{border-collapse:collapse;font-size:0.8em}td,th{border:1px solid #d8dde0;padding:3px}"
+        "tr{page-break-inside:avoid;break-inside:avoid}thead{display:table-header-group}"
         "@page{size:A4 landscape;margin:1.5cm}</style>"
         f"</head><body>{''.join(parts)}</body></html>"
     )

@@ -29,6 +29,7 @@ from stocktake.web.routes import (
     accounts,
     audits,
     decisions,
+    health,
     jobplans,
     mapping,
     metrics,
@@ -96,6 +97,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         jobplans,
         reports,
         search,
+        health,
         accounts,
         sessions,
     )

@@ -25,6 +25,7 @@ from stocktake.appdb.models import (
 from stocktake.files.programme import ProgrammeFileError, read_domains, read_scales, read_survey
 from stocktake.programmes import Evaluation, evaluate
 from stocktake.programmes.attendance import CohortAttendance, SessionMarks, cohort_attendance
+from stocktake.programmes.timing import against_cohort, change_began
 from stocktake.verdicts.narrative import CATEGORIES
 
 
@@ -65,12 +66,13 @@ def evaluate_stored(
     labels: tuple[str, str] = ("before", "after"),
     unknown_as_missing: bool = False,
     level: str = "learning",
+    withdrawn: Sequence[str] = (),
 ) -> tuple[Evaluation, tuple[str, ...]]:
     """Evaluate files kept in the app database (``files``: before, after, scale, domains → (filename,
     bytes)); a problem is a ``ProgrammeFileError`` naming the file as uploaded, row, column and value,
     worded for the web (``for_the_web``). Reaction domains (L1) are read from the after survey of a
     learning evaluation only: the before survey and a behaviour evaluation's follow-up need not carry
-    them."""
+    them. Responses from ``withdrawn`` participants' ids are left out and counted in the notes."""
     with tempfile.TemporaryDirectory(prefix="stocktake-programme-") as folder:
         paths = {}
         for role, (filename, content) in files.items():
@@ -93,6 +95,7 @@ def evaluate_stored(
                     cohort=cohort,
                     cohort_file=Path("the cohort's participants"),
                     unknown_as_missing=unknown_as_missing,
+                    withdrawn=withdrawn,
                 )
                 for role, label in zip(("before", "after"), labels, strict=True)
             ]
@@ -148,10 +151,16 @@ def evaluation_view(db: Session, record: ProgrammeEvaluation, cohort: ProgrammeC
             labels,
             record.unknown_as_missing,
             level=record.level,
+            withdrawn=withdrawn_codes(cohort),
         )
     except ProgrammeFileError as error:  # a participant removed since: say so, do not fail the page
         return EvaluationView(record, None, (), str(error))
     return EvaluationView(record, evaluation, notes, None)
+
+
+def withdrawn_codes(cohort: ProgrammeCohort) -> list[str]:
+    """The ids of the cohort's withdrawn participants: their responses are left out, not refused."""
+    return [p.code for p in cohort.participants if p.withdrawn]
 
 
 def _invited(record: ProgrammeEvaluation, cohort: ProgrammeCohort) -> list[str]:
@@ -166,6 +175,9 @@ class MeasureVerdict:
     kind: str
     category: str  # the stock-take's words ("Moved the needle"), or why there is none
     sentence: str
+    #: When the change the verdict reads began, against the cohort's start ("" when it claims none).
+    timing: str = ""
+    after_start: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -176,9 +188,12 @@ class ProjectResult:
     measures: tuple[MeasureVerdict, ...]
 
 
-def project_results(participants: Sequence[Participant], verdicts: Mapping) -> list[ProjectResult]:
+def project_results(
+    participants: Sequence[Participant], verdicts: Mapping, starts_on=None
+) -> list[ProjectResult]:
     """Level 4: each participant's QI projects and the verdict on each measure (``verdicts``: metric id
-    → the workspace stock-take's entry)."""
+    → the workspace stock-take's entry), with when its change began against the cohort's start
+    (``starts_on``): a change before the cohort began is no evidence of the programme."""
     results = []
     for participant in participants:
         for project in participant.projects:
@@ -192,6 +207,7 @@ def project_results(participants: Sequence[Participant], verdicts: Mapping) -> l
                         MeasureVerdict(measure.metric_id, measure.metric_id, measure.kind, "No data", "")
                     )
                     continue
+                timing = measure_timing(entry, starts_on)
                 measures.append(
                     MeasureVerdict(
                         measure.metric_id,
@@ -199,10 +215,21 @@ def project_results(participants: Sequence[Participant], verdicts: Mapping) -> l
                         measure.kind,
                         CATEGORIES[entry.category],
                         entry.sentence,
+                        timing.words,
+                        timing.after_start,
                     )
                 )
             results.append(ProjectResult(participant, project.id, project.title, tuple(measures)))
     return results
+
+
+def measure_timing(entry, starts_on):
+    """The stock-take entry's change (its latest rebase, else the start of the verdict's run of
+    special causes) against the cohort's start (``programmes.timing``)."""
+    result = entry.result
+    rebases = result.rebasing.applied if result.rebasing is not None else ()
+    changed = change_began(list(result.x), [str(t) for t in result.chart.point_type], entry.category, rebases)
+    return against_cohort(changed, starts_on)
 
 
 @dataclass(frozen=True)
@@ -235,7 +262,8 @@ def cohort_view(
         .order_by(ProgrammeEvaluation.id)
     ).all()
     evaluations = () if only is not None else tuple(evaluation_view(db, r, cohort) for r in records)
-    return CohortView(cohort, shown, attendance, evaluations, tuple(project_results(shown, verdicts)))
+    results = project_results(shown, verdicts, cohort.starts_on)
+    return CohortView(cohort, shown, attendance, evaluations, tuple(results))
 
 
 def workspace_verdicts(workspace, db: Session) -> dict:

@@ -433,9 +433,12 @@ def _sessions(session: Session, cohort: ProgrammeCohort) -> list[SessionMarks]:
 
 def _attendance_plan(
     session: Session, cohort: ProgrammeCohort, rows: Sequence[AttendanceRow], source: str
-) -> tuple[list[SessionMarks], list[SessionMarks], dict[tuple[str, date], dict[int, bool]]]:
-    """The sessions now, the sessions as the load would leave them (new ones with negative ids), and
-    the load's marks by (module, date); a row naming no current participant or module refuses all."""
+) -> tuple[
+    list[SessionMarks], list[SessionMarks], dict[tuple[str, date], dict[int, bool]], set[tuple[int, int]]
+]:
+    """The sessions now, the sessions as the load would leave them (new ones with negative ids), the
+    load's marks by (module, date) and as (session id, participant id) pairs; a row naming no current
+    participant or module refuses all."""
     modules = {m.name for m in cohort.programme.modules}
     by_code = {p.code: p for p in cohort.current}
     marks: dict[tuple[str, date], dict[int, bool]] = {}
@@ -453,12 +456,14 @@ def _attendance_plan(
     keys = {(s.module.name, s.held_on): s.id for s in cohort.sessions}
     after = [SessionMarks(s.id, s.module, dict(s.marks), s.label) for s in before]
     by_id = {s.id: s for s in after}
+    loaded = set()
     for n, (key, given) in enumerate(sorted(marks.items())):
         if key in keys:
             by_id[keys[key]].marks.update(given)  # a fresh dict made just above
         else:
             after.append(SessionMarks(-(n + 1), key[0], given, _label(*key)))
-    return before, after, marks
+        loaded |= {(keys.get(key, -(n + 1)), pid) for pid in given}
+    return before, after, marks, loaded
 
 
 def preview_attendance(
@@ -466,8 +471,8 @@ def preview_attendance(
 ) -> AttendancePreview:
     """What loading these marks would do; refused in one line as ``import_attendance`` would be."""
     cohort = _cohort(session, cohort_id)
-    before, after, _ = _attendance_plan(session, cohort, rows, source)
-    return compare(_current_ids(cohort), before, after, cohort.programme.completion_share)
+    before, after, _, loaded = _attendance_plan(session, cohort, rows, source)
+    return compare(_current_ids(cohort), before, after, cohort.programme.completion_share, loaded=loaded)
 
 
 def import_attendance(
@@ -484,8 +489,8 @@ def import_attendance(
     marks in the load. Callers show ``preview_attendance`` and have it confirmed first."""
     with _transaction(session):
         cohort = _cohort(session, cohort_id)
-        before, after, marks = _attendance_plan(session, cohort, rows, source)
-        done = compare(_current_ids(cohort), before, after, cohort.programme.completion_share)
+        before, after, marks, loaded = _attendance_plan(session, cohort, rows, source)
+        done = compare(_current_ids(cohort), before, after, cohort.programme.completion_share, loaded=loaded)
         modules = {m.name: m for m in cohort.programme.modules}
         sessions = {(s.module.name, s.held_on): s for s in cohort.sessions}
         for key, given in marks.items():

@@ -52,6 +52,7 @@ from stocktake.web.programme_view import (
     evaluate_stored,
     participant_of,
     sees_everyone,
+    withdrawn_codes,
     workspace_verdicts,
 )
 from stocktake.web.routes.decisions import content_disposition
@@ -401,7 +402,9 @@ def _read_table(filename: str, content: bytes, read):
         try:
             return read(path, filename)
         except ProgrammeFileError as error:
-            raise actions.ActionError(str(error).replace(str(path), filename)) from None
+            # The uploaded file's name, never the temporary one (its full path or its "upload.csv").
+            message = str(error).replace(str(path), filename).replace(path.name, filename)
+            raise actions.ActionError(message) from None
 
 
 TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
@@ -785,6 +788,7 @@ def add_evaluation(
                 id_column.strip(),
                 unknown_as_missing=bool(unknown_as_missing),
                 level=level,
+                withdrawn=withdrawn_codes(cohort),
             )
         except ProgrammeFileError as error:
             raise actions.ActionError(str(error)) from None
