@@ -166,7 +166,7 @@ def test_every_problem_is_its_own_line():
         "f.csv, row 2, column numerator: '5' is above the denominator (4); a percentage of cases cannot be",
         "f.csv, row 3, column denominator: '0'; a denominator must be above 0",
         "f.csv, row 4, column unit: 'A' is listed twice (first in row 2)",
-        "f.csv, row 5, column numerator: 'x' is not a number",
+        "f.csv, row 5, column numerator: 'x' is not a number (a count in digits, e.g. 1234 or 1,234)",
     ]
     assert str(refused.value).count("\n") == 3
 
@@ -303,3 +303,33 @@ def test_the_command_keeps_them_and_shows_them(tmp_path):
         app, ["peers", "set", "hipfx_length_of_stay", str(file), "--source", "x", "--home", str(home)]
     )
     assert no_funnel.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("cell", "message"),
+    [
+        ("1,5", "'1,5' is not a number"),  # a decimal comma, not fifteen
+        ("1_0", "'1_0' is not a number"),  # Python's float() reads 10
+        ("1e2", "'1e2' is not a number"),
+        ("0x1", "'0x1' is not a number"),
+        ("£5", "'£5' is not a number"),
+        ("50%", "'50%' is not a number"),
+        ("1e300", "'1e300' is not a number"),
+        ("10,000,001", "'10,000,001'; more than 10,000,000, not one trust's count"),
+        ("99999999999999999999", "'99999999999999999999'; more than 10,000,000"),
+    ],
+)
+def test_a_count_is_written_in_digits_and_of_a_trusts_size(cell, message):
+    """float() read "1,5" (less its comma) as 15 and "1_0" as 10, and let 1e300 through to break the
+    funnel (a 500 on the page, SciPy's brentq in the report): each is now one line."""
+    text = f'unit,numerator,denominator\nEastfield,"{cell}",10000000\n'
+    with pytest.raises(PeerFiguresError) as refused:
+        parse_peer_figures(text.encode(), "f.csv", proportion=False)
+    [problem] = refused.value.problems
+    assert problem.startswith(f"f.csv, row 2, column numerator: {message}")
+
+
+def test_thousands_separators_and_the_largest_count_are_read():
+    text = b'unit,numerator,denominator\nEastfield,"1,234","10,000,000"\nWestbrook, 7 ,12.0\n'
+    figures = parse_peer_figures(text, "f.csv", proportion=True)
+    assert figures.numerator == (1234.0, 7.0) and figures.denominator == (10_000_000.0, 12.0)

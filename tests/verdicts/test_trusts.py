@@ -128,3 +128,39 @@ def test_no_comparison_for_a_measure_without_a_funnel_or_without_our_cases():
     assert compare_with_trusts(no_funnel, ours(), FIGURES) is None
     empty = _series(pd.date_range("2024-01-01", periods=12, freq="MS"), [0] * 12, [0] * 12)
     assert compare_with_trusts(METRIC, empty, FIGURES) is None
+
+
+def _hidden_as(events: int, cases: int):
+    months = pd.date_range("2024-01-01", periods=12, freq="MS")
+    return compare_with_trusts(METRIC, _series(months, [0] * 11 + [events], [0] * 11 + [cases]), FIGURES)
+
+
+def test_when_ours_are_hidden_the_lines_and_labels_are_the_other_trusts_alone():
+    """An average over every trust, less the peers' published counts, would give our hidden counts
+    back (as would the peers' labels, or an axis spanning our denominator): so they are the peers'."""
+    five, six = _hidden_as(5, 38), _hidden_as(6, 39)
+    assert five.hidden and six.hidden and five.peers_only
+    average = 100 * sum(PEERS.values()) / (400 * len(PEERS))  # the peers' 3,104 of 4,400
+    for compared in (five, six):
+        f = compared.funnel
+        assert np.isclose(f.baseline, average)
+        assert compared.label == "*" and f.significance[-1] == "*"
+        # the peers' labels against their own average, 70.545% ± 1.959964 × √(.70545 × .29455 / 400):
+        # 66.077 to 75.013, so Trust C (75.0%) is no longer High; Trust K (65.0%) still Low
+        assert f.significance[2] == "Not significant" and f.significance[10] == "Low (0.025)"
+        assert len(f.significance) == len(compared.units) == 12
+        drawn = compared.drawn_limits()
+        assert np.isclose(drawn.denominator.min(), 0.9 * 400) and np.isclose(
+            drawn.denominator.max(), 1.1 * 400
+        )
+    # nothing drawn or labelled differs when our hidden counts do
+    a, b = five.funnel, six.funnel
+    assert a.baseline == b.baseline and a.significance == b.significance
+    for k in ("denominator", "lower_95", "upper_95", "lower_998", "upper_998"):
+        assert np.array_equal(getattr(five.drawn_limits(), k), getattr(six.drawn_limits(), k))
+        assert np.array_equal(getattr(a.limits, k)[:-1], getattr(b.limits, k)[:-1])
+    assert five.peers_median == six.peers_median
+    # and the board report's row (its workbook sheet masks the same figures) is the same too
+    from stocktake.report.board import trust_sections
+
+    assert trust_sections((five,)) == trust_sections((six,))

@@ -7,6 +7,8 @@ nothing."""
 from __future__ import annotations
 
 import dataclasses
+import html
+import json
 import math
 import re
 
@@ -181,3 +183,37 @@ def test_a_measure_without_a_funnel_has_no_trusts(clients):
     assert no_funnel.status_code == 404
     page = clients["viewer"].get("/metrics/hipfx_length_of_stay/funnel?by=trust")
     assert page.status_code == 200 and "not a count of cases over a count" in page.text
+
+
+def test_our_hidden_counts_cannot_be_worked_out_from_the_page(app, clients, monkeypatch):
+    """An outsider solved our hidden counts from the average over every trust drawn on the chart, the
+    axis spanning our denominator and the peers' shown counts. With ours hidden, the page (HTML and
+    the chart's JSON) is the same whatever our hidden counts are: 5 of 38 or 6 of 39."""
+    peers = {
+        f"Trust {c}": (n, d)
+        for c, n, d in zip(
+            "ABCDEFGHIJK",
+            [4, 9, 3, 2, 9, 5, 9, 9, 4, 4, 8],
+            [55, 63, 80, 78, 93, 56, 52, 74, 65, 54, 95],
+            strict=True,
+        )
+    }
+    assert _keep(clients["editor"], _csv(peers)).status_code == 303
+    months = pd.date_range("2024-01-01", periods=12, freq="MS")
+    pages = []
+    for met, cases in ((5, 38), (6, 39), (7, 300)):
+        frame = pd.DataFrame(
+            {"period": months, "numerator": [0] * 11 + [met], "denominator": [0] * 11 + [cases]}
+        )
+        monkeypatch.setattr(app.state.workspace, "series", lambda *a, frame=frame, **k: {METRIC: frame})
+        page = clients["viewer"].get(f"/metrics/{METRIC}/funnel?by=trust")
+        assert page.status_code == 200 and "Our trust: * (1 to 7 cases or events: not shown)" in page.text
+        pages.append(page.text)
+    assert pages[0] == pages[1] == pages[2]
+    page = pages[0]
+    average = 100 * sum(n for n, _ in peers.values()) / sum(d for _, d in peers.values())
+    assert f"the average over the other trusts: {average:.1f}% (ours is left out" in page
+    figure = json.loads(html.unescape(re.search(r'data-figure="([^"]+)"', page)[1]))
+    [line] = [t for t in figure["data"] if t.get("name") == "average"]
+    assert line["y"][0] == pytest.approx(average)
+    assert line["x"] == pytest.approx([0.9 * 52, 1.1 * 95])  # the peers' denominators alone

@@ -18,13 +18,13 @@ import csv
 import dataclasses
 import io
 import json
-import math
 import re
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 from stocktake.files.kept import WITHDRAWN, free_stamp, is_id, private_folders, write_whole
+from stocktake.ingest.sniff import number_value
 
 COLUMNS = ("unit", "numerator", "denominator")
 PERIOD_COLUMNS = ("period_from", "period_to")
@@ -35,6 +35,10 @@ MAX_PROBLEMS = 20
 #: Where a home keeps each measure's peer figures (below the peers' orders folder, ADR 34).
 FOLDER = Path("peers") / "figures"
 SOURCE_LENGTH = 300
+#: A count above this is not one trust's (and 1e300 would break the funnel's arithmetic).
+MAX_COUNT = 10_000_000
+#: The characters a count may be written with: digits, thousands commas, a point, a sign.
+_WRITTEN = set("0123456789,.+-")
 _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
@@ -204,13 +208,18 @@ def parse_peer_figures(
 
 
 def _count(text: str, where: str, problems: list[str]) -> float | None:
-    try:
-        value = float(text.replace(",", ""))
-    except ValueError:
-        problems.append(f"{where}: {text!r} is not a number")
+    """A count as written (``ingest.sniff.number_value``: 1234 or 1,234, as ``files.expected`` reads
+    them), whole and at most MAX_COUNT. A decimal comma ("1,5"), underscores, an exponent, a £ or a %
+    read as some other number would be worse; an absurd size would break the funnel's arithmetic."""
+    value = number_value(text) if set(text) <= _WRITTEN else None
+    if value is None:
+        problems.append(f"{where}: {text!r} is not a number (a count in digits, e.g. 1234 or 1,234)")
         return None
-    if not math.isfinite(value) or value < 0 or value != int(value):
+    if value < 0 or value != int(value):
         problems.append(f"{where}: {text!r}; a count is a whole number, 0 or more")
+        return None
+    if value > MAX_COUNT:
+        problems.append(f"{where}: {text!r}; more than {MAX_COUNT:,}, not one trust's count")
         return None
     return value
 

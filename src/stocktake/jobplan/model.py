@@ -8,6 +8,7 @@ annualised plan).
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -108,6 +109,36 @@ class JobPlan:
 def consultant_code(text: str) -> str:
     """The form a consultant's code is kept and compared in: trimmed, inner spaces single, upper case."""
     return " ".join(str(text).split()).upper()
+
+
+def financial_year(text: str) -> str:
+    """A financial year as it is kept and compared: ``YYYY/YY``. Read from ``2026/27``, ``2026-27``,
+    ``26/27`` or ``2026/2027``; the second year must follow the first. Anything else is refused, since a
+    year that does not parse cannot be put in order against the others."""
+    value = str(text).strip()
+    found = _YEAR_FORMS.fullmatch(value)
+    if found is None:
+        raise ValueError(f"{value!r} is not a financial year; write it like 2026/27")
+    first, second = (g for g in found.groups() if g is not None)
+    start = int(first) if len(first) == 4 else 2000 + int(first)
+    follows = int(second) == start + 1 if len(second) == 4 else int(second) == (start + 1) % 100
+    if not follows:
+        raise ValueError(f"{value!r} is not a financial year: {second} does not follow {first}")
+    return f"{start}/{(start + 1) % 100:02d}"
+
+
+def year_key(year: str) -> tuple[int, str]:
+    """A plan year's order, and its identity: ``26/27``, ``2026-27`` and ``2026/27`` are one year, and
+    2025/26 comes before it. A year that does not parse (a plan kept before years were checked) comes
+    before every year that does, and so stands before no agreement."""
+    try:
+        year = financial_year(year)
+    except ValueError:
+        return (-1, str(year))
+    return (int(year[:4]), year)
+
+
+_YEAR_FORMS = re.compile(r"(\d{4})[/-](\d{2})|(\d{2})/(\d{2})|(\d{4})/(\d{4})")
 
 
 def clock(minutes: int) -> str:

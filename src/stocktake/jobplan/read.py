@@ -16,7 +16,15 @@ from pathlib import Path
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from stocktake.jobplan.arithmetic import find_overlaps
 from stocktake.jobplan.model import (
@@ -31,6 +39,7 @@ from stocktake.jobplan.model import (
     WeekPattern,
     clock,
     consultant_code,
+    financial_year,
 )
 from stocktake.rota.duties import clock_time
 from stocktake.validation_messages import describe
@@ -51,6 +60,7 @@ DAY_NAMES = {
 MOST_ONE_IN = 52.0  # on call 1 in 52: once a year; the low band starts at 1 in 9
 MOST_UNPREDICTABLE_PAS = 12.0  # past a whole week's PAs (the terms' warning line)
 LEAST_WORKING_WEEKS = 26.0  # half the year: below it the leave typed is not a consultant's
+MOST_YEARS_AHEAD = 2  # a plan's year starting (1 April) later than this many years from today is a slip
 
 
 class JobPlanInputError(ValueError):
@@ -161,6 +171,20 @@ class _PlanSpec(_Strict):
         """A consultant's code is one person however it is typed: ``c01`` is ``C01``."""
         return consultant_code(value)
 
+    @field_validator("year")
+    @classmethod
+    def _year(cls, value: str, info: ValidationInfo) -> str:
+        """``YYYY/YY`` however it was typed, so years compare as text and in order; a year far ahead
+        (``2062/63`` for ``2026/27``) is refused, or it would stand before every later agreement."""
+        year = financial_year(value)
+        today = (info.context or {}).get("today") or date.today()
+        limit = date(today.year + MOST_YEARS_AHEAD, today.month, min(today.day, 28))
+        if date(int(year[:4]), 4, 1) > limit:
+            raise ValueError(
+                f"{value!r} starts more than {MOST_YEARS_AHEAD} years after today ({today.isoformat()})"
+            )
+        return year
+
     @field_validator("state")
     @classmethod
     def _state(cls, value: str) -> str:
@@ -208,14 +232,15 @@ def _place(loc: list, places: dict[str, str]) -> str:
     return f"{at}, field {name}" if at else f"field {name}"
 
 
-def read_plan(path: Path) -> PlanFile:
+def read_plan(path: Path, *, today: date | None = None) -> PlanFile:
+    """``today``: the date a plan's year is checked against (the clock's, unless a test gives one)."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         data, places = _from_workbook(path)
     else:
         data, places = _from_yaml(path), {}
     try:
-        spec = _PlanSpec.model_validate(data)
+        spec = _PlanSpec.model_validate(data, context={"today": today})
     except ValidationError as error:
         found = describe(error, rename=lambda loc: [_place(loc, places)], show_input=True)
         raise JobPlanInputError(f"{path}, {found}") from None

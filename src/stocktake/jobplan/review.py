@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from stocktake.jobplan.arithmetic import summarise
-from stocktake.jobplan.model import Activity, JobPlan
+from stocktake.jobplan.model import Activity, JobPlan, year_key
 
 AGREED = ("agreed", "superseded")
 
@@ -58,9 +58,11 @@ def _baseline(plan: JobPlan, earlier: list[JobPlan], same_year: bool = False) ->
         if p.consultant == plan.consultant
         and p.state in AGREED
         and p is not plan
-        and (p.year < plan.year or (same_year and p.year == plan.year))
+        and (
+            year_key(p.year) < year_key(plan.year) or (same_year and year_key(p.year) == year_key(plan.year))
+        )
     ]
-    return max(agreed, key=lambda p: p.year, default=None)
+    return max(agreed, key=lambda p: year_key(p.year), default=None)
 
 
 def _changes(plan: JobPlan, base: JobPlan | None, thresholds: Thresholds) -> list[str]:

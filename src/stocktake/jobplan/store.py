@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from stocktake.jobplan.model import JobPlan, consultant_code
+from stocktake.jobplan.model import JobPlan, consultant_code, year_key
 from stocktake.jobplan.read import JobPlanInputError, read_plan
 
 DRAFT, PROPOSED, AGREED, SUPERSEDED = "draft", "proposed", "agreed", "superseded"
@@ -60,7 +60,8 @@ class KeptPlan:
 
     @property
     def year(self) -> str:
-        return self.about["year"]
+        """``YYYY/YY`` as the plan reads it now, for plans kept before years were (``26/27``)."""
+        return year_key(self.about["year"])[1]
 
     @property
     def state(self) -> str:
@@ -275,13 +276,6 @@ def _seen(kept: KeptPlan, version: int | None, doing: str) -> None:
             f"{_title(kept)} was not {doing}: you saw version {version}, and version {kept.version} has "
             f"been uploaded since; read version {kept.version} below first"
         )
-
-
-def year_key(year: str) -> tuple[int, str]:
-    """A plan year's order: by its first four-digit year (2025/26 before 2026/27, 2026 after both),
-    then as text."""
-    found = re.search(r"\d{4}", year)
-    return (int(found.group()) if found else -1, year)
 
 
 def agreed(kept: list[KeptPlan]) -> list[KeptPlan]:

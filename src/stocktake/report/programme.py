@@ -277,10 +277,16 @@ def likert_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
 def item_hidden(summary: ItemSummary) -> np.ndarray:
     """An item's levels to show as "*": each chosen by 1-7 people (or all, when 1-7 answered), then,
     as the stock-take does (``secondary_suppression``), the next smallest when only one is hidden,
-    since the answered count (always shown) less the others would give it away."""
+    since the answered count (always shown) less the others would give it away. Then, while the hidden
+    total is 0, one per hidden cell or seven per hidden cell (a hidden cell is 1-7, or 0-7 hidden
+    second, so that total has one split: all 1 or all 7), the smallest shown level is hidden too."""
     counts = np.array(summary.counts, float)
     primary = hidden_points(counts, np.full(counts.shape, summary.answered, float), True)
-    return secondary_suppression(primary, counts)
+    hidden = secondary_suppression(primary, counts)
+    while hidden.any() and (~hidden).any() and counts[hidden].sum() in (0, hidden.sum(), 7 * hidden.sum()):
+        shown = np.flatnonzero(~hidden)
+        hidden[shown[np.argmin(counts[shown])]] = True
+    return hidden
 
 
 def hidden_cells(items) -> np.ndarray:

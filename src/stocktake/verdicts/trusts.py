@@ -9,12 +9,15 @@ PHEindicatormethods' proportion or crude rate), the average over every trust, th
 included.
 
 Small numbers: the department's own counts follow the measure's rule (1–7 cases or events hidden,
-``metrics.suppression.hidden_points``). The other trusts' figures are published already, and no
-figure of ours can be worked out from them, so they are shown as they are.
+``metrics.suppression.hidden_points``). The other trusts' figures are published already, so they are
+shown as they are; but an average over every trust, less the peers' shown counts, would give ours
+back, as would the peers' labels against it or a chart's axis spanning our denominator. So when ours
+are hidden the average, the limits and every label are the other trusts' alone (``peers_only``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +25,7 @@ import pandas as pd
 
 from stocktake.files.peer_figures import PeerFigures, period_words
 from stocktake.funnel import Funnel, compare_units
+from stocktake.funnel.compare import FunnelLimits, spanning_denominators
 from stocktake.metrics.catalogue import Metric
 from stocktake.metrics.suppression import MASK, hidden_points
 from stocktake.verdicts.narrative import Formatter
@@ -46,7 +50,8 @@ class TrustComparison:
     peer_period: tuple[str, str] | None
     #: Why the two periods differ, in words ("" when they are the same months).
     mismatch: str
-    #: The department's own counts are 1–7: its value, counts and label are not shown.
+    #: The department's own counts are 1–7: its value, counts and label are not shown, and the
+    #: average, limits and labels are the other trusts' alone (nothing of ours can be worked out).
     hidden: bool
     source: str = ""
 
@@ -58,6 +63,18 @@ class TrustComparison:
     def peers_median(self) -> float:
         """The median of the other trusts' values (the department's own left out)."""
         return float(np.median(self.funnel.value[: self.own_index]))
+
+    @property
+    def peers_only(self) -> bool:
+        """The lines are drawn from the other trusts alone (ours hidden)."""
+        return self.hidden
+
+    def drawn_limits(self, points: int = 100) -> FunnelLimits:
+        """The lines for a chart, across the denominators of the trusts drawn (not ours when hidden)."""
+        at = self.funnel.effective_denominator
+        return self.funnel.limits_at(
+            spanning_denominators(at[: self.own_index] if self.hidden else at, points)
+        )
 
     @property
     def label(self) -> str:
@@ -142,8 +159,13 @@ def compare_with_trusts(
     numerator, denominator, first, last, why = own_counts(frame, figures.period, months=months)
     if denominator <= 0:
         return None
-    funnel = compare_units([*figures.numerator, numerator], [*figures.denominator, denominator], method)
     small = bool(hidden_points([numerator], [denominator], metric.numerator_is_count)[0])
+    if small and suppress:
+        funnel = _with_hidden(
+            compare_units(figures.numerator, figures.denominator, method), numerator, denominator
+        )
+    else:
+        funnel = compare_units([*figures.numerator, numerator], [*figures.denominator, denominator], method)
     return TrustComparison(
         metric,
         own.strip() or OUR_TRUST,
@@ -155,4 +177,23 @@ def compare_with_trusts(
         why,
         small and suppress,
         source,
+    )
+
+
+def _with_hidden(peers: Funnel, numerator: float, denominator: float) -> Funnel:
+    """The peers' funnel (their average, dispersion and labels) with our hidden point added last:
+    its counts kept for the department's own use, its label MASK, its limits the peers' lines."""
+    limits = peers.limits_at([denominator])
+    joined = {
+        k: np.append(getattr(peers.limits, k), getattr(limits, k))
+        for k in ("denominator", "lower_95", "upper_95", "lower_998", "upper_998")
+    }
+    return dataclasses.replace(
+        peers,
+        numerator=np.append(peers.numerator, numerator),
+        denominator=np.append(peers.denominator, denominator),
+        effective_denominator=np.append(peers.effective_denominator, denominator),
+        value=np.append(peers.value, numerator / denominator * peers.method.scale),
+        significance=(*peers.significance, MASK),
+        limits=FunnelLimits(**joined, baseline=peers.limits.baseline),
     )

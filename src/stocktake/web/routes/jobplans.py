@@ -36,6 +36,7 @@ from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.jobplan.arithmetic import summarise
 from stocktake.jobplan.capacity import capacity_frame, read_capacity, write_frame
 from stocktake.jobplan.designs import RotaDesign, compare, supplement_from
+from stocktake.jobplan.model import consultant_code
 from stocktake.jobplan.review import review_queue
 from stocktake.jobplan.store import (
     OPEN,
@@ -256,7 +257,12 @@ def compare_page(request: Request, a: str = "", b: str = "", user: User = Depend
 
 
 def _on(design: RotaDesign | None, doctors: set[str]) -> bool:
-    return design is not None and any(d.kind == "on_call" and d.doctor in doctors for d in design.duties)
+    """Whether a consultant on call in a plan is on call in the rota: codes compared as
+    ``consultant_code`` writes them (``c01`` on the rota is ``C01`` in the plan)."""
+    codes = {consultant_code(d) for d in doctors}
+    return design is not None and any(
+        d.kind == "on_call" and consultant_code(d.doctor) in codes for d in design.duties
+    )
 
 
 # --- one plan -----------------------------------------------------------------------------------

@@ -545,7 +545,7 @@ def _trusts_figure(compared) -> str:
     figure = funnel_figure(
         f,
         compared.units,
-        f.spanning_limits(),
+        compared.drawn_limits(),  # not spanning our denominator when hidden (ADR 39)
         f"{compared.metric.title}: trusts compared",
         "Cases per trust",
         compared.metric.unit,
