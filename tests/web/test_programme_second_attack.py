@@ -99,3 +99,25 @@ def test_a_refused_sheet_is_named_as_uploaded_not_by_its_temporary_name(clients,
     )
     assert answer.status_code == 422
     assert "Spring register.csv, row 1" in answer.text and "upload.csv" not in answer.text
+
+
+def test_a_withdrawn_participant_is_left_out_of_an_evaluation_kept_from_before_the_withdrawal():
+    """Their answers leave every evaluation, the ones uploaded while they were enrolled too: were
+    only later evaluations to drop them, two evaluations of one survey would differ by exactly their
+    answers (an outsider read a withdrawn person's answers so from the board workbook)."""
+    from stocktake.web.programme_view import evaluate_stored
+
+    files = {
+        "before": ("pre.csv", _survey("Disagree")),
+        "after": ("post.csv", _survey("Agree")),
+        "scale": ("SCALE.yaml", SCALE.encode()),
+        "domains": ("DOMAINS.yaml", DOMAINS.encode()),
+    }
+    kept_before, _ = evaluate_stored(files, CODES, "Respondent", withdrawn=["W02"])  # invited when W02 was in
+    uploaded_after, _ = evaluate_stored(
+        files, [c for c in CODES if c != "W02"], "Respondent", withdrawn=["W02"]
+    )
+    old, new = kept_before.domains[0], uploaded_after.domains[0]
+    assert old.comparison.n == new.comparison.n == 7
+    assert [s.counts for s in kept_before.items] == [s.counts for s in uploaded_after.items]
+    assert sum(kept_before.items[0].counts) == 7

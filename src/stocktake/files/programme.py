@@ -204,7 +204,9 @@ def read_survey(
     id_name = _column(table, id_column, path, "--id names")
     table, skipped = _without_sub_headers(table, id_name)
     ids = _ids(table, id_name, path)
-    left_out = set(withdrawn) - set(cohort or ())
+    # Left out of every evaluation, the ones kept from before the withdrawal too: were only later ones
+    # to leave them out, two evaluations of one survey would differ by exactly their answers.
+    left_out = set(withdrawn)
     gone = [str(v).strip() in left_out for v in table[id_name]]
     if any(gone):
         table = table[[not g for g in gone]]
