@@ -44,6 +44,8 @@ def test_the_whole_shared_file_has_a_break_named_and_since_skips_it(tmp_path):
     result = _run("project", ENGLAND, "--months", 6, "--out", out)
     assert result.exit_code == 2
     assert "line 111: month 2021-04 follows 2016-08; the history has a gap" in result.output
+    # The way round it is named, with the month the history resumes.
+    assert "add --since 2021-04" in " ".join(result.output.split())
     assert not out.exists()
     result = _run("project", ENGLAND, "--months", 6, "--since", "2021-04", "--out", out)
     assert result.exit_code == 0, result.output

@@ -17,7 +17,13 @@ import pandas as pd
 
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.ingest.schemas import PRIORITIES
-from stocktake.waitinglist.projection import History, HistoryError, history_from_pathways, history_from_table
+from stocktake.waitinglist.projection import (
+    History,
+    HistoryError,
+    HistoryGap,
+    history_from_pathways,
+    history_from_table,
+)
 
 #: What ``--by`` groups on, and the column holding it.
 GROUPS = {"priority": "priority", "procedure": "procedure_group", "consultant": "consultant"}
@@ -45,6 +51,10 @@ def read_history(path: Path, since: str | None = None) -> History:
         raise WaitingListInputError(f"--since {since!r}: not a month (YYYY-MM)") from None
     try:
         return history_from_table(_read_csv(path), source=str(path), since=start)
+    except HistoryGap as error:
+        raise WaitingListInputError(
+            f"{mask_nhs_numbers(str(error))}; to project the months after it, add --since {error.resumes}"
+        ) from None
     except HistoryError as error:
         raise WaitingListInputError(mask_nhs_numbers(str(error))) from None
 

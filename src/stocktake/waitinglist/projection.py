@@ -65,6 +65,14 @@ class HistoryError(ValueError):
     """The history cannot be projected; the message names the row and what is wrong."""
 
 
+class HistoryGap(HistoryError):
+    """Months are missing; ``resumes`` is the first month after the gap (a history can start there)."""
+
+    def __init__(self, message: str, resumes: pd.Period) -> None:
+        super().__init__(message)
+        self.resumes = resumes
+
+
 @dataclass(frozen=True)
 class History:
     """A monthly waiting-list history without gaps; the last month is the forecast origin."""
@@ -130,9 +138,10 @@ def history_from_table(
             raise HistoryError(f"{source}, line {line[i]}: month {now} comes after {before}; sort by month")
         if now != before + 1:
             gap = f"{before + 1}" if now - 1 == before + 1 else f"{before + 1} to {now - 1}"
-            raise HistoryError(
+            raise HistoryGap(
                 f"{source}, line {line[i]}: month {now} follows {before}; "
-                f"the history has a gap ({gap} missing)"
+                f"the history has a gap ({gap} missing)",
+                resumes=now,
             )
     needed = {"waiting": True, "clock_starts": False} | {c: True for c in stop_columns}
     values = {c: _numbers(table, c, required, source, line) for c, required in needed.items() if c in columns}
