@@ -189,11 +189,11 @@ def test_response_rates_stay_those_of_the_people_invited_at_upload(app, clients,
     today = date.today()
     invited = f"2 of 4 invited on {today.day} {today:%B %Y} answered the after survey (3 the before)"
     assert invited in clients["viewer"].get(cohort).text
-    assert "3 / 2 of 4 (75% / 50%)" in clients["viewer"].get(cohort).text
+    assert "3 / 2 of 4 invited (75% / 50%)" in clients["viewer"].get(cohort).text
     _post(editor, f"{cohort}/participants", code="P6", name="Fay")
     _post(editor, f"{cohort}/participants", code="P7", name="Gus")
     page = clients["viewer"].get(cohort).text
-    assert invited in page and "3 / 2 of 4 (75% / 50%)" in page
+    assert invited in page and "3 / 2 of 4 invited (75% / 50%)" in page
     with app.state.sessions() as db:
         evaluation = db.scalars(select(ProgrammeEvaluation)).all()[-1]
     assert (

@@ -47,6 +47,14 @@ def evaluate(
             "--suppress/--no-suppress", help="Show counts of 1-7 people, and statistics from them, as *."
         ),
     ] = True,
+    level: Annotated[
+        str,
+        typer.Option(
+            metavar="LEVEL",
+            help="learning (SURVEY_POST is after the programme) or behaviour (a follow-up, L3: "
+            "its reaction items are not needed and not read).",
+        ),
+    ] = "learning",
     labels: Annotated[
         str, typer.Option(metavar="BEFORE,AFTER", help="What to call the two surveys in the outputs.")
     ] = "before,after",
@@ -71,6 +79,7 @@ def evaluate(
         suppress=suppress,
         before_label=before_label.strip(),
         after_label=after_label.strip(),
+        level=level.strip().lower(),
     )
     try:
         result = evaluate_files(request)

@@ -13,7 +13,7 @@ dropped. The rows come out as the long reader's, so one preview and one action s
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import date
 from pathlib import Path
 
@@ -26,8 +26,10 @@ from stocktake.files.programme_roster import (
     AttendanceRow,
     _error,
     a_date,
+    day_text,
     read_attendance,
 )
+from stocktake.ingest.validate import RowError
 from stocktake.programmes.attendance import mark_of
 from stocktake.programmes.scale import normalise
 
@@ -131,7 +133,9 @@ def read_register(
                 unknown.append(f"row {int(index) + SHEET_ROW}, column {column!r}: {cell.strip()!r}")
                 continue
             module, held_on = heads[column]
-            rows.append(AttendanceRow(int(index) + SHEET_ROW, code, module, held_on, mark))
+            rows.append(
+                AttendanceRow(int(index) + SHEET_ROW, code, module, held_on, mark, str(column), cell.strip())
+            )
     if unknown:
         more = f" and {len(unknown) - SHOWN_UNKNOWN} more" if len(unknown) > SHOWN_UNKNOWN else ""
         raise ProgrammeFileError(
@@ -159,3 +163,41 @@ def read_attendance_sheet(
     if not is_register(table):
         return read_attendance(path, codes=codes, modules=modules, name=name)
     return read_register(table, codes=codes, modules=modules, sessions=sessions, name=name)
+
+
+def without_withdrawn(
+    rows: list[AttendanceRow], withdrawn: Mapping[str, date], name: str
+) -> tuple[list[AttendanceRow], tuple[str, ...]]:
+    """The rows of participants still in the cohort, and a note for each withdrawn one left out.
+
+    A register is kept running: a participant who withdrew keeps their row, with their marks from
+    before. Those marks are already recorded (or were not, and the withdrawal closed the record), so
+    their row is left out and said in the preview, never refused. A mark of present at a session held
+    after the day they were withdrawn cannot be theirs (likely a row slip), so it is refused in one
+    line naming file, row, column and value."""
+    kept, left_out = [], {}
+    for row in rows:
+        if row.code not in withdrawn:
+            kept.append(row)
+            continue
+        day = withdrawn[row.code]
+        if row.attended and row.held_on > day:
+            raise ProgrammeFileError(
+                str(
+                    RowError(
+                        name,
+                        row.row,
+                        row.column or "attended",
+                        row.cell or "present",
+                        f"no mark of present for {row.code}, withdrawn from this cohort on {day_text(day)}, "
+                        f"before this session ({day_text(row.held_on)}): check the row, or clear the cell",
+                    )
+                )
+            )
+        left_out.setdefault(row.code, row.row)
+    notes = tuple(
+        f"{name}, row {at}: {code} was withdrawn from this cohort on {day_text(withdrawn[code])}; "
+        "their row is left out (their marks recorded before then are kept as they are)"
+        for code, at in left_out.items()
+    )
+    return kept, notes

@@ -11,8 +11,8 @@ with a problem, so nothing is loaded.
 
 from __future__ import annotations
 
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
@@ -59,6 +59,10 @@ class AttendanceRow:
     module: str
     held_on: date
     attended: bool
+    # Where the mark was, for a refusal: the sheet's column (a register's session header, or
+    # "attended") and the cell as written. Not compared: a mark is the same mark from either shape.
+    column: str = field(default="", compare=False)
+    cell: str = field(default="", compare=False)
 
 
 def _columns(table: pd.DataFrame, wanted: dict, required: tuple[str, ...], name: str) -> dict[str, str]:
@@ -80,9 +84,10 @@ def _error(name: str, index, column: str, value: str, expected: str) -> Programm
 
 
 def read_participants(
-    path: Path, *, name: str | None = None, taken: Collection[str] = ()
+    path: Path, *, name: str | None = None, taken: Collection[str] = (), withdrawn: Mapping[str, date] = {}
 ) -> list[ParticipantRow]:
-    """The participants file; ``taken``: ids already in the cohort (a row repeating one is refused)."""
+    """The participants file; ``taken``: ids already in the cohort (a row repeating one is refused);
+    ``withdrawn``: the withdrawn among them and the day each was withdrawn, said in the refusal."""
     name = name or Path(path).name
     table = _table(Path(path))
     columns = _columns(table, PARTICIPANT_COLUMNS, ("id", "name"), name)
@@ -94,6 +99,12 @@ def read_participants(
             raise _error(name, index, columns["id"], code, "the participant's id")
         if code in seen:
             raise _error(name, index, columns["id"], code, f"an id used once (row {seen[code]} has it too)")
+        if code in withdrawn:
+            expected = (
+                f"an id not already in this cohort ({code} was withdrawn from it on "
+                f"{day_text(withdrawn[code])}; their record is kept: give a new id to enrol them again)"
+            )
+            raise _error(name, index, columns["id"], code, expected)
         if code in taken:
             raise _error(name, index, columns["id"], code, "an id not already in this cohort")
         if not text["name"]:
@@ -112,6 +123,11 @@ def read_participants(
     if not rows:
         raise ProgrammeFileError(f"{name}: no participants in the file")
     return rows
+
+
+def day_text(day: date) -> str:
+    """A day as people write it: 12 March 2026."""
+    return f"{day.day} {day:%B %Y}"
 
 
 def a_date(text: str) -> date | None:
@@ -164,7 +180,17 @@ def read_attendance(
                 f"one row a person and session (row {seen[key]} has it)",
             )
         seen[key] = int(index) + SHEET_ROW
-        rows.append(AttendanceRow(int(index) + SHEET_ROW, text["id"], module, held_on, mark in YES))
+        rows.append(
+            AttendanceRow(
+                int(index) + SHEET_ROW,
+                text["id"],
+                module,
+                held_on,
+                mark in YES,
+                str(columns["attended"]),
+                text["attended"],
+            )
+        )
     if not rows:
         raise ProgrammeFileError(f"{name}: no attendance in the file")
     return rows

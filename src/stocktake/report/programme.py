@@ -39,10 +39,14 @@ from stocktake.programmes.paired import (
 from stocktake.report.charts import PLOTLY_CONFIG
 from stocktake.spreadsheets import csv_ready, keep_text
 
+#: What the second survey is: after the programme (learning, L2) or a follow-up (behaviour, L3).
+EVALUATION_LEVELS = ("learning", "behaviour")
 FILES = ("domains.csv", "items.csv", "likert.csv", "evaluation.xlsx", "evaluation.html")
 SUPPRESSION_NOTE = (
     "counts of 1-7 people answering at a level, and statistics from 1-7 people's answers, are shown "
-    "as * (ADR 9, ADR 23); how many answered (response counts and rates) is always shown"
+    "as * (ADR 9, ADR 23); how many responded to each survey (counts and rates) is always shown, and "
+    "how many answered an item or domain unless, with every level of an item hidden, it would settle "
+    "them (ADR 43)"
 )
 #: Diverging bars: levels below the middle to the left, above it to the right, the middle split.
 BAR_COLOURS = ("#8a1538", "#d5281b", "#f0b8a8", "#d8dde0", "#a4c8e8", "#41b6e6", "#005eb8")
@@ -61,6 +65,9 @@ class EvaluateRequest:
     suppress: bool = True
     before_label: str = "before"
     after_label: str = "after"
+    #: "learning" (pre/post: reaction items read from the after survey) or "behaviour" (a follow-up,
+    #: which need not carry the reaction items: they are left out, as the web does).
+    level: str = "learning"
 
 
 @dataclass(frozen=True)
@@ -77,16 +84,12 @@ def evaluate_files(request: EvaluateRequest) -> EvaluateResult:
     domains = read_domains(request.domains, scales)
     cohort = read_cohort(request.cohort, request.id_column) if request.cohort else None
     paired = tuple(d for d in domains if d.level != "reaction")  # the before survey need not ask L1
+    if request.level not in EVALUATION_LEVELS:
+        raise ProgrammeFileError(f"--level {request.level}: one of {', '.join(EVALUATION_LEVELS)}")
+    if request.level != "learning":
+        domains = paired  # a follow-up (L3) is not asked the reaction (L1) items
     read = [
-        read_survey(
-            path,
-            label,
-            request.id_column,
-            asked,
-            cohort=cohort,
-            cohort_file=request.cohort,
-            unknown_as_missing=request.unknown_as_missing,
-        )
+        _read_survey(request, path, label, asked, cohort, reaction=asked is not paired)
         for path, label, asked in (
             (request.before, request.before_label, paired),
             (request.after, request.after_label, domains),
@@ -96,6 +99,28 @@ def evaluate_files(request: EvaluateRequest) -> EvaluateResult:
     notes = tuple(f"{Path(r.path).name}: {note}" for r in read for note in r.notes)
     outputs = render(evaluation, notes, suppress=request.suppress)
     return EvaluateResult(evaluation, notes, write_outputs(outputs, request.out))
+
+
+def _read_survey(request: EvaluateRequest, path, label, asked, cohort, reaction: bool):
+    """One survey; a reaction item missing from the after survey says how to read it as a follow-up."""
+    try:
+        return read_survey(
+            path,
+            label,
+            request.id_column,
+            asked,
+            cohort=cohort,
+            cohort_file=request.cohort,
+            unknown_as_missing=request.unknown_as_missing,
+        )
+    except ProgrammeFileError as error:
+        names = [f"domain {d.name!r}" for d in asked if d.level == "reaction"]
+        if reaction and any(name in str(error) for name in names):
+            raise ProgrammeFileError(
+                f"{error} (a reaction item; if this survey is a follow-up, give --level behaviour, which "
+                "does not read reaction items)"
+            ) from None
+        raise
 
 
 def _check_out(request: EvaluateRequest) -> None:
@@ -144,6 +169,10 @@ def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame
                 f"response_rate_{evaluation.before}": _round(result.before.rate),
                 f"responded_{evaluation.after}": result.after.responded,
                 f"response_rate_{evaluation.after}": _round(result.after.rate),
+                # Who answered this domain (a score), not the survey: a domain asked of a few (an
+                # optional module's) is answered by them, however many returned the survey.
+                f"answered_{evaluation.before}": result.before.scored,
+                f"answered_{evaluation.after}": result.after.scored,
                 "paired": result.paired,
                 f"{evaluation.before}_only": result.before_only,
                 f"{evaluation.after}_only": result.after_only,
@@ -197,11 +226,15 @@ def _statistic_hidden(people) -> np.ndarray:
 def _suppressed_domains(table: pd.DataFrame, evaluation: Evaluation) -> pd.DataFrame:
     """Every statistic of people's answers computed from 1-7 people as "*" (the means of the unpaired
     by their own counts, every paired statistic by the pairs). Response counts, rates and the pairs
-    count are how many staff answered, like attendance (ADR 31): always shown."""
+    count are how many staff answered, like attendance (ADR 31): shown, but for the counts that would
+    settle an item's hidden cells (a one-item domain's means, an item whose every level is hidden:
+    ADR 43)."""
     b, a = evaluation.before, evaluation.after
     behind = {f"mean_{b}_only": f"{b}_only", f"mean_{a}_only": f"{a}_only"}
     participation = {"cohort", "paired", f"{b}_only", f"{a}_only"}
-    participation |= {f"{kind}_{label}" for kind in ("responded", "response_rate") for label in (b, a)}
+    participation |= {
+        f"{kind}_{label}" for kind in ("responded", "response_rate", "answered") for label in (b, a)
+    }
     described = {"domain", "kirkpatrick_level", "scale", "items", "result"}
     behind |= {c: "paired" for c in table.columns if c not in {*behind, *participation, *described}}
     shown = table.astype(object)
@@ -217,13 +250,78 @@ def _suppressed_domains(table: pd.DataFrame, evaluation: Evaluation) -> pd.DataF
         small_pairs_note(n) if small else text
         for n, small, text in zip(table["paired"], tested_small, shown["result"], strict=True)
     ]
+    # A one-item domain with a hidden level: its means are its item's cells weighted by level, a second
+    # equation beside the answered count, so they (and the difference and its CI) are hidden too.
+    means = [c for c in table.columns if c.startswith("mean_") or c in ("ci95_low", "ci95_high")]
+    for i, result in enumerate(evaluation.domains):
+        if not one_item_hidden(result, evaluation.items):
+            continue
+        masked = [c for c in means if table[c].notna().iloc[i] and shown.at[i, c] != MASK]
+        if masked:
+            shown.loc[i, masked] = MASK
+            shown.at[i, "result"] = "; ".join(t for t in (shown.at[i, "result"], ONE_ITEM_NOTE) if t)
+            hidden_any[i] = True
+    # An item whose answered count would settle its hidden cells (``answered_hidden``): the domain's
+    # counts that bound it from below as far as that count go too.
+    for i, result in enumerate(evaluation.domains):
+        for label, other in ((b, a), (a, b)):
+            scored = result.before.scored if label == b else result.after.scored
+            by_scored, by_pairs = settled_by(result, evaluation.items, label, scored)
+            if by_scored:
+                shown.loc[i, [f"answered_{label}", f"{label}_only"]] = MASK
+                hidden_any[i] = True
+            if by_pairs:
+                # The pairs too, and everything giving them (df, the signed-rank counts, t over d_z).
+                masked = ["paired", f"answered_{other}", f"{other}_only", *behind]
+                shown.loc[i, masked] = MASK
+                shown.at[i, "result"] = SETTLED_NOTE
     shown["suppressed"] = hidden_any
     return shown
 
 
+#: Why a domain's pair count is "*" (ADR 0043).
+SETTLED_NOTE = (
+    "counts and statistics not shown: an item's every level is shown as *, and its answered count, which "
+    "the pairs bound from below, would settle them (ADR 43)"
+)
+
+
+def settled_by(result, items, label: str, scored: int) -> tuple[bool, bool]:
+    """Whether the domain's scored count, and whether its pair count, would give away the answered count
+    of an item of it hidden with ``answered_hidden`` in survey ``label``: everyone scored answered at
+    least ``min_answered`` of the domain's items, so an item was answered by at least that many times
+    the people scored less the other items' answers; at the hidden count that bound settles it."""
+    mine = [s for s in items if s.survey == label and s.domain == result.domain]
+    need = math.ceil(len(result.items) / 2)
+    found = [False, False]
+    for s in mine:
+        if not answered_hidden(s):
+            continue
+        others = sum(o.answered for o in mine if o.item != s.item)
+        found[0] |= need * scored - others >= s.answered
+        found[1] |= need * result.paired - others >= s.answered
+    return found[0], found[1]
+
+
+#: Why a one-item domain's means are "*" beside a hidden level (ADR 0043).
+ONE_ITEM_NOTE = (
+    "means, mean difference and 95% CI not shown: the domain has one item with a level shown as *, and "
+    "its mean times the people behind it is the sum of their levels, which with the answered count would "
+    "give the hidden counts away (ADR 43)"
+)
+
+
+def one_item_hidden(result, items) -> bool:
+    """A domain of one item with a level hidden in either survey (``item_hidden``)."""
+    return len(result.items) == 1 and any(
+        item_hidden(s).any() for s in items if s.item == result.items[0] and s.domain == result.domain
+    )
+
+
 def items_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
-    """Each item's answered and skipped counts (always shown), its median level and the share at the
-    top two levels (hidden when 1-7 people answered, or 1-7 gave the top two)."""
+    """Each item's answered and skipped counts (shown unless they settle its hidden cells), its median
+    level and the share at the top two levels (hidden when 1-7 people answered, or 1-7 gave the top
+    two)."""
     rows = [
         {
             "survey": s.survey,
@@ -245,6 +343,9 @@ def items_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
         table["median_level"] = table["median_level"].where(~_statistic_hidden(answered), MASK)
         hidden = hidden_points(top_two, answered, True) | any_hidden  # else top two x answered solves a *
         table["top_two_share"] = table["top_two_share"].where(~hidden, MASK)
+        settled = np.array([answered_hidden(s) for s in evaluation.items])
+        table["answered"] = table["answered"].where(~settled, MASK)
+        table["skipped"] = table["skipped"].where(~settled, MASK)  # the survey's responses less it
     return table
 
 
@@ -289,6 +390,16 @@ def item_hidden(summary: ItemSummary) -> np.ndarray:
     return hidden
 
 
+def answered_hidden(summary: ItemSummary) -> bool:
+    """Whether an item's answered count must be hidden too: every level is hidden (so no shown cell is
+    left to hide) and the answered count has one split into hidden cells, each 1-7 or 0-7: 7 a level
+    (every level chosen by exactly 7 people), or 1 a level. Its skipped count (the survey's responses
+    less it) and, for a one-item domain, the counts that add up to it go with it (ADR 43)."""
+    hidden = item_hidden(summary)
+    k, n = len(hidden), summary.answered
+    return bool(hidden.all()) and k > 0 and (n == 7 * k or (n > 7 and n == k))
+
+
 def hidden_cells(items) -> np.ndarray:
     """For each item and level in order (as ``likert_table``'s rows), whether its count is hidden."""
     return np.array([hidden for s in items for hidden in item_hidden(s)], bool)
@@ -310,7 +421,8 @@ def distribution_table(summaries, suppress: bool = True) -> pd.DataFrame:
                 if hidden.any() or not s.answered
                 else f"{count} ({count / s.answered:.0%})"
             )
-        row["Answered"], row["Skipped"] = s.answered, s.missing
+        settled = suppress and answered_hidden(s)
+        row["Answered"], row["Skipped"] = (MASK, MASK) if settled else (s.answered, s.missing)
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -392,7 +504,11 @@ def header(column: str) -> str:
         return HEADERS[column]
     if " " in column or column != column.lower():
         return column  # already written for people
-    for prefix, words in (("responded_", "Responded, "), ("response_rate_", "Response rate, ")):
+    for prefix, words in (
+        ("responded_", "Responded to the survey, "),
+        ("response_rate_", "Response rate, "),
+        ("answered_", "Answered the domain, "),
+    ):
         if column.startswith(prefix):
             return words + column[len(prefix) :]
     if column.startswith("mean_") and column.endswith(("_paired", "_only")):

@@ -202,8 +202,13 @@ def board_domains(evaluation) -> pd.DataFrame:
             {
                 "Domain": row["domain"],
                 "Kirkpatrick level": row["kirkpatrick_level"],
-                f"Responded, {b}": _of(row[f"responded_{b}"], row["cohort"], row[f"response_rate_{b}"]),
-                f"Responded, {a}": _of(row[f"responded_{a}"], row["cohort"], row[f"response_rate_{a}"]),
+                f"Responded to the {b} survey": _of(
+                    row[f"responded_{b}"], row["cohort"], row[f"response_rate_{b}"]
+                ),
+                f"Responded to the {a} survey": _of(
+                    row[f"responded_{a}"], row["cohort"], row[f"response_rate_{a}"]
+                ),
+                f"Answered this domain, {b} / {a}": f"{row[f'answered_{b}']} / {row[f'answered_{a}']}",
                 "Paired responses": row["paired"],
                 f"Mean {b} → {a} (paired)": _pair(row[f"mean_{b}_paired"], row[f"mean_{a}_paired"], " → "),
                 "Difference (95% CI)": _difference(row),
@@ -222,9 +227,9 @@ def _missing(value) -> bool:
 
 
 def _of(count, cohort, rate) -> str:
-    return (
-        f"{count} of {cohort} ({rate:.0%})" if not _missing(rate) and rate != MASK else f"{count} of {cohort}"
-    )
+    """A survey's responses of those invited to it (the evaluation's cohort), not of a domain's askees."""
+    shown = f"{count} of {cohort} invited"
+    return f"{shown} ({rate:.0%})" if not _missing(rate) and rate != MASK else shown
 
 
 def _number(value, places: int = 2) -> str:
@@ -267,21 +272,44 @@ def _level_two_or_three(view, ev, level: str) -> str:
     if table.empty or not (table["Kirkpatrick level"] == level).any():
         return ""
     table = table[table["Kirkpatrick level"] == level]
-    tested = sum(1 for d in ev.evaluation.domains if d.tested)
-    holm = (
-        f"<p>{tested} domains tested at once: each p is given raw and then Holm-adjusted across them "
+    holm = holm_note(ev.evaluation, level)
+    invited = invited_note(view, ev)
+    holm += f"<p>{html.escape(invited[0].upper() + invited[1:])}.</p>" if invited else ""
+    responded = (
+        "<p>Responded to a survey: of everyone invited to it; a domain asked of fewer (an optional "
+        "module's) has its own count under Answered this domain.</p>"
+    )
+    return f"<h3>{html.escape(evaluation_heading(view, ev))}</h3>{_html_table(table)}{responded}{holm}"
+
+
+def evaluation_heading(view, ev) -> str:
+    """The cohort, the evaluation's label and, unless the label already says it, its two surveys: never
+    "Before and after (before and after)"."""
+    before, after = ev.evaluation.before, ev.evaluation.after
+    label = ev.record.label
+    said = all(word.lower() in label.lower() for word in (before, after))
+    return f"{view.cohort.name}: {label}" + ("" if said else f" ({before} and {after})")
+
+
+def holm_note(evaluation, level: str) -> str:
+    """The Holm family as it is: every domain tested in the evaluation, whichever level's table is
+    shown, named, with how many of them this table holds ("" when the family is one domain or this
+    table holds none of it)."""
+    family = [d.domain for d in evaluation.domains if d.tested]
+    here = [d.domain for d in evaluation.domains if d.tested and d.level == level]
+    if len(family) < 2 or not here:
+        return ""
+    where = (
+        "all of them in this table"
+        if len(here) == len(family)
+        else f"{len(here)} of them in this table, the others at another level"
+    )
+    return (
+        f"<p>Holm's adjustment is across the {len(family)} domains tested in this evaluation "
+        f"({html.escape(', '.join(family))}; {where}): each p is given raw and then Holm-adjusted "
         '(R\'s p.adjust, "holm"); read the adjusted one when asking whether any domain changed. '
         "A Wilcoxon p from the normal approximation is first raised to the smallest p the exact test "
         "could give on its differences (2/2^n), so no adjusted p is below it.</p>"
-        if tested > 1
-        else ""
-    )
-    invited = invited_note(view, ev)
-    holm += f"<p>{html.escape(invited[0].upper() + invited[1:])}.</p>" if invited else ""
-    return (
-        f"<h3>{html.escape(view.cohort.name)}: {html.escape(ev.record.label)} "
-        f"({html.escape(ev.evaluation.before)} and {html.escape(ev.evaluation.after)})</h3>"
-        f"{_html_table(table)}{holm}"
     )
 
 

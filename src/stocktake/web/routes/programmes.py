@@ -42,7 +42,7 @@ from stocktake.appdb.models import (
     User,
 )
 from stocktake.files.programme import ProgrammeFileError
-from stocktake.files.programme_register import read_attendance_sheet
+from stocktake.files.programme_register import read_attendance_sheet, without_withdrawn
 from stocktake.files.programme_roster import read_participants
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.report.programme_board import MEDIA, programme_report
@@ -411,30 +411,38 @@ TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
 
 
 def _rows(db: Session, cohort: ProgrammeCohort, kind: str, filename: str, content: bytes):
+    """The file's rows for the cohort, and notes for the preview (a withdrawn participant's register
+    row left out, ``without_withdrawn``)."""
+    withdrawn = {p.code: p.withdrawn_at.date() for p in cohort.participants if p.withdrawn}
     if kind == "participants":
         taken = {p.code for p in cohort.participants}
-        return _read_table(
-            filename, content, lambda path, name: read_participants(path, name=name, taken=taken)
+        rows = _read_table(
+            filename,
+            content,
+            lambda path, name: read_participants(path, name=name, taken=taken, withdrawn=withdrawn),
         )
-    codes = {p.code for p in cohort.current}
+        return rows, ()
+    codes = {p.code for p in cohort.participants}  # the withdrawn too: their rows are said, not refused
     modules = [m.name for m in cohort.programme.modules]
     held = [(s.module.name, s.held_on) for s in cohort.sessions]
     return _read_table(
         filename,
         content,
-        lambda path, name: read_attendance_sheet(
-            path, codes=codes, modules=modules, sessions=held, name=name
+        lambda path, name: without_withdrawn(
+            read_attendance_sheet(path, codes=codes, modules=modules, sessions=held, name=name),
+            withdrawn,
+            name,
         ),
     )
 
 
 def _preview(db: Session, cohort: ProgrammeCohort, kind: str, filename: str, content: bytes):
-    rows = _rows(db, cohort, kind, filename, content)
+    rows, notes = _rows(db, cohort, kind, filename, content)
     if kind == "participants":
         preview = actions.preview_participants(db, cohort_id=cohort.id, rows=rows, source=filename)
     else:
         preview = actions.preview_attendance(db, cohort_id=cohort.id, rows=rows, source=filename)
-    return rows, preview
+    return rows, preview, notes
 
 
 def _stage_import(request, user, db, programme_id: int, cohort_id: int, kind: str, upload):
@@ -443,7 +451,7 @@ def _stage_import(request, user, db, programme_id: int, cohort_id: int, kind: st
 
     def check():
         filename, content = _read_upload(upload, kind)
-        rows, preview = _preview(db, cohort, kind, filename, content)
+        rows, preview, notes = _preview(db, cohort, kind, filename, content)
         token = secrets.token_urlsafe(24)
         folder = staged(request.app.state.settings) / token
         folder.mkdir(mode=0o700)
@@ -454,6 +462,7 @@ def _stage_import(request, user, db, programme_id: int, cohort_id: int, kind: st
             "kind": kind,
             "file": filename,
             "preview": preview.summary(),
+            "notes": list(notes),
         }
         (folder / "import.json").write_text(json.dumps(meta))
         return token, meta, rows, preview
@@ -539,7 +548,7 @@ def confirm_import(
     kind, filename, content = meta["kind"], meta["file"], (folder / "upload.bin").read_bytes()
 
     def load():
-        rows, preview = _preview(db, cohort, kind, filename, content)
+        rows, preview, _notes = _preview(db, cohort, kind, filename, content)
         if preview.summary() != meta["preview"]:
             return rows, preview, False
         if kind == "participants":
