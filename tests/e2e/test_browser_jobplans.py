@@ -41,3 +41,37 @@ def test_an_editor_uploads_proposes_and_agrees_a_job_plan(browser, server):  # n
     page.goto(f"{server}/job-plans/compare")
     assert _accessibility_violations(page) == []
     assert page.script_errors == []
+
+
+def test_an_editor_writes_a_plan_in_the_form_is_refused_then_saves_proposes_and_withdraws(
+    browser,  # noqa: F811
+    server,  # noqa: F811
+):
+    page = _signed_in(browser, server, "editor")
+    page.goto(f"{server}/job-plans/new")
+    assert _accessibility_violations(page) == []
+    page.fill("#consultant", "B01")
+    page.fill("#year", "2026/27")
+    page.select_option("#activities-0-weekday", "Mon")
+    page.fill("#activities-0-start", "08:00")
+    page.fill("#activities-0-end", "07:00")
+    page.fill("#activities-0-activity", "theatre")
+    page.get_by_role("button", name="Add 5 rows").click()
+    page.wait_for_selector("#activities-24-start")
+    page.locator("#save-plan").click()
+    page.wait_for_selector("#form-problems")
+    assert _accessibility_violations(page) == []
+    assert "Timetable, row 1, Ends: 07:00 is not after" in page.locator("#form-problems").inner_text()
+    page.fill("#activities-0-end", "12:00")
+    page.locator("#save-plan").click()
+    page.wait_for_selector("#activity-table")
+    assert _accessibility_violations(page) == []
+    page.get_by_role("button", name="Propose this plan").click()
+    page.wait_for_selector("text=Withdraw the proposal")
+    assert _accessibility_violations(page) == []
+    page.get_by_role("button", name="Withdraw the proposal").click()
+    page.wait_for_selector("text=Propose this plan")
+    assert "Draft" in page.locator("#plan-state").inner_text()
+    page.goto(f"{server}/job-plans")
+    assert _accessibility_violations(page) == []
+    assert page.script_errors == []

@@ -284,9 +284,9 @@ def jobplan_review(
 def jobplan_capacity(home: HomeOption = None) -> None:
     """Write the team's capacity (sessions a week by activity and site, net of leave) from the home's
     AGREED job plans to its warehouse as the dataset ``team_capacity``, and print it."""
-    from stocktake.jobplan.capacity import write_capacity
+    from stocktake.jobplan.capacity import out_of_date, read_capacity, write_capacity
     from stocktake.jobplan.read import JobPlanInputError
-    from stocktake.jobplan.store import JobPlanStore, latest_agreed
+    from stocktake.jobplan.store import JobPlanStore, latest_agreed, newest_change
     from stocktake.jobplan.tables import team_table
     from stocktake.jobplan.team import team_capacity
     from stocktake.warehouse import WarehouseError
@@ -294,8 +294,15 @@ def jobplan_capacity(home: HomeOption = None) -> None:
     settings = _settings(home, private=False)
     if not settings.warehouse.is_file():
         _fail(f"{settings.warehouse}: no warehouse in this home yet (load the department's extracts first)")
+    everything = JobPlanStore(settings.home / "jobplans").all()
+    try:  # judged by when it was written against the newest agreement (ADR 0041)
+        stale = out_of_date(read_capacity(settings.warehouse), newest_change(everything))
+    except WarehouseError as error:
+        _fail(str(error))
+    if stale:
+        typer.echo(f"{stale}: rebuilding it now")
     plans = []
-    for kept in latest_agreed(JobPlanStore(settings.home / "jobplans").all()):  # each one's latest year
+    for kept in latest_agreed(everything):  # each one's latest year
         try:
             plans.append(kept.plan())
         except JobPlanInputError as error:

@@ -5,6 +5,10 @@ read the supply side beside the demand.
 Written whole, in one transaction (the table is replaced, never appended to), whenever a plan is
 agreed or superseded in the workspace and by ``stocktake jobplan capacity --home H``. Each row says
 when it was written and from how many agreed plans.
+
+A write can be missed (the warehouse locked as a plan is agreed), so whether the dataset is out of
+date is judged by time, not by counting plans: it is out of date when a plan was agreed or superseded
+after it was written (``out_of_date``; ADR 0041). Counts can match while the plans differ.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from stocktake.jobplan.team import team_capacity
 from stocktake.warehouse import connect, problems
 
 TABLE = "team_capacity"
+OUT_OF_DATE = "team capacity out of date — rebuild"
 COLUMNS = (
     "activity",
     "site",
@@ -89,3 +94,33 @@ def read_capacity(warehouse: Path) -> pd.DataFrame | None:
         if not found:
             return None
         return con.execute(f"SELECT * FROM {TABLE} ORDER BY activity, site").df()
+
+
+def out_of_date(written: pd.DataFrame | None, newest_change: datetime | None) -> str:
+    """Why the dataset as read (``read_capacity``) lags the store, "" when it does not:
+    ``newest_change`` is the latest moment a plan was agreed or superseded (``store.newest_change``).
+    A dataset never written while a plan is agreed is out of date too; one written with no rows
+    (no agreed plan read) says nothing of when, and is left alone."""
+    if newest_change is None:
+        return ""
+    changed = _utc(newest_change)
+    if written is None:
+        return f"{OUT_OF_DATE}: it has not been written, and a plan was agreed {_said(changed)}"
+    if written.empty:
+        return ""
+    at = _utc(pd.Timestamp(written["written_at"].max()).to_pydatetime())
+    if changed > at:
+        return (
+            f"{OUT_OF_DATE}: written {_said(at)}, and a plan was agreed or superseded after it, "
+            f"{_said(changed)}"
+        )
+    return ""
+
+
+def _utc(moment: datetime) -> datetime:
+    """A moment as naive UTC, as DuckDB keeps ``written_at`` (a naive one is taken as UTC already)."""
+    return moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+
+
+def _said(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")

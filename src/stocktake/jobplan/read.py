@@ -64,7 +64,14 @@ MOST_YEARS_AHEAD = 2  # a plan's year starting (1 April) later than this many ye
 
 
 class JobPlanInputError(ValueError):
-    """A job plan that cannot be used; the message names the file, row and field."""
+    """A job plan that cannot be used; the message names the file, row and field. ``loc`` is where in
+    the plan's mapping (``("activities", 2, "end")``) and ``reason`` the message without the place,
+    for a form to name the place in its own words."""
+
+    def __init__(self, message: str, loc: tuple = (), reason: str = ""):
+        super().__init__(message)
+        self.loc = tuple(loc)
+        self.reason = reason or message
 
 
 def _minutes(text: str) -> int:
@@ -175,14 +182,13 @@ class _PlanSpec(_Strict):
     @classmethod
     def _year(cls, value: str, info: ValidationInfo) -> str:
         """``YYYY/YY`` however it was typed, so years compare as text and in order; a year far ahead
-        (``2062/63`` for ``2026/27``) is refused, or it would stand before every later agreement."""
+        (``2062/63`` for ``2026/27``) is refused, or it would stand before every later agreement. A
+        plan kept before that rule (``far_ahead``) is read with its year, which the store reports."""
         year = financial_year(value)
-        today = (info.context or {}).get("today") or date.today()
-        limit = date(today.year + MOST_YEARS_AHEAD, today.month, min(today.day, 28))
-        if date(int(year[:4]), 4, 1) > limit:
-            raise ValueError(
-                f"{value!r} starts more than {MOST_YEARS_AHEAD} years after today ({today.isoformat()})"
-            )
+        context = info.context or {}
+        too_far = year_too_far(year, context.get("today"))
+        if too_far and not context.get("far_ahead"):
+            raise ValueError(f"{value!r} {too_far}")
         return year
 
     @field_validator("state")
@@ -191,6 +197,16 @@ class _PlanSpec(_Strict):
         if value.lower() not in STATES:
             raise ValueError(f"{value!r} is not a state; use {', '.join(STATES)}")
         return value.lower()
+
+
+def year_too_far(year: str, today: date | None = None) -> str:
+    """Why a ``YYYY/YY`` year is past the limit (it starts, on 1 April, more than MOST_YEARS_AHEAD
+    years after ``today``), or "" when it is not."""
+    today = today or date.today()
+    limit = date(today.year + MOST_YEARS_AHEAD, today.month, min(today.day, 28))
+    if date(int(year[:4]), 4, 1) > limit:
+        return f"starts more than {MOST_YEARS_AHEAD} years after today ({today.isoformat()})"
+    return ""
 
 
 def _pattern(weeks: str, per_year: float | None) -> WeekPattern:
@@ -224,34 +240,73 @@ class PlanFile:
 
 def _place(loc: list, places: dict[str, str]) -> str:
     if loc and loc[0] == "activities" and len(loc) >= 2 and isinstance(loc[1], int):
-        row = places.get("activities.row0")
+        row, named = places.get("activities.row0"), places.get(f"activities.{loc[1]}")  # a form's own row
         where = f"sheet {ACTIVITY_SHEET}, row {loc[1] + int(row)}" if row else f"activities row {loc[1] + 1}"
+        where = named or where
         return where + (f", field {loc[2]}" if len(loc) > 2 else "")
     name = ".".join(str(p) for p in loc) or "top level"
     at = places.get(name) or (places.get(".".join(str(p) for p in loc[:1])) if loc else None)
     return f"{at}, field {name}" if at else f"field {name}"
 
 
-def read_plan(path: Path, *, today: date | None = None) -> PlanFile:
-    """``today``: the date a plan's year is checked against (the clock's, unless a test gives one)."""
+def read_plan(path: Path, *, today: date | None = None, far_ahead: bool = False) -> PlanFile:
+    """``today``: the date a plan's year is checked against (the clock's, unless a test gives one).
+    ``far_ahead``: read a year past the limit rather than refuse it (a plan kept before the limit, whose
+    year the store reports instead; ADR 0041)."""
     path = Path(path)
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         data, places = _from_workbook(path)
     else:
         data, places = _from_yaml(path), {}
+    return read_mapping(data, path, places, today=today, far_ahead=far_ahead)
+
+
+def read_mapping(
+    data: dict,
+    path: Path,
+    places: dict[str, str] | None = None,
+    *,
+    today: date | None = None,
+    far_ahead: bool = False,
+) -> PlanFile:
+    """A plan from the mapping its YAML holds (or a workbook or the workspace's form gives), checked
+    as a file is; ``path`` names it in messages."""
+    places = places or {}
     try:
-        spec = _PlanSpec.model_validate(data, context={"today": today})
+        spec = _PlanSpec.model_validate(data, context={"today": today, "far_ahead": far_ahead})
     except ValidationError as error:
         found = describe(error, rename=lambda loc: [_place(loc, places)], show_input=True)
-        raise JobPlanInputError(f"{path}, {found}") from None
+        first = error.errors()[0]
+        raise JobPlanInputError(f"{path}, {found}", first["loc"], _reason(first)) from None
     for index, activity in enumerate(spec.activities):
         try:
             _pattern(activity.weeks, activity.per_year)
         except ValueError as error:
             raise JobPlanInputError(
-                f"{path}, {_place(['activities', index, 'per_year'], places)}: {error}"
+                f"{path}, {_place(['activities', index, 'per_year'], places)}: {error}",
+                ("activities", index, "per_year"),
+                str(error),
             ) from None
     return _checked(PlanFile(path, _plan(spec), places))
+
+
+def field_problems(data: dict, *, today: date | None = None) -> list[tuple[tuple, str]]:
+    """Every field the model refuses, at once, as (place in the mapping, reason): what a form shows
+    beside each field before the checks across rows (``read_mapping``) are made."""
+    try:
+        _PlanSpec.model_validate(data, context={"today": today})
+    except ValidationError as error:
+        return [(tuple(e["loc"]), _reason(e)) for e in error.errors()]
+    return []
+
+
+def _reason(problem) -> str:
+    """Pydantic's message for one field, with the value found (as ``describe`` words it)."""
+    message = problem["msg"].removeprefix("Value error, ")
+    value = problem.get("input")
+    if problem["type"] != "missing" and isinstance(value, str | int | float) and not isinstance(value, bool):
+        message += f" ({value!r})"
+    return message
 
 
 def _from_yaml(path: Path) -> dict:
@@ -347,27 +402,33 @@ def _checked(found: PlanFile) -> PlanFile:
     plan = found.plan
     for index, activity in enumerate(plan.activities):
         if activity.end <= activity.start:
-            raise JobPlanInputError(
-                f"{found.where(f'activities.{index}.end')}: {clock(activity.end)} is not after the start "
-                f"{clock(activity.start)} (an activity ends on the day it starts; "
-                "a session to midnight ends 24:00)"
+            _refuse(
+                found,
+                ("activities", index, "end"),
+                f"{clock(activity.end)} is not after the start {clock(activity.start)} (an activity ends "
+                "on the day it starts; a session to midnight ends 24:00)",
             )
         if activity.weeks.kind == "per_year" and (activity.weeks.n or 0) > plan.working_weeks + 1e-9:
-            raise JobPlanInputError(
-                f"{found.where(f'activities.{index}.per_year')}: {activity.weeks.n:g} a year is more "
-                f"than once a week over {plan.working_weeks:g} working weeks"
+            _refuse(
+                found,
+                ("activities", index, "per_year"),
+                f"{activity.weeks.n:g} a year is more than once a week over {plan.working_weeks:g} "
+                "working weeks",
             )
     for first, second in find_overlaps(plan.activities, plan.working_weeks):
         a, b = plan.activities[first], plan.activities[second]
-        raise JobPlanInputError(
-            f"{found.where(f'activities.{second}.start')}: {b.when} {b.activity} overlaps "
-            f"{_row(found, first)} ({a.when} {a.activity})"
+        _refuse(
+            found,
+            ("activities", second, "start"),
+            f"{b.when} {b.activity} overlaps {_row(found, first)} ({a.when} {a.activity})",
         )
     if plan.state == "agreed" and not (plan.agreed_by and plan.agreed_on):
-        raise JobPlanInputError(
-            f"{found.where('agreed_by')}: an agreed plan says who agreed it and when (agreed_on)"
-        )
+        _refuse(found, ("agreed_by",), "an agreed plan says who agreed it and when (agreed_on)")
     return found
+
+
+def _refuse(found: PlanFile, loc: tuple, reason: str):
+    raise JobPlanInputError(f"{found.where('.'.join(str(p) for p in loc))}: {reason}", loc, reason)
 
 
 def _row(found: PlanFile, index: int) -> str:

@@ -9,7 +9,8 @@ reader never sees half of it. The workspace's state wins over a ``state`` the fi
 agreeing happens here, with who and when.
 
 Uploading a plan for a consultant and year whose plan is still a draft or proposed adds a version to
-it (and makes it a draft again: what was proposed has changed); otherwise it is a new plan. Agreeing
+it (and makes it a draft again: what was proposed has changed); otherwise it is a new plan. A proposal
+may be withdrawn (proposed → draft) without a new upload. Agreeing
 a plan supersedes the consultant's agreed plans for the same or an earlier year; a plan for a year
 before one already agreed is refused (ADR 0036, addendum). Proposing and agreeing name the version
 the editor saw, and are refused when another has been uploaded since. Consultants' codes are compared
@@ -27,11 +28,11 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
-from stocktake.jobplan.model import JobPlan, consultant_code, year_key
-from stocktake.jobplan.read import JobPlanInputError, read_plan
+from stocktake.jobplan.model import JobPlan, consultant_code, financial_year, year_key
+from stocktake.jobplan.read import JobPlanInputError, read_plan, year_too_far
 
 DRAFT, PROPOSED, AGREED, SUPERSEDED = "draft", "proposed", "agreed", "superseded"
 OPEN = (DRAFT, PROPOSED)  # a new upload for the same consultant and year revises these
@@ -67,6 +68,21 @@ class KeptPlan:
     def state(self) -> str:
         return self.about["state"]
 
+    def year_problem(self, today: date | None = None) -> str:
+        """Why this plan's year is out of range ("" when it is not): a year that does not parse, or one
+        past the limit, kept before years were checked (``2099/00``). Such a plan is read and shown,
+        but its year is compared with no other plan's: it neither blocks an agreement nor stands as a
+        consultant's latest plan while they have another (ADR 0041)."""
+        try:
+            year = financial_year(self.about["year"])
+        except ValueError as error:
+            return f"year out of range: {error}"
+        too_far = year_too_far(year, today)
+        return f"year out of range: {year} {too_far}" if too_far else ""
+
+    def in_range(self, today: date | None = None) -> bool:
+        return not self.year_problem(today)
+
     @property
     def versions(self) -> list[dict]:
         return self.about["versions"]
@@ -91,8 +107,10 @@ class KeptPlan:
         return datetime.fromisoformat(self.versions[0]["at"])
 
     def plan(self) -> JobPlan:
-        """The current version, read as ``jobplan check`` reads it, with the workspace's state."""
-        plan = read_plan(self.file).plan
+        """The current version, read as ``jobplan check`` reads it, with the workspace's state; a year
+        past today's limit is read (the plan was kept before the limit) and reported by
+        ``year_problem``."""
+        plan = read_plan(self.file, far_ahead=True).plan
         agreed_at = self.about.get("agreed_at")
         return dataclasses.replace(
             plan,
@@ -136,11 +154,18 @@ class JobPlanStore:
     # --- keeping one ----------------------------------------------------------------------------
 
     def keep_uploaded(
-        self, filename: str, content: bytes, *, by: str, at: datetime | None = None
+        self,
+        filename: str,
+        content: bytes,
+        *,
+        by: str,
+        at: datetime | None = None,
+        uploaded_as: str = "",
     ) -> KeptPlan:
         """Read the file as ``jobplan check`` does and keep it as a draft (a new version of the
         consultant's open plan for that year, if there is one). Bad input: ``JobPlanStoreError``
-        naming the file, row and field as uploaded; nothing is kept."""
+        naming the file, row and field as uploaded; nothing is kept. ``uploaded_as``: where the
+        version came from when it was no upload (the workspace's form)."""
         base = Path(filename).name or "plan"
         suffix = Path(base).suffix.lower()
         if suffix not in SUFFIXES:
@@ -157,7 +182,7 @@ class JobPlanStore:
             except JobPlanInputError as error:
                 raise JobPlanStoreError(str(error).replace(str(path), base, 1)) from None
             at = at or datetime.now(UTC)
-            version = {"file": path.name, "uploaded_as": base, "by": by, "at": at.isoformat()}
+            version = {"file": path.name, "uploaded_as": uploaded_as or base, "by": by, "at": at.isoformat()}
             with _LOCK:
                 kept = self._open(plan.consultant, plan.year)
                 if kept is None:
@@ -209,6 +234,20 @@ class JobPlanStore:
                 raise JobPlanStoreError(f"{_title(kept)} is {kept.state}: only a draft can be proposed")
             return self._move(kept, PROPOSED, by, at or datetime.now(UTC))
 
+    def withdraw(
+        self, slug: str, *, by: str, at: datetime | None = None, version: int | None = None
+    ) -> KeptPlan:
+        """proposed → draft: a proposal taken out of the review queue without a new upload (to be
+        changed, or left), with who and when; ``version`` as for ``propose``."""
+        with _LOCK:
+            kept = self.get(slug)
+            _seen(kept, version, "withdrawn")
+            if kept.state != PROPOSED:
+                raise JobPlanStoreError(
+                    f"{_title(kept)} is {kept.state}: only a proposed plan can be withdrawn"
+                )
+            return self._move(kept, DRAFT, by, at or datetime.now(UTC), why="proposal withdrawn")
+
     def agree(
         self,
         slug: str,
@@ -232,13 +271,18 @@ class JobPlanStore:
             _seen(kept, version, "agreed")
             if kept.state != PROPOSED:
                 raise JobPlanStoreError(f"{_title(kept)} is {kept.state}: only a proposed plan can be agreed")
+            if not kept.in_range():
+                raise JobPlanStoreError(
+                    f"{_title(kept)} cannot be agreed: {kept.year_problem()}; upload the plan again with "
+                    "its right year"
+                )
             everything = self.all()
             theirs = [
                 p
                 for p in everything
                 if p.consultant == kept.consultant and p.state == AGREED and p.slug != slug
             ]
-            later = [p for p in theirs if year_key(p.year) > year_key(kept.year)]
+            later = [p for p in theirs if p.in_range() and year_key(p.year) > year_key(kept.year)]
             if later:
                 raise JobPlanStoreError(
                     f"{_title(kept)} cannot be agreed: {kept.consultant}'s plan for {later[0].year} is "
@@ -251,12 +295,14 @@ class JobPlanStore:
                     kept.slug, kept.folder, kept.about | {"state": AGREED, "agreed_at": at.isoformat()}
                 )
                 before_saving(latest_agreed([*after, to_be]))
-            superseded = [self._move(p, SUPERSEDED, by, at, superseded_by=slug) for p in theirs]
+            superseded = [
+                self._move(p, SUPERSEDED, by, at, why=p.year_problem(), superseded_by=slug) for p in theirs
+            ]
             agreed = self._move(kept, AGREED, by, at)
             return agreed, superseded
 
-    def _move(self, kept: KeptPlan, state: str, by: str, at: datetime, **more) -> KeptPlan:
-        change = {"state": state, "by": by, "at": at.isoformat()}
+    def _move(self, kept: KeptPlan, state: str, by: str, at: datetime, why: str = "", **more) -> KeptPlan:
+        change = {"state": state, "by": by, "at": at.isoformat()} | ({"why": why} if why else {})
         about = kept.about | {"state": state, "history": [*kept.history, change]}
         if state == AGREED:
             about |= {"agreed_by": by, "agreed_at": at.isoformat()}
@@ -285,16 +331,33 @@ def agreed(kept: list[KeptPlan]) -> list[KeptPlan]:
 def latest_agreed(kept: list[KeptPlan]) -> list[KeptPlan]:
     """Each consultant's agreed plan for their latest year (the newest agreement on a tie): what the
     team's capacity is made of. Only plans kept before the same-or-earlier rule can give a
-    consultant two agreed plans."""
+    consultant two agreed plans. A year out of range (``year_problem``) is no one's latest while
+    they have an agreed plan in range; alone, it is still their agreed plan."""
     chosen: dict[str, KeptPlan] = {}
     for plan in agreed(kept):
         held = chosen.get(plan.consultant)
-        if held is None or (year_key(plan.year), plan.about.get("agreed_at", "")) > (
-            year_key(held.year),
-            held.about.get("agreed_at", ""),
-        ):
+        if held is None or _rank(plan) > _rank(held):
             chosen[plan.consultant] = plan
     return [chosen[c] for c in sorted(chosen)]
+
+
+def _rank(plan: KeptPlan) -> tuple:
+    """An agreed plan's standing: a year in range first, then the latest year, then the newest."""
+    return (plan.in_range(), year_key(plan.year), plan.about.get("agreed_at", ""))
+
+
+def newest_change(kept: list[KeptPlan]) -> datetime | None:
+    """The latest moment a plan was agreed or superseded: what ``team_capacity`` must be written
+    after to be up to date (``capacity.out_of_date``)."""
+    moments = []
+    for plan in kept:
+        for key in ("agreed_at", "superseded_at"):
+            try:
+                moment = datetime.fromisoformat(str(plan.about.get(key) or ""))
+            except ValueError:  # none, or a file changed by hand: no moment to go by
+                continue
+            moments.append(moment if moment.tzinfo else moment.replace(tzinfo=UTC))
+    return max(moments, default=None)
 
 
 def current(kept: list[KeptPlan]) -> list[KeptPlan]:
@@ -307,7 +370,7 @@ def current(kept: list[KeptPlan]) -> list[KeptPlan]:
         if (
             held is None
             or (held.state != AGREED and (plan.state == AGREED or plan.created_at > held.created_at))
-            or (held.state == plan.state == AGREED and year_key(plan.year) > year_key(held.year))
+            or (held.state == plan.state == AGREED and _rank(plan) > _rank(held))
         ):
             chosen[plan.consultant] = plan
     return [chosen[c] for c in sorted(chosen)]

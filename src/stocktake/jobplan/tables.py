@@ -14,7 +14,7 @@ from stocktake.jobplan.arithmetic import PlanSummary
 from stocktake.jobplan.model import TYPES
 from stocktake.jobplan.review import ReviewItem
 from stocktake.jobplan.supplement import Supplement
-from stocktake.jobplan.team import Capacity
+from stocktake.jobplan.team import Capacity, team_capacity
 from stocktake.jobplan.terms import COMPILED_ON, TERMS
 
 
@@ -226,3 +226,19 @@ def terms_table() -> pd.DataFrame:
             for t in TERMS
         ]
     )
+
+
+def check_sheets(
+    summaries: Iterable[PlanSummary], supplements: dict[str, Supplement | None]
+) -> dict[str, pd.DataFrame]:
+    """The workbook of ``stocktake jobplan check --out plan.xlsx``: the summary, each session, the
+    supplement, the team's sessions and the terms with their sources (the workspace's download of a
+    plan's check is the same sheets)."""
+    summaries = list(summaries)
+    return {
+        "Summary": summary_table(summaries, supplements),
+        "Activities": activity_table(summaries),
+        "Supplement": supplement_table(s for s in supplements.values() if s is not None),
+        "Team": team_table(team_capacity(s.plan for s in summaries)),
+        "Terms": terms_table(),
+    }

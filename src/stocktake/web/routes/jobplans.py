@@ -2,18 +2,25 @@
 warnings; their states (draft → proposed → agreed → superseded); the review queue; rota designs side
 by side; the team's capacity.
 
-- Upload a plan (the YAML or workbook ``stocktake jobplan check`` reads): kept as a draft, or as a
-  new version of the consultant's open plan for that year. Bad input: one line naming the file, row
-  and field; nothing kept.
+- Upload a plan (the YAML or workbook ``stocktake jobplan check`` reads), or write one in the form
+  (``/job-plans/new``, read by the same reader): kept as a draft, or as a new version of the
+  consultant's open plan for that year. Bad input: one line naming the file (or the form's section),
+  row and field; nothing kept.
 - A plan's page: the check, with the supplement measured from a kept rota the user chooses (the
   plan's stated frequency when the consultant is not on it), the verification flag shown.
-- Propose, agree (who, when): each form carries the version shown, and is refused when another has
-  been uploaded since. Agreeing supersedes the consultant's agreed plans for the same or an earlier
-  year (an earlier year than one agreed is refused) and writes the team's capacity from each
-  consultant's latest agreed plan to the warehouse (``team_capacity``): the capacity is made before the
-  agreement is saved, plans that no longer read are left out and named in the audit event.
+- Propose, withdraw a proposal (back to a draft), agree (who, when): each form carries the version
+  shown, and is refused when another has been uploaded since. Agreeing supersedes the consultant's
+  agreed plans for the same or an earlier year (an earlier year than one agreed is refused; a year
+  out of range, kept before years were checked, is compared with nothing) and writes the team's
+  capacity from each consultant's latest agreed plan to the warehouse (``team_capacity``): the
+  capacity is made before the agreement is saved, plans that no longer read are left out and named
+  in the audit event.
 - A plan that cannot be read or computed shows as "cannot be read: …" on its row, never a 500.
 - Compare two kept rotas for every consultant, as ``stocktake jobplan compare`` does.
+- ``team_capacity`` judged out of date by when it was written against the newest agreement, and
+  rebuilt by an editor from the page.
+- Download a plan as its YAML and its check as the workbook ``jobplan check --out`` writes (viewers
+  may; each download in the audit log).
 
 Plans are files in the home (``jobplan/store.py``, ADR 0036). Viewers read; editors upload, propose
 and agree. Every upload and change of state is in the audit log.
@@ -21,25 +28,46 @@ and agree. Every upload and change of state is in the audit log.
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import replace
 from datetime import datetime
 from functools import partial
+from pathlib import Path
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-from fastapi import APIRouter, Depends, File, Form, HTTPException, Request, UploadFile
-from fastapi.responses import RedirectResponse
+from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import User
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.jobplan.arithmetic import summarise
-from stocktake.jobplan.capacity import capacity_frame, read_capacity, write_frame
+from stocktake.jobplan.capacity import capacity_frame, out_of_date, read_capacity, write_frame
 from stocktake.jobplan.designs import RotaDesign, compare, supplement_from
+from stocktake.jobplan.form import (
+    ADD_ROWS,
+    CHOICES,
+    MAX_ROWS,
+    ON_CALL,
+    ON_CALL_CHOICES,
+    ROW,
+    TOP,
+    TYPE_LABELS,
+    JobPlanForm,
+    JobPlanFormError,
+    blank_form,
+    form_plan,
+    plan_form,
+    read_form,
+    row_count,
+)
+from stocktake.jobplan.form import Problem as FormProblem
 from stocktake.jobplan.model import consultant_code
 from stocktake.jobplan.review import review_queue
 from stocktake.jobplan.store import (
-    OPEN,
+    PROPOSED,
     SUPERSEDED,
     JobPlanStore,
     JobPlanStoreError,
@@ -47,19 +75,25 @@ from stocktake.jobplan.store import (
     agreed,
     current,
     latest_agreed,
+    newest_change,
 )
-from stocktake.jobplan.tables import COMPARED, activity_table, supplement_table
+from stocktake.jobplan.tables import COMPARED, activity_table, check_sheets, supplement_table
 from stocktake.jobplan.terms import COMPILED_ON
+from stocktake.jobplan.write import plan_data, plan_yaml
 from stocktake.rota.duties import RotaInputError
 from stocktake.rota.store import RotaStore, RotaStoreError
+from stocktake.spreadsheets import write_tables
 from stocktake.warehouse import WarehouseError
 from stocktake.web.pages import change_then_redirect, render
-from stocktake.web.security import database, editor, viewer
+from stocktake.web.security import FORM_FIELDS, database, editor, viewer
 
 router = APIRouter(prefix="/job-plans")
 LONDON = ZoneInfo("Europe/London")
 FILE_LIMIT = 900 * 1024  # under the 1 MB body limit with the form around it
 TYPE_NAMES = {"DCC": "DCC", "SPA": "SPA", "additional_nhs": "Additional NHS", "external": "External"}
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORM_FIELDS["/job-plans/new"] = MAX_ROWS * len(ROW) + len(TOP) + len(ON_CALL) + 10  # every row's fields
+FROM_FORM = "the workspace's form"  # a version's "uploaded as" when it was typed in the form
 
 
 def local_time(moment: datetime | str) -> str:
@@ -100,9 +134,14 @@ def _row(kept: KeptPlan, design: RotaDesign | None) -> dict:
         summary = summarise(plan)
         found = supplement_from(plan, design)
     except Exception as error:  # any failure is this row's, said in its words
-        return {"kept": kept, "problem": f"cannot be read: {_reason(error, kept)}"}
+        return {
+            "kept": kept,
+            "problem": f"cannot be read: {_reason(error, kept)}",
+            "year_problem": kept.year_problem(),
+        }
     return {
         "kept": kept,
+        "year_problem": kept.year_problem(),
         "plan": plan,
         "summary": summary,
         "supplement": found.supplement,
@@ -140,19 +179,24 @@ def _page(request: Request, user: User, *, rota: str = "", status_code: int = 20
     design = _design(request, rota)
     rows = [_row(p, design) for p in kept if p.state != SUPERSEDED]
     plans = {p.slug: r["plan"] for p, r in ((r["kept"], r) for r in rows) if "plan" in r}
-    open_plans = [r for r in rows if "plan" in r and r["kept"].state in OPEN]
+    # a year out of range (kept before years were checked) is compared with no other: ADR 0041
+    # the queue is the proposed plans: a draft joins it when proposed, and leaves it when withdrawn
+    open_plans = [r for r in rows if "plan" in r and r["kept"].state == PROPOSED and not r["year_problem"]]
     queue = review_queue(
         [r["plan"] for r in open_plans],
-        [plans[p.slug] for p in agreed(kept) if p.slug in plans],
+        [plans[p.slug] for p in agreed(kept) if p.slug in plans and p.in_range()],
         same_year=True,
     )
     links = {(r["plan"].consultant, r["plan"].year): r["kept"].slug for r in open_plans}
     settings = request.app.state.settings
+    capacity, stale = None, ""
     try:
         with request.app.state.workspace.lock:
             capacity = read_capacity(settings.warehouse)
-    except WarehouseError:
-        capacity = None
+    except WarehouseError as error:
+        stale = f"team capacity cannot be read: {_reason(error)}"
+    if settings.warehouse.is_file() and not stale:
+        stale = out_of_date(capacity, newest_change(kept))
     return render(
         request,
         "jobplans.html",
@@ -163,7 +207,7 @@ def _page(request: Request, user: User, *, rota: str = "", status_code: int = 20
         superseded=[p for p in kept if p.state == SUPERSEDED],
         queue=[(item, links.get((item.consultant, item.year))) for item in queue],
         capacity=None if capacity is None else capacity.to_dict("records"),
-        agreed_count=len(latest_agreed(kept)),
+        stale=stale,
         rotas=_rotas(request),
         rota=rota if design else "",
         design=design,
@@ -209,6 +253,29 @@ def upload_plan(
         + pas,
     )
     return RedirectResponse(f"/job-plans/{kept.slug}", status_code=303)
+
+
+@router.post("/capacity")
+def rebuild_capacity(request: Request, user: User = Depends(editor), db: Session = Depends(database)):
+    """Write ``team_capacity`` again from each consultant's latest agreed plan (as ``stocktake jobplan
+    capacity`` does): the page's answer to "team capacity out of date — rebuild"."""
+
+    def change():
+        settings = request.app.state.settings
+        if not settings.warehouse.is_file():
+            raise actions.ActionError(
+                "Team capacity: there is no warehouse in this home yet (load the department's extracts first)"
+            )
+        plans, skipped = _readable(latest_agreed(plan_store(request).all()))
+        made = {"frame": capacity_frame(plans), "plans": len(plans), "skipped": skipped}
+        written = _write_capacity(request, made)
+        if not written.startswith("team_capacity written"):
+            raise actions.ActionError(f"Team capacity was not rebuilt: {written}")
+        actions.record_now(
+            db, user=user, action="team_capacity_rebuilt", subject="jobplan:capacity", detail=written
+        )
+
+    return change_then_redirect(change, to="/job-plans#capacity", page=partial(_page, request, user))
 
 
 # --- rota designs side by side ------------------------------------------------------------------
@@ -263,6 +330,92 @@ def _on(design: RotaDesign | None, doctors: set[str]) -> bool:
     return design is not None and any(
         d.kind == "on_call" and consultant_code(d.doctor) in codes for d in design.duties
     )
+
+
+# --- the form -----------------------------------------------------------------------------------
+# Registered before ``/{slug}``, which would otherwise take ``new`` for a plan's address.
+
+
+@router.get("/new")
+def plan_form_page(request: Request, start_from: str = Query("", alias="from"), user: User = Depends(editor)):
+    """The form, blank, or filled from a kept plan (``?from=SLUG``) to be changed and saved as its next
+    version (or, for an agreed plan, as a new draft)."""
+    form = blank_form()
+    if start_from:
+        kept = _kept(request, start_from)
+        form = plan_form(plan_data(_readable_plan(kept)))
+    return _form_page(request, user, form)
+
+
+def _form_page(request, user, form: JobPlanForm, *, status_code=200, problems=()):
+    return render(
+        request,
+        "jobplan_form.html",
+        user,
+        status_code=status_code,
+        title="Write a job plan",
+        form=form,
+        top=TOP,
+        on_call=ON_CALL,
+        row_fields=ROW,
+        choices=CHOICES,
+        on_call_choices=ON_CALL_CHOICES,
+        type_labels=TYPE_LABELS,
+        problems=list(problems),
+        marked={p.anchor for p in problems},
+        max_rows=MAX_ROWS,
+        add_rows=ADD_ROWS,
+    )
+
+
+@router.post("/new")
+async def plan_form_post(request: Request, user: User = Depends(editor), db: Session = Depends(database)):
+    """Add rows (the form again, longer) or save the plan the form describes as a draft: read as an
+    uploaded file is, kept as its YAML, the same audit event as an upload's."""
+    fields = await request.form(max_fields=FORM_FIELDS["/job-plans/new"])
+
+    def values(name: str) -> list[str]:
+        return [str(v) for v in fields.getlist(name)]
+
+    form = read_form(lambda name: values(name)[:MAX_ROWS], lambda name: str(fields.get(name, "")))
+    if row_count(values) > MAX_ROWS:  # refused rather than cut
+        problem = FormProblem(
+            f"Timetable: more than {MAX_ROWS} rows; the form takes {MAX_ROWS} (a file any number)"
+        )
+        return _form_page(request, user, form, status_code=422, problems=[problem])
+    if str(fields.get("add", "")) == "rows":
+        return _form_page(request, user, form.with_rows())
+    refused: list[FormProblem] = []
+
+    def change():
+        try:
+            plan = form_plan(form).plan
+        except JobPlanFormError as error:
+            refused.extend(error.problems)
+            raise actions.ActionError(str(error)) from None
+        try:
+            kept = plan_store(request).keep_uploaded(
+                "plan.yaml", plan_yaml(plan).encode(), by=user.full_name, uploaded_as=FROM_FORM
+            )
+        except JobPlanStoreError as error:
+            raise actions.ActionError(str(error)) from None
+        row = _row(kept, None)
+        pas = f"{row['summary'].total_pas:.2f} PAs a week" if "summary" in row else row["problem"]
+        actions.record_now(
+            db,
+            user=user,
+            action="jobplan_uploaded",
+            subject=f"jobplan:{kept.slug}",
+            detail=f"{kept.consultant} {kept.year}: version {kept.version} ({FROM_FORM}), {pas}",
+        )
+        return kept
+
+    def page(errors=(), status_code=422):
+        return _form_page(
+            request, user, form, status_code=status_code, problems=refused or [FormProblem(e) for e in errors]
+        )
+
+    return change_then_redirect(change, to=lambda kept: f"/job-plans/{kept.slug}", page=page)
 
 
 # --- one plan -----------------------------------------------------------------------------------
@@ -344,6 +497,37 @@ def propose(
     )
 
 
+@router.post("/{slug}/withdraw")
+def withdraw(
+    request: Request,
+    slug: str,
+    version: str = Form(""),
+    user: User = Depends(editor),
+    db: Session = Depends(database),
+):
+    """Withdraw a proposal (proposed → draft): it leaves the review queue and can be changed or left."""
+    kept = _kept(request, slug)
+
+    def change():
+        try:
+            done = plan_store(request).withdraw(slug, by=user.full_name, version=_version(kept, version))
+        except JobPlanStoreError as error:
+            raise actions.ActionError(str(error)) from None
+        actions.record_now(
+            db,
+            user=user,
+            action="jobplan_proposal_withdrawn",
+            subject=f"jobplan:{slug}",
+            detail=f"{done.consultant} {done.year}: proposal withdrawn, a draft again "
+            f"(version {done.version})",
+        )
+        return done
+
+    return change_then_redirect(
+        change, to=f"/job-plans/{slug}", page=partial(_plan_page, request, user, kept)
+    )
+
+
 @router.post("/{slug}/agree")
 def agree(
     request: Request,
@@ -409,3 +593,55 @@ def _write_capacity(request: Request, made: dict) -> str:
     except Exception as error:  # the agreement is saved: its audit event must still be recorded
         return f"team_capacity not written: {_reason(error)}" + left_out
     return f"team_capacity written from {made['plans']} agreed plan(s), {len(made['frame'])} row(s){left_out}"
+
+
+# --- downloads ----------------------------------------------------------------------------------
+
+
+def _download(db: Session, user: User, kept: KeptPlan, what: str, content: bytes, media: str, filename: str):
+    """The file as an attachment, its download in the audit log (as a rota's are)."""
+    actions.record_now(
+        db,
+        user=user,
+        action="jobplan_downloaded",
+        subject=f"jobplan:{kept.slug}:{what}",
+        detail=f"{kept.consultant} {kept.year} ({kept.state}, version {kept.version})",
+    )
+    plain = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in filename)
+    disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    return Response(content, media_type=media, headers={"Content-Disposition": disposition})
+
+
+def _readable_plan(kept: KeptPlan):
+    try:
+        return kept.plan()
+    except Exception as error:  # a file changed by hand: said, never a 500
+        raise HTTPException(
+            409, f"{kept.consultant} {kept.year} cannot be read: {_reason(error, kept)}"
+        ) from None
+
+
+@router.get("/{slug}/plan.yaml")
+def download_plan(request: Request, slug: str, user: User = Depends(viewer), db: Session = Depends(database)):
+    """The plan as the YAML ``stocktake jobplan check`` reads, with the workspace's state; it reads
+    back as the plan shown."""
+    kept = _kept(request, slug)
+    content = plan_yaml(_readable_plan(kept)).encode()
+    return _download(db, user, kept, "yaml", content, "application/yaml", f"{kept.slug}.yaml")
+
+
+@router.get("/{slug}/check.xlsx")
+def download_check(
+    request: Request, slug: str, rota: str = "", user: User = Depends(viewer), db: Session = Depends(database)
+):
+    """The plan's check as ``stocktake jobplan check --out`` writes it, the supplement measured from the
+    rota chosen on the page (the plan's stated frequency when none is, or the consultant is not on it)."""
+    kept = _kept(request, slug)
+    row = _row(kept, _design(request, rota))
+    if "problem" in row:
+        raise HTTPException(409, f"{kept.consultant} {kept.year}: {row['problem']}")
+    sheets = check_sheets([row["summary"]], {row["plan"].consultant: row["supplement"]})
+    with tempfile.TemporaryDirectory(prefix="jobplan-check-") as folder:
+        path = write_tables(sheets, Path(folder) / "check.xlsx")
+        content = path.read_bytes()
+    return _download(db, user, kept, "xlsx", content, XLSX, f"{kept.slug}-check.xlsx")
