@@ -12,7 +12,7 @@ import pytest
 from stocktake.rota.check import weekends_worked
 from stocktake.rota.fairness import frequencies, shares
 from stocktake.rota.model import EXAMPLE, parse_problem, read_problem
-from stocktake.rota.solver import Assignment, NoCompliantRota, Replan, solve
+from stocktake.rota.solver import EXPLAINING, Assignment, NoCompliantRota, Replan, solve
 
 MONDAY = date(2026, 2, 2)
 
@@ -145,8 +145,11 @@ def test_one_in_three_weekends_makes_the_example_impossible_and_says_why():
     strict = dataclasses.replace(
         problem, limits=dataclasses.replace(problem.limits, check_one_in_three_weekends=True)
     )
+    phases: list[str] = []
     with pytest.raises(NoCompliantRota) as raised:
-        solve(strict, seconds=10)
+        solve(strict, seconds=10, on_phase=phases.append)
+    # A progress bar hears that the search now looks for the conflict, not for a rota.
+    assert phases == [EXPLAINING]
     reasons = raised.value.reasons
     assert reasons[0].startswith("No rota meets every requirement")
     assert any("Northgate weekend day needs 1 doctor(s) every Sat, Sun" in r for r in reasons)

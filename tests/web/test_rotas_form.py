@@ -167,6 +167,9 @@ def test_a_department_of_200_doctors_fits_the_form_and_keeps_its_text(clients):
     refused = editor.post("/rotas/form", data=_many_doctors(editor.csrf, 201) | {"add": "shifts"})
     assert refused.status_code == 422  # refused, not cut at 200
     assert "Doctors: more than 200 rows; the form takes 200" in unescape(refused.text)
+    # Every row typed comes back, the 201st too, so the lead can delete one rather than retype it.
+    assert len(_values(refused.text, "doctors-id")) == 201
+    assert _values(refused.text, "doctors-name")[-1] == "Dr D200"
 
 
 def test_the_progress_never_says_more_seconds_than_at_most():

@@ -13,7 +13,7 @@ import math
 import os
 import time
 from collections import defaultdict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -35,6 +35,8 @@ from stocktake.rota.model import Request, RotaProblem, Slot
 
 CHANGE_COST = 1000  # one changed published assignment, in units of one duty away from a fair share
 REQUEST_COST = 20
+#: What the search is doing once it has proved no rota exists: finding which rules conflict.
+EXPLAINING = "No rota meets every rule; finding which rules conflict"
 
 
 @dataclass(frozen=True)
@@ -473,8 +475,12 @@ def solve(
     seed: int = 0,
     replan: Replan | None = None,
     work: float | None = None,
+    on_phase: Callable[[str], None] | None = None,
 ) -> RotaSolution:
     """The best rota found in the time given; ``NoCompliantRota`` with reasons when there is none.
+
+    ``on_phase`` hears when the search turns into finding out why no rota exists (which takes as long
+    again), so a progress bar can say so rather than "searching".
 
     ``work`` also stops each search after that much of CP-SAT's deterministic time; with one worker
     the rota is then the same on every run (the demo's), where a limit on seconds alone depends on
@@ -500,6 +506,8 @@ def solve(
             first.model.add_hint(on, first.was_published(key))
     status = solver.solve(first.model)
     if status == cp_model.INFEASIBLE:
+        if on_phase is not None:
+            on_phase(EXPLAINING)
         raise NoCompliantRota(explain(problem, RotaModel(problem, replan, explain=True)))
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         raise RuntimeError(

@@ -21,6 +21,7 @@ import secrets
 import shutil
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -294,6 +295,7 @@ class RotaStore:
         seconds: float = 30.0,
         today: date | None = None,
         workers: int | None = None,
+        on_phase: Callable[[str], None] | None = None,
     ) -> tuple[KeptRota, dict]:
         """Re-solve with ``doctor`` absent from ``first`` to ``last``, keeping every duty before ``first``
         and changing as few others as the rules allow; the result becomes the current version."""
@@ -308,7 +310,9 @@ class RotaStore:
         absence = {"doctor": doctor, "first": first.isoformat(), "last": last.isoformat()}
         changed = with_absences(problem, [absence])
         published = frozenset(rota.solution().assignments)
-        solution = solve(changed, seconds=seconds, workers=workers, replan=Replan(published, first))
+        solution = solve(
+            changed, seconds=seconds, workers=workers, replan=Replan(published, first), on_phase=on_phase
+        )
         today = today or date.today()
         weeks = changed.limits.change_notice_weeks
         changes = [

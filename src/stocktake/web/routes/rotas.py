@@ -210,7 +210,7 @@ def _start_build(request: Request, user: User, db: Session, problem, text: str, 
     by = user.full_name
 
     def work(phase):
-        solution = _solved(problem, allowed)
+        solution = _solved(problem, allowed, on_phase=phase)
         phase(SAVING)
         kept = rota_store(request).keep_built(solution, text, by=by)
         breaches = len(kept.check().breaches)
@@ -322,8 +322,11 @@ async def rota_form_post(request: Request, user: User = Depends(editor), db: Ses
         for s in SECTIONS
         if max(len(fields.getlist(f"{s.key}-{key}")) for key, _ in s.fields) > MAX_ROWS
     ]
-    if too_many:  # refused rather than cut at MAX_ROWS
-        return _form_page(request, user, form, status_code=422, problems=too_many, seconds=seconds)
+    if too_many:  # refused rather than cut at MAX_ROWS, every row given back so none is lost
+        whole = read_form(
+            lambda name: [str(v) for v in fields.getlist(name)], lambda name: str(fields.get(name, ""))
+        )
+        return _form_page(request, user, whole, status_code=422, problems=too_many, seconds=seconds)
     added = str(fields.get("add", ""))
     if added in {s.key for s in SECTIONS}:
         return _form_page(request, user, form.with_row(added), seconds=seconds)
@@ -472,7 +475,7 @@ def replan(
     def work(phase):
         try:
             kept, record = rota_store(request).replan(
-                slug, doctor, days["first"], days["last"], by=by, seconds=allowed, today=on
+                slug, doctor, days["first"], days["last"], by=by, seconds=allowed, today=on, on_phase=phase
             )
         except NoCompliantRota as error:
             raise RotaStoreError("No rota meets every rule: " + " ".join(error.reasons)) from None
