@@ -8,13 +8,10 @@ import stat
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
 from typer.testing import CliRunner
 
 from stocktake.appdb import actions
 from stocktake.appdb.actions import base
-from stocktake.appdb.database import make_engine, session_factory, upgrade
-from stocktake.appdb.models import AuditEvent
 from stocktake.files.expected import (
     ExpectedFileError,
     keep_expected,
@@ -26,10 +23,6 @@ METRIC = "hipfx_mortality_30d"
 FIRST = b"unit,expected\nNorthshire General,12.5\nRiverside,7\n"
 SECOND = b"Unit,Expected\nNorthshire General,10\nRiverside,8.25\n"
 ONE, TWO = datetime(2026, 12, 1, 9, 0, 0), datetime(2026, 12, 2, 10, 30, 0)
-
-
-def _files(home) -> list[str]:
-    return sorted(str(p.relative_to(home)) for p in home.rglob("*"))
 
 
 def test_kept_and_read_back(tmp_path):
@@ -99,13 +92,13 @@ def test_two_withdrawals_in_the_same_second_both_stay(tmp_path):
         (b"\xff\xfe", "bad.csv: not a text (CSV) file in UTF-8"),
     ],
 )
-def test_a_wrong_file_writes_nothing(tmp_path, content, message):
+def test_a_wrong_file_writes_nothing(tmp_path, files_under, content, message):
     keep_expected(tmp_path, METRIC, FIRST, name="good.csv", who="ann", at=ONE)
-    before = _files(tmp_path)
+    before = files_under(tmp_path)
     with pytest.raises(ExpectedFileError) as refused:
         keep_expected(tmp_path, METRIC, content, name="bad.csv", who="bob", at=TWO)
     assert str(refused.value).startswith(message) and "\n" not in str(refused.value)
-    assert _files(tmp_path) == before and kept_expected(tmp_path, METRIC).name == "good.csv"
+    assert files_under(tmp_path) == before and kept_expected(tmp_path, METRIC).name == "good.csv"
 
 
 def test_a_name_that_is_no_measure_is_refused(tmp_path):
@@ -125,25 +118,11 @@ def test_a_damaged_record_of_who_kept_them_is_one_line(tmp_path):
 # --- the action: one audit event, or none -------------------------------------------------------------
 
 
-@pytest.fixture
-def db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'workspace.sqlite'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with session_factory(engine)() as session:
-        yield session
-    engine.dispose()
-
-
-def _events(db):
-    return [(e.action, e.subject, e.detail) for e in db.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-
-
-def test_keeping_is_one_audit_event_and_a_refusal_none(db, tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    editor = actions.create_user(db, by=None, username="ed", full_name="Ed", password="x" * 12, role="editor")
-    before = len(_events(db))
+def test_keeping_is_one_audit_event_and_a_refusal_none(
+    db, audit, editor, empty_home, files_under, monkeypatch
+):
+    home = empty_home
+    before = len(audit())
     monkeypatch.setattr(base, "_now", lambda: ONE)
     actions.keep_expected_counts(db, by=editor, home=home, metric_id=METRIC, content=FIRST, name="v1.csv")
     monkeypatch.setattr(base, "_now", lambda: TWO)
@@ -151,7 +130,7 @@ def test_keeping_is_one_audit_event_and_a_refusal_none(db, tmp_path, monkeypatch
         db, by=editor, home=home, metric_id=METRIC, content=SECOND, name="v2.csv"
     )
     assert kept.kept_by == "ed" and kept.at == TWO
-    assert _events(db)[before:] == [
+    assert audit()[before:] == [
         ("expected_counts_kept", f"metric:{METRIC}", "2 site(s) from v1.csv"),
         (
             "expected_counts_kept",
@@ -159,23 +138,21 @@ def test_keeping_is_one_audit_event_and_a_refusal_none(db, tmp_path, monkeypatch
             "2 site(s) from v2.csv; the counts kept by ed on 2026-12-01 withdrawn",
         ),
     ]
-    files = _files(home)
+    files = files_under(home)
     with pytest.raises(actions.ActionError, match="row 2, column expected"):
         actions.keep_expected_counts(
             db, by=editor, home=home, metric_id=METRIC, content=b"unit,expected\nA,-2\n", name="v3.csv"
         )
-    assert len(_events(db)) == before + 2 and _files(home) == files
+    assert len(audit()) == before + 2 and files_under(home) == files
 
 
 # --- the command ----------------------------------------------------------------------------------------
 
 
-def test_the_command_keeps_them_and_shows_them(tmp_path, monkeypatch):
+def test_the_command_keeps_them_and_shows_them(tmp_path, command_home, command_event):
     from stocktake.cli import app
 
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "stocktake.toml").write_text('department = "T&O"\n')
+    home = command_home
     file = tmp_path / "case_mix.csv"
     file.write_bytes(FIRST)
     runner = CliRunner()
@@ -185,10 +162,7 @@ def test_the_command_keeps_them_and_shows_them(tmp_path, monkeypatch):
     assert kept.counts == {"Northshire General": 12.5, "Riverside": 7.0} and kept.kept_by.endswith(
         "(command line)"
     )
-    engine = make_engine(f"sqlite:///{home / 'workspace.sqlite'}")
-    with session_factory(engine)() as session:
-        [event] = [e for e in session.scalars(select(AuditEvent)) if e.action == "expected_counts_kept"]
-    engine.dispose()
+    event = command_event(home, "expected_counts_kept")
     assert event.user_id is None and event.detail.startswith("2 site(s) from case_mix.csv (by ")
     shown = runner.invoke(app, ["expected", "show", METRIC, "--home", str(home)])
     assert (

@@ -8,13 +8,10 @@ import stat
 from datetime import datetime
 
 import pytest
-from sqlalchemy import select
 from typer.testing import CliRunner
 
 from stocktake.appdb import actions
 from stocktake.appdb.actions import base
-from stocktake.appdb.database import make_engine, session_factory, upgrade
-from stocktake.appdb.models import AuditEvent
 from stocktake.files.expected import keep_expected, kept_expected
 from stocktake.files.peer_figures import (
     PeerFiguresError,
@@ -46,10 +43,6 @@ def _keep(home, content, *, name="nhfd.csv", who="ann", at=ONE, period=None, own
         own_trust=own_trust,
         period=period,
     )
-
-
-def _files(home) -> list[str]:
-    return sorted(str(p.relative_to(home)) for p in home.rglob("*"))
 
 
 def test_kept_and_read_back(tmp_path):
@@ -149,13 +142,13 @@ HEADER = "unit,numerator,denominator\n"
         ),
     ],
 )
-def test_a_wrong_file_writes_nothing(tmp_path, text, message):
+def test_a_wrong_file_writes_nothing(tmp_path, files_under, text, message):
     _keep(tmp_path, FIRST, name="good.csv")
-    before = _files(tmp_path)
+    before = files_under(tmp_path)
     with pytest.raises(PeerFiguresError) as refused:
         _keep(tmp_path, text.encode(), name="bad.csv", who="bob", at=TWO, own_trust="northshire nhs trust")
     assert refused.value.problems[0].startswith(message) and len(refused.value.problems) == 1
-    assert _files(tmp_path) == before and kept_peer_figures(tmp_path, METRIC).name == "good.csv"
+    assert files_under(tmp_path) == before and kept_peer_figures(tmp_path, METRIC).name == "good.csv"
 
 
 def test_every_problem_is_its_own_line():
@@ -216,32 +209,18 @@ def test_a_damaged_record_of_who_kept_them_is_one_line(tmp_path):
 # --- the action: one audit event, or none -------------------------------------------------------------
 
 
-@pytest.fixture
-def db(tmp_path):
-    url = f"sqlite:///{tmp_path / 'workspace.sqlite'}"
-    upgrade(url)
-    engine = make_engine(url)
-    with session_factory(engine)() as session:
-        yield session
-    engine.dispose()
-
-
-def _events(db):
-    return [(e.action, e.subject, e.detail) for e in db.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-
-
-def test_keeping_is_one_audit_event_and_a_refusal_none(db, tmp_path, monkeypatch):
-    home = tmp_path / "home"
-    home.mkdir()
-    editor = actions.create_user(db, by=None, username="ed", full_name="Ed", password="x" * 12, role="editor")
-    before = len(_events(db))
+def test_keeping_is_one_audit_event_and_a_refusal_none(
+    db, audit, editor, empty_home, files_under, monkeypatch
+):
+    home = empty_home
+    before = len(audit())
     keep = dict(by=editor, home=home, metric_id=METRIC, source=SOURCE, proportion=True)
     monkeypatch.setattr(base, "_now", lambda: ONE)
     actions.keep_peer_figures_for(db, content=FIRST, name="v1.csv", period=("2024-01", "2024-12"), **keep)
     monkeypatch.setattr(base, "_now", lambda: TWO)
     kept = actions.keep_peer_figures_for(db, content=SECOND, name="v2.csv", **keep)
     assert kept.kept_by == "ed" and kept.at == TWO
-    assert _events(db)[before:] == [
+    assert audit()[before:] == [
         (
             "peer_figures_kept",
             f"metric:{METRIC}",
@@ -254,21 +233,19 @@ def test_keeping_is_one_audit_event_and_a_refusal_none(db, tmp_path, monkeypatch
             "the figures kept by ed on 2026-12-01 withdrawn",
         ),
     ]
-    files = _files(home)
+    files = files_under(home)
     with pytest.raises(actions.ActionError, match="row 2, column numerator"):
         actions.keep_peer_figures_for(db, content=HEADER.encode() + b"A,9,3\n", name="v3.csv", **keep)
-    assert len(_events(db)) == before + 2 and _files(home) == files
+    assert len(audit()) == before + 2 and files_under(home) == files
 
 
 # --- the command ----------------------------------------------------------------------------------------
 
 
-def test_the_command_keeps_them_and_shows_them(tmp_path):
+def test_the_command_keeps_them_and_shows_them(tmp_path, command_home, command_event):
     from stocktake.cli import app
 
-    home = tmp_path / "home"
-    home.mkdir()
-    (home / "stocktake.toml").write_text('department = "T&O"\ntrust = "Northshire NHS Trust"\n')
+    home = command_home
     file = tmp_path / "nhfd.csv"
     file.write_bytes(FIRST)
     runner = CliRunner()
@@ -278,10 +255,7 @@ def test_the_command_keeps_them_and_shows_them(tmp_path):
     kept = kept_peer_figures(home, METRIC, proportion=True)
     assert kept.figures.units == ("Eastfield Hospital", "Westbrook General")
     assert kept.figures.period == ("2024-01", "2024-12") and kept.kept_by.endswith("(command line)")
-    engine = make_engine(f"sqlite:///{home / 'workspace.sqlite'}")
-    with session_factory(engine)() as session:
-        [event] = [e for e in session.scalars(select(AuditEvent)) if e.action == "peer_figures_kept"]
-    engine.dispose()
+    event = command_event(home, "peer_figures_kept")
     assert event.user_id is None and event.detail.startswith(f"2 trust(s) from nhfd.csv ({SOURCE}")
     shown = runner.invoke(app, ["peers", "show", METRIC, "--home", str(home)])
     assert shown.exit_code == 0 and "Eastfield Hospital,301,412" in shown.output and SOURCE in shown.output

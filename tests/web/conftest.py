@@ -57,6 +57,25 @@ def signed_in(app, role: str | None) -> TestClient:
 
 
 @pytest.fixture(scope="module")
+def orders_department(tmp_path_factory):
+    """A small synthetic department (seed 5, 8 months, its procurement orders with the second trust's
+    knee-system markup) in a warehouse of its own, and its orders: the Procurement-by-trust pages'
+    tests build the app on it (``demo_warehouse`` returning its path) and make peers' orders files
+    from its orders (``demo.export.write_peer_orders``)."""
+    import duckdb
+
+    from stocktake.demo.generate import Department, generate
+
+    tables = generate(Department(seed=5, months=8))
+    path = tmp_path_factory.mktemp("department") / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        for name, table in tables.items():
+            con.register("incoming", table)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
+    return path, tables["procurement"]
+
+
+@pytest.fixture(scope="module")
 def app(tmp_path_factory, demo_warehouse):
     settings = make_settings(tmp_path_factory.mktemp("workspace"), demo_warehouse)
     app = create_app(settings)

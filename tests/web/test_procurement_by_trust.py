@@ -6,38 +6,26 @@ from __future__ import annotations
 
 import re
 
-import duckdb
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
 from stocktake.cli import app as cli
 from stocktake.demo.export import write_peer_orders
-from stocktake.demo.generate import PEER_ITEM, PEER_MARKUP, PEER_TRUST, Department, generate
+from stocktake.demo.generate import PEER_ITEM, PEER_MARKUP, PEER_TRUST
 
 runner = CliRunner()
 
 
 @pytest.fixture(scope="module")
-def department(tmp_path_factory):
-    tables = generate(Department(seed=5, months=8))
-    path = tmp_path_factory.mktemp("northshire") / "warehouse.duckdb"
-    with duckdb.connect(str(path)) as con:
-        for name, table in tables.items():
-            con.register("incoming", table)
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
-    return path, tables["procurement"]
+def demo_warehouse(orders_department):  # conftest's app (and so its clients) is built on this one here
+    return orders_department[0]
 
 
 @pytest.fixture(scope="module")
-def demo_warehouse(department):  # conftest's app (and so its clients) is built on this one here
-    return department[0]
-
-
-@pytest.fixture(scope="module")
-def peer_file(app, department):
+def peer_file(app, orders_department):
     """The second trust's orders kept in the home's peers folder."""
-    return write_peer_orders(department[1], app.state.settings.home / "peers" / "southvale.csv")
+    return write_peer_orders(orders_department[1], app.state.settings.home / "peers" / "southvale.csv")
 
 
 def _cli_total(app, peer_file, tmp_path, *more) -> float:

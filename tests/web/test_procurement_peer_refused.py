@@ -7,28 +7,15 @@ from __future__ import annotations
 import html
 import re
 
-import duckdb
 import pandas as pd
 import pytest
 
 from stocktake.demo.export import write_peer_orders
-from stocktake.demo.generate import Department, generate
 
 
 @pytest.fixture(scope="module")
-def department(tmp_path_factory):
-    tables = generate(Department(seed=5, months=8))
-    path = tmp_path_factory.mktemp("department") / "warehouse.duckdb"
-    with duckdb.connect(str(path)) as con:
-        for name, table in tables.items():
-            con.register("incoming", table)
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
-    return path, tables["procurement"]
-
-
-@pytest.fixture(scope="module")
-def demo_warehouse(department):  # conftest's app (and so its clients) is built on this one here
-    return department[0]
+def demo_warehouse(orders_department):  # conftest's app (and so its clients) is built on this one here
+    return orders_department[0]
 
 
 def _problem(page: str) -> str:
@@ -45,18 +32,20 @@ def peers(app):
         path.unlink()
 
 
-def _peer(department, path, trust: str | None):
+def _peer(orders_department, path, trust: str | None):
     """The demo's second trust's orders at ``path``, its trust column set to ``trust`` (dropped when
     None: the file's name is then the trust)."""
-    write_peer_orders(department[1], path)
+    write_peer_orders(orders_department[1], path)
     orders = pd.read_csv(path, dtype=str)
     orders = orders.drop(columns="trust") if trust is None else orders.assign(trust=trust)
     orders.to_csv(path, index=False)
 
 
-def test_a_peer_file_named_like_the_home_is_refused_naming_it_from_the_home(clients, app, department, peers):
+def test_a_peer_file_named_like_the_home_is_refused_naming_it_from_the_home(
+    clients, app, orders_department, peers
+):
     home = app.state.settings.home
-    _peer(department, peers / f"{home.name}.csv", None)
+    _peer(orders_department, peers / f"{home.name}.csv", None)
     answer = clients["viewer"].get("/procurement?by=trust&months=all")
     assert _problem(answer.text).startswith(
         f"peers/{home.name}.csv: its orders are '{home.name}''s, and so are warehouse.duckdb's"
@@ -64,18 +53,32 @@ def test_a_peer_file_named_like_the_home_is_refused_naming_it_from_the_home(clie
     assert str(home) not in answer.text and str(home.resolve()) not in answer.text
 
 
-def test_a_peer_with_the_homes_trust_in_its_trust_column_is_refused(clients, app, department, peers):
+def test_a_peer_with_the_homes_trust_in_its_trust_column_is_refused(clients, app, orders_department, peers):
     home = app.state.settings.home
-    _peer(department, peers / "southvale.csv", home.name)
+    _peer(orders_department, peers / "southvale.csv", home.name)
     answer = clients["viewer"].get("/procurement?by=trust&months=all")
     assert _problem(answer.text).startswith(f"peers/southvale.csv: its orders are '{home.name}''s")
     assert str(home) not in answer.text
 
 
-def test_two_peers_of_one_trust_are_refused(clients, app, department, peers):
-    _peer(department, peers / "a.csv", "Southvale")
-    _peer(department, peers / "b.csv", "Southvale")
+def test_two_peers_of_one_trust_are_refused(clients, app, orders_department, peers):
+    _peer(orders_department, peers / "a.csv", "Southvale")
+    _peer(orders_department, peers / "b.csv", "Southvale")
     answer = clients["viewer"].get("/procurement?by=trust&months=all")
     assert _problem(answer.text).startswith(
         "peers/b.csv: its orders are 'Southvale''s, and so are peers/a.csv's"
     )
+
+
+@pytest.mark.parametrize("spelt", [str.upper, str.title, lambda name: f" {name} "])
+def test_a_peer_with_the_homes_trust_in_another_case_is_refused(
+    clients, app, orders_department, peers, spelt
+):
+    """Names are compared without case or extra spaces (issue 28): "RBD" is the home's "rbd"."""
+    home = app.state.settings.home
+    _peer(orders_department, peers / "southvale.csv", spelt(home.name))
+    answer = clients["viewer"].get("/procurement?by=trust&months=all")
+    assert _problem(answer.text).startswith(
+        f"peers/southvale.csv: its orders are {spelt(home.name).strip()!r}'s, and so are warehouse.duckdb's"
+    )
+    assert str(home) not in answer.text

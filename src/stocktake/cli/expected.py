@@ -47,6 +47,7 @@ def set_expected(
     from stocktake.appdb import actions
     from stocktake.cli.serve import _app_database
     from stocktake.files.expected import unmatched_units
+    from stocktake.files.kept import from_home
 
     metric = _outcome(home, metric_id, by)
     if not file.is_file():
@@ -67,7 +68,8 @@ def set_expected(
             cases=cases,
         )
     console.print(
-        f"[green]✓[/green] {len(kept.counts)} {by}s' expected counts kept for {metric_id} → {kept.path}"
+        f"[green]✓[/green] {len(kept.counts)} {by}s' expected counts kept for {metric_id} "
+        f"→ {from_home(settings.home, kept.path)}"
     )
     if cases is None:
         console.print(

@@ -50,6 +50,7 @@ def set_peers(
     deleted. Checked whole first: any wrong row and nothing is kept. Logged in the audit log."""
     from stocktake.appdb import actions
     from stocktake.cli.serve import _app_database
+    from stocktake.files.kept import from_home
     from stocktake.files.peer_figures import PeerFiguresError, a_period
 
     settings = _settings(home)
@@ -76,14 +77,19 @@ def set_peers(
         )
     console.print(
         f"[green]✓[/green] {len(kept.figures.units)} trusts' figures kept for {metric_id} "
-        f"({kept.period_words}) → {kept.path}"
+        f"({kept.period_words}) → {from_home(settings.home, kept.path)}"
     )
 
 
 @peers_app.command("show")
 def show_peers(metric_id: Metric, home: HomeOption = None) -> None:
     """The figures kept for the measure (source, period, who, when, each trust), and those withdrawn."""
-    from stocktake.files.peer_figures import PeerFiguresError, kept_peer_figures, withdrawn_peer_figures
+    from stocktake.files.peer_figures import (
+        PeerFiguresError,
+        damaged_words,
+        kept_peer_figures,
+        withdrawn_peer_figures,
+    )
 
     settings = _settings(home, private=False)
     metric = _compared(settings, metric_id)
@@ -92,7 +98,7 @@ def show_peers(metric_id: Metric, home: HomeOption = None) -> None:
         kept = kept_peer_figures(settings.home, metric_id, proportion=proportion)
         withdrawn = withdrawn_peer_figures(settings.home, metric_id, proportion=proportion)
     except PeerFiguresError as error:
-        _fail(str(error))
+        _fail(damaged_words(settings.home, error) if error.file else str(error))
     if kept is None:
         console.print(f"No figures for other trusts kept for {metric_id}.")
     else:

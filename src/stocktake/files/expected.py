@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from stocktake.files.kept import WITHDRAWN
+from stocktake.files.kept import WITHDRAWN, withdraw_damaged
 from stocktake.files.kept import free_stamp as _free_stamp
 from stocktake.files.kept import write_whole as _write_whole
 from stocktake.ingest.sniff import number_value
@@ -197,7 +197,7 @@ def keep_expected(
     is written when any row is wrong), then keep it as the measure's expected counts; the counts it
     replaces are withdrawn beside it, with who replaced them and when. Returns the kept counts and
     the withdrawn ones (None when none). Counts kept before whose files are damaged do not block a
-    new keep: they are moved to withdrawn/ as they are, with a note (``_withdraw_damaged``).
+    new keep: they are moved to withdrawn/ as they are, with a note (``kept.withdraw_damaged``).
     Each file is written whole (a temporary file renamed), readable by the home's account only."""
     counts = parse_expected(content, name, cases)
     folder = expected_folder(home, by)
@@ -210,7 +210,7 @@ def keep_expected(
         made.mkdir(mode=0o700, exist_ok=True)
     withdrawn = None
     if damaged:
-        _withdraw_damaged(folder, metric_id, damaged, who=who, at=at, replaced_by=name)
+        withdraw_damaged(folder, metric_id, damaged, who=who, at=at, replaced_by=name)
     if previous is not None:
         (folder / WITHDRAWN).mkdir(mode=0o700, exist_ok=True)
         stamp = _free_stamp(folder / WITHDRAWN, metric_id, previous.at)
@@ -226,27 +226,6 @@ def keep_expected(
     _write_whole(path, content)
     _write_whole(path.with_suffix(".json"), json.dumps(_about(name, who, at), indent=1).encode())
     return KeptExpected(metric_id, by, counts, name, who, at, path), withdrawn
-
-
-def _withdraw_damaged(
-    folder: Path, metric_id: str, problem: str, *, who: str, at: datetime, replaced_by: str
-) -> None:
-    """Move the kept counts that cannot be read (either file) to withdrawn/ byte for byte, as
-    ``<id>.damaged.<stamp>.csv`` and ``.json`` (not read back as withdrawn counts), with a note
-    (``.txt``) saying what was wrong and who replaced them when: never deleted, never in the way."""
-    (folder / WITHDRAWN).mkdir(mode=0o700, exist_ok=True)
-    stem = f"{metric_id}.damaged"
-    stamp = _free_stamp(folder / WITHDRAWN, stem, at)
-    for suffix in (".csv", ".json"):
-        source = folder / f"{metric_id}{suffix}"
-        if source.is_file():
-            _write_whole(folder / WITHDRAWN / f"{stem}.{stamp}{suffix}", source.read_bytes())
-            source.unlink()
-    note = (
-        f"Damaged: {problem}\nWithdrawn by {who} at {at.isoformat(timespec='seconds')}, "
-        f"when {replaced_by} was kept in its place.\n"
-    )
-    _write_whole(folder / WITHDRAWN / f"{stem}.{stamp}.txt", note.encode())
 
 
 def _about(name: str, by: str, at: datetime) -> dict:

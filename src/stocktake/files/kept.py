@@ -2,7 +2,8 @@
 whole and private, the one replaced withdrawn beside them, never deleted (ADR 34, ADR 39).
 
 The shared part of ``files.expected`` and ``files.peer_figures``: how a file is written, how a
-withdrawn one is named, how an id becomes a file's name.
+withdrawn one is named, how an id becomes a file's name, how a damaged one is moved out of the way,
+and how a kept file is named in a message (from the home, never an absolute path: pages show them).
 """
 
 from __future__ import annotations
@@ -50,3 +51,34 @@ def write_whole(path: Path, content: bytes) -> None:
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)
+
+
+def from_home(home: Path, path: Path) -> str:
+    """``path`` as named in a message: from the home (``peers/figures/x.json``), so that no page, log
+    or command shows where the home lies on the server; its name alone when it is not in the home."""
+    try:
+        return Path(path).resolve().relative_to(Path(home).resolve()).as_posix()
+    except (ValueError, OSError):
+        return Path(path).name
+
+
+def withdraw_damaged(
+    folder: Path, stem: str, problem: str, *, who: str, at: datetime, replaced_by: str
+) -> None:
+    """Move a kept file that cannot be read (its ``.csv``, its ``.json``, either) to withdrawn/ byte
+    for byte, as ``<stem>.damaged.<stamp>.csv`` and ``.json`` (not read back as a withdrawn file),
+    with a note (``.txt``) saying what was wrong and who replaced it when: never deleted, and never
+    in the way of the file that replaces it (issue 28)."""
+    private_folders(folder / WITHDRAWN)
+    damaged = f"{stem}.damaged"
+    stamp = free_stamp(folder / WITHDRAWN, damaged, at)
+    for suffix in (".csv", ".json"):
+        source = folder / f"{stem}{suffix}"
+        if source.is_file():
+            write_whole(folder / WITHDRAWN / f"{damaged}.{stamp}{suffix}", source.read_bytes())
+            source.unlink()
+    note = (
+        f"Damaged: {problem}\nWithdrawn by {who} at {at.isoformat(timespec='seconds')}, "
+        f"when {replaced_by} was kept in its place.\n"
+    )
+    write_whole(folder / WITHDRAWN / f"{damaged}.{stamp}.txt", note.encode())

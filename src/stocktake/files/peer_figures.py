@@ -23,8 +23,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from stocktake.files.kept import WITHDRAWN, free_stamp, is_id, private_folders, write_whole
+from stocktake.files.kept import (
+    WITHDRAWN,
+    free_stamp,
+    from_home,
+    is_id,
+    private_folders,
+    withdraw_damaged,
+    write_whole,
+)
 from stocktake.ingest.sniff import number_value
+from stocktake.periods import months_between
 
 COLUMNS = ("unit", "numerator", "denominator")
 PERIOD_COLUMNS = ("period_from", "period_to")
@@ -43,10 +52,12 @@ _MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 class PeerFiguresError(ValueError):
-    """Figures that cannot be kept; ``problems`` holds one line per problem (file, row, column, value)."""
+    """Figures that cannot be kept; ``problems`` holds one line per problem (file, row, column, value).
+    ``file``: a kept file that cannot be read, named from the home (it is damaged: replace it)."""
 
-    def __init__(self, problems: list[str] | str):
+    def __init__(self, problems: list[str] | str, *, file: str = ""):
         self.problems = [problems] if isinstance(problems, str) else list(problems)
+        self.file = file
         super().__init__("\n".join(self.problems))
 
 
@@ -82,12 +93,17 @@ class KeptPeerFigures:
         return period_words(self.figures.period)
 
 
+def trust_key(name: str) -> str:
+    """A trust's name as compared: spaces collapsed, without case ("Royal  Devon " is "royal devon"),
+    so that one trust is never two, nor the department's own another's."""
+    return " ".join(name.split()).casefold()
+
+
 def period_words(period: tuple[str, str] | None) -> str:
     """ "January 2024 to December 2024", or "period not given"."""
     if period is None:
         return "period not given"
-    first, last = (datetime.strptime(p, "%Y-%m") for p in period)
-    return f"{first:%B %Y}" if period[0] == period[1] else f"{first:%B %Y} to {last:%B %Y}"
+    return months_between(*period)
 
 
 def a_month(text: str, where: str) -> str:
@@ -140,25 +156,30 @@ def parse_peer_figures(
         raise PeerFiguresError(f"{name}: more than {MAX_ROWS:,} rows; expected one row per trust")
     at = {c: header.index(c) for c in (*COLUMNS, *PERIOD_COLUMNS) if c in header}
     problems: list[str] = []
-    units, numerators, denominators, seen = [], [], [], {}
-    own = own_trust.strip().casefold()
+    units, numerators, denominators = [], [], []
+    seen: dict[str, tuple[int, str]] = {}  # a trust's name compared (trust_key) → (first row, as written)
+    own = trust_key(own_trust)
     filed: dict[str, tuple[int, str]] = {}  # period column → (first row, its month)
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         cells = {c: (row[i].strip() if i < len(row) else "") for c, i in at.items()}
         where = f"{name}, row {number}, column"
-        unit = cells["unit"]
+        unit, key = cells["unit"], trust_key(cells["unit"])
         if not unit:
             problems.append(f"{where} unit: empty; name the trust or hospital")
-        elif unit.casefold() in seen:
-            problems.append(f"{where} unit: {unit!r} is listed twice (first in row {seen[unit.casefold()]})")
-        elif own and unit.casefold() == own:
+        elif key in seen:
+            first, written = seen[key]
+            also = (
+                "" if written == unit else f" as {written!r}; names are compared without case or extra spaces"
+            )
+            problems.append(f"{where} unit: {unit!r} is listed twice (first in row {first}{also})")
+        elif own and key == own:
             problems.append(
                 f"{where} unit: {unit!r} is the department's own trust; its figures come from the warehouse"
             )
         else:
-            seen[unit.casefold()] = number
+            seen[key] = (number, unit)
         counts = {c: _count(cells[c], f"{where} {c}", problems) for c in ("numerator", "denominator")}
         n, d = counts["numerator"], counts["denominator"]
         if d is not None and d <= 0:
@@ -182,7 +203,7 @@ def parse_peer_figures(
                     f"{where} {column}: {month!r}, but row {first[0]} says {first[1]!r}; "
                     "one file is one period"
                 )
-        units.append(unit)
+        units.append(" ".join(unit.split()))  # "Royal  Devon" kept as "Royal Devon"
         numerators.append(n)
         denominators.append(d)
     if not units and not problems:
@@ -238,9 +259,12 @@ def _checked(metric_id: str) -> str:
 
 
 def kept_peer_figures(home: Path, metric_id: str, *, proportion: bool = False) -> KeptPeerFigures | None:
-    """The measure's peer figures kept in ``home``, or None when none are."""
+    """The measure's peer figures kept in ``home``, or None when none are. Either file damaged (or
+    one without the other): PeerFiguresError naming it from the home, and what to do."""
     path = figures_folder(home) / f"{_checked(metric_id)}.csv"
-    return _read_kept(metric_id, path, proportion) if path.is_file() else None
+    if not path.is_file() and not path.with_suffix(".json").is_file():
+        return None
+    return _read_kept(home, metric_id, path, proportion)
 
 
 def withdrawn_peer_figures(home: Path, metric_id: str, *, proportion: bool = False) -> list[KeptPeerFigures]:
@@ -249,12 +273,28 @@ def withdrawn_peer_figures(home: Path, metric_id: str, *, proportion: bool = Fal
     if not folder.is_dir():
         return []
     paths = folder.glob(f"{_checked(metric_id)}.*.csv")
-    found = [_read_kept(metric_id, p, proportion) for p in paths if p.name.count(".") == 2]
+    found = []
+    for path in paths:
+        if path.name.count(".") != 2 or path.name.startswith(f"{metric_id}.damaged."):
+            continue
+        try:
+            found.append(_read_kept(home, metric_id, path, proportion))
+        except PeerFiguresError:
+            continue  # history that cannot be read is no longer used; it stays on disk, never deleted
     return sorted(found, key=lambda k: (k.withdrawn_at or k.at, k.path.name), reverse=True)
 
 
-def _read_kept(metric_id: str, path: Path, proportion: bool) -> KeptPeerFigures:
+def damaged_words(home: Path, problem: PeerFiguresError | str) -> str:
+    """What a page or the report says of kept figures that cannot be read: the file, from the home,
+    and what to do ("peer figures file damaged: peers/figures/x.json; replace it with stocktake
+    peers set")."""
+    named = getattr(problem, "file", "") or str(problem)
+    return f"peer figures file damaged: {named}; replace it with stocktake peers set"
+
+
+def _read_kept(home: Path, metric_id: str, path: Path, proportion: bool) -> KeptPeerFigures:
     about_path = path.with_suffix(".json")
+    shown_about, shown = from_home(home, about_path), from_home(home, path)
     try:
         about = json.loads(about_path.read_text(encoding="utf-8"))
         at = datetime.fromisoformat(about["at"])
@@ -262,12 +302,20 @@ def _read_kept(metric_id: str, path: Path, proportion: bool) -> KeptPeerFigures:
         name, kept_by, source = str(about["name"]), str(about["by"]), str(about["source"])
         period = (str(about["period_from"]), str(about["period_to"])) if about.get("period_from") else None
         withdrawn_by = str(about.get("withdrawn_by", ""))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise PeerFiguresError(
-            f"{about_path}: missing or damaged (it says who kept {path.name}, when and from what source)"
+            f"{shown_about}: missing or damaged (it says who kept {path.name}, when and from what source)",
+            file=shown_about,
         ) from None
     # the department's own trust was checked when kept; a later rename of it does not unkeep them
-    figures = parse_peer_figures(path.read_bytes(), str(path), proportion=proportion, period=period)
+    try:
+        content = path.read_bytes()
+    except OSError:
+        raise PeerFiguresError(f"{shown}: missing or cannot be read", file=shown) from None
+    try:
+        figures = parse_peer_figures(content, shown, proportion=proportion, period=period)
+    except PeerFiguresError as error:
+        raise PeerFiguresError(error.problems, file=shown) from None
     return KeptPeerFigures(metric_id, figures, name, source, kept_by, at, path, withdrawn_by, withdrawn_at)
 
 
@@ -291,8 +339,13 @@ def keep_peer_figures(
     figures = parse_peer_figures(content, name, proportion=proportion, own_trust=own_trust, period=period)
     folder = figures_folder(home)
     path = folder / f"{_checked(metric_id)}.csv"
-    previous = kept_peer_figures(home, metric_id, proportion=proportion)
+    try:
+        previous, damaged = kept_peer_figures(home, metric_id, proportion=proportion), ""
+    except PeerFiguresError as error:  # figures kept before that cannot be read are not in the way
+        previous, damaged = None, str(error)
     private_folders(folder.parent, folder)
+    if damaged:
+        withdraw_damaged(folder, metric_id, damaged, who=who, at=at, replaced_by=name)
     withdrawn = None
     if previous is not None:
         private_folders(folder / WITHDRAWN)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from stocktake.files.peer_figures import trust_key
 from stocktake.files.procurement import (
     ProcurementFileError,
     Source,
@@ -39,18 +40,22 @@ def peer_order_files(home: Path) -> tuple[Path, ...]:
 def trust_orders(warehouse: Path, peers: tuple[Path, ...], own_trust: str = "") -> pd.DataFrame:
     """The warehouse's order lines and each peer file's, checked as the command checks them, the
     warehouse's trust named ``own_trust`` (default: its folder's name). A peer file whose trust is the
-    department's own (by that name or the folder's, from its name or its trust column) is refused in
-    one line naming it: merged, another trust's orders would change the department's figures."""
+    department's own (by that name or the folder's, from its name or its trust column, in any case
+    and spacing) is refused in one line naming it: merged, another trust's orders would change the
+    department's figures."""
     orders = read_orders([Source(Path(warehouse), "warehouse"), *(Source(p, "csv") for p in peers)])
-    folder = Source(Path(warehouse), "warehouse").trust
+    folder = " ".join(Source(Path(warehouse), "warehouse").trust.split())  # as read_orders spells it
+    own_trust = " ".join(own_trust.split())
     if own_trust and own_trust != folder:
-        clash = orders[orders["trust"] == own_trust]
+        # names compared without case or extra spaces: "rbd" is "RBD" (read_orders keeps each trust's
+        # orders to one source, so the warehouse's are the only ones under its folder's name)
+        mine = orders["trust"] == folder
+        clash = orders[~mine & (orders["trust"].map(trust_key) == trust_key(own_trust))]
         if not clash.empty:
             raise ProcurementFileError(
                 f"{clash.index[0][0]}: its orders are {own_trust!r}'s, the department's own trust, also "
                 "the trust of a peer's orders file; name each peer's trust in its trust column"
             )
-        mine = orders["trust"] == folder
         orders = orders.assign(
             trust=orders["trust"].where(~mine, own_trust),
             site=orders["site"].where(

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake import spreadsheets
+from stocktake.files.peer_figures import trust_key
 from stocktake.files.spc import SpcInputError, _read_raw
 from stocktake.ingest.sniff import number_value
 from stocktake.procurement import (
@@ -76,8 +77,17 @@ def read_orders(
     for source in sources:
         raw = _read_csv(source.path) if source.kind == "csv" else _read_warehouse(source.path)
         frame = _checked(raw, source, needs, numbers)
+        frame["trust"] = frame["trust"].map(lambda name: " ".join(str(name).split()))
         for trust in pd.unique(frame["trust"]):
-            earlier = whose.setdefault(trust, source)
+            # compared without case or extra spaces (issue 28): "rbd" and "RBD" are one trust
+            earlier, spelt = whose.setdefault(trust_key(trust), (source, trust))
+            if earlier is source and spelt != trust:
+                rows = [frame.index[frame["trust"] == name][0][1] for name in (spelt, trust)]
+                raise ProcurementFileError(
+                    f"{source.path}, column trust: {trust!r} ({ROW_WORDS[source.kind]} {rows[1]}) and "
+                    f"{spelt!r} ({ROW_WORDS[source.kind]} {rows[0]}) differ only in case; write each "
+                    "trust's name one way"
+                )
             if earlier is not source:
                 raise ProcurementFileError(
                     f"{source.path}: its orders are {trust!r}'s, and so are {earlier.path}'s; give each "

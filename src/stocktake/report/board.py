@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from stocktake.files.peer_figures import period_words
 from stocktake.metrics.suppression import MASK
+from stocktake.periods import months_between
 from stocktake.procurement.opportunities import Opportunities, Opportunity
 from stocktake.verdicts.expected import ObservedExpected
 from stocktake.verdicts.narrative import Formatter
@@ -74,7 +75,7 @@ def peer_section(peers: tuple[PeerComparison, ...]) -> PeerSection | None:
             )
     first, last = min(p.first for p in peers), max(p.last for p in peers)
     return PeerSection(
-        f"{first:%B %Y} to {last:%B %Y}",
+        months_between(first, last),
         tuple(rows),
         tuple(within),
         int(sum(p.hidden.sum() for p in peers)),
@@ -137,7 +138,7 @@ def _observed_expected_section(compared: ObservedExpected) -> ObservedExpectedSe
     return ObservedExpectedSection(
         compared.peers.metric.id,
         compared.peers.metric.title,
-        f"{peers.first:%B %Y} to {peers.last:%B %Y}",
+        months_between(peers.first, peers.last),
         compared.source,
         tuple(rows),
         compared.without_expected,
@@ -167,6 +168,8 @@ class TrustSection:
     peer_period: str  # the figures' months, as kept
     mismatch: str
     source: str
+    #: Why there is no funnel (no events to draw a rate's lines around, or a damaged file kept).
+    note: str = ""
 
 
 def trust_sections(compared: tuple[TrustComparison, ...]) -> tuple[TrustSection, ...]:
@@ -179,6 +182,8 @@ def _trust_section(c: TrustComparison) -> TrustSection:
     mine = (
         [MASK] * 5
         if c.hidden
+        else ["–", "–", "–", "–", "not compared" if c.damaged else "no funnel"]
+        if f is None
         else [
             fmt(f.value[i]),
             f"{f.numerator[i]:,.0f} of {f.denominator[i]:,.0f}",
@@ -195,7 +200,7 @@ def _trust_section(c: TrustComparison) -> TrustSection:
         c.own,
         value,
         counts,
-        fmt(c.peers_median),
+        fmt(c.peers_median) if len(c.units) > 1 else "–",
         limits_95,
         limits_998,
         label,
@@ -204,6 +209,7 @@ def _trust_section(c: TrustComparison) -> TrustSection:
         period_words(c.peer_period),
         c.mismatch,
         c.source,
+        c.no_funnel,
     )
 
 
@@ -259,7 +265,7 @@ def procurement_section(found: Opportunities | None) -> ProcurementSection | Non
     if found is None:
         return None
     return ProcurementSection(
-        f"{found.first.strftime('%B %Y')} to {found.last.strftime('%B %Y')}",
+        months_between(found.first, found.last),
         found.target.label,
         money(found.spend),
         money(found.item_saving),

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from stocktake.files.expected import kept_expected
-from stocktake.files.peer_figures import kept_peer_figures
+from stocktake.files.expected import ExpectedFileError, kept_expected
+from stocktake.files.peer_figures import PeerFiguresError, damaged_words, kept_peer_figures
 from stocktake.files.procurement import holds_orders, warehouse_opportunities
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, load_catalogue
 from stocktake.metrics.run import Grain, missing_data, run_catalogue
@@ -29,7 +29,7 @@ from stocktake.verdicts.expected import (
     not_compared,
 )
 from stocktake.verdicts.peers import compare_every_measure, funnel_method
-from stocktake.verdicts.trusts import TrustComparison, compare_with_trusts
+from stocktake.verdicts.trusts import TrustComparison, compare_with_trusts, trust_not_compared
 from stocktake.verdicts.waitinglist import Overview as WaitingListOverview
 from stocktake.verdicts.waitinglist import OverviewError
 from stocktake.warehouse import connect_ibis, problems
@@ -125,7 +125,8 @@ def with_board_sections(
 def compared_with_trusts(taken: StockTake, home: Path) -> tuple[TrustComparison, ...]:
     """Each measure of the stock-take with other trusts' figures kept in ``home`` (ADR 39), the
     department's own counts from its series in the stock-take (to the report's month), its trust
-    named by the home's stocktake.toml; a kept file that cannot be read stops the report in one line."""
+    named by the home's stocktake.toml. A kept file that cannot be read does not stop the report: its
+    row says the file is damaged, named from the home, and how to replace it (issue 28)."""
     try:
         own = read_home_file(Path(home)).trust
     except SettingsError:
@@ -135,12 +136,18 @@ def compared_with_trusts(taken: StockTake, home: Path) -> tuple[TrustComparison,
         result, metric = entry.result, entry.result.metric
         if funnel_method(metric) is None or result.numerator is None or result.denominator is None:
             continue
-        kept = kept_peer_figures(home, metric.id, proportion=metric.unit == "%")
-        if kept is None:
-            continue
         frame = pd.DataFrame(
             {"period": result.x, "numerator": result.numerator, "denominator": result.denominator}
         )
+        try:
+            kept = kept_peer_figures(home, metric.id, proportion=metric.unit == "%")
+        except PeerFiguresError as error:
+            compared = trust_not_compared(metric, frame, damaged_words(home, error), own=own)
+            if compared is not None:
+                found.append(compared)
+            continue
+        if kept is None:
+            continue
         compared = compare_with_trusts(metric, frame, kept.figures, own=own, source=kept.source)
         if compared is not None:
             found.append(compared)
@@ -150,13 +157,24 @@ def compared_with_trusts(taken: StockTake, home: Path) -> tuple[TrustComparison,
 def observed_expected(metrics, by_site: dict[str, pd.DataFrame], home: Path) -> tuple[ObservedExpected, ...]:
     """Each outcome measure with expected counts by site kept in ``home``, compared observed ÷
     expected over the same last year as the peers (small groups hidden); a kept file that cannot be
-    read stops the report in one line naming it. Counts kept that match fewer than two sites with
-    cases are not left out silently: the section says there is no comparison and why (issue 28)."""
+    read does not stop the report: the section says so, naming it from the home. Counts kept that
+    match fewer than two sites with cases are not left out silently: the section says there is no
+    comparison and why (issue 28)."""
     found = []
     for metric in metrics:
         if not compares_observed_expected(metric) or metric.id not in by_site:
             continue
-        kept = kept_expected(home, metric.id, "site")
+        try:
+            kept = kept_expected(home, metric.id, "site")
+        except ExpectedFileError as error:  # the report carries on, saying so (issue 28)
+            if not by_site[metric.id].empty:
+                compared = not_compared(metric, by_site[metric.id], "site", {})
+                note = (
+                    f"Not compared: expected counts file damaged ({error}); "
+                    "replace it with stocktake expected set"
+                )
+                found.append(dataclasses.replace(compared, note=note))
+            continue
         if kept is None:
             continue
         compared = compare_observed_expected(metric, by_site[metric.id], "site", kept.counts)

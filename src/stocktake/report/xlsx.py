@@ -332,25 +332,26 @@ def _trusts_sheet(sheet, stocktake: StockTake) -> None:
     )
     for c in stocktake.trusts:
         f, i, lim, metric = c.funnel, c.own_index, c.limits(), c.metric
-        ours = [MASK] * 3 if c.hidden else [float(f.value[i]), float(f.numerator[i]), float(f.denominator[i])]
-        limits = (
-            [MASK] * 5
-            if c.hidden
-            else [
+        if f is None:  # no funnel (no events to draw a rate around) or a damaged file: the reason says
+            ours, limits = ([MASK] * 3 if c.hidden else ["–"] * 3), ["–"] * 4 + [c.no_funnel]
+        elif c.hidden:
+            ours, limits = [MASK] * 3, [MASK] * 5
+        else:
+            ours = [float(f.value[i]), float(f.numerator[i]), float(f.denominator[i])]
+            limits = [
                 lim["lower_95"],
                 lim["upper_95"],
                 lim["lower_998"],
                 lim["upper_998"],
                 str(f.significance[i]),
             ]
-        )
         sheet.append(
             [
                 metric.id,
                 metric.title,
                 c.own,
                 *ours,
-                c.peers_median,
+                c.peers_median if len(c.units) > 1 else "–",
                 *limits,
                 len(c.units),
                 c.first.date(),

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.suppression import MASK
+from stocktake.periods import months_between
 from stocktake.procurement.opportunities import Opportunities
 from stocktake.spc.rebase import MIN_REBASE_POINTS
 from stocktake.targets.projection import Projection, project
@@ -115,7 +116,7 @@ class StockTake:
             return "No measure has data yet"
         first = min(e.result.x.min() for e in self.entries)
         last = max(e.result.x.max() for e in self.entries)
-        return f"{first:%B %Y} to {last:%B %Y}"
+        return months_between(first, last)
 
     def by_category(self) -> dict[str, list[Entry]]:
         return {key: [e for e in self.entries if e.category == key] for key in CATEGORIES}

@@ -13,6 +13,11 @@ Small numbers: the department's own counts follow the measure's rule (1–7 case
 shown as they are; but an average over every trust, less the peers' shown counts, would give ours
 back, as would the peers' labels against it or a chart's axis spanning our denominator. So when ours
 are hidden the average, the limits and every label are the other trusts' alone (``peers_only``).
+
+No funnel (issue 28): a crude rate's lines are drawn around the average rate, and when no trust it
+is drawn from has any event there is none: the comparison then has no funnel and says so in words
+(``no_funnel``), the figures listed as given. Nor when the figures kept cannot be read
+(``trust_not_compared``): the page and the report say which file, named from the home, and carry on.
 """
 
 from __future__ import annotations
@@ -24,15 +29,19 @@ import numpy as np
 import pandas as pd
 
 from stocktake.files.peer_figures import PeerFigures, period_words
-from stocktake.funnel import Funnel, compare_units
+from stocktake.funnel import Funnel, FunnelDataError, compare_units
 from stocktake.funnel.compare import FunnelLimits, spanning_denominators
 from stocktake.metrics.catalogue import Metric
 from stocktake.metrics.suppression import MASK, hidden_points
+from stocktake.periods import months_between
 from stocktake.verdicts.narrative import Formatter
 from stocktake.verdicts.peers import PERIOD_MONTHS, funnel_method
 
 #: What the department's trust is called when the home does not name it.
 OUR_TRUST = "Our trust"
+#: Why a rate's funnel cannot be drawn: its average, and so its lines, would be 0 events.
+NO_EVENTS_AMONG_PEERS = "no events among the other trusts, so no funnel can be drawn"
+NO_EVENTS_AT_ALL = "no events among the trusts, ours included, so no funnel can be drawn"
 
 
 @dataclass(frozen=True)
@@ -42,7 +51,9 @@ class TrustComparison:
     metric: Metric
     own: str  # the department's trust, as named
     units: tuple[str, ...]
-    funnel: Funnel
+    #: None when no funnel can be drawn (a rate with no events among the trusts it is drawn from):
+    #: ``no_funnel`` then says why, in words.
+    funnel: Funnel | None
     #: The months the department's own counts cover (whole months, from the warehouse).
     first: pd.Timestamp
     last: pd.Timestamp
@@ -54,15 +65,30 @@ class TrustComparison:
     #: average, limits and labels are the other trusts' alone (nothing of ours can be worked out).
     hidden: bool
     source: str = ""
+    #: Why there is no funnel ("" when there is one).
+    no_funnel: str = ""
+    #: The other trusts' figures as kept (their values when there is no funnel).
+    figures: PeerFigures | None = None
+    #: The figures kept cannot be read: ``no_funnel`` names the file (from the home) and what to do.
+    damaged: bool = False
 
     @property
     def own_index(self) -> int:
         return len(self.units) - 1
 
     @property
+    def peers_values(self) -> np.ndarray:
+        """The other trusts' values, in their file's order (the department's own left out)."""
+        if self.funnel is not None:
+            return self.funnel.value[: self.own_index]
+        scale, figures = funnel_method(self.metric).scale, self.figures
+        return np.asarray(figures.numerator, dtype=float) / np.asarray(figures.denominator) * scale
+
+    @property
     def peers_median(self) -> float:
-        """The median of the other trusts' values (the department's own left out)."""
-        return float(np.median(self.funnel.value[: self.own_index]))
+        """The median of the other trusts' values (the department's own left out; NaN when none)."""
+        values = self.peers_values
+        return float(np.median(values)) if values.size else float("nan")
 
     @property
     def peers_only(self) -> bool:
@@ -78,21 +104,30 @@ class TrustComparison:
 
     @property
     def label(self) -> str:
-        return MASK if self.hidden else str(self.funnel.significance[self.own_index])
+        if self.hidden:
+            return MASK
+        return "no funnel" if self.funnel is None else str(self.funnel.significance[self.own_index])
 
     def limits(self) -> dict[str, float]:
-        """The funnel's lines at the department's own denominator."""
+        """The funnel's lines at the department's own denominator (NaN when there is no funnel)."""
+        if self.funnel is None:
+            return dict.fromkeys(("lower_95", "upper_95", "lower_998", "upper_998"), float("nan"))
         at, i = self.funnel.limits, self.own_index
         return {k: float(getattr(at, k)[i]) for k in ("lower_95", "upper_95", "lower_998", "upper_998")}
 
     @property
     def period(self) -> str:
-        return f"{self.first:%B %Y} to {self.last:%B %Y}"
+        return months_between(self.first, self.last)
 
     def sentence(self) -> str:
         """ "Our trust: 58.2% — Low (0.025) among 12 trusts" (small numbers hidden)."""
         fmt = Formatter(self.metric.unit, self.metric.decimals)
         i, count = self.own_index, len(self.units)
+        if self.damaged:
+            return f"Our trust: not compared: {self.no_funnel}"
+        if self.funnel is None:
+            ours = f"{MASK} (1 to 7 cases or events: not shown)" if self.hidden else "not placed"
+            return f"Our trust: {ours} among {count} trusts: {self.no_funnel}"
         if self.hidden:
             return f"Our trust: {MASK} (1 to 7 cases or events: not shown) among {count} trusts"
         return f"Our trust: {fmt(self.funnel.value[i])} — {self.funnel.significance[i]} among {count} trusts"
@@ -115,7 +150,7 @@ def own_counts(
             return _summed(chosen, wanted[0], wanted[-1], "")
     latest = held[-months:]
     chosen = monthly[monthly["month"].isin(latest)]
-    ours = f"{latest[0]:%B %Y} to {latest[-1]:%B %Y}"
+    ours = months_between(latest[0], latest[-1])
     if period is None:
         why = (
             "the other trusts' figures do not say their period; "
@@ -124,7 +159,7 @@ def own_counts(
     else:
         why = (
             f"the other trusts' figures are for {period_words(period)}, which the warehouse does not hold "
-            f"whole (it holds {held[0]:%B %Y} to {held[-1]:%B %Y}); ours are the latest {len(latest)} "
+            f"whole (it holds {months_between(held[0], held[-1])}); ours are the latest {len(latest)} "
             f"complete months, {ours}: not the same period"
         )
     return _summed(chosen, latest[0], latest[-1], why)
@@ -160,12 +195,24 @@ def compare_with_trusts(
     if denominator <= 0:
         return None
     small = bool(hidden_points([numerator], [denominator], metric.numerator_is_count)[0])
-    if small and suppress:
-        funnel = _with_hidden(
-            compare_units(figures.numerator, figures.denominator, method), numerator, denominator
-        )
-    else:
-        funnel = compare_units([*figures.numerator, numerator], [*figures.denominator, denominator], method)
+    hidden = small and suppress
+    no_funnel = ""
+    try:
+        if hidden:
+            funnel = _with_hidden(
+                compare_units(figures.numerator, figures.denominator, method), numerator, denominator
+            )
+        else:
+            funnel = compare_units(
+                [*figures.numerator, numerator], [*figures.denominator, denominator], method
+            )
+    except FunnelDataError:
+        # A crude rate around no events at all (every trust it is drawn from has 0) has no lines;
+        # the figures are still shown, and the reason said, never a crash (issue 28).
+        drawn_from = [*figures.numerator, *([] if hidden else [numerator])]
+        if any(drawn_from):
+            raise
+        funnel, no_funnel = None, NO_EVENTS_AMONG_PEERS if hidden else NO_EVENTS_AT_ALL
     return TrustComparison(
         metric,
         own.strip() or OUR_TRUST,
@@ -175,8 +222,10 @@ def compare_with_trusts(
         last,
         figures.period,
         why,
-        small and suppress,
+        hidden,
         source,
+        no_funnel,
+        figures,
     )
 
 
@@ -196,4 +245,21 @@ def _with_hidden(peers: Funnel, numerator: float, denominator: float) -> Funnel:
         value=np.append(peers.value, numerator / denominator * peers.method.scale),
         significance=(*peers.significance, MASK),
         limits=FunnelLimits(**joined, baseline=peers.limits.baseline),
+    )
+
+
+def trust_not_compared(
+    metric: Metric, frame: pd.DataFrame, reason: str, *, own: str = "", suppress: bool = True
+) -> TrustComparison | None:
+    """The department's trust with no other trusts to compare it with, and ``reason`` why (the
+    figures kept cannot be read, say): the page and the report carry on and say so. None when the
+    warehouse has none of the measure's months."""
+    if funnel_method(metric) is None or frame.empty:
+        return None
+    numerator, denominator, first, last, _ = own_counts(frame, None)
+    small = bool(hidden_points([numerator], [denominator], metric.numerator_is_count)[0])
+    name = own.strip() or OUR_TRUST
+    nothing = PeerFigures((), (), ())
+    return TrustComparison(
+        metric, name, (name,), None, first, last, None, "", small and suppress, "", reason, nothing, True
     )

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from stocktake.appdb.models import ROLES
 from stocktake.metrics.suppression import MASK
+from stocktake.periods import months_between
 from stocktake.report.icons import assurance_icon, variation_icon
 
 NAVIGATION = (
@@ -63,6 +64,7 @@ def site_footer() -> Markup:
 
 environment.globals.update(
     mask=MASK,  # what a value with 1–7 behind it shows as, here as in every export
+    months_between=months_between,  # "June 2024", never "June 2024 to June 2024"
     site_header=site_header,
     site_footer=site_footer,
     variation_icon=lambda kind, improvement: Markup(variation_icon(kind, improvement)),

@@ -67,5 +67,5 @@ def keep_expected_counts(
         except ExpectedFileError as error:
             raise ActionError(str(error)) from None
         except OSError as error:
-            raise ActionError(f"{name}: cannot keep it in {home}: {error.strerror}") from None
+            raise ActionError(f"{name}: cannot keep it in the home: {error.strerror}") from None
     return kept

@@ -45,10 +45,15 @@ def keep_peer_figures_for(
     try:
         source = checked_source(source)
         figures = parse_peer_figures(content, name, proportion=proportion, own_trust=own_trust, period=period)
-        previous = kept_peer_figures(home, metric_id, proportion=proportion)
     except PeerFiguresError as error:
         raise ActionError(str(error)) from None
+    try:  # figures kept before that cannot be read are withdrawn as they are, not in the way (issue 28)
+        previous, damaged = kept_peer_figures(home, metric_id, proportion=proportion), False
+    except PeerFiguresError:
+        previous, damaged = None, True
     detail = f"{len(figures.units)} trust(s) from {name} ({source}; {period_words(figures.period)})"
+    if damaged:
+        detail += "; the damaged figures kept before withdrawn"
     if previous is not None:
         detail += f"; the figures kept by {previous.kept_by} on {previous.at:%Y-%m-%d} withdrawn"
     if by is None:
@@ -72,5 +77,5 @@ def keep_peer_figures_for(
         except PeerFiguresError as error:
             raise ActionError(str(error)) from None
         except OSError as error:
-            raise ActionError(f"{name}: cannot keep it in {home}: {error.strerror}") from None
+            raise ActionError(f"{name}: cannot keep it in the home: {error.strerror}") from None
     return kept

@@ -472,7 +472,12 @@ def keep_peer_figures(
 
 def _trusts_page(request, metric: Metric, user: User, db: Session, *, errors=(), typed=None):
     """The funnel of trusts: the peers' figures kept and the department's own from the warehouse."""
-    from stocktake.files.peer_figures import PeerFiguresError, kept_peer_figures, withdrawn_peer_figures
+    from stocktake.files.peer_figures import (
+        PeerFiguresError,
+        damaged_words,
+        kept_peer_figures,
+        withdrawn_peer_figures,
+    )
     from stocktake.verdicts.trusts import compare_with_trusts
 
     workspace, settings = request.app.state.workspace, request.app.state.settings
@@ -483,8 +488,8 @@ def _trusts_page(request, metric: Metric, user: User, db: Session, *, errors=(),
         try:
             kept = kept_peer_figures(settings.home, metric.id, proportion=proportion)
             withdrawn = withdrawn_peer_figures(settings.home, metric.id, proportion=proportion)
-        except PeerFiguresError as problem:
-            kept_error = f"The figures kept cannot be read: {problem}"
+        except PeerFiguresError as problem:  # named from the home, and what to do (issue 28)
+            kept_error = f"The figures kept cannot be read: {damaged_words(settings.home, problem)}"
     if kept is not None:
         frame = workspace.series().get(metric.id)
         if frame is not None:
@@ -495,7 +500,13 @@ def _trusts_page(request, metric: Metric, user: User, db: Session, *, errors=(),
     detail = f"by {TRUST}" + (f", figures kept ({kept.name})" if kept else ", no figures kept")
     actions.record_now(db, user=user, action="funnel_viewed", subject=f"metric:{metric.id}", detail=detail)
     rows, figure = [], ""
-    if compared is not None:
+    if compared is not None and compared.funnel is None:  # no lines to draw: the figures as given
+        f = compared.figures
+        rows = [
+            {"name": n, "value": v, "numerator": a, "denominator": d, "label": "–", "own": False}
+            for n, v, a, d in zip(f.units, compared.peers_values, f.numerator, f.denominator, strict=True)
+        ]
+    elif compared is not None:
         f = compared.funnel
         rows = [
             {

@@ -24,6 +24,7 @@ from stocktake.files.procurement import (
     warehouse_opportunities,
     workbook_bytes,
 )
+from stocktake.periods import months_between
 from stocktake.procurement import Opportunities, PriceTarget
 from stocktake.procurement.opportunities import WINDOW_MONTHS
 from stocktake.report.board import procurement_section
@@ -175,4 +176,4 @@ def download(
 
 
 def _said(found: Opportunities) -> str:
-    return f"{found.first} to {found.last}, by {found.unit}, target {found.target.label}"
+    return f"{months_between(found.first, found.last)}, by {found.unit}, target {found.target.label}"
