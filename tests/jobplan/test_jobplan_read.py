@@ -63,7 +63,7 @@ def test_a_workbook_reads_as_the_same_plan(tmp_path):
         read_plan(path)
     assert str(raised.value) == (
         f"{path}, sheet Activities, row 6, field type: 'clinical' is not an activity type; "
-        "use DCC, SPA, additional_nhs, external ('clinical')"
+        "use DCC, SPA, additional_nhs, external"
     )
 
 

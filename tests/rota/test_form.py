@@ -201,3 +201,44 @@ def test_a_shift_no_doctor_can_work_is_said_in_words():
     assert "Far day needs 2 doctor(s) but only Dr A can work it (site Far Site)." in static_problems(
         parse_problem(data)
     )
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        (  # Word's line break, pasted into a name: it once ran the whole solve and then failed the grid
+            {"doctors-name": ["Dr\x0bAmara", "", "", "", ""]},
+            "Doctors, row 1, Name: 'Dr\\x0bAmara' contains a control character ('\\x0b')",
+        ),
+        (
+            {"doctors-sites": ["North Site", "North\x00Site, South Site", "", "South Site", "South Site"]},
+            "Doctors, row 2, Sites: 'North\\x00Site' contains a control character ('\\x00')",
+        ),
+        (
+            {"shifts-label": ["Day\x1b[1m", "", "On call"]},
+            "Shift types, row 1, Label (its code in the grid): 'Day\\x1b[1m' contains a control character "
+            "('\\x1b')",
+        ),
+        ({"name": ["Small\trota"]}, "Name: 'Small\\trota' contains a control character ('\\t')"),
+        (
+            {"patterns-name": ["1:4\non call", ""]},
+            "1-in-n patterns, row 1, Name: '1:4\\non call' contains a control character ('\\n')",
+        ),
+    ],
+)
+def test_a_control_character_is_refused_naming_the_row_and_field_with_the_value_once(changes, expected):
+    assert _refusals(**changes) == [expected]  # the whole line: the value said once, escaped
+
+
+def test_a_control_character_in_a_yaml_specification_is_refused_naming_its_place():
+    from stocktake.rota.model import RotaSpecError
+
+    data = yaml.safe_load(HAND_WRITTEN)
+    data["doctors"][0]["name"] = "Dr\x0bAmara"
+    with pytest.raises(RotaSpecError) as refused:
+        parse_problem(data, "spec.yaml")
+    assert str(refused.value).startswith(
+        "spec.yaml: doctors.0.name: 'Dr\\x0bAmara' contains a control character ('\\x0b')"
+    )
+    data["doctors"][0]["name"] = " Dr Amara\n"  # a YAML block's trailing line break is not refused
+    assert parse_problem(data).doctors[0].name == " Dr Amara\n"

@@ -192,3 +192,84 @@ def test_the_progress_never_says_more_seconds_than_at_most():
     late = label(18, SAVING)
     assert late.startswith(f"{SAVING}: 18 seconds so far (the search was given at most 15;")
     assert "18 of at most 15" not in late
+
+
+def test_a_control_character_in_a_doctors_name_is_refused_before_anything_is_built(app, clients):
+    """A doctor named "Dr\\x0bAmara" (Word's line break) once ran the whole solve, then failed on the grid."""
+    from sqlalchemy import func, select
+
+    from stocktake.appdb.models import AuditEvent
+
+    def started() -> int:
+        with app.state.sessions() as db:
+            query = select(func.count()).where(AuditEvent.action == "rota_build_started")
+            return db.scalar(query.select_from(AuditEvent))
+
+    editor = clients["editor"]
+    before = started()
+    fields = _fields(editor.csrf) | {"doctors-name": ["Dr Ada", "Dr\x0bAmara", "Dr Cy"]}
+    answer = editor.post("/rotas/form", data=fields)
+    assert answer.status_code == 422 and started() == before
+    assert "Doctors, row 2, Name: 'Dr\\x0bAmara' contains a control character ('\\x0b')" in unescape(
+        answer.text
+    )
+    assert 'href="#doctors-1-name"' in answer.text
+
+
+def _job(elapsed: float, phase: str, allowed: float = 15):
+    import time
+    from datetime import UTC, datetime
+
+    from stocktake.web.rota_jobs import RotaJob
+
+    job = RotaJob(
+        1, "build", "A rota", "A editor", 1, datetime.now(UTC), allowed, time.perf_counter() - elapsed
+    )
+    return dataclasses.replace(job, phase=phase)
+
+
+def test_the_progress_changes_with_the_phase_and_the_seconds_once_the_percent_stops_at_99():
+    """At 99% the version once stayed put: "finding which rules conflict" never showed and the seconds
+    froze. The phase and, past the time allowed, the whole seconds are in it."""
+    from stocktake.rota.solver import EXPLAINING
+    from stocktake.web.rota_jobs import SAVING, SOLVING
+
+    late = [_job(20.2, SOLVING), _job(20.4, EXPLAINING), _job(20.6, SAVING)]
+    assert {j.percent for j in late} == {99}
+    assert len({j.version for j in late}) == 3  # each phase shown
+    assert _job(21.3, EXPLAINING).version != _job(20.4, EXPLAINING).version  # a second more, said
+    assert _job(6.05, SOLVING).version == _job(6.1, SOLVING).version  # within the time: by the percent
+    assert all(re.fullmatch(r"[0-9a-z-]+", j.version) for j in late)  # fit for the poll's address
+
+
+def test_the_poll_answers_each_phase_and_second_past_the_time(app, clients):
+    from stocktake.rota.solver import EXPLAINING
+    from stocktake.web.rota_jobs import SOLVING, RotaJobs
+
+    viewer = clients["viewer"]
+    jobs = app.state.rota_jobs if hasattr(app.state, "rota_jobs") else RotaJobs()
+    app.state.rota_jobs = jobs
+    jobs._job = _job(16.5, SOLVING)
+    seen = jobs._job.version
+    assert viewer.get("/rotas/job", params={"seen": seen}).status_code == 204
+    jobs._job = dataclasses.replace(_job(16.5, SOLVING), phase=EXPLAINING)
+    answer = viewer.get("/rotas/job", params={"seen": seen})
+    assert answer.status_code == 200 and EXPLAINING in answer.text
+    status = re.search(r'id="rota-job-status"[^>]*>(.*?)</p>', answer.text, re.S).group(1)
+    assert f"A rota: {EXPLAINING}, 99% of its time used." == unescape(status).strip()
+    jobs._job = None
+
+
+def test_the_explaining_label_does_not_promise_saving_a_rota():
+    from stocktake.rota.solver import EXPLAINING
+    from stocktake.web.rota_jobs import SAVING
+    from stocktake.web.templating import templates
+
+    def label(job) -> str:
+        html = templates.get_template("_rota_job.html").render(job=job, local_time=str, oob=False)
+        return re.sub(r"\s+", " ", unescape(re.search(r"<label[^>]*>(.*?)</label>", html, re.S).group(1)))
+
+    explaining = label(_job(18, EXPLAINING))
+    assert explaining.startswith(f"{EXPLAINING}: 18 seconds so far (the search was given at most 15;")
+    assert "saving" not in explaining and "no rota will be made" in explaining
+    assert "checking and saving the rota take a little longer" in label(_job(18, SAVING))

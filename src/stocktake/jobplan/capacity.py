@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 
@@ -24,6 +25,7 @@ from stocktake.jobplan.team import team_capacity
 from stocktake.warehouse import connect, problems
 
 TABLE = "team_capacity"
+LONDON = ZoneInfo("Europe/London")
 OUT_OF_DATE = "team capacity out of date — rebuild"
 COLUMNS = (
     "activity",
@@ -123,4 +125,6 @@ def _utc(moment: datetime) -> datetime:
 
 
 def _said(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+    """A naive UTC moment in London time, as the page's "Written ..." line gives it (with seconds: two
+    moments a few seconds apart are what this line compares)."""
+    return moment.replace(tzinfo=UTC).astimezone(LONDON).strftime("%-d %B %Y, %H:%M:%S")

@@ -78,8 +78,14 @@ class JobPlanForm:
     rows: tuple[Row, ...] = ()
 
     def with_rows(self, count: int = ADD_ROWS) -> JobPlanForm:
-        """``count`` more blank rows (the form's "Add rows" button)."""
+        """``count`` more blank rows (the form's "Add rows" button), never past MAX_ROWS."""
+        count = min(count, self.rows_left)
         return replace(self, rows=(*self.rows, *(blank_row() for _ in range(count))))
+
+    @property
+    def rows_left(self) -> int:
+        """How many rows "Add rows" may still add: none at MAX_ROWS, when the button is not shown."""
+        return max(0, MAX_ROWS - len(self.rows))
 
 
 def blank_row() -> dict[str, str]:

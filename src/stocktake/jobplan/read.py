@@ -42,7 +42,7 @@ from stocktake.jobplan.model import (
     financial_year,
 )
 from stocktake.rota.duties import clock_time
-from stocktake.validation_messages import describe
+from stocktake.rota.model import refuse_control_characters
 
 EXAMPLE = Path(__file__).with_name("example_jobplan.yaml")
 PLAN_SHEET, ACTIVITY_SHEET = "Plan", "Activities"
@@ -60,6 +60,7 @@ DAY_NAMES = {
 MOST_ONE_IN = 52.0  # on call 1 in 52: once a year; the low band starts at 1 in 9
 MOST_UNPREDICTABLE_PAS = 12.0  # past a whole week's PAs (the terms' warning line)
 LEAST_WORKING_WEEKS = 26.0  # half the year: below it the leave typed is not a consultant's
+CODE = re.compile(r"[A-Za-z0-9._-]+")  # a consultant's code: no space, slash or other mark
 MOST_YEARS_AHEAD = 2  # a plan's year starting (1 April) later than this many years from today is a slip
 
 
@@ -87,6 +88,13 @@ def _minutes(text: str) -> int:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control(cls, value):
+        """Every field is one line: a vertical tab pasted from Word, a NUL or an ESC would be saved and
+        then fail the check's workbook, so it is refused here, naming the row and field."""
+        return refuse_control_characters(value)
 
     @model_validator(mode="before")
     @classmethod
@@ -175,8 +183,12 @@ class _PlanSpec(_Strict):
     @field_validator("consultant")
     @classmethod
     def _consultant(cls, value: str) -> str:
-        """A consultant's code is one person however it is typed: ``c01`` is ``C01``."""
-        return consultant_code(value)
+        """A consultant's code is one person however it is typed: ``c01`` is ``C01``. Letters, digits,
+        ``-``, ``_`` and ``.`` only: the code names the plan's file, its downloads and its rows."""
+        code = consultant_code(value)
+        if not CODE.fullmatch(code):
+            raise ValueError(f"{value!r} is not a consultant's code; use letters, digits, - _ or . only")
+        return code
 
     @field_validator("year")
     @classmethod
@@ -275,7 +287,7 @@ def read_mapping(
     try:
         spec = _PlanSpec.model_validate(data, context={"today": today, "far_ahead": far_ahead})
     except ValidationError as error:
-        found = describe(error, rename=lambda loc: [_place(loc, places)], show_input=True)
+        found = "; ".join(f"{_place(list(e['loc']), places)}: {_reason(e)}" for e in error.errors())
         first = error.errors()[0]
         raise JobPlanInputError(f"{path}, {found}", first["loc"], _reason(first)) from None
     for index, activity in enumerate(spec.activities):
@@ -301,10 +313,14 @@ def field_problems(data: dict, *, today: date | None = None) -> list[tuple[tuple
 
 
 def _reason(problem) -> str:
-    """Pydantic's message for one field, with the value found (as ``describe`` words it)."""
+    """Pydantic's message for one field, with the value found said once: added only when the message
+    does not already name it ("'25:00' is not a time like 08:00", not "... ('25:00')")."""
     message = problem["msg"].removeprefix("Value error, ")
     value = problem.get("input")
-    if problem["type"] != "missing" and isinstance(value, str | int | float) and not isinstance(value, bool):
+    shown = (
+        problem["type"] != "missing" and isinstance(value, str | int | float) and not isinstance(value, bool)
+    )
+    if shown and repr(value) not in message:
         message += f" ({value!r})"
     return message
 

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from stocktake.jobplan.model import JobPlan, consultant_code, financial_year, year_key
 from stocktake.jobplan.read import JobPlanInputError, read_plan, year_too_far
@@ -38,6 +39,7 @@ DRAFT, PROPOSED, AGREED, SUPERSEDED = "draft", "proposed", "agreed", "superseded
 OPEN = (DRAFT, PROPOSED)  # a new upload for the same consultant and year revises these
 SUFFIXES = (".yaml", ".yml", ".xlsx")
 SLUG = re.compile(r"[a-z0-9][a-z0-9-]{0,79}")
+LONDON = ZoneInfo("Europe/London")
 _LOCK = threading.Lock()  # about.json files are read, changed and written under it
 
 
@@ -116,8 +118,15 @@ class KeptPlan:
             plan,
             state=self.state,
             agreed_by=self.about.get("agreed_by", ""),
-            agreed_on=datetime.fromisoformat(agreed_at).date() if agreed_at else None,
+            agreed_on=london_date(agreed_at) if agreed_at else None,
         )
+
+
+def london_date(moment: str) -> date:
+    """The day a moment (ISO text, naive taken as UTC) falls on in London, as the pages show it: an
+    agreement at 23:30 UTC in summer was made the next day."""
+    at = datetime.fromisoformat(moment)
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(LONDON).date()
 
 
 class JobPlanStore:
@@ -264,9 +273,12 @@ class JobPlanStore:
         ``before_saving`` gets the plans that will be agreed afterwards, one a consultant, and runs
         before anything is written: if it raises, nothing changes (the workspace computes the team's
         capacity there, so an agreement never lands without it). Returns the plan and the plans it
-        superseded."""
-        at = at or datetime.now(UTC)
+        superseded.
+
+        The moment is taken inside the lock: an agreement waiting for another is later than the
+        capacity the other made, so ``newest_change`` is later than a capacity that lacks it."""
         with _LOCK:
+            at = at or datetime.now(UTC)
             kept = self.get(slug)
             _seen(kept, version, "agreed")
             if kept.state != PROPOSED:

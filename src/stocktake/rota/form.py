@@ -382,7 +382,10 @@ def _described(error: Mapping, places: dict[str, list[int]]) -> Problem:
     """A model's problem named by the form's section, row and field instead of the YAML's place."""
     place, message = list(error["loc"]), error["msg"].removeprefix("Value error, ")
     value = error.get("input")
-    if error["type"] != "missing" and isinstance(value, str | int | float) and not isinstance(value, bool):
+    shown = (
+        error["type"] != "missing" and isinstance(value, str | int | float) and not isinstance(value, bool)
+    )
+    if shown and repr(value) not in message:  # said once: most messages name the value already
         message += f" ({value!r})"
     if place and place[0] in BY_KEY and len(place) >= 2 and isinstance(place[1], int):
         section, index = BY_KEY[place[0]], places[place[0]][place[1]]

@@ -7,6 +7,7 @@ expanded into dated duties on real clock times, the unit both the optimiser and 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, fields
 from datetime import date, time, timedelta
 from functools import cached_property
@@ -132,8 +133,36 @@ class RotaProblem:
 # --- reading the YAML ---------------------------------------------------------------------------
 
 
+#: Characters no field of a specification may hold: C0 controls (openpyxl's ILLEGAL_CHARACTERS_RE,
+#: which would fail the workbook written after the whole solve, and the tab and line breaks a
+#: one-line field cannot show) and DEL. Word's line break is a vertical tab (\x0b).
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def control_character(value: str) -> str:
+    """Why ``value`` cannot be a one-line field ("'Dr\\x0bAmara' contains a control character
+    ('\\x0b')"), or "" when it can. Spaces, tabs and line breaks at either end are let be (a YAML block
+    ends in one; a reader trims them); a vertical tab or form feed there is not (not every reader does)."""
+    found = CONTROL.search(value.strip(" \t\r\n"))
+    return f"{value!r} contains a control character ({found.group()!r})" if found else ""
+
+
+def refuse_control_characters(value):
+    """A ``mode="before"`` check for every field: a text, or each text of a list, with no control
+    character (``control_character``)."""
+    for text in value if isinstance(value, list) else [value]:
+        if isinstance(text, str) and (why := control_character(text)):
+            raise ValueError(why)
+    return value
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_control(cls, value):
+        return refuse_control_characters(value)
 
 
 class _DoctorSpec(_Strict):

@@ -12,9 +12,12 @@ from __future__ import annotations
 import dataclasses
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from stocktake.rota.solver import EXPLAINING
 
 RUNNING, DONE, FAILED = "running", "done", "failed"
 SOLVING, SAVING = "Searching for the best rota (CP-SAT)", "Checking the rota and saving it"
@@ -49,9 +52,24 @@ class RotaJob:
         return min(int(100 * self.elapsed / max(self.seconds_allowed, 1e-9)), 99)
 
     @property
+    def explaining(self) -> bool:
+        """No rota meets every rule, and the solver is finding which rules conflict: nothing is saved."""
+        return self.phase == EXPLAINING
+
+    @property
+    def overtime(self) -> bool:
+        """Past the time the search was given: checking, saving or explaining a conflict go on."""
+        return self.state == RUNNING and self.elapsed > self.seconds_allowed
+
+    @property
     def version(self) -> str:
-        """Changes whenever what the page shows changes (the page asks every second)."""
-        return f"{self.id}-{self.state}-{self.percent}"
+        """Changes whenever what the page shows changes (the page asks every second): the percent, the
+        phase (which stays at 99% once the time is used: "finding which rules conflict" must still be
+        shown) and, past the time allowed, the whole seconds the label counts. Letters, digits and
+        dashes only, for the poll's address."""
+        phase = zlib.crc32(self.phase.encode())
+        seconds = f"-{int(self.elapsed)}" if self.overtime else ""
+        return f"{self.id}-{self.state}-{self.percent}-{phase:x}{seconds}"
 
 
 class Busy(Exception):

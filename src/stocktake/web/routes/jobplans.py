@@ -22,7 +22,8 @@ by side; the team's capacity.
 - Download a plan as its YAML and its check as the workbook ``jobplan check --out`` writes (viewers
   may; each download in the audit log).
 
-Plans are files in the home (``jobplan/store.py``, ADR 0036). Viewers read; editors upload, propose
+Plans are files in the home (``jobplan/store.py``, ADR 0036). Viewers read (but not a programme
+participant's account: plans are personal to consultants; ADR 0041 addendum); editors upload, propose
 and agree. Every upload and change of state is in the audit log.
 """
 
@@ -59,6 +60,7 @@ from stocktake.jobplan.form import (
     JobPlanFormError,
     blank_form,
     form_plan,
+    is_blank,
     plan_form,
     read_form,
     row_count,
@@ -85,6 +87,7 @@ from stocktake.rota.store import RotaStore, RotaStoreError
 from stocktake.spreadsheets import write_tables
 from stocktake.warehouse import WarehouseError
 from stocktake.web.pages import change_then_redirect, render
+from stocktake.web.programme_view import sees_everyone
 from stocktake.web.security import FORM_FIELDS, database, editor, viewer
 
 router = APIRouter(prefix="/job-plans")
@@ -92,13 +95,31 @@ LONDON = ZoneInfo("Europe/London")
 FILE_LIMIT = 900 * 1024  # under the 1 MB body limit with the form around it
 TYPE_NAMES = {"DCC": "DCC", "SPA": "SPA", "additional_nhs": "Additional NHS", "external": "External"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-FORM_FIELDS["/job-plans/new"] = MAX_ROWS * len(ROW) + len(TOP) + len(ON_CALL) + 10  # every row's fields
+#: Every field of twice MAX_ROWS rows and the form's own: a form longer than MAX_ROWS (written by
+#: hand, or a page kept from before the cap) reaches the route and is refused with every row given
+#: back, rather than Starlette's bare 400 "Too many fields" losing everything typed.
+FORM_FIELD_LIMIT = 2 * MAX_ROWS * len(ROW) + len(TOP) + len(ON_CALL) + 10
+FORM_FIELDS["/job-plans/new"] = FORM_FIELD_LIMIT
 FROM_FORM = "the workspace's form"  # a version's "uploaded as" when it was typed in the form
 
 
 def local_time(moment: datetime | str) -> str:
     moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     return moment.astimezone(LONDON).strftime("%-d %B %Y, %H:%M")
+
+
+def plan_reader(request: Request, user: User = Depends(viewer), db: Session = Depends(database)) -> User:
+    """A viewer or above, except an account linked to a programme participant (a participant's
+    account): job plans are personal to consultants, and such an account is given its own programme
+    record only (``programme_view.sees_everyone``, as the programmes pages and search decide it).
+    Refused with 403 and the refusal kept, as the programme report's is."""
+    if not sees_everyone(user, db):
+        why = "Job plans are the consultants' own: a programme participant's account does not read them."
+        actions.record_refusal(
+            db, user=user, subject=f"{request.method} {request.url.path}"[:200], detail=why
+        )
+        raise HTTPException(403, why)
+    return user
 
 
 def plan_store(request: Request) -> JobPlanStore:
@@ -170,7 +191,7 @@ def _readable(kept: list[KeptPlan]) -> tuple[list, list[str]]:
 
 
 @router.get("")
-def jobplans_page(request: Request, rota: str = "", user: User = Depends(viewer)):
+def jobplans_page(request: Request, rota: str = "", user: User = Depends(plan_reader)):
     return _page(request, user, rota=rota)
 
 
@@ -282,7 +303,7 @@ def rebuild_capacity(request: Request, user: User = Depends(editor), db: Session
 
 
 @router.get("/compare")
-def compare_page(request: Request, a: str = "", b: str = "", user: User = Depends(viewer)):
+def compare_page(request: Request, a: str = "", b: str = "", user: User = Depends(plan_reader)):
     rotas = _rotas(request)
     plans, unreadable = _readable(current(plan_store(request).all()))
     if not a and not b:  # until the user chooses: the first two kept rotas the consultants are on
@@ -372,18 +393,24 @@ def _form_page(request, user, form: JobPlanForm, *, status_code=200, problems=()
 async def plan_form_post(request: Request, user: User = Depends(editor), db: Session = Depends(database)):
     """Add rows (the form again, longer) or save the plan the form describes as a draft: read as an
     uploaded file is, kept as its YAML, the same audit event as an upload's."""
-    fields = await request.form(max_fields=FORM_FIELDS["/job-plans/new"])
+    fields = await request.form(max_fields=FORM_FIELD_LIMIT)
 
     def values(name: str) -> list[str]:
         return [str(v) for v in fields.getlist(name)]
 
-    form = read_form(lambda name: values(name)[:MAX_ROWS], lambda name: str(fields.get(name, "")))
-    if row_count(values) > MAX_ROWS:  # refused rather than cut
+    form = read_form(values, lambda name: str(fields.get(name, "")))  # every row, none cut
+    if row_count(values) > MAX_ROWS:  # blank rows dropped; more rows typed refused, every one given back
+        form = replace(form, rows=tuple(row for row in form.rows if not is_blank(row)))
+    if len(form.rows) > MAX_ROWS:
         problem = FormProblem(
-            f"Timetable: more than {MAX_ROWS} rows; the form takes {MAX_ROWS} (a file any number)"
+            f"Timetable: {len(form.rows)} rows; the form takes {MAX_ROWS} (a file any number): "
+            "clear the rows you do not need, or upload the plan as a file"
         )
         return _form_page(request, user, form, status_code=422, problems=[problem])
     if str(fields.get("add", "")) == "rows":
+        if not form.rows_left:  # the button is not shown at MAX_ROWS; an old page's press is refused
+            problem = FormProblem(f"Timetable: the form takes {MAX_ROWS} rows, and has them all", "add-rows")
+            return _form_page(request, user, form, status_code=422, problems=[problem])
         return _form_page(request, user, form.with_rows())
     refused: list[FormProblem] = []
 
@@ -429,7 +456,7 @@ def _kept(request: Request, slug: str) -> KeptPlan:
 
 
 @router.get("/{slug}")
-def plan_page(request: Request, slug: str, rota: str = "", user: User = Depends(viewer)):
+def plan_page(request: Request, slug: str, rota: str = "", user: User = Depends(plan_reader)):
     return _plan_page(request, user, _kept(request, slug), rota=rota)
 
 
@@ -598,14 +625,18 @@ def _write_capacity(request: Request, made: dict) -> str:
 # --- downloads ----------------------------------------------------------------------------------
 
 
-def _download(db: Session, user: User, kept: KeptPlan, what: str, content: bytes, media: str, filename: str):
-    """The file as an attachment, its download in the audit log (as a rota's are)."""
+def _download(
+    db: Session, user: User, kept: KeptPlan, what: str, content: bytes, media: str, filename: str, source=""
+):
+    """The file as an attachment, its download in the audit log (as a rota's are); ``source``: where the
+    check's supplement came from, for the check's workbook."""
     actions.record_now(
         db,
         user=user,
         action="jobplan_downloaded",
         subject=f"jobplan:{kept.slug}:{what}",
-        detail=f"{kept.consultant} {kept.year} ({kept.state}, version {kept.version})",
+        detail=f"{kept.consultant} {kept.year} ({kept.state}, version {kept.version})"
+        + (f"; supplement: {source}" if source else ""),
     )
     plain = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in filename)
     disposition = f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
@@ -622,7 +653,9 @@ def _readable_plan(kept: KeptPlan):
 
 
 @router.get("/{slug}/plan.yaml")
-def download_plan(request: Request, slug: str, user: User = Depends(viewer), db: Session = Depends(database)):
+def download_plan(
+    request: Request, slug: str, user: User = Depends(plan_reader), db: Session = Depends(database)
+):
     """The plan as the YAML ``stocktake jobplan check`` reads, with the workspace's state; it reads
     back as the plan shown."""
     kept = _kept(request, slug)
@@ -632,7 +665,11 @@ def download_plan(request: Request, slug: str, user: User = Depends(viewer), db:
 
 @router.get("/{slug}/check.xlsx")
 def download_check(
-    request: Request, slug: str, rota: str = "", user: User = Depends(viewer), db: Session = Depends(database)
+    request: Request,
+    slug: str,
+    rota: str = "",
+    user: User = Depends(plan_reader),
+    db: Session = Depends(database),
 ):
     """The plan's check as ``stocktake jobplan check --out`` writes it, the supplement measured from the
     rota chosen on the page (the plan's stated frequency when none is, or the consultant is not on it)."""
@@ -644,4 +681,6 @@ def download_check(
     with tempfile.TemporaryDirectory(prefix="jobplan-check-") as folder:
         path = write_tables(sheets, Path(folder) / "check.xlsx")
         content = path.read_bytes()
-    return _download(db, user, kept, "xlsx", content, XLSX, f"{kept.slug}-check.xlsx")
+    # the supplement's source in words: "measured from <the rota's name>", "stated in the plan (not on
+    # <the rota's name>)", or "no on-call commitment"
+    return _download(db, user, kept, "xlsx", content, XLSX, f"{kept.slug}-check.xlsx", row["source"])
