@@ -145,8 +145,9 @@ def test_small_numbers_are_suppressed_in_every_export(inputs):
     assert reflection["result"].startswith("counts only: 4 paired responses, fewer than 5")
     likert = pd.read_csv(inputs / "out" / "likert.csv", dtype=str, keep_default_na=False)
     before = likert[(likert["survey"] == "before") & (likert["item"] == "I can lead a team through change")]
-    # Before: 0 strongly disagree (shown), 8 disagree (shown), 2 neither, 2 agree, 1 strongly agree.
-    assert before["count"].tolist() == ["0", "8", "*", "*", "*"]
+    # Before: 0 strongly disagree, 8 disagree (shown), 2 neither, 2 agree, 1 strongly agree. The 0 is
+    # hidden with the small levels: shown, it would say which levels the hidden total falls in (ADR 43).
+    assert before["count"].tolist() == ["*", "8", "*", "*", "*"]
     # With levels hidden, no shares (issue 29's second attack): 8 of 13 is the shown counts' own fact,
     # and the top-two share would give the hidden cells away.
     assert before["share"].tolist() == ["*"] * 5

@@ -165,9 +165,11 @@ def test_withdrawals_and_the_frozen_invited_count_are_said():
     assert completion["Withdrawn"] == 2 and completion["Participants"] == 16
     notes = [r["Note"] for r in _sheet(book, "Notes")]
     assert "Cohort A: 2 withdrawn, left out of attendance and completion" in notes
+    # Those withdrawn since stay among the invited, their answers left out (ADR 43's addendum: the
+    # earlier "withdrawals ... are not counted" contradicted the answers being left out).
     said = (
-        "response rates are of the 18 enrolled when the surveys were uploaded on 3 March 2026; the cohort "
-        "has 16 now (withdrawals and joiners since are not counted)"
+        "response rates are of the 18 enrolled when the surveys were uploaded on 3 March 2026; since then "
+        "2 withdrawn (still among the 18 invited; their answers left out), so the cohort has 16 now"
     )
     assert f"Cohort A, Before and after: {said}" in notes
     assert "2 withdrawn, left out of attendance and completion" in page and said[1:] in page

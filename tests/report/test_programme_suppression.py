@@ -7,6 +7,10 @@ a cell, the "top two levels" share times the answered count is the two top cells
 one unknown is solved and substituted, until nothing changes; then every split of what is left is
 enumerated with each hidden cell 1-7 (or 0-7), as a hidden cell is (issue 29's third attack: hidden
 cells of at most 7 summing to 7 each must all be 7). No hidden cell may be solved.
+
+Since ADR 43's addendum the exports follow one public rule (``programmes.disclosure``: zeros hidden
+with the small levels, a hidden cell may be 8 or more when hidden second), so the exports are read
+with it: every split of what is left whose rule hides exactly the cells hidden (``rule=``).
 """
 
 from __future__ import annotations
@@ -25,16 +29,35 @@ from openpyxl import load_workbook
 from stocktake.demo.programme import COHORTS, DOMAINS, SCALE, _surveys
 from stocktake.metrics.suppression import MASK
 from stocktake.programmes.attendance import SessionMarks, cohort_attendance
+from stocktake.programmes.disclosure import item_disclosure
 from stocktake.report.programme import EvaluateRequest, evaluate_files, item_hidden
 from stocktake.report.programme_board import programme_report
 
 
-def solved_hidden(n: int, cells: list, shares: list, top_two: float | None) -> list[int]:
+def public_rule(counts) -> tuple[bool, ...]:
+    """The levels the exports hide for these counts: the rule is public, so a reader may run it."""
+    return item_disclosure(counts).hidden
+
+
+def _splits(total: int, parts: int):
+    if parts == 1:
+        yield (total,)
+        return
+    for first in range(total + 1):
+        for rest in _splits(total - first, parts - 1):
+            yield (first, *rest)
+
+
+def solved_hidden(n: int, cells: list, shares: list, top_two: float | None, rule=None) -> list[int]:
     """The positions of hidden cells (None) that the equations solve; ``shares`` and ``top_two`` are
     None where hidden. First any equation with one unknown is solved and substituted until nothing
     changes; then every split of what is left is enumerated with each hidden cell 1-7 (chosen by 1-7
     people) or 0-7 (hidden second, or every cell when 1-7 answered), and a cell with one possible
-    value in either reading is solved."""
+    value in either reading is solved. With ``rule`` (counts to hidden flags, the exports' public rule)
+    the splits are every split of the answered count left, kept when the rule hides exactly the cells
+    hidden."""
+    if rule is not None:
+        return _solved_by_rule(n, cells, shares, top_two, rule)
     cells = list(cells)
     hidden = [i for i, c in enumerate(cells) if c is None]
     equations = [(list(range(len(cells))), n)]
@@ -64,6 +87,25 @@ def solved_hidden(n: int, cells: list, shares: list, top_two: float | None) -> l
     return sorted(solved)
 
 
+def _solved_by_rule(n: int, cells: list, shares: list, top_two, rule) -> list[int]:
+    hidden = [i for i, c in enumerate(cells) if c is None]
+    if not hidden:
+        return []
+    pattern = tuple(c is None for c in cells)
+    left = n - sum(c for c in cells if c is not None)
+    fits = []
+    for values in _splits(left, len(hidden)):
+        trial = list(cells)
+        for i, v in zip(hidden, values, strict=True):
+            trial[i] = v
+        shares_fit = all(s is None or abs(s * n - trial[i]) < 0.5 for i, s in enumerate(shares))
+        top_fit = top_two is None or abs(top_two * n - sum(trial[-2:])) < 0.5
+        if shares_fit and top_fit and tuple(rule(trial)) == pattern:
+            fits.append(values)
+    assert fits, (n, cells)  # the export's own counts fit
+    return [i for j, i in enumerate(hidden) if len({f[j] for f in fits}) == 1]
+
+
 def _number(value):
     if value in (None, "", MASK):
         return None
@@ -89,7 +131,8 @@ def check_rows(likert: list[dict], items: list[dict], keys: tuple[str, ...], nam
         top_two = _number(item[names["top"]]) if names["top"] in item else None
         if None in cells:
             checked += 1
-        assert not solved_hidden(answered, cells, shares, top_two), (key, cells, shares, top_two, answered)
+        found = solved_hidden(answered, cells, shares, top_two, rule=public_rule)
+        assert not found, (key, cells, shares, top_two, answered)
     return checked
 
 
@@ -205,7 +248,10 @@ def test_no_hidden_cell_can_be_solved_from_the_html(exported, which):
     rows = html_rows(page)
     assert rows
     for answered, cells in rows:
-        assert not solved_hidden(answered, cells, [None] * len(cells), None), (answered, cells)
+        assert not solved_hidden(answered, cells, [None] * len(cells), None, rule=public_rule), (
+            answered,
+            cells,
+        )
 
 
 def test_shares_and_top_two_are_shown_when_nothing_in_the_row_is_hidden(exported):
@@ -240,10 +286,14 @@ def test_the_solver_finds_what_a_single_hidden_cell_gives_away():
 
 
 def test_a_hidden_total_with_one_split_hides_another_level():
-    # All 7 or all 1 among the hidden: the smallest shown level is hidden with them.
+    # Zeros are hidden with the small levels (ADR 43's addendum), so all 1 is no longer the only split
+    # of a total; all 7, or a single hidden cell, is: the smallest shown level (every level tied at it)
+    # is hidden with them.
     def summary(counts):
         return SimpleNamespace(counts=counts, answered=sum(counts))
 
-    assert item_hidden(summary([7, 7, 9, 0, 0])).tolist() == [True, True, False, True, False]
-    assert item_hidden(summary([1, 1, 21, 0, 0])).tolist() == [True, True, False, True, False]
-    assert item_hidden(summary([3, 4, 9, 0, 0])).tolist() == [True, True, False, False, False]
+    assert item_hidden(summary([7, 7, 9, 0, 0])).tolist() == [True, True, False, True, True]
+    assert item_hidden(summary([1, 1, 21, 0, 0])).tolist() == [True, True, False, True, True]
+    assert item_hidden(summary([3, 4, 9, 0, 0])).tolist() == [True, True, False, True, True]
+    assert item_hidden(summary([7, 7, 9, 9, 20])).tolist() == [True, True, True, True, False]
+    assert item_hidden(summary([3, 9, 10, 12, 20])).tolist() == [True, True, False, False, False]

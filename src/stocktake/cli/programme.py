@@ -56,14 +56,21 @@ def evaluate(
         ),
     ] = "learning",
     labels: Annotated[
-        str, typer.Option(metavar="BEFORE,AFTER", help="What to call the two surveys in the outputs.")
-    ] = "before,after",
+        str | None,
+        typer.Option(
+            metavar="BEFORE,AFTER",
+            help="What to call the two surveys in the outputs (before,after; before,follow-up at "
+            "--level behaviour).",
+        ),
+    ] = None,
 ) -> None:
     """Paired pre/post statistics per domain (paired t, Wilcoxon signed-rank, d_z and g_z), response
     rates, unpaired counts and Likert distributions, as CSV, XLSX and HTML."""
     from stocktake.files.programme import ProgrammeFileError
     from stocktake.report.programme import EvaluateRequest, evaluate_files
 
+    if labels is None:
+        labels = "before,follow-up" if level.strip().lower() == "behaviour" else "before,after"
     before_label, comma, after_label = labels.partition(",")
     if not comma or not before_label.strip() or not after_label.strip() or before_label == after_label:
         _fail(f"--labels {labels!r}: write two different names, as BEFORE,AFTER")

@@ -230,7 +230,7 @@ def read_survey(
         else None
     )
     notes = tuple(filter(None, [skipped, withdrawn_note, _unknown_note(unknown) if unknown else None]))
-    return SurveyFile(path, Survey(label, ids, scores), notes, len(unknown))
+    return SurveyFile(path, Survey(label, ids, scores, left_out=sum(gone)), notes, len(unknown))
 
 
 def _check_in_cohort(table, id_name: str, path: Path, cohort: set[str], cohort_file: Path | None) -> None:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from stocktake.programmes.disclosure import median_words
 from stocktake.programmes.paired import (
     MIN_PAIRED,
     PairedComparison,
@@ -68,11 +69,13 @@ class Domain:
 
 @dataclass(frozen=True)
 class Survey:
-    """One survey's responses: who answered (ids) and each item's levels (NaN: no answer)."""
+    """One survey's responses: who answered (ids) and each item's levels (NaN: no answer);
+    ``left_out``: responses from participants withdrawn since, not in ``ids`` (their answers left out)."""
 
     label: str
     ids: tuple[str, ...]
     scores: Mapping[str, np.ndarray] = field(hash=False)
+    left_out: int = 0
 
     def __post_init__(self):
         if len(set(self.ids)) != len(self.ids):
@@ -102,13 +105,8 @@ class ItemSummary:
 
     @property
     def median_level(self) -> str:
-        """The median answer's level; "A to B" when it falls between two levels."""
-        if not self.answered:
-            return ""
-        scores = np.repeat(np.arange(1, len(self.levels) + 1), self.counts)
-        middle = float(np.median(scores))
-        low, high = math.floor(middle), math.ceil(middle)
-        return self.levels[low - 1] if low == high else f"{self.levels[low - 1]} to {self.levels[high - 1]}"
+        """The median answer's level; "A to B" naming the two middle answers when they differ."""
+        return median_words(self.levels, self.counts)
 
     @property
     def top_two_share(self) -> float:
@@ -118,11 +116,13 @@ class ItemSummary:
 
 @dataclass(frozen=True)
 class Response:
-    """How many of the cohort answered one survey, and how many of them gave this domain a score."""
+    """How many of the cohort answered one survey, and how many of them gave this domain a score;
+    ``withdrawn``: how many more responded and were withdrawn since (their answers left out)."""
 
     responded: int
     scored: int
     cohort: int
+    withdrawn: int = 0
 
     @property
     def rate(self) -> float:
@@ -260,8 +260,8 @@ def _domain(before: Survey, after: Survey, domain: Domain, cohort: int, min_pair
         domain=domain.name,
         scale=domain.scale.name,
         items=domain.items,
-        before=Response(len(before.ids), len(scored_before), cohort),
-        after=Response(len(after.ids), len(scored_after), cohort),
+        before=Response(len(before.ids), len(scored_before), cohort, before.left_out),
+        after=Response(len(after.ids), len(scored_after), cohort, after.left_out),
         before_only=len(only_before),
         after_only=len(only_after),
         mean_before=_mean(y) if means else float("nan"),

@@ -24,8 +24,10 @@ from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from stocktake.files.programme import ProgrammeFileError, read_cohort, read_domains, read_scales, read_survey
-from stocktake.metrics.suppression import MASK, hidden_points, secondary_suppression
+from stocktake.metrics.suppression import MASK, hidden_points
 from stocktake.programmes import Evaluation, ItemSummary, evaluate
+from stocktake.programmes.disclosure import RULE as DISCLOSURE_RULE
+from stocktake.programmes.disclosure import domain_means_hidden, item_disclosure
 from stocktake.programmes.paired import (
     APPROX_CONVENTION,
     CAUTION_BELOW,
@@ -46,7 +48,7 @@ SUPPRESSION_NOTE = (
     "counts of 1-7 people answering at a level, and statistics from 1-7 people's answers, are shown "
     "as * (ADR 9, ADR 23); how many responded to each survey (counts and rates) is always shown, and "
     "how many answered an item or domain unless, with every level of an item hidden, it would settle "
-    "them (ADR 43)"
+    "them (ADR 43); " + DISCLOSURE_RULE
 )
 #: Diverging bars: levels below the middle to the left, above it to the right, the middle split.
 BAR_COLOURS = ("#8a1538", "#d5281b", "#f0b8a8", "#d8dde0", "#a4c8e8", "#41b6e6", "#005eb8")
@@ -97,8 +99,24 @@ def evaluate_files(request: EvaluateRequest) -> EvaluateResult:
     ]
     evaluation = evaluate(read[0].survey, read[1].survey, domains, cohort)
     notes = tuple(f"{Path(r.path).name}: {note}" for r in read for note in r.notes)
+    notes += skipped_reaction_notes(request)
     outputs = render(evaluation, notes, suppress=request.suppress)
     return EvaluateResult(evaluation, notes, write_outputs(outputs, request.out))
+
+
+def skipped_reaction_notes(request: EvaluateRequest) -> tuple[str, ...]:
+    """A follow-up (``--level behaviour``) is not asked the reaction (L1) items: each reaction domain
+    DOMAINS.yaml declares is named as left out, so nobody looks for it in the files."""
+    if request.level == "learning":
+        return ()
+    domains = read_domains(request.domains, read_scales(request.scale))
+    return tuple(
+        f"{Path(request.domains).name}: reaction domain {d.name!r} not evaluated: a follow-up "
+        "(--level behaviour) is not asked reaction (L1) items; evaluate the after survey at --level "
+        "learning for them"
+        for d in domains
+        if d.level == "reaction"
+    )
 
 
 def _read_survey(request: EvaluateRequest, path, label, asked, cohort, reaction: bool):
@@ -136,6 +154,11 @@ def _check_out(request: EvaluateRequest) -> None:
 # --- tables ---------------------------------------------------------------------------------------------
 
 
+#: Means, the mean difference and its CI to 2 decimals in every suppressed export: enough for a board,
+#: and less to difference between two evaluations sharing a survey (ADR 43's addendum).
+MEAN_PLACES = 2
+
+
 def _round(value, places: int = 4):
     return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(value, places)
 
@@ -153,7 +176,9 @@ def p_value(value):
 
 def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
     """One row a domain: its level, response, pairs, unpaired counts, the tests (raw and
-    Holm-adjusted p), the conventions and any caution. A counts-only domain has no means."""
+    Holm-adjusted p), the conventions and any caution. A counts-only domain has no means. Suppressed,
+    means are to ``MEAN_PLACES`` decimals; unsuppressed (the programme team's own work), to 4."""
+    places = MEAN_PLACES if suppress else 4
     rows = []
     for result in evaluation.domains:
         c = result.comparison
@@ -176,13 +201,13 @@ def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame
                 "paired": result.paired,
                 f"{evaluation.before}_only": result.before_only,
                 f"{evaluation.after}_only": result.after_only,
-                f"mean_{evaluation.before}_paired": _round(result.mean_before),
-                f"mean_{evaluation.after}_paired": _round(result.mean_after),
-                f"mean_{evaluation.before}_only": _round(result.mean_before_only),
-                f"mean_{evaluation.after}_only": _round(result.mean_after_only),
-                "mean_difference": _round(t.mean_difference) if t else None,
-                "ci95_low": _round(t.ci95_low) if t else None,
-                "ci95_high": _round(t.ci95_high) if t else None,
+                f"mean_{evaluation.before}_paired": _round(result.mean_before, places),
+                f"mean_{evaluation.after}_paired": _round(result.mean_after, places),
+                f"mean_{evaluation.before}_only": _round(result.mean_before_only, places),
+                f"mean_{evaluation.after}_only": _round(result.mean_after_only, places),
+                "mean_difference": _round(t.mean_difference, places) if t else None,
+                "ci95_low": _round(t.ci95_low, places) if t else None,
+                "ci95_high": _round(t.ci95_high, places) if t else None,
                 "t": _round(t.t) if t else None,
                 "df": t.df if t else None,
                 "p_t": p_value(t.p) if t else None,
@@ -198,6 +223,14 @@ def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame
                 "result": _result_text(result),
             }
         )
+    if any(r.before.withdrawn or r.after.withdrawn for r in evaluation.domains):
+        # Responded and withdrawn since (the web's evaluations): their answers are left out, and the
+        # board says so beside the responses (ADR 43's addendum).
+        for row, result in zip(rows, evaluation.domains, strict=True):
+            row[f"withdrawn_{evaluation.before}"] = result.before.withdrawn
+            row[f"withdrawn_{evaluation.after}"] = result.after.withdrawn
+    if not rows:  # reaction domains only: nothing compared before and after
+        return pd.DataFrame(columns=["domain", "kirkpatrick_level", "result", "suppressed"])
     table = pd.DataFrame(rows).astype({c: "Int64" for c in ("df", "wilcoxon_nonzero", "wilcoxon_zeros")})
     return _suppressed_domains(table, evaluation) if suppress else table.assign(suppressed=False)
 
@@ -230,10 +263,15 @@ def _suppressed_domains(table: pd.DataFrame, evaluation: Evaluation) -> pd.DataF
     settle an item's hidden cells (a one-item domain's means, an item whose every level is hidden:
     ADR 43)."""
     b, a = evaluation.before, evaluation.after
+    by_domain: dict[str, list[ItemSummary]] = {}
+    for s in evaluation.items:
+        by_domain.setdefault(s.domain, []).append(s)
     behind = {f"mean_{b}_only": f"{b}_only", f"mean_{a}_only": f"{a}_only"}
     participation = {"cohort", "paired", f"{b}_only", f"{a}_only"}
     participation |= {
-        f"{kind}_{label}" for kind in ("responded", "response_rate", "answered") for label in (b, a)
+        f"{kind}_{label}"
+        for kind in ("responded", "response_rate", "answered", "withdrawn")
+        for label in (b, a)
     }
     described = {"domain", "kirkpatrick_level", "scale", "items", "result"}
     behind |= {c: "paired" for c in table.columns if c not in {*behind, *participation, *described}}
@@ -250,23 +288,24 @@ def _suppressed_domains(table: pd.DataFrame, evaluation: Evaluation) -> pd.DataF
         small_pairs_note(n) if small else text
         for n, small, text in zip(table["paired"], tested_small, shown["result"], strict=True)
     ]
-    # A one-item domain with a hidden level: its means are its item's cells weighted by level, a second
-    # equation beside the answered count, so they (and the difference and its CI) are hidden too.
+    # A domain with a hidden level in any item, in either survey: its means are its items' cells weighted
+    # by level, a second equation beside the answered counts, so they (and the difference and its CI)
+    # are hidden too (``programmes.disclosure.domain_means_hidden``).
     means = [c for c in table.columns if c.startswith("mean_") or c in ("ci95_low", "ci95_high")]
     for i, result in enumerate(evaluation.domains):
-        if not one_item_hidden(result, evaluation.items):
+        if not means_hidden(result, by_domain.get(result.domain, [])):
             continue
         masked = [c for c in means if table[c].notna().iloc[i] and shown.at[i, c] != MASK]
         if masked:
             shown.loc[i, masked] = MASK
-            shown.at[i, "result"] = "; ".join(t for t in (shown.at[i, "result"], ONE_ITEM_NOTE) if t)
+            shown.at[i, "result"] = "; ".join(t for t in (shown.at[i, "result"], MEANS_NOTE) if t)
             hidden_any[i] = True
     # An item whose answered count would settle its hidden cells (``answered_hidden``): the domain's
     # counts that bound it from below as far as that count go too.
     for i, result in enumerate(evaluation.domains):
         for label, other in ((b, a), (a, b)):
             scored = result.before.scored if label == b else result.after.scored
-            by_scored, by_pairs = settled_by(result, evaluation.items, label, scored)
+            by_scored, by_pairs = settled_by(result, by_domain.get(result.domain, []), label, scored)
             if by_scored:
                 shown.loc[i, [f"answered_{label}", f"{label}_only"]] = MASK
                 hidden_any[i] = True
@@ -303,25 +342,24 @@ def settled_by(result, items, label: str, scored: int) -> tuple[bool, bool]:
     return found[0], found[1]
 
 
-#: Why a one-item domain's means are "*" beside a hidden level (ADR 0043).
-ONE_ITEM_NOTE = (
-    "means, mean difference and 95% CI not shown: the domain has one item with a level shown as *, and "
-    "its mean times the people behind it is the sum of their levels, which with the answered count would "
+#: Why a domain's means are "*" beside a hidden level (ADR 0043).
+MEANS_NOTE = (
+    "means, mean difference and 95% CI not shown: an item of the domain has a level shown as *, and a "
+    "mean times the people behind it is the sum of their levels, which with the answered counts could "
     "give the hidden counts away (ADR 43)"
 )
 
 
-def one_item_hidden(result, items) -> bool:
-    """A domain of one item with a level hidden in either survey (``item_hidden``)."""
-    return len(result.items) == 1 and any(
-        item_hidden(s).any() for s in items if s.item == result.items[0] and s.domain == result.domain
+def means_hidden(result, items) -> bool:
+    """A domain with a level hidden in any of its items, in either survey (``domain_means_hidden``)."""
+    return domain_means_hidden(
+        s.counts for s in items if s.domain == result.domain and s.item in result.items
     )
 
 
 def items_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
     """Each item's answered and skipped counts (shown unless they settle its hidden cells), its median
-    level and the share at the top two levels (hidden when 1-7 people answered, or 1-7 gave the top
-    two)."""
+    level and the share at the top two levels (hidden whenever any level is: ``item_disclosure``)."""
     rows = [
         {
             "survey": s.survey,
@@ -340,8 +378,10 @@ def items_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
         answered = np.array([s.answered for s in evaluation.items], float)
         top_two = np.array([sum(s.counts[-2:]) for s in evaluation.items], float)
         any_hidden = np.array([item_hidden(s).any() for s in evaluation.items])
-        table["median_level"] = table["median_level"].where(~_statistic_hidden(answered), MASK)
-        hidden = hidden_points(top_two, answered, True) | any_hidden  # else top two x answered solves a *
+        # The median and top two are the cells' facts too: hidden with any cell (a median of "Disagree"
+        # says where the middle answer is, which can pin a hidden cell beside the answered count).
+        hidden = hidden_points(top_two, answered, True) | any_hidden
+        table["median_level"] = table["median_level"].where(~hidden, MASK)
         table["top_two_share"] = table["top_two_share"].where(~hidden, MASK)
         settled = np.array([answered_hidden(s) for s in evaluation.items])
         table["answered"] = table["answered"].where(~settled, MASK)
@@ -376,28 +416,16 @@ def likert_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame:
 
 
 def item_hidden(summary: ItemSummary) -> np.ndarray:
-    """An item's levels to show as "*": each chosen by 1-7 people (or all, when 1-7 answered), then,
-    as the stock-take does (``secondary_suppression``), the next smallest when only one is hidden,
-    since the answered count (always shown) less the others would give it away. Then, while the hidden
-    total is 0, one per hidden cell or seven per hidden cell (a hidden cell is 1-7, or 0-7 hidden
-    second, so that total has one split: all 1 or all 7), the smallest shown level is hidden too."""
-    counts = np.array(summary.counts, float)
-    primary = hidden_points(counts, np.full(counts.shape, summary.answered, float), True)
-    hidden = secondary_suppression(primary, counts)
-    while hidden.any() and (~hidden).any() and counts[hidden].sum() in (0, hidden.sum(), 7 * hidden.sum()):
-        shown = np.flatnonzero(~hidden)
-        hidden[shown[np.argmin(counts[shown])]] = True
-    return hidden
+    """An item's levels to show as "*", by the one rule every programme export follows
+    (``programmes.disclosure.item_disclosure``)."""
+    return np.array(item_disclosure(summary.counts).hidden, bool)
 
 
 def answered_hidden(summary: ItemSummary) -> bool:
-    """Whether an item's answered count must be hidden too: every level is hidden (so no shown cell is
-    left to hide) and the answered count has one split into hidden cells, each 1-7 or 0-7: 7 a level
-    (every level chosen by exactly 7 people), or 1 a level. Its skipped count (the survey's responses
-    less it) and, for a one-item domain, the counts that add up to it go with it (ADR 43)."""
-    hidden = item_hidden(summary)
-    k, n = len(hidden), summary.answered
-    return bool(hidden.all()) and k > 0 and (n == 7 * k or (n > 7 and n == k))
+    """Whether an item's answered count is hidden too (every level hidden, 7 or just under 7 a level:
+    ``item_disclosure``). Its skipped count (the survey's responses less it) and the domain's counts
+    that would settle it go with it (``settled_by``, ADR 43)."""
+    return item_disclosure(summary.counts).answered_hidden
 
 
 def hidden_cells(items) -> np.ndarray:
@@ -508,6 +536,7 @@ def header(column: str) -> str:
         ("responded_", "Responded to the survey, "),
         ("response_rate_", "Response rate, "),
         ("answered_", "Answered the domain, "),
+        ("withdrawn_", "Responded and withdrawn since, "),
     ):
         if column.startswith(prefix):
             return words + column[len(prefix) :]

@@ -79,16 +79,24 @@ def withdrawn_count(view) -> int:
 
 def invited_note(view, ev) -> str:
     """What an evaluation's "of N" counts: those enrolled when its surveys were uploaded (frozen), which
-    the cohort's current size may no longer be."""
-    invited = len(getattr(ev.record, "invited", ()) or ())
-    if not invited:
+    the cohort's current size may no longer be. Someone withdrawn since stays among them (invited, and
+    counted as responded) with their answers left out; someone who joined since is not among them."""
+    codes = set(getattr(ev.record, "invited", ()) or ())
+    if not codes:
         return ""
-    current = len(getattr(view.cohort, "current", ()) or ())
+    invited = len(codes)
     when = getattr(ev.record, "created_at", None)
     on = f" on {when.day} {when:%B %Y}" if when else ""
     text = f"response rates are of the {invited} enrolled when the surveys were uploaded{on}"
-    if current != invited:
-        text += f"; the cohort has {current} now (withdrawals and joiners since are not counted)"
+    gone = sum(1 for p in getattr(view.cohort, "participants", ()) if p.withdrawn and p.code in codes)
+    joined = sum(1 for p in getattr(view.cohort, "current", ()) if p.code not in codes)
+    since = [
+        f"{gone} withdrawn (still among the {invited} invited; their answers left out)" if gone else "",
+        f"{joined} joined (not invited to these surveys)" if joined else "",
+    ]
+    if gone or joined:
+        current = len(getattr(view.cohort, "current", ()) or ())
+        text += f"; since then {' and '.join(w for w in since if w)}, so the cohort has {current} now"
     return text
 
 
@@ -203,10 +211,10 @@ def board_domains(evaluation) -> pd.DataFrame:
                 "Domain": row["domain"],
                 "Kirkpatrick level": row["kirkpatrick_level"],
                 f"Responded to the {b} survey": _of(
-                    row[f"responded_{b}"], row["cohort"], row[f"response_rate_{b}"]
+                    row[f"responded_{b}"], row["cohort"], row[f"response_rate_{b}"], row.get(f"withdrawn_{b}")
                 ),
                 f"Responded to the {a} survey": _of(
-                    row[f"responded_{a}"], row["cohort"], row[f"response_rate_{a}"]
+                    row[f"responded_{a}"], row["cohort"], row[f"response_rate_{a}"], row.get(f"withdrawn_{a}")
                 ),
                 f"Answered this domain, {b} / {a}": f"{row[f'answered_{b}']} / {row[f'answered_{a}']}",
                 "Paired responses": row["paired"],
@@ -226,8 +234,17 @@ def _missing(value) -> bool:
     return value is None or value is pd.NA or (isinstance(value, float) and value != value)
 
 
-def _of(count, cohort, rate) -> str:
-    """A survey's responses of those invited to it (the evaluation's cohort), not of a domain's askees."""
+def _of(count, cohort, rate, withdrawn=None) -> str:
+    """A survey's responses of those invited to it (the evaluation's cohort), not of a domain's askees.
+    With people who responded and were withdrawn since: all who responded, and how many of them left,
+    "21 of 22 invited responded (95%); 1 of them since withdrawn, their answers left out"."""
+    if not _missing(withdrawn) and withdrawn:
+        responded = int(count) + int(withdrawn)
+        share = f" ({responded / cohort:.0%})" if cohort else ""
+        return (
+            f"{responded} of {cohort} invited responded{share}; {withdrawn} of them since withdrawn, their "
+            "answers left out"
+        )
     shown = f"{count} of {cohort} invited"
     return f"{shown} ({rate:.0%})" if not _missing(rate) and rate != MASK else shown
 

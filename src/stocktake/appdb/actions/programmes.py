@@ -42,7 +42,7 @@ from stocktake.appdb.models import (
     RecordChange,
     User,
 )
-from stocktake.files.programme_roster import AttendanceRow, ParticipantRow
+from stocktake.files.programme_roster import AttendanceRow, ParticipantRow, day_text
 from stocktake.programmes.attendance import AttendancePreview, SessionMarks, compare
 
 #: The largest programme file (a survey export, a roster, a register): 10 MB, the cap ``web.limits``
@@ -171,9 +171,16 @@ def _check_participants(
     """Each row's account; an id already in the cohort (withdrawn people keep theirs) or a username
     without an account refuses them all."""
     taken = {p.code for p in cohort.participants}
+    withdrawn = {p.code: p.withdrawn_at for p in cohort.participants if p.withdrawn}
     accounts = []
     for row in rows:
         where = f"{source}, row {row.row}" if row.row else source
+        if row.code in withdrawn:  # as the file import says it (``read_participants``)
+            raise ActionError(
+                f"{where}, column id: found {row.code!r}, expected an id not already in this cohort "
+                f"({row.code} was withdrawn from it on {day_text(withdrawn[row.code].date())}; their "
+                "record is kept: give a new id to enrol them again)"
+            )
         if row.code in taken:
             raise ActionError(
                 f"{where}, column id: found {row.code!r}, expected an id not already in this cohort"
@@ -282,6 +289,12 @@ def link_account(session: Session, *, by: User | None, participant_id: int, user
     """The participant's workspace account (blank: none): they then see their own record, only it."""
     with _transaction(session):
         participant = _participant(session, participant_id)
+        if participant.withdrawn and username.strip():  # unlinking stays possible
+            raise ActionError(
+                f"participant {participant.code}: withdrawn from the cohort on "
+                f"{day_text(participant.withdrawn_at.date())}, so no account is linked to them (their "
+                "record is kept as it was); to enrol them again, add them with a new id and link that"
+            )
         account = _account(session, username)
         if username.strip() and account is None:
             raise ActionError(f"username: no account {username.strip()!r}")
