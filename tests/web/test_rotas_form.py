@@ -167,6 +167,12 @@ def test_a_department_of_200_doctors_fits_the_form_and_keeps_its_text(clients):
     refused = editor.post("/rotas/form", data=_many_doctors(editor.csrf, 201) | {"add": "shifts"})
     assert refused.status_code == 422  # refused, not cut at 200
     assert "Doctors: more than 200 rows; the form takes 200" in unescape(refused.text)
+    # At 200 the button is gone, and a press from an older page is refused, not a 201st row added.
+    assert 'id="add-doctors"' not in answer.text and 'id="full-doctors"' in answer.text
+    pressed = editor.post("/rotas/form", data=_many_doctors(editor.csrf, 200) | {"add": "doctors"})
+    assert pressed.status_code == 422
+    assert "Doctors: the form takes 200 rows" in unescape(pressed.text)
+    assert len(_values(pressed.text, "doctors-id")) == 200
     # Every row typed comes back, the 201st too, so the lead can delete one rather than retype it.
     assert len(_values(refused.text, "doctors-id")) == 201
     assert _values(refused.text, "doctors-name")[-1] == "Dr D200"

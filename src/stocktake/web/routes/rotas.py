@@ -36,6 +36,7 @@ from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.rota.breaches import breach_table, doctor_table
 from stocktake.rota.export import duty_calendar, fairness_table, grid_table, pattern_table
 from stocktake.rota.form import (
+    BY_KEY,
     SECTIONS,
     RotaForm,
     RotaFormError,
@@ -329,6 +330,11 @@ async def rota_form_post(request: Request, user: User = Depends(editor), db: Ses
         return _form_page(request, user, whole, status_code=422, problems=too_many, seconds=seconds)
     added = str(fields.get("add", ""))
     if added in {s.key for s in SECTIONS}:
+        if len(form.section(added)) >= MAX_ROWS:  # a button pressed on a page from before it was full
+            full = FormProblem(
+                f"{BY_KEY[added].title}: the form takes {MAX_ROWS} rows (the YAML takes any number)"
+            )
+            return _form_page(request, user, form, status_code=422, problems=[full], seconds=seconds)
         return _form_page(request, user, form.with_row(added), seconds=seconds)
     try:
         allowed = _seconds(seconds)
