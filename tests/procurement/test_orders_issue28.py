@@ -140,7 +140,9 @@ def test_a_peer_file_named_like_the_home_is_refused_in_the_command(home, tmp_pat
         tmp_path / "s.csv",
     )
     assert result.exit_code == 2, result.output
-    assert f"{peer}: its orders are 'northshire''s, and so are {home / 'warehouse.duckdb'}'s" in _said(result)
+    assert f"{peer}: its orders are those of 'northshire', and so are {home / 'warehouse.duckdb'}'s" in _said(
+        result
+    )
     assert not (tmp_path / "s.csv").exists()
 
 
@@ -154,12 +156,12 @@ def test_a_peer_whose_trust_column_is_the_homes_trust_is_refused(home):
     with pytest.raises(ProcurementFileError) as refused:
         trust_orders(home / "warehouse.duckdb", (peer,), "Northshire NHS Trust")
     assert str(refused.value).startswith(
-        f"{peer}: its orders are 'Northshire NHS Trust''s, the department's own"
+        f"{peer}: its orders are those of 'Northshire NHS Trust', the department's own"
     )
     folder_named = _orders(
         home / "peers", PEER + ",northshire", name="eastbrook.csv", header=HEADER.strip() + ",trust\n"
     )
-    with pytest.raises(ProcurementFileError, match=f"{folder_named}: its orders are 'northshire''s"):
+    with pytest.raises(ProcurementFileError, match=f"{folder_named}: its orders are those of 'northshire'"):
         trust_orders(home / "warehouse.duckdb", (folder_named,))
 
 
@@ -169,6 +171,8 @@ def test_two_sources_never_resolve_to_the_same_trust(home, tmp_path):
     second = _orders(tmp_path, PEER.replace("S1", "S2") + ",Southvale", name="2025.csv", header=header)
     with pytest.raises(ProcurementFileError) as refused:
         trust_orders(home / "warehouse.duckdb", (first, second))
-    assert str(refused.value).startswith(f"{second}: its orders are 'Southvale''s, and so are {first}'s")
+    assert str(refused.value).startswith(
+        f"{second}: its orders are those of 'Southvale', and so are {first}'s"
+    )
     result = _savings("--orders", first, "--orders", second, "--by", "trust", "--out", tmp_path / "s.csv")
-    assert result.exit_code == 2 and f"{second}: its orders are 'Southvale''s" in _said(result)
+    assert result.exit_code == 2 and f"{second}: its orders are those of 'Southvale'" in _said(result)

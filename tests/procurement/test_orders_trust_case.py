@@ -51,7 +51,7 @@ def test_a_peer_file_named_like_the_homes_folder_in_another_case_is_refused(home
     peer = _orders(home / "peers", PEER, name=name)
     with pytest.raises(ProcurementFileError) as refused:
         trust_orders(home / "warehouse.duckdb", (peer,))
-    assert str(refused.value).startswith(f"{peer}: its orders are {peer.stem!r}'s, and so are ")
+    assert str(refused.value).startswith(f"{peer}: its orders are those of {peer.stem!r}, and so are ")
 
 
 @pytest.mark.parametrize("written", ["royal devon", "ROYAL DEVON", "Royal  Devon", " Royal Devon "])
@@ -60,7 +60,7 @@ def test_a_peer_whose_trust_column_is_the_homes_trust_in_another_case_is_refused
     with pytest.raises(ProcurementFileError) as refused:
         trust_orders(home / "warehouse.duckdb", (peer,), "Royal Devon")
     said = str(refused.value)
-    assert said.startswith(f"{peer}: its orders are 'Royal Devon''s, the department's own trust")
+    assert said.startswith(f"{peer}: its orders are those of 'Royal Devon', the department's own trust")
 
 
 @pytest.mark.parametrize("own", ["rbd", "Rbd", " RBD "])
@@ -80,7 +80,9 @@ def test_two_files_of_one_trust_in_another_case_are_refused(home, tmp_path):
     second = _orders(tmp_path, f"{PEER.replace('S1', 'S2')},SOUTHVALE", name="2025.csv", trust=True)
     with pytest.raises(ProcurementFileError) as refused:
         trust_orders(home / "warehouse.duckdb", (first, second))
-    assert str(refused.value).startswith(f"{second}: its orders are 'SOUTHVALE''s, and so are {first}'s")
+    assert str(refused.value).startswith(
+        f"{second}: its orders are those of 'SOUTHVALE', and so are {first}'s"
+    )
 
 
 def test_one_file_naming_a_trust_in_two_cases_is_refused_naming_both_rows(tmp_path):

@@ -48,7 +48,7 @@ def test_a_peer_file_named_like_the_home_is_refused_naming_it_from_the_home(
     _peer(orders_department, peers / f"{home.name}.csv", None)
     answer = clients["viewer"].get("/procurement?by=trust&months=all")
     assert _problem(answer.text).startswith(
-        f"peers/{home.name}.csv: its orders are '{home.name}''s, and so are warehouse.duckdb's"
+        f"peers/{home.name}.csv: its orders are those of '{home.name}', and so are warehouse.duckdb's"
     )
     assert str(home) not in answer.text and str(home.resolve()) not in answer.text
 
@@ -57,7 +57,7 @@ def test_a_peer_with_the_homes_trust_in_its_trust_column_is_refused(clients, app
     home = app.state.settings.home
     _peer(orders_department, peers / "southvale.csv", home.name)
     answer = clients["viewer"].get("/procurement?by=trust&months=all")
-    assert _problem(answer.text).startswith(f"peers/southvale.csv: its orders are '{home.name}''s")
+    assert _problem(answer.text).startswith(f"peers/southvale.csv: its orders are those of '{home.name}'")
     assert str(home) not in answer.text
 
 
@@ -66,7 +66,7 @@ def test_two_peers_of_one_trust_are_refused(clients, app, orders_department, pee
     _peer(orders_department, peers / "b.csv", "Southvale")
     answer = clients["viewer"].get("/procurement?by=trust&months=all")
     assert _problem(answer.text).startswith(
-        "peers/b.csv: its orders are 'Southvale''s, and so are peers/a.csv's"
+        "peers/b.csv: its orders are those of 'Southvale', and so are peers/a.csv's"
     )
 
 
@@ -79,6 +79,25 @@ def test_a_peer_with_the_homes_trust_in_another_case_is_refused(
     _peer(orders_department, peers / "southvale.csv", spelt(home.name))
     answer = clients["viewer"].get("/procurement?by=trust&months=all")
     assert _problem(answer.text).startswith(
-        f"peers/southvale.csv: its orders are {spelt(home.name).strip()!r}'s, and so are warehouse.duckdb's"
+        f"peers/southvale.csv: its orders are those of {spelt(home.name).strip()!r}, "
+        "and so are warehouse.duckdb's"
     )
     assert str(home) not in answer.text
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n  \n"], ids=["0 bytes", "blank lines"])
+def test_an_empty_peer_file_is_named_from_the_home_and_the_page_carries_on(clients, app, peers, content):
+    """Issue 28, third review: an empty orders file was a 500 (pandas' EmptyDataError)."""
+    home = app.state.settings.home
+    (peers / "empty.csv").write_bytes(content)
+    answer = clients["viewer"].get("/procurement?by=trust&months=all")
+    assert answer.status_code == 200
+    assert _problem(answer.text).startswith("peers/empty.csv: empty (no header row and no order lines)")
+    assert str(home) not in answer.text
+
+
+def test_possessives_are_not_quoted_twice(clients, app, peers, orders_department):
+    _peer(orders_department, peers / "a.csv", "Southvale")
+    _peer(orders_department, peers / "b.csv", "Southvale")
+    answer = clients["viewer"].get("/procurement?by=trust&months=all")
+    assert "''s" not in html.unescape(answer.text) and "those of 'Southvale'" in _problem(answer.text)

@@ -99,19 +99,26 @@ def show_peers(metric_id: Metric, home: HomeOption = None) -> None:
         withdrawn = withdrawn_peer_figures(settings.home, metric_id, proportion=proportion)
     except PeerFiguresError as error:
         _fail(damaged_words(settings.home, error) if error.file else str(error))
+    # one stream, line by line (typer.echo, never rich's wrapping console on stderr): the CSV's last
+    # row ends its line, and the summary never runs into it however the two are captured (issue 28)
     if kept is None:
-        console.print(f"No figures for other trusts kept for {metric_id}.")
+        typer.echo(f"No figures for other trusts kept for {metric_id}.")
     else:
-        console.print(
+        typer.echo(
             f"{kept.name} ({kept.source}; {kept.period_words}): kept by {kept.kept_by} "
             f"at {kept.at:%Y-%m-%d %H:%M} UTC"
         )
         typer.echo("unit,numerator,denominator")
         f = kept.figures
         for unit, n, d in zip(f.units, f.numerator, f.denominator, strict=True):
-            typer.echo(f"{unit},{n:.0f},{d:.0f}")
+            typer.echo(f"{_cell(unit)},{n:.0f},{d:.0f}")
     for w in withdrawn:
-        console.print(
+        typer.echo(
             f"withdrawn: {w.name} ({w.source}), kept by {w.kept_by} at {w.at:%Y-%m-%d %H:%M}, "
             f"by {w.withdrawn_by}"
         )
+
+
+def _cell(text: str) -> str:
+    """A CSV cell: quoted when it holds a comma or a quote ("Royal Devon, Exeter")."""
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text

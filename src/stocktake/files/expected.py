@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from stocktake.files.kept import WITHDRAWN, withdraw_damaged
+from stocktake.files.kept import WITHDRAWN, in_the_way, withdraw_damaged
 from stocktake.files.kept import free_stamp as _free_stamp
 from stocktake.files.kept import write_whole as _write_whole
 from stocktake.ingest.sniff import number_value
@@ -144,7 +144,9 @@ def _checked_name(text: str, what: str = "measure") -> str:
 def kept_expected(home: Path, metric_id: str, by: str = "site") -> KeptExpected | None:
     """The measure's expected counts by ``by`` kept in ``home``, or None when none are."""
     path = expected_folder(home, by) / f"{_checked_name(metric_id)}.csv"
-    return _read_kept(metric_id, by, path) if path.is_file() else None
+    if not path.exists() and not path.with_suffix(".json").exists():
+        return None  # a folder in a file's place is damage, said (``_read_kept``), never dropped silently
+    return _read_kept(metric_id, by, path)
 
 
 def withdrawn_expected(home: Path, metric_id: str, by: str = "site") -> list[KeptExpected]:
@@ -155,7 +157,14 @@ def withdrawn_expected(home: Path, metric_id: str, by: str = "site") -> list[Kep
     if not folder.is_dir():
         return []
     paths = folder.glob(f"{_checked_name(metric_id)}.*.csv")
-    found = [_read_kept(metric_id, by, p, history=True) for p in paths if p.name.count(".") == 2]
+    found = []
+    for path in paths:
+        if path.name.count(".") != 2:
+            continue
+        try:
+            found.append(_read_kept(metric_id, by, path, history=True))
+        except ExpectedFileError:
+            continue  # history that cannot be read is no longer used; it stays on disk, never deleted
     return sorted(found, key=lambda k: (k.withdrawn_at or k.at, k.path.name), reverse=True)
 
 
@@ -163,18 +172,25 @@ def _read_kept(metric_id: str, by: str, path: Path, history: bool = False) -> Ke
     # named from the home (expected/site/x.csv) in messages: the funnel page shows them to viewers
     shown = Path(FOLDER, by, *([WITHDRAWN] if path.parent.name == WITHDRAWN else []), path.name)
     about_path = path.with_suffix(".json")
+    for obstacle in (path, about_path):
+        if obstacle.is_dir():
+            raise ExpectedFileError(in_the_way(str(shown.with_suffix(obstacle.suffix))))
     try:
         about = json.loads(about_path.read_text(encoding="utf-8"))
         at = datetime.fromisoformat(about["at"])
         withdrawn_at = datetime.fromisoformat(about["withdrawn_at"]) if about.get("withdrawn_at") else None
         name, kept_by = str(about["name"]), str(about["by"])
         withdrawn_by = str(about.get("withdrawn_by", ""))
-    except (OSError, ValueError, KeyError, TypeError):
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise ExpectedFileError(
             f"{shown.with_suffix('.json')}: missing or damaged (it says who kept {path.name} and when)"
         ) from None
     try:
-        counts = parse_expected(path.read_bytes(), str(shown))
+        content = path.read_bytes()
+    except OSError:  # unreadable (EIO, permissions): damaged, replaceable, never a crash (issue 28)
+        raise ExpectedFileError(f"{shown}: missing or cannot be read") from None
+    try:
+        counts = parse_expected(content, str(shown))
     except ExpectedFileError:
         if not history:
             raise
@@ -206,6 +222,9 @@ def keep_expected(
         previous, damaged = kept_expected(home, metric_id, by), ""
     except ExpectedFileError as error:
         previous, damaged = None, str(error)
+    for obstacle in (path, path.with_suffix(".json")):
+        if obstacle.is_dir():  # not moved: a folder may hold anything; its owner moves it
+            raise ExpectedFileError(in_the_way(str(Path(FOLDER, by, obstacle.name))))
     for made in (folder.parent, folder):  # private as the home is, whatever the umask
         made.mkdir(mode=0o700, exist_ok=True)
     withdrawn = None

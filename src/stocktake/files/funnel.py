@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stocktake.files.peer_figures import written_number
 from stocktake.files.spc import _number_text, _read_raw, check_outputs
 from stocktake.funnel import Funnel, FunnelDataError, FunnelLimits, FunnelMethod, compare_units
 
@@ -150,7 +151,8 @@ def run_funnel(request: FunnelRequest) -> FunnelTable:
 def _numbers(text: pd.Series, path: Path, column: str, decimal_comma: bool) -> pd.Series:
     """Every cell a finite number: an empty or non-numeric cell is named by row and column."""
     stripped = _number_text(text, decimal_comma)
-    parsed = pd.to_numeric(stripped.where(stripped != ""), errors="coerce").astype(float)
+    # the peer figures' strict reader (issue 28): 1e3 refused, as it is there, never read as 1000
+    parsed = stripped.map(lambda t: written_number(t) if t else None).astype(float)
     bad = ~np.isfinite(parsed)
     if bad.any():
         row = bad.index[bad][0]

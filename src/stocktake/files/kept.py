@@ -62,6 +62,11 @@ def from_home(home: Path, path: Path) -> str:
         return Path(path).name
 
 
+def in_the_way(named: str) -> str:
+    """What is said of a folder where a kept file should be (``named`` from the home), and the fix."""
+    return f"{named}: a folder where a kept file should be; move or rename it, then keep the file again"
+
+
 def withdraw_damaged(
     folder: Path, stem: str, problem: str, *, who: str, at: datetime, replaced_by: str
 ) -> None:
@@ -75,8 +80,12 @@ def withdraw_damaged(
     for suffix in (".csv", ".json"):
         source = folder / f"{stem}{suffix}"
         if source.is_file():
-            write_whole(folder / WITHDRAWN / f"{damaged}.{stamp}{suffix}", source.read_bytes())
-            source.unlink()
+            target = folder / WITHDRAWN / f"{damaged}.{stamp}{suffix}"
+            try:
+                write_whole(target, source.read_bytes())
+                source.unlink()
+            except OSError:  # cannot be read at all (EIO): moved as it is, still never in the way
+                os.replace(source, target)
     note = (
         f"Damaged: {problem}\nWithdrawn by {who} at {at.isoformat(timespec='seconds')}, "
         f"when {replaced_by} was kept in its place.\n"

@@ -27,6 +27,7 @@ from stocktake.files.kept import (
     WITHDRAWN,
     free_stamp,
     from_home,
+    in_the_way,
     is_id,
     private_folders,
     withdraw_damaged,
@@ -101,9 +102,20 @@ def trust_key(name: str) -> str:
 
 def period_words(period: tuple[str, str] | None) -> str:
     """ "January 2024 to December 2024", or "period not given"."""
-    if period is None:
-        return "period not given"
+    if readable_period(period) is None:
+        return "period not given" if period is None else "period not readable"
     return months_between(*period)
+
+
+def readable_period(period: tuple[str, str] | None) -> tuple[str, str] | None:
+    """``period`` when it is two real months, the first not after the last; else None. Kept files
+    are checked when read; this guards figures made any other way (issue 28)."""
+    if period is None:
+        return None
+    try:
+        return a_period(str(period[0]), str(period[1]))
+    except PeerFiguresError:
+        return None
 
 
 def a_month(text: str, where: str) -> str:
@@ -228,11 +240,19 @@ def parse_peer_figures(
     return PeerFigures(tuple(units), tuple(numerators), tuple(denominators), period or in_file)
 
 
+def written_number(text: str) -> float | None:
+    """A number as people write one in a comma file (``ingest.sniff.number_value``: 1234, 1,234,
+    12.5), else None: an exponent (1e3), underscores, a decimal comma ("1,5"), a £ or a % read as
+    some other number would be worse. The one strict reader of the analyst's counts (these figures,
+    ``stocktake funnel``'s numerators and denominators)."""
+    return number_value(text) if text and set(text) <= _WRITTEN else None
+
+
 def _count(text: str, where: str, problems: list[str]) -> float | None:
     """A count as written (``ingest.sniff.number_value``: 1234 or 1,234, as ``files.expected`` reads
     them), whole and at most MAX_COUNT. A decimal comma ("1,5"), underscores, an exponent, a £ or a %
     read as some other number would be worse; an absurd size would break the funnel's arithmetic."""
-    value = number_value(text) if set(text) <= _WRITTEN else None
+    value = written_number(text)
     if value is None:
         problems.append(f"{where}: {text!r} is not a number (a count in digits, e.g. 1234 or 1,234)")
         return None
@@ -262,8 +282,8 @@ def kept_peer_figures(home: Path, metric_id: str, *, proportion: bool = False) -
     """The measure's peer figures kept in ``home``, or None when none are. Either file damaged (or
     one without the other): PeerFiguresError naming it from the home, and what to do."""
     path = figures_folder(home) / f"{_checked(metric_id)}.csv"
-    if not path.is_file() and not path.with_suffix(".json").is_file():
-        return None
+    if not path.exists() and not path.with_suffix(".json").exists():
+        return None  # a folder in a file's place is damage, said, never figures silently dropped
     return _read_kept(home, metric_id, path, proportion)
 
 
@@ -295,18 +315,24 @@ def damaged_words(home: Path, problem: PeerFiguresError | str) -> str:
 def _read_kept(home: Path, metric_id: str, path: Path, proportion: bool) -> KeptPeerFigures:
     about_path = path.with_suffix(".json")
     shown_about, shown = from_home(home, about_path), from_home(home, path)
+    for obstacle, named in ((path, shown), (about_path, shown_about)):
+        if obstacle.is_dir():
+            raise PeerFiguresError(in_the_way(named), file=named)
     try:
         about = json.loads(about_path.read_text(encoding="utf-8"))
         at = datetime.fromisoformat(about["at"])
         withdrawn_at = datetime.fromisoformat(about["withdrawn_at"]) if about.get("withdrawn_at") else None
         name, kept_by, source = str(about["name"]), str(about["by"]), str(about["source"])
-        period = (str(about["period_from"]), str(about["period_to"])) if about.get("period_from") else None
         withdrawn_by = str(about.get("withdrawn_by", ""))
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         raise PeerFiguresError(
             f"{shown_about}: missing or damaged (it says who kept {path.name}, when and from what source)",
             file=shown_about,
         ) from None
+    try:  # a period written by hand ("zzz", "2024-13", backwards) would stop every page that words it
+        period = a_period(str(about.get("period_from") or ""), str(about.get("period_to") or ""))
+    except PeerFiguresError as error:
+        raise PeerFiguresError(f"{shown_about}: damaged ({error})", file=shown_about) from None
     # the department's own trust was checked when kept; a later rename of it does not unkeep them
     try:
         content = path.read_bytes()
@@ -343,6 +369,9 @@ def keep_peer_figures(
         previous, damaged = kept_peer_figures(home, metric_id, proportion=proportion), ""
     except PeerFiguresError as error:  # figures kept before that cannot be read are not in the way
         previous, damaged = None, str(error)
+    for obstacle in (path, path.with_suffix(".json")):
+        if obstacle.is_dir():  # not moved: a folder may hold anything; its owner moves it
+            raise PeerFiguresError(in_the_way(from_home(home, obstacle)), file=from_home(home, obstacle))
     private_folders(folder.parent, folder)
     if damaged:
         withdraw_damaged(folder, metric_id, damaged, who=who, at=at, replaced_by=name)

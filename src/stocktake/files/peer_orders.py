@@ -53,8 +53,8 @@ def trust_orders(warehouse: Path, peers: tuple[Path, ...], own_trust: str = "") 
         clash = orders[~mine & (orders["trust"].map(trust_key) == trust_key(own_trust))]
         if not clash.empty:
             raise ProcurementFileError(
-                f"{clash.index[0][0]}: its orders are {own_trust!r}'s, the department's own trust, also "
-                "the trust of a peer's orders file; name each peer's trust in its trust column"
+                f"{clash.index[0][0]}: its orders are those of {own_trust!r}, the department's own "
+                "trust, also the trust of a peer's orders file; name each peer's trust in its trust column"
             )
         orders = orders.assign(
             trust=orders["trust"].where(~mine, own_trust),

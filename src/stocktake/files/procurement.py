@@ -90,8 +90,9 @@ def read_orders(
                 )
             if earlier is not source:
                 raise ProcurementFileError(
-                    f"{source.path}: its orders are {trust!r}'s, and so are {earlier.path}'s; give each "
-                    "trust's orders once (name a peer's trust in a trust column, or name the file after it)"
+                    f"{source.path}: its orders are those of {trust!r}, and so are {earlier.path}'s; give "
+                    "each trust's orders once (name a peer's trust in a trust column, or name the file after "
+                    "it)"
                 )
         frames.append(frame)
     orders = pd.concat(frames) if len(frames) > 1 else frames[0]
@@ -105,6 +106,11 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raw, _ = _read_raw(path)
     except SpcInputError as error:
         raise ProcurementFileError(str(error)) from None
+    except pd.errors.EmptyDataError:  # 0 bytes, or blank lines: pandas says only "No columns to parse"
+        raise ProcurementFileError(
+            f"{path}: empty (no header row and no order lines); give the procurement columns line_id, "
+            "ordered_on, site, item_code, description, category, supplier, unit_price, quantity"
+        ) from None
     return raw
 
 

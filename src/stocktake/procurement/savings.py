@@ -135,12 +135,23 @@ def net_by(orders: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 
 def _refuse_unpriceable(net: pd.DataFrame, grouped, keys: list[str]) -> None:
-    bad = net[net["quantity"] <= 0]
+    """A unit with no price per unit is refused, one line naming the item and the unit: more returned
+    than bought, or nothing (or less than nothing) spent on what was kept: a credit note at a higher
+    price than the purchases (+5 at £100, −4 at £150) would give a negative price, a negative target
+    and a saving larger than the spend (issue 28)."""
+    bad = net[(net["quantity"] <= 0) | (net["spend"] <= 0)]
     if bad.empty:
         return
     first = bad.iloc[0]
     rows = tuple(grouped.get_group(tuple(first[k] for k in keys)).index)
     which = ", ".join(f"{k} {first[k]}" for k in keys)
+    if first["quantity"] > 0:
+        raise ProcurementInputError(
+            f"{which}: net spend {first['spend']:.2f} against net quantity {first['quantity']:g}; "
+            "a price per unit needs more spent than credited (is a credit note's price or quantity wrong?)",
+            rows=rows,
+            column="unit_price",
+        )
     raise ProcurementInputError(
         f"{which}: net quantity {first['quantity']:g} against net spend {first['spend']:.2f}; "
         "a price per unit needs more bought than returned (is a credit note's quantity or price wrong?)",

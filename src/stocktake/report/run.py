@@ -29,7 +29,13 @@ from stocktake.verdicts.expected import (
     not_compared,
 )
 from stocktake.verdicts.peers import compare_every_measure, funnel_method
-from stocktake.verdicts.trusts import TrustComparison, compare_with_trusts, trust_not_compared
+from stocktake.verdicts.trusts import (
+    ShownTotal,
+    TrustComparison,
+    compare_with_trusts,
+    shown_totals,
+    trust_not_compared,
+)
 from stocktake.verdicts.waitinglist import Overview as WaitingListOverview
 from stocktake.verdicts.waitinglist import OverviewError
 from stocktake.warehouse import connect_ibis, problems
@@ -114,7 +120,7 @@ def with_board_sections(
         by_site = {k: v[v["period"] <= end].reset_index(drop=True) for k, v in by_site.items()}
     peers = compare_every_measure(shown, by_site, "site")
     observed = observed_expected(shown, by_site, home or Path(warehouse).parent)
-    trusts = compared_with_trusts(taken, home or Path(warehouse).parent)
+    trusts = compared_with_trusts(taken, home or Path(warehouse).parent, shown=shown_totals(peers, observed))
     found = warehouse_opportunities(warehouse, last=last) if holds_orders(warehouse) else None
     waiting = waiting_list(warehouse, last)
     return dataclasses.replace(
@@ -122,7 +128,9 @@ def with_board_sections(
     )
 
 
-def compared_with_trusts(taken: StockTake, home: Path) -> tuple[TrustComparison, ...]:
+def compared_with_trusts(
+    taken: StockTake, home: Path, *, shown: dict[str, list[ShownTotal]] | None = None
+) -> tuple[TrustComparison, ...]:
     """Each measure of the stock-take with other trusts' figures kept in ``home`` (ADR 39), the
     department's own counts from its series in the stock-take (to the report's month), its trust
     named by the home's stocktake.toml. A kept file that cannot be read does not stop the report: its
@@ -148,7 +156,9 @@ def compared_with_trusts(taken: StockTake, home: Path) -> tuple[TrustComparison,
             continue
         if kept is None:
             continue
-        compared = compare_with_trusts(metric, frame, kept.figures, own=own, source=kept.source)
+        compared = compare_with_trusts(
+            metric, frame, kept.figures, own=own, source=kept.source, shown=(shown or {}).get(metric.id, ())
+        )
         if compared is not None:
             found.append(compared)
     return tuple(found)

@@ -23,16 +23,17 @@ is drawn from has any event there is none: the comparison then has no funnel and
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
-from stocktake.files.peer_figures import PeerFigures, period_words
+from stocktake.files.peer_figures import PeerFigures, period_words, readable_period
 from stocktake.funnel import Funnel, FunnelDataError, compare_units
 from stocktake.funnel.compare import FunnelLimits, spanning_denominators
 from stocktake.metrics.catalogue import Metric
-from stocktake.metrics.suppression import MASK, hidden_points
+from stocktake.metrics.suppression import MASK, hidden_points, is_small
 from stocktake.periods import months_between
 from stocktake.verdicts.narrative import Formatter
 from stocktake.verdicts.peers import PERIOD_MONTHS, funnel_method
@@ -133,6 +134,60 @@ class TrustComparison:
         return f"Our trust: {fmt(self.funnel.value[i])} — {self.funnel.significance[i]} among {count} trusts"
 
 
+@dataclass(frozen=True)
+class ShownTotal:
+    """A total of the measure's numerator and denominator that a report or page shows elsewhere, over
+    its months (``first`` to ``last``, whole months): a site table's groups summed, say."""
+
+    first: pd.Timestamp
+    last: pd.Timestamp
+    numerator: float
+    denominator: float
+
+
+def differenced(
+    numerator: float,
+    denominator: float,
+    first: pd.Timestamp,
+    last: pd.Timestamp,
+    shown: Sequence[ShownTotal],
+    *,
+    numerator_is_count: bool = True,
+) -> bool:
+    """Whether the department's counts over ``first``–``last`` would give a hidden count away
+    against another total shown: one over months overlapping ours whose numerator (when a count) or
+    denominator differs from ours by 1 to 7 (issue 28: 37 deaths April 2024 to February 2025 beside
+    42 for April 2024 to March 2025 gives March's 5). The one rule, for the report and the page."""
+    ours = pd.Period(first, "M"), pd.Period(last, "M")
+    for total in shown:
+        theirs = pd.Period(total.first, "M"), pd.Period(total.last, "M")
+        if theirs[0] > ours[1] or ours[0] > theirs[1]:
+            continue
+        gaps = [abs(total.denominator - denominator)]
+        if numerator_is_count:
+            gaps.append(abs(total.numerator - numerator))
+        if is_small(gaps).any():
+            return True
+    return False
+
+
+def shown_totals(peers: Sequence, observed: Sequence = ()) -> dict[str, list[ShownTotal]]:
+    """Each measure's totals shown beside its trusts' comparison, for ``differenced``: a site table's
+    groups summed (those shown, and all of them: a reader may know either), over its months: the
+    funnel across sites (``verdicts.peers.PeerComparison``, the stock-take's last year) and observed ÷
+    expected (``verdicts.expected.ObservedExpected``: deaths and cases)."""
+    found: dict[str, list[ShownTotal]] = {}
+    tables = [(c, c.funnel.numerator, c.funnel.denominator) for c in peers]
+    tables += [(o.peers, o.peers.funnel.numerator, o.cases) for o in observed if o.peers.groups]
+    for table, numerator, denominator in tables:
+        numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)
+        for chosen in (~np.asarray(table.hidden, bool), np.ones(len(numerator), bool)):
+            found.setdefault(table.metric.id, []).append(
+                ShownTotal(table.first, table.last, numerator[chosen].sum(), denominator[chosen].sum())
+            )
+    return found
+
+
 def own_counts(
     frame: pd.DataFrame, period: tuple[str, str] | None, *, months: int = PERIOD_MONTHS
 ) -> tuple[float, float, pd.Timestamp, pd.Timestamp, str]:
@@ -143,6 +198,7 @@ def own_counts(
     held = sorted(monthly["month"].unique())
     if not held:
         raise ValueError("the warehouse holds no months of this measure")
+    period = readable_period(period)  # "zzz" or a backwards period is no period (issue 28)
     if period is not None:
         wanted = pd.period_range(period[0], period[1], freq="M")
         if set(wanted) <= set(held):
@@ -184,10 +240,13 @@ def compare_with_trusts(
     source: str = "",
     months: int = PERIOD_MONTHS,
     suppress: bool = True,
+    shown: Sequence[ShownTotal] = (),
 ) -> TrustComparison | None:
     """The department's trust (its series ``frame``) among the trusts of ``figures`` on the
     measure's funnel; None when the measure has no funnel, the warehouse has none of its months, or
-    the department has no cases in the period."""
+    the department has no cases in the period. ``shown``: the measure's other totals the same report
+    or page shows; ours are hidden when they and one of those would give a small count away
+    (``differenced``), as they are when 1–7."""
     method = funnel_method(metric)
     if method is None or frame.empty:
         return None
@@ -195,6 +254,9 @@ def compare_with_trusts(
     if denominator <= 0:
         return None
     small = bool(hidden_points([numerator], [denominator], metric.numerator_is_count)[0])
+    small = small or differenced(
+        numerator, denominator, first, last, shown, numerator_is_count=metric.numerator_is_count
+    )
     hidden = small and suppress
     no_funnel = ""
     try:

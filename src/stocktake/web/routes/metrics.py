@@ -495,7 +495,13 @@ def _trusts_page(request, metric: Metric, user: User, db: Session, *, errors=(),
         if frame is not None:
             suppress = settings.drilldown_small_numbers == "suppress"
             compared = compare_with_trusts(
-                metric, frame, kept.figures, own=settings.trust, source=kept.source, suppress=suppress
+                metric,
+                frame,
+                kept.figures,
+                own=settings.trust,
+                source=kept.source,
+                suppress=suppress,
+                shown=_totals_shown(workspace, settings.home, metric, suppress),
             )
     detail = f"by {TRUST}" + (f", figures kept ({kept.name})" if kept else ", no figures kept")
     actions.record_now(db, user=user, action="funnel_viewed", subject=f"metric:{metric.id}", detail=detail)
@@ -541,6 +547,28 @@ def _trusts_page(request, metric: Metric, user: User, db: Session, *, errors=(),
         typed=typed or {},
         can_keep=method is not None and ROLES.index(user.role) >= ROLES.index("editor"),
     )
+
+
+def _totals_shown(workspace, home, metric: Metric, suppress: bool) -> list:
+    """The measure's totals the workspace shows by site (its funnel across sites, observed ÷ expected
+    from the counts kept), which our trust's counts must not be differenced against (issue 28)."""
+    from stocktake.files.expected import ExpectedFileError, kept_expected
+    from stocktake.verdicts.peers import compare_peers
+    from stocktake.verdicts.trusts import shown_totals
+
+    frame = workspace.series("site").get(metric.id) if "site" in workspace.catalogue.dimensions else None
+    if frame is None or frame.empty or "site" not in frame.columns:
+        return []
+    peers = [p for p in [compare_peers(metric, frame, "site", suppress=suppress)] if p is not None]
+    observed = []
+    if compares_observed_expected(metric):
+        try:
+            kept = kept_expected(home, metric.id, "site")
+        except ExpectedFileError:
+            kept = None
+        found = kept and compare_observed_expected(metric, frame, "site", kept.counts, suppress=suppress)
+        observed = [found] if found else []
+    return shown_totals(peers, observed).get(metric.id, [])
 
 
 def _trusts_figure(compared) -> str:
