@@ -101,6 +101,19 @@ def test_a_consultants_code_with_a_space_or_a_slash_is_refused_naming_the_field(
     )
 
 
+@pytest.mark.parametrize("code", [".", "..", "-", "_.-"])
+def test_a_consultants_code_of_only_punctuation_is_refused(tmp_path, code):
+    """``.`` or ``..`` names no one, and as a file's name means the folder itself or the one above."""
+    with pytest.raises(JobPlanInputError) as refused:
+        read_plan(_write(tmp_path, _data(consultant=code)), today=TODAY)
+    assert "with at least one letter or digit" in str(refused.value)
+
+
+@pytest.mark.parametrize("code", ["C.1", "c-9", "x_", "7"])
+def test_a_code_with_a_letter_or_digit_among_the_marks_is_kept(tmp_path, code):
+    assert read_plan(_write(tmp_path, _data(consultant=code)), today=TODAY).plan.consultant == code.upper()
+
+
 @pytest.mark.parametrize("code", ["C01", "c-01", "T_O.7"])
 def test_letters_digits_dash_underscore_and_dot_are_a_code(tmp_path, code):
     assert read_plan(_write(tmp_path, _data(consultant=code)), today=TODAY).plan.consultant == code.upper()

@@ -173,7 +173,7 @@ def test_a_mistake_in_the_specification_names_its_place():
     with pytest.raises(RotaSpecError, match="pattern '1:4 on call': doctor 'Z9' is not defined"):
         parse_problem(wrong)
     wrong = {**SPEC, "doctors": [{**SPEC["doctors"][0], "leave": ["2026-04-02..2026-04-01"]}]}
-    with pytest.raises(RotaSpecError, match=r"doctors.0.leave: .*ends before it starts"):
+    with pytest.raises(RotaSpecError, match=r"doctors, row 1, leave: .*ends before it starts"):
         parse_problem(wrong)
 
 

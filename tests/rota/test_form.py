@@ -238,7 +238,7 @@ def test_a_control_character_in_a_yaml_specification_is_refused_naming_its_place
     with pytest.raises(RotaSpecError) as refused:
         parse_problem(data, "spec.yaml")
     assert str(refused.value).startswith(
-        "spec.yaml: doctors.0.name: 'Dr\\x0bAmara' contains a control character ('\\x0b')"
+        "spec.yaml: doctors, row 1, name: 'Dr\\x0bAmara' contains a control character ('\\x0b')"
     )
     data["doctors"][0]["name"] = " Dr Amara\n"  # a YAML block's trailing line break is not refused
     assert parse_problem(data).doctors[0].name == " Dr Amara\n"

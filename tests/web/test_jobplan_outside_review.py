@@ -209,3 +209,9 @@ def test_a_participants_account_is_refused_the_job_plans_and_the_refusal_logged(
     refused = [e for e in _events(app, "request_refused") if e.user and e.user.username == "pia"]
     assert {e.subject for e in refused} >= {f"GET {p}" for p in paths}
     assert not [e for e in _events(app, "jobplan_downloaded") if e.user and e.user.username == "pia"]
+
+
+def test_a_participants_account_is_not_shown_the_job_plans_link_it_would_be_refused(clients, participant):
+    link = 'href="/job-plans"'
+    assert link not in participant.get("/rotas").text
+    assert link in clients["viewer"].get("/rotas").text and link in clients["editor"].get("/rotas").text

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from stocktake.appdb.models import AuditEvent
-from stocktake.rota.store import RotaStore
+from stocktake.rota.store import RotaStore, RotaStoreError
 from stocktake.web.rota_jobs import DONE
 
 LEGEND = b"code,start,end,kind\nD,08:00,17:00,shift\nLL,07:00,21:00,shift\n"
@@ -190,6 +190,17 @@ def test_publish_then_replan_changes_few_duties_and_flags_short_notice(app, clie
     assert refused.status_code == 403
     wrong = editor.post(f"/rotas/{slug}/replan", data=form | {"last": "soon", "csrf_token": editor.csrf})
     assert wrong.status_code == 422 and "Last day absent" in wrong.text
+    # An absence wholly past changes nothing still to come: refused before any solve, here and in the store.
+    gone = {
+        "first": (date.today() - timedelta(days=3)).isoformat(),
+        "last": str(date.today() - timedelta(days=1)),
+    }
+    over = editor.post(f"/rotas/{slug}/replan", data=form | gone | {"csrf_token": editor.csrf})
+    assert (
+        over.status_code == 422 and "the absence is over" in over.text and "nothing to re-plan" in over.text
+    )
+    with pytest.raises(RotaStoreError, match="the absence is over"):
+        rotas.replan(slug, "S3", date.today() - timedelta(days=3), date.today() - timedelta(days=1), by="x")
     answer = editor.post(
         f"/rotas/{slug}/replan", data=form | {"csrf_token": editor.csrf}, follow_redirects=False
     )

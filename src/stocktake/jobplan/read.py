@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
-import pandas as pd
 import yaml
 from pydantic import (
     BaseModel,
@@ -41,7 +40,7 @@ from stocktake.jobplan.model import (
     consultant_code,
     financial_year,
 )
-from stocktake.rota.duties import clock_time
+from stocktake.rota.duties import UnreadableWorkbook, clock_time, read_workbook
 from stocktake.rota.model import refuse_control_characters
 
 EXAMPLE = Path(__file__).with_name("example_jobplan.yaml")
@@ -60,7 +59,7 @@ DAY_NAMES = {
 MOST_ONE_IN = 52.0  # on call 1 in 52: once a year; the low band starts at 1 in 9
 MOST_UNPREDICTABLE_PAS = 12.0  # past a whole week's PAs (the terms' warning line)
 LEAST_WORKING_WEEKS = 26.0  # half the year: below it the leave typed is not a consultant's
-CODE = re.compile(r"[A-Za-z0-9._-]+")  # a consultant's code: no space, slash or other mark
+CODE = re.compile(r"[A-Za-z0-9._-]*[A-Za-z0-9][A-Za-z0-9._-]*")  # no space or slash; a letter or digit
 MOST_YEARS_AHEAD = 2  # a plan's year starting (1 April) later than this many years from today is a slip
 
 
@@ -187,7 +186,10 @@ class _PlanSpec(_Strict):
         ``-``, ``_`` and ``.`` only: the code names the plan's file, its downloads and its rows."""
         code = consultant_code(value)
         if not CODE.fullmatch(code):
-            raise ValueError(f"{value!r} is not a consultant's code; use letters, digits, - _ or . only")
+            raise ValueError(
+                f"{value!r} is not a consultant's code; use letters, digits, - _ or . only, "
+                "with at least one letter or digit"
+            )
         return code
 
     @field_validator("year")
@@ -343,7 +345,9 @@ def _from_yaml(path: Path) -> dict:
 
 def _from_workbook(path: Path) -> tuple[dict, dict[str, str]]:
     try:
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str)
+        sheets = read_workbook(path)
+    except UnreadableWorkbook as error:
+        raise JobPlanInputError(f"{path}: {error}") from None
     except (OSError, ValueError) as error:
         raise JobPlanInputError(f"{path}: cannot read the job plan: {error}") from None
     named = {str(name).strip().lower(): frame.fillna("") for name, frame in sheets.items()}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -23,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 import pandas as pd
 
-from stocktake.ingest.read import check_workbook_size
+from stocktake.ingest.read import ReadError, check_workbook_size
 
 HOUR = timedelta(hours=1)
 BREAK = timedelta(minutes=30)
@@ -122,18 +123,76 @@ def duty_on(doctor: str, day: date, times: ClockTimes, label: str) -> Duty:
     )
 
 
+#: Characters no field of a specification may hold: C0 controls (openpyxl's ILLEGAL_CHARACTERS_RE,
+#: which would fail the workbook written after the whole solve, and the tab and line breaks a
+#: one-line field cannot show) and DEL. Word's line break is a vertical tab (\x0b).
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def control_character(value: str) -> str:
+    """Why ``value`` cannot be a one-line field ("'Dr\\x0bAmara' contains a control character
+    ('\\x0b')"), or "" when it can. Spaces, tabs and line breaks at either end are let be (a YAML block
+    ends in one; a reader trims them); a vertical tab or form feed there is not (not every reader does)."""
+    found = CONTROL.search(value.strip(" \t\r\n"))
+    return f"{value!r} contains a control character ({found.group()!r})" if found else ""
+
+
+class UnreadableWorkbook(ValueError):
+    """A file that is not a workbook openpyxl can read; the message says why, without the file's name
+    (each reader adds it in its own error)."""
+
+
+def read_workbook(path: Path) -> dict[str, pd.DataFrame]:
+    """Every sheet of a workbook, all cells as text. A truncated file, broken XML (a raw control byte in
+    a sheet) or a missing part raises ``UnreadableWorkbook``: openpyxl and the XML parser raise many
+    kinds of error on a damaged workbook (ParseError, BadZipFile, KeyError), and none may reach a page
+    as a 500. A missing or unreadable file is still an ``OSError``."""
+    path = Path(path)
+    with path.open("rb"):  # a missing or unreadable file is an OSError, not a damaged workbook
+        pass
+    if not zipfile.is_zipfile(path):
+        raise UnreadableWorkbook("not a readable workbook: truncated, empty or another kind of file")
+    try:
+        check_workbook_size(path)  # a zip bomb is refused before pandas unpacks it
+        return pd.read_excel(path, dtype=str, sheet_name=None)
+    except ReadError as error:
+        raise UnreadableWorkbook(f"not a readable workbook: {error.errors[0].expected}") from None
+    except OSError:
+        raise
+    except Exception as error:  # its text may hold the file's data, so only its kind is named
+        reason = f"openpyxl could not read it ({type(error).__name__})"
+        raise UnreadableWorkbook(f"not a readable workbook: {reason}") from None
+
+
 def read_table(path: Path) -> dict[str, pd.DataFrame]:
-    """Every sheet of a workbook, or a CSV file as one unnamed sheet; all cells as text."""
+    """Every sheet of a workbook, or a CSV file as one unnamed sheet; all cells as text, none holding a
+    control character (a vertical tab pasted from Word would be kept, then fail the rota's workbook)."""
     path = Path(path)
     try:
         if path.suffix.lower() in (".xlsx", ".xlsm"):
-            check_workbook_size(path)  # a zip bomb is refused before pandas unpacks it
-            sheets = pd.read_excel(path, dtype=str, sheet_name=None)
+            sheets = read_workbook(path)
         else:
             sheets = {"": pd.read_csv(path, dtype=str, keep_default_na=False)}
+    except UnreadableWorkbook as error:
+        raise RotaInputError(f"{path}: {error}") from None
     except (OSError, ValueError) as error:
         raise RotaInputError(f"{path}: cannot read the rota: {error}") from error
-    return {name: frame.fillna("") for name, frame in sheets.items()}
+    sheets = {name: frame.fillna("") for name, frame in sheets.items()}
+    for name, frame in sheets.items():
+        refuse_control_cells(frame, f"{path}, sheet {name}" if name else str(path))
+    return sheets
+
+
+def refuse_control_cells(frame: pd.DataFrame, where: str) -> None:
+    """The first heading or cell holding a control character, named by row (1 is the heading) and
+    column, as a ``RotaInputError``."""
+    for column in frame.columns:
+        if isinstance(column, str) and (why := control_character(column)):
+            raise RotaInputError(f"{where}, row 1: heading {why}")
+    for index, row in enumerate(frame.itertuples(index=False), start=2):
+        for column, value in zip(frame.columns, row, strict=True):
+            if isinstance(value, str) and (why := control_character(value)):
+                raise RotaInputError(f"{where}, row {index}, column {column}: {why}")
 
 
 def is_duty_list(frame: pd.DataFrame) -> bool:

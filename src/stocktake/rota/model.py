@@ -7,7 +7,6 @@ expanded into dated duties on real clock times, the unit both the optimiser and 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field, fields
 from datetime import date, time, timedelta
 from functools import cached_property
@@ -16,9 +15,8 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from stocktake.rota.duties import Duty, duty_on
+from stocktake.rota.duties import Duty, control_character, duty_on
 from stocktake.rota.rules import Limits
-from stocktake.validation_messages import problems
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
@@ -131,20 +129,6 @@ class RotaProblem:
 
 
 # --- reading the YAML ---------------------------------------------------------------------------
-
-
-#: Characters no field of a specification may hold: C0 controls (openpyxl's ILLEGAL_CHARACTERS_RE,
-#: which would fail the workbook written after the whole solve, and the tab and line breaks a
-#: one-line field cannot show) and DEL. Word's line break is a vertical tab (\x0b).
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
-def control_character(value: str) -> str:
-    """Why ``value`` cannot be a one-line field ("'Dr\\x0bAmara' contains a control character
-    ('\\x0b')"), or "" when it can. Spaces, tabs and line breaks at either end are let be (a YAML block
-    ends in one; a reader trims them); a vertical tab or form feed there is not (not every reader does)."""
-    found = CONTROL.search(value.strip(" \t\r\n"))
-    return f"{value!r} contains a control character ({found.group()!r})" if found else ""
 
 
 def refuse_control_characters(value):
@@ -319,11 +303,24 @@ def spec_errors(data: dict) -> list[dict]:
     return []
 
 
+def spec_place(loc) -> str:
+    """A place in a specification as the form names it, counted from 1: ``doctors, row 1, name`` rather
+    than pydantic's ``doctors.0.name``; a place within a row's list is an item (``leave, item 2``)."""
+    words, rows = [], 0
+    for part in loc:
+        if isinstance(part, int):
+            words.append(f"{'row' if rows == 0 else 'item'} {part + 1}")
+            rows += 1
+        else:
+            words.append(str(part))
+    return ", ".join(words) or "top level"
+
+
 def parse_problem(data: dict, where: str = "rota specification") -> RotaProblem:
     try:
         spec = _ProblemSpec.model_validate(data)
     except ValidationError as error:
-        found = problems(error)
+        found = [f"{spec_place(e['loc'])}: {e['msg'].removeprefix('Value error, ')}" for e in error.errors()]
         raise RotaSpecError(f"{where}: {found[0]} ({len(found)} problem(s) in all)") from error
     opted_out = frozenset(d.id for d in spec.doctors if d.opted_out)
     return RotaProblem(

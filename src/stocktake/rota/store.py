@@ -138,6 +138,16 @@ class KeptRota:
         duties, period, limits = self.duties()
         return check_rota(duties, limits, period, self.published_on)
 
+    def last_day(self) -> date | None:
+        """The rota's last day: a built rota's end, an uploaded grid's last date column (or a list of
+        duties' last end); None for one with no duty."""
+        if self.source == BUILT:
+            return date.fromisoformat(self.about["end"]) if "end" in self.about else self.problem().end
+        duties, period, _ = self.duties()
+        if period is not None:
+            return period[1]
+        return max((d.end.date() for d in duties), default=None)
+
     def doctors(self) -> list[tuple[str, str]]:
         """(id, name) of each doctor, in the rota's order."""
         if self.source == BUILT:
@@ -261,13 +271,21 @@ class RotaStore:
             (current / about["legend"]).write_bytes(legend[1])
         self._about(folder, about)
         kept = self.get(folder.name)
-        try:
+        try:  # all or nothing: what is kept can be checked and downloaded, or is not kept at all
             duties, _, _ = kept.duties()
             if not duties:
                 raise RotaInputError(f"{filename}: no duties found")
+            kept.check()
+            kept.workbook()
         except (RotaInputError, ValueError, OSError) as error:
             shutil.rmtree(folder, ignore_errors=True)
-            raise RotaStoreError(str(error).replace(str(current / f"rota{suffix}"), filename)) from None
+            message = str(error).replace(str(current / f"rota{suffix}"), filename)
+            if legend:
+                message = message.replace(str(current / about["legend"]), legend[0])
+            raise RotaStoreError(message) from None
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
         return kept
 
     # --- changing one ---------------------------------------------------------------------------
@@ -278,6 +296,11 @@ class RotaStore:
             if rota.published:
                 raise RotaStoreError(f"{rota.name} was published on {rota.published_on:%d %B %Y}")
             at = at or datetime.now(UTC)
+            last = rota.last_day()
+            if last is not None and last < at.date():
+                raise RotaStoreError(
+                    f"{rota.name} ended on {last:%d %B %Y}: a rota whose last day is past is not published"
+                )
             self._about(
                 rota.folder,
                 rota.about | {"state": PUBLISHED, "published_by": by, "published_at": at.isoformat()},
@@ -301,6 +324,9 @@ class RotaStore:
         and changing as few others as the rules allow; the result becomes the current version."""
         rota = self.get(slug)
         problem = rota.problem()
+        today = today or date.today()
+        if last < today:
+            raise RotaStoreError(f"the absence is over (its last day, {last}, is past): nothing to re-plan")
         if doctor not in {d.id for d in problem.doctors}:
             raise RotaStoreError(f"{doctor!r} is not a doctor of {rota.name}")
         if last < first:
@@ -313,7 +339,6 @@ class RotaStore:
         solution = solve(
             changed, seconds=seconds, workers=workers, replan=Replan(published, first), on_phase=on_phase
         )
-        today = today or date.today()
         weeks = changed.limits.change_notice_weeks
         changes = [
             Change(

@@ -44,8 +44,10 @@ environment = Environment(
 
 
 @lru_cache(maxsize=4096)
-def _header(full_name: str | None, role: str | None, current: str | None, csrf_token: str) -> Markup:
-    user = SimpleNamespace(full_name=full_name, role=role) if role else None
+def _header(
+    full_name: str | None, role: str | None, current: str | None, csrf_token: str, participant: bool = False
+) -> Markup:
+    user = SimpleNamespace(full_name=full_name, role=role, participant=participant) if role else None
     context = {"user": user, "current": current, "csrf_token": csrf_token, "navigation": NAVIGATION}
     return Markup(environment.get_template("_header.html").render(context))
 
@@ -53,7 +55,20 @@ def _header(full_name: str | None, role: str | None, current: str | None, csrf_t
 def site_header(user, path: str, csrf_token: str) -> Markup:
     """The header with the user's navigation: the NHS.UK macro takes milliseconds, so it is kept."""
     current = next((href for href, _, _ in NAVIGATION if path == href or path.startswith(href + "/")), None)
-    return _header(user.full_name if user else None, user.role if user else None, current, csrf_token)
+    return _header(
+        user.full_name if user else None, user.role if user else None, current, csrf_token, _participant(user)
+    )
+
+
+def _participant(user) -> bool:
+    """A programme participant's account (``programme_view.sees_everyone``): its Job plans link would
+    only be refused, so it is not shown."""
+    from sqlalchemy.orm import object_session
+
+    from stocktake.web.programme_view import sees_everyone
+
+    session = object_session(user) if user is not None and user.role == "viewer" else None
+    return session is not None and not sees_everyone(user, session)
 
 
 @lru_cache(maxsize=1)

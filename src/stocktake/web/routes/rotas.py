@@ -245,9 +245,16 @@ def _solved(problem, seconds: float, **options):
     try:
         return solve(problem, seconds=seconds, **options)
     except NoCompliantRota as error:
-        raise RotaStoreError("No rota meets every rule: " + " ".join(error.reasons)) from None
+        raise _none_meets(error) from None
     except RuntimeError as error:
         raise RotaStoreError(str(error)) from None
+
+
+def _none_meets(error: NoCompliantRota) -> RotaStoreError:
+    """Why no rota was built, said once: the solver's explanation starts "No rota meets every
+    requirement" (or "No compliant rota was found") itself; a problem found before solving does not."""
+    said = " ".join(error.reasons)
+    return RotaStoreError(said if said.startswith("No ") else f"No rota meets every rule: {said}")
 
 
 def _refused(request: Request, user: User, status: int, problems: list[str], form=None):
@@ -372,8 +379,17 @@ def rota_page(request: Request, slug: str, user: User = Depends(viewer)):
     return _rota_page(request, user, _kept(request, slug))
 
 
+def _unreadable(rota: KeptRota, error: Exception) -> str:
+    """Why a kept rota cannot be shown (its file changed by hand, or kept before a check it now fails),
+    without the home's folder: one rota never takes a page down for everyone."""
+    return f"{rota.name} ({rota.slug}) cannot be read: " + str(error).replace(f"{rota.current}/", "")
+
+
 def _rota_page(request: Request, user: User, rota: KeptRota, *, status_code: int = 200, errors=(), form=None):
-    check = rota.check()
+    try:
+        check = rota.check()
+    except (ValueError, OSError) as error:  # a RotaInputError or RotaStoreError among them
+        return _page(request, user, status_code=422, errors=[*errors, _unreadable(rota, error)])
     breaches = breach_table(check).to_dict("records")
     by_rule: dict[str, int] = {}
     for row in breaches:
@@ -422,7 +438,7 @@ def publish(request: Request, slug: str, user: User = Depends(editor), db: Sessi
     def change():
         try:
             done = rota_store(request).publish(slug, by=user.full_name)
-        except RotaStoreError as error:
+        except (ValueError, OSError) as error:  # refused (RotaStoreError), or its file cannot be read
             raise actions.ActionError(str(error)) from None
         actions.record_now(
             db,
@@ -472,6 +488,8 @@ def replan(
         problems.append(str(error))
     if not problems and days["last"] < days["first"]:
         problems.append("Last day absent: on or after the first day")
+    elif not problems and days["last"] < today():
+        problems.append(f"Last day absent: the absence is over ({days['last']} is past): nothing to re-plan")
     if problems:
         return _replan_refused(request, user, rota, 422, problems, form)
     by, on = user.full_name, today()
@@ -484,7 +502,7 @@ def replan(
                 slug, doctor, days["first"], days["last"], by=by, seconds=allowed, today=on, on_phase=phase
             )
         except NoCompliantRota as error:
-            raise RotaStoreError("No rota meets every rule: " + " ".join(error.reasons)) from None
+            raise _none_meets(error) from None
         except RuntimeError as error:
             raise RotaStoreError(str(error)) from None
         changes = record["changes"]
@@ -535,7 +553,11 @@ def _download(db: Session, user: User, rota: KeptRota, what: str, content: bytes
 @router.get("/{slug}/rota.xlsx")
 def download_grid(request: Request, slug: str, user: User = Depends(viewer), db: Session = Depends(database)):
     rota = _kept(request, slug)
-    return _download(db, user, rota, "xlsx", rota.workbook(), XLSX, f"{rota.slug}.xlsx")
+    try:
+        content = rota.workbook()
+    except (ValueError, OSError) as error:  # a RotaInputError or RotaStoreError among them
+        raise HTTPException(422, _unreadable(rota, error)) from None
+    return _download(db, user, rota, "xlsx", content, XLSX, f"{rota.slug}.xlsx")
 
 
 @router.get("/{slug}/spec.yaml")
