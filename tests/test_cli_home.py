@@ -129,3 +129,54 @@ def test_serve_asks_for_a_first_admin_only_when_there_is_no_account(cwd, monkeyp
     again = runner.invoke(app, ["serve", "--home", str(served)])
     assert again.exit_code == 0 and "Stocktake on http://" in again.output
     assert "No account yet?" not in again.output
+
+
+def test_savings_by_trust_with_no_files_reads_the_homes_peers_as_the_page_does(tmp_path, cwd):
+    """`procurement savings --by trust` on a home prices its warehouse against the other trusts'
+    orders kept in it, named as the home names its trust: the Procurement page's own figures."""
+    import pandas as pd
+
+    from stocktake.demo.export import write_peer_orders
+    from stocktake.files.peer_orders import home_opportunities, peer_order_files
+    from stocktake.procurement import PriceTarget
+
+    home = tmp_path / "trust-home"
+    home.mkdir()
+    tables = generate(Department(seed=5, months=8))
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        for name, table in tables.items():
+            con.register("incoming", table)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
+    write_peer_orders(tables["procurement"], home / "peers" / "Southvale.csv")
+    (home / "stocktake.toml").write_text('trust = "Northshire Hospitals"\n')
+    result = runner.invoke(
+        app,
+        [
+            "procurement",
+            "savings",
+            "--by",
+            "trust",
+            "--percentile",
+            "best",
+            "--out",
+            "s.csv",
+            "--home",
+            str(home),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(cwd / "s.csv")
+    rows = table[table["item_code"] != "Total"]
+    assert set(rows["trust"]) == {"Northshire Hospitals", "Southvale Hospitals NHS Trust"}
+    # The page prices the same orders: over every month at the same target, the same total saving.
+    page = home_opportunities(
+        home / "warehouse.duckdb",
+        peer_order_files(home),
+        by="trust",
+        own_trust="Northshire Hospitals",
+        target=PriceTarget.parse("best"),
+        months=None,
+        top=None,
+    )
+    assert page.item_saving > 0
+    assert round(float(table.iloc[-1]["potential_saving"]), 2) == round(page.item_saving, 2)

@@ -37,16 +37,29 @@ CategoryColumn = Annotated[
 Out = Annotated[Path, typer.Option(metavar="FILE.csv|.xlsx", help="Where to write the table.")]
 
 
-def _sources(warehouse: list[Path] | None, orders: list[Path] | None, home: Path | None):
-    """The orders' sources: those given, else the home's warehouse (said which)."""
+def _sources(warehouse: list[Path] | None, orders: list[Path] | None, home: Path | None, by: str = "site"):
+    """The orders' sources: those given, else the home's warehouse (said which) and, by trust, the
+    other trusts' orders kept in the home, as the Procurement page reads them."""
+    from stocktake.files.peer_orders import peer_order_files
     from stocktake.files.procurement import Source
 
     given = [Source(p, "warehouse") for p in warehouse or []] + [Source(p, "csv") for p in orders or []]
     if not given and (found := _home_warehouse(home)) is not None:
         given = [Source(found, "warehouse")]
+        if by == "trust":
+            peers = peer_order_files(found.parent)
+            given += [Source(p, "csv") for p in peers]
+            console.print(f"and {len(peers)} other trusts' orders kept in the home", soft_wrap=True)
     if not given:
         _fail("give the orders: --warehouse W or --orders ORDERS.csv (the home has no warehouse)")
     return tuple(given)
+
+
+def _own_trust(home: Path | None) -> str:
+    """The department's trust as the home names it (its stocktake.toml), naming its own orders."""
+    from stocktake.cli.common import _settings
+
+    return _settings(home, private=False).trust
 
 
 def _rating(text: str):
@@ -72,7 +85,7 @@ def savings(
     ] = "10",
     contract_price: Annotated[
         str | None,
-        typer.Option(metavar="COL", help="PriceTarget each item at this contract price column instead."),
+        typer.Option(metavar="COL", help="Price each item's target at this contract price column instead."),
     ] = None,
     category_column: CategoryColumn = "category",
     home: HomeOption = None,
@@ -96,7 +109,8 @@ def savings(
             else PriceTarget.parse(percentile)
         )
         request = SavingsRequest(
-            sources=_sources(warehouse, orders, home),
+            sources=_sources(warehouse, orders, home, by),
+            own_trust=_own_trust(home) if by == "trust" else "",
             out=out,
             first=parse_month(from_, "--from"),
             last=parse_month(to, "--to"),

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from stocktake.files.peer_figures import trust_key
 from stocktake.files.procurement import (
     ProcurementFileError,
     Source,
     describe_input_error,
+    named_own_trust,
     read_orders,
 )
 from stocktake.procurement import Opportunities, PriceTarget, ProcurementInputError, find_opportunities
@@ -44,25 +44,7 @@ def trust_orders(warehouse: Path, peers: tuple[Path, ...], own_trust: str = "") 
     and spacing) is refused in one line naming it: merged, another trust's orders would change the
     department's figures."""
     orders = read_orders([Source(Path(warehouse), "warehouse"), *(Source(p, "csv") for p in peers)])
-    folder = " ".join(Source(Path(warehouse), "warehouse").trust.split())  # as read_orders spells it
-    own_trust = " ".join(own_trust.split())
-    if own_trust and own_trust != folder:
-        # names compared without case or extra spaces: "rbd" is "RBD" (read_orders keeps each trust's
-        # orders to one source, so the warehouse's are the only ones under its folder's name)
-        mine = orders["trust"] == folder
-        clash = orders[~mine & (orders["trust"].map(trust_key) == trust_key(own_trust))]
-        if not clash.empty:
-            raise ProcurementFileError(
-                f"{clash.index[0][0]}: its orders are those of {own_trust!r}, the department's own "
-                "trust, also the trust of a peer's orders file; name each peer's trust in its trust column"
-            )
-        orders = orders.assign(
-            trust=orders["trust"].where(~mine, own_trust),
-            site=orders["site"].where(
-                ~mine, orders["site"].str.replace(f"{folder}: ", f"{own_trust}: ", n=1)
-            ),
-        )
-    return orders
+    return named_own_trust(orders, warehouse, own_trust)
 
 
 def home_opportunities(

@@ -316,6 +316,8 @@ class SavingsRequest:
     level: str = "item"  # item | category
     target: PriceTarget = field(default_factory=PriceTarget)
     category: str = "category"
+    #: The department's trust, naming the (one) warehouse's orders in place of its folder's name.
+    own_trust: str = ""
 
 
 @dataclass(frozen=True)
@@ -343,13 +345,41 @@ def parse_month(text: str | None, option: str) -> pd.Period | None:
         raise ProcurementFileError(f"{option} {text!r}: expected a month as YYYY-MM, like 2025-04") from None
 
 
+def named_own_trust(orders: pd.DataFrame, warehouse: Path, own_trust: str) -> pd.DataFrame:
+    """The warehouse's orders renamed from its folder's name to the department's trust (the home's
+    ``stocktake.toml``), as every page and report names it. A peer file whose trust is the department's
+    own (in any case and spacing) is refused in one line naming it: merged, another trust's orders would
+    change the department's figures."""
+    folder = " ".join(Source(Path(warehouse), "warehouse").trust.split())  # as read_orders spells it
+    own_trust = " ".join(own_trust.split())
+    if not own_trust or own_trust == folder:
+        return orders
+    # read_orders keeps each trust's orders to one source, so the warehouse's are the only ones under
+    # its folder's name
+    mine = orders["trust"] == folder
+    clash = orders[~mine & (orders["trust"].map(trust_key) == trust_key(own_trust))]
+    if not clash.empty:
+        raise ProcurementFileError(
+            f"{clash.index[0][0]}: its orders are those of {own_trust!r}, the department's own "
+            "trust, also the trust of a peer's orders file; name each peer's trust in its trust column"
+        )
+    return orders.assign(
+        trust=orders["trust"].where(~mine, own_trust),
+        site=orders["site"].where(~mine, orders["site"].str.replace(f"{folder}: ", f"{own_trust}: ", n=1)),
+    )
+
+
 def savings_from_files(request: SavingsRequest) -> Savings:
     """Read and check the orders, keep the months asked for, and price them; nothing is written."""
     check_output(request.out, [s.path for s in request.sources])
     _check_by(request.by, request.level)
     needs = (request.category,) if request.level == "category" else ()
     numbers = (request.target.column,) if request.target.column else ()
-    orders = _units(read_orders(request.sources, needs=needs, numbers=numbers), request.by)
+    orders = read_orders(request.sources, needs=needs, numbers=numbers)
+    warehouses = [s.path for s in request.sources if s.kind == "warehouse"]
+    if request.own_trust and len(warehouses) == 1:
+        orders = named_own_trust(orders, warehouses[0], request.own_trust)
+    orders = _units(orders, request.by)
     orders = _months(orders, request.first, request.last)
     try:
         if request.level == "category":
