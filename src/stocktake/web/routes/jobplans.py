@@ -502,24 +502,16 @@ def propose(
     user: User = Depends(editor),
     db: Session = Depends(database),
 ):
-    kept = _kept(request, slug)
-
-    def change():
-        try:
-            done = plan_store(request).propose(slug, by=user.full_name, version=_version(kept, version))
-        except JobPlanStoreError as error:
-            raise actions.ActionError(str(error)) from None
-        actions.record_now(
-            db,
-            user=user,
-            action="jobplan_proposed",
-            subject=f"jobplan:{slug}",
-            detail=f"{done.consultant} {done.year}: proposed (version {done.versions[-1]['number']})",
-        )
-        return done
-
-    return change_then_redirect(
-        change, to=f"/job-plans/{slug}", page=partial(_plan_page, request, user, kept)
+    """Propose a draft (draft → proposed): it joins the review queue."""
+    return _moved(
+        request,
+        slug,
+        version,
+        user,
+        db,
+        JobPlanStore.propose,
+        "jobplan_proposed",
+        lambda done: f"proposed (version {done.versions[-1]['number']})",
     )
 
 
@@ -532,20 +524,34 @@ def withdraw(
     db: Session = Depends(database),
 ):
     """Withdraw a proposal (proposed → draft): it leaves the review queue and can be changed or left."""
+    return _moved(
+        request,
+        slug,
+        version,
+        user,
+        db,
+        JobPlanStore.withdraw,
+        "jobplan_proposal_withdrawn",
+        lambda done: f"proposal withdrawn, a draft again (version {done.version})",
+    )
+
+
+def _moved(request, slug, version, user, db, move, action: str, said):
+    """A plan moved from one state to the next by ``move`` (a store method), if it is still the
+    version the editor saw; one audit event, ``said`` of the plan moved."""
     kept = _kept(request, slug)
 
     def change():
         try:
-            done = plan_store(request).withdraw(slug, by=user.full_name, version=_version(kept, version))
+            done = move(plan_store(request), slug, by=user.full_name, version=_version(kept, version))
         except JobPlanStoreError as error:
             raise actions.ActionError(str(error)) from None
         actions.record_now(
             db,
             user=user,
-            action="jobplan_proposal_withdrawn",
+            action=action,
             subject=f"jobplan:{slug}",
-            detail=f"{done.consultant} {done.year}: proposal withdrawn, a draft again "
-            f"(version {done.version})",
+            detail=f"{done.consultant} {done.year}: {said(done)}",
         )
         return done
 
