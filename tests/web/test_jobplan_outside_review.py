@@ -16,25 +16,15 @@ import pytest
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from test_jobplan_form import _fields, _rows
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import AuditEvent, User
-from stocktake.jobplan.form import ADD_ROWS, MAX_ROWS, ON_CALL, ROW, TOP, blank_row, plan_form
+from stocktake.jobplan.form import ADD_ROWS, MAX_ROWS, blank_row, plan_form
 from stocktake.jobplan.read import EXAMPLE, read_plan
 from stocktake.jobplan.store import JobPlanStore
 from stocktake.jobplan.write import plan_data
 from stocktake.rota.store import RotaStore
-
-
-def _fields(form, csrf: str, **more) -> dict:
-    data: dict = {"csrf_token": csrf, **{key: form.top.get(key, "") for key, _ in TOP}}
-    data |= {f"on_call-{key}": form.on_call.get(key, "") for key, _ in ON_CALL}
-    data |= {f"activities-{key}": [row[key] for row in form.rows] for key, _ in ROW}
-    return data | more
-
-
-def _rows(page: str) -> int:
-    return len(re.findall(r"<legend[^>]*>Timetable, row \d+</legend>", page))
 
 
 def _values(page: str, name: str) -> list[str]:
