@@ -9,9 +9,10 @@ import json
 from datetime import datetime
 
 import pytest
+from test_funnel_trusts_gaps import replace_through_the_page
 
 from stocktake.files.expected import keep_expected
-from stocktake.files.peer_figures import keep_peer_figures, kept_peer_figures, withdrawn_peer_figures
+from stocktake.files.peer_figures import keep_peer_figures, withdrawn_peer_figures
 
 HIP, OUTCOME = "hipfx_surgery_36h", "hipfx_mortality_30d"
 AT = datetime(2026, 12, 1, 9, 0)
@@ -46,15 +47,7 @@ def test_a_bad_period_is_damage_and_replacing_it_through_the_page_ends_it(app, c
         f"peer figures file damaged: peers/figures/{HIP}.json; replace it with stocktake peers set"
         in _said(page)
     )
-    client = clients["editor"]
-    answer = client.post(
-        f"/metrics/{HIP}/peers",
-        data={"csrf_token": client.csrf, "source": "NHFD 2024", "period_from": "", "period_to": ""},
-        files={"figures": ("nhfd.csv", b"unit,numerator,denominator\nSouthport Royal,520,640\n", "text/csv")},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text[-2000:]
-    assert kept_peer_figures(home, HIP, proportion=True).figures.units == ("Southport Royal",)
+    replace_through_the_page(clients["editor"], home)
     assert all(period[0] not in w.period_words for w in withdrawn_peer_figures(home, HIP, proportion=True))
     again = clients["viewer"].get(f"/metrics/{HIP}/funnel?by=trust")
     assert again.status_code == 200 and "damaged" not in again.text and period[0] not in again.text

@@ -38,6 +38,18 @@ def _keep(home, metric: str, text: str, *, proportion: bool):
     )
 
 
+def replace_through_the_page(client, home) -> None:
+    """An editor keeps one trust's figures for HIP through the funnel page's form, replacing what was kept."""
+    answer = client.post(
+        f"/metrics/{HIP}/peers",
+        data={"csrf_token": client.csrf, "source": "NHFD 2024", "period_from": "", "period_to": ""},
+        files={"figures": ("nhfd.csv", b"unit,numerator,denominator\nSouthport Royal,520,640\n", "text/csv")},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 303, answer.text[-2000:]
+    assert kept_peer_figures(home, HIP, proportion=True).figures.units == ("Southport Royal",)
+
+
 def test_a_rate_with_ours_hidden_and_no_events_among_peers_is_no_crash(app, clients, monkeypatch):
     workspace, home = app.state.workspace, app.state.settings.home
     _keep(home, RATE, ZEROS, proportion=False)
@@ -65,14 +77,6 @@ def test_a_damaged_file_is_named_from_the_home_and_replaced_through_the_page(app
     said = " ".join(page.text.split())
     assert f"peer figures file damaged: peers/figures/{HIP}.json; replace it with stocktake peers set" in said
     assert str(home) not in page.text and "Keep these figures" in page.text
-    client = clients["editor"]
-    answer = client.post(
-        f"/metrics/{HIP}/peers",
-        data={"csrf_token": client.csrf, "source": "NHFD 2024", "period_from": "", "period_to": ""},
-        files={"figures": ("nhfd.csv", b"unit,numerator,denominator\nSouthport Royal,520,640\n", "text/csv")},
-        follow_redirects=False,
-    )
-    assert answer.status_code == 303, answer.text[-2000:]
-    assert kept_peer_figures(home, HIP, proportion=True).figures.units == ("Southport Royal",)
+    replace_through_the_page(clients["editor"], home)
     again = clients["viewer"].get(f"/metrics/{HIP}/funnel?by=trust")
     assert again.status_code == 200 and "damaged" not in again.text and 'id="our-trust"' in again.text
