@@ -17,7 +17,7 @@ from openpyxl import load_workbook
 from stocktake.programmes import Domain, Level, Scale, Survey, evaluate
 from stocktake.programmes.attendance import SessionMarks, cohort_attendance
 from stocktake.report.programme import domains_table
-from stocktake.report.programme_board import board_domains, programme_report
+from stocktake.report.programme_board import HIDDEN_RESULT, board_domains, hidden_notes_of, programme_report
 
 AGREE = ("Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree")
 FIVE = Scale("agreement", tuple(Level(t, i, ()) for i, t in enumerate(AGREE, start=1)))
@@ -95,11 +95,15 @@ def test_response_rates_are_always_shown_even_for_few_respondents(views):
 
 
 def test_a_tested_domain_of_seven_pairs_says_its_count_and_the_rule(views):
-    small = board_domains(views[1].evaluations[0].evaluation).iloc[0]
-    assert small["Result"] == (
+    evaluation = views[1].evaluations[0].evaluation
+    small = board_domains(evaluation).iloc[0]
+    # The board's row says "see note" (the reason once, under the table); the files say it in full.
+    assert small["Result"] == HIDDEN_RESULT
+    assert domains_table(evaluation)["result"].iloc[0] == (
         "7 paired responses: tested (a test needs 5 or more), but statistics from 1-7 people's answers "
         "are shown as * in exports (ADR 9, ADR 23)"
     )
+    assert "1-7 paired responses is tested" in hidden_notes_of(evaluation, small["Kirkpatrick level"])
     assert small["Difference (95% CI)"] == "*" and small["Mean before → after (paired)"] == "* → *"
 
 

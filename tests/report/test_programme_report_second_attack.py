@@ -19,8 +19,8 @@ from scipy import stats
 
 from stocktake.programmes import Domain, Level, Scale, Survey, evaluate
 from stocktake.programmes.attendance import SessionMarks, cohort_attendance
-from stocktake.report.programme import domains_table, render, small_pairs_note
-from stocktake.report.programme_board import board_domains, programme_report
+from stocktake.report.programme import COARSE_NOTE, domains_table, render, small_pairs_note
+from stocktake.report.programme_board import HIDDEN_RESULT, LEVEL_TITLES, board_domains, programme_report
 
 AGREE = ("Strongly disagree", "Disagree", "Neither", "Agree", "Strongly agree")
 FIVE = Scale("agreement", tuple(Level(t, i, ()) for i, t in enumerate(AGREE, start=1)))
@@ -86,8 +86,14 @@ def test_each_domain_shows_its_wilcoxon_method_and_both_effect_sizes():
     # Differences 1 x10, 2 x6: mean 1.375, sd (n - 1) 0.5, so d_z 2.75; J = 1 - 3/59.
     d = np.array([1] * 10 + [2] * 6, float)
     d_z = d.mean() / d.std(ddof=1)
-    assert lead["Effect size d_z; g_z"] == f"{d_z:.2f}; {d_z * (1 - 3 / 59):.2f}" == "2.75; 2.61"
-    assert lead["Wilcoxon method"] == "normal approximation, continuity-corrected"  # tied differences
+    # Leading has a hidden level (6 chose Agree after), so the board shows it coarse (ADR 43, second
+    # addendum): d_z 2.75 is "large", and no exact statistic or method; unsuppressed, every figure.
+    assert lead["Effect size d_z; g_z"] == "*; *" and lead["Wilcoxon method"] == "*"
+    # 16 pairs: below 20 the effect size is not given in words either (ADR 43, last addendum).
+    assert lead["Direction; effect size"] == "higher after; not given below 20 pairs"
+    full = domains_table(_sixteen(), suppress=False).set_index("domain").loc["Leading"]
+    assert (full["d_z"], full["g_z"]) == (round(d_z, 4), round(d_z * (1 - 3 / 59), 4)) == (2.75, 2.6102)
+    assert full["wilcoxon_method"] == "normal approximation"  # tied differences
     page = programme_report(PROGRAMME, [_view(_sixteen())], "html").decode()
     assert "<th scope='col'>Wilcoxon method</th>" in page and "Effect size d_z; g_z" in page
 
@@ -111,7 +117,7 @@ def test_holm_adjusts_the_floored_p_not_the_approximate_one_below_it():
 
 def _p_shown(text: str) -> tuple[float, float]:
     raw, adjusted = text.split("; ")
-    value = {"<0.001": 0.0009}
+    value = {"<0.001": 0.0009, "< 0.001": 0.0009, "< 0.01": 0.009, "< 0.05": 0.049, "≥ 0.05": 0.05}
     return value.get(raw) or float(raw), value.get(adjusted) or float(adjusted)
 
 
@@ -196,3 +202,37 @@ def test_the_approximation_floor_matches_the_exact_test():
     # Independent check of 2/2^n: the exact distribution's smallest two-sided p for n = 6 (SciPy).
     exact = stats.wilcoxon([1, 2, 3, 4, 5, 6], method="exact").pvalue
     assert exact == pytest.approx(2 / 2**6) and math.isclose(2 / 2**9, 0.00390625)
+
+
+# --- ADR 43, last addendum: the board's coarse rows, its one note, its workbook's p-values ---
+
+
+def test_a_coarse_row_says_see_note_and_the_reason_is_said_once_under_the_table():
+    page = programme_report(PROGRAMME, [_view(_sixteen())], "html").decode()
+    assert f"<td>{HIDDEN_RESULT}</td>" in page
+    # Once under each level's table (never in a row): learning and behaviour here.
+    said = "coarse result: an item of the domain has a level shown as *"
+    assert page.count(said) == page.count("<p>Note (hidden: small numbers (see note)): ") >= 1
+    assert f"<td>{said}" not in page
+    assert (
+        "levels with fewer than 8 people, zeros included, are shown as *" in page or "Not drawn" not in page
+    )
+    assert all("before and after" not in title for title in LEVEL_TITLES.values())
+
+
+def test_the_board_workbook_shows_bands_and_no_difference_counts_for_a_coarse_domain():
+    book = load_workbook(io.BytesIO(programme_report(PROGRAMME, [_view(_sixteen())], "xlsx")))
+    lead = next(r for r in _sheet(book, "L2 and L3 domains") if r["Domain"] == "Leading")
+    assert lead["Zero differences"] == "*" and lead["Non-zero differences"] == "*"
+    assert lead["t"] == "*" and lead["Wilcoxon V"] == "*" and lead["Effect size d_z"] == "*"
+    for header in ("p (paired t)", "p (Wilcoxon)", "p (paired t), Holm-adjusted"):
+        assert lead[header] in ("< 0.001", "< 0.01", "< 0.05", "≥ 0.05"), lead
+    assert lead["Result"].startswith(COARSE_NOTE)
+
+
+def test_a_p_below_0_001_reads_as_text_in_the_board_workbook_never_0():
+    # Unsuppressed domains_table gives the t test's p as a float far below 0.001 for the sixteen pairs.
+    assert float(domains_table(_sixteen(), suppress=False)["p_t"].iloc[0]) < 0.001
+    book = load_workbook(io.BytesIO(programme_report(PROGRAMME, [_view(_sixteen())], "xlsx")))
+    values = [r["p (paired t)"] for r in _sheet(book, "L2 and L3 domains")]
+    assert all(not isinstance(v, float) or v >= 0.001 for v in values), values

@@ -27,7 +27,8 @@ from stocktake.files.programme import ProgrammeFileError, read_cohort, read_doma
 from stocktake.metrics.suppression import MASK, hidden_points
 from stocktake.programmes import Evaluation, ItemSummary, evaluate
 from stocktake.programmes.disclosure import RULE as DISCLOSURE_RULE
-from stocktake.programmes.disclosure import domain_means_hidden, item_disclosure
+from stocktake.programmes.disclosure import coarse_result, domain_means_hidden, item_disclosure
+from stocktake.programmes.evaluation import floored_p
 from stocktake.programmes.paired import (
     APPROX_CONVENTION,
     CAUTION_BELOW,
@@ -183,6 +184,7 @@ def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame
     for result in evaluation.domains:
         c = result.comparison
         t, w, e = c.t_test, c.signed_rank, c.effect
+        coarse = _coarse(result, evaluation.after)
         rows.append(
             {
                 "domain": result.domain,
@@ -208,6 +210,7 @@ def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame
                 "mean_difference": _round(t.mean_difference, places) if t else None,
                 "ci95_low": _round(t.ci95_low, places) if t else None,
                 "ci95_high": _round(t.ci95_high, places) if t else None,
+                "direction": coarse.direction if coarse else None,
                 "t": _round(t.t) if t else None,
                 "df": t.df if t else None,
                 "p_t": p_value(t.p) if t else None,
@@ -220,6 +223,7 @@ def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame
                 "wilcoxon_method": w.method if w else None,
                 "d_z": _round(e.d_z) if e else None,
                 "g_z": _round(e.g_z) if e else None,
+                "effect_size": coarse.effect if coarse else None,
                 "result": _result_text(result),
             }
         )
@@ -233,6 +237,26 @@ def domains_table(evaluation: Evaluation, suppress: bool = True) -> pd.DataFrame
         return pd.DataFrame(columns=["domain", "kirkpatrick_level", "result", "suppressed"])
     table = pd.DataFrame(rows).astype({c: "Int64" for c in ("df", "wilcoxon_nonzero", "wilcoxon_zeros")})
     return _suppressed_domains(table, evaluation) if suppress else table.assign(suppressed=False)
+
+
+def _coarse(result, after: str):
+    """The domain's coarse result (``disclosure.coarse_result``), or None when it was not tested."""
+    c = result.comparison
+    if c.counts_only or (c.t_test is None and c.signed_rank is None and c.effect is None):
+        return None
+    difference = result.mean_after - result.mean_before
+    if difference != difference:
+        return None
+    return coarse_result(
+        difference,
+        c.t_test.p if c.t_test else None,
+        result.p_t_holm,
+        floored_p(c.signed_rank) if c.signed_rank else None,  # never below what the exact test could give
+        result.p_wilcoxon_holm,
+        c.effect.d_z if c.effect else None,
+        after,
+        result.paired,
+    )
 
 
 def _result_text(result) -> str:
@@ -284,6 +308,12 @@ def _suppressed_domains(table: pd.DataFrame, evaluation: Evaluation) -> pd.DataF
     # Every domain with 1-7 pairs that is not counts only: its result text would quote what they
     # answered ("every one of the 6 differences is 0", a caution's zero and tie counts).
     tested_small = _statistic_hidden(table["paired"]) & ~np.array([r.counts_only for r in evaluation.domains])
+    # All of them, even one not computed (no t with no spread, no signed rank with every difference 0):
+    # a blank beside the *s would say which (every pair the same, which with the pairs pins the cells).
+    paired_columns = [c for c, count in behind.items() if count == "paired"]
+    for i in np.flatnonzero(tested_small):
+        shown.loc[i, paired_columns] = MASK
+        hidden_any[i] = True
     shown["result"] = [
         small_pairs_note(n) if small else text
         for n, small, text in zip(table["paired"], tested_small, shown["result"], strict=True)
@@ -295,11 +325,28 @@ def _suppressed_domains(table: pd.DataFrame, evaluation: Evaluation) -> pd.DataF
     for i, result in enumerate(evaluation.domains):
         if not means_hidden(result, by_domain.get(result.domain, [])):
             continue
-        masked = [c for c in means if table[c].notna().iloc[i] and shown.at[i, c] != MASK]
+        tested = not result.comparison.counts_only  # its CI blank would say "no spread": hidden too
+        masked = [
+            c
+            for c in means
+            if (table[c].notna().iloc[i] or (tested and not c.endswith("_only"))) and shown.at[i, c] != MASK
+        ]
         if masked:
             shown.loc[i, masked] = MASK
             shown.at[i, "result"] = "; ".join(t for t in (shown.at[i, "result"], MEANS_NOTE) if t)
             hidden_any[i] = True
+        # Its tests coarse (ADR 43, last addendum): t, d_z, g_z, V and the zero counts are functions
+        # of the paired differences, which here are the hidden cells; each p is shown as its band.
+        coarse = _coarse(result, a)
+        if coarse is None or shown.at[i, "paired"] == MASK or _statistic_hidden([result.paired])[0]:
+            continue
+        exact = [c for c in COARSE_HIDDEN if c in shown.columns]  # computed or not: a blank says why
+        shown.loc[i, exact] = MASK
+        for column in ("p_t", "p_t_holm", "p_wilcoxon", "p_wilcoxon_holm"):
+            band = getattr(coarse, column)
+            shown.at[i, column] = band if band is not None else None
+        shown.at[i, "result"] = coarse_note(result.paired)
+        hidden_any[i] = True
     # An item whose answered count would settle its hidden cells (``answered_hidden``): the domain's
     # counts that bound it from below as far as that count go too.
     for i, result in enumerate(evaluation.domains):
@@ -340,6 +387,36 @@ def settled_by(result, items, label: str, scored: int) -> tuple[bool, bool]:
         found[0] |= need * scored - others >= s.answered
         found[1] |= need * result.paired - others >= s.answered
     return found[0], found[1]
+
+
+#: A coarse domain's figures shown as "*": every exact statistic of the paired differences.
+COARSE_HIDDEN = (
+    "t",
+    "df",
+    "wilcoxon_v",
+    "wilcoxon_nonzero",
+    "wilcoxon_zeros",
+    "wilcoxon_method",
+    "d_z",
+    "g_z",
+)
+
+#: Why a domain's tests are coarse (ADR 43, last addendum).
+COARSE_NOTE = (
+    "coarse result: an item of the domain has a level shown as *, so only the direction, each p as a "
+    "band and the effect size in words (Cohen: |d_z| under 0.2 negligible, 0.5 small, 0.8 medium, else "
+    "large; below 20 pairs p only as < 0.05 or ≥ 0.05 and no effect size) are shown; means, the "
+    "exact statistics and the counts of zero differences could give the "
+    "hidden counts away (ADR 43)"
+)
+COARSE_CAUTION = (
+    "caution: few pairs; the t test's normality cannot be checked, read its band beside the Wilcoxon's"
+)
+
+
+def coarse_note(paired: int) -> str:
+    """A coarse domain's result: why, and a caution naming no count but the pairs (which are shown)."""
+    return COARSE_NOTE + (f"; {COARSE_CAUTION}" if paired < CAUTION_BELOW else "")
 
 
 #: Why a domain's means are "*" beside a hidden level (ADR 0043).
@@ -500,6 +577,8 @@ HEADERS = {
     "wilcoxon_method": "Wilcoxon method",
     "d_z": "Effect size d_z",
     "g_z": "Effect size g_z",
+    "direction": "Direction",
+    "effect_size": "Effect size (Cohen's words)",
     "result": "Result",
     "suppressed": "Some figures suppressed",
     "survey": "Survey",
@@ -709,8 +788,8 @@ def answers_html(summaries, suppress: bool = True, static: bool = False) -> str:
         figure = diverging_figure(drawn)
         chart = figure.to_html(full_html=False, include_plotlyjs=False, config=PLOTLY_CONFIG)
     note = (
-        f"<p>Not drawn as a chart ({html.escape(', '.join(dict.fromkeys(hidden)))}): some levels were "
-        "chosen by 1–7 people, shown as * in the table.</p>"
+        f"<p>Not drawn as a chart ({html.escape(', '.join(dict.fromkeys(hidden)))}): levels with fewer "
+        "than 8 people, zeros included, are shown as * in the table.</p>"
         if hidden
         else ""
     )

@@ -17,6 +17,9 @@ import pandas as pd
 
 from stocktake.metrics.suppression import MASK
 from stocktake.report.programme import (
+    COARSE_NOTE,
+    MEANS_NOTE,
+    SETTLED_NOTE,
     SUPPRESSION_NOTE,
     _html_table,
     _workbook,
@@ -34,10 +37,14 @@ MEDIA = {
 }
 #: Each level shows the domains that declare it, from every evaluation (after the programme, and at a
 #: follow-up): a behaviour domain is level 3's wherever it was asked, a learning domain level 2's.
+#: Not "before and after": a follow-up evaluation sits here too; each evaluation's heading names its two
+#: surveys ("before and follow-up", ``evaluation_heading``).
 LEVEL_TITLES = {
-    "learning": "Level 2, learning: the learning domains, before and after",
-    "behaviour": "Level 3, behaviour: the behaviour domains, before and after",
+    "learning": "Level 2, learning: the learning domains, by evaluation",
+    "behaviour": "Level 3, behaviour: the behaviour domains, by evaluation",
 }
+#: A row's result when figures are hidden: the reason, said once under the table (``hidden_notes``).
+HIDDEN_RESULT = "hidden: small numbers (see note)"
 
 
 def attendance_tables(views: Sequence) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -136,6 +143,25 @@ def _tagged(table: pd.DataFrame, view, ev) -> pd.DataFrame:
     return table.assign(cohort=view.cohort.name, evaluation=ev.record.label, evaluation_level=ev.record.level)
 
 
+P_COLUMNS = ("p_t", "p_t_holm", "p_wilcoxon", "p_wilcoxon_holm")
+
+
+def _p_text(table: pd.DataFrame) -> pd.DataFrame:
+    """The board workbook's p-values: below 0.001 as the text "< 0.001", never a float a cell shows as 0.0."""
+    table = table.copy()
+    for column in (c for c in P_COLUMNS if c in table.columns):
+        table[column] = [
+            "< 0.001" if (isinstance(v, str) and v.startswith("< 1e")) else _below(v) for v in table[column]
+        ]
+    return table
+
+
+def _below(value):
+    if _missing(value) or isinstance(value, str):
+        return value
+    return "< 0.001" if float(value) < 0.001 else value
+
+
 def _reaction(table: pd.DataFrame, ev) -> pd.DataFrame:
     """L1's items: the reaction items of the after survey."""
     if table.empty:
@@ -147,7 +173,7 @@ def _reaction(table: pd.DataFrame, ev) -> pd.DataFrame:
 def tables(programme, views: Sequence) -> dict[str, pd.DataFrame]:
     modules, completion = attendance_tables(views)
     evaluated = list(_evaluations(views))
-    domains = [_tagged(domains_table(ev.evaluation), view, ev) for view, ev in evaluated]
+    domains = [_tagged(_p_text(domains_table(ev.evaluation)), view, ev) for view, ev in evaluated]
     items = [_reaction(_tagged(items_table(ev.evaluation), view, ev), ev) for view, ev in evaluated]
     likert = [_tagged(likert_table(ev.evaluation), view, ev) for view, ev in evaluated]
     notes = [
@@ -224,10 +250,39 @@ def board_domains(evaluation) -> pd.DataFrame:
                 "p (Wilcoxon); Holm-adjusted": _pair(_p(row["p_wilcoxon"]), _p(row["p_wilcoxon_holm"]), "; "),
                 "Wilcoxon method": _method(row["wilcoxon_method"]),
                 "Effect size d_z; g_z": _pair(row["d_z"], row["g_z"], "; "),
-                "Result": row["result"],
+                "Direction; effect size": _pair(row.get("direction"), row.get("effect_size"), "; "),
+                "Result": HIDDEN_RESULT if _hidden_reason(row["result"]) else row["result"],
             }
         )
     return pd.DataFrame(rows)
+
+
+def _hidden_reason(result) -> str:
+    """The long reason a domain's figures are hidden, "" when none: said once under the table."""
+    if not isinstance(result, str):
+        return ""
+    for reason in (COARSE_NOTE, SETTLED_NOTE, MEANS_NOTE):
+        if reason in result:
+            return reason
+    if "shown as * in exports" in result:  # ``small_pairs_note``: the pairs are shown beside it
+        return (
+            "a domain with 1-7 paired responses is tested, but its statistics from so few people are "
+            "shown as * (ADR 9, ADR 23)"
+        )
+    return ""
+
+
+def hidden_notes_of(evaluation, level: str) -> str:
+    """One note under a level's table for its rows that say "hidden: small numbers (see note)"."""
+    table = domains_table(evaluation)
+    if table.empty:
+        return ""
+    rows = table[table["kirkpatrick_level"] == level]["result"]
+    reasons = dict.fromkeys(r for r in map(_hidden_reason, rows) if r)
+    if not reasons:
+        return ""
+    said = "; ".join(reasons)
+    return f"<p>Note ({html.escape(HIDDEN_RESULT)}): {html.escape(said)}.</p>"
 
 
 def _missing(value) -> bool:
@@ -264,8 +319,8 @@ def _method(value) -> str:
 def _p(value) -> str:
     if _missing(value) or value == MASK:
         return "" if _missing(value) else MASK
-    if isinstance(value, str):  # "< 1e-300"
-        return "<0.001"
+    if isinstance(value, str):  # a band ("< 0.05", "≥ 0.05") or "< 1e-300"
+        return "<0.001" if value.startswith("< 1e") else value
     return "<0.001" if float(value) < 0.001 else f"{float(value):.3f}"
 
 
@@ -289,7 +344,7 @@ def _level_two_or_three(view, ev, level: str) -> str:
     if table.empty or not (table["Kirkpatrick level"] == level).any():
         return ""
     table = table[table["Kirkpatrick level"] == level]
-    holm = holm_note(ev.evaluation, level)
+    holm = hidden_notes_of(ev.evaluation, level) + holm_note(ev.evaluation, level)
     invited = invited_note(view, ev)
     holm += f"<p>{html.escape(invited[0].upper() + invited[1:])}.</p>" if invited else ""
     responded = (
