@@ -22,20 +22,31 @@ def _post(client, path, **data):
     return client.post(path, data={"csrf_token": client.csrf, **data}, follow_redirects=False)
 
 
-@pytest.fixture(scope="module")
-def cohort(app, clients):
-    """Three people; Cy (P3) withdrawn today."""
+def cohort_with_cy_withdrawn(app, clients, programme: str) -> tuple[str, int, object]:
+    """A programme of three people (P1 Ann, P2 Bo, P3 Cy) with Cy withdrawn today: the cohort's path,
+    Cy's id and the day."""
     editor = clients["editor"]
-    made = _post(editor, "/programmes", name="Register leads", modules="Change", completion_percent="50")
+    made = _post(editor, "/programmes", name=programme, modules="Change", completion_percent="50")
     cohort_path = _post(editor, f"{made.headers['location']}/cohorts", name="One").headers["location"]
     assert load(editor, cohort_path, "participants", "people.csv", PEOPLE.encode())[1].status_code == 303
     with app.state.sessions() as db:
-        cy = db.scalar(select(Participant).where(Participant.code == "P3", Participant.name == "Cy"))
+        cy = db.scalar(
+            select(Participant)
+            .where(Participant.code == "P3", Participant.name == "Cy")
+            .order_by(Participant.id.desc())
+        )
         cy_id = cy.id
     assert _post(editor, f"{cohort_path}/participants/{cy_id}/withdraw", reason="Left").status_code == 303
     with app.state.sessions() as db:
         day = db.get(Participant, cy_id).withdrawn_at.date()
-    return cohort_path, day
+    return cohort_path, cy_id, day
+
+
+@pytest.fixture(scope="module")
+def cohort(app, clients):
+    """Three people; Cy (P3) withdrawn today."""
+    path, _, day = cohort_with_cy_withdrawn(app, clients, "Register leads")
+    return path, day
 
 
 def _marks(app, cohort_path: str) -> int:

@@ -8,36 +8,16 @@ import html
 
 import pytest
 from sqlalchemy import func, select
-from test_programmes_page import load
+from test_programme_register_withdrawn import _post, cohort_with_cy_withdrawn
 
 from stocktake.appdb.models import AuditEvent, Participant
 from stocktake.files.programme_roster import day_text
-
-PEOPLE = "id,name\nP1,Ann\nP2,Bo\nP3,Cy\n"
-
-
-def _post(client, path, **data):
-    return client.post(path, data={"csrf_token": client.csrf, **data}, follow_redirects=False)
 
 
 @pytest.fixture(scope="module")
 def cohort(app, clients):
     """Three people; Cy (P3) withdrawn today."""
-    editor = clients["editor"]
-    made = _post(editor, "/programmes", name="Form leads", modules="Change", completion_percent="50")
-    cohort_path = _post(editor, f"{made.headers['location']}/cohorts", name="One").headers["location"]
-    assert load(editor, cohort_path, "participants", "people.csv", PEOPLE.encode())[1].status_code == 303
-    with app.state.sessions() as db:
-        cy = db.scalar(
-            select(Participant)
-            .where(Participant.code == "P3", Participant.name == "Cy")
-            .order_by(Participant.id.desc())
-        )
-        cy_id = cy.id
-    assert _post(editor, f"{cohort_path}/participants/{cy_id}/withdraw", reason="Left").status_code == 303
-    with app.state.sessions() as db:
-        day = db.get(Participant, cy_id).withdrawn_at.date()
-    return cohort_path, cy_id, day
+    return cohort_with_cy_withdrawn(app, clients, "Form leads")
 
 
 def _counts(app) -> tuple[int, int]:
