@@ -5,9 +5,8 @@ written with other spaces or case never two trusts, nor the department's own ano
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
+from test_peer_figures import FIRST, METRIC, ONE, SOURCE, TWO
 from typer.testing import CliRunner
 
 from stocktake.appdb import actions
@@ -22,11 +21,7 @@ from stocktake.files.peer_figures import (
     withdrawn_peer_figures,
 )
 
-METRIC = "hipfx_surgery_36h"
-FIRST = b"unit,numerator,denominator\nEastfield Hospital,301,412\nWestbrook General,250,398\n"
 SECOND = b"unit,numerator,denominator\nEastfield Hospital,310,420\n"
-ONE, TWO = datetime(2026, 12, 1, 9, 0, 0), datetime(2026, 12, 2, 10, 30, 0)
-SOURCE = "NHFD 2024 annual report, table 3"
 KEPT = f"peers/figures/{METRIC}"
 # what each kind of damage leaves, and the file a message names (from the home)
 DAMAGE = {

@@ -99,9 +99,8 @@ def test_spends_that_overflow_only_when_added_up_are_refused():
 # --- trusts: each one's orders from one source ----------------------------------------------------------
 
 
-@pytest.fixture
-def home(tmp_path):
-    home = tmp_path / "northshire"
+def home_with_knee_orders(home):
+    """``home`` made, its warehouse holding two knee order lines bought at £100, and an empty peers/."""
     home.mkdir()
     own = pd.DataFrame(
         {
@@ -121,6 +120,11 @@ def home(tmp_path):
         con.execute("CREATE TABLE procurement AS SELECT * FROM incoming")
     (home / "peers").mkdir()
     return home
+
+
+@pytest.fixture
+def home(tmp_path):
+    return home_with_knee_orders(tmp_path / "northshire")
 
 
 PEER = "S1,2025-01-01,General,K1,knee,implant,S,120,2"

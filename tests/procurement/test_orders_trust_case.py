@@ -4,9 +4,8 @@ names) and two files of "Southvale" and "SOUTHVALE" are one trust's, refused, ne
 
 from __future__ import annotations
 
-import duckdb
-import pandas as pd
 import pytest
+from test_orders_issue28 import home_with_knee_orders
 
 from stocktake.files.peer_orders import home_opportunities, trust_orders
 from stocktake.files.procurement import ProcurementFileError, Source, read_orders
@@ -23,27 +22,8 @@ def _orders(folder, *lines: str, name: str, trust: bool = False):
 
 @pytest.fixture
 def home(tmp_path):
-    """A department's home named RBD, its warehouse holding one knee order line bought at £100."""
-    home = tmp_path / "RBD"
-    home.mkdir()
-    own = pd.DataFrame(
-        {
-            "line_id": ["N1", "N2"],
-            "ordered_on": pd.to_datetime(["2025-01-01", "2025-02-01"]),
-            "site": ["General", "General"],
-            "item_code": ["K1", "K1"],
-            "description": ["knee", "knee"],
-            "category": ["implant", "implant"],
-            "supplier": ["S", "S"],
-            "unit_price": [100.0, 100.0],
-            "quantity": [3, 3],
-        }
-    )
-    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
-        con.register("incoming", own)
-        con.execute("CREATE TABLE procurement AS SELECT * FROM incoming")
-    (home / "peers").mkdir()
-    return home
+    """A department's home named RBD, its warehouse holding knee order lines bought at £100."""
+    return home_with_knee_orders(tmp_path / "RBD")
 
 
 @pytest.mark.parametrize("name", ["rbd.csv", "Rbd.csv"])
