@@ -102,3 +102,14 @@ def test_the_commands_say_the_file_is_unreadable_in_one_line_without_a_traceback
         result = runner.invoke(app, args)
         assert result.exit_code != 0 and not isinstance(result.exception, SyntaxError), args
         assert "not a readable workbook" in result.output and "Traceback" not in result.output
+
+
+def test_a_rota_problem_given_to_check_is_told_apart_from_a_rota_and_pointed_at_solve(tmp_path):
+    runner = CliRunner()
+    spec = tmp_path / "spec.yaml"
+    assert runner.invoke(app, ["rota", "example", str(spec)]).exit_code == 0
+    result = runner.invoke(app, ["rota", "check", str(spec)])
+    assert result.exit_code == 2
+    assert "a rota problem to build from, not a rota" in result.output
+    assert f"stocktake rota solve {spec}" in " ".join(result.output.split())
+    assert "tokenizing" not in result.output

@@ -64,6 +64,12 @@ def rota_check(
     from stocktake.rota.grid import read_rota_file
     from stocktake.rota.rules import RULES
 
+    if rota.suffix.lower() in (".yaml", ".yml"):
+        _fail(
+            f"{rota}: a rota problem to build from, not a rota; `rota check` reads a built rota (.xlsx or "
+            f".csv: one row per duty, or a grid of shift codes). Build one: stocktake rota solve {rota} "
+            "--out DIR, then stocktake rota check DIR/rota.xlsx"
+        )
     try:
         found = read_rota_file(rota, shifts)
         limits, notes = limits_for(found.doctors, found.wte, wte or [], opted_out or [], not no_one_in_three)
