@@ -181,6 +181,7 @@ def test_publish_then_replan_changes_few_duties_and_flags_short_notice(app, clie
     [published] = _events(app, "rota_published")
     assert published.user.username == "editor" and "8 weeks' notice" in published.detail
     assert "Published" in viewer.get(f"/rotas/{slug}").text
+    assert ">Dr Erin Walsh (S3)</option>" in editor.get(f"/rotas/{slug}").text  # named once, then the id
 
     rotas = RotaStore(app.state.settings.home / "rotas")
     before = set(rotas.get(slug).solution().assignments)
