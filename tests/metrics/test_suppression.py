@@ -82,3 +82,26 @@ def test_the_series_file_hides_what_the_stock_take_hides():
     expected = [*hidden_points(numerator, denominator, True), *hidden_points(numerator, denominator, False)]
     assert list(shown["suppressed"]) == expected == [False, True, True, False, False, False, True, False]
     assert shown.loc[shown["suppressed"], ["numerator", "denominator", "value"]].isna().all().all()
+
+
+def test_the_complement_is_never_a_zero_and_hidden_counts_never_add_to_a_small_number():
+    # A 5 hidden with the 0 beside it would still add to 5: the 12 is hidden instead.
+    assert list(
+        secondary_suppression([False, False, False, True, False, False], [1000, 300, 100, 5, 0, 12])
+    ) == [
+        False,
+        False,
+        False,
+        True,
+        False,
+        True,
+    ]
+    # Two small counts hidden together add to 5, which the total less the rest would show: one more goes.
+    assert list(secondary_suppression([False, True, True, False], [27, 3, 2, 20])) == [
+        False,
+        True,
+        True,
+        True,
+    ]
+    # Only zeros left to hide: nothing more can help, and none is hidden for nothing.
+    assert list(secondary_suppression([True, False], [4, 0])) == [True, False]

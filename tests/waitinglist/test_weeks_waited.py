@@ -185,3 +185,42 @@ def test_the_weeks_command_from_the_warehouse(demo_warehouse, tmp_path):
     got = pd.read_csv(out)
     assert len(got) == 12
     assert "NHSRtt calibration on the warehouse's rtt_pathways" in " ".join(result.output.split())
+
+
+def test_week_bands_count_as_the_publication_and_the_catalogue_do():
+    """More than i, up to i + 1 weeks: 126 days is within 18 weeks, 364 days is not over 52."""
+    end = np.datetime64("2025-03-31")
+    waited = np.array([0, 1, 7, 8, 126, 127, 364, 365, 455, 456, 546, 547])
+    summary = WaitingList.from_clock_starts(pd.Period("2025-03"), end - waited).summary()
+    assert summary.within_18_weeks == 5  # 0, 1, 7, 8 and 126 days
+    assert summary.over_52_weeks == 5  # 365, 455, 456, 546, 547 days
+    assert summary.over_65_weeks == 3  # 456, 546, 547 (65 weeks is 455 days)
+    assert summary.over_78_weeks == 1  # 547 (78 weeks is 546 days)
+    bands = WaitingList.from_clock_starts(pd.Period("2025-03"), end - waited).week_bands()
+    assert bands[0] == 3 and bands[1] == 1  # up to 7 days, then 8 days
+
+
+def test_the_list_by_weeks_agrees_with_the_catalogues_measures_on_the_warehouse(demo_warehouse):
+    import duckdb
+    import ibis
+
+    from stocktake.metrics.catalogue import load_catalogue
+    from stocktake.metrics.run import run_catalogue
+
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        pathways = con.execute("SELECT clock_start, clock_stop, status FROM rtt_pathways").df()
+    series = run_catalogue(ibis.duckdb.connect(str(demo_warehouse), read_only=True), load_catalogue())
+    month = pd.Period(series["rtt_over_52_weeks"]["period"].iloc[-1], freq="M")
+    starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
+    stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+    end = np.datetime64(month.end_time.date(), "D")
+    waiting = (starts <= end) & (np.isnat(stops) | (stops > end))
+    summary = WaitingList.from_clock_starts(month, starts[waiting]).summary()
+
+    def latest(metric_id: str) -> float:
+        frame = series[metric_id]
+        return float(frame[pd.PeriodIndex(frame["period"], freq="M") == month]["value"].iloc[0])
+
+    assert summary.over_52_weeks == latest("rtt_over_52_weeks")
+    assert summary.over_65_weeks == latest("rtt_over_65_weeks")
+    assert summary.pct_within_18_weeks == pytest.approx(latest("rtt_within_18_weeks"), abs=0.05)

@@ -30,16 +30,21 @@ def hidden_points(numerator, denominator, numerator_is_count) -> np.ndarray:
 
 
 def secondary_suppression(hidden, sizes) -> np.ndarray:
-    """``hidden`` with the complement added: when exactly one group is hidden and others are shown,
-    the hidden one could be worked out from the total (shown on the measure's own chart and in
-    exports) less the groups shown, so the shown group with the smallest ``size`` (its count of
-    cases) is hidden with it. A size of NaN is taken as the largest. Two or more hidden groups
-    cannot be told apart this way and are left as they are."""
+    """``hidden`` with complements added, so that no hidden count can be worked out from the total
+    (shown on the measure's own chart and in exports) less the groups shown: one hidden group alone
+    would be that difference, and hidden groups whose sizes add to 1–7 would give that small sum away.
+    Shown groups are hidden too, smallest non-zero ``size`` (its count of cases) first — a zero hidden
+    beside a small count adds nothing to their sum — until at least two are hidden and their sizes add
+    to 8 or more, or none is left. A size of NaN is taken as the largest."""
     hidden = np.asarray(hidden, dtype=bool).copy()
-    if hidden.sum() == 1 and (~hidden).any():
-        shown = np.flatnonzero(~hidden)
-        sizes = np.nan_to_num(np.asarray(sizes, dtype=float), nan=np.inf)
-        hidden[shown[np.argmin(sizes[shown])]] = True
+    if not hidden.any():
+        return hidden
+    sizes = np.nan_to_num(np.asarray(sizes, dtype=float), nan=np.inf)
+    for group in np.argsort(sizes, kind="stable"):
+        if hidden.sum() >= 2 and not is_small(sizes[hidden].sum()):
+            break
+        if not hidden[group] and sizes[group] > 0:
+            hidden[group] = True
     return hidden
 
 

@@ -237,7 +237,7 @@ def waiting_list_section(found: Overview | None) -> WaitingListSection | None:
         pct_now=pct(now.pct_within_18_weeks),
         pct_in_a_year=pct(later.pct_within_18_weeks),
         p92_now=f"{now.p92_weeks:.1f}",
-        over_52_now=count(now.over_52_weeks),
+        over_52_now=count(now.over_52_weeks, found.over_52_hidden),
         over_52_in_a_year=count(later.over_52_weeks),
         projection=projection,
         projected=found.projection is not None,
@@ -249,6 +249,7 @@ def waiting_list_section(found: Overview | None) -> WaitingListSection | None:
             (words, _group_lines(found, column)) for column, words in DIMENSIONS if found.groups_of(column)
         ),
         any_hidden=any(b.hidden or is_small(b.waiting) for b in found.bands)
+        or found.over_52_hidden
         or any(g.hidden for g in found.groups),
         stats_window=f"{first:%d %B %Y} to {last:%d %B %Y}",
     )
@@ -268,7 +269,7 @@ def waiting_list_sheets(found: Overview) -> dict[str, pd.DataFrame]:
             ("% within 18 weeks now", round(now.pct_within_18_weeks, 1)),
             (f"% within 18 weeks in {HORIZON} months", round(later.pct_within_18_weeks, 1)),
             ("92nd percentile wait now (weeks)", round(now.p92_weeks, 1)),
-            ("Waiting 52 weeks or more now", section.over_52_now),
+            ("Waiting more than 52 weeks now", section.over_52_now),
             (f"Projection in {HORIZON} months", section.projection),
             ("Target", section.target),
             ("Capacity for the target", section.capacity),
@@ -296,7 +297,7 @@ def waiting_list_sheets(found: Overview) -> dict[str, pd.DataFrame]:
                 "Waiting, 95% high": table["waiting_high"].iloc[k] if table is not None else None,
                 "% within 18 weeks": round(s.pct_within_18_weeks, 1),
                 "92nd percentile (weeks)": round(s.p92_weeks, 1),
-                "52 weeks or more": MASK if is_small(over_52) else over_52,
+                "More than 52 weeks": MASK if is_small(over_52) else over_52,
             }
         )
     groups = []
@@ -311,7 +312,7 @@ def waiting_list_sheets(found: Overview) -> dict[str, pd.DataFrame]:
                 "Capacity a week": MASK if hide else round(s.mean_capacity, 2),
                 "Load": MASK if hide or np.isnan(s.load) else round(s.load, 3),
                 "Mean wait (weeks)": MASK if hide else round(s.mean_wait, 2),
-                "Target (weeks)": round(s.target_weeks, 1),
+                "Target (weeks)": round(s.target_weeks),  # as the page shows it (P4: 52, not 52.1)
                 "Pressure": MASK if hide else round(s.pressure, 3),
             }
         )

@@ -41,14 +41,17 @@ HORIZON = 12
 #: The default target: the NHS constitutional standard, 92% of the list within 18 weeks.
 TARGET_PCT = 92.0
 #: The week bands the page and the report show the list in: (from, to or None, words).
+#: Each band is "more than from, up to to weeks", as the RTT publication counts (ADR 19 addendum).
 BANDS = (
-    (0, 18, "Under 18 weeks"),
-    (18, 35, "18 to 35 weeks"),
-    (35, 52, "35 to 52 weeks"),
-    (52, 65, "52 to 65 weeks"),
-    (65, 78, "65 to 78 weeks"),
-    (78, None, "78 weeks and over"),
+    (0, 18, "Up to 18 weeks"),
+    (18, 35, "More than 18, up to 35 weeks"),
+    (35, 52, "More than 35, up to 52 weeks"),
+    (52, 65, "More than 52, up to 65 weeks"),
+    (65, 78, "More than 65, up to 78 weeks"),
+    (78, None, "More than 78 weeks"),
 )
+#: The bands the "more than 52 weeks" headline adds up.
+OVER_52 = 3
 #: The groups shown: (column in rtt_pathways, words).
 DIMENSIONS = (("priority", "Priority"), ("procedure_group", "Procedure group"))
 
@@ -87,6 +90,8 @@ class Overview:
     month: pd.Period
     waiting: int
     bands: tuple[Band, ...]
+    #: The "more than 52 weeks" count is hidden: 1–7, or it would give a hidden band away.
+    over_52_hidden: bool
     groups: tuple[GroupRow, ...]
     stats_window: tuple[pd.Timestamp, pd.Timestamp]
     #: The list's size at each month's end, from the first month with a clock stop (the chart's past).
@@ -127,13 +132,47 @@ def as_at(pathways: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
     return kept.reset_index(drop=True)
 
 
-def _bands(origin: WaitingList, suppress: bool) -> tuple[Band, ...]:
+def _bands(origin: WaitingList, suppress: bool) -> tuple[tuple[Band, ...], bool]:
+    """The list in :data:`BANDS`, and whether the more-than-52-weeks count must be hidden."""
     weeks = origin.week_bands()
     counts = np.array([round(float(weeks[lo:hi].sum())) for lo, hi, _ in BANDS])
-    hidden = secondary_suppression(is_small(counts), counts) if suppress else np.zeros(len(counts), bool)
-    return tuple(
+    hidden, over_52_hidden = band_hiding(counts) if suppress else (np.zeros(len(counts), bool), False)
+    bands = tuple(
         Band(label, int(n), bool(h)) for (_, _, label), n, h in zip(BANDS, counts, hidden, strict=True)
     )
+    return bands, over_52_hidden
+
+
+def band_hiding(counts: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Which bands to show as "*", and whether the more-than-52-weeks count must be too.
+
+    Beside the bands the list's total, its share within 18 weeks (so the first band) and its count
+    over 52 weeks (the last three bands' sum) are shown, so a reader can subtract along two sums: the
+    bands after the first, with the over-52 count standing for its three, add up to the list less the
+    first band; and the three bands over 52 weeks add up to that count. Secondary suppression is
+    applied to each sum in turn (with the over-52 count hidden, the first sum runs over all five
+    bands) until neither leaves a hidden figure alone or hidden figures adding to 1–7.
+    """
+    counts = np.asarray(counts, dtype=float)
+    hidden = is_small(counts)
+    over_52 = counts[OVER_52:].sum()
+    over_52_hidden = bool(is_small(over_52))
+    while True:
+        was = (hidden.copy(), over_52_hidden)
+        if over_52_hidden:
+            hidden[1:] = secondary_suppression(hidden[1:], counts[1:])
+            upper, upper_counts = hidden[OVER_52:], counts[OVER_52:]
+            if not (upper & (upper_counts > 0)).any():  # all shown: their sum is the hidden count
+                shown = np.flatnonzero(upper_counts > 0)
+                if shown.size:
+                    hidden[OVER_52 + shown[np.argmin(upper_counts[shown])]] = True
+        else:
+            lower = secondary_suppression(np.r_[hidden[1:OVER_52], False], np.r_[counts[1:OVER_52], over_52])
+            hidden[1:OVER_52], over_52_hidden = lower[:-1], bool(lower[-1])
+            if not over_52_hidden:
+                hidden[OVER_52:] = secondary_suppression(hidden[OVER_52:], counts[OVER_52:])
+        if (hidden == was[0]).all() and over_52_hidden == was[1]:
+            return hidden, over_52_hidden
 
 
 def _groups(
@@ -236,10 +275,12 @@ def overview(
         )
     except ValueError as error:
         capacity_problem = str(error)
+    bands, over_52_hidden = _bands(origin, suppress)
     return Overview(
         month=month,
         waiting=round(origin.total),
-        bands=_bands(origin, suppress),
+        bands=bands,
+        over_52_hidden=over_52_hidden,
         groups=_groups(pathways, end, target_weeks, suppress),
         stats_window=(end - pd.Timedelta(days=RECENT_DAYS), end),
         history=table[["month", "waiting"]].reset_index(drop=True),

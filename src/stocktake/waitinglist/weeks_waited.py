@@ -233,7 +233,12 @@ class WeeksWaited:
 
 @dataclass(frozen=True)
 class WaitingList:
-    """The list at a month's end by days waited (index MAX_DAYS: everyone waiting longer)."""
+    """The list at a month's end by days waited (index MAX_DAYS: everyone waiting longer).
+
+    Index k holds the waits of more than k and up to k + 1 days (a same-day start with the one-day
+    waits), so week band i, indices 7i … 7i + 6, is the RTT publication's "more than i, up to i + 1
+    weeks": 126 days is within 18 weeks and 364 days is not over 52, as the catalogue's measures count.
+    """
 
     month: pd.Period
     by_day: np.ndarray = field(repr=False)
@@ -256,8 +261,8 @@ class WaitingList:
         """Patient-level: those still waiting at ``month``'s end, by their clock-start dates."""
         month = pd.Period(month, freq="M")
         days = (_month_end(month) - np.asarray(clock_starts, dtype="datetime64[D]")).astype(int)
-        days = days[days >= 0]
-        return cls(month, np.bincount(np.minimum(days, MAX_DAYS), minlength=MAX_DAYS + 1).astype(float))
+        index = np.maximum(days[days >= 0] - 1, 0)  # up to k + 1 days at index k, as the bands count
+        return cls(month, np.bincount(np.minimum(index, MAX_DAYS), minlength=MAX_DAYS + 1).astype(float))
 
     def week_bands(self) -> np.ndarray:
         """The list in the return's 105 week bands."""

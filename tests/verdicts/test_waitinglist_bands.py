@@ -1,0 +1,75 @@
+"""The waiting list's bands and its more-than-52-weeks count, hidden so nothing small can be subtracted.
+
+The reader sees the list's total, its first band (through the share within 18 weeks), the shown
+bands and, unless hidden, the count over 52 weeks. Each hidden band must stay unknown: checked here
+by linear algebra over those published sums, and by every small sum of hidden bands.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from stocktake.verdicts.waitinglist import OVER_52, band_hiding
+
+
+def _pinned(counts: np.ndarray, hidden: np.ndarray, over_52_hidden: bool) -> list[str]:
+    """What a reader could work out: a hidden band alone, or hidden bands adding to 1–7."""
+    rows = [np.ones(len(counts))]  # the total
+    if not over_52_hidden:
+        rows.append(np.r_[np.zeros(OVER_52), np.ones(len(counts) - OVER_52)])
+    unknown = np.flatnonzero(hidden)
+    if unknown.size == 0:
+        return []
+    system = np.array(rows)[:, unknown]
+    rank = np.linalg.matrix_rank(system)
+    found = []
+    # A combination of hidden bands is known when adding it to the published sums keeps their rank.
+    for size in range(1, unknown.size + 1):
+        for subset in itertools.combinations(range(unknown.size), size):
+            vector = np.zeros(unknown.size)
+            vector[list(subset)] = 1
+            if np.linalg.matrix_rank(np.vstack([system, vector])) == rank:
+                total = counts[unknown[list(subset)]].sum()
+                if size == 1 or 1 <= total <= 7:
+                    found.append(f"bands {unknown[list(subset)].tolist()} = {total:.0f}")
+    return found
+
+
+def test_the_outsiders_list_gives_no_band_away():
+    # 239 waiting; 3 and 5 in the 35–52 and 52–65 bands, and 17 over 52 weeks: with only the two small
+    # bands hidden, 17 − 0 − 12 = 5 and 239 − 194 − 25 − 17 = 3.
+    counts = np.array([194, 25, 3, 5, 0, 12])
+    hidden, over_52_hidden = band_hiding(counts)
+    assert hidden[2] and hidden[3]
+    assert not _pinned(counts, hidden, over_52_hidden)
+
+
+def test_a_small_count_over_52_weeks_is_hidden_with_enough_beside_it():
+    counts = np.array([400, 60, 30, 4, 2, 0])
+    hidden, over_52_hidden = band_hiding(counts)
+    assert over_52_hidden and hidden[3] and hidden[4]
+    assert not _pinned(counts, hidden, over_52_hidden)
+
+
+def test_nothing_is_hidden_when_nothing_is_small():
+    hidden, over_52_hidden = band_hiding(np.array([400, 60, 30, 20, 12, 9]))
+    assert not hidden.any() and not over_52_hidden
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_no_random_list_gives_a_band_away(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(500):
+        counts = np.r_[rng.integers(50, 500), rng.choice([0, 1, 2, 3, 5, 7, 8, 9, 15, 40], size=5)]
+        hidden, over_52_hidden = band_hiding(counts)
+        assert (hidden | (counts == 0) | (counts > 7)).all()  # every 1–7 band hidden
+        assert over_52_hidden or not 1 <= counts[OVER_52:].sum() <= 7
+        if 1 <= counts[1:].sum() <= 7:
+            # Those over 18 weeks are few: the share within 18 weeks gives their number away, which no
+            # hiding of bands can help; every band they are in is hidden.
+            assert (hidden[1:] | (counts[1:] == 0)).all() and over_52_hidden == (counts[OVER_52:].sum() > 0)
+            continue
+        assert not _pinned(counts, hidden, over_52_hidden), (counts, hidden, over_52_hidden)
