@@ -233,12 +233,21 @@ class Workspace:
         return self.cached(("marks",), session, lambda: self._marks(session))
 
     def cached(self, what: tuple, session: Session, make):
-        """``make()``'s result, kept until the warehouse or anything on a chart changes."""
+        """``make()``'s result, kept until the warehouse or anything on a chart changes.
+
+        At most 256 results are kept, the least recently used going first: a viewer asking for many
+        targets (each a key) pushes out only what nobody has read since, never every page's results.
+        """
+        limit = 256
         key = (*what, self.revision(session))
         with self._cache_lock:
-            if key not in self._built and len(self._built) > 256:
-                self._built.clear()
-        return self._once(self._built, key, make)
+            if key in self._built:  # read again: now the most recently used (a dict keeps its order)
+                self._built[key] = self._built.pop(key)
+        value = self._once(self._built, key, make)
+        with self._cache_lock:
+            while len(self._built) > limit:
+                del self._built[next(iter(self._built))]
+        return value
 
     def _once(self, store: dict, key: tuple, make):
         """``store[key]``, made once: a second asker of the same key waits for the first, but no lock

@@ -216,5 +216,61 @@ def test_project_with_simulated_runs(tmp_path):
     out = tmp_path / "refused.csv"
     result = _run("project", history, "--months", 12, "--simulations", -1, "--out", out)
     assert result.exit_code == 2
-    assert "simulations must be 0 (none) or more, not -1" in " ".join(result.output.split())
+    assert "simulations must be 0 (none) or 100 or more" in " ".join(result.output.split())
     assert not out.exists()
+
+
+def test_since_applies_to_the_warehouse_history_as_to_a_csv(tmp_path, warehouse):
+    """Issue 26: `--since` with `--warehouse` was ignored. The warehouse's monthly flows written out as a
+    CSV and projected from the same month give the same projection; without `--since` it differs."""
+    from stocktake.files.waitinglist import warehouse_history
+
+    history = tmp_path / "flows.csv"
+    warehouse_history(warehouse)[0].to_csv(history, index=False)  # 2021-01 … 2024-10
+    from_csv, from_warehouse, whole = (tmp_path / f"{n}.csv" for n in ("csv", "warehouse", "whole"))
+    assert _run("project", history, "--since", "2021-07", "--months", 6, "--out", from_csv).exit_code == 0
+    result = _run(
+        "project", "--warehouse", warehouse, "--since", "2021-07", "--months", 6, "--out", from_warehouse
+    )
+    assert result.exit_code == 0, result.output
+    assert _run("project", "--warehouse", warehouse, "--months", 6, "--out", whole).exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(from_warehouse), pd.read_csv(from_csv))
+    assert not pd.read_csv(whole).equals(pd.read_csv(from_warehouse))
+
+
+@pytest.mark.parametrize(
+    ("since", "expected"),
+    [
+        ("2023-01", "22 months of history; the projection needs at least 28"),
+        ("2024-13", "--since '2024-13': not a month (YYYY-MM)"),
+    ],
+    ids=["too-few", "not-a-month"],
+)
+def test_since_on_the_warehouse_refused_as_for_a_csv(tmp_path, warehouse, since, expected):
+    out = tmp_path / "projection.csv"
+    result = _run("project", "--warehouse", warehouse, "--since", since, "--months", 6, "--out", out)
+    assert result.exit_code == 2
+    assert expected in " ".join(result.output.split())
+    assert result.output.count("error:") == 1
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+
+
+def test_growth_is_said_as_a_yearly_change_never_below_minus_100_percent(tmp_path):
+    """A list falling a fifth a month shrinks by 93% a year (0.8¹² − 1), not "−268%"."""
+    import re
+
+    months = pd.period_range("2021-01", periods=36, freq="M").astype(str)
+    history = tmp_path / "shrink.csv"
+    pd.DataFrame(
+        {
+            "month": months,
+            "waiting": np.round(100_000 * 0.8 ** np.arange(36)) + 1,
+            "clock_stops_admitted": 3000,
+            "clock_stops_non_admitted": 2000,
+        }
+    ).to_csv(history, index=False)
+    result = _run("project", history, "--months", 12, "--out", tmp_path / "p.csv")
+    assert result.exit_code == 0, result.output
+    rates = [float(r) for r in re.findall(r"([+-]\d+\.\d)% a year", " ".join(result.output.split()))]
+    assert len(rates) == 2 and all(rate > -100 for rate in rates)
+    assert "-93.1% a year" in " ".join(result.output.split())

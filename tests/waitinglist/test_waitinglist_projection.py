@@ -213,8 +213,14 @@ def test_simulation_is_reproducible_and_a_count_below_zero_refused():
     history = history_from_table(seasonal_random_walk(60, seed=3))
     one = simulate(np.full(6, 1e6), backtest_errors(history, 6), 50, seed=9)
     np.testing.assert_array_equal(one, simulate(np.full(6, 1e6), backtest_errors(history, 6), 50, seed=9))
-    with pytest.raises(HistoryError, match="simulations must be 0 \\(none\\) or more, not -1"):
-        project(history, 6, simulations=-1)
+    for runs in (-1, 1, 99):  # one or two runs gave an "interval" that missed the central path
+        with pytest.raises(
+            HistoryError, match=f"simulations must be 0 \\(none\\) or 100 or more .*not {runs}"
+        ):
+            project(history, 6, simulations=runs)
+    assert project(history, 6, simulations=100).runs.shape == (100, 6)
+    with pytest.raises(HistoryError, match="months ahead must be 1 to 60, not 61"):
+        project(history, 61)
 
 
 def test_simulated_interval_covers_the_nominal_share_of_a_seasonal_random_walk_with_drift():
@@ -259,8 +265,20 @@ def test_backtest_refits_on_the_past_only():
             lambda t: t.assign(month=t["month"].where(t.index != 0, "Jan 10")),
             "line 2: month 'Jan 10' is not a month",
         ),
+        (  # an extra three digits typed in one month
+            lambda t: t.assign(waiting=t["waiting"].where(t.index != 20, t["waiting"] * 1000)),
+            "line 22, waiting: ",
+        ),
+        (  # a month's stops left 0 in a copy-paste
+            lambda t: t.assign(clock_stops_admitted=t["clock_stops_admitted"].where(t.index != 9, 0)),
+            "line 11, clock_stops_admitted: 0 against ",
+        ),
+        (
+            lambda t: t.assign(waiting=t["waiting"].where(t.index != 0, 0)),
+            "line 2, waiting: 0; the projection",
+        ),
     ],
-    ids=["gap", "repeated", "negative", "too-few", "blank-list", "bad-month"],
+    ids=["gap", "repeated", "negative", "too-few", "blank-list", "bad-month", "typo", "zero-month", "empty"],
 )
 def test_bad_histories_are_named_by_line(change, message):
     table = change(synthetic(40)).reset_index(drop=True)
@@ -300,3 +318,33 @@ def test_monthly_flows_from_pathways_by_hand():
         clock_start=pathways["clock_start"].where(pathways.index != 3, pd.Timestamp("2024-03-30"))
     )
     assert list(history_from_pathways(cut)["month"]) == ["2024-01", "2024-02"]
+
+
+def test_a_list_running_down_to_few_is_never_projected_below_none():
+    """A list falling a fifth a month with steady stops: the flows alone would carry it below zero."""
+    table = synthetic(40)
+    table["waiting"] = np.round(100_000 * 0.8 ** np.arange(40)) + 1
+    projection = project(history_from_table(table), 24)
+    frame = projection.table()
+    assert (frame["waiting"] >= 0).all()
+    assert (frame["waiting_low"] <= frame["waiting"]).all() and (
+        frame["waiting"] <= frame["waiting_high"]
+    ).all()
+
+
+def test_the_printed_flows_add_up_to_the_printed_list_exactly():
+    history = history_from_table(synthetic(60, seed=4, noise=0.03))
+    frame = project(history, 60).table()
+    before = np.r_[round(history.waiting[-1]), frame["waiting"].to_numpy()[:-1]]
+    stops = frame["clock_stops_admitted"] + frame["clock_stops_non_admitted"]
+    assert (frame["waiting"] - before == frame["net_additions"] - stops).all()
+    assert (frame["clock_starts"] - frame["other_removals"] == frame["net_additions"]).all()
+
+
+def test_a_flow_that_is_0_in_some_months_every_year_gets_added_seasons(recwarn):
+    table = synthetic(48)
+    table["clock_stops_admitted"] = np.where(pd.PeriodIndex(table["month"], freq="M").month == 8, 0, 500)
+    model = fit(history_from_table(table))
+    admitted = next(flow for flow in model.stops if flow.name == "clock_stops_admitted")
+    assert not admitted.multiplicative and admitted.season[7] < -400  # August: about 500 fewer
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -72,8 +72,8 @@ def project(
     console.print(shown)
     console.print(
         "the average of two models: the flows growing "
-        f"{projection.model.growth * 1200:+.1f}% a year and the list itself "
-        f"{projection.list_model.growth * 1200:+.1f}% a year; interval from "
+        f"{math.expm1(projection.model.growth * 12):+.1%} a year and the list itself "
+        f"{math.expm1(projection.list_model.growth * 12):+.1%} a year; interval from "
         f"{int(projection.width.errors_used[0])} backtest forecasts of the model on this history"
         + (f", as the 2.5th–97.5th percentiles of {simulations:,} simulated runs" if simulations else "")
     )

@@ -43,12 +43,17 @@ def _read_csv(path: Path) -> pd.DataFrame:
         raise WaitingListInputError(f"{path}: cannot be read as CSV ({mask_nhs_numbers(first)})") from None
 
 
-def read_history(path: Path, since: str | None = None) -> History:
-    """A monthly history CSV, checked row by row (only the months from ``since`` on, if given)."""
+def _since(since: str | None) -> pd.Period | None:
+    """``--since`` as a month (the same rule for a CSV and for the warehouse's history)."""
     try:
-        start = pd.Period(since, freq="M") if since is not None else None
+        return pd.Period(since, freq="M") if since is not None else None
     except ValueError:
         raise WaitingListInputError(f"--since {since!r}: not a month (YYYY-MM)") from None
+
+
+def read_history(path: Path, since: str | None = None) -> History:
+    """A monthly history CSV, checked row by row (only the months from ``since`` on, if given)."""
+    start = _since(since)
     try:
         return history_from_table(_read_csv(path), source=str(path), since=start)
     except HistoryGap as error:
@@ -138,11 +143,13 @@ def warehouse_pathways(warehouse: Path, by: str | None = None) -> pd.DataFrame:
     return frame
 
 
-def warehouse_history(warehouse: Path) -> tuple[pd.DataFrame, History]:
-    """The warehouse's own monthly flows (as a table, and checked as a history)."""
+def warehouse_history(warehouse: Path, since: str | None = None) -> tuple[pd.DataFrame, History]:
+    """The warehouse's own monthly flows (as a table, and checked as a history), only the months from
+    ``since`` on if given: ``--since`` means the same for the warehouse as for a CSV."""
+    start = _since(since)
     table = history_from_pathways(warehouse_pathways(warehouse))
     try:
-        return table, history_from_table(table, source=f"{warehouse} (rtt_pathways by month)")
+        return table, history_from_table(table, source=f"{warehouse} (rtt_pathways by month)", since=start)
     except HistoryError as error:
         raise WaitingListInputError(str(error)) from None
 
@@ -190,7 +197,10 @@ def run_projection(
     from stocktake.waitinglist.projection import project
 
     _one_source(history_csv, warehouse, "HISTORY.csv")
-    history = read_history(history_csv, since) if history_csv is not None else warehouse_history(warehouse)[1]
+    if history_csv is not None:
+        history = read_history(history_csv, since)
+    else:
+        history = warehouse_history(warehouse, since)[1]
     try:
         return project(history, months, simulations)
     except HistoryError as error:

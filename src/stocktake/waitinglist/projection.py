@@ -57,6 +57,12 @@ MIN_ERRORS = 3
 BACKTEST_ORIGINS = 24
 #: Enough to fit, and to test the fit on the history at least MIN_ERRORS times.
 MIN_HISTORY = MIN_MONTHS + MIN_ERRORS
+#: The farthest a projection reaches: five years, as far as the weeks-waited projection goes.
+MAX_MONTHS_AHEAD = 60
+#: Fewer runs cannot place an interval's 2.5th and 97.5th percentiles.
+MIN_SIMULATIONS = 100
+#: A month whose count is this many times above (or below) both its neighbours' is taken for a typo.
+SPIKE = 3.0
 STOP_COLUMNS = ("clock_stops_admitted", "clock_stops_non_admitted")
 OPTIONAL_COLUMNS = ("clock_starts", "within_18_weeks", "over_52_weeks")
 
@@ -150,8 +156,53 @@ def history_from_table(
             f"{source}: {len(months)} months of history; the projection needs at least {MIN_HISTORY} "
             f"(two years and a month to fit the seasons, and {MIN_ERRORS} more to test the fit)"
         )
+    _refuse_spikes(values, line, source)
+    _refuse_an_empty_list(values["waiting"], line, source)
     starts = values.get("clock_starts", np.full(len(months), np.nan))
     return History(pd.PeriodIndex(months), values["waiting"], starts, {c: values[c] for c in stop_columns})
+
+
+def _refuse_spikes(values: dict[str, np.ndarray], line: list[int], source: str) -> None:
+    """A month whose count is :data:`SPIKE` times above or below both its neighbours' (and unlike the
+    same month a year before or after) is refused as a likely typo (an extra digit, a cell left 0):
+    projected from, it would send the list anywhere."""
+    for column, counts in values.items():
+        before, now, after = counts[:-2], counts[1:-1], counts[2:]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            high = (now > SPIKE * np.maximum(before, after)) & (np.maximum(before, after) >= 10 * SPIKE)
+            low = (now * SPIKE < np.minimum(before, after)) & (np.minimum(before, after) >= 10 * SPIKE)
+        odd = [
+            i + 1
+            for i in np.flatnonzero(np.isfinite(before) & np.isfinite(after) & np.isfinite(now) & (high | low))
+            if not _like_a_year_apart(counts, i + 1)
+        ]
+        if odd:
+            i = odd[0]
+            raise HistoryError(
+                f"{source}, line {line[i]}, {column}: {counts[i]:,.0f} against {counts[i - 1]:,.0f} the "
+                f"month before and {counts[i + 1]:,.0f} the month after; a typo? Correct it (or project "
+                f"from after it with --since)"
+            )
+
+
+def _like_a_year_apart(counts: np.ndarray, i: int) -> bool:
+    """Whether the same month a year before or after is as odd (a service shut every August)."""
+    for j in (i - 12, i + 12):
+        if 0 <= j < len(counts) and np.isfinite(counts[j]):
+            low, high = sorted((counts[i], counts[j]))
+            if high <= SPIKE * low or high < 10 * SPIKE:
+                return True
+    return False
+
+
+def _refuse_an_empty_list(waiting: np.ndarray, line: list[int], source: str) -> None:
+    """The list's model works on its relative changes, which a list of none does not have."""
+    empty = np.flatnonzero(waiting <= 0)
+    if empty.size:
+        raise HistoryError(
+            f"{source}, line {line[empty[0]]}, waiting: 0; the projection follows the list's changes month "
+            f"to month, which a list of none has not (start the history after it with --since)"
+        )
 
 
 def _numbers(table: pd.DataFrame, column: str, required: bool, source: str, line: list[int]) -> np.ndarray:
@@ -216,12 +267,16 @@ def _centred_average(values: np.ndarray) -> np.ndarray:
     return out
 
 
-def fit_flow(name: str, values: np.ndarray, month_numbers: np.ndarray, growth: float) -> FlowFit:
-    """Month-of-year factors (median over the latest 36 months) and the level of the last 12 at the origin."""
+def fit_flow(
+    name: str, values: np.ndarray, month_numbers: np.ndarray, growth: float, additive: bool = False
+) -> FlowFit:
+    """Month-of-year factors (median over the latest 36 months) and the level of the last 12 at the
+    origin; the factors are differences instead of ratios when the flow's average or a month's factor
+    is 0 (or ``additive``)."""
     known = np.isfinite(values)
     values, month_numbers = values[known], month_numbers[known]
     average = _centred_average(values)
-    multiplicative = bool(np.nanmin(average) > 0) if np.isfinite(average).any() else False
+    multiplicative = not additive and (bool(np.nanmin(average) > 0) if np.isfinite(average).any() else False)
     ratio = values / average if multiplicative else values - average
     ratio[: max(0, len(ratio) - SEASON_MONTHS)] = np.nan  # only the latest 36 months' seasons
     season = np.array(
@@ -233,6 +288,8 @@ def fit_flow(name: str, values: np.ndarray, month_numbers: np.ndarray, growth: f
         ]
     )
     season = np.where(np.isfinite(season), season, 1.0 if multiplicative else 0.0)
+    if multiplicative and (season <= 0).any():  # a month with no flow in every year: seasons added
+        return fit_flow(name, values, month_numbers, growth, additive=True)
     season = season / season.mean() if multiplicative else season - season.mean()
     adjusted = values / season[month_numbers - 1] if multiplicative else values - season[month_numbers - 1]
     recent = adjusted[-LEVEL_MONTHS:]
@@ -342,7 +399,8 @@ def combine(origin_waiting: float, flows: Path, list_path: np.ndarray) -> Path:
     the averaged list (they hold the unpublished other removals, the least known flow), and other
     removals follow from them where clock starts are projected.
     """
-    waiting = (flows.waiting + list_path) / 2
+    # The flows' list can cross 0 (a shrinking list's stops carried on past its end); no list can.
+    waiting = (np.maximum(flows.waiting, 0) + list_path) / 2
     net = np.diff(np.r_[origin_waiting, waiting]) + sum(flows.stops.values())
     other = flows.clock_starts - net if flows.clock_starts is not None else None
     return Path(flows.months, waiting, net, flows.stops, flows.clock_starts, other)
@@ -435,8 +493,15 @@ class Projection:
         frame["clock_starts"] = _rounded(path.clock_starts, len(frame))
         for name, values in path.stops.items():
             frame[name] = _rounded(values, len(frame))
-        frame["other_removals"] = _rounded(path.other_removals, len(frame))
-        frame["net_additions"] = _rounded(path.net_additions, len(frame))
+        # Rounded so the printed flows add up exactly: the list's change plus its stops, then starts less that.
+        change = np.diff(np.r_[round(self.model.waiting), frame["waiting"].to_numpy()])
+        net = change + sum(frame[name].to_numpy(dtype=float) for name in path.stops)
+        frame["other_removals"] = (
+            frame["clock_starts"] - pd.Series(net, dtype="Int64")
+            if path.other_removals is not None
+            else _rounded(None, len(frame))
+        )
+        frame["net_additions"] = pd.Series(net, dtype="Int64")
         return frame
 
 
@@ -494,10 +559,13 @@ def project(history: History, months_ahead: int, simulations: int = 0, seed: int
     """Fit both models on the whole history, average their paths ``months_ahead`` months on, and size
     the interval by the combined model's backtest: t × RMSE at each horizon, or, with ``simulations``,
     the 2.5th and 97.5th percentiles of that many simulated runs (:func:`simulate`)."""
-    if months_ahead < 1:
-        raise HistoryError(f"months ahead must be 1 or more, not {months_ahead}")
-    if simulations < 0:
-        raise HistoryError(f"simulations must be 0 (none) or more, not {simulations}")
+    if not 1 <= months_ahead <= MAX_MONTHS_AHEAD:
+        raise HistoryError(f"months ahead must be 1 to {MAX_MONTHS_AHEAD}, not {months_ahead}")
+    if simulations < 0 or 0 < simulations < MIN_SIMULATIONS:
+        raise HistoryError(
+            f"simulations must be 0 (none) or {MIN_SIMULATIONS} or more (fewer runs cannot place a 95% "
+            f"interval's ends), not {simulations}"
+        )
     model, list_model, path = central_path(history, months_ahead)
     recent = max(MIN_MONTHS - 1, len(history) - 1 - months_ahead - BACKTEST_ORIGINS)
     errors = backtest_errors(history, months_ahead, first_origin=recent)

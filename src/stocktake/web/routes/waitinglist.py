@@ -17,9 +17,13 @@ import functools
 import html
 import json
 import math
+import re
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pandas as pd
+from dateutil.relativedelta import relativedelta
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
@@ -58,6 +62,33 @@ NO_PATHWAYS = (
 #: The fragment htmx swaps when a slider moves (the element's id, sent as HX-Target).
 SCENARIO_TARGET = "scenario-results"
 GREY = "#768692"
+LONDON = ZoneInfo("Europe/London")
+#: A number as people type one in a field: ASCII digits with at most one point, an optional minus
+#: and an optional "%". Python's float() takes more (``1_0``, other scripts' digits, ``nan``, ``inf``,
+#: ``1e3``), none of which anyone means as a share or a setting.
+PLAIN_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*%?")
+#: A month typed in the "By" field: YYYY-MM in ASCII digits.
+PLAIN_MONTH = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])")
+#: How much of a refused value an error quotes (a pasted page is not echoed back whole).
+QUOTED = 40
+#: Figures whose month is more than this many months before today's are said to be old.
+STALE_MONTHS = 2
+
+
+def today() -> date:
+    """Today in London (the page's sense of "now"; tests move it)."""
+    return datetime.now(LONDON).date()
+
+
+def _quoted(text: str) -> str:
+    """``text`` quoted as the refusal shows it: at most QUOTED characters, then an ellipsis."""
+    return repr(text if len(text) <= QUOTED else f"{text[:QUOTED]}…")
+
+
+def _plain_number(text: str) -> float | None:
+    """The number typed, or None when it is not a plain decimal (see PLAIN_NUMBER)."""
+    stripped = text.strip()
+    return float(stripped.rstrip("%").strip()) if PLAIN_NUMBER.fullmatch(stripped) else None
 
 
 def _overview(request: Request, db: Session, target_pct: float | None, target_by: str | None):
@@ -83,12 +114,11 @@ def _picture(warehouse, target_pct: float | None, target_by: str | None, suppres
 
 
 def _target_pct(text: str) -> float:
-    try:
-        value = float(text.strip().rstrip("%"))
-    except ValueError:
-        raise TargetError(f"the target share {text!r} is not a number (a percentage, like 92)") from None
-    if not 0 < value <= 100:
-        raise TargetError(f"the target share {value:g}% must be more than 0 and at most 100")
+    value = _plain_number(text)
+    if value is None:
+        raise TargetError(f"the target share {_quoted(text)} is not a number (a percentage, like 92)")
+    if not (math.isfinite(value) and 0 < value <= 100):
+        raise TargetError(f"the target share {_quoted(text.strip())} must be more than 0 and at most 100")
     return value
 
 
@@ -153,10 +183,9 @@ def _setting(text: str, words: str, low: float, high: float) -> tuple[float, str
     """A slider's value from its GET parameter (blank: 0), or 0 and why it cannot be used."""
     if not text.strip():
         return 0.0, None
-    try:
-        value = float(text.strip().rstrip("%"))
-    except ValueError:
-        return 0.0, f"{words} {text!r} is not a number"
+    value = _plain_number(text)
+    if value is None:
+        return 0.0, f"{words} {_quoted(text)} is not a number"
     if not math.isfinite(value) or not low <= value <= high:
         return 0.0, f"{words} must be from {low:g} to {high:g}"
     return value, None
@@ -223,7 +252,7 @@ def scenario_figure(pairs: tuple[MonthPair, ...], title: str = "The scenario bes
             "% within 18 weeks",
             [(round(b, 1), round(s, 1)) for b, s in (p.pct_within_18_weeks for p in pairs)],
         ),
-        ("52 weeks or more", [(shown(b), shown(s)) for b, s in (p.over_52_weeks for p in pairs)]),
+        ("More than 52 weeks", [(shown(b), shown(s)) for b, s in (p.over_52_weeks for p in pairs)]),
     )
     domains = ((0.70, 1.0), (0.36, 0.64), (0.0, 0.28))
     data, layout = [], {}
@@ -291,7 +320,7 @@ def scenario_view(found: Overview, growth: str = "", lists: str = "", validation
     summary = (
         f"In {last.month}: {last.waiting[1]} waiting (baseline {last.waiting[0]}), "
         f"{last.pct_within_18_weeks[1]} within 18 weeks (baseline {last.pct_within_18_weeks[0]}), "
-        f"{last.over_52_weeks[1]} waiting 52 weeks or more (baseline {last.over_52_weeks[0]})."
+        f"{last.over_52_weeks[1]} waiting more than 52 weeks (baseline {last.over_52_weeks[0]})."
     )
     return ScenarioView(
         sliders=sliders,
@@ -309,6 +338,28 @@ def scenario_view(found: Overview, growth: str = "", lists: str = "", validation
 # --- the page ------------------------------------------------------------------------------------
 
 
+def data_age(month: pd.Period, on: date) -> str | None:
+    """How long ago the list's month ended ("20 months ago"), when it is more than STALE_MONTHS before
+    the month of ``on``; None for figures recent enough to read as the list now."""
+    if (pd.Period(on, freq="M") - month).n <= STALE_MONTHS:
+        return None
+    gap = relativedelta(on, month.end_time.date())
+    return f"{gap.years * 12 + gap.months} months ago"
+
+
+def _sentence(error: Exception | str) -> str:
+    text = str(error)
+    return text[0].upper() + text[1:] + "."
+
+
+def _shown(request: Request, db: Session, pct: float | None, by: str | None):
+    """The picture for a target already checked, or None and why the list cannot be shown."""
+    try:
+        return _overview(request, db, pct, by)
+    except OverviewError as error:
+        return None, f"The waiting list cannot be shown: {error}."
+
+
 @router.get("")
 def waiting_list_page(
     request: Request,
@@ -320,24 +371,37 @@ def waiting_list_page(
     user: User = Depends(viewer),
     db: Session = Depends(database),
 ):
-    errors, picture, problem = [], None, None
-    try:
-        pct_asked = _target_pct(target) if target.strip() else None
-        picture, problem = _overview(request, db, pct_asked, by.strip() or None)
-    except TargetError as error:
-        errors.append(str(error)[0].upper() + str(error)[1:] + ".")
-    except OverviewError as error:
-        problem = f"The waiting list cannot be shown: {error}."
-    if errors:  # the rest of the page with the default target, and the form's values as given
+    # Each field's problem under its own field (its id the key), the summary linking to it.
+    errors: dict[str, str] = {}
+    pct_asked, by_asked = None, by.strip() or None
+    if target.strip():
         try:
-            picture, problem = _overview(request, db, None, None)
-        except OverviewError as error:
-            picture, problem = None, f"The waiting list cannot be shown: {error}."
+            pct_asked = _target_pct(target)
+        except TargetError as error:
+            errors["target"] = _sentence(error)
+    if by_asked is not None and not PLAIN_MONTH.fullmatch(by_asked):
+        errors["by"] = _sentence(
+            f"the target month {_quoted(by_asked)} is not a month (YYYY-MM, like 2026-03)"
+        )
+        by_asked = None
+    try:
+        picture, problem = _overview(request, db, pct_asked, by_asked)
+    except TargetError as error:  # the share is checked above: the month is too early or too late
+        errors["by" if by_asked is not None else "target"] = _sentence(error)
+        picture, problem = _shown(request, db, pct_asked if by_asked is not None else None, None)
+    except OverviewError as error:
+        picture, problem = None, f"The waiting list cannot be shown: {error}."
+    # What cannot be used is left at its default; the form keeps the values as given.
     found, figure = picture if picture is not None else (None, "")
     scenario = scenario_view(found, growth, lists, validation) if found is not None else None
     status = 422 if errors or (scenario and scenario.errors) else 200
     target_shown = target if errors else f"{found.target.pct_within_18_weeks if found else TARGET_PCT:g}"
     by_shown = by if errors else (str(found.target.by) if found else "")
+    # Projections run from the list's own month, however old: said plainly when it is not recent.
+    age = data_age(found.month, today()) if found is not None else None
+    ahead = (
+        f"the {HORIZON} months after {found.month.strftime('%B %Y')}" if age else f"the next {HORIZON} months"
+    )
     if scenario is not None and request.headers.get("HX-Target") == SCENARIO_TARGET:
         return render(  # 200 even with a refused value: htmx swaps no 4xx, and the fragment says why
             request,
@@ -345,6 +409,7 @@ def waiting_list_page(
             user,
             scenario=scenario,
             horizon=HORIZON,
+            ahead=ahead,
             oob=True,
         )
     return render(
@@ -362,4 +427,6 @@ def waiting_list_page(
         by=by_shown,
         scenario=scenario,
         horizon=HORIZON,
+        age=age,
+        ahead=ahead,
     )
