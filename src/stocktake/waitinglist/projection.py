@@ -171,11 +171,8 @@ def _refuse_spikes(values: dict[str, np.ndarray], line: list[int], source: str) 
         with np.errstate(divide="ignore", invalid="ignore"):
             high = (now > SPIKE * np.maximum(before, after)) & (np.maximum(before, after) >= 10 * SPIKE)
             low = (now * SPIKE < np.minimum(before, after)) & (np.minimum(before, after) >= 10 * SPIKE)
-        odd = [
-            i + 1
-            for i in np.flatnonzero(np.isfinite(before) & np.isfinite(after) & np.isfinite(now) & (high | low))
-            if not _like_a_year_apart(counts, i + 1)
-        ]
+        known = np.isfinite(before) & np.isfinite(after) & np.isfinite(now)
+        odd = [i + 1 for i in np.flatnonzero(known & (high | low)) if not _like_a_year_apart(counts, i + 1)]
         if odd:
             i = odd[0]
             raise HistoryError(
@@ -493,7 +490,7 @@ class Projection:
         frame["clock_starts"] = _rounded(path.clock_starts, len(frame))
         for name, values in path.stops.items():
             frame[name] = _rounded(values, len(frame))
-        # Rounded so the printed flows add up exactly: the list's change plus its stops, then starts less that.
+        # Rounded so the printed flows add up exactly: the list's change plus its stops; starts less that.
         change = np.diff(np.r_[round(self.model.waiting), frame["waiting"].to_numpy()])
         net = change + sum(frame[name].to_numpy(dtype=float) for name in path.stops)
         frame["other_removals"] = (
