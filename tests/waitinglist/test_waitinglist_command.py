@@ -70,7 +70,7 @@ def test_the_whole_shared_file_has_a_break_named_and_since_skips_it(tmp_path):
             lambda t: t.assign(
                 clock_stops_non_admitted=t["clock_stops_non_admitted"].where(t.index != 5, "-12")
             ),
-            "line 7, clock_stops_non_admitted: '-12'; a count of pathways is 0 or more",
+            "line 7, clock_stops_non_admitted: '-12'; a count of pathways is a whole number, 0 or more",
         ),
         (lambda t: t.iloc[:20], "20 months of history; the projection needs at least 28"),
     ],
@@ -274,3 +274,51 @@ def test_growth_is_said_as_a_yearly_change_never_below_minus_100_percent(tmp_pat
     rates = [float(r) for r in re.findall(r"([+-]\d+\.\d)% a year", " ".join(result.output.split()))]
     assert len(rates) == 2 and all(rate > -100 for rate in rates)
     assert "-93.1% a year" in " ".join(result.output.split())
+
+
+def _england_history(tmp_path: Path, name: str = "history.csv") -> tuple[pd.DataFrame, Path]:
+    table = pd.read_csv(ENGLAND, dtype=str, keep_default_na=False).iloc[:109]
+    return table, tmp_path / name
+
+
+def test_a_history_saved_from_excel_is_read_as_the_comma_separated_one(tmp_path):
+    """Windows-1252 with a semicolon between fields and Excel's trailing empty rows: the same projection."""
+    table, plain = _england_history(tmp_path)
+    table.to_csv(plain, index=False)
+    excel = tmp_path / "excel.csv"
+    text = table.to_csv(index=False, sep=";", lineterminator="\r\n") + ";;;;;;\r\n;;;;;;\r\n"
+    excel.write_bytes(text.encode("cp1252"))
+    for path, out in ((plain, "a.csv"), (excel, "b.csv")):
+        assert _run("project", path, "--months", 6, "--out", tmp_path / out).exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv"))
+
+
+@pytest.mark.parametrize(
+    ("write", "expected"),
+    [
+        (  # a blank line in the middle: named by its own line, not the one above
+            lambda table, path: path.write_text(
+                table.iloc[:20].to_csv(index=False) + "\n" + table.iloc[20:].to_csv(index=False, header=False)
+            ),
+            "line 22: month '' is not a month",
+        ),
+        (
+            lambda table, path: table.assign(
+                waiting=table["waiting"].where(table.index != 3, "2512345.5")
+            ).to_csv(path, index=False),
+            "line 5, waiting: '2512345.5'; a count of pathways is a whole number",
+        ),
+        (
+            lambda table, path: path.with_suffix(".xlsx").write_bytes(b"PK\x03\x04"),
+            "a workbook, not a CSV; save the sheet as CSV UTF-8",
+        ),
+    ],
+    ids=["blank-line", "decimal", "workbook"],
+)
+def test_a_history_as_people_save_it_is_refused_by_its_own_line(tmp_path, write, expected):
+    table, path = _england_history(tmp_path)
+    write(table, path)
+    given = path if path.exists() else path.with_suffix(".xlsx")
+    result = _run("project", given, "--months", 6, "--out", tmp_path / "p.csv")
+    assert result.exit_code == 2 and expected in " ".join(result.output.split())
+    assert not (tmp_path / "p.csv").exists()

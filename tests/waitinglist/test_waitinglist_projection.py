@@ -254,7 +254,7 @@ def test_backtest_refits_on_the_past_only():
         (lambda t: pd.concat([t.iloc[:6], t.iloc[5:]]), "line 8: month 2010-06 is repeated (also line 7)"),
         (
             lambda t: t.assign(clock_stops_admitted=t["clock_stops_admitted"].where(t.index != 4, -3)),
-            "line 6, clock_stops_admitted: -3.0; a count of pathways is 0 or more",
+            "line 6, clock_stops_admitted: -3.0; a count of pathways is a whole number, 0 or more",
         ),
         (lambda t: t.iloc[:27], "27 months of history; the projection needs at least 28"),
         (

@@ -8,6 +8,7 @@ written; outputs are written to a temporary file and renamed, so a failed run le
 
 from __future__ import annotations
 
+import io
 import os
 import tempfile
 from pathlib import Path
@@ -17,6 +18,7 @@ import pandas as pd
 
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.ingest.schemas import PRIORITIES
+from stocktake.ingest.sniff import UnreadableText, decode, sniff_delimiter
 from stocktake.waitinglist.projection import (
     History,
     HistoryError,
@@ -34,13 +36,40 @@ class WaitingListInputError(ValueError):
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
+    """A CSV as people save it (UTF-8 with or without a byte-order mark, UTF-16, Windows-1252; comma,
+    semicolon or tab), every cell as text. Blank lines are kept as rows, so a row's position is still
+    its line in the file, and those at the end (Excel's trailing ``,,,,``) are dropped."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+        raise WaitingListInputError(
+            f"{path}: a workbook, not a CSV; save the sheet as CSV UTF-8 and give that"
+        )
     try:
-        return pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        text, _ = decode(path.read_bytes())
     except FileNotFoundError:
         raise WaitingListInputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+    except UnreadableText as error:
+        raise WaitingListInputError(
+            f"{path}, line {error.row}: the byte 0x{error.byte:02X} is no character in UTF-8, UTF-16 or "
+            "Windows-1252; save the file as CSV UTF-8"
+        ) from None
+    except OSError as error:
+        raise WaitingListInputError(f"{path}: cannot be read ({error.strerror})") from None
+    try:
+        table = pd.read_csv(
+            io.StringIO(text),
+            sep=sniff_delimiter(text),
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            skip_blank_lines=False,
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise WaitingListInputError(f"{path}: cannot be read as CSV ({mask_nhs_numbers(first)})") from None
+    filled = table.apply(lambda column: column.str.strip() != "").any(axis=1).to_numpy()
+    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    return table.iloc[:last]
 
 
 def _since(since: str | None) -> pd.Period | None:

@@ -216,9 +216,10 @@ def _numbers(table: pd.DataFrame, column: str, required: bool, source: str, line
             number = float(text)
         except ValueError:
             raise HistoryError(f"{source}, line {line[i]}, {column}: {cell!r} is not a number") from None
-        if not np.isfinite(number) or number < 0:
+        if not np.isfinite(number) or number < 0 or number != round(number):
             raise HistoryError(
-                f"{source}, line {line[i]}, {column}: {cell!r}; a count of pathways is 0 or more"
+                f"{source}, line {line[i]}, {column}: {cell!r}; a count of pathways is a whole number, "
+                "0 or more"
             )
         out[i] = number
     return out
