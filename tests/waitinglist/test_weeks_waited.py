@@ -224,3 +224,33 @@ def test_the_list_by_weeks_agrees_with_the_catalogues_measures_on_the_warehouse(
     assert summary.over_52_weeks == latest("rtt_over_52_weeks")
     assert summary.over_65_weeks == latest("rtt_over_65_weeks")
     assert summary.pct_within_18_weeks == pytest.approx(latest("rtt_within_18_weeks"), abs=0.05)
+
+
+def test_extra_treatments_reach_no_one_waiting_less_than_the_soonest_days():
+    """April's 30 referrals, one a day, 100 extra treatments, none sooner than 8 days: the seven
+    waiting up to 7 days at April's end stay, the other 23 are treated (and only 23 counted as given)."""
+    params = RenegeCapacityParams(renege=(0.0, 0.0), capacity=(1.0, 1.0), soonest_extra_days=8)
+    origin = WaitingList(pd.Period("2025-03"), np.zeros(801))
+    step = project(origin, [30.0], [0.0], params, "none", extra=[100.0]).steps[0]
+    assert step.extra_treatments == pytest.approx(23.0)
+    assert step.waiting_list.total == pytest.approx(7.0)
+    assert step.waiting_list.by_day[:7].sum() == pytest.approx(7.0)
+
+
+def test_the_soonest_extra_treatment_is_the_quickest_tenth_treated_in_the_warehouse(demo_warehouse):
+    import duckdb
+
+    from stocktake.waitinglist.weeks_waited import list_month, weeks_inputs
+
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        pathways = con.execute("SELECT clock_start, clock_stop, status FROM rtt_pathways").df()
+    starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
+    stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+    last = list_month(starts, stops)
+    _, params, _, _, how = weeks_inputs(pathways, last)
+    treated = pathways[(pathways["status"] == "treated") & pathways["clock_stop"].notna()]
+    stop = pd.to_datetime(treated["clock_stop"])
+    recent = treated[(stop > (last - 12).end_time) & (stop <= last.end_time)]
+    waits = (pd.to_datetime(recent["clock_stop"]) - pd.to_datetime(recent["clock_start"])).dt.days
+    assert abs(params.soonest_extra_days - waits.quantile(0.1)) <= 1
+    assert params.soonest_extra_days > 7 and f"under {params.soonest_extra_days / 7:.0f} weeks" in how

@@ -190,10 +190,18 @@ def capacity_words(found: Overview) -> str:
 
 def assumptions(found: Overview) -> str:
     per_list = f" Cases per list: {found.cases_per_list_source}." if found.cases_per_list_source else ""
+    uncertain = ""
+    if found.projection is not None:
+        last = found.projection.table().iloc[-1]
+        uncertain = (
+            " These are central answers at steady flows, not forecasts of what will happen: the list's own "
+            f"size in {_month(last['month'])} has a 95% interval of {last['waiting_low']:,} to "
+            f"{last['waiting_high']:,}, and a plan needs a margin for that."
+        )
     return (
         f"Referrals ({found.referrals:,.0f}) and treatments ({found.capacity:,.0f}) a month held at their "
         f"average over the last year; {found.calibration}; the extra treatments go to the longest "
-        f"waiters first and urgent patients are treated in time from today's capacity.{per_list}"
+        f"waiters first and urgent patients are treated in time from today's capacity.{per_list}{uncertain}"
     )
 
 

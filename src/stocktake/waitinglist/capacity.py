@@ -7,7 +7,8 @@ the answer is shown:
 
 - the extra treatments go to the longest waiters first (the return and the aggregate list carry no
   clinical priority: urgent patients are taken to be treated within their target from the present
-  capacity, as they are today);
+  capacity, as they are today), none to a patient waiting fewer than the calibration's
+  ``soonest_extra_days``;
 - demand and present capacity are as projected (the inputs to :func:`weeks_waited.project`), and
   people renege at the calibrated rates;
 - meeting the target is monotone in the uplift (more treatments never lengthen a wait), which is

@@ -17,7 +17,7 @@ a direct port); read by weeks, it gives what the targets ask.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -33,10 +33,14 @@ Redistribution = Literal["none", "evenly", "prioritise_long_waiters"]
 
 @dataclass(frozen=True)
 class RenegeCapacityParams:
-    """Per months-waited bin (0 … max, the last open): the share reneging, and the treatment weight."""
+    """Per months-waited bin (0 … max, the last open): the share reneging, and the treatment weight;
+    and the fewest days waited extra treatments reach (a pathway's first weeks are its outpatient and
+    diagnostic steps, which no extra theatre list shortens: without it enough extra lists would empty
+    the list down to the patients referred that week)."""
 
     renege: tuple[float, ...]
     capacity: tuple[float, ...]
+    soonest_extra_days: int = 0
 
     @property
     def max_months_waited(self) -> int:
@@ -353,7 +357,7 @@ def advance(
     by_day = inflow * kept[bins]
     given_extra = 0.0
     if extra > 0:
-        by_day, given_extra = _treat_longest_first(by_day, extra)
+        by_day, given_extra = _treat_longest_first(by_day, extra, params.soonest_extra_days)
     removed = by_bin.sum() - left.sum()
     renege_total = float(min(reneges.sum(), removed)) if removed > 0 else 0.0
     return MonthStep(
@@ -365,13 +369,16 @@ def advance(
     )
 
 
-def _treat_longest_first(by_day: np.ndarray, extra: float) -> tuple[np.ndarray, float]:
-    """Remove ``extra`` from the longest waits down (whole days, then part of the last one)."""
+def _treat_longest_first(by_day: np.ndarray, extra: float, soonest_days: int = 0) -> tuple[np.ndarray, float]:
+    """Remove ``extra`` from the longest waits down (whole days, then part of the last one), reaching
+    no one waiting fewer than ``soonest_days``."""
+    first = max(soonest_days - 1, 0)  # index k holds waits of more than k, up to k + 1 days
     from_longest = np.cumsum(by_day[::-1])
     reach = int(np.searchsorted(from_longest, extra, side="left"))
     out = by_day.copy()
-    if reach >= len(by_day):
-        return np.zeros_like(by_day), float(by_day.sum())
+    if reach >= len(by_day) - first:
+        out[first:] = 0.0
+        return out, float(by_day[first:].sum())
     cut = len(by_day) - 1 - reach  # the day where the extra runs out
     out[cut + 1 :] = 0.0
     already = from_longest[reach - 1] if reach > 0 else 0.0
@@ -517,6 +524,16 @@ def list_month(starts: np.ndarray, stops: np.ndarray, as_of: pd.Period | None = 
     return min(last, as_of) if as_of is not None else last
 
 
+def soonest_treatment_days(starts, stops, treated, first: pd.Period, last: pd.Period) -> int:
+    """Days from clock start to treatment of the quickest tenth of those treated from ``first`` to
+    ``last`` (0 when none was): the soonest extra treatments are taken to reach."""
+    stopped_in = (stops >= np.datetime64(first.start_time.date(), "D")) & (
+        stops <= np.datetime64(last.end_time.date(), "D")
+    )
+    waits = (stops - starts)[treated & stopped_in & ~np.isnat(stops)].astype(int)
+    return int(np.percentile(waits, 10)) if waits.size else 0
+
+
 def weeks_inputs(
     pathways: pd.DataFrame, last: pd.Period
 ) -> tuple[WaitingList, RenegeCapacityParams, float, float, str]:
@@ -533,9 +550,14 @@ def weeks_inputs(
         params = bins.calibrate()
     except ValueError as error:
         raise ValueError(f"rtt_pathways cannot be calibrated: {error}") from None
+    soonest = soonest_treatment_days(starts, stops, treated, first, last)
+    params = replace(params, soonest_extra_days=soonest)
     waiting = np.isnat(stops) | (stops > np.datetime64(last.end_time.date(), "D"))
     origin = WaitingList.from_clock_starts(last, starts[waiting])
-    how = f"NHSRtt calibration on the warehouse's rtt_pathways, {bins.months[0]} to {bins.months[-1]}"
+    how = (
+        f"NHSRtt calibration on the warehouse's rtt_pathways, {bins.months[0]} to {bins.months[-1]}; extra "
+        f"treatments reach no one waiting under {soonest / 7:.0f} weeks (the quickest tenth treated then)"
+    )
     return (
         origin,
         params,
