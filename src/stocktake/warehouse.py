@@ -86,6 +86,7 @@ def describe(path: Path | str, error: BaseException) -> str:
 
 _DAMAGED = (
     "not a valid DuckDB database",
+    "Cannot launch in-memory database",  # a CSV or other text file given as the warehouse
     "Corrupt database",
     "Could not read enough bytes",
     "Serialization",

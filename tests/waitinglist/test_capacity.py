@@ -144,3 +144,47 @@ def test_bad_capacity_questions(args, expected, tmp_path):
     assert result.exit_code == 2
     assert expected in " ".join(result.output.split())
     assert not out.exists()
+
+
+def test_a_target_already_met_is_said_to_be_met_not_zero_extra(demo_warehouse, tmp_path):
+    result = runner.invoke(
+        app,
+        [
+            "waitinglist",
+            "capacity",
+            "--warehouse",
+            str(demo_warehouse),
+            "--target-pct",
+            "10",
+            "--by",
+            "2026-12",
+        ],
+    )
+    words = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "10% within 18 weeks by 2026-12" in words and "met without extra capacity (" in words
+    assert "% within 18 weeks in 2026-12 at today's referrals and treatments)" in words
+    assert "0.0 extra treatments a week" not in words
+
+
+def test_a_file_given_as_the_warehouse_or_a_folder_as_the_plan_is_named_for_what_it_is(
+    demo_warehouse, tmp_path
+):
+    text = tmp_path / "history.csv"
+    text.write_text("month,waiting\n2024-01,5\n")
+    result = runner.invoke(app, ["waitinglist", "stats", "--warehouse", str(text)])
+    assert result.exit_code == 2 and "not a readable Stocktake warehouse" in " ".join(result.output.split())
+    result = runner.invoke(
+        app,
+        [
+            "waitinglist",
+            "plan",
+            "--warehouse",
+            str(demo_warehouse),
+            "--month",
+            "2025-04",
+            "--out",
+            str(tmp_path),
+        ],
+    )
+    assert result.exit_code == 2 and f"like{tmp_path / 'plan.xlsx'}" in "".join(result.output.split())

@@ -276,6 +276,16 @@ def capacity(
         console.print(
             f"[red]{target}: not reachable from {answer.start}[/red] with any uplift the model allows"
         )
+    elif answer.extra_per_week == 0:
+        then = (
+            f"{answer.baseline:,.0f} waiting more than 52 weeks"
+            if answer.target.no_52_week_waiters
+            else f"{answer.baseline:.1f}% within 18 weeks"
+        )
+        console.print(
+            f"[bold]{target}[/bold] ({inputs.title}): met without extra capacity ({then} in "
+            f"{answer.target.by} at today's referrals and treatments)"
+        )
     else:
         lists = (
             f" = {answer.lists_per_week:.1f} extra theatre lists a week at "
@@ -335,7 +345,7 @@ def plan(
     if warehouse is None:
         _fail("give --warehouse W: the plan reads its rtt_pathways and theatre history (the home has none)")
     try:
-        check_output(out, warehouse)
+        check_output(out, warehouse, example="plan.xlsx")
         if out.suffix.lower() != ".xlsx":
             raise WaitingListInputError(f"--out {out}: expected an .xlsx workbook")
         inputs, optimised, fcfs = run_plan(warehouse, month, risk, seconds)

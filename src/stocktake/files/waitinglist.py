@@ -183,13 +183,11 @@ def warehouse_history(warehouse: Path, since: str | None = None) -> tuple[pd.Dat
         raise WaitingListInputError(str(error)) from None
 
 
-def check_output(path: Path, *inputs: Path | None) -> None:
+def check_output(path: Path, *inputs: Path | None, example: str = "out.csv") -> None:
     """Refuse an output that cannot be written before any work is done."""
     path = Path(path)
     if path.is_dir():
-        raise WaitingListInputError(
-            f"--out {path}: is a folder; expected a file name, like {path / 'out.csv'}"
-        )
+        raise WaitingListInputError(f"--out {path}: is a folder; expected a file name, like {path / example}")
     if not path.parent.is_dir():
         raise WaitingListInputError(f"--out {path}: the folder {path.parent} does not exist; create it first")
     for given in inputs:
