@@ -355,3 +355,4 @@ def test_the_most_extra_lists_leave_the_patients_too_recently_referred_to_be_ope
     rows = _scenario_columns(answer.text)
     assert all(float(row[2].replace(",", "")) > 50 for row in rows)  # never near empty
     assert "extra treatments reach no one waiting under" in html.unescape(answer.text)
+    assert "Both are central paths at steady flows, not forecasts" in html.unescape(answer.text)
