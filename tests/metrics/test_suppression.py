@@ -105,3 +105,15 @@ def test_the_complement_is_never_a_zero_and_hidden_counts_never_add_to_a_small_n
     ]
     # Only zeros left to hide: nothing more can help, and none is hidden for nothing.
     assert list(secondary_suppression([True, False], [4, 0])) == [True, False]
+
+
+def test_nested_counts_never_differ_by_a_small_number_where_both_are_shown():
+    """Waiting, over 18, over 52, over 65, over 78 weeks: 14 over 65 and 8 over 78 would show 6 between."""
+    from stocktake.metrics.suppression import nested_hiding
+
+    waiting = [1656, 453, 39, 14, 8]
+    assert list(nested_hiding(waiting, [False] * 5)) == [False, False, False, False, True]
+    # 3 over 78 is hidden as any small count; 15 over 52 and 12 over 65 would show 3 between them.
+    assert list(nested_hiding([1656, 453, 15, 12, 3], [False] * 5)) == [False, False, False, True, True]
+    # A measure without a value that month (NaN) is skipped: 20 and 14 are compared across it.
+    assert list(nested_hiding([1656, 20, np.nan, 14], [False] * 4)) == [False, False, True, True]

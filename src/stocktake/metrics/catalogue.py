@@ -155,6 +155,10 @@ class Catalogue:
     metrics: tuple[Metric, ...]
     views: dict[str, View] = field(default_factory=dict)
     dimensions: dict[str, Dimension] = field(default_factory=dict)
+    #: Counts of one census, each inside the one before (the waiting list's tails by weeks waited):
+    #: a metric id for its numerator, or ``ID.outside`` for its denominator less its numerator.
+    #: The difference of two shown is a count too, which exports must not leave at 1–7 (ADR 9).
+    nested_counts: tuple[tuple[str, ...], ...] = ()
 
     def metric(self, metric_id: str) -> Metric:
         for metric in self.metrics:
@@ -175,7 +179,8 @@ def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
         views = {name: _view(name, spec) for name, spec in (raw.get("views") or {}).items()}
         dimensions = {name: _dimension(name, spec) for name, spec in (raw.get("dimensions") or {}).items()}
         metrics = tuple(_metric(spec) for spec in raw["metrics"])
-        catalogue = Catalogue(raw["department"], metrics, views, dimensions)
+        nested = tuple(tuple(str(part) for part in chain) for chain in raw.get("nested_counts") or ())
+        catalogue = Catalogue(raw["department"], metrics, views, dimensions, nested)
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as error:
         raise CatalogueError(f"{path}: {error}") from error
     problems = check(catalogue)
@@ -277,6 +282,11 @@ def check(catalogue: Catalogue) -> list[str]:
             problems += _columns_problems(
                 catalogue, f"dimensions.{dimension.name}.per_dataset", dataset, _read(expression)
             )
+    for chain in catalogue.nested_counts:
+        for part in chain:
+            metric_id, _, side = part.partition(".")
+            if not catalogue.has(metric_id) or side not in ("", "outside"):
+                problems.append(f"nested_counts: {part!r} is no metric id (or ID.outside)")
     seen = set()
     for metric in catalogue.metrics:
         if metric.id in seen:

@@ -7,6 +7,8 @@ complex statistics and need no control; the points behind them do.
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 
 SMALL = (1, 7)
@@ -45,6 +47,24 @@ def secondary_suppression(hidden, sizes) -> np.ndarray:
             break
         if not hidden[group] and sizes[group] > 0:
             hidden[group] = True
+    return hidden
+
+
+def nested_hiding(counts, hidden) -> np.ndarray:
+    """``hidden`` with more hidden, so that no two shown counts of a chain, each inside the one before
+    (those waiting, over 18 weeks, over 52 …), differ by 1–7: their difference counts the patients
+    between them. Of two such, the inner is hidden (the outer is the broader, more used figure);
+    the innermost is also compared with 0, so one of 1–7 is hidden as any count is. NaN: not shown."""
+    counts = np.asarray(counts, dtype=float)
+    hidden = np.asarray(hidden, dtype=bool).copy() | np.isnan(counts) | is_small(counts)
+    changed = True
+    while changed:
+        changed = False
+        shown = [i for i in range(len(counts)) if not hidden[i]]
+        for outer, inner in itertools.pairwise(shown):
+            if is_small(counts[outer] - counts[inner]):
+                hidden[inner] = changed = True
+                break
     return hidden
 
 

@@ -123,9 +123,29 @@ def with_board_sections(
     trusts = compared_with_trusts(taken, home or Path(warehouse).parent, shown=shown_totals(peers, observed))
     found = warehouse_opportunities(warehouse, last=last) if holds_orders(warehouse) else None
     waiting = waiting_list(warehouse, last)
+    taken = counts_hidden_beside_bands(taken, catalogue, waiting)
     return dataclasses.replace(
         taken, peers=peers, observed_expected=observed, trusts=trusts, procurement=found, waiting_list=waiting
     )
+
+
+def counts_hidden_beside_bands(taken: StockTake, catalogue, waiting: WaitingListOverview | None) -> StockTake:
+    """In the waiting list's month, the measures counting inside the list (the catalogue's nested
+    counts after the first: over 52, 65, 78 weeks) are hidden whenever the section hides a band or its
+    over-52 count: printed beside the bands, they would be sums over hidden ones (ADR 9)."""
+    if waiting is None or not (waiting.over_52_hidden or any(b.hidden for b in waiting.bands)):
+        return taken
+    inner = {part for chain in catalogue.nested_counts for part in chain[1:] if "." not in part}
+    month = waiting.month.to_timestamp()
+    entries = []
+    for entry in taken.entries:
+        k = entry.result.x.get_indexer([month])[0]
+        if entry.result.metric.id in inner and k >= 0:
+            hidden = entry.hidden.copy()
+            hidden[k] = True
+            entry = dataclasses.replace(entry, result=dataclasses.replace(entry.result, hidden=hidden))
+        entries.append(entry)
+    return dataclasses.replace(taken, entries=tuple(entries))
 
 
 def compared_with_trusts(

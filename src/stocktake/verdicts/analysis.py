@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.catalogue import Catalogue, Metric
-from stocktake.metrics.suppression import hidden_points
+from stocktake.metrics.suppression import hidden_points, nested_hiding
 from stocktake.spc import XmrChart
 from stocktake.spc.prime import attribute_xmr
 from stocktake.spc.rebase import plan_rebases, rebase_point
@@ -86,10 +86,33 @@ def analyse(
             charts[metric.id] = t_chart(values, improvement=metric.improvement, target=chosen[metric.id])
         if metric.id in trajectories:
             charts[metric.id] = dataclasses.replace(charts[metric.id], trajectory=trajectories[metric.id])
-    return [
+    results = [
         _result(m, series[m.id], charts[m.id], _rebasing(plans.get(m.id), without.get(m.id)))
         for m in measured
     ]
+    return nested(results, catalogue.nested_counts)
+
+
+def nested(results: list[MetricResult], chains: tuple[tuple[str, ...], ...]) -> list[MetricResult]:
+    """The results with more points hidden where counts of one census, each inside the one before
+    (``Catalogue.nested_counts``), would give the patients between two of them away when exported:
+    each period's chain through :func:`metrics.suppression.nested_hiding`."""
+    by_id = {r.metric.id: r for r in results}
+    hidden = {i: r.hidden.copy() for i, r in by_id.items() if r.hidden is not None}
+    for chain in chains:
+        parts = [(part.partition(".")[0], part.endswith(".outside")) for part in chain]
+        parts = [(i, outside) for i, outside in parts if i in hidden]  # measures with values
+        for period in sorted(set().union(*(set(by_id[i].x) for i, _ in parts))):
+            places = [(i, by_id[i].x.get_indexer([period])[0], outside) for i, outside in parts]
+            places = [(i, k, outside) for i, k, outside in places if k >= 0]
+            counts = [
+                by_id[i].denominator[k] - by_id[i].numerator[k] if outside else by_id[i].numerator[k]
+                for i, k, outside in places
+            ]
+            flags = [bool(hidden[i][k]) for i, k, _ in places]
+            for (i, k, _), hide in zip(places, nested_hiding(counts, flags), strict=True):
+                hidden[i][k] |= hide
+    return [dataclasses.replace(r, hidden=hidden.get(r.metric.id, r.hidden)) for r in results]
 
 
 @dataclass(frozen=True)
