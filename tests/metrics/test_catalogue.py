@@ -81,3 +81,18 @@ def test_has_answers_whether_an_id_is_one_of_the_departments_metrics():
     assert not catalogue.has("hipfx_surgery_36H")  # ids are matched exactly, as URLs carry them
     assert not catalogue.has("")
     assert not catalogue.has("no_such_metric")
+
+
+def test_nested_counts_name_metrics_of_the_catalogue(tmp_path):
+    shipped = load_catalogue()
+    assert shipped.nested_counts[0][:2] == ("rtt_waiting_list_size", "rtt_within_18_weeks.outside")
+    path = tmp_path / "catalogue.yaml"
+    text = DEFAULT_CATALOGUE.read_text().replace(
+        "rtt_over_65_weeks, rtt_over_78_weeks]",
+        "rtt_over_65_weeks, rtt_over_87_weeks, rtt_over_52_weeks.inside]",
+    )
+    path.write_text(text)
+    with pytest.raises(CatalogueError) as error:
+        load_catalogue(path)
+    assert "nested_counts: 'rtt_over_87_weeks' is no metric id" in str(error.value)
+    assert "'rtt_over_52_weeks.inside' is no metric id (or ID.outside)" in str(error.value)
