@@ -73,3 +73,19 @@ def test_no_random_list_gives_a_band_away(seed):
             assert (hidden[1:] | (counts[1:] == 0)).all() and over_52_hidden == (counts[OVER_52:].sum() > 0)
             continue
         assert not _pinned(counts, hidden, over_52_hidden), (counts, hidden, over_52_hidden)
+
+
+def test_groups_do_not_give_away_those_with_no_group_recorded():
+    """Three waiting pathways without a priority: the priorities shown would add to the list less 3."""
+    from stocktake.demo.generate import Department, generate
+    from stocktake.verdicts.waitinglist import overview
+
+    pathways = generate(Department(seed=11, months=30))["rtt_pathways"].copy()
+    waiting = pathways.index[pathways["clock_stop"].isna()][:3]
+    pathways.loc[waiting, "priority"] = None
+    found = overview(pathways)
+    groups = found.groups_of("priority")
+    shown = sum(g.waiting for g in groups if not g.hidden)
+    hidden = [g.waiting for g in groups if g.hidden]
+    assert hidden, "a priority hidden beside the three"
+    assert not 1 <= found.waiting - shown <= 7 and sum(hidden) + 3 == found.waiting - shown

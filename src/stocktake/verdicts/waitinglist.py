@@ -196,7 +196,14 @@ def _groups(
         demand = np.array([s.count_demand for _, s in found], dtype=float)
         waiting = np.array([int(sizes.get(g, 0)) for g, _ in found], dtype=float)
         small = is_small(waiting) | is_small(demand)
-        hidden = secondary_suppression(small, waiting) if suppress else np.zeros(len(found), bool)
+        # Those waiting with no (or no known) group are the list less the groups shown: a cell too,
+        # never shown, which the groups must not give away when it is 1–7.
+        unrecorded = float(waiting_now.sum() - waiting.sum())
+        hidden = (
+            secondary_suppression(np.r_[small, is_small(unrecorded)], np.r_[waiting, unrecorded])[:-1]
+            if suppress
+            else np.zeros(len(found), bool)
+        )
         rows += [
             GroupRow(column, g, int(n), s, bool(h))
             for (g, s), n, h in zip(found, waiting, hidden, strict=True)
