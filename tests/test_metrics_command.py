@@ -118,3 +118,24 @@ def _damaged(warehouse, tmp_path, damage):
             data[i] ^= 0xFF
     path.write_bytes(bytes(data))
     return path
+
+
+def test_the_waiting_lists_nested_counts_never_show_a_small_difference(demo_warehouse, tmp_path):
+    """Over 52, 65 and 78 weeks each inside the one before: two shown never differ by 1–7."""
+    out = tmp_path / "series.csv"
+    assert _run("--source", demo_warehouse, "--out", out).exit_code == 0
+    table = pd.read_csv(out)
+    chain = ["rtt_over_52_weeks", "rtt_over_65_weeks", "rtt_over_78_weeks"]
+    wide = table[table["metric_id"].isin(chain)].pivot(
+        index="period", columns="metric_id", values="numerator"
+    )
+    pairs = [(a, b) for i, a in enumerate(chain) for b in chain[i + 1 :]]
+    differences = pd.concat([wide[a] - wide[b] for a, b in pairs]).dropna()
+    assert len(differences) > 20 and not differences.between(1, 7).any()
+    raw = tmp_path / "raw.csv"
+    assert _run("--source", demo_warehouse, "--out", raw, "--no-suppress").exit_code == 0
+    unsuppressed = pd.read_csv(raw)
+    wide = unsuppressed[unsuppressed["metric_id"].isin(chain)].pivot(
+        index="period", columns="metric_id", values="numerator"
+    )
+    assert pd.concat([wide[a] - wide[b] for a, b in pairs]).between(1, 7).any()  # there was something to hide

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.catalogue import Catalogue, CatalogueError, load_catalogue
-from stocktake.metrics.suppression import hidden_points
+from stocktake.metrics.suppression import hidden_points, nested_hiding
 from stocktake.spreadsheets import csv_ready
 
 FORMATS = (".csv", ".parquet")
@@ -24,11 +24,38 @@ def suppressed(table: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     counted = {m.id for m in catalogue.metrics if m.numerator_is_count}
     is_count = table["metric_id"].isin(counted).to_numpy()
     numerator, denominator = table["numerator"].to_numpy(float), table["denominator"].to_numpy(float)
-    hidden = hidden_points(numerator, denominator, is_count)
+    hidden = nested_in_table(table, catalogue, hidden_points(numerator, denominator, is_count))
     shown = table.copy()
     shown.loc[hidden, ["numerator", "denominator", "value"]] = np.nan
     shown["suppressed"] = hidden
     return shown
+
+
+def nested_in_table(table: pd.DataFrame, catalogue: Catalogue, hidden: np.ndarray) -> np.ndarray:
+    """``hidden`` with more rows hidden where the catalogue's nested counts, in one period (and group),
+    would show two differing by 1–7 (:func:`metrics.suppression.nested_hiding`)."""
+    hidden = np.asarray(hidden, dtype=bool).copy()
+    cells = [c for c in table.columns if c not in ("metric_id", "numerator", "denominator", "value")]
+    for chain in catalogue.nested_counts:
+        ids = [part.partition(".")[0] for part in chain]
+        rows = table.index[table["metric_id"].isin(ids)]
+        for _, together in table.loc[rows].groupby(cells, dropna=False, sort=False):
+            order, counts, flags = [], [], []
+            for part, metric_id in zip(chain, ids, strict=True):
+                found = together.index[together["metric_id"] == metric_id]
+                if len(found):
+                    at = table.index.get_loc(found[0])
+                    row = table.loc[found[0]]
+                    counts.append(
+                        row["denominator"] - row["numerator"]
+                        if part.endswith(".outside")
+                        else row["numerator"]
+                    )
+                    order.append(at)
+                    flags.append(bool(hidden[at]))
+            for at, hide in zip(order, nested_hiding(np.asarray(counts, dtype=float), flags), strict=True):
+                hidden[at] |= hide
+    return hidden
 
 
 def write_series(table: pd.DataFrame, path: Path) -> Path:
