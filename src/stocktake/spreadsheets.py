@@ -14,6 +14,8 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 
+from stocktake.atomic import move_into_place, staging_folder
+
 #: A cell starting with one of these is read by Excel, LibreOffice or Sheets as a formula.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -53,7 +55,9 @@ def write_tables(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
     as text); written to a temporary file beside ``path`` and renamed, so a failure leaves nothing
     half-written. An OSError is the caller's to word."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
+    handle, temporary = tempfile.mkstemp(
+        dir=staging_folder(path), prefix=f".{path.name}.", suffix=path.suffix
+    )
     os.close(handle)
     try:
         if path.suffix.lower() == ".csv":
@@ -64,7 +68,7 @@ def write_tables(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
                     table.to_excel(writer, sheet_name=name, index=False)
                     writer.sheets[name].freeze_panes = "A2"
                 keep_text(writer.book)
-        os.replace(temporary, path)
+        move_into_place(temporary, path)
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)

@@ -5,6 +5,9 @@ the warehouse holds no pathways."""
 from __future__ import annotations
 
 import dataclasses
+import html
+import re
+from datetime import datetime, timedelta
 
 import duckdb
 import openpyxl
@@ -87,3 +90,64 @@ def test_no_pathways_no_section(report, warehouse, tmp_path):
     paths = {p.suffix: p for p in write_stocktake(taken, tmp_path / "out", ("html", "xlsx"))}
     assert 'id="waiting-list-title"' not in paths[".html"].read_text()
     assert not set(SHEETS) & set(openpyxl.load_workbook(paths[".xlsx"]).sheetnames)
+
+
+# --- old figures (issue 26, round 2) -------------------------------------------------------------
+
+
+def _said(text: str) -> str:
+    """The text a reader sees: tags dropped, entities read, spaces collapsed."""
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+
+
+@pytest.fixture
+def on(monkeypatch):
+    """Set the report's today (its London date)."""
+    import stocktake.report.waitinglist as section
+
+    def move(day) -> None:
+        monkeypatch.setattr(section, "today", lambda: day)
+
+    return move
+
+
+def test_a_report_made_long_after_the_lists_month_says_its_figures_are_old(report, on, tmp_path):
+    """The outsider's case: a report made on the 3rd, 20 whole months after the list's month ended,
+    says so above its figures in the HTML, the PDF's HTML and the workbook, and its 12 months are
+    the 12 after the list's month, not the next 12."""
+    from stocktake.report.html import render_report
+
+    taken, _ = report
+    month = taken.waiting_list.month
+    words = month.strftime("%B %Y")
+    made = (month + 21).start_time.date() + timedelta(days=2)
+    on(made)  # the page's today, and the report's own date (the stock-take's, when it was made)
+    taken = dataclasses.replace(taken, generated_at=datetime.combine(made, datetime.min.time()))
+    notice = f"These figures run to {words}, 20 months ago: load a newer extract"
+    for static in (False, True):  # the HTML report, and the print HTML the PDF is made from
+        page = render_report(taken, static=static)
+        said = _said(page)
+        assert f"Old figures. {notice}" in said
+        assert page.index('id="waiting-list-age"') < page.index("patients waiting at the end of")
+        assert f"In the 12 months after {words} the list is" in said and "In 12 months" not in said
+        assert f"The 12 months after {words}" in said and "The next 12 months" not in said
+    paths = {p.suffix: p for p in write_stocktake(taken, tmp_path, ("xlsx",))}
+    rows = list(openpyxl.load_workbook(paths[".xlsx"])["Waiting list"].iter_rows(values_only=True))
+    assert rows[1][0] == "Old figures" and rows[1][1].startswith(notice)
+    assert f"Projection in the 12 months after {words}" in {row[0] for row in rows}
+
+
+@pytest.mark.parametrize(("ahead", "old"), [(2, False), (3, True)])
+def test_a_report_is_old_from_three_months_after_the_lists_month(report, on, ahead, old):
+    """The page's rule (tests/web/test_waitinglist_page_inputs.py), from the same function."""
+    from stocktake.report.html import render_report
+    from stocktake.report.waitinglist import waiting_list_sheets
+
+    taken, _ = report
+    made = (taken.waiting_list.month + ahead).end_time.date()
+    on(made)
+    taken = dataclasses.replace(taken, generated_at=datetime.combine(made, datetime.min.time()))
+    said = _said(render_report(taken, static=True))
+    assert ("Old figures." in said) is old and ("In 12 months the list is" in said) is not old
+    summary = waiting_list_sheets(taken.waiting_list)["Waiting list"]
+    assert ("Old figures" in set(summary["Measure"])) is old

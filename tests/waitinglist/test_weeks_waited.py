@@ -254,3 +254,79 @@ def test_the_soonest_extra_treatment_is_the_quickest_tenth_treated_in_the_wareho
     waits = (pd.to_datetime(recent["clock_stop"]) - pd.to_datetime(recent["clock_start"])).dt.days
     assert abs(params.soonest_extra_days - waits.quantile(0.1)) <= 1
     assert params.soonest_extra_days > 7 and f"under {params.soonest_extra_days / 7:.0f} weeks" in how
+
+
+def _under_the_floor(step, soonest_days: int) -> float:
+    """The month's referrals waiting fewer than ``soonest_days`` at its end (a day's referrals at each
+    index below the first one treatments reach; the floors used here are shorter than any month)."""
+    month = step.waiting_list.month
+    return step.referrals * (soonest_days - 1) / month.days_in_month
+
+
+@pytest.mark.parametrize("growth", [-10.0, 0.0, 20.0])
+@pytest.mark.parametrize("lists", [0.0, 10.0, 30.0])
+@pytest.mark.parametrize("validation", [0.0, 20.0])
+def test_present_capacity_reaches_no_one_below_the_floor(growth, lists, validation):
+    """Issue 26: once extra lists have cleared the long waiters, the capacity NHSRtt shares by bin
+    must not empty the list down to those referred days ago. With no reneging in the youngest bin,
+    every projected month keeps at least (and, below the floor, exactly) the referrals of the days
+    under the floor, whatever the scenario."""
+    from stocktake.waitinglist.scenario import Scenario, apply
+
+    rng = np.random.default_rng(26)
+    bands = rng.poisson(40, 105).astype(float) * np.exp(-np.arange(105) / 25)
+    origin = WaitingList.from_week_bands(pd.Period("2025-03"), bands)
+    params = RenegeCapacityParams(
+        (0.0, *np.full(24, 0.01)), (0.055, *np.linspace(0.18, 0.5, 24)), soonest_extra_days=24
+    )
+    projected = apply(
+        origin, [420.0] * 12, [400.0] * 12, params, Scenario(growth, lists, validation), cases_per_list=3.5
+    )
+    for step in projected.steps:
+        under = _under_the_floor(step, 24)
+        assert step.waiting_list.total >= under - 1e-9, step.waiting_list.month
+        assert step.waiting_list.by_day[:23].sum() == pytest.approx(under)
+
+
+def test_the_outsiders_scenario_on_the_demo_warehouse_keeps_the_recent_referrals(demo_warehouse):
+    """The page's 30 extra lists, demand −10% and a 20% validation on the demo department: no month
+    falls below the referrals under the floor, less the youngest bin's own reneging."""
+    from stocktake.files.rtt import cases_per_list, weeks_inputs_from_warehouse
+    from stocktake.waitinglist.scenario import Scenario, apply
+
+    inputs = weeks_inputs_from_warehouse(demo_warehouse)
+    per_list, _ = cases_per_list(demo_warehouse)
+    soonest = inputs.params.soonest_extra_days
+    assert 1 < soonest < 28
+    projected = apply(
+        inputs.origin,
+        [inputs.referrals] * 12,
+        [inputs.capacity] * 12,
+        inputs.params,
+        Scenario(-10.0, 30.0, 20.0),
+        per_list,
+    )
+    kept = 1 - inputs.params.renege[0]
+    for step in projected.steps:
+        assert step.waiting_list.total >= kept * _under_the_floor(step, soonest) - 1e-6
+
+
+def test_with_a_floor_a_list_in_its_usual_state_is_still_nhsrtts_by_months_waited():
+    """While every bin holds enough people at or above the floor, the floor only moves who inside the
+    youngest bin is treated: summed by months waited, the projection is the direct port's."""
+    rng = np.random.default_rng(11)
+    bands = rng.poisson(60, 105).astype(float) * np.exp(-np.arange(105) / 30)
+    origin = WaitingList.from_week_bands(pd.Period("2024-11"), bands)
+    params = RenegeCapacityParams(
+        tuple(rng.uniform(0, 0.05, 25)),
+        tuple(np.linspace(0.05, 0.6, 25) * rng.uniform(0.8, 1.2, 25)),
+        soonest_extra_days=24,
+    )
+    referrals = rng.uniform(400, 500, 14)
+    capacity = rng.uniform(300, 380, 14)
+    ours = project(origin, referrals, capacity, params, "none")
+    theirs = project_bins(origin.months_waited(24), referrals, capacity, params, "none")
+    assert theirs.min() > 0  # no bin given more than it holds: nothing to redistribute
+    for step, expected, given in zip(ours.steps, theirs, capacity, strict=True):
+        assert step.waiting_list.months_waited(24) == pytest.approx(expected, abs=1e-6)
+        assert step.treatments == pytest.approx(given)  # every treatment found someone to treat

@@ -354,5 +354,25 @@ def test_the_most_extra_lists_leave_the_patients_too_recently_referred_to_be_ope
     assert answer.status_code == 200
     rows = _scenario_columns(answer.text)
     assert all(float(row[2].replace(",", "")) > 50 for row in rows)  # never near empty
-    assert "extra treatments reach no one waiting under" in html.unescape(answer.text)
+    assert "treatments, present or extra, reach no one waiting under" in html.unescape(answer.text)
     assert "Both are central paths at steady flows, not forecasts" in html.unescape(answer.text)
+
+
+def test_the_outsiders_scenario_keeps_those_referred_under_the_floor(clients, expected):
+    """/waiting-list?lists=30&growth=-10&validation=20 reached 0 waiting: every month's scenario list
+    now holds at least the month's referrals under the floor (the days a treatment cannot reach), less
+    the youngest bin's own reneging, worked from the CLI's readers."""
+    answer = clients["viewer"].get(
+        "/waiting-list", params={"lists": "30", "growth": "-10", "validation": "20"}
+    )
+    assert answer.status_code == 200
+    inputs = expected["inputs"]
+    floor_days = inputs.params.soonest_extra_days - 1  # waits of fewer than soonest_extra_days
+    assert 0 < floor_days < 28  # within the month: only its own referrals
+    kept = 1 - inputs.params.renege[0]
+    for k, row in enumerate(_scenario_columns(answer.text), start=1):
+        month = expected["month"] + k
+        referrals = inputs.referrals * 0.9 ** (k / 12)
+        under = kept * referrals * floor_days / month.days_in_month
+        assert row[0] == month.strftime("%B %Y")
+        assert float(row[2].replace(",", "")) >= round(under) - 1, row

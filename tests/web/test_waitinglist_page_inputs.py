@@ -207,3 +207,39 @@ def test_the_workbooks_target_weeks_are_the_pages(clients, demo_warehouse):
     }
     assert set(shown) == set(exported) and shown["P4"] == "52"
     assert {group: f"{weeks}" for group, weeks in exported.items()} == shown
+
+
+# --- issue 26, round 2: one error summary; shares in plain decimals --------------------------------
+
+
+@pytest.mark.parametrize("params", [{"target": "ninety"}, {"by": "2025-13"}, {"target": "0", "by": "soon"}])
+def test_a_bad_target_or_month_gives_one_summary_with_links_only(clients, params):
+    """base.html's own summary lists an ``errors`` it is given: the page's field errors are not it."""
+    page = clients["viewer"].get("/waiting-list", params=params).text
+    assert page.count('class="nhsuk-error-summary"') == 1
+    assert "There is a problem" not in page
+    assert not re.search(r"<li>\s*(target|by)\s*</li>", page)
+    assert re.findall(r'href="#(\w+)"', _summary(page)) == [f for f in ("target", "by") if f in params]
+
+
+@pytest.mark.parametrize("typed", ["0.0000001", "92.125", "0.001"])
+def test_a_share_with_more_than_two_decimals_is_refused_not_shown_as_1e_07(clients, typed):
+    refused = clients["viewer"].get("/waiting-list", params={"target": typed})
+    assert refused.status_code == 422
+    said = _said(refused.text)
+    assert f"The target share {typed!r} has more than 2 decimal places" in said
+    assert "e-0" not in said and "1e-07" not in refused.text
+
+
+@pytest.mark.parametrize(("typed", "shown"), [("92.25", "92.25"), ("0.01", "0.01"), ("100", "100")])
+def test_a_share_with_up_to_two_decimals_reads_back_as_typed(clients, typed, shown):
+    answer = clients["viewer"].get("/waiting-list", params={"target": typed})
+    assert answer.status_code == 200, _said(_summary(answer.text))
+    assert f"{shown}% within 18 weeks by" in _said(answer.text)
+    assert f'value="{shown}"' in _group(answer.text, "target")
+
+
+def test_a_setting_finer_than_a_hundredth_reads_back_plainly(clients):
+    page = clients["viewer"].get("/waiting-list", params={"growth": "0.0000001"}).text
+    assert "e-07" not in page and "e-0" not in _said(page)
+    assert "Scenario: no change." in _said(page)

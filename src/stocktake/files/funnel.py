@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stocktake.atomic import move_into_place, staging_folder
 from stocktake.files.peer_figures import written_number
 from stocktake.files.spc import _number_text, _read_raw, check_outputs
 from stocktake.funnel import Funnel, FunnelDataError, FunnelLimits, FunnelMethod, compare_units
@@ -247,14 +248,14 @@ def write_all(contents: dict[Path, str | bytes]) -> None:
     try:
         for path, content in contents.items():
             handle, temporary = tempfile.mkstemp(
-                dir=Path(path).parent, prefix=f".{Path(path).name}.", suffix=".tmp"
+                dir=staging_folder(Path(path)), prefix=f".{Path(path).name}.", suffix=".tmp"
             )
             with os.fdopen(handle, "wb") as out:
                 out.write(content.encode("utf-8") if isinstance(content, str) else content)
             os.chmod(temporary, 0o666 & ~_umask())  # as an ordinary new file, not mkstemp's 0600
             staged.append((temporary, Path(path)))
         for temporary, path in staged:
-            os.replace(temporary, path)
+            move_into_place(temporary, path)
         staged = []
     finally:
         for temporary, _ in staged:

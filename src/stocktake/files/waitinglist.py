@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stocktake.atomic import move_into_place, staging_folder
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.ingest.schemas import PRIORITIES
 from stocktake.ingest.sniff import UnreadableText, decode, sniff_delimiter
@@ -198,11 +199,11 @@ def check_output(path: Path, *inputs: Path | None, example: str = "out.csv") -> 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` whole or not at all: a temporary file beside ``path``, then a rename."""
     path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    handle, temporary = tempfile.mkstemp(dir=staging_folder(path), prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "w", newline="") as out:
             frame.to_csv(out, index=False)
-        os.replace(temporary, path)
+        move_into_place(temporary, path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise WaitingListInputError(f"{path}: cannot write the file: {error.strerror}") from None

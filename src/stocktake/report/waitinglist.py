@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from dateutil.relativedelta import relativedelta
 
 from stocktake.metrics.suppression import MASK, is_small
 from stocktake.report.charts import PLOTLY_CONFIG
@@ -24,6 +27,9 @@ from stocktake.warehouse import WarehouseError, connect, problems
 TABLE = "rtt_pathways"
 COLUMNS = ("clock_start", "clock_stop", "status", "priority", "procedure_group")
 BLUE, INTERVAL = "#005EB8", "rgba(0, 94, 184, 0.15)"
+LONDON = ZoneInfo("Europe/London")
+#: Figures whose month is more than this many months before today's are said to be old.
+STALE_MONTHS = 2
 
 
 def holds_pathways(warehouse: Path) -> bool:
@@ -82,6 +88,35 @@ def warehouse_overview(
 # --- words ---------------------------------------------------------------------------------------
 
 
+def today() -> date:
+    """Today in London: the page's and the report's sense of "now" (tests move it)."""
+    return datetime.now(LONDON).date()
+
+
+def data_age(month: pd.Period, on: date) -> str | None:
+    """How long ago the list's month ended ("20 months ago"), when it is more than STALE_MONTHS before
+    the month of ``on``; None for figures recent enough to read as the list now."""
+    if (pd.Period(on, freq="M") - month).n <= STALE_MONTHS:
+        return None
+    gap = relativedelta(on, month.end_time.date())
+    return f"{gap.years * 12 + gap.months} months ago"
+
+
+def old_figures(month: pd.Period, on: date) -> str | None:
+    """ "These figures run to March 2025, 20 months ago" when the list's month is old on ``on`` (the page
+    and the board report open their notice with it), else None."""
+    age = data_age(month, on)
+    return f"These figures run to {_month(month)}, {age}" if age else None
+
+
+def ahead_words(month: pd.Period, on: date) -> str:
+    """The projection's span: "the next 12 months", or "the 12 months after March 2025" when the
+    list's month is old (the projection runs from it, not from today)."""
+    return (
+        f"the {HORIZON} months after {_month(month)}" if data_age(month, on) else f"the next {HORIZON} months"
+    )
+
+
 def count(value: float, hidden: bool = False) -> str:
     """A count as shown: "*" for 1–7 (or when marked hidden), else with thousands separators."""
     n = round(float(value))
@@ -137,6 +172,23 @@ class WaitingListSection:
     groups: tuple[tuple[str, tuple[GroupLine, ...]], ...]
     any_hidden: bool
     stats_window: str
+    #: "These figures run to March 2025, 20 months ago", or None while the list's month is recent.
+    old: str | None = None
+    #: "the next 12 months", or "the 12 months after March 2025" for old figures.
+    ahead: str = f"the next {HORIZON} months"
+    #: How the report's sentence opens: "In 12 months", or "In the 12 months after March 2025".
+    in_a_year: str = f"In {HORIZON} months"
+
+    @property
+    def notice(self) -> str | None:
+        """The board report's notice for old figures (the page words its own tail, with its upload link)."""
+        if self.old is None:
+            return None
+        return (
+            f"{self.old}: load a newer extract of the referral-to-treatment pathways (rtt_pathways) to see "
+            f"the list as it is now. The projection and the capacity gap run from {self.month}, not from "
+            "the date of this report."
+        )
 
 
 def _month(period: pd.Period | str) -> str:
@@ -225,9 +277,12 @@ def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
     return tuple(lines)
 
 
-def waiting_list_section(found: Overview | None) -> WaitingListSection | None:
+def waiting_list_section(found: Overview | None, on: date | None = None) -> WaitingListSection | None:
+    """The list worded for the page and the report, as read on ``on`` (default: today in London)."""
     if found is None:
         return None
+    on = on if on is not None else today()
+    old = old_figures(found.month, on)
     now, later = found.now, found.in_a_year
     if found.projection is not None:
         table = found.projection.table().iloc[-1]
@@ -260,25 +315,31 @@ def waiting_list_section(found: Overview | None) -> WaitingListSection | None:
         or found.over_52_hidden
         or any(g.hidden for g in found.groups),
         stats_window=f"{first:%d %B %Y} to {last:%d %B %Y}",
+        old=old,
+        ahead=ahead_words(found.month, on),
+        in_a_year=f"In the {HORIZON} months after {_month(found.month)}" if old else f"In {HORIZON} months",
     )
 
 
 # --- the workbook --------------------------------------------------------------------------------
 
 
-def waiting_list_sheets(found: Overview) -> dict[str, pd.DataFrame]:
-    """The section's tables, numbers as numbers and small counts as "*"."""
-    section = waiting_list_section(found)
+def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd.DataFrame]:
+    """The section's tables, numbers as numbers and small counts as "*" (old figures said so first)."""
+    section = waiting_list_section(found, on)
     now, later = found.now, found.in_a_year
+    notice = section.notice
+    in_a_year = section.in_a_year[0].lower() + section.in_a_year[1:]
     summary = pd.DataFrame(
         [
+            *([("Old figures", notice)] if notice else []),
             ("List's month", str(found.month)),
             ("Waiting at the month's end", found.waiting),
             ("% within 18 weeks now", round(now.pct_within_18_weeks, 1)),
-            (f"% within 18 weeks in {HORIZON} months", round(later.pct_within_18_weeks, 1)),
+            (f"% within 18 weeks {in_a_year}", round(later.pct_within_18_weeks, 1)),
             ("92nd percentile wait now (weeks)", round(now.p92_weeks, 1)),
             ("Waiting more than 52 weeks now", section.over_52_now),
-            (f"Projection in {HORIZON} months", section.projection),
+            (f"Projection {in_a_year}", section.projection),
             ("Target", section.target),
             ("Capacity for the target", section.capacity),
             ("Assumptions", section.assumptions),

@@ -112,7 +112,7 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
         for name, table in opportunity_sheets(stocktake.procurement).items():
             _table_sheet(book.create_sheet(f"Procurement {name.lower()}"), table)
     if stocktake.waiting_list is not None:
-        for name, table in waiting_list_sheets(stocktake.waiting_list).items():
+        for name, table in waiting_list_sheets(stocktake.waiting_list, stocktake.generated_at.date()).items():
             _table_sheet(book.create_sheet(name), table)
     keep_text(book)
     book.save(path)

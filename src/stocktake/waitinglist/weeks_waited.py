@@ -34,9 +34,9 @@ Redistribution = Literal["none", "evenly", "prioritise_long_waiters"]
 @dataclass(frozen=True)
 class RenegeCapacityParams:
     """Per months-waited bin (0 … max, the last open): the share reneging, and the treatment weight;
-    and the fewest days waited extra treatments reach (a pathway's first weeks are its outpatient and
-    diagnostic steps, which no extra theatre list shortens: without it enough extra lists would empty
-    the list down to the patients referred that week)."""
+    and the fewest days waited any treatment reaches, extra or present (a pathway's first weeks are its
+    outpatient and diagnostic steps, which no theatre list shortens: without it enough extra lists would
+    empty the list down to the patients referred that week). 0: none, NHSRtt's model exactly."""
 
     renege: tuple[float, ...]
     capacity: tuple[float, ...]
@@ -340,6 +340,9 @@ def advance(
     """Move the list one month: everyone waits the month's days longer, referrals arrive spread evenly
     over the month, each months-waited bin loses its reneges and its share of ``capacity`` (NHSRtt's
     rule, the bin's days losing alike), then ``extra`` treatments go to the longest waiters first.
+
+    With ``params.soonest_extra_days`` set, a bin's treatments fall only on its days at or above that
+    floor (see :func:`_treated_at_or_above_floor`); at 0 the step is NHSRtt's exactly.
     """
     month = waiting_list.month + 1
     days = month.days_in_month
@@ -352,27 +355,72 @@ def advance(
     by_bin = np.bincount(bins, weights=inflow, minlength=params.max_months_waited + 1)
     reneges, treatments = _bin_removals(by_bin, capacity, params)
     left = redistribute(by_bin - treatments - reneges, redistribution)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        kept = np.where(by_bin != 0, left / by_bin, 0.0)
-    by_day = inflow * kept[bins]
+    first = _first_reached(params.soonest_extra_days)
+    if first == 0:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kept = np.where(by_bin != 0, left / by_bin, 0.0)
+        by_day = inflow * kept[bins]
+        removed = by_bin.sum() - left.sum()
+        renege_total = float(min(reneges.sum(), removed)) if removed > 0 else 0.0
+        treated = float(removed - renege_total)
+    else:
+        by_day, treated, renege_total = _treated_at_or_above_floor(
+            inflow, bins, by_bin - left, reneges, first
+        )
     given_extra = 0.0
     if extra > 0:
         by_day, given_extra = _treat_longest_first(by_day, extra, params.soonest_extra_days)
-    removed = by_bin.sum() - left.sum()
-    renege_total = float(min(reneges.sum(), removed)) if removed > 0 else 0.0
     return MonthStep(
         WaitingList(month, by_day),
         referrals=float(referrals),
-        treatments=float(removed - renege_total),
+        treatments=treated,
         extra_treatments=given_extra,
         reneges=renege_total,
     )
 
 
+def _first_reached(soonest_days: int) -> int:
+    """The first day index a treatment reaches (index k holds waits of more than k, up to k + 1 days)."""
+    return max(soonest_days - 1, 0)
+
+
+def _treated_at_or_above_floor(
+    inflow: np.ndarray, bins: np.ndarray, removed: np.ndarray, reneges: np.ndarray, first: int
+) -> tuple[np.ndarray, float, float]:
+    """NHSRtt's removals by bin, placed so that treatments reach no one below the floor (day ``first``).
+
+    Without it, once the long waiters are gone the capacity NHSRtt shares by bin lands on the patients
+    referred days ago (the list emptied below what a pathway's first weeks hold). Each bin's reneges
+    fall on all its days alike; its treatments on its days at or above the floor only. A bin given more
+    than it holds there passes the rest to the other bins' days at or above the floor (in proportion to
+    what they still hold), and what no one at or above the floor is left to take goes unused. While
+    every bin has people enough at or above the floor (a list in its usual state), the list by bin is
+    NHSRtt's: only who inside the youngest bins is treated moves (bin 0 alone for a floor within a month).
+    """
+    n = len(removed)
+    by_bin = np.bincount(bins, weights=inflow, minlength=n)
+    renege_part = np.clip(np.minimum(reneges, removed), 0.0, None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        renege_rate = np.where(by_bin > 0, renege_part / by_bin, 0.0)
+    after = inflow * (1 - renege_rate[bins])
+    reachable = after.copy()
+    reachable[:first] = 0.0
+    room = np.bincount(bins, weights=reachable, minlength=n)
+    wanted = np.maximum(removed - renege_part, 0.0)
+    given = np.minimum(wanted, room)
+    spare, still = float((wanted - given).sum()), room - given
+    if spare > 0 and still.sum() > 0:
+        given += still * min(spare / still.sum(), 1.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(room > 0, np.minimum(given / room, 1.0), 0.0)
+    by_day = np.maximum(after - reachable * share[bins], 0.0)
+    return by_day, float(given.sum()), float((inflow - after).sum())
+
+
 def _treat_longest_first(by_day: np.ndarray, extra: float, soonest_days: int = 0) -> tuple[np.ndarray, float]:
     """Remove ``extra`` from the longest waits down (whole days, then part of the last one), reaching
     no one waiting fewer than ``soonest_days``."""
-    first = max(soonest_days - 1, 0)  # index k holds waits of more than k, up to k + 1 days
+    first = _first_reached(soonest_days)
     from_longest = np.cumsum(by_day[::-1])
     reach = int(np.searchsorted(from_longest, extra, side="left"))
     out = by_day.copy()
@@ -555,8 +603,9 @@ def weeks_inputs(
     waiting = np.isnat(stops) | (stops > np.datetime64(last.end_time.date(), "D"))
     origin = WaitingList.from_clock_starts(last, starts[waiting])
     how = (
-        f"NHSRtt calibration on the warehouse's rtt_pathways, {bins.months[0]} to {bins.months[-1]}; extra "
-        f"treatments reach no one waiting under {soonest / 7:.0f} weeks (the quickest tenth treated then)"
+        f"NHSRtt calibration on the warehouse's rtt_pathways, {bins.months[0]} to {bins.months[-1]}; "
+        f"treatments, present or extra, reach no one waiting under {soonest / 7:.0f} weeks (the quickest "
+        "tenth treated then)"
     )
     return (
         origin,

@@ -19,11 +19,9 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import date
 
 import pandas as pd
-from dateutil.relativedelta import relativedelta
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
@@ -32,6 +30,7 @@ from stocktake.metrics.suppression import is_small
 from stocktake.report.charts import PLOTLY_CONFIG
 from stocktake.report.waitinglist import (
     BLUE,
+    ahead_words,
     count,
     holds_pathways,
     pct,
@@ -39,6 +38,7 @@ from stocktake.report.waitinglist import (
     waiting_list_section,
     warehouse_overview,
 )
+from stocktake.report.waitinglist import today as london_today
 from stocktake.verdicts.waitinglist import HORIZON, TARGET_PCT, Overview, OverviewError, TargetError
 from stocktake.waitinglist.scenario import (
     GROWTH_RANGE,
@@ -62,22 +62,22 @@ NO_PATHWAYS = (
 #: The fragment htmx swaps when a slider moves (the element's id, sent as HX-Target).
 SCENARIO_TARGET = "scenario-results"
 GREY = "#768692"
-LONDON = ZoneInfo("Europe/London")
 #: A number as people type one in a field: ASCII digits with at most one point, an optional minus
 #: and an optional "%". Python's float() takes more (``1_0``, other scripts' digits, ``nan``, ``inf``,
 #: ``1e3``), none of which anyone means as a share or a setting.
 PLAIN_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*%?")
+#: The most decimal places a target share may have: every share then reads back in plain decimals
+#: (92.25, 0.01), never in the scientific notation (1e-07) that this field itself refuses.
+SHARE_DECIMALS = 2
 #: A month typed in the "By" field: YYYY-MM in ASCII digits.
 PLAIN_MONTH = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])")
 #: How much of a refused value an error quotes (a pasted page is not echoed back whole).
 QUOTED = 40
-#: Figures whose month is more than this many months before today's are said to be old.
-STALE_MONTHS = 2
 
 
 def today() -> date:
     """Today in London (the page's sense of "now"; tests move it)."""
-    return datetime.now(LONDON).date()
+    return london_today()
 
 
 def _quoted(text: str) -> str:
@@ -119,6 +119,11 @@ def _target_pct(text: str) -> float:
         raise TargetError(f"the target share {_quoted(text)} is not a number (a percentage, like 92)")
     if not (math.isfinite(value) and 0 < value <= 100):
         raise TargetError(f"the target share {_quoted(text.strip())} must be more than 0 and at most 100")
+    if round(value, SHARE_DECIMALS) != value:
+        raise TargetError(
+            f"the target share {_quoted(text.strip())} has more than {SHARE_DECIMALS} decimal places "
+            "(a percentage like 92 or 92.5)"
+        )
     return value
 
 
@@ -180,7 +185,8 @@ def _target_lists(found: Overview) -> float | None:
 
 
 def _setting(text: str, words: str, low: float, high: float) -> tuple[float, str | None]:
-    """A slider's value from its GET parameter (blank: 0), or 0 and why it cannot be used."""
+    """A slider's value from its GET parameter (blank: 0), or 0 and why it cannot be used; to two
+    decimals, finer than any slider's step, so that it reads back plainly (0.0000001 is 0, not 1e-07)."""
     if not text.strip():
         return 0.0, None
     value = _plain_number(text)
@@ -188,7 +194,7 @@ def _setting(text: str, words: str, low: float, high: float) -> tuple[float, str
         return 0.0, f"{words} {_quoted(text)} is not a number"
     if not math.isfinite(value) or not low <= value <= high:
         return 0.0, f"{words} must be from {low:g} to {high:g}"
-    return value, None
+    return round(value, SHARE_DECIMALS) + 0.0, None  # + 0.0: no "-0"
 
 
 def _sliders(found: Overview, growth: str, lists: str, validation: str) -> tuple[Slider, ...]:
@@ -338,15 +344,6 @@ def scenario_view(found: Overview, growth: str = "", lists: str = "", validation
 # --- the page ------------------------------------------------------------------------------------
 
 
-def data_age(month: pd.Period, on: date) -> str | None:
-    """How long ago the list's month ended ("20 months ago"), when it is more than STALE_MONTHS before
-    the month of ``on``; None for figures recent enough to read as the list now."""
-    if (pd.Period(on, freq="M") - month).n <= STALE_MONTHS:
-        return None
-    gap = relativedelta(on, month.end_time.date())
-    return f"{gap.years * 12 + gap.months} months ago"
-
-
 def _sentence(error: Exception | str) -> str:
     text = str(error)
     return text[0].upper() + text[1:] + "."
@@ -397,11 +394,10 @@ def waiting_list_page(
     status = 422 if errors or (scenario and scenario.errors) else 200
     target_shown = target if errors else f"{found.target.pct_within_18_weeks if found else TARGET_PCT:g}"
     by_shown = by if errors else (str(found.target.by) if found else "")
-    # Projections run from the list's own month, however old: said plainly when it is not recent.
-    age = data_age(found.month, today()) if found is not None else None
-    ahead = (
-        f"the {HORIZON} months after {found.month.strftime('%B %Y')}" if age else f"the next {HORIZON} months"
-    )
+    # Projections run from the list's own month, however old: said plainly when it is not recent
+    # (worded as the board report words it).
+    on = today()
+    ahead = ahead_words(found.month, on) if found is not None else f"the next {HORIZON} months"
     if scenario is not None and request.headers.get("HX-Target") == SCENARIO_TARGET:
         return render(  # 200 even with a refused value: htmx swaps no 4xx, and the fragment says why
             request,
@@ -419,14 +415,13 @@ def waiting_list_page(
         status_code=status,
         title="Waiting list",
         found=found,
-        section=waiting_list_section(found),
+        section=waiting_list_section(found, on),
         figure=figure,
         problem=problem,
-        errors=errors,
+        field_errors=errors,  # not ``errors``: base.html would list its keys in a second summary
         target=target_shown,
         by=by_shown,
         scenario=scenario,
         horizon=HORIZON,
-        age=age,
         ahead=ahead,
     )
