@@ -101,11 +101,16 @@ def stats(
         str, typer.Option(help="stocktake, or nhsrwaitinglist to reproduce the R package's quirks.")
     ] = "stocktake",
     out: Annotated[Path | None, typer.Option(metavar="STATS.csv", help="Also write the table here.")] = None,
+    no_suppress: Annotated[
+        bool, typer.Option("--no-suppress", help="Show groups of 1–7 pathways (for use inside the trust).")
+    ] = False,
     warehouse: Warehouse = None,
     home: HomeOption = None,
 ) -> None:
     """Demand, capacity, load, target and relief capacity, mean wait and pressure (NHSRwaitinglist)."""
     from stocktake.files.waitinglist import WaitingListInputError, check_output, run_stats, write_csv
+    from stocktake.metrics.suppression import suppressed_rows
+    from stocktake.waitinglist.stats import NOT_SUPPRESSED, SUPPRESSED, window_note
 
     if pathways is None and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -113,6 +118,12 @@ def stats(
         if out is not None:
             check_output(out, pathways, warehouse)
         table = run_stats(pathways, warehouse, by, target_weeks, start, end, convention)
+        if by is not None and not no_suppress:  # groups of 1-7 pathways, as every export hides them
+            table = suppressed_rows(
+                table,
+                ["count_demand", "queue_size"],
+                keep=["group", "target_weeks", "convention", "window_start", "window_end"],
+            )
         if out is not None:
             write_csv(table, out)
     except WaitingListInputError as error:
@@ -135,22 +146,34 @@ def stats(
     for column in columns:
         shown.add_column(column.replace("_", " "), justify="left" if column == "group" else "right")
     for row in table.to_dict("records"):
-        shown.add_row(*(_cell(row[c], fmt) for c, fmt in columns.items()))
+        hidden = bool(row.get("suppressed", False))
+        shown.add_row(
+            *(
+                "*" if hidden and c not in ("group", "target_weeks") else _cell(row[c], fmt)
+                for c, fmt in columns.items()
+            )
+        )
     console.print(shown)
     if table["queue_too_big"].any():
         console.print(
             "— target capacity is for a list of a healthy size; a list more than twice its target size "
             "has relief capacity instead (NHSRwaitinglist)"
         )
-    if warehouse is not None and start is None:
-        console.print("statistics over the year to the list's latest date (--start for another window)")
+    first = table.iloc[0]
+    console.print(
+        window_note(first.window_start, first.window_end, warehouse is not None, bool(start), bool(end))
+    )
+    if by is not None:
+        console.print(NOT_SUPPRESSED if no_suppress else SUPPRESSED)
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
 
 
 def _cell(value, fmt: str) -> str:
     """A statistic as the table shows it: "—" where the method gives none (NaN)."""
-    return "—" if isinstance(value, float) and math.isnan(value) else fmt.format(value)
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    return fmt.format(value)
 
 
 Returns = Annotated[
@@ -168,6 +191,12 @@ Redistribution = Annotated[
     str,
     typer.Option(help="Removals beyond a bin's people (NHSRtt): evenly, prioritise_long_waiters or none."),
 ]
+Provider = Annotated[
+    str | None,
+    typer.Option(
+        metavar="CODE", help="Keep this provider's lines of a return holding several (Provider Org Code)."
+    ),
+]
 
 
 @waitinglist_app.command("weeks")
@@ -177,6 +206,7 @@ def weeks(
     months: Annotated[int, typer.Option(metavar="N", help="Months to project.")] = 12,
     out: Annotated[Path | None, typer.Option(metavar="PROJ.csv", help="Write the projection here.")] = None,
     redistribution: Redistribution = "evenly",
+    provider: Provider = None,
     warehouse: Warehouse = None,
     home: HomeOption = None,
 ) -> None:
@@ -190,7 +220,9 @@ def weeks(
     try:
         if out is not None:
             check_output(out, *(returns or []), warehouse)
-        inputs, projection = run_weeks(returns or [], warehouse, treatment_function, months, redistribution)
+        inputs, projection = run_weeks(
+            returns or [], warehouse, treatment_function, months, redistribution, provider
+        )
         table = projection.table()
         if out is not None:
             write_csv(table.round(3), out)
@@ -242,6 +274,7 @@ def capacity(
     treatment_function: TreatmentFunction = "C_999",
     out: Annotated[Path | None, typer.Option(metavar="CAPACITY.csv", help="Write the answers here.")] = None,
     redistribution: Redistribution = "evenly",
+    provider: Provider = None,
     warehouse: Warehouse = None,
     home: HomeOption = None,
 ) -> None:
@@ -265,6 +298,7 @@ def capacity(
             start,
             cases_per_list,
             redistribution,
+            provider,
         )
         table = answers_table(by_start)
         if out is not None:

@@ -40,8 +40,8 @@ from stocktake.waitinglist.weeks_waited import (
 PLANNED_TYPES = ("elective", "day_case")
 
 
-def read_rtt_return(path: Path) -> RttReturn:
-    """One provider return CSV, as NHS England publishes it."""
+def read_rtt_return(path: Path, provider: str | None = None) -> RttReturn:
+    """One provider return CSV, as NHS England publishes it (only ``provider``'s lines, if given)."""
     path = Path(path)
     try:
         table = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -51,16 +51,16 @@ def read_rtt_return(path: Path) -> RttReturn:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         raise WaitingListInputError(f"{path}: cannot be read as CSV ({mask_nhs_numbers(first)})") from None
     try:
-        return parse_rtt_return(table, source=str(path))
+        return parse_rtt_return(table, source=str(path), provider=provider)
     except RttReturnError as error:
         raise WaitingListInputError(mask_nhs_numbers(str(error))) from None
 
 
-def read_rtt_returns(paths: list[Path]) -> list[RttReturn]:
+def read_rtt_returns(paths: list[Path], provider: str | None = None) -> list[RttReturn]:
     """Returns of consecutive months for one provider, oldest first."""
     if not paths:
         raise WaitingListInputError("give at least one RTT provider return (CSV)")
-    returns = sorted(((read_rtt_return(p), Path(p)) for p in paths), key=lambda r: r[0].month)
+    returns = sorted(((read_rtt_return(p, provider), Path(p)) for p in paths), key=lambda r: r[0].month)
     for (before, before_path), (after, after_path) in itertools.pairwise(returns):
         if after.month == before.month:
             raise WaitingListInputError(f"{after_path}: is for {after.month}, as {before_path} is")
@@ -99,6 +99,7 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
                 f"--treatment-function {treatment_function!r}: not in the {rtt.month} return (it has {known})"
             )
     name = latest.treatment_functions[treatment_function]
+    missing = _missing_parts(returns, treatment_function)
 
     def months_waited(rtt: RttReturn, parts: tuple[str, ...]) -> np.ndarray:
         bands = sum(rtt.by_week(part, treatment_function) for part in parts)
@@ -131,7 +132,42 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
         )
     title = f"{', '.join(latest.providers)} {treatment_function} {name}"
-    return WeeksInputs(origin, params, referrals, capacity, how, title)
+    return WeeksInputs(origin, params, referrals, capacity, how + missing, title)
+
+
+#: What the projection lacks without each part (the incomplete pathways, Part_2, are the list itself).
+PART_MEANINGS = {
+    ADMITTED: "completed admitted pathways, so no admitted treatments",
+    NON_ADMITTED: "completed non-admitted pathways, so no non-admitted treatments",
+    NEW_PERIODS: "new RTT periods, so no referrals",
+}
+
+
+def _missing_parts(returns: list[RttReturn], treatment_function: str) -> str:
+    """Refuse returns without the list (Part_2); say what the projection lacks without the others.
+
+    A part absent from a return would otherwise count as zeros: no list at all, no referrals, no
+    treatments, projected as if they were true.
+    """
+    present = {
+        rtt.month: set(rtt.lines.loc[rtt.lines["treatment_function"] == treatment_function, "part"])
+        for rtt in returns
+    }
+    no_list = [str(month) for month, parts in present.items() if INCOMPLETE not in parts]
+    if no_list:
+        raise WaitingListInputError(
+            f"the {', '.join(no_list)} return{'s have' if len(no_list) > 1 else ' has'} no {INCOMPLETE} "
+            f"(incomplete pathways) lines for {treatment_function}: that part is the waiting list itself, "
+            "so there is no list to project; give the whole return"
+        )
+    notes = []
+    for part, meaning in PART_MEANINGS.items():
+        months = [str(month) for month, parts in present.items() if part not in parts]
+        if months:
+            notes.append(f"{part} ({meaning}) in {', '.join(months)}")
+    if not notes:
+        return ""
+    return f"; MISSING for {treatment_function}: {'; '.join(notes)}: taken as 0 there, give the whole return"
 
 
 def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:
@@ -247,6 +283,10 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
         read["theatre_cases"],
         read["rtt_pathways"],
     )
+    try:
+        lists, source = _month_lists(sessions, period)
+    except WaitingListInputError as error:
+        raise WaitingListInputError(f"{warehouse}: {error}") from None
     history = sessions[sessions["date"] < start]
     done = cases[~cases["cancelled_on_day"].astype(bool)].merge(
         history[["session_id", "surgeon", "session_type"]], on="session_id"
@@ -259,9 +299,6 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
     done = done.sort_values(["session_id", "in"])
     done["gap"] = (done["in"] - done.groupby("session_id")["out"].shift()).dt.total_seconds() / 60
     durations = durations_from_history(done)
-    lists, source = _month_lists(sessions, period)
-    if not lists:
-        raise WaitingListInputError(f"{warehouse}: no elective or day-case lists to plan {period} from")
     pathways["clock_start"] = pd.to_datetime(pathways["clock_start"])
     pathways["clock_stop"] = pd.to_datetime(pathways["clock_stop"])
     waiting = pathways[
@@ -279,29 +316,51 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
     return PlanInputs(patients, tuple(lists), durations, start.date(), end.date(), source, skipped)
 
 
+#: How far past the theatre history a month may be planned with its latest four weeks repeated: beyond
+#: two years the department's lists (and the list waiting for them) are a guess, not a pattern.
+REPEAT_MONTHS = 24
+
+
 def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[TheatreList], str]:
-    """The month's own planned lists, or the latest four weeks' lists repeated through it."""
+    """The month's own planned lists, or the latest four weeks' lists repeated through it.
+
+    A month before the history's first planned list, or more than :data:`REPEAT_MONTHS` after its
+    last, is refused (one line naming the history's months).
+    """
     start, end = period.start_time.normalize(), period.end_time.normalize()
     planned = sessions[sessions["session_type"].isin(PLANNED_TYPES)]
+    if planned.empty:
+        raise WaitingListInputError(f"no elective or day-case lists to plan {period} from")
+    first, last = planned["date"].min(), planned["date"].max()
+    held = f"the elective and day-case lists run from {first.date()} to {last.date()}"
+    if end < first:
+        raise WaitingListInputError(f"{period} is before the theatre history: {held}")
+    if period > last.to_period("M") + REPEAT_MONTHS:
+        raise WaitingListInputError(
+            f"{period} is more than {REPEAT_MONTHS} months after the theatre history ({held}); the plan "
+            "repeats the latest four weeks' lists no further"
+        )
     own = planned[(planned["date"] >= start) & (planned["date"] <= end)]
     if not own.empty:
         rows, source = own, f"the {len(own)} elective and day-case lists booked in {period}"
         dates = own["date"]
     else:
         before = planned[planned["date"] < start]
-        if before.empty:
-            return [], ""
-        last = before["date"].max()
-        template = before[before["date"] > last - pd.Timedelta(days=28)]
+        latest = before["date"].max()
+        template = before[before["date"] > latest - pd.Timedelta(days=28)]
+        # every shift by whole four weeks that lands a list of the template in the month
+        shifts = range((start - latest).days // 28, (end - template["date"].min()).days // 28 + 1)
         repeated = []
-        for k in range(1, 12):
+        for k in shifts:
             shifted = template.assign(date=template["date"] + pd.Timedelta(days=28 * k))
             repeated.append(shifted[(shifted["date"] >= start) & (shifted["date"] <= end)])
         rows = pd.concat(repeated)
         rows = rows.assign(
             session_id=[f"{s}+{d:%Y-%m-%d}" for s, d in zip(rows["session_id"], rows["date"], strict=True)]
         )
-        source = f"no lists booked in {period}: the four weeks to {last.date()} repeated ({len(rows)} lists)"
+        source = (
+            f"no lists booked in {period}: the four weeks to {latest.date()} repeated ({len(rows)} lists)"
+        )
         dates = rows["date"]
     lists = [
         TheatreList(
@@ -334,9 +393,13 @@ def write_workbook(sheets: dict[str, pd.DataFrame], path: Path) -> None:
 # --- the commands' one call each ------------------------------------------------------------------
 
 
-def _weeks_inputs(returns: list[Path], warehouse: Path | None, treatment_function: str) -> WeeksInputs:
+def _weeks_inputs(
+    returns: list[Path], warehouse: Path | None, treatment_function: str, provider: str | None = None
+) -> WeeksInputs:
     if returns:
-        return weeks_inputs_from_returns(read_rtt_returns(returns), treatment_function)
+        return weeks_inputs_from_returns(read_rtt_returns(returns, provider), treatment_function)
+    if provider is not None:
+        raise WaitingListInputError("--provider chooses among a return's providers; the warehouse has one")
     if warehouse is None:
         raise WaitingListInputError("give RTT provider returns (CSV) or --warehouse")
     return weeks_inputs_from_warehouse(warehouse)
@@ -350,7 +413,12 @@ def _check_redistribution(redistribution: str) -> None:
 
 
 def run_weeks(
-    returns: list[Path], warehouse: Path | None, treatment_function: str, months: int, redistribution: str
+    returns: list[Path],
+    warehouse: Path | None,
+    treatment_function: str,
+    months: int,
+    redistribution: str,
+    provider: str | None = None,
 ):
     """The list by weeks waited, projected ``months`` ahead at the present flows."""
     from stocktake.waitinglist.weeks_waited import project
@@ -358,7 +426,7 @@ def run_weeks(
     if not 1 <= months <= 60:
         raise WaitingListInputError(f"--months {months}: expected 1 to 60")
     _check_redistribution(redistribution)
-    inputs = _weeks_inputs(returns, warehouse, treatment_function)
+    inputs = _weeks_inputs(returns, warehouse, treatment_function, provider)
     projection = project(
         inputs.origin,
         [inputs.referrals] * months,
@@ -388,6 +456,7 @@ def run_capacity(
     start: str | None,
     given_cases_per_list: float | None,
     redistribution: str = "evenly",
+    provider: str | None = None,
 ):
     """The least uplift a week meeting the target, from ``start`` and from each possible start month."""
     from stocktake.waitinglist.capacity import (
@@ -410,7 +479,7 @@ def run_capacity(
         target = WaitTarget(_month_option("--no-52-week-waiters-by", no_52_by), no_52_week_waiters=True)
     if given_cases_per_list is not None and not given_cases_per_list > 0:
         raise WaitingListInputError(f"--cases-per-list {given_cases_per_list:g}: must be more than 0")
-    inputs = _weeks_inputs(returns, warehouse, treatment_function)
+    inputs = _weeks_inputs(returns, warehouse, treatment_function, provider)
     origin = inputs.origin.month
     if target.by <= origin:
         raise WaitingListInputError(f"the target month {target.by} is not after the list's month {origin}")

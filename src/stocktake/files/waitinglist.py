@@ -117,6 +117,10 @@ def read_pathways(path: Path, by: str | None = None) -> pd.DataFrame:
                     f"{path}, line {i + 2}, priority: {mask_nhs_numbers(out['priority'].iloc[i])!r}; "
                     f"expected one of {', '.join(PRIORITIES)}"
                 )
+    if (late := _in_future(out)) is not None:
+        column, i = late
+        value = out[column].iloc[i].date()
+        raise WaitingListInputError(f"{path}, line {i + 2}, {column}: {value} is in the future")
     early = out["clock_stop"].notna() & (out["clock_stop"] < out["clock_start"])
     if early.any():
         i = early.to_numpy().argmax()
@@ -170,7 +174,24 @@ def warehouse_pathways(warehouse: Path, by: str | None = None) -> pd.DataFrame:
         raise WaitingListInputError(f"{warehouse}: rtt_pathways is empty")
     frame["clock_start"] = pd.to_datetime(frame["clock_start"])
     frame["clock_stop"] = pd.to_datetime(frame["clock_stop"])
+    if (late := _in_future(frame)) is not None:
+        after = frame[late[0]] > pd.Timestamp.today().normalize()
+        n = int(after.sum())
+        raise WaitingListInputError(
+            f"{warehouse}, rtt_pathways: {n} pathway{'s have' if n > 1 else ' has'} a {late[0]} in the "
+            f"future ({frame.loc[after, late[0]].max().date()}); correct the extract and load it again"
+        )
     return frame
+
+
+def _in_future(frame: pd.DataFrame) -> tuple[str, int] | None:
+    """The first clock start, else stop, after today (column, position): one mistyped date would
+    stretch every window and wait to it."""
+    for column in ("clock_start", "clock_stop"):
+        late = (frame[column] > pd.Timestamp.today().normalize()).to_numpy()
+        if late.any():
+            return column, int(late.argmax())
+    return None
 
 
 def warehouse_history(warehouse: Path, since: str | None = None) -> tuple[pd.DataFrame, History]:
@@ -247,7 +268,14 @@ def run_stats(
     """Waiting-list statistics for the whole list or each group, one row each."""
     from dataclasses import asdict
 
-    from stocktake.waitinglist.stats import NHSRWAITINGLIST, RECENT_DAYS, STOCKTAKE, stats_by_group
+    from stocktake.waitinglist.stats import (
+        NHSRWAITINGLIST,
+        RECENT_DAYS,
+        STOCKTAKE,
+        WindowError,
+        check_window,
+        stats_by_group,
+    )
 
     _one_source(pathways_csv, warehouse, "PATHWAYS.csv")
     if by is not None and by not in GROUPS:
@@ -271,6 +299,12 @@ def run_stats(
         if "--start" not in window:  # the warehouse holds years: demand and capacity as they are now
             end = window.get("--end", _last_date(pathways))
             window["--start"] = end - np.timedelta64(RECENT_DAYS, "D")
+    try:
+        check_window(
+            pathways["clock_start"], pathways["clock_stop"], window.get("--start"), window.get("--end")
+        )
+    except WindowError as error:
+        raise WaitingListInputError(f"{pathways_csv or warehouse}: {error}") from None
     rows = stats_by_group(
         pathways,
         GROUPS.get(by),
@@ -279,7 +313,7 @@ def run_stats(
         window.get("--end"),
         conventions[convention],
     )
-    return pd.DataFrame([{"group": name} | asdict(row) for name, row in rows])
+    return pd.DataFrame([{"group": mask_nhs_numbers(name)} | asdict(row) for name, row in rows])
 
 
 def _last_date(pathways: pd.DataFrame) -> np.datetime64:

@@ -68,6 +68,22 @@ def nested_hiding(counts, hidden) -> np.ndarray:
     return hidden
 
 
+def suppressed_rows(frame, counts: list[str], keep: list[str]):
+    """A copy of a table of groups with each row blanked (but for ``keep``) where any of ``counts`` is
+    1–7, and the complement that would give it away (``secondary_suppression`` on the first count),
+    flagged in a ``suppressed`` column."""
+    small = np.zeros(len(frame), dtype=bool)
+    for column in counts:
+        small |= is_small(frame[column].to_numpy(dtype=float))
+    hidden = secondary_suppression(small, frame[counts[0]].to_numpy(dtype=float))
+    shown = frame.copy()
+    blanked = [c for c in frame.columns if c not in keep]
+    shown[blanked] = shown[blanked].astype(object)
+    shown.loc[hidden, blanked] = np.nan
+    shown["suppressed"] = hidden
+    return shown
+
+
 def suppress_counts(frame, columns):
     """A copy of a table with counts of 1–7 in ``columns`` written as "*" (0 and 8+ unchanged)."""
     shown = frame.copy()

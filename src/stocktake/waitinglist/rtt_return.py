@@ -99,10 +99,14 @@ class RttReturn:
         return float(values.fillna(0).sum())
 
 
-def parse_rtt_return(table: pd.DataFrame, source: str = "the return", first_line: int = 2) -> RttReturn:
+def parse_rtt_return(
+    table: pd.DataFrame, source: str = "the return", first_line: int = 2, provider: str | None = None
+) -> RttReturn:
     """A provider return read as text (header as published) checked and turned into counts.
 
-    ``first_line`` is the file line of the table's first row (2 below a header), for messages.
+    ``first_line`` is the file line of the table's first row (2 below a header), for messages. A
+    return holding several providers (NHS England's full file holds them all) is refused unless
+    ``provider`` names the one to keep; every line is checked either way, so lines keep their numbers.
     """
     columns = [str(c).strip() for c in table.columns]
     table = table.set_axis(columns, axis=1)
@@ -174,6 +178,19 @@ def parse_rtt_return(table: pd.DataFrame, source: str = "the return", first_line
             f"{lines['treatment_function'].iloc[i]} of commissioner {lines['commissioner'].iloc[i]}"
         )
     providers = tuple(sorted(lines["provider"].unique()))
+    counts = lines["provider"].value_counts()
+    found = ", ".join(f"{p} ({counts[p]} lines)" for p in providers)
+    if provider is not None:
+        if provider not in providers:
+            raise RttReturnError(f"{source}: has no lines of provider {provider!r} (it holds {found})")
+        keep = (lines["provider"] == provider).to_numpy()
+        lines, bands, providers = lines[keep].reset_index(drop=True), bands[keep], (provider,)
+    elif len(providers) > 1:
+        # Summed, two trusts' lists would be projected as one list, calibrated on neither.
+        raise RttReturnError(
+            f"{source}: holds the returns of {len(providers)} providers ({found}); the model is one "
+            "provider's list: give --provider CODE to keep one"
+        )
     return RttReturn(month, providers, lines, bands)
 
 

@@ -9,11 +9,13 @@ capacity that holds a target wait (Kingman / Pollaczek–Khinchine), the load an
 The package has quirks (ADR 0019). Stocktake follows it where it is a method and departs where it is
 a slip, and every departure can be switched back through :class:`Convention` so parity is tested:
 
-- ``NHSRWAITINGLIST`` reproduces the package exactly: the mean wait in *days* (documented as weeks,
-  so pressure mixes days with a target in weeks); arrivals padded with the window's start and end
-  dates (a referral count one more than the referrals, zero-length intervals in the variation);
-  removals counted whether or not they fall in the window, against a queue taken over every
-  referral, a removal that empties the queue measured from that same day (an interval of 0).
+- ``NHSRWAITINGLIST`` reproduces every expected value of the package: the mean wait in *days*
+  (documented as weeks, so pressure mixes days with a target in weeks); arrivals padded with the
+  window's start and end dates (a referral count one more than the referrals, zero-length intervals
+  in the variation); removals counted whether or not they fall in the window, against a queue taken
+  over every referral, a removal that empties the queue measured from that same day (an interval of
+  0). One slip is not reproduced: its mean wait counts pathways referred after the window's end
+  (:func:`mean_wait`).
 - ``STOCKTAKE`` (the default): the mean wait in weeks, demand = referrals in the window ÷ its
   length with the variation of the gaps between referrals, and only removals in the window, each
   measured from the previous removal, the window's start or the last day the queue stood empty.
@@ -111,6 +113,9 @@ class WaitingListStats:
     pressure: float
     target_weeks: float
     convention: str
+    #: The window the statistics are over (ISO dates), so a table of them says what it covers.
+    window_start: str = ""
+    window_end: str = ""
 
 
 # --- the formulas (each the package's calc_* function) ---------------------------------------------
@@ -171,6 +176,49 @@ def _window(referrals: np.ndarray, start, end) -> tuple[np.datetime64, np.dateti
     """The package's default window: the first to the last referral."""
     start = np.datetime64(start, "D") if start is not None else referrals.min()
     end = np.datetime64(end, "D") if end is not None else referrals.max()
+    return start, end
+
+
+#: The shortest window the statistics are given for: they are rates and waits per week.
+SHORTEST_WINDOW_DAYS = 7
+
+
+class WindowError(ValueError):
+    """A window the statistics cannot be given for; the message is one line saying why."""
+
+
+def _check_length(start: np.datetime64, end: np.datetime64, pathways: str = "") -> None:
+    """Refuse a window that ends before it starts or is shorter than a week."""
+    if end < start:
+        raise WindowError(
+            f"the window {start} to {end} ends before it starts, so no pathway is in it{pathways}"
+        )
+    days = int((end - start).astype(int))
+    if days < SHORTEST_WINDOW_DAYS:
+        raise WindowError(
+            f"the window {start} to {end} is {days} day{'' if days == 1 else 's'} long; the statistics are "
+            f"per week (demand and capacity a week, waits in weeks), so give a window of at least "
+            f"{SHORTEST_WINDOW_DAYS} days"
+        )
+
+
+def check_window(referrals, removals, start=None, end=None) -> tuple[np.datetime64, np.datetime64]:
+    """The window (the package's default where not given), refused if no pathway is in it.
+
+    A pathway is in the window when it was referred by its end and not removed before its start.
+    Without one, or in a window that ends before it starts (IndexError before) or is shorter than a
+    week (a capacity of ∞, a negative wait before), every statistic would be empty or absurd.
+    """
+    referrals, removals = _days(referrals), _days(removals)
+    if referrals.size == 0:
+        raise WindowError("the waiting list has no pathways")
+    start, end = _window(referrals, start, end)
+    dates = np.concatenate([referrals, removals[~np.isnat(removals)]])
+    pathways = f"; the pathways run from {dates.min()} to {dates.max()}"
+    _check_length(start, end, pathways)
+    inside = (referrals <= end) & (np.isnat(removals) | (removals >= start))
+    if not inside.any():
+        raise WindowError(f"no pathway in the window {start} to {end}{pathways}")
     return start, end
 
 
@@ -255,10 +303,16 @@ def _cv(values: np.ndarray) -> float:
 
 
 def mean_wait(referrals, removals, end, in_days: bool = False) -> float:
-    """Mean time waited so far, at ``end``, by those referred by then and not yet removed."""
+    """Mean time waited so far, at ``end``, by those referred by then and not yet removed.
+
+    The package's ``wl_stats`` selects ``removal > end | is.na(removal) & referral <= end``, which R groups as
+    ``removal > end | (is.na(removal) & referral <= end)``: a pathway referred *after* the window and
+    removed later still counts, with a negative wait. No expected value of the package shows it (its
+    default window ends at the last referral); both conventions here count only those waiting at ``end``.
+    """
     referrals, removals = _days(referrals), _days(removals)
     end = np.datetime64(end, "D")
-    waiting = (np.isnat(removals) & (referrals <= end)) | (~np.isnat(removals) & (removals > end))
+    waiting = (referrals <= end) & (np.isnat(removals) | (removals > end))
     days = (end - referrals[waiting]).astype(float)
     value = days.mean() if days.size else float("nan")
     return value if in_days else value / 7
@@ -277,6 +331,7 @@ def waiting_list_stats(
     if referrals.size == 0:
         raise ValueError("the waiting list has no pathways")
     start, end = _window(referrals, start, end)
+    _check_length(start, end)
     demand = referral_stats(referrals, start, end, convention)
     capacity = removal_stats(referrals, removals, start, end, convention)
     load = queue_load(demand.weekly, capacity.weekly)
@@ -305,7 +360,38 @@ def waiting_list_stats(
         pressure=waiting_list_pressure(waited, target_weeks),
         target_weeks=target_weeks,
         convention=convention.name,
+        window_start=str(start),
+        window_end=str(end),
     )
+
+
+#: Said under grouped statistics: the command's table and CSV are the analyst's own (as `stocktake spc`
+#: and `metrics --no-suppress` are); what leaves the department goes through the page or the report.
+NOT_SUPPRESSED = (
+    "groups of 1-7 pathways are not suppressed here (--no-suppress): the table is for use inside the trust"
+)
+SUPPRESSED = (
+    "groups with 1-7 referrals or waiting (and one that would give such a group away) are blanked "
+    "and flagged in the suppressed column; --no-suppress shows them, for use inside the trust"
+)
+
+
+def window_note(
+    window_start: str, window_end: str, from_warehouse: bool, start_given: bool, end_given: bool
+) -> str:
+    """The footnote naming the window the statistics are over, and why it is that window."""
+    if from_warehouse and not start_given:
+        to = "--end" if end_given else "the list's latest date"
+        return (
+            f"statistics over the year to {to}, {window_start} to {window_end} (--start for another window)"
+        )
+    if start_given:
+        why = "" if end_given or from_warehouse else " (to the last clock start; --end for another)"
+    elif end_given:
+        why = " (from the first clock start; --start for another)"
+    else:
+        why = " (the first to the last clock start, NHSRwaitinglist's default; --start and --end for another)"
+    return f"statistics over {window_start} to {window_end}{why}"
 
 
 def stats_by_group(

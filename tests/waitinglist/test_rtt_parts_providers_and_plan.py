@@ -1,0 +1,221 @@
+"""RTT returns and the plan on what outsiders tried: a return missing parts, two providers in one file, and the
+plan's lists repeated for any month after the theatre history (and refused before it or too far on)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.files.rtt import REPEAT_MONTHS, _month_lists
+from stocktake.files.waitinglist import WaitingListInputError
+from stocktake.waitinglist.rtt_return import RttReturnError, parse_rtt_return
+
+RBD = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "rtt" / "rtt_provider_2024_11_RBD.csv"
+runner = CliRunner()
+
+
+def _table() -> pd.DataFrame:
+    return pd.read_csv(RBD, dtype=str, keep_default_na=False)
+
+
+def _weeks(tmp_path: Path, table: pd.DataFrame, *args: str):
+    path = tmp_path / "return.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "proj.csv"
+    result = runner.invoke(app, ["waitinglist", "weeks", str(path), "--out", str(out), *args])
+    return result, " ".join(result.output.split()), out
+
+
+# --- a return missing parts ------------------------------------------------------------------------
+
+
+def test_a_return_of_only_the_list_says_it_has_no_referrals_or_treatments(tmp_path):
+    """Only Part_2 lines: the list is there, but no clock starts (Part_3) and no completions (1A, 1B),
+    which the projection took as 0 without a word."""
+    table = _table()
+    result, text, out = _weeks(tmp_path, table[table["RTT Part Type"] == "Part_2"])
+    assert result.exit_code == 0, result.output
+    assert "MISSING for C_999: Part_1A (completed admitted pathways, so no admitted treatments)" in text
+    assert "Part_1B (completed non-admitted pathways, so no non-admitted treatments)" in text
+    assert "Part_3 (new RTT periods, so no referrals) in 2024-11: taken as 0 there" in text
+    assert out.exists()
+
+
+def test_a_return_missing_only_the_clock_starts_names_only_them(tmp_path):
+    table = _table()
+    result, text, _ = _weeks(tmp_path, table[table["RTT Part Type"] != "Part_3"])
+    assert result.exit_code == 0, result.output
+    assert "MISSING for C_999: Part_3 (new RTT periods, so no referrals)" in text
+    assert "Part_1A" not in text and "Part_1B" not in text
+
+
+def test_the_whole_return_carries_no_warning(tmp_path):
+    result, text, _ = _weeks(tmp_path, _table())
+    assert result.exit_code == 0, result.output
+    assert "MISSING" not in text
+
+
+def test_a_return_without_the_list_is_refused_and_nothing_written(tmp_path):
+    table = _table()
+    result, text, out = _weeks(tmp_path, table[~table["RTT Part Type"].isin(["Part_2", "Part_2A"])])
+    assert result.exit_code == 2
+    assert (
+        "the 2024-11 return has no Part_2 (incomplete pathways) lines for C_999: that part is the waiting "
+        "list itself, so there is no list to project" in text
+    )
+    assert not out.exists()
+
+
+def test_a_treatment_function_without_its_list_is_refused(tmp_path):
+    """Part_2 present for other treatment functions but not the one asked for: still no list."""
+    table = _table()
+    table = table[~((table["RTT Part Type"] == "Part_2") & (table["Treatment Function Code"] == "C_110"))]
+    result, text, _ = _weeks(tmp_path, table, "--treatment-function", "C_110")
+    assert result.exit_code == 2
+    assert "no Part_2 (incomplete pathways) lines for C_110" in text
+
+
+def test_capacity_refuses_a_return_without_the_list(tmp_path):
+    table = _table()
+    path = tmp_path / "return.csv"
+    table[table["RTT Part Type"] == "Part_3"].to_csv(path, index=False)
+    result = runner.invoke(
+        app, ["waitinglist", "capacity", str(path), "--target-pct", "70", "--by", "2025-09"]
+    )
+    assert result.exit_code == 2
+    assert "no Part_2 (incomplete pathways) lines" in " ".join(result.output.split())
+
+
+# --- two providers --------------------------------------------------------------------------------
+
+
+def test_two_providers_in_one_return_are_refused_by_name():
+    table = _table()
+    other = table[table["RTT Part Type"] == "Part_2"].head(3).copy()
+    other["Provider Org Code"] = "RA7"
+    with pytest.raises(RttReturnError) as error:
+        parse_rtt_return(pd.concat([table, other], ignore_index=True), "r.csv")
+    message = str(error.value)
+    assert message.startswith("r.csv: holds the returns of 2 providers (RA7 (3 lines), RBD (512 lines))")
+    assert message.endswith("the model is one provider's list: give --provider CODE to keep one")
+    assert "\n" not in message
+
+
+def test_the_provider_kept_reads_as_its_own_return():
+    """RBD's lines kept from a file holding another provider's too: the same return as RBD's alone."""
+    table = _table()
+    other = table.copy()
+    other["Provider Org Code"] = "RA7"
+    other["Gt 00 To 01 Weeks SUM 1"] = "0"
+    both = pd.concat([other.head(40), table, other.tail(10)], ignore_index=True)
+    kept = parse_rtt_return(both, "r.csv", provider="RBD")
+    alone = parse_rtt_return(table, "r.csv")
+    assert kept.providers == ("RBD",) and len(kept.lines) == 512
+    pd.testing.assert_frame_equal(kept.lines, alone.lines)
+    np.testing.assert_array_equal(kept.bands, alone.bands)  # NaN (Part_3) where NaN
+    assert kept.total("Part_2") == alone.total("Part_2")
+    with pytest.raises(
+        RttReturnError, match=r"r.csv: has no lines of provider 'RX1' \(it holds RA7 \(50 lines\)"
+    ):
+        parse_rtt_return(both, "r.csv", provider="RX1")
+
+
+def test_the_command_keeps_the_provider_given(tmp_path):
+    table = _table()
+    other = table.head(2).copy()
+    other["Provider Org Code"] = "RA7"
+    _, alone_text, _ = _weeks(tmp_path, table)
+    kept, kept_text, _ = _weeks(tmp_path, pd.concat([table, other]), "--provider", "RBD")
+    assert kept.exit_code == 0, kept.output
+    assert kept_text == alone_text
+
+
+def test_the_command_refuses_two_providers_and_writes_nothing(tmp_path):
+    table = _table()
+    other = table.head(2).copy()
+    other["Provider Org Code"] = "RA7"
+    result, text, out = _weeks(tmp_path, pd.concat([table, other]))
+    assert result.exit_code == 2
+    assert "holds the returns of 2 providers (RA7 (2 lines), RBD (512 lines))" in text
+    assert "give --provider CODE to keep one" in text
+    assert not out.exists()
+
+
+# --- the plan's lists for months after the history -------------------------------------------------
+
+
+def _sessions() -> pd.DataFrame:
+    """Four weeks of lists, Mondays and Thursdays 2 to 26 September 2024, one emergency list."""
+    days = pd.to_datetime(["2024-09-02", "2024-09-05", "2024-09-09", "2024-09-12"])
+    days = days.append(days + pd.Timedelta(days=14))
+    rows = [
+        {"session_id": f"S{i}", "date": d, "surgeon": "A", "minutes": 240.0, "site": "X", "theatre": "T1"}
+        | {"session_type": "elective" if d.dayofweek == 0 else "day_case"}
+        for i, d in enumerate(days)
+    ]
+    rows.append(
+        rows[0] | {"session_id": "E", "session_type": "emergency", "date": pd.Timestamp("2024-09-20")}
+    )
+    return pd.DataFrame(rows)
+
+
+def _expected_dates(month: str) -> list[pd.Timestamp]:
+    """The lists' weekdays (Monday, Thursday) through the month, worked from the calendar: the
+    pattern repeats every 28 days, and here every week, so each Monday and Thursday of the month."""
+    days = pd.period_range(pd.Period(month, "M").start_time, pd.Period(month, "M").end_time, freq="D")
+    return [d.to_timestamp() for d in days if d.dayofweek in (0, 3)]
+
+
+@pytest.mark.parametrize("month", ["2024-10", "2025-08", "2025-09", "2026-01", "2026-09"])
+def test_the_latest_four_weeks_repeat_in_any_month_after_the_history(month):
+    """Before, 2025-09 onwards had no lists (eleven shifts of four weeks only)."""
+    lists, source = _month_lists(_sessions(), pd.Period(month, "M"))
+    assert sorted(pd.Timestamp(t.date) for t in lists) == _expected_dates(month)
+    assert {t.session_type for t in lists} == {"elective", "day_case"}
+    assert f"no lists booked in {month}: the four weeks to 2024-09-26 repeated ({len(lists)} lists)" == source
+    assert len({t.list_id for t in lists}) == len(lists)
+
+
+def test_a_month_with_its_own_lists_uses_them():
+    lists, source = _month_lists(_sessions(), pd.Period("2024-09", "M"))
+    assert len(lists) == 8 and source == "the 8 elective and day-case lists booked in 2024-09"
+
+
+def test_a_month_before_the_history_is_refused():
+    with pytest.raises(WaitingListInputError) as error:
+        _month_lists(_sessions(), pd.Period("2024-08", "M"))
+    assert str(error.value) == (
+        "2024-08 is before the theatre history: the elective and day-case lists run from 2024-09-02 to "
+        "2024-09-26"
+    )
+
+
+def test_a_month_beyond_the_horizon_is_refused():
+    last = pd.Period("2024-09", "M")
+    _month_lists(_sessions(), last + REPEAT_MONTHS)  # the last month planned
+    with pytest.raises(WaitingListInputError, match=r"^2026-10 is more than 24 months after the theatre"):
+        _month_lists(_sessions(), last + REPEAT_MONTHS + 1)
+
+
+@pytest.mark.parametrize(
+    ("month", "expected"),
+    [
+        ("2030-01", "2030-01 is more than 24 months after the theatre history (the elective and day-case"),
+        ("2000-01", "2000-01 is before the theatre history: the elective and day-case lists run from"),
+    ],
+)
+def test_the_plan_command_names_a_month_outside_the_history(demo_warehouse, tmp_path, month, expected):
+    out = tmp_path / "plan.xlsx"
+    result = runner.invoke(
+        app, ["waitinglist", "plan", "--warehouse", str(demo_warehouse), "--month", month, "--out", str(out)]
+    )
+    assert result.exit_code == 2
+    text = " ".join(result.output.split())
+    assert expected in text and text.count("error:") == 1
+    assert "no elective or day-case lists to plan" not in text and "no done cases" not in text
+    assert not out.exists()

@@ -1,0 +1,295 @@
+"""`stocktake waitinglist stats` on what outsiders tried: who is waiting at the window's
+end, windows with no pathway or shorter than a week, NHS numbers as group names, dates in the future,
+and the footnote worded from the window actually used."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.waitinglist import stats
+from stocktake.waitinglist.stats import NHSRWAITINGLIST, STOCKTAKE, WindowError
+
+runner = CliRunner()
+
+
+def _days(values) -> np.ndarray:
+    return np.array([v or "NaT" for v in values], dtype="datetime64[D]")
+
+
+def _run(*args) -> tuple[int, str]:
+    result = runner.invoke(app, ["waitinglist", *map(str, args)])
+    return result.exit_code, " ".join(result.output.split())
+
+
+# --- 1. only those referred by the end and not removed by it are waiting ---------------------------
+
+#: Referred 1, 10, 20 January and 1 February 2024; removed 15 January, never, 5 and 10 February.
+LIST = (
+    ["2024-01-01", "2024-01-10", "2024-01-20", "2024-02-01"],
+    ["2024-01-15", None, "2024-02-05", "2024-02-10"],
+)
+
+
+@pytest.mark.parametrize(("convention", "unit"), [(STOCKTAKE, 7), (NHSRWAITINGLIST, 1)])
+def test_mean_wait_counts_only_those_waiting_at_the_end(convention, unit):
+    """At 25 January, by hand (NHSRwaitinglist's "mean wait" of the patients waiting at the end date):
+    the first left on 15 January; the second has waited 15 days, the third 5; the fourth was referred
+    on 1 February, after the end, and is not on the list (before, it counted with -7 days).
+    Mean (15 + 5) / 2 = 10 days."""
+    referrals, removals = (_days(v) for v in LIST)
+    got = stats.waiting_list_stats(referrals, removals, 4, "2024-01-01", "2024-01-25", convention)
+    assert got.mean_wait == pytest.approx(10 / unit)
+    assert got.queue_size == 2  # the same two, counted by the queue-size table
+    assert got.pressure == pytest.approx(2 * (10 / unit) / 4)
+    assert stats.mean_wait(referrals, removals, "2024-01-25", in_days=True) == pytest.approx(10)
+
+
+def _warehouse_pathways(path: Path) -> pd.DataFrame:
+    with duckdb.connect(str(path), read_only=True) as con:
+        frame = con.execute("SELECT clock_start, clock_stop FROM rtt_pathways").fetch_df()
+    return frame.assign(
+        clock_start=pd.to_datetime(frame["clock_start"]), clock_stop=pd.to_datetime(frame["clock_stop"])
+    )
+
+
+def test_the_demo_departments_mean_wait_at_an_earlier_end_is_the_waiting_lists(demo_warehouse):
+    """An --end inside the data (the outsider's case: -2.30 weeks on the demo). Checked against the list
+    counted with pandas: referred by the end, not stopped by it; their waits' mean in weeks."""
+    pathways = _warehouse_pathways(demo_warehouse)
+    end = pathways["clock_start"].min() + (pathways["clock_start"].max() - pathways["clock_start"].min()) / 2
+    end = end.normalize()
+    start = end - pd.Timedelta(days=stats.RECENT_DAYS)
+    waiting = (pathways["clock_start"] <= end) & (
+        pathways["clock_stop"].isna() | (pathways["clock_stop"] > end)
+    )
+    assert (pathways["clock_start"] > end).sum() > 100  # many referred after the end: the case that broke
+    want = ((end - pathways.loc[waiting, "clock_start"]).dt.days / 7).mean()
+    ((_, got),) = stats.stats_by_group(pathways, None, 18.0, start.to_datetime64(), end.to_datetime64())
+    assert got.mean_wait == pytest.approx(want) and got.mean_wait > 0
+    assert got.queue_size == waiting.sum()
+    assert got.pressure == pytest.approx(2 * want / 18)
+
+
+# --- 2. windows with no pathway in them, or shorter than a week ------------------------------------
+
+
+def test_a_window_that_ends_before_it_starts_is_named_with_the_datas_dates():
+    referrals, removals = (_days(v) for v in LIST)
+    with pytest.raises(WindowError) as error:
+        stats.check_window(referrals, removals, end="2020-01-01")
+    assert str(error.value) == (
+        "the window 2024-01-01 to 2020-01-01 ends before it starts, so no pathway is in it; the pathways "
+        "run from 2024-01-01 to 2024-02-10"
+    )
+    with pytest.raises(WindowError, match=r"^the window 2030-01-01 to 2024-02-01 ends before it starts"):
+        stats.check_window(referrals, removals, start="2030-01-01")
+
+
+def test_a_window_holding_no_pathway_is_refused():
+    """Window 1-31 March: every pathway was removed before it began (the second on 31 January)."""
+    referrals, removals = _days(LIST[0]), _days(["2024-01-15", "2024-01-31", "2024-02-05", "2024-02-10"])
+    with pytest.raises(WindowError) as error:
+        stats.check_window(referrals, removals, "2024-03-01", "2024-03-31")
+    assert str(error.value) == (
+        "no pathway in the window 2024-03-01 to 2024-03-31; the pathways run from 2024-01-01 to 2024-02-10"
+    )
+    # a pathway removed on the window's first day is in it
+    assert stats.check_window(referrals, removals, "2024-02-10", "2024-02-20") == (
+        np.datetime64("2024-02-10"),
+        np.datetime64("2024-02-20"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "days"), [("2024-01-20", "2024-01-20", 0), ("2024-01-20", "2024-01-26", 6)]
+)
+def test_a_window_shorter_than_a_week_is_refused(start, end, days):
+    """A one-day window gave a capacity of inf and a negative wait: the statistics are weekly."""
+    referrals, removals = (_days(v) for v in LIST)
+    for call in (
+        lambda: stats.check_window(referrals, removals, start, end),
+        lambda: stats.waiting_list_stats(referrals, removals, 4, start, end),
+    ):
+        with pytest.raises(WindowError) as error:
+            call()
+        assert str(error.value).startswith(f"the window {start} to {end} is {days} day")
+        assert "the statistics are per week" in str(error.value) and "at least 7 days" in str(error.value)
+    # a week is enough: one referral (20 January) in 20-27 January
+    assert stats.waiting_list_stats(referrals, removals, 4, "2024-01-20", "2024-01-27").count_demand == 1
+
+
+def test_the_statistics_carry_their_window():
+    referrals, removals = (_days(v) for v in LIST)
+    got = stats.waiting_list_stats(referrals, removals, 4, "2024-01-01", "2024-01-25")
+    assert (got.window_start, got.window_end) == ("2024-01-01", "2024-01-25")
+
+
+# --- through the command ---------------------------------------------------------------------------
+
+
+def _pathways_csv(tmp_path: Path, rows: list[tuple[str, str, str]]) -> Path:
+    path = tmp_path / "pathways.csv"
+    pd.DataFrame(rows, columns=["clock_start", "clock_stop", "consultant"]).to_csv(path, index=False)
+    return path
+
+
+def _steady_rows() -> list[tuple[str, str, str]]:
+    """60 pathways, one every 3 days from 1 January 2024, each waiting 30 days (the last ten still
+    waiting), consultants A and B alternately."""
+    rows = []
+    for i in range(60):
+        start = pd.Timestamp("2024-01-01") + pd.Timedelta(days=3 * i)
+        stop = "" if i >= 50 else str((start + pd.Timedelta(days=30)).date())
+        rows.append((str(start.date()), stop, "Ms A" if i % 2 else "Mr B"))
+    return rows
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (
+            ["--end", "2020-01-01"],
+            "ends before it starts, so no pathway is in it; the pathways run from 2024-01-01 to",
+        ),
+        (["--start", "2030-01-01"], "the window 2030-01-01 to 2024-06-26 ends before it starts"),
+        (["--start", "2024-03-01", "--end", "2024-02-01"], "the window 2024-03-01 to 2024-02-01 ends before"),
+        (["--start", "2024-06-01", "--end", "2024-06-01"], "is 0 days long; the statistics are per week"),
+    ],
+)
+def test_the_command_refuses_a_window_in_one_line_and_writes_nothing(tmp_path, args, expected):
+    pathways = _pathways_csv(tmp_path, _steady_rows())
+    out = tmp_path / "stats.csv"
+    code, text = _run("stats", pathways, *args, "--out", out)
+    assert code == 2, text
+    assert expected in text and text.count("error:") == 1
+    assert "Traceback" not in text and "IndexError" not in text
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pathways.csv"]
+
+
+def test_the_command_refuses_a_warehouse_window_with_no_pathway(tmp_path, demo_warehouse):
+    out = tmp_path / "stats.csv"
+    code, text = _run("stats", "--warehouse", demo_warehouse, "--end", "2010-06-30", "--out", out)
+    assert code == 2, text
+    assert re.search(
+        r"no pathway in the window 2009-07-01 to 2010-06-30; the pathways run from \S+ to \S+", text
+    )
+    assert not out.exists()
+
+
+# --- 3. an NHS number typed as a group's name ------------------------------------------------------
+
+
+def test_an_nhs_number_as_a_consultant_is_never_printed_or_written(tmp_path):
+    rows = _steady_rows()
+    rows[7] = (rows[7][0], rows[7][1], "9434765919")
+    rows[9] = (rows[9][0], rows[9][1], "Dr 943 476 5919")
+    pathways = _pathways_csv(tmp_path, rows)
+    out = tmp_path / "stats.csv"
+    result = runner.invoke(
+        app, ["waitinglist", "stats", str(pathways), "--by", "consultant", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    written = out.read_text()
+    for text in (result.output, written):
+        assert not re.search(r"9434765919|943\s*476\s*5919", text)
+    written = pd.read_csv(out)
+    assert len(written) == 4 and {"Ms A", "Mr B"} <= set(written["group"])
+    # the two groups of one pathway each are blanked, with a complement so they add to 8 or more
+    hidden = written[written["suppressed"]]
+    assert len(hidden) >= 3 and hidden["count_demand"].isna().all() and hidden["mean_wait"].isna().all()
+    shown = written[~written["suppressed"]]
+    assert not shown["count_demand"].between(1, 7).any() and not shown["queue_size"].between(1, 7).any()
+    assert "blanked and flagged in the suppressed column" in " ".join(result.output.split())
+    raw = tmp_path / "raw.csv"
+    again = runner.invoke(
+        app, ["waitinglist", "stats", str(pathways), "--by", "consultant", "--no-suppress", "--out", str(raw)]
+    )
+    assert again.exit_code == 0 and pd.read_csv(raw)["count_demand"].between(1, 7).any()
+    assert "not suppressed here (--no-suppress)" in " ".join(again.output.split())
+    assert not re.search(r"9434765919|943\s*476\s*5919", again.output + raw.read_text())
+
+
+# --- 4. a clock start or stop in the future ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("row", "column"), [(0, "clock_start"), (1, "clock_stop")])
+def test_a_date_in_the_future_is_refused_by_line_and_column(tmp_path, row, column):
+    rows = _steady_rows()
+    # a clock start typed as 2999 (later than any clock stop: also caught if stops were checked first)
+    rows[row + 4] = (
+        ("2999-01-01", "", "Ms A") if column == "clock_start" else (rows[row + 4][0], "2999-01-01", "Ms A")
+    )
+    pathways = _pathways_csv(tmp_path, rows)
+    out = tmp_path / "stats.csv"
+    code, text = _run("stats", pathways, "--out", out)
+    assert code == 2, text
+    assert f"line {row + 6}, {column}: 2999-01-01 is in the future" in text
+    assert not out.exists()
+
+
+def test_a_warehouse_with_a_date_in_the_future_is_refused(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    frame = pd.DataFrame(_steady_rows(), columns=["clock_start", "clock_stop", "consultant"])
+    frame.loc[3, "clock_start"] = "2999-01-01"
+    frame = frame.assign(
+        clock_start=pd.to_datetime(frame["clock_start"]).dt.date,
+        clock_stop=pd.to_datetime(frame["clock_stop"].replace("", None)).dt.date,
+        status=np.where(frame["clock_stop"] == "", "waiting", "treated"),
+        priority="P2",
+        procedure_group="hip",
+    ).drop(columns="consultant")
+    with duckdb.connect(str(warehouse)) as con:
+        con.register("incoming", frame)
+        con.execute("CREATE TABLE rtt_pathways AS SELECT * FROM incoming")
+    out = tmp_path / "stats.csv"
+    code, text = _run("stats", "--warehouse", warehouse, "--out", out)
+    assert code == 2, text
+    assert "rtt_pathways: 1 pathway has a clock_start in the future (2999-01-01)" in text
+    assert not out.exists()
+
+
+# --- 5. the footnote worded from the window used -----------------------------------------------------
+
+
+def test_the_footnote_names_the_window_given(tmp_path, demo_warehouse):
+    code, text = _run("stats", "--warehouse", demo_warehouse, "--end", "2023-03-31")
+    assert code == 0, text
+    assert "statistics over the year to --end, 2022-04-01 to 2023-03-31 (--start for another window)" in text
+    assert "the list's latest date" not in text
+    code, text = _run("stats", "--warehouse", demo_warehouse, "--start", "2023-01-01", "--end", "2023-03-31")
+    assert "statistics over 2023-01-01 to 2023-03-31" in text and "the year to" not in text
+
+
+def test_the_footnote_names_the_default_windows(tmp_path, demo_warehouse):
+    code, text = _run("stats", "--warehouse", demo_warehouse)
+    assert code == 0, text
+    assert re.search(r"statistics over the year to the list's latest date, \S+ to \S+ \(--start for", text)
+    pathways = _pathways_csv(tmp_path, _steady_rows())
+    code, text = _run("stats", pathways)
+    assert "statistics over 2024-01-01 to 2024-06-26 (the first to the last clock start" in text
+
+
+@pytest.mark.parametrize(
+    ("warehouse", "start", "end", "why"),
+    [
+        (True, False, False, "statistics over the year to the list's latest date, A to B (--start for"),
+        (True, False, True, "statistics over the year to --end, A to B (--start for another window)"),
+        (True, True, False, "statistics over A to B"),
+        (False, True, True, "statistics over A to B"),
+        (False, True, False, "statistics over A to B (to the last clock start; --end for another)"),
+        (False, False, True, "statistics over A to B (from the first clock start; --start for another)"),
+        (False, False, False, "statistics over A to B (the first to the last clock start, NHSRwaitinglist's"),
+    ],
+)
+def test_the_window_is_worded_for_each_way_it_is_chosen(warehouse, start, end, why):
+    note = stats.window_note("A", "B", warehouse, start, end)
+    assert note.startswith(why)
+    assert ("(" in note) != bool(start and (end or warehouse))  # a window given is said as it is
