@@ -1,5 +1,6 @@
 """RTT returns and the plan on what outsiders tried: a return missing parts, two providers in one
-file, and the plan's lists repeated for any month after the theatre history (and refused before it or too far on)."""
+file, and the plan's lists repeated for any month after the theatre history (and refused before it
+or too far on)."""
 
 from __future__ import annotations
 
