@@ -117,3 +117,26 @@ def test_nested_counts_never_differ_by_a_small_number_where_both_are_shown():
     assert list(nested_hiding([1656, 453, 15, 12, 3], [False] * 5)) == [False, False, False, True, True]
     # A measure without a value that month (NaN) is skipped: 20 and 14 are compared across it.
     assert list(nested_hiding([1656, 20, np.nan, 14], [False] * 4)) == [False, False, True, True]
+
+
+def test_grouped_rows_are_complemented_by_every_count_they_carry():
+    """The outsider's consultants: Dr Small has 100 referrals but 3 waiting, Dr Nine 9 referrals and
+    none waiting. Complemented by referrals alone, Dr Nine was hidden with Dr Small and the queues
+    shown added to the list less 3."""
+    import pandas as pd
+
+    from stocktake.metrics.suppression import suppressed_rows
+
+    table = pd.DataFrame(
+        {
+            "group": ["Dr Nine", "Dr Patel", "Dr Small", "Mr Lone", "Mr Smith", "Ms Jones"],
+            "count_demand": [9, 163, 100, 152, 152, 150],
+            "queue_size": [0, 81, 3, 73, 80, 72],
+        }
+    )
+    shown = suppressed_rows(table, ["count_demand", "queue_size"], keep=["group"])
+    hidden = table[shown["suppressed"].to_numpy()]
+    assert "Dr Small" in set(hidden["group"]) and len(hidden) >= 2
+    for column in ("count_demand", "queue_size"):
+        assert not 1 <= hidden[column].sum() <= 7
+    assert shown.loc[shown["suppressed"], "queue_size"].isna().all()

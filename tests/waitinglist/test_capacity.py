@@ -188,3 +188,21 @@ def test_a_file_given_as_the_warehouse_or_a_folder_as_the_plan_is_named_for_what
         ],
     )
     assert result.exit_code == 2 and f"like{tmp_path / 'plan.xlsx'}" in "".join(result.output.split())
+
+
+def test_a_target_month_years_away_is_refused_not_searched_for_hours(demo_warehouse):
+    result = runner.invoke(
+        app,
+        [
+            "waitinglist",
+            "capacity",
+            "--warehouse",
+            str(demo_warehouse),
+            "--target-pct",
+            "92",
+            "--by",
+            "2045-03",
+        ],
+    )
+    assert result.exit_code == 2
+    assert "is more than 60 months after the list's month" in " ".join(result.output.split())

@@ -159,7 +159,7 @@ def _steady_rows() -> list[tuple[str, str, str]]:
             ["--end", "2020-01-01"],
             "ends before it starts, so no pathway is in it; the pathways run from 2024-01-01 to",
         ),
-        (["--start", "2030-01-01"], "the window 2030-01-01 to 2024-06-26 ends before it starts"),
+        (["--start", "2030-01-01"], "--start 2030-01-01: after the data, which run to 2024-06-26"),
         (["--start", "2024-03-01", "--end", "2024-02-01"], "the window 2024-03-01 to 2024-02-01 ends before"),
         (["--start", "2024-06-01", "--end", "2024-06-01"], "is 0 days long; the statistics are per week"),
     ],
@@ -293,3 +293,12 @@ def test_the_window_is_worded_for_each_way_it_is_chosen(warehouse, start, end, w
     note = stats.window_note("A", "B", warehouse, start, end)
     assert note.startswith(why)
     assert ("(" in note) != bool(start and (end or warehouse))  # a window given is said as it is
+
+
+@pytest.mark.parametrize("args", [["--start", "2030-01-01", "--end", "2030-06-30"], ["--end", "2030-01-01"]])
+def test_a_window_after_the_data_is_refused(demo_warehouse, tmp_path, args):
+    """Demand 0 and a mean wait of 79 weeks had been given for a window after the warehouse's data."""
+    out = tmp_path / "stats.csv"
+    code, text = _run("stats", "--warehouse", demo_warehouse, *args, "--out", out)
+    assert code == 2 and re.search(r"after the data, which run to \d{4}-\d\d-\d\d", text), text
+    assert not out.exists()

@@ -254,7 +254,7 @@ def test_backtest_refits_on_the_past_only():
         (lambda t: pd.concat([t.iloc[:6], t.iloc[5:]]), "line 8: month 2010-06 is repeated (also line 7)"),
         (
             lambda t: t.assign(clock_stops_admitted=t["clock_stops_admitted"].where(t.index != 4, -3)),
-            "line 6, clock_stops_admitted: -3.0; a count of pathways is a whole number, 0 or more",
+            "line 6, clock_stops_admitted: -3.0; a count of pathways is a whole number, 0 to 1,000,000,000",
         ),
         (lambda t: t.iloc[:27], "27 months of history; the projection needs at least 28"),
         (
@@ -277,8 +277,33 @@ def test_backtest_refits_on_the_past_only():
             lambda t: t.assign(waiting=t["waiting"].where(t.index != 0, 0)),
             "line 2, waiting: 0; the projection",
         ),
+        (  # the origin itself, the month every projected month starts from
+            lambda t: t.assign(waiting=t["waiting"].where(t.index != 39, t["waiting"] * 10)),
+            "line 41, waiting: ",
+        ),
+        (
+            lambda t: t.assign(waiting=t["waiting"].where(t.index != 0, t["waiting"] // 10)),
+            "line 2, waiting: ",
+        ),
+        (
+            lambda t: t.assign(waiting=t["waiting"].where(t.index != 5, 5e18)),
+            "a whole number, 0 to 1,000,000,000",
+        ),
     ],
-    ids=["gap", "repeated", "negative", "too-few", "blank-list", "bad-month", "typo", "zero-month", "empty"],
+    ids=[
+        "gap",
+        "repeated",
+        "negative",
+        "too-few",
+        "blank-list",
+        "bad-month",
+        "typo",
+        "zero-month",
+        "empty",
+        "typo-at-origin",
+        "typo-first",
+        "overflow",
+    ],
 )
 def test_bad_histories_are_named_by_line(change, message):
     table = change(synthetic(40)).reset_index(drop=True)
@@ -348,3 +373,21 @@ def test_a_flow_that_is_0_in_some_months_every_year_gets_added_seasons(recwarn):
     admitted = next(flow for flow in model.stops if flow.name == "clock_stops_admitted")
     assert not admitted.multiplicative and admitted.season[7] < -400  # August: about 500 fewer
     assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]
+
+
+def test_a_list_halved_in_its_last_month_is_projected_not_refused():
+    """A validation exercise halves the list at the origin: real, so projected (the typo rule is 3×)."""
+    table = synthetic(40)
+    table.loc[39, "waiting"] = table.loc[39, "waiting"] // 2
+    assert project(history_from_table(table), 6).table()["waiting"].iloc[0] > 0
+
+
+def test_a_flow_with_added_seasons_is_never_projected_below_0():
+    """Every flow 0 each August (a service shut) gave additive seasons deeper than the level: −8
+    clock starts projected. A flow of 10 a month with August 30 below it is 0 in August, not −20."""
+    from stocktake.waitinglist.projection import FlowFit
+
+    season = tuple(-30.0 if m == 8 else 30 / 11 for m in range(1, 13))
+    flow = FlowFit("clock_starts", level=10.0, season=season, multiplicative=False)
+    path = flow.path(np.arange(1, 13), growth=0.0)
+    assert path[7] == 0 and (path >= 0).all() and path[0] == pytest.approx(10 + 30 / 11)

@@ -446,6 +446,10 @@ def _month_option(option: str, text: str) -> pd.Period:
         raise WaitingListInputError(f"{option} {text!r}: not a month (YYYY-MM)") from None
 
 
+#: The farthest target month from the list's month, as the page allows: five years.
+MAX_TARGET_MONTHS = 60
+
+
 def run_capacity(
     returns: list[Path],
     warehouse: Path | None,
@@ -483,6 +487,11 @@ def run_capacity(
     origin = inputs.origin.month
     if target.by <= origin:
         raise WaitingListInputError(f"the target month {target.by} is not after the list's month {origin}")
+    if (target.by - origin).n > MAX_TARGET_MONTHS:  # as the page's target and `weeks --months`
+        raise WaitingListInputError(
+            f"the target month {target.by} is more than {MAX_TARGET_MONTHS} months after the list's month "
+            f"{origin}; a typo? (the search would run for hours)"
+        )
     first = _month_option("--from", start) if start is not None else origin + 1
     if not origin < first <= target.by:
         raise WaitingListInputError(f"--from {first}: expected a month after {origin}, by {target.by}")

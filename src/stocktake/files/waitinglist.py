@@ -299,6 +299,13 @@ def run_stats(
         if "--start" not in window:  # the warehouse holds years: demand and capacity as they are now
             end = window.get("--end", _last_date(pathways))
             window["--start"] = end - np.timedelta64(RECENT_DAYS, "D")
+    latest = _last_date(pathways)
+    for option, when in window.items():
+        if when > latest:  # nothing is known after the data: demand 0 and waits growing, not the list
+            raise WaitingListInputError(
+                f"{option} {str(when)[:10]}: after the data, which run to {str(latest)[:10]}; a window "
+                "must end by then"
+            )
     try:
         check_window(
             pathways["clock_start"], pathways["clock_stop"], window.get("--start"), window.get("--end")

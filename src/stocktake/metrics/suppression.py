@@ -70,12 +70,14 @@ def nested_hiding(counts, hidden) -> np.ndarray:
 
 def suppressed_rows(frame, counts: list[str], keep: list[str]):
     """A copy of a table of groups with each row blanked (but for ``keep``) where any of ``counts`` is
-    1–7, and the complement that would give it away (``secondary_suppression`` on the first count),
-    flagged in a ``suppressed`` column."""
-    small = np.zeros(len(frame), dtype=bool)
+    1–7, and the complements that would give it away by any of them (``secondary_suppression`` on
+    each count), flagged in a ``suppressed`` column."""
+    hidden = np.zeros(len(frame), dtype=bool)
     for column in counts:
-        small |= is_small(frame[column].to_numpy(dtype=float))
-    hidden = secondary_suppression(small, frame[counts[0]].to_numpy(dtype=float))
+        hidden |= is_small(frame[column].to_numpy(dtype=float))
+    for _ in range(len(counts)):  # complements by each count in turn: one count's totals give it away
+        for column in counts:
+            hidden = secondary_suppression(hidden, frame[column].to_numpy(dtype=float))
     shown = frame.copy()
     blanked = [c for c in frame.columns if c not in keep]
     shown[blanked] = shown[blanked].astype(object)

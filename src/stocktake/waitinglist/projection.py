@@ -63,6 +63,8 @@ MAX_MONTHS_AHEAD = 60
 MIN_SIMULATIONS = 100
 #: A month whose count is this many times above (or below) both its neighbours' is taken for a typo.
 SPIKE = 3.0
+#: More pathways than any country's list: a count above it is a typo (and would overflow the output).
+MAX_COUNT = 1_000_000_000
 STOP_COLUMNS = ("clock_stops_admitted", "clock_stops_non_admitted")
 OPTIONAL_COLUMNS = ("clock_starts", "within_18_weeks", "over_52_weeks")
 
@@ -156,8 +158,8 @@ def history_from_table(
             f"{source}: {len(months)} months of history; the projection needs at least {MIN_HISTORY} "
             f"(two years and a month to fit the seasons, and {MIN_ERRORS} more to test the fit)"
         )
-    _refuse_spikes(values, line, source)
     _refuse_an_empty_list(values["waiting"], line, source)
+    _refuse_spikes(values, line, source)
     starts = values.get("clock_starts", np.full(len(months), np.nan))
     return History(pd.PeriodIndex(months), values["waiting"], starts, {c: values[c] for c in stop_columns})
 
@@ -179,6 +181,18 @@ def _refuse_spikes(values: dict[str, np.ndarray], line: list[int], source: str) 
                 f"{source}, line {line[i]}, {column}: {counts[i]:,.0f} against {counts[i - 1]:,.0f} the "
                 f"month before and {counts[i + 1]:,.0f} the month after; a typo? Correct it (or project "
                 f"from after it with --since)"
+            )
+    # The first and last months have one neighbour. The last is the origin, which every projected
+    # month starts from; only the list is checked there (a month's flows can fall to a third, as
+    # England's did in April 2020, but no list of patients triples or falls to a third in a month).
+    waiting = values["waiting"]
+    for i, j, words in ((len(waiting) - 1, len(waiting) - 2, "the month before"), (0, 1, "the month after")):
+        now, next_to = waiting[i], waiting[j]
+        odd = next_to >= 10 * SPIKE and (now > SPIKE * next_to or now * SPIKE < next_to)
+        if odd and not _like_a_year_apart(waiting, i):
+            raise HistoryError(
+                f"{source}, line {line[i]}, waiting: {now:,.0f} against {next_to:,.0f} {words}; a typo? "
+                "Correct it"
             )
 
 
@@ -216,10 +230,10 @@ def _numbers(table: pd.DataFrame, column: str, required: bool, source: str, line
             number = float(text)
         except ValueError:
             raise HistoryError(f"{source}, line {line[i]}, {column}: {cell!r} is not a number") from None
-        if not np.isfinite(number) or number < 0 or number != round(number):
+        if not np.isfinite(number) or number < 0 or number != round(number) or number > MAX_COUNT:
             raise HistoryError(
                 f"{source}, line {line[i]}, {column}: {cell!r}; a count of pathways is a whole number, "
-                "0 or more"
+                f"0 to {MAX_COUNT:,}"
             )
         out[i] = number
     return out
@@ -241,7 +255,7 @@ class FlowFit:
         steps = np.arange(1, len(month_numbers) + 1)
         season = np.asarray(self.season)[month_numbers - 1]
         trend = self.level * np.exp(growth * steps)
-        return trend * season if self.multiplicative else trend + season
+        return trend * season if self.multiplicative else np.maximum(trend + season, 0)  # no flow below 0
 
 
 @dataclass(frozen=True)
