@@ -70,7 +70,7 @@ def test_the_whole_shared_file_has_a_break_named_and_since_skips_it(tmp_path):
             lambda t: t.assign(
                 clock_stops_non_admitted=t["clock_stops_non_admitted"].where(t.index != 5, "-12")
             ),
-            "line 7, clock_stops_non_admitted: '-12'; a count of pathways is a whole number, 0 to 1,000,000,000",
+            "line 7, clock_stops_non_admitted: '-12'; a count of pathways is a whole number, 0 to 1,000",
         ),
         (lambda t: t.iloc[:20], "20 months of history; the projection needs at least 28"),
     ],
