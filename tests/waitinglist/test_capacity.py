@@ -146,20 +146,12 @@ def test_bad_capacity_questions(args, expected, tmp_path):
     assert not out.exists()
 
 
+def _capacity_from(warehouse, *args: str):
+    return runner.invoke(app, ["waitinglist", "capacity", "--warehouse", str(warehouse), *args])
+
+
 def test_a_target_already_met_is_said_to_be_met_not_zero_extra(demo_warehouse, tmp_path):
-    result = runner.invoke(
-        app,
-        [
-            "waitinglist",
-            "capacity",
-            "--warehouse",
-            str(demo_warehouse),
-            "--target-pct",
-            "10",
-            "--by",
-            "2026-12",
-        ],
-    )
+    result = _capacity_from(demo_warehouse, "--target-pct", "10", "--by", "2026-12")
     words = " ".join(result.output.split())
     assert result.exit_code == 0, result.output
     assert "10% within 18 weeks by 2026-12" in words and "met without extra capacity (" in words
@@ -191,18 +183,6 @@ def test_a_file_given_as_the_warehouse_or_a_folder_as_the_plan_is_named_for_what
 
 
 def test_a_target_month_years_away_is_refused_not_searched_for_hours(demo_warehouse):
-    result = runner.invoke(
-        app,
-        [
-            "waitinglist",
-            "capacity",
-            "--warehouse",
-            str(demo_warehouse),
-            "--target-pct",
-            "92",
-            "--by",
-            "2045-03",
-        ],
-    )
+    result = _capacity_from(demo_warehouse, "--target-pct", "92", "--by", "2045-03")
     assert result.exit_code == 2
     assert "is more than 60 months after the list's month" in " ".join(result.output.split())
