@@ -220,3 +220,15 @@ def test_the_plan_command_names_a_month_outside_the_history(demo_warehouse, tmp_
     assert expected in text and text.count("error:") == 1
     assert "no elective or day-case lists to plan" not in text and "no done cases" not in text
     assert not out.exists()
+
+
+def test_a_plan_well_after_the_pathways_says_how_old_its_list_is(demo_warehouse, tmp_path):
+    """The demo's pathways end on 2023-09-30: a plan for 2024-03 books from a list five months old."""
+    args = ["waitinglist", "plan", "--warehouse", str(demo_warehouse), "--out", str(tmp_path / "plan.xlsx")]
+    later = runner.invoke(app, [*args, "--month", "2024-03"])
+    assert later.exit_code == 0, later.output
+    text = " ".join(later.output.split())
+    assert "The waiting list is as recorded to 2023-09-30, 153 days before 2024-03" in text
+    current = runner.invoke(app, [*args, "--month", "2023-10"])
+    assert current.exit_code == 0, current.output
+    assert "as recorded to" not in current.output

@@ -162,6 +162,8 @@ def _steady_rows() -> list[tuple[str, str, str]]:
         (["--start", "2030-01-01"], "--start 2030-01-01: after the data, which run to 2024-06-26"),
         (["--start", "2024-03-01", "--end", "2024-02-01"], "the window 2024-03-01 to 2024-02-01 ends before"),
         (["--start", "2024-06-01", "--end", "2024-06-01"], "is 0 days long; the statistics are per week"),
+        # pandas reads 01/02/2024 as 2 January; a UK reader means 1 February: neither is guessed
+        (["--start", "01/02/2024"], "--start '01/02/2024': not a date (YYYY-MM-DD)"),
     ],
 )
 def test_the_command_refuses_a_window_in_one_line_and_writes_nothing(tmp_path, args, expected):

@@ -243,8 +243,9 @@ def test_since_applies_to_the_warehouse_history_as_to_a_csv(tmp_path, warehouse)
     [
         ("2023-01", "22 months of history; the projection needs at least 28"),
         ("2024-13", "--since '2024-13': not a month (YYYY-MM)"),
+        ("01/02/2024", "--since '01/02/2024': not a month (YYYY-MM)"),  # pandas would read January
     ],
-    ids=["too-few", "not-a-month"],
+    ids=["too-few", "not-a-month", "day-first"],
 )
 def test_since_on_the_warehouse_refused_as_for_a_csv(tmp_path, warehouse, since, expected):
     out = tmp_path / "projection.csv"

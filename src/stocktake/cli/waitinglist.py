@@ -387,6 +387,12 @@ def plan(
     except WaitingListInputError as error:
         _fail(str(error))
     console.print(f"Lists: {inputs.lists_source}; {len(inputs.patients):,} waiting at the start of {month}")
+    if (inputs.month_start - inputs.list_as_of).days > 31:
+        console.print(
+            f"[yellow]The waiting list is as recorded to {inputs.list_as_of}[/yellow], "
+            f"{(inputs.month_start - inputs.list_as_of).days} days before {month}: it leaves out everyone "
+            "referred since and still holds everyone treated since; load the latest pathways before booking"
+        )
     if inputs.skipped_groups:
         skipped = ", ".join(f"{g} ({n})" for g, n in sorted(inputs.skipped_groups.items()))
         console.print(f"not planned (no theatre history for the procedure group): {skipped}")

@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stocktake.files.waitinglist import WaitingListInputError
+from stocktake.files.waitinglist import WaitingListInputError, month_option
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.waitinglist.rtt_return import (
     ADMITTED,
@@ -257,16 +257,13 @@ class PlanInputs:
     month_end: date
     lists_source: str
     skipped_groups: dict[str, int]
+    #: The pathways' latest recorded date: a month planned well after it plans an old list.
+    list_as_of: date
 
 
 def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
     """The waiting list at the month's start, its planned lists, and case times from the history."""
-    try:
-        period = pd.Period(month, freq="M")
-        if len(month) != 7:
-            raise ValueError
-    except ValueError:
-        raise WaitingListInputError(f"--month {month!r}: not a month (YYYY-MM)") from None
+    period = month_option("--month", month)
     start, end = period.start_time.normalize(), period.end_time.normalize()
     read = _read(
         warehouse,
@@ -313,7 +310,10 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
         WaitingPatient(str(r.pathway_id), r.clock_start.date(), str(r.priority), str(r.procedure_group))
         for r in waiting[~unknown].itertuples()
     )
-    return PlanInputs(patients, tuple(lists), durations, start.date(), end.date(), source, skipped)
+    recorded = pd.concat([pathways["clock_start"], pathways["clock_stop"]]).max()
+    return PlanInputs(
+        patients, tuple(lists), durations, start.date(), end.date(), source, skipped, recorded.date()
+    )
 
 
 #: How far past the theatre history a month may be planned with its latest four weeks repeated: beyond
@@ -437,15 +437,6 @@ def run_weeks(
     return inputs, projection
 
 
-def _month_option(option: str, text: str) -> pd.Period:
-    try:
-        if len(text) != 7:
-            raise ValueError
-        return pd.Period(text, freq="M")
-    except ValueError:
-        raise WaitingListInputError(f"{option} {text!r}: not a month (YYYY-MM)") from None
-
-
 #: The farthest target month from the list's month, as the page allows: five years.
 MAX_TARGET_MONTHS = 60
 
@@ -478,9 +469,9 @@ def run_capacity(
             raise WaitingListInputError("--target-pct needs --by YYYY-MM")
         if not 0 < target_pct <= 100:
             raise WaitingListInputError(f"--target-pct {target_pct:g}: expected more than 0 and at most 100")
-        target = WaitTarget(_month_option("--by", by), pct_within_18_weeks=target_pct)
+        target = WaitTarget(month_option("--by", by), pct_within_18_weeks=target_pct)
     else:
-        target = WaitTarget(_month_option("--no-52-week-waiters-by", no_52_by), no_52_week_waiters=True)
+        target = WaitTarget(month_option("--no-52-week-waiters-by", no_52_by), no_52_week_waiters=True)
     if given_cases_per_list is not None and not given_cases_per_list > 0:
         raise WaitingListInputError(f"--cases-per-list {given_cases_per_list:g}: must be more than 0")
     inputs = _weeks_inputs(returns, warehouse, treatment_function, provider)
@@ -492,7 +483,7 @@ def run_capacity(
             f"the target month {target.by} is more than {MAX_TARGET_MONTHS} months after the list's month "
             f"{origin}; a typo? (the search would run for hours)"
         )
-    first = _month_option("--from", start) if start is not None else origin + 1
+    first = month_option("--from", start) if start is not None else origin + 1
     if not origin < first <= target.by:
         raise WaitingListInputError(f"--from {first}: expected a month after {origin}, by {target.by}")
     per_list, per_list_source = given_cases_per_list, "given (--cases-per-list)"

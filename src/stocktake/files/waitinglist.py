@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -73,12 +74,29 @@ def _read_csv(path: Path) -> pd.DataFrame:
     return table.iloc[:last]
 
 
+def month_option(option: str, text: str) -> pd.Period:
+    """A command's month, YYYY-MM only: "01/02/2024" would be read month first, against UK habit."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}", text.strip()):
+            raise ValueError(text)
+        return pd.Period(text.strip(), freq="M")
+    except ValueError:
+        raise WaitingListInputError(f"{option} {text!r}: not a month (YYYY-MM)") from None
+
+
+def day_option(option: str, text: str) -> np.datetime64:
+    """A command's day, YYYY-MM-DD only, as the pathways' own dates are (never month first)."""
+    try:
+        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+            raise ValueError(text)
+        return pd.Timestamp(text.strip()).to_datetime64()
+    except ValueError:
+        raise WaitingListInputError(f"{option} {text!r}: not a date (YYYY-MM-DD)") from None
+
+
 def _since(since: str | None) -> pd.Period | None:
     """``--since`` as a month (the same rule for a CSV and for the warehouse's history)."""
-    try:
-        return pd.Period(since, freq="M") if since is not None else None
-    except ValueError:
-        raise WaitingListInputError(f"--since {since!r}: not a month (YYYY-MM)") from None
+    return month_option("--since", since) if since is not None else None
 
 
 def read_history(path: Path, since: str | None = None) -> History:
@@ -288,10 +306,7 @@ def run_stats(
     window = {}
     for option, text in (("--start", start), ("--end", end)):
         if text is not None:
-            try:
-                window[option] = pd.Timestamp(text).to_datetime64()
-            except ValueError:
-                raise WaitingListInputError(f"{option} {text!r}: not a date (YYYY-MM-DD)") from None
+            window[option] = day_option(option, text)
     if pathways_csv is not None:
         pathways = read_pathways(pathways_csv, by)
     else:
