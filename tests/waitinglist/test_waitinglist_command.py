@@ -323,3 +323,31 @@ def test_a_history_as_people_save_it_is_refused_by_its_own_line(tmp_path, write,
     result = _run("project", given, "--months", 6, "--out", tmp_path / "p.csv")
     assert result.exit_code == 2 and expected in " ".join(result.output.split())
     assert not (tmp_path / "p.csv").exists()
+
+
+def test_the_statistics_fit_an_80_column_terminal_whatever_the_groups(monkeypatch):
+    """Eleven headers in a row squeezed to "tar…" at 80 columns: the statistics go down the side, and
+    the groups (nine, with long names) across as many tables as the width holds, every figure whole."""
+    from rich.console import Console
+
+    from stocktake.cli import common, waitinglist
+
+    monkeypatch.setattr(common.console, "_width", 80)
+    names = [f"consultant_with_a_long_name_{i}" for i in range(9)]
+    row = {c: 1234.5 for c in waitinglist.STATS_SHOWN} | {"queue_size": 12345, "suppressed": False}
+    table = pd.DataFrame([{"group": name} | row for name in names])
+    table.loc[4, "suppressed"] = True
+    screen = Console(width=80, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
+    tables = waitinglist._stats_tables(table, "Waiting list")
+    assert len(tables) > 1
+    for shown in tables:
+        screen.print(shown)
+    text = screen.export_text()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    assert "…" not in text
+    for label, _ in waitinglist.STATS_SHOWN.values():
+        assert text.count(f"│ {label} ") == len(tables)
+    # every figure of the 8 groups shown whole; the hidden one its target weeks and nine "*"
+    assert text.count("12,345") == 8 and text.count("1234.5") == 8 * 8 + 1  # target queue size is "1234"
+    assert text.count(" * ") == 9
+    assert sum(len(shown.columns) - 1 for shown in tables) == 9

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
 
 from stocktake.cli.common import HomeOption, _fail, _home_warehouse, console
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 waitinglist_app = typer.Typer(help="The waiting list: statistics and projection.", no_args_is_help=True)
 Warehouse = Annotated[
@@ -129,31 +132,8 @@ def stats(
     except WaitingListInputError as error:
         _fail(str(error))
     unit = "days" if convention == "nhsrwaitinglist" else "weeks"
-    shown = Table(title=f"Waiting list ({convention}; per week; mean wait in {unit})")
-    columns = {
-        "group": "{}",
-        "target_weeks": "{:.1f}",
-        "mean_demand": "{:.1f}",
-        "mean_capacity": "{:.1f}",
-        "load": "{:.2f}",
-        "queue_size": "{:,}",
-        "target_queue_size": "{:.0f}",
-        "mean_wait": "{:.1f}",
-        "target_capacity": "{:.1f}",
-        "relief_capacity": "{:.1f}",
-        "pressure": "{:.2f}",
-    }
-    for column in columns:
-        shown.add_column(column.replace("_", " "), justify="left" if column == "group" else "right")
-    for row in table.to_dict("records"):
-        hidden = bool(row.get("suppressed", False))
-        shown.add_row(
-            *(
-                "*" if hidden and c not in ("group", "target_weeks") else _cell(row[c], fmt)
-                for c, fmt in columns.items()
-            )
-        )
-    console.print(shown)
+    for shown in _stats_tables(table, f"Waiting list ({convention}; per week; mean wait in {unit})"):
+        console.print(shown)
     if table["queue_too_big"].any():
         console.print(
             "— target capacity is for a list of a healthy size; a list more than twice its target size "
@@ -167,6 +147,47 @@ def stats(
         console.print(NOT_SUPPRESSED if no_suppress else SUPPRESSED)
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
+
+
+#: The statistics the console shows, each with its label and format (the CSV holds every column).
+STATS_SHOWN = {
+    "target_weeks": ("target weeks", "{:.1f}"),
+    "mean_demand": ("mean demand", "{:.1f}"),
+    "mean_capacity": ("mean capacity", "{:.1f}"),
+    "load": ("load", "{:.2f}"),
+    "queue_size": ("queue size", "{:,}"),
+    "target_queue_size": ("target queue size", "{:.0f}"),
+    "mean_wait": ("mean wait", "{:.1f}"),
+    "target_capacity": ("target capacity", "{:.1f}"),
+    "relief_capacity": ("relief capacity", "{:.1f}"),
+    "pressure": ("pressure", "{:.2f}"),
+}
+
+
+def _stats_tables(table: pd.DataFrame, title: str) -> list[Table]:
+    """The statistics down the side, a column a group, as many groups to a table as the console's
+    width holds: a row a group squeezed eleven headers to "tar…" on an 80-column terminal."""
+    cells = [
+        [
+            "*" if row.get("suppressed") and column != "target_weeks" else _cell(row[column], fmt)
+            for column, (_, fmt) in STATS_SHOWN.items()
+        ]
+        for row in table.to_dict("records")
+    ]
+    groups = [str(g) for g in table["group"]]
+    label_width = max(len(label) for label, _ in STATS_SHOWN.values())
+    width = max(6, *(len(cell) for row in cells for cell in row))  # a group's name folds to fit it
+    per_table = max(1, (console.width - label_width - 4) // (width + 3))
+    tables = []
+    for first in range(0, len(groups), per_table):
+        shown = Table(title=title if first == 0 else None)
+        shown.add_column("", no_wrap=True, min_width=label_width)
+        for group in groups[first : first + per_table]:
+            shown.add_column(group, justify="right", overflow="fold", min_width=width, max_width=width)
+        for i, (label, _) in enumerate(STATS_SHOWN.values()):
+            shown.add_row(label, *(row[i] for row in cells[first : first + per_table]))
+        tables.append(shown)
+    return tables
 
 
 def _cell(value, fmt: str) -> str:
