@@ -180,3 +180,21 @@ def test_savings_by_trust_with_no_files_reads_the_homes_peers_as_the_page_does(t
     )
     assert page.item_saving > 0
     assert round(float(table.iloc[-1]["potential_saving"]), 2) == round(page.item_saving, 2)
+
+
+def test_inside_the_demos_folder_its_warehouse_is_the_home_but_never_for_loading(home, cwd, monkeypatch):
+    """`stocktake demo`, `cd stocktake-demo`, `stocktake waitinglist stats`: the demo's warehouse, not
+    "give --warehouse" (nor `serve` building a second demo inside the first); loading still goes to
+    ./stocktake, so real data never join the demo's."""
+    from stocktake.settings import DEMO_MARKER, WAREHOUSE, default_home
+
+    demo = cwd / "stocktake-demo"
+    demo.mkdir()
+    (demo / WAREHOUSE).write_bytes((home / WAREHOUSE).read_bytes())
+    monkeypatch.chdir(demo)
+    assert default_home() == Path("stocktake-demo")  # no marker: a demo folder inside this one
+    (demo / DEMO_MARKER).write_text("{}")
+    assert default_home() == demo and default_home(loading=True) == Path("stocktake")
+    result = runner.invoke(app, ["waitinglist", "stats", "--by", "procedure"])
+    assert result.exit_code == 0, result.output
+    assert _read_from(demo) in _flat(result.output)

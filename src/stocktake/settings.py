@@ -1,13 +1,13 @@
 """Where a workspace keeps its things: the warehouse, the app database, secrets, the column mapping;
 and the web workspace's limits.
 
-One folder, the home, holds a department's workspace, and every command finds its paths here (ADR
-0013, 0017): ``--home``, else ``STOCKTAKE_HOME``, else the current folder when it is a home (holds
-``stocktake.toml``), else ``./stocktake`` once a department's data are loaded there or ``stocktake
-init`` made it, else the demo's ``./stocktake-demo``. Loading never falls back to the demo, so real
-data are never mixed with synthetic. Each path can be moved elsewhere by its own option or
-environment variable, e.g. the app database to PostgreSQL. The folder holds patient-level data, so it
-is private to the account that runs Stocktake (``private_home``).
+One folder, the home, holds a department's workspace, and every command finds its paths here (ADR 0013,
+0017): ``--home``, else ``STOCKTAKE_HOME``, else the current folder when it is a home (holds
+``stocktake.toml``, or is the demo's folder and nothing is loaded), else ``./stocktake`` once a
+department's data are loaded there or ``stocktake init`` made it, else the demo's ``./stocktake-demo``.
+Loading never falls back to the demo, so real data are never mixed with synthetic. Each path can be
+moved elsewhere by its own option or environment variable, e.g. the app database to PostgreSQL. The
+folder holds patient-level data, so it is private to the account that runs Stocktake (``private_home``).
 
 A home made by ``stocktake init`` has a settings file, ``stocktake.toml`` (``read_home_file``): the
 department's and trust's names, its sites, its catalogue and its mapping. Each setting is taken from,
@@ -32,6 +32,9 @@ DEPARTMENT_HOME = Path("stocktake")
 #: The demo's home (``stocktake demo``), opened until a department's data are loaded.
 DEMO_HOME = Path("stocktake-demo")
 DEMO_MAPPING = Path(__file__).parent / "demo" / "mapping.yaml"
+#: What ``stocktake demo`` writes beside its warehouse, and only it: its folder is then the home for
+#: every command run inside it except loading (real data never go into the demo).
+DEMO_MARKER = "effects.json"
 #: The T&O catalogue (metrics.catalogue.DEFAULT_CATALOGUE names the same file; a test checks it).
 DEFAULT_CATALOGUE = Path(__file__).parent / "metrics" / "catalogues" / "trauma_orthopaedics.yaml"
 #: The catalogues Stocktake ships, each named by its file's stem (``catalogue = "trauma_orthopaedics"``).
@@ -162,12 +165,15 @@ def key_beside(warehouse: Path) -> Path:
 
 def default_home(*, loading: bool = False) -> Path:
     """The home when none is given: STOCKTAKE_HOME; else the current folder when it is a home (holds
-    stocktake.toml); else ./stocktake once a department's warehouse or settings file is there (or
-    when loading, which must never put real data into the demo); else the demo's folder."""
+    stocktake.toml, or is the demo's folder and nothing is being loaded); else ./stocktake once a
+    department's warehouse or settings file is there (or when loading, which must never put real data
+    into the demo); else the demo's folder."""
     if named := os.environ.get("STOCKTAKE_HOME"):
         return Path(named)
     if Path(HOME_FILE).is_file():
         return Path.cwd()
+    if not loading and Path(DEMO_MARKER).is_file() and Path(WAREHOUSE).is_file():
+        return Path.cwd()  # inside the demo's folder: its warehouse, not a second demo made within it
     if loading or (DEPARTMENT_HOME / WAREHOUSE).exists() or (DEPARTMENT_HOME / HOME_FILE).exists():
         return DEPARTMENT_HOME
     return DEMO_HOME

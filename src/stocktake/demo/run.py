@@ -26,7 +26,7 @@ from stocktake.ingest.pseudonymise import load_or_create_key
 from stocktake.metrics.catalogue import load_catalogue
 from stocktake.metrics.run import Grain, run_catalogue
 from stocktake.report.run import with_board_sections, write_stocktake
-from stocktake.settings import DEMO_MAPPING, Settings, demo_settings, private_home
+from stocktake.settings import DEMO_MAPPING, DEMO_MARKER, Settings, demo_settings, private_home
 from stocktake.verdicts import Mark, MetricResult, StockTake, summary_record, take_stock
 from stocktake.warehouse import connect_ibis
 
@@ -103,7 +103,7 @@ def _write_outputs(settings: Settings, taken: StockTake) -> DemoOutput:
     out = settings.home
     summary = out / "summary.json"
     summary.write_text(json.dumps({"metrics": [summary_record(r) for r in results]}, indent=1))
-    effects = out / "effects.json"
+    effects = out / DEMO_MARKER
     effects.write_text(
         json.dumps({"effects": [{**asdict(e), "date": e.date.isoformat()} for e in EFFECTS]}, indent=1)
     )
