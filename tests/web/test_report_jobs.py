@@ -92,9 +92,12 @@ def test_a_build_runs_its_steps_is_joined_and_gives_the_report_chosen(app, sign_
     assert "Built in" in finished.text and "every 1s" not in finished.text  # polling stops
     assert viewer.get("/reports/job", params={"seen": job.version}).status_code == 204  # nothing new
 
-    # The files kept for this choice: its last month is the month chosen, at the site chosen.
+    # The files kept for this choice: its last month is the month chosen, at the site chosen. The
+    # finished build's card and the list of reports built link to the same files.
     page = viewer.get("/reports").text
-    [link] = re.findall(r'href="(/reports/built/\w+/stocktake\.xlsx)"', page)
+    assert "/reports/built//" not in page
+    card, link = re.findall(r'href="(/reports/built/\w+/stocktake\.xlsx)"', page)
+    assert card == link
     download = viewer.get(link)
     assert download.headers["content-disposition"].endswith(f'stocktake-{period}-{site}.xlsx"')
     book = load_workbook(io.BytesIO(download.content))

@@ -98,6 +98,7 @@ def _page(
 ):
     jobs = report_jobs(request)
     months, sites = _choices(request)
+    job = jobs.current()
     return render(
         request,
         "reports.html",
@@ -108,7 +109,8 @@ def _page(
         months=months,
         sites=sites,
         chosen=chosen or ReportOptions(),
-        job=jobs.current(),
+        job=job,
+        job_built=_job_built(request, job),
         built=jobs.built(),
         errors=list(errors),
         local_time=local_time,
@@ -176,10 +178,17 @@ def job_progress(request: Request, seen: str = "", user: User = Depends(viewer))
 
 
 def _progress(request: Request, job: ReportJob):
-    built = report_jobs(request).kept(job.options.key) if job.state == DONE else None
     return templates.TemplateResponse(
-        request, "_report_job.html", {"job": job, "built": built, "oob": True, "local_time": local_time}
+        request,
+        "_report_job.html",
+        {"job": job, "job_built": _job_built(request, job), "oob": True, "local_time": local_time},
     )
+
+
+def _job_built(request: Request, job: ReportJob | None):
+    """The files a finished build kept, for its card's download links (the page's own list of
+    reports built is another variable: the card once read that list and linked to nothing)."""
+    return report_jobs(request).kept(job.options.key) if job is not None and job.state == DONE else None
 
 
 @router.get("/built/{key}/stocktake.{fmt}")
