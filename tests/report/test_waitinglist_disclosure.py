@@ -109,8 +109,22 @@ def test_no_band_of_1_to_7_can_be_worked_out_from_the_report(tmp_path, pattern):
     published += [(i,) for i in np.flatnonzero(~hidden)]
     if not section.over_52_hidden:
         published.append((3, 4, 5))
+    section_published = list(published)
     published += [cells for metric_id, cells in MEASURES.items() if shown_at(metric_id)]
     assert not _pinned(bands, published, hidden), (bands, hidden, published)
+    # A measure hidden in the table is one the section does not print either: the report never says
+    # "*" (fewer than 8) beside a section that gives the count (the outsider's 35 and "*").
+    for metric_id, cells in MEASURES.items():
+        fixed = _fixes(section_published, cells, len(bands))
+        value = bands[list(cells)].sum()  # the measure counts as the bands do (ADR 19 addendum)
+        assert shown_at(metric_id) == (fixed and not 1 <= value <= 7), (metric_id, bands, hidden)
+
+
+def _fixes(published: list[tuple[int, ...]], cells: tuple[int, ...], n: int) -> bool:
+    """Whether the sums published fix the sum over ``cells`` (it lies in their span)."""
+    rows = np.array([np.isin(np.arange(n), list(c)).astype(float) for c in published])
+    target = np.isin(np.arange(n), list(cells)).astype(float)
+    return np.linalg.matrix_rank(np.vstack([rows, target])) == np.linalg.matrix_rank(rows)
 
 
 def test_no_month_of_the_measures_alone_gives_the_patients_between_two_counts_away(tmp_path):

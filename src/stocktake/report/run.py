@@ -37,7 +37,7 @@ from stocktake.verdicts.trusts import (
     trust_not_compared,
 )
 from stocktake.verdicts.waitinglist import Overview as WaitingListOverview
-from stocktake.verdicts.waitinglist import OverviewError
+from stocktake.verdicts.waitinglist import OverviewError, tail_counts_fixed
 from stocktake.warehouse import connect_ibis, problems
 
 FORMATS = ("html", "pdf", "xlsx")
@@ -130,17 +130,19 @@ def with_board_sections(
 
 
 def counts_hidden_beside_bands(taken: StockTake, catalogue, waiting: WaitingListOverview | None) -> StockTake:
-    """In the waiting list's month, the measures counting inside the list (the catalogue's nested
-    counts after the first: over 52, 65, 78 weeks) are hidden whenever the section hides a band or its
-    over-52 count: printed beside the bands, they would be sums over hidden ones (ADR 9)."""
-    if waiting is None or not (waiting.over_52_hidden or any(b.hidden for b in waiting.bands)):
+    """In the waiting list's month, each measure counting inside the list past 52 weeks (the
+    catalogue's nested counts after the 18-week one: over 52, 65, 78 weeks, in that order) is hidden
+    unless the section's own figures fix it: printed beside the bands it would otherwise be a sum over
+    hidden ones, and one the section fixes is shown as the section shows it (ADR 9)."""
+    if waiting is None:
         return taken
-    inner = {part for chain in catalogue.nested_counts for part in chain[1:] if "." not in part}
+    inner = [part for chain in catalogue.nested_counts for part in chain[1:] if "." not in part]
+    fixed = dict(zip(inner, tail_counts_fixed(waiting.bands, waiting.over_52_hidden), strict=False))
     month = waiting.month.to_timestamp()
     entries = []
     for entry in taken.entries:
         k = entry.result.x.get_indexer([month])[0]
-        if entry.result.metric.id in inner and k >= 0:
+        if entry.result.metric.id in fixed and not fixed[entry.result.metric.id] and k >= 0:
             hidden = entry.hidden.copy()
             hidden[k] = True
             entry = dataclasses.replace(entry, result=dataclasses.replace(entry.result, hidden=hidden))

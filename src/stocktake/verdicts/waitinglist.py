@@ -175,6 +175,25 @@ def band_hiding(counts: np.ndarray) -> tuple[np.ndarray, bool]:
             return hidden, over_52_hidden
 
 
+def tail_counts_fixed(bands: tuple[Band, ...], over_52_hidden: bool) -> tuple[bool, ...]:
+    """Whether the section's own figures fix each count "more than 52, 65, 78 weeks" (the bands from
+    :data:`OVER_52`, the next, the last, added up): the list, its first band (the 18-week share), every
+    band shown and the over-52 count unless hidden. A fixed count says nothing new and is shown beside
+    them wherever the measures are; any other would be a sum over hidden bands, and is hidden (ADR 9).
+    """
+    n = len(bands)
+    rows = [np.ones(n), np.eye(n)[0]] + [np.eye(n)[i] for i, band in enumerate(bands) if not band.hidden]
+    if not over_52_hidden:
+        rows.append(np.r_[np.zeros(OVER_52), np.ones(n - OVER_52)])
+    known = np.array(rows)
+    rank = np.linalg.matrix_rank(known)
+    fixed = []
+    for first in range(OVER_52, n):
+        tail = np.r_[np.zeros(first), np.ones(n - first)]
+        fixed.append(bool(np.linalg.matrix_rank(np.vstack([known, tail])) == rank))
+    return tuple(fixed)
+
+
 def _groups(
     pathways: pd.DataFrame, end: pd.Timestamp, target_weeks: float, suppress: bool
 ) -> tuple[GroupRow, ...]:
