@@ -251,6 +251,14 @@ def test_backtest_refits_on_the_past_only():
     ("change", "message"),
     [
         (lambda t: t.drop(index=10), "line 12: month 2010-12 follows 2010-10; the history has a gap"),
+        (  # two months swapped: not a gap, and --since would throw the history away
+            lambda t: t.iloc[[*range(10), 11, 10, *range(12, len(t))]],
+            "line 12: month 2010-12 follows 2010-10, and 2010-11 is on line 13; sort by month",
+        ),
+        (  # a typo in one stop column's name would have dropped that flow
+            lambda t: t.rename(columns={"clock_stops_admitted": "clock_stops_admited"}),
+            "no column clock_stops_admitted beside clock_stops_non_admitted: give both, or their sum",
+        ),
         (lambda t: pd.concat([t.iloc[:6], t.iloc[5:]]), "line 8: month 2010-06 is repeated (also line 7)"),
         (
             lambda t: t.assign(clock_stops_admitted=t["clock_stops_admitted"].where(t.index != 4, -3)),
@@ -292,6 +300,8 @@ def test_backtest_refits_on_the_past_only():
     ],
     ids=[
         "gap",
+        "swapped",
+        "stop-column-misspelt",
         "repeated",
         "negative",
         "too-few",

@@ -123,6 +123,12 @@ def history_from_table(
         ["clock_stops"] if "clock_stops" in columns else []
     )
     missing = [c for c in ("month", "waiting") if c not in columns]
+    if len(stop_columns) == 1 and stop_columns[0] in STOP_COLUMNS:  # a typo must not drop a flow
+        (absent,) = set(STOP_COLUMNS) - columns
+        raise HistoryError(
+            f"{source}: no column {absent} beside {stop_columns[0]}: give both, or their sum as "
+            f"clock_stops (columns: {', '.join(table.columns)})"
+        )
     if missing or not stop_columns:
         wanted = missing + ([] if stop_columns else ["clock_stops_admitted", "clock_stops_non_admitted"])
         raise HistoryError(f"{source}: no column {', '.join(wanted)} (columns: {', '.join(table.columns)})")
@@ -145,6 +151,12 @@ def history_from_table(
         if now < before:
             raise HistoryError(f"{source}, line {line[i]}: month {now} comes after {before}; sort by month")
         if now != before + 1:
+            later = [j for j in range(i + 1, len(months)) if before < months[j] < now]
+            if later:
+                raise HistoryError(
+                    f"{source}, line {line[i]}: month {now} follows {before}, and {months[later[0]]} is "
+                    f"on line {line[later[0]]}; sort by month"
+                )
             gap = f"{before + 1}" if now - 1 == before + 1 else f"{before + 1} to {now - 1}"
             raise HistoryGap(
                 f"{source}, line {line[i]}: month {now} follows {before}; "
