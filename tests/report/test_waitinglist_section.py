@@ -151,3 +151,22 @@ def test_a_report_is_old_from_three_months_after_the_lists_month(report, on, ahe
     assert ("Old figures." in said) is old and ("In 12 months the list is" in said) is not old
     summary = waiting_list_sheets(taken.waiting_list)["Waiting list"]
     assert ("Old figures" in set(summary["Measure"])) is old
+
+
+def test_a_report_as_at_a_past_month_takes_its_cases_per_list_from_lists_by_then(warehouse):
+    """A report for three months ago once divided its capacity gap by the cases per list of the three
+    months after it: the lists counted are the 13 weeks to the month's end, and no later."""
+    latest = warehouse_overview(warehouse).month
+    past = latest - 3
+    found = warehouse_overview(warehouse, last=past)
+    dates = re.findall(r"\d{4}-\d{2}-\d{2}", found.cases_per_list_source)
+    assert len(dates) == 2 and pd.Timestamp(dates[1]) <= past.end_time
+    assert pd.Timestamp(dates[1]) > past.end_time - timedelta(days=7)  # the month's own last lists
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        lists, cases = con.execute(
+            "SELECT count(DISTINCT s.session_id), count(c.session_id) FILTER (WHERE NOT c.cancelled_on_day) "
+            "FROM theatre_sessions s LEFT JOIN theatre_cases c USING (session_id) "
+            "WHERE s.session_type IN ('elective', 'day_case') AND s.date > ? AND s.date <= ?",
+            [pd.Timestamp(dates[1]) - timedelta(weeks=13), past.end_time.normalize()],
+        ).fetchone()
+    assert found.answer.cases_per_list == pytest.approx(cases / lists)

@@ -227,8 +227,9 @@ def _sessions(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def cases_per_list(warehouse: Path, weeks: int = 13) -> tuple[float, str]:
-    """Cases done per planned (elective and day-case) list over the latest ``weeks`` of the history."""
+def cases_per_list(warehouse: Path, weeks: int = 13, until: date | None = None) -> tuple[float, str]:
+    """Cases done per planned (elective and day-case) list over the latest ``weeks`` of the history
+    (to ``until``, for a report as at a month past: never with lists after it)."""
     read = _read(
         warehouse,
         {
@@ -238,8 +239,11 @@ def cases_per_list(warehouse: Path, weeks: int = 13) -> tuple[float, str]:
     )
     sessions, cases = _sessions(read["theatre_sessions"]), read["theatre_cases"]
     planned = sessions[sessions["session_type"].isin(PLANNED_TYPES)]
+    if until is not None:
+        planned = planned[planned["date"] <= pd.Timestamp(until)]
     if planned.empty:
-        raise WaitingListInputError(f"{warehouse}: theatre_sessions has no elective or day-case lists")
+        by = f" by {until}" if until is not None else ""
+        raise WaitingListInputError(f"{warehouse}: theatre_sessions has no elective or day-case lists{by}")
     since = planned["date"].max() - pd.Timedelta(weeks=weeks)
     recent = planned[planned["date"] > since]
     done = cases[~cases["cancelled_on_day"].astype(bool) & cases["session_id"].isin(recent["session_id"])]

@@ -71,7 +71,8 @@ def warehouse_overview(
     except WarehouseError as error:
         raise OverviewError(str(error)) from None
     try:
-        per_list, source = cases_per_list(warehouse)
+        until = last.end_time.date() if last is not None else None  # as at that month: nothing after
+        per_list, source = cases_per_list(warehouse, until=until)
     except WaitingListInputError:
         per_list, source = None, None  # no theatre history: the answer is in treatments only
     return overview(
