@@ -36,6 +36,18 @@ def test_a_site_with_only_some_data_lists_only_those_measures(workspace_and_db):
     assert len(workspace.stocktake(db).entries) == len(workspace.catalogue.metrics)
 
 
+def test_a_sites_stocktake_names_the_measures_whose_records_hold_no_site(workspace_and_db):
+    """The waiting list's pathways record no site: a site's report once left its measures out unsaid."""
+    workspace, db = workspace_and_db
+    site = workspace.groups("site")[0]
+    taken = workspace.stocktake(db, site=site)
+    waiting = {m.title for m in workspace.catalogue.metrics if m.area == "Waiting list"}
+    assert waiting and not waiting & {e.result.metric.title for e in taken.entries}
+    named = {title for title, lacking in taken.no_data if lacking == ("a site in its records",)}
+    assert waiting <= named and not named & {e.result.metric.title for e in taken.entries}
+    assert not any(lacking == ("a site in its records",) for _, lacking in workspace.stocktake(db).no_data)
+
+
 def test_a_warehouse_holding_only_some_datasets_shows_the_measures_it_can(workspace_and_db):
     """What `ingest --partial` with one extract leaves: the others' measures are left out, no crash."""
     workspace, db = workspace_and_db

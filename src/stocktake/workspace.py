@@ -269,9 +269,16 @@ class Workspace:
 
     def _stocktake(self, session: Session, site: str | None, period: str | None = None) -> StockTake:
         series = self.series()
+        no_data = titled(self.catalogue, self.absent())
         if site is not None:
-            by_site = {i: _only(frame, "site", site) for i, frame in self.series("site").items()}
-            series = {i: frame for i, frame in by_site.items() if len(frame)}  # a site without the service
+            site_series = self.series("site")
+            by_site = {i: _only(frame, "site", site) for i, frame in site_series.items()}
+            # Measures whose records hold no site (the waiting list's pathways) are named, not dropped
+            # unsaid; a site without the service simply has no rows.
+            no_data += titled(
+                self.catalogue, {i: ("a site in its records",) for i in series if i not in site_series}
+            )
+            series = {i: frame for i, frame in by_site.items() if len(frame)}
         if period is not None:
             last = pd.Timestamp(f"{period}-01") + pd.offsets.MonthEnd(0)
             cut = {i: frame[frame["period"] <= last].reset_index(drop=True) for i, frame in series.items()}
@@ -288,7 +295,7 @@ class Workspace:
             marks=self.marks(session),
             targets={i: t.value for i, t in settings.items() if i in series},
             target_bases={i: t.basis for i, t in settings.items()},
-            no_data=titled(self.catalogue, self.absent()),
+            no_data=no_data,
         )
 
     def rebase_readings(self, session: Session, metric_id: str, dated: date) -> str:
