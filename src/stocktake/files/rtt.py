@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stocktake.files.waitinglist import WaitingListInputError, month_option
+from stocktake.files.waitinglist import WaitingListInputError, month_option, read_saved_csv
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.waitinglist.rtt_return import (
     ADMITTED,
@@ -43,13 +43,7 @@ PLANNED_TYPES = ("elective", "day_case")
 def read_rtt_return(path: Path, provider: str | None = None) -> RttReturn:
     """One provider return CSV, as NHS England publishes it (only ``provider``'s lines, if given)."""
     path = Path(path)
-    try:
-        table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    except FileNotFoundError:
-        raise WaitingListInputError(f"{path}: no such file") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise WaitingListInputError(f"{path}: cannot be read as CSV ({mask_nhs_numbers(first)})") from None
+    table = read_saved_csv(path)  # as Excel or a text editor left it: encodings, separators, blank rows
     try:
         return parse_rtt_return(table, source=str(path), provider=provider)
     except RttReturnError as error:
@@ -107,8 +101,14 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
 
     completed = (ADMITTED, NON_ADMITTED)
     recent = returns[-FLOW_MONTHS:]
-    referrals = float(np.mean([r.total(NEW_PERIODS, treatment_function) for r in recent]))
-    capacity = float(np.mean([months_waited(r, completed).sum() for r in recent]))
+
+    def recent_mean(part: str, count) -> float:
+        """The part's monthly mean over the recent returns that hold it (a month without is no zero)."""
+        held = [count(r) for r in recent if r.holds(part, treatment_function)]
+        return float(np.mean(held)) if held else 0.0
+
+    referrals = recent_mean(NEW_PERIODS, lambda r: r.total(NEW_PERIODS, treatment_function))
+    capacity = sum(recent_mean(part, lambda r, p=part: months_waited(r, (p,)).sum()) for part in completed)
     origin = WaitingList.from_week_bands(latest.month, latest.by_week(INCOMPLETE, treatment_function))
     if len(returns) == 1:
         params = single_month_params(
@@ -130,6 +130,12 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
         params = bins.calibrate()
         how = (
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
+        )
+    unknown = latest.unknown_start(INCOMPLETE, treatment_function)
+    if unknown:  # in the return's total, in no week band: nothing can move them on
+        how += (
+            f"; {unknown:,.0f} waiting with an unknown clock start (in the return's total of "
+            f"{latest.total(INCOMPLETE, treatment_function):,.0f}) are not in the list projected"
         )
     title = f"{', '.join(latest.providers)} {treatment_function} {name}"
     return WeeksInputs(origin, params, referrals, capacity, how + missing, title)
@@ -167,7 +173,10 @@ def _missing_parts(returns: list[RttReturn], treatment_function: str) -> str:
             notes.append(f"{part} ({meaning}) in {', '.join(months)}")
     if not notes:
         return ""
-    return f"; MISSING for {treatment_function}: {'; '.join(notes)}: taken as 0 there, give the whole return"
+    return (
+        f"; MISSING for {treatment_function}: {'; '.join(notes)}: left out of the monthly averages, taken "
+        "as 0 by the calibration; give the whole return"
+    )
 
 
 def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:

@@ -37,7 +37,7 @@ class WaitingListInputError(ValueError):
     """An input cannot be used; the message is one line saying where and why."""
 
 
-def _read_csv(path: Path) -> pd.DataFrame:
+def read_saved_csv(path: Path) -> pd.DataFrame:
     """A CSV as people save it (UTF-8 with or without a byte-order mark, UTF-16, Windows-1252; comma,
     semicolon or tab), every cell as text. Blank lines are kept as rows, so a row's position is still
     its line in the file, and those at the end (Excel's trailing ``,,,,``) are dropped."""
@@ -103,7 +103,7 @@ def read_history(path: Path, since: str | None = None) -> History:
     """A monthly history CSV, checked row by row (only the months from ``since`` on, if given)."""
     start = _since(since)
     try:
-        return history_from_table(_read_csv(path), source=str(path), since=start)
+        return history_from_table(read_saved_csv(path), source=str(path), since=start)
     except HistoryGap as error:
         raise WaitingListInputError(
             f"{mask_nhs_numbers(str(error))}; to project the months after it, add --since {error.resumes}"
@@ -114,7 +114,7 @@ def read_history(path: Path, since: str | None = None) -> History:
 
 def read_pathways(path: Path, by: str | None = None) -> pd.DataFrame:
     """A pathways CSV: ``clock_start``, ``clock_stop`` (blank while waiting) and the ``--by`` column."""
-    table = _read_csv(path)
+    table = read_saved_csv(path)
     wanted = ["clock_start", "clock_stop"] + ([GROUPS[by]] if by else [])
     missing = [c for c in wanted if c not in table.columns]
     if missing:

@@ -82,6 +82,10 @@ class RttReturn:
         lines = self.lines
         return ((lines["part"] == part) & (lines["treatment_function"] == treatment_function)).to_numpy()
 
+    def holds(self, part: str, treatment_function: str = ALL_TREATMENT_FUNCTIONS) -> bool:
+        """Whether the return has any line of the part for the treatment function."""
+        return bool(self._chosen(part, treatment_function).any())
+
     def by_week(self, part: str, treatment_function: str = ALL_TREATMENT_FUNCTIONS) -> np.ndarray:
         """Counts by week band of one part and treatment function, summed over commissioners."""
         if part == NEW_PERIODS:
@@ -125,28 +129,32 @@ def parse_rtt_return(
     missing_counts = [c for c in COUNT_COLUMNS if c not in columns]
     if missing_counts:
         raise RttReturnError(f"{source}: no column {', '.join(missing_counts)}")
-    if table.empty:
-        raise RttReturnError(f"{source}: no lines")
     text = table.astype(str).apply(lambda column: column.str.strip())
+    # Blank lines (a file edited by hand) are skipped, each line keeping its number for messages.
+    filled = (text != "").any(axis=1).to_numpy()
+    line_of = (np.arange(len(text)) + first_line)[filled]
+    text = text[filled].reset_index(drop=True)
+    if text.empty:
+        raise RttReturnError(f"{source}: no lines")
     parts = text["RTT Part Type"]
     unknown = ~parts.isin(PART_TYPES)
     if unknown.any():
         i = int(unknown.to_numpy().argmax())
         raise RttReturnError(
-            f"{source}, line {i + first_line}, RTT Part Type: {parts.iloc[i]!r} is not a part type this "
+            f"{source}, line {line_of[i]}, RTT Part Type: {parts.iloc[i]!r} is not a part type this "
             f"reader knows; expected one of {', '.join(PART_TYPES)}"
         )
     periods = text["Period"].unique()
     if len(periods) != 1:
         raise RttReturnError(f"{source}: holds more than one period ({', '.join(sorted(periods))})")
-    month = _month(periods[0], source, first_line)
-    bands = np.column_stack([_counts(text[c], source, c, first_line) for c in BAND_COLUMNS])
+    month = _month(periods[0], source, int(line_of[0]))
+    bands = np.column_stack([_counts(text[c], source, c, line_of) for c in BAND_COLUMNS])
     incomplete_or_completed = parts.isin([INCOMPLETE, "Part_2A", ADMITTED, NON_ADMITTED]).to_numpy()
     blank_band = np.isnan(bands) & incomplete_or_completed[:, None]
     if blank_band.any():
         row, band = np.argwhere(blank_band)[0]
         raise RttReturnError(
-            f"{source}, line {row + first_line}, {BAND_COLUMNS[band]}: blank; a {parts.iloc[row]} line "
+            f"{source}, line {line_of[row]}, {BAND_COLUMNS[band]}: blank; a {parts.iloc[row]} line "
             "needs a count in every week band"
         )
     lines = pd.DataFrame(
@@ -156,25 +164,36 @@ def parse_rtt_return(
             "part": parts.to_numpy(),
             "treatment_function": text["Treatment Function Code"].to_numpy(),
             "treatment_function_name": text["Treatment Function Name"].to_numpy(),
-            "total": _counts(text["Total"], source, "Total", first_line),
+            "total": _counts(text["Total"], source, "Total", line_of),
             "unknown_start": _counts(
                 text["Patients with unknown clock start date"],
                 source,
                 "Patients with unknown clock start date",
-                first_line,
+                line_of,
             ),
-            "total_all": _counts(text["Total All"], source, "Total All", first_line),
+            "total_all": _counts(text["Total All"], source, "Total All", line_of),
         }
     )
     if lines["total_all"].isna().any():
         i = int(lines["total_all"].isna().to_numpy().argmax())
-        raise RttReturnError(f"{source}, line {i + first_line}, Total All: blank")
+        raise RttReturnError(f"{source}, line {line_of[i]}, Total All: blank")
+    # Every banded line's Total All is its bands and its unknown clock starts (as published): a shifted
+    # column or a mistyped cell would otherwise move patients between bands, or out of the list, unsaid.
+    expected = np.nansum(bands, axis=1) + np.nan_to_num(lines["unknown_start"].to_numpy())
+    off = incomplete_or_completed & (lines["total_all"].to_numpy() != expected)
+    if off.any():
+        i = int(off.argmax())
+        raise RttReturnError(
+            f"{source}, line {line_of[i]}, Total All: {lines['total_all'].iloc[i]:,.0f}, but the line's week "
+            f"bands and unknown clock starts add up to {expected[i]:,.0f}; is a column shifted or a cell "
+            "mistyped?"
+        )
     keys = ["provider", "commissioner", "part", "treatment_function"]
     repeated = lines.duplicated(keys)
     if repeated.any():
         i = int(repeated.to_numpy().argmax())
         raise RttReturnError(
-            f"{source}, line {i + first_line}: repeats the line for {lines['part'].iloc[i]} "
+            f"{source}, line {line_of[i]}: repeats the line for {lines['part'].iloc[i]} "
             f"{lines['treatment_function'].iloc[i]} of commissioner {lines['commissioner'].iloc[i]}"
         )
     providers = tuple(sorted(lines["provider"].unique()))
@@ -199,7 +218,7 @@ def _listed(names: list[str], most: int = 3) -> str:
     return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
-def _month(text: str, source: str, first_line: int) -> pd.Period:
+def _month(text: str, source: str, line: int) -> pd.Period:
     match = _PERIOD.match(text)
     if match:
         try:
@@ -207,19 +226,22 @@ def _month(text: str, source: str, first_line: int) -> pd.Period:
         except ValueError:
             pass
     raise RttReturnError(
-        f"{source}, line {first_line}, Period: {text!r} is not a return period (like RTT-November-2024)"
+        f"{source}, line {line}, Period: {text!r} is not a return period (like RTT-November-2024)"
     )
 
 
-def _counts(text: pd.Series, source: str, column: str, first_line: int) -> np.ndarray:
-    """Counts from text: blank is NaN; anything else must be a whole number of 0 or more."""
+def _counts(text: pd.Series, source: str, column: str, line_of: np.ndarray) -> np.ndarray:
+    """Counts from text: blank is NaN; anything else must be a whole number of 0 or more, with or
+    without Excel's thousands separators ("1,471")."""
+    grouped = text.str.fullmatch(r"\d{1,3}(,\d{3})+")
+    text = text.where(~grouped, text.str.replace(",", "", regex=False))
     blank = text.isin(["", "nan", "None"])
     values = pd.to_numeric(text.where(~blank), errors="coerce")
     bad = (values.isna() & ~blank) | (values < 0) | (values.notna() & (values % 1 != 0))
     if bad.any():
         i = int(bad.to_numpy().argmax())
         raise RttReturnError(
-            f"{source}, line {i + first_line}, {column}: {text.iloc[i]!r} is not a count (a whole number, "
+            f"{source}, line {line_of[i]}, {column}: {text.iloc[i]!r} is not a count (a whole number, "
             "0 or more)"
         )
     return values.to_numpy(dtype=float)

@@ -1,0 +1,103 @@
+"""RTT returns as a trust's analyst keeps them: re-saved by Excel (thousands separators, trailing empty
+rows), edited by hand (a blank line), with patients of unknown clock start, or a month lacking a part;
+each read as published or refused naming its line (issue 26, an analyst's findings)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from stocktake.files.rtt import read_rtt_return, read_rtt_returns, weeks_inputs_from_returns
+from stocktake.files.waitinglist import WaitingListInputError
+
+RBD = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "rtt" / "rtt_provider_2024_11_RBD.csv"
+T_AND_O = "C_110"
+
+
+def _table() -> pd.DataFrame:
+    return pd.read_csv(RBD, dtype=str, keep_default_na=False)
+
+
+def _line_of(table: pd.DataFrame, part: str, treatment_function: str = T_AND_O) -> int:
+    """The file line (header is line 1) of the part's first line for the treatment function."""
+    chosen = (table["RTT Part Type"] == part) & (table["Treatment Function Code"] == treatment_function)
+    return int(np.flatnonzero(chosen.to_numpy())[0]) + 2
+
+
+def test_excels_thousands_separators_and_trailing_rows_read_as_the_published_return(tmp_path):
+    table = _table()
+    grouped = table.copy()
+    for column in [c for c in table.columns if c.startswith("Gt ") or c.startswith("Total")]:
+        grouped[column] = table[column].map(lambda v: f"{int(float(v)):,}" if v.strip() else v)
+    assert grouped.map(lambda v: "," in v).to_numpy().any()  # some counts are 1,000 or more
+    saved = tmp_path / "excel.csv"
+    saved.write_text(
+        grouped.to_csv(index=False, lineterminator="\r\n") + ",,,,\r\n" * 3, encoding="utf-8-sig"
+    )
+    published, resaved = read_rtt_return(RBD), read_rtt_return(saved)
+    pd.testing.assert_frame_equal(published.lines, resaved.lines)
+    np.testing.assert_array_equal(published.bands, resaved.bands)
+
+
+def test_a_blank_line_is_skipped_and_later_lines_keep_their_numbers(tmp_path):
+    table = _table()
+    line = _line_of(table, "Part_2")
+    table.loc[line - 2, "RTT Part Type"] = "Part_9"
+    text = table.to_csv(index=False).splitlines()
+    edited = tmp_path / "edited.csv"
+    edited.write_text("\n".join([*text[:10], "", *text[10:]]) + "\n")  # a blank line 11
+    assert line > 11
+    with pytest.raises(WaitingListInputError, match=rf"edited.csv, line {line + 1}, RTT Part Type: 'Part_9'"):
+        read_rtt_return(edited)
+
+
+def test_a_total_all_unlike_its_bands_is_refused_by_line(tmp_path):
+    table = _table()
+    line = _line_of(table, "Part_2")
+    total = int(table.loc[line - 2, "Total All"])
+    table.loc[line - 2, "Total All"] = str(total + 1000)
+    shifted = tmp_path / "shifted.csv"
+    table.to_csv(shifted, index=False)
+    with pytest.raises(WaitingListInputError) as error:
+        read_rtt_return(shifted)
+    assert str(error.value) == (
+        f"{shifted}, line {line}, Total All: {total + 1000:,}, but the line's week bands and unknown clock "
+        f"starts add up to {total:,}; is a column shifted or a cell mistyped?"
+    )
+
+
+def test_patients_of_unknown_clock_start_are_said_to_be_outside_the_list_projected(tmp_path):
+    table = _table()
+    line = _line_of(table, "Part_2")
+    table.loc[line - 2, "Patients with unknown clock start date"] = "25"
+    table.loc[line - 2, "Total All"] = str(int(table.loc[line - 2, "Total All"]) + 25)
+    path = tmp_path / "unknown.csv"
+    table.to_csv(path, index=False)
+    published = weeks_inputs_from_returns(read_rtt_returns([RBD]), T_AND_O)
+    inputs = weeks_inputs_from_returns(read_rtt_returns([path]), T_AND_O)
+    assert inputs.origin.total == published.origin.total  # in no week band
+    whole = read_rtt_return(path).total("Part_2", T_AND_O)
+    assert (
+        f"25 waiting with an unknown clock start (in the return's total of {whole:,.0f})"
+        in inputs.calibration
+    )
+    assert "unknown clock start" not in published.calibration
+
+
+def test_a_month_without_its_referrals_is_left_out_of_their_average(tmp_path):
+    """Three months of the same return, the middle one without Part_3: referrals are the others'
+    (the same each month), not two-thirds of them."""
+    table = _table()
+    paths = []
+    for month in ("September", "October", "November"):
+        copy = table.assign(Period=f"RTT-{month}-2024")
+        if month == "October":
+            copy = copy[~((copy["RTT Part Type"] == "Part_3") & (copy["Treatment Function Code"] == T_AND_O))]
+        paths.append(tmp_path / f"{month}.csv")
+        copy.to_csv(paths[-1], index=False)
+    inputs = weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O)
+    assert inputs.referrals == pytest.approx(read_rtt_return(RBD).total("Part_3", T_AND_O))
+    assert "MISSING for C_110: Part_3 (new RTT periods, so no referrals) in 2024-10" in inputs.calibration
