@@ -351,3 +351,14 @@ def test_the_statistics_fit_an_80_column_terminal_whatever_the_groups(monkeypatc
     assert text.count("12,345") == 8 and text.count("1234.5") == 8 * 8 + 1  # target queue size is "1234"
     assert text.count(" * ") == 9
     assert sum(len(shown.columns) - 1 for shown in tables) == 9
+
+
+@pytest.mark.parametrize("command", ["stats", "project", "weeks", "capacity"])
+def test_a_csv_is_never_written_under_a_workbooks_name(tmp_path, warehouse, command):
+    """CSV text named .xlsx is a file Excel calls damaged: refused before any work, nothing written."""
+    out = tmp_path / "result.xlsx"
+    extra = {"project": ["--months", "6"], "capacity": ["--target-pct", "92", "--by", "2030-01"]}
+    result = _run(command, "--warehouse", warehouse, *extra.get(command, []), "--out", out)
+    assert result.exit_code == 2, result.output
+    assert f"--out {out}: this command writes CSV; give a .csv name" in " ".join(result.output.split())
+    assert list(tmp_path.iterdir()) == []

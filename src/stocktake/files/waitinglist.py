@@ -37,12 +37,16 @@ class WaitingListInputError(ValueError):
     """An input cannot be used; the message is one line saying where and why."""
 
 
+#: Workbook names: a CSV reader refuses them, and a CSV is never written under one.
+WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
+
+
 def read_saved_csv(path: Path) -> pd.DataFrame:
     """A CSV as people save it (UTF-8 with or without a byte-order mark, UTF-16, Windows-1252; comma,
     semicolon or tab), every cell as text. Blank lines are kept as rows, so a row's position is still
     its line in the file, and those at the end (Excel's trailing ``,,,,``) are dropped."""
     path = Path(path)
-    if path.suffix.lower() in (".xlsx", ".xlsm", ".xls", ".ods"):
+    if path.suffix.lower() in WORKBOOKS:
         raise WaitingListInputError(
             f"{path}: a workbook, not a CSV; save the sheet as CSV UTF-8 and give that"
         )
@@ -228,6 +232,11 @@ def check_output(path: Path, *inputs: Path | None, example: str = "out.csv") -> 
     path = Path(path)
     if path.is_dir():
         raise WaitingListInputError(f"--out {path}: is a folder; expected a file name, like {path / example}")
+    if example.endswith(".csv") and path.suffix.lower() in WORKBOOKS:  # CSV text Excel would call damaged
+        raise WaitingListInputError(
+            f"--out {path}: this command writes CSV; give a .csv name (Excel opens it), like "
+            f"{path.with_suffix('.csv')}"
+        )
     if not path.parent.is_dir():
         raise WaitingListInputError(f"--out {path}: the folder {path.parent} does not exist; create it first")
     for given in inputs:
