@@ -343,7 +343,7 @@ def capacity(
         )
     else:
         lists = (
-            f" = {answer.lists_per_week:.1f} extra theatre lists a week at "
+            f" = {answer.lists_to_book:.1f} extra theatre lists a week (rounded up) at "
             f"{answer.cases_per_list:.2f} cases a list ({per_list_source})"
             if answer.lists_per_week is not None
             else ""
@@ -360,8 +360,8 @@ def capacity(
         shown.add_row(
             str(a.start),
             "not reachable" if a.extra_per_week is None else f"{a.extra_per_week:.1f}",
-            "" if a.lists_per_week is None else f"{a.lists_per_week:.1f}",
-            "" if a.achieved is None else f"{a.achieved:,.1f}",
+            "" if a.lists_to_book is None else f"{a.lists_to_book:.1f}",
+            "" if a.achieved is None else f"{a.achieved:,.{0 if a.target.no_52_week_waiters else 1}f}",
         )
     console.print(shown)
     console.print(

@@ -230,7 +230,8 @@ def capacity_words(found: Overview) -> str:
     if answer.extra_per_week == 0:
         return f"{target}: met without extra capacity ({answer.baseline:.1f}% within 18 weeks then)."
     lists = (
-        f" ({answer.lists_per_week:.1f} extra theatre lists a week, {answer.cases_per_list:.2f} cases a list)"
+        f" ({answer.lists_to_book:.1f} extra theatre lists a week, rounded up, at "
+        f"{answer.cases_per_list:.2f} cases a list)"
         if answer.lists_per_week is not None
         else " (no theatre history in the warehouse to turn them into lists)"
     )

@@ -93,6 +93,12 @@ class CapacityAnswer:
             return None
         return self.extra_per_week / self.cases_per_list
 
+    @property
+    def lists_to_book(self) -> float | None:
+        """Lists a week rounded up to a tenth (the page's step): 3.41 said as 3.4 would miss the target."""
+        lists = self.lists_per_week
+        return None if lists is None else math.ceil(lists * 10 - 1e-9) / 10
+
 
 def extra_by_month(months: list[pd.Period], start: pd.Period, per_week: float) -> np.ndarray:
     """``per_week`` extra treatments in every month from ``start``, scaled by each month's days."""

@@ -181,7 +181,7 @@ def _target_lists(found: Overview) -> float | None:
     answer = found.answer
     if answer is None or answer.lists_per_week is None or answer.lists_per_week <= 0:
         return None
-    return math.ceil(answer.lists_per_week * 10 - 1e-9) / 10
+    return answer.lists_to_book
 
 
 def _setting(text: str, words: str, low: float, high: float) -> tuple[float, str | None]:
