@@ -190,7 +190,9 @@ def test_a_target_month_years_away_is_refused_not_searched_for_hours(demo_wareho
     assert "is more than 60 months after the list's month" in " ".join(result.output.split())
 
 
-@pytest.mark.parametrize(("extra", "per_list", "lists"), [(12.07, 3.54, 3.5), (7.0, 3.5, 2.0), (7.01, 3.5, 2.1)])
+@pytest.mark.parametrize(
+    ("extra", "per_list", "lists"), [(12.07, 3.54, 3.5), (7.0, 3.5, 2.0), (7.01, 3.5, 2.1)]
+)
 def test_the_lists_to_book_are_rounded_up_to_a_tenth(extra, per_list, lists):
     """3.41 lists a week said as 3.4 missed the target by a tenth of a point (an outsider's check)."""
     target = WaitTarget(pd.Period("2026-01", freq="M"), pct_within_18_weeks=92)
