@@ -398,11 +398,13 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
 # --- the chart -----------------------------------------------------------------------------------
 
 
-def projection_figure(found: Overview, title: str = "Waiting list: the last two years and the next"):
+def projection_figure(found: Overview):
     """The list's size month by month (the last 24 months) and the projection with its 95% interval
-    (or, with too short a history, the weeks-waited model's path, without an interval)."""
+    (or, with too short a history, the weeks-waited model's path, without an interval); the title
+    names the months, which may be long past (old figures)."""
     figure = go.Figure()
     past = found.history.tail(24)
+    title = f"Patients waiting to {_month(found.month)}, and projected {HORIZON} months on"
     months = list(past["month"].astype(str))
     figure.add_scatter(
         x=months, y=list(past["waiting"].astype(float)), mode="lines+markers", name="Waiting",
@@ -433,8 +435,9 @@ def projection_figure(found: Overview, title: str = "Waiting list: the last two 
         xaxis_title="Month",
         yaxis_title="Patients waiting",
         template="simple_white",
-        legend={"orientation": "h", "y": -0.2},
-        xaxis={"type": "category"},
+        # the legend above the plot and the months slanted: below it, they hid the month labels
+        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        xaxis={"type": "category", "tickangle": -45, "nticks": 13},
     )
     return figure
 
