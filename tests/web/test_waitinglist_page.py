@@ -378,3 +378,14 @@ def test_the_outsiders_scenario_keeps_those_referred_under_the_floor(clients, ex
         under = kept * referrals * floor_days / month.days_in_month
         assert row[0] == month.strftime("%B %Y")
         assert float(row[2].replace(",", "")) >= round(under) - 1, row
+
+
+def test_a_target_after_the_months_shown_says_its_lists_show_the_way_there(clients, expected):
+    """A target two years on: its lists cannot reach it within the scenario's 12 months, and the page
+    says so, instead of seeming to fall short (an outsider read 84% against a 92% target)."""
+    by = expected["month"] + 24
+    page = html.unescape(clients["viewer"].get("/waiting-list", params={"target": "92", "by": str(by)}).text)
+    words = " ".join(page.split("try-target-lists")[1].split("</p>")[0].split())
+    assert f"(the target is for {by.strftime('%B %Y')}, after the months shown here" in words
+    near = html.unescape(clients["viewer"].get("/waiting-list", params={"target": "92"}).text)
+    assert "after the months shown here" not in near

@@ -170,6 +170,8 @@ class ScenarioView:
     target_lists: float | None
     cases_per_list: float | None
     errors: tuple[str, ...]
+    #: The target's month, when it lies after the months the scenario shows (its lists show the way).
+    target_beyond: str | None = None
 
 
 def _cases_per_list(found: Overview) -> float | None:
@@ -338,7 +340,15 @@ def scenario_view(found: Overview, growth: str = "", lists: str = "", validation
         target_lists=_target_lists(found),
         cases_per_list=per_list,
         errors=errors,
+        target_beyond=_target_beyond(found, months),
     )
+
+
+def _target_beyond(found: Overview, months: int) -> str | None:
+    """The target's month in words when it is after the scenario's last month: trying its lists then
+    shows the way to the target, not the target reached (the capacity answer says what is reached)."""
+    by = found.target.by
+    return by.strftime("%B %Y") if by > found.weeks.origin.month + months else None
 
 
 # --- the page ------------------------------------------------------------------------------------
