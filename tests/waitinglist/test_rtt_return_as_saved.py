@@ -4,6 +4,7 @@ each read as published or refused naming its line (issue 26, an analyst's findin
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -101,3 +102,23 @@ def test_a_month_without_its_referrals_is_left_out_of_their_average(tmp_path):
     inputs = weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O)
     assert inputs.referrals == pytest.approx(read_rtt_return(RBD).total("Part_3", T_AND_O))
     assert "MISSING for C_110: Part_3 (new RTT periods, so no referrals) in 2024-10" in inputs.calibration
+
+
+def test_returns_that_disagree_month_to_month_are_warned_of_their_large_reneges(tmp_path):
+    """The same return under four months: no one moves up a month's wait, which NHSRtt's calibration can
+    only read as most of each bin reneging; the command says the reneges are large and why."""
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+
+    paths = []
+    for month in ("August", "September", "October", "November"):
+        paths.append(tmp_path / f"{month}.csv")
+        _table().assign(Period=f"RTT-{month}-2024").to_csv(paths[-1], index=False)
+    args = ["waitinglist", "weeks", "--treatment-function", T_AND_O, "--months", "3"]
+    copied = CliRunner().invoke(app, [*args, *map(str, paths)])
+    assert copied.exit_code == 0, copied.output
+    said = " ".join(copied.output.split())
+    assert re.search(r"Reneges run at \d+% of referrals a month in the projection: large", said)
+    single = CliRunner().invoke(app, [*args, str(RBD)])
+    assert single.exit_code == 0 and "Reneges run at" not in single.output

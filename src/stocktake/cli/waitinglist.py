@@ -190,6 +190,24 @@ def _stats_tables(table: pd.DataFrame, title: str) -> list[Table]:
     return tables
 
 
+#: Reneges above this share of referrals are said to be large: NHSRtt calibrates them from the bins'
+#: differences, so returns that disagree month to month (a resubmission, a changed basis) inflate them.
+LARGE_RENEGES = 0.3
+RENEGE_WARNING = (
+    "Reneges run at {share:.0%} of referrals a month in the projection: large. Returns that disagree "
+    "month to month (a resubmission, a changed basis) are calibrated as reneges; check them, or give one "
+    "return for the stated approximation"
+)
+
+
+def renege_share(table: pd.DataFrame, referrals: float) -> float | None:
+    """The projection's mean reneges as a share of referrals, when above :data:`LARGE_RENEGES`."""
+    if referrals <= 0 or table.empty:
+        return None
+    share = float(table["reneges"].mean()) / referrals
+    return share if share > LARGE_RENEGES else None
+
+
 def _cell(value, fmt: str) -> str:
     """A statistic as the table shows it: "—" where the method gives none (NaN)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -251,7 +269,7 @@ def weeks(
         _fail(str(error))
     origin = inputs.origin.summary()
     shown = Table(title=f"{inputs.title}: {origin.waiting:,.0f} waiting at the end of {origin.month}")
-    for column in ("month", "waiting", "% ≤18 wk", "92nd pct wk", "52+ wk", "65+ wk", "78+ wk"):
+    for column in ("month", "waiting", "% ≤18 wk", "92nd pct wk", "52+ wk", "65+ wk", "78+ wk", "reneges"):
         shown.add_column(column, justify="right")
     for row in [vars(origin), *table.to_dict("records")]:
         shown.add_row(
@@ -262,12 +280,16 @@ def weeks(
             f"{row['over_52_weeks']:,.0f}",
             f"{row['over_65_weeks']:,.0f}",
             f"{row['over_78_weeks']:,.0f}",
+            f"{row['reneges']:,.0f}" if "reneges" in row else "",
         )
     console.print(shown)
     console.print(
         f"{inputs.calibration}; referrals {inputs.referrals:,.0f} and treatments "
-        f"{inputs.capacity:,.0f} a month held at their recent average"
+        f"{inputs.capacity:,.0f} a month held at their recent average; reneges (removals other than "
+        "treatment) as calibrated"
     )
+    if (share := renege_share(table, inputs.referrals)) is not None:
+        console.print(f"[yellow]{RENEGE_WARNING.format(share=share)}[/yellow]")
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
 
