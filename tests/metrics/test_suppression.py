@@ -4,6 +4,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from stocktake.metrics.suppression import (
     MASK,
@@ -140,3 +141,52 @@ def test_grouped_rows_are_complemented_by_every_count_they_carry():
     for column in ("count_demand", "queue_size"):
         assert not 1 <= hidden[column].sum() <= 7
     assert shown.loc[shown["suppressed"], "queue_size"].isna().all()
+
+
+def _consistent_hidden_values(y, hidden, mean, step) -> range:
+    """The whole numbers a reader could put in the one hidden point given the exported mean (to its
+    step): n × mean less the points shown, for every mean the rounding could have come from."""
+    n = len(y)
+    shown = np.asarray(y)[~hidden].sum()
+    low, high = n * (mean - step / 2) - shown, n * (mean + step / 2) - shown
+    return range(int(np.ceil(low)), int(np.floor(high)) + 1)
+
+
+def test_an_exported_mean_no_longer_gives_back_the_one_hidden_point():
+    """36 monthly counts, one of 5 hidden: with the exact mean, 36 × mean − the 35 shown is 5 (an
+    outsider's finding); coarsened, at least 16 whole numbers fit, every one of 1–7 among them."""
+    from stocktake.metrics.suppression import coarse_limits
+    from stocktake.spc.xmr import xmr
+
+    rng = np.random.default_rng(4)
+    y = rng.poisson(20, 36).astype(float)
+    y[17] = 5
+    hidden = np.zeros(36, bool)
+    hidden[17] = True
+    chart = xmr(y)
+    assert round(36 * chart.mean[0] - y[~hidden].sum(), 9) == 5  # the leak, before
+    mean, _lpl, upl = coarse_limits(chart, hidden)
+    # the limits are 31.0 wide: 31.0 / 36 points = 0.86, so a step of 1 (16 / 36 = 0.44 is less)
+    assert chart.upl[0] - chart.lpl[0] == pytest.approx(31.008, abs=1e-3)
+    step = 1.0
+    assert mean[0] == round(chart.mean[0]) == 21
+    fits = _consistent_hidden_values(y, hidden, mean[0], step)
+    assert len(fits) >= 16 and set(range(1, 8)) <= set(fits)
+    assert abs(mean[0] - chart.mean[0]) <= step / 2 and abs(upl[0] - chart.upl[0]) <= step / 2
+
+
+def test_a_period_without_a_hidden_point_keeps_its_exact_mean_and_limits():
+    from stocktake.metrics.suppression import coarse_limits
+    from stocktake.spc.xmr import xmr
+
+    y = np.r_[np.full(12, 20.0) + np.arange(12) % 3, np.full(12, 40.0) + np.arange(12) % 4]
+    y[3] = 4
+    hidden = np.zeros(24, bool)
+    hidden[3] = True
+    chart = xmr(y, rebase_at=[12])
+    mean, _lpl, upl = coarse_limits(chart, hidden)
+    np.testing.assert_array_equal(mean[12:], chart.mean[12:])
+    np.testing.assert_array_equal(upl[12:], chart.upl[12:])
+    assert not np.array_equal(mean[:12], chart.mean[:12])  # the period holding the hidden point
+    none = coarse_limits(chart, np.zeros(24, bool))
+    np.testing.assert_array_equal(none[0], chart.mean)

@@ -78,6 +78,33 @@ def test_small_numbers_never_leak(report):
         assert mortality.format(mortality.result.chart.y[mortality.latest_index]) not in pdf_text
 
 
+def test_no_hidden_points_are_given_back_by_their_periods_mean(report):
+    """An outsider's finding: 36 × the workbook's exact mean, less the points shown, was the hidden
+    point (with several hidden, their sum). A period holding hidden points now exports a coarsened
+    mean that gives neither."""
+    _, stocktake, paths = report
+    book = openpyxl.load_workbook(paths[".xlsx"])
+    rows = {}
+    for r in book["Series"].iter_rows(min_row=2, values_only=True):
+        rows.setdefault(r[0], []).append(r)
+    checked = 0
+    for entry in stocktake.entries:
+        chart = entry.result.chart
+        for group in np.unique(chart.rebase_group[entry.hidden]):
+            mine = chart.rebase_group == group
+            if not np.isfinite(chart.y[mine]).all():
+                continue
+            exported = [r for r, m in zip(rows[entry.result.metric.id], mine, strict=True) if m]
+            shown = sum(r[4] for r in exported if r[4] != "*")
+            assert (
+                abs(len(exported) * chart.mean[mine][0] - shown - chart.y[entry.hidden & mine].sum()) < 1e-6
+            )
+            recovered = len(exported) * exported[0][7] - shown
+            assert abs(recovered - chart.y[entry.hidden & mine].sum()) > 0.5, (entry.result.metric.id, group)
+            checked += 1
+    assert checked, "the demo holds periods with hidden points"
+
+
 def _values(encoded) -> np.ndarray:
     """Plotly writes numeric arrays either as lists or as base64 typed arrays."""
     if isinstance(encoded, dict):

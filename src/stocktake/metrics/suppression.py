@@ -1,8 +1,9 @@
 """Small-number suppression for anything exported below national level.
 
 NHS Digital's rule for hospital statistics: counts of 1 to 7, and simple statistics (a mean, a
-rate) computed from 1 to 7 values, are shown as "*". Zero is shown. Control charts' limits are
-complex statistics and need no control; the points behind them do.
+rate) computed from 1 to 7 values, are shown as "*". Zero is shown. A control chart's mean and
+limits are exported coarsened in a period holding a hidden point (``coarse_limits``): exact, the
+period's mean times its points less the points shown gave the hidden one back.
 """
 
 from __future__ import annotations
@@ -93,3 +94,34 @@ def suppress_counts(frame, columns):
         values = shown[column]
         shown[column] = values.astype(object).where(~is_small(values), MASK)
     return shown
+
+
+def _nice_step(at_least: float) -> float:
+    """The smallest 1, 2 or 5 × 10^k at least ``at_least``."""
+    if not at_least > 0:
+        return 0.0
+    power = 10.0 ** np.floor(np.log10(at_least))
+    return float(next(m * power for m in (1, 2, 5, 10) if m * power >= at_least - 1e-12))
+
+
+def coarse_limits(chart, hidden) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """An XmR chart's mean and limits as exported beside hidden points: in each rebase period holding
+    one, rounded to a step of at least the limits' width over the period's points (and, for counts,
+    16 over them), so that the period's points times its mean, less the points shown, leaves the
+    hidden ones uncertain by the width of the limits (for counts, by ±8 and more) instead of exact;
+    its moving ranges, read from the limits, no better. Periods without a hidden point are exact."""
+    mean, lpl, upl = (np.asarray(a, dtype=float).copy() for a in (chart.mean, chart.lpl, chart.upl))
+    hidden = np.asarray(hidden, dtype=bool)
+    y = np.asarray(chart.y, dtype=float)
+    known = y[np.isfinite(y)]
+    counts = bool(known.size) and bool(np.all(known == np.round(known)))
+    groups = np.asarray(chart.rebase_group)
+    for group in np.unique(groups[hidden]) if hidden.any() else ():
+        rows = groups == group
+        n = int(rows.sum())
+        width = float(np.nanmax(upl[rows] - lpl[rows])) if np.isfinite(upl[rows] - lpl[rows]).any() else 0.0
+        step = _nice_step(max(width, 16.0 if counts else 0.0) / n)
+        if step:
+            for values in (mean, lpl, upl):
+                values[rows] = np.round(values[rows] / step) * step
+    return mean, lpl, upl

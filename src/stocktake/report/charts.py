@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.io.json import to_json_plotly
 
+from stocktake.metrics.suppression import coarse_limits
 from stocktake.report.icons import ASSURANCE_MARKS, COLOURS, assurance_icon, variation_icon, variation_label
 from stocktake.spc.rebase import provisional_points
 from stocktake.verdicts.narrative import drawn_limits  # one rule for the chart and its sentence
@@ -414,12 +415,13 @@ def entry_chart(entry: Entry, annotations=(), *, hide_small: bool = True, title:
     """A stock-take entry's chart. ``hide_small``: points with 1–7 cases behind them have no value, as
     in every export; the workspace's staff see every value (``hide_small=False``)."""
     result, chart, metric = entry.result, entry.result.chart, entry.result.metric
-    lpl, upl = drawn_limits(chart.lpl, chart.upl, chart.y, metric.unit)
+    mean, lpl, upl = coarse_limits(chart, entry.hidden) if hide_small else (chart.mean, chart.lpl, chart.upl)
+    lpl, upl = drawn_limits(lpl, upl, chart.y, metric.unit)
     return ChartSeries(
         title=title,
         x=result.x,
         y=np.where(entry.hidden, np.nan, chart.y) if hide_small else chart.y,
-        mean=chart.mean,
+        mean=mean,
         lpl=lpl,
         upl=upl,
         point_type=chart.point_type,

@@ -14,7 +14,7 @@ from openpyxl.utils import get_column_letter
 
 from stocktake.files.peer_figures import period_words
 from stocktake.files.procurement import opportunity_sheets
-from stocktake.metrics.suppression import MASK
+from stocktake.metrics.suppression import MASK, coarse_limits
 from stocktake.report.icons import ASSURANCE_LABELS, variation_label
 from stocktake.report.waitinglist import waiting_list_sheets
 from stocktake.spreadsheets import keep_text
@@ -70,9 +70,10 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
         ],
     )
     for entry in stocktake.entries:
-        result, segment = entry.result, entry.result.chart.latest
+        result = entry.result
         latest = entry.latest_index
         value = MASK if entry.hidden[latest] else _number(result.chart.y[latest])
+        mean, lpl, upl = coarse_limits(result.chart, entry.hidden)  # the latest period's, as exported
         summary.append(
             [
                 result.metric.area,
@@ -80,9 +81,9 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
                 CATEGORIES[entry.category],
                 result.x[latest].date(),
                 value,
-                _number(segment.mean),
-                _number(segment.lpl),
-                _number(segment.upl),
+                _number(mean[latest]),
+                _number(lpl[latest]),
+                _number(upl[latest]),
                 _number(result.chart.target) if result.chart.target is not None else None,
                 entry.target_basis,
                 variation_label(result.variation_type, result.metric.improvement),
@@ -143,6 +144,7 @@ def _series_sheet(sheet, stocktake: StockTake) -> None:
         counts_whole = result.numerator is None or bool(
             np.all(np.isnan(result.numerator) | (result.numerator == np.round(result.numerator)))
         )
+        mean, lpl, upl = coarse_limits(chart, entry.hidden)
         for i, when in enumerate(result.x):
             hidden = bool(entry.hidden[i])
             counts = [None, None]
@@ -158,9 +160,9 @@ def _series_sheet(sheet, stocktake: StockTake) -> None:
                     when.to_pydatetime(),
                     MASK if hidden else _number(chart.y[i]),
                     *counts,
-                    _number(chart.mean[i]),
-                    _number(chart.lpl[i]),
-                    _number(chart.upl[i]),
+                    _number(mean[i]),
+                    _number(lpl[i]),
+                    _number(upl[i]),
                     str(chart.point_type[i]),
                 ]
             )
