@@ -56,7 +56,9 @@ def write_tables(sheets: dict[str, pd.DataFrame], path: Path) -> Path:
     half-written. An OSError is the caller's to word."""
     path = Path(path)
     handle, temporary = tempfile.mkstemp(
-        dir=staging_folder(path), prefix=f".{path.name}.", suffix=path.suffix
+        dir=staging_folder(path),
+        prefix=f".{path.name}.",
+        suffix=path.suffix.lower(),  # openpyxl: .xlsx
     )
     os.close(handle)
     try:

@@ -150,7 +150,7 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
     )
     assert result.exit_code == 0, result.output
     book = load_workbook(out, read_only=True)
-    assert book.sheetnames == ["lists", "bookings", "score", "case times"]
+    assert book.sheetnames == ["about", "lists", "bookings", "score", "case times"]
     lists = pd.read_excel(out, sheet_name="lists")
     bookings = pd.read_excel(out, sheet_name="bookings")
     score = pd.read_excel(out, sheet_name="score").set_index("measure")

@@ -407,15 +407,24 @@ def plan(
         ),
     ] = None,
     risk: Annotated[
-        float, typer.Option(metavar="P", help="Largest chance of a list over-running (normal approximation).")
+        float,
+        typer.Option(
+            metavar="P",
+            help="Largest chance of a list over-running (normal approximation), above 0, below 0.5.",
+        ),
     ] = 0.2,
     seconds: Annotated[
-        float, typer.Option(metavar="S", help="CP-SAT's deterministic work limit for the month.")
+        float,
+        typer.Option(
+            metavar="S",
+            help="CP-SAT's work for the month, shared by its weeks (at least 0.1 each): deterministic "
+            "time, about seconds of one core on an idle machine; up to 600.",
+        ),
     ] = 3.0,
     home: HomeOption = None,
 ) -> None:
     """Pack the month's theatre lists from the waiting list (CP-SAT): due dates first, then longest waits."""
-    from stocktake.files.rtt import plan_sheets, run_plan, write_workbook
+    from stocktake.files.rtt import plan_not_planned, plan_sheets, run_plan, write_workbook
     from stocktake.files.waitinglist import WaitingListInputError, check_output
 
     warehouse = warehouse or _home_warehouse(home)
@@ -426,19 +435,23 @@ def plan(
         if out.suffix.lower() != ".xlsx":
             raise WaitingListInputError(f"--out {out}: expected an .xlsx workbook")
         inputs, optimised, fcfs = run_plan(warehouse, month, risk, seconds)
-        write_workbook(plan_sheets(inputs, optimised, fcfs), out)
+        write_workbook(plan_sheets(inputs, optimised, fcfs, risk, seconds), out)
     except WaitingListInputError as error:
         _fail(str(error))
     console.print(f"Lists: {inputs.lists_source}; {len(inputs.patients):,} waiting at the start of {month}")
-    if (inputs.month_start - inputs.list_as_of).days > 31:
+    if (inputs.month_start - inputs.list_as_of).days > 1:  # the list misses the days before the month
         console.print(
             f"[yellow]The waiting list is as recorded to {inputs.list_as_of}[/yellow], "
             f"{(inputs.month_start - inputs.list_as_of).days} days before {month}: it leaves out everyone "
             "referred since and still holds everyone treated since; load the latest pathways before booking"
         )
-    if inputs.skipped_groups:
-        skipped = ", ".join(f"{g} ({n})" for g, n in sorted(inputs.skipped_groups.items()))
-        console.print(f"not planned (no theatre history for the procedure group): {skipped}")
+    for words, groups in plan_not_planned(inputs).items():
+        console.print(f"[yellow]not planned ({words})[/yellow]: {groups}")
+    if (p1 := optimised.score.p1_not_booked) > 0:
+        console.print(
+            f"[red]{p1:,} P1 patient{'s' if p1 > 1 else ''} due by the month's end not booked[/red]: the "
+            "month's lists cannot take them; plan extra lists"
+        )
     shown = Table(title=f"{month}: CP-SAT ({optimised.status}) against first come, first served")
     shown.add_column("measure")
     shown.add_column("CP-SAT", justify="right")

@@ -9,7 +9,7 @@ the value (masked if it looks like an NHS number), raised before anything is wri
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -27,6 +27,7 @@ from stocktake.waitinglist.rtt_return import (
     RttReturnError,
     parse_rtt_return,
 )
+from stocktake.waitinglist.stats import PRIORITY_TARGETS
 from stocktake.waitinglist.theatre_plan import Durations, TheatreList, WaitingPatient, durations_from_history
 from stocktake.waitinglist.weeks_waited import (
     FLOW_MONTHS,
@@ -272,6 +273,8 @@ class PlanInputs:
     skipped_groups: dict[str, int]
     #: The pathways' latest recorded date: a month planned well after it plans an old list.
     list_as_of: date
+    #: Patients no list of the month can take (kind, surgeon or minutes), by procedure group.
+    no_list: dict[str, int] = field(default_factory=dict)
 
 
 def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
@@ -294,6 +297,8 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
         read["rtt_pathways"],
     )
     try:
+        _refuse_repeated(sessions, "theatre_sessions", "session_id", "each list once")
+        _refuse_repeated(pathways, "rtt_pathways", "pathway_id", "each pathway once")
         lists, source = _month_lists(sessions, period)
     except WaitingListInputError as error:
         raise WaitingListInputError(f"{warehouse}: {error}") from None
@@ -317,6 +322,17 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
     ]
     if waiting.empty:
         raise WaitingListInputError(f"{warehouse}: rtt_pathways has no one waiting at the start of {period}")
+    priorities = waiting["priority"].astype("string")
+    odd = ~priorities.isin(list(PRIORITY_TARGETS)).fillna(False).to_numpy(dtype=bool)
+    if odd.any():
+        i = int(odd.argmax())
+        given = "blank" if pd.isna(priorities.iloc[i]) else repr(priorities.iloc[i])
+        raise WaitingListInputError(
+            f"{warehouse}: rtt_pathways, pathway {waiting['pathway_id'].iloc[i]}, priority: {given}; "
+            f"expected P1, P2, P3 or P4 ({int(odd.sum())} waiting pathway{'s' if odd.sum() > 1 else ''} "
+            "like it)"
+        )
+    waiting = waiting.assign(procedure_group=waiting["procedure_group"].fillna(NO_GROUP))
     unknown = ~waiting["procedure_group"].isin(durations.session_types)
     skipped = waiting.loc[unknown, "procedure_group"].value_counts().to_dict()
     patients = tuple(
@@ -334,6 +350,34 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
 REPEAT_MONTHS = 24
 
 
+#: A waiting pathway's procedure group when none is recorded: named among those not planned.
+NO_GROUP = "(no procedure group recorded)"
+
+
+def _refuse_repeated(table: pd.DataFrame, name: str, column: str, expected: str) -> None:
+    repeated = table[column].duplicated(keep=False)
+    if repeated.any():
+        first = table.loc[repeated, column].iloc[0]
+        raise WaitingListInputError(
+            f"{name}: {column} {first!r} is on {int((table[column] == first).sum())} rows; expected "
+            f"{expected} ({int(table.loc[repeated, column].nunique())} {column}s repeated)"
+        )
+
+
+def _refuse_unplannable(rows: pd.DataFrame) -> None:
+    """The lists to plan need a surgeon and a length: one without is named, not planned as "nan"."""
+    for column, bad, expected in (
+        ("surgeon", rows["surgeon"].isna() | (rows["surgeon"].astype(str).str.strip() == ""), "a surgeon"),
+        ("planned_start, planned_end", ~(rows["minutes"] > 0), "an end after its start"),
+    ):
+        if bad.any():
+            row = rows[bad].iloc[0]
+            raise WaitingListInputError(
+                f"theatre_sessions, session {row['session_id']} on {row['date'].date()}, {column}: expected "
+                f"{expected} ({int(bad.sum())} of the lists to plan like it)"
+            )
+
+
 def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[TheatreList], str]:
     """The month's own planned lists, or the latest four weeks' lists repeated through it.
 
@@ -341,6 +385,14 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
     last, is refused (one line naming the history's months).
     """
     start, end = period.start_time.normalize(), period.end_time.normalize()
+    near = sessions[(sessions["date"] >= start - pd.Timedelta(days=28)) & (sessions["date"] <= end)]
+    untyped = near["session_type"].isna() | (near["session_type"].astype(str).str.strip() == "")
+    if untyped.any():  # an elective list or not? Left out unsaid, its cases would go unplanned
+        row = near[untyped].iloc[0]
+        raise WaitingListInputError(
+            f"theatre_sessions, session {row['session_id']} on {row['date'].date()}, session_type: blank; "
+            f"expected one of {', '.join(PLANNED_TYPES)} or another type ({int(untyped.sum())} like it)"
+        )
     planned = sessions[sessions["session_type"].isin(PLANNED_TYPES)]
     if planned.empty:
         raise WaitingListInputError(f"no elective or day-case lists to plan {period} from")
@@ -375,6 +427,7 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
             f"no lists booked in {period}: the four weeks to {latest.date()} repeated ({len(rows)} lists)"
         )
         dates = rows["date"]
+    _refuse_unplannable(rows)
     lists = [
         TheatreList(
             str(r.session_id),
@@ -524,19 +577,42 @@ def run_plan(warehouse: Path, month: str, risk: float, seconds: float):
         )
     if not 0 < seconds <= 600:
         raise WaitingListInputError(f"--seconds {seconds:g}: expected more than 0 and at most 600")
+    from stocktake.waitinglist.theatre_plan import no_list_takes
+
     inputs = plan_inputs(warehouse, month)
+    inputs = replace(inputs, no_list=no_list_takes(inputs.patients, inputs.lists, inputs.durations, risk))
     optimised, fcfs = plan_lists(
         inputs.patients, inputs.lists, inputs.durations, inputs.month_start, inputs.month_end, risk, seconds
     )
     return inputs, optimised, fcfs
 
 
-def plan_sheets(inputs: PlanInputs, optimised, fcfs) -> dict[str, pd.DataFrame]:
-    """The workbook: lists with their cases, every booking, the scores, the case times used."""
+def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
+    """Who the plan leaves out and why, in words: by procedure group, with how many."""
+    said = {}
+    for why, groups in (
+        ("no theatre history for the procedure group", inputs.skipped_groups),
+        (
+            "no list of the month takes the case: its kind, a surgeon who does it, or its length",
+            inputs.no_list,
+        ),
+    ):
+        if groups:
+            said[why] = ", ".join(f"{g} ({n})" for g, n in sorted(groups.items()))
+    return said
+
+
+def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float) -> dict[str, pd.DataFrame]:
+    """The workbook: what was planned and from what, lists with their cases, every booking (with its
+    list's surgeon and place), the scores, who was not planned, the case times used."""
     from stocktake.waitinglist.theatre_plan import overrun_chance, scores_table
 
     group_of = {p.pathway_id: p.procedure_group for p in inputs.patients}
+    list_of = {t.list_id: t for t in inputs.lists}
     bookings = pd.DataFrame([vars(b) for b in optimised.bookings])
+    if not bookings.empty:
+        for column in ("theatre", "site", "surgeon"):  # after the list: its surgeon, site, theatre
+            bookings.insert(3, column, [getattr(list_of[i], column) for i in bookings["list_id"]])
     rows = []
     for t in sorted(inputs.lists, key=lambda t: (t.date, t.list_id)):
         mine = [b for b in optimised.bookings if b.list_id == t.list_id]
@@ -556,7 +632,17 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs) -> dict[str, pd.DataFrame]:
                 "priorities": " ".join(sorted(b.priority for b in mine)),
             }
         )
+    about = [
+        ("month", f"{inputs.month_start:%Y-%m} ({inputs.month_start} to {inputs.month_end})"),
+        ("lists", inputs.lists_source),
+        ("waiting list as recorded to", str(inputs.list_as_of)),
+        ("waiting at the month's start, planned", f"{len(inputs.patients):,}"),
+        ("largest chance of a list over-running", f"{risk:g}"),
+        ("CP-SAT work (deterministic seconds)", f"{seconds:g}; {optimised.status}"),
+        *((f"not planned: {why}", groups) for why, groups in plan_not_planned(inputs).items()),
+    ]
     return {
+        "about": pd.DataFrame(about, columns=["", "value"]),
         "lists": pd.DataFrame(rows),
         "bookings": bookings,
         "score": scores_table([optimised, fcfs]),

@@ -86,12 +86,18 @@ class Durations:
     by_group_surgeon: dict[tuple[str, str], CaseTime]
     session_types: dict[str, frozenset[str]]
     changeover: float
+    #: The procedure groups each surgeon has done in the history (None: any surgeon does any group).
+    surgeon_groups: dict[str, frozenset[str]] | None = None
 
     def time(self, group: str, surgeon: str) -> CaseTime | None:
         return self.by_group_surgeon.get((group, surgeon)) or self.by_group.get(group)
 
     def fits(self, group: str, theatre_list: TheatreList) -> bool:
-        return theatre_list.session_type in self.session_types.get(group, frozenset())
+        """The list is of a kind the group's cases use, and its surgeon has done the group before (a
+        hip surgeon's list is never booked with spines because spine times are known)."""
+        if theatre_list.session_type not in self.session_types.get(group, frozenset()):
+            return False
+        return self.surgeon_groups is None or group in self.surgeon_groups.get(theatre_list.surgeon, ())
 
     def table(self) -> pd.DataFrame:
         rows = [
@@ -131,8 +137,13 @@ def durations_from_history(
     for (group, kind), n in counts.items():
         if n >= min_type_cases:
             session_types.setdefault(group, set()).add(kind)
+    surgeon_groups = {s: frozenset(rows["procedure_group"]) for s, rows in done.groupby("surgeon")}
     return Durations(
-        by_group, by_group_surgeon, {g: frozenset(k) for g, k in session_types.items()}, changeover
+        by_group,
+        by_group_surgeon,
+        {g: frozenset(k) for g, k in session_types.items()},
+        changeover,
+        surgeon_groups,
     )
 
 
@@ -236,6 +247,8 @@ class PlanScore:
     past_due_at_start: int
     past_due_booked: int
     p1_breaches: int
+    #: P1 patients due by the month's end (or already past due) not booked in it at all.
+    p1_not_booked: int
     minutes_booked: float
     list_minutes: int
     worst_overrun_chance: float
@@ -281,6 +294,9 @@ def score_plan(
         past_due_at_start=len(past_due),
         past_due_booked=sum(p.pathway_id in booked_on for p in past_due),
         p1_breaches=sum(p.priority == "P1" for p in breached),
+        p1_not_booked=sum(
+            p.priority == "P1" and p.due <= month_end and p.pathway_id not in booked_on for p in patients
+        ),
         minutes_booked=float(sum(b.expected_minutes for b in bookings)),
         list_minutes=int(sum(t.minutes for t in lists)),
         worst_overrun_chance=worst,
@@ -399,8 +415,9 @@ def _solve_week(
 ):
     """One week's lists: the model, a greedy hint in the model's own order, and the solve."""
     week_start = week[0].date
-    usable = [p for p in patients if any(durations.fits(p.procedure_group, t) for t in week)]
-    usable = [p for p in usable if durations.by_group.get(p.procedure_group)]
+    # Only patients some list of the week can take (its kind, its surgeon, its minutes): one whose case
+    # fits no list would hold a candidate's place every week and leave lists empty.
+    usable = [p for p in patients if any(_can_take(durations, rule, p, t) for t in week)]
 
     # Candidates, for each kind of list: everyone who would breach before the next chance, then the
     # longest waiters, up to half as many again as the week's lists of that kind hold.
@@ -424,7 +441,7 @@ def _solve_week(
     if not candidates:
         return [], "nothing to book"
     # Weights that make the order strict: one patient of a tier outweighs everyone below it.
-    longest = max((week[-1].date - p.clock_start).days for p in candidates) + 1
+    longest = max(_wait_value(p, week[0], week_start) for p in candidates) + 1  # the week's first list: most
     below = len(candidates) * longest + 1
     in_tier = [sum(_tier(p, week_start, next_chance) == k for p in candidates) for k in range(len(TIERS))]
     tier_weight = [0] * len(TIERS)
@@ -435,7 +452,7 @@ def _solve_week(
     def value(p: WaitingPatient, t: TheatreList) -> int:
         tier = _tier(p, week_start, next_chance)
         on_time = tier is not None and (t.date <= p.due or p.due < week_start)
-        return (tier_weight[tier] if on_time else 0) + (t.date - p.clock_start).days
+        return (tier_weight[tier] if on_time else 0) + _wait_value(p, t, week_start)
 
     model = cp_model.CpModel()
     x: dict[tuple[int, int], cp_model.IntVar] = {}
@@ -473,6 +490,38 @@ def _solve_week(
     return booked, name
 
 
+def _can_take(
+    durations: Durations, rule: LoadRule, patient: WaitingPatient, theatre_list: TheatreList
+) -> bool:
+    time = durations.time(patient.procedure_group, theatre_list.surgeon)
+    return (
+        durations.fits(patient.procedure_group, theatre_list)
+        and time is not None
+        and rule.fits([time], theatre_list)
+    )
+
+
+def _wait_value(patient: WaitingPatient, theatre_list: TheatreList, week_start: date) -> int:
+    """Longer waiters first, and each patient sooner rather than later in the week: the days waited at
+    the week's start (× 8), and up to 6 more for an earlier list. (Days waited on the list's own date
+    had made every patient worth more on Friday: overdue P1s went to the week's end.)"""
+    offset = min(max((theatre_list.date - week_start).days, 0), 6)
+    return 8 * (week_start - patient.clock_start).days + (6 - offset)
+
+
+def no_list_takes(
+    patients: Sequence[WaitingPatient], lists: Sequence[TheatreList], durations: Durations, risk: float
+) -> dict[str, int]:
+    """Patients (by procedure group) whom no list of the month can take: of no kind, no surgeon or too
+    few minutes for their case. The plan says so rather than leaving them out unsaid."""
+    rule = LoadRule.for_lists(lists, durations, risk)
+    counts: dict[str, int] = {}
+    for p in patients:
+        if not any(_can_take(durations, rule, p, t) for t in lists):
+            counts[p.procedure_group] = counts.get(p.procedure_group, 0) + 1
+    return counts
+
+
 def _greedy(candidates, week, durations: Durations, rule: LoadRule, value) -> set[tuple[int, int]]:
     """A starting plan in the model's own order: most valuable patient first, to the best list that fits."""
     loads = dict.fromkeys(range(len(week)), 0)
@@ -502,8 +551,9 @@ def scores_table(plans: Sequence[Plan]) -> pd.DataFrame:
             "cases booked": s.booked,
             "due in the month": s.due_in_month,
             "breaches in the month": s.breaches_in_month,
-            "breaches avoided": s.breaches_avoided,
+            "due in the month, booked by their due date": s.breaches_avoided,
             "P1 breaches": s.p1_breaches,
+            "P1 due by the month's end, not booked": s.p1_not_booked,
             "past due at the start": s.past_due_at_start,
             "past due booked": s.past_due_booked,
             "expected minutes booked": round(s.minutes_booked),

@@ -1,0 +1,226 @@
+"""The theatre plan on the data a theatre manager really has (issue 26, an outsider's findings): lists
+repeated or missing a surgeon, a length or a type; priorities not P1-P4; a surgeon new to a procedure;
+cases no list can take; overdue P1s; more P1s than the month holds. Each planned sensibly or refused
+in one line naming the table, the row and what was expected, with nothing written."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date, timedelta
+
+import duckdb
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.waitinglist.theatre_plan import (
+    CaseTime,
+    Durations,
+    TheatreList,
+    WaitingPatient,
+    no_list_takes,
+    plan_lists,
+)
+
+runner = CliRunner()
+MONTH = "2023-10"  # the demo warehouse's pathways end on 2023-09-30
+
+
+def _plan(warehouse, out, *extra: str):
+    args = ["waitinglist", "plan", "--warehouse", str(warehouse), "--month", MONTH, "--out", str(out)]
+    return runner.invoke(app, [*args, "--seconds", "1", *extra])
+
+
+@pytest.fixture
+def messy(demo_warehouse, tmp_path):
+    """A copy of the demo warehouse to spoil with SQL."""
+    path = tmp_path / "messy.duckdb"
+    shutil.copy(demo_warehouse, path)
+
+    def spoil(*statements: str):
+        with duckdb.connect(str(path)) as con:
+            for sql in statements:
+                con.execute(sql)
+        return path
+
+    return spoil
+
+
+LATEST = "(SELECT max(date) FROM theatre_sessions)"
+LAST_WEEK = f"date > {LATEST} - INTERVAL 7 DAY"
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            f"INSERT INTO theatre_sessions SELECT * FROM theatre_sessions WHERE {LAST_WEEK}",
+            "theatre_sessions: session_id '",
+        ),
+        (
+            "INSERT INTO rtt_pathways SELECT * FROM rtt_pathways WHERE clock_stop IS NULL LIMIT 3",
+            "rtt_pathways: pathway_id '",
+        ),
+        (
+            f"UPDATE theatre_sessions SET surgeon = NULL WHERE {LAST_WEEK}",
+            ", surgeon: expected a surgeon (",
+        ),
+        (
+            f"UPDATE theatre_sessions SET planned_end = NULL WHERE {LAST_WEEK}",
+            ", planned_start, planned_end: expected an end after its start (",
+        ),
+        (
+            f"UPDATE theatre_sessions SET planned_end = planned_start WHERE {LAST_WEEK}",
+            ", planned_start, planned_end: expected an end after its start (",
+        ),
+        (
+            f"UPDATE theatre_sessions SET session_type = NULL WHERE {LAST_WEEK}",
+            ", session_type: blank; expected one of elective, day_case or another type",
+        ),
+        (
+            "UPDATE rtt_pathways SET priority = 'p1' WHERE pathway_id IN "
+            "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NULL LIMIT 5)",
+            ", priority: 'p1'; expected P1, P2, P3 or P4 (5 waiting pathways like it)",
+        ),
+        (
+            "UPDATE rtt_pathways SET priority = NULL WHERE pathway_id IN "
+            "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NULL LIMIT 1)",
+            ", priority: blank; expected P1, P2, P3 or P4 (1 waiting pathway like it)",
+        ),
+    ],
+    ids=[
+        "sessions-repeated",
+        "pathways-repeated",
+        "no-surgeon",
+        "no-end",
+        "no-length",
+        "no-type",
+        "lower-case-priority",
+        "no-priority",
+    ],
+)
+def test_bad_lists_and_pathways_are_refused_in_one_line(messy, tmp_path, sql, expected):
+    warehouse = messy(sql)
+    out = tmp_path / "plan.xlsx"
+    result = _plan(warehouse, out)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2, text
+    assert expected in text and text.count("error:") == 1 and "Traceback" not in text
+    assert not out.exists() and not list(tmp_path.glob(".plan*"))
+
+
+def test_a_group_with_no_procedure_recorded_is_named_among_those_not_planned(messy, tmp_path):
+    warehouse = messy(
+        "UPDATE rtt_pathways SET procedure_group = NULL WHERE pathway_id IN "
+        "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NULL LIMIT 5)"
+    )
+    out = tmp_path / "plan.xlsx"
+    result = _plan(warehouse, out)
+    assert result.exit_code == 0, result.output
+    assert "(no procedure group recorded) (5)" in " ".join(result.output.split())
+    about = pd.read_excel(out, sheet_name="about").set_index(
+        pd.read_excel(out, sheet_name="about").columns[0]
+    )
+    assert (
+        "(no procedure group recorded) (5)"
+        in about.loc["not planned: no theatre history for the procedure group", "value"]
+    )
+
+
+def test_the_workbook_says_what_was_planned_and_books_with_the_lists_surgeon(demo_warehouse, tmp_path):
+    out = tmp_path / "PLAN.XLSX"  # Excel's own capitals
+    result = _plan(demo_warehouse, out, "--risk", "0.1")
+    assert result.exit_code == 0, result.output
+    about = pd.read_excel(out, sheet_name="about")
+    said = dict(zip(about.iloc[:, 0], about["value"].astype(str), strict=True))
+    assert said["month"].startswith("2023-10 (2023-10-01 to 2023-10-31)")
+    assert said["largest chance of a list over-running"] == "0.1"
+    assert said["waiting list as recorded to"] == "2023-09-30"
+    lists = pd.read_excel(out, sheet_name="lists").set_index("list")
+    bookings = pd.read_excel(out, sheet_name="bookings")
+    assert list(bookings.columns[:6]) == ["pathway_id", "list_id", "date", "surgeon", "site", "theatre"]
+    assert (bookings["surgeon"].to_numpy() == lists.loc[bookings["list_id"], "surgeon"].to_numpy()).all()
+
+
+# --- the plan itself, by hand ----------------------------------------------------------------------
+
+START, END = date(2026, 3, 2), date(2026, 3, 31)  # 2 March 2026 is a Monday
+
+
+def _durations(surgeon_groups=None, **groups: tuple[float, float, str]) -> Durations:
+    return Durations(
+        {g: CaseTime(mean, sd, mean, 100, False) for g, (mean, sd, _) in groups.items()},
+        {},
+        {g: frozenset({kind}) for g, (_, _, kind) in groups.items()},
+        0.0,
+        surgeon_groups,
+    )
+
+
+def _week(minutes: int, surgeon: str = "S1", kind: str = "day_case") -> list[TheatreList]:
+    return [TheatreList(f"L{d}", START + timedelta(days=d), surgeon, minutes, kind) for d in range(5)]
+
+
+def test_a_surgeon_is_booked_only_procedures_they_have_done():
+    durations = _durations(
+        {"HIP": frozenset({"hip"}), "HAND": frozenset({"hand"})},
+        hip=(100, 5, "day_case"),
+        hand=(30, 3, "day_case"),
+    )
+    patients = [WaitingPatient(f"H{i}", date(2025, 1, 1), "P4", "hand") for i in range(10)]
+    patients += [WaitingPatient(f"X{i}", date(2025, 6, 1), "P4", "hip") for i in range(3)]
+    lists = _week(240, "HIP")
+    optimised, fcfs = plan_lists(patients, lists, durations, START, END, risk=0.2, seconds=1)
+    for plan in (optimised, fcfs):
+        assert {b.procedure_group for b in plan.bookings} == {"hip"}  # the older hand cases wait
+    assert no_list_takes(patients, lists, durations, 0.2) == {"hand": 10}
+
+
+def test_cases_no_list_can_take_leave_no_list_empty():
+    """60 old revisions of 600 minutes fit no 240-minute list: they once took every candidate's place
+    and the lists went empty; now the hand cases behind them fill the lists as they would alone."""
+    durations = _durations(revision=(600, 30, "day_case"), hand=(30, 3, "day_case"))
+    hands = [
+        WaitingPatient(f"H{i:02d}", date(2025, 9, 1) + timedelta(days=i), "P4", "hand") for i in range(60)
+    ]
+    revisions = [WaitingPatient(f"R{i:02d}", date(2024, 1, 1), "P4", "revision") for i in range(60)]
+    lists = _week(240)
+    alone, _ = plan_lists(hands, lists, durations, START, END, risk=0.2, seconds=1)
+    mixed, _ = plan_lists(revisions + hands, lists, durations, START, END, risk=0.2, seconds=1)
+    assert {b.list_id for b in mixed.bookings} == {t.list_id for t in lists}
+    assert len(mixed.bookings) == len(alone.bookings) > 20
+    assert no_list_takes(revisions + hands, lists, durations, 0.2) == {"revision": 60}
+
+
+def test_an_overdue_p1_takes_the_weeks_first_list_that_can_take_them():
+    """Each patient was worth more on a later list (days waited on the list's date): overdue P1s went
+    to Friday while P3s took Monday. Now the longest overdue P1 goes first in the week."""
+    durations = _durations(hand=(60, 5, "day_case"))
+    p1 = WaitingPatient("P1", date(2025, 6, 1), "P1", "hand")  # months past its 7 days
+    p3s = [WaitingPatient(f"P3-{i}", date(2025, 11, 1) + timedelta(days=i), "P3", "hand") for i in range(20)]
+    optimised, _ = plan_lists([p1, *p3s], _week(120), durations, START, END, risk=0.2, seconds=1)
+    booked = {b.pathway_id: b.date for b in optimised.bookings}
+    assert booked["P1"] == START
+
+
+def test_p1s_the_month_cannot_hold_are_counted_not_hidden():
+    durations = _durations(hand=(60, 5, "day_case"))
+    p1s = [
+        WaitingPatient(f"P1-{i:02d}", date(2026, 1, 1) + timedelta(days=i), "P1", "hand") for i in range(30)
+    ]
+    optimised, _fcfs = plan_lists(p1s, _week(120), durations, START, END, risk=0.2, seconds=1)
+    booked = len(optimised.bookings)
+    assert 0 < booked < 30
+    assert optimised.score.p1_not_booked == 30 - booked
+    assert optimised.score.p1_breaches == 0  # all were past due before the month: none "breach" in it
+
+
+def test_the_command_says_when_the_month_cannot_take_its_p1s(messy, tmp_path):
+    warehouse = messy("UPDATE rtt_pathways SET priority = 'P1' WHERE clock_stop IS NULL")
+    result = _plan(warehouse, tmp_path / "plan.xlsx")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "P1 patients due by the month's end not booked: the month's lists cannot take them" in text
+    score = pd.read_excel(tmp_path / "plan.xlsx", sheet_name="score").set_index("measure")
+    assert score.loc["P1 due by the month's end, not booked", "cp-sat"] > 0
