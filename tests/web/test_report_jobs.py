@@ -96,6 +96,8 @@ def test_a_build_runs_its_steps_is_joined_and_gives_the_report_chosen(app, sign_
     # finished build's card and the list of reports built link to the same files.
     page = viewer.get("/reports").text
     assert "/reports/built//" not in page
+    month_name = datetime.strptime(period, "%Y-%m").strftime("%B %Y")
+    assert f"To {month_name}, {site}</td>" in page  # names as written, not "To january 2025, riverside"
     card, link = re.findall(r'href="(/reports/built/\w+/stocktake\.xlsx)"', page)
     assert card == link
     download = viewer.get(link)
