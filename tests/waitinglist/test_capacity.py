@@ -157,7 +157,7 @@ def test_a_target_already_met_is_said_to_be_met_not_zero_extra(demo_warehouse, t
     words = " ".join(result.output.split())
     assert result.exit_code == 0, result.output
     assert "10% within 18 weeks by 2026-12" in words and "met without extra capacity (" in words
-    assert "% within 18 weeks in 2026-12 at today's referrals and treatments)" in words
+    assert "% within 18 weeks in 2026-12 at the present referrals and treatments)" in words
     assert "0.0 extra treatments a week" not in words
 
 

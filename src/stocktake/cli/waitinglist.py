@@ -361,7 +361,7 @@ def capacity(
         )
         console.print(
             f"[bold]{target}[/bold] ({inputs.title}): met without extra capacity ({then} in "
-            f"{answer.target.by} at today's referrals and treatments)"
+            f"{answer.target.by} at the present referrals and treatments)"
         )
     else:
         lists = (
@@ -388,7 +388,7 @@ def capacity(
     console.print(shown)
     console.print(
         f"Assumes: extra treatments go to the longest waiters first (urgent patients treated in time from "
-        f"today's capacity); referrals {inputs.referrals:,.0f} and treatments "
+        f"the present capacity); referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}."
     )
     if out is not None:

@@ -255,7 +255,8 @@ def assumptions(found: Overview) -> str:
     return (
         f"Referrals ({found.referrals:,.0f}) and treatments ({found.capacity:,.0f}) a month held at their "
         f"average over the last year; {found.calibration}; the extra treatments go to the longest "
-        f"waiters first and urgent patients are treated in time from today's capacity.{per_list}{uncertain}"
+        "waiters first and urgent patients are treated in time from the present capacity."
+        f"{per_list}{uncertain}"
     )
 
 
@@ -337,10 +338,10 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
             *([("Old figures", notice)] if notice else []),
             ("List's month", str(found.month)),
             ("Waiting at the month's end", found.waiting),
-            ("% within 18 weeks now", round(now.pct_within_18_weeks, 1)),
+            ("% within 18 weeks at the month's end", round(now.pct_within_18_weeks, 1)),
             (f"% within 18 weeks {in_a_year}", round(later.pct_within_18_weeks, 1)),
-            ("92nd percentile wait now (weeks)", round(now.p92_weeks, 1)),
-            ("Waiting more than 52 weeks now", section.over_52_now),
+            ("92nd percentile wait at the month's end (weeks)", round(now.p92_weeks, 1)),
+            ("Waiting more than 52 weeks at the month's end", section.over_52_now),
             (f"Projection {in_a_year}", section.projection),
             ("Target", section.target),
             ("Capacity for the target", section.capacity),
