@@ -483,9 +483,9 @@ def _solve_week(
     status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         chosen = [key for key, v in x.items() if solver.boolean_value(v)]
-        name = solver.status_name(status).lower()
+        name = "best possible" if status == cp_model.OPTIMAL else "good, not proven best in the time"
     else:
-        chosen, name = sorted(hint), "greedy (no solution in time)"
+        chosen, name = sorted(hint), "simple first fit (the solver found no plan in the time)"
     booked = [_booking(candidates[i], week[j], times[i, j]) for i, j in sorted(chosen, key=lambda k: k[::-1])]
     return booked, name
 
