@@ -14,6 +14,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stocktake.cli import app
+from stocktake.files.rtt import HISTORY_MISSING
 from stocktake.waitinglist.theatre_plan import (
     CaseTime,
     Durations,
@@ -122,10 +123,7 @@ def test_a_group_with_no_procedure_recorded_is_named_among_those_not_planned(mes
     about = pd.read_excel(out, sheet_name="about").set_index(
         pd.read_excel(out, sheet_name="about").columns[0]
     )
-    assert (
-        "(no procedure group recorded) (5)"
-        in about.loc["not planned: no theatre history for the procedure group", "value"]
-    )
+    assert "(no procedure group recorded) (5)" in about.loc[f"not planned: {HISTORY_MISSING}", "value"]
 
 
 def test_the_workbook_says_what_was_planned_and_books_with_the_lists_surgeon(demo_warehouse, tmp_path):

@@ -587,11 +587,16 @@ def run_plan(warehouse: Path, month: str, risk: float, seconds: float):
     return inputs, optimised, fcfs
 
 
+#: Why a procedure group's patients are not planned when the history cannot time their case (cases
+#: with their out before their in, or none at all, count the same).
+HISTORY_MISSING = "fewer than 3 done cases of the group with a time in the theatre history"
+
+
 def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
     """Who the plan leaves out and why, in words: by procedure group, with how many."""
     said = {}
     for why, groups in (
-        ("no theatre history for the procedure group", inputs.skipped_groups),
+        (HISTORY_MISSING, inputs.skipped_groups),
         (
             "no list of the month takes the case: its kind, a surgeon who does it, or its length",
             inputs.no_list,
