@@ -122,3 +122,18 @@ def test_returns_that_disagree_month_to_month_are_warned_of_their_large_reneges(
     assert re.search(r"Reneges run at \d+% of referrals a month in the projection: large", said)
     single = CliRunner().invoke(app, [*args, str(RBD)])
     assert single.exit_code == 0 and "Reneges run at" not in single.output
+
+
+@pytest.mark.parametrize(
+    "given", ["C_110", "c_110", "110", "Trauma and Orthopaedic Service", " trauma and orthopaedic service "]
+)
+def test_a_treatment_function_by_its_code_number_or_name(given):
+    inputs = weeks_inputs_from_returns(read_rtt_returns([RBD]), given)
+    assert inputs.title == "RBD C_110 Trauma and Orthopaedic Service"
+
+
+def test_an_unknown_treatment_function_is_refused_with_the_codes_and_names_known():
+    with pytest.raises(
+        WaitingListInputError, match=r"'X12': not in the 2024-11 return \(it has C_100 \(General"
+    ):
+        weeks_inputs_from_returns(read_rtt_returns([RBD]), "X12")

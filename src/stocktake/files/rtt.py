@@ -87,9 +87,10 @@ class WeeksInputs:
 def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str) -> WeeksInputs:
     """The latest return's list, parameters calibrated on all of them (NHSRtt), average monthly flows."""
     latest = returns[-1]
+    treatment_function = _treatment_function(treatment_function, latest.treatment_functions)
     for rtt in returns:
         if treatment_function not in rtt.treatment_functions:
-            known = ", ".join(sorted(rtt.treatment_functions))
+            known = ", ".join(f"{c} ({n})" for c, n in sorted(rtt.treatment_functions.items()))
             raise WaitingListInputError(
                 f"--treatment-function {treatment_function!r}: not in the {rtt.month} return (it has {known})"
             )
@@ -140,6 +141,16 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
         )
     title = f"{', '.join(latest.providers)} {treatment_function} {name}"
     return WeeksInputs(origin, params, referrals, capacity, how + missing, title)
+
+
+def _treatment_function(given: str, known: dict[str, str]) -> str:
+    """The code for what an analyst types: the code (any case), its number ("110") or its name
+    ("Trauma and Orthopaedic Service", "Total"); unmatched, as given (refused with the codes known)."""
+    wanted = given.strip().casefold()
+    for code, name in known.items():
+        if wanted in (code.casefold(), code.casefold().removeprefix("c_"), str(name).strip().casefold()):
+            return code
+    return given
 
 
 #: What the projection lacks without each part (the incomplete pathways, Part_2, are the list itself).
