@@ -119,11 +119,10 @@ def test_a_group_with_no_procedure_recorded_is_named_among_those_not_planned(mes
     out = tmp_path / "plan.xlsx"
     result = _plan(warehouse, out)
     assert result.exit_code == 0, result.output
-    assert "(no procedure group recorded) (5)" in " ".join(result.output.split())
-    about = pd.read_excel(out, sheet_name="about").set_index(
-        pd.read_excel(out, sheet_name="about").columns[0]
-    )
-    assert "(no procedure group recorded) (5)" in about.loc[f"not planned: {HISTORY_MISSING}", "value"]
+    assert "not planned (no procedure group recorded): (none) (5)" in " ".join(result.output.split())
+    about = pd.read_excel(out, sheet_name="about").set_index("item")
+    assert about.loc["not planned: no procedure group recorded", "value"] == "(none) (5)"
+    assert f"not planned: {HISTORY_MISSING}" not in about.index
 
 
 def test_the_workbook_says_what_was_planned_and_books_with_the_lists_surgeon(demo_warehouse, tmp_path):
@@ -222,3 +221,127 @@ def test_the_command_says_when_the_month_cannot_take_its_p1s(messy, tmp_path):
     assert "P1 patients due by the month's end not booked: the month's lists cannot take them" in text
     score = pd.read_excel(tmp_path / "plan.xlsx", sheet_name="score").set_index("measure")
     assert score.loc["P1 due by the month's end, not booked", "cp-sat"] > 0
+
+
+# --- the second look ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        (
+            "UPDATE rtt_pathways SET clock_stop = DATE '2052-03-14' WHERE pathway_id IN "
+            "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NOT NULL LIMIT 1)",
+            "rtt_pathways: 1 pathway has a clock_stop in the future (2052-03-14)",
+        ),
+        (
+            "UPDATE rtt_pathways SET status = 'removed' WHERE pathway_id IN "
+            "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NULL LIMIT 5)",
+            ", clock_stop: blank, but its status says it stopped (5 like it)",
+        ),
+        (
+            "UPDATE rtt_pathways SET clock_start = NULL WHERE pathway_id IN "
+            "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NULL LIMIT 5)",
+            ", clock_start: blank; every pathway starts (5 like it)",
+        ),
+    ],
+    ids=["future-stop", "removed-without-stop", "no-start"],
+)
+def test_pathways_neither_on_the_list_nor_off_it_are_refused(messy, tmp_path, sql, expected):
+    out = tmp_path / "plan.xlsx"
+    result = _plan(messy(sql), out)
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2, text
+    assert expected in text and text.count("error:") == 1
+    assert not out.exists()
+
+
+def test_blank_cancellations_and_capital_session_types_are_read(messy, tmp_path):
+    """A blank cancelled_on_day is a case not cancelled (it crashed the plan); "Elective" is elective
+    (the month's own lists had vanished for the latest four weeks repeated)."""
+    warehouse = messy(
+        "UPDATE theatre_cases SET cancelled_on_day = NULL WHERE NOT cancelled_on_day",
+        "INSERT INTO theatre_sessions SELECT * REPLACE (session_id || '-oct' AS session_id, "
+        "date + INTERVAL 28 DAY AS date, planned_start + INTERVAL 28 DAY AS planned_start, "
+        "planned_end + INTERVAL 28 DAY AS planned_end, "
+        "upper(session_type[1]) || session_type[2:] AS session_type) "
+        f"FROM theatre_sessions WHERE {LAST_WEEK}",
+    )
+    result = _plan(warehouse, tmp_path / "plan.xlsx")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "elective and day-case lists booked in 2023-10" in text and "repeated" not in text
+
+
+def test_waiting_p1s_of_a_group_that_cannot_be_planned_still_count(messy, tmp_path):
+    warehouse = messy(
+        "UPDATE rtt_pathways SET procedure_group = NULL, priority = 'P1' WHERE pathway_id IN "
+        "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NULL LIMIT 3)"
+    )
+    result = _plan(warehouse, tmp_path / "plan.xlsx")
+    assert result.exit_code == 0, result.output
+    assert "3 P1 patients due by the month's end not booked" in " ".join(result.output.split())
+
+
+def test_a_locums_lists_are_said_to_take_no_booking(messy, tmp_path):
+    first = (
+        f"(SELECT session_id FROM theatre_sessions WHERE {LAST_WEEK} AND session_type = 'elective' "
+        "ORDER BY date, session_id LIMIT 1)"
+    )
+    warehouse = messy(  # a locum's list, with none of its cases in the history
+        f"DELETE FROM theatre_cases WHERE session_id = {first}",
+        f"UPDATE theatre_sessions SET surgeon = 'LOCUM1' WHERE session_id = {first}",
+    )
+    result = _plan(warehouse, tmp_path / "plan.xlsx")
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "(lists of surgeons with no case in the theatre history take no booking): LOCUM1 (" in text
+
+
+def _lists_of(surgeon: str, days, minutes: int = 240, kind: str = "elective") -> list[TheatreList]:
+    return [TheatreList(f"{surgeon}-{d}", START + timedelta(days=d), surgeon, minutes, kind) for d in days]
+
+
+def test_a_locums_first_list_of_the_week_empties_no_other_list():
+    """The week's candidates were chosen by its first list of each kind: a locum's (no history) had
+    left every elective list of the month empty."""
+    durations = _durations({"S1": frozenset({"hip"})}, hip=(100, 5, "elective"))
+    lists = _lists_of("LOCUM", [0]) + _lists_of("S1", [1, 2, 3, 4])
+    patients = [
+        WaitingPatient(f"H{i:02d}", date(2025, 6, 1) + timedelta(days=i), "P4", "hip") for i in range(20)
+    ]
+    optimised, _ = plan_lists(patients, lists, durations, START, END, risk=0.2, seconds=1)
+    used = {b.list_id for b in optimised.bookings}
+    assert used == {t.list_id for t in lists if t.surgeon == "S1"}
+
+
+def test_patients_only_one_surgeon_can_take_do_not_crowd_out_the_others_lists():
+    durations = _durations(
+        {"KNEE": frozenset({"knee"}), "HAND": frozenset({"hand"})},
+        knee=(150, 10, "elective"),
+        hand=(60, 5, "elective"),
+    )
+    lists = _lists_of("KNEE", [0]) + _lists_of("HAND", [0, 1, 2, 3])
+    knees = [WaitingPatient(f"K{i:02d}", date(2025, 1, 1), "P2", "knee") for i in range(100)]  # long overdue
+    hands = [
+        WaitingPatient(f"H{i:02d}", date(2025, 9, 1) + timedelta(days=i), "P4", "hand") for i in range(30)
+    ]
+    optimised, _ = plan_lists(knees + hands, lists, durations, START, END, risk=0.2, seconds=1)
+    per_list = {t.list_id: 0 for t in lists}
+    for b in optimised.bookings:
+        per_list[b.list_id] += 1
+    assert all(per_list[t.list_id] >= 2 for t in lists if t.surgeon == "HAND"), per_list
+
+
+def test_a_p1_due_before_its_next_chance_of_its_own_kind_is_booked_this_week():
+    """Due on Monday 9 March; that Monday has only a day-case list, elective lists from Tuesday. Next
+    week's first list of any kind had been taken as the P1's next chance: it waited and breached."""
+    durations = _durations(hip=(100, 5, "elective"), hand=(60, 5, "day_case"))
+    lists = _lists_of("S1", [0, 1, 2, 3, 4, 8, 9, 10])  # elective: 2-6 March, 10-12 March
+    lists += [TheatreList("D-9", date(2026, 3, 9), "S2", 240, "day_case")]
+    p1 = WaitingPatient("P1", date(2026, 3, 2), "P1", "hip")  # due 9 March
+    old = [WaitingPatient(f"O{i:02d}", date(2025, 1, 1) + timedelta(days=i), "P4", "hip") for i in range(40)]
+    optimised, _ = plan_lists([p1, *old], lists, durations, START, END, risk=0.2, seconds=1)
+    booked = {b.pathway_id: b.date for b in optimised.bookings}
+    assert booked["P1"] <= date(2026, 3, 9)
+    assert optimised.score.p1_breaches == 0

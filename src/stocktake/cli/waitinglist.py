@@ -447,6 +447,9 @@ def plan(
         )
     for words, groups in plan_not_planned(inputs).items():
         console.print(f"[yellow]not planned ({words})[/yellow]: {groups}")
+    if (late := optimised.score.p1_breaches) > 0:
+        who = f"{late:,} P1 patient{'s' if late > 1 else ''}"
+        console.print(f"[red]{who} due in the month not booked by the due date[/red]")
     if (p1 := optimised.score.p1_not_booked) > 0:
         console.print(
             f"[red]{p1:,} P1 patient{'s' if p1 > 1 else ''} due by the month's end not booked[/red]: the "

@@ -16,7 +16,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stocktake.files.waitinglist import WaitingListInputError, month_option, read_saved_csv
+from stocktake.files.waitinglist import (
+    WaitingListInputError,
+    month_option,
+    read_saved_csv,
+    refuse_future_dates,
+)
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.waitinglist.rtt_return import (
     ADMITTED,
@@ -242,6 +247,8 @@ SESSIONS_SQL = (
 def _sessions(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["date"] = pd.to_datetime(frame["date"])
+    # "Elective" is elective: a warehouse built outside the load step may not hold the codes' case
+    frame["session_type"] = frame["session_type"].str.strip().str.lower()
     frame["minutes"] = (
         pd.to_datetime(frame["planned_end"]) - pd.to_datetime(frame["planned_start"])
     ).dt.total_seconds() // 60
@@ -267,7 +274,9 @@ def cases_per_list(warehouse: Path, weeks: int = 13, until: date | None = None) 
         raise WaitingListInputError(f"{warehouse}: theatre_sessions has no elective or day-case lists{by}")
     since = planned["date"].max() - pd.Timedelta(weeks=weeks)
     recent = planned[planned["date"] > since]
-    done = cases[~cases["cancelled_on_day"].astype(bool) & cases["session_id"].isin(recent["session_id"])]
+    done = cases[
+        ~cases["cancelled_on_day"].fillna(False).astype(bool) & cases["session_id"].isin(recent["session_id"])
+    ]
     value = len(done) / len(recent)
     first, last = recent["date"].min().date(), recent["date"].max().date()
     return value, f"{len(done):,} cases on {len(recent):,} elective and day-case lists, {first} … {last}"
@@ -286,6 +295,10 @@ class PlanInputs:
     list_as_of: date
     #: Patients no list of the month can take (kind, surgeon or minutes), by procedure group.
     no_list: dict[str, int] = field(default_factory=dict)
+    #: Those waiting whose group cannot be timed: not planned, but counted in the scores (a P1 too).
+    unplanned: tuple[WaitingPatient, ...] = ()
+    #: Lists whose surgeon has done no case in the history, by surgeon: they take no booking.
+    surgeons_without_history: dict[str, int] = field(default_factory=dict)
 
 
 def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
@@ -298,7 +311,7 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
             "theatre_sessions": SESSIONS_SQL,
             "theatre_cases": "SELECT session_id, procedure_group, in_theatre_at, out_of_theatre_at, "
             "cancelled_on_day FROM theatre_cases",
-            "rtt_pathways": "SELECT pathway_id, clock_start, clock_stop, priority, procedure_group "
+            "rtt_pathways": "SELECT pathway_id, clock_start, clock_stop, priority, procedure_group, status "
             "FROM rtt_pathways",
         },
     )
@@ -314,7 +327,7 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
     except WaitingListInputError as error:
         raise WaitingListInputError(f"{warehouse}: {error}") from None
     history = sessions[sessions["date"] < start]
-    done = cases[~cases["cancelled_on_day"].astype(bool)].merge(
+    done = cases[~cases["cancelled_on_day"].fillna(False).astype(bool)].merge(
         history[["session_id", "surgeon", "session_type"]], on="session_id"
     )
     if done.empty:
@@ -327,6 +340,8 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
     durations = durations_from_history(done)
     pathways["clock_start"] = pd.to_datetime(pathways["clock_start"])
     pathways["clock_stop"] = pd.to_datetime(pathways["clock_stop"])
+    refuse_future_dates(pathways, warehouse)  # one 2052 stop would hide the list's age, and book it
+    _refuse_unclear_pathways(pathways, warehouse)
     waiting = pathways[
         (pathways["clock_start"] < start)
         & (pathways["clock_stop"].isna() | (pathways["clock_stop"] >= start))
@@ -346,13 +361,27 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
     waiting = waiting.assign(procedure_group=waiting["procedure_group"].fillna(NO_GROUP))
     unknown = ~waiting["procedure_group"].isin(durations.session_types)
     skipped = waiting.loc[unknown, "procedure_group"].value_counts().to_dict()
-    patients = tuple(
-        WaitingPatient(str(r.pathway_id), r.clock_start.date(), str(r.priority), str(r.procedure_group))
-        for r in waiting[~unknown].itertuples()
+    patients, unplanned = (
+        tuple(
+            WaitingPatient(str(r.pathway_id), r.clock_start.date(), str(r.priority), str(r.procedure_group))
+            for r in waiting[rows].itertuples()
+        )
+        for rows in (~unknown, unknown)
     )
     recorded = pd.concat([pathways["clock_start"], pathways["clock_stop"]]).max()
+    known = durations.surgeon_groups or {}
+    no_history = pd.Series([t.surgeon for t in lists if t.surgeon not in known], dtype=object).value_counts()
     return PlanInputs(
-        patients, tuple(lists), durations, start.date(), end.date(), source, skipped, recorded.date()
+        patients,
+        tuple(lists),
+        durations,
+        start.date(),
+        end.date(),
+        source,
+        skipped,
+        recorded.date(),
+        unplanned=unplanned,
+        surgeons_without_history={str(k): int(v) for k, v in no_history.items()},
     )
 
 
@@ -362,7 +391,26 @@ REPEAT_MONTHS = 24
 
 
 #: A waiting pathway's procedure group when none is recorded: named among those not planned.
-NO_GROUP = "(no procedure group recorded)"
+NO_GROUP = "(none)"
+
+
+def _refuse_unclear_pathways(pathways: pd.DataFrame, warehouse: Path) -> None:
+    """A pathway with no clock start, or treated or removed with no clock stop, is neither on the list
+    nor off it: named, not booked as a long waiter or dropped unsaid."""
+    status = pathways["status"].astype("string").str.strip().str.lower()
+    for bad, words in (
+        (pathways["clock_start"].isna(), "clock_start: blank; every pathway starts"),
+        (
+            pathways["clock_stop"].isna() & status.isin(["treated", "removed"]).fillna(False),
+            "clock_stop: blank, but its status says it stopped",
+        ),
+    ):
+        if bad.any():
+            row = pathways[bad.to_numpy()].iloc[0]
+            raise WaitingListInputError(
+                f"{warehouse}: rtt_pathways, pathway {row['pathway_id']}, {words} ({int(bad.sum())} "
+                "like it); correct the extract and load it again"
+            )
 
 
 def _refuse_repeated(table: pd.DataFrame, name: str, column: str, expected: str) -> None:
@@ -371,7 +419,7 @@ def _refuse_repeated(table: pd.DataFrame, name: str, column: str, expected: str)
         first = table.loc[repeated, column].iloc[0]
         raise WaitingListInputError(
             f"{name}: {column} {first!r} is on {int((table[column] == first).sum())} rows; expected "
-            f"{expected} ({int(table.loc[repeated, column].nunique())} {column}s repeated)"
+            f"{expected} ({int(table.loc[repeated, column].nunique())} repeated)"
         )
 
 
@@ -593,7 +641,14 @@ def run_plan(warehouse: Path, month: str, risk: float, seconds: float):
     inputs = plan_inputs(warehouse, month)
     inputs = replace(inputs, no_list=no_list_takes(inputs.patients, inputs.lists, inputs.durations, risk))
     optimised, fcfs = plan_lists(
-        inputs.patients, inputs.lists, inputs.durations, inputs.month_start, inputs.month_end, risk, seconds
+        inputs.patients,
+        inputs.lists,
+        inputs.durations,
+        inputs.month_start,
+        inputs.month_end,
+        risk,
+        seconds,
+        also_waiting=inputs.unplanned,
     )
     return inputs, optimised, fcfs
 
@@ -606,8 +661,11 @@ HISTORY_MISSING = "fewer than 3 done cases of the group with a time in the theat
 def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
     """Who the plan leaves out and why, in words: by procedure group, with how many."""
     said = {}
+    no_group = {g: n for g, n in inputs.skipped_groups.items() if g == NO_GROUP}
+    untimed = {g: n for g, n in inputs.skipped_groups.items() if g != NO_GROUP}
     for why, groups in (
-        (HISTORY_MISSING, inputs.skipped_groups),
+        ("no procedure group recorded", no_group),
+        (HISTORY_MISSING, untimed),
         (
             "no list of the month takes the case: its kind, a surgeon who does it, or its length",
             inputs.no_list,
@@ -615,6 +673,9 @@ def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
     ):
         if groups:
             said[why] = ", ".join(f"{g} ({n})" for g, n in sorted(groups.items()))
+    if inputs.surgeons_without_history:
+        lists = ", ".join(f"{s} ({n})" for s, n in sorted(inputs.surgeons_without_history.items()))
+        said["lists of surgeons with no case in the theatre history take no booking"] = lists
     return said
 
 
@@ -658,7 +719,7 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
         *((f"not planned: {why}", groups) for why, groups in plan_not_planned(inputs).items()),
     ]
     return {
-        "about": pd.DataFrame(about, columns=["", "value"]),
+        "about": pd.DataFrame(about, columns=["item", "value"]),
         "lists": pd.DataFrame(rows),
         "bookings": bookings,
         "score": scores_table([optimised, fcfs]),

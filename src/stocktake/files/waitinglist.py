@@ -196,6 +196,12 @@ def warehouse_pathways(warehouse: Path, by: str | None = None) -> pd.DataFrame:
         raise WaitingListInputError(f"{warehouse}: rtt_pathways is empty")
     frame["clock_start"] = pd.to_datetime(frame["clock_start"])
     frame["clock_stop"] = pd.to_datetime(frame["clock_stop"])
+    refuse_future_dates(frame, warehouse)
+    return frame
+
+
+def refuse_future_dates(frame: pd.DataFrame, warehouse: Path) -> None:
+    """The warehouse's pathways with a clock start or stop after today are refused, counted."""
     if (late := _in_future(frame)) is not None:
         after = frame[late[0]] > pd.Timestamp.today().normalize()
         n = int(after.sum())
@@ -203,7 +209,6 @@ def warehouse_pathways(warehouse: Path, by: str | None = None) -> pd.DataFrame:
             f"{warehouse}, rtt_pathways: {n} pathway{'s have' if n > 1 else ' has'} a {late[0]} in the "
             f"future ({frame.loc[after, late[0]].max().date()}); correct the extract and load it again"
         )
-    return frame
 
 
 def _in_future(frame: pd.DataFrame) -> tuple[str, int] | None:

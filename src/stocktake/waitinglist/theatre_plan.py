@@ -358,15 +358,18 @@ def plan_lists(
     risk: float = DEFAULT_RISK,
     seconds: float = DEFAULT_SECONDS,
     seed: int = 0,
+    also_waiting: Sequence[WaitingPatient] = (),
 ) -> tuple[Plan, Plan]:
-    """CP-SAT's plan and first come, first served's, on the same lists and rule, each scored."""
+    """CP-SAT's plan and first come, first served's, on the same lists and rule, each scored over
+    everyone waiting (``also_waiting``: those that cannot be planned, a P1 among them still counts)."""
     rule = LoadRule.for_lists(lists, durations, risk)
     weeks = _weeks(lists)
     remaining = {p.pathway_id: p for p in patients}
     bookings: list[Booking] = []
     statuses = []
+    groups = {p.procedure_group for p in patients}
     for k, week in enumerate(weeks):
-        next_chance = weeks[k + 1][0].date if k + 1 < len(weeks) else month_end + timedelta(days=1)
+        next_chance = _next_chances(groups, weeks[k + 1 :], durations, rule, month_end)
         booked, status = _solve_week(
             list(remaining.values()), week, durations, rule, next_chance, seconds / max(len(weeks), 1), seed
         )
@@ -375,11 +378,12 @@ def plan_lists(
             remaining.pop(b.pathway_id)
         bookings += booked
     fcfs = first_come_first_served(patients, lists, durations, risk)
+    everyone = [*patients, *also_waiting]
     scored = [
         Plan(
             "cp-sat",
             tuple(bookings),
-            score_plan(bookings, patients, lists, durations, month_start, month_end),
+            score_plan(bookings, everyone, lists, durations, month_start, month_end),
             ", ".join(
                 f"{statuses.count(k)} week{'s' * (statuses.count(k) > 1)} {k}" for k in sorted(set(statuses))
             ),
@@ -387,7 +391,7 @@ def plan_lists(
         Plan(
             "first come, first served",
             tuple(fcfs),
-            score_plan(fcfs, patients, lists, durations, month_start, month_end),
+            score_plan(fcfs, everyone, lists, durations, month_start, month_end),
             "greedy",
         ),
     ]
@@ -403,21 +407,54 @@ TIERS = (
 )  # fmt: skip
 
 
-def _tier(patient: WaitingPatient, week_start: date, next_chance: date) -> int | None:
+def _next_chances(
+    groups, later_weeks, durations: Durations, rule: LoadRule, month_end: date
+) -> dict[str, date]:
+    """Each procedure group's next chance after this week: the first later list that can take its
+    cases (kind, surgeon, length), else the day after the month. (Next week's first list of any kind
+    had been every patient's next chance: a P1 due on a Monday with no elective list then breached.)"""
+    after = month_end + timedelta(days=1)
+    chances = {}
+    for group in groups:
+        taking = (
+            t.date
+            for week in later_weeks
+            for t in week
+            if _can_take(durations, rule, WaitingPatient("", t.date, "P4", group), t)
+        )
+        chances[group] = next(taking, after)
+    return chances
+
+
+def _tier(patient: WaitingPatient, week_start: date, next_chance: dict[str, date]) -> int | None:
     """The patient's place in :data:`TIERS` this week, or None if they can wait for the next one."""
-    if patient.due >= next_chance:
+    if patient.due >= next_chance.get(patient.procedure_group, date.max):
         return None
     return TIERS.index((patient.priority, "past due" if patient.due < week_start else "due"))
 
 
 def _solve_week(
-    patients, week, durations: Durations, rule: LoadRule, next_chance: date, seconds: float, seed: int
+    patients,
+    week,
+    durations: Durations,
+    rule: LoadRule,
+    next_chance: dict[str, date],
+    seconds: float,
+    seed: int,
 ):
     """One week's lists: the model, a greedy hint in the model's own order, and the solve."""
     week_start = week[0].date
-    # Only patients some list of the week can take (its kind, its surgeon, its minutes): one whose case
-    # fits no list would hold a candidate's place every week and leave lists empty.
-    usable = [p for p in patients if any(_can_take(durations, rule, p, t) for t in week)]
+    # Which lists of the week each group's cases can go on (kind, surgeon, length): a patient no list
+    # can take would hold a candidate's place every week and leave lists empty.
+    takes = {
+        group: {
+            t.list_id
+            for t in week
+            if _can_take(durations, rule, WaitingPatient("", week_start, "P4", group), t)
+        }
+        for group in {p.procedure_group for p in patients}
+    }
+    usable = [p for p in patients if takes[p.procedure_group]]
 
     # Candidates, for each kind of list: everyone who would breach before the next chance, then the
     # longest waiters, up to half as many again as the week's lists of that kind hold.
@@ -425,16 +462,17 @@ def _solve_week(
         tier = _tier(p, week_start, next_chance)
         return (len(TIERS) if tier is None else tier, p.clock_start, p.pathway_id)
 
+    # Each surgeon's lists of a kind choose their own: one surgeon's (or a locum's) list must not decide
+    # whom every list of the kind may take, nor patients only a few lists can take crowd out the rest.
     chosen: dict[str, WaitingPatient] = {}
-    for kind in sorted({t.session_type for t in week}):
-        lists_of_kind = [t for t in week if t.session_type == kind]
-        eligible = sorted(
-            (p for p in usable if durations.fits(p.procedure_group, lists_of_kind[0])), key=urgency
-        )
+    for kind, surgeon in sorted({(t.session_type, t.surgeon) for t in week}):
+        theirs = [t for t in week if (t.session_type, t.surgeon) == (kind, surgeon)]
+        ids = {t.list_id for t in theirs}
+        eligible = sorted((p for p in usable if takes[p.procedure_group] & ids), key=urgency)
         if not eligible:
             continue
         typical = float(np.mean([durations.by_group[p.procedure_group].mean for p in eligible]))
-        room = int(1.5 * sum(t.minutes for t in lists_of_kind) / max(typical, 1.0)) + 1
+        room = int(1.5 * sum(t.minutes for t in theirs) / max(typical, 1.0)) + 1
         for p in eligible[: min(room, MAX_CANDIDATES)]:
             chosen[p.pathway_id] = p
     candidates = sorted(chosen.values(), key=urgency)
