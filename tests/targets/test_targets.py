@@ -76,3 +76,13 @@ def test_a_trend_already_past_the_target_says_so_instead_of_a_date():
     projection = project(MONTHS, 5 - 0.01 * days, 2.5, "decrease", current_mean=3.3)
     assert projection.status == "trend_reached"
     assert "rebase" in projection.describe()
+
+
+def test_a_slope_barely_above_zero_is_projected_no_further_than_a_century():
+    """A report for May 2023 failed: a rate a hair above 0 put the target millennia away, past what a
+    timestamp holds (OutOfBoundsDatetime). The date is capped a century on."""
+    x = pd.date_range("2021-01-01", periods=24, freq="MS")
+    days = (x - x[0]).days.to_numpy(dtype=float)
+    found = project(x, 50 + 1e-7 * days, 100.0, "increase", 50.0)
+    assert found.status == "projected"
+    assert found.when == (x[-1] + pd.Timedelta(days=36_525)).round("D")

@@ -72,6 +72,10 @@ class Projection:
         )
 
 
+#: The furthest a projected date goes: a hundred years (a slope barely above 0 reaches any target in
+#: millennia, past what a timestamp holds).
+MAX_DAYS_AHEAD = 36_525.0
+
 def t_quantile(degrees_of_freedom: int) -> float:
     return T_975[degrees_of_freedom - 1] if degrees_of_freedom <= len(T_975) else 1.96
 
@@ -103,7 +107,8 @@ def project(x: pd.DatetimeIndex, values, target: float, improvement: str, curren
         return Projection("trend_reached", slope_per_month=slope * 30.44)
 
     def reached(rate: float) -> pd.Timestamp:
-        return (x[present][-1] + pd.Timedelta(days=float(needed / rate))).round("D")
+        # A rate barely above 0 gives a date past what a timestamp holds: at most a century on.
+        return (x[present][-1] + pd.Timedelta(days=min(float(needed / rate), MAX_DAYS_AHEAD))).round("D")
 
     return Projection(
         "projected",
