@@ -190,3 +190,20 @@ def test_a_period_without_a_hidden_point_keeps_its_exact_mean_and_limits():
     assert not np.array_equal(mean[:12], chart.mean[:12])  # the period holding the hidden point
     none = coarse_limits(chart, np.zeros(24, bool))
     np.testing.assert_array_equal(none[0], chart.mean)
+
+
+def test_a_period_of_zeros_beside_hidden_points_is_coarsened_by_its_values_range():
+    """Every shown point 0 and the limits the mean itself (no width): n × mean was the hidden points'
+    sum exactly (an outsider's report for a past month). The values' own range sets the step now."""
+    from stocktake.metrics.suppression import coarse_limits
+    from stocktake.spc.xmr import xmr
+
+    y = np.zeros(16)
+    y[[12, 15]] = [100 / 96 * 3, 100 / 89 * 4]  # 3 of 96 and 4 of 89, as percentages
+    hidden = y > 0
+    chart = xmr(y)
+    assert 16 * chart.mean[0] == pytest.approx(y.sum())
+    mean, lpl, upl = coarse_limits(chart, hidden)
+    step = 0.5  # the values span 4.49 points: 4.49 / 16 = 0.28, so steps of 0.5
+    assert mean[0] % step == 0 and abs(mean[0] - chart.mean[0]) <= step / 2
+    assert mean[0] != chart.mean[0]  # 16 × mean now places the sum only within ±4 points

@@ -105,6 +105,25 @@ def test_no_hidden_points_are_given_back_by_their_periods_mean(report):
     assert checked, "the demo holds periods with hidden points"
 
 
+def test_a_sentence_quotes_the_mean_and_limits_as_exported_beside_hidden_points(report):
+    """The words said "a mean of 83.0%" beside a column of 84: 34 × 83.0 less the points shown gave the
+    hidden point back. A sentence now quotes what the workbook exports."""
+    from stocktake.metrics.suppression import coarse_limits
+
+    _, stocktake, _ = report
+    checked = 0
+    for entry in stocktake.entries:
+        chart = entry.result.chart
+        latest = chart.rebase_group == chart.latest.rebase_group
+        said = re.search(r"around a mean of ([^ ]+?)\.(?:\s|$)", entry.sentence)
+        if not (entry.hidden & latest).any() or said is None:
+            continue
+        mean, _, _ = coarse_limits(chart, entry.hidden)
+        assert said[1] == entry.format(mean[entry.latest_index]), (entry.result.metric.id, entry.sentence)
+        checked += 1
+    assert checked, "the demo quotes a mean beside hidden points"
+
+
 def _values(encoded) -> np.ndarray:
     """Plotly writes numeric arrays either as lists or as base64 typed arrays."""
     if isinstance(encoded, dict):

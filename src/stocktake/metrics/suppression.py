@@ -119,9 +119,28 @@ def coarse_limits(chart, hidden) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     for group in np.unique(groups[hidden]) if hidden.any() else ():
         rows = groups == group
         n = int(rows.sum())
-        width = float(np.nanmax(upl[rows] - lpl[rows])) if np.isfinite(upl[rows] - lpl[rows]).any() else 0.0
+        spans = [upl[rows] - lpl[rows], np.array([np.nanmax(y[rows]) - np.nanmin(y[rows])])]
+        # the limits' width, or the values' own range where the limits have none (every shown point 0
+        # and the mean the hidden ones' share): either way the scale a hidden value lives on
+        width = max((float(np.nanmax(v)) for v in spans if np.isfinite(v).any()), default=0.0)
         step = _nice_step(max(width, 16.0 if counts else 0.0) / n)
         if step:
             for values in (mean, lpl, upl):
                 values[rows] = np.round(values[rows] / step) * step
     return mean, lpl, upl
+
+
+def coarse_chart(chart, hidden):
+    """The chart with :func:`coarse_limits` in place of its mean and limits, its periods' too: what a
+    sentence quoting them may say beside hidden points (the chart's own verdicts are made before)."""
+    import dataclasses
+
+    hidden = np.asarray(hidden, dtype=bool)
+    if not hidden.any():
+        return chart
+    mean, lpl, upl = coarse_limits(chart, hidden)
+    segments = tuple(
+        dataclasses.replace(s, mean=float(mean[s.start]), lpl=float(lpl[s.start]), upl=float(upl[s.start]))
+        for s in chart.segments
+    )
+    return dataclasses.replace(chart, mean=mean, lpl=lpl, upl=upl, segments=segments)

@@ -76,6 +76,7 @@ class Projection:
 #: millennia, past what a timestamp holds).
 MAX_DAYS_AHEAD = 36_525.0
 
+
 def t_quantile(degrees_of_freedom: int) -> float:
     return T_975[degrees_of_freedom - 1] if degrees_of_freedom <= len(T_975) else 1.96
 

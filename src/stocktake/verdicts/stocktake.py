@@ -9,7 +9,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from stocktake.metrics.suppression import MASK
+from stocktake.metrics.suppression import MASK, coarse_chart
 from stocktake.periods import months_between
 from stocktake.procurement.opportunities import Opportunities
 from stocktake.spc.rebase import MIN_REBASE_POINTS
@@ -161,8 +161,9 @@ def build(
         chart, metric = result.chart, result.metric
         fmt = Formatter(metric.unit, metric.decimals)
         before, notes = _rebase_readings(result, fmt)
-        text = sentence(
-            chart, result.x, fmt, notes, latest_hidden=_latest_hidden(result), monthly=metric.monthly
+        said = coarse_chart(chart, result.hidden) if result.hidden is not None else chart
+        text = sentence(  # the mean and limits it quotes as exported beside hidden points (ADR 9)
+            said, result.x, fmt, notes, latest_hidden=_latest_hidden(result), monthly=metric.monthly
         )
         projection = _projection(result)
         if projection is not None and chart.target is not None and not _assured_in_words(result, projection):
