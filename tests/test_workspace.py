@@ -13,7 +13,7 @@ from stocktake.appdb.database import make_engine, session_factory, upgrade
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE
 from stocktake.spc import xmr
 from stocktake.verdicts.narrative import CATEGORIES, category
-from stocktake.workspace import Workspace
+from stocktake.workspace import NO_RECORDS_HERE, NOT_BY_SITE, Workspace
 
 
 @pytest.fixture
@@ -43,9 +43,21 @@ def test_a_sites_stocktake_names_the_measures_whose_records_hold_no_site(workspa
     taken = workspace.stocktake(db, site=site)
     waiting = {m.title for m in workspace.catalogue.metrics if m.area == "Waiting list"}
     assert waiting and not waiting & {e.result.metric.title for e in taken.entries}
-    named = {title for title, lacking in taken.no_data if lacking == ("a site in its records",)}
+    named = {title for title, lacking in taken.no_data if lacking == (NOT_BY_SITE,)}
     assert waiting <= named and not named & {e.result.metric.title for e in taken.entries}
-    assert not any(lacking == ("a site in its records",) for _, lacking in workspace.stocktake(db).no_data)
+    assert not any(lacking == (NOT_BY_SITE,) for _, lacking in workspace.stocktake(db).no_data)
+
+
+def test_a_sites_stocktake_names_the_measures_it_has_no_record_of(workspace_and_db):
+    """A site that only orders implants: its report named none of the clinical measures it lacks."""
+    workspace, db = workspace_and_db
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        con.execute("INSERT INTO procurement SELECT * REPLACE ('Hilltop' AS site) FROM procurement LIMIT 50")
+    taken = workspace.stocktake(db, site="Hilltop")
+    shown = {e.result.metric.id for e in taken.entries}
+    by_site = set(workspace.series("site"))
+    missing = {workspace.catalogue.metric(i).title for i in by_site - shown}
+    assert missing and missing == {title for title, lacking in taken.no_data if lacking == (NO_RECORDS_HERE,)}
 
 
 def test_a_warehouse_holding_only_some_datasets_shows_the_measures_it_can(workspace_and_db):

@@ -32,6 +32,10 @@ from stocktake.verdicts.peers import compare_peers
 from stocktake.verdicts.stocktake import describe_rebase
 from stocktake.warehouse import connect_ibis
 
+#: Why a site's stock-take leaves a measure out, said after "needs".
+NOT_BY_SITE = "figures by site: it is in the all-sites report"
+NO_RECORDS_HERE = "records at this site"
+
 
 @dataclass(frozen=True)
 class Breakdown:
@@ -273,10 +277,12 @@ class Workspace:
         if site is not None:
             site_series = self.series("site")
             by_site = {i: _only(frame, "site", site) for i, frame in site_series.items()}
-            # Measures whose records hold no site (the waiting list's pathways) are named, not dropped
-            # unsaid; a site without the service simply has no rows.
+            # Measures not measured by site (the waiting list's pathways hold none) and those with no
+            # record at this site (a service it does not run) are named, never dropped unsaid.
             no_data += titled(
-                self.catalogue, {i: ("a site in its records",) for i in series if i not in site_series}
+                self.catalogue,
+                {i: (NOT_BY_SITE,) for i in series if i not in site_series}
+                | {i: (NO_RECORDS_HERE,) for i, frame in by_site.items() if not len(frame)},
             )
             series = {i: frame for i, frame in by_site.items() if len(frame)}
         if period is not None:

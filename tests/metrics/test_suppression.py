@@ -203,7 +203,7 @@ def test_a_period_of_zeros_beside_hidden_points_is_coarsened_by_its_values_range
     hidden = y > 0
     chart = xmr(y)
     assert 16 * chart.mean[0] == pytest.approx(y.sum())
-    mean, lpl, upl = coarse_limits(chart, hidden)
+    mean, _lpl, _upl = coarse_limits(chart, hidden)
     step = 0.5  # the values span 4.49 points: 4.49 / 16 = 0.28, so steps of 0.5
     assert mean[0] % step == 0 and abs(mean[0] - chart.mean[0]) <= step / 2
     assert mean[0] != chart.mean[0]  # 16 × mean now places the sum only within ±4 points

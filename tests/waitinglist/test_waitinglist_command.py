@@ -362,3 +362,13 @@ def test_a_csv_is_never_written_under_a_workbooks_name(tmp_path, warehouse, comm
     assert result.exit_code == 2, result.output
     assert f"--out {out}: this command writes CSV; give a .csv name" in " ".join(result.output.split())
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["result.parquet", "result.json", "result"])
+def test_a_csv_is_written_only_under_a_csv_name_or_through_a_device(tmp_path, warehouse, name):
+    out = tmp_path / name
+    result = _run("weeks", "--warehouse", warehouse, "--months", "2", "--out", out)
+    assert result.exit_code == 2 and "this command writes CSV; give a .csv name" in " ".join(
+        result.output.split()
+    )
+    assert _run("weeks", "--warehouse", warehouse, "--months", "2", "--out", "/dev/null").exit_code == 0

@@ -285,8 +285,8 @@ def weeks(
     console.print(shown)
     console.print(
         f"{inputs.calibration}; referrals {inputs.referrals:,.0f} and treatments "
-        f"{inputs.capacity:,.0f} a month held at their recent average; reneges (removals other than "
-        "treatment) as calibrated"
+        f"{inputs.capacity:,.0f} a month held at their recent average"
+        + ("; reneges (removals other than treatment) as calibrated" if table["reneges"].any() else "")
     )
     if (share := renege_share(table, inputs.referrals)) is not None:
         console.print(f"[yellow]{RENEGE_WARNING.format(share=share)}[/yellow]")

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from stocktake.atomic import move_into_place, staging_folder
+from stocktake.atomic import is_special, move_into_place, staging_folder
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.ingest.schemas import PRIORITIES
 from stocktake.ingest.sniff import UnreadableText, decode, sniff_delimiter
@@ -237,7 +237,8 @@ def check_output(path: Path, *inputs: Path | None, example: str = "out.csv") -> 
     path = Path(path)
     if path.is_dir():
         raise WaitingListInputError(f"--out {path}: is a folder; expected a file name, like {path / example}")
-    if example.endswith(".csv") and path.suffix.lower() in WORKBOOKS:  # CSV text Excel would call damaged
+    if example.endswith(".csv") and path.suffix.lower() != ".csv" and not is_special(path):
+        # CSV text under .xlsx is a file Excel calls damaged; under .parquet or .json, a lie
         raise WaitingListInputError(
             f"--out {path}: this command writes CSV; give a .csv name (Excel opens it), like "
             f"{path.with_suffix('.csv')}"
