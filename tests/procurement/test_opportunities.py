@@ -107,3 +107,17 @@ def test_every_month_when_no_window_is_asked():
     got = [(o.key, o.unit, round(o.potential_saving, 9)) for o in found.items]
     assert got == [("X", "A", 4788.28), ("X", "B", 13.60), ("Z", "A", 9.00)]
     assert found.items[0].target_price == pytest.approx(4.34)
+
+
+def test_a_board_report_before_the_first_order_has_no_procurement_section(demo_warehouse):
+    """A report for a month before any order failed with "no order lines between --from and --to",
+    options the report does not have; it has no procurement section instead."""
+    import duckdb
+    import pandas as pd
+
+    from stocktake.files.procurement import warehouse_opportunities
+
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        first = pd.Timestamp(con.execute("SELECT min(ordered_on) FROM procurement").fetchone()[0])
+    assert warehouse_opportunities(demo_warehouse, last=first.to_period("M") - 1) is None
+    assert warehouse_opportunities(demo_warehouse, last=first.to_period("M")) is not None

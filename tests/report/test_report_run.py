@@ -96,3 +96,11 @@ def test_a_duckdb_file_that_is_not_a_warehouse_is_one_line(tmp_path, command):
     assert result.exit_code == 2, result.output
     said = " ".join(result.output.split())
     assert "not a Stocktake warehouse" in said and "Traceback" not in said
+
+
+@pytest.mark.parametrize("period", ["2025-1", "2025-13", "01/2025", "2025-01-01"])
+def test_a_report_period_is_a_month_written_yyyy_mm(tmp_path, period):
+    result = runner.invoke(app, ["report", "--period", period, "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2
+    assert f"--period {period!r}: expected a month like 2025-09" in " ".join(result.output.split())
+    assert not (tmp_path / "out").exists()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -80,5 +81,5 @@ def report(
 
 
 def _is_month(text: str) -> bool:
-    year, _, month = text.partition("-")
-    return year.isdigit() and len(year) == 4 and month.isdigit() and 1 <= int(month) <= 12
+    """YYYY-MM exactly, as every command's months (2025-1 was taken as January)."""
+    return re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text) is not None

@@ -581,12 +581,16 @@ def warehouse_opportunities(
     category: str = "description",
     top: int | None = 10,
     last: pd.Period | None = None,
-) -> Opportunities:
+) -> Opportunities | None:
     """The largest savings by site in the year of a warehouse's procurement orders ending at ``last``
-    (default: the last month ordered); one line naming the order lines when they cannot be priced."""
+    (default: the last month ordered), None when nothing was ordered by then (a board report for a month
+    before the first order has no such section); one line naming the order lines when they cannot be
+    priced."""
     orders = read_orders([Source(Path(warehouse), "warehouse")])
     if last is not None:
-        orders = _months(orders, None, last)
+        orders = between(orders, None, last)
+        if orders.empty:
+            return None
     if category not in orders.columns:
         raise ProcurementFileError(f"{warehouse}: the procurement orders have no column {category!r}")
     try:
