@@ -125,8 +125,9 @@ def coarse_limits(chart, hidden) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         width = max((float(np.nanmax(v)) for v in spans if np.isfinite(v).any()), default=0.0)
         step = _nice_step(max(width, 16.0 if counts else 0.0) / n)
         if step:
+            places = max(0, 1 - int(np.floor(np.log10(step))))  # 0.6, not 0.6000000000000001
             for values in (mean, lpl, upl):
-                values[rows] = np.round(values[rows] / step) * step
+                values[rows] = np.round(np.round(values[rows] / step) * step, places)
     return mean, lpl, upl
 
 
