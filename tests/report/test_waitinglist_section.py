@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import json
 import re
 from datetime import datetime, timedelta
 
@@ -173,3 +174,22 @@ def test_a_report_as_at_a_past_month_takes_its_cases_per_list_from_lists_by_then
             [pd.Timestamp(dates[1]) - timedelta(weeks=13), past.end_time.normalize()],
         ).fetchone()
     assert found.answer.cases_per_list == pytest.approx(cases / lists)
+
+
+def test_the_charts_name_their_months_and_keep_the_legend_off_the_month_labels(warehouse):
+    """An outsider found the chart titled "the last two years and the next" over months long past, its
+    legend over the month labels, and both cut short at a phone's width."""
+    from stocktake.report.waitinglist import projection_figure
+    from stocktake.web.routes.waitinglist import scenario_view
+
+    found = warehouse_overview(warehouse)
+    layout = projection_figure(found).to_plotly_json()["layout"]
+    assert (
+        layout["title"]["text"]
+        == f"Patients waiting to {found.month.strftime('%B %Y')},<br>and projected 12 months on"
+    )
+    assert layout["legend"]["y"] >= 1 and layout["legend"]["yanchor"] == "bottom"
+    scenario = json.loads(scenario_view(found).figure)["layout"]
+    first, last = found.month + 1, found.month + 12
+    assert scenario["title"]["text"].endswith(f"<br>{first} to {last}")
+    assert scenario["legend"]["y"] >= 1

@@ -405,7 +405,8 @@ def projection_figure(found: Overview):
     names the months, which may be long past (old figures)."""
     figure = go.Figure()
     past = found.history.tail(24)
-    title = f"Patients waiting to {_month(found.month)}, and projected {HORIZON} months on"
+    # two lines, so a phone's width holds the title; the legend has its own row below it
+    title = f"Patients waiting to {_month(found.month)},<br>and projected {HORIZON} months on"
     months = list(past["month"].astype(str))
     figure.add_scatter(
         x=months, y=list(past["waiting"].astype(float)), mode="lines+markers", name="Waiting",
@@ -432,7 +433,16 @@ def projection_figure(found: Overview):
         name = "At the present flows (no interval: too short a history)"
     figure.add_scatter(x=ahead, y=central, mode="lines", name=name, line={"color": BLUE, "dash": "dash"})
     figure.update_layout(
-        title=html.escape(title, quote=False),
+        title={
+            "text": html.escape(title, quote=False).replace("&lt;br&gt;", "<br>"),
+            "x": 0,
+            "xanchor": "left",
+            "y": 0.9,
+            "yanchor": "top",
+            "yref": "container",
+            "font": {"size": 16},
+        },
+        margin={"t": 125, "l": 60, "r": 20},
         xaxis_title="Month",
         yaxis_title="Patients waiting",
         template="simple_white",
