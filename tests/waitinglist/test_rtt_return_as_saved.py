@@ -137,3 +137,12 @@ def test_an_unknown_treatment_function_is_refused_with_the_codes_and_names_known
         WaitingListInputError, match=r"'X12': not in the 2024-11 return \(it has C_100 \(General"
     ):
         weeks_inputs_from_returns(read_rtt_returns([RBD]), "X12")
+
+
+def test_two_months_in_one_file_are_refused_with_the_way_out(tmp_path):
+    table = _table()
+    both = pd.concat([table, table.assign(Period="RTT-October-2024")])
+    path = tmp_path / "two.csv"
+    both.to_csv(path, index=False)
+    with pytest.raises(WaitingListInputError, match=r"holds more than one period .*; give one file a month$"):
+        read_rtt_return(path)

@@ -146,7 +146,9 @@ def parse_rtt_return(
         )
     periods = text["Period"].unique()
     if len(periods) != 1:
-        raise RttReturnError(f"{source}: holds more than one period ({', '.join(sorted(periods))})")
+        raise RttReturnError(
+            f"{source}: holds more than one period ({', '.join(sorted(periods))}); give one file a month"
+        )
     month = _month(periods[0], source, int(line_of[0]))
     bands = np.column_stack([_counts(text[c], source, c, line_of) for c in BAND_COLUMNS])
     incomplete_or_completed = parts.isin([INCOMPLETE, "Part_2A", ADMITTED, NON_ADMITTED]).to_numpy()
