@@ -399,6 +399,24 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
 # --- the chart -----------------------------------------------------------------------------------
 
 
+#: A chart's legend in its own row above the plot: below it, it hid the slanted month labels.
+LEGEND_ABOVE = {"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"}
+
+
+def chart_title(text: str, y: float) -> dict:
+    """A title of one or two lines (``<br>`` between them, the rest escaped) from the left, placed
+    ``y`` of the way up the figure: a phone's width holds it above the legend."""
+    return {
+        "text": html.escape(text, quote=False).replace("&lt;br&gt;", "<br>"),
+        "x": 0,
+        "xanchor": "left",
+        "y": y,
+        "yanchor": "top",
+        "yref": "container",
+        "font": {"size": 16},
+    }
+
+
 def projection_figure(found: Overview):
     """The list's size month by month (the last 24 months) and the projection with its 95% interval
     (or, with too short a history, the weeks-waited model's path, without an interval); the title
@@ -433,21 +451,12 @@ def projection_figure(found: Overview):
         name = "At the present flows (no interval: too short a history)"
     figure.add_scatter(x=ahead, y=central, mode="lines", name=name, line={"color": BLUE, "dash": "dash"})
     figure.update_layout(
-        title={
-            "text": html.escape(title, quote=False).replace("&lt;br&gt;", "<br>"),
-            "x": 0,
-            "xanchor": "left",
-            "y": 0.9,
-            "yanchor": "top",
-            "yref": "container",
-            "font": {"size": 16},
-        },
+        title=chart_title(title, 0.9),
         margin={"t": 125, "l": 60, "r": 20},
         xaxis_title="Month",
         yaxis_title="Patients waiting",
         template="simple_white",
-        # the legend above the plot and the months slanted: below it, they hid the month labels
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        legend=LEGEND_ABOVE,
         xaxis={"type": "category", "tickangle": -45, "nticks": 13},
     )
     return figure

@@ -14,7 +14,6 @@ in only the scenario's results (htmx), without it the form sends the same GET pa
 from __future__ import annotations
 
 import functools
-import html
 import json
 import math
 import re
@@ -30,7 +29,9 @@ from stocktake.metrics.suppression import is_small
 from stocktake.report.charts import PLOTLY_CONFIG
 from stocktake.report.waitinglist import (
     BLUE,
+    LEGEND_ABOVE,
     ahead_words,
+    chart_title,
     count,
     holds_pathways,
     pct,
@@ -290,17 +291,9 @@ def scenario_figure(pairs: tuple[MonthPair, ...]) -> dict:
             )
     layout.update(
         template=_template(),
-        # two title lines and the legend above the panels: below, they hid the slanted months on a phone
-        title={
-            "text": html.escape(title, quote=False).replace("&lt;br&gt;", "<br>"),
-            "x": 0,
-            "xanchor": "left",
-            "y": 0.95,
-            "yref": "container",
-            "font": {"size": 16},
-        },
+        title=chart_title(title, 0.95),
         height=680,
-        legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+        legend=LEGEND_ABOVE,
         margin={"t": 130, "l": 60, "r": 20},
         xaxis={"type": "category", "anchor": "y3", "title": {"text": "Month"}, "tickangle": -45},
     )
