@@ -207,3 +207,22 @@ def test_a_period_of_zeros_beside_hidden_points_is_coarsened_by_its_values_range
     step = 0.5  # the values span 4.49 points: 4.49 / 16 = 0.28, so steps of 0.5
     assert mean[0] % step == 0 and abs(mean[0] - chart.mean[0]) <= step / 2
     assert mean[0] != chart.mean[0]  # 16 × mean now places the sum only within ±4 points
+
+
+def test_months_without_a_value_do_not_shrink_the_step():
+    """17 months, 2 with a value and one of them hidden (1 of 213): the step had been the width over 17,
+    eight times too fine, and the hidden count came back within ±0.1 of a patient."""
+    from stocktake.metrics.suppression import _nice_step, coarse_limits
+    from stocktake.spc.xmr import xmr
+
+    y = np.full(17, np.nan)
+    y[15], y[16] = 0.0, 100 / 213
+    hidden = np.zeros(17, bool)
+    hidden[16] = True
+    chart = xmr(y)
+    mean, _, _ = coarse_limits(chart, hidden)
+    step = _nice_step(float(np.nanmax(chart.upl - chart.lpl)) / 2)  # over the 2 points with a value
+    assert step >= 1.0
+    assert mean[16] / step == pytest.approx(round(mean[16] / step))
+    # 2 × the mean, known to ± half a step, places the hidden share within ± a whole step: 2 patients
+    assert step / 100 * 213 >= 2

@@ -124,6 +124,16 @@ def test_a_sentence_quotes_the_mean_and_limits_as_exported_beside_hidden_points(
     assert checked, "the demo quotes a mean beside hidden points"
 
 
+def test_the_workbooks_limits_are_those_drawn_and_said(report):
+    """A percentage's lower limit was -3 in the workbook beside "0.0% to 18.0%" in its sentence."""
+    _, stocktake, paths = report
+    book = openpyxl.load_workbook(paths[".xlsx"])
+    units = {e.result.metric.id: e.result.metric.unit for e in stocktake.entries}
+    for row in book["Series"].iter_rows(min_row=2, values_only=True):
+        if units[row[0]] == "%" and row[8] is not None:
+            assert row[8] >= 0 and row[9] <= 100, row
+
+
 def _values(encoded) -> np.ndarray:
     """Plotly writes numeric arrays either as lists or as base64 typed arrays."""
     if isinstance(encoded, dict):

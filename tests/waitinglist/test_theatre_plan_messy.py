@@ -258,13 +258,14 @@ def test_pathways_neither_on_the_list_nor_off_it_are_refused(messy, tmp_path, sq
 
 def test_blank_cancellations_and_capital_session_types_are_read(messy, tmp_path):
     """A blank cancelled_on_day is a case not cancelled (it crashed the plan); "Elective" is elective
-    (the month's own lists had vanished for the latest four weeks repeated)."""
+    and "Day Case" a day case (the month's own lists had vanished for the latest four weeks repeated)."""
     warehouse = messy(
         "UPDATE theatre_cases SET cancelled_on_day = NULL WHERE NOT cancelled_on_day",
         "INSERT INTO theatre_sessions SELECT * REPLACE (session_id || '-oct' AS session_id, "
         "date + INTERVAL 28 DAY AS date, planned_start + INTERVAL 28 DAY AS planned_start, "
         "planned_end + INTERVAL 28 DAY AS planned_end, "
-        "upper(session_type[1]) || session_type[2:] AS session_type) "
+        "CASE session_type WHEN 'day_case' THEN 'Day Case' ELSE upper(session_type[1]) || session_type[2:] "
+        "END AS session_type) "
         f"FROM theatre_sessions WHERE {LAST_WEEK}",
     )
     result = _plan(warehouse, tmp_path / "plan.xlsx")

@@ -248,7 +248,9 @@ def _sessions(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
     frame["date"] = pd.to_datetime(frame["date"])
     # "Elective" is elective: a warehouse built outside the load step may not hold the codes' case
-    frame["session_type"] = frame["session_type"].str.strip().str.lower()
+    frame["session_type"] = (
+        frame["session_type"].str.strip().str.lower().str.replace(r"[\s-]+", "_", regex=True)
+    )
     frame["minutes"] = (
         pd.to_datetime(frame["planned_end"]) - pd.to_datetime(frame["planned_start"])
     ).dt.total_seconds() // 60

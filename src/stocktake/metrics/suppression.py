@@ -118,7 +118,7 @@ def coarse_limits(chart, hidden) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     groups = np.asarray(chart.rebase_group)
     for group in np.unique(groups[hidden]) if hidden.any() else ():
         rows = groups == group
-        n = int(rows.sum())
+        n = max(int(np.isfinite(y[rows]).sum()), 1)  # the points with a value: months without none
         spans = [upl[rows] - lpl[rows], np.array([np.nanmax(y[rows]) - np.nanmin(y[rows])])]
         # the limits' width, or the values' own range where the limits have none (every shown point 0
         # and the mean the hidden ones' share): either way the scale a hidden value lives on

@@ -18,7 +18,7 @@ from stocktake.metrics.suppression import MASK, coarse_limits
 from stocktake.report.icons import ASSURANCE_LABELS, variation_label
 from stocktake.report.waitinglist import waiting_list_sheets
 from stocktake.spreadsheets import keep_text
-from stocktake.verdicts.narrative import CATEGORIES
+from stocktake.verdicts.narrative import CATEGORIES, drawn_limits
 from stocktake.verdicts.stocktake import StockTake
 
 HEADER = Font(bold=True, color="FFFFFF")
@@ -73,7 +73,7 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
         result = entry.result
         latest = entry.latest_index
         value = MASK if entry.hidden[latest] else _number(result.chart.y[latest])
-        mean, lpl, upl = coarse_limits(result.chart, entry.hidden)  # the latest period's, as exported
+        mean, lpl, upl = _limits_as_said(entry)  # the latest period's, as exported
         summary.append(
             [
                 result.metric.area,
@@ -120,6 +120,15 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
     return Path(path)
 
 
+def _limits_as_said(entry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The mean and limits as the chart draws them and the sentence quotes them: coarsened beside
+    hidden points, and never below 0 (or above 100%) for a measure that cannot be (ADR 9)."""
+    chart = entry.result.chart
+    mean, lpl, upl = coarse_limits(chart, entry.hidden)
+    lpl, upl = drawn_limits(lpl, upl, chart.y, entry.result.metric.unit)
+    return mean, lpl, upl
+
+
 def _series_sheet(sheet, stocktake: StockTake) -> None:
     _header(
         sheet,
@@ -144,7 +153,7 @@ def _series_sheet(sheet, stocktake: StockTake) -> None:
         counts_whole = result.numerator is None or bool(
             np.all(np.isnan(result.numerator) | (result.numerator == np.round(result.numerator)))
         )
-        mean, lpl, upl = coarse_limits(chart, entry.hidden)
+        mean, lpl, upl = _limits_as_said(entry)
         for i, when in enumerate(result.x):
             hidden = bool(entry.hidden[i])
             counts = [None, None]

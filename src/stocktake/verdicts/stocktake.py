@@ -191,7 +191,9 @@ def _rebase_readings(result: MetricResult, fmt: Formatter) -> tuple[Reading | No
     notes = [deferred(when, n) for when, n in rebasing.deferred if when > since]
     before = None
     if rebasing.without_latest is not None:
-        kind, text = before_rebase(rebasing.without_latest, result.x, fmt, since, _latest_hidden(result))
+        without = rebasing.without_latest
+        said = coarse_chart(without, result.hidden) if result.hidden is not None else without
+        kind, text = before_rebase(said, result.x, fmt, since, _latest_hidden(result))
         if kind != category(result.variation_type, result.assurance_type, result.metric.improvement):
             before = Reading(since, kind, text)
             notes.insert(0, text)

@@ -468,7 +468,11 @@ def _solve_week(
     for kind, surgeon in sorted({(t.session_type, t.surgeon) for t in week}):
         theirs = [t for t in week if (t.session_type, t.surgeon) == (kind, surgeon)]
         ids = {t.list_id for t in theirs}
-        eligible = sorted((p for p in usable if takes[p.procedure_group] & ids), key=urgency)
+        # those not already chosen for another surgeon's lists: overlapping choices of the same most
+        # urgent patients had left the week a third of its candidates and most lists empty
+        eligible = sorted(
+            (p for p in usable if takes[p.procedure_group] & ids and p.pathway_id not in chosen), key=urgency
+        )
         if not eligible:
             continue
         typical = float(np.mean([durations.by_group[p.procedure_group].mean for p in eligible]))
