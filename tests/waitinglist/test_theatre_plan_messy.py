@@ -346,3 +346,35 @@ def test_a_p1_due_before_its_next_chance_of_its_own_kind_is_booked_this_week():
     booked = {b.pathway_id: b.date for b in optimised.bookings}
     assert booked["P1"] <= date(2026, 3, 9)
     assert optimised.score.p1_breaches == 0
+
+
+def test_room_a_stopped_solve_leaves_is_filled_most_valuable_first():
+    """At --seconds 1 a week's solve could stop with a list half empty while overdue P1s that fit it
+    waited a fortnight: what the solve books is kept and the room left filled."""
+    from stocktake.waitinglist.theatre_plan import LoadRule, _greedy
+
+    durations = _durations(hand=(60, 5, "day_case"))
+    week = _week(240)[:1]
+    candidates = [
+        WaitingPatient(f"P1-{i}", date(2025, 1, 1) + timedelta(days=i), "P1", "hand") for i in range(6)
+    ]
+    rule = LoadRule.for_lists(week, durations, 0.2)
+    filled = _greedy(
+        candidates, week, durations, rule, lambda p, t: -p.clock_start.toordinal(), start=frozenset({(5, 0)})
+    )
+    assert (5, 0) in filled and len(filled) == 3  # 3 × 60 ± 5 in 240 minutes at a 20% risk; 4 would not
+    assert {i for i, _ in filled} == {0, 1, 5}  # the longest waiting fill the room
+
+
+def test_a_list_no_one_waiting_can_go_on_is_said(messy, tmp_path):
+    """A surgeon's history cut to spines only: their day-case lists stayed empty without a word."""
+    surgeon = "(SELECT min(surgeon) FROM theatre_sessions WHERE session_type = 'day_case')"
+    warehouse = messy(
+        "DELETE FROM theatre_cases WHERE procedure_group <> 'spine' AND session_id IN "
+        f"(SELECT session_id FROM theatre_sessions WHERE surgeon = {surgeon})"
+    )
+    result = _plan(warehouse, tmp_path / "plan.xlsx")
+    assert result.exit_code == 0, result.output
+    assert "(lists no one waiting can go on (their surgeon's procedures, kind or length)): " in " ".join(
+        result.output.split()
+    )

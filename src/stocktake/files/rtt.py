@@ -301,6 +301,8 @@ class PlanInputs:
     unplanned: tuple[WaitingPatient, ...] = ()
     #: Lists whose surgeon has done no case in the history, by surgeon: they take no booking.
     surgeons_without_history: dict[str, int] = field(default_factory=dict)
+    #: Other lists no one waiting can go on (the surgeon's procedures, kind or length), by surgeon.
+    lists_no_one_fits: dict[str, int] = field(default_factory=dict)
 
 
 def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
@@ -638,10 +640,15 @@ def run_plan(warehouse: Path, month: str, risk: float, seconds: float):
         )
     if not 0 < seconds <= 600:
         raise WaitingListInputError(f"--seconds {seconds:g}: expected more than 0 and at most 600")
-    from stocktake.waitinglist.theatre_plan import no_list_takes
+    from stocktake.waitinglist.theatre_plan import lists_no_one_takes, no_list_takes
 
     inputs = plan_inputs(warehouse, month)
-    inputs = replace(inputs, no_list=no_list_takes(inputs.patients, inputs.lists, inputs.durations, risk))
+    unfilled = lists_no_one_takes(inputs.patients, inputs.lists, inputs.durations, risk)
+    inputs = replace(
+        inputs,
+        no_list=no_list_takes(inputs.patients, inputs.lists, inputs.durations, risk),
+        lists_no_one_fits={s: n for s, n in unfilled.items() if s not in inputs.surgeons_without_history},
+    )
     optimised, fcfs = plan_lists(
         inputs.patients,
         inputs.lists,
@@ -678,6 +685,9 @@ def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
     if inputs.surgeons_without_history:
         lists = ", ".join(f"{s} ({n})" for s, n in sorted(inputs.surgeons_without_history.items()))
         said["lists of surgeons with no case in the theatre history take no booking"] = lists
+    if inputs.lists_no_one_fits:
+        lists = ", ".join(f"{s} ({n})" for s, n in sorted(inputs.lists_no_one_fits.items()))
+        said["lists no one waiting can go on (their surgeon's procedures, kind or length)"] = lists
     return said
 
 

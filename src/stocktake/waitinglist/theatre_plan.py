@@ -524,7 +524,9 @@ def _solve_week(
     solver.parameters.max_time_in_seconds = max(4 * seconds, 1.0)
     status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        chosen = [key for key, v in x.items() if solver.boolean_value(v)]
+        solved = frozenset(key for key, v in x.items() if solver.boolean_value(v))
+        # a solve stopped by its time can leave room a waiting patient fits: filled, most valuable first
+        chosen = _greedy(candidates, week, durations, rule, value, start=solved)
         name = "best possible" if status == cp_model.OPTIMAL else "good, not proven best in the time"
     else:
         chosen, name = sorted(hint), "simple first fit (the solver found no plan in the time)"
@@ -564,11 +566,33 @@ def no_list_takes(
     return counts
 
 
-def _greedy(candidates, week, durations: Durations, rule: LoadRule, value) -> set[tuple[int, int]]:
-    """A starting plan in the model's own order: most valuable patient first, to the best list that fits."""
+def lists_no_one_takes(
+    patients: Sequence[WaitingPatient], lists: Sequence[TheatreList], durations: Durations, risk: float
+) -> dict[str, int]:
+    """Lists (by surgeon) that no one waiting can go on: the surgeon's procedures, the list's kind or
+    its length suit none of them. Said, so an empty list is explained."""
+    rule = LoadRule.for_lists(lists, durations, risk)
+    groups = {p.procedure_group for p in patients}
+    counts: dict[str, int] = {}
+    for t in lists:
+        if not any(_can_take(durations, rule, WaitingPatient("", t.date, "P4", g), t) for g in groups):
+            counts[t.surgeon] = counts.get(t.surgeon, 0) + 1
+    return counts
+
+
+def _greedy(
+    candidates, week, durations: Durations, rule: LoadRule, value, start: frozenset = frozenset()
+) -> set[tuple[int, int]]:
+    """A plan in the model's own order: most valuable patient first, to the best list that fits; from
+    ``start`` (a solve's bookings) it fills what room they leave."""
     loads = dict.fromkeys(range(len(week)), 0)
-    chosen = set()
+    for i, j in start:
+        loads[j] += rule.load(durations.time(candidates[i].procedure_group, week[j].surgeon), week[j])
+    booked = {i for i, _ in start}
+    chosen = set(start)
     for i in sorted(range(len(candidates)), key=lambda i: -max(value(candidates[i], t) for t in week)):
+        if i in booked:
+            continue
         p = candidates[i]
         best = None
         for j, t in enumerate(week):
