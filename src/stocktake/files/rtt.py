@@ -257,6 +257,11 @@ def _sessions(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def _not_cancelled(cases: pd.DataFrame) -> pd.DataFrame:
+    """The cases done: not cancelled on the day (a blank flag is a case that went ahead)."""
+    return cases[~cases["cancelled_on_day"].fillna(False).astype(bool)]
+
+
 def cases_per_list(warehouse: Path, weeks: int = 13, until: date | None = None) -> tuple[float, str]:
     """Cases done per planned (elective and day-case) list over the latest ``weeks`` of the history
     (to ``until``, for a report as at a month past: never with lists after it)."""
@@ -276,9 +281,8 @@ def cases_per_list(warehouse: Path, weeks: int = 13, until: date | None = None) 
         raise WaitingListInputError(f"{warehouse}: theatre_sessions has no elective or day-case lists{by}")
     since = planned["date"].max() - pd.Timedelta(weeks=weeks)
     recent = planned[planned["date"] > since]
-    done = cases[
-        ~cases["cancelled_on_day"].fillna(False).astype(bool) & cases["session_id"].isin(recent["session_id"])
-    ]
+    done = _not_cancelled(cases)
+    done = done[done["session_id"].isin(recent["session_id"])]
     value = len(done) / len(recent)
     first, last = recent["date"].min().date(), recent["date"].max().date()
     return value, f"{len(done):,} cases on {len(recent):,} elective and day-case lists, {first} … {last}"
@@ -331,9 +335,7 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
     except WaitingListInputError as error:
         raise WaitingListInputError(f"{warehouse}: {error}") from None
     history = sessions[sessions["date"] < start]
-    done = cases[~cases["cancelled_on_day"].fillna(False).astype(bool)].merge(
-        history[["session_id", "surgeon", "session_type"]], on="session_id"
-    )
+    done = _not_cancelled(cases).merge(history[["session_id", "surgeon", "session_type"]], on="session_id")
     if done.empty:
         raise WaitingListInputError(f"{warehouse}: theatre_cases has no done cases before {period}")
     done["in"] = pd.to_datetime(done["in_theatre_at"])
