@@ -108,9 +108,11 @@ def last_years_net_flow(history: History) -> Forecast:
 
 
 def statsmodels_candidates() -> dict[str, Callable[[History], Forecast]]:
-    """ETS and a structural model on the log list, fitted by maximum likelihood (if statsmodels is here)."""
+    """ETS, a structural model and the airline model on the log list, fitted by maximum likelihood (if
+    statsmodels is here)."""
     try:
         from statsmodels.tsa.exponential_smoothing.ets import ETSModel
+        from statsmodels.tsa.statespace.sarimax import SARIMAX
         from statsmodels.tsa.statespace.structural import UnobservedComponents
     except ImportError:
         return {}
@@ -139,8 +141,15 @@ def statsmodels_candidates() -> dict[str, Callable[[History], Forecast]]:
         interval = ahead.conf_int(alpha=0.05)
         return np.exp(ahead.predicted_mean), np.exp(interval[:, 0]), np.exp(interval[:, 1])
 
+    def airline(history: History) -> Forecast:
+        model = SARIMAX(np.log(history.waiting), order=(0, 1, 1), seasonal_order=(0, 1, 1, 12))
+        ahead = model.fit(disp=False).get_forecast(HORIZON)
+        interval = ahead.conf_int(alpha=0.05)
+        return np.exp(ahead.predicted_mean), np.exp(interval[:, 0]), np.exp(interval[:, 1])
+
     return {
         "ETS(A,Ad,A) on log list (ML)": ets,
+        "airline SARIMA(0,1,1)(0,1,1)12 on log list (ML)": airline,
         "local linear trend + seasons on log list (ML)": structural,
     }
 

@@ -166,21 +166,52 @@ def _sessions() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: The Monday and Thursday bank holidays of the months below, from gov.uk's published list.
+MONDAY_OR_THURSDAY_HOLIDAYS = {
+    pd.Timestamp("2025-08-25"): "25 August (Late Summer Bank Holiday)",
+    pd.Timestamp("2026-01-01"): "1 January (New Year's Day)",
+    pd.Timestamp("2025-12-25"): "25 December (Christmas Day)",
+}
+
+
 def _expected_dates(month: str) -> list[pd.Timestamp]:
     """The lists' weekdays (Monday, Thursday) through the month, worked from the calendar: the
-    pattern repeats every 28 days, and here every week, so each Monday and Thursday of the month."""
+    pattern repeats every 28 days, and here every week, so each Monday and Thursday of the month
+    that is not a bank holiday."""
     days = pd.period_range(pd.Period(month, "M").start_time, pd.Period(month, "M").end_time, freq="D")
-    return [d.to_timestamp() for d in days if d.dayofweek in (0, 3)]
+    days = [d.to_timestamp() for d in days if d.dayofweek in (0, 3)]
+    return [d for d in days if d not in MONDAY_OR_THURSDAY_HOLIDAYS]
 
 
-@pytest.mark.parametrize("month", ["2024-10", "2025-08", "2025-09", "2026-01", "2026-09"])
+@pytest.mark.parametrize("month", ["2024-10", "2025-08", "2025-09", "2026-01", "2026-09", "2025-12"])
 def test_the_latest_four_weeks_repeat_in_any_month_after_the_history(month):
-    """Before, 2025-09 onwards had no lists (eleven shifts of four weeks only)."""
+    """Before, 2025-09 onwards had no lists (eleven shifts of four weeks only); and a repeated list
+    fell on Christmas week's bank holidays, booking patients on a day the theatres are shut."""
     lists, source = _month_lists(_sessions(), pd.Period(month, "M"))
     assert sorted(pd.Timestamp(t.date) for t in lists) == _expected_dates(month)
     assert {t.session_type for t in lists} == {"elective", "day_case"}
-    assert f"no lists booked in {month}: the four weeks to 2024-09-26 repeated ({len(lists)} lists)" == source
+    said = f"no lists booked in {month}: the four weeks to 2024-09-26 repeated ({len(lists)} lists)"
+    holidays = [words for day, words in MONDAY_OR_THURSDAY_HOLIDAYS.items() if day.strftime("%Y-%m") == month]
+    if holidays:
+        said += f"; 1 on bank holidays left out: {holidays[0]}"
+    assert source == said
     assert len({t.list_id for t in lists}) == len(lists)
+
+
+def test_a_bank_holiday_moved_from_the_weekend_is_named_so():
+    sessions = _sessions().assign(date=lambda t: t["date"] + pd.Timedelta(days=364))  # same weekdays, 2025
+    lists, source = _month_lists(sessions, pd.Period("2026-12", "M"))
+    assert pd.Timestamp("2026-12-28") not in {pd.Timestamp(t.date) for t in lists}
+    assert pd.Timestamp("2026-12-31") in {pd.Timestamp(t.date) for t in lists}  # a Thursday, not a holiday
+    assert source.endswith("; 1 on bank holidays left out: 28 December (Boxing Day, moved from the weekend)")
+
+
+def test_a_months_own_booked_lists_are_kept_on_a_bank_holiday():
+    """A list the department booked on a bank holiday is its decision (an extra Easter Monday list)."""
+    sessions = _sessions()
+    sessions.loc[0, "date"] = pd.Timestamp("2024-08-26")  # Late Summer Bank Holiday
+    lists, source = _month_lists(sessions, pd.Period("2024-08", "M"))
+    assert [t.date.isoformat() for t in lists] == ["2024-08-26"] and "bank holiday" not in source
 
 
 def test_a_month_with_its_own_lists_uses_them():

@@ -150,7 +150,14 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
     )
     assert result.exit_code == 0, result.output
     book = load_workbook(out, read_only=True)
-    assert book.sheetnames == ["about", "lists", "bookings", "score", "case times"]
+    assert book.sheetnames == [
+        "about",
+        "lists",
+        "bookings",
+        "score",
+        "first come, first served",
+        "case times",
+    ]
     lists = pd.read_excel(out, sheet_name="lists")
     bookings = pd.read_excel(out, sheet_name="bookings")
     score = pd.read_excel(out, sheet_name="score").set_index("measure")
@@ -166,6 +173,13 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
     booked = score.loc["cases booked"]
     assert booked["cp-sat"] >= 0.97 * booked["first come, first served"]
     assert lists["cases"].gt(0).mean() > 0.9
+    # the comparison's bookings are there to check its score by: counted and timed again here
+    fcfs = pd.read_excel(out, sheet_name="first come, first served")
+    assert fcfs["pathway_id"].is_unique and set(fcfs["list_id"]) <= set(lists["list"])
+    assert len(fcfs) == booked["first come, first served"]
+    assert round(fcfs["expected_minutes"].sum()) == pytest.approx(
+        score.loc["expected minutes booked", "first come, first served"], abs=1
+    )
 
 
 @pytest.mark.parametrize(

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from stocktake.bank_holidays import bank_holidays
 from stocktake.files.waitinglist import (
     WaitingListInputError,
     month_option,
@@ -488,9 +489,20 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
         rows = rows.assign(
             session_id=[f"{s}+{d:%Y-%m-%d}" for s, d in zip(rows["session_id"], rows["date"], strict=True)]
         )
+        # a repeated week is not a booked one: no list is repeated onto a bank holiday
+        holidays = bank_holidays(start.date(), end.date())
+        on_holiday = rows["date"].dt.date.isin(list(holidays)).to_numpy()
+        skipped = sorted(set(rows.loc[on_holiday, "date"].dt.date))
+        rows = rows[~on_holiday]
         source = (
             f"no lists booked in {period}: the four weeks to {latest.date()} repeated ({len(rows)} lists)"
         )
+        if skipped:
+            named = ", ".join(
+                f"{d.day} {d:%B} ({holidays[d].replace(' (observed)', ', moved from the weekend')})"
+                for d in skipped
+            )
+            source += f"; {int(on_holiday.sum())} on bank holidays left out: {named}"
         dates = rows["date"]
     _refuse_unplannable(rows)
     lists = [
@@ -695,15 +707,19 @@ def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
 
 def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float) -> dict[str, pd.DataFrame]:
     """The workbook: what was planned and from what, lists with their cases, every booking (with its
-    list's surgeon and place), the scores, who was not planned, the case times used."""
+    list's surgeon and place), the scores, first come first served's bookings, the case times used."""
     from stocktake.waitinglist.theatre_plan import overrun_chance, scores_table
 
     group_of = {p.pathway_id: p.procedure_group for p in inputs.patients}
     list_of = {t.list_id: t for t in inputs.lists}
-    bookings = pd.DataFrame([vars(b) for b in optimised.bookings])
-    if not bookings.empty:
-        for column in ("theatre", "site", "surgeon"):  # after the list: its surgeon, site, theatre
-            bookings.insert(3, column, [getattr(list_of[i], column) for i in bookings["list_id"]])
+
+    def bookings(plan) -> pd.DataFrame:
+        table = pd.DataFrame([vars(b) for b in plan.bookings])
+        if not table.empty:
+            for column in ("theatre", "site", "surgeon"):  # after the list: its surgeon, site, theatre
+                table.insert(3, column, [getattr(list_of[i], column) for i in table["list_id"]])
+        return table
+
     rows = []
     for t in sorted(inputs.lists, key=lambda t: (t.date, t.list_id)):
         mine = [b for b in optimised.bookings if b.list_id == t.list_id]
@@ -735,7 +751,9 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
     return {
         "about": pd.DataFrame(about, columns=["item", "value"]),
         "lists": pd.DataFrame(rows),
-        "bookings": bookings,
+        "bookings": bookings(optimised),
         "score": scores_table([optimised, fcfs]),
+        # the comparison's other side, so its score can be checked booking by booking
+        "first come, first served": bookings(fcfs),
         "case times": inputs.durations.table().round(1),
     }
