@@ -9,7 +9,7 @@ the value (masked if it looks like an NHS number), raised before anything is wri
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
@@ -310,8 +310,11 @@ class PlanInputs:
     lists_no_one_fits: dict[str, int] = field(default_factory=dict)
 
 
-def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
-    """The waiting list at the month's start, its planned lists, and case times from the history."""
+def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
+    """The waiting list at the month's start, its planned lists, case times from the history, and who
+    and which lists the plan cannot use (at ``risk``, the largest chance of a list over-running)."""
+    from stocktake.waitinglist.theatre_plan import lists_no_one_takes, no_list_takes
+
     period = month_option("--month", month)
     start, end = period.start_time.normalize(), period.end_time.normalize()
     read = _read(
@@ -378,6 +381,7 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
     recorded = pd.concat([pathways["clock_start"], pathways["clock_stop"]]).max()
     known = durations.surgeon_groups or {}
     no_history = pd.Series([t.surgeon for t in lists if t.surgeon not in known], dtype=object).value_counts()
+    unfilled = lists_no_one_takes(patients, lists, durations, risk)
     return PlanInputs(
         patients,
         tuple(lists),
@@ -387,8 +391,10 @@ def plan_inputs(warehouse: Path, month: str) -> PlanInputs:
         source,
         skipped,
         recorded.date(),
+        no_list=no_list_takes(patients, lists, durations, risk),
         unplanned=unplanned,
         surgeons_without_history={str(k): int(v) for k, v in no_history.items()},
+        lists_no_one_fits={str(s): n for s, n in unfilled.items() if s in known},  # one without history: said so
     )
 
 
@@ -654,15 +660,7 @@ def run_plan(warehouse: Path, month: str, risk: float, seconds: float):
         )
     if not 0 < seconds <= 600:
         raise WaitingListInputError(f"--seconds {seconds:g}: expected more than 0 and at most 600")
-    from stocktake.waitinglist.theatre_plan import lists_no_one_takes, no_list_takes
-
-    inputs = plan_inputs(warehouse, month)
-    unfilled = lists_no_one_takes(inputs.patients, inputs.lists, inputs.durations, risk)
-    inputs = replace(
-        inputs,
-        no_list=no_list_takes(inputs.patients, inputs.lists, inputs.durations, risk),
-        lists_no_one_fits={s: n for s, n in unfilled.items() if s not in inputs.surgeons_without_history},
-    )
+    inputs = plan_inputs(warehouse, month, risk)
     optimised, fcfs = plan_lists(
         inputs.patients,
         inputs.lists,
