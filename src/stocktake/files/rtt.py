@@ -394,7 +394,7 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
         no_list=no_list_takes(patients, lists, durations, risk),
         unplanned=unplanned,
         surgeons_without_history={str(k): int(v) for k, v in no_history.items()},
-        lists_no_one_fits={str(s): n for s, n in unfilled.items() if s in known},  # one without history: said so
+        lists_no_one_fits={str(s): n for s, n in unfilled.items() if s in known},  # else no history
     )
 
 
