@@ -264,3 +264,23 @@ def test_a_plan_well_after_the_pathways_says_how_old_its_list_is(demo_warehouse,
     current = runner.invoke(app, [*args, "--month", "2023-10"])
     assert current.exit_code == 0, current.output
     assert "as recorded to" not in current.output
+
+
+def test_four_weeks_clear_of_bank_holidays_are_repeated():
+    """A history ending just after Easter (no list on Easter Monday, 1 April 2024) had its gap repeated
+    every four weeks, onto Monday 24 June; the four weeks to 28 March, the latest clear of holidays,
+    are used instead."""
+    days = pd.date_range("2024-02-05", "2024-04-04", freq="D")
+    days = [d for d in days if d.dayofweek in (0, 3) and d != pd.Timestamp("2024-04-01")]
+    rows = [
+        {"session_id": f"S{i}", "date": d, "surgeon": "A", "minutes": 240.0, "site": "X", "theatre": "T1"}
+        | {"session_type": "elective"}
+        for i, d in enumerate(days)
+    ]
+    lists, source = _month_lists(pd.DataFrame(rows), pd.Period("2024-06", "M"))
+    expected = [d for d in pd.date_range("2024-06-01", "2024-06-30") if d.dayofweek in (0, 3)]  # no holidays
+    assert sorted(pd.Timestamp(t.date) for t in lists) == expected
+    assert source == (
+        "no lists booked in 2024-06: the four weeks to 2024-03-28 repeated (8 lists); the latest clear of "
+        "bank holidays (the history runs to 2024-04-04)"
+    )

@@ -450,6 +450,22 @@ def _refuse_unplannable(rows: pd.DataFrame) -> None:
             )
 
 
+#: How many weeks before the history's last list the plan looks for four weeks clear of bank holidays.
+CLEAR_WEEKS_BACK = 8
+
+
+def _template_end(last: pd.Timestamp) -> pd.Timestamp:
+    """The end of the four weeks to repeat: the latest, stepping back a week at a time, that hold no
+    weekday bank holiday (Christmas week's few lists repeated would leave a January week empty); the
+    latest four weeks if none within :data:`CLEAR_WEEKS_BACK` are clear."""
+    for weeks in range(CLEAR_WEEKS_BACK + 1):
+        end = last - pd.Timedelta(weeks=weeks)
+        holidays = bank_holidays((end - pd.Timedelta(days=27)).date(), end.date())
+        if not any(day.weekday() < 5 for day in holidays):
+            return end
+    return last
+
+
 def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[TheatreList], str]:
     """The month's own planned lists, or the latest four weeks' lists repeated through it.
 
@@ -483,8 +499,8 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
         dates = own["date"]
     else:
         before = planned[planned["date"] < start]
-        latest = before["date"].max()
-        template = before[before["date"] > latest - pd.Timedelta(days=28)]
+        latest = _template_end(before["date"].max())
+        template = before[(before["date"] > latest - pd.Timedelta(days=28)) & (before["date"] <= latest)]
         # every shift by whole four weeks that lands a list of the template in the month
         shifts = range((start - latest).days // 28, (end - template["date"].min()).days // 28 + 1)
         repeated = []
@@ -503,6 +519,10 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
         source = (
             f"no lists booked in {period}: the four weeks to {latest.date()} repeated ({len(rows)} lists)"
         )
+        if latest < before["date"].max():
+            source += (
+                f"; the latest clear of bank holidays (the history runs to {before['date'].max().date()})"
+            )
         if skipped:
             named = ", ".join(
                 f"{d.day} {d:%B} ({holidays[d].replace(' (observed)', ', moved from the weekend')})"
