@@ -284,3 +284,17 @@ def test_four_weeks_clear_of_bank_holidays_are_repeated():
         "no lists booked in 2024-06: the four weeks to 2024-03-28 repeated (8 lists); the latest clear of "
         "bank holidays (the history runs to 2024-04-04)"
     )
+
+
+def test_a_history_shorter_than_the_step_back_repeats_its_latest_four_weeks():
+    """Five weeks of history ending after Easter: no clear four weeks lie inside it, so the latest four
+    are repeated whole rather than a part-empty window."""
+    days = [d for d in pd.date_range("2024-03-04", "2024-04-04") if d.dayofweek in (0, 3)]
+    rows = [
+        {"session_id": f"S{i}", "date": d, "surgeon": "A", "minutes": 240.0, "site": "X", "theatre": "T1"}
+        | {"session_type": "elective"}
+        for i, d in enumerate(days)
+    ]
+    lists, source = _month_lists(pd.DataFrame(rows), pd.Period("2024-06", "M"))
+    assert source == "no lists booked in 2024-06: the four weeks to 2024-04-04 repeated (8 lists)"
+    assert len(lists) == 8

@@ -454,12 +454,14 @@ def _refuse_unplannable(rows: pd.DataFrame) -> None:
 CLEAR_WEEKS_BACK = 8
 
 
-def _template_end(last: pd.Timestamp) -> pd.Timestamp:
+def _template_end(first: pd.Timestamp, last: pd.Timestamp) -> pd.Timestamp:
     """The end of the four weeks to repeat: the latest, stepping back a week at a time, that hold no
     weekday bank holiday (Christmas week's few lists repeated would leave a January week empty); the
-    latest four weeks if none within :data:`CLEAR_WEEKS_BACK` are clear."""
+    latest four weeks if none within :data:`CLEAR_WEEKS_BACK` (and the history from ``first``) are."""
     for weeks in range(CLEAR_WEEKS_BACK + 1):
         end = last - pd.Timedelta(weeks=weeks)
+        if end - pd.Timedelta(days=27) < first:
+            break
         holidays = bank_holidays((end - pd.Timedelta(days=27)).date(), end.date())
         if not any(day.weekday() < 5 for day in holidays):
             return end
@@ -499,7 +501,7 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
         dates = own["date"]
     else:
         before = planned[planned["date"] < start]
-        latest = _template_end(before["date"].max())
+        latest = _template_end(before["date"].min(), before["date"].max())
         template = before[(before["date"] > latest - pd.Timedelta(days=28)) & (before["date"] <= latest)]
         # every shift by whole four weeks that lands a list of the template in the month
         shifts = range((start - latest).days // 28, (end - template["date"].min()).days // 28 + 1)
