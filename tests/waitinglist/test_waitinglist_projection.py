@@ -401,3 +401,37 @@ def test_a_flow_with_added_seasons_is_never_projected_below_0():
     flow = FlowFit("clock_starts", level=10.0, season=season, multiplicative=False)
     path = flow.path(np.arange(1, 13), growth=0.0)
     assert path[7] == 0 and (path >= 0).all() and path[0] == pytest.approx(10 + 30 / 11)
+
+
+def test_a_months_interval_does_not_hang_on_how_far_the_run_looks():
+    """An analyst's check: cut at one month, next month's interval differed between --months 1, 6, 12
+    and 24 (the backtest's origins moved with the horizon). Each horizon now rests on its own latest
+    24 errors, the same whatever the run's length."""
+    history = history_from_table(synthetic(72, seed=4, noise=0.02, shock=0.01))
+    runs = {months: project(history, months) for months in (1, 6, 12, 24)}
+    for months, run in runs.items():
+        assert run.low[0] == pytest.approx(runs[1].low[0], rel=1e-12), months
+        assert run.width.errors_used[0] == 24
+        if months >= 6:
+            np.testing.assert_allclose(run.high[:6], runs[6].high, rtol=1e-12)
+
+
+def test_the_t_quantile_has_no_step_at_30_degrees_of_freedom():
+    """The table stopped at 30 and fell to 1.96: 31 errors gave a wider interval than 32 by 4%."""
+    from stocktake.targets.projection import t_quantile
+
+    assert t_quantile(30) == pytest.approx(2.0423, abs=1e-4)  # published tables
+    assert t_quantile(31) == pytest.approx(2.0395, abs=1e-4)
+    assert t_quantile(60) == pytest.approx(2.0003, abs=1e-4)
+    assert t_quantile(30) > t_quantile(31) > t_quantile(60) > 1.96
+
+
+def test_the_interval_says_where_it_stops_being_tested():
+    """30 months of history test the model a few months ahead only; beyond, the width is grown with
+    the horizon, untested, and the words say so."""
+    short = project(history_from_table(synthetic(30, seed=5, noise=0.02)), 12)
+    assert short.width.tested_months < 12
+    words = short.width.basis()
+    assert f"tested to {short.width.tested_months} month" in words and "untested" in words
+    long = project(history_from_table(synthetic(72, seed=5, noise=0.02)), 12)
+    assert long.width.basis() == "24 backtest forecasts a month ahead and 24 at 12 months"

@@ -76,8 +76,8 @@ def project(
     console.print(
         "the average of two models: the flows growing "
         f"{math.expm1(projection.model.growth * 12):+.1%} a year and the list itself "
-        f"{math.expm1(projection.list_model.growth * 12):+.1%} a year; interval from "
-        f"{int(projection.width.errors_used[0])} backtest forecasts of the model on this history"
+        f"{math.expm1(projection.list_model.growth * 12):+.1%} a year; interval from the model's "
+        f"{projection.width.basis()} on this history"
         + (f", as the 2.5th–97.5th percentiles of {simulations:,} simulated runs" if simulations else "")
     )
     if out is not None:

@@ -179,6 +179,8 @@ class WaitingListSection:
     ahead: str = f"the next {HORIZON} months"
     #: How the report's sentence opens: "In 12 months", or "In the 12 months after March 2025".
     in_a_year: str = f"In {HORIZON} months"
+    #: What the projection's interval rests on (its backtest), or "" when there is no projection.
+    interval_basis: str = ""
 
     @property
     def notice(self) -> str | None:
@@ -311,6 +313,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         target=found.target.describe(),
         capacity=capacity_words(found),
         assumptions=assumptions(found),
+        interval_basis=found.projection.width.basis() if found.projection is not None else "",
         groups=tuple(
             (words, _group_lines(found, column)) for column, words in DIMENSIONS if found.groups_of(column)
         ),

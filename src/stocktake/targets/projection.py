@@ -11,40 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import t as student_t
 
-# Two-sided 95% Student t quantiles for 1–30 degrees of freedom; 1.96 beyond.
-T_975 = (
-    12.706,
-    4.303,
-    3.182,
-    2.776,
-    2.571,
-    2.447,
-    2.365,
-    2.306,
-    2.262,
-    2.228,
-    2.201,
-    2.179,
-    2.160,
-    2.145,
-    2.131,
-    2.120,
-    2.110,
-    2.101,
-    2.093,
-    2.086,
-    2.080,
-    2.074,
-    2.069,
-    2.064,
-    2.060,
-    2.056,
-    2.052,
-    2.048,
-    2.045,
-    2.042,
-)
 MIN_POINTS = 6
 
 
@@ -78,7 +46,9 @@ MAX_DAYS_AHEAD = 36_525.0
 
 
 def t_quantile(degrees_of_freedom: int) -> float:
-    return T_975[degrees_of_freedom - 1] if degrees_of_freedom <= len(T_975) else 1.96
+    """The two-sided 95% Student t quantile (a table to 30 degrees of freedom and 1.96 beyond had
+    made an interval 4% narrower at 31 than at 30)."""
+    return float(student_t.ppf(0.975, degrees_of_freedom))
 
 
 def project(x: pd.DatetimeIndex, values, target: float, improvement: str, current_mean: float) -> Projection:

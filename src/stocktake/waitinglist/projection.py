@@ -41,7 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from stocktake.targets.projection import T_975
+from stocktake.targets.projection import t_quantile
 
 #: Seasonal factors need a ratio to a centred 12-month average for every month of the year.
 MIN_MONTHS = 25
@@ -52,8 +52,10 @@ GROWTH_MONTHS = 36
 SEASON_MONTHS = GROWTH_MONTHS
 #: A horizon's interval is estimated from its own errors only with at least this many of them.
 MIN_ERRORS = 3
-#: The interval is sized by the errors of the latest origins only (two years of them, each month of
-#: the year twice), so it speaks of the list's recent behaviour, not of a long-gone regime.
+#: The interval at each horizon is sized by the errors of the latest origins whose month that far ahead
+#: is known, this many (two years of them, each month of the year twice), so it speaks of the list's
+#: recent behaviour, not of a long-gone regime, and a month's interval does not hang on how far the
+#: run looks.
 BACKTEST_ORIGINS = 24
 #: Enough to fit, and to test the fit on the history at least MIN_ERRORS times.
 MIN_HISTORY = MIN_MONTHS + MIN_ERRORS
@@ -456,6 +458,16 @@ def backtest_errors(history: History, horizon: int, first_origin: int | None = N
     return errors
 
 
+def latest_errors(errors: np.ndarray, per_horizon: int = BACKTEST_ORIGINS) -> np.ndarray:
+    """At each horizon, the latest ``per_horizon`` known errors, NaN elsewhere (a 1-month and a
+    12-month run had tested next month on different origins, and so given it different intervals)."""
+    kept = np.full_like(errors, np.nan)
+    for h in range(errors.shape[1]):
+        rows = np.flatnonzero(np.isfinite(errors[:, h]))[-per_horizon:]
+        kept[rows, h] = errors[rows, h]
+    return kept
+
+
 @dataclass(frozen=True)
 class IntervalWidth:
     """The relative half-width of the 95% interval at each horizon, and how many errors gave it."""
@@ -463,6 +475,25 @@ class IntervalWidth:
     half_width: np.ndarray
     rmse: np.ndarray
     errors_used: np.ndarray
+
+    @property
+    def tested_months(self) -> int:
+        """How far ahead the interval rests on its own errors; beyond, it is grown, untested."""
+        return int(np.flatnonzero(self.errors_used >= MIN_ERRORS)[-1]) + 1
+
+    def basis(self) -> str:
+        """What the interval rests on, in words, so a reader knows where it stops being tested."""
+        horizon = len(self.half_width)
+        words = f"{int(self.errors_used[0])} backtest forecasts a month ahead"
+        if self.tested_months >= horizon:
+            if horizon > 1:
+                words += f" and {int(self.errors_used[-1])} at {horizon} months"
+            return words
+        months = f"{self.tested_months} month{'s' if self.tested_months > 1 else ''}"
+        return (
+            f"{words}; tested to {months} ahead only, widened beyond that in proportion to the horizon "
+            "(untested: read it as a rough guide)"
+        )
 
 
 def interval_width(errors: np.ndarray, horizon: int) -> IntervalWidth:
@@ -474,7 +505,7 @@ def interval_width(errors: np.ndarray, horizon: int) -> IntervalWidth:
         if counts[h] >= MIN_ERRORS:
             column = errors[:, h][np.isfinite(errors[:, h])]
             rmse[h] = np.sqrt(np.mean(column**2))
-            t[h] = T_975[counts[h] - 2] if counts[h] - 1 <= len(T_975) else 1.96
+            t[h] = t_quantile(counts[h] - 1)
     tested = np.flatnonzero(np.isfinite(rmse))
     if tested.size == 0:
         raise HistoryError(
@@ -538,11 +569,12 @@ def _rounded(values: np.ndarray | None, n: int) -> pd.Series:
 
 
 def error_paths(errors: np.ndarray, horizon: int) -> np.ndarray:
-    """The backtest's error paths known to the longest well-tested horizon, carried on to ``horizon``.
+    """The backtest's latest error paths known to the longest well-tested horizon, carried on to
+    ``horizon``.
 
     Rows are origins; a path is kept when it is known as far as :func:`interval_width` trusts (the
-    last horizon with :data:`MIN_ERRORS` errors); beyond that it grows in proportion to the horizon,
-    as the interval's RMSE does.
+    last horizon with :data:`MIN_ERRORS` errors), the latest :data:`BACKTEST_ORIGINS` of them; beyond
+    that it grows in proportion to the horizon, as the interval's RMSE does.
     """
     counts = np.isfinite(errors).sum(axis=0)
     tested = np.flatnonzero(counts >= MIN_ERRORS)
@@ -552,7 +584,7 @@ def error_paths(errors: np.ndarray, horizon: int) -> np.ndarray:
             f"needed, which takes {MIN_MONTHS + MIN_ERRORS} months"
         )
     last = tested[-1]
-    paths = errors[np.isfinite(errors[:, last]), : last + 1]
+    paths = errors[np.isfinite(errors[:, last]), : last + 1][-BACKTEST_ORIGINS:]
     grown = paths[:, [last]] * np.arange(last + 2, horizon + 1) / (last + 1)
     return np.concatenate([paths, grown], axis=1)[:, :horizon]
 
@@ -593,7 +625,7 @@ def project(history: History, months_ahead: int, simulations: int = 0, seed: int
     model, list_model, path = central_path(history, months_ahead)
     recent = max(MIN_MONTHS - 1, len(history) - 1 - months_ahead - BACKTEST_ORIGINS)
     errors = backtest_errors(history, months_ahead, first_origin=recent)
-    width = interval_width(errors, months_ahead)
+    width = interval_width(latest_errors(errors), months_ahead)
     if simulations:
         runs = simulate(path.waiting, errors, simulations, seed)
         low, high = np.percentile(runs, [2.5, 97.5], axis=0)
