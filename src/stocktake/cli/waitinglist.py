@@ -324,7 +324,7 @@ def capacity(
     """Extra treatments (and theatre lists) a week needed to reach a target, solved on the projection."""
     from stocktake.files.rtt import run_capacity
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
-    from stocktake.waitinglist.capacity import answers_table
+    from stocktake.waitinglist.capacity import LISTS_ASSUME, answers_table
 
     if not returns and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -371,7 +371,7 @@ def capacity(
             else ""
         )
         console.print(
-            f"[bold]{target}[/bold] ({inputs.title}): {answer.extra_per_week:.1f} extra treatments a week "
+            f"[bold]{target}[/bold] ({inputs.title}): {answer.extra_to_book:.1f} extra treatments a week "
             f"(round up: {answer.whole_cases_per_week}) from {answer.start}{lists}; without them "
             f"{answer.baseline:,.1f}, with them {answer.achieved:,.1f}"
         )
@@ -381,7 +381,7 @@ def capacity(
     for a in by_start:
         shown.add_row(
             str(a.start),
-            "not reachable" if a.extra_per_week is None else f"{a.extra_per_week:.1f}",
+            "not reachable" if a.extra_to_book is None else f"{a.extra_to_book:.1f}",
             "" if a.lists_to_book is None else f"{a.lists_to_book:.1f}",
             "" if a.achieved is None else f"{a.achieved:,.{0 if a.target.no_52_week_waiters else 1}f}",
         )
@@ -389,7 +389,7 @@ def capacity(
     console.print(
         f"Assumes: extra treatments go to the longest waiters first (urgent patients treated in time from "
         f"the present capacity); referrals {inputs.referrals:,.0f} and treatments "
-        f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}."
+        f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}; {LISTS_ASSUME}."
     )
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")

@@ -22,6 +22,7 @@ from dateutil.relativedelta import relativedelta
 from stocktake.metrics.suppression import MASK, is_small
 from stocktake.report.charts import PLOTLY_CONFIG
 from stocktake.verdicts.waitinglist import DIMENSIONS, HORIZON, Overview, OverviewError, overview
+from stocktake.waitinglist.capacity import LISTS_ASSUME
 from stocktake.warehouse import WarehouseError, connect, problems
 
 TABLE = "rtt_pathways"
@@ -238,7 +239,7 @@ def capacity_words(found: Overview) -> str:
         else " (no theatre history in the warehouse to turn them into lists)"
     )
     return (
-        f"{target}: {answer.extra_per_week:.1f} extra treatments a week{lists} from "
+        f"{target}: {answer.extra_to_book:.1f} extra treatments a week{lists} from "
         f"{_month(answer.start)}; without them {answer.baseline:.1f}% within 18 weeks, with them "
         f"{answer.achieved:.1f}%."
     )
@@ -257,7 +258,7 @@ def assumptions(found: Overview) -> str:
     return (
         f"Referrals ({found.referrals:,.0f}) and treatments ({found.capacity:,.0f}) a month held at their "
         f"average over the last year; {found.calibration}; the extra treatments go to the longest "
-        "waiters first and urgent patients are treated in time from the present capacity."
+        f"waiters first and urgent patients are treated in time from the present capacity; {LISTS_ASSUME}."
         f"{per_list}{uncertain}"
     )
 

@@ -94,10 +94,28 @@ class CapacityAnswer:
         return self.extra_per_week / self.cases_per_list
 
     @property
+    def extra_to_book(self) -> float | None:
+        """Extra treatments a week rounded up to a tenth, as said: 303.72 said as 303.7 missed 65%."""
+        return None if self.extra_per_week is None else round_up(self.extra_per_week, 1)
+
+    @property
     def lists_to_book(self) -> float | None:
         """Lists a week rounded up to a tenth (the page's step): 3.41 said as 3.4 would miss the target."""
         lists = self.lists_per_week
-        return None if lists is None else math.ceil(lists * 10 - 1e-9) / 10
+        return None if lists is None else round_up(lists, 1)
+
+
+#: What turning extra treatments into theatre lists assumes, said wherever lists are given.
+LISTS_ASSUME = (
+    "theatre lists count every extra treatment as an operation (a treatment without one, such as most "
+    "non-admitted pathways', needs no list)"
+)
+
+
+def round_up(value: float, digits: int) -> float:
+    """``value`` rounded up at ``digits`` decimals: an uplift said or written must still meet its target."""
+    scale = 10**digits
+    return math.ceil(value * scale - 1e-9) / scale
 
 
 def extra_by_month(months: list[pd.Period], start: pd.Period, per_week: float) -> np.ndarray:
@@ -197,16 +215,16 @@ def projection_with(
 
 
 def answers_table(answers: list[CapacityAnswer]) -> pd.DataFrame:
-    """One row per start month: the uplift a week (and in lists) and what it achieves."""
+    """One row per start month: the uplift a week (and in lists, rounded up) and what it achieves."""
     return pd.DataFrame(
         [
             {
                 "start": str(a.start),
                 "target": a.target.describe(),
-                "extra_per_week": None if a.extra_per_week is None else round(a.extra_per_week, 2),
+                "extra_per_week": None if a.extra_per_week is None else round_up(a.extra_per_week, 2),
                 "whole_cases_per_week": a.whole_cases_per_week,
                 "cases_per_list": a.cases_per_list,
-                "lists_per_week": None if a.lists_per_week is None else round(a.lists_per_week, 2),
+                "lists_per_week": None if a.lists_per_week is None else round_up(a.lists_per_week, 2),
                 "without_uplift": round(a.baseline, 2),
                 "with_uplift": None if a.achieved is None else round(a.achieved, 2),
             }
