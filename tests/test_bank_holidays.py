@@ -32,6 +32,11 @@ def test_one_offs_and_weekend_moves():
     assert bank_holidays(date(2022, 9, 1), date(2022, 9, 30)) == {
         date(2022, 9, 19): "State Funeral of Queen Elizabeth II"
     }
+    may = bank_holidays(date(2024, 5, 1), date(2024, 5, 31))  # gov.uk's names, not the package's
+    assert may == {date(2024, 5, 6): "Early May bank holiday", date(2024, 5, 27): "Spring bank holiday"}
+    assert bank_holidays(date(2026, 12, 28), date(2026, 12, 28)) == {
+        date(2026, 12, 28): "Boxing Day (substitute day)"
+    }
     assert date(2023, 5, 8) in bank_holidays(date(2023, 5, 1), date(2023, 5, 31))
     december = bank_holidays(date(2021, 12, 1), date(2021, 12, 31))
     assert {d for d in december if d.weekday() < 5} == {date(2021, 12, 27), date(2021, 12, 28)}

@@ -9,9 +9,23 @@ from datetime import date
 
 import holidays
 
+#: gov.uk's names where the package's differ (a theatre manager checks against gov.uk's list).
+GOV_UK_NAMES = {
+    "May Day": "Early May bank holiday",
+    "Spring Bank Holiday": "Spring bank holiday",
+    "Late Summer Bank Holiday": "Summer bank holiday",
+}
+
 
 def bank_holidays(first: date, last: date) -> dict[date, str]:
-    """Every bank holiday from ``first`` to ``last`` (both included), by date, with its name; a
-    holiday that falls at a weekend is given on the weekday it moves to ("Boxing Day (observed)")."""
+    """Every bank holiday from ``first`` to ``last`` (both included), by date, with gov.uk's name; a
+    holiday that falls at a weekend is given on the weekday it moves to ("Boxing Day (substitute
+    day)")."""
     calendar = holidays.country_holidays("GB", subdiv="ENG", years=range(first.year, last.year + 1))
-    return {day: name for day, name in sorted(calendar.items()) if first <= day <= last}
+    return {day: _gov_uk(name) for day, name in sorted(calendar.items()) if first <= day <= last}
+
+
+def _gov_uk(name: str) -> str:
+    moved = name.endswith(" (observed)")
+    name = name.removesuffix(" (observed)")
+    return GOV_UK_NAMES.get(name, name) + (" (substitute day)" if moved else "")

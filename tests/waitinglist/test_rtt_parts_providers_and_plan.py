@@ -168,9 +168,9 @@ def _sessions() -> pd.DataFrame:
 
 #: The Monday and Thursday bank holidays of the months below, from gov.uk's published list.
 MONDAY_OR_THURSDAY_HOLIDAYS = {
-    pd.Timestamp("2025-08-25"): "25 August (Late Summer Bank Holiday)",
-    pd.Timestamp("2026-01-01"): "1 January (New Year's Day)",
-    pd.Timestamp("2025-12-25"): "25 December (Christmas Day)",
+    pd.Timestamp("2025-08-25"): "Summer bank holiday 25 August",
+    pd.Timestamp("2026-01-01"): "New Year's Day 1 January",
+    pd.Timestamp("2025-12-25"): "Christmas Day 25 December",
 }
 
 
@@ -203,7 +203,7 @@ def test_a_bank_holiday_moved_from_the_weekend_is_named_so():
     lists, source = _month_lists(sessions, pd.Period("2026-12", "M"))
     assert pd.Timestamp("2026-12-28") not in {pd.Timestamp(t.date) for t in lists}
     assert pd.Timestamp("2026-12-31") in {pd.Timestamp(t.date) for t in lists}  # a Thursday, not a holiday
-    assert source.endswith("; 1 on bank holidays left out: 28 December (Boxing Day, moved from the weekend)")
+    assert source.endswith("; 1 on bank holidays left out: Boxing Day (substitute day) 28 December")
 
 
 def test_a_months_own_booked_lists_are_kept_on_a_bank_holiday():
@@ -298,3 +298,36 @@ def test_a_history_shorter_than_the_step_back_repeats_its_latest_four_weeks():
     lists, source = _month_lists(pd.DataFrame(rows), pd.Period("2024-06", "M"))
     assert source == "no lists booked in 2024-06: the four weeks to 2024-04-04 repeated (8 lists)"
     assert len(lists) == 8
+
+
+def test_a_month_booked_in_part_names_its_usual_days_without_lists():
+    """A theatre manager's December: only the first week booked, so the plan filled those lists and
+    left 47 patients to breach without a word. The days that usually have lists (Mondays and
+    Thursdays here) and have none booked are named, bank holidays aside."""
+    from stocktake.files.rtt import day_runs, unbooked_days
+
+    sessions = _sessions()
+    october = sessions.iloc[:2].assign(
+        session_id=["O1", "O2"], date=pd.to_datetime(["2024-10-07", "2024-10-10"])
+    )
+    days = unbooked_days(pd.concat([sessions, october]), pd.Period("2024-10", "M"))
+    assert [d.isoformat() for d in days] == [
+        "2024-10-03", "2024-10-14", "2024-10-17", "2024-10-21", "2024-10-24", "2024-10-28", "2024-10-31"
+    ]  # fmt: skip
+    assert day_runs(days) == "3, 14, 17, 21, 24, 28 and 31 October"
+    booked = _expected_dates("2024-10")  # every Monday and Thursday of October
+    whole = sessions.iloc[[0] * len(booked)].assign(
+        session_id=[f"O{i}" for i in range(len(booked))], date=booked
+    )
+    assert unbooked_days(pd.concat([sessions, whole]), pd.Period("2024-10", "M")) == ()
+    assert unbooked_days(sessions, pd.Period("2024-11", "M")) == ()  # nothing booked: repeated instead
+
+
+def test_day_runs_by_hand():
+    from datetime import date
+
+    from stocktake.files.rtt import day_runs
+
+    december = [date(2026, 12, d) for d in (7, 8, 9, 10, 11, 14, 15, 29)]
+    assert day_runs(tuple(december)) == "7–11, 14–15 and 29 December"
+    assert day_runs((date(2026, 12, 31), date(2027, 1, 1))) == "31 December, 1 January"

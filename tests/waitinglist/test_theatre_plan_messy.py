@@ -132,7 +132,7 @@ def test_the_workbook_says_what_was_planned_and_books_with_the_lists_surgeon(dem
     about = pd.read_excel(out, sheet_name="about")
     said = dict(zip(about.iloc[:, 0], about["value"].astype(str), strict=True))
     assert said["month"].startswith("2023-10 (2023-10-01 to 2023-10-31)")
-    assert said["largest chance of a list over-running"] == "0.1"
+    assert said["largest chance of a list over-running"] == "10%"
     assert said["waiting list as recorded to"] == "2023-09-30"
     lists = pd.read_excel(out, sheet_name="lists").set_index("list")
     bookings = pd.read_excel(out, sheet_name="bookings")
@@ -377,4 +377,33 @@ def test_a_list_no_one_waiting_can_go_on_is_said(messy, tmp_path):
     assert result.exit_code == 0, result.output
     assert "(lists no one waiting can go on (their surgeon's procedures, kind or length)): " in " ".join(
         result.output.split()
+    )
+
+
+def test_a_month_booked_in_part_and_a_bank_holiday_list_are_said(messy, tmp_path):
+    """October booked for its first week only (September's lists of 4–8 September, four weeks on):
+    the usual list days without lists are named, in the console and the about sheet. August's own
+    lists include the Summer bank holiday's (the demo books it): kept, and said."""
+    warehouse = messy(
+        "INSERT INTO theatre_sessions SELECT * REPLACE (session_id || '-oct' AS session_id, "
+        "date + INTERVAL 28 DAY AS date) FROM theatre_sessions "
+        "WHERE date BETWEEN '2023-09-04' AND '2023-09-08'"
+    )
+    result = _plan(warehouse, tmp_path / "plan.xlsx")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "no lists booked on 17 days that usually have lists: 9–13, 16–20, 23–27 and 30–31 October" in said
+    about = pd.read_excel(tmp_path / "plan.xlsx", sheet_name="about").set_index("item")["value"]
+    assert about["no lists booked on 17 days that usually have lists"].startswith("9–13, 16–20")
+
+    out = ["--out", str(tmp_path / "august.xlsx"), "--seconds", "1"]
+    august = runner.invoke(
+        app, ["waitinglist", "plan", "--warehouse", str(warehouse), "--month", "2023-08", *out]
+    )
+    assert august.exit_code == 0, august.output
+    lists = pd.read_excel(tmp_path / "august.xlsx", sheet_name="lists")
+    on_the_day = int((pd.to_datetime(lists["date"]) == "2023-08-28").sum())
+    assert on_the_day > 0
+    assert f"{on_the_day} lists booked on a bank holiday: Summer bank holiday 28 August" in " ".join(
+        august.output.split()
     )

@@ -424,7 +424,7 @@ def plan(
     home: HomeOption = None,
 ) -> None:
     """Pack the month's theatre lists from the waiting list (CP-SAT): due dates first, then longest waits."""
-    from stocktake.files.rtt import plan_not_planned, plan_sheets, run_plan, write_workbook
+    from stocktake.files.rtt import plan_cautions, plan_not_planned, plan_sheets, run_plan, write_workbook
     from stocktake.files.waitinglist import WaitingListInputError, check_output
 
     warehouse = warehouse or _home_warehouse(home)
@@ -445,6 +445,8 @@ def plan(
             f"{(inputs.month_start - inputs.list_as_of).days} days before {month}: it leaves out everyone "
             "referred since and still holds everyone treated since; load the latest pathways before booking"
         )
+    for caution, words in plan_cautions(inputs).items():
+        console.print(f"[yellow]{caution}[/yellow]: {words}")
     for words, groups in plan_not_planned(inputs).items():
         console.print(f"[yellow]not planned ({words})[/yellow]: {groups}")
     if (late := optimised.score.p1_breaches) > 0:

@@ -308,6 +308,10 @@ class PlanInputs:
     surgeons_without_history: dict[str, int] = field(default_factory=dict)
     #: Other lists no one waiting can go on (the surgeon's procedures, kind or length), by surgeon.
     lists_no_one_fits: dict[str, int] = field(default_factory=dict)
+    #: Days of a month booked in part that usually have lists but have none booked (not planned).
+    unbooked_days: tuple[date, ...] = ()
+    #: Booked lists' days that are bank holidays, with the holiday (kept as booked; worth a check).
+    booked_on_holidays: dict[date, str] = field(default_factory=dict)
 
 
 def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
@@ -382,6 +386,7 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
     known = durations.surgeon_groups or {}
     no_history = pd.Series([t.surgeon for t in lists if t.surgeon not in known], dtype=object).value_counts()
     unfilled = lists_no_one_takes(patients, lists, durations, risk)
+    holidays = bank_holidays(start.date(), end.date())
     return PlanInputs(
         patients,
         tuple(lists),
@@ -395,6 +400,8 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
         unplanned=unplanned,
         surgeons_without_history={str(k): int(v) for k, v in no_history.items()},
         lists_no_one_fits={str(s): n for s, n in unfilled.items() if s in known},  # else no history
+        unbooked_days=unbooked_days(sessions, period),
+        booked_on_holidays={t.date: holidays[t.date] for t in lists if t.date in holidays},
     )
 
 
@@ -448,6 +455,41 @@ def _refuse_unplannable(rows: pd.DataFrame) -> None:
                 f"theatre_sessions, session {row['session_id']} on {row['date'].date()}, {column}: expected "
                 f"{expected} ({int(bad.sum())} of the lists to plan like it)"
             )
+
+
+def unbooked_days(sessions: pd.DataFrame, period: pd.Period) -> tuple[date, ...]:
+    """Days of a month with lists booked in it that have none booked though their weekday held lists
+    in the four weeks before (bank holidays aside): a month booked only in part is planned on its
+    booked lists only, and a December with its first week booked had looked like a month's plan."""
+    start, end = period.start_time.normalize(), period.end_time.normalize()
+    planned = sessions[sessions["session_type"].isin(PLANNED_TYPES)]
+    own = planned[(planned["date"] >= start) & (planned["date"] <= end)]
+    before = planned[(planned["date"] < start) & (planned["date"] >= start - pd.Timedelta(days=28))]
+    if own.empty or before.empty:
+        return ()
+    usual = set(before["date"].dt.dayofweek)
+    booked = set(own["date"].dt.date)
+    holidays = bank_holidays(start.date(), end.date())
+    days = (d.date() for d in pd.date_range(start, end) if d.dayofweek in usual)
+    return tuple(d for d in days if d not in booked and d not in holidays)
+
+
+def day_runs(days: tuple[date, ...]) -> str:
+    """ "7–11, 14–18 and 29 December": consecutive days as ranges, each month named once."""
+    runs: list[list[date]] = []
+    for day in days:
+        if runs and (day - runs[-1][-1]).days == 1 and day.month == runs[-1][-1].month:
+            runs[-1].append(day)
+        else:
+            runs.append([day])
+    by_month: dict[str, list[str]] = {}
+    for run in runs:
+        words = f"{run[0].day}" if len(run) == 1 else f"{run[0].day}–{run[-1].day}"
+        by_month.setdefault(f"{run[0]:%B}", []).append(words)
+    said = []
+    for month, parts in by_month.items():
+        said.append((", ".join(parts[:-1]) + " and " if len(parts) > 1 else "") + f"{parts[-1]} {month}")
+    return ", ".join(said)
 
 
 #: How many weeks before the history's last list the plan looks for four weeks clear of bank holidays.
@@ -526,10 +568,7 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
                 f"; the latest clear of bank holidays (the history runs to {before['date'].max().date()})"
             )
         if skipped:
-            named = ", ".join(
-                f"{d.day} {d:%B} ({holidays[d].replace(' (observed)', ', moved from the weekend')})"
-                for d in skipped
-            )
+            named = ", ".join(f"{holidays[d]} {d.day} {d:%B}" for d in skipped)
             source += f"; {int(on_holiday.sum())} on bank holidays left out: {named}"
         dates = rows["date"]
     _refuse_unplannable(rows)
@@ -725,6 +764,24 @@ def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
     return said
 
 
+def plan_cautions(inputs: PlanInputs) -> dict[str, str]:
+    """What to check before booking from the plan, in words: days booked without lists, lists booked
+    on bank holidays."""
+    said = {}
+    if days := inputs.unbooked_days:
+        said[f"no lists booked on {len(days)} day{'s' * (len(days) > 1)} that usually have lists"] = (
+            f"{day_runs(days)}: patients are planned onto the lists booked so far only; book the rest "
+            "and plan again"
+        )
+    if booked := inputs.booked_on_holidays:
+        count = sum(t.date in booked for t in inputs.lists)
+        said[f"{count} list{'s' * (count > 1)} booked on a bank holiday"] = (
+            ", ".join(f"{name} {d.day} {d:%B}" for d, name in sorted(booked.items()))
+            + ": planned as booked; check they will run"
+        )
+    return said
+
+
 def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float) -> dict[str, pd.DataFrame]:
     """The workbook: what was planned and from what, lists with their cases, every booking (with its
     list's surgeon and place), the scores, first come first served's bookings, the case times used."""
@@ -736,6 +793,7 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
     def bookings(plan) -> pd.DataFrame:
         table = pd.DataFrame([vars(b) for b in plan.bookings])
         if not table.empty:
+            table["expected_minutes"] = table["expected_minutes"].round(1)
             for column in ("theatre", "site", "surgeon"):  # after the list: its surgeon, site, theatre
                 table.insert(3, column, [getattr(list_of[i], column) for i in table["list_id"]])
         return table
@@ -747,6 +805,7 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
         rows.append(
             {
                 "date": t.date,
+                "day": f"{t.date:%A}",
                 "list": t.list_id,
                 "site": t.site,
                 "theatre": t.theatre,
@@ -764,8 +823,9 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
         ("lists", inputs.lists_source),
         ("waiting list as recorded to", str(inputs.list_as_of)),
         ("waiting at the month's start, planned", f"{len(inputs.patients):,}"),
-        ("largest chance of a list over-running", f"{risk:g}"),
+        ("largest chance of a list over-running", f"{100 * risk:g}%"),
         ("CP-SAT work (deterministic seconds)", f"{seconds:g}; {optimised.status}"),
+        *plan_cautions(inputs).items(),
         *((f"not planned: {why}", groups) for why, groups in plan_not_planned(inputs).items()),
     ]
     return {
