@@ -77,6 +77,11 @@ def test_the_workbook_has_the_sheets(report):
         list(book["WL projection"].values)[1:], columns=next(book["WL projection"].values)
     )
     assert list(projection["Waiting"]) == list(taken.waiting_list.projection.table()["waiting"])
+    # An analyst's check: the sheet mixed two models' figures without a word; now both lists are
+    # there and the summary says which model gives which column.
+    by_weeks = [round(s.waiting_list.summary().waiting) for s in taken.waiting_list.weeks.steps]
+    assert list(projection["Waiting, by weeks waited"]) == by_weeks
+    assert "moved forward by weeks waited" in summary["The WL projection sheet"]
 
 
 def test_a_chosen_month_ends_the_list_there(warehouse):

@@ -350,6 +350,7 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
             ("Target", section.target),
             ("Capacity for the target", section.capacity),
             ("Assumptions", section.assumptions),
+            ("The WL projection sheet", PROJECTION_SHEET_NOTE),
         ],
         columns=["Measure", "Value"],
     )
@@ -371,6 +372,7 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
                 "Waiting": table["waiting"].iloc[k] if table is not None else round(s.waiting),
                 "Waiting, 95% low": table["waiting_low"].iloc[k] if table is not None else None,
                 "Waiting, 95% high": table["waiting_high"].iloc[k] if table is not None else None,
+                "Waiting, by weeks waited": round(s.waiting),
                 "% within 18 weeks": round(s.pct_within_18_weeks, 1),
                 "92nd percentile (weeks)": round(s.p92_weeks, 1),
                 "More than 52 weeks": MASK if is_small(over_52) else over_52,
@@ -398,6 +400,15 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
         "WL projection": pd.DataFrame(rows),
         "WL groups": pd.DataFrame(groups),
     }
+
+
+#: Two models feed the projection sheet, as the page and report say beside their table.
+PROJECTION_SHEET_NOTE = (
+    "Waiting and its 95% interval: the average of a model of the list's flows and a model of the list "
+    "itself. Waiting by weeks waited, % within 18 weeks, the 92nd percentile and more than 52 weeks: "
+    "the list moved forward by weeks waited (NHSRtt) at the present flows, whose own list size can "
+    "differ from the first by a few per cent."
+)
 
 
 # --- the chart -----------------------------------------------------------------------------------
