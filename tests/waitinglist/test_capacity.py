@@ -221,3 +221,17 @@ def test_every_figure_said_or_written_still_meets_the_target():
             extra = extra_by_month(month_list, answer.start, said)
             again = project(inputs.origin, referrals, capacity, inputs.params, extra=extra)
             assert again.steps[-1].waiting_list.summary().pct_within_18_weeks >= 65, (answer.start, said)
+
+
+def test_no_52_week_waiters_says_what_counts_as_none():
+    """ "with them 0.5" beside a target of none read as a miss: the model's fraction is shown to two
+    places and the rule for none said."""
+    target = ["--no-52-week-waiters-by", "2025-06"]
+    result = runner.invoke(
+        app, ["waitinglist", "capacity", str(RBD), "--treatment-function", "C_110", *target]
+    )
+    said = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    with_them = float(said.split("with them ")[1].split(" ")[0])
+    assert with_them < 0.5
+    assert "(the model's fraction of a patient: under 0.5 counts as no one)" in said

@@ -88,6 +88,20 @@ def test_bad_history_one_line_exit_2_nothing_written(tmp_path, edit, expected):
     assert not out.exists() and list(tmp_path.iterdir()) == [history]
 
 
+def test_a_gap_with_too_few_months_after_it_does_not_advise_since(tmp_path):
+    """An analyst's check: "add --since 2015-07" led straight to "too few months"; a gap with fewer
+    than 28 months after it says to fill the gap instead. With enough after it, --since is named."""
+    table = pd.read_csv(ENGLAND, dtype=str, keep_default_na=False).iloc[:109]
+    history = tmp_path / "history.csv"
+    table.drop(index=100).to_csv(history, index=False)
+    said = " ".join(_run("project", history, "--months", 12).output.split())
+    assert "the 8 months after it are too few to project from alone (at least 28): fill in the" in said
+    assert "--since" not in said
+    table.drop(index=40).to_csv(history, index=False)
+    said = " ".join(_run("project", history, "--months", 12).output.split())
+    assert "add --since 2011-01" in said
+
+
 def _pathways(months: int, seed: int = 5) -> pd.DataFrame:
     """Synthetic rtt_pathways: about 300 clock starts a month, waits of some 10 weeks, 5% removed."""
     rng = np.random.default_rng(seed)

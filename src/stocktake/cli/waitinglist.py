@@ -324,7 +324,7 @@ def capacity(
     """Extra treatments (and theatre lists) a week needed to reach a target, solved on the projection."""
     from stocktake.files.rtt import run_capacity
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
-    from stocktake.waitinglist.capacity import LISTS_ASSUME, answers_table
+    from stocktake.waitinglist.capacity import LISTS_ASSUME, NO_WAITERS_BELOW, answers_table
 
     if not returns and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -373,7 +373,13 @@ def capacity(
         console.print(
             f"[bold]{target}[/bold] ({inputs.title}): {answer.extra_to_book:.1f} extra treatments a week "
             f"(round up: {answer.whole_cases_per_week}) from {answer.start}{lists}; without them "
-            f"{answer.baseline:,.1f}, with them {answer.achieved:,.1f}"
+            f"{answer.baseline:,.1f}, with them "
+            f"{answer.achieved:,.{2 if answer.target.no_52_week_waiters else 1}f}"
+            + (
+                f" (the model's fraction of a patient: under {NO_WAITERS_BELOW:g} counts as no one)"
+                if answer.target.no_52_week_waiters
+                else ""
+            )
         )
     shown = Table(title="From when: the uplift needed for each start month")
     for column in ("start", "extra a week", "lists a week", "reached"):

@@ -22,6 +22,7 @@ from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.ingest.schemas import PRIORITIES
 from stocktake.ingest.sniff import UnreadableText, decode, sniff_delimiter
 from stocktake.waitinglist.projection import (
+    MIN_HISTORY,
     History,
     HistoryError,
     HistoryGap,
@@ -109,9 +110,13 @@ def read_history(path: Path, since: str | None = None) -> History:
     try:
         return history_from_table(read_saved_csv(path), source=str(path), since=start)
     except HistoryGap as error:
-        raise WaitingListInputError(
-            f"{mask_nhs_numbers(str(error))}; to project the months after it, add --since {error.resumes}"
-        ) from None
+        after = (
+            f"to project the months after it, add --since {error.resumes}"
+            if error.months_after >= MIN_HISTORY
+            else f"the {error.months_after} months after it are too few to project from alone (at least "
+            f"{MIN_HISTORY}): fill in the missing months"
+        )
+        raise WaitingListInputError(f"{mask_nhs_numbers(str(error))}; {after}") from None
     except HistoryError as error:
         raise WaitingListInputError(mask_nhs_numbers(str(error))) from None
 

@@ -76,11 +76,13 @@ class HistoryError(ValueError):
 
 
 class HistoryGap(HistoryError):
-    """Months are missing; ``resumes`` is the first month after the gap (a history can start there)."""
+    """Months are missing; ``resumes`` is the first month after the gap (a history can start there),
+    and ``months_after`` how many rows follow from it (enough, or not, to project from)."""
 
-    def __init__(self, message: str, resumes: pd.Period) -> None:
+    def __init__(self, message: str, resumes: pd.Period, months_after: int) -> None:
         super().__init__(message)
         self.resumes = resumes
+        self.months_after = months_after
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,7 @@ def history_from_table(
                 f"{source}, line {line[i]}: month {now} follows {before}; "
                 f"the history has a gap ({gap} missing)",
                 resumes=now,
+                months_after=len(months) - i,
             )
     needed = {"waiting": True, "clock_starts": False} | {c: True for c in stop_columns}
     values = {c: _numbers(table, c, required, source, line) for c, required in needed.items() if c in columns}
