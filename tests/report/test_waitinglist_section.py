@@ -89,6 +89,19 @@ def test_a_chosen_month_ends_the_list_there(warehouse):
     assert found.month == pd.Period("2024-12", freq="M")
 
 
+def test_a_report_as_at_a_chosen_month_is_not_told_to_load_a_newer_extract(warehouse):
+    """An analyst's check: a report asked for as at September 2024 still said "load a newer extract";
+    the month was chosen, so the section reads as at its end (the next 12 months run from it)."""
+    from stocktake.report.waitinglist import waiting_list_section
+
+    found = waiting_list(warehouse, pd.Period("2024-09", freq="M"))
+    section = waiting_list_section(found, on=datetime(2026, 12, 4).date())
+    assert section.old is None and section.notice is None
+    assert section.in_a_year == "In 12 months"
+    latest = waiting_list(warehouse)  # the latest month, not chosen: its age is still said
+    assert waiting_list_section(latest, on=datetime(2030, 1, 1).date()).old is not None
+
+
 def test_no_pathways_no_section(report, warehouse, tmp_path):
     bare = tmp_path / "bare.duckdb"
     bare.write_bytes(warehouse.read_bytes())

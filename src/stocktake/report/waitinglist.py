@@ -288,6 +288,8 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
     if found is None:
         return None
     on = on if on is not None else today()
+    if found.asked_for:  # a report as at a chosen month is read as at its end: no "load a newer extract"
+        on = found.month.end_time.date()
     old = old_figures(found.month, on)
     now, later = found.now, found.in_a_year
     if found.projection is not None:
