@@ -187,6 +187,30 @@ def test_the_weeks_command_from_the_warehouse(demo_warehouse, tmp_path):
     assert "NHSRtt calibration on the warehouse's rtt_pathways" in " ".join(result.output.split())
 
 
+def test_the_weeks_export_from_patients_hides_small_counts_and_their_differences(demo_warehouse, tmp_path):
+    """An analyst's check: 78+ weeks = 5 was printed and written from patient-level pathways while
+    `stats --by` blanked its small groups. Now no shown count, and no difference between two shown
+    counts of the chain (waiting ⊃ over 18 ⊃ over 52 ⊃ over 65 ⊃ over 78), rounds to 1–7; with
+    --no-suppress every count is there (within the trust)."""
+    out, whole = tmp_path / "proj.csv", tmp_path / "whole.csv"
+    args = ["waitinglist", "weeks", "--warehouse", str(demo_warehouse), "--months", "24"]
+    assert runner.invoke(app, [*args, "--out", str(out)]).exit_code == 0
+    assert runner.invoke(app, [*args, "--out", str(whole), "--no-suppress"]).exit_code == 0
+    shown, exact = pd.read_csv(out), pd.read_csv(whole)
+    assert exact.notna().all().all()
+    chain = exact.assign(over_18_weeks=exact["waiting"] - exact["within_18_weeks"])[
+        ["waiting", "over_18_weeks", "over_52_weeks", "over_65_weeks", "over_78_weeks"]
+    ].round()
+    visible = chain.where(shown.assign(over_18_weeks=shown["within_18_weeks"]).notna()[chain.columns])
+    for _, row in visible.iterrows():
+        counts = row.dropna().to_numpy()
+        assert not ((counts >= 1) & (counts <= 7)).any()
+        assert not ((np.diff(counts) <= -1) & (np.diff(counts) >= -7)).any()
+    assert shown.isna().any().any(), "the demo's 78-week tail is small: something is hidden"
+    shown_values = shown.notna()
+    pd.testing.assert_frame_equal(shown[shown_values].fillna(0), exact[shown_values].fillna(0))
+
+
 def test_week_bands_count_as_the_publication_and_the_catalogue_do():
     """More than i, up to i + 1 weeks: 126 days is within 18 weeks, 364 days is not over 52."""
     end = np.datetime64("2025-03-31")

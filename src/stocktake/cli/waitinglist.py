@@ -248,14 +248,25 @@ def weeks(
     provider: Provider = None,
     warehouse: Warehouse = None,
     home: HomeOption = None,
+    no_suppress: Annotated[
+        bool,
+        typer.Option(
+            "--no-suppress", help="From the warehouse, show counts of 1–7 (for use inside the trust)."
+        ),
+    ] = False,
 ) -> None:
     """The list by weeks waited moved forward month by month: % within 18 weeks, 92nd percentile,
     52/65/78-week waiters."""
-    from stocktake.files.rtt import run_weeks
+    import pandas as pd
+
+    from stocktake.files.rtt import NESTED_COUNTS, run_weeks, weeks_rows_shown
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
+    from stocktake.metrics.suppression import MASK
 
     if not returns and warehouse is None:
         warehouse = _home_warehouse(home)
+    # patient-level data hide small counts, as every export does; published returns are public already
+    suppress = not returns and not no_suppress
     try:
         if out is not None:
             check_output(out, *(returns or []), warehouse)
@@ -264,25 +275,36 @@ def weeks(
         )
         table = projection.table()
         if out is not None:
-            write_csv(table.round(3), out)
+            write_csv(weeks_rows_shown(table.round(3)) if suppress else table.round(3), out)
     except WaitingListInputError as error:
         _fail(str(error))
     origin = inputs.origin.summary()
-    shown = Table(title=f"{inputs.title}: {origin.waiting:,.0f} waiting at the end of {origin.month}")
+    rows = pd.DataFrame([vars(origin), *table.to_dict("records")])
+    rows = weeks_rows_shown(rows) if suppress else rows
+    title = MASK if pd.isna(rows["waiting"].iloc[0]) else f"{origin.waiting:,.0f}"
+    shown = Table(title=f"{inputs.title}: {title} waiting at the end of {origin.month}")
     for column in ("month", "waiting", "% ≤18 wk", "92nd pct wk", "52+ wk", "65+ wk", "78+ wk", "reneges"):
         shown.add_column(column, justify="right")
-    for row in [vars(origin), *table.to_dict("records")]:
+
+    def cell(value, form: str) -> str:
+        return MASK if pd.isna(value) else format(value, form)
+
+    for row in rows.to_dict("records"):
         shown.add_row(
             row["month"],
-            f"{row['waiting']:,.0f}",
-            f"{row['pct_within_18_weeks']:.1f}",
+            cell(row["waiting"], ",.0f"),
+            cell(row["pct_within_18_weeks"], ".1f"),
             f"{row['p92_weeks']:.1f}",
-            f"{row['over_52_weeks']:,.0f}",
-            f"{row['over_65_weeks']:,.0f}",
-            f"{row['over_78_weeks']:,.0f}",
-            f"{row['reneges']:,.0f}" if "reneges" in row else "",
+            cell(row["over_52_weeks"], ",.0f"),
+            cell(row["over_65_weeks"], ",.0f"),
+            cell(row["over_78_weeks"], ",.0f"),
+            "" if pd.isna(row.get("reneges")) else f"{row['reneges']:,.0f}",  # the origin has none
         )
     console.print(shown)
+    if rows[["waiting", "within_18_weeks", *NESTED_COUNTS[2:]]].isna().any().any():
+        console.print(
+            f"{MASK} 1–7 patients, or a count that would give such a number away; --no-suppress shows them"
+        )
     console.print(
         f"{inputs.calibration}; referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month held at their recent average"
