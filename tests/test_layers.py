@@ -19,8 +19,17 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "stocktake"
 #: Low to high. A room may import its own room and any lower one, never a higher one.
 ROOMS: list[set[str]] = [
     # the home's paths and its making, spreadsheet cells, outputs written whole (atomic), the DuckDB
-    # file, one wording for YAML errors, one wording for a span of months
-    {"settings", "home", "spreadsheets", "atomic", "warehouse", "validation_messages", "periods"},
+    # file, one wording for YAML errors, one wording for a span of months, England's bank holidays
+    {
+        "settings",
+        "home",
+        "spreadsheets",
+        "atomic",
+        "warehouse",
+        "validation_messages",
+        "periods",
+        "bank_holidays",
+    },
     # pure rules over arrays and records
     {"spc", "targets", "qi", "procurement", "waitinglist", "funnel", "programmes"},
     # readers of files: the department's extracts (ingest), the commands' own files, rota and job

@@ -89,3 +89,37 @@ def test_groups_do_not_give_away_those_with_no_group_recorded():
     hidden = [g.waiting for g in groups if g.hidden]
     assert hidden, "a priority hidden beside the three"
     assert not 1 <= found.waiting - shown <= 7 and sum(hidden) + 3 == found.waiting - shown
+
+
+@pytest.mark.parametrize("tail", [(8, 9, 3), (20, 5, 0), (3, 0, 9), (0, 4, 4), (12, 12, 12), (1, 1, 1)])
+def test_the_weeks_command_shows_no_tail_count_the_page_does_not_fix(tail):
+    """An analyst's check: `weeks` printed 52+ = 20 and 65+ = 12 beside a page showing 65–78 = 9,
+    so 78+ = 3 and 52–65 = 8 came back. The command now shows a count over 52, 65 or 78 weeks of the
+    list now only if the page's own figures fix it: adding them gives a reader nothing new."""
+    from datetime import date, timedelta
+
+    import pandas as pd
+
+    from stocktake.verdicts.waitinglist import BANDS, _bands, tail_counts_shown
+    from stocktake.waitinglist.weeks_waited import WaitingList
+
+    end = date(2025, 3, 31)
+    weeks = [5] * 300 + [25] * 150 + [40] * 60 + [55] * tail[0] + [70] * tail[1] + [90] * tail[2]
+    origin = WaitingList.from_clock_starts(pd.Period("2025-03"), [end - timedelta(weeks=w) for w in weeks])
+    bands, over_52_hidden = _bands(origin, suppress=True)
+    n = len(BANDS)
+    page = [np.ones(n), np.eye(n)[0]] + [np.eye(n)[i] for i, b in enumerate(bands) if not b.hidden]
+    if not over_52_hidden:
+        page.append(np.r_[np.zeros(OVER_52), np.ones(n - OVER_52)])
+    command = [
+        np.r_[np.zeros(first), np.ones(n - first)]
+        for first, shown in zip(range(OVER_52, n), tail_counts_shown(origin), strict=True)
+        if shown
+    ]
+    together = np.array(page + command)
+    assert np.linalg.matrix_rank(together) == np.linalg.matrix_rank(np.array(page))
+    for i, band in enumerate(bands):
+        if band.hidden:  # still unknown with both outputs in hand
+            assert np.linalg.matrix_rank(np.vstack([together, np.eye(n)[i]])) > np.linalg.matrix_rank(
+                together
+            )

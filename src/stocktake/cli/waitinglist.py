@@ -259,9 +259,10 @@ def weeks(
     52/65/78-week waiters."""
     import pandas as pd
 
-    from stocktake.files.rtt import NESTED_COUNTS, run_weeks, weeks_rows_shown
+    from stocktake.files.rtt import run_weeks
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
     from stocktake.metrics.suppression import MASK
+    from stocktake.verdicts.waitinglist import NESTED_COUNTS, tail_counts_shown, weeks_rows_shown
 
     if not returns and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -279,8 +280,12 @@ def weeks(
     except WaitingListInputError as error:
         _fail(str(error))
     origin = inputs.origin.summary()
-    rows = pd.DataFrame([vars(origin), *table.to_dict("records")])
-    rows = weeks_rows_shown(rows) if suppress else rows
+    now, ahead = vars(origin), table
+    if suppress:  # the list now: what the page and report show of it, no more (ADR 9, 45)
+        ahead = weeks_rows_shown(table)
+        shown_tail = tail_counts_shown(inputs.origin)
+        now |= {c: None for c, show in zip(NESTED_COUNTS[2:], shown_tail, strict=True) if not show}
+    rows = pd.DataFrame([now, *ahead.to_dict("records")])
     title = MASK if pd.isna(rows["waiting"].iloc[0]) else f"{origin.waiting:,.0f}"
     shown = Table(title=f"{inputs.title}: {title} waiting at the end of {origin.month}")
     for column in ("month", "waiting", "% ≤18 wk", "92nd pct wk", "52+ wk", "65+ wk", "78+ wk", "reneges"):

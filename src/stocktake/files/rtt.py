@@ -24,7 +24,6 @@ from stocktake.files.waitinglist import (
     refuse_future_dates,
 )
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
-from stocktake.metrics.suppression import nested_hiding
 from stocktake.waitinglist.rtt_return import (
     ADMITTED,
     INCOMPLETE,
@@ -621,28 +620,6 @@ def _check_redistribution(redistribution: str) -> None:
         raise WaitingListInputError(
             f"--redistribution {redistribution!r}: expected evenly, prioritise_long_waiters or none"
         )
-
-
-#: The weeks table's counts, each inside the one before (within 18 weeks is the list less those over).
-NESTED_COUNTS = ("waiting", "over_18_weeks", "over_52_weeks", "over_65_weeks", "over_78_weeks")
-
-
-def weeks_rows_shown(rows: pd.DataFrame) -> pd.DataFrame:
-    """The weeks table as exported from patient-level data: a count of 1–7 patients (as rounded), or
-    one whose difference from the count it sits inside is 1–7 (``nested_hiding``), blank, as every
-    export hides them; with those over 18 weeks hidden, those within and their percentage too."""
-    shown = rows.copy().astype(object)
-    for i, row in rows.iterrows():
-        counts = [round(row["waiting"]), round(row["waiting"] - row["within_18_weeks"])]
-        counts += [round(row[c]) for c in NESTED_COUNTS[2:]]
-        hidden = nested_hiding(counts, np.zeros(len(counts), dtype=bool))
-        for column, hide in zip(NESTED_COUNTS, hidden, strict=True):
-            if hide:
-                for blank in (
-                    ("within_18_weeks", "pct_within_18_weeks") if column == "over_18_weeks" else (column,)
-                ):
-                    shown.at[i, blank] = None
-    return shown
 
 
 def run_weeks(

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from stocktake.metrics.suppression import is_small, secondary_suppression
+from stocktake.metrics.suppression import is_small, nested_hiding, secondary_suppression
 from stocktake.waitinglist.capacity import CapacityAnswer, WaitTarget, capacity_for_target
 from stocktake.waitinglist.projection import (
     HistoryError,
@@ -194,6 +194,35 @@ def tail_counts_fixed(bands: tuple[Band, ...], over_52_hidden: bool) -> tuple[bo
         tail = np.r_[np.zeros(first), np.ones(n - first)]
         fixed.append(bool(np.linalg.matrix_rank(np.vstack([known, tail])) == rank))
     return tuple(fixed)
+
+
+#: The weeks table's counts, each inside the one before (within 18 weeks is the list less those over).
+NESTED_COUNTS = ("waiting", "over_18_weeks", "over_52_weeks", "over_65_weeks", "over_78_weeks")
+
+
+def weeks_rows_shown(rows: pd.DataFrame) -> pd.DataFrame:
+    """The weeks table as exported from patient-level data: a count of 1–7 patients (as rounded), or
+    one whose difference from the count it sits inside is 1–7 (``nested_hiding``), blank, as every
+    export hides them; with those over 18 weeks hidden, those within and their percentage too."""
+    shown = rows.copy().astype(object)
+    for i, row in rows.iterrows():
+        counts = [round(row["waiting"]), round(row["waiting"] - row["within_18_weeks"])]
+        counts += [round(row[c]) for c in NESTED_COUNTS[2:]]
+        hidden = nested_hiding(counts, np.zeros(len(counts), dtype=bool))
+        for column, hide in zip(NESTED_COUNTS, hidden, strict=True):
+            if hide:
+                for blank in (
+                    ("within_18_weeks", "pct_within_18_weeks") if column == "over_18_weeks" else (column,)
+                ):
+                    shown.at[i, blank] = None
+    return shown
+
+
+def tail_counts_shown(origin: WaitingList) -> tuple[bool, bool, bool]:
+    """Whether the counts over 52, 65 and 78 weeks of the list now may be shown beside the page's
+    and report's bands: only those their shown figures fix (one rule for every output, so that no
+    two outputs together give a hidden band back)."""
+    return tail_counts_fixed(*_bands(origin, suppress=True))
 
 
 def _groups(
