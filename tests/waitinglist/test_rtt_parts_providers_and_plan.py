@@ -266,10 +266,10 @@ def test_a_plan_well_after_the_pathways_says_how_old_its_list_is(demo_warehouse,
     assert "as recorded to" not in current.output
 
 
-def test_four_weeks_clear_of_bank_holidays_are_repeated():
+def test_a_usual_list_day_without_lists_takes_its_weekdays_latest_lists():
     """A history ending just after Easter (no list on Easter Monday, 1 April 2024) had its gap repeated
-    every four weeks, onto Monday 24 June; the four weeks to 28 March, the latest clear of holidays,
-    are used instead."""
+    every four weeks, onto Monday 24 June; the empty Monday now takes the lists of the Monday before
+    (25 March) in the pattern, and the line says so."""
     days = pd.date_range("2024-02-05", "2024-04-04", freq="D")
     days = [d for d in days if d.dayofweek in (0, 3) and d != pd.Timestamp("2024-04-01")]
     rows = [
@@ -281,14 +281,16 @@ def test_four_weeks_clear_of_bank_holidays_are_repeated():
     expected = [d for d in pd.date_range("2024-06-01", "2024-06-30") if d.dayofweek in (0, 3)]  # no holidays
     assert sorted(pd.Timestamp(t.date) for t in lists) == expected
     assert source == (
-        "no lists booked in 2024-06: the four weeks to 2024-03-28 repeated (8 lists); the latest clear of "
-        "bank holidays (the history runs to 2024-04-04)"
+        "no lists booked in 2024-06: the four weeks to 2024-04-04 repeated (8 lists); 1 usual list day "
+        "of them without lists (a bank holiday, a closure, not yet booked) took their weekday's latest "
+        "lists: 1 April"
     )
+    assert len({t.list_id for t in lists}) == len(lists)
 
 
-def test_a_history_shorter_than_the_step_back_repeats_its_latest_four_weeks():
-    """Five weeks of history ending after Easter: no clear four weeks lie inside it, so the latest four
-    are repeated whole rather than a part-empty window."""
+def test_lists_held_on_a_bank_holiday_are_repeated_as_held():
+    """Five weeks of history with lists on Easter Monday: the four weeks are repeated as held, the
+    Monday's lists onto an ordinary June Monday."""
     days = [d for d in pd.date_range("2024-03-04", "2024-04-04") if d.dayofweek in (0, 3)]
     rows = [
         {"session_id": f"S{i}", "date": d, "surgeon": "A", "minutes": 240.0, "site": "X", "theatre": "T1"}
@@ -331,3 +333,77 @@ def test_day_runs_by_hand():
     december = [date(2026, 12, d) for d in (7, 8, 9, 10, 11, 14, 15, 29)]
     assert day_runs(tuple(december)) == "7–11, 14–15 and 29 December"
     assert day_runs((date(2026, 12, 31), date(2027, 1, 1))) == "31 December, 1 January"
+
+
+def _weekday_lists(first: str, last: str, skip=(), weekdays=(0, 1, 2, 3, 4)) -> pd.DataFrame:
+    """Two lists every chosen weekday from ``first`` to ``last``, none on the days in ``skip``."""
+    skip = {pd.Timestamp(d) for d in skip}
+    days = [d for d in pd.date_range(first, last) if d.dayofweek in weekdays and d not in skip]
+    return pd.DataFrame(
+        [
+            {"session_id": f"S{d:%Y%m%d}{k}", "date": d, "surgeon": "A", "minutes": 240.0}
+            | {"site": "X", "theatre": f"T{k}", "session_type": "elective"}
+            for d in days
+            for k in (1, 2)
+        ]
+    )
+
+
+def _weekdays_less_holidays(month: str) -> int:
+    from stocktake.bank_holidays import bank_holidays
+
+    period = pd.Period(month, "M")
+    days = pd.date_range(period.start_time, period.end_time.normalize())
+    off = bank_holidays(days[0].date(), days[-1].date())
+    return sum(d.dayofweek < 5 and d.date() not in off for d in days)
+
+
+@pytest.mark.parametrize(
+    ("last", "skip", "month"),
+    [
+        # a month-end extract in late May: Easter, Early May and Spring bank holidays all in the weeks
+        ("2026-05-29", ("2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25"), "2026-06"),
+        ("2026-06-19", ("2026-04-03", "2026-04-06", "2026-05-04", "2026-05-25"), "2026-07"),
+        # a Christmas shutdown, then three ordinary weeks
+        ("2026-01-27", [d for d in pd.date_range("2025-12-22", "2026-01-02")], "2026-02"),
+        # a fortnight's closure in October
+        ("2025-10-31", [d for d in pd.date_range("2025-10-13", "2025-10-24")], "2025-11"),
+    ],
+    ids=["late-may", "mid-june", "christmas-shutdown", "closure"],
+)
+def test_every_usual_list_day_of_a_repeated_month_gets_its_lists(last, skip, month):
+    """A theatre manager's second look: these histories repeated their gaps onto ordinary days (June
+    lost 36 lists of 264, November half its lists) without a word."""
+    lists, source = _month_lists(_weekday_lists("2025-09-01", last, skip), pd.Period(month, "M"))
+    assert len(lists) == 2 * _weekdays_less_holidays(month), source
+    assert "took their weekday's latest lists" in source
+
+
+def test_lists_every_other_week_or_one_saturday_are_not_usual_days():
+    """Fortnightly Wednesday lists and a single Saturday list had made a fully booked month's
+    Wednesdays and Saturdays "days that usually have lists" but none booked."""
+    from stocktake.files.rtt import unbooked_days, usual_weekdays
+
+    weeks = _weekday_lists("2025-09-01", "2025-12-31", weekdays=(0, 1, 3, 4))
+    wednesdays = _weekday_lists("2025-09-03", "2025-12-31", weekdays=(2,))
+    fortnightly = wednesdays[((wednesdays["date"] - pd.Timestamp("2025-09-03")).dt.days // 7) % 2 == 0]
+    saturday = _weekday_lists("2025-11-22", "2025-11-22", weekdays=(5,))
+    sessions = pd.concat([weeks, fortnightly, saturday])
+    assert usual_weekdays(sessions["date"], pd.Timestamp("2025-11-30")) == {0, 1, 3, 4}
+    assert unbooked_days(sessions, pd.Period("2025-12", "M")) == ()
+
+
+@pytest.mark.parametrize(
+    ("first", "last", "month"),
+    [
+        ("2025-12-01", "2025-12-31", "2026-01"),
+        ("2025-12-01", "2026-01-09", "2026-02"),
+        ("2025-12-01", "2025-12-31", "2026-03"),
+    ],
+)
+def test_a_short_history_over_christmas_repeats_no_gap(first, last, month):
+    """Histories of four to six weeks over Christmas had repeated Christmas onto late January, and
+    February, silently."""
+    skip = ("2025-12-25", "2025-12-26", "2026-01-01")
+    lists, source = _month_lists(_weekday_lists(first, last, skip), pd.Period(month, "M"))
+    assert len(lists) == 2 * _weekdays_less_holidays(month), source

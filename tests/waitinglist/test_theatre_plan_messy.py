@@ -404,6 +404,12 @@ def test_a_month_booked_in_part_and_a_bank_holiday_list_are_said(messy, tmp_path
     lists = pd.read_excel(tmp_path / "august.xlsx", sheet_name="lists")
     on_the_day = int((pd.to_datetime(lists["date"]) == "2023-08-28").sum())
     assert on_the_day > 0
-    assert f"{on_the_day} lists booked on a bank holiday: Summer bank holiday 28 August" in " ".join(
-        august.output.split()
+    assert (
+        lists.loc[pd.to_datetime(lists["date"]) == "2023-08-28", "bank_holiday"]
+        .eq("Summer bank holiday")
+        .all()
+    )
+    assert (
+        f"{on_the_day} lists booked on a bank holiday: Summer bank holiday 28 August ({on_the_day})"
+        in " ".join(august.output.split())
     )

@@ -458,16 +458,17 @@ def _refuse_unplannable(rows: pd.DataFrame) -> None:
 
 
 def unbooked_days(sessions: pd.DataFrame, period: pd.Period) -> tuple[date, ...]:
-    """Days of a month with lists booked in it that have none booked though their weekday held lists
-    in the four weeks before (bank holidays aside): a month booked only in part is planned on its
-    booked lists only, and a December with its first week booked had looked like a month's plan."""
+    """Days of a month with lists booked in it that have none booked on a usual list weekday
+    (:func:`usual_weekdays` before the month; bank holidays aside): a month booked only in part is
+    planned on its booked lists only, and a December with its first week booked had looked like a
+    month's plan."""
     start, end = period.start_time.normalize(), period.end_time.normalize()
     planned = sessions[sessions["session_type"].isin(PLANNED_TYPES)]
     own = planned[(planned["date"] >= start) & (planned["date"] <= end)]
-    before = planned[(planned["date"] < start) & (planned["date"] >= start - pd.Timedelta(days=28))]
+    before = planned.loc[planned["date"] < start, "date"]
     if own.empty or before.empty:
         return ()
-    usual = set(before["date"].dt.dayofweek)
+    usual = usual_weekdays(before, start - pd.Timedelta(days=1))
     booked = set(own["date"].dt.date)
     holidays = bank_holidays(start.date(), end.date())
     days = (d.date() for d in pd.date_range(start, end) if d.dayofweek in usual)
@@ -492,22 +493,48 @@ def day_runs(days: tuple[date, ...]) -> str:
     return ", ".join(said)
 
 
-#: How many weeks before the history's last list the plan looks for four weeks clear of bank holidays.
-CLEAR_WEEKS_BACK = 8
+#: A weekday is one the department usually has lists on when it held lists in at least this share of
+#: its days over the latest eight weeks: a bank holiday or a fortnight's closure leaves it usual (6 of
+#: 8), lists every other week (4 of 8) or one Saturday's (1 of 8) do not.
+USUAL_SHARE = 0.75
+USUAL_WEEKS = 8
 
 
-def _template_end(first: pd.Timestamp, last: pd.Timestamp) -> pd.Timestamp:
-    """The end of the four weeks to repeat: the latest, stepping back a week at a time, that hold no
-    weekday bank holiday (Christmas week's few lists repeated would leave a January week empty); the
-    latest four weeks if none within :data:`CLEAR_WEEKS_BACK` (and the history from ``first``) are."""
-    for weeks in range(CLEAR_WEEKS_BACK + 1):
-        end = last - pd.Timedelta(weeks=weeks)
-        if end - pd.Timedelta(days=27) < first:
-            break
-        holidays = bank_holidays((end - pd.Timedelta(days=27)).date(), end.date())
-        if not any(day.weekday() < 5 for day in holidays):
-            return end
-    return last
+def usual_weekdays(dates: pd.Series, until: pd.Timestamp) -> set[int]:
+    """The weekdays (Monday 0) that held lists on at least :data:`USUAL_SHARE` of their days in the
+    latest :data:`USUAL_WEEKS` weeks to ``until`` (or since the first list, if that is later), bank
+    holidays not counted (three May and Easter Mondays had made Monday unusual by late May)."""
+    since = max(dates.min(), until - pd.Timedelta(weeks=USUAL_WEEKS) + pd.Timedelta(days=1))
+    held = set(dates[(dates >= since) & (dates <= until)].dt.normalize())
+    off = bank_holidays(since.date(), until.date())  # a known day off says nothing of the weekday
+    days = [d for d in pd.date_range(since.normalize(), until.normalize()) if d.date() not in off]
+    usual = set()
+    for weekday in range(7):
+        mine = [d for d in days if d.dayofweek == weekday]
+        if mine and sum(d in held for d in mine) >= USUAL_SHARE * len(mine):
+            usual.add(weekday)
+    return usual
+
+
+def _usual_four_weeks(before: pd.DataFrame, latest: pd.Timestamp) -> tuple[pd.DataFrame, list[date]]:
+    """The four weeks to ``latest`` as a pattern to repeat: a day among them with no lists on a usual
+    weekday (a bank holiday, a closure, a day not yet booked) takes the lists of its weekday's
+    latest day that had them, so the gap is not repeated onto ordinary days every four weeks."""
+    first = latest - pd.Timedelta(days=27)
+    template = before[(before["date"] >= first) & (before["date"] <= latest)]
+    usual = usual_weekdays(before["date"], latest)
+    held = set(template["date"].dt.normalize())
+    filled, added = [], []
+    for day in pd.date_range(first.normalize(), latest.normalize()):
+        if day.dayofweek not in usual or day in held:
+            continue
+        earlier = before[(before["date"].dt.dayofweek == day.dayofweek) & (before["date"] < day)]
+        if earlier.empty:
+            continue
+        donor = earlier["date"].dt.normalize().max()
+        added.append(earlier[earlier["date"].dt.normalize() == donor].assign(date=day))
+        filled.append(day.date())
+    return pd.concat([template, *added]) if added else template, filled
 
 
 def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[TheatreList], str]:
@@ -543,8 +570,8 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
         dates = own["date"]
     else:
         before = planned[planned["date"] < start]
-        latest = _template_end(before["date"].min(), before["date"].max())
-        template = before[(before["date"] > latest - pd.Timedelta(days=28)) & (before["date"] <= latest)]
+        latest = before["date"].max()
+        template, filled = _usual_four_weeks(before, latest)
         # every shift by whole four weeks that lands a list of the template in the month
         shifts = range((start - latest).days // 28, (end - template["date"].min()).days // 28 + 1)
         repeated = []
@@ -563,9 +590,11 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
         source = (
             f"no lists booked in {period}: the four weeks to {latest.date()} repeated ({len(rows)} lists)"
         )
-        if latest < before["date"].max():
+        if filled:
+            days = f"{len(filled)} usual list day{'s' * (len(filled) > 1)}"
             source += (
-                f"; the latest clear of bank holidays (the history runs to {before['date'].max().date()})"
+                f"; {days} of them without lists (a bank holiday, a closure, not yet booked) took their "
+                f"weekday's latest lists: {day_runs(tuple(filled))}"
             )
         if skipped:
             named = ", ".join(f"{holidays[d]} {d.day} {d:%B}" for d in skipped)
@@ -769,15 +798,21 @@ def plan_cautions(inputs: PlanInputs) -> dict[str, str]:
     on bank holidays."""
     said = {}
     if days := inputs.unbooked_days:
-        said[f"no lists booked on {len(days)} day{'s' * (len(days) > 1)} that usually have lists"] = (
+        many = len(days) > 1
+        said[
+            f"no lists booked on {len(days)} day{'s' * many} that usually {'have' if many else 'has'} lists"
+        ] = (
             f"{day_runs(days)}: patients are planned onto the lists booked so far only; book the rest "
             "and plan again"
         )
     if booked := inputs.booked_on_holidays:
         count = sum(t.date in booked for t in inputs.lists)
+        each = [
+            (f"{name} {d.day} {d:%B}", sum(t.date == d for t in inputs.lists))
+            for d, name in sorted(booked.items())
+        ]
         said[f"{count} list{'s' * (count > 1)} booked on a bank holiday"] = (
-            ", ".join(f"{name} {d.day} {d:%B}" for d, name in sorted(booked.items()))
-            + ": planned as booked; check they will run"
+            ", ".join(f"{day} ({n})" for day, n in each) + ": planned as booked; check they will run"
         )
     return said
 
@@ -794,6 +829,7 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
         table = pd.DataFrame([vars(b) for b in plan.bookings])
         if not table.empty:
             table["expected_minutes"] = table["expected_minutes"].round(1)
+            table.insert(3, "day", [f"{d:%A}" for d in table["date"]])
             for column in ("theatre", "site", "surgeon"):  # after the list: its surgeon, site, theatre
                 table.insert(3, column, [getattr(list_of[i], column) for i in table["list_id"]])
         return table
@@ -806,6 +842,7 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
             {
                 "date": t.date,
                 "day": f"{t.date:%A}",
+                "bank_holiday": inputs.booked_on_holidays.get(t.date, ""),
                 "list": t.list_id,
                 "site": t.site,
                 "theatre": t.theatre,
