@@ -100,6 +100,39 @@ def test_a_report_as_at_a_chosen_month_is_not_told_to_load_a_newer_extract(wareh
     assert section.in_a_year == "In 12 months"
     latest = waiting_list(warehouse)  # the latest month, not chosen: its age is still said
     assert waiting_list_section(latest, on=datetime(2030, 1, 1).date()).old is not None
+    # Asked for a month long after the data: the figures are old as at that month, and said so.
+    later = waiting_list(warehouse, latest.month + 20)
+    assert later.month == latest.month
+    words = waiting_list_section(later, on=datetime(2020, 1, 1).date())
+    assert words.old is not None and "load a newer extract" in words.notice
+
+
+def test_a_short_history_says_one_model_gives_the_list_and_the_workbook_says_how_far_it_was_tested(
+    warehouse, tmp_path
+):
+    """An analyst's check: with too little history to project, the report still said "the average
+    of a model of its flows and a model of the list itself ... ()"; and the workbook never said how
+    far ahead the interval had been tested."""
+    from stocktake.report.waitinglist import waiting_list_sheets
+
+    first = waiting_list(warehouse).month - 35
+    short = waiting_list(warehouse, first + 26)  # 27 months of history: too few to project
+    assert short.projection is None
+    taken = stock_take(ReportRequest(warehouse, tmp_path, period=str(first + 26)))
+    html_text = write_stocktake(taken, tmp_path / "short", ("html",))[0].read_text()
+    assert "without an interval (too little history to project it)" in html_text
+    assert "the average of a model of its flows" not in html_text
+    sheets = waiting_list_sheets(short)
+    summary = dict(zip(sheets["Waiting list"]["Measure"], sheets["Waiting list"]["Value"], strict=True))
+    assert summary["The projection's 95% interval"] == "none: too little history"
+    assert summary["The WL projection sheet"].startswith("Too little history")
+    whole = dict(
+        zip(
+            *(waiting_list_sheets(waiting_list(warehouse))["Waiting list"][c] for c in ("Measure", "Value")),
+            strict=True,
+        )
+    )
+    assert "backtest forecasts a month ahead" in whole["The projection's 95% interval"]
 
 
 def test_no_pathways_no_section(report, warehouse, tmp_path):

@@ -288,8 +288,8 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
     if found is None:
         return None
     on = on if on is not None else today()
-    if found.asked_for:  # a report as at a chosen month is read as at its end: no "load a newer extract"
-        on = found.month.end_time.date()
+    if found.asked_for is not None:  # a report as at a chosen month is read as at that month's end
+        on = found.asked_for.end_time.date()
     old = old_figures(found.month, on)
     now, later = found.now, found.in_a_year
     if found.projection is not None:
@@ -345,14 +345,20 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
             ("List's month", str(found.month)),
             ("Waiting at the month's end", found.waiting),
             ("% within 18 weeks at the month's end", round(now.pct_within_18_weeks, 1)),
-            (f"% within 18 weeks {in_a_year}", round(later.pct_within_18_weeks, 1)),
+            (f"% within 18 weeks at the end of {_month(later.month)}", round(later.pct_within_18_weeks, 1)),
             ("92nd percentile wait at the month's end (weeks)", round(now.p92_weeks, 1)),
-            ("Waiting more than 52 weeks at the month's end", section.over_52_now),
+            (
+                "Waiting more than 52 weeks at the month's end",
+                section.over_52_now
+                if section.over_52_now == MASK
+                else int(section.over_52_now.replace(",", "")),
+            ),
             (f"Projection {in_a_year}", section.projection),
             ("Target", section.target),
             ("Capacity for the target", section.capacity),
             ("Assumptions", section.assumptions),
-            ("The WL projection sheet", PROJECTION_SHEET_NOTE),
+            ("The projection's 95% interval", section.interval_basis or "none: too little history"),
+            ("The WL projection sheet", PROJECTION_SHEET_NOTE if section.projected else UNPROJECTED_NOTE),
         ],
         columns=["Measure", "Value"],
     )
@@ -410,6 +416,13 @@ PROJECTION_SHEET_NOTE = (
     "itself. Waiting by weeks waited, % within 18 weeks, the 92nd percentile and more than 52 weeks: "
     "the list moved forward by weeks waited (NHSRtt) at the present flows, whose own list size can "
     "differ from the first by a few per cent."
+)
+
+
+#: The same sheet when the history is too short to project: one model gives every column.
+UNPROJECTED_NOTE = (
+    "Too little history to project the list with an interval: every column is the list moved forward "
+    "by weeks waited (NHSRtt) at the present flows."
 )
 
 

@@ -108,8 +108,8 @@ class Overview:
     answer: CapacityAnswer | None
     capacity_problem: str | None
     cases_per_list_source: str | None
-    #: True when the month was asked for (a report as at it): its age is then no news to the reader.
-    asked_for: bool = False
+    #: The month a report was asked for as at (``--period``), else None: its age is read from then.
+    asked_for: pd.Period | None = None
 
     @property
     def now(self):
@@ -351,5 +351,5 @@ def overview(
         answer=answer,
         capacity_problem=capacity_problem,
         cases_per_list_source=cases_per_list_source if cases_per_list is not None else None,
-        asked_for=as_of is not None,
+        asked_for=None if as_of is None else pd.Period(as_of, freq="M"),
     )
