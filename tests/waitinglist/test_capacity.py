@@ -3,6 +3,7 @@ projecting again with them."""
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -39,30 +40,30 @@ def test_no_52_week_waiters_needs_exactly_this_many_a_week():
     """590 people already past 60 weeks at the end of December, nobody else, no referrals. Extra
     treatments from January go to them first; by the end of February (31 + 28 days = 59/7 weeks)
     u × 59/7 of them are treated. "No 52-week waiters" is fewer than half a person left, so
-    u = (590 − 0.5) × 7 / 59 = 69.94 a week."""
+    u = (590 − 0.5) × 7 / 59 = 69.94 a week: said as the least tenth that does it, 70.0."""
     origin = _list("2025-12", w60=590)
     target = WaitTarget(pd.Period("2026-02"), no_52_week_waiters=True)
     answer = capacity_for_target(
         origin, [0, 0], [0, 0], STILL, target, pd.Period("2026-01"), cases_per_list=3.5
     )
-    assert answer.extra_per_week == pytest.approx(589.5 * 7 / 59, abs=0.01)
+    assert answer.extra_per_week == math.ceil(589.5 * 7 / 59 * 10) / 10 == 70.0
     assert answer.whole_cases_per_week == 70
     assert answer.lists_per_week == pytest.approx(answer.extra_per_week / 3.5)
     assert answer.baseline == pytest.approx(590)
     # Starting a month later, February alone (4 weeks) must do it all.
     late = capacity_for_target(origin, [0, 0], [0, 0], STILL, target, pd.Period("2026-02"))
-    assert late.extra_per_week == pytest.approx(589.5 / 4, abs=0.01)
+    assert late.extra_per_week == math.ceil(589.5 / 4 * 10) / 10 == 147.4
 
 
 def test_pct_within_18_weeks_needs_exactly_this_many_a_week():
     """100 waiting 2–3 weeks and 100 waiting 30–31 weeks; January (31 days) moves them to about 7 and
     35 weeks. 75% within 18 weeks needs 100 / (200 − x) ≥ 0.75: x = 66.67 of the long waiters
-    treated, u = 66.67 × 7 / 31 = 15.05 a week."""
+    treated, u = 66.67 × 7 / 31 = 15.05 a week: 15.1 to a tenth, treating 15.1 × 31 / 7 of them."""
     origin = _list("2025-12", w2=100, w30=100)
     target = WaitTarget(pd.Period("2026-01"), pct_within_18_weeks=75)
     answer = capacity_for_target(origin, [0], [0], STILL, target, pd.Period("2026-01"))
-    assert answer.extra_per_week == pytest.approx((200 - 400 / 3) * 7 / 31, abs=0.01)
-    assert answer.achieved == pytest.approx(75, abs=0.01)
+    assert answer.extra_per_week == math.ceil((200 - 400 / 3) * 7 / 31 * 10) / 10 == 15.1
+    assert answer.achieved == pytest.approx(100 * 100 / (200 - 15.1 * 31 / 7), abs=0.01)
     assert answer.baseline == pytest.approx(50)
 
 
@@ -93,7 +94,7 @@ def test_the_answer_on_the_real_return_re_projects_onto_the_target():
         extra = extra_by_month(month_list, answer.start, answer.extra_per_week)
         again = project(inputs.origin, referrals, capacity, inputs.params, extra=extra)
         assert again.steps[-1].waiting_list.summary().over_52_weeks < 0.5
-        short = extra_by_month(month_list, answer.start, answer.extra_per_week - 0.05)
+        short = extra_by_month(month_list, answer.start, answer.extra_per_week - 0.1)  # a tenth less
         fewer = project(inputs.origin, referrals, capacity, inputs.params, extra=short)
         assert fewer.steps[-1].waiting_list.summary().over_52_weeks >= 0.5
     shown = projection_with(inputs.origin, referrals, capacity, inputs.params, answers[0])
