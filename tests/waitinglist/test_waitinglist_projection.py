@@ -10,7 +10,7 @@ import pytest
 from stocktake.waitinglist.projection import (
     HistoryError,
     backtest_errors,
-    error_paths,
+    error_columns,
     fit,
     fit_list,
     forecast,
@@ -174,15 +174,30 @@ def test_interval_covers_the_nominal_share_of_a_seasonal_random_walk_with_drift(
     assert 0.90 <= coverage <= 0.99, coverage
 
 
-def test_error_paths_by_hand():
-    """Four origins' errors at horizons 1–3: horizon 2 is the longest with three errors, so the three
-    paths known to it are kept and carried to horizons 3 and 4 in proportion (× 3/2, × 4/2)."""
+def test_error_columns_by_hand():
+    """Four origins' errors at horizons 1–3: horizon 2 is the longest with three errors, so each
+    horizon to 2 gives its own errors and their negatives, and horizons 3 and 4 horizon 2's in
+    proportion (× 3/2, × 4/2)."""
     nan = np.nan
     errors = np.array([[0.01, 0.02, nan], [0.02, 0.04, nan], [0.03, nan, nan], [0.01, 0.03, 0.05]])
-    np.testing.assert_allclose(
-        error_paths(errors, 4),
-        [[0.01, 0.02, 0.03, 0.04], [0.02, 0.04, 0.06, 0.08], [0.01, 0.03, 0.045, 0.06]],
-    )
+    columns = error_columns(errors, 4)
+    np.testing.assert_allclose(columns[0], [-0.03, -0.02, -0.01, -0.01, 0.01, 0.01, 0.02, 0.03])
+    np.testing.assert_allclose(columns[1], [-0.04, -0.03, -0.02, 0.02, 0.03, 0.04])
+    np.testing.assert_allclose(columns[2], [-0.06, -0.045, -0.03, 0.03, 0.045, 0.06])
+    np.testing.assert_allclose(columns[3], [-0.08, -0.06, -0.04, 0.04, 0.06, 0.08])
+
+
+def test_a_simulated_months_interval_does_not_hang_on_how_far_the_run_looks():
+    """An analyst's second look: England cut at 2014-12, 2015-03's simulated interval was a third
+    narrower with --months 24 than with 12 (whole paths known to the furthest horizon, older ones).
+    Each run now keeps one rank across horizons, read from each horizon's own errors."""
+    history = history_from_table(synthetic(72, seed=4, noise=0.02, shock=0.01))
+    short, long = (project(history, months, simulations=500, seed=3) for months in (6, 24))
+    np.testing.assert_allclose(long.low[:6], short.low)
+    np.testing.assert_allclose(long.high[:6], short.high)
+    runs = long.runs / long.path.waiting
+    ranks = np.argsort(np.argsort(runs, axis=0), axis=0)
+    assert np.corrcoef(ranks[:, 0], ranks[:, 11])[0, 1] > 0.8  # a run high early stays high
 
 
 def test_a_large_simulation_is_centred_on_the_central_projection():

@@ -571,15 +571,12 @@ def _rounded(values: np.ndarray | None, n: int) -> pd.Series:
     )
 
 
-def error_paths(errors: np.ndarray, horizon: int) -> np.ndarray:
-    """The backtest's latest error paths known to the longest well-tested horizon, carried on to
-    ``horizon``.
-
-    Rows are origins; a path is kept when it is known as far as :func:`interval_width` trusts (the
-    last horizon with :data:`MIN_ERRORS` errors), the latest :data:`BACKTEST_ORIGINS` of them; beyond
-    that it grows in proportion to the horizon, as the interval's RMSE does.
-    """
-    counts = np.isfinite(errors).sum(axis=0)
+def error_columns(errors: np.ndarray, horizon: int) -> list[np.ndarray]:
+    """At each horizon, the latest :data:`BACKTEST_ORIGINS` known errors and their negatives, sorted:
+    the interval's own errors (:func:`latest_errors`), made symmetric as its t × RMSE is. Past the last
+    horizon with :data:`MIN_ERRORS` errors, that horizon's grown in proportion, as the RMSE is."""
+    latest = latest_errors(errors)
+    counts = np.isfinite(latest).sum(axis=0)
     tested = np.flatnonzero(counts >= MIN_ERRORS)
     if tested.size == 0:
         raise HistoryError(
@@ -587,31 +584,35 @@ def error_paths(errors: np.ndarray, horizon: int) -> np.ndarray:
             f"needed, which takes {MIN_MONTHS + MIN_ERRORS} months"
         )
     last = tested[-1]
-    paths = errors[np.isfinite(errors[:, last]), : last + 1][-BACKTEST_ORIGINS:]
-    grown = paths[:, [last]] * np.arange(last + 2, horizon + 1) / (last + 1)
-    return np.concatenate([paths, grown], axis=1)[:, :horizon]
+    columns = []
+    for h in range(horizon):
+        column = latest[:, min(h, last)]
+        column = column[np.isfinite(column)] * (max(h, last) + 1) / (last + 1)
+        columns.append(np.sort(np.r_[column, -column]))
+    return columns
 
 
 def simulate(central: np.ndarray, errors: np.ndarray, runs: int, seed: int = 0) -> np.ndarray:
     """``runs`` simulated futures of the list (runs × months) around the central path.
 
-    Each run is one of the model's own backtest error paths (``actual ÷ forecast − 1`` at every
-    horizon, from :func:`error_paths`), drawn at random, so an error keeps its persistence over the
-    horizon as the model's errors do (a year's wrong growth stays wrong); monthly errors drawn
-    independently would widen with √h and under-cover. A handful of paths is smoothed with a normal
-    kernel (Silverman's bandwidth at each horizon, one draw per run) and given a random sign, so the
-    runs are centred on the central path as the backtest interval is (t × RMSE, symmetric).
+    Each run draws one rank (a uniform quantile) and keeps it at every horizon: its error at a
+    horizon is that quantile of the horizon's own errors (:func:`error_columns`, the interval's), so
+    an error keeps its persistence over the horizon as the model's errors do (a year's wrong growth
+    stays wrong; independent monthly draws would widen with √h and under-cover), and a month's runs
+    depend on how far ahead it is, not on how far the run looks. A normal kernel smooths the few
+    errors (Silverman's bandwidth at each horizon, one draw per run, kept across horizons); the
+    errors' negatives make the runs symmetric about the central path.
     """
     if runs < 1:
         raise HistoryError(f"simulations must be 1 or more, not {runs}")
-    paths = error_paths(errors, len(central))
+    columns = error_columns(errors, len(central))
     rng = np.random.default_rng(seed)
-    chosen = paths[rng.integers(0, len(paths), runs)]
-    rms = np.sqrt(np.mean(paths**2, axis=0))
-    bandwidth = 1.06 * rms * len(paths) ** (-1 / 5)
-    jitter = rng.standard_normal((runs, 1)) * bandwidth
-    sign = rng.choice(np.array([-1.0, 1.0]), size=(runs, 1))
-    return np.maximum(central * (1 + sign * (chosen + jitter)), 0)
+    rank, jitter = rng.random(runs), rng.standard_normal(runs)
+    simulated = np.empty((runs, len(central)))
+    for h, column in enumerate(columns):
+        bandwidth = 1.06 * np.sqrt(np.mean(column**2)) * (len(column) / 2) ** (-1 / 5)
+        simulated[:, h] = central[h] * (1 + np.quantile(column, rank) + jitter * bandwidth)
+    return np.maximum(simulated, 0)
 
 
 def project(history: History, months_ahead: int, simulations: int = 0, seed: int = 0) -> Projection:
