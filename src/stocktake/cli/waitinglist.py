@@ -76,8 +76,8 @@ def project(
     console.print(
         "the average of two models: the flows growing "
         f"{math.expm1(projection.model.growth * 12):+.1%} a year and the list itself "
-        f"{math.expm1(projection.list_model.growth * 12):+.1%} a year; interval from the model's "
-        f"{projection.width.basis()} on this history"
+        f"{math.expm1(projection.list_model.growth * 12):+.1%} a year; interval from the model's own "
+        f"backtest on this history: {projection.width.basis()}"
         + (f", as the 2.5th–97.5th percentiles of {simulations:,} simulated runs" if simulations else "")
     )
     if out is not None:
@@ -416,7 +416,7 @@ def capacity(
             str(a.start),
             "not reachable" if a.extra_to_book is None else f"{a.extra_to_book:.1f}",
             "" if a.lists_to_book is None else f"{a.lists_to_book:.1f}",
-            "" if a.achieved is None else f"{a.achieved:,.{0 if a.target.no_52_week_waiters else 1}f}",
+            "" if a.achieved is None else f"{a.achieved:,.{2 if a.target.no_52_week_waiters else 1}f}",
         )
     console.print(shown)
     console.print(

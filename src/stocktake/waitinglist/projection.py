@@ -493,6 +493,8 @@ class IntervalWidth:
                 words += f" and {int(self.errors_used[-1])} at {horizon} months"
             return words
         months = f"{self.tested_months} month{'s' if self.tested_months > 1 else ''}"
+        if self.tested_months > 1:
+            words += f" and {int(self.errors_used[self.tested_months - 1])} at {months}"
         return (
             f"{words}; tested to {months} ahead only, widened beyond that in proportion to the horizon "
             "(untested: read it as a rough guide)"
