@@ -123,3 +123,53 @@ def test_the_weeks_command_shows_no_tail_count_the_page_does_not_fix(tail):
             assert np.linalg.matrix_rank(np.vstack([together, np.eye(n)[i]])) > np.linalg.matrix_rank(
                 together
             )
+
+
+def _pinned_with_measures(counts: np.ndarray, hidden: np.ndarray, over_52_hidden: bool) -> list[str]:
+    """As :func:`_pinned`, with the first band and the catalogue's counts over 65 and 78 weeks known
+    too (the metrics export prints them unless 1–7)."""
+    n = len(counts)
+    rows = [np.ones(n), np.eye(n)[0]] + [np.eye(n)[i] for i in range(n) if not hidden[i]]
+    if not over_52_hidden:
+        rows.append(np.r_[np.zeros(OVER_52), np.ones(n - OVER_52)])
+    for first in (4, 5):
+        if not 1 <= counts[first:].sum() <= 7:
+            rows.append(np.r_[np.zeros(first), np.ones(n - first)])
+    known, rank = np.array(rows), np.linalg.matrix_rank(np.array(rows))
+    found = []
+    unknown = np.flatnonzero(hidden)
+    for size in range(1, unknown.size + 1):
+        for subset in itertools.combinations(unknown, size):
+            vector = np.zeros(n)
+            vector[list(subset)] = 1
+            total = counts[list(subset)].sum()
+            if ((size == 1 and total > 0) or 1 <= total <= 7) and np.linalg.matrix_rank(
+                np.vstack([known, vector])
+            ) == rank:
+                found.append(f"bands {[int(i) for i in subset]} = {total:.0f}")
+    return found
+
+
+def test_the_page_and_the_metrics_export_together_give_no_band_away():
+    """A third look: the page showed 65–78 = 9 beside a metrics export giving 65+ = 12, so 78+ = 3.
+    The measures' counts over 65 and 78 weeks are now taken as published when choosing the bands."""
+    counts = np.array([1207, 355, 104, 8, 9, 3])
+    hidden, over_52_hidden = band_hiding(counts)
+    assert hidden[5] and hidden[4]
+    alone = _pinned_with_measures(counts, np.r_[False, np.ones(5, bool)], over_52_hidden)
+    assert alone == ["bands [3] = 8"]  # over 52 less over 65, both published: no band can hide that
+    assert set(_pinned_with_measures(counts, hidden, over_52_hidden)) == set(alone)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_no_random_list_gives_a_band_away_beside_the_measures(seed):
+    rng = np.random.default_rng(seed)
+    for _ in range(400):
+        counts = np.r_[rng.integers(50, 500), rng.choice([0, 1, 2, 3, 5, 7, 8, 9, 15, 40], size=5)]
+        if 1 <= counts[1:].sum() <= 7:
+            continue  # few over 18 weeks: the share within 18 gives them away whatever is hidden
+        hidden, over_52_hidden = band_hiding(counts)
+        # what the measures give away alone (52–65 = over 52 − over 65, both 8 or more) no band can hide
+        alone = _pinned_with_measures(counts, np.r_[False, np.ones(5, bool)], over_52_hidden)
+        found = set(_pinned_with_measures(counts, hidden, over_52_hidden)) - set(alone)
+        assert not found, (counts, hidden, over_52_hidden)

@@ -13,6 +13,7 @@ not import.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
@@ -174,7 +175,69 @@ def band_hiding(counts: np.ndarray) -> tuple[np.ndarray, bool]:
             if not over_52_hidden:
                 hidden[OVER_52:] = secondary_suppression(hidden[OVER_52:], counts[OVER_52:])
         if (hidden == was[0]).all() and over_52_hidden == was[1]:
-            return hidden, over_52_hidden
+            break
+
+    # The measures' own counts over 65 and 78 weeks are exported wherever the catalogue is (hidden
+    # only when 1–7): with them known too, hide the smallest shown tail band until no hidden band, or
+    # small sum of hidden bands, can be worked out (ADR 45: page and metrics export gave 78+ = 3 back).
+    # (Only what the bands add: what the measures' own counts give away alone, no band can hide.)
+    def added_by_bands(hidden: np.ndarray) -> set:
+        alone = determined_small(counts, _published(counts, hidden, over_52_hidden, bands=False), hidden)
+        return set(determined_small(counts, _published(counts, hidden, over_52_hidden), hidden)) - set(alone)
+
+    while leaks := added_by_bands(hidden):
+        # the tail's bands first, then those below 52 weeks, smallest first, a 0 last (hidden, it adds
+        # nothing to a sum, but shown it pins its neighbours): the first whose hiding leaves fewer
+        # hidden bands to be worked out, else the first
+        candidates = _in_order(counts, hidden, range(OVER_52, len(counts)))
+        candidates += _in_order(counts, hidden, range(1, OVER_52))
+        if not candidates:
+            break
+        for band in candidates:
+            trial = hidden.copy()
+            trial[band] = True
+            if len(added_by_bands(trial)) < len(leaks):
+                break
+        else:
+            band = candidates[0]
+        hidden[band] = True
+    return hidden, over_52_hidden
+
+
+def _in_order(counts: np.ndarray, hidden: np.ndarray, bands: range) -> list[int]:
+    return sorted((i for i in bands if not hidden[i]), key=lambda i: (counts[i] == 0, counts[i]))
+
+
+def _published(
+    counts: np.ndarray, hidden: np.ndarray, over_52_hidden: bool, bands: bool = True
+) -> np.ndarray:
+    """The sums of bands a reader has: the list, its first band (the 18-week share), every band shown
+    (unless ``bands`` is False), the over-52 count unless hidden, and the measures' counts over 65 and
+    78 weeks unless 1–7."""
+    n = len(counts)
+    rows = [np.ones(n), np.eye(n)[0]] + [np.eye(n)[i] for i in range(n) if bands and not hidden[i]]
+    tails = [OVER_52] if not over_52_hidden else []
+    tails += [first for first in (OVER_52 + 1, OVER_52 + 2) if not is_small(counts[first:].sum())]
+    rows += [np.r_[np.zeros(first), np.ones(n - first)] for first in tails]
+    return np.array(rows)
+
+
+def determined_small(counts: np.ndarray, published: np.ndarray, hidden: np.ndarray) -> list[tuple[int, ...]]:
+    """The hidden bands a reader could work out from the ``published`` sums: one alone, or several
+    adding to 1–7."""
+    unknown = np.flatnonzero(hidden)
+    rank = np.linalg.matrix_rank(published)
+    found = []
+    for size in range(1, unknown.size + 1):
+        for subset in itertools.combinations(unknown, size):
+            vector = np.zeros(len(counts))
+            vector[list(subset)] = 1
+            total = counts[list(subset)].sum()
+            if ((size == 1 and total > 0) or is_small(total)) and np.linalg.matrix_rank(
+                np.vstack([published, vector])
+            ) == rank:
+                found.append(subset)
+    return found
 
 
 def tail_counts_fixed(bands: tuple[Band, ...], over_52_hidden: bool) -> tuple[bool, ...]:
