@@ -407,3 +407,34 @@ def test_a_short_history_over_christmas_repeats_no_gap(first, last, month):
     skip = ("2025-12-25", "2025-12-26", "2026-01-01")
     lists, source = _month_lists(_weekday_lists(first, last, skip), pd.Period(month, "M"))
     assert len(lists) == 2 * _weekdays_less_holidays(month), source
+
+
+def test_a_two_week_history_repeats_into_a_whole_month():
+    """A third look: two weeks of lists repeated as "four weeks" left 1–11 and 28–30 September empty.
+    The days before the history starts take their weekday's earliest lists, and are named."""
+    lists, source = _month_lists(_weekday_lists("2026-08-17", "2026-08-28"), pd.Period("2026-09", "M"))
+    assert len(lists) == 2 * _weekdays_less_holidays("2026-09"), source
+    assert "10 usual list days of them without lists" in source and "31 July–14 August" not in source
+
+
+def test_a_site_closed_for_a_fortnight_is_filled_site_by_site_and_named():
+    """Riverside shut for its last fortnight while Westfield ran: the department-wide rule saw every
+    day held and repeated Riverside's closure onto 14–25 September."""
+    riverside = _weekday_lists("2026-06-01", "2026-08-28", skip=pd.date_range("2026-08-17", "2026-08-28"))
+    westfield = _weekday_lists("2026-06-01", "2026-08-28").assign(
+        site="W", session_id=lambda t: t["session_id"] + "w"
+    )
+    lists, source = _month_lists(pd.concat([riverside, westfield]), pd.Period("2026-09", "M"))
+    assert len(lists) == 4 * _weekdays_less_holidays("2026-09"), source
+    assert "took their weekday's latest lists: 17–21 and 24–28 August" in source
+
+
+def test_a_one_off_saturday_is_not_repeated():
+    """Five lists on one Saturday in the four weeks were repeated every fourth Saturday."""
+    weeks = _weekday_lists("2026-06-01", "2026-08-28")
+    saturday = _weekday_lists("2026-08-22", "2026-08-22", weekdays=(5,))
+    lists, source = _month_lists(pd.concat([weeks, saturday]), pd.Period("2026-09", "M"))
+    assert all(t.date.weekday() < 5 for t in lists)
+    assert source.endswith(
+        "lists on an odd day not repeated (a weekday with lists on under a quarter of its days): Saturday 22 August"
+    )

@@ -500,41 +500,76 @@ USUAL_SHARE = 0.75
 USUAL_WEEKS = 8
 
 
-def usual_weekdays(dates: pd.Series, until: pd.Timestamp) -> set[int]:
-    """The weekdays (Monday 0) that held lists on at least :data:`USUAL_SHARE` of their days in the
-    latest :data:`USUAL_WEEKS` weeks to ``until`` (or since the first list, if that is later), bank
-    holidays not counted (three May and Easter Mondays had made Monday unusual by late May)."""
+def weekday_shares(dates: pd.Series, until: pd.Timestamp) -> dict[int, float]:
+    """Each weekday's (Monday 0) share of its days holding lists in the latest :data:`USUAL_WEEKS`
+    weeks to ``until`` (or since the first list, if that is later), bank holidays not counted (three
+    May and Easter Mondays had made Monday unusual by late May)."""
     since = max(dates.min(), until - pd.Timedelta(weeks=USUAL_WEEKS) + pd.Timedelta(days=1))
     held = set(dates[(dates >= since) & (dates <= until)].dt.normalize())
     off = bank_holidays(since.date(), until.date())  # a known day off says nothing of the weekday
     days = [d for d in pd.date_range(since.normalize(), until.normalize()) if d.date() not in off]
-    usual = set()
+    shares = {}
     for weekday in range(7):
         mine = [d for d in days if d.dayofweek == weekday]
-        if mine and sum(d in held for d in mine) >= USUAL_SHARE * len(mine):
-            usual.add(weekday)
-    return usual
+        shares[weekday] = sum(d in held for d in mine) / len(mine) if mine else 0.0
+    return shares
 
 
-def _usual_four_weeks(before: pd.DataFrame, latest: pd.Timestamp) -> tuple[pd.DataFrame, list[date]]:
-    """The four weeks to ``latest`` as a pattern to repeat: a day among them with no lists on a usual
-    weekday (a bank holiday, a closure, a day not yet booked) takes the lists of its weekday's
-    latest day that had them, so the gap is not repeated onto ordinary days every four weeks."""
+def usual_weekdays(dates: pd.Series, until: pd.Timestamp) -> set[int]:
+    """The weekdays holding lists on at least :data:`USUAL_SHARE` of their days (:func:`weekday_shares`)."""
+    return {w for w, share in weekday_shares(dates, until).items() if share >= USUAL_SHARE}
+
+
+#: A weekday holding lists on under this share of its days is an odd one (a one-off Saturday list):
+#: its lists are not repeated. Fortnightly lists (a half) are.
+ODD_SHARE = 0.25
+
+
+@dataclass(frozen=True)
+class RepeatedWeeks:
+    """The four weeks to repeat, and what was done to make them a pattern (said on the lists line)."""
+
+    lists: pd.DataFrame
+    #: (site, day) of the four weeks on a usual weekday without lists, given its weekday's latest.
+    filled: tuple[tuple[str, date], ...]
+    #: Days whose lists fell on an odd weekday, not repeated.
+    dropped: tuple[date, ...]
+
+
+def repeated_weeks(before: pd.DataFrame, latest: pd.Timestamp) -> RepeatedWeeks:
+    """The four weeks to ``latest`` as a pattern to repeat, site by site: a day among them with no
+    lists on one of the site's usual weekdays (a bank holiday, a closure, a day not yet booked, a day
+    before a short history starts) takes the lists of its weekday's latest day that had them (the
+    earliest after it, when none before), so the gap is not repeated onto ordinary days every four
+    weeks; a day on an odd weekday (a one-off Saturday) is not repeated."""
     first = latest - pd.Timedelta(days=27)
-    template = before[(before["date"] >= first) & (before["date"] <= latest)]
-    usual = usual_weekdays(before["date"], latest)
-    held = set(template["date"].dt.normalize())
-    filled, added = [], []
-    for day in pd.date_range(first.normalize(), latest.normalize()):
-        if day.dayofweek not in usual or day in held:
-            continue
-        earlier = before[(before["date"].dt.dayofweek == day.dayofweek) & (before["date"] < day)]
-        if earlier.empty:
-            continue
-        donor = earlier["date"].dt.normalize().max()
-        added.append(earlier[earlier["date"].dt.normalize() == donor].assign(date=day))
-        filled.append(day.date())
-    return pd.concat([template, *added]) if added else template, filled
+    parts, filled, dropped = [], [], set()
+    for site, mine in before.groupby(before["site"].astype("string").fillna(""), sort=True):
+        shares = weekday_shares(mine["date"], latest)
+        window = mine[(mine["date"] >= first) & (mine["date"] <= latest)]
+        odd_days = [w for w, share in shares.items() if share < ODD_SHARE]
+        odd = window["date"].dt.dayofweek.isin(odd_days).to_numpy(dtype=bool)
+        dropped |= set(window.loc[odd, "date"].dt.date)
+        parts.append(window[~odd])
+        held = set(window["date"].dt.normalize())
+        for day in pd.date_range(first.normalize(), latest.normalize()):
+            if shares[day.dayofweek] < USUAL_SHARE or day in held:
+                continue
+            same = mine[mine["date"].dt.dayofweek == day.dayofweek]
+            earlier = same[same["date"] < day]
+            donor = earlier["date"].max() if not earlier.empty else same["date"].min()
+            parts.append(same[same["date"].dt.normalize() == donor.normalize()].assign(date=day))
+            filled.append((str(site), day.date()))
+    return RepeatedWeeks(pd.concat(parts), tuple(filled), tuple(sorted(dropped)))
+
+
+def _filled_words(filled: tuple[tuple[str, date], ...]) -> str:
+    """ "14–18 and 21–25 August", or by site when more than one: "Riverside 14–18 August, Westfield
+    25 August"."""
+    sites = sorted({site for site, _ in filled})
+    if len(sites) == 1:
+        return day_runs(tuple(sorted(d for _, d in filled)))
+    return ", ".join(f"{site} {day_runs(tuple(sorted(d for s, d in filled if s == site)))}" for site in sites)
 
 
 def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[TheatreList], str]:
@@ -571,7 +606,8 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
     else:
         before = planned[planned["date"] < start]
         latest = before["date"].max()
-        template, filled = _usual_four_weeks(before, latest)
+        pattern = repeated_weeks(before, latest)
+        template, filled = pattern.lists, pattern.filled
         # every shift by whole four weeks that lands a list of the template in the month
         shifts = range((start - latest).days // 28, (end - template["date"].min()).days // 28 + 1)
         repeated = []
@@ -594,7 +630,13 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
             days = f"{len(filled)} usual list day{'s' * (len(filled) > 1)}"
             source += (
                 f"; {days} of them without lists (a bank holiday, a closure, not yet booked) took their "
-                f"weekday's latest lists: {day_runs(tuple(filled))}"
+                f"weekday's latest lists: {_filled_words(filled)}"
+            )
+        if dropped := pattern.dropped:
+            days = ", ".join(f"{d:%A} {d.day} {d:%B}" for d in dropped)
+            source += (
+                f"; lists on an odd day not repeated (a weekday with lists on under a quarter of its "
+                f"days): {days}"
             )
         if skipped:
             named = ", ".join(f"{holidays[d]} {d.day} {d:%B}" for d in skipped)
