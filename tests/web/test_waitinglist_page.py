@@ -389,3 +389,14 @@ def test_a_target_after_the_months_shown_says_its_lists_show_the_way_there(clien
     assert f"(the target is for {by.strftime('%B %Y')}, after the months shown here" in words
     near = html.unescape(clients["viewer"].get("/waiting-list", params={"target": "92"}).text)
     assert "after the months shown here" not in near
+
+
+def test_a_hidden_band_is_explained_beside_the_bands(page):
+    """A third look: the bands showed "*" with nothing near them saying what it means."""
+    table = page.split('id="weeks-waited"')[1].split("</table>")[0]
+    cells = re.findall(r'cell--numeric">([^<]*)<', table)
+    summary = page.split("Waiting more than 52 weeks</dt>")[1].split("</dd>")[0]
+    hidden = "*" in cells or summary.endswith(">*")
+    assert ('id="bands-mask"' in page) == hidden
+    if hidden:
+        assert "1 to 7 patients, or a count that would give such a number away" in page

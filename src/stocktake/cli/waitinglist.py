@@ -46,8 +46,8 @@ def project(
         int,
         typer.Option(
             metavar="N",
-            help="Take the 95% interval from N simulated runs (the model's backtest error paths "
-            "resampled) instead of t × RMSE of those errors; 0 for none.",
+            help="Take the 95% interval from N simulated runs (each keeping one rank of the model's "
+            "backtest errors at every horizon) instead of t × RMSE of those errors; 0 for none.",
         ),
     ] = 0,
     warehouse: Warehouse = None,
