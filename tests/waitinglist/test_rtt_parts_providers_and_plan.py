@@ -312,7 +312,7 @@ def test_a_month_booked_in_part_names_its_usual_days_without_lists():
     october = sessions.iloc[:2].assign(
         session_id=["O1", "O2"], date=pd.to_datetime(["2024-10-07", "2024-10-10"])
     )
-    days = unbooked_days(pd.concat([sessions, october]), pd.Period("2024-10", "M"))
+    days = tuple(d for _, d in unbooked_days(pd.concat([sessions, october]), pd.Period("2024-10", "M")))
     assert [d.isoformat() for d in days] == [
         "2024-10-03", "2024-10-14", "2024-10-17", "2024-10-21", "2024-10-24", "2024-10-28", "2024-10-31"
     ]  # fmt: skip
@@ -437,3 +437,21 @@ def test_a_one_off_saturday_is_not_repeated():
     assert all(t.date.weekday() < 5 for t in lists)
     odd = "lists on an odd day not repeated (a weekday with lists on under a quarter of its days)"
     assert source.endswith(f"{odd}: Saturday 22 August")
+
+
+def test_a_month_with_one_site_booked_names_the_other_sites_days():
+    """A theatre manager's second look: only Westfield's lists booked for December, and no caution;
+    Riverside's usual days are now named, by site."""
+    from stocktake.files.rtt import _filled_words, unbooked_days
+
+    riverside = _weekday_lists("2025-09-01", "2025-11-28")
+    westfield = _weekday_lists("2025-09-01", "2025-12-31", skip=("2025-12-25", "2025-12-26")).assign(
+        site="W", session_id=lambda t: t["session_id"] + "w"
+    )
+    days = unbooked_days(pd.concat([riverside, westfield]), pd.Period("2025-12", "M"))
+    assert {site for site, _ in days} == {"X"}
+    assert len(days) == _weekdays_less_holidays("2025-12")
+    assert _filled_words(days) == "1–5, 8–12, 15–19, 22–24 and 29–31 December"
+    first = days[0][1]
+    assert _filled_words((("X", first), ("W", first))) == "1 December"  # the same days at both
+    assert _filled_words((("X", first), ("W", days[1][1]))) == "W 2 December, X 1 December"

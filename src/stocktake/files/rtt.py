@@ -308,8 +308,8 @@ class PlanInputs:
     surgeons_without_history: dict[str, int] = field(default_factory=dict)
     #: Other lists no one waiting can go on (the surgeon's procedures, kind or length), by surgeon.
     lists_no_one_fits: dict[str, int] = field(default_factory=dict)
-    #: Days of a month booked in part that usually have lists but have none booked (not planned).
-    unbooked_days: tuple[date, ...] = ()
+    #: (site, day) of a month booked in part that usually have lists but have none booked.
+    unbooked_days: tuple[tuple[str, date], ...] = ()
     #: Booked lists' days that are bank holidays, with the holiday (kept as booked; worth a check).
     booked_on_holidays: dict[date, str] = field(default_factory=dict)
 
@@ -457,22 +457,26 @@ def _refuse_unplannable(rows: pd.DataFrame) -> None:
             )
 
 
-def unbooked_days(sessions: pd.DataFrame, period: pd.Period) -> tuple[date, ...]:
-    """Days of a month with lists booked in it that have none booked on a usual list weekday
-    (:func:`usual_weekdays` before the month; bank holidays aside): a month booked only in part is
-    planned on its booked lists only, and a December with its first week booked had looked like a
-    month's plan."""
+def unbooked_days(sessions: pd.DataFrame, period: pd.Period) -> tuple[tuple[str, date], ...]:
+    """(site, day) of a month with lists booked in it where the site has none booked on one of its
+    usual list weekdays (:func:`usual_weekdays` before the month; bank holidays aside): a month booked
+    only in part (some days, or one site) is planned on its booked lists only, and a December with
+    its first week booked had looked like a month's plan."""
     start, end = period.start_time.normalize(), period.end_time.normalize()
     planned = sessions[sessions["session_type"].isin(PLANNED_TYPES)]
-    own = planned[(planned["date"] >= start) & (planned["date"] <= end)]
-    before = planned.loc[planned["date"] < start, "date"]
-    if own.empty or before.empty:
+    if planned[(planned["date"] >= start) & (planned["date"] <= end)].empty:
         return ()
-    usual = usual_weekdays(before, start - pd.Timedelta(days=1))
-    booked = set(own["date"].dt.date)
     holidays = bank_holidays(start.date(), end.date())
-    days = (d.date() for d in pd.date_range(start, end) if d.dayofweek in usual)
-    return tuple(d for d in days if d not in booked and d not in holidays)
+    found = []
+    for site, mine in planned.groupby(planned["site"].astype("string").fillna(""), sort=True):
+        before = mine.loc[mine["date"] < start, "date"]
+        if before.empty:
+            continue
+        usual = usual_weekdays(before, start - pd.Timedelta(days=1))
+        booked = set(mine.loc[(mine["date"] >= start) & (mine["date"] <= end), "date"].dt.date)
+        days = (d.date() for d in pd.date_range(start, end) if d.dayofweek in usual)
+        found += [(str(site), d) for d in days if d not in booked and d not in holidays]
+    return tuple(found)
 
 
 def day_runs(days: tuple[date, ...]) -> str:
@@ -564,12 +568,15 @@ def repeated_weeks(before: pd.DataFrame, latest: pd.Timestamp) -> RepeatedWeeks:
 
 
 def _filled_words(filled: tuple[tuple[str, date], ...]) -> str:
-    """ "14–18 and 21–25 August", or by site when more than one: "Riverside 14–18 August, Westfield
-    25 August"."""
-    sites = sorted({site for site, _ in filled})
-    if len(sites) == 1:
-        return day_runs(tuple(sorted(d for _, d in filled)))
-    return ", ".join(f"{site} {day_runs(tuple(sorted(d for s, d in filled if s == site)))}" for site in sites)
+    """(site, day) pairs as "14–18 and 21–25 August" when every site named has the same days, else by
+    site: "Riverside 14–18 August, Westfield 25 August"."""
+    by_site: dict[str, list[date]] = {}
+    for site, day in filled:
+        by_site.setdefault(site, []).append(day)
+    runs = {site: day_runs(tuple(sorted(days))) for site, days in sorted(by_site.items())}
+    if len(set(runs.values())) == 1:
+        return next(iter(runs.values()))
+    return ", ".join(f"{site} {words}" for site, words in runs.items())
 
 
 def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[TheatreList], str]:
@@ -840,12 +847,11 @@ def plan_cautions(inputs: PlanInputs) -> dict[str, str]:
     on bank holidays."""
     said = {}
     if days := inputs.unbooked_days:
-        many = len(days) > 1
-        said[
-            f"no lists booked on {len(days)} day{'s' * many} that usually {'have' if many else 'has'} lists"
-        ] = (
-            f"{day_runs(days)}: patients are planned onto the lists booked so far only; book the rest "
-            "and plan again"
+        count = len({d for _, d in days})
+        many = count > 1
+        said[f"no lists booked on {count} day{'s' * many} that usually {'have' if many else 'has'} lists"] = (
+            f"{_filled_words(days)}: patients are planned onto the lists booked so far only; book the "
+            "rest and plan again"
         )
     if booked := inputs.booked_on_holidays:
         count = sum(t.date in booked for t in inputs.lists)
