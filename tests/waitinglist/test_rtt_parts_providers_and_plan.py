@@ -306,7 +306,7 @@ def test_a_month_booked_in_part_names_its_usual_days_without_lists():
     """A theatre manager's December: only the first week booked, so the plan filled those lists and
     left 47 patients to breach without a word. The days that usually have lists (Mondays and
     Thursdays here) and have none booked are named, bank holidays aside."""
-    from stocktake.files.rtt import day_runs, unbooked_days
+    from stocktake.waitinglist.list_pattern import day_runs, unbooked_days
 
     sessions = _sessions()
     october = sessions.iloc[:2].assign(
@@ -328,7 +328,7 @@ def test_a_month_booked_in_part_names_its_usual_days_without_lists():
 def test_day_runs_by_hand():
     from datetime import date
 
-    from stocktake.files.rtt import day_runs
+    from stocktake.waitinglist.list_pattern import day_runs
 
     december = [date(2026, 12, d) for d in (7, 8, 9, 10, 11, 14, 15, 29)]
     assert day_runs(tuple(december)) == "7–11, 14–15 and 29 December"
@@ -382,7 +382,7 @@ def test_every_usual_list_day_of_a_repeated_month_gets_its_lists(last, skip, mon
 def test_lists_every_other_week_or_one_saturday_are_not_usual_days():
     """Fortnightly Wednesday lists and a single Saturday list had made a fully booked month's
     Wednesdays and Saturdays "days that usually have lists" but none booked."""
-    from stocktake.files.rtt import unbooked_days, usual_weekdays
+    from stocktake.waitinglist.list_pattern import unbooked_days, usual_weekdays
 
     weeks = _weekday_lists("2025-09-01", "2025-12-31", weekdays=(0, 1, 3, 4))
     wednesdays = _weekday_lists("2025-09-03", "2025-12-31", weekdays=(2,))
@@ -442,7 +442,7 @@ def test_a_one_off_saturday_is_not_repeated():
 def test_a_month_with_one_site_booked_names_the_other_sites_days():
     """A theatre manager's second look: only Westfield's lists booked for December, and no caution;
     Riverside's usual days are now named, by site."""
-    from stocktake.files.rtt import _filled_words, unbooked_days
+    from stocktake.waitinglist.list_pattern import filled_words, unbooked_days
 
     riverside = _weekday_lists("2025-09-01", "2025-11-28")
     westfield = _weekday_lists("2025-09-01", "2025-12-31", skip=("2025-12-25", "2025-12-26")).assign(
@@ -451,7 +451,7 @@ def test_a_month_with_one_site_booked_names_the_other_sites_days():
     days = unbooked_days(pd.concat([riverside, westfield]), pd.Period("2025-12", "M"))
     assert {site for site, _ in days} == {"X"}
     assert len(days) == _weekdays_less_holidays("2025-12")
-    assert _filled_words(days) == "1–5, 8–12, 15–19, 22–24 and 29–31 December"
+    assert filled_words(days) == "1–5, 8–12, 15–19, 22–24 and 29–31 December"
     first = days[0][1]
-    assert _filled_words((("X", first), ("W", first))) == "1 December"  # the same days at both
-    assert _filled_words((("X", first), ("W", days[1][1]))) == "W 2 December, X 1 December"
+    assert filled_words((("X", first), ("W", first))) == "1 December"  # the same days at both
+    assert filled_words((("X", first), ("W", days[1][1]))) == "W 2 December, X 1 December"

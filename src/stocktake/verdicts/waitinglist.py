@@ -209,15 +209,16 @@ def _in_order(counts: np.ndarray, hidden: np.ndarray, bands: range) -> list[int]
 
 
 def _published(
-    counts: np.ndarray, hidden: np.ndarray, over_52_hidden: bool, bands: bool = True
+    counts: np.ndarray, hidden: np.ndarray, over_52_hidden: bool, bands: bool = True, measures: bool = True
 ) -> np.ndarray:
     """The sums of bands a reader has: the list, its first band (the 18-week share), every band shown
-    (unless ``bands`` is False), the over-52 count unless hidden, and the measures' counts over 65 and
-    78 weeks unless 1–7."""
+    (unless ``bands`` is False), the over-52 count unless hidden, and (unless ``measures`` is False)
+    the measures' counts over 65 and 78 weeks unless 1–7."""
     n = len(counts)
     rows = [np.ones(n), np.eye(n)[0]] + [np.eye(n)[i] for i in range(n) if bands and not hidden[i]]
     tails = [OVER_52] if not over_52_hidden else []
-    tails += [first for first in (OVER_52 + 1, OVER_52 + 2) if not is_small(counts[first:].sum())]
+    if measures:
+        tails += [first for first in (OVER_52 + 1, OVER_52 + 2) if not is_small(counts[first:].sum())]
     rows += [np.r_[np.zeros(first), np.ones(n - first)] for first in tails]
     return np.array(rows)
 
@@ -247,10 +248,9 @@ def tail_counts_fixed(bands: tuple[Band, ...], over_52_hidden: bool) -> tuple[bo
     them wherever the measures are; any other would be a sum over hidden bands, and is hidden (ADR 9).
     """
     n = len(bands)
-    rows = [np.ones(n), np.eye(n)[0]] + [np.eye(n)[i] for i, band in enumerate(bands) if not band.hidden]
-    if not over_52_hidden:
-        rows.append(np.r_[np.zeros(OVER_52), np.ones(n - OVER_52)])
-    known = np.array(rows)
+    counts = np.array([b.waiting for b in bands], dtype=float)
+    hidden = np.array([b.hidden for b in bands])
+    known = _published(counts, hidden, over_52_hidden, measures=False)
     rank = np.linalg.matrix_rank(known)
     fixed = []
     for first in range(OVER_52, n):
