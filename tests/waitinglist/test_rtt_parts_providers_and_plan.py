@@ -419,14 +419,15 @@ def test_a_two_week_history_repeats_into_a_whole_month():
 
 def test_a_site_closed_for_a_fortnight_is_filled_site_by_site_and_named():
     """Riverside shut for its last fortnight while Westfield ran: the department-wide rule saw every
-    day held and repeated Riverside's closure onto 14–25 September."""
+    day held and repeated Riverside's closure onto 14–25 September. The days are named as the closed
+    site's, not as the department's."""
     riverside = _weekday_lists("2026-06-01", "2026-08-28", skip=pd.date_range("2026-08-17", "2026-08-28"))
     westfield = _weekday_lists("2026-06-01", "2026-08-28").assign(
         site="W", session_id=lambda t: t["session_id"] + "w"
     )
     lists, source = _month_lists(pd.concat([riverside, westfield]), pd.Period("2026-09", "M"))
     assert len(lists) == 4 * _weekdays_less_holidays("2026-09"), source
-    assert "took their weekday's latest lists: 17–21 and 24–28 August" in source
+    assert "took their weekday's latest lists: X 17–21 and 24–28 August" in source
 
 
 def test_a_one_off_saturday_is_not_repeated():
@@ -452,6 +453,9 @@ def test_a_month_with_one_site_booked_names_the_other_sites_days():
     assert {site for site, _ in days} == {"X"}
     assert len(days) == _weekdays_less_holidays("2025-12")
     assert filled_words(days) == "1–5, 8–12, 15–19, 22–24 and 29–31 December"
+    assert filled_words(days, frozenset({"X", "W"})) == "X 1–5, 8–12, 15–19, 22–24 and 29–31 December"
+    assert filled_words(days, frozenset({"X"})) == "1–5, 8–12, 15–19, 22–24 and 29–31 December"
     first = days[0][1]
     assert filled_words((("X", first), ("W", first))) == "1 December"  # the same days at both
+    assert filled_words((("X", first), ("W", first)), frozenset({"X", "W"})) == "1 December"
     assert filled_words((("X", first), ("W", days[1][1]))) == "W 2 December, X 1 December"

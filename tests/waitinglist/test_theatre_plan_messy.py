@@ -413,3 +413,37 @@ def test_a_month_booked_in_part_and_a_bank_holiday_list_are_said(messy, tmp_path
         f"{on_the_day} lists booked on a bank holiday: Summer bank holiday 28 August ({on_the_day})"
         in " ".join(august.output.split())
     )
+
+
+def test_a_kind_of_list_not_yet_booked_and_a_day_half_booked_are_said(messy, tmp_path):
+    """A theatre manager's review: October booked in full except Westfield's elective lists, and 10
+    October at Northshire General booked with two of its four elective lists. Every day had lists,
+    so nothing was said; each is now named, by site, with the count."""
+    copies = [
+        "INSERT INTO theatre_sessions SELECT * REPLACE (session_id || '-oct{k}' AS session_id, "
+        "date + INTERVAL {days} DAY AS date) FROM theatre_sessions "
+        "WHERE date BETWEEN '2023-09-04' AND '2023-09-08'".format(k=k, days=28 + 7 * k)
+        for k in range(5)
+    ]
+    warehouse = messy(
+        *copies,
+        "DELETE FROM theatre_sessions WHERE site = 'Westfield' AND session_type = 'elective' "
+        "AND date >= '2023-10-01'",
+        "DELETE FROM theatre_sessions WHERE session_id IN (SELECT session_id FROM theatre_sessions "
+        "WHERE site = 'Northshire General' AND session_type = 'elective' AND date = '2023-10-10' "
+        "ORDER BY session_id LIMIT 2)",
+    )
+    result = _plan(warehouse, tmp_path / "plan.xlsx")
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "no lists booked on" not in said
+    assert (
+        "no elective lists booked on 22 days that usually have them: Westfield 2–6, 9–13, 16–20, 23–27 "
+        "and 30–31 October" in said
+    )
+    assert (
+        "half or fewer of the usual lists booked on 1 day: Northshire General elective 10 October "
+        "(2 of the usual 4)" in said
+    )
+    about = pd.read_excel(tmp_path / "plan.xlsx", sheet_name="about").set_index("item")["value"]
+    assert about["no elective lists booked on 22 days that usually have them"].startswith("Westfield 2–6")

@@ -24,7 +24,14 @@ from stocktake.files.waitinglist import (
     refuse_future_dates,
 )
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
-from stocktake.waitinglist.list_pattern import filled_words, repeated_weeks, unbooked_days
+from stocktake.waitinglist.list_pattern import (
+    ShortDay,
+    filled_words,
+    repeated_weeks,
+    short_days,
+    unbooked_days,
+    unbooked_kinds,
+)
 from stocktake.waitinglist.rtt_return import (
     ADMITTED,
     INCOMPLETE,
@@ -311,6 +318,10 @@ class PlanInputs:
     lists_no_one_fits: dict[str, int] = field(default_factory=dict)
     #: (site, day) of a month booked in part that usually have lists but have none booked.
     unbooked_days: tuple[tuple[str, date], ...] = ()
+    #: By kind of list, (site, day) with other lists booked but none of a kind the day usually has.
+    unbooked_kinds: dict[str, tuple[tuple[str, date], ...]] = field(default_factory=dict)
+    #: Days booked with half or fewer of a kind's usual lists.
+    short_days: tuple[ShortDay, ...] = ()
     #: Booked lists' days that are bank holidays, with the holiday (kept as booked; worth a check).
     booked_on_holidays: dict[date, str] = field(default_factory=dict)
 
@@ -388,6 +399,7 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
     no_history = pd.Series([t.surgeon for t in lists if t.surgeon not in known], dtype=object).value_counts()
     unfilled = lists_no_one_takes(patients, lists, durations, risk)
     holidays = bank_holidays(start.date(), end.date())
+    planned = sessions[sessions["session_type"].isin(PLANNED_TYPES)]
     return PlanInputs(
         patients,
         tuple(lists),
@@ -401,7 +413,9 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
         unplanned=unplanned,
         surgeons_without_history={str(k): int(v) for k, v in no_history.items()},
         lists_no_one_fits={str(s): n for s, n in unfilled.items() if s in known},  # else no history
-        unbooked_days=unbooked_days(sessions[sessions["session_type"].isin(PLANNED_TYPES)], period),
+        unbooked_days=unbooked_days(planned, period),
+        unbooked_kinds=unbooked_kinds(planned, period),
+        short_days=short_days(planned, period),
         booked_on_holidays={t.date: holidays[t.date] for t in lists if t.date in holidays},
     )
 
@@ -516,7 +530,7 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
             days = f"{len(filled)} usual list day{'s' * (len(filled) > 1)}"
             source += (
                 f"; {days} of them without lists (a bank holiday, a closure, not yet booked) took their "
-                f"weekday's latest lists: {filled_words(filled)}"
+                f"weekday's latest lists: {filled_words(filled, _sites(template))}"
             )
         if dropped := pattern.dropped:
             days = ", ".join(f"{d:%A} {d.day} {d:%B}" for d in dropped)
@@ -722,16 +736,29 @@ def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
 
 
 def plan_cautions(inputs: PlanInputs) -> dict[str, str]:
-    """What to check before booking from the plan, in words: days booked without lists, lists booked
-    on bank holidays."""
+    """What to check before booking from the plan, in words: days booked without lists (or without
+    a kind of list, or with half or fewer of their usual lists), lists booked on bank holidays."""
     said = {}
-    if days := inputs.unbooked_days:
-        count = len({d for _, d in days})
-        many = count > 1
-        said[f"no lists booked on {count} day{'s' * many} that usually {'have' if many else 'has'} lists"] = (
-            f"{filled_words(days)}: patients are planned onto the lists booked so far only; book the "
-            "rest and plan again"
+    rest = "patients are planned onto the lists booked so far only; book the rest and plan again"
+    sites = frozenset(t.site for t in inputs.lists)  # a gap at one site is named as that site's
+    unbooked = {"": inputs.unbooked_days} | {
+        f"{_kind_words(k)} ": d for k, d in inputs.unbooked_kinds.items()
+    }
+    for kind, days in unbooked.items():
+        if days:
+            count = len({d for _, d in days})
+            have = f"{'have' if count > 1 else 'has'} {'them' if kind else 'lists'}"
+            said[f"no {kind}lists booked on {count} day{'s' * (count > 1)} that usually {have}"] = (
+                f"{filled_words(days, sites | {s for s, _ in days})}: {rest}"
+            )
+    if short := inputs.short_days:
+        count = len({s.day for s in short})
+        each = ", ".join(
+            f"{' '.join(filter(None, (s.site, _kind_words(s.kind))))} {s.day.day} {s.day:%B} "
+            f"({s.booked} of the usual {s.usual})"
+            for s in short
         )
+        said[f"half or fewer of the usual lists booked on {count} day{'s' * (count > 1)}"] = f"{each}: {rest}"
     if booked := inputs.booked_on_holidays:
         count = sum(t.date in booked for t in inputs.lists)
         each = [
@@ -742,6 +769,16 @@ def plan_cautions(inputs: PlanInputs) -> dict[str, str]:
             ", ".join(f"{day} ({n})" for day, n in each) + ": planned as booked; check they will run"
         )
     return said
+
+
+def _sites(lists: pd.DataFrame) -> frozenset[str]:
+    """The sites lists are held at, as the list pattern names them (none recorded: "")."""
+    return frozenset(lists["site"].astype("string").fillna(""))
+
+
+def _kind_words(kind: str) -> str:
+    """A session type as said: "day_case" is "day-case"."""
+    return kind.replace("_", "-")
 
 
 def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float) -> dict[str, pd.DataFrame]:
