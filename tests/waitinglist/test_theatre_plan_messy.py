@@ -413,6 +413,8 @@ def test_a_month_booked_in_part_and_a_bank_holiday_list_are_said(messy, tmp_path
         f"{on_the_day} lists booked on a bank holiday: Summer bank holiday 28 August ({on_the_day})"
         in " ".join(august.output.split())
     )
+    for caution in ("usually have them", "usually have lists", "half or fewer"):  # a complete month
+        assert caution not in " ".join(august.output.split())
 
 
 def test_a_kind_of_list_not_yet_booked_and_a_day_half_booked_are_said(messy, tmp_path):
