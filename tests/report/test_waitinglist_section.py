@@ -61,7 +61,7 @@ def test_the_html_has_the_section_with_its_four_figures(report):
         f"{last['waiting_high']:,})" in " ".join(page.split())
     )
     assert f"{found.now.pct_within_18_weeks:.1f}% within 18 weeks" in page
-    assert f"{found.answer.extra_to_book:.1f} extra treatments a week" in page
+    assert f"{found.answer.extra_per_week:.1f} extra treatments a week" in page
     # the capacity answer is said to be central, with the list's own uncertainty beside it
     assert "These are central answers at steady flows, not forecasts" in page
     assert f"has a 95% interval of {last['waiting_low']:,} to {last['waiting_high']:,}" in page

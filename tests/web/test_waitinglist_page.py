@@ -133,7 +133,7 @@ def test_the_capacity_is_the_solved_uplift_and_its_theatre_lists(page, expected)
     answer = expected["answer"]
     assert answer.extra_per_week > 0
     words = html.unescape(page.split('id="capacity-answer"')[1].split("</p>")[0])
-    assert f"{answer.extra_to_book:.1f} extra treatments a week" in words
+    assert f"{answer.extra_per_week:.1f} extra treatments a week" in words
     # rounded up to a tenth, as booked: the page's link offers the same lists, which reach the target
     assert answer.lists_to_book >= answer.lists_per_week > answer.lists_to_book - 0.1
     assert f"{answer.lists_to_book:.1f} extra theatre lists a week, rounded up" in words

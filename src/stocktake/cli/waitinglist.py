@@ -398,7 +398,7 @@ def capacity(
             else ""
         )
         console.print(
-            f"[bold]{target}[/bold] ({inputs.title}): {answer.extra_to_book:.1f} extra treatments a week "
+            f"[bold]{target}[/bold] ({inputs.title}): {answer.extra_per_week:.1f} extra treatments a week "
             f"(round up: {answer.whole_cases_per_week}) from {answer.start}{lists}; without them "
             f"{answer.baseline:,.1f}, with them "
             f"{answer.achieved:,.{2 if answer.target.no_52_week_waiters else 1}f}"
@@ -414,7 +414,7 @@ def capacity(
     for a in by_start:
         shown.add_row(
             str(a.start),
-            "not reachable" if a.extra_to_book is None else f"{a.extra_to_book:.1f}",
+            "not reachable" if a.extra_per_week is None else f"{a.extra_per_week:.1f}",
             "" if a.lists_to_book is None else f"{a.lists_to_book:.1f}",
             "" if a.achieved is None else f"{a.achieved:,.{2 if a.target.no_52_week_waiters else 1}f}",
         )

@@ -239,7 +239,7 @@ def capacity_words(found: Overview) -> str:
         else " (no theatre history in the warehouse to turn them into lists)"
     )
     return (
-        f"{target}: {answer.extra_to_book:.1f} extra treatments a week{lists} from "
+        f"{target}: {answer.extra_per_week:.1f} extra treatments a week{lists} from "
         f"{_month(answer.start)}; without them {answer.baseline:.1f}% within 18 weeks, with them "
         f"{answer.achieved:.1f}%."
     )

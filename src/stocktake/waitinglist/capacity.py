@@ -74,7 +74,8 @@ class WaitTarget:
 
 @dataclass(frozen=True)
 class CapacityAnswer:
-    """The uplift that meets the target from ``start``, or ``None`` where no uplift can."""
+    """The uplift that meets the target from ``start`` (the least tenth of a treatment a week, so it is
+    said as found), or ``None`` where no uplift can."""
 
     target: WaitTarget
     start: pd.Period
@@ -92,11 +93,6 @@ class CapacityAnswer:
         if self.extra_per_week is None or not self.cases_per_list:
             return None
         return self.extra_per_week / self.cases_per_list
-
-    @property
-    def extra_to_book(self) -> float | None:
-        """Extra treatments a week rounded up to a tenth, as said: 303.72 said as 303.7 missed 65%."""
-        return None if self.extra_per_week is None else round_up(self.extra_per_week, 1)
 
     @property
     def lists_to_book(self) -> float | None:
