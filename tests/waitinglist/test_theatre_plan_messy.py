@@ -422,9 +422,9 @@ def test_a_kind_of_list_not_yet_booked_and_a_day_half_booked_are_said(messy, tmp
     October at Northshire General booked with two of its four elective lists. Every day had lists,
     so nothing was said; each is now named, by site, with the count."""
     copies = [
-        "INSERT INTO theatre_sessions SELECT * REPLACE (session_id || '-oct{k}' AS session_id, "
-        "date + INTERVAL {days} DAY AS date) FROM theatre_sessions "
-        "WHERE date BETWEEN '2023-09-04' AND '2023-09-08'".format(k=k, days=28 + 7 * k)
+        f"INSERT INTO theatre_sessions SELECT * REPLACE (session_id || '-oct{k}' AS session_id, "
+        f"date + INTERVAL {28 + 7 * k} DAY AS date) FROM theatre_sessions "
+        "WHERE date BETWEEN '2023-09-04' AND '2023-09-08'"
         for k in range(5)
     ]
     warehouse = messy(
