@@ -35,24 +35,60 @@ def _weeks(tmp_path: Path, table: pd.DataFrame, *args: str):
 # --- a return missing parts ------------------------------------------------------------------------
 
 
-def test_a_return_of_only_the_list_says_it_has_no_referrals_or_treatments(tmp_path):
-    """Only Part_2 lines: the list is there, but no clock starts (Part_3) and no completions (1A, 1B),
-    which the projection took as 0 without a word."""
+def _weeks_two(tmp_path: Path, october: pd.DataFrame, november: pd.DataFrame, *args: str):
+    """October's and November's returns (the fixture's November, relabelled for October)."""
+    paths = [tmp_path / "october.csv", tmp_path / "november.csv"]
+    october.assign(Period="RTT-October-2024").to_csv(paths[0], index=False)
+    november.to_csv(paths[1], index=False)
+    out = tmp_path / "proj.csv"
+    result = runner.invoke(app, ["waitinglist", "weeks", *map(str, paths), "--out", str(out), *args])
+    return result, " ".join(result.output.split()), out
+
+
+def test_a_month_of_only_the_list_says_it_has_no_referrals_or_treatments(tmp_path):
+    """Only Part_2 lines in October: the list is there, but no clock starts (Part_3) and no
+    completions (1A, 1B), which the projection took as 0 without a word; November's are averaged."""
     table = _table()
-    result, text, out = _weeks(tmp_path, table[table["RTT Part Type"] == "Part_2"])
+    result, text, out = _weeks_two(tmp_path, table[table["RTT Part Type"] == "Part_2"], table)
     assert result.exit_code == 0, result.output
     assert "MISSING for C_999: Part_1A (completed admitted pathways, so no admitted treatments)" in text
     assert "Part_1B (completed non-admitted pathways, so no non-admitted treatments)" in text
-    assert "Part_3 (new RTT periods, so no referrals) in 2024-11: left out of the monthly averages" in text
+    assert "Part_3 (new RTT periods, so no referrals) in 2024-10: left out of the monthly averages" in text
     assert out.exists()
 
 
-def test_a_return_missing_only_the_clock_starts_names_only_them(tmp_path):
+def test_a_month_missing_only_the_clock_starts_names_only_them(tmp_path):
     table = _table()
-    result, text, _ = _weeks(tmp_path, table[table["RTT Part Type"] != "Part_3"])
+    result, text, _ = _weeks_two(tmp_path, table[table["RTT Part Type"] != "Part_3"], table)
     assert result.exit_code == 0, result.output
-    assert "MISSING for C_999: Part_3 (new RTT periods, so no referrals)" in text
+    assert "MISSING for C_999: Part_3 (new RTT periods, so no referrals) in 2024-10" in text
     assert "Part_1A" not in text and "Part_1B" not in text
+
+
+@pytest.mark.parametrize(
+    ("left_out", "said"),
+    [
+        (("Part_3",), "no Part_3 lines for C_110 in the 2024-11 return (new RTT periods, so no referrals)"),
+        (("Part_1A", "Part_1B"), "no Part_1A lines for C_110 in the 2024-11 return (completed admitted"),
+    ],
+)
+@pytest.mark.parametrize("command", ["weeks", "capacity"])
+def test_a_single_return_missing_a_flow_is_refused(tmp_path, left_out, said, command):
+    """An outsider's single return without its Part_3 lines: referrals taken as 0 emptied the list
+    by August and `capacity` answered "met without extra capacity"; without Part_1A/1B, treatments 0
+    and 113.6 extra a week (43.2 with the whole return). With no other month to average, refused."""
+    table = _table()
+    path = tmp_path / "return.csv"
+    table[~table["RTT Part Type"].isin(left_out)].to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    target = ["--target-pct", "65", "--by", "2025-09"] if command == "capacity" else []
+    result = runner.invoke(
+        app,
+        ["waitinglist", command, str(path), "--treatment-function", "110", *target, "--out", str(out)],
+    )
+    assert result.exit_code == 2, result.output
+    assert said in " ".join(result.output.split())
+    assert not out.exists()
 
 
 def test_the_whole_return_carries_no_warning(tmp_path):

@@ -192,9 +192,16 @@ def _missing_parts(returns: list[RttReturn], treatment_function: str) -> str:
             f"(incomplete pathways) lines for {treatment_function}: that part is the waiting list itself, "
             "so there is no list to project; give the whole return"
         )
+    recent = list(present)[-FLOW_MONTHS:]  # the months the flows are averaged over
+    held = f"the {recent[0]} return" if len(recent) == 1 else f"any of the {recent[0]} … {recent[-1]} returns"
     notes = []
     for part, meaning in PART_MEANINGS.items():
         months = [str(month) for month, parts in present.items() if part not in parts]
+        if all(part not in present[month] for month in recent):
+            raise WaitingListInputError(
+                f"no {part} lines for {treatment_function} in {held} ({meaning}): the projection would take "
+                "them as 0; give the whole return"
+            )
         if months:
             notes.append(f"{part} ({meaning}) in {', '.join(months)}")
     if not notes:
