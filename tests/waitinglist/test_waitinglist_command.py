@@ -386,3 +386,30 @@ def test_a_csv_is_written_only_under_a_csv_name_or_through_a_device(tmp_path, wa
         result.output.split()
     )
     assert _run("weeks", "--warehouse", warehouse, "--months", "2", "--out", "/dev/null").exit_code == 0
+
+
+RBD = WL.parent / "rtt" / "rtt_provider_2024_11_RBD.csv"
+
+
+@pytest.mark.parametrize(
+    ("command", "args", "then"),
+    [
+        ("capacity", (RBD, "--target-pct", 65, "--by", "2025-09"), "the start months are counted from then"),
+        ("weeks", (RBD, "--months", 3), "the projection runs from then"),
+        ("project", (ENGLAND, "--months", 3, "--since", "2021-04"), "the projection runs from then"),
+    ],
+)
+def test_old_figures_are_said_on_the_command_line(monkeypatch, command, args, then):
+    """An outsider in December 2026: `capacity` said "12.1 extra treatments a week from 2025-04" of
+    a list 20 months old, which the page and the report call old figures; the command line now does
+    too, and says nothing of figures a month old."""
+    import stocktake.report.waitinglist as words
+
+    origin = {"project": "August 2023", "weeks": "November 2024", "capacity": "November 2024"}[command]
+    monkeypatch.setattr(words, "today", lambda: pd.Timestamp("2026-12-04").date())
+    result = _run(command, *args)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"These figures run to {origin}, " in said and f"months ago: {then}" in said
+    monkeypatch.setattr(words, "today", lambda: (pd.Period(origin) + 1).start_time.date())
+    assert "These figures run to" not in " ".join(_run(command, *args).output.split())

@@ -73,6 +73,7 @@ def project(
     for row in table.itertuples():
         shown.add_row(row.month, f"{row.waiting:,}", f"{row.waiting_low:,} – {row.waiting_high:,}")
     console.print(shown)
+    _say_if_old(projection.model.origin, "the projection runs from then")
     console.print(
         "the average of two models: the flows growing "
         f"{math.expm1(projection.model.growth * 12):+.1%} a year and the list itself "
@@ -315,6 +316,7 @@ def weeks(
         f"{inputs.capacity:,.0f} a month held at their recent average"
         + ("; reneges (removals other than treatment) as calibrated" if table["reneges"].any() else "")
     )
+    _say_if_old(inputs.origin.month, "the projection runs from then")
     if (share := renege_share(table, inputs.referrals)) is not None:
         console.print(f"[yellow]{RENEGE_WARNING.format(share=share)}[/yellow]")
     if out is not None:
@@ -424,6 +426,7 @@ def capacity(
         f"the present capacity); referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}; {LISTS_ASSUME}."
     )
+    _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
 
@@ -500,3 +503,14 @@ def plan(
         shown.add_row(str(row[0]), *(f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}" for v in row[1:]))
     console.print(shown)
     console.print(f"[green]✓[/green] wrote {out}")
+
+
+def _say_if_old(month, then: str) -> None:
+    """The page's and the report's "Old figures" notice, said on the command line too: a list 20 months
+    old had been projected and planned for "from 2025-04" without a word of its age."""
+    import pandas as pd
+
+    from stocktake.report.waitinglist import old_figures, today
+
+    if notice := old_figures(pd.Period(month, freq="M"), today()):
+        console.print(f"[yellow]{notice}[/yellow]: {then}")
