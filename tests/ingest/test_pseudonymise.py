@@ -11,6 +11,7 @@ from stocktake.ingest.pseudonymise import (
     is_placeholder_nhs_number,
     is_valid_nhs_number,
     load_or_create_key,
+    mask_nhs_numbers,
     nhs_number_checks,
     normalised_identifier,
     pseudonymise,
@@ -117,3 +118,30 @@ def test_a_number_rounded_for_display_is_not_taken_for_the_patients():
     assert normalised_identifier("4.47837E+09") == "4.47837E+09"
     assert not is_valid_nhs_number("4.47837E+09")
     assert not is_valid_nhs_number("4478365431.5")
+
+
+def test_an_nhs_number_with_thousands_separators_is_the_same_patient():
+    """A spreadsheet that took the number for a count wrote `9,434,765,919`."""
+    key = b"k" * 32
+    written = pd.Series(["943 476 5919", "9,434,765,919", "9,434,765,919.0"])
+    assert pseudonymise(written, key).nunique() == 1
+    assert nhs_number_checks(written)[0].all() and all(is_valid_nhs_number(v) for v in written)
+    assert not is_valid_nhs_number("9,434,765,918") and normalised_identifier("1,234") == "1,234"
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("line 86, Total All: 9,434,765,919, but", "line 86, Total All: 943*******, but"),
+        ("waiting: '9.434765919E+09'", "waiting: '943*******'"),
+        ("group 9.434765919e+09", "group 943*******"),
+        ("Dr 943 476 5919", "Dr 943 *** ****"),
+        ("x9434765919x", "x943*******x"),
+        ("n=1,234,567,890 and 9,434,765,918", "n=1,234,567,890 and 9,434,765,918"),  # fail the check
+        ("4.47837E+09", "4.47837E+09"),  # rounded for display: not the patient's
+    ],
+)
+def test_an_nhs_number_is_masked_however_a_spreadsheet_wrote_it(text, shown):
+    """An outsider: `9,434,765,919` and `9.434765919E+09` were echoed whole in errors, a stats CSV,
+    the upload's rows to fix and the ingest's errors file, while the plain form was masked."""
+    assert mask_nhs_numbers(text) == shown

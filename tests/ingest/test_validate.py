@@ -1,5 +1,6 @@
 """Every ingest rule has a failing file that produces exactly the expected error."""
 
+import re
 from datetime import date
 
 import pandas as pd
@@ -120,6 +121,16 @@ def test_an_nhs_number_is_masked_in_any_error_in_any_column():
     assert ("SPELL_NO", "943*********", "a unique spell_id (row 2 has it)") in [
         (e.column, e.value, e.expected) for e in errors
     ]
+
+
+@pytest.mark.parametrize("written", ["9.434765919E+09", "9.434765919e9"])
+def test_an_nhs_number_a_spreadsheet_rewrote_is_refused_and_masked_in_another_column(written):
+    """An outsider's upload: `9.434765919E+09` in the procedure group was not taken for an NHS
+    number at all, and its rows to fix showed it whole."""
+    _, errors = _admissions(_with("CONS_CODE", written))
+    found = [(e.row, e.column, e.value, e.expected) for e in errors if e.column == "CONS_CODE"]
+    assert found == [(2, "CONS_CODE", "943*******", NHS_NUMBERS_ONLY_IN_NHS_NO)]
+    assert not re.search(r"9\.434765919", " ".join(str(e) for e in errors))
 
 
 def test_an_nhs_number_inside_other_text_is_refused_and_masked():

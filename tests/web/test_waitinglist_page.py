@@ -175,6 +175,18 @@ def test_another_target_is_solved_and_a_bad_one_is_refused_on_the_page(clients, 
         assert "92% within 18 weeks by" in refused.text  # the default answer still shown
 
 
+@pytest.mark.parametrize("field", ["target", "by", "growth", "lists", "validation"])
+@pytest.mark.parametrize("typed", ["9434765919", "943 476 5919", "9,434,765,919", "9.434765919E+09"])
+def test_an_nhs_number_typed_into_a_field_is_shown_masked(clients, field, typed):
+    """An outsider: `?target=9434765919` came back as "The target share '9434765919' must be…", in
+    the page and in the scenario fragment, where every other refusal masks it."""
+    for headers in ({}, {"HX-Request": "true", "HX-Target": "scenario-results"}):
+        answer = clients["viewer"].get("/waiting-list", params={field: typed}, headers=headers)
+        assert answer.status_code in (200, 422)
+        assert not re.search(r"9434765919|943\s476\s5919|9,434,765,919|9\.434765919E", answer.text)
+        assert "943" in answer.text or bool(headers)  # the page says it, masked
+
+
 def test_the_second_view_is_kept(app, clients):
     workspace = app.state.workspace
     clients["viewer"].get("/waiting-list")  # the first view (this test may run first on its worker)

@@ -24,8 +24,14 @@ _TEN_DIGITS = re.compile(r"[0-9]{10}")
 #: shorter mantissa is a number rounded for display (Excel's `4.47837E+09`), not the patient's: left
 #: as written, it fails the check; seven or eight decimals are a shortest form (`…4300` as `4.4783643E9`).
 _AS_FLOAT = re.compile(r"[0-9]{10}\.0*|[0-9]\.[0-9]{7,9}E\+?0?9")
-#: Ten digits standing alone in text, spaced 3-3-4 or not (`pt 447 836 5431`, `NHS4478365431`).
-NHS_NUMBER_IN_TEXT = r"(?<![0-9])([0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4})(?![0-9])"
+#: Ten digits a spreadsheet wrote as a count, with thousands separators: `4,478,365,431`.
+_WITH_THOUSANDS = re.compile(r"[0-9],[0-9]{3},[0-9]{3},[0-9]{3}(?:\.0*)?")
+#: Ten digits standing alone in text, spaced 3-3-4 or not (`pt 447 836 5431`, `NHS4478365431`), or as
+#: a spreadsheet wrote them (`4,478,365,431`, `4.478365431E+09`): one group, for ``str.extract``.
+NHS_NUMBER_IN_TEXT = (
+    r"(?<![0-9])([0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}|[0-9],[0-9]{3},[0-9]{3},[0-9]{3}"
+    r"|[0-9]\.[0-9]{7,9}[Ee]\+?0?9)(?![0-9])"
+)
 
 
 class MissingKeyError(ValueError):
@@ -98,8 +104,11 @@ def normalised_identifier(value: str) -> str:
     """An identifier as one patient's records share it: no spaces or dashes, letters upper-case
     (exports write NHS numbers `4478365431`, `447 836 5431` or `447-836-5431`), and a ten-digit
     number an export wrote as a float (`4478365431.0`, `4.478365431E9`) as its ten digits, so the
-    check digit and the pseudonym are those of the number written plainly."""
+    check digit and the pseudonym are those of the number written plainly; so are its thousands
+    separators (`4,478,365,431`)."""
     normal = _SEPARATORS.sub("", value).upper()
+    if _WITH_THOUSANDS.fullmatch(normal):
+        normal = normal.replace(",", "")
     return _from_float(normal) if _AS_FLOAT.fullmatch(normal) else normal
 
 
@@ -130,7 +139,11 @@ def mask_nhs_numbers(text: str) -> str:
 
     def mask(found: re.Match) -> str:
         number = found.group(0)
-        return number[:3] + re.sub("[0-9]", "*", number[3:]) if is_valid_nhs_number(number) else number
+        if not is_valid_nhs_number(number):
+            return number
+        if _TEN_DIGITS.fullmatch(_SEPARATORS.sub("", number)):  # spaced or dashed: kept so
+            return number[:3] + re.sub("[0-9]", "*", number[3:])
+        return normalised_identifier(number)[:3] + "*" * 7  # as a spreadsheet wrote it
 
     return re.sub(NHS_NUMBER_IN_TEXT, mask, text)
 
@@ -147,6 +160,8 @@ def nhs_number_checks(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     check digit as array arithmetic, so a million-row extract takes a second, not a minute."""
     text = pd.Series([v if isinstance(v, str) else "" for v in values], index=values.index, dtype=object)
     digits = text.str.replace(_SEPARATORS.pattern, "", regex=True).str.upper()  # normalised_identifier
+    thousands = digits.str.fullmatch(_WITH_THOUSANDS.pattern).to_numpy(dtype=bool)
+    digits[thousands] = digits[thousands].str.replace(",", "")
     floats = digits.str.fullmatch(_AS_FLOAT.pattern).to_numpy(dtype=bool)
     if floats.any():
         digits[floats] = digits[floats].map(_from_float)

@@ -25,6 +25,7 @@ from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
 from stocktake.appdb.models import User
+from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.metrics.suppression import is_small
 from stocktake.report.charts import PLOTLY_CONFIG
 from stocktake.report.waitinglist import (
@@ -380,6 +381,8 @@ def waiting_list_page(
     user: User = Depends(viewer),
     db: Session = Depends(database),
 ):
+    # An NHS number typed into a field is shown back masked, as every refusal shows one.
+    target, by, growth, lists, validation = map(mask_nhs_numbers, (target, by, growth, lists, validation))
     # Each field's problem under its own field (its id the key), the summary linking to it.
     errors: dict[str, str] = {}
     pct_asked, by_asked = None, by.strip() or None
