@@ -169,6 +169,12 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
         <= score.loc["breaches in the month", "first come, first served"]
     )
     assert "repeated" in " ".join(result.output.split())  # the demo ends in September: lists repeated
+    # the one patient-level output says so, first in the workbook and under the table (an IG review)
+    about = pd.read_excel(out, sheet_name="about")
+    assert about["item"].iloc[0] == "patient-level"
+    assert about["value"].iloc[0].startswith("the bookings and first come, first served sheets list")
+    assert "Patient-level: the bookings and first come" in " ".join(result.output.split())
+    assert "keep the workbook inside the trust" in " ".join(result.output.split())
     # as many cases as first come, first served books (a candidate rule once gave a third, lists empty)
     booked = score.loc["cases booked"]
     assert booked["cp-sat"] >= 0.97 * booked["first come, first served"]

@@ -460,7 +460,14 @@ def plan(
     home: HomeOption = None,
 ) -> None:
     """Pack the month's theatre lists from the waiting list (CP-SAT): due dates first, then longest waits."""
-    from stocktake.files.rtt import plan_cautions, plan_not_planned, plan_sheets, run_plan, write_workbook
+    from stocktake.files.rtt import (
+        PATIENT_LEVEL,
+        plan_cautions,
+        plan_not_planned,
+        plan_sheets,
+        run_plan,
+        write_workbook,
+    )
     from stocktake.files.waitinglist import WaitingListInputError, check_output
 
     warehouse = warehouse or _home_warehouse(home)
@@ -503,6 +510,7 @@ def plan(
         shown.add_row(str(row[0]), *(f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}" for v in row[1:]))
     console.print(shown)
     console.print(f"[green]✓[/green] wrote {out}")
+    console.print(f"[yellow]Patient-level[/yellow]: {PATIENT_LEVEL}")
 
 
 def _say_if_old(month, then: str) -> None:

@@ -788,6 +788,13 @@ def _kind_words(kind: str) -> str:
     return kind.replace("_", "-")
 
 
+#: Said first in the plan's workbook and under its table: the one output that names patients.
+PATIENT_LEVEL = (
+    "the bookings and first come, first served sheets list patients by pathway ID (no NHS number, no "
+    "name), as the booking team needs them: keep the workbook inside the trust, with the waiting list"
+)
+
+
 def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float) -> dict[str, pd.DataFrame]:
     """The workbook: what was planned and from what, lists with their cases, every booking (with its
     list's surgeon and place), the scores, first come first served's bookings, the case times used."""
@@ -827,6 +834,7 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
             }
         )
     about = [
+        ("patient-level", PATIENT_LEVEL),
         ("month", f"{inputs.month_start:%Y-%m} ({inputs.month_start} to {inputs.month_end})"),
         ("lists", inputs.lists_source),
         ("waiting list as recorded to", str(inputs.list_as_of)),
