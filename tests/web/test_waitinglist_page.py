@@ -7,6 +7,7 @@ what to upload."""
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import time
@@ -15,6 +16,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from fastapi.testclient import TestClient
 
 from stocktake.demo.generate import Department, generate
 from stocktake.files.rtt import cases_per_list, weeks_inputs_from_warehouse
@@ -185,6 +187,42 @@ def test_an_nhs_number_typed_into_a_field_is_shown_masked(clients, field, typed)
         assert answer.status_code in (200, 422)
         assert not re.search(r"9434765919|943\s476\s5919|9,434,765,919|9\.434765919E", answer.text)
         assert "943" in answer.text or bool(headers)  # the page says it, masked
+
+
+def test_a_workspace_showing_small_numbers_shows_every_count_and_logs_each_view(app, clients, expected):
+    """An IG review with STOCKTAKE_DRILLDOWN_SMALL_NUMBERS=show: the small spine group was still "*"
+    while its complement was shown (so it could be worked out), the footnote said it was hidden so
+    that no patient can be recognised, and no view was logged. Now every count is shown, with no
+    footnote, and each view of the page (not each slider move) is in the audit log."""
+    from sqlalchemy import select
+
+    from stocktake.appdb.models import AuditEvent
+    from stocktake.web.app import create_app
+
+    settings = dataclasses.replace(app.state.settings, drilldown_small_numbers="show")
+    showing = TestClient(create_app(settings, migrate=False))
+    showing.cookies = clients["viewer"].cookies
+
+    def views() -> int:
+        with app.state.sessions() as db:
+            found = db.scalars(select(AuditEvent).where(AuditEvent.action == "waiting_list_viewed"))
+            return sum(e.detail == "small numbers shown" for e in found)
+
+    before = views()
+    page = showing.get("/waiting-list", params={"lists": "0.6"}).text
+    rows = {r[0]: r for r in _cells(page, "by-2")}
+    assert rows[SMALL_GROUP][1] == f"{expected['by_group'][SMALL_GROUP]:,}"
+    assert "*" not in {cell for row in _cells(page, "by-2") for cell in row}
+    assert "so that no patient can be recognised" not in page
+    assert views() == before + 1
+    showing.get(
+        "/waiting-list",
+        params={"lists": "1"},
+        headers={"HX-Request": "true", "HX-Target": "scenario-results"},
+    )
+    assert views() == before + 1  # a slider's move is not a view
+    clients["viewer"].get("/waiting-list")
+    assert views() == before + 1  # hidden small numbers: not logged, as before
 
 
 def test_the_second_view_is_kept(app, clients):

@@ -119,10 +119,11 @@ def ahead_words(month: pd.Period, on: date) -> str:
     )
 
 
-def count(value: float, hidden: bool = False) -> str:
-    """A count as shown: "*" for 1–7 (or when marked hidden), else with thousands separators."""
+def count(value: float, hidden: bool = False, suppress: bool = True) -> str:
+    """A count as shown: "*" for 1–7 (or when marked hidden), else with thousands separators; every
+    count as it is where small numbers are shown (``suppress`` False)."""
     n = round(float(value))
-    return MASK if hidden or bool(is_small(n)) else f"{n:,}"
+    return MASK if suppress and (hidden or bool(is_small(n))) else f"{n:,}"
 
 
 def pct(value: float) -> str:
@@ -217,7 +218,7 @@ def projection_rows(found: Overview) -> tuple[ProjectionRow, ...]:
                 high,
                 pct(summary.pct_within_18_weeks),
                 f"{summary.p92_weeks:.1f}",
-                count(summary.over_52_weeks),
+                count(summary.over_52_weeks, suppress=found.suppress),
             )
         )
     return tuple(rows)
@@ -270,7 +271,7 @@ def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
         lines.append(
             GroupLine(
                 g.group,
-                count(g.waiting, hide),
+                count(g.waiting, hide, found.suppress),
                 MASK if hide else f"{s.mean_demand:.1f}",
                 MASK if hide else f"{s.mean_capacity:.1f}",
                 MASK if hide or np.isnan(s.load) else f"{s.load:.2f}",
@@ -304,12 +305,12 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
     return WaitingListSection(
         month=_month(found.month),
         waiting=f"{found.waiting:,}",
-        bands=tuple((b.label, count(b.waiting, b.hidden)) for b in found.bands),
+        bands=tuple((b.label, count(b.waiting, b.hidden, found.suppress)) for b in found.bands),
         pct_now=pct(now.pct_within_18_weeks),
         pct_in_a_year=pct(later.pct_within_18_weeks),
         p92_now=f"{now.p92_weeks:.1f}",
-        over_52_now=count(now.over_52_weeks, found.over_52_hidden),
-        over_52_in_a_year=count(later.over_52_weeks),
+        over_52_now=count(now.over_52_weeks, found.over_52_hidden, found.suppress),
+        over_52_in_a_year=count(later.over_52_weeks, suppress=found.suppress),
         projection=projection,
         projected=found.projection is not None,
         rows=projection_rows(found),
@@ -320,7 +321,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         groups=tuple(
             (words, _group_lines(found, column)) for column, words in DIMENSIONS if found.groups_of(column)
         ),
-        any_hidden=any(b.hidden or is_small(b.waiting) for b in found.bands)
+        any_hidden=any(b.hidden or (found.suppress and is_small(b.waiting)) for b in found.bands)
         or found.over_52_hidden
         or any(g.hidden for g in found.groups),
         stats_window=f"{first:%d %B %Y} to {last:%d %B %Y}",

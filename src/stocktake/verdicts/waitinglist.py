@@ -111,6 +111,8 @@ class Overview:
     cases_per_list_source: str | None
     #: The month a report was asked for as at (``--period``), else None: its age is read from then.
     asked_for: pd.Period | None = None
+    #: Small numbers hidden (every export; the page unless the workspace shows them, inside the trust).
+    suppress: bool = True
 
     @property
     def now(self):
@@ -415,4 +417,5 @@ def overview(
         capacity_problem=capacity_problem,
         cases_per_list_source=cases_per_list_source if cases_per_list is not None else None,
         asked_for=None if as_of is None else pd.Period(as_of, freq="M"),
+        suppress=suppress,
     )

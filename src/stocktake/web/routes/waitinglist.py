@@ -24,6 +24,7 @@ import pandas as pd
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy.orm import Session
 
+from stocktake.appdb import actions
 from stocktake.appdb.models import User
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.metrics.suppression import is_small
@@ -226,13 +227,13 @@ def _sliders(found: Overview, growth: str, lists: str, validation: str) -> tuple
     )
 
 
-def _rows(pairs: tuple[MonthPair, ...]) -> tuple[ScenarioRow, ...]:
+def _rows(pairs: tuple[MonthPair, ...], suppress: bool = True) -> tuple[ScenarioRow, ...]:
     return tuple(
         ScenarioRow(
             pd.Period(p.month, freq="M").strftime("%B %Y"),
             tuple(f"{w:,.0f}" for w in p.waiting),
             tuple(pct(x) for x in p.pct_within_18_weeks),
-            tuple(count(x) for x in p.over_52_weeks),
+            tuple(count(x, suppress=suppress) for x in p.over_52_weeks),
         )
         for p in pairs
     )
@@ -246,7 +247,7 @@ def _template() -> dict:
     return pio.templates["simple_white"].to_plotly_json()
 
 
-def scenario_figure(pairs: tuple[MonthPair, ...]) -> dict:
+def scenario_figure(pairs: tuple[MonthPair, ...], suppress: bool = True) -> dict:
     """Three panels month by month: patients waiting, % within 18 weeks and 52-week waiters, the
     baseline dashed and the scenario solid (52-week counts of 1 to 7 left out, as the table hides
     them). A plain plotly.js figure: built as a dict, it costs a millisecond where plotly's figure
@@ -255,7 +256,7 @@ def scenario_figure(pairs: tuple[MonthPair, ...]) -> dict:
     title = f"The scenario beside the baseline,<br>{months[0]} to {months[-1]}" if months else "The scenario"
 
     def shown(value: float):
-        return None if is_small(round(value)) else round(value)
+        return None if suppress and is_small(round(value)) else round(value)
 
     panels = (
         ("Patients waiting", [(round(b), round(s)) for b, s in (p.waiting for p in pairs)]),
@@ -327,7 +328,7 @@ def scenario_view(found: Overview, growth: str = "", lists: str = "", validation
     )
     pairs = compare(baseline, projected)
     words = scenario.describe(per_list)
-    last = _rows(pairs[-1:])[0]
+    last = _rows(pairs[-1:], found.suppress)[0]
     summary = (
         f"In {last.month}: {last.waiting[1]} waiting (baseline {last.waiting[0]}), "
         f"{last.pct_within_18_weeks[1]} within 18 weeks (baseline {last.pct_within_18_weeks[0]}), "
@@ -338,8 +339,8 @@ def scenario_view(found: Overview, growth: str = "", lists: str = "", validation
         scenario=scenario,
         words=words,
         summary=summary,
-        rows=_rows(pairs),
-        figure=_figure_json(scenario_figure(pairs)),
+        rows=_rows(pairs, found.suppress),
+        figure=_figure_json(scenario_figure(pairs, found.suppress)),
         target_lists=_target_lists(found),
         cases_per_list=per_list,
         errors=errors,
@@ -409,6 +410,11 @@ def waiting_list_page(
     status = 422 if errors or (scenario and scenario.errors) else 200
     target_shown = target if errors else f"{found.target.pct_within_18_weeks if found else TARGET_PCT:g}"
     by_shown = by if errors else (str(found.target.by) if found else "")
+    if found is not None and not found.suppress and request.headers.get("HX-Target") != SCENARIO_TARGET:
+        # small numbers shown inside the trust: a view of them is logged, as a drill-down's is
+        actions.record_now(
+            db, user=user, action="waiting_list_viewed", subject="waiting-list", detail="small numbers shown"
+        )
     # Projections run from the list's own month, however old: said plainly when it is not recent
     # (worded as the board report words it).
     on = today()
