@@ -581,10 +581,23 @@ def test_a_staged_upload_is_its_uploaders_and_is_deleted_on_cancel_or_after_an_h
     extract = {"extract": ("nhfd_submission.csv", _csv(nhfd_extract.head(2).assign(DEAD_30D="Y")))}
     preview = editor.post("/uploads", data=form, files=extract)
     token = re.search(r'action="/uploads/([^/"]+)/confirm"', preview.text)[1]
+    # an IG review: the check (a patient file staged for an hour), another user's try at it and the
+    # cancel were not in the audit log
+    assert events(app, "upload_checked")[-1].detail == "nhfd_submission.csv: checked, staged for confirmation"
     assert other.post(f"/uploads/{token}/confirm", data={"csrf_token": other.csrf}).status_code == 404
+    refused = events(app, "request_refused")[-1]
+    assert (refused.subject, refused.detail) == (
+        "POST /uploads/…/confirm",
+        "another user's staged upload (hip_fractures)",
+    )
     assert (staging / token).is_dir()
     assert _confirm(editor, preview, "cancel").status_code == 200  # back on the upload page
     assert not (staging / token).exists()
+    cancelled = events(app, "upload_cancelled")[-1]
+    assert (cancelled.subject, cancelled.detail) == (
+        "dataset:hip_fractures",
+        "nhfd_submission.csv: its staged copy deleted",
+    )
 
     before = _hip_fractures(app)
     preview = editor.post("/uploads", data=form, files=extract)

@@ -129,6 +129,8 @@ def upload(
         return _page(request, user, db, message=message)
     meta = {"user_id": user.id, "dataset": dataset, "kind": kind, "file": filename}
     (staging / "upload.json").write_text(json.dumps(meta | {"preview": _summary(preview)}))
+    detail = f"{filename}: checked, staged for confirmation"
+    actions.record_now(db, user=user, action="upload_checked", subject=f"dataset:{dataset}", detail=detail)
     return _preview_page(request, user, token, meta, preview)
 
 
@@ -143,7 +145,7 @@ def confirm_upload(
     what the load did (rows added, changed and removed, and the load's number to undo it by), which
     a redirect would not carry.
     """
-    staging, meta = _staged(request, token, user)
+    staging, meta = _staged(request, token, user, db)
     if staging is None:
         return _gone(request, user, db)
     return change_then(
@@ -205,10 +207,14 @@ def _loaded(request, user, db, token: str, staging: Path, meta: dict, checked):
 def cancel_upload(
     request: Request, token: str, user: User = Depends(editor), db: Session = Depends(database)
 ):
-    staging, _meta = _staged(request, token, user)
+    staging, meta = _staged(request, token, user, db)
     if staging is None:
         return _gone(request, user, db)
     shutil.rmtree(staging, ignore_errors=True)
+    detail = f"{meta['file']}: its staged copy deleted"
+    actions.record_now(
+        db, user=user, action="upload_cancelled", subject=f"dataset:{meta['dataset']}", detail=detail
+    )
     return RedirectResponse("/uploads", status_code=303)
 
 
@@ -293,14 +299,20 @@ def _preview_page(request, user, token: str, meta: dict, preview: LoadResult, me
     )
 
 
-def _staged(request, token: str, user: User) -> tuple[Path | None, dict]:
-    """The staged upload for ``token`` if it is this user's and not expired."""
+def _staged(request, token: str, user: User, db: Session) -> tuple[Path | None, dict]:
+    """The staged upload for ``token`` if it is this user's and not expired; another user's is
+    answered as gone, and logged as a refused request (its patient data is its uploader's to load)."""
     root = staged(request.app.state.settings)
     staging = root / token
     if not TOKEN.fullmatch(token) or not (staging / "upload.json").is_file():
         return None, {}
     meta = json.loads((staging / "upload.json").read_text())
-    return (staging, meta) if meta.get("user_id") == user.id else (None, {})
+    if meta.get("user_id") != user.id:
+        detail = f"another user's staged upload ({meta.get('dataset')})"
+        subject = f"{request.method} {request.url.path.replace(token, '…')}"  # the token is not logged
+        actions.record_refusal(db, user=user, subject=subject, detail=detail)
+        return None, {}
+    return staging, meta
 
 
 def _gone(request, user, db):
