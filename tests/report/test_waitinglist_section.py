@@ -244,3 +244,21 @@ def test_the_charts_name_their_months_and_keep_the_legend_off_the_month_labels(w
     first, last = found.month + 1, found.month + 12
     assert scenario["title"]["text"].endswith(f"<br>{first} to {last}")
     assert scenario["legend"]["y"] >= 1
+
+
+def test_a_group_with_no_removals_in_the_year_shows_a_dash_not_nan_or_the_small_number_mark():
+    """An IG review: P1 with 12 waiting and none removed in the year read "12 0.2 nan * 7.7" on the
+    page: "nan" for its capacity, and "*" (which means 1–7 patients hidden) for its undefined load."""
+    from types import SimpleNamespace
+
+    from stocktake.report.waitinglist import _group_lines
+
+    nan = float("nan")
+    stats = SimpleNamespace(
+        mean_demand=0.23, mean_capacity=nan, load=nan, mean_wait=7.7, target_weeks=1, pressure=15.4
+    )
+    group = SimpleNamespace(group="P1", waiting=12, stats=stats, hidden=False)
+    found = SimpleNamespace(groups_of=lambda dimension: (group,), suppress=True)
+    (line,) = _group_lines(found, "priority")
+    shown = (line.waiting, line.demand, line.capacity, line.load, line.mean_wait, line.target_weeks)
+    assert (*shown, line.pressure) == ("12", "0.2", "–", "–", "7.7", "1", "15.40")

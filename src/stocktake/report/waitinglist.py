@@ -126,6 +126,12 @@ def count(value: float, hidden: bool = False, suppress: bool = True) -> str:
     return MASK if suppress and (hidden or bool(is_small(n))) else f"{n:,}"
 
 
+def _figure(value: float, form: str) -> str:
+    """A statistic as shown: "–" where it is undefined (no removals in the year: no capacity, no
+    load), not "nan", and not "*", which means a small number hidden."""
+    return "–" if value is None or np.isnan(value) else format(value, form)
+
+
 def pct(value: float) -> str:
     return "–" if value is None or np.isnan(value) else f"{value:.1f}%"
 
@@ -272,12 +278,12 @@ def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
             GroupLine(
                 g.group,
                 count(g.waiting, hide, found.suppress),
-                MASK if hide else f"{s.mean_demand:.1f}",
-                MASK if hide else f"{s.mean_capacity:.1f}",
-                MASK if hide or np.isnan(s.load) else f"{s.load:.2f}",
-                MASK if hide else f"{s.mean_wait:.1f}",
+                MASK if hide else _figure(s.mean_demand, ".1f"),
+                MASK if hide else _figure(s.mean_capacity, ".1f"),
+                MASK if hide else _figure(s.load, ".2f"),
+                MASK if hide else _figure(s.mean_wait, ".1f"),
                 f"{s.target_weeks:.0f}",
-                MASK if hide else f"{s.pressure:.2f}",
+                MASK if hide else _figure(s.pressure, ".2f"),
                 hide,
             )
         )
@@ -396,8 +402,8 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
                 "Group": g.group,
                 "Waiting": MASK if hide or is_small(g.waiting) else g.waiting,
                 "Demand a week": MASK if hide else round(s.mean_demand, 2),
-                "Capacity a week": MASK if hide else round(s.mean_capacity, 2),
-                "Load": MASK if hide or np.isnan(s.load) else round(s.load, 3),
+                "Capacity a week": MASK if hide else round(s.mean_capacity, 2),  # none removed: blank
+                "Load": MASK if hide else round(s.load, 3),
                 "Mean wait (weeks)": MASK if hide else round(s.mean_wait, 2),
                 "Target (weeks)": round(s.target_weeks),  # as the page shows it (P4: 52, not 52.1)
                 "Pressure": MASK if hide else round(s.pressure, 3),
