@@ -146,3 +146,30 @@ def test_two_months_in_one_file_are_refused_with_the_way_out(tmp_path):
     both.to_csv(path, index=False)
     with pytest.raises(WaitingListInputError, match=r"holds more than one period .*; give one file a month$"):
         read_rtt_return(path)
+
+
+def test_a_thousands_comma_without_quotes_names_its_line_and_the_likely_cause(tmp_path):
+    """An outsider's hand edit, `3,344` unquoted on one line: refused in the CSV library's words
+    ("Error tokenizing data. C error: Expected 121 fields in line 39, saw 122")."""
+    table = _table()
+    line = _line_of(table, "Part_2")
+    lines = RBD.read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[line - 1].split(",")
+    total = table.columns.get_loc("Total All")
+    cells[total] = f"{int(cells[total]) // 1000 + 1},{int(cells[total]) % 1000:03d}"  # as a person types it
+    lines[line - 1] = ",".join(cells)
+    edited = tmp_path / "edited.csv"
+    edited.write_text("\n".join(lines) + "\n")
+    with pytest.raises(WaitingListInputError) as refused:
+        read_rtt_return(edited)
+    said = str(refused.value)
+    columns = len(table.columns)
+    assert said.startswith(f"{edited}, line {line}: {columns + 1} cells where the header has {columns}; ")
+    assert 'quote it ("3,344")' in said and "C error" not in said
+
+
+def test_an_empty_file_says_so(tmp_path):
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    with pytest.raises(WaitingListInputError, match=r"empty\.csv: the file is empty \(no header row\)"):
+        read_rtt_return(empty)

@@ -71,8 +71,17 @@ def read_saved_csv(path: Path) -> pd.DataFrame:
             skipinitialspace=True,
             skip_blank_lines=False,
         )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+    except pd.errors.EmptyDataError:
+        raise WaitingListInputError(f"{path}: the file is empty (no header row)") from None
+    except pd.errors.ParserError as error:
         first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        if shifted := re.search(r"Expected (\d+) fields in line (\d+), saw (\d+)", first):
+            expected, line, saw = shifted.groups()
+            raise WaitingListInputError(
+                f"{path}, line {line}: {saw} cells where the header has {expected}; a number with a "
+                "thousands comma and no quotes (3,344), or a comma in a name, splits its cell in two and "
+                'shifts the rest: quote it ("3,344"), or save the file from the spreadsheet as CSV'
+            ) from None
         raise WaitingListInputError(f"{path}: cannot be read as CSV ({mask_nhs_numbers(first)})") from None
     filled = table.apply(lambda column: column.str.strip() != "").any(axis=1).to_numpy()
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
