@@ -450,3 +450,10 @@ def test_a_hidden_band_is_explained_beside_the_bands(page):
     assert ('id="bands-mask"' in page) == hidden
     if hidden:
         assert "1 to 7 patients, or a count that would give such a number away" in page
+
+
+def test_the_pressure_legend_does_not_promise_no_one_waits_past_the_target(page):
+    """A clinician's reading: P4 at pressure 0.67 beside 33 P4 patients over a year, under "above 1,
+    the target is being missed", read as "P4 is fine". Below 1 the tail can still miss it."""
+    assert "the target is being missed" not in page
+    assert "below 1 some patients can still wait past the target" in " ".join(page.split())
