@@ -457,3 +457,15 @@ def test_the_pressure_legend_does_not_promise_no_one_waits_past_the_target(page)
     the target is being missed", read as "P4 is fine". Below 1 the tail can still miss it."""
     assert "the target is being missed" not in page
     assert "below 1 some patients can still wait past the target" in " ".join(page.split())
+
+
+def test_a_hidden_modelled_count_in_the_scenario_is_explained_under_its_table(clients):
+    """An outsider with `?lists=0.6`: "* waiting more than 52 weeks (baseline 42)" and five months of
+    "*" with no note beside the table (the page's only legend, by the bands, spoke of patients)."""
+    shown = {}
+    for lists in ("0", "0.6", "1", "2", "3"):
+        text = clients["viewer"].get("/waiting-list", params={"lists": lists}).text
+        table = text.split('id="scenario-table"')[1].split("</table>")[0]
+        shown[lists] = (">*<" in table, 'id="scenario-mask"' in text)
+    assert any(star for star, _ in shown.values())  # some scenario reaches 1–7 over 52 weeks
+    assert all(star == said for star, said in shown.values()), shown

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 from stocktake.appdb import actions
 from stocktake.appdb.models import User
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
-from stocktake.metrics.suppression import is_small
+from stocktake.metrics.suppression import MASK, is_small
 from stocktake.report.charts import PLOTLY_CONFIG
 from stocktake.report.waitinglist import (
     BLUE,
@@ -175,6 +175,11 @@ class ScenarioView:
     errors: tuple[str, ...]
     #: The target's month, when it lies after the months the scenario shows (its lists show the way).
     target_beyond: str | None = None
+
+    @property
+    def hidden(self) -> bool:
+        """Whether a modelled 52-week count is shown as "*" (said under the table)."""
+        return any(MASK in row.over_52_weeks for row in self.rows)
 
 
 def _cases_per_list(found: Overview) -> float | None:
