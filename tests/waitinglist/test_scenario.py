@@ -69,6 +69,8 @@ def test_extra_lists_are_cases_per_list_times_the_months_days_to_the_longest_wai
     assert inputs.extra_per_week == 7.0
     assert list(inputs.extra) == pytest.approx([30.0, 31.0])
     assert "2 extra theatre lists a week (7.0 treatments)" in scenario.describe(3.5)
+    assert Scenario(extra_lists_per_week=1).describe(3.5) == "1 extra theatre list a week (3.5 treatments)"
+    assert Scenario(validation_pct=5).describe() == "5% of the list removed by validation, once, next month"
     ahead = apply(origin, [0.0] * 2, [0.0] * 2, STILL, scenario, cases_per_list=3.5)
     assert ahead.steps[0].waiting_list.total == pytest.approx(1770 - 30)
     assert ahead.steps[1].waiting_list.total == pytest.approx(1770 - 61)

@@ -66,8 +66,8 @@ class Scenario:
         return self.demand_growth_pct == 0 and self.extra_lists_per_week == 0 and self.validation_pct == 0
 
     def describe(self, cases_per_list: float | None = None) -> str:
-        """In words: "demand +3% a year, 2 extra theatre lists a week (7.0 cases), 5% of the list
-        validated off next month", or "no change" for the baseline."""
+        """In words: "demand +3% a year, 2 extra theatre lists a week (7.0 treatments), 5% of the list
+        removed by validation, once, next month", or "no change" for the baseline."""
         if self.is_baseline:
             return "no change"
         parts = []
@@ -77,9 +77,10 @@ class Scenario:
             cases = (
                 f" ({self.extra_lists_per_week * cases_per_list:.1f} treatments)" if cases_per_list else ""
             )
-            parts.append(f"{self.extra_lists_per_week:g} extra theatre lists a week{cases}")
+            lists = "list" if self.extra_lists_per_week == 1 else "lists"
+            parts.append(f"{self.extra_lists_per_week:g} extra theatre {lists} a week{cases}")
         if self.validation_pct:
-            parts.append(f"{self.validation_pct:g}% of the list removed by validation at the start")
+            parts.append(f"{self.validation_pct:g}% of the list removed by validation, once, next month")
         return ", ".join(parts)
 
 
