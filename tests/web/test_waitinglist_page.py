@@ -139,7 +139,9 @@ def test_the_capacity_is_the_solved_uplift_and_its_theatre_lists(page, expected)
     # rounded up to a tenth, as booked: the page's link offers the same lists, which reach the target
     assert answer.lists_to_book >= answer.lists_per_week > answer.lists_to_book - 0.1
     assert f"{answer.lists_to_book:.1f} extra theatre lists a week, rounded up" in words
-    assert f"92% within 18 weeks by {expected['month'] + 12}" in words
+    # 92% is named as the national standard: the department's own 18-week target may be lower (a
+    # clinician read "Reliably at target" in the measures beside "Capacity gap. 92% …")
+    assert f"92% within 18 weeks (the NHS constitutional standard) by {expected['month'] + 12}" in words
 
 
 def test_priority_statistics_are_the_packages_over_the_last_year(page, expected):

@@ -21,7 +21,14 @@ from dateutil.relativedelta import relativedelta
 
 from stocktake.metrics.suppression import MASK, is_small
 from stocktake.report.charts import PLOTLY_CONFIG
-from stocktake.verdicts.waitinglist import DIMENSIONS, HORIZON, Overview, OverviewError, overview
+from stocktake.verdicts.waitinglist import (
+    DIMENSIONS,
+    HORIZON,
+    TARGET_PCT,
+    Overview,
+    OverviewError,
+    overview,
+)
 from stocktake.waitinglist.capacity import LISTS_ASSUME
 from stocktake.warehouse import WarehouseError, connect, problems
 
@@ -235,6 +242,9 @@ def capacity_words(found: Overview) -> str:
     if answer is None:
         return f"Not worked out: {found.capacity_problem}."
     target = found.target.describe()
+    if not found.target.no_52_week_waiters and found.target.pct_within_18_weeks == TARGET_PCT:
+        # the department's own 18-week target (its measure's) may be lower: this is the national one
+        target = target.replace(" by ", " (the NHS constitutional standard) by ", 1)
     if answer.extra_per_week is None:
         return f"{target}: not reachable from {_month(answer.start)} with any uplift the model allows."
     if answer.extra_per_week == 0:
