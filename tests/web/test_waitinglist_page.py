@@ -471,3 +471,14 @@ def test_a_hidden_modelled_count_in_the_scenario_is_explained_under_its_table(cl
         shown[lists] = (">*<" in table, 'id="scenario-mask"' in text)
     assert any(star for star, _ in shown.values())  # some scenario reaches 1–7 over 52 weeks
     assert all(star == said for star, said in shown.values()), shown
+
+
+def test_a_year_ahead_tested_for_fewer_months_is_called_a_rough_guide_where_it_is_said(page, demo_warehouse):
+    """An outsider: the report's headline gave March 2026 as "1,657 (1,307 to 2,008)", its "tested to
+    9 months ahead only … rough guide" a page later, under the table."""
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        pathways = con.execute("SELECT * FROM rtt_pathways").fetch_df()
+    tested = project(history_from_table(history_from_pathways(pathways)), 12).width.tested_months
+    assert tested < 12  # 36 months of history: the year ahead is not fully tested
+    sentence = " ".join(page.split("The list is projected at ")[1].split(":")[0].split())
+    assert f"tested to {tested} months ahead only" in sentence, sentence

@@ -311,9 +311,11 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
     now, later = found.now, found.in_a_year
     if found.projection is not None:
         table = found.projection.table().iloc[-1]
+        tested = found.projection.width.tested_months
+        rough = f", tested to {tested} months ahead only: a rough guide" if tested < HORIZON else ""
         projection = (
-            f"{table['waiting']:,} (95% interval {table['waiting_low']:,} to {table['waiting_high']:,}) "
-            f"in {_month(table['month'])}"
+            f"{table['waiting']:,} (95% interval {table['waiting_low']:,} to {table['waiting_high']:,}"
+            f"{rough}) in {_month(table['month'])}"
         )
     else:
         projection = f"not projected: {found.projection_problem}"
