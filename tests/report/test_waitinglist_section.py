@@ -58,8 +58,11 @@ def test_the_html_has_the_section_with_its_four_figures(report):
     assert f"{found.waiting:,} patients waiting at the end of {found.month.strftime('%B %Y')}" in page
     assert (  # a projection said as one, never "the list is 1,657"
         f"the list is projected at {last['waiting']:,} (95% interval {last['waiting_low']:,} to "
-        f"{last['waiting_high']:,})" in " ".join(page.split())
+        f"{last['waiting_high']:,}" in " ".join(page.split())
     )
+    tested = found.projection.width.tested_months  # said in the headline when the year is not tested
+    rough = f"{last['waiting_high']:,}, tested to {tested} months ahead only: a rough guide)"
+    assert (rough in " ".join(page.split())) == (tested < 12)
     assert f"{found.now.pct_within_18_weeks:.1f}% within 18 weeks" in page
     assert f"{found.answer.extra_per_week:.1f} extra treatments a week" in page
     # the capacity answer is said to be central, with the list's own uncertainty beside it
