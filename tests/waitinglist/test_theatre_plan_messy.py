@@ -449,3 +449,33 @@ def test_a_kind_of_list_not_yet_booked_and_a_day_half_booked_are_said(messy, tmp
     )
     about = pd.read_excel(tmp_path / "plan.xlsx", sheet_name="about").set_index("item")["value"]
     assert about["no elective lists booked on 22 days that usually have them"].startswith("Westfield 2–6")
+
+
+def test_a_plan_booking_far_more_than_the_lists_recent_treatments_says_so(demo_warehouse, tmp_path):
+    """An outsider: the plan booked 718 in April from lists that, in the history, carried about 920
+    cases a month, while the capacity answer held treatments at their recent 401 a month and asked
+    for 3.5 more lists a week. Nothing set the two side by side."""
+    from dataclasses import replace
+
+    from stocktake.files.rtt import plan_cautions, plan_inputs
+
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        treated = con.execute(
+            "SELECT count(*) FROM rtt_pathways WHERE status = 'treated' "
+            "AND clock_stop >= DATE '2023-07-01' AND clock_stop < DATE '2023-10-01'"
+        ).fetchone()[0]
+    result = _plan(demo_warehouse, tmp_path / "plan.xlsx")
+    assert result.exit_code == 0, result.output
+    score = pd.read_excel(tmp_path / "plan.xlsx", sheet_name="score").set_index("measure")
+    booked = int(score.loc["cases booked", "cp-sat"])
+    assert booked > 1.5 * treated / 3  # the demo's lists hold more than its RTT list's treatments
+    said = " ".join(result.output.split())
+    assert (
+        f"the plan books {booked:,} from the waiting list, {booked / (treated / 3):.1f} times the "
+        f"{treated / 3:,.0f} treated a month recently" in said
+    )
+    inputs = plan_inputs(demo_warehouse, MONTH, 0.2)
+    assert inputs.treated_a_month == pytest.approx(treated / 3)
+    busy = replace(inputs, treated_a_month=booked / 1.5)
+    assert not any("treated a month recently" in c for c in plan_cautions(busy, booked))
+    assert not any("treated a month recently" in c for c in plan_cautions(inputs))  # no plan yet

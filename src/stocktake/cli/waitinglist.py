@@ -488,7 +488,7 @@ def plan(
             f"{(inputs.month_start - inputs.list_as_of).days} days before {month}: it leaves out everyone "
             "referred since and still holds everyone treated since; load the latest pathways before booking"
         )
-    for caution, words in plan_cautions(inputs).items():
+    for caution, words in plan_cautions(inputs, optimised.score.booked).items():
         console.print(f"[yellow]{caution}[/yellow]: {words}")
     for words, groups in plan_not_planned(inputs).items():
         console.print(f"[yellow]not planned ({words})[/yellow]: {groups}")

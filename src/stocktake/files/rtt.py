@@ -331,6 +331,8 @@ class PlanInputs:
     short_days: tuple[ShortDay, ...] = ()
     #: Booked lists' days that are bank holidays, with the holiday (kept as booked; worth a check).
     booked_on_holidays: dict[date, str] = field(default_factory=dict)
+    #: Pathways treated (clock stopped) a month over the three months before the month; None without.
+    treated_a_month: float | None = None
 
 
 def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
@@ -424,7 +426,23 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
         unbooked_kinds=unbooked_kinds(planned, period),
         short_days=short_days(planned, period),
         booked_on_holidays={t.date: holidays[t.date] for t in lists if t.date in holidays},
+        treated_a_month=_treated_a_month(pathways, period),
     )
+
+
+#: Months of treatments the plan's bookings are set beside.
+TREATED_MONTHS = 3
+
+
+def _treated_a_month(pathways: pd.DataFrame, period: pd.Period) -> float | None:
+    """Pathways treated a month over the :data:`TREATED_MONTHS` before ``period``, or None when the
+    pathways do not reach the month before it (a month planned far ahead has no recent months)."""
+    first = (period - TREATED_MONTHS).start_time.normalize()
+    if pathways["clock_stop"].max() < period.start_time.normalize() - pd.Timedelta(days=1):
+        return None
+    stops = pathways["clock_stop"]
+    treated = (pathways["status"] == "treated") & (stops >= first) & (stops < period.start_time.normalize())
+    return float(treated.sum()) / TREATED_MONTHS
 
 
 #: How far past the theatre history a month may be planned with its latest four weeks repeated: beyond
@@ -742,10 +760,27 @@ def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
     return said
 
 
-def plan_cautions(inputs: PlanInputs) -> dict[str, str]:
+#: Bookings over this many times the month's recent treatments are said: the lists in the history
+#: held other work too, or the list's treatments are under-recorded.
+BOOKED_OVER_TREATED = 1.5
+
+
+def plan_cautions(inputs: PlanInputs, booked: int | None = None) -> dict[str, str]:
     """What to check before booking from the plan, in words: days booked without lists (or without
-    a kind of list, or with half or fewer of their usual lists), lists booked on bank holidays."""
+    a kind of list, or with half or fewer of their usual lists), lists booked on bank holidays, and
+    a plan that books far more than the list's recent treatments (``booked``, the plan's bookings)."""
     said = {}
+    treated = inputs.treated_a_month
+    if booked is not None and treated and booked > BOOKED_OVER_TREATED * treated:
+        said[
+            f"the plan books {booked:,} from the waiting list, {booked / treated:.1f} times the "
+            f"{treated:,.0f} treated a month recently"
+        ] = (  # fmt: skip
+            "the lists in the theatre history also held work not on this list (trauma, planned "
+            "procedures, other specialties), or the list's treatments are under-recorded: check these "
+            "lists are free for the waiting list before booking, and read the capacity answer (which "
+            "holds treatments at their recent rate) beside the plan"
+        )
     rest = "patients are planned onto the lists booked so far only; book the rest and plan again"
     sites = frozenset(t.site for t in inputs.lists)  # a gap at one site is named as that site's
     unbooked = {"": inputs.unbooked_days} | {
@@ -841,7 +876,7 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
         ("waiting at the month's start, planned", f"{len(inputs.patients):,}"),
         ("largest chance of a list over-running", f"{100 * risk:g}%"),
         ("CP-SAT work (deterministic seconds)", f"{seconds:g}; {optimised.status}"),
-        *plan_cautions(inputs).items(),
+        *plan_cautions(inputs, optimised.score.booked).items(),
         *((f"not planned: {why}", groups) for why, groups in plan_not_planned(inputs).items()),
     ]
     return {
