@@ -482,3 +482,17 @@ def test_a_year_ahead_tested_for_fewer_months_is_called_a_rough_guide_where_it_i
     assert tested < 12  # 36 months of history: the year ahead is not fully tested
     sentence = " ".join(page.split("The list is projected at ")[1].split(":")[0].split())
     assert f"tested to {tested} months ahead only" in sentence, sentence
+
+
+def test_lists_the_model_cannot_fill_are_said_to_treat_no_more(clients):
+    """An outsider: `?lists=30` read "30 extra theatre lists a week (106.1 treatments)" while the list
+    stopped at 313 from about 8 lists a week: most of those treatments had no one to treat."""
+    words = {}
+    for lists in ("1", "30"):
+        text = clients["viewer"].get("/waiting-list", params={"lists": lists}).text
+        words[lists] = " ".join(html.unescape(text.split('id="scenario-words"')[1].split("</p>")[0]).split())
+    assert "find a patient" not in words["1"]
+    found = r"Only ([\d,]+) of the ([\d,]+) extra treatments these lists give find a patient"
+    said = re.search(found, words["30"])
+    assert said and int(said[1].replace(",", "")) < int(said[2].replace(",", "")), words["30"]
+    assert "so more lists treat no more" in words["30"]

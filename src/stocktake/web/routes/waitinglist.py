@@ -52,6 +52,7 @@ from stocktake.waitinglist.scenario import (
     ScenarioError,
     apply,
     compare,
+    scenario_inputs,
 )
 from stocktake.web.pages import render
 from stocktake.web.security import database, viewer
@@ -339,6 +340,14 @@ def scenario_view(found: Overview, growth: str = "", lists: str = "", validation
         f"{last.pct_within_18_weeks[1]} within 18 weeks (baseline {last.pct_within_18_weeks[0]}), "
         f"{last.over_52_weeks[1]} waiting more than 52 weeks (baseline {last.over_52_weeks[0]})."
     )
+    asked = scenario_inputs(baseline.origin, [0.0] * months, [0.0] * months, scenario, per_list).extra.sum()
+    used = sum(step.extra_treatments for step in projected.steps)
+    if asked - used >= 1:  # 30 lists a week had read as 106 treatments a week with no one left to treat
+        soonest = baseline.params.soonest_extra_days / 7
+        summary += (
+            f" Only {used:,.0f} of the {asked:,.0f} extra treatments these lists give find a patient: the "
+            f"model treats no one waiting under {soonest:.0f} weeks from them, so more lists treat no more."
+        )
     return ScenarioView(
         sliders=sliders,
         scenario=scenario,
