@@ -118,7 +118,8 @@ def test_a_latest_value_with_one_to_seven_behind_it_is_never_quoted():
     entry = build("Test", "hand-made", analyse(catalogue, {"m": frame})).entries[0]
     assert entry.category == "going_backwards"
     assert entry.sentence.startswith(
-        "Special-cause concern: the latest value (*: too few behind it to show, Jan 2025)"
+        "Special-cause concern: the latest value (*: not shown, so that no patient can be recognised, "
+        "Jan 2025)"
     )
     assert "0.0%" not in entry.sentence
     assert "0.0%" not in render_report(build("Test", "hand-made", analyse(catalogue, {"m": frame})))

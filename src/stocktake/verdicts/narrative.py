@@ -137,7 +137,11 @@ def _evidence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidde
     high = chart.relative_to_mean[last] > 0
     lower, upper = _drawn(chart, fmt, chart.lpl[last], chart.upl[last])
     bound = upper if high else lower
-    value = f"{MASK}: too few behind it to show" if latest_hidden else fmt.apart(chart.y[last], bound)
+    value = (
+        f"{MASK}: not shown, so that no patient can be recognised"
+        if latest_hidden
+        else fmt.apart(chart.y[last], bound)
+    )
     run = _run_at_end(chart)
     since = f"{x[last - run + 1]:%b %Y}"
     if rule == "outside_limits":
