@@ -236,3 +236,16 @@ def test_no_52_week_waiters_says_what_counts_as_none():
     with_them = float(said.split("with them ")[1].split(" ")[0])
     assert with_them < 0.5
     assert "(the model's fraction of a patient: under 0.5 counts as no one)" in said
+
+
+def test_what_lists_assume_is_said_only_where_lists_are_given(tmp_path):
+    """An outsider: capacity from a return (no theatre history) showed an empty "lists a week" column
+    and still said what turning treatments into theatre lists assumes."""
+    from stocktake.waitinglist.capacity import LISTS_ASSUME
+
+    target = ["--target-pct", "65", "--by", "2025-09", "--treatment-function", "C_110"]
+    plain = runner.invoke(app, ["waitinglist", "capacity", str(RBD), *target])
+    with_lists = runner.invoke(app, ["waitinglist", "capacity", str(RBD), *target, "--cases-per-list", "3.5"])
+    assert plain.exit_code == 0 and with_lists.exit_code == 0, plain.output + with_lists.output
+    assert LISTS_ASSUME not in " ".join(plain.output.split())
+    assert LISTS_ASSUME in " ".join(with_lists.output.split())

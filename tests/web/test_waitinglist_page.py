@@ -379,6 +379,9 @@ def test_the_targets_lists_in_the_scenario_reach_the_target(clients, page, expec
     last = _scenario_columns(tried.text)[-1]
     assert last[0] == (expected["month"] + 12).strftime("%B %Y")
     assert float(last[3].rstrip("%")) < 92.0 <= float(last[4].rstrip("%"))
+    # the link drops growth and validation (the answer assumes neither), and says so (an outsider)
+    assert "growth" not in link and "validation" not in link
+    assert "(with no demand growth or validation, as the answer assumes)" in " ".join(page.split())
 
 
 @pytest.mark.parametrize(

@@ -424,7 +424,8 @@ def capacity(
     console.print(
         f"Assumes: extra treatments go to the longest waiters first (urgent patients treated in time from "
         f"the present capacity); referrals {inputs.referrals:,.0f} and treatments "
-        f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}; {LISTS_ASSUME}."
+        f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}"
+        + (f"; {LISTS_ASSUME}." if answer.cases_per_list else ".")  # no lists without cases per list
     )
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")
     if out is not None:
