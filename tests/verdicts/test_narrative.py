@@ -249,3 +249,20 @@ def test_a_sustained_shift_that_ended_is_said_though_the_latest_point_is_common_
     assert sentence(going, ENDED_X[:32], Formatter("£", 0)).startswith(
         "Special-cause improvement: the latest 11"
     )
+
+
+@pytest.mark.parametrize(
+    ("unit", "decimals", "value", "said"),
+    [
+        ("pathways", 0, 6.5, "6.5 pathways"),  # the 78-week measure's mean, drawn at 6.5, read "6"
+        ("pathways", 0, 2.5, "2.5 pathways"),  # its lower limit, drawn at 2.5, read "2"
+        ("pathways", 0, 6.02, "6 pathways"),
+        ("pathways", 0, 13.6, "14 pathways"),  # half a count is under 5% of it
+        ("£", 0, 2238.9, "£2,239"),
+        ("%", 1, 87.93, "87.9%"),
+    ],
+)
+def test_a_small_counts_mean_or_limit_is_said_as_drawn(unit, decimals, value, said):
+    """An outsider: the report's text said limits "2 pathways to 10 pathways" around "a mean of 6",
+    while its chart drew 2.5, 10 and 6.5."""
+    assert Formatter(unit, decimals).statistic(value) == said

@@ -84,7 +84,7 @@ def _row(entry: Entry, annotations, static: bool) -> dict:
         "before_rebase": entry.before_rebase.headline if entry.before_rebase else "",
         "latest": entry.shown(latest),
         "latest_when": f"{when:%b %Y}" if metric.monthly else f"{when:%d %b %Y}",
-        "mean": fmt(segment.mean),
+        "mean": fmt.statistic(segment.mean),
         "target": fmt(result.chart.target) if result.chart.target is not None else "–",
         "target_source": entry.target_basis or "",
         "variation_icon": variation_icon(result.variation_type, metric.improvement),

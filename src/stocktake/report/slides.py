@@ -86,8 +86,8 @@ def describe(series: ChartSeries, period: str, source: str, hidden: int = 0, poi
         words.append(f"{hidden} point(s) not shown: fewer than 8 cases behind them.")
     if len(series.mean) and not np.isnan(series.mean[-1]):
         words.append(
-            f"Latest mean {fmt(series.mean[-1])}, "
-            f"process limits {fmt(series.lpl[-1])} to {fmt(series.upl[-1])}."
+            f"Latest mean {fmt.statistic(series.mean[-1])}, "
+            f"process limits {fmt.statistic(series.lpl[-1])} to {fmt.statistic(series.upl[-1])}."
         )
     if series.target is not None:
         words.append(f"Target {fmt(series.target)}.")

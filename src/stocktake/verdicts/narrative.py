@@ -93,6 +93,17 @@ class Formatter:
             return "£" + number
         return f"{number} {unit}".strip()
 
+    def statistic(self, value: float) -> str:
+        """A mean or a limit of a small count, to a tenth when it is not whole: a mean of 6.5, drawn at
+        6.5, had read "a mean of 6" (its limit of 2.5, "2"); under 10, half a count is 5% or more."""
+        if value is None or np.isnan(value) or self.decimals or self.unit.startswith("£"):
+            return self(value)
+        return (
+            Formatter(self.unit, 1)(value)
+            if abs(value) < 10 and abs(value - round(value)) >= 0.05
+            else self(value)
+        )
+
     def apart(self, value: float, other: float) -> str:
         """``value`` with enough decimals to differ from ``other`` when they do (9.508 below 9.544
         must not read "9.5 below 9.5")."""
@@ -155,7 +166,8 @@ def _evidence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidde
         return f"the values have been {direction} for {run} points in a row since {since}."
     if rule == "shift":
         side = "above" if high else "below"
-        return f"the latest {run} values, since {since}, are all {side} the mean ({fmt(chart.mean[last])})."
+        mean = fmt.statistic(chart.mean[last])
+        return f"the latest {run} values, since {since}, are all {side} the mean ({mean})."
     side = "upper" if high else "lower"
     return f"two of the latest three values are close to the {side} process limit."
 
@@ -222,11 +234,12 @@ def _opening(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidden
 def _common(chart: XmrChart, fmt: Formatter) -> str:
     segment = chart.latest
     if np.isnan(segment.lpl) or np.isnan(segment.upl):
-        return f"the recent values show no variation to draw process limits from (mean {fmt(segment.mean)})."
+        mean = fmt.statistic(segment.mean)
+        return f"the recent values show no variation to draw process limits from (mean {mean})."
     lower, upper = _drawn(chart, fmt, segment.lpl, segment.upl)
     return (
         f"the recent values vary by chance within the process limits "
-        f"({fmt(lower)} to {fmt(upper)}) around a mean of {fmt(segment.mean)}."
+        f"({fmt.statistic(lower)} to {fmt.statistic(upper)}) around a mean of {fmt.statistic(segment.mean)}."
     )
 
 
