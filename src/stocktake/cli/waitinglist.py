@@ -311,6 +311,8 @@ def weeks(
         console.print(
             f"{MASK} 1–7 patients, or a count that would give such a number away; --no-suppress shows them"
         )
+    elif no_suppress and not returns:
+        console.print("counts of 1–7 patients are not hidden here (--no-suppress): for use inside the trust")
     console.print(
         f"{inputs.calibration}; referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month held at their recent average"
