@@ -772,10 +772,8 @@ def plan_cautions(inputs: PlanInputs, booked: int | None = None) -> dict[str, st
     said = {}
     treated = inputs.treated_a_month
     if booked is not None and treated and booked > BOOKED_OVER_TREATED * treated:
-        said[
-            f"the plan books {booked:,} from the waiting list, {booked / treated:.1f} times the "
-            f"{treated:,.0f} treated a month recently"
-        ] = (  # fmt: skip
+        plan = f"the plan books {booked:,} from the waiting list, {booked / treated:.1f} times the"
+        said[f"{plan} {treated:,.0f} treated a month recently"] = (
             "the lists in the theatre history also held work not on this list (trauma, planned "
             "procedures, other specialties), or the list's treatments are under-recorded: check these "
             "lists are free for the waiting list before booking, and read the capacity answer (which "
