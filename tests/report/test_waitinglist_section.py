@@ -265,3 +265,25 @@ def test_a_group_with_no_removals_in_the_year_shows_a_dash_not_nan_or_the_small_
     (line,) = _group_lines(found, "priority")
     shown = (line.waiting, line.demand, line.capacity, line.load, line.mean_wait, line.target_weeks)
     assert (*shown, line.pressure) == ("12", "0.2", "–", "–", "7.7", "1", "15.40")
+
+
+def test_a_measure_with_hidden_points_gives_its_coarsened_mean_in_the_summary_table(report):
+    """An outside check: the summary table gave the 78-week measure's exact mean (6.3, from 6.278)
+    beside 25 hidden points, while its sentence and the workbook gave the coarsened 6.5, which
+    leaves the hidden counts uncertain by ±8 (ADR 9); to a tenth, the exact mean pinned them to ±2."""
+    from stocktake.metrics.suppression import coarse_chart
+
+    taken, paths = report
+    page = " ".join(paths[".html"].read_text().split())
+    hidden = [e for e in taken.entries if e.hidden.any()]
+    assert hidden, "the demo hides some small counts"
+    for entry in hidden:
+        fmt, exact = entry.format, entry.result.chart.latest.mean
+        coarse = coarse_chart(entry.result.chart, entry.hidden).latest.mean
+        assert fmt.statistic(coarse) in entry.sentence or "mean" not in entry.sentence
+        summary_rows = re.findall(r"<tr>.*?</tr>", page)
+        mine = [r for r in summary_rows if f'href="#{entry.result.metric.id}"' in r and 'class="num"' in r]
+        assert mine, entry.result.metric.id
+        assert f'<td class="num">{fmt.statistic(coarse)}</td>' in mine[0]
+        if fmt.statistic(exact) != fmt.statistic(coarse):
+            assert f'<td class="num">{fmt.statistic(exact)}</td>' not in mine[0]

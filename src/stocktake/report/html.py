@@ -10,6 +10,7 @@ from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
 
+from stocktake.metrics.suppression import coarse_chart
 from stocktake.report.board import (
     observed_expected_sections,
     peer_section,
@@ -68,7 +69,8 @@ def _chart_html(series: ChartSeries, static: bool) -> str:
 
 def _row(entry: Entry, annotations, static: bool) -> dict:
     result, metric = entry.result, entry.result.metric
-    segment, fmt, latest = result.chart.latest, entry.format, entry.latest_index
+    fmt, latest = entry.format, entry.latest_index
+    segment = coarse_chart(result.chart, entry.hidden).latest  # the mean as the sentence quotes it (ADR 9)
     when = result.x[latest]
     return {
         "id": metric.id,
