@@ -35,6 +35,21 @@ def _weeks(tmp_path: Path, table: pd.DataFrame, *args: str):
 # --- a return missing parts ------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("command", ["weeks", "capacity"])
+def test_a_treatment_function_with_no_line_of_a_part_in_a_whole_return_takes_it_as_0(tmp_path, command):
+    """An outside check: the published return has no Part_1A line for C_430 (no admitted completions
+    that month; empty lines are left out), and both commands refused it: "give the whole return"."""
+    target = ["--target-pct", "65", "--by", "2025-09"] if command == "capacity" else []
+    result = runner.invoke(app, ["waitinglist", command, str(RBD), "--treatment-function", "C_430", *target])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert (
+        "no Part_1A lines for C_430 (completed admitted pathways, so no admitted treatments): none "
+        "published, taken as 0" in said
+    )
+    assert "MISSING" not in said
+
+
 def _weeks_two(tmp_path: Path, october: pd.DataFrame, november: pd.DataFrame, *args: str):
     """October's and November's returns (the fixture's November, relabelled for October)."""
     paths = [tmp_path / "october.csv", tmp_path / "november.csv"]
@@ -68,8 +83,11 @@ def test_a_month_missing_only_the_clock_starts_names_only_them(tmp_path):
 @pytest.mark.parametrize(
     ("left_out", "said"),
     [
-        (("Part_3",), "no Part_3 lines for C_110 in the 2024-11 return (new RTT periods, so no referrals)"),
-        (("Part_1A", "Part_1B"), "no Part_1A lines for C_110 in the 2024-11 return (completed admitted"),
+        (("Part_3",), "no Part_3 lines at all in the 2024-11 return (new RTT periods, so no referrals)"),
+        (
+            ("Part_1A", "Part_1B"),
+            "no Part_1A or Part_1B lines at all in the 2024-11 return (completed admitted",
+        ),
     ],
 )
 @pytest.mark.parametrize("command", ["weeks", "capacity"])

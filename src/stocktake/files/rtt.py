@@ -119,7 +119,8 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
     recent = returns[-FLOW_MONTHS:]
 
     def recent_mean(part: str, count) -> float:
-        """The part's monthly mean over the recent returns that hold it (a month without is no zero)."""
+        """The part's monthly mean over the recent returns that hold it (a month without is no zero),
+        0 when none does (a part the returns hold for other treatment functions only: none published)."""
         held = [count(r) for r in recent if r.holds(part, treatment_function)]
         return float(np.mean(held)) if held else 0.0
 
@@ -179,7 +180,10 @@ def _missing_parts(returns: list[RttReturn], treatment_function: str) -> str:
     """Refuse returns without the list (Part_2); say what the projection lacks without the others.
 
     A part absent from a return would otherwise count as zeros: no list at all, no referrals, no
-    treatments, projected as if they were true.
+    treatments, projected as if they were true, so one absent from every return averaged is refused.
+    Absent for the treatment function only, in every month, while the returns hold it for others, it
+    is a true zero, said: published returns leave out empty lines (C_430 with no admitted completions
+    in a month has no Part_1A line). Absent for it in some months, those are left out, said.
     """
     present = {
         rtt.month: set(rtt.lines.loc[rtt.lines["treatment_function"] == treatment_function, "part"])
@@ -192,24 +196,30 @@ def _missing_parts(returns: list[RttReturn], treatment_function: str) -> str:
             f"(incomplete pathways) lines for {treatment_function}: that part is the waiting list itself, "
             "so there is no list to project; give the whole return"
         )
+    in_file = {rtt.month: set(rtt.lines["part"]) for rtt in returns}
     recent = list(present)[-FLOW_MONTHS:]  # the months the flows are averaged over
     held = f"the {recent[0]} return" if len(recent) == 1 else f"any of the {recent[0]} … {recent[-1]} returns"
-    notes = []
+    refused = [part for part in PART_MEANINGS if all(part not in in_file[m] for m in recent)]
+    if refused:
+        raise WaitingListInputError(
+            f"no {' or '.join(refused)} lines at all in {held} "
+            f"({'; '.join(PART_MEANINGS[p] for p in refused)}): the projection would take them as 0; "
+            "give the whole return"
+        )
+    notes, zeros = [], []
     for part, meaning in PART_MEANINGS.items():
         months = [str(month) for month, parts in present.items() if part not in parts]
-        if all(part not in present[month] for month in recent):
-            raise WaitingListInputError(
-                f"no {part} lines for {treatment_function} in {held} ({meaning}): the projection would take "
-                "them as 0; give the whole return"
-            )
-        if months:
+        if all(part not in present[m] for m in recent):  # the file has them for others: none here
+            zeros.append(f"no {part} lines for {treatment_function} ({meaning}): none published, taken as 0")
+        elif months:
             notes.append(f"{part} ({meaning}) in {', '.join(months)}")
-    if not notes:
-        return ""
-    return (
-        f"; MISSING for {treatment_function}: {'; '.join(notes)}: left out of the monthly averages, taken "
-        "as 0 by the calibration; give the whole return"
-    )
+    said = "".join(f"; {zero}" for zero in zeros)
+    if notes:
+        said += (
+            f"; MISSING for {treatment_function}: {'; '.join(notes)}: left out of the monthly averages, "
+            "taken as 0 by the calibration; give the whole return"
+        )
+    return said
 
 
 def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:
