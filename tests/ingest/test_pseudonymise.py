@@ -123,7 +123,9 @@ def test_a_number_rounded_for_display_is_not_taken_for_the_patients():
 def test_an_nhs_number_with_thousands_separators_is_the_same_patient():
     """A spreadsheet that took the number for a count wrote `9,434,765,919`."""
     key = b"k" * 32
-    written = pd.Series(["943 476 5919", "9,434,765,919", "9,434,765,919.0"])
+    written = pd.Series(
+        ["943 476 5919", "9,434,765,919", "9,434,765,919.0", "9.434.765.919", "9'434'765'919"]
+    )
     assert pseudonymise(written, key).nunique() == 1
     assert nhs_number_checks(written)[0].all() and all(is_valid_nhs_number(v) for v in written)
     assert not is_valid_nhs_number("9,434,765,918") and normalised_identifier("1,234") == "1,234"
@@ -139,6 +141,12 @@ def test_an_nhs_number_with_thousands_separators_is_the_same_patient():
         ("x9434765919x", "x943*******x"),
         ("n=1,234,567,890 and 9,434,765,918", "n=1,234,567,890 and 9,434,765,918"),  # fail the check
         ("4.47837E+09", "4.47837E+09"),  # rounded for display: not the patient's
+        # a second outside check: the thousands of other locales, and a three-digit exponent
+        ("clock_start: '9 434 765 919' is not a date", "clock_start: '9 4** *** ***' is not a date"),
+        ("9\u202f434\u202f765\u202f919", "9\u202f4**\u202f***\u202f***"),
+        ("9.434.765.919", "943*******"),
+        ("9'434'765'919", "943*******"),
+        ("9.434765919E+009", "943*******"),
     ],
 )
 def test_an_nhs_number_is_masked_however_a_spreadsheet_wrote_it(text, shown):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import duckdb
@@ -413,3 +414,20 @@ def test_old_figures_are_said_on_the_command_line(monkeypatch, command, args, th
     assert f"These figures run to {origin}, " in said and f"months ago: {then}" in said
     monkeypatch.setattr(words, "today", lambda: (pd.Period(origin) + 1).start_time.date())
     assert "These figures run to" not in " ".join(_run(command, *args).output.split())
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("weeks", RBD, "--treatment-function", "9434765919"),
+        ("capacity", RBD, "--target-pct", 65, "--by", "9,434,765,919"),
+        ("project", ENGLAND, "--since", "9.434765919E+09"),
+    ],
+)
+def test_an_nhs_number_typed_as_an_option_is_masked_in_the_refusal(args):
+    """A second outside check: options were echoed whole ("--treatment-function '9434765919': not in
+    the 2024-11 return"); every command's error line now masks an NHS number, wherever it came from."""
+    result = _run(*args)
+    assert result.exit_code == 2, result.output
+    said = " ".join(result.output.split())
+    assert "943*******" in said and not re.search(r"9,?434,?765,?919|9\.434765919", said), said

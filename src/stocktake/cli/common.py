@@ -34,8 +34,11 @@ def _step(description: str):
 
 
 def _say_error(message: str) -> None:
-    """``error:`` in red, then the message as it is (a file name with brackets is no markup)."""
-    console.print(Text.assemble(("error: ", "red"), message), soft_wrap=True)
+    """``error:`` in red, then the message as it is (a file name with brackets is no markup), an NHS
+    number in it masked wherever it came from: a cell, a file name, an option typed."""
+    from stocktake.ingest.pseudonymise import mask_nhs_numbers
+
+    console.print(Text.assemble(("error: ", "red"), mask_nhs_numbers(message)), soft_wrap=True)
 
 
 def _fail(message: str) -> None:

@@ -23,14 +23,19 @@ _TEN_DIGITS = re.compile(r"[0-9]{10}")
 #: Ten digits a program wrote as a float: `4478365431.0`, `4.478365431E9`, `4.478365431e+09`. A
 #: shorter mantissa is a number rounded for display (Excel's `4.47837E+09`), not the patient's: left
 #: as written, it fails the check; seven or eight decimals are a shortest form (`…4300` as `4.4783643E9`).
-_AS_FLOAT = re.compile(r"[0-9]{10}\.0*|[0-9]\.[0-9]{7,9}E\+?0?9")
-#: Ten digits a spreadsheet wrote as a count, with thousands separators: `4,478,365,431`.
-_WITH_THOUSANDS = re.compile(r"[0-9],[0-9]{3},[0-9]{3},[0-9]{3}(?:\.0*)?")
+_AS_FLOAT = re.compile(r"[0-9]{10}\.0*|[0-9]\.[0-9]{7,9}E\+?0*9")
+#: Ten digits a spreadsheet wrote as a count, in thousands: `4,478,365,431`, `4.478.365.431`,
+#: `4'478'365'431` (spaces and dashes go before this is matched, as they do from every identifier).
+_WITH_THOUSANDS = re.compile(r"[0-9]([,.'])[0-9]{3}\1[0-9]{3}\1[0-9]{3}(?:\.0*)?")
+_THOUSANDS_IN_TEXT = "|".join(
+    f"[0-9]{sep}[0-9]{{3}}{sep}[0-9]{{3}}{sep}[0-9]{{3}}" for sep in (",", r"\.", "'", r"[ \u00a0\u202f]")
+)
 #: Ten digits standing alone in text, spaced 3-3-4 or not (`pt 447 836 5431`, `NHS4478365431`), or as
-#: a spreadsheet wrote them (`4,478,365,431`, `4.478365431E+09`): one group, for ``str.extract``.
+#: a spreadsheet wrote them (`4,478,365,431`, `4 478 365 431`, `4.478365431E+09`): one group, for
+#: ``str.extract``.
 NHS_NUMBER_IN_TEXT = (
-    r"(?<![0-9])([0-9]{3}[ -]?[0-9]{3}[ -]?[0-9]{4}|[0-9],[0-9]{3},[0-9]{3},[0-9]{3}"
-    r"|[0-9]\.[0-9]{7,9}[Ee]\+?0?9)(?![0-9])"
+    rf"(?<![0-9])([0-9]{{3}}[ -]?[0-9]{{3}}[ -]?[0-9]{{4}}|{_THOUSANDS_IN_TEXT}"
+    r"|[0-9]\.[0-9]{7,9}[Ee]\+?0*9)(?![0-9])"
 )
 
 
@@ -107,8 +112,8 @@ def normalised_identifier(value: str) -> str:
     check digit and the pseudonym are those of the number written plainly; so are its thousands
     separators (`4,478,365,431`)."""
     normal = _SEPARATORS.sub("", value).upper()
-    if _WITH_THOUSANDS.fullmatch(normal):
-        normal = normal.replace(",", "")
+    if grouped := _WITH_THOUSANDS.fullmatch(normal):
+        normal = normal.replace(grouped[1], "", 3)  # the separators; a trailing ".0" stays for _AS_FLOAT
     return _from_float(normal) if _AS_FLOAT.fullmatch(normal) else normal
 
 
@@ -161,7 +166,8 @@ def nhs_number_checks(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     text = pd.Series([v if isinstance(v, str) else "" for v in values], index=values.index, dtype=object)
     digits = text.str.replace(_SEPARATORS.pattern, "", regex=True).str.upper()  # normalised_identifier
     thousands = digits.str.fullmatch(_WITH_THOUSANDS.pattern).to_numpy(dtype=bool)
-    digits[thousands] = digits[thousands].str.replace(",", "")
+    if thousands.any():
+        digits[thousands] = digits[thousands].map(normalised_identifier)
     floats = digits.str.fullmatch(_AS_FLOAT.pattern).to_numpy(dtype=bool)
     if floats.any():
         digits[floats] = digits[floats].map(_from_float)
