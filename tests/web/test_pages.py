@@ -590,6 +590,11 @@ def test_a_staged_upload_is_its_uploaders_and_is_deleted_on_cancel_or_after_an_h
         "POST /uploads/…/confirm",
         "another user's staged upload (hip_fractures)",
     )
+    viewer = clients["viewer"]
+    assert viewer.post(f"/uploads/{token}/confirm", data={"csrf_token": viewer.csrf}).status_code == 403
+    assert editor.post(f"/uploads/{token}/cancel", data={"csrf_token": "wrong"}).status_code == 403
+    logged = [e.subject for e in events(app, "request_refused")[-2:]]
+    assert logged == ["POST /uploads/…/confirm", "POST /uploads/…/cancel"]  # no token in the log
     assert (staging / token).is_dir()
     assert _confirm(editor, preview, "cancel").status_code == 200  # back on the upload page
     assert not (staging / token).exists()

@@ -4,6 +4,7 @@ some requests before any route runs."""
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode, urlsplit
 
 from fastapi import Request
@@ -115,5 +116,15 @@ def _record(request: Request, detail: str, user: User | None) -> None:
     with request.app.state.sessions() as db:
         if user is None and "session" in request.scope:
             user = session_user(dict(request.session), db, request.app.state.settings.idle_timeout)
-        subject = f"{request.method} {request.url.path}"[:200]
+        subject = f"{request.method} {logged_path(request.url.path)}"[:200]
         actions.record_refusal(db, user=user, subject=subject, detail=detail)
+
+
+#: A path segment this long of a token's characters is a capability (a staged upload's token), kept
+#: out of the log as every other secret is.
+_TOKEN_SEGMENT = re.compile(r"(?<=/)[A-Za-z0-9_-]{24,}(?=/|$)")
+
+
+def logged_path(path: str) -> str:
+    """``path`` as the audit log keeps it: "/uploads/…/confirm", not the token that confirms."""
+    return _TOKEN_SEGMENT.sub("…", path)

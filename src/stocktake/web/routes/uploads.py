@@ -38,6 +38,7 @@ from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key, mask_nhs_numbers
 from stocktake.warehouse import WarehouseError, problems
 from stocktake.web.pages import change_then, render
+from stocktake.web.refusals import logged_path
 from stocktake.web.security import admin, database, editor
 from stocktake.web.staging import staged
 
@@ -309,7 +310,7 @@ def _staged(request, token: str, user: User, db: Session) -> tuple[Path | None, 
     meta = json.loads((staging / "upload.json").read_text())
     if meta.get("user_id") != user.id:
         detail = f"another user's staged upload ({meta.get('dataset')})"
-        subject = f"{request.method} {request.url.path.replace(token, '…')}"  # the token is not logged
+        subject = f"{request.method} {logged_path(request.url.path)}"  # the token is not logged
         actions.record_refusal(db, user=user, subject=subject, detail=detail)
         return None, {}
     return staging, meta
