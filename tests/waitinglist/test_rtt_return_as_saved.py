@@ -122,6 +122,21 @@ def test_returns_that_disagree_month_to_month_are_warned_of_their_large_reneges(
     assert re.search(r"Reneges run at \d+% of referrals a month in the projection: large", said)
     single = CliRunner().invoke(app, [*args, str(RBD)])
     assert single.exit_code == 0 and "Reneges run at" not in single.output
+    # `capacity` on the same returns says so too (an outside check: it answered without a word)
+    target = [
+        "waitinglist",
+        "capacity",
+        "--treatment-function",
+        T_AND_O,
+        "--target-pct",
+        "65",
+        "--by",
+        "2025-09",
+    ]
+    capacity = CliRunner().invoke(app, [*target, *map(str, paths)])
+    assert capacity.exit_code == 0, capacity.output
+    assert re.search(r"Reneges run at \d+% of referrals a month", " ".join(capacity.output.split()))
+    assert "Reneges run at" not in CliRunner().invoke(app, [*target, str(RBD)]).output
 
 
 @pytest.mark.parametrize(

@@ -362,7 +362,7 @@ def capacity(
     try:
         if out is not None:
             check_output(out, *(returns or []), warehouse)
-        inputs, answer, by_start, _projection, per_list_source = run_capacity(
+        inputs, answer, by_start, projection, per_list_source = run_capacity(
             returns or [],
             warehouse,
             treatment_function,
@@ -430,6 +430,8 @@ def capacity(
         + (f"; {LISTS_ASSUME}." if answer.cases_per_list else ".")  # no lists without cases per list
     )
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")
+    if (share := renege_share(projection.table(), inputs.referrals)) is not None:  # as `weeks` says
+        console.print(f"[yellow]{RENEGE_WARNING.format(share=share)}[/yellow]")
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
 
