@@ -287,3 +287,19 @@ def test_a_measure_with_hidden_points_gives_its_coarsened_mean_in_the_summary_ta
         assert f'<td class="num">{fmt.statistic(coarse)}</td>' in mine[0]
         if fmt.statistic(exact) != fmt.statistic(coarse):
             assert f'<td class="num">{fmt.statistic(exact)}</td>' not in mine[0]
+
+
+def test_the_groups_footnote_is_said_only_under_groups_with_a_hidden_one():
+    """An outside check: "* 1 to 7 patients (or the group that would give one away)" sat under the
+    priority and procedure tables when only a weeks-waited band was hidden."""
+    from types import SimpleNamespace
+
+    from stocktake.report.waitinglist import WaitingListSection
+
+    def line(waiting: str) -> SimpleNamespace:
+        return SimpleNamespace(waiting=waiting, demand="1.0" if waiting != "*" else "*")
+
+    shown = SimpleNamespace(groups=(("By priority", (line("40"), line("755"))),))
+    hidden = SimpleNamespace(groups=(("By priority", (line("*"), line("*"), line("755"))),))
+    assert not WaitingListSection.groups_hidden.fget(shown)
+    assert WaitingListSection.groups_hidden.fget(hidden)

@@ -204,9 +204,14 @@ class WaitingListSection:
             return None
         return (
             f"{self.old}: load a newer extract of the referral-to-treatment pathways (rtt_pathways) to see "
-            f"the list as it is now. The projection and the capacity gap run from {self.month}, not from "
-            "the date of this report."
+            f"the list as it is now. The projection and what a target would take run from {self.month}, "
+            "not from the date of this report."
         )
+
+    @property
+    def groups_hidden(self) -> bool:
+        """Whether a priority or procedure group shows "*" (said under those tables only then)."""
+        return any(MASK in (line.waiting, line.demand) for _, lines in self.groups for line in lines)
 
 
 def _month(period: pd.Period | str) -> str:
