@@ -188,3 +188,16 @@ def test_an_empty_file_says_so(tmp_path):
     empty.write_text("")
     with pytest.raises(WaitingListInputError, match=r"empty\.csv: the file is empty \(no header row\)"):
         read_rtt_return(empty)
+
+
+def test_a_quote_never_closed_names_its_line(tmp_path):
+    """An outside check: pandas' "EOF inside string starting at row 2", a line short of the file's."""
+    lines = RBD.read_text(encoding="utf-8-sig").splitlines()
+    last = len(lines)  # the header is line 1
+    lines[-1] = lines[-1].replace(",", ',"', 1)  # no other quote after it: the file ends inside it
+    edited = tmp_path / "quoted.csv"
+    edited.write_text("\n".join(lines) + "\n")
+    with pytest.raises(WaitingListInputError) as refused:
+        read_rtt_return(edited)
+    said = str(refused.value)
+    assert said.startswith(f'{edited}, line {last}: a quote (") opens a cell and is never closed')

@@ -82,6 +82,11 @@ def read_saved_csv(path: Path) -> pd.DataFrame:
                 "thousands comma and no quotes (3,344), or a comma in a name, splits its cell in two and "
                 'shifts the rest: quote it ("3,344"), or save the file from the spreadsheet as CSV'
             ) from None
+        if unclosed := re.search(r"EOF inside string starting at row (\d+)", first):
+            raise WaitingListInputError(
+                f'{path}, line {int(unclosed[1]) + 1}: a quote (") opens a cell and is never closed, so the '
+                "rest of the file reads as that one cell; close it, or remove it"
+            ) from None
         raise WaitingListInputError(f"{path}: cannot be read as CSV ({mask_nhs_numbers(first)})") from None
     filled = table.apply(lambda column: column.str.strip() != "").any(axis=1).to_numpy()
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
