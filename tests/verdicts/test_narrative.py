@@ -266,3 +266,18 @@ def test_a_small_counts_mean_or_limit_is_said_as_drawn(unit, decimals, value, sa
     """An outsider: the report's text said limits "2 pathways to 10 pathways" around "a mean of 6",
     while its chart drew 2.5, 10 and 6.5."""
     assert Formatter(unit, decimals).statistic(value) == said
+
+
+def test_a_shift_whose_earlier_points_are_beyond_the_limits_names_its_whole_length():
+    """The demo's day-case rate read "the latest 1 values, since Mar 2025, are all above the mean":
+    the run's earlier points, beyond the upper limit, carry that rule's name, so the run by rule was 1.
+    Limits fixed on the first 12 values: mean 130 / 12 = 10.83, so the run above it starts at the 12th
+    value (12, Dec 2024) and is nine long; its 14th to 18th values are beyond the upper limit."""
+    x = pd.date_range("2024-01-01", periods=20, freq="MS")
+    y = [10, 11, 10, 12, 11, 10, 11, 12, 10, 11, 10, 12, 13, 16, 17, 16.5, 15, 16, 13, 12.5]
+    chart = xmr(y, improvement="decrease", fix_after_n_points=12)
+    assert chart.rule[-1] == "shift" and chart.rule[-3] == "outside_limits"
+    text = sentence(chart, x, Formatter("days", 1))
+    assert text.startswith(
+        "Special-cause concern: the latest 9 values, since Dec 2024, are all above the mean (10.8 days)"
+    ), text

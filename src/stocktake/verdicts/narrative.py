@@ -140,6 +140,15 @@ def _run_at_end(chart: XmrChart) -> int:
     return last - (breaks[-1] if len(breaks) else -1)
 
 
+def _same_side_at_end(chart: XmrChart) -> int:
+    """How many points at the end lie on the latest point's side of the mean: a shift's length, though
+    its points beyond the limits are labelled with that rule (a shift once read "the latest 1 values")."""
+    side = np.asarray(chart.relative_to_mean)
+    last = len(side) - 1
+    other = np.flatnonzero(side[: last + 1] != side[last])
+    return last - (other[-1] if len(other) else -1)
+
+
 def _evidence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidden: bool = False) -> str:
     """What made the latest point special; a value with 1–7 behind it is never quoted (the sentence
     goes into every export)."""
@@ -167,6 +176,8 @@ def _evidence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidde
     if rule == "shift":
         side = "above" if high else "below"
         mean = fmt.statistic(chart.mean[last])
+        run = _same_side_at_end(chart)  # points of the run outside the limits carry that rule's name
+        since = f"{x[last - run + 1]:%b %Y}"
         return f"the latest {run} values, since {since}, are all {side} the mean ({mean})."
     side = "upper" if high else "lower"
     return f"two of the latest three values are close to the {side} process limit."
