@@ -25,7 +25,7 @@ from stocktake.appdb.actions import CHART_CHANGES
 from stocktake.appdb.models import Annotation, AuditEvent, PdsaCycle, Project, ProjectMeasure, TargetSetting
 from stocktake.metrics.catalogue import Catalogue, load_catalogue
 from stocktake.metrics.run import Grain, Reach, missing_data, reaches, run_catalogue
-from stocktake.metrics.suppression import is_small, secondary_suppression
+from stocktake.metrics.suppression import hidden_across_groups, is_small, secondary_suppression
 from stocktake.report.charts import warm_up_drawing
 from stocktake.verdicts import Entry, Mark, MetricResult, StockTake, analyse, take_stock, titled
 from stocktake.verdicts.peers import compare_peers
@@ -274,6 +274,7 @@ class Workspace:
     def _stocktake(self, session: Session, site: str | None, period: str | None = None) -> StockTake:
         series = self.series()
         no_data = titled(self.catalogue, self.absent())
+        also_hidden: dict[str, set] = {}
         if site is not None:
             site_series = self.series("site")
             by_site = {i: _only(frame, "site", site) for i, frame in site_series.items()}
@@ -285,6 +286,14 @@ class Workspace:
                 | {i: (NO_RECORDS_HERE,) for i, frame in by_site.items() if not len(frame)},
             )
             series = {i: frame for i, frame in by_site.items() if len(frame)}
+            # hidden with the complements that keep every site's small points from being worked out
+            # from the other sites' reports and the whole department's (ADR 9, 46)
+            also_hidden = {
+                i: hidden_across_groups(frame, "site", self.catalogue.metric(i).numerator_is_count).get(
+                    str(site), set()
+                )
+                for i, frame in site_series.items()
+            }
         if period is not None:
             last = pd.Timestamp(f"{period}-01") + pd.offsets.MonthEnd(0)
             cut = {i: frame[frame["period"] <= last].reset_index(drop=True) for i, frame in series.items()}
@@ -302,6 +311,7 @@ class Workspace:
             targets={i: t.value for i, t in settings.items() if i in series},
             target_bases={i: t.basis for i, t in settings.items()},
             no_data=no_data,
+            also_hidden=also_hidden,
         )
 
     def rebase_readings(self, session: Session, metric_id: str, dated: date) -> str:

@@ -226,3 +226,27 @@ def test_months_without_a_value_do_not_shrink_the_step():
     assert mean[16] / step == pytest.approx(round(mean[16] / step))
     # 2 × the mean, known to ± half a step, places the hidden share within ± a whole step: 2 patients
     assert step / 100 * 213 >= 2
+
+
+def test_hidden_across_groups_adds_the_complement_a_site_report_would_give_away():
+    """Hand-worked, the outside check's month: Riverside 6 spells, Northshire 16, Westfield 14, trust
+    36. Riverside alone hidden is 36 − 16 − 14; with the smallest other site (Westfield, 14) hidden
+    too, the two add to 20 and neither can be worked out. A month with no small site hides none."""
+    import pandas as pd
+
+    from stocktake.metrics.suppression import hidden_across_groups
+
+    september, october = pd.Timestamp("2022-09-01"), pd.Timestamp("2022-10-01")
+    frame = pd.DataFrame(
+        {
+            "site": ["Riverside", "Northshire", "Westfield"] * 2,
+            "period": [september] * 3 + [october] * 3,
+            "numerator": [23.0, 56.0, 48.0, 40.0, 60.0, 50.0],
+            "denominator": [6.0, 16.0, 14.0, 12.0, 16.0, 14.0],
+        }
+    )
+    assert hidden_across_groups(frame, "site", numerator_is_count=False) == {
+        "Riverside": {september},
+        "Westfield": {september},
+    }
+    assert hidden_across_groups(frame.drop(columns=["numerator", "denominator"]), "site", False) == {}

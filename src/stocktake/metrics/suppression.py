@@ -51,6 +51,23 @@ def secondary_suppression(hidden, sizes) -> np.ndarray:
     return hidden
 
 
+def hidden_across_groups(frame, by: str, numerator_is_count: bool) -> dict[str, set]:
+    """The periods to hide in each group's own export (a site's board report) so that none of its
+    hidden points can be worked out from the other groups' exports and the whole's: per period, the
+    groups' small points (:func:`hidden_points`) with their complements (:func:`secondary_suppression`,
+    sized by the denominator). One site's six spells had been the trust's less the other two sites'.
+    ``frame`` holds ``by``, ``period``, ``numerator`` and ``denominator``, a row a group and period."""
+    hidden: dict[str, set] = {}
+    if "denominator" not in frame:  # rare events: nothing is counted behind a point
+        return hidden
+    for period, rows in frame.groupby("period", sort=False):
+        numerator, denominator = rows["numerator"].to_numpy(float), rows["denominator"].to_numpy(float)
+        small = hidden_points(numerator, denominator, numerator_is_count)
+        for group in rows[by].astype(str)[secondary_suppression(small, denominator)]:
+            hidden.setdefault(group, set()).add(period)
+    return hidden
+
+
 def nested_hiding(counts, hidden) -> np.ndarray:
     """``hidden`` with more hidden, so that no two shown counts of a chain, each inside the one before
     (those waiting, over 18 weeks, over 52 …), differ by 1–7: their difference counts the patients

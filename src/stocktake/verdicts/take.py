@@ -38,9 +38,12 @@ def take_stock(
     target_bases: dict[str, str] | None = None,
     trajectories: dict[str, np.ndarray] | None = None,
     no_data: tuple[tuple[str, tuple[str, ...]], ...] = (),
+    also_hidden: dict[str, set] | None = None,
 ) -> StockTake:
     """Analyse every measure with values and place it: marks that rebase restart its limits, and
-    every mark is drawn on its chart (a deferred rebase says why its limits did not restart)."""
+    every mark is drawn on its chart (a deferred rebase says why its limits did not restart).
+    ``also_hidden``: periods of a measure to hide besides its own small ones (a site's report hides
+    the complements that keep the other sites' small points from being worked out)."""
     marks = marks or {}
     results = analyse(
         catalogue,
@@ -49,9 +52,18 @@ def take_stock(
         trajectories=trajectories,
         rebase={i: [m.dated for m in ms if m.rebase] for i, ms in marks.items()},
     )
+    if also_hidden:
+        results = [_also_hidden(r, also_hidden.get(r.metric.id, set())) for r in results]
     labels = {i: [(m.dated.isoformat(), m.label) for m in ms] for i, ms in marks.items()}
     taken = build(catalogue.department, source, results, annotations=labels, target_bases=target_bases)
     return dataclasses.replace(taken, no_data=no_data)
+
+
+def _also_hidden(result, periods: set):
+    """``result`` with ``periods`` hidden too (none to add: as it is)."""
+    if result.hidden is None or not periods:
+        return result
+    return dataclasses.replace(result, hidden=result.hidden | result.x.isin(list(periods)))
 
 
 def titled(
