@@ -147,6 +147,9 @@ def test_an_nhs_number_with_thousands_separators_is_the_same_patient():
         ("9.434.765.919", "943*******"),
         ("9'434'765'919", "943*******"),
         ("9.434765919E+009", "943*******"),
+        ("file 9-434-765-919.csv", "file 9-4**-***-***.csv"),  # a third check: dashes, as ingest reads
+        ("9434-765-919", "943*-***-***"),
+        ("clock_start: 2024-11-30 10:00", "clock_start: 2024-11-30 10:00"),  # a date stays a date
     ],
 )
 def test_an_nhs_number_is_masked_however_a_spreadsheet_wrote_it(text, shown):

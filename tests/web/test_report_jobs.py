@@ -167,3 +167,14 @@ def test_a_failed_build_says_why_and_keeps_the_last_report(tmp_path):
     [last] = jobs.built()
     assert jobs.read(last.folder.name, "pdf")[1] == b"%PDF the last one"
     assert [p.name for p in tmp_path.iterdir()] == [kept.name]  # no half-built folder left behind
+
+
+@pytest.mark.parametrize(("field", "typed"), [("period", "9434765919"), ("site", "943 476 5919")])
+def test_an_nhs_number_typed_into_the_build_form_is_shown_masked(app, sign_in_as, field, typed):
+    """A third outside check: a hand-made request's month or site came back whole in the refusal
+    ("Month: choose one of the months listed, not '9434765919'")."""
+    viewer = sign_in_as("viewer")
+    refused = viewer.post("/reports/build", data={field: typed, "csrf_token": viewer.csrf})
+    assert "choose one of the" in refused.text
+    assert "9434765919" not in refused.text and "943 476 5919" not in refused.text
+    assert "943" in refused.text

@@ -28,11 +28,15 @@ _AS_FLOAT = re.compile(r"[0-9]{10}\.0*|[0-9]\.[0-9]{7,9}E\+?0*9")
 #: `4'478'365'431` (spaces and dashes go before this is matched, as they do from every identifier).
 _WITH_THOUSANDS = re.compile(r"[0-9]([,.'])[0-9]{3}\1[0-9]{3}\1[0-9]{3}(?:\.0*)?")
 _THOUSANDS_IN_TEXT = "|".join(
-    f"[0-9]{sep}[0-9]{{3}}{sep}[0-9]{{3}}{sep}[0-9]{{3}}" for sep in (",", r"\.", "'", r"[ \u00a0\u202f]")
+    [
+        f"[0-9]{sep}[0-9]{{3}}{sep}[0-9]{{3}}{sep}[0-9]{{3}}"
+        for sep in (",", r"\.", "'", r"[ \u00a0\u202f]", "-")
+    ]
+    + [r"[0-9]{4}[ -][0-9]{3}[ -][0-9]{3}"]  # 4-3-3, as some systems group it
 )
 #: Ten digits standing alone in text, spaced 3-3-4 or not (`pt 447 836 5431`, `NHS4478365431`), or as
-#: a spreadsheet wrote them (`4,478,365,431`, `4 478 365 431`, `4.478365431E+09`): one group, for
-#: ``str.extract``.
+#: a spreadsheet or a system wrote them (`4,478,365,431`, `4 478 365 431`, `4-478-365-431`,
+#: `4478-365-431`, `4.478365431E+09`): one group, for ``str.extract``.
 NHS_NUMBER_IN_TEXT = (
     rf"(?<![0-9])([0-9]{{3}}[ -]?[0-9]{{3}}[ -]?[0-9]{{4}}|{_THOUSANDS_IN_TEXT}"
     r"|[0-9]\.[0-9]{7,9}[Ee]\+?0*9)(?![0-9])"

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import User
+from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.report.run import with_board_sections, write_stocktake
 from stocktake.web.pages import render
 from stocktake.web.report_jobs import DONE, Busy, ReportJob, ReportJobs, ReportOptions
@@ -142,9 +143,9 @@ def build(
     chosen = ReportOptions(period or None, site or None)
     problems = []
     if period and not (re.fullmatch(r"\d{4}-\d{2}", period) and period in dict(months)):
-        problems.append(f"Month: choose one of the months listed, not {period[:20]!r}")
+        problems.append(f"Month: choose one of the months listed, not {mask_nhs_numbers(period[:20])!r}")
     if site and site not in sites:
-        problems.append(f"Site: choose one of the sites listed, not {site[:40]!r}")
+        problems.append(f"Site: choose one of the sites listed, not {mask_nhs_numbers(site[:40])!r}")
     if not months:
         problems.append("There is no data yet: upload extracts first.")
     if problems:
