@@ -44,8 +44,8 @@ def test_a_treatment_function_with_no_line_of_a_part_in_a_whole_return_takes_it_
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     assert (
-        "no Part_1A lines for C_430 (completed admitted pathways, so no admitted treatments): none "
-        "published, taken as 0" in said
+        "no Part_1A lines for C_430 in 2024-11 (completed admitted pathways, so no admitted treatments): "
+        "none published, taken as 0" in said
     )
     assert "MISSING" not in said
 

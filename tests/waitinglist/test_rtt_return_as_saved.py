@@ -88,20 +88,42 @@ def test_patients_of_unknown_clock_start_are_said_to_be_outside_the_list_project
     assert "unknown clock start" not in published.calibration
 
 
-def test_a_month_without_its_referrals_is_left_out_of_their_average(tmp_path):
-    """Three months of the same return, the middle one without Part_3: referrals are the others'
-    (the same each month), not two-thirds of them."""
+def _three_months(tmp_path, october_keeps) -> list:
     table = _table()
     paths = []
     for month in ("September", "October", "November"):
         copy = table.assign(Period=f"RTT-{month}-2024")
         if month == "October":
-            copy = copy[~((copy["RTT Part Type"] == "Part_3") & (copy["Treatment Function Code"] == T_AND_O))]
+            copy = copy[october_keeps(copy)]
         paths.append(tmp_path / f"{month}.csv")
         copy.to_csv(paths[-1], index=False)
+    return paths
+
+
+def test_a_month_without_its_referrals_is_left_out_of_their_average(tmp_path):
+    """Three months of the same return, the middle one without Part_3 at all: referrals are the
+    others' (the same each month), not two-thirds of them."""
+    paths = _three_months(tmp_path, lambda t: t["RTT Part Type"] != "Part_3")
     inputs = weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O)
     assert inputs.referrals == pytest.approx(read_rtt_return(RBD).total("Part_3", T_AND_O))
     assert "MISSING for C_110: Part_3 (new RTT periods, so no referrals) in 2024-10" in inputs.calibration
+
+
+def test_a_month_whose_return_has_no_line_for_the_treatment_function_counts_it_as_0(tmp_path):
+    """A third outside check: a part absent for one treatment function in every month was "none
+    published, taken as 0", but absent in one month only it was left out as unknown, so the other
+    months alone set the average. Published returns leave out empty lines: a month whose return
+    holds the part for other treatment functions is a true 0 for this one, in the average and said."""
+    paths = _three_months(
+        tmp_path, lambda t: ~((t["RTT Part Type"] == "Part_3") & (t["Treatment Function Code"] == T_AND_O))
+    )
+    inputs = weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O)
+    assert inputs.referrals == pytest.approx(read_rtt_return(RBD).total("Part_3", T_AND_O) * 2 / 3)
+    assert (
+        "no Part_3 lines for C_110 in 2024-10 (new RTT periods, so no referrals): none published, taken as 0"
+        in inputs.calibration
+    )
+    assert "MISSING" not in inputs.calibration
 
 
 def test_returns_that_disagree_month_to_month_are_warned_of_their_large_reneges(tmp_path):

@@ -119,9 +119,10 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
     recent = returns[-FLOW_MONTHS:]
 
     def recent_mean(part: str, count) -> float:
-        """The part's monthly mean over the recent returns that hold it (a month without is no zero),
-        0 when none does (a part the returns hold for other treatment functions only: none published)."""
-        held = [count(r) for r in recent if r.holds(part, treatment_function)]
+        """The part's monthly mean over the recent returns that hold it for any treatment function: a
+        month without it at all is not known (left out); one with it for others only is a true zero
+        (published returns leave out empty lines)."""
+        held = [count(r) for r in recent if part in set(r.lines["part"])]
         return float(np.mean(held)) if held else 0.0
 
     referrals = recent_mean(NEW_PERIODS, lambda r: r.total(NEW_PERIODS, treatment_function))
@@ -179,11 +180,11 @@ PART_MEANINGS = {
 def _missing_parts(returns: list[RttReturn], treatment_function: str) -> str:
     """Refuse returns without the list (Part_2); say what the projection lacks without the others.
 
-    A part absent from a return would otherwise count as zeros: no list at all, no referrals, no
-    treatments, projected as if they were true, so one absent from every return averaged is refused.
-    Absent for the treatment function only, in every month, while the returns hold it for others, it
-    is a true zero, said: published returns leave out empty lines (C_430 with no admitted completions
-    in a month has no Part_1A line). Absent for it in some months, those are left out, said.
+    A part absent from a month's return is not known: that month is left out of the averages, said,
+    and a part absent from every return averaged is refused (the projection would run on no referrals
+    or no treatments). A part the month's return holds for other treatment functions but not this
+    one is a true zero, said: published returns leave out empty lines (C_430 with no admitted
+    completions in a month has no Part_1A line).
     """
     present = {
         rtt.month: set(rtt.lines.loc[rtt.lines["treatment_function"] == treatment_function, "part"])
@@ -208,11 +209,15 @@ def _missing_parts(returns: list[RttReturn], treatment_function: str) -> str:
         )
     notes, zeros = [], []
     for part, meaning in PART_MEANINGS.items():
-        months = [str(month) for month, parts in present.items() if part not in parts]
-        if all(part not in present[m] for m in recent):  # the file has them for others: none here
-            zeros.append(f"no {part} lines for {treatment_function} ({meaning}): none published, taken as 0")
-        elif months:
-            notes.append(f"{part} ({meaning}) in {', '.join(months)}")
+        unknown = [str(m) for m in present if part not in in_file[m]]
+        none_here = [str(m) for m in present if part in in_file[m] and part not in present[m]]
+        if none_here:
+            zeros.append(
+                f"no {part} lines for {treatment_function} in {', '.join(none_here)} ({meaning}): none "
+                "published, taken as 0"
+            )
+        if unknown:
+            notes.append(f"{part} ({meaning}) in {', '.join(unknown)}")
     said = "".join(f"; {zero}" for zero in zeros)
     if notes:
         said += (
