@@ -303,3 +303,18 @@ def test_the_groups_footnote_is_said_only_under_groups_with_a_hidden_one():
     hidden = SimpleNamespace(groups=(("By priority", (line("*"), line("*"), line("755"))),))
     assert not WaitingListSection.groups_hidden.fget(shown)
     assert WaitingListSection.groups_hidden.fget(hidden)
+
+
+def test_a_charts_warning_is_dated_for_the_reader():
+    """A fourth outside check: the report printed the SPC engine's "period 1 (from point 1): missing
+    values are left out of the limits and break runs and trends" under a measure."""
+    from stocktake.report.html import _reader_warning
+
+    x = pd.date_range("2022-04-01", periods=36, freq="MS")
+    said = _reader_warning(
+        "period 2 (from point 13): missing values are left out of the limits and break runs and trends",
+        x,
+        True,
+    )
+    assert said == "From April 2023: missing values are left out of the limits and break runs and trends"
+    assert _reader_warning("something else", x, True) == "something else"

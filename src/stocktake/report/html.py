@@ -6,6 +6,7 @@ Everything is inline: styles, icons, chart scripts (Plotly) or static SVG charts
 from __future__ import annotations
 
 import base64
+import re
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader
@@ -67,6 +68,16 @@ def _chart_html(series: ChartSeries, static: bool) -> str:
     return plotly_html(series)
 
 
+def _reader_warning(warning: str, x, monthly: bool) -> str:
+    """The chart's warning as a reader reads it: "period 1 (from point 1): missing values are left
+    out…" (the SPC engine's words, which know no dates) as "From April 2022: missing values are…"."""
+    found = re.fullmatch(r"period \d+ \(from point (\d+)\): (.*)", warning)
+    if found is None:
+        return warning
+    when = x[int(found[1]) - 1]
+    return f"From {when:%B %Y}: {found[2]}" if monthly else f"From {when:%d %B %Y}: {found[2]}"
+
+
 def _row(entry: Entry, annotations, static: bool) -> dict:
     result, metric = entry.result, entry.result.metric
     fmt, latest = entry.format, entry.latest_index
@@ -92,7 +103,7 @@ def _row(entry: Entry, annotations, static: bool) -> dict:
         "variation_icon": variation_icon(result.variation_type, metric.improvement),
         "variation_label": variation_label(result.variation_type, metric.improvement),
         "assurance_icon": assurance_icon(result.assurance_type),
-        "warnings": result.chart.warnings,
+        "warnings": tuple(_reader_warning(w, result.x, metric.monthly) for w in result.chart.warnings),
         "hidden": int(entry.hidden.sum()),
         "chart": _chart_html(entry_chart(entry, annotations), static),
     }
