@@ -209,8 +209,8 @@ def test_no_sites_hidden_point_can_be_worked_out_from_the_other_sites_reports_an
 ):
     """An outside check: Riverside's elective hip length of stay in September 2022 was "*" (6 spells)
     in its report, and the trust's 36 less Northshire's 16 and Westfield's 14 gave it back. Now, in
-    every measure and month, the sites' reports hide none or at least two sites, whose spells add to 8
-    or more; with a site's small point hidden, at least one other site's is too."""
+    every measure and month, the sites' reports hide none or every site (so no two measures sharing a
+    count can choose different partners), and the hidden sites' cases add to 8 or more."""
     workspace, db = workspace_and_db
     sites = workspace.groups("site")
     assert len(sites) >= 3
@@ -234,6 +234,6 @@ def test_no_sites_hidden_point_can_be_worked_out_from_the_other_sites_reports_an
                     sizes.append(row.denominator)
                 small_seen += int(1 <= row.denominator <= 7)
             checked += 1
-            assert len(hidden) != 1, (metric_id, period, hidden)
+            assert len(hidden) in (0, len(rows)), (metric_id, period, hidden)
             assert not hidden or sum(sizes) >= 8, (metric_id, period, hidden, sizes)
     assert checked > 100 and small_seen > 0  # the demo has small site-months to protect

@@ -228,25 +228,28 @@ def test_months_without_a_value_do_not_shrink_the_step():
     assert step / 100 * 213 >= 2
 
 
-def test_hidden_across_groups_adds_the_complement_a_site_report_would_give_away():
-    """Hand-worked, the outside check's month: Riverside 6 spells, Northshire 16, Westfield 14, trust
-    36. Riverside alone hidden is 36 − 16 − 14; with the smallest other site (Westfield, 14) hidden
-    too, the two add to 20 and neither can be worked out. A month with no small site hides none."""
+def test_hidden_across_groups_hides_a_month_with_a_small_site_at_every_site():
+    """Hand-worked, the outside checks' months. September: Riverside 6 spells, Northshire 16,
+    Westfield 14, trust 36; Riverside alone hidden is 36 − 16 − 14, so every site's September is
+    hidden. October has no small site: none. November: the counts of a measure whose numerator is
+    the small one (Westfield 4 discharged of 30): a complement chosen by the denominator could be a
+    site with 0 discharged, hiding nothing, so every site is hidden there too."""
     import pandas as pd
 
     from stocktake.metrics.suppression import hidden_across_groups
 
-    september, october = pd.Timestamp("2022-09-01"), pd.Timestamp("2022-10-01")
+    september, october, november = (pd.Timestamp(f"2022-{m}-01") for m in (9, 10, 11))
     frame = pd.DataFrame(
         {
-            "site": ["Riverside", "Northshire", "Westfield"] * 2,
-            "period": [september] * 3 + [october] * 3,
-            "numerator": [23.0, 56.0, 48.0, 40.0, 60.0, 50.0],
-            "denominator": [6.0, 16.0, 14.0, 12.0, 16.0, 14.0],
+            "site": ["Riverside", "Northshire", "Westfield"] * 3,
+            "period": [september] * 3 + [october] * 3 + [november] * 3,
+            "numerator": [23.0, 56.0, 48.0, 40.0, 60.0, 50.0, 0.0, 80.0, 4.0],
+            "denominator": [6.0, 16.0, 14.0, 12.0, 16.0, 14.0, 199.0, 221.0, 30.0],
         }
     )
-    assert hidden_across_groups(frame, "site", numerator_is_count=False) == {
-        "Riverside": {september},
-        "Westfield": {september},
-    }
+    every = {"Riverside", "Northshire", "Westfield"}
+    found = hidden_across_groups(frame, "site", numerator_is_count=True)
+    assert set(found) == every and all(periods == {september, november} for periods in found.values())
+    by_denominator = hidden_across_groups(frame, "site", numerator_is_count=False)
+    assert set(by_denominator) == every and all(p == {september} for p in by_denominator.values())
     assert hidden_across_groups(frame.drop(columns=["numerator", "denominator"]), "site", False) == {}

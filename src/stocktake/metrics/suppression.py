@@ -53,18 +53,20 @@ def secondary_suppression(hidden, sizes) -> np.ndarray:
 
 def hidden_across_groups(frame, by: str, numerator_is_count: bool) -> dict[str, set]:
     """The periods to hide in each group's own export (a site's board report) so that none of its
-    hidden points can be worked out from the other groups' exports and the whole's: per period, the
-    groups' small points (:func:`hidden_points`) with their complements (:func:`secondary_suppression`,
-    sized by the denominator). One site's six spells had been the trust's less the other two sites'.
+    hidden points can be worked out from the other groups' exports and the whole's: a period in which
+    any group has a small point (:func:`hidden_points`) is hidden for every group. One site's six
+    spells had been the trust's less the other two sites'. Complements chosen one measure at a time
+    (:func:`secondary_suppression`) were not enough: two measures sharing a count chose different
+    partner sites, each shown in the other, and a partner with a numerator of 0 hid nothing.
     ``frame`` holds ``by``, ``period``, ``numerator`` and ``denominator``, a row a group and period."""
     hidden: dict[str, set] = {}
     if "denominator" not in frame:  # rare events: nothing is counted behind a point
         return hidden
     for period, rows in frame.groupby("period", sort=False):
         numerator, denominator = rows["numerator"].to_numpy(float), rows["denominator"].to_numpy(float)
-        small = hidden_points(numerator, denominator, numerator_is_count)
-        for group in rows[by].astype(str)[secondary_suppression(small, denominator)]:
-            hidden.setdefault(group, set()).add(period)
+        if hidden_points(numerator, denominator, numerator_is_count).any():
+            for group in rows[by].astype(str):
+                hidden.setdefault(group, set()).add(period)
     return hidden
 
 
