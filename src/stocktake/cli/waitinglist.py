@@ -201,6 +201,15 @@ RENEGE_WARNING = (
 )
 
 
+def renege_warning(share: float, calibration: str) -> str:
+    """:data:`RENEGE_WARNING`, naming the months without referrals or treatments when the returns
+    have any (the calibration reads them as 0: a likelier cause than a resubmission)."""
+    said = RENEGE_WARNING.format(share=share)
+    if "MISSING" in calibration or "taken as 0" in calibration:
+        said += "; or the months named above without referrals or treatments, which it reads as 0"
+    return said
+
+
 def renege_share(table: pd.DataFrame, referrals: float) -> float | None:
     """The projection's mean reneges as a share of referrals, when above :data:`LARGE_RENEGES`."""
     if referrals <= 0 or table.empty:
@@ -320,7 +329,7 @@ def weeks(
     )
     _say_if_old(inputs.origin.month, "the projection runs from then")
     if (share := renege_share(table, inputs.referrals)) is not None:
-        console.print(f"[yellow]{RENEGE_WARNING.format(share=share)}[/yellow]")
+        console.print(f"[yellow]{renege_warning(share, inputs.calibration)}[/yellow]")
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
 
@@ -431,7 +440,7 @@ def capacity(
     )
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")
     if (share := renege_share(projection.table(), inputs.referrals)) is not None:  # as `weeks` says
-        console.print(f"[yellow]{RENEGE_WARNING.format(share=share)}[/yellow]")
+        console.print(f"[yellow]{renege_warning(share, inputs.calibration)}[/yellow]")
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
 
