@@ -225,15 +225,16 @@ def test_a_quote_never_closed_names_its_line(tmp_path):
     assert said.startswith(f'{edited}, line {last}: a quote (") opens a cell and is never closed')
 
 
-def test_the_reneges_caution_names_months_without_referrals_as_a_cause():
+def test_the_reneges_caution_names_months_without_referrals_as_a_cause(tmp_path):
     """A fifth outside check: a month with no referral lines read as reneges of 64% of referrals, and
     the caution blamed "a resubmission, a changed basis" only."""
     from stocktake.cli.waitinglist import RENEGE_WARNING, renege_warning
 
-    plain = "NHSRtt calibration on 3 consecutive returns (2024-09 … 2024-11)"
-    assert renege_warning(0.64, plain) == RENEGE_WARNING.format(share=0.64)
-    missing = plain + "; MISSING for C_110: Part_3 (new RTT periods, so no referrals) in 2024-10: left out"
-    said = renege_warning(0.64, missing)
+    assert renege_warning(0.64, False) == RENEGE_WARNING.format(share=0.64)
+    said = renege_warning(0.64, True)
     assert said.startswith("Reneges run at 64% of referrals") and said.endswith(
         "; or the months named above without referrals or treatments, which it reads as 0"
     )
+    gaps = _three_months(tmp_path, lambda t: t["RTT Part Type"] != "Part_3")
+    assert weeks_inputs_from_returns(read_rtt_returns(gaps), T_AND_O).flow_gaps
+    assert not weeks_inputs_from_returns(read_rtt_returns([RBD]), T_AND_O).flow_gaps

@@ -93,8 +93,8 @@ def test_a_second_click_on_confirm_finds_the_upload_gone_not_a_500(clients, nhfd
     staged = uploads._staged
     seen = {}
 
-    def as_first_seen(request, token, user, db):  # both requests saw the upload waiting
-        seen.setdefault(token, staged(request, token, user, db))
+    def as_first_seen(request, token, user):  # both requests saw the upload waiting
+        seen.setdefault(token, staged(request, token, user))
         return seen[token]
 
     monkeypatch.setattr(uploads, "_staged", as_first_seen)

@@ -201,11 +201,11 @@ RENEGE_WARNING = (
 )
 
 
-def renege_warning(share: float, calibration: str) -> str:
+def renege_warning(share: float, flow_gaps: bool) -> str:
     """:data:`RENEGE_WARNING`, naming the months without referrals or treatments when the returns
-    have any (the calibration reads them as 0: a likelier cause than a resubmission)."""
+    have any (``WeeksInputs.flow_gaps``: the calibration reads them as 0, a likelier cause)."""
     said = RENEGE_WARNING.format(share=share)
-    if "MISSING" in calibration or "taken as 0" in calibration:
+    if flow_gaps:
         said += "; or the months named above without referrals or treatments, which it reads as 0"
     return said
 
@@ -329,7 +329,7 @@ def weeks(
     )
     _say_if_old(inputs.origin.month, "the projection runs from then")
     if (share := renege_share(table, inputs.referrals)) is not None:
-        console.print(f"[yellow]{renege_warning(share, inputs.calibration)}[/yellow]")
+        console.print(f"[yellow]{renege_warning(share, inputs.flow_gaps)}[/yellow]")
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
 
@@ -440,7 +440,7 @@ def capacity(
     )
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")
     if (share := renege_share(projection.table(), inputs.referrals)) is not None:  # as `weeks` says
-        console.print(f"[yellow]{renege_warning(share, inputs.calibration)}[/yellow]")
+        console.print(f"[yellow]{renege_warning(share, inputs.flow_gaps)}[/yellow]")
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
 

@@ -96,6 +96,9 @@ class WeeksInputs:
     capacity: float
     calibration: str
     title: str
+    #: Some month's returns lack its referrals or treatments (for this treatment function or at all):
+    #: read as 0 by the calibration, they look like reneging.
+    flow_gaps: bool = False
 
 
 def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str) -> WeeksInputs:
@@ -122,7 +125,7 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
         """The part's monthly mean over the recent returns that hold it for any treatment function: a
         month without it at all is not known (left out); one with it for others only is a true zero
         (published returns leave out empty lines)."""
-        held = [count(r) for r in recent if part in set(r.lines["part"])]
+        held = [count(r) for r in recent if part in r.parts]
         return float(np.mean(held)) if held else 0.0
 
     referrals = recent_mean(NEW_PERIODS, lambda r: r.total(NEW_PERIODS, treatment_function))
@@ -156,7 +159,7 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
             f"{latest.total(INCOMPLETE, treatment_function):,.0f}) are not in the list projected"
         )
     title = f"{', '.join(latest.providers)} {treatment_function} {name}"
-    return WeeksInputs(origin, params, referrals, capacity, how + missing, title)
+    return WeeksInputs(origin, params, referrals, capacity, how + missing, title, flow_gaps=bool(missing))
 
 
 def _treatment_function(given: str, known: dict[str, str]) -> str:
@@ -197,7 +200,7 @@ def _missing_parts(returns: list[RttReturn], treatment_function: str) -> str:
             f"(incomplete pathways) lines for {treatment_function}: that part is the waiting list itself, "
             "so there is no list to project; give the whole return"
         )
-    in_file = {rtt.month: set(rtt.lines["part"]) for rtt in returns}
+    in_file = {rtt.month: rtt.parts for rtt in returns}
     recent = list(present)[-FLOW_MONTHS:]  # the months the flows are averaged over
     held = f"the {recent[0]} return" if len(recent) == 1 else f"any of the {recent[0]} … {recent[-1]} returns"
     refused = [part for part in PART_MEANINGS if all(part not in in_file[m] for m in recent)]

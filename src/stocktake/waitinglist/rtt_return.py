@@ -71,6 +71,12 @@ class RttReturn:
     bands: np.ndarray
 
     @property
+    def parts(self) -> frozenset[str]:
+        """The parts the return holds for any treatment function (a month's return without one of
+        them does not know it; with it for others only, a treatment function's is 0)."""
+        return frozenset(self.lines["part"])
+
+    @property
     def treatment_functions(self) -> dict[str, str]:
         """Code → name of every treatment function in the return."""
         first = self.lines.drop_duplicates("treatment_function")

@@ -109,10 +109,12 @@ def error_page(
 
 async def record_refusal(request: Request, detail: str, user: User | None = None) -> None:
     """A refused request in the audit log: who (if signed in), where from, what and why."""
-    await run_in_threadpool(_record, request, detail, user)
+    await run_in_threadpool(record_refusal_now, request, detail, user)
 
 
-def _record(request: Request, detail: str, user: User | None) -> None:
+def record_refusal_now(request: Request, detail: str, user: User | None = None) -> None:
+    """:func:`record_refusal` from a route already off the event loop (a sync route: a staged upload
+    tried by another user)."""
     with request.app.state.sessions() as db:
         if user is None and "session" in request.scope:
             user = session_user(dict(request.session), db, request.app.state.settings.idle_timeout)

@@ -38,7 +38,7 @@ from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key, mask_nhs_numbers
 from stocktake.warehouse import WarehouseError, problems
 from stocktake.web.pages import change_then, render
-from stocktake.web.refusals import logged_path
+from stocktake.web.refusals import record_refusal_now
 from stocktake.web.security import admin, database, editor
 from stocktake.web.staging import staged
 
@@ -146,7 +146,7 @@ def confirm_upload(
     what the load did (rows added, changed and removed, and the load's number to undo it by), which
     a redirect would not carry.
     """
-    staging, meta = _staged(request, token, user, db)
+    staging, meta = _staged(request, token, user)
     if staging is None:
         return _gone(request, user, db)
     return change_then(
@@ -208,7 +208,7 @@ def _loaded(request, user, db, token: str, staging: Path, meta: dict, checked):
 def cancel_upload(
     request: Request, token: str, user: User = Depends(editor), db: Session = Depends(database)
 ):
-    staging, meta = _staged(request, token, user, db)
+    staging, meta = _staged(request, token, user)
     if staging is None:
         return _gone(request, user, db)
     shutil.rmtree(staging, ignore_errors=True)
@@ -300,7 +300,7 @@ def _preview_page(request, user, token: str, meta: dict, preview: LoadResult, me
     )
 
 
-def _staged(request, token: str, user: User, db: Session) -> tuple[Path | None, dict]:
+def _staged(request, token: str, user: User) -> tuple[Path | None, dict]:
     """The staged upload for ``token`` if it is this user's and not expired; another user's is
     answered as gone, and logged as a refused request (its patient data is its uploader's to load)."""
     root = staged(request.app.state.settings)
@@ -309,9 +309,7 @@ def _staged(request, token: str, user: User, db: Session) -> tuple[Path | None, 
         return None, {}
     meta = json.loads((staging / "upload.json").read_text())
     if meta.get("user_id") != user.id:
-        detail = f"another user's staged upload ({meta.get('dataset')})"
-        subject = f"{request.method} {logged_path(request.url.path)}"  # the token is not logged
-        actions.record_refusal(db, user=user, subject=subject, detail=detail)
+        record_refusal_now(request, f"another user's staged upload ({meta.get('dataset')})", user)
         return None, {}
     return staging, meta
 
