@@ -253,3 +253,17 @@ def test_hidden_across_groups_hides_a_month_with_a_small_site_at_every_site():
     by_denominator = hidden_across_groups(frame, "site", numerator_is_count=False)
     assert set(by_denominator) == every and all(p == {september} for p in by_denominator.values())
     assert hidden_across_groups(frame.drop(columns=["numerator", "denominator"]), "site", False) == {}
+
+
+def test_a_period_without_limits_beside_a_hidden_point_exports_no_mean():
+    """The same value every month (or one value): no moving range, so no limits, and the mean is every
+    value. Beside a hidden point it is blank; a period without one keeps its exact mean."""
+    from stocktake.metrics.suppression import coarse_limits
+    from stocktake.spc.xmr import xmr
+
+    y = np.r_[np.full(12, 5.0), np.full(12, 30.0)]
+    chart = xmr(y, rebase_at=[12])
+    hidden = y == 5.0
+    mean, lpl, upl = coarse_limits(chart, hidden)
+    assert np.isnan(mean[:12]).all() and np.isnan(lpl[:12]).all() and np.isnan(upl[:12]).all()
+    np.testing.assert_array_equal(mean[12:], np.full(12, 30.0))

@@ -281,3 +281,25 @@ def test_a_shift_whose_earlier_points_are_beyond_the_limits_names_its_whole_leng
     assert text.startswith(
         "Special-cause concern: the latest 9 values, since Dec 2024, are all above the mean (10.8 days)"
     ), text
+
+
+def test_a_chart_without_limits_is_not_called_provisional():
+    """One value: there are no limits to call provisional ("they rest on 1 values" had been said)."""
+    x = pd.date_range("2024-01-01", periods=20, freq="MS")
+    chart = xmr(np.r_[np.full(19, np.nan), 3.0])
+    text = sentence(chart, x, Formatter("patients", 0))
+    assert "no variation to draw process limits from (mean 3 patients)" in text
+    assert "provisional" not in text
+
+
+def test_no_variation_beside_hidden_points_says_no_mean():
+    """Twenty months of 3 patients, every one hidden: "no variation (mean 3 patients)" was every hidden
+    value, and a single hidden 3 read "mean 0 patients" (its mean rounded to a step of 16)."""
+    from stocktake.metrics.suppression import coarse_chart
+
+    x = pd.date_range("2024-01-01", periods=20, freq="MS")
+    for y in (np.full(20, 3.0), np.r_[np.full(19, np.nan), 3.0]):
+        hidden = y == 3.0
+        text = sentence(coarse_chart(xmr(y), hidden), x, Formatter("patients", 0), latest_hidden=True)
+        assert "the recent values show no variation to draw process limits from." in text
+        assert "mean" not in text

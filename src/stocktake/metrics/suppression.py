@@ -128,7 +128,9 @@ def coarse_limits(chart, hidden) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     one, rounded to a step of at least the limits' width over the period's points (and, for counts,
     16 over them), so that the period's points times its mean, less the points shown, leaves the
     hidden ones uncertain by the width of the limits (for counts, by ±8 and more) instead of exact;
-    its moving ranges, read from the limits, no better. Periods without a hidden point are exact."""
+    its moving ranges, read from the limits, no better. A period with no limits (every moving range
+    zero: one value, or the same value throughout) has no mean either: it would be every value.
+    Periods without a hidden point are exact."""
     mean, lpl, upl = (np.asarray(a, dtype=float).copy() for a in (chart.mean, chart.lpl, chart.upl))
     hidden = np.asarray(hidden, dtype=bool)
     y = np.asarray(chart.y, dtype=float)
@@ -137,6 +139,9 @@ def coarse_limits(chart, hidden) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     groups = np.asarray(chart.rebase_group)
     for group in np.unique(groups[hidden]) if hidden.any() else ():
         rows = groups == group
+        if not np.isfinite(upl[rows] - lpl[rows]).any():
+            mean[rows] = np.nan
+            continue
         n = max(int(np.isfinite(y[rows]).sum()), 1)  # the points with a value: months without none
         spans = [upl[rows] - lpl[rows], np.array([np.nanmax(y[rows]) - np.nanmin(y[rows])])]
         # the limits' width, or the values' own range where the limits have none (every shown point 0

@@ -245,6 +245,8 @@ def _opening(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidden
 def _common(chart: XmrChart, fmt: Formatter) -> str:
     segment = chart.latest
     if np.isnan(segment.lpl) or np.isnan(segment.upl):
+        if np.isnan(segment.mean):  # beside hidden points, the mean would be every value (ADR 9)
+            return "the recent values show no variation to draw process limits from."
         mean = fmt.statistic(segment.mean)
         return f"the recent values show no variation to draw process limits from (mean {mean})."
     lower, upper = _drawn(chart, fmt, segment.lpl, segment.upl)
@@ -302,8 +304,8 @@ def values_behind(chart: XmrChart) -> int:
 def provisional(chart: XmrChart) -> str:
     """Why the latest limits may still move: they rest on fewer values than settled limits need."""
     behind = values_behind(chart)
-    if behind >= MIN_POINTS or chart.latest.variation_type is None:
-        return ""
+    if behind >= MIN_POINTS or chart.latest.variation_type is None or np.isnan(chart.latest.upl):
+        return ""  # settled, too few to judge, or no limits at all
     return (
         f"The limits are provisional: they rest on {behind} values and move with each new one "
         f"until there are {MIN_POINTS}."
