@@ -14,6 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
+from stocktake.bank_holidays import bank_holidays
 from stocktake.demo import effects as fx
 from stocktake.ingest.schemas import DATASETS
 
@@ -306,6 +307,8 @@ def _session_plan(department: Department) -> pd.DataFrame:
 
 
 def _theatres(rng, department, consultants):
+    """Every list and its cases; planned lists are not run on bank holidays (trauma lists are). The
+    holidays' lists are drawn and then dropped, so the rest of the department draws as it did."""
     plan = _session_plan(department)
     n = len(plan)
     half_day = plan["session_type"] == "day_case"
@@ -328,7 +331,12 @@ def _theatres(rng, department, consultants):
             "session_type": plan["session_type"],
         }
     )
-    return sessions, _cases(rng, sessions)
+    cases = _cases(rng, sessions)
+    holidays = bank_holidays(department.start, (department.end - DAY).date())
+    closed = sessions["date"].dt.date.isin(holidays) & (sessions["session_type"] != "trauma")
+    dropped = sessions.loc[closed, "session_id"]
+    sessions = sessions[~closed].reset_index(drop=True)
+    return sessions, cases[~cases["session_id"].isin(dropped)].reset_index(drop=True)
 
 
 def _cases(rng, sessions: pd.DataFrame) -> pd.DataFrame:
@@ -542,10 +550,26 @@ def peer_trust_orders(orders: pd.DataFrame) -> pd.DataFrame:
 _PRIORITY_WAIT_WEEKS = {"P2": 5.0, "P3": 14.0, "P4": 24.0}
 
 
+#: Procedure groups of the referrals, in the planned theatre lists' mix (``_BOOKING``: elective lists
+#: 0.45 / 0.45 / 0.1 hips, knees and spines; day-case lists a third each; ~530 and ~350 cases a month).
+_RTT_GROUPS = {
+    "hip_replacement": 0.27,
+    "knee_replacement": 0.27,
+    "spine": 0.06,
+    "arthroscopy": 0.13,
+    "hand": 0.135,
+    "foot_ankle": 0.135,
+}
+#: Referrals a month: about the planned lists' ~880 cases, less the 5% removed without treatment.
+_RTT_PER_MONTH = 900
+
+
 def _rtt(rng, department, patients):
-    """Pathways from two years before the window (a settled waiting list) to the extract date."""
+    """Pathways from two years before the window (a settled waiting list) to the extract date; the
+    referrals about match the planned lists' cases, so a month's plan books about a month's
+    treatments."""
     starts = arrivals(
-        rng, department.earlier(24), 420, weekday=(1.2, 1.1, 1.0, 1.0, 1.0, 0.05, 0.05)
+        rng, department.earlier(24), _RTT_PER_MONTH, weekday=(1.2, 1.1, 1.0, 1.0, 1.0, 0.05, 0.05)
     ).dt.normalize()
     n = len(starts)
     priority = rng.choice(list(_PRIORITY_WAIT_WEEKS), size=n, p=(0.1, 0.5, 0.4))
@@ -562,11 +586,7 @@ def _rtt(rng, department, patients):
             "clock_start": starts,
             "clock_stop": stop.where(~still_waiting),
             "priority": priority,
-            "procedure_group": rng.choice(
-                ["hip_replacement", "knee_replacement", "arthroscopy", "hand", "foot_ankle", "spine"],
-                size=n,
-                p=(0.2, 0.25, 0.2, 0.15, 0.15, 0.05),
-            ),
+            "procedure_group": rng.choice(list(_RTT_GROUPS), size=n, p=list(_RTT_GROUPS.values())),
             "status": np.where(still_waiting, "waiting", np.where(removed, "removed", "treated")),
         }
     )
