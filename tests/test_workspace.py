@@ -95,7 +95,7 @@ def _category(chart) -> str:
 
 def test_a_new_rebase_is_described_with_the_verdict_with_and_without_it(workspace_and_db):
     workspace, db = workspace_and_db
-    metric = workspace.catalogue.metric("rtt_over_78_weeks")
+    metric = workspace.catalogue.metric("rtt_within_18_weeks")
     frame = workspace.series()[metric.id]
     values, target = frame["value"].to_numpy(float), metric.target.value if metric.target else None
     with_it = xmr(values, improvement=metric.improvement, target=target, rebase_at=[6])

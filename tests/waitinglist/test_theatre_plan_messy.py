@@ -383,11 +383,15 @@ def test_a_list_no_one_waiting_can_go_on_is_said(messy, tmp_path):
 def test_a_month_booked_in_part_and_a_bank_holiday_list_are_said(messy, tmp_path):
     """October booked for its first week only (September's lists of 4–8 September, four weeks on):
     the usual list days without lists are named, in the console and the about sheet. August's own
-    lists include the Summer bank holiday's (the demo books it): kept, and said."""
+    lists include the Summer bank holiday's (the Monday before's planned lists, a week on; the demo
+    runs none): kept, and said."""
     warehouse = messy(
         "INSERT INTO theatre_sessions SELECT * REPLACE (session_id || '-oct' AS session_id, "
         "date + INTERVAL 28 DAY AS date) FROM theatre_sessions "
-        "WHERE date BETWEEN '2023-09-04' AND '2023-09-08'"
+        "WHERE date BETWEEN '2023-09-04' AND '2023-09-08'",
+        "INSERT INTO theatre_sessions SELECT * REPLACE (session_id || '-bh' AS session_id, "
+        "date + INTERVAL 7 DAY AS date) FROM theatre_sessions "
+        "WHERE date = '2023-08-21' AND session_type <> 'trauma'",
     )
     result = _plan(warehouse, tmp_path / "plan.xlsx")
     assert result.exit_code == 0, result.output
@@ -451,14 +455,20 @@ def test_a_kind_of_list_not_yet_booked_and_a_day_half_booked_are_said(messy, tmp
     assert about["no elective lists booked on 22 days that usually have them"].startswith("Westfield 2–6")
 
 
-def test_a_plan_booking_far_more_than_the_lists_recent_treatments_says_so(demo_warehouse, tmp_path):
+def test_a_plan_booking_far_more_than_the_lists_recent_treatments_says_so(messy, tmp_path):
     """An outsider: the plan booked 718 in April from lists that, in the history, carried about 920
     cases a month, while the capacity answer held treatments at their recent 401 a month and asked
-    for 3.5 more lists a week. Nothing set the two side by side."""
+    for 3.5 more lists a week. Nothing set the two side by side. Here two in three of the three
+    months' treated pathways are left out, as an under-recorded list would be (the demo's referrals
+    now about match its lists)."""
     from dataclasses import replace
 
     from stocktake.files.rtt import plan_cautions, plan_inputs
 
+    demo_warehouse = messy(
+        "DELETE FROM rtt_pathways WHERE status = 'treated' AND clock_stop >= DATE '2023-07-01' "
+        "AND clock_stop < DATE '2023-10-01' AND CAST(substr(pathway_id, 4) AS INTEGER) % 3 <> 0"
+    )
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
         treated = con.execute(
             "SELECT count(*) FROM rtt_pathways WHERE status = 'treated' "
@@ -468,7 +478,7 @@ def test_a_plan_booking_far_more_than_the_lists_recent_treatments_says_so(demo_w
     assert result.exit_code == 0, result.output
     score = pd.read_excel(tmp_path / "plan.xlsx", sheet_name="score").set_index("measure")
     booked = int(score.loc["cases booked", "cp-sat"])
-    assert booked > 1.5 * treated / 3  # the demo's lists hold more than its RTT list's treatments
+    assert booked > 1.5 * treated / 3  # the lists hold more than the list's recorded treatments
     said = " ".join(result.output.split())
     assert (
         f"the plan books {booked:,} from the waiting list, {booked / (treated / 3):.1f} times the "

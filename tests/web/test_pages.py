@@ -211,7 +211,7 @@ def _rebase(client, metric_id: str, when, label: str):
 
 
 def test_a_rebase_that_changes_the_verdict_is_warned_and_logged_with_both_readings(app, clients):
-    metric = app.state.workspace.catalogue.metric("rtt_over_78_weeks")
+    metric = app.state.workspace.catalogue.metric("rtt_within_18_weeks")
     frame = app.state.workspace.series()[metric.id]
     values, target = frame["value"].to_numpy(float), metric.target.value if metric.target else None
     verdicts = [
