@@ -220,3 +220,24 @@ def test_a_warehouse_without_theatre_tables(tmp_path):
         result.output.split()
     )
     assert sorted(p.name for p in tmp_path.iterdir()) == ["w.duckdb"]
+
+
+def test_a_patient_waiting_over_a_year_is_booked_before_routine_patients_falling_due():
+    """A clinical director's review: each month's newly due P3s and P4s filled the lists, and a P4 at
+    140 weeks was never booked. One case fits a list; lists on 2, 9, 16 and 23 March. A P3 falls due
+    (84 days) each week, and one P4 has waited 980 days. The P4 goes on the first list; the
+    month's four lists then hold three P3s, so one P3 breaches that the old order would have saved."""
+    durations = _durations(hand=(60, 1, "day_case"))
+    lists = _lists([2, 9, 16, 23])
+    p3s = [
+        WaitingPatient(f"P3-{w}", date(2026, 3, 3 + 7 * w) - timedelta(days=84), "P3", "hand")
+        for w in range(4)
+    ]
+    long_waiter = WaitingPatient("P4-long", MONTH_START - timedelta(days=980), "P4", "hand")
+    patients = [*p3s, long_waiter]
+    optimised, _ = plan_lists(patients, lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
+    booked = {b.pathway_id: b.date for b in optimised.bookings}
+    assert booked["P4-long"] == date(2026, 3, 2)
+    assert (optimised.score.long_waiters_at_start, optimised.score.long_waiters_booked) == (1, 1)
+    assert optimised.score.breaches_in_month == 1
+    _independent_check(optimised, patients, lists, durations, 0.2)

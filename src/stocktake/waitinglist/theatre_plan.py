@@ -15,7 +15,8 @@ date before their next chance (P1 before P2 before P3 before P4, each tier outwe
 below it) booked on a list on or before that date; then the longest waiters. The month is planned a
 week at a time (lists of one week, the best candidates for them), each week a CP-SAT model with a
 deterministic work limit, one worker and a fixed seed, so the same input gives the same plan. Below a
-P1, breaches avoided come before patients already past due (:data:`TIERS`).
+P1, breaches avoided come before patients already past due, and patients about to have waited 52
+weeks come straight after P2s due (:data:`TIERS`).
 
 First come, first served (NHSRwaitinglist's scheduler: the earliest referral takes the next slot,
 whatever its priority) is planned on the same lists under the same rule, and both are scored by the
@@ -246,6 +247,9 @@ class PlanScore:
     breaches_avoided: int
     past_due_at_start: int
     past_due_booked: int
+    #: Patients waiting 52 weeks or more at the month's start, and how many of them are booked.
+    long_waiters_at_start: int
+    long_waiters_booked: int
     p1_breaches: int
     #: P1 patients due by the month's end (or already past due) not booked in it at all.
     p1_not_booked: int
@@ -279,6 +283,7 @@ def score_plan(
     due_in_month = [p for p in patients if month_start <= p.due <= month_end]
     breached = [p for p in due_in_month if booked_on.get(p.pathway_id, date.max) > p.due]
     past_due = [p for p in patients if p.due < month_start]
+    long = [p for p in patients if (month_start - p.clock_start).days >= LONG_WAIT_DAYS]
     by_list: dict[str, list[CaseTime]] = {}
     group_of = {p.pathway_id: p.procedure_group for p in patients}
     list_of = {t.list_id: t for t in lists}
@@ -293,6 +298,8 @@ def score_plan(
         breaches_avoided=len(due_in_month) - len(breached),
         past_due_at_start=len(past_due),
         past_due_booked=sum(p.pathway_id in booked_on for p in past_due),
+        long_waiters_at_start=len(long),
+        long_waiters_booked=sum(p.pathway_id in booked_on for p in long),
         p1_breaches=sum(p.priority == "P1" for p in breached),
         p1_not_booked=sum(
             p.priority == "P1" and p.due <= month_end and p.pathway_id not in booked_on for p in patients
@@ -400,11 +407,16 @@ def plan_lists(
 
 #: The order of what a week's lists are for, most important first: a breach avoided (the patient is
 #: due before the next week's lists) or a patient already past due, by priority. A P1 comes first
-#: either way; below it breaches avoided (P2, P3, P4) come before those already past due.
+#: either way; below it breaches avoided (P2, P3, P4) come before those already past due. Patients who
+#: will have waited :data:`LONG_WAIT_DAYS` before their next chance come after a P2 due, whatever
+#: their priority: below the breaches avoided, each month's newly due filled the lists, and a P4 at
+#: 140 weeks was never booked (a clinical director's review).
 TIERS = (
-    ("P1", "due"), ("P1", "past due"), ("P2", "due"), ("P3", "due"), ("P4", "due"),
+    ("P1", "due"), ("P1", "past due"), ("P2", "due"), ("any", "52 weeks"), ("P3", "due"), ("P4", "due"),
     ("P2", "past due"), ("P3", "past due"), ("P4", "past due"),
 )  # fmt: skip
+#: The national long-wait standard: no one waiting 52 weeks or more.
+LONG_WAIT_DAYS = 52 * 7
 
 
 def _next_chances(
@@ -428,7 +440,10 @@ def _next_chances(
 
 def _tier(patient: WaitingPatient, week_start: date, next_chance: dict[str, date]) -> int | None:
     """The patient's place in :data:`TIERS` this week, or None if they can wait for the next one."""
-    if patient.due >= next_chance.get(patient.procedure_group, date.max):
+    chance = next_chance.get(patient.procedure_group, date.max)
+    if patient.priority != "P1" and patient.clock_start + timedelta(days=LONG_WAIT_DAYS) < chance:
+        return TIERS.index(("any", "52 weeks"))
+    if patient.due >= chance:
         return None
     return TIERS.index((patient.priority, "past due" if patient.due < week_start else "due"))
 
@@ -622,6 +637,8 @@ def scores_table(plans: Sequence[Plan]) -> pd.DataFrame:
             "P1 due by the month's end, not booked": s.p1_not_booked,
             "past due at the start": s.past_due_at_start,
             "past due booked": s.past_due_booked,
+            "waiting 52 weeks or more at the start": s.long_waiters_at_start,
+            "waiting 52 weeks or more, booked": s.long_waiters_booked,
             "expected minutes booked": round(s.minutes_booked),
             "list minutes": s.list_minutes,
             "utilisation %": round(100 * s.utilisation, 1),
