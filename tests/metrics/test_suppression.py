@@ -267,3 +267,28 @@ def test_a_period_without_limits_beside_a_hidden_point_exports_no_mean():
     mean, lpl, upl = coarse_limits(chart, hidden)
     assert np.isnan(mean[:12]).all() and np.isnan(lpl[:12]).all() and np.isnan(upl[:12]).all()
     np.testing.assert_array_equal(mean[12:], np.full(12, 30.0))
+
+
+def test_a_by_site_export_hides_every_site_in_a_period_where_one_is_hidden():
+    """An outside check: November, Riverside 3 deaths of 18 hidden and Northshire General 9 of 40
+    shown; the trust's own export (12 of 58) less Northshire's gave Riverside's 3 back. December has
+    no small site and is shown whole; the other measure's November is its own."""
+    from stocktake.metrics.catalogue import Aggregate, Catalogue, Metric
+    from stocktake.metrics.export import suppressed
+
+    count = Aggregate("hip_fractures", "arrived_at")
+    deaths = Metric("deaths", "Deaths", "A", "%", "decrease", "h", numerator=count, denominator=count)
+    other = Metric("other", "Other", "A", "%", "decrease", "h", numerator=count, denominator=count)
+    table = pd.DataFrame(
+        {
+            "metric_id": ["deaths"] * 4 + ["other"] * 2,
+            "site": ["Riverside", "Northshire General"] * 3,
+            "period": ["2024-11-01"] * 2 + ["2024-12-01"] * 2 + ["2024-11-01"] * 2,
+            "numerator": [3.0, 9.0, 10.0, 12.0, 10.0, 11.0],
+            "denominator": [18.0, 40.0, 20.0, 41.0, 30.0, 30.0],
+            "value": [1.0] * 6,
+        }
+    )
+    shown = suppressed(table, Catalogue("d", (deaths, other)))
+    assert list(shown["suppressed"]) == [True, True, False, False, False, False]
+    assert shown.loc[1, ["numerator", "denominator"]].isna().all()
