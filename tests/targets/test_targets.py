@@ -86,3 +86,10 @@ def test_a_slope_barely_above_zero_is_projected_no_further_than_a_century():
     found = project(x, 50 + 1e-7 * days, 100.0, "increase", 50.0)
     assert found.status == "projected"
     assert found.when == (x[-1] + pd.Timedelta(days=36_525)).round("D")
+
+
+def test_a_current_period_without_values_is_not_on_course_not_a_crash():
+    """An outside check: a new department's first month had no stays for one measure, and the report
+    stopped on an IndexError."""
+    x = pd.date_range("2025-02-01", periods=1, freq="MS")
+    assert project(x, [np.nan], 5.0, "decrease", np.nan).status == "not_on_course"

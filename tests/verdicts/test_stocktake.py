@@ -10,7 +10,7 @@ import pandas as pd
 import pypdfium2
 import pytest
 
-from stocktake.metrics.catalogue import Catalogue, Metric
+from stocktake.metrics.catalogue import Catalogue, Metric, Target
 from stocktake.report.charts import entry_chart, plotly_figure
 from stocktake.report.html import render_report
 from stocktake.report.pdf import write_pdf
@@ -141,3 +141,28 @@ def test_a_stocktake_with_no_measure_says_so_rather_than_failing():
     empty = StockTake("T&O", "Warehouse", entries=(), no_data=(("hipfx_surgery_36h", ("episodes",)),))
     assert empty.period_label == "No measure has data yet"
     assert empty.no_data_lines == ["hipfx_surgery_36h (needs episodes)"]
+
+
+def test_the_targets_projection_reads_only_the_shown_values():
+    """An outside check re-ran the projection for each of 1–7 in a hidden month and only the true one
+    gave the sentence's "reached around …". Two departments that differ only in a hidden month (5
+    patients, none or three of them died) now read the same, word for word."""
+    catalogue = Catalogue(
+        "Test",
+        (Metric("m", "Deaths", "Area", "%", "decrease", "hand-made", target=Target(5.0, "hand-set")),),
+    )
+    rng = np.random.default_rng(3)
+    patients = np.full(36, 40.0)
+    deaths = np.round(np.linspace(12, 6, 36) + rng.normal(0, 1, 36))
+    patients[30] = 5.0
+
+    def said(died: float) -> str:
+        d = deaths.copy()
+        d[30] = died
+        frame = pd.DataFrame(
+            {"period": MONTHS[:36], "value": 100 * d / patients, "numerator": d, "denominator": patients}
+        )
+        return build("Test", "hand-made", analyse(catalogue, {"m": frame})).entries[0].sentence
+
+    assert "target would be reached around" in said(0.0)
+    assert said(0.0) == said(3.0)

@@ -60,10 +60,10 @@ def project(x: pd.DatetimeIndex, values, target: float, improvement: str, curren
         return Projection("met")
     values = np.asarray(values, dtype=float)
     present = ~np.isnan(values)
-    days = np.asarray((x[present] - x[present][0]).total_seconds()) / 86_400
     y = values[present]
-    if len(y) < MIN_POINTS:
+    if len(y) < MIN_POINTS:  # before the days: a period of no values at all had crashed the report
         return Projection("not_on_course")
+    days = np.asarray((x[present] - x[present][0]).total_seconds()) / 86_400
     slope, intercept = np.polyfit(days, y, 1)
     residuals = y - (slope * days + intercept)
     spread = np.sqrt(residuals @ residuals / (len(y) - 2) / ((days - days.mean()) @ (days - days.mean())))

@@ -232,6 +232,8 @@ def describe_rebase(dated: date, with_it: Entry, without_it: Entry) -> str:
 
 
 def _projection(result: MetricResult) -> Projection | None:
+    """The target's projection from the current period's shown values: a line fitted through hidden
+    ones too had given them back (an outside check re-ran it for each of 1–7 and one matched)."""
     chart = result.chart
     if chart.target is None or result.metric.improvement == "neutral" or not result.metric.monthly:
         return None
@@ -239,9 +241,10 @@ def _projection(result: MetricResult) -> Projection | None:
         return None
     segment = chart.latest
     current = slice(segment.start, segment.start + segment.n)
+    shown = chart.y if result.hidden is None else np.where(result.hidden, np.nan, chart.y)
     return project(
         pd.DatetimeIndex(result.x[current]),
-        chart.y[current],
+        shown[current],
         chart.target,
         result.metric.improvement,
         segment.mean,
