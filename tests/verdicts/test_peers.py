@@ -76,3 +76,28 @@ def test_a_rate_above_the_average_is_high():
     labels = dict(zip(peers.groups, peers.funnel.significance, strict=True))
     assert labels["High"] == HIGH_001 and np.isclose(peers.funnel.value[peers.groups.index("High")], 60.0)
     assert {labels[g] for g in "ABC"} <= {NOT_SIGNIFICANT, "Low (0.025)", LOW_001}
+
+
+def test_sites_that_add_up_to_a_year_less_its_shown_months_are_hidden_two_at_least():
+    """An outside check: three sites, none small over the year, but November's whole department is 3
+    deaths of 5 (hidden on its chart); the sites summed, less the eleven months shown, gave November
+    back. Now two sites are hidden (the smallest, and its complement), so the sites do not add up;
+    observed ÷ expected hides the same ones. A year without a hidden month hides none."""
+    from stocktake.metrics.catalogue import load_catalogue
+    from stocktake.verdicts.expected import compare_observed_expected
+
+    metric = load_catalogue().metric("hipfx_mortality_30d")
+    months = pd.date_range("2024-04-01", periods=12, freq="MS")
+    rows = []
+    for i, month in enumerate(months):
+        for site, deaths, cases in (("A", 4, 20), ("B", 3, 15), ("C", 2, 12)):
+            if i == 7:
+                deaths, cases = (2, 2) if site == "A" else (1, 2) if site == "B" else (0, 1)
+            rows.append((month, site, deaths, cases))
+    frame = pd.DataFrame(rows, columns=["period", "site", "numerator", "denominator"])
+    compared = compare_peers(metric, frame, "site")
+    assert compared.groups == ("A", "B", "C") and list(compared.hidden) == [False, True, True]
+    expected = compare_observed_expected(metric, frame, "site", {"A": 40.0, "B": 30.0, "C": 20.0})
+    assert list(expected.peers.hidden) == [False, True, True]
+    whole_year = frame[frame["period"] != months[7]]
+    assert not compare_peers(metric, whole_year, "site").hidden.any()

@@ -71,3 +71,17 @@ def test_a_bad_period_counts_ours_over_the_latest_months_never_a_crash(period):
     numerator, denominator, first, _, why = own_counts(_ours(5), period)
     assert (numerator, denominator) == (42, 556) and first == APRIL
     assert why.startswith("the other trusts' figures do not say their period")
+
+
+def test_ours_are_hidden_when_they_less_the_charts_shown_months_give_a_hidden_month_back():
+    """An outside check: a year of 10 deaths of 40 a month but one month of 4 deaths of 5 cases
+    (hidden on the chart); "Our trust 114 of 445" less the eleven months shown gave that month back.
+    Two hidden months that add to 8 or more give nothing away: ours are shown."""
+    months = pd.date_range("2024-04-01", periods=12, freq="MS")
+    deaths, cases = [10] * 12, [40] * 12
+    deaths[7], cases[7] = 4, 5
+    frame = pd.DataFrame({"period": months, "numerator": deaths, "denominator": cases})
+    assert compare_with_trusts(METRIC, frame, PEERS, own="Northshire").hidden
+    deaths[3], cases[3] = 5, 6  # two hidden months: 9 deaths of 11 cases between them
+    frame = pd.DataFrame({"period": months, "numerator": deaths, "denominator": cases})
+    assert not compare_with_trusts(METRIC, frame, PEERS, own="Northshire").hidden

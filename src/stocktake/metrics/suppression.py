@@ -32,6 +32,18 @@ def hidden_points(numerator, denominator, numerator_is_count) -> np.ndarray:
     return is_small(denominator) | (np.asarray(numerator_is_count, dtype=bool) & is_small(numerator))
 
 
+def remainder_is_small(numerator, denominator, numerator_is_count) -> bool:
+    """Whether a total over these points, less the points shown, gives a small count away: those
+    :func:`hidden_points` hides add up to 1–7 cases or events (or are one such point). A year's
+    total shown beside its months, one hidden, had given that month back (an outside check)."""
+    numerator, denominator = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    hidden = hidden_points(numerator, denominator, numerator_is_count)
+    if not hidden.any():
+        return False
+    sums = [numerator[hidden].sum()], [denominator[hidden].sum()]
+    return bool(hidden_points(*sums, numerator_is_count)[0])
+
+
 def secondary_suppression(hidden, sizes) -> np.ndarray:
     """``hidden`` with complements added, so that no hidden count can be worked out from the total
     (shown on the measure's own chart and in exports) less the groups shown: one hidden group alone

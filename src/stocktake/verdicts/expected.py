@@ -22,8 +22,7 @@ import pandas as pd
 
 from stocktake.funnel import Funnel, FunnelLimits, FunnelMethod, compare_units
 from stocktake.metrics.catalogue import Metric
-from stocktake.metrics.suppression import hidden_points, secondary_suppression
-from stocktake.verdicts.peers import PERIOD_MONTHS, PeerComparison, funnel_method
+from stocktake.verdicts.peers import PERIOD_MONTHS, PeerComparison, funnel_method, hidden_groups
 
 #: Observed ÷ expected as it is: 1 is as expected (PHEindicatormethods' ISR multiplier of 1).
 METHOD = FunnelMethod("ratio", multiplier=1, ratio_type="isr")
@@ -106,7 +105,9 @@ def compare_observed_expected(
     # Small numbers are decided over every group the peer table shows, with or without an expected
     # count: a group hidden there (or the one that would give it away) stays hidden here, so no count
     # the peer table hides can be had from this table and the department's totals (issue 28).
-    everyone = _hidden_over_all(metric, totals, suppress)
+    everyone = pd.Series(
+        hidden_groups(metric, recent, totals) if suppress else np.zeros(len(totals), bool), index=totals.index
+    )
     shared = [g for g in totals.index if g in expected]
     without = tuple(g for g in totals.index if g not in expected)
     not_in_data = tuple(u for u in expected if u not in totals.index)
@@ -119,13 +120,3 @@ def compare_observed_expected(
     ratio_metric = dataclasses.replace(metric, unit="O/E", decimals=2, scale=1.0)
     peers = PeerComparison(ratio_metric, by, periods[0], periods[-1], tuple(shared), funnel, hidden)
     return ObservedExpected(peers, cases, without, not_in_data)
-
-
-def _hidden_over_all(metric: Metric, totals: pd.DataFrame, suppress: bool) -> pd.Series:
-    """Which groups are hidden (1–7 events or cases, and the one that would give them away), decided
-    over all of them as ``verdicts.peers.compare_peers`` decides it; group → hidden."""
-    if not suppress:
-        return pd.Series(False, index=totals.index)
-    observed, cases = totals["numerator"].to_numpy(float), totals["denominator"].to_numpy(float)
-    small = hidden_points(observed, cases, metric.numerator_is_count)
-    return pd.Series(secondary_suppression(small, cases), index=totals.index)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from stocktake.funnel import HIGH_001, LOW_001, Funnel, FunnelMethod, compare_units
 from stocktake.metrics.catalogue import Metric
-from stocktake.metrics.suppression import hidden_points, secondary_suppression
+from stocktake.metrics.suppression import hidden_points, remainder_is_small, secondary_suppression
 
 PERIOD_MONTHS = 12
 
@@ -103,8 +103,6 @@ def compare_peers(
     if len(totals) < 2:
         return None
     funnel = compare_units(totals["numerator"], totals["denominator"], method)
-    numerator, denominator = totals["numerator"].to_numpy(float), totals["denominator"].to_numpy(float)
-    small = hidden_points(numerator, denominator, metric.numerator_is_count)
     return PeerComparison(
         metric,
         by,
@@ -112,8 +110,24 @@ def compare_peers(
         periods[-1],
         tuple(str(g) for g in totals.index),
         funnel,
-        secondary_suppression(small, denominator) if suppress else np.zeros(len(totals), bool),
+        hidden_groups(metric, recent, totals) if suppress else np.zeros(len(totals), bool),
     )
+
+
+def hidden_groups(metric: Metric, recent: pd.DataFrame, totals: pd.DataFrame) -> np.ndarray:
+    """The groups of ``totals`` (each group's counts over the months of ``recent``) to hide: those
+    with 1–7 cases or events and the one that would give them away; and, when the whole's months
+    less those its chart shows would give a hidden month back (``remainder_is_small``), at least two,
+    so that the groups do not add up to the whole (an outside check: the sites summed less the
+    chart's shown months gave a hidden month's 3 deaths)."""
+    numerator, denominator = totals["numerator"].to_numpy(float), totals["denominator"].to_numpy(float)
+    small = hidden_points(numerator, denominator, metric.numerator_is_count)
+    whole = recent.groupby("period")[["numerator", "denominator"]].sum()
+    given_away = remainder_is_small(whole["numerator"], whole["denominator"], metric.numerator_is_count)
+    if given_away and not small.any():
+        some = np.flatnonzero(denominator > 0)
+        small[some[np.argmin(denominator[some])]] = True
+    return secondary_suppression(small, denominator)
 
 
 def compare_every_measure(

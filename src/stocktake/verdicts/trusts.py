@@ -33,7 +33,7 @@ from stocktake.files.peer_figures import PeerFigures, period_words, readable_per
 from stocktake.funnel import Funnel, FunnelDataError, compare_units
 from stocktake.funnel.compare import FunnelLimits, spanning_denominators
 from stocktake.metrics.catalogue import Metric
-from stocktake.metrics.suppression import MASK, hidden_points, is_small
+from stocktake.metrics.suppression import MASK, hidden_points, is_small, remainder_is_small
 from stocktake.periods import months_between
 from stocktake.verdicts.narrative import Formatter
 from stocktake.verdicts.peers import PERIOD_MONTHS, funnel_method
@@ -246,7 +246,8 @@ def compare_with_trusts(
     measure's funnel; None when the measure has no funnel, the warehouse has none of its months, or
     the department has no cases in the period. ``shown``: the measure's other totals the same report
     or page shows; ours are hidden when they and one of those would give a small count away
-    (``differenced``), as they are when 1–7."""
+    (``differenced``), or they less the months the chart shows would (``remainder_is_small``), as
+    they are when 1–7."""
     method = funnel_method(metric)
     if method is None or frame.empty:
         return None
@@ -257,6 +258,8 @@ def compare_with_trusts(
     small = small or differenced(
         numerator, denominator, first, last, shown, numerator_is_count=metric.numerator_is_count
     )
+    window = frame[pd.DatetimeIndex(frame["period"]).to_series().between(first, last).to_numpy()]
+    small = small or remainder_is_small(window["numerator"], window["denominator"], metric.numerator_is_count)
     hidden = small and suppress
     no_funnel = ""
     try:
