@@ -292,3 +292,35 @@ def test_a_by_site_export_hides_every_site_in_a_period_where_one_is_hidden():
     shown = suppressed(table, Catalogue("d", (deaths, other)))
     assert list(shown["suppressed"]) == [True, True, False, False, False, False]
     assert shown.loc[1, ["numerator", "denominator"]].isna().all()
+
+
+def test_a_quarter_that_less_its_shown_months_gives_a_hidden_month_back_is_hidden():
+    """The outside check's numbers: October 10 deaths of 55, November 3 of 58 (hidden), December 10 of
+    41; the quarter's 23 of 154 less the two shown months was November's 3. The next quarter has no
+    hidden month and is shown."""
+    from stocktake.metrics.catalogue import Aggregate, Catalogue, Metric
+    from stocktake.metrics.export import suppressed
+
+    count = Aggregate("hip_fractures", "arrived_at")
+    deaths = Metric("deaths", "Deaths", "A", "%", "decrease", "h", numerator=count, denominator=count)
+    months = pd.DataFrame(
+        {
+            "metric_id": "deaths",
+            "period": pd.date_range("2024-10-01", periods=6, freq="MS"),
+            "numerator": [10.0, 3.0, 10.0, 9.0, 11.0, 12.0],
+            "denominator": [55.0, 58.0, 41.0, 50.0, 52.0, 49.0],
+            "value": 1.0,
+        }
+    )
+    quarters = pd.DataFrame(
+        {
+            "metric_id": "deaths",
+            "period": pd.to_datetime(["2024-10-01", "2025-01-01"]),
+            "numerator": [23.0, 32.0],
+            "denominator": [154.0, 151.0],
+            "value": 1.0,
+        }
+    )
+    catalogue = Catalogue("d", (deaths,))
+    assert not suppressed(quarters, catalogue)["suppressed"].any()  # alone, nothing small
+    assert list(suppressed(quarters, catalogue, months)["suppressed"]) == [True, False]

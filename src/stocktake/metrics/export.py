@@ -13,23 +13,40 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.catalogue import Catalogue, CatalogueError, load_catalogue
-from stocktake.metrics.suppression import hidden_points, nested_hiding
+from stocktake.metrics.suppression import hidden_points, nested_hiding, remainder_is_small
 from stocktake.spreadsheets import csv_ready
 
 FORMATS = (".csv", ".parquet")
 
 
-def suppressed(table: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
-    """The table with numerator, denominator and value blanked where 1–7 people lie behind them."""
+def suppressed(table: pd.DataFrame, catalogue: Catalogue, months: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The table with numerator, denominator and value blanked where 1–7 people lie behind them.
+    ``months``: the same series by month, for a table of quarters (``given_away_by_months``)."""
     counted = {m.id for m in catalogue.metrics if m.numerator_is_count}
     is_count = table["metric_id"].isin(counted).to_numpy()
     numerator, denominator = table["numerator"].to_numpy(float), table["denominator"].to_numpy(float)
-    hidden = nested_in_table(table, catalogue, hidden_points(numerator, denominator, is_count))
-    hidden = across_groups(table, catalogue, hidden)
+    hidden = hidden_points(numerator, denominator, is_count)
+    if months is not None:
+        hidden |= given_away_by_months(table, months, counted)
+    hidden = across_groups(table, catalogue, nested_in_table(table, catalogue, hidden))
     shown = table.copy()
     shown.loc[hidden, ["numerator", "denominator", "value"]] = np.nan
     shown["suppressed"] = hidden
     return shown
+
+
+def given_away_by_months(quarters: pd.DataFrame, months: pd.DataFrame, counted: set[str]) -> np.ndarray:
+    """Quarters to hide because, less their months as the monthly export shows them, they give a
+    hidden month back (``suppression.remainder_is_small``): an outside check took a quarter's 23
+    deaths less October's and December's 10 each, and had November's 3."""
+    keys = [c for c in quarters.columns if c not in ("numerator", "denominator", "value", "suppressed")]
+    monthly = months.assign(period=pd.to_datetime(months["period"]).dt.to_period("Q").dt.start_time)
+    given_away = {
+        key: remainder_is_small(rows["numerator"], rows["denominator"], key[0] in counted)
+        for key, rows in monthly.groupby(keys, dropna=False, sort=False)
+    }
+    at = quarters.assign(period=pd.to_datetime(quarters["period"]))[keys].itertuples(index=False, name=None)
+    return np.array([given_away.get(key, False) for key in at], dtype=bool)
 
 
 def across_groups(table: pd.DataFrame, catalogue: Catalogue, hidden: np.ndarray) -> np.ndarray:
@@ -143,11 +160,16 @@ def export_series(request: SeriesRequest) -> SeriesWritten:
         with open_engine(request.engine, request.source) as con:
             absent = missing_data(con, catalogue)
             series = run_catalogue(con, catalogue, Grain(request.period, request.by))
+            months = (
+                as_table(run_catalogue(con, catalogue, Grain("month", request.by)))
+                if request.suppress and request.period == "quarter"
+                else None
+            )
     except (SourceError, ValueError, WarehouseError) as error:
         raise SeriesRequestError(str(error)) from None
     table = as_table(series)
     if request.suppress:
-        table = suppressed(table, catalogue)
+        table = suppressed(table, catalogue, months)
     write_series(table, request.out)
     left_out = tuple(
         m.id
