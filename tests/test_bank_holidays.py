@@ -40,3 +40,14 @@ def test_one_offs_and_weekend_moves():
     assert date(2023, 5, 8) in bank_holidays(date(2023, 5, 1), date(2023, 5, 31))
     december = bank_holidays(date(2021, 12, 1), date(2021, 12, 31))
     assert {d for d in december if d.weekday() < 5} == {date(2021, 12, 27), date(2021, 12, 28)}
+
+
+def test_working_days_skip_weekends_and_bank_holidays():
+    """Hand-counted: a weekend has none; Easter 2024 (Good Friday 29 March to Easter Monday 1 April)
+    none; the week after it five."""
+    from stocktake.bank_holidays import working_days
+
+    assert working_days(date(2023, 9, 30), date(2023, 10, 2)) == 0
+    assert working_days(date(2024, 3, 29), date(2024, 4, 2)) == 0
+    assert working_days(date(2024, 4, 2), date(2024, 4, 9)) == 5
+    assert working_days(date(2024, 4, 9), date(2024, 4, 2)) == 0

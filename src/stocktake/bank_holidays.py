@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import date
 
 import holidays
+import numpy as np
 
 #: gov.uk's names where the package's differ (a theatre manager checks against gov.uk's list).
 GOV_UK_NAMES = {
@@ -29,3 +30,12 @@ def _gov_uk(name: str) -> str:
     moved = name.endswith(" (observed)")
     name = name.removesuffix(" (observed)")
     return GOV_UK_NAMES.get(name, name) + (" (substitute day)" if moved else "")
+
+
+def working_days(first: date, end: date) -> int:
+    """Weekdays that are not bank holidays from ``first`` up to ``end`` (not included): a record that
+    ends on a Friday still reaches the Monday after it."""
+    if first >= end:
+        return 0
+    closed = np.array(list(bank_holidays(first, end)), dtype="datetime64[D]")
+    return int(np.busday_count(first, end, holidays=closed))

@@ -309,15 +309,20 @@ def test_the_plan_command_names_a_month_outside_the_history(demo_warehouse, tmp_
 
 
 def test_a_plan_well_after_the_pathways_says_how_old_its_list_is(demo_warehouse, tmp_path):
-    """The demo's pathways end on 2023-09-30: a plan for 2024-03 books from a list five months old."""
+    """The demo's pathways are recorded to Friday 2023-09-29: a plan for 2024-03 books from a list five
+    months old; a plan for October, from a list that reaches the last working day before it."""
     args = ["waitinglist", "plan", "--warehouse", str(demo_warehouse), "--out", str(tmp_path / "plan.xlsx")]
     later = runner.invoke(app, [*args, "--month", "2024-03"])
     assert later.exit_code == 0, later.output
     text = " ".join(later.output.split())
-    assert "The waiting list is as recorded to 2023-09-30, 153 days before 2024-03" in text
+    assert "The waiting list is as recorded to 2023-09-29, 154 days before the month" in text
+    waiting = pd.read_excel(tmp_path / "plan.xlsx", sheet_name="about").set_index("item")["value"]
+    assert waiting["waiting, planned"].endswith("on 2023-09-29, as recorded")  # not "at the month's start"
+    assert waiting["The waiting list is as recorded to 2023-09-29, 154 days before the month"]
+    assert "waiting on 2023-09-29, as recorded" in text
     current = runner.invoke(app, [*args, "--month", "2023-10"])
     assert current.exit_code == 0, current.output
-    assert "as recorded to" not in current.output
+    assert "as recorded to" not in current.output and "waiting at the start of 2023-10" in current.output
 
 
 def test_a_usual_list_day_without_lists_takes_its_weekdays_latest_lists():

@@ -133,7 +133,7 @@ def test_the_workbook_says_what_was_planned_and_books_with_the_lists_surgeon(dem
     said = dict(zip(about.iloc[:, 0], about["value"].astype(str), strict=True))
     assert said["month"].startswith("2023-10 (2023-10-01 to 2023-10-31)")
     assert said["largest chance of a list over-running"] == "10%"
-    assert said["waiting list as recorded to"] == "2023-09-30"
+    assert said["waiting list as recorded to"] == "2023-09-29"
     lists = pd.read_excel(out, sheet_name="lists").set_index("list")
     bookings = pd.read_excel(out, sheet_name="bookings")
     assert list(bookings.columns[:6]) == ["pathway_id", "list_id", "date", "surgeon", "site", "theatre"]

@@ -495,13 +495,7 @@ def plan(
         write_workbook(plan_sheets(inputs, optimised, fcfs, risk, seconds), out)
     except WaitingListInputError as error:
         _fail(str(error))
-    console.print(f"Lists: {inputs.lists_source}; {len(inputs.patients):,} waiting at the start of {month}")
-    if (inputs.month_start - inputs.list_as_of).days > 1:  # the list misses the days before the month
-        console.print(
-            f"[yellow]The waiting list is as recorded to {inputs.list_as_of}[/yellow], "
-            f"{(inputs.month_start - inputs.list_as_of).days} days before {month}: it leaves out everyone "
-            "referred since and still holds everyone treated since; load the latest pathways before booking"
-        )
+    console.print(f"Lists: {inputs.lists_source}; {len(inputs.patients):,} waiting {inputs.waiting_when}")
     for caution, words in plan_cautions(inputs, optimised.score.booked).items():
         console.print(f"[yellow]{caution}[/yellow]: {words}")
     for words, groups in plan_not_planned(inputs).items():

@@ -564,6 +564,18 @@ _RTT_GROUPS = {
 _RTT_PER_MONTH = 900
 
 
+def _working_days_on(days: pd.Series, working_days: np.ndarray) -> pd.Series:
+    """``working_days`` weekdays that are not bank holidays after each day: a planned treatment is on
+    a planned list (a reviewer found 38 clock stops on Christmas Day, and a weekend's share at weekends)."""
+    first = days.min().date()
+    last = (days.max() + pd.Timedelta(days=int(working_days.max(initial=0)) * 2 + 14)).date()
+    closed = np.array(list(bank_holidays(first, last)), dtype="datetime64[D]")
+    moved = np.busday_offset(
+        days.to_numpy().astype("datetime64[D]"), working_days, roll="forward", holidays=closed
+    )
+    return pd.Series(pd.to_datetime(moved), index=days.index)
+
+
 def _rtt(rng, department, patients):
     """Pathways from two years before the window (a settled waiting list) to the extract date; the
     referrals about match the planned lists' cases, so a month's plan books about a month's
@@ -575,7 +587,7 @@ def _rtt(rng, department, patients):
     priority = rng.choice(list(_PRIORITY_WAIT_WEEKS), size=n, p=(0.1, 0.5, 0.4))
     mean_weeks = np.vectorize(_PRIORITY_WAIT_WEEKS.get)(priority)
     waits = rng.gamma(2.0, mean_weeks / 2.0) * 7
-    stop = starts + pd.to_timedelta(np.round(waits), unit="D")
+    stop = _working_days_on(starts, np.round(waits * 5 / 7).astype(int))
     still_waiting = stop >= department.end
     removed = ~still_waiting & (rng.random(n) < 0.05)
     keep = (stop >= pd.Timestamp(department.start)).to_numpy()

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from stocktake.bank_holidays import bank_holidays
+from stocktake.bank_holidays import bank_holidays, working_days
 from stocktake.files.waitinglist import (
     WaitingListInputError,
     month_option,
@@ -352,6 +352,23 @@ class PlanInputs:
     #: Pathways treated (clock stopped) a month over the three months before the month; None without.
     treated_a_month: float | None = None
 
+    @property
+    def stale_by(self) -> int:
+        """Days the waiting list's record ends before the month, when a working day lies between (0
+        when it reaches the last working day before it): the list then misses those days' referrals
+        and still holds their treatments. A record ending on a Friday is not old on the Monday."""
+        missed = working_days(self.list_as_of + timedelta(days=1), self.month_start)
+        return (self.month_start - self.list_as_of).days if missed else 0
+
+    @property
+    def waiting_when(self) -> str:
+        """When the planned list is the waiting list of: the month's start, or its record's end."""
+        return (
+            f"on {self.list_as_of}, as recorded"
+            if self.stale_by
+            else f"at the start of {self.month_start:%Y-%m}"
+        )
+
 
 def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
     """The waiting list at the month's start, its planned lists, case times from the history, and who
@@ -455,11 +472,12 @@ TREATED_MONTHS = 3
 def _treated_a_month(pathways: pd.DataFrame, period: pd.Period) -> float | None:
     """Pathways treated a month over the :data:`TREATED_MONTHS` before ``period``, or None when the
     pathways do not reach the month before it (a month planned far ahead has no recent months)."""
-    first = (period - TREATED_MONTHS).start_time.normalize()
-    if pathways["clock_stop"].max() < period.start_time.normalize() - pd.Timedelta(days=1):
+    first, start = (period - TREATED_MONTHS).start_time.normalize(), period.start_time.normalize()
+    recorded = pathways["clock_stop"].max()
+    if pd.isna(recorded) or working_days(recorded.date() + timedelta(days=1), start.date()):
         return None
     stops = pathways["clock_stop"]
-    treated = (pathways["status"] == "treated") & (stops >= first) & (stops < period.start_time.normalize())
+    treated = (pathways["status"] == "treated") & (stops >= first) & (stops < start)
     return float(treated.sum()) / TREATED_MONTHS
 
 
@@ -786,8 +804,14 @@ BOOKED_OVER_TREATED = 1.5
 def plan_cautions(inputs: PlanInputs, booked: int | None = None) -> dict[str, str]:
     """What to check before booking from the plan, in words: days booked without lists (or without
     a kind of list, or with half or fewer of their usual lists), lists booked on bank holidays, and
-    a plan that books far more than the list's recent treatments (``booked``, the plan's bookings)."""
+    a plan that books far more than the list's recent treatments (``booked``, the plan's bookings),
+    and a waiting list recorded to some days before the month."""
     said = {}
+    if stale := inputs.stale_by:
+        said[f"The waiting list is as recorded to {inputs.list_as_of}, {stale} days before the month"] = (
+            "it leaves out everyone referred since and still holds everyone treated since; load the "
+            "latest pathways before booking"
+        )
     treated = inputs.treated_a_month
     if booked is not None and treated and booked > BOOKED_OVER_TREATED * treated:
         plan = f"the plan books {booked:,} from the waiting list, {booked / treated:.1f} times the"
@@ -889,7 +913,7 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
         ("month", f"{inputs.month_start:%Y-%m} ({inputs.month_start} to {inputs.month_end})"),
         ("lists", inputs.lists_source),
         ("waiting list as recorded to", str(inputs.list_as_of)),
-        ("waiting at the month's start, planned", f"{len(inputs.patients):,}"),
+        ("waiting, planned", f"{len(inputs.patients):,} {inputs.waiting_when}"),
         ("largest chance of a list over-running", f"{100 * risk:g}%"),
         ("CP-SAT work (deterministic seconds)", f"{seconds:g}; {optimised.status}"),
         *plan_cautions(inputs, optimised.score.booked).items(),
