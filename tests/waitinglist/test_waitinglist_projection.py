@@ -450,3 +450,13 @@ def test_the_interval_says_where_it_stops_being_tested():
     assert f"tested to {short.width.tested_months} month" in words and "untested" in words
     long = project(history_from_table(synthetic(72, seed=5, noise=0.02)), 12)
     assert long.width.basis() == "24 backtest forecasts a month ahead and 24 at 12 months"
+
+
+def test_the_page_says_the_untested_horizon_once():
+    """A clinical director read "(…, tested to 9 months ahead only: a rough guide) … (untested: read it
+    as a rough guide))" in one sentence: beside the projection the basis no longer repeats it."""
+    short = project(history_from_table(synthetic(30, seed=5, noise=0.02)), 12)
+    months = short.width.tested_months
+    words = short.width.basis(untested=False)
+    assert words.endswith(f"widened beyond {months} months in proportion to the horizon")
+    assert "rough guide" not in words and "untested" not in words and "(" not in words

@@ -340,7 +340,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         target=found.target.describe(),
         capacity=capacity_words(found),
         assumptions=assumptions(found),
-        interval_basis=found.projection.width.basis() if found.projection is not None else "",
+        interval_basis=found.projection.width.basis(untested=False) if found.projection is not None else "",
         groups=tuple(
             (words, _group_lines(found, column)) for column, words in DIMENSIONS if found.groups_of(column)
         ),

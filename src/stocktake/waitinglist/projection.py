@@ -484,8 +484,9 @@ class IntervalWidth:
         """How far ahead the interval rests on its own errors; beyond, it is grown, untested."""
         return int(np.flatnonzero(self.errors_used >= MIN_ERRORS)[-1]) + 1
 
-    def basis(self) -> str:
-        """What the interval rests on, in words, so a reader knows where it stops being tested."""
+    def basis(self, *, untested: bool = True) -> str:
+        """What the interval rests on, in words, so a reader knows where it stops being tested; without
+        ``untested`` for a reader told so already, beside the projection ("a rough guide")."""
         horizon = len(self.half_width)
         words = f"{int(self.errors_used[0])} backtest forecasts a month ahead"
         if self.tested_months >= horizon:
@@ -495,6 +496,8 @@ class IntervalWidth:
         months = f"{self.tested_months} month{'s' if self.tested_months > 1 else ''}"
         if self.tested_months > 1:
             words += f" and {int(self.errors_used[self.tested_months - 1])} at {months}"
+        if not untested:
+            return f"{words}; widened beyond {months} in proportion to the horizon"
         return (
             f"{words}; tested to {months} ahead only, widened beyond that in proportion to the horizon "
             "(untested: read it as a rough guide)"
