@@ -518,3 +518,24 @@ def test_a_month_with_one_site_booked_names_the_other_sites_days():
     assert filled_words((("X", first), ("W", first))) == "1 December"  # the same days at both
     assert filled_words((("X", first), ("W", first)), frozenset({"X", "W"})) == "1 December"
     assert filled_words((("X", first), ("W", days[1][1]))) == "W 2 December, X 1 December"
+
+
+def test_cases_per_list_says_how_many_lists_a_week_the_department_runs(demo_warehouse):
+    """A clinical director read "48.5 extra theatre lists a week" with nothing to set it beside: the
+    source now says the lists run a week, counted here from the warehouse over the same 13 weeks."""
+    import duckdb
+
+    from stocktake.files.rtt import cases_per_list
+
+    _, source = cases_per_list(demo_warehouse)
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        first, last, lists = con.execute(
+            "SELECT min(date), max(date), count(*) FROM theatre_sessions "
+            "WHERE session_type IN ('elective', 'day_case') "
+            "AND date > (SELECT max(date) FROM theatre_sessions "
+            "WHERE session_type IN ('elective', 'day_case')) - INTERVAL 13 WEEK"
+        ).fetchone()
+    a_week = lists / (((last - first).days + 1) / 7)
+    said = f"{lists:,} elective and day-case lists ({a_week:.0f} a week), {first.date()} … {last.date()}"
+    assert said in source
+    assert 50 <= a_week <= 65  # the demo's 12 planned lists a weekday, less its bank holidays

@@ -319,7 +319,10 @@ def cases_per_list(warehouse: Path, weeks: int = 13, until: date | None = None) 
     done = done[done["session_id"].isin(recent["session_id"])]
     value = len(done) / len(recent)
     first, last = recent["date"].min().date(), recent["date"].max().date()
-    return value, f"{len(done):,} cases on {len(recent):,} elective and day-case lists, {first} … {last}"
+    # the lists run a week, so an answer of "48.5 extra lists a week" is read beside them (a review)
+    a_week = len(recent) / (((last - first).days + 1) / 7)
+    lists = f"{len(recent):,} elective and day-case lists ({a_week:.0f} a week)"
+    return value, f"{len(done):,} cases on {lists}, {first} … {last}"
 
 
 @dataclass(frozen=True)
