@@ -93,15 +93,26 @@ def _category(chart) -> str:
     return CATEGORIES[category(chart.latest.variation_type, chart.latest.assurance_type, chart.improvement)]
 
 
+def verdict_changing_rebase(workspace):
+    """The first measure and month of the demo where restarting the limits changes the verdict, with
+    the charts with and without it (the demo's data decide which; the test reads whichever it is)."""
+    for metric in workspace.catalogue.metrics:
+        frame = workspace.series().get(metric.id)
+        if frame is None or "value" not in frame or metric.improvement == "neutral":
+            continue
+        values, target = frame["value"].to_numpy(float), metric.target.value if metric.target else None
+        without = xmr(values, improvement=metric.improvement, target=target)
+        for at in range(6, len(values) - 11):
+            with_it = xmr(values, improvement=metric.improvement, target=target, rebase_at=[at])
+            if _category(with_it) != _category(without):
+                return metric, frame["period"].iloc[at].date(), with_it, without
+    raise AssertionError("no rebase in the demo changes a verdict")
+
+
 def test_a_new_rebase_is_described_with_the_verdict_with_and_without_it(workspace_and_db):
     workspace, db = workspace_and_db
-    metric = workspace.catalogue.metric("rtt_within_18_weeks")
-    frame = workspace.series()[metric.id]
-    values, target = frame["value"].to_numpy(float), metric.target.value if metric.target else None
-    with_it = xmr(values, improvement=metric.improvement, target=target, rebase_at=[6])
-    without = xmr(values, improvement=metric.improvement, target=target)
-    assert _category(with_it) != _category(without)  # in the demo this rebase changes the verdict
-    detail = workspace.rebase_readings(db, metric.id, frame["period"].iloc[6].date())
+    metric, when, with_it, without = verdict_changing_rebase(workspace)
+    detail = workspace.rebase_readings(db, metric.id, when)
     assert detail.startswith("limits start again. ")
     assert f"With it: {_category(with_it)}." in detail and f"Without it: {_category(without)}." in detail
 

@@ -21,7 +21,6 @@ from stocktake.demo.export import export
 from stocktake.demo.generate import Department, generate
 from stocktake.ingest.mapping import load_mapping
 from stocktake.settings import DEMO_MAPPING
-from stocktake.spc import xmr
 from stocktake.verdicts.narrative import CATEGORIES, category
 from stocktake.web.pages import change_then, change_then_redirect
 
@@ -211,18 +210,12 @@ def _rebase(client, metric_id: str, when, label: str):
 
 
 def test_a_rebase_that_changes_the_verdict_is_warned_and_logged_with_both_readings(app, clients):
-    metric = app.state.workspace.catalogue.metric("rtt_within_18_weeks")
-    frame = app.state.workspace.series()[metric.id]
-    values, target = frame["value"].to_numpy(float), metric.target.value if metric.target else None
+    from tests.test_workspace import verdict_changing_rebase
+
+    metric, when, *charts = verdict_changing_rebase(app.state.workspace)
     verdicts = [
-        CATEGORIES[category(c.latest.variation_type, c.latest.assurance_type, c.improvement)]
-        for c in (
-            xmr(values, improvement=metric.improvement, target=target, rebase_at=[6]),
-            xmr(values, improvement=metric.improvement, target=target),
-        )
+        CATEGORIES[category(c.latest.variation_type, c.latest.assurance_type, c.improvement)] for c in charts
     ]
-    assert verdicts[0] != verdicts[1]  # in the demo, restarting the limits here changes the verdict
-    when = pd.Timestamp(frame["period"].iloc[6]).date()
     _rebase(clients["editor"], metric.id, when, "Validation sprint")
     page = clients["viewer"].get(f"/metrics/{metric.id}").text
     assert "A rebase changed this verdict" in page
