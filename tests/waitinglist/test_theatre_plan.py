@@ -241,3 +241,31 @@ def test_a_patient_waiting_over_a_year_is_booked_before_routine_patients_falling
     assert (optimised.score.long_waiters_at_start, optimised.score.long_waiters_booked) == (1, 1)
     assert optimised.score.breaches_in_month == 1
     _independent_check(optimised, patients, lists, durations, 0.2)
+
+
+def test_an_overdue_p2_comes_before_a_long_waiter():
+    """A theatre manager's check: with more long waiters than lists, overdue P2s had dropped out of
+    the plan. One case fits a list, one list on 2 March: a P2 40 days waiting (past its 28) and a P4
+    at 980 days. The P2 goes on it; the P4's wait is said in the score."""
+    durations = _durations(hand=(60, 1, "day_case"))
+    lists = _lists([2])
+    p2 = WaitingPatient("P2-late", MONTH_START - timedelta(days=40), "P2", "hand")
+    p4 = WaitingPatient("P4-long", MONTH_START - timedelta(days=980), "P4", "hand")
+    optimised, _ = plan_lists([p4, p2], lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
+    assert [b.pathway_id for b in optimised.bookings] == ["P2-late"]
+    assert optimised.score.p2_not_booked == 0
+    assert (optimised.score.long_waiters_at_start, optimised.score.long_waiters_booked) == (1, 0)
+
+
+def test_a_long_waiter_is_booked_by_the_day_they_reach_52_weeks_not_their_p4_due_date():
+    """A P4's due date (365 days) is a day after 52 weeks: 11 had been booked "on time" the day after
+    they crossed 52 weeks. Lists on Monday 2 and Tuesday 3 March; a P4 reaching 52 weeks on 2 March
+    (due 3 March) and a P3 due on 2 March. The P4 takes Monday's list."""
+    durations = _durations(hand=(60, 1, "day_case"))
+    lists = _lists([2, 3])
+    p4 = WaitingPatient("P4", date(2026, 3, 2) - timedelta(days=364), "P4", "hand")
+    p3 = WaitingPatient("P3", date(2026, 3, 2) - timedelta(days=84), "P3", "hand")
+    assert p4.due == date(2026, 3, 3)
+    optimised, _ = plan_lists([p3, p4], lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
+    booked = {b.pathway_id: b.date for b in optimised.bookings}
+    assert booked == {"P4": date(2026, 3, 2), "P3": date(2026, 3, 3)}

@@ -503,11 +503,17 @@ def plan(
     if (late := optimised.score.p1_breaches) > 0:
         who = f"{late:,} P1 patient{'s' if late > 1 else ''}"
         console.print(f"[red]{who} due in the month not booked by the due date[/red]")
-    if (p1 := optimised.score.p1_not_booked) > 0:
-        console.print(
-            f"[red]{p1:,} P1 patient{'s' if p1 > 1 else ''} due by the month's end not booked[/red]: the "
-            "month's lists cannot take them; plan extra lists"
-        )
+    score = optimised.score
+    unbooked = {
+        "[red]{} P1 patient{} due by the month's end not booked[/red]": score.p1_not_booked,
+        "[red]{} P2 patient{} due by the month's end not booked[/red]": score.p2_not_booked,
+        "[yellow]{} patient{} waiting more than 52 weeks not booked[/yellow]": score.long_waiters_at_start
+        - score.long_waiters_booked,
+    }
+    for words, n in unbooked.items():
+        if n > 0:
+            said = words.format(f"{n:,}", "s" if n > 1 else "")
+            console.print(f"{said}: the month's lists cannot take them; plan extra lists")
     shown = Table(title=f"{month}: CP-SAT ({optimised.status}) against first come, first served")
     shown.add_column("measure")
     shown.add_column("CP-SAT", justify="right")

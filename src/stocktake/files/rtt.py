@@ -320,7 +320,7 @@ def cases_per_list(warehouse: Path, weeks: int = 13, until: date | None = None) 
     value = len(done) / len(recent)
     first, last = recent["date"].min().date(), recent["date"].max().date()
     # the lists run a week, so an answer of "48.5 extra lists a week" is read beside them (a review)
-    a_week = len(recent) / (((last - first).days + 1) / 7)
+    a_week = len(recent) / weeks
     lists = f"{len(recent):,} elective and day-case lists ({a_week:.0f} a week)"
     return value, f"{len(done):,} cases on {lists}, {first} … {last}"
 

@@ -15,8 +15,8 @@ date before their next chance (P1 before P2 before P3 before P4, each tier outwe
 below it) booked on a list on or before that date; then the longest waiters. The month is planned a
 week at a time (lists of one week, the best candidates for them), each week a CP-SAT model with a
 deterministic work limit, one worker and a fixed seed, so the same input gives the same plan. Below a
-P1, breaches avoided come before patients already past due, and patients about to have waited 52
-weeks come straight after P2s due (:data:`TIERS`).
+P1 and P2, patients about to have waited more than 52 weeks come next; then breaches avoided before
+patients already past due (:data:`TIERS`).
 
 First come, first served (NHSRwaitinglist's scheduler: the earliest referral takes the next slot,
 whatever its priority) is planned on the same lists under the same rule, and both are scored by the
@@ -247,12 +247,14 @@ class PlanScore:
     breaches_avoided: int
     past_due_at_start: int
     past_due_booked: int
-    #: Patients waiting 52 weeks or more at the month's start, and how many of them are booked.
+    #: Patients waiting more than 52 weeks at the month's start, and how many of them are booked.
     long_waiters_at_start: int
     long_waiters_booked: int
     p1_breaches: int
     #: P1 patients due by the month's end (or already past due) not booked in it at all.
     p1_not_booked: int
+    #: The same for P2 patients (a backlog of long waiters had pushed overdue P2s out, unsaid).
+    p2_not_booked: int
     minutes_booked: float
     list_minutes: int
     worst_overrun_chance: float
@@ -283,7 +285,7 @@ def score_plan(
     due_in_month = [p for p in patients if month_start <= p.due <= month_end]
     breached = [p for p in due_in_month if booked_on.get(p.pathway_id, date.max) > p.due]
     past_due = [p for p in patients if p.due < month_start]
-    long = [p for p in patients if (month_start - p.clock_start).days >= LONG_WAIT_DAYS]
+    long = [p for p in patients if (month_start - p.clock_start).days > LONG_WAIT_DAYS]
     by_list: dict[str, list[CaseTime]] = {}
     group_of = {p.pathway_id: p.procedure_group for p in patients}
     list_of = {t.list_id: t for t in lists}
@@ -301,12 +303,18 @@ def score_plan(
         long_waiters_at_start=len(long),
         long_waiters_booked=sum(p.pathway_id in booked_on for p in long),
         p1_breaches=sum(p.priority == "P1" for p in breached),
-        p1_not_booked=sum(
-            p.priority == "P1" and p.due <= month_end and p.pathway_id not in booked_on for p in patients
-        ),
+        p1_not_booked=_not_booked("P1", patients, booked_on, month_end),
+        p2_not_booked=_not_booked("P2", patients, booked_on, month_end),
         minutes_booked=float(sum(b.expected_minutes for b in bookings)),
         list_minutes=int(sum(t.minutes for t in lists)),
         worst_overrun_chance=worst,
+    )
+
+
+def _not_booked(priority: str, patients, booked_on: dict[str, date], month_end: date) -> int:
+    """Patients of ``priority`` due by the month's end (or past due) that the plan does not book."""
+    return sum(
+        p.priority == priority and p.due <= month_end and p.pathway_id not in booked_on for p in patients
     )
 
 
@@ -407,15 +415,17 @@ def plan_lists(
 
 #: The order of what a week's lists are for, most important first: a breach avoided (the patient is
 #: due before the next week's lists) or a patient already past due, by priority. A P1 comes first
-#: either way; below it breaches avoided (P2, P3, P4) come before those already past due. Patients who
-#: will have waited :data:`LONG_WAIT_DAYS` before their next chance come after a P2 due, whatever
-#: their priority: below the breaches avoided, each month's newly due filled the lists, and a P4 at
-#: 140 weeks was never booked (a clinical director's review).
+#: either way, then a P2 (due, then past due). Then patients who will have waited more than
+#: :data:`LONG_WAIT_DAYS` before their next chance, whatever their priority, booked by the day they
+#: reach it: below the breaches avoided, each month's newly due filled the lists, and a P4 at 140
+#: weeks was never booked (a clinical director's review). Then P3 and P4 breaches avoided before
+#: those already past due.
 TIERS = (
-    ("P1", "due"), ("P1", "past due"), ("P2", "due"), ("any", "52 weeks"), ("P3", "due"), ("P4", "due"),
-    ("P2", "past due"), ("P3", "past due"), ("P4", "past due"),
+    ("P1", "due"), ("P1", "past due"), ("P2", "due"), ("P2", "past due"), ("any", "52 weeks"),
+    ("P3", "due"), ("P4", "due"), ("P3", "past due"), ("P4", "past due"),
 )  # fmt: skip
-#: The national long-wait standard: no one waiting 52 weeks or more.
+LONG_WAIT = TIERS.index(("any", "52 weeks"))
+#: The national long-wait standard: no one waiting more than 52 weeks (364 days), as the page counts.
 LONG_WAIT_DAYS = 52 * 7
 
 
@@ -441,11 +451,23 @@ def _next_chances(
 def _tier(patient: WaitingPatient, week_start: date, next_chance: dict[str, date]) -> int | None:
     """The patient's place in :data:`TIERS` this week, or None if they can wait for the next one."""
     chance = next_chance.get(patient.procedure_group, date.max)
-    if patient.priority != "P1" and patient.clock_start + timedelta(days=LONG_WAIT_DAYS) < chance:
-        return TIERS.index(("any", "52 weeks"))
+    urgent = patient.priority in ("P1", "P2") and patient.due < chance
+    if not urgent and _long_wait_date(patient) < chance:
+        return LONG_WAIT
     if patient.due >= chance:
         return None
     return TIERS.index((patient.priority, "past due" if patient.due < week_start else "due"))
+
+
+def _long_wait_date(patient: WaitingPatient) -> date:
+    """The last day the patient has waited no more than :data:`LONG_WAIT_DAYS`."""
+    return patient.clock_start + timedelta(days=LONG_WAIT_DAYS)
+
+
+def _deadline(patient: WaitingPatient, tier: int) -> date:
+    """The day the patient's tier counts a booking by: the 52-week date for the long waiters' tier
+    (a P4's due date is a day later: 11 had crossed 52 weeks on a list "on time"), else the due date."""
+    return _long_wait_date(patient) if tier == LONG_WAIT else patient.due
 
 
 def _solve_week(
@@ -508,7 +530,8 @@ def _solve_week(
 
     def value(p: WaitingPatient, t: TheatreList) -> int:
         tier = _tier(p, week_start, next_chance)
-        on_time = tier is not None and (t.date <= p.due or p.due < week_start)
+        deadline = None if tier is None else _deadline(p, tier)
+        on_time = deadline is not None and (t.date <= deadline or deadline < week_start)
         return (tier_weight[tier] if on_time else 0) + _wait_value(p, t, week_start)
 
     model = cp_model.CpModel()
@@ -635,10 +658,11 @@ def scores_table(plans: Sequence[Plan]) -> pd.DataFrame:
             "due in the month, booked by their due date": s.breaches_avoided,
             "P1 breaches": s.p1_breaches,
             "P1 due by the month's end, not booked": s.p1_not_booked,
+            "P2 due by the month's end, not booked": s.p2_not_booked,
             "past due at the start": s.past_due_at_start,
             "past due booked": s.past_due_booked,
-            "waiting 52 weeks or more at the start": s.long_waiters_at_start,
-            "waiting 52 weeks or more, booked": s.long_waiters_booked,
+            "waiting more than 52 weeks at the start": s.long_waiters_at_start,
+            "waiting more than 52 weeks, booked": s.long_waiters_booked,
             "expected minutes booked": round(s.minutes_booked),
             "list minutes": s.list_minutes,
             "utilisation %": round(100 * s.utilisation, 1),
