@@ -324,3 +324,35 @@ def test_a_quarter_that_less_its_shown_months_gives_a_hidden_month_back_is_hidde
     catalogue = Catalogue("d", (deaths,))
     assert not suppressed(quarters, catalogue)["suppressed"].any()  # alone, nothing small
     assert list(suppressed(quarters, catalogue, months)["suppressed"]) == [True, False]
+
+
+def test_sites_quarters_that_add_up_to_a_quarter_giving_a_month_away_are_hidden():
+    """The re-check: each site's deaths are 1–7 every month, so each site's hidden months add up to 8
+    or more and its quarter was shown; the sites' quarters (13 + 10) less the trust's shown January
+    and February (10 each) gave March's 3. Now every site's quarter is hidden."""
+    from stocktake.metrics.catalogue import Aggregate, Catalogue, Metric
+    from stocktake.metrics.export import suppressed
+
+    count = Aggregate("hip_fractures", "arrived_at")
+    deaths = Metric("deaths", "Deaths", "A", "%", "decrease", "h", numerator=count, denominator=count)
+    months = pd.DataFrame(
+        {
+            "metric_id": "deaths",
+            "site": ["A", "B"] * 3,
+            "period": pd.to_datetime(["2025-01-01"] * 2 + ["2025-02-01"] * 2 + ["2025-03-01"] * 2),
+            "numerator": [6.0, 4.0, 5.0, 5.0, 2.0, 1.0],
+            "denominator": [50.0] * 6,
+            "value": 1.0,
+        }
+    )
+    quarters = pd.DataFrame(
+        {
+            "metric_id": "deaths",
+            "site": ["A", "B"],
+            "period": pd.to_datetime(["2025-01-01"] * 2),
+            "numerator": [13.0, 10.0],
+            "denominator": [150.0, 150.0],
+            "value": 1.0,
+        }
+    )
+    assert list(suppressed(quarters, Catalogue("d", (deaths,)), months)["suppressed"]) == [True, True]

@@ -294,12 +294,13 @@ def test_a_chart_without_limits_is_not_called_provisional():
 
 def test_no_variation_beside_hidden_points_says_no_mean():
     """Twenty months of 3 patients, every one hidden: "no variation (mean 3 patients)" was every hidden
-    value, and a single hidden 3 read "mean 0 patients" (its mean rounded to a step of 16)."""
+    value, and a single hidden 3 read "mean 0 patients" (its mean rounded to a step of 16). Nor is
+    "no variation" said: with a quarter's 9 exported, it gave each month's 3 (a re-check)."""
     from stocktake.metrics.suppression import coarse_chart
 
     x = pd.date_range("2024-01-01", periods=20, freq="MS")
     for y in (np.full(20, 3.0), np.r_[np.full(19, np.nan), 3.0]):
         hidden = y == 3.0
         text = sentence(coarse_chart(xmr(y), hidden), x, Formatter("patients", 0), latest_hidden=True)
-        assert "the recent values show no variation to draw process limits from." in text
-        assert "mean" not in text
+        assert "no process limits can be drawn from the recent values." in text
+        assert "mean" not in text and "variation" not in text

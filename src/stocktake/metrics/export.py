@@ -40,13 +40,19 @@ def given_away_by_months(quarters: pd.DataFrame, months: pd.DataFrame, counted: 
     hidden month back (``suppression.remainder_is_small``): an outside check took a quarter's 23
     deaths less October's and December's 10 each, and had November's 3."""
     keys = [c for c in quarters.columns if c not in ("numerator", "denominator", "value", "suppressed")]
-    monthly = months.assign(period=pd.to_datetime(months["period"]).dt.to_period("Q").dt.start_time)
-    given_away = {
-        key: remainder_is_small(rows["numerator"], rows["denominator"], key[0] in counted)
-        for key, rows in monthly.groupby(keys, dropna=False, sort=False)
-    }
-    at = quarters.assign(period=pd.to_datetime(quarters["period"]))[keys].itertuples(index=False, name=None)
-    return np.array([given_away.get(key, False) for key in at], dtype=bool)
+    whole = months.groupby(["metric_id", "period"], sort=False)[["numerator", "denominator"]].sum()
+    at = quarters.assign(period=pd.to_datetime(quarters["period"]))
+    hidden = np.zeros(len(quarters), dtype=bool)
+    # each group's quarter against its months; and, by site, the whole's (the sites' quarters add up
+    # to it): a site's months of 1–7 each are hidden, but their sum was the whole's hidden month
+    for keys_used, table in ((keys, months), (["metric_id", "period"], whole.reset_index())):
+        table = table.assign(period=pd.to_datetime(table["period"]).dt.to_period("Q").dt.start_time)
+        given_away = {
+            key: remainder_is_small(rows["numerator"], rows["denominator"], key[0] in counted)
+            for key, rows in table.groupby(keys_used, dropna=False, sort=False)
+        }
+        hidden |= [given_away.get(key, False) for key in at[keys_used].itertuples(index=False, name=None)]
+    return hidden
 
 
 def across_groups(table: pd.DataFrame, catalogue: Catalogue, hidden: np.ndarray) -> np.ndarray:

@@ -245,8 +245,8 @@ def _opening(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidden
 def _common(chart: XmrChart, fmt: Formatter) -> str:
     segment = chart.latest
     if np.isnan(segment.lpl) or np.isnan(segment.upl):
-        if np.isnan(segment.mean):  # beside hidden points, the mean would be every value (ADR 9)
-            return "the recent values show no variation to draw process limits from."
+        if np.isnan(segment.mean):  # beside hidden points: "no variation" and any total give each one
+            return "no process limits can be drawn from the recent values."
         mean = fmt.statistic(segment.mean)
         return f"the recent values show no variation to draw process limits from (mean {mean})."
     lower, upper = _drawn(chart, fmt, segment.lpl, segment.upl)
