@@ -583,6 +583,9 @@ def _rtt(rng, department, patients):
     starts = arrivals(
         rng, department.earlier(24), _RTT_PER_MONTH, weekday=(1.2, 1.1, 1.0, 1.0, 1.0, 0.05, 0.05)
     ).dt.normalize()
+    # a bank holiday refers as few as a weekend day (a reviewer found 33 referrals on Christmas Day)
+    closed = starts.dt.date.isin(bank_holidays(starts.min().date(), starts.max().date()))
+    starts = starts[~closed | (rng.random(len(starts)) < 0.05)].reset_index(drop=True)
     n = len(starts)
     priority = rng.choice(list(_PRIORITY_WAIT_WEEKS), size=n, p=(0.1, 0.5, 0.4))
     mean_weeks = np.vectorize(_PRIORITY_WAIT_WEEKS.get)(priority)
