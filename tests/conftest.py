@@ -28,3 +28,31 @@ def demo_warehouse(tmp_path_factory) -> Path:
             con.register("incoming", table)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
     return path
+
+
+@pytest.fixture
+def verdict_changing_rebase():
+    """A function of a workspace: the first measure and month of its data where restarting the limits
+    changes the verdict, with the charts with and without it (the demo's data decide which; a test
+    reads whichever it is, so a change to the demo does not leave it without one)."""
+    from stocktake.spc.xmr import xmr
+    from stocktake.verdicts.narrative import category
+
+    def verdict(chart) -> str:
+        return category(chart.latest.variation_type, chart.latest.assurance_type, chart.improvement)
+
+    def find(workspace):
+        for metric in workspace.catalogue.metrics:
+            frame = workspace.series().get(metric.id)
+            if frame is None or "value" not in frame or metric.improvement == "neutral":
+                continue
+            values = frame["value"].to_numpy(float)
+            target = metric.target.value if metric.target else None
+            without = xmr(values, improvement=metric.improvement, target=target)
+            for at in range(6, len(values) - 11):
+                with_it = xmr(values, improvement=metric.improvement, target=target, rebase_at=[at])
+                if verdict(with_it) != verdict(without):
+                    return metric, frame["period"].iloc[at].date(), with_it, without
+        raise AssertionError("no rebase in the data changes a verdict")
+
+    return find

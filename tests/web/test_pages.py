@@ -209,9 +209,9 @@ def _rebase(client, metric_id: str, when, label: str):
     )
 
 
-def test_a_rebase_that_changes_the_verdict_is_warned_and_logged_with_both_readings(app, clients):
-    from tests.test_workspace import verdict_changing_rebase
-
+def test_a_rebase_that_changes_the_verdict_is_warned_and_logged_with_both_readings(
+    app, clients, verdict_changing_rebase
+):
     metric, when, *charts = verdict_changing_rebase(app.state.workspace)
     verdicts = [
         CATEGORIES[category(c.latest.variation_type, c.latest.assurance_type, c.improvement)] for c in charts

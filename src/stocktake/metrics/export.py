@@ -17,6 +17,8 @@ from stocktake.metrics.suppression import hidden_points, nested_hiding, remainde
 from stocktake.spreadsheets import csv_ready
 
 FORMATS = (".csv", ".parquet")
+#: A series table's columns that are not its keys (measure, period and any group).
+VALUE_COLUMNS = ("numerator", "denominator", "value", "suppressed")
 
 
 def suppressed(table: pd.DataFrame, catalogue: Catalogue, months: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -39,13 +41,16 @@ def given_away_by_months(quarters: pd.DataFrame, months: pd.DataFrame, counted: 
     """Quarters to hide because, less their months as the monthly export shows them, they give a
     hidden month back (``suppression.remainder_is_small``): an outside check took a quarter's 23
     deaths less October's and December's 10 each, and had November's 3."""
-    keys = [c for c in quarters.columns if c not in ("numerator", "denominator", "value", "suppressed")]
-    whole = months.groupby(["metric_id", "period"], sort=False)[["numerator", "denominator"]].sum()
+    keys = [c for c in quarters.columns if c not in VALUE_COLUMNS]
     at = quarters.assign(period=pd.to_datetime(quarters["period"]))
     hidden = np.zeros(len(quarters), dtype=bool)
     # each group's quarter against its months; and, by site, the whole's (the sites' quarters add up
     # to it): a site's months of 1–7 each are hidden, but their sum was the whole's hidden month
-    for keys_used, table in ((keys, months), (["metric_id", "period"], whole.reset_index())):
+    passes = [(keys, months)]
+    if len(keys) > 2:
+        whole = months.groupby(["metric_id", "period"], sort=False)[["numerator", "denominator"]].sum()
+        passes.append((["metric_id", "period"], whole.reset_index()))
+    for keys_used, table in passes:
         table = table.assign(period=pd.to_datetime(table["period"]).dt.to_period("Q").dt.start_time)
         given_away = {
             key: remainder_is_small(rows["numerator"], rows["denominator"], key[0] in counted)
@@ -60,9 +65,7 @@ def across_groups(table: pd.DataFrame, catalogue: Catalogue, hidden: np.ndarray)
     export less the other groups gave a hidden site's count back (an outside check; the workspace's
     site reports hide so already, ``suppression.hidden_across_groups``). A table without groups is
     left as it is; hiding a group can expose a nested difference, so the two repeat until settled."""
-    groups = [
-        c for c in table.columns if c not in ("metric_id", "period", "numerator", "denominator", "value")
-    ]
+    groups = [c for c in table.columns if c not in ("metric_id", "period", *VALUE_COLUMNS)]
     if not groups:
         return hidden
     keys = [table["metric_id"], table["period"]]
