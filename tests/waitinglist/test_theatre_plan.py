@@ -269,3 +269,21 @@ def test_a_long_waiter_is_booked_by_the_day_they_reach_52_weeks_not_their_p4_due
     optimised, _ = plan_lists([p3, p4], lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
     booked = {b.pathway_id: b.date for b in optimised.bookings}
     assert booked == {"P4": date(2026, 3, 2), "P3": date(2026, 3, 3)}
+
+
+def test_one_reaching_52_weeks_takes_the_list_before_one_over_it_already():
+    """A re-check: a patient at 400 days took the list of one reaching 52 weeks that day, who crossed
+    it five days later; the longer wait had broken the tie. One case fits a list; lists on Thursday 5
+    and Tuesday 10 March. The one reaching 52 weeks on 5 March goes on it; the score counts them."""
+    durations = _durations(hand=(60, 1, "day_case"))
+    lists = _lists([5, 10])
+    reaching = WaitingPatient("reaching", date(2026, 3, 5) - timedelta(days=364), "P3", "hand")
+    over = WaitingPatient("over", MONTH_START - timedelta(days=400), "P4", "hand")
+    optimised, _ = plan_lists([over, reaching], lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
+    assert {b.pathway_id: b.date for b in optimised.bookings} == {
+        "reaching": date(2026, 3, 5),
+        "over": date(2026, 3, 10),
+    }
+    score = optimised.score
+    assert (score.reaching_long_wait, score.reaching_long_wait_in_time) == (1, 1)
+    assert (score.long_waiters_at_start, score.long_waiters_booked) == (1, 1)

@@ -509,6 +509,9 @@ def plan(
         "[red]{} P2 patient{} due by the month's end not booked[/red]": score.p2_not_booked,
         "[yellow]{} patient{} waiting more than 52 weeks not booked[/yellow]": score.long_waiters_at_start
         - score.long_waiters_booked,
+        "[yellow]{} patient{} reaching 52 weeks in the month not booked by then[/yellow]": (
+            score.reaching_long_wait - score.reaching_long_wait_in_time
+        ),
     }
     for words, n in unbooked.items():
         if n > 0:

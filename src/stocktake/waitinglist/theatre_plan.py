@@ -250,6 +250,9 @@ class PlanScore:
     #: Patients waiting more than 52 weeks at the month's start, and how many of them are booked.
     long_waiters_at_start: int
     long_waiters_booked: int
+    #: Patients who reach 52 weeks in the month, and how many of them are booked by that day.
+    reaching_long_wait: int
+    reaching_long_wait_in_time: int
     p1_breaches: int
     #: P1 patients due by the month's end (or already past due) not booked in it at all.
     p1_not_booked: int
@@ -286,6 +289,7 @@ def score_plan(
     breached = [p for p in due_in_month if booked_on.get(p.pathway_id, date.max) > p.due]
     past_due = [p for p in patients if p.due < month_start]
     long = [p for p in patients if (month_start - p.clock_start).days > LONG_WAIT_DAYS]
+    reaching = [p for p in patients if month_start <= _long_wait_date(p) <= month_end]
     by_list: dict[str, list[CaseTime]] = {}
     group_of = {p.pathway_id: p.procedure_group for p in patients}
     list_of = {t.list_id: t for t in lists}
@@ -302,6 +306,10 @@ def score_plan(
         past_due_booked=sum(p.pathway_id in booked_on for p in past_due),
         long_waiters_at_start=len(long),
         long_waiters_booked=sum(p.pathway_id in booked_on for p in long),
+        reaching_long_wait=len(reaching),
+        reaching_long_wait_in_time=sum(
+            booked_on.get(p.pathway_id, date.max) <= _long_wait_date(p) for p in reaching
+        ),
         p1_breaches=sum(p.priority == "P1" for p in breached),
         p1_not_booked=_not_booked("P1", patients, booked_on, month_end),
         p2_not_booked=_not_booked("P2", patients, booked_on, month_end),
@@ -416,15 +424,17 @@ def plan_lists(
 #: The order of what a week's lists are for, most important first: a breach avoided (the patient is
 #: due before the next week's lists) or a patient already past due, by priority. A P1 comes first
 #: either way, then a P2 (due, then past due). Then patients who will have waited more than
-#: :data:`LONG_WAIT_DAYS` before their next chance, whatever their priority, booked by the day they
-#: reach it: below the breaches avoided, each month's newly due filled the lists, and a P4 at 140
-#: weeks was never booked (a clinical director's review). Then P3 and P4 breaches avoided before
+#: :data:`LONG_WAIT_DAYS` before their next chance, whatever their priority: those reaching it this
+#: week, booked by that day, before those over it already (a long waiter had taken the list of one
+#: about to cross); below the breaches avoided, each month's newly due filled the lists, and a P4 at
+#: 140 weeks was never booked (a clinical director's review). Then P3 and P4 breaches avoided before
 #: those already past due.
 TIERS = (
-    ("P1", "due"), ("P1", "past due"), ("P2", "due"), ("P2", "past due"), ("any", "52 weeks"),
+    ("P1", "due"), ("P1", "past due"), ("P2", "due"), ("P2", "past due"),
+    ("any", "reaching 52 weeks"), ("any", "over 52 weeks"),
     ("P3", "due"), ("P4", "due"), ("P3", "past due"), ("P4", "past due"),
 )  # fmt: skip
-LONG_WAIT = TIERS.index(("any", "52 weeks"))
+LONG_WAITS = (TIERS.index(("any", "reaching 52 weeks")), TIERS.index(("any", "over 52 weeks")))
 #: The national long-wait standard: no one waiting more than 52 weeks (364 days), as the page counts.
 LONG_WAIT_DAYS = 52 * 7
 
@@ -452,8 +462,8 @@ def _tier(patient: WaitingPatient, week_start: date, next_chance: dict[str, date
     """The patient's place in :data:`TIERS` this week, or None if they can wait for the next one."""
     chance = next_chance.get(patient.procedure_group, date.max)
     urgent = patient.priority in ("P1", "P2") and patient.due < chance
-    if not urgent and _long_wait_date(patient) < chance:
-        return LONG_WAIT
+    if not urgent and (reached := _long_wait_date(patient)) < chance:
+        return LONG_WAITS[reached < week_start]
     if patient.due >= chance:
         return None
     return TIERS.index((patient.priority, "past due" if patient.due < week_start else "due"))
@@ -467,7 +477,7 @@ def _long_wait_date(patient: WaitingPatient) -> date:
 def _deadline(patient: WaitingPatient, tier: int) -> date:
     """The day the patient's tier counts a booking by: the 52-week date for the long waiters' tier
     (a P4's due date is a day later: 11 had crossed 52 weeks on a list "on time"), else the due date."""
-    return _long_wait_date(patient) if tier == LONG_WAIT else patient.due
+    return _long_wait_date(patient) if tier in LONG_WAITS else patient.due
 
 
 def _solve_week(
@@ -663,6 +673,8 @@ def scores_table(plans: Sequence[Plan]) -> pd.DataFrame:
             "past due booked": s.past_due_booked,
             "waiting more than 52 weeks at the start": s.long_waiters_at_start,
             "waiting more than 52 weeks, booked": s.long_waiters_booked,
+            "reaching 52 weeks in the month": s.reaching_long_wait,
+            "reaching 52 weeks in the month, booked by then": s.reaching_long_wait_in_time,
             "expected minutes booked": round(s.minutes_booked),
             "list minutes": s.list_minutes,
             "utilisation %": round(100 * s.utilisation, 1),
