@@ -431,3 +431,14 @@ def test_an_nhs_number_typed_as_an_option_is_masked_in_the_refusal(args):
     assert result.exit_code == 2, result.output
     said = " ".join(result.output.split())
     assert "943*******" in said and not re.search(r"9,?434,?765,?919|9\.434765919", said), said
+
+
+def test_relief_capacity_is_told_apart_from_the_capacity_answer(demo_warehouse):
+    """A clinical director read relief capacity (about 94 extra a week) beside the capacity answer
+    (23 extra a week) and saw a fourfold difference unexplained. A list far over its target size
+    (a 4-week target) says what relief capacity is, and that `capacity` answers another question."""
+    result = _run("stats", "--warehouse", demo_warehouse, "--target-weeks", 4)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "bring the list to its target size in 26 weeks" in said
+    assert "`waitinglist capacity` answers another question" in said and "the two figures differ" in said

@@ -114,7 +114,7 @@ def stats(
     """Demand, capacity, load, target and relief capacity, mean wait and pressure (NHSRwaitinglist)."""
     from stocktake.files.waitinglist import WaitingListInputError, check_output, run_stats, write_csv
     from stocktake.metrics.suppression import suppressed_rows
-    from stocktake.waitinglist.stats import NOT_SUPPRESSED, SUPPRESSED, window_note
+    from stocktake.waitinglist.stats import NOT_SUPPRESSED, SUPPRESSED, WEEKS_TO_TARGET, window_note
 
     if pathways is None and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -138,7 +138,10 @@ def stats(
     if table["queue_too_big"].any():
         console.print(
             "— target capacity is for a list of a healthy size; a list more than twice its target size "
-            "has relief capacity instead (NHSRwaitinglist)"
+            "has relief capacity instead (NHSRwaitinglist): a week's removals that meet demand and bring the "
+            f"list to its target size in {WEEKS_TO_TARGET:g} weeks. `waitinglist capacity` answers another "
+            "question, the least extra a week that reaches a stated % within 18 weeks by a stated month, "
+            "so the two figures differ"
         )
     first = table.iloc[0]
     console.print(
