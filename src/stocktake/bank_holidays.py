@@ -37,5 +37,9 @@ def working_days(first: date, end: date) -> int:
     ends on a Friday still reaches the Monday after it."""
     if first >= end:
         return 0
-    closed = np.array(list(bank_holidays(first, end)), dtype="datetime64[D]")
-    return int(np.busday_count(first, end, holidays=closed))
+    return int(np.busday_count(first, end, holidays=closed_days(first, end)))
+
+
+def closed_days(first: date, last: date) -> np.ndarray:
+    """The bank holidays from ``first`` to ``last`` as NumPy days, for its business-day functions."""
+    return np.array(list(bank_holidays(first, last)), dtype="datetime64[D]")

@@ -14,7 +14,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from stocktake.bank_holidays import bank_holidays
+from stocktake.bank_holidays import bank_holidays, closed_days
 from stocktake.demo import effects as fx
 from stocktake.ingest.schemas import DATASETS
 
@@ -569,7 +569,7 @@ def _working_days_on(days: pd.Series, working_days: np.ndarray) -> pd.Series:
     a planned list (a reviewer found 38 clock stops on Christmas Day, and a weekend's share at weekends)."""
     first = days.min().date()
     last = (days.max() + pd.Timedelta(days=int(working_days.max(initial=0)) * 2 + 14)).date()
-    closed = np.array(list(bank_holidays(first, last)), dtype="datetime64[D]")
+    closed = closed_days(first, last)
     moved = np.busday_offset(
         days.to_numpy().astype("datetime64[D]"), working_days, roll="forward", holidays=closed
     )
