@@ -94,6 +94,9 @@ def _signed_in(browser, server, role: str):
 
 
 def _accessibility_violations(page) -> list[str]:
+    # A click that submits a form returns before the next page has its styles: checked then, the
+    # header's links are the browser's default blue on NHS blue (a colour-contrast failure, once in CI).
+    page.wait_for_load_state("load")
     page.evaluate(AXE.read_text())  # evaluated, not added as a script tag: the page's CSP allows none
     found = page.evaluate(
         "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
@@ -138,6 +141,7 @@ def test_editor_signs_in_drills_down_uploads_and_records_a_pdsa_cycle(browser, s
     page.get_by_label("Cycle", exact=True).fill("Ring-fenced morning slot")
     page.get_by_label("Started on").fill("2023-03-06")
     page.get_by_role("button", name="Record cycle").click()
+    page.wait_for_selector("td:has-text('Ring-fenced morning slot')")
     assert _accessibility_violations(page) == []
     page.get_by_role("link", name="Hip fracture surgery within 36 hours of arrival").click()
     page.wait_for_selector("#chart .main-svg")
