@@ -153,6 +153,7 @@ def _pages(ids: dict[str, int]) -> list[str]:
 
 
 def _serious_violations(page) -> list[str]:
+    page.wait_for_load_state("load")  # as in test_browser: styles in place before contrast is judged
     page.evaluate(AXE.read_text())
     return page.evaluate(
         "async (tags) => (await axe.run(document, {runOnly: {type: 'tag', values: tags}})).violations"
