@@ -28,7 +28,12 @@ projection with 1,000 simulated runs. Each step's wall time and the process's pe
 (sampled every 10 ms from /proc) are printed with their goals and as a ratio to a NumPy baseline
 timed in the same run on the same machine (sorting the 7.5 million clock starts and stops and
 counting the list at each day of a year with searchsorted: the irreducible work of a queue count).
-R's NHSRwaitinglist is the anchor the issue names; R is not installed here, so no R time is given.
+R's NHSRwaitinglist is the anchor the issue names: with --r-anchor (and Rscript on the PATH), its
+wl_stats runs on the same pathways over the same year, written to a CSV sorted by referral (as the
+package assumes), timed inside R with system.time (reading the CSV not counted), beside ours with the
+package's conventions, each the median of three runs; every statistic is compared. --r-anchor library
+uses the installed package (install.packages("NHSRwaitinglist")); --r-anchor DIR sources every .R
+file in DIR/R (a checkout). make bench-r installs R and the package where they are missing.
 --pathways N runs a smaller list (a dry run).
 Run only one part with --only backtest, --only page or --only national.
 """
@@ -36,8 +41,11 @@ Run only one part with --only backtest, --only page or --only national.
 from __future__ import annotations
 
 import argparse
+import io
 import re
 import resource
+import shutil
+import subprocess
 import tempfile
 import threading
 import time
@@ -315,7 +323,9 @@ class PeakMemory:
         self.peak = max(self.peak, self.resident())
 
 
-def national(n: int = NATIONAL_PATHWAYS, runs: int = 1_000, months: int = 24) -> None:
+def national(
+    n: int = NATIONAL_PATHWAYS, runs: int = 1_000, months: int = 24, r_anchor: str | None = None
+) -> None:
     """Statistics and a projection with simulated runs on a generated national-size list (see the module)."""
     from stocktake.waitinglist.stats import RECENT_DAYS, stats_by_group
 
@@ -384,9 +394,97 @@ def national(n: int = NATIONAL_PATHWAYS, runs: int = 1_000, months: int = 24) ->
         f"projection from {projection.model.origin} ({projection.model.waiting:,.0f}) to "
         f"{projection.path.months[-1]}: {projection.path.waiting[-1]:,.0f} "
         f"({projection.low[-1]:,.0f} – {projection.high[-1]:,.0f}); process peak "
-        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB (ru_maxrss); "
-        "R anchors (NHSRwaitinglist): R is not installed on this machine, so not measured."
+        f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB (ru_maxrss)."
     )
+    if r_anchor:
+        compare_with_r(pathways, start, end, r_anchor, console)
+    else:
+        console.print("R anchor (NHSRwaitinglist's wl_stats): not run; give --r-anchor to run it.")
+
+
+#: The R side of the anchor: load the package, read the CSV, time wl_stats, print its row as CSV.
+R_DRIVER = r"""
+args <- commandArgs(trailingOnly = TRUE)
+# The package matches a Date against a factor's levels (wl_queue_size); R 4.3 does that by the date's
+# text (mtfrm), R 4.2 by its day number, which matches nothing: give R 4.2 the 4.3 behaviour.
+if (getRversion() < "4.3.0") {
+  `%in%` <- function(x, table) {
+    text <- function(v) if (inherits(v, "Date") || is.factor(v)) as.character(v) else v
+    match(text(x), text(table), nomatch = 0L) > 0L
+  }
+}
+if (args[1] == "library") {
+  library(NHSRwaitinglist)
+} else {
+  for (file in list.files(file.path(args[1], "R"), pattern = "[.]R$", full.names = TRUE)) source(file)
+}
+wl <- read.csv(args[2], colClasses = c("Date", "Date"))
+seconds <- sapply(1:3, function(i) {
+  run <- system.time(answer <<- wl_stats(wl, target_wait = 18, start_date = args[3], end_date = args[4]))
+  run[["elapsed"]]
+})
+write.csv(cbind(data.frame(seconds = median(seconds)), answer), stdout(), row.names = FALSE)
+"""
+
+#: Statistics compared with R's, and the one where the package's convention is not ours (ADR 19).
+R_COMPARED = ("mean_demand", "mean_capacity", "load", "queue_size", "mean_wait", "cv_arrival", "cv_removal")
+
+
+def compare_with_r(pathways: pd.DataFrame, start, end, anchor: str, console: Console) -> None:
+    """NHSRwaitinglist's wl_stats against ours on the same pathways and year: seconds and every value."""
+    from stocktake.waitinglist.stats import NHSRWAITINGLIST, waiting_list_stats
+
+    if shutil.which("Rscript") is None:
+        console.print(
+            "R anchor: Rscript is not on the PATH (Debian: apt-get install r-base-core r-cran-dplyr)."
+        )
+        return
+    ordered = pathways.sort_values("clock_start", kind="stable")
+    with tempfile.TemporaryDirectory() as folder:
+        extract, driver = Path(folder) / "waiting_list.csv", Path(folder) / "anchor.R"
+        pd.DataFrame(
+            {
+                "referral": ordered["clock_start"].dt.strftime("%Y-%m-%d"),
+                "removal": ordered["clock_stop"].dt.strftime("%Y-%m-%d"),
+            }
+        ).to_csv(extract, index=False)
+        driver.write_text(R_DRIVER)
+        ran = subprocess.run(
+            ["Rscript", str(driver), anchor, str(extract), str(start), str(end)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    if ran.returncode != 0:
+        console.print(f"R anchor failed: {ran.stderr.strip()[-500:]}")
+        return
+    theirs = pd.read_csv(io.StringIO(ran.stdout)).iloc[0]
+    times = []
+    for _ in range(3):  # the median of three, as R's
+        started = time.perf_counter()
+        ours = waiting_list_stats(
+            ordered["clock_start"], ordered["clock_stop"], 18.0, start, end, convention=NHSRWAITINGLIST
+        )
+        times.append(time.perf_counter() - started)
+    seconds = float(np.median(times))
+    version = subprocess.run(["Rscript", "--version"], capture_output=True, text=True, check=False)
+    shown = Table(title=f"R anchor: wl_stats on {len(pathways):,} pathways, {start} … {end}, target 18 weeks")
+    for column in ("", "NHSRwaitinglist (R)", "Stocktake", "agree"):
+        shown.add_column(column, justify="left" if not column else "right")
+    shown.add_row(
+        "seconds", f"{theirs['seconds']:.2f}", f"{seconds:.2f}", f"R takes {theirs['seconds'] / seconds:.0f}×"
+    )
+    for name in R_COMPARED:
+        mine = float(getattr(ours, name))
+        agree = bool(np.isclose(mine, theirs[name], rtol=1e-9))
+        note = (
+            "yes"
+            if agree
+            else ("no: ours counts only those waiting at the end (ADR 19)" if name == "queue_size" else "NO")
+        )
+        shown.add_row(name, f"{theirs[name]:,.6g}", f"{mine:,.6g}", note)
+    console.print(shown)
+    console.print(f"R: {(version.stdout or version.stderr).strip().splitlines()[0]}; anchor: {anchor}")
 
 
 def main() -> None:
@@ -395,6 +493,11 @@ def main() -> None:
     parser.add_argument(
         "--pathways", type=int, default=NATIONAL_PATHWAYS, help="pathways in the national list (a dry run)"
     )
+    parser.add_argument(
+        "--r-anchor",
+        metavar="library|DIR",
+        help="also time NHSRwaitinglist's wl_stats in R: the installed package, or a checkout's folder",
+    )
     arguments = parser.parse_args()
     only = arguments.only
     if only in (None, "backtest"):
@@ -402,7 +505,7 @@ def main() -> None:
     if only in (None, "page"):
         page_speed()
     if only in (None, "national"):
-        national(arguments.pathways)
+        national(arguments.pathways, r_anchor=arguments.r_anchor)
 
 
 def backtest() -> None:
