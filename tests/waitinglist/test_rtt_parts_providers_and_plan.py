@@ -4,6 +4,7 @@ or too far on)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
@@ -539,3 +540,48 @@ def test_cases_per_list_says_how_many_lists_a_week_the_department_runs(demo_ware
     said = f"{lists:,} elective and day-case lists ({a_week:.0f} a week), {first.date()} … {last.date()}"
     assert said in source
     assert 50 <= a_week <= 65  # the demo's 12 planned lists a weekday, less its bank holidays
+
+
+def test_recent_lists_by_hand():
+    """Three elective lists in the 13 weeks (one over-runs, one has no times), a trauma list and an
+    elective list from before the window; a case cancelled on the day on the over-running list."""
+    from stocktake.files.rtt import _sessions, recent_lists
+
+    def session(i, day, kind):
+        return (f"S{i}", f"{day} 08:00", f"{day} 13:00", day, kind)
+
+    sessions = _sessions(
+        pd.DataFrame(
+            [
+                session(1, "2025-03-03", "elective"),
+                session(2, "2025-03-10", "Day case"),
+                session(3, "2025-03-17", "elective"),
+                session(4, "2025-03-17", "trauma"),
+                session(5, "2025-01-02", "elective"),  # within 13 weeks of 17 March
+                session(6, "2024-06-03", "elective"),
+            ],
+            columns=["session_id", "planned_start", "planned_end", "date", "session_type"],
+        )
+    )
+    cases = pd.DataFrame(
+        {
+            "session_id": ["S1", "S1", "S1", "S2", "S2", "S3", "S4", "S5", "S6"],
+            "cancelled_on_day": [False, False, True, None, False, False, False, False, False],
+            "out_of_theatre_at": [
+                "2025-03-03 10:00",
+                "2025-03-03 13:20",  # past the planned end: S1 over-ran
+                "2025-03-03 14:00",  # cancelled: not a case, and not an over-run
+                "2025-03-10 11:00",
+                "2025-03-10 12:55",
+                None,  # S3: no times
+                "2025-03-17 18:00",  # trauma: not a planned list
+                "2025-01-02 12:00",
+                "2024-06-03 15:00",  # before the 13 weeks
+            ],
+        }
+    )
+    found = recent_lists(sessions, cases)
+    # S1, S2, S3 and S5: 2 + 2 + 1 + 1 cases
+    assert (found.lists, found.cases, found.overran, found.timed) == (4, 6, 1, 3)
+    assert (found.first, found.last, found.cases_a_list) == (date(2025, 1, 2), date(2025, 3, 17), 1.5)
+    assert recent_lists(sessions[sessions["session_type"] == "trauma"], cases) is None

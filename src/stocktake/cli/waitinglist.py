@@ -479,6 +479,7 @@ def plan(
     """Pack the month's theatre lists from the waiting list (CP-SAT): due dates first, then longest waits."""
     from stocktake.files.rtt import (
         PATIENT_LEVEL,
+        plan_beside_history,
         plan_cautions,
         plan_not_planned,
         plan_sheets,
@@ -527,8 +528,10 @@ def plan(
     from stocktake.waitinglist.theatre_plan import scores_table
 
     for row in scores_table([optimised, fcfs]).itertuples(index=False):
-        shown.add_row(str(row[0]), *(f"{v:,.0f}" if float(v).is_integer() else f"{v:,.1f}" for v in row[1:]))
+        shown.add_row(str(row[0]), *(f"{v:,.0f}" if float(v).is_integer() else f"{v:,}" for v in row[1:]))
     console.print(shown)
+    if beside := plan_beside_history(inputs, optimised.score, risk):
+        console.print(f"Cases a list: {beside}.")
     console.print(f"[green]✓[/green] wrote {out}")
     console.print(f"[yellow]Patient-level[/yellow]: {PATIENT_LEVEL}")
 

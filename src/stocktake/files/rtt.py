@@ -296,6 +296,52 @@ def _not_cancelled(cases: pd.DataFrame) -> pd.DataFrame:
     return cases[~cases["cancelled_on_day"].fillna(False).astype(bool)]
 
 
+@dataclass(frozen=True)
+class RecentLists:
+    """The planned (elective and day-case) lists of the latest weeks of the theatre history: the cases
+    done on them, which the capacity answer counts extra lists at, and how many ran past their planned
+    end, which the plan's risk rule will not repeat (so its lists take fewer)."""
+
+    lists: int
+    cases: int
+    #: Lists whose last patient left theatre after the list's planned end (of those with times).
+    overran: int
+    timed: int
+    first: date
+    last: date
+    weeks: int
+
+    @property
+    def cases_a_list(self) -> float:
+        return self.cases / self.lists
+
+
+def recent_lists(
+    sessions: pd.DataFrame, cases: pd.DataFrame, weeks: int = 13, until=None
+) -> RecentLists | None:
+    """:class:`RecentLists` over the latest ``weeks`` of ``sessions`` (to ``until``); None with no
+    planned list. ``cases`` needs session_id, cancelled_on_day and out_of_theatre_at."""
+    planned = sessions[sessions["session_type"].isin(PLANNED_TYPES)]
+    if until is not None:
+        planned = planned[planned["date"] <= pd.Timestamp(until)]
+    if planned.empty:
+        return None
+    recent = planned[planned["date"] > planned["date"].max() - pd.Timedelta(weeks=weeks)]
+    done = _not_cancelled(cases)
+    done = done[done["session_id"].isin(recent["session_id"])]
+    left = pd.to_datetime(done["out_of_theatre_at"]).groupby(done["session_id"]).max().dropna()
+    ends = pd.to_datetime(recent.set_index("session_id")["planned_end"]).reindex(left.index)
+    return RecentLists(
+        lists=len(recent),
+        cases=len(done),
+        overran=int((left > ends).sum()),
+        timed=len(left),
+        first=recent["date"].min().date(),
+        last=recent["date"].max().date(),
+        weeks=weeks,
+    )
+
+
 def cases_per_list(warehouse: Path, weeks: int = 13, until: date | None = None) -> tuple[float, str]:
     """Cases done per planned (elective and day-case) list over the latest ``weeks`` of the history
     (to ``until``, for a report as at a month past: never with lists after it)."""
@@ -303,26 +349,16 @@ def cases_per_list(warehouse: Path, weeks: int = 13, until: date | None = None) 
         warehouse,
         {
             "theatre_sessions": SESSIONS_SQL,
-            "theatre_cases": "SELECT session_id, cancelled_on_day FROM theatre_cases",
+            "theatre_cases": "SELECT session_id, cancelled_on_day, out_of_theatre_at FROM theatre_cases",
         },
     )
-    sessions, cases = _sessions(read["theatre_sessions"]), read["theatre_cases"]
-    planned = sessions[sessions["session_type"].isin(PLANNED_TYPES)]
-    if until is not None:
-        planned = planned[planned["date"] <= pd.Timestamp(until)]
-    if planned.empty:
+    found = recent_lists(_sessions(read["theatre_sessions"]), read["theatre_cases"], weeks, until)
+    if found is None:
         by = f" by {until}" if until is not None else ""
         raise WaitingListInputError(f"{warehouse}: theatre_sessions has no elective or day-case lists{by}")
-    since = planned["date"].max() - pd.Timedelta(weeks=weeks)
-    recent = planned[planned["date"] > since]
-    done = _not_cancelled(cases)
-    done = done[done["session_id"].isin(recent["session_id"])]
-    value = len(done) / len(recent)
-    first, last = recent["date"].min().date(), recent["date"].max().date()
     # the lists run a week, so an answer of "48.5 extra lists a week" is read beside them (a review)
-    a_week = len(recent) / weeks
-    lists = f"{len(recent):,} elective and day-case lists ({a_week:.0f} a week)"
-    return value, f"{len(done):,} cases on {lists}, {first} … {last}"
+    lists = f"{found.lists:,} elective and day-case lists ({found.lists / weeks:.0f} a week)"
+    return found.cases_a_list, f"{found.cases:,} cases on {lists}, {found.first} … {found.last}"
 
 
 @dataclass(frozen=True)
@@ -354,6 +390,8 @@ class PlanInputs:
     booked_on_holidays: dict[date, str] = field(default_factory=dict)
     #: Pathways treated (clock stopped) a month over the three months before the month; None without.
     treated_a_month: float | None = None
+    #: The planned lists of the 13 weeks before the month; None without.
+    recent_lists: RecentLists | None = None
 
     @property
     def stale_by(self) -> int:
@@ -465,6 +503,7 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
         short_days=short_days(planned, period),
         booked_on_holidays={t.date: holidays[t.date] for t in lists if t.date in holidays},
         treated_a_month=_treated_a_month(pathways, period),
+        recent_lists=recent_lists(history, cases),
     )
 
 
@@ -799,6 +838,30 @@ def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
     return said
 
 
+def plan_beside_history(inputs: PlanInputs, score, risk: float) -> str | None:
+    """The plan's cases a list beside the history's (the capacity answer's figure) and how often the
+    history's lists over-ran: a theatre manager saw 3.3 booked against 3.54 done, unexplained."""
+    found = inputs.recent_lists
+    if found is None or not score.lists:
+        return None
+    said = (
+        f"this plan books {score.cases_a_list:.2f} cases a list; the {found.lists:,} elective and day-case "
+        f"lists of the {found.weeks} weeks to {found.last} did {found.cases_a_list:.2f} (the capacity "
+        "answer counts extra lists at that)"
+    )
+    if found.timed:
+        said += (
+            f", {found.overran:,} of the {found.timed:,} with times ({found.overran / found.timed:.0%}) "
+            "running past their planned end"
+        )
+    if score.cases_a_list < found.cases_a_list:
+        said += (
+            f"; the plan fills a list only as far as a {risk:.0%} chance of over-running allows "
+            "(--risk), so extra lists may do fewer cases than the capacity answer counts"
+        )
+    return said
+
+
 #: Bookings over this many times the month's recent treatments are said: the lists in the history
 #: held other work too, or the list's treatments are under-recorded.
 BOOKED_OVER_TREATED = 1.5
@@ -919,6 +982,7 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
         ("waiting, planned", f"{len(inputs.patients):,} {inputs.waiting_when}"),
         ("largest chance of a list over-running", f"{100 * risk:g}%"),
         ("CP-SAT work (deterministic seconds)", f"{seconds:g}; {optimised.status}"),
+        ("cases a list, beside the history", plan_beside_history(inputs, optimised.score, risk) or ""),
         *plan_cautions(inputs, optimised.score.booked).items(),
         *((f"not planned: {why}", groups) for why, groups in plan_not_planned(inputs).items()),
     ]

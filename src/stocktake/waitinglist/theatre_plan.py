@@ -261,10 +261,17 @@ class PlanScore:
     minutes_booked: float
     list_minutes: int
     worst_overrun_chance: float
+    lists: int
 
     @property
     def utilisation(self) -> float:
         return self.minutes_booked / self.list_minutes if self.list_minutes else float("nan")
+
+    @property
+    def cases_a_list(self) -> float:
+        """Cases booked a list of the month: set beside the cases a list the history did (which the
+        capacity answer counts extra lists at)."""
+        return self.booked / self.lists if self.lists else float("nan")
 
 
 @dataclass(frozen=True)
@@ -316,6 +323,7 @@ def score_plan(
         minutes_booked=float(sum(b.expected_minutes for b in bookings)),
         list_minutes=int(sum(t.minutes for t in lists)),
         worst_overrun_chance=worst,
+        lists=len(lists),
     )
 
 
@@ -663,6 +671,7 @@ def scores_table(plans: Sequence[Plan]) -> pd.DataFrame:
         s = plan.score
         rows[plan.method] = {
             "cases booked": s.booked,
+            "cases a list": round(s.cases_a_list, 2),
             "due in the month": s.due_in_month,
             "breaches in the month": s.breaches_in_month,
             "due in the month, booked by their due date": s.breaches_avoided,
