@@ -318,3 +318,50 @@ def test_a_charts_warning_is_dated_for_the_reader():
     )
     assert said == "From April 2023: missing values are left out of the limits and break runs and trends"
     assert _reader_warning("something else", x, True) == "something else"
+
+
+def test_the_52_week_count_carries_its_interval_in_the_html_the_workbook_and_the_page_rows(report):
+    """Issue 26: the weeks-waited projection's 52-week count had no interval (a reviewer's backtest
+    from March 2024 projected 72–81 where 69–104 came). Each month's count now carries t × RMSE of
+    that model's own errors on this history, in the sentence, the table and the workbook."""
+    taken, paths = report
+    found = taken.waiting_list
+    assert found.over_52_width is not None
+    widths = found.over_52_width.half_width
+    assert (widths > 0).all() and widths[-1] > widths[0]  # further ahead, less sure
+    page = " ".join(paths[".html"].read_text().split())
+    last = found.in_a_year.over_52_weeks
+    low, high = found.over_52_interval(len(found.weeks.steps) - 1)
+    assert low == pytest.approx(max(last - widths[-1], 0)) and high == pytest.approx(last + widths[-1])
+    said = f"with {last:,.0f} (95% interval {low:,.0f} to {high:,.0f}) waiting more than 52 weeks"
+    assert said in page
+    assert "More than 52 weeks (95% interval)</th>" in page
+    basis = found.over_52_width.basis(untested=False)
+    assert f"the 52-week count's 95% interval from that model's own errors on this history ({basis})" in page
+    book = openpyxl.load_workbook(paths[".xlsx"])
+    rows = pd.DataFrame(list(book["WL projection"].values)[1:], columns=next(book["WL projection"].values))
+    shown = rows[rows["More than 52 weeks"] != "*"]
+    assert len(shown) > 0
+    assert (shown["More than 52 weeks, 95% low"] <= shown["More than 52 weeks"]).all()
+    assert (shown["More than 52 weeks"] <= shown["More than 52 weeks, 95% high"]).all()
+
+
+def test_a_hidden_52_week_count_hides_its_interval_too():
+    """The interval's two ends are the count ± the same width: their midpoint would give a hidden
+    count back, so a count of 1–7 shows as "*" with no interval."""
+    from types import SimpleNamespace
+
+    from stocktake.report.waitinglist import over_52_words
+
+    def found(count, interval, suppress=True):
+        summary = SimpleNamespace(over_52_weeks=count)
+        step = SimpleNamespace(waiting_list=SimpleNamespace(summary=lambda: summary))
+        return SimpleNamespace(
+            weeks=SimpleNamespace(steps=[step]), suppress=suppress, over_52_interval=lambda k: interval
+        )
+
+    assert over_52_words(found(5.2, (0.0, 14.6)), 0) == "*"
+    assert over_52_words(found(5.2, (0.0, 14.6), suppress=False), 0) == "5 (95% interval 0 to 15)"
+    assert over_52_words(found(118.4, (60.2, 176.6)), 0) == "118 (95% interval 60 to 177)"
+    assert over_52_words(found(118.4, (60.2, 176.6)), 0, short=True) == "118 (60 to 177)"
+    assert over_52_words(found(118.4, None), 0) == "118"

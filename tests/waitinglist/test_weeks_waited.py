@@ -363,3 +363,49 @@ def test_with_a_floor_a_list_in_its_usual_state_is_still_nhsrtts_by_months_waite
     for step, expected, given in zip(ours.steps, theirs, capacity, strict=True):
         assert step.waiting_list.months_waited(24) == pytest.approx(expected, abs=1e-6)
         assert step.treatments == pytest.approx(given)  # every treatment found someone to treat
+
+
+def _steady_list_with_a_cohort(treated_on: str | None) -> pd.DataFrame:
+    """200 referrals on the first of every month of 2021–2024, each treated exactly 140 days on (all
+    in their fourth month waited, none near 52 weeks: a list NHSRtt's model projects exactly), and a
+    cohort of 30 referred on 4 January 2021 never treated, or all treated on ``treated_on``: the only
+    patients ever waiting more than 52 weeks."""
+    days = pd.date_range("2021-01-01", "2024-12-01", freq="MS")
+    starts = np.repeat(days.to_numpy(), 200)
+    stops = starts + np.timedelta64(140, "D")
+    stops = np.where(stops > np.datetime64("2024-12-31"), np.datetime64("NaT"), stops)
+    cohort_start = np.full(30, np.datetime64("2021-01-04"))
+    cohort_stop = np.full(30, np.datetime64("NaT") if treated_on is None else np.datetime64(treated_on))
+    frame = pd.DataFrame(
+        {
+            "clock_start": pd.to_datetime(np.r_[starts, cohort_start]),
+            "clock_stop": pd.to_datetime(np.r_[stops, cohort_stop]),
+        }
+    )
+    frame["status"] = np.where(frame["clock_stop"].isna(), "waiting", "treated")
+    return frame
+
+
+def test_the_52_week_backtest_finds_an_injected_treatment_of_the_long_waiters():
+    """Issue 26: the 52-week count had no interval. Its backtest (actual − projected, by origin and
+    months ahead) on two lists that differ only in a cohort of 30 long waiters all treated on 15 June
+    2024, which no origin before June can foresee: from each such origin the two projections are the
+    same, so the errors differ by exactly −30 in every month from June and by nothing before it."""
+    from stocktake.waitinglist.weeks_waited import backtest_over_52
+
+    last, horizon = pd.Period("2024-12", freq="M"), 12
+    waiting_on = backtest_over_52(_steady_list_with_a_cohort(None), last, horizon)
+    treated = backtest_over_52(_steady_list_with_a_cohort("2024-06-15"), last, horizon)
+    assert np.isfinite(waiting_on[:, 0]).all()  # every origin 2023-01 … 2024-11 calibrated
+    june = pd.Period("2024-06", freq="M")
+    checked = 0
+    for row, origin in enumerate(last - k for k in range(24, 0, -1)):
+        if origin >= june:
+            continue
+        for h in range(min(horizon, (last - origin).n)):
+            expected = -30 if origin + h + 1 >= june else 0
+            assert treated[row, h] - waiting_on[row, h] == pytest.approx(expected, abs=1e-6), (origin, h)
+            checked += expected != 0
+    assert checked > 50
+    # months not yet known from an origin are left unknown, not 0
+    assert np.isnan(waiting_on[-1, 1:]).all() and np.isfinite(waiting_on[-1, 0])

@@ -196,6 +196,8 @@ class WaitingListSection:
     in_a_year: str = f"In {HORIZON} months"
     #: What the projection's interval rests on (its backtest), or "" when there is no projection.
     interval_basis: str = ""
+    #: What the 52-week count's interval rests on (the weeks-waited backtest), or "" without one.
+    over_52_basis: str = ""
 
     @property
     def notice(self) -> str | None:
@@ -236,10 +238,22 @@ def projection_rows(found: Overview) -> tuple[ProjectionRow, ...]:
                 high,
                 pct(summary.pct_within_18_weeks),
                 f"{summary.p92_weeks:.1f}",
-                count(summary.over_52_weeks, suppress=found.suppress),
+                over_52_words(found, k, short=True),
             )
         )
     return tuple(rows)
+
+
+def over_52_words(found: Overview, k: int, *, short: bool = False) -> str:
+    """The ``k``-th projected month's count waiting more than 52 weeks, with its 95% interval when the
+    history tests it ("118 (95% interval 61 to 175)"; ``short``, for a table headed so: "118 (61 to
+    175)"); a hidden count hides its interval too (the two ends' midpoint would give it back)."""
+    central = found.weeks.steps[k].waiting_list.summary().over_52_weeks
+    shown = count(central, suppress=found.suppress)
+    interval = found.over_52_interval(k)
+    if interval is None or shown == MASK:
+        return shown
+    return f"{shown} ({'' if short else '95% interval '}{interval[0]:,.0f} to {interval[1]:,.0f})"
 
 
 def capacity_words(found: Overview) -> str:
@@ -333,7 +347,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         pct_in_a_year=pct(later.pct_within_18_weeks),
         p92_now=f"{now.p92_weeks:.1f}",
         over_52_now=count(now.over_52_weeks, found.over_52_hidden, found.suppress),
-        over_52_in_a_year=count(later.over_52_weeks, suppress=found.suppress),
+        over_52_in_a_year=over_52_words(found, len(found.weeks.steps) - 1),
         projection=projection,
         projected=found.projection is not None,
         rows=projection_rows(found),
@@ -341,6 +355,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         capacity=capacity_words(found),
         assumptions=assumptions(found),
         interval_basis=found.projection.width.basis(untested=False) if found.projection is not None else "",
+        over_52_basis=found.over_52_width.basis(untested=False) if found.over_52_width is not None else "",
         groups=tuple(
             (words, _group_lines(found, column)) for column, words in DIMENSIONS if found.groups_of(column)
         ),
@@ -382,6 +397,10 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
             ("Capacity for the target", section.capacity),
             ("Assumptions", section.assumptions),
             ("The projection's 95% interval", section.interval_basis or "none: too little history"),
+            (
+                "The 95% interval of more than 52 weeks",
+                section.over_52_basis or "none: too little history to test the weeks-waited projection",
+            ),
             ("The WL projection sheet", PROJECTION_SHEET_NOTE if section.projected else UNPROJECTED_NOTE),
         ],
         columns=["Measure", "Value"],
@@ -398,6 +417,7 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
     for k, step in enumerate(found.weeks.steps):
         s = step.waiting_list.summary()
         over_52 = round(s.over_52_weeks)
+        interval = found.over_52_interval(k) if not is_small(over_52) else None
         rows.append(
             {
                 "Month": s.month,
@@ -408,6 +428,8 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
                 "% within 18 weeks": round(s.pct_within_18_weeks, 1),
                 "92nd percentile (weeks)": round(s.p92_weeks, 1),
                 "More than 52 weeks": MASK if is_small(over_52) else over_52,
+                "More than 52 weeks, 95% low": round(interval[0]) if interval else None,
+                "More than 52 weeks, 95% high": round(interval[1]) if interval else None,
             }
         )
     groups = []

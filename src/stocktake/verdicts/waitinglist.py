@@ -23,15 +23,20 @@ from stocktake.metrics.suppression import is_small, nested_hiding, secondary_sup
 from stocktake.waitinglist.capacity import CapacityAnswer, WaitTarget, capacity_for_target
 from stocktake.waitinglist.projection import (
     HistoryError,
+    IntervalWidth,
     Projection,
     history_from_pathways,
     history_from_table,
+    interval_width,
+    latest_errors,
     project,
 )
 from stocktake.waitinglist.stats import PRIORITY_TARGETS, RECENT_DAYS, WaitingListStats, stats_by_group
 from stocktake.waitinglist.weeks_waited import (
     WaitingList,
     WeeksProjection,
+    as_at,
+    backtest_over_52,
     list_month,
     weeks_inputs,
 )
@@ -102,6 +107,9 @@ class Overview:
     projection_problem: str | None
     #: The list by weeks waited, month by month at the present flows.
     weeks: WeeksProjection
+    #: The 95% half-width of each projected month's count waiting more than 52 weeks, from the
+    #: weeks-waited projection's own errors on this history; None when too few months test it.
+    over_52_width: IntervalWidth | None
     referrals: float
     capacity: float
     calibration: str
@@ -122,19 +130,16 @@ class Overview:
     def in_a_year(self):
         return self.weeks.steps[-1].waiting_list.summary()
 
+    def over_52_interval(self, k: int) -> tuple[float, float] | None:
+        """The 95% interval of the ``k``-th projected month's count waiting more than 52 weeks."""
+        if self.over_52_width is None:
+            return None
+        central = self.weeks.steps[k].waiting_list.summary().over_52_weeks
+        half = float(self.over_52_width.half_width[k])
+        return max(central - half, 0.0), central + half
+
     def groups_of(self, dimension: str) -> tuple[GroupRow, ...]:
         return tuple(g for g in self.groups if g.dimension == dimension)
-
-
-def as_at(pathways: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
-    """The pathways as they stood at ``month``'s end: later clock starts gone, later stops undone."""
-    end = month.end_time.normalize()
-    kept = pathways[pd.to_datetime(pathways["clock_start"]) <= end].copy()
-    later = pd.to_datetime(kept["clock_stop"]) > end
-    kept.loc[later, "clock_stop"] = pd.NaT
-    kept.loc[later, "status"] = "waiting"
-    kept["clock_stop"] = pd.to_datetime(kept["clock_stop"])
-    return kept.reset_index(drop=True)
 
 
 def _bands(origin: WaitingList, suppress: bool) -> tuple[tuple[Band, ...], bool]:
@@ -377,6 +382,10 @@ def overview(
         raise OverviewError(str(error)) from None
     horizon = max(HORIZON, (target.by - month).n)
     weeks = project_weeks(origin, [referrals] * HORIZON, [capacity] * HORIZON, params, "evenly")
+    try:
+        over_52_width = interval_width(latest_errors(backtest_over_52(pathways, month, HORIZON)), HORIZON)
+    except HistoryError:
+        over_52_width = None
     end = month.end_time.normalize()
     projection, problem, table = None, None, pd.DataFrame({"month": [], "waiting": []})
     try:
@@ -409,6 +418,7 @@ def overview(
         projection=projection,
         projection_problem=problem,
         weeks=weeks,
+        over_52_width=over_52_width,
         referrals=referrals,
         capacity=capacity,
         calibration=calibration,

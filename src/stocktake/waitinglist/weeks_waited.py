@@ -614,3 +614,41 @@ def weeks_inputs(
         float(bins.completes[1:].sum(axis=1).mean()),
         how,
     )
+
+
+def as_at(pathways: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
+    """The pathways as they stood at ``month``'s end: later clock starts gone, later stops undone."""
+    end = month.end_time.normalize()
+    kept = pathways[pd.to_datetime(pathways["clock_start"]) <= end].copy()
+    later = pd.to_datetime(kept["clock_stop"]) > end
+    kept.loc[later, "clock_stop"] = pd.NaT
+    kept.loc[later, "status"] = "waiting"
+    kept["clock_stop"] = pd.to_datetime(kept["clock_stop"])
+    return kept.reset_index(drop=True)
+
+
+# --- the projection's own errors -------------------------------------------------------------------
+
+
+def backtest_over_52(pathways: pd.DataFrame, last: pd.Period, horizon: int, origins: int = 24) -> np.ndarray:
+    """The weeks-waited projection's errors in the count waiting more than 52 weeks (actual − projected),
+    origins × months ahead, NaN where not yet known: from each of the ``origins`` months before
+    ``last`` the pathways as they stood then are calibrated and projected at their flows, as the page
+    projects from ``last``, and set beside the list those pathways show later. An origin that cannot
+    be calibrated (too little before it) is left out."""
+    starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
+    stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+    errors = np.full((origins, horizon), np.nan)
+    for row, origin in enumerate(last - k for k in range(origins, 0, -1)):
+        try:
+            start, params, referrals, capacity, _ = weeks_inputs(as_at(pathways, origin), origin)
+        except ValueError:
+            continue
+        ahead = min(horizon, (last - origin).n)
+        steps = project(start, [referrals] * ahead, [capacity] * ahead, params).steps
+        for h, step in enumerate(steps):
+            end = np.datetime64(step.waiting_list.month.end_time.date(), "D")
+            waiting = (starts <= end) & (np.isnat(stops) | (stops > end))
+            actual = WaitingList.from_clock_starts(step.waiting_list.month, starts[waiting]).summary()
+            errors[row, h] = actual.over_52_weeks - step.waiting_list.summary().over_52_weeks
+    return errors
