@@ -176,6 +176,7 @@ def test_the_weeks_command_on_the_real_return(tmp_path):
         got["over_65_weeks"] >= got["over_78_weeks"]
     ).all()
     assert "one return only" in " ".join(result.output.split())
+    assert "over_52_weeks_low" not in got  # no pathways to backtest a return's projection on
 
 
 def test_the_weeks_command_from_the_warehouse(demo_warehouse, tmp_path):
@@ -186,7 +187,20 @@ def test_the_weeks_command_from_the_warehouse(demo_warehouse, tmp_path):
     assert result.exit_code == 0, result.output
     got = pd.read_csv(out)
     assert len(got) == 12
-    assert "NHSRtt calibration on the warehouse's rtt_pathways" in " ".join(result.output.split())
+    said = " ".join(result.output.split())
+    assert "NHSRtt calibration on the warehouse's rtt_pathways" in said
+    # the 52-week count with its 95% interval from the projection's own backtest (issue 26)
+    assert (got["over_52_weeks_low"] <= got["over_52_weeks"]).all()
+    assert (got["over_52_weeks"] <= got["over_52_weeks_high"]).all()
+    half = got["over_52_weeks_high"] - got["over_52_weeks"]
+    assert half.iloc[-1] > half.iloc[0] > 0
+    last = got.iloc[-1]
+    low, high = last["over_52_weeks_low"], last["over_52_weeks_high"]
+    assert (
+        f"52+ wk: {last['month']}: {last['over_52_weeks']:,.0f} (95% interval {low:,.0f} to {high:,.0f}); "
+        "each month's 95% interval (over_52_weeks_low and _high in"
+    ) in said
+    assert "from this projection's own errors on the warehouse's history: 24 backtest forecasts" in said
 
 
 def test_the_weeks_export_from_patients_hides_small_counts_and_their_differences(demo_warehouse, tmp_path):
@@ -216,6 +230,10 @@ def test_the_weeks_export_from_patients_hides_small_counts_and_their_differences
         assert not ((counts >= 1) & (counts <= 7)).any()
         assert not ((np.diff(counts) <= -1) & (np.diff(counts) >= -7)).any()
     assert shown.isna().any().any(), "the demo's 78-week tail is small: something is hidden"
+    # a hidden 52-week count hides its interval (the two ends' midpoint would give it back)
+    hidden_52 = shown["over_52_weeks"].isna()
+    assert shown.loc[hidden_52, ["over_52_weeks_low", "over_52_weeks_high"]].isna().all().all()
+    assert shown.loc[~hidden_52, ["over_52_weeks_low", "over_52_weeks_high"]].notna().all().all()
     shown_values = shown.notna()
     pd.testing.assert_frame_equal(shown[shown_values].fillna(0), exact[shown_values].fillna(0))
 

@@ -275,7 +275,12 @@ def weeks(
     from stocktake.files.rtt import run_weeks
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
     from stocktake.metrics.suppression import MASK
-    from stocktake.verdicts.waitinglist import NESTED_COUNTS, tail_counts_shown, weeks_rows_shown
+    from stocktake.verdicts.waitinglist import (
+        NESTED_COUNTS,
+        over_52_interval_columns,
+        tail_counts_shown,
+        weeks_rows_shown,
+    )
 
     if not returns and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -284,10 +289,10 @@ def weeks(
     try:
         if out is not None:
             check_output(out, *(returns or []), warehouse)
-        inputs, projection = run_weeks(
+        inputs, projection, width = run_weeks(
             returns or [], warehouse, treatment_function, months, redistribution, provider
         )
-        table = projection.table()
+        table = over_52_interval_columns(projection.table(), width)
         if out is not None:
             write_csv(weeks_rows_shown(table.round(3)) if suppress else table.round(3), out)
     except WaitingListInputError as error:
@@ -325,6 +330,19 @@ def weeks(
         )
     elif no_suppress and not returns:
         console.print("counts of 1–7 patients are not hidden here (--no-suppress): for use inside the trust")
+    if width is not None:
+        final = rows.iloc[-1]
+        at_the_end = (
+            ""
+            if pd.isna(final["over_52_weeks"])
+            else f"{final['month']}: {final['over_52_weeks']:,.0f} (95% interval "
+            f"{final['over_52_weeks_low']:,.0f} to {final['over_52_weeks_high']:,.0f}); "
+        )
+        console.print(
+            f"52+ wk: {at_the_end}each month's 95% interval (over_52_weeks_low and _high"
+            f"{' in ' + str(out) if out is not None else ' with --out'}) from this projection's own errors "
+            f"on the warehouse's history: {width.basis()}"
+        )
     console.print(
         f"{inputs.calibration}; referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month held at their recent average"

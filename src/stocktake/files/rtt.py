@@ -704,8 +704,12 @@ def run_weeks(
     redistribution: str,
     provider: str | None = None,
 ):
-    """The list by weeks waited, projected ``months`` ahead at the present flows."""
-    from stocktake.waitinglist.weeks_waited import project
+    """The list by weeks waited, projected ``months`` ahead at the present flows, and from a warehouse
+    the 95% half-width of each month's count waiting more than 52 weeks from the projection's own
+    backtest (None from returns, which hold no pathways to backtest, or with too few months)."""
+    from stocktake.files.waitinglist import warehouse_pathways
+    from stocktake.waitinglist.projection import HistoryError, interval_width, latest_errors
+    from stocktake.waitinglist.weeks_waited import backtest_over_52, project
 
     if not 1 <= months <= 60:
         raise WaitingListInputError(f"--months {months}: expected 1 to 60")
@@ -718,7 +722,15 @@ def run_weeks(
         inputs.params,
         redistribution,  # type: ignore[arg-type]
     )
-    return inputs, projection
+    width = None
+    if not returns and warehouse is not None:
+        pathways = warehouse_pathways(warehouse)
+        errors = backtest_over_52(pathways, inputs.origin.month, months, redistribution=redistribution)  # type: ignore[arg-type]
+        try:
+            width = interval_width(latest_errors(errors), months)
+        except HistoryError:
+            width = None
+    return inputs, projection, width
 
 
 #: The farthest target month from the list's month, as the page allows: five years.

@@ -285,7 +285,23 @@ def weeks_rows_shown(rows: pd.DataFrame) -> pd.DataFrame:
                     ("within_18_weeks", "pct_within_18_weeks") if column == "over_18_weeks" else (column,)
                 ):
                     shown.at[i, blank] = None
+                if column == "over_52_weeks":  # its interval's midpoint would give it back
+                    for blank in ("over_52_weeks_low", "over_52_weeks_high"):
+                        if blank in shown:
+                            shown.at[i, blank] = None
     return shown
+
+
+def over_52_interval_columns(table: pd.DataFrame, width: IntervalWidth | None) -> pd.DataFrame:
+    """The weeks table with ``over_52_weeks_low`` and ``_high`` beside the count (none without a
+    width): the count ± the width, floored at 0."""
+    if width is None:
+        return table
+    half = width.half_width[: len(table)]
+    return table.assign(
+        over_52_weeks_low=np.maximum(table["over_52_weeks"] - half, 0.0),
+        over_52_weeks_high=table["over_52_weeks"] + half,
+    )
 
 
 def tail_counts_shown(origin: WaitingList) -> tuple[bool, bool, bool]:

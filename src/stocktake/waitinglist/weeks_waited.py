@@ -630,7 +630,13 @@ def as_at(pathways: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
 # --- the projection's own errors -------------------------------------------------------------------
 
 
-def backtest_over_52(pathways: pd.DataFrame, last: pd.Period, horizon: int, origins: int = 24) -> np.ndarray:
+def backtest_over_52(
+    pathways: pd.DataFrame,
+    last: pd.Period,
+    horizon: int,
+    origins: int = 24,
+    redistribution: Redistribution = "evenly",
+) -> np.ndarray:
     """The weeks-waited projection's errors in the count waiting more than 52 weeks (actual − projected),
     origins × months ahead, NaN where not yet known: from each of the ``origins`` months before
     ``last`` the pathways as they stood then are calibrated and projected at their flows, as the page
@@ -645,7 +651,7 @@ def backtest_over_52(pathways: pd.DataFrame, last: pd.Period, horizon: int, orig
         except ValueError:
             continue
         ahead = min(horizon, (last - origin).n)
-        steps = project(start, [referrals] * ahead, [capacity] * ahead, params).steps
+        steps = project(start, [referrals] * ahead, [capacity] * ahead, params, redistribution).steps
         for h, step in enumerate(steps):
             end = np.datetime64(step.waiting_list.month.end_time.date(), "D")
             waiting = (starts <= end) & (np.isnat(stops) | (stops > end))
