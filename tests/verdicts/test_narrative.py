@@ -304,3 +304,26 @@ def test_no_variation_beside_hidden_points_says_no_mean():
         text = sentence(coarse_chart(xmr(y), hidden), x, Formatter("patients", 0), latest_hidden=True)
         assert "no process limits can be drawn from the recent values." in text
         assert "mean" not in text and "variation" not in text
+
+
+def test_an_ended_run_is_named_by_its_side_not_by_its_last_points_rule():
+    """A clinical director read "A run of 13 months below the mean ... (special-cause concern) ended"
+    of patients waiting more than 52 weeks (fewer is better): the run's last point had been flagged
+    as concern by a rising trend into its end. Here the eleven months below the mean end in a rising
+    trend (1,500 up to 1,800): the run is still an improvement when lower is better, and a
+    concern when higher is (the trend runs on to the first point above the mean; the latest is common
+    cause)."""
+    from stocktake.verdicts.narrative import ended_shift
+
+    y = np.r_[np.tile([2250.0, 2450.0], 11)[:21], [1500.0] * 5, 1550, 1600, 1650, 1700, 1750, 1800]
+    y = np.r_[y, 2450, 2250, 2450, 2250]
+    x = pd.date_range("2022-04-01", periods=len(y), freq="MS")
+    lower = xmr(y, improvement="decrease")
+    assert lower.point_type[31] == "special_cause_concern"  # the trend's reading of the run's last point
+    assert "below the mean from January to November 2024 (special-cause improvement) ended" in ended_shift(
+        lower, x
+    )
+    higher = xmr(y, improvement="increase")
+    assert "(special-cause concern) ended" in ended_shift(higher, x)
+    neutral = xmr(y, improvement="neutral")
+    assert "(special-cause variation, neither better nor worse) ended" in ended_shift(neutral, x)

@@ -264,6 +264,14 @@ _SHIFT_KINDS = {
 }
 
 
+def _run_kind(where: str, improvement: str) -> str:
+    """A run above or below the mean as a point type: improvement or concern by the better way."""
+    if improvement == "neutral":
+        return "special_cause_neutral_high" if where == "above" else "special_cause_neutral_low"
+    better = "above" if improvement == "increase" else "below"
+    return "special_cause_improvement" if where == better else "special_cause_concern"
+
+
 def ended_shift(chart: XmrChart, x: pd.DatetimeIndex, months: int = ENDED_SHIFT_MONTHS) -> str:
     """The latest sustained shift that has ended, when the latest point is common cause.
 
@@ -287,8 +295,11 @@ def ended_shift(chart: XmrChart, x: pd.DatetimeIndex, months: int = ENDED_SHIFT_
     first, final = pd.Timestamp(x[end - n + 1]), pd.Timestamp(x[end])
     span = f"{first:%B}" if first.year == final.year else f"{first:%B %Y}"
     where = "above" if side[end - segment.start] > 0 else "below"
-    kind = _SHIFT_KINDS.get(chart.point_type[end])
-    shown = f" ({kind})" if kind else ""
+    # the run's own side says what it was, not its last point's type, which another rule (a trend
+    # into the run's end) may have given the other way: "13 months below the mean (special-cause
+    # concern)" was said of fewer long waiters
+    kind = _SHIFT_KINDS[_run_kind(where, chart.improvement)]
+    shown = f" ({kind})"
     return (
         f"A run of {n} months {where} the mean from {span} to {final:%B %Y}{shown} ended; consider "
         "whether a change was made and should be marked."
