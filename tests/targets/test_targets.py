@@ -42,7 +42,9 @@ def test_a_steady_climb_is_projected_with_its_range():
     projection = project(MONTHS, values, 95.0, "increase", current_mean=values.mean())
     assert projection.status == "projected"
     assert projection.earliest < projection.when < projection.latest
-    assert "On the current trend" in projection.describe()
+    assert projection.describe().startswith(
+        "If the trend of the latest 12 values (since January 2024) continues, the target would be reached"
+    )
 
 
 def test_an_exact_line_is_projected_to_the_day():
@@ -93,3 +95,20 @@ def test_a_current_period_without_values_is_not_on_course_not_a_crash():
     stopped on an IndexError."""
     x = pd.date_range("2025-02-01", periods=1, freq="MS")
     assert project(x, [np.nan], 5.0, "decrease", np.nan).status == "not_on_course"
+
+
+def test_a_period_that_improved_and_levelled_off_is_not_projected_from_where_it_was_heading():
+    """A clinical director read "reached around July 2025 (95% range June to August 2025)" of a length
+    of stay that fell from 3.6 to 1.5 days over two years and has been flat at 1.5 for the latest
+    year: the line through the whole period ran on from the fall. The trend is now read from the
+    latest 12 values: flat, so not on course; with the fall still going on, projected."""
+    x = pd.date_range("2022-04-01", periods=36, freq="MS")
+    falling = np.linspace(3.6, 1.5, 24)
+    levelled = np.r_[falling, 1.5 + np.tile([0.1, -0.1], 6)]
+    found = project(x, levelled, 1.0, "decrease", current_mean=levelled.mean())
+    assert found.status == "not_on_course"
+    whole_line = np.polyfit(np.arange(36), levelled, 1)[0]  # what the whole period's line said
+    assert whole_line < -0.05
+    still_falling = np.linspace(3.6, 1.5, 36) + np.tile([0.02, -0.02], 18)
+    found = project(x, still_falling, 1.0, "decrease", current_mean=still_falling.mean())
+    assert found.status == "projected" and found.points == 12 and found.since == x[24]

@@ -182,6 +182,25 @@ def test_midway_target_from_a_chosen_baseline_to_a_typed_benchmark_and_used_in_o
     assert f"{expected}% — midway from the mean" in editor.get(f"/metrics/{METRIC}").text
 
 
+def test_no_midway_target_is_offered_that_would_ask_the_service_to_get_worse(app, clients):
+    """A clinical director was offered "19.3 days: midway from ... (17.3 days) to national mean (21.4
+    days)", longer stays, and saved it with one click. A benchmark the baseline already beats gives
+    no such target, and says why."""
+    editor = clients["editor"]
+    frame = app.state.workspace.series()[METRIC]
+    baseline = frame["value"].iloc[-12:].mean()  # the default baseline: the latest 12 months
+    below = round(baseline - 20, 1)  # higher is better here: a benchmark 20 points below it
+    page = editor.get(
+        f"/metrics/{METRIC}", params={"benchmark": str(below), "benchmark_source": "Low bar"}
+    ).text
+    assert "Use " not in page.split("A midway target")[1].split("midway-choices")[0]
+    said = html.unescape(re.search(r'<p id="midway-beyond">([^<]*)</p>', page)[1])
+    assert f"({baseline:.1f}%) is already better than Low bar ({below:.1f}%)" in said
+    assert "a target between them would ask the service to get worse" in said
+    above = editor.get(f"/metrics/{METRIC}", params={"benchmark": str(round(baseline + 10, 1))}).text
+    assert 'id="midway-beyond"' not in above and "Use " in above
+
+
 def test_a_rebasing_annotation_restarts_the_limits_from_its_date(app, clients):
     editor = clients["editor"]
     x = app.state.workspace.series()[METRIC]["period"]

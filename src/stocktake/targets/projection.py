@@ -1,8 +1,10 @@
 """When will the current process reach its target? A straight-line projection, or an honest "not".
 
-The line is fitted to the current period (since the last rebase) by least squares. The target is
-"on the current course" only when the slope is distinguishable from zero (its 95% interval excludes
-zero) in the direction of improvement; then the date comes with the range the slope's interval gives.
+The line is fitted by least squares to the latest :data:`TREND_POINTS` values of the current period
+(since the last rebase): a line through a whole period that improved and then levelled off ran on from
+where the improvement had been heading, not from where the values are. The target is "on the current
+course" only when the slope is distinguishable from zero (its 95% interval excludes zero) in the
+direction of improvement; then the date comes with the range the slope's interval gives.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import pandas as pd
 from scipy.stats import t as student_t
 
 MIN_POINTS = 6
+#: The latest values the trend is read from: a year of months.
+TREND_POINTS = 12
 
 
 @dataclass(frozen=True)
@@ -23,6 +27,9 @@ class Projection:
     earliest: pd.Timestamp | None = None
     latest: pd.Timestamp | None = None
     slope_per_month: float | None = None
+    #: The values the trend was fitted to and the first one's date.
+    points: int = 0
+    since: pd.Timestamp | None = None
 
     def describe(self) -> str:
         if self.status == "met":
@@ -34,10 +41,9 @@ class Projection:
             )
         if self.status == "not_on_course":
             return "Not on the current course: the recent data show no reliable movement towards the target."
-        return (
-            f"On the current trend the target would be reached around {self.when:%B %Y} "
-            f"(95% range {self.earliest:%B %Y} to {self.latest:%B %Y})."
-        )
+        trend = f"the trend of the latest {self.points} values (since {self.since:%B %Y})"
+        when = f"{self.when:%B %Y} (95% range {self.earliest:%B %Y} to {self.latest:%B %Y})"
+        return f"If {trend} continues, the target would be reached around {when}."
 
 
 #: The furthest a projected date goes: a hundred years (a slope barely above 0 reaches any target in
@@ -59,7 +65,7 @@ def project(x: pd.DatetimeIndex, values, target: float, improvement: str, curren
     if sign * (current_mean - target) >= 0:
         return Projection("met")
     values = np.asarray(values, dtype=float)
-    present = ~np.isnan(values)
+    present = np.flatnonzero(~np.isnan(values))[-TREND_POINTS:]
     y = values[present]
     if len(y) < MIN_POINTS:  # before the days: a period of no values at all had crashed the report
         return Projection("not_on_course")
@@ -87,4 +93,6 @@ def project(x: pd.DatetimeIndex, values, target: float, improvement: str, curren
         earliest=reached(high),
         latest=reached(low),
         slope_per_month=slope * 30.44,
+        points=len(y),
+        since=pd.Timestamp(x[present][0]),
     )

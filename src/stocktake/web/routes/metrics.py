@@ -23,7 +23,7 @@ from stocktake.report.charts import POINT_NAMES, entry_chart, plotly_json, stati
 from stocktake.report.funnel_chart import funnel_json
 from stocktake.report.slides import FORMATS as SLIDE_FORMATS
 from stocktake.report.slides import slide_chart
-from stocktake.targets.setting import Benchmark, between
+from stocktake.targets.setting import Benchmark, already_beyond, between
 from stocktake.verdicts.expected import cases_by_group, compare_observed_expected, compares_observed_expected
 from stocktake.verdicts.narrative import CATEGORIES, Formatter
 from stocktake.verdicts.peers import funnel_method
@@ -164,8 +164,17 @@ def _midway(entry, ask: MidwayAsk) -> dict | None:
     base = {"months": months, "baseline_from": start, "baseline_to": end, "benchmark": benchmark}
     if benchmark is None or np.isnan(values[chosen]).all():
         return base | {"value": None}
-    target = between(float(np.nanmean(values[chosen])), benchmark)
     fmt = Formatter(metric.unit, metric.decimals)
+    start_value = float(np.nanmean(values[chosen]))
+    if already_beyond(start_value, benchmark, metric.improvement):
+        relation = "at" if start_value == benchmark.value else "better than"
+        beyond = (
+            f"the mean of {start} to {end} ({fmt(start_value)}) is already {relation} {benchmark} "
+            f"({fmt(benchmark.value)}): a target between them would ask the service to get worse. Keep to "
+            "the present level, or give a more ambitious benchmark below"
+        )
+        return base | {"value": None, "beyond": beyond}
+    target = between(start_value, benchmark)
     value = round(target.value, metric.decimals)
     basis = (
         f"midway from the mean of {start} to {end} ({fmt(target.baseline)}) "
