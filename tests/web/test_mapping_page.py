@@ -98,6 +98,35 @@ def test_editors_and_viewers_are_refused_and_anonymous_visitors_sent_to_sign_in(
     assert 'href="/admin/mapping"' in clients["admin"].get("/uploads").text
 
 
+def test_another_admins_review_is_answered_as_gone_and_logged(app, clients, extracts):
+    """A security review: an admin using another admin's staged review had a 404 and no audit event,
+    where another user's staged upload is logged."""
+    from fastapi.testclient import TestClient
+
+    from stocktake.appdb import actions
+
+    _, token = _suggest(clients["admin"], extracts, "hip_registry.csv")
+    with app.state.sessions() as db:
+        actions.create_user(
+            db,
+            by=None,
+            username="second",
+            full_name="Second",
+            password="a long enough password",
+            role="admin",
+        )
+    second = TestClient(app)
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', second.get("/sign-in").text)[1]
+    data = {"username": "second", "password": "a long enough password", "csrf_token": csrf}
+    assert second.post("/sign-in", data=data, follow_redirects=False).status_code == 303
+    second.csrf = re.search(r'name="csrf_token" value="([^"]+)"', second.get("/account").text)[1]
+    assert _send(second, token, {"source": "x"}, "save").status_code == 404
+    with app.state.sessions() as db:
+        event = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (event.action, event.detail) == ("request_refused", "another admin's mapping review")
+        assert event.subject == "POST /admin/mapping/…" and event.user.username == "second"
+
+
 def test_admin_corrects_the_suggestion_saves_it_and_the_next_upload_reads_through_it(app, clients, extracts):
     admin = clients["admin"]
     page, token = _suggest(admin, extracts, "hip_registry.csv")

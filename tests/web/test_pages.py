@@ -240,7 +240,7 @@ def test_a_rebase_that_changes_the_verdict_is_warned_and_logged_with_both_readin
     assert "A rebase changed this verdict" in page
     assert f"{verdicts[1]} without the rebase on {when.day} {when:%b %Y}: with one set of limits" in page
     detail = events(app, "annotation_added")[-1].detail
-    assert detail.startswith(f"{when}: limits start again.")
+    assert detail.startswith(f"{when} 'Validation sprint' (limits restart): limits start again.")
     assert f"With it: {verdicts[0]}." in detail and f"Without it: {verdicts[1]}." in detail
 
 

@@ -82,6 +82,10 @@ def test_a_preview_gone_stale_is_shown_again_and_another_users_token_is_refused(
     )
     confirm = re.search(r'action="([^"]+/confirm)"', preview.text).group(1)
     assert _post(admin, confirm).status_code == 404  # bound to its uploader
+    with app.state.sessions() as db:  # and the attempt kept, as another user's staged upload is
+        event = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (event.action, event.detail) == ("request_refused", "another user's staged import")
+        assert "/imports/…/confirm" in event.subject  # the token kept out, as every secret is
     _post(editor, f"{cohort}/participants", code="P5", name="Ed")  # the cohort changes meanwhile
     again = _post(editor, confirm)
     assert again.status_code == 200 and "The cohort changed since you checked this file" in again.text

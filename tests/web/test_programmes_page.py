@@ -183,6 +183,33 @@ def test_a_participant_sees_their_own_record_only(app, programme):
     assert "Person 6" in cy.get(programme["cohort"]).text
 
 
+def test_a_participant_reaching_another_programme_is_answered_as_not_there_and_logged(
+    app, clients, programme
+):
+    """A security review: a participant's account asking for a programme not theirs had a 404 and no
+    audit event, where every other refusal is kept."""
+    editor = clients["editor"]
+    other = editor.post(
+        "/programmes",
+        data={
+            "csrf_token": editor.csrf,
+            "name": "Another programme",
+            "modules": "A",
+            "completion_percent": "80",
+        },
+        follow_redirects=False,
+    ).headers["location"]
+    ann = _sign_in(app, "ann")
+    report = ann.get(f"{programme['programme']}/report.html")  # refused: headed as every refusal is
+    assert report.status_code == 403 and "Not allowed</h1>" in report.text
+    assert ann.get(other).status_code == 404
+    with app.state.sessions() as db:
+        refusal = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
+        assert (refusal.action, refusal.user.username) == ("request_refused", "ann")
+        assert refusal.subject == f"programme:{other.rsplit('/', 1)[1]}"
+    assert clients["viewer"].get(other).status_code == 200  # a viewer linked to no one reads it
+
+
 def test_unlinking_an_account_takes_effect_on_the_next_request(app, clients, programme):
     ann = _sign_in(app, "ann")
     editor = clients["editor"]

@@ -336,6 +336,50 @@ def test_an_address_that_guesses_many_names_is_refused_for_a_while(app, monkeypa
     assert _sign_in(guesser, "bystander", "the right password") == 303
 
 
+def test_one_users_flood_of_refusals_silences_no_one_elses_and_the_rest_go_to_the_server_log(app, caplog):
+    """A security review: 30 harmless refusals from one account kept a colleague's attempts behind
+    the same address (a proxy, Citrix) out of the audit log, and nothing else recorded them. The cap
+    is now per signed-in user, and what it keeps out goes to the server's log."""
+    for name in ("flooder", "colleague"):
+        _new_user(app, name)
+    flooder, colleague = from_address(app, "10.8.0.1"), from_address(app, "10.8.0.1")
+    assert _sign_in(flooder, "flooder", "the right password") == 303
+    assert _sign_in(colleague, "colleague", "the right password") == 303
+    before = _count(app)
+    with caplog.at_level("WARNING", logger="stocktake.audit"):
+        for _ in range(actions.REFUSALS_LOGGED_PER_MINUTE + 5):
+            assert flooder.get("/uploads").status_code == 403
+    assert _count(app) == before + actions.REFUSALS_LOGGED_PER_MINUTE
+    kept_out = [r.getMessage() for r in caplog.records if r.name == "stocktake.audit"]
+    assert len(kept_out) == 5
+    assert kept_out[0].startswith("request_refused from 10.8.0.1 (user ")
+    assert kept_out[0].endswith("GET /uploads: needs the editor role")
+    assert colleague.get("/admin/users").status_code == 403
+    latest = _latest(app)
+    assert (latest.action, latest.user.username, latest.subject) == (
+        "request_refused",
+        "colleague",
+        "GET /admin/users",
+    )
+
+
+def test_a_flood_of_throttled_sign_ins_cannot_push_the_log_off_its_first_pages(app, caplog):
+    """Sixty made-up names from one address: the throttled attempts after the lock are kept up to the
+    refusals' cap a minute, the rest in the server's log."""
+    guesser = from_address(app, "10.7.0.1")
+    with caplog.at_level("WARNING", logger="stocktake.audit"):
+        for i in range(actions.ADDRESS_ATTEMPTS + actions.REFUSALS_LOGGED_PER_MINUTE + 4):
+            assert _sign_in(guesser, f"nosuch{i}", "a wrong password") == 401
+    with app.state.sessions() as db:
+        throttled = db.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "sign_in_throttled", AuditEvent.client == "10.7.0.1")
+        )
+    assert throttled == actions.REFUSALS_LOGGED_PER_MINUTE
+    assert sum(r.getMessage().startswith("sign_in_throttled from 10.7.0.1") for r in caplog.records) == 4
+
+
 def test_a_flood_of_refused_requests_cannot_push_the_log_off_its_first_pages(app):
     flooder = from_address(app, "10.9.0.1")
     before = _count(app)

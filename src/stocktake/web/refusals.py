@@ -20,6 +20,7 @@ from stocktake.web.templating import templates
 
 HEADINGS = {
     400: "The request could not be read",
+    403: "Not allowed",
     404: "Page not found",
     405: "Page not found",
     413: "Too large",

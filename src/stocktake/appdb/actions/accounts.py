@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from stocktake.appdb.actions import base
-from stocktake.appdb.actions.audit_log import _ORIGIN, record
+from stocktake.appdb.actions.audit_log import _ORIGIN, add_capped, record
 from stocktake.appdb.actions.base import ActionError, _transaction
 from stocktake.appdb.models import ROLES, AuditEvent, User, WebSession
 
@@ -118,7 +118,11 @@ def authenticate(session: Session, *, username: str, password: str) -> User | No
         ok = action == "sign_in"
         if ok and _HASHER.check_needs_rehash(user.password_hash):
             user.password_hash = _HASHER.hash(password)
-        record(session, user=user if ok else None, action=action, subject=f"user:{user.id}" if user else "")
+        subject = f"user:{user.id}" if user else ""
+        if action == "sign_in_throttled":  # an address firing sign-ins at will: capped as refusals are
+            add_capped(session, user=None, action=action, subject=subject)
+        else:
+            record(session, user=user if ok else None, action=action, subject=subject)
     return user if ok else None
 
 

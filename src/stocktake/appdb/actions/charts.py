@@ -65,9 +65,15 @@ def add_annotation(
             user=by,
             action="annotation_added",
             subject=f"metric:{metric_id}",
-            detail=f"{dated}: {detail}" if detail else str(dated),
+            detail=_said(annotation) + (f": {detail}" if detail else ""),
         )
     return annotation
+
+
+def _said(annotation: Annotation) -> str:
+    """A change date as the log keeps it: a removed one must be known from the log alone (a review:
+    the log had kept only its date)."""
+    return f"{annotation.dated} {annotation.label!r}{' (limits restart)' if annotation.rebase else ''}"
 
 
 def remove_annotation(session: Session, *, by: User, metric_id: str, annotation_id: int) -> None:
@@ -77,4 +83,10 @@ def remove_annotation(session: Session, *, by: User, metric_id: str, annotation_
         if annotation is None or annotation.metric_id != metric_id:
             raise ActionError(f"no annotation {annotation_id} on this measure")
         session.delete(annotation)
-        record(session, user=by, action="annotation_removed", subject=f"metric:{annotation.metric_id}")
+        record(
+            session,
+            user=by,
+            action="annotation_removed",
+            subject=f"metric:{annotation.metric_id}",
+            detail=f"{_said(annotation)}, added by user {annotation.created_by}",
+        )

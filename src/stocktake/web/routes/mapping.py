@@ -49,6 +49,7 @@ from stocktake.ingest.schemas import DATASETS
 from stocktake.ingest.suggest import readable_format, suggest_mapping
 from stocktake.metrics.coverage import codes_used, coverage
 from stocktake.web.pages import change_then, render
+from stocktake.web.refusals import record_refusal_now
 from stocktake.web.routes.forms import texts
 from stocktake.web.security import admin, database
 from stocktake.web.staging import staged
@@ -189,7 +190,7 @@ async def review_form(
 
 def _review_or_save(request, token: str, form: dict[str, str], user: User, db: Session):
     settings = request.app.state.settings
-    staging, review, meta = _staged(settings, token, user)
+    staging, review, meta = _staged(request, token, user)
     if review is None:
         message = (
             "That suggestion is no longer waiting (saved, or over an hour old): upload the samples again."
@@ -288,13 +289,15 @@ def _review_page(request, user, token: str, review: Review, answers, *, status_c
 # --- the staged review ---------------------------------------------------------------------------------
 
 
-def _staged(settings, token: str, user: User) -> tuple[Path, Review | None, dict]:
-    """The review waiting under ``token`` if it is this admin's and not expired."""
-    root = staged(settings)
+def _staged(request, token: str, user: User) -> tuple[Path, Review | None, dict]:
+    """The review waiting under ``token`` if it is this admin's and not expired; another admin's is
+    answered as gone, and logged as a refused request."""
+    root = staged(request.app.state.settings)
     staging = root / token
     if not TOKEN.fullmatch(token) or not (staging / REVIEW_FILE).is_file():
         return staging, None, {}
     meta = json.loads((staging / META_FILE).read_text())
     if meta.get("user_id") != user.id:
+        record_refusal_now(request, "another admin's mapping review", user)
         return staging, None, {}
     return staging, review_from_json((staging / REVIEW_FILE).read_bytes()), {"unreadable": meta["unreadable"]}

@@ -55,6 +55,7 @@ from stocktake.web.programme_view import (
     withdrawn_codes,
     workspace_verdicts,
 )
+from stocktake.web.refusals import record_refusal_now
 from stocktake.web.routes.decisions import content_disposition
 from stocktake.web.routes.forms import a_date, a_number
 from stocktake.web.security import database, editor, viewer
@@ -113,8 +114,18 @@ def _programme(db: Session, user: User, programme_id: int) -> tuple[Programme, s
     programme = db.get(Programme, programme_id)
     only = _visible_ids(db, user, programme_id)
     if programme is None or (only is not None and not only):  # not theirs: as if it were not there
+        if programme is not None:
+            _refused_participant(db, user, f"programme:{programme_id}")
         raise HTTPException(404, f"no programme {programme_id}")
     return programme, only
+
+
+def _refused_participant(db: Session, user: User, subject: str) -> None:
+    """A participant reaching a programme or cohort not theirs: answered as not there, and kept as
+    every refusal is (a security review found these alone unlogged)."""
+    actions.record_refusal(
+        db, user=user, subject=subject, detail="a participant's account: not their programme"
+    )
 
 
 def _programme_page(request, user, db, programme_id: int, **context):
@@ -280,6 +291,7 @@ def _cohort(db: Session, user: User, programme_id: int, cohort_id: int):
     if cohort is None or cohort.programme_id != programme_id:
         raise HTTPException(404, f"no cohort {cohort_id} in programme {programme_id}")
     if only is not None and not any(p.id in only for p in cohort.participants):
+        _refused_participant(db, user, f"cohort:{cohort_id}")
         raise HTTPException(404, f"no cohort {cohort_id} in programme {programme_id}")
     return programme, cohort, only
 
@@ -523,7 +535,10 @@ def _staged_import(request, user: User, cohort_id: int, token: str):
     if not TOKEN.fullmatch(token) or not (folder / "import.json").is_file():
         return None, {}
     meta = json.loads((folder / "import.json").read_text())
-    if meta.get("user_id") != user.id or meta.get("cohort_id") != cohort_id:
+    if meta.get("user_id") != user.id:  # answered as gone, and kept as every refusal is
+        record_refusal_now(request, "another user's staged import", user)
+        return None, {}
+    if meta.get("cohort_id") != cohort_id:
         return None, {}
     return folder, meta
 
