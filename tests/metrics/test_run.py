@@ -83,6 +83,8 @@ def test_metric_worked_by_hand(series, metric_id, month, expected):
 def test_days_between_rare_events(series):
     events = series["days_between_elective_deaths"]
     assert list(events["value"]) == pytest.approx([7.0])  # deaths discharged 14 Feb and 21 Feb
+    # dated by the day alone: a death's time to the minute was in the workbook and the HTML's chart data
+    assert (pd.to_datetime(events["period"]) == pd.to_datetime(events["period"]).dt.normalize()).all()
 
 
 def test_a_month_without_denominator_is_missing_not_zero(series):

@@ -584,12 +584,15 @@ def _finish(metric: Metric, values: dict, window: pd.DatetimeIndex, by: str | No
 
 
 def events_series(con, catalogue: Catalogue, metric_id: str, events: Events) -> pd.DataFrame:
-    """Days between consecutive events; each point is dated by the later event."""
+    """Whole days between consecutive events; each point is dated by the later event's day. The day,
+    not the time: every chart and export carries these dates, and a death's time to the minute beside
+    its date identifies more than the chart needs (a review found it in the workbook and the HTML)."""
     rows = table(con, catalogue, events.dataset)
     if events.where is not None:
         rows = rows.filter(ex.compile_to_ibis(events.where, rows))
     at = pd.to_datetime(rows.select(at=rows[events.at]).order_by("at").execute()["at"]).dropna()
-    gaps = at.diff().dt.total_seconds() / 86400
+    at = at.dt.normalize()
+    gaps = at.diff().dt.days.astype(float)
     return pd.DataFrame(
         {"metric_id": metric_id, "period": at.iloc[1:].to_numpy(), "value": gaps.iloc[1:].to_numpy()}
     )
