@@ -327,3 +327,17 @@ def test_an_ended_run_is_named_by_its_side_not_by_its_last_points_rule():
     assert "(special-cause concern) ended" in ended_shift(higher, x)
     neutral = xmr(y, improvement="neutral")
     assert "(special-cause variation, neither better nor worse) ended" in ended_shift(neutral, x)
+
+
+def test_a_t_charts_centre_line_is_not_called_a_mean():
+    """A clinical director read "around a mean of 57 days" between deaths whose gaps average 78: a t
+    chart's centre line is the mean of the gaps to the power 1/3.6, transformed back."""
+    from stocktake.spc.tchart import t_chart
+
+    gaps = np.array([10.0, 200.0, 30.0, 60.0, 15.0, 120.0, 45.0, 90.0, 20.0, 150.0, 40.0])
+    chart = t_chart(gaps, improvement="increase")
+    x = pd.date_range("2023-01-01", periods=len(gaps), freq="MS")
+    said = sentence(chart, x, Formatter("days", 0), monthly=False)
+    centre = np.mean(gaps ** (1 / 3.6)) ** 3.6
+    assert f"around a centre line of {centre:.0f} days" in said and "mean" not in said
+    assert abs(centre - gaps.mean()) > 10  # not the gaps' mean

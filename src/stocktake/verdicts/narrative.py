@@ -149,7 +149,9 @@ def _same_side_at_end(chart: XmrChart) -> int:
     return last - (other[-1] if len(other) else -1)
 
 
-def _evidence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidden: bool = False) -> str:
+def _evidence(
+    chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidden: bool = False, centre: str = "mean"
+) -> str:
     """What made the latest point special; a value with 1–7 behind it is never quoted (the sentence
     goes into every export)."""
     last = len(chart.y) - 1
@@ -178,7 +180,7 @@ def _evidence(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidde
         mean = fmt.statistic(chart.mean[last])
         run = _same_side_at_end(chart)  # points of the run outside the limits carry that rule's name
         since = f"{x[last - run + 1]:%b %Y}"
-        return f"the latest {run} values, since {since}, are all {side} the mean ({mean})."
+        return f"the latest {run} values, since {since}, are all {side} the {centre} ({mean})."
     side = "upper" if high else "lower"
     return f"two of the latest three values are close to the {side} process limit."
 
@@ -222,8 +224,10 @@ def sentence(
     """A short paragraph that says what the chart shows, and no more; ``notes`` follow the reading.
     On a ``monthly`` chart an ended sustained shift is said after the reading (``ended_shift``)."""
     ended = ended_shift(chart, x) if monthly else ""
+    # a t chart's centre line is the mean of the transformed gaps, transformed back: not their mean
+    centre = "mean" if monthly else "centre line"
     parts = (
-        _opening(chart, x, fmt, latest_hidden),
+        _opening(chart, x, fmt, latest_hidden, centre),
         ended,
         *notes,
         provisional(chart),
@@ -232,27 +236,30 @@ def sentence(
     return " ".join(part for part in parts if part)
 
 
-def _opening(chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidden: bool) -> str:
+def _opening(
+    chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, latest_hidden: bool, centre: str = "mean"
+) -> str:
     segment = chart.latest
     kind = category(segment.variation_type, segment.assurance_type, chart.improvement)
     if kind in ("moved_the_needle", "going_backwards", "changed"):
-        return f"{OPENINGS[kind]}: {_evidence(chart, x, fmt, latest_hidden)}"
+        return f"{OPENINGS[kind]}: {_evidence(chart, x, fmt, latest_hidden, centre)}"
     if segment.variation_type is None:
         return "Too few points to judge: the chart needs more data before it can show a change."
-    return f"{OPENINGS[kind]}: {_common(chart, fmt)}"
+    return f"{OPENINGS[kind]}: {_common(chart, fmt, centre)}"
 
 
-def _common(chart: XmrChart, fmt: Formatter) -> str:
+def _common(chart: XmrChart, fmt: Formatter, centre: str = "mean") -> str:
     segment = chart.latest
     if np.isnan(segment.lpl) or np.isnan(segment.upl):
         if np.isnan(segment.mean):  # beside hidden points: "no variation" and any total give each one
             return "no process limits can be drawn from the recent values."
         mean = fmt.statistic(segment.mean)
-        return f"the recent values show no variation to draw process limits from (mean {mean})."
+        return f"the recent values show no variation to draw process limits from ({centre} {mean})."
     lower, upper = _drawn(chart, fmt, segment.lpl, segment.upl)
     return (
         f"the recent values vary by chance within the process limits "
-        f"({fmt.statistic(lower)} to {fmt.statistic(upper)}) around a mean of {fmt.statistic(segment.mean)}."
+        f"({fmt.statistic(lower)} to {fmt.statistic(upper)}) around a {centre} of "
+        f"{fmt.statistic(segment.mean)}."
     )
 
 
