@@ -10,6 +10,7 @@ import logging
 import re
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pytest
 from openpyxl import load_workbook
@@ -129,6 +130,25 @@ def test_metric_page_has_a_titled_chart_and_its_data_as_a_table(app, clients):
     assert len(rows) == len(frame)
     last = frame.iloc[-1]
     assert rows[-1] == (pd.Timestamp(last["period"]).strftime("%b %Y"), f"{last['value']:.1f}%")
+
+
+def test_the_chart_tables_limits_are_the_drawn_ones_never_a_negative_percentage(app, clients):
+    """A clinical director read a mortality page whose sentence said 0.0% to 18.0% and whose table
+    said a lower limit of -2.5%: the table now shows the limits as the chart draws them."""
+    with app.state.sessions() as db:
+        entries = app.state.workspace.stocktake(db).entries
+    below_zero = [
+        e.result.metric.id
+        for e in entries
+        if e.result.metric.unit == "%" and e.result.metric.monthly and np.nanmin(e.result.chart.lpl) < 0
+    ]
+    assert below_zero, "some percentage's computed lower limit is below 0 in the test department"
+    for metric_id in below_zero:
+        page = clients["viewer"].get(f"/metrics/{metric_id}").text
+        table = page.split('class="nhsuk-details chart-data"')[1].split("</table>")[0]
+        limits = re.findall(r"<tr><td>[^<]+</td><td>[^<]+</td><td>[^<]+</td><td>([^<]+)</td>", table)
+        assert limits and not any(cell.startswith("-") for cell in limits), metric_id
+        assert "0.0%" in limits
 
 
 def test_editor_sets_a_target_that_the_chart_and_overview_then_use(app, clients):

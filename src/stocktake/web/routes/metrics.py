@@ -25,7 +25,7 @@ from stocktake.report.slides import FORMATS as SLIDE_FORMATS
 from stocktake.report.slides import slide_chart
 from stocktake.targets.setting import Benchmark, already_beyond, between
 from stocktake.verdicts.expected import cases_by_group, compare_observed_expected, compares_observed_expected
-from stocktake.verdicts.narrative import CATEGORIES, Formatter
+from stocktake.verdicts.narrative import CATEGORIES, Formatter, drawn_limits
 from stocktake.verdicts.peers import funnel_method
 from stocktake.web.comments import comments_page, their_comment
 from stocktake.web.pages import change_then_redirect, render
@@ -97,6 +97,11 @@ def _page(
         ],
         today=date.today().isoformat(),
         point_names=POINT_NAMES,
+        # the table's limits as the chart draws them and the sentence quotes them (a percentage's
+        # lower limit had read -2.5% in the table and 0.0% in the sentence)
+        limits=drawn_limits(
+            entry.result.chart.lpl, entry.result.chart.upl, entry.result.chart.y, metric.unit
+        ),
         **context,
     )
 
