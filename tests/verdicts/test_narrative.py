@@ -341,3 +341,27 @@ def test_a_t_charts_centre_line_is_not_called_a_mean():
     centre = np.mean(gaps ** (1 / 3.6)) ** 3.6
     assert f"around a centre line of {centre:.0f} days" in said and "mean" not in said
     assert abs(centre - gaps.mean()) > 10  # not the gaps' mean
+
+
+def test_a_restarted_period_says_what_the_change_moved():
+    """A clinical director marked the implant switch of 1 October 2023 and read only "No evidence of
+    change ... around a mean of £1,991": the step from £2,210 was never said. 18 months at £2,200 ±
+    100 then 18 at £2,000 ± 100, limits restarted at the change: the sentence gives both means."""
+    from stocktake.verdicts.narrative import step_at_rebase
+
+    y = np.r_[np.tile([2100.0, 2300.0], 9), np.tile([1900.0, 2100.0], 9)]
+    x = pd.date_range("2022-04-01", periods=36, freq="MS")
+    chart = xmr(y, improvement="decrease", rebase_at=[18])
+    fmt = Formatter("£", 0)
+    assert step_at_rebase(chart, fmt, x[18].date()) == (
+        "At the change on 1 Oct 2023, where the limits start again, the mean moved from £2,200 to £2,000 "
+        "(better)."
+    )
+    assert step_at_rebase(xmr(y, improvement="increase", rebase_at=[18]), fmt, x[18].date()).endswith(
+        "(worse)."
+    )
+    assert step_at_rebase(xmr(y, improvement="decrease"), fmt, x[18].date()) == ""  # no restart, no step
+    flat = np.tile([2100.0, 2300.0], 18)
+    assert step_at_rebase(xmr(flat, improvement="decrease", rebase_at=[18]), fmt, x[18].date()) == (
+        "At the change on 1 Oct 2023, where the limits start again, the mean stayed at £2,200."
+    )

@@ -68,12 +68,13 @@ def test_a_rebase_that_hides_a_deterioration_keeps_the_reading_before_it(hidden)
     )
 
 
-def test_a_rebase_that_changes_nothing_adds_nothing():
+def test_a_rebase_that_changes_nothing_adds_no_second_reading_and_says_the_mean_stayed():
     entry = _stocktake(np.r_[STEADY, np.tile([58.0, 62.0], 7)]).entries[0]
     assert entry.before_rebase is None
     assert entry.sentence == (
         "No evidence of change: the recent values vary by chance within the process limits "
-        "(49.4% to 70.6%) around a mean of 60.0%. No target is set."
+        "(49.4% to 70.6%) around a mean of 60.0%. At the change on 1 Jan 2025, where the limits start "
+        "again, the mean stayed at 60.0%. No target is set."
     )
 
 

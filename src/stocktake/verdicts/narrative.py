@@ -335,6 +335,23 @@ def day(when: date) -> str:
     return f"{when.day} {when:%b %Y}"
 
 
+def step_at_rebase(chart: XmrChart, fmt: Formatter, when: date) -> str:
+    """What the latest honoured rebase moved: the mean before it and since, better or worse. With the
+    limits restarted, the new period alone reads "no evidence of change", and a reader was never told
+    that a change marked on the chart had moved the mean at all (an implant switch: £2,210 to £1,991)."""
+    if len(chart.segments) < 2:
+        return ""
+    before, since = chart.segments[-2].mean, chart.latest.mean
+    if np.isnan(before) or np.isnan(since):
+        return ""
+    sign = {"increase": 1, "decrease": -1}.get(chart.improvement, 0)
+    at = f"At the change on {day(when)}, where the limits start again,"
+    if fmt.statistic(before) == fmt.statistic(since):
+        return f"{at} the mean stayed at {fmt.statistic(since)}."
+    way = "" if sign == 0 else (" (better)" if sign * (since - before) > 0 else " (worse)")
+    return f"{at} the mean moved from {fmt.statistic(before)} to {fmt.statistic(since)}{way}."
+
+
 def deferred(when: date, values: int) -> str:
     """A change date that has not restarted the limits, because too few values follow it yet."""
     return (

@@ -24,6 +24,7 @@ from stocktake.verdicts.narrative import (
     day,
     deferred,
     sentence,
+    step_at_rebase,
 )
 from stocktake.verdicts.peers import PeerComparison
 from stocktake.verdicts.trusts import TrustComparison
@@ -162,6 +163,8 @@ def build(
         fmt = Formatter(metric.unit, metric.decimals)
         before, notes = _rebase_readings(result, fmt)
         said = coarse_chart(chart, result.hidden) if result.hidden is not None else chart
+        if result.rebasing is not None and result.rebasing.applied:
+            notes = (step_at_rebase(said, fmt, result.rebasing.applied[-1]), *notes)
         text = sentence(  # the mean and limits it quotes as exported beside hidden points (ADR 9)
             said, result.x, fmt, notes, latest_hidden=_latest_hidden(result), monthly=metric.monthly
         )
