@@ -68,6 +68,17 @@ def _sign_in(app, username: str) -> TestClient:
     return client
 
 
+def _new_programme(editor, name: str, modules: str) -> str:
+    """A programme made through its form (80% completion): its page's address."""
+    made = editor.post(
+        "/programmes",
+        data={"csrf_token": editor.csrf, "name": name, "modules": modules, "completion_percent": "80"},
+        follow_redirects=False,
+    )
+    assert made.status_code == 303
+    return made.headers["location"]
+
+
 @pytest.fixture(scope="module")
 def programme(app, clients):
     """A programme with one cohort of six (P1 linked to the account "ann"), five sessions, a project."""
@@ -75,18 +86,7 @@ def programme(app, clients):
         actions.create_user(db, by=None, username="ann", full_name="Ann", password=PASSWORD, role="viewer")
         actions.create_user(db, by=None, username="cy", full_name="Cy", password=PASSWORD, role="viewer")
     editor = clients["editor"]
-    made = editor.post(
-        "/programmes",
-        data={
-            "csrf_token": editor.csrf,
-            "name": "Clinical leaders",
-            "modules": "Leading change\nQI",
-            "completion_percent": "80",
-        },
-        follow_redirects=False,
-    )
-    assert made.status_code == 303
-    programme_path = made.headers["location"]
+    programme_path = _new_programme(editor, "Clinical leaders", "Leading change\nQI")
     cohort = editor.post(
         f"{programme_path}/cohorts",
         data={"csrf_token": editor.csrf, "name": "Cohort 1"},
@@ -189,16 +189,7 @@ def test_a_participant_reaching_another_programme_is_answered_as_not_there_and_l
     """A security review: a participant's account asking for a programme not theirs had a 404 and no
     audit event, where every other refusal is kept."""
     editor = clients["editor"]
-    other = editor.post(
-        "/programmes",
-        data={
-            "csrf_token": editor.csrf,
-            "name": "Another programme",
-            "modules": "A",
-            "completion_percent": "80",
-        },
-        follow_redirects=False,
-    ).headers["location"]
+    other = _new_programme(editor, "Another programme", "A")
     ann = _sign_in(app, "ann")
     report = ann.get(f"{programme['programme']}/report.html")  # refused: headed as every refusal is
     assert report.status_code == 403 and "Not allowed</h1>" in report.text
