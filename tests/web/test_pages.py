@@ -221,6 +221,45 @@ def test_no_midway_target_is_offered_that_would_ask_the_service_to_get_worse(app
     assert 'id="midway-beyond"' not in above and "Use " in above
 
 
+def test_a_midway_that_rounds_to_the_baseline_or_an_impossible_benchmark_offers_no_target(app, clients):
+    """An outside re-check: a mean of 1.684 days and a benchmark of 1.65 offered "Use 1.7 days",
+    the level the service already beats once rounded; "150%" offered 102.7%, and -5 days -1.7."""
+    editor = clients["editor"]
+    frame = app.state.workspace.series()[METRIC]
+    baseline = frame["value"].iloc[-12:].mean()
+    delta = next(d / 100 for d in range(1, 10) if round(baseline + d / 200, 1) <= round(baseline, 1))
+    page = editor.get(f"/metrics/{METRIC}", params={"benchmark": f"{baseline + delta:.4f}"}).text
+    said = html.unescape(re.search(r'<p id="midway-beyond">([^<]*)</p>', page)[1])
+    assert f"is {round(baseline, 1):.1f}% at this measure's decimals, no better than the service is" in said
+    assert "Use " not in page.split("A midway target")[1].split("midway-choices")[0]
+    for typed, problem in (("150", "a percentage from 0 to 100, not 150.0%"), ("-5", "not -5.0%")):
+        page = editor.get(f"/metrics/{METRIC}", params={"benchmark": typed}).text
+        assert problem in html.unescape(re.search(r'<p id="midway-problem"[^>]*>([^<]*)</p>', page)[1])
+        assert "Use " not in page.split("A midway target")[1].split("midway-choices")[0]
+
+
+def test_a_rare_event_charts_centre_line_is_named_so_on_its_page(app, clients):
+    """The sentence said "centre line" but the table, the legend and the caption said "Mean" (58 days
+    where the gaps' mean is 78)."""
+    with app.state.sessions() as db:
+        rare = next(e for e in app.state.workspace.stocktake(db).entries if not e.result.metric.monthly)
+    page = clients["viewer"].get(f"/metrics/{rare.result.metric.id}").text
+    names = {trace.get("name") for trace in chart_of(page)["data"]}
+    assert "Mean" not in names and {"Centre line", "Centre line (provisional)"} & names
+    assert '<th scope="col">Centre line</th>' in page and "event by event: values, centre line" in page
+
+
+def test_a_sentence_beside_hidden_months_says_its_figures_are_as_exported(app, clients):
+    """An outside re-check read "stayed at 8.0%" beside a table falling 7.9% to 7.5%: the sentence
+    is the exports' (rounded beside hidden months); the page now says so, and only then."""
+    with app.state.sessions() as db:
+        entries = app.state.workspace.stocktake(db).entries
+    hidden = next(e for e in entries if e.hidden is not None and e.hidden.any())
+    shown = next(e for e in entries if e.hidden is None or not e.hidden.any())
+    assert 'id="sentence-as-exported"' in clients["viewer"].get(f"/metrics/{hidden.result.metric.id}").text
+    assert 'id="sentence-as-exported"' not in clients["viewer"].get(f"/metrics/{shown.result.metric.id}").text
+
+
 def test_a_rebasing_annotation_restarts_the_limits_from_its_date(app, clients):
     editor = clients["editor"]
     x = app.state.workspace.series()[METRIC]["period"]

@@ -363,6 +363,17 @@ def test_one_users_flood_of_refusals_silences_no_one_elses_and_the_rest_go_to_th
     )
 
 
+def test_the_server_writes_what_the_audit_logs_caps_keep_out_with_its_time(app):
+    """An outside re-check: the refusals past the cap reached standard error with no time, so they
+    could not be set beside the audit log."""
+    from stocktake.web.app import server_config
+
+    config = server_config(app, "127.0.0.1", 8000).log_config
+    assert config["loggers"]["stocktake.audit"]["handlers"] == ["audit"]
+    assert "%(asctime)s" in config["formatters"]["audit"]["format"]
+    assert config["handlers"]["audit"]["stream"] == "ext://sys.stderr"
+
+
 def test_a_flood_of_throttled_sign_ins_cannot_push_the_log_off_its_first_pages(app, caplog):
     """Sixty made-up names from one address: the throttled attempts after the lock are kept up to the
     refusals' cap a minute, the rest in the server's log."""

@@ -60,6 +60,8 @@ class ChartSeries:
     show_icons: bool = True
     #: True where a point's limits rest on too few values to be settled (drawn and named apart).
     provisional: np.ndarray | None = None
+    #: The centre line's name: a t chart's is the mean of the transformed gaps, transformed back.
+    centre: str = "Mean"
 
 
 def _broken_at_rebase(x, values: np.ndarray, groups: np.ndarray) -> tuple[list, list]:
@@ -75,7 +77,7 @@ def _lines(series: ChartSeries):
     """Mean and limits; where some are provisional, those are separate lines named so."""
     grey = COLOURS["common_cause"]
     lines = (
-        ("Mean", series.mean, MEAN_COLOUR, "solid"),
+        (series.centre, series.mean, MEAN_COLOUR, "solid"),
         ("Upper process limit", series.upl, grey, "dash"),
         ("Lower process limit", series.lpl, grey, "dash"),
     )
@@ -434,6 +436,7 @@ def entry_chart(entry: Entry, annotations=(), *, hide_small: bool = True, title:
         improvement=metric.improvement,
         show_icons=False,  # the report and the page show them beside the sentence
         provisional=provisional_points(chart.y, chart.rebase_group),
+        centre="Mean" if metric.monthly else "Centre line",
     )
 
 

@@ -7,6 +7,7 @@ workspace, and render a template. Front-end assets come from the npm packages `m
 
 from __future__ import annotations
 
+import copy
 import re
 from http import HTTPStatus
 from pathlib import Path
@@ -135,11 +136,21 @@ def _mount_assets(app: FastAPI) -> None:
 def server_config(app: FastAPI, host: str, port: int) -> uvicorn.Config:
     """How uvicorn serves the app: forwarded headers are believed from the trusted proxy only."""
     proxy = app.state.settings.trusted_proxy
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    # what the audit log's caps keep out of it (a flood of refusals), timed, on standard error
+    config["formatters"]["audit"] = {"format": "%(asctime)s %(name)s %(message)s"}
+    config["handlers"]["audit"] = {
+        "class": "logging.StreamHandler",
+        "formatter": "audit",
+        "stream": "ext://sys.stderr",
+    }
+    config["loggers"]["stocktake.audit"] = {"handlers": ["audit"], "level": "WARNING", "propagate": False}
     return uvicorn.Config(
         app,
         host=host,
         port=port,
         log_level="info",
+        log_config=config,
         access_log=False,
         proxy_headers=proxy is not None,
         forwarded_allow_ips=proxy,

@@ -90,10 +90,11 @@ def add_capped(session: Session, *, user: User | None, action: str, subject: str
         record(session, user=user, action=action, subject=subject, detail=detail)
         return
     _SERVER_LOG.warning(
-        "%s from %s (%s), over %d a minute, kept here not in the audit log: %s: %s",
+        "%s from %s (%s, %s), over %d a minute, kept here not in the audit log: %s: %s",
         action,
         client or "the command line",
-        f"user {user.id}" if user is not None else "no one signed in",
+        f"user {user.id} {user.username}" if user is not None else "no one signed in",
+        _ORIGIN.get()[1] or "no browser named",
         REFUSALS_LOGGED_PER_MINUTE,
         subject,
         detail,

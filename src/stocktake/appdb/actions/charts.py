@@ -70,6 +70,12 @@ def add_annotation(
     return annotation
 
 
+def _who(session: Session, user_id: int | None) -> str:
+    """A user as the log names them elsewhere: by username."""
+    user = session.get(User, user_id) if user_id is not None else None
+    return user.username if user is not None else "no one recorded"
+
+
 def _said(annotation: Annotation) -> str:
     """A change date as the log keeps it: a removed one must be known from the log alone (a review:
     the log had kept only its date)."""
@@ -88,5 +94,5 @@ def remove_annotation(session: Session, *, by: User, metric_id: str, annotation_
             user=by,
             action="annotation_removed",
             subject=f"metric:{annotation.metric_id}",
-            detail=f"{_said(annotation)}, added by user {annotation.created_by}",
+            detail=f"{_said(annotation)}, added by {_who(session, annotation.created_by)}",
         )

@@ -160,32 +160,62 @@ def _midway(entry, ask: MidwayAsk) -> dict | None:
     end = ask.baseline_to if ask.baseline_to in months and ask.baseline_to >= start else months[-1]
     chosen = np.array([start <= m <= end for m in months])
     typed = _number_or_none(ask.benchmark)
-    if typed is not None:
+    problem = _impossible(typed, metric, values) if typed is not None else None
+    if typed is not None and problem is None:
         benchmark = Benchmark(typed, ask.benchmark_source.strip()[:200] or "a benchmark typed in")
-    elif metric.target is not None:
+    elif metric.target is not None and problem is None:
         benchmark = Benchmark(metric.target.value, metric.target.source, metric.target.year)
     else:
         benchmark = None
     base = {"months": months, "baseline_from": start, "baseline_to": end, "benchmark": benchmark}
+    if problem:
+        return base | {"value": None, "problem": problem}
     if benchmark is None or np.isnan(values[chosen]).all():
         return base | {"value": None}
     fmt = Formatter(metric.unit, metric.decimals)
     start_value = float(np.nanmean(values[chosen]))
+    target = between(start_value, benchmark)
+    value = round(target.value, metric.decimals)
+    # judged as shown: a mean of 1.684 days and a benchmark of 1.65 gave "1.7 days" midway, the
+    # service's own level, which it already beats
+    midway_shown = Benchmark(value, "")
     if already_beyond(start_value, benchmark, metric.improvement):
-        relation = "at" if start_value == benchmark.value else "better than"
+        relation = "at" if fmt(start_value) == fmt(benchmark.value) else "better than"
         beyond = (
             f"the mean of {start} to {end} ({fmt(start_value)}) is already {relation} {benchmark} "
             f"({fmt(benchmark.value)}): a target between them would ask the service to get worse. Keep to "
             "the present level, or give a more ambitious benchmark below"
         )
         return base | {"value": None, "beyond": beyond}
-    target = between(start_value, benchmark)
-    value = round(target.value, metric.decimals)
+    if already_beyond(round(start_value, metric.decimals), midway_shown, metric.improvement):
+        beyond = (
+            f"midway from the mean of {start} to {end} ({fmt(start_value)}) to {benchmark} "
+            f"({fmt(benchmark.value)}) is {fmt(value)} at this measure's decimals, no better than the "
+            "service is already. Give a more ambitious benchmark below"
+        )
+        return base | {"value": None, "beyond": beyond}
     basis = (
         f"midway from the mean of {start} to {end} ({fmt(target.baseline)}) "
         f"to {benchmark} ({fmt(benchmark.value)})"
     )
     return base | {"value": value, "shown": fmt(value), "basis": basis}
+
+
+#: The largest benchmark typed in that is read (a 300-digit number was printed in full).
+MAX_BENCHMARK = 1e9
+
+
+def _impossible(typed: float, metric, values) -> str | None:
+    """Why a typed benchmark cannot be one for this measure, or None: a percentage outside 0–100, a
+    negative level for a measure never below 0, or a number past any count."""
+    fmt = Formatter(metric.unit, metric.decimals)
+    if abs(typed) > MAX_BENCHMARK:
+        return f"Benchmark: {typed:.3g} is not a level this measure can have"
+    if metric.unit == "%" and not 0 <= typed <= 100:
+        return f"Benchmark: a percentage from 0 to 100, not {fmt(typed)}"
+    if typed < 0 <= np.nanmin(values, initial=0):
+        return f"Benchmark: this measure is never below 0, not {fmt(typed)}"
+    return None
 
 
 def _number_or_none(text: str) -> float | None:
