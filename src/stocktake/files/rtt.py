@@ -722,15 +722,14 @@ def run_weeks(
         inputs.params,
         redistribution,  # type: ignore[arg-type]
     )
-    width = None
-    if not returns and warehouse is not None:
-        pathways = warehouse_pathways(warehouse)
-        errors = backtest_over_52(pathways, inputs.origin.month, months, redistribution=redistribution)  # type: ignore[arg-type]
-        try:
-            width = interval_width(latest_errors(errors), months)
-        except HistoryError:
-            width = None
-    return inputs, projection, width
+    if returns or warehouse is None:
+        return inputs, projection, None
+    pathways = warehouse_pathways(warehouse)
+    errors = backtest_over_52(pathways, inputs.origin.month, months, redistribution=redistribution)  # type: ignore[arg-type]
+    try:
+        return inputs, projection, interval_width(latest_errors(errors), months)
+    except HistoryError:
+        return inputs, projection, None
 
 
 #: The farthest target month from the list's month, as the page allows: five years.
@@ -852,7 +851,7 @@ def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
 
 def plan_beside_history(inputs: PlanInputs, score, risk: float) -> str | None:
     """The plan's cases a list beside the history's (the capacity answer's figure) and how often the
-    history's lists over-ran: a theatre manager saw 3.3 booked against 3.54 done, unexplained."""
+    history's lists over-ran: a theatre manager saw 3.0 booked against 3.54 done, unexplained."""
     found = inputs.recent_lists
     if found is None or not score.lists:
         return None

@@ -135,8 +135,8 @@ class Overview:
         if self.over_52_width is None:
             return None
         central = self.weeks.steps[k].waiting_list.summary().over_52_weeks
-        half = float(self.over_52_width.half_width[k])
-        return max(central - half, 0.0), central + half
+        low, high = count_interval(central, float(self.over_52_width.half_width[k]))
+        return float(low), float(high)
 
     def groups_of(self, dimension: str) -> tuple[GroupRow, ...]:
         return tuple(g for g in self.groups if g.dimension == dimension)
@@ -297,11 +297,14 @@ def over_52_interval_columns(table: pd.DataFrame, width: IntervalWidth | None) -
     width): the count ± the width, floored at 0."""
     if width is None:
         return table
-    half = width.half_width[: len(table)]
-    return table.assign(
-        over_52_weeks_low=np.maximum(table["over_52_weeks"] - half, 0.0),
-        over_52_weeks_high=table["over_52_weeks"] + half,
-    )
+    low, high = count_interval(table["over_52_weeks"], width.half_width[: len(table)])
+    return table.assign(over_52_weeks_low=low, over_52_weeks_high=high)
+
+
+def count_interval(central, half):
+    """A count's 95% interval: ± its half-width, no count below 0 (one rule for the page, the report
+    and the command)."""
+    return np.maximum(central - half, 0.0), central + half
 
 
 def tail_counts_shown(origin: WaitingList) -> tuple[bool, bool, bool]:
