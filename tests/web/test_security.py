@@ -391,6 +391,28 @@ def test_a_flood_of_throttled_sign_ins_cannot_push_the_log_off_its_first_pages(a
     assert sum(r.getMessage().startswith("sign_in_throttled from 10.7.0.1") for r in caplog.records) == 4
 
 
+def test_the_users_page_names_an_address_refused_for_failed_sign_ins_and_until_when(app, clients):
+    """A security review: made-up names from one address refused everyone there, an admin included,
+    while the Users page said "Not locked" of every account."""
+    from datetime import UTC
+
+    from stocktake.web.clock import LONDON
+
+    assert "10.6.0.1" not in clients["admin"].get("/admin/users").text
+    guesser = from_address(app, "10.6.0.1")
+    for i in range(actions.ADDRESS_ATTEMPTS):
+        assert _sign_in(guesser, f"madeup{i}", "a wrong password") == 401
+    with app.state.sessions() as db:
+        (_, until), *others = [t for t in actions.throttled_addresses(db) if t[0] == "10.6.0.1"]
+        first = db.scalars(
+            select(AuditEvent.at).where(AuditEvent.client == "10.6.0.1").order_by(AuditEvent.id)
+        ).first()
+    assert not others and until == first + actions.SIGN_IN_LOCK  # the earliest of the 20 ages out first
+    page = " ".join(clients["admin"].get("/admin/users").text.split())
+    ends = until.replace(tzinfo=UTC).astimezone(LONDON).strftime("%-d %B %Y, %H:%M")
+    assert f"10.6.0.1 until {ends}" in page and "Sign-in refused from" in page
+
+
 def test_a_flood_of_refused_requests_cannot_push_the_log_off_its_first_pages(app):
     flooder = from_address(app, "10.9.0.1")
     before = _count(app)

@@ -28,6 +28,7 @@ from stocktake.appdb.actions.accounts import (
     session_user,
     set_role,
     start_session,
+    throttled_addresses,
     unlock_user,
 )
 from stocktake.appdb.actions.action_plans import add_audit_action, edit_audit_action
@@ -172,6 +173,7 @@ __all__ = [
     "set_role",
     "set_target",
     "start_session",
+    "throttled_addresses",
     "unlock_user",
     "withdraw",
     "withdraw_comment",

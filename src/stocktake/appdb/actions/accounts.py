@@ -140,6 +140,26 @@ def locked_out(session: Session, user: User) -> list[str]:
     return sorted(c for c in tried if _failures_in_a_row(session, user, c) >= SIGN_IN_ATTEMPTS)
 
 
+def throttled_addresses(session: Session) -> list[tuple[str, datetime]]:
+    """The addresses refused sign-in now for ``ADDRESS_ATTEMPTS`` failures within ``SIGN_IN_LOCK``
+    (whatever the names tried), each with when that ends, for the admins' users page: everyone
+    behind such an address (a proxy, Citrix) is refused, and the page had said "Not locked"."""
+    since = base._now() - SIGN_IN_LOCK
+    failures = session.execute(
+        select(AuditEvent.client, AuditEvent.at)
+        .where(AuditEvent.action.in_(("sign_in_failed", "sign_in_locked")), AuditEvent.at > since)
+        .order_by(AuditEvent.client, AuditEvent.at)
+    ).all()
+    by_address: dict[str, list[datetime]] = {}
+    for client, at in failures:
+        by_address.setdefault(client, []).append(at)
+    return sorted(
+        (client, times[len(times) - ADDRESS_ATTEMPTS] + SIGN_IN_LOCK)
+        for client, times in by_address.items()
+        if len(times) >= ADDRESS_ATTEMPTS
+    )
+
+
 def change_password(session: Session, *, user: User, current: str, new: str, again: str) -> None:
     """A signed-in user's own password: they prove the current one first. Every session of theirs
     ends (one signed in with the old password may be someone else's); the caller starts a new one."""

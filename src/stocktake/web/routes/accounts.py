@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import ROLES, AuditEvent, User
+from stocktake.web.clock import local_time
 from stocktake.web.pages import change_then, change_then_redirect, render
 from stocktake.web.security import admin, current_user, database, sign_in, sign_out, viewer
 
@@ -93,8 +94,18 @@ def users_page(request: Request, user: User = Depends(admin), db: Session = Depe
 def _users(request, user, db, **context):
     people = db.scalars(select(User).order_by(User.username)).all()
     locks = {person.id: actions.locked_out(db, person) for person in people}
+    throttled = [(client, local_time(until)) for client, until in actions.throttled_addresses(db)]
     return render(
-        request, "users.html", user, title="Users", people=people, roles=ROLES, locks=locks, **context
+        request,
+        "users.html",
+        user,
+        title="Users",
+        people=people,
+        roles=ROLES,
+        locks=locks,
+        throttled=throttled,
+        address_attempts=actions.ADDRESS_ATTEMPTS,
+        **context,
     )
 
 

@@ -31,11 +31,9 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import replace
-from datetime import datetime
 from functools import partial
 from pathlib import Path
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
@@ -85,12 +83,12 @@ from stocktake.jobplan.write import plan_data, plan_yaml
 from stocktake.rota.store import RotaStore
 from stocktake.spreadsheets import write_tables
 from stocktake.warehouse import WarehouseError
+from stocktake.web.clock import local_time
 from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.programme_view import sees_everyone
 from stocktake.web.security import FORM_FIELDS, database, editor, viewer
 
 router = APIRouter(prefix="/job-plans")
-LONDON = ZoneInfo("Europe/London")
 FILE_LIMIT = 900 * 1024  # under the 1 MB body limit with the form around it
 TYPE_NAMES = {"DCC": "DCC", "SPA": "SPA", "additional_nhs": "Additional NHS", "external": "External"}
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -100,11 +98,6 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORM_FIELD_LIMIT = 2 * MAX_ROWS * len(ROW) + len(TOP) + len(ON_CALL) + 10
 FORM_FIELDS["/job-plans/new"] = FORM_FIELD_LIMIT
 FROM_FORM = "the workspace's form"  # a version's "uploaded as" when it was typed in the form
-
-
-def local_time(moment: datetime | str) -> str:
-    moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return moment.astimezone(LONDON).strftime("%-d %B %Y, %H:%M")
 
 
 def plan_reader(request: Request, user: User = Depends(viewer), db: Session = Depends(database)) -> User:

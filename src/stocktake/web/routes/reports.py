@@ -12,9 +12,7 @@ from __future__ import annotations
 import re
 import tempfile
 import threading
-from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
@@ -25,6 +23,7 @@ from stocktake.appdb import actions
 from stocktake.appdb.models import User
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.report.run import with_board_sections, write_stocktake
+from stocktake.web.clock import local_time
 from stocktake.web.pages import render
 from stocktake.web.report_jobs import DONE, Busy, ReportJob, ReportJobs, ReportOptions
 from stocktake.web.security import database, viewer
@@ -37,12 +36,7 @@ MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 MONTHS_OFFERED = 36
-LONDON = ZoneInfo("Europe/London")
 _JOBS_LOCK = threading.Lock()
-
-
-def local_time(moment: datetime) -> str:
-    return moment.astimezone(LONDON).strftime("%-d %B %Y, %H:%M")
 
 
 def report_jobs(request: Request) -> ReportJobs:

@@ -23,7 +23,6 @@ import threading
 from datetime import date, datetime
 from functools import partial
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 import yaml
 from fastapi import APIRouter, Depends, File, Form, HTTPException, Query, Request, UploadFile
@@ -50,13 +49,13 @@ from stocktake.rota.model import EXAMPLE, RotaSpecError
 from stocktake.rota.rules import RULES, Limits
 from stocktake.rota.solver import NoCompliantRota, solve
 from stocktake.rota.store import BUILT, KeptRota, RotaStore, RotaStoreError, read_spec, spec_with
+from stocktake.web.clock import LONDON, local_time
 from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.rota_jobs import DONE, SAVING, Busy, RotaJob, RotaJobs
 from stocktake.web.security import FORM_FIELDS, database, editor, viewer
 from stocktake.web.templating import templates
 
 router = APIRouter(prefix="/rotas")
-LONDON = ZoneInfo("Europe/London")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 SECONDS = (5, 600)  # the least and most time a search may be given
 DEFAULT_SECONDS = 30
@@ -67,11 +66,6 @@ MAX_ROWS = 200  # rows of any one section of the form: 200 doctors (more is refu
 #: department of about 120 doctors ("Too many fields") and lose what was typed.
 FORM_FIELD_LIMIT = MAX_ROWS * sum(len(s.fields) for s in SECTIONS) + 50
 FORM_FIELDS["/rotas/form"] = FORM_FIELD_LIMIT
-
-
-def local_time(moment: datetime | str) -> str:
-    moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
-    return moment.astimezone(LONDON).strftime("%-d %B %Y, %H:%M")
 
 
 def today() -> date:
