@@ -644,6 +644,14 @@ def backtest_over_52(
     be calibrated (too little before it) is left out."""
     starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
     stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+
+    def actual(month: pd.Period) -> float:
+        end = np.datetime64(month.end_time.date(), "D")
+        waiting = (starts <= end) & (np.isnat(stops) | (stops > end))
+        return WaitingList.from_clock_starts(month, starts[waiting]).summary().over_52_weeks
+
+    # each month's list counted once, though up to ``horizon`` origins are set beside it
+    actuals = {month: actual(month) for month in pd.period_range(last - origins + 1, last, freq="M")}
     errors = np.full((origins, horizon), np.nan)
     for row, origin in enumerate(last - k for k in range(origins, 0, -1)):
         try:
@@ -653,8 +661,5 @@ def backtest_over_52(
         ahead = min(horizon, (last - origin).n)
         steps = project(start, [referrals] * ahead, [capacity] * ahead, params, redistribution).steps
         for h, step in enumerate(steps):
-            end = np.datetime64(step.waiting_list.month.end_time.date(), "D")
-            waiting = (starts <= end) & (np.isnat(stops) | (stops > end))
-            actual = WaitingList.from_clock_starts(step.waiting_list.month, starts[waiting]).summary()
-            errors[row, h] = actual.over_52_weeks - step.waiting_list.summary().over_52_weeks
+            errors[row, h] = actuals[step.waiting_list.month] - step.waiting_list.summary().over_52_weeks
     return errors

@@ -9,7 +9,8 @@ LONDON = ZoneInfo("Europe/London")
 
 
 def local_time(moment: datetime | str) -> str:
-    """ "5 December 2026, 05:12": a naive time is the database's UTC."""
+    """A moment as London's wall clock reads it, e.g. 5 December 2026, 05:12 (a naive time is the
+    database's UTC)."""
     moment = datetime.fromisoformat(moment) if isinstance(moment, str) else moment
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
