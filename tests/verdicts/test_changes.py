@@ -50,6 +50,31 @@ def test_each_kind_of_change_is_found_most_urgent_first():
     assert found[0].line == "A started going backwards in March 2025 (was No evidence of change)"
 
 
+def test_marking_a_change_that_worked_is_not_stopped_improving():
+    """Built end to end: 30 steady months, then a rise on 1 Jan 2025 marked "restart the limits". In
+    Nov 2025 11 values follow the mark (deferred: one set of limits, special-cause improvement); in
+    Dec 2025 the twelfth restarts the limits, and the months since are common cause on their own."""
+    import numpy as np
+
+    from stocktake.metrics.catalogue import Catalogue, Metric
+    from stocktake.verdicts.analysis import analyse
+    from stocktake.verdicts.stocktake import build
+
+    months = pd.date_range("2022-07-01", periods=42, freq="MS")
+    values = np.r_[np.tile([58.0, 62.0], 15), np.tile([86.0, 88.0], 6)]
+    catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
+
+    def take(n: int) -> StockTake:
+        series = {"m": pd.DataFrame({"period": months[:n], "value": values[:n]})}
+        return build("Test", "hand-made", analyse(catalogue, series, rebase={"m": ["2025-01-01"]}))
+
+    before, now = take(41), take(42)
+    assert before.entries[0].result.chart.latest.variation_type == IMPROVING
+    assert now.entries[0].result.variation_type == COMMON  # limits restarted in Jan 2026
+    assert now.entries[0].category == before.entries[0].category == "moved_the_needle"
+    assert changes(before, now) == ()
+
+
 def test_still_going_backwards_is_not_news():
     before, now = (
         _take(_entry("a", CONCERN, None, "going_backwards")),

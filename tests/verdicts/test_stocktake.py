@@ -1,4 +1,5 @@
-"""A rebase never hides a deterioration: the sentence, the board report's formats and the charts.
+"""A rebase never hides a deterioration (nor an improvement): the sentence, the board report's formats
+and the charts.
 
 Hand-made series: 30 steady months alternating 58% and 62% (mean 60, every moving range 4), then
 months at 26–28%, clearly below the steady process's lower limit, with a rebase on 1 Jan 2025.
@@ -18,7 +19,7 @@ from stocktake.report.xlsx import write_xlsx
 from stocktake.verdicts.analysis import analyse
 from stocktake.verdicts.stocktake import StockTake, build
 
-MONTHS = pd.date_range("2022-07-01", periods=44, freq="MS")
+MONTHS = pd.date_range("2022-07-01", periods=60, freq="MS")
 STEADY = np.tile([58.0, 62.0], 15)
 MARKS = {"m": [("2025-01-01", "New pathway")]}
 
@@ -32,8 +33,9 @@ def _stocktake(values, rebase=("2025-01-01",)):
 
 @pytest.fixture(scope="module")
 def hidden():
-    """Fourteen months at 26–28% after the rebase: it restarts the limits and hides the fall."""
-    return _stocktake(np.r_[STEADY, np.tile([26.0, 28.0], 7)])
+    """Twenty-six months at 26–28% after the rebase: it restarts the limits, and the fall, more than
+    24 months ago, is no longer read across it."""
+    return _stocktake(np.r_[STEADY, np.tile([26.0, 28.0], 13)])
 
 
 def test_six_months_after_a_rebase_are_read_on_the_limits_from_before_it():
@@ -51,20 +53,50 @@ def test_six_months_after_a_rebase_are_read_on_the_limits_from_before_it():
     ]
 
 
-def test_a_rebase_that_hides_a_deterioration_keeps_the_reading_before_it(hidden):
+def test_a_recent_rebase_at_a_deterioration_is_read_across_not_hidden():
+    # Fourteen months at 26–28% since the rebase on 1 Jan 2025, the latest in Feb 2026.
+    entry = _stocktake(np.r_[STEADY, np.tile([26.0, 28.0], 7)]).entries[0]
+    assert entry.result.variation_type == "common_cause"  # the new period's own limits: 27 ± 2.66 × 2
+    assert entry.category == "going_backwards" and entry.before_rebase is None
+    # Across it, by hand: 44 values, mean 2178/44 = 49.5, mean moving range 142/42 (the jump of 36
+    # screened out), lower limit 49.5 − 2.66 × 142/42 = 40.5.
+    assert entry.sentence == (
+        "Special-cause concern across the change on 1 Jan 2025: with one set of limits running across it, "
+        "the latest value (28.0%, Feb 2026) is below the lower process limit (40.5%). At the change on "
+        "1 Jan 2025, where the limits start again, the mean moved from 60.0% to 27.0% (worse). Since then, "
+        "the values vary by chance within the process limits (21.7% to 32.3%) around a mean of 27.0%. "
+        "No target is set."
+    )
+
+
+def test_a_recent_rebase_at_an_improvement_keeps_it_in_moved_the_needle():
+    """A clinical director marked the month a change worked, and the measure left "Moved the needle"."""
+    entry = _stocktake(np.r_[STEADY, np.tile([86.0, 88.0], 7)]).entries[0]
+    assert entry.category == "moved_the_needle" and entry.before_rebase is None
+    # Across it, by hand: mean (1800 + 1218)/44 = 68.6, mean moving range 142/42 (the jump of 24
+    # screened out), upper limit 68.6 + 2.66 × 142/42 = 77.6.
+    assert entry.sentence.startswith(
+        "Special-cause improvement across the change on 1 Jan 2025: with one set of limits running across "
+        "it, the latest value (88.0%, Feb 2026) is above the upper process limit (77.6%)."
+    )
+    assert "the mean moved from 60.0% to 87.0% (better). Since then, the values vary by chance" in (
+        entry.sentence
+    )
+
+
+def test_a_rebase_more_than_24_months_back_restarts_the_verdict_and_keeps_the_reading_before_it(hidden):
     entry = hidden.entries[0]
-    # With the rebase: 14 values alternating 26 and 28, limits 27 ± 2.66 × 2.
     assert entry.category == "no_change_yet"  # common cause, and no target: nothing says it should move
     assert entry.sentence.startswith(
         "No evidence of change: the recent values vary by chance within the process"
     )
     assert "(21.7% to 32.3%)" in entry.sentence
-    # Without it, by hand: 44 values, mean 2178/44 = 49.5, mean moving range 142/42 (the jump of 36
-    # screened out), lower limit 49.5 − 2.66 × 142/42 = 40.5.
+    # Without it, by hand: 56 values, mean (1800 + 702)/56 = 44.7, mean moving range 166/54 (the jump
+    # of 36 screened out), lower limit 44.7 − 2.66 × 166/54 = 36.5.
     assert entry.before_rebase.category == "going_backwards"
     assert (
         "Going backwards without the rebase on 1 Jan 2025: with one set of limits running across it, "
-        "the latest value (28.0%, Feb 2026) is below the lower process limit (40.5%)." in entry.sentence
+        "the latest value (28.0%, Feb 2027) is below the lower process limit (36.5%)." in entry.sentence
     )
 
 
@@ -134,7 +166,8 @@ def test_a_rebase_overshadowing_an_earlier_one_is_read_without_it_against_the_ea
     both = _stocktake(fallen, rebase=("2025-01-01", "2025-02-01")).entries[0]
     assert both.category == "no_change_yet" and both.before_rebase is None
     alone = _stocktake(fallen, rebase=("2025-02-01",)).entries[0]
-    assert alone.before_rebase.category == "going_backwards"  # without it, no restart at all
+    assert alone.category == "going_backwards"  # read across it: without it, no restart at all
+    assert alone.sentence.startswith("Special-cause concern across the change on 1 Feb 2025")
 
 
 def test_a_stocktake_with_no_measure_says_so_rather_than_failing():

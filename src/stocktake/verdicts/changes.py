@@ -69,14 +69,16 @@ def changes(before: StockTake, now: StockTake) -> tuple[Change, ...]:
 
 
 def _kind(was: Entry, now: Entry) -> str | None:
-    concern = "special_cause_concern"
-    if now.result.variation_type == concern and was.result.variation_type != concern:
+    """The alert between two verdicts. Going backwards and improving are read from the category, not
+    the latest period's icon: a change marked with a restart of the limits is read across it (ADR 49),
+    and "stopped improving" the month it was marked would contradict "Moved the needle" beside it."""
+    backwards, moved = "going_backwards", "moved_the_needle"
+    if now.category == backwards and was.category != backwards:
         return "going_backwards"
     passing = "consistent_pass"
     if was.result.assurance_type == passing and now.result.assurance_type != passing:
         return "missed_target"
-    improving = "special_cause_improvement"
-    if was.result.variation_type == improving and now.result.variation_type != improving:
+    if was.category == moved and now.category != moved:
         return "stopped_improving"
     if now.result.assurance_type == passing and was.result.assurance_type != passing:
         return "reached_target"

@@ -10,6 +10,8 @@ Categories, in order of precedence, from the latest rebase period of the chart:
   to move it), or too few points to judge;
 - steady: common-cause variation on a measure with no better direction (a volume cannot be slow);
 - changed, neither better nor worse: special cause on a measure with no better direction.
+For 24 months after a restart of the limits, while the period since it is common cause, the category
+is read with one set of limits across the change (``across_rebase``, ADR 49).
 The sentence opens with its category's own wording (``OPENINGS``), states the rule that fired and
 the numbers behind it, and nothing the chart does not show: the limits it quotes are the limits drawn
 (``drawn_limits``), and a target the average beats but the limits straddle is said to be missed in
@@ -54,8 +56,11 @@ OPENINGS = {
     "steady": "Steady",
     "changed": "Special-cause variation (neither better nor worse)",
 }
-#: How far back an ended sustained shift is still worth a word (months before the latest point).
-ENDED_SHIFT_MONTHS = 24
+#: How far back a change is still news (months before the latest point): an ended sustained shift is
+#: said, and the step at a restart of the limits leads the verdict (``across_rebase``).
+RECENT_CHANGE_MONTHS = 24
+#: The categories that claim a change: a special cause read on the chart.
+CHANGE_CATEGORIES = ("moved_the_needle", "going_backwards", "changed")
 
 
 def category(variation_type: str | None, assurance_type: str | None, improvement: str) -> str:
@@ -220,14 +225,16 @@ def sentence(
     notes: tuple[str, ...] = (),
     latest_hidden: bool = False,
     monthly: bool = True,
+    opening: str = "",
 ) -> str:
     """A short paragraph that says what the chart shows, and no more; ``notes`` follow the reading.
-    On a ``monthly`` chart an ended sustained shift is said after the reading (``ended_shift``)."""
+    On a ``monthly`` chart an ended sustained shift is said after the reading (``ended_shift``).
+    ``opening`` replaces the reading of the latest period (``across_rebase``'s)."""
     ended = ended_shift(chart, x) if monthly else ""
     # a t chart's centre line is the mean of the transformed gaps, transformed back: not their mean
     centre = "mean" if monthly else "centre line"
     parts = (
-        _opening(chart, x, fmt, latest_hidden, centre),
+        opening or _opening(chart, x, fmt, latest_hidden, centre),
         ended,
         *notes,
         provisional(chart),
@@ -241,23 +248,23 @@ def _opening(
 ) -> str:
     segment = chart.latest
     kind = category(segment.variation_type, segment.assurance_type, chart.improvement)
-    if kind in ("moved_the_needle", "going_backwards", "changed"):
+    if kind in CHANGE_CATEGORIES:
         return f"{OPENINGS[kind]}: {_evidence(chart, x, fmt, latest_hidden, centre)}"
     if segment.variation_type is None:
         return "Too few points to judge: the chart needs more data before it can show a change."
     return f"{OPENINGS[kind]}: {_common(chart, fmt, centre)}"
 
 
-def _common(chart: XmrChart, fmt: Formatter, centre: str = "mean") -> str:
+def _common(chart: XmrChart, fmt: Formatter, centre: str = "mean", values: str = "the recent values") -> str:
     segment = chart.latest
     if np.isnan(segment.lpl) or np.isnan(segment.upl):
         if np.isnan(segment.mean):  # beside hidden points: "no variation" and any total give each one
-            return "no process limits can be drawn from the recent values."
+            return f"no process limits can be drawn from {values}."
         mean = fmt.statistic(segment.mean)
-        return f"the recent values show no variation to draw process limits from ({centre} {mean})."
+        return f"{values} show no variation to draw process limits from ({centre} {mean})."
     lower, upper = _drawn(chart, fmt, segment.lpl, segment.upl)
     return (
-        f"the recent values vary by chance within the process limits "
+        f"{values} vary by chance within the process limits "
         f"({fmt.statistic(lower)} to {fmt.statistic(upper)}) around a {centre} of "
         f"{fmt.statistic(segment.mean)}."
     )
@@ -279,7 +286,7 @@ def _run_kind(where: str, improvement: str) -> str:
     return "special_cause_improvement" if where == better else "special_cause_concern"
 
 
-def ended_shift(chart: XmrChart, x: pd.DatetimeIndex, months: int = ENDED_SHIFT_MONTHS) -> str:
+def ended_shift(chart: XmrChart, x: pd.DatetimeIndex, months: int = RECENT_CHANGE_MONTHS) -> str:
     """The latest sustained shift that has ended, when the latest point is common cause.
 
     A run of ``RUN_LENGTH`` or more values on one side of the mean (the shift rule, read with the
@@ -352,6 +359,51 @@ def step_at_rebase(chart: XmrChart, fmt: Formatter, when: date) -> str:
     return f"{at} the mean moved from {fmt.statistic(before)} to {fmt.statistic(since)}{way}."
 
 
+def chart_category(chart: XmrChart) -> str:
+    """The category of ``chart``'s latest period."""
+    segment = chart.latest
+    return category(segment.variation_type, segment.assurance_type, chart.improvement)
+
+
+def across_rebase(
+    without: XmrChart,
+    rebased: XmrChart,
+    x: pd.DatetimeIndex,
+    fmt: Formatter,
+    when: date,
+    latest_hidden: bool = False,
+) -> tuple[str, str] | None:
+    """The verdict read across a recent restart of the limits, when the step at it is the news: its
+    category and the sentence's opening; None when the period since the change says more.
+
+    Restarting the limits at a marked change makes the months after it the baseline, so a change
+    that moved the mean read "No evidence of change" from the day it was marked: a clinical director
+    who marked a successful change saw it leave "Moved the needle", and one who marked a known cause
+    of a fall saw it leave "Going backwards". For ``RECENT_CHANGE_MONTHS`` after the change, while the
+    period since it shows only common cause, the verdict is the one set of limits running across the
+    change (``without``); the period's own limits follow in the sentence (``since_the_change``). In
+    either direction: a rebase neither hides a deterioration nor an improvement.
+    """
+    if chart_category(rebased) in CHANGE_CATEGORIES or rebased.latest.variation_type is None:
+        return None
+    kind = chart_category(without)
+    recent = pd.Timestamp(when) > pd.Timestamp(x[len(without.y) - 1]) - pd.DateOffset(
+        months=RECENT_CHANGE_MONTHS
+    )
+    if kind not in CHANGE_CATEGORIES or not recent:
+        return None
+    reading = _evidence(without, x, fmt, latest_hidden)
+    return kind, (
+        f"{OPENINGS[kind]} across the change on {day(when)}: with one set of limits running across it, "
+        f"{reading}"
+    )
+
+
+def since_the_change(chart: XmrChart, fmt: Formatter) -> str:
+    """The period since a restart of the limits, after a verdict read across it."""
+    return f"Since then, {_common(chart, fmt, values='the values')}"
+
+
 def deferred(when: date, values: int) -> str:
     """A change date that has not restarted the limits, because too few values follow it yet."""
     return (
@@ -368,7 +420,7 @@ def before_rebase(
     its category and a sentence quoting those limits, not the ones drawn."""
     segment = chart.latest
     kind = category(segment.variation_type, segment.assurance_type, chart.improvement)
-    if kind in ("moved_the_needle", "going_backwards", "changed"):
+    if kind in CHANGE_CATEGORIES:
         reading = _evidence(chart, x, fmt, latest_hidden)
     elif segment.variation_type is None:
         reading = "there were too few points to judge."

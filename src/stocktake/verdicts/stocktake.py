@@ -13,17 +13,20 @@ from stocktake.metrics.suppression import MASK, coarse_chart
 from stocktake.periods import months_between
 from stocktake.procurement.opportunities import Opportunities
 from stocktake.spc.rebase import MIN_REBASE_POINTS
+from stocktake.spc.xmr import XmrChart
 from stocktake.targets.projection import Projection, project
 from stocktake.verdicts.analysis import MetricResult
 from stocktake.verdicts.expected import ObservedExpected
 from stocktake.verdicts.narrative import (
     CATEGORIES,
     Formatter,
+    across_rebase,
     before_rebase,
-    category,
+    chart_category,
     day,
     deferred,
     sentence,
+    since_the_change,
     step_at_rebase,
 )
 from stocktake.verdicts.peers import PeerComparison
@@ -161,18 +164,21 @@ def build(
     for result in results:
         chart, metric = result.chart, result.metric
         fmt = Formatter(metric.unit, metric.decimals)
-        before, notes = _rebase_readings(result, fmt)
         said = coarse_chart(chart, result.hidden) if result.hidden is not None else chart
-        if result.rebasing is not None and result.rebasing.applied:
-            notes = (step_at_rebase(said, fmt, result.rebasing.applied[-1]), *notes)
+        kind, opening, before, notes = _rebase_readings(result, said, fmt)
         text = sentence(  # the mean and limits it quotes as exported beside hidden points (ADR 9)
-            said, result.x, fmt, notes, latest_hidden=_latest_hidden(result), monthly=metric.monthly
+            said,
+            result.x,
+            fmt,
+            notes,
+            latest_hidden=_latest_hidden(result),
+            monthly=metric.monthly,
+            opening=opening,
         )
         projection = _projection(result)
         if projection is not None and chart.target is not None and not _assured_in_words(result, projection):
             text += " " + projection.describe()
         basis = (target_bases or {}).get(metric.id) or (metric.target.source if metric.target else None)
-        kind = category(result.variation_type, result.assurance_type, result.metric.improvement)
         entries.append(Entry(result, kind, text, projection, basis, before))
         if metric.id in marks:
             marks[metric.id] = _marked_deferred(marks[metric.id], result)
@@ -185,22 +191,36 @@ def _assured_in_words(result: MetricResult, projection: Projection) -> bool:
     return projection.status == "met" and result.assurance_type is not None
 
 
-def _rebase_readings(result: MetricResult, fmt: Formatter) -> tuple[Reading | None, tuple[str, ...]]:
-    """The reading without the latest rebase when it differs, and a note for each deferred one."""
+def _rebase_readings(
+    result: MetricResult, said: XmrChart, fmt: Formatter
+) -> tuple[str, str, Reading | None, tuple[str, ...]]:
+    """The measure's category, the sentence's opening when the verdict is read across the latest
+    restart of the limits (``across_rebase``; else ""), the reading without that restart when it
+    differs from the verdict, and the notes: the step at the restart, then a note for each deferred
+    change date."""
+    kind = chart_category(result.chart)
     rebasing = result.rebasing
     if rebasing is None:
-        return None, ()
+        return kind, "", None, ()
     since = rebasing.applied[-1] if rebasing.applied else date.min
     notes = [deferred(when, n) for when, n in rebasing.deferred if when > since]
-    before = None
+    opening, before = "", None
+    if rebasing.applied:
+        notes.insert(0, step_at_rebase(said, fmt, since))
     if rebasing.without_latest is not None:
         without = rebasing.without_latest
-        said = coarse_chart(without, result.hidden) if result.hidden is not None else without
-        kind, text = before_rebase(said, result.x, fmt, since, _latest_hidden(result))
-        if kind != category(result.variation_type, result.assurance_type, result.metric.improvement):
-            before = Reading(since, kind, text)
-            notes.insert(0, text)
-    return before, tuple(notes)
+        across_said = coarse_chart(without, result.hidden) if result.hidden is not None else without
+        hidden = _latest_hidden(result)
+        across = across_rebase(across_said, result.chart, result.x, fmt, since, hidden)
+        if across is not None:
+            kind, opening = across
+            notes.insert(1, since_the_change(said, fmt))
+        else:
+            without_kind, text = before_rebase(across_said, result.x, fmt, since, hidden)
+            if without_kind != kind:
+                before = Reading(since, without_kind, text)
+                notes.insert(1, text)
+    return kind, opening, before, tuple(notes)
 
 
 def _latest_hidden(result: MetricResult) -> bool:
