@@ -11,6 +11,7 @@ import re
 from datetime import datetime, timedelta
 
 import duckdb
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -320,30 +321,44 @@ def test_a_charts_warning_is_dated_for_the_reader():
     assert _reader_warning("something else", x, True) == "something else"
 
 
-def test_the_52_week_count_carries_its_interval_in_the_html_the_workbook_and_the_page_rows(report):
+def test_the_weeks_figures_carry_their_intervals_in_the_html_the_workbook_and_the_page_rows(report):
     """Issue 26: the weeks-waited projection's 52-week count had no interval (a reviewer's backtest
-    from March 2024 projected 72–81 where 69–104 came). Each month's count now carries t × RMSE of
-    that model's own errors on this history, in the sentence, the table and the workbook."""
+    from March 2024 projected 72–81 where 69–104 came), nor its share within 18 weeks or 92nd
+    percentile. Each month's figures now carry t × RMSE of that model's own errors on this history,
+    in the sentence, the table and the workbook."""
     taken, paths = report
     found = taken.waiting_list
-    assert found.over_52_width is not None
-    widths = found.over_52_width.half_width
-    assert (widths > 0).all() and widths[-1] > widths[0]  # further ahead, less sure
+    assert set(found.widths) == {"over_52_weeks", "pct_within_18_weeks", "p92_weeks"}
     page = " ".join(paths[".html"].read_text().split())
+    k = len(found.weeks.steps) - 1
+    for figure, width in found.widths.items():
+        widths = width.half_width
+        assert (widths > 0).all() and widths[-1] > widths[0], figure  # further ahead, less sure
+        central = getattr(found.in_a_year, figure)
+        low, high = found.interval(figure, k)
+        assert low == pytest.approx(max(central - widths[-1], 0)), figure
+        assert high == pytest.approx(min(central + widths[-1], 100 if figure.startswith("pct") else np.inf))
     last = found.in_a_year.over_52_weeks
-    low, high = found.over_52_interval(len(found.weeks.steps) - 1)
-    assert low == pytest.approx(max(last - widths[-1], 0)) and high == pytest.approx(last + widths[-1])
-    said = f"with {last:,.0f} (95% interval {low:,.0f} to {high:,.0f}) waiting more than 52 weeks"
-    assert said in page
-    assert "More than 52 weeks (95% interval)</th>" in page
-    basis = found.over_52_width.basis(untested=False)
-    assert f"the 52-week count's 95% interval from that model's own errors on this history ({basis})" in page
+    low, high = found.interval("over_52_weeks", k)
+    assert f"with {last:,.0f} (95% interval {low:,.0f} to {high:,.0f}) waiting more than 52 weeks" in page
+    share = found.in_a_year.pct_within_18_weeks
+    low, high = found.interval("pct_within_18_weeks", k)
+    assert (
+        f"at the present flows {share:.1f}% (95% interval {low:.1f}% to {high:.1f}%) would be within 18"
+        in page
+    )
+    assert "Within 18 weeks (95% interval)</th>" in page and "More than 52 weeks (95% interval)</th>" in page
+    basis = found.interval_basis
+    assert f"their 95% intervals from that model's own errors on this history ({basis})" in page
     book = openpyxl.load_workbook(paths[".xlsx"])
     rows = pd.DataFrame(list(book["WL projection"].values)[1:], columns=next(book["WL projection"].values))
     shown = rows[rows["More than 52 weeks"] != "*"]
     assert len(shown) > 0
-    assert (shown["More than 52 weeks, 95% low"] <= shown["More than 52 weeks"]).all()
-    assert (shown["More than 52 weeks"] <= shown["More than 52 weeks, 95% high"]).all()
+    for column in ("More than 52 weeks", "% within 18 weeks", "92nd percentile (weeks)"):
+        values = shown[column].astype(float)
+        assert (shown[f"{column}, 95% low"] <= values).all() and (
+            values <= shown[f"{column}, 95% high"]
+        ).all()
 
 
 def test_a_hidden_52_week_count_hides_its_interval_too():
@@ -351,17 +366,34 @@ def test_a_hidden_52_week_count_hides_its_interval_too():
     count back, so a count of 1–7 shows as "*" with no interval."""
     from types import SimpleNamespace
 
-    from stocktake.report.waitinglist import over_52_words
+    from stocktake.report.waitinglist import with_interval
 
     def found(count, interval, suppress=True):
         summary = SimpleNamespace(over_52_weeks=count)
         step = SimpleNamespace(waiting_list=SimpleNamespace(summary=lambda: summary))
         return SimpleNamespace(
-            weeks=SimpleNamespace(steps=[step]), suppress=suppress, over_52_interval=lambda k: interval
+            weeks=SimpleNamespace(steps=[step]), suppress=suppress, interval=lambda figure, k: interval
         )
+
+    def over_52_words(found, k, short=False):
+        return with_interval(found, "over_52_weeks", k, short=short)
 
     assert over_52_words(found(5.2, (0.0, 14.6)), 0) == "*"
     assert over_52_words(found(5.2, (0.0, 14.6), suppress=False), 0) == "5 (95% interval 0 to 15)"
     assert over_52_words(found(118.4, (60.2, 176.6)), 0) == "118 (95% interval 60 to 177)"
     assert over_52_words(found(118.4, (60.2, 176.6)), 0, short=True) == "118 (60 to 177)"
     assert over_52_words(found(118.4, None), 0) == "118"
+
+
+def test_a_share_and_a_percentile_are_written_with_their_intervals_in_their_own_units():
+    from types import SimpleNamespace
+
+    from stocktake.report.waitinglist import with_interval
+
+    summary = SimpleNamespace(pct_within_18_weeks=71.23, p92_weeks=40.04)
+    step = SimpleNamespace(waiting_list=SimpleNamespace(summary=lambda: summary))
+    found = SimpleNamespace(
+        weeks=SimpleNamespace(steps=[step]), suppress=True, interval=lambda figure, k: (68.0, 74.46)
+    )
+    assert with_interval(found, "pct_within_18_weeks", 0) == "71.2% (95% interval 68.0% to 74.5%)"
+    assert with_interval(found, "p92_weeks", 0, short=True) == "40.0 (68.0 to 74.5)"

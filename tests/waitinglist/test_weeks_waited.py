@@ -196,9 +196,13 @@ def test_the_weeks_command_from_the_warehouse(demo_warehouse, tmp_path):
     assert half.iloc[-1] > half.iloc[0] > 0
     last = got.iloc[-1]
     low, high = last["over_52_weeks_low"], last["over_52_weeks_high"]
+    share, share_low, share_high = (last[f"pct_within_18_weeks{end}"] for end in ("", "_low", "_high"))
+    assert share_low < share < share_high <= 100
     assert (
-        f"52+ wk: {last['month']}: {last['over_52_weeks']:,.0f} (95% interval {low:,.0f} to {high:,.0f}); "
-        "each month's 95% interval (over_52_weeks_low and _high in"
+        f"{last['month']} with 95% intervals: % ≤18 wk {share:.1f} ({share_low:.1f} to {share_high:.1f}); "
+        f"92nd pct wk {last['p92_weeks']:.1f} ({last['p92_weeks_low']:.1f} to {last['p92_weeks_high']:.1f}); "
+        f"52+ wk {last['over_52_weeks']:,.0f} ({low:,.0f} to {high:,.0f}). Each month's intervals "
+        "(<figure>_low and _high in"
     ) in said
     assert "from this projection's own errors on the warehouse's history: 24 backtest forecasts" in said
 
@@ -409,11 +413,16 @@ def test_the_52_week_backtest_finds_an_injected_treatment_of_the_long_waiters():
     months ahead) on two lists that differ only in a cohort of 30 long waiters all treated on 15 June
     2024, which no origin before June can foresee: from each such origin the two projections are the
     same, so the errors differ by exactly −30 in every month from June and by nothing before it."""
-    from stocktake.waitinglist.weeks_waited import backtest_over_52
+    from stocktake.waitinglist.weeks_waited import backtest_weeks
 
     last, horizon = pd.Period("2024-12", freq="M"), 12
-    waiting_on = backtest_over_52(_steady_list_with_a_cohort(None), last, horizon)
-    treated = backtest_over_52(_steady_list_with_a_cohort("2024-06-15"), last, horizon)
+    listed = _steady_list_with_a_cohort(None)
+    both = (
+        backtest_weeks(listed, last, horizon),
+        backtest_weeks(_steady_list_with_a_cohort("2024-06-15"), last, horizon),
+    )
+    waiting_on, treated = (errors["over_52_weeks"] for errors in both)
+    share_on, share_treated = (errors["pct_within_18_weeks"] for errors in both)
     assert np.isfinite(waiting_on[:, 0]).all()  # every origin 2023-01 … 2024-11 calibrated
     june = pd.Period("2024-06", freq="M")
     checked = 0
@@ -424,6 +433,16 @@ def test_the_52_week_backtest_finds_an_injected_treatment_of_the_long_waiters():
             expected = -30 if origin + h + 1 >= june else 0
             assert treated[row, h] - waiting_on[row, h] == pytest.approx(expected, abs=1e-6), (origin, h)
             checked += expected != 0
+            # the share within 18 weeks: by hand, W of the T waiting then were within 18 weeks (126
+            # days); with the cohort (all long waiters) treated, W of T − 30 were
+            end = (origin + h + 1).end_time.normalize()
+            waiting = (listed["clock_start"] <= end) & (
+                listed["clock_stop"].isna() | (listed["clock_stop"] > end)
+            )
+            total = int(waiting.sum())
+            within = int((waiting & ((end - listed["clock_start"]).dt.days <= 126)).sum())
+            gained = 100 * within / (total - 30) - 100 * within / total if expected else 0.0
+            assert share_treated[row, h] - share_on[row, h] == pytest.approx(gained, abs=1e-9), (origin, h)
     assert checked > 50
     # months not yet known from an origin are left unknown, not 0
     assert np.isnan(waiting_on[-1, 1:]).all() and np.isfinite(waiting_on[-1, 0])

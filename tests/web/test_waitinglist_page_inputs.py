@@ -154,7 +154,7 @@ def test_the_18_week_sentence_says_it_is_the_share_month_by_month(clients, expec
     last = (expected["month"] + 12).strftime("%B %Y")
     assert re.search(
         rf"The share of the list waiting within 18 weeks \(month by month in the table below\): "
-        rf"[0-9.]+% now, [0-9.]+% in {last},",
+        rf"[0-9.]+% now, [0-9.]+% \(95% interval [0-9.]+% to [0-9.]+%\) in {last},",
         page,
     )
 

@@ -168,6 +168,14 @@ STATS_SHOWN = {
 }
 
 
+#: The weeks-waited figures with an interval, as the weeks command's table heads them.
+TESTED_WORDS = (
+    ("pct_within_18_weeks", "% ≤18 wk", ".1f"),
+    ("p92_weeks", "92nd pct wk", ".1f"),
+    ("over_52_weeks", "52+ wk", ",.0f"),
+)
+
+
 def _stats_tables(table: pd.DataFrame, title: str) -> list[Table]:
     """The statistics down the side, a column a group, as many groups to a table as the console's
     width holds: a row a group squeezed eleven headers to "tar…" on an 80-column terminal."""
@@ -277,7 +285,7 @@ def weeks(
     from stocktake.metrics.suppression import MASK
     from stocktake.verdicts.waitinglist import (
         NESTED_COUNTS,
-        over_52_interval_columns,
+        interval_columns,
         tail_counts_shown,
         weeks_rows_shown,
     )
@@ -289,10 +297,10 @@ def weeks(
     try:
         if out is not None:
             check_output(out, *(returns or []), warehouse)
-        inputs, projection, width = run_weeks(
+        inputs, projection, widths = run_weeks(
             returns or [], warehouse, treatment_function, months, redistribution, provider
         )
-        table = over_52_interval_columns(projection.table(), width)
+        table = interval_columns(projection.table(), widths)
         if out is not None:
             write_csv(weeks_rows_shown(table.round(3)) if suppress else table.round(3), out)
     except WaitingListInputError as error:
@@ -330,18 +338,19 @@ def weeks(
         )
     elif no_suppress and not returns:
         console.print("counts of 1–7 patients are not hidden here (--no-suppress): for use inside the trust")
-    if width is not None:
+    if widths:
         final = rows.iloc[-1]
-        at_the_end = (
-            ""
-            if pd.isna(final["over_52_weeks"])
-            else f"{final['month']}: {final['over_52_weeks']:,.0f} (95% interval "
-            f"{final['over_52_weeks_low']:,.0f} to {final['over_52_weeks_high']:,.0f}); "
-        )
+        said = [
+            f"{words} {final[figure]:{form}} "
+            f"({final[f'{figure}_low']:{form}} to {final[f'{figure}_high']:{form}})"
+            for figure, words, form in TESTED_WORDS
+            if figure in widths and not pd.isna(final[figure])
+        ]
+        basis = next(iter(widths.values())).basis()
         console.print(
-            f"52+ wk: {at_the_end}each month's 95% interval (over_52_weeks_low and _high"
-            f"{' in ' + str(out) if out is not None else ' with --out'}) from this projection's own errors "
-            f"on the warehouse's history: {width.basis()}"
+            f"{final['month']} with 95% intervals: {'; '.join(said)}. Each month's intervals (<figure>_low "
+            f"and _high{' in ' + str(out) if out is not None else ' with --out'}) from this projection's "
+            f"own errors on the warehouse's history: {basis}"
         )
     console.print(
         f"{inputs.calibration}; referrals {inputs.referrals:,.0f} and treatments "

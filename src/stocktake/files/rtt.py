@@ -705,11 +705,12 @@ def run_weeks(
     provider: str | None = None,
 ):
     """The list by weeks waited, projected ``months`` ahead at the present flows, and from a warehouse
-    the 95% half-width of each month's count waiting more than 52 weeks from the projection's own
-    backtest (None from returns, which hold no pathways to backtest, or with too few months)."""
+    the 95% half-widths of each month's tested figures (the 52-week count, % within 18 weeks, the 92nd
+    percentile) from the projection's own backtest (none from returns, which hold no pathways to
+    backtest, nor for a figure too few months test)."""
     from stocktake.files.waitinglist import warehouse_pathways
     from stocktake.waitinglist.projection import HistoryError, interval_width, latest_errors
-    from stocktake.waitinglist.weeks_waited import backtest_over_52, project
+    from stocktake.waitinglist.weeks_waited import backtest_weeks, project
 
     if not 1 <= months <= 60:
         raise WaitingListInputError(f"--months {months}: expected 1 to 60")
@@ -722,14 +723,16 @@ def run_weeks(
         inputs.params,
         redistribution,  # type: ignore[arg-type]
     )
-    if returns or warehouse is None:
-        return inputs, projection, None
-    pathways = warehouse_pathways(warehouse)
-    errors = backtest_over_52(pathways, inputs.origin.month, months, redistribution=redistribution)  # type: ignore[arg-type]
-    try:
-        return inputs, projection, interval_width(latest_errors(errors), months)
-    except HistoryError:
-        return inputs, projection, None
+    widths = {}
+    if not returns and warehouse is not None:
+        pathways = warehouse_pathways(warehouse)
+        errors = backtest_weeks(pathways, inputs.origin.month, months, redistribution=redistribution)  # type: ignore[arg-type]
+        for figure, found in errors.items():
+            try:
+                widths[figure] = interval_width(latest_errors(found), months)
+            except HistoryError:
+                continue
+    return inputs, projection, widths
 
 
 #: The farthest target month from the list's month, as the page allows: five years.

@@ -196,8 +196,8 @@ class WaitingListSection:
     in_a_year: str = f"In {HORIZON} months"
     #: What the projection's interval rests on (its backtest), or "" when there is no projection.
     interval_basis: str = ""
-    #: What the 52-week count's interval rests on (the weeks-waited backtest), or "" without one.
-    over_52_basis: str = ""
+    #: What the weeks-waited figures' intervals rest on (that model's backtest), or "" without one.
+    weeks_basis: str = ""
 
     @property
     def notice(self) -> str | None:
@@ -236,24 +236,34 @@ def projection_rows(found: Overview) -> tuple[ProjectionRow, ...]:
                 waiting,
                 low,
                 high,
-                pct(summary.pct_within_18_weeks),
-                f"{summary.p92_weeks:.1f}",
-                over_52_words(found, k, short=True),
+                with_interval(found, "pct_within_18_weeks", k, short=True),
+                with_interval(found, "p92_weeks", k, short=True),
+                with_interval(found, "over_52_weeks", k, short=True),
             )
         )
     return tuple(rows)
 
 
-def over_52_words(found: Overview, k: int, *, short: bool = False) -> str:
-    """The ``k``-th projected month's count waiting more than 52 weeks, with its 95% interval when the
-    history tests it ("118 (95% interval 61 to 175)"; ``short``, for a table headed so: "118 (61 to
-    175)"); a hidden count hides its interval too (the two ends' midpoint would give it back)."""
-    central = found.weeks.steps[k].waiting_list.summary().over_52_weeks
-    shown = count(central, suppress=found.suppress)
-    interval = found.over_52_interval(k)
+def with_interval(found: Overview, figure: str, k: int, *, short: bool = False) -> str:
+    """The ``k``-th projected month's ``figure`` (``over_52_weeks``, ``pct_within_18_weeks`` or
+    ``p92_weeks``) with its 95% interval when the history tests it ("118 (95% interval 61 to 175)";
+    ``short``, for a table headed so: "118 (61 to 175)"); a hidden count hides its interval too (the
+    two ends' midpoint would give it back)."""
+    central = getattr(found.weeks.steps[k].waiting_list.summary(), figure)
+    shown = FIGURE_FORMATS[figure](central, found.suppress)
+    interval = found.interval(figure, k)
     if interval is None or shown == MASK:
         return shown
-    return f"{shown} ({'' if short else '95% interval '}{interval[0]:,.0f} to {interval[1]:,.0f})"
+    low, high = (FIGURE_FORMATS[figure](end, False) for end in interval)
+    return f"{shown} ({'' if short else '95% interval '}{low} to {high})"
+
+
+#: How each tested figure is written, given whether small counts are hidden.
+FIGURE_FORMATS = {
+    "over_52_weeks": lambda value, suppress: count(value, suppress=suppress),
+    "pct_within_18_weeks": lambda value, suppress: pct(value),
+    "p92_weeks": lambda value, suppress: f"{value:.1f}",
+}
 
 
 def capacity_words(found: Overview) -> str:
@@ -327,7 +337,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
     if found.asked_for is not None:  # a report as at a chosen month is read as at that month's end
         on = found.asked_for.end_time.date()
     old = old_figures(found.month, on)
-    now, later = found.now, found.in_a_year
+    now = found.now
     if found.projection is not None:
         table = found.projection.table().iloc[-1]
         tested = found.projection.width.tested_months
@@ -344,10 +354,10 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         waiting=f"{found.waiting:,}",
         bands=tuple((b.label, count(b.waiting, b.hidden, found.suppress)) for b in found.bands),
         pct_now=pct(now.pct_within_18_weeks),
-        pct_in_a_year=pct(later.pct_within_18_weeks),
+        pct_in_a_year=with_interval(found, "pct_within_18_weeks", len(found.weeks.steps) - 1),
         p92_now=f"{now.p92_weeks:.1f}",
         over_52_now=count(now.over_52_weeks, found.over_52_hidden, found.suppress),
-        over_52_in_a_year=over_52_words(found, len(found.weeks.steps) - 1),
+        over_52_in_a_year=with_interval(found, "over_52_weeks", len(found.weeks.steps) - 1),
         projection=projection,
         projected=found.projection is not None,
         rows=projection_rows(found),
@@ -355,7 +365,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         capacity=capacity_words(found),
         assumptions=assumptions(found),
         interval_basis=found.projection.width.basis(untested=False) if found.projection is not None else "",
-        over_52_basis=found.over_52_width.basis(untested=False) if found.over_52_width is not None else "",
+        weeks_basis=found.interval_basis,
         groups=tuple(
             (words, _group_lines(found, column)) for column, words in DIMENSIONS if found.groups_of(column)
         ),
@@ -398,8 +408,8 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
             ("Assumptions", section.assumptions),
             ("The projection's 95% interval", section.interval_basis or "none: too little history"),
             (
-                "The 95% interval of more than 52 weeks",
-                section.over_52_basis or "none: too little history to test the weeks-waited projection",
+                "The 95% intervals of within 18 weeks, the 92nd percentile and more than 52 weeks",
+                section.weeks_basis or "none: too little history to test the weeks-waited projection",
             ),
             ("The WL projection sheet", PROJECTION_SHEET_NOTE if section.projected else UNPROJECTED_NOTE),
         ],
@@ -417,7 +427,8 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
     for k, step in enumerate(found.weeks.steps):
         s = step.waiting_list.summary()
         over_52 = round(s.over_52_weeks)
-        interval = found.over_52_interval(k) if not is_small(over_52) else None
+        interval = {figure: found.interval(figure, k) for figure in ("pct_within_18_weeks", "p92_weeks")}
+        interval["over_52_weeks"] = found.interval("over_52_weeks", k) if not is_small(over_52) else None
         rows.append(
             {
                 "Month": s.month,
@@ -426,10 +437,11 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
                 "Waiting, 95% high": table["waiting_high"].iloc[k] if table is not None else None,
                 "Waiting, by weeks waited": round(s.waiting),
                 "% within 18 weeks": round(s.pct_within_18_weeks, 1),
+                **_ends("% within 18 weeks", interval["pct_within_18_weeks"], 1),
                 "92nd percentile (weeks)": round(s.p92_weeks, 1),
+                **_ends("92nd percentile (weeks)", interval["p92_weeks"], 1),
                 "More than 52 weeks": MASK if is_small(over_52) else over_52,
-                "More than 52 weeks, 95% low": round(interval[0]) if interval else None,
-                "More than 52 weeks, 95% high": round(interval[1]) if interval else None,
+                **_ends("More than 52 weeks", interval["over_52_weeks"], 0),
             }
         )
     groups = []
@@ -453,6 +465,15 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
         "WL weeks waited": bands,
         "WL projection": pd.DataFrame(rows),
         "WL groups": pd.DataFrame(groups),
+    }
+
+
+def _ends(column: str, interval: tuple[float, float] | None, decimals: int) -> dict[str, float | None]:
+    """A workbook column's 95% interval as two columns beside it, blank without one."""
+    low, high = interval if interval is not None else (None, None)
+    return {
+        f"{column}, 95% low": None if low is None else round(low, decimals or None),
+        f"{column}, 95% high": None if high is None else round(high, decimals or None),
     }
 
 

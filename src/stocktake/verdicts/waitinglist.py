@@ -36,7 +36,7 @@ from stocktake.waitinglist.weeks_waited import (
     WaitingList,
     WeeksProjection,
     as_at,
-    backtest_over_52,
+    backtest_weeks,
     list_month,
     weeks_inputs,
 )
@@ -107,9 +107,10 @@ class Overview:
     projection_problem: str | None
     #: The list by weeks waited, month by month at the present flows.
     weeks: WeeksProjection
-    #: The 95% half-width of each projected month's count waiting more than 52 weeks, from the
-    #: weeks-waited projection's own errors on this history; None when too few months test it.
-    over_52_width: IntervalWidth | None
+    #: The 95% half-width of each projected month's figures (``weeks_waited.TESTED``: the count
+    #: waiting more than 52 weeks, % within 18 weeks, the 92nd percentile), from the weeks-waited
+    #: projection's own errors on this history; a figure too few months test is not in it.
+    widths: dict[str, IntervalWidth]
     referrals: float
     capacity: float
     calibration: str
@@ -130,13 +131,20 @@ class Overview:
     def in_a_year(self):
         return self.weeks.steps[-1].waiting_list.summary()
 
-    def over_52_interval(self, k: int) -> tuple[float, float] | None:
-        """The 95% interval of the ``k``-th projected month's count waiting more than 52 weeks."""
-        if self.over_52_width is None:
+    def interval(self, figure: str, k: int) -> tuple[float, float] | None:
+        """The 95% interval of the ``k``-th projected month's ``figure`` (one of ``TESTED``)."""
+        width = self.widths.get(figure)
+        if width is None:
             return None
-        central = self.weeks.steps[k].waiting_list.summary().over_52_weeks
-        low, high = count_interval(central, float(self.over_52_width.half_width[k]))
+        central = getattr(self.weeks.steps[k].waiting_list.summary(), figure)
+        low, high = bounded_interval(figure, central, float(width.half_width[k]))
         return float(low), float(high)
+
+    @property
+    def interval_basis(self) -> str:
+        """What the weeks-waited figures' intervals rest on (one backtest gives them all); "" untested."""
+        width = next(iter(self.widths.values()), None)
+        return width.basis(untested=False) if width is not None else ""
 
     def groups_of(self, dimension: str) -> tuple[GroupRow, ...]:
         return tuple(g for g in self.groups if g.dimension == dimension)
@@ -281,30 +289,44 @@ def weeks_rows_shown(rows: pd.DataFrame) -> pd.DataFrame:
         hidden = nested_hiding(counts, np.zeros(len(counts), dtype=bool))
         for column, hide in zip(NESTED_COUNTS, hidden, strict=True):
             if hide:
-                for blank in (
-                    ("within_18_weeks", "pct_within_18_weeks") if column == "over_18_weeks" else (column,)
-                ):
-                    shown.at[i, blank] = None
-                if column == "over_52_weeks":  # its interval's midpoint would give it back
-                    for blank in ("over_52_weeks_low", "over_52_weeks_high"):
-                        if blank in shown:
-                            shown.at[i, blank] = None
+                over_18 = column == "over_18_weeks"
+                blanks = ("within_18_weeks", "pct_within_18_weeks") if over_18 else (column,)
+                # a figure's interval goes with it: its ends' midpoint would give it back
+                for blank in (b + end for b in blanks for end in ("", "_low", "_high")):
+                    if blank in shown:
+                        shown.at[i, blank] = None
     return shown
 
 
-def over_52_interval_columns(table: pd.DataFrame, width: IntervalWidth | None) -> pd.DataFrame:
-    """The weeks table with ``over_52_weeks_low`` and ``_high`` beside the count (none without a
-    width): the count ± the width, floored at 0."""
-    if width is None:
-        return table
-    low, high = count_interval(table["over_52_weeks"], width.half_width[: len(table)])
-    return table.assign(over_52_weeks_low=low, over_52_weeks_high=high)
+def interval_columns(table: pd.DataFrame, widths: dict[str, IntervalWidth]) -> pd.DataFrame:
+    """The weeks table with ``<figure>_low`` and ``_high`` beside each tested figure (none without its
+    width)."""
+    for figure, width in widths.items():
+        low, high = bounded_interval(figure, table[figure], width.half_width[: len(table)])
+        table = table.assign(**{f"{figure}_low": low, f"{figure}_high": high})
+    return table
 
 
-def count_interval(central, half):
-    """A count's 95% interval: ± its half-width, no count below 0 (one rule for the page, the report
-    and the command)."""
-    return np.maximum(central - half, 0.0), central + half
+#: Each tested figure's bounds: no count or wait below 0, no share above 100% (one rule for the page,
+#: the report and the command).
+BOUNDS = {"over_52_weeks": (0.0, np.inf), "pct_within_18_weeks": (0.0, 100.0), "p92_weeks": (0.0, np.inf)}
+
+
+def bounded_interval(figure: str, central, half):
+    """A tested figure's 95% interval: ± its half-width, within the figure's bounds."""
+    low, high = BOUNDS[figure]
+    return np.clip(central - half, low, high), np.clip(central + half, low, high)
+
+
+def _widths(pathways: pd.DataFrame, month: pd.Period) -> dict[str, IntervalWidth]:
+    """Each tested figure's 95% half-widths from the weeks-waited projection's own backtest."""
+    widths = {}
+    for figure, errors in backtest_weeks(pathways, month, HORIZON).items():
+        try:
+            widths[figure] = interval_width(latest_errors(errors), HORIZON)
+        except HistoryError:
+            continue
+    return widths
 
 
 def tail_counts_shown(origin: WaitingList) -> tuple[bool, bool, bool]:
@@ -401,10 +423,7 @@ def overview(
         raise OverviewError(str(error)) from None
     horizon = max(HORIZON, (target.by - month).n)
     weeks = project_weeks(origin, [referrals] * HORIZON, [capacity] * HORIZON, params, "evenly")
-    try:
-        over_52_width = interval_width(latest_errors(backtest_over_52(pathways, month, HORIZON)), HORIZON)
-    except HistoryError:
-        over_52_width = None
+    widths = _widths(pathways, month)
     end = month.end_time.normalize()
     projection, problem, table = None, None, pd.DataFrame({"month": [], "waiting": []})
     try:
@@ -437,7 +456,7 @@ def overview(
         projection=projection,
         projection_problem=problem,
         weeks=weeks,
-        over_52_width=over_52_width,
+        widths=widths,
         referrals=referrals,
         capacity=capacity,
         calibration=calibration,

@@ -630,14 +630,19 @@ def as_at(pathways: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
 # --- the projection's own errors -------------------------------------------------------------------
 
 
-def backtest_over_52(
+#: The weeks-waited projection's figures its own backtest tests (``backtest_weeks``), each given a 95%
+#: interval: the count waiting more than 52 weeks, the share within 18 weeks and the 92nd percentile.
+TESTED = ("over_52_weeks", "pct_within_18_weeks", "p92_weeks")
+
+
+def backtest_weeks(
     pathways: pd.DataFrame,
     last: pd.Period,
     horizon: int,
     origins: int = 24,
     redistribution: Redistribution = "evenly",
-) -> np.ndarray:
-    """The weeks-waited projection's errors in the count waiting more than 52 weeks (actual − projected),
+) -> dict[str, np.ndarray]:
+    """The weeks-waited projection's errors in each :data:`TESTED` figure (actual − projected),
     origins × months ahead, NaN where not yet known: from each of the ``origins`` months before
     ``last`` the pathways as they stood then are calibrated and projected at their flows, as the page
     projects from ``last``, and set beside the list those pathways show later. An origin that cannot
@@ -645,14 +650,14 @@ def backtest_over_52(
     starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
     stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
 
-    def actual(month: pd.Period) -> float:
+    def actual(month: pd.Period) -> WeeksWaited:
         end = np.datetime64(month.end_time.date(), "D")
         waiting = (starts <= end) & (np.isnat(stops) | (stops > end))
-        return WaitingList.from_clock_starts(month, starts[waiting]).summary().over_52_weeks
+        return WaitingList.from_clock_starts(month, starts[waiting]).summary()
 
     # each month's list counted once, though up to ``horizon`` origins are set beside it
     actuals = {month: actual(month) for month in pd.period_range(last - origins + 1, last, freq="M")}
-    errors = np.full((origins, horizon), np.nan)
+    errors = {name: np.full((origins, horizon), np.nan) for name in TESTED}
     for row, origin in enumerate(last - k for k in range(origins, 0, -1)):
         try:
             start, params, referrals, capacity, _ = weeks_inputs(as_at(pathways, origin), origin)
@@ -661,5 +666,7 @@ def backtest_over_52(
         ahead = min(horizon, (last - origin).n)
         steps = project(start, [referrals] * ahead, [capacity] * ahead, params, redistribution).steps
         for h, step in enumerate(steps):
-            errors[row, h] = actuals[step.waiting_list.month] - step.waiting_list.summary().over_52_weeks
+            came, projected = actuals[step.waiting_list.month], step.waiting_list.summary()
+            for name in TESTED:
+                errors[name][row, h] = getattr(came, name) - getattr(projected, name)
     return errors
