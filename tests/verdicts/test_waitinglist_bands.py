@@ -173,3 +173,31 @@ def test_no_random_list_gives_a_band_away_beside_the_measures(seed):
         alone = _pinned_with_measures(counts, np.r_[False, np.ones(5, bool)], over_52_hidden)
         found = set(_pinned_with_measures(counts, hidden, over_52_hidden)) - set(alone)
         assert not found, (counts, hidden, over_52_hidden)
+
+
+def test_a_hidden_share_within_18_weeks_hides_its_interval_too():
+    """The interval's ends are the share ± one width, so their midpoint gives it back: 5 of 400 waiting
+    over 18 weeks hides those within and their share, and the share's interval goes with them."""
+    import pandas as pd
+
+    from stocktake.verdicts.waitinglist import weeks_rows_shown
+
+    row = {
+        "month": "2025-04",
+        "waiting": 400.0,
+        "within_18_weeks": 395.0,
+        "pct_within_18_weeks": 98.75,
+        "pct_within_18_weeks_low": 97.0,
+        "pct_within_18_weeks_high": 100.0,
+        "p92_weeks": 10.0,
+        "p92_weeks_low": 9.0,
+        "p92_weeks_high": 11.0,
+        "over_52_weeks": 0.0,
+        "over_65_weeks": 0.0,
+        "over_78_weeks": 0.0,
+    }
+    shown = weeks_rows_shown(pd.DataFrame([row, row | {"within_18_weeks": 300.0}])).iloc
+    hidden = ["within_18_weeks", "pct_within_18_weeks", "pct_within_18_weeks_low", "pct_within_18_weeks_high"]
+    assert shown[0][hidden].isna().all()
+    assert shown[0][["waiting", "p92_weeks", "p92_weeks_low", "p92_weeks_high"]].notna().all()
+    assert shown[1][hidden].notna().all()  # 100 over 18 weeks: nothing to hide
