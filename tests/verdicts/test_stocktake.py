@@ -53,19 +53,18 @@ def test_six_months_after_a_rebase_are_read_on_the_limits_from_before_it():
     ]
 
 
-def test_a_recent_rebase_at_a_deterioration_is_read_across_not_hidden():
+def test_a_recent_rebase_at_a_deterioration_is_the_verdict_not_hidden():
     # Fourteen months at 26–28% since the rebase on 1 Jan 2025, the latest in Feb 2026.
     entry = _stocktake(np.r_[STEADY, np.tile([26.0, 28.0], 7)]).entries[0]
     assert entry.result.variation_type == "common_cause"  # the new period's own limits: 27 ± 2.66 × 2
     assert entry.category == "going_backwards" and entry.before_rebase is None
-    # Across it, by hand: 44 values, mean 2178/44 = 49.5, mean moving range 142/42 (the jump of 36
-    # screened out), lower limit 49.5 − 2.66 × 142/42 = 40.5.
+    # By hand: sigma before 4 / 1.128, since 2 / 1.128; the standard error of the difference
+    # sqrt(3.546² / 30 + 1.773² / 14) = 0.802, three of them 2.4: the step of 33 is far beyond.
     assert entry.sentence == (
-        "Special-cause concern across the change on 1 Jan 2025: with one set of limits running across it, "
-        "the latest value (28.0%, Feb 2026) is below the lower process limit (40.5%). At the change on "
-        "1 Jan 2025, where the limits start again, the mean moved from 60.0% to 27.0% (worse). Since then, "
-        "the values vary by chance within the process limits (21.7% to 32.3%) around a mean of 27.0%. "
-        "No target is set."
+        "Special-cause concern at the change on 1 Jan 2025: the mean moved from 60.0% to 27.0% (worse), "
+        "more than chance allows (three standard errors of the difference: 2.4%), and the values vary by "
+        "chance within their own limits before it (49.4% to 70.6%) and since (21.7% to 32.3%), where the "
+        "limits start again. No target is set."
     )
 
 
@@ -73,15 +72,42 @@ def test_a_recent_rebase_at_an_improvement_keeps_it_in_moved_the_needle():
     """A clinical director marked the month a change worked, and the measure left "Moved the needle"."""
     entry = _stocktake(np.r_[STEADY, np.tile([86.0, 88.0], 7)]).entries[0]
     assert entry.category == "moved_the_needle" and entry.before_rebase is None
-    # Across it, by hand: mean (1800 + 1218)/44 = 68.6, mean moving range 142/42 (the jump of 24
-    # screened out), upper limit 68.6 + 2.66 × 142/42 = 77.6.
     assert entry.sentence.startswith(
-        "Special-cause improvement across the change on 1 Jan 2025: with one set of limits running across "
-        "it, the latest value (88.0%, Feb 2026) is above the upper process limit (77.6%)."
+        "Special-cause improvement at the change on 1 Jan 2025: the mean moved from 60.0% to 87.0% (better)"
     )
-    assert "the mean moved from 60.0% to 87.0% (better). Since then, the values vary by chance" in (
-        entry.sentence
-    )
+
+
+def test_a_mark_after_the_step_gets_no_credit_for_it():
+    """An outside check: a mark on a date where nothing happened, months after a real step, put the
+    measure in "Moved the needle" at that date. The months before the mark now hold the step's own
+    special cause, so the chart cannot pin the step to the mark: the verdict is the new period's."""
+    from datetime import date
+
+    from stocktake.programmes.timing import change_began
+
+    rose = np.r_[STEADY, np.tile([86.0, 88.0], 10)]  # the step in Jan 2025; the mark in Jul 2025
+    entry = _stocktake(rose, rebase=("2025-07-01",)).entries[0]
+    assert entry.category == "no_change_yet"
+    assert entry.sentence.startswith("No evidence of change: the recent values vary by chance")
+    # nor can the mark move the change after a programme cohort's start (ADR 31's check)
+    dates, types = list(entry.result.x), list(entry.result.chart.point_type)
+    assert change_began(dates, types, entry.category, rebases=(date(2025, 7, 1),)) is None
+
+
+def test_a_step_no_bigger_than_chance_or_a_special_cause_since_is_read_on_the_new_limits():
+    # 58/62 then 60/64: a step of 2 against three standard errors of 3.1 (sigma 3.55 both sides)
+    small = _stocktake(np.r_[STEADY, np.tile([60.0, 64.0], 7)]).entries[0]
+    assert small.category == "no_change_yet"
+    assert "the mean moved from 60.0% to 62.0% (better)" in small.sentence
+    # a big step, then a month far below and one far above the new limits inside the period since,
+    # though the latest point is common cause (an outside check: "Since then, the values vary by
+    # chance" was said of a period with special-cause points in it)
+    dipped = np.r_[STEADY, np.tile([86.0, 88.0], 3), 60.0, 114.0, np.tile([86.0, 88.0], 4)]
+    entry = _stocktake(dipped).entries[0]
+    assert {"special_cause_concern", "special_cause_improvement"} <= set(entry.result.chart.point_type[30:])
+    assert entry.result.variation_type == "common_cause"
+    assert entry.category == "no_change_yet"
+    assert entry.before_rebase.category == "moved_the_needle"  # the warning gives the other reading
 
 
 def test_a_rebase_more_than_24_months_back_restarts_the_verdict_and_keeps_the_reading_before_it(hidden):
@@ -166,8 +192,10 @@ def test_a_rebase_overshadowing_an_earlier_one_is_read_without_it_against_the_ea
     both = _stocktake(fallen, rebase=("2025-01-01", "2025-02-01")).entries[0]
     assert both.category == "no_change_yet" and both.before_rebase is None
     alone = _stocktake(fallen, rebase=("2025-02-01",)).entries[0]
-    assert alone.category == "going_backwards"  # read across it: without it, no restart at all
-    assert alone.sentence.startswith("Special-cause concern across the change on 1 Feb 2025")
+    # the fall began in January, before the mark: the step is not pinned to 1 Feb, and without the
+    # mark there is no restart at all
+    assert alone.category == "no_change_yet"
+    assert alone.before_rebase.category == "going_backwards"
 
 
 def test_a_stocktake_with_no_measure_says_so_rather_than_failing():

@@ -32,15 +32,15 @@ def _marked(rebase: bool):
     return take_stock(CATALOGUE, SERIES, "hand-made", marks=marks)
 
 
-def test_a_mark_that_rebases_restarts_the_limits_and_reads_the_verdict_across_them():
+def test_a_mark_that_rebases_restarts_the_limits_and_reads_the_step_at_it():
     taken = _marked(rebase=True)
     entry = taken.entries[0]
     # New limits from Jan 2025 on the 14 values alone: mean 27, every moving range 2, 27 ± 2.66 × 2.
     assert entry.result.chart.latest.mean == 27.0
     assert entry.result.variation_type == "common_cause"
-    # ... and the fall at the change, 14 months ago, is the verdict: one set of limits across it
+    # ... and the fall at the change, 14 months ago, is the verdict: the step is beyond chance
     assert entry.category == "going_backwards" and entry.before_rebase is None
-    assert entry.sentence.startswith("Special-cause concern across the change on 1 Jan 2025")
+    assert entry.sentence.startswith("Special-cause concern at the change on 1 Jan 2025")
     assert taken.annotations == {"m": [("2025-01-01", "New pathway")]}
 
 

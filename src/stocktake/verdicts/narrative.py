@@ -10,8 +10,8 @@ Categories, in order of precedence, from the latest rebase period of the chart:
   to move it), or too few points to judge;
 - steady: common-cause variation on a measure with no better direction (a volume cannot be slow);
 - changed, neither better nor worse: special cause on a measure with no better direction.
-For 24 months after a restart of the limits, while the period since it is common cause, the category
-is read with one set of limits across the change (``across_rebase``, ADR 49).
+For 24 months after a restart of the limits, the category is the step there when the chart shows one
+beyond chance between two periods of common cause (``across_rebase``, ADR 49).
 The sentence opens with its category's own wording (``OPENINGS``), states the rule that fired and
 the numbers behind it, and nothing the chart does not show: the limits it quotes are the limits drawn
 (``drawn_limits``), and a target the average beats but the limits straddle is said to be missed in
@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.suppression import MASK
+from stocktake.spc.attribute import D2
 from stocktake.spc.rebase import MIN_REBASE_POINTS
 from stocktake.spc.rules import RUN_LENGTH, run_so_far
 from stocktake.spc.xmr import MIN_POINTS, XmrChart
@@ -366,42 +367,72 @@ def chart_category(chart: XmrChart) -> str:
 
 
 def across_rebase(
-    without: XmrChart,
-    rebased: XmrChart,
-    x: pd.DatetimeIndex,
-    fmt: Formatter,
-    when: date,
-    latest_hidden: bool = False,
+    chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, when: date, said: XmrChart | None = None
 ) -> tuple[str, str] | None:
-    """The verdict read across a recent restart of the limits, when the step at it is the news: its
-    category and the sentence's opening; None when the period since the change says more.
+    """The verdict read at a recent restart of the limits, when the step there is the news: its
+    category and the sentence's opening; None when the chart shows no such step at that date.
 
     Restarting the limits at a marked change makes the months after it the baseline, so a change
     that moved the mean read "No evidence of change" from the day it was marked: a clinical director
-    who marked a successful change saw it leave "Moved the needle", and one who marked a known cause
-    of a fall saw it leave "Going backwards". For ``RECENT_CHANGE_MONTHS`` after the change, while the
-    period since it shows only common cause, the verdict is the one set of limits running across the
-    change (``without``); the period's own limits follow in the sentence (``since_the_change``). In
-    either direction: a rebase neither hides a deterioration nor an improvement.
+    who marked a successful change saw it leave "Moved the needle" (and a known cause of a fall leave
+    "Going backwards"). The step is the verdict, for ``RECENT_CHANGE_MONTHS`` after the change, only
+    when the chart shows a step at the marked date: the period before the change is settled (at least
+    ``MIN_REBASE_POINTS`` values) with no special cause in its latest ``MIN_REBASE_POINTS`` (a change
+    already under way, or a dip the step merely recovers from, is not this change's doing); the period
+    since shows no special cause at all; and the means differ by more than three standard errors of
+    their difference (each period's sigma from its own moving ranges, as its limits are). A mark on
+    a date where nothing changed, or after a step that began before it, is read on its own limits; a
+    noisy series cannot date a small step closely, so a mark a few months from it may still read it.
+    Better or worse is the step's own direction. The opening quotes ``said``'s means and limits (the
+    chart as exported beside hidden points, ADR 9), and then no figure computed from hidden values.
     """
-    if chart_category(rebased) in CHANGE_CATEGORIES or rebased.latest.variation_type is None:
+    if len(chart.segments) < 2:
         return None
-    kind = chart_category(without)
-    recent = pd.Timestamp(when) > pd.Timestamp(x[len(without.y) - 1]) - pd.DateOffset(
-        months=RECENT_CHANGE_MONTHS
-    )
-    if kind not in CHANGE_CATEGORIES or not recent:
+    latest = pd.Timestamp(x[len(chart.y) - 1])
+    if pd.Timestamp(when) <= latest - pd.DateOffset(months=RECENT_CHANGE_MONTHS):
         return None
-    reading = _evidence(without, x, fmt, latest_hidden)
+    before, since = chart.segments[-2], chart.latest
+    earlier = _settled_values(chart, before)
+    later = _settled_values(chart, since)
+    if earlier is None or later is None:
+        return None
+    step = since.mean - before.mean
+    error = np.sqrt(_sigma(chart.y[earlier]) ** 2 / earlier.size + _sigma(chart.y[later]) ** 2 / later.size)
+    if not np.isfinite(error) or abs(step) <= 3 * error:
+        return None
+    sign = {"increase": 1, "decrease": -1}.get(chart.improvement, 0)
+    kind = "changed" if sign == 0 else ("moved_the_needle" if sign * step > 0 else "going_backwards")
+    way = "" if sign == 0 else (" (better)" if sign * step > 0 else " (worse)")
+    shown = said if said is not None else chart
+    before, since = shown.segments[-2], shown.latest
+    low_before, high_before = _drawn(shown, fmt, before.lpl, before.upl)
+    low_since, high_since = _drawn(shown, fmt, since.lpl, since.upl)
+    allowed = "" if shown is not chart else f": {fmt.statistic(3 * error)}"
     return kind, (
-        f"{OPENINGS[kind]} across the change on {day(when)}: with one set of limits running across it, "
-        f"{reading}"
+        f"{OPENINGS[kind]} at the change on {day(when)}: the mean moved from {fmt.statistic(before.mean)} "
+        f"to {fmt.statistic(since.mean)}{way}, more than chance allows (three standard errors of the "
+        f"difference{allowed}), and the values vary by chance within their own limits before it "
+        f"({fmt.statistic(low_before)} to {fmt.statistic(high_before)}) and since "
+        f"({fmt.statistic(low_since)} to {fmt.statistic(high_since)}), where the limits start again."
     )
 
 
-def since_the_change(chart: XmrChart, fmt: Formatter) -> str:
-    """The period since a restart of the limits, after a verdict read across it."""
-    return f"Since then, {_common(chart, fmt, values='the values')}"
+def _settled_values(chart: XmrChart, segment) -> np.ndarray | None:
+    """The positions of a period's values that judge a step at its edge: the latest
+    ``MIN_REBASE_POINTS`` of the period before a change, or all of the period since; None when the
+    period has fewer values than that or a special cause among them."""
+    present = np.flatnonzero(~np.isnan(chart.y[segment.start : segment.start + segment.n])) + segment.start
+    if present.size < MIN_REBASE_POINTS or np.isnan(segment.lpl) or np.isnan(segment.upl):
+        return None
+    judged = present if segment is chart.latest else present[-MIN_REBASE_POINTS:]
+    if (chart.point_type[judged] != "common_cause").any():
+        return None
+    return present
+
+
+def _sigma(values: np.ndarray) -> float:
+    """A period's sigma as its XmR limits take it: the mean moving range ÷ d2."""
+    return float(np.mean(np.abs(np.diff(values))) / D2) if values.size > 1 else float("nan")
 
 
 def deferred(when: date, values: int) -> str:

@@ -26,7 +26,6 @@ from stocktake.verdicts.narrative import (
     day,
     deferred,
     sentence,
-    since_the_change,
     step_at_rebase,
 )
 from stocktake.verdicts.peers import PeerComparison
@@ -194,33 +193,31 @@ def _assured_in_words(result: MetricResult, projection: Projection) -> bool:
 def _rebase_readings(
     result: MetricResult, said: XmrChart, fmt: Formatter
 ) -> tuple[str, str, Reading | None, tuple[str, ...]]:
-    """The measure's category, the sentence's opening when the verdict is read across the latest
+    """The measure's category, the sentence's opening when the verdict is the step at the latest
     restart of the limits (``across_rebase``; else ""), the reading without that restart when it
-    differs from the verdict, and the notes: the step at the restart, then a note for each deferred
-    change date."""
+    differs from the verdict, and the notes: the step at the restart (unless the opening says it),
+    then a note for each deferred change date."""
     kind = chart_category(result.chart)
     rebasing = result.rebasing
     if rebasing is None:
         return kind, "", None, ()
     since = rebasing.applied[-1] if rebasing.applied else date.min
     notes = [deferred(when, n) for when, n in rebasing.deferred if when > since]
-    opening, before = "", None
+    across = across_rebase(result.chart, result.x, fmt, since, said) if rebasing.applied else None
+    if across is not None:  # the period since is common cause throughout: the step is the news
+        category_at_change, opening = across
+        return category_at_change, opening, None, tuple(notes)
     if rebasing.applied:
         notes.insert(0, step_at_rebase(said, fmt, since))
+    before = None
     if rebasing.without_latest is not None:
         without = rebasing.without_latest
-        across_said = coarse_chart(without, result.hidden) if result.hidden is not None else without
-        hidden = _latest_hidden(result)
-        across = across_rebase(across_said, result.chart, result.x, fmt, since, hidden)
-        if across is not None:
-            kind, opening = across
-            notes.insert(1, since_the_change(said, fmt))
-        else:
-            without_kind, text = before_rebase(across_said, result.x, fmt, since, hidden)
-            if without_kind != kind:
-                before = Reading(since, without_kind, text)
-                notes.insert(1, text)
-    return kind, opening, before, tuple(notes)
+        without_said = coarse_chart(without, result.hidden) if result.hidden is not None else without
+        without_kind, text = before_rebase(without_said, result.x, fmt, since, _latest_hidden(result))
+        if without_kind != kind:
+            before = Reading(since, without_kind, text)
+            notes.insert(1, text)
+    return kind, "", before, tuple(notes)
 
 
 def _latest_hidden(result: MetricResult) -> bool:

@@ -646,9 +646,13 @@ def backtest_weeks(
     origins × months ahead, NaN where not yet known: from each of the ``origins`` months before
     ``last`` the pathways as they stood then are calibrated and projected at their flows, as the page
     projects from ``last``, and set beside the list those pathways show later. An origin that cannot
-    be calibrated (too little before it) is left out."""
+    be calibrated (too little before it) is left out, and so is one whose pathways span fewer than the
+    model's ``MAX_MONTHS_WAITED`` months: its list could not yet hold the long waits the figures are
+    about, so its errors in them were 0 by construction, not a test (an outside check: a history of
+    ten months gave "774 (95% interval 774 to 774)" waiting more than 52 weeks)."""
     starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
     stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+    spanned = pd.Period(pd.Timestamp(starts.min()), freq="M") + MAX_MONTHS_WAITED
 
     def actual(month: pd.Period) -> WeeksWaited:
         end = np.datetime64(month.end_time.date(), "D")
@@ -659,6 +663,8 @@ def backtest_weeks(
     actuals = {month: actual(month) for month in pd.period_range(last - origins + 1, last, freq="M")}
     errors = {name: np.full((origins, horizon), np.nan) for name in TESTED}
     for row, origin in enumerate(last - k for k in range(origins, 0, -1)):
+        if origin < spanned:
+            continue
         try:
             start, params, referrals, capacity, _ = weeks_inputs(as_at(pathways, origin), origin)
         except ValueError:
