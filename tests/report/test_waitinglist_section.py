@@ -8,6 +8,7 @@ import dataclasses
 import html
 import json
 import re
+import shutil
 from datetime import datetime, timedelta
 
 import duckdb
@@ -372,7 +373,10 @@ def test_a_hidden_52_week_count_hides_its_interval_too():
         summary = SimpleNamespace(over_52_weeks=count)
         step = SimpleNamespace(waiting_list=SimpleNamespace(summary=lambda: summary))
         return SimpleNamespace(
-            weeks=SimpleNamespace(steps=[step]), suppress=suppress, interval=lambda figure, k: interval
+            weeks=SimpleNamespace(steps=[step]),
+            suppress=suppress,
+            interval=lambda figure, k: interval,
+            hidden=lambda figure, k: False,  # the chain's rule, tested on its own
         )
 
     def over_52_words(found, k, short=False):
@@ -393,7 +397,41 @@ def test_a_share_and_a_percentile_are_written_with_their_intervals_in_their_own_
     summary = SimpleNamespace(pct_within_18_weeks=71.23, p92_weeks=40.04)
     step = SimpleNamespace(waiting_list=SimpleNamespace(summary=lambda: summary))
     found = SimpleNamespace(
-        weeks=SimpleNamespace(steps=[step]), suppress=True, interval=lambda figure, k: (68.0, 74.46)
+        weeks=SimpleNamespace(steps=[step]),
+        suppress=True,
+        interval=lambda figure, k: (68.0, 74.46),
+        hidden=lambda figure, k: figure == "over_52_weeks",
     )
     assert with_interval(found, "pct_within_18_weeks", 0) == "71.2% (95% interval 68.0% to 74.5%)"
     assert with_interval(found, "p92_weeks", 0, short=True) == "40.0 (68.0 to 74.5)"
+
+
+def test_a_share_within_18_weeks_that_gives_a_small_count_away_is_hidden_in_every_output(warehouse, tmp_path):
+    """An outside check: a list thinned to one pathway in 150 (about 20 waiting, 3–6 of them over 18
+    weeks) showed "82.8% (66.0% to 99.6%)" within 18 weeks on the page, in the report and the
+    workbook, beside the list's size, while the weeks command's CSV hid it. Now every output hides a
+    share whose count over 18 weeks (or within) is 1–7, with its interval, as the CSV does."""
+    from stocktake.report.waitinglist import waiting_list_section, waiting_list_sheets
+
+    thinned = tmp_path / "thinned.duckdb"
+    shutil.copy(warehouse, thinned)
+    with duckdb.connect(str(thinned)) as con:
+        con.execute("DELETE FROM rtt_pathways WHERE CAST(substr(pathway_id, 4) AS INTEGER) % 150 <> 0")
+    found = waiting_list(thinned, None)
+    section = waiting_list_section(found)
+    projected = pd.DataFrame(waiting_list_sheets(found)["WL projection"])
+    small = 0
+    for row, sheet, step in zip(section.rows, projected.itertuples(), found.weeks.steps, strict=True):
+        s = step.waiting_list.summary()
+        over_18, within = round(s.waiting - s.within_18_weeks), round(s.within_18_weeks)
+        if 1 <= over_18 <= 7 or 1 <= within <= 7:
+            small += 1
+            assert row.pct_within_18_weeks == "*", row
+            assert sheet[projected.columns.get_loc("% within 18 weeks") + 1] == "*"
+            assert pd.isna(sheet[projected.columns.get_loc("% within 18 weeks, 95% low") + 1])
+    assert small > 0, "the thinned list has a month with few over 18 weeks"
+    now = found.now
+    if 1 <= round(now.waiting - now.within_18_weeks) <= 7:
+        assert section.pct_now == "*" and section.bands[0][1] == "*"
+    if section.rows[-1].pct_within_18_weeks == "*":
+        assert section.pct_in_a_year == "*"

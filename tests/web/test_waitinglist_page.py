@@ -499,3 +499,20 @@ def test_lists_the_model_cannot_fill_are_said_to_treat_no_more(clients):
     said = re.search(found, words["30"])
     assert said and int(said[1].replace(",", "")) < int(said[2].replace(",", "")), words["30"]
     assert "so more lists treat no more" in words["30"]
+
+
+def test_the_scenario_hides_a_share_or_count_the_weeks_table_would():
+    """The scenario's rows and chart follow the weeks table's rule: 400 waiting with 5 over 18 weeks
+    hides the share (it gives the 5 back); 300 over 18 weeks does not. A 52-week count of 3 is hidden."""
+    from stocktake.waitinglist.scenario import MonthPair
+    from stocktake.web.routes.waitinglist import _rows, scenario_figure
+
+    pair = MonthPair("2025-04", (400.0, 400.0), (98.75, 25.0), (3.0, 40.0))
+    row = _rows((pair,))[0]
+    assert row.pct_within_18_weeks == ("*", "25.0%")
+    assert row.over_52_weeks == ("*", "40")
+    inside = _rows((pair,), suppress=False)[0]
+    assert inside.pct_within_18_weeks == ("98.8%", "25.0%") and inside.over_52_weeks == ("3", "40")
+    figure = scenario_figure((pair,))
+    share = [trace["y"] for trace in figure["data"] if trace.get("yaxis") == "y2"]
+    assert share == [[None], [25.0]]

@@ -286,6 +286,7 @@ def weeks(
     from stocktake.verdicts.waitinglist import (
         NESTED_COUNTS,
         interval_columns,
+        share_shown,
         tail_counts_shown,
         weeks_rows_shown,
     )
@@ -311,6 +312,8 @@ def weeks(
         ahead = weeks_rows_shown(table)
         shown_tail = tail_counts_shown(inputs.origin)
         now |= {c: None for c, show in zip(NESTED_COUNTS[2:], shown_tail, strict=True) if not show}
+        if not share_shown(inputs.origin):
+            now |= {"within_18_weeks": None, "pct_within_18_weeks": None}
     rows = pd.DataFrame([now, *ahead.to_dict("records")])
     title = MASK if pd.isna(rows["waiting"].iloc[0]) else f"{origin.waiting:,.0f}"
     shown = Table(title=f"{inputs.title}: {title} waiting at the end of {origin.month}")

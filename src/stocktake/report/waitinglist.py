@@ -30,6 +30,7 @@ from stocktake.verdicts.waitinglist import (
     overview,
 )
 from stocktake.waitinglist.capacity import LISTS_ASSUME
+from stocktake.waitinglist.weeks_waited import TESTED
 from stocktake.warehouse import WarehouseError, connect, problems
 
 TABLE = "rtt_pathways"
@@ -248,9 +249,9 @@ def with_interval(found: Overview, figure: str, k: int, *, short: bool = False) 
     """The ``k``-th projected month's ``figure`` (``over_52_weeks``, ``pct_within_18_weeks`` or
     ``p92_weeks``) with its 95% interval when the history tests it ("118 (95% interval 61 to 175)";
     ``short``, for a table headed so: "118 (61 to 175)"); a hidden count hides its interval too (the
-    two ends' midpoint would give it back)."""
+    two ends' midpoint would give it back), and so does a share whose count over 18 weeks is hidden."""
     central = getattr(found.weeks.steps[k].waiting_list.summary(), figure)
-    shown = FIGURE_FORMATS[figure](central, found.suppress)
+    shown = MASK if found.hidden(figure, k) else FIGURE_FORMATS[figure](central, found.suppress)
     interval = found.interval(figure, k)
     if interval is None or shown == MASK:
         return shown
@@ -337,7 +338,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
     if found.asked_for is not None:  # a report as at a chosen month is read as at that month's end
         on = found.asked_for.end_time.date()
     old = old_figures(found.month, on)
-    now = found.now
+    now, rows = found.now, projection_rows(found)
     if found.projection is not None:
         table = found.projection.table().iloc[-1]
         tested = found.projection.width.tested_months
@@ -353,14 +354,14 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         month=_month(found.month),
         waiting=f"{found.waiting:,}",
         bands=tuple((b.label, count(b.waiting, b.hidden, found.suppress)) for b in found.bands),
-        pct_now=pct(now.pct_within_18_weeks),
+        pct_now=MASK if found.share_hidden else pct(now.pct_within_18_weeks),
         pct_in_a_year=with_interval(found, "pct_within_18_weeks", len(found.weeks.steps) - 1),
         p92_now=f"{now.p92_weeks:.1f}",
         over_52_now=count(now.over_52_weeks, found.over_52_hidden, found.suppress),
         over_52_in_a_year=with_interval(found, "over_52_weeks", len(found.weeks.steps) - 1),
         projection=projection,
         projected=found.projection is not None,
-        rows=projection_rows(found),
+        rows=rows,
         target=found.target.describe(),
         capacity=capacity_words(found),
         assumptions=assumptions(found),
@@ -371,7 +372,8 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         ),
         any_hidden=any(b.hidden or (found.suppress and is_small(b.waiting)) for b in found.bands)
         or found.over_52_hidden
-        or any(g.hidden for g in found.groups),
+        or any(g.hidden for g in found.groups)
+        or any(MASK in (row.pct_within_18_weeks, row.over_52_weeks) for row in rows),
         stats_window=f"{first:%d %B %Y} to {last:%d %B %Y}",
         old=old,
         ahead=ahead_words(found.month, on),
@@ -385,7 +387,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
 def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd.DataFrame]:
     """The section's tables, numbers as numbers and small counts as "*" (old figures said so first)."""
     section = waiting_list_section(found, on)
-    now, later = found.now, found.in_a_year
+    now, later, last = found.now, found.in_a_year, len(found.weeks.steps) - 1
     notice = section.notice
     in_a_year = section.in_a_year[0].lower() + section.in_a_year[1:]
     summary = pd.DataFrame(
@@ -393,8 +395,14 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
             *([("Old figures", notice)] if notice else []),
             ("List's month", str(found.month)),
             ("Waiting at the month's end", found.waiting),
-            ("% within 18 weeks at the month's end", round(now.pct_within_18_weeks, 1)),
-            (f"% within 18 weeks at the end of {_month(later.month)}", round(later.pct_within_18_weeks, 1)),
+            (
+                "% within 18 weeks at the month's end",
+                MASK if found.share_hidden else round(now.pct_within_18_weeks, 1),
+            ),
+            (
+                f"% within 18 weeks at the end of {_month(later.month)}",
+                MASK if found.hidden("pct_within_18_weeks", last) else round(later.pct_within_18_weeks, 1),
+            ),
             ("92nd percentile wait at the month's end (weeks)", round(now.p92_weeks, 1)),
             (
                 "Waiting more than 52 weeks at the month's end",
@@ -427,8 +435,9 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
     for k, step in enumerate(found.weeks.steps):
         s = step.waiting_list.summary()
         over_52 = round(s.over_52_weeks)
-        interval = {figure: found.interval(figure, k) for figure in ("pct_within_18_weeks", "p92_weeks")}
-        interval["over_52_weeks"] = found.interval("over_52_weeks", k) if not is_small(over_52) else None
+        masked = {figure: found.hidden(figure, k) for figure in ("pct_within_18_weeks", "over_52_weeks")}
+        masked["over_52_weeks"] |= bool(is_small(over_52))
+        interval = {figure: None if masked.get(figure) else found.interval(figure, k) for figure in TESTED}
         rows.append(
             {
                 "Month": s.month,
@@ -436,11 +445,13 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
                 "Waiting, 95% low": table["waiting_low"].iloc[k] if table is not None else None,
                 "Waiting, 95% high": table["waiting_high"].iloc[k] if table is not None else None,
                 "Waiting, by weeks waited": round(s.waiting),
-                "% within 18 weeks": round(s.pct_within_18_weeks, 1),
+                "% within 18 weeks": MASK
+                if masked["pct_within_18_weeks"]
+                else round(s.pct_within_18_weeks, 1),
                 **_ends("% within 18 weeks", interval["pct_within_18_weeks"], 1),
                 "92nd percentile (weeks)": round(s.p92_weeks, 1),
                 **_ends("92nd percentile (weeks)", interval["p92_weeks"], 1),
-                "More than 52 weeks": MASK if is_small(over_52) else over_52,
+                "More than 52 weeks": MASK if masked["over_52_weeks"] else over_52,
                 **_ends("More than 52 weeks", interval["over_52_weeks"], 0),
             }
         )

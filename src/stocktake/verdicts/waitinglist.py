@@ -131,6 +131,15 @@ class Overview:
     def in_a_year(self):
         return self.weeks.steps[-1].waiting_list.summary()
 
+    def hidden(self, figure: str, k: int) -> bool:
+        """Whether the ``k``-th projected month's ``figure`` is shown as "*" (``figures_hidden``)."""
+        return self.suppress and figure in figures_hidden(self.weeks.steps[k].waiting_list.summary())
+
+    @property
+    def share_hidden(self) -> bool:
+        """Whether the list now's share within 18 weeks is shown as "*" (with its first band)."""
+        return self.suppress and self.bands[0].hidden
+
     def interval(self, figure: str, k: int) -> tuple[float, float] | None:
         """The 95% interval of the ``k``-th projected month's ``figure`` (one of ``TESTED``)."""
         width = self.widths.get(figure)
@@ -173,6 +182,10 @@ def band_hiding(counts: np.ndarray) -> tuple[np.ndarray, bool]:
     """
     counts = np.asarray(counts, dtype=float)
     hidden = is_small(counts)
+    # the share within 18 weeks is the first band over the list: with 1–7 over 18 weeks (or within),
+    # the share gives that count back, so the first band and the share are hidden (an outside check:
+    # 2,425 waiting, 2,418 within 18 weeks and the bands above "*")
+    hidden[0] |= bool(is_small(counts.sum() - counts[0]))
     over_52 = counts[OVER_52:].sum()
     over_52_hidden = bool(is_small(over_52))
     while True:
@@ -226,11 +239,12 @@ def _in_order(counts: np.ndarray, hidden: np.ndarray, bands: range) -> list[int]
 def _published(
     counts: np.ndarray, hidden: np.ndarray, over_52_hidden: bool, bands: bool = True, measures: bool = True
 ) -> np.ndarray:
-    """The sums of bands a reader has: the list, its first band (the 18-week share), every band shown
-    (unless ``bands`` is False), the over-52 count unless hidden, and (unless ``measures`` is False)
-    the measures' counts over 65 and 78 weeks unless 1–7."""
+    """The sums of bands a reader has: the list, its first band (the 18-week share) unless hidden,
+    every band shown (unless ``bands`` is False), the over-52 count unless hidden, and (unless
+    ``measures`` is False) the measures' counts over 65 and 78 weeks unless 1–7."""
     n = len(counts)
-    rows = [np.ones(n), np.eye(n)[0]] + [np.eye(n)[i] for i in range(n) if bands and not hidden[i]]
+    rows = [np.ones(n)] + ([np.eye(n)[0]] if not hidden[0] else [])
+    rows += [np.eye(n)[i] for i in range(1, n) if bands and not hidden[i]]
     tails = [OVER_52] if not over_52_hidden else []
     if measures:
         tails += [first for first in (OVER_52 + 1, OVER_52 + 2) if not is_small(counts[first:].sum())]
@@ -284,18 +298,29 @@ def weeks_rows_shown(rows: pd.DataFrame) -> pd.DataFrame:
     export hides them; with those over 18 weeks hidden, those within and their percentage too."""
     shown = rows.copy().astype(object)
     for i, row in rows.iterrows():
-        counts = [round(row["waiting"]), round(row["waiting"] - row["within_18_weeks"])]
-        counts += [round(row[c]) for c in NESTED_COUNTS[2:]]
-        hidden = nested_hiding(counts, np.zeros(len(counts), dtype=bool))
-        for column, hide in zip(NESTED_COUNTS, hidden, strict=True):
-            if hide:
-                over_18 = column == "over_18_weeks"
-                blanks = ("within_18_weeks", "pct_within_18_weeks") if over_18 else (column,)
-                # a figure's interval goes with it: its ends' midpoint would give it back
-                for blank in (b + end for b in blanks for end in ("", "_low", "_high")):
-                    if blank in shown:
-                        shown.at[i, blank] = None
+        for figure in figures_hidden(row):
+            # a figure's interval goes with it: its ends' midpoint would give it back
+            for blank in (figure + end for end in ("", "_low", "_high")):
+                if blank in shown:
+                    shown.at[i, blank] = None
     return shown
+
+
+def figures_hidden(row) -> set[str]:
+    """The figures of one month of the weeks table (a row, or a ``WeeksWaited``'s fields) that every
+    output from patient-level data hides: ``weeks_rows_shown``'s rule, one home for the page, the
+    report, the workbook, the scenario and the command. The chain is the counts the row has, of
+    ``NESTED_COUNTS``."""
+    row = vars(row) if hasattr(row, "__dataclass_fields__") else row
+    columns = [c for c in NESTED_COUNTS if c == "over_18_weeks" or c in row]  # the chain a row has
+    over_18 = row["waiting"] - row["within_18_weeks"]
+    counts = [round(over_18 if c == "over_18_weeks" else row[c]) for c in columns]
+    hidden = nested_hiding(counts, np.zeros(len(counts), dtype=bool))
+    figures: set[str] = set()
+    for column, hide in zip(columns, hidden, strict=True):
+        if hide:
+            figures |= {"within_18_weeks", "pct_within_18_weeks"} if column == "over_18_weeks" else {column}
+    return figures
 
 
 def interval_columns(table: pd.DataFrame, widths: dict[str, IntervalWidth]) -> pd.DataFrame:
@@ -327,6 +352,12 @@ def _widths(pathways: pd.DataFrame, month: pd.Period) -> dict[str, IntervalWidth
         except HistoryError:
             continue
     return widths
+
+
+def share_shown(origin: WaitingList) -> bool:
+    """Whether the list now's share within 18 weeks may be shown (its first band is, ``band_hiding``)."""
+    bands, _ = _bands(origin, suppress=True)
+    return not bands[0].hidden
 
 
 def tail_counts_shown(origin: WaitingList) -> tuple[bool, bool, bool]:

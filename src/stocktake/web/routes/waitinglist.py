@@ -42,7 +42,14 @@ from stocktake.report.waitinglist import (
     warehouse_overview,
 )
 from stocktake.report.waitinglist import today as london_today
-from stocktake.verdicts.waitinglist import HORIZON, TARGET_PCT, Overview, OverviewError, TargetError
+from stocktake.verdicts.waitinglist import (
+    HORIZON,
+    TARGET_PCT,
+    Overview,
+    OverviewError,
+    TargetError,
+    figures_hidden,
+)
 from stocktake.waitinglist.scenario import (
     GROWTH_RANGE,
     LISTS_RANGE,
@@ -238,10 +245,28 @@ def _rows(pairs: tuple[MonthPair, ...], suppress: bool = True) -> tuple[Scenario
         ScenarioRow(
             pd.Period(p.month, freq="M").strftime("%B %Y"),
             tuple(f"{w:,.0f}" for w in p.waiting),
-            tuple(pct(x) for x in p.pct_within_18_weeks),
-            tuple(count(x, suppress=suppress) for x in p.over_52_weeks),
+            tuple(
+                MASK if hide else pct(x)
+                for x, hide in zip(p.pct_within_18_weeks, _hidden(p, "pct", suppress), strict=True)
+            ),
+            tuple(
+                MASK if hide else count(x, suppress=suppress)
+                for x, hide in zip(p.over_52_weeks, _hidden(p, "over_52", suppress), strict=True)
+            ),
         )
         for p in pairs
+    )
+
+
+def _hidden(pair: MonthPair, figure: str, suppress: bool = True) -> tuple[bool, bool]:
+    """Whether the baseline's and the scenario's share within 18 weeks (``pct``) or 52-week count
+    (``over_52``) is hidden: the weeks table's rule (``figures_hidden``), on the counts a pair has."""
+    name = {"pct": "pct_within_18_weeks", "over_52": "over_52_weeks"}[figure]
+    return tuple(
+        suppress
+        and name
+        in figures_hidden({"waiting": w, "within_18_weeks": w * share / 100, "over_52_weeks": over_52})
+        for w, share, over_52 in zip(pair.waiting, pair.pct_within_18_weeks, pair.over_52_weeks, strict=True)
     )
 
 
@@ -255,22 +280,24 @@ def _template() -> dict:
 
 def scenario_figure(pairs: tuple[MonthPair, ...], suppress: bool = True) -> dict:
     """Three panels month by month: patients waiting, % within 18 weeks and 52-week waiters, the
-    baseline dashed and the scenario solid (52-week counts of 1 to 7 left out, as the table hides
-    them). A plain plotly.js figure: built as a dict, it costs a millisecond where plotly's figure
+    baseline dashed and the scenario solid (a share or a 52-week count the table hides left out). A
+    plain plotly.js figure: built as a dict, it costs a millisecond where plotly's figure
     objects take a tenth of a second to validate it on every slider move."""
     months = [p.month for p in pairs]
     title = f"The scenario beside the baseline,<br>{months[0]} to {months[-1]}" if months else "The scenario"
 
-    def shown(value: float):
-        return None if suppress and is_small(round(value)) else round(value)
+    def shown(pair: MonthPair, figure: str, decimals: int | None) -> tuple:
+        values = pair.pct_within_18_weeks if figure == "pct" else pair.over_52_weeks
+        hidden = _hidden(pair, figure, suppress)
+        return tuple(
+            None if hide or (suppress and figure == "over_52" and is_small(round(v))) else round(v, decimals)
+            for v, hide in zip(values, hidden, strict=True)
+        )
 
     panels = (
         ("Patients waiting", [(round(b), round(s)) for b, s in (p.waiting for p in pairs)]),
-        (
-            "% within 18 weeks",
-            [(round(b, 1), round(s, 1)) for b, s in (p.pct_within_18_weeks for p in pairs)],
-        ),
-        ("More than 52 weeks", [(shown(b), shown(s)) for b, s in (p.over_52_weeks for p in pairs)]),
+        ("% within 18 weeks", [shown(p, "pct", 1) for p in pairs]),
+        ("More than 52 weeks", [shown(p, "over_52", None) for p in pairs]),
     )
     domains = ((0.70, 1.0), (0.36, 0.64), (0.0, 0.28))
     data, layout = [], {}
