@@ -67,3 +67,23 @@ def test_measures_without_values_are_left_out_and_what_the_caller_knows_is_carri
     assert taken.entries[0].result.chart.target == 50.0
     assert taken.entries[0].target_basis == "Board, April 2025"
     assert taken.no_data_lines == ["late (needs theatre_cases)"]
+
+
+def test_a_restart_asked_of_a_t_chart_says_on_its_mark_that_it_was_not_made():
+    """An outside check: "restart the limits" on the days-between-deaths chart was drawn as a plain
+    mark, and nothing told the reader the request had no effect (a t chart keeps one set of limits)."""
+    gaps = pd.DataFrame(
+        {"period": pd.date_range("2023-01-10", periods=20, freq="23D"), "value": np.full(20, 23.0)}
+    )
+    catalogue = Catalogue(
+        "Test", (Metric("d", "Days between deaths", "Area", "days", "increase", "hand-made", chart="t"),)
+    )
+    marks = {"d": [Mark(date(2023, 6, 1), "Safety huddle", rebase=True), Mark(date(2023, 9, 1), "Audit")]}
+    taken = take_stock(catalogue, {"d": gaps}, "hand-made", marks=marks)
+    assert taken.annotations["d"] == [
+        (
+            "2023-06-01",
+            "Safety huddle (limits not restarted: a chart of the time between events keeps one set)",
+        ),
+        ("2023-09-01", "Audit"),
+    ]

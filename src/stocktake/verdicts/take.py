@@ -54,9 +54,19 @@ def take_stock(
     )
     if also_hidden:
         results = [_also_hidden(r, also_hidden.get(r.metric.id, set())) for r in results]
-    labels = {i: [(m.dated.isoformat(), m.label) for m in ms] for i, ms in marks.items()}
+    kept = {m.id for m in catalogue.metrics if not m.monthly}
+    labels = {i: [(m.dated.isoformat(), _label(m, i in kept)) for m in ms] for i, ms in marks.items()}
     taken = build(catalogue.department, source, results, annotations=labels, target_bases=target_bases)
     return dataclasses.replace(taken, no_data=no_data)
+
+
+def _label(mark: Mark, one_set: bool) -> str:
+    """A mark's label on its chart; a restart asked of a chart that keeps one set of limits (a t chart
+    of the time between rare events) says it was not made (an outside check: it was drawn as a plain
+    mark, and the reader never told the request had no effect)."""
+    if mark.rebase and one_set:
+        return f"{mark.label} (limits not restarted: a chart of the time between events keeps one set)"
+    return mark.label
 
 
 def _also_hidden(result, periods: set):
