@@ -228,3 +228,15 @@ def test_the_targets_projection_reads_only_the_shown_values():
 
     assert "target would be reached around" in said(0.0)
     assert said(0.0) == said(3.0)
+
+
+def test_a_run_that_began_at_the_marked_change_is_not_told_to_be_marked():
+    """An outside check: "consider whether a change was made and should be marked" stood beside the
+    mark itself, for a run that began where the limits restart."""
+    values = np.r_[STEADY, np.tile([64.0, 66.0], 4), np.tile([55.0, 67.0], 5)]
+    entry = _stocktake(values).entries[0]
+    assert (
+        "A run of 8 months above the mean from January to August 2025 (special-cause improvement) ended; "
+        "it began where the limits start again, at the change marked there." in entry.sentence
+    )
+    assert "should be marked" not in entry.sentence

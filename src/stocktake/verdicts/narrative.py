@@ -315,10 +315,13 @@ def ended_shift(chart: XmrChart, x: pd.DatetimeIndex, months: int = RECENT_CHANG
     # concern)" was said of fewer long waiters
     kind = _SHIFT_KINDS[_run_kind(where, chart.improvement)]
     shown = f" ({kind})"
-    return (
-        f"A run of {n} months {where} the mean from {span} to {final:%B %Y}{shown} ended; consider "
-        "whether a change was made and should be marked."
+    began_at_mark = end - n + 1 == segment.start and len(chart.segments) > 1
+    advice = (
+        "it began where the limits start again, at the change marked there"
+        if began_at_mark  # an outside check: the advice to mark a change stood beside its own mark
+        else "consider whether a change was made and should be marked"
     )
+    return f"A run of {n} months {where} the mean from {span} to {final:%B %Y}{shown} ended; {advice}."
 
 
 def values_behind(chart: XmrChart) -> int:
