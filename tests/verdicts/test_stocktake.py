@@ -5,6 +5,8 @@ Hand-made series: 30 steady months alternating 58% and 62% (mean 60, every movin
 months at 26–28%, clearly below the steady process's lower limit, with a rebase on 1 Jan 2025.
 """
 
+import dataclasses
+
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -58,13 +60,14 @@ def test_a_recent_rebase_at_a_deterioration_is_the_verdict_not_hidden():
     entry = _stocktake(np.r_[STEADY, np.tile([26.0, 28.0], 7)]).entries[0]
     assert entry.result.variation_type == "common_cause"  # the new period's own limits: 27 ± 2.66 × 2
     assert entry.category == "going_backwards" and entry.before_rebase is None
-    # By hand: sigma before 4 / 1.128, since 2 / 1.128; the standard error of the difference
-    # sqrt(3.546² / 30 + 1.773² / 14) = 0.802, three of them 2.4: the step of 33 is far beyond.
+    # By hand: standard deviations 2 × √(30/29) = 2.034 before and √(14/13) = 1.038 since (months that
+    # alternate are not correlated); the standard error of the difference √(2.034² / 30 + 1.038² / 14)
+    # = 0.464, three of them 1.4: the step of 33 is far beyond.
     assert entry.sentence == (
         "Special-cause concern at the change on 1 Jan 2025: the mean moved from 60.0% to 27.0% (worse), "
-        "more than chance allows (three standard errors of the difference: 2.4%), and the values vary by "
-        "chance within their own limits before it (49.4% to 70.6%) and since (21.7% to 32.3%), where the "
-        "limits start again. No target is set."
+        "more than chance allows (three standard errors of the difference: 1.4%), and the values vary by "
+        "chance within their own limits in the 12 months before it (49.4% to 70.6%) and since (21.7% to "
+        "32.3%), where the limits start again. No target is set."
     )
 
 
@@ -75,6 +78,41 @@ def test_a_recent_rebase_at_an_improvement_keeps_it_in_moved_the_needle():
     assert entry.sentence.startswith(
         "Special-cause improvement at the change on 1 Jan 2025: the mean moved from 60.0% to 87.0% (better)"
     )
+
+
+def test_months_that_move_together_need_a_bigger_step():
+    """An outside check: marks where nothing changed on a waiting-list share (whose months drift
+    together) were credited with a step. A series that only wanders (each month 0.6 of the last plus
+    noise, no change made; seed chosen so that every month is common cause on its period's limits)
+    has a difference of means beyond three independent-month standard errors at the mark, and is not
+    credited: the standard error is widened by √((1 + r) / (1 − r)). An injected step of 3 in months
+    that vary independently still is."""
+    from stocktake.verdicts.narrative import _correlated, _sigma
+
+    months = pd.date_range("2022-01-01", periods=36, freq="MS")
+    catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
+
+    def reading(values):
+        frame = pd.DataFrame({"period": months, "value": values})
+        return build(
+            "Test", "hand-made", analyse(catalogue, {"m": frame}, rebase={"m": ["2024-01-01"]})
+        ).entries[0]
+
+    rng = np.random.default_rng(11)
+    wander = np.zeros(36)
+    for t in range(1, 36):
+        wander[t] = 0.6 * wander[t - 1] + rng.normal(0, 1)
+    wandered = reading(60 + wander)
+    assert set(wandered.result.chart.point_type[12:]) == {"common_cause"}
+    step = wander[24:].mean() - wander[:24].mean()
+    independent_error = np.sqrt(_sigma(wander[:24]) ** 2 / 24 + _sigma(wander[24:]) ** 2 / 12)
+    assert abs(step) > 3 * independent_error  # credited, had the months been independent
+    assert _correlated(wander[:24], wander[24:]) > 1.5
+    assert not wandered.sentence.startswith("Special-cause")
+    stepped = reading(
+        60 + np.r_[np.zeros(24), np.full(12, 3.0)] + np.random.default_rng(5).normal(0, 1.5, 36)
+    )
+    assert stepped.sentence.startswith("Special-cause improvement at the change on 1 Jan 2024")
 
 
 def test_a_mark_after_the_step_gets_no_credit_for_it():
@@ -95,10 +133,11 @@ def test_a_mark_after_the_step_gets_no_credit_for_it():
 
 
 def test_a_step_no_bigger_than_chance_or_a_special_cause_since_is_read_on_the_new_limits():
-    # 58/62 then 60/64: a step of 2 against three standard errors of 3.1 (sigma 3.55 both sides)
-    small = _stocktake(np.r_[STEADY, np.tile([60.0, 64.0], 7)]).entries[0]
+    # 58/62 then 59/63: a step of 1 against three standard errors of 2.0 (standard deviations 2.03
+    # and 2.08: √(2.03² / 30 + 2.08² / 14) = 0.67)
+    small = _stocktake(np.r_[STEADY, np.tile([59.0, 63.0], 7)]).entries[0]
     assert small.category == "no_change_yet"
-    assert "the mean moved from 60.0% to 62.0% (better)" in small.sentence
+    assert "the mean moved from 60.0% to 61.0% (better)" in small.sentence
     # a big step, then a month far below and one far above the new limits inside the period since,
     # though the latest point is common cause (an outside check: "Since then, the values vary by
     # chance" was said of a period with special-cause points in it)
@@ -240,3 +279,23 @@ def test_a_run_that_began_at_the_marked_change_is_not_told_to_be_marked():
         "it began where the limits start again, at the change marked there." in entry.sentence
     )
     assert "should be marked" not in entry.sentence
+
+
+def test_a_signal_on_a_stock_says_it_needs_a_cause():
+    """ADR 50: a measure counted at each month's end (a census) drifts; its signals carry a caution,
+    a flow measure's do not, and the category stays Making Data Count's."""
+    from stocktake.metrics.catalogue import Aggregate
+
+    census = Aggregate("rtt_pathways", "clock_start", census=("clock_start", "clock_stop"))
+    flow = Metric("flow", "Flow", "Area", "%", "increase", "hand-made")
+    stock = dataclasses.replace(flow, id="stock", title="Stock", numerator=census)
+    assert stock.stock and not flow.stock
+    values = np.r_[STEADY, np.tile([86.0, 88.0], 7)]
+    frame = pd.DataFrame({"period": MONTHS[: len(values)], "value": values})
+    taken = build(
+        "Test", "hand-made", analyse(Catalogue("Test", (flow, stock)), {"flow": frame, "stock": frame})
+    )
+    said = {e.result.metric.id: e for e in taken.entries}
+    assert said["flow"].category == said["stock"].category == "moved_the_needle"
+    assert "find its cause before crediting or blaming one" in said["stock"].sentence
+    assert "find its cause" not in said["flow"].sentence

@@ -143,6 +143,12 @@ class Metric:
         return self.chart != "t"
 
     @property
+    def stock(self) -> bool:
+        """A snapshot at each period's end (a census: those waiting), not a flow: the same people are
+        counted period after period, so its values drift together rather than vary independently."""
+        return self.numerator is not None and self.numerator.census is not None
+
+    @property
     def numerator_is_count(self) -> bool:
         """The numerator counts people or events (``statistic: count``): the one test, used by the
         small-number rule (a count of 1–7 is hidden), the funnel and the p and u charts."""

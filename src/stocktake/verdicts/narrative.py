@@ -32,7 +32,6 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.suppression import MASK
-from stocktake.spc.attribute import D2
 from stocktake.spc.rebase import MIN_REBASE_POINTS
 from stocktake.spc.rules import RUN_LENGTH, run_so_far
 from stocktake.spc.xmr import MIN_POINTS, XmrChart
@@ -383,7 +382,8 @@ def across_rebase(
     ``MIN_REBASE_POINTS`` values) with no special cause in its latest ``MIN_REBASE_POINTS`` (a change
     already under way, or a dip the step merely recovers from, is not this change's doing); the period
     since shows no special cause at all; and the means differ by more than three standard errors of
-    their difference (each period's sigma from its own moving ranges, as its limits are). A mark on
+    their difference (each period's own standard deviation, widened when neighbouring months move
+    together: ``_correlated``). A mark on
     a date where nothing changed, or after a step that began before it, is read on its own limits; a
     noisy series cannot date a small step closely, so a mark a few months from it may still read it.
     Better or worse is the step's own direction. The opening quotes ``said``'s means and limits (the
@@ -401,6 +401,7 @@ def across_rebase(
         return None
     step = since.mean - before.mean
     error = np.sqrt(_sigma(chart.y[earlier]) ** 2 / earlier.size + _sigma(chart.y[later]) ** 2 / later.size)
+    error *= _correlated(chart.y[earlier], chart.y[later])
     if not np.isfinite(error) or abs(step) <= 3 * error:
         return None
     sign = {"increase": 1, "decrease": -1}.get(chart.improvement, 0)
@@ -414,9 +415,10 @@ def across_rebase(
     return kind, (
         f"{OPENINGS[kind]} at the change on {day(when)}: the mean moved from {fmt.statistic(before.mean)} "
         f"to {fmt.statistic(since.mean)}{way}, more than chance allows (three standard errors of the "
-        f"difference{allowed}), and the values vary by chance within their own limits before it "
-        f"({fmt.statistic(low_before)} to {fmt.statistic(high_before)}) and since "
-        f"({fmt.statistic(low_since)} to {fmt.statistic(high_since)}), where the limits start again."
+        f"difference{allowed}), and the values vary by chance within their own limits in the "
+        f"{MIN_REBASE_POINTS} months before it ({fmt.statistic(low_before)} to {fmt.statistic(high_before)}) "
+        f"and since ({fmt.statistic(low_since)} to {fmt.statistic(high_since)}), where the limits start "
+        "again."
     )
 
 
@@ -433,9 +435,40 @@ def _settled_values(chart: XmrChart, segment) -> np.ndarray | None:
     return present
 
 
+def _correlated(*periods: np.ndarray) -> float:
+    """How much wider a difference of two means is when neighbouring months move together: the
+    square root of (1 + r) / (1 − r), r the lag-one autocorrelation of each period's values about its
+    own mean, pooled (so a step between the periods does not count), less its small-sample bias,
+    taken from 0 to 0.9. An outside
+    check credited a mark where nothing changed on a waiting-list share, whose months drift
+    together: on simulated flat series with r = 0.5, 5% of marks were credited, against 0.7% with
+    independent months."""
+    lagged = products = 0.0
+    for values in periods:
+        deviations = values - values.mean()
+        lagged += float(np.sum(deviations[1:] * deviations[:-1]))
+        products += float(np.sum(deviations**2))
+    if products <= 0:
+        return 1.0
+    r = lagged / products
+    r += (1 + 3 * r) / sum(len(values) for values in periods)  # its small-sample bias (Marriott–Pope)
+    r = float(np.clip(r, 0.0, 0.9))
+    return float(np.sqrt((1 + r) / (1 - r)))
+
+
 def _sigma(values: np.ndarray) -> float:
-    """A period's sigma as its XmR limits take it: the mean moving range ÷ d2."""
-    return float(np.mean(np.abs(np.diff(values))) / D2) if values.size > 1 else float("nan")
+    """A period's standard deviation: its moving ranges (which the limits take) see only the short-term
+    variation, too little beside a drift when neighbouring months move together."""
+    return float(np.std(values, ddof=1)) if values.size > 1 else float("nan")
+
+
+#: Said of a special cause on a stock (``Metric.stock``): its signals need a cause before a verdict.
+DRIFTING_STOCK = (
+    "Each value is a count at the month's end, largely of the same patients as the month before, so the "
+    "values drift together and limits drawn from month-to-month changes are narrow for such a measure: "
+    "a signal here can arise with no change to the service; find its cause before crediting or blaming "
+    "one."
+)
 
 
 def deferred(when: date, values: int) -> str:

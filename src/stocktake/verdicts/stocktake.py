@@ -19,6 +19,8 @@ from stocktake.verdicts.analysis import MetricResult
 from stocktake.verdicts.expected import ObservedExpected
 from stocktake.verdicts.narrative import (
     CATEGORIES,
+    CHANGE_CATEGORIES,
+    DRIFTING_STOCK,
     Formatter,
     across_rebase,
     before_rebase,
@@ -165,6 +167,8 @@ def build(
         fmt = Formatter(metric.unit, metric.decimals)
         said = coarse_chart(chart, result.hidden) if result.hidden is not None else chart
         kind, opening, before, notes = _rebase_readings(result, said, fmt)
+        if metric.stock and kind in CHANGE_CATEGORIES:
+            notes = (*notes, DRIFTING_STOCK)
         text = sentence(  # the mean and limits it quotes as exported beside hidden points (ADR 9)
             said,
             result.x,
