@@ -435,3 +435,73 @@ def test_a_share_within_18_weeks_that_gives_a_small_count_away_is_hidden_in_ever
         assert section.pct_now == "*" and section.bands[0][1] == "*"
     if section.rows[-1].pct_within_18_weeks == "*":
         assert section.pct_in_a_year == "*"
+
+
+def test_what_a_target_would_take_hides_a_share_the_projection_hides():
+    """An outside check: "met without extra capacity (99.5% within 18 weeks then)" gave back a share
+    the projection's table hid (538 waiting, 3 over 18 weeks). The answer now carries the target
+    month's list without and with the uplift, and the words hide a share that list's counts hide."""
+    from types import SimpleNamespace
+
+    from stocktake.report.waitinglist import capacity_words
+    from stocktake.waitinglist.capacity import CapacityAnswer, WaitTarget
+    from stocktake.waitinglist.weeks_waited import WeeksWaited
+
+    def month(waiting, within):
+        return WeeksWaited("2025-06", waiting, within, 100 * within / waiting, 10.0, 0.0, 0.0, 0.0)
+
+    target = WaitTarget(pd.Period("2025-06", freq="M"), 92.0)
+    few_over = CapacityAnswer(target, pd.Period("2025-01", freq="M"), 0.0, 99.5, 99.5, None, month(538, 535))
+    many_over = dataclasses.replace(few_over, baseline=93.0, achieved=93.0, baseline_list=month(538, 500))
+
+    def words(answer, suppress=True):
+        found = SimpleNamespace(answer=answer, target=target, suppress=suppress, capacity_problem=None)
+        return capacity_words(found)
+
+    assert words(few_over).endswith("met without extra capacity (* within 18 weeks then).")
+    assert words(few_over, suppress=False).endswith("(99.5% within 18 weeks then).")
+    assert words(many_over).endswith("(93.0% within 18 weeks then).")
+
+
+def test_the_capacity_command_blanks_a_share_the_projection_hides(tmp_path):
+    """The same from `stocktake waitinglist capacity --warehouse`: with only 5 of those waiting now
+    within 18 weeks, the list shrinks; in a month where the weeks projection (unhidden) has 1–7 over
+    18 weeks, the share without the uplift (the same projection) is blank in the CSV and "*" on the
+    console, and in a month with more it is shown."""
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+
+    few = tmp_path / "few.duckdb"  # the demo's own department (seed 42), as the outside check had it
+    recent = "clock_stop IS NULL AND clock_start >= TIMESTAMP '2025-03-31' - INTERVAL 126 DAY"
+    with duckdb.connect(str(few)) as con:
+        for name, table in generate(Department(seed=42, months=36)).items():
+            con.register("incoming", table)
+            con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
+        keep = f"SELECT pathway_id FROM rtt_pathways WHERE {recent} ORDER BY pathway_id LIMIT 5"
+        con.execute(f"DELETE FROM rtt_pathways WHERE {recent} AND pathway_id NOT IN ({keep})")
+    weeks = tmp_path / "weeks.csv"
+    ran = CliRunner().invoke(
+        app, ["waitinglist", "weeks", "--warehouse", str(few), "--no-suppress", "--out", str(weeks)]
+    )
+    assert ran.exit_code == 0, ran.output
+    table = pd.read_csv(weeks)
+    over_18 = (table["waiting"] - table["within_18_weeks"]).round()
+    small = table["month"][(over_18 >= 1) & (over_18 <= 7)]
+    large = table["month"][over_18 >= 30]
+    assert len(small) and len(large), (
+        "the shrunken list has a month with few over 18 weeks, and one with many"
+    )
+
+    def capacity(by: str):
+        out = tmp_path / f"capacity-{by}.csv"
+        args = ["waitinglist", "capacity", "--warehouse", str(few), "--target-pct", "92", "--by", by]
+        result = CliRunner().invoke(app, [*args, "--out", str(out)])
+        assert result.exit_code == 0, result.output
+        return pd.read_csv(out), " ".join(result.output.split())
+
+    hidden, said = capacity(small.iloc[0])
+    assert hidden["without_uplift"].isna().all()
+    assert "a share or count that would give 1–7 patients away (blank in the CSV)" in said
+    shown, _ = capacity(large.iloc[0])
+    assert shown["without_uplift"].notna().all()

@@ -511,6 +511,9 @@ def test_the_scenario_hides_a_share_or_count_the_weeks_table_would():
     row = _rows((pair,))[0]
     assert row.pct_within_18_weeks == ("*", "25.0%")
     assert row.over_52_weeks == ("*", "40")
+    # a modelled list of 3 (an outside check: "3 waiting, 100.0% within 18 weeks" was shown)
+    small = _rows((MonthPair("2026-03", (26.0, 3.0), (60.0, 100.0), (0.0, 0.0)),))[0]
+    assert small.waiting == ("26", "*")
     inside = _rows((pair,), suppress=False)[0]
     assert inside.pct_within_18_weeks == ("98.8%", "25.0%") and inside.over_52_weeks == ("3", "40")
     figure = scenario_figure((pair,))

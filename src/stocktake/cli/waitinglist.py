@@ -397,6 +397,8 @@ def capacity(
     """Extra treatments (and theatre lists) a week needed to reach a target, solved on the projection."""
     from stocktake.files.rtt import run_capacity
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
+    from stocktake.metrics.suppression import MASK
+    from stocktake.verdicts.waitinglist import reached_hidden
     from stocktake.waitinglist.capacity import LISTS_ASSUME, NO_WAITERS_BELOW, answers_table
 
     if not returns and warehouse is None:
@@ -416,21 +418,30 @@ def capacity(
             redistribution,
             provider,
         )
-        table = answers_table(by_start)
+        # patient-level data hide what gives a small count away, as every export does (ADR 9, 25)
+        hidden = [reached_hidden(a) if not returns else (False, False) for a in by_start]
+        table = answers_table(by_start).astype({"without_uplift": object, "with_uplift": object})
+        for row, (without, with_it) in enumerate(hidden):
+            table.loc[row, ["without_uplift", "with_uplift"]] = [
+                None if without else table.at[row, "without_uplift"],
+                None if with_it else table.at[row, "with_uplift"],
+            ]
         if out is not None:
             write_csv(table, out)
     except WaitingListInputError as error:
         _fail(str(error))
     target = answer.target.describe()
+    baseline_hidden, achieved_hidden = reached_hidden(answer) if not returns else (False, False)
+    achieved_form = ",.2f" if answer.target.no_52_week_waiters else ",.1f"
     if answer.extra_per_week is None:
         console.print(
             f"[red]{target}: not reachable from {answer.start}[/red] with any uplift the model allows"
         )
     elif answer.extra_per_week == 0:
         then = (
-            f"{answer.baseline:,.0f} waiting more than 52 weeks"
+            f"{MASK if baseline_hidden else format(answer.baseline, ',.0f')} waiting more than 52 weeks"
             if answer.target.no_52_week_waiters
-            else f"{answer.baseline:.1f}% within 18 weeks"
+            else f"{MASK if baseline_hidden else format(answer.baseline, '.1f') + '%'} within 18 weeks"
         )
         console.print(
             f"[bold]{target}[/bold] ({inputs.title}): met without extra capacity ({then} in "
@@ -446,8 +457,8 @@ def capacity(
         console.print(
             f"[bold]{target}[/bold] ({inputs.title}): {answer.extra_per_week:.1f} extra treatments a week "
             f"(round up: {answer.whole_cases_per_week}) from {answer.start}{lists}; without them "
-            f"{answer.baseline:,.1f}, with them "
-            f"{answer.achieved:,.{2 if answer.target.no_52_week_waiters else 1}f}"
+            f"{MASK if baseline_hidden else format(answer.baseline, ',.1f')}, with them "
+            f"{MASK if achieved_hidden else format(answer.achieved, achieved_form)}"
             + (
                 f" (the model's fraction of a patient: under {NO_WAITERS_BELOW:g} counts as no one)"
                 if answer.target.no_52_week_waiters
@@ -457,14 +468,17 @@ def capacity(
     shown = Table(title="From when: the uplift needed for each start month")
     for column in ("start", "extra a week", "lists a week", "reached"):
         shown.add_column(column, justify="right")
-    for a in by_start:
+    for a, (_, achieved_masked) in zip(by_start, hidden, strict=True):
+        reached = "" if a.achieved is None else f"{a.achieved:,.{2 if a.target.no_52_week_waiters else 1}f}"
         shown.add_row(
             str(a.start),
             "not reachable" if a.extra_per_week is None else f"{a.extra_per_week:.1f}",
             "" if a.lists_to_book is None else f"{a.lists_to_book:.1f}",
-            "" if a.achieved is None else f"{a.achieved:,.{2 if a.target.no_52_week_waiters else 1}f}",
+            MASK if achieved_masked and a.achieved is not None else reached,
         )
     console.print(shown)
+    if any(any(pair) for pair in hidden):
+        console.print(f"{MASK} a share or count that would give 1–7 patients away (blank in the CSV)")
     console.print(
         f"Assumes: extra treatments go to the longest waiters first (urgent patients treated in time from "
         f"the present capacity); referrals {inputs.referrals:,.0f} and treatments "

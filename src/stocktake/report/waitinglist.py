@@ -28,6 +28,7 @@ from stocktake.verdicts.waitinglist import (
     Overview,
     OverviewError,
     overview,
+    reached_hidden,
 )
 from stocktake.waitinglist.capacity import LISTS_ASSUME
 from stocktake.waitinglist.weeks_waited import TESTED
@@ -275,10 +276,15 @@ def capacity_words(found: Overview) -> str:
     if not found.target.no_52_week_waiters and found.target.pct_within_18_weeks == TARGET_PCT:
         # the department's own 18-week target (its measure's) may be lower: this is the national one
         target = target.replace(" by ", " (the NHS constitutional standard) by ", 1)
+    hidden = reached_hidden(answer) if found.suppress else (False, False)
+    reached = (answer.baseline, answer.achieved or 0.0)
+    without, with_them = (
+        MASK if hide else f"{value:.1f}%" for value, hide in zip(reached, hidden, strict=True)
+    )
     if answer.extra_per_week is None:
         return f"{target}: not reachable from {_month(answer.start)} with any uplift the model allows."
     if answer.extra_per_week == 0:
-        return f"{target}: met without extra capacity ({answer.baseline:.1f}% within 18 weeks then)."
+        return f"{target}: met without extra capacity ({without} within 18 weeks then)."
     lists = (
         f" ({answer.lists_to_book:.1f} extra theatre lists a week, rounded up, at "
         f"{answer.cases_per_list:.2f} cases a list)"
@@ -287,8 +293,7 @@ def capacity_words(found: Overview) -> str:
     )
     return (
         f"{target}: {answer.extra_per_week:.1f} extra treatments a week{lists} from "
-        f"{_month(answer.start)}; without them {answer.baseline:.1f}% within 18 weeks, with them "
-        f"{answer.achieved:.1f}%."
+        f"{_month(answer.start)}; without them {without} within 18 weeks, with them {with_them}."
     )
 
 

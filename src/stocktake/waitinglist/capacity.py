@@ -30,6 +30,7 @@ from stocktake.waitinglist.weeks_waited import (
     RenegeCapacityParams,
     WaitingList,
     WeeksProjection,
+    WeeksWaited,
     project,
 )
 
@@ -83,6 +84,10 @@ class CapacityAnswer:
     baseline: float
     achieved: float | None
     cases_per_list: float | None
+    #: The target month's list without and with the uplift: what the figures above are read from (an
+    #: export hides them where that list's counts would give a small one away).
+    baseline_list: WeeksWaited | None = None
+    achieved_list: WeeksWaited | None = None
 
     @property
     def whole_cases_per_week(self) -> int | None:
@@ -154,37 +159,37 @@ def capacity_for_target(
         raise ValueError(f"referrals and capacity are needed for {horizon} months, to {by}")
     months = [origin.month + k for k in range(1, horizon + 1)]
 
-    def meets(per_week: float) -> tuple[bool, float]:
+    def meets(per_week: float) -> tuple[bool, float, WeeksWaited]:
         end = _projection(origin, referrals, capacity, params, redistribution, months, start, per_week)
         reached = end.steps[-1].waiting_list
-        return target.met(reached), target.measure(reached)
+        return target.met(reached), target.measure(reached), reached.summary()
 
-    met, baseline = meets(0.0)
+    met, baseline, without = meets(0.0)
     if met:
-        return CapacityAnswer(target, start, 0.0, baseline, baseline, cases_per_list)
+        return CapacityAnswer(target, start, 0.0, baseline, baseline, cases_per_list, without, without)
     # An uplift that treats the whole list and every referral from the start is an upper bound on need.
     high = max(1.0, (origin.total + referrals.sum()) / 4.0)
-    met, achieved = meets(high)
+    met, achieved, reached = meets(high)
     if not met:
-        return CapacityAnswer(target, start, None, baseline, None, cases_per_list)
+        return CapacityAnswer(target, start, None, baseline, None, cases_per_list, without)
     low = 0.0
     while high - low > tolerance:
         middle = (low + high) / 2
-        ok, value = meets(middle)
+        ok, value, summary = meets(middle)
         if ok:
-            high, achieved = middle, value
+            high, achieved, reached = middle, value, summary
         else:
             low = middle
     # Said to a tenth, the answer is the least tenth that meets the target, with what that tenth
     # reaches: an exact 303.72 said as 303.8 had been shown beside what 303.72 reached.
     tenth = math.floor(high * 10 + 1e-9) / 10
     if tenth < high - 1e-12:
-        ok, value = meets(tenth)
+        ok, value, summary = meets(tenth)
         if not ok:
             tenth = round(tenth + 0.1, 1)
-            ok, value = meets(tenth)
-        achieved = value
-    return CapacityAnswer(target, start, tenth, baseline, achieved, cases_per_list)
+            ok, value, summary = meets(tenth)
+        achieved, reached = value, summary
+    return CapacityAnswer(target, start, tenth, baseline, achieved, cases_per_list, without, reached)
 
 
 def capacity_by_start(

@@ -244,7 +244,10 @@ def _rows(pairs: tuple[MonthPair, ...], suppress: bool = True) -> tuple[Scenario
     return tuple(
         ScenarioRow(
             pd.Period(p.month, freq="M").strftime("%B %Y"),
-            tuple(f"{w:,.0f}" for w in p.waiting),
+            tuple(
+                MASK if hide else f"{w:,.0f}"
+                for w, hide in zip(p.waiting, _hidden(p, "waiting", suppress), strict=True)
+            ),
             tuple(
                 MASK if hide else pct(x)
                 for x, hide in zip(p.pct_within_18_weeks, _hidden(p, "pct", suppress), strict=True)
@@ -259,9 +262,10 @@ def _rows(pairs: tuple[MonthPair, ...], suppress: bool = True) -> tuple[Scenario
 
 
 def _hidden(pair: MonthPair, figure: str, suppress: bool = True) -> tuple[bool, bool]:
-    """Whether the baseline's and the scenario's share within 18 weeks (``pct``) or 52-week count
-    (``over_52``) is hidden: the weeks table's rule (``figures_hidden``), on the counts a pair has."""
-    name = {"pct": "pct_within_18_weeks", "over_52": "over_52_weeks"}[figure]
+    """Whether the baseline's and the scenario's list size (``waiting``), share within 18 weeks
+    (``pct``) or 52-week count (``over_52``) is hidden: the weeks table's rule (``figures_hidden``), on
+    the counts a pair has (an outside check: "3 waiting, 100.0% within 18 weeks" was shown)."""
+    name = {"waiting": "waiting", "pct": "pct_within_18_weeks", "over_52": "over_52_weeks"}[figure]
     return tuple(
         suppress
         and name
@@ -280,14 +284,16 @@ def _template() -> dict:
 
 def scenario_figure(pairs: tuple[MonthPair, ...], suppress: bool = True) -> dict:
     """Three panels month by month: patients waiting, % within 18 weeks and 52-week waiters, the
-    baseline dashed and the scenario solid (a share or a 52-week count the table hides left out). A
+    baseline dashed and the scenario solid (a figure the table hides left out). A
     plain plotly.js figure: built as a dict, it costs a millisecond where plotly's figure
     objects take a tenth of a second to validate it on every slider move."""
     months = [p.month for p in pairs]
     title = f"The scenario beside the baseline,<br>{months[0]} to {months[-1]}" if months else "The scenario"
 
     def shown(pair: MonthPair, figure: str, decimals: int | None) -> tuple:
-        values = pair.pct_within_18_weeks if figure == "pct" else pair.over_52_weeks
+        values = {"waiting": pair.waiting, "pct": pair.pct_within_18_weeks, "over_52": pair.over_52_weeks}[
+            figure
+        ]
         hidden = _hidden(pair, figure, suppress)
         return tuple(
             None if hide or (suppress and figure == "over_52" and is_small(round(v))) else round(v, decimals)
@@ -295,7 +301,7 @@ def scenario_figure(pairs: tuple[MonthPair, ...], suppress: bool = True) -> dict
         )
 
     panels = (
-        ("Patients waiting", [(round(b), round(s)) for b, s in (p.waiting for p in pairs)]),
+        ("Patients waiting", [shown(p, "waiting", None) for p in pairs]),
         ("% within 18 weeks", [shown(p, "pct", 1) for p in pairs]),
         ("More than 52 weeks", [shown(p, "over_52", None) for p in pairs]),
     )
