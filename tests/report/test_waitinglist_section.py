@@ -461,6 +461,15 @@ def test_what_a_target_would_take_hides_a_share_the_projection_hides():
     assert words(few_over).endswith("met without extra capacity (* within 18 weeks then).")
     assert words(few_over, suppress=False).endswith("(99.5% within 18 weeks then).")
     assert words(many_over).endswith("(93.0% within 18 weeks then).")
+    # with what the uplift reaches hidden, the uplift is too (beside the list without it, it gives
+    # that back)
+    uplifted = dataclasses.replace(
+        many_over, extra_per_week=12.0, achieved=99.6, achieved_list=month(538, 536), cases_per_list=3.0
+    )
+    assert ": * extra treatments a week (* extra theatre lists a week" in words(uplifted)
+    assert "with them *." in words(uplifted)
+    shown = dataclasses.replace(uplifted, achieved=93.0, achieved_list=month(538, 500))
+    assert ": 12.0 extra treatments a week (4.0 extra theatre lists a week" in words(shown)
 
 
 def test_the_capacity_command_blanks_a_share_the_projection_hides(tmp_path):
@@ -502,6 +511,10 @@ def test_the_capacity_command_blanks_a_share_the_projection_hides(tmp_path):
 
     hidden, said = capacity(small.iloc[0])
     assert hidden["without_uplift"].isna().all()
+    # an outside check: the uplift beside the list without it gave what it reaches back (for a start
+    # in the target month, over 18 weeks without it less the extra treatments), so it is blank too
+    masked = hidden["with_uplift"].isna()
+    assert masked.any() and hidden.loc[masked, "extra_per_week"].isna().all()
     assert "a share or count that would give 1–7 patients away (blank in the CSV)" in said
     shown, _ = capacity(large.iloc[0])
     assert shown["without_uplift"].notna().all()

@@ -60,14 +60,14 @@ def test_a_recent_rebase_at_a_deterioration_is_the_verdict_not_hidden():
     entry = _stocktake(np.r_[STEADY, np.tile([26.0, 28.0], 7)]).entries[0]
     assert entry.result.variation_type == "common_cause"  # the new period's own limits: 27 ± 2.66 × 2
     assert entry.category == "going_backwards" and entry.before_rebase is None
-    # By hand: standard deviations 2 × √(30/29) = 2.034 before and √(14/13) = 1.038 since (months that
-    # alternate are not correlated); the standard error of the difference √(2.034² / 30 + 1.038² / 14)
-    # = 0.464, three of them 1.4: the step of 33 is far beyond.
+    # The step at the change, allowing for a straight-line trend (segmented least squares over the 44
+    # months): 33, three standard errors 3.0 (months that alternate are not correlated, so no
+    # widening); far beyond.
     assert entry.sentence == (
         "Special-cause concern at the change on 1 Jan 2025: the mean moved from 60.0% to 27.0% (worse), "
-        "more than chance allows (three standard errors of the difference: 1.4%), and the values vary by "
-        "chance within their own limits in the 12 months before it (49.4% to 70.6%) and since (21.7% to "
-        "32.3%), where the limits start again. No target is set."
+        "a step more than chance or any trend allows (three standard errors of the step: 3.0%), and the "
+        "values vary by chance within their own limits in the 12 months before it (49.4% to 70.6%) and "
+        "since (21.7% to 32.3%), where the limits start again. No target is set."
     )
 
 
@@ -80,14 +80,13 @@ def test_a_recent_rebase_at_an_improvement_keeps_it_in_moved_the_needle():
     )
 
 
-def test_months_that_move_together_need_a_bigger_step():
-    """An outside check: marks where nothing changed on a waiting-list share (whose months drift
-    together) were credited with a step. A series that only wanders (each month 0.6 of the last plus
-    noise, no change made; seed chosen so that every month is common cause on its period's limits)
-    has a difference of means beyond three independent-month standard errors at the mark, and is not
-    credited: the standard error is widened by √((1 + r) / (1 − r)). An injected step of 3 in months
-    that vary independently still is."""
-    from stocktake.verdicts.narrative import _correlated, _sigma
+def test_months_that_move_together_or_a_trend_need_a_bigger_step():
+    """Outside checks: marks where nothing changed were credited with a step, on a waiting-list share
+    whose months drift together, and on a slow trend crossing the mark (up to 40% of simulated
+    series). The step is now read by segmented least squares, allowing for a straight-line trend, its
+    error widened by √((1 + r) / (1 − r)) for correlated months. Seeds are chosen so that every month
+    is common cause on its period's limits: the refusals are the step test's."""
+    from stocktake.verdicts.narrative import _correlated
 
     months = pd.date_range("2022-01-01", periods=36, freq="MS")
     catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
@@ -102,15 +101,18 @@ def test_months_that_move_together_need_a_bigger_step():
     wander = np.zeros(36)
     for t in range(1, 36):
         wander[t] = 0.6 * wander[t - 1] + rng.normal(0, 1)
+    assert _correlated(wander - wander.mean()) > 1.5 > _correlated(rng.normal(0, 1, 36))
     wandered = reading(60 + wander)
     assert set(wandered.result.chart.point_type[12:]) == {"common_cause"}
-    step = wander[24:].mean() - wander[:24].mean()
-    independent_error = np.sqrt(_sigma(wander[:24]) ** 2 / 24 + _sigma(wander[24:]) ** 2 / 12)
-    assert abs(step) > 3 * independent_error  # credited, had the months been independent
-    assert _correlated(wander[:24], wander[24:]) > 1.5
     assert not wandered.sentence.startswith("Special-cause")
+    # a slow rise of 0.2 a month, no step: the means differ by about 3.6 (36 × 0.2 / 2)
+    trend = 60 + 0.2 * np.arange(36) + np.random.default_rng(14).normal(0, 1, 36)
+    trended = reading(trend)
+    assert set(trended.result.chart.point_type[12:]) == {"common_cause"}
+    assert trend[24:].mean() - trend[:24].mean() > 3
+    assert not trended.sentence.startswith("Special-cause")
     stepped = reading(
-        60 + np.r_[np.zeros(24), np.full(12, 3.0)] + np.random.default_rng(5).normal(0, 1.5, 36)
+        60 + np.r_[np.zeros(24), np.full(12, 5.0)] + np.random.default_rng(5).normal(0, 1.5, 36)
     )
     assert stepped.sentence.startswith("Special-cause improvement at the change on 1 Jan 2024")
 

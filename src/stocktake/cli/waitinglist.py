@@ -168,6 +168,9 @@ STATS_SHOWN = {
 }
 
 
+#: The capacity answer's uplift, hidden with what it reaches (the list without it is shown).
+UPLIFT_COLUMNS = ["extra_per_week", "whole_cases_per_week", "lists_per_week"]
+
 #: The weeks-waited figures with an interval, as the weeks command's table heads them.
 TESTED_WORDS = (
     ("pct_within_18_weeks", "% ≤18 wk", ".1f"),
@@ -420,12 +423,12 @@ def capacity(
         )
         # patient-level data hide what gives a small count away, as every export does (ADR 9, 25)
         hidden = [reached_hidden(a) if not returns else (False, False) for a in by_start]
-        table = answers_table(by_start).astype({"without_uplift": object, "with_uplift": object})
+        table = answers_table(by_start).astype(object)
         for row, (without, with_it) in enumerate(hidden):
-            table.loc[row, ["without_uplift", "with_uplift"]] = [
-                None if without else table.at[row, "without_uplift"],
-                None if with_it else table.at[row, "with_uplift"],
-            ]
+            if without:
+                table.at[row, "without_uplift"] = None
+            if with_it:  # the uplift too: with the list without it, it gives what it reaches back
+                table.loc[row, [*UPLIFT_COLUMNS, "with_uplift"]] = None
         if out is not None:
             write_csv(table, out)
     except WaitingListInputError as error:
@@ -449,14 +452,19 @@ def capacity(
         )
     else:
         lists = (
-            f" = {answer.lists_to_book:.1f} extra theatre lists a week (rounded up) at "
-            f"{answer.cases_per_list:.2f} cases a list ({per_list_source})"
+            f" = {MASK if achieved_hidden else format(answer.lists_to_book, '.1f')} extra theatre lists a "
+            f"week (rounded up) at {answer.cases_per_list:.2f} cases a list ({per_list_source})"
             if answer.lists_per_week is not None
             else ""
         )
+        extra = (
+            f"{MASK} extra treatments a week"
+            if achieved_hidden
+            else f"{answer.extra_per_week:.1f} extra treatments a week "
+            f"(round up: {answer.whole_cases_per_week})"
+        )
         console.print(
-            f"[bold]{target}[/bold] ({inputs.title}): {answer.extra_per_week:.1f} extra treatments a week "
-            f"(round up: {answer.whole_cases_per_week}) from {answer.start}{lists}; without them "
+            f"[bold]{target}[/bold] ({inputs.title}): {extra} from {answer.start}{lists}; without them "
             f"{MASK if baseline_hidden else format(answer.baseline, ',.1f')}, with them "
             f"{MASK if achieved_hidden else format(answer.achieved, achieved_form)}"
             + (
@@ -470,11 +478,12 @@ def capacity(
         shown.add_column(column, justify="right")
     for a, (_, achieved_masked) in zip(by_start, hidden, strict=True):
         reached = "" if a.achieved is None else f"{a.achieved:,.{2 if a.target.no_52_week_waiters else 1}f}"
+        masked = achieved_masked and a.achieved is not None
         shown.add_row(
             str(a.start),
-            "not reachable" if a.extra_per_week is None else f"{a.extra_per_week:.1f}",
-            "" if a.lists_to_book is None else f"{a.lists_to_book:.1f}",
-            MASK if achieved_masked and a.achieved is not None else reached,
+            "not reachable" if a.extra_per_week is None else MASK if masked else f"{a.extra_per_week:.1f}",
+            "" if a.lists_to_book is None else MASK if masked else f"{a.lists_to_book:.1f}",
+            MASK if masked else reached,
         )
     console.print(shown)
     if any(any(pair) for pair in hidden):

@@ -285,14 +285,22 @@ def capacity_words(found: Overview) -> str:
         return f"{target}: not reachable from {_month(answer.start)} with any uplift the model allows."
     if answer.extra_per_week == 0:
         return f"{target}: met without extra capacity ({without} within 18 weeks then)."
+    # with what it reaches hidden, the uplift is too: beside the list without it, it gives that back
+    extra, per_week = (
+        (MASK, MASK)
+        if hidden[1]
+        else (
+            f"{answer.extra_per_week:.1f}",
+            f"{answer.lists_to_book:.1f}" if answer.lists_to_book is not None else "",
+        )
+    )
     lists = (
-        f" ({answer.lists_to_book:.1f} extra theatre lists a week, rounded up, at "
-        f"{answer.cases_per_list:.2f} cases a list)"
+        f" ({per_week} extra theatre lists a week, rounded up, at {answer.cases_per_list:.2f} cases a list)"
         if answer.lists_per_week is not None
         else " (no theatre history in the warehouse to turn them into lists)"
     )
     return (
-        f"{target}: {answer.extra_per_week:.1f} extra treatments a week{lists} from "
+        f"{target}: {extra} extra treatments a week{lists} from "
         f"{_month(answer.start)}; without them {without} within 18 weeks, with them {with_them}."
     )
 
