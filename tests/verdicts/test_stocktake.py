@@ -135,8 +135,8 @@ def test_a_mark_after_the_step_gets_no_credit_for_it():
 
 
 def test_a_step_no_bigger_than_chance_or_a_special_cause_since_is_read_on_the_new_limits():
-    # 58/62 then 59/63: a step of 1 against three standard errors of 2.0 (standard deviations 2.03
-    # and 2.08: √(2.03² / 30 + 2.08² / 14) = 0.67)
+    # 58/62 then 59/63: the means 1 apart, a step of 0.6 allowing for a trend, within three of its
+    # standard errors (3.4)
     small = _stocktake(np.r_[STEADY, np.tile([59.0, 63.0], 7)]).entries[0]
     assert small.category == "no_change_yet"
     assert "the mean moved from 60.0% to 61.0% (better)" in small.sentence
