@@ -495,9 +495,10 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
 def _ends(column: str, interval: tuple[float, float] | None, decimals: int) -> dict[str, float | None]:
     """A workbook column's 95% interval as two columns beside it, blank without one."""
     low, high = interval if interval is not None else (None, None)
+    rounded = (lambda v: round(v, decimals)) if decimals else round  # a count as a whole number
     return {
-        f"{column}, 95% low": None if low is None else round(low, decimals or None),
-        f"{column}, 95% high": None if high is None else round(high, decimals or None),
+        f"{column}, 95% low": None if low is None else rounded(low),
+        f"{column}, 95% high": None if high is None else rounded(high),
     }
 
 

@@ -383,9 +383,8 @@ def across_rebase(
     already under way, or a dip the step merely recovers from, is not this change's doing); the period
     since shows no special cause at all; and the step at the change, allowing for a straight-line trend
     across both periods, is more than three standard errors (``_step_beyond_trend``), in the same
-    direction as the means moved. A mark on
-    a date where nothing changed, or after a step that began before it, is read on its own limits; a
-    noisy series cannot date a small step closely, so a mark a few months from it may still read it.
+    direction as the means moved. A mark on a date where nothing changed, or after a step that began
+    before it, is read on its own limits.
     Better or worse is the step's own direction. The opening quotes ``said``'s means and limits (the
     chart as exported beside hidden points, ADR 9), and then no figure computed from hidden values.
     """
