@@ -369,14 +369,15 @@ def test_a_hidden_52_week_count_hides_its_interval_too():
 
     from stocktake.report.waitinglist import with_interval
 
-    def found(count, interval, suppress=True):
+    def found(count, interval, suppress=True, tested=12):
         summary = SimpleNamespace(over_52_weeks=count)
         step = SimpleNamespace(waiting_list=SimpleNamespace(summary=lambda: summary))
         return SimpleNamespace(
-            weeks=SimpleNamespace(steps=[step]),
+            weeks=SimpleNamespace(steps=[step] * 12),
             suppress=suppress,
             interval=lambda figure, k: interval,
             hidden=lambda figure, k: False,  # the chain's rule, tested on its own
+            widths={"over_52_weeks": SimpleNamespace(tested_months=tested)},
         )
 
     def over_52_words(found, k, short=False):
@@ -387,6 +388,16 @@ def test_a_hidden_52_week_count_hides_its_interval_too():
     assert over_52_words(found(118.4, (60.2, 176.6)), 0) == "118 (95% interval 60 to 177)"
     assert over_52_words(found(118.4, (60.2, 176.6)), 0, short=True) == "118 (60 to 177)"
     assert over_52_words(found(118.4, None), 0) == "118"
+    # tested fewer months ahead than read: the sentence says so, as the list's own projection does
+    # (an outside check: only the footnote did); the table's short form leaves it to its footnote
+    assert over_52_words(found(118.4, (60.2, 176.6), tested=9), 8) == "118 (95% interval 60 to 177)"
+    assert over_52_words(found(118.4, (60.2, 176.6), tested=9), 11) == (
+        "118 (95% interval 60 to 177, tested to 9 months ahead only: a rough guide)"
+    )
+    assert over_52_words(found(118.4, (60.2, 176.6), tested=1), 11) == (
+        "118 (95% interval 60 to 177, tested to 1 month ahead only: a rough guide)"
+    )
+    assert over_52_words(found(118.4, (60.2, 176.6), tested=9), 11, short=True) == "118 (60 to 177)"
 
 
 def test_a_share_and_a_percentile_are_written_with_their_intervals_in_their_own_units():
@@ -401,6 +412,7 @@ def test_a_share_and_a_percentile_are_written_with_their_intervals_in_their_own_
         suppress=True,
         interval=lambda figure, k: (68.0, 74.46),
         hidden=lambda figure, k: figure == "over_52_weeks",
+        widths={"pct_within_18_weeks": SimpleNamespace(tested_months=12)},
     )
     assert with_interval(found, "pct_within_18_weeks", 0) == "71.2% (95% interval 68.0% to 74.5%)"
     assert with_interval(found, "p92_weeks", 0, short=True) == "40.0 (68.0 to 74.5)"

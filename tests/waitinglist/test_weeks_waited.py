@@ -464,3 +464,40 @@ def test_the_backtest_leaves_out_origins_before_the_pathways_span_the_models_24_
     # the whole list, from January 2021: origins from January 2023 on are tested, December 2022 not
     tested = backtest_weeks(_steady_list_with_a_cohort(None), pd.Period("2024-12", freq="M"), 12)
     assert np.isfinite(tested["over_52_weeks"][1:, 0]).all() and np.isnan(tested["over_52_weeks"][0, 0])
+
+
+def test_most_possible_is_the_list_aged_with_no_one_leaving():
+    """Hand-worked: 3 waiting 301 days and 2 waiting 11 at the end of December 2024, 31 referrals a
+    month. The 3 pass 52 weeks (364 days) in March (301 + 31 + 28 + 31 = 391); the 2 in December 2025
+    (11 + 365 = 376), with the first of January's referrals (day 1 of 31 has waited 365 days)."""
+    from stocktake.waitinglist.weeks_waited import most_possible
+
+    by_day = np.zeros(801)
+    by_day[300], by_day[10] = 3, 2  # index k: more than k, up to k + 1 days
+    origin = WaitingList(pd.Period("2024-12", freq="M"), by_day)
+    params = RenegeCapacityParams(renege=(0.1,) * 25, capacity=(1.0,) * 25)
+    projection = project(origin, [31.0] * 12, [20.0] * 12, params)
+    most = most_possible(projection)
+    assert most["over_52_weeks"] == pytest.approx([0, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 5 + 1])
+    # the oldest waits 301 + 31 days by January: band 47 (more than 47, up to 48 weeks); 104 is the open band
+    assert most["p92_weeks"][0] == 48
+    assert most["p92_weeks"][2] == (300 + 31 + 28 + 31) // 7 + 1
+    # the projection itself (a tenth reneging each month, 20 treated) stays within them
+    table = projection.table()
+    assert (table["over_52_weeks"].to_numpy() <= most["over_52_weeks"] + 1e-9).all()
+    assert (table["p92_weeks"].to_numpy() <= most["p92_weeks"] + 1e-9).all()
+    assert table["waiting"].min() > 0
+
+
+def test_a_small_lists_interval_stops_at_what_it_could_hold():
+    """An outside check: a list of 8 read "0 (95% interval 0 to 10)" waiting more than 52 weeks. The
+    interval's top is now the most the list could hold over 52 weeks, whatever the model's errors."""
+    from stocktake.verdicts.waitinglist import bounded_interval
+
+    low, high = bounded_interval(
+        "over_52_weeks", np.array([0.0, 2.0]), np.array([10.0, 10.0]), np.array([8.0, 1.0])
+    )
+    assert list(low) == [0, 0] and list(high) == [8, 2]  # never below the central figure itself
+    low, high = bounded_interval("p92_weeks", 30.0, 12.0, 38.0)
+    assert (low, high) == (18.0, 38.0)
+    assert bounded_interval("pct_within_18_weeks", 95.0, 10.0) == (85.0, 100.0)

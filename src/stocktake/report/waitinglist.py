@@ -257,7 +257,18 @@ def with_interval(found: Overview, figure: str, k: int, *, short: bool = False) 
     if interval is None or shown == MASK:
         return shown
     low, high = (FIGURE_FORMATS[figure](end, False) for end in interval)
-    return f"{shown} ({'' if short else '95% interval '}{low} to {high})"
+    if short:  # a table's footnote says how far its intervals are tested
+        return f"{shown} ({low} to {high})"
+    rough = _rough_guide(found.widths[figure].tested_months, k + 1)
+    return f"{shown} (95% interval {low} to {high}{rough})"
+
+
+def _rough_guide(tested_months: int, ahead: int) -> str:
+    """Said inside an interval's brackets when its model's own errors test it fewer months ahead than
+    it is read at (the rest widened in proportion to the horizon): the sentence, not only a footnote."""
+    if tested_months >= ahead:
+        return ""
+    return f", tested to {tested_months} month{'s' if tested_months > 1 else ''} ahead only: a rough guide"
 
 
 #: How each tested figure is written, given whether small counts are hidden.
@@ -354,8 +365,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
     now, rows = found.now, projection_rows(found)
     if found.projection is not None:
         table = found.projection.table().iloc[-1]
-        tested = found.projection.width.tested_months
-        rough = f", tested to {tested} months ahead only: a rough guide" if tested < HORIZON else ""
+        rough = _rough_guide(found.projection.width.tested_months, HORIZON)
         projection = (
             f"{table['waiting']:,} (95% interval {table['waiting_low']:,} to {table['waiting_high']:,}"
             f"{rough}) in {_month(table['month'])}"

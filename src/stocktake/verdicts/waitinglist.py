@@ -38,6 +38,7 @@ from stocktake.waitinglist.weeks_waited import (
     as_at,
     backtest_weeks,
     list_month,
+    most_possible,
     weeks_inputs,
 )
 from stocktake.waitinglist.weeks_waited import project as project_weeks
@@ -146,7 +147,10 @@ class Overview:
         if width is None:
             return None
         central = getattr(self.weeks.steps[k].waiting_list.summary(), figure)
-        low, high = bounded_interval(figure, central, float(width.half_width[k]))
+        most = most_possible(self.weeks).get(figure)
+        low, high = bounded_interval(
+            figure, central, float(width.half_width[k]), None if most is None else most[k]
+        )
         return float(low), float(high)
 
     @property
@@ -335,11 +339,15 @@ def reached_hidden(answer: CapacityAnswer) -> tuple[bool, bool]:
     )
 
 
-def interval_columns(table: pd.DataFrame, widths: dict[str, IntervalWidth]) -> pd.DataFrame:
-    """The weeks table with ``<figure>_low`` and ``_high`` beside each tested figure (none without its
-    width)."""
+def interval_columns(projection: WeeksProjection, widths: dict[str, IntervalWidth]) -> pd.DataFrame:
+    """The projection's table with ``<figure>_low`` and ``_high`` beside each tested figure (none
+    without its width)."""
+    table, most = projection.table(), most_possible(projection)
     for figure, width in widths.items():
-        low, high = bounded_interval(figure, table[figure], width.half_width[: len(table)])
+        n = len(table)
+        low, high = bounded_interval(
+            figure, table[figure], width.half_width[:n], most[figure][:n] if figure in most else None
+        )
         table = table.assign(**{f"{figure}_low": low, f"{figure}_high": high})
     return table
 
@@ -349,9 +357,12 @@ def interval_columns(table: pd.DataFrame, widths: dict[str, IntervalWidth]) -> p
 BOUNDS = {"over_52_weeks": (0.0, np.inf), "pct_within_18_weeks": (0.0, 100.0), "p92_weeks": (0.0, np.inf)}
 
 
-def bounded_interval(figure: str, central, half):
-    """A tested figure's 95% interval: ± its half-width, within the figure's bounds."""
+def bounded_interval(figure: str, central, half, most=None):
+    """A tested figure's 95% interval: ± its half-width, within the figure's bounds and below the
+    ``most`` it could possibly be (``weeks_waited.most_possible``; never below the central figure)."""
     low, high = BOUNDS[figure]
+    if most is not None:
+        high = np.minimum(high, np.maximum(most, central))
     return np.clip(central - half, low, high), np.clip(central + half, low, high)
 
 

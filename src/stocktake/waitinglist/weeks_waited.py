@@ -344,13 +344,7 @@ def advance(
     With ``params.soonest_extra_days`` set, a bin's treatments fall only on its days at or above that
     floor (see :func:`_treated_at_or_above_floor`); at 0 the step is NHSRtt's exactly.
     """
-    month = waiting_list.month + 1
-    days = month.days_in_month
-    old = waiting_list.by_day
-    inflow = np.zeros_like(old)
-    inflow[days:MAX_DAYS] = old[: MAX_DAYS - days]
-    inflow[MAX_DAYS] = old[MAX_DAYS - days :].sum()
-    inflow[:days] += referrals / days
+    month, inflow = _aged(waiting_list, referrals)
     bins = months_waited_of_days(month, params.max_months_waited)
     by_bin = np.bincount(bins, weights=inflow, minlength=params.max_months_waited + 1)
     reneges, treatments = _bin_removals(by_bin, capacity, params)
@@ -377,6 +371,19 @@ def advance(
         extra_treatments=given_extra,
         reneges=renege_total,
     )
+
+
+def _aged(waiting_list: WaitingList, referrals: float) -> tuple[pd.Period, np.ndarray]:
+    """The next month, and the list at its end had no one left it: everyone a month's days older and
+    the month's referrals spread evenly over its days."""
+    month = waiting_list.month + 1
+    days = month.days_in_month
+    old = waiting_list.by_day
+    inflow = np.zeros_like(old)
+    inflow[days:MAX_DAYS] = old[: MAX_DAYS - days]
+    inflow[MAX_DAYS] = old[MAX_DAYS - days :].sum()
+    inflow[:days] += referrals / days
+    return month, inflow
 
 
 def _first_reached(soonest_days: int) -> int:
@@ -489,6 +496,24 @@ def project(
         steps.append(step)
         current = step.waiting_list
     return WeeksProjection(origin, tuple(steps), params)
+
+
+def most_possible(projection: WeeksProjection) -> dict[str, np.ndarray]:
+    """The most each projected month's count over 52 weeks and 92nd percentile could be, whatever the
+    model's errors: a wait grows by the days that pass, no faster. So they are read from the list as it
+    would stand had no one left it (the origin aged, the projected referrals added): over 52 weeks only
+    those already waiting long enough (and, past a year, the earliest referrals), and no percentile
+    beyond the oldest wait's week band. An interval wider than these is no interval (an outside
+    check: a list of 8 read "0 (95% interval 0 to 10)" waiting more than 52 weeks)."""
+    kept = projection.origin
+    most: dict[str, list[float]] = {"over_52_weeks": [], "p92_weeks": []}
+    for step in projection.steps:
+        kept = WaitingList(*_aged(kept, step.referrals))
+        bands = kept.week_bands()
+        most["over_52_weeks"].append(float(bands[52:].sum()))
+        filled = np.flatnonzero(bands > 0)
+        most["p92_weeks"].append(float(min(filled[-1] + 1, N_BANDS - 1)) if filled.size else 0.0)
+    return {figure: np.array(values) for figure, values in most.items()}
 
 
 # --- calibration from the data a trust holds ------------------------------------------------------
