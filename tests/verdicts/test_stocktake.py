@@ -301,3 +301,63 @@ def test_a_signal_on_a_stock_says_it_needs_a_cause():
     assert said["flow"].category == said["stock"].category == "moved_the_needle"
     assert "find its cause before crediting or blaming one" in said["stock"].sentence
     assert "find its cause" not in said["flow"].sentence
+
+
+def test_a_share_stepping_up_to_100_percent_stays_in_moved_the_needle():
+    """An outside check (ADR 51): a change from 60% to about 100%, marked with a restart, read "Going
+    backwards" (one month at 99% below limits of 99.9% to 100%) or "No evidence of change" (the months
+    at 100% a run above a mean just short of it). Piled on the bound, the months since are not read on
+    their own limits; the step still has to pass its test."""
+    after = [100.0] * 13 + [99.0]
+    entry = _stocktake(np.r_[STEADY, after]).entries[0]
+    assert entry.category == "moved_the_needle"
+    assert entry.sentence.startswith(
+        "Special-cause improvement at the change on 1 Jan 2025: the mean moved from 60.0% to 99.9% (better)"
+    )
+    assert (
+        "in the 12 months before it (49.4% to 70.6%); since it the values sit at 100.0% in 13 of 14 months, "
+        "where limits drawn from month-to-month changes close on the bound"
+    ) in entry.sentence
+    runs = _stocktake(np.r_[STEADY, [100.0, 100, 100, 99] + [100.0] * 8 + [98, 100]]).entries[0]
+    assert runs.category == "moved_the_needle"
+    assert "consider whether a change was made" not in runs.sentence  # the run is the bound's doing
+    # all common cause on their own limits: the usual words, the limits quoted
+    spread = _stocktake(np.r_[STEADY, [99.0, 100, 100, 99, 100, 100, 100, 99, 100, 100, 100, 100, 98, 100]])
+    assert "and since (97.8% to 100.0%), where the limits start again" in spread.entries[0].sentence
+
+
+def test_a_slide_away_from_100_percent_is_read_on_its_limits():
+    """Half of the latest six off the bound: the period no longer sits there, and the slide is read."""
+    entry = _stocktake(np.r_[STEADY, [100.0] * 8 + [97, 95, 93, 92, 90, 88]]).entries[0]
+    assert entry.category == "going_backwards"
+    assert "sit at 100.0%" not in entry.sentence
+
+
+def test_a_signal_on_limits_closed_on_100_percent_says_to_count_the_misses():
+    """No restart: twenty months at 100% and one at 99% is special-cause concern on an XmR chart (its
+    limits are 100% to 100%); the category stands, as Making Data Count reads it, with the reason to
+    count the months off 100% instead. A count at 0 is not a percentage: nothing added."""
+    catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
+    values = np.r_[[100.0] * 20, 99.0]
+    frame = pd.DataFrame({"period": MONTHS[: len(values)], "value": values})
+    entry = build("Test", "hand-made", analyse(catalogue, {"m": frame})).entries[0]
+    assert entry.category == "going_backwards"
+    assert (
+        "On these limits the values sit at 100.0% in 20 of 21 months, where limits drawn from "
+        "month-to-month changes close on the bound, so a single month off it, or a mean just short of it, "
+        "reads as a special cause without any change to the service: count the months off it before "
+        "reading this as a change."
+    ) in entry.sentence
+    counts = Catalogue("Test", (Metric("m", "Measure", "Area", "cases", "decrease", "hand-made"),))
+    frame = pd.DataFrame({"period": MONTHS[:21], "value": np.r_[[0.0] * 20, 1.0]})
+    assert "sit at" not in build("Test", "hand-made", analyse(counts, {"m": frame})).entries[0].sentence
+
+
+def test_at_bound_needs_half_of_all_and_of_the_latest_six():
+    from stocktake.verdicts.narrative import at_bound
+
+    assert at_bound(np.array([100.0] * 6 + [99.0] * 6), "%") is None  # the latest six all off it
+    assert at_bound(np.array([99.0] * 6 + [100.0, 99.0] * 3), "%") is None  # a quarter of all
+    assert at_bound(np.array([99.0] * 3 + [100.0] * 3 + [100.0, 99.0] * 3), "%") == (6, 12)
+    assert at_bound(np.array([0.0] * 8 + [np.nan, 2.0]), "%") == (8, 9)
+    assert at_bound(np.array([100.0] * 12), "days") is None

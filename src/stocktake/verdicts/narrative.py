@@ -11,7 +11,8 @@ Categories, in order of precedence, from the latest rebase period of the chart:
 - steady: common-cause variation on a measure with no better direction (a volume cannot be slow);
 - changed, neither better nor worse: special cause on a measure with no better direction.
 For 24 months after a restart of the limits, the category is the step there when the chart shows one
-beyond chance between two periods of common cause (``across_rebase``, ADR 49).
+beyond chance between two periods of common cause (``across_rebase``, ADR 49); a percentage that
+sits at 0% or 100% since the restart counts as settled there (``at_bound``, ADR 51).
 The sentence opens with its category's own wording (``OPENINGS``), states the rule that fired and
 the numbers behind it, and nothing the chart does not show: the limits it quotes are the limits drawn
 (``drawn_limits``), and a target the average beats but the limits straddle is said to be missed in
@@ -230,7 +231,9 @@ def sentence(
     """A short paragraph that says what the chart shows, and no more; ``notes`` follow the reading.
     On a ``monthly`` chart an ended sustained shift is said after the reading (``ended_shift``).
     ``opening`` replaces the reading of the latest period (``across_rebase``'s)."""
-    ended = ended_shift(chart, x) if monthly else ""
+    # a run beside a mean pulled just short of a bound is the bound's doing, not a shift (ADR 51)
+    piled = at_bound(_values(chart, chart.latest), fmt.unit) is not None
+    ended = ended_shift(chart, x) if monthly and not piled else ""
     # a t chart's centre line is the mean of the transformed gaps, transformed back: not their mean
     centre = "mean" if monthly else "centre line"
     parts = (
@@ -394,8 +397,9 @@ def across_rebase(
     if pd.Timestamp(when) <= latest - pd.DateOffset(months=RECENT_CHANGE_MONTHS):
         return None
     before, since = chart.segments[-2], chart.latest
+    bound = at_bound(_values(chart, since), fmt.unit)
     earlier = _settled_values(chart, before)
-    later = _settled_values(chart, since)
+    later = _settled_values(chart, since, bound is not None)
     if earlier is None or later is None:
         return None
     step, error = _step_beyond_trend(earlier, chart.y[earlier], later, chart.y[later])
@@ -409,27 +413,98 @@ def across_rebase(
     low_before, high_before = _drawn(shown, fmt, before.lpl, before.upl)
     low_since, high_since = _drawn(shown, fmt, since.lpl, since.upl)
     allowed = "" if shown is not chart else f": {fmt.statistic(3 * error)}"
+    before_words = f"({fmt.statistic(low_before)} to {fmt.statistic(high_before)})"
+    if bound is None or (chart.point_type[later] == "common_cause").all():
+        settled = (
+            f"the values vary by chance within their own limits in the {MIN_REBASE_POINTS} months before it "
+            f"{before_words} and since ({fmt.statistic(low_since)} to {fmt.statistic(high_since)}), where "
+            "the limits start again."
+        )
+    else:
+        settled = (
+            f"the values vary by chance within their own limits in the {MIN_REBASE_POINTS} months before it "
+            f"{before_words}; since it {_sitting(chart, fmt, bound, shown is not chart)}, {AT_BOUND_LIMITS}"
+        )
     return kind, (
         f"{OPENINGS[kind]} at the change on {day(when)}: the mean moved from {fmt.statistic(before.mean)} "
         f"to {fmt.statistic(since.mean)}{way}, a step more than chance or any trend allows (three standard "
-        f"errors of the step{allowed}), and the values vary by chance within their own limits in the "
-        f"{MIN_REBASE_POINTS} months before it ({fmt.statistic(low_before)} to {fmt.statistic(high_before)}) "
-        f"and since ({fmt.statistic(low_since)} to {fmt.statistic(high_since)}), where the limits start "
-        "again."
+        f"errors of the step{allowed}), and {settled}"
     )
 
 
-def _settled_values(chart: XmrChart, segment) -> np.ndarray | None:
+def _values(chart: XmrChart, segment) -> np.ndarray:
+    return chart.y[segment.start : segment.start + segment.n]
+
+
+def _settled_values(chart: XmrChart, segment, at_its_bound: bool = False) -> np.ndarray | None:
     """The positions of a period's values that judge a step at its edge: the latest
     ``MIN_REBASE_POINTS`` of the period before a change, or all of the period since; None when the
-    period has fewer values than that or a special cause among them."""
-    present = np.flatnonzero(~np.isnan(chart.y[segment.start : segment.start + segment.n])) + segment.start
+    period has fewer values than that or a special cause among them (unless the period since sits
+    at its bound, where its own limits cannot read one: ``at_bound``)."""
+    present = np.flatnonzero(~np.isnan(_values(chart, segment))) + segment.start
     if present.size < MIN_REBASE_POINTS or np.isnan(segment.lpl) or np.isnan(segment.upl):
         return None
     judged = present if segment is chart.latest else present[-MIN_REBASE_POINTS:]
-    if (chart.point_type[judged] != "common_cause").any():
+    if (chart.point_type[judged] != "common_cause").any() and not (at_its_bound and segment is chart.latest):
         return None
     return present
+
+
+#: The ends a percentage cannot pass.
+PERCENT_BOUNDS = (0.0, 100.0)
+#: Of a period's values and of its latest ``_RECENT`` (so a slide away from the bound is read as one),
+#: the share that must sit exactly at a bound for ``at_bound``.
+AT_BOUND_SHARE, _RECENT = 0.5, 6
+#: Why a period at its bound is not read on its own limits (ADR 51).
+AT_BOUND_LIMITS = (
+    "where limits drawn from month-to-month changes close on the bound, so a single month off it, or a "
+    "mean just short of it, reads as a special cause without any change to the service."
+)
+
+
+def at_bound(values: np.ndarray, unit: str) -> tuple[int, int] | None:
+    """(how many, of how many) values sit exactly at 0% or 100%, when a percentage's period sits there:
+    at least ``AT_BOUND_SHARE`` of its values and of its latest ``_RECENT``; else None.
+
+    Piled on a bound, a measure leaves an XmR chart no variation to read: most moving ranges are 0,
+    the limits close on the bound, and the mean sits just inside it, so one month at 98% after a year
+    at 100% is "special-cause concern" and the months at 100% make a run above the mean (a clinical
+    director's change from 60% to 100% read "Going backwards"). Making Data Count's advice for such
+    a measure is to count the misses instead (the time between them)."""
+    if unit != "%":
+        return None
+    present = values[~np.isnan(values)]
+    if present.size == 0:
+        return None
+    value = bound_value(present)
+    on = np.isclose(present, value, rtol=0, atol=1e-9)
+    if on.mean() < AT_BOUND_SHARE or on[-_RECENT:].mean() < AT_BOUND_SHARE:
+        return None
+    return int(on.sum()), int(present.size)
+
+
+def at_bound_note(chart: XmrChart, fmt: Formatter, hidden: bool) -> str:
+    """Said beside a signal read on limits that close on a bound (``at_bound``; else "")."""
+    bound = at_bound(_values(chart, chart.latest), fmt.unit)
+    if bound is None:
+        return ""
+    sitting = _sitting(chart, fmt, bound, hidden)
+    count_instead = "count the months off it before reading this as a change."
+    return f"On these limits {sitting}, {AT_BOUND_LIMITS[:-1]}: {count_instead}"
+
+
+def _sitting(chart: XmrChart, fmt: Formatter, bound: tuple[int, int], hidden: bool) -> str:
+    """ "the values sit at 100.0% in 13 of 14 months"; beside hidden points (ADR 9) not how many, which
+    would give them away."""
+    at, n = bound
+    months = "most months" if hidden else f"{at} of {n} months"
+    return f"the values sit at {fmt(bound_value(_values(chart, chart.latest)))} in {months}"
+
+
+def bound_value(values: np.ndarray) -> float:
+    """The bound (0% or 100%) nearer a period's median."""
+    low, high = PERCENT_BOUNDS
+    return high if np.nanmedian(values) > (low + high) / 2 else low
 
 
 def _step_beyond_trend(

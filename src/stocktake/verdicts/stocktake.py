@@ -23,6 +23,7 @@ from stocktake.verdicts.narrative import (
     DRIFTING_STOCK,
     Formatter,
     across_rebase,
+    at_bound_note,
     before_rebase,
     chart_category,
     day,
@@ -169,6 +170,8 @@ def build(
         kind, opening, before, notes = _rebase_readings(result, said, fmt)
         if metric.stock and kind in CHANGE_CATEGORIES:
             notes = (*notes, DRIFTING_STOCK)
+        if kind in CHANGE_CATEGORIES and not opening:
+            notes = (*notes, at_bound_note(chart, fmt, _hidden_in_latest(result)))
         text = sentence(  # the mean and limits it quotes as exported beside hidden points (ADR 9)
             said,
             result.x,
@@ -222,6 +225,12 @@ def _rebase_readings(
             before = Reading(since, without_kind, text)
             notes.insert(1, text)
     return kind, "", before, tuple(notes)
+
+
+def _hidden_in_latest(result: MetricResult) -> bool:
+    """Whether any point of the latest period is hidden."""
+    segment = result.chart.latest
+    return result.hidden is not None and bool(result.hidden[segment.start : segment.start + segment.n].any())
 
 
 def _latest_hidden(result: MetricResult) -> bool:
