@@ -69,16 +69,18 @@ def _search(before_level: int):
     likert = likert_table(evaluation).astype(str)
     items = items_table(evaluation).astype(str)
     groups = defaultdict(list)
+    likert_of, items_of = defaultdict(list), defaultdict(list)  # each item's rows, as tuples
+    for item, *cells in likert[["item", "survey", "count", "share"]].itertuples(index=False, name=None):
+        likert_of[item].append(tuple(cells))
+    others = [c for c in items.columns if c not in ("item", "domain")]
+    for item, *cells in items[["item", *others]].itertuples(index=False, name=None):
+        items_of[item].append(tuple(cells))
+    domain_rows = list(rows.itertuples(index=False, name=None))
     for i, (name, counts) in enumerate(truth.items()):
-        cells = likert[likert["item"] == name]
-        after_cells = cells[cells["survey"] == "after"]["count"].tolist()
+        after_cells = [count for survey, count, _ in likert_of[name] if survey == "after"]
         if MASK not in after_cells:
             continue
-        view = (
-            tuple(cells[["survey", "count", "share"]].itertuples(index=False)),
-            tuple(items[items["item"] == name].drop(columns=["item", "domain"]).itertuples(index=False)),
-            tuple(rows.iloc[i]),
-        )
+        view = (tuple(likert_of[name]), tuple(items_of[name]), domain_rows[i])
         hidden = tuple(c if shown == MASK else None for c, shown in zip(counts, after_cells, strict=True))
         difference = sum(level * c for level, c in enumerate(counts, start=1)) - before_level * sum(counts)
         groups[view].append((hidden, difference))
@@ -102,7 +104,7 @@ def _pinned(groups, small_only: bool = False) -> list:
 
 @pytest.fixture(scope="module")
 def searched():
-    """Each before level's groups and the candidates pinned among them (searched once: about 100 s)."""
+    """Each before level's groups and the candidates pinned among them (searched once: about 20 s)."""
     return {level: _search(level) for level in (1, 2, 3, 4, 5)}
 
 
