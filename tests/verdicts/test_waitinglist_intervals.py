@@ -30,3 +30,16 @@ def test_a_list_of_eight_has_no_interval_beyond_eight_over_52_weeks():
     for k in range(len(found.weeks.steps)):
         low, high = found.interval("p92_weeks", k)
         assert low <= found.weeks.steps[k].waiting_list.summary().p92_weeks <= high <= most["p92_weeks"][k]
+
+
+def test_a_cap_of_1_to_7_patients_is_not_given_away():
+    """The cap is an exact count (those who could be waiting over 52 weeks by then), not a model's end:
+    in every export a cap of 1–7 is raised to 8, so no interval's top names a small count."""
+    pathways = generate(Department(seed=11, months=30))["rtt_pathways"]
+    waiting = pathways.index[pathways["clock_stop"].isna()]
+    found = overview(pathways.drop(waiting[5:]), suppress=True)
+    assert found.waiting == 5
+    most = most_possible(found.weeks)["over_52_weeks"]
+    assert ((np.round(most) >= 1) & (np.round(most) <= 7)).any(), "some month's cap is small"
+    highs = [found.interval("over_52_weeks", k)[1] for k in range(len(found.weeks.steps))]
+    assert not any(1 <= round(high) <= 7 for high in highs), highs

@@ -498,6 +498,12 @@ def test_a_small_lists_interval_stops_at_what_it_could_hold():
         "over_52_weeks", np.array([0.0, 2.0]), np.array([10.0, 10.0]), np.array([8.0, 1.0])
     )
     assert list(low) == [0, 0] and list(high) == [8, 2]  # never below the central figure itself
+    # the cap is an exact count of patients: hidden when small, it is raised to 8, still a true bound
+    hidden = bounded_interval(
+        "over_52_weeks", np.array([0.0, 0.0]), np.array([10.0, 10.0]), np.array([3.0, 0.0]), True
+    )
+    assert list(hidden[1]) == [8, 0]
+    assert list(bounded_interval("over_52_weeks", 0.0, 10.0, 3.0)[1:]) == [3]  # inside the trust: as it is
     low, high = bounded_interval("p92_weeks", 30.0, 12.0, 38.0)
     assert (low, high) == (18.0, 38.0)
     assert bounded_interval("pct_within_18_weeks", 95.0, 10.0) == (85.0, 100.0)

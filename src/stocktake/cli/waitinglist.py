@@ -304,7 +304,7 @@ def weeks(
         inputs, projection, widths = run_weeks(
             returns or [], warehouse, treatment_function, months, redistribution, provider
         )
-        table = interval_columns(projection, widths)
+        table = interval_columns(projection, widths, suppress)
         if out is not None:
             write_csv(weeks_rows_shown(table.round(3)) if suppress else table.round(3), out)
     except WaitingListInputError as error:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from stocktake.metrics.suppression import is_small, nested_hiding, secondary_suppression
+from stocktake.metrics.suppression import SMALL, is_small, nested_hiding, secondary_suppression
 from stocktake.waitinglist.capacity import CapacityAnswer, WaitTarget, capacity_for_target
 from stocktake.waitinglist.projection import (
     HistoryError,
@@ -149,7 +149,7 @@ class Overview:
         central = getattr(self.weeks.steps[k].waiting_list.summary(), figure)
         most = most_possible(self.weeks).get(figure)
         low, high = bounded_interval(
-            figure, central, float(width.half_width[k]), None if most is None else most[k]
+            figure, central, float(width.half_width[k]), None if most is None else most[k], self.suppress
         )
         return float(low), float(high)
 
@@ -339,14 +339,20 @@ def reached_hidden(answer: CapacityAnswer) -> tuple[bool, bool]:
     )
 
 
-def interval_columns(projection: WeeksProjection, widths: dict[str, IntervalWidth]) -> pd.DataFrame:
+def interval_columns(
+    projection: WeeksProjection, widths: dict[str, IntervalWidth], suppress: bool
+) -> pd.DataFrame:
     """The projection's table with ``<figure>_low`` and ``_high`` beside each tested figure (none
-    without its width)."""
+    without its width); ``suppress``: small numbers hidden (``bounded_interval``)."""
     table, most = projection.table(), most_possible(projection)
     for figure, width in widths.items():
         n = len(table)
         low, high = bounded_interval(
-            figure, table[figure], width.half_width[:n], most[figure][:n] if figure in most else None
+            figure,
+            table[figure],
+            width.half_width[:n],
+            most[figure][:n] if figure in most else None,
+            suppress,
         )
         table = table.assign(**{f"{figure}_low": low, f"{figure}_high": high})
     return table
@@ -357,11 +363,15 @@ def interval_columns(projection: WeeksProjection, widths: dict[str, IntervalWidt
 BOUNDS = {"over_52_weeks": (0.0, np.inf), "pct_within_18_weeks": (0.0, 100.0), "p92_weeks": (0.0, np.inf)}
 
 
-def bounded_interval(figure: str, central, half, most=None):
+def bounded_interval(figure: str, central, half, most=None, suppress: bool = False):
     """A tested figure's 95% interval: ± its half-width, within the figure's bounds and below the
-    ``most`` it could possibly be (``weeks_waited.most_possible``; never below the central figure)."""
+    ``most`` it could possibly be (``weeks_waited.most_possible``; never below the central figure).
+    That most is an exact count of patients, unlike the model's ends: with ``suppress``, one of 1–7
+    is raised to 8 (still a true bound, and no longer a small count given away)."""
     low, high = BOUNDS[figure]
     if most is not None:
+        if suppress and figure == "over_52_weeks":
+            most = np.where(is_small(np.round(most)), SMALL[1] + 1, most)
         high = np.minimum(high, np.maximum(most, central))
     return np.clip(central - half, low, high), np.clip(central + half, low, high)
 
