@@ -306,17 +306,19 @@ def test_a_signal_on_a_stock_says_it_needs_a_cause():
 def test_a_share_stepping_up_to_100_percent_stays_in_moved_the_needle():
     """An outside check (ADR 51): a change from 60% to about 100%, marked with a restart, read "Going
     backwards" (one month at 99% below limits of 99.9% to 100%) or "No evidence of change" (the months
-    at 100% a run above a mean just short of it). Piled on the bound, the months since are not read on
-    their own limits; the step still has to pass its test."""
-    after = [100.0] * 13 + [99.0]
-    entry = _stocktake(np.r_[STEADY, after]).entries[0]
+    at 100% a run above a mean just short of it). Piled on the bound, every month above the limits
+    before the change, the months since are not read on their own limits; the step still has to pass
+    its test."""
+    entry = _stocktake(np.r_[STEADY, [100.0] * 13 + [99.0]]).entries[0]
     assert entry.category == "moved_the_needle"
     assert entry.sentence.startswith(
         "Special-cause improvement at the change on 1 Jan 2025: the mean moved from 60.0% to 99.9% (better)"
     )
     assert (
-        "in the 12 months before it (49.4% to 70.6%); since it the values sit at 100.0% in 13 of 14 months, "
-        "where limits drawn from month-to-month changes close on the bound"
+        "in the 12 months before it (49.4% to 70.6%); since it, the values sit at 100.0% in 13 of 14 months "
+        "and every month is above 70.6%. Limits drawn from month-to-month changes close on 100.0% when most "
+        "months sit there, so a month off it, or a mean just short of it, reads as a special cause with no "
+        "change to the service: the months since are not read on their own limits."
     ) in entry.sentence
     runs = _stocktake(np.r_[STEADY, [100.0, 100, 100, 99] + [100.0] * 8 + [98, 100]]).entries[0]
     assert runs.category == "moved_the_needle"
@@ -326,26 +328,43 @@ def test_a_share_stepping_up_to_100_percent_stays_in_moved_the_needle():
     assert "and since (97.8% to 100.0%), where the limits start again" in spread.entries[0].sentence
 
 
-def test_a_slide_away_from_100_percent_is_read_on_its_limits():
-    """Half of the latest six off the bound: the period no longer sits there, and the slide is read."""
-    entry = _stocktake(np.r_[STEADY, [100.0] * 8 + [97, 95, 93, 92, 90, 88]]).entries[0]
-    assert entry.category == "going_backwards"
-    assert "sit at 100.0%" not in entry.sentence
+@pytest.mark.parametrize(
+    "since",
+    [
+        [100.0] * 8 + [97, 95, 93, 92, 90, 88],  # a slide: half of the latest six off the bound
+        [100.0] * 11 + [80, 80, 80],  # a fall that lasts: months off the bound side by side
+        [100.0] * 11 + [95, 90, 85],
+        [100.0] * 8 + [100, 70, 100, 60, 100, 50],  # alone, but back inside the limits before the change
+        [100.0] * 12 + [0, 100],
+    ],
+)
+def test_a_fall_after_a_step_to_100_percent_is_not_credited(since):
+    """An outside check: each of these was credited "Moved the needle", its falls called months off the
+    bound. Months off it must each stand alone, fall outside the limits since (so close are they to
+    100%) and stay beyond the limits before the change."""
+    entry = _stocktake(np.r_[STEADY, since]).entries[0]
+    assert not entry.sentence.startswith("Special-cause improvement at the change")
+    assert "not read on their own limits" not in entry.sentence
+
+
+def _plain(values, improvement="increase", numerator=None, denominator=None):
+    catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", improvement, "hand-made"),))
+    frame = pd.DataFrame({"period": MONTHS[: len(values)], "value": values})
+    if numerator is not None:
+        frame = frame.assign(numerator=numerator, denominator=denominator)
+    return build("Test", "hand-made", analyse(catalogue, {"m": frame})).entries[0]
 
 
 def test_a_signal_on_limits_closed_on_100_percent_says_to_count_the_misses():
     """No restart: twenty months at 100% and one at 99% is special-cause concern on an XmR chart (its
     limits are 100% to 100%); the category stands, as Making Data Count reads it, with the reason to
     count the months off 100% instead. A count at 0 is not a percentage: nothing added."""
-    catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
-    values = np.r_[[100.0] * 20, 99.0]
-    frame = pd.DataFrame({"period": MONTHS[: len(values)], "value": values})
-    entry = build("Test", "hand-made", analyse(catalogue, {"m": frame})).entries[0]
+    entry = _plain(np.r_[[100.0] * 20, 99.0])
     assert entry.category == "going_backwards"
     assert (
-        "On these limits the values sit at 100.0% in 20 of 21 months, where limits drawn from "
-        "month-to-month changes close on the bound, so a single month off it, or a mean just short of it, "
-        "reads as a special cause without any change to the service: count the months off it before "
+        "On these limits the values sit at 100.0% in 20 of 21 months. Limits drawn from month-to-month "
+        "changes close on 100.0% when most months sit there, so a month off it, or a mean just short of it, "
+        "reads as a special cause with no change to the service: count the months off 100.0% before "
         "reading this as a change."
     ) in entry.sentence
     counts = Catalogue("Test", (Metric("m", "Measure", "Area", "cases", "decrease", "hand-made"),))
@@ -353,11 +372,65 @@ def test_a_signal_on_limits_closed_on_100_percent_says_to_count_the_misses():
     assert "sit at" not in build("Test", "hand-made", analyse(counts, {"m": frame})).entries[0].sentence
 
 
-def test_at_bound_needs_half_of_all_and_of_the_latest_six():
-    from stocktake.verdicts.narrative import at_bound
+@pytest.mark.parametrize(
+    "values",
+    [
+        np.r_[STEADY[:12], [100.0] * 13, 99.0],  # a real shift up to 100%: limits of 76.5% to 86.5%
+        np.r_[[95.0] * 10, [100.0] * 10],  # a step within the period: half its moving ranges not 0
+    ],
+)
+def test_a_real_shift_to_100_percent_carries_no_caution(values):
+    """An outside check: the note told a director to distrust a 40-point improvement whose limits sit
+    far below 100%. It is said only where the limits close on the bound."""
+    entry = _plain(values)
+    assert entry.category == "moved_the_needle"
+    assert "sit at" not in entry.sentence
 
-    assert at_bound(np.array([100.0] * 6 + [99.0] * 6), "%") is None  # the latest six all off it
-    assert at_bound(np.array([99.0] * 6 + [100.0, 99.0] * 3), "%") is None  # a quarter of all
-    assert at_bound(np.array([99.0] * 3 + [100.0] * 3 + [100.0, 99.0] * 3), "%") == (6, 12)
-    assert at_bound(np.array([0.0] * 8 + [np.nan, 2.0]), "%") == (8, 9)
-    assert at_bound(np.array([100.0] * 12), "days") is None
+
+def test_a_dip_below_the_mean_beside_months_at_100_percent_is_still_said_to_have_ended():
+    """An outside check: an eight-month dip below the mean, between months at 100%, was no longer
+    reported; the bound can only make runs on its own side of the mean."""
+    entry = _plain(np.array([100.0] * 6 + [80, 94, 82, 93, 84, 94, 81, 94] + [100.0] * 6))
+    assert "A run of 8 months below the mean" in entry.sentence
+
+
+def test_a_hidden_month_is_not_counted_at_100_percent_or_beside_its_neighbours():
+    """An outside check: a hidden month (5 patients) at 5/5 read "Moved the needle" and at 4/5 "Going
+    backwards". Hidden months take no part in the count of months at 100% or in the rule that months
+    off it stand alone, and the count says it is of the months shown. (The limits themselves are
+    drawn from every month, hidden or not, as every verdict's are: ADR 9.)"""
+    patients = np.full(44, 40.0)
+    patients[41] = 5.0
+
+    def entry(treated_in_hidden_month):
+        treated = np.r_[STEADY * 0.4, [40.0] * 8, [40, 39, 40], treated_in_hidden_month, 40, 39]
+        values = 100 * treated / patients
+        catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
+        frame = pd.DataFrame(
+            {"period": MONTHS[:44], "value": values, "numerator": treated, "denominator": patients}
+        )
+        results = analyse(catalogue, {"m": frame}, rebase={"m": ["2025-01-01"]})
+        return build("Test", "hand-made", results, annotations=MARKS).entries[0]
+
+    full = entry(5.0)
+    assert full.result.hidden[41] and full.category == "moved_the_needle"
+    assert "sit at 100.0% in 11 of the 13 months shown and every month shown is above 70.6%" in full.sentence
+
+
+def test_at_bound_needs_half_of_all_and_of_the_latest_six_and_limits_closed_on_it():
+    from stocktake.verdicts.narrative import Bound, at_bound
+
+    def bound(values, lpl=99.5, upl=100.5, hidden=None):
+        return at_bound(np.array(values, float), "%", lpl, upl, hidden)
+
+    assert bound([100.0] * 6 + [99.0] * 6) is None  # the latest six all off it
+    assert bound([99.0] * 6 + [100.0, 99.0] * 3) is None  # a quarter of all
+    assert bound([100.0] * 8 + [99.0, 100, 98, 100]) == Bound(100.0, 10, 12)
+    assert bound([100.0] * 8 + [99.0, 100, 98, 100], lpl=98.5) is None  # 99% inside the limits
+    assert bound([100.0] * 8 + [99.0, 98, 100, 100]) is None  # two off side by side
+    assert bound([0.0] * 8 + [np.nan, 2.0], lpl=-0.5, upl=0.5) == Bound(0.0, 8, 9)
+    assert bound([99.9999999] * 12) == Bound(100.0, 12, 12)
+    assert at_bound(np.array([100.0] * 12), "days", 99.5, 100.5) is None
+    # a hidden month takes no part, and the months either side of it are not side by side
+    hidden = np.r_[np.zeros(10, bool), True, False]
+    assert bound([100.0] * 9 + [99.0, 50.0, 99.0], hidden=hidden) == Bound(100.0, 9, 11, True)

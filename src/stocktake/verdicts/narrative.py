@@ -227,13 +227,13 @@ def sentence(
     latest_hidden: bool = False,
     monthly: bool = True,
     opening: str = "",
+    hidden: np.ndarray | None = None,
 ) -> str:
     """A short paragraph that says what the chart shows, and no more; ``notes`` follow the reading.
     On a ``monthly`` chart an ended sustained shift is said after the reading (``ended_shift``).
-    ``opening`` replaces the reading of the latest period (``across_rebase``'s)."""
-    # a run beside a mean pulled just short of a bound is the bound's doing, not a shift (ADR 51)
-    piled = at_bound(_values(chart, chart.latest), fmt.unit) is not None
-    ended = ended_shift(chart, x) if monthly and not piled else ""
+    ``opening`` replaces the reading of the latest period (``across_rebase``'s); ``hidden``: its
+    points shown as "*" (ADR 9)."""
+    ended = ended_shift(chart, x, bound=latest_bound(chart, fmt, hidden)) if monthly else ""
     # a t chart's centre line is the mean of the transformed gaps, transformed back: not their mean
     centre = "mean" if monthly else "centre line"
     parts = (
@@ -289,7 +289,9 @@ def _run_kind(where: str, improvement: str) -> str:
     return "special_cause_improvement" if where == better else "special_cause_concern"
 
 
-def ended_shift(chart: XmrChart, x: pd.DatetimeIndex, months: int = RECENT_CHANGE_MONTHS) -> str:
+def ended_shift(
+    chart: XmrChart, x: pd.DatetimeIndex, months: int = RECENT_CHANGE_MONTHS, bound: Bound | None = None
+) -> str:
     """The latest sustained shift that has ended, when the latest point is common cause.
 
     A run of ``RUN_LENGTH`` or more values on one side of the mean (the shift rule, read with the
@@ -304,7 +306,9 @@ def ended_shift(chart: XmrChart, x: pd.DatetimeIndex, months: int = RECENT_CHANG
     so_far, total = (row[0] for row in run_so_far(side))
     ends = np.flatnonzero((side != 0) & (so_far == total) & (total >= RUN_LENGTH)) + segment.start
     since = pd.Timestamp(x[last]) - pd.DateOffset(months=months)
-    ended = [end for end in ends if end < last and x[end] > since]
+    # beside a mean pulled just short of a bound (ADR 51) a run on the bound's side is its doing
+    piled = 0 if bound is None else (1 if bound.value > chart.latest.mean else -1)
+    ended = [end for end in ends if end < last and x[end] > since and side[end - segment.start] != piled]
     if not ended:
         return ""
     end = ended[-1]
@@ -372,7 +376,12 @@ def chart_category(chart: XmrChart) -> str:
 
 
 def across_rebase(
-    chart: XmrChart, x: pd.DatetimeIndex, fmt: Formatter, when: date, said: XmrChart | None = None
+    chart: XmrChart,
+    x: pd.DatetimeIndex,
+    fmt: Formatter,
+    when: date,
+    said: XmrChart | None = None,
+    hidden: np.ndarray | None = None,
 ) -> tuple[str, str] | None:
     """The verdict read at a recent restart of the limits, when the step there is the news: its
     category and the sentence's opening; None when the chart shows no such step at that date.
@@ -397,7 +406,7 @@ def across_rebase(
     if pd.Timestamp(when) <= latest - pd.DateOffset(months=RECENT_CHANGE_MONTHS):
         return None
     before, since = chart.segments[-2], chart.latest
-    bound = at_bound(_values(chart, since), fmt.unit)
+    bound = _beyond_before_at_bound(chart, fmt.unit, hidden)
     earlier = _settled_values(chart, before)
     later = _settled_values(chart, since, bound is not None)
     if earlier is None or later is None:
@@ -421,9 +430,13 @@ def across_rebase(
             "the limits start again."
         )
     else:
+        limit = _drawn(shown, fmt, before.lpl, before.upl)[0 if step < 0 else 1]
+        side = "below" if step < 0 else "above"
         settled = (
             f"the values vary by chance within their own limits in the {MIN_REBASE_POINTS} months before it "
-            f"{before_words}; since it {_sitting(chart, fmt, bound, shown is not chart)}, {AT_BOUND_LIMITS}"
+            f"{before_words}; since it, {_sitting(fmt, bound)} and every month{' shown' * bound.some_hidden} "
+            f"is {side} {fmt.statistic(limit)}. {at_bound_limits(fmt, bound)}: the months since are not read "
+            "on their own limits."
         )
     return kind, (
         f"{OPENINGS[kind]} at the change on {day(when)}: the mean moved from {fmt.statistic(before.mean)} "
@@ -452,59 +465,115 @@ def _settled_values(chart: XmrChart, segment, at_its_bound: bool = False) -> np.
 
 #: The ends a percentage cannot pass.
 PERCENT_BOUNDS = (0.0, 100.0)
-#: Of a period's values and of its latest ``_RECENT`` (so a slide away from the bound is read as one),
-#: the share that must sit exactly at a bound for ``at_bound``.
+#: How near a bound a value must be to sit on it (a percentage from a count is exactly 0 or 100).
+BOUND_TOLERANCE = 1e-6
+#: Of a period's values and of its latest ``_RECENT`` (a fall lasting three months of six is read as
+#: one), the share that must sit at the bound for ``at_bound``.
 AT_BOUND_SHARE, _RECENT = 0.5, 6
-#: Why a period at its bound is not read on its own limits (ADR 51).
-AT_BOUND_LIMITS = (
-    "where limits drawn from month-to-month changes close on the bound, so a single month off it, or a "
-    "mean just short of it, reads as a special cause without any change to the service."
-)
 
 
-def at_bound(values: np.ndarray, unit: str) -> tuple[int, int] | None:
-    """(how many, of how many) values sit exactly at 0% or 100%, when a percentage's period sits there:
-    at least ``AT_BOUND_SHARE`` of its values and of its latest ``_RECENT``; else None.
+@dataclass(frozen=True)
+class Bound:
+    """A period piled on a bound (``at_bound``): the bound, and how many of how many values sit on it
+    (of those shown, when some are hidden)."""
 
-    Piled on a bound, a measure leaves an XmR chart no variation to read: most moving ranges are 0,
-    the limits close on the bound, and the mean sits just inside it, so one month at 98% after a year
-    at 100% is "special-cause concern" and the months at 100% make a run above the mean (a clinical
-    director's change from 60% to 100% read "Going backwards"). Making Data Count's advice for such
-    a measure is to count the misses instead (the time between them)."""
+    value: float
+    on: int
+    of: int
+    some_hidden: bool = False
+
+
+def at_bound(
+    values: np.ndarray, unit: str, lpl: float, upl: float, hidden: np.ndarray | None = None
+) -> Bound | None:
+    """The bound a percentage's period sits at, if its limits close on it: at least half of its
+    values, and of its latest six, exactly at 0% or 100%; every month off the bound beyond the
+    period's own limit on the far side (the limits so close on the bound that any month off it is a
+    signal); and no two months off it side by side (a fall that lasts is read as one). ``hidden``
+    values (ADR 9) take no part: the decision must not turn on them.
+
+    Piled on a bound, a measure leaves an XmR chart no variation to read: the limits close on the
+    bound and the mean sits just inside it, so one month at 98% after a year at 100% is
+    "special-cause concern" and the months at 100% make a run above the mean (a clinical director's
+    change from 60% to 100% read "Going backwards"). Making Data Count's advice for such a measure is
+    to count the misses instead (the time between them)."""
     if unit != "%":
         return None
-    present = values[~np.isnan(values)]
-    if present.size == 0:
+    values = np.asarray(values, float)
+    shown = ~np.isnan(values) if hidden is None else ~np.isnan(values) & ~np.asarray(hidden, bool)
+    present = values[shown]
+    if present.size < 2:
         return None
-    value = bound_value(present)
-    on = np.isclose(present, value, rtol=0, atol=1e-9)
-    if on.mean() < AT_BOUND_SHARE or on[-_RECENT:].mean() < AT_BOUND_SHARE:
+    value = PERCENT_BOUNDS[1] if np.median(present) > sum(PERCENT_BOUNDS) / 2 else PERCENT_BOUNDS[0]
+    on = np.isclose(present, value, rtol=0, atol=BOUND_TOLERANCE)
+    if min(on.mean(), on[-_RECENT:].mean()) < AT_BOUND_SHARE:
         return None
-    return int(on.sum()), int(present.size)
+    off = present[~on]
+    if not (off < lpl if value == PERCENT_BOUNDS[1] else off > upl).all():
+        return None
+    off_in_time = shown & ~np.isclose(values, value, rtol=0, atol=BOUND_TOLERANCE)
+    if (off_in_time[1:] & off_in_time[:-1]).any():
+        return None
+    return Bound(value, int(on.sum()), int(present.size), bool(hidden is not None and np.any(hidden)))
 
 
-def at_bound_note(chart: XmrChart, fmt: Formatter, hidden: bool) -> str:
+def _beyond_before_at_bound(chart: XmrChart, unit: str, hidden: np.ndarray | None) -> Bound | None:
+    """The period since a restart at its bound (``at_bound``), with every shown month of it beyond the
+    limit of the period before on the side it moved to: the change's effect held in every month, so
+    only the months' own limits, closed on the bound, are set aside (an outside check: three months at
+    80% after a step to 100% were called months off the bound and credited)."""
+    before, since = chart.segments[-2], chart.latest
+    values, shown = _shown(chart, since, hidden)
+    bound = at_bound(values, unit, since.lpl, since.upl, ~shown)
+    if bound is None:
+        return None
+    kept = values[shown & ~np.isnan(values)]
+    beyond = kept > before.upl if since.mean > before.mean else kept < before.lpl
+    return bound if beyond.all() else None
+
+
+def latest_bound(chart: XmrChart, fmt: Formatter, hidden: np.ndarray | None = None) -> Bound | None:
+    """The bound the latest period sits at (``at_bound``), its hidden points set aside."""
+    values, shown = _shown(chart, chart.latest, hidden)
+    return at_bound(values, fmt.unit, chart.latest.lpl, chart.latest.upl, ~shown)
+
+
+def _shown(chart: XmrChart, segment, hidden: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+    """A period's values and which of them are shown (not hidden, ADR 9)."""
+    span = slice(segment.start, segment.start + segment.n)
+    values = chart.y[span]
+    shown = np.ones(len(values), bool) if hidden is None else ~np.asarray(hidden, bool)[span]
+    return values, shown
+
+
+def at_bound_limits(fmt: Formatter, bound: Bound) -> str:
+    """Why a period at its bound is not read on its own limits (ADR 51)."""
+    return (
+        f"Limits drawn from month-to-month changes close on {fmt(bound.value)} when most months sit there, "
+        "so a month off it, or a mean just short of it, reads as a special cause with no change to the "
+        "service"
+    )
+
+
+def at_bound_note(chart: XmrChart, fmt: Formatter, hidden: np.ndarray | None = None) -> str:
     """Said beside a signal read on limits that close on a bound (``at_bound``; else "")."""
-    bound = at_bound(_values(chart, chart.latest), fmt.unit)
+    bound = latest_bound(chart, fmt, hidden)
     if bound is None:
         return ""
-    sitting = _sitting(chart, fmt, bound, hidden)
-    count_instead = "count the months off it before reading this as a change."
-    return f"On these limits {sitting}, {AT_BOUND_LIMITS[:-1]}: {count_instead}"
+    return (
+        f"On these limits {_sitting(fmt, bound)}. {at_bound_limits(fmt, bound)}: count the months off "
+        f"{fmt(bound.value)} before reading this as a change."
+    )
 
 
-def _sitting(chart: XmrChart, fmt: Formatter, bound: tuple[int, int], hidden: bool) -> str:
-    """ "the values sit at 100.0% in 13 of 14 months"; beside hidden points (ADR 9) not how many, which
-    would give them away."""
-    at, n = bound
-    months = "most months" if hidden else f"{at} of {n} months"
-    return f"the values sit at {fmt(bound_value(_values(chart, chart.latest)))} in {months}"
-
-
-def bound_value(values: np.ndarray) -> float:
-    """The bound (0% or 100%) nearer a period's median."""
-    low, high = PERCENT_BOUNDS
-    return high if np.nanmedian(values) > (low + high) / 2 else low
+def _sitting(fmt: Formatter, bound: Bound) -> str:
+    """ "the values sit at 100.0% in 13 of 14 months" (of the months shown, when some are hidden)."""
+    months = (
+        f"{bound.on} of the {bound.of} months shown"
+        if bound.some_hidden
+        else f"{bound.on} of {bound.of} months"
+    )
+    return f"the values sit at {fmt(bound.value)} in {months}"
 
 
 def _step_beyond_trend(

@@ -171,7 +171,7 @@ def build(
         if metric.stock and kind in CHANGE_CATEGORIES:
             notes = (*notes, DRIFTING_STOCK)
         if kind in CHANGE_CATEGORIES and not opening:
-            notes = (*notes, at_bound_note(chart, fmt, _hidden_in_latest(result)))
+            notes = (*notes, at_bound_note(chart, fmt, result.hidden))
         text = sentence(  # the mean and limits it quotes as exported beside hidden points (ADR 9)
             said,
             result.x,
@@ -180,6 +180,7 @@ def build(
             latest_hidden=_latest_hidden(result),
             monthly=metric.monthly,
             opening=opening,
+            hidden=result.hidden,
         )
         projection = _projection(result)
         if projection is not None and chart.target is not None and not _assured_in_words(result, projection):
@@ -210,7 +211,9 @@ def _rebase_readings(
         return kind, "", None, ()
     since = rebasing.applied[-1] if rebasing.applied else date.min
     notes = [deferred(when, n) for when, n in rebasing.deferred if when > since]
-    across = across_rebase(result.chart, result.x, fmt, since, said) if rebasing.applied else None
+    across = (
+        across_rebase(result.chart, result.x, fmt, since, said, result.hidden) if rebasing.applied else None
+    )
     if across is not None:  # the period since is common cause throughout: the step is the news
         category_at_change, opening = across
         return category_at_change, opening, None, tuple(notes)
@@ -225,12 +228,6 @@ def _rebase_readings(
             before = Reading(since, without_kind, text)
             notes.insert(1, text)
     return kind, "", before, tuple(notes)
-
-
-def _hidden_in_latest(result: MetricResult) -> bool:
-    """Whether any point of the latest period is hidden."""
-    segment = result.chart.latest
-    return result.hidden is not None and bool(result.hidden[segment.start : segment.start + segment.n].any())
 
 
 def _latest_hidden(result: MetricResult) -> bool:
