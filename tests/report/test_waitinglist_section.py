@@ -485,7 +485,7 @@ def test_what_a_target_would_take_hides_a_share_the_projection_hides():
 
 
 def test_the_capacity_command_blanks_a_share_the_projection_hides(tmp_path):
-    """The same from `stocktake waitinglist capacity --warehouse`: with only 5 of those waiting now
+    """The same from `stocktake waitinglist capacity --warehouse`: with only 30 of those waiting now
     within 18 weeks, the list shrinks; in a month where the weeks projection (unhidden) has 1–7 over
     18 weeks, the share without the uplift (the same projection) is blank in the CSV and "*" on the
     console, and in a month with more it is shown."""
@@ -499,7 +499,7 @@ def test_the_capacity_command_blanks_a_share_the_projection_hides(tmp_path):
         for name, table in generate(Department(seed=42, months=36)).items():
             con.register("incoming", table)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
-        keep = f"SELECT pathway_id FROM rtt_pathways WHERE {recent} ORDER BY pathway_id LIMIT 5"
+        keep = f"SELECT pathway_id FROM rtt_pathways WHERE {recent} ORDER BY pathway_id LIMIT 30"
         con.execute(f"DELETE FROM rtt_pathways WHERE {recent} AND pathway_id NOT IN ({keep})")
     weeks = tmp_path / "weeks.csv"
     ran = CliRunner().invoke(

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stocktake.waitinglist.capacity import TOLERANCE, WaitTarget, capacity_for_target
+from stocktake.waitinglist.capacity import WaitTarget, capacity_for_target
 from stocktake.waitinglist.scenario import (
     Scenario,
     ScenarioError,
@@ -117,9 +117,10 @@ def test_the_capacity_gap_in_lists_reaches_the_target_in_the_target_month(origin
     )
     assert target.met(enough.at(target.by))
     if target.pct_within_18_weeks is not None:
-        assert target.measure(enough.at(target.by)) == pytest.approx(80.0, abs=0.1)
-    # A little less (two tolerances of the bisection) misses it: the gap is the least that will do.
-    short = (answer.extra_per_week - 2 * TOLERANCE) / per_list
+        # the share climbs some 4 points a case a week here: a tenth of a case moves it 0.4
+        assert 80.0 <= target.measure(enough.at(target.by)) < 80.5
+    # A tenth less misses it: the gap is the least tenth that will do (``capacity_for_target``).
+    short = (answer.extra_per_week - 0.1) / per_list
     fewer = apply(origin, REFERRALS, CAPACITY, PARAMS, Scenario(extra_lists_per_week=short), per_list)
     assert not target.met(fewer.at(target.by))
 

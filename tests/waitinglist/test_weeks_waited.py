@@ -50,10 +50,11 @@ def test_a_hand_worked_month_with_two_bands():
     31 referrals (one a day), 10 treatments, bins: this month (0) and earlier (1+).
 
     Everyone on the list moves 31 days on: days 31…44, now bin 1 (started in November). Bin 0 holds
-    December's 31 referrals. Capacity weights c × inflow = (1 × 31, 0 × 140): all 10 treatments in
-    bin 0, which keeps 21 (21/31 a day). Bin 1 reneges half: 70 left, 5 a day on days 31…44.
-    Weeks: days 0–6, 7–13, 14–20, 21–27 hold 7 × 21/31 each; days 28–30 3 × 21/31 and days 31–34
-    4 × 5 (band 4); days 35–41 7 × 5 (band 5); days 42–44 3 × 5 (band 6).
+    December's 31 referrals, counted as clock starts are: 31 December's and 30 December's at index 0,
+    1 December's at index 29. Capacity weights c × inflow = (1 × 31, 0 × 140): all 10 treatments in
+    bin 0, which keeps 21 (21/31 a referral). Bin 1 reneges half: 70 left, 5 a day on days 31…44.
+    Weeks: days 0–6 hold 8 × 21/31, 7–13, 14–20, 21–27 7 × 21/31 each; days 28–29 2 × 21/31 and
+    days 31–34 4 × 5 (band 4); days 35–41 7 × 5 (band 5); days 42–44 3 × 5 (band 6).
     """
     bands = np.zeros(105)
     bands[:2] = 70
@@ -61,8 +62,8 @@ def test_a_hand_worked_month_with_two_bands():
     params = RenegeCapacityParams(renege=(0.0, 0.5), capacity=(1.0, 0.0))
     step = project(origin, [31], [10], params).steps[0]
     got = step.waiting_list.week_bands()
-    a_week = 7 * 21 / 31
-    expected = [a_week] * 4 + [3 * 21 / 31 + 20, 35, 15]
+    a_day = 21 / 31
+    expected = [8 * a_day] + [7 * a_day] * 3 + [2 * a_day + 20, 35, 15]
     assert got[:7] == pytest.approx(expected)
     assert got[7:].sum() == 0
     assert (step.treatments, step.reneges) == pytest.approx((10, 70))
@@ -283,14 +284,15 @@ def test_the_list_by_weeks_agrees_with_the_catalogues_measures_on_the_warehouse(
 
 
 def test_extra_treatments_reach_no_one_waiting_less_than_the_soonest_days():
-    """April's 30 referrals, one a day, 100 extra treatments, none sooner than 8 days: the seven
-    waiting up to 7 days at April's end stay, the other 23 are treated (and only 23 counted as given)."""
+    """April's 30 referrals, one a day, 100 extra treatments, none sooner than 8 days: the eight
+    referred from 23 to 30 April, waiting 7 days down to 0 at April's end, stay; the other 22 are
+    treated (and only 22 counted as given)."""
     params = RenegeCapacityParams(renege=(0.0, 0.0), capacity=(1.0, 1.0), soonest_extra_days=8)
     origin = WaitingList(pd.Period("2025-03"), np.zeros(801))
     step = project(origin, [30.0], [0.0], params, "none", extra=[100.0]).steps[0]
-    assert step.extra_treatments == pytest.approx(23.0)
-    assert step.waiting_list.total == pytest.approx(7.0)
-    assert step.waiting_list.by_day[:7].sum() == pytest.approx(7.0)
+    assert step.extra_treatments == pytest.approx(22.0)
+    assert step.waiting_list.total == pytest.approx(8.0)
+    assert step.waiting_list.by_day[:7].sum() == pytest.approx(8.0)
 
 
 def test_the_soonest_extra_treatment_is_the_quickest_tenth_treated_in_the_warehouse(demo_warehouse):
@@ -313,10 +315,11 @@ def test_the_soonest_extra_treatment_is_the_quickest_tenth_treated_in_the_wareho
 
 
 def _under_the_floor(step, soonest_days: int) -> float:
-    """The month's referrals waiting fewer than ``soonest_days`` at its end (a day's referrals at each
-    index below the first one treatments reach; the floors used here are shorter than any month)."""
+    """The month's referrals waiting fewer than ``soonest_days`` at its end: a day's at each index below
+    the first one treatments reach, two at index 0 (a start on the month's last day and the day before
+    both count there); the floors used here are shorter than any month."""
     month = step.waiting_list.month
-    return step.referrals * (soonest_days - 1) / month.days_in_month
+    return step.referrals * soonest_days / month.days_in_month
 
 
 @pytest.mark.parametrize("growth", [-10.0, 0.0, 20.0])
@@ -468,8 +471,9 @@ def test_the_backtest_leaves_out_origins_before_the_pathways_span_the_models_24_
 
 def test_most_possible_is_the_list_aged_with_no_one_leaving():
     """Hand-worked: 3 waiting 301 days and 2 waiting 11 at the end of December 2024, 31 referrals a
-    month. The 3 pass 52 weeks (364 days) in March (301 + 31 + 28 + 31 = 391); the 2 in December 2025
-    (11 + 365 = 376), with the first of January's referrals (day 1 of 31 has waited 365 days)."""
+    month. The 3 pass 52 weeks (more than 364 days) in March (301 + 31 + 28 + 31 = 391); the 2 in
+    December 2025 (11 + 365 = 376); no referral yet (one on 1 January has waited 364 days by 31
+    December, not more: an outside check found the referrals counted a day older than clock starts)."""
     from stocktake.waitinglist.weeks_waited import most_possible
 
     by_day = np.zeros(801)
@@ -478,7 +482,7 @@ def test_most_possible_is_the_list_aged_with_no_one_leaving():
     params = RenegeCapacityParams(renege=(0.1,) * 25, capacity=(1.0,) * 25)
     projection = project(origin, [31.0] * 12, [20.0] * 12, params)
     most = most_possible(projection)
-    assert most["over_52_weeks"] == pytest.approx([0, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 5 + 1])
+    assert most["over_52_weeks"] == pytest.approx([0, 0, 3, 3, 3, 3, 3, 3, 3, 3, 3, 5])
     # the oldest waits 301 + 31 days by January: band 47 (more than 47, up to 48 weeks); 104 is the open band
     assert most["p92_weeks"][0] == 48
     assert most["p92_weeks"][2] == (300 + 31 + 28 + 31) // 7 + 1

@@ -147,7 +147,7 @@ class Overview:
         if width is None:
             return None
         central = getattr(self.weeks.steps[k].waiting_list.summary(), figure)
-        most = most_possible(self.weeks).get(figure)
+        most = most_possible(self.weeks, published_only=self.suppress).get(figure)
         low, high = bounded_interval(
             figure, central, float(width.half_width[k]), None if most is None else most[k], self.suppress
         )
@@ -344,7 +344,7 @@ def interval_columns(
 ) -> pd.DataFrame:
     """The projection's table with ``<figure>_low`` and ``_high`` beside each tested figure (none
     without its width); ``suppress``: small numbers hidden (``bounded_interval``)."""
-    table, most = projection.table(), most_possible(projection)
+    table, most = projection.table(), most_possible(projection, published_only=suppress)
     for figure, width in widths.items():
         n = len(table)
         low, high = bounded_interval(
@@ -366,8 +366,8 @@ BOUNDS = {"over_52_weeks": (0.0, np.inf), "pct_within_18_weeks": (0.0, 100.0), "
 def bounded_interval(figure: str, central, half, most=None, suppress: bool = False):
     """A tested figure's 95% interval: ± its half-width, within the figure's bounds and below the
     ``most`` it could possibly be (``weeks_waited.most_possible``; never below the central figure).
-    That most is an exact count of patients, unlike the model's ends: with ``suppress``, one of 1–7
-    is raised to 8 (still a true bound, and no longer a small count given away)."""
+    With ``suppress`` that most is read from published figures only, and one of 1–7 is raised to 8
+    besides (still a true bound)."""
     low, high = BOUNDS[figure]
     if most is not None:
         if suppress and figure == "over_52_weeks":
