@@ -314,12 +314,24 @@ def test_a_share_stepping_up_to_100_percent_stays_in_moved_the_needle():
     assert entry.sentence.startswith(
         "Special-cause improvement at the change on 1 Jan 2025: the mean moved from 60.0% to 99.9% (better)"
     )
+    # the months before varied by chance 10.6 points from their mean (2.66 × a moving range of 4)
     assert (
-        "in the 12 months before it (49.4% to 70.6%); since it, the values sit at 100.0% in 13 of 14 months "
-        "and every month is above 70.6%. Limits drawn from month-to-month changes close on 100.0% when most "
-        "months sit there, so a month off it, or a mean just short of it, reads as a special cause with no "
-        "change to the service: the months since are not read on their own limits."
+        "in the 12 months before it (49.4% to 70.6%); since it, the values sit at 100.0% in 13 of 14 months, "
+        "the rest no further from 100.0% than 89.4% (as far as the months before it varied by chance). "
+        "Limits drawn from month-to-month changes close on 100.0% when most months sit there, so a month off "
+        "it, or a mean just short of it, reads as a special cause with no change to the service: the months "
+        "since are not read on their own limits."
     ) in entry.sentence
+    perfect = _stocktake(np.r_[STEADY, [100.0] * 14]).entries[0]  # an outside check: "No evidence of change"
+    assert perfect.category == "moved_the_needle"
+    assert (
+        "since it, the values sit at 100.0% in all 14 months, where no limits can be drawn"
+        in perfect.sentence
+    )
+    # from a baseline in the 90s no month can pass the old upper limit (102.3%): an outside check found
+    # one month at 99% read "Going backwards"
+    high = _stocktake(np.r_[np.tile([96.0, 98.0], 15), [100.0] * 13 + [99.0]]).entries[0]
+    assert high.category == "moved_the_needle"
     runs = _stocktake(np.r_[STEADY, [100.0, 100, 100, 99] + [100.0] * 8 + [98, 100]]).entries[0]
     assert runs.category == "moved_the_needle"
     assert "consider whether a change was made" not in runs.sentence  # the run is the bound's doing
@@ -336,12 +348,16 @@ def test_a_share_stepping_up_to_100_percent_stays_in_moved_the_needle():
         [100.0] * 11 + [95, 90, 85],
         [100.0] * 8 + [100, 70, 100, 60, 100, 50],  # alone, but back inside the limits before the change
         [100.0] * 12 + [0, 100],
+        [100.0] * 13 + [71],  # alone and the latest: further off than the months before varied
+        [100.0] * 10 + [71, 100, 100, 71],
+        [100.0] * 11 + [80, np.nan, 80],  # a missing month between two off it: side by side
     ],
 )
 def test_a_fall_after_a_step_to_100_percent_is_not_credited(since):
     """An outside check: each of these was credited "Moved the needle", its falls called months off the
-    bound. Months off it must each stand alone, fall outside the limits since (so close are they to
-    100%) and stay beyond the limits before the change."""
+    bound. Months off it must each stand alone (a missing or hidden month beside one counts as off), fall
+    outside the limits since (so close are they to 100%) and be no further from 100% than the months
+    before the change varied by chance."""
     entry = _stocktake(np.r_[STEADY, since]).entries[0]
     assert not entry.sentence.startswith("Special-cause improvement at the change")
     assert "not read on their own limits" not in entry.sentence
@@ -362,7 +378,8 @@ def test_a_signal_on_limits_closed_on_100_percent_says_to_count_the_misses():
     entry = _plain(np.r_[[100.0] * 20, 99.0])
     assert entry.category == "going_backwards"
     assert (
-        "On these limits the values sit at 100.0% in 20 of 21 months. Limits drawn from month-to-month "
+        "On these limits the values sit at 100.0% in 20 of 21 months (the others as low as 99.0%). Limits "
+        "drawn from month-to-month "
         "changes close on 100.0% when most months sit there, so a month off it, or a mean just short of it, "
         "reads as a special cause with no change to the service: count the months off 100.0% before "
         "reading this as a change."
@@ -402,8 +419,8 @@ def test_a_hidden_month_is_not_counted_at_100_percent_or_beside_its_neighbours()
     patients = np.full(44, 40.0)
     patients[41] = 5.0
 
-    def entry(treated_in_hidden_month):
-        treated = np.r_[STEADY * 0.4, [40.0] * 8, [40, 39, 40], treated_in_hidden_month, 40, 39]
+    def entry(treated_in_hidden_month, after=(40.0, 39.0)):
+        treated = np.r_[STEADY * 0.4, [40.0] * 8, [40, 39, 40], treated_in_hidden_month, after]
         values = 100 * treated / patients
         catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
         frame = pd.DataFrame(
@@ -414,7 +431,11 @@ def test_a_hidden_month_is_not_counted_at_100_percent_or_beside_its_neighbours()
 
     full = entry(5.0)
     assert full.result.hidden[41] and full.category == "moved_the_needle"
-    assert "sit at 100.0% in 11 of the 13 months shown and every month shown is above 70.6%" in full.sentence
+    assert "sit at 100.0% in 11 of the 13 months shown, the rest no further" in full.sentence
+    # a month off 100% beside the hidden one: side by side whatever the hidden month holds
+    for hidden_month in (5.0, 0.0):
+        beside = entry(hidden_month, after=(39.0, 40.0))
+        assert "not read on their own limits" not in beside.sentence
 
 
 def test_at_bound_needs_half_of_all_and_of_the_latest_six_and_limits_closed_on_it():
@@ -427,10 +448,13 @@ def test_at_bound_needs_half_of_all_and_of_the_latest_six_and_limits_closed_on_i
     assert bound([99.0] * 6 + [100.0, 99.0] * 3) is None  # a quarter of all
     assert bound([100.0] * 8 + [99.0, 100, 98, 100]) == Bound(100.0, 10, 12)
     assert bound([100.0] * 8 + [99.0, 100, 98, 100], lpl=98.5) is None  # 99% inside the limits
+    assert bound([100.0] * 12, lpl=np.nan, upl=np.nan) == Bound(100.0, 12, 12)  # no variation at all
     assert bound([100.0] * 8 + [99.0, 98, 100, 100]) is None  # two off side by side
-    assert bound([0.0] * 8 + [np.nan, 2.0], lpl=-0.5, upl=0.5) == Bound(0.0, 8, 9)
+    assert bound([0.0] * 7 + [np.nan, 0.0, 2.0], lpl=-0.5, upl=0.5) == Bound(0.0, 8, 9)
     assert bound([99.9999999] * 12) == Bound(100.0, 12, 12)
     assert at_bound(np.array([100.0] * 12), "days", 99.5, 100.5) is None
-    # a hidden month takes no part, and the months either side of it are not side by side
+    # a hidden month takes no part in the count, and may be off it: beside a month off it, side by side
     hidden = np.r_[np.zeros(10, bool), True, False]
-    assert bound([100.0] * 9 + [99.0, 50.0, 99.0], hidden=hidden) == Bound(100.0, 9, 11, True)
+    assert bound([100.0] * 9 + [100.0, 50.0, 99.0], hidden=hidden) is None
+    assert bound([100.0] * 9 + [100.0, 50.0, 100.0], hidden=hidden) == Bound(100.0, 11, 11, True)
+    assert bound([100.0] * 9 + [100.0, np.nan, 99.0]) is None

@@ -208,3 +208,12 @@ def test_a_hidden_share_within_18_weeks_hides_its_interval_too():
     assert shown[0][hidden].isna().all()
     assert shown[0][["waiting", "p92_weeks", "p92_weeks_low", "p92_weeks_high"]].notna().all()
     assert shown[1][hidden].notna().all()  # 100 over 18 weeks: nothing to hide
+
+
+def test_the_list_less_a_shown_52_week_count_is_not_left_small():
+    """An outside check: 13 waiting, every band "*" (the share within 18 weeks too) and 10 shown over
+    52 weeks gave the 3 below 52 weeks back. The first band, hidden with the share, is a hidden cell of
+    the list's total like the others."""
+    hidden, over_52_hidden = band_hiding(np.array([3.0, 0, 0, 0, 0, 10]))
+    assert over_52_hidden
+    assert not _pinned(np.array([3.0, 0, 0, 0, 0, 10]), hidden, over_52_hidden)

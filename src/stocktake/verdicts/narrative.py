@@ -406,7 +406,7 @@ def across_rebase(
     if pd.Timestamp(when) <= latest - pd.DateOffset(months=RECENT_CHANGE_MONTHS):
         return None
     before, since = chart.segments[-2], chart.latest
-    bound = _beyond_before_at_bound(chart, fmt.unit, hidden)
+    bound = _held_at_bound(chart, fmt.unit, hidden)
     earlier = _settled_values(chart, before)
     later = _settled_values(chart, since, bound is not None)
     if earlier is None or later is None:
@@ -423,20 +423,27 @@ def across_rebase(
     low_since, high_since = _drawn(shown, fmt, since.lpl, since.upl)
     allowed = "" if shown is not chart else f": {fmt.statistic(3 * error)}"
     before_words = f"({fmt.statistic(low_before)} to {fmt.statistic(high_before)})"
-    if bound is None or (chart.point_type[later] == "common_cause").all():
+    as_usual = (chart.point_type[later] == "common_cause").all() and np.isfinite([since.lpl, since.upl]).all()
+    if bound is None or as_usual:
         settled = (
             f"the values vary by chance within their own limits in the {MIN_REBASE_POINTS} months before it "
             f"{before_words} and since ({fmt.statistic(low_since)} to {fmt.statistic(high_since)}), where "
             "the limits start again."
         )
     else:
-        limit = _drawn(shown, fmt, before.lpl, before.upl)[0 if step < 0 else 1]
-        side = "below" if step < 0 else "above"
+        at = fmt(bound.value)
+        if bound.on == bound.of:  # every month at the bound: no limits at all
+            since_words = f"{_sitting(fmt, bound)}, where no limits can be drawn from months that do not vary"
+        else:
+            reach = _chance_reach(shown)
+            farthest = bound.value - reach if bound.value == PERCENT_BOUNDS[1] else bound.value + reach
+            since_words = (
+                f"{_sitting(fmt, bound)}, the rest no further from {at} than {fmt.statistic(farthest)} (as "
+                f"far as the months before it varied by chance). {at_bound_limits(fmt, bound)}"
+            )
         settled = (
             f"the values vary by chance within their own limits in the {MIN_REBASE_POINTS} months before it "
-            f"{before_words}; since it, {_sitting(fmt, bound)} and every month{' shown' * bound.some_hidden} "
-            f"is {side} {fmt.statistic(limit)}. {at_bound_limits(fmt, bound)}: the months since are not read "
-            "on their own limits."
+            f"{before_words}; since it, {since_words}: the months since are not read on their own limits."
         )
     return kind, (
         f"{OPENINGS[kind]} at the change on {day(when)}: the mean moved from {fmt.statistic(before.mean)} "
@@ -455,10 +462,11 @@ def _settled_values(chart: XmrChart, segment, at_its_bound: bool = False) -> np.
     period has fewer values than that or a special cause among them (unless the period since sits
     at its bound, where its own limits cannot read one: ``at_bound``)."""
     present = np.flatnonzero(~np.isnan(_values(chart, segment))) + segment.start
-    if present.size < MIN_REBASE_POINTS or np.isnan(segment.lpl) or np.isnan(segment.upl):
+    exempt = at_its_bound and segment is chart.latest  # every month at 100%: no limits to draw at all
+    if present.size < MIN_REBASE_POINTS or (np.isnan([segment.lpl, segment.upl]).any() and not exempt):
         return None
     judged = present if segment is chart.latest else present[-MIN_REBASE_POINTS:]
-    if (chart.point_type[judged] != "common_cause").any() and not (at_its_bound and segment is chart.latest):
+    if (chart.point_type[judged] != "common_cause").any() and not exempt:
         return None
     return present
 
@@ -509,27 +517,36 @@ def at_bound(
     if min(on.mean(), on[-_RECENT:].mean()) < AT_BOUND_SHARE:
         return None
     off = present[~on]
-    if not (off < lpl if value == PERCENT_BOUNDS[1] else off > upl).all():
+    if off.size and not (off < lpl if value == PERCENT_BOUNDS[1] else off > upl).all():
         return None
-    off_in_time = shown & ~np.isclose(values, value, rtol=0, atol=BOUND_TOLERANCE)
-    if (off_in_time[1:] & off_in_time[:-1]).any():
+    # a missing or hidden month might be off it too, so it joins a month off it beside it
+    at = shown & np.isclose(values, value, rtol=0, atol=BOUND_TOLERANCE)
+    off_in_time = shown & ~at
+    if (~at[1:] & ~at[:-1] & (off_in_time[1:] | off_in_time[:-1])).any():
         return None
     return Bound(value, int(on.sum()), int(present.size), bool(hidden is not None and np.any(hidden)))
 
 
-def _beyond_before_at_bound(chart: XmrChart, unit: str, hidden: np.ndarray | None) -> Bound | None:
-    """The period since a restart at its bound (``at_bound``), with every shown month of it beyond the
-    limit of the period before on the side it moved to: the change's effect held in every month, so
-    only the months' own limits, closed on the bound, are set aside (an outside check: three months at
-    80% after a step to 100% were called months off the bound and credited)."""
-    before, since = chart.segments[-2], chart.latest
+def _held_at_bound(chart: XmrChart, unit: str, hidden: np.ndarray | None) -> Bound | None:
+    """The period since a restart at its bound (``at_bound``), with every shown month off the bound
+    no further from it than the months before the change varied by chance from their mean (three
+    sigma: ``_chance_reach``): the change's effect held in every month, so only the months' own limits,
+    closed on the bound, are set aside. Outside checks: three months at 80%, then one at 71% as the
+    latest, after a step from 60% to 100% were credited; a step from 97% to 100% with one month at 99%
+    was not (no month can pass the old upper limit of 102%)."""
+    since = chart.latest
     values, shown = _shown(chart, since, hidden)
     bound = at_bound(values, unit, since.lpl, since.upl, ~shown)
     if bound is None:
         return None
     kept = values[shown & ~np.isnan(values)]
-    beyond = kept > before.upl if since.mean > before.mean else kept < before.lpl
-    return bound if beyond.all() else None
+    return bound if (np.abs(kept - bound.value) <= _chance_reach(chart) + BOUND_TOLERANCE).all() else None
+
+
+def _chance_reach(chart: XmrChart) -> float:
+    """How far the months before the latest restart varied by chance from their mean: their limits' reach."""
+    before = chart.segments[-2]
+    return float(before.upl - before.mean)
 
 
 def latest_bound(chart: XmrChart, fmt: Formatter, hidden: np.ndarray | None = None) -> Bound | None:
@@ -560,14 +577,24 @@ def at_bound_note(chart: XmrChart, fmt: Formatter, hidden: np.ndarray | None = N
     bound = latest_bound(chart, fmt, hidden)
     if bound is None:
         return ""
+    values, shown = _shown(chart, chart.latest, hidden)
+    off = values[shown & ~np.isnan(values) & ~np.isclose(values, bound.value, rtol=0, atol=BOUND_TOLERANCE)]
+    if len(chart.segments) > 1 and (np.abs(off - bound.value) > _chance_reach(chart)).any():
+        return ""  # a month off it further than the months before a restart varied: a signal to read
+    farthest = ""
+    if off.size:
+        worst = off.min() if bound.value == PERCENT_BOUNDS[1] else off.max()
+        farthest = f" (the others as {'low' if bound.value == PERCENT_BOUNDS[1] else 'high'} as {fmt(worst)})"
     return (
-        f"On these limits {_sitting(fmt, bound)}. {at_bound_limits(fmt, bound)}: count the months off "
-        f"{fmt(bound.value)} before reading this as a change."
+        f"On these limits {_sitting(fmt, bound)}{farthest}. {at_bound_limits(fmt, bound)}: count the months "
+        f"off {fmt(bound.value)} before reading this as a change."
     )
 
 
 def _sitting(fmt: Formatter, bound: Bound) -> str:
     """ "the values sit at 100.0% in 13 of 14 months" (of the months shown, when some are hidden)."""
+    if bound.on == bound.of:
+        return f"the values sit at {fmt(bound.value)} in all {bound.of} months{' shown' * bound.some_hidden}"
     months = (
         f"{bound.on} of the {bound.of} months shown"
         if bound.some_hidden

@@ -194,16 +194,21 @@ def band_hiding(counts: np.ndarray) -> tuple[np.ndarray, bool]:
     over_52_hidden = bool(is_small(over_52))
     while True:
         was = (hidden.copy(), over_52_hidden)
+        # a hidden first band (with the share) is a hidden cell of the list's total like the others (an
+        # outside check: 13 waiting, 10 over 52 weeks shown, every band "*" gave the 3 below 52 weeks
+        # back); never a complement, though: the measures publish the share within 18 weeks anyway
+        cells = slice(0 if hidden[0] else 1, None)
         if over_52_hidden:
-            hidden[1:] = secondary_suppression(hidden[1:], counts[1:])
+            hidden[cells] = secondary_suppression(hidden[cells], counts[cells])
             upper, upper_counts = hidden[OVER_52:], counts[OVER_52:]
             if not (upper & (upper_counts > 0)).any():  # all shown: their sum is the hidden count
                 shown = np.flatnonzero(upper_counts > 0)
                 if shown.size:
                     hidden[OVER_52 + shown[np.argmin(upper_counts[shown])]] = True
         else:
-            lower = secondary_suppression(np.r_[hidden[1:OVER_52], False], np.r_[counts[1:OVER_52], over_52])
-            hidden[1:OVER_52], over_52_hidden = lower[:-1], bool(lower[-1])
+            below = slice(cells.start, OVER_52)
+            lower = secondary_suppression(np.r_[hidden[below], False], np.r_[counts[below], over_52])
+            hidden[below], over_52_hidden = lower[:-1], bool(lower[-1])
             if not over_52_hidden:
                 hidden[OVER_52:] = secondary_suppression(hidden[OVER_52:], counts[OVER_52:])
         if (hidden == was[0]).all() and over_52_hidden == was[1]:
