@@ -314,13 +314,14 @@ def test_a_share_stepping_up_to_100_percent_stays_in_moved_the_needle():
     assert entry.sentence.startswith(
         "Special-cause improvement at the change on 1 Jan 2025: the mean moved from 60.0% to 99.9% (better)"
     )
-    # the months before varied by chance 10.6 points from their mean (2.66 × a moving range of 4)
+    # 99% is above every month before (58–62%) and 1 point from 100%, within the 10.6 points those
+    # months varied by chance from their mean (2.66 × a moving range of 4)
     assert (
         "in the 12 months before it (49.4% to 70.6%); since it, the values sit at 100.0% in 13 of 14 months, "
-        "the rest no further from 100.0% than 89.4% (as far as the months before it varied by chance). "
-        "Limits drawn from month-to-month changes close on 100.0% when most months sit there, so a month off "
-        "it, or a mean just short of it, reads as a special cause with no change to the service: the months "
-        "since are not read on their own limits."
+        "the other at 99.0%, above every month before it and as near 100.0% as those months varied by "
+        "chance. Limits drawn from month-to-month changes close on 100.0% when most months sit there, so a "
+        "month off it, or a mean just short of it, reads as a special cause with no change to the service: "
+        "the months since are not read on their own limits."
     ) in entry.sentence
     perfect = _stocktake(np.r_[STEADY, [100.0] * 14]).entries[0]  # an outside check: "No evidence of change"
     assert perfect.category == "moved_the_needle"
@@ -353,14 +354,56 @@ def test_a_share_stepping_up_to_100_percent_stays_in_moved_the_needle():
         [100.0] * 11 + [80, np.nan, 80],  # a missing month between two off it: side by side
     ],
 )
-def test_a_fall_after_a_step_to_100_percent_is_not_credited(since):
+def test_a_fall_after_a_step_to_100_percent_is_not_credited(since, before=STEADY):
     """An outside check: each of these was credited "Moved the needle", its falls called months off the
     bound. Months off it must each stand alone (a missing or hidden month beside one counts as off), fall
-    outside the limits since (so close are they to 100%) and be no further from 100% than the months
-    before the change varied by chance."""
-    entry = _stocktake(np.r_[STEADY, since]).entries[0]
+    outside the limits since (so close are they to 100%), be better than every month before the change
+    and no further from 100% than those months varied by chance."""
+    entry = _stocktake(np.r_[before, since]).entries[0]
     assert not entry.sentence.startswith("Special-cause improvement at the change")
     assert "not read on their own limits" not in entry.sentence
+
+
+@pytest.mark.parametrize(
+    "before, since",
+    [
+        (np.tile([96.0, 98.0], 15), [100.0] * 13 + [95]),  # the worst month on the chart, within the reach
+        (np.tile([96.0, 98.0], 15), [100.0] * 10 + [95, 100, 100, 95]),
+        (np.tile([45.0, 75.0], 15), [100.0] * 13 + [25]),  # a noisy baseline: its reach is 80 points
+        (np.tile([35.0, 85.0], 15), [100.0] * 13 + [70]),
+    ],
+)
+def test_a_month_no_better_than_before_the_change_is_not_credited(before, since):
+    """A re-check: with the months before the change varying widely, "as near 100% as they varied by
+    chance" let a month worse than all of them (95% after 96–98%), or back at the old level, be credited,
+    and quoted a reach no chart shows ("no further from 100.0% than -33.0%")."""
+    test_a_fall_after_a_step_to_100_percent_is_not_credited(since, before)
+
+
+def test_after_a_restart_a_large_fall_carries_no_caution_to_count_the_misses():
+    """A re-check: a 60-point fall after months at 100% (the step test failed on a noisy baseline) was
+    told to count the months off 100% before reading it as a change."""
+    entry = _stocktake(np.r_[np.tile([35.0, 85.0], 15), [100.0] * 13 + [40]]).entries[0]
+    assert entry.category == "going_backwards" and "count the months off" not in entry.sentence
+
+
+def test_a_measure_where_lower_is_better_at_0_percent():
+    catalogue = Catalogue("Test", (Metric("m", "Harm", "Area", "%", "decrease", "hand-made"),))
+
+    def entry(since):
+        values = np.r_[np.tile([2.0, 4.0], 15), since]
+        frame = pd.DataFrame({"period": MONTHS[: len(values)], "value": values})
+        return build(
+            "Test",
+            "hand-made",
+            analyse(catalogue, {"m": frame}, rebase={"m": ["2025-01-01"]}),
+            annotations=MARKS,
+        ).entries[0]
+
+    held = entry([0.0] * 13 + [1.0])
+    assert held.category == "moved_the_needle"
+    assert "sit at 0.0% in 13 of 14 months, the other at 1.0%, below every month before it" in held.sentence
+    assert entry([0.0] * 13 + [5.0]).category == "going_backwards"  # worse than every month before
 
 
 def _plain(values, improvement="increase", numerator=None, denominator=None):
@@ -378,7 +421,7 @@ def test_a_signal_on_limits_closed_on_100_percent_says_to_count_the_misses():
     entry = _plain(np.r_[[100.0] * 20, 99.0])
     assert entry.category == "going_backwards"
     assert (
-        "On these limits the values sit at 100.0% in 20 of 21 months (the others as low as 99.0%). Limits "
+        "On these limits the values sit at 100.0% in 20 of 21 months, the other at 99.0%. Limits "
         "drawn from month-to-month "
         "changes close on 100.0% when most months sit there, so a month off it, or a mean just short of it, "
         "reads as a special cause with no change to the service: count the months off 100.0% before "
@@ -431,7 +474,9 @@ def test_a_hidden_month_is_not_counted_at_100_percent_or_beside_its_neighbours()
 
     full = entry(5.0)
     assert full.result.hidden[41] and full.category == "moved_the_needle"
-    assert "sit at 100.0% in 11 of the 13 months shown, the rest no further" in full.sentence
+    assert (
+        "sit at 100.0% in 11 of the 13 months shown, the others as low as 97.5%, each above" in full.sentence
+    )
     # a month off 100% beside the hidden one: side by side whatever the hidden month holds
     for hidden_month in (5.0, 0.0):
         beside = entry(hidden_month, after=(39.0, 40.0))
@@ -458,3 +503,26 @@ def test_at_bound_needs_half_of_all_and_of_the_latest_six_and_limits_closed_on_i
     assert bound([100.0] * 9 + [100.0, 50.0, 99.0], hidden=hidden) is None
     assert bound([100.0] * 9 + [100.0, 50.0, 100.0], hidden=hidden) == Bound(100.0, 11, 11, True)
     assert bound([100.0] * 9 + [100.0, np.nan, 99.0]) is None
+
+
+def test_beside_hidden_months_limits_that_exist_are_not_denied():
+    """A re-check: every shown month at 100% but hidden months of 3/5 read "where no limits can be drawn
+    from months that do not vary" beside a chart drawing limits. That is said only where the chart has
+    none."""
+    patients = np.full(44, 40.0)
+    patients[[38, 40, 42]] = 5.0
+    treated = np.r_[STEADY * 0.4, [40.0] * 14]
+    treated[[38, 40, 42]] = 3.0
+    catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
+    frame = pd.DataFrame(
+        {
+            "period": MONTHS[:44],
+            "value": 100 * treated / patients,
+            "numerator": treated,
+            "denominator": patients,
+        }
+    )
+    results = analyse(catalogue, {"m": frame}, rebase={"m": ["2025-01-01"]})
+    entry = build("Test", "hand-made", results, annotations=MARKS).entries[0]
+    assert np.isfinite(results[0].chart.latest.lpl)
+    assert "no limits can be drawn" not in entry.sentence

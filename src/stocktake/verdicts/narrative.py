@@ -431,16 +431,18 @@ def across_rebase(
             "the limits start again."
         )
     else:
-        at = fmt(bound.value)
-        if bound.on == bound.of:  # every month at the bound: no limits at all
+        if np.isnan([since.lpl, since.upl]).any():  # every month at the bound: no limits at all
             since_words = f"{_sitting(fmt, bound)}, where no limits can be drawn from months that do not vary"
         else:
-            reach = _chance_reach(shown)
-            farthest = bound.value - reach if bound.value == PERCENT_BOUNDS[1] else bound.value + reach
+            side = "above" if bound.value == PERCENT_BOUNDS[1] else "below"
+            others = _the_others(chart, fmt, bound, hidden)
+            each = " each" if others.startswith(", the others") else ""
             since_words = (
-                f"{_sitting(fmt, bound)}, the rest no further from {at} than {fmt.statistic(farthest)} (as "
-                f"far as the months before it varied by chance). {at_bound_limits(fmt, bound)}"
+                f"{_sitting(fmt, bound)}{others},{each} {side} every month before it and as near "
+                f"{fmt(bound.value)} as those months varied by chance. {at_bound_limits(fmt, bound)}"
             )
+            if bound.on == bound.of:
+                since_words = f"{_sitting(fmt, bound)}. {at_bound_limits(fmt, bound)}"
         settled = (
             f"the values vary by chance within their own limits in the {MIN_REBASE_POINTS} months before it "
             f"{before_words}; since it, {since_words}: the months since are not read on their own limits."
@@ -528,25 +530,33 @@ def at_bound(
 
 
 def _held_at_bound(chart: XmrChart, unit: str, hidden: np.ndarray | None) -> Bound | None:
-    """The period since a restart at its bound (``at_bound``), with every shown month off the bound
-    no further from it than the months before the change varied by chance from their mean (three
-    sigma: ``_chance_reach``): the change's effect held in every month, so only the months' own limits,
-    closed on the bound, are set aside. Outside checks: three months at 80%, then one at 71% as the
-    latest, after a step from 60% to 100% were credited; a step from 97% to 100% with one month at 99%
-    was not (no month can pass the old upper limit of 102%)."""
+    """The period since a restart at its bound (``at_bound``) with its months off the bound held
+    (``_off_bound_held``): the change's effect held in every month, so only the months' own limits,
+    closed on the bound, are set aside."""
     since = chart.latest
     values, shown = _shown(chart, since, hidden)
     bound = at_bound(values, unit, since.lpl, since.upl, ~shown)
-    if bound is None:
-        return None
-    kept = values[shown & ~np.isnan(values)]
-    return bound if (np.abs(kept - bound.value) <= _chance_reach(chart) + BOUND_TOLERANCE).all() else None
+    return bound if bound is not None and _off_bound_held(chart, bound, hidden) else None
 
 
-def _chance_reach(chart: XmrChart) -> float:
-    """How far the months before the latest restart varied by chance from their mean: their limits' reach."""
-    before = chart.segments[-2]
-    return float(before.upl - before.mean)
+def _off_bound_held(chart: XmrChart, bound: Bound, hidden: np.ndarray | None) -> bool:
+    """Whether every shown month off the bound since the latest restart is better than every shown month
+    before it, and no further from the bound than those months varied by chance from their mean (their
+    limits' reach). Outside checks: one month at 71% as the latest, after a step from 60% to 100%, was
+    credited (within the old limits' reach of nothing); after a baseline of 96–98%, a month at 95%, the
+    worst on the chart, was (within the reach); after a noisy baseline, a month back at the old level."""
+    before, since = chart.segments[-2], chart.latest
+    values, shown = _shown(chart, since, hidden)
+    off = values[shown & ~np.isnan(values) & ~np.isclose(values, bound.value, rtol=0, atol=BOUND_TOLERANCE)]
+    earlier, earlier_shown = _shown(chart, before, hidden)
+    earlier = earlier[earlier_shown & ~np.isnan(earlier)]
+    if off.size == 0:
+        return True
+    if earlier.size == 0:
+        return False
+    better = (off > earlier.max() if bound.value == PERCENT_BOUNDS[1] else off < earlier.min()).all()
+    near = (np.abs(off - bound.value) <= before.upl - before.mean + BOUND_TOLERANCE).all()
+    return bool(better and near)
 
 
 def latest_bound(chart: XmrChart, fmt: Formatter, hidden: np.ndarray | None = None) -> Bound | None:
@@ -577,18 +587,26 @@ def at_bound_note(chart: XmrChart, fmt: Formatter, hidden: np.ndarray | None = N
     bound = latest_bound(chart, fmt, hidden)
     if bound is None:
         return ""
-    values, shown = _shown(chart, chart.latest, hidden)
-    off = values[shown & ~np.isnan(values) & ~np.isclose(values, bound.value, rtol=0, atol=BOUND_TOLERANCE)]
-    if len(chart.segments) > 1 and (np.abs(off - bound.value) > _chance_reach(chart)).any():
-        return ""  # a month off it further than the months before a restart varied: a signal to read
-    farthest = ""
-    if off.size:
-        worst = off.min() if bound.value == PERCENT_BOUNDS[1] else off.max()
-        farthest = f" (the others as {'low' if bound.value == PERCENT_BOUNDS[1] else 'high'} as {fmt(worst)})"
+    if len(chart.segments) > 1 and not _off_bound_held(chart, bound, hidden):
+        return ""  # a month off it no better than the months before a restart: a signal to read
+    others = _the_others(chart, fmt, bound, hidden)
     return (
-        f"On these limits {_sitting(fmt, bound)}{farthest}. {at_bound_limits(fmt, bound)}: count the months "
+        f"On these limits {_sitting(fmt, bound)}{others}. {at_bound_limits(fmt, bound)}: count the months "
         f"off {fmt(bound.value)} before reading this as a change."
     )
+
+
+def _the_others(chart: XmrChart, fmt: Formatter, bound: Bound, hidden: np.ndarray | None) -> str:
+    """ ", the other at 99.0%" or ", the others as low as 98.0%": the shown months off the bound, as the
+    chart shows them ("" when none)."""
+    values, shown = _shown(chart, chart.latest, hidden)
+    off = values[shown & ~np.isnan(values) & ~np.isclose(values, bound.value, rtol=0, atol=BOUND_TOLERANCE)]
+    if off.size == 0:
+        return ""
+    worst = off.min() if bound.value == PERCENT_BOUNDS[1] else off.max()
+    if off.size == 1:
+        return f", the other at {fmt(worst)}"
+    return f", the others as {'low' if bound.value == PERCENT_BOUNDS[1] else 'high'} as {fmt(worst)}"
 
 
 def _sitting(fmt: Formatter, bound: Bound) -> str:

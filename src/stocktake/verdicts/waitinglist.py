@@ -250,15 +250,31 @@ def _published(
 ) -> np.ndarray:
     """The sums of bands a reader has: the list, its first band (the 18-week share) unless hidden,
     every band shown (unless ``bands`` is False), the over-52 count unless hidden, and (unless
-    ``measures`` is False) the measures' counts over 65 and 78 weeks unless 1–7."""
+    ``measures`` is False) the metrics export's counts over 18, 52, 65 and 78 weeks as it shows them:
+    the catalogue's chain of nested counts, each shown unless ``nested_hiding`` hides it (an outside
+    check: modelled as "shown unless 1–7", the export's hiding of 65+ beside 78+ went unseen, and the
+    page's 78+ gave 65–78 = 6 back)."""
     n = len(counts)
     rows = [np.ones(n)] + ([np.eye(n)[0]] if not hidden[0] else [])
     rows += [np.eye(n)[i] for i in range(1, n) if bands and not hidden[i]]
     tails = [OVER_52] if not over_52_hidden else []
     if measures:
-        tails += [first for first in (OVER_52 + 1, OVER_52 + 2) if not is_small(counts[first:].sum())]
+        tails += [first for first in exported_tails(counts) if first not in tails]
     rows += [np.r_[np.zeros(first), np.ones(n - first)] for first in tails]
     return np.array(rows)
+
+
+#: The first band of each count in the catalogue's chain (``nested_counts``): the list, over 18, over
+#: 52, over 65 and over 78 weeks.
+CHAIN_FIRST_BANDS = (0, 1, OVER_52, OVER_52 + 1, OVER_52 + 2)
+
+
+def exported_tails(counts: np.ndarray) -> list[int]:
+    """The first band of each count over 18, 52, 65 or 78 weeks the metrics export shows for the month
+    (the chain's, with ``nested_hiding``)."""
+    chain = np.array([counts[first:].sum() for first in CHAIN_FIRST_BANDS])
+    hidden = nested_hiding(chain, np.zeros(len(chain), dtype=bool))
+    return [first for first, h in zip(CHAIN_FIRST_BANDS, hidden, strict=True) if first and not h]
 
 
 def determined_small(counts: np.ndarray, published: np.ndarray, hidden: np.ndarray) -> list[tuple[int, ...]]:
