@@ -433,6 +433,8 @@ def across_rebase(
     else:
         if np.isnan([since.lpl, since.upl]).any():  # every month at the bound: no limits at all
             since_words = f"{_sitting(fmt, bound)}, where no limits can be drawn from months that do not vary"
+        elif bound.on == bound.of:  # every month shown at the bound, hidden ones beside them
+            since_words = f"{_sitting(fmt, bound)}. {at_bound_limits(fmt, bound)}"
         else:
             side = "above" if bound.value == PERCENT_BOUNDS[1] else "below"
             others = _the_others(chart, fmt, bound, hidden)
@@ -441,8 +443,6 @@ def across_rebase(
                 f"{_sitting(fmt, bound)}{others},{each} {side} every month before it and as near "
                 f"{fmt(bound.value)} as those months varied by chance. {at_bound_limits(fmt, bound)}"
             )
-            if bound.on == bound.of:
-                since_words = f"{_sitting(fmt, bound)}. {at_bound_limits(fmt, bound)}"
         settled = (
             f"the values vary by chance within their own limits in the {MIN_REBASE_POINTS} months before it "
             f"{before_words}; since it, {since_words}: the months since are not read on their own limits."
@@ -545,9 +545,8 @@ def _off_bound_held(chart: XmrChart, bound: Bound, hidden: np.ndarray | None) ->
     limits' reach). Outside checks: one month at 71% as the latest, after a step from 60% to 100%, was
     credited (within the old limits' reach of nothing); after a baseline of 96–98%, a month at 95%, the
     worst on the chart, was (within the reach); after a noisy baseline, a month back at the old level."""
-    before, since = chart.segments[-2], chart.latest
-    values, shown = _shown(chart, since, hidden)
-    off = values[shown & ~np.isnan(values) & ~np.isclose(values, bound.value, rtol=0, atol=BOUND_TOLERANCE)]
+    before = chart.segments[-2]
+    off = _off_bound(chart, bound, hidden)
     earlier, earlier_shown = _shown(chart, before, hidden)
     earlier = earlier[earlier_shown & ~np.isnan(earlier)]
     if off.size == 0:
@@ -563,6 +562,12 @@ def latest_bound(chart: XmrChart, fmt: Formatter, hidden: np.ndarray | None = No
     """The bound the latest period sits at (``at_bound``), its hidden points set aside."""
     values, shown = _shown(chart, chart.latest, hidden)
     return at_bound(values, fmt.unit, chart.latest.lpl, chart.latest.upl, ~shown)
+
+
+def _off_bound(chart: XmrChart, bound: Bound, hidden: np.ndarray | None) -> np.ndarray:
+    """The latest period's shown values off its bound."""
+    values, shown = _shown(chart, chart.latest, hidden)
+    return values[shown & ~np.isnan(values) & ~np.isclose(values, bound.value, rtol=0, atol=BOUND_TOLERANCE)]
 
 
 def _shown(chart: XmrChart, segment, hidden: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -599,8 +604,7 @@ def at_bound_note(chart: XmrChart, fmt: Formatter, hidden: np.ndarray | None = N
 def _the_others(chart: XmrChart, fmt: Formatter, bound: Bound, hidden: np.ndarray | None) -> str:
     """ ", the other at 99.0%" or ", the others as low as 98.0%": the shown months off the bound, as the
     chart shows them ("" when none)."""
-    values, shown = _shown(chart, chart.latest, hidden)
-    off = values[shown & ~np.isnan(values) & ~np.isclose(values, bound.value, rtol=0, atol=BOUND_TOLERANCE)]
+    off = _off_bound(chart, bound, hidden)
     if off.size == 0:
         return ""
     worst = off.min() if bound.value == PERCENT_BOUNDS[1] else off.max()
