@@ -318,10 +318,10 @@ def test_a_share_stepping_up_to_100_percent_stays_in_moved_the_needle():
     # months varied by chance from their mean (2.66 × a moving range of 4)
     assert (
         "in the 12 months before it (49.4% to 70.6%); since it, the values sit at 100.0% in 13 of 14 months, "
-        "the other at 99.0%, above every month before it and as near 100.0% as those months varied by "
-        "chance. Limits drawn from month-to-month changes close on 100.0% when most months sit there, so a "
-        "month off it, or a mean just short of it, reads as a special cause with no change to the service: "
-        "the months since are not read on their own limits."
+        "the other at 99.0%, no lower than any of the 12 months before it and as near 100.0% as those "
+        "months varied by chance. Limits drawn from month-to-month changes close on 100.0% when most months "
+        "sit there, so a month off it, or a mean just short of it, reads as a special cause even where the "
+        "service has not changed: the months since are not read on their own limits."
     ) in entry.sentence
     perfect = _stocktake(np.r_[STEADY, [100.0] * 14]).entries[0]  # an outside check: "No evidence of change"
     assert perfect.category == "moved_the_needle"
@@ -402,7 +402,10 @@ def test_a_measure_where_lower_is_better_at_0_percent():
 
     held = entry([0.0] * 13 + [1.0])
     assert held.category == "moved_the_needle"
-    assert "sit at 0.0% in 13 of 14 months, the other at 1.0%, below every month before it" in held.sentence
+    assert (
+        "sit at 0.0% in 13 of 14 months, the other at 1.0%, no higher than any of the 12 months before it"
+        in held.sentence
+    )
     assert entry([0.0] * 13 + [5.0]).category == "going_backwards"  # worse than every month before
 
 
@@ -421,11 +424,10 @@ def test_a_signal_on_limits_closed_on_100_percent_says_to_count_the_misses():
     entry = _plain(np.r_[[100.0] * 20, 99.0])
     assert entry.category == "going_backwards"
     assert (
-        "On these limits the values sit at 100.0% in 20 of 21 months, the other at 99.0%. Limits "
-        "drawn from month-to-month "
-        "changes close on 100.0% when most months sit there, so a month off it, or a mean just short of it, "
-        "reads as a special cause with no change to the service: count the months off 100.0% before "
-        "reading this as a change."
+        "On these limits the values sit at 100.0% in 20 of 21 months, the other at 99.0%. Limits drawn from "
+        "month-to-month changes close on 100.0% when most months sit there, so a month off it, or a mean "
+        "just short of it, reads as a special cause even where the service has not changed: count the "
+        "months off 100.0% before reading this as a change."
     ) in entry.sentence
     counts = Catalogue("Test", (Metric("m", "Measure", "Area", "cases", "decrease", "hand-made"),))
     frame = pd.DataFrame({"period": MONTHS[:21], "value": np.r_[[0.0] * 20, 1.0]})
@@ -475,7 +477,8 @@ def test_a_hidden_month_is_not_counted_at_100_percent_or_beside_its_neighbours()
     full = entry(5.0)
     assert full.result.hidden[41] and full.category == "moved_the_needle"
     assert (
-        "sit at 100.0% in 11 of the 13 months shown, the others as low as 97.5%, each above" in full.sentence
+        "sit at 100.0% in 11 of the 13 months shown, the others as low as 97.5%, each no lower than"
+        in full.sentence
     )
     # a month off 100% beside the hidden one: side by side whatever the hidden month holds
     for hidden_month in (5.0, 0.0):
@@ -496,12 +499,14 @@ def test_at_bound_needs_half_of_all_and_of_the_latest_six_and_limits_closed_on_i
     assert bound([100.0] * 12, lpl=np.nan, upl=np.nan) == Bound(100.0, 12, 12)  # no variation at all
     assert bound([100.0] * 8 + [99.0, 98, 100, 100]) is None  # two off side by side
     assert bound([0.0] * 7 + [np.nan, 0.0, 2.0], lpl=-0.5, upl=0.5) == Bound(0.0, 8, 9)
-    assert bound([99.9999999] * 12) == Bound(100.0, 12, 12)
+    assert bound([99.9999999] * 12, lpl=np.nan, upl=np.nan) == Bound(100.0, 12, 12)
+    assert bound([100.0] * 12) is None  # none off it, yet limits: drawn from hidden months, not the bound's
     assert at_bound(np.array([100.0] * 12), "days", 99.5, 100.5) is None
     # a hidden month takes no part in the count, and may be off it: beside a month off it, side by side
     hidden = np.r_[np.zeros(10, bool), True, False]
     assert bound([100.0] * 9 + [100.0, 50.0, 99.0], hidden=hidden) is None
-    assert bound([100.0] * 9 + [100.0, 50.0, 100.0], hidden=hidden) == Bound(100.0, 11, 11, True)
+    assert bound([100.0] * 9 + [99.0, 50.0, 100.0], hidden=hidden) is None
+    assert bound([100.0] * 8 + [99.0, 100.0, 50.0, 100.0], hidden=hidden) == Bound(100.0, 10, 11, True)
     assert bound([100.0] * 9 + [100.0, np.nan, 99.0]) is None
 
 
@@ -526,3 +531,32 @@ def test_beside_hidden_months_limits_that_exist_are_not_denied():
     entry = build("Test", "hand-made", results, annotations=MARKS).entries[0]
     assert np.isfinite(results[0].chart.latest.lpl)
     assert "no limits can be drawn" not in entry.sentence
+
+
+@pytest.mark.parametrize("level", [0.0, 60.0])
+def test_a_new_pathway_from_a_level_that_never_varied_to_100_percent(level):
+    """A re-check: the months before the change at one level throughout (0%: the pathway did not exist
+    yet) have no limits, so the step was never read: 13 months at 100% and one at 99% read "Going
+    backwards", 14 at 100% "No evidence of change". A period before that did not vary is settled; a
+    month off 100% since must then be nearer 100% than that level (halfway)."""
+    before = np.full(30, level)
+    held = _stocktake(np.r_[before, [100.0] * 13 + [99.0]]).entries[0]
+    assert held.category == "moved_the_needle"
+    assert f"the values held at {level:.1f}% in the 12 months before it; since it" in held.sentence
+    assert (
+        "no lower than any of the 12 months before it and nearer 100.0% than to their level" in held.sentence
+    )
+    assert _stocktake(np.r_[before, [100.0] * 14]).entries[0].category == "moved_the_needle"
+    fell = _stocktake(np.r_[before, [100.0] * 13 + [(level + 100) / 2 - 5]]).entries[0]
+    assert fell.category == "going_backwards"
+
+
+def test_a_month_equal_to_the_best_month_before_is_no_fall_and_only_the_judged_months_count():
+    """A re-check: after 96–98%, 98.0% read "Going backwards" and 98.1% "Moved the needle"; and one
+    month at 99.5% two years before the change, outside the 12 the step is judged on, decided it."""
+    assert _stocktake(np.r_[np.tile([96.0, 98.0], 15), [100.0] * 13 + [98.0]]).entries[0].category == (
+        "moved_the_needle"
+    )
+    old_month = STEADY.copy()
+    old_month[5] = 99.5
+    assert _stocktake(np.r_[old_month, [100.0] * 13 + [99.0]]).entries[0].category == "moved_the_needle"

@@ -422,13 +422,17 @@ def across_rebase(
     low_before, high_before = _drawn(shown, fmt, before.lpl, before.upl)
     low_since, high_since = _drawn(shown, fmt, since.lpl, since.upl)
     allowed = "" if shown is not chart else f": {fmt.statistic(3 * error)}"
-    before_words = f"({fmt.statistic(low_before)} to {fmt.statistic(high_before)})"
+    before_part = (
+        f"the values vary by chance within their own limits in the {MIN_REBASE_POINTS} months before it "
+        f"({fmt.statistic(low_before)} to {fmt.statistic(high_before)})"
+        if np.isfinite([before.lpl, before.upl]).all()
+        else f"the values held at {fmt.statistic(before.mean)} in the {MIN_REBASE_POINTS} months before it"
+    )
     as_usual = (chart.point_type[later] == "common_cause").all() and np.isfinite([since.lpl, since.upl]).all()
     if bound is None or as_usual:
         settled = (
-            f"the values vary by chance within their own limits in the {MIN_REBASE_POINTS} months before it "
-            f"{before_words} and since ({fmt.statistic(low_since)} to {fmt.statistic(high_since)}), where "
-            "the limits start again."
+            f"{before_part} and since ({fmt.statistic(low_since)} to {fmt.statistic(high_since)}), where the "
+            "limits start again."
         )
     else:
         if np.isnan([since.lpl, since.upl]).any():  # every month at the bound: no limits at all
@@ -436,16 +440,20 @@ def across_rebase(
         elif bound.on == bound.of:  # every month shown at the bound, hidden ones beside them
             since_words = f"{_sitting(fmt, bound)}. {at_bound_limits(fmt, bound)}"
         else:
-            side = "above" if bound.value == PERCENT_BOUNDS[1] else "below"
+            side = "lower" if bound.value == PERCENT_BOUNDS[1] else "higher"
             others = _the_others(chart, fmt, bound, hidden)
             each = " each" if others.startswith(", the others") else ""
+            near = (
+                f"as near {fmt(bound.value)} as those months varied by chance"
+                if np.isfinite(before.upl - before.mean)
+                else f"nearer {fmt(bound.value)} than to their level"
+            )
             since_words = (
-                f"{_sitting(fmt, bound)}{others},{each} {side} every month before it and as near "
-                f"{fmt(bound.value)} as those months varied by chance. {at_bound_limits(fmt, bound)}"
+                f"{_sitting(fmt, bound)}{others},{each} no {side} than any of the {MIN_REBASE_POINTS} months "
+                f"before it and {near}. {at_bound_limits(fmt, bound)}"
             )
         settled = (
-            f"the values vary by chance within their own limits in the {MIN_REBASE_POINTS} months before it "
-            f"{before_words}; since it, {since_words}: the months since are not read on their own limits."
+            f"{before_part}; since it, {since_words}: the months since are not read on their own limits."
         )
     return kind, (
         f"{OPENINGS[kind]} at the change on {day(when)}: the mean moved from {fmt.statistic(before.mean)} "
@@ -465,7 +473,11 @@ def _settled_values(chart: XmrChart, segment, at_its_bound: bool = False) -> np.
     at its bound, where its own limits cannot read one: ``at_bound``)."""
     present = np.flatnonzero(~np.isnan(_values(chart, segment))) + segment.start
     exempt = at_its_bound and segment is chart.latest  # every month at 100%: no limits to draw at all
-    if present.size < MIN_REBASE_POINTS or (np.isnan([segment.lpl, segment.upl]).any() and not exempt):
+    # a period before that did not vary at all (a new pathway at 0% until the change) is settled too
+    flat = segment is not chart.latest and present.size > 0 and np.ptp(chart.y[present]) == 0
+    if present.size < MIN_REBASE_POINTS or (
+        np.isnan([segment.lpl, segment.upl]).any() and not (exempt or flat)
+    ):
         return None
     judged = present if segment is chart.latest else present[-MIN_REBASE_POINTS:]
     if (chart.point_type[judged] != "common_cause").any() and not exempt:
@@ -521,6 +533,8 @@ def at_bound(
     off = present[~on]
     if off.size and not (off < lpl if value == PERCENT_BOUNDS[1] else off > upl).all():
         return None
+    if not off.size and np.isfinite([lpl, upl]).all():  # limits from hidden months: not the bound's
+        return None
     # a missing or hidden month might be off it too, so it joins a month off it beside it
     at = shown & np.isclose(values, value, rtol=0, atol=BOUND_TOLERANCE)
     off_in_time = shown & ~at
@@ -540,21 +554,25 @@ def _held_at_bound(chart: XmrChart, unit: str, hidden: np.ndarray | None) -> Bou
 
 
 def _off_bound_held(chart: XmrChart, bound: Bound, hidden: np.ndarray | None) -> bool:
-    """Whether every shown month off the bound since the latest restart is better than every shown month
-    before it, and no further from the bound than those months varied by chance from their mean (their
-    limits' reach). Outside checks: one month at 71% as the latest, after a step from 60% to 100%, was
-    credited (within the old limits' reach of nothing); after a baseline of 96–98%, a month at 95%, the
-    worst on the chart, was (within the reach); after a noisy baseline, a month back at the old level."""
+    """Whether every shown month off the bound since the latest restart is at least as good as every
+    one of the latest ``MIN_REBASE_POINTS`` shown months before it (those the step is judged on), and
+    no further from the bound than those months varied by chance from their mean (their limits' reach;
+    where they did not vary at all, nearer the bound than their level). Outside checks: one month at
+    71% as the latest, after a step from 60% to 100%, was credited; after a baseline of 96–98%, a month
+    at 95%, the worst on the chart, was; after a noisy baseline, a month back at the old level."""
     before = chart.segments[-2]
     off = _off_bound(chart, bound, hidden)
     earlier, earlier_shown = _shown(chart, before, hidden)
-    earlier = earlier[earlier_shown & ~np.isnan(earlier)]
+    earlier = earlier[earlier_shown & ~np.isnan(earlier)][-MIN_REBASE_POINTS:]
     if off.size == 0:
         return True
     if earlier.size == 0:
         return False
-    better = (off > earlier.max() if bound.value == PERCENT_BOUNDS[1] else off < earlier.min()).all()
-    near = (np.abs(off - bound.value) <= before.upl - before.mean + BOUND_TOLERANCE).all()
+    better = (off >= earlier.max() if bound.value == PERCENT_BOUNDS[1] else off <= earlier.min()).all()
+    reach = before.upl - before.mean
+    if not np.isfinite(reach):  # the months before did not vary: halfway from their level to the bound
+        reach = abs(bound.value - before.mean) / 2
+    near = (np.abs(off - bound.value) <= reach + BOUND_TOLERANCE).all()
     return bool(better and near)
 
 
@@ -582,8 +600,8 @@ def at_bound_limits(fmt: Formatter, bound: Bound) -> str:
     """Why a period at its bound is not read on its own limits (ADR 51)."""
     return (
         f"Limits drawn from month-to-month changes close on {fmt(bound.value)} when most months sit there, "
-        "so a month off it, or a mean just short of it, reads as a special cause with no change to the "
-        "service"
+        "so a month off it, or a mean just short of it, reads as a special cause even where the service "
+        "has not changed"
     )
 
 
