@@ -393,7 +393,8 @@ def across_rebase(
     when the chart shows a step at the marked date: the period before the change is settled (at least
     ``MIN_REBASE_POINTS`` values) with no special cause in its latest ``MIN_REBASE_POINTS`` (a change
     already under way, or a dip the step merely recovers from, is not this change's doing); the period
-    since shows no special cause at all; and the step at the change, allowing for a straight-line trend
+    since shows no special cause at all (or, a percentage at 0% or 100%, its months off that bound are
+    held: ``_held_at_bound``, ADR 51); and the step at the change, allowing for a straight-line trend
     across both periods, is more than three standard errors (``_step_beyond_trend``), in the same
     direction as the means moved. A mark on a date where nothing changed, or after a step that began
     before it, is read on its own limits.
@@ -494,6 +495,11 @@ BOUND_TOLERANCE = 1e-6
 AT_BOUND_SHARE, _RECENT = 0.5, 6
 
 
+def _on(values: np.ndarray, bound: float) -> np.ndarray:
+    """Which values sit on the bound."""
+    return np.isclose(values, bound, rtol=0, atol=BOUND_TOLERANCE)
+
+
 @dataclass(frozen=True)
 class Bound:
     """A period piled on a bound (``at_bound``): the bound, and how many of how many values sit on it
@@ -527,7 +533,7 @@ def at_bound(
     if present.size < 2:
         return None
     value = PERCENT_BOUNDS[1] if np.median(present) > sum(PERCENT_BOUNDS) / 2 else PERCENT_BOUNDS[0]
-    on = np.isclose(present, value, rtol=0, atol=BOUND_TOLERANCE)
+    on = _on(present, value)
     if min(on.mean(), on[-_RECENT:].mean()) < AT_BOUND_SHARE:
         return None
     off = present[~on]
@@ -536,7 +542,7 @@ def at_bound(
     if not off.size and np.isfinite([lpl, upl]).all():  # limits from hidden months: not the bound's
         return None
     # a missing or hidden month might be off it too, so it joins a month off it beside it
-    at = shown & np.isclose(values, value, rtol=0, atol=BOUND_TOLERANCE)
+    at = shown & _on(values, value)
     off_in_time = shown & ~at
     if (~at[1:] & ~at[:-1] & (off_in_time[1:] | off_in_time[:-1])).any():
         return None
@@ -585,15 +591,15 @@ def latest_bound(chart: XmrChart, fmt: Formatter, hidden: np.ndarray | None = No
 def _off_bound(chart: XmrChart, bound: Bound, hidden: np.ndarray | None) -> np.ndarray:
     """The latest period's shown values off its bound."""
     values, shown = _shown(chart, chart.latest, hidden)
-    return values[shown & ~np.isnan(values) & ~np.isclose(values, bound.value, rtol=0, atol=BOUND_TOLERANCE)]
+    return values[shown & ~np.isnan(values) & ~_on(values, bound.value)]
 
 
 def _shown(chart: XmrChart, segment, hidden: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
     """A period's values and which of them are shown (not hidden, ADR 9)."""
-    span = slice(segment.start, segment.start + segment.n)
-    values = chart.y[span]
-    shown = np.ones(len(values), bool) if hidden is None else ~np.asarray(hidden, bool)[span]
-    return values, shown
+    values = _values(chart, segment)
+    if hidden is None:
+        return values, np.ones(len(values), bool)
+    return values, ~np.asarray(hidden, bool)[segment.start : segment.start + segment.n]
 
 
 def at_bound_limits(fmt: Formatter, bound: Bound) -> str:
