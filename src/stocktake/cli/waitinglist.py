@@ -243,8 +243,9 @@ Returns = Annotated[
     list[Path] | None,
     typer.Argument(
         metavar="RTT_RETURN.csv...",
-        help="Monthly RTT provider returns as NHS England publishes them (consecutive months calibrate "
-        "the model as NHSRtt does; one return gives a stated approximation).",
+        help="Monthly RTT provider returns as NHS England publishes them, CSV or the ZIP of the full "
+        "file (consecutive months calibrate the model as NHSRtt does; one return gives a stated "
+        "approximation).",
     ),
 ]
 TreatmentFunction = Annotated[

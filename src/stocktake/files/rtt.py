@@ -8,7 +8,9 @@ the value (masked if it looks like an NHS number), raised before anything is wri
 
 from __future__ import annotations
 
+import io
 import itertools
+import zipfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -18,10 +20,12 @@ import pandas as pd
 
 from stocktake.bank_holidays import bank_holidays, working_days
 from stocktake.files.waitinglist import (
+    ZIP_MAGIC,
     WaitingListInputError,
     month_option,
-    read_saved_csv,
+    read_bytes,
     refuse_future_dates,
+    saved_csv_table,
 )
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.waitinglist.list_pattern import (
@@ -56,13 +60,37 @@ PLANNED_TYPES = ("elective", "day_case")
 
 
 def read_rtt_return(path: Path, provider: str | None = None) -> RttReturn:
-    """One provider return CSV, as NHS England publishes it (only ``provider``'s lines, if given)."""
+    """One provider return CSV, as NHS England publishes it (only ``provider``'s lines, if given), or
+    the ZIP it is published in, holding one CSV."""
     path = Path(path)
-    table = read_saved_csv(path)  # as Excel or a text editor left it: encodings, separators, blank rows
+    data = read_bytes(path)
+    if data.startswith(ZIP_MAGIC):
+        data, source = _the_csv_zipped(data, path)
+    else:
+        source = str(path)
+    table = saved_csv_table(data, source)  # as Excel or a text editor left it: encodings, separators, blanks
     try:
-        return parse_rtt_return(table, source=str(path), provider=provider)
+        return parse_rtt_return(table, source=source, provider=provider)
     except RttReturnError as error:
         raise WaitingListInputError(mask_nhs_numbers(str(error))) from None
+
+
+def _the_csv_zipped(data: bytes, path: Path) -> tuple[bytes, str]:
+    """The one CSV in a ZIP (NHS England's "Full CSV data file"), and its name for messages."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            csvs = [m for m in archive.infolist() if not m.is_dir() and m.filename.lower().endswith(".csv")]
+            if len(csvs) != 1:
+                held = ", ".join(m.filename for m in archive.infolist() if not m.is_dir()) or "nothing"
+                raise WaitingListInputError(
+                    f"{path}: a ZIP holding {len(csvs) or 'no'} CSV files ({held}); expected one "
+                    "RTT return CSV: unzip it and give the return's CSV"
+                )
+            return archive.read(csvs[0]), f"{path} ({csvs[0].filename})"
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError) as error:
+        raise WaitingListInputError(
+            f"{path}: a damaged or unreadable ZIP ({error}); unzip it and give the CSV"
+        ) from None
 
 
 def read_rtt_returns(paths: list[Path], provider: str | None = None) -> list[RttReturn]:

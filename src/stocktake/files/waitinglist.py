@@ -51,17 +51,38 @@ def read_saved_csv(path: Path) -> pd.DataFrame:
         raise WaitingListInputError(
             f"{path}: a workbook, not a CSV; save the sheet as CSV UTF-8 and give that"
         )
+    data = read_bytes(path)
+    if data.startswith(ZIP_MAGIC):
+        raise WaitingListInputError(f"{path}: a ZIP archive, not a CSV; unzip it and give the CSV inside")
+    return saved_csv_table(data, str(path))
+
+
+#: The first bytes of a ZIP archive (NHS England publishes its full RTT file zipped).
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes, or one line saying why it cannot be read."""
     try:
-        text, _ = decode(path.read_bytes())
+        return Path(path).read_bytes()
     except FileNotFoundError:
         raise WaitingListInputError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise WaitingListInputError(f"{path}: a folder, not a file") from None
+    except OSError as error:
+        raise WaitingListInputError(f"{path}: cannot be read ({error.strerror})") from None
+
+
+def saved_csv_table(data: bytes, source: str) -> pd.DataFrame:
+    """:func:`read_saved_csv` on bytes already read; ``source`` names them in messages."""
+    path = source
+    try:
+        text, _ = decode(data)
     except UnreadableText as error:
         raise WaitingListInputError(
             f"{path}, line {error.row}: the byte 0x{error.byte:02X} is no character in UTF-8, UTF-16 or "
             "Windows-1252; save the file as CSV UTF-8"
         ) from None
-    except OSError as error:
-        raise WaitingListInputError(f"{path}: cannot be read ({error.strerror})") from None
     try:
         table = pd.read_csv(
             io.StringIO(text),

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stocktake.waitinglist.weeks_waited import MAX_MONTHS_WAITED
+
 #: The parts of a return, as published.
 PART_TYPES: dict[str, str] = {
     "Part_1A": "Completed Pathways For Admitted Patients",
@@ -41,6 +43,8 @@ BAND_COLUMNS: tuple[str, ...] = (
     *(f"Gt {i:02d} To {i + 1:02d} Weeks SUM 1" for i in range(104)),
     "Gt 104 Weeks SUM 1",
 )
+#: The last band of the older returns (weekly bands to 52 weeks, then one open band).
+OLD_OPEN_BAND = "Gt 52 Weeks SUM 1"
 ID_COLUMNS = (
     "Period",
     "Provider Org Code",
@@ -126,6 +130,13 @@ def parse_rtt_return(
             f"{source}: no column {', '.join(missing_ids)}; is this an RTT provider return as published?"
         )
     missing_bands = [c for c in BAND_COLUMNS if c not in columns]
+    if missing_bands and OLD_OPEN_BAND in columns:
+        raise RttReturnError(
+            f"{source}: its week bands stop at {OLD_OPEN_BAND!r}, the older format of the return: everyone "
+            "waiting more than 52 weeks is one count, so the 65- and 78-week waits and the months-waited "
+            f"bins the projection calibrates on (to {MAX_MONTHS_WAITED} months) cannot be read from it; "
+            f"give returns with bands to {BAND_COLUMNS[-1]!r} (those NHS England publishes now)"
+        )
     if missing_bands:
         raise RttReturnError(
             f"{source}: missing week-band column{'s' if len(missing_bands) > 1 else ''} "
@@ -135,13 +146,21 @@ def parse_rtt_return(
     missing_counts = [c for c in COUNT_COLUMNS if c not in columns]
     if missing_counts:
         raise RttReturnError(f"{source}: no column {', '.join(missing_counts)}")
+    line_of = np.arange(len(table)) + first_line
+    table, line_of = _one_provider(table, line_of, source, provider)
     text = table.astype(str).apply(lambda column: column.str.strip())
     # Blank lines (a file edited by hand) are skipped, each line keeping its number for messages.
     filled = (text != "").any(axis=1).to_numpy()
-    line_of = (np.arange(len(text)) + first_line)[filled]
+    line_of = line_of[filled]
     text = text[filled].reset_index(drop=True)
     if text.empty:
         raise RttReturnError(f"{source}: no lines")
+    no_provider = (text["Provider Org Code"] == "").to_numpy()
+    if no_provider.any():
+        raise RttReturnError(
+            f"{source}, line {line_of[no_provider.argmax()]}, Provider Org Code: blank; every line of a "
+            "return names its provider"
+        )
     parts = text["RTT Part Type"]
     unknown = ~parts.isin(PART_TYPES)
     if unknown.any():
@@ -204,21 +223,43 @@ def parse_rtt_return(
             f"{source}, line {line_of[i]}: repeats the line for {lines['part'].iloc[i]} "
             f"{lines['treatment_function'].iloc[i]} of commissioner {lines['commissioner'].iloc[i]}"
         )
-    providers = tuple(sorted(lines["provider"].unique()))
-    counts = lines["provider"].value_counts()
-    found = ", ".join(f"{p} ({counts[p]} lines)" for p in providers)
-    if provider is not None:
-        if provider not in providers:
-            raise RttReturnError(f"{source}: has no lines of provider {provider!r} (it holds {found})")
-        keep = (lines["provider"] == provider).to_numpy()
-        lines, bands, providers = lines[keep].reset_index(drop=True), bands[keep], (provider,)
-    elif len(providers) > 1:
-        # Summed, two trusts' lists would be projected as one list, calibrated on neither.
+    return RttReturn(month, tuple(sorted(lines["provider"].unique())), lines, bands)
+
+
+def _one_provider(
+    table: pd.DataFrame, line_of: np.ndarray, source: str, provider: str | None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """The lines of one provider, with their file line numbers, before any cell is checked.
+
+    NHS England's full monthly file holds every provider's lines (some 200,000): keeping one trust's
+    first makes reading it a matter of a second, and another trust's cells are not ours to refuse.
+    Summed, two trusts' lists would be projected as one list, calibrated on neither, so a file of
+    several providers needs ``provider``.
+    """
+    codes = table["Provider Org Code"].astype(str).str.strip()
+    counts = codes[codes != ""].value_counts()
+    if provider is None:
+        if len(counts) > 1:
+            raise RttReturnError(
+                f"{source}: holds the returns of {len(counts)} providers ({_listed_found(counts)}); the "
+                "model is one provider's list: give --provider CODE to keep one"
+            )
+        return table, line_of
+    keep = (codes.str.upper() == provider.strip().upper()).to_numpy()  # "rbd" is RBD
+    if not keep.any():
         raise RttReturnError(
-            f"{source}: holds the returns of {len(providers)} providers ({found}); the model is one "
-            "provider's list: give --provider CODE to keep one"
+            f"{source}: has no lines of provider {provider!r} (it holds {_listed_found(counts)})"
         )
-    return RttReturn(month, providers, lines, bands)
+    return table[keep].reset_index(drop=True), line_of[keep]
+
+
+def _listed_found(counts: pd.Series, most: int = 5) -> str:
+    """Providers with their line counts, the first few by code (a full file names some 480)."""
+    codes = sorted(counts.index)
+    if not codes:
+        return "no provider codes"
+    shown = ", ".join(f"{p} ({counts[p]} lines)" for p in codes[:most])
+    return shown + (f" and {len(codes) - most} more" if len(codes) > most else "")
 
 
 def _listed(names: list[str], most: int = 3) -> str:

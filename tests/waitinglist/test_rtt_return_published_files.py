@@ -1,0 +1,141 @@
+"""Returns as a trust gets them from NHS England: the full monthly file (every provider, zipped), the
+older format whose bands stop at 52 weeks, and a provider code typed in lower case."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.files.rtt import read_rtt_return
+from stocktake.files.waitinglist import WaitingListInputError
+from stocktake.waitinglist.rtt_return import BAND_COLUMNS, RttReturnError, parse_rtt_return
+
+RBD = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "rtt" / "rtt_provider_2024_11_RBD.csv"
+runner = CliRunner()
+
+
+def _table() -> pd.DataFrame:
+    return pd.read_csv(RBD, dtype=str, keep_default_na=False)
+
+
+def _other(code: str, rows: int = 30) -> pd.DataFrame:
+    other = _table().head(rows).copy()
+    other["Provider Org Code"] = code
+    return other
+
+
+def _full_file() -> pd.DataFrame:
+    """RBD between two other trusts, one of which has a cell no count could be."""
+    broken = _other("RA7")
+    broken.loc[broken.index[3], "Gt 03 To 04 Weeks SUM 1"] = "n/a"
+    return pd.concat([broken, _table(), _other("RX1")], ignore_index=True)
+
+
+def _zipped(tmp_path: Path, members: dict[str, pd.DataFrame]) -> Path:
+    path = tmp_path / "Full-CSV-data-file-Nov24-ZIP.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, table in members.items():
+            archive.writestr(name, table.to_csv(index=False))
+    return path
+
+
+def _weeks(tmp_path: Path, given: Path, *args: str):
+    out = tmp_path / "proj.csv"
+    result = runner.invoke(app, ["waitinglist", "weeks", str(given), "--out", str(out), *args])
+    return result, " ".join(result.output.split()), out
+
+
+def test_the_full_file_zipped_reads_as_the_providers_own_return(tmp_path):
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    (alone / "rbd.csv").write_text(_table().to_csv(index=False))
+    expected, _, expected_out = _weeks(alone, alone / "rbd.csv")
+    assert expected.exit_code == 0, expected.output
+
+    zipped = _zipped(tmp_path, {"20241130-RTT-November-2024-full-extract.csv": _full_file()})
+    result, text, out = _weeks(tmp_path, zipped, "--provider", "rbd")  # typed in lower case
+
+    assert result.exit_code == 0, result.output
+    assert out.read_text() == expected_out.read_text()
+
+
+def test_another_providers_cells_are_not_checked_and_ours_keep_their_file_lines():
+    full = _full_file()
+    kept = parse_rtt_return(full, "full.csv", provider="RBD")
+    assert kept.providers == ("RBD",) and len(kept.lines) == 512
+
+    ours = full.index[full["Provider Org Code"] == "RBD"][5]
+    full.loc[ours, "Total All"] = "x"
+    with pytest.raises(RttReturnError, match=rf"full.csv, line {ours + 2}, Total All: 'x' is not a count"):
+        parse_rtt_return(full, "full.csv", provider="RBD")
+
+
+def test_a_file_of_many_providers_without_one_chosen_names_a_few_and_counts_the_rest():
+    many = pd.concat([_other(f"R{i:02d}", rows=2) for i in range(8)], ignore_index=True)
+    with pytest.raises(RttReturnError) as error:
+        parse_rtt_return(many, "full.csv")
+    message = str(error.value)
+    assert "holds the returns of 8 providers (R00 (2 lines), R01 (2 lines)" in message
+    assert "R04 (2 lines) and 3 more); the model is one provider's list: give --provider CODE" in message
+
+
+def test_a_line_with_no_provider_is_named():
+    table = _table()
+    table.loc[4, "Provider Org Code"] = " "
+    with pytest.raises(RttReturnError, match=r"r.csv, line 6, Provider Org Code: blank"):
+        parse_rtt_return(table, "r.csv")
+
+
+def test_a_zip_of_two_csvs_is_refused_by_their_names_and_nothing_written(tmp_path):
+    zipped = _zipped(tmp_path, {"a.csv": _table(), "notes/b.csv": _table()})
+    result, text, out = _weeks(tmp_path, zipped)
+    assert result.exit_code == 2
+    assert "a ZIP holding 2 CSV files (a.csv, notes/b.csv); expected one RTT return CSV" in text
+    assert not out.exists()
+
+
+def test_a_damaged_zip_is_said_to_be_damaged(tmp_path):
+    zipped = _zipped(tmp_path, {"r.csv": _table()})
+    zipped.write_bytes(zipped.read_bytes()[:300])
+    with pytest.raises(WaitingListInputError, match=r"\.zip: a damaged or unreadable ZIP"):
+        read_rtt_return(zipped)
+
+
+def test_a_message_from_inside_a_zip_names_the_zip_and_the_csv(tmp_path):
+    table = _table()
+    table.loc[2, "RTT Part Type"] = "Part_9"
+    zipped = _zipped(tmp_path, {"r.csv": table})
+    with pytest.raises(WaitingListInputError, match=r"\.zip \(r\.csv\), line 4, RTT Part Type: 'Part_9'"):
+        read_rtt_return(zipped)
+
+
+def test_a_history_given_zipped_is_told_to_unzip_it(tmp_path):
+    history = tmp_path / "history.zip"
+    with zipfile.ZipFile(history, "w") as archive:
+        archive.writestr("history.csv", "month,waiting\n2024-01,10\n")
+    result = runner.invoke(app, ["waitinglist", "project", str(history), "--out", str(tmp_path / "p.csv")])
+    assert result.exit_code == 2
+    assert "history.zip: a ZIP archive, not a CSV; unzip it and give the CSV inside" in " ".join(
+        result.output.split()
+    )
+
+
+def test_the_older_format_with_bands_to_52_weeks_is_named_as_such():
+    """Returns of the older format end their bands at "Gt 52 Weeks SUM 1", one count for every wait
+    over a year: said as that, not as 52 missing columns."""
+    table = _table()
+    beyond = list(BAND_COLUMNS[52:])
+    counted = table[beyond].replace("", "0").astype(int).sum(axis=1).astype(str)
+    older = table.drop(columns=beyond)
+    older.insert(older.columns.get_loc("Gt 51 To 52 Weeks SUM 1") + 1, "Gt 52 Weeks SUM 1", counted)
+    with pytest.raises(RttReturnError) as error:
+        parse_rtt_return(older, "r.csv")
+    message = str(error.value)
+    assert message.startswith("r.csv: its week bands stop at 'Gt 52 Weeks SUM 1', the older format")
+    assert "give returns with bands to 'Gt 104 Weeks SUM 1'" in message
+    assert "\n" not in message
