@@ -7,6 +7,7 @@ import json
 import re
 import stat
 
+import pandas as pd
 import pytest
 from sqlalchemy import func, select
 
@@ -71,7 +72,9 @@ def test_kept_by_an_editor_and_seen_by_a_viewer_without_uploading(app, clients, 
     assert json.loads(kept.path.with_suffix(".json").read_text())["by"] == "editor"
     events = _events(app, "expected_counts_kept")
     assert len(events) == before + 1 and events[-1].subject == f"metric:{METRIC}"
-    assert events[-1].detail == f"{len(expected)} site(s) from case_mix.csv"
+    first, last = kept.months  # none given: the latest 12 months the data holds, recorded
+    assert (pd.Period(last, "M") - pd.Period(first, "M")).n == 11
+    assert events[-1].detail == f"{len(expected)} site(s) from case_mix.csv for {first} to {last}"
 
     page = clients["viewer"].get(f"/metrics/{METRIC}/funnel")
     assert page.status_code == 200

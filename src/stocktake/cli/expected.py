@@ -39,21 +39,37 @@ def set_expected(
     metric_id: Metric,
     file: Annotated[Path, typer.Argument(metavar="FILE.csv", help="unit,expected: one row per unit.")],
     by: By = "site",
+    first: Annotated[
+        str,
+        typer.Option(
+            "--from", help="The first month the counts are for (YYYY-MM); default: the data's latest 12."
+        ),
+    ] = "",
+    last: Annotated[str, typer.Option("--to", help="The last month the counts are for (YYYY-MM).")] = "",
     home: HomeOption = None,
 ) -> None:
-    """Keep FILE as the measure's expected counts; the counts it replaces are withdrawn, not deleted.
-    Checked whole first, against the warehouse's groups when it has the measure's data: one wrong
-    row, or no unit the data has, and nothing is kept. Logged in the audit log."""
+    """Keep FILE as the measure's expected counts for the months they are for (observed events are
+    counted over the same months); the counts it replaces are withdrawn, not deleted. Checked whole
+    first, against the warehouse's groups when it has the measure's data: one wrong row, or no unit
+    the data has, and nothing is kept. Logged in the audit log."""
     from stocktake.appdb import actions
     from stocktake.cli.serve import _app_database
     from stocktake.files.expected import unmatched_units
     from stocktake.files.kept import from_home
+    from stocktake.files.peer_figures import PeerFiguresError, a_period
+    from stocktake.verdicts.expected import kept_for
 
     metric = _outcome(home, metric_id, by)
+    try:
+        given = a_period(first, last, "--from/--to")
+    except PeerFiguresError as error:
+        _fail(str(error))
     if not file.is_file():
         _fail(f"{file}: no such file")
     settings = _settings(home)
-    cases = _cases(settings, metric, by)
+    frame = _series(settings, metric, by)
+    months = kept_for(frame, given)
+    cases = _cases(frame, by, months)
     who = f"{getpass.getuser()} (command line)"
     with _app_database(home) as session:
         kept = actions.keep_expected_counts(
@@ -66,15 +82,15 @@ def set_expected(
             dimension=by,
             who=who,
             cases=cases,
+            months=months,
         )
     console.print(
         f"[green]✓[/green] {len(kept.counts)} {by}s' expected counts kept for {metric_id} "
-        f"→ {from_home(settings.home, kept.path)}"
+        f"({kept.months_words}) → {from_home(settings.home, kept.path)}"
     )
     if cases is None:
-        console.print(
-            f"[yellow]![/yellow] not checked against the data: the warehouse has no {metric_id} yet"
-        )
+        held = "has no " + metric_id + " yet" if frame is None else "holds none of those months"
+        console.print(f"[yellow]![/yellow] not checked against the data: the warehouse {held}")
         return
     if unmatched := unmatched_units(kept.counts, cases):
         console.print(
@@ -85,14 +101,22 @@ def set_expected(
         console.print(f"[yellow]![/yellow] with cases but no expected count (left out): {', '.join(missing)}")
 
 
-def _cases(settings, metric, by: str) -> dict[str, float] | None:
-    """Each group's cases over the funnel's last 12 months in the home's warehouse, what the file is
-    checked against; None when the warehouse has no data for the measure (nothing to check)."""
+def _cases(frame, by: str, months) -> dict[str, float] | None:
+    """Each group's cases over the counts' months in the home's warehouse, what the file is checked
+    against; None when the warehouse has no data for the measure, or none of those months."""
+    from stocktake.verdicts.expected import cases_by_group, compared_months
+
+    if frame is None or not len(compared_months(frame, months)[0]):
+        return None
+    return cases_by_group(frame, by, period=months)
+
+
+def _series(settings, metric, by: str):
+    """The measure's monthly series by ``by`` in the home's warehouse; None when it has none."""
     import dataclasses
 
     from stocktake.metrics.catalogue import load_catalogue
     from stocktake.metrics.run import Grain, run_catalogue
-    from stocktake.verdicts.expected import cases_by_group
     from stocktake.warehouse import WarehouseError, connect_ibis, problems
 
     if not settings.warehouse.is_file():
@@ -108,9 +132,7 @@ def _cases(settings, metric, by: str) -> dict[str, float] | None:
                 con.disconnect()
     except WarehouseError as error:
         _fail(str(error))
-    if frame is None or frame.empty:
-        return None
-    return cases_by_group(frame, by)
+    return None if frame is None or frame.empty else frame
 
 
 @expected_app.command("show")
@@ -128,10 +150,13 @@ def show_expected(metric_id: Metric, by: By = "site", home: HomeOption = None) -
     if kept is None:
         console.print(f"No expected counts kept for {metric_id} by {by}.")
     else:
-        console.print(f"{kept.name}: kept by {kept.kept_by} at {kept.at:%Y-%m-%d %H:%M} UTC")
+        console.print(
+            f"{kept.name}: kept by {kept.kept_by} at {kept.at:%Y-%m-%d %H:%M} UTC ({kept.months_words})"
+        )
         for unit, count in kept.counts.items():
             typer.echo(f"{unit},{count:g}")
     for w in withdrawn:
         console.print(
-            f"withdrawn: {w.name}, kept by {w.kept_by} at {w.at:%Y-%m-%d %H:%M}, by {w.withdrawn_by}"
+            f"withdrawn: {w.name} ({w.months_words}), kept by {w.kept_by} at {w.at:%Y-%m-%d %H:%M}, "
+            f"by {w.withdrawn_by}"
         )

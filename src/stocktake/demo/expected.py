@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from stocktake.files.expected import keep_expected, kept_expected
+from stocktake.verdicts.expected import kept_for
 from stocktake.verdicts.peers import PERIOD_MONTHS
 
 METRIC = "hipfx_mortality_30d"
@@ -44,4 +45,5 @@ def keep_demo_expected(home: Path, by_site: dict[str, pd.DataFrame]) -> None:
         name=NAME,
         who="stocktake demo",
         at=datetime.now(UTC).replace(tzinfo=None),
+        months=kept_for(by_site[METRIC]),  # the months the counts were made for
     )

@@ -23,7 +23,9 @@ from pathlib import Path
 from stocktake.files.kept import WITHDRAWN, in_the_way, withdraw_damaged
 from stocktake.files.kept import free_stamp as _free_stamp
 from stocktake.files.kept import write_whole as _write_whole
+from stocktake.files.peer_figures import PeerFiguresError, a_period
 from stocktake.ingest.sniff import number_value
+from stocktake.periods import months_between
 
 COLUMNS = ("unit", "expected")
 #: A file longer than this is not a list of units.
@@ -128,6 +130,16 @@ class KeptExpected:
     path: Path
     withdrawn_by: str = ""
     withdrawn_at: datetime | None = None
+    #: The months the counts are for (YYYY-MM, first and last); None for counts kept before months
+    #: were recorded, compared over the data's latest 12 as they were then.
+    months: tuple[str, str] | None = None
+
+    @property
+    def months_words(self) -> str:
+        """ "for January 2024 to December 2024", or what stands in for months not recorded."""
+        if self.months is None:
+            return "months not recorded: compared over the latest 12 months"
+        return f"for {months_between(*self.months)}"
 
 
 def expected_folder(home: Path, by: str) -> Path:
@@ -181,7 +193,12 @@ def _read_kept(metric_id: str, by: str, path: Path, history: bool = False) -> Ke
         withdrawn_at = datetime.fromisoformat(about["withdrawn_at"]) if about.get("withdrawn_at") else None
         name, kept_by = str(about["name"]), str(about["by"])
         withdrawn_by = str(about.get("withdrawn_by", ""))
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        months = about.get("months")
+        if months is not None:
+            months = a_period(str(months[0]), str(months[1]))
+            if months is None:
+                raise ValueError("no months")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, IndexError, PeerFiguresError):
         raise ExpectedFileError(
             f"{shown.with_suffix('.json')}: missing or damaged (it says who kept {path.name} and when)"
         ) from None
@@ -195,7 +212,7 @@ def _read_kept(metric_id: str, by: str, path: Path, history: bool = False) -> Ke
         if not history:
             raise
         counts, name = {}, f"{name} (its counts cannot be read now)"
-    return KeptExpected(metric_id, by, counts, name, kept_by, at, path, withdrawn_by, withdrawn_at)
+    return KeptExpected(metric_id, by, counts, name, kept_by, at, path, withdrawn_by, withdrawn_at, months)
 
 
 def keep_expected(
@@ -208,14 +225,21 @@ def keep_expected(
     who: str,
     at: datetime,
     cases: Mapping[str, float] | None = None,
+    months: tuple[str, str] | None = None,
 ) -> tuple[KeptExpected, KeptExpected | None]:
     """Check ``content`` whole (``parse_expected``, against the data's ``cases`` when given: nothing
-    is written when any row is wrong), then keep it as the measure's expected counts; the counts it
+    is written when any row is wrong), then keep it as the measure's expected counts for ``months``
+    (first and last, YYYY-MM: observed events are counted over the same months); the counts it
     replaces are withdrawn beside it, with who replaced them and when. Returns the kept counts and
     the withdrawn ones (None when none). Counts kept before whose files are damaged do not block a
     new keep: they are moved to withdrawn/ as they are, with a note (``kept.withdraw_damaged``).
     Each file is written whole (a temporary file renamed), readable by the home's account only."""
     counts = parse_expected(content, name, cases)
+    if months is not None:
+        try:
+            months = a_period(str(months[0]), str(months[1]), "the months the counts are for")
+        except PeerFiguresError as error:
+            raise ExpectedFileError(str(error)) from None
     folder = expected_folder(home, by)
     path = folder / f"{_checked_name(metric_id)}.csv"
     try:
@@ -234,7 +258,7 @@ def keep_expected(
         (folder / WITHDRAWN).mkdir(mode=0o700, exist_ok=True)
         stamp = _free_stamp(folder / WITHDRAWN, metric_id, previous.at)
         old = folder / WITHDRAWN / f"{metric_id}.{stamp}.csv"
-        about = _about(previous.name, previous.kept_by, previous.at) | {
+        about = _about(previous.name, previous.kept_by, previous.at, previous.months) | {
             "withdrawn_by": who,
             "withdrawn_at": at.isoformat(timespec="seconds"),
         }
@@ -243,9 +267,10 @@ def keep_expected(
         withdrawn = dataclasses.replace(previous, path=old, withdrawn_by=who, withdrawn_at=at)
     # the counts before what says who kept them: a reader never finds new words on old counts
     _write_whole(path, content)
-    _write_whole(path.with_suffix(".json"), json.dumps(_about(name, who, at), indent=1).encode())
-    return KeptExpected(metric_id, by, counts, name, who, at, path), withdrawn
+    _write_whole(path.with_suffix(".json"), json.dumps(_about(name, who, at, months), indent=1).encode())
+    return KeptExpected(metric_id, by, counts, name, who, at, path, months=months), withdrawn
 
 
-def _about(name: str, by: str, at: datetime) -> dict:
-    return {"name": name, "by": by, "at": at.isoformat(timespec="seconds")}
+def _about(name: str, by: str, at: datetime, months: tuple[str, str] | None) -> dict:
+    about = {"name": name, "by": by, "at": at.isoformat(timespec="seconds")}
+    return about | ({"months": list(months)} if months is not None else {})

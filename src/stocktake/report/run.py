@@ -209,11 +209,12 @@ def observed_expected(metrics, by_site: dict[str, pd.DataFrame], home: Path) -> 
             continue
         if kept is None:
             continue
-        compared = compare_observed_expected(metric, by_site[metric.id], "site", kept.counts)
-        if compared is None and not by_site[metric.id].empty:
-            compared = not_compared(metric, by_site[metric.id], "site", kept.counts)
+        frame = by_site[metric.id]
+        compared = compare_observed_expected(metric, frame, "site", kept.counts, period=kept.months)
+        if compared is None and not frame.empty:
+            compared = not_compared(metric, frame, "site", kept.counts, period=kept.months)
         if compared is not None:
-            source = f"{kept.name}, kept by {kept.kept_by} on {kept.at:%d %B %Y}"
+            source = f"{kept.name}, kept by {kept.kept_by} on {kept.at:%d %B %Y} ({kept.months_words})"
             found.append(dataclasses.replace(compared, source=source))
     return tuple(found)
 

@@ -22,10 +22,13 @@ import pandas as pd
 
 from stocktake.funnel import Funnel, FunnelLimits, FunnelMethod, compare_units
 from stocktake.metrics.catalogue import Metric
+from stocktake.periods import months_between
 from stocktake.verdicts.peers import PERIOD_MONTHS, PeerComparison, funnel_method, hidden_groups
 
 #: Observed ÷ expected as it is: 1 is as expected (PHEindicatormethods' ISR multiplier of 1).
 METHOD = FunnelMethod("ratio", multiplier=1, ratio_type="isr")
+#: The months expected counts are for, first and last (YYYY-MM); None: the data's latest 12.
+Months = tuple[str, str] | None
 
 
 @dataclass(frozen=True)
@@ -50,28 +53,71 @@ def compares_observed_expected(metric: Metric) -> bool:
     return metric.outcome and funnel_method(metric) is not None
 
 
-def cases_by_group(frame: pd.DataFrame, by: str, *, months: int = PERIOD_MONTHS) -> dict[str, float]:
-    """Each group's cases (the denominator) over the last ``months`` periods of ``frame``, groups
-    with none left out: what an expected-counts file is checked against when it is kept."""
+def compared_months(frame: pd.DataFrame, period: Months = None, months: int = PERIOD_MONTHS):
+    """The months observed events are counted over: every month of ``period`` (the months the expected
+    counts are for), else the data's latest ``months``; and why they cannot be compared ("" when they
+    can). Expected deaths for a year against observed deaths over a moving last year would drift
+    apart month by month as the data grows, and a ratio over part of a year would read as better
+    than expected: so the months are the counts' own, and all of them must be in the data."""
+    held = pd.DatetimeIndex(sorted(frame["period"].unique()))
+    if period is None:
+        return held[-months:], ""
+    wanted = pd.period_range(period[0], period[1], freq="M").to_timestamp()
+    missing = wanted.difference(held)
+    if len(missing) == 0:
+        return wanted, ""
+    holds = f"it holds {months_between(held[0], held[-1])}" if len(held) else "it holds none"
+    why = (
+        f"Not compared: the expected counts are for {months_between(*period)}, and the data holds "
+        f"{len(wanted) - len(missing)} of those {len(wanted)} months ({holds}). Observed events over "
+        "fewer months than the expected counts would read as better than expected; keep expected "
+        "counts for months the data holds."
+    )
+    return wanted.intersection(held), why
+
+
+def kept_for(frame: pd.DataFrame | None, given: Months = None) -> Months:
+    """The months expected counts are kept for: ``given``, else the data's latest 12 (the months the
+    funnel compares when they are kept); None when neither is known."""
+    if given is not None or frame is None or frame.empty:
+        return given
+    latest = compared_months(frame)[0]
+    return f"{latest[0]:%Y-%m}", f"{latest[-1]:%Y-%m}"
+
+
+def cases_by_group(
+    frame: pd.DataFrame, by: str, *, months: int = PERIOD_MONTHS, period: Months = None
+) -> dict[str, float]:
+    """Each group's cases (the denominator) over ``period`` (those of its months the data holds),
+    else over the last ``months`` periods of ``frame``, groups with none left out: what an
+    expected-counts file is checked against when it is kept."""
     if frame.empty:
         return {}
-    periods = pd.DatetimeIndex(sorted(frame["period"].unique()))[-months:]
+    periods = compared_months(frame, period, months)[0]
     totals = frame[frame["period"].isin(periods)].groupby(by)["denominator"].sum()
     return {str(g): float(n) for g, n in totals.items() if n > 0}
 
 
 def not_compared(
-    metric: Metric, frame: pd.DataFrame, by: str, expected: dict[str, float], *, months: int = PERIOD_MONTHS
+    metric: Metric,
+    frame: pd.DataFrame,
+    by: str,
+    expected: dict[str, float],
+    *,
+    months: int = PERIOD_MONTHS,
+    period: Months = None,
 ) -> ObservedExpected:
     """What a report says when expected counts are kept but fewer than two groups have both cases in
     the period and an expected count: the groups on each side, and that there is no comparison."""
-    periods = pd.DatetimeIndex(sorted(frame["period"].unique()))[-months:]
-    cases = cases_by_group(frame, by, months=months)
+    periods, why = compared_months(frame, period, months)
+    if not len(periods):  # none of the counts' months in the data: named as they are
+        periods = pd.period_range(period[0], period[1], freq="M").to_timestamp()
+    cases = cases_by_group(frame, by, months=months, period=period)
     shared = [g for g in cases if g in expected]
     without = tuple(g for g in cases if g not in expected)
     not_in_data = tuple(u for u in expected if u not in cases)
     label = by.replace("_", " ")
-    note = (
+    note = why or (
         f"Not compared: the expected counts kept match {len(shared)} {label}(s) with cases in the "
         f"period{' (' + ', '.join(shared) + ')' if shared else ''}; at least two are needed. "
         "The units of the file must be named as the data names them."
@@ -90,14 +136,19 @@ def compare_observed_expected(
     expected: dict[str, float],
     *,
     months: int = PERIOD_MONTHS,
+    period: Months = None,
     suppress: bool = True,
 ) -> ObservedExpected | None:
     """The O/E funnel of ``frame`` (a series by ``by``: period, group, numerator, denominator) over
-    its last ``months`` periods against ``expected`` (group → expected count over those months);
-    None when the measure is no outcome or fewer than two groups have both cases and an expectation."""
+    ``period``, the months of the expected counts (else its last ``months`` periods), against
+    ``expected`` (group → expected count over those months); None when the measure is no outcome or
+    fewer than two groups have both cases and an expectation. When the data lacks some of the
+    counts' months there is no comparison, and its ``note`` says so (:func:`compared_months`)."""
     if not compares_observed_expected(metric) or frame.empty:
         return None
-    periods = pd.DatetimeIndex(sorted(frame["period"].unique()))[-months:]
+    periods, why = compared_months(frame, period, months)
+    if why:
+        return not_compared(metric, frame, by, expected, months=months, period=period)
     recent = frame[frame["period"].isin(periods)]
     totals = recent.groupby(by)[["numerator", "denominator"]].sum()
     totals = totals[totals["denominator"] > 0]

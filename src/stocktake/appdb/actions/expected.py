@@ -33,14 +33,16 @@ def keep_expected_counts(
     dimension: str = "site",
     who: str = "",
     cases: Mapping[str, float] | None = None,
+    months: tuple[str, str] | None = None,
 ) -> KeptExpected:
     """Keep ``content`` (``unit,expected``, one row per group of ``dimension``) as the measure's
     expected counts in ``home``, the counts
     it replaces withdrawn beside it. Refused, with nothing written and no event, unless every row is
     right. ``who``: the person when there is no account (the command line says whose). ``cases``:
     each group's cases in the data (``verdicts.expected.cases_by_group``): a file naming none of
-    them, or expecting more events than a group's cases, is refused. Counts kept before that
-    cannot be read are withdrawn as they are, not in the way (issue 28)."""
+    them, or expecting more events than a group's cases, is refused. ``months``: the first and last
+    month (YYYY-MM) the counts are for, over which observed events are counted. Counts kept before
+    that cannot be read are withdrawn as they are, not in the way (issue 28)."""
     who = by.username if by is not None else who or "the command line"
     try:
         counts = parse_expected(content, name, cases)
@@ -51,6 +53,8 @@ def keep_expected_counts(
     except ExpectedFileError:
         previous, damaged = None, True
     detail = f"{len(counts)} {dimension}(s) from {name}"
+    if months is not None:
+        detail += f" for {months[0]} to {months[1]}"
     if damaged:
         detail += "; the damaged counts kept before withdrawn"
     if previous is not None:
@@ -62,7 +66,15 @@ def keep_expected_counts(
         session.flush()  # a database that refuses the event refuses before the files are touched
         try:
             kept, _ = keep_expected(
-                home, metric_id, content, by=dimension, name=name, who=who, at=base._now(), cases=cases
+                home,
+                metric_id,
+                content,
+                by=dimension,
+                name=name,
+                who=who,
+                at=base._now(),
+                cases=cases,
+                months=months,
             )
         except ExpectedFileError as error:
             raise ActionError(str(error)) from None

@@ -24,7 +24,13 @@ from stocktake.report.funnel_chart import funnel_json
 from stocktake.report.slides import FORMATS as SLIDE_FORMATS
 from stocktake.report.slides import slide_chart
 from stocktake.targets.setting import Benchmark, already_beyond, between
-from stocktake.verdicts.expected import cases_by_group, compare_observed_expected, compares_observed_expected
+from stocktake.verdicts.expected import (
+    cases_by_group,
+    compare_observed_expected,
+    compared_months,
+    compares_observed_expected,
+    kept_for,
+)
 from stocktake.verdicts.narrative import CATEGORIES, Formatter, drawn_limits
 from stocktake.verdicts.peers import funnel_method
 from stocktake.web.comments import comments_page, their_comment
@@ -338,13 +344,17 @@ def keep_expected(
     metric_id: str,
     by: str = Form("site"),
     expected: UploadFile | None = File(None),
+    period_from: str = Form(""),
+    period_to: str = Form(""),
     metric: Metric = Depends(known_metric),
     user: User = Depends(editor),
     db: Session = Depends(database),
 ):
-    """An editor keeps the outcome measure's expected counts (ADR 34): every viewer's funnel page and
-    the board report then compare observed ÷ expected with them; the counts replaced are withdrawn."""
+    """An editor keeps the outcome measure's expected counts (ADR 34) for the months they are for
+    (given, else the data's latest 12): every viewer's funnel page and the board report then compare
+    observed ÷ expected with them over those months; the counts replaced are withdrawn."""
     from stocktake.files.expected import ExpectedFileError
+    from stocktake.files.peer_figures import PeerFiguresError, a_period
 
     if not compares_observed_expected(metric):
         raise HTTPException(404, f"{metric.title} is not an outcome measure compared observed ÷ expected")
@@ -354,18 +364,21 @@ def keep_expected(
     def keep():
         try:
             name, content = _uploaded(expected)
-        except ExpectedFileError as error:
+            given = a_period(period_from, period_to, "The months the counts are for")
+        except (ExpectedFileError, PeerFiguresError) as error:
             raise actions.ActionError(str(error)) from None
-        home = request.app.state.settings.home
+        frame = request.app.state.workspace.series(by).get(metric.id)
+        months = kept_for(frame, given)
         return actions.keep_expected_counts(
             db,
             by=user,
-            home=home,
+            home=request.app.state.settings.home,
             metric_id=metric.id,
             content=content,
             name=name,
             dimension=by,
-            cases=_cases(request, metric, by),
+            cases=_cases(request, metric, by, months),
+            months=months,
         )
 
     def page(errors, status_code):
@@ -374,11 +387,14 @@ def keep_expected(
     return change_then_redirect(keep, to=f"/metrics/{metric.id}/funnel?by={by}#observed-expected", page=page)
 
 
-def _cases(request, metric: Metric, by: str) -> dict[str, float] | None:
-    """Each group's cases over the funnel's period, what an expected-counts file is checked against
-    (issue 28); None when the measure has no data by ``by`` yet (nothing to check)."""
+def _cases(request, metric: Metric, by: str, months=None) -> dict[str, float] | None:
+    """Each group's cases over ``months`` (else the funnel's period), what an expected-counts file is
+    checked against (issue 28); None when the measure has no data by ``by`` yet, or none of those
+    months (nothing to check)."""
     frame = request.app.state.workspace.series(by).get(metric.id)
-    return None if frame is None or frame.empty else cases_by_group(frame, by)
+    if frame is None or frame.empty or not len(compared_months(frame, months)[0]):
+        return None
+    return cases_by_group(frame, by, period=months)
 
 
 def _funnel_page(
@@ -405,7 +421,7 @@ def _funnel_page(
             kept_error = f"The kept expected counts cannot be read: {problem}"
     uploaded = expected is not None
     if expected is None and kept is not None:
-        expected = (kept.name, kept.counts)
+        expected = (kept.name, kept.counts, kept.months)
     if uploaded:
         detail = f"by {by}, observed ÷ expected from {expected[0]}"
     elif expected is not None:
@@ -425,9 +441,9 @@ def _funnel_page(
             )
         ]
         figure = funnel_json(peers, names, metric.title, by.replace("_", " "))
-    oe = _observed_expected(workspace, metric, by, expected, suppress) if expected else None
+    oe, oe_note = _observed_expected(workspace, metric, by, expected, suppress) if expected else (None, "")
     if expected and oe is None and not error:
-        error = (
+        error = oe_note or (
             f"{expected[0]}: fewer than two {by.replace('_', ' ')}s have both cases in the period and an "
             "expected count; the file's units must be the names in the table below"
         )
@@ -610,7 +626,9 @@ def _totals_shown(workspace, home, metric: Metric, suppress: bool) -> list:
             kept = kept_expected(home, metric.id, "site")
         except ExpectedFileError:
             kept = None
-        found = kept and compare_observed_expected(metric, frame, "site", kept.counts, suppress=suppress)
+        found = kept and compare_observed_expected(
+            metric, frame, "site", kept.counts, period=kept.months, suppress=suppress
+        )
         observed = [found] if found else []
     return shown_totals(peers, observed).get(metric.id, [])
 
@@ -652,21 +670,27 @@ def _trusts_figure(compared) -> str:
     return to_json_plotly({"data": data["data"], "layout": data["layout"], "config": PLOTLY_CONFIG})
 
 
-def _observed_expected(workspace, metric: Metric, by: str, expected, suppress: bool) -> dict | None:
-    """The O/E funnel's figure and rows for the page, or None when it cannot be drawn."""
+def _observed_expected(
+    workspace, metric: Metric, by: str, expected, suppress: bool
+) -> tuple[dict | None, str]:
+    """The O/E funnel's figure and rows for the page; or None when it cannot be drawn, with why when
+    the comparison says (the counts' months not in the data). ``expected``: the counts' file name,
+    the counts, and the months they are for (kept counts; an upload tried for one view has none, and
+    is compared over the latest 12 months)."""
     from plotly.io.json import to_json_plotly
 
     from stocktake.report.charts import PLOTLY_CONFIG
     from stocktake.report.funnel_chart import funnel_figure
 
     frame = workspace.series(by).get(metric.id)
+    months = expected[2] if len(expected) > 2 else None
     found = (
         None
         if frame is None
-        else compare_observed_expected(metric, frame, by, expected[1], suppress=suppress)
+        else compare_observed_expected(metric, frame, by, expected[1], period=months, suppress=suppress)
     )
-    if found is None:
-        return None
+    if found is None or not found.peers.groups:
+        return None, found.note if found is not None else ""
     peers, f = found.peers, found.peers.funnel
     names = [workspace.name_of(by, g) for g in peers.groups]
     by_label = by.replace("_", " ")
@@ -685,7 +709,7 @@ def _observed_expected(workspace, metric: Metric, by: str, expected, suppress: b
             names, f.value, f.numerator, f.denominator, found.cases, f.significance, peers.hidden, strict=True
         )
     ]
-    return {
+    drawn = {
         "file": expected[0],
         "peers": peers,
         "rows": rows,
@@ -695,6 +719,7 @@ def _observed_expected(workspace, metric: Metric, by: str, expected, suppress: b
         "without_expected": [workspace.name_of(by, g) for g in found.without_expected],
         "not_in_data": list(found.not_in_data),
     }
+    return drawn, ""
 
 
 @router.post("/{metric_id}/target")

@@ -1,0 +1,90 @@
+"""Expected counts kept for their months on the funnel page (ADR 54): the months an editor gives are
+kept and the comparison counts observed deaths over them; months the data does not hold whole are
+not compared, and said; a month written wrong keeps nothing."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from stocktake.files.expected import kept_expected
+
+METRIC = "hipfx_mortality_30d"
+
+
+def _keep(client, text: str, first: str = "", last: str = ""):
+    return client.post(
+        f"/metrics/{METRIC}/expected",
+        data={"by": "site", "csrf_token": client.csrf, "period_from": first, "period_to": last},
+        files={"expected": ("case_mix.csv", text.encode(), "text/csv")},
+        follow_redirects=False,
+    )
+
+
+def _totals(app, first: pd.Period, last: pd.Period) -> pd.DataFrame:
+    frame = app.state.workspace.series("site")[METRIC]
+    month = pd.DatetimeIndex(frame["period"]).to_period("M")
+    chosen = frame[(month >= first) & (month <= last)]
+    totals = chosen.groupby("site")[["numerator", "denominator"]].sum()
+    return totals[totals["denominator"] > 0]
+
+
+def _ratios(text: str) -> dict[str, float]:
+    table = text.split("observed ÷ expected by site</caption>")[1].split("</tbody>")[0]
+    return {s: float(r) for s, r in re.findall(r"<tr><td>([^<]+)</td>\s*<td>([0-9.]+)</td>", table)}
+
+
+def test_counts_kept_for_an_earlier_year_are_compared_over_it(app, clients):
+    held = sorted(
+        pd.DatetimeIndex(app.state.workspace.series("site")[METRIC]["period"].unique()).to_period("M")
+    )
+    first, last = held[-18], held[-7]  # a year ending six months before the data's last month
+    totals = _totals(app, first, last)
+    expected = {site: float(deaths) for site, deaths in totals["numerator"].items()}  # as it happened
+    assert (
+        _keep(
+            clients["editor"],
+            "unit,expected\n" + "".join(f"{s},{e}\n" for s, e in expected.items()),
+            str(first),
+            str(last),
+        ).status_code
+        == 303
+    )
+    kept = kept_expected(app.state.settings.home, METRIC)
+    assert kept.months == (str(first), str(last))
+
+    page = clients["viewer"].get(f"/metrics/{METRIC}/funnel").text
+    assert f"for {first.strftime('%B %Y')} to {last.strftime('%B %Y')})" in page
+    shown = _ratios(page)
+    assert shown and all(np.isclose(r, 1.0) for r in shown.values())
+    latest = _totals(app, held[-12], held[-1])["numerator"]  # what the page compared before
+    assert not all(np.isclose(latest[s] / expected[s], 1.0) for s in shown)
+
+
+def test_counts_for_months_beyond_the_data_are_not_compared_and_said(app, clients):
+    held = sorted(
+        pd.DatetimeIndex(app.state.workspace.series("site")[METRIC]["period"].unique()).to_period("M")
+    )
+    first, last = held[-6], held[-1] + 6
+    assert (
+        _keep(
+            clients["editor"], "unit,expected\nNorthshire General,10\nRiverside,10\n", str(first), str(last)
+        ).status_code
+        == 303
+    )
+    page = clients["viewer"].get(f"/metrics/{METRIC}/funnel").text
+    assert "Not compared: the expected counts are for" in page
+    assert "and the data holds 6 of those 12 months" in page
+    assert "observed ÷ expected by site</caption>" not in page
+
+
+def test_a_month_written_wrong_keeps_nothing(app, clients):
+    before = kept_expected(app.state.settings.home, METRIC)
+    answer = _keep(clients["editor"], "unit,expected\nRiverside,3\n", "2024-13", "2025-01")
+    assert answer.status_code == 422
+    assert "The months the counts are for, from: &#39;2024-13&#39; is not a month" in answer.text
+    answer = _keep(clients["editor"], "unit,expected\nRiverside,3\n", "2024-01", "")
+    assert answer.status_code == 422 and "give both the first and the last month" in answer.text
+    assert kept_expected(app.state.settings.home, METRIC) == before
