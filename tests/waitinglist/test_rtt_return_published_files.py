@@ -58,7 +58,7 @@ def test_the_full_file_zipped_reads_as_the_providers_own_return(tmp_path):
     assert expected.exit_code == 0, expected.output
 
     zipped = _zipped(tmp_path, {"20241130-RTT-November-2024-full-extract.csv": _full_file()})
-    result, text, out = _weeks(tmp_path, zipped, "--provider", "rbd")  # typed in lower case
+    result, _, out = _weeks(tmp_path, zipped, "--provider", "rbd")  # typed in lower case
 
     assert result.exit_code == 0, result.output
     assert out.read_text() == expected_out.read_text()
@@ -139,3 +139,82 @@ def test_the_older_format_with_bands_to_52_weeks_is_named_as_such():
     assert message.startswith("r.csv: its week bands stop at 'Gt 52 Weeks SUM 1', the older format")
     assert "give returns with bands to 'Gt 104 Weeks SUM 1'" in message
     assert "\n" not in message
+
+
+# --- what an outside check found (each once silent, or a traceback) ---------------------------------
+
+
+def test_a_line_of_ours_with_no_provider_code_is_refused_even_with_a_provider_chosen():
+    """A blank code on our largest C_110 line had dropped 3,344 patients with --provider: 95 waiting."""
+    full = _full_file()
+    ours = full.index[(full["Provider Org Code"] == "RBD") & (full["Total All"] == "3344")][0]
+    full.loc[ours, "Provider Org Code"] = ""
+    with pytest.raises(RttReturnError, match=rf"full.csv, line {ours + 2}, Provider Org Code: blank"):
+        parse_rtt_return(full, "full.csv", provider="RBD")
+
+
+def test_a_quote_left_open_in_another_trusts_line_is_refused_not_read_into_ours(tmp_path):
+    """One stray quote in the trust before ours read 104 of our lines into one of its cells."""
+    text = _full_file().to_csv(index=False).splitlines()
+    before_ours = 31  # RA7's last line (30 lines after the header), just before RBD's first
+    text[before_ours - 1] = text[before_ours - 1].replace(",RA7,", ',"RA7,', 1)
+    path = tmp_path / "full.csv"
+    path.write_text("\n".join(text) + "\n")
+    with pytest.raises(
+        WaitingListInputError, match=rf"full.csv, line {before_ours}: a cell holds a line break"
+    ):
+        read_rtt_return(path, "RBD")
+
+
+def test_a_corrupt_zip_is_one_line_not_a_traceback(tmp_path):
+    zipped = _zipped(tmp_path, {"r.csv": _full_file()})
+    damaged = bytearray(zipped.read_bytes())
+    damaged[200:210] = bytes(10)  # inside the compressed data: zlib's "invalid distance"
+    zipped.write_bytes(bytes(damaged))
+    with pytest.raises(WaitingListInputError) as error:
+        read_rtt_return(zipped, "RBD")
+    assert "a damaged or unreadable ZIP" in str(error.value) and "\n" not in str(error.value)
+
+
+def test_a_workbook_is_named_a_workbook_whatever_its_name(tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(list(_table().columns))
+    for name in ("return.xlsx", "return.zip"):
+        book.save(tmp_path / name)
+        with pytest.raises(WaitingListInputError, match="a workbook, not a CSV; save the sheet as CSV UTF-8"):
+            read_rtt_return(tmp_path / name)
+
+
+def test_a_macs_own_entries_in_a_zip_are_not_files_of_it(tmp_path):
+    zipped = _zipped(tmp_path, {"full.csv": _table(), "__MACOSX/._full.csv": _table().head(1)})
+    assert read_rtt_return(zipped).providers == ("RBD",)
+
+
+def test_an_empty_or_password_protected_zip_is_said_to_be_so(tmp_path):
+    empty = tmp_path / "empty.zip"
+    zipfile.ZipFile(empty, "w").close()
+    with pytest.raises(WaitingListInputError, match=r"empty.zip: a ZIP holding no CSV files \(nothing\)"):
+        read_rtt_return(empty)
+    locked = _zipped(tmp_path, {"r.csv": _table()}).rename(tmp_path / "locked.zip")
+    data = bytearray(locked.read_bytes())
+    for header, flags in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):  # the encrypted bit, as zip -P sets
+        data[data.index(header) + flags] |= 0x1
+    locked.write_bytes(bytes(data))
+    with pytest.raises(WaitingListInputError, match=r"locked.zip: r.csv is password-protected; unzip it"):
+        read_rtt_return(locked)
+
+
+def test_new_bands_past_52_weeks_beside_the_old_open_band_are_missing_columns_not_the_old_format():
+    table = _table().drop(columns=list(BAND_COLUMNS[78:]))
+    table["Gt 52 Weeks SUM 1"] = "0"
+    with pytest.raises(RttReturnError, match=r"missing week-band columns .* \(27 of 105\)"):
+        parse_rtt_return(table, "r.csv")
+
+
+def test_a_provider_code_in_another_case_inside_the_file_is_the_same_provider():
+    table = _table()
+    table.loc[table["RTT Part Type"] == "Part_2", "Provider Org Code"] = "rbd"
+    read = parse_rtt_return(table, "r.csv")
+    assert read.providers == ("RBD",) and len(read.lines) == 512

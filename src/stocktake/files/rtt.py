@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import io
 import itertools
+import lzma
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -20,6 +22,7 @@ import pandas as pd
 
 from stocktake.bank_holidays import bank_holidays, working_days
 from stocktake.files.waitinglist import (
+    WORKBOOKS,
     ZIP_MAGIC,
     WaitingListInputError,
     month_option,
@@ -63,12 +66,18 @@ def read_rtt_return(path: Path, provider: str | None = None) -> RttReturn:
     """One provider return CSV, as NHS England publishes it (only ``provider``'s lines, if given), or
     the ZIP it is published in, holding one CSV."""
     path = Path(path)
+    if path.suffix.lower() in WORKBOOKS:
+        raise WaitingListInputError(
+            f"{path}: a workbook, not a CSV; save the sheet as CSV UTF-8 and give that"
+        )
     data = read_bytes(path)
     if data.startswith(ZIP_MAGIC):
         data, source = _the_csv_zipped(data, path)
     else:
         source = str(path)
-    table = saved_csv_table(data, source)  # as Excel or a text editor left it: encodings, separators, blanks
+    # A return has no cell holding a line break: one means a quote opened and never closed, reading the
+    # lines after it (perhaps all of ours) into one cell of another trust's line, and every line number.
+    table = saved_csv_table(data, source, one_line_rows=True)
     try:
         return parse_rtt_return(table, source=source, provider=provider)
     except RttReturnError as error:
@@ -76,20 +85,47 @@ def read_rtt_return(path: Path, provider: str | None = None) -> RttReturn:
 
 
 def _the_csv_zipped(data: bytes, path: Path) -> tuple[bytes, str]:
-    """The one CSV in a ZIP (NHS England's "Full CSV data file"), and its name for messages."""
+    """The one CSV in a ZIP (NHS England's "Full CSV data file"), and its name for messages. A Mac's
+    ``__MACOSX/`` entries are not files of the archive; a workbook (itself a ZIP) is named as one."""
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            csvs = [m for m in archive.infolist() if not m.is_dir() and m.filename.lower().endswith(".csv")]
+            members = [
+                m
+                for m in archive.infolist()
+                if not m.is_dir()
+                and not m.filename.startswith("__MACOSX/")
+                and not Path(m.filename).name.startswith("._")
+            ]
+            names = {m.filename for m in members}
+            if "[Content_Types].xml" in names and any(n.startswith(("xl/", "word/", "ppt/")) for n in names):
+                raise WaitingListInputError(
+                    f"{path}: a workbook, not a CSV; save the sheet as CSV UTF-8 and give that"
+                )
+            csvs = [m for m in members if m.filename.lower().endswith(".csv")]
             if len(csvs) != 1:
-                held = ", ".join(m.filename for m in archive.infolist() if not m.is_dir()) or "nothing"
+                held = ", ".join(m.filename for m in members) or "nothing"
                 raise WaitingListInputError(
                     f"{path}: a ZIP holding {len(csvs) or 'no'} CSV files ({held}); expected one "
                     "RTT return CSV: unzip it and give the return's CSV"
                 )
+            if csvs[0].flag_bits & 0x1:
+                raise WaitingListInputError(
+                    f"{path}: {csvs[0].filename} is password-protected; unzip it and give the CSV"
+                )
             return archive.read(csvs[0]), f"{path} ({csvs[0].filename})"
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, RuntimeError, OSError) as error:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        NotImplementedError,
+        RuntimeError,
+        OSError,
+        EOFError,
+        zlib.error,
+        lzma.LZMAError,
+    ) as error:  # half downloaded, damaged, or a compression this Python lacks
         raise WaitingListInputError(
-            f"{path}: a damaged or unreadable ZIP ({error}); unzip it and give the CSV"
+            f"{path}: a damaged or unreadable ZIP ({type(error).__name__}: {error}); download it again, "
+            "or unzip it and give the CSV"
         ) from None
 
 

@@ -57,8 +57,9 @@ def read_saved_csv(path: Path) -> pd.DataFrame:
     return saved_csv_table(data, str(path))
 
 
-#: The first bytes of a ZIP archive (NHS England publishes its full RTT file zipped).
-ZIP_MAGIC = b"PK\x03\x04"
+#: The first bytes of a ZIP archive: a file, an empty archive, a spanned one (NHS England publishes its
+#: full RTT file zipped).
+ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06", b"PK\x07\x08")
 
 
 def read_bytes(path: Path) -> bytes:
@@ -73,8 +74,10 @@ def read_bytes(path: Path) -> bytes:
         raise WaitingListInputError(f"{path}: cannot be read ({error.strerror})") from None
 
 
-def saved_csv_table(data: bytes, source: str) -> pd.DataFrame:
-    """:func:`read_saved_csv` on bytes already read; ``source`` names them in messages."""
+def saved_csv_table(data: bytes, source: str, one_line_rows: bool = False) -> pd.DataFrame:
+    """:func:`read_saved_csv` on bytes already read; ``source`` names them in messages.
+    ``one_line_rows``: a cell holding a line break is refused (a file whose rows are one line each,
+    where one means a quote opened and never closed)."""
     path = source
     try:
         text, _ = decode(data)
@@ -109,6 +112,13 @@ def saved_csv_table(data: bytes, source: str) -> pd.DataFrame:
                 "rest of the file reads as that one cell; close it, or remove it"
             ) from None
         raise WaitingListInputError(f"{path}: cannot be read as CSV ({mask_nhs_numbers(first)})") from None
+    if one_line_rows and len(text.splitlines()) > len(table) + 1:  # some row spans lines: find it
+        broken = table.apply(lambda column: column.str.contains("\n|\r", regex=True)).any(axis=1).to_numpy()
+        if broken.any():
+            raise WaitingListInputError(
+                f"{path}, line {int(broken.argmax()) + 2}: a cell holds a line break, so the lines after it "
+                'are read into it; a quote (") opens a cell and is not closed where it should be: remove it'
+            )
     filled = table.apply(lambda column: column.str.strip() != "").any(axis=1).to_numpy()
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
     return table.iloc[:last]

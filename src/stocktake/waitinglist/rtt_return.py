@@ -130,7 +130,7 @@ def parse_rtt_return(
             f"{source}: no column {', '.join(missing_ids)}; is this an RTT provider return as published?"
         )
     missing_bands = [c for c in BAND_COLUMNS if c not in columns]
-    if missing_bands and OLD_OPEN_BAND in columns:
+    if missing_bands and OLD_OPEN_BAND in columns and not set(BAND_COLUMNS[52:]) & set(columns):
         raise RttReturnError(
             f"{source}: its week bands stop at {OLD_OPEN_BAND!r}, the older format of the return: everyone "
             "waiting more than 52 weeks is one count, so the 65- and 78-week waits and the months-waited "
@@ -147,6 +147,7 @@ def parse_rtt_return(
     if missing_counts:
         raise RttReturnError(f"{source}: no column {', '.join(missing_counts)}")
     line_of = np.arange(len(table)) + first_line
+    _refuse_lines_without_a_provider(table, line_of, source)
     table, line_of = _one_provider(table, line_of, source, provider)
     text = table.astype(str).apply(lambda column: column.str.strip())
     # Blank lines (a file edited by hand) are skipped, each line keeping its number for messages.
@@ -155,12 +156,6 @@ def parse_rtt_return(
     text = text[filled].reset_index(drop=True)
     if text.empty:
         raise RttReturnError(f"{source}: no lines")
-    no_provider = (text["Provider Org Code"] == "").to_numpy()
-    if no_provider.any():
-        raise RttReturnError(
-            f"{source}, line {line_of[no_provider.argmax()]}, Provider Org Code: blank; every line of a "
-            "return names its provider"
-        )
     parts = text["RTT Part Type"]
     unknown = ~parts.isin(PART_TYPES)
     if unknown.any():
@@ -186,7 +181,7 @@ def parse_rtt_return(
         )
     lines = pd.DataFrame(
         {
-            "provider": text["Provider Org Code"].to_numpy(),
+            "provider": text["Provider Org Code"].str.upper().to_numpy(),  # "rbd" is RBD's line
             "commissioner": text["Commissioner Org Code"].to_numpy(),
             "part": parts.to_numpy(),
             "treatment_function": text["Treatment Function Code"].to_numpy(),
@@ -226,6 +221,20 @@ def parse_rtt_return(
     return RttReturn(month, tuple(sorted(lines["provider"].unique())), lines, bands)
 
 
+def _refuse_lines_without_a_provider(table: pd.DataFrame, line_of: np.ndarray, source: str) -> None:
+    """A line with cells but no provider code is refused, named: kept by no ``--provider``, it would
+    leave its patients out of the list unsaid (checked on those lines only, so a full file stays fast)."""
+    blank = (table["Provider Org Code"].astype(str).str.strip() == "").to_numpy()
+    if not blank.any():
+        return
+    filled = (table[blank].astype(str).apply(lambda column: column.str.strip()) != "").any(axis=1).to_numpy()
+    if filled.any():
+        raise RttReturnError(
+            f"{source}, line {line_of[blank][filled.argmax()]}, Provider Org Code: blank; every line of a "
+            "return names its provider"
+        )
+
+
 def _one_provider(
     table: pd.DataFrame, line_of: np.ndarray, source: str, provider: str | None
 ) -> tuple[pd.DataFrame, np.ndarray]:
@@ -236,7 +245,7 @@ def _one_provider(
     Summed, two trusts' lists would be projected as one list, calibrated on neither, so a file of
     several providers needs ``provider``.
     """
-    codes = table["Provider Org Code"].astype(str).str.strip()
+    codes = table["Provider Org Code"].astype(str).str.strip().str.upper()  # "rbd" is RBD
     counts = codes[codes != ""].value_counts()
     if provider is None:
         if len(counts) > 1:
@@ -245,7 +254,7 @@ def _one_provider(
                 "model is one provider's list: give --provider CODE to keep one"
             )
         return table, line_of
-    keep = (codes.str.upper() == provider.strip().upper()).to_numpy()  # "rbd" is RBD
+    keep = (codes == provider.strip().upper()).to_numpy()
     if not keep.any():
         raise RttReturnError(
             f"{source}: has no lines of provider {provider!r} (it holds {_listed_found(counts)})"
