@@ -560,3 +560,45 @@ def test_a_month_equal_to_the_best_month_before_is_no_fall_and_only_the_judged_m
     old_month = STEADY.copy()
     old_month[5] = 99.5
     assert _stocktake(np.r_[old_month, [100.0] * 13 + [99.0]]).entries[0].category == "moved_the_needle"
+
+
+def _counted(values, numerator, denominator, improvement="increase"):
+    """A measure whose numerator is a count of cases (the catalogue's `statistic: count`)."""
+    from stocktake.metrics.catalogue import Aggregate
+
+    counted = Aggregate("hip_fractures", "arrived_at")
+    metric = Metric(
+        "m", "Measure", "Area", "%", improvement, "hand-made", numerator=counted, denominator=counted
+    )
+    frame = pd.DataFrame(
+        {"period": MONTHS[: len(values)], "value": values, "numerator": numerator, "denominator": denominator}
+    )
+    return build("Test", "hand-made", analyse(Catalogue("Test", (metric,)), {"m": frame})).entries[0]
+
+
+@pytest.mark.parametrize(
+    ("latest", "cases", "noted"),
+    [
+        (12, 30, False),  # 40%: 18 misses in 30 after 600 cases without one, p ≈ 1e-20: a fall
+        (29, 30, True),  # 96.7%: one miss in 30 after 600 without one, p = 30/630 ≈ 0.05: maybe chance
+        (99, 100, True),  # 99%: one miss in 100 after 2,000 without one, p ≈ 0.048
+        (95, 100, False),  # five misses in 100 after 2,000 without one: p ≈ 2e-7
+    ],
+)
+def test_a_fall_from_100_percent_clear_on_its_own_counts_is_not_put_down_to_the_limits(latest, cases, noted):
+    """An outside check: 20 months at 100% then one at 40% was told to "count the months off 100%
+    before reading this as a change". With the counts known, a month whose misses months at 100%
+    make unlikely (Fisher's exact test, one-sided, p < 0.00135) is a fall, and the note is not said;
+    one miss in a month is still as likely as not chance, and keeps it."""
+    denominator = np.r_[[cases] * 20, cases]
+    entry = _counted(np.r_[[100.0] * 20, 100 * latest / cases], np.r_[[cases] * 20, latest], denominator)
+    assert entry.category == "going_backwards"
+    assert ("count the months off 100.0%" in entry.sentence) is noted
+
+
+def test_misses_at_0_percent_are_the_events_and_without_counts_the_note_stays():
+    """Lower is better, sitting at 0%: the misses are the events. Without counts (no numerator that
+    is a count), nothing can be said of chance, and the note stays, as before."""
+    entry = _counted(np.r_[[0.0] * 20, 40.0], np.r_[[0] * 20, 12], [30] * 21, improvement="decrease")
+    assert entry.category == "going_backwards" and "count the months off" not in entry.sentence
+    assert "count the months off 100.0%" in _plain(np.r_[[100.0] * 20, 40.0]).sentence

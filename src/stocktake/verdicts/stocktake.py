@@ -171,7 +171,14 @@ def build(
         if metric.stock and kind in CHANGE_CATEGORIES:
             notes = (*notes, DRIFTING_STOCK)
         if kind in CHANGE_CATEGORIES and not opening:
-            notes = (*notes, at_bound_note(chart, fmt, result.hidden))
+            counts = (
+                (result.numerator, result.denominator)
+                if metric.numerator_is_count
+                and result.numerator is not None
+                and result.denominator is not None
+                else None
+            )
+            notes = (*notes, at_bound_note(chart, fmt, result.hidden, counts))
         text = sentence(  # the mean and limits it quotes as exported beside hidden points (ADR 9)
             said,
             result.x,
