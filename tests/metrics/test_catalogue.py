@@ -41,6 +41,11 @@ def test_default_catalogue_covers_the_areas_with_sourced_definitions():
             "numerator: {dataset: admissions, period_from: admitted_at, where: {within: [age, 3]}}",
             "unknown operation 'within'",
         ),
+        (  # a share of 0–1 labelled %: nine in ten read "0.9%", and no month ever sits at 100%
+            "numerator: {dataset: admissions, period_from: admitted_at}\n"
+            "    denominator: {dataset: admissions, period_from: admitted_at}",
+            "m1: a % over a denominator needs scale: 100, not 1",
+        ),
     ],
 )
 def test_bad_definition_is_explained(tmp_path, metric_yaml, message):

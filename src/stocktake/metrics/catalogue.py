@@ -303,6 +303,9 @@ def check(catalogue: Catalogue) -> list[str]:
         if (metric.numerator is None) == (metric.events is None):
             problems.append(f"{metric.id}: give either a numerator or events")
         problems += _chart_problems(metric)
+        if metric.unit == "%" and metric.denominator is not None and metric.scale != 100:
+            # a share of 0–1 labelled %: "0.9%" for nine in ten, and no month ever at 100% (ADR 51)
+            problems.append(f"{metric.id}: a % over a denominator needs scale: 100, not {metric.scale:g}")
         for part, aggregate in (("numerator", metric.numerator), ("denominator", metric.denominator)):
             if aggregate is not None:
                 problems += _aggregate_problems(catalogue, f"{metric.id}.{part}", aggregate)
