@@ -602,3 +602,12 @@ def test_misses_at_0_percent_are_the_events_and_without_counts_the_note_stays():
     entry = _counted(np.r_[[0.0] * 20, 40.0], np.r_[[0] * 20, 12], [30] * 21, improvement="decrease")
     assert entry.category == "going_backwards" and "count the months off" not in entry.sentence
     assert "count the months off 100.0%" in _plain(np.r_[[100.0] * 20, 40.0]).sentence
+
+
+def test_a_month_back_at_100_percent_after_one_bad_month_keeps_the_note_whatever_the_counts():
+    """Back at 100% after one month at 40%: the limits close on a mean just short of 100%, so the
+    latest month reads "above the upper limit". That signal is the closed limits' doing, however
+    clear the bad month is on its counts: the note stays."""
+    entry = _counted(np.r_[[100.0] * 20, 40.0, 100.0], np.r_[[30] * 20, 12, 30], [30] * 22)
+    assert entry.category == "moved_the_needle"
+    assert "count the months off 100.0% before reading this as a change" in entry.sentence

@@ -621,13 +621,32 @@ def at_bound_note(
         return ""
     if len(chart.segments) > 1 and not _off_bound_held(chart, bound, hidden):
         return ""  # a month off it no better than the months before a restart: a signal to read
-    if counts is not None and _misses_beyond_chance(chart, bound, hidden, counts):
-        return ""  # a month off it is a fall on its own counts, not a limit closed on the bound
+    away = "low" if bound.value == PERCENT_BOUNDS[1] else "high"
+    if (
+        counts is not None
+        and _signal_side(chart) == away
+        and _misses_beyond_chance(chart, bound, hidden, counts)
+    ):
+        return ""  # the signal is a fall from the bound clear on its own counts, not the closed limits
     others = _the_others(chart, fmt, bound, hidden)
     return (
         f"On these limits {_sitting(fmt, bound)}{others}. {at_bound_limits(fmt, bound)}: count the months "
         f"off {fmt(bound.value)} before reading this as a change."
     )
+
+
+def _signal_side(chart: XmrChart) -> str | None:
+    """Which side of the mean the latest period's special cause is on ("high", "low"; None for none).
+    A signal towards the bound from months at it (100% above limits closed on a mean of 97%, after one
+    bad month) is the closed limits' doing whatever the counts say."""
+    kind, improvement = chart.latest.variation_type, chart.improvement
+    sides = {
+        "special_cause_neutral_high": "high",
+        "special_cause_neutral_low": "low",
+        "special_cause_improvement": "high" if improvement == "increase" else "low",
+        "special_cause_concern": "low" if improvement == "increase" else "high",
+    }
+    return sides.get(kind)
 
 
 #: Each month's numerator and denominator (a count over a count), for reading misses at a bound.
