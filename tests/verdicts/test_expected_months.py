@@ -49,20 +49,51 @@ def test_without_months_the_latest_twelve_are_compared_as_before():
 @pytest.mark.parametrize(
     ("period", "holds", "months"),
     [
-        (("2024-07", "2025-06"), 6, "July 2024 to June 2025"),
-        (("2025-01", "2025-12"), 0, "January 2025 to December 2025"),
-        (("2022-07", "2023-06"), 6, "July 2022 to June 2023"),
+        (("2024-07", "2025-06"), "holds 6 of those 12 months", "July 2024 to June 2025"),
+        (("2025-01", "2025-12"), "holds none of those 12 months", "January 2025 to December 2025"),
+        (("2022-07", "2023-06"), "holds 6 of those 12 months", "July 2022 to June 2023"),
+        (("2025-01", "2025-01"), "does not hold that month", "January 2025"),
     ],
 )
 def test_months_the_data_does_not_hold_whole_are_not_compared_and_said(period, holds, months):
     found = compare_observed_expected(DEATHS, FRAME, "site", FOR_2023, period=period)
     assert found.peers.groups == ()
     assert found.note == (
-        f"Not compared: the expected counts are for {months}, and the data holds {holds} of those 12 "
-        "months (it holds January 2023 to December 2024). Observed events over fewer months than the "
-        "expected counts would read as better than expected; keep expected counts for months the data "
-        "holds."
+        f"Not compared: the expected counts are for {months}, and the data read {holds} (it holds "
+        "January 2023 to December 2024). Observed events over fewer months than the expected counts "
+        "would read as better than expected: they are compared once the data read holds every one of "
+        "those months."
     )
+    assert found.not_in_data == () and found.without_expected == ()  # "no cases" would be untrue
+
+
+def test_a_span_beside_the_peers_last_year_hides_what_subtraction_would_give():
+    """An outside check: counts kept for all but the last month of the peers table's year gave each
+    site's last month by subtraction (4 and 1 deaths). A's deaths differ by 3 and B's by 1 between
+    January–November 2024 and the peers' 2024: both hidden. Over 2023 against 2024 they differ by 24
+    and 0 (no single month in either), and are shown."""
+    overlapping = compare_observed_expected(DEATHS, FRAME, "site", FOR_2023, period=("2024-01", "2024-11"))
+    assert overlapping.peers.hidden.all()
+    apart = compare_observed_expected(DEATHS, FRAME, "site", FOR_2023, period=("2023-01", "2023-12"))
+    assert not apart.peers.hidden.any()
+    unsuppressed = compare_observed_expected(
+        DEATHS, FRAME, "site", FOR_2023, period=("2024-01", "2024-11"), suppress=False
+    )
+    assert not unsuppressed.peers.hidden.any()
+
+
+def test_one_site_differing_by_a_few_hides_another_with_it():
+    """One site hidden alone would be the department's total less the others: a complement is hidden."""
+    a = FRAME[FRAME["site"] == "A"]
+    frame = pd.concat([a, a.assign(site="C", numerator=10)], ignore_index=True)  # C: ten deaths a month
+    frame.loc[(frame["site"] == "A") & (frame["period"] == "2024-12-01"), "numerator"] = 20
+    expected = {"A": 30.0, "C": 100.0}
+    found = compare_observed_expected(DEATHS, frame, "site", expected, period=("2024-01", "2024-11"))
+    # A differs by 20 (shown alone); C by 10: neither small, nothing hidden
+    assert not found.peers.hidden.any()
+    frame.loc[(frame["site"] == "C") & (frame["period"] == "2024-12-01"), "numerator"] = 5
+    found = compare_observed_expected(DEATHS, frame, "site", expected, period=("2024-01", "2024-11"))
+    assert found.peers.hidden.all()  # C's December (5) hidden, and A with it
 
 
 def test_cases_and_the_months_recorded_when_kept():
@@ -90,8 +121,15 @@ def test_the_months_are_kept_beside_the_counts_and_withdrawn_with_them(tmp_path)
         kept_expected(tmp_path, "hipfx_mortality_30d"),
         withdrawn_expected(tmp_path, "hipfx_mortality_30d"),
     )
-    assert now.months is None and now.months_words.startswith("months not recorded")
+    assert (
+        now.months is None and now.months_words == "months not recorded: compared over the latest 12 months"
+    )
     assert old.months == ("2023-01", "2023-12") and old.name == "m.csv"
+    keep_expected(tmp_path, "hipfx_mortality_30d", FILE, name="o.csv", who="cy", at=datetime(2026, 12, 3))
+    withdrawn = withdrawn_expected(tmp_path, "hipfx_mortality_30d")[0]
+    assert (
+        withdrawn.name == "n.csv" and withdrawn.months_words == "months not recorded"
+    )  # compared with nothing
 
 
 @pytest.mark.parametrize("months", [["2023-13", "2023-12"], ["2023-12", "2023-01"], ["2023-01"], "2023"])
@@ -101,6 +139,20 @@ def test_months_damaged_in_the_kept_file_are_said_as_damage(tmp_path, months):
     about.write_text(json.dumps(json.loads(about.read_text()) | {"months": months}))
     with pytest.raises(ExpectedFileError, match=r"hipfx_mortality_30d.json: missing or damaged"):
         kept_expected(tmp_path, "hipfx_mortality_30d")
+
+
+@pytest.mark.parametrize(
+    ("first", "last"),
+    [("2024-12", "２０２４-０１"), ("٢٠٢٤-٠١", "2024-12"), ("0000-01", "0000-12"), ("2024-01", "9999-12")],
+)
+def test_months_in_other_digits_or_beyond_any_date_are_refused(tmp_path, first, last):
+    """An outside check: full-width digits were kept, compared as text (so "December 2024 to January
+    2024"), and the board report then failed; year 0 was a crash."""
+    with pytest.raises(ExpectedFileError, match="is not a month"):
+        keep_expected(
+            tmp_path, "hipfx_mortality_30d", FILE, name="m.csv", who="ann", at=ONE, months=(first, last)
+        )
+    assert kept_expected(tmp_path, "hipfx_mortality_30d") is None
 
 
 def test_months_given_wrong_are_refused_and_nothing_kept(tmp_path):
@@ -115,3 +167,26 @@ def test_months_given_wrong_are_refused_and_nothing_kept(tmp_path):
             months=("2024-01", "2023-01"),
         )
     assert kept_expected(tmp_path, "hipfx_mortality_30d") is None
+
+
+def test_the_board_report_names_the_counts_and_says_why_when_not_compared():
+    """An outside check: the report's heading named the months held as if compared, with the text on
+    limits no chart drew, and said sites had "no cases in the period" of months the data lacks."""
+    import dataclasses
+
+    from stocktake.report.html import render_report
+    from stocktake.verdicts.stocktake import build
+
+    found = compare_observed_expected(DEATHS, FRAME, "site", FOR_2023, period=("2024-07", "2025-06"))
+    found = dataclasses.replace(
+        found, source="m.csv, kept by ann on 01 December 2026; for July 2024 to June 2025"
+    )
+    page = render_report(dataclasses.replace(build("Test", "hand-made", []), observed_expected=(found,)))
+    section = page.split('id="observed-expected-hipfx_mortality_30d"')[1].split("<h3")[0]
+    assert (
+        "Expected counts of a case-mix model: m.csv, kept by ann on 01 December 2026; for July 2024"
+        in section
+    )
+    assert "Not compared: the expected counts are for July 2024 to June 2025" in section
+    assert "each site&#39;s observed events" not in section and "each site's observed events" not in section
+    assert "no cases in the period" not in section

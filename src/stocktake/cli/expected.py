@@ -89,7 +89,7 @@ def set_expected(
         f"({kept.months_words}) → {from_home(settings.home, kept.path)}"
     )
     if cases is None:
-        held = "has no " + metric_id + " yet" if frame is None else "holds none of those months"
+        held = "has no " + metric_id + " yet" if frame is None else "does not hold every one of those months"
         console.print(f"[yellow]![/yellow] not checked against the data: the warehouse {held}")
         return
     if unmatched := unmatched_units(kept.counts, cases):
@@ -103,10 +103,11 @@ def set_expected(
 
 def _cases(frame, by: str, months) -> dict[str, float] | None:
     """Each group's cases over the counts' months in the home's warehouse, what the file is checked
-    against; None when the warehouse has no data for the measure, or none of those months."""
+    against; None when the warehouse has no data for the measure, or not every one of those months
+    (counts kept ahead of a load are not checked against part of their months' cases)."""
     from stocktake.verdicts.expected import cases_by_group, compared_months
 
-    if frame is None or not len(compared_months(frame, months)[0]):
+    if frame is None or compared_months(frame, months)[1]:
         return None
     return cases_by_group(frame, by, period=months)
 

@@ -137,8 +137,10 @@ class KeptExpected:
     @property
     def months_words(self) -> str:
         """ "for January 2024 to December 2024", or what stands in for months not recorded."""
-        if self.months is None:
-            return "months not recorded: compared over the latest 12 months"
+        if self.months is None:  # withdrawn counts are compared with nothing
+            return "months not recorded" + (
+                "" if self.withdrawn_at else ": compared over the latest 12 months"
+            )
         return f"for {months_between(*self.months)}"
 
 

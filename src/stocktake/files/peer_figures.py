@@ -49,7 +49,10 @@ SOURCE_LENGTH = 300
 MAX_COUNT = 10_000_000
 #: The characters a count may be written with: digits, thousands commas, a point, a sign.
 _WRITTEN = set("0123456789,.+-")
-_MONTH = re.compile(r"(\d{4})-(\d{2})")
+#: ASCII digits only: "２０２４-０１" (full-width) matched \d, was kept, and compared as text out of order.
+_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})")
+#: The years a month may be in: NHS figures, and within what dates can hold (year 0 was a crash).
+YEARS = (1900, 2199)
 
 
 class PeerFiguresError(ValueError):
@@ -122,8 +125,9 @@ def a_month(text: str, where: str) -> str:
     """``text`` as YYYY-MM (a real month), else PeerFiguresError naming ``where``."""
     text = text.strip()
     found = _MONTH.fullmatch(text)
-    if not found or not 1 <= int(found[2]) <= 12:
-        raise PeerFiguresError(f"{where}: {text!r} is not a month (YYYY-MM, e.g. 2024-01)")
+    if not found or not 1 <= int(found[2]) <= 12 or not YEARS[0] <= int(found[1]) <= YEARS[1]:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise PeerFiguresError(f"{where}: {shown!r} is not a month (YYYY-MM, e.g. 2024-01)")
     return text
 
 

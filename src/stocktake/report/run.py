@@ -188,7 +188,8 @@ def compared_with_trusts(
 
 def observed_expected(metrics, by_site: dict[str, pd.DataFrame], home: Path) -> tuple[ObservedExpected, ...]:
     """Each outcome measure with expected counts by site kept in ``home``, compared observed ÷
-    expected over the same last year as the peers (small groups hidden); a kept file that cannot be
+    expected over the months the counts are for (the latest 12 when not recorded; small groups
+    hidden, and those the peers table beside it would give away); a kept file that cannot be
     read does not stop the report: the section says so, naming it from the home. Counts kept that
     match fewer than two sites with cases are not left out silently: the section says there is no
     comparison and why (issue 28)."""
@@ -214,7 +215,7 @@ def observed_expected(metrics, by_site: dict[str, pd.DataFrame], home: Path) -> 
         if compared is None and not frame.empty:
             compared = not_compared(metric, frame, "site", kept.counts, period=kept.months)
         if compared is not None:
-            source = f"{kept.name}, kept by {kept.kept_by} on {kept.at:%d %B %Y} ({kept.months_words})"
+            source = f"{kept.name}, kept by {kept.kept_by} on {kept.at:%d %B %Y}; {kept.months_words}"
             found.append(dataclasses.replace(compared, source=source))
     return tuple(found)
 

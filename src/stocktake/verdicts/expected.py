@@ -22,6 +22,7 @@ import pandas as pd
 
 from stocktake.funnel import Funnel, FunnelLimits, FunnelMethod, compare_units
 from stocktake.metrics.catalogue import Metric
+from stocktake.metrics.suppression import is_small, secondary_suppression
 from stocktake.periods import months_between
 from stocktake.verdicts.peers import PERIOD_MONTHS, PeerComparison, funnel_method, hidden_groups
 
@@ -67,11 +68,16 @@ def compared_months(frame: pd.DataFrame, period: Months = None, months: int = PE
     if len(missing) == 0:
         return wanted, ""
     holds = f"it holds {months_between(held[0], held[-1])}" if len(held) else "it holds none"
+    some = len(wanted) - len(missing)
+    share = (
+        ("does not hold that month" if len(wanted) == 1 else f"holds none of those {len(wanted)} months")
+        if some == 0
+        else f"holds {some} of those {len(wanted)} months"
+    )
     why = (
-        f"Not compared: the expected counts are for {months_between(*period)}, and the data holds "
-        f"{len(wanted) - len(missing)} of those {len(wanted)} months ({holds}). Observed events over "
-        "fewer months than the expected counts would read as better than expected; keep expected "
-        "counts for months the data holds."
+        f"Not compared: the expected counts are for {months_between(*period)}, and the data read {share} "
+        f"({holds}). Observed events over fewer months than the expected counts would read as better "
+        "than expected: they are compared once the data read holds every one of those months."
     )
     return wanted.intersection(held), why
 
@@ -114,8 +120,9 @@ def not_compared(
         periods = pd.period_range(period[0], period[1], freq="M").to_timestamp()
     cases = cases_by_group(frame, by, months=months, period=period)
     shared = [g for g in cases if g in expected]
-    without = tuple(g for g in cases if g not in expected)
-    not_in_data = tuple(u for u in expected if u not in cases)
+    # beside months the data does not hold, "no cases in the period" would be untrue: nothing is listed
+    without = () if why else tuple(g for g in cases if g not in expected)
+    not_in_data = () if why else tuple(u for u in expected if u not in cases)
     label = by.replace("_", " ")
     note = why or (
         f"Not compared: the expected counts kept match {len(shared)} {label}(s) with cases in the "
@@ -127,6 +134,39 @@ def not_compared(
     ratio_metric = dataclasses.replace(metric, unit="O/E", decimals=2, scale=1.0)
     peers = PeerComparison(ratio_metric, by, periods[0], periods[-1], (), funnel, np.zeros(0, bool))
     return ObservedExpected(peers, none, without, not_in_data, note=note)
+
+
+def _hidden_beside_the_peers_table(
+    metric: Metric,
+    frame: pd.DataFrame,
+    by: str,
+    latest: pd.DatetimeIndex,
+    totals: pd.DataFrame,
+    hidden: pd.Series,
+) -> pd.Series:
+    """``hidden`` (over the counts' months) with the groups that, beside the peers table over the
+    latest months (``latest``), would give a small count away: those hidden there, and those whose
+    deaths or cases over the two spans differ by 1 to 7 (an outside check: counts kept for April
+    2024 to February 2025 beside the peers' April 2024 to March 2025 gave each site's March deaths,
+    4 and 1, by subtraction); then complements, so that the groups shown do not add up to one hidden."""
+    window = frame[frame["period"].isin(latest)]
+    theirs = window.groupby(by)[["numerator", "denominator"]].sum()
+    theirs = theirs[theirs["denominator"] > 0]
+    theirs.index = theirs.index.astype(str)
+    hidden_there = pd.Series(hidden_groups(metric, window, theirs), index=theirs.index)
+    both = theirs.index.intersection(totals.index)
+    gaps = [(totals.loc[both, "denominator"] - theirs.loc[both, "denominator"]).abs()]
+    if metric.numerator_is_count:
+        gaps.append((totals.loc[both, "numerator"] - theirs.loc[both, "numerator"]).abs())
+    differ = pd.Series(np.any([is_small(g.to_numpy()) for g in gaps], axis=0), index=both)
+    more = (
+        hidden
+        | hidden_there.reindex(hidden.index, fill_value=False)
+        | differ.reindex(hidden.index, fill_value=False)
+    )
+    return pd.Series(
+        secondary_suppression(more.to_numpy(bool), totals["denominator"].to_numpy(float)), index=hidden.index
+    )
 
 
 def compare_observed_expected(
@@ -159,6 +199,9 @@ def compare_observed_expected(
     everyone = pd.Series(
         hidden_groups(metric, recent, totals) if suppress else np.zeros(len(totals), bool), index=totals.index
     )
+    latest = compared_months(frame, None, months)[0]
+    if suppress and not latest.equals(periods):
+        everyone = _hidden_beside_the_peers_table(metric, frame, by, latest, totals, everyone)
     shared = [g for g in totals.index if g in expected]
     without = tuple(g for g in totals.index if g not in expected)
     not_in_data = tuple(u for u in expected if u not in totals.index)

@@ -382,23 +382,33 @@ def keep_expected(
         )
 
     def page(errors, status_code):
-        return _funnel_page(request, metric, by, user, db, error=errors[0], sent=True)
+        typed = {"period_from": period_from.strip()[:7], "period_to": period_to.strip()[:7]}
+        return _funnel_page(request, metric, by, user, db, error=errors[0], sent=True, typed=typed)
 
     return change_then_redirect(keep, to=f"/metrics/{metric.id}/funnel?by={by}#observed-expected", page=page)
 
 
 def _cases(request, metric: Metric, by: str, months=None) -> dict[str, float] | None:
     """Each group's cases over ``months`` (else the funnel's period), what an expected-counts file is
-    checked against (issue 28); None when the measure has no data by ``by`` yet, or none of those
-    months (nothing to check)."""
+    checked against (issue 28); None when the measure has no data by ``by`` yet, or not every one of
+    those months (counts kept ahead of a load are not checked against part of their cases)."""
     frame = request.app.state.workspace.series(by).get(metric.id)
-    if frame is None or frame.empty or not len(compared_months(frame, months)[0]):
+    if frame is None or frame.empty or compared_months(frame, months)[1]:
         return None
     return cases_by_group(frame, by, period=months)
 
 
 def _funnel_page(
-    request, metric: Metric, by: str, user: User, db: Session, *, expected=None, error="", sent=False
+    request,
+    metric: Metric,
+    by: str,
+    user: User,
+    db: Session,
+    *,
+    expected=None,
+    error="",
+    sent=False,
+    typed: dict | None = None,
 ):
     """The funnel page; the O/E part from ``expected`` (an upload's name and counts, this view only),
     else from the counts kept for the measure (ADR 34). ``sent``: a file was sent, so a problem with
@@ -442,7 +452,8 @@ def _funnel_page(
         ]
         figure = funnel_json(peers, names, metric.title, by.replace("_", " "))
     oe, oe_note = _observed_expected(workspace, metric, by, expected, suppress) if expected else (None, "")
-    if expected and oe is None and not error:
+    kept_note = oe_note if oe_note and not uploaded else ""  # months not yet held: said, not an error
+    if expected and oe is None and not error and not kept_note:
         error = oe_note or (
             f"{expected[0]}: fewer than two {by.replace('_', ' ')}s have both cases in the period and an "
             "expected count; the file's units must be the names in the table below"
@@ -467,6 +478,8 @@ def _funnel_page(
         kept_any=kept,
         withdrawn=withdrawn,
         kept_error=kept_error,
+        kept_note=kept_note,
+        typed=typed or {},
         expected_error=error,
         can_keep=ROLES.index(user.role) >= ROLES.index("editor"),
     )
