@@ -611,3 +611,28 @@ def test_a_month_back_at_100_percent_after_one_bad_month_keeps_the_note_whatever
     entry = _counted(np.r_[[100.0] * 20, 40.0, 100.0], np.r_[[30] * 20, 12, 30], [30] * 22)
     assert entry.category == "moved_the_needle"
     assert "count the months off 100.0% before reading this as a change" in entry.sentence
+
+
+def test_a_step_to_a_level_whose_mean_is_hidden_says_which_way_not_a_dash():
+    """Beside a hidden month (5 of 5) in months since at 100% that never vary, the period's mean is not
+    exported (ADR 9: it would be every value): the sentence read "the mean moved from 60.0% to –"."""
+    patients = np.full(44, 40.0)
+    patients[40] = 5.0
+    treated = np.r_[STEADY * 0.4, [40.0] * 14]
+    treated[40] = 5.0
+    catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
+    frame = pd.DataFrame(
+        {
+            "period": MONTHS[:44],
+            "value": 100 * treated / patients,
+            "numerator": treated,
+            "denominator": patients,
+        }
+    )
+    results = analyse(catalogue, {"m": frame}, rebase={"m": ["2025-01-01"]})
+    entry = build("Test", "hand-made", results, annotations=MARKS).entries[0]
+    assert entry.category == "moved_the_needle" and " to –" not in entry.sentence
+    assert (
+        "the mean rose from 60.0% (better; its level since is not given beside hidden months)"
+        in entry.sentence
+    )

@@ -456,10 +456,16 @@ def across_rebase(
         settled = (
             f"{before_part}; since it, {since_words}: the months since are not read on their own limits."
         )
+    moved = (
+        f"the mean moved from {fmt.statistic(before.mean)} to {fmt.statistic(since.mean)}{way}"
+        if np.isfinite(since.mean)
+        else f"the mean {'rose' if step > 0 else 'fell'} from {fmt.statistic(before.mean)} "
+        f"({way.strip(' ()') + '; ' if way else ''}its level since is not given beside hidden months)"
+        # a period with no limits has no mean beside hidden months (ADR 9: it would be every value)
+    )
     return kind, (
-        f"{OPENINGS[kind]} at the change on {day(when)}: the mean moved from {fmt.statistic(before.mean)} "
-        f"to {fmt.statistic(since.mean)}{way}, a step more than chance or any trend allows (three standard "
-        f"errors of the step{allowed}), and {settled}"
+        f"{OPENINGS[kind]} at the change on {day(when)}: {moved}, a step more than chance or any trend "
+        f"allows (three standard errors of the step{allowed}), and {settled}"
     )
 
 
