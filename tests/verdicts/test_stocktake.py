@@ -514,23 +514,29 @@ def test_beside_hidden_months_limits_that_exist_are_not_denied():
     """A re-check: every shown month at 100% but hidden months of 3/5 read "where no limits can be drawn
     from months that do not vary" beside a chart drawing limits. That is said only where the chart has
     none."""
+    entry = _at_100_since_beside_small_months([38, 40, 42], treated=3.0)
+    assert np.isfinite(entry.result.chart.latest.lpl)
+    assert "no limits can be drawn" not in entry.sentence
+
+
+def _at_100_since_beside_small_months(months, treated):
+    """58/62% of 40 patients a month, then 14 months at 40 of 40 after a rebase, but ``months`` of 5
+    patients (hidden), ``treated`` of them."""
     patients = np.full(44, 40.0)
-    patients[[38, 40, 42]] = 5.0
-    treated = np.r_[STEADY * 0.4, [40.0] * 14]
-    treated[[38, 40, 42]] = 3.0
+    patients[months] = 5.0
+    counts = np.r_[STEADY * 0.4, [40.0] * 14]
+    counts[months] = treated
     catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
     frame = pd.DataFrame(
         {
             "period": MONTHS[:44],
-            "value": 100 * treated / patients,
-            "numerator": treated,
+            "value": 100 * counts / patients,
+            "numerator": counts,
             "denominator": patients,
         }
     )
     results = analyse(catalogue, {"m": frame}, rebase={"m": ["2025-01-01"]})
-    entry = build("Test", "hand-made", results, annotations=MARKS).entries[0]
-    assert np.isfinite(results[0].chart.latest.lpl)
-    assert "no limits can be drawn" not in entry.sentence
+    return build("Test", "hand-made", results, annotations=MARKS).entries[0]
 
 
 @pytest.mark.parametrize("level", [0.0, 60.0])
@@ -616,21 +622,7 @@ def test_a_month_back_at_100_percent_after_one_bad_month_keeps_the_note_whatever
 def test_a_step_to_a_level_whose_mean_is_hidden_says_which_way_not_a_dash():
     """Beside a hidden month (5 of 5) in months since at 100% that never vary, the period's mean is not
     exported (ADR 9: it would be every value): the sentence read "the mean moved from 60.0% to –"."""
-    patients = np.full(44, 40.0)
-    patients[40] = 5.0
-    treated = np.r_[STEADY * 0.4, [40.0] * 14]
-    treated[40] = 5.0
-    catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
-    frame = pd.DataFrame(
-        {
-            "period": MONTHS[:44],
-            "value": 100 * treated / patients,
-            "numerator": treated,
-            "denominator": patients,
-        }
-    )
-    results = analyse(catalogue, {"m": frame}, rebase={"m": ["2025-01-01"]})
-    entry = build("Test", "hand-made", results, annotations=MARKS).entries[0]
+    entry = _at_100_since_beside_small_months([40], treated=5.0)
     assert entry.category == "moved_the_needle" and " to –" not in entry.sentence
     assert (
         "the mean rose from 60.0% (better; its level since is not given beside hidden months)"
