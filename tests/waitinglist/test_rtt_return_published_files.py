@@ -3,6 +3,7 @@ older format whose bands stop at 52 weeks, and a provider code typed in lower ca
 
 from __future__ import annotations
 
+import io
 import zipfile
 from pathlib import Path
 
@@ -218,3 +219,17 @@ def test_a_provider_code_in_another_case_inside_the_file_is_the_same_provider():
     table.loc[table["RTT Part Type"] == "Part_2", "Provider Org Code"] = "rbd"
     read = parse_rtt_return(table, "r.csv")
     assert read.providers == ("RBD",) and len(read.lines) == 512
+
+
+def test_a_line_of_ours_a_cell_short_before_its_code_is_refused_not_left_out():
+    """A re-check: one cell left out of our largest line put the trust's name where its code was, and
+    --provider RBD kept the rest: 1,134 waiting of 21,702."""
+    text = _full_file().to_csv(index=False).splitlines()
+    ours = next(i for i, line in enumerate(text) if ",RBD," in line and ",Part_2," in line)
+    text[ours] = text[ours].replace(",QVV,", ",", 1)
+    with pytest.raises(RttReturnError, match=rf"line {ours + 1}, Provider Org Code: 'DORSET COUNTY HOSPITAL"):
+        parse_rtt_return(
+            pd.read_csv(io.StringIO("\n".join(text)), dtype=str, keep_default_na=False),
+            "f.csv",
+            provider="RBD",
+        )
