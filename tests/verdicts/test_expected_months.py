@@ -190,3 +190,24 @@ def test_the_board_report_names_the_counts_and_says_why_when_not_compared():
     assert "Not compared: the expected counts are for July 2024 to June 2025" in section
     assert "each site&#39;s observed events" not in section and "each site's observed events" not in section
     assert "no cases in the period" not in section
+
+
+def test_a_span_beside_counts_kept_before_hides_what_subtraction_would_give():
+    """A re-check: counts re-kept for February on, after counts for January on were shown, gave
+    January's deaths by subtraction. Here B dies three times a month in 2024, so beside the peers'
+    2024 both sites differ by 25 deaths and 20 cases (shown); beside the counts kept before for the
+    whole of 2023 they differ by January's one death each (hidden)."""
+    frame = FRAME.assign(
+        numerator=np.where((FRAME["site"] == "B") & (FRAME["period"].dt.year == 2024), 3, FRAME["numerator"])
+    )
+    span = ("2023-02", "2023-12")
+    alone = compare_observed_expected(DEATHS, frame, "site", FOR_2023, period=span)
+    assert not alone.peers.hidden.any()
+    after = compare_observed_expected(
+        DEATHS, frame, "site", FOR_2023, period=span, shown_before=[("2023-01", "2023-12"), None]
+    )
+    assert after.peers.hidden.all()
+    held_apart = compare_observed_expected(  # months the data does not hold whole were never compared
+        DEATHS, frame, "site", FOR_2023, period=span, shown_before=[("2022-12", "2023-12")]
+    )
+    assert not held_apart.peers.hidden.any()

@@ -124,3 +124,30 @@ def test_a_month_written_wrong_keeps_nothing(app, clients):
     answer = _keep(clients["editor"], "unit,expected\nRiverside,3\n", "2024-12", "２０２４-０１")
     assert answer.status_code == 422 and "is not a month" in answer.text
     assert kept_expected(app.state.settings.home, METRIC) == before
+
+
+def _hidden_rows(text: str) -> dict[str, bool]:
+    table = text.split("observed ÷ expected by site</caption>")[1].split("</tbody>")[0]
+    return {s: v.strip() == "*" for s, v in re.findall(r"<tr><td>([^<]+)</td>\s*<td>([^<]+)</td>", table)}
+
+
+def test_counts_kept_again_for_a_month_fewer_hide_what_the_earlier_table_would_give(fresh_workspace):
+    """A re-check: counts re-kept for a month fewer than those shown before gave that month by
+    subtraction. In a fresh workspace on the demo: counts for its second to sixth months show both
+    sites beside the peers' last year; after counts for its first to sixth months were shown, the
+    same counts hide both (Riverside's first month held 3 deaths; Northshire is its complement)."""
+    app, clients = fresh_workspace
+    editor, viewer = clients["editor"], clients["viewer"]
+    held = sorted(
+        pd.DatetimeIndex(app.state.workspace.series("site")[METRIC]["period"].unique()).to_period("M")
+    )
+    first = _totals(app, held[0], held[0])
+    assert first.apply(lambda c: (c >= 1) & (c <= 7)).to_numpy().any()  # what subtraction would give
+    text = "unit,expected\nNorthshire General,30\nRiverside,20\n"
+    assert _keep(editor, text, str(held[1]), str(held[5])).status_code == 303
+    alone = _hidden_rows(viewer.get(f"/metrics/{METRIC}/funnel").text)
+    assert _keep(editor, text, str(held[0]), str(held[5])).status_code == 303
+    assert _keep(editor, text, str(held[1]), str(held[5])).status_code == 303  # the first shown before
+    after = _hidden_rows(viewer.get(f"/metrics/{METRIC}/funnel").text)
+    assert alone and not any(alone.values())
+    assert after.keys() == alone.keys() and all(after.values())

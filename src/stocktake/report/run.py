@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stocktake.files.expected import ExpectedFileError, kept_expected
+from stocktake.files.expected import ExpectedFileError, kept_expected, months_shown_before
 from stocktake.files.peer_figures import PeerFiguresError, damaged_words, kept_peer_figures
 from stocktake.files.procurement import holds_orders, warehouse_opportunities
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, load_catalogue
@@ -211,7 +211,10 @@ def observed_expected(metrics, by_site: dict[str, pd.DataFrame], home: Path) -> 
         if kept is None:
             continue
         frame = by_site[metric.id]
-        compared = compare_observed_expected(metric, frame, "site", kept.counts, period=kept.months)
+        before = months_shown_before(home, metric.id, "site")
+        compared = compare_observed_expected(
+            metric, frame, "site", kept.counts, period=kept.months, shown_before=before
+        )
         if compared is None and not frame.empty:
             compared = not_compared(metric, frame, "site", kept.counts, period=kept.months)
         if compared is not None:

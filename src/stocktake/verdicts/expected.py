@@ -15,6 +15,7 @@ here, whether or not it has an expected count); a group with no expected count i
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -136,34 +137,36 @@ def not_compared(
     return ObservedExpected(peers, none, without, not_in_data, note=note)
 
 
-def _hidden_beside_the_peers_table(
+def _hidden_beside_other_spans(
     metric: Metric,
     frame: pd.DataFrame,
     by: str,
-    latest: pd.DatetimeIndex,
+    spans: list[pd.DatetimeIndex],
     totals: pd.DataFrame,
     hidden: pd.Series,
 ) -> pd.Series:
-    """``hidden`` (over the counts' months) with the groups that, beside the peers table over the
-    latest months (``latest``), would give a small count away: those hidden there, and those whose
-    deaths or cases over the two spans differ by 1 to 7 (an outside check: counts kept for April
-    2024 to February 2025 beside the peers' April 2024 to March 2025 gave each site's March deaths,
-    4 and 1, by subtraction); then complements, so that the groups shown do not add up to one hidden."""
-    window = frame[frame["period"].isin(latest)]
-    theirs = window.groupby(by)[["numerator", "denominator"]].sum()
-    theirs = theirs[theirs["denominator"] > 0]
-    theirs.index = theirs.index.astype(str)
-    hidden_there = pd.Series(hidden_groups(metric, window, theirs), index=theirs.index)
-    both = theirs.index.intersection(totals.index)
-    gaps = [(totals.loc[both, "denominator"] - theirs.loc[both, "denominator"]).abs()]
-    if metric.numerator_is_count:
-        gaps.append((totals.loc[both, "numerator"] - theirs.loc[both, "numerator"]).abs())
-    differ = pd.Series(np.any([is_small(g.to_numpy()) for g in gaps], axis=0), index=both)
-    more = (
-        hidden
-        | hidden_there.reindex(hidden.index, fill_value=False)
-        | differ.reindex(hidden.index, fill_value=False)
-    )
+    """``hidden`` (over the counts' months) with the groups that, beside a table of the same groups
+    over other months (``spans``: the peers table's latest months, the months of counts kept before),
+    would give a small count away: those hidden there, and those whose deaths or cases over the two
+    spans differ by 1 to 7 (an outside check: counts kept for April 2024 to February 2025 beside the
+    peers' April 2024 to March 2025 gave each site's March deaths, 4 and 1, by subtraction; a re-check:
+    counts re-kept for May 2022 on, after April 2022 on, gave April's 3); then complements, so that
+    the groups shown do not add up to one hidden."""
+    more = hidden.copy()
+    for span in spans:
+        window = frame[frame["period"].isin(span)]
+        theirs = window.groupby(by)[["numerator", "denominator"]].sum()
+        theirs = theirs[theirs["denominator"] > 0]
+        theirs.index = theirs.index.astype(str)
+        hidden_there = pd.Series(hidden_groups(metric, window, theirs), index=theirs.index)
+        both = theirs.index.intersection(totals.index)
+        gaps = [(totals.loc[both, "denominator"] - theirs.loc[both, "denominator"]).abs()]
+        if metric.numerator_is_count:
+            gaps.append((totals.loc[both, "numerator"] - theirs.loc[both, "numerator"]).abs())
+        differ = pd.Series(np.any([is_small(g.to_numpy()) for g in gaps], axis=0), index=both)
+        more |= hidden_there.reindex(more.index, fill_value=False) | differ.reindex(
+            more.index, fill_value=False
+        )
     return pd.Series(
         secondary_suppression(more.to_numpy(bool), totals["denominator"].to_numpy(float)), index=hidden.index
     )
@@ -178,12 +181,15 @@ def compare_observed_expected(
     months: int = PERIOD_MONTHS,
     period: Months = None,
     suppress: bool = True,
+    shown_before: Sequence[Months] = (),
 ) -> ObservedExpected | None:
     """The O/E funnel of ``frame`` (a series by ``by``: period, group, numerator, denominator) over
     ``period``, the months of the expected counts (else its last ``months`` periods), against
     ``expected`` (group → expected count over those months); None when the measure is no outcome or
     fewer than two groups have both cases and an expectation. When the data lacks some of the
-    counts' months there is no comparison, and its ``note`` says so (:func:`compared_months`)."""
+    counts' months there is no comparison, and its ``note`` says so (:func:`compared_months`).
+    ``shown_before``: the months of counts kept before (withdrawn), whose tables were shown: a group
+    differing from one of them by a few is hidden, as beside the peers table."""
     if not compares_observed_expected(metric) or frame.empty:
         return None
     periods, why = compared_months(frame, period, months)
@@ -199,9 +205,11 @@ def compare_observed_expected(
     everyone = pd.Series(
         hidden_groups(metric, recent, totals) if suppress else np.zeros(len(totals), bool), index=totals.index
     )
-    latest = compared_months(frame, None, months)[0]
-    if suppress and not latest.equals(periods):
-        everyone = _hidden_beside_the_peers_table(metric, frame, by, latest, totals, everyone)
+    if suppress:
+        spans = [compared_months(frame, None, months)[0]]
+        spans += [held for held, why in (compared_months(frame, m) for m in shown_before if m) if not why]
+        spans = [span for span in spans if not span.equals(periods)]
+        everyone = _hidden_beside_other_spans(metric, frame, by, spans, totals, everyone)
     shared = [g for g in totals.index if g in expected]
     without = tuple(g for g in totals.index if g not in expected)
     not_in_data = tuple(u for u in expected if u not in totals.index)
