@@ -211,3 +211,17 @@ def test_a_span_beside_counts_kept_before_hides_what_subtraction_would_give():
         DEATHS, frame, "site", FOR_2023, period=span, shown_before=[("2022-12", "2023-12")]
     )
     assert not held_apart.peers.hidden.any()
+
+
+def test_counts_more_than_the_cases_of_their_months_are_not_compared():
+    """Kept ahead of a load, counts are not checked against cases; once the data holds their months,
+    a site expecting more deaths than it had cases is said, not drawn (12 expected of 20 cases is a
+    ratio; 300 is not)."""
+    found = compare_observed_expected(
+        DEATHS, FRAME, "site", {"A": 300.0, "B": 12.0}, period=("2023-01", "2023-12")
+    )
+    assert found.peers.groups == ()
+    assert found.note == (
+        "Not compared: the expected counts of A are more events than its cases in January 2023 to "
+        "December 2023; they cannot be for those months. Keep counts made for them."
+    )

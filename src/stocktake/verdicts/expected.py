@@ -215,6 +215,15 @@ def compare_observed_expected(
     not_in_data = tuple(u for u in expected if u not in totals.index)
     if len(shared) < 2:
         return None
+    beyond = [g for g in shared if expected[g] > totals.loc[g, "denominator"]]
+    if beyond:  # kept ahead of a load, unchecked then: a ratio of them would be nonsense
+        found = not_compared(metric, frame, by, expected, months=months, period=period)
+        note = (
+            f"Not compared: the expected counts of {', '.join(beyond)} are more events than "
+            f"{'its' if len(beyond) == 1 else 'their'} cases in {months_between(periods[0], periods[-1])}; "
+            "they cannot be for those months. Keep counts made for them."
+        )
+        return dataclasses.replace(found, note=note)
     hidden = everyone.loc[shared].to_numpy(bool)
     totals = totals.loc[shared]
     observed, cases = totals["numerator"].to_numpy(float), totals["denominator"].to_numpy(float)
