@@ -225,3 +225,16 @@ def test_counts_more_than_the_cases_of_their_months_are_not_compared():
         "Not compared: the expected counts of A are more events than its cases in January 2023 to "
         "December 2023; they cannot be for those months. Keep counts made for them."
     )
+
+
+def test_spans_overlapping_without_one_holding_the_other_are_not_differenced():
+    """A third check: a year's table beside the peers' year, overlapping by half, was hidden whenever
+    the two totals differed by 1 to 7, a difference of two half-years' counts and no count itself:
+    after one yearly re-keep every table read "*". B dies twice a month in the second half of 2024:
+    July 2023 to June 2024 holds 12 of its deaths, the peers' 2024 holds 18 (6 apart), and both
+    sites are shown."""
+    late = (FRAME["site"] == "B") & (FRAME["period"] >= "2024-07-01")
+    frame = FRAME.assign(numerator=np.where(late, 2, FRAME["numerator"]))
+    found = compare_observed_expected(DEATHS, frame, "site", FOR_2023, period=("2023-07", "2024-06"))
+    np.testing.assert_allclose(found.peers.funnel.numerator, [24, 12])
+    assert not found.peers.hidden.any()

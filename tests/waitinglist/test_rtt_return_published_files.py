@@ -221,15 +221,30 @@ def test_a_provider_code_in_another_case_inside_the_file_is_the_same_provider():
     assert read.providers == ("RBD",) and len(read.lines) == 512
 
 
-def test_a_line_of_ours_a_cell_short_before_its_code_is_refused_not_left_out():
-    """A re-check: one cell left out of our largest line put the trust's name where its code was, and
-    --provider RBD kept the rest: 1,134 waiting of 21,702."""
+def test_a_line_whose_provider_code_is_no_code_is_refused_not_left_out():
+    """A re-check: a trust's name where our largest line's code should be, and --provider RBD kept the
+    rest: 1,134 waiting of 21,702."""
+    full = _full_file()
+    ours = full.index[(full["Provider Org Code"] == "RBD") & (full["Total All"] == "20568")][0]
+    full.loc[ours, "Provider Org Code"] = "DORSET COUNTY HOSPITAL NHS FOUNDATION TRUST"
+    with pytest.raises(RttReturnError, match=rf"line {ours + 2}, Provider Org Code: 'DORSET COUNTY HOSPITAL"):
+        parse_rtt_return(full, "f.csv", provider="RBD")
+
+
+@pytest.mark.parametrize("left_out", [",QVV,", ",QVV,NHS DORSET INTEGRATED CARE BOARD,"])
+def test_a_line_one_or_two_cells_short_anywhere_is_refused_whoever_it_belongs_to(left_out):
+    """A third check: two cells left out before the code put a commissioner's code (QVV) where the
+    provider's was, which passed as another provider: 1,134 waiting of 21,702. Every line has a Total
+    All, the last cell: a short line leaves it blank, and is refused."""
     text = _full_file().to_csv(index=False).splitlines()
     ours = next(i for i, line in enumerate(text) if ",RBD," in line and ",Part_2," in line)
-    text[ours] = text[ours].replace(",QVV,", ",", 1)
-    with pytest.raises(RttReturnError, match=rf"line {ours + 1}, Provider Org Code: 'DORSET COUNTY HOSPITAL"):
-        parse_rtt_return(
-            pd.read_csv(io.StringIO("\n".join(text)), dtype=str, keep_default_na=False),
-            "f.csv",
-            provider="RBD",
-        )
+    text[ours] = text[ours].replace(left_out, ",", 1)
+    table = pd.read_csv(io.StringIO("\n".join(text)), dtype=str, keep_default_na=False)
+    with pytest.raises(RttReturnError, match=rf"line {ours + 1}, (Total All: blank|Provider Org Code)"):
+        parse_rtt_return(table, "f.csv", provider="RBD")
+    theirs = next(i for i, line in enumerate(text) if ",RX1," in line)  # another trust's: refused too
+    text = _full_file().to_csv(index=False).splitlines()
+    text[theirs] = text[theirs].replace(",QVV,", ",", 1).replace(",RX1,", ",RX1,", 1)
+    table = pd.read_csv(io.StringIO("\n".join(text)), dtype=str, keep_default_na=False)
+    with pytest.raises(RttReturnError, match="another provider's line"):
+        parse_rtt_return(table, "f.csv", provider="RBD")

@@ -142,31 +142,36 @@ def _hidden_beside_other_spans(
     frame: pd.DataFrame,
     by: str,
     spans: list[pd.DatetimeIndex],
+    periods: pd.DatetimeIndex,
     totals: pd.DataFrame,
     hidden: pd.Series,
 ) -> pd.Series:
-    """``hidden`` (over the counts' months) with the groups that, beside a table of the same groups
-    over other months (``spans``: the peers table's latest months, the months of counts kept before),
-    would give a small count away: those hidden there, and those whose deaths or cases over the two
-    spans differ by 1 to 7 (an outside check: counts kept for April 2024 to February 2025 beside the
-    peers' April 2024 to March 2025 gave each site's March deaths, 4 and 1, by subtraction; a re-check:
-    counts re-kept for May 2022 on, after April 2022 on, gave April's 3); then complements, so that
-    the groups shown do not add up to one hidden."""
+    """``hidden`` (over the counts' months, ``periods``) with the groups that, beside a table of the
+    same groups over months one inside the other (``spans``: the peers table's latest months, the
+    months of counts kept before), would give a small count away: those shown there whose deaths or
+    cases differ by 1 to 7, the count of the months in one span and not the other (an outside check:
+    counts for April 2024 to February 2025 beside the peers' April 2024 to March 2025 gave each site's
+    March deaths, 4 and 1; a re-check: counts re-kept for May 2022 on, after April 2022 on, gave
+    April's 3); then complements, so that the groups shown do not add up to one hidden. Spans apart,
+    or overlapping without one holding the other, differ by a difference of two counts, no count
+    itself: as ``nested_hiding`` reads counts inside counts (a third check: hiding those left a year's
+    table all "*" beside last year's)."""
     more = hidden.copy()
+    ours = set(periods)
     for span in spans:
+        if not (set(span) <= ours or ours <= set(span)):
+            continue
         window = frame[frame["period"].isin(span)]
         theirs = window.groupby(by)[["numerator", "denominator"]].sum()
         theirs = theirs[theirs["denominator"] > 0]
         theirs.index = theirs.index.astype(str)
-        hidden_there = pd.Series(hidden_groups(metric, window, theirs), index=theirs.index)
-        both = theirs.index.intersection(totals.index)
+        shown_there = theirs.index[~hidden_groups(metric, window, theirs)]
+        both = shown_there.intersection(totals.index)
         gaps = [(totals.loc[both, "denominator"] - theirs.loc[both, "denominator"]).abs()]
         if metric.numerator_is_count:
             gaps.append((totals.loc[both, "numerator"] - theirs.loc[both, "numerator"]).abs())
         differ = pd.Series(np.any([is_small(g.to_numpy()) for g in gaps], axis=0), index=both)
-        more |= hidden_there.reindex(more.index, fill_value=False) | differ.reindex(
-            more.index, fill_value=False
-        )
+        more |= differ.reindex(more.index, fill_value=False)
     return pd.Series(
         secondary_suppression(more.to_numpy(bool), totals["denominator"].to_numpy(float)), index=hidden.index
     )
@@ -209,7 +214,7 @@ def compare_observed_expected(
         spans = [compared_months(frame, None, months)[0]]
         spans += [held for held, why in (compared_months(frame, m) for m in shown_before if m) if not why]
         spans = [span for span in spans if not span.equals(periods)]
-        everyone = _hidden_beside_other_spans(metric, frame, by, spans, totals, everyone)
+        everyone = _hidden_beside_other_spans(metric, frame, by, spans, periods, totals, everyone)
     shared = [g for g in totals.index if g in expected]
     without = tuple(g for g in totals.index if g not in expected)
     not_in_data = tuple(u for u in expected if u not in totals.index)

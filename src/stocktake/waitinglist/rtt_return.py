@@ -224,10 +224,21 @@ def parse_rtt_return(
 
 
 def _refuse_lines_without_a_provider(table: pd.DataFrame, line_of: np.ndarray, source: str) -> None:
-    """A line with cells but no provider code, or with something else where the code should be, is
-    refused, named: kept by no ``--provider``, it would leave its patients out of the list unsaid.
-    A line a cell short before its code reads the trust's name there (a re-check: 20,568 of 21,702
-    patients dropped). Checked on the code column alone, so a full file stays fast."""
+    """A line with cells but no provider code, with something else where the code should be, or
+    with cells missing (its last, ``Total All``, blank: every line has one) is refused, named: kept by
+    no ``--provider``, it would leave its patients out of the list unsaid. A line a cell short before
+    its code reads the trust's name there, two short a commissioner's code (re-checks: 20,568 of
+    21,702 patients dropped). Whose line it is cannot be known, so anyone's is refused. Checked on
+    two columns, so a full file stays fast."""
+    last = table["Total All"].astype(str).str.strip() == ""
+    if last.any():
+        filled = (table[last].astype(str).apply(lambda column: column.str.strip()) != "").any(axis=1)
+        if filled.any():
+            raise RttReturnError(
+                f"{source}, line {line_of[last.to_numpy()][filled.to_numpy().argmax()]}, Total All: blank; "
+                "every line of a return has one (a line with a cell missing leaves it blank and its other "
+                "cells under the wrong columns). It may be another provider's line"
+            )
     codes = table["Provider Org Code"].astype(str).str.strip()
     blank = (codes == "").to_numpy()
     if blank.any():
@@ -243,7 +254,7 @@ def _refuse_lines_without_a_provider(table: pd.DataFrame, line_of: np.ndarray, s
         i = int(wrong.argmax())
         raise RttReturnError(
             f"{source}, line {line_of[i]}, Provider Org Code: {_cut(codes.iloc[i])!r} is not an organisation "
-            "code (like RBD); is a cell missing or shifted before it?"
+            "code (like RBD); is a cell missing or shifted before it? (It may be another provider's line.)"
         )
 
 
