@@ -88,16 +88,6 @@ def clients(app) -> dict:
     return {role: signed_in(app, role) for role in (None, *ROLE_NAMES)}
 
 
-@pytest.fixture
-def fresh_workspace(tmp_path, demo_warehouse):
-    """A workspace of its own on the demo warehouse, its home empty, and a client for each role: for a
-    test whose story needs no earlier test's files."""
-    settings = make_settings(tmp_path, demo_warehouse)
-    app = create_app(settings)
-    add_users(settings)
-    return app, {role: signed_in(app, role) for role in (None, *ROLE_NAMES)}
-
-
 @pytest.fixture(scope="module")
 def sign_in_as(app):
     """A new client signed in as the given role (None: anonymous)."""

@@ -182,12 +182,6 @@ def withdrawn_expected(home: Path, metric_id: str, by: str = "site") -> list[Kep
     return sorted(found, key=lambda k: (k.withdrawn_at or k.at, k.path.name), reverse=True)
 
 
-def months_shown_before(home: Path, metric_id: str, by: str = "site") -> tuple[tuple[str, str], ...]:
-    """The months of the measure's withdrawn counts: tables of them were shown, and a table now must
-    not differ from one of them by a few deaths (``verdicts.expected.compare_observed_expected``)."""
-    return tuple(w.months for w in withdrawn_expected(home, metric_id, by) if w.months is not None)
-
-
 def _read_kept(metric_id: str, by: str, path: Path, history: bool = False) -> KeptExpected:
     # named from the home (expected/site/x.csv) in messages: the funnel page shows them to viewers
     shown = Path(FOLDER, by, *([WITHDRAWN] if path.parent.name == WITHDRAWN else []), path.name)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from stocktake.files.expected import ExpectedFileError, kept_expected, months_shown_before
+from stocktake.files.expected import ExpectedFileError, kept_expected
 from stocktake.files.peer_figures import PeerFiguresError, damaged_words, kept_peer_figures
 from stocktake.files.procurement import holds_orders, warehouse_opportunities
 from stocktake.metrics.catalogue import DEFAULT_CATALOGUE, load_catalogue
@@ -188,8 +188,8 @@ def compared_with_trusts(
 
 def observed_expected(metrics, by_site: dict[str, pd.DataFrame], home: Path) -> tuple[ObservedExpected, ...]:
     """Each outcome measure with expected counts by site kept in ``home``, compared observed ÷
-    expected over the months the counts are for (the latest 12 when not recorded; small groups
-    hidden, and those the peers table beside it would give away); a kept file that cannot be
+    expected over the months the counts are for, when they are the peers table's (the latest 12;
+    small groups hidden); a kept file that cannot be
     read does not stop the report: the section says so, naming it from the home. Counts kept that
     match fewer than two sites with cases are not left out silently: the section says there is no
     comparison and why (issue 28)."""
@@ -211,10 +211,7 @@ def observed_expected(metrics, by_site: dict[str, pd.DataFrame], home: Path) -> 
         if kept is None:
             continue
         frame = by_site[metric.id]
-        before = months_shown_before(home, metric.id, "site")
-        compared = compare_observed_expected(
-            metric, frame, "site", kept.counts, period=kept.months, shown_before=before
-        )
+        compared = compare_observed_expected(metric, frame, "site", kept.counts, period=kept.months)
         if compared is None and not frame.empty:
             compared = not_compared(metric, frame, "site", kept.counts, period=kept.months)
         if compared is not None:

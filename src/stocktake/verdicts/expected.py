@@ -15,7 +15,6 @@ here, whether or not it has an expected count); a group with no expected count i
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +22,6 @@ import pandas as pd
 
 from stocktake.funnel import Funnel, FunnelLimits, FunnelMethod, compare_units
 from stocktake.metrics.catalogue import Metric
-from stocktake.metrics.suppression import is_small, secondary_suppression
 from stocktake.periods import months_between
 from stocktake.verdicts.peers import PERIOD_MONTHS, PeerComparison, funnel_method, hidden_groups
 
@@ -58,16 +56,32 @@ def compares_observed_expected(metric: Metric) -> bool:
 def compared_months(frame: pd.DataFrame, period: Months = None, months: int = PERIOD_MONTHS):
     """The months observed events are counted over: every month of ``period`` (the months the expected
     counts are for), else the data's latest ``months``; and why they cannot be compared ("" when they
-    can). Expected deaths for a year against observed deaths over a moving last year would drift
-    apart month by month as the data grows, and a ratio over part of a year would read as better
-    than expected: so the months are the counts' own, and all of them must be in the data."""
+    can). Expected deaths for a year against observed
+    deaths over a moving last year would drift apart month by month as the data grows, and a ratio
+    over part of a year would read as better than expected: so the months are the counts' own, and
+    all of them must be in the data. And they must be the months of the tables by site (or
+    consultant) beside them, the latest ``months``: a table over other months, one inside or
+    overlapping theirs, gives months' deaths by subtraction, and with three tables any month (outside
+    checks, ADR 54). A past year is compared in a board report cut to end with it."""
     held = pd.DatetimeIndex(sorted(frame["period"].unique()))
     if period is None:
         return held[-months:], ""
     wanted = pd.period_range(period[0], period[1], freq="M").to_timestamp()
     missing = wanted.difference(held)
     if len(missing) == 0:
-        return wanted, ""
+        latest = held[-months:]
+        if wanted.equals(latest):
+            return wanted, ""
+        why = (
+            f"Not compared: the expected counts are for {months_between(*period)}, and the tables of the "
+            f"same groups beside them are for the latest {len(latest)} months the data read holds, "
+            f"{months_between(latest[0], latest[-1])}. Over other months than those tables, observed "
+            "deaths could be subtracted from theirs to give a month's few deaths away, so they are "
+            f"compared only over the same months: keep counts for {months_between(latest[0], latest[-1])}, "
+            f"or cut a board report to end in {months_between(wanted[-1], wanted[-1])} (stocktake report "
+            f"--period {wanted[-1]:%Y-%m}) to compare these."
+        )
+        return wanted, why
     holds = f"it holds {months_between(held[0], held[-1])}" if len(held) else "it holds none"
     some = len(wanted) - len(missing)
     share = (
@@ -137,46 +151,6 @@ def not_compared(
     return ObservedExpected(peers, none, without, not_in_data, note=note)
 
 
-def _hidden_beside_other_spans(
-    metric: Metric,
-    frame: pd.DataFrame,
-    by: str,
-    spans: list[pd.DatetimeIndex],
-    periods: pd.DatetimeIndex,
-    totals: pd.DataFrame,
-    hidden: pd.Series,
-) -> pd.Series:
-    """``hidden`` (over the counts' months, ``periods``) with the groups that, beside a table of the
-    same groups over months one inside the other (``spans``: the peers table's latest months, the
-    months of counts kept before), would give a small count away: those shown there whose deaths or
-    cases differ by 1 to 7, the count of the months in one span and not the other (an outside check:
-    counts for April 2024 to February 2025 beside the peers' April 2024 to March 2025 gave each site's
-    March deaths, 4 and 1; a re-check: counts re-kept for May 2022 on, after April 2022 on, gave
-    April's 3); then complements, so that the groups shown do not add up to one hidden. Spans apart,
-    or overlapping without one holding the other, differ by a difference of two counts, no count
-    itself: as ``nested_hiding`` reads counts inside counts (a third check: hiding those left a year's
-    table all "*" beside last year's)."""
-    more = hidden.copy()
-    ours = set(periods)
-    for span in spans:
-        if not (set(span) <= ours or ours <= set(span)):
-            continue
-        window = frame[frame["period"].isin(span)]
-        theirs = window.groupby(by)[["numerator", "denominator"]].sum()
-        theirs = theirs[theirs["denominator"] > 0]
-        theirs.index = theirs.index.astype(str)
-        shown_there = theirs.index[~hidden_groups(metric, window, theirs)]
-        both = shown_there.intersection(totals.index)
-        gaps = [(totals.loc[both, "denominator"] - theirs.loc[both, "denominator"]).abs()]
-        if metric.numerator_is_count:
-            gaps.append((totals.loc[both, "numerator"] - theirs.loc[both, "numerator"]).abs())
-        differ = pd.Series(np.any([is_small(g.to_numpy()) for g in gaps], axis=0), index=both)
-        more |= differ.reindex(more.index, fill_value=False)
-    return pd.Series(
-        secondary_suppression(more.to_numpy(bool), totals["denominator"].to_numpy(float)), index=hidden.index
-    )
-
-
 def compare_observed_expected(
     metric: Metric,
     frame: pd.DataFrame,
@@ -186,15 +160,12 @@ def compare_observed_expected(
     months: int = PERIOD_MONTHS,
     period: Months = None,
     suppress: bool = True,
-    shown_before: Sequence[Months] = (),
 ) -> ObservedExpected | None:
     """The O/E funnel of ``frame`` (a series by ``by``: period, group, numerator, denominator) over
     ``period``, the months of the expected counts (else its last ``months`` periods), against
     ``expected`` (group → expected count over those months); None when the measure is no outcome or
     fewer than two groups have both cases and an expectation. When the data lacks some of the
-    counts' months there is no comparison, and its ``note`` says so (:func:`compared_months`).
-    ``shown_before``: the months of counts kept before (withdrawn), whose tables were shown: a group
-    differing from one of them by a few is hidden, as beside the peers table."""
+    counts' months there is no comparison, and its ``note`` says so (:func:`compared_months`)."""
     if not compares_observed_expected(metric) or frame.empty:
         return None
     periods, why = compared_months(frame, period, months)
@@ -210,11 +181,6 @@ def compare_observed_expected(
     everyone = pd.Series(
         hidden_groups(metric, recent, totals) if suppress else np.zeros(len(totals), bool), index=totals.index
     )
-    if suppress:
-        spans = [compared_months(frame, None, months)[0]]
-        spans += [held for held, why in (compared_months(frame, m) for m in shown_before if m) if not why]
-        spans = [span for span in spans if not span.equals(periods)]
-        everyone = _hidden_beside_other_spans(metric, frame, by, spans, periods, totals, everyone)
     shared = [g for g in totals.index if g in expected]
     without = tuple(g for g in totals.index if g not in expected)
     not_in_data = tuple(u for u in expected if u not in totals.index)

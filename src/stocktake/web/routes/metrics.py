@@ -451,10 +451,7 @@ def _funnel_page(
             )
         ]
         figure = funnel_json(peers, names, metric.title, by.replace("_", " "))
-    before = tuple(w.months for w in withdrawn if w.months is not None)
-    oe, oe_note = (
-        _observed_expected(workspace, metric, by, expected, suppress, before) if expected else (None, "")
-    )
+    oe, oe_note = _observed_expected(workspace, metric, by, expected, suppress) if expected else (None, "")
     kept_note = oe_note if oe_note and not uploaded else ""  # months not yet held: said, not an error
     if expected and oe is None and not error and not kept_note:
         error = oe_note or (
@@ -628,7 +625,7 @@ def _trusts_page(request, metric: Metric, user: User, db: Session, *, errors=(),
 def _totals_shown(workspace, home, metric: Metric, suppress: bool) -> list:
     """The measure's totals the workspace shows by site (its funnel across sites, observed ÷ expected
     from the counts kept), which our trust's counts must not be differenced against (issue 28)."""
-    from stocktake.files.expected import ExpectedFileError, kept_expected, months_shown_before
+    from stocktake.files.expected import ExpectedFileError, kept_expected
     from stocktake.verdicts.peers import compare_peers
     from stocktake.verdicts.trusts import shown_totals
 
@@ -643,13 +640,7 @@ def _totals_shown(workspace, home, metric: Metric, suppress: bool) -> list:
         except ExpectedFileError:
             kept = None
         found = kept and compare_observed_expected(
-            metric,
-            frame,
-            "site",
-            kept.counts,
-            period=kept.months,
-            suppress=suppress,
-            shown_before=months_shown_before(home, metric.id, "site"),
+            metric, frame, "site", kept.counts, period=kept.months, suppress=suppress
         )
         observed = [found] if found else []
     return shown_totals(peers, observed).get(metric.id, [])
@@ -693,12 +684,12 @@ def _trusts_figure(compared) -> str:
 
 
 def _observed_expected(
-    workspace, metric: Metric, by: str, expected, suppress: bool, before=()
+    workspace, metric: Metric, by: str, expected, suppress: bool
 ) -> tuple[dict | None, str]:
     """The O/E funnel's figure and rows for the page; or None when it cannot be drawn, with why when
     the comparison says (the counts' months not in the data). ``expected``: the counts' file name,
     the counts, and the months they are for (kept counts; an upload tried for one view has none, and
-    is compared over the latest 12 months). ``before``: the months of counts kept before."""
+    is compared over the latest 12 months)."""
     from plotly.io.json import to_json_plotly
 
     from stocktake.report.charts import PLOTLY_CONFIG
@@ -709,9 +700,7 @@ def _observed_expected(
     found = (
         None
         if frame is None
-        else compare_observed_expected(
-            metric, frame, by, expected[1], period=months, suppress=suppress, shown_before=before
-        )
+        else compare_observed_expected(metric, frame, by, expected[1], period=months, suppress=suppress)
     )
     if found is None or not found.peers.groups:
         return None, found.note if found is not None else ""
