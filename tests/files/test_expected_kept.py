@@ -177,3 +177,34 @@ def test_the_command_keeps_them_and_shows_them(tmp_path, command_home, command_e
     assert kept_expected(home, METRIC).name == "case_mix.csv"
     not_outcome = runner.invoke(app, ["expected", "set", "hipfx_surgery_36h", str(file), "--home", str(home)])
     assert not_outcome.exit_code == 2 and "not an outcome measure" in not_outcome.output
+
+
+def test_the_command_checks_counts_for_an_earlier_year_and_says_where_they_are_compared(
+    tmp_path, command_home, demo_warehouse
+):
+    """Counts for the demo's first year (it holds 18 months): checked against those months' cases,
+    kept, and said to be compared in a report cut to end with them, not on the page (ADR 54)."""
+    import shutil
+
+    from stocktake.cli import app
+
+    home = command_home
+    shutil.copy(demo_warehouse, home / "warehouse.duckdb")
+    runner = CliRunner()
+    first = ["--from", "2022-04", "--to", "2023-03"]
+    too_many = tmp_path / "too_many.csv"
+    too_many.write_bytes(b"unit,expected\nNorthshire General,900\nRiverside,10\n")
+    refused = runner.invoke(app, ["expected", "set", METRIC, str(too_many), *first, "--home", str(home)])
+    assert refused.exit_code == 2 and "more events than Northshire General's" in refused.output
+    file = tmp_path / "year.csv"
+    file.write_bytes(FIRST)
+    done = runner.invoke(app, ["expected", "set", METRIC, str(file), *first, "--home", str(home)])
+    said = " ".join(done.output.split())
+    assert done.exit_code == 0, done.output
+    assert "(for April 2022 to March 2023)" in said
+    assert (
+        "not the latest 12 months the warehouse holds: compared in a board report cut to end with them"
+        in said
+    )
+    assert "stocktake report --period 2023-03" in said
+    assert kept_expected(home, METRIC).months == ("2022-04", "2023-03")

@@ -92,6 +92,11 @@ def set_expected(
         held = "has no " + metric_id + " yet" if frame is None else "does not hold every one of those months"
         console.print(f"[yellow]![/yellow] not checked against the data: the warehouse {held}")
         return
+    if months != kept_for(frame):  # held, but not the months the tables by site show
+        console.print(
+            f"[yellow]![/yellow] not the latest 12 months the warehouse holds: compared in a board report "
+            f"cut to end with them (stocktake report --period {months[1]}), not on the workspace's page"
+        )
     if unmatched := unmatched_units(kept.counts, cases):
         console.print(
             f"[yellow]![/yellow] in the file but with no cases in the data (compared with nothing): "
@@ -105,9 +110,9 @@ def _cases(frame, by: str, months) -> dict[str, float] | None:
     """Each group's cases over the counts' months in the home's warehouse, what the file is checked
     against; None when the warehouse has no data for the measure, or not every one of those months
     (counts kept ahead of a load are not checked against part of their months' cases)."""
-    from stocktake.verdicts.expected import cases_by_group, compared_months
+    from stocktake.verdicts.expected import cases_by_group, holds_every_month
 
-    if frame is None or compared_months(frame, months)[1]:
+    if frame is None or not holds_every_month(frame, months):
         return None
     return cases_by_group(frame, by, period=months)
 

@@ -97,6 +97,15 @@ def compared_months(frame: pd.DataFrame, period: Months = None, months: int = PE
     return wanted.intersection(held), why
 
 
+def holds_every_month(frame: pd.DataFrame, period: Months) -> bool:
+    """Whether the data holds every month of ``period`` (the data's latest 12 when None): what a file
+    can be checked against when it is kept."""
+    if period is None:
+        return not frame.empty
+    wanted = pd.period_range(period[0], period[1], freq="M").to_timestamp()
+    return wanted.difference(pd.DatetimeIndex(frame["period"].unique())).empty
+
+
 def kept_for(frame: pd.DataFrame | None, given: Months = None) -> Months:
     """The months expected counts are kept for: ``given``, else the data's latest 12 (the months the
     funnel compares when they are kept); None when neither is known."""
@@ -114,7 +123,7 @@ def cases_by_group(
     expected-counts file is checked against when it is kept."""
     if frame.empty:
         return {}
-    periods = compared_months(frame, period, months)[0]
+    periods = compared_months(frame, period, months)[0]  # the counts' months, even when not compared
     totals = frame[frame["period"].isin(periods)].groupby(by)["denominator"].sum()
     return {str(g): float(n) for g, n in totals.items() if n > 0}
 

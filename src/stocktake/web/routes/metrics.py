@@ -27,8 +27,8 @@ from stocktake.targets.setting import Benchmark, already_beyond, between
 from stocktake.verdicts.expected import (
     cases_by_group,
     compare_observed_expected,
-    compared_months,
     compares_observed_expected,
+    holds_every_month,
     kept_for,
 )
 from stocktake.verdicts.narrative import CATEGORIES, Formatter, drawn_limits
@@ -393,7 +393,7 @@ def _cases(request, metric: Metric, by: str, months=None) -> dict[str, float] | 
     checked against (issue 28); None when the measure has no data by ``by`` yet, or not every one of
     those months (counts kept ahead of a load are not checked against part of their cases)."""
     frame = request.app.state.workspace.series(by).get(metric.id)
-    if frame is None or frame.empty or compared_months(frame, months)[1]:
+    if frame is None or frame.empty or not holds_every_month(frame, months):
         return None
     return cases_by_group(frame, by, period=months)
 
