@@ -56,13 +56,13 @@ def compares_observed_expected(metric: Metric) -> bool:
 def compared_months(frame: pd.DataFrame, period: Months = None, months: int = PERIOD_MONTHS):
     """The months observed events are counted over: every month of ``period`` (the months the expected
     counts are for), else the data's latest ``months``; and why they cannot be compared ("" when they
-    can). Expected deaths for a year against observed
-    deaths over a moving last year would drift apart month by month as the data grows, and a ratio
-    over part of a year would read as better than expected: so the months are the counts' own, and
-    all of them must be in the data. And they must be the months of the tables by site (or
-    consultant) beside them, the latest ``months``: a table over other months, one inside or
-    overlapping theirs, gives months' deaths by subtraction, and with three tables any month (outside
-    checks, ADR 54). A past year is compared in a board report cut to end with it."""
+    can). Expected deaths for a year against observed deaths over a moving last year would drift
+    apart month by month as the data grows, and a ratio over part of a year would read as better
+    than expected: so the months are the counts' own, and all of them must be in the data. And they
+    must be the months of the tables by site (or consultant) beside them, the latest ``months``: a
+    table over other months, inside or overlapping theirs, gives months' deaths by subtraction, and
+    with three tables any month (outside checks, ADR 54). A past year is compared in a board report
+    cut to end with it."""
     held = pd.DatetimeIndex(sorted(frame["period"].unique()))
     if period is None:
         return held[-months:], ""
@@ -78,7 +78,7 @@ def compared_months(frame: pd.DataFrame, period: Months = None, months: int = PE
             f"{months_between(latest[0], latest[-1])}. Over other months than those tables, observed "
             "deaths could be subtracted from theirs to give a month's few deaths away, so they are "
             f"compared only over the same months: keep counts for {months_between(latest[0], latest[-1])}, "
-            f"or cut a board report to end in {months_between(wanted[-1], wanted[-1])} (stocktake report "
+            f"or cut a board report to end in {wanted[-1]:%B %Y} (stocktake report "
             f"--period {wanted[-1]:%Y-%m}) to compare these."
         )
         return wanted, why
