@@ -352,7 +352,8 @@ def keep_expected(
 ):
     """An editor keeps the outcome measure's expected counts (ADR 34) for the months they are for
     (given, else the data's latest 12): every viewer's funnel page and the board report then compare
-    observed ÷ expected with them over those months; the counts replaced are withdrawn."""
+    observed ÷ expected with them while those are the months the tables beside them show (ADR 54);
+    the counts replaced are withdrawn."""
     from stocktake.files.expected import ExpectedFileError
     from stocktake.files.peer_figures import PeerFiguresError, a_period
 
@@ -452,7 +453,7 @@ def _funnel_page(
         ]
         figure = funnel_json(peers, names, metric.title, by.replace("_", " "))
     oe, oe_note = _observed_expected(workspace, metric, by, expected, suppress) if expected else (None, "")
-    kept_note = oe_note if oe_note and not uploaded else ""  # months not yet held: said, not an error
+    kept_note = oe_note if oe_note and not uploaded else ""  # counts for other months: said, not an error
     if expected and oe is None and not error and not kept_note:
         error = oe_note or (
             f"{expected[0]}: fewer than two {by.replace('_', ' ')}s have both cases in the period and an "
