@@ -230,24 +230,19 @@ def _refuse_lines_without_a_provider(table: pd.DataFrame, line_of: np.ndarray, s
     its code reads the trust's name there, two short a commissioner's code (re-checks: 20,568 of
     21,702 patients dropped). Whose line it is cannot be known, so anyone's is refused. Checked on
     two columns, so a full file stays fast."""
-    last = table["Total All"].astype(str).str.strip() == ""
-    if last.any():
-        filled = (table[last].astype(str).apply(lambda column: column.str.strip()) != "").any(axis=1)
-        if filled.any():
-            raise RttReturnError(
-                f"{source}, line {line_of[last.to_numpy()][filled.to_numpy().argmax()]}, Total All: blank; "
-                "every line of a return has one (a line with a cell missing leaves it blank and its other "
-                "cells under the wrong columns). It may be another provider's line"
-            )
+    _refuse_blank_on_a_filled_line(
+        table,
+        line_of,
+        source,
+        "Total All",
+        "every line of a return has one (a line with a cell missing leaves it blank and its other cells "
+        "under the wrong columns). It may be another provider's line",
+    )
+    _refuse_blank_on_a_filled_line(
+        table, line_of, source, "Provider Org Code", "every line of a return names its provider"
+    )
     codes = table["Provider Org Code"].astype(str).str.strip()
     blank = (codes == "").to_numpy()
-    if blank.any():
-        filled = (table[blank].astype(str).apply(lambda column: column.str.strip()) != "").any(axis=1)
-        if filled.any():
-            raise RttReturnError(
-                f"{source}, line {line_of[blank][filled.to_numpy().argmax()]}, Provider Org Code: blank; "
-                "every line of a return names its provider"
-            )
     shaped = codes.str.fullmatch(ORGANISATION_CODE, case=False).to_numpy()
     wrong = ~blank & ~shaped
     if wrong.any():
@@ -256,6 +251,18 @@ def _refuse_lines_without_a_provider(table: pd.DataFrame, line_of: np.ndarray, s
             f"{source}, line {line_of[i]}, Provider Org Code: {_cut(codes.iloc[i])!r} is not an organisation "
             "code (like RBD); is a cell missing or shifted before it? (It may be another provider's line.)"
         )
+
+
+def _refuse_blank_on_a_filled_line(
+    table: pd.DataFrame, line_of: np.ndarray, source: str, column: str, why: str
+) -> None:
+    """Refuse the first line with cells whose ``column`` is blank (a blank line is skipped)."""
+    blank = (table[column].astype(str).str.strip() == "").to_numpy()
+    if not blank.any():
+        return
+    filled = (table[blank].astype(str).apply(lambda cells: cells.str.strip()) != "").any(axis=1).to_numpy()
+    if filled.any():
+        raise RttReturnError(f"{source}, line {line_of[blank][filled.argmax()]}, {column}: blank; {why}")
 
 
 def _cut(text: str, most: int = 40) -> str:
