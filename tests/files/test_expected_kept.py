@@ -208,3 +208,14 @@ def test_the_command_checks_counts_for_an_earlier_year_and_says_where_they_are_c
     )
     assert "stocktake report --period 2023-03" in said
     assert kept_expected(home, METRIC).months == ("2022-04", "2023-03")
+    # months before the workspace's series start (the measure's own rows start earlier, in 2022-02):
+    # not said to be compared in a cut report, whose series start where the page's do (a fifth check)
+    early = runner.invoke(
+        app,
+        ["expected", "set", METRIC, str(file), "--from", "2022-02", "--to", "2023-01", "--home", str(home)],
+    )
+    said = " ".join(early.output.split())
+    assert (
+        early.exit_code == 0 and "not checked against the data: the warehouse does not hold every one" in said
+    )
+    assert "compared in a board report cut to end with them" not in said

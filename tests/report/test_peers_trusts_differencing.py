@@ -82,7 +82,7 @@ def test_our_counts_are_hidden_where_the_difference_would_give_march_away(report
     [observed] = [o for o in taken.observed_expected if o.peers.metric.id == METRIC]
     assert observed.peers.funnel.numerator.sum() == 42 and not observed.peers.hidden.any()
     [trusts] = [t for t in taken.trusts if t.metric.id == METRIC]
-    assert trusts.hidden and trusts.label == "*" and "1 to 7 cases or events: not shown" in trusts.sentence()
+    assert trusts.hidden and trusts.label == "*" and "by subtraction: not shown" in trusts.sentence()
     sheet = openpyxl.load_workbook(paths[".xlsx"])["Other trusts"]
     header, *rows = sheet.iter_rows(values_only=True)
     [row] = [dict(zip(header, r, strict=True)) for r in rows if r[0] == METRIC]

@@ -117,7 +117,10 @@ def test_our_small_numbers_are_hidden():
     small = _series(pd.date_range("2024-01-01", periods=12, freq="MS"), [0] * 11 + [3], [0] * 11 + [5])
     compared = compare_with_trusts(METRIC, small, FIGURES)
     assert compared.hidden and compared.label == "*"
-    assert compared.sentence() == "Our trust: * (1 to 7 cases or events: not shown) among 12 trusts"
+    assert (
+        compared.sentence() == "Our trust: * (1 to 7 cases or events, or a count another table "
+        "would give away by subtraction: not shown) among 12 trusts"
+    )
     assert "60" not in compared.sentence()
     shown = compare_with_trusts(METRIC, small, FIGURES, suppress=False)
     assert not shown.hidden and np.isclose(shown.funnel.value[-1], 60.0)

@@ -60,7 +60,10 @@ def test_the_comparison_hides_ours_against_what_else_is_shown():
     assert not shown.hidden and shown.funnel.numerator[-1] == 37  # before: 37 of 511, and 42 beside it
     hidden = compare_with_trusts(METRIC, frame, PEERS, own="Northshire", shown=[_year(frame)])
     assert hidden.hidden and hidden.label == MASK
-    assert hidden.sentence() == f"Our trust: {MASK} (1 to 7 cases or events: not shown) among 4 trusts"
+    assert (
+        hidden.sentence() == f"Our trust: {MASK} (1 to 7 cases or events, or a count another table "
+        "would give away by subtraction: not shown) among 4 trusts"
+    )
     # the lines are the other trusts' alone, as for any hidden count: equal whatever ours are
     other = compare_with_trusts(METRIC, _ours(6), PEERS, own="Northshire", shown=[_year(_ours(6))])
     assert hidden.funnel.limits.baseline == other.funnel.limits.baseline

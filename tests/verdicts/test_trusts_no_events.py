@@ -42,7 +42,8 @@ def test_our_hidden_counts_among_trusts_with_no_events_say_there_is_no_funnel(ca
     assert compared is not None and compared.hidden and compared.funnel is None
     assert compared.no_funnel == "no events among the other trusts, so no funnel can be drawn"
     assert compared.sentence() == (
-        f"Our trust: {MASK} (1 to 7 cases or events: not shown) among 4 trusts: "
+        f"Our trust: {MASK} (1 to 7 cases or events, or a count another table "
+        "would give away by subtraction: not shown) among 4 trusts: "
         "no events among the other trusts, so no funnel can be drawn"
     )
     assert compared.label == MASK and compared.period == "June 2024"

@@ -67,6 +67,7 @@ def test_counts_for_an_earlier_year_are_said_not_compared_and_those_for_the_late
     latest = f"{held[-12].strftime('%B %Y')} to {held[-1].strftime('%B %Y')}"
     assert f"Not compared: the expected counts are for {first.strftime('%B %Y')}" in page
     assert f"keep counts for {latest}" in page and "observed ÷ expected by site</caption>" not in page
+    assert "They are kept, and not compared now" in page and "sees the comparison below" not in page
 
     now = _totals(app, held[-12], held[-1])["numerator"]
     assert _keep(clients["editor"], _csv({s: float(n) for s, n in now.items()})).status_code == 303  # default

@@ -118,9 +118,9 @@ def _cases(frame, by: str, months) -> dict[str, float] | None:
 
 
 def _series(settings, metric, by: str):
-    """The measure's monthly series by ``by`` in the home's warehouse; None when it has none."""
-    import dataclasses
-
+    """The measure's monthly series by ``by`` in the home's warehouse, as the page and the report read
+    it (the whole catalogue's: series start where most measures' data start, so the months held are
+    theirs, not this measure's alone); None when it has none."""
     from stocktake.metrics.catalogue import load_catalogue
     from stocktake.metrics.run import Grain, run_catalogue
     from stocktake.warehouse import WarehouseError, connect_ibis, problems
@@ -128,7 +128,6 @@ def _series(settings, metric, by: str):
     if not settings.warehouse.is_file():
         return None
     catalogue = load_catalogue(settings.catalogue)
-    catalogue = dataclasses.replace(catalogue, metrics=(metric,))
     try:
         with problems(settings.warehouse):
             con = connect_ibis(settings.warehouse)

@@ -89,10 +89,16 @@ def compared_months(frame: pd.DataFrame, period: Months = None, months: int = PE
         if some == 0
         else f"holds {some} of those {len(wanted)} months"
     )
+    later = len(held) and bool((missing > held[-1]).all())  # only months still to be loaded
+    then = (
+        "they are compared once the data read holds every one of those months"
+        if later
+        else "keep counts for months the data read holds"
+    )
     why = (
         f"Not compared: the expected counts are for {months_between(*period)}, and the data read {share} "
         f"({holds}). Observed events over fewer months than the expected counts would read as better "
-        "than expected: they are compared once the data read holds every one of those months."
+        f"than expected: {then}."
     )
     return wanted.intersection(held), why
 

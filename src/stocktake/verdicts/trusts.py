@@ -127,11 +127,16 @@ class TrustComparison:
         if self.damaged:
             return f"Our trust: not compared: {self.no_funnel}"
         if self.funnel is None:
-            ours = f"{MASK} (1 to 7 cases or events: not shown)" if self.hidden else "not placed"
+            ours = f"{MASK} ({HIDDEN_WHY}: not shown)" if self.hidden else "not placed"
             return f"Our trust: {ours} among {count} trusts: {self.no_funnel}"
         if self.hidden:
-            return f"Our trust: {MASK} (1 to 7 cases or events: not shown) among {count} trusts"
+            return f"Our trust: {MASK} ({HIDDEN_WHY}: not shown) among {count} trusts"
         return f"Our trust: {fmt(self.funnel.value[i])} — {self.funnel.significance[i]} among {count} trusts"
+
+
+#: Why our value is hidden: too few behind it, or a difference from a total shown elsewhere that is
+#: (``differenced``). Said so, not "1 to 7 cases": 37 deaths hidden beside 42 are not seven.
+HIDDEN_WHY = "1 to 7 cases or events, or a count another table would give away by subtraction"
 
 
 @dataclass(frozen=True)
