@@ -22,11 +22,11 @@ import pandas as pd
 
 from stocktake.bank_holidays import bank_holidays, working_days
 from stocktake.files.waitinglist import (
-    WORKBOOKS,
     ZIP_MAGIC,
     WaitingListInputError,
     month_option,
     read_bytes,
+    refuse_a_workbook,
     refuse_future_dates,
     saved_csv_table,
 )
@@ -66,10 +66,7 @@ def read_rtt_return(path: Path, provider: str | None = None) -> RttReturn:
     """One provider return CSV, as NHS England publishes it (only ``provider``'s lines, if given), or
     the ZIP it is published in, holding one CSV."""
     path = Path(path)
-    if path.suffix.lower() in WORKBOOKS:
-        raise WaitingListInputError(
-            f"{path}: a workbook, not a CSV; save the sheet as CSV UTF-8 and give that"
-        )
+    refuse_a_workbook(path)
     data = read_bytes(path)
     if data.startswith(ZIP_MAGIC):
         data, source = _the_csv_zipped(data, path)
@@ -97,10 +94,10 @@ def _the_csv_zipped(data: bytes, path: Path) -> tuple[bytes, str]:
                 and not Path(m.filename).name.startswith("._")
             ]
             names = {m.filename for m in members}
-            if "[Content_Types].xml" in names and any(n.startswith(("xl/", "word/", "ppt/")) for n in names):
-                raise WaitingListInputError(
-                    f"{path}: a workbook, not a CSV; save the sheet as CSV UTF-8 and give that"
-                )
+            parts = "[Content_Types].xml" in names and any(
+                n.startswith(("xl/", "word/", "ppt/")) for n in names
+            )
+            refuse_a_workbook(path, is_one=parts)
             csvs = [m for m in members if m.filename.lower().endswith(".csv")]
             if len(csvs) != 1:
                 held = ", ".join(m.filename for m in members) or "nothing"

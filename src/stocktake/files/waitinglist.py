@@ -47,14 +47,19 @@ def read_saved_csv(path: Path) -> pd.DataFrame:
     semicolon or tab), every cell as text. Blank lines are kept as rows, so a row's position is still
     its line in the file, and those at the end (Excel's trailing ``,,,,``) are dropped."""
     path = Path(path)
-    if path.suffix.lower() in WORKBOOKS:
-        raise WaitingListInputError(
-            f"{path}: a workbook, not a CSV; save the sheet as CSV UTF-8 and give that"
-        )
+    refuse_a_workbook(path)
     data = read_bytes(path)
     if data.startswith(ZIP_MAGIC):
         raise WaitingListInputError(f"{path}: a ZIP archive, not a CSV; unzip it and give the CSV inside")
     return saved_csv_table(data, str(path))
+
+
+def refuse_a_workbook(path: Path, is_one: bool = False) -> None:
+    """A workbook (by its name, or ``is_one``: by its parts) is refused, with what to give instead."""
+    if is_one or Path(path).suffix.lower() in WORKBOOKS:
+        raise WaitingListInputError(
+            f"{path}: a workbook, not a CSV; save the sheet as CSV UTF-8 and give that"
+        )
 
 
 #: The first bytes of a ZIP archive: a file, an empty archive, a spanned one (NHS England publishes its

@@ -189,10 +189,9 @@ def compared_with_trusts(
 def observed_expected(metrics, by_site: dict[str, pd.DataFrame], home: Path) -> tuple[ObservedExpected, ...]:
     """Each outcome measure with expected counts by site kept in ``home``, compared observed ÷
     expected over the months the counts are for, when they are the peers table's (the latest 12;
-    small groups hidden); a kept file that cannot be
-    read does not stop the report: the section says so, naming it from the home. Counts kept that
-    match fewer than two sites with cases are not left out silently: the section says there is no
-    comparison and why (issue 28)."""
+    small groups hidden); a kept file that cannot be read does not stop the report: the section says
+    so, naming it from the home. Counts kept that match fewer than two sites with cases, or for other
+    months, are not left out silently: the section says there is no comparison and why (issue 28)."""
     found = []
     for metric in metrics:
         if not compares_observed_expected(metric) or metric.id not in by_site:

@@ -45,6 +45,11 @@ NO_EVENTS_AMONG_PEERS = "no events among the other trusts, so no funnel can be d
 NO_EVENTS_AT_ALL = "no events among the trusts, ours included, so no funnel can be drawn"
 
 
+#: Why our value is hidden: too few behind it, or a difference from a total shown elsewhere that is
+#: (``differenced``). Said so, not "1 to 7 cases": 37 deaths hidden beside 42 are not seven.
+HIDDEN_WHY = "1 to 7 cases or events, or a count another table would give away by subtraction"
+
+
 @dataclass(frozen=True)
 class TrustComparison:
     """Every trust on one funnel: the peers in their file's order, then the department's own."""
@@ -132,11 +137,6 @@ class TrustComparison:
         if self.hidden:
             return f"Our trust: {MASK} ({HIDDEN_WHY}: not shown) among {count} trusts"
         return f"Our trust: {fmt(self.funnel.value[i])} — {self.funnel.significance[i]} among {count} trusts"
-
-
-#: Why our value is hidden: too few behind it, or a difference from a total shown elsewhere that is
-#: (``differenced``). Said so, not "1 to 7 cases": 37 deaths hidden beside 42 are not seven.
-HIDDEN_WHY = "1 to 7 cases or events, or a count another table would give away by subtraction"
 
 
 @dataclass(frozen=True)

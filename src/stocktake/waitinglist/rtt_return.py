@@ -275,7 +275,8 @@ def _one_provider(
     """The lines of one provider, with their file line numbers, before any cell is checked.
 
     NHS England's full monthly file holds every provider's lines (some 200,000): keeping one trust's
-    first makes reading it a matter of a second, and another trust's cells are not ours to refuse.
+    first makes reading it a matter of a second, and another trust's values are not ours to refuse
+    (damage to its lines is: ``_refuse_lines_without_a_provider``).
     Summed, two trusts' lists would be projected as one list, calibrated on neither, so a file of
     several providers needs ``provider``.
     """
