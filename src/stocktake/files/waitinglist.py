@@ -19,6 +19,7 @@ import pandas as pd
 
 from stocktake.atomic import is_special, move_into_place, staging_folder
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
+from stocktake.ingest.read import ReadError, clean_csv
 from stocktake.ingest.schemas import PRIORITIES
 from stocktake.ingest.sniff import UnreadableText, decode, sniff_delimiter
 from stocktake.waitinglist.projection import (
@@ -91,10 +92,47 @@ def saved_csv_table(data: bytes, source: str, one_line_rows: bool = False) -> pd
             f"{path}, line {error.row}: the byte 0x{error.byte:02X} is no character in UTF-8, UTF-16 or "
             "Windows-1252; save the file as CSV UTF-8"
         ) from None
+    delimiter = sniff_delimiter(text)
+    table = _read_by_arrow(text, delimiter, path)
+    if table is None:
+        table = _read_by_pandas(text, delimiter, path)
+    if one_line_rows and len(text.splitlines()) > len(table) + 1:  # some row spans lines: find it
+        broken = table.apply(lambda column: column.str.contains("\n|\r", regex=True)).any(axis=1).to_numpy()
+        if broken.any():
+            raise WaitingListInputError(
+                f"{path}, line {int(broken.argmax()) + 2}: a cell holds a line break, so the lines after it "
+                'are read into it; a quote (") opens a cell and is not closed where it should be: remove it'
+            )
+    filled = table.apply(lambda column: column.str.strip() != "").any(axis=1).to_numpy()
+    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
+    return table.iloc[:last]
+
+
+def _read_by_arrow(text: str, delimiter: str, path: str) -> pd.DataFrame | None:
+    """The table pandas' reader gives, read by Arrow's (NHS England's full monthly RTT file, 200,000
+    lines: a quarter of the time and a third of the memory), or None where the two could differ:
+    anything :func:`clean_csv` passes to its exact reader, and a cell or name starting with a space or
+    tab (pandas' reader skips those)."""
+    header = text[: text.find("\n")].rstrip("\r").split(delimiter)
+    if any(name != name.strip() for name in header):  # clean_csv strips names; pandas' reader keeps an end
+        return None
+    try:
+        table = clean_csv(Path(path), text.encode("utf-8"), delimiter)
+    except ReadError:  # wider than an extract may be: pandas' reader reads it, as before
+        return None
+    if table is None:
+        return None
+    if any(column.str.startswith((" ", "\t")).any() for _, column in table.items()):
+        return None
+    return table
+
+
+def _read_by_pandas(text: str, delimiter: str, path: str) -> pd.DataFrame:
+    """Any text pandas' reader reads, with its messages for what it cannot worded for a person."""
     try:
         table = pd.read_csv(
             io.StringIO(text),
-            sep=sniff_delimiter(text),
+            sep=delimiter,
             dtype=str,
             keep_default_na=False,
             skipinitialspace=True,
@@ -117,16 +155,7 @@ def saved_csv_table(data: bytes, source: str, one_line_rows: bool = False) -> pd
                 "rest of the file reads as that one cell; close it, or remove it"
             ) from None
         raise WaitingListInputError(f"{path}: cannot be read as CSV ({mask_nhs_numbers(first)})") from None
-    if one_line_rows and len(text.splitlines()) > len(table) + 1:  # some row spans lines: find it
-        broken = table.apply(lambda column: column.str.contains("\n|\r", regex=True)).any(axis=1).to_numpy()
-        if broken.any():
-            raise WaitingListInputError(
-                f"{path}, line {int(broken.argmax()) + 2}: a cell holds a line break, so the lines after it "
-                'are read into it; a quote (") opens a cell and is not closed where it should be: remove it'
-            )
-    filled = table.apply(lambda column: column.str.strip() != "").any(axis=1).to_numpy()
-    last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
-    return table.iloc[:last]
+    return table
 
 
 def month_option(option: str, text: str) -> pd.Period:

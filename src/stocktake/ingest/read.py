@@ -92,7 +92,7 @@ def read_extract(path: Path, *, strict: bool = False, expected_columns: Sequence
     if suffix == ".csv" or (suffix in TEXT_TABLES and not strict):
         if not strict:
             return _lenient_csv(path, expected_columns)
-        clean = _clean_csv(path)
+        clean = clean_csv(path)
         table = clean if clean is not None else _table(path.name, _csv_records(path), strict_width=True)
         return Extract(table, Guesses())
     if suffix == ".xlsx":
@@ -170,7 +170,7 @@ def _lenient_csv(path: Path, expected: Sequence[str]) -> Extract:
     head = data[: 2**16].decode("utf-8", errors="replace")
     utf16 = data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
     if not utf16 and sniff.sniff_delimiter(head) == ",":
-        clean = _clean_csv(path)
+        clean = clean_csv(path)
         if clean is not None and _names_expected(clean.columns, expected):
             encoding = "UTF-8 with a byte-order mark" if data.startswith(codecs.BOM_UTF8) else "UTF-8"
             frame, trailing = _without_empty_trailing_columns(clean)
@@ -184,7 +184,7 @@ def _lenient_csv(path: Path, expected: Sequence[str]) -> Extract:
         raise ReadError([_file_error(path.name, expected_text, error.row, found)]) from None
     delimiter = sniff.sniff_delimiter(text[: 2**16])
     if delimiter != "," or encoding != "UTF-8":  # Arrow again, for a file clean but for these
-        clean = _clean_csv(path, text.encode("utf-8"), delimiter)
+        clean = clean_csv(path, text.encode("utf-8"), delimiter)
         if clean is not None and _names_expected(clean.columns, expected):
             frame, trailing = _without_empty_trailing_columns(clean)
             frame, totals = _without_totals(frame)
@@ -263,7 +263,7 @@ def _file_error(file: str, expected: str, row: int = 0, value: str = "") -> RowE
     return RowError(file, row, "", value, expected)
 
 
-def _clean_csv(path: Path, data: bytes | None = None, delimiter: str = ",") -> pd.DataFrame | None:
+def clean_csv(path: Path, data: bytes | None = None, delimiter: str = ",") -> pd.DataFrame | None:
     """A well-formed CSV read by Arrow, in less time and memory than pandas takes (the exact
     reader needs three times both); None for anything else — a blank row, a bad byte, a row of the
     wrong width, a quote left open, a quoted header, an over-long value — which the exact reader
