@@ -269,3 +269,15 @@ def test_tab_delimited_text_is_read_whatever_its_suffix(tmp_path, name):
     result = _spc(path, tmp_path / "p.csv", tmp_path / "s.csv")
     assert result.exit_code == 0, result.output
     assert list(pd.read_csv(tmp_path / "p.csv")["y"]) == [3, 4, 5]
+
+
+def test_a_facet_a_spreadsheet_would_run_is_written_as_text(tmp_path):
+    """An outside check: a group named ``=HYPERLINK(…)`` was written as a live formula (OWASP's CSV
+    injection); it keeps an apostrophe, as every other CSV Stocktake writes does."""
+    rows = [f'"=HYPERLINK(""http://x"",""y"")",2024-{m:02d}-01,{m}' for m in range(1, 13)]
+    path = _write(tmp_path, "site,when,n\n" + "\n".join(rows) + "\n")
+    result = _spc(path, tmp_path / "p.csv", tmp_path / "s.csv", "--facet", "site")
+    assert result.exit_code == 0, result.output
+    for written in ("p.csv", "s.csv"):
+        facets = pd.read_csv(tmp_path / written, dtype=str)["facet"]
+        assert set(facets) == {'\'=HYPERLINK("http://x","y")'}

@@ -156,3 +156,34 @@ def test_an_nhs_number_is_masked_however_a_spreadsheet_wrote_it(text, shown):
     """An outsider: `9,434,765,919` and `9.434765919E+09` were echoed whole in errors, a stats CSV,
     the upload's rows to fix and the ingest's errors file, while the plain form was masked."""
     assert mask_nhs_numbers(text) == shown
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [  # an outside check typed these where a code, a group's name or a page's field belongs
+        ("943.476.5919", "943.***.****"),
+        ("943/476/5919", "943/***/****"),
+        ("９４３４７６５９１９", "943*******"),  # full-width digits
+        ("PROC_GRP ٩٤٣٤٧٦٥٩١٩!", "PROC_GRP 943*******!"),  # Arabic-Indic digits
+        ("94347 65919", "943** *****"),
+        ("9 4 3 4 7 6 5 9 1 9", "9 4 * * * * * * * *"),
+        ("943\t476\t5919", "943\t***\t****"),
+        ("growth '94347-65919' is not a number", "growth '943**-*****' is not a number"),
+        ("943.476.5918", "943.476.5918"),  # fails the check
+        ("clock_start: 30.11.2024 10.00", "clock_start: 30.11.2024 10.00"),  # a date stays a date
+        ("tel 01234 567 890", "tel 01234 567 890"),  # eleven digits
+    ],
+)
+def test_an_nhs_number_is_masked_however_a_person_typed_it(text, shown):
+    assert mask_nhs_numbers(text) == shown
+
+
+def test_an_nhs_number_typed_so_in_another_column_is_found_by_the_column_check():
+    """Ingest refuses an NHS number in the wrong column however it is written, so its rows-to-fix
+    table shows it masked (it had said '943.476.5919 is not one of the codes')."""
+    from stocktake.ingest.validate import _shown, _ten_digit_values
+
+    text = pd.Series(["943.476.5919", "９４３４７６５９１９", "943/476/5919", "94347 65919", "ARTH"])
+    ten_digits, passing = _ten_digit_values(text)
+    assert passing.tolist() == [True, True, True, True, False] and ten_digits.tolist()[:4] == [True] * 4
+    assert [_shown(v) for v in text] == ["943.***.****", "943*******", "943/***/****", "943** *****", "ARTH"]

@@ -238,3 +238,37 @@ def test_the_reneges_caution_names_months_without_referrals_as_a_cause(tmp_path)
     gaps = _three_months(tmp_path, lambda t: t["RTT Part Type"] != "Part_3")
     assert weeks_inputs_from_returns(read_rtt_returns(gaps), T_AND_O).flow_gaps
     assert not weeks_inputs_from_returns(read_rtt_returns([RBD]), T_AND_O).flow_gaps
+
+
+def _with_cell(tmp_path, column: str, value: str) -> tuple[Path, int]:
+    table = _table()
+    line = _line_of(table, "Part_2")
+    table.loc[line - 2, column] = value
+    path = tmp_path / "edited.csv"
+    table.to_csv(path, index=False)
+    return path, line
+
+
+def test_an_nhs_number_in_a_week_band_is_refused_without_a_sum_that_gives_it_back(tmp_path):
+    """An outside check: the Total All message said the bands add up to 9,434,765,936; less the
+    line's 17, the patient's number."""
+    path, line = _with_cell(tmp_path, "Gt 00 To 01 Weeks SUM 1", "9434765919")
+    with pytest.raises(WaitingListInputError) as refused:
+        read_rtt_return(path)
+    message = str(refused.value)
+    assert f"line {line}, Gt 00 To 01 Weeks SUM 1: '943*******' is more than any list holds" in message
+    assert not re.search(r"9[,.]?434|476[,.]?59", message)
+
+
+@pytest.mark.parametrize(("code", "shown"), [("9434765919", "943*******"), ("110", "110"), ("", "")])
+def test_a_line_under_no_treatment_function_code_is_refused(tmp_path, code, shown):
+    """An outside check: the C_110 list line with an NHS number for its code was left out unsaid
+    (3,422 waiting instead of 3,439)."""
+    path, line = _with_cell(tmp_path, "Treatment Function Code", code)
+    with pytest.raises(
+        WaitingListInputError,
+        match=re.escape(
+            f"line {line}, Treatment Function Code: '{shown}' is not a treatment function code (like C_110"
+        ),
+    ):
+        read_rtt_return(path)

@@ -442,3 +442,27 @@ def test_relief_capacity_is_told_apart_from_the_capacity_answer(demo_warehouse):
     said = " ".join(result.output.split())
     assert "bring the list to its target size in 26 weeks" in said
     assert "`waitinglist capacity` answers another question" in said and "the two figures differ" in said
+
+
+def test_stats_by_group_writes_a_group_named_as_a_formula_as_text_and_masks_an_nhs_number(tmp_path):
+    """An outside check: a consultant named ``=HYPERLINK(…)`` was written as a live formula, and one
+    typed ``943.476.5919`` (an NHS number with dots) was written whole."""
+    table = _pathways(4)
+    names = ['=HYPERLINK("http://x","y")', "943.476.5919"]
+    table["consultant"] = [names[i % 2] for i in range(len(table))]
+    pathways, out = tmp_path / "pathways.csv", tmp_path / "stats.csv"
+    table.to_csv(pathways, index=False)
+    result = _run("stats", pathways, "--by", "consultant", "--out", out)
+    assert result.exit_code == 0, result.output
+    groups = set(pd.read_csv(out, dtype=str)["group"])
+    assert groups == {'\'=HYPERLINK("http://x","y")', "943.***.****"}
+    assert "476.5919" not in result.output
+
+
+def test_an_out_in_a_folder_no_one_may_write_to_is_refused_before_the_work(tmp_path):
+    """An analyst's read-only share: the output's temporary file failed after the whole projection, in
+    a 47-line traceback. /proc takes no new file, even from root."""
+    result = _run("project", ENGLAND, "--months", 6, "--since", "2021-04", "--out", "/proc/P.csv")
+    assert result.exit_code == 2
+    assert result.output.startswith("error: --out /proc/P.csv: cannot write into /proc (")
+    assert "Traceback" not in result.output and "projection" not in result.output.lower()

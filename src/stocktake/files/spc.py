@@ -27,6 +27,7 @@ from stocktake.ingest.read import ReadError, read_extract
 from stocktake.spc.rebase import rebase_point
 from stocktake.spc.rules import DEFAULT_PROFILE
 from stocktake.spc.xmr import ManyXmr, xmr_many
+from stocktake.spreadsheets import as_csv_text
 
 FIRST_RECORD_ROW = 2  # rows are numbered as a spreadsheet shows them: the header is row 1
 DATE_FORMATS = ("ISO8601", "%d/%m/%Y", "%d/%m/%Y %H:%M")
@@ -414,7 +415,8 @@ def _r_logicals(values: np.ndarray) -> pa.Array:
 
 def _r_texts(values) -> pa.Array:
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
-    return _lookup(["NA" if pd.isna(u) else '"' + str(u).replace('"', '""') + '"' for u in uniques], codes)
+    texts = ["NA" if pd.isna(u) else '"' + str(as_csv_text(str(u))).replace('"', '""') + '"' for u in uniques]
+    return _lookup(texts, codes)  # a facet "=HYPERLINK(…)" is text in a spreadsheet, not a formula
 
 
 def _x_text(x: pd.DatetimeIndex) -> np.ndarray:

@@ -22,6 +22,7 @@ from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.ingest.read import ReadError, clean_csv
 from stocktake.ingest.schemas import PRIORITIES
 from stocktake.ingest.sniff import UnreadableText, decode, sniff_delimiter
+from stocktake.spreadsheets import csv_ready
 from stocktake.waitinglist.projection import (
     MIN_HISTORY,
     History,
@@ -329,21 +330,30 @@ def check_output(path: Path, *inputs: Path | None, example: str = "out.csv") -> 
         )
     if not path.parent.is_dir():
         raise WaitingListInputError(f"--out {path}: the folder {path.parent} does not exist; create it first")
+    try:  # a folder one may only read (a shared drive, a read-only mount) is said now, not after the work
+        tempfile.TemporaryFile(dir=staging_folder(path)).close()
+    except OSError as error:
+        raise WaitingListInputError(
+            f"--out {path}: cannot write into {staging_folder(path)} ({error.strerror}); choose a folder you "
+            "can write to"
+        ) from None
     for given in inputs:
         if given is not None and path.exists() and path.resolve() == Path(given).resolve():
             raise WaitingListInputError(f"--out {path}: is the input file; choose another name")
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` whole or not at all: a temporary file beside ``path``, then a rename."""
-    path = Path(path)
-    handle, temporary = tempfile.mkstemp(dir=staging_folder(path), prefix=f".{path.name}.", suffix=".tmp")
+    """Write ``frame`` as CSV whole or not at all (a temporary file beside ``path``, then a rename), no
+    text cell a spreadsheet would run as a formula."""
+    path, temporary = Path(path), None
     try:
+        handle, temporary = tempfile.mkstemp(dir=staging_folder(path), prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(handle, "w", newline="") as out:
-            frame.to_csv(out, index=False)
+            csv_ready(frame).to_csv(out, index=False)
         move_into_place(temporary, path)
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
+        if temporary is not None:
+            Path(temporary).unlink(missing_ok=True)
         raise WaitingListInputError(f"{path}: cannot write the file: {error.strerror}") from None
 
 

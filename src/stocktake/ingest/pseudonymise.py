@@ -11,6 +11,7 @@ import hmac
 import os
 import re
 import secrets
+import unicodedata
 from decimal import Decimal
 from pathlib import Path
 
@@ -27,20 +28,46 @@ _AS_FLOAT = re.compile(r"[0-9]{10}\.0*|[0-9]\.[0-9]{7,9}E\+?0*9")
 #: Ten digits a spreadsheet wrote as a count, in thousands: `4,478,365,431`, `4.478.365.431`,
 #: `4'478'365'431` (spaces and dashes go before this is matched, as they do from every identifier).
 _WITH_THOUSANDS = re.compile(r"[0-9]([,.'])[0-9]{3}\1[0-9]{3}\1[0-9]{3}(?:\.0*)?")
+#: One separator a person or a system puts between an NHS number's digits: a space of any kind, a tab,
+#: a dash, a dot or a slash (`943.476.5919`, `943/476/5919`).
+_GAP = r"[\s./-]"
 _THOUSANDS_IN_TEXT = "|".join(
-    [
-        f"[0-9]{sep}[0-9]{{3}}{sep}[0-9]{{3}}{sep}[0-9]{{3}}"
-        for sep in (",", r"\.", "'", r"[ \u00a0\u202f]", "-")
-    ]
-    + [r"[0-9]{4}[ -][0-9]{3}[ -][0-9]{3}"]  # 4-3-3, as some systems group it
+    f"[0-9]{sep}[0-9]{{3}}{sep}[0-9]{{3}}{sep}[0-9]{{3}}" for sep in (",", "'", _GAP)
 )
-#: Ten digits standing alone in text, spaced 3-3-4 or not (`pt 447 836 5431`, `NHS4478365431`), or as
-#: a spreadsheet or a system wrote them (`4,478,365,431`, `4 478 365 431`, `4-478-365-431`,
-#: `4478-365-431`, `4.478365431E+09`): one group, for ``str.extract``.
+#: Ten digits standing alone in text, grouped 3-3-4, 4-3-3, 5-5, one by one or not at all (`pt 447 836
+#: 5431`, `NHS4478365431`, `94347 65919`, `9 4 3 4 7 6 5 9 1 9`), or as a spreadsheet or a system wrote
+#: them (`4,478,365,431`, `4 478 365 431`, `4.478365431E+09`): one group, for ``str.extract``. Digits
+#: of other scripts (full-width `９`) are read as ASCII first (:func:`ascii_digits`).
 NHS_NUMBER_IN_TEXT = (
-    rf"(?<![0-9])([0-9]{{3}}[ -]?[0-9]{{3}}[ -]?[0-9]{{4}}|{_THOUSANDS_IN_TEXT}"
+    rf"(?<![0-9])([0-9]{{3}}{_GAP}?[0-9]{{3}}{_GAP}?[0-9]{{4}}|[0-9]{{4}}{_GAP}[0-9]{{3}}{_GAP}[0-9]{{3}}"
+    rf"|[0-9]{{5}}{_GAP}[0-9]{{5}}|[0-9](?:{_GAP}[0-9]){{9}}|{_THOUSANDS_IN_TEXT}"
     r"|[0-9]\.[0-9]{7,9}[Ee]\+?0*9)(?![0-9])"
 )
+_UNICODE_DIGIT = re.compile(r"[^\x00-\x7f]")
+
+
+def ascii_digits(text: str) -> str:
+    """``text`` with every decimal digit of another script (full-width `９`, Arabic-Indic `٩`) as its
+    ASCII digit, one character for one: a number typed so is still the patient's to hide."""
+    if text.isascii():
+        return text
+
+    def one(found: re.Match) -> str:
+        digit = unicodedata.decimal(found.group(0), None)
+        return found.group(0) if digit is None else str(digit)
+
+    return _UNICODE_DIGIT.sub(one, text)
+
+
+def written_digits(number: str) -> str:
+    """The ten digits of an NHS number as :data:`NHS_NUMBER_IN_TEXT` finds it written (a float's by
+    :func:`normalised_identifier`, any other's with its separators gone)."""
+    number = ascii_digits(number)
+    return (
+        normalised_identifier(number)
+        if number[-1:].isdigit() and "E" in number.upper()
+        else re.sub("[^0-9]", "", number)
+    )
 
 
 class MissingKeyError(ValueError):
@@ -144,17 +171,22 @@ def is_valid_nhs_number(value: str) -> bool:
 
 def mask_nhs_numbers(text: str) -> str:
     """``text`` with every NHS number in it masked (all but the first three digits), wherever it
-    stands: a cell of another column, a file name, a message."""
-
-    def mask(found: re.Match) -> str:
+    stands and however it is written: a cell of another column, a file name, a message, a form field."""
+    readable = ascii_digits(text)  # one character for one: the places found are the text's places
+    pieces, done = [], 0
+    for found in re.finditer(NHS_NUMBER_IN_TEXT, readable):
         number = found.group(0)
-        if not is_valid_nhs_number(number):
-            return number
-        if _TEN_DIGITS.fullmatch(_SEPARATORS.sub("", number)):  # spaced or dashed: kept so
-            return number[:3] + re.sub("[0-9]", "*", number[3:])
-        return normalised_identifier(number)[:3] + "*" * 7  # as a spreadsheet wrote it
-
-    return re.sub(NHS_NUMBER_IN_TEXT, mask, text)
+        if not is_valid_nhs_number(written_digits(number)):
+            continue
+        if re.fullmatch(rf"[0-9]+(?:{_GAP}[0-9]+)*", number) and not re.fullmatch(
+            r"[0-9]\.[0-9]{3}\.[0-9]{3}\.[0-9]{3}", number
+        ):  # grouped by gaps: kept so
+            shown = number[:3] + re.sub("[0-9]", "*", number[3:])
+        else:  # as a spreadsheet wrote it (thousands, a float)
+            shown = written_digits(number)[:3] + "*" * 7
+        pieces += [text[done : found.start()], shown]
+        done = found.end()
+    return "".join([*pieces, text[done:]])
 
 
 def is_placeholder_nhs_number(value: str) -> bool:

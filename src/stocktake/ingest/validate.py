@@ -15,7 +15,6 @@ workbook's serial dates). What was assumed is returned with the table, to be sai
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple
@@ -27,10 +26,11 @@ from stocktake.ingest import sniff
 from stocktake.ingest.mapping import ColumnMapping, DatasetMapping
 from stocktake.ingest.pseudonymise import (
     NHS_NUMBER_IN_TEXT,
-    is_valid_nhs_number,
+    ascii_digits,
     mask_nhs_numbers,
     nhs_number_checks,
     pseudonymise,
+    written_digits,
 )
 from stocktake.ingest.schemas import Column, Dataset, plausible_dates
 
@@ -41,8 +41,6 @@ SHOWN_LENGTH = 60
 LARGEST_WHOLE_NUMBER = 2**53
 TRUE_WORDS = {"true", "t", "yes", "y", "1"}
 FALSE_WORDS = {"false", "f", "no", "n", "0"}
-#: What might be an NHS number: ten digits, perhaps spaced or dashed (a quick test before the check).
-_NUMBER_LIKE = re.compile(r"[0-9][0-9\s-]{8,18}[0-9]")
 ISO_TIMESTAMP = r"\d{4}-\d{2}-\d{2}[ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?"
 ISO_DATE = r"\d{4}-\d{2}-\d{2}( 00:00:00)?"
 
@@ -229,8 +227,7 @@ def _errors(text: pd.Series, bad, file: str, column: str, expected: str) -> list
 
 def _shown(value: str) -> str:
     """A cell as an error repeats it: an NHS number masked wherever it is, a long value cut."""
-    if _NUMBER_LIKE.fullmatch(value) and is_valid_nhs_number(value):
-        value = masked(value)
+    value = mask_nhs_numbers(value)
     return value if len(value) <= SHOWN_LENGTH else value[:SHOWN_LENGTH] + "…"
 
 
@@ -354,7 +351,8 @@ def _ten_digit_values(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Which cells hold ten digits, alone or inside other text (`pt 447 836 5431`,
     `NHS4478365431`), and which of those pass the NHS number check."""
     candidates = text[_lengths(text) >= 10]
-    found = candidates.str.extract(NHS_NUMBER_IN_TEXT, expand=False).dropna()
+    found = candidates.map(ascii_digits).str.extract(NHS_NUMBER_IN_TEXT, expand=False).dropna()
+    found = found.map(written_digits)
     ten_digits = text.index.isin(found.index)
     passing = text.index.isin(found.index[nhs_number_checks(found)[0]])
     return ten_digits, passing

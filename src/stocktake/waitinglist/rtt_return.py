@@ -45,6 +45,10 @@ BAND_COLUMNS: tuple[str, ...] = (
 )
 #: An organisation's code as the returns give it (RBD, R0A, NT4, RBD01): letters and digits.
 ORGANISATION_CODE = r"[A-Za-z0-9]{3,7}"
+#: A treatment function as returns code it: a specialty (C_110) or one of the groups of others (X02).
+TREATMENT_FUNCTION_CODE = r"C_\d{3}|X\d{2}"
+#: No cell of a return counts this many: a larger number is from another column (an NHS number?).
+MOST_IN_A_CELL = 10_000_000
 #: The last band of the older returns (weekly bands to 52 weeks, then one open band).
 OLD_OPEN_BAND = "Gt 52 Weeks SUM 1"
 ID_COLUMNS = (
@@ -165,6 +169,14 @@ def parse_rtt_return(
         raise RttReturnError(
             f"{source}, line {line_of[i]}, RTT Part Type: {parts.iloc[i]!r} is not a part type this "
             f"reader knows; expected one of {', '.join(PART_TYPES)}"
+        )
+    codes = text["Treatment Function Code"]
+    unknown = ~codes.str.fullmatch(TREATMENT_FUNCTION_CODE)
+    if unknown.any():  # a line under no treatment function's code is in no one's list
+        i = int(unknown.to_numpy().argmax())
+        raise RttReturnError(
+            f"{source}, line {line_of[i]}, Treatment Function Code: {_cut(codes.iloc[i])!r} is not a treatment "
+            "function code (like C_110, or X02 for a group of others)"
         )
     periods = text["Period"].unique()
     if len(periods) != 1:
@@ -331,6 +343,13 @@ def _counts(text: pd.Series, source: str, column: str, line_of: np.ndarray) -> n
     blank = text.isin(["", "nan", "None"])
     values = pd.to_numeric(text.where(~blank), errors="coerce")
     bad = (values.isna() & ~blank) | (values < 0) | (values.notna() & (values % 1 != 0))
+    over = values >= MOST_IN_A_CELL
+    if over.any() and not (bad & ~over).to_numpy()[: int(over.to_numpy().argmax())].any():
+        i = int(over.to_numpy().argmax())
+        raise RttReturnError(
+            f"{source}, line {line_of[i]}, {column}: {text.iloc[i]!r} is more than any list holds (England's "
+            f"whole list is under {MOST_IN_A_CELL:,}); is it a number from another column?"
+        )
     if bad.any():
         i = int(bad.to_numpy().argmax())
         raise RttReturnError(
