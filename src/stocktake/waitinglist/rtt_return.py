@@ -175,8 +175,8 @@ def parse_rtt_return(
     if unknown.any():  # a line under no treatment function's code is in no one's list
         i = int(unknown.to_numpy().argmax())
         raise RttReturnError(
-            f"{source}, line {line_of[i]}, Treatment Function Code: {_cut(codes.iloc[i])!r} is not a treatment "
-            "function code (like C_110, or X02 for a group of others)"
+            f"{source}, line {line_of[i]}, Treatment Function Code: {_cut(codes.iloc[i])!r} is not a "
+            "treatment function code (like C_110, or X02 for a group of others)"
         )
     periods = text["Period"].unique()
     if len(periods) != 1:

@@ -10,8 +10,10 @@ scenario with every setting at zero *is* the baseline projection, and a scenario
   the longest waiters first, so that the extra lists :mod:`capacity` solves for a target reach it;
 - **validation removals** (% of the list): a one-off validation exercise before the first projected
   month removes that share of everyone waiting, alike at every wait (the calibrated renege rates
-  already carry the routine removals; this is the extra one-off sweep). A share of the list removed
-  every month would be a higher renege rate, not modelled here.
+  already carry the routine removals; this is the extra one-off sweep). Those removed were not going
+  to be treated, so it frees no treatment: everyone else waits as they would have
+  (:func:`weeks_waited.without_a_share_of_the_start`). A share of the list removed every month would be
+  a higher renege rate, not modelled here.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from stocktake.waitinglist.weeks_waited import (
     WaitingList,
     WeeksProjection,
     project,
+    without_a_share_of_the_start,
 )
 
 #: The page's slider ranges (the pure function takes any finite value inside the hard limits).
@@ -86,9 +89,8 @@ class Scenario:
 
 @dataclass(frozen=True)
 class ScenarioInputs:
-    """The projection's inputs under a scenario."""
+    """The projection's inputs under a scenario (validation is applied to its projection)."""
 
-    origin: WaitingList
     referrals: np.ndarray
     capacity: np.ndarray
     extra: np.ndarray
@@ -102,7 +104,7 @@ def scenario_inputs(
     scenario: Scenario,
     cases_per_list: float | None = None,
 ) -> ScenarioInputs:
-    """The referrals, capacity, extra treatments and starting list a scenario gives (see the module)."""
+    """The referrals, capacity and extra treatments a scenario gives (see the module)."""
     referrals = np.asarray(referrals, dtype=float)
     capacity = np.asarray(capacity, dtype=float)
     if referrals.shape != capacity.shape or referrals.ndim != 1:
@@ -115,13 +117,7 @@ def scenario_inputs(
     growth = (1 + scenario.demand_growth_pct / 100) ** (np.arange(1, len(referrals) + 1) / 12)
     per_week = scenario.extra_lists_per_week * (cases_per_list or 0.0)
     extra = extra_by_month(months, origin.month + 1, per_week)
-    start = (
-        origin
-        if not scenario.validation_pct
-        else WaitingList(origin.month, origin.by_day * (1 - scenario.validation_pct / 100))
-    )
     return ScenarioInputs(
-        start,
         referrals if not scenario.demand_growth_pct else referrals * growth,
         capacity,
         np.asarray(extra, dtype=float),
@@ -143,10 +139,8 @@ def apply(
     The projection's origin is the list as it stands (before any validation), so the scenario's
     table and the baseline's start from the same month-end list."""
     inputs = scenario_inputs(origin, referrals, capacity, scenario, cases_per_list)
-    projected = project(
-        inputs.origin, inputs.referrals, inputs.capacity, params, redistribution, inputs.extra
-    )
-    return WeeksProjection(origin, projected.steps, params)
+    projected = project(origin, inputs.referrals, inputs.capacity, params, redistribution, inputs.extra)
+    return without_a_share_of_the_start(projected, scenario.validation_pct / 100)
 
 
 @dataclass(frozen=True)

@@ -501,6 +501,45 @@ def project(
     return WeeksProjection(origin, tuple(steps), params)
 
 
+def without_a_share_of_the_start(projection: WeeksProjection, share: float) -> WeeksProjection:
+    """``projection`` with ``share`` of its starting list gone before the first month (a validation
+    sweep), everyone else waiting and treated as they were in it.
+
+    Those a validation removes were not going to be treated (treated elsewhere, moved, no longer
+    wanting it), so the treatments that reach everyone else are the ones ``projection`` gives them:
+    the share removed is followed through ``projection`` (each day's stock keeps what the day kept
+    there, as the model removes alike within a day) and taken off. Its modelled removals come off
+    the month's treatments, extra treatments and reneges in proportion. Removing them from the
+    starting list and re-projecting instead would hand the same treatments to fewer people: an outside
+    check saw a 20% sweep cut the 52-week waiters by two-thirds, as three extra lists a week would.
+    """
+    if not 0 <= share <= 1:
+        raise ValueError("the share of the list removed must be 0 to 1")
+    gone, before, steps = share * projection.origin.by_day, projection.origin, []
+    for step in projection.steps:
+        _, everyone = _aged(before, step.referrals)
+        _, theirs = _aged(WaitingList(before.month, gone), 0.0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            kept = np.where(everyone > 0, step.waiting_list.by_day / everyone, 0.0)
+        gone_after = theirs * np.clip(kept, 0.0, 1.0)
+        removed = float(theirs.sum() - gone_after.sum())
+        flows = np.array([step.treatments, step.extra_treatments, step.reneges])
+        theirs_of_flows = removed * flows / flows.sum() if flows.sum() > 0 else np.zeros(3)
+        steps.append(
+            replace(
+                step,
+                waiting_list=WaitingList(
+                    step.waiting_list.month, np.maximum(step.waiting_list.by_day - gone_after, 0)
+                ),
+                treatments=float(step.treatments - theirs_of_flows[0]),
+                extra_treatments=float(step.extra_treatments - theirs_of_flows[1]),
+                reneges=float(step.reneges - theirs_of_flows[2]),
+            )
+        )
+        before, gone = step.waiting_list, gone_after
+    return WeeksProjection(projection.origin, tuple(steps), projection.params)
+
+
 def most_possible(projection: WeeksProjection, published_only: bool = False) -> dict[str, np.ndarray]:
     """The most each projected month's count over 52 weeks and 92nd percentile could be, given the
     projected referrals: a wait grows by the days that pass, no faster. So they are read from the list
