@@ -133,3 +133,13 @@ def test_the_chart_cannot_be_sent_to_plotlys_cloud(attacked_page):
     figure = json.loads(html.unescape(re.search(r'data-figure="([^"]*)"', attacked_page)[1]))
     assert figure["config"]["showSendToCloud"] is False
     assert figure["config"]["modeBarButtons"] == [["toImage"]]  # the one button: save as an image
+
+
+@pytest.mark.parametrize("path", ["/waiting-list/", "/uploads/", "/metrics/"])
+def test_a_forged_host_sends_no_one_elsewhere(clients, path):
+    """A security check: "/waiting-list/" was redirected to http://evil.example/waiting-list, built
+    from the request's Host header, before sign-in. A trailing slash is now not found."""
+    for client in (clients["viewer"], clients[None]):
+        answer = client.get(path, headers={"Host": "evil.example"}, follow_redirects=False)
+        assert "evil.example" not in answer.headers.get("location", "")
+        assert answer.status_code == 404

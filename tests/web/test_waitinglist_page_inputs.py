@@ -96,7 +96,7 @@ def test_a_bad_share_with_a_good_month_keeps_the_month(clients, expected):
 # --- 3 and 4. plain numbers only; a long value quoted short ---------------------------------------
 
 
-@pytest.mark.parametrize("typed", ["1_0", "١٢", "nan", "inf", "-inf", "1e2", "9 2", "92%%", "+92", "0x5A"])
+@pytest.mark.parametrize("typed", ["1_0", "١٢", "nan", "inf", "-inf", "1e2", "9 2", "92%%", "++92", "0x5A"])
 def test_a_share_that_is_not_a_plain_number_is_refused(clients, typed):
     refused = clients["viewer"].get("/waiting-list", params={"target": typed})
     assert refused.status_code == 422
@@ -118,6 +118,10 @@ def test_a_setting_that_is_not_a_plain_number_is_refused_and_taken_as_zero(clien
         ({"target": " 85 % "}, "85% within 18 weeks by"),
         ({"growth": "-2.5"}, "Scenario: demand -2.5% a year."),
         ({"validation": ".5"}, "Scenario: 0.5% of the list removed by validation"),
+        # a director's check: the page writes "demand +20% a year" and the guide "−10 to 20"
+        ({"growth": "+5"}, "Scenario: demand +5% a year."),
+        ({"growth": "\u22125"}, "Scenario: demand -5% a year."),
+        ({"target": "+90"}, "90% within 18 weeks by"),
     ],
 )
 def test_plain_decimals_are_still_read(clients, params, said):

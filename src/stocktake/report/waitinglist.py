@@ -292,6 +292,8 @@ def capacity_words(found: Overview) -> str:
     without, with_them = (
         MASK if hide else f"{value:.1f}%" for value, hide in zip(reached, hidden, strict=True)
     )
+    if hidden[1] and found.target.pct_within_18_weeks is not None:  # reached, by construction
+        with_them = f"at least the target's {found.target.pct_within_18_weeks:.1f}%"
     if answer.extra_per_week is None:
         return f"{target}: not reachable from {_month(answer.start)} with any uplift the model allows."
     if answer.extra_per_week == 0:

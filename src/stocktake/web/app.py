@@ -57,7 +57,14 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     if migrate:
         upgrade(settings.database_url)
     app = FastAPI(
-        title="Stocktake", docs_url=None, redoc_url=None, openapi_url=None, dependencies=[Depends(check_csrf)]
+        title="Stocktake",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url=None,
+        dependencies=[Depends(check_csrf)],
+        # "/waiting-list/" is not found rather than redirected: Starlette's redirect is absolute, built
+        # from the request's Host header, so a forged Host made it point elsewhere (a security check)
+        redirect_slashes=False,
     )
     app.state.settings = settings
     app.state.engine = make_engine(settings.database_url)

@@ -49,6 +49,7 @@ from stocktake.verdicts.waitinglist import (
     OverviewError,
     TargetError,
     figures_hidden,
+    reached_hidden,
     retargeted,
 )
 from stocktake.waitinglist.scenario import (
@@ -74,10 +75,11 @@ NO_PATHWAYS = (
 #: The fragment htmx swaps when a slider moves (the element's id, sent as HX-Target).
 SCENARIO_TARGET = "scenario-results"
 GREY = "#768692"
-#: A number as people type one in a field: ASCII digits with at most one point, an optional minus
-#: and an optional "%". Python's float() takes more (``1_0``, other scripts' digits, ``nan``, ``inf``,
-#: ``1e3``), none of which anyone means as a share or a setting.
-PLAIN_NUMBER = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*%?")
+#: A number as people type one in a field: ASCII digits with at most one point, an optional sign
+#: (a minus typed, or "−" as the page and the guide print it, or "+") and an optional "%". Python's
+#: float() takes more (``1_0``, other scripts' digits, ``nan``, ``inf``, ``1e3``), none of which
+#: anyone means as a share or a setting.
+PLAIN_NUMBER = re.compile(r"[-+\u2212]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*%?")
 #: The most decimal places a target share may have: every share then reads back in plain decimals
 #: (92.25, 0.01), never in the scientific notation (1e-07) that this field itself refuses.
 SHARE_DECIMALS = 2
@@ -100,7 +102,9 @@ def _quoted(text: str) -> str:
 def _plain_number(text: str) -> float | None:
     """The number typed, or None when it is not a plain decimal (see PLAIN_NUMBER)."""
     stripped = text.strip()
-    return float(stripped.rstrip("%").strip()) if PLAIN_NUMBER.fullmatch(stripped) else None
+    if not PLAIN_NUMBER.fullmatch(stripped):
+        return None
+    return float(stripped.rstrip("%").strip().replace("\u2212", "-"))
 
 
 def _overview(request: Request, db: Session, target_pct: float | None, target_by: str | None):
@@ -205,6 +209,8 @@ def _target_lists(found: Overview) -> float | None:
     """The target's answer in lists a week, rounded up to the slider's step (so it reaches the target)."""
     answer = found.answer
     if answer is None or answer.lists_per_week is None or answer.lists_per_week <= 0:
+        return None
+    if found.suppress and reached_hidden(answer)[1]:  # the answer says "*": its link would not
         return None
     return answer.lists_to_book
 
