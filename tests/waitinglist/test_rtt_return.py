@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -148,3 +149,35 @@ def test_an_unknown_treatment_function_is_named():
     result = runner.invoke(app, ["waitinglist", "weeks", str(RBD), "--treatment-function", "C_999X"])
     assert result.exit_code == 2
     assert "--treatment-function 'C_999X': not in the 2024-11 return" in " ".join(result.output.split())
+
+
+def test_two_providers_returns_of_one_month_are_refused_for_their_providers(tmp_path):
+    """An analyst's check: RBD's and RDZ's returns for November were refused as "is for 2024-11, as
+    … is", sending them to check the month; the same file twice read the same."""
+    other = tmp_path / "rdz.csv"
+    _table().assign(**{"Provider Org Code": "RDZ"}).to_csv(other, index=False)
+    said = " ".join(runner.invoke(app, ["waitinglist", "weeks", str(RBD), str(other)]).output.split())
+    assert "rdz.csv: is for RDZ" in said and "for RBD; give one provider's returns" in said
+    twice = runner.invoke(app, ["waitinglist", "weeks", str(RBD), str(RBD)])
+    assert twice.exit_code == 2 and "given twice; give each month's return once" in twice.output
+    copy = tmp_path / "copy.csv"
+    copy.write_bytes(RBD.read_bytes())
+    said = " ".join(runner.invoke(app, ["waitinglist", "weeks", str(RBD), str(copy)]).output.split())
+    assert "is for 2024-11, as" in said and "give one return a month" in said
+
+
+def test_the_guides_worked_capacity_example_is_what_the_command_says():
+    """An analyst checking their set-up against the guide found 43.2 and 303.8 there, 42.9 and 300.4
+    from the command: the guide's figures are read from it here, so they cannot drift again."""
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "guide" / "waitinglist.md").read_text()
+    said = " ".join(guide.split())
+    first, last = re.search(
+        r"65% by September 2025 needs ([\d.]+) extra treatments a week from December 2024, or ([\d.]+) if",
+        said,
+    ).groups()
+    args = ["waitinglist", "capacity", str(RBD), "--treatment-function", "C_110", "--target-pct", "65"]
+    result = runner.invoke(app, [*args, "--by", "2025-09"])
+    assert result.exit_code == 0, result.output
+    printed = " ".join(result.output.split())
+    assert f": {first} extra treatments a week" in printed and "from 2024-12" in printed
+    assert re.search(rf"2025-09 │ +{re.escape(last)} ", result.output)

@@ -297,6 +297,95 @@ def _england_history(tmp_path: Path, name: str = "history.csv") -> tuple[pd.Data
     return table, tmp_path / name
 
 
+def _months_as(table: pd.DataFrame, form: str) -> pd.DataFrame:
+    months = pd.PeriodIndex(table["month"], freq="M")
+    return table.assign(month=months.strftime(form))
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda t: _months_as(t, "%b-%y"),  # Excel in the UK: Apr-24
+        lambda t: _months_as(t, "%B %Y"),  # April 2024
+        lambda t: _months_as(t, "01/%m/%Y"),  # a date, day first
+        lambda t: _months_as(t, "%Y-%m-01"),
+        lambda t: t.set_axis([f" {c.capitalize()} " for c in t.columns], axis=1),  # names as typed
+    ],
+    ids=["mon-yy", "month-yyyy", "dd/mm/yyyy", "iso-date", "names"],
+)
+def test_a_history_with_months_or_names_as_excel_writes_them_is_read_as_the_plain_one(tmp_path, edit):
+    """An analyst's check: a history opened in Excel and saved had its months turned into Sep-20 or
+    01/09/2020, and every one was refused."""
+    table, plain = _england_history(tmp_path)
+    table.to_csv(plain, index=False)
+    edited = tmp_path / "edited.csv"
+    edit(table).to_csv(edited, index=False)
+    for path, out in ((plain, "a.csv"), (edited, "b.csv")):
+        result = _run("project", path, "--months", 6, "--out", tmp_path / out)
+        assert result.exit_code == 0, result.output
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv"))
+
+
+def test_a_blank_line_in_a_history_is_skipped_and_later_lines_keep_their_numbers(tmp_path):
+    table, path = _england_history(tmp_path)
+    text = table.iloc[:20].to_csv(index=False) + "\n" + table.iloc[20:].to_csv(index=False, header=False)
+    path.write_text(text)
+    table.to_csv(tmp_path / "plain.csv", index=False)
+    for given, out in ((path, "a.csv"), (tmp_path / "plain.csv", "b.csv")):
+        assert _run("project", given, "--months", 6, "--out", tmp_path / out).exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv"))
+    broken = text.replace(f"\n{table['month'].iloc[30]},", "\nSomething,")
+    path.write_text(broken)
+    result = _run("project", path, "--months", 6)
+    assert "line 33: month 'Something' is not a month" in " ".join(result.output.split())
+
+
+@pytest.mark.parametrize(
+    ("edit", "said"),
+    [
+        (
+            lambda t: t.assign(within_18_weeks=t["within_18_weeks"].where(t.index != 7, "9999999")),
+            "line 9, within_18_weeks: 9,999,999 is more than the",
+        ),
+        (
+            lambda t: t.assign(
+                clock_stops=[
+                    int(a) + int(b) + (999 if i == 4 else 0)
+                    for i, (a, b) in enumerate(
+                        zip(t["clock_stops_admitted"], t["clock_stops_non_admitted"], strict=True)
+                    )
+                ]
+            ),
+            "line 6, clock_stops: ",
+        ),
+    ],
+    ids=["within-18-over-the-list", "stops-unlike-their-parts"],
+)
+def test_a_part_beyond_its_whole_is_refused(tmp_path, edit, said):
+    table, path = _england_history(tmp_path)
+    edit(table).to_csv(path, index=False)
+    result = _run("project", path, "--months", 6, "--out", tmp_path / "p.csv")
+    assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_one_blank_clock_start_is_said_when_it_stops_them_being_projected(tmp_path):
+    """An analyst's check: one blank clock_starts cell emptied two columns of the output, unsaid."""
+    table = pd.read_csv(ENGLAND, dtype=str, keep_default_na=False).iloc[109:]  # from 2021-04, all known
+    path = tmp_path / "history.csv"
+    table.to_csv(path, index=False)
+    projected = _run("project", path, "--months", 6, "--out", tmp_path / "known.csv")
+    assert projected.exit_code == 0 and pd.read_csv(tmp_path / "known.csv")["clock_starts"].notna().all()
+    table.loc[table.index[-10], "clock_starts"] = ""
+    table.to_csv(path, index=False)
+    result = _run("project", path, "--months", 6, "--out", tmp_path / "p.csv")
+    assert result.exit_code == 0
+    said = " ".join(result.output.split())
+    assert "clock starts (and so other removals) are not projected" in said
+    assert f"{table['month'].iloc[-10]} has none" in said
+    assert pd.read_csv(tmp_path / "p.csv")["clock_starts"].isna().all()
+
+
 def test_a_history_saved_from_excel_is_read_as_the_comma_separated_one(tmp_path):
     """Windows-1252 with a semicolon between fields and Excel's trailing empty rows: the same projection."""
     table, plain = _england_history(tmp_path)
@@ -312,12 +401,6 @@ def test_a_history_saved_from_excel_is_read_as_the_comma_separated_one(tmp_path)
 @pytest.mark.parametrize(
     ("write", "expected"),
     [
-        (  # a blank line in the middle: named by its own line, not the one above
-            lambda table, path: path.write_text(
-                table.iloc[:20].to_csv(index=False) + "\n" + table.iloc[20:].to_csv(index=False, header=False)
-            ),
-            "line 22: month '' is not a month",
-        ),
         (
             lambda table, path: table.assign(
                 waiting=table["waiting"].where(table.index != 3, "2512345.5")
@@ -329,7 +412,7 @@ def test_a_history_saved_from_excel_is_read_as_the_comma_separated_one(tmp_path)
             "a workbook, not a CSV; save the sheet as CSV UTF-8",
         ),
     ],
-    ids=["blank-line", "decimal", "workbook"],
+    ids=["decimal", "workbook"],
 )
 def test_a_history_as_people_save_it_is_refused_by_its_own_line(tmp_path, write, expected):
     table, path = _england_history(tmp_path)
@@ -466,3 +549,22 @@ def test_an_out_in_a_folder_no_one_may_write_to_is_refused_before_the_work(tmp_p
     assert result.exit_code == 2
     assert result.output.startswith("error: --out /proc/P.csv: cannot write into /proc (")
     assert "Traceback" not in result.output and "projection" not in result.output.lower()
+
+
+def test_a_history_ending_after_this_month_is_refused(tmp_path):
+    """An analyst's check: a history ending in 2027-08 (its years shifted) was projected from then."""
+    table, path = _england_history(tmp_path)
+    months = pd.PeriodIndex(table["month"], freq="M") + 12 * 90  # 2097 to 2106
+    table.assign(month=months.astype(str)).to_csv(path, index=False)
+    result = _run("project", path, "--months", 6, "--out", tmp_path / "p.csv")
+    assert result.exit_code == 2 and "its last month, 2106-08, is after this month" in result.output
+    assert not (tmp_path / "p.csv").exists()
+
+
+def test_a_workbook_renamed_csv_is_named_a_workbook(tmp_path):
+    """An analyst's check: an .xlsx renamed .csv was called a ZIP to unzip."""
+    table, _ = _england_history(tmp_path)
+    path = tmp_path / "history.csv"
+    table.to_excel(path, index=False, engine="openpyxl")
+    result = _run("project", path, "--months", 6)
+    assert result.exit_code == 2 and "a workbook, not a CSV; save the sheet as CSV UTF-8" in result.output

@@ -31,7 +31,7 @@ def project(
         typer.Argument(
             metavar="HISTORY.csv",
             help="month,waiting,clock_starts,clock_stops_admitted,clock_stops_non_admitted (blanks where "
-            "unknown); the last row is the forecast origin.",
+            "unknown; months like 2024-04, Apr-24 or 01/04/2024); the last row is the forecast origin.",
         ),
     ] = None,
     months: Annotated[int, typer.Option(metavar="N", help="Months to project.")] = 12,
@@ -81,6 +81,8 @@ def project(
         f"backtest on this history: {projection.width.basis()}"
         + (f", as the 2.5th–97.5th percentiles of {simulations:,} simulated runs" if simulations else "")
     )
+    if projection.model.starts_left_out:
+        console.print(projection.model.starts_left_out)
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
 

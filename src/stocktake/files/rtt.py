@@ -24,6 +24,7 @@ from stocktake.bank_holidays import bank_holidays, working_days
 from stocktake.files.waitinglist import (
     ZIP_MAGIC,
     WaitingListInputError,
+    is_a_workbook,
     month_option,
     read_bytes,
     refuse_a_workbook,
@@ -93,11 +94,7 @@ def _the_csv_zipped(data: bytes, path: Path) -> tuple[bytes, str]:
                 and not m.filename.startswith("__MACOSX/")
                 and not Path(m.filename).name.startswith("._")
             ]
-            names = {m.filename for m in members}
-            parts = "[Content_Types].xml" in names and any(
-                n.startswith(("xl/", "word/", "ppt/")) for n in names
-            )
-            refuse_a_workbook(path, is_one=parts)
+            refuse_a_workbook(path, is_one=is_a_workbook(data))
             csvs = [m for m in members if m.filename.lower().endswith(".csv")]
             if len(csvs) != 1:
                 held = ", ".join(m.filename for m in members) or "nothing"
@@ -132,17 +129,21 @@ def read_rtt_returns(paths: list[Path], provider: str | None = None) -> list[Rtt
         raise WaitingListInputError("give at least one RTT provider return (CSV)")
     returns = sorted(((read_rtt_return(p, provider), Path(p)) for p in paths), key=lambda r: r[0].month)
     for (before, before_path), (after, after_path) in itertools.pairwise(returns):
+        if after.providers != before.providers:  # said first: two trusts' returns of one month too
+            raise WaitingListInputError(
+                f"{after_path}: is for {', '.join(after.providers)}, {before_path} for "
+                f"{', '.join(before.providers)}; give one provider's returns"
+            )
+        if after_path.resolve() == before_path.resolve():
+            raise WaitingListInputError(f"{after_path}: given twice; give each month's return once")
         if after.month == before.month:
-            raise WaitingListInputError(f"{after_path}: is for {after.month}, as {before_path} is")
+            raise WaitingListInputError(
+                f"{after_path}: is for {after.month}, as {before_path} is; give one return a month"
+            )
         if after.month != before.month + 1:
             missing = pd.period_range(before.month + 1, after.month - 1, freq="M")
             raise WaitingListInputError(
                 f"{after_path}: the returns skip {', '.join(map(str, missing))}; give consecutive months"
-            )
-        if after.providers != before.providers:
-            raise WaitingListInputError(
-                f"{after_path}: is for {', '.join(after.providers)}, {before_path} for "
-                f"{', '.join(before.providers)}; give one provider's returns"
             )
     return [r for r, _ in returns]
 

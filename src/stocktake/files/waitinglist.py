@@ -12,6 +12,7 @@ import io
 import os
 import re
 import tempfile
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +53,7 @@ def read_saved_csv(path: Path) -> pd.DataFrame:
     refuse_a_workbook(path)
     data = read_bytes(path)
     if data.startswith(ZIP_MAGIC):
+        refuse_a_workbook(path, is_one=is_a_workbook(data))  # a workbook renamed .csv is a ZIP too
         raise WaitingListInputError(f"{path}: a ZIP archive, not a CSV; unzip it and give the CSV inside")
     return saved_csv_table(data, str(path))
 
@@ -62,6 +64,16 @@ def refuse_a_workbook(path: Path, is_one: bool = False) -> None:
         raise WaitingListInputError(
             f"{path}: a workbook, not a CSV; save the sheet as CSV UTF-8 and give that"
         )
+
+
+def is_a_workbook(data: bytes) -> bool:
+    """Whether a ZIP's bytes are an Office document's (Excel's, or Word's or PowerPoint's) by its parts."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError):
+        return False
+    return "[Content_Types].xml" in names and any(n.startswith(("xl/", "word/", "ppt/")) for n in names)
 
 
 #: The first bytes of a ZIP archive: a file, an empty archive, a spanned one (NHS England publishes its
@@ -188,7 +200,7 @@ def read_history(path: Path, since: str | None = None) -> History:
     """A monthly history CSV, checked row by row (only the months from ``since`` on, if given)."""
     start = _since(since)
     try:
-        return history_from_table(read_saved_csv(path), source=str(path), since=start)
+        history = history_from_table(read_saved_csv(path), source=str(path), since=start)
     except HistoryGap as error:
         after = (
             f"to project the months after it, add --since {error.resumes}"
@@ -199,6 +211,13 @@ def read_history(path: Path, since: str | None = None) -> History:
         raise WaitingListInputError(f"{mask_nhs_numbers(str(error))}; {after}") from None
     except HistoryError as error:
         raise WaitingListInputError(mask_nhs_numbers(str(error))) from None
+    this_month = pd.Period(pd.Timestamp.today(), freq="M")
+    if history.months[-1] > this_month:  # a year mistyped, or an export's dates shifted: a month to come
+        raise WaitingListInputError(
+            f"{path}: its last month, {history.months[-1]}, is after this month ({this_month}); a history "
+            "ends with a month that has happened (is a year mistyped?)"
+        )
+    return history
 
 
 def read_pathways(path: Path, by: str | None = None) -> pd.DataFrame:

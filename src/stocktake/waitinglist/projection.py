@@ -114,6 +114,50 @@ class History:
         return np.concatenate([[np.nan], np.diff(self.waiting)]) + total_stops
 
 
+#: The ways a history's month may be written: as typed, and as Excel in the UK saves a month it read.
+MONTH_FORMS = "like 2024-04, Apr-24, April 2024, 2024-04-01 or 01/04/2024"
+_FULL_NAMES = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+#: English month names, full or in three letters (not the locale's: a history is read the same anywhere).
+_MONTH_NAMES = {n: i for i, full in enumerate(_FULL_NAMES, 1) for n in (full, full[:3])} | {"sept": 9}
+
+
+def history_month(text: str) -> pd.Period | None:
+    """The month a history's cell names (see :data:`MONTH_FORMS`: a date is read as its month, day
+    first as in the UK), or None. A history dated the US way (09/01/2024) reads as one January
+    repeated, which the repeated-month check refuses."""
+    text = text.strip()
+    if found := re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text):
+        year, month, day = found.groups()
+    elif found := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
+        day, month, year = found.groups()
+    elif found := re.fullmatch(r"([A-Za-z]+)[- ](\d{2}|\d{4})", text):
+        (name, year), day = found.groups(), None
+        month = _MONTH_NAMES.get(name.lower())
+        if month is None:
+            return None
+        year = f"20{year}" if len(year) == 2 else year  # Excel's Apr-24; no history starts before 2000
+    else:
+        return None
+    try:
+        date = pd.Timestamp(year=int(year), month=int(month), day=int(day or 1))
+    except ValueError:
+        return None
+    return date.to_period("M")
+
+
 def history_from_table(
     table: pd.DataFrame, source: str = "history", since: pd.Period | None = None
 ) -> History:
@@ -122,6 +166,7 @@ def history_from_table(
     Rows are numbered as lines of the CSV (the header is line 1); ``since`` keeps only the months from
     it on (a history with a break can be projected from the stretch after it).
     """
+    table = _named_plainly(table, source)
     columns = set(table.columns)
     stop_columns = [c for c in STOP_COLUMNS if c in columns] or (
         ["clock_stops"] if "clock_stops" in columns else []
@@ -136,18 +181,19 @@ def history_from_table(
     if missing or not stop_columns:
         wanted = missing + ([] if stop_columns else ["clock_stops_admitted", "clock_stops_non_admitted"])
         raise HistoryError(f"{source}: no column {', '.join(wanted)} (columns: {', '.join(table.columns)})")
+    # A blank line (a file edited by hand) is skipped; every line keeps its number for messages.
+    kept = np.flatnonzero(table.astype(str).apply(lambda column: column.str.strip() != "").any(axis=1))
+    table = table.iloc[kept]
     months = []
-    for i, text in enumerate(table["month"].astype(str)):
-        try:
-            if not re.fullmatch(r"\d{4}-\d{2}", text.strip()):
-                raise ValueError(text)
-            months.append(pd.Period(text.strip(), freq="M"))
-        except ValueError:
-            raise HistoryError(f"{source}, line {i + 2}: month {text!r} is not a month (YYYY-MM)") from None
+    for i, text in zip(kept, table["month"].astype(str), strict=True):
+        month = history_month(text)
+        if month is None:
+            raise HistoryError(f"{source}, line {i + 2}: month {text!r} is not a month ({MONTH_FORMS})")
+        months.append(month)
     if since is not None:
-        kept = [i for i, month in enumerate(months) if month >= since]
-        table, months = table.iloc[kept], [months[i] for i in kept]
-    line = [i + 2 for i in (kept if since is not None else range(len(months)))]
+        chosen = [j for j, month in enumerate(months) if month >= since]
+        table, months, kept = table.iloc[chosen], [months[j] for j in chosen], kept[chosen]
+    line = [int(i) + 2 for i in kept]
     for i in range(1, len(months)):
         before, now = months[i - 1], months[i]
         if now == before:
@@ -176,6 +222,7 @@ def history_from_table(
             f"(two years and a month to fit the seasons, and {MIN_ERRORS} more to test the fit)"
         )
     _refuse_an_empty_list(values["waiting"], line, source)
+    _refuse_parts_beyond_the_whole(table, values, line, source)
     _refuse_spikes(values, line, source)
     starts = values.get("clock_starts", np.full(len(months), np.nan))
     return History(pd.PeriodIndex(months), values["waiting"], starts, {c: values[c] for c in stop_columns})
@@ -233,6 +280,43 @@ def _refuse_an_empty_list(waiting: np.ndarray, line: list[int], source: str) -> 
         )
 
 
+def _named_plainly(table: pd.DataFrame, source: str) -> pd.DataFrame:
+    """The table with its column names as the history's are written (``Month `` is ``month``)."""
+    names = [str(c).strip().lower() for c in table.columns]
+    repeated = sorted({n for n in names if names.count(n) > 1 and n})
+    if repeated:
+        raise HistoryError(f"{source}: more than one column named {repeated[0]!r}")
+    return table.set_axis(names, axis=1)
+
+
+def _refuse_parts_beyond_the_whole(
+    table: pd.DataFrame, values: dict[str, np.ndarray], line: list[int], source: str
+) -> None:
+    """A count within the list larger than the list, and a total of stops unlike its two parts, are
+    refused: each says a column is shifted or mistyped (an analyst's file had both, read unsaid)."""
+    waiting = values["waiting"]
+    for column in ("within_18_weeks", "over_52_weeks"):
+        if column in table.columns:
+            part = _numbers(table, column, False, source, line)
+            over = np.flatnonzero(part > waiting)
+            if len(over):
+                i = over[0]
+                raise HistoryError(
+                    f"{source}, line {line[i]}, {column}: {part[i]:,.0f} is more than the {waiting[i]:,.0f} "
+                    "waiting; is a column shifted?"
+                )
+    if "clock_stops" in table.columns and all(c in values for c in STOP_COLUMNS):
+        total = _numbers(table, "clock_stops", False, source, line)
+        parts = values[STOP_COLUMNS[0]] + values[STOP_COLUMNS[1]]
+        unlike = np.flatnonzero(np.isfinite(total) & (total != parts))
+        if len(unlike):
+            i = unlike[0]
+            raise HistoryError(
+                f"{source}, line {line[i]}, clock_stops: {total[i]:,.0f}, but the admitted and non-admitted "
+                f"stops add up to {parts[i]:,.0f}; give the two, or their sum, not both unlike"
+            )
+
+
 def _numbers(table: pd.DataFrame, column: str, required: bool, source: str, line: list[int]) -> np.ndarray:
     out = np.full(len(table), np.nan)
     for i, cell in enumerate(table[column]):
@@ -285,6 +369,8 @@ class FlowModel:
     net_additions: FlowFit
     stops: tuple[FlowFit, ...]
     clock_starts: FlowFit | None
+    #: Why clock starts (and so other removals) are not projected though the history has some.
+    starts_left_out: str | None = None
 
 
 def _centred_average(values: np.ndarray) -> np.ndarray:
@@ -355,8 +441,16 @@ def fit(history: History) -> FlowModel:
     starts_known = np.isfinite(history.clock_starts)
     # Clock starts are projected only when known, unbroken, for the seasons' two years at the end.
     run = len(starts_known) - (np.flatnonzero(~starts_known)[-1] + 1 if (~starts_known).any() else 0)
-    starts = fit_flow("clock_starts", history.clock_starts, months, growth) if run >= MIN_MONTHS - 1 else None
-    return FlowModel(history.months[-1], float(history.waiting[-1]), growth, net, stops, starts)
+    starts, left_out = None, None
+    if run >= MIN_MONTHS - 1:
+        starts = fit_flow("clock_starts", history.clock_starts, months, growth)
+    elif starts_known.any():  # an analyst saw the columns go blank, unsaid, for one blank cell
+        blank = history.months[np.flatnonzero(~starts_known)[-1]]
+        left_out = (
+            f"clock starts (and so other removals) are not projected: their seasons need the latest "
+            f"{MIN_MONTHS - 1} months unbroken, and {blank} has none"
+        )
+    return FlowModel(history.months[-1], float(history.waiting[-1]), growth, net, stops, starts, left_out)
 
 
 @dataclass(frozen=True)
@@ -559,11 +653,14 @@ class Projection:
         # Rounded so the printed flows add up exactly: the list's change plus its stops; starts less that.
         change = np.diff(np.r_[round(self.model.waiting), frame["waiting"].to_numpy()])
         net = change + sum(frame[name].to_numpy(dtype=float) for name in path.stops)
-        frame["other_removals"] = (
-            frame["clock_starts"] - pd.Series(net, dtype="Int64")
-            if path.other_removals is not None
-            else _rounded(None, len(frame))
-        )
+        if path.other_removals is not None:
+            # Starts are projected apart from the list, so a small service's can round below what the
+            # list and its stops need: a month's starts are at least that, and no removal negative
+            # (an analyst saw "-3 other removals").
+            frame["clock_starts"] = np.maximum(frame["clock_starts"], pd.Series(net, dtype="Int64"))
+            frame["other_removals"] = frame["clock_starts"] - pd.Series(net, dtype="Int64")
+        else:
+            frame["other_removals"] = _rounded(None, len(frame))
         frame["net_additions"] = pd.Series(net, dtype="Int64")
         return frame
 
