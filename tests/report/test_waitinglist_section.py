@@ -538,3 +538,29 @@ def test_the_capacity_command_blanks_a_share_the_projection_hides(tmp_path):
     assert "a share or count that would give 1–7 patients away (blank in the CSV)" in said
     shown, _ = capacity(large.iloc[0])
     assert shown["without_uplift"].notna().all()
+
+
+def test_the_projection_table_says_its_shares_are_of_another_models_list(report):
+    """A director's check: the table's Waiting (3,604, the two models averaged) sat beside shares of
+    the weeks-waited model's list (3,651), and 3,604 × 68.9% gave a wrong count over 18 weeks."""
+    taken, paths = report
+    found = taken.waiting_list
+    said = " ".join(paths[".html"].read_text().split())
+    weeks_list = f"{round(found.in_a_year.waiting):,}"
+    last = found.weeks.steps[-1].waiting_list.month.strftime("%B %Y")
+    assert (
+        f"whose own list in {last} is {weeks_list}, so a share times the Waiting column is not a count"
+        in said
+    )
+    assert round(found.in_a_year.waiting) != found.projection.table()["waiting"].iloc[-1]
+
+
+@pytest.mark.parametrize(
+    ("load", "shown"), [(0.998, "0.998"), (1.003, "1.003"), (1.0, "1.00"), (0.5, "0.50"), (float("nan"), "–")]
+)
+def test_a_load_just_off_1_is_not_shown_as_1(load, shown):
+    """A director's check: 80.6 added against 80.8 removed read "1.00", and "at 1 or more, the list
+    grows"."""
+    from stocktake.report.waitinglist import load_figure
+
+    assert load_figure(load) == shown

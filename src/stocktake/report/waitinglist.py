@@ -141,6 +141,14 @@ def _figure(value: float, form: str) -> str:
     return "–" if value is None or np.isnan(value) else format(value, form)
 
 
+def load_figure(value: float) -> str:
+    """A load to two decimals, or three where two would read 1.00 for a list growing or shrinking (a
+    director's check: 80.6 added against 80.8 removed read 1.00, "at 1 or more, the list grows")."""
+    if value is not None and np.isfinite(value) and value != 1 and round(value, 2) == 1:
+        return format(value, ".3f")
+    return _figure(value, ".2f")
+
+
 def pct(value: float) -> str:
     return "–" if value is None or np.isnan(value) else f"{value:.1f}%"
 
@@ -179,6 +187,9 @@ class WaitingListSection:
     p92_now: str
     over_52_now: str
     over_52_in_a_year: str
+    #: The weeks-waited model's own list size in the last projected month, beside its shares (the
+    #: projection's "Waiting" is another model's: a director multiplied one by the other).
+    weeks_waiting_in_a_year: str
     #: "16,400 (95% interval 15,100 to 17,700) in March 2026", or why there is no projection.
     projection: str
     projected: bool
@@ -283,7 +294,8 @@ def capacity_words(found: Overview) -> str:
     answer = found.answer
     if answer is None:
         return f"Not worked out: {found.capacity_problem}."
-    target = found.target.describe()
+    # months in words throughout the sentence (it had read "by 2026-03" beside "from April 2025")
+    target = found.target.describe().replace(f"by {found.target.by}", f"by {_month(found.target.by)}")
     if not found.target.no_52_week_waiters and found.target.pct_within_18_weeks == TARGET_PCT:
         # the department's own 18-week target (its measure's) may be lower: this is the national one
         target = target.replace(" by ", " (the NHS constitutional standard) by ", 1)
@@ -346,7 +358,7 @@ def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
                 count(g.waiting, hide, found.suppress),
                 MASK if hide else _figure(s.mean_demand, ".1f"),
                 MASK if hide else _figure(s.mean_capacity, ".1f"),
-                MASK if hide else _figure(s.load, ".2f"),
+                MASK if hide else load_figure(s.load),
                 MASK if hide else _figure(s.mean_wait, ".1f"),
                 f"{s.target_weeks:.0f}",
                 MASK if hide else _figure(s.pressure, ".2f"),
@@ -384,6 +396,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         p92_now=f"{now.p92_weeks:.1f}",
         over_52_now=count(now.over_52_weeks, found.over_52_hidden, found.suppress),
         over_52_in_a_year=with_interval(found, "over_52_weeks", len(found.weeks.steps) - 1),
+        weeks_waiting_in_a_year=count(found.in_a_year.waiting, suppress=found.suppress),
         projection=projection,
         projected=found.projection is not None,
         rows=rows,
