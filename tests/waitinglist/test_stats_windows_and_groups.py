@@ -217,6 +217,8 @@ def test_an_nhs_number_as_a_consultant_is_never_printed_or_written(tmp_path, wri
         app, ["waitinglist", "stats", str(pathways), "--by", "consultant", "--no-suppress", "--out", str(raw)]
     )
     assert again.exit_code == 0 and pd.read_csv(raw)["count_demand"].between(1, 7).any()
+    assert (pd.read_csv(raw)["small_numbers"] == "1-7 shown (--no-suppress): for use inside the trust").all()
+    assert "small_numbers" not in written.columns
     assert "not suppressed here (--no-suppress)" in " ".join(again.output.split())
     assert not re.search(r"9434765919|943\s*476\s*5919", again.output + raw.read_text())
 

@@ -14,6 +14,10 @@ from stocktake.cli.common import HomeOption, _fail, _home_warehouse, console
 if TYPE_CHECKING:
     import pandas as pd
 
+#: Every row of a file written with --no-suppress says so: the file travels, the console does not
+#: (a governance lead could not tell two files apart).
+SHOWN_HERE = "1-7 shown (--no-suppress): for use inside the trust"
+
 waitinglist_app = typer.Typer(help="The waiting list: statistics and projection.", no_args_is_help=True)
 Warehouse = Annotated[
     Path | None,
@@ -130,6 +134,8 @@ def stats(
                 ["count_demand", "queue_size"],
                 keep=["group", "target_weeks", "convention", "window_start", "window_end"],
             )
+        elif by is not None:
+            table = table.assign(small_numbers=SHOWN_HERE)
         if out is not None:
             write_csv(table, out)
     except WaitingListInputError as error:
@@ -309,7 +315,8 @@ def weeks(
         )
         table = interval_columns(projection, widths, suppress)
         if out is not None:
-            write_csv(weeks_rows_shown(table.round(3)) if suppress else table.round(3), out)
+            shown = weeks_rows_shown(table.round(3)) if suppress else table.round(3)
+            write_csv(shown.assign(small_numbers=SHOWN_HERE) if no_suppress and not returns else shown, out)
     except WaitingListInputError as error:
         _fail(str(error))
     origin = inputs.origin.summary()
