@@ -467,7 +467,9 @@ def test_what_a_target_would_take_hides_a_share_the_projection_hides():
     many_over = dataclasses.replace(few_over, baseline=93.0, achieved=93.0, baseline_list=month(538, 500))
 
     def words(answer, suppress=True):
-        found = SimpleNamespace(answer=answer, target=target, suppress=suppress, capacity_problem=None)
+        found = SimpleNamespace(
+            answer=answer, target=target, suppress=suppress, capacity_problem=None, capacity=400.0
+        )
         return capacity_words(found)
 
     assert words(few_over).endswith("met without extra capacity (* within 18 weeks then).")

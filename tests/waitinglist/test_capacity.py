@@ -249,3 +249,16 @@ def test_what_lists_assume_is_said_only_where_lists_are_given(tmp_path):
     assert plain.exit_code == 0 and with_lists.exit_code == 0, plain.output + with_lists.output
     assert LISTS_ASSUME not in " ".join(plain.output.split())
     assert LISTS_ASSUME in " ".join(with_lists.output.split())
+
+
+def test_an_uplift_beyond_what_the_service_gives_now_is_said_so():
+    """An analyst's check: 99% by next month answered "416.7 extra treatments a week" beside a service
+    treating some 94 a week, unremarked. 409 a month is 94.4 a week."""
+    from stocktake.waitinglist.capacity import beyond_present
+
+    assert beyond_present(416.7, 409.0) == (
+        "That is 4.4 times the 94.4 treatments a week the service gives now: a target this near may not "
+        "be one to plan for; try a later month"
+    )
+    assert beyond_present(42.9, 409.0) is None and beyond_present(None, 409.0) is None
+    assert beyond_present(10.0, 0.0) is None

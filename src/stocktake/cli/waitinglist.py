@@ -412,7 +412,7 @@ def capacity(
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
     from stocktake.metrics.suppression import MASK
     from stocktake.verdicts.waitinglist import reached_hidden
-    from stocktake.waitinglist.capacity import LISTS_ASSUME, NO_WAITERS_BELOW, answers_table
+    from stocktake.waitinglist.capacity import LISTS_ASSUME, NO_WAITERS_BELOW, answers_table, beyond_present
 
     if not returns and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -483,6 +483,8 @@ def capacity(
                 else ""
             )
         )
+        if not achieved_hidden and (far := beyond_present(answer.extra_per_week, inputs.capacity)):
+            console.print(f"[yellow]{far}[/yellow]")
     shown = Table(title="From when: the uplift needed for each start month")
     for column in ("start", "extra a week", "lists a week", "reached"):
         shown.add_column(column, justify="right")

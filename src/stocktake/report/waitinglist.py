@@ -30,7 +30,7 @@ from stocktake.verdicts.waitinglist import (
     overview,
     reached_hidden,
 )
-from stocktake.waitinglist.capacity import LISTS_ASSUME
+from stocktake.waitinglist.capacity import LISTS_ASSUME, beyond_present
 from stocktake.waitinglist.weeks_waited import TESTED
 from stocktake.warehouse import WarehouseError, connect, problems
 
@@ -324,9 +324,11 @@ def capacity_words(found: Overview) -> str:
         if answer.lists_per_week is not None
         else " (no theatre history in the warehouse to turn them into lists)"
     )
+    far = None if hidden[1] else beyond_present(answer.extra_per_week, found.capacity)
     return (
         f"{target}: {extra} extra treatments a week{lists} from "
         f"{_month(answer.start)}; without them {without} within 18 weeks, with them {with_them}."
+        + (f" {far}." if far else "")
     )
 
 

@@ -242,3 +242,15 @@ def answers_table(answers: list[CapacityAnswer]) -> pd.DataFrame:
             for a in answers
         ]
     )
+
+
+def beyond_present(extra_per_week: float | None, treatments_per_month: float) -> str | None:
+    """A sentence when an uplift is more than the treatments the service gives now: an answer of
+    416.7 a week beside 94 a week read as one more number (an analyst's check). None otherwise."""
+    present = treatments_per_month * 12 / 52
+    if extra_per_week is None or present <= 0 or extra_per_week <= present:
+        return None
+    return (
+        f"That is {extra_per_week / present:.1f} times the {present:,.1f} treatments a week the service "
+        "gives now: a target this near may not be one to plan for; try a later month"
+    )
