@@ -568,3 +568,19 @@ def test_a_workbook_renamed_csv_is_named_a_workbook(tmp_path):
     table.to_excel(path, index=False, engine="openpyxl")
     result = _run("project", path, "--months", 6)
     assert result.exit_code == 2 and "a workbook, not a CSV; save the sheet as CSV UTF-8" in result.output
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (("--months", 0), "error: --months 0: must be 1 to 60"),
+        (("--months", 6, "--since", "2030-01"), "--since 2030-01: after the history's last month, 2016-08"),
+    ],
+)
+def test_an_options_fault_is_the_options(tmp_path, args, said):
+    """An analyst's check: "base.csv: months ahead must be 1 to 60, not 0" blamed the file, and a
+    --since after the history read "0 months of history"."""
+    table, path = _england_history(tmp_path)
+    table.to_csv(path, index=False)
+    result = _run("project", path, *args)
+    assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output

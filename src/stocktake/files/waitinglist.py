@@ -25,6 +25,7 @@ from stocktake.ingest.schemas import PRIORITIES
 from stocktake.ingest.sniff import UnreadableText, decode, sniff_delimiter
 from stocktake.spreadsheets import csv_ready
 from stocktake.waitinglist.projection import (
+    MAX_MONTHS_AHEAD,
     MIN_HISTORY,
     History,
     HistoryError,
@@ -392,6 +393,8 @@ def run_projection(
     from stocktake.waitinglist.projection import project
 
     _one_source(history_csv, warehouse, "HISTORY.csv")
+    if not 1 <= months <= MAX_MONTHS_AHEAD:  # the option's fault, said before any file is read
+        raise WaitingListInputError(f"--months {months}: must be 1 to {MAX_MONTHS_AHEAD}")
     if history_csv is not None:
         history = read_history(history_csv, since)
     else:

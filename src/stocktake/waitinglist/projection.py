@@ -191,6 +191,8 @@ def history_from_table(
             raise HistoryError(f"{source}, line {i + 2}: month {text!r} is not a month ({MONTH_FORMS})")
         months.append(month)
     if since is not None:
+        if months and since > max(months):
+            raise HistoryError(f"--since {since}: after the history's last month, {max(months)}")
         chosen = [j for j, month in enumerate(months) if month >= since]
         table, months, kept = table.iloc[chosen], [months[j] for j in chosen], kept[chosen]
     line = [int(i) + 2 for i in kept]
