@@ -36,7 +36,7 @@ def serve(
         console.print(
             "No account yet? [bold]stocktake users add NAME --role admin[/bold] makes the first admin."
         )
-    threading.Thread(target=web.state.workspace.warm, args=(web.state.sessions,), daemon=True).start()
+    threading.Thread(target=web.state.warm, daemon=True).start()
     uvicorn.Server(server_config(web, host, port)).run()
 
 

@@ -112,7 +112,16 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     for module in routers:
         app.include_router(module.router)
     _handle_refusals(app)
+    app.state.warm = lambda: _warm(app)
     return app
+
+
+def _warm(app: FastAPI) -> None:
+    """What the first visitors would otherwise wait for, at start-up and after each load (in a thread):
+    the workspace's series and stock-take, then the Waiting list page's picture (2–3 s, a director
+    found the page's first view slow with the server already "ready")."""
+    app.state.workspace.warm(app.state.sessions)
+    waitinglist.warm(app)
 
 
 def _mount_assets(app: FastAPI) -> None:

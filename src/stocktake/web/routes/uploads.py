@@ -249,8 +249,7 @@ def undo(request: Request, load_id: int, user: User = Depends(admin), db: Sessio
 def _rewarm(request) -> None:
     """The warehouse changed: compute the new series in the background, as at start-up, so the next
     overview and drill-downs do not wait for them."""
-    workspace = request.app.state.workspace
-    threading.Thread(target=workspace.warm, args=(request.app.state.sessions,), daemon=True).start()
+    threading.Thread(target=request.app.state.warm, daemon=True).start()
 
 
 def _refusal(mapping, dataset: str, kind: str, filename: str) -> str | None:

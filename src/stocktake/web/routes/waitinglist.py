@@ -113,12 +113,9 @@ def _overview(request: Request, db: Session, target_pct: float | None, target_by
     if not workspace.warehouse.exists():
         return None, "There is no warehouse yet: upload the department's extracts first."
     suppress = request.app.state.settings.drilldown_small_numbers == "suppress"
-    with workspace.lock:  # an upload writing the warehouse holds it
-        if not workspace.cached(("waiting-list-loaded",), db, lambda: holds_pathways(workspace.warehouse)):
-            return None, NO_PATHWAYS
-        untargeted = workspace.cached(
-            ("waiting-list", suppress), db, lambda: warehouse_overview(workspace.warehouse, suppress=suppress)
-        )
+    untargeted = _untargeted(workspace, db, suppress)
+    if untargeted is None:
+        return None, NO_PATHWAYS
     # Another target is the capacity answer alone, worked out from the picture with the warehouse's
     # lock let go: a viewer trying many targets holds up no one's upload (an outside check).
     return workspace.cached(
@@ -126,6 +123,29 @@ def _overview(request: Request, db: Session, target_pct: float | None, target_by
         db,
         lambda: _picture(untargeted, target_pct, target_by),
     ), None
+
+
+def _untargeted(workspace, db: Session, suppress: bool) -> Overview | None:
+    """The list's picture without a target, made once per warehouse revision; None without pathways."""
+    with workspace.lock:  # an upload writing the warehouse holds it
+        if not workspace.cached(("waiting-list-loaded",), db, lambda: holds_pathways(workspace.warehouse)):
+            return None
+        return workspace.cached(
+            ("waiting-list", suppress), db, lambda: warehouse_overview(workspace.warehouse, suppress=suppress)
+        )
+
+
+def warm(app) -> None:
+    """Make the page's picture before anyone asks (``web.app``'s warming, after the workspace's)."""
+    workspace = app.state.workspace
+    if not workspace.warehouse.exists():
+        return
+    suppress = app.state.settings.drilldown_small_numbers == "suppress"
+    with app.state.sessions() as db:
+        try:
+            _untargeted(workspace, db, suppress)
+        except OverviewError:  # the page says why when it is opened
+            return
 
 
 def _picture(untargeted: Overview, target_pct: float | None, target_by: str | None):
