@@ -172,6 +172,22 @@ def test_an_nhs_number_is_masked_however_a_spreadsheet_wrote_it(text, shown):
         ("943.476.5918", "943.476.5918"),  # fails the check
         ("clock_start: 30.11.2024 10.00", "clock_start: 30.11.2024 10.00"),  # a date stays a date
         ("tel 01234 567 890", "tel 01234 567 890"),  # eleven digits
+        # a second check found these in clear, and one loaded into the warehouse as a consultant's code
+        ("(943) 476-5919", "(943) ***-****"),
+        ("943  476  5919", "943  ***  ****"),
+        ("943 - 476 - 5919", "943 - *** - ****"),
+        ("943\u2013476\u20135919", "943\u2013***\u2013****"),  # en dashes, as Word puts them
+        ("943_476_5919 943:476:5919 943|476|5919", "943_***_**** 943:***:**** 943|***|****"),
+        ("943,476,5919", "943,***,****"),
+        ("943 4765 919", "943 **** ***"),
+        ("94 34 76 59 19", "94 ** ** ** **"),
+        ("943\u200b476\u200b5919", "943\u200b***\u200b****"),  # zero-width spaces
+        ("943\r\n476\r\n5919", "943\r\n***\r\n****"),
+        ("0009434765919", "000**********"),  # leading zeros
+        ("943.476.591.9", "943.***.***.*"),
+        ("rows 3, 9434765919", "rows 3, 943*******"),  # beside another number
+        ("at 2024-11-30 10:00:00 and 30/11/2024 10:00", "at 2024-11-30 10:00:00 and 30/11/2024 10:00"),
+        ("4478365431.0", "447*******.0"),
     ],
 )
 def test_an_nhs_number_is_masked_however_a_person_typed_it(text, shown):
@@ -183,7 +199,17 @@ def test_an_nhs_number_typed_so_in_another_column_is_found_by_the_column_check()
     table shows it masked (it had said '943.476.5919 is not one of the codes')."""
     from stocktake.ingest.validate import _shown, _ten_digit_values
 
-    text = pd.Series(["943.476.5919", "９４３４７６５９１９", "943/476/5919", "94347 65919", "ARTH"])
+    text = pd.Series(
+        ["943.476.5919", "９４３４７６５９１９", "943/476/5919", "94347 65919", "ARTH", "(943) 476-5919"]
+    )
     ten_digits, passing = _ten_digit_values(text)
-    assert passing.tolist() == [True, True, True, True, False] and ten_digits.tolist()[:4] == [True] * 4
-    assert [_shown(v) for v in text] == ["943.***.****", "943*******", "943/***/****", "943** *****", "ARTH"]
+    assert passing.tolist() == [True, True, True, True, False, True]
+    assert ten_digits.tolist() == [True, True, True, True, False, True]
+    assert [_shown(v) for v in text] == [
+        "943.***.****",
+        "943*******",
+        "943/***/****",
+        "943** *****",
+        "ARTH",
+        "(943) ***-****",
+    ]

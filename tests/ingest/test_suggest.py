@@ -19,7 +19,7 @@ from stocktake.demo.run import MAPPING
 from stocktake.ingest.draft import suggestion_to_mapping, suggestion_to_yaml
 from stocktake.ingest.load import ingest_directory
 from stocktake.ingest.mapping import Mapping, load_mapping
-from stocktake.ingest.pseudonymise import NHS_NUMBER_IN_TEXT, is_valid_nhs_number
+from stocktake.ingest.pseudonymise import is_valid_nhs_number, ten_digit_runs
 from stocktake.ingest.samples import sample_folder
 from stocktake.ingest.schemas import DATASETS
 from stocktake.ingest.suggest import (
@@ -71,7 +71,7 @@ def _matched(sample: ExtractSample, dataset: str, catalogue_codes=None) -> dict:
 
 
 def _nhs_numbers_in(text: str) -> list[str]:
-    return [n for n in re.findall(NHS_NUMBER_IN_TEXT, text) if is_valid_nhs_number(n)]
+    return [n for _, _, n in ten_digit_runs(text) if is_valid_nhs_number(n)]
 
 
 # --- names ---------------------------------------------------------------------------------------

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from stocktake.appdb.models import AuditEvent
 from stocktake.demo.generate import Department, generate
 from stocktake.ingest.mapping import load_mapping
-from stocktake.ingest.pseudonymise import NHS_NUMBER_IN_TEXT, is_valid_nhs_number
+from stocktake.ingest.pseudonymise import is_valid_nhs_number, ten_digit_runs
 from stocktake.ingest.schemas import DATASETS
 from stocktake.ingest.validate import FALSE_WORDS, TRUE_WORDS
 from stocktake.settings import DEMO_MAPPING, Settings
@@ -276,7 +276,7 @@ def test_a_save_keeps_the_mapping_it_replaces_and_the_datasets_not_reviewed(app,
 
 
 def _valid_nhs_numbers(text: str) -> set[str]:
-    return {re.sub(r"\D", "", n) for n in re.findall(NHS_NUMBER_IN_TEXT, text) if is_valid_nhs_number(n)}
+    return {n for _, _, n in ten_digit_runs(text) if is_valid_nhs_number(n)}
 
 
 def test_no_nhs_number_in_a_sample_ever_appears_on_the_page_or_in_the_staged_form(

@@ -28,22 +28,21 @@ _AS_FLOAT = re.compile(r"[0-9]{10}\.0*|[0-9]\.[0-9]{7,9}E\+?0*9")
 #: Ten digits a spreadsheet wrote as a count, in thousands: `4,478,365,431`, `4.478.365.431`,
 #: `4'478'365'431` (spaces and dashes go before this is matched, as they do from every identifier).
 _WITH_THOUSANDS = re.compile(r"[0-9]([,.'])[0-9]{3}\1[0-9]{3}\1[0-9]{3}(?:\.0*)?")
-#: One separator a person or a system puts between an NHS number's digits: a space of any kind, a tab,
-#: a dash, a dot or a slash (`943.476.5919`, `943/476/5919`).
-_GAP = r"[\s./-]"
-_THOUSANDS_IN_TEXT = "|".join(
-    f"[0-9]{sep}[0-9]{{3}}{sep}[0-9]{{3}}{sep}[0-9]{{3}}" for sep in (",", "'", _GAP)
-)
-#: Ten digits standing alone in text, grouped 3-3-4, 4-3-3, 5-5, one by one or not at all (`pt 447 836
-#: 5431`, `NHS4478365431`, `94347 65919`, `9 4 3 4 7 6 5 9 1 9`), or as a spreadsheet or a system wrote
-#: them (`4,478,365,431`, `4 478 365 431`, `4.478365431E+09`): one group, for ``str.extract``. Digits
-#: of other scripts (full-width `９`) are read as ASCII first (:func:`ascii_digits`).
-NHS_NUMBER_IN_TEXT = (
-    rf"(?<![0-9])([0-9]{{3}}{_GAP}?[0-9]{{3}}{_GAP}?[0-9]{{4}}|[0-9]{{4}}{_GAP}[0-9]{{3}}{_GAP}[0-9]{{3}}"
-    rf"|[0-9]{{5}}{_GAP}[0-9]{{5}}|[0-9](?:{_GAP}[0-9]){{9}}|{_THOUSANDS_IN_TEXT}"
-    r"|[0-9]\.[0-9]{7,9}[Ee]\+?0*9)(?![0-9])"
-)
+#: Digits with at most three other characters (no letters) between each two: a number as a person or a
+#: system groups it (`943 476 5919`, `(943) 476-5919`, `943 – 476 – 5919`, `94 34 76 59 19`,
+#: `9,434,765,919`, `943.476.5919`), or several numbers side by side (`3, 9434765919`).
+_DIGIT_RUN = re.compile(r"[0-9](?:[^0-9A-Za-z]{0,3}[0-9])*")
+_DIGITS = re.compile(r"[0-9]+")
+#: Ten digits a program wrote as a float, inside text: `4.478365431E+09` (its exponent ends a run).
+_FLOAT_IN_TEXT = re.compile(r"(?<![0-9])[0-9]\.[0-9]{7,9}[Ee]\+?0*9(?![0-9])")
+#: A date as extracts write one (`2024-11-30`, `30/11/2024`), and a time after it (` 10:00:00`): a date
+#: and a time hold ten digits or more, never a patient's.
+DATE_WRITTEN = r"(?:[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4})"
+TIME_WRITTEN = r"[ T]+[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:\.[0-9]+)?)?"
+_DATE_AND_TIME = re.compile(DATE_WRITTEN + TIME_WRITTEN)
 _UNICODE_DIGIT = re.compile(r"[^\x00-\x7f]")
+#: As a spreadsheet writes a count (thousands, 1-3-3-3, or a float): masked as ten digits, not as typed.
+_AS_A_COUNT = re.compile(r"[0-9][,'.][0-9]{3}[,'.][0-9]{3}[,'.][0-9]{3}(?:\.0*)?|[0-9]\.[0-9]{7,9}[Ee].*")
 
 
 def ascii_digits(text: str) -> str:
@@ -59,15 +58,34 @@ def ascii_digits(text: str) -> str:
     return _UNICODE_DIGIT.sub(one, text)
 
 
-def written_digits(number: str) -> str:
-    """The ten digits of an NHS number as :data:`NHS_NUMBER_IN_TEXT` finds it written (a float's by
-    :func:`normalised_identifier`, any other's with its separators gone)."""
-    number = ascii_digits(number)
-    return (
-        normalised_identifier(number)
-        if number[-1:].isdigit() and "E" in number.upper()
-        else re.sub("[^0-9]", "", number)
-    )
+def ten_digit_runs(text: str) -> list[tuple[int, int, str]]:
+    """Where ``text`` holds ten digits together, however they are grouped or written, as (start, end,
+    the ten digits): each a candidate NHS number (the check digit decides). A run of more digits
+    gives each stretch of whole groups that holds exactly ten (`3, 9434765919`), or its ten after
+    leading zeros; a date with a time gives none. Places are ``text``'s own (other scripts' digits are
+    read one character for one)."""
+    readable = ascii_digits(text)
+    found = [
+        (m.start(), m.end(), normalised_identifier(m.group(0))) for m in _FLOAT_IN_TEXT.finditer(readable)
+    ]
+    floats = [(a, b) for a, b, _ in found]
+    for run in _DIGIT_RUN.finditer(readable):
+        if any(a < run.end() and run.start() < b for a, b in floats) or _DATE_AND_TIME.fullmatch(
+            run.group(0)
+        ):
+            continue
+        groups = [(run.start() + g.start(), run.start() + g.end()) for g in _DIGITS.finditer(run.group(0))]
+        for i, (first, _) in enumerate(groups):
+            digits = ""
+            for start, end in groups[i:]:
+                digits += readable[start:end]
+                if len(digits) >= 10:
+                    break
+            if len(digits) == 10:
+                found.append((first, end, digits))
+            elif i == 0 == len(groups) - 1 and len(digits.lstrip("0")) == 10:
+                found.append((first, end, digits.lstrip("0")))
+    return sorted(found)
 
 
 class MissingKeyError(ValueError):
@@ -170,22 +188,19 @@ def is_valid_nhs_number(value: str) -> bool:
 
 
 def mask_nhs_numbers(text: str) -> str:
-    """``text`` with every NHS number in it masked (all but the first three digits), wherever it
+    """``text`` with every NHS number in it masked (all but the first three characters), wherever it
     stands and however it is written: a cell of another column, a file name, a message, a form field."""
-    readable = ascii_digits(text)  # one character for one: the places found are the text's places
     pieces, done = [], 0
-    for found in re.finditer(NHS_NUMBER_IN_TEXT, readable):
-        number = found.group(0)
-        if not is_valid_nhs_number(written_digits(number)):
+    for start, end, digits in ten_digit_runs(text):
+        if start < done or not is_valid_nhs_number(digits):
             continue
-        if re.fullmatch(rf"[0-9]+(?:{_GAP}[0-9]+)*", number) and not re.fullmatch(
-            r"[0-9]\.[0-9]{3}\.[0-9]{3}\.[0-9]{3}", number
-        ):  # grouped by gaps: kept so
-            shown = number[:3] + re.sub("[0-9]", "*", number[3:])
-        else:  # as a spreadsheet wrote it (thousands, a float)
-            shown = written_digits(number)[:3] + "*" * 7
-        pieces += [text[done : found.start()], shown]
-        done = found.end()
+        written = ascii_digits(text[start:end])
+        if _AS_A_COUNT.fullmatch(written):  # as a spreadsheet wrote it: as ten digits
+            shown = digits[:3] + "*" * 7
+        else:  # as typed, its separators kept
+            shown = written[:3] + re.sub("[0-9]", "*", written[3:])
+        pieces += [text[done:start], shown]
+        done = end
     return "".join([*pieces, text[done:]])
 
 
