@@ -36,7 +36,7 @@ def serve(
         console.print(
             "No account yet? [bold]stocktake users add NAME --role admin[/bold] makes the first admin."
         )
-    threading.Thread(target=web.state.warm, daemon=True).start()
+    threading.Thread(target=web.state.warm).start()  # not a daemon: see web.routes.uploads._rewarm
     uvicorn.Server(server_config(web, host, port)).run()
 
 

@@ -353,12 +353,17 @@ def _misplaced_nhs_numbers(text: pd.Series, extract: _Extract) -> _Check:
 def _ten_digit_values(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Which cells hold ten digits, alone or inside other text (`pt 447 836 5431`,
     `NHS4478365431`), and which of those pass the NHS number check."""
-    # A date, or a date and a time (columns most extracts fill), is left out first, in one Arrow pass.
-    candidates = text[(_lengths(text) >= 10) & ~text.astype(str).str.fullmatch(_DATE_LIKE).to_numpy(bool)]
+    # Narrowed in Arrow passes, cheapest first (a million timestamps in a second): ten characters or
+    # more; not a date, nor a date and a time (columns most extracts fill); ten digits or more, or
+    # other scripts' digits (read as ASCII by ``ten_digit_runs``).
+    candidates = text[_lengths(text) >= 10].astype(str)
+    candidates = candidates[~candidates.str.fullmatch(_DATE_LIKE).to_numpy(bool)]
+    digits = candidates.str.count(r"[0-9]").to_numpy()
+    candidates = candidates[(digits >= 10) | ~candidates.str.isascii().to_numpy(bool)]
     runs = candidates.map(ten_digit_runs)
     runs = runs[runs.map(bool)]
     ten_digits = text.index.isin(runs.index)
-    valid = runs.map(lambda found: any(is_valid_nhs_number(digits) for _, _, digits in found))
+    valid = runs.map(lambda found: any(is_valid_nhs_number(number) for _, _, number in found))
     passing = text.index.isin(runs.index[valid.to_numpy(bool)])
     return ten_digits, passing
 

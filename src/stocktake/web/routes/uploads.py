@@ -249,7 +249,9 @@ def undo(request: Request, load_id: int, user: User = Depends(admin), db: Sessio
 def _rewarm(request) -> None:
     """The warehouse changed: compute the new series in the background, as at start-up, so the next
     overview and drill-downs do not wait for them."""
-    threading.Thread(target=request.app.state.warm, daemon=True).start()
+    # not a daemon: a process ending mid-warm (a test run, a server stopped) waits for it, as one
+    # killed inside the warehouse's C++ aborts ("PyGILState_Release … finalizing")
+    threading.Thread(target=request.app.state.warm).start()
 
 
 def _refusal(mapping, dataset: str, kind: str, filename: str) -> str | None:
