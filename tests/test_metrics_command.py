@@ -46,6 +46,9 @@ def test_small_numbers_are_blanked_and_flagged(demo_warehouse, tmp_path):
         _run("--source", demo_warehouse, "--by", "consultant", "--out", raw, "--no-suppress").exit_code == 0
     )
     assert pd.read_csv(raw)["denominator"].between(1, 7).any()
+    # the file says so on every row (an IG check: nothing in it told the two apart)
+    assert (pd.read_csv(raw)["small_numbers"] == "1-7 shown (--no-suppress): for use inside the trust").all()
+    assert "small_numbers" not in table.columns
 
 
 @pytest.mark.parametrize(

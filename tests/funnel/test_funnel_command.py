@@ -165,3 +165,16 @@ def test_written_files_have_ordinary_permissions(tmp_path):
     os.umask(umask)
     assert out.stat().st_mode & 0o777 == 0o666 & ~umask
     assert Path(out).read_text().count("\n") == 3
+
+
+def test_a_unit_named_as_a_formula_or_an_nhs_number_is_written_as_safe_text(tmp_path):
+    """A security check: units named ``=HYPERLINK(…)``, ``@SUM(1+1)`` or ``(943) 476-5919`` were written
+    as they were: a formula a spreadsheet runs, and a patient's number in clear."""
+    data = tmp_path / "units.csv"
+    names = ['=HYPERLINK("http://evil","click")', "@SUM(1+1)", "(943) 476-5919", "Site A"]
+    pd.DataFrame({"unit": names, "num": [10, 12, 9, 11], "den": [100] * 4}).to_csv(data, index=False)
+    out = tmp_path / "out.csv"
+    result = _funnel(data, "--unit", "unit", "--numerator", "num", "--denominator", "den", "--out", out)
+    assert result.exit_code == 0, result.output
+    written = set(pd.read_csv(out, dtype=str)["unit"])
+    assert written == {"'=HYPERLINK(\"http://evil\",\"click\")", "'@SUM(1+1)", "(943) ***-****", "Site A"}

@@ -10,13 +10,10 @@ import typer
 from rich.table import Table
 
 from stocktake.cli.common import HomeOption, _fail, _home_warehouse, console
+from stocktake.metrics.suppression import SHOWN_HERE
 
 if TYPE_CHECKING:
     import pandas as pd
-
-#: Every row of a file written with --no-suppress says so: the file travels, the console does not
-#: (a governance lead could not tell two files apart).
-SHOWN_HERE = "1-7 shown (--no-suppress): for use inside the trust"
 
 waitinglist_app = typer.Typer(help="The waiting list: statistics and projection.", no_args_is_help=True)
 Warehouse = Annotated[

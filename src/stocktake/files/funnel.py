@@ -22,6 +22,8 @@ from stocktake.atomic import move_into_place, staging_folder
 from stocktake.files.peer_figures import written_number
 from stocktake.files.spc import _number_text, _read_raw, check_outputs
 from stocktake.funnel import Funnel, FunnelDataError, FunnelLimits, FunnelMethod, compare_units
+from stocktake.ingest.pseudonymise import mask_nhs_numbers
+from stocktake.spreadsheets import as_csv_text
 
 UNIT_COLUMNS = (
     "unit",
@@ -196,7 +198,7 @@ def units_csv(table: FunnelTable) -> str:
     f = table.funnel
     rows = [
         [
-            unit,
+            as_csv_text(mask_nhs_numbers(str(unit))),  # text in a spreadsheet, never a formula or a patient
             _number(f.numerator[i]),
             _number(f.denominator[i]),
             _number(f.value[i]),

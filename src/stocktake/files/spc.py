@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from stocktake.ingest import sniff
+from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.ingest.read import ReadError, read_extract
 from stocktake.spc.rebase import rebase_point
 from stocktake.spc.rules import DEFAULT_PROFILE
@@ -415,7 +416,10 @@ def _r_logicals(values: np.ndarray) -> pa.Array:
 
 def _r_texts(values) -> pa.Array:
     codes, uniques = pd.factorize(pd.Series(values, dtype=object), use_na_sentinel=False)
-    texts = ["NA" if pd.isna(u) else '"' + str(as_csv_text(str(u))).replace('"', '""') + '"' for u in uniques]
+    texts = [
+        "NA" if pd.isna(u) else '"' + str(as_csv_text(mask_nhs_numbers(str(u)))).replace('"', '""') + '"'
+        for u in uniques
+    ]
     return _lookup(texts, codes)  # a facet "=HYPERLINK(…)" is text in a spreadsheet, not a formula
 
 

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.catalogue import Catalogue, CatalogueError, load_catalogue
-from stocktake.metrics.suppression import hidden_points, nested_hiding, remainder_is_small
+from stocktake.metrics.suppression import SHOWN_HERE, hidden_points, nested_hiding, remainder_is_small
 from stocktake.spreadsheets import csv_ready
 
 FORMATS = (".csv", ".parquet")
@@ -179,6 +179,8 @@ def export_series(request: SeriesRequest) -> SeriesWritten:
     table = as_table(series)
     if request.suppress:
         table = suppressed(table, catalogue, months)
+    else:
+        table = table.assign(small_numbers=SHOWN_HERE)
     write_series(table, request.out)
     left_out = tuple(
         m.id
