@@ -177,4 +177,4 @@ def test_a_unit_named_as_a_formula_or_an_nhs_number_is_written_as_safe_text(tmp_
     result = _funnel(data, "--unit", "unit", "--numerator", "num", "--denominator", "den", "--out", out)
     assert result.exit_code == 0, result.output
     written = set(pd.read_csv(out, dtype=str)["unit"])
-    assert written == {"'=HYPERLINK(\"http://evil\",\"click\")", "'@SUM(1+1)", "(943) ***-****", "Site A"}
+    assert written == {'\'=HYPERLINK("http://evil","click")', "'@SUM(1+1)", "(943) ***-****", "Site A"}

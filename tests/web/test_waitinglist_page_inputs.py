@@ -249,3 +249,23 @@ def test_a_setting_finer_than_a_hundredth_reads_back_plainly(clients):
     page = clients["viewer"].get("/waiting-list", params={"growth": "0.0000001"}).text
     assert "e-07" not in page and "e-0" not in _said(page)
     assert "Scenario: no change." in _said(page)
+
+
+def test_a_new_target_beyond_what_the_server_works_out_at_once_is_asked_again(app, clients, expected):
+    """A security check: 60 new targets at once held every request thread and database connection,
+    and other people's pages waited 36 s or failed. Beyond two worked out at once, a new target is
+    refused at once (429), the page showing the default target meanwhile; then it is answered."""
+    by = str(expected["month"] + 7)
+    held = app.state.targets_at_once
+    assert held.acquire(blocking=False) and held.acquire(blocking=False)
+    try:
+        busy = clients["viewer"].get("/waiting-list", params={"target": "77", "by": by})
+    finally:
+        held.release()
+        held.release()
+    assert busy.status_code == 429
+    said = _said(busy.text)
+    assert "working out other targets just now: ask for this one again shortly" in said
+    assert "92% within 18 weeks" in said  # the default answer meanwhile
+    again = clients["viewer"].get("/waiting-list", params={"target": "77", "by": by})
+    assert again.status_code == 200 and "77% within 18 weeks by" in _said(again.text)

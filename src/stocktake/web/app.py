@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import re
+import threading
 from http import HTTPStatus
 from pathlib import Path
 
@@ -113,6 +114,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         app.include_router(module.router)
     _handle_refusals(app)
     app.state.warm = lambda: _warm(app)
+    # new targets on the Waiting list page worked out at once, at most (the others told to ask again)
+    app.state.targets_at_once = threading.BoundedSemaphore(2)
     return app
 
 

@@ -121,8 +121,12 @@ def _overview(request: Request, db: Session, target_pct: float | None, target_by
     return workspace.cached(
         ("waiting-list", target_pct, target_by, suppress),
         db,
-        lambda: _picture(untargeted, target_pct, target_by),
+        lambda: _picture(untargeted, target_pct, target_by, request.app.state.targets_at_once),
     ), None
+
+
+class TargetsBusy(OverviewError):
+    """As many targets as the server works out at once are being worked out: try again shortly."""
 
 
 def _untargeted(workspace, db: Session, suppress: bool) -> Overview | None:
@@ -148,11 +152,20 @@ def warm(app) -> None:
             return
 
 
-def _picture(untargeted: Overview, target_pct: float | None, target_by: str | None):
+def _picture(untargeted: Overview, target_pct: float | None, target_by: str | None, at_once):
     """The list's picture for the target and its projection chart (drawn once: plotly takes a tenth
-    of a second)."""
-    found = retargeted(untargeted, target_pct, target_by)
-    return found, projection_json(found)
+    of a second). A new target waits for no one: beyond ``at_once`` being worked out (the server's
+    cores), it is refused at once (an outside check's 60 targets at once held every request thread
+    and database connection, and other people's pages failed)."""
+    asked = target_pct is not None or target_by is not None  # the page's own target is never refused
+    if asked and not at_once.acquire(blocking=False):
+        raise TargetsBusy("the server is working out other targets just now: ask for this one again shortly")
+    try:
+        found = retargeted(untargeted, target_pct, target_by)
+        return found, projection_json(found)
+    finally:
+        if asked:
+            at_once.release()
 
 
 def _target_pct(text: str) -> float:
@@ -477,8 +490,12 @@ def waiting_list_page(
             f"the target month {_quoted(by_asked)} is not a month (YYYY-MM, like 2026-03)"
         )
         by_asked = None
+    busy = False
     try:
         picture, problem = _overview(request, db, pct_asked, by_asked)
+    except TargetsBusy as error:  # the list with the default target meanwhile, and why
+        errors["target"], busy = _sentence(error), True
+        picture, problem = _shown(request, db, None, None)
     except TargetError as error:  # the share is checked above: the month is too early or too late
         errors["by" if by_asked is not None else "target"] = _sentence(error)
         picture, problem = _shown(request, db, pct_asked if by_asked is not None else None, None)
@@ -487,7 +504,7 @@ def waiting_list_page(
     # What cannot be used is left at its default; the form keeps the values as given.
     found, figure = picture if picture is not None else (None, "")
     scenario = scenario_view(found, growth, lists, validation) if found is not None else None
-    status = 422 if errors or (scenario and scenario.errors) else 200
+    status = 429 if busy else 422 if errors or (scenario and scenario.errors) else 200
     target_shown = target if errors else f"{found.target.pct_within_18_weeks if found else TARGET_PCT:g}"
     by_shown = by if errors else (str(found.target.by) if found else "")
     if found is not None and not found.suppress and request.headers.get("HX-Target") != SCENARIO_TARGET:
