@@ -558,7 +558,15 @@ def test_the_projection_table_says_its_shares_are_of_another_models_list(report)
 
 
 @pytest.mark.parametrize(
-    ("load", "shown"), [(0.998, "0.998"), (1.003, "1.003"), (1.0, "1.00"), (0.5, "0.50"), (float("nan"), "–")]
+    ("load", "shown"),
+    [
+        (0.998, "0.998"),
+        (1.003, "1.003"),
+        (0.9996, "0.9996"),
+        (1.0, "1.00"),
+        (0.5, "0.50"),
+        (float("nan"), "–"),
+    ],
 )
 def test_a_load_just_off_1_is_not_shown_as_1(load, shown):
     """A director's check: 80.6 added against 80.8 removed read "1.00", and "at 1 or more, the list

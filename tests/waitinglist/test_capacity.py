@@ -253,12 +253,17 @@ def test_what_lists_assume_is_said_only_where_lists_are_given(tmp_path):
 
 def test_an_uplift_beyond_what_the_service_gives_now_is_said_so():
     """An analyst's check: 99% by next month answered "416.7 extra treatments a week" beside a service
-    treating some 94 a week, unremarked. 409 a month is 94.4 a week."""
+    treating some 94 a week, unremarked; a director's: "1.0 times" read as "the same", a 60% jump went
+    unremarked, and a hidden answer lost the warning. 409 a month is 94.4 a week."""
     from stocktake.waitinglist.capacity import beyond_present
 
     assert beyond_present(416.7, 409.0) == (
-        "That is 4.4 times the 94.4 treatments a week the service gives now: a target this near may not "
-        "be one to plan for; try a later month"
+        "That adds 4.4 times as many to the 94.4 treatments a week the service gives now: a target this "
+        "near may not be one to plan for; try a later month"
     )
+    assert beyond_present(97.0, 409.0).startswith("That adds 103% to the 94.4 treatments a week")
+    assert beyond_present(56.6, 409.0).startswith("That adds 60% to the 94.4")
     assert beyond_present(42.9, 409.0) is None and beyond_present(None, 409.0) is None
     assert beyond_present(10.0, 0.0) is None
+    hidden = beyond_present(97.0, 409.0, hidden=True)
+    assert hidden.startswith("That adds more than half to the 94.4") and "97" not in hidden

@@ -584,3 +584,62 @@ def test_an_options_fault_is_the_options(tmp_path, args, said):
     table.to_csv(path, index=False)
     result = _run("project", path, *args)
     assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+
+
+def test_a_history_ending_this_month_is_refused_as_not_yet_over(tmp_path):
+    """A director's check: a history ending in this month (its counts a part of it) was projected."""
+    table, path = _england_history(tmp_path)
+    this_month = pd.Period(pd.Timestamp.today(), freq="M")
+    months = pd.period_range(end=this_month, periods=len(table), freq="M")
+    table.assign(month=months.astype(str)).to_csv(path, index=False)
+    result = _run("project", path, "--months", 6)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and f"its last month, {this_month}, is this month, not yet over" in said
+
+
+@pytest.mark.parametrize(
+    ("form", "said"),
+    [  # US dates, day 1: every month read as January, repeated
+        (
+            "%m/01/%Y",
+            "line 3: month 2007-01 (written '09/01/2007', read day first) is repeated (also line 2:",
+        ),
+    ],
+)
+def test_a_month_misread_is_said_as_written(tmp_path, form, said):
+    """A director's check: US dates were refused with "month 2021-01 is repeated" and "sort by month",
+    sending a user after the wrong fix; the message now says how the month was written and read."""
+    table, path = _england_history(tmp_path)
+    _months_as(table, form).to_csv(path, index=False)
+    result = _run("project", path, "--months", 6)
+    assert result.exit_code == 2 and said in " ".join(result.output.split()), result.output
+
+
+def test_two_digit_years_and_spaced_names_are_read_as_excel_writes_them(tmp_path):
+    """A director's check: Jan-97 was read as 2097 and refused as a month to come; `Clock Stops
+    Admitted` was not the column clock_stops_admitted."""
+    from stocktake.waitinglist.projection import history_month
+
+    assert [str(history_month(t)) for t in ("Jan-97", "Dec-29", "Jan-30", "Apr-24")] == [
+        "1997-01",
+        "2029-12",
+        "1930-01",
+        "2024-04",
+    ]
+    table, plain = _england_history(tmp_path)
+    table.to_csv(plain, index=False)
+    spaced = tmp_path / "spaced.csv"
+    table.set_axis([c.replace("_", " ").title() for c in table.columns], axis=1).to_csv(spaced, index=False)
+    for path, out in ((plain, "a.csv"), (spaced, "b.csv")):
+        assert _run("project", path, "--months", 6, "--out", tmp_path / out).exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "a.csv"), pd.read_csv(tmp_path / "b.csv"))
+
+
+def test_within_18_and_over_52_weeks_together_beyond_the_list_are_refused(tmp_path):
+    table, path = _england_history(tmp_path)
+    waiting = table["waiting"].astype(int)
+    within = table["within_18_weeks"].astype(int).where(table.index != 6, waiting - 10)
+    table.assign(within_18_weeks=within).to_csv(path, index=False)
+    result = _run("project", path, "--months", 6)
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "line 8: within_18_weeks and over_52_weeks add up to" in said

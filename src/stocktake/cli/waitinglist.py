@@ -460,7 +460,7 @@ def capacity(
     else:
         lists = (
             f" = {MASK if achieved_hidden else format(answer.lists_to_book, '.1f')} extra theatre lists a "
-            f"week (rounded up) at {answer.cases_per_list:.2f} cases a list ({per_list_source})"
+            f"week (rounded up to a tenth) at {answer.cases_per_list:.2f} cases a list ({per_list_source})"
             if answer.lists_per_week is not None
             else ""
         )
@@ -470,17 +470,24 @@ def capacity(
             else f"{answer.extra_per_week:.1f} extra treatments a week "
             f"(round up: {answer.whole_cases_per_week})"
         )
+        share = "" if answer.target.no_52_week_waiters else "%"
+        with_them = (
+            f"at least the target's {answer.target.pct_within_18_weeks:.1f}%"  # reached, by construction
+            if achieved_hidden and share
+            else MASK
+            if achieved_hidden
+            else format(answer.achieved, achieved_form) + share
+        )
         console.print(
             f"[bold]{target}[/bold] ({inputs.title}): {extra} from {answer.start}{lists}; without them "
-            f"{MASK if baseline_hidden else format(answer.baseline, ',.1f')}, with them "
-            f"{MASK if achieved_hidden else format(answer.achieved, achieved_form)}"
+            f"{MASK if baseline_hidden else format(answer.baseline, ',.1f') + share}, with them {with_them}"
             + (
                 f" (the model's fraction of a patient: under {NO_WAITERS_BELOW:g} counts as no one)"
                 if answer.target.no_52_week_waiters
                 else ""
             )
         )
-        if not achieved_hidden and (far := beyond_present(answer.extra_per_week, inputs.capacity)):
+        if far := beyond_present(answer.extra_per_week, inputs.capacity, hidden=achieved_hidden):
             console.print(f"[yellow]{far}[/yellow]")
     shown = Table(title="From when: the uplift needed for each start month")
     for column in ("start", "extra a week", "lists a week", "reached"):

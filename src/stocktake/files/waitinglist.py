@@ -218,6 +218,11 @@ def read_history(path: Path, since: str | None = None) -> History:
             f"{path}: its last month, {history.months[-1]}, is after this month ({this_month}); a history "
             "ends with a month that has happened (is a year mistyped?)"
         )
+    if history.months[-1] == this_month:  # its counts are of part of a month, read as a whole one
+        raise WaitingListInputError(
+            f"{path}: its last month, {history.months[-1]}, is this month, not yet over; end the history "
+            f"with {this_month - 1}"
+        )
     return history
 
 

@@ -144,8 +144,10 @@ def _figure(value: float, form: str) -> str:
 def load_figure(value: float) -> str:
     """A load to two decimals, or three where two would read 1.00 for a list growing or shrinking (a
     director's check: 80.6 added against 80.8 removed read 1.00, "at 1 or more, the list grows")."""
-    if value is not None and np.isfinite(value) and value != 1 and round(value, 2) == 1:
-        return format(value, ".3f")
+    if value is not None and np.isfinite(value) and value != 1:
+        for places in range(2, 7):  # as few places as tell it from 1 (0.9996 is not "1.000")
+            if round(value, places) != 1:
+                return format(value, f".{places}f")
     return _figure(value, ".2f")
 
 
@@ -320,11 +322,12 @@ def capacity_words(found: Overview) -> str:
         )
     )
     lists = (
-        f" ({per_week} extra theatre lists a week, rounded up, at {answer.cases_per_list:.2f} cases a list)"
+        f" ({per_week} extra theatre lists a week, rounded up to a tenth, at {answer.cases_per_list:.2f} "
+        "cases a list)"
         if answer.lists_per_week is not None
         else " (no theatre history in the warehouse to turn them into lists)"
     )
-    far = None if hidden[1] else beyond_present(answer.extra_per_week, found.capacity)
+    far = beyond_present(answer.extra_per_week, found.capacity, hidden=hidden[1])
     return (
         f"{target}: {extra} extra treatments a week{lists} from "
         f"{_month(answer.start)}; without them {without} within 18 weeks, with them {with_them}."

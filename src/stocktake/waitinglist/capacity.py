@@ -244,13 +244,19 @@ def answers_table(answers: list[CapacityAnswer]) -> pd.DataFrame:
     )
 
 
-def beyond_present(extra_per_week: float | None, treatments_per_month: float) -> str | None:
-    """A sentence when an uplift is more than the treatments the service gives now: an answer of
-    416.7 a week beside 94 a week read as one more number (an analyst's check). None otherwise."""
+def beyond_present(
+    extra_per_week: float | None, treatments_per_month: float, hidden: bool = False
+) -> str | None:
+    """A sentence when an uplift adds more than half to the treatments the service gives now: an
+    answer of 416.7 a week beside 94 a week read as one more number (an analyst's check), and "1.0
+    times" read as "the same" (a director's). ``hidden``: the uplift is "*", so the sentence gives no
+    figure of it (the warning is most needed then). None otherwise."""
     present = treatments_per_month * 12 / 52
-    if extra_per_week is None or present <= 0 or extra_per_week <= present:
+    if extra_per_week is None or present <= 0 or extra_per_week <= present / 2:
         return None
+    more = extra_per_week / present
+    adds = "more than half" if hidden else f"{more:.1f} times as many" if more >= 2 else f"{more:.0%}"
     return (
-        f"That is {extra_per_week / present:.1f} times the {present:,.1f} treatments a week the service "
-        "gives now: a target this near may not be one to plan for; try a later month"
+        f"That adds {adds} to the {present:,.1f} treatments a week the service gives now: a target this "
+        "near may not be one to plan for; try a later month"
     )

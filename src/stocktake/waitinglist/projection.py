@@ -148,7 +148,8 @@ def history_month(text: str) -> pd.Period | None:
         month = _MONTH_NAMES.get(name.lower())
         if month is None:
             return None
-        year = f"20{year}" if len(year) == 2 else year  # Excel's Apr-24; no history starts before 2000
+        if len(year) == 2:  # as Excel reads a two-digit year: 00–29 this century, 30–99 the last
+            year = f"{20 if int(year) < 30 else 19}{year}"
     else:
         return None
     try:
@@ -184,24 +185,38 @@ def history_from_table(
     # A blank line (a file edited by hand) is skipped; every line keeps its number for messages.
     kept = np.flatnonzero(table.astype(str).apply(lambda column: column.str.strip() != "").any(axis=1))
     table = table.iloc[kept]
-    months = []
+    months, written = [], []
     for i, text in zip(kept, table["month"].astype(str), strict=True):
         month = history_month(text)
         if month is None:
             raise HistoryError(f"{source}, line {i + 2}: month {text!r} is not a month ({MONTH_FORMS})")
         months.append(month)
+        written.append(text.strip())
     if since is not None:
         if months and since > max(months):
             raise HistoryError(f"--since {since}: after the history's last month, {max(months)}")
         chosen = [j for j, month in enumerate(months) if month >= since]
         table, months, kept = table.iloc[chosen], [months[j] for j in chosen], kept[chosen]
+        written = [written[j] for j in chosen]
     line = [int(i) + 2 for i in kept]
+
+    def read(j: int) -> str:
+        """A month as read, with how it was written when that differs: a director's US dates were read
+        day first (09/01/2024 as January) and told to "sort by month"."""
+        if written[j] == str(months[j]):
+            return str(months[j])
+        first = ", read day first" if "/" in written[j] else ""
+        return f"{months[j]} (written {written[j]!r}{first})"
+
     for i in range(1, len(months)):
         before, now = months[i - 1], months[i]
         if now == before:
-            raise HistoryError(f"{source}, line {line[i]}: month {now} is repeated (also line {line[i - 1]})")
+            also = f"line {line[i - 1]}" + ("" if written[i - 1] == str(before) else f": {read(i - 1)}")
+            raise HistoryError(f"{source}, line {line[i]}: month {read(i)} is repeated (also {also})")
         if now < before:
-            raise HistoryError(f"{source}, line {line[i]}: month {now} comes after {before}; sort by month")
+            raise HistoryError(
+                f"{source}, line {line[i]}: month {read(i)} comes after {read(i - 1)}; sort by month"
+            )
         if now != before + 1:
             later = [j for j in range(i + 1, len(months)) if before < months[j] < now]
             if later:
@@ -283,8 +298,9 @@ def _refuse_an_empty_list(waiting: np.ndarray, line: list[int], source: str) -> 
 
 
 def _named_plainly(table: pd.DataFrame, source: str) -> pd.DataFrame:
-    """The table with its column names as the history's are written (``Month `` is ``month``)."""
-    names = [str(c).strip().lower() for c in table.columns]
+    """The table with its column names as the history's are written (``Month `` is ``month``,
+    ``Clock stops admitted`` is ``clock_stops_admitted``)."""
+    names = [re.sub(r"\s+", "_", str(c).strip().lower()) for c in table.columns]  # Clock Stops Admitted
     repeated = sorted({n for n in names if names.count(n) > 1 and n})
     if repeated:
         raise HistoryError(f"{source}: more than one column named {repeated[0]!r}")
@@ -307,6 +323,17 @@ def _refuse_parts_beyond_the_whole(
                     f"{source}, line {line[i]}, {column}: {part[i]:,.0f} is more than the {waiting[i]:,.0f} "
                     "waiting; is a column shifted?"
                 )
+    if {"within_18_weeks", "over_52_weeks"} <= set(table.columns):  # the two never overlap
+        both = _numbers(table, "within_18_weeks", False, source, line) + _numbers(
+            table, "over_52_weeks", False, source, line
+        )
+        over = np.flatnonzero(both > waiting)
+        if len(over):
+            i = over[0]
+            raise HistoryError(
+                f"{source}, line {line[i]}: within_18_weeks and over_52_weeks add up to {both[i]:,.0f}, more "
+                f"than the {waiting[i]:,.0f} waiting (no one is both); is a column shifted?"
+            )
     if "clock_stops" in table.columns and all(c in values for c in STOP_COLUMNS):
         total = _numbers(table, "clock_stops", False, source, line)
         parts = values[STOP_COLUMNS[0]] + values[STOP_COLUMNS[1]]
