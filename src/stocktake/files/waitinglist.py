@@ -124,7 +124,7 @@ def saved_csv_table(data: bytes, source: str, one_line_rows: bool = False) -> pd
 
 def _read_by_arrow(text: str, delimiter: str, path: str) -> pd.DataFrame | None:
     """The table pandas' reader gives, read by Arrow's (NHS England's full monthly RTT file, 200,000
-    lines: a quarter of the time and a third of the memory), or None where the two could differ:
+    lines: 2.4 s against 4.2 s, and less memory), or None where the two could differ:
     anything :func:`clean_csv` passes to its exact reader, and a cell or name starting with a space or
     tab (pandas' reader skips those)."""
     header = text[: text.find("\n")].rstrip("\r").split(delimiter)
