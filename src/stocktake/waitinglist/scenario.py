@@ -10,10 +10,10 @@ scenario with every setting at zero *is* the baseline projection, and a scenario
   the longest waiters first, so that the extra lists :mod:`capacity` solves for a target reach it;
 - **validation removals** (% of the list): a one-off validation exercise before the first projected
   month removes that share of everyone waiting, alike at every wait (the calibrated renege rates
-  already carry the routine removals; this is the extra one-off sweep). Those removed were not going
-  to be treated: the treatments are the baseline's, and the list is lower by those of them who would
-  otherwise still be waiting (:func:`weeks_waited.without_a_share_of_the_start`). A share of the list
-  removed every month would be a higher renege rate, not modelled here.
+  already carry the routine removals; this is the extra one-off sweep). Those removed would have left
+  later anyway, most when reached for treatment: everyone else waits as in the baseline, and the list
+  is lower by those removed who would still be waiting (:func:`weeks_waited.without_a_share_of_the_start`).
+  A share of the list removed every month would be a higher renege rate, not modelled here.
 """
 
 from __future__ import annotations
