@@ -163,8 +163,8 @@ def test_an_nhs_number_is_masked_however_a_spreadsheet_wrote_it(text, shown):
     [  # an outside check typed these where a code, a group's name or a page's field belongs
         ("943.476.5919", "943.***.****"),
         ("943/476/5919", "943/***/****"),
-        ("９４３４７６５９１９", "943*******"),  # full-width digits
-        ("PROC_GRP ٩٤٣٤٧٦٥٩١٩!", "PROC_GRP 943*******!"),  # Arabic-Indic digits
+        ("９４３４７６５９１９", "９４３*******"),  # full-width digits
+        ("PROC_GRP ٩٤٣٤٧٦٥٩١٩!", "PROC_GRP ٩٤٣*******!"),  # Arabic-Indic digits
         ("94347 65919", "943** *****"),
         ("9 4 3 4 7 6 5 9 1 9", "9 4 * * * * * * * *"),
         ("943\t476\t5919", "943\t***\t****"),
@@ -177,7 +177,8 @@ def test_an_nhs_number_is_masked_however_a_spreadsheet_wrote_it(text, shown):
         ("943  476  5919", "943  ***  ****"),
         ("943 - 476 - 5919", "943 - *** - ****"),
         ("943\u2013476\u20135919", "943\u2013***\u2013****"),  # en dashes, as Word puts them
-        ("943_476_5919 943:476:5919 943|476|5919", "943_***_**** 943:***:**** 943|***|****"),
+        ("943_476_5919", "943_***_****"),
+        ("943:476:5919 943|476|5919", "943:***:**** ***|***|****"),  # side by side: masked together
         ("943,476,5919", "943,***,****"),
         ("943 4765 919", "943 **** ***"),
         ("94 34 76 59 19", "94 ** ** ** **"),
@@ -188,6 +189,23 @@ def test_an_nhs_number_is_masked_however_a_spreadsheet_wrote_it(text, shown):
         ("rows 3, 9434765919", "rows 3, 943*******"),  # beside another number
         ("at 2024-11-30 10:00:00 and 30/11/2024 10:00", "at 2024-11-30 10:00:00 and 30/11/2024 10:00"),
         ("4478365431.0", "447*******.0"),
+        # a third check: these were in clear, and one number beside another showed its end
+        ("943    476    5919", "943    ***    ****"),
+        ("943 - - 476 - - 5919", "943 - - *** - - ****"),
+        ("943\n\n\n\n476\n\n\n\n5919", "943\n\n\n\n***\n\n\n\n****"),
+        ("⁹⁴³⁴⁷⁶⁵⁹¹⁹", "⁹⁴³*******"),  # superscript digits
+        ("1234565,943 476 5919", "123****,*** *** ****"),
+        # ... and these, no one's number, were masked
+        ("2024-01-02 10:00-12:00", "2024-01-02 10:00-12:00"),
+        ("02/01/2024 09:30 - 12:30", "02/01/2024 09:30 - 12:30"),
+        ("01/01/2024 - 31/01/2024", "01/01/2024 - 31/01/2024"),
+        ("loaded 2023-01-02 09:05:00, 12 rows", "loaded 2023-01-02 09:05:00, 12 rows"),
+        ("rtt_2023-01-04_2023-02-03.csv", "rtt_2023-01-04_2023-02-03.csv"),
+        ("tel 07700900000", "tel 07700900000"),
+        ("tel 01632960001", "tel 01632960001"),
+        ("tel +44 7700 900000", "tel +44 7700 900000"),
+        ("£12,012,033.09 and £1,056,000,104", "£12,012,033.09 and £1,056,000,104"),
+        ("rows 11, 12, 13, 14, 15, 16", "rows 11, 12, 13, 14, 15, 16"),
     ],
 )
 def test_an_nhs_number_is_masked_however_a_person_typed_it(text, shown):
@@ -207,7 +225,7 @@ def test_an_nhs_number_typed_so_in_another_column_is_found_by_the_column_check()
     assert ten_digits.tolist() == [True, True, True, True, False, True]
     assert [_shown(v) for v in text] == [
         "943.***.****",
-        "943*******",
+        "９４３*******",
         "943/***/****",
         "943** *****",
         "ARTH",

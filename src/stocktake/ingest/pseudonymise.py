@@ -31,60 +31,71 @@ _WITH_THOUSANDS = re.compile(r"[0-9]([,.'])[0-9]{3}\1[0-9]{3}\1[0-9]{3}(?:\.0*)?
 #: Digits with at most three other characters (no letters) between each two: a number as a person or a
 #: system groups it (`943 476 5919`, `(943) 476-5919`, `943 – 476 – 5919`, `94 34 76 59 19`,
 #: `9,434,765,919`, `943.476.5919`), or several numbers side by side (`3, 9434765919`).
-_DIGIT_RUN = re.compile(r"[0-9](?:[^0-9A-Za-z]{0,3}[0-9])*")
+#: Digits with up to five separators between each two (a run of spaces or line breaks is one; no
+#: letters): a number as a person or a system groups it (`943 476 5919`, `(943) 476-5919`,
+#: `943 – 476 – 5919`, `94 34 76 59 19`, `9,434,765,919`), or several numbers side by side.
+_DIGIT_RUN = re.compile(r"[0-9](?:(?:\s++|[^0-9A-Za-z\s]){0,5}[0-9])*")
 _DIGITS = re.compile(r"[0-9]+")
 #: Ten digits a program wrote as a float, inside text: `4.478365431E+09` (its exponent ends a run).
 _FLOAT_IN_TEXT = re.compile(r"(?<![0-9])[0-9]\.[0-9]{7,9}[Ee]\+?0*9(?![0-9])")
-#: A date as extracts write one (`2024-11-30`, `30/11/2024`), and a time after it (` 10:00:00`): a date
-#: and a time hold ten digits or more, never a patient's.
-DATE_WRITTEN = r"(?:[0-9]{4}[-/.][0-9]{1,2}[-/.][0-9]{1,2}|[0-9]{1,2}[-/.][0-9]{1,2}[-/.][0-9]{2,4})"
-TIME_WRITTEN = r"[ T]+[0-9]{1,2}[:.][0-9]{2}(?:[:.][0-9]{2}(?:\.[0-9]+)?)?"
-_DATE_AND_TIME = re.compile(DATE_WRITTEN + TIME_WRITTEN)
-_UNICODE_DIGIT = re.compile(r"[^\x00-\x7f]")
+_DAY, _MONTH = r"(?:0?[1-9]|[12][0-9]|3[01])", r"(?:0?[1-9]|1[0-2])"
+#: A date as extracts and file names write one (`2024-11-30`, `30/11/2024`, `02.01.23`), and a time
+#: after it (` 10:00:00`): never a patient's number, and what stands between numbers that are not one.
+DATE_WRITTEN = (
+    rf"(?:(?:19|20)[0-9]{{2}}[-/.]{_MONTH}[-/.]{_DAY}|{_DAY}[-/.]{_MONTH}[-/.](?:19|20)?[0-9]{{2}})"
+)
+TIME_WRITTEN = r"[ T]+(?:[01]?[0-9]|2[0-3])[:.][0-5][0-9](?:[:.][0-5][0-9](?:\.[0-9]+)?)?"
+_DATE_OR_TIME = re.compile(
+    rf"(?<![0-9]){DATE_WRITTEN}(?:{TIME_WRITTEN})?(?![0-9])|(?<![0-9])(?:[01]?[0-9]|2[0-3]):[0-5][0-9]"
+    r"(?::[0-5][0-9](?:\.[0-9]+)?)?(?![0-9])"
+)
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 #: As a spreadsheet writes a count (thousands, 1-3-3-3, or a float): masked as ten digits, not as typed.
 _AS_A_COUNT = re.compile(r"[0-9][,'.][0-9]{3}[,'.][0-9]{3}[,'.][0-9]{3}(?:\.0*)?|[0-9]\.[0-9]{7,9}[Ee].*")
 
 
 def ascii_digits(text: str) -> str:
-    """``text`` with every decimal digit of another script (full-width `９`, Arabic-Indic `٩`) as its
-    ASCII digit, one character for one: a number typed so is still the patient's to hide."""
+    """``text`` with every digit of another script or form (full-width `９`, Arabic-Indic `٩`,
+    superscript `⁹`) as its ASCII digit, one character for one: a number typed so is still the
+    patient's to hide."""
     if text.isascii():
         return text
 
     def one(found: re.Match) -> str:
-        digit = unicodedata.decimal(found.group(0), None)
+        digit = unicodedata.digit(found.group(0), None)
         return found.group(0) if digit is None else str(digit)
 
-    return _UNICODE_DIGIT.sub(one, text)
+    return _NON_ASCII.sub(one, text)
 
 
 def ten_digit_runs(text: str) -> list[tuple[int, int, str]]:
     """Where ``text`` holds ten digits together, however they are grouped or written, as (start, end,
     the ten digits): each a candidate NHS number (the check digit decides). A run of more digits
-    gives each stretch of whole groups that holds exactly ten (`3, 9434765919`), or its ten after
-    leading zeros; a date with a time gives none. Places are ``text``'s own (other scripts' digits are
-    read one character for one)."""
+    gives each stretch of whole groups holding exactly ten (`3, 9434765919`), or, one group, its ten
+    after two or more leading zeros. Not candidates: dates and times (they stand between numbers:
+    `2024-01-02 10:00-12:00`), a list (groups after ", "), a telephone number (`+44 …`, or eleven
+    digits from one 0) or a sum of money (`£12,012,033.09`). Places are ``text``'s own."""
     readable = ascii_digits(text)
     found = [
         (m.start(), m.end(), normalised_identifier(m.group(0))) for m in _FLOAT_IN_TEXT.finditer(readable)
     ]
     floats = [(a, b) for a, b, _ in found]
-    for run in _DIGIT_RUN.finditer(readable):
-        if any(a < run.end() and run.start() < b for a, b in floats) or _DATE_AND_TIME.fullmatch(
-            run.group(0)
-        ):
+    scanned = _DATE_OR_TIME.sub(lambda m: "x" * len(m.group(0)), readable)
+    for run in _DIGIT_RUN.finditer(scanned):
+        before = scanned[run.start() - 1 : run.start()]
+        if before in ("+", "£", "$", "€") or any(a < run.end() and run.start() < b for a, b in floats):
             continue
         groups = [(run.start() + g.start(), run.start() + g.end()) for g in _DIGITS.finditer(run.group(0))]
         for i, (first, _) in enumerate(groups):
-            digits = ""
+            digits, end = "", first
             for start, end in groups[i:]:
                 digits += readable[start:end]
                 if len(digits) >= 10:
                     break
-            if len(digits) == 10:
+            if len(digits) == 10 and ", " not in scanned[first:end]:
                 found.append((first, end, digits))
-            elif i == 0 == len(groups) - 1 and len(digits.lstrip("0")) == 10:
-                found.append((first, end, digits.lstrip("0")))
+            elif len(groups) == 1 and digits.startswith("00") and len(digits.lstrip("0")) == 10:
+                found.append((first, groups[0][1], digits.lstrip("0")))
     return sorted(found)
 
 
@@ -189,19 +200,31 @@ def is_valid_nhs_number(value: str) -> bool:
 
 def mask_nhs_numbers(text: str) -> str:
     """``text`` with every NHS number in it masked (all but the first three characters), wherever it
-    stands and however it is written: a cell of another column, a file name, a message, a form field."""
-    pieces, done = [], 0
-    for start, end, digits in ten_digit_runs(text):
-        if start < done or not is_valid_nhs_number(digits):
+    stands and however it is written: a cell of another column, a file name, a message, a form field.
+    Candidates that overlap are all masked (`1234565,943 476 5919` had shown the number's end)."""
+    valid = [(a, b, d) for a, b, d in ten_digit_runs(text) if is_valid_nhs_number(d)]
+    readable = ascii_digits(text)
+    hidden = [False] * len(text)
+    whole: list[tuple[int, int, str]] = []  # written as a spreadsheet writes a count: shown as ten digits
+    for start, end, digits in valid:
+        alone = all(b <= start or end <= a for a, b, _ in valid if (a, b) != (start, end))
+        if alone and _AS_A_COUNT.fullmatch(readable[start:end]):
+            whole.append((start, end, digits))
             continue
-        written = ascii_digits(text[start:end])
-        if _AS_A_COUNT.fullmatch(written):  # as a spreadsheet wrote it: as ten digits
-            shown = digits[:3] + "*" * 7
-        else:  # as typed, its separators kept
-            shown = written[:3] + re.sub("[0-9]", "*", written[3:])
-        pieces += [text[done:start], shown]
+        for k in range(start + 3, end):
+            hidden[k] = readable[k].isdigit()
+    pieces, done = [], 0
+    for start, end, digits in whole:
+        pieces.append(_starred(text, hidden, done, start))
+        pieces.append(digits[:3] + "*" * 7)
         done = end
-    return "".join([*pieces, text[done:]])
+    pieces.append(_starred(text, hidden, done, len(text)))
+    return "".join(pieces)
+
+
+def _starred(text: str, hidden: list[bool], start: int, end: int) -> str:
+    """``text[start:end]`` with its hidden characters as "*"."""
+    return "".join("*" if hidden[k] else text[k] for k in range(start, end))
 
 
 def is_placeholder_nhs_number(value: str) -> bool:
