@@ -643,3 +643,15 @@ def test_within_18_and_over_52_weeks_together_beyond_the_list_are_refused(tmp_pa
     result = _run("project", path, "--months", 6)
     said = " ".join(result.output.split())
     assert result.exit_code == 2 and "line 8: within_18_weeks and over_52_weeks add up to" in said
+
+
+def test_a_us_date_past_the_twelfth_says_it_looks_month_first(tmp_path):
+    """A third check: 04/30/2021 was "not a month", with nothing to say why."""
+    table, path = _england_history(tmp_path)
+    months = pd.PeriodIndex(table["month"], freq="M")
+    table.assign(month=[f"{m.month:02d}/{m.days_in_month}/{m.year}" for m in months]).to_csv(
+        path, index=False
+    )
+    said = " ".join(_run("project", path, "--months", 6).output.split())
+    assert "line 2: month '08/31/2007' is not a month" in said
+    assert "it looks month first, as in the US: write it 2007-08" in said

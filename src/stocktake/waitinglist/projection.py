@@ -189,7 +189,13 @@ def history_from_table(
     for i, text in zip(kept, table["month"].astype(str), strict=True):
         month = history_month(text)
         if month is None:
-            raise HistoryError(f"{source}, line {i + 2}: month {text!r} is not a month ({MONTH_FORMS})")
+            us = re.fullmatch(r"\s*(\d{1,2})/(\d{1,2})/(\d{2,4})\s*", text)
+            hint = (
+                f"; it looks month first, as in the US: write it {int(us[3]):04d}-{int(us[1]):02d}"
+                if us and int(us[2]) > 12 and 1 <= int(us[1]) <= 12 and len(us[3]) == 4
+                else ""
+            )
+            raise HistoryError(f"{source}, line {i + 2}: month {text!r} is not a month ({MONTH_FORMS}){hint}")
         months.append(month)
         written.append(text.strip())
     if since is not None:
