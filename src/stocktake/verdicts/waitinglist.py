@@ -548,6 +548,8 @@ def retargeted(found: Overview, target_pct: float | None, target_by: str | pd.Pe
     """``found`` with what another target would take: only the capacity answer is worked out again
     (a fifth of the picture's time: the page answers a new target without reading the warehouse)."""
     target = _target(found.month, target_pct, target_by)
+    if target == found.target and (found.answer is not None or found.capacity_problem is not None):
+        return found  # already worked out (the page's own target: the review found it done twice)
     horizon = max(HORIZON, (target.by - found.month).n)
     start = found.weeks
     answer, capacity_problem = None, None

@@ -131,7 +131,8 @@ class TargetsBusy(OverviewError):
 
 
 def _untargeted(workspace, db: Session, suppress: bool) -> Overview | None:
-    """The list's picture without a target, made once per warehouse revision; None without pathways."""
+    """The list's picture for the page's own target, made once per warehouse revision (another target
+    is worked out from it); None without pathways."""
     with workspace.lock:  # an upload writing the warehouse holds it
         if not workspace.cached(("waiting-list-loaded",), db, lambda: holds_pathways(workspace.warehouse)):
             return None
