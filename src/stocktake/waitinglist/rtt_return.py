@@ -343,17 +343,15 @@ def _counts(text: pd.Series, source: str, column: str, line_of: np.ndarray) -> n
     blank = text.isin(["", "nan", "None"])
     values = pd.to_numeric(text.where(~blank), errors="coerce")
     bad = (values.isna() & ~blank) | (values < 0) | (values.notna() & (values % 1 != 0))
-    over = values >= MOST_IN_A_CELL
-    if over.any() and not (bad & ~over).to_numpy()[: int(over.to_numpy().argmax())].any():
-        i = int(over.to_numpy().argmax())
-        raise RttReturnError(
-            f"{source}, line {line_of[i]}, {column}: {text.iloc[i]!r} is more than any list holds (England's "
-            f"whole list is under {MOST_IN_A_CELL:,}); is it a number from another column?"
-        )
+    over = (values >= MOST_IN_A_CELL).to_numpy()
+    bad = bad.to_numpy() | over
     if bad.any():
-        i = int(bad.to_numpy().argmax())
-        raise RttReturnError(
-            f"{source}, line {line_of[i]}, {column}: {text.iloc[i]!r} is not a count (a whole number, "
-            "0 or more)"
+        i = int(bad.argmax())
+        why = (
+            f"is more than any list holds (England's whole list is under {MOST_IN_A_CELL:,}); is it a number "
+            "from another column?"
+            if over[i]
+            else "is not a count (a whole number, 0 or more)"
         )
+        raise RttReturnError(f"{source}, line {line_of[i]}, {column}: {text.iloc[i]!r} {why}")
     return values.to_numpy(dtype=float)
