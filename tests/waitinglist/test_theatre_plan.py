@@ -174,6 +174,19 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
     about = pd.read_excel(out, sheet_name="about")
     assert about["item"].iloc[0] == "patient-level"
     assert about["value"].iloc[0].startswith("the bookings and first come, first served sheets list")
+    # and its writing is in the home's audit log, as a download of the workspace's would be (ADR 56)
+    from sqlalchemy import select
+
+    from stocktake.appdb.database import make_engine, session_factory
+    from stocktake.appdb.models import AuditEvent
+
+    engine = make_engine(f"sqlite:///{demo_warehouse.parent / 'workspace.sqlite'}")
+    with session_factory(engine)() as session:
+        details = [
+            e.detail for e in session.scalars(select(AuditEvent)) if e.subject == "stocktake waitinglist plan"
+        ]
+    engine.dispose()
+    assert any(f"patient-level rows (pathway IDs) shown; wrote {out};" in d for d in details)
     assert "Patient-level: the bookings and first come" in " ".join(result.output.split())
     assert "keep the workbook inside the trust" in " ".join(result.output.split())
     # as many cases as first come, first served books (a candidate rule once gave a third, lists empty)

@@ -4,6 +4,7 @@ mail the output; there is no mail code here)."""
 from __future__ import annotations
 
 from stocktake.cli.common import HomeOption, _fail, _settings, console
+from stocktake.cli.recorded import record_read
 
 
 def alerts(home: HomeOption = None) -> None:
@@ -16,6 +17,7 @@ def alerts(home: HomeOption = None) -> None:
     settings = _settings(home)
     if not settings.warehouse.exists():
         _fail(f"{settings.warehouse}: no warehouse yet (load extracts first)")
+    record_read(settings.warehouse, "alerts", None)
     upgrade(settings.database_url)
     workspace = Workspace(settings.warehouse, settings.catalogue, settings.source)
     with session_factory(make_engine(settings.database_url))() as db:

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from stocktake.cli.common import HomeOption, _fail, _grouped, _settings, _step, console
+from stocktake.cli.recorded import record_read
 
 
 def metrics(
@@ -48,6 +49,7 @@ def metrics(
     request = SeriesRequest(
         source, catalogue_file or settings.catalogue, out, engine, by, period, user_metrics, suppress
     )
+    record_read(source, "metrics", out, shows="" if suppress else "counts of 1–7")
     try:
         with _step(f"Computing the metrics on {engine}"):
             written = export_series(request)

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from stocktake.cli.common import HomeOption, _fail, _home_warehouse, console
+from stocktake.cli.recorded import record_read
 
 procurement_app = typer.Typer(
     help="Procurement: price-per-unit savings, rationalisation scenarios, agreed savings tracked.",
@@ -37,7 +38,14 @@ CategoryColumn = Annotated[
 Out = Annotated[Path, typer.Option(metavar="FILE.csv|.xlsx", help="Where to write the table.")]
 
 
-def _sources(warehouse: list[Path] | None, orders: list[Path] | None, home: Path | None, by: str = "site"):
+def _sources(
+    command: str,
+    out: Path,
+    warehouse: list[Path] | None,
+    orders: list[Path] | None,
+    home: Path | None,
+    by="site",
+):
     """The orders' sources: those given, else the home's warehouse (said which) and, by trust, the
     other trusts' orders kept in the home, as the Procurement page reads them."""
     from stocktake.files.peer_orders import peer_order_files
@@ -52,6 +60,9 @@ def _sources(warehouse: list[Path] | None, orders: list[Path] | None, home: Path
             console.print(f"and {len(peers)} other trusts' orders kept in the home", soft_wrap=True)
     if not given:
         _fail("give the orders: --warehouse W or --orders ORDERS.csv (the home has no warehouse)")
+    for source in given:
+        if source.kind == "warehouse":
+            record_read(source.path, f"procurement {command}", out)
     return tuple(given)
 
 
@@ -109,7 +120,7 @@ def savings(
             else PriceTarget.parse(percentile)
         )
         request = SavingsRequest(
-            sources=_sources(warehouse, orders, home, by),
+            sources=_sources("savings", out, warehouse, orders, home, by),
             own_trust=_own_trust(home) if by == "trust" else "",
             out=out,
             first=parse_month(from_, "--from"),
@@ -168,7 +179,7 @@ def rationalise(
 
     try:
         request = RationaliseRequest(
-            sources=_sources(warehouse, orders, home),
+            sources=_sources("rationalise", out, warehouse, orders, home),
             out=out,
             at_least=_rating(at_least),
             ratings=ratings,
@@ -226,7 +237,9 @@ def track(
     if chart is not None:
         _check_chart_path(chart)
     try:
-        request = TrackRequest(_sources(warehouse, orders, home), agreed, out, parse_month(to, "--to"))
+        request = TrackRequest(
+            _sources("track", out, warehouse, orders, home), agreed, out, parse_month(to, "--to")
+        )
         table = tracking_from_files(request)
         drawn = _saving_charts(request, table) if chart is not None else []
         write_tables({"Tracking": tracking_table(table)}, out)

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from stocktake.cli.common import HomeOption, _fail, _grouped, _settings, console
+from stocktake.cli.recorded import record_read
 
 
 def report(
@@ -68,6 +69,7 @@ def report(
         catalogue=settings.catalogue,
         source=settings.source,
     )
+    record_read(warehouse, "report", out)
     try:
         with console.status("Building the stock-take…"):
             taken, written = build_and_write(request)

@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from stocktake.cli.common import HomeOption, _fail, _home_warehouse, console
+from stocktake.cli.recorded import record_read
 from stocktake.metrics.suppression import SHOWN_HERE
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ def project(
     try:
         if out is not None:
             check_output(out, history, warehouse)
+        record_read(warehouse, "waitinglist project", out)
         projection = run_projection(history, warehouse, months, since, simulations)
         table = projection.table()
         if out is not None:
@@ -124,6 +126,9 @@ def stats(
     try:
         if out is not None:
             check_output(out, pathways, warehouse)
+        record_read(
+            warehouse, "waitinglist stats", out, shows="groups of 1–7 pathways" if by and no_suppress else ""
+        )
         table = run_stats(pathways, warehouse, by, target_weeks, start, end, convention)
         if by is not None and not no_suppress:  # groups of 1-7 pathways, as every export hides them
             table = suppressed_rows(
@@ -307,6 +312,7 @@ def weeks(
     try:
         if out is not None:
             check_output(out, *(returns or []), warehouse)
+        record_read(warehouse, "waitinglist weeks", out, shows="counts of 1–7" if no_suppress else "")
         inputs, projection, widths = run_weeks(
             returns or [], warehouse, treatment_function, months, redistribution, provider
         )
@@ -416,6 +422,7 @@ def capacity(
     try:
         if out is not None:
             check_output(out, *(returns or []), warehouse)
+        record_read(warehouse, "waitinglist capacity", out)
         inputs, answer, by_start, projection, per_list_source = run_capacity(
             returns or [],
             warehouse,
@@ -564,6 +571,7 @@ def plan(
         check_output(out, warehouse, example="plan.xlsx")
         if out.suffix.lower() != ".xlsx":
             raise WaitingListInputError(f"--out {out}: expected an .xlsx workbook")
+        record_read(warehouse, "waitinglist plan", out, shows="patient-level rows (pathway IDs)")
         inputs, optimised, fcfs = run_plan(warehouse, month, risk, seconds)
         write_workbook(plan_sheets(inputs, optimised, fcfs, risk, seconds), out)
     except WaitingListInputError as error:

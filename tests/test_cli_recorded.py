@@ -1,0 +1,113 @@
+"""A command's read of a home's warehouse is in that home's audit log, before anything is written."""
+
+import getpass
+import shutil
+
+import pytest
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from stocktake.appdb.database import make_engine, session_factory
+from stocktake.appdb.models import AuditEvent
+from stocktake.cli import app
+from stocktake.cli.recorded import ACTION
+
+runner = CliRunner()
+PASSWORD = "a long enough password"
+
+
+@pytest.fixture
+def home(tmp_path, demo_warehouse):
+    """A home holding a copy of the demo's warehouse, and no app database yet."""
+    home = tmp_path / "home"
+    home.mkdir()
+    shutil.copy(demo_warehouse, home / "warehouse.duckdb")
+    return home
+
+
+def _events(home) -> list[AuditEvent]:
+    engine = make_engine(f"sqlite:///{home / 'workspace.sqlite'}")
+    try:
+        with session_factory(engine)() as session:
+            found = [e for e in session.scalars(select(AuditEvent)) if e.action == ACTION]
+            session.expunge_all()
+    finally:
+        engine.dispose()
+    return found
+
+
+@pytest.mark.parametrize(
+    ("args", "subject", "shown"),
+    [
+        (["metrics", "--by", "site", "--no-suppress", "--out", "{out}"], "metrics", "counts of 1–7 shown"),
+        (["metrics", "--out", "{out}"], "metrics", None),
+        (
+            ["waitinglist", "stats", "--by", "procedure", "--no-suppress", "--out", "{out}"],
+            "waitinglist stats",
+            "groups of 1–7 pathways shown",
+        ),
+        (["waitinglist", "weeks", "--months", "3"], "waitinglist weeks", None),
+    ],
+)
+def test_each_read_names_the_command_what_it_showed_where_it_went_and_who(
+    home, tmp_path, args, subject, shown
+):
+    out = tmp_path / "out.csv"
+    done = runner.invoke(app, [*(a.format(out=out) for a in args), "--home", str(home)])
+    assert done.exit_code == 0, done.output
+    [event] = _events(home)
+    assert event.user_id is None and event.subject == f"stocktake {subject}"
+    where = f"wrote {out}" if "--out" in args else "shown on the terminal"
+    assert where in event.detail and event.detail.endswith(f"by {getpass.getuser()} on the command line")
+    assert (shown in event.detail) if shown else (" shown;" not in event.detail)
+
+
+def test_a_copy_of_a_warehouse_outside_any_home_is_read_with_no_log_made(tmp_path, demo_warehouse):
+    elsewhere = tmp_path / "copies"
+    elsewhere.mkdir()
+    copy = elsewhere / "northshire-2025.duckdb"
+    shutil.copy(demo_warehouse, copy)
+    done = runner.invoke(app, ["metrics", "--source", str(copy), "--out", str(tmp_path / "series.csv")])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "series.csv").is_file() and not (elsewhere / "workspace.sqlite").exists()
+
+
+def test_a_read_that_cannot_be_recorded_writes_nothing(home, tmp_path, monkeypatch):
+    monkeypatch.setenv("STOCKTAKE_DATABASE_URL", f"sqlite:///{tmp_path / 'no such folder' / 'app.sqlite'}")
+    out = tmp_path / "stats.csv"
+    done = runner.invoke(
+        app, ["waitinglist", "stats", "--by", "procedure", "--out", str(out), "--home", str(home)]
+    )
+    assert done.exit_code == 2
+    assert (
+        "could not be recorded in the home's audit log" in done.output and "nothing was read" in done.output
+    )
+    assert not out.exists()
+
+
+def test_the_admins_audit_log_page_shows_the_commands_read(home):
+    """What the command line records is where an information governance lead looks: the workspace's
+    audit log page."""
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from stocktake.appdb import actions
+    from stocktake.settings import Settings
+    from stocktake.web.app import create_app
+
+    done = runner.invoke(app, ["waitinglist", "weeks", "--no-suppress", "--home", str(home)])
+    assert done.exit_code == 0, done.output
+    settings = Settings(home=home, database_url=f"sqlite:///{home / 'workspace.sqlite'}")
+    engine = make_engine(settings.database_url)
+    with session_factory(engine)() as session:
+        actions.create_user(
+            session, by=None, username="ig", full_name="IG lead", password=PASSWORD, role="admin"
+        )
+    engine.dispose()
+    with TestClient(create_app(settings)) as client:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
+        client.post("/sign-in", data={"username": "ig", "password": PASSWORD, "csrf_token": token})
+        page = client.get("/admin/audit-log")
+    assert page.status_code == 200
+    assert "stocktake waitinglist weeks" in page.text and "counts of 1–7 shown" in page.text
