@@ -111,3 +111,13 @@ def test_the_admins_audit_log_page_shows_the_commands_read(home):
         page = client.get("/admin/audit-log")
     assert page.status_code == 200
     assert "stocktake waitinglist weeks" in page.text and "counts of 1–7 shown" in page.text
+
+
+def test_a_link_to_a_homes_warehouse_is_recorded_in_that_home(home, tmp_path):
+    (tmp_path / "elsewhere").mkdir()
+    link = tmp_path / "elsewhere" / "latest.duckdb"
+    link.symlink_to(home / "warehouse.duckdb")
+    done = runner.invoke(app, ["metrics", "--source", str(link), "--out", str(tmp_path / "series.csv")])
+    assert done.exit_code == 0, done.output
+    [event] = _events(home)
+    assert event.subject == "stocktake metrics" and not (tmp_path / "elsewhere" / "workspace.sqlite").exists()

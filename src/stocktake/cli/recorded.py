@@ -25,15 +25,14 @@ def record_read(warehouse: Path | None, command: str, output: Path | None, *, sh
     from stocktake.ingest.pseudonymise import mask_nhs_numbers
     from stocktake.settings import WAREHOUSE, is_home
 
-    if warehouse is None or Path(warehouse).name != WAREHOUSE or not Path(warehouse).is_file():
+    read = Path(warehouse).resolve() if warehouse is not None else None  # a link: the file it names
+    if read is None or read.name != WAREHOUSE or not read.is_file() or not is_home(read.parent):
         return
-    home = Path(warehouse).resolve().parent
-    if not is_home(home):
-        return
+    home = read.parent
     said = [
         f"{shows} shown" if shows else "",
         f"wrote {output}" if output is not None else "shown on the terminal",
-        f"by {getpass.getuser()} on the command line",
+        f"by {_user()} on the command line",
     ]
     detail = mask_nhs_numbers("; ".join(s for s in said if s))  # as every message is
     url = _settings(home, private=False).database_url
@@ -50,3 +49,11 @@ def record_read(warehouse: Path | None, command: str, output: Path | None, *, sh
             f"{home}: this read could not be recorded in the home's audit log ({type(error).__name__}); "
             "nothing was read or written"
         )
+
+
+def _user() -> str:
+    """The computer's name for whoever runs the command (a container may have none)."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "an unnamed user"
