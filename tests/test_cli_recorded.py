@@ -57,7 +57,7 @@ def test_each_read_names_the_command_what_it_showed_where_it_went_and_who(
     assert done.exit_code == 0, done.output
     [event] = _events(home)
     assert event.user_id is None and event.subject == f"stocktake {subject}"
-    where = f"wrote {out}" if "--out" in args else "shown on the terminal"
+    where = f"to write {out}" if "--out" in args else "to show on the terminal"
     assert where in event.detail and event.detail.endswith(f"by {getpass.getuser()} on the command line")
     assert (shown in event.detail) if shown else (" shown;" not in event.detail)
 
@@ -121,3 +121,30 @@ def test_a_link_to_a_homes_warehouse_is_recorded_in_that_home(home, tmp_path):
     assert done.exit_code == 0, done.output
     [event] = _events(home)
     assert event.subject == "stocktake metrics" and not (tmp_path / "elsewhere" / "workspace.sqlite").exists()
+
+
+def test_a_home_whose_warehouse_is_a_link_to_a_data_volume_is_recorded(home, tmp_path):
+    volume = tmp_path / "volume"
+    volume.mkdir()
+    (home / "warehouse.duckdb").rename(volume / "store.duckdb")
+    (home / "warehouse.duckdb").symlink_to(volume / "store.duckdb")
+    (home / "stocktake.toml").write_text("")
+    done = runner.invoke(app, ["alerts", "--home", str(home)])
+    assert done.exit_code == 0, done.output
+    [event] = _events(home)
+    assert event.subject == "stocktake alerts" and "to show on the terminal" in event.detail
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [("mysql://u@127.0.0.1:1/db", "No module named"), ("sqlite:///{folder}", "unable to open database file")],
+)
+def test_a_log_that_cannot_be_written_is_one_clear_line_with_its_reason(
+    home, tmp_path, monkeypatch, url, reason
+):
+    monkeypatch.setenv("STOCKTAKE_DATABASE_URL", url.format(folder=tmp_path))  # a folder, not a file
+    out = tmp_path / "series.csv"
+    done = runner.invoke(app, ["metrics", "--home", str(home), "--out", str(out)])
+    assert done.exit_code == 2 and (done.exception is None or isinstance(done.exception, SystemExit))
+    assert "could not be recorded in the home's audit log" in done.output and reason in done.output
+    assert "Traceback" not in done.output and not out.exists()

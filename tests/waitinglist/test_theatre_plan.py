@@ -186,7 +186,7 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
             e.detail for e in session.scalars(select(AuditEvent)) if e.subject == "stocktake waitinglist plan"
         ]
     engine.dispose()
-    assert any(f"patient-level rows (pathway IDs) shown; wrote {out};" in d for d in details)
+    assert any(f"patient-level rows (pathway IDs) shown; to write {out};" in d for d in details)
     assert "Patient-level: the bookings and first come" in " ".join(result.output.split())
     assert "keep the workbook inside the trust" in " ".join(result.output.split())
     # as many cases as first come, first served books (a candidate rule once gave a third, lists empty)

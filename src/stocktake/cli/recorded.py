@@ -18,23 +18,20 @@ def record_read(warehouse: Path | None, command: str, output: Path | None, *, sh
     warehouse is not a home's (a copy elsewhere has no audit log). ``output``: the file or folder
     written, else it is shown on the terminal only; ``shows``: what in it is not suppressed (e.g.
     "counts of 1–7", "patient-level rows")."""
-    from sqlalchemy.exc import SQLAlchemyError
-
     from stocktake.appdb.actions import record_now
     from stocktake.appdb.database import make_engine, session_factory, upgrade
     from stocktake.ingest.pseudonymise import mask_nhs_numbers
-    from stocktake.settings import WAREHOUSE, is_home
 
-    read = Path(warehouse).resolve() if warehouse is not None else None  # a link: the file it names
-    if read is None or read.name != WAREHOUSE or not read.is_file() or not is_home(read.parent):
+    home = _home_of(Path(warehouse)) if warehouse is not None else None
+    if home is None:
         return
-    home = read.parent
-    said = [
+    said = [  # "to": recorded before the run, which may yet be refused (an attempt is logged too)
         f"{shows} shown" if shows else "",
-        f"wrote {output}" if output is not None else "shown on the terminal",
+        f"to write {Path(output).absolute()}" if output is not None else "to show on the terminal",
         f"by {_user()} on the command line",
     ]
-    detail = mask_nhs_numbers("; ".join(s for s in said if s))  # as every message is
+    # NHS numbers masked, as in every message; one line, so a name cannot pose as the tool's words
+    detail = " ".join(mask_nhs_numbers("; ".join(s for s in said if s)).splitlines())
     url = _settings(home, private=False).database_url
     try:
         upgrade(url)
@@ -44,11 +41,24 @@ def record_read(warehouse: Path | None, command: str, output: Path | None, *, sh
                 record_now(session, user=None, action=ACTION, subject=f"stocktake {command}", detail=detail)
         finally:
             engine.dispose()
-    except SQLAlchemyError as error:
+    except Exception as error:  # a driver missing, a schema newer than this code: said, not a traceback
+        reason = (str(getattr(error, "orig", None) or error).strip().splitlines() or [""])[0]
         _fail(
-            f"{home}: this read could not be recorded in the home's audit log ({type(error).__name__}); "
-            "nothing was read or written"
+            f"{home}: this read could not be recorded in the home's audit log ({type(error).__name__}: "
+            f"{reason[:200]}); nothing was read or written"
         )
+
+
+def _home_of(warehouse: Path) -> Path | None:
+    """The home whose warehouse this is: the folder of a home's ``warehouse.duckdb``, as given (the
+    home's warehouse may be a link to a data volume) or once links are followed (a link to it under
+    another name); None for a file that is no home's."""
+    from stocktake.settings import WAREHOUSE, is_home
+
+    for path in (warehouse.absolute(), warehouse.resolve()):
+        if path.name == WAREHOUSE and path.is_file() and is_home(path.parent):
+            return path.parent
+    return None
 
 
 def _user() -> str:
