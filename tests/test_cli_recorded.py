@@ -57,6 +57,7 @@ def test_each_read_names_the_command_what_it_showed_where_it_went_and_who(
     assert done.exit_code == 0, done.output
     [event] = _events(home)
     assert event.user_id is None and event.subject == f"stocktake {subject}"
+    assert (event.client, event.agent) == ("the command line", getpass.getuser())  # the page's "From"
     where = f"to write {out}" if "--out" in args else "to show on the terminal"
     assert where in event.detail and event.detail.endswith(f"by {getpass.getuser()} on the command line")
     assert (shown in event.detail) if shown else (" shown;" not in event.detail)

@@ -11,6 +11,7 @@ from pathlib import Path
 from stocktake.cli.common import _fail, _settings
 
 ACTION = "command_line_read"
+COMMAND_LINE = "the command line"
 
 
 def record_read(warehouse: Path | None, command: str, output: Path | None, *, shows: str = "") -> None:
@@ -18,7 +19,7 @@ def record_read(warehouse: Path | None, command: str, output: Path | None, *, sh
     warehouse is not a home's (a copy elsewhere has no audit log). ``output``: the file or folder
     written, else it is shown on the terminal only; ``shows``: what in it is not suppressed (e.g.
     "counts of 1–7", "patient-level rows")."""
-    from stocktake.appdb.actions import record_now
+    from stocktake.appdb.actions.audit_log import acting_from, record_now
     from stocktake.appdb.database import make_engine, session_factory, upgrade
     from stocktake.ingest.pseudonymise import mask_nhs_numbers
 
@@ -37,7 +38,8 @@ def record_read(warehouse: Path | None, command: str, output: Path | None, *, sh
         upgrade(url)
         engine = make_engine(url)
         try:
-            with session_factory(engine)() as session:
+            # the log page's "From" column says where it came from, as it gives a browser's address
+            with session_factory(engine)() as session, acting_from(COMMAND_LINE, _user()):
                 record_now(session, user=None, action=ACTION, subject=f"stocktake {command}", detail=detail)
         finally:
             engine.dispose()
