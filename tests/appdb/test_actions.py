@@ -208,3 +208,17 @@ def test_a_session_lives_until_ended_idle_or_old(db, monkeypatch):
     assert actions.session_user(db, token=token, idle=idle) is None
     assert _events(db)[-1] == ("sign_out", f"user:{lead.id}")
     assert token not in {s.id for s in db.scalars(select(WebSession))}  # only its hash is kept
+
+
+def test_a_session_with_a_timeout_under_a_minute_is_still_renewed_by_use(db, monkeypatch):
+    # Last use is written at most once a minute; with a 24-second timeout it must be written sooner,
+    # or a page polling every second (a report being built) is signed out 24 seconds after sign-in.
+    lead = actions.create_user(db, by=None, username="lead", full_name="", password="x" * 12, role="viewer")
+    idle = timedelta(seconds=24)
+    token = actions.start_session(db, user=lead)
+    start = actions.base._now()
+    for used in range(10, 100, 10):  # a use every 10 seconds for 90 seconds
+        monkeypatch.setattr(actions.base, "_now", lambda used=used: start + timedelta(seconds=used))
+        assert actions.session_user(db, token=token, idle=idle) is not None, used
+    monkeypatch.setattr(actions.base, "_now", lambda: start + timedelta(seconds=90 + 25))
+    assert actions.session_user(db, token=token, idle=idle) is None  # then idle: ended

@@ -258,7 +258,8 @@ def start_session(session: Session, *, user: User) -> str:
 def session_user(session: Session, *, token: str, idle: timedelta) -> User | None:
     """The user of a live session: not ended, started less than ``SESSION_LIFETIME`` ago, used
     within ``idle``, its account active. Its last use is written at most once a minute (a write on
-    every page would cost more than the page)."""
+    every page would cost more than the page), or a quarter of ``idle`` when that is shorter, so a
+    short timeout is still renewed by use."""
     found = session.execute(
         select(WebSession, User).join(User).where(WebSession.id == _digest(token))
     ).first()
@@ -272,7 +273,7 @@ def session_user(session: Session, *, token: str, idle: timedelta) -> User | Non
         or web_session.seen_at <= now - idle
     ):
         return None
-    if web_session.seen_at <= now - SESSION_SEEN_EVERY:
+    if web_session.seen_at <= now - min(SESSION_SEEN_EVERY, idle / 4):
         with _transaction(session):
             web_session.seen_at = now
     return user
