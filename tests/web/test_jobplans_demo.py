@@ -44,7 +44,11 @@ def demo(tmp_path_factory, demo_warehouse):
         from fastapi.testclient import TestClient
     client = TestClient(app)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
-    client.post("/sign-in", data={"username": "viewer", "password": PASSWORD, "csrf_token": token})
+    client.post(
+        "/sign-in",
+        data={"username": "viewer", "password": PASSWORD, "csrf_token": token},
+        follow_redirects=False,
+    )
     return settings, client
 
 

@@ -238,7 +238,11 @@ def fresh(tmp_path, demo_warehouse):
         from fastapi.testclient import TestClient
     client = TestClient(app)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text).group(1)
-    client.post("/sign-in", data={"username": "editor", "password": password, "csrf_token": token})
+    client.post(
+        "/sign-in",
+        data={"username": "editor", "password": password, "csrf_token": token},
+        follow_redirects=False,
+    )
     client.csrf = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/job-plans").text).group(1)
     return app, client
 

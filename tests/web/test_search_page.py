@@ -74,7 +74,11 @@ def test_a_measure_whose_data_are_not_loaded_is_not_found(tmp_path, demo_warehou
         )
     client = TestClient(app)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text)[1]
-    client.post("/sign-in", data={"username": "v", "password": "a long enough password", "csrf_token": token})
+    client.post(
+        "/sign-in",
+        data={"username": "v", "password": "a long enough password", "csrf_token": token},
+        follow_redirects=False,
+    )
     page = client.get("/search", params={"q": "waiting"}).text
     assert "/metrics/rtt_within_18_weeks" not in page
     assert "/metrics/hipfx_surgery_36h" in client.get("/search", params={"q": "hip"}).text

@@ -137,11 +137,14 @@ def missing_data(con, catalogue: Catalogue) -> dict[str, tuple[str, ...]]:
     mapped but empty is data (no virtual clinic reviews before the clinic began): it counts.
     """
     mapped = _mapped_fields(con)
+    held: dict[str, bool] = {}  # each table asked for once: a schema for every metric took seconds
     absent = {}
     for metric in catalogue.metrics:
         lacking = []
         for dataset, names in needed_fields(catalogue, metric).items():
-            if not _holds(con, dataset):
+            if dataset not in held:
+                held[dataset] = _holds(con, dataset)
+            if not held[dataset]:
                 lacking.append(dataset)
             elif dataset in mapped:
                 lacking += [f"{dataset}.{name}" for name in sorted(names - mapped[dataset])]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
@@ -74,7 +75,8 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
         latest = entry.latest_index
         value = MASK if entry.hidden[latest] else _number(result.chart.y[latest])
         mean, lpl, upl = _limits_as_said(entry)  # the latest period's, as exported
-        summary.append(
+        row = _append(
+            summary,
             [
                 result.metric.area,
                 result.metric.title,
@@ -90,9 +92,8 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
                 ASSURANCE_LABELS.get(result.assurance_type, "No target"),
                 entry.sentence,
                 entry.before_rebase.headline if entry.before_rebase else None,
-            ]
+            ],
         )
-        row = summary[summary.max_row]
         _format_cells(
             [row[i] for i in (4, 5, 6, 7, 8)], number_format(result.metric.unit, result.metric.decimals)
         )
@@ -145,7 +146,6 @@ def _series_sheet(sheet, stocktake: StockTake) -> None:
             "Upper limit",
             "Point type",
         ],
-        row=1,
     )
     for entry in stocktake.entries:
         result, chart = entry.result, entry.result.chart
@@ -161,7 +161,8 @@ def _series_sheet(sheet, stocktake: StockTake) -> None:
                 counts = (
                     [MASK, MASK] if hidden else [_number(result.numerator[i]), _number(result.denominator[i])]
                 )
-            sheet.append(
+            row = _append(
+                sheet,
                 [
                     result.metric.id,
                     result.metric.title,
@@ -173,9 +174,8 @@ def _series_sheet(sheet, stocktake: StockTake) -> None:
                     _number(lpl[i]),
                     _number(upl[i]),
                     str(chart.point_type[i]),
-                ]
+                ],
             )
-            row = sheet[sheet.max_row]
             _format_cells([row[i] for i in (4, 7, 8, 9)], value_format)
             _format_cells(row[5:7], "#,##0" if counts_whole else "#,##0.0")
     for cell in sheet["D"][1:]:
@@ -202,12 +202,12 @@ def _peers_sheet(sheet, stocktake: StockTake) -> None:
             "From",
             "To",
         ],
-        row=1,
     )
     for comparison in stocktake.peers:
         metric = comparison.metric
         for o in comparison.outside_limits():
-            sheet.append(
+            row = _append(
+                sheet,
                 [
                     metric.id,
                     metric.title,
@@ -221,9 +221,8 @@ def _peers_sheet(sheet, stocktake: StockTake) -> None:
                     "above" if o.high else "below",
                     comparison.first.date(),
                     comparison.last.date(),
-                ]
+                ],
             )
-            row = sheet[sheet.max_row]
             _format_cells([row[i] for i in (3, 6, 7, 8)], number_format(metric.unit, metric.decimals))
             _format_cells(row[4:6], "#,##0")
             for cell in row[10:12]:
@@ -252,7 +251,6 @@ def _observed_expected_sheet(sheet, stocktake: StockTake) -> None:
             "To",
             "Expected counts",
         ],
-        row=1,
     )
     for compared in stocktake.observed_expected:
         peers, f = compared.peers, compared.peers.funnel
@@ -273,7 +271,8 @@ def _observed_expected_sheet(sheet, stocktake: StockTake) -> None:
                     str(f.significance[i]),
                 ]
             )
-            sheet.append(
+            row = _append(
+                sheet,
                 [
                     peers.metric.id,
                     peers.metric.title,
@@ -282,9 +281,8 @@ def _observed_expected_sheet(sheet, stocktake: StockTake) -> None:
                     peers.first.date(),
                     peers.last.date(),
                     compared.source,
-                ]
+                ],
             )
-            row = sheet[sheet.max_row]
             _format_cells([row[3]], "#,##0")
             _format_cells([row[4]], "#,##0.0")
             _format_cells(row[5:10], "0.00")
@@ -295,18 +293,24 @@ def _observed_expected_sheet(sheet, stocktake: StockTake) -> None:
 
 
 def _table_sheet(sheet, table) -> None:
-    _header(sheet, [str(c) for c in table.columns], row=1)
+    _header(sheet, [str(c) for c in table.columns])
     for values in table.itertuples(index=False):
         sheet.append([None if isinstance(v, float) and np.isnan(v) else v for v in values])
     _widths(sheet, [24, 40, 22, 10, 14, 14, 14, 16, 80][: len(table.columns)])
     sheet.freeze_panes = "A2"
 
 
-def _header(sheet, names: list[str], row: int | None = None) -> None:
-    sheet.append(names)
-    target_row = row or sheet.max_row
-    for cell in sheet[target_row]:
+def _header(sheet, names: list[str]) -> None:
+    for cell in _append(sheet, names):
         cell.font, cell.fill = HEADER, HEADER_FILL
+
+
+def _append(sheet, values) -> list[Cell]:
+    """Add a row and give back its cells (``sheet[sheet.max_row]`` reads every cell to find the
+    last row: the sheet of every series took seconds)."""
+    cells = [Cell(sheet, value=v) for v in values]
+    sheet.append(cells)
+    return cells
 
 
 def _widths(sheet, widths: list[int]) -> None:
@@ -339,7 +343,6 @@ def _trusts_sheet(sheet, stocktake: StockTake) -> None:
             "Periods differ",
             "Source",
         ],
-        row=1,
     )
     for c in stocktake.trusts:
         f, i, lim, metric = c.funnel, c.own_index, c.limits(), c.metric
@@ -356,7 +359,8 @@ def _trusts_sheet(sheet, stocktake: StockTake) -> None:
                 lim["upper_998"],
                 str(f.significance[i]),
             ]
-        sheet.append(
+        row = _append(
+            sheet,
             [
                 metric.id,
                 metric.title,
@@ -370,9 +374,8 @@ def _trusts_sheet(sheet, stocktake: StockTake) -> None:
                 period_words(c.peer_period),
                 c.mismatch,
                 c.source,
-            ]
+            ],
         )
-        row = sheet[sheet.max_row]
         _format_cells([row[i] for i in (3, 6, 7, 8, 9, 10)], number_format(metric.unit, metric.decimals))
         _format_cells(row[4:6], "#,##0")
         for cell in row[13:15]:

@@ -29,6 +29,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -63,9 +64,14 @@ class WaitingPatient:
     priority: str
     procedure_group: str
 
-    @property
+    @cached_property  # read hundreds of thousands of times a plan
     def due(self) -> date:
         return self.clock_start + timedelta(days=PRIORITY_TARGETS[self.priority].target_days)
+
+    @cached_property
+    def long_wait_date(self) -> date:
+        """The last day the patient has waited no more than :data:`LONG_WAIT_DAYS`."""
+        return self.clock_start + timedelta(days=LONG_WAIT_DAYS)
 
 
 @dataclass(frozen=True)
@@ -220,9 +226,13 @@ class LoadRule:
     def fits(self, times: Sequence[CaseTime], theatre_list: TheatreList) -> bool:
         return self.admits(sum(self.load(t, theatre_list) for t in times), theatre_list)
 
+    def capacity(self, theatre_list: TheatreList) -> int:
+        """The largest total load the list takes under the rule."""
+        return min(self.room(theatre_list), UNITS * theatre_list.minutes)
+
     def admits(self, load: int, theatre_list: TheatreList) -> bool:
         """Whether a list of this total load keeps to the rule."""
-        return load <= self.room(theatre_list) and load <= UNITS * theatre_list.minutes
+        return load <= self.capacity(theatre_list)
 
 
 @dataclass(frozen=True)
@@ -296,7 +306,7 @@ def score_plan(
     breached = [p for p in due_in_month if booked_on.get(p.pathway_id, date.max) > p.due]
     past_due = [p for p in patients if p.due < month_start]
     long = [p for p in patients if (month_start - p.clock_start).days > LONG_WAIT_DAYS]
-    reaching = [p for p in patients if month_start <= _long_wait_date(p) <= month_end]
+    reaching = [p for p in patients if month_start <= p.long_wait_date <= month_end]
     by_list: dict[str, list[CaseTime]] = {}
     group_of = {p.pathway_id: p.procedure_group for p in patients}
     list_of = {t.list_id: t for t in lists}
@@ -315,7 +325,7 @@ def score_plan(
         long_waiters_booked=sum(p.pathway_id in booked_on for p in long),
         reaching_long_wait=len(reaching),
         reaching_long_wait_in_time=sum(
-            booked_on.get(p.pathway_id, date.max) <= _long_wait_date(p) for p in reaching
+            booked_on.get(p.pathway_id, date.max) <= p.long_wait_date for p in reaching
         ),
         p1_breaches=sum(p.priority == "P1" for p in breached),
         p1_not_booked=_not_booked("P1", patients, booked_on, month_end),
@@ -357,20 +367,38 @@ def first_come_first_served(
     """Each list in date order takes the earliest referrals that fit it (priority not considered)."""
     rule = LoadRule.for_lists(lists, durations, risk)
     queue = sorted(patients, key=lambda p: (p.clock_start, p.pathway_id))
-    taken: set[str] = set()
+    groups = {p.procedure_group for p in patients}
     bookings = []
     for theatre_list in _ordered_lists(lists):
-        load = 0
-        for patient in queue:
-            if patient.pathway_id in taken or not durations.fits(patient.procedure_group, theatre_list):
+        takes = _group_times(groups, theatre_list, durations, rule)
+        capacity = rule.capacity(theatre_list)
+        smallest = min((load for _, load in takes.values()), default=capacity + 1)
+        load, left = 0, []
+        for k, patient in enumerate(queue):
+            if load + smallest > capacity:  # full: no one further down fits either
+                left += queue[k:]
+                break
+            found = takes.get(patient.procedure_group)
+            if found is None or load + found[1] > capacity:
+                left.append(patient)
                 continue
-            time = durations.time(patient.procedure_group, theatre_list.surgeon)
-            if time is None or not rule.admits(load + rule.load(time, theatre_list), theatre_list):
-                continue
-            load += rule.load(time, theatre_list)
-            taken.add(patient.pathway_id)
-            bookings.append(_booking(patient, theatre_list, time))
+            load += found[1]
+            bookings.append(_booking(patient, theatre_list, found[0]))
+        queue = left
     return bookings
+
+
+def _group_times(
+    groups, theatre_list: TheatreList, durations: Durations, rule: LoadRule
+) -> dict[str, tuple[CaseTime, int]]:
+    """The procedure groups a list can take (its kind, a surgeon who does them), each with its case
+    time and load."""
+    found = {}
+    for group in groups:
+        time = durations.time(group, theatre_list.surgeon)
+        if time is not None and durations.fits(group, theatre_list):
+            found[group] = (time, rule.load(time, theatre_list))
+    return found
 
 
 def _weeks(lists: Sequence[TheatreList]) -> list[list[TheatreList]]:
@@ -470,22 +498,17 @@ def _tier(patient: WaitingPatient, week_start: date, next_chance: dict[str, date
     """The patient's place in :data:`TIERS` this week, or None if they can wait for the next one."""
     chance = next_chance.get(patient.procedure_group, date.max)
     urgent = patient.priority in ("P1", "P2") and patient.due < chance
-    if not urgent and (reached := _long_wait_date(patient)) < chance:
+    if not urgent and (reached := patient.long_wait_date) < chance:
         return LONG_WAITS[reached < week_start]
     if patient.due >= chance:
         return None
     return TIERS.index((patient.priority, "past due" if patient.due < week_start else "due"))
 
 
-def _long_wait_date(patient: WaitingPatient) -> date:
-    """The last day the patient has waited no more than :data:`LONG_WAIT_DAYS`."""
-    return patient.clock_start + timedelta(days=LONG_WAIT_DAYS)
-
-
 def _deadline(patient: WaitingPatient, tier: int) -> date:
     """The day the patient's tier counts a booking by: the 52-week date for the long waiters' tier
     (a P4's due date is a day later: 11 had crossed 52 weeks on a list "on time"), else the due date."""
-    return _long_wait_date(patient) if tier in LONG_WAITS else patient.due
+    return patient.long_wait_date if tier in LONG_WAITS else patient.due
 
 
 def _solve_week(
@@ -510,13 +533,15 @@ def _solve_week(
         for group in {p.procedure_group for p in patients}
     }
     usable = [p for p in patients if takes[p.procedure_group]]
+    tier_of = {p.pathway_id: _tier(p, week_start, next_chance) for p in usable}
 
     # Candidates, for each kind of list: everyone who would breach before the next chance, then the
     # longest waiters, up to half as many again as the week's lists of that kind hold.
     def urgency(p: WaitingPatient):
-        tier = _tier(p, week_start, next_chance)
+        tier = tier_of[p.pathway_id]
         return (len(TIERS) if tier is None else tier, p.clock_start, p.pathway_id)
 
+    usable.sort(key=urgency)
     # Each surgeon's lists of a kind choose their own: one surgeon's (or a locum's) list must not decide
     # whom every list of the kind may take, nor patients only a few lists can take crowd out the rest.
     chosen: dict[str, WaitingPatient] = {}
@@ -525,9 +550,8 @@ def _solve_week(
         ids = {t.list_id for t in theirs}
         # those not already chosen for another surgeon's lists: overlapping choices of the same most
         # urgent patients had left the week a third of its candidates and most lists empty
-        eligible = sorted(
-            (p for p in usable if takes[p.procedure_group] & ids and p.pathway_id not in chosen), key=urgency
-        )
+        groups = {g for g, lists in takes.items() if lists & ids}
+        eligible = [p for p in usable if p.procedure_group in groups and p.pathway_id not in chosen]
         if not eligible:
             continue
         typical = float(np.mean([durations.by_group[p.procedure_group].mean for p in eligible]))
@@ -540,35 +564,40 @@ def _solve_week(
     # Weights that make the order strict: one patient of a tier outweighs everyone below it.
     longest = max(_wait_value(p, week[0], week_start) for p in candidates) + 1  # the week's first list: most
     below = len(candidates) * longest + 1
-    in_tier = [sum(_tier(p, week_start, next_chance) == k for p in candidates) for k in range(len(TIERS))]
+    in_tier = [sum(tier_of[p.pathway_id] == k for p in candidates) for k in range(len(TIERS))]
     tier_weight = [0] * len(TIERS)
     for k in reversed(range(len(TIERS))):
         tier_weight[k] = below
         below += in_tier[k] * tier_weight[k]
 
-    def value(p: WaitingPatient, t: TheatreList) -> int:
-        tier = _tier(p, week_start, next_chance)
-        deadline = None if tier is None else _deadline(p, tier)
-        on_time = deadline is not None and (t.date <= deadline or deadline < week_start)
-        return (tier_weight[tier] if on_time else 0) + _wait_value(p, t, week_start)
+    values: dict[tuple[str, date], int] = {}  # a patient's value depends on a list by its date alone
 
+    def value(p: WaitingPatient, t: TheatreList) -> int:
+        key = (p.pathway_id, t.date)
+        if key not in values:
+            tier = tier_of[p.pathway_id]
+            deadline = None if tier is None else _deadline(p, tier)
+            on_time = deadline is not None and (t.date <= deadline or deadline < week_start)
+            values[key] = (tier_weight[tier] if on_time else 0) + _wait_value(p, t, week_start)
+        return values[key]
+
+    options = _options({p.procedure_group for p in candidates}, week, durations, rule)
     model = cp_model.CpModel()
     x: dict[tuple[int, int], cp_model.IntVar] = {}
-    times: dict[tuple[int, int], CaseTime] = {}
+    times: dict[tuple[int, int], tuple[CaseTime, int]] = {}
     for i, p in enumerate(candidates):
-        for j, t in enumerate(week):
-            time = durations.time(p.procedure_group, t.surgeon)
-            if durations.fits(p.procedure_group, t) and time is not None and rule.fits([time], t):
+        for j, time, load in options[p.procedure_group]:
+            if rule.admits(load, week[j]):  # the case alone fits the list
                 x[i, j] = model.new_bool_var(f"x{i}_{j}")
-                times[i, j] = time
+                times[i, j] = (time, load)
     for i in range(len(candidates)):
         mine = [x[i, j] for j in range(len(week)) if (i, j) in x]
         if len(mine) > 1:
             model.add_at_most_one(mine)
     for j, t in enumerate(week):
-        on = [(rule.load(times[i, j], t), x[i, j]) for i in range(len(candidates)) if (i, j) in x]
+        on = [(times[i, j][1], x[i, j]) for i in range(len(candidates)) if (i, j) in x]
         if on:
-            model.add(sum(load * v for load, v in on) <= min(rule.room(t), UNITS * t.minutes))
+            model.add(sum(load * v for load, v in on) <= rule.capacity(t))
     model.maximize(sum(value(candidates[i], week[j]) * v for (i, j), v in x.items()))
     hint = _greedy(candidates, week, durations, rule, value)
     for key, v in x.items():
@@ -586,8 +615,26 @@ def _solve_week(
         name = "best possible" if status == cp_model.OPTIMAL else "good, not proven best in the time"
     else:
         chosen, name = sorted(hint), "simple first fit (the solver found no plan in the time)"
-    booked = [_booking(candidates[i], week[j], times[i, j]) for i, j in sorted(chosen, key=lambda k: k[::-1])]
+    booked = [
+        _booking(candidates[i], week[j], times[i, j][0]) for i, j in sorted(chosen, key=lambda k: k[::-1])
+    ]
     return booked, name
+
+
+def _options(
+    groups, week, durations: Durations, rule: LoadRule
+) -> dict[str, list[tuple[int, CaseTime, int]]]:
+    """For each procedure group, the week's lists of a kind and surgeon that take it (by position),
+    with the case's time and load there: worked out once a group, not once a patient."""
+    return {
+        group: [
+            (j, time, load)
+            for j, t in enumerate(week)
+            if (found := _group_times((group,), t, durations, rule).get(group)) is not None
+            for time, load in (found,)
+        ]
+        for group in groups
+    }
 
 
 def _can_take(
@@ -646,18 +693,16 @@ def _greedy(
         loads[j] += rule.load(durations.time(candidates[i].procedure_group, week[j].surgeon), week[j])
     booked = {i for i, _ in start}
     chosen = set(start)
-    for i in sorted(range(len(candidates)), key=lambda i: -max(value(candidates[i], t) for t in week)):
+    options = _options({p.procedure_group for p in candidates}, week, durations, rule)
+    values = [[value(p, t) for t in week] for p in candidates]
+    capacity = [rule.capacity(t) for t in week]
+    for i in sorted(range(len(candidates)), key=lambda i: -max(values[i])):
         if i in booked:
             continue
-        p = candidates[i]
         best = None
-        for j, t in enumerate(week):
-            time = durations.time(p.procedure_group, t.surgeon)
-            if not durations.fits(p.procedure_group, t) or time is None:
-                continue
-            load = rule.load(time, t)
-            if rule.admits(loads[j] + load, t) and (best is None or value(p, t) > best[0]):
-                best = (value(p, t), j, load)
+        for j, _, load in options[candidates[i].procedure_group]:
+            if loads[j] + load <= capacity[j] and (best is None or values[i][j] > best[0]):
+                best = (values[i][j], j, load)
         if best is not None:
             loads[best[1]] += best[2]
             chosen.add((i, best[1]))
