@@ -30,7 +30,7 @@ serve: setup
 	$(BIN)/stocktake serve
 
 test: setup postgres
-	$(BIN)/pytest -n 2 --dist loadfile
+	$(BIN)/pytest -n 3 --dist loadfile
 
 bench: setup
 	$(BIN)/python benchmarks/bench_spc.py

@@ -6,6 +6,23 @@ import pytest
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 FIXTURES = SHARED / "fixtures"
+#: The test files that start Spark. Each worker that runs one starts its own JVM (tens of seconds and
+#: gigabytes), so ``--dist loadfile`` gives them to one worker together (ADR 57).
+SPARK_FILES = frozenset(f"tests/metrics/{name}.py" for name in ("test_run", "test_engines", "test_user"))
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """Each test file on one worker (ADR 52), and the files that start Spark all on the same one."""
+    if config.getvalue("dist") != "loadfile":
+        return None
+    from xdist.scheduler import LoadFileScheduling
+
+    class SparkOnOneWorker(LoadFileScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            file = super()._split_scope(nodeid)
+            return "spark" if file in SPARK_FILES else file
+
+    return SparkOnOneWorker(config, log)
 
 
 @pytest.fixture(scope="session")
