@@ -79,6 +79,24 @@ def test_first_come_first_served_breaches_where_the_plan_does_not():
     _independent_check(optimised, patients, lists, durations, 0.2)
 
 
+def test_first_come_first_served_passes_over_a_case_too_long_for_the_room_left_and_takes_a_shorter_one():
+    """A 240-minute list, sd 0: two 100-minute hips fit and a third does not; the hand case referred
+    after it (30 minutes) does, and the knee of the same length as the hips after that does not. The
+    queue is read past a case that does not fit, and a list that no one fits any more is left."""
+    durations = _durations(hip=(100, 0, "day_case"), hand=(30, 0, "day_case"))
+    old = date(2025, 1, 1)
+    patients = [WaitingPatient(f"H{i}", old + timedelta(days=i), "P4", "hip") for i in range(3)]
+    patients += [WaitingPatient("hand", old + timedelta(days=5), "P4", "hand")]
+    patients += [WaitingPatient("H9", old + timedelta(days=9), "P4", "hip")]
+    _, fcfs = plan_lists(patients, _lists([2], minutes=240), durations, MONTH_START, MONTH_END, seconds=1)
+    assert [b.pathway_id for b in fcfs.bookings] == ["H0", "H1", "hand"]
+    two_lists = _lists([2, 3], minutes=240)
+    _, fcfs = plan_lists(patients, two_lists, durations, MONTH_START, MONTH_END, seconds=1)
+    assert [(b.pathway_id, b.list_id) for b in fcfs.bookings] == [
+        ("H0", "L02"), ("H1", "L02"), ("hand", "L02"), ("H2", "L03"), ("H9", "L03"),
+    ]  # fmt: skip
+
+
 def test_a_p1_is_never_left_past_due_when_a_list_could_take_them():
     durations = _durations(hand=(60, 1, "day_case"), knee=(150, 20, "elective"))
     start = date(2026, 3, 4)

@@ -626,15 +626,11 @@ def _options(
 ) -> dict[str, list[tuple[int, CaseTime, int]]]:
     """For each procedure group, the week's lists of a kind and surgeon that take it (by position),
     with the case's time and load there: worked out once a group, not once a patient."""
-    return {
-        group: [
-            (j, time, load)
-            for j, t in enumerate(week)
-            if (found := _group_times((group,), t, durations, rule).get(group)) is not None
-            for time, load in (found,)
-        ]
-        for group in groups
-    }
+    options: dict[str, list[tuple[int, CaseTime, int]]] = {group: [] for group in groups}
+    for j, theatre_list in enumerate(week):
+        for group, (time, load) in _group_times(groups, theatre_list, durations, rule).items():
+            options[group].append((j, time, load))
+    return options
 
 
 def _can_take(
