@@ -11,6 +11,7 @@ FIXTURES = SHARED / "fixtures"
 SPARK_FILES = frozenset(f"tests/metrics/{name}.py" for name in ("test_run", "test_engines", "test_user"))
 
 
+@pytest.hookimpl(optionalhook=True)  # unknown to pytest without xdist (``-p no:xdist``): not an error
 def pytest_xdist_make_scheduler(config, log):
     """Each test file on one worker (ADR 52), and the files that start Spark all on the same one."""
     if config.getvalue("dist") != "loadfile":

@@ -95,6 +95,9 @@ def test_first_come_first_served_passes_over_a_case_too_long_for_the_room_left_a
     assert [(b.pathway_id, b.list_id) for b in fcfs.bookings] == [
         ("H0", "L02"), ("H1", "L02"), ("hand", "L02"), ("H2", "L03"), ("H9", "L03"),
     ]  # fmt: skip
+    listed_twice = [*patients, WaitingPatient("H0", old + timedelta(days=7), "P4", "hand")]
+    _, fcfs = plan_lists(listed_twice, two_lists, durations, MONTH_START, MONTH_END, seconds=1)
+    assert [b.pathway_id for b in fcfs.bookings].count("H0") == 1  # a pathway is booked once
 
 
 def test_a_p1_is_never_left_past_due_when_a_list_could_take_them():

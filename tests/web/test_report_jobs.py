@@ -178,3 +178,17 @@ def test_an_nhs_number_typed_into_the_build_form_is_shown_masked(app, sign_in_as
     assert "choose one of the" in refused.text
     assert "9434765919" not in refused.text and "943 476 5919" not in refused.text
     assert "943" in refused.text
+
+
+def test_a_poll_for_a_job_the_server_no_longer_has_is_told_so_and_stops(app, sign_in_as, monkeypatch):
+    """A page polls every second while its job runs; after a restart the server has no job, and the
+    204 it gave kept the page polling for ever (each poll renewing the session, so it never went idle).
+    Now the poll is answered with htmx's stop-polling status and a sentence to show in its place."""
+    for registry in ("report_jobs", "rota_jobs"):  # as after a restart: made afresh on first use
+        monkeypatch.delattr(app.state, registry, raising=False)
+    viewer = sign_in_as("viewer")
+    for path, what in (("/reports/job", "report build"), ("/rotas/job", "rota job")):
+        answer = viewer.get(path, params={"seen": "3"})
+        assert answer.status_code == 286, path
+        assert f"The {what} this page was following stopped when the server restarted" in answer.text
+        assert "every 1s" not in answer.text

@@ -368,7 +368,7 @@ def first_come_first_served(
     rule = LoadRule.for_lists(lists, durations, risk)
     queue = sorted(patients, key=lambda p: (p.clock_start, p.pathway_id))
     groups = {p.procedure_group for p in patients}
-    bookings = []
+    bookings, taken = [], set()
     for theatre_list in _ordered_lists(lists):
         takes = _group_times(groups, theatre_list, durations, rule)
         capacity = rule.capacity(theatre_list)
@@ -378,11 +378,14 @@ def first_come_first_served(
             if load + smallest > capacity:  # full: no one further down fits either
                 left += queue[k:]
                 break
+            if patient.pathway_id in taken:  # a pathway is booked once, however often it is listed
+                continue
             found = takes.get(patient.procedure_group)
             if found is None or load + found[1] > capacity:
                 left.append(patient)
                 continue
             load += found[1]
+            taken.add(patient.pathway_id)
             bookings.append(_booking(patient, theatre_list, found[0]))
         queue = left
     return bookings

@@ -87,3 +87,6 @@ environment.globals.update(
     can=lambda user, role: user is not None and ROLES.index(user.role) >= ROLES.index(role),
 )
 templates = Jinja2Templates(env=environment)
+
+#: The status that tells htmx to stop an element's polling (and swap what came with it).
+STOP_POLLING = 286

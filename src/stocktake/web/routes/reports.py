@@ -27,7 +27,7 @@ from stocktake.web.clock import local_time
 from stocktake.web.pages import render
 from stocktake.web.report_jobs import DONE, Busy, ReportJob, ReportJobs, ReportOptions
 from stocktake.web.security import database, viewer
-from stocktake.web.templating import templates
+from stocktake.web.templating import STOP_POLLING, templates
 
 router = APIRouter(prefix="/reports")
 MEDIA = {
@@ -167,7 +167,11 @@ def _refused(request: Request, user: User, status: int, chosen: ReportOptions, p
 def job_progress(request: Request, seen: str = "", user: User = Depends(viewer)):
     """The build's progress, for the page's poll: 204 (nothing to swap) while nothing has changed."""
     job = report_jobs(request).current()
-    if job is None or job.version == seen:
+    if job is None:  # the server restarted: said, and the poll stopped (it would renew the session forever)
+        return templates.TemplateResponse(
+            request, "_job_gone.html", {"what": "report build"}, status_code=STOP_POLLING
+        )
+    if job.version == seen:
         return Response(status_code=204)
     return _progress(request, job)
 

@@ -53,7 +53,7 @@ from stocktake.web.clock import LONDON, local_time
 from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.rota_jobs import DONE, SAVING, Busy, RotaJob, RotaJobs
 from stocktake.web.security import FORM_FIELDS, database, editor, viewer
-from stocktake.web.templating import templates
+from stocktake.web.templating import STOP_POLLING, templates
 
 router = APIRouter(prefix="/rotas")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -262,7 +262,11 @@ def _refused(request: Request, user: User, status: int, problems: list[str], for
 def job_progress(request: Request, seen: str = "", user: User = Depends(viewer)):
     """The job's progress, for the page's poll: 204 (nothing to swap) while nothing has changed."""
     job = rota_jobs(request).current()
-    if job is None or job.version == seen:
+    if job is None:  # the server restarted: said, and the poll stopped (it would renew the session forever)
+        return templates.TemplateResponse(
+            request, "_job_gone.html", {"what": "rota job"}, status_code=STOP_POLLING
+        )
+    if job.version == seen:
         return Response(status_code=204)
     return _progress(request, job)
 
