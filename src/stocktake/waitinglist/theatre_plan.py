@@ -44,6 +44,9 @@ DEFAULT_RISK = 0.2
 DEFAULT_SECONDS = 3.0
 #: Patients a week's model weighs at most (the most urgent and longest waiting first).
 MAX_CANDIDATES = 600
+#: Wall-clock seconds a week's solve may take per unit of CP-SAT's deterministic time before it is
+#: stopped anyway (a unit is about 3 s on an idle 2-core machine).
+WALL_CLOCK_PER_UNIT = 20
 
 
 @dataclass(frozen=True)
@@ -609,7 +612,10 @@ def _solve_week(
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
     solver.parameters.max_deterministic_time = max(seconds, 0.1)
-    solver.parameters.max_time_in_seconds = max(4 * seconds, 1.0)
+    # The clock only as a safety net: a week's work takes about 3 s of wall clock a unit on an idle
+    # 2-core machine, and a cap of 4 units (at least 1 s) had cut solves short on a busy one, so the
+    # same input gave another plan (ADR 57).
+    solver.parameters.max_time_in_seconds = max(WALL_CLOCK_PER_UNIT * seconds, 10.0)
     status = solver.solve(model)
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         solved = frozenset(key for key, v in x.items() if solver.boolean_value(v))
