@@ -283,6 +283,32 @@ def test_the_footnote_names_the_default_windows(tmp_path, demo_warehouse):
     assert "statistics over 2024-01-01 to 2024-06-26 (the first to the last clock start" in text
 
 
+
+def test_a_warehouses_default_window_ends_at_the_latest_stop_not_the_latest_start(tmp_path):
+    """The steady list's last clock start is 26 June 2024; pathway 50 of 60 (referred 27 May) is made
+    to stop on 27 June, the list's latest date. On 27 June ten are waiting (the last ten), by hand;
+    ending the window at the last start had counted eleven, so the command and the page differed."""
+    rows = _steady_rows()
+    rows[49] = (rows[49][0], "2024-06-27", rows[49][2])
+    path = tmp_path / "warehouse.duckdb"
+    frame = pd.DataFrame(
+        {
+            "clock_start": pd.to_datetime([r[0] for r in rows]),
+            "clock_stop": pd.to_datetime([r[1] or None for r in rows]),
+            "status": ["closed" if r[1] else "open" for r in rows],
+        }
+    )
+    assert frame["clock_stop"].max() > frame["clock_start"].max()
+    with duckdb.connect(str(path)) as con:
+        con.register("incoming", frame)
+        con.execute("CREATE TABLE rtt_pathways AS SELECT * FROM incoming")
+    out = tmp_path / "stats.csv"
+    code, text = _run("stats", "--warehouse", path, "--out", out)
+    assert code == 0, text
+    row = pd.read_csv(out).iloc[0]
+    assert (row["window_start"], row["window_end"], row["queue_size"]) == ("2023-06-29", "2024-06-27", 10)
+    assert "the year to the list's latest date, 2023-06-29 to 2024-06-27" in text
+
 @pytest.mark.parametrize(
     ("warehouse", "start", "end", "why"),
     [

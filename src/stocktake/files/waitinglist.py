@@ -448,8 +448,10 @@ def run_stats(
     else:
         pathways = warehouse_pathways(warehouse, by)
         if "--start" not in window:  # the warehouse holds years: demand and capacity as they are now
-            end = window.get("--end", _last_date(pathways))
-            window["--start"] = end - np.timedelta64(RECENT_DAYS, "D")
+            # to the list's latest date, a stop included: ending at the last clock start had counted
+            # a list two pathways longer than the page's on the same day
+            window.setdefault("--end", _last_date(pathways))
+            window["--start"] = window["--end"] - np.timedelta64(RECENT_DAYS, "D")
     latest = _last_date(pathways)
     for option, when in window.items():
         if when > latest:  # nothing is known after the data: demand 0 and waits growing, not the list
