@@ -267,3 +267,34 @@ def test_an_uplift_beyond_what_the_service_gives_now_is_said_so():
     assert beyond_present(10.0, 0.0) is None
     hidden = beyond_present(97.0, 409.0, hidden=True)
     assert hidden.startswith("That adds more than half to the 94.4") and "97" not in hidden
+
+
+def test_a_warehouse_without_theatre_history_gets_the_answer_in_treatments(demo_warehouse, tmp_path):
+    """As the page and the report do: the treatments a week, and why there are no lists (the command
+    had refused outright, naming the theatre tables, though --cases-per-list was the way on)."""
+    import shutil
+
+    import duckdb
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("DROP TABLE theatre_cases")
+        con.execute("DROP TABLE theatre_sessions")
+    question = ["waitinglist", "capacity", "--warehouse", str(warehouse), "--target-pct", "92", "--by"]
+    month = "2024-09"  # a year after the list's month (the demo department's 18 months end in 2023)
+    out = tmp_path / "capacity.csv"
+    result = runner.invoke(app, [*question, month, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "extra treatments a week" in said
+    assert "not turned into theatre lists" in said and "has no theatre_cases, theatre_sessions" in said
+    assert "--cases-per-list" in said
+    got = pd.read_csv(out)
+    assert got["lists_per_week"].isna().all()
+    with_lists = tmp_path / "with_lists.csv"
+    result = runner.invoke(app, [*question, month, "--cases-per-list", "3", "--out", str(with_lists)])
+    assert result.exit_code == 0, result.output
+    given = pd.read_csv(with_lists)
+    pd.testing.assert_series_equal(got["extra_per_week"], given["extra_per_week"])
+    assert given["lists_per_week"].notna().any()

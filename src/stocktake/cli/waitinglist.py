@@ -469,6 +469,8 @@ def capacity(
             f" = {MASK if achieved_hidden else format(answer.lists_to_book, '.1f')} extra theatre lists a "
             f"week (rounded up to a tenth) at {answer.cases_per_list:.2f} cases a list ({per_list_source})"
             if answer.lists_per_week is not None
+            else f" (not turned into theatre lists: {per_list_source}, or give --cases-per-list)"
+            if per_list_source
             else ""
         )
         extra = (

@@ -848,7 +848,10 @@ def run_capacity(
         raise WaitingListInputError(f"--from {first}: expected a month after {origin}, by {target.by}")
     per_list, per_list_source = given_cases_per_list, "given (--cases-per-list)"
     if per_list is None and warehouse is not None:
-        per_list, per_list_source = cases_per_list(warehouse)
+        try:
+            per_list, per_list_source = cases_per_list(warehouse)
+        except WaitingListInputError as why:  # no theatre history: the answer in treatments, as the page's
+            per_list_source = str(why)
     horizon = (target.by - origin).n
     referrals, capacity = [inputs.referrals] * horizon, [inputs.capacity] * horizon
     answer = capacity_for_target(
@@ -858,7 +861,7 @@ def run_capacity(
         inputs.origin, referrals, capacity, inputs.params, target, per_list, redistribution
     )
     projection = projection_with(inputs.origin, referrals, capacity, inputs.params, answer, redistribution)
-    return inputs, answer, by_start, projection, per_list_source if per_list is not None else None
+    return inputs, answer, by_start, projection, per_list_source if per_list is not None or warehouse else None
 
 
 def run_plan(warehouse: Path, month: str, risk: float, seconds: float):
