@@ -325,3 +325,35 @@ def test_a_missing_column_is_named_on_the_header_row_given():
     assert (
         RowError("spells.csv", 1, "X", "", "this column in the header row", header=True).row_label == "header"
     )
+
+
+# --- a priority needed while the patient waits, not once the clock has stopped -----------------------
+
+PTL = "PATHWAY_ID,NHS_NO,CLOCK_START,CLOCK_STOP,PRIORITY,PROC_GRP,PATHWAY_STATUS"
+
+
+def _pathways(*rows: str):
+    raw = pd.DataFrame([r.split(",") for r in rows], columns=PTL.split(","))
+    mapping = load_mapping(MAPPING).datasets["rtt_pathways"]
+    return to_canonical(raw, DATASETS["rtt_pathways"], mapping, "ptl.csv", KEY, today=date(2025, 1, 1))
+
+
+def test_a_blank_priority_is_refused_while_waiting_and_kept_blank_once_the_clock_has_stopped():
+    """A trust's export leaves the priority blank on many treated pathways (it matters only to whom
+    the lists are for); the whole load had been refused for them. A waiting one still needs it, and a
+    stop that cannot be read is named as itself, not as a priority missing."""
+    table, errors = _pathways(
+        "A1,9434765919,01/04/2024,20/05/2024,,THR,TREATED",  # closed, blank: kept, blank
+        "A2,9434765919,01/04/2024,,,THR,OPEN",  # waiting, blank: refused
+        "A3,9434765919,01/04/2024,,2,TKR,OPEN",
+        "A4,9434765919,01/04/2024,31/02/2024,,THR,TREATED",  # a stop that is no date
+    )
+    assert [(e.row, e.column, e.expected) for e in errors] == [
+        (3, "PRIORITY", "a value (priority is required while CLOCK_STOP is blank)"),
+        (5, "CLOCK_STOP", "a date like 31/12/2024"),
+    ]
+    table, errors = _pathways(
+        "A1,9434765919,01/04/2024,20/05/2024,,THR,TREATED", "A3,9434765919,01/04/2024,,2,TKR,OPEN"
+    )
+    assert errors == []
+    assert table["priority"].isna().tolist() == [True, False] and table["priority"].iloc[1] == "P2"

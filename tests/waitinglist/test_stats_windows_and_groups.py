@@ -283,7 +283,6 @@ def test_the_footnote_names_the_default_windows(tmp_path, demo_warehouse):
     assert "statistics over 2024-01-01 to 2024-06-26 (the first to the last clock start" in text
 
 
-
 def test_a_warehouses_default_window_ends_at_the_latest_stop_not_the_latest_start(tmp_path):
     """The steady list's last clock start is 26 June 2024; pathway 50 of 60 (referred 27 May) is made
     to stop on 27 June, the list's latest date. On 27 June ten are waiting (the last ten), by hand;
@@ -308,6 +307,7 @@ def test_a_warehouses_default_window_ends_at_the_latest_stop_not_the_latest_star
     row = pd.read_csv(out).iloc[0]
     assert (row["window_start"], row["window_end"], row["queue_size"]) == ("2023-06-29", "2024-06-27", 10)
     assert "the year to the list's latest date, 2023-06-29 to 2024-06-27" in text
+
 
 @pytest.mark.parametrize(
     ("warehouse", "start", "end", "why"),
@@ -334,3 +334,27 @@ def test_a_window_after_the_data_is_refused(demo_warehouse, tmp_path, args):
     code, text = _run("stats", "--warehouse", demo_warehouse, *args, "--out", out)
     assert code == 2 and re.search(r"after the data, which run to \d{4}-\d\d-\d\d", text), text
     assert not out.exists()
+
+
+def test_pathways_loaded_without_a_priority_are_counted_under_the_groups(tmp_path):
+    """Treated pathways may be loaded with no priority (ADR 59). The steady list's 60 pathways, every
+    fifth of the first fifty (closed) without one: ten, all in the year to the latest date, are in no
+    priority's column, and the command says how many rather than leave the columns short unsaid."""
+    rows = _steady_rows()
+    path = tmp_path / "warehouse.duckdb"
+    frame = pd.DataFrame(
+        {
+            "clock_start": pd.to_datetime([r[0] for r in rows]),
+            "clock_stop": pd.to_datetime([r[1] or None for r in rows]),
+            "status": ["treated" if r[1] else "waiting" for r in rows],
+            "priority": [None if i < 50 and i % 5 == 0 else ("P3", "P4")[i % 2] for i in range(len(rows))],
+        }
+    )
+    with duckdb.connect(str(path)) as con:
+        con.register("incoming", frame)
+        con.execute("CREATE TABLE rtt_pathways AS SELECT * FROM incoming")
+    code, text = _run("stats", "--warehouse", path, "--by", "priority", "--no-suppress")
+    assert code == 0, text
+    assert "10 pathways of the window with no priority recorded" in text
+    code, text = _run("stats", "--warehouse", path)
+    assert "no priority recorded" not in text

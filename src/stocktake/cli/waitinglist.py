@@ -117,7 +117,7 @@ def stats(
     home: HomeOption = None,
 ) -> None:
     """Demand, capacity, load, target and relief capacity, mean wait and pressure (NHSRwaitinglist)."""
-    from stocktake.files.waitinglist import WaitingListInputError, check_output, run_stats, write_csv
+    from stocktake.files.waitinglist import GROUPS, WaitingListInputError, check_output, run_stats, write_csv
     from stocktake.metrics.suppression import suppressed_rows
     from stocktake.waitinglist.stats import NOT_SUPPRESSED, SUPPRESSED, WEEKS_TO_TARGET, window_note
 
@@ -130,6 +130,7 @@ def stats(
             warehouse, "waitinglist stats", out, shows="groups of 1–7 pathways" if by and no_suppress else ""
         )
         table = run_stats(pathways, warehouse, by, target_weeks, start, end, convention)
+        ungrouped = table.attrs["ungrouped"]
         if by is not None and not no_suppress:  # groups of 1-7 pathways, as every export hides them
             table = suppressed_rows(
                 table,
@@ -157,6 +158,11 @@ def stats(
     console.print(
         window_note(first.window_start, first.window_end, warehouse is not None, bool(start), bool(end))
     )
+    if ungrouped:
+        console.print(
+            f"{ungrouped:,} pathway{'s' * (ungrouped > 1)} of the window with no {GROUPS[by]} recorded "
+            "(a treated pathway may be loaded without one): in the whole list's figures, in no column here"
+        )
     if by is not None:
         console.print(NOT_SUPPRESSED if no_suppress else SUPPRESSED)
     if out is not None:

@@ -861,7 +861,13 @@ def run_capacity(
         inputs.origin, referrals, capacity, inputs.params, target, per_list, redistribution
     )
     projection = projection_with(inputs.origin, referrals, capacity, inputs.params, answer, redistribution)
-    return inputs, answer, by_start, projection, per_list_source if per_list is not None or warehouse else None
+    return (
+        inputs,
+        answer,
+        by_start,
+        projection,
+        per_list_source if per_list is not None or warehouse else None,
+    )
 
 
 def run_plan(warehouse: Path, month: str, risk: float, seconds: float):

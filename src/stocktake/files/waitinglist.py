@@ -473,7 +473,13 @@ def run_stats(
         window.get("--end"),
         conventions[convention],
     )
-    return pd.DataFrame([{"group": mask_nhs_numbers(name)} | asdict(row) for name, row in rows])
+    table = pd.DataFrame([{"group": mask_nhs_numbers(name)} | asdict(row) for name, row in rows])
+    # pathways of the window loaded without the group (a treated one's priority may be blank): said
+    first, last = (pd.Timestamp(table[c].iloc[0]) for c in ("window_start", "window_end"))
+    stopped = pathways["clock_stop"]
+    in_window = (pathways["clock_start"] <= last) & (stopped.isna() | (stopped >= first))
+    table.attrs["ungrouped"] = int((in_window & pathways[GROUPS[by]].isna()).sum()) if by else 0
+    return table
 
 
 def _last_date(pathways: pd.DataFrame) -> np.datetime64:

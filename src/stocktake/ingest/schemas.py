@@ -36,6 +36,9 @@ class Column:
     identifier: bool = False
     #: Another column of the same row that this one may not be earlier than.
     not_before: str | None = None
+    #: Another column of the same row once whose value this one may be blank: a pathway's priority
+    #: is needed while the patient waits, and a trust's export leaves it blank on many closed ones.
+    required_until: str | None = None
     #: The plausible range of a number, inclusive: values outside it are refused, so a swapped
     #: column or a placeholder (age 999) cannot load as data.
     minimum: float | None = None
@@ -204,7 +207,7 @@ DATASETS: dict[str, Dataset] = {
                 Column("patient_id", identifier=True),
                 Column("clock_start", "date"),
                 _optional("clock_stop", "date", not_before="clock_start"),
-                Column("priority", codes=PRIORITIES),
+                Column("priority", codes=PRIORITIES, required_until="clock_stop"),
                 Column("procedure_group"),
                 Column("status", codes=RTT_STATUSES),
             ),
