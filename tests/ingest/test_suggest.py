@@ -342,6 +342,23 @@ def test_an_unreadable_file_is_listed_and_the_others_still_suggested(tmp_path):
     assert [s.file for s in sampled.samples] == ["ptl.csv"]
 
 
+def test_a_patient_tracking_lists_referral_date_and_worded_priorities_are_placed(tmp_path):
+    """A PAS export's own words (an outside check): its clock starts at "Referral Received Date", and
+    its priorities read "P2 - Urgent". The draft had left clock_start out, and the dataset with it."""
+    rows = ["Pathway ID,Referral Received Date,RTT Clock Stop,Clinical Priority,Procedure Group,Status"]
+    words = ("P1 - Immediate", "P2 - Urgent", "P3 - Routine", "P4 - Deferred")
+    for i in range(40):
+        stop = f"{1 + i % 27:02d}/09/2024" if i % 2 else ""
+        rows.append(
+            f"RTT{i},{1 + i % 28:02d}/03/2024,{stop},{words[i % 4]},Hip,{'Treated' if stop else 'Open'}"
+        )
+    (tmp_path / "ptl.csv").write_text("\n".join(rows) + "\n")
+    found = suggest_mapping(sample_folder(tmp_path).samples, today=TODAY).dataset("rtt_pathways")
+    fields = {f.field: f for f in found.fields}
+    assert fields["clock_start"].column == "Referral Received Date"
+    assert dict(fields["priority"].codes) == dict(zip(words, ("P1", "P2", "P3", "P4"), strict=True))
+
+
 def test_the_synonym_table_names_only_canonical_fields_and_values(catalogue_codes):
     vocabulary = load_vocabulary()
     fields = {c.name: c for d in DATASETS.values() for c in d.columns}

@@ -282,6 +282,25 @@ def test_a_short_history_shows_the_list_without_an_interval(expected):
     assert np.isclose(found.weeks.origin.total, found.waiting)
 
 
+def test_a_short_historys_page_claims_no_interval_for_the_scenarios_list(
+    app, clients, tmp_path, workspace_on
+):
+    """The scenario's caption had pointed to "the 95% interval above" on a page that has none (an
+    outside check, on 14 months of pathways)."""
+    assert "the 95% interval above" in clients["viewer"].get("/waiting-list").text  # the demo's page has one
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(app.state.workspace.warehouse.read_bytes())
+    with duckdb.connect(str(path)) as con:
+        last = con.execute("SELECT max(clock_start) FROM rtt_pathways").fetchone()[0]
+        con.execute("DELETE FROM rtt_pathways WHERE clock_start < ?", [last - pd.DateOffset(months=14)])
+    workspace_on(path)
+    answer = clients["viewer"].get("/waiting-list")
+    assert answer.status_code == 200 and "without an interval" in answer.text
+    assert "interval above" not in answer.text
+    fragment = clients["viewer"].get("/waiting-list", params={"growth": "10"}, headers=HTMX)
+    assert "Scenario: demand +10% a year." in fragment.text and "interval above" not in fragment.text
+
+
 # --- scenarios ------------------------------------------------------------------------------------
 
 HTMX = {"HX-Request": "true", "HX-Target": "scenario-results"}

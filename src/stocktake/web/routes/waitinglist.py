@@ -524,6 +524,7 @@ def waiting_list_page(
             request,
             "_waitinglist_scenario.html",
             user,
+            found=found,
             scenario=scenario,
             horizon=HORIZON,
             ahead=ahead,
