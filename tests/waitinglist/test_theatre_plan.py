@@ -176,6 +176,7 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
         "about",
         "lists",
         "bookings",
+        "not booked",
         "score",
         "first come, first served",
         "case times",
@@ -194,7 +195,20 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
     # the one patient-level output says so, first in the workbook and under the table (an IG review)
     about = pd.read_excel(out, sheet_name="about")
     assert about["item"].iloc[0] == "patient-level"
-    assert about["value"].iloc[0].startswith("the bookings and first come, first served sheets list")
+    assert about["value"].iloc[0].startswith("the bookings, not booked and first come, first served sheets")
+    # the score's unmet counts by name (an outside check could not find an unbooked P1 in the workbook)
+    left = pd.read_excel(out, sheet_name="not booked")
+    booked_ids = set(bookings["pathway_id"])
+    assert not (set(left.loc[left["why"].str.endswith("not booked"), "pathway_id"]) & booked_ids)
+    for priority in ("P1", "P2"):
+        unbooked = (
+            left["why"] == left["priority"] + " due " + left["due"].astype(str).str[:10] + ", not booked"
+        )
+        assert (unbooked & (left["priority"] == priority)).sum() == score.loc[
+            f"{priority} due by the month's end, not booked", "cp-sat"
+        ]
+    reaching = score.loc[["reaching 52 weeks in the month", "reaching 52 weeks in the month, booked by then"]]
+    assert left["why"].str.startswith("reaching 52 weeks").sum() <= reaching["cp-sat"].diff().abs().iloc[-1]
     # and its writing is in the home's audit log, as a download of the workspace's would be (ADR 56)
     from sqlalchemy import select
 
@@ -208,8 +222,13 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
         ]
     engine.dispose()
     assert any(f"patient-level rows (pathway IDs) shown; to write {out};" in d for d in details)
-    assert "Patient-level: the bookings and first come" in " ".join(result.output.split())
+    assert "Patient-level: the bookings, not booked and first come" in " ".join(result.output.split())
     assert "keep the workbook inside the trust" in " ".join(result.output.split())
+    # the baseline said to ignore priority, on the console and in the workbook (an outside check)
+    assert "a baseline that ignores clinical priority" in " ".join(result.output.split())
+    assert (
+        about.set_index("item").loc["first come, first served", "value"].startswith("the earliest referral")
+    )
     # as many cases as first come, first served books (a candidate rule once gave a third, lists empty)
     booked = score.loc["cases booked"]
     assert booked["cp-sat"] >= 0.97 * booked["first come, first served"]
@@ -343,3 +362,48 @@ def test_one_reaching_52_weeks_takes_the_list_before_one_over_it_already():
     score = optimised.score
     assert (score.reaching_long_wait, score.reaching_long_wait_in_time) == (1, 1)
     assert (score.long_waiters_at_start, score.long_waiters_booked) == (1, 1)
+
+
+def test_a_p1_who_cannot_be_booked_by_their_due_day_takes_the_weeks_next_list_before_a_long_waiter():
+    """An outside check: a P1 due on a week's Monday who could not be booked then was worth no more
+    than their wait on the lists after it, and P4s took them. One case fits a list; lists on Monday 2
+    and Wednesday 4 March. Two P1s due on Monday, a P4 at 300 days. One P1 goes on Monday's list,
+    the other on Wednesday's (late, but as soon as a list can take them); the P4 waits."""
+    durations = _durations(hand=(60, 1, "day_case"))
+    lists = _lists([2, 4])
+    p1s = [WaitingPatient(f"P1-{i}", date(2026, 3, 2) - timedelta(days=7), "P1", "hand") for i in "ab"]
+    p4 = WaitingPatient("P4-long", MONTH_START - timedelta(days=300), "P4", "hand")
+    patients = [p4, *p1s]
+    optimised, _ = plan_lists(patients, lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
+    booked = {b.pathway_id: b.date for b in optimised.bookings}
+    assert set(booked) == {"P1-a", "P1-b"}
+    assert sorted(booked.values()) == [date(2026, 3, 2), date(2026, 3, 4)]
+    assert (optimised.score.p1_breaches, optimised.score.p1_not_booked) == (1, 0)
+    _independent_check(optimised, patients, lists, durations, 0.2)
+
+
+def test_the_patients_behind_the_unmet_counts_are_named_with_why():
+    """By hand: one case fits the one list, on Monday 2 March. Two P1s due that day (one booked), a P2
+    due on 20 March, a P3 reaching 52 weeks on 10 March and a P4 at 400 days: every one but the booked
+    P1 is named, once, for the first reason that applies."""
+    from stocktake.waitinglist.theatre_plan import left_waiting
+
+    durations = _durations(hand=(60, 1, "day_case"))
+    patients = [
+        *(WaitingPatient(f"P1-{i}", date(2026, 3, 2) - timedelta(days=7), "P1", "hand") for i in "ab"),
+        WaitingPatient("P2", date(2026, 3, 20) - timedelta(days=28), "P2", "hand"),
+        WaitingPatient("P3", date(2026, 3, 10) - timedelta(days=364), "P3", "hand"),
+        WaitingPatient("P4", MONTH_START - timedelta(days=400), "P4", "hand"),
+    ]
+    optimised, _ = plan_lists(patients, _lists([2]), durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
+    (booked,) = [b.pathway_id for b in optimised.bookings]
+    other = ({"P1-a", "P1-b"} - {booked}).pop()
+    named = {
+        p.pathway_id: why for p, why in left_waiting(optimised.bookings, patients, MONTH_START, MONTH_END)
+    }
+    assert named == {
+        other: "P1 due 2026-03-02, not booked",
+        "P2": "P2 due 2026-03-20, not booked",
+        "P3": "reaching 52 weeks on 2026-03-10, not booked",
+        "P4": "waiting more than 52 weeks at the month's start (400 days)",
+    }

@@ -1016,15 +1016,24 @@ def _kind_words(kind: str) -> str:
 
 #: Said first in the plan's workbook and under its table: the one output that names patients.
 PATIENT_LEVEL = (
-    "the bookings and first come, first served sheets list patients by pathway ID (no NHS number, no "
-    "name), as the booking team needs them: keep the workbook inside the trust, with the waiting list"
+    "the bookings, not booked and first come, first served sheets list patients by pathway ID (no NHS "
+    "number, no name), as the booking team needs them: keep the workbook inside the trust, with the "
+    "waiting list"
+)
+
+
+#: What the comparison's other side is, said beside its scores: a reader took its breaches for the
+#: booking team's present practice, which weighs priority.
+FCFS_IS = (
+    "the earliest referral takes the next slot whatever its priority (NHSRwaitinglist's scheduler): a "
+    "baseline that ignores clinical priority, not a booking team's practice"
 )
 
 
 def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float) -> dict[str, pd.DataFrame]:
     """The workbook: what was planned and from what, lists with their cases, every booking (with its
     list's surgeon and place), the scores, first come first served's bookings, the case times used."""
-    from stocktake.waitinglist.theatre_plan import overrun_chance, scores_table
+    from stocktake.waitinglist.theatre_plan import left_waiting, overrun_chance, scores_table
 
     group_of = {p.pathway_id: p.procedure_group for p in inputs.patients}
     list_of = {t.list_id: t for t in inputs.lists}
@@ -1067,14 +1076,41 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
         ("waiting, planned", f"{len(inputs.patients):,} {inputs.waiting_when}"),
         ("largest chance of a list over-running", f"{100 * risk:g}%"),
         ("CP-SAT work (deterministic seconds)", f"{seconds:g}; {optimised.status}"),
+        ("first come, first served", FCFS_IS),
         ("cases a list, beside the history", plan_beside_history(inputs, optimised.score, risk) or ""),
         *plan_cautions(inputs, optimised.score.booked).items(),
         *((f"not planned: {why}", groups) for why, groups in plan_not_planned(inputs).items()),
+    ]
+    unplanned = {p.pathway_id for p in inputs.unplanned}
+    left = [
+        {
+            "pathway_id": p.pathway_id,
+            "priority": p.priority,
+            "procedure_group": p.procedure_group,
+            "clock_start": p.clock_start,
+            "due": p.due,
+            "why": why,
+            "planned": (
+                "no: no procedure group recorded"
+                if p.procedure_group == NO_GROUP
+                else f"no: {HISTORY_MISSING}"
+                if p.pathway_id in unplanned
+                else "yes"
+            ),
+        }
+        for p, why in left_waiting(
+            optimised.bookings, [*inputs.patients, *inputs.unplanned], inputs.month_start, inputs.month_end
+        )
     ]
     return {
         "about": pd.DataFrame(about, columns=["item", "value"]),
         "lists": pd.DataFrame(rows),
         "bookings": bookings(optimised),
+        # the score's unmet counts by name: the most urgent patient the plan did not book can be found
+        "not booked": pd.DataFrame(
+            left,
+            columns=["pathway_id", "priority", "procedure_group", "clock_start", "due", "why", "planned"],
+        ),
         "score": scores_table([optimised, fcfs]),
         # the comparison's other side, so its score can be checked booking by booking
         "first come, first served": bookings(fcfs),

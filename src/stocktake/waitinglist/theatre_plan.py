@@ -340,6 +340,33 @@ def score_plan(
     )
 
 
+def left_waiting(
+    bookings: Sequence[Booking], patients: Sequence[WaitingPatient], month_start: date, month_end: date
+) -> list[tuple[WaitingPatient, str]]:
+    """The patients behind the score's unmet counts, each with why, so the booking team can find them:
+    P1s and P2s due by the month's end not booked (or a P1 booked after their date), those waiting more
+    than 52 weeks not booked, and those reaching 52 weeks in the month not booked by then. A patient
+    is named once, for the first of these."""
+    booked_on = {b.pathway_id: b.date for b in bookings}
+    named: dict[str, tuple[WaitingPatient, str]] = {}
+    for p in sorted(patients, key=lambda p: (p.priority, p.clock_start, p.pathway_id)):
+        when = booked_on.get(p.pathway_id)
+        if p.priority in ("P1", "P2") and p.due <= month_end and when is None:
+            why = f"{p.priority} due {p.due}, not booked"
+        elif p.priority == "P1" and month_start <= p.due < (when or date.min):
+            why = f"P1 due {p.due}, booked after it, {when}"
+        elif (month_start - p.clock_start).days > LONG_WAIT_DAYS and when is None:
+            why = (
+                f"waiting more than 52 weeks at the month's start ({(month_start - p.clock_start).days} days)"
+            )
+        elif month_start <= p.long_wait_date <= month_end and (when or date.max) > p.long_wait_date:
+            why = f"reaching 52 weeks on {p.long_wait_date}, " + (f"booked {when}" if when else "not booked")
+        else:
+            continue
+        named.setdefault(p.pathway_id, (p, why))
+    return list(named.values())
+
+
 def _not_booked(priority: str, patients, booked_on: dict[str, date], month_end: date) -> int:
     """Patients of ``priority`` due by the month's end (or past due) that the plan does not book."""
     return sum(
@@ -477,6 +504,19 @@ TIERS = (
     ("P3", "due"), ("P4", "due"), ("P3", "past due"), ("P4", "past due"),
 )  # fmt: skip
 LONG_WAITS = (TIERS.index(("any", "reaching 52 weeks")), TIERS.index(("any", "over 52 weeks")))
+#: The tier a patient due this week counts in on a list after their date: a P1 who cannot be booked by
+#: their due day is still a P1, past due, ahead of every P2, P3 and P4 (a P1 due on the week's Tuesday
+#: had been worth no more than their wait on Wednesday, and P4s took the week's later lists).
+LATE = {
+    TIERS.index(due): TIERS.index(late)
+    for due, late in (
+        (("P1", "due"), ("P1", "past due")),
+        (("P2", "due"), ("P2", "past due")),
+        (("any", "reaching 52 weeks"), ("any", "over 52 weeks")),
+        (("P3", "due"), ("P3", "past due")),
+        (("P4", "due"), ("P4", "past due")),
+    )
+}
 #: The national long-wait standard: no one waiting more than 52 weeks (364 days), as the page counts.
 LONG_WAIT_DAYS = 52 * 7
 
@@ -571,6 +611,8 @@ def _solve_week(
     longest = max(_wait_value(p, week[0], week_start) for p in candidates) + 1  # the week's first list: most
     below = len(candidates) * longest + 1
     in_tier = [sum(tier_of[p.pathway_id] == k for p in candidates) for k in range(len(TIERS))]
+    for due, late in LATE.items():  # those who may count in the late tier weigh in its sum too
+        in_tier[late] += in_tier[due]
     tier_weight = [0] * len(TIERS)
     for k in reversed(range(len(TIERS))):
         tier_weight[k] = below
@@ -582,9 +624,9 @@ def _solve_week(
         key = (p.pathway_id, t.date)
         if key not in values:
             tier = tier_of[p.pathway_id]
-            deadline = None if tier is None else _deadline(p, tier)
-            on_time = deadline is not None and (t.date <= deadline or deadline < week_start)
-            values[key] = (tier_weight[tier] if on_time else 0) + _wait_value(p, t, week_start)
+            if tier is not None and week_start <= _deadline(p, tier) < t.date:
+                tier = LATE[tier]  # booked after their date this week: past due, still in priority order
+            values[key] = (0 if tier is None else tier_weight[tier]) + _wait_value(p, t, week_start)
         return values[key]
 
     options = _options({p.procedure_group for p in candidates}, week, durations, rule)
