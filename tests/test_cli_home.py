@@ -198,3 +198,19 @@ def test_inside_the_demos_folder_its_warehouse_is_the_home_but_never_for_loading
     result = runner.invoke(app, ["waitinglist", "stats", "--by", "procedure"])
     assert result.exit_code == 0, result.output
     assert _read_from(demo) in _flat(result.output)
+
+
+def test_python_dash_m_stocktake_is_the_command():
+    """`python -m stocktake` as people try it first (an outside check found only `-m stocktake.cli`)."""
+    import subprocess
+    import sys
+
+    shown = subprocess.run(
+        [sys.executable, "-m", "stocktake", "--help"],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "Usage: stocktake" in shown.stdout and "waitinglist" in shown.stdout

@@ -40,3 +40,22 @@ def test_gzip_refused_by_quality_zero_is_not_sent_and_each_copy_has_its_own_tag(
     assert zipped.headers["etag"] != refused.headers["etag"]
     again = viewer.get(PLOTLY, headers={"Accept-Encoding": "gzip", "If-None-Match": zipped.headers["etag"]})
     assert again.status_code == 304
+
+
+def test_serve_without_the_frontend_installed_says_so_in_one_line(tmp_path, monkeypatch):
+    """A clone whose npm packages were never installed: one line naming what to run, not a traceback
+    around it (an outside check)."""
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+    from stocktake.web import app as web_app
+
+    runner = CliRunner()
+    home = tmp_path / "home"
+    made = runner.invoke(app, ["init", str(home), "--department", "T&O", "--trust", "A Trust", "--yes"])
+    assert made.exit_code == 0, made.output
+    monkeypatch.setattr(web_app, "NODE_MODULES", tmp_path / "no_node_modules")
+    result = runner.invoke(app, ["serve", "--home", str(home), "--port", "8799"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2, result.output
+    assert "nhsuk is missing: run `make setup`" in said and "Traceback" not in said

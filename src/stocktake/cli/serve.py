@@ -23,14 +23,17 @@ def serve(
     import uvicorn
 
     from stocktake.settings import DEMO_HOME
-    from stocktake.web.app import create_app, server_config
+    from stocktake.web.app import FrontendMissing, create_app, server_config
 
     settings = _settings(home)
     if not settings.warehouse.exists() and settings.home == DEMO_HOME.resolve():
         from stocktake.demo.run import run_demo
 
         run_demo(settings.home, step=_step)
-    web = create_app(settings)
+    try:
+        web = create_app(settings)
+    except FrontendMissing as error:
+        _fail(str(error))
     console.print(f"Stocktake on http://{host}:{port}  (workspace {settings.home})")
     if not _has_accounts(web.state.sessions):
         console.print(

@@ -127,6 +127,10 @@ def _warm(app: FastAPI) -> None:
     waitinglist.warm(app)
 
 
+class FrontendMissing(RuntimeError):
+    """The NHS.UK frontend's files are not installed: said in one line, not a traceback."""
+
+
 def _mount_assets(app: FastAPI) -> None:
     """The front-end files, each compressed once (``web.assets``; Plotly's basic bundle, scatter and
     bar charts only, is 1.2 MB, a quarter of the full plotly.min.js the Python package carries; about
@@ -134,7 +138,7 @@ def _mount_assets(app: FastAPI) -> None:
     typed, which compression could leak (BREACH)."""
     frontend = NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"
     if not frontend.is_dir():
-        raise RuntimeError(f"{frontend} is missing: run `make setup` (it installs the npm packages)")
+        raise FrontendMissing(f"{frontend} is missing: run `make setup` (it installs the npm packages)")
     styles = local_stylesheet(frontend / "nhsuk-frontend.min.css")
     app.add_api_route(
         "/styles/nhsuk-frontend.css",
