@@ -178,6 +178,30 @@ def test_the_weeks_command_on_the_real_return(tmp_path):
     ).all()
     assert "one return only" in " ".join(result.output.split())
     assert "over_52_weeks_low" not in got  # no pathways to backtest a return's projection on
+    assert "No 95% intervals: published returns hold no pathways to test the projection on" in " ".join(
+        result.output.split()
+    )
+
+
+def test_the_weeks_command_on_a_short_history_says_why_it_has_no_intervals(demo_warehouse, tmp_path):
+    """14 months of pathways (an outside check): the CSV had no interval columns and no word why."""
+    import shutil
+
+    import duckdb
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_warehouse, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        last = con.execute("SELECT max(clock_start) FROM rtt_pathways").fetchone()[0]
+        con.execute("DELETE FROM rtt_pathways WHERE clock_start < ?", [last - pd.DateOffset(months=14)])
+    out = tmp_path / "weeks.csv"
+    result = runner.invoke(app, ["waitinglist", "weeks", "--warehouse", str(warehouse), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "over_52_weeks_low" not in pd.read_csv(out)
+    said = " ".join(result.output.split())
+    assert (
+        "No 95% intervals: the pathways' history is too short to test the projection on its own past" in said
+    )
 
 
 def test_the_weeks_command_from_the_warehouse(demo_warehouse, tmp_path):

@@ -377,6 +377,16 @@ def weeks(
             f"and _high{' in ' + str(out) if out is not None else ' with --out'}) from this projection's "
             f"own errors on the warehouse's history: {basis}"
         )
+    else:  # said, not left to the missing columns (an outside check, on 14 months of pathways)
+        console.print(
+            "No 95% intervals: "
+            + (
+                "published returns hold no pathways to test the projection on"
+                if returns
+                else "the pathways' history is too short to test the projection on its own past"
+            )
+            + "; every figure is the central path at the present flows"
+        )
     console.print(
         f"{inputs.calibration}; referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month held at their recent average"

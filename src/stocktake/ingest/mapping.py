@@ -74,6 +74,12 @@ def _problems(name: str, mapping: DatasetMapping) -> list[str]:
         if c.required and c.name not in mapping.columns
     ]
     for column_name, column in mapping.columns.items():
+        if column.codes and any(not str(code).strip() for code in column.codes):
+            # a blank cell is a missing value, never a code: the map from it was silently never used
+            problems.append(
+                f"datasets.{name}.columns.{column_name}.codes: a blank is not a code (a blank cell is a "
+                "missing value: refused where the column is required, kept blank where it may be)"
+            )
         spec = schema.column(column_name) if column_name in schema.names else None
         if spec and spec.codes and column.codes:
             wrong = sorted({str(v) for v in column.codes.values()} - set(spec.codes))
