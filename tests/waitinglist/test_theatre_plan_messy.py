@@ -250,8 +250,13 @@ def test_the_command_says_when_the_month_cannot_take_its_p1s(messy, tmp_path):
             "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NULL LIMIT 5)",
             ", clock_start: blank; every pathway starts (5 like it)",
         ),
+        (  # left out of the plan without a word (an outside check)
+            "UPDATE rtt_pathways SET status = 'waiting' WHERE pathway_id IN "
+            "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NOT NULL LIMIT 3)",
+            ", clock_stop: recorded, but its status says waiting (3 like it)",
+        ),
     ],
-    ids=["future-stop", "removed-without-stop", "no-start"],
+    ids=["future-stop", "removed-without-stop", "no-start", "waiting-with-stop"],
 )
 def test_pathways_neither_on_the_list_nor_off_it_are_refused(messy, tmp_path, sql, expected):
     out = tmp_path / "plan.xlsx"
@@ -495,3 +500,21 @@ def test_a_plan_booking_far_more_than_the_lists_recent_treatments_says_so(messy,
     busy = replace(inputs, treated_a_month=booked / 1.5)
     assert not any("treated a month recently" in c for c in plan_cautions(busy, booked))
     assert not any("treated a month recently" in c for c in plan_cautions(inputs))  # no plan yet
+
+
+def test_a_repeated_list_without_a_length_is_named_as_the_extract_has_it(messy, tmp_path):
+    """The plan's month repeats the last four weeks' lists: one with no length was named by the plan's
+    own ID and date ("TS0011281+2025-04-01"), found nowhere in the extract (an outside check)."""
+    with duckdb.connect(str(messy())) as con:
+        session, day = con.execute(
+            f"SELECT session_id, date FROM theatre_sessions WHERE {LAST_WEEK} "
+            "AND session_type IN ('elective', 'day_case') ORDER BY session_id LIMIT 1"
+        ).fetchone()
+    warehouse = messy(
+        f"UPDATE theatre_sessions SET planned_end = planned_start WHERE session_id = '{session}'"
+    )
+    result = _plan(warehouse, tmp_path / "plan.xlsx")
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2, text
+    assert f"session {session} on {str(day)[:10]}, planned_start, planned_end: expected an end" in text
+    assert "(1 of the four weeks' lists repeated like it)" in text and "+" not in text

@@ -595,14 +595,18 @@ NO_GROUP = "(none)"
 
 
 def _refuse_unclear_pathways(pathways: pd.DataFrame, warehouse: Path) -> None:
-    """A pathway with no clock start, or treated or removed with no clock stop, is neither on the list
-    nor off it: named, not booked as a long waiter or dropped unsaid."""
+    """A pathway with no clock start, treated or removed with no clock stop, or waiting with one, is
+    neither on the list nor off it: named, not booked as a long waiter or dropped unsaid."""
     status = pathways["status"].astype("string").str.strip().str.lower()
     for bad, words in (
         (pathways["clock_start"].isna(), "clock_start: blank; every pathway starts"),
         (
             pathways["clock_stop"].isna() & status.isin(["treated", "removed"]).fillna(False),
             "clock_stop: blank, but its status says it stopped",
+        ),
+        (  # the other way round had been left out of the plan unsaid (an outside check)
+            pathways["clock_stop"].notna() & (status == "waiting").fillna(False),
+            "clock_stop: recorded, but its status says waiting",
         ),
     ):
         if bad.any():
@@ -623,7 +627,7 @@ def _refuse_repeated(table: pd.DataFrame, name: str, column: str, expected: str)
         )
 
 
-def _refuse_unplannable(rows: pd.DataFrame) -> None:
+def _refuse_unplannable(rows: pd.DataFrame, what: str = "of the lists to plan") -> None:
     """The lists to plan need a surgeon and a length: one without is named, not planned as "nan"."""
     for column, bad, expected in (
         ("surgeon", rows["surgeon"].isna() | (rows["surgeon"].astype(str).str.strip() == ""), "a surgeon"),
@@ -633,7 +637,7 @@ def _refuse_unplannable(rows: pd.DataFrame) -> None:
             row = rows[bad].iloc[0]
             raise WaitingListInputError(
                 f"theatre_sessions, session {row['session_id']} on {row['date'].date()}, {column}: expected "
-                f"{expected} ({int(bad.sum())} of the lists to plan like it)"
+                f"{expected} ({int(bad.sum())} {what} like it)"
             )
 
 
@@ -673,6 +677,9 @@ def _month_lists(sessions: pd.DataFrame, period: pd.Period) -> tuple[list[Theatr
         latest = before["date"].max()
         pattern = repeated_weeks(before, latest)
         template, filled = pattern.lists, pattern.filled
+        # named as the extract has them, before they are repeated under new IDs and dates (one had been
+        # named "TS0011281+2025-04-01", found nowhere in the extract) or onto a bank holiday
+        _refuse_unplannable(template, "of the four weeks' lists repeated")
         # every shift by whole four weeks that lands a list of the template in the month
         shifts = range((start - latest).days // 28, (end - template["date"].min()).days // 28 + 1)
         repeated = []
