@@ -268,6 +268,13 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
     [
         (["--month", "2023-1"], "--month '2023-1': not a month (YYYY-MM)"),
         (["--month", "2023-10", "--risk", "0.7"], "--risk 0.7: expected a chance"),
+        # below the 0.1 a week's solve is given: the workbook had recorded a figure that did not run
+        (["--month", "2023-10", "--seconds", "0.01"], "--seconds 0.01: expected at least 0.1"),
+        (  # the history's first month: nothing before it to time the cases from, and where it starts
+            ["--month", "2022-04"],
+            "theatre_cases has no done cases before 2022-04 to time its cases from (the theatre history "
+            "starts on 2022-04-",
+        ),
     ],
 )
 def test_bad_plan_requests(demo_warehouse, tmp_path, args, expected):
@@ -407,3 +414,32 @@ def test_the_patients_behind_the_unmet_counts_are_named_with_why():
         "P3": "reaching 52 weeks on 2026-03-10, not booked",
         "P4": "waiting more than 52 weeks at the month's start (400 days)",
     }
+
+
+def test_a_plan_on_a_short_theatre_history_counts_the_weeks_it_has(demo_warehouse, tmp_path):
+    """The demo's second month: its lists beside the history's first month, "of the N weeks" as many as
+    the lists span by hand, not the 13 looked for (an outside check read "the 228 lists of the 13 weeks"
+    of four weeks' history)."""
+    import duckdb
+
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        first, last = con.execute(
+            "SELECT min(date), max(date) FROM theatre_sessions WHERE date < DATE '2022-05-01' "
+            "AND session_type IN ('elective', 'day_case')"
+        ).fetchone()
+    weeks = (last - first).days // 7 + 1
+    assert weeks < 13
+    out = tmp_path / "plan.xlsx"
+    plan = [
+        "waitinglist",
+        "plan",
+        "--warehouse",
+        str(demo_warehouse),
+        "--month",
+        "2022-05",
+        "--out",
+        str(out),
+    ]
+    result = runner.invoke(app, [*plan, "--seconds", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert f"day-case lists of the {weeks} weeks to {str(last)[:10]}" in " ".join(result.output.split())

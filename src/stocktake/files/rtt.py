@@ -400,7 +400,8 @@ def recent_lists(
         timed=len(left),
         first=recent["date"].min().date(),
         last=recent["date"].max().date(),
-        weeks=weeks,
+        # the weeks the lists span, when the history is shorter ("the 13 weeks" of 4 weeks' lists)
+        weeks=min(weeks, (recent["date"].max() - planned["date"].min()).days // 7 + 1),
     )
 
 
@@ -419,7 +420,7 @@ def cases_per_list(warehouse: Path, weeks: int = 13, until: date | None = None) 
         by = f" by {until}" if until is not None else ""
         raise WaitingListInputError(f"{warehouse}: theatre_sessions has no elective or day-case lists{by}")
     # the lists run a week, so an answer of "48.5 extra lists a week" is read beside them (a review)
-    lists = f"{found.lists:,} elective and day-case lists ({found.lists / weeks:.0f} a week)"
+    lists = f"{found.lists:,} elective and day-case lists ({found.lists / found.weeks:.0f} a week)"
     return found.cases_a_list, f"{found.cases:,} cases on {lists}, {found.first} … {found.last}"
 
 
@@ -504,7 +505,11 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
     history = sessions[sessions["date"] < start]
     done = _not_cancelled(cases).merge(history[["session_id", "surgeon", "session_type"]], on="session_id")
     if done.empty:
-        raise WaitingListInputError(f"{warehouse}: theatre_cases has no done cases before {period}")
+        first = sessions["date"].min()
+        raise WaitingListInputError(
+            f"{warehouse}: theatre_cases has no done cases before {period} to time its cases from (the "
+            f"theatre history starts on {first.date()}): plan a later month"
+        )
     done["in"] = pd.to_datetime(done["in_theatre_at"])
     done["out"] = pd.to_datetime(done["out_of_theatre_at"])
     done["minutes"] = (done["out"] - done["in"]).dt.total_seconds() / 60
@@ -885,8 +890,8 @@ def run_plan(warehouse: Path, month: str, risk: float, seconds: float):
         raise WaitingListInputError(
             f"--risk {risk:g}: expected a chance of over-running above 0 and below 0.5"
         )
-    if not 0 < seconds <= 600:
-        raise WaitingListInputError(f"--seconds {seconds:g}: expected more than 0 and at most 600")
+    if not 0.1 <= seconds <= 600:  # a week's solve is given 0.1 at least: a smaller figure was not what ran
+        raise WaitingListInputError(f"--seconds {seconds:g}: expected at least 0.1 and at most 600")
     inputs = plan_inputs(warehouse, month, risk)
     optimised, fcfs = plan_lists(
         inputs.patients,
