@@ -71,7 +71,9 @@ def test_first_come_first_served_breaches_where_the_plan_does_not():
     optimised, fcfs = plan_lists(patients, lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
     assert [b.pathway_id for b in fcfs.bookings] == ["P4-0", "P4-1", "P4-2"]
     assert (fcfs.score.due_in_month, fcfs.score.breaches_in_month) == (1, 1)
+    assert (fcfs.score.p2_breaches, fcfs.score.p1_breaches) == (1, 0)  # the one breach is the P2
     assert optimised.score.breaches_in_month == 0 and optimised.score.breaches_avoided == 1
+    assert optimised.score.p2_breaches == 0
     p2 = next(b for b in optimised.bookings if b.pathway_id == "P2")
     assert p2.date <= date(2026, 3, 2)
     # Then the longest waiters: the two oldest P4s take the other lists.

@@ -266,7 +266,9 @@ class PlanScore:
     #: Patients who reach 52 weeks in the month, and how many of them are booked by that day.
     reaching_long_wait: int
     reaching_long_wait_in_time: int
+    #: P1 and P2 patients due in the month and not booked by their due date.
     p1_breaches: int
+    p2_breaches: int
     #: P1 patients due by the month's end (or already past due) not booked in it at all.
     p1_not_booked: int
     #: The same for P2 patients (a backlog of long waiters had pushed overdue P2s out, unsaid).
@@ -331,6 +333,7 @@ def score_plan(
             booked_on.get(p.pathway_id, date.max) <= p.long_wait_date for p in reaching
         ),
         p1_breaches=sum(p.priority == "P1" for p in breached),
+        p2_breaches=sum(p.priority == "P2" for p in breached),
         p1_not_booked=_not_booked("P1", patients, booked_on, month_end),
         p2_not_booked=_not_booked("P2", patients, booked_on, month_end),
         minutes_booked=float(sum(b.expected_minutes for b in bookings)),
@@ -771,6 +774,7 @@ def scores_table(plans: Sequence[Plan]) -> pd.DataFrame:
             "breaches in the month": s.breaches_in_month,
             "due in the month, booked by their due date": s.breaches_avoided,
             "P1 breaches": s.p1_breaches,
+            "P2 breaches": s.p2_breaches,
             "P1 due by the month's end, not booked": s.p1_not_booked,
             "P2 due by the month's end, not booked": s.p2_not_booked,
             "past due at the start": s.past_due_at_start,
