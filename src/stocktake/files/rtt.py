@@ -953,7 +953,7 @@ def plan_beside_history(inputs: PlanInputs, score, risk: float) -> str | None:
         )
     if score.cases_a_list < found.cases_a_list:
         said += (
-            f"; the plan fills a list only as far as a {risk:.0%} chance of over-running allows "
+            f"; the plan fills a list only as far as a {100 * risk:.3g}% chance of over-running allows "
             "(--risk), so extra lists may do fewer cases than the capacity answer counts"
         )
     return said
@@ -1086,7 +1086,7 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
         ("lists", inputs.lists_source),
         ("waiting list as recorded to", str(inputs.list_as_of)),
         ("waiting, planned", f"{len(inputs.patients):,} {inputs.waiting_when}"),
-        ("largest chance of a list over-running", f"{100 * risk:g}%"),
+        ("largest chance of a list over-running", f"{100 * risk:.3g}%"),  # as the console says it
         ("CP-SAT work (deterministic seconds)", f"{seconds:g}; {optimised.status}"),
         ("first come, first served", FCFS_IS),
         ("cases a list, beside the history", plan_beside_history(inputs, optimised.score, risk) or ""),
