@@ -42,6 +42,12 @@ def test_demo_mapping_maps_every_canonical_dataset():
             " priority: {column: R, codes: {'1': P1, '': P4}}}\n",
             "priority.codes: a blank is not a code",
         ),
+        (  # YAML's null as a code had become the text "None", as never used
+            "source: x\ndatasets:\n  rtt_pathways:\n    file: a.csv\n"
+            "    columns: {pathway_id: P, patient_id: N, clock_start: S, procedure_group: G, status: T,"
+            " priority: {column: R, codes: {'1': P1, ~: P4}}}\n",
+            "priority.codes: a blank is not a code",
+        ),
         ("source: x\ndatasets: [\n", "cannot read the mapping"),
     ],
 )

@@ -59,3 +59,12 @@ def test_serve_without_the_frontend_installed_says_so_in_one_line(tmp_path, monk
     said = " ".join(result.output.split())
     assert result.exit_code == 2, result.output
     assert "nhsuk is missing: run `make setup`" in said and "Traceback" not in said
+    # a part install: the frontend there, htmx not (an outside check had a traceback)
+    part = tmp_path / "part"
+    frontend = part / "nhsuk-frontend" / "dist" / "nhsuk"
+    (frontend / "assets").mkdir(parents=True)
+    (frontend / "nhsuk-frontend.min.css").write_text("body{}")
+    monkeypatch.setattr(web_app, "NODE_MODULES", part)
+    result = runner.invoke(app, ["serve", "--home", str(home), "--port", "8799"])
+    said = " ".join(result.output.split())
+    assert result.exit_code == 2 and "htmx.org/dist is missing: run `make setup`" in said, result.output

@@ -401,7 +401,7 @@ def recent_lists(
         first=recent["date"].min().date(),
         last=recent["date"].max().date(),
         # the weeks the lists span, when the history is shorter ("the 13 weeks" of 4 weeks' lists)
-        weeks=min(weeks, (recent["date"].max() - planned["date"].min()).days // 7 + 1),
+        weeks=min(weeks, max(round(((recent["date"].max() - planned["date"].min()).days + 1) / 7), 1)),
     )
 
 
@@ -1045,7 +1045,7 @@ FCFS_IS = (
 def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float) -> dict[str, pd.DataFrame]:
     """The workbook: what was planned and from what, lists with their cases, every booking (with its
     list's surgeon and place), the scores, first come first served's bookings, the case times used."""
-    from stocktake.waitinglist.theatre_plan import left_waiting, overrun_chance, scores_table
+    from stocktake.waitinglist.theatre_plan import left_waiting, overrun_chance, plan_weeks, scores_table
 
     group_of = {p.pathway_id: p.procedure_group for p in inputs.patients}
     list_of = {t.list_id: t for t in inputs.lists}
@@ -1087,7 +1087,11 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
         ("waiting list as recorded to", str(inputs.list_as_of)),
         ("waiting, planned", f"{len(inputs.patients):,} {inputs.waiting_when}"),
         ("largest chance of a list over-running", f"{100 * risk:.3g}%"),  # as the console says it
-        ("CP-SAT work (deterministic seconds)", f"{seconds:g}; {optimised.status}"),
+        (
+            "CP-SAT work (deterministic seconds)",
+            f"{seconds:g}, shared by the month's {len(plan_weeks(inputs.lists))} weeks (at least 0.1 a "
+            f"solve); {optimised.status}",
+        ),
         ("first come, first served", FCFS_IS),
         ("cases a list, beside the history", plan_beside_history(inputs, optimised.score, risk) or ""),
         *plan_cautions(inputs, optimised.score.booked).items(),
@@ -1107,6 +1111,8 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
                 if p.procedure_group == NO_GROUP
                 else f"no: {HISTORY_MISSING}"
                 if p.pathway_id in unplanned
+                else "no: no list of the month takes the case (kind, surgeon or minutes)"
+                if p.procedure_group in inputs.no_list
                 else "yes"
             ),
         }

@@ -29,7 +29,8 @@ class ColumnMapping(BaseModel):
     @field_validator("codes", mode="before")
     @classmethod
     def _codes_as_text(cls, codes):
-        return None if codes is None else {str(k): v for k, v in codes.items()}
+        # a YAML null (~) as a code is a blank, not the text "None": refused with it below
+        return None if codes is None else {("" if k is None else str(k)): v for k, v in codes.items()}
 
 
 class DatasetMapping(BaseModel):

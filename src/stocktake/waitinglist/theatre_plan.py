@@ -349,25 +349,25 @@ def left_waiting(
     """The patients behind the score's unmet counts, each with why, so the booking team can find them:
     P1s and P2s due by the month's end not booked (or a P1 booked after their date), those waiting more
     than 52 weeks not booked, and those reaching 52 weeks in the month not booked by then. A patient
-    is named once, for the first of these."""
+    is named once, with every one of these that applies (a P2 over 52 weeks is counted in both)."""
     booked_on = {b.pathway_id: b.date for b in bookings}
-    named: dict[str, tuple[WaitingPatient, str]] = {}
+    named = []
     for p in sorted(patients, key=lambda p: (p.priority, p.clock_start, p.pathway_id)):
-        when = booked_on.get(p.pathway_id)
+        when, waited = booked_on.get(p.pathway_id), (month_start - p.clock_start).days
+        reasons = []
         if p.priority in ("P1", "P2") and p.due <= month_end and when is None:
-            why = f"{p.priority} due {p.due}, not booked"
-        elif p.priority == "P1" and month_start <= p.due < (when or date.min):
-            why = f"P1 due {p.due}, booked after it, {when}"
-        elif (month_start - p.clock_start).days > LONG_WAIT_DAYS and when is None:
-            why = (
-                f"waiting more than 52 weeks at the month's start ({(month_start - p.clock_start).days} days)"
+            reasons.append(f"{p.priority} due {p.due}, not booked")
+        if p.priority == "P1" and month_start <= p.due < (when or date.min):
+            reasons.append(f"P1 due {p.due}, booked after it, {when}")
+        if waited > LONG_WAIT_DAYS and when is None:
+            reasons.append(f"waiting more than 52 weeks at the month's start ({waited} days)")
+        if month_start <= p.long_wait_date <= month_end and (when or date.max) > p.long_wait_date:
+            reasons.append(
+                f"reaching 52 weeks on {p.long_wait_date}, " + (f"booked {when}" if when else "not booked")
             )
-        elif month_start <= p.long_wait_date <= month_end and (when or date.max) > p.long_wait_date:
-            why = f"reaching 52 weeks on {p.long_wait_date}, " + (f"booked {when}" if when else "not booked")
-        else:
-            continue
-        named.setdefault(p.pathway_id, (p, why))
-    return list(named.values())
+        if reasons:
+            named.append((p, "; ".join(reasons)))
+    return named
 
 
 def _not_booked(priority: str, patients, booked_on: dict[str, date], month_end: date) -> int:
@@ -437,7 +437,7 @@ def _group_times(
     return found
 
 
-def _weeks(lists: Sequence[TheatreList]) -> list[list[TheatreList]]:
+def plan_weeks(lists: Sequence[TheatreList]) -> list[list[TheatreList]]:
     by_week: dict[date, list[TheatreList]] = {}
     for t in _ordered_lists(lists):
         by_week.setdefault(t.date - timedelta(days=t.date.weekday()), []).append(t)
@@ -458,7 +458,7 @@ def plan_lists(
     """CP-SAT's plan and first come, first served's, on the same lists and rule, each scored over
     everyone waiting (``also_waiting``: those that cannot be planned, a P1 among them still counts)."""
     rule = LoadRule.for_lists(lists, durations, risk)
-    weeks = _weeks(lists)
+    weeks = plan_weeks(lists)
     remaining = {p.pathway_id: p for p in patients}
     bookings: list[Booking] = []
     statuses = []
@@ -612,23 +612,24 @@ def _solve_week(
         return [], "nothing to book"
     # Weights that make the order strict: one patient of a tier outweighs everyone below it.
     longest = max(_wait_value(p, week[0], week_start) for p in candidates) + 1  # the week's first list: most
-    below = len(candidates) * longest + 1
+    waits = len(candidates) * longest + 1  # more than every wait value together
     in_tier = [sum(tier_of[p.pathway_id] == k for p in candidates) for k in range(len(TIERS))]
-    for due, late in LATE.items():  # those who may count in the late tier weigh in its sum too
-        in_tier[late] += in_tier[due]
-    tier_weight = [0] * len(TIERS)
-    for k in reversed(range(len(TIERS))):
-        tier_weight[k] = below
-        below += in_tier[k] * tier_weight[k]
+    tier_weight = _tier_weights(in_tier, range(len(TIERS)), waits)
 
     values: dict[tuple[str, date], int] = {}  # a patient's value depends on a list by its date alone
+
+    def level(p: WaitingPatient, t: TheatreList) -> int | None:
+        """The patient's tier on this list: a patient due this week booked after their date counts in
+        their priority's past-due tier, still above every lower tier."""
+        tier = tier_of[p.pathway_id]
+        if tier is not None and week_start <= _deadline(p, tier) < t.date:
+            return LATE[tier]
+        return tier
 
     def value(p: WaitingPatient, t: TheatreList) -> int:
         key = (p.pathway_id, t.date)
         if key not in values:
-            tier = tier_of[p.pathway_id]
-            if tier is not None and week_start <= _deadline(p, tier) < t.date:
-                tier = LATE[tier]  # booked after their date this week: past due, still in priority order
+            tier = level(p, t)
             values[key] = (0 if tier is None else tier_weight[tier]) + _wait_value(p, t, week_start)
         return values[key]
 
@@ -649,10 +650,89 @@ def _solve_week(
         on = [(times[i, j][1], x[i, j]) for i in range(len(candidates)) if (i, j) in x]
         if on:
             model.add(sum(load * v for load, v in on) <= rule.capacity(t))
-    model.maximize(sum(value(candidates[i], week[j]) * v for (i, j), v in x.items()))
     hint = _greedy(candidates, week, durations, rule, value)
-    for key, v in x.items():
-        model.add_hint(v, key in hint)
+    levels = {(i, j): level(candidates[i], week[j]) for i, j in x}
+    spread = max(sum(1 for j in range(len(week)) if (i, j) in x) for i in range(len(candidates)))
+    blocks = _objective_blocks(in_tier, waits, spread)
+    solved, statuses = frozenset(hint), []
+    for block in blocks:  # one solve unless the weights outgrow CP-SAT's integers: then tier by tier
+        weights = _tier_weights(in_tier, block, waits if block[-1] == len(TIERS) - 1 else 1)
+        bottom = block[-1] == len(TIERS) - 1  # the last run carries the waits
+        objective = {
+            key: weights.get(levels[key], 0)
+            + (_wait_value(candidates[key[0]], week[key[1]], week_start) if bottom else 0)
+            for key in x
+        }
+        objective = {key: c for key, c in objective.items() if c}
+        if not objective:
+            continue
+        model.maximize(sum(c * x[key] for key, c in objective.items()))
+        model.clear_hints()
+        for key, v in x.items():
+            model.add_hint(v, key in solved)
+        solver = _solver(seconds / len(blocks), seed)
+        status = solver.solve(model)
+        statuses.append(status)
+        if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+            break
+        solved = frozenset(key for key, v in x.items() if solver.boolean_value(v))
+        reached = sum(c for key, c in objective.items() if key in solved)  # exactly, not the float
+        model.add(sum(c * x[key] for key, c in objective.items()) >= reached)  # kept in the next run
+    if statuses and statuses[0] in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        # a solve stopped by its time can leave room a waiting patient fits: filled, most valuable first
+        chosen = _greedy(candidates, week, durations, rule, value, start=solved)
+        proven = all(s == cp_model.OPTIMAL for s in statuses)
+        name = "best possible" if proven else "good, not proven best in the time"
+    else:
+        chosen, name = sorted(hint), "simple first fit (the solver found no plan in the time)"
+    booked = [
+        _booking(candidates[i], week[j], times[i, j][0]) for i, j in sorted(chosen, key=lambda k: k[::-1])
+    ]
+    return booked, name
+
+
+#: The largest objective a week's CP-SAT model is given: its sum must fit a 64-bit integer, with room.
+OBJECTIVE_LIMIT = 2**60
+
+
+def _late_count(in_tier: Sequence[int], k: int, j: int) -> int:
+    """How many candidates can be worth tier ``j``'s weight in a sum that tier ``k``'s weight must
+    outweigh: its own, and those due this week booked late into it (``LATE``) when their own tier is
+    ``k`` or above (below ``k``, they are counted at their own, larger weight already)."""
+    return in_tier[j] + sum(in_tier[due] for due, late in LATE.items() if late == j and due <= k < late)
+
+
+def _tier_weights(in_tier: Sequence[int], tiers: Sequence[int], base: int) -> dict[int, int]:
+    """Each tier's weight, so that one patient of a tier outweighs everyone of the tiers below it in
+    ``tiers`` and ``base`` (more than everything below those)."""
+    weights: dict[int, int] = {}
+    for k in reversed(tiers):
+        weights[k] = base + sum(_late_count(in_tier, k, j) * weights[j] for j in weights)
+    return weights
+
+
+def _objective_blocks(in_tier: Sequence[int], waits: int, spread: int = 1) -> list[tuple[int, ...]]:
+    """The tiers in runs whose strict weights fit :data:`OBJECTIVE_LIMIT`, the first tiers first: one
+    run (one solve) for a department's week, several for a large trust's, each solved in turn and
+    kept in the next (the weights of ten tiers multiply: at twice the demo's size CP-SAT refused the
+    model as an overflow, and the plan fell back to first fit). ``spread``: the most lists one patient
+    may go on, each a term of the sum CP-SAT bounds."""
+    blocks, current, base = [], [], waits
+    for k in reversed(range(len(TIERS))):
+        trial = [k, *current]
+        weights = _tier_weights(in_tier, trial, base)
+        can = {j: in_tier[j] + sum(in_tier[d] for d, late in LATE.items() if late == j) for j in weights}
+        bound = spread * (base + sum(can[j] * w for j, w in weights.items()))  # its terms' sum at most
+        if bound > OBJECTIVE_LIMIT and current:
+            blocks.append(tuple(current))
+            current, base = [k], 1
+        else:
+            current = trial
+    blocks.append(tuple(current))
+    return blocks[::-1]
+
+
+def _solver(seconds: float, seed: int) -> cp_model.CpSolver:
     solver = cp_model.CpSolver()
     solver.parameters.num_workers = 1
     solver.parameters.random_seed = seed
@@ -664,18 +744,7 @@ def _solve_week(
     # 2-core machine, and a cap of 4 units (at least 1 s) had cut solves short on a busy one, so the
     # same input gave another plan (ADR 57).
     solver.parameters.max_time_in_seconds = max(WALL_CLOCK_PER_UNIT * seconds, 10.0)
-    status = solver.solve(model)
-    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        solved = frozenset(key for key, v in x.items() if solver.boolean_value(v))
-        # a solve stopped by its time can leave room a waiting patient fits: filled, most valuable first
-        chosen = _greedy(candidates, week, durations, rule, value, start=solved)
-        name = "best possible" if status == cp_model.OPTIMAL else "good, not proven best in the time"
-    else:
-        chosen, name = sorted(hint), "simple first fit (the solver found no plan in the time)"
-    booked = [
-        _booking(candidates[i], week[j], times[i, j][0]) for i, j in sorted(chosen, key=lambda k: k[::-1])
-    ]
-    return booked, name
+    return solver
 
 
 def _options(

@@ -137,21 +137,22 @@ def _mount_assets(app: FastAPI) -> None:
     0.4 MB gzipped). Only these files are compressed: pages carry CSRF tokens beside what a user
     typed, which compression could leak (BREACH)."""
     frontend = NODE_MODULES / "nhsuk-frontend" / "dist" / "nhsuk"
-    if not frontend.is_dir():
-        raise FrontendMissing(f"{frontend} is missing: run `make setup` (it installs the npm packages)")
+    folders = {
+        "nhsuk": frontend,
+        "assets": frontend / "assets",
+        "htmx": NODE_MODULES / "htmx.org" / "dist",
+        "plotly": NODE_MODULES / "plotly.js-basic-dist-min",
+        "static": Path(__file__).parent / "static",
+    }
+    for folder in folders.values():  # every package, not only the first: a part install had a traceback
+        if not folder.is_dir():
+            raise FrontendMissing(f"{folder} is missing: run `make setup` (it installs the npm packages)")
     styles = local_stylesheet(frontend / "nhsuk-frontend.min.css")
     app.add_api_route(
         "/styles/nhsuk-frontend.css",
         lambda: Response(styles, media_type="text/css"),
         include_in_schema=False,
     )
-    folders = {
-        "assets": frontend / "assets",
-        "nhsuk": frontend,
-        "htmx": NODE_MODULES / "htmx.org" / "dist",
-        "plotly": NODE_MODULES / "plotly.js-basic-dist-min",
-        "static": Path(__file__).parent / "static",
-    }
     for name, folder in folders.items():
         app.mount(f"/{name}", CompressedStaticFiles(directory=folder), name=name)
 
