@@ -448,9 +448,9 @@ def run_stats(
     else:
         pathways = warehouse_pathways(warehouse, by)
         if "--start" not in window:  # the warehouse holds years: demand and capacity as they are now
-            # to the list's latest date, a stop included: ending at the last clock start had counted
-            # a list two pathways longer than the page's on the same day
-            window.setdefault("--end", _last_date(pathways))
+            # to the end of the list's last complete month, as the page and the report count it (the
+            # last clock start had been the end: two figures for one list)
+            window.setdefault("--end", _last_month_end(pathways))
             window["--start"] = window["--end"] - np.timedelta64(RECENT_DAYS, "D")
     latest = _last_date(pathways)
     for option, when in window.items():
@@ -480,6 +480,14 @@ def run_stats(
     in_window = (pathways["clock_start"] <= last) & (stopped.isna() | (stopped >= first))
     table.attrs["ungrouped"] = int((in_window & pathways[GROUPS[by]].isna()).sum()) if by else 0
     return table
+
+
+def _last_month_end(pathways: pd.DataFrame) -> np.datetime64:
+    """The last day of the last month the pathways cover to its end (``weeks_waited.list_month``)."""
+    from stocktake.waitinglist.weeks_waited import list_month
+
+    starts, stops = (pathways[c].to_numpy(dtype="datetime64[D]") for c in ("clock_start", "clock_stop"))
+    return np.datetime64(list_month(starts, stops).end_time.date(), "D")
 
 
 def _last_date(pathways: pd.DataFrame) -> np.datetime64:

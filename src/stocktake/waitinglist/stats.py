@@ -381,7 +381,7 @@ def window_note(
 ) -> str:
     """The footnote naming the window the statistics are over, and why it is that window."""
     if from_warehouse and not start_given:
-        to = "--end" if end_given else "the list's latest date"
+        to = "--end" if end_given else "the end of the list's last complete month, as the page counts it"
         return (
             f"statistics over the year to {to}, {window_start} to {window_end} (--start for another window)"
         )
