@@ -367,5 +367,7 @@ def test_pathways_loaded_without_a_priority_are_counted_under_the_groups(tmp_pat
     code, text = _run("stats", "--warehouse", path, "--by", "priority", "--no-suppress")
     assert code == 0, text
     assert "10 pathways of the window with no priority recorded" in text
+    code, text = _run("stats", "--warehouse", path, "--by", "priority")  # small numbers hidden: no count
+    assert "Pathways of the window with no priority recorded" in text and "10 pathways" not in text
     code, text = _run("stats", "--warehouse", path)
     assert "no priority recorded" not in text

@@ -5,6 +5,7 @@ in one line naming the table, the row and what was expected, with nothing writte
 
 from __future__ import annotations
 
+import re
 import shutil
 from datetime import date, timedelta
 
@@ -534,3 +535,22 @@ def test_patients_no_list_can_take_are_not_said_to_be_planned_on_the_not_booked_
     hips = left[left["procedure_group"] == "hip_replacement"]
     assert len(hips) > 0
     assert (hips["planned"] == "no: no list of the month takes the case (kind, surgeon or minutes)").all()
+
+
+def test_a_past_month_is_planned_without_those_stopped_since_with_no_priority(messy, tmp_path):
+    """Treated pathways may be loaded with no priority (ADR 59). Three waiting at the start of September
+    and treated in it: a plan of September (to check it, or from an extract taken mid-month) had been
+    refused as if they were waiting without one (an outside check). They are left out and said."""
+    warehouse = messy(
+        "UPDATE rtt_pathways SET priority = NULL WHERE pathway_id IN (SELECT pathway_id FROM rtt_pathways "
+        "WHERE clock_start < DATE '2023-09-01' AND clock_stop >= DATE '2023-09-01' "
+        "ORDER BY pathway_id LIMIT 3)"
+    )
+    out = tmp_path / "plan.xlsx"
+    args = ["waitinglist", "plan", "--warehouse", str(warehouse), "--month", "2023-09", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--seconds", "1"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    assert "not planned (no priority recorded, stopped since the month's start):" in text
+    said = re.search(r"stopped since the month's start\): (.*?)(?: not planned| Lists| P1|$)", text).group(1)
+    assert sum(int(n) for n in re.findall(r"\((\d+)\)", said)) == 3

@@ -301,6 +301,27 @@ def test_a_short_historys_page_claims_no_interval_for_the_scenarios_list(
     assert "Scenario: demand +10% a year." in fragment.text and "interval above" not in fragment.text
 
 
+def test_those_waiting_with_no_priority_recorded_are_said_beside_the_groups(
+    app, clients, tmp_path, workspace_on
+):
+    """A pathway loaded without a priority (a treated one may be, ADR 59) that was waiting at the page's
+    month end is in the list and in no priority's row: the rows added up to less than the list, unsaid
+    (an outside check)."""
+    assert 'id="groups-unrecorded"' not in clients["viewer"].get("/waiting-list").text
+    path = tmp_path / "warehouse.duckdb"
+    path.write_bytes(app.state.workspace.warehouse.read_bytes())
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "UPDATE rtt_pathways SET priority = NULL WHERE pathway_id IN "
+            "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NULL ORDER BY pathway_id LIMIT 40)"
+        )
+    workspace_on(path)
+    answer = clients["viewer"].get("/waiting-list")
+    assert answer.status_code == 200
+    assert "Some of those waiting have no priority recorded" in answer.text
+    assert "no procedure group recorded" not in answer.text
+
+
 # --- scenarios ------------------------------------------------------------------------------------
 
 HTMX = {"HX-Request": "true", "HX-Target": "scenario-results"}

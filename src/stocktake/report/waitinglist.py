@@ -201,6 +201,8 @@ class WaitingListSection:
     capacity: str
     assumptions: str
     groups: tuple[tuple[str, tuple[GroupLine, ...]], ...]
+    #: "priority" (or "procedure group") when some of those waiting have none recorded, else "".
+    unrecorded: str
     any_hidden: bool
     stats_window: str
     #: "These figures run to March 2025, 20 months ago", or None while the list's month is recent.
@@ -413,6 +415,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         groups=tuple(
             (words, _group_lines(found, column)) for column, words in DIMENSIONS if found.groups_of(column)
         ),
+        unrecorded=" or ".join(words.lower() for column, words in DIMENSIONS if column in found.unrecorded),
         any_hidden=any(b.hidden or (found.suppress and is_small(b.waiting)) for b in found.bands)
         or found.over_52_hidden
         or any(g.hidden for g in found.groups)

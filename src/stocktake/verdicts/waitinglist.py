@@ -123,6 +123,9 @@ class Overview:
     cases_per_list: float | None = None
     #: The month a report was asked for as at (``--period``), else None: its age is read from then.
     asked_for: pd.Period | None = None
+    #: The group columns some of those waiting have no value of (a priority not recorded): said, as
+    #: the rows then add up to less than the list.
+    unrecorded: tuple[str, ...] = ()
     #: Small numbers hidden (every export; the page unless the workspace shows them, inside the trust).
     suppress: bool = True
 
@@ -459,6 +462,22 @@ def _groups(
     return tuple(rows)
 
 
+def _unrecorded(pathways: pd.DataFrame, end: pd.Timestamp) -> tuple[str, ...]:
+    """The group columns with someone waiting at ``end`` who has no (known) value of it."""
+    stops = pd.to_datetime(pathways["clock_stop"])
+    waiting_now = (pd.to_datetime(pathways["clock_start"]) <= end) & (stops.isna() | (stops > end))
+    found = []
+    for column, _ in DIMENSIONS:
+        if column in pathways.columns:
+            values = pathways.loc[waiting_now, column]
+            known = values.notna() & (values.astype(str).str.strip() != "")
+            if column == "priority":
+                known &= values.isin(PRIORITY_TARGETS)
+            if not known.all():
+                found.append(column)
+    return tuple(found)
+
+
 def _target(month: pd.Period, pct: float | None, by: str | pd.Period | None) -> WaitTarget:
     pct = TARGET_PCT if pct is None else float(pct)
     if not 0 < pct <= 100:
@@ -524,6 +543,7 @@ def overview(
         bands=bands,
         over_52_hidden=over_52_hidden,
         groups=_groups(pathways, end, target_weeks, suppress),
+        unrecorded=_unrecorded(pathways, end),
         stats_window=(end - pd.Timedelta(days=RECENT_DAYS), end),
         history=table[["month", "waiting"]].reset_index(drop=True),
         projection=projection,
