@@ -52,6 +52,13 @@ def test_mean_wait_counts_only_those_waiting_at_the_end(convention, unit):
     assert stats.mean_wait(referrals, removals, "2024-01-25", in_days=True) == pytest.approx(10)
 
 
+def _warehouse_of(path: Path, frame: pd.DataFrame) -> None:
+    """A warehouse at ``path`` whose rtt_pathways is ``frame``."""
+    with duckdb.connect(str(path)) as con:
+        con.register("incoming", frame)
+        con.execute("CREATE TABLE rtt_pathways AS SELECT * FROM incoming")
+
+
 def _warehouse_pathways(path: Path) -> pd.DataFrame:
     with duckdb.connect(str(path), read_only=True) as con:
         frame = con.execute("SELECT clock_start, clock_stop FROM rtt_pathways").fetch_df()
@@ -252,9 +259,7 @@ def test_a_warehouse_with_a_date_in_the_future_is_refused(tmp_path):
         priority="P2",
         procedure_group="hip",
     ).drop(columns="consultant")
-    with duckdb.connect(str(warehouse)) as con:
-        con.register("incoming", frame)
-        con.execute("CREATE TABLE rtt_pathways AS SELECT * FROM incoming")
+    _warehouse_of(warehouse, frame)
     out = tmp_path / "stats.csv"
     code, text = _run("stats", "--warehouse", warehouse, "--out", out)
     assert code == 2, text
@@ -303,9 +308,7 @@ def test_a_warehouses_default_window_ends_where_the_pages_list_does(tmp_path):
             "status": ["closed" if r[1] else "open" for r in rows],
         }
     )
-    with duckdb.connect(str(path)) as con:
-        con.register("incoming", frame)
-        con.execute("CREATE TABLE rtt_pathways AS SELECT * FROM incoming")
+    _warehouse_of(path, frame)
     out = tmp_path / "stats.csv"
     code, text = _run("stats", "--warehouse", path, "--out", out)
     assert code == 0, text
@@ -361,9 +364,7 @@ def test_pathways_loaded_without_a_priority_are_counted_under_the_groups(tmp_pat
             "priority": [None if i < 50 and i % 5 == 0 else ("P3", "P4")[i % 2] for i in range(len(rows))],
         }
     )
-    with duckdb.connect(str(path)) as con:
-        con.register("incoming", frame)
-        con.execute("CREATE TABLE rtt_pathways AS SELECT * FROM incoming")
+    _warehouse_of(path, frame)
     code, text = _run("stats", "--warehouse", path, "--by", "priority", "--no-suppress")
     assert code == 0, text
     assert "10 pathways of the window with no priority recorded" in text
