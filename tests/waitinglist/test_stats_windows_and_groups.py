@@ -372,3 +372,31 @@ def test_pathways_loaded_without_a_priority_are_counted_under_the_groups(tmp_pat
     assert "Pathways of the window with no priority recorded" in text and "10 pathways" not in text
     code, text = _run("stats", "--warehouse", path)
     assert "no priority recorded" not in text
+
+
+def test_a_few_pathways_with_no_priority_are_a_hidden_cell_the_groups_do_not_give_away(tmp_path):
+    """Three treated pathways with no priority (one of them a blank text, which had ended in a
+    traceback): 3 is 1-7, so like a group of 3 it is a cell never shown, and a group must be hidden with
+    it, or the whole list's queue and demand less the groups' would give it back (a reviewer's check)."""
+    rows = _steady_rows()
+    priority = [("P3", "P4")[i % 2] for i in range(len(rows))]
+    for i, blank in ((0, None), (5, ""), (10, None)):  # closed pathways
+        priority[i] = blank
+    frame = pd.DataFrame(
+        {
+            "clock_start": pd.to_datetime([r[0] for r in rows]),
+            "clock_stop": pd.to_datetime([r[1] or None for r in rows]),
+            "status": ["treated" if r[1] else "waiting" for r in rows],
+            "priority": priority,
+        }
+    )
+    path = tmp_path / "warehouse.duckdb"
+    _warehouse_of(path, frame)
+    out = tmp_path / "stats.csv"
+    code, text = _run("stats", "--warehouse", path, "--by", "priority", "--out", out)
+    assert code == 0 and "Traceback" not in text, text
+    shown = pd.read_csv(out)
+    assert list(shown["group"]) == ["P3", "P4"] and shown["suppressed"].any()
+    code, text = _run("stats", "--warehouse", path, "--by", "priority", "--no-suppress", "--out", out)
+    assert "3 pathways of the window with no priority recorded" in text
+    assert not pd.read_csv(out)["count_demand"].isna().any()

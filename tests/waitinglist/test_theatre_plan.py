@@ -459,20 +459,14 @@ def test_a_plan_on_a_short_theatre_history_counts_the_weeks_it_has(demo_warehous
     assert f"day-case lists of the {weeks} weeks to {str(last)[:10]}" in " ".join(result.output.split())
 
 
-def test_a_large_trusts_week_is_solved_in_runs_of_tiers_whose_weights_fit_cp_sats_integers():
-    """The strict weights of ten tiers multiply: a week of 160 patients over 40 lists (20 in each of
-    eight tiers) had a coefficient of 1.4e16 over 40 lists a patient, which CP-SAT refused as an
-    overflow (MODEL_INVALID), and the week fell back to first fit (an outside check, at twice the
-    demo's size). Now the tiers go in runs whose sums fit, solved in turn; every patient is booked
-    as one run would book them, each P1 by their date."""
-    from stocktake.waitinglist.theatre_plan import OBJECTIVE_LIMIT, _objective_blocks, _tier_weights
-
+def _a_large_week(lists: int, per_tier: int) -> tuple[list[TheatreList], list[WaitingPatient]]:
+    """One week of 400-minute day-case lists spread Monday to Friday, and ``per_tier`` hand patients
+    in each of eight tiers (those due fall due Tuesday to Friday)."""
     monday = date(2026, 3, 2)
-    lists = [
-        TheatreList(f"L{i:03d}", monday + timedelta(days=i % 5), "S1", 400, "day_case") for i in range(40)
+    week = [
+        TheatreList(f"L{i:03d}", monday + timedelta(days=i % 5), "S1", 400, "day_case") for i in range(lists)
     ]
-    durations = _durations(hand=(60, 5, "day_case"))
-    kinds = {  # each tier's patients by their clock start (i: 0..19)
+    kinds = {  # each tier's patients by their clock start (i: 0 .. per_tier - 1)
         "P1 due": (lambda i: monday + timedelta(days=1 + i % 4) - timedelta(days=7), "P1"),
         "P1 past": (lambda i: monday - timedelta(days=20 + i), "P1"),
         "P2 due": (lambda i: monday + timedelta(days=1 + i % 4) - timedelta(days=28), "P2"),
@@ -485,8 +479,21 @@ def test_a_large_trusts_week_is_solved_in_runs_of_tiers_whose_weights_fit_cp_sat
     patients = [
         WaitingPatient(f"{name}-{i}", start(i), priority, "hand")
         for name, (start, priority) in kinds.items()
-        for i in range(20)
+        for i in range(per_tier)
     ]
+    return week, patients
+
+
+def test_a_large_trusts_week_is_solved_in_runs_of_tiers_whose_weights_fit_cp_sats_integers():
+    """The strict weights of ten tiers multiply: a week of 160 patients over 40 lists (20 in each of
+    eight tiers) had a coefficient of 1.4e16 over 40 lists a patient, which CP-SAT refused as an
+    overflow (MODEL_INVALID), and the week fell back to first fit (an outside check, at twice the
+    demo's size). Now the tiers go in runs whose sums fit, solved in turn; every patient is booked
+    as one run would book them, each P1 by their date."""
+    from stocktake.waitinglist.theatre_plan import OBJECTIVE_LIMIT, _objective_blocks, _tier_weights
+
+    lists, patients = _a_large_week(lists=40, per_tier=20)
+    durations = _durations(hand=(60, 5, "day_case"))
     optimised, _ = plan_lists(patients, lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
     assert "first fit" not in optimised.status
     assert optimised.score.booked == 160 and optimised.score.p1_breaches == 0
@@ -501,3 +508,21 @@ def test_a_large_trusts_week_is_solved_in_runs_of_tiers_whose_weights_fit_cp_sat
         assert 40 * max(weights.values()) * (1 + sum(in_tier)) < 2**63
     assert _objective_blocks([2, 1, 3, 0, 4, 6, 9, 12, 30, 40], 60_000, spread=8) == [tuple(range(10))]
     assert OBJECTIVE_LIMIT < 2**63
+
+
+def test_a_full_week_books_those_due_by_their_date_before_the_past_due_take_its_first_days():
+    """A reviewer's week: 60 lists (360 cases) for 600 patients. The starting plan had given Monday and
+    Tuesday to P1s already past due (any day serves them), so 19 P2s due on Tuesday to Friday and 57
+    patients reaching 52 weeks were booked after their date, and at this size the solver did not move
+    off it. The four tiers above those reaching 52 weeks fit the week with room for 60 of them: none
+    need be late, and every list is full."""
+    lists, patients = _a_large_week(lists=60, per_tier=75)
+    durations = _durations(hand=(60, 5, "day_case"))
+    optimised, _ = plan_lists(patients, lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=0.75)
+    booked = {b.pathway_id: b.date for b in optimised.bookings}
+    assert optimised.score.booked == 360 and optimised.score.p1_breaches == 0
+    assert optimised.score.p2_breaches == 0
+    reaching = [p for p in patients if p.pathway_id.startswith("reaching") and p.pathway_id in booked]
+    assert len(reaching) == 60  # the room the four tiers above leave, all of it theirs
+    assert all(booked[p.pathway_id] <= p.long_wait_date for p in reaching)
+    _independent_check(optimised, patients, lists, durations, 0.2)

@@ -544,7 +544,11 @@ def test_a_past_month_is_planned_without_those_stopped_since_with_no_priority(me
     warehouse = messy(
         "UPDATE rtt_pathways SET priority = NULL WHERE pathway_id IN (SELECT pathway_id FROM rtt_pathways "
         "WHERE clock_start < DATE '2023-09-01' AND clock_stop >= DATE '2023-09-01' "
-        "ORDER BY pathway_id LIMIT 3)"
+        "ORDER BY pathway_id LIMIT 2)",
+        # one a blank text, not a null
+        "UPDATE rtt_pathways SET priority = '' WHERE pathway_id IN (SELECT pathway_id FROM rtt_pathways "
+        "WHERE clock_start < DATE '2023-09-01' AND clock_stop >= DATE '2023-09-01' AND priority IS NOT NULL "
+        "ORDER BY pathway_id LIMIT 1)",
     )
     out = tmp_path / "plan.xlsx"
     args = ["waitinglist", "plan", "--warehouse", str(warehouse), "--month", "2023-09", "--out", str(out)]

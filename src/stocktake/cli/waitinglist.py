@@ -117,6 +117,8 @@ def stats(
     home: HomeOption = None,
 ) -> None:
     """Demand, capacity, load, target and relief capacity, mean wait and pressure (NHSRwaitinglist)."""
+    import pandas as pd
+
     from stocktake.files.waitinglist import GROUPS, WaitingListInputError, check_output, run_stats, write_csv
     from stocktake.metrics.suppression import suppressed_rows
     from stocktake.waitinglist.stats import NOT_SUPPRESSED, SUPPRESSED, WEEKS_TO_TARGET, window_note
@@ -130,13 +132,15 @@ def stats(
             warehouse, "waitinglist stats", out, shows="groups of 1–7 pathways" if by and no_suppress else ""
         )
         table = run_stats(pathways, warehouse, by, target_weeks, start, end, convention)
-        ungrouped = table.attrs["ungrouped"]
+        ungrouped, cell = table.attrs["ungrouped"], table.attrs["ungrouped_counts"]
         if by is not None and not no_suppress:  # groups of 1-7 pathways, as every export hides them
+            # those with no group recorded are a cell too, never shown: the groups must not give it away
+            # beside the whole list's figures (a reviewer worked 3 out as 3,434 less the rows)
             table = suppressed_rows(
-                table,
+                pd.concat([table, pd.DataFrame([cell])], ignore_index=True) if cell else table,
                 ["count_demand", "queue_size"],
                 keep=["group", "target_weeks", "convention", "window_start", "window_end"],
-            )
+            ).iloc[: len(table)]
         elif by is not None:
             table = table.assign(small_numbers=SHOWN_HERE)
         if out is not None:

@@ -530,7 +530,8 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
         raise WaitingListInputError(f"{warehouse}: rtt_pathways has no one waiting at the start of {period}")
     # Stopped since the month's start with no priority recorded (ADR 59: a treated pathway may be
     # loaded without): left out and said by group; a past month had been refused for them.
-    unprioritised = (waiting["priority"].isna() & waiting["clock_stop"].notna()).to_numpy(dtype=bool)
+    known = waiting["priority"].isin(list(PRIORITY_TARGETS)).fillna(False)  # a blank text is not known
+    unprioritised = (~known & waiting["clock_stop"].notna()).to_numpy(dtype=bool)
     no_priority = waiting.loc[unprioritised, "procedure_group"].fillna(NO_GROUP).value_counts().to_dict()
     waiting = waiting[~unprioritised]
     if waiting.empty:

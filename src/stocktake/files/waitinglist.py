@@ -465,8 +465,11 @@ def run_stats(
         )
     except WindowError as error:
         raise WaitingListInputError(f"{pathways_csv or warehouse}: {error}") from None
+    if by == "priority":  # one not P1-P4 (a blank text) is not recorded, as a missing one is
+        pathways = pathways.assign(priority=pathways["priority"].where(pathways["priority"].isin(PRIORITIES)))
+    grouped = pathways[pathways[GROUPS[by]].notna()] if by else pathways
     rows = stats_by_group(
-        pathways,
+        grouped,
         GROUPS.get(by),
         target_weeks,
         window.get("--start"),
@@ -474,11 +477,18 @@ def run_stats(
         conventions[convention],
     )
     table = pd.DataFrame([{"group": mask_nhs_numbers(name)} | asdict(row) for name, row in rows])
-    # pathways of the window loaded without the group (a treated one's priority may be blank): said
+    # pathways of the window loaded without the group (a treated one's priority may be blank): said,
+    # and their own counts kept for suppression, a cell the groups must not give away (nor it them)
     first, last = (pd.Timestamp(table[c].iloc[0]) for c in ("window_start", "window_end"))
     stopped = pathways["clock_stop"]
     in_window = (pathways["clock_start"] <= last) & (stopped.isna() | (stopped >= first))
-    table.attrs["ungrouped"] = int((in_window & pathways[GROUPS[by]].isna()).sum()) if by else 0
+    ungrouped = pathways[in_window & pathways[GROUPS[by]].isna()] if by else pathways.iloc[:0]
+    table.attrs["ungrouped"], table.attrs["ungrouped_counts"] = len(ungrouped), {}
+    if len(ungrouped):
+        ((_, alone),) = stats_by_group(
+            pathways[pathways[GROUPS[by]].isna()], None, target_weeks, first, last, conventions[convention]
+        )
+        table.attrs["ungrouped_counts"] = {"count_demand": alone.count_demand, "queue_size": alone.queue_size}
     return table
 
 

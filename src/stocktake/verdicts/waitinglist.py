@@ -463,13 +463,15 @@ def _groups(
 
 
 def _unrecorded(pathways: pd.DataFrame, end: pd.Timestamp) -> tuple[str, ...]:
-    """The group columns with someone waiting at ``end`` who has no (known) value of it."""
+    """The group columns with a pathway of the groups' year (waiting at ``end``, or referred or
+    removed in the year to it) that has no (known) value of it: the rows then add up to less."""
     stops = pd.to_datetime(pathways["clock_stop"])
-    waiting_now = (pd.to_datetime(pathways["clock_start"]) <= end) & (stops.isna() | (stops > end))
+    start = end - pd.Timedelta(days=RECENT_DAYS)
+    of_the_year = (pd.to_datetime(pathways["clock_start"]) <= end) & (stops.isna() | (stops >= start))
     found = []
     for column, _ in DIMENSIONS:
         if column in pathways.columns:
-            values = pathways.loc[waiting_now, column]
+            values = pathways.loc[of_the_year, column]
             known = values.notna() & (values.astype(str).str.strip() != "")
             if column == "priority":
                 known &= values.isin(PRIORITY_TARGETS)

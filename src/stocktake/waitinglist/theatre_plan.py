@@ -42,7 +42,8 @@ from stocktake.waitinglist.stats import PRIORITY_TARGETS
 MIN_SURGEON_CASES = 5
 DEFAULT_RISK = 0.2
 DEFAULT_SECONDS = 3.0
-#: Patients a week's model weighs at most (the most urgent and longest waiting first).
+#: Patients each surgeon's lists of a kind bring into a week's model at most (the most urgent and
+#: longest waiting first): a week with many surgeons weighs more in all.
 MAX_CANDIDATES = 600
 #: Wall-clock seconds a week's solve may take per unit of CP-SAT's deterministic time before it is
 #: stopped anyway (a unit is about 3 s on an idle 2-core machine).
@@ -808,27 +809,85 @@ def lists_no_one_takes(
 def _greedy(
     candidates, week, durations: Durations, rule: LoadRule, value, start: frozenset = frozenset()
 ) -> set[tuple[int, int]]:
-    """A plan in the model's own order: most valuable patient first, to the best list that fits; from
-    ``start`` (a solve's bookings) it fills what room they leave."""
+    """A plan in the model's own order, most valuable patient first; from ``start`` (a solve's
+    bookings) it fills what room they leave.
+
+    Each patient first takes the latest list that gives them their best tier (a patient already past
+    due, whom any day serves, had taken Monday's room from one due on Tuesday: at a large trust's size
+    the solver did not move off that start). Then, most valuable first, each moves to the earliest list
+    that keeps their tier, into its room or in exchange with a less valuable patient there who keeps
+    theirs on the other list (sooner is better, and the more urgent first); those still unbooked take
+    what room is left. No move lowers the plan's value."""
+    group = [p.procedure_group for p in candidates]
+    options = _options(set(group), week, durations, rule)
+    load_on = {(i, j): load for i in range(len(candidates)) for j, _, load in options[group[i]]}
     loads = dict.fromkeys(range(len(week)), 0)
-    for i, j in start:
-        loads[j] += rule.load(durations.time(candidates[i].procedure_group, week[j].surgeon), week[j])
-    booked = {i for i, _ in start}
-    chosen = set(start)
-    options = _options({p.procedure_group for p in candidates}, week, durations, rule)
+    booked = dict(start)
+    for i, j in booked.items():
+        loads[j] += load_on.get((i, j)) or rule.load(durations.time(group[i], week[j].surgeon), week[j])
     values = [[value(p, t) for t in week] for p in candidates]
+    # a list's value less its "sooner in the week" part (``_wait_value``): the tier and the wait
+    sooner = [6 - min(max((t.date - week[0].date).days, 0), 6) for t in week]
+    core = [[v - sooner[j] for j, v in enumerate(row)] for row in values]
     capacity = [rule.capacity(t) for t in week]
-    for i in sorted(range(len(candidates)), key=lambda i: -max(values[i])):
-        if i in booked:
+    order = sorted(range(len(candidates)), key=lambda i: (-max(values[i]), i))
+
+    def fits(i, j, freed: int = 0) -> bool:
+        return (i, j) in load_on and loads[j] - freed + load_on[i, j] <= capacity[j]
+
+    def place(i, key) -> None:
+        found = [(key(j), j) for j in range(len(week)) if fits(i, j)]
+        if found:
+            j = max(found)[1]
+            loads[j] += load_on[i, j]
+            booked[i] = j
+
+    for i in order:  # the latest list of their best tier
+        if i not in booked:
+            place(i, lambda j, i=i: (core[i][j], week[j].date, -j))
+    on_list: dict[int, set[int]] = {}
+    for i, j in booked.items():
+        on_list.setdefault(j, set()).add(i)
+    for i in order:  # then as soon as their tier allows, before the less valuable
+        if (j := booked.get(i)) is None:
             continue
-        best = None
-        for j, _, load in options[candidates[i].procedure_group]:
-            if loads[j] + load <= capacity[j] and (best is None or values[i][j] > best[0]):
-                best = (values[i][j], j, load)
-        if best is not None:
-            loads[best[1]] += best[2]
-            chosen.add((i, best[1]))
-    return chosen
+        for k in sorted(range(len(week)), key=lambda k: (week[k].date, k)):
+            if week[k].date >= week[j].date:
+                break
+            if core[i][k] < core[i][j] or (i, k) not in load_on:
+                continue
+            if fits(i, k):
+                other = None
+            else:  # a less valuable patient there who keeps their tier on i's list, room allowing
+                other = next(
+                    (
+                        o
+                        for o in sorted(on_list.get(k, ()), key=lambda o: (max(values[o]), o))
+                        if max(values[o]) < max(values[i])
+                        and (o, j) in load_on
+                        and core[o][j] >= core[o][k]
+                        and loads[k] - load_on[o, k] + load_on[i, k] <= capacity[k]
+                        and loads[j] - load_on[i, j] + load_on[o, j] <= capacity[j]
+                    ),
+                    None,
+                )
+                if other is None:
+                    continue
+                loads[k] -= load_on[other, k]
+                loads[j] += load_on[other, j]
+                on_list[k].discard(other)
+                on_list[j].add(other)
+                booked[other] = j
+            loads[j] -= load_on[i, j]
+            loads[k] += load_on[i, k]
+            on_list[j].discard(i)
+            on_list.setdefault(k, set()).add(i)
+            booked[i] = k
+            break
+    for i in order:  # room freed by moving earlier
+        if i not in booked:
+            place(i, lambda j, i=i: (values[i][j], -j))
+    return set(booked.items())
 
 
 def scores_table(plans: Sequence[Plan]) -> pd.DataFrame:
