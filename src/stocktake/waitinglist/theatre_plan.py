@@ -832,8 +832,8 @@ def _greedy(
     capacity = [rule.capacity(t) for t in week]
     order = sorted(range(len(candidates)), key=lambda i: (-max(values[i]), i))
 
-    def fits(i, j, freed: int = 0) -> bool:
-        return (i, j) in load_on and loads[j] - freed + load_on[i, j] <= capacity[j]
+    def fits(i, j) -> bool:
+        return (i, j) in load_on and loads[j] + load_on[i, j] <= capacity[j]
 
     def place(i, key) -> None:
         found = [(key(j), j) for j in range(len(week)) if fits(i, j)]
