@@ -810,21 +810,19 @@ def _greedy(
     candidates, week, durations: Durations, rule: LoadRule, value, start: frozenset = frozenset()
 ) -> set[tuple[int, int]]:
     """A plan in the model's own order, most valuable patient first; from ``start`` (a solve's
-    bookings) it fills what room they leave.
+    bookings) it fills what room they leave, and moves the more urgent sooner.
 
-    Each patient first takes the latest list that gives them their best tier (a patient already past
-    due, whom any day serves, had taken Monday's room from one due on Tuesday: at a large trust's size
-    the solver did not move off that start). Then, most valuable first, each moves to the earliest list
-    that keeps their tier, into its room or in exchange with a less valuable patient there who keeps
-    theirs on the other list (sooner is better, and the more urgent first); those still unbooked take
-    what room is left. No move lowers the plan's value."""
+    Without ``start``, two first placements are tried and the more valuable kept: each patient on the
+    best list that fits (the earliest of their best tier), and each on the latest list of their best
+    tier (a patient already past due, whom any day serves, had taken Monday's room from one due on
+    Tuesday, and at a large trust's size the solver did not move off that start; but the latest list
+    can be the only kind another patient could use). Either is then improved: each patient moved to
+    the earliest list that keeps their tier, into its room or in exchange with a less valuable patient
+    there who keeps theirs on the other list (sooner is better, the more urgent first), and those still
+    unbooked put into the room left. No move lowers the plan's value."""
     group = [p.procedure_group for p in candidates]
     options = _options(set(group), week, durations, rule)
     load_on = {(i, j): load for i in range(len(candidates)) for j, _, load in options[group[i]]}
-    loads = dict.fromkeys(range(len(week)), 0)
-    booked = dict(start)
-    for i, j in booked.items():
-        loads[j] += load_on.get((i, j)) or rule.load(durations.time(group[i], week[j].surgeon), week[j])
     values = [[value(p, t) for t in week] for p in candidates]
     # a list's value less its "sooner in the week" part (``_wait_value``): the tier and the wait
     sooner = [6 - min(max((t.date - week[0].date).days, 0), 6) for t in week]
@@ -832,62 +830,77 @@ def _greedy(
     capacity = [rule.capacity(t) for t in week]
     order = sorted(range(len(candidates)), key=lambda i: (-max(values[i]), i))
 
-    def fits(i, j) -> bool:
-        return (i, j) in load_on and loads[j] + load_on[i, j] <= capacity[j]
+    def earliest(i, j):  # the best list: the earliest of the patient's best tier
+        return values[i][j], -j
 
-    def place(i, key) -> None:
-        found = [(key(j), j) for j in range(len(week)) if fits(i, j)]
-        if found:
-            j = max(found)[1]
-            loads[j] += load_on[i, j]
-            booked[i] = j
+    def latest(i, j):  # the latest list of the patient's best tier
+        return core[i][j], week[j].date, -j
 
-    for i in order:  # the latest list of their best tier
-        if i not in booked:
-            place(i, lambda j, i=i: (core[i][j], week[j].date, -j))
-    on_list: dict[int, set[int]] = {}
-    for i, j in booked.items():
-        on_list.setdefault(j, set()).add(i)
-    for i in order:  # then as soon as their tier allows, before the less valuable
-        if (j := booked.get(i)) is None:
-            continue
-        for k in sorted(range(len(week)), key=lambda k: (week[k].date, k)):
-            if week[k].date >= week[j].date:
-                break
-            if core[i][k] < core[i][j] or (i, k) not in load_on:
+    def plan(first, booked: dict[int, int]) -> dict[int, int]:
+        loads = dict.fromkeys(range(len(week)), 0)
+        for i, j in booked.items():
+            loads[j] += load_on.get((i, j)) or rule.load(durations.time(group[i], week[j].surgeon), week[j])
+
+        def place(i, key) -> None:
+            found = [
+                (key(i, j), j)
+                for j in range(len(week))
+                if (i, j) in load_on and loads[j] + load_on[i, j] <= capacity[j]
+            ]
+            if found:
+                j = max(found)[1]
+                loads[j] += load_on[i, j]
+                booked[i] = j
+
+        for i in order:
+            if i not in booked:
+                place(i, first)
+        on_list: dict[int, set[int]] = {}
+        for i, j in booked.items():
+            on_list.setdefault(j, set()).add(i)
+        for i in order:  # as soon as their tier allows, before the less valuable
+            if (j := booked.get(i)) is None:
                 continue
-            if fits(i, k):
-                other = None
-            else:  # a less valuable patient there who keeps their tier on i's list, room allowing
-                other = next(
-                    (
-                        o
-                        for o in sorted(on_list.get(k, ()), key=lambda o: (max(values[o]), o))
-                        if max(values[o]) < max(values[i])
-                        and (o, j) in load_on
-                        and core[o][j] >= core[o][k]
-                        and loads[k] - load_on[o, k] + load_on[i, k] <= capacity[k]
-                        and loads[j] - load_on[i, j] + load_on[o, j] <= capacity[j]
-                    ),
-                    None,
-                )
-                if other is None:
+            for k in sorted(range(len(week)), key=lambda k: (week[k].date, k)):
+                if week[k].date >= week[j].date:
+                    break
+                if core[i][k] < core[i][j] or (i, k) not in load_on:
                     continue
-                loads[k] -= load_on[other, k]
-                loads[j] += load_on[other, j]
-                on_list[k].discard(other)
-                on_list[j].add(other)
-                booked[other] = j
-            loads[j] -= load_on[i, j]
-            loads[k] += load_on[i, k]
-            on_list[j].discard(i)
-            on_list.setdefault(k, set()).add(i)
-            booked[i] = k
-            break
-    for i in order:  # room freed by moving earlier
-        if i not in booked:
-            place(i, lambda j, i=i: (values[i][j], -j))
-    return set(booked.items())
+                other = None
+                if loads[k] + load_on[i, k] > capacity[k]:  # a less valuable patient there who keeps
+                    other = next(  # their tier on i's list, room allowing
+                        (
+                            o
+                            for o in sorted(on_list.get(k, ()), key=lambda o: (max(values[o]), o))
+                            if max(values[o]) < max(values[i])
+                            and (o, j) in load_on
+                            and core[o][j] >= core[o][k]
+                            and loads[k] - load_on[o, k] + load_on[i, k] <= capacity[k]
+                            and loads[j] - load_on[i, j] + load_on[o, j] <= capacity[j]
+                        ),
+                        None,
+                    )
+                    if other is None:
+                        continue
+                    loads[k] -= load_on[other, k]
+                    loads[j] += load_on[other, j]
+                    on_list[k].discard(other)
+                    on_list[j].add(other)
+                    booked[other] = j
+                loads[j] -= load_on[i, j]
+                loads[k] += load_on[i, k]
+                on_list[j].discard(i)
+                on_list.setdefault(k, set()).add(i)
+                booked[i] = k
+                break
+        for i in order:  # room freed by moving earlier
+            if i not in booked:
+                place(i, earliest)
+        return booked
+
+    tried = [plan(earliest, dict(start))] + ([] if start else [plan(latest, {})])
+    best = max(tried, key=lambda booked: sum(values[i][j] for i, j in booked.items()))
+    return set(best.items())
 
 
 def scores_table(plans: Sequence[Plan]) -> pd.DataFrame:
