@@ -41,7 +41,7 @@ ROOMS: list[set[str]] = [
     {"report"},
     {"appdb"},  # the app database: targets, annotations, QI projects, audit log
     {"workspace"},  # the department's stock-take with the app database's targets and marks
-    {"web", "cli", "demo"},  # front doors
+    {"web", "cli", "demo", "__main__"},  # front doors (`python -m stocktake` is the cli)
 ]
 #: Imports nothing of stocktake at all: every other room reads its paths.
 IMPORTS_NOTHING = {"settings"}
