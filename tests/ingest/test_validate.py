@@ -327,7 +327,7 @@ def test_a_missing_column_is_named_on_the_header_row_given():
     )
 
 
-# --- a priority needed while the patient waits, not once the clock has stopped -----------------------
+# --- a pathway's priority may be blank; its status and clock stop must agree (ADR 60) -----------------
 
 PTL = "PATHWAY_ID,NHS_NO,CLOCK_START,CLOCK_STOP,PRIORITY,PROC_GRP,PATHWAY_STATUS"
 
@@ -338,22 +338,32 @@ def _pathways(*rows: str):
     return to_canonical(raw, DATASETS["rtt_pathways"], mapping, "ptl.csv", KEY, today=date(2025, 1, 1))
 
 
-def test_a_blank_priority_is_refused_while_waiting_and_kept_blank_once_the_clock_has_stopped():
-    """A trust's export leaves the priority blank on many treated pathways (it matters only to whom
-    the lists are for); the whole load had been refused for them. A waiting one still needs it, and a
-    stop that cannot be read is named as itself, not as a priority missing."""
+def test_a_blank_priority_loads_blank_whether_the_patient_waits_or_not():
+    """A trust's patient tracking list leaves the priority blank on non-admitted pathways (not waiting
+    for a list) and on many closed ones: the whole load had been refused for them."""
     table, errors = _pathways(
-        "A1,9434765919,01/04/2024,20/05/2024,,THR,TREATED",  # closed, blank: kept, blank
-        "A2,9434765919,01/04/2024,,,THR,OPEN",  # waiting, blank: refused
+        "A1,9434765919,01/04/2024,20/05/2024,,THR,TREATED",
+        "A2,9434765919,01/04/2024,,,THR,OPEN",
         "A3,9434765919,01/04/2024,,2,TKR,OPEN",
-        "A4,9434765919,01/04/2024,31/02/2024,,THR,TREATED",  # a stop that is no date
-    )
-    assert [(e.row, e.column, e.expected) for e in errors] == [
-        (3, "PRIORITY", "a value (priority is required while CLOCK_STOP is blank)"),
-        (5, "CLOCK_STOP", "a date like 31/12/2024"),
-    ]
-    table, errors = _pathways(
-        "A1,9434765919,01/04/2024,20/05/2024,,THR,TREATED", "A3,9434765919,01/04/2024,,2,TKR,OPEN"
     )
     assert errors == []
-    assert table["priority"].isna().tolist() == [True, False] and table["priority"].iloc[1] == "P2"
+    assert table["priority"].isna().tolist() == [True, True, False] and table["priority"].iloc[2] == "P2"
+
+
+def test_a_status_and_a_clock_stop_that_disagree_are_named_on_their_rows():
+    """Waiting with a stop, or treated or removed without one: the row says two things, and the plan
+    had been the first to notice, long after the load. A stop that is no date is named as itself."""
+    _, errors = _pathways(
+        "A1,9434765919,01/04/2024,20/05/2024,1,THR,TREATED",
+        "A2,9434765919,01/04/2024,20/05/2024,1,THR,OPEN",  # waiting, stopped
+        "A3,9434765919,01/04/2024,,2,TKR,TREATED",  # treated, no stop
+        "A4,9434765919,01/04/2024,,2,TKR,VALIDATED_OFF",  # removed, no stop
+        "A5,9434765919,01/04/2024,31/02/2024,,THR,TREATED",  # a stop that is no date
+        "A6,9434765919,01/04/2024,,2,TKR,OPEN",
+    )
+    assert [(e.row, e.column, e.value, e.expected) for e in errors] == [
+        (3, "CLOCK_STOP", "20/05/2024", "blank: PATHWAY_STATUS on this row means waiting"),
+        (4, "CLOCK_STOP", "", "a value: PATHWAY_STATUS on this row means treated"),
+        (5, "CLOCK_STOP", "", "a value: PATHWAY_STATUS on this row means removed"),
+        (6, "CLOCK_STOP", "31/02/2024", "a date like 31/12/2024"),
+    ]

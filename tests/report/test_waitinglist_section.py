@@ -574,3 +574,24 @@ def test_a_load_just_off_1_is_not_shown_as_1(load, shown):
     from stocktake.report.waitinglist import load_figure
 
     assert load_figure(load) == shown
+
+
+def test_the_workbook_says_when_the_groups_leave_out_pathways_with_no_priority(warehouse, tmp_path):
+    """A non-admitted pathway loads without a priority (ADR 60): the WL groups sheet's rows then add up
+    to less than the list, which the summary sheet says, and only then."""
+    from stocktake.report.waitinglist import waiting_list_sheets
+
+    def note(path):
+        summary = waiting_list_sheets(warehouse_overview(path))["Waiting list"]
+        said = summary.loc[summary["Measure"] == "The WL groups sheet", "Value"]
+        return said.iloc[0] if len(said) else None
+
+    assert note(warehouse) is None
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(warehouse, path)
+    with duckdb.connect(str(path)) as con:
+        con.execute(
+            "UPDATE rtt_pathways SET priority = NULL WHERE pathway_id IN (SELECT pathway_id FROM "
+            "rtt_pathways WHERE clock_stop IS NULL ORDER BY pathway_id LIMIT 30)"
+        )
+    assert note(path).startswith("Some pathways of the year have no priority recorded")

@@ -85,11 +85,6 @@ LAST_WEEK = f"date > {LATEST} - INTERVAL 7 DAY"
             "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NULL LIMIT 5)",
             ", priority: 'p1'; expected P1, P2, P3 or P4 (5 waiting pathways like it)",
         ),
-        (
-            "UPDATE rtt_pathways SET priority = NULL WHERE pathway_id IN "
-            "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NULL LIMIT 1)",
-            ", priority: blank; expected P1, P2, P3 or P4 (1 waiting pathway like it)",
-        ),
     ],
     ids=[
         "sessions-repeated",
@@ -99,7 +94,6 @@ LAST_WEEK = f"date > {LATEST} - INTERVAL 7 DAY"
         "no-length",
         "no-type",
         "lower-case-priority",
-        "no-priority",
     ],
 )
 def test_bad_lists_and_pathways_are_refused_in_one_line(messy, tmp_path, sql, expected):
@@ -537,24 +531,36 @@ def test_patients_no_list_can_take_are_not_said_to_be_planned_on_the_not_booked_
     assert (hips["planned"] == "no: no list of the month takes the case (kind, surgeon or minutes)").all()
 
 
-def test_a_past_month_is_planned_without_those_stopped_since_with_no_priority(messy, tmp_path):
-    """Treated pathways may be loaded with no priority (ADR 59). Three waiting at the start of September
-    and treated in it: a plan of September (to check it, or from an extract taken mid-month) had been
-    refused as if they were waiting without one (an outside check). They are left out and said."""
+def test_those_waiting_with_no_priority_are_left_out_of_the_plan_and_said(messy, tmp_path):
+    """A pathway may be loaded with no priority (ADR 60): a non-admitted one waits for no list, and a
+    treated one may have none. Two waiting at the start of September and treated in it, one a blank
+    text, and two still waiting: a plan of September had been refused for them (an outside check). They
+    are left out of the bookings and the score, and said by group."""
+    started = "clock_start < DATE '2023-09-01'"
     warehouse = messy(
         "UPDATE rtt_pathways SET priority = NULL WHERE pathway_id IN (SELECT pathway_id FROM rtt_pathways "
-        "WHERE clock_start < DATE '2023-09-01' AND clock_stop >= DATE '2023-09-01' "
-        "ORDER BY pathway_id LIMIT 2)",
-        # one a blank text, not a null
-        "UPDATE rtt_pathways SET priority = '' WHERE pathway_id IN (SELECT pathway_id FROM rtt_pathways "
-        "WHERE clock_start < DATE '2023-09-01' AND clock_stop >= DATE '2023-09-01' AND priority IS NOT NULL "
+        f"WHERE {started} AND clock_stop >= DATE '2023-09-01' ORDER BY pathway_id LIMIT 1)",
+        "UPDATE rtt_pathways SET priority = ' ' WHERE pathway_id IN (SELECT pathway_id FROM rtt_pathways "
+        f"WHERE {started} AND clock_stop >= DATE '2023-09-01' AND priority IS NOT NULL "
         "ORDER BY pathway_id LIMIT 1)",
+        "UPDATE rtt_pathways SET priority = NULL WHERE pathway_id IN (SELECT pathway_id FROM rtt_pathways "
+        f"WHERE {started} AND clock_stop IS NULL ORDER BY priority, pathway_id LIMIT 2)",
     )
+    with duckdb.connect(str(warehouse)) as con:
+        unprioritised = {
+            r[0]
+            for r in con.execute(
+                "SELECT pathway_id FROM rtt_pathways WHERE coalesce(trim(priority), '') = ''"
+            ).fetchall()
+        }
+    assert len(unprioritised) == 4
     out = tmp_path / "plan.xlsx"
     args = ["waitinglist", "plan", "--warehouse", str(warehouse), "--month", "2023-09", "--out", str(out)]
     result = runner.invoke(app, [*args, "--seconds", "1"])
     assert result.exit_code == 0, result.output
     text = " ".join(result.output.split())
-    assert "not planned (no priority recorded, stopped since the month's start):" in text
-    said = re.search(r"stopped since the month's start\): (.*?)(?: not planned| Lists| P1|$)", text).group(1)
-    assert sum(int(n) for n in re.findall(r"\((\d+)\)", said)) == 3
+    assert "not planned (no priority recorded (not waiting for a list, or not yet prioritised" in text
+    said = re.search(r"needs one\)\): (.*?)(?: not planned| Lists| P1|$)", text).group(1)
+    assert sum(int(n) for n in re.findall(r"\((\d+)\)", said)) == 4
+    for sheet in ("bookings", "not booked", "first come, first served"):
+        assert not unprioritised & set(pd.read_excel(out, sheet_name=sheet)["pathway_id"].astype(str))

@@ -304,17 +304,18 @@ def test_a_short_historys_page_claims_no_interval_for_the_scenarios_list(
 def test_those_waiting_with_no_priority_recorded_are_said_beside_the_groups(
     app, clients, tmp_path, workspace_on
 ):
-    """A pathway loaded without a priority (a treated one may be, ADR 59) that was waiting at the page's
-    month end is in the list and in no priority's row: the rows added up to less than the list, unsaid
-    (an outside check)."""
+    """A pathway loaded without a priority (ADR 60: a non-admitted one, or a treated one) that was
+    waiting at the page's month end is in the list and in no priority's row: the rows added up to less
+    than the list, unsaid (an outside check)."""
     assert 'id="groups-unrecorded"' not in clients["viewer"].get("/waiting-list").text
     path = tmp_path / "warehouse.duckdb"
     path.write_bytes(app.state.workspace.warehouse.read_bytes())
-    with duckdb.connect(str(path)) as con:  # treated in the page's year, as ADR 59 lets them load
+    with duckdb.connect(str(path)) as con:  # treated in the page's year, or still waiting
         last = con.execute("SELECT max(clock_stop) FROM rtt_pathways").fetchone()[0]
         con.execute(
             "UPDATE rtt_pathways SET priority = NULL WHERE pathway_id IN (SELECT pathway_id FROM "
-            "rtt_pathways WHERE clock_stop > ? ORDER BY pathway_id LIMIT 40)",
+            "rtt_pathways WHERE clock_stop > ? ORDER BY pathway_id LIMIT 40) OR pathway_id IN (SELECT "
+            "pathway_id FROM rtt_pathways WHERE clock_stop IS NULL ORDER BY pathway_id LIMIT 20)",
             [last - pd.DateOffset(months=6)],
         )
     workspace_on(path)

@@ -165,8 +165,8 @@ def stats(
     if ungrouped:  # counted only where small numbers are shown: it and the groups give each other away
         said = f"{ungrouped:,} pathway{'s' * (ungrouped > 1)}" if no_suppress else "Pathways"
         console.print(
-            f"{said} of the window with no {GROUPS[by]} recorded (a treated pathway may be loaded without "
-            "one): in the whole list's figures, in no column here"
+            f"{said} of the window with no {GROUPS[by]} recorded (a non-admitted or a treated "
+            "pathway may be loaded without one): in the whole list's figures, in no column here"
         )
     if by is not None:
         console.print(NOT_SUPPRESSED if no_suppress else SUPPRESSED)

@@ -439,7 +439,7 @@ class PlanInputs:
     no_list: dict[str, int] = field(default_factory=dict)
     #: Those waiting whose group cannot be timed: not planned, but counted in the scores (a P1 too).
     unplanned: tuple[WaitingPatient, ...] = ()
-    #: Those waiting at the month's start, stopped since, with no priority recorded, by group.
+    #: Those waiting at the month's start with no priority recorded, by group: not planned or scored.
     no_priority: dict[str, int] = field(default_factory=dict)
     #: Lists whose surgeon has done no case in the history, by surgeon: they take no booking.
     surgeons_without_history: dict[str, int] = field(default_factory=dict)
@@ -528,27 +528,25 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
     ]
     if waiting.empty:
         raise WaitingListInputError(f"{warehouse}: rtt_pathways has no one waiting at the start of {period}")
-    # Stopped since the month's start with no priority recorded (ADR 59: a treated pathway may be
-    # loaded without): left out and said by group; a past month had been refused for them.
-    known = waiting["priority"].isin(list(PRIORITY_TARGETS)).fillna(False)  # a blank text is not known
-    unprioritised = (~known & waiting["clock_stop"].notna()).to_numpy(dtype=bool)
+    # No priority recorded (ADR 60): not waiting for a list (a non-admitted pathway), not yet
+    # prioritised, or stopped since the month's start: left out, and said by group.
+    priorities = waiting["priority"].astype("string").str.strip().replace("", pd.NA)
+    unprioritised = priorities.isna().to_numpy(dtype=bool)
     no_priority = waiting.loc[unprioritised, "procedure_group"].fillna(NO_GROUP).value_counts().to_dict()
-    waiting = waiting[~unprioritised]
+    waiting, priorities = waiting[~unprioritised], priorities[~unprioritised]
     if waiting.empty:
         raise WaitingListInputError(
             f"{warehouse}: rtt_pathways has no one with a priority waiting at {period}"
         )
-    priorities = waiting["priority"].astype("string")
-    odd = ~priorities.isin(list(PRIORITY_TARGETS)).fillna(False).to_numpy(dtype=bool)
+    odd = ~priorities.isin(list(PRIORITY_TARGETS)).to_numpy(dtype=bool)
     if odd.any():
         i = int(odd.argmax())
-        given = "blank" if pd.isna(priorities.iloc[i]) else repr(priorities.iloc[i])
         raise WaitingListInputError(
-            f"{warehouse}: rtt_pathways, pathway {waiting['pathway_id'].iloc[i]}, priority: {given}; "
-            f"expected P1, P2, P3 or P4 ({int(odd.sum())} waiting pathway{'s' if odd.sum() > 1 else ''} "
-            "like it)"
+            f"{warehouse}: rtt_pathways, pathway {waiting['pathway_id'].iloc[i]}, priority: "
+            f"{priorities.iloc[i]!r}; expected P1, P2, P3 or P4 ({int(odd.sum())} waiting "
+            f"pathway{'s' if odd.sum() > 1 else ''} like it)"
         )
-    waiting = waiting.assign(procedure_group=waiting["procedure_group"].fillna(NO_GROUP))
+    waiting = waiting.assign(priority=priorities, procedure_group=waiting["procedure_group"].fillna(NO_GROUP))
     unknown = ~waiting["procedure_group"].isin(durations.session_types)
     skipped = waiting.loc[unknown, "procedure_group"].value_counts().to_dict()
     patients, unplanned = (
@@ -936,7 +934,11 @@ def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
             "no list of the month takes the case: its kind, a surgeon who does it, or its length",
             inputs.no_list,
         ),
-        ("no priority recorded, stopped since the month's start", inputs.no_priority),
+        (
+            "no priority recorded (not waiting for a list, or not yet prioritised: a patient for a list "
+            "needs one)",
+            inputs.no_priority,
+        ),
     ):
         if groups:
             said[why] = ", ".join(f"{g} ({n})" for g, n in sorted(groups.items()))

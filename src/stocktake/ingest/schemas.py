@@ -36,9 +36,9 @@ class Column:
     identifier: bool = False
     #: Another column of the same row that this one may not be earlier than.
     not_before: str | None = None
-    #: Another column of the same row once whose value this one may be blank: a pathway's priority
-    #: is needed while the patient waits, and a trust's export leaves it blank on many closed ones.
-    required_until: str | None = None
+    #: (column, code): this one is blank exactly on the rows where that column holds that code (a
+    #: pathway has a clock stop unless its status is waiting). Either way round, the row says two things.
+    blank_when: tuple[str, str] | None = None
     #: The plausible range of a number, inclusive: values outside it are refused, so a swapped
     #: column or a placeholder (age 999) cannot load as data.
     minimum: float | None = None
@@ -206,8 +206,9 @@ DATASETS: dict[str, Dataset] = {
                 Column("pathway_id"),
                 Column("patient_id", identifier=True),
                 Column("clock_start", "date"),
-                _optional("clock_stop", "date", not_before="clock_start"),
-                Column("priority", codes=PRIORITIES, required_until="clock_stop"),
+                _optional("clock_stop", "date", not_before="clock_start", blank_when=("status", "waiting")),
+                # Blank where the pathway is not for a list (non-admitted, or closed): ADR 60.
+                _optional("priority", codes=PRIORITIES),
                 Column("procedure_group"),
                 Column("status", codes=RTT_STATUSES),
             ),

@@ -171,7 +171,7 @@ def convert(
     canonical = pd.DataFrame(table, index=raw.index)
     errors += _duplicate_keys(canonical, schema, mapping, file)
     errors += _order_errors(canonical, raw, schema, mapping, file)
-    errors += _blank_errors(canonical, raw, schema, mapping, file)
+    errors += _agreement_errors(canonical, raw, schema, mapping, file)
     errors = sorted(errors, key=lambda e: (e.row, e.column))
     return Canonical(canonical.reset_index(drop=True), errors, tuple(guessed))
 
@@ -246,7 +246,7 @@ def _convert(
     text = text.fillna("").astype(str).str.strip()
     blank = (text == "").to_numpy(dtype=bool)
     checks = [_Check(_lengths(text) > column.max_length, f"at most {column.max_length:,} characters")]
-    if column.required and column.required_until is None:  # else by row, in _blank_errors
+    if column.required:
         checks.append(_Check(blank, f"a value ({column.name} is required)"))
     holds_nhs_numbers = column.identifier or mapping.check == "nhs_number"
     if not holds_nhs_numbers:
@@ -495,23 +495,26 @@ def _duplicate_keys(table: pd.DataFrame, schema: Dataset, mapping: DatasetMappin
     ]
 
 
-def _blank_errors(table, raw, schema: Dataset, mapping: DatasetMapping, file: str):
-    """Blanks in a column needed only until another has a value (``Column.required_until``): a
-    waiting patient's priority, not a treated one's."""
+def _agreement_errors(table, raw, schema: Dataset, mapping: DatasetMapping, file: str):
+    """A column that must be blank exactly where another holds a code (``Column.blank_when``): a
+    pathway waiting with a clock stop, or treated without one, is neither on the list nor off it."""
     errors = []
     for column in schema.columns:
-        if column.required_until is None or column.name not in mapping.columns:
+        if column.blank_when is None or column.name not in mapping.columns:
             continue
-        raw_name = mapping.columns[column.name].column
+        other, code = column.blank_when
+        if other not in mapping.columns:
+            continue
+        raw_name, other_name = mapping.columns[column.name].column, mapping.columns[other].column
         text = raw[raw_name].fillna("").astype(str)
-        blank = text.str.strip() == ""
-        until = mapping.columns.get(column.required_until)
-        if until is not None:
-            blank &= table[column.required_until].isna() & (raw[until.column].fillna("").str.strip() == "")
-            expected = f"a value ({column.name} is required while {until.column} is blank)"
-        else:
-            expected = f"a value ({column.name} is required)"
-        errors += _errors(text, blank, file, raw_name, expected)
+        given = (text.str.strip() != "").to_numpy()  # a value that could not be read is named already
+        holds = table[other].astype("string").fillna("")  # a code that could not be read: named already
+        for meaning in holds[holds != ""].unique():
+            rows = (holds == meaning).to_numpy() & (given if meaning == code else ~given)
+            expected = "blank" if meaning == code else "a value"
+            errors += _errors(
+                text, rows, file, raw_name, f"{expected}: {other_name} on this row means {meaning}"
+            )
     return errors
 
 

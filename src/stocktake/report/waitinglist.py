@@ -466,6 +466,11 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
                 section.weeks_basis or "none: too little history to test the weeks-waited projection",
             ),
             ("The WL projection sheet", PROJECTION_SHEET_NOTE if section.projected else UNPROJECTED_NOTE),
+            *(
+                [("The WL groups sheet", GROUPS_UNRECORDED_NOTE.format(section.unrecorded))]
+                if section.unrecorded
+                else []
+            ),
         ],
         columns=["Measure", "Value"],
     )
@@ -541,6 +546,14 @@ PROJECTION_SHEET_NOTE = (
     "itself. Waiting by weeks waited, % within 18 weeks, the 92nd percentile and more than 52 weeks: "
     "the list moved forward by weeks waited (NHSRtt) at the present flows, whose own list size can "
     "differ from the first by a few per cent."
+)
+
+
+#: Beside the groups when some pathways have none (ADR 60): the rows add up to less than the list.
+GROUPS_UNRECORDED_NOTE = (
+    "Some pathways of the year have no {} recorded (a non-admitted pathway, waiting for no list, or a "
+    "treated one may be loaded without one): they are in the list's figures and in no row of this "
+    "sheet, whose waiting, demand and capacity add up to less than the list's."
 )
 
 
