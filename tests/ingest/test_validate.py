@@ -367,3 +367,40 @@ def test_a_status_and_a_clock_stop_that_disagree_are_named_on_their_rows():
         (5, "CLOCK_STOP", "", "a value: PATHWAY_STATUS on this row means removed"),
         (6, "CLOCK_STOP", "31/02/2024", "a date like 31/12/2024"),
     ]
+
+
+def test_a_placeholder_stop_is_named_once_and_a_stop_after_the_day_of_loading_is_refused():
+    """A 1900 stop on a waiting row had been named three times (implausible, before its start, not
+    blank while waiting). A treatment after the day of loading has not happened: it had loaded, and
+    every waiting-list command then refused the whole warehouse with no row named (an outside check)."""
+    _, errors = _pathways(
+        "A1,9434765919,01/04/2024,01/01/1900,1,THR,OPEN",
+        "A2,9434765919,01/04/2024,20/12/2024,1,THR,TREATED",  # loaded on 1 January 2025: fine
+        "A3,9434765919,01/04/2024,02/01/2025,1,THR,TREATED",  # the day after
+        "A4,9434765919,03/01/2025,,1,THR,OPEN",  # a referral after the day of loading
+    )
+    assert [(e.row, e.column, e.expected) for e in errors] == [
+        (
+            2,
+            "CLOCK_STOP",
+            "a date from 01/01/1990 to 01/01/2025 (no later than the day of loading: it has happened)",
+        ),
+        (
+            4,
+            "CLOCK_STOP",
+            "a date from 01/01/1990 to 01/01/2025 (no later than the day of loading: it has happened)",
+        ),
+        (
+            5,
+            "CLOCK_START",
+            "a date from 01/01/1990 to 01/01/2025 (no later than the day of loading: it has happened)",
+        ),
+    ]
+
+
+def test_a_non_admitted_pathway_loads_without_a_procedure_group():
+    """A whole tracking list's non-admitted pathways have no intended procedure: every one of them had
+    been refused, and a mapping cannot turn a blank into a code (an outside check)."""
+    table, errors = _pathways("A1,9434765919,01/04/2024,,,,OPEN", "A2,9434765919,01/04/2024,,2,TKR,OPEN")
+    assert errors == []
+    assert table["procedure_group"].isna().tolist() == [True, False]

@@ -351,9 +351,9 @@ def test_a_window_after_the_data_is_refused(demo_warehouse, tmp_path, args):
 
 
 def test_pathways_loaded_without_a_priority_are_counted_under_the_groups(tmp_path):
-    """Treated pathways may be loaded with no priority (ADR 59). The steady list's 60 pathways, every
-    fifth of the first fifty (closed) without one: ten, all in the year to the latest date, are in no
-    priority's column, and the command says how many rather than leave the columns short unsaid."""
+    """Pathways may be loaded with no priority (ADRs 59, 60). The steady list's 60 pathways, every fifth
+    of the first fifty (closed) without one: ten, all in the year to the latest date, had been in no
+    priority's column, the count said only with --no-suppress. They are a row of their own."""
     rows = _steady_rows()
     path = tmp_path / "warehouse.duckdb"
     frame = pd.DataFrame(
@@ -365,13 +365,20 @@ def test_pathways_loaded_without_a_priority_are_counted_under_the_groups(tmp_pat
         }
     )
     _warehouse_of(path, frame)
-    code, text = _run("stats", "--warehouse", path, "--by", "priority", "--no-suppress")
+    whole, by = tmp_path / "whole.csv", tmp_path / "by.csv"
+    code, text = _run("stats", "--warehouse", path, "--out", whole)
+    assert code == 0 and "no priority recorded" not in text, text
+    code, text = _run("stats", "--warehouse", path, "--by", "priority", "--out", by)
     assert code == 0, text
-    assert "10 pathways of the window with no priority recorded" in text
-    code, text = _run("stats", "--warehouse", path, "--by", "priority")  # small numbers hidden: no count
-    assert "Pathways of the window with no priority recorded" in text and "10 pathways" not in text
-    code, text = _run("stats", "--warehouse", path)
-    assert "no priority recorded" not in text
+    assert "(none recorded): the window's pathways with no priority recorded" in " ".join(text.split())
+    assert list(pd.read_csv(by)["group"]) == ["P3", "P4", "(none recorded)"]  # hidden: queues of 1-7
+    code, text = _run("stats", "--warehouse", path, "--by", "priority", "--no-suppress", "--out", by)
+    rows, list_ = pd.read_csv(by).set_index("group"), pd.read_csv(whole).iloc[0]
+    assert list(rows.index) == ["P3", "P4", "(none recorded)"]
+    assert rows.loc["(none recorded)", "count_demand"] == 10  # the ten, all referred in the window
+    # the rows add up to the whole list: no pathway is in none of them (ADR 60)
+    assert rows["count_demand"].sum() == list_["count_demand"]
+    assert rows["queue_size"].sum() == list_["queue_size"]
 
 
 def test_a_few_pathways_with_no_priority_are_a_hidden_cell_the_groups_do_not_give_away(tmp_path):
@@ -395,8 +402,11 @@ def test_a_few_pathways_with_no_priority_are_a_hidden_cell_the_groups_do_not_giv
     out = tmp_path / "stats.csv"
     code, text = _run("stats", "--warehouse", path, "--by", "priority", "--out", out)
     assert code == 0 and "Traceback" not in text, text
-    shown = pd.read_csv(out)
-    assert list(shown["group"]) == ["P3", "P4"] and shown["suppressed"].any()
+    shown = pd.read_csv(out).set_index("group")
+    assert list(shown.index) == ["P3", "P4", "(none recorded)"] and shown["suppressed"].sum() >= 2
+    assert shown.loc["(none recorded)", "suppressed"] and pd.isna(
+        shown.loc["(none recorded)", "count_demand"]
+    )
     code, text = _run("stats", "--warehouse", path, "--by", "priority", "--no-suppress", "--out", out)
-    assert "3 pathways of the window with no priority recorded" in text
-    assert not pd.read_csv(out)["count_demand"].isna().any()
+    shown = pd.read_csv(out).set_index("group")
+    assert shown.loc["(none recorded)", "count_demand"] == 3 and not shown["count_demand"].isna().any()

@@ -568,3 +568,41 @@ def test_a_p1_past_due_on_a_list_only_they_could_use_does_not_strand_another_p1(
     assert optimised.score.p1_not_booked == 0
     assert sum(b.pathway_id.startswith(("eye", "hand")) for b in optimised.bookings) == 140
     _independent_check(optimised, patients, lists, durations, 0.2)
+
+
+def test_a_p1_whom_any_list_serves_leaves_the_lists_a_p2_can_only_use():
+    """A reviewer's week: each day six elective and six day-case lists of 480 minutes (seven cases
+    each); 210 P1 eyes past due (either kind), 210 P2 knees due on Friday (elective only), 210 P4 eyes
+    over 52 weeks. The starting plan put the P1s on the week's first lists of both kinds, the knees got
+    only the rest of the elective lists, and at this size the solver kept it: 126 P2s unbooked. Every
+    P1 fits on the day-case lists, so every P2 is booked by their due date, and no P1 is left out."""
+    monday = date(2026, 3, 2)
+    durations = Durations(
+        {g: CaseTime(60, 5, 60, 100, False) for g in ("eye", "knee")},
+        {},
+        {"eye": frozenset({"day_case", "elective"}), "knee": frozenset({"elective"})},
+        0.0,
+    )
+    lists = [
+        TheatreList(f"{kind}-{day}-{n}", monday + timedelta(days=day), surgeon, 480, kind)
+        for day in range(5)
+        for n in range(6)
+        for kind, surgeon in (("elective", "S1"), ("day_case", "S2"))
+    ]
+    patients = [
+        *(
+            WaitingPatient(f"P1-eye-{i}", monday - timedelta(days=20 + i % 30), "P1", "eye")
+            for i in range(210)
+        ),
+        *(WaitingPatient(f"P2-knee-{i}", monday - timedelta(days=24), "P2", "knee") for i in range(210)),
+        *(
+            WaitingPatient(f"P4-eye-{i}", monday - timedelta(days=380 + i % 30), "P4", "eye")
+            for i in range(210)
+        ),
+    ]
+    optimised, _ = plan_lists(patients, lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
+    assert optimised.score.p1_not_booked == 0
+    assert optimised.score.p2_breaches == 0 and optimised.score.p2_not_booked == 0
+    booked = {b.pathway_id for b in optimised.bookings}
+    assert sum(p.pathway_id in booked for p in patients[:420]) == 420
+    _independent_check(optimised, patients, lists, durations, 0.2)

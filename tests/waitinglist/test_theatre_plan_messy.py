@@ -473,11 +473,15 @@ def test_a_plan_booking_far_more_than_the_lists_recent_treatments_says_so(messy,
 
     demo_warehouse = messy(
         "DELETE FROM rtt_pathways WHERE status = 'treated' AND clock_stop >= DATE '2023-07-01' "
-        "AND clock_stop < DATE '2023-10-01' AND CAST(substr(pathway_id, 4) AS INTEGER) % 3 <> 0"
+        "AND clock_stop < DATE '2023-10-01' AND CAST(substr(pathway_id, 4) AS INTEGER) % 3 <> 0",
+        # a whole tracking list's non-admitted treatments, in no group the lists take: not counted
+        "INSERT INTO rtt_pathways SELECT * REPLACE ('NA-' || pathway_id AS pathway_id, NULL AS priority, "
+        "NULL AS procedure_group) FROM rtt_pathways WHERE status = 'treated' "
+        "AND clock_stop >= DATE '2023-07-01' AND clock_stop < DATE '2023-10-01'",
     )
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
         treated = con.execute(
-            "SELECT count(*) FROM rtt_pathways WHERE status = 'treated' "
+            "SELECT count(*) FROM rtt_pathways WHERE status = 'treated' AND procedure_group IS NOT NULL "
             "AND clock_stop >= DATE '2023-07-01' AND clock_stop < DATE '2023-10-01'"
         ).fetchone()[0]
     result = _plan(demo_warehouse, tmp_path / "plan.xlsx")
@@ -488,7 +492,7 @@ def test_a_plan_booking_far_more_than_the_lists_recent_treatments_says_so(messy,
     said = " ".join(result.output.split())
     assert (
         f"the plan books {booked:,} from the waiting list, {booked / (treated / 3):.1f} times the "
-        f"{treated / 3:,.0f} treated a month recently" in said
+        f"{treated / 3:,.0f} treated a month recently in the procedure groups it plans" in said
     )
     inputs = plan_inputs(demo_warehouse, MONTH, 0.2)
     assert inputs.treated_a_month == pytest.approx(treated / 3)
@@ -562,5 +566,22 @@ def test_those_waiting_with_no_priority_are_left_out_of_the_plan_and_said(messy,
     assert "not planned (no priority recorded (not waiting for a list, or not yet prioritised" in text
     said = re.search(r"needs one\)\): (.*?)(?: not planned| Lists| P1|$)", text).group(1)
     assert sum(int(n) for n in re.findall(r"\((\d+)\)", said)) == 4
-    for sheet in ("bookings", "not booked", "first come, first served"):
+    for sheet in ("bookings", "first come, first served"):
         assert not unprioritised & set(pd.read_excel(out, sheet_name=sheet)["pathway_id"].astype(str))
+    # those still waiting are named, with how long they have waited, for their priority to be recorded
+    with duckdb.connect(str(warehouse)) as con:
+        still = dict(
+            con.execute(
+                "SELECT pathway_id, clock_start FROM rtt_pathways "
+                "WHERE priority IS NULL AND clock_stop IS NULL"
+            ).fetchall()
+        )
+    assert len(still) == 2
+    left = pd.read_excel(out, sheet_name="not booked").set_index("pathway_id")
+    named = left[left["planned"] == "no: no priority recorded"]
+    assert set(named.index) == set(still)
+    for pathway, start in still.items():
+        weeks = (date(2023, 9, 1) - pd.Timestamp(start).date()).days / 7
+        assert named.loc[pathway, "why"].startswith(f"no priority recorded, waiting {weeks:.0f} weeks")
+    assert "2 waiting with a procedure group and no priority recorded" in text
+    assert "(and 4 with none recorded)" in text

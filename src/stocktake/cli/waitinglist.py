@@ -117,9 +117,15 @@ def stats(
     home: HomeOption = None,
 ) -> None:
     """Demand, capacity, load, target and relief capacity, mean wait and pressure (NHSRwaitinglist)."""
-    import pandas as pd
 
-    from stocktake.files.waitinglist import GROUPS, WaitingListInputError, check_output, run_stats, write_csv
+    from stocktake.files.waitinglist import (
+        GROUPS,
+        NONE_RECORDED,
+        WaitingListInputError,
+        check_output,
+        run_stats,
+        write_csv,
+    )
     from stocktake.metrics.suppression import suppressed_rows
     from stocktake.waitinglist.stats import NOT_SUPPRESSED, SUPPRESSED, WEEKS_TO_TARGET, window_note
 
@@ -132,15 +138,14 @@ def stats(
             warehouse, "waitinglist stats", out, shows="groups of 1–7 pathways" if by and no_suppress else ""
         )
         table = run_stats(pathways, warehouse, by, target_weeks, start, end, convention)
-        ungrouped, cell = table.attrs["ungrouped"], table.attrs["ungrouped_counts"]
         if by is not None and not no_suppress:  # groups of 1-7 pathways, as every export hides them
-            # those with no group recorded are a cell too, never shown: the groups must not give it away
-            # beside the whole list's figures (a reviewer worked 3 out as 3,434 less the rows)
+            # those with no group recorded are a row too: beside the whole list's figures the rows must
+            # not give a hidden one away (a reviewer worked 3 out as 3,434 less the rows)
             table = suppressed_rows(
-                pd.concat([table, pd.DataFrame([cell])], ignore_index=True) if cell else table,
+                table,
                 ["count_demand", "queue_size"],
                 keep=["group", "target_weeks", "convention", "window_start", "window_end"],
-            ).iloc[: len(table)]
+            )
         elif by is not None:
             table = table.assign(small_numbers=SHOWN_HERE)
         if out is not None:
@@ -162,11 +167,10 @@ def stats(
     console.print(
         window_note(first.window_start, first.window_end, warehouse is not None, bool(start), bool(end))
     )
-    if ungrouped:  # counted only where small numbers are shown: it and the groups give each other away
-        said = f"{ungrouped:,} pathway{'s' * (ungrouped > 1)}" if no_suppress else "Pathways"
+    if by is not None and NONE_RECORDED in set(table["group"]):
         console.print(
-            f"{said} of the window with no {GROUPS[by]} recorded (a non-admitted or a treated "
-            "pathway may be loaded without one): in the whole list's figures, in no column here"
+            f"{NONE_RECORDED}: the window's pathways with no {GROUPS[by]} recorded (a non-admitted or a "
+            f"treated pathway may be loaded without one), held to the --target-weeks"
         )
     if by is not None:
         console.print(NOT_SUPPRESSED if no_suppress else SUPPRESSED)
@@ -600,7 +604,11 @@ def plan(
         write_workbook(plan_sheets(inputs, optimised, fcfs, risk, seconds), out)
     except WaitingListInputError as error:
         _fail(str(error))
-    console.print(f"Lists: {inputs.lists_source}; {len(inputs.patients):,} waiting {inputs.waiting_when}")
+    left_out = sum(inputs.no_priority.values())  # the plan's waiting are those with a priority
+    also = f" (and {left_out:,} with none recorded)" if left_out else ""
+    console.print(
+        f"Lists: {inputs.lists_source}; {len(inputs.patients):,} waiting {inputs.waiting_when}{also}"
+    )
     for caution, words in plan_cautions(inputs, optimised.score.booked).items():
         console.print(f"[yellow]{caution}[/yellow]: {words}")
     for words, groups in plan_not_planned(inputs).items():

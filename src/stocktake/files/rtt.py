@@ -50,7 +50,13 @@ from stocktake.waitinglist.rtt_return import (
     parse_rtt_return,
 )
 from stocktake.waitinglist.stats import PRIORITY_TARGETS
-from stocktake.waitinglist.theatre_plan import Durations, TheatreList, WaitingPatient, durations_from_history
+from stocktake.waitinglist.theatre_plan import (
+    LONG_WAIT_DAYS,
+    Durations,
+    TheatreList,
+    WaitingPatient,
+    durations_from_history,
+)
 from stocktake.waitinglist.weeks_waited import (
     FLOW_MONTHS,
     MAX_MONTHS_WAITED,
@@ -441,6 +447,10 @@ class PlanInputs:
     unplanned: tuple[WaitingPatient, ...] = ()
     #: Those waiting at the month's start with no priority recorded, by group: not planned or scored.
     no_priority: dict[str, int] = field(default_factory=dict)
+    #: Of those, the ones with a procedure group, (pathway ID, clock start, group): perhaps waiting for
+    #: a list with their priority unrecorded, so named on the not booked sheet (a non-admitted pathway
+    #: has no group either).
+    unprioritised: tuple[tuple[str, date, str], ...] = ()
     #: Lists whose surgeon has done no case in the history, by surgeon: they take no booking.
     surgeons_without_history: dict[str, int] = field(default_factory=dict)
     #: Other lists no one waiting can go on (the surgeon's procedures, kind or length), by surgeon.
@@ -533,6 +543,10 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
     priorities = waiting["priority"].astype("string").str.strip().replace("", pd.NA)
     unprioritised = priorities.isna().to_numpy(dtype=bool)
     no_priority = waiting.loc[unprioritised, "procedure_group"].fillna(NO_GROUP).value_counts().to_dict()
+    # named, of those still waiting as recorded: one stopped since the month's start needs nothing
+    named = waiting[
+        unprioritised & (waiting["procedure_group"].notna() & waiting["clock_stop"].isna()).to_numpy()
+    ]
     waiting, priorities = waiting[~unprioritised], priorities[~unprioritised]
     if waiting.empty:
         raise WaitingListInputError(
@@ -574,13 +588,17 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
         no_list=no_list_takes(patients, lists, durations, risk),
         unplanned=unplanned,
         no_priority={str(g): int(n) for g, n in no_priority.items()},
+        unprioritised=tuple(
+            (str(r.pathway_id), r.clock_start.date(), str(r.procedure_group))
+            for r in named.sort_values(["clock_start", "pathway_id"]).itertuples()
+        ),
         surgeons_without_history={str(k): int(v) for k, v in no_history.items()},
         lists_no_one_fits={str(s): n for s, n in unfilled.items() if s in known},  # else no history
         unbooked_days=unbooked_days(planned, period),
         unbooked_kinds=unbooked_kinds(planned, period),
         short_days=short_days(planned, period),
         booked_on_holidays={t.date: holidays[t.date] for t in lists if t.date in holidays},
-        treated_a_month=_treated_a_month(pathways, period),
+        treated_a_month=_treated_a_month(pathways, period, durations.session_types),
         recent_lists=recent_lists(history, cases),
     )
 
@@ -589,8 +607,10 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
 TREATED_MONTHS = 3
 
 
-def _treated_a_month(pathways: pd.DataFrame, period: pd.Period) -> float | None:
-    """Pathways treated a month over the :data:`TREATED_MONTHS` before ``period``, or None when the
+def _treated_a_month(pathways: pd.DataFrame, period: pd.Period, groups) -> float | None:
+    """Pathways of the procedure ``groups`` the plan books treated a month over the
+    :data:`TREATED_MONTHS` before ``period`` (a whole tracking list's non-admitted treatments, in no
+    such group, had hidden a plan booking 4.7 times its own: an outside check), or None when the
     pathways do not reach the month before it (a month planned far ahead has no recent months)."""
     first, start = (period - TREATED_MONTHS).start_time.normalize(), period.start_time.normalize()
     recorded = pathways["clock_stop"].max()
@@ -598,6 +618,7 @@ def _treated_a_month(pathways: pd.DataFrame, period: pd.Period) -> float | None:
         return None
     stops = pathways["clock_stop"]
     treated = (pathways["status"] == "treated") & (stops >= first) & (stops < start)
+    treated &= pathways["procedure_group"].isin(list(groups)).fillna(False)
     return float(treated.sum()) / TREATED_MONTHS
 
 
@@ -994,7 +1015,7 @@ def plan_cautions(inputs: PlanInputs, booked: int | None = None) -> dict[str, st
     treated = inputs.treated_a_month
     if booked is not None and treated and booked > BOOKED_OVER_TREATED * treated:
         plan = f"the plan books {booked:,} from the waiting list, {booked / treated:.1f} times the"
-        said[f"{plan} {treated:,.0f} treated a month recently"] = (
+        said[f"{plan} {treated:,.0f} treated a month recently in the procedure groups it plans"] = (
             "the lists in the theatre history also held work not on this list (trauma, planned "
             "procedures, other specialties), or the list's treatments are under-recorded: check these "
             "lists are free for the waiting list before booking, and read the capacity answer (which "
@@ -1012,6 +1033,23 @@ def plan_cautions(inputs: PlanInputs, booked: int | None = None) -> dict[str, st
             said[f"no {kind}lists booked on {count} day{'s' * (count > 1)} that usually {have}"] = (
                 f"{filled_words(days, sites | {s for s, _ in days})}: {rest}"
             )
+    if unprioritised := inputs.unprioritised:
+        end = inputs.month_end
+        over = sum((inputs.month_start - start).days > LONG_WAIT_DAYS for _, start, _ in unprioritised)
+        reaching = sum(
+            inputs.month_start <= start + timedelta(days=LONG_WAIT_DAYS) <= end
+            for _, start, _ in unprioritised
+        )
+        long = (
+            f", {over:,} of them waiting more than 52 weeks and {reaching:,} reaching 52 weeks in the month"
+        )
+        said[
+            f"{len(unprioritised):,} waiting with a procedure group and no priority recorded"
+            + (long if over or reaching else "")
+        ] = (
+            "not planned and in no count of the score (a patient for a list needs a priority); named on "
+            "the workbook's not booked sheet: record the priority of those waiting for a list and plan again"
+        )
     if short := inputs.short_days:
         count = len({s.day for s in short})
         each = ", ".join(
@@ -1135,6 +1173,19 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
         for p, why in left_waiting(
             optimised.bookings, [*inputs.patients, *inputs.unplanned], inputs.month_start, inputs.month_end
         )
+    ]
+    left += [
+        {
+            "pathway_id": pathway,
+            "priority": "",
+            "procedure_group": group,
+            "clock_start": start,
+            "due": None,
+            "why": f"no priority recorded, waiting {(inputs.month_start - start).days / 7:.0f} weeks at the "
+            "month's start: if they wait for a list, record their priority",
+            "planned": "no: no priority recorded",
+        }
+        for pathway, start, group in inputs.unprioritised
     ]
     return {
         "about": pd.DataFrame(about, columns=["item", "value"]),

@@ -477,19 +477,21 @@ def run_stats(
         conventions[convention],
     )
     table = pd.DataFrame([{"group": mask_nhs_numbers(name)} | asdict(row) for name, row in rows])
-    # pathways of the window loaded without the group (a treated one's priority may be blank): said,
-    # and their own counts kept for suppression, a cell the groups must not give away (nor it them)
+    # pathways of the window loaded without the group (a non-admitted one's priority and procedure):
+    # their own row, suppressed as any group is, so that the rows add up to the list (ADR 60)
     first, last = (pd.Timestamp(table[c].iloc[0]) for c in ("window_start", "window_end"))
-    stopped = pathways["clock_stop"]
-    in_window = (pathways["clock_start"] <= last) & (stopped.isna() | (stopped >= first))
-    ungrouped = pathways[in_window & pathways[GROUPS[by]].isna()] if by else pathways.iloc[:0]
-    table.attrs["ungrouped"], table.attrs["ungrouped_counts"] = len(ungrouped), {}
-    if len(ungrouped):
-        ((_, alone),) = stats_by_group(
-            pathways[pathways[GROUPS[by]].isna()], None, target_weeks, first, last, conventions[convention]
+    ungrouped = pathways[pathways[GROUPS[by]].isna()] if by else pathways.iloc[:0]
+    stopped = ungrouped["clock_stop"]
+    if ((ungrouped["clock_start"] <= last) & (stopped.isna() | (stopped >= first))).any():
+        ((_, alone),) = stats_by_group(ungrouped, None, target_weeks, first, last, conventions[convention])
+        table = pd.concat(
+            [table, pd.DataFrame([{"group": NONE_RECORDED} | asdict(alone)])], ignore_index=True
         )
-        table.attrs["ungrouped_counts"] = {"count_demand": alone.count_demand, "queue_size": alone.queue_size}
     return table
+
+
+#: The ``--by`` row of the window's pathways with no value of the group recorded.
+NONE_RECORDED = "(none recorded)"
 
 
 def _last_month_end(pathways: pd.DataFrame) -> np.datetime64:

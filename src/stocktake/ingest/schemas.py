@@ -39,6 +39,8 @@ class Column:
     #: (column, code): this one is blank exactly on the rows where that column holds that code (a
     #: pathway has a clock stop unless its status is waiting). Either way round, the row says two things.
     blank_when: tuple[str, str] | None = None
+    #: A date of an event that has happened (a referral, a treatment): no later than the day of loading.
+    past: bool = False
     #: The plausible range of a number, inclusive: values outside it are refused, so a swapped
     #: column or a placeholder (age 999) cannot load as data.
     minimum: float | None = None
@@ -205,11 +207,17 @@ DATASETS: dict[str, Dataset] = {
             columns=(
                 Column("pathway_id"),
                 Column("patient_id", identifier=True),
-                Column("clock_start", "date"),
-                _optional("clock_stop", "date", not_before="clock_start", blank_when=("status", "waiting")),
-                # Blank where the pathway is not for a list (non-admitted, or closed): ADR 60.
+                Column("clock_start", "date", past=True),
+                _optional(
+                    "clock_stop",
+                    "date",
+                    past=True,
+                    not_before="clock_start",
+                    blank_when=("status", "waiting"),
+                ),
+                # Blank where the pathway is not for a list (a non-admitted one has neither): ADR 60.
                 _optional("priority", codes=PRIORITIES),
-                Column("procedure_group"),
+                _optional("procedure_group"),
                 Column("status", codes=RTT_STATUSES),
             ),
         ),

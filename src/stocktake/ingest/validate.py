@@ -90,6 +90,8 @@ class _Extract:
     #: From a workbook (numbers in a date column are Excel serial dates); ';'-delimited (decimal commas).
     spreadsheet: bool = False
     semicolon: bool = False
+    #: The day of loading: the last day a date of an event that has happened (``Column.past``) may be.
+    today: date = date.max
 
 
 class Canonical(NamedTuple):
@@ -157,7 +159,9 @@ def convert(
         return Canonical(pd.DataFrame(), errors)
     raw = without_blank_rows(raw)
     dates = plausible_dates(today or date.today())
-    extract = _Extract(file, key, dates, _nhs_columns(schema, mapping), strict, spreadsheet, semicolon)
+    extract = _Extract(
+        file, key, dates, _nhs_columns(schema, mapping), strict, spreadsheet, semicolon, today or date.today()
+    )
     table, errors = {}, []
     for column in schema.columns:
         column_mapping = mapping.columns.get(column.name)
@@ -170,10 +174,23 @@ def convert(
         guessed += [(note, column_mapping.column) for note in notes]
     canonical = pd.DataFrame(table, index=raw.index)
     errors += _duplicate_keys(canonical, schema, mapping, file)
-    errors += _order_errors(canonical, raw, schema, mapping, file)
-    errors += _agreement_errors(canonical, raw, schema, mapping, file)
+    # a rule between columns is said of a cell once, and not of a cell its own value's checks named (a
+    # 1900 placeholder stop is implausible: that it is before its start, or not blank, adds nothing)
+    named = {(e.row, e.column) for e in errors}
+    rules = _order_errors(canonical, raw, schema, mapping, file) + _agreement_errors(
+        canonical, raw, schema, mapping, file
+    )
+    errors += _first_per_cell([e for e in rules if (e.row, e.column) not in named])
     errors = sorted(errors, key=lambda e: (e.row, e.column))
     return Canonical(canonical.reset_index(drop=True), errors, tuple(guessed))
+
+
+def _first_per_cell(errors: list[RowError]) -> list[RowError]:
+    """The first of each cell's errors."""
+    first: dict[tuple[int, str], RowError] = {}
+    for error in errors:
+        first.setdefault((error.row, error.column), error)
+    return list(first.values())
 
 
 def _matched_headers(raw: pd.DataFrame, mapping: DatasetMapping) -> tuple[pd.DataFrame, list]:
@@ -293,7 +310,7 @@ def _values(
     values, unparsed, ambiguous, notes = _parse(text, column, mapping, extract)
     checks.append(_Check(ambiguous & ~blank, _ambiguous(column, extract)))
     checks.append(_Check(unparsed.to_numpy(dtype=bool) & ~blank, _expected(column, mapping)))
-    checks += _out_of_range(values, column, mapping, extract.dates)
+    checks += _out_of_range(values, column, mapping, extract)
     return values, checks, notes
 
 
@@ -370,19 +387,23 @@ def _ten_digit_values(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _out_of_range(
-    values: pd.Series, column: Column, mapping: ColumnMapping, dates: tuple[date, date]
+    values: pd.Series, column: Column, mapping: ColumnMapping, extract: _Extract
 ) -> list[_Check]:
-    """The plausibility check of a parsed value: a date in the plausible window, a number within
-    its field's range."""
+    """The plausibility check of a parsed value: a date in the plausible window (to the day of loading
+    for an event that has happened), a number within its field's range."""
     if column.type in ("date", "timestamp"):
-        first, last = dates
+        first, last = extract.dates
+        if column.past:
+            last = min(last, extract.today)
         end = pd.Timestamp(last) + pd.Timedelta(days=1)
         outside = (values < pd.Timestamp(first)) | (values >= end)
         date_only = column.type == "date"
         written = mapping.format or ("%Y-%m-%d" if date_only else "%Y-%m-%d %H:%M")
         low, high = (d.strftime(written) for d in (pd.Timestamp(first), end - pd.Timedelta(minutes=1)))
         kind = "a date" if date_only else "a date and time"
-        expected = f"{kind} from {low} to {high} (plausible dates)"
+        expected = f"{kind} from {low} to {high} (" + (
+            "no later than the day of loading: it has happened)" if column.past else "plausible dates)"
+        )
     elif column.minimum is not None or column.maximum is not None:
         low = -np.inf if column.minimum is None else column.minimum
         high = np.inf if column.maximum is None else column.maximum

@@ -651,7 +651,11 @@ def _solve_week(
         on = [(times[i, j][1], x[i, j]) for i in range(len(candidates)) if (i, j) in x]
         if on:
             model.add(sum(load * v for load, v in on) <= rule.capacity(t))
-    hint = _greedy(candidates, week, durations, rule, value)
+    # room is made (``_greedy``) for those whose breach can still be avoided: P1s and P2s, and those
+    # reaching 52 weeks this week (each patient of a lower tier costs a search; at three times the
+    # demo's size, for everyone with a tier, four minutes a month)
+    urgent = tier_weight[LONG_WAITS[0]]
+    hint = _greedy(candidates, week, durations, rule, value, urgent=urgent)
     levels = {(i, j): level(candidates[i], week[j]) for i, j in x}
     spread = max(sum(1 for j in range(len(week)) if (i, j) in x) for i in range(len(candidates)))
     blocks = _objective_blocks(in_tier, waits, spread)
@@ -681,7 +685,7 @@ def _solve_week(
         model.add(sum(c * x[key] for key, c in objective.items()) >= reached)  # kept in the next run
     if statuses and statuses[0] in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         # a solve stopped by its time can leave room a waiting patient fits: filled, most valuable first
-        chosen = _greedy(candidates, week, durations, rule, value, start=solved)
+        chosen = _greedy(candidates, week, durations, rule, value, start=solved, urgent=urgent)
         proven = all(s == cp_model.OPTIMAL for s in statuses)
         name = "best possible" if proven else "good, not proven best in the time"
     else:
@@ -807,7 +811,13 @@ def lists_no_one_takes(
 
 
 def _greedy(
-    candidates, week, durations: Durations, rule: LoadRule, value, start: frozenset = frozenset()
+    candidates,
+    week,
+    durations: Durations,
+    rule: LoadRule,
+    value,
+    start: frozenset = frozenset(),
+    urgent: float = math.inf,
 ) -> set[tuple[int, int]]:
     """A plan in the model's own order, most valuable patient first; from ``start`` (a solve's
     bookings) it fills what room they leave, and moves the more urgent sooner.
@@ -829,12 +839,16 @@ def _greedy(
     core = [[v - sooner[j] for j, v in enumerate(row)] for row in values]
     capacity = [rule.capacity(t) for t in week]
     order = sorted(range(len(candidates)), key=lambda i: (-max(values[i]), i))
+    # Between lists of the same day (worth the same), the one fewer candidates can go on: a P1 whom
+    # any list serves had taken the elective lists a P2 could only use, leaving the day-case lists to
+    # P4s, and at a large trust's size the solver did not undo it (an outside check).
+    wanted = [sum((i, j) in load_on for i in range(len(candidates))) for j in range(len(week))]
 
     def earliest(i, j):  # the best list: the earliest of the patient's best tier
-        return values[i][j], -j
+        return values[i][j], -wanted[j], -j
 
     def latest(i, j):  # the latest list of the patient's best tier
-        return core[i][j], week[j].date, -j
+        return core[i][j], week[j].date, -wanted[j], -j
 
     def plan(first, booked: dict[int, int]) -> dict[int, int]:
         loads = dict.fromkeys(range(len(week)), 0)
@@ -861,7 +875,7 @@ def _greedy(
         for i in order:  # as soon as their tier allows, before the less valuable
             if (j := booked.get(i)) is None:
                 continue
-            for k in sorted(range(len(week)), key=lambda k: (week[k].date, k)):
+            for k in sorted(range(len(week)), key=lambda k: (week[k].date, wanted[k], k)):
                 if week[k].date >= week[j].date:
                     break
                 if core[i][k] < core[i][j] or (i, k) not in load_on:
@@ -896,7 +910,57 @@ def _greedy(
         for i in order:  # room freed by moving earlier
             if i not in booked:
                 place(i, earliest)
+        for i in order:  # room made for the urgent by moving another to a list they can use
+            if i not in booked and max(values[i]) >= urgent:
+                make_room(i, booked, on_list, loads)
         return booked
+
+    lists_of = [[j for j in range(len(week)) if (i, j) in load_on] for i in range(len(candidates))]
+    smallest = min(load_on.values(), default=0)
+
+    def make_room(i, booked, on_list, loads) -> None:
+        """Book ``i`` on a full list by moving a patient there to another list of theirs, into its
+        room or in place of the least valuable there, when the plan's value rises: a P1 whom any list
+        serves had taken the elective lists a P2 could only use, and at a large trust's size the
+        solver did not undo it (an outside check). The first such move, the best list for ``i`` first."""
+        # the least valuable patient on each list, or none where any case still fits (no one need go)
+        least = {
+            m: min((values[x][m], x) for x in on_list[m]) if on_list.get(m) else None
+            for m in range(len(week))
+        }
+        least = {m: None if loads[m] + smallest <= capacity[m] else v for m, v in least.items()}
+        if all(v is not None and v[0] >= max(values[i]) + 6 for v in least.values()):
+            return  # a move makes room only by putting out someone worth more (6: the week's days)
+        for k in sorted(lists_of[i], key=lambda k: earliest(i, k), reverse=True):
+            for o in sorted(on_list.get(k, ()), key=lambda o: (values[o][k], o)):
+                if loads[k] - load_on[o, k] + load_on[i, k] > capacity[k]:
+                    continue
+                gain = values[i][k] - values[o][k]  # before o's value on their new list
+                for m in lists_of[o]:
+                    if m == k:
+                        continue
+                    out = None
+                    if loads[m] + load_on[o, m] > capacity[m]:
+                        out = least[m] and least[m][1]
+                        if (
+                            out is None
+                            or out == o
+                            or loads[m] - load_on[out, m] + load_on[o, m] > capacity[m]
+                        ):
+                            continue
+                    if gain + values[o][m] - (0 if out is None else values[out][m]) <= 0:
+                        continue
+                    if out is not None:
+                        loads[m] -= load_on[out, m]
+                        on_list[m].discard(out)
+                        del booked[out]
+                    loads[k] += load_on[i, k] - load_on[o, k]
+                    loads[m] += load_on[o, m]
+                    on_list[k].discard(o)
+                    on_list[k].add(i)
+                    on_list.setdefault(m, set()).add(o)
+                    booked[o], booked[i] = m, k
+                    return
 
     tried = [plan(earliest, dict(start))] + ([] if start else [plan(latest, {})])
     best = max(tried, key=lambda booked: sum(values[i][j] for i, j in booked.items()))
