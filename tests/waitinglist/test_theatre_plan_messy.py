@@ -549,6 +549,10 @@ def test_those_waiting_with_no_priority_are_left_out_of_the_plan_and_said(messy,
         "ORDER BY pathway_id LIMIT 1)",
         "UPDATE rtt_pathways SET priority = NULL WHERE pathway_id IN (SELECT pathway_id FROM rtt_pathways "
         f"WHERE {started} AND clock_stop IS NULL ORDER BY priority, pathway_id LIMIT 2)",
+        # a non-admitted pathway in a group no list takes: counted, not named
+        "UPDATE rtt_pathways SET priority = NULL, procedure_group = 'OUTPATIENT' WHERE pathway_id IN "
+        f"(SELECT pathway_id FROM rtt_pathways WHERE {started} AND clock_stop IS NULL "
+        "AND priority IS NOT NULL ORDER BY pathway_id LIMIT 1)",
     )
     with duckdb.connect(str(warehouse)) as con:
         unprioritised = {
@@ -557,7 +561,7 @@ def test_those_waiting_with_no_priority_are_left_out_of_the_plan_and_said(messy,
                 "SELECT pathway_id FROM rtt_pathways WHERE coalesce(trim(priority), '') = ''"
             ).fetchall()
         }
-    assert len(unprioritised) == 4
+    assert len(unprioritised) == 5
     out = tmp_path / "plan.xlsx"
     args = ["waitinglist", "plan", "--warehouse", str(warehouse), "--month", "2023-09", "--out", str(out)]
     result = runner.invoke(app, [*args, "--seconds", "1"])
@@ -565,7 +569,7 @@ def test_those_waiting_with_no_priority_are_left_out_of_the_plan_and_said(messy,
     text = " ".join(result.output.split())
     assert "not planned (no priority recorded (not waiting for a list, or not yet prioritised" in text
     said = re.search(r"needs one\)\): (.*?)(?: not planned| Lists| P1|$)", text).group(1)
-    assert sum(int(n) for n in re.findall(r"\((\d+)\)", said)) == 4
+    assert sum(int(n) for n in re.findall(r"\((\d+)\)", said)) == 5
     for sheet in ("bookings", "first come, first served"):
         assert not unprioritised & set(pd.read_excel(out, sheet_name=sheet)["pathway_id"].astype(str))
     # those still waiting are named, with how long they have waited, for their priority to be recorded
@@ -573,7 +577,7 @@ def test_those_waiting_with_no_priority_are_left_out_of_the_plan_and_said(messy,
         still = dict(
             con.execute(
                 "SELECT pathway_id, clock_start FROM rtt_pathways "
-                "WHERE priority IS NULL AND clock_stop IS NULL"
+                "WHERE priority IS NULL AND clock_stop IS NULL AND procedure_group <> 'OUTPATIENT'"
             ).fetchall()
         )
     assert len(still) == 2
@@ -583,5 +587,5 @@ def test_those_waiting_with_no_priority_are_left_out_of_the_plan_and_said(messy,
     for pathway, start in still.items():
         weeks = (date(2023, 9, 1) - pd.Timestamp(start).date()).days / 7
         assert named.loc[pathway, "why"].startswith(f"no priority recorded, waiting {weeks:.0f} weeks")
-    assert "2 waiting with a procedure group and no priority recorded" in text
-    assert "(and 4 with none recorded)" in text
+    assert "2 waiting in procedure groups the lists take with no priority recorded" in text
+    assert "(and 5 with none recorded)" in text and "OUTPATIENT (1)" in text

@@ -13,6 +13,7 @@ import itertools
 import lzma
 import zipfile
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -447,9 +448,9 @@ class PlanInputs:
     unplanned: tuple[WaitingPatient, ...] = ()
     #: Those waiting at the month's start with no priority recorded, by group: not planned or scored.
     no_priority: dict[str, int] = field(default_factory=dict)
-    #: Of those, the ones with a procedure group, (pathway ID, clock start, group): perhaps waiting for
-    #: a list with their priority unrecorded, so named on the not booked sheet (a non-admitted pathway
-    #: has no group either).
+    #: Of those still waiting, the ones in a procedure group the theatre history times, (pathway ID,
+    #: clock start, group): perhaps waiting for a list with their priority unrecorded, so named on the
+    #: not booked sheet (a non-admitted pathway has no such group).
     unprioritised: tuple[tuple[str, date, str], ...] = ()
     #: Lists whose surgeon has done no case in the history, by surgeon: they take no booking.
     surgeons_without_history: dict[str, int] = field(default_factory=dict)
@@ -543,10 +544,10 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
     priorities = waiting["priority"].astype("string").str.strip().replace("", pd.NA)
     unprioritised = priorities.isna().to_numpy(dtype=bool)
     no_priority = waiting.loc[unprioritised, "procedure_group"].fillna(NO_GROUP).value_counts().to_dict()
-    # named, of those still waiting as recorded: one stopped since the month's start needs nothing
-    named = waiting[
-        unprioritised & (waiting["procedure_group"].notna() & waiting["clock_stop"].isna()).to_numpy()
-    ]
+    # named: those still waiting as recorded (one stopped since needs nothing) in a procedure group the
+    # theatre history times, whom the plan would book with a priority (not a non-admitted pathway's)
+    timed = waiting["procedure_group"].isin(list(durations.session_types)).fillna(False)
+    named = waiting[unprioritised & (timed & waiting["clock_stop"].isna()).to_numpy(dtype=bool)]
     waiting, priorities = waiting[~unprioritised], priorities[~unprioritised]
     if waiting.empty:
         raise WaitingListInputError(
@@ -607,7 +608,7 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
 TREATED_MONTHS = 3
 
 
-def _treated_a_month(pathways: pd.DataFrame, period: pd.Period, groups) -> float | None:
+def _treated_a_month(pathways: pd.DataFrame, period: pd.Period, groups: Iterable[str]) -> float | None:
     """Pathways of the procedure ``groups`` the plan books treated a month over the
     :data:`TREATED_MONTHS` before ``period`` (a whole tracking list's non-admitted treatments, in no
     such group, had hidden a plan booking 4.7 times its own: an outside check), or None when the
@@ -1034,17 +1035,16 @@ def plan_cautions(inputs: PlanInputs, booked: int | None = None) -> dict[str, st
                 f"{filled_words(days, sites | {s for s, _ in days})}: {rest}"
             )
     if unprioritised := inputs.unprioritised:
-        end = inputs.month_end
         over = sum((inputs.month_start - start).days > LONG_WAIT_DAYS for _, start, _ in unprioritised)
         reaching = sum(
-            inputs.month_start <= start + timedelta(days=LONG_WAIT_DAYS) <= end
+            inputs.month_start <= start + timedelta(days=LONG_WAIT_DAYS) <= inputs.month_end
             for _, start, _ in unprioritised
         )
         long = (
             f", {over:,} of them waiting more than 52 weeks and {reaching:,} reaching 52 weeks in the month"
         )
         said[
-            f"{len(unprioritised):,} waiting with a procedure group and no priority recorded"
+            f"{len(unprioritised):,} waiting in procedure groups the lists take with no priority recorded"
             + (long if over or reaching else "")
         ] = (
             "not planned and in no count of the score (a patient for a list needs a priority); named on "
