@@ -838,7 +838,8 @@ def _greedy(
     sooner = [6 - min(max((t.date - week[0].date).days, 0), 6) for t in week]
     core = [[v - sooner[j] for j, v in enumerate(row)] for row in values]
     capacity = [rule.capacity(t) for t in week]
-    order = sorted(range(len(candidates)), key=lambda i: (-max(values[i]), i))
+    best = [max(row) for row in values]  # each patient's value on their best list
+    order = sorted(range(len(candidates)), key=lambda i: (-best[i], i))
     # Between lists of the same day (worth the same), the one fewer candidates can go on: a P1 whom
     # any list serves had taken the elective lists a P2 could only use, leaving the day-case lists to
     # P4s, and at a large trust's size the solver did not undo it (an outside check).
@@ -885,8 +886,8 @@ def _greedy(
                     other = next(  # their tier on i's list, room allowing
                         (
                             o
-                            for o in sorted(on_list.get(k, ()), key=lambda o: (max(values[o]), o))
-                            if max(values[o]) < max(values[i])
+                            for o in sorted(on_list.get(k, ()), key=lambda o: (best[o], o))
+                            if best[o] < best[i]
                             and (o, j) in load_on
                             and core[o][j] >= core[o][k]
                             and loads[k] - load_on[o, k] + load_on[i, k] <= capacity[k]
@@ -911,7 +912,7 @@ def _greedy(
             if i not in booked:
                 place(i, earliest)
         for i in order:  # room made for the urgent by moving another to a list they can use
-            if i not in booked and max(values[i]) >= urgent:
+            if i not in booked and best[i] >= urgent:
                 make_room(i, booked, on_list, loads)
         return booked
 
@@ -929,7 +930,7 @@ def _greedy(
             for m in range(len(week))
         }
         least = {m: None if loads[m] + smallest <= capacity[m] else v for m, v in least.items()}
-        if all(v is not None and v[0] >= max(values[i]) + 6 for v in least.values()):
+        if all(v is not None and v[0] >= best[i] + 6 for v in least.values()):
             return  # a move makes room only by putting out someone worth more (6: the week's days)
         for k in sorted(lists_of[i], key=lambda k: earliest(i, k), reverse=True):
             for o in sorted(on_list.get(k, ()), key=lambda o: (values[o][k], o)):
@@ -963,8 +964,8 @@ def _greedy(
                     return
 
     tried = [plan(earliest, dict(start))] + ([] if start else [plan(latest, {})])
-    best = max(tried, key=lambda booked: sum(values[i][j] for i, j in booked.items()))
-    return set(best.items())
+    kept = max(tried, key=lambda booked: sum(values[i][j] for i, j in booked.items()))
+    return set(kept.items())
 
 
 def scores_table(plans: Sequence[Plan]) -> pd.DataFrame:
