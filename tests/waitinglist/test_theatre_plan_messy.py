@@ -585,7 +585,22 @@ def test_those_waiting_with_no_priority_are_left_out_of_the_plan_and_said(messy,
     named = left[left["planned"] == "no: no priority recorded"]
     assert set(named.index) == set(still)
     for pathway, start in still.items():
-        weeks = (date(2023, 9, 1) - pd.Timestamp(start).date()).days / 7
-        assert named.loc[pathway, "why"].startswith(f"no priority recorded, waiting {weeks:.0f} weeks")
+        weeks = (date(2023, 9, 1) - pd.Timestamp(start).date()).days // 7  # completed, as RTT counts
+        assert named.loc[pathway, "why"].startswith(f"no priority recorded, waiting {weeks} weeks")
     assert "2 waiting in procedure groups the lists take with no priority recorded" in text
-    assert "(and 5 with none recorded)" in text and "OUTPATIENT (1)" in text
+    assert "(and 5 with no priority recorded)" in text and "OUTPATIENT (1)" in text
+
+
+def test_the_wait_of_one_without_a_priority_is_in_completed_weeks_with_the_day_they_reach_52():
+    """An outside check read 565 days as "waiting 81 weeks" (80 completed), and one reaching 52 weeks in
+    the month was counted in the console but their row did not say so."""
+    from stocktake.files.rtt import _unprioritised_why
+
+    start, end = date(2026, 12, 1), date(2026, 12, 31)
+    assert _unprioritised_why(start - timedelta(days=565), start, end).startswith(
+        "no priority recorded, waiting 80 weeks at the month's start:"
+    )
+    assert _unprioritised_why(start - timedelta(days=361), start, end) == (
+        "no priority recorded, waiting 51 weeks at the month's start, reaching 52 weeks on 2026-12-04: if "
+        "they wait for a list, record their priority"
+    )

@@ -605,7 +605,7 @@ def plan(
     except WaitingListInputError as error:
         _fail(str(error))
     left_out = sum(inputs.no_priority.values())  # the plan's waiting are those with a priority
-    also = f" (and {left_out:,} with none recorded)" if left_out else ""
+    also = f" (and {left_out:,} with no priority recorded)" if left_out else ""
     console.print(
         f"Lists: {inputs.lists_source}; {len(inputs.patients):,} waiting {inputs.waiting_when}{also}"
     )

@@ -944,6 +944,15 @@ def run_plan(warehouse: Path, month: str, risk: float, seconds: float):
 HISTORY_MISSING = "fewer than 3 done cases of the group with a time in the theatre history"
 
 
+def _unprioritised_why(clock_start: date, month_start: date, month_end: date) -> str:
+    """Why one waiting without a priority is named: their completed weeks at the month's start (RTT's
+    count: 361 days is 51 weeks, not over 52), and the day they reach 52 weeks if it falls in the month."""
+    said = f"no priority recorded, waiting {(month_start - clock_start).days // 7} weeks at the month's start"
+    if month_start <= (reached := clock_start + timedelta(days=LONG_WAIT_DAYS)) <= month_end:
+        said += f", reaching 52 weeks on {reached}"
+    return said + ": if they wait for a list, record their priority"
+
+
 def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
     """Who the plan leaves out and why, in words: by procedure group, with how many."""
     said = {}
@@ -1181,8 +1190,7 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
             "procedure_group": group,
             "clock_start": start,
             "due": None,
-            "why": f"no priority recorded, waiting {(inputs.month_start - start).days / 7:.0f} weeks at the "
-            "month's start: if they wait for a list, record their priority",
+            "why": _unprioritised_why(start, inputs.month_start, inputs.month_end),
             "planned": "no: no priority recorded",
         }
         for pathway, start, group in inputs.unprioritised

@@ -840,16 +840,12 @@ def _greedy(
     capacity = [rule.capacity(t) for t in week]
     best = [max(row) for row in values]  # each patient's value on their best list
     order = sorted(range(len(candidates)), key=lambda i: (-best[i], i))
-    # Between lists of the same day (worth the same), the one fewer candidates can go on: a P1 whom
-    # any list serves had taken the elective lists a P2 could only use, leaving the day-case lists to
-    # P4s, and at a large trust's size the solver did not undo it (an outside check).
-    wanted = [sum((i, j) in load_on for i in range(len(candidates))) for j in range(len(week))]
 
     def earliest(i, j):  # the best list: the earliest of the patient's best tier
-        return values[i][j], -wanted[j], -j
+        return values[i][j], -j
 
     def latest(i, j):  # the latest list of the patient's best tier
-        return core[i][j], week[j].date, -wanted[j], -j
+        return core[i][j], week[j].date, -j
 
     def plan(first, booked: dict[int, int]) -> dict[int, int]:
         loads = dict.fromkeys(range(len(week)), 0)
@@ -876,7 +872,7 @@ def _greedy(
         for i in order:  # as soon as their tier allows, before the less valuable
             if (j := booked.get(i)) is None:
                 continue
-            for k in sorted(range(len(week)), key=lambda k: (week[k].date, wanted[k], k)):
+            for k in sorted(range(len(week)), key=lambda k: (week[k].date, k)):
                 if week[k].date >= week[j].date:
                     break
                 if core[i][k] < core[i][j] or (i, k) not in load_on:
