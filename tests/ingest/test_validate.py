@@ -242,7 +242,11 @@ def test_non_finite_prices_are_refused(value):
 # --- plausible ranges, in the schema
 
 AGES = "a whole number from 0 to 120 (the plausible range of age)"
-WINDOW = "a date and time from 01/01/1990 00:00 to 02/01/2026 23:59 (plausible dates)"  # loaded 1 Jan 2025
+# loaded on 1 January 2025: an admission or a discharge has happened by then
+WINDOW = (
+    "a date and time from 01/01/1990 00:00 to 01/01/2025 23:59 (no later than the day of loading: it has "
+    "happened)"
+)
 
 
 @pytest.mark.parametrize(
@@ -255,7 +259,7 @@ WINDOW = "a date and time from 01/01/1990 00:00 to 02/01/2026 23:59 (plausible d
         ("ADM_DTTM", "01/01/1900 00:00", WINDOW),
         ("ADM_DTTM", "31/12/1989 23:59", WINDOW),
         ("DIS_DTTM", "01/01/2099 00:00", WINDOW),
-        ("DIS_DTTM", "03/01/2026 00:00", WINDOW),
+        ("DIS_DTTM", "02/01/2025 00:00", WINDOW),
         ("CONS_CODE", "C" * 1001, "at most 1,000 characters"),
         ("PRIMARY_OPCS", "x" * 10 * 2**20, "at most 1,000 characters"),
     ],
@@ -272,7 +276,7 @@ def test_implausible_values_are_refused(column, value, expected):
         ("AGE_ON_ADM", "0"),
         ("AGE_ON_ADM", "120"),
         ("ADM_DTTM", "01/01/1990 00:00"),
-        ("DIS_DTTM", "02/01/2026 23:59"),
+        ("DIS_DTTM", "01/01/2025 23:59"),
         ("CONS_CODE", "C" * 1000),
     ],
 )
@@ -404,3 +408,18 @@ def test_a_non_admitted_pathway_loads_without_a_procedure_group():
     table, errors = _pathways("A1,9434765919,01/04/2024,,,,OPEN", "A2,9434765919,01/04/2024,,2,TKR,OPEN")
     assert errors == []
     assert table["procedure_group"].isna().tolist() == [True, False]
+
+
+def test_a_planned_date_may_lie_a_year_ahead_and_no_further():
+    """Theatre lists are booked ahead: a session's date may be up to a year after the day of loading (a
+    date years away is a typo or a placeholder), unlike an event that has happened."""
+    from stocktake.ingest.schemas import Column
+    from stocktake.ingest.validate import _Extract, _out_of_range
+
+    extract = _Extract("x.csv", KEY, (date(1990, 1, 1), date(2026, 1, 2)), (), today=date(2025, 1, 1))
+    mapping = load_mapping(MAPPING).datasets["theatre_sessions"].columns["date"]
+    days = pd.Series(pd.to_datetime(["2025-06-01", "2026-01-02", "2026-01-03"]))
+    (planned,) = _out_of_range(days, Column("date", "date"), mapping, extract)
+    (happened,) = _out_of_range(days, Column("date", "date", past=True), mapping, extract)
+    assert planned.failed.tolist() == [False, False, True] and "(plausible dates)" in planned.expected
+    assert happened.failed.tolist() == [True, True, True] and "it has happened" in happened.expected
