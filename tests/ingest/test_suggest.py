@@ -490,3 +490,16 @@ def test_a_later_sheet_is_said_as_ingest_reads_it_and_the_notes_sheet_is_only_th
     assert "ingest reads the first sheet whose header names the columns below" in draft
     assert "move that sheet first" not in draft
     assert suggestion.unmatched == ("ptl.xlsx (first sheet)",)
+
+
+def test_a_priority_is_placed_by_its_leading_code_whatever_words_follow(tmp_path):
+    """Trusts word their priorities differently (an outside check): "P4 - Routine" and "P1 - Urgent"
+    were left unplaced because the table knew only "P3 - routine" and "P2 - urgent". The code decides."""
+    rows = ["Pathway ID,Clock Start,Clock Stop,Priority,Status"]
+    words = ("P1 - Urgent", "p2 (within a month)", "P3 - Soon", "P4 - Routine", "P1A", "Priority 3")
+    for i in range(36):
+        rows.append(f"RTT{i},{1 + i % 28:02d}/03/2024,,{words[i % 6]},Open")
+    (tmp_path / "ptl.csv").write_text("\n".join(rows) + "\n")
+    found = suggest_mapping(sample_folder(tmp_path).samples, today=TODAY).dataset("rtt_pathways")
+    codes = dict({f.field: f for f in found.fields}["priority"].codes)
+    assert codes == dict(zip(words, ("P1", "P2", "P3", "P4", "P1", "P3"), strict=True))

@@ -114,9 +114,11 @@ def test_the_capacity_command_with_lists_from_the_warehouse(demo_warehouse, tmp_
     got = pd.read_csv(out)
     assert list(got["start"]) == [str(p) for p in pd.period_range("2024-12", "2025-06", freq="M")]
     first = got.iloc[0]
-    # Lists a week are cases a week over the department's cases per list (its own theatre measures).
+    # Lists a week are operations a week (the return's share with a decision to admit, ADR 61) over
+    # the department's cases per list (its own theatre measures).
+    assert first["admitted_share"] == pytest.approx(1278 / 1881, abs=1e-4)
     assert first["lists_per_week"] == pytest.approx(
-        first["extra_per_week"] / first["cases_per_list"], abs=0.01
+        first["extra_per_week"] * first["admitted_share"] / first["cases_per_list"], abs=0.01
     )
     assert 2 < first["cases_per_list"] < 5
     assert (got["with_uplift"] >= 60 - 1e-6).all()
@@ -241,14 +243,84 @@ def test_no_52_week_waiters_says_what_counts_as_none():
 def test_what_lists_assume_is_said_only_where_lists_are_given(tmp_path):
     """An outsider: capacity from a return (no theatre history) showed an empty "lists a week" column
     and still said what turning treatments into theatre lists assumes."""
-    from stocktake.waitinglist.capacity import LISTS_ASSUME
-
     target = ["--target-pct", "65", "--by", "2025-09", "--treatment-function", "C_110"]
     plain = runner.invoke(app, ["waitinglist", "capacity", str(RBD), *target])
     with_lists = runner.invoke(app, ["waitinglist", "capacity", str(RBD), *target, "--cases-per-list", "3.5"])
     assert plain.exit_code == 0 and with_lists.exit_code == 0, plain.output + with_lists.output
-    assert LISTS_ASSUME not in " ".join(plain.output.split())
-    assert LISTS_ASSUME in " ".join(with_lists.output.split())
+    assert "theatre lists count" not in " ".join(plain.output.split())
+    assert "theatre lists count only the extra treatments of patients with a decision to admit" in " ".join(
+        with_lists.output.split()
+    )
+
+
+def _over_18_weeks_from_the_csv(part: str, treatment_function: str) -> int:
+    """The return's waits over 18 weeks for a part, summed from its band columns as published."""
+    import csv
+
+    with RBD.open(newline="", encoding="utf-8-sig") as file:
+        total = 0.0
+        for row in csv.DictReader(file):
+            if row["RTT Part Type"] == part and row["Treatment Function Code"] == treatment_function:
+                for column, value in row.items():
+                    if column.startswith("Gt ") and int(column.split()[1]) >= 18 and value.strip():
+                        total += float(value)
+    return round(total)
+
+
+def test_theatre_lists_count_only_the_waiters_with_a_decision_to_admit(tmp_path):
+    """A trust's list is admitted and non-admitted pathways; a non-admitted one is treated in clinic.
+    Every extra treatment had been turned into theatre lists: for the real return's T&O (C_110), 1.47
+    times the lists needed. The share is the return's own Part_2A (incomplete pathways with a decision
+    to admit) over 18 weeks, read here from the CSV's columns."""
+    decided, waiting = (
+        _over_18_weeks_from_the_csv("Part_2A", "C_110"),
+        _over_18_weeks_from_the_csv("Part_2", "C_110"),
+    )
+    assert 0 < decided < waiting
+    out = tmp_path / "capacity.csv"
+    target = ["--target-pct", "65", "--by", "2025-09", "--treatment-function", "C_110"]
+    result = runner.invoke(
+        app, ["waitinglist", "capacity", str(RBD), *target, "--cases-per-list", "3.5", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert (
+        f"({decided / waiting:.0%}; the 2024-11 return's incomplete pathways with a decision to admit)"
+        in said
+    )
+    assert "; for those of them with a decision to admit, " in said
+    table = pd.read_csv(out)
+    reached = table[table["extra_per_week"] > 0]
+    assert len(reached) > 0
+    assert np.allclose(reached["admitted_share"], round(decided / waiting, 4))
+    expected = reached["extra_per_week"] * decided / waiting / 3.5
+    # both rounded up to a hundredth, from the exact uplift and from its rounding: within one step
+    assert np.all(np.abs(reached["lists_per_week"] - expected) <= 0.011)
+    assert np.all(reached["lists_per_week"] < reached["extra_per_week"] / 3.5 - 0.01)
+
+
+def test_the_share_with_a_decision_to_admit_from_hand_made_pathways():
+    """At June 2024's end: 12 waiting over 18 weeks with a priority, 18 without (non-admitted), 40
+    within 18 weeks without one, 9 over 18 weeks whose clocks stopped (not waiting): 12 of 30."""
+    from stocktake.waitinglist.capacity import admitted_of_pathways
+
+    end = pd.Timestamp("2024-06-30")
+    rows = (
+        [(end - pd.Timedelta(days=200), None, "P3")] * 12
+        + [(end - pd.Timedelta(days=127), None, None)] * 18
+        + [(end - pd.Timedelta(days=126), None, None)] * 40  # 126 days is within 18 weeks
+        + [(end - pd.Timedelta(days=300), end - pd.Timedelta(days=5), "P2")] * 9
+    )
+    pathways = pd.DataFrame(rows, columns=["clock_start", "clock_stop", "priority"])
+    found = admitted_of_pathways(pathways, pd.Period("2024-06", freq="M"))
+    assert (found.admitted, found.waiting, found.not_admitted) == (12, 30, 18)
+    # a month earlier the 9 were still waiting and the 18 not yet over 18 weeks: all 21 over it had a
+    # decision to admit, so every extra treatment is an operation, as before (no share to say)
+    assert admitted_of_pathways(pathways, pd.Period("2024-05", freq="M")) is None
+    # no priority recorded for anyone waiting: the list does not say who needs an operation
+    assert admitted_of_pathways(pathways.assign(priority=None), pd.Period("2024-06", freq="M")) is None
+    few = admitted_of_pathways(pathways.iloc[7:], pd.Period("2024-06", freq="M"))
+    assert (few.admitted, few.waiting) == (5, 23)
 
 
 def test_an_uplift_beyond_what_the_service_gives_now_is_said_so():
@@ -298,3 +370,47 @@ def test_a_warehouse_without_theatre_history_gets_the_answer_in_treatments(demo_
     given = pd.read_csv(with_lists)
     pd.testing.assert_series_equal(got["extra_per_week"], given["extra_per_week"])
     assert given["lists_per_week"].notna().any()
+
+
+def test_lists_that_would_give_away_a_few_with_a_decision_to_admit_are_hidden_in_the_export(
+    demo_warehouse, tmp_path
+):
+    """Of those waiting over 18 weeks at the list's month, only 5 have a priority: the lists a week (the
+    uplift times 5 over the long waiters, over the cases a list) would give the 5 away."""
+    import shutil
+
+    import duckdb
+
+    warehouse = tmp_path / "warehouse.duckdb"
+    shutil.copy(demo_warehouse, warehouse)
+    long_waiting = (
+        "clock_start <= DATE '2023-08-31' - 127 AND (clock_stop IS NULL OR clock_stop > DATE '2023-08-31')"
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            f"UPDATE rtt_pathways SET priority = NULL WHERE {long_waiting} AND pathway_id NOT IN "
+            f"(SELECT pathway_id FROM rtt_pathways WHERE {long_waiting} ORDER BY pathway_id LIMIT 5)"
+        )
+    out = tmp_path / "capacity.csv"
+    result = runner.invoke(
+        app,
+        [
+            "waitinglist",
+            "capacity",
+            "--warehouse",
+            str(warehouse),
+            "--target-pct",
+            "90",
+            "--by",
+            "2025-06",
+            "--out",
+            str(out),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "for those of them with a decision to admit, * extra theatre lists a week" in said
+    assert "a share hidden: it would give 1–7 patients away" in said
+    table = pd.read_csv(out)
+    assert (table["extra_per_week"] > 0).all()
+    assert table["lists_per_week"].isna().all() and table["admitted_share"].isna().all()

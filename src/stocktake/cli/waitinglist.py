@@ -439,8 +439,8 @@ def capacity(
     from stocktake.files.rtt import run_capacity
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
     from stocktake.metrics.suppression import MASK
-    from stocktake.verdicts.waitinglist import reached_hidden
-    from stocktake.waitinglist.capacity import LISTS_ASSUME, NO_WAITERS_BELOW, answers_table, beyond_present
+    from stocktake.verdicts.waitinglist import lists_hidden, reached_hidden
+    from stocktake.waitinglist.capacity import NO_WAITERS_BELOW, answers_table, beyond_present, lists_assume
 
     if not returns and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -468,11 +468,14 @@ def capacity(
                 table.at[row, "without_uplift"] = None
             if with_it:  # the uplift too: with the list without it, it gives what it reaches back
                 table.loc[row, [*UPLIFT_COLUMNS, "with_uplift"]] = None
+        if lists_hidden(answer):  # the lists give the 1–7 with a decision to admit away
+            table[["admitted_share", "lists_per_week"]] = None
         if out is not None:
             write_csv(table, out)
     except WaitingListInputError as error:
         _fail(str(error))
     target = answer.target.describe()
+    hide_lists = lists_hidden(answer)
     baseline_hidden, achieved_hidden = reached_hidden(answer) if not returns else (False, False)
     achieved_form = ",.2f" if answer.target.no_52_week_waiters else ",.1f"
     if answer.extra_per_week is None:
@@ -491,8 +494,10 @@ def capacity(
         )
     else:
         lists = (
-            f" = {MASK if achieved_hidden else format(answer.lists_to_book, '.1f')} extra theatre lists a "
-            f"week (rounded up to a tenth) at {answer.cases_per_list:.2f} cases a list ({per_list_source})"
+            f"{' =' if answer.admitted is None else '; for those of them with a decision to admit,'} "
+            f"{MASK if achieved_hidden or hide_lists else format(answer.lists_to_book, '.1f')} "
+            f"extra theatre lists a week (rounded up to a tenth) at {answer.cases_per_list:.2f} cases a list "
+            f"({per_list_source})"
             if answer.lists_per_week is not None
             else f" (not turned into theatre lists: {per_list_source}, or give --cases-per-list)"
             if per_list_source
@@ -532,17 +537,19 @@ def capacity(
         shown.add_row(
             str(a.start),
             "not reachable" if a.extra_per_week is None else MASK if masked else f"{a.extra_per_week:.1f}",
-            "" if a.lists_to_book is None else MASK if masked else f"{a.lists_to_book:.1f}",
+            "" if a.lists_to_book is None else MASK if masked or hide_lists else f"{a.lists_to_book:.1f}",
             MASK if masked else reached,
         )
     console.print(shown)
-    if any(any(pair) for pair in hidden):
+    if any(any(pair) for pair in hidden) or hide_lists:
         console.print(f"{MASK} a share or count that would give 1–7 patients away (blank in the CSV)")
     console.print(
         f"Assumes: extra treatments go to the longest waiters first (urgent patients treated in time from "
         f"the present capacity); referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}"
-        + (f"; {LISTS_ASSUME}." if answer.cases_per_list else ".")  # no lists without cases per list
+        + (
+            f"; {lists_assume(answer.admitted, hide_lists)}." if answer.cases_per_list else "."
+        )  # no lists, no cases
     )
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")
     if (share := renege_share(projection.table(), inputs.referrals)) is not None:  # as `weeks` says

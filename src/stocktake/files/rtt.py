@@ -33,6 +33,12 @@ from stocktake.files.waitinglist import (
     saved_csv_table,
 )
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
+from stocktake.waitinglist.capacity import (
+    WITHIN_18_WEEKS_DAYS,
+    AdmittedShare,
+    admitted_of_pathways,
+    admitted_share,
+)
 from stocktake.waitinglist.list_pattern import (
     ShortDay,
     filled_words,
@@ -46,6 +52,7 @@ from stocktake.waitinglist.rtt_return import (
     INCOMPLETE,
     NEW_PERIODS,
     NON_ADMITTED,
+    WITH_DECISION_TO_ADMIT,
     RttReturn,
     RttReturnError,
     parse_rtt_return,
@@ -168,6 +175,9 @@ class WeeksInputs:
     #: Some month's returns lack its referrals or treatments (for this treatment function or at all):
     #: read as 0 by the calibration, they look like reneging.
     flow_gaps: bool = False
+    #: Of those waiting over 18 weeks, the ones with a decision to admit (who need a theatre list);
+    #: None where the data do not say.
+    admitted: AdmittedShare | None = None
 
 
 def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str) -> WeeksInputs:
@@ -228,7 +238,18 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
             f"{latest.total(INCOMPLETE, treatment_function):,.0f}) are not in the list projected"
         )
     title = f"{', '.join(latest.providers)} {treatment_function} {name}"
-    return WeeksInputs(origin, params, referrals, capacity, how + missing, title, flow_gaps=bool(missing))
+    admitted = None
+    if latest.holds(WITH_DECISION_TO_ADMIT, treatment_function):
+        over_18 = slice(WITHIN_18_WEEKS_DAYS // 7, None)  # the bands from "Gt 18 To 19 Weeks"
+        admitted = admitted_share(
+            round(latest.by_week(WITH_DECISION_TO_ADMIT, treatment_function)[over_18].sum()),
+            round(latest.by_week(INCOMPLETE, treatment_function)[over_18].sum()),
+            f"the {latest.month} return's incomplete pathways with a decision to admit",
+            published=True,
+        )
+    return WeeksInputs(
+        origin, params, referrals, capacity, how + missing, title, flow_gaps=bool(missing), admitted=admitted
+    )
 
 
 def _treatment_function(given: str, known: dict[str, str]) -> str:
@@ -305,14 +326,23 @@ def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:
     from stocktake.files.waitinglist import warehouse_pathways
     from stocktake.waitinglist.weeks_waited import list_month, weeks_inputs
 
-    pathways = warehouse_pathways(warehouse)
+    pathways = warehouse_pathways(warehouse, by="priority")  # the priority: who needs an operation
     starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
     stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+    month = list_month(starts, stops)
     try:
-        origin, params, referrals, treatments, how = weeks_inputs(pathways, list_month(starts, stops))
+        origin, params, referrals, treatments, how = weeks_inputs(pathways, month)
     except ValueError as error:
         raise WaitingListInputError(f"{warehouse}: {error}") from None
-    return WeeksInputs(origin, params, referrals, treatments, how, f"{warehouse.name} rtt_pathways")
+    return WeeksInputs(
+        origin,
+        params,
+        referrals,
+        treatments,
+        how,
+        f"{warehouse.name} rtt_pathways",
+        admitted=admitted_of_pathways(pathways, month),
+    )
 
 
 # --- the theatre history --------------------------------------------------------------------------
@@ -900,10 +930,18 @@ def run_capacity(
     horizon = (target.by - origin).n
     referrals, capacity = [inputs.referrals] * horizon, [inputs.capacity] * horizon
     answer = capacity_for_target(
-        inputs.origin, referrals, capacity, inputs.params, target, first, per_list, redistribution
+        inputs.origin,
+        referrals,
+        capacity,
+        inputs.params,
+        target,
+        first,
+        per_list,
+        redistribution,
+        admitted=inputs.admitted,
     )
     by_start = capacity_by_start(
-        inputs.origin, referrals, capacity, inputs.params, target, per_list, redistribution
+        inputs.origin, referrals, capacity, inputs.params, target, per_list, redistribution, inputs.admitted
     )
     projection = projection_with(inputs.origin, referrals, capacity, inputs.params, answer, redistribution)
     return (

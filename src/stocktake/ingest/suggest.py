@@ -510,11 +510,18 @@ def _placements(
 ) -> tuple[dict[str, CanonicalValue], dict[str, tuple[str, CanonicalValue]]]:
     """Each distinct value of the sample placed on a canonical value where the synonym table or
     the value's own spelling says which (for a boolean, by whichever table places more rows), and
-    the table that placed them (compared form → (code as listed, value))."""
+    the table that placed them (compared form → (code as listed, value)). A value that starts with a
+    canonical code as a word of its own ("P4 - Routine") is that code, whatever words follow it."""
     best: tuple[dict[str, CanonicalValue], dict] = ({}, {})
     best_rows = -1
+    leading = {code_key(str(v)): v for v in choices if isinstance(v, str) and any(c.isdigit() for c in v)}
     for table in _code_tables(vocabulary, column.name, column.type == "boolean", choices):
         placed = {v: table[code_key(v)][1] for v, _ in found.counts if code_key(v) in table}
+        placed |= {
+            v: leading[code_key(v).split()[0]]
+            for v, _ in found.counts
+            if v not in placed and code_key(v) and code_key(v).split()[0] in leading
+        }
         rows = sum(n for v, n in found.counts if v in placed)
         if rows > best_rows:
             best, best_rows = (placed, table), rows

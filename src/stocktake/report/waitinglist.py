@@ -27,10 +27,11 @@ from stocktake.verdicts.waitinglist import (
     TARGET_PCT,
     Overview,
     OverviewError,
+    lists_hidden,
     overview,
     reached_hidden,
 )
-from stocktake.waitinglist.capacity import LISTS_ASSUME, beyond_present
+from stocktake.waitinglist.capacity import beyond_present, lists_assume
 from stocktake.waitinglist.weeks_waited import TESTED
 from stocktake.warehouse import WarehouseError, connect, problems
 
@@ -323,9 +324,11 @@ def capacity_words(found: Overview) -> str:
             f"{answer.lists_to_book:.1f}" if answer.lists_to_book is not None else "",
         )
     )
+    if found.suppress and lists_hidden(answer):  # they would give the 1–7 with a decision to admit away
+        per_week = MASK
     lists = (
-        f" ({per_week} extra theatre lists a week, rounded up to a tenth, at {answer.cases_per_list:.2f} "
-        "cases a list)"
+        f" ({'' if answer.admitted is None else 'for those with a decision to admit, '}{per_week} extra "
+        f"theatre lists a week, rounded up to a tenth, at {answer.cases_per_list:.2f} cases a list)"
         if answer.lists_per_week is not None
         else " (no theatre history in the warehouse to turn them into lists)"
     )
@@ -335,6 +338,11 @@ def capacity_words(found: Overview) -> str:
         f"{_month(answer.start)}; without them {without} within 18 weeks, with them {with_them}."
         + (f" {far}." if far else "")
     )
+
+
+def _lists_assume(found: Overview) -> str:
+    hidden = found.suppress and found.answer is not None and lists_hidden(found.answer)
+    return lists_assume(found.admitted, hidden=hidden)
 
 
 def assumptions(found: Overview) -> str:
@@ -350,7 +358,8 @@ def assumptions(found: Overview) -> str:
     return (
         f"Referrals ({found.referrals:,.0f}) and treatments ({found.capacity:,.0f}) a month held at their "
         f"average over the last year; {found.calibration}; the extra treatments go to the longest "
-        f"waiters first and urgent patients are treated in time from the present capacity; {LISTS_ASSUME}."
+        f"waiters first and urgent patients are treated in time from the present capacity; "
+        f"{_lists_assume(found)}."
         f"{per_list}{uncertain}"
     )
 

@@ -20,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.suppression import SMALL, is_small, nested_hiding, secondary_suppression
-from stocktake.waitinglist.capacity import CapacityAnswer, WaitTarget, capacity_for_target
+from stocktake.waitinglist.capacity import (
+    AdmittedShare,
+    CapacityAnswer,
+    WaitTarget,
+    admitted_of_pathways,
+    capacity_for_target,
+)
 from stocktake.waitinglist.projection import (
     HistoryError,
     IntervalWidth,
@@ -128,6 +134,8 @@ class Overview:
     unrecorded: tuple[str, ...] = ()
     #: Small numbers hidden (every export; the page unless the workspace shows them, inside the trust).
     suppress: bool = True
+    #: Of those waiting over 18 weeks, the ones with a decision to admit (only they need theatre lists).
+    admitted: AdmittedShare | None = None
 
     @property
     def now(self):
@@ -365,6 +373,16 @@ def reached_hidden(answer: CapacityAnswer) -> tuple[bool, bool]:
     )
 
 
+def lists_hidden(answer: CapacityAnswer) -> bool:
+    """Whether the lists a week would give away the 1–7 long waiters with a decision to admit (or
+    without one): lists × cases a list ÷ uplift is their share (ADR 61). A published return's counts
+    are public already."""
+    admitted = answer.admitted
+    if admitted is None or admitted.published:
+        return False
+    return bool(is_small([admitted.admitted, admitted.not_admitted]).any())
+
+
 def interval_columns(
     projection: WeeksProjection, widths: dict[str, IntervalWidth], suppress: bool
 ) -> pd.DataFrame:
@@ -562,6 +580,7 @@ def overview(
         cases_per_list=cases_per_list,
         asked_for=None if as_of is None else pd.Period(as_of, freq="M"),
         suppress=suppress,
+        admitted=admitted_of_pathways(pathways, month),
     )
     return retargeted(untargeted, target_pct, target_by)
 
@@ -584,6 +603,7 @@ def retargeted(found: Overview, target_pct: float | None, target_by: str | pd.Pe
             target,
             found.month + 1,
             found.cases_per_list,
+            admitted=found.admitted,
         )
     except ValueError as error:
         capacity_problem = str(error)

@@ -14,7 +14,9 @@ the answer is shown:
 - meeting the target is monotone in the uplift (more treatments never lengthen a wait), which is
   what makes bisection exact to its tolerance.
 
-Extra cases become extra theatre lists a week with the department's own cases per list.
+Extra cases become extra theatre lists a week with the department's own cases per list, counting
+only the operations among them: the share of those waiting over 18 weeks with a decision to admit
+(:class:`AdmittedShare`), where the data say it.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stocktake.waitinglist.stats import PRIORITY_TARGETS
 from stocktake.waitinglist.weeks_waited import (
     Redistribution,
     RenegeCapacityParams,
@@ -88,6 +91,8 @@ class CapacityAnswer:
     #: export hides them where that list's counts would give a small one away).
     baseline_list: WeeksWaited | None = None
     achieved_list: WeeksWaited | None = None
+    #: Which of the extra treatments are operations; None: all of them (the data do not say).
+    admitted: AdmittedShare | None = None
 
     @property
     def whole_cases_per_week(self) -> int | None:
@@ -97,7 +102,8 @@ class CapacityAnswer:
     def lists_per_week(self) -> float | None:
         if self.extra_per_week is None or not self.cases_per_list:
             return None
-        return self.extra_per_week / self.cases_per_list
+        share = 1.0 if self.admitted is None else self.admitted.share
+        return self.extra_per_week * share / self.cases_per_list
 
     @property
     def lists_to_book(self) -> float | None:
@@ -106,11 +112,82 @@ class CapacityAnswer:
         return None if lists is None else round_up(lists, 1)
 
 
-#: What turning extra treatments into theatre lists assumes, said wherever lists are given.
-LISTS_ASSUME = (
-    "theatre lists count every extra treatment as an operation (a treatment without one, such as most "
-    "non-admitted pathways', needs no list)"
-)
+@dataclass(frozen=True)
+class AdmittedShare:
+    """Of those waiting over 18 weeks (whom the extra treatments go to, longest first), how many have
+    a decision to admit: the share of the extra treatments that need a theatre list. A non-admitted
+    pathway is treated in clinic or discharged, with no operation (ADR 61)."""
+
+    admitted: int
+    waiting: int
+    #: Where the counts come from, as said beside the lists.
+    source: str
+    #: From a published return: nothing to hide (the counts are public already).
+    published: bool = False
+
+    def __post_init__(self):
+        if not 0 <= self.admitted <= self.waiting or self.waiting <= 0:
+            raise ValueError(
+                "a share with a decision to admit needs someone waiting, and at most all of them"
+            )
+
+    @property
+    def share(self) -> float:
+        return self.admitted / self.waiting
+
+    @property
+    def not_admitted(self) -> int:
+        return self.waiting - self.admitted
+
+
+def admitted_share(admitted: int, waiting: int, source: str, published: bool = False) -> AdmittedShare | None:
+    """The share, or None where it changes nothing: no one waiting over 18 weeks, or all of them with a
+    decision to admit. (A list with no decision to admit recorded anywhere says nothing of who is to be
+    operated on: its caller gives no share.)"""
+    if waiting <= 0 or admitted >= waiting:
+        return None
+    return AdmittedShare(int(admitted), int(waiting), source, published)
+
+
+#: A wait longer than this is over 18 weeks (126 days is within them, as the catalogue counts).
+WITHIN_18_WEEKS_DAYS = 126
+
+
+def admitted_of_pathways(pathways: pd.DataFrame, month: pd.Period) -> AdmittedShare | None:
+    """From patient-level pathways: those waiting over 18 weeks at ``month``'s end, and those of them
+    with a priority recorded (a decision to admit, ADR 60). None where no one waiting has a priority:
+    such a list does not record decisions to admit, so it cannot say who needs an operation."""
+    if "priority" not in pathways.columns:
+        return None
+    end = pd.Period(month, freq="M").end_time.normalize()
+    started = pd.to_datetime(pathways["clock_start"])
+    stopped = pd.to_datetime(pathways["clock_stop"])
+    waiting = (started <= end) & (stopped.isna() | (stopped > end))
+    decided = pathways["priority"].isin(PRIORITY_TARGETS)
+    if not (waiting & decided).any():
+        return None
+    over = waiting & ((end - started).dt.days > WITHIN_18_WEEKS_DAYS)
+    return admitted_share(
+        int((over & decided).sum()),
+        int(over.sum()),
+        "from the pathways: a priority recorded, a decision to admit",
+    )
+
+
+def lists_assume(admitted: AdmittedShare | None, hidden: bool = False) -> str:
+    """What turning extra treatments into theatre lists assumes, said wherever lists are given;
+    ``hidden``: the share is not said (it would give 1–7 patients away)."""
+    if admitted is None:
+        return (
+            "theatre lists count every extra treatment as an operation (a treatment without one, such as "
+            "most non-admitted pathways', needs no list)"
+        )
+    share = "a share hidden: it would give 1–7 patients away" if hidden else f"{admitted.share:.0%}"
+    return (
+        "theatre lists count only the extra treatments of patients with a decision to admit, as many as "
+        f"among those waiting over 18 weeks ({share}; {admitted.source}); the others are treated "
+        "without an operation"
+    )
 
 
 def round_up(value: float, digits: int) -> float:
@@ -140,12 +217,13 @@ def capacity_for_target(
     cases_per_list: float | None = None,
     redistribution: Redistribution = "evenly",
     tolerance: float = TOLERANCE,
+    admitted: AdmittedShare | None = None,
 ) -> CapacityAnswer:
     """The least constant uplift a week from ``start`` meeting ``target``, to a tenth of a treatment
     (bisection on the projection, then the tenth either side of it).
 
     ``referrals`` and ``capacity`` run month by month from the month after the origin to the target
-    month at least.
+    month at least. ``cases_per_list`` and ``admitted`` only turn the answer into theatre lists.
     """
     start, by = pd.Period(start, freq="M"), pd.Period(target.by, freq="M")
     horizon = (by - origin.month).n
@@ -166,12 +244,14 @@ def capacity_for_target(
 
     met, baseline, without = meets(0.0)
     if met:
-        return CapacityAnswer(target, start, 0.0, baseline, baseline, cases_per_list, without, without)
+        return CapacityAnswer(
+            target, start, 0.0, baseline, baseline, cases_per_list, without, without, admitted
+        )
     # An uplift that treats the whole list and every referral from the start is an upper bound on need.
     high = max(1.0, (origin.total + referrals.sum()) / 4.0)
     met, achieved, reached = meets(high)
     if not met:
-        return CapacityAnswer(target, start, None, baseline, None, cases_per_list, without)
+        return CapacityAnswer(target, start, None, baseline, None, cases_per_list, without, admitted=admitted)
     low = 0.0
     while high - low > tolerance:
         middle = (low + high) / 2
@@ -189,7 +269,9 @@ def capacity_for_target(
             tenth = round(tenth + 0.1, 1)
             ok, value, summary = meets(tenth)
         achieved, reached = value, summary
-    return CapacityAnswer(target, start, tenth, baseline, achieved, cases_per_list, without, reached)
+    return CapacityAnswer(
+        target, start, tenth, baseline, achieved, cases_per_list, without, reached, admitted
+    )
 
 
 def capacity_by_start(
@@ -200,12 +282,15 @@ def capacity_by_start(
     target: WaitTarget,
     cases_per_list: float | None = None,
     redistribution: Redistribution = "evenly",
+    admitted: AdmittedShare | None = None,
 ) -> list[CapacityAnswer]:
     """ "From when": the uplift needed for every start month from next month to the target month."""
     by = pd.Period(target.by, freq="M")
     starts = pd.period_range(origin.month + 1, by, freq="M")
     return [
-        capacity_for_target(origin, referrals, capacity, params, target, s, cases_per_list, redistribution)
+        capacity_for_target(
+            origin, referrals, capacity, params, target, s, cases_per_list, redistribution, admitted=admitted
+        )
         for s in starts
     ]
 
@@ -235,6 +320,7 @@ def answers_table(answers: list[CapacityAnswer]) -> pd.DataFrame:
                 "extra_per_week": None if a.extra_per_week is None else round_up(a.extra_per_week, 2),
                 "whole_cases_per_week": a.whole_cases_per_week,
                 "cases_per_list": a.cases_per_list,
+                "admitted_share": None if a.admitted is None else round(a.admitted.share, 4),
                 "lists_per_week": None if a.lists_per_week is None else round_up(a.lists_per_week, 2),
                 "without_uplift": round(a.baseline, 2),
                 "with_uplift": None if a.achieved is None else round(a.achieved, 2),

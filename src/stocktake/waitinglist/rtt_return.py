@@ -30,6 +30,7 @@ PART_TYPES: dict[str, str] = {
     "Part_3": "New RTT Periods - All Patients",
 }
 INCOMPLETE = "Part_2"
+WITH_DECISION_TO_ADMIT = "Part_2A"
 ADMITTED = "Part_1A"
 NON_ADMITTED = "Part_1B"
 NEW_PERIODS = "Part_3"

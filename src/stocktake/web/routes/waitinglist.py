@@ -241,9 +241,12 @@ def _cases_per_list(found: Overview) -> float | None:
 
 
 def _target_lists(found: Overview) -> float | None:
-    """The target's answer in lists a week, rounded up to the slider's step (so it reaches the target)."""
+    """The target's answer in lists a week, rounded up to the slider's step (so it reaches the target);
+    None where lists alone would not reach it (some of the extra treatments need no operation)."""
     answer = found.answer
     if answer is None or answer.lists_per_week is None or answer.lists_per_week <= 0:
+        return None
+    if answer.admitted is not None:
         return None
     if found.suppress and reached_hidden(answer)[1]:  # the answer says "*": its link would not
         return None
