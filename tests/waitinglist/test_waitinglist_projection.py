@@ -489,3 +489,20 @@ def test_a_small_services_projected_flows_are_never_negative_and_add_up():
     )
     change = np.diff(np.r_[table["waiting"].iloc[-1], projected["waiting"]])
     assert ((flows - projected["other_removals"]).to_numpy() == change).all()
+
+
+def test_each_months_median_is_numpys_for_every_count_nan_and_empty_month():
+    """The seasons' one-pass median against NumPy's own, month by month, on random histories with
+    gaps: odd and even counts, a month with no value, a month of NaN only, and no values at all."""
+    from stocktake.waitinglist.projection import _median_by_month
+
+    rng = np.random.default_rng(5)
+    for size in (0, 1, 5, 13, 36):
+        values = rng.normal(size=size)
+        values[rng.random(size) < 0.2] = np.nan
+        months = rng.integers(1, 12, size=size)  # December never drawn: a month with none
+        got = _median_by_month(values, months)
+        for m in range(1, 13):
+            mine = values[(months == m) & np.isfinite(values)]
+            expected = np.median(mine) if len(mine) else np.nan
+            np.testing.assert_equal(got[m - 1], expected)

@@ -417,6 +417,21 @@ def _centred_average(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _median_by_month(values: np.ndarray, month_numbers: np.ndarray) -> np.ndarray:
+    """Each calendar month's median of ``values`` (NaN ignored; NaN for a month with none), in one
+    pass: a table of months × positions, NaN where a position is another month's, sorted (NaN last),
+    and each row's middle read off (NumPy's ``nanmedian`` takes a slow path on rows this short)."""
+    if len(values) == 0:
+        return np.full(12, np.nan)
+    table = np.full((12, len(values)), np.nan)
+    table[month_numbers - 1, np.arange(len(values))] = values
+    table.sort(axis=1)
+    n = np.isfinite(table).sum(axis=1)
+    rows = np.arange(12)
+    middle = (table[rows, np.maximum(n - 1, 0) // 2] + table[rows, np.minimum(n // 2, len(values) - 1)]) / 2
+    return np.where(n > 0, middle, np.nan)
+
+
 def fit_flow(
     name: str, values: np.ndarray, month_numbers: np.ndarray, growth: float, additive: bool = False
 ) -> FlowFit:
@@ -428,15 +443,8 @@ def fit_flow(
     average = _centred_average(values)
     multiplicative = not additive and (bool(np.nanmin(average) > 0) if np.isfinite(average).any() else False)
     ratio = values / average if multiplicative else values - average
-    ratio[: max(0, len(ratio) - SEASON_MONTHS)] = np.nan  # only the latest 36 months' seasons
-    season = np.array(
-        [
-            np.nanmedian(ratio[month_numbers == m])
-            if np.isfinite(ratio[month_numbers == m]).any()
-            else np.nan
-            for m in range(1, 13)
-        ]
-    )
+    # only the latest 36 months' seasons
+    season = _median_by_month(ratio[-SEASON_MONTHS:], month_numbers[-SEASON_MONTHS:])
     season = np.where(np.isfinite(season), season, 1.0 if multiplicative else 0.0)
     if multiplicative and (season <= 0).any():  # a month with no flow in every year: seasons added
         return fit_flow(name, values, month_numbers, growth, additive=True)
@@ -540,10 +548,8 @@ def fit_list(history: History) -> ListFit:
     log_list = np.log(np.maximum(history.waiting, 1.0))
     months = history.months.month.to_numpy()
     change, change_months = np.diff(log_list), months[1:]
-    recent, recent_months = change[-SEASON_MONTHS:], change_months[-SEASON_MONTHS:]
-    season = np.array(
-        [np.median(recent[recent_months == m]) if (recent_months == m).any() else 0.0 for m in range(1, 13)]
-    )
+    season = _median_by_month(change[-SEASON_MONTHS:], change_months[-SEASON_MONTHS:])
+    season = np.where(np.isfinite(season), season, 0.0)
     season = season - season.mean()
     adjusted = log_list - np.concatenate([[0.0], np.cumsum(season[change_months - 1])])
     growth = theil_sen_slope(adjusted[-GROWTH_MONTHS:])
