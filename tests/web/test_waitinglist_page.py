@@ -322,6 +322,7 @@ def test_those_waiting_with_no_priority_recorded_are_said_beside_the_groups(
     answer = clients["viewer"].get("/waiting-list")
     assert answer.status_code == 200
     assert "Some pathways of the year have no priority recorded" in answer.text
+    assert "in no row of these tables, whose waiting, additions and removals add up to less" in answer.text
     assert "no procedure group recorded" not in answer.text
 
 

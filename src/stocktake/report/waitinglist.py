@@ -228,6 +228,10 @@ class WaitingListSection:
             "not from the date of this report."
         )
 
+    def unrecorded_note(self, where: str, flows: str) -> str:
+        """The groups' rows add up to less than the list: said beside them (page and workbook)."""
+        return GROUPS_UNRECORDED_NOTE.format(columns=self.unrecorded, where=where, flows=flows)
+
     @property
     def groups_hidden(self) -> bool:
         """Whether a priority or procedure group shows "*" (said under those tables only then)."""
@@ -476,7 +480,7 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
             ),
             ("The WL projection sheet", PROJECTION_SHEET_NOTE if section.projected else UNPROJECTED_NOTE),
             *(
-                [("The WL groups sheet", GROUPS_UNRECORDED_NOTE.format(section.unrecorded))]
+                [("The WL groups sheet", section.unrecorded_note("this sheet", "demand and capacity"))]
                 if section.unrecorded
                 else []
             ),
@@ -560,9 +564,9 @@ PROJECTION_SHEET_NOTE = (
 
 #: Beside the groups when some pathways have none (ADR 60): the rows add up to less than the list.
 GROUPS_UNRECORDED_NOTE = (
-    "Some pathways of the year have no {} recorded (a non-admitted pathway, waiting for no list, or a "
-    "treated one may be loaded without one): they are in the list's figures and in no row of this "
-    "sheet, whose waiting, demand and capacity add up to less than the list's."
+    "Some pathways of the year have no {columns} recorded (a non-admitted pathway, waiting for no list, "
+    "or a treated one may be loaded without one): they are in the list's figures and in no row of "
+    "{where}, whose waiting, {flows} add up to less than the list's."
 )
 
 
