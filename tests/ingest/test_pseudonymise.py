@@ -231,3 +231,19 @@ def test_an_nhs_number_typed_so_in_another_column_is_found_by_the_column_check()
         "ARTH",
         "(943) ***-****",
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("4010232137 2.123456789E+09", "401******* 2.123456789E+09"),
+        ("4010232137, 9.434765919E+09", "401*******, 943*******"),
+        ("401 023 2137 9.434765919E+09", "401 *** **** 943*******"),
+        ("9.434765919E+09 4010232137", "943******* 401*******"),
+    ],
+)
+def test_a_number_beside_a_float_written_number_is_masked_too(text, expected):
+    """An outside reading of the masker (found by a check that a long cell masks as if whole): a
+    number in the same run of digits as a spreadsheet's float (`2.123456789E+09`) was skipped with it
+    and shown whole, in an error message or a file name."""
+    assert mask_nhs_numbers(text) == expected

@@ -79,11 +79,14 @@ def ten_digit_runs(text: str) -> list[tuple[int, int, str]]:
     found = [
         (m.start(), m.end(), normalised_identifier(m.group(0))) for m in _FLOAT_IN_TEXT.finditer(readable)
     ]
-    floats = [(a, b) for a, b, _ in found]
+    # dates, times and the floats (candidates already) stand between numbers, read as letters: a
+    # number beside a float had been skipped with it (`4010232137 2.123456789E+09` shown whole)
     scanned = _DATE_OR_TIME.sub(lambda m: "x" * len(m.group(0)), readable)
+    for a, b, _ in found:
+        scanned = scanned[:a] + "x" * (b - a) + scanned[b:]
     for run in _DIGIT_RUN.finditer(scanned):
         before = scanned[run.start() - 1 : run.start()]
-        if before in ("+", "£", "$", "€") or any(a < run.end() and run.start() < b for a, b in floats):
+        if before in ("+", "£", "$", "€"):
             continue
         groups = [(run.start() + g.start(), run.start() + g.end()) for g in _DIGITS.finditer(run.group(0))]
         for i, (first, _) in enumerate(groups):
