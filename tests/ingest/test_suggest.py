@@ -496,10 +496,13 @@ def test_a_priority_is_placed_by_its_leading_code_whatever_words_follow(tmp_path
     """Trusts word their priorities differently (an outside check): "P4 - Routine" and "P1 - Urgent"
     were left unplaced because the table knew only "P3 - routine" and "P2 - urgent". The code decides."""
     rows = ["Pathway ID,Clock Start,Clock Stop,Priority,Status"]
-    words = ("P1 - Urgent", "p2 (within a month)", "P3 - Soon", "P4 - Routine", "P1A", "Priority 3")
-    for i in range(36):
-        rows.append(f"RTT{i},{1 + i % 28:02d}/03/2024,,{words[i % 6]},Open")
+    words = ("P1 - Urgent", "p2 (within a month)", "P3 - Soon", "P4 - Routine", "P1A", "Priority 4 - routine")
+    # another number after the code is a change of priority, not a label: left for the reviewer
+    changed = ("P4 -> P2", "P3 (now P2)", "P2 downgraded to P4", "P4/P3")
+    for i in range(40):
+        rows.append(f"RTT{i},{1 + i % 28:02d}/03/2024,,{(words + changed)[i % 10]},Open")
     (tmp_path / "ptl.csv").write_text("\n".join(rows) + "\n")
     found = suggest_mapping(sample_folder(tmp_path).samples, today=TODAY).dataset("rtt_pathways")
-    codes = dict({f.field: f for f in found.fields}["priority"].codes)
-    assert codes == dict(zip(words, ("P1", "P2", "P3", "P4", "P1", "P3"), strict=True))
+    priority = {f.field: f for f in found.fields}["priority"]
+    assert dict(priority.codes) == dict(zip(words, ("P1", "P2", "P3", "P4", "P1", "P4"), strict=True))
+    assert {value for value, _ in priority.unplaced} == set(changed)

@@ -1,17 +1,20 @@
 """The capacity answer's theatre lists count only the operations: a whole tracking list's
-non-admitted pathways (no priority recorded, ADR 60) are treated without a list (ADR 61)."""
+non-admitted pathways (no priority recorded, ADR 60) are treated without a list, and the extra
+treatments reach the longest waiters first (ADR 61)."""
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+import numpy as np
 import pandas as pd
 import pytest
 
 from stocktake.demo.generate import Department, generate
 from stocktake.report.waitinglist import assumptions, capacity_words
 from stocktake.verdicts.waitinglist import lists_hidden, overview
-from stocktake.web.routes.waitinglist import _target_lists
+from stocktake.waitinglist.capacity import AdmittedShare, CapacityAnswer, WaitTarget
+from stocktake.web.routes.waitinglist import _not_lists_alone, _target_lists
 
 
 @pytest.fixture(scope="module")
@@ -19,70 +22,92 @@ def pathways():
     return generate(Department(seed=11, months=30))["rtt_pathways"]
 
 
-def _without_priority_every_third(pathways: pd.DataFrame) -> pd.DataFrame:
-    """Every third pathway made non-admitted: its priority (and procedure group) blank."""
+def _waiting_longest_first(pathways: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
+    end = month.end_time.normalize()
+    started, stopped = pd.to_datetime(pathways["clock_start"]), pd.to_datetime(pathways["clock_stop"])
+    waiting = pathways[(started <= end) & (stopped.isna() | (stopped > end))]
+    return waiting.sort_values("clock_start", kind="stable")
+
+
+def test_the_lists_are_the_operations_among_the_longest_waiters_reached(pathways):
+    """Every third pathway made non-admitted (priority blank). The share of operations is checked
+    against the patients themselves: of the N longest waiting (N the extra treatments in all), how
+    many have a priority; the model reads weeks-waited bands, so within one band's rounding."""
     whole = pathways.copy()
-    chosen = whole.index % 3 == 0
-    whole.loc[chosen, ["priority", "procedure_group"]] = None
-    return whole
-
-
-def test_the_lists_are_the_extra_operations_over_the_cases_a_list(pathways):
-    whole = _without_priority_every_third(pathways)
+    whole.loc[whole.index % 3 == 0, ["priority", "procedure_group"]] = None
     found = overview(whole, target_pct=85, target_by=None, cases_per_list=3.5)
-    end = found.month.end_time.normalize()
-    started, stopped = pd.to_datetime(whole["clock_start"]), pd.to_datetime(whole["clock_stop"])
-    over = (started <= end) & (stopped.isna() | (stopped > end)) & ((end - started).dt.days > 126)
-    decided = over & whole["priority"].notna()
-    assert 0 < decided.sum() < over.sum()
     answer = found.answer
-    assert (answer.admitted.admitted, answer.admitted.waiting) == (decided.sum(), over.sum())
     assert answer.extra_per_week > 0
-    assert answer.lists_per_week == pytest.approx(answer.extra_per_week * decided.sum() / over.sum() / 3.5)
+    reached = round(answer.treatments_in_all)
+    longest = _waiting_longest_first(whole, found.month).head(reached)
+    truth = longest["priority"].notna().mean()
+    assert 0.5 < truth < 0.8
+    assert answer.operations_share == pytest.approx(truth, abs=0.02)
+    assert answer.lists_per_week == pytest.approx(answer.extra_per_week * answer.operations_share / 3.5)
     words = " ".join(capacity_words(found).split())
+    operations = answer.extra_per_week * answer.operations_share
     assert (
-        f"for those with a decision to admit, {answer.lists_to_book:.1f} extra theatre lists a week" in words
+        f"({operations:.1f} of them operations: {answer.lists_to_book:.1f} extra theatre lists a week"
+        in words
     )
+    assert f"the other {answer.extra_per_week - operations:.1f} a week without an operation" in words
     said = " ".join(assumptions(found).split())
-    assert f"({decided.sum() / over.sum():.0%}; from the pathways" in said
-    # lists alone would not reach the target: the page offers no "try the target's lists"
+    assert f"of the {reached:,} longest waiting now" in said
+    # lists alone would not reach the target: no "try the target's lists", and the page says why
     assert _target_lists(found) is None
+    assert f"its {answer.lists_to_book:.1f} lists alone reach less than the target" in _not_lists_alone(found)
 
 
-def test_a_list_with_every_long_waiter_admitted_counts_every_extra_treatment(pathways):
+def test_a_list_with_every_waiter_reached_admitted_counts_every_extra_treatment(pathways):
     """The demo's list is of admitted pathways: its lists are the extra treatments over the cases."""
     found = overview(pathways, target_pct=85, target_by=None, cases_per_list=3.5)
-    assert found.admitted is None and found.answer.extra_per_week > 0
+    assert found.admitted is not None and found.answer.operations_share == 1.0
     assert found.answer.lists_per_week == pytest.approx(found.answer.extra_per_week / 3.5)
-    assert _target_lists(found) == found.answer.lists_to_book
-    assert "theatre lists count every extra treatment as an operation" in " ".join(assumptions(found).split())
+    assert _target_lists(found) == found.answer.lists_to_book and _not_lists_alone(found) is None
+    assert "100% have one" in " ".join(assumptions(found).split())
+
+
+def test_a_list_with_no_priority_recorded_says_its_lists_may_be_too_many(pathways):
+    found = overview(pathways.assign(priority=None), target_pct=85, target_by=None, cases_per_list=3.5)
+    assert found.admitted is None
+    assert found.answer.lists_per_week == pytest.approx(found.answer.extra_per_week / 3.5)
+    assert "counting every one as an operation" in capacity_words(found)
+    assert "may be more than the operations need" in " ".join(assumptions(found).split())
 
 
 def test_lists_that_would_give_away_a_few_with_a_decision_to_admit_are_hidden(pathways):
-    """Of the long waiters only 1–7 with a priority: the lists (their share of the uplift) say "*"."""
+    """Of those waiting only the 5 longest have a priority: the lists say "*", the share is not said."""
     whole = pathways.copy()
     month = overview(whole).month
-    end = month.end_time.normalize()
-    started, stopped = pd.to_datetime(whole["clock_start"]), pd.to_datetime(whole["clock_stop"])
-    over = (started <= end) & (stopped.isna() | (stopped > end)) & ((end - started).dt.days > 126)
-    keep = over[over].index[:5]
-    whole.loc[over & ~whole.index.isin(keep), ["priority", "procedure_group"]] = None
+    keep = _waiting_longest_first(whole, month).index[:5]
+    whole.loc[~whole.index.isin(keep), ["priority", "procedure_group"]] = None
     found = overview(whole, target_pct=85, target_by=None, cases_per_list=3.5)
     assert lists_hidden(found.answer) and found.answer.extra_per_week > 0
     words = " ".join(capacity_words(found).split())
-    assert "for those with a decision to admit, * extra theatre lists a week" in words
-    assert "a share hidden: it would give 1–7 patients away" in " ".join(assumptions(found).split())
+    assert "(* of them operations: * extra theatre lists a week" in words
+    assert "the other * a week without an operation" in words
+    assert "the share with one is hidden" in " ".join(assumptions(found).split())
+    assert "lists alone reach less than the target" in _not_lists_alone(found)
 
 
 def test_a_published_returns_share_is_never_hidden():
-    """A return's Part 2A counts are public: 3 of 40 long waiters with a decision to admit are said."""
-    from stocktake.waitinglist.capacity import AdmittedShare, CapacityAnswer, WaitTarget
-
+    """A return's Part 2A counts are public: 3 of the 40 longest with a decision to admit are said."""
     target = WaitTarget(pd.Period("2025-06", freq="M"), pct_within_18_weeks=80)
-    answer = CapacityAnswer(target, pd.Period("2025-01", freq="M"), 10.0, 70.0, 80.0, 2.5)
+    per_week = 40 / (30 / 7)  # 40 treatments in all over June's 30 days
+    answer = CapacityAnswer(target, pd.Period("2025-06", freq="M"), per_week, 70.0, 80.0, 2.5)
+    assert answer.treatments_in_all == pytest.approx(40)
+    waiting, some = np.r_[100.0, 40.0], np.r_[50.0, 3.0]
     for published, hidden in ((True, False), (False, True)):
-        admitted = AdmittedShare(3, 40, "counts", published=published)
+        admitted = AdmittedShare(tuple(waiting), tuple(some), "counts", published=published)
         assert lists_hidden(replace(answer, admitted=admitted)) is hidden
-    assert lists_hidden(replace(answer, admitted=AdmittedShare(8, 40, "counts"))) is False
-    assert lists_hidden(replace(answer, admitted=AdmittedShare(35, 40, "counts"))) is True  # 5 without
+    many = AdmittedShare(tuple(waiting), (50.0, 8.0), "counts")
+    assert lists_hidden(replace(answer, admitted=many)) is False
+    assert lists_hidden(replace(answer, admitted=AdmittedShare(tuple(waiting), (50.0, 35.0), "counts")))
     assert lists_hidden(answer) is False
+
+
+def test_lists_that_are_all_operations_say_so_plainly(pathways):
+    found = overview(pathways, target_pct=85, target_by=None, cases_per_list=3.5)
+    words = " ".join(capacity_words(found).split())
+    assert "cases a list: every one an operation)" in words and "without an operation" not in words
+    assert "without an operation" not in " ".join(assumptions(found).split())

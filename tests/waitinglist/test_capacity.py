@@ -4,6 +4,7 @@ projecting again with them."""
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import numpy as np
@@ -114,11 +115,11 @@ def test_the_capacity_command_with_lists_from_the_warehouse(demo_warehouse, tmp_
     got = pd.read_csv(out)
     assert list(got["start"]) == [str(p) for p in pd.period_range("2024-12", "2025-06", freq="M")]
     first = got.iloc[0]
-    # Lists a week are operations a week (the return's share with a decision to admit, ADR 61) over
-    # the department's cases per list (its own theatre measures).
-    assert first["admitted_share"] == pytest.approx(1278 / 1881, abs=1e-4)
+    # Lists a week are operations a week (the return's share with a decision to admit among the
+    # longest waiters reached, ADR 61) over the department's cases per list (its own theatre measures).
+    assert 0.68 < first["operations_share"] < 1
     assert first["lists_per_week"] == pytest.approx(
-        first["extra_per_week"] * first["admitted_share"] / first["cases_per_list"], abs=0.01
+        first["extra_per_week"] * first["operations_share"] / first["cases_per_list"], abs=0.01
     )
     assert 2 < first["cases_per_list"] < 5
     assert (got["with_uplift"] >= 60 - 1e-6).all()
@@ -248,35 +249,44 @@ def test_what_lists_assume_is_said_only_where_lists_are_given(tmp_path):
     with_lists = runner.invoke(app, ["waitinglist", "capacity", str(RBD), *target, "--cases-per-list", "3.5"])
     assert plain.exit_code == 0 and with_lists.exit_code == 0, plain.output + with_lists.output
     assert "theatre lists count" not in " ".join(plain.output.split())
-    assert "theatre lists count only the extra treatments of patients with a decision to admit" in " ".join(
-        with_lists.output.split()
-    )
+    assert "theatre lists count only the operations" in " ".join(with_lists.output.split())
 
 
-def _over_18_weeks_from_the_csv(part: str, treatment_function: str) -> int:
-    """The return's waits over 18 weeks for a part, summed from its band columns as published."""
+def _bands_from_the_csv(part: str, treatment_function: str) -> np.ndarray:
+    """A part's counts by completed weeks waited (105 bands), summed over commissioners from the
+    return's band columns as published."""
     import csv
 
+    bands = np.zeros(105)
     with RBD.open(newline="", encoding="utf-8-sig") as file:
-        total = 0.0
         for row in csv.DictReader(file):
             if row["RTT Part Type"] == part and row["Treatment Function Code"] == treatment_function:
                 for column, value in row.items():
-                    if column.startswith("Gt ") and int(column.split()[1]) >= 18 and value.strip():
-                        total += float(value)
-    return round(total)
+                    if column.startswith("Gt ") and value.strip():
+                        bands[int(column.split()[1])] += float(value)
+    return bands
 
 
-def test_theatre_lists_count_only_the_waiters_with_a_decision_to_admit(tmp_path):
+def _share_of_longest(waiting: np.ndarray, admitted: np.ndarray, n: float) -> float:
+    """Worked here: bands from the longest down until n are taken, the last in proportion."""
+    taken = taken_admitted = 0.0
+    for w, a in zip(waiting[::-1], admitted[::-1], strict=True):
+        if w == 0:
+            continue
+        part = min(w, n - taken)
+        if part <= 0:
+            break
+        taken, taken_admitted = taken + part, taken_admitted + a * part / w
+    return taken_admitted / taken
+
+
+def test_theatre_lists_count_only_the_operations_among_the_longest_waiters_reached(tmp_path):
     """A trust's list is admitted and non-admitted pathways; a non-admitted one is treated in clinic.
-    Every extra treatment had been turned into theatre lists: for the real return's T&O (C_110), 1.47
-    times the lists needed. The share is the return's own Part_2A (incomplete pathways with a decision
-    to admit) over 18 weeks, read here from the CSV's columns."""
-    decided, waiting = (
-        _over_18_weeks_from_the_csv("Part_2A", "C_110"),
-        _over_18_weeks_from_the_csv("Part_2", "C_110"),
-    )
-    assert 0 < decided < waiting
+    Every extra treatment had been turned into theatre lists. The extra go to the longest waiters
+    first, so the operations are the share with a decision to admit (the return's Part 2A) among as
+    many of the longest waiters as there are extra treatments in all: for T&O's 65% by September 2025
+    from December, some 1,700 waiters, worked out here from the CSV's band columns."""
+    waiting, decided = _bands_from_the_csv("Part_2", "C_110"), _bands_from_the_csv("Part_2A", "C_110")
     out = tmp_path / "capacity.csv"
     target = ["--target-pct", "65", "--by", "2025-09", "--treatment-function", "C_110"]
     result = runner.invoke(
@@ -284,43 +294,77 @@ def test_theatre_lists_count_only_the_waiters_with_a_decision_to_admit(tmp_path)
     )
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
-    assert (
-        f"({decided / waiting:.0%}; the 2024-11 return's incomplete pathways with a decision to admit)"
-        in said
-    )
-    assert "; for those of them with a decision to admit, " in said
     table = pd.read_csv(out)
-    reached = table[table["extra_per_week"] > 0]
-    assert len(reached) > 0
-    assert np.allclose(reached["admitted_share"], round(decided / waiting, 4))
-    expected = reached["extra_per_week"] * decided / waiting / 3.5
-    # both rounded up to a hundredth, from the exact uplift and from its rounding: within one step
-    assert np.all(np.abs(reached["lists_per_week"] - expected) <= 0.011)
-    assert np.all(reached["lists_per_week"] < reached["extra_per_week"] / 3.5 - 0.01)
+    assert (table["extra_per_week"] > 0).all()
+    for row in table.itertuples():
+        months = pd.period_range(row.start, "2025-09", freq="M")
+        n = row.extra_per_week * sum(m.days_in_month for m in months) / 7
+        share = _share_of_longest(waiting, decided, n)
+        assert row.operations_share == pytest.approx(share, abs=1e-4)
+        # the lists rounded up to a hundredth from the exact operations a week
+        assert row.lists_per_week == pytest.approx(row.extra_per_week * share / 3.5, abs=0.011)
+    first = table.iloc[0]
+    operations = first["extra_per_week"] * first["operations_share"]
+    assert f"{operations:.1f} of them operations: " in said
+    assert f"the other {first['extra_per_week'] - operations:.1f} a week without an operation" in said
+    assert "in clinic capacity Stocktake does not plan" in said
+    # no 52-week waiters by June reaches only the longest, who have a decision to admit far more often
+    # than those over 18 weeks (68%): an outsider's check, counting over 18 weeks, had too few lists
+    fewer = tmp_path / "no52.csv"
+    target = ["--no-52-week-waiters-by", "2025-06", "--treatment-function", "C_110", "--cases-per-list", "4"]
+    result = runner.invoke(app, ["waitinglist", "capacity", str(RBD), *target, "--out", str(fewer)])
+    assert result.exit_code == 0, result.output
+    first = pd.read_csv(fewer).iloc[0]
+    assert first["operations_share"] > decided[18:].sum() / waiting[18:].sum() + 0.15
+
+
+def test_a_treatment_function_with_no_part_2a_lines_has_no_operations(tmp_path):
+    """A return holds Part 2A, but not for this treatment function: its missing lines are true zeros
+    (published returns leave empty lines out), so the lists are none, not every treatment's."""
+    lines = RBD.read_text(encoding="utf-8-sig").splitlines()
+    kept = [line for line in lines if not (",Part_2A," in line and ",C_110," in line)]
+    assert len(kept) < len(lines)
+    edited = tmp_path / "return.csv"
+    edited.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    out = tmp_path / "capacity.csv"
+    target = ["--target-pct", "65", "--by", "2025-09", "--treatment-function", "C_110"]
+    result = runner.invoke(
+        app, ["waitinglist", "capacity", str(edited), *target, "--cases-per-list", "3.5", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out)
+    assert (table["operations_share"] == 0).all() and (table["lists_per_week"] == 0).all()
+    # with no Part 2A at all, the return says nothing of operations: every treatment counted, and said
+    none = tmp_path / "none.csv"
+    none.write_text("\n".join(x for x in lines if ",Part_2A," not in x) + "\n", encoding="utf-8")
+    result = runner.invoke(app, ["waitinglist", "capacity", str(none), *target, "--cases-per-list", "3.5"])
+    said = " ".join(result.output.split())
+    assert "counting every one as an operation" in said
+    assert "these data record no decision to admit" in said and "may be more than the operations need" in said
 
 
 def test_the_share_with_a_decision_to_admit_from_hand_made_pathways():
-    """At June 2024's end: 12 waiting over 18 weeks with a priority, 18 without (non-admitted), 40
-    within 18 weeks without one, 9 over 18 weeks whose clocks stopped (not waiting): 12 of 30."""
+    """At June 2024's end: 12 waiting 28 weeks with a priority, 18 waiting 18 weeks without one
+    (non-admitted), 40 waiting 2 weeks, 9 whose clocks stopped (not waiting). The 20 longest: the 12
+    and 8 of the 18 (their band in proportion)."""
     from stocktake.waitinglist.capacity import admitted_of_pathways
 
     end = pd.Timestamp("2024-06-30")
     rows = (
         [(end - pd.Timedelta(days=200), None, "P3")] * 12
         + [(end - pd.Timedelta(days=127), None, None)] * 18
-        + [(end - pd.Timedelta(days=126), None, None)] * 40  # 126 days is within 18 weeks
+        + [(end - pd.Timedelta(days=14), None, None)] * 40
         + [(end - pd.Timedelta(days=300), end - pd.Timedelta(days=5), "P2")] * 9
     )
     pathways = pd.DataFrame(rows, columns=["clock_start", "clock_stop", "priority"])
     found = admitted_of_pathways(pathways, pd.Period("2024-06", freq="M"))
-    assert (found.admitted, found.waiting, found.not_admitted) == (12, 30, 18)
-    # a month earlier the 9 were still waiting and the 18 not yet over 18 weeks: all 21 over it had a
-    # decision to admit, so every extra treatment is an operation, as before (no share to say)
-    assert admitted_of_pathways(pathways, pd.Period("2024-05", freq="M")) is None
+    assert sum(found.waiting) == 70 and sum(found.admitted) == 12
+    assert (found.waiting[28], found.admitted[28], found.waiting[18], found.waiting[2]) == (12, 12, 18, 40)
+    assert found.longest(20) == pytest.approx((12, 20))
+    assert found.share_of_longest(12) == 1.0 and found.share_of_longest(30) == pytest.approx(0.4)
+    assert found.share_of_longest(1000) == pytest.approx(12 / 70)  # more than the list: all of it
     # no priority recorded for anyone waiting: the list does not say who needs an operation
     assert admitted_of_pathways(pathways.assign(priority=None), pd.Period("2024-06", freq="M")) is None
-    few = admitted_of_pathways(pathways.iloc[7:], pd.Period("2024-06", freq="M"))
-    assert (few.admitted, few.waiting) == (5, 23)
 
 
 def test_an_uplift_beyond_what_the_service_gives_now_is_said_so():
@@ -372,45 +416,68 @@ def test_a_warehouse_without_theatre_history_gets_the_answer_in_treatments(demo_
     assert given["lists_per_week"].notna().any()
 
 
-def test_lists_that_would_give_away_a_few_with_a_decision_to_admit_are_hidden_in_the_export(
-    demo_warehouse, tmp_path
-):
-    """Of those waiting over 18 weeks at the list's month, only 5 have a priority: the lists a week (the
-    uplift times 5 over the long waiters, over the cases a list) would give the 5 away."""
+def _warehouse_with(demo_warehouse, tmp_path, sql: str) -> Path:
     import shutil
 
     import duckdb
 
     warehouse = tmp_path / "warehouse.duckdb"
     shutil.copy(demo_warehouse, warehouse)
-    long_waiting = (
-        "clock_start <= DATE '2023-08-31' - 127 AND (clock_stop IS NULL OR clock_stop > DATE '2023-08-31')"
-    )
     with duckdb.connect(str(warehouse)) as con:
-        con.execute(
-            f"UPDATE rtt_pathways SET priority = NULL WHERE {long_waiting} AND pathway_id NOT IN "
-            f"(SELECT pathway_id FROM rtt_pathways WHERE {long_waiting} ORDER BY pathway_id LIMIT 5)"
-        )
+        con.execute(sql)
+    return warehouse
+
+
+#: Waiting at the demo warehouse's list month (August 2023).
+WAITING_AT_THE_END = (
+    "clock_start <= DATE '2023-08-31' AND (clock_stop IS NULL OR clock_stop > DATE '2023-08-31')"
+)
+
+
+def test_lists_that_would_give_away_a_few_with_a_decision_to_admit_are_hidden_in_the_export(
+    demo_warehouse, tmp_path
+):
+    """Of those waiting, only the 5 longest have a priority: the lists a week (the uplift times the
+    share of the longest reached, over the cases a list) would give the 5 away."""
+    warehouse = _warehouse_with(
+        demo_warehouse,
+        tmp_path,
+        f"UPDATE rtt_pathways SET priority = NULL WHERE {WAITING_AT_THE_END} AND pathway_id NOT IN "
+        f"(SELECT pathway_id FROM rtt_pathways WHERE {WAITING_AT_THE_END} ORDER BY clock_start LIMIT 5)",
+    )
     out = tmp_path / "capacity.csv"
     result = runner.invoke(
         app,
-        [
-            "waitinglist",
-            "capacity",
-            "--warehouse",
-            str(warehouse),
-            "--target-pct",
-            "90",
-            "--by",
-            "2025-06",
-            "--out",
-            str(out),
-        ],
+        ["waitinglist", "capacity", "--warehouse", str(warehouse), "--target-pct", "90", "--by", "2025-06",
+         "--out", str(out)],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "(* of them operations: * extra theatre lists a week" in said
+    assert "the share with one is hidden (it would give 1–7 patients away)" in said
+    table = pd.read_csv(out)
+    assert (table["extra_per_week"] > 0).all()
+    assert table["lists_per_week"].isna().all() and table["operations_share"].isna().all()
+
+
+def test_long_waiters_with_far_fewer_priorities_than_the_rest_are_questioned(demo_warehouse, tmp_path):
+    """An outsider: priorities recorded only for the newer pathways read as no operations at all for
+    the longest waiters, and no lists, unremarked. Now it is said that the lists may be too few."""
+    warehouse = _warehouse_with(
+        demo_warehouse,
+        tmp_path,
+        f"UPDATE rtt_pathways SET priority = NULL WHERE {WAITING_AT_THE_END} "
+        "AND clock_start < DATE '2023-04-01'",
+    )
+    result = runner.invoke(
+        app,
+        ["waitinglist", "capacity", "--warehouse", str(warehouse), "--target-pct", "90", "--by", "2025-06"],
     )
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
-    assert "for those of them with a decision to admit, * extra theatre lists a week" in said
-    assert "a share hidden: it would give 1–7 patients away" in said
-    table = pd.read_csv(out)
-    assert (table["extra_per_week"] > 0).all()
-    assert table["lists_per_week"].isna().all() and table["admitted_share"].isna().all()
+    longest = re.search(
+        r"longest waiting now \(as many as the extra treatments in all\), (\d+)% have one", said
+    )
+    assert longest is not None and int(longest.group(1)) < 50
+    warned = "the rest of the list 100%: if priorities were not recorded for older pathways, the lists are"
+    assert f"({warned} too few)" in said

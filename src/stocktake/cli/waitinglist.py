@@ -194,7 +194,7 @@ STATS_SHOWN = {
 
 
 #: The capacity answer's uplift, hidden with what it reaches (the list without it is shown).
-UPLIFT_COLUMNS = ["extra_per_week", "whole_cases_per_week", "lists_per_week"]
+UPLIFT_COLUMNS = ["extra_per_week", "whole_cases_per_week", "operations_share", "lists_per_week"]
 
 #: The weeks-waited figures with an interval, as the weeks command's table heads them.
 TESTED_WORDS = (
@@ -440,7 +440,13 @@ def capacity(
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
     from stocktake.metrics.suppression import MASK
     from stocktake.verdicts.waitinglist import lists_hidden, reached_hidden
-    from stocktake.waitinglist.capacity import NO_WAITERS_BELOW, answers_table, beyond_present, lists_assume
+    from stocktake.waitinglist.capacity import (
+        NO_WAITERS_BELOW,
+        answers_table,
+        beyond_present,
+        lists_assume,
+        lists_words,
+    )
 
     if not returns and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -468,8 +474,9 @@ def capacity(
                 table.at[row, "without_uplift"] = None
             if with_it:  # the uplift too: with the list without it, it gives what it reaches back
                 table.loc[row, [*UPLIFT_COLUMNS, "with_uplift"]] = None
-        if lists_hidden(answer):  # the lists give the 1–7 with a decision to admit away
-            table[["admitted_share", "lists_per_week"]] = None
+        for row, a in enumerate(by_start):
+            if lists_hidden(a):  # the lists give 1–7 with (or without) a decision to admit away
+                table.loc[row, ["operations_share", "lists_per_week"]] = None
         if out is not None:
             write_csv(table, out)
     except WaitingListInputError as error:
@@ -494,10 +501,7 @@ def capacity(
         )
     else:
         lists = (
-            f"{' =' if answer.admitted is None else '; for those of them with a decision to admit,'} "
-            f"{MASK if achieved_hidden or hide_lists else format(answer.lists_to_book, '.1f')} "
-            f"extra theatre lists a week (rounded up to a tenth) at {answer.cases_per_list:.2f} cases a list "
-            f"({per_list_source})"
+            f" ({lists_words(answer, per_list_source, MASK if achieved_hidden or hide_lists else None)})"
             if answer.lists_per_week is not None
             else f" (not turned into theatre lists: {per_list_source}, or give --cases-per-list)"
             if per_list_source
@@ -537,18 +541,22 @@ def capacity(
         shown.add_row(
             str(a.start),
             "not reachable" if a.extra_per_week is None else MASK if masked else f"{a.extra_per_week:.1f}",
-            "" if a.lists_to_book is None else MASK if masked or hide_lists else f"{a.lists_to_book:.1f}",
+            ""
+            if a.lists_to_book is None
+            else MASK
+            if masked or lists_hidden(a)
+            else f"{a.lists_to_book:.1f}",
             MASK if masked else reached,
         )
     console.print(shown)
-    if any(any(pair) for pair in hidden) or hide_lists:
+    if any(any(pair) for pair in hidden) or any(lists_hidden(a) for a in by_start):
         console.print(f"{MASK} a share or count that would give 1–7 patients away (blank in the CSV)")
     console.print(
         f"Assumes: extra treatments go to the longest waiters first (urgent patients treated in time from "
         f"the present capacity); referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}"
         + (
-            f"; {lists_assume(answer.admitted, hide_lists)}." if answer.cases_per_list else "."
+            f"; {lists_assume(answer.admitted, answer, hide_lists)}." if answer.cases_per_list else "."
         )  # no lists, no cases
     )
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")

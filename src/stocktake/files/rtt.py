@@ -33,12 +33,7 @@ from stocktake.files.waitinglist import (
     saved_csv_table,
 )
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
-from stocktake.waitinglist.capacity import (
-    WITHIN_18_WEEKS_DAYS,
-    AdmittedShare,
-    admitted_of_pathways,
-    admitted_share,
-)
+from stocktake.waitinglist.capacity import AdmittedShare, admitted_by_weeks, admitted_of_pathways
 from stocktake.waitinglist.list_pattern import (
     ShortDay,
     filled_words,
@@ -239,13 +234,13 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
         )
     title = f"{', '.join(latest.providers)} {treatment_function} {name}"
     admitted = None
-    if latest.holds(WITH_DECISION_TO_ADMIT, treatment_function):
-        over_18 = slice(WITHIN_18_WEEKS_DAYS // 7, None)  # the bands from "Gt 18 To 19 Weeks"
-        admitted = admitted_share(
-            round(latest.by_week(WITH_DECISION_TO_ADMIT, treatment_function)[over_18].sum()),
-            round(latest.by_week(INCOMPLETE, treatment_function)[over_18].sum()),
-            f"the {latest.month} return's incomplete pathways with a decision to admit",
+    if WITH_DECISION_TO_ADMIT in latest.parts:  # a treatment function's missing lines: none (a true 0)
+        admitted = admitted_by_weeks(
+            latest.by_week(INCOMPLETE, treatment_function),
+            latest.by_week(WITH_DECISION_TO_ADMIT, treatment_function),
+            f"the {latest.month} return's Part 2A, incomplete pathways with a decision to admit",
             published=True,
+            none_is_known=True,
         )
     return WeeksInputs(
         origin, params, referrals, capacity, how + missing, title, flow_gaps=bool(missing), admitted=admitted

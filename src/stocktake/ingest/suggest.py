@@ -511,21 +511,33 @@ def _placements(
     """Each distinct value of the sample placed on a canonical value where the synonym table or
     the value's own spelling says which (for a boolean, by whichever table places more rows), and
     the table that placed them (compared form → (code as listed, value)). A value that starts with a
-    canonical code as a word of its own ("P4 - Routine") is that code, whatever words follow it."""
+    canonical code as a word of its own ("P4 - Routine", "Priority 4 - routine") is that code, whatever
+    words follow it, unless another number does ("P4 -> P2", "P3 (now P2)": left for the reviewer)."""
     best: tuple[dict[str, CanonicalValue], dict] = ({}, {})
     best_rows = -1
     leading = {code_key(str(v)): v for v in choices if isinstance(v, str) and any(c.isdigit() for c in v)}
     for table in _code_tables(vocabulary, column.name, column.type == "boolean", choices):
         placed = {v: table[code_key(v)][1] for v, _ in found.counts if code_key(v) in table}
         placed |= {
-            v: leading[code_key(v).split()[0]]
+            v: leading[code]
             for v, _ in found.counts
-            if v not in placed and code_key(v) and code_key(v).split()[0] in leading
+            if v not in placed and (code := _leading_code(v, leading)) is not None
         }
         rows = sum(n for v, n in found.counts if v in placed)
         if rows > best_rows:
             best, best_rows = (placed, table), rows
     return best
+
+
+def _leading_code(value: str, codes: dict[str, CanonicalValue]) -> str | None:
+    """The code ``value`` opens with ("p4" of "P4 - Routine"; "priority 4" read as "p4"), if no other
+    number follows it; None otherwise."""
+    words = code_key(value).split()
+    if len(words) > 1 and words[0] == "priority" and words[1].isdigit():
+        words = [f"p{words[1]}", *words[2:]]
+    if not words or words[0] not in codes or any(c.isdigit() for c in "".join(words[1:])):
+        return None
+    return words[0]
 
 
 @cache

@@ -31,7 +31,7 @@ from stocktake.verdicts.waitinglist import (
     overview,
     reached_hidden,
 )
-from stocktake.waitinglist.capacity import beyond_present, lists_assume
+from stocktake.waitinglist.capacity import beyond_present, lists_assume, lists_words
 from stocktake.waitinglist.weeks_waited import TESTED
 from stocktake.warehouse import WarehouseError, connect, problems
 
@@ -320,19 +320,11 @@ def capacity_words(found: Overview) -> str:
     if answer.extra_per_week == 0:
         return f"{target}: met without extra capacity ({without} within 18 weeks then)."
     # with what it reaches hidden, the uplift is too: beside the list without it, it gives that back
-    extra, per_week = (
-        (MASK, MASK)
-        if hidden[1]
-        else (
-            f"{answer.extra_per_week:.1f}",
-            f"{answer.lists_to_book:.1f}" if answer.lists_to_book is not None else "",
-        )
-    )
-    if found.suppress and lists_hidden(answer):  # they would give the 1–7 with a decision to admit away
-        per_week = MASK
+    extra = MASK if hidden[1] else f"{answer.extra_per_week:.1f}"
+    # the lists would give away the 1–7 of the longest waiters with (or without) a decision to admit
+    masked = hidden[1] or (found.suppress and lists_hidden(answer))
     lists = (
-        f" ({'' if answer.admitted is None else 'for those with a decision to admit, '}{per_week} extra "
-        f"theatre lists a week, rounded up to a tenth, at {answer.cases_per_list:.2f} cases a list)"
+        f" ({lists_words(answer, mask=MASK if masked else None)})"
         if answer.lists_per_week is not None
         else " (no theatre history in the warehouse to turn them into lists)"
     )
@@ -346,7 +338,7 @@ def capacity_words(found: Overview) -> str:
 
 def _lists_assume(found: Overview) -> str:
     hidden = found.suppress and found.answer is not None and lists_hidden(found.answer)
-    return lists_assume(found.admitted, hidden=hidden)
+    return lists_assume(found.admitted, found.answer, hidden=hidden)
 
 
 def assumptions(found: Overview) -> str:

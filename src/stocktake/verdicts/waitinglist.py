@@ -374,13 +374,14 @@ def reached_hidden(answer: CapacityAnswer) -> tuple[bool, bool]:
 
 
 def lists_hidden(answer: CapacityAnswer) -> bool:
-    """Whether the lists a week would give away the 1–7 long waiters with a decision to admit (or
-    without one): lists × cases a list ÷ uplift is their share (ADR 61). A published return's counts
-    are public already."""
+    """Whether the lists a week would give away 1–7 of the longest waiters the uplift reaches, with a
+    decision to admit or without one: lists × cases a list ÷ uplift is their share, and the uplift
+    says how many they are (ADR 61). A published return's counts are public already."""
     admitted = answer.admitted
-    if admitted is None or admitted.published:
+    if admitted is None or admitted.published or not answer.extra_per_week:
         return False
-    return bool(is_small([admitted.admitted, admitted.not_admitted]).any())
+    decided, reached = admitted.longest(answer.treatments_in_all or 0.0)
+    return bool(is_small(np.round([decided, reached - decided])).any())
 
 
 def interval_columns(

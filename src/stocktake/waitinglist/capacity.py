@@ -99,11 +99,30 @@ class CapacityAnswer:
         return None if self.extra_per_week is None else math.ceil(self.extra_per_week - 1e-9)
 
     @property
-    def lists_per_week(self) -> float | None:
-        if self.extra_per_week is None or not self.cases_per_list:
+    def treatments_in_all(self) -> float | None:
+        """The extra treatments from the start to the target month's end."""
+        if self.extra_per_week is None:
             return None
-        share = 1.0 if self.admitted is None else self.admitted.share
-        return self.extra_per_week * share / self.cases_per_list
+        months = pd.period_range(self.start, self.target.by, freq="M")
+        return float(extra_by_month(list(months), self.start, self.extra_per_week).sum())
+
+    @property
+    def operations_share(self) -> float:
+        """The share of the extra treatments that are operations: that among the longest waiters they
+        reach (all of them where the data record no decision to admit)."""
+        if self.admitted is None or not self.extra_per_week:
+            return 1.0
+        return self.admitted.share_of_longest(self.treatments_in_all or 0.0)
+
+    @property
+    def operations_per_week(self) -> float | None:
+        return None if self.extra_per_week is None else self.extra_per_week * self.operations_share
+
+    @property
+    def lists_per_week(self) -> float | None:
+        if self.operations_per_week is None or not self.cases_per_list:
+            return None
+        return self.operations_per_week / self.cases_per_list
 
     @property
     def lists_to_book(self) -> float | None:
@@ -114,79 +133,150 @@ class CapacityAnswer:
 
 @dataclass(frozen=True)
 class AdmittedShare:
-    """Of those waiting over 18 weeks (whom the extra treatments go to, longest first), how many have
-    a decision to admit: the share of the extra treatments that need a theatre list. A non-admitted
-    pathway is treated in clinic or discharged, with no operation (ADR 61)."""
+    """Those waiting at the list's month by completed weeks waited, all of them and those with a
+    decision to admit. The extra treatments go to the longest waiters first, so the share of them that
+    are operations (and need a theatre list) is the share among the longest waiters they reach; a
+    non-admitted pathway is treated in clinic or discharged, with no operation (ADR 61)."""
 
-    admitted: int
-    waiting: int
+    #: By completed weeks waited (0, 1, …; the last band open): everyone waiting, and those of them
+    #: with a decision to admit.
+    waiting: tuple[float, ...]
+    admitted: tuple[float, ...]
     #: Where the counts come from, as said beside the lists.
     source: str
     #: From a published return: nothing to hide (the counts are public already).
     published: bool = False
 
     def __post_init__(self):
-        if not 0 <= self.admitted <= self.waiting or self.waiting <= 0:
-            raise ValueError(
-                "a share with a decision to admit needs someone waiting, and at most all of them"
-            )
+        if len(self.waiting) != len(self.admitted) or not sum(self.waiting) > 0:
+            raise ValueError("a share with a decision to admit needs someone waiting, band by band")
 
-    @property
-    def share(self) -> float:
-        return self.admitted / self.waiting
+    def longest(self, n: float) -> tuple[float, float]:
+        """(with a decision to admit, all) among the ``n`` longest waiters: bands from the longest down,
+        the band at the edge in proportion; everyone waiting when ``n`` is more than the list."""
+        taken_admitted, taken = 0.0, 0.0
+        for w, a in zip(reversed(self.waiting), reversed(self.admitted), strict=True):
+            if w <= 0:
+                continue
+            part = min(1.0, (n - taken) / w)
+            taken_admitted, taken = taken_admitted + a * part, taken + w * part
+            if part < 1.0:
+                break
+        return taken_admitted, taken
 
-    @property
-    def not_admitted(self) -> int:
-        return self.waiting - self.admitted
+    def share_of_longest(self, n: float) -> float:
+        admitted, taken = self.longest(max(n, 1.0))
+        return admitted / taken
+
+    def share_of_the_rest(self, n: float) -> tuple[float, float] | None:
+        """(share, with a decision to admit) among those waiting beyond the ``n`` longest; None if none."""
+        admitted, taken = self.longest(n)
+        rest = sum(self.waiting) - taken
+        if rest < 1.0:
+            return None
+        rest_admitted = sum(self.admitted) - admitted
+        return rest_admitted / rest, rest_admitted
 
 
-def admitted_share(admitted: int, waiting: int, source: str, published: bool = False) -> AdmittedShare | None:
-    """The share, or None where it changes nothing: no one waiting over 18 weeks, or all of them with a
-    decision to admit. (A list with no decision to admit recorded anywhere says nothing of who is to be
-    operated on: its caller gives no share.)"""
-    if waiting <= 0 or admitted >= waiting:
+def admitted_by_weeks(
+    waiting, admitted, source: str, published: bool = False, none_is_known: bool = False
+) -> AdmittedShare | None:
+    """The share's counts (a band's with a decision to admit at most its waiting), or None where no
+    one is waiting, or no one waiting has a decision to admit recorded and ``none_is_known`` is not
+    said: a list without priorities does not say who needs an operation; a return's Part 2A does (its
+    missing lines are true zeros, as published returns leave empty lines out)."""
+    waiting, admitted = np.asarray(waiting, dtype=float), np.asarray(admitted, dtype=float)
+    if not waiting.sum() > 0 or not (admitted.sum() > 0 or none_is_known):
         return None
-    return AdmittedShare(int(admitted), int(waiting), source, published)
-
-
-#: A wait longer than this is over 18 weeks (126 days is within them, as the catalogue counts).
-WITHIN_18_WEEKS_DAYS = 126
+    admitted = np.minimum(admitted, waiting)
+    return AdmittedShare(tuple(waiting.tolist()), tuple(admitted.tolist()), source, published)
 
 
 def admitted_of_pathways(pathways: pd.DataFrame, month: pd.Period) -> AdmittedShare | None:
-    """From patient-level pathways: those waiting over 18 weeks at ``month``'s end, and those of them
-    with a priority recorded (a decision to admit, ADR 60). None where no one waiting has a priority:
-    such a list does not record decisions to admit, so it cannot say who needs an operation."""
+    """From patient-level pathways: those waiting at ``month``'s end by completed weeks waited, and
+    those of them with a priority recorded (a decision to admit, ADR 60); None where no one waiting
+    has one (such a list does not record decisions to admit)."""
     if "priority" not in pathways.columns:
         return None
     end = pd.Period(month, freq="M").end_time.normalize()
     started = pd.to_datetime(pathways["clock_start"])
     stopped = pd.to_datetime(pathways["clock_stop"])
-    waiting = (started <= end) & (stopped.isna() | (stopped > end))
-    decided = pathways["priority"].isin(PRIORITY_TARGETS)
-    if not (waiting & decided).any():
-        return None
-    over = waiting & ((end - started).dt.days > WITHIN_18_WEEKS_DAYS)
-    return admitted_share(
-        int((over & decided).sum()),
-        int(over.sum()),
-        "from the pathways: a priority recorded, a decision to admit",
+    waiting = ((started <= end) & (stopped.isna() | (stopped > end))).to_numpy()
+    weeks = ((end - started[waiting]).dt.days // 7).to_numpy(dtype=int)
+    decided = pathways["priority"].isin(PRIORITY_TARGETS).to_numpy()[waiting]
+    size = int(weeks.max()) + 1 if len(weeks) else 1
+    return admitted_by_weeks(
+        np.bincount(weeks, minlength=size),
+        np.bincount(weeks[decided], minlength=size),
+        "from the pathways: a priority recorded is a decision to admit, a blank one none",
     )
 
 
-def lists_assume(admitted: AdmittedShare | None, hidden: bool = False) -> str:
-    """What turning extra treatments into theatre lists assumes, said wherever lists are given;
-    ``hidden``: the share is not said (it would give 1–7 patients away)."""
+def _percent(share: float) -> str:
+    """A share as said: a whole per cent, or one decimal under 1% (0% beside 0.1 lists read wrong)."""
+    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
+
+
+def lists_words(answer: CapacityAnswer, per_list_source: str = "", mask: str | None = None) -> str:
+    """The answer's extra treatments as theatre lists, said the same on the console, page and report:
+    the operations among them and their lists, and the others, which need clinic capacity instead.
+    ``mask``: what to say instead of the figures (they would give 1–7 patients away)."""
+    if answer.extra_per_week is None or answer.lists_to_book is None:
+        return ""
+    cases = f"at {answer.cases_per_list:.2f} cases a list" + (
+        f" ({per_list_source})" if per_list_source else ""
+    )
+    lists = mask or f"{answer.lists_to_book:.1f}"
+    if answer.admitted is None:
+        return (
+            f"{lists} extra theatre lists a week, rounded up to a tenth, {cases}, counting every one as an "
+            "operation"
+        )
+    if answer.operations_share >= 1:
+        return f"{lists} extra theatre lists a week, rounded up to a tenth, {cases}: every one an operation"
+    operations = answer.operations_per_week or 0.0
+    ops, others = (mask, mask) if mask else (f"{operations:.1f}", f"{answer.extra_per_week - operations:.1f}")
+    return (
+        f"{ops} of them operations: {lists} extra theatre lists a week, rounded up to a tenth, {cases}; "
+        f"the other {others} a week without an operation, in clinic capacity Stocktake does not plan"
+    )
+
+
+def lists_assume(
+    admitted: AdmittedShare | None, answer: CapacityAnswer | None = None, hidden: bool = False
+) -> str:
+    """What turning extra treatments into theatre lists assumes, said wherever lists are given, with
+    the answer's own share where there is an uplift; ``hidden``: no share is said (it would give 1–7
+    patients away)."""
     if admitted is None:
         return (
-            "theatre lists count every extra treatment as an operation (a treatment without one, such as "
-            "most non-admitted pathways', needs no list)"
+            "these data record no decision to admit (no priority recorded for those waiting, or no Part 2A "
+            "in the return), so theatre lists count every extra treatment as an operation, and may be more "
+            "than the operations need"
         )
-    share = "a share hidden: it would give 1–7 patients away" if hidden else f"{admitted.share:.0%}"
+    said = (
+        "theatre lists count only the operations: the extra treatments go to the longest waiters first, "
+        "and only those of them with a decision to admit need a list"
+    )
+    if answer is not None and answer.extra_per_week:
+        reached = answer.treatments_in_all or 0.0
+        said += f"; of the {round(reached):,} longest waiting now (as many as the extra treatments in all), "
+        said += (
+            "the share with one is hidden (it would give 1–7 patients away)"
+            if hidden
+            else f"{_percent(answer.operations_share)} have one"
+        )
+        rest = admitted.share_of_the_rest(reached)
+        if not hidden and rest is not None and rest[1] >= 8 and answer.operations_share < rest[0] / 2:
+            said += (
+                f" (the rest of the list {_percent(rest[0])}: if priorities were not recorded for older "
+                "pathways, the lists are too few)"
+            )
+    if answer is not None and answer.extra_per_week and answer.operations_share >= 1:
+        return f"{said} ({admitted.source})"
     return (
-        "theatre lists count only the extra treatments of patients with a decision to admit, as many as "
-        f"among those waiting over 18 weeks ({share}; {admitted.source}); the others are treated "
-        "without an operation"
+        f"{said} ({admitted.source}); the others are treated without an operation, in clinic capacity "
+        "Stocktake does not plan"
     )
 
 
@@ -320,7 +410,7 @@ def answers_table(answers: list[CapacityAnswer]) -> pd.DataFrame:
                 "extra_per_week": None if a.extra_per_week is None else round_up(a.extra_per_week, 2),
                 "whole_cases_per_week": a.whole_cases_per_week,
                 "cases_per_list": a.cases_per_list,
-                "admitted_share": None if a.admitted is None else round(a.admitted.share, 4),
+                "operations_share": None if a.admitted is None else round(a.operations_share, 4),
                 "lists_per_week": None if a.lists_per_week is None else round_up(a.lists_per_week, 2),
                 "without_uplift": round(a.baseline, 2),
                 "with_uplift": None if a.achieved is None else round(a.achieved, 2),

@@ -50,6 +50,7 @@ from stocktake.verdicts.waitinglist import (
     OverviewError,
     TargetError,
     figures_hidden,
+    lists_hidden,
     reached_hidden,
     retargeted,
 )
@@ -229,6 +230,8 @@ class ScenarioView:
     errors: tuple[str, ...]
     #: The target's month, when it lies after the months the scenario shows (its lists show the way).
     target_beyond: str | None = None
+    #: Why the target's answer is not offered as lists: some of its treatments need no operation.
+    not_lists_alone: str | None = None
 
     @property
     def hidden(self) -> bool:
@@ -246,7 +249,7 @@ def _target_lists(found: Overview) -> float | None:
     answer = found.answer
     if answer is None or answer.lists_per_week is None or answer.lists_per_week <= 0:
         return None
-    if answer.admitted is not None:
+    if answer.operations_share < 1:
         return None
     if found.suppress and reached_hidden(answer)[1]:  # the answer says "*": its link would not
         return None
@@ -444,6 +447,28 @@ def scenario_view(found: Overview, growth: str = "", lists: str = "", validation
         cases_per_list=per_list,
         errors=errors,
         target_beyond=_target_beyond(found, months),
+        not_lists_alone=_not_lists_alone(found),
+    )
+
+
+def _not_lists_alone(found: Overview) -> str | None:
+    """Said under the sliders when the target's answer is partly treatments without an operation: its
+    lists alone, tried here, would reach less than the target (an outside check tried them)."""
+    answer = found.answer
+    if answer is None or not answer.extra_per_week or answer.lists_per_week is None:
+        return None
+    if answer.operations_share >= 1:
+        return None
+    if found.suppress and (reached_hidden(answer)[1] or lists_hidden(answer)):
+        return (
+            "The target's answer above is partly treatments without an operation, which these lists do not "
+            "give: its lists alone reach less than the target."
+        )
+    others = answer.extra_per_week - (answer.operations_per_week or 0.0)
+    return (
+        f"The target's answer above is {answer.lists_to_book:.1f} extra theatre lists a week and "
+        f"{others:.1f} treatments a week without an operation, together: these controls add lists only, "
+        f"so its {answer.lists_to_book:.1f} lists alone reach less than the target."
     )
 
 
