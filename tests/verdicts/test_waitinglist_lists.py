@@ -86,7 +86,9 @@ def test_lists_that_would_give_away_a_few_with_a_decision_to_admit_are_hidden(pa
     words = " ".join(capacity_words(found).split())
     assert "(* of them operations: * extra theatre lists a week" in words
     assert "the other * a week without an operation" in words
-    assert "the share with one is hidden" in " ".join(assumptions(found).split())
+    assert "the share with one among the longest waiters reached is hidden" in " ".join(
+        assumptions(found).split()
+    )
     assert "lists alone reach less than the target" in _not_lists_alone(found)
 
 
@@ -111,3 +113,21 @@ def test_lists_that_are_all_operations_say_so_plainly(pathways):
     words = " ".join(capacity_words(found).split())
     assert "cases a list: every one an operation)" in words and "without an operation" not in words
     assert "without an operation" not in " ".join(assumptions(found).split())
+
+
+def test_a_hidden_uplift_is_not_given_back_by_how_many_it_reaches():
+    """The assumptions said "of the 1,090 longest waiting now (as many as the extra treatments in
+    all)": with the uplift hidden (it would give what it reaches away), that count gives it back."""
+    from stocktake.waitinglist.capacity import lists_assume
+
+    target = WaitTarget(pd.Period("2025-06", freq="M"), pct_within_18_weeks=80)
+    answer = CapacityAnswer(target, pd.Period("2025-05", freq="M"), 17.5, 70.0, 80.0, 2.5)
+    admitted = AdmittedShare((100.0, 400.0), (50.0, 300.0), "counts")
+    answer = replace(answer, admitted=admitted)
+    shown = lists_assume(admitted, answer)
+    assert (
+        f"of the {round(answer.treatments_in_all):,} longest waiting now" in shown and "75% have one" in shown
+    )
+    hidden = lists_assume(admitted, answer, hidden=True)
+    assert "longest waiting now" not in hidden and str(round(answer.treatments_in_all)) not in hidden
+    assert "%" not in hidden.replace("1–7", "")

@@ -556,7 +556,9 @@ def capacity(
         f"the present capacity); referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}"
         + (
-            f"; {lists_assume(answer.admitted, answer, hide_lists)}." if answer.cases_per_list else "."
+            f"; {lists_assume(answer.admitted, answer, hide_lists or achieved_hidden)}."
+            if answer.cases_per_list
+            else "."
         )  # no lists, no cases
     )
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")

@@ -170,7 +170,7 @@ class WeeksInputs:
     #: Some month's returns lack its referrals or treatments (for this treatment function or at all):
     #: read as 0 by the calibration, they look like reneging.
     flow_gaps: bool = False
-    #: Of those waiting over 18 weeks, the ones with a decision to admit (who need a theatre list);
+    #: Those waiting by weeks waited, and those with a decision to admit (who need a theatre list);
     #: None where the data do not say.
     admitted: AdmittedShare | None = None
 

@@ -337,7 +337,8 @@ def capacity_words(found: Overview) -> str:
 
 
 def _lists_assume(found: Overview) -> str:
-    hidden = found.suppress and found.answer is not None and lists_hidden(found.answer)
+    answer = found.answer  # how many the uplift reaches gives a hidden uplift back
+    hidden = found.suppress and answer is not None and (lists_hidden(answer) or reached_hidden(answer)[1])
     return lists_assume(found.admitted, found.answer, hidden=hidden)
 
 

@@ -134,7 +134,7 @@ class Overview:
     unrecorded: tuple[str, ...] = ()
     #: Small numbers hidden (every export; the page unless the workspace shows them, inside the trust).
     suppress: bool = True
-    #: Of those waiting over 18 weeks, the ones with a decision to admit (only they need theatre lists).
+    #: Those waiting by weeks waited, and those with a decision to admit (only they need theatre lists).
     admitted: AdmittedShare | None = None
 
     @property

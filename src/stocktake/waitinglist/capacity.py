@@ -246,8 +246,8 @@ def lists_assume(
     admitted: AdmittedShare | None, answer: CapacityAnswer | None = None, hidden: bool = False
 ) -> str:
     """What turning extra treatments into theatre lists assumes, said wherever lists are given, with
-    the answer's own share where there is an uplift; ``hidden``: no share is said (it would give 1–7
-    patients away)."""
+    the answer's own share where there is an uplift; ``hidden``: neither the share nor how many the
+    uplift reaches is said (either would give 1–7 patients away, or the hidden uplift back)."""
     if admitted is None:
         return (
             "these data record no decision to admit (no priority recorded for those waiting, or no Part 2A "
@@ -260,11 +260,12 @@ def lists_assume(
     )
     if answer is not None and answer.extra_per_week:
         reached = answer.treatments_in_all or 0.0
-        said += f"; of the {round(reached):,} longest waiting now (as many as the extra treatments in all), "
         said += (
-            "the share with one is hidden (it would give 1–7 patients away)"
+            "; the share with one among the longest waiters reached is hidden (it, or how many they are, "
+            "would give 1–7 patients away)"
             if hidden
-            else f"{_percent(answer.operations_share)} have one"
+            else f"; of the {round(reached):,} longest waiting now (as many as the extra treatments in all), "
+            f"{_percent(answer.operations_share)} have one"
         )
         rest = admitted.share_of_the_rest(reached)
         if not hidden and rest is not None and rest[1] >= 8 and answer.operations_share < rest[0] / 2:
