@@ -131,3 +131,37 @@ def test_a_hidden_uplift_is_not_given_back_by_how_many_it_reaches():
     hidden = lists_assume(admitted, answer, hidden=True)
     assert "longest waiting now" not in hidden and str(round(answer.treatments_in_all)) not in hidden
     assert "%" not in hidden.replace("1–7", "")
+
+
+def _answer(per_week: float, waiting, admitted, start: str = "2025-06") -> CapacityAnswer:
+    target = WaitTarget(pd.Period("2025-06", freq="M"), pct_within_18_weeks=80)
+    answer = CapacityAnswer(target, pd.Period(start, freq="M"), per_week, 70.0, 80.0, 2.5)
+    return replace(answer, admitted=AdmittedShare(tuple(waiting), tuple(admitted), "counts"))
+
+
+def test_the_edges_of_the_share_read_plainly():
+    """An outside check: "0.0 of them operations: 0.0 extra theatre lists", "0.0 of them operations:
+    0.1 lists" and "100% have one" beside 0.2 a week without an operation."""
+    from stocktake.waitinglist.capacity import lists_assume, lists_words
+
+    month = 30 / 7  # a treatment a week is 30/7 in June
+    none = _answer(14 / month, (100.0, 14.0), (50.0, 0.0))
+    assert lists_words(none).startswith("none of them operations, so no theatre lists: all 3.3 a week")
+    half_year = 181 / 7  # January to June: one operation in all is under 0.1 a week
+    few = _answer(140 / half_year, (900.0, 140.0), (50.0, 1.0), start="2025-01")
+    assert lists_words(few).startswith("under 0.1 of them operations: 0.1 extra theatre lists")
+    almost = _answer(400 / month, (900.0, 400.0), (50.0, 398.0))
+    assert "99.5% have one" in lists_assume(almost.admitted, almost)
+
+
+def test_a_hidden_share_still_warns_that_the_lists_may_be_too_few():
+    """An outside check: 5 of the longest with a priority, against most of the rest, hid the share and
+    with it the warning that priorities may not have been recorded for older pathways."""
+    from stocktake.waitinglist.capacity import lists_assume
+
+    month = 30 / 7
+    answer = _answer(100 / month, (300.0, 100.0), (250.0, 5.0))
+    assert lists_hidden(answer)
+    said = lists_assume(answer.admitted, answer, hidden=True)
+    assert "they have one far less often than the rest of the list" in said
+    assert "the lists are too few" in said and "%" not in said.replace("1–7", "")

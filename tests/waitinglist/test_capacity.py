@@ -337,16 +337,20 @@ def test_a_treatment_function_with_no_part_2a_lines_has_no_operations(tmp_path):
     # with no Part 2A at all, the return says nothing of operations: every treatment counted, and said
     none = tmp_path / "none.csv"
     none.write_text("\n".join(x for x in lines if ",Part_2A," not in x) + "\n", encoding="utf-8")
-    result = runner.invoke(app, ["waitinglist", "capacity", str(none), *target, "--cases-per-list", "3.5"])
+    every = tmp_path / "every.csv"
+    result = runner.invoke(
+        app, ["waitinglist", "capacity", str(none), *target, "--cases-per-list", "3.5", "--out", str(every)]
+    )
+    assert (pd.read_csv(every)["operations_share"] == 1.0).all()  # the share used: blank is hidden only
     said = " ".join(result.output.split())
     assert "counting every one as an operation" in said
     assert "these data record no decision to admit" in said and "may be more than the operations need" in said
 
 
 def test_the_share_with_a_decision_to_admit_from_hand_made_pathways():
-    """At June 2024's end: 12 waiting 28 weeks with a priority, 18 waiting 18 weeks without one
-    (non-admitted), 40 waiting 2 weeks, 9 whose clocks stopped (not waiting). The 20 longest: the 12
-    and 8 of the 18 (their band in proportion)."""
+    """At June 2024's end: 12 waiting 200 days with a priority, 18 waiting 127 days without one
+    (non-admitted), 40 waiting 14 days, 9 whose clocks stopped (not waiting). The 20 longest: the 12
+    and 8 of the 18 (tied on their day, in proportion)."""
     from stocktake.waitinglist.capacity import admitted_of_pathways
 
     end = pd.Timestamp("2024-06-30")
@@ -359,7 +363,13 @@ def test_the_share_with_a_decision_to_admit_from_hand_made_pathways():
     pathways = pd.DataFrame(rows, columns=["clock_start", "clock_stop", "priority"])
     found = admitted_of_pathways(pathways, pd.Period("2024-06", freq="M"))
     assert sum(found.waiting) == 70 and sum(found.admitted) == 12
-    assert (found.waiting[28], found.admitted[28], found.waiting[18], found.waiting[2]) == (12, 12, 18, 40)
+    # by days waited: the longest are counted by the patient
+    assert (found.waiting[200], found.admitted[200], found.waiting[127], found.waiting[14]) == (
+        12,
+        12,
+        18,
+        40,
+    )
     assert found.longest(20) == pytest.approx((12, 20))
     assert found.share_of_longest(12) == 1.0 and found.share_of_longest(30) == pytest.approx(0.4)
     assert found.share_of_longest(1000) == pytest.approx(12 / 70)  # more than the list: all of it
@@ -479,5 +489,29 @@ def test_long_waiters_with_far_fewer_priorities_than_the_rest_are_questioned(dem
         r"longest waiting now \(as many as the extra treatments in all\), (\d+)% have one", said
     )
     assert longest is not None and int(longest.group(1)) < 50
-    warned = "the rest of the list 100%: if priorities were not recorded for older pathways, the lists are"
-    assert f"({warned} too few)" in said
+    warned = "against 100% of the rest of the list: if priorities were not recorded for older pathways"
+    assert f"have one, {warned}, the lists are too few" in said
+
+
+def test_no_two_start_months_can_be_subtracted_to_count_a_few_patients(demo_warehouse, tmp_path):
+    """An outside check: each start month's share was read among its own reach, so two rows' shares
+    times their reaches, subtracted, counted the 1–7 patients between them (and a 7 was shown). From
+    patient-level data every row now takes the first start month's reach; a published return's rows
+    keep their own (its counts are public)."""
+    warehouse = _warehouse_with(
+        demo_warehouse, tmp_path, "UPDATE rtt_pathways SET priority = NULL WHERE rowid % 3 = 0"
+    )
+    out = tmp_path / "capacity.csv"
+    args = ["waitinglist", "capacity", "--warehouse", str(warehouse), "--no-52-week-waiters-by", "2024-06"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    table = pd.read_csv(out).dropna(subset=["operations_share"])
+    assert len(table) > 3 and table["operations_share"].nunique() == 1
+    assert 0 < table["operations_share"].iloc[0] < 1
+    published = tmp_path / "published.csv"
+    target = ["--no-52-week-waiters-by", "2025-06", "--treatment-function", "C_110", "--cases-per-list", "4"]
+    assert (
+        runner.invoke(app, ["waitinglist", "capacity", str(RBD), *target, "--out", str(published)]).exit_code
+        == 0
+    )
+    assert pd.read_csv(published)["operations_share"].nunique() > 1

@@ -501,7 +501,7 @@ def capacity(
         )
     else:
         lists = (
-            f" ({lists_words(answer, per_list_source, MASK if achieved_hidden or hide_lists else None)})"
+            f" ({lists_words(answer, MASK if achieved_hidden or hide_lists else None)})"
             if answer.lists_per_week is not None
             else f" (not turned into theatre lists: {per_list_source}, or give --cases-per-list)"
             if per_list_source
@@ -532,6 +532,8 @@ def capacity(
         )
         if far := beyond_present(answer.extra_per_week, inputs.capacity, hidden=achieved_hidden):
             console.print(f"[yellow]{far}[/yellow]")
+        if answer.lists_per_week is not None and per_list_source:
+            console.print(f"Cases a list: {per_list_source}.")
     shown = Table(title="From when: the uplift needed for each start month")
     for column in ("start", "extra a week", "lists a week", "reached"):
         shown.add_column(column, justify="right")

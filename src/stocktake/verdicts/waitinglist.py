@@ -380,8 +380,10 @@ def lists_hidden(answer: CapacityAnswer) -> bool:
     admitted = answer.admitted
     if admitted is None or admitted.published or not answer.extra_per_week:
         return False
-    decided, reached = admitted.longest(answer.treatments_in_all or 0.0)
-    return bool(is_small(np.round([decided, reached - decided])).any())
+    decided, reached = admitted.longest(answer.reach)
+    # a count between 0 and 8, not only a whole 1–7: a share read from patients tied on a day is a
+    # fraction of one, and 7.5 shown had been 7 patients (an outside check counted them)
+    return any(0 < count < SMALL[1] + 1 for count in (decided, reached - decided))
 
 
 def interval_columns(

@@ -93,6 +93,10 @@ class CapacityAnswer:
     achieved_list: WeeksWaited | None = None
     #: Which of the extra treatments are operations; None: all of them (the data do not say).
     admitted: AdmittedShare | None = None
+    #: How many of the longest waiters the share is read among, when not this answer's own extra
+    #: treatments in all: from patient-level data every start month takes the first one's, so that two
+    #: rows cannot be subtracted to count the few patients between their reaches (ADR 61).
+    share_reach: float | None = None
 
     @property
     def whole_cases_per_week(self) -> int | None:
@@ -112,7 +116,12 @@ class CapacityAnswer:
         reach (all of them where the data record no decision to admit)."""
         if self.admitted is None or not self.extra_per_week:
             return 1.0
-        return self.admitted.share_of_longest(self.treatments_in_all or 0.0)
+        return self.admitted.share_of_longest(self.reach)
+
+    @property
+    def reach(self) -> float:
+        """How many of the longest waiters the share is read among."""
+        return self.share_reach if self.share_reach is not None else self.treatments_in_all or 0.0
 
     @property
     def operations_per_week(self) -> float | None:
@@ -138,8 +147,9 @@ class AdmittedShare:
     are operations (and need a theatre list) is the share among the longest waiters they reach; a
     non-admitted pathway is treated in clinic or discharged, with no operation (ADR 61)."""
 
-    #: By completed weeks waited (0, 1, …; the last band open): everyone waiting, and those of them
-    #: with a decision to admit.
+    #: By time waited, longest last (completed weeks from a return; days from patient-level data, so
+    #: the longest are counted by the patient, not a week's band in proportion): everyone waiting,
+    #: and those of them with a decision to admit.
     waiting: tuple[float, ...]
     admitted: tuple[float, ...]
     #: Where the counts come from, as said beside the lists.
@@ -193,8 +203,8 @@ def admitted_by_weeks(
 
 
 def admitted_of_pathways(pathways: pd.DataFrame, month: pd.Period) -> AdmittedShare | None:
-    """From patient-level pathways: those waiting at ``month``'s end by completed weeks waited, and
-    those of them with a priority recorded (a decision to admit, ADR 60); None where no one waiting
+    """From patient-level pathways: those waiting at ``month``'s end by days waited, and those of
+    them with a priority recorded (a decision to admit, ADR 60); None where no one waiting
     has one (such a list does not record decisions to admit)."""
     if "priority" not in pathways.columns:
         return None
@@ -202,44 +212,49 @@ def admitted_of_pathways(pathways: pd.DataFrame, month: pd.Period) -> AdmittedSh
     started = pd.to_datetime(pathways["clock_start"])
     stopped = pd.to_datetime(pathways["clock_stop"])
     waiting = ((started <= end) & (stopped.isna() | (stopped > end))).to_numpy()
-    weeks = ((end - started[waiting]).dt.days // 7).to_numpy(dtype=int)
+    days = (end - started[waiting]).dt.days.to_numpy(dtype=int)
     decided = pathways["priority"].isin(PRIORITY_TARGETS).to_numpy()[waiting]
-    size = int(weeks.max()) + 1 if len(weeks) else 1
+    size = int(days.max()) + 1 if len(days) else 1
     return admitted_by_weeks(
-        np.bincount(weeks, minlength=size),
-        np.bincount(weeks[decided], minlength=size),
+        np.bincount(days, minlength=size),
+        np.bincount(days[decided], minlength=size),
         "from the pathways: a priority recorded is a decision to admit, a blank one none",
     )
 
 
 def _percent(share: float) -> str:
-    """A share as said: a whole per cent, or one decimal under 1% (0% beside 0.1 lists read wrong)."""
-    return f"{share:.1%}" if 0 < share < 0.01 else f"{share:.0%}"
+    """A share as said: a whole per cent, or one decimal within 1% of none or all (0% beside 0.1 lists,
+    and 100% beside 0.2 treatments without an operation, read wrong)."""
+    return f"{share:.1%}" if 0 < share < 0.01 or 0.99 < share < 1 else f"{share:.0%}"
 
 
-def lists_words(answer: CapacityAnswer, per_list_source: str = "", mask: str | None = None) -> str:
+def _amount(value: float) -> str:
+    """A tenth of a treatment, or "under 0.1" (0.0 operations beside 0.1 lists read wrong)."""
+    return "under 0.1" if 0 < value < 0.05 else f"{value:.1f}"
+
+
+def lists_words(answer: CapacityAnswer, mask: str | None = None) -> str:
     """The answer's extra treatments as theatre lists, said the same on the console, page and report:
     the operations among them and their lists, and the others, which need clinic capacity instead.
     ``mask``: what to say instead of the figures (they would give 1–7 patients away)."""
     if answer.extra_per_week is None or answer.lists_to_book is None:
         return ""
-    cases = f"at {answer.cases_per_list:.2f} cases a list" + (
-        f" ({per_list_source})" if per_list_source else ""
-    )
-    lists = mask or f"{answer.lists_to_book:.1f}"
+    lists = f"{mask or f'{answer.lists_to_book:.1f}'} extra theatre lists a week, rounded up to a tenth, at "
+    lists += f"{answer.cases_per_list:.2f} cases a list"
     if answer.admitted is None:
-        return (
-            f"{lists} extra theatre lists a week, rounded up to a tenth, {cases}, counting every one as an "
-            "operation"
-        )
+        return f"{lists}, counting every one as an operation"
     if answer.operations_share >= 1:
-        return f"{lists} extra theatre lists a week, rounded up to a tenth, {cases}: every one an operation"
+        return f"{lists}: every one an operation"
+    clinic = "without an operation, in clinic capacity Stocktake does not plan"
+    if mask:
+        return f"{mask} of them operations: {lists}; the other {mask} a week {clinic}"
     operations = answer.operations_per_week or 0.0
-    ops, others = (mask, mask) if mask else (f"{operations:.1f}", f"{answer.extra_per_week - operations:.1f}")
-    return (
-        f"{ops} of them operations: {lists} extra theatre lists a week, rounded up to a tenth, {cases}; "
-        f"the other {others} a week without an operation, in clinic capacity Stocktake does not plan"
-    )
+    if operations <= 0:
+        return (
+            f"none of them operations, so no theatre lists: all {answer.extra_per_week:.1f} a week {clinic}"
+        )
+    others = _amount(answer.extra_per_week - operations)
+    return f"{_amount(operations)} of them operations: {lists}; the other {others} a week {clinic}"
 
 
 def lists_assume(
@@ -256,29 +271,32 @@ def lists_assume(
         )
     said = (
         "theatre lists count only the operations: the extra treatments go to the longest waiters first, "
-        "and only those of them with a decision to admit need a list"
+        f"and only those of them with a decision to admit ({admitted.source}) need a list"
     )
-    if answer is not None and answer.extra_per_week:
-        reached = answer.treatments_in_all or 0.0
+    if answer is None or not answer.extra_per_week:
+        return said
+    reach = answer.reach
+    rest = admitted.share_of_the_rest(reach)
+    fewer = rest is not None and rest[1] >= 8 and answer.operations_share < rest[0] / 2
+    if hidden:
         said += (
             "; the share with one among the longest waiters reached is hidden (it, or how many they are, "
             "would give 1–7 patients away)"
-            if hidden
-            else f"; of the {round(reached):,} longest waiting now (as many as the extra treatments in all), "
+        )
+        if fewer:
+            said += "; they have one far less often than the rest of the list"
+    else:
+        said += (
+            f"; of the {round(reach):,} longest waiting now (as many as the extra treatments in all), "
             f"{_percent(answer.operations_share)} have one"
         )
-        rest = admitted.share_of_the_rest(reached)
-        if not hidden and rest is not None and rest[1] >= 8 and answer.operations_share < rest[0] / 2:
-            said += (
-                f" (the rest of the list {_percent(rest[0])}: if priorities were not recorded for older "
-                "pathways, the lists are too few)"
-            )
-    if answer is not None and answer.extra_per_week and answer.operations_share >= 1:
-        return f"{said} ({admitted.source})"
-    return (
-        f"{said} ({admitted.source}); the others are treated without an operation, in clinic capacity "
-        "Stocktake does not plan"
-    )
+        if fewer:
+            said += f", against {_percent(rest[0])} of the rest of the list"
+    if fewer:
+        said += ": if priorities were not recorded for older pathways, the lists are too few"
+    if answer.operations_share >= 1:
+        return said
+    return f"{said}; the others are treated without an operation, in clinic capacity Stocktake does not plan"
 
 
 def round_up(value: float, digits: int) -> float:
@@ -411,7 +429,7 @@ def answers_table(answers: list[CapacityAnswer]) -> pd.DataFrame:
                 "extra_per_week": None if a.extra_per_week is None else round_up(a.extra_per_week, 2),
                 "whole_cases_per_week": a.whole_cases_per_week,
                 "cases_per_list": a.cases_per_list,
-                "operations_share": None if a.admitted is None else round(a.operations_share, 4),
+                "operations_share": round(a.operations_share, 4) if a.extra_per_week else None,
                 "lists_per_week": None if a.lists_per_week is None else round_up(a.lists_per_week, 2),
                 "without_uplift": round(a.baseline, 2),
                 "with_uplift": None if a.achieved is None else round(a.achieved, 2),

@@ -465,6 +465,11 @@ def _not_lists_alone(found: Overview) -> str | None:
             "give: its lists alone reach less than the target."
         )
     others = answer.extra_per_week - (answer.operations_per_week or 0.0)
+    if not answer.lists_to_book:
+        return (
+            "The target's answer above is treatments without an operation only: these controls add "
+            "theatre lists, which it does not need."
+        )
     return (
         f"The target's answer above is {answer.lists_to_book:.1f} extra theatre lists a week and "
         f"{others:.1f} treatments a week without an operation, together: these controls add lists only, "
