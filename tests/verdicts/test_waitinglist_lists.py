@@ -165,3 +165,35 @@ def test_a_hidden_share_still_warns_that_the_lists_may_be_too_few():
     said = lists_assume(answer.admitted, answer, hidden=True)
     assert "they have one far less often than the rest of the list" in said
     assert "the lists are too few" in said and "%" not in said.replace("1–7", "")
+
+
+def test_lists_rounded_up_past_the_treatments_without_an_operation_reach_the_target_alone():
+    """An outside check: 33.2 a week, 33.0 of them operations, 9.4 lists at 3.54 a list (33.3
+    treatments): the page said the lists alone reach less, and its own scenario with them reached
+    98.1% of a 98% target. Now the link is offered where the lists cover the uplift, and no such
+    sentence. Here 100 a week from January, 99.5% operations: 10.0 lists at 10 cases cover it."""
+    from types import SimpleNamespace
+
+    reach = 100 * 181 / 7
+    covered = replace(
+        _answer(100.0, (900.0, reach), (50.0, 0.995 * reach), start="2025-01"), cases_per_list=10.0
+    )
+    assert covered.operations_share < 1 and covered.lists_to_book == 10.0 and not lists_hidden(covered)
+    found = SimpleNamespace(answer=covered, suppress=True)
+    assert _target_lists(found) == 10.0 and _not_lists_alone(found) is None
+    short = replace(covered, cases_per_list=10.5)  # 9.5 lists × 10.5 = 99.75 < 100
+    found = SimpleNamespace(answer=short, suppress=True)
+    assert _target_lists(found) is None and "alone reach less than the target" in _not_lists_alone(found)
+
+
+def test_the_rest_of_the_lists_share_is_not_said_where_it_gives_a_few_away():
+    """An outside check: "20% have one, against 99.9% of the rest of the list", beside the list's size
+    on the page, gave away the 3 of the rest without a decision to admit."""
+    from stocktake.waitinglist.capacity import lists_assume
+
+    reach = 100 * 30 / 7
+    few = _answer(100.0, (2000.0, reach), (1997.0, 0.2 * reach))
+    said = lists_assume(few.admitted, few)
+    assert "20% have one, far less often than the rest of the list" in said and "99.9%" not in said
+    many = _answer(100.0, (2000.0, reach), (1900.0, 0.2 * reach))
+    assert "20% have one, against 95% of the rest of the list" in lists_assume(many.admitted, many)

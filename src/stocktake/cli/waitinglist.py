@@ -439,7 +439,7 @@ def capacity(
     from stocktake.files.rtt import run_capacity
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
     from stocktake.metrics.suppression import MASK
-    from stocktake.verdicts.waitinglist import lists_hidden, reached_hidden
+    from stocktake.verdicts.waitinglist import lists_hidden_together, reached_hidden
     from stocktake.waitinglist.capacity import (
         NO_WAITERS_BELOW,
         answers_table,
@@ -474,15 +474,16 @@ def capacity(
                 table.at[row, "without_uplift"] = None
             if with_it:  # the uplift too: with the list without it, it gives what it reaches back
                 table.loc[row, [*UPLIFT_COLUMNS, "with_uplift"]] = None
-        for row, a in enumerate(by_start):
-            if lists_hidden(a):  # the lists give 1–7 with (or without) a decision to admit away
+        # lists that give 1–7 with (or without) a decision to admit away, alone or beside another's
+        hide_lists, *rows_hidden = lists_hidden_together([answer, *by_start])
+        for row, hide in enumerate(rows_hidden):
+            if hide:
                 table.loc[row, ["operations_share", "lists_per_week"]] = None
         if out is not None:
             write_csv(table, out)
     except WaitingListInputError as error:
         _fail(str(error))
     target = answer.target.describe()
-    hide_lists = lists_hidden(answer)
     baseline_hidden, achieved_hidden = reached_hidden(answer) if not returns else (False, False)
     achieved_form = ",.2f" if answer.target.no_52_week_waiters else ",.1f"
     if answer.extra_per_week is None:
@@ -537,21 +538,17 @@ def capacity(
     shown = Table(title="From when: the uplift needed for each start month")
     for column in ("start", "extra a week", "lists a week", "reached"):
         shown.add_column(column, justify="right")
-    for a, (_, achieved_masked) in zip(by_start, hidden, strict=True):
+    for a, (_, achieved_masked), lists_masked in zip(by_start, hidden, rows_hidden, strict=True):
         reached = "" if a.achieved is None else f"{a.achieved:,.{2 if a.target.no_52_week_waiters else 1}f}"
         masked = achieved_masked and a.achieved is not None
         shown.add_row(
             str(a.start),
             "not reachable" if a.extra_per_week is None else MASK if masked else f"{a.extra_per_week:.1f}",
-            ""
-            if a.lists_to_book is None
-            else MASK
-            if masked or lists_hidden(a)
-            else f"{a.lists_to_book:.1f}",
+            "" if a.lists_to_book is None else MASK if masked or lists_masked else f"{a.lists_to_book:.1f}",
             MASK if masked else reached,
         )
     console.print(shown)
-    if any(any(pair) for pair in hidden) or any(lists_hidden(a) for a in by_start):
+    if any(any(pair) for pair in hidden) or hide_lists or any(rows_hidden):
         console.print(f"{MASK} a share or count that would give 1–7 patients away (blank in the CSV)")
     console.print(
         f"Assumes: extra treatments go to the longest waiters first (urgent patients treated in time from "

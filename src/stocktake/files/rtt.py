@@ -14,7 +14,7 @@ import lzma
 import zipfile
 import zlib
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -938,8 +938,6 @@ def run_capacity(
     by_start = capacity_by_start(
         inputs.origin, referrals, capacity, inputs.params, target, per_list, redistribution, inputs.admitted
     )
-    if inputs.admitted is not None and not inputs.admitted.published:  # no two rows' reaches subtracted
-        by_start = [replace(a, share_reach=answer.reach) for a in by_start]
     projection = projection_with(inputs.origin, referrals, capacity, inputs.params, answer, redistribution)
     return (
         inputs,

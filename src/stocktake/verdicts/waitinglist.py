@@ -386,6 +386,31 @@ def lists_hidden(answer: CapacityAnswer) -> bool:
     return any(0 < count < SMALL[1] + 1 for count in (decided, reached - decided))
 
 
+def lists_hidden_together(answers: list[CapacityAnswer]) -> list[bool]:
+    """Which answers' lists to hide when shown together (the capacity command's start months, the
+    first the headline): each one's own (``lists_hidden``), and any whose counts, less those of one
+    shown before it, leave 1–7 patients with or without a decision to admit between their reaches
+    (an outside check subtracted two rows' shares times their reaches and counted 2, 2 and 1)."""
+    hidden, shown = [], []
+    for answer in answers:
+        admitted = answer.admitted
+        if admitted is None or admitted.published or not answer.extra_per_week:
+            hidden.append(False)
+            continue
+        decided, reached = admitted.longest(answer.reach)
+        counts = (decided, reached - decided)
+        apart = any(
+            0 < abs(mine - theirs) < SMALL[1] + 1
+            for other in shown
+            for mine, theirs in zip(counts, other, strict=True)
+        )
+        hide = lists_hidden(answer) or apart
+        hidden.append(hide)
+        if not hide:
+            shown.append(counts)
+    return hidden
+
+
 def interval_columns(
     projection: WeeksProjection, widths: dict[str, IntervalWidth], suppress: bool
 ) -> pd.DataFrame:

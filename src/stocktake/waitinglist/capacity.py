@@ -93,10 +93,6 @@ class CapacityAnswer:
     achieved_list: WeeksWaited | None = None
     #: Which of the extra treatments are operations; None: all of them (the data do not say).
     admitted: AdmittedShare | None = None
-    #: How many of the longest waiters the share is read among, when not this answer's own extra
-    #: treatments in all: from patient-level data every start month takes the first one's, so that two
-    #: rows cannot be subtracted to count the few patients between their reaches (ADR 61).
-    share_reach: float | None = None
 
     @property
     def whole_cases_per_week(self) -> int | None:
@@ -120,8 +116,8 @@ class CapacityAnswer:
 
     @property
     def reach(self) -> float:
-        """How many of the longest waiters the share is read among."""
-        return self.share_reach if self.share_reach is not None else self.treatments_in_all or 0.0
+        """How many of the longest waiters the share is read among: the extra treatments in all."""
+        return self.treatments_in_all or 0.0
 
     @property
     def operations_per_week(self) -> float | None:
@@ -290,10 +286,19 @@ def lists_assume(
             f"; of the {round(reach):,} longest waiting now (as many as the extra treatments in all), "
             f"{_percent(answer.operations_share)} have one"
         )
-        if fewer:
-            said += f", against {_percent(rest[0])} of the rest of the list"
+        if fewer:  # the rest's share only where it gives no 1–7 with or without one away
+            rest_without = sum(admitted.waiting) - reach - rest[1]
+            shown = not any(0 < n < 8 for n in (rest[1], rest_without))
+            said += (
+                f", against {_percent(rest[0])} of the rest of the list"
+                if shown
+                else (", far less often than the rest of the list")
+            )
     if fewer:
-        said += ": if priorities were not recorded for older pathways, the lists are too few"
+        said += (
+            ": if priorities were not recorded for older pathways, more of them need an operation than "
+            "this says, and the lists are too few"
+        )
     if answer.operations_share >= 1:
         return said
     return f"{said}; the others are treated without an operation, in clinic capacity Stocktake does not plan"
