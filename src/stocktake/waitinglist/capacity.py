@@ -15,8 +15,8 @@ the answer is shown:
   what makes bisection exact to its tolerance.
 
 Extra cases become extra theatre lists a week with the department's own cases per list, counting
-only the operations among them: the share of those waiting over 18 weeks with a decision to admit
-(:class:`AdmittedShare`), where the data say it.
+only the operations among them: the share with a decision to admit among the longest waiters the
+extra treatments reach (:class:`AdmittedShare`), where the data say it.
 """
 
 from __future__ import annotations
@@ -138,8 +138,8 @@ class CapacityAnswer:
 
 @dataclass(frozen=True)
 class AdmittedShare:
-    """Those waiting at the list's month by completed weeks waited, all of them and those with a
-    decision to admit. The extra treatments go to the longest waiters first, so the share of them that
+    """Those waiting at the list's month by time waited, all of them and those with a decision to
+    admit. The extra treatments go to the longest waiters first, so the share of them that
     are operations (and need a theatre list) is the share among the longest waiters they reach; a
     non-admitted pathway is treated in clinic or discharged, with no operation (ADR 61)."""
 
@@ -292,7 +292,7 @@ def lists_assume(
             said += (
                 f", against {_percent(rest[0])} of the rest of the list"
                 if shown
-                else (", far less often than the rest of the list")
+                else ", far less often than the rest of the list"
             )
     if fewer:
         said += (
