@@ -12,7 +12,7 @@ import pytest
 
 from stocktake.demo.generate import Department, generate
 from stocktake.report.waitinglist import assumptions, capacity_words
-from stocktake.verdicts.waitinglist import lists_hidden, overview
+from stocktake.verdicts.waitinglist import lists_hidden, overview, rest_hidden
 from stocktake.waitinglist.capacity import AdmittedShare, CapacityAnswer, WaitTarget
 from stocktake.web.routes.waitinglist import _not_lists_alone, _target_lists
 
@@ -193,7 +193,9 @@ def test_the_rest_of_the_lists_share_is_not_said_where_it_gives_a_few_away():
 
     reach = 100 * 30 / 7
     few = _answer(100.0, (2000.0, reach), (1997.0, 0.2 * reach))
-    said = lists_assume(few.admitted, few)
+    assert rest_hidden(few)
+    said = lists_assume(few.admitted, few, rest_hidden=rest_hidden(few))
     assert "20% have one, far less often than the rest of the list" in said and "99.9%" not in said
+    assert not rest_hidden(_answer(100.0, (2000.0, reach), (1900.0, 0.2 * reach)))
     many = _answer(100.0, (2000.0, reach), (1900.0, 0.2 * reach))
     assert "20% have one, against 95% of the rest of the list" in lists_assume(many.admitted, many)

@@ -439,7 +439,7 @@ def capacity(
     from stocktake.files.rtt import run_capacity
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
     from stocktake.metrics.suppression import MASK
-    from stocktake.verdicts.waitinglist import lists_hidden_together, reached_hidden
+    from stocktake.verdicts.waitinglist import lists_hidden_together, reached_hidden, rest_hidden
     from stocktake.waitinglist.capacity import (
         NO_WAITERS_BELOW,
         answers_table,
@@ -555,7 +555,7 @@ def capacity(
         f"the present capacity); referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}"
         + (
-            f"; {lists_assume(answer.admitted, answer, hide_lists or achieved_hidden)}."
+            f"; {lists_assume(answer.admitted, answer, hide_lists or achieved_hidden, rest_hidden(answer))}."
             if answer.cases_per_list
             else "."
         )  # no lists, no cases

@@ -33,7 +33,7 @@ from stocktake.files.waitinglist import (
     saved_csv_table,
 )
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
-from stocktake.waitinglist.capacity import AdmittedShare, admitted_by_weeks, admitted_of_pathways
+from stocktake.waitinglist.capacity import AdmittedShare, admitted_by_wait, admitted_of_pathways
 from stocktake.waitinglist.list_pattern import (
     ShortDay,
     filled_words,
@@ -235,7 +235,7 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
     title = f"{', '.join(latest.providers)} {treatment_function} {name}"
     admitted = None
     if WITH_DECISION_TO_ADMIT in latest.parts:  # a treatment function's missing lines: none (a true 0)
-        admitted = admitted_by_weeks(
+        admitted = admitted_by_wait(
             latest.by_week(INCOMPLETE, treatment_function),
             latest.by_week(WITH_DECISION_TO_ADMIT, treatment_function),
             f"the {latest.month} return's Part 2A, incomplete pathways with a decision to admit",

@@ -30,6 +30,7 @@ from stocktake.verdicts.waitinglist import (
     lists_hidden,
     overview,
     reached_hidden,
+    rest_hidden,
 )
 from stocktake.waitinglist.capacity import beyond_present, lists_assume, lists_words
 from stocktake.waitinglist.weeks_waited import TESTED
@@ -339,7 +340,8 @@ def capacity_words(found: Overview) -> str:
 def _lists_assume(found: Overview) -> str:
     answer = found.answer  # how many the uplift reaches gives a hidden uplift back
     hidden = found.suppress and answer is not None and (lists_hidden(answer) or reached_hidden(answer)[1])
-    return lists_assume(found.admitted, found.answer, hidden=hidden)
+    rest = found.suppress and answer is not None and rest_hidden(answer)
+    return lists_assume(found.admitted, answer, hidden=hidden, rest_hidden=rest)
 
 
 def assumptions(found: Overview) -> str:

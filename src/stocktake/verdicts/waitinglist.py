@@ -373,17 +373,40 @@ def reached_hidden(answer: CapacityAnswer) -> tuple[bool, bool]:
     )
 
 
+def _reached_counts(answer: CapacityAnswer) -> tuple[float, float] | None:
+    """Of the longest waiters the uplift reaches, how many have a decision to admit and how many not;
+    None where there is nothing to hide (no share, a published return's, or no uplift)."""
+    admitted = answer.admitted
+    if admitted is None or admitted.published or not answer.extra_per_week:
+        return None
+    decided, reached = admitted.longest(answer.reach)
+    return decided, reached - decided
+
+
+def _few(count: float) -> bool:
+    """Anywhere between 0 and 8, not only a whole 1–7: a share read from patients tied on a day is a
+    fraction of one, and 7.5 shown had been 7 patients (an outside check counted them)."""
+    return 0 < count < SMALL[1] + 1
+
+
 def lists_hidden(answer: CapacityAnswer) -> bool:
     """Whether the lists a week would give away 1–7 of the longest waiters the uplift reaches, with a
     decision to admit or without one: lists × cases a list ÷ uplift is their share, and the uplift
     says how many they are (ADR 61). A published return's counts are public already."""
+    counts = _reached_counts(answer)
+    return counts is not None and any(_few(n) for n in counts)
+
+
+def rest_hidden(answer: CapacityAnswer) -> bool:
+    """Whether the rest of the list's share (beside the warning that priorities may be missing) would
+    give away 1–7 of the rest, with or without a decision to admit (an outside check read 3 from
+    "99.9%" beside the list's size)."""
     admitted = answer.admitted
     if admitted is None or admitted.published or not answer.extra_per_week:
         return False
     decided, reached = admitted.longest(answer.reach)
-    # a count between 0 and 8, not only a whole 1–7: a share read from patients tied on a day is a
-    # fraction of one, and 7.5 shown had been 7 patients (an outside check counted them)
-    return any(0 < count < SMALL[1] + 1 for count in (decided, reached - decided))
+    rest_decided = sum(admitted.admitted) - decided
+    return any(_few(n) for n in (rest_decided, sum(admitted.waiting) - reached - rest_decided))
 
 
 def lists_hidden_together(answers: list[CapacityAnswer]) -> list[bool]:
@@ -393,20 +416,14 @@ def lists_hidden_together(answers: list[CapacityAnswer]) -> list[bool]:
     (an outside check subtracted two rows' shares times their reaches and counted 2, 2 and 1)."""
     hidden, shown = [], []
     for answer in answers:
-        admitted = answer.admitted
-        if admitted is None or admitted.published or not answer.extra_per_week:
-            hidden.append(False)
-            continue
-        decided, reached = admitted.longest(answer.reach)
-        counts = (decided, reached - decided)
-        apart = any(
-            0 < abs(mine - theirs) < SMALL[1] + 1
-            for other in shown
+        counts = _reached_counts(answer)
+        hide = counts is not None and any(
+            _few(abs(mine - theirs))
+            for other in [(0.0, 0.0), *shown]  # against none: its own counts
             for mine, theirs in zip(counts, other, strict=True)
         )
-        hide = lists_hidden(answer) or apart
         hidden.append(hide)
-        if not hide:
+        if counts is not None and not hide:
             shown.append(counts)
     return hidden
 

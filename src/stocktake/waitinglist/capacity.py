@@ -184,7 +184,7 @@ class AdmittedShare:
         return rest_admitted / rest, rest_admitted
 
 
-def admitted_by_weeks(
+def admitted_by_wait(
     waiting, admitted, source: str, published: bool = False, none_is_known: bool = False
 ) -> AdmittedShare | None:
     """The share's counts (a band's with a decision to admit at most its waiting), or None where no
@@ -211,7 +211,7 @@ def admitted_of_pathways(pathways: pd.DataFrame, month: pd.Period) -> AdmittedSh
     days = (end - started[waiting]).dt.days.to_numpy(dtype=int)
     decided = pathways["priority"].isin(PRIORITY_TARGETS).to_numpy()[waiting]
     size = int(days.max()) + 1 if len(days) else 1
-    return admitted_by_weeks(
+    return admitted_by_wait(
         np.bincount(days, minlength=size),
         np.bincount(days[decided], minlength=size),
         "from the pathways: a priority recorded is a decision to admit, a blank one none",
@@ -254,11 +254,15 @@ def lists_words(answer: CapacityAnswer, mask: str | None = None) -> str:
 
 
 def lists_assume(
-    admitted: AdmittedShare | None, answer: CapacityAnswer | None = None, hidden: bool = False
+    admitted: AdmittedShare | None,
+    answer: CapacityAnswer | None = None,
+    hidden: bool = False,
+    rest_hidden: bool = False,
 ) -> str:
     """What turning extra treatments into theatre lists assumes, said wherever lists are given, with
     the answer's own share where there is an uplift; ``hidden``: neither the share nor how many the
-    uplift reaches is said (either would give 1–7 patients away, or the hidden uplift back)."""
+    uplift reaches is said (either would give 1–7 patients away, or the hidden uplift back);
+    ``rest_hidden``: nor the rest of the list's share (the small-number rules are the caller's)."""
     if admitted is None:
         return (
             "these data record no decision to admit (no priority recorded for those waiting, or no Part 2A "
@@ -286,13 +290,11 @@ def lists_assume(
             f"; of the {round(reach):,} longest waiting now (as many as the extra treatments in all), "
             f"{_percent(answer.operations_share)} have one"
         )
-        if fewer:  # the rest's share only where it gives no 1–7 with or without one away
-            rest_without = sum(admitted.waiting) - reach - rest[1]
-            shown = not any(0 < n < 8 for n in (rest[1], rest_without))
+        if fewer:
             said += (
-                f", against {_percent(rest[0])} of the rest of the list"
-                if shown
-                else ", far less often than the rest of the list"
+                ", far less often than the rest of the list"
+                if rest_hidden
+                else f", against {_percent(rest[0])} of the rest of the list"
             )
     if fewer:
         said += (
