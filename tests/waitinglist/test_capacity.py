@@ -228,6 +228,26 @@ def test_every_figure_said_or_written_still_meets_the_target():
             assert again.steps[-1].waiting_list.summary().pct_within_18_weeks >= 65, (answer.start, said)
 
 
+@pytest.mark.parametrize(
+    ("target", "value", "written"),
+    [
+        (WaitTarget(pd.Period("2026-01"), no_52_week_waiters=True), 0.4999, "0.49"),  # met: not "0.50"
+        (WaitTarget(pd.Period("2026-01"), no_52_week_waiters=True), 0.5, "0.50"),  # missed
+        (WaitTarget(pd.Period("2026-01"), no_52_week_waiters=True), 1234.567, "1,234.56"),
+        (WaitTarget(pd.Period("2026-01"), pct_within_18_weeks=92), 91.96, "91.9%"),  # missed: not "92.0%"
+        (WaitTarget(pd.Period("2026-01"), pct_within_18_weeks=92), 92.0, "92.0%"),  # met
+        (
+            WaitTarget(pd.Period("2026-01"), pct_within_18_weeks=92),
+            91.99999999999,
+            "92.0%",
+        ),  # met, as met() says
+    ],
+)
+def test_a_figure_beside_its_target_reads_met_exactly_when_it_is(target, value, written):
+    """An outside check: 0.4999 52-week waiters, met (under half a patient), was shown as "0.50"."""
+    assert target.written(value) == written
+
+
 def test_no_52_week_waiters_says_what_counts_as_none():
     """ "with them 0.5" beside a target of none read as a miss: the model's fraction is shown to two
     places and the rule for none said."""

@@ -485,7 +485,6 @@ def capacity(
         _fail(str(error))
     target = answer.target.describe()
     baseline_hidden, achieved_hidden = reached_hidden(answer) if not returns else (False, False)
-    achieved_form = ",.2f" if answer.target.no_52_week_waiters else ",.1f"
     if answer.extra_per_week is None:
         console.print(
             f"[red]{target}: not reachable from {answer.start}[/red] with any uplift the model allows"
@@ -514,17 +513,16 @@ def capacity(
             else f"{answer.extra_per_week:.1f} extra treatments a week "
             f"(round up: {answer.whole_cases_per_week})"
         )
-        share = "" if answer.target.no_52_week_waiters else "%"
         with_them = (
             f"at least the target's {answer.target.pct_within_18_weeks:.1f}%"  # reached, by construction
-            if achieved_hidden and share
+            if achieved_hidden and not answer.target.no_52_week_waiters
             else MASK
             if achieved_hidden
-            else format(answer.achieved, achieved_form) + share
+            else answer.target.written(answer.achieved)
         )
         console.print(
             f"[bold]{target}[/bold] ({inputs.title}): {extra} from {answer.start}{lists}; without them "
-            f"{MASK if baseline_hidden else format(answer.baseline, ',.1f') + share}, with them {with_them}"
+            f"{MASK if baseline_hidden else answer.target.written(answer.baseline)}, with them {with_them}"
             + (
                 f" (the model's fraction of a patient: under {NO_WAITERS_BELOW:g} counts as no one)"
                 if answer.target.no_52_week_waiters
@@ -539,7 +537,7 @@ def capacity(
     for column in ("start", "extra a week", "lists a week", "reached"):
         shown.add_column(column, justify="right")
     for a, (_, achieved_masked), lists_masked in zip(by_start, hidden, rows_hidden, strict=True):
-        reached = "" if a.achieved is None else f"{a.achieved:,.{2 if a.target.no_52_week_waiters else 1}f}"
+        reached = "" if a.achieved is None else a.target.written(a.achieved)
         masked = achieved_masked and a.achieved is not None
         shown.add_row(
             str(a.start),

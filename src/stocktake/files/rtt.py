@@ -887,7 +887,6 @@ def run_capacity(
     from stocktake.waitinglist.capacity import (
         WaitTarget,
         capacity_by_start,
-        capacity_for_target,
         projection_with,
     )
 
@@ -924,20 +923,10 @@ def run_capacity(
             per_list_source = str(why)
     horizon = (target.by - origin).n
     referrals, capacity = [inputs.referrals] * horizon, [inputs.capacity] * horizon
-    answer = capacity_for_target(
-        inputs.origin,
-        referrals,
-        capacity,
-        inputs.params,
-        target,
-        first,
-        per_list,
-        redistribution,
-        admitted=inputs.admitted,
-    )
     by_start = capacity_by_start(
         inputs.origin, referrals, capacity, inputs.params, target, per_list, redistribution, inputs.admitted
     )
+    answer = by_start[(first - origin).n - 1]  # the table's first row starts the month after the list's
     projection = projection_with(inputs.origin, referrals, capacity, inputs.params, answer, redistribution)
     return (
         inputs,

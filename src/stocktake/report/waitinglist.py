@@ -312,7 +312,7 @@ def capacity_words(found: Overview) -> str:
     hidden = reached_hidden(answer) if found.suppress else (False, False)
     reached = (answer.baseline, answer.achieved or 0.0)
     without, with_them = (
-        MASK if hide else f"{value:.1f}%" for value, hide in zip(reached, hidden, strict=True)
+        MASK if hide else found.target.written(value) for value, hide in zip(reached, hidden, strict=True)
     )
     if hidden[1] and found.target.pct_within_18_weeks is not None:  # reached, by construction
         with_them = f"at least the target's {found.target.pct_within_18_weeks:.1f}%"

@@ -75,6 +75,13 @@ class WaitTarget:
             return value < NO_WAITERS_BELOW
         return value >= self.pct_within_18_weeks - 1e-9
 
+    def written(self, value: float) -> str:
+        """``value`` as read against this target, rounded down so it reads met exactly when it is (0.4999
+        waiters rounded to "0.50" read as missed; 91.96% rounded to "92.0%", as meeting 92%)."""
+        if self.no_52_week_waiters:
+            return f"{math.floor(value * 100 + 1e-6) / 100:,.2f}"
+        return f"{math.floor(value * 10 + 1e-6) / 10:.1f}%"
+
 
 @dataclass(frozen=True)
 class CapacityAnswer:
