@@ -494,6 +494,30 @@ def test_what_a_target_would_take_hides_a_share_the_projection_hides():
     assert ": 12.0 extra treatments a week (4.0 extra theatre lists a week" in words(shown)
 
 
+def test_the_reports_answer_says_the_operations_without_lists_and_reads_against_its_target():
+    """Without theatre history the report said the treatments a week and nothing of which were
+    operations; and a list 91.96% within 18 weeks, short of 92%, was written "92.0%"."""
+    from types import SimpleNamespace
+
+    from stocktake.report.waitinglist import capacity_words
+    from stocktake.waitinglist.capacity import AdmittedShare, CapacityAnswer, WaitTarget
+
+    target = WaitTarget(pd.Period("2025-06", freq="M"), 92.0)
+    admitted = AdmittedShare((100.0, 40.0), (50.0, 10.0), "counts", published=True)
+    answer = CapacityAnswer(target, pd.Period("2025-06", freq="M"), 40 * 7 / 30, 91.96, 92.04, None)
+    found = SimpleNamespace(
+        answer=dataclasses.replace(answer, admitted=admitted),
+        target=target,
+        suppress=False,
+        capacity_problem=None,
+        capacity=400.0,
+    )
+    said = capacity_words(found)
+    assert "(2.3 of them operations, the other 7.0 a week without an operation" in said
+    assert "; no theatre history in the warehouse to turn them into lists)" in said
+    assert "without them 91.9% within 18 weeks, with them 92.0%." in said
+
+
 def test_the_capacity_command_blanks_a_share_the_projection_hides(tmp_path):
     """The same from `stocktake waitinglist capacity --warehouse`: with only 30 of those waiting now
     within 18 weeks, the list shrinks; in a month where the weeks projection (unhidden) has 1–7 over

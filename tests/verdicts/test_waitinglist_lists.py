@@ -154,6 +154,22 @@ def test_the_edges_of_the_share_read_plainly():
     assert "99.5% have one" in lists_assume(almost.admitted, almost)
 
 
+def test_without_cases_a_list_the_operations_are_still_said():
+    """A leftover of the last outside check: with no theatre history (so no cases a list) the command
+    and the report said the extra treatments a week and nothing of which were operations, though the
+    share was known. Worked by hand: the 40 longest waiters reached, 10 with a decision to admit."""
+    from stocktake.waitinglist.capacity import lists_words
+
+    month = 30 / 7
+    answer = replace(_answer(40 / month, (100.0, 40.0), (50.0, 10.0)), cases_per_list=None)
+    clinic = "a week without an operation, in clinic capacity Stocktake does not plan"
+    assert lists_words(answer) == f"2.3 of them operations, the other 7.0 {clinic}"
+    assert lists_words(answer, mask="*") == f"* of them operations, the other * {clinic}"
+    every = replace(_answer(40 / month, (100.0, 40.0), (50.0, 40.0)), cases_per_list=None)
+    assert lists_words(every) == "every one an operation"
+    assert lists_words(replace(answer, admitted=None)) == ""  # nothing known to say
+
+
 def test_a_hidden_share_still_warns_that_the_lists_may_be_too_few():
     """An outside check: 5 of the longest with a priority, against most of the rest, hid the share and
     with it the warning that priorities may not have been recorded for older pathways."""

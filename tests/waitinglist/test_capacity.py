@@ -439,6 +439,24 @@ def test_a_warehouse_without_theatre_history_gets_the_answer_in_treatments(demo_
     assert "--cases-per-list" in said
     got = pd.read_csv(out)
     assert got["lists_per_week"].isna().all()
+    # which of them are operations is still said, as the CSV's share gives it: here about a third of
+    # those waiting have no priority recorded, so no decision to admit
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute(
+            "UPDATE rtt_pathways SET priority = NULL WHERE clock_stop IS NULL AND hash(pathway_id) % 3 = 0"
+        )
+    result = runner.invoke(app, [*question, month, "--out", str(out)])
+    said = " ".join(result.output.split())
+    found = re.search(
+        r"([\d.]+) extra treatments a week .*?\(([\d.]+) of them operations, the other ([\d.]+)", said
+    )
+    assert found, said
+    extra, operations, others = (float(v) for v in found.groups())
+    share = pd.read_csv(out).iloc[0]["operations_share"]
+    assert 0.3 < share < 0.95
+    assert operations == pytest.approx(extra * share, abs=0.06) and operations + others == pytest.approx(
+        extra, abs=0.11
+    )
     with_lists = tmp_path / "with_lists.csv"
     result = runner.invoke(app, [*question, month, "--cases-per-list", "3", "--out", str(with_lists)])
     assert result.exit_code == 0, result.output

@@ -500,13 +500,10 @@ def capacity(
             f"{answer.target.by} at the present referrals and treatments)"
         )
     else:
-        lists = (
-            f" ({lists_words(answer, MASK if achieved_hidden or hide_lists else None)})"
-            if answer.lists_per_week is not None
-            else f" (not turned into theatre lists: {per_list_source}, or give --cases-per-list)"
-            if per_list_source
-            else ""
-        )
+        said = [lists_words(answer, MASK if achieved_hidden or hide_lists else None)]
+        if answer.lists_per_week is None and per_list_source:
+            said.append(f"not turned into theatre lists: {per_list_source}, or give --cases-per-list")
+        lists = f" ({'; '.join(filter(None, said))})" if any(said) else ""
         extra = (
             f"{MASK} extra treatments a week"
             if achieved_hidden

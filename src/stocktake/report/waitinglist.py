@@ -324,11 +324,10 @@ def capacity_words(found: Overview) -> str:
     extra = MASK if hidden[1] else f"{answer.extra_per_week:.1f}"
     # the lists would give away the 1–7 of the longest waiters with (or without) a decision to admit
     masked = hidden[1] or (found.suppress and lists_hidden(answer))
-    lists = (
-        f" ({lists_words(answer, mask=MASK if masked else None)})"
-        if answer.lists_per_week is not None
-        else " (no theatre history in the warehouse to turn them into lists)"
-    )
+    said = [lists_words(answer, mask=MASK if masked else None)]
+    if answer.lists_per_week is None:
+        said.append("no theatre history in the warehouse to turn them into lists")
+    lists = f" ({'; '.join(filter(None, said))})"
     far = beyond_present(answer.extra_per_week, found.capacity, hidden=hidden[1])
     return (
         f"{target}: {extra} extra treatments a week{lists} from "

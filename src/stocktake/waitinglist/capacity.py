@@ -239,25 +239,30 @@ def _amount(value: float) -> str:
 def lists_words(answer: CapacityAnswer, mask: str | None = None) -> str:
     """The answer's extra treatments as theatre lists, said the same on the console, page and report:
     the operations among them and their lists, and the others, which need clinic capacity instead.
-    ``mask``: what to say instead of the figures (they would give 1–7 patients away)."""
-    if answer.extra_per_week is None or answer.lists_to_book is None:
+    Without cases a list (no theatre history), the operations and the others alone. ``mask``: what to
+    say instead of the figures (they would give 1–7 patients away)."""
+    if answer.extra_per_week is None:
         return ""
-    lists = f"{mask or f'{answer.lists_to_book:.1f}'} extra theatre lists a week, rounded up to a tenth, at "
-    lists += f"{answer.cases_per_list:.2f} cases a list"
+    if answer.lists_to_book is None:
+        lists = ""
+    else:
+        lists = f"{mask or f'{answer.lists_to_book:.1f}'} extra theatre lists a week, rounded up to a tenth, "
+        lists += f"at {answer.cases_per_list:.2f} cases a list"
     if answer.admitted is None:
-        return f"{lists}, counting every one as an operation"
+        return lists and f"{lists}, counting every one as an operation"
     if answer.operations_share >= 1:
-        return f"{lists}: every one an operation"
+        return f"{lists}: every one an operation" if lists else "every one an operation"
     clinic = "without an operation, in clinic capacity Stocktake does not plan"
+    between = f": {lists};" if lists else ","
     if mask:
-        return f"{mask} of them operations: {lists}; the other {mask} a week {clinic}"
+        return f"{mask} of them operations{between} the other {mask} a week {clinic}"
     operations = answer.operations_per_week or 0.0
     if operations <= 0:
         return (
             f"none of them operations, so no theatre lists: all {answer.extra_per_week:.1f} a week {clinic}"
         )
     others = _amount(answer.extra_per_week - operations)
-    return f"{_amount(operations)} of them operations: {lists}; the other {others} a week {clinic}"
+    return f"{_amount(operations)} of them operations{between} the other {others} a week {clinic}"
 
 
 def lists_assume(
