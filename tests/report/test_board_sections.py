@@ -13,7 +13,7 @@ import pypdfium2
 import pytest
 
 from stocktake.demo.generate import Department, generate
-from stocktake.report.run import ReportRequest, stock_take, write_stocktake
+from stocktake.report.run import ReportRequest, stock_take
 
 pytestmark = pytest.mark.e2e
 
@@ -40,11 +40,10 @@ def injected(tmp_path_factory) -> tuple:
 
 
 @pytest.fixture(scope="module")
-def report(injected, tmp_path_factory):
+def report(injected, tmp_path_factory, write_with_section_pdf):
     out = tmp_path_factory.mktemp("out")
     taken = stock_take(ReportRequest(injected[0], out))
-    paths = {p.suffix: p for p in write_stocktake(taken, out)}
-    return taken, paths
+    return taken, write_with_section_pdf(taken, out)
 
 
 def _money(value: float) -> str:

@@ -52,10 +52,10 @@ def home(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def report(home, tmp_path_factory):
+def report(home, tmp_path_factory, write_with_section_pdf):
     out = tmp_path_factory.mktemp("out")
     taken = stock_take(ReportRequest(home[0] / "warehouse.duckdb", out))
-    return taken, {p.suffix: p for p in write_stocktake(taken, out)}
+    return taken, write_with_section_pdf(taken, out)
 
 
 def byar_label(observed: float, expected: float) -> str:

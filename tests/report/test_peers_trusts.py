@@ -75,10 +75,10 @@ def case(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def report(case, tmp_path_factory):
+def report(case, tmp_path_factory, write_with_section_pdf):
     out = tmp_path_factory.mktemp("out")
     taken = stock_take(ReportRequest(case[0] / "warehouse.duckdb", out))
-    return taken, {p.suffix: p for p in write_stocktake(taken, out)}
+    return taken, write_with_section_pdf(taken, out)
 
 
 def by_hand(met: int, cases: int) -> dict:
