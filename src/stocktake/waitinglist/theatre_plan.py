@@ -789,9 +789,14 @@ def no_list_takes(
     """Patients (by procedure group) whom no list of the month can take: of no kind, no surgeon or too
     few minutes for their case. The plan says so rather than leaving them out unsaid."""
     rule = LoadRule.for_lists(lists, durations, risk)
+    # whether a list takes a patient depends on their procedure group alone: asked once a group
+    taken = {
+        g: any(_can_take(durations, rule, WaitingPatient("", t.date, "P4", g), t) for t in lists)
+        for g in {p.procedure_group for p in patients}
+    }
     counts: dict[str, int] = {}
     for p in patients:
-        if not any(_can_take(durations, rule, p, t) for t in lists):
+        if not taken[p.procedure_group]:
             counts[p.procedure_group] = counts.get(p.procedure_group, 0) + 1
     return counts
 
