@@ -49,20 +49,21 @@ def _warehouse(path, pattern: tuple[int, int, int, int] | None):
                 [last_day, last_day, last_day - pd.Timedelta(days=130)],
             ).fetchall()
         ]
-        ranges, moved = [(250, 360), (370, 450), (460, 540), (560, 640)], 0
-        for (low, high), n in zip(ranges, pattern, strict=True):
-            for i in range(n):
-                days = int(low + (high - low) * (i + 0.5) / n)
-                con.execute(
-                    "UPDATE rtt_pathways SET clock_start = ? WHERE pathway_id = ?",
-                    [last_day - pd.Timedelta(days=days), ids[moved]],
-                )
-                moved += 1
-        for k, pathway in enumerate(ids[moved:]):
-            con.execute(
-                "UPDATE rtt_pathways SET clock_start = ? WHERE pathway_id = ?",
-                [last_day - pd.Timedelta(days=130 + k % 110), pathway],
-            )
+        ranges = [(250, 360), (370, 450), (460, 540), (560, 640)]
+        days = [
+            int(low + (high - low) * (i + 0.5) / n)
+            for (low, high), n in zip(ranges, pattern, strict=True)
+            for i in range(n)
+        ]
+        days += [130 + k % 110 for k in range(len(ids) - len(days))]
+        moves = pd.DataFrame(
+            {"pathway_id": ids, "clock_start": [last_day - pd.Timedelta(days=d) for d in days]}
+        )
+        con.register("moves", moves)  # one UPDATE, not one a pathway (a few seconds a warehouse)
+        con.execute(
+            "UPDATE rtt_pathways SET clock_start = moves.clock_start FROM moves "
+            "WHERE rtt_pathways.pathway_id = moves.pathway_id"
+        )
     return path
 
 
