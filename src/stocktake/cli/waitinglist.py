@@ -475,7 +475,10 @@ def capacity(
             if with_it:  # the uplift too: with the list without it, it gives what it reaches back
                 table.loc[row, [*UPLIFT_COLUMNS, "with_uplift"]] = None
         # lists that give 1–7 with (or without) a decision to admit away, alone or beside another's
-        hide_lists, *rows_hidden = lists_hidden_together([answer, *by_start])
+        # in the table's own order, whatever --from asks: with the headline first, which rows were hidden
+        # changed with --from, and runs from each month between them showed every row (an outside check)
+        rows_hidden = lists_hidden_together(by_start)
+        hide_lists = rows_hidden[(answer.start - by_start[0].start).n]
         for row, hide in enumerate(rows_hidden):
             if hide:
                 table.loc[row, ["operations_share", "lists_per_week"]] = None
@@ -490,10 +493,8 @@ def capacity(
             f"[red]{target}: not reachable from {answer.start}[/red] with any uplift the model allows"
         )
     elif answer.extra_per_week == 0:
-        then = (
-            f"{MASK if baseline_hidden else format(answer.baseline, ',.0f')} waiting more than 52 weeks"
-            if answer.target.no_52_week_waiters
-            else f"{MASK if baseline_hidden else format(answer.baseline, '.1f') + '%'} within 18 weeks"
+        then = f"{MASK if baseline_hidden else answer.target.written(answer.baseline)} " + (
+            "waiting more than 52 weeks" if answer.target.no_52_week_waiters else "within 18 weeks"
         )
         console.print(
             f"[bold]{target}[/bold] ({inputs.title}): met without extra capacity ({then} in "
@@ -551,9 +552,9 @@ def capacity(
         f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}"
         + (
             f"; {lists_assume(answer.admitted, answer, hide_lists or achieved_hidden, rest_hidden(answer))}."
-            if answer.cases_per_list
+            if answer.cases_per_list or answer.admitted is not None
             else "."
-        )  # no lists, no cases
+        )  # what the lists, or the operations said without them, rest on (as the report says)
     )
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")
     if (share := renege_share(projection.table(), inputs.referrals)) is not None:  # as `weeks` says
@@ -595,6 +596,7 @@ def plan(
         FCFS_IS,
         PATIENT_LEVEL,
         plan_beside_history,
+        plan_cannot_book,
         plan_cautions,
         plan_not_planned,
         plan_sheets,
@@ -627,16 +629,18 @@ def plan(
     if (late := optimised.score.p1_breaches) > 0:
         who = f"{late:,} P1 patient{'s' if late > 1 else ''}"
         console.print(f"[red]{who} due in the month not booked by the due date[/red]")
-    score = optimised.score
-    unbooked = {
-        "[red]{} P1 patient{} due by the month's end not booked[/red]": score.p1_not_booked,
-        "[red]{} P2 patient{} due by the month's end not booked[/red]": score.p2_not_booked,
-        "[yellow]{} patient{} waiting more than 52 weeks not booked[/yellow]": score.long_waiters_at_start
-        - score.long_waiters_booked,
-        "[yellow]{} patient{} reaching 52 weeks in the month not booked by then[/yellow]": (
-            score.reaching_long_wait - score.reaching_long_wait_in_time
-        ),
-    }
+
+    def unbooked(score) -> dict[str, int]:
+        return {
+            "[red]{} P1 patient{} due by the month's end not booked[/red]": score.p1_not_booked,
+            "[red]{} P2 patient{} due by the month's end not booked[/red]": score.p2_not_booked,
+            "[yellow]{} patient{} waiting more than 52 weeks not booked[/yellow]": score.long_waiters_at_start
+            - score.long_waiters_booked,
+            "[yellow]{} patient{} reaching 52 weeks in the month not booked by then[/yellow]": (
+                score.reaching_long_wait - score.reaching_long_wait_in_time
+            ),
+        }
+
     # "no room" only of a plan proven best week by week: a solve stopped by its time had left 52-week
     # breaches a swap on the same lists avoided (an outside check: 87 breaches at 3 s, 46 at 30 s)
     proven = "not proven" not in optimised.status and "first fit" not in optimised.status
@@ -646,10 +650,16 @@ def plan(
         else "the solve stopped before proving its plan best; a longer one (--seconds 30) may book some, "
         "else plan extra lists"
     )
-    for words, n in unbooked.items():
-        if n > 0:
-            said = words.format(f"{n:,}", "s" if n > 1 else "")
-            console.print(f"{said} (named on the workbook's not booked sheet): {advice}")
+    stuck_advice = (
+        "not planned, for a reason said above (no list of the month takes their case, or the theatre history "
+        "cannot time it): a longer solve books none of them"
+    )
+    stuck = unbooked(plan_cannot_book(inputs))
+    for words, n in unbooked(optimised.score).items():
+        for count, why in ((n - stuck[words], advice), (stuck[words], stuck_advice)):
+            if count > 0:
+                said = words.format(f"{count:,}", "s" if count > 1 else "")
+                console.print(f"{said} (named on the workbook's not booked sheet): {why}")
     shown = Table(title=f"{month}: CP-SAT ({optimised.status}) against first come, first served")
     shown.add_column("measure")
     shown.add_column("CP-SAT", justify="right")

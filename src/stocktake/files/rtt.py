@@ -916,7 +916,9 @@ def run_capacity(
     if not origin < first <= target.by:
         raise WaitingListInputError(f"--from {first}: expected a month after {origin}, by {target.by}")
     per_list, per_list_source = given_cases_per_list, "given (--cases-per-list)"
-    if per_list is None and warehouse is not None:
+    if per_list is None and warehouse is None:
+        per_list_source = "RTT returns carry no theatre history"
+    elif per_list is None:
         try:
             per_list, per_list_source = cases_per_list(warehouse)
         except WaitingListInputError as why:  # no theatre history: the answer in treatments, as the page's
@@ -933,7 +935,7 @@ def run_capacity(
         answer,
         by_start,
         projection,
-        per_list_source if per_list is not None or warehouse else None,
+        per_list_source,
     )
 
 
@@ -1002,6 +1004,16 @@ def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
         lists = ", ".join(f"{s} ({n})" for s, n in sorted(inputs.lists_no_one_fits.items()))
         said["lists no one waiting can go on (their surgeon's procedures, kind or length)"] = lists
     return said
+
+
+def plan_cannot_book(inputs: PlanInputs):
+    """The score's counts among those no plan of the month can book, however long its solve: those whose
+    case the theatre history cannot time, and those no list of the month takes (an outside check: an
+    overdue P2 of a group no surgeon does was given "a longer solve may book some", and 30 s did not)."""
+    from stocktake.waitinglist.theatre_plan import score_plan
+
+    stuck = [*inputs.unplanned, *(p for p in inputs.patients if p.procedure_group in inputs.no_list)]
+    return score_plan([], stuck, [], inputs.durations, inputs.month_start, inputs.month_end)
 
 
 def plan_beside_history(inputs: PlanInputs, score, risk: float) -> str | None:

@@ -410,10 +410,11 @@ def rest_hidden(answer: CapacityAnswer) -> bool:
 
 
 def lists_hidden_together(answers: list[CapacityAnswer]) -> list[bool]:
-    """Which answers' lists to hide when shown together (the capacity command's start months, the
-    first the headline): each one's own (``lists_hidden``), and any whose counts, less those of one
-    shown before it, leave 1–7 patients with or without a decision to admit between their reaches
-    (an outside check subtracted two rows' shares times their reaches and counted 2, 2 and 1)."""
+    """Which answers' lists to hide when shown together (the capacity command's start months, in
+    their order, whichever is the headline: the same rows are hidden in every run): each one's own
+    (``lists_hidden``), and any whose counts, less those of one shown before it, leave 1–7 patients
+    with or without a decision to admit between their reaches (an outside check subtracted two rows'
+    shares times their reaches and counted 2, 2 and 1)."""
     hidden, shown = [], []
     for answer in answers:
         counts = _reached_counts(answer)

@@ -70,17 +70,32 @@ class WaitTarget:
         return 100.0 if summary.waiting <= 0 else summary.pct_within_18_weeks
 
     def met(self, waiting_list: WaitingList) -> bool:
-        value = self.measure(waiting_list)
+        return self.met_by(self.measure(waiting_list))
+
+    def met_by(self, value: float) -> bool:
         if self.no_52_week_waiters:
             return value < NO_WAITERS_BELOW
         return value >= self.pct_within_18_weeks - 1e-9
 
+    def rounded(self, value: float, places: int) -> tuple[float, int]:
+        """``value`` to ``places`` decimals, and the places used: to the nearest, unless that reads met
+        when it is not, or missed when it is met (0.4999 waiters, under half a patient, to "0.50";
+        91.96% beside 92% to "92.0%"; 49.1965% beside 49.196% to "49.1%"); then rounded down, with
+        as many more places as it takes to read right."""
+        met, nearest = self.met_by(value), round(value, places)
+        if self.met_by(nearest) == met:
+            return nearest, places
+        for more in range(places, places + 8):
+            down = math.floor(value * 10**more + 1e-9) / 10**more
+            if self.met_by(down) == met:
+                return down, more
+        return value, places + 8
+
     def written(self, value: float) -> str:
-        """``value`` as read against this target, rounded down so it reads met exactly when it is (0.4999
-        waiters rounded to "0.50" read as missed; 91.96% rounded to "92.0%", as meeting 92%)."""
-        if self.no_52_week_waiters:
-            return f"{math.floor(value * 100 + 1e-6) / 100:,.2f}"
-        return f"{math.floor(value * 10 + 1e-6) / 10:.1f}%"
+        """``value`` as said beside this target: 52-week waiters to a hundredth, a share to a tenth of a
+        point, reading met exactly when it is (``rounded``)."""
+        shown, places = self.rounded(value, 2 if self.no_52_week_waiters else 1)
+        return f"{shown:,.{places}f}" if self.no_52_week_waiters else f"{shown:.{places}f}%"
 
 
 @dataclass(frozen=True)
@@ -271,19 +286,29 @@ def lists_assume(
     hidden: bool = False,
     rest_hidden: bool = False,
 ) -> str:
-    """What turning extra treatments into theatre lists assumes, said wherever lists are given, with
-    the answer's own share where there is an uplift; ``hidden``: neither the share nor how many the
+    """What turning extra treatments into theatre lists assumes, said wherever lists are given (or,
+    without cases a list, what the operations said rest on), with the answer's own share where there is
+    an uplift; ``hidden``: neither the share nor how many the
     uplift reaches is said (either would give 1–7 patients away, or the hidden uplift back);
     ``rest_hidden``: nor the rest of the list's share (the small-number rules are the caller's)."""
+    lists = answer is None or bool(answer.cases_per_list)  # else the operations are said without lists
     if admitted is None:
+        so = (
+            "theatre lists count every extra treatment as an operation, and may be more than the "
+            "operations need"
+            if lists
+            else "which extra treatments need an operation is not known"
+        )
         return (
-            "these data record no decision to admit (no priority recorded for those waiting, or no Part 2A "
-            "in the return), so theatre lists count every extra treatment as an operation, and may be more "
-            "than the operations need"
+            "these data record no decision to admit (no priority recorded for those waiting, or no "
+            f"Part 2A in the return), so {so}"
         )
     said = (
         "theatre lists count only the operations: the extra treatments go to the longest waiters first, "
         f"and only those of them with a decision to admit ({admitted.source}) need a list"
+        if lists
+        else "the extra treatments go to the longest waiters first, and those of them with a decision to "
+        f"admit ({admitted.source}) are the operations"
     )
     if answer is None or not answer.extra_per_week:
         return said
@@ -311,7 +336,7 @@ def lists_assume(
     if fewer:
         said += (
             ": if priorities were not recorded for older pathways, more of them need an operation than "
-            "this says, and the lists are too few"
+            "this says" + (", and the lists are too few" if lists else "")
         )
     if answer.operations_share >= 1:
         return said
@@ -450,8 +475,8 @@ def answers_table(answers: list[CapacityAnswer]) -> pd.DataFrame:
                 "cases_per_list": a.cases_per_list,
                 "operations_share": round(a.operations_share, 4) if a.extra_per_week else None,
                 "lists_per_week": None if a.lists_per_week is None else round_up(a.lists_per_week, 2),
-                "without_uplift": round(a.baseline, 2),
-                "with_uplift": None if a.achieved is None else round(a.achieved, 2),
+                "without_uplift": a.target.rounded(a.baseline, 2)[0],
+                "with_uplift": None if a.achieved is None else a.target.rounded(a.achieved, 2)[0],
             }
             for a in answers
         ]
