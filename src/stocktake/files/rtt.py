@@ -930,13 +930,7 @@ def run_capacity(
     )
     answer = by_start[(first - origin).n - 1]  # the table's first row starts the month after the list's
     projection = projection_with(inputs.origin, referrals, capacity, inputs.params, answer, redistribution)
-    return (
-        inputs,
-        answer,
-        by_start,
-        projection,
-        per_list_source,
-    )
+    return inputs, answer, by_start, projection, per_list_source
 
 
 def run_plan(warehouse: Path, month: str, risk: float, seconds: float):

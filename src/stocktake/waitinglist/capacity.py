@@ -80,8 +80,8 @@ class WaitTarget:
     def rounded(self, value: float, places: int) -> tuple[float, int]:
         """``value`` to ``places`` decimals, and the places used: to the nearest, unless that reads met
         when it is not, or missed when it is met (0.4999 waiters, under half a patient, to "0.50";
-        91.96% beside 92% to "92.0%"; 49.1965% beside 49.196% to "49.1%"); then rounded down, with
-        as many more places as it takes to read right."""
+        91.96% beside 92% to "92.0%"; 49.1959% beside 49.196% to "49.2%"); then rounded down, with
+        as many more places as it takes to read right (49.25% beside 49.25%: "49.25%")."""
         met, nearest = self.met_by(value), round(value, places)
         if self.met_by(nearest) == met:
             return nearest, places
@@ -287,10 +287,10 @@ def lists_assume(
     rest_hidden: bool = False,
 ) -> str:
     """What turning extra treatments into theatre lists assumes, said wherever lists are given (or,
-    without cases a list, what the operations said rest on), with the answer's own share where there is
-    an uplift; ``hidden``: neither the share nor how many the
-    uplift reaches is said (either would give 1–7 patients away, or the hidden uplift back);
-    ``rest_hidden``: nor the rest of the list's share (the small-number rules are the caller's)."""
+    without cases a list, what the operations said rest on), with the answer's own share where there
+    is an uplift; ``hidden``: neither the share nor how many the uplift reaches is said (either would
+    give 1–7 patients away, or the hidden uplift back); ``rest_hidden``: nor the rest of the list's
+    share (the small-number rules are the caller's)."""
     lists = answer is None or bool(answer.cases_per_list)  # else the operations are said without lists
     if admitted is None:
         so = (
