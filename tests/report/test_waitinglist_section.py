@@ -515,7 +515,7 @@ def test_the_reports_answer_says_the_operations_without_lists_and_reads_against_
     said = capacity_words(found)
     assert "(2.3 of them operations, the other 7.0 a week without an operation" in said
     assert "; no theatre history in the warehouse to turn them into lists)" in said
-    assert "without them 91.9% within 18 weeks, with them 92.0%." in said
+    assert "without them 91.96% within 18 weeks, with them 92.0%." in said
 
 
 def test_the_capacity_command_blanks_a_share_the_projection_hides(tmp_path):

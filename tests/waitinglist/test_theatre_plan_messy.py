@@ -107,14 +107,28 @@ def test_bad_lists_and_pathways_are_refused_in_one_line(messy, tmp_path, sql, ex
 
 
 def test_a_group_with_no_procedure_recorded_is_named_among_those_not_planned(messy, tmp_path):
+    """Also (an outside check) the longest waiters with none are said not to be bookable for that
+    reason among others, not only "no list takes their case", and a patient in two lines is said to be."""
     warehouse = messy(
-        "UPDATE rtt_pathways SET procedure_group = NULL WHERE pathway_id IN "
-        "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NULL LIMIT 5)"
+        "UPDATE rtt_pathways SET procedure_group = NULL WHERE pathway_id IN (SELECT pathway_id "
+        "FROM rtt_pathways WHERE clock_stop IS NULL ORDER BY clock_start, pathway_id LIMIT 5)",
+        "UPDATE rtt_pathways SET priority = 'P2' WHERE pathway_id IN (SELECT "
+        "pathway_id FROM rtt_pathways WHERE clock_stop IS NULL ORDER BY clock_start, pathway_id LIMIT 3)",
     )
     out = tmp_path / "plan.xlsx"
     result = _plan(warehouse, out)
     assert result.exit_code == 0, result.output
-    assert "not planned (no procedure group recorded): (none) (5)" in " ".join(result.output.split())
+    said = " ".join(result.output.split())
+    assert "not planned (no procedure group recorded): (none) (5)" in said  # the 5 longest, 3 of them P2s
+    stuck = "not planned, for a reason said above (no procedure group recorded,"
+    assert (
+        f"3 P2 patients due by the month's end not booked (named on the workbook's not booked sheet): {stuck}"
+        in said
+    )
+    assert re.search(
+        rf"\d patients waiting more than 52 weeks not booked \(named on [^)]*\): {re.escape(stuck)}", said
+    )
+    assert "A patient is counted in every line above that applies; the sheet names each once." in said
     about = pd.read_excel(out, sheet_name="about").set_index("item")
     assert about.loc["not planned: no procedure group recorded", "value"] == "(none) (5)"
     assert f"not planned: {HISTORY_MISSING}" not in about.index

@@ -651,15 +651,18 @@ def plan(
         "else plan extra lists"
     )
     stuck_advice = (
-        "not planned, for a reason said above (no list of the month takes their case, or the theatre history "
-        "cannot time it): a longer solve books none of them"
+        "not planned, for a reason said above (no procedure group recorded, the theatre history cannot time "
+        "their case, or no list of the month takes it): a longer solve books none of them"
     )
-    stuck = unbooked(plan_cannot_book(inputs))
+    stuck, lines = unbooked(plan_cannot_book(inputs)), 0
     for words, n in unbooked(optimised.score).items():
         for count, why in ((n - stuck[words], advice), (stuck[words], stuck_advice)):
             if count > 0:
                 said = words.format(f"{count:,}", "s" if count > 1 else "")
                 console.print(f"{said} (named on the workbook's not booked sheet): {why}")
+                lines += 1
+    if lines > 1:  # an overdue P2 over 52 weeks is in two lines (an outside check read 24 patients for 12)
+        console.print("A patient is counted in every line above that applies; the sheet names each once.")
     shown = Table(title=f"{month}: CP-SAT ({optimised.status}) against first come, first served")
     shown.add_column("measure")
     shown.add_column("CP-SAT", justify="right")

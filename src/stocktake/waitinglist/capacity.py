@@ -80,16 +80,17 @@ class WaitTarget:
     def rounded(self, value: float, places: int) -> tuple[float, int]:
         """``value`` to ``places`` decimals, and the places used: to the nearest, unless that reads met
         when it is not, or missed when it is met (0.4999 waiters, under half a patient, to "0.50";
-        91.96% beside 92% to "92.0%"; 49.1959% beside 49.196% to "49.2%"); then rounded down, with
-        as many more places as it takes to read right (49.25% beside 49.25%: "49.25%")."""
+        91.96% beside 92% to "92.0%"); then rounded down at one more place, or as many more as it
+        takes to read right ("0.499", "91.96%"; 49.1959% beside 49.196%: "49.19%"). Down at the
+        same places had written 49.19586% as "49.1%" beside the "49.2%" of every other table."""
         met, nearest = self.met_by(value), round(value, places)
         if self.met_by(nearest) == met:
             return nearest, places
-        for more in range(places, places + 8):
+        for more in range(places + 1, places + 9):
             down = math.floor(value * 10**more + 1e-9) / 10**more
             if self.met_by(down) == met:
                 return down, more
-        return value, places + 8
+        return value, places + 9
 
     def written(self, value: float) -> str:
         """``value`` as said beside this target: 52-week waiters to a hundredth, a share to a tenth of a
