@@ -513,7 +513,7 @@ def test_the_reports_answer_says_the_operations_without_lists_and_reads_against_
         capacity=400.0,
     )
     said = capacity_words(found)
-    assert "(2.3 of them operations, the other 7.0 a week without an operation" in said
+    assert "(2.3 of them operations, the other 7.0 a week with no decision to admit yet" in said
     assert "; no theatre history in the warehouse to turn them into lists)" in said
     assert "without them 91.96% within 18 weeks, with them 92.0%." in said
 

@@ -50,7 +50,7 @@ def test_the_lists_are_the_operations_among_the_longest_waiters_reached(pathways
         f"({operations:.1f} of them operations: {answer.lists_to_book:.1f} extra theatre lists a week"
         in words
     )
-    assert f"the other {answer.extra_per_week - operations:.1f} a week without an operation" in words
+    assert f"the other {answer.extra_per_week - operations:.1f} a week with no decision to admit yet" in words
     said = " ".join(assumptions(found).split())
     assert f"of the {reached:,} longest waiting now" in said
     # lists alone would not reach the target: no "try the target's lists", and the page says why
@@ -85,7 +85,7 @@ def test_lists_that_would_give_away_a_few_with_a_decision_to_admit_are_hidden(pa
     assert lists_hidden(found.answer) and found.answer.extra_per_week > 0
     words = " ".join(capacity_words(found).split())
     assert "(* of them operations: * extra theatre lists a week" in words
-    assert "the other * a week without an operation" in words
+    assert "the other * a week with no decision to admit yet" in words
     assert "the share with one among the longest waiters reached is hidden" in " ".join(
         assumptions(found).split()
     )
@@ -111,8 +111,8 @@ def test_a_published_returns_share_is_never_hidden():
 def test_lists_that_are_all_operations_say_so_plainly(pathways):
     found = overview(pathways, target_pct=85, target_by=None, cases_per_list=3.5)
     words = " ".join(capacity_words(found).split())
-    assert "cases a list: every one an operation)" in words and "without an operation" not in words
-    assert "without an operation" not in " ".join(assumptions(found).split())
+    assert "cases a list: every one an operation)" in words and "no decision to admit" not in words
+    assert "no decision to admit yet" not in " ".join(assumptions(found).split())
 
 
 def test_a_hidden_uplift_is_not_given_back_by_how_many_it_reaches():
@@ -141,7 +141,7 @@ def _answer(per_week: float, waiting, admitted, start: str = "2025-06") -> Capac
 
 def test_the_edges_of_the_share_read_plainly():
     """An outside check: "0.0 of them operations: 0.0 extra theatre lists", "0.0 of them operations:
-    0.1 lists" and "100% have one" beside 0.2 a week without an operation."""
+    0.1 lists" and "100% have one" beside 0.2 a week with no decision to admit yet."""
     from stocktake.waitinglist.capacity import lists_assume, lists_words
 
     month = 30 / 7  # a treatment a week is 30/7 in June
@@ -162,7 +162,7 @@ def test_without_cases_a_list_the_operations_are_still_said():
 
     month = 30 / 7
     answer = replace(_answer(40 / month, (100.0, 40.0), (50.0, 10.0)), cases_per_list=None)
-    clinic = "a week without an operation, in clinic capacity Stocktake does not plan"
+    clinic = "a week with no decision to admit yet, in clinic capacity Stocktake does not plan"
     assert lists_words(answer) == f"2.3 of them operations, the other 7.0 {clinic}"
     assert lists_words(answer, mask="*") == f"* of them operations, the other * {clinic}"
     every = replace(_answer(40 / month, (100.0, 40.0), (50.0, 40.0)), cases_per_list=None)

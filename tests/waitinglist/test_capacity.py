@@ -341,7 +341,9 @@ def test_theatre_lists_count_only_the_operations_among_the_longest_waiters_reach
     first = table.iloc[0]
     operations = first["extra_per_week"] * first["operations_share"]
     assert f"{operations:.1f} of them operations: " in said
-    assert f"the other {first['extra_per_week'] - operations:.1f} a week without an operation" in said
+    assert (
+        f"the other {first['extra_per_week'] - operations:.1f} a week with no decision to admit yet" in said
+    )
     assert "in clinic capacity Stocktake does not plan" in said
     # no 52-week waiters by June reaches only the longest, who have a decision to admit far more often
     # than those over 18 weeks (68%): an outsider's check, counting over 18 weeks, had too few lists

@@ -39,6 +39,9 @@ from stocktake.waitinglist.weeks_waited import (
 
 #: "No 52-week waiters": fewer than half a patient in the model (a fraction is no one).
 NO_WAITERS_BELOW = 0.5
+#: The extra treatments that are not operations, as said: what the data record is no decision to admit
+#: (yet), not that no operation follows (an outside check: "without an operation" said it as fact).
+NO_DECISION = "with no decision to admit yet"
 #: The uplift is found to within this many treatments a week.
 TOLERANCE = 0.01
 
@@ -243,7 +246,7 @@ def admitted_of_pathways(pathways: pd.DataFrame, month: pd.Period) -> AdmittedSh
 
 def _percent(share: float) -> str:
     """A share as said: a whole per cent, or one decimal within 1% of none or all (0% beside 0.1 lists,
-    and 100% beside 0.2 treatments without an operation, read wrong)."""
+    and 100% beside 0.2 treatments with no decision to admit, read wrong)."""
     return f"{share:.1%}" if 0 < share < 0.01 or 0.99 < share < 1 else f"{share:.0%}"
 
 
@@ -268,7 +271,7 @@ def lists_words(answer: CapacityAnswer, mask: str | None = None) -> str:
         return lists and f"{lists}, counting every one as an operation"
     if answer.operations_share >= 1:
         return f"{lists}: every one an operation" if lists else "every one an operation"
-    clinic = "without an operation, in clinic capacity Stocktake does not plan"
+    clinic = f"{NO_DECISION}, in clinic capacity Stocktake does not plan"
     between = f": {lists};" if lists else ","
     if mask:
         return f"{mask} of them operations{between} the other {mask} a week {clinic}"
@@ -341,7 +344,10 @@ def lists_assume(
         )
     if answer.operations_share >= 1:
         return said
-    return f"{said}; the others are treated without an operation, in clinic capacity Stocktake does not plan"
+    return (
+        f"{said}; the others, {NO_DECISION}, are for clinic capacity Stocktake does not plan (any listed "
+        "for an operation later would need a list too)"
+    )
 
 
 def round_up(value: float, digits: int) -> float:

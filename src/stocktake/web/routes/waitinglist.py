@@ -54,6 +54,7 @@ from stocktake.verdicts.waitinglist import (
     reached_hidden,
     retargeted,
 )
+from stocktake.waitinglist.capacity import NO_DECISION
 from stocktake.waitinglist.scenario import (
     GROWTH_RANGE,
     LISTS_RANGE,
@@ -454,12 +455,12 @@ def scenario_view(found: Overview, growth: str = "", lists: str = "", validation
 def _lists_alone_reach(answer) -> bool:
     """Whether the answer's lists, rounded up, give as many treatments as its uplift: the scenario,
     which gives a list's treatments to the longest waiters, then reaches the target with them alone
-    (an outside check: 9.4 lists covered the 0.2 a week without an operation, and reached 98.1%)."""
+    (an outside check: 9.4 lists covered the 0.2 a week with no decision to admit, and reached 98.1%)."""
     return answer.lists_to_book * answer.cases_per_list >= answer.extra_per_week - 1e-9
 
 
 def _not_lists_alone(found: Overview) -> str | None:
-    """Said under the sliders when the target's answer is partly treatments without an operation: its
+    """Said under the sliders when the target's answer is partly treatments with no decision to admit: its
     lists alone, tried here, would reach less than the target (an outside check tried them)."""
     answer = found.answer
     if answer is None or not answer.extra_per_week or answer.lists_per_week is None:
@@ -468,18 +469,18 @@ def _not_lists_alone(found: Overview) -> str | None:
         return None
     if found.suppress and (reached_hidden(answer)[1] or lists_hidden(answer)):
         return (
-            "The target's answer above is partly treatments without an operation, which these lists do not "
+            f"The target's answer above is partly treatments {NO_DECISION}, which these lists do not "
             "give: its lists alone reach less than the target."
         )
     others = answer.extra_per_week - (answer.operations_per_week or 0.0)
     if not answer.lists_to_book:
         return (
-            "The target's answer above is treatments without an operation only: these controls add "
+            f"The target's answer above is treatments {NO_DECISION} only: these controls add "
             "theatre lists, which it does not need."
         )
     return (
         f"The target's answer above is {answer.lists_to_book:.1f} extra theatre lists a week and "
-        f"{others:.1f} treatments a week without an operation, together: these controls add lists only, "
+        f"{others:.1f} treatments a week {NO_DECISION}, together: these controls add lists only, "
         f"so its {answer.lists_to_book:.1f} lists alone reach less than the target."
     )
 
