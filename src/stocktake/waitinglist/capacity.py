@@ -146,6 +146,16 @@ class CapacityAnswer:
         return self.treatments_in_all or 0.0
 
     @property
+    def operations_may_be_more(self) -> bool:
+        """Whether the longest waiters reached have a decision to admit under half as often as the rest
+        of the list (at least 8 of them with one): perhaps priorities not recorded for older pathways,
+        so the operations said, and their lists, may be too few."""
+        if self.admitted is None or not self.extra_per_week:
+            return False
+        rest = self.admitted.share_of_the_rest(self.reach)
+        return rest is not None and rest[1] >= 8 and self.operations_share < rest[0] / 2
+
+    @property
     def operations_per_week(self) -> float | None:
         return None if self.extra_per_week is None else self.extra_per_week * self.operations_share
 
@@ -262,6 +272,8 @@ def lists_words(answer: CapacityAnswer, mask: str | None = None) -> str:
     say instead of the figures (they would give 1–7 patients away)."""
     if answer.extra_per_week is None:
         return ""
+    # the headline carries the assumptions' warning that older pathways' priorities may be missing
+    more = ", or more if older pathways' priorities are missing" if answer.operations_may_be_more else ""
     if answer.lists_to_book is None:
         lists = ""
     else:
@@ -274,14 +286,14 @@ def lists_words(answer: CapacityAnswer, mask: str | None = None) -> str:
     clinic = f"{NO_DECISION}, in clinic capacity Stocktake does not plan"
     between = f": {lists};" if lists else ","
     if mask:
-        return f"{mask} of them operations{between} the other {mask} a week {clinic}"
+        return f"{mask} of them operations{more}{between} the other {mask} a week {clinic}"
     operations = answer.operations_per_week or 0.0
     if operations <= 0:
-        return (
-            f"none of them operations, so no theatre lists: all {answer.extra_per_week:.1f} a week {clinic}"
-        )
+        some = ", or some if older pathways' priorities are missing" if more else ""
+        every = f"all {answer.extra_per_week:.1f} a week {clinic}"
+        return f"none of them operations{some}, so no theatre lists: {every}"
     others = _amount(answer.extra_per_week - operations)
-    return f"{_amount(operations)} of them operations{between} the other {others} a week {clinic}"
+    return f"{_amount(operations)} of them operations{more}{between} the other {others} a week {clinic}"
 
 
 def lists_assume(
@@ -318,7 +330,7 @@ def lists_assume(
         return said
     reach = answer.reach
     rest = admitted.share_of_the_rest(reach)
-    fewer = rest is not None and rest[1] >= 8 and answer.operations_share < rest[0] / 2
+    fewer = answer.operations_may_be_more
     if hidden:
         said += (
             "; the share with one among the longest waiters reached is hidden (it, or how many they are, "
