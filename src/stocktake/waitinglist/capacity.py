@@ -289,7 +289,7 @@ def lists_words(answer: CapacityAnswer, mask: str | None = None) -> str:
         return f"{mask} of them operations{more}{between} the other {mask} a week {clinic}"
     operations = answer.operations_per_week or 0.0
     if operations <= 0:
-        some = ", or some if older pathways' priorities are missing" if more else ""
+        some = ", or some if older pathways' priorities are missing" if answer.operations_may_be_more else ""
         every = f"all {answer.extra_per_week:.1f} a week {clinic}"
         return f"none of them operations{some}, so no theatre lists: {every}"
     others = _amount(answer.extra_per_week - operations)
