@@ -31,14 +31,15 @@ def _waiting_longest_first(pathways: pd.DataFrame, month: pd.Period) -> pd.DataF
 
 def test_the_lists_are_the_operations_among_the_longest_waiters_reached(pathways):
     """Every third pathway made non-admitted (priority blank). The share of operations is checked
-    against the patients themselves: of the N longest waiting (N the extra treatments in all), how
-    many have a priority; the model reads weeks-waited bands, so within one band's rounding."""
+    against the patients themselves: of the N longest waiting (N the extra treatments in all, to the
+    nearest 50), how many have a priority; within one day's ties."""
     whole = pathways.copy()
     whole.loc[whole.index % 3 == 0, ["priority", "procedure_group"]] = None
     found = overview(whole, target_pct=85, target_by=None, cases_per_list=3.5)
     answer = found.answer
     assert answer.extra_per_week > 0
-    reached = round(answer.treatments_in_all)
+    reached = 50 * round(answer.treatments_in_all / 50)  # read on the list's grid, every 50 (ADR 62)
+    assert abs(reached - answer.treatments_in_all) <= 25
     longest = _waiting_longest_first(whole, found.month).head(reached)
     truth = longest["priority"].notna().mean()
     assert 0.5 < truth < 0.8
@@ -52,7 +53,10 @@ def test_the_lists_are_the_operations_among_the_longest_waiters_reached(pathways
     )
     assert f"the other {answer.extra_per_week - operations:.1f} a week with no decision to admit yet" in words
     said = " ".join(assumptions(found).split())
-    assert f"of the {reached:,} longest waiting now" in said
+    assert (
+        f"of the {reached:,} longest waiting now (as many as the extra treatments in all, to the nearest 50)"
+        in said
+    )
     # lists alone would not reach the target: no "try the target's lists", and the page says why
     assert _target_lists(found) is None
     assert f"its {answer.lists_to_book:.1f} lists alone reach less than the target" in _not_lists_alone(found)
@@ -93,18 +97,18 @@ def test_lists_that_would_give_away_a_few_with_a_decision_to_admit_are_hidden(pa
 
 
 def test_a_published_returns_share_is_never_hidden():
-    """A return's Part 2A counts are public: 3 of the 40 longest with a decision to admit are said."""
+    """A return's Part 2A counts are public: 3 of the 50 longest with a decision to admit are said."""
     target = WaitTarget(pd.Period("2025-06", freq="M"), pct_within_18_weeks=80)
-    per_week = 40 / (30 / 7)  # 40 treatments in all over June's 30 days
+    per_week = 50 / (30 / 7)  # 50 treatments in all over June's 30 days: the grid's first point
     answer = CapacityAnswer(target, pd.Period("2025-06", freq="M"), per_week, 70.0, 80.0, 2.5)
-    assert answer.treatments_in_all == pytest.approx(40)
-    waiting, some = np.r_[100.0, 40.0], np.r_[50.0, 3.0]
+    assert answer.treatments_in_all == pytest.approx(50)
+    waiting, some = np.r_[100.0, 50.0], np.r_[50.0, 3.0]
     for published, hidden in ((True, False), (False, True)):
         admitted = AdmittedShare(tuple(waiting), tuple(some), "counts", published=published)
         assert lists_hidden(replace(answer, admitted=admitted)) is hidden
     many = AdmittedShare(tuple(waiting), (50.0, 8.0), "counts")
     assert lists_hidden(replace(answer, admitted=many)) is False
-    assert lists_hidden(replace(answer, admitted=AdmittedShare(tuple(waiting), (50.0, 35.0), "counts")))
+    assert lists_hidden(replace(answer, admitted=AdmittedShare(tuple(waiting), (50.0, 45.0), "counts")))
     assert lists_hidden(answer) is False
 
 
@@ -125,9 +129,8 @@ def test_a_hidden_uplift_is_not_given_back_by_how_many_it_reaches():
     admitted = AdmittedShare((100.0, 400.0), (50.0, 300.0), "counts")
     answer = replace(answer, admitted=admitted)
     shown = lists_assume(admitted, answer)
-    assert (
-        f"of the {round(answer.treatments_in_all):,} longest waiting now" in shown and "75% have one" in shown
-    )
+    assert round(answer.treatments_in_all) == 152  # read at the grid's nearest point, 150 (ADR 62)
+    assert "of the 150 longest waiting now" in shown and "75% have one" in shown
     hidden = lists_assume(admitted, answer, hidden=True)
     assert "longest waiting now" not in hidden and str(round(answer.treatments_in_all)) not in hidden
     assert "%" not in hidden.replace("1–7", "")
@@ -145,13 +148,15 @@ def test_the_edges_of_the_share_read_plainly():
     from stocktake.waitinglist.capacity import lists_assume, lists_words
 
     month = 30 / 7  # a treatment a week is 30/7 in June
-    none = _answer(14 / month, (100.0, 14.0), (50.0, 0.0))
-    # none of the 14 longest with a decision to admit, against half the rest: perhaps some
+    none = _answer(50 / month, (100.0, 50.0), (50.0, 0.0))
+    # none of the 50 longest with a decision to admit, against half the rest: perhaps some
     some = ", or some if older pathways' priorities are missing"
-    assert lists_words(none).startswith(f"none of them operations{some}, so no theatre lists: all 3.3 a week")
+    assert lists_words(none).startswith(
+        f"none of them operations{some}, so no theatre lists: all 11.7 a week"
+    )
     half_year = 181 / 7  # January to June: one operation in all is under 0.1 a week
-    few = _answer(140 / half_year, (900.0, 140.0), (50.0, 1.0), start="2025-01")
-    # 1 of the 140 longest with a decision to admit, against 50 of the other 900: perhaps more
+    few = _answer(150 / half_year, (900.0, 150.0), (50.0, 1.0), start="2025-01")
+    # 1 of the 150 longest with a decision to admit, against 50 of the other 900: perhaps more
     more = ", or more if older pathways' priorities are missing"
     assert lists_words(few).startswith(f"under 0.1 of them operations{more}: 0.1 extra theatre lists")
     almost = _answer(400 / month, (900.0, 400.0), (50.0, 398.0))
@@ -161,15 +166,15 @@ def test_the_edges_of_the_share_read_plainly():
 def test_without_cases_a_list_the_operations_are_still_said():
     """A leftover of the last outside check: with no theatre history (so no cases a list) the command
     and the report said the extra treatments a week and nothing of which were operations, though the
-    share was known. Worked by hand: the 40 longest waiters reached, 10 with a decision to admit."""
+    share was known. Worked by hand: the 50 longest waiters reached, 13 with a decision to admit."""
     from stocktake.waitinglist.capacity import lists_words
 
     month = 30 / 7
-    answer = replace(_answer(40 / month, (100.0, 40.0), (50.0, 10.0)), cases_per_list=None)
+    answer = replace(_answer(50 / month, (100.0, 50.0), (50.0, 13.0)), cases_per_list=None)
     clinic = "a week with no decision to admit yet, in clinic capacity Stocktake does not plan"
-    assert lists_words(answer) == f"2.3 of them operations, the other 7.0 {clinic}"
+    assert lists_words(answer) == f"3.0 of them operations, the other 8.6 {clinic}"
     assert lists_words(answer, mask="*") == f"* of them operations, the other * {clinic}"
-    every = replace(_answer(40 / month, (100.0, 40.0), (50.0, 40.0)), cases_per_list=None)
+    every = replace(_answer(50 / month, (100.0, 50.0), (50.0, 50.0)), cases_per_list=None)
     assert lists_words(every) == "every one an operation"
     assert lists_words(replace(answer, admitted=None)) == ""  # nothing known to say
 
@@ -177,17 +182,17 @@ def test_without_cases_a_list_the_operations_are_still_said():
 def test_the_headline_says_the_operations_may_be_more_where_the_assumptions_warn():
     """A recheck: the headline's split stood as fact where the assumptions warned that the longest
     waiters have a decision to admit far less often than the rest (priorities perhaps not recorded
-    for older pathways). Worked by hand: 10 of the 40 longest (25%) against 80 of the other 100."""
+    for older pathways). Worked by hand: 10 of the 50 longest (20%) against 80 of the other 100."""
     from stocktake.waitinglist.capacity import lists_assume, lists_words
 
     month = 30 / 7
-    fewer = _answer(40 / month, (100.0, 40.0), (80.0, 10.0))
+    fewer = _answer(50 / month, (100.0, 50.0), (80.0, 10.0))
     assert fewer.operations_may_be_more
     assert lists_words(fewer).startswith(
         "2.3 of them operations, or more if older pathways' priorities are missing: 1.0 extra"
     )
     assert "more of them need an operation than this says" in lists_assume(fewer.admitted, fewer)
-    alike = _answer(40 / month, (100.0, 40.0), (50.0, 10.0))  # 25% against 50%: not under half
+    alike = _answer(50 / month, (100.0, 50.0), (50.0, 13.0))  # 26% against 50%: not under half
     assert not alike.operations_may_be_more and "or more if" not in lists_words(alike)
 
 
@@ -211,10 +216,11 @@ def test_lists_rounded_up_past_the_treatments_without_an_operation_reach_the_tar
     sentence. Here 100 a week from January, 99.5% operations: 10.0 lists at 10 cases cover it."""
     from types import SimpleNamespace
 
-    reach = 100 * 181 / 7
+    # the 13 without a decision to admit the longest 50, so every grid point is shown
     covered = replace(
-        _answer(100.0, (900.0, reach), (50.0, 0.995 * reach), start="2025-01"), cases_per_list=10.0
+        _answer(100.0, (900.0, 2550.0, 50.0), (50.0, 2550.0, 37.0), start="2025-01"), cases_per_list=10.0
     )
+    assert covered.reach == 2600  # 100 a week, January to June: 2,585.7, to the grid's nearest 50
     assert covered.operations_share < 1 and covered.lists_to_book == 10.0 and not lists_hidden(covered)
     found = SimpleNamespace(answer=covered, suppress=True)
     assert _target_lists(found) == 10.0 and _not_lists_alone(found) is None
@@ -228,7 +234,7 @@ def test_the_rest_of_the_lists_share_is_not_said_where_it_gives_a_few_away():
     on the page, gave away the 3 of the rest without a decision to admit."""
     from stocktake.waitinglist.capacity import lists_assume
 
-    reach = 100 * 30 / 7
+    reach = 450.0  # 100 a week over June, 428.6, to the grid's nearest 50
     few = _answer(100.0, (2000.0, reach), (1997.0, 0.2 * reach))
     assert rest_hidden(few)
     said = lists_assume(few.admitted, few, rest_hidden=rest_hidden(few))
@@ -236,3 +242,24 @@ def test_the_rest_of_the_lists_share_is_not_said_where_it_gives_a_few_away():
     assert not rest_hidden(_answer(100.0, (2000.0, reach), (1900.0, 0.2 * reach)))
     many = _answer(100.0, (2000.0, reach), (1900.0, 0.2 * reach))
     assert "20% have one, against 95% of the rest of the list" in lists_assume(many.admitted, many)
+
+
+def test_the_shares_grid_points_and_which_are_hidden_are_the_lists_own():
+    """Worked by hand (ADR 62), longest first: 50 all with a decision to admit, then 50 with 3
+    without, 50 with 6 without, 50 all with. Points: 50 (50, 0) shown; 100 (97, 3) hidden, 3 alone;
+    150 (141, 9) shown, 91 and 9 beyond the 50; 200 (191, 9) shown, 50 and none beyond 150."""
+    from stocktake.verdicts.waitinglist import grid_hidden
+
+    share = AdmittedShare((50.0, 50.0, 50.0, 50.0), (50.0, 44.0, 47.0, 50.0), "counts")
+    assert [grid_hidden(share, n) for n in (50.0, 100.0, 150.0, 200.0)] == [False, True, False, False]
+    assert [share.grid_reach(n) for n in (1.0, 74.9, 75.0, 160.0, 1000.0)] == [50, 50, 100, 150, 200]
+    published = replace(share, published=True)
+    assert published.grid_reach(74.9) == 74.9  # a return's counts are public: its exact reach
+    # an answer reaching 80 reads the point at 100, and hides it whatever the target that reached it
+    month = 30 / 7
+    for per_week in (80 / month, 110 / month):
+        answer = _answer(per_week, share.waiting, share.admitted)
+        assert answer.reach == 100 and lists_hidden(answer)
+    shown = _answer(140 / month, share.waiting, share.admitted)
+    assert shown.reach == 150 and not lists_hidden(shown)
+    assert shown.operations_share == pytest.approx(141 / 150)

@@ -554,7 +554,8 @@ def test_long_waiters_with_far_fewer_priorities_than_the_rest_are_questioned(dem
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     longest = re.search(
-        r"longest waiting now \(as many as the extra treatments in all\), (\d+)% have one", said
+        r"longest waiting now \(as many as the extra treatments in all, to the nearest 50\), (\d+)% have one",
+        said,
     )
     assert longest is not None and int(longest.group(1)) < 50
     warned = "against 100% of the rest of the list: if priorities were not recorded for older pathways"
@@ -564,38 +565,65 @@ def test_long_waiters_with_far_fewer_priorities_than_the_rest_are_questioned(dem
     )
 
 
-def test_no_two_start_months_can_be_subtracted_to_count_a_few_patients(demo_warehouse, tmp_path):
-    """An outside check: two rows' shares times their reaches, subtracted, counted the 1–7 patients
-    between them. Each start month keeps its own share (one for all had been 10 lists a week off for
-    a late start), and a row is hidden where it would leave 1–7 with or without a decision to admit
-    beside one shown before it. Checked by counting the patients themselves, by days waited."""
+def test_no_two_runs_can_be_subtracted_to_count_a_few_patients(demo_warehouse, tmp_path):
+    """An outside check ran two ordinary targets a month apart, subtracted reach × share, and counted
+    8 with and 1 without a decision to admit between them (within one run, rows had been checked
+    against each other, but a rule inside one run cannot see another). The share is now read only at
+    points of a grid the list fixes, every 50 of the longest, hidden where a point leaves 1–7 beside
+    any shown before it (ADR 62). So every share any run shows is a grid point's, counted here from the
+    patients by days waited, and any two differ by none or at least 8 of each kind."""
     import duckdb
 
+    # 1 in 12 waiting with no priority: about 4 in 50, so many points leave 1–7 beside the last shown
     warehouse = _warehouse_with(
-        demo_warehouse, tmp_path, "UPDATE rtt_pathways SET priority = NULL WHERE rowid % 3 = 0"
+        demo_warehouse,
+        tmp_path,
+        "UPDATE rtt_pathways SET priority = NULL WHERE clock_stop IS NULL AND hash(pathway_id) % 12 = 0",
     )
-    out = tmp_path / "capacity.csv"
-    args = ["waitinglist", "capacity", "--warehouse", str(warehouse), "--no-52-week-waiters-by", "2024-06"]
-    result = runner.invoke(app, [*args, "--out", str(out)])
-    assert result.exit_code == 0, result.output
-    table = pd.read_csv(out)
     with duckdb.connect(str(warehouse), read_only=True) as con:
-        waiting = con.execute(
-            f"SELECT priority IS NOT NULL FROM rtt_pathways WHERE {WAITING_AT_THE_END} ORDER BY clock_start"
-        ).fetchall()
-    decided = np.cumsum([bool(row[0]) for row in waiting])  # with one among the n longest: decided[n-1]
-    shown = table.dropna(subset=["operations_share"])
-    assert shown["operations_share"].nunique() > 1 and len(shown) >= 3
-    counts = []
-    for row in shown.itertuples():
-        months = pd.period_range(row.start, "2024-06", freq="M")
-        reach = row.extra_per_week * sum(m.days_in_month for m in months) / 7
-        n = int(reach)  # whole patients: the day's ties in proportion are within one
-        assert row.operations_share == pytest.approx(decided[n - 1] / n, abs=1.5 / n)
-        counts.append((decided[n - 1], n - decided[n - 1]))
-    for (a1, b1), (a2, b2) in itertools.combinations(counts, 2):
-        apart = 1 <= abs(a1 - a2) <= 7 or 1 <= abs(b1 - b2) <= 7
-        assert not apart or abs(a1 - a2) + abs(b1 - b2) <= 1  # a whole patient either side of a tie
+        days = con.execute(
+            "SELECT date_diff('day', clock_start, DATE '2023-08-31'), priority IS NOT NULL "
+            f"FROM rtt_pathways WHERE {WAITING_AT_THE_END}"
+        ).fetchnumpy()
+    waited, has_one = (np.asarray(column, dtype=int) for column in days.values())
+    waiting, decided = np.bincount(waited), np.bincount(waited, weights=has_one, minlength=waited.max() + 1)
+    points = [*range(50, len(waited), 50), len(waited)]
+    counted = {n: _share_of_longest(waiting, decided, n) for n in points}
+
+    targets = [
+        ["--no-52-week-waiters-by", "2024-03"],
+        ["--no-52-week-waiters-by", "2024-03", "--from", "2024-01"],
+        ["--no-52-week-waiters-by", "2024-06"],
+        ["--target-pct", "80", "--by", "2024-06"],
+        ["--target-pct", "90", "--by", "2024-09"],
+    ]
+    tables = []
+    for i, target in enumerate(targets):
+        out = tmp_path / f"capacity_{i}.csv"
+        result = runner.invoke(
+            app, ["waitinglist", "capacity", "--warehouse", str(warehouse), *target, "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        tables.append(pd.read_csv(out))
+    # which start months are hidden does not depend on --from (an earlier outside check)
+    pd.testing.assert_frame_equal(tables[1], tables[0])
+    every = pd.concat(
+        table.assign(by=target[-1 if "--by" in target else 1])
+        for table, target in zip(tables, targets, strict=True)
+    )
+    assert (every["extra_per_week"] > 0).all()
+    assert every["operations_share"].isna().sum() >= 5 and every["operations_share"].notna().sum() >= 5
+    shown = set()
+    for row in every.dropna(subset=["operations_share"]).itertuples():
+        months = pd.period_range(row.start, row.by, freq="M")
+        treated = row.extra_per_week * sum(m.days_in_month for m in months) / 7  # its extra in all
+        n = min(points, key=lambda point: abs(point - treated))  # to the nearest 50 (± the CSV's rounding)
+        assert abs(n - treated) <= 26 or n == points[-1] < treated
+        assert counted[n] == pytest.approx(row.operations_share, abs=5e-5)  # that point's share, 4 places
+        shown.add((counted[n] * n, n - counted[n] * n))
+    assert len(shown) >= 3
+    for (a1, b1), (a2, b2) in itertools.combinations(shown, 2):
+        assert not (0 < abs(a1 - a2) < 8 or 0 < abs(b1 - b2) < 8), ((a1, b1), (a2, b2))
 
 
 def test_the_csv_reads_every_answer_as_meeting_its_target(tmp_path):
@@ -607,29 +635,3 @@ def test_the_csv_reads_every_answer_as_meeting_its_target(tmp_path):
     assert result.exit_code == 0, result.output
     reached = pd.read_csv(out)["with_uplift"].dropna()
     assert len(reached) > 3 and (reached < 0.5).all(), reached.tolist()
-
-
-def test_which_start_months_are_hidden_does_not_depend_on_from(demo_warehouse, tmp_path):
-    """An outside check: the start months whose share is hidden were chosen with the --from month's
-    answer first, so runs from each month between showed every row, and two rows' shares times their
-    reaches gave 5 and 6 patients without a decision to admit. Every --from now writes the same table."""
-    import shutil
-
-    import duckdb
-
-    warehouse = tmp_path / "warehouse.duckdb"
-    shutil.copy(demo_warehouse, warehouse)
-    with duckdb.connect(str(warehouse)) as con:  # a third of those waiting with no priority recorded
-        con.execute(
-            "UPDATE rtt_pathways SET priority = NULL WHERE clock_stop IS NULL AND hash(pathway_id) % 3 = 0"
-        )
-    tables = []
-    for start in ("2023-09", "2023-11", "2024-01", "2024-03"):
-        out = tmp_path / f"from_{start}.csv"
-        question = ["--no-52-week-waiters-by", "2024-03", "--from", start, "--out", str(out)]
-        result = runner.invoke(app, ["waitinglist", "capacity", "--warehouse", str(warehouse), *question])
-        assert result.exit_code == 0, result.output
-        tables.append(pd.read_csv(out))
-    assert tables[0]["operations_share"].isna().any()  # some rows hidden: the case this checks
-    for table in tables[1:]:
-        pd.testing.assert_frame_equal(table, tables[0])

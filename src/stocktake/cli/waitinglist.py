@@ -439,7 +439,7 @@ def capacity(
     from stocktake.files.rtt import run_capacity
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
     from stocktake.metrics.suppression import MASK
-    from stocktake.verdicts.waitinglist import lists_hidden_together, reached_hidden, rest_hidden
+    from stocktake.verdicts.waitinglist import lists_hidden, reached_hidden, rest_hidden
     from stocktake.waitinglist.capacity import (
         NO_WAITERS_BELOW,
         answers_table,
@@ -474,10 +474,9 @@ def capacity(
                 table.at[row, "without_uplift"] = None
             if with_it:  # the uplift too: with the list without it, it gives what it reaches back
                 table.loc[row, [*UPLIFT_COLUMNS, "with_uplift"]] = None
-        # lists that give 1–7 with (or without) a decision to admit away, alone or beside another's
-        # in the table's own order, whatever --from asks: with the headline first, which rows were hidden
-        # changed with --from, and runs from each month between them showed every row (an outside check)
-        rows_hidden = lists_hidden_together(by_start)
+        # lists that give 1–7 with (or without) a decision to admit away, alone or beside any other
+        # run's: the share's grid points hidden are the list's own (ADR 62)
+        rows_hidden = [lists_hidden(a) for a in by_start]
         hide_lists = rows_hidden[(answer.start - by_start[0].start).n]
         for row, hide in enumerate(rows_hidden):
             if hide:

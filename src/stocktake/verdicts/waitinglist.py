@@ -21,6 +21,7 @@ import pandas as pd
 
 from stocktake.metrics.suppression import SMALL, is_small, nested_hiding, secondary_suppression
 from stocktake.waitinglist.capacity import (
+    SHARE_STEP,
     AdmittedShare,
     CapacityAnswer,
     WaitTarget,
@@ -373,28 +374,40 @@ def reached_hidden(answer: CapacityAnswer) -> tuple[bool, bool]:
     )
 
 
-def _reached_counts(answer: CapacityAnswer) -> tuple[float, float] | None:
-    """Of the longest waiters the uplift reaches, how many have a decision to admit and how many not;
-    None where there is nothing to hide (no share, a published return's, or no uplift)."""
-    admitted = answer.admitted
-    if admitted is None or admitted.published or not answer.extra_per_week:
-        return None
-    decided, reached = admitted.longest(answer.reach)
-    return decided, reached - decided
-
-
-def _few(count: float) -> bool:
-    """Anywhere between 0 and 8, not only a whole 1–7: a share read from patients tied on a day is a
-    fraction of one, and 7.5 shown had been 7 patients (an outside check counted them)."""
-    return 0 < count < SMALL[1] + 1
+def _few(count):
+    """Anywhere between 0 and 8, not only a whole 1–7 (a count or an array of them): a share read from
+    patients tied on a day is a fraction of one, and 7.5 shown had been 7 patients (an outside check
+    counted them)."""
+    return (count > 0) & (count < SMALL[1] + 1)
 
 
 def lists_hidden(answer: CapacityAnswer) -> bool:
     """Whether the lists a week would give away 1–7 of the longest waiters the uplift reaches, with a
-    decision to admit or without one: lists × cases a list ÷ uplift is their share, and the uplift
-    says how many they are (ADR 61). A published return's counts are public already."""
-    counts = _reached_counts(answer)
-    return counts is not None and any(_few(n) for n in counts)
+    decision to admit or without one (lists × cases a list ÷ uplift is their share, and the reach says
+    how many they are, ADR 61): where the share's grid point is hidden (``grid_hidden``). A published
+    return's counts are public already."""
+    admitted = answer.admitted
+    if admitted is None or admitted.published or not answer.extra_per_week:
+        return False
+    return grid_hidden(admitted, answer.reach)
+
+
+def grid_hidden(admitted: AdmittedShare, reach: float) -> bool:
+    """Whether the share at the grid point ``reach`` (``AdmittedShare.grid_reach``) is hidden. The
+    list's grid points up to it are taken in order, and each is hidden where its counts, alone or less
+    those of a point shown before it, leave 1–7 with or without a decision to admit. The points hidden
+    are the list's alone, so no two runs, targets or start months can be subtracted to a few patients
+    (an outside check counted 8 and 1 between two ordinary runs; ADR 62)."""
+    points = np.append(np.arange(SHARE_STEP, reach, SHARE_STEP), reach)
+    decided, reached = admitted.longest(points)
+    counts = np.column_stack([decided, reached - decided])
+    shown = np.zeros((1, 2))  # against none: a point's own counts
+    hide = False
+    for count in counts:
+        hide = bool(np.any(_few(count - shown)))
+        if not hide:
+            shown = np.vstack([shown, count])
+    return hide
 
 
 def rest_hidden(answer: CapacityAnswer) -> bool:
@@ -407,26 +420,6 @@ def rest_hidden(answer: CapacityAnswer) -> bool:
     decided, reached = admitted.longest(answer.reach)
     rest_decided = sum(admitted.admitted) - decided
     return any(_few(n) for n in (rest_decided, sum(admitted.waiting) - reached - rest_decided))
-
-
-def lists_hidden_together(answers: list[CapacityAnswer]) -> list[bool]:
-    """Which answers' lists to hide when shown together (the capacity command's start months, in
-    their order, whichever is the headline: the same rows are hidden in every run): each one's own
-    (``lists_hidden``), and any whose counts, less those of one shown before it, leave 1–7 patients
-    with or without a decision to admit between their reaches (an outside check subtracted two rows'
-    shares times their reaches and counted 2, 2 and 1)."""
-    hidden, shown = [], []
-    for answer in answers:
-        counts = _reached_counts(answer)
-        hide = counts is not None and any(
-            _few(abs(mine - theirs))
-            for other in [(0.0, 0.0), *shown]  # against none: its own counts
-            for mine, theirs in zip(counts, other, strict=True)
-        )
-        hidden.append(hide)
-        if counts is not None and not hide:
-            shown.append(counts)
-    return hidden
 
 
 def interval_columns(

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -42,6 +43,10 @@ NO_WAITERS_BELOW = 0.5
 #: The extra treatments that are not operations, as said: what the data record is no decision to admit
 #: (yet), not that no operation follows (an outside check: "without an operation" said it as fact).
 NO_DECISION = "with no decision to admit yet"
+
+#: The share with a decision to admit is read every this many of the longest waiters, a grid the list
+#: alone fixes, so no two runs, targets or pages can be subtracted to a few patients (ADR 62).
+SHARE_STEP = 50
 #: The uplift is found to within this many treatments a week.
 TOLERANCE = 0.01
 
@@ -142,8 +147,10 @@ class CapacityAnswer:
 
     @property
     def reach(self) -> float:
-        """How many of the longest waiters the share is read among: the extra treatments in all."""
-        return self.treatments_in_all or 0.0
+        """How many of the longest waiters the share is read among: the extra treatments in all, at
+        the list's grid point nearest them (``AdmittedShare.grid_reach``)."""
+        treated = self.treatments_in_all or 0.0
+        return treated if self.admitted is None else self.admitted.grid_reach(treated)
 
     @property
     def operations_may_be_more(self) -> bool:
@@ -193,18 +200,36 @@ class AdmittedShare:
         if len(self.waiting) != len(self.admitted) or not sum(self.waiting) > 0:
             raise ValueError("a share with a decision to admit needs someone waiting, band by band")
 
-    def longest(self, n: float) -> tuple[float, float]:
-        """(with a decision to admit, all) among the ``n`` longest waiters: bands from the longest down,
-        the band at the edge in proportion; everyone waiting when ``n`` is more than the list."""
-        taken_admitted, taken = 0.0, 0.0
-        for w, a in zip(reversed(self.waiting), reversed(self.admitted), strict=True):
-            if w <= 0:
-                continue
-            part = min(1.0, (n - taken) / w)
-            taken_admitted, taken = taken_admitted + a * part, taken + w * part
-            if part < 1.0:
-                break
-        return taken_admitted, taken
+    @cached_property
+    def _cumulative(self) -> tuple[np.ndarray, np.ndarray]:
+        """(waiting, with a decision to admit) counted from the longest down, band by band, from 0."""
+        waiting, admitted = np.array(self.waiting[::-1]), np.array(self.admitted[::-1])
+        kept = waiting > 0
+        return (
+            np.concatenate([[0.0], np.cumsum(waiting[kept])]),
+            np.concatenate([[0.0], np.cumsum(admitted[kept])]),
+        )
+
+    @property
+    def size(self) -> float:
+        return float(self._cumulative[0][-1])
+
+    def longest(self, n):
+        """(with a decision to admit, all) among the ``n`` longest waiters (a number or an array): bands
+        from the longest down, the band at the edge in proportion; everyone waiting when ``n`` is more
+        than the list."""
+        waiting, admitted = self._cumulative
+        return np.interp(n, waiting, admitted), np.minimum(n, waiting[-1])
+
+    def grid_reach(self, n: float) -> float:
+        """How many of the longest waiters to read the share among for ``n`` extra treatments in all:
+        from a published return ``n`` itself (nothing to hide); else the nearest point of a grid the
+        list fixes, every ``SHARE_STEP`` of the longest with the whole list last (ADR 62)."""
+        if self.published:
+            return n
+        last = math.ceil(self.size / SHARE_STEP)
+        point = min(max(math.floor(n / SHARE_STEP + 0.5), 1), last)
+        return float(min(point * SHARE_STEP, self.size))
 
     def share_of_longest(self, n: float) -> float:
         admitted, taken = self.longest(max(n, 1.0))
@@ -213,10 +238,10 @@ class AdmittedShare:
     def share_of_the_rest(self, n: float) -> tuple[float, float] | None:
         """(share, with a decision to admit) among those waiting beyond the ``n`` longest; None if none."""
         admitted, taken = self.longest(n)
-        rest = sum(self.waiting) - taken
+        rest = self.size - taken
         if rest < 1.0:
             return None
-        rest_admitted = sum(self.admitted) - admitted
+        rest_admitted = self._cumulative[1][-1] - admitted
         return rest_admitted / rest, rest_admitted
 
 
@@ -340,7 +365,7 @@ def lists_assume(
             said += "; they have one far less often than the rest of the list"
     else:
         said += (
-            f"; of the {round(reach):,} longest waiting now (as many as the extra treatments in all), "
+            f"; of the {round(reach):,} longest waiting now ({_reach_basis(admitted, reach)}), "
             f"{_percent(answer.operations_share)} have one"
         )
         if fewer:
@@ -360,6 +385,15 @@ def lists_assume(
         f"{said}; the others, {NO_DECISION}, are for clinic capacity Stocktake does not plan (any listed "
         "for an operation later would need a list too)"
     )
+
+
+def _reach_basis(admitted: AdmittedShare, reach: float) -> str:
+    """How the reach said beside the share was found (``AdmittedShare.grid_reach``)."""
+    if admitted.published:
+        return "as many as the extra treatments in all"
+    if reach >= admitted.size:
+        return f"the whole list, the extra treatments in all to the nearest {SHARE_STEP}"
+    return f"as many as the extra treatments in all, to the nearest {SHARE_STEP}"
 
 
 def round_up(value: float, digits: int) -> float:
