@@ -174,8 +174,9 @@ def test_numeric_national_codes_the_sample_missed_are_added_and_marked(catalogue
         "ptl.csv", **{"Priority": ["2", "3", "4"] * 10, "Pathway Id": [f"P{i}" for i in range(30)]}
     )
     found = _matched(sample, "rtt_pathways", catalogue_codes)["priority"]
-    assert dict(found.codes) == {"2": "P2", "3": "P3", "4": "P4", "1": "P1"}
-    assert found.assumed == ("1",)
+    # P5 and P6 (deferred at the patient's choice, ADR 63) are numbered on as well
+    assert dict(found.codes) == {"2": "P2", "3": "P3", "4": "P4", "1": "P1", "5": "P5", "6": "P6"}
+    assert found.assumed == ("1", "5", "6")
 
 
 # --- several trusts' styles, scored against the true mappings ---------------------------------------
@@ -506,3 +507,17 @@ def test_a_priority_is_placed_by_its_leading_code_whatever_words_follow(tmp_path
     priority = {f.field: f for f in found.fields}["priority"]
     assert dict(priority.codes) == dict(zip(words, ("P1", "P2", "P3", "P4", "P1", "P4"), strict=True))
     assert {value for value, _ in priority.unplaced} == set(changed)
+
+
+def test_priorities_deferred_at_the_patients_choice_are_placed_by_their_code(tmp_path):
+    """A tracking list's "P5 - Patient choice (COVID)" and "P6 - patient deferred" are P5 and P6
+    (ADR 63): they had been left unplaced, and the load refused them."""
+    rows = ["Pathway ID,Clock Start,Clock Stop,Priority,Status"]
+    words = ("P2 - Urgent", "P5 - Patient choice (COVID)", "P6 - patient deferred", "Priority 6")
+    for i in range(40):
+        rows.append(f"RTT{i},{1 + i % 28:02d}/03/2024,,{words[i % 4]},Open")
+    (tmp_path / "ptl.csv").write_text("\n".join(rows) + "\n")
+    found = suggest_mapping(sample_folder(tmp_path).samples, today=TODAY).dataset("rtt_pathways")
+    priority = {f.field: f for f in found.fields}["priority"]
+    assert dict(priority.codes) == dict(zip(words, ("P2", "P5", "P6", "P6"), strict=True))
+    assert priority.unplaced == ()

@@ -354,6 +354,20 @@ def test_a_blank_priority_loads_blank_whether_the_patient_waits_or_not():
     assert table["priority"].isna().tolist() == [True, True, False] and table["priority"].iloc[2] == "P2"
 
 
+def test_a_priority_deferred_at_the_patients_choice_loads():
+    """P5 and P6 (FSSA: a decision to admit, treatment deferred at the patient's choice) are on real
+    tracking lists, and a whole load had been refused for one of them (ADR 63). The demo trust codes
+    them 5 and 6; 7 is no code."""
+    table, errors = _pathways(
+        "A1,9434765919,01/04/2024,,5,THR,OPEN",
+        "A2,9434765919,01/04/2024,,6,TKR,OPEN",
+    )
+    assert errors == [] and table["priority"].tolist() == ["P5", "P6"]
+    _, errors = _pathways("A3,9434765919,01/04/2024,,7,THR,OPEN")
+    assert [(e.row, e.column, e.value) for e in errors] == [(2, "PRIORITY", "7")]
+    assert "6" in errors[0].expected
+
+
 def test_a_status_and_a_clock_stop_that_disagree_are_named_on_their_rows():
     """Waiting with a stop, or treated or removed without one: the row says two things, and the plan
     had been the first to notice, long after the load. A stop that is no date is named as itself."""

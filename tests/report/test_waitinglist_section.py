@@ -269,6 +269,26 @@ def test_a_group_with_no_removals_in_the_year_shows_a_dash_not_nan_or_the_small_
     assert (*shown, line.pressure) == ("12", "0.2", "–", "–", "7.7", "1", "15.40")
 
 
+def test_a_priority_deferred_at_the_patients_choice_says_its_target_is_none_clinical():
+    """P5 and P6 are held to the package's 52 weeks in the statistics (ADR 63): the page and the
+    report say that is no clinical target, where P4's 52 is one. A procedure group named P5 is not."""
+    from types import SimpleNamespace
+
+    from stocktake.report.waitinglist import _group_lines
+
+    stats = SimpleNamespace(
+        mean_demand=3.0, mean_capacity=2.0, load=1.5, mean_wait=20.0, target_weeks=365 / 7, pressure=0.8
+    )
+    groups = [SimpleNamespace(group=g, waiting=40, stats=stats, hidden=False) for g in ("P4", "P5", "P6")]
+    found = SimpleNamespace(groups_of=lambda dimension: groups, suppress=True)
+    assert [line.target_weeks for line in _group_lines(found, "priority")] == [
+        "52",
+        "52 (none clinical)",
+        "52 (none clinical)",
+    ]
+    assert [line.target_weeks for line in _group_lines(found, "procedure_group")] == ["52"] * 3
+
+
 def test_a_measure_with_hidden_points_gives_its_coarsened_mean_in_the_summary_table(report):
     """An outside check: the summary table gave the 78-week measure's exact mean (6.3, from 6.278)
     beside 25 hidden points, while its sentence and the workbook gave the coarsened 6.5, which

@@ -6,13 +6,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from stocktake.demo.generate import Department, generate
 from stocktake.report.waitinglist import assumptions, capacity_words
-from stocktake.verdicts.waitinglist import lists_hidden, overview, rest_hidden
+from stocktake.verdicts.waitinglist import lists_hidden, overview
 from stocktake.waitinglist.capacity import AdmittedShare, CapacityAnswer, WaitTarget
 from stocktake.web.routes.waitinglist import _not_lists_alone, _target_lists
 
@@ -54,8 +53,9 @@ def test_the_lists_are_the_operations_among_the_longest_waiters_reached(pathways
     assert f"the other {answer.extra_per_week - operations:.1f} a week with no decision to admit yet" in words
     said = " ".join(assumptions(found).split())
     assert (
-        f"of the {reached:,} longest waiting now (as many as the extra treatments in all, to the nearest 50)"
-        in said
+        f"of the {reached:,} longest waiting now (the extra treatments in all are "
+        f"{answer.treatments_in_all:,.0f}, and the share is read every 50 waiters, at a point that gives "
+        "no 1–7 patients away)" in said
     )
     # lists alone would not reach the target: no "try the target's lists", and the page says why
     assert _target_lists(found) is None
@@ -97,18 +97,20 @@ def test_lists_that_would_give_away_a_few_with_a_decision_to_admit_are_hidden(pa
 
 
 def test_a_published_returns_share_is_never_hidden():
-    """A return's Part 2A counts are public: 3 of the 50 longest with a decision to admit are said."""
+    """A return's Part 2A counts are public: 3 of the 50 longest with a decision to admit (and none of
+    the other 1,000) are said; from patient-level data every grid point would give the 3 away."""
     target = WaitTarget(pd.Period("2025-06", freq="M"), pct_within_18_weeks=80)
     per_week = 50 / (30 / 7)  # 50 treatments in all over June's 30 days: the grid's first point
     answer = CapacityAnswer(target, pd.Period("2025-06", freq="M"), per_week, 70.0, 80.0, 2.5)
     assert answer.treatments_in_all == pytest.approx(50)
-    waiting, some = np.r_[100.0, 50.0], np.r_[50.0, 3.0]
+    waiting = (1000.0, 50.0)
     for published, hidden in ((True, False), (False, True)):
-        admitted = AdmittedShare(tuple(waiting), tuple(some), "counts", published=published)
+        admitted = AdmittedShare(waiting, (0.0, 3.0), "counts", published=published)
         assert lists_hidden(replace(answer, admitted=admitted)) is hidden
-    many = AdmittedShare(tuple(waiting), (50.0, 8.0), "counts")
+    many = AdmittedShare(waiting, (0.0, 8.0), "counts")
     assert lists_hidden(replace(answer, admitted=many)) is False
-    assert lists_hidden(replace(answer, admitted=AdmittedShare(tuple(waiting), (50.0, 45.0), "counts")))
+    # 5 without a decision to admit among the 50 longest, everyone else with one: hidden at every point
+    assert lists_hidden(replace(answer, admitted=AdmittedShare(waiting, (1000.0, 45.0), "counts")))
     assert lists_hidden(answer) is False
 
 
@@ -160,6 +162,7 @@ def test_the_edges_of_the_share_read_plainly():
     more = ", or more if older pathways' priorities are missing"
     assert lists_words(few).startswith(f"under 0.1 of them operations{more}: 0.1 extra theatre lists")
     almost = _answer(400 / month, (900.0, 400.0), (50.0, 398.0))
+    almost = replace(almost, admitted=replace(almost.admitted, published=True))  # its 2 said as published
     assert "99.5% have one" in lists_assume(almost.admitted, almost)
 
 
@@ -202,7 +205,7 @@ def test_a_hidden_share_still_warns_that_the_lists_may_be_too_few():
     from stocktake.waitinglist.capacity import lists_assume
 
     month = 30 / 7
-    answer = _answer(100 / month, (300.0, 100.0), (250.0, 5.0))
+    answer = _answer(50 / month, (300.0, 100.0), (250.0, 5.0))  # the points at 50 and 100 leave 2.5 and 5
     assert lists_hidden(answer)
     said = lists_assume(answer.admitted, answer, hidden=True)
     assert "they have one far less often than the rest of the list" in said
@@ -231,35 +234,59 @@ def test_lists_rounded_up_past_the_treatments_without_an_operation_reach_the_tar
 
 def test_the_rest_of_the_lists_share_is_not_said_where_it_gives_a_few_away():
     """An outside check: "20% have one, against 99.9% of the rest of the list", beside the list's size
-    on the page, gave away the 3 of the rest without a decision to admit."""
+    on the page, gave away the 3 of the rest without a decision to admit. Such a point is hidden
+    (ADR 62): the answer reaching 428.6 (100 a week over June) reads 400, whose rest has 43 without."""
     from stocktake.waitinglist.capacity import lists_assume
 
-    reach = 450.0  # 100 a week over June, 428.6, to the grid's nearest 50
-    few = _answer(100.0, (2000.0, reach), (1997.0, 0.2 * reach))
-    assert rest_hidden(few)
-    said = lists_assume(few.admitted, few, rest_hidden=rest_hidden(few))
-    assert "20% have one, far less often than the rest of the list" in said and "99.9%" not in said
-    assert not rest_hidden(_answer(100.0, (2000.0, reach), (1900.0, 0.2 * reach)))
-    many = _answer(100.0, (2000.0, reach), (1900.0, 0.2 * reach))
+    few = _answer(100.0, (2000.0, 450.0), (1997.0, 90.0))
+    assert few.reach == 400 and not lists_hidden(few)
+    said = lists_assume(few.admitted, few)
+    assert "20% have one, against 98% of the rest of the list" in said and "99.9%" not in said
+    many = _answer(100.0, (2000.0, 450.0), (1900.0, 90.0))
+    assert many.reach == 450  # the nearest, as nothing is hidden
     assert "20% have one, against 95% of the rest of the list" in lists_assume(many.admitted, many)
 
 
 def test_the_shares_grid_points_and_which_are_hidden_are_the_lists_own():
     """Worked by hand (ADR 62), longest first: 50 all with a decision to admit, then 50 with 3
     without, 50 with 6 without, 50 all with. Points: 50 (50, 0) shown; 100 (97, 3) hidden, 3 alone;
-    150 (141, 9) shown, 91 and 9 beyond the 50; 200 (191, 9) shown, 50 and none beyond 150."""
-    from stocktake.verdicts.waitinglist import grid_hidden
-
+    150 (141, 9) shown, 91 and 9 beyond the 50; 200 (191, 9) shown, 50 and none beyond 150. An answer
+    reads the shown point nearest its treatments in all."""
     share = AdmittedShare((50.0, 50.0, 50.0, 50.0), (50.0, 44.0, 47.0, 50.0), "counts")
-    assert [grid_hidden(share, n) for n in (50.0, 100.0, 150.0, 200.0)] == [False, True, False, False]
-    assert [share.grid_reach(n) for n in (1.0, 74.9, 75.0, 160.0, 1000.0)] == [50, 50, 100, 150, 200]
-    published = replace(share, published=True)
-    assert published.grid_reach(74.9) == 74.9  # a return's counts are public: its exact reach
-    # an answer reaching 80 reads the point at 100, and hides it whatever the target that reached it
+    points, shown = share.grid
+    assert points.tolist() == [50, 100, 150, 200] and shown.tolist() == [True, False, True, True]
+    assert [share.grid_reach(n) for n in (1.0, 74.9, 90.0, 160.0, 1000.0)] == [50, 50, 50, 150, 200]
+    assert replace(share, published=True).grid_reach(74.9) == 74.9  # a return's counts are public
     month = 30 / 7
-    for per_week in (80 / month, 110 / month):
-        answer = _answer(per_week, share.waiting, share.admitted)
-        assert answer.reach == 100 and lists_hidden(answer)
-    shown = _answer(140 / month, share.waiting, share.admitted)
-    assert shown.reach == 150 and not lists_hidden(shown)
-    assert shown.operations_share == pytest.approx(141 / 150)
+    answer = _answer(140 / month, share.waiting, share.admitted)
+    assert answer.reach == 150 and not lists_hidden(answer)
+    assert answer.operations_share == pytest.approx(141 / 150)
+
+
+def test_no_point_near_the_reach_shown_hides_the_split():
+    """Longest first: 400 with 3 without a decision to admit, then 400 with 100 without. Every point to
+    400 leaves 1–7 without (fractions of the 3, tied in proportion), so none is shown; 450 is. An
+    answer reaching 300 has no shown point within a quarter of it: hidden, whatever the target; one
+    reaching 400 reads 450, 50 away."""
+    share = AdmittedShare((400.0, 400.0), (300.0, 397.0), "counts")
+    points, shown = share.grid
+    assert not shown[points <= 400].any() and shown[points == 450].all()
+    month = 30 / 7
+    for treated in (280.0, 300.0, 320.0):
+        assert lists_hidden(_answer(treated / month, share.waiting, share.admitted))
+    reaching = _answer(400 / month, share.waiting, share.admitted)
+    assert not lists_hidden(reaching) and reaching.reach == 450
+
+
+def test_a_point_leaving_a_few_short_of_the_whole_list_is_hidden():
+    """The whole list's counts are public (the statistics by priority give those without one): an
+    outside check subtracted the 164 without among the 500 longest from the 169 of the list and counted
+    5. Longest first: 500 with 100 without, then 300 with the last 5 without. Points 500–750 leave
+    1–7 of them beyond: hidden; 450 and 800 are shown."""
+    share = AdmittedShare((300.0, 500.0), (295.0, 400.0), "counts")
+    points, shown = share.grid
+    assert not shown[(points >= 500) & (points <= 750)].any()
+    assert shown[points == 450].all() and shown[points == 800].all()
+    month = 30 / 7
+    answer = _answer(500 / month, share.waiting, share.admitted)
+    assert answer.reach == 450 and answer.operations_share == pytest.approx(360 / 450)

@@ -83,7 +83,7 @@ LAST_WEEK = f"date > {LATEST} - INTERVAL 7 DAY"
         (
             "UPDATE rtt_pathways SET priority = 'p1' WHERE pathway_id IN "
             "(SELECT pathway_id FROM rtt_pathways WHERE clock_stop IS NULL LIMIT 5)",
-            ", priority: 'p1'; expected P1, P2, P3 or P4 (5 waiting pathways like it)",
+            ", priority: 'p1'; expected one of P1 to P6 (5 waiting pathways like it)",
         ),
     ],
     ids=[
@@ -637,3 +637,42 @@ def test_the_wait_of_one_without_a_priority_is_in_completed_weeks_with_the_day_t
         "no priority recorded, waiting 51 weeks at the month's start, reaching 52 weeks on 2026-12-04: if "
         "they wait for a list, record their priority"
     )
+
+
+def test_those_who_chose_to_defer_are_not_booked_and_said(messy, tmp_path):
+    """A real tracking list carries P5 and P6 (FSSA: a decision to admit, treatment deferred at the
+    patient's choice) and had been refused. Four waiting at September's start, the longest of them
+    among the month's most overdue, made P5 and P6: none is booked by either plan, and the console and
+    the about sheet count them by group (ADR 63)."""
+    chosen = (
+        "SELECT pathway_id FROM rtt_pathways WHERE clock_start < DATE '2023-09-01' AND clock_stop IS NULL "
+        "ORDER BY clock_start, pathway_id LIMIT {n} OFFSET {skip}"
+    )
+    warehouse = messy(
+        f"UPDATE rtt_pathways SET priority = 'P5' WHERE pathway_id IN ({chosen.format(n=3, skip=0)})",
+        f"UPDATE rtt_pathways SET priority = 'P6' WHERE pathway_id IN ({chosen.format(n=1, skip=3)})",
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        deferred = dict(
+            con.execute(
+                "SELECT pathway_id, procedure_group FROM rtt_pathways WHERE priority IN ('P5', 'P6')"
+            ).fetchall()
+        )
+    assert len(deferred) == 4
+    out = tmp_path / "plan.xlsx"
+    args = ["waitinglist", "plan", "--warehouse", str(warehouse), "--month", "2023-09", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--seconds", "1"])
+    assert result.exit_code == 0, result.output
+    text = " ".join(result.output.split())
+    for sheet in ("bookings", "first come, first served", "not booked"):
+        assert not set(deferred) & set(pd.read_excel(out, sheet_name=sheet)["pathway_id"].astype(str))
+    assert "(and 4 deferred at their own choice (P5, P6))" in text
+    said = re.search(
+        r"not planned \(deferred at the patient's choice, P5 or P6: .*?\): (.*?)(?: not planned|$)", text
+    )
+    assert said is not None, text
+    groups = pd.Series(list(deferred.values())).value_counts()
+    counted = ", ".join(f"{g} ({n})" for g, n in sorted(groups.items()))
+    assert said.group(1).startswith(f"{counted} "), said.group(1)[:80]
+    about = pd.read_excel(out, sheet_name="about", header=None).astype(str)
+    assert about.apply(lambda column: column.str.contains("deferred at the patient's choice")).any().any()

@@ -214,6 +214,23 @@ def test_priority_targets_by_group():
     assert whole.queue_size == 3 and rows["P2"].queue_size == 1
 
 
+def test_priorities_deferred_at_the_patients_choice_have_rows_held_to_the_packages_365_days():
+    """P5 and P6 have no clinical target; NHSRwaitinglist's calc_priority_to_target gives every
+    priority but P1-P3 365 days, so their rows are held to that (ADR 63), and demand still adds up."""
+    pathways = pd.DataFrame(
+        {
+            "clock_start": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-05", "2024-01-11"]),
+            "clock_stop": pd.to_datetime(["2024-01-03", None, None, None]),
+            "priority": ["P2", "P5", "P6", "P6"],
+        }
+    )
+    rows = dict(stats.stats_by_group(pathways, "priority", target_weeks=18))
+    assert rows["P5"].target_weeks == rows["P6"].target_weeks == pytest.approx(365 / 7)
+    assert rows["P6"].queue_size == 2
+    whole = dict(stats.stats_by_group(pathways, None, target_weeks=18))["all"]
+    assert sum(r.mean_demand for r in rows.values()) == pytest.approx(whole.mean_demand)
+
+
 def test_a_pathway_removed_before_the_window_is_not_waiting_in_it():
     """Hand-worked: three pathways, the window from 20 January. The first left on 10 January, so it
     is not on the list; the second waits throughout; the third waits from 1 to 5 February."""

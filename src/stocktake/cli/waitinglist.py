@@ -439,7 +439,7 @@ def capacity(
     from stocktake.files.rtt import run_capacity
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
     from stocktake.metrics.suppression import MASK
-    from stocktake.verdicts.waitinglist import lists_hidden, reached_hidden, rest_hidden
+    from stocktake.verdicts.waitinglist import lists_hidden, reached_hidden
     from stocktake.waitinglist.capacity import (
         NO_WAITERS_BELOW,
         answers_table,
@@ -550,7 +550,7 @@ def capacity(
         f"the present capacity); referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}"
         + (
-            f"; {lists_assume(answer.admitted, answer, hide_lists or achieved_hidden, rest_hidden(answer))}."
+            f"; {lists_assume(answer.admitted, answer, hide_lists or achieved_hidden)}."
             if answer.cases_per_list or answer.admitted is not None
             else "."
         )  # what the lists, or the operations said without them, rest on (as the report says)
@@ -616,8 +616,11 @@ def plan(
         write_workbook(plan_sheets(inputs, optimised, fcfs, risk, seconds), out)
     except WaitingListInputError as error:
         _fail(str(error))
-    left_out = sum(inputs.no_priority.values())  # the plan's waiting are those with a priority
-    also = f" (and {left_out:,} with no priority recorded)" if left_out else ""
+    # the plan's waiting are those with a priority, less those who chose to defer
+    left_out, deferred = sum(inputs.no_priority.values()), sum(inputs.deferred.values())
+    others = [f"{left_out:,} with no priority recorded"] * bool(left_out)
+    others += [f"{deferred:,} deferred at their own choice (P5, P6)"] * bool(deferred)
+    also = f" (and {' and '.join(others)})" if others else ""
     console.print(
         f"Lists: {inputs.lists_source}; {len(inputs.patients):,} waiting {inputs.waiting_when}{also}"
     )

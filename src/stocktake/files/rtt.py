@@ -52,7 +52,7 @@ from stocktake.waitinglist.rtt_return import (
     RttReturnError,
     parse_rtt_return,
 )
-from stocktake.waitinglist.stats import PRIORITY_TARGETS
+from stocktake.waitinglist.stats import DEFERRED, PRIORITY_TARGETS
 from stocktake.waitinglist.theatre_plan import (
     LONG_WAIT_DAYS,
     Durations,
@@ -477,6 +477,8 @@ class PlanInputs:
     #: clock start, group): perhaps waiting for a list with their priority unrecorded, so named on the
     #: not booked sheet (a non-admitted pathway has no such group).
     unprioritised: tuple[tuple[str, date, str], ...] = ()
+    #: Those waiting at the month's start deferred at their own choice (P5, P6), by group: not booked.
+    deferred: dict[str, int] = field(default_factory=dict)
     #: Lists whose surgeon has done no case in the history, by surgeon: they take no booking.
     surgeons_without_history: dict[str, int] = field(default_factory=dict)
     #: Other lists no one waiting can go on (the surgeon's procedures, kind or length), by surgeon.
@@ -574,16 +576,21 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
     timed = waiting["procedure_group"].isin(list(durations.session_types)).fillna(False)
     named = waiting[unprioritised & (timed & waiting["clock_stop"].isna()).to_numpy(dtype=bool)]
     waiting, priorities = waiting[~unprioritised], priorities[~unprioritised]
+    # deferred at the patient's choice (P5, P6): a decision to admit, not to be booked (ADR 63)
+    chose_to_wait = priorities.isin(DEFERRED).to_numpy(dtype=bool)
+    deferred = waiting.loc[chose_to_wait, "procedure_group"].fillna(NO_GROUP).value_counts().to_dict()
+    waiting, priorities = waiting[~chose_to_wait], priorities[~chose_to_wait]
     if waiting.empty:
         raise WaitingListInputError(
             f"{warehouse}: rtt_pathways has no one with a priority waiting at {period}"
+            + (f" but {sum(deferred.values()):,} deferred at their own choice (P5, P6)" if deferred else "")
         )
     odd = ~priorities.isin(list(PRIORITY_TARGETS)).to_numpy(dtype=bool)
     if odd.any():
         i = int(odd.argmax())
         raise WaitingListInputError(
             f"{warehouse}: rtt_pathways, pathway {waiting['pathway_id'].iloc[i]}, priority: "
-            f"{priorities.iloc[i]!r}; expected P1, P2, P3 or P4 ({int(odd.sum())} waiting "
+            f"{priorities.iloc[i]!r}; expected one of P1 to P6 ({int(odd.sum())} waiting "
             f"pathway{'s' if odd.sum() > 1 else ''} like it)"
         )
     waiting = waiting.assign(priority=priorities, procedure_group=waiting["procedure_group"].fillna(NO_GROUP))
@@ -614,6 +621,7 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
         no_list=no_list_takes(patients, lists, durations, risk),
         unplanned=unplanned,
         no_priority={str(g): int(n) for g, n in no_priority.items()},
+        deferred={str(g): int(n) for g, n in deferred.items()},
         unprioritised=tuple(
             (str(r.pathway_id), r.clock_start.date(), str(r.procedure_group))
             for r in named.sort_values(["clock_start", "pathway_id"]).itertuples()
@@ -987,6 +995,11 @@ def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
             "no priority recorded (not waiting for a list, or not yet prioritised: a patient for a list "
             "needs one)",
             inputs.no_priority,
+        ),
+        (
+            "deferred at the patient's choice, P5 or P6: not booked until they are ready and given a "
+            "priority again",
+            inputs.deferred,
         ),
     ):
         if groups:

@@ -465,7 +465,7 @@ def run_stats(
         )
     except WindowError as error:
         raise WaitingListInputError(f"{pathways_csv or warehouse}: {error}") from None
-    if by == "priority":  # one not P1-P4 (a blank text) is not recorded, as a missing one is
+    if by == "priority":  # one not P1-P6 (a blank text) is not recorded, as a missing one is
         pathways = pathways.assign(priority=pathways["priority"].where(pathways["priority"].isin(PRIORITIES)))
     grouped = pathways[pathways[GROUPS[by]].notna()] if by else pathways
     rows = stats_by_group(

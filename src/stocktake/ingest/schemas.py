@@ -77,7 +77,8 @@ ADMISSION_METHODS = ("elective", "day_case", "non_elective")
 SEXES = ("female", "male", "unknown")
 SESSION_TYPES = ("elective", "day_case", "trauma")
 VFC_OUTCOMES = ("discharged", "phone", "face_to_face", "surgery")
-PRIORITIES = ("P1", "P2", "P3", "P4")
+#: FSSA clinical prioritisation: P1–P4 by urgency; P5, P6 deferred at the patient's choice (ADR 63).
+PRIORITIES = ("P1", "P2", "P3", "P4", "P5", "P6")
 RTT_STATUSES = ("waiting", "treated", "removed")
 #: Order lines: the dearest single item a department buys (a surgical robot) is well below this,
 #: and no line orders more of one item than this.

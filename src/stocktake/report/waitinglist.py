@@ -30,9 +30,9 @@ from stocktake.verdicts.waitinglist import (
     lists_hidden,
     overview,
     reached_hidden,
-    rest_hidden,
 )
 from stocktake.waitinglist.capacity import beyond_present, lists_assume, lists_words
+from stocktake.waitinglist.stats import DEFERRED
 from stocktake.waitinglist.weeks_waited import TESTED
 from stocktake.warehouse import WarehouseError, connect, problems
 
@@ -339,8 +339,7 @@ def capacity_words(found: Overview) -> str:
 def _lists_assume(found: Overview) -> str:
     answer = found.answer  # how many the uplift reaches gives a hidden uplift back
     hidden = found.suppress and answer is not None and (lists_hidden(answer) or reached_hidden(answer)[1])
-    rest = found.suppress and answer is not None and rest_hidden(answer)
-    return lists_assume(found.admitted, answer, hidden=hidden, rest_hidden=rest)
+    return lists_assume(found.admitted, answer, hidden=hidden)
 
 
 def assumptions(found: Overview) -> str:
@@ -366,6 +365,8 @@ def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
     lines = []
     for g in found.groups_of(dimension):
         s, hide = g.stats, g.hidden
+        # P5, P6: held to the package's 52 weeks, which is no clinical target (ADR 63)
+        no_target = " (none clinical)" if dimension == "priority" and g.group in DEFERRED else ""
         lines.append(
             GroupLine(
                 g.group,
@@ -374,7 +375,7 @@ def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
                 MASK if hide else _figure(s.mean_capacity, ".1f"),
                 MASK if hide else load_figure(s.load),
                 MASK if hide else _figure(s.mean_wait, ".1f"),
-                f"{s.target_weeks:.0f}",
+                f"{s.target_weeks:.0f}{no_target}",
                 MASK if hide else _figure(s.pressure, ".2f"),
                 hide,
             )

@@ -21,7 +21,6 @@ import pandas as pd
 
 from stocktake.metrics.suppression import SMALL, is_small, nested_hiding, secondary_suppression
 from stocktake.waitinglist.capacity import (
-    SHARE_STEP,
     AdmittedShare,
     CapacityAnswer,
     WaitTarget,
@@ -374,52 +373,15 @@ def reached_hidden(answer: CapacityAnswer) -> tuple[bool, bool]:
     )
 
 
-def _few(count):
-    """Anywhere between 0 and 8, not only a whole 1–7 (a count or an array of them): a share read from
-    patients tied on a day is a fraction of one, and 7.5 shown had been 7 patients (an outside check
-    counted them)."""
-    return (count > 0) & (count < SMALL[1] + 1)
-
-
 def lists_hidden(answer: CapacityAnswer) -> bool:
     """Whether the lists a week would give away 1–7 of the longest waiters the uplift reaches, with a
     decision to admit or without one (lists × cases a list ÷ uplift is their share, and the reach says
-    how many they are, ADR 61): where the share's grid point is hidden (``grid_hidden``). A published
-    return's counts are public already."""
+    how many they are, ADR 61): where no grid point near the uplift's reach may be shown
+    (``AdmittedShare.grid``, ADR 62). A published return's counts are public already."""
     admitted = answer.admitted
-    if admitted is None or admitted.published or not answer.extra_per_week:
+    if admitted is None or not answer.extra_per_week:
         return False
-    return grid_hidden(admitted, answer.reach)
-
-
-def grid_hidden(admitted: AdmittedShare, reach: float) -> bool:
-    """Whether the share at the grid point ``reach`` (``AdmittedShare.grid_reach``) is hidden. The
-    list's grid points up to it are taken in order, and each is hidden where its counts, alone or less
-    those of a point shown before it, leave 1–7 with or without a decision to admit. The points hidden
-    are the list's alone, so no two runs, targets or start months can be subtracted to a few patients
-    (an outside check counted 8 and 1 between two ordinary runs; ADR 62)."""
-    points = np.append(np.arange(SHARE_STEP, reach, SHARE_STEP), reach)
-    decided, reached = admitted.longest(points)
-    counts = np.column_stack([decided, reached - decided])
-    shown = np.zeros((1, 2))  # against none: a point's own counts
-    hide = False
-    for count in counts:
-        hide = bool(np.any(_few(count - shown)))
-        if not hide:
-            shown = np.vstack([shown, count])
-    return hide
-
-
-def rest_hidden(answer: CapacityAnswer) -> bool:
-    """Whether the rest of the list's share (beside the warning that priorities may be missing) would
-    give away 1–7 of the rest, with or without a decision to admit (an outside check read 3 from
-    "99.9%" beside the list's size)."""
-    admitted = answer.admitted
-    if admitted is None or admitted.published or not answer.extra_per_week:
-        return False
-    decided, reached = admitted.longest(answer.reach)
-    rest_decided = sum(admitted.admitted) - decided
-    return any(_few(n) for n in (rest_decided, sum(admitted.waiting) - reached - rest_decided))
+    return admitted.share_hidden(answer.treatments_in_all or 0.0)
 
 
 def interval_columns(

@@ -22,12 +22,14 @@ extra treatments reach (:class:`AdmittedShare`), where the data say it.
 from __future__ import annotations
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 import pandas as pd
 
+from stocktake.metrics.suppression import SMALL
 from stocktake.waitinglist.stats import PRIORITY_TARGETS
 from stocktake.waitinglist.weeks_waited import (
     Redistribution,
@@ -47,6 +49,9 @@ NO_DECISION = "with no decision to admit yet"
 #: The share with a decision to admit is read every this many of the longest waiters, a grid the list
 #: alone fixes, so no two runs, targets or pages can be subtracted to a few patients (ADR 62).
 SHARE_STEP = 50
+#: How far from the extra treatments in all the grid point the share is read at may be: a quarter of
+#: them, or one step.
+SHARE_NEAR = 0.25
 #: The uplift is found to within this many treatments a week.
 TOLERANCE = 0.01
 
@@ -221,15 +226,50 @@ class AdmittedShare:
         waiting, admitted = self._cumulative
         return np.interp(n, waiting, admitted), np.minimum(n, waiting[-1])
 
+    @cached_property
+    def grid(self) -> tuple[np.ndarray, np.ndarray]:
+        """The list's grid points (every ``SHARE_STEP`` of the longest, the whole list last) and which
+        of them may be shown from patient-level data. Taken in order, a point is hidden where its counts
+        with and without a decision to admit, alone, less those of a point shown before it, or short of
+        the whole list's (public in the statistics by priority), leave 1–7 of either (ADR 62)."""
+        points = np.append(np.arange(SHARE_STEP, self.size, SHARE_STEP), self.size)
+        decided, reached = self.longest(points)
+        counts = np.column_stack([decided, reached - decided])
+        whole, shown = counts[-1], np.zeros(len(points), dtype=bool)
+        before: tuple[list[float], list[float]] = ([0.0], [0.0])  # each count of the points shown
+        for k, count in enumerate(counts):
+            # both counts only grow along the grid: one shown before within 8 below is the only risk
+            near = any(
+                bisect_left(b, c) > bisect_right(b, c - SMALL[1] - 1)
+                for b, c in zip(before, count, strict=True)
+            )
+            short = whole - count  # the rest of the list
+            if not near and not np.any((short > 0) & (short < SMALL[1] + 1)):
+                shown[k] = True
+                before[0].append(float(count[0]))
+                before[1].append(float(count[1]))
+        return points, shown
+
+    def _grid_point(self, n: float) -> tuple[float, bool]:
+        """(the grid point to read the share at for ``n`` extra treatments in all, whether it is
+        hidden): the shown point nearest them within ``SHARE_NEAR`` of them (or one step), else the
+        nearest point, hidden. Treatments beyond the list reach the whole list."""
+        points, shown = self.grid
+        distance = np.abs(points - min(n, self.size))
+        near = shown & (distance <= max(SHARE_STEP, SHARE_NEAR * min(n, self.size)))
+        if near.any():
+            return float(points[np.argmin(np.where(near, distance, np.inf))]), False
+        return float(points[np.argmin(distance)]), True
+
     def grid_reach(self, n: float) -> float:
         """How many of the longest waiters to read the share among for ``n`` extra treatments in all:
-        from a published return ``n`` itself (nothing to hide); else the nearest point of a grid the
-        list fixes, every ``SHARE_STEP`` of the longest with the whole list last (ADR 62)."""
-        if self.published:
-            return n
-        last = math.ceil(self.size / SHARE_STEP)
-        point = min(max(math.floor(n / SHARE_STEP + 0.5), 1), last)
-        return float(min(point * SHARE_STEP, self.size))
+        from a published return ``n`` itself (nothing to hide); else a point of a grid the list fixes
+        (``grid``), so that what any run shows is the list's alone (ADR 62)."""
+        return n if self.published else self._grid_point(n)[0]
+
+    def share_hidden(self, n: float) -> bool:
+        """Whether no grid point near ``n`` extra treatments in all may be shown (never for a return)."""
+        return not self.published and self._grid_point(n)[1]
 
     def share_of_longest(self, n: float) -> float:
         admitted, taken = self.longest(max(n, 1.0))
@@ -325,13 +365,11 @@ def lists_assume(
     admitted: AdmittedShare | None,
     answer: CapacityAnswer | None = None,
     hidden: bool = False,
-    rest_hidden: bool = False,
 ) -> str:
     """What turning extra treatments into theatre lists assumes, said wherever lists are given (or,
     without cases a list, what the operations said rest on), with the answer's own share where there
     is an uplift; ``hidden``: neither the share nor how many the uplift reaches is said (either would
-    give 1–7 patients away, or the hidden uplift back); ``rest_hidden``: nor the rest of the list's
-    share (the small-number rules are the caller's)."""
+    give 1–7 patients away, or the hidden uplift back; the small-number rules are the caller's)."""
     lists = answer is None or bool(answer.cases_per_list)  # else the operations are said without lists
     if admitted is None:
         so = (
@@ -365,15 +403,11 @@ def lists_assume(
             said += "; they have one far less often than the rest of the list"
     else:
         said += (
-            f"; of the {round(reach):,} longest waiting now ({_reach_basis(admitted, reach)}), "
+            f"; of the {round(reach):,} longest waiting now ({_reach_basis(admitted, answer)}), "
             f"{_percent(answer.operations_share)} have one"
         )
-        if fewer:
-            said += (
-                ", far less often than the rest of the list"
-                if rest_hidden
-                else f", against {_percent(rest[0])} of the rest of the list"
-            )
+        if fewer:  # the rest are never 1-7 at a point shown (``AdmittedShare.grid``)
+            said += f", against {_percent(rest[0])} of the rest of the list"
     if fewer:
         said += (
             ": if priorities were not recorded for older pathways, more of them need an operation than "
@@ -387,13 +421,15 @@ def lists_assume(
     )
 
 
-def _reach_basis(admitted: AdmittedShare, reach: float) -> str:
+def _reach_basis(admitted: AdmittedShare, answer: CapacityAnswer) -> str:
     """How the reach said beside the share was found (``AdmittedShare.grid_reach``)."""
     if admitted.published:
         return "as many as the extra treatments in all"
-    if reach >= admitted.size:
-        return f"the whole list, the extra treatments in all to the nearest {SHARE_STEP}"
-    return f"as many as the extra treatments in all, to the nearest {SHARE_STEP}"
+    whole = "all of them; " if answer.reach >= admitted.size else ""
+    return (
+        f"{whole}the extra treatments in all are {answer.treatments_in_all or 0:,.0f}, and the share is "
+        f"read every {SHARE_STEP} waiters, at a point that gives no 1–7 patients away"
+    )
 
 
 def round_up(value: float, digits: int) -> float:

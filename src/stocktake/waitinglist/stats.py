@@ -79,8 +79,15 @@ PRIORITY_TARGETS: dict[str, PriorityTarget] = {
         PriorityTarget("P2", 28, "within one month"),
         PriorityTarget("P3", 84, "within three months"),
         PriorityTarget("P4", 365, "can wait longer than three months"),
+        # a decision to admit, treatment deferred at the patient's choice: no clinical target, so the
+        # package's 365 days for any priority but P1-P3 (ADR 63)
+        PriorityTarget("P5", 365, "deferred at the patient's choice (COVID-19 concerns); no clinical target"),
+        PriorityTarget("P6", 365, "deferred at the patient's choice (other reasons); no clinical target"),
     )
 }
+#: Priorities with a decision to admit whose treatment the patient has chosen to defer (FSSA P5, P6):
+#: held to the package's 365 days in the statistics, not booked by the theatre plan (ADR 63).
+DEFERRED = ("P5", "P6")
 
 
 @dataclass(frozen=True)

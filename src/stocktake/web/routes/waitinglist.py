@@ -72,7 +72,7 @@ from stocktake.web.security import database, viewer
 router = APIRouter(prefix="/waiting-list")
 NO_PATHWAYS = (
     "No waiting list is loaded. Upload the referral-to-treatment pathways (the rtt_pathways extract: "
-    "pathway_id, patient_id, clock_start, clock_stop, priority P1–P4, procedure_group and status "
+    "pathway_id, patient_id, clock_start, clock_stop, priority P1–P6, procedure_group and status "
     "waiting, treated or removed; one row per pathway) on the Upload data page."
 )
 #: The fragment htmx swaps when a slider moves (the element's id, sent as HX-Target).
