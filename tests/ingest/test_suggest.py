@@ -521,3 +521,19 @@ def test_priorities_deferred_at_the_patients_choice_are_placed_by_their_code(tmp
     priority = {f.field: f for f in found.fields}["priority"]
     assert dict(priority.codes) == dict(zip(words, ("P2", "P5", "P6", "P6"), strict=True))
     assert priority.unplaced == ()
+
+
+def test_a_code_list_with_a_row_unplaced_is_not_said_to_place_every_row(tmp_path, catalogue_codes):
+    """An outside check: "12 of 15 values placed (100% of rows)" beside 6 rows unplaced, and the
+    draft's "(1 rows)". One unplaced row in 400 is "over 99%", and one row is "1 row"."""
+    values = ["P2"] * 399 + ["Deferred"]
+    sample = _sample("ptl.csv", **{"Priority": values, "Pathway Id": [f"P{i}" for i in range(400)]})
+    assert (
+        "1 of 2 values placed (over 99% of rows)"
+        in _matched(sample, "rtt_pathways", catalogue_codes)["priority"].evidence
+    )
+    rows = ["Pathway ID,Clock Start,Clock Stop,Priority,Status"]
+    rows += [f"RTT{i},{1 + i % 28:02d}/03/2024,,{'P7' if i == 0 else 'P2'},Open" for i in range(40)]
+    (tmp_path / "ptl.csv").write_text("\n".join(rows) + "\n")
+    suggestion = suggest_mapping(sample_folder(tmp_path).samples, today=TODAY)
+    assert "'P7' (1 row)" in suggestion_to_yaml(suggestion)

@@ -269,9 +269,9 @@ def test_a_group_with_no_removals_in_the_year_shows_a_dash_not_nan_or_the_small_
     assert (*shown, line.pressure) == ("12", "0.2", "–", "–", "7.7", "1", "15.40")
 
 
-def test_a_priority_deferred_at_the_patients_choice_says_its_target_is_none_clinical():
+def test_a_priority_deferred_at_the_patients_choice_says_it_has_no_clinical_target():
     """P5 and P6 are held to the package's 52 weeks in the statistics (ADR 63): the page and the
-    report say that is no clinical target, where P4's 52 is one. A procedure group named P5 is not."""
+    report say it is no clinical target, where P4's 52 is one. A procedure group named P5 is not."""
     from types import SimpleNamespace
 
     from stocktake.report.waitinglist import _group_lines
@@ -283,10 +283,30 @@ def test_a_priority_deferred_at_the_patients_choice_says_its_target_is_none_clin
     found = SimpleNamespace(groups_of=lambda dimension: groups, suppress=True)
     assert [line.target_weeks for line in _group_lines(found, "priority")] == [
         "52",
-        "52 (none clinical)",
-        "52 (none clinical)",
+        "52 (no clinical target)",
+        "52 (no clinical target)",
     ]
     assert [line.target_weeks for line in _group_lines(found, "procedure_group")] == ["52"] * 3
+
+
+def test_a_list_with_p5_in_the_workbook_and_the_assumptions():
+    """End to end on a generated list with a tenth of its P4s made P5: the workbook's groups sheet says
+    P5's 52 is no clinical target, and the capacity answer's assumptions say P5 and P6 count as
+    operations though they take a list only once ready (an outside check: lists were bought for
+    patients who had declined, unsaid)."""
+    from stocktake.demo.generate import Department, generate
+    from stocktake.report.waitinglist import assumptions, waiting_list_sheets
+    from stocktake.verdicts.waitinglist import overview
+
+    pathways = generate(Department(seed=11, months=18))["rtt_pathways"]
+    chosen = (pathways["priority"] == "P4") & (pathways.index % 10 == 0)
+    pathways.loc[chosen, "priority"] = "P5"
+    found = overview(pathways, target_pct=85, target_by=None, cases_per_list=3.5)
+    groups = waiting_list_sheets(found)["WL groups"].set_index(["Group by", "Group"])
+    assert groups.loc[("priority", "P5"), "Target (weeks)"] == "52 (no clinical target)"
+    assert groups.loc[("priority", "P4"), "Target (weeks)"] == 52
+    said = " ".join(assumptions(found).split())
+    assert "P5 and P6, deferred at the patient's choice, count as operations, though they take a list" in said
 
 
 def test_a_measure_with_hidden_points_gives_its_coarsened_mean_in_the_summary_table(report):

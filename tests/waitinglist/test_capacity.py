@@ -414,9 +414,13 @@ def test_the_share_with_a_decision_to_admit_from_hand_made_pathways():
     assert admitted_of_pathways(pathways.assign(priority=None), pd.Period("2024-06", freq="M")) is None
     # deferred at the patient's choice (P5, P6) is still a decision to admit: an operation (ADR 63)
     deferred = pathways.assign(priority=pathways["priority"].replace("P3", "P5"))
-    assert admitted_of_pathways(deferred, pd.Period("2024-06", freq="M")).longest(20) == pytest.approx(
-        (12, 20)
+    found = admitted_of_pathways(deferred, pd.Period("2024-06", freq="M"))
+    assert found.longest(20) == pytest.approx((12, 20))
+    # and the assumptions say so: a clinical director would not assume lists for those who declined
+    assert "P5 and P6, deferred at the patient's choice, count as operations, though they take a list" in (
+        found.source
     )
+    assert "P5" not in admitted_of_pathways(pathways, pd.Period("2024-06", freq="M")).source
 
 
 def test_an_uplift_beyond_what_the_service_gives_now_is_said_so():

@@ -653,12 +653,13 @@ def test_those_who_chose_to_defer_are_not_booked_and_said(messy, tmp_path):
         f"UPDATE rtt_pathways SET priority = 'P6' WHERE pathway_id IN ({chosen.format(n=1, skip=3)})",
     )
     with duckdb.connect(str(warehouse)) as con:
-        deferred = dict(
-            con.execute(
-                "SELECT pathway_id, procedure_group FROM rtt_pathways WHERE priority IN ('P5', 'P6')"
-            ).fetchall()
-        )
+        rows = con.execute(
+            "SELECT pathway_id, procedure_group, clock_start FROM rtt_pathways WHERE priority IN ('P5', 'P6')"
+        ).fetchall()
+    deferred = {pathway: group for pathway, group, _ in rows}
     assert len(deferred) == 4
+    over = sum((date(2023, 9, 1) - pd.Timestamp(start).date()).days > 364 for _, _, start in rows)
+    assert over > 0  # the longest: the score's 52-week counts leave them out, and the console says so
     out = tmp_path / "plan.xlsx"
     args = ["waitinglist", "plan", "--warehouse", str(warehouse), "--month", "2023-09", "--out", str(out)]
     result = runner.invoke(app, [*args, "--seconds", "1"])
@@ -674,5 +675,22 @@ def test_those_who_chose_to_defer_are_not_booked_and_said(messy, tmp_path):
     groups = pd.Series(list(deferred.values())).value_counts()
     counted = ", ".join(f"{g} ({n})" for g, n in sorted(groups.items()))
     assert said.group(1).startswith(f"{counted} "), said.group(1)[:80]
+    assert f"given a priority again, {over} of them waiting more than 52 weeks and " in text
     about = pd.read_excel(out, sheet_name="about", header=None).astype(str)
     assert about.apply(lambda column: column.str.contains("deferred at the patient's choice")).any().any()
+
+
+def test_a_list_of_only_those_who_chose_to_defer_is_refused_as_nothing_to_plan(messy, tmp_path):
+    """An outside check: everyone waiting P5 or P6 read "no one with a priority … but 3,521 deferred",
+    as if P5 and P6 were no priorities."""
+    warehouse = messy("UPDATE rtt_pathways SET priority = 'P5' WHERE priority IS NOT NULL")
+    out = tmp_path / "plan.xlsx"
+    args = ["waitinglist", "plan", "--warehouse", str(warehouse), "--month", "2023-09", "--out", str(out)]
+    result = runner.invoke(app, [*args, "--seconds", "1"])
+    text = " ".join(result.output.split())
+    assert result.exit_code == 2 and not out.exists()
+    assert re.search(
+        r"has no one waiting at 2023-09 with a priority the plan books \(P1 to P4\); [\d,]+ deferred at "
+        r"their own choice \(P5, P6\): there is no one to plan",
+        text,
+    ), text

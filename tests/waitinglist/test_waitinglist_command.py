@@ -146,6 +146,30 @@ def test_project_from_the_warehouse(tmp_path, warehouse):
     assert got["other_removals"].notna().all()
 
 
+def test_stats_by_priority_say_p5_and_p6_have_no_clinical_target(tmp_path, warehouse):
+    """A P5 row held to 52 weeks beside P4's read as a clinical target (an outside check): the command
+    says P5 and P6 have none, and only when they are there (ADR 63)."""
+    import shutil
+
+    assert (
+        "P5, P6: a decision to admit"
+        not in _run("stats", "--warehouse", warehouse, "--by", "priority").output
+    )
+    deferred = tmp_path / "deferred.duckdb"
+    shutil.copy(warehouse, deferred)
+    with duckdb.connect(str(deferred)) as con:
+        con.execute("UPDATE rtt_pathways SET priority = 'P5' WHERE priority = 'P4'")
+    out = tmp_path / "stats.csv"
+    result = _run("stats", "--warehouse", deferred, "--by", "priority", "--out", out)
+    assert result.exit_code == 0, result.output
+    assert list(pd.read_csv(out)["group"]) == ["P1", "P2", "P3", "P5"]
+    said = " ".join(result.output.split())
+    assert (
+        "P5, P6: a decision to admit whose treatment the patient has chosen to defer, with no clinical"
+        in said
+    )
+
+
 def test_stats_from_the_warehouse_by_priority(tmp_path, warehouse):
     out = tmp_path / "stats.csv"
     result = _run("stats", "--warehouse", warehouse, "--by", "priority", "--out", out)

@@ -159,6 +159,8 @@ def test_priority_statistics_are_the_packages_over_the_last_year(page, expected)
             f"{stats.load:.2f}",
             f"{stats.mean_wait:.1f}",
         ]
+    # P5 and P6 held to a year are said to have no clinical target (ADR 63; an outside check)
+    assert "P5 and P6, deferred at the patient's choice, have no clinical target" in " ".join(page.split())
 
 
 def test_a_small_group_and_the_one_that_would_give_it_away_are_hidden(page, expected):

@@ -127,7 +127,7 @@ def stats(
         write_csv,
     )
     from stocktake.metrics.suppression import suppressed_rows
-    from stocktake.waitinglist.stats import NOT_SUPPRESSED, SUPPRESSED, WEEKS_TO_TARGET, window_note
+    from stocktake.waitinglist.stats import DEFERRED, NOT_SUPPRESSED, SUPPRESSED, WEEKS_TO_TARGET, window_note
 
     if pathways is None and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -171,6 +171,12 @@ def stats(
         console.print(
             f"{NONE_RECORDED}: the window's pathways with no {GROUPS[by]} recorded (a non-admitted or a "
             f"treated pathway may be loaded without one), held to the --target-weeks"
+        )
+    if by == "priority" and set(DEFERRED) & set(table["group"]):
+        console.print(
+            "P5, P6: a decision to admit whose treatment the patient has chosen to defer, with no clinical "
+            "target: held to 52 weeks as NHSRwaitinglist holds them, so their capacities and pressure are "
+            "no guide to booking (ADR 63)"
         )
     if by is not None:
         console.print(NOT_SUPPRESSED if no_suppress else SUPPRESSED)
@@ -617,7 +623,7 @@ def plan(
     except WaitingListInputError as error:
         _fail(str(error))
     # the plan's waiting are those with a priority, less those who chose to defer
-    left_out, deferred = sum(inputs.no_priority.values()), sum(inputs.deferred.values())
+    left_out, deferred = sum(inputs.no_priority.values()), len(inputs.deferred_starts)
     others = [f"{left_out:,} with no priority recorded"] * bool(left_out)
     others += [f"{deferred:,} deferred at their own choice (P5, P6)"] * bool(deferred)
     also = f" (and {' and '.join(others)})" if others else ""

@@ -479,6 +479,8 @@ class PlanInputs:
     unprioritised: tuple[tuple[str, date, str], ...] = ()
     #: Those waiting at the month's start deferred at their own choice (P5, P6), by group: not booked.
     deferred: dict[str, int] = field(default_factory=dict)
+    #: Their clock starts: how many are past or reaching 52 weeks, which the score does not count.
+    deferred_starts: tuple[date, ...] = ()
     #: Lists whose surgeon has done no case in the history, by surgeon: they take no booking.
     surgeons_without_history: dict[str, int] = field(default_factory=dict)
     #: Other lists no one waiting can go on (the surgeon's procedures, kind or length), by surgeon.
@@ -579,11 +581,14 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
     # deferred at the patient's choice (P5, P6): a decision to admit, not to be booked (ADR 63)
     chose_to_wait = priorities.isin(DEFERRED).to_numpy(dtype=bool)
     deferred = waiting.loc[chose_to_wait, "procedure_group"].fillna(NO_GROUP).value_counts().to_dict()
+    deferred_starts = waiting.loc[chose_to_wait, "clock_start"]
     waiting, priorities = waiting[~chose_to_wait], priorities[~chose_to_wait]
     if waiting.empty:
         raise WaitingListInputError(
-            f"{warehouse}: rtt_pathways has no one with a priority waiting at {period}"
-            + (f" but {sum(deferred.values()):,} deferred at their own choice (P5, P6)" if deferred else "")
+            f"{warehouse}: rtt_pathways has no one waiting at {period} with a priority the plan books "
+            "(P1 to P4)"
+            + (f"; {len(deferred_starts):,} deferred at their own choice (P5, P6)" if deferred else "")
+            + ": there is no one to plan"
         )
     odd = ~priorities.isin(list(PRIORITY_TARGETS)).to_numpy(dtype=bool)
     if odd.any():
@@ -622,6 +627,7 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
         unplanned=unplanned,
         no_priority={str(g): int(n) for g, n in no_priority.items()},
         deferred={str(g): int(n) for g, n in deferred.items()},
+        deferred_starts=tuple(sorted(d.date() for d in deferred_starts)),
         unprioritised=tuple(
             (str(r.pathway_id), r.clock_start.date(), str(r.procedure_group))
             for r in named.sort_values(["clock_start", "pathway_id"]).itertuples()
@@ -979,6 +985,20 @@ def _unprioritised_why(clock_start: date, month_start: date, month_end: date) ->
     return said + ": if they wait for a list, record their priority"
 
 
+def _long_waits_words(inputs: PlanInputs, starts, then: str = "") -> str:
+    """How many of those left out with these clock starts wait more than 52 weeks at the month's start
+    and how many reach 52 weeks in it (then ``then``), or nothing when none do."""
+    over = sum((inputs.month_start - start).days > LONG_WAIT_DAYS for start in starts)
+    reaching = sum(
+        inputs.month_start <= start + timedelta(days=LONG_WAIT_DAYS) <= inputs.month_end for start in starts
+    )
+    if not over and not reaching:
+        return ""
+    return (
+        f", {over:,} of them waiting more than 52 weeks and {reaching:,} reaching 52 weeks in the month{then}"
+    )
+
+
 def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
     """Who the plan leaves out and why, in words: by procedure group, with how many."""
     said = {}
@@ -998,7 +1018,8 @@ def plan_not_planned(inputs: PlanInputs) -> dict[str, str]:
         ),
         (
             "deferred at the patient's choice, P5 or P6: not booked until they are ready and given a "
-            "priority again",
+            "priority again"
+            + _long_waits_words(inputs, inputs.deferred_starts, ", in no count of the score"),
             inputs.deferred,
         ),
     ):
@@ -1085,17 +1106,9 @@ def plan_cautions(inputs: PlanInputs, booked: int | None = None) -> dict[str, st
                 f"{filled_words(days, sites | {s for s, _ in days})}: {rest}"
             )
     if unprioritised := inputs.unprioritised:
-        over = sum((inputs.month_start - start).days > LONG_WAIT_DAYS for _, start, _ in unprioritised)
-        reaching = sum(
-            inputs.month_start <= start + timedelta(days=LONG_WAIT_DAYS) <= inputs.month_end
-            for _, start, _ in unprioritised
-        )
-        long = (
-            f", {over:,} of them waiting more than 52 weeks and {reaching:,} reaching 52 weeks in the month"
-        )
         said[
             f"{len(unprioritised):,} waiting in procedure groups the lists take with no priority recorded"
-            + (long if over or reaching else "")
+            + _long_waits_words(inputs, [start for _, start, _ in unprioritised])
         ] = (
             "not planned and in no count of the score (a patient for a list needs a priority); named on "
             "the workbook's not booked sheet: record the priority of those waiting for a list and plan again"

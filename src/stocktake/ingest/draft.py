@@ -132,7 +132,9 @@ def _field_lines(suggested: FieldSuggestion) -> list[str]:
             note = "  # not in the sample: assumed" if code in suggested.assumed else note
             lines.append(f"          {_quoted(code)}: {_quoted(value)}{note}")
     if suggested.unplaced:
-        shown = ", ".join(f"{code!r} ({rows:,} rows)" for code, rows in suggested.unplaced[:20])
+        shown = ", ".join(
+            f"{code!r} ({rows:,} row{'s' * (rows != 1)})" for code, rows in suggested.unplaced[:20]
+        )
         more = f" and {len(suggested.unplaced) - 20} more" if len(suggested.unplaced) > 20 else ""
         if suggested.unplaced_kept:
             how = f"load as written; give one {_value_list(suggested.choices)} where it is one"

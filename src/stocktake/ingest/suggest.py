@@ -588,7 +588,9 @@ def _coded_fit(
     rows = sum(n for _, n in found.counts)  # the sample's rows, or the whole file's
     share = sum(n for v, n in found.counts if v in placed) / rows
     unplaced = tuple((v, n) for v, n in found.counts if v not in placed and not _identifier_like(v))
-    evidence = f"codes: {len(placed)} of {found.distinct} values placed ({share:.0%} of rows)"
+    # "100%" only when every row is placed (an outside check read it beside 6 rows unplaced)
+    percent = f"{share:.0%}" if share == 1 or f"{share:.0%}" != "100%" else "over 99%"
+    evidence = f"codes: {len(placed)} of {found.distinct} values placed ({percent} of rows)"
     if column.type == "boolean":
         plain = {code_key(w): v for v, words in vocabulary.booleans.items() for w in words}
         needs_codes = any(plain.get(code_key(k)) is not v for k, v in placed.items()) or bool(unplaced)

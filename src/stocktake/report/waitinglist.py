@@ -366,7 +366,7 @@ def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
     for g in found.groups_of(dimension):
         s, hide = g.stats, g.hidden
         # P5, P6: held to the package's 52 weeks, which is no clinical target (ADR 63)
-        no_target = " (none clinical)" if dimension == "priority" and g.group in DEFERRED else ""
+        no_target = " (no clinical target)" if dimension == "priority" and g.group in DEFERRED else ""
         lines.append(
             GroupLine(
                 g.group,
@@ -526,7 +526,10 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
                 "Capacity a week": MASK if hide else round(s.mean_capacity, 2),  # none removed: blank
                 "Load": MASK if hide else round(s.load, 3),
                 "Mean wait (weeks)": MASK if hide else round(s.mean_wait, 2),
-                "Target (weeks)": round(s.target_weeks),  # as the page shows it (P4: 52, not 52.1)
+                # as the page shows it (P4: 52, not 52.1; P5, P6: no clinical target, ADR 63)
+                "Target (weeks)": f"{round(s.target_weeks)} (no clinical target)"
+                if g.dimension == "priority" and g.group in DEFERRED
+                else round(s.target_weeks),
                 "Pressure": MASK if hide else round(s.pressure, 3),
             }
         )

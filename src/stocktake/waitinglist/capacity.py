@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.suppression import SMALL
-from stocktake.waitinglist.stats import PRIORITY_TARGETS
+from stocktake.waitinglist.stats import DEFERRED, PRIORITY_TARGETS
 from stocktake.waitinglist.weeks_waited import (
     Redistribution,
     RenegeCapacityParams,
@@ -152,8 +152,8 @@ class CapacityAnswer:
 
     @property
     def reach(self) -> float:
-        """How many of the longest waiters the share is read among: the extra treatments in all, at
-        the list's grid point nearest them (``AdmittedShare.grid_reach``)."""
+        """How many of the longest waiters the share is read among: the extra treatments in all, or
+        from patient-level data the list's shown grid point nearest them (``AdmittedShare.grid_reach``)."""
         treated = self.treatments_in_all or 0.0
         return treated if self.admitted is None else self.admitted.grid_reach(treated)
 
@@ -311,11 +311,18 @@ def admitted_of_pathways(pathways: pd.DataFrame, month: pd.Period) -> AdmittedSh
     waiting = ((started <= end) & (stopped.isna() | (stopped > end))).to_numpy()
     days = (end - started[waiting]).dt.days.to_numpy(dtype=int)
     decided = pathways["priority"].isin(PRIORITY_TARGETS).to_numpy()[waiting]
+    deferred = pathways["priority"].isin(DEFERRED).to_numpy()[waiting].any()
     size = int(days.max()) + 1 if len(days) else 1
     return admitted_by_wait(
         np.bincount(days, minlength=size),
         np.bincount(days[decided], minlength=size),
-        "from the pathways: a priority recorded is a decision to admit, a blank one none",
+        "from the pathways: a priority recorded is a decision to admit, a blank one none"
+        + (
+            "; P5 and P6, deferred at the patient's choice, count as operations, though they take a list "
+            "only once ready, and the theatre plan does not book them"
+            if deferred
+            else ""
+        ),
     )
 
 
