@@ -19,7 +19,8 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "stocktake"
 #: Low to high. A room may import its own room and any lower one, never a higher one.
 ROOMS: list[set[str]] = [
     # the home's paths and its making, spreadsheet cells, outputs written whole (atomic), the DuckDB
-    # file, one wording for YAML errors, one wording for a span of months, England's bank holidays
+    # file, one wording for YAML errors, one wording for a span of months, England's bank holidays, the
+    # small-number rule's threshold
     {
         "settings",
         "home",
@@ -29,6 +30,7 @@ ROOMS: list[set[str]] = [
         "validation_messages",
         "periods",
         "bank_holidays",
+        "small_numbers",
     },
     # pure rules over arrays and records
     {"spc", "targets", "qi", "procurement", "waitinglist", "funnel", "programmes"},

@@ -563,8 +563,8 @@ def test_long_waiters_with_far_fewer_priorities_than_the_rest_are_questioned(dem
     assert result.exit_code == 0, result.output
     said = " ".join(result.output.split())
     longest = re.search(
-        r"longest waiting now \(the extra treatments in all are [\d,]+, and the share is read every 50 "
-        r"waiters, at a point that gives no 1–7 patients away\), (\d+)% have one",
+        r"longest waiting now \(the extra treatments in all are [\d,]+; the share is read among a multiple "
+        r"of 50 of the longest, the nearest that gives no 1–7 patients away\), (\d+)% have one",
         said,
     )
     assert longest is not None and int(longest.group(1)) < 50
@@ -633,12 +633,12 @@ def test_no_two_runs_can_be_subtracted_to_count_a_few_patients(demo_warehouse, t
     for row in every.dropna(subset=["operations_share"]).itertuples():
         months = pd.period_range(row.start, row.by, freq="M")
         treated = row.extra_per_week * sum(m.days_in_month for m in months) / 7  # its extra in all
-        # a grid point within a quarter of its treatments (or 50) with that share, to its 4 places
+        # a grid point within a tenth of its treatments (or 25) with that share, to its 4 places
         reached = min(treated, points[-1])
         near = [
             point
             for point in points
-            if abs(point - reached) <= max(50, treated / 4) + 1
+            if abs(point - reached) <= max(25, reached / 10) + 1
             and abs(counted[point] - row.operations_share) < 5e-5
         ]
         assert near, (row.start, row.by, treated, row.operations_share)

@@ -12,7 +12,8 @@ import itertools
 
 import numpy as np
 
-SMALL = (1, 7)
+from stocktake.small_numbers import SMALL
+
 MASK = "*"
 #: The ``small_numbers`` column of every row of a file written with --no-suppress: the file travels,
 #: the console's warning does not (a governance lead could not tell two files apart).

@@ -31,10 +31,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-#: Counts of 1 to 7 people are hidden (the stock-take's rule, ``metrics.suppression.SMALL``, which
-#: this room may not import); 8 or more, and 0 where nothing else is hidden, are shown.
-SMALLEST_SHOWN = 8
-LARGEST_HIDDEN = SMALLEST_SHOWN - 1
+from stocktake.small_numbers import SMALL
+
+#: Counts of 1 to 7 people are hidden (the stock-take's rule, ``small_numbers.SMALL``); 8 or more, and
+#: 0 where nothing else is hidden, are shown.
+LARGEST_HIDDEN = SMALL[1]
+SMALLEST_SHOWN = LARGEST_HIDDEN + 1
 
 RULE = (
     "Likert items: when any level was chosen by 1-7 people, every level chosen by fewer than 8 is *, "

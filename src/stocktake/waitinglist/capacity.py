@@ -29,7 +29,7 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
-from stocktake.metrics.suppression import SMALL
+from stocktake.small_numbers import SMALL
 from stocktake.waitinglist.stats import DEFERRED, PRIORITY_TARGETS
 from stocktake.waitinglist.weeks_waited import (
     Redistribution,
@@ -49,9 +49,9 @@ NO_DECISION = "with no decision to admit yet"
 #: The share with a decision to admit is read every this many of the longest waiters, a grid the list
 #: alone fixes, so no two runs, targets or pages can be subtracted to a few patients (ADR 62).
 SHARE_STEP = 50
-#: How far from the extra treatments in all the grid point the share is read at may be: a quarter of
-#: them, or one step.
-SHARE_NEAR = 0.25
+#: How far from the extra treatments in all the grid point the share is read at may be: a tenth of
+#: them, or half a step (the nearest point); a quarter had read 50 for 100 and the share halved.
+SHARE_NEAR = 0.1
 #: The uplift is found to within this many treatments a week.
 TOLERANCE = 0.01
 
@@ -252,11 +252,12 @@ class AdmittedShare:
 
     def _grid_point(self, n: float) -> tuple[float, bool]:
         """(the grid point to read the share at for ``n`` extra treatments in all, whether it is
-        hidden): the shown point nearest them within ``SHARE_NEAR`` of them (or one step), else the
-        nearest point, hidden. Treatments beyond the list reach the whole list."""
+        hidden): the shown point nearest them within ``SHARE_NEAR`` of them (or half a step, or the
+        nearest point at all, for under 25), else the nearest point, hidden. Treatments beyond the
+        list reach the whole list."""
         points, shown = self.grid
         distance = np.abs(points - min(n, self.size))
-        near = shown & (distance <= max(SHARE_STEP, SHARE_NEAR * min(n, self.size)))
+        near = shown & (distance <= max(SHARE_STEP / 2, SHARE_NEAR * min(n, self.size), distance.min()))
         if near.any():
             return float(points[np.argmin(np.where(near, distance, np.inf))]), False
         return float(points[np.argmin(distance)]), True
@@ -353,12 +354,12 @@ def lists_words(answer: CapacityAnswer, mask: str | None = None) -> str:
         lists += f"at {answer.cases_per_list:.2f} cases a list"
     if answer.admitted is None:
         return lists and f"{lists}, counting every one as an operation"
-    if answer.operations_share >= 1:
-        return f"{lists}: every one an operation" if lists else "every one an operation"
     clinic = f"{NO_DECISION}, in clinic capacity Stocktake does not plan"
     between = f": {lists};" if lists else ","
-    if mask:
+    if mask:  # before "every one an operation", which had given a hidden share of 100% away
         return f"{mask} of them operations{more}{between} the other {mask} a week {clinic}"
+    if answer.operations_share >= 1:
+        return f"{lists}: every one an operation" if lists else "every one an operation"
     operations = answer.operations_per_week or 0.0
     if operations <= 0:
         some = ", or some if older pathways' priorities are missing" if answer.operations_may_be_more else ""
@@ -420,7 +421,7 @@ def lists_assume(
             ": if priorities were not recorded for older pathways, more of them need an operation than "
             "this says" + (", and the lists are too few" if lists else "")
         )
-    if answer.operations_share >= 1:
+    if answer.operations_share >= 1 and not hidden:
         return said
     return (
         f"{said}; the others, {NO_DECISION}, are for clinic capacity Stocktake does not plan (any listed "
@@ -434,8 +435,8 @@ def _reach_basis(admitted: AdmittedShare, answer: CapacityAnswer) -> str:
         return "as many as the extra treatments in all"
     whole = "all of them; " if answer.reach >= admitted.size else ""
     return (
-        f"{whole}the extra treatments in all are {answer.treatments_in_all or 0:,.0f}, and the share is "
-        f"read every {SHARE_STEP} waiters, at a point that gives no 1–7 patients away"
+        f"{whole}the extra treatments in all are {answer.treatments_in_all or 0:,.0f}; the share is read "
+        f"among a multiple of {SHARE_STEP} of the longest, the nearest that gives no 1–7 patients away"
     )
 
 

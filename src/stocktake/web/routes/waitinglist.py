@@ -465,13 +465,15 @@ def _not_lists_alone(found: Overview) -> str | None:
     answer = found.answer
     if answer is None or not answer.extra_per_week or answer.lists_per_week is None:
         return None
+    if found.suppress and (reached_hidden(answer)[1] or lists_hidden(answer)):
+        # the same words whatever the hidden share: whether its lists alone reach the target, asked
+        # of target after target reading one hidden share, had counted 3 and 5 patients (an outside check)
+        return (
+            f"The target's answer above may be partly treatments {NO_DECISION}, which these lists do not "
+            "give: its lists alone may reach less than the target."
+        )
     if _lists_alone_reach(answer):
         return None
-    if found.suppress and (reached_hidden(answer)[1] or lists_hidden(answer)):
-        return (
-            f"The target's answer above is partly treatments {NO_DECISION}, which these lists do not "
-            "give: its lists alone reach less than the target."
-        )
     others = answer.extra_per_week - (answer.operations_per_week or 0.0)
     if not answer.lists_to_book:
         return (
