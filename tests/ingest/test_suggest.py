@@ -495,32 +495,21 @@ def test_a_later_sheet_is_said_as_ingest_reads_it_and_the_notes_sheet_is_only_th
 
 def test_a_priority_is_placed_by_its_leading_code_whatever_words_follow(tmp_path):
     """Trusts word their priorities differently (an outside check): "P4 - Routine" and "P1 - Urgent"
-    were left unplaced because the table knew only "P3 - routine" and "P2 - urgent". The code decides."""
+    were left unplaced because the table knew only "P3 - routine" and "P2 - urgent". The code decides,
+    P5 and P6 (deferred at the patient's choice, ADR 63) too."""
     rows = ["Pathway ID,Clock Start,Clock Stop,Priority,Status"]
     words = ("P1 - Urgent", "p2 (within a month)", "P3 - Soon", "P4 - Routine", "P1A", "Priority 4 - routine")
+    words += ("P5 - Patient choice (COVID)", "P6 - patient deferred", "Priority 6")
     # another number after the code is a change of priority, not a label: left for the reviewer
     changed = ("P4 -> P2", "P3 (now P2)", "P2 downgraded to P4", "P4/P3")
-    for i in range(40):
-        rows.append(f"RTT{i},{1 + i % 28:02d}/03/2024,,{(words + changed)[i % 10]},Open")
+    for i in range(52):
+        rows.append(f"RTT{i},{1 + i % 28:02d}/03/2024,,{(words + changed)[i % 13]},Open")
     (tmp_path / "ptl.csv").write_text("\n".join(rows) + "\n")
     found = suggest_mapping(sample_folder(tmp_path).samples, today=TODAY).dataset("rtt_pathways")
     priority = {f.field: f for f in found.fields}["priority"]
-    assert dict(priority.codes) == dict(zip(words, ("P1", "P2", "P3", "P4", "P1", "P4"), strict=True))
+    placed = ("P1", "P2", "P3", "P4", "P1", "P4", "P5", "P6", "P6")
+    assert dict(priority.codes) == dict(zip(words, placed, strict=True))
     assert {value for value, _ in priority.unplaced} == set(changed)
-
-
-def test_priorities_deferred_at_the_patients_choice_are_placed_by_their_code(tmp_path):
-    """A tracking list's "P5 - Patient choice (COVID)" and "P6 - patient deferred" are P5 and P6
-    (ADR 63): they had been left unplaced, and the load refused them."""
-    rows = ["Pathway ID,Clock Start,Clock Stop,Priority,Status"]
-    words = ("P2 - Urgent", "P5 - Patient choice (COVID)", "P6 - patient deferred", "Priority 6")
-    for i in range(40):
-        rows.append(f"RTT{i},{1 + i % 28:02d}/03/2024,,{words[i % 4]},Open")
-    (tmp_path / "ptl.csv").write_text("\n".join(rows) + "\n")
-    found = suggest_mapping(sample_folder(tmp_path).samples, today=TODAY).dataset("rtt_pathways")
-    priority = {f.field: f for f in found.fields}["priority"]
-    assert dict(priority.codes) == dict(zip(words, ("P2", "P5", "P6", "P6"), strict=True))
-    assert priority.unplaced == ()
 
 
 def test_a_code_list_with_a_row_unplaced_is_not_said_to_place_every_row(tmp_path, catalogue_codes):
