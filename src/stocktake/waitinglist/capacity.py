@@ -320,7 +320,8 @@ def admitted_of_pathways(pathways: pd.DataFrame, month: pd.Period) -> AdmittedSh
         "from the pathways: a priority recorded is a decision to admit, a blank one none"
         + (
             "; P5 and P6, deferred at the patient's choice, count as operations, though they take a list "
-            "only once ready, and the theatre plan does not book them"
+            "only once ready (a target is reached only if those among the longest waiters are ready by "
+            "then), and the theatre plan does not book them"
             if deferred
             else ""
         ),
@@ -345,8 +346,10 @@ def lists_words(answer: CapacityAnswer, mask: str | None = None) -> str:
     say instead of the figures (they would give 1–7 patients away)."""
     if answer.extra_per_week is None:
         return ""
-    # the headline carries the assumptions' warning that older pathways' priorities may be missing
-    more = ", or more if older pathways' priorities are missing" if answer.operations_may_be_more else ""
+    # the headline carries the assumptions' warning that older pathways' priorities may be missing;
+    # beside a hidden share, always (whether it applies is a bit of the share)
+    may_be_more = answer.operations_may_be_more or mask is not None
+    more = ", or more if older pathways' priorities are missing" if may_be_more else ""
     if answer.lists_to_book is None:
         lists = ""
     else:
@@ -401,14 +404,16 @@ def lists_assume(
         return said
     reach = answer.reach
     rest = admitted.share_of_the_rest(reach)
-    fewer = answer.operations_may_be_more
+    fewer = answer.operations_may_be_more and not hidden  # beside a hidden share, one bit of it
     if hidden:
+        # the same words whatever the share: whether it is far below the rest's had been one more bit
+        # of a hidden share (an outside check)
         said += (
             "; the share with one among the longest waiters reached is hidden (it, or how many they are, "
-            "would give 1–7 patients away)"
+            "would give 1–7 patients away), and so is how it compares with the rest of the list: if "
+            "priorities were not recorded for older pathways, more of them need an operation than the "
+            "data say" + (", and more lists" if lists else "")
         )
-        if fewer:
-            said += "; they have one far less often than the rest of the list"
     else:
         said += (
             f"; of the {round(reach):,} longest waiting now ({_reach_basis(admitted, answer)}), "
