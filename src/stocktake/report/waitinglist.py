@@ -361,12 +361,16 @@ def assumptions(found: Overview) -> str:
     )
 
 
+def _no_clinical_target(dimension: str, group: str) -> str:
+    """Said after a group's target weeks: P5 and P6 are held to the package's 52, which is no
+    clinical target (ADR 63)."""
+    return " (no clinical target)" if dimension == "priority" and group in DEFERRED else ""
+
+
 def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
     lines = []
     for g in found.groups_of(dimension):
         s, hide = g.stats, g.hidden
-        # P5, P6: held to the package's 52 weeks, which is no clinical target (ADR 63)
-        no_target = " (no clinical target)" if dimension == "priority" and g.group in DEFERRED else ""
         lines.append(
             GroupLine(
                 g.group,
@@ -375,7 +379,7 @@ def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
                 MASK if hide else _figure(s.mean_capacity, ".1f"),
                 MASK if hide else load_figure(s.load),
                 MASK if hide else _figure(s.mean_wait, ".1f"),
-                f"{s.target_weeks:.0f}{no_target}",
+                f"{s.target_weeks:.0f}{_no_clinical_target(dimension, g.group)}",
                 MASK if hide else _figure(s.pressure, ".2f"),
                 hide,
             )
@@ -526,9 +530,9 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
                 "Capacity a week": MASK if hide else round(s.mean_capacity, 2),  # none removed: blank
                 "Load": MASK if hide else round(s.load, 3),
                 "Mean wait (weeks)": MASK if hide else round(s.mean_wait, 2),
-                # as the page shows it (P4: 52, not 52.1; P5, P6: no clinical target, ADR 63)
-                "Target (weeks)": f"{round(s.target_weeks)} (no clinical target)"
-                if g.dimension == "priority" and g.group in DEFERRED
+                # as the page shows it (P4: 52, not 52.1; P5, P6: no clinical target)
+                "Target (weeks)": f"{round(s.target_weeks)}{no_target}"
+                if (no_target := _no_clinical_target(g.dimension, g.group))
                 else round(s.target_weeks),
                 "Pressure": MASK if hide else round(s.pressure, 3),
             }
