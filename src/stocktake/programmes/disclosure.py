@@ -80,10 +80,6 @@ class ItemDisclosure:
         """Any level hidden: then no share, top-two share, median, bar or domain mean is shown."""
         return any(self.hidden)
 
-    @property
-    def all_hidden(self) -> bool:
-        return bool(self.hidden) and all(self.hidden)
-
 
 def item_disclosure(counts: Sequence[int]) -> ItemDisclosure:
     """The rule above for one item's counts by level."""

@@ -176,12 +176,6 @@ def overrun_chance(times: Sequence[CaseTime], minutes: float) -> float:
     return float(norm.sf((minutes - mean) / sd))
 
 
-def fits_exactly(times: Sequence[CaseTime], minutes: float, z: float) -> bool:
-    """The normal rule itself: Σμ + z·√Σσ² ≤ minutes."""
-    mean = sum(t.mean for t in times)
-    return mean + z * math.sqrt(sum(t.sd**2 for t in times)) <= minutes + 1e-9
-
-
 #: Load and room are counted in hundredths of a minute, so the solver's sums are whole numbers.
 UNITS = 100
 
