@@ -262,7 +262,7 @@ def test_a_group_with_no_removals_in_the_year_shows_a_dash_not_nan_or_the_small_
     stats = SimpleNamespace(
         mean_demand=0.23, mean_capacity=nan, load=nan, mean_wait=7.7, target_weeks=1, pressure=15.4
     )
-    group = SimpleNamespace(group="P1", waiting=12, stats=stats, hidden=False)
+    group = SimpleNamespace(group="P1", waiting=12, stats=stats, hidden=False, past_due=None)
     found = SimpleNamespace(groups_of=lambda dimension: (group,), suppress=True)
     (line,) = _group_lines(found, "priority")
     shown = (line.waiting, line.demand, line.capacity, line.load, line.mean_wait, line.target_weeks)
@@ -279,7 +279,10 @@ def test_a_priority_deferred_at_the_patients_choice_says_it_has_no_clinical_targ
     stats = SimpleNamespace(
         mean_demand=3.0, mean_capacity=2.0, load=1.5, mean_wait=20.0, target_weeks=365 / 7, pressure=0.8
     )
-    groups = [SimpleNamespace(group=g, waiting=40, stats=stats, hidden=False) for g in ("P4", "P5", "P6")]
+    groups = [
+        SimpleNamespace(group=g, waiting=40, stats=stats, hidden=False, past_due=None)
+        for g in ("P4", "P5", "P6")
+    ]
     found = SimpleNamespace(groups_of=lambda dimension: groups, suppress=True)
     assert [line.target_weeks for line in _group_lines(found, "priority")] == [
         "52",
@@ -338,13 +341,15 @@ def test_the_groups_footnote_is_said_only_under_groups_with_a_hidden_one():
 
     from stocktake.report.waitinglist import WaitingListSection
 
-    def line(waiting: str) -> SimpleNamespace:
-        return SimpleNamespace(waiting=waiting, demand="1.0" if waiting != "*" else "*")
+    def line(waiting: str, past_due: str = "") -> SimpleNamespace:
+        return SimpleNamespace(waiting=waiting, demand="1.0" if waiting != "*" else "*", past_due=past_due)
 
-    shown = SimpleNamespace(groups=(("By priority", (line("40"), line("755"))),))
+    shown = SimpleNamespace(groups=(("By priority", (line("40", "12"), line("755"))),))
     hidden = SimpleNamespace(groups=(("By priority", (line("*"), line("*"), line("755"))),))
+    past_due_hidden = SimpleNamespace(groups=(("By priority", (line("40", "*"), line("755"))),))
     assert not WaitingListSection.groups_hidden.fget(shown)
     assert WaitingListSection.groups_hidden.fget(hidden)
+    assert WaitingListSection.groups_hidden.fget(past_due_hidden)
 
 
 def test_a_charts_warning_is_dated_for_the_reader():
@@ -659,3 +664,26 @@ def test_the_workbook_says_when_the_groups_leave_out_pathways_with_no_priority(w
             "rtt_pathways WHERE clock_stop IS NULL ORDER BY pathway_id LIMIT 30)"
         )
     assert note(path).startswith("Some pathways of the year have no priority recorded")
+
+
+def test_those_past_their_target_are_worded_for_the_board_and_said_whenever_one_is_hidden():
+    """A director's check found no patient past their priority's target anywhere in the board report."""
+    from types import SimpleNamespace
+
+    from stocktake.report.waitinglist import past_due_words
+
+    def row(group, waiting, past_due, past_due_hidden=False, hidden=False):
+        return SimpleNamespace(
+            group=group, waiting=waiting, past_due=past_due, past_due_hidden=past_due_hidden, hidden=hidden
+        )
+
+    def found(*rows):
+        return SimpleNamespace(groups_of=lambda dimension: rows, suppress=True)
+
+    assert past_due_words(found(row("P2", 96, 30), row("P3", 1492, 528), row("P4", 1983, None))) == (
+        "P2 30 of 96 and P3 528 of 1,492"
+    )
+    assert past_due_words(found(row("P2", 96, 0), row("P3", 1492, 0))) == ""
+    # a hidden row is said whatever its count, 0 included: whether anything is said gives nothing away
+    hidden_none = found(row("P1", 3, 0, True, True), row("P2", 96, 0), row("P3", 1492, 0))
+    assert past_due_words(hidden_none) == "P1 * of *, P2 0 of 96 and P3 0 of 1,492"

@@ -163,6 +163,38 @@ def test_priority_statistics_are_the_packages_over_the_last_year(page, expected)
     assert "P5 and P6, deferred at the patient's choice, have no clinical target" in " ".join(page.split())
 
 
+def test_those_past_their_prioritys_target_are_counted_and_the_assumption_says_so(
+    page, expected, demo_warehouse
+):
+    """A director's check: 30 of 96 P2 and 528 of 1,492 P3 patients were past their target, nowhere on
+    the page, beside "urgent patients are treated in time from the present capacity". Recounted here
+    from the warehouse: waited more than the priority's days at the list's month end."""
+    end = expected["month"].end_time.normalize()
+    targets = {"P1": 7, "P2": 28, "P3": 84}
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        found = dict(
+            con.execute(
+                "SELECT priority, count(*) FILTER (WHERE datediff('day', clock_start, ?) > CASE priority "
+                "WHEN 'P1' THEN 7 WHEN 'P2' THEN 28 ELSE 84 END) FROM rtt_pathways "
+                "WHERE clock_start <= ? AND (clock_stop IS NULL OR clock_stop > ?) "
+                "AND priority IN ('P1', 'P2', 'P3') GROUP BY 1",
+                [end, end, end],
+            ).fetchall()
+        )
+    assert found and any(n > 7 for n in found.values())
+    rows = {r[0]: r for r in _cells(page, "by-1")}
+    for priority in targets:
+        if priority in rows:
+            n = found.get(priority, 0)
+            assert rows[priority][-1] == ("*" if 1 <= n <= 7 else f"{n:,}")
+    assert rows["P4"][-1] == "–"  # its year is the 52-week count's
+    words = " ".join(html.unescape(page).split())
+    assert "but some are past their priority's target now" in words
+    assert "Past target now" in page
+    # and the sweep is said to free no theatre time (the same director read the slider as worthless)
+    assert "it frees no theatre time" in words
+
+
 def test_a_small_group_and_the_one_that_would_give_it_away_are_hidden(page, expected):
     assert expected["by_group"][SMALL_GROUP] == 3
     rows = {r[0]: r for r in _cells(page, "by-2")}
@@ -580,3 +612,29 @@ def test_a_sweep_beside_extra_lists_is_not_blamed_on_the_lists_floor(clients):
     swept = clients["viewer"].get("/waiting-list", params={"lists": "8", "validation": "20"})
     assert alone.status_code == swept.status_code == 200
     assert ("find a patient" in alone.text) == ("find a patient" in swept.text)
+
+
+def test_a_scenario_share_beside_the_target_reads_met_only_when_it_is():
+    """A director's check: 27.9 treatments a week reached 91.9665% and the scenario read "92.0%"
+    under the answer that 28.0 is the least that reaches 92%."""
+    from stocktake.waitinglist.scenario import MonthPair
+    from stocktake.web.routes.waitinglist import _rows, share_beside
+
+    pair = MonthPair("2026-03", (3651.0, 3400.0), (68.9, 91.9665), (40.0, 10.0))
+    beside_92 = share_beside(WaitTarget(pd.Period("2026-03", "M"), pct_within_18_weeks=92.0))
+    assert _rows((pair,), share=beside_92)[0].pct_within_18_weeks == ("68.9%", "91.96%")
+    reached = MonthPair("2026-03", (3651.0, 3400.0), (68.9, 92.04), (40.0, 10.0))
+    assert _rows((reached,), share=beside_92)[0].pct_within_18_weeks == ("68.9%", "92.0%")
+    beside_none = share_beside(WaitTarget(pd.Period("2026-03", "M"), no_52_week_waiters=True))
+    assert _rows((pair,), share=beside_none)[0].pct_within_18_weeks == ("68.9%", "92.0%")
+
+
+def test_a_refused_target_month_is_not_carried_into_the_lists_link(clients, expected):
+    """A director's check: `by` before the list's month was refused, the default target's answer shown,
+    and its "Try the target's lists" link carried the refused month, refused again when followed."""
+    early = str(expected["month"] - 1)
+    refused = clients["viewer"].get("/waiting-list", params={"target": "92", "by": early})
+    assert refused.status_code == 422
+    link = html.unescape(re.search(r'href="([^"]+)" id="try-target-lists"', refused.text)[1])
+    assert f"by={early}" not in link and f"by={expected['month'] + 12}" in link
+    assert clients["viewer"].get(link).status_code == 200

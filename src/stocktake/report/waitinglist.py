@@ -179,6 +179,8 @@ class GroupLine:
     target_weeks: str
     pressure: str
     hidden: bool
+    #: Those waiting past their priority's target (P1–P3), "*" when hidden; "" for other rows.
+    past_due: str = ""
 
 
 @dataclass(frozen=True)
@@ -202,6 +204,8 @@ class WaitingListSection:
     #: "14.5 extra treatments a week (4.1 extra theatre lists) from April 2025", or why not.
     capacity: str
     assumptions: str
+    #: "P2 30 of 96 and P3 528 of 1,492", those waiting past their priority's target now; "" if none.
+    past_due: str
     groups: tuple[tuple[str, tuple[GroupLine, ...]], ...]
     #: "priority" (or "procedure group") when some of those waiting have none recorded, else "".
     unrecorded: str
@@ -236,7 +240,9 @@ class WaitingListSection:
     @property
     def groups_hidden(self) -> bool:
         """Whether a priority or procedure group shows "*" (said under those tables only then)."""
-        return any(MASK in (line.waiting, line.demand) for _, lines in self.groups for line in lines)
+        return any(
+            MASK in (line.waiting, line.demand, line.past_due) for _, lines in self.groups for line in lines
+        )
 
 
 def _month(period: pd.Period | str) -> str:
@@ -342,6 +348,37 @@ def _lists_assume(found: Overview) -> str:
     return lists_assume(found.admitted, answer, hidden=hidden)
 
 
+def past_due_words(found: Overview) -> str:
+    """Those waiting past their priority's target now, P1 to P3 ("P2 30 of 96 and P3 528 of 1,492"), or ""
+    when no one is. Said whenever a row is hidden, so that whether it is said gives nothing away."""
+    rows = [g for g in found.groups_of("priority") if g.past_due is not None]
+    if not any(g.past_due or g.past_due_hidden for g in rows):
+        return ""
+    said = [
+        f"{g.group} {MASK if g.past_due_hidden else f'{g.past_due:,}'} of "
+        f"{count(g.waiting, g.hidden, found.suppress)}"
+        for g in rows
+    ]
+    return " and ".join([", ".join(said[:-1]), said[-1]]) if len(said) > 1 else said[0]
+
+
+def _urgent_assumed(found: Overview) -> str:
+    """The answer treats urgent patients in time from the present capacity: where some are past their
+    target now, a theatre plan books them before the longest waiters (a director's check: 528 overdue P3
+    patients would take the extra lists first), and that is said."""
+    said = (
+        "the extra treatments go to the longest waiters first and urgent patients are treated in time "
+        "from the present capacity"
+    )
+    if past_due_words(found):
+        said += (
+            " (but some are past their priority's target now, as above: a theatre plan, which books by "
+            "priority, treats them first, so fewer of the extra treatments reach the longest waiters and "
+            "the target may come later)"
+        )
+    return said
+
+
 def assumptions(found: Overview) -> str:
     per_list = f" Cases per list: {found.cases_per_list_source}." if found.cases_per_list_source else ""
     uncertain = ""
@@ -354,8 +391,7 @@ def assumptions(found: Overview) -> str:
         )
     return (
         f"Referrals ({found.referrals:,.0f}) and treatments ({found.capacity:,.0f}) a month held at their "
-        f"average over the last year; {found.calibration}; the extra treatments go to the longest "
-        f"waiters first and urgent patients are treated in time from the present capacity; "
+        f"average over the last year; {found.calibration}; {_urgent_assumed(found)}; "
         f"{_lists_assume(found)}."
         f"{per_list}{uncertain}"
     )
@@ -382,6 +418,7 @@ def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
                 f"{s.target_weeks:.0f}{_no_clinical_target(dimension, g.group)}",
                 MASK if hide else _figure(s.pressure, ".2f"),
                 hide,
+                "" if g.past_due is None else MASK if g.past_due_hidden else f"{g.past_due:,}",
             )
         )
     return tuple(lines)
@@ -422,6 +459,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         target=found.target.describe(),
         capacity=capacity_words(found),
         assumptions=assumptions(found),
+        past_due=past_due_words(found),
         interval_basis=found.projection.width.basis(untested=False) if found.projection is not None else "",
         weeks_basis=found.interval_basis,
         groups=tuple(
@@ -430,7 +468,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         unrecorded=" or ".join(words.lower() for column, words in DIMENSIONS if column in found.unrecorded),
         any_hidden=any(b.hidden or (found.suppress and is_small(b.waiting)) for b in found.bands)
         or found.over_52_hidden
-        or any(g.hidden for g in found.groups)
+        or any(g.hidden or g.past_due_hidden for g in found.groups)
         or any(MASK in (row.pct_within_18_weeks, row.over_52_weeks) for row in rows),
         stats_window=f"{first:%d %B %Y} to {last:%d %B %Y}",
         old=old,
@@ -468,6 +506,7 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
                 if section.over_52_now == MASK
                 else int(section.over_52_now.replace(",", "")),
             ),
+            *([("Waiting past their priority's target now", section.past_due)] if section.past_due else []),
             (f"Projection {in_a_year}", section.projection),
             ("Target", section.target),
             ("Capacity for the target", section.capacity),
@@ -535,6 +574,7 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
                 if (no_target := _no_clinical_target(g.dimension, g.group))
                 else round(s.target_weeks),
                 "Pressure": MASK if hide else round(s.pressure, 3),
+                "Past target": None if g.past_due is None else MASK if g.past_due_hidden else g.past_due,
             }
         )
     return {

@@ -67,6 +67,10 @@ BANDS = (
 OVER_52 = 3
 #: The groups shown: (column in rtt_pathways, words).
 DIMENSIONS = (("priority", "Priority"), ("procedure_group", "Procedure group"))
+#: The priorities whose clinical target falls inside the year: those waiting past it are counted
+#: (a director's check found none of 528 overdue P3 patients on the page). P4's year is the 52-week
+#: count's, and P5 and P6 have no clinical target.
+DUE_PRIORITIES = ("P1", "P2", "P3")
 
 
 class OverviewError(ValueError):
@@ -94,6 +98,11 @@ class GroupRow:
     waiting: int
     stats: WaitingListStats
     hidden: bool
+    #: Of those waiting, how many have waited past their priority's target: P1–P3 rows only
+    #: (:data:`DUE_PRIORITIES`), else None.
+    past_due: int | None = None
+    #: 1–7 past due or not, or the row hidden: shown as "*".
+    past_due_hidden: bool = False
 
 
 @dataclass(frozen=True)
@@ -475,10 +484,34 @@ def _groups(
             else np.zeros(len(found), bool)
         )
         rows += [
-            GroupRow(column, g, int(n), s, bool(h))
+            GroupRow(
+                column, g, int(n), s, bool(h), *_past_due(pathways, waiting_now, end, g, int(n), h, suppress)
+            )
+            if column == "priority" and g in DUE_PRIORITIES
+            else GroupRow(column, g, int(n), s, bool(h))
             for (g, s), n, h in zip(found, waiting, hidden, strict=True)
         ]
     return tuple(rows)
+
+
+def _past_due(
+    pathways: pd.DataFrame,
+    waiting_now: pd.Series,
+    end: pd.Timestamp,
+    priority: str,
+    waiting: int,
+    row_hidden: bool,
+    suppress: bool,
+) -> tuple[int, bool]:
+    """How many of a priority's ``waiting`` have waited past its target at ``end`` (the theatre plan's
+    "past due": due before the day), and whether that is shown as "*": the row hidden, or 1–7 past due
+    or not (the row's count gives one from the other)."""
+    waited = (end - pd.to_datetime(pathways["clock_start"])).dt.days
+    late = (
+        waiting_now & (pathways["priority"] == priority) & (waited > PRIORITY_TARGETS[priority].target_days)
+    )
+    n = int(late.sum())
+    return n, bool(suppress and (row_hidden or is_small(n) or is_small(waiting - n)))
 
 
 def _unrecorded(pathways: pd.DataFrame, end: pd.Timestamp) -> tuple[str, ...]:
