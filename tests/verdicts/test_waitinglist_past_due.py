@@ -47,3 +47,19 @@ def test_only_those_waiting_at_the_end_are_counted():
     pathways, _ = _list("P2", [40] * 20)
     waiting = pd.Series([True] * 12 + [False] * 8)
     assert _past_due(pathways, waiting, END, "P2", 12, False, True) == (12, False)
+
+
+def test_a_stop_before_its_start_is_refused_in_words():
+    """An outside check edited the warehouse by hand: the page said NumPy's "'list' argument must have
+    no negative elements"."""
+    from stocktake.verdicts.waitinglist import OverviewError, overview
+
+    pathways = pd.DataFrame(
+        {
+            "clock_start": pd.to_datetime(["2024-01-10", "2024-02-01", "2024-03-01"]),
+            "clock_stop": pd.to_datetime(["2024-01-05", None, "2024-04-01"]),
+            "priority": ["P3", "P3", "P2"],
+        }
+    )
+    with pytest.raises(OverviewError, match="1 pathway whose clock stop is before its clock start"):
+        overview(pathways)

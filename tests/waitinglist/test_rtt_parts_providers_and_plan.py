@@ -560,10 +560,12 @@ def test_cases_per_list_says_how_often_those_lists_ran_past_their_end(demo_wareh
             "ends AS (SELECT c.session_id, max(c.out_of_theatre_at) AS left_at FROM theatre_cases c "
             "JOIN recent USING (session_id) WHERE NOT coalesce(c.cancelled_on_day, false) "
             "AND c.out_of_theatre_at IS NOT NULL GROUP BY 1) "
-            "SELECT count(*) FILTER (WHERE left_at > planned_end), count(*) FROM ends JOIN recent USING (session_id)"
+            "SELECT count(*) FILTER (WHERE left_at > planned_end), count(*) "
+            "FROM ends JOIN recent USING (session_id)"
         ).fetchone()
     assert 0 < overran < timed
-    assert f"; {overran:,} of the {timed:,} with times ({overran / timed:.0%}) ran past their planned end" in source
+    said = f"; {overran:,} of the {timed:,} with times ({overran / timed:.0%}) ran past their planned end"
+    assert said in source
     assert "may do fewer cases and need more lists" in source
 
 

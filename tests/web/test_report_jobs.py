@@ -137,6 +137,24 @@ def test_downloads_and_progress_need_a_signed_in_user(app, sign_in_as):
     assert sign_in_as("viewer").get("/reports/built/0123456789abcdef/stocktake.pdf").status_code == 404
 
 
+def test_a_direct_download_waits_for_no_other_and_is_refused_at_once_while_one_builds(app, sign_in_as):
+    """An outside check: six PDFs asked at once (7 s each, built in the request) held both cores and the
+    workspace's lock for a minute. A second is refused at once (429, and why) while one is built."""
+    viewer = sign_in_as("viewer")
+    at_once = app.state.downloads_at_once
+    assert at_once.acquire(blocking=False)  # a download being built
+    try:
+        refused = viewer.get("/reports/stocktake.xlsx")
+    finally:
+        at_once.release()
+    assert refused.status_code == 429 and refused.headers["Retry-After"] == "30"
+    assert "Another report is being built for download just now" in refused.text
+    served = viewer.get("/reports/stocktake.xlsx")
+    assert served.status_code == 200 and served.content.startswith(b"PK")
+    assert at_once.acquire(blocking=False)  # released after the build
+    at_once.release()
+
+
 def test_a_failed_build_says_why_and_keeps_the_last_report(tmp_path):
     kept = tmp_path / ReportOptions().key
     kept.mkdir()

@@ -572,6 +572,12 @@ def overview(
     pathways["clock_stop"] = pd.to_datetime(pathways["clock_stop"])
     starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
     stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+    if backwards := int((stops < starts).sum()):  # the upload refuses them; a warehouse edited by hand
+        # had shown NumPy's "'list' argument must have no negative elements" (an outside check)
+        raise OverviewError(
+            f"rtt_pathways has {backwards:,} pathway{'s' if backwards > 1 else ''} whose clock stop is "
+            "before its clock start: correct them and load the pathways again"
+        )
     month = list_month(starts, stops, as_of)
     pathways = as_at(pathways, month)
     if pathways.empty:

@@ -116,6 +116,8 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     app.state.warm = lambda: _warm(app)
     # new targets on the Waiting list page worked out at once, at most (the others told to ask again)
     app.state.targets_at_once = threading.BoundedSemaphore(2)
+    # reports built while a download waits, one at a time (the background builds keep their own rule)
+    app.state.downloads_at_once = threading.BoundedSemaphore(1)
     return app
 
 

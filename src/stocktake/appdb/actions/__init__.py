@@ -36,6 +36,7 @@ from stocktake.appdb.actions.audit_log import (
     REFUSALS_LOGGED_PER_MINUTE,
     acting_from,
     record,
+    record_capped,
     record_now,
     record_refusal,
 )
@@ -159,6 +160,7 @@ __all__ = [
     "preview_participants",
     "record",
     "record_attendance",
+    "record_capped",
     "record_decision",
     "record_download",
     "record_now",

@@ -216,14 +216,31 @@ def _slug(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-")[:40] or "site"
 
 
+DOWNLOAD_BUSY = (
+    "Another report is being built for download just now; ask again in a minute, or build this one with "
+    "“Build the board report” below and download it when it is done."
+)
+
+
 @router.get("/stocktake.{fmt}")
 def download(request: Request, fmt: str, user: User = Depends(viewer), db: Session = Depends(database)):
     if fmt not in MEDIA:
         raise HTTPException(404, f"no report format {fmt!r} (html, pdf or xlsx)")
-    stocktake = _stocktake(request.app, ReportOptions())
-    with tempfile.TemporaryDirectory() as folder:
-        [path] = write_stocktake(stocktake, Path(folder), (fmt,))
-        content = path.read_bytes()
+    # one built while its request waits, the others refused at once: six PDFs at once (7 s each) had
+    # held both cores and the workspace's lock for a minute, and other people's pages waited (an
+    # outside check)
+    at_once = request.app.state.downloads_at_once
+    if not at_once.acquire(blocking=False):
+        refused = _refused(request, user, 429, ReportOptions(), [DOWNLOAD_BUSY])
+        refused.headers["Retry-After"] = "30"
+        return refused
+    try:
+        stocktake = _stocktake(request.app, ReportOptions())
+        with tempfile.TemporaryDirectory() as folder:
+            [path] = write_stocktake(stocktake, Path(folder), (fmt,))
+            content = path.read_bytes()
+    finally:
+        at_once.release()
     actions.record_now(db, user=user, action="report_downloaded", subject=f"report:{fmt}")
     disposition = f'attachment; filename="stocktake-{stocktake.entries[0].result.x.max():%Y-%m}.{fmt}"'
     return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": disposition})

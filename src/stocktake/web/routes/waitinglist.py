@@ -564,16 +564,23 @@ def waiting_list_page(
     status = 429 if busy else 422 if errors or (scenario and scenario.errors) else 200
     target_shown = target if errors else f"{found.target.pct_within_18_weeks if found else TARGET_PCT:g}"
     by_shown = by if errors else (str(found.target.by) if found else "")
-    if found is not None and not found.suppress and request.headers.get("HX-Target") != SCENARIO_TARGET:
-        # small numbers shown inside the trust: a view of them is logged, as a drill-down's is
-        actions.record_now(
-            db, user=user, action="waiting_list_viewed", subject="waiting-list", detail="small numbers shown"
+    moved = request.headers.get("HX-Target") == SCENARIO_TARGET
+    if found is not None and not found.suppress:
+        # small numbers shown inside the trust: every answer showing them is logged, a slider's too (an
+        # outside check fetched the scenario alone, unlogged), capped as refusals are so that a flood
+        # of views cannot push the rest off the log's first pages (the rest go to the server's log)
+        actions.record_capped(
+            db,
+            user=user,
+            action="waiting_list_viewed",
+            subject="waiting-list",
+            detail="scenario, small numbers shown" if moved else "small numbers shown",
         )
     # Projections run from the list's own month, however old: said plainly when it is not recent
     # (worded as the board report words it).
     on = today()
     ahead = ahead_words(found.month, on) if found is not None else f"the next {HORIZON} months"
-    if scenario is not None and request.headers.get("HX-Target") == SCENARIO_TARGET:
+    if scenario is not None and moved:
         return render(  # 200 even with a refused value: htmx swaps no 4xx, and the fragment says why
             request,
             "_waitinglist_scenario.html",
