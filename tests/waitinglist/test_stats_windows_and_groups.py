@@ -230,6 +230,47 @@ def test_an_nhs_number_as_a_consultant_is_never_printed_or_written(tmp_path, wri
     assert not re.search(r"9434765919|943\s*476\s*5919", again.output + raw.read_text())
 
 
+@pytest.mark.parametrize("written", ["9434765918", "485 777 3456", "4857773456"])
+def test_a_mistyped_nhs_number_as_a_consultant_is_masked_too(tmp_path, written):
+    """An outside check: one digit off (the check digit fails), an NHS number was printed whole."""
+    rows = _steady_rows()
+    rows[7] = (rows[7][0], rows[7][1], written)
+    pathways = _pathways_csv(tmp_path, rows)
+    out = tmp_path / "stats.csv"
+    result = runner.invoke(
+        app, ["waitinglist", "stats", str(pathways), "--by", "consultant", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    digits = written.replace(" ", "")
+    for text in (result.output, out.read_text()):
+        assert not re.search(r"\s?".join(digits[3:]), text)
+    assert f"{digits[:3]}*******" in out.read_text() or f"{written[:3]}" in out.read_text()
+
+
+def test_a_blank_priority_in_a_csv_is_a_row_of_its_own_as_from_the_warehouse(tmp_path):
+    """An outside check: a real export's non-admitted pathways have no priority, and `stats --by
+    priority` on the CSV was refused on its first blank, where the guide promises "(none recorded)"."""
+    rows = _steady_rows()
+    table = pd.DataFrame(rows, columns=["clock_start", "clock_stop", "consultant"])
+    table["priority"] = ["P3", "P2", ""] * 20
+    path = tmp_path / "pathways.csv"
+    table.drop(columns="consultant").to_csv(path, index=False)
+    whole, by = tmp_path / "whole.csv", tmp_path / "by.csv"
+    assert runner.invoke(app, ["waitinglist", "stats", str(path), "--out", str(whole)]).exit_code == 0
+    result = runner.invoke(
+        app, ["waitinglist", "stats", str(path), "--by", "priority", "--no-suppress", "--out", str(by)]
+    )
+    assert result.exit_code == 0, result.output
+    rows_by = pd.read_csv(by).set_index("group")
+    assert set(rows_by.index) == {"P2", "P3", "(none recorded)"}
+    assert rows_by["queue_size"].sum() == pd.read_csv(whole)["queue_size"].iloc[0] == 10
+    assert rows_by.loc["(none recorded)", "queue_size"] == 3  # the waiting ten: every third blank
+    table.loc[5, "priority"] = "urgent"  # a priority written otherwise is still refused, named
+    table.drop(columns="consultant").to_csv(path, index=False)
+    refused = runner.invoke(app, ["waitinglist", "stats", str(path), "--by", "priority"])
+    assert refused.exit_code == 2 and "line 7, priority: 'urgent'" in refused.output
+
+
 # --- 4. a clock start or stop in the future ---------------------------------------------------------
 
 
@@ -410,3 +451,51 @@ def test_a_few_pathways_with_no_priority_are_a_hidden_cell_the_groups_do_not_giv
     code, text = _run("stats", "--warehouse", path, "--by", "priority", "--no-suppress", "--out", out)
     shown = pd.read_csv(out).set_index("group")
     assert shown.loc["(none recorded)", "count_demand"] == 3 and not shown["count_demand"].isna().any()
+
+
+def test_dates_as_exports_write_them_lines_skipped_and_priorities_in_any_case(tmp_path):
+    """An outside check: Excel's UK dates (27/11/2024), a database's '2024-11-27 00:00:00', a blank
+    line and 'p2' were each refused by `stats`, where `project` reads its own file's kinds."""
+    rows = _steady_rows()
+    iso = pd.DataFrame(rows, columns=["clock_start", "clock_stop", "consultant"])
+    iso["priority"] = ["P2", "P3"] * 30
+    written = iso.copy()
+    day_first = lambda d: "" if d == "" else pd.Timestamp(d).strftime("%d/%m/%Y")  # noqa: E731
+    written["clock_start"] = [
+        day_first(d) if i % 2 else f"{d} 00:00:00" for i, d in enumerate(iso["clock_start"])
+    ]
+    written["clock_stop"] = iso["clock_stop"].map(day_first)
+    written["priority"] = ["p2", " P3 "] * 30
+    lines = written.to_csv(index=False).splitlines()
+    messy = tmp_path / "messy.csv"
+    messy.write_text("\n".join(lines[:11] + [",,,"] + lines[11:]) + "\n")
+    plain = tmp_path / "plain.csv"
+    iso.to_csv(plain, index=False)
+    outs = []
+    for path in (plain, messy):
+        out = tmp_path / f"{path.stem}-out.csv"
+        result = runner.invoke(
+            app, ["waitinglist", "stats", str(path), "--by", "priority", "--no-suppress", "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        outs.append(pd.read_csv(out).drop(columns="small_numbers", errors="ignore"))
+    pd.testing.assert_frame_equal(outs[0], outs[1])
+    # a month-first (US) column is read so only where its days past the 12th settle it (as an
+    # extract's are); where nothing settles it, a date that reads two ways is refused, named
+    us = iso.copy()
+    us["clock_start"] = [pd.Timestamp(d).strftime("%m/%d/%Y") for d in iso["clock_start"]]
+    us.to_csv(plain, index=False)
+    out = tmp_path / "us-out.csv"
+    args = ["waitinglist", "stats", str(plain), "--by", "priority", "--no-suppress", "--out", str(out)]
+    assert runner.invoke(app, args).exit_code == 0
+    pd.testing.assert_frame_equal(pd.read_csv(out).drop(columns="small_numbers"), outs[0])
+    us.loc[us["clock_start"].str[3:5].astype(int) > 12, "clock_start"] = "01/02/2024"
+    us.to_csv(plain, index=False)
+    refused = runner.invoke(app, ["waitinglist", "stats", str(plain)])
+    assert refused.exit_code == 2 and "could be" in refused.output and "YYYY-MM-DD" in refused.output
+    # the line numbers count the blank line: line 14 is the 12th pathway
+    written.loc[11, "clock_start"] = "someday"
+    lines = written.to_csv(index=False).splitlines()
+    messy.write_text("\n".join(lines[:11] + [",,,"] + lines[11:]) + "\n")
+    refused = runner.invoke(app, ["waitinglist", "stats", str(messy)])
+    assert refused.exit_code == 2 and "line 14, clock_start: 'someday' is not a date" in refused.output

@@ -227,7 +227,8 @@ def read_history(path: Path, since: str | None = None) -> History:
 
 
 def read_pathways(path: Path, by: str | None = None) -> pd.DataFrame:
-    """A pathways CSV: ``clock_start``, ``clock_stop`` (blank while waiting) and the ``--by`` column."""
+    """A pathways CSV: ``clock_start``, ``clock_stop`` (blank while waiting) and the ``--by`` column.
+    Blank lines are skipped, every line keeping its number for messages, as a history's are."""
     table = read_saved_csv(path)
     wanted = ["clock_start", "clock_stop"] + ([GROUPS[by]] if by else [])
     missing = [c for c in wanted if c not in table.columns]
@@ -235,47 +236,61 @@ def read_pathways(path: Path, by: str | None = None) -> pd.DataFrame:
         raise WaitingListInputError(
             f"{path}: no column {', '.join(missing)} (columns: {', '.join(table.columns)})"
         )
-    out = pd.DataFrame({c: _dates(table[c], path, c, blank_ok=c == "clock_stop") for c in wanted[:2]})
+    table = table[~table.apply(lambda column: column.str.strip() == "").all(axis=1)]
+    line = table.index.to_numpy() + 2  # a position's line in the file
+    out = pd.DataFrame({c: _dates(table[c], path, c, c == "clock_stop", line) for c in wanted[:2]})
     if by:
-        out[GROUPS[by]] = table[GROUPS[by]].str.strip()
-        blank = out[GROUPS[by]] == ""
-        if blank.any():
-            raise WaitingListInputError(f"{path}, line {blank.to_numpy().argmax() + 2}, {GROUPS[by]}: blank")
+        # a blank group is none recorded (a non-admitted pathway has no priority): its own row, as from
+        # the warehouse (an outside check's real export was refused on its first blank)
+        out[GROUPS[by]] = table[GROUPS[by]].str.strip().replace("", None)
         if by == "priority":
-            unknown = ~out["priority"].isin(PRIORITIES)
+            out["priority"] = out["priority"].str.upper()  # "p2" is P2
+            unknown = out["priority"].notna() & ~out["priority"].isin(PRIORITIES)
             if unknown.any():
                 i = unknown.to_numpy().argmax()
                 raise WaitingListInputError(
-                    f"{path}, line {i + 2}, priority: {mask_nhs_numbers(out['priority'].iloc[i])!r}; "
+                    f"{path}, line {line[i]}, priority: {mask_nhs_numbers(table[GROUPS[by]].iloc[i])!r}; "
                     f"expected one of {', '.join(PRIORITIES)}"
                 )
     if (late := _in_future(out)) is not None:
         column, i = late
         value = out[column].iloc[i].date()
-        raise WaitingListInputError(f"{path}, line {i + 2}, {column}: {value} is in the future")
+        raise WaitingListInputError(f"{path}, line {line[i]}, {column}: {value} is in the future")
     early = out["clock_stop"].notna() & (out["clock_stop"] < out["clock_start"])
     if early.any():
         i = early.to_numpy().argmax()
         raise WaitingListInputError(
-            f"{path}, line {i + 2}, clock_stop: {out['clock_stop'].iloc[i].date()} is before the clock "
+            f"{path}, line {line[i]}, clock_stop: {out['clock_stop'].iloc[i].date()} is before the clock "
             f"start {out['clock_start'].iloc[i].date()}"
         )
     if out.empty:
         raise WaitingListInputError(f"{path}: no pathways")
-    return out
+    return out.reset_index(drop=True)
 
 
-def _dates(text: pd.Series, path: Path, column: str, blank_ok: bool) -> pd.Series:
+def _dates(text: pd.Series, path: Path, column: str, blank_ok: bool, line: np.ndarray) -> pd.Series:
+    """A column of dates as exports write them, read as an extract's are (``ingest.sniff``: ISO, the
+    UK's day first, a database's date and time, the day kept). A column whose values do not settle
+    day or month first is refused where they differ, never read one way silently."""
+    from stocktake.ingest.sniff import ambiguity, read_dates
+
     stripped = text.str.strip()
-    parsed = pd.to_datetime(stripped, format="%Y-%m-%d", errors="coerce")
-    bad = parsed.isna() & ~((stripped == "") & blank_ok)
+    iso = pd.to_datetime(stripped, format="%Y-%m-%d", errors="coerce")
+    if not (iso.isna() & ((stripped != "") | (not blank_ok))).any():  # the usual file, at once
+        return iso
+    reading = read_dates(stripped.reset_index(drop=True))
+    bad = reading.unreadable | reading.ambiguous | ((stripped == "").to_numpy() & (not blank_ok))
     if bad.any():
-        i = bad.to_numpy().argmax()
-        raise WaitingListInputError(
-            f"{path}, line {i + 2}, {column}: {mask_nhs_numbers(stripped.iloc[i])!r} "
-            "is not a date (YYYY-MM-DD)"
+        i = int(bad.argmax())
+        value = stripped.iloc[i]
+        why = (
+            f"could be {ambiguity(value)}: no date in the column settles day or month first; write "
+            "dates as YYYY-MM-DD"
+            if reading.ambiguous[i]
+            else "is not a date (YYYY-MM-DD, or DD/MM/YYYY day first as in the UK)"
         )
-    return parsed
+        raise WaitingListInputError(f"{path}, line {line[i]}, {column}: {mask_nhs_numbers(value)!r} {why}")
+    return pd.Series(reading.values.to_numpy(), index=text.index).dt.normalize()
 
 
 def warehouse_pathways(warehouse: Path, by: str | None = None) -> pd.DataFrame:
@@ -476,7 +491,9 @@ def run_stats(
         window.get("--end"),
         conventions[convention],
     )
-    table = pd.DataFrame([{"group": mask_nhs_numbers(name)} | asdict(row) for name, row in rows])
+    table = pd.DataFrame(
+        [{"group": mask_nhs_numbers(name, any_check_digit=True)} | asdict(row) for name, row in rows]
+    )
     # pathways of the window loaded without the group (a non-admitted one's priority and procedure):
     # their own row, suppressed as any group is, so that the rows add up to the list (ADR 60)
     first, last = (pd.Timestamp(table[c].iloc[0]) for c in ("window_start", "window_end"))

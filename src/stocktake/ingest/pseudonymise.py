@@ -201,11 +201,13 @@ def is_valid_nhs_number(value: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
-def mask_nhs_numbers(text: str) -> str:
+def mask_nhs_numbers(text: str, any_check_digit: bool = False) -> str:
     """``text`` with every NHS number in it masked (all but the first three characters), wherever it
     stands and however it is written: a cell of another column, a file name, a message, a form field.
-    Candidates that overlap are all masked (`1234565,943 476 5919` had shown the number's end)."""
-    valid = [(a, b, d) for a, b, d in ten_digit_runs(text) if is_valid_nhs_number(d)]
+    Candidates that overlap are all masked (`1234565,943 476 5919` had shown the number's end).
+    ``any_check_digit``: every run of ten digits, valid or not, for a name where no number of ten digits
+    belongs (a group's: an outside check saw a mistyped NHS number printed whole as a consultant)."""
+    valid = [(a, b, d) for a, b, d in ten_digit_runs(text) if any_check_digit or is_valid_nhs_number(d)]
     readable = ascii_digits(text)
     hidden = [False] * len(text)
     whole: list[tuple[int, int, str]] = []  # written as a spreadsheet writes a count: shown as ten digits
