@@ -468,7 +468,7 @@ def test_dates_as_exports_write_them_lines_skipped_and_priorities_in_any_case(tm
     written["priority"] = ["p2", " P3 "] * 30
     lines = written.to_csv(index=False).splitlines()
     messy = tmp_path / "messy.csv"
-    messy.write_text("\n".join(lines[:11] + [",,,"] + lines[11:]) + "\n")
+    messy.write_text("\n".join([*lines[:11], ",,,", *lines[11:]]) + "\n")
     plain = tmp_path / "plain.csv"
     iso.to_csv(plain, index=False)
     outs = []
@@ -496,6 +496,6 @@ def test_dates_as_exports_write_them_lines_skipped_and_priorities_in_any_case(tm
     # the line numbers count the blank line: line 14 is the 12th pathway
     written.loc[11, "clock_start"] = "someday"
     lines = written.to_csv(index=False).splitlines()
-    messy.write_text("\n".join(lines[:11] + [",,,"] + lines[11:]) + "\n")
+    messy.write_text("\n".join([*lines[:11], ",,,", *lines[11:]]) + "\n")
     refused = runner.invoke(app, ["waitinglist", "stats", str(messy)])
     assert refused.exit_code == 2 and "line 14, clock_start: 'someday' is not a date" in refused.output

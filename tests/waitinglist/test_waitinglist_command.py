@@ -679,3 +679,20 @@ def test_a_us_date_past_the_twelfth_says_it_looks_month_first(tmp_path):
     said = " ".join(_run("project", path, "--months", 6).output.split())
     assert "line 2: month '08/31/2007' is not a month" in said
     assert "it looks month first, as in the US: write it 2007-08" in said
+
+
+def test_a_column_named_twice_is_refused_not_read_from_its_first(tmp_path):
+    """An outside check: `waiting` twice, the first a column of 1s, projected the list to 0 (pandas'
+    reader renames the second `waiting.1`), where a repeat differing in case was refused."""
+    table = pd.read_csv(ENGLAND).iloc[:60]
+    text = table.to_csv(index=False).splitlines()
+    doubled = ["waiting," + text[0]] + ["1," + line for line in text[1:]]
+    history = tmp_path / "doubled.csv"
+    history.write_text("\n".join(doubled) + "\n")
+    out = tmp_path / "projection.csv"
+    result = runner.invoke(app, ["waitinglist", "project", str(history), "--months", "6", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "doubled.csv: more than one column named 'waiting' (columns 1 and 3)" in " ".join(
+        result.output.split()
+    )
+    assert not out.exists()

@@ -8,6 +8,7 @@ written; outputs are written to a temporary file and renamed, so a failed run le
 
 from __future__ import annotations
 
+import csv
 import io
 import os
 import re
@@ -107,6 +108,7 @@ def saved_csv_table(data: bytes, source: str, one_line_rows: bool = False) -> pd
             "Windows-1252; save the file as CSV UTF-8"
         ) from None
     delimiter = sniff_delimiter(text)
+    _refuse_repeated_names(text, delimiter, path)
     table = _read_by_arrow(text, delimiter, path)
     if table is None:
         table = _read_by_pandas(text, delimiter, path)
@@ -120,6 +122,19 @@ def saved_csv_table(data: bytes, source: str, one_line_rows: bool = False) -> pd
     filled = table.apply(lambda column: column.str.strip() != "").any(axis=1).to_numpy()
     last = int(np.flatnonzero(filled)[-1]) + 1 if filled.any() else 0
     return table.iloc[:last]
+
+
+def _refuse_repeated_names(text: str, delimiter: str, path: str) -> None:
+    """A column named twice is refused: pandas' reader renames the second (``waiting.1``) and the first
+    was read, a column of 1s in an outside check's file (projected to 0)."""
+    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff").split("\n", 1)[0]), delimiter=delimiter), [])
+    names = [name.strip() for name in header]
+    for i, name in enumerate(names):
+        if name and name in names[:i]:
+            raise WaitingListInputError(
+                f"{path}: more than one column named {mask_nhs_numbers(name)!r} (columns "
+                f"{names.index(name) + 1} and {i + 1}); keep the one meant"
+            )
 
 
 def _read_by_arrow(text: str, delimiter: str, path: str) -> pd.DataFrame | None:
