@@ -86,6 +86,8 @@ def project(
     )
     if projection.model.starts_left_out:
         console.print(projection.model.starts_left_out)
+    if projection.model.unexplained:
+        console.print(f"[yellow]{projection.model.unexplained}[/yellow]")
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
 
