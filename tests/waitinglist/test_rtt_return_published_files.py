@@ -248,3 +248,25 @@ def test_a_line_one_or_two_cells_short_anywhere_is_refused_whoever_it_belongs_to
     table = pd.read_csv(io.StringIO("\n".join(text)), dtype=str, keep_default_na=False)
     with pytest.raises(RttReturnError, match="another provider's line"):
         parse_rtt_return(table, "f.csv", provider="RBD")
+
+
+@pytest.mark.parametrize("command", ["weeks", "capacity"])
+def test_a_treatment_function_with_no_one_waiting_is_refused_not_met(tmp_path, command):
+    """An outside check: a treatment function whose counts are all 0 gave a 92nd percentile of "nan"
+    (`weeks`) and "met without extra capacity (100.0% within 18 weeks …)" of no one (`capacity`)."""
+    table = pd.read_csv(RBD, dtype=str, keep_default_na=False)
+    counts = [c for c in table.columns if c.startswith("Gt ") or c == "Total" or c == "Total All"]
+    chosen = table["Treatment Function Code"] == "C_110"
+    table.loc[chosen, counts] = "0"
+    path = tmp_path / "zeros.csv"
+    table.to_csv(path, index=False)
+    out = tmp_path / "out.csv"
+    extra = ["--months", "3"] if command == "weeks" else ["--target-pct", "65", "--by", "2025-09"]
+    result = runner.invoke(
+        app,
+        ["waitinglist", command, str(path), "--treatment-function", "C_110", *extra, "--out", str(out)],
+    )
+    assert result.exit_code == 2
+    said = " ".join(result.output.split())
+    assert "--treatment-function C_110 (Trauma and Orthopaedic Service): no one waiting" in said
+    assert not out.exists()

@@ -205,6 +205,11 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
     referrals = recent_mean(NEW_PERIODS, lambda r: r.total(NEW_PERIODS, treatment_function))
     capacity = sum(recent_mean(part, lambda r, p=part: months_waited(r, (p,)).sum()) for part in completed)
     origin = WaitingList.from_week_bands(latest.month, latest.by_week(INCOMPLETE, treatment_function))
+    if origin.summary().waiting <= 0:  # an outside check: "met without extra capacity (100.0%)" of no one
+        raise WaitingListInputError(
+            f"--treatment-function {treatment_function} ({name}): no one waiting in a week band of the "
+            f"{latest.month} return, so there is no list to move forward; choose another treatment function"
+        )
     if len(returns) == 1:
         params = single_month_params(
             latest.by_week(INCOMPLETE, treatment_function),
