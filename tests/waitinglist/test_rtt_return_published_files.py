@@ -270,3 +270,21 @@ def test_a_treatment_function_with_no_one_waiting_is_refused_not_met(tmp_path, c
     said = " ".join(result.output.split())
     assert "--treatment-function C_110 (Trauma and Orthopaedic Service): no one waiting" in said
     assert not out.exists()
+
+
+def test_headers_in_any_case_or_spacing_are_the_published_ones():
+    """An outside check: `PERIOD`, `treatment function code` and `GT 00 TO 01 WEEKS SUM 1` were
+    refused as missing, where a history's names are read in any case."""
+    table = _table()
+    shouted = table.set_axis(
+        [c.upper() if i % 2 else f" {c.lower()}  " for i, c in enumerate(table.columns)], axis=1
+    )
+    read = parse_rtt_return(table, "rbd.csv")
+    again = parse_rtt_return(shouted, "shouted.csv")
+    assert again.month == read.month and again.treatment_functions == read.treatment_functions
+    for part in read.parts:
+        assert again.total(part, "C_110") == read.total(part, "C_110")
+    assert (again.bands == read.bands)[~pd.isna(read.bands)].all()
+    twice = pd.concat([table, table[["Total"]].set_axis(["TOTAL"], axis=1)], axis=1)
+    with pytest.raises(RttReturnError, match="more than one column named 'Total' \\(in any case\\)"):
+        parse_rtt_return(twice, "twice.csv")

@@ -129,7 +129,13 @@ def parse_rtt_return(
     return holding several providers (NHS England's full file holds them all) is refused unless
     ``provider`` names the one to keep; every line is checked either way, so lines keep their numbers.
     """
-    columns = [str(c).strip() for c in table.columns]
+    # headers in any case or spacing are the published ones ("PERIOD", "GT 00 TO 01 WEEKS SUM 1"), as a
+    # history's are (an outside check had them refused as missing)
+    named = (*ID_COLUMNS, *BAND_COLUMNS, *COUNT_COLUMNS, OLD_OPEN_BAND)
+    published = {" ".join(c.lower().split()): c for c in named}
+    columns = [published.get(" ".join(str(c).lower().split()), str(c).strip()) for c in table.columns]
+    if repeated := sorted({c for c in columns if columns.count(c) > 1 and c}):
+        raise RttReturnError(f"{source}: more than one column named {repeated[0]!r} (in any case)")
     table = table.set_axis(columns, axis=1)
     missing_ids = [c for c in ID_COLUMNS if c not in columns]
     if missing_ids:
