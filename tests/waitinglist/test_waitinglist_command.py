@@ -696,3 +696,19 @@ def test_a_column_named_twice_is_refused_not_read_from_its_first(tmp_path):
         result.output.split()
     )
     assert not out.exists()
+
+
+def test_not_a_typo_lets_a_true_month_through_and_is_a_month(tmp_path):
+    table = pd.read_csv(ENGLAND).iloc[:60].copy()
+    table.loc[40, "clock_stops_admitted"] = table.loc[40, "clock_stops_admitted"] // 5
+    history = tmp_path / "strike.csv"
+    table.to_csv(history, index=False)
+    month = table.loc[40, "month"]
+    refused = runner.invoke(app, ["waitinglist", "project", str(history), "--months", "3"])
+    assert refused.exit_code == 2 and f"give --not-a-typo {month}" in " ".join(refused.output.split())
+    kept = runner.invoke(
+        app, ["waitinglist", "project", str(history), "--months", "3", "--not-a-typo", month]
+    )
+    assert kept.exit_code == 0, kept.output
+    wrong = runner.invoke(app, ["waitinglist", "project", str(history), "--not-a-typo", "Dec-22"])
+    assert wrong.exit_code == 2 and "--not-a-typo 'Dec-22': not a month (YYYY-MM)" in wrong.output

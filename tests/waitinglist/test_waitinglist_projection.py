@@ -533,3 +533,25 @@ def test_flows_that_do_not_explain_the_list_are_said():
     for end in range(30, len(before) + 1, 6):  # every half year's origin before the break
         assert flows_unexplained(history_from_table(before.iloc[end - 30 : end])) is None
     assert flows_unexplained(history_from_table(england[england["month"] >= "2021-04"])) is None
+
+
+def test_a_month_as_it_was_is_not_refused_as_a_typo():
+    """An outside check: a real one-off month (a strike, a cyber attack: admitted stops to a quarter)
+    was refused as a typo with no way through, and a small list's last month the same."""
+    table = synthetic(48)
+    dip = table.assign(
+        clock_stops_admitted=table["clock_stops_admitted"].where(
+            table.index != 30, table["clock_stops_admitted"] // 4
+        )
+    )
+    month = pd.Period(table["month"].iloc[30], "M")
+    with pytest.raises(HistoryError, match=f"line 32, clock_stops_admitted: .*give --not-a-typo {month}"):
+        history_from_table(dip)
+    kept = history_from_table(dip, as_recorded=frozenset({month}))
+    assert kept.stops["clock_stops_admitted"][30] == dip["clock_stops_admitted"].iloc[30]
+    last = table.assign(waiting=table["waiting"].where(table.index != 47, table["waiting"] // 10))
+    with pytest.raises(HistoryError, match=f"give --not-a-typo {table['month'].iloc[47]}"):
+        history_from_table(last)
+    assert history_from_table(last, as_recorded=frozenset({pd.Period(table["month"].iloc[47], "M")}))
+    with pytest.raises(HistoryError):  # another month given leaves this one refused
+        history_from_table(dip, as_recorded=frozenset({month + 1}))

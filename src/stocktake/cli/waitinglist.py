@@ -52,6 +52,14 @@ def project(
             "backtest errors at every horizon) instead of t × RMSE of those errors; 0 for none.",
         ),
     ] = 0,
+    not_a_typo: Annotated[
+        list[str] | None,
+        typer.Option(
+            metavar="YYYY-MM",
+            help="A month whose counts are as they were, however unlike the months beside it (a strike, "
+            "a cyber attack): not refused as a typo. Give it once for each such month.",
+        ),
+    ] = None,
     warehouse: Warehouse = None,
     home: HomeOption = None,
 ) -> None:
@@ -64,7 +72,7 @@ def project(
         if out is not None:
             check_output(out, history, warehouse)
         record_read(warehouse, "waitinglist project", out)
-        projection = run_projection(history, warehouse, months, since, simulations)
+        projection = run_projection(history, warehouse, months, since, simulations, tuple(not_a_typo or ()))
         table = projection.table()
         if out is not None:
             write_csv(table, out)

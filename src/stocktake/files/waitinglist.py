@@ -207,16 +207,23 @@ def day_option(option: str, text: str) -> np.datetime64:
         raise WaitingListInputError(f"{option} {text!r}: not a date (YYYY-MM-DD)") from None
 
 
+def _as_recorded(months: tuple[str, ...]) -> frozenset[pd.Period]:
+    """``--not-a-typo`` months: counts as they were, however unlike their neighbours."""
+    return frozenset(month_option("--not-a-typo", m) for m in months)
+
+
 def _since(since: str | None) -> pd.Period | None:
     """``--since`` as a month (the same rule for a CSV and for the warehouse's history)."""
     return month_option("--since", since) if since is not None else None
 
 
-def read_history(path: Path, since: str | None = None) -> History:
-    """A monthly history CSV, checked row by row (only the months from ``since`` on, if given)."""
+def read_history(path: Path, since: str | None = None, as_recorded: tuple[str, ...] = ()) -> History:
+    """A monthly history CSV, checked row by row (only the months from ``since`` on, if given;
+    ``as_recorded``: months not refused as typos, ``--not-a-typo``)."""
     start = _since(since)
+    months = _as_recorded(as_recorded)
     try:
-        history = history_from_table(read_saved_csv(path), source=str(path), since=start)
+        history = history_from_table(read_saved_csv(path), source=str(path), since=start, as_recorded=months)
     except HistoryGap as error:
         after = (
             f"to project the months after it, add --since {error.resumes}"
@@ -361,13 +368,17 @@ def _in_future(frame: pd.DataFrame) -> tuple[str, int] | None:
     return None
 
 
-def warehouse_history(warehouse: Path, since: str | None = None) -> tuple[pd.DataFrame, History]:
+def warehouse_history(
+    warehouse: Path, since: str | None = None, as_recorded: tuple[str, ...] = ()
+) -> tuple[pd.DataFrame, History]:
     """The warehouse's own monthly flows (as a table, and checked as a history), only the months from
-    ``since`` on if given: ``--since`` means the same for the warehouse as for a CSV."""
+    ``since`` on if given: ``--since`` (and ``--not-a-typo``) mean the same for the warehouse as for a CSV."""
     start = _since(since)
+    months = _as_recorded(as_recorded)
     table = history_from_pathways(warehouse_pathways(warehouse))
+    source = f"{warehouse} (rtt_pathways by month)"
     try:
-        return table, history_from_table(table, source=f"{warehouse} (rtt_pathways by month)", since=start)
+        return table, history_from_table(table, source=source, since=start, as_recorded=months)
     except HistoryError as error:
         raise WaitingListInputError(str(error)) from None
 
@@ -423,6 +434,7 @@ def run_projection(
     months: int,
     since: str | None = None,
     simulations: int = 0,
+    as_recorded: tuple[str, ...] = (),
 ):
     """Read the history (a CSV, or the warehouse's monthly flows) and project it ``months`` ahead."""
     from stocktake.waitinglist.projection import project
@@ -431,9 +443,9 @@ def run_projection(
     if not 1 <= months <= MAX_MONTHS_AHEAD:  # the option's fault, said before any file is read
         raise WaitingListInputError(f"--months {months}: must be 1 to {MAX_MONTHS_AHEAD}")
     if history_csv is not None:
-        history = read_history(history_csv, since)
+        history = read_history(history_csv, since, as_recorded)
     else:
-        history = warehouse_history(warehouse, since)[1]
+        history = warehouse_history(warehouse, since, as_recorded)[1]
     try:
         return project(history, months, simulations)
     except HistoryError as error:

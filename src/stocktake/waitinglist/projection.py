@@ -197,12 +197,17 @@ def history_month(text: str) -> pd.Period | None:
 
 
 def history_from_table(
-    table: pd.DataFrame, source: str = "history", since: pd.Period | None = None
+    table: pd.DataFrame,
+    source: str = "history",
+    since: pd.Period | None = None,
+    as_recorded: frozenset[pd.Period] = frozenset(),
 ) -> History:
     """Check a history table (one row a month) and return it; a :class:`HistoryError` names the row.
 
     Rows are numbered as lines of the CSV (the header is line 1); ``since`` keeps only the months from
-    it on (a history with a break can be projected from the stretch after it).
+    it on (a history with a break can be projected from the stretch after it); ``as_recorded`` are
+    months whose counts are as they were, however unlike their neighbours (a strike, a cyber attack):
+    not refused as typos.
     """
     table = _named_plainly(table, source)
     columns = set(table.columns)
@@ -283,28 +288,36 @@ def history_from_table(
         )
     _refuse_an_empty_list(values["waiting"], line, source)
     _refuse_parts_beyond_the_whole(table, values, line, source)
-    _refuse_spikes(values, line, source)
+    as_is = np.array([m in as_recorded for m in months], dtype=bool)
+    _refuse_spikes(values, line, source, months, as_is)
     starts = values.get("clock_starts", np.full(len(months), np.nan))
     return History(pd.PeriodIndex(months), values["waiting"], starts, {c: values[c] for c in stop_columns})
 
 
-def _refuse_spikes(values: dict[str, np.ndarray], line: list[int], source: str) -> None:
+def _refuse_spikes(
+    values: dict[str, np.ndarray], line: list[int], source: str, months: list, as_is: np.ndarray
+) -> None:
     """A month whose count is :data:`SPIKE` times above or below both its neighbours' (and unlike the
     same month a year before or after) is refused as a likely typo (an extra digit, a cell left 0):
-    projected from, it would send the list anywhere."""
+    projected from, it would send the list anywhere. Months ``as_is`` are as recorded: not refused."""
+    again = "if it is as it was, give --not-a-typo {month}"
     for column, counts in values.items():
         before, now, after = counts[:-2], counts[1:-1], counts[2:]
         with np.errstate(divide="ignore", invalid="ignore"):
             high = (now > SPIKE * np.maximum(before, after)) & (np.maximum(before, after) >= 10 * SPIKE)
             low = (now * SPIKE < np.minimum(before, after)) & (np.minimum(before, after) >= 10 * SPIKE)
         known = np.isfinite(before) & np.isfinite(after) & np.isfinite(now)
-        odd = [i + 1 for i in np.flatnonzero(known & (high | low)) if not _like_a_year_apart(counts, i + 1)]
+        odd = [
+            i + 1
+            for i in np.flatnonzero(known & (high | low) & ~as_is[1:-1])
+            if not _like_a_year_apart(counts, i + 1)
+        ]
         if odd:
             i = odd[0]
             raise HistoryError(
                 f"{source}, line {line[i]}, {column}: {counts[i]:,.0f} against {counts[i - 1]:,.0f} the "
                 f"month before and {counts[i + 1]:,.0f} the month after; a typo? Correct it (or project "
-                f"from after it with --since)"
+                f"from after it with --since; {again.format(month=months[i])})"
             )
     # The first and last months have one neighbour. The last is the origin, which every projected
     # month starts from; only the list is checked there (a month's flows can fall to a third, as
@@ -313,10 +326,10 @@ def _refuse_spikes(values: dict[str, np.ndarray], line: list[int], source: str) 
     for i, j, words in ((len(waiting) - 1, len(waiting) - 2, "the month before"), (0, 1, "the month after")):
         now, next_to = waiting[i], waiting[j]
         odd = next_to >= 10 * SPIKE and (now > SPIKE * next_to or now * SPIKE < next_to)
-        if odd and not _like_a_year_apart(waiting, i):
+        if odd and not as_is[i] and not _like_a_year_apart(waiting, i):
             raise HistoryError(
                 f"{source}, line {line[i]}, waiting: {now:,.0f} against {next_to:,.0f} {words}; a typo? "
-                "Correct it"
+                f"Correct it ({again.format(month=months[i])})"
             )
 
 
