@@ -555,3 +555,16 @@ def test_a_month_as_it_was_is_not_refused_as_a_typo():
     assert history_from_table(last, as_recorded=frozenset({pd.Period(table["month"].iloc[47], "M")}))
     with pytest.raises(HistoryError):  # another month given leaves this one refused
         history_from_table(dip, as_recorded=frozenset({month + 1}))
+
+
+def test_a_totals_row_and_a_list_without_stops_are_told_what_to_do():
+    """An outside check: "month 'Total' is not a month" and "no column clock_stops_admitted,
+    clock_stops_non_admitted" left the reader to guess the remedy."""
+    table = synthetic(36)
+    totals = pd.concat([table, pd.DataFrame([{"month": "Grand total", "waiting": 1}])], ignore_index=True)
+    with pytest.raises(
+        HistoryError, match=r"line 38: month 'Grand total' is not a month .*a totals row: delete it"
+    ):
+        history_from_table(totals)
+    with pytest.raises(HistoryError, match=r"\(or the two stops' sum, clock_stops\)"):
+        history_from_table(table[["month", "waiting"]])

@@ -28,11 +28,13 @@ from stocktake.spreadsheets import csv_ready
 from stocktake.waitinglist.projection import (
     MAX_MONTHS_AHEAD,
     MIN_HISTORY,
+    MIN_SIMULATIONS,
     History,
     HistoryError,
     HistoryGap,
     history_from_pathways,
     history_from_table,
+    history_month,
 )
 
 #: What ``--by`` groups on, and the column holding it.
@@ -188,13 +190,12 @@ def _read_by_pandas(text: str, delimiter: str, path: str) -> pd.DataFrame:
 
 
 def month_option(option: str, text: str) -> pd.Period:
-    """A command's month, YYYY-MM only: "01/02/2024" would be read month first, against UK habit."""
-    try:
-        if not re.fullmatch(r"\d{4}-\d{2}", text.strip()):
-            raise ValueError(text)
-        return pd.Period(text.strip(), freq="M")
-    except ValueError:
-        raise WaitingListInputError(f"{option} {text!r}: not a month (YYYY-MM)") from None
+    """A command's month, written as a history's may be (2024-04, Apr-24, April 2024, 01/04/2024 day
+    first): an outside check had `--since Apr-21` refused beside a file that reads it."""
+    month = history_month(text)
+    if month is None:
+        raise WaitingListInputError(f"{option} {text!r}: not a month (like 2024-04 or Apr-24)")
+    return month
 
 
 def day_option(option: str, text: str) -> np.datetime64:
@@ -442,6 +443,11 @@ def run_projection(
     _one_source(history_csv, warehouse, "HISTORY.csv")
     if not 1 <= months <= MAX_MONTHS_AHEAD:  # the option's fault, said before any file is read
         raise WaitingListInputError(f"--months {months}: must be 1 to {MAX_MONTHS_AHEAD}")
+    if simulations < 0 or 0 < simulations < MIN_SIMULATIONS:  # the option's, not the file's
+        raise WaitingListInputError(
+            f"--simulations {simulations}: must be 0 (none) or {MIN_SIMULATIONS} or more (fewer runs cannot "
+            "place a 95% interval's ends)"
+        )
     if history_csv is not None:
         history = read_history(history_csv, since, as_recorded)
     else:

@@ -223,7 +223,10 @@ def history_from_table(
         )
     if missing or not stop_columns:
         wanted = missing + ([] if stop_columns else ["clock_stops_admitted", "clock_stops_non_admitted"])
-        raise HistoryError(f"{source}: no column {', '.join(wanted)} (columns: {', '.join(table.columns)})")
+        either = "" if stop_columns else " (or the two stops' sum, clock_stops)"
+        raise HistoryError(
+            f"{source}: no column {', '.join(wanted)}{either} (columns: {', '.join(table.columns)})"
+        )
     # A blank line (a file edited by hand) is skipped; every line keeps its number for messages.
     kept = np.flatnonzero(table.astype(str).apply(lambda column: column.str.strip() != "").any(axis=1))
     table = table.iloc[kept]
@@ -237,6 +240,8 @@ def history_from_table(
                 if us and int(us[2]) > 12 and 1 <= int(us[1]) <= 12 and len(us[3]) == 4
                 else ""
             )
+            if re.fullmatch(r"\s*(grand\s+|sub\s*)?totals?\s*:?\s*", text, re.IGNORECASE):
+                hint = "; a totals row: delete it (the history is one row a month)"
             raise HistoryError(f"{source}, line {i + 2}: month {text!r} is not a month ({MONTH_FORMS}){hint}")
         months.append(month)
         written.append(text.strip())
