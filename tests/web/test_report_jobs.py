@@ -137,22 +137,49 @@ def test_downloads_and_progress_need_a_signed_in_user(app, sign_in_as):
     assert sign_in_as("viewer").get("/reports/built/0123456789abcdef/stocktake.pdf").status_code == 404
 
 
-def test_a_direct_download_waits_for_no_other_and_is_refused_at_once_while_one_builds(app, sign_in_as):
+def test_a_direct_download_waits_its_turn_and_too_many_are_refused(app, sign_in_as):
     """An outside check: six PDFs asked at once (7 s each, built in the request) held both cores and the
-    workspace's lock for a minute. A second is refused at once (429, and why) while one is built."""
+    workspace's lock for a minute. One is built at a time, a few wait their turn (a director's Excel
+    asked just after their PDF), and beyond them, or after the wait, 429 and why: a page for a browser,
+    a line for a script (whose `curl -o report.pdf` must not save a page)."""
+    from stocktake.web.report_jobs import DownloadTurns
+
     viewer = sign_in_as("viewer")
-    at_once = app.state.downloads_at_once
-    assert at_once.acquire(blocking=False)  # a download being built
+    kept, app.state.download_turns = app.state.download_turns, DownloadTurns(queued=1, wait_seconds=0.2)
+    turns = app.state.download_turns
     try:
-        refused = viewer.get("/reports/stocktake.xlsx")
+        assert turns.take()  # a download being built
+        page = viewer.get("/reports/stocktake.xlsx", headers={"Accept": "text/html,*/*"})
+        line = viewer.get("/reports/stocktake.xlsx", headers={"Accept": "*/*"})
+        turns.give_back()
+        served = viewer.get("/reports/stocktake.xlsx")
     finally:
-        at_once.release()
-    assert refused.status_code == 429 and refused.headers["Retry-After"] == "30"
-    assert "Another report is being built for download just now" in refused.text
-    served = viewer.get("/reports/stocktake.xlsx")
+        app.state.download_turns = kept
+    assert page.status_code == line.status_code == 429 and page.headers["Retry-After"] == "30"
+    assert "Other reports are being built for download just now" in page.text and "<html" in page.text
+    assert line.text.startswith("Other reports are being built") and "<" not in line.text
     assert served.status_code == 200 and served.content.startswith(b"PK")
-    assert at_once.acquire(blocking=False)  # released after the build
-    at_once.release()
+
+
+def test_download_turns_queue_a_few_and_refuse_the_rest():
+    import threading
+
+    from stocktake.web.report_jobs import DownloadTurns
+
+    turns = DownloadTurns(queued=1, wait_seconds=5)
+    assert turns.take()  # building
+    waited = []
+    second = threading.Thread(target=lambda: waited.append(turns.take()))
+    second.start()
+    while turns._admitted._value:  # the second is admitted and waiting
+        pass
+    assert not turns.take()  # a third: refused at once, the queue full
+    turns.give_back()
+    second.join(5)
+    assert waited == [True]  # the second built in its turn
+    turns.give_back()
+    assert turns.take()  # and the turns are free again
+    turns.give_back()
 
 
 def test_a_failed_build_says_why_and_keeps_the_last_report(tmp_path):

@@ -27,6 +27,7 @@ from stocktake.web.assets import CompressedStaticFiles
 from stocktake.web.headers import SecurityHeaders, inline_script_hashes, security_headers
 from stocktake.web.limits import RequestLimits
 from stocktake.web.pages import render
+from stocktake.web.report_jobs import DownloadTurns
 from stocktake.web.routes import (
     accounts,
     audits,
@@ -117,7 +118,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
     # new targets on the Waiting list page worked out at once, at most (the others told to ask again)
     app.state.targets_at_once = threading.BoundedSemaphore(2)
     # reports built while a download waits, one at a time (the background builds keep their own rule)
-    app.state.downloads_at_once = threading.BoundedSemaphore(1)
+    app.state.download_turns = DownloadTurns()
     return app
 
 

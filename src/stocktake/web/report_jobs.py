@@ -256,3 +256,28 @@ def _forget_renderer() -> None:
     global _RENDERER
     with _RENDERER_LOCK:
         _RENDERER = None
+
+
+class DownloadTurns:
+    """Reports built while their download waits: one at a time, a few queued behind it, the rest
+    refused at once. Six PDFs at once (7 s each) had held both cores and the workspace's lock for a
+    minute; refusing every second one refused a director's Excel asked just after their PDF."""
+
+    def __init__(self, queued: int = 2, wait_seconds: float = 90.0) -> None:
+        self._admitted = threading.BoundedSemaphore(1 + queued)
+        self._building = threading.Lock()
+        self.wait_seconds = wait_seconds
+
+    def take(self) -> bool:
+        """This request's turn to build (True), after waiting for those before it; False if too many
+        are already waiting or the wait ran out. Give a turn taken back with :meth:`give_back`."""
+        if not self._admitted.acquire(blocking=False):
+            return False
+        if self._building.acquire(timeout=self.wait_seconds):
+            return True
+        self._admitted.release()
+        return False
+
+    def give_back(self) -> None:
+        self._building.release()
+        self._admitted.release()

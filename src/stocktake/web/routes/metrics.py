@@ -263,7 +263,7 @@ def drilldown(
         raise HTTPException(404, f"no dimension {by!r}")
     suppress = request.app.state.settings.drilldown_small_numbers == "suppress"
     rows = workspace.drilldown(db, metric_id, by, suppress=suppress)
-    actions.record_now(
+    actions.record_capped(
         db, user=user, action="drilldown_viewed", subject=f"metric:{metric_id}", detail=f"by {by}"
     )
     template = "_drilldown.html" if request.headers.get("HX-Request") else "drilldown.html"
@@ -439,7 +439,7 @@ def _funnel_page(
         detail = f"by {by}, observed ÷ expected from the counts kept ({kept.name})"
     else:
         detail = f"by {by}"
-    actions.record_now(db, user=user, action="funnel_viewed", subject=f"metric:{metric.id}", detail=detail)
+    actions.record_capped(db, user=user, action="funnel_viewed", subject=f"metric:{metric.id}", detail=detail)
     fmt = Formatter(metric.unit, metric.decimals)
     rows, figure = [], ""
     if peers is not None:
@@ -578,7 +578,7 @@ def _trusts_page(request, metric: Metric, user: User, db: Session, *, errors=(),
                 shown=_totals_shown(workspace, settings.home, metric, suppress),
             )
     detail = f"by {TRUST}" + (f", figures kept ({kept.name})" if kept else ", no figures kept")
-    actions.record_now(db, user=user, action="funnel_viewed", subject=f"metric:{metric.id}", detail=detail)
+    actions.record_capped(db, user=user, action="funnel_viewed", subject=f"metric:{metric.id}", detail=detail)
     rows, figure = [], ""
     if compared is not None and compared.funnel is None:  # no lines to draw: the figures as given
         f = compared.figures
@@ -907,7 +907,7 @@ def slide(
         )
 
     content = workspace.cached(("slide", metric_id, site, fmt), db, draw)
-    actions.record_now(
+    actions.record_capped(
         db,
         user=user,
         action="chart_downloaded",

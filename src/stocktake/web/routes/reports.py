@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
-from fastapi.responses import RedirectResponse, Response
+from fastapi.responses import PlainTextResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
@@ -198,7 +198,7 @@ def download_built(
     if found is None:
         raise HTTPException(404, "There is no such report: build it on the Reports page.")
     built, content = found
-    actions.record_now(
+    actions.record_capped(  # a download a client can ask for at will: capped as refusals are
         db,
         user=user,
         action="report_downloaded",
@@ -217,8 +217,8 @@ def _slug(text: str) -> str:
 
 
 DOWNLOAD_BUSY = (
-    "Another report is being built for download just now; ask again in a minute, or build this one with "
-    "“Build the board report” below and download it when it is done."
+    "Other reports are being built for download just now; ask again in half a minute, or build this one "
+    "with “Build the board report” below and download it when it is done."
 )
 
 
@@ -226,12 +226,12 @@ DOWNLOAD_BUSY = (
 def download(request: Request, fmt: str, user: User = Depends(viewer), db: Session = Depends(database)):
     if fmt not in MEDIA:
         raise HTTPException(404, f"no report format {fmt!r} (html, pdf or xlsx)")
-    # one built while its request waits, the others refused at once: six PDFs at once (7 s each) had
-    # held both cores and the workspace's lock for a minute, and other people's pages waited (an
-    # outside check)
-    at_once = request.app.state.downloads_at_once
-    if not at_once.acquire(blocking=False):
-        refused = _refused(request, user, 429, ReportOptions(), [DOWNLOAD_BUSY])
+    turns = request.app.state.download_turns  # one built at a time, a few waiting (an outside check)
+    if not turns.take():
+        if "text/html" in request.headers.get("accept", ""):
+            refused = _refused(request, user, 429, ReportOptions(), [DOWNLOAD_BUSY])
+        else:  # a script's `curl -o report.pdf` must not save the page as its PDF
+            refused = PlainTextResponse(DOWNLOAD_BUSY.split(", or build")[0] + ".", status_code=429)
         refused.headers["Retry-After"] = "30"
         return refused
     try:
@@ -240,7 +240,7 @@ def download(request: Request, fmt: str, user: User = Depends(viewer), db: Sessi
             [path] = write_stocktake(stocktake, Path(folder), (fmt,))
             content = path.read_bytes()
     finally:
-        at_once.release()
-    actions.record_now(db, user=user, action="report_downloaded", subject=f"report:{fmt}")
+        turns.give_back()
+    actions.record_capped(db, user=user, action="report_downloaded", subject=f"report:{fmt}")
     disposition = f'attachment; filename="stocktake-{stocktake.entries[0].result.x.max():%Y-%m}.{fmt}"'
     return Response(content, media_type=MEDIA[fmt], headers={"Content-Disposition": disposition})
