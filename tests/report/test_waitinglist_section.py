@@ -687,3 +687,26 @@ def test_those_past_their_target_are_worded_for_the_board_and_said_whenever_one_
     # a hidden row is said whatever its count, 0 included: whether anything is said gives nothing away
     hidden_none = found(row("P1", 3, 0, True, True), row("P2", 96, 0), row("P3", 1492, 0))
     assert past_due_words(hidden_none) == "P1 * of *, P2 0 of 96 and P3 0 of 1,492"
+
+
+def test_the_assumption_says_some_may_be_past_their_target_where_a_row_is_hidden():
+    """An outside check: with no one past due and a hidden P1 row, the assumption said "some are past
+    their priority's target now": false. Where a row is hidden it now says "may be"."""
+    from types import SimpleNamespace
+
+    from stocktake.report.waitinglist import _urgent_assumed
+
+    def row(group, waiting, past_due, past_due_hidden=False, hidden=False):
+        return SimpleNamespace(
+            group=group, waiting=waiting, past_due=past_due, past_due_hidden=past_due_hidden, hidden=hidden
+        )
+
+    def found(*rows):
+        return SimpleNamespace(groups_of=lambda dimension: rows, suppress=True)
+
+    hidden = found(row("P1", 3, 0, True, True), row("P2", 96, 0), row("P3", 1492, 0))
+    assert "but some may be past their priority's target now" in _urgent_assumed(hidden)
+    shown = found(row("P2", 96, 30), row("P3", 1492, 528))
+    assert "but some are past their priority's target now" in _urgent_assumed(shown)
+    none = found(row("P2", 96, 0), row("P3", 1492, 0))
+    assert _urgent_assumed(none) == "urgent patients are treated in time from the present capacity"

@@ -543,6 +543,9 @@ def test_lists_that_would_give_away_a_few_with_a_decision_to_admit_are_hidden_in
     said = " ".join(result.output.split())
     assert "(* of them operations, or more if older pathways' priorities are missing: * extra theatre" in said
     assert "the share with one among the longest waiters reached is hidden" in said
+    # from the warehouse (priorities known), a plan by priority is said to treat the overdue first (a
+    # director's check: the command said urgent patients are treated in time, unqualified)
+    assert "a plan booking by priority treats them first, and the target may be reached later" in said
     table = pd.read_csv(out)
     assert (table["extra_per_week"] > 0).all()
     assert table["lists_per_week"].isna().all() and table["operations_share"].isna().all()

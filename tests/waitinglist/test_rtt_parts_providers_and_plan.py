@@ -564,7 +564,7 @@ def test_cases_per_list_says_how_often_those_lists_ran_past_their_end(demo_wareh
             "FROM ends JOIN recent USING (session_id)"
         ).fetchone()
     assert 0 < overran < timed
-    said = f"; {overran:,} of the {timed:,} with times ({overran / timed:.0%}) ran past their planned end"
+    said = f"; {overran:,} of the {timed:,} lists with recorded times ({overran / timed:.0%}) ran past"
     assert said in source
     assert "may do fewer cases and need more lists" in source
 

@@ -561,14 +561,21 @@ def capacity(
     console.print(shown)
     if any(any(pair) for pair in hidden) or hide_lists or any(rows_hidden):
         console.print(f"{MASK} a share or count that would give 1–7 patients away (blank in the CSV)")
+    # where priorities are known, some may be past their target: a plan books them first (a director)
+    urgent = (
+        "urgent patients treated in time from the present capacity"
+        if returns
+        else "urgent patients treated in time from the present capacity; where some are past their "
+        "priority's target now (the Waiting list page counts them), a plan booking by priority treats "
+        "them first, and the target may be reached later"
+    )
     console.print(
-        f"Assumes: extra treatments go to the longest waiters first (urgent patients treated in time from "
-        f"the present capacity); referrals {inputs.referrals:,.0f} and treatments "
+        f"Assumes: {urgent}; referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month as recently; {inputs.calibration}"
         + (
             f"; {lists_assume(answer.admitted, answer, hide_lists or achieved_hidden)}."
             if answer.cases_per_list or answer.admitted is not None
-            else "."
+            else "; the extra treatments go to the longest waiters first."
         )  # what the lists, or the operations said without them, rest on (as the report says)
     )
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")

@@ -462,9 +462,10 @@ def cases_per_list(warehouse: Path, weeks: int = 13, until: date | None = None) 
     if found.overran:  # lists filled only as far as they seldom over-run hold fewer (a director's check:
         # the answer's 8.0 lists at 3.54 a list were 9.4 at the plan's 3.00)
         said += (
-            f"; {found.overran:,} of the {found.timed:,} with times ({found.overran / found.timed:.0%}) ran "
-            "past their planned end, so lists booked not to over-run may do fewer cases and need more "
-            "lists (`stocktake waitinglist plan` says how many a list it books)"
+            f"; {found.overran:,} of the {found.timed:,} lists with recorded times "
+            f"({found.overran / found.timed:.0%}) ran past their planned end, so lists booked not to "
+            "over-run may do fewer cases and need more lists (the theatre list plan says how many a list "
+            "it books)"
         )
     return found.cases_a_list, said
 

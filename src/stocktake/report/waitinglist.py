@@ -366,15 +366,15 @@ def _urgent_assumed(found: Overview) -> str:
     """The answer treats urgent patients in time from the present capacity: where some are past their
     target now, a theatre plan books them before the longest waiters (a director's check: 528 overdue P3
     patients would take the extra lists first), and that is said."""
-    said = (
-        "the extra treatments go to the longest waiters first and urgent patients are treated in time "
-        "from the present capacity"
-    )
+    said = "urgent patients are treated in time from the present capacity"
     if past_due_words(found):
+        rows = [g for g in found.groups_of("priority") if g.past_due is not None]
+        # "may be" where a row is hidden: its count may be 0 (an outside check read "some are" of none)
+        are = "may be" if any(g.past_due_hidden for g in rows) else "are"
         said += (
-            " (but some are past their priority's target now, as above: a theatre plan, which books by "
+            f" (but some {are} past their priority's target now, as above: a theatre plan, which books by "
             "priority, treats them first, so fewer of the extra treatments reach the longest waiters and "
-            "the target may come later)"
+            "the target may be reached later)"
         )
     return said
 

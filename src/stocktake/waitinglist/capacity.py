@@ -390,8 +390,8 @@ def lists_assume(
             else "which extra treatments need an operation is not known"
         )
         return (
-            "these data record no decision to admit (no priority recorded for those waiting, or no "
-            f"Part 2A in the return), so {so}"
+            "the extra treatments go to the longest waiters first; these data record no decision to admit "
+            f"(no priority recorded for those waiting, or no Part 2A in the return), so {so}"
         )
     said = (
         "theatre lists count only the operations: the extra treatments go to the longest waiters first, "
