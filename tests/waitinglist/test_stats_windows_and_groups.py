@@ -230,7 +230,7 @@ def test_an_nhs_number_as_a_consultant_is_never_printed_or_written(tmp_path, wri
     assert not re.search(r"9434765919|943\s*476\s*5919", again.output + raw.read_text())
 
 
-@pytest.mark.parametrize("written", ["9434765918", "485 777 3456", "4857773456"])
+@pytest.mark.parametrize("written", ["9434765918", "485 777 3456", "4857773456", "94347659190", "943476591"])
 def test_a_mistyped_nhs_number_as_a_consultant_is_masked_too(tmp_path, written):
     """An outside check: one digit off (the check digit fails), an NHS number was printed whole."""
     rows = _steady_rows()
@@ -269,6 +269,10 @@ def test_a_blank_priority_in_a_csv_is_a_row_of_its_own_as_from_the_warehouse(tmp
     table.drop(columns="consultant").to_csv(path, index=False)
     refused = runner.invoke(app, ["waitinglist", "stats", str(path), "--by", "priority"])
     assert refused.exit_code == 2 and "line 7, priority: 'urgent'" in refused.output
+    table.loc[5, "priority"] = "9434765918"  # an NHS number, its check digit wrong, where a priority goes
+    table.drop(columns="consultant").to_csv(path, index=False)
+    refused = runner.invoke(app, ["waitinglist", "stats", str(path), "--by", "priority"])
+    assert refused.exit_code == 2 and "line 7, priority: '943*******'" in refused.output
 
 
 # --- 4. a clock start or stop in the future ---------------------------------------------------------
@@ -499,3 +503,22 @@ def test_dates_as_exports_write_them_lines_skipped_and_priorities_in_any_case(tm
     messy.write_text("\n".join([*lines[:11], ",,,", *lines[11:]]) + "\n")
     refused = runner.invoke(app, ["waitinglist", "stats", str(messy)])
     assert refused.exit_code == 2 and "line 14, clock_start: 'someday' is not a date" in refused.output
+
+
+def test_rows_with_a_cell_more_than_the_header_are_read_as_written(tmp_path):
+    """An outside check: every row ending in a comma (or notes in an unheaded column) made pandas take
+    the first column as the index, every column shifted left, and `stats` crashed with a traceback."""
+    table = pd.DataFrame(_steady_rows(), columns=["clock_start", "clock_stop", "consultant"])
+    plain, trailing = tmp_path / "plain.csv", tmp_path / "trailing.csv"
+    table.to_csv(plain, index=False)
+    lines = table.to_csv(index=False).splitlines()
+    trailing.write_text("\n".join([lines[0], *(f"{line},a note" for line in lines[1:])]) + "\n")
+    outs = []
+    for path in (plain, trailing):
+        out = tmp_path / f"{path.stem}-out.csv"
+        result = runner.invoke(
+            app, ["waitinglist", "stats", str(path), "--by", "consultant", "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        outs.append(pd.read_csv(out))
+    pd.testing.assert_frame_equal(outs[0], outs[1])

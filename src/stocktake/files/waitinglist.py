@@ -13,6 +13,7 @@ import io
 import os
 import re
 import tempfile
+import warnings
 import zipfile
 from pathlib import Path
 
@@ -161,14 +162,20 @@ def _read_by_arrow(text: str, delimiter: str, path: str) -> pd.DataFrame | None:
 def _read_by_pandas(text: str, delimiter: str, path: str) -> pd.DataFrame:
     """Any text pandas' reader reads, with its messages for what it cannot worded for a person."""
     try:
-        table = pd.read_csv(
-            io.StringIO(text),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            skipinitialspace=True,
-            skip_blank_lines=False,
-        )
+        with warnings.catch_warnings():  # the unheaded cell's loss, said in the comment below
+            warnings.simplefilter("ignore", pd.errors.ParserWarning)
+            table = pd.read_csv(
+                io.StringIO(text),
+                sep=delimiter,
+                dtype=str,
+                keep_default_na=False,
+                skipinitialspace=True,
+                skip_blank_lines=False,
+                # a row with one cell more than the header (every row ending in a comma, notes in an
+                # unheaded column) had made the first column the index: every column shifted left, and
+                # `stats` crashed (an outside check); the unheaded cell is not read
+                index_col=False,
+            )
     except pd.errors.EmptyDataError:
         raise WaitingListInputError(f"{path}: the file is empty (no header row)") from None
     except pd.errors.ParserError as error:
@@ -272,7 +279,8 @@ def read_pathways(path: Path, by: str | None = None) -> pd.DataFrame:
             if unknown.any():
                 i = unknown.to_numpy().argmax()
                 raise WaitingListInputError(
-                    f"{path}, line {line[i]}, priority: {mask_nhs_numbers(table[GROUPS[by]].iloc[i])!r}; "
+                    f"{path}, line {line[i]}, priority: "
+                    f"{mask_nhs_numbers(table[GROUPS[by]].iloc[i], any_check_digit=True)!r}; "
                     f"expected one of {', '.join(PRIORITIES)}"
                 )
     if (late := _in_future(out)) is not None:

@@ -201,15 +201,25 @@ def is_valid_nhs_number(value: str) -> bool:
     return check != 10 and check == int(digits[9])
 
 
+#: Nine digits or more, grouped by spaces, dashes, dots or slashes: in a name, an identifier.
+_LONG_NUMBER = re.compile(r"\d(?:[ \-./]?\d){8,}")
+
+
 def mask_nhs_numbers(text: str, any_check_digit: bool = False) -> str:
     """``text`` with every NHS number in it masked (all but the first three characters), wherever it
     stands and however it is written: a cell of another column, a file name, a message, a form field.
     Candidates that overlap are all masked (`1234565,943 476 5919` had shown the number's end).
-    ``any_check_digit``: every run of ten digits, valid or not, for a name where no number of ten digits
-    belongs (a group's: an outside check saw a mistyped NHS number printed whole as a consultant)."""
+    ``any_check_digit``: every run of nine digits or more, valid or not, for a name where no such number
+    belongs (a group's: outside checks saw a mistyped NHS number, one digit short or one too many,
+    printed whole as a consultant)."""
     valid = [(a, b, d) for a, b, d in ten_digit_runs(text) if any_check_digit or is_valid_nhs_number(d)]
     readable = ascii_digits(text)
     hidden = [False] * len(text)
+    if any_check_digit:
+        for run in _LONG_NUMBER.finditer(readable):
+            digits = [k for k in range(run.start(), run.end()) if readable[k].isdigit()]
+            for k in digits[3:]:
+                hidden[k] = True
     whole: list[tuple[int, int, str]] = []  # written as a spreadsheet writes a count: shown as ten digits
     for start, end, digits in valid:
         alone = all(b <= start or end <= a for a, b, _ in valid if (a, b) != (start, end))
