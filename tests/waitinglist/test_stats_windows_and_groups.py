@@ -503,6 +503,14 @@ def test_dates_as_exports_write_them_lines_skipped_and_priorities_in_any_case(tm
     messy.write_text("\n".join([*lines[:11], ",,,", *lines[11:]]) + "\n")
     refused = runner.invoke(app, ["waitinglist", "stats", str(messy)])
     assert refused.exit_code == 2 and "line 14, clock_start: 'someday' is not a date" in refused.output
+    # a month with no day is no clock date (a recheck: 2024-06 had been read as the 1st, unsaid)
+    for month in ("2024-06", "Jun-24"):
+        written.loc[11, "clock_start"] = month
+        lines = written.to_csv(index=False).splitlines()
+        messy.write_text("\n".join([*lines[:11], ",,,", *lines[11:]]) + "\n")
+        refused = runner.invoke(app, ["waitinglist", "stats", str(messy)])
+        assert refused.exit_code == 2
+        assert f"line 14, clock_start: '{month}' is a month, not a day" in refused.output
 
 
 def test_rows_with_a_cell_more_than_the_header_are_read_as_written(tmp_path):
@@ -522,3 +530,12 @@ def test_rows_with_a_cell_more_than_the_header_are_read_as_written(tmp_path):
         assert result.exit_code == 0, result.output
         outs.append(pd.read_csv(out))
     pd.testing.assert_frame_equal(outs[0], outs[1])
+
+
+def test_a_column_named_twice_in_another_case_is_refused(tmp_path):
+    """A recheck: `priority` beside `Priority` read one and ignored the other, unsaid."""
+    path = tmp_path / "twice.csv"
+    path.write_text("clock_start,clock_stop,priority,Priority\n2024-01-01,,P2,P3\n")
+    refused = runner.invoke(app, ["waitinglist", "stats", str(path), "--by", "priority"])
+    assert refused.exit_code == 2
+    assert "more than one column named 'Priority' (columns 3 and 4, in any case)" in refused.output

@@ -555,6 +555,8 @@ def test_a_month_as_it_was_is_not_refused_as_a_typo():
     assert history_from_table(last, as_recorded=frozenset({pd.Period(table["month"].iloc[47], "M")}))
     with pytest.raises(HistoryError):  # another month given leaves this one refused
         history_from_table(dip, as_recorded=frozenset({month + 1}))
+    with pytest.raises(HistoryError, match="--not-a-typo 2019-01: not a month of the history"):
+        history_from_table(dip, as_recorded=frozenset({month, pd.Period("2019-01", "M")}))
 
 
 def test_a_totals_row_and_a_list_without_stops_are_told_what_to_do():

@@ -131,12 +131,13 @@ def _refuse_repeated_names(text: str, delimiter: str, path: str) -> None:
     """A column named twice is refused: pandas' reader renames the second (``waiting.1``) and the first
     was read, a column of 1s in an outside check's file (projected to 0)."""
     header = next(csv.reader(io.StringIO(text.lstrip("\ufeff").split("\n", 1)[0]), delimiter=delimiter), [])
-    names = [name.strip() for name in header]
+    # in any case or spacing, as the readers match names (`priority` beside `Priority` had read one)
+    names = [re.sub(r"[\s_]+", "_", name.strip().lower()) for name in header]
     for i, name in enumerate(names):
         if name and name in names[:i]:
             raise WaitingListInputError(
-                f"{path}: more than one column named {mask_nhs_numbers(name)!r} (columns "
-                f"{names.index(name) + 1} and {i + 1}); keep the one meant"
+                f"{path}: more than one column named {mask_nhs_numbers(header[i].strip())!r} (columns "
+                f"{names.index(name) + 1} and {i + 1}, in any case); keep the one meant"
             )
 
 
@@ -197,11 +198,20 @@ def _read_by_pandas(text: str, delimiter: str, path: str) -> pd.DataFrame:
 
 
 def month_option(option: str, text: str) -> pd.Period:
-    """A command's month, written as a history's may be (2024-04, Apr-24, April 2024, 01/04/2024 day
-    first): an outside check had `--since Apr-21` refused beside a file that reads it."""
+    """A command's month, written as a history's may be (2024-04, Apr-24, April 2024, 2024-04-01): an
+    outside check had `--since Apr-21` refused beside a file that reads it. Not a date in numbers
+    (03/01/2026 is January in the UK, March in the US: a file's repeated months catch a US file, one
+    option nothing), nor a year before 2000 (`Jan-30` reads as 1930)."""
+    if re.fullmatch(r"\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*", text):
+        raise WaitingListInputError(
+            f"{option} {text!r}: a date in numbers reads one month in the UK and another in the US; "
+            "write the month as 2024-04 or Apr-24"
+        )
     month = history_month(text)
     if month is None:
         raise WaitingListInputError(f"{option} {text!r}: not a month (like 2024-04 or Apr-24)")
+    if month.year < 2000:
+        raise WaitingListInputError(f"{option} {text!r}: reads as {month}; write the year in full (2030-01)")
     return month
 
 
@@ -303,14 +313,16 @@ def _dates(text: pd.Series, path: Path, column: str, blank_ok: bool, line: np.nd
     """A column of dates as exports write them, read as an extract's are (``ingest.sniff``: ISO, the
     UK's day first, a database's date and time, the day kept). A column whose values do not settle
     day or month first is refused where they differ, never read one way silently."""
-    from stocktake.ingest.sniff import ambiguity, read_dates
+    from stocktake.ingest.sniff import ambiguity, is_month_label, read_dates
 
     stripped = text.str.strip()
     iso = pd.to_datetime(stripped, format="%Y-%m-%d", errors="coerce")
     if not (iso.isna() & ((stripped != "") | (not blank_ok))).any():  # the usual file, at once
         return iso
     reading = read_dates(stripped.reset_index(drop=True))
-    bad = reading.unreadable | reading.ambiguous | ((stripped == "").to_numpy() & (not blank_ok))
+    # a month with no day (2024-06, Jun-24) is no clock date: it had been read as the 1st, unsaid
+    month = stripped.map(is_month_label).to_numpy(dtype=bool)
+    bad = reading.unreadable | reading.ambiguous | month | ((stripped == "").to_numpy() & (not blank_ok))
     if bad.any():
         i = int(bad.argmax())
         value = stripped.iloc[i]
@@ -318,6 +330,8 @@ def _dates(text: pd.Series, path: Path, column: str, blank_ok: bool, line: np.nd
             f"could be {ambiguity(value)}: no date in the column settles day or month first; write "
             "dates as YYYY-MM-DD"
             if reading.ambiguous[i]
+            else "is a month, not a day (YYYY-MM-DD)"
+            if month[i]
             else "is not a date (YYYY-MM-DD, or DD/MM/YYYY day first as in the UK)"
         )
         raise WaitingListInputError(f"{path}, line {line[i]}, {column}: {mask_nhs_numbers(value)!r} {why}")

@@ -421,6 +421,13 @@ def _shape(value: str, serials: bool) -> tuple[str, tuple] | None:
     return None
 
 
+def is_month_label(value: str) -> bool:
+    """Whether ``value`` names a month and no day (Apr-23, 2023-04, 04/2023): read as the 1st by
+    :func:`read_dates`, which a column of days must not do silently."""
+    shape = _shape(value.strip(), serials=False)
+    return shape is not None and shape[0] == "month"
+
+
 def _numeric_order(shapes: dict[str, tuple[str, tuple] | None]) -> Order | None:
     """Month-first only where some second part is over 12 and no first part is; else day-first
     where a first part is over 12; None where nothing tells."""

@@ -146,8 +146,9 @@ def flows_unexplained(history: History, months: int = 12) -> str | None:
         return None
     return (
         f"The flows do not explain the list: {said}. Are the counts of the same pathways (one list, one "
-        "trust, the same treatment functions)? The flows' model follows the list's own changes, and the "
-        "starts it prints are what those changes need."
+        "trust, the same treatment functions)? A validation sweep or a transfer of patients in a month "
+        "does this too, and both models carry it on as the list's trend: project from after it with "
+        "--since. The starts printed are what the list's own changes need."
     )
 
 
@@ -293,6 +294,10 @@ def history_from_table(
         )
     _refuse_an_empty_list(values["waiting"], line, source)
     _refuse_parts_beyond_the_whole(table, values, line, source)
+    if strangers := sorted(set(as_recorded) - set(months)):  # a month mistyped would keep nothing
+        raise HistoryError(
+            f"--not-a-typo {strangers[0]}: not a month of the history ({months[0]} to {months[-1]})"
+        )
     as_is = np.array([m in as_recorded for m in months], dtype=bool)
     _refuse_spikes(values, line, source, months, as_is)
     starts = values.get("clock_starts", np.full(len(months), np.nan))
