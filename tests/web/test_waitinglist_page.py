@@ -650,3 +650,17 @@ def test_a_refused_target_month_is_not_carried_into_the_lists_link(clients, expe
     link = html.unescape(re.search(r'href="([^"]+)" id="try-target-lists"', refused.text)[1])
     assert f"by={early}" not in link and f"by={expected['month'] + 12}" in link
     assert clients["viewer"].get(link).status_code == 200
+
+
+def test_a_target_met_at_the_present_flows_says_when_its_interval_reaches_below(clients, expected):
+    """A director's check: "met without extra capacity (68.9% … then)" for a 68% target, where the
+    month's 95% interval ran from 65.8%: the answer is a central figure, and now says so."""
+    by = expected["month"] + 12
+    central = float(expected["weeks"].set_index("month").loc[str(by), "pct_within_18_weeks"])
+    near = f"{np.floor(central * 10) / 10 - 0.1:.1f}"  # met by the central path, by a tenth or two
+    page = html.unescape(clients["viewer"].get("/waiting-list", params={"target": near, "by": str(by)}).text)
+    said = " ".join(page.split())
+    assert "met without extra capacity" in said
+    assert re.search(r"its 95% interval, [\d.]+% to [\d.]+%, reaches below the target", said)
+    far = html.unescape(clients["viewer"].get("/waiting-list", params={"target": "5", "by": str(by)}).text)
+    assert "met without extra capacity" in far and "reaches below the target" not in far

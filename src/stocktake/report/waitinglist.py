@@ -290,6 +290,24 @@ def with_interval(found: Overview, figure: str, k: int, *, short: bool = False) 
     return f"{shown} (95% interval {low} to {high}{rough})"
 
 
+def _maybe_not(found: Overview) -> str:
+    """Beside a target met at the present flows: that it is a central figure, where its month's 95%
+    interval reaches below the target (a director read "met without extra capacity" of 68.9% against
+    68%, whose interval ran from 65.8%)."""
+    target = found.target
+    k = next((k for k, s in enumerate(found.weeks.steps) if s.waiting_list.month == target.by), None)
+    if k is None or target.pct_within_18_weeks is None or found.hidden("pct_within_18_weeks", k):
+        return ""
+    interval = found.interval("pct_within_18_weeks", k)
+    if interval is None or interval[0] >= target.pct_within_18_weeks:
+        return ""
+    low, high = (FIGURE_FORMATS["pct_within_18_weeks"](end, False) for end in interval)
+    return (
+        f"; a central figure at the present flows: its 95% interval, {low} to {high}, reaches below the "
+        "target, so it may not be met without more"
+    )
+
+
 def _rough_guide(tested_months: int, ahead: int) -> str:
     """Said inside an interval's brackets when its model's own errors test it fewer months ahead than
     it is read at (the rest widened in proportion to the horizon): the sentence, not only a footnote."""
@@ -325,7 +343,7 @@ def capacity_words(found: Overview) -> str:
     if answer.extra_per_week is None:
         return f"{target}: not reachable from {_month(answer.start)} with any uplift the model allows."
     if answer.extra_per_week == 0:
-        return f"{target}: met without extra capacity ({without} within 18 weeks then)."
+        return f"{target}: met without extra capacity ({without} within 18 weeks then{_maybe_not(found)})."
     # with what it reaches hidden, the uplift is too: beside the list without it, it gives that back
     extra = MASK if hidden[1] else f"{answer.extra_per_week:.1f}"
     # the lists would give away the 1–7 of the longest waiters with (or without) a decision to admit
