@@ -543,32 +543,6 @@ def test_cases_per_list_says_how_many_lists_a_week_the_department_runs(demo_ware
     assert 50 <= a_week <= 65  # the demo's 12 planned lists a weekday, less its bank holidays
 
 
-def test_cases_per_list_says_how_often_those_lists_ran_past_their_end(demo_warehouse):
-    """A clinical director's check: the answer's 8.0 lists were counted at the history's 3.54 cases a
-    list while the plan books 3.00 (47% of the history's lists over-ran), and only the plan said so:
-    the source, which the page, report and capacity command print, now says it too, counted here."""
-    import duckdb
-
-    from stocktake.files.rtt import cases_per_list
-
-    _, source = cases_per_list(demo_warehouse)
-    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
-        overran, timed = con.execute(
-            "WITH recent AS (SELECT session_id, planned_end FROM theatre_sessions "
-            "WHERE session_type IN ('elective', 'day_case') AND date > (SELECT max(date) FROM "
-            "theatre_sessions WHERE session_type IN ('elective', 'day_case')) - INTERVAL 13 WEEK), "
-            "ends AS (SELECT c.session_id, max(c.out_of_theatre_at) AS left_at FROM theatre_cases c "
-            "JOIN recent USING (session_id) WHERE NOT coalesce(c.cancelled_on_day, false) "
-            "AND c.out_of_theatre_at IS NOT NULL GROUP BY 1) "
-            "SELECT count(*) FILTER (WHERE left_at > planned_end), count(*) "
-            "FROM ends JOIN recent USING (session_id)"
-        ).fetchone()
-    assert 0 < overran < timed
-    said = f"; {overran:,} of the {timed:,} lists with recorded times ({overran / timed:.0%}) ran past"
-    assert said in source
-    assert "may do fewer cases and need more lists" in source
-
-
 def test_recent_lists_by_hand():
     """Three elective lists in the 13 weeks (one over-runs, one has no times), a trauma list and an
     elective list from before the window; a case cancelled on the day on the over-running list."""

@@ -28,6 +28,14 @@ from stocktake.waitinglist.theatre_plan import (
 runner = CliRunner()
 MONTH_START, MONTH_END = date(2026, 3, 1), date(2026, 3, 31)
 
+#: The department's planned lists of the latest 13 weeks of its theatre history, counted here apart
+#: from the code (the capacity answer's cases a list, and how often those lists over-ran).
+RECENT_LISTS = (
+    "WITH recent AS (SELECT session_id, planned_end FROM theatre_sessions WHERE session_type IN "
+    "('elective', 'day_case') AND date > (SELECT max(date) FROM theatre_sessions WHERE "
+    "session_type IN ('elective', 'day_case')) - INTERVAL 13 WEEK)"
+)
+
 
 def _durations(**groups: tuple[float, float, str]) -> Durations:
     return Durations(
@@ -260,10 +268,7 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
     assert score.loc["cases a list", "cp-sat"] == pytest.approx(plan_per_list, abs=0.005)
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
         lists_done, cases_done = con.execute(
-            "WITH recent AS (SELECT session_id FROM theatre_sessions WHERE session_type IN "
-            "('elective', 'day_case') AND date > (SELECT max(date) FROM theatre_sessions WHERE "
-            "session_type IN ('elective', 'day_case')) - INTERVAL 13 WEEK) "
-            "SELECT (SELECT count(*) FROM recent), count(*) FROM theatre_cases "
+            f"{RECENT_LISTS} SELECT (SELECT count(*) FROM recent), count(*) FROM theatre_cases "
             "WHERE session_id IN (SELECT session_id FROM recent) AND NOT coalesce(cancelled_on_day, false)"
         ).fetchone()
     said = " ".join(result.output.split())
@@ -606,3 +611,27 @@ def test_a_p1_whom_any_list_serves_leaves_the_lists_a_p2_can_only_use():
     booked = {b.pathway_id for b in optimised.bookings}
     assert sum(p.pathway_id in booked for p in patients[:420]) == 420
     _independent_check(optimised, patients, lists, durations, 0.2)
+
+
+def test_cases_per_list_says_how_often_those_lists_ran_past_their_end(demo_warehouse):
+    """A clinical director's check: the answer's 8.0 lists were counted at the history's 3.54 cases a
+    list while the plan books 3.00 (47% of the history's lists over-ran), and only the plan said so:
+    the source, which the page, report and capacity command print, now says it too, counted here."""
+    import duckdb
+
+    from stocktake.files.rtt import cases_per_list
+
+    _, source = cases_per_list(demo_warehouse)
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        overran, timed = con.execute(
+            f"{RECENT_LISTS}, ends AS (SELECT c.session_id, max(c.out_of_theatre_at) AS left_at "
+            "FROM theatre_cases c "
+            "JOIN recent USING (session_id) WHERE NOT coalesce(c.cancelled_on_day, false) "
+            "AND c.out_of_theatre_at IS NOT NULL GROUP BY 1) "
+            "SELECT count(*) FILTER (WHERE left_at > planned_end), count(*) "
+            "FROM ends JOIN recent USING (session_id)"
+        ).fetchone()
+    assert 0 < overran < timed
+    said = f"; {overran:,} of the {timed:,} lists with recorded times ({overran / timed:.0%}) ran past"
+    assert said in source
+    assert "may do fewer cases and need more lists" in source
