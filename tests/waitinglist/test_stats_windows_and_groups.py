@@ -513,14 +513,16 @@ def test_dates_as_exports_write_them_lines_skipped_and_priorities_in_any_case(tm
         assert f"line 14, clock_start: '{month}' is a month, not a day" in refused.output
 
 
-def test_rows_with_a_cell_more_than_the_header_are_read_as_written(tmp_path):
-    """An outside check: every row ending in a comma (or notes in an unheaded column) made pandas take
-    the first column as the index, every column shifted left, and `stats` crashed with a traceback."""
+def test_rows_ending_in_a_comma_are_read_and_a_note_past_the_header_refused(tmp_path):
+    """An outside check: every row ending in a comma made pandas take the first column as the index,
+    every column shifted left, and `stats` crashed. Read now; but a note in the first row beyond the
+    header had then let a later "Smith, J" through, shifted (a procedure group "J"): any non-blank cell
+    past the header is refused, whichever row it is on."""
     table = pd.DataFrame(_steady_rows(), columns=["clock_start", "clock_stop", "consultant"])
     plain, trailing = tmp_path / "plain.csv", tmp_path / "trailing.csv"
     table.to_csv(plain, index=False)
     lines = table.to_csv(index=False).splitlines()
-    trailing.write_text("\n".join([lines[0], *(f"{line},a note" for line in lines[1:])]) + "\n")
+    trailing.write_text("\n".join([lines[0], *(f"{line}," for line in lines[1:])]) + "\n")
     outs = []
     for path in (plain, trailing):
         out = tmp_path / f"{path.stem}-out.csv"
@@ -530,6 +532,17 @@ def test_rows_with_a_cell_more_than_the_header_are_read_as_written(tmp_path):
         assert result.exit_code == 0, result.output
         outs.append(pd.read_csv(out))
     pd.testing.assert_frame_equal(outs[0], outs[1])
+    noted = tmp_path / "noted.csv"
+    names = [*lines[1:6], f"{lines[6].rsplit(',', 1)[0]},Smith, J", *lines[7:]]
+    noted.write_text("\n".join([lines[0], f"{names[0]},checked by AB", *names[1:]]) + "\n")
+    refused = runner.invoke(app, ["waitinglist", "stats", str(noted), "--by", "consultant"])
+    assert refused.exit_code == 2
+    assert "line 2: 4 cells where the header has 3" in " ".join(refused.output.split())
+    noted.write_text("\n".join([lines[0], *names]) + "\n")  # without the note: the name's line
+    refused = runner.invoke(app, ["waitinglist", "stats", str(noted), "--by", "consultant"])
+    assert refused.exit_code == 2 and "line 7: 4 cells where the header has 3" in " ".join(
+        refused.output.split()
+    )
 
 
 def test_a_column_named_twice_in_another_case_is_refused(tmp_path):

@@ -283,11 +283,12 @@ def test_since_applies_to_the_warehouse_history_as_to_a_csv(tmp_path, warehouse)
         ("2023-01", "22 months of history; the projection needs at least 28"),
         ("2024-13", "--since '2024-13': not a month (like 2024-04 or Apr-24)"),
         # January in the US, February in the UK: refused (an outside check)
-        ("01/02/2024", "--since '01/02/2024': a date in numbers reads one month in the UK and another"),
+        ("01/02/2024", "--since '01/02/2024': a date in numbers can be one month in the UK and another"),
         ("Feb-24", "9 months of history; the projection needs at least 28"),  # as a file may write it
         ("Jan-30", "--since 'Jan-30': reads as 1930-01; write the year in full"),
+        ("1999-12", "--since '1999-12': reads as 1999-12, before any waiting list here"),
     ],
-    ids=["too-few", "not-a-month", "day-first", "named", "two-digit-year"],
+    ids=["too-few", "not-a-month", "day-first", "named", "two-digit-year", "last-century"],
 )
 def test_since_on_the_warehouse_refused_as_for_a_csv(tmp_path, warehouse, since, expected):
     out = tmp_path / "projection.csv"

@@ -107,6 +107,16 @@ def test_viewing_is_not_logged_and_the_download_is_and_reads_back(app, clients, 
     assert about["Target"] == "the 10th percentile of the price per unit"
 
 
+def test_a_flood_of_downloads_is_capped_in_the_audit_log(app, clients, overpayment):
+    """An outside check: 35 downloads in a minute wrote 35 rows, where every other log a client can
+    fire at will is capped (the rest go to the server's log on standard error)."""
+    from stocktake.appdb.actions import REFUSALS_LOGGED_PER_MINUTE
+
+    for _ in range(REFUSALS_LOGGED_PER_MINUTE + 5):
+        assert clients["viewer"].get("/procurement/opportunities.xlsx").status_code == 200
+    assert len(_events(app, "procurement_downloaded")) <= REFUSALS_LOGGED_PER_MINUTE
+
+
 def test_a_warehouse_without_orders_says_so(app, clients, tmp_path, monkeypatch):
     path = tmp_path / "warehouse.duckdb"
     path.write_bytes(app.state.workspace.warehouse.read_bytes())

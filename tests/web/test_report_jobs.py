@@ -159,6 +159,13 @@ def test_a_direct_download_waits_its_turn_and_too_many_are_refused(app, sign_in_
     assert "Other reports are being built for download just now" in page.text and "<html" in page.text
     assert line.text.startswith("Other reports are being built") and "<" not in line.text
     assert served.status_code == 200 and served.content.startswith(b"PK")
+    with app.state.sessions() as db:  # each refusal recorded (capped), as every refusal is
+        refusals = db.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "request_refused", AuditEvent.subject == "report:xlsx"
+            )
+        ).all()
+    assert len(refusals) >= 2 and refusals[-1].detail == "429: other reports being built"
 
 
 def test_download_turns_queue_a_few_and_refuse_the_rest():

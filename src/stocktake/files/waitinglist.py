@@ -160,8 +160,26 @@ def _read_by_arrow(text: str, delimiter: str, path: str) -> pd.DataFrame | None:
     return table
 
 
+def _refuse_cells_beyond_the_header(text: str, delimiter: str, path: str) -> None:
+    """A row whose cells run past the header's is refused unless those past it are blank (every row
+    ending in a comma). pandas' reader sizes the table by the first row, so a note there had let every
+    later row with a comma in a name through, its cells shifted into the wrong columns (an outside check
+    found a procedure group "J" of 20 pathways, from "Smith, J")."""
+    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
+    width = len(next(rows, []))
+    for row in rows:
+        if len(row) > width and any(cell.strip() for cell in row[width:]):
+            raise WaitingListInputError(
+                f"{path}, line {rows.line_num}: {len(row)} cells where the header has {width}; a number "
+                "with a thousands comma and no quotes (3,344), or a comma in a name, splits its cell in two "
+                'and shifts the rest: quote it ("3,344"), or save the file from the spreadsheet as CSV; '
+                "a note beyond the last column needs a header of its own"
+            )
+
+
 def _read_by_pandas(text: str, delimiter: str, path: str) -> pd.DataFrame:
     """Any text pandas' reader reads, with its messages for what it cannot worded for a person."""
+    _refuse_cells_beyond_the_header(text, delimiter, path)
     try:
         with warnings.catch_warnings():  # the unheaded cell's loss, said in the comment below
             warnings.simplefilter("ignore", pd.errors.ParserWarning)
@@ -172,9 +190,8 @@ def _read_by_pandas(text: str, delimiter: str, path: str) -> pd.DataFrame:
                 keep_default_na=False,
                 skipinitialspace=True,
                 skip_blank_lines=False,
-                # a row with one cell more than the header (every row ending in a comma, notes in an
-                # unheaded column) had made the first column the index: every column shifted left, and
-                # `stats` crashed (an outside check); the unheaded cell is not read
+                # rows ending in a comma (checked blank above) had made the first column the index:
+                # every column shifted left, and `stats` crashed (an outside check)
                 index_col=False,
             )
     except pd.errors.EmptyDataError:
@@ -204,14 +221,18 @@ def month_option(option: str, text: str) -> pd.Period:
     option nothing), nor a year before 2000 (`Jan-30` reads as 1930)."""
     if re.fullmatch(r"\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*", text):
         raise WaitingListInputError(
-            f"{option} {text!r}: a date in numbers reads one month in the UK and another in the US; "
+            f"{option} {text!r}: a date in numbers can be one month in the UK and another in the US; "
             "write the month as 2024-04 or Apr-24"
         )
     month = history_month(text)
     if month is None:
         raise WaitingListInputError(f"{option} {text!r}: not a month (like 2024-04 or Apr-24)")
     if month.year < 2000:
-        raise WaitingListInputError(f"{option} {text!r}: reads as {month}; write the year in full (2030-01)")
+        two_digits = not re.search(r"\d{4}", text)
+        raise WaitingListInputError(
+            f"{option} {text!r}: reads as {month}"
+            + ("; write the year in full (2030-01)" if two_digits else ", before any waiting list here")
+        )
     return month
 
 

@@ -628,7 +628,7 @@ def _download(
 ):
     """The file as an attachment, its download in the audit log (as a rota's are); ``source``: where the
     check's supplement came from, for the check's workbook."""
-    actions.record_now(
+    actions.record_capped(
         db,
         user=user,
         action="jobplan_downloaded",

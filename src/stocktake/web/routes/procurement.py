@@ -164,7 +164,7 @@ def download(
             for name, table in sheets.items()
         }
     content = workbook_bytes(sheets)
-    actions.record_now(
+    actions.record_capped(
         db,
         user=user,
         action="procurement_downloaded",

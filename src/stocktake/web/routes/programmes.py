@@ -271,7 +271,7 @@ def programme_report_download(
     verdicts = workspace_verdicts(request.app.state.workspace, db)
     views = [cohort_view(db, programme, c, verdicts, None) for c in programme.cohorts]
     content = programme_report(programme, views, fmt)
-    actions.record_now(
+    actions.record_capped(
         db, user=user, action="programme_report_downloaded", subject=f"programme:{programme_id}", detail=fmt
     )
     filename = f"programme-{programme_id}.{fmt}"

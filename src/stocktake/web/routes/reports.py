@@ -228,6 +228,10 @@ def download(request: Request, fmt: str, user: User = Depends(viewer), db: Sessi
         raise HTTPException(404, f"no report format {fmt!r} (html, pdf or xlsx)")
     turns = request.app.state.download_turns  # one built at a time, a few waiting (an outside check)
     if not turns.take():
+        # a refused download is recorded, capped, as every refusal is (a flood of them left no trace)
+        actions.record_refusal(
+            db, user=user, subject=f"report:{fmt}", detail="429: other reports being built"
+        )
         if "text/html" in request.headers.get("accept", ""):
             refused = _refused(request, user, 429, ReportOptions(), [DOWNLOAD_BUSY])
         else:  # a script's `curl -o report.pdf` must not save the page as its PDF

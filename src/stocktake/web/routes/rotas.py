@@ -540,7 +540,7 @@ def _replan_refused(request, user, rota, status, problems, form):
 
 
 def _download(db: Session, user: User, rota: KeptRota, what: str, content: bytes, media: str, filename: str):
-    actions.record_now(
+    actions.record_capped(
         db, user=user, action="rota_downloaded", subject=f"rota:{rota.slug}:{what}", detail=rota.name
     )
     plain = "".join(ch if ch.isascii() and (ch.isalnum() or ch in "-_.") else "-" for ch in filename)
