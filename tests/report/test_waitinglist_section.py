@@ -513,7 +513,12 @@ def test_what_a_target_would_take_hides_a_share_the_projection_hides():
 
     def words(answer, suppress=True):
         found = SimpleNamespace(
-            answer=answer, target=target, suppress=suppress, capacity_problem=None, capacity=400.0
+            answer=answer,
+            target=target,
+            suppress=suppress,
+            capacity_problem=None,
+            capacity=400.0,
+            weeks=SimpleNamespace(steps=()),  # no projected month is the target's: no interval said
         )
         return capacity_words(found)
 
@@ -710,3 +715,40 @@ def test_the_assumption_says_some_may_be_past_their_target_where_a_row_is_hidden
     assert "but some are past their priority's target now" in _urgent_assumed(shown)
     none = found(row("P2", 96, 0), row("P3", 1492, 0))
     assert _urgent_assumed(none) == "urgent patients are treated in time from the present capacity"
+
+
+def test_a_met_targets_interval_is_said_only_beside_a_share_shown():
+    """A director read "met" of 68.9% against 68%, whose month's 95% interval ran from 65.8%: said now,
+    but never beside a hidden share (the interval's ends would give it back)."""
+    from types import SimpleNamespace
+
+    from stocktake.report.waitinglist import capacity_words
+    from stocktake.waitinglist.capacity import CapacityAnswer, WaitTarget
+    from stocktake.waitinglist.weeks_waited import WeeksWaited
+
+    def month(waiting, within):
+        return WeeksWaited("2025-06", waiting, within, 100 * within / waiting, 10.0, 0.0, 0.0, 0.0)
+
+    target = WaitTarget(pd.Period("2025-06", freq="M"), 92.0)
+    step = SimpleNamespace(waiting_list=SimpleNamespace(month=target.by))
+
+    def words(answer):
+        found = SimpleNamespace(
+            answer=answer,
+            target=target,
+            suppress=True,
+            capacity_problem=None,
+            capacity=400.0,
+            weeks=SimpleNamespace(steps=(step,)),
+            hidden=lambda figure, k: False,
+            interval=lambda figure, k: (90.04, 95.96),
+        )
+        return capacity_words(found)
+
+    shown = CapacityAnswer(target, pd.Period("2025-01", freq="M"), 0.0, 93.0, 93.0, None, month(538, 500))
+    assert words(shown).endswith(
+        "(93.0% within 18 weeks then; a central figure at the present flows: its 95% interval, 90.0% to "
+        "96.0%, reaches below the target, so it may not be met without more)."
+    )
+    few_over = dataclasses.replace(shown, baseline=99.5, achieved=99.5, baseline_list=month(538, 535))
+    assert words(few_over).endswith("met without extra capacity (* within 18 weeks then).")

@@ -343,7 +343,8 @@ def capacity_words(found: Overview) -> str:
     if answer.extra_per_week is None:
         return f"{target}: not reachable from {_month(answer.start)} with any uplift the model allows."
     if answer.extra_per_week == 0:
-        return f"{target}: met without extra capacity ({without} within 18 weeks then{_maybe_not(found)})."
+        maybe_not = "" if hidden[0] else _maybe_not(found)  # a hidden share's interval would give it back
+        return f"{target}: met without extra capacity ({without} within 18 weeks then{maybe_not})."
     # with what it reaches hidden, the uplift is too: beside the list without it, it gives that back
     extra = MASK if hidden[1] else f"{answer.extra_per_week:.1f}"
     # the lists would give away the 1–7 of the longest waiters with (or without) a decision to admit
