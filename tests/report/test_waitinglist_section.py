@@ -494,33 +494,44 @@ def test_a_share_within_18_weeks_that_gives_a_small_count_away_is_hidden_in_ever
         assert section.pct_in_a_year == "*"
 
 
+def _month_of_538(waiting: int, within: float):
+    """The target month's list (2025-06) for a capacity answer: ``within`` of ``waiting`` within 18 weeks."""
+    from stocktake.waitinglist.weeks_waited import WeeksWaited
+
+    return WeeksWaited("2025-06", waiting, within, 100 * within / waiting, 10.0, 0.0, 0.0, 0.0)
+
+
+def _capacity_words(answer, suppress: bool = True, steps: tuple = (), **overview) -> str:
+    """``capacity_words`` of an overview holding only what they read (``steps``: the projected months,
+    none of them the target's by default, so no interval is said)."""
+    from types import SimpleNamespace
+
+    from stocktake.report.waitinglist import capacity_words
+
+    found = SimpleNamespace(
+        answer=answer,
+        target=answer.target,
+        suppress=suppress,
+        capacity_problem=None,
+        capacity=400.0,
+        weeks=SimpleNamespace(steps=steps),
+        **overview,
+    )
+    return capacity_words(found)
+
+
 def test_what_a_target_would_take_hides_a_share_the_projection_hides():
     """An outside check: "met without extra capacity (99.5% within 18 weeks then)" gave back a share
     the projection's table hid (538 waiting, 3 over 18 weeks). The answer now carries the target
     month's list without and with the uplift, and the words hide a share that list's counts hide."""
     from types import SimpleNamespace
 
-    from stocktake.report.waitinglist import capacity_words
     from stocktake.waitinglist.capacity import CapacityAnswer, WaitTarget
-    from stocktake.waitinglist.weeks_waited import WeeksWaited
 
-    def month(waiting, within):
-        return WeeksWaited("2025-06", waiting, within, 100 * within / waiting, 10.0, 0.0, 0.0, 0.0)
-
+    month, words = _month_of_538, _capacity_words
     target = WaitTarget(pd.Period("2025-06", freq="M"), 92.0)
     few_over = CapacityAnswer(target, pd.Period("2025-01", freq="M"), 0.0, 99.5, 99.5, None, month(538, 535))
     many_over = dataclasses.replace(few_over, baseline=93.0, achieved=93.0, baseline_list=month(538, 500))
-
-    def words(answer, suppress=True):
-        found = SimpleNamespace(
-            answer=answer,
-            target=target,
-            suppress=suppress,
-            capacity_problem=None,
-            capacity=400.0,
-            weeks=SimpleNamespace(steps=()),  # no projected month is the target's: no interval said
-        )
-        return capacity_words(found)
 
     assert words(few_over).endswith("met without extra capacity (* within 18 weeks then).")
     assert words(few_over, suppress=False).endswith("(99.5% within 18 weeks then).")
@@ -722,29 +733,16 @@ def test_a_met_targets_interval_is_said_only_beside_a_share_shown():
     but never beside a hidden share (the interval's ends would give it back)."""
     from types import SimpleNamespace
 
-    from stocktake.report.waitinglist import capacity_words
     from stocktake.waitinglist.capacity import CapacityAnswer, WaitTarget
-    from stocktake.waitinglist.weeks_waited import WeeksWaited
-
-    def month(waiting, within):
-        return WeeksWaited("2025-06", waiting, within, 100 * within / waiting, 10.0, 0.0, 0.0, 0.0)
 
     target = WaitTarget(pd.Period("2025-06", freq="M"), 92.0)
-    step = SimpleNamespace(waiting_list=SimpleNamespace(month=target.by))
+    step = SimpleNamespace(waiting_list=SimpleNamespace(month=target.by))  # the target's month projected
 
     def words(answer):
-        found = SimpleNamespace(
-            answer=answer,
-            target=target,
-            suppress=True,
-            capacity_problem=None,
-            capacity=400.0,
-            weeks=SimpleNamespace(steps=(step,)),
-            hidden=lambda figure, k: False,
-            interval=lambda figure, k: (90.04, 95.96),
-        )
-        return capacity_words(found)
+        interval = {"hidden": lambda figure, k: False, "interval": lambda figure, k: (90.04, 95.96)}
+        return _capacity_words(answer, steps=(step,), **interval)
 
+    month = _month_of_538
     shown = CapacityAnswer(target, pd.Period("2025-01", freq="M"), 0.0, 93.0, 93.0, None, month(538, 500))
     assert words(shown).endswith(
         "(93.0% within 18 weeks then; a central figure at the present flows: its 95% interval, 90.0% to "
