@@ -503,9 +503,9 @@ def _past_due(
     row_hidden: bool,
     suppress: bool,
 ) -> tuple[int, bool]:
-    """How many of a priority's ``waiting`` have waited past its target at ``end`` (the theatre plan's
-    "past due": due before the day), and whether that is shown as "*": the row hidden, or 1–7 past due
-    or not (the row's count gives one from the other)."""
+    """How many of a priority's ``waiting`` have waited past its target at ``end`` (due before the day),
+    and whether that is shown as "*": the row hidden, or 1–7 past due or not (the row's count gives one
+    from the other)."""
     waited = (end - pd.to_datetime(pathways["clock_start"])).dt.days
     late = (
         waiting_now & (pathways["priority"] == priority) & (waited > PRIORITY_TARGETS[priority].target_days)
