@@ -8,7 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from stocktake.files.waitinglist import _read_by_arrow, _read_by_pandas, saved_csv_table
+from stocktake.files.waitinglist import (
+    WaitingListInputError,
+    _read_by_arrow,
+    _read_by_pandas,
+    saved_csv_table,
+)
 from stocktake.ingest.sniff import decode, sniff_delimiter
 
 FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
@@ -51,7 +56,6 @@ def test_text_arrow_reads_is_read_as_pandas_reads_it(text):
         "name,count\nx, 3\n",  # a space at a cell's start
         "name , count\nx,3\n",  # spaces about a name
         "name,count\nx,3\n\ny,4\n",  # a blank line (kept as a row, so rows stay lines)
-        "name,count\nx,3,5\n",  # a line too long
     ],
 )
 def test_text_arrow_could_read_differently_is_read_by_pandas(text):
@@ -59,3 +63,15 @@ def test_text_arrow_could_read_differently_is_read_by_pandas(text):
     assert by_arrow is None
     data = text.encode("utf-8")
     pd.testing.assert_frame_equal(saved_csv_table(data, "f.csv"), by_pandas.iloc[: len(by_pandas)])
+
+
+def test_a_line_too_long_is_refused_and_one_ending_in_a_comma_read():
+    """pandas' reader had read "x,3,5" under a header of two with "x" as the index: every cell shifted
+    (an outside check's "Smith, J" became a procedure group "J"). A blank cell past the header (a line
+    ending in a comma) is read; any other is refused, on whichever line it stands."""
+    with pytest.raises(WaitingListInputError, match=r"f\.csv, line 2: 3 cells where the header has 2"):
+        saved_csv_table(b"name,count\nx,3,5\n", "f.csv")
+    with pytest.raises(WaitingListInputError, match=r"f\.csv, line 3: 3 cells where the header has 2"):
+        saved_csv_table(b"name,count\nx,3\ny,4,note\n", "f.csv")
+    read = saved_csv_table(b"name,count\nx,3,\ny,4,\n", "f.csv")
+    assert list(read.columns) == ["name", "count"] and read.values.tolist() == [["x", "3"], ["y", "4"]]

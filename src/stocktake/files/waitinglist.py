@@ -165,7 +165,7 @@ def _refuse_cells_beyond_the_header(text: str, delimiter: str, path: str) -> Non
     ending in a comma). pandas' reader sizes the table by the first row, so a note there had let every
     later row with a comma in a name through, its cells shifted into the wrong columns (an outside check
     found a procedure group "J" of 20 pathways, from "Smith, J")."""
-    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter)
+    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter, skipinitialspace=True)
     width = len(next(rows, []))
     for row in rows:
         if len(row) > width and any(cell.strip() for cell in row[width:]):
