@@ -493,6 +493,10 @@ def test_dates_as_exports_write_them_lines_skipped_and_priorities_in_any_case(tm
     args = ["waitinglist", "stats", str(plain), "--by", "priority", "--no-suppress", "--out", str(out)]
     assert runner.invoke(app, args).exit_code == 0
     pd.testing.assert_frame_equal(pd.read_csv(out).drop(columns="small_numbers"), outs[0])
+    # and how each column was read is said, as the extracts' reader says its guesses (a recheck: a
+    # start read day first beside a stop read month first went unsaid)
+    said = " ".join(runner.invoke(app, args).output.split())
+    assert "dates not written YYYY-MM-DD read: clock_start month first (as in the US)" in said
     us.loc[us["clock_start"].str[3:5].astype(int) > 12, "clock_start"] = "01/02/2024"
     us.to_csv(plain, index=False)
     refused = runner.invoke(app, ["waitinglist", "stats", str(plain)])

@@ -570,3 +570,18 @@ def test_a_totals_row_and_a_list_without_stops_are_told_what_to_do():
         history_from_table(totals)
     with pytest.raises(HistoryError, match=r"\(or the two stops' sum, clock_stops\)"):
         history_from_table(table[["month", "waiting"]])
+
+
+def test_a_month_written_month_and_year_in_numbers_is_read():
+    """A recheck: `03/2026`, a common UK way to write a month, was refused (in a file and an option)."""
+    from stocktake.waitinglist.projection import history_month
+
+    assert [str(history_month(t)) for t in ("03/2026", "3/2026", " 12/2025 ")] == [
+        "2026-03",
+        "2026-03",
+        "2025-12",
+    ]
+    assert history_month("13/2026") is None
+    table = synthetic(36)
+    written = table.assign(month=pd.PeriodIndex(table["month"], freq="M").strftime("%m/%Y"))
+    assert list(history_from_table(written).months) == list(history_from_table(table).months)

@@ -299,7 +299,8 @@ def read_pathways(path: Path, by: str | None = None) -> pd.DataFrame:
         )
     table = table[~table.apply(lambda column: column.str.strip() == "").all(axis=1)]
     line = table.index.to_numpy() + 2  # a position's line in the file
-    out = pd.DataFrame({c: _dates(table[c], path, c, c == "clock_stop", line) for c in wanted[:2]})
+    read = {c: _dates(table[c], path, c, c == "clock_stop", line) for c in wanted[:2]}
+    out = pd.DataFrame({c: dates for c, (dates, _) in read.items()})
     if by:
         # a blank group is none recorded (a non-admitted pathway has no priority): its own row, as from
         # the warehouse (an outside check's real export was refused on its first blank)
@@ -327,19 +328,25 @@ def read_pathways(path: Path, by: str | None = None) -> pd.DataFrame:
         )
     if out.empty:
         raise WaitingListInputError(f"{path}: no pathways")
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    # how dates not written YYYY-MM-DD were read, said as the extracts' reader says its guesses
+    out.attrs["dates read"] = "; ".join(f"{c} {', '.join(how)}" for c, (_, how) in read.items() if how)
+    return out
 
 
-def _dates(text: pd.Series, path: Path, column: str, blank_ok: bool, line: np.ndarray) -> pd.Series:
+def _dates(
+    text: pd.Series, path: Path, column: str, blank_ok: bool, line: np.ndarray
+) -> tuple[pd.Series, tuple[str, ...]]:
     """A column of dates as exports write them, read as an extract's are (``ingest.sniff``: ISO, the
     UK's day first, a database's date and time, the day kept). A column whose values do not settle
-    day or month first is refused where they differ, never read one way silently."""
+    day or month first is refused where they differ, never read one way silently. With the dates, how
+    those not YYYY-MM-DD were read ("day first (as in the UK)"), to be said."""
     from stocktake.ingest.sniff import ambiguity, is_month_label, read_dates
 
     stripped = text.str.strip()
     iso = pd.to_datetime(stripped, format="%Y-%m-%d", errors="coerce")
     if not (iso.isna() & ((stripped != "") | (not blank_ok))).any():  # the usual file, at once
-        return iso
+        return iso, ()
     reading = read_dates(stripped.reset_index(drop=True))
     # a month with no day (2024-06, Jun-24) is no clock date: it had been read as the 1st, unsaid
     month = stripped.map(is_month_label).to_numpy(dtype=bool)
@@ -356,7 +363,10 @@ def _dates(text: pd.Series, path: Path, column: str, blank_ok: bool, line: np.nd
             else "is not a date (YYYY-MM-DD, or DD/MM/YYYY day first as in the UK)"
         )
         raise WaitingListInputError(f"{path}, line {line[i]}, {column}: {mask_nhs_numbers(value)!r} {why}")
-    return pd.Series(reading.values.to_numpy(), index=text.index).dt.normalize()
+    how = {"dmy": "day first (as in the UK)", "mdy": "month first (as in the US)"}
+    said = tuple(sorted(note for note in reading.notes if note.startswith("dates with")))
+    said = ((how[reading.order],) if reading.order else ()) + said
+    return pd.Series(reading.values.to_numpy(), index=text.index).dt.normalize(), said
 
 
 def warehouse_pathways(warehouse: Path, by: str | None = None) -> pd.DataFrame:
@@ -534,8 +544,10 @@ def run_stats(
     for option, text in (("--start", start), ("--end", end)):
         if text is not None:
             window[option] = day_option(option, text)
+    dates_read = ""
     if pathways_csv is not None:
         pathways = read_pathways(pathways_csv, by)
+        dates_read = pathways.attrs.get("dates read", "")
     else:
         pathways = warehouse_pathways(warehouse, by)
         if "--start" not in window:  # the warehouse holds years: demand and capacity as they are now
@@ -580,6 +592,7 @@ def run_stats(
         table = pd.concat(
             [table, pd.DataFrame([{"group": NONE_RECORDED} | asdict(alone)])], ignore_index=True
         )
+    table.attrs["dates read"] = dates_read
     return table
 
 

@@ -153,7 +153,7 @@ def flows_unexplained(history: History, months: int = 12) -> str | None:
 
 
 #: The ways a history's month may be written: as typed, and as Excel in the UK saves a month it read.
-MONTH_FORMS = "like 2024-04, Apr-24, April 2024, 2024-04-01 or 01/04/2024"
+MONTH_FORMS = "like 2024-04, Apr-24, April 2024, 04/2024, 2024-04-01 or 01/04/2024"
 _FULL_NAMES = [
     "january",
     "february",
@@ -181,6 +181,8 @@ def history_month(text: str) -> pd.Period | None:
         year, month, day = found.groups()
     elif found := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
         day, month, year = found.groups()
+    elif found := re.fullmatch(r"(\d{1,2})/(\d{4})", text):  # 03/2026: a month, one way only
+        (month, year), day = found.groups(), None
     elif found := re.fullmatch(r"([A-Za-z]+)[- ](\d{2}|\d{4})", text):
         (name, year), day = found.groups(), None
         month = _MONTH_NAMES.get(name.lower())
