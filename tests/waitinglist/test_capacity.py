@@ -131,8 +131,14 @@ def test_the_capacity_command_with_lists_from_the_warehouse(demo_warehouse, tmp_
     ("args", "expected"),
     [
         (["--target-pct", "92"], "--target-pct needs --by YYYY-MM"),
-        (["--target-pct", "92", "--by", "2025-13"], "--by '2025-13': not a month (like 2024-04 or Apr-24)"),
-        (["--target-pct", "92", "--by", "2025/06"], "--by '2025/06': not a month (like 2024-04 or Apr-24)"),
+        (
+            ["--target-pct", "92", "--by", "2025-13"],
+            "--by '2025-13': not a month (like 2024-04, Apr-24 or 04/2024)",
+        ),
+        (
+            ["--target-pct", "92", "--by", "2025/06"],
+            "--by '2025/06': not a month (like 2024-04, Apr-24 or 04/2024)",
+        ),
         (["--target-pct", "120", "--by", "2025-06"], "--target-pct 120: expected more than 0"),
         (
             ["--no-52-week-waiters-by", "2024-10"],

@@ -556,3 +556,25 @@ def test_a_column_named_twice_in_another_case_is_refused(tmp_path):
     refused = runner.invoke(app, ["waitinglist", "stats", str(path), "--by", "priority"])
     assert refused.exit_code == 2
     assert "more than one column named 'Priority' (columns 3 and 4, in any case)" in refused.output
+
+
+def test_a_file_with_line_ends_of_cr_alone_is_read_and_two_digit_years_are_said(tmp_path):
+    """A last check: a Mac's old "CSV (Macintosh)" (lines ended by CR alone) crashed with the csv
+    module's traceback; and 24/03/04 read as 24 March 2004 was said only as "day first"."""
+    table = pd.DataFrame(_steady_rows(), columns=["clock_start", "clock_stop", "consultant"])
+    plain, mac = tmp_path / "plain.csv", tmp_path / "mac.csv"
+    table.to_csv(plain, index=False)
+    mac.write_bytes(plain.read_bytes().replace(b"\n", b"\r"))
+    outs = []
+    for path in (plain, mac):
+        out = tmp_path / f"{path.stem}-out.csv"
+        result = runner.invoke(
+            app, ["waitinglist", "stats", str(path), "--by", "consultant", "--out", str(out)]
+        )
+        assert result.exit_code == 0, result.output
+        outs.append(pd.read_csv(out))
+    pd.testing.assert_frame_equal(outs[0], outs[1])
+    table.loc[0, "clock_start"] = "13/01/24"
+    table.to_csv(plain, index=False)
+    said = " ".join(runner.invoke(app, ["waitinglist", "stats", str(plain)]).output.split())
+    assert "clock_start day first (as in the UK), two-digit years 00–68 as 2000–2068" in said

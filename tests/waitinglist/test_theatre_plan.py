@@ -285,7 +285,7 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
 @pytest.mark.parametrize(
     ("args", "expected"),
     [
-        (["--month", "2023-1"], "--month '2023-1': not a month (like 2024-04 or Apr-24)"),
+        (["--month", "2023-1"], "--month '2023-1': not a month (like 2024-04, Apr-24 or 04/2024)"),
         (["--month", "2023-10", "--risk", "0.7"], "--risk 0.7: expected a chance"),
         # below the 0.1 a week's solve is given: the workbook had recorded a figure that did not run
         (["--month", "2023-10", "--seconds", "0.01"], "--seconds 0.01: expected at least 0.1"),

@@ -281,7 +281,7 @@ def test_since_applies_to_the_warehouse_history_as_to_a_csv(tmp_path, warehouse)
     ("since", "expected"),
     [
         ("2023-01", "22 months of history; the projection needs at least 28"),
-        ("2024-13", "--since '2024-13': not a month (like 2024-04 or Apr-24)"),
+        ("2024-13", "--since '2024-13': not a month (like 2024-04, Apr-24 or 04/2024)"),
         # January in the US, February in the UK: refused (an outside check)
         ("01/02/2024", "--since '01/02/2024': a date in numbers can be one month in the UK and another"),
         ("Feb-24", "9 months of history; the projection needs at least 28"),  # as a file may write it
@@ -716,7 +716,8 @@ def test_not_a_typo_lets_a_true_month_through_and_is_a_month(tmp_path):
     assert kept.exit_code == 0, kept.output
     wrong = runner.invoke(app, ["waitinglist", "project", str(history), "--not-a-typo", "Q4-22"])
     assert (
-        wrong.exit_code == 2 and "--not-a-typo 'Q4-22': not a month (like 2024-04 or Apr-24)" in wrong.output
+        wrong.exit_code == 2
+        and "--not-a-typo 'Q4-22': not a month (like 2024-04, Apr-24 or 04/2024)" in wrong.output
     )
     # a month as the file may write it (an outside check had `--since Apr-21` refused)
     month_named = pd.Period(month, "M").strftime("%b-%y")

@@ -127,10 +127,17 @@ def saved_csv_table(data: bytes, source: str, one_line_rows: bool = False) -> pd
     return table.iloc[:last]
 
 
+def _lines(text: str) -> str:
+    """``text`` without its byte-order mark, each line ended by "\n" (a Mac's old "CSV (Macintosh)" ends
+    them with "\r" alone, which the csv module refuses with a traceback: an outside check)."""
+    return text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _refuse_repeated_names(text: str, delimiter: str, path: str) -> None:
     """A column named twice is refused: pandas' reader renames the second (``waiting.1``) and the first
     was read, a column of 1s in an outside check's file (projected to 0)."""
-    header = next(csv.reader(io.StringIO(text.lstrip("\ufeff").split("\n", 1)[0]), delimiter=delimiter), [])
+    first = _lines(text).split("\n", 1)[0]
+    header = next(csv.reader(io.StringIO(first), delimiter=delimiter, skipinitialspace=True), [])
     # in any case or spacing, as the readers match names (`priority` beside `Priority` had read one)
     names = [re.sub(r"[\s_]+", "_", name.strip().lower()) for name in header]
     for i, name in enumerate(names):
@@ -165,16 +172,23 @@ def _refuse_cells_beyond_the_header(text: str, delimiter: str, path: str) -> Non
     ending in a comma). pandas' reader sizes the table by the first row, so a note there had let every
     later row with a comma in a name through, its cells shifted into the wrong columns (an outside check
     found a procedure group "J" of 20 pathways, from "Smith, J")."""
-    rows = csv.reader(io.StringIO(text.lstrip("\ufeff")), delimiter=delimiter, skipinitialspace=True)
-    width = len(next(rows, []))
-    for row in rows:
-        if len(row) > width and any(cell.strip() for cell in row[width:]):
-            raise WaitingListInputError(
-                f"{path}, line {rows.line_num}: {len(row)} cells where the header has {width}; a number "
-                "with a thousands comma and no quotes (3,344), or a comma in a name, splits its cell in two "
-                'and shifts the rest: quote it ("3,344"), or save the file from the spreadsheet as CSV; '
-                "a note beyond the last column needs a header of its own"
-            )
+    rows = csv.reader(io.StringIO(_lines(text)), delimiter=delimiter, skipinitialspace=True)
+    try:
+        width = len(next(rows, []))
+        beyond = next(
+            (row for row in rows if len(row) > width and any(cell.strip() for cell in row[width:])), None
+        )
+    except csv.Error as error:  # past the csv module's cell size limit: said, not a traceback
+        raise WaitingListInputError(
+            f"{path}, line {rows.line_num}: cannot be read as CSV ({error})"
+        ) from None
+    if beyond is not None:
+        raise WaitingListInputError(
+            f"{path}, line {rows.line_num}: {len(beyond)} cells where the header has {width}; a number "
+            "with a thousands comma and no quotes (3,344), or a comma in a name, splits its cell in two "
+            'and shifts the rest: quote it ("3,344"), or save the file from the spreadsheet as CSV; '
+            "a note beyond the last column needs a header of its own"
+        )
 
 
 def _read_by_pandas(text: str, delimiter: str, path: str) -> pd.DataFrame:
@@ -226,7 +240,7 @@ def month_option(option: str, text: str) -> pd.Period:
         )
     month = history_month(text)
     if month is None:
-        raise WaitingListInputError(f"{option} {text!r}: not a month (like 2024-04 or Apr-24)")
+        raise WaitingListInputError(f"{option} {text!r}: not a month (like 2024-04, Apr-24 or 04/2024)")
     if month.year < 2000:
         two_digits = not re.search(r"\d{4}", text)
         raise WaitingListInputError(
@@ -366,6 +380,8 @@ def _dates(
     how = {"dmy": "day first (as in the UK)", "mdy": "month first (as in the US)"}
     said = tuple(sorted(note for note in reading.notes if note.startswith("dates with")))
     said = ((how[reading.order],) if reading.order else ()) + said
+    if stripped.str.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2}(?:[ T,].*)?").any():  # 24/03/04 is 2004
+        said += ("two-digit years 00–68 as 2000–2068 and 69–99 as 1969–1999",)
     return pd.Series(reading.values.to_numpy(), index=text.index).dt.normalize(), said
 
 
