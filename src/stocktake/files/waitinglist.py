@@ -136,7 +136,7 @@ def _lines(text: str) -> str:
 def _refuse_repeated_names(text: str, delimiter: str, path: str) -> None:
     """A column named twice is refused: pandas' reader renames the second (``waiting.1``) and the first
     was read, a column of 1s in an outside check's file (projected to 0)."""
-    first = _lines(text).split("\n", 1)[0]
+    first = re.match(r"[^\r\n]*", text.lstrip("\ufeff"))[0]  # the header alone, not a copy of the file
     header = next(csv.reader(io.StringIO(first), delimiter=delimiter, skipinitialspace=True), [])
     # in any case or spacing, as the readers match names (`priority` beside `Priority` had read one)
     names = [re.sub(r"[\s_]+", "_", name.strip().lower()) for name in header]
