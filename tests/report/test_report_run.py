@@ -98,9 +98,34 @@ def test_a_duckdb_file_that_is_not_a_warehouse_is_one_line(tmp_path, command):
     assert "not a Stocktake warehouse" in said and "Traceback" not in said
 
 
-@pytest.mark.parametrize("period", ["2025-1", "2025-13", "01/2025", "2025-01-01"])
-def test_a_report_period_is_a_month_written_yyyy_mm(tmp_path, period):
+@pytest.mark.parametrize(
+    ("period", "why"),
+    [
+        ("2025-1", "not a month"),
+        ("2025-13", "not a month"),
+        ("03/01/2025", "a date in numbers can be one month in the UK and another in the US"),
+        ("Jan-99", "reads as 1999-01; write the year in full"),
+    ],
+)
+def test_a_report_period_that_is_not_a_month_is_refused(tmp_path, period, why):
     result = runner.invoke(app, ["report", "--period", period, "--out", str(tmp_path / "out")])
     assert result.exit_code == 2
-    assert f"--period {period!r}: expected a month like 2025-09" in " ".join(result.output.split())
+    assert f"--period {period!r}: {why}" in " ".join(result.output.split())
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("period", ["2025-03", "Mar-25", "March 2025", "03/2025", "2025-03-31"])
+def test_a_report_period_is_read_as_the_waiting_list_commands_read_a_month(
+    tmp_path, monkeypatch, demo_warehouse, period
+):
+    """An analyst who typed `--since Mar-25` for the waiting list types the same for the report."""
+    asked = []
+
+    def build_and_write(request):
+        asked.append(request.period)
+        raise ValueError("stop here")
+
+    monkeypatch.setattr("stocktake.report.run.build_and_write", build_and_write)
+    where = ["--warehouse", str(demo_warehouse), "--out", str(tmp_path / "out")]
+    result = runner.invoke(app, ["report", "--period", period, *where])
+    assert asked == ["2025-03"], result.output

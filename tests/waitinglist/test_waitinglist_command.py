@@ -646,7 +646,7 @@ def test_a_month_misread_is_said_as_written(tmp_path, form, said):
 def test_two_digit_years_and_spaced_names_are_read_as_excel_writes_them(tmp_path):
     """A director's check: Jan-97 was read as 2097 and refused as a month to come; `Clock Stops
     Admitted` was not the column clock_stops_admitted."""
-    from stocktake.waitinglist.projection import history_month
+    from stocktake.periods import history_month
 
     assert [str(history_month(t)) for t in ("Jan-97", "Dec-29", "Jan-30", "Apr-24")] == [
         "1997-01",

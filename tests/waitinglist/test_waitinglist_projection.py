@@ -574,7 +574,7 @@ def test_a_totals_row_and_a_list_without_stops_are_told_what_to_do():
 
 def test_a_month_written_month_and_year_in_numbers_is_read():
     """A recheck: `03/2026`, a common UK way to write a month, was refused (in a file and an option)."""
-    from stocktake.waitinglist.projection import history_month
+    from stocktake.periods import history_month
 
     assert [str(history_month(t)) for t in ("03/2026", "3/2026", " 12/2025 ")] == [
         "2026-03",

@@ -306,6 +306,37 @@ def test_the_programme_report_downloads(clients, programme, fmt):
         assert answer.content.startswith(b"%PDF")
 
 
+def test_a_programme_report_waits_its_turn_with_the_board_reports(app, clients, programme):
+    """An outside check: programme reports (12 s each) were built side by side, outside the turns the
+    board report's downloads take. Now one turn for both: while one is built, a second is refused with
+    429 and why (a page for a browser, a line for a script), and the refusal is recorded."""
+    from stocktake.web.report_jobs import DownloadTurns
+
+    path = f"{programme['programme']}/report.html"
+    kept, app.state.download_turns = app.state.download_turns, DownloadTurns(queued=0, wait_seconds=0.1)
+    turns = app.state.download_turns
+    try:
+        assert turns.take()  # a board report being built
+        page = clients["viewer"].get(path, headers={"Accept": "text/html,*/*"})
+        line = clients["viewer"].get(path, headers={"Accept": "*/*"})
+        turns.give_back()
+        served = clients["viewer"].get(path)
+    finally:
+        app.state.download_turns = kept
+    assert page.status_code == line.status_code == 429 and line.headers["Retry-After"] == "30"
+    assert page.headers["Retry-After"] == "30" and "<html" in page.text
+    assert "Other reports are being built for download just now" in page.text
+    assert line.text.startswith("Other reports are being built") and "<" not in line.text
+    assert served.status_code == 200 and "Level 4, results" in served.text
+    with app.state.sessions() as db:
+        refused = db.scalars(
+            select(AuditEvent).where(
+                AuditEvent.action == "request_refused", AuditEvent.subject.like("programme:%:html")
+            )
+        ).all()
+    assert len(refused) == 2 and refused[-1].detail == "429: other reports being built"
+
+
 def test_the_demo_programme_shows_all_four_levels(app, clients):
     from stocktake.demo.programme import NAME, seed_programme
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 
 from stocktake.cli.common import HomeOption, _fail, _grouped, _settings, console
 from stocktake.cli.recorded import record_read
+from stocktake.periods import option_month
 
 
 def report(
@@ -23,7 +23,9 @@ def report(
     format_: Annotated[
         str, typer.Option("--format", help="Comma-separated: html, pdf, xlsx.")
     ] = "html,pdf,xlsx",
-    period: Annotated[str | None, typer.Option(metavar="YYYY-MM", help="The last month to include.")] = None,
+    period: Annotated[
+        str | None, typer.Option(metavar="YYYY-MM", help="The last month to include (2025-09, Sep-25, …).")
+    ] = None,
     home: HomeOption = None,
     warehouse: Annotated[
         Path | None, typer.Option(help="The DuckDB warehouse (default: HOME/warehouse.duckdb).")
@@ -41,8 +43,11 @@ def report(
     from stocktake.settings import is_home, private_files, private_home
     from stocktake.warehouse import WarehouseError
 
-    if period is not None and not _is_month(period):
-        _fail(f"--period {period!r}: expected a month like 2025-09")
+    if period is not None:  # read as the waiting-list commands read their months
+        try:
+            period = str(option_month(period))
+        except ValueError as error:
+            _fail(f"--period {period!r}: {error}")
     # A warehouse named without --home is read with its own home's settings, and its report goes
     # there: never into the demo's home, nor the folder the command happens to run in (ADR 0013).
     settings = _settings(home or (warehouse.parent if warehouse else None), private=False)
@@ -81,7 +86,3 @@ def report(
     for path in written:
         console.print(f"Wrote [bold]{path.resolve()}[/bold]")
 
-
-def _is_month(text: str) -> bool:
-    """YYYY-MM exactly, as every command's months (2025-1 was taken as January)."""
-    return re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", text) is not None

@@ -25,6 +25,7 @@ from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.ingest.read import ReadError, clean_csv
 from stocktake.ingest.schemas import PRIORITIES
 from stocktake.ingest.sniff import UnreadableText, decode, sniff_delimiter
+from stocktake.periods import option_month
 from stocktake.spreadsheets import csv_ready
 from stocktake.waitinglist.projection import (
     MAX_MONTHS_AHEAD,
@@ -35,7 +36,6 @@ from stocktake.waitinglist.projection import (
     HistoryGap,
     history_from_pathways,
     history_from_table,
-    history_month,
 )
 
 #: What ``--by`` groups on, and the column holding it.
@@ -229,25 +229,11 @@ def _read_by_pandas(text: str, delimiter: str, path: str) -> pd.DataFrame:
 
 
 def month_option(option: str, text: str) -> pd.Period:
-    """A command's month, written as a history's may be (2024-04, Apr-24, April 2024, 2024-04-01): an
-    outside check had `--since Apr-21` refused beside a file that reads it. Not a date in numbers
-    (03/01/2026 is January in the UK, March in the US: a file's repeated months catch a US file, one
-    option nothing), nor a year before 2000 (`Jan-30` reads as 1930)."""
-    if re.fullmatch(r"\s*\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\s*", text):
-        raise WaitingListInputError(
-            f"{option} {text!r}: a date in numbers can be one month in the UK and another in the US; "
-            "write the month as 2024-04 or Apr-24"
-        )
-    month = history_month(text)
-    if month is None:
-        raise WaitingListInputError(f"{option} {text!r}: not a month (like 2024-04, Apr-24 or 04/2024)")
-    if month.year < 2000:
-        two_digits = not re.search(r"\d{4}", text)
-        raise WaitingListInputError(
-            f"{option} {text!r}: reads as {month}"
-            + ("; write the year in full (2030-01)" if two_digits else ", before any waiting list here")
-        )
-    return month
+    """A command's month as :func:`periods.option_month` reads it, refused in the option's name."""
+    try:
+        return option_month(text)
+    except ValueError as error:
+        raise WaitingListInputError(f"{option} {text!r}: {error}") from None
 
 
 def day_option(option: str, text: str) -> np.datetime64:

@@ -41,6 +41,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stocktake.periods import MONTH_FORMS, history_month
 from stocktake.targets.projection import t_quantile
 
 #: Seasonal factors need a ratio to a centred 12-month average for every month of the year.
@@ -150,53 +151,6 @@ def flows_unexplained(history: History, months: int = 12) -> str | None:
         "does this too, and both models carry it on as the list's trend: project from after it with "
         "--since. The starts printed are what the list's own changes need."
     )
-
-
-#: The ways a history's month may be written: as typed, and as Excel in the UK saves a month it read.
-MONTH_FORMS = "like 2024-04, Apr-24, April 2024, 04/2024, 2024-04-01 or 01/04/2024"
-_FULL_NAMES = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-]
-#: English month names, full or in three letters (not the locale's: a history is read the same anywhere).
-_MONTH_NAMES = {n: i for i, full in enumerate(_FULL_NAMES, 1) for n in (full, full[:3])} | {"sept": 9}
-
-
-def history_month(text: str) -> pd.Period | None:
-    """The month a history's cell names (see :data:`MONTH_FORMS`: a date is read as its month, day
-    first as in the UK), or None. A history dated the US way (09/01/2024) reads as one January
-    repeated, which the repeated-month check refuses."""
-    text = text.strip()
-    if found := re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", text):
-        year, month, day = found.groups()
-    elif found := re.fullmatch(r"(\d{1,2})/(\d{1,2})/(\d{4})", text):
-        day, month, year = found.groups()
-    elif found := re.fullmatch(r"(\d{1,2})/(\d{4})", text):  # 03/2026: a month, one way only
-        (month, year), day = found.groups(), None
-    elif found := re.fullmatch(r"([A-Za-z]+)[- ](\d{2}|\d{4})", text):
-        (name, year), day = found.groups(), None
-        month = _MONTH_NAMES.get(name.lower())
-        if month is None:
-            return None
-        if len(year) == 2:  # as Excel reads a two-digit year: 00–29 this century, 30–99 the last
-            year = f"{20 if int(year) < 30 else 19}{year}"
-    else:
-        return None
-    try:
-        date = pd.Timestamp(year=int(year), month=int(month), day=int(day or 1))
-    except ValueError:
-        return None
-    return date.to_period("M")
 
 
 def history_from_table(

@@ -58,6 +58,7 @@ from stocktake.web.programme_view import (
 from stocktake.web.refusals import record_refusal_now
 from stocktake.web.routes.decisions import content_disposition
 from stocktake.web.routes.forms import a_date, a_number
+from stocktake.web.routes.reports import BUSY_DETAIL, busy_for_a_script, wants_a_page
 from stocktake.web.security import database, editor, viewer
 from stocktake.web.staging import staged
 
@@ -252,6 +253,9 @@ def upload_file(
     return _change(request, user, db, programme_id, change, "#files-heading")
 
 
+PROGRAMME_BUSY = "Other reports are being built for download just now; ask again in half a minute."
+
+
 @router.get("/{programme_id}/report.{fmt}")
 def programme_report_download(
     request: Request,
@@ -268,9 +272,18 @@ def programme_report_download(
         where = f"{request.method} {request.url.path}"[:200]
         actions.record_refusal(db, user=user, subject=where, detail=why)
         raise HTTPException(403, why)
-    verdicts = workspace_verdicts(request.app.state.workspace, db)
-    views = [cohort_view(db, programme, c, verdicts, None) for c in programme.cohorts]
-    content = programme_report(programme, views, fmt)
+    turns = request.app.state.download_turns  # 12 s each: built in turn with the board's (an outside check)
+    if not turns.take():
+        actions.record_refusal(db, user=user, subject=f"programme:{programme_id}:{fmt}", detail=BUSY_DETAIL)
+        if not wants_a_page(request):
+            return busy_for_a_script(PROGRAMME_BUSY)
+        raise HTTPException(429, PROGRAMME_BUSY, headers={"Retry-After": "30"})
+    try:
+        verdicts = workspace_verdicts(request.app.state.workspace, db)
+        views = [cohort_view(db, programme, c, verdicts, None) for c in programme.cohorts]
+        content = programme_report(programme, views, fmt)
+    finally:
+        turns.give_back()
     actions.record_capped(
         db, user=user, action="programme_report_downloaded", subject=f"programme:{programme_id}", detail=fmt
     )

@@ -220,6 +220,17 @@ DOWNLOAD_BUSY = (
     "Other reports are being built for download just now; ask again in half a minute, or build this one "
     "with “Build the board report” below and download it when it is done."
 )
+#: A refused download's line in the audit log.
+BUSY_DETAIL = "429: other reports being built"
+
+
+def busy_for_a_script(reason: str) -> PlainTextResponse:
+    """429 as a line: a script's `curl -o report.pdf` must not save the page as its PDF."""
+    return PlainTextResponse(reason, status_code=429, headers={"Retry-After": "30"})
+
+
+def wants_a_page(request: Request) -> bool:
+    return "text/html" in request.headers.get("accept", "")
 
 
 @router.get("/stocktake.{fmt}")
@@ -229,13 +240,10 @@ def download(request: Request, fmt: str, user: User = Depends(viewer), db: Sessi
     turns = request.app.state.download_turns  # one built at a time, a few waiting (an outside check)
     if not turns.take():
         # a refused download is recorded, capped, as every refusal is (a flood of them left no trace)
-        actions.record_refusal(
-            db, user=user, subject=f"report:{fmt}", detail="429: other reports being built"
-        )
-        if "text/html" in request.headers.get("accept", ""):
-            refused = _refused(request, user, 429, ReportOptions(), [DOWNLOAD_BUSY])
-        else:  # a script's `curl -o report.pdf` must not save the page as its PDF
-            refused = PlainTextResponse(DOWNLOAD_BUSY.split(", or build")[0] + ".", status_code=429)
+        actions.record_refusal(db, user=user, subject=f"report:{fmt}", detail=BUSY_DETAIL)
+        if not wants_a_page(request):
+            return busy_for_a_script(DOWNLOAD_BUSY.split(", or build")[0] + ".")
+        refused = _refused(request, user, 429, ReportOptions(), [DOWNLOAD_BUSY])
         refused.headers["Retry-After"] = "30"
         return refused
     try:
