@@ -170,7 +170,14 @@ def test_the_weeks_command_on_the_real_return(tmp_path):
     )
     assert result.exit_code == 0, result.output
     got = pd.read_csv(out)
-    assert list(got["month"]) == ["2024-12", "2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]
+    # the month it starts from first, as the console shows it (an outside check: the CSV lacked it)
+    months = ["2024-11", "2024-12", "2025-01", "2025-02", "2025-03", "2025-04", "2025-05"]
+    assert list(got["month"]) == months and list(got["basis"]) == ["recorded"] + ["projected"] * 6
+    # the return's own counts for November 2024: Part_2 summed over commissioners, 1,558 of 3,439 in
+    # the first 18 week bands and one in "Gt 78 To 79 Weeks"
+    origin = got.iloc[0]
+    assert (origin["waiting"], origin["within_18_weeks"], origin["over_78_weeks"]) == (3439, 1558, 1)
+    assert origin[["referrals", "treatments", "reneges"]].isna().all()  # nothing projected in it
     # One return: referrals (409 new periods) equal completions (280 + 129), no reneging: the list holds.
     assert got["waiting"].to_numpy() == pytest.approx(3439)
     assert (got["over_52_weeks"] >= got["over_65_weeks"]).all() and (
@@ -210,9 +217,11 @@ def test_the_weeks_command_from_the_warehouse(demo_warehouse, tmp_path):
         app, ["waitinglist", "weeks", "--warehouse", str(demo_warehouse), "--out", str(out)]
     )
     assert result.exit_code == 0, result.output
-    got = pd.read_csv(out)
-    assert len(got) == 12
+    written = pd.read_csv(out)
+    assert list(written["basis"]) == ["recorded"] + ["projected"] * 12
+    got = written.iloc[1:].reset_index(drop=True)
     said = " ".join(result.output.split())
+    assert f"{written['waiting'].iloc[0]:,.0f} waiting at the end of {written['month'].iloc[0]}" in said
     assert "NHSRtt calibration on the warehouse's rtt_pathways" in said
     # the 52-week count with its 95% interval from the projection's own backtest (issue 26)
     assert (got["over_52_weeks_low"] <= got["over_52_weeks"]).all()
@@ -250,6 +259,10 @@ def test_the_weeks_export_from_patients_hides_small_counts_and_their_differences
     inside = "counts of 1–7 patients are not hidden here (--no-suppress): for use inside the trust"
     assert inside in " ".join(unhidden.output.split())  # an IG review: nothing said so
     shown, exact = pd.read_csv(out), pd.read_csv(whole)
+    assert (shown.pop("basis") == exact.pop("basis")).all()
+    # the month it starts from, hidden as the console hides it; it has no projected flows
+    assert exact.iloc[0][["referrals", "treatments", "reneges"]].isna().all()
+    shown, exact = shown.iloc[1:].reset_index(drop=True), exact.iloc[1:].reset_index(drop=True)
     # the file itself says so on every row (a governance lead's check: the two files were alike)
     assert "small_numbers" not in shown.columns
     assert (exact.pop("small_numbers") == "1-7 shown (--no-suppress): for use inside the trust").all()

@@ -85,4 +85,3 @@ def report(
         console.print(f"[yellow]No data[/yellow] ({where}): {ids}", soft_wrap=True)
     for path in written:
         console.print(f"Wrote [bold]{path.resolve()}[/bold]")
-

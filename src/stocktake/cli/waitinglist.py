@@ -351,20 +351,23 @@ def weeks(
             returns or [], warehouse, treatment_function, months, redistribution, provider
         )
         table = interval_columns(projection, widths, suppress)
-        if out is not None:
-            shown = weeks_rows_shown(table.round(3)) if suppress else table.round(3)
-            write_csv(shown.assign(small_numbers=SHOWN_HERE) if no_suppress and not returns else shown, out)
+        origin = inputs.origin.summary()
+        now, ahead = vars(origin), table
+        if suppress:  # the list now: what the page and report show of it, no more (ADR 9, 45)
+            ahead = weeks_rows_shown(table)
+            shown_tail = tail_counts_shown(inputs.origin)
+            now |= {c: None for c, show in zip(NESTED_COUNTS[2:], shown_tail, strict=True) if not show}
+            if not share_shown(inputs.origin):
+                now |= {"within_18_weeks": None, "pct_within_18_weeks": None}
+        rows = pd.DataFrame([now, *ahead.to_dict("records")])
+        if out is not None:  # the month it starts from first, as the table shows it (ADR 65)
+            written = rows[table.columns].round(3)
+            written.insert(1, "basis", ["recorded"] + ["projected"] * len(table))
+            write_csv(
+                written.assign(small_numbers=SHOWN_HERE) if no_suppress and not returns else written, out
+            )
     except WaitingListInputError as error:
         _fail(str(error))
-    origin = inputs.origin.summary()
-    now, ahead = vars(origin), table
-    if suppress:  # the list now: what the page and report show of it, no more (ADR 9, 45)
-        ahead = weeks_rows_shown(table)
-        shown_tail = tail_counts_shown(inputs.origin)
-        now |= {c: None for c, show in zip(NESTED_COUNTS[2:], shown_tail, strict=True) if not show}
-        if not share_shown(inputs.origin):
-            now |= {"within_18_weeks": None, "pct_within_18_weeks": None}
-    rows = pd.DataFrame([now, *ahead.to_dict("records")])
     title = MASK if pd.isna(rows["waiting"].iloc[0]) else f"{origin.waiting:,.0f}"
     shown = Table(title=f"{inputs.title}: {title} waiting at the end of {origin.month}")
     for column in ("month", "waiting", "% ≤18 wk", "92nd pct wk", "52+ wk", "65+ wk", "78+ wk", "reneges"):
