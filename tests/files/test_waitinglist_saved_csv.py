@@ -75,3 +75,26 @@ def test_a_line_too_long_is_refused_and_one_ending_in_a_comma_read():
         saved_csv_table(b"name,count\nx,3\ny,4,note\n", "f.csv")
     read = saved_csv_table(b"name,count\nx,3,\ny,4,\n", "f.csv")
     assert list(read.columns) == ["name", "count"] and read.values.tolist() == [["x", "3"], ["y", "4"]]
+
+
+def test_a_written_csv_keeps_twelve_figures_and_not_the_floats_last_digits(tmp_path):
+    """An analyst read 20.999999999999996 target weeks in the stats CSV as a fault: a float's last
+    digits are its arithmetic's. Twelve significant figures keep every figure the list can give (a
+    national list is 8 digits) and drop them; whole numbers and text are as they were."""
+    from stocktake.files.waitinglist import write_csv
+
+    out = tmp_path / "out.csv"
+    frame = pd.DataFrame(
+        {
+            "weeks": [0.1 + 0.2, 3 * 7.0 - 1e-14, 52 / 7],
+            "count": [7_500_000, 3, 0],
+            "group": ["P1", "P2", "P3"],
+        }
+    )
+    write_csv(frame, out)
+    assert out.read_text().splitlines() == [
+        "weeks,count,group",
+        "0.3,7500000,P1",
+        "21,3,P2",
+        "7.42857142857,0,P3",
+    ]

@@ -572,6 +572,7 @@ def test_the_reports_answer_says_the_operations_without_lists_and_reads_against_
         suppress=False,
         capacity_problem=None,
         capacity=400.0,
+        weeks=SimpleNamespace(steps=()),
     )
     said = capacity_words(found)
     assert "(2.3 of them operations, the other 7.0 a week with no decision to admit yet" in said
@@ -739,7 +740,10 @@ def test_a_met_targets_interval_is_said_only_beside_a_share_shown():
     step = SimpleNamespace(waiting_list=SimpleNamespace(month=target.by))  # the target's month projected
 
     def words(answer):
-        interval = {"hidden": lambda figure, k: False, "interval": lambda figure, k: (90.04, 95.96)}
+        interval = {
+            "hidden": lambda figure, k: False,
+            "interval": lambda figure, k, central=None: (90.04, 95.96),
+        }
         return _capacity_words(answer, steps=(step,), **interval)
 
     month = _month_of_538
@@ -750,3 +754,45 @@ def test_a_met_targets_interval_is_said_only_beside_a_share_shown():
     )
     few_over = dataclasses.replace(shown, baseline=99.5, achieved=99.5, baseline_list=month(538, 535))
     assert words(few_over).endswith("met without extra capacity (* within 18 weeks then).")
+
+
+def test_an_uplift_is_said_to_reach_its_target_at_the_central_projection_only():
+    """The least uplift that reaches the target in the central projection leaves the target about as
+    likely missed as met; a director planning to it would plan to a coin toss. Said beside every uplift,
+    with the share's 95% interval about what the uplift reaches (the projection's own errors), unless
+    that share is hidden or the interval clears the target."""
+    from types import SimpleNamespace
+
+    from stocktake.waitinglist.capacity import CapacityAnswer, WaitTarget
+
+    target = WaitTarget(pd.Period("2025-06", freq="M"), 92.0)
+    step = SimpleNamespace(waiting_list=SimpleNamespace(month=target.by))
+    asked = []
+
+    def interval(figure, k, central=None):  # ± 3.1 points about the figure asked
+        asked.append((figure, k, central))
+        return central - 3.1, central + 3.1
+
+    def words(answer, **overview):
+        fakes = {"hidden": lambda figure, k: False, "interval": interval} | overview
+        return _capacity_words(answer, steps=(step,), **fakes)
+
+    month = _month_of_538
+    answer = CapacityAnswer(target, pd.Period("2025-01", freq="M"), 12.0, 80.0, 92.04, None, month(538, 400))
+    answer = dataclasses.replace(answer, achieved_list=month(538, 495))
+    said = words(answer)
+    assert said.endswith(
+        "with them 92.0%. It is the least that reaches the target in the central projection, so with it "
+        "the target is about as likely missed as met: the share in June 2025 has a 95% interval of 88.9% "
+        "to 95.1%. Plan a margin above it."
+    )
+    assert asked == [("pct_within_18_weeks", 0, 92.04)]  # about the share with the uplift, not without
+    # untested (or the target month not projected): said without an interval
+    assert words(answer, interval=lambda figure, k, central=None: None).endswith(
+        "about as likely missed as met. Plan a margin above it."
+    )
+    # an uplift that overshoots so far that its interval clears the target: nothing to say
+    assert "Plan a margin" not in words(dataclasses.replace(answer, achieved=96.0))
+    # what the uplift reaches hidden: its interval would give it back
+    hidden = dataclasses.replace(answer, achieved=99.6, achieved_list=month(538, 536))
+    assert "Plan a margin" not in words(hidden) and "88.9%" not in words(hidden)

@@ -204,7 +204,7 @@ STATS_SHOWN = {
     "mean_capacity": ("mean capacity", "{:.1f}"),
     "load": ("load", "{:.2f}"),
     "queue_size": ("queue size", "{:,}"),
-    "target_queue_size": ("target queue size", "{:.0f}"),
+    "target_queue_size": ("target queue size", "{:,.0f}"),
     "mean_wait": ("mean wait", "{:.1f}"),
     "target_capacity": ("target capacity", "{:.1f}"),
     "relief_capacity": ("relief capacity", "{:.1f}"),
@@ -430,6 +430,14 @@ def weeks(
         console.print(f"[green]✓[/green] wrote {out}")
 
 
+#: Beside an uplift: it reaches the target at the central projection only (the page gives its interval).
+CENTRAL_ANSWER = (
+    "It is the least that reaches the target in the central projection, so with it the target is about "
+    "as likely missed as met: plan a margin above it (`waitinglist weeks` gives the projection's 95% "
+    "intervals, and the Waiting list page this answer's)."
+)
+
+
 @waitinglist_app.command("capacity")
 def capacity(
     returns: Returns = None,
@@ -550,6 +558,7 @@ def capacity(
         )
         if far := beyond_present(answer.extra_per_week, inputs.capacity, hidden=achieved_hidden):
             console.print(f"[yellow]{far}[/yellow]")
+        console.print(CENTRAL_ANSWER)
         if answer.lists_per_week is not None and per_list_source:
             console.print(f"Cases a list: {per_list_source}.")
     shown = Table(title="From when: the uplift needed for each start month")

@@ -46,6 +46,9 @@ class WaitingListInputError(ValueError):
     """An input cannot be used; the message is one line saying where and why."""
 
 
+#: How a float is written: 12 significant figures, the arithmetic's last digits left out.
+FIGURES = "%.12g"
+
 #: Workbook names: a CSV reader refuses them, and a CSV is never written under one.
 WORKBOOKS = (".xlsx", ".xlsm", ".xls", ".ods")
 
@@ -466,12 +469,14 @@ def check_output(path: Path, *inputs: Path | None, example: str = "out.csv") -> 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """Write ``frame`` as CSV whole or not at all (a temporary file beside ``path``, then a rename), no
-    text cell a spreadsheet would run as a formula."""
+    text cell a spreadsheet would run as a formula, and numbers to 12 significant figures (an analyst
+    read 20.999999999999996 weeks as a fault: the last digits of a float are its arithmetic's, not
+    the list's)."""
     path, temporary = Path(path), None
     try:
         handle, temporary = tempfile.mkstemp(dir=staging_folder(path), prefix=f".{path.name}.", suffix=".tmp")
         with os.fdopen(handle, "w", newline="") as out:
-            csv_ready(frame).to_csv(out, index=False)
+            csv_ready(frame).to_csv(out, index=False, float_format=FIGURES)
         move_into_place(temporary, path)
     except OSError as error:
         if temporary is not None:

@@ -290,22 +290,52 @@ def with_interval(found: Overview, figure: str, k: int, *, short: bool = False) 
     return f"{shown} (95% interval {low} to {high}{rough})"
 
 
+def _target_interval(found: Overview, central: float | None = None) -> tuple[float, float] | None:
+    """The target month's share within 18 weeks' 95% interval (about the projection's own share, or
+    ``central``: the share with the uplift); None when the target is no share, its month is not
+    projected, untested, or hidden."""
+    target = found.target
+    k = next((k for k, s in enumerate(found.weeks.steps) if s.waiting_list.month == target.by), None)
+    if k is None or target.pct_within_18_weeks is None or found.hidden("pct_within_18_weeks", k):
+        return None
+    return found.interval("pct_within_18_weeks", k, central)
+
+
+def _written(interval: tuple[float, float]) -> tuple[str, str]:
+    written = FIGURE_FORMATS["pct_within_18_weeks"]
+    return written(interval[0], False), written(interval[1], False)
+
+
 def _maybe_not(found: Overview) -> str:
     """Beside a target met at the present flows: that it is a central figure, where its month's 95%
     interval reaches below the target (a director read "met without extra capacity" of 68.9% against
     68%, whose interval ran from 65.8%)."""
-    target = found.target
-    k = next((k for k, s in enumerate(found.weeks.steps) if s.waiting_list.month == target.by), None)
-    if k is None or target.pct_within_18_weeks is None or found.hidden("pct_within_18_weeks", k):
+    interval = _target_interval(found)
+    if interval is None or interval[0] >= found.target.pct_within_18_weeks:
         return ""
-    interval = found.interval("pct_within_18_weeks", k)
-    if interval is None or interval[0] >= target.pct_within_18_weeks:
-        return ""
-    low, high = (FIGURE_FORMATS["pct_within_18_weeks"](end, False) for end in interval)
+    low, high = _written(interval)
     return (
         f"; a central figure at the present flows: its 95% interval, {low} to {high}, reaches below the "
         "target, so it may not be met without more"
     )
+
+
+def _may_fall_short(found: Overview) -> str:
+    """Beside an uplift: it is the least that reaches the target in the central projection, so the
+    target is about as likely missed as met with it, and the share's interval says how far below it may
+    fall (a director would otherwise plan to the figure as if it were sure)."""
+    said = (
+        " It is the least that reaches the target in the central projection, so with it the target is "
+        "about as likely missed as met"
+    )
+    interval = _target_interval(found, found.answer.achieved)
+    if interval is None:
+        return f"{said}. Plan a margin above it."
+    if interval[0] >= found.target.pct_within_18_weeks:  # the uplift overshoots: none of this applies
+        return ""
+    low, high = _written(interval)
+    month = _month(found.target.by)
+    return f"{said}: the share in {month} has a 95% interval of {low} to {high}. Plan a margin above it."
 
 
 def _rough_guide(tested_months: int, ahead: int) -> str:
@@ -354,10 +384,13 @@ def capacity_words(found: Overview) -> str:
         said.append("no theatre history in the warehouse to turn them into lists")
     lists = f" ({'; '.join(filter(None, said))})"
     far = beyond_present(answer.extra_per_week, found.capacity, hidden=hidden[1])
+    # with what it reaches hidden, its interval would give it back
+    short = "" if hidden[1] else _may_fall_short(found)
     return (
         f"{target}: {extra} extra treatments a week{lists} from "
         f"{_month(answer.start)}; without them {without} within 18 weeks, with them {with_them}."
         + (f" {far}." if far else "")
+        + short
     )
 
 

@@ -163,12 +163,15 @@ class Overview:
         """Whether the list now's share within 18 weeks is shown as "*" (with its first band)."""
         return self.suppress and self.bands[0].hidden
 
-    def interval(self, figure: str, k: int) -> tuple[float, float] | None:
-        """The 95% interval of the ``k``-th projected month's ``figure`` (one of ``TESTED``)."""
+    def interval(self, figure: str, k: int, central: float | None = None) -> tuple[float, float] | None:
+        """The 95% interval of the ``k``-th projected month's ``figure`` (one of ``TESTED``), about the
+        projection's own figure or another ``central`` one for that month (the list with an uplift: the
+        same model, so the same errors)."""
         width = self.widths.get(figure)
         if width is None:
             return None
-        central = getattr(self.weeks.steps[k].waiting_list.summary(), figure)
+        if central is None:
+            central = getattr(self.weeks.steps[k].waiting_list.summary(), figure)
         most = most_possible(self.weeks, published_only=self.suppress).get(figure)
         low, high = bounded_interval(
             figure, central, float(width.half_width[k]), None if most is None else most[k], self.suppress
