@@ -635,3 +635,31 @@ def test_cases_per_list_says_how_often_those_lists_ran_past_their_end(demo_wareh
     said = f"; {overran:,} of the {timed:,} lists with recorded times ({overran / timed:.0%}) ran past"
     assert said in source
     assert "may do fewer cases and need more lists" in source
+
+
+def test_the_scores_past_due_row_counts_p1_to_p4_on_the_months_first_day_and_says_so():
+    """A director compared the plan's "past due at the start" with the page's "Past target now" (P1-P3
+    at the list's month end) and found them different, with nothing saying why. By hand: on 1 March a
+    P3 referred 100 days before is past its 84 days, a P4 referred 400 days before past its 365, a P2
+    referred 20 days before is not yet due (28), and a P3 referred 80 days before falls due on 5 March,
+    in the month: 2 past due on the first day, P4 counted. The row now says which day and priorities."""
+    from stocktake.waitinglist.theatre_plan import scores_table
+
+    durations = _durations(hand=(30, 0, "day_case"))
+    patients = [
+        WaitingPatient(name, MONTH_START - timedelta(days=days), priority, "hand")
+        for name, days, priority in (
+            ("P3", 100, "P3"),
+            ("P4", 400, "P4"),
+            ("P2", 20, "P2"),
+            ("P3b", 80, "P3"),
+        )
+    ]
+    optimised, fcfs = plan_lists(patients, _lists([2]), durations, MONTH_START, MONTH_END, seconds=1)
+    table = scores_table([optimised, fcfs]).set_index("measure")
+    row = "past their due date on the month's first day (P1-P4)"
+    assert table.loc[row].tolist() == [2, 2]
+    # one 100-minute list takes three 30-minute cases. First come, first served books the three oldest
+    # referrals (the P4, the P3, then P3b): both past due. The plan books those due in the month first
+    # (the P2 on 9 March and P3b on 5 March, with no later list), then the longest waiter past due.
+    assert table.loc["past their due date on the month's first day, booked"].tolist() == [1, 2]

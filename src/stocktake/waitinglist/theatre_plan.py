@@ -978,8 +978,9 @@ def scores_table(plans: Sequence[Plan]) -> pd.DataFrame:
             "P2 breaches": s.p2_breaches,
             "P1 due by the month's end, not booked": s.p1_not_booked,
             "P2 due by the month's end, not booked": s.p2_not_booked,
-            "past due at the start": s.past_due_at_start,
-            "past due booked": s.past_due_booked,
+            # P1-P4 (P5 and P6 are not booked) on the month's first day: not the page's month-end P1-P3
+            "past their due date on the month's first day (P1-P4)": s.past_due_at_start,
+            "past their due date on the month's first day, booked": s.past_due_booked,
             "waiting more than 52 weeks at the start": s.long_waiters_at_start,
             "waiting more than 52 weeks, booked": s.long_waiters_booked,
             "reaching 52 weeks in the month": s.reaching_long_wait,
