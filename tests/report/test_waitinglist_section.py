@@ -796,3 +796,53 @@ def test_an_uplift_is_said_to_reach_its_target_at_the_central_projection_only():
     # what the uplift reaches hidden: its interval would give it back
     hidden = dataclasses.replace(answer, achieved=99.6, achieved_list=month(538, 536))
     assert "Plan a margin" not in words(hidden) and "88.9%" not in words(hidden)
+
+
+def test_the_page_and_the_stats_csv_hide_the_same_priorities(warehouse, tmp_path):
+    """An outside check: `stats --by priority` hid P1 and P5 (its partner the smallest demand), the page
+    and report P1 and P2 (the smallest waiting); each was safe alone, and together the list less the
+    shown rows gave the one P1 back. Made here: one waiting P1 referred before the window, a P5 of 100
+    long waiters and 10 referred in the window, and P2 thinned to 40 waiting: P5 has more waiting than
+    P2, far fewer referrals. Both now
+    hide P1 and P5, by one rule."""
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+
+    copy = shutil.copy(warehouse, tmp_path / "warehouse.duckdb")
+    found = warehouse_overview(copy)
+    window_start = pd.Period(found.month, freq="M").end_time.normalize() - pd.Timedelta(days=364)
+    old, recent = (
+        f"clock_stop IS NULL AND clock_start < TIMESTAMP '{window_start:%Y-%m-%d}'",
+        f"clock_start > TIMESTAMP '{window_start + pd.Timedelta(days=30):%Y-%m-%d}'",
+    )
+
+    def pick(priority: str, where: str, n: int) -> str:
+        return (
+            f"(SELECT pathway_id FROM rtt_pathways WHERE priority = '{priority}' AND {where} "
+            f"ORDER BY pathway_id LIMIT {n})"
+        )
+
+    with duckdb.connect(str(copy)) as con:
+        waiting = dict(
+            con.execute(
+                "SELECT priority, count(*) FROM rtt_pathways WHERE clock_stop IS NULL GROUP BY 1"
+            ).fetchall()
+        )
+        con.execute(f"UPDATE rtt_pathways SET priority = 'P1' WHERE pathway_id IN {pick('P3', old, 1)}")
+        thin = pick("P2", "clock_stop IS NULL", waiting["P2"] - 40)
+        con.execute(f"UPDATE rtt_pathways SET priority = 'P3' WHERE pathway_id IN {thin}")
+        five = f"SELECT * FROM {pick('P4', old, 100)} UNION SELECT * FROM {pick('P4', recent, 10)}"
+        con.execute(f"UPDATE rtt_pathways SET priority = 'P5' WHERE pathway_id IN ({five})")
+    out = tmp_path / "stats.csv"
+    result = CliRunner().invoke(
+        app, ["waitinglist", "stats", "--warehouse", str(copy), "--by", "priority", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    written = pd.read_csv(out).set_index("group")
+    rows = warehouse_overview(copy).groups_of("priority")
+    page = {row.group: row.hidden for row in rows}
+    size = {row.group: row.waiting for row in rows}
+    assert size["P2"] < size["P5"]  # so the smallest waiting alone would pick P2
+    assert written["suppressed"].to_dict() == page
+    assert {g for g, hidden in page.items() if hidden} == {"P1", "P5"}

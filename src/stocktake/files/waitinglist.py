@@ -537,6 +537,7 @@ def run_stats(
         WindowError,
         check_window,
         stats_by_group,
+        ungrouped_stats,
     )
 
     _one_source(pathways_csv, warehouse, "PATHWAYS.csv")
@@ -593,9 +594,8 @@ def run_stats(
     # their own row, suppressed as any group is, so that the rows add up to the list (ADR 60)
     first, last = (pd.Timestamp(table[c].iloc[0]) for c in ("window_start", "window_end"))
     ungrouped = pathways[pathways[GROUPS[by]].isna()] if by else pathways.iloc[:0]
-    stopped = ungrouped["clock_stop"]
-    if ((ungrouped["clock_start"] <= last) & (stopped.isna() | (stopped >= first))).any():
-        ((_, alone),) = stats_by_group(ungrouped, None, target_weeks, first, last, conventions[convention])
+    alone = ungrouped_stats(ungrouped, target_weeks, first, last, conventions[convention])
+    if alone is not None:
         table = pd.concat(
             [table, pd.DataFrame([{"group": NONE_RECORDED} | asdict(alone)])], ignore_index=True
         )

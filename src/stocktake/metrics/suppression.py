@@ -104,16 +104,25 @@ def nested_hiding(counts, hidden) -> np.ndarray:
     return hidden
 
 
-def suppressed_rows(frame, counts: list[str], keep: list[str]):
-    """A copy of a table of groups with each row blanked (but for ``keep``) where any of ``counts`` is
-    1–7, and the complements that would give it away by any of them (``secondary_suppression`` on
-    each count), flagged in a ``suppressed`` column."""
-    hidden = np.zeros(len(frame), dtype=bool)
-    for column in counts:
-        hidden |= is_small(frame[column].to_numpy(dtype=float))
+def hidden_rows(counts) -> np.ndarray:
+    """The rows of a table of groups to hide: any of whose ``counts`` (one array each, a value a row) is
+    1–7, and the complements that would give it away by any of them (``secondary_suppression`` on each
+    count in turn). One rule for every output of groups, so that two of them hide the same rows: the
+    `stats` CSV and the page had chosen different partners for one P1, and together gave it back."""
+    counts = [np.asarray(c, dtype=float) for c in counts]
+    hidden = np.zeros(len(counts[0]), dtype=bool)
+    for values in counts:
+        hidden |= is_small(values)
     for _ in range(len(counts)):  # complements by each count in turn: one count's totals give it away
-        for column in counts:
-            hidden = secondary_suppression(hidden, frame[column].to_numpy(dtype=float))
+        for values in counts:
+            hidden = secondary_suppression(hidden, values)
+    return hidden
+
+
+def suppressed_rows(frame, counts: list[str], keep: list[str]):
+    """A copy of a table of groups with each row blanked (but for ``keep``) that :func:`hidden_rows`
+    hides by ``counts`` (its columns), flagged in a ``suppressed`` column."""
+    hidden = hidden_rows([frame[column] for column in counts])
     shown = frame.copy()
     blanked = [c for c in frame.columns if c not in keep]
     shown[blanked] = shown[blanked].astype(object)

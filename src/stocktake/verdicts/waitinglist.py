@@ -19,7 +19,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from stocktake.metrics.suppression import SMALL, is_small, nested_hiding, secondary_suppression
+from stocktake.metrics.suppression import SMALL, hidden_rows, is_small, nested_hiding, secondary_suppression
 from stocktake.waitinglist.capacity import (
     AdmittedShare,
     CapacityAnswer,
@@ -37,7 +37,13 @@ from stocktake.waitinglist.projection import (
     latest_errors,
     project,
 )
-from stocktake.waitinglist.stats import PRIORITY_TARGETS, RECENT_DAYS, WaitingListStats, stats_by_group
+from stocktake.waitinglist.stats import (
+    PRIORITY_TARGETS,
+    RECENT_DAYS,
+    WaitingListStats,
+    stats_by_group,
+    ungrouped_stats,
+)
 from stocktake.waitinglist.weeks_waited import (
     WaitingList,
     WeeksProjection,
@@ -467,22 +473,26 @@ def _groups(
     for column, _ in DIMENSIONS:
         if column not in pathways.columns:
             continue
-        known = pathways[pathways[column].notna() & (pathways[column].astype(str).str.strip() != "")]
+        recorded = pathways[column].notna() & (pathways[column].astype(str).str.strip() != "")
         if column == "priority":
-            known = known[known["priority"].isin(PRIORITY_TARGETS)]
+            recorded &= pathways["priority"].isin(PRIORITY_TARGETS)
+        known = pathways[recorded]
         if known.empty:
             continue
         known = known.reset_index(drop=True)
-        found = stats_by_group(known, column, target_weeks, start.to_datetime64(), end.to_datetime64())
+        window = start.to_datetime64(), end.to_datetime64()
+        found = stats_by_group(known, column, target_weeks, *window)
         sizes = waiting_now.groupby(pathways[column].astype(str)).sum()
         demand = np.array([s.count_demand for _, s in found], dtype=float)
         waiting = np.array([int(sizes.get(g, 0)) for g, _ in found], dtype=float)
-        small = is_small(waiting) | is_small(demand)
-        # Those waiting with no (or no known) group are the list less the groups shown: a cell too,
-        # never shown, which the groups must not give away when it is 1–7.
+        # Those with no (or no known) group are the list less the groups shown: a row too, never shown
+        # here but in `stats --by`'s "(none recorded)", hidden by the same rule as `stats` hides its
+        # rows, so that the two never hide different rows (an outside check: together they gave a
+        # lone P1 back)
+        alone = ungrouped_stats(pathways[~recorded], target_weeks, *window)
         unrecorded = float(waiting_now.sum() - waiting.sum())
         hidden = (
-            secondary_suppression(np.r_[small, is_small(unrecorded)], np.r_[waiting, unrecorded])[:-1]
+            hidden_rows([np.r_[demand, alone.count_demand if alone else 0], np.r_[waiting, unrecorded]])[:-1]
             if suppress
             else np.zeros(len(found), bool)
         )

@@ -432,6 +432,20 @@ def stats_by_group(
     return rows
 
 
+def ungrouped_stats(
+    pathways: pd.DataFrame, target_weeks: float, start, end, convention: Convention = STOCKTAKE
+) -> WaitingListStats | None:
+    """The statistics of pathways with no group recorded, over the groups' window (``start`` to ``end``),
+    or None when none of them is in it: their own row beside the groups, so that the rows add up to
+    the list, and every output hides the same rows of the table (ADR 60, 65)."""
+    starts, stops = pd.to_datetime(pathways["clock_start"]), pd.to_datetime(pathways["clock_stop"])
+    in_window = (starts <= pd.Timestamp(end)) & (stops.isna() | (stops >= pd.Timestamp(start)))
+    if not in_window.any():
+        return None
+    ((_, alone),) = stats_by_group(pathways, None, target_weeks, start, end, convention)
+    return alone
+
+
 # --- NHSRtt: the list by months waited, in a steady state -----------------------------------------
 
 
