@@ -337,6 +337,27 @@ def test_a_programme_report_waits_its_turn_with_the_board_reports(app, clients, 
     assert len(refused) == 2 and refused[-1].detail == "429: other reports being built"
 
 
+def test_a_programme_report_waits_its_turn_holding_no_database_connection(app, clients, programme):
+    """As the board report's downloads (an outside check: 80 at once held every pooled connection while
+    waiting, and others' pages failed): the programme is read, then its connection given back."""
+    from stocktake.web.report_jobs import DownloadTurns
+
+    pool = app.state.sessions.kw["bind"].pool
+    held = []
+
+    class Watched(DownloadTurns):
+        def take(self) -> bool:
+            held.append(pool.checkedout())
+            return False
+
+    kept, app.state.download_turns = app.state.download_turns, Watched()
+    try:
+        answer = clients["viewer"].get(f"{programme['programme']}/report.pdf", headers={"Accept": "*/*"})
+    finally:
+        app.state.download_turns = kept
+    assert answer.status_code == 429 and held == [0]
+
+
 def test_the_demo_programme_shows_all_four_levels(app, clients):
     from stocktake.demo.programme import NAME, seed_programme
 

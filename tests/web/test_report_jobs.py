@@ -244,3 +244,28 @@ def test_a_poll_for_a_job_the_server_no_longer_has_is_told_so_and_stops(app, sig
         assert answer.status_code == 286, path
         assert f"The {what} this page was following stopped when the server restarted" in answer.text
         assert "every 1s" not in answer.text
+
+
+def test_a_download_waits_its_turn_holding_no_database_connection(app, sign_in_as):
+    """An outside check: 80 report requests at once from one viewer left every worker thread waiting
+    for a pooled connection, held by requests waiting for a thread (the user's read kept its
+    connection to the end of the request), and another user's page failed after 30 s. The user is
+    read and the connection given back before the route runs; a download waits its turn without one."""
+    from stocktake.web.report_jobs import DownloadTurns
+
+    pool = app.state.sessions.kw["bind"].pool
+    held = []
+
+    class Watched(DownloadTurns):
+        def take(self) -> bool:
+            held.append(pool.checkedout())
+            return False  # refused: all this test needs is the moment of waiting
+
+    viewer = sign_in_as("viewer")
+    kept, app.state.download_turns = app.state.download_turns, Watched()
+    try:
+        board = viewer.get("/reports/stocktake.xlsx", headers={"Accept": "*/*"})
+    finally:
+        app.state.download_turns = kept
+    assert board.status_code == 429
+    assert held == [0]

@@ -98,6 +98,10 @@ def current_user(request: Request, db: Session = Depends(database)) -> User | No
     user = session_user(request.session, db, idle)
     if user is not None:
         request.state.session_ends = actions.session_ends(db, token=request.session["session"], idle=idle)
+    # The read's transaction ended, so its pooled connection is given back before the route waits for a
+    # worker thread: an outside check's 80 requests at once had every thread waiting for a connection
+    # held by requests waiting for a thread, and other users' pages failed after 30 s.
+    db.commit()
     return user
 
 

@@ -273,6 +273,7 @@ def programme_report_download(
         actions.record_refusal(db, user=user, subject=where, detail=why)
         raise HTTPException(403, why)
     turns = request.app.state.download_turns  # 12 s each: built in turn with the board's (an outside check)
+    db.commit()  # no pooled connection held while waiting a turn
     if not turns.take():
         actions.record_refusal(db, user=user, subject=f"programme:{programme_id}:{fmt}", detail=BUSY_DETAIL)
         if not wants_a_page(request):
