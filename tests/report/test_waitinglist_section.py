@@ -846,3 +846,32 @@ def test_the_page_and_the_stats_csv_hide_the_same_priorities(warehouse, tmp_path
     assert size["P2"] < size["P5"]  # so the smallest waiting alone would pick P2
     assert written["suppressed"].to_dict() == page
     assert {g for g, hidden in page.items() if hidden} == {"P1", "P5"}
+
+
+def test_a_percentile_in_the_open_band_is_written_104_or_more():
+    """An outside check: a list whose oldest had waited 187 weeks read "104.0" for its 92nd percentile
+    month after month, a flat line a director took for the wait levelling off. The bands stop at "104
+    and over", so a percentile read there is "104+" wherever it is written."""
+    from stocktake.report.waitinglist import FIGURE_FORMATS, _open_band, weeks_written
+    from stocktake.waitinglist.weeks_waited import percentile_weeks
+
+    bands = np.zeros(105)
+    bands[10], bands[104] = 90, 10  # a tenth of the list in the open band: the 92nd percentile is there
+    assert percentile_weeks(bands, 0.92) == 104
+    assert weeks_written(percentile_weeks(bands, 0.92)) == "104+"
+    assert FIGURE_FORMATS["p92_weeks"](104.0, True) == "104+" and weeks_written(36.54) == "36.5"
+    assert _open_band(104.0) == "104+" and _open_band(36.5) == 36.5  # the workbook: a number below
+
+
+def test_the_list_nows_percentile_is_hidden_on_the_page_below_100_waiting(warehouse, tmp_path):
+    """The page, the report and the workbook hide the list now's 92nd percentile where fewer than 8
+    patients wait beyond it (below 100 waiting), as the command does."""
+    from stocktake.report.waitinglist import MASK, waiting_list_section
+
+    thinned = shutil.copy(warehouse, tmp_path / "thinned.duckdb")
+    with duckdb.connect(str(thinned)) as con:
+        con.execute("DELETE FROM rtt_pathways WHERE CAST(substr(pathway_id, 4) AS INTEGER) % 40 <> 0")
+    small, large = warehouse_overview(thinned), warehouse_overview(warehouse)
+    assert small.waiting < 100 <= large.waiting
+    assert small.p92_hidden and not large.p92_hidden
+    assert waiting_list_section(small).p92_now == MASK and waiting_list_section(large).p92_now != MASK

@@ -551,3 +551,39 @@ def test_a_small_lists_interval_stops_at_what_it_could_hold():
     low, high = bounded_interval("p92_weeks", 30.0, 12.0, 38.0)
     assert (low, high) == (18.0, 38.0)
     assert bounded_interval("pct_within_18_weeks", 95.0, 10.0) == (85.0, 100.0)
+
+
+def test_the_92nd_percentile_of_a_list_under_100_is_hidden_from_patient_level_data(demo_warehouse, tmp_path):
+    """An IG check: the list now's 92nd percentile, to three decimals, gave exact counts of 1-7 back
+    (14 waiting, 60.880 weeks: one patient in week 60 and one beyond, a hidden 65+ count of 1). It is
+    read among the longest 8%, so below 100 waiting it describes 1-7 people: hidden, with its interval,
+    in every month whose list is under 100; elsewhere written to a tenth, as shown. Published returns
+    are public: shown."""
+    from stocktake.verdicts.waitinglist import percentile_hidden
+
+    assert [percentile_hidden(n) for n in (0, 14, 96, 99, 99.4, 100, 3571)] == [
+        True, True, True, True, True, False, False,
+    ]  # fmt: skip
+    thinned = shutil.copy(demo_warehouse, tmp_path / "thinned.duckdb")
+    with duckdb.connect(str(thinned)) as con:
+        con.execute("DELETE FROM rtt_pathways WHERE CAST(substr(pathway_id, 4) AS INTEGER) % 40 <> 0")
+    out, whole = tmp_path / "weeks.csv", tmp_path / "whole.csv"
+    args = ["waitinglist", "weeks", "--warehouse", str(thinned), "--months", "3"]
+    result = runner.invoke(app, [*args, "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert runner.invoke(app, [*args, "--out", str(whole), "--no-suppress"]).exit_code == 0
+    shown, exact = pd.read_csv(out), pd.read_csv(whole)
+    assert exact["p92_weeks"].notna().all()
+    under = exact["waiting"].round() < 100  # the list as counted (a projected one in fractions)
+    assert under.iloc[0] and under.sum() >= 3 and (~under).any()
+    percentiles = [c for c in shown if c.startswith("p92_weeks")]
+    assert shown.loc[under, percentiles].isna().all().all()
+    # a list of 100 or more shows its percentile, to a tenth
+    assert shown.loc[~under, percentiles].notna().all().all()
+    assert (shown.loc[~under, "p92_weeks"] == exact.loc[~under, "p92_weeks"].round(1)).all()
+    origin_line = next(
+        line
+        for line in result.output.splitlines()
+        if line.startswith("│") and "recorded" not in line and str(exact["month"].iloc[0]) in line
+    )
+    assert origin_line.split("│")[4].strip() == "*"  # the console's 92nd percentile column

@@ -218,7 +218,7 @@ UPLIFT_COLUMNS = ["extra_per_week", "whole_cases_per_week", "operations_share", 
 #: The weeks-waited figures with an interval, as the weeks command's table heads them.
 TESTED_WORDS = (
     ("pct_within_18_weeks", "% ≤18 wk", ".1f"),
-    ("p92_weeks", "92nd pct wk", ".1f"),
+    ("p92_weeks", "92nd pct wk", "weeks"),
     ("over_52_weeks", "52+ wk", ",.0f"),
 )
 
@@ -331,9 +331,11 @@ def weeks(
     from stocktake.files.rtt import run_weeks
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
     from stocktake.metrics.suppression import MASK
+    from stocktake.report.waitinglist import weeks_written
     from stocktake.verdicts.waitinglist import (
         NESTED_COUNTS,
         interval_columns,
+        percentile_hidden,
         share_shown,
         tail_counts_shown,
         weeks_rows_shown,
@@ -359,9 +361,14 @@ def weeks(
             now |= {c: None for c, show in zip(NESTED_COUNTS[2:], shown_tail, strict=True) if not show}
             if not share_shown(inputs.origin):
                 now |= {"within_18_weeks": None, "pct_within_18_weeks": None}
+            if percentile_hidden(origin.waiting):
+                now |= {"p92_weeks": None}
         rows = pd.DataFrame([now, *ahead.to_dict("records")])
         if out is not None:  # the month it starts from first, as the table shows it (ADR 65)
             written = rows[table.columns].round(3)
+            if suppress:  # a percentile's decimals had given counts of 1-7 away: a tenth, as shown
+                percentiles = [c for c in written.columns if c.startswith("p92_weeks")]
+                written[percentiles] = written[percentiles].astype(float).round(1)
             written.insert(1, "basis", ["recorded"] + ["projected"] * len(table))
             write_csv(
                 written.assign(small_numbers=SHOWN_HERE) if no_suppress and not returns else written, out
@@ -381,7 +388,7 @@ def weeks(
             row["month"],
             cell(row["waiting"], ",.0f"),
             cell(row["pct_within_18_weeks"], ".1f"),
-            f"{row['p92_weeks']:.1f}",
+            MASK if pd.isna(row["p92_weeks"]) else weeks_written(row["p92_weeks"]),
             cell(row["over_52_weeks"], ",.0f"),
             cell(row["over_65_weeks"], ",.0f"),
             cell(row["over_78_weeks"], ",.0f"),
@@ -396,9 +403,13 @@ def weeks(
         console.print("counts of 1–7 patients are not hidden here (--no-suppress): for use inside the trust")
     if widths:
         final = rows.iloc[-1]
+
+        def written(value, form: str) -> str:
+            return weeks_written(value) if form == "weeks" else format(value, form)
+
         said = [
-            f"{words} {final[figure]:{form}} "
-            f"({final[f'{figure}_low']:{form}} to {final[f'{figure}_high']:{form}})"
+            f"{words} {written(final[figure], form)} "
+            f"({written(final[f'{figure}_low'], form)} to {written(final[f'{figure}_high'], form)})"
             for figure, words, form in TESTED_WORDS
             if figure in widths and not pd.isna(final[figure])
         ]

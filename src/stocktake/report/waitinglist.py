@@ -33,7 +33,7 @@ from stocktake.verdicts.waitinglist import (
 )
 from stocktake.waitinglist.capacity import beyond_present, lists_assume, lists_words
 from stocktake.waitinglist.stats import DEFERRED
-from stocktake.waitinglist.weeks_waited import TESTED
+from stocktake.waitinglist.weeks_waited import OPEN_BAND_WEEKS, TESTED
 from stocktake.warehouse import WarehouseError, connect, problems
 
 TABLE = "rtt_pathways"
@@ -346,11 +346,22 @@ def _rough_guide(tested_months: int, ahead: int) -> str:
     return f", tested to {tested_months} month{'s' if tested_months > 1 else ''} ahead only: a rough guide"
 
 
+def weeks_written(value: float) -> str:
+    """A percentile wait in weeks, to a tenth; in the open band "104+" (an outside check read a
+    flat 104.0 as the wait levelling off, where the list's oldest had waited 187 weeks)."""
+    return f"{OPEN_BAND_WEEKS}+" if value >= OPEN_BAND_WEEKS else f"{value:.1f}"
+
+
+def _open_band(weeks: float) -> float | str:
+    """A workbook's percentile: the number, or "104+" in the open band (as the page writes it)."""
+    return weeks if weeks < OPEN_BAND_WEEKS else weeks_written(weeks)
+
+
 #: How each tested figure is written, given whether small counts are hidden.
 FIGURE_FORMATS = {
     "over_52_weeks": lambda value, suppress: count(value, suppress=suppress),
     "pct_within_18_weeks": lambda value, suppress: pct(value),
-    "p92_weeks": lambda value, suppress: f"{value:.1f}",
+    "p92_weeks": lambda value, suppress: weeks_written(value),
 }
 
 
@@ -501,7 +512,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         bands=tuple((b.label, count(b.waiting, b.hidden, found.suppress)) for b in found.bands),
         pct_now=MASK if found.share_hidden else pct(now.pct_within_18_weeks),
         pct_in_a_year=with_interval(found, "pct_within_18_weeks", len(found.weeks.steps) - 1),
-        p92_now=f"{now.p92_weeks:.1f}",
+        p92_now=MASK if found.p92_hidden else weeks_written(now.p92_weeks),
         over_52_now=count(now.over_52_weeks, found.over_52_hidden, found.suppress),
         over_52_in_a_year=with_interval(found, "over_52_weeks", len(found.weeks.steps) - 1),
         weeks_waiting_in_a_year=count(found.in_a_year.waiting, suppress=found.suppress),
@@ -551,7 +562,10 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
                 f"% within 18 weeks at the end of {_month(later.month)}",
                 MASK if found.hidden("pct_within_18_weeks", last) else round(later.pct_within_18_weeks, 1),
             ),
-            ("92nd percentile wait at the month's end (weeks)", round(now.p92_weeks, 1)),
+            (
+                "92nd percentile wait at the month's end (weeks)",
+                MASK if found.p92_hidden else _open_band(round(now.p92_weeks, 1)),
+            ),
             (
                 "Waiting more than 52 weeks at the month's end",
                 section.over_52_now
@@ -589,7 +603,7 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
     for k, step in enumerate(found.weeks.steps):
         s = step.waiting_list.summary()
         over_52 = round(s.over_52_weeks)
-        masked = {figure: found.hidden(figure, k) for figure in ("pct_within_18_weeks", "over_52_weeks")}
+        masked = {figure: found.hidden(figure, k) for figure in TESTED}
         masked["over_52_weeks"] |= bool(is_small(over_52))
         interval = {figure: None if masked.get(figure) else found.interval(figure, k) for figure in TESTED}
         rows.append(
@@ -603,7 +617,7 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
                 if masked["pct_within_18_weeks"]
                 else round(s.pct_within_18_weeks, 1),
                 **_ends("% within 18 weeks", interval["pct_within_18_weeks"], 1),
-                "92nd percentile (weeks)": round(s.p92_weeks, 1),
+                "92nd percentile (weeks)": MASK if masked["p92_weeks"] else _open_band(round(s.p92_weeks, 1)),
                 **_ends("92nd percentile (weeks)", interval["p92_weeks"], 1),
                 "More than 52 weeks": MASK if masked["over_52_weeks"] else over_52,
                 **_ends("More than 52 weeks", interval["over_52_weeks"], 0),

@@ -165,6 +165,11 @@ class Overview:
         return self.suppress and figure in figures_hidden(self.weeks.steps[k].waiting_list.summary())
 
     @property
+    def p92_hidden(self) -> bool:
+        """Whether the list now's 92nd percentile wait is shown as "*" (``percentile_hidden``)."""
+        return self.suppress and percentile_hidden(self.waiting)
+
+    @property
     def share_hidden(self) -> bool:
         """Whether the list now's share within 18 weeks is shown as "*" (with its first band)."""
         return self.suppress and self.bands[0].hidden
@@ -376,7 +381,21 @@ def figures_hidden(row) -> set[str]:
     for column, hide in zip(columns, hidden, strict=True):
         if hide:
             figures |= {"within_18_weeks", "pct_within_18_weeks"} if column == "over_18_weeks" else {column}
+    if percentile_hidden(row["waiting"]):
+        figures.add("p92_weeks")
     return figures
+
+
+def percentile_hidden(waiting: float) -> bool:
+    """Whether the 92nd percentile wait of a list of ``waiting`` is hidden: it is read among the longest
+    8% of waits, and where they are fewer than 8 patients it describes 1–7 people. An outside check
+    worked exact counts of 1–7 (one a hidden cell) out of its decimals, on lists of 14 to 96."""
+    # in whole percent, so that 100 waiting is 8 beyond it, not 7.999…
+    return bool(np.isfinite(waiting)) and round(waiting) * (100 - P92_PERCENT) < (SMALL[1] + 1) * 100
+
+
+#: The percentile the RTT publication's long-wait measure reads (``p92_weeks``).
+P92_PERCENT = 92
 
 
 def reached_hidden(answer: CapacityAnswer) -> tuple[bool, bool]:

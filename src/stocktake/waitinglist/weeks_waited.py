@@ -26,6 +26,8 @@ import pandas as pd
 #: Days carried one by one; anyone waiting longer sits in one open stock (over 114 weeks).
 MAX_DAYS = 800
 N_BANDS = 105  # the return's week bands: 0–1 … 103–104, then 104 and over
+#: The open band's lower edge: a percentile read in it is "104 weeks or more", no more exactly.
+OPEN_BAND_WEEKS = N_BANDS - 1
 #: NHSRtt's advice: the return's bands reach 104 weeks, so 24 months is the most worth modelling.
 MAX_MONTHS_WAITED = 24
 Redistribution = Literal["none", "evenly", "prioritise_long_waiters"]
@@ -313,7 +315,7 @@ def percentile_weeks(bands, fraction: float) -> float:
     before = np.concatenate([[0.0], np.cumsum(bands)[:-1]])
     i = int(np.searchsorted(np.cumsum(bands), rank, side="left"))
     i = min(i, len(bands) - 1)
-    if i >= 104 or bands[i] <= 0:
+    if i >= OPEN_BAND_WEEKS or bands[i] <= 0:
         return float(i)
     return float(i + (rank - before[i]) / bands[i])
 
