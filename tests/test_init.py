@@ -125,7 +125,10 @@ def test_init_with_yes_and_no_names_refuses_and_makes_nothing(cwd):
 @pytest.mark.parametrize(
     ("args", "said"),
     [
-        (["--catalogue", "cardiology"], "expected a shipped catalogue (trauma_orthopaedics) or a .yaml file"),
+        (
+            ["--catalogue", "cardiology"],
+            "expected a shipped catalogue (elective_surgery, trauma_orthopaedics) or a .yaml file",
+        ),
         (["--catalogue", "mine.yaml"], "--catalogue mine.yaml: no such file"),
         (["--site", "General", "--site", "general"], "sites: each site once"),
         (["--site", " "], "site: expected a name, not nothing"),
@@ -179,3 +182,39 @@ def test_init_adopts_a_home_made_before_init_without_touching_its_data(cwd):
     assert {k: v[1] for k, v in after.items() if k in before} == {k: v[1] for k, v in before.items()}
     assert set(after) - set(before) == {"extracts", "README.md", "stocktake.toml"}
     assert _mode(home) == _mode(home / "secrets") == 0o700
+
+
+@pytest.mark.parametrize(
+    ("department", "chosen"),
+    [
+        ("Trauma and Orthopaedics", "trauma_orthopaedics"),
+        ("T&O", "trauma_orthopaedics"),
+        ("t and o", "trauma_orthopaedics"),
+        ("Orthopaedic Surgery", "trauma_orthopaedics"),
+        ("General Surgery", "elective_surgery"),
+        ("Ophthalmology", "elective_surgery"),
+        ("Urology", "elective_surgery"),
+    ],
+)
+def test_init_chooses_the_catalogue_by_the_departments_name_and_says_so(cwd, department, chosen):
+    """An outside check: a General Surgery home was given the T&O catalogue unsaid, and its board report
+    was headed "Trauma & Orthopaedics" with 26 hip-fracture and fracture-clinic measures "for want of
+    data". A department not named T&O now gets the measures any surgical specialty shares, and init says
+    which catalogue it chose and how to choose the other."""
+    result = _init("--department", department, "--trust", "Example NHS Foundation Trust", "--yes")
+    assert result.exit_code == 0, result.output
+    settings = (cwd / "stocktake" / "stocktake.toml").read_text()
+    assert f'catalogue = "{chosen}"' in settings
+    said = " ".join(result.output.split())
+    assert (
+        "the elective surgery catalogue" if chosen == "elective_surgery" else "the Trauma & Orthopaedics"
+    ) in said
+
+
+def test_a_catalogue_given_is_taken_and_nothing_is_said_of_a_choice(cwd):
+    result = _init(
+        "--department", "General Surgery", "--trust", "A Trust", "--catalogue", "trauma_orthopaedics", "--yes"
+    )
+    assert result.exit_code == 0, result.output
+    assert 'catalogue = "trauma_orthopaedics"' in (cwd / "stocktake" / "stocktake.toml").read_text()
+    assert "Measures:" not in result.output

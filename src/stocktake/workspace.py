@@ -82,9 +82,11 @@ class Workspace:
         catalogue_path: Path,
         department_source: str = "",
         names: dict[str, dict[str, str]] | None = None,
+        department: str = "",
     ):
         self.warehouse = Path(warehouse)
-        self.catalogue: Catalogue = load_catalogue(catalogue_path)
+        #: headed with the home's name for the department (the catalogue's where it gives none)
+        self.catalogue: Catalogue = load_catalogue(catalogue_path, department)
         #: Per dimension, code → name (the home's names.yaml): drill-downs show names, not codes.
         self.names = names or {}
         self.source = department_source or f"Warehouse {self.warehouse.name}"

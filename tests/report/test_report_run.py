@@ -2,8 +2,10 @@
 data and left out; a damaged warehouse is one line, not a traceback."""
 
 import shutil
+from datetime import datetime
 
 import duckdb
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -129,3 +131,26 @@ def test_a_report_period_is_read_as_the_waiting_list_commands_read_a_month(
     where = ["--warehouse", str(demo_warehouse), "--out", str(tmp_path / "out")]
     result = runner.invoke(app, ["report", "--period", period, *where])
     assert asked == ["2025-03"], result.output
+
+
+def test_a_report_period_not_yet_come_is_refused(tmp_path, monkeypatch, demo_warehouse):
+    """An outside check: `--period 2031-01` wrote a report whose waiting list read "These figures run to
+    November 2026, 50 months ago" (read as at January 2031)."""
+    monkeypatch.setattr("stocktake.report.waitinglist.today", lambda: datetime(2026, 12, 7).date())
+    where = ["--warehouse", str(demo_warehouse), "--out", str(tmp_path / "out")]
+    result = runner.invoke(app, ["report", "--period", "2031-01", *where])
+    assert result.exit_code == 2
+    assert "--period '2031-01': January 2031 has not come yet" in " ".join(result.output.split())
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_report_period_before_any_data_is_refused_not_written_empty(tmp_path, demo_warehouse):
+    """The same check: `--period 2022-01`, before the data, wrote "No measure has data yet", exit 0."""
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        first = con.execute("SELECT min(admitted_at) FROM admissions").fetchone()[0]
+    before = (pd.Timestamp(first) - pd.DateOffset(years=2)).strftime("%Y-%m")
+    where = ["--warehouse", str(demo_warehouse), "--out", str(tmp_path / "out")]
+    result = runner.invoke(app, ["report", "--period", before, *where])
+    assert result.exit_code == 2, result.output
+    assert f"--period {before}: before any measure's data, which start in" in " ".join(result.output.split())
+    assert not (tmp_path / "out").exists()

@@ -757,7 +757,7 @@ def test_a_met_targets_interval_is_said_only_beside_a_share_shown():
 
 
 def test_an_uplift_is_said_to_reach_its_target_at_the_central_projection_only():
-    """The least uplift that reaches the target in the central projection leaves the target about as
+    """The least uplift that reaches the target in the projection's best estimate leaves the target about as
     likely missed as met; a director planning to it would plan to a coin toss. Said beside every uplift,
     with the share's 95% interval about what the uplift reaches (the projection's own errors), unless
     that share is hidden or the interval clears the target."""
@@ -782,20 +782,20 @@ def test_an_uplift_is_said_to_reach_its_target_at_the_central_projection_only():
     answer = dataclasses.replace(answer, achieved_list=month(538, 495))
     said = words(answer)
     assert said.endswith(
-        "with them 92.0%. It is the least that reaches the target in the central projection, so with it "
-        "the target is about as likely missed as met: the share in June 2025 has a 95% interval of 88.9% "
-        "to 95.1%. Plan a margin above it."
+        "with them 92.0%. It is the least that reaches the target in the projection's best estimate, so "
+        "with it the target is about as likely missed as met: with it, the share in June 2025 has a 95% "
+        "interval of 88.9% to 95.1%, so plan extra capacity beyond it to make the target likely."
     )
     assert asked == [("pct_within_18_weeks", 0, 92.04)]  # about the share with the uplift, not without
     # untested (or the target month not projected): said without an interval
     assert words(answer, interval=lambda figure, k, central=None: None).endswith(
-        "about as likely missed as met. Plan a margin above it."
+        "about as likely missed as met: plan extra capacity beyond it to make the target likely."
     )
     # an uplift that overshoots so far that its interval clears the target: nothing to say
-    assert "Plan a margin" not in words(dataclasses.replace(answer, achieved=96.0))
+    assert "plan extra capacity" not in words(dataclasses.replace(answer, achieved=96.0))
     # what the uplift reaches hidden: its interval would give it back
     hidden = dataclasses.replace(answer, achieved=99.6, achieved_list=month(538, 536))
-    assert "Plan a margin" not in words(hidden) and "88.9%" not in words(hidden)
+    assert "plan extra capacity" not in words(hidden) and "88.9%" not in words(hidden)
 
 
 def test_the_page_and_the_stats_csv_hide_the_same_priorities(warehouse, tmp_path):

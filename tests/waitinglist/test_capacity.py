@@ -468,7 +468,7 @@ def test_a_warehouse_without_theatre_history_gets_the_answer_in_treatments(demo_
     said = " ".join(result.output.split())
     assert "extra treatments a week" in said
     # the least uplift reaching the target centrally leaves it a coin toss: said, and where to see more
-    assert "so with it the target is about as likely missed as met: plan a margin above it" in said
+    assert "so with it the target is about as likely missed as met: plan extra capacity beyond it" in said
     assert "not turned into theatre lists" in said and "has no theatre_cases, theatre_sessions" in said
     assert "--cases-per-list" in said
     got = pd.read_csv(out)

@@ -177,6 +177,9 @@ def test_stats_from_the_warehouse_by_priority(tmp_path, warehouse):
     got = pd.read_csv(out)
     assert list(got["group"]) == ["P1", "P2", "P3", "P4"]
     assert list(got["target_weeks"]) == pytest.approx([1, 4, 12, 365 / 7])
+    # the console says P4's 52.14 weeks as the page does, "52" (an outside check read 52.1 beside 52)
+    target_row = next(line for line in result.output.splitlines() if "target weeks" in line)
+    assert target_row.replace("│", " ").split()[2:] == ["1", "4", "12", "52"]
     # About 10 starts a day in all: about 70 a week, split 5/30/40/25%.
     assert got["mean_demand"].sum() == pytest.approx(70, rel=0.05)
     # A steady list: over the last year (the default from a warehouse) capacity meets demand, and

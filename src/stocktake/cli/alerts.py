@@ -19,7 +19,9 @@ def alerts(home: HomeOption = None) -> None:
         _fail(f"{settings.warehouse}: no warehouse yet (load extracts first)")
     record_read(settings.warehouse, "alerts", None)
     upgrade(settings.database_url)
-    workspace = Workspace(settings.warehouse, settings.catalogue, settings.source)
+    workspace = Workspace(
+        settings.warehouse, settings.catalogue, settings.source, department=settings.department
+    )
     with session_factory(make_engine(settings.database_url))() as db:
         now = workspace.stocktake(db)
         found = since_last_month(now, lambda period: workspace.stocktake(db, period=period))

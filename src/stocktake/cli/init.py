@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Annotated
 
@@ -28,9 +29,13 @@ def init(
         list[str] | None, typer.Option(metavar="NAME", help="A site of the department (repeatable).")
     ] = None,
     catalogue: Annotated[
-        str,
-        typer.Option(metavar="NAME|FILE.yaml", help="A shipped catalogue's name, or your own catalogue."),
-    ] = "trauma_orthopaedics",
+        str | None,
+        typer.Option(
+            metavar="NAME|FILE.yaml",
+            help="A shipped catalogue (trauma_orthopaedics, elective_surgery) or your own catalogue's file "
+            "(default: trauma_orthopaedics for a department named T&O, else elective_surgery).",
+        ),
+    ] = None,
     yes: Annotated[
         bool, typer.Option("--yes", help="Ask nothing: take the flags as they are (no sites if none given).")
     ] = False,
@@ -56,7 +61,8 @@ def init(
             department, trust, site = _ask(department, trust, site)
         if not (department and trust):
             _fail("give --department and --trust (with --yes nothing is asked)")
-        made = make_home(folder, NewHome(department, trust, tuple(site or ()), catalogue))
+        chosen = catalogue or catalogue_for(department)
+        made = make_home(folder, NewHome(department, trust, tuple(site or ()), chosen))
     except HomeError as error:
         _fail(str(error))
     console.print(
@@ -64,6 +70,8 @@ def init(
     )
     if made.kept:
         console.print(f"Kept what was there: {', '.join(made.kept)}")
+    if catalogue is None:  # chosen by the name: said, with how to choose the other (an outside check)
+        console.print(CHOSEN[chosen], soft_wrap=True, highlight=False)
     console.print(
         "Next: copy the trust's extracts into extracts/, then, from inside the home,\n"
         f"  cd {made.home}\n"
@@ -73,6 +81,26 @@ def init(
         soft_wrap=True,
         highlight=False,
     )
+
+
+#: A department name that is Trauma & Orthopaedics, however written.
+_TRAUMA_ORTHOPAEDICS = re.compile(r"trauma|orthop|\bt\s*(&|and|\+)\s*o\b", re.IGNORECASE)
+
+#: What init says of the catalogue it chose by the department's name.
+CHOSEN = {
+    "trauma_orthopaedics": "Measures: the Trauma & Orthopaedics catalogue (hip fracture, fracture clinic, "
+    "joint replacements, theatres, the waiting list); --catalogue elective_surgery for theatres, the "
+    "waiting list and elective stays alone.",
+    "elective_surgery": "Measures: the elective surgery catalogue (theatres, the waiting list and elective "
+    "stays, which any surgical specialty shares); add your department's own to a copy of it "
+    '(README, "The catalogue") and give the copy as --catalogue. --catalogue trauma_orthopaedics for T&O\'s.',
+}
+
+
+def catalogue_for(department: str) -> str:
+    """The shipped catalogue for a department's name: T&O's for T&O, else the one any surgical
+    specialty shares (a General Surgery home had been given T&O's, and its report headed so)."""
+    return "trauma_orthopaedics" if _TRAUMA_ORTHOPAEDICS.search(department) else "elective_surgery"
 
 
 def _ask(department: str | None, trust: str | None, sites: list[str] | None):

@@ -44,10 +44,19 @@ def report(
     from stocktake.warehouse import WarehouseError
 
     if period is not None:  # read as the waiting-list commands read their months
+        import pandas as pd
+
+        from stocktake.report.waitinglist import today
+
         try:
-            period = str(option_month(period))
+            month = option_month(period)
         except ValueError as error:
             _fail(f"--period {period!r}: {error}")
+        if month > pd.Period(
+            today(), freq="M"
+        ):  # its waiting list had read "50 months ago" (an outside check)
+            _fail(f"--period {period!r}: {month:%B %Y} has not come yet; give a month up to this one")
+        period = str(month)
     # A warehouse named without --home is read with its own home's settings, and its report goes
     # there: never into the demo's home, nor the folder the command happens to run in (ADR 0013).
     settings = _settings(home or (warehouse.parent if warehouse else None), private=False)
@@ -73,6 +82,7 @@ def report(
         targets,
         catalogue=settings.catalogue,
         source=settings.source,
+        department=settings.department,
     )
     record_read(warehouse, "report", out)
     try:

@@ -199,7 +199,7 @@ def stats(
 
 #: The statistics the console shows, each with its label and format (the CSV holds every column).
 STATS_SHOWN = {
-    "target_weeks": ("target weeks", "{:.1f}"),
+    "target_weeks": ("target weeks", "weeks"),
     "mean_demand": ("mean demand", "{:.1f}"),
     "mean_capacity": ("mean capacity", "{:.1f}"),
     "load": ("load", "{:.2f}"),
@@ -280,6 +280,8 @@ def _cell(value, fmt: str) -> str:
     """A statistic as the table shows it: "—" where the method gives none (NaN)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"
+    if fmt == "weeks":  # P4's 365 days are 52.14 weeks: "52", as the page says (an outside check)
+        return f"{value:.0f}" if abs(value - round(value)) < 0.15 else f"{value:.1f}"
     return fmt.format(value)
 
 
@@ -441,11 +443,12 @@ def weeks(
         console.print(f"[green]✓[/green] wrote {out}")
 
 
-#: Beside an uplift: it reaches the target at the central projection only (the page gives its interval).
+#: Beside an uplift: it reaches the target in the projection's best estimate only (the page gives the
+#: share's interval with it).
 CENTRAL_ANSWER = (
-    "It is the least that reaches the target in the central projection, so with it the target is about "
-    "as likely missed as met: plan a margin above it (`waitinglist weeks` gives the projection's 95% "
-    "intervals, and the Waiting list page this answer's)."
+    "It is the least that reaches the target in the projection's best estimate, so with it the target is "
+    "about as likely missed as met: plan extra capacity beyond it to make the target likely (the Waiting "
+    "list page gives the share's 95% interval with it)."
 )
 
 

@@ -178,15 +178,18 @@ class Catalogue:
         return any(metric.id == metric_id for metric in self.metrics)
 
 
-def load_catalogue(path: Path = DEFAULT_CATALOGUE) -> Catalogue:
-    """Read a catalogue file and check every definition against the canonical datasets."""
+def load_catalogue(path: Path = DEFAULT_CATALOGUE, department: str = "") -> Catalogue:
+    """Read a catalogue file and check every definition against the canonical datasets. ``department``:
+    the home's name for its department (stocktake.toml), which reports are headed with; the catalogue's
+    own where the home gives none (an outside check: a General Surgery home's report was headed
+    "Trauma & Orthopaedics", the one catalogue's name)."""
     try:
         raw = yaml.safe_load(Path(path).read_text())
         views = {name: _view(name, spec) for name, spec in (raw.get("views") or {}).items()}
         dimensions = {name: _dimension(name, spec) for name, spec in (raw.get("dimensions") or {}).items()}
         metrics = tuple(_metric(spec) for spec in raw["metrics"])
         nested = tuple(tuple(str(part) for part in chain) for chain in raw.get("nested_counts") or ())
-        catalogue = Catalogue(raw["department"], metrics, views, dimensions, nested)
+        catalogue = Catalogue(department.strip() or raw["department"], metrics, views, dimensions, nested)
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as error:
         raise CatalogueError(f"{path}: {error}") from error
     problems = check(catalogue)

@@ -53,11 +53,12 @@ class ReportRequest:
     targets: Path | None = None
     catalogue: Path = DEFAULT_CATALOGUE
     source: str = ""
+    department: str = ""  # the home's name for it, which heads the report (the catalogue's if "")
 
 
 def stock_take(request: ReportRequest) -> StockTake:
     """Run the catalogue on the warehouse and place every measure."""
-    catalogue = load_catalogue(request.catalogue)
+    catalogue = load_catalogue(request.catalogue, request.department)
     ids = {m.id for m in catalogue.metrics}
     with problems(request.warehouse):
         con = connect_ibis(request.warehouse)
@@ -74,7 +75,12 @@ def stock_take(request: ReportRequest) -> StockTake:
     catalogue = dataclasses.replace(catalogue, metrics=tuple(m for m in catalogue.metrics if m.id in series))
     if request.period:
         last = pd.Timestamp(f"{request.period}-01") + pd.offsets.MonthEnd(0)
+        first = min(v["period"].min() for v in series.values())
         series = {k: v[v["period"] <= last].reset_index(drop=True) for k, v in series.items()}
+        if not any(len(v) for v in series.values()):  # a report of nothing had been written, exit 0
+            raise ValueError(
+                f"--period {request.period}: before any measure's data, which start in {first:%B %Y}"
+            )
     changes = load_annotations(request.annotations, ids) if request.annotations else []
     specs = load_targets(request.targets, ids) if request.targets else {}
     targets, trajectories, bases = {}, {}, {}

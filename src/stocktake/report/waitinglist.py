@@ -321,21 +321,24 @@ def _maybe_not(found: Overview) -> str:
 
 
 def _may_fall_short(found: Overview) -> str:
-    """Beside an uplift: it is the least that reaches the target in the central projection, so the
-    target is about as likely missed as met with it, and the share's interval says how far below it may
-    fall (a director would otherwise plan to the figure as if it were sure)."""
+    """Beside an uplift: it is the least that reaches the target in the projection's best estimate, so
+    the target is about as likely missed as met with it, and the share's interval says how far below it
+    may fall (a director would otherwise plan to the figure as if it were sure)."""
     said = (
-        " It is the least that reaches the target in the central projection, so with it the target is "
-        "about as likely missed as met"
+        " It is the least that reaches the target in the projection's best estimate, so with it the target "
+        "is about as likely missed as met"
     )
     interval = _target_interval(found, found.answer.achieved)
     if interval is None:
-        return f"{said}. Plan a margin above it."
+        return f"{said}: plan extra capacity beyond it to make the target likely."
     if interval[0] >= found.target.pct_within_18_weeks:  # the uplift overshoots: none of this applies
         return ""
     low, high = _written(interval)
     month = _month(found.target.by)
-    return f"{said}: the share in {month} has a 95% interval of {low} to {high}. Plan a margin above it."
+    return (
+        f"{said}: with it, the share in {month} has a 95% interval of {low} to {high}, so plan extra "
+        "capacity beyond it to make the target likely."
+    )
 
 
 def _rough_guide(tested_months: int, ahead: int) -> str:

@@ -76,6 +76,7 @@ def create_app(settings: Settings, *, migrate: bool = True) -> FastAPI:
         settings.catalogue,
         settings.source,
         {d: dict(pairs) for d, pairs in settings.names},
+        department=settings.department,
     )
     # Middleware added later wraps what was added before: limits see the session; every audit event
     # of a request, the limits' included, carries its origin.
