@@ -194,7 +194,8 @@ def test_the_form_left_as_suggested_saves_the_mapping_the_draft_holds(tmp_path, 
     for rows in field_rows(review, None, TODAY):
         fields = []
         for row in rows.fields:
-            true_codes = truth.datasets[rows.dataset].columns[row.field].codes or {}
+            true_field = truth.datasets[rows.dataset].columns.get(row.field)  # an optional one unmapped
+            true_codes = (true_field.codes if true_field else None) or {}
             chosen = tuple(
                 (c.code, c.chosen or str(true_codes.get(c.code, AS_WRITTEN)).lower()) for c in row.codes
             )

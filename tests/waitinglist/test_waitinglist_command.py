@@ -236,9 +236,62 @@ def test_stats_bad_pathways(tmp_path):
 
 
 def test_no_consultant_in_the_warehouse(warehouse):
+    """A warehouse loaded without the column (or before it could be) says how to load it."""
     result = _run("stats", "--warehouse", warehouse, "--by", "consultant")
     assert result.exit_code == 2
-    assert "rtt_pathways has no consultant column" in " ".join(result.output.split())
+    said = " ".join(result.output.split())
+    assert (
+        "rtt_pathways has no consultant loaded; map the extract's column to rtt_pathways consultant" in said
+    )
+
+
+def test_stats_by_consultant_from_a_warehouse_loaded_with_one(tmp_path):
+    """An outside check: a PAS extract's `Consultant Name` could not be loaded (rtt_pathways had no
+    consultant), so `stats --by consultant --warehouse` was refused and the analyst rebuilt the file by
+    hand. Now mapped and loaded, each consultant's queue is those waiting at the window's end, counted
+    here from the extract itself."""
+    rng = np.random.default_rng(3)
+    n = 400
+    start = pd.Timestamp("2024-01-01") + pd.to_timedelta(rng.integers(0, 600, n), "D")
+    stop = start + pd.to_timedelta(rng.integers(10, 300, n), "D")
+    waiting = stop > pd.Timestamp("2025-09-30")
+    extract = pd.DataFrame(
+        {
+            "Pathway ID": [f"PW{i:05d}" for i in range(n)],
+            "NHS Number": ["9434765919"] * n,
+            "Referral Date": start.strftime("%d/%m/%Y"),
+            "Treatment Date": np.where(waiting, "", stop.strftime("%d/%m/%Y")),
+            "Consultant Name": rng.choice(["Mr A Smith", "Ms B Jones", "Dr C Patel"], n),
+            "Status": np.where(waiting, "OPEN", "TREATED"),
+        }
+    )
+    (tmp_path / "extracts").mkdir()
+    extract.to_csv(tmp_path / "extracts" / "ptl.csv", index=False)
+    mapping = tmp_path / "mapping.yaml"
+    mapping.write_text(
+        "source: A trust (test)\ndatasets:\n  rtt_pathways:\n    file: ptl.csv\n    columns:\n"
+        "      pathway_id: Pathway ID\n"
+        "      patient_id: {column: NHS Number, check: nhs_number}\n"
+        '      clock_start: {column: Referral Date, format: "%d/%m/%Y"}\n'
+        '      clock_stop: {column: Treatment Date, format: "%d/%m/%Y"}\n'
+        "      consultant: Consultant Name\n"
+        "      status: {column: Status, codes: {OPEN: waiting, TREATED: treated}}\n"
+    )
+    warehouse = tmp_path / "w.duckdb"
+    ingest = ["ingest", tmp_path / "extracts", "--mapping", mapping, "--warehouse", warehouse, "--partial"]
+    loaded = runner.invoke(app, [str(a) for a in ingest])
+    assert loaded.exit_code == 0, loaded.output
+    out = tmp_path / "stats.csv"
+    result = _run("stats", "--warehouse", warehouse, "--by", "consultant", "--out", out)
+    assert result.exit_code == 0, result.output
+    got = pd.read_csv(out).set_index("group")
+    end = pd.Timestamp(got["window_end"].iloc[0])
+    stops = pd.to_datetime(extract["Treatment Date"], format="%d/%m/%Y")
+    at_end = (pd.to_datetime(extract["Referral Date"], format="%d/%m/%Y") <= end) & (
+        stops.isna() | (stops > end)
+    )
+    expected = at_end.groupby(extract["Consultant Name"]).sum()
+    assert got["queue_size"].to_dict() == expected.to_dict()
 
 
 def test_project_with_simulated_runs(tmp_path):

@@ -374,17 +374,20 @@ def _dates(
     return pd.Series(reading.values.to_numpy(), index=text.index).dt.normalize(), said
 
 
+def _not_loaded(warehouse: Path, column: str) -> str:
+    return (
+        f"{warehouse}: rtt_pathways has no {column} loaded; map the extract's column to rtt_pathways "
+        f"{column} in the mapping (`stocktake mapping suggest` offers it) and load again, or give a "
+        "pathways CSV"
+    )
+
+
 def warehouse_pathways(warehouse: Path, by: str | None = None) -> pd.DataFrame:
     """The warehouse's rtt_pathways (no identifier is read): dates, status and the ``--by`` column."""
     from stocktake.warehouse import WarehouseError, connect
 
     if not Path(warehouse).is_file():
         raise WaitingListInputError(f"{warehouse}: no such warehouse; give the file `stocktake ingest` wrote")
-    if by == "consultant":
-        raise WaitingListInputError(
-            "rtt_pathways has no consultant column (its columns: pathway_id, patient_id, clock_start, "
-            "clock_stop, priority, procedure_group, status); group by consultant from a pathways CSV"
-        )
     columns = ["clock_start", "clock_stop", "status"] + ([GROUPS[by]] if by else [])
     try:
         with connect(warehouse, read_only=True) as con:
@@ -395,9 +398,19 @@ def warehouse_pathways(warehouse: Path, by: str | None = None) -> pd.DataFrame:
                 raise WaitingListInputError(
                     f"{warehouse}: has no rtt_pathways; load one with `stocktake ingest`"
                 )
+            loaded = {
+                row[0]
+                for row in con.execute(
+                    "SELECT column_name FROM information_schema.columns WHERE table_name = 'rtt_pathways'"
+                ).fetchall()
+            }
+            if by is not None and GROUPS[by] not in loaded:  # a warehouse loaded before the column was
+                raise WaitingListInputError(_not_loaded(warehouse, GROUPS[by]))
             frame = con.execute(f"SELECT {', '.join(columns)} FROM rtt_pathways").fetch_df()
     except WarehouseError as error:
         raise WaitingListInputError(str(error)) from None
+    if by is not None and frame[GROUPS[by]].isna().all():
+        raise WaitingListInputError(_not_loaded(warehouse, GROUPS[by]))
     if frame.empty:
         raise WaitingListInputError(f"{warehouse}: rtt_pathways is empty")
     frame["clock_start"] = pd.to_datetime(frame["clock_start"])

@@ -219,6 +219,8 @@ DATASETS: dict[str, Dataset] = {
                 # Blank where the pathway is not for a list (a non-admitted one has neither): ADR 60.
                 _optional("priority", codes=PRIORITIES),
                 _optional("procedure_group"),
+                # Who the patient waits for (`waitinglist stats --by consultant`): staff, not patients.
+                _optional("consultant"),
                 Column("status", codes=RTT_STATUSES),
             ),
         ),
