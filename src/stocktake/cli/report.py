@@ -52,9 +52,8 @@ def report(
             month = option_month(period)
         except ValueError as error:
             _fail(f"--period {period!r}: {error}")
-        if month > pd.Period(
-            today(), freq="M"
-        ):  # its waiting list had read "50 months ago" (an outside check)
+        # a month to come: its waiting list had read "50 months ago" (an outside check)
+        if month > pd.Period(today(), freq="M"):
             _fail(f"--period {period!r}: {month:%B %Y} has not come yet; give a month up to this one")
         period = str(month)
     # A warehouse named without --home is read with its own home's settings, and its report goes

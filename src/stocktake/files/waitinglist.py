@@ -375,6 +375,7 @@ def _dates(
 
 
 def _not_loaded(warehouse: Path, column: str) -> str:
+    """Why ``--by`` cannot group a warehouse's pathways, and how to load the column it needs."""
     return (
         f"{warehouse}: rtt_pathways has no {column} loaded; map the extract's column to rtt_pathways "
         f"{column} in the mapping (`stocktake mapping suggest` offers it) and load again, or give a "
