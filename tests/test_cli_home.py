@@ -91,6 +91,17 @@ def test_a_home_without_a_warehouse_is_named_or_the_files_asked_for(cwd):
     assert sorted(p.name for p in cwd.iterdir()) == []  # nothing made
 
 
+def test_a_department_home_before_its_first_load_says_to_load(cwd, monkeypatch):
+    """A recheck: in a home `init` had just made, `stats --by consultant` said "give PATHWAYS.csv or
+    --warehouse, one of the two", as if there were no home. Inside a home it says to load first."""
+    assert runner.invoke(app, ["init", "dept", *NAMES]).exit_code == 0
+    monkeypatch.chdir(cwd / "dept")
+    result = runner.invoke(app, ["waitinglist", "stats", "--by", "consultant"])
+    assert result.exit_code == 2
+    said = _flat(result.output)
+    assert _flat("no warehouse in this home yet; load the extracts with `stocktake ingest`") in said
+
+
 def test_the_plan_reads_the_homes_warehouse(home, cwd, monkeypatch):
     monkeypatch.setenv("STOCKTAKE_HOME", str(home))
     month = ["--month", "2023-10", "--seconds", "1"]

@@ -194,6 +194,15 @@ def test_init_adopts_a_home_made_before_init_without_touching_its_data(cwd):
         ("General Surgery", "elective_surgery"),
         ("Ophthalmology", "elective_surgery"),
         ("Urology", "elective_surgery"),
+        ("Orthogeriatrics", "trauma_orthopaedics"),  # hip fracture care
+        ("TandO", "trauma_orthopaedics"),
+        # a recheck: "trauma" alone is not T&O, nor "ortho" before a d or t, nor the word "to"
+        ("Major Trauma Centre", "elective_surgery"),
+        ("Maxillofacial trauma", "elective_surgery"),
+        ("Plastic surgery & trauma", "elective_surgery"),
+        ("Orthodontics", "elective_surgery"),
+        ("Orthotics", "elective_surgery"),
+        ("Access to surgery", "elective_surgery"),
     ],
 )
 def test_init_chooses_the_catalogue_by_the_departments_name_and_says_so(cwd, department, chosen):

@@ -98,6 +98,6 @@ def option_month(text: str) -> pd.Period:
         two_digits = not re.search(r"\d{4}", text)
         raise ValueError(
             f"reads as {month}"
-            + ("; write the year in full (2030-01)" if two_digits else ", before any waiting list here")
+            + ("; write the year in full (2030-01)" if two_digits else ", before any data Stocktake reads")
         )
     return month

@@ -58,15 +58,23 @@ class Breakdown:
         return cls(group, result, small, small or bool(result.hidden[-1]), name or group)
 
 
-def complemented(rows: list[Breakdown]) -> list[Breakdown]:
+def complemented(rows: list[Breakdown], whole_latest: float = 0.0) -> list[Breakdown]:
     """Secondary suppression: a single hidden latest value could be worked out from the measure's
     total (on its chart and in exports) less the groups shown, so the next smallest is hidden too
-    (``metrics.suppression.secondary_suppression``, the funnel's rule too)."""
-    latest_cases = [np.nan if r.result.denominator is None else r.result.denominator[-1] for r in rows]
-    hidden = secondary_suppression([r.latest_hidden for r in rows], latest_cases)
+    (``metrics.suppression.secondary_suppression``, the funnel's rule too). Decided as the Waiting list
+    page and `stats --by` decide theirs (``hidden_rows``): the groups in order of their names, and what
+    they leave of the measure's latest total (``whole_latest``: those with no group recorded) one more
+    row, so that a drill-down and the page never hide different groups (an outside check: together
+    they had given a lone P1 back)."""
+    order = sorted(range(len(rows)), key=lambda i: rows[i].group)
+    latest = [np.nan if rows[i].result.denominator is None else rows[i].result.denominator[-1] for i in order]
+    left = float(whole_latest) - float(np.nansum(latest)) if np.isfinite(whole_latest) else 0.0
+    flags = [rows[i].latest_hidden for i in order] + [bool(is_small(left))]
+    decided = secondary_suppression(flags, [*latest, left])[:-1]
+    hidden = dict(zip(order, decided, strict=True))
     return [
-        dataclasses.replace(r, latest_hidden=True) if h and not r.latest_hidden else r
-        for r, h in zip(rows, hidden, strict=True)
+        dataclasses.replace(r, latest_hidden=True) if hidden[i] and not r.latest_hidden else r
+        for i, r in enumerate(rows)
     ]
 
 
@@ -210,7 +218,8 @@ class Workspace:
                 [
                     Breakdown.of(g, r, suppress, self.name_of(by, g))
                     for g, r in self._drilldown(metric_id, by, target)
-                ]
+                ],
+                self._whole_latest(metric_id, by),
             ),
         )
 
@@ -333,6 +342,15 @@ class Workspace:
             return take_stock(single, self.series(), self.source, marks=marks, targets=targets).entries[0]
 
         return describe_rebase(dated, reading([*earlier, dated]), reading(earlier))
+
+    def _whole_latest(self, metric_id: str, by: str) -> float:
+        """The measure's latest count (denominator) for the whole department, in the groups' latest
+        month: what the groups leave of it are those with no group recorded (NaN without one)."""
+        whole, groups = self.series().get(metric_id), self.series(by).get(metric_id)
+        if whole is None or groups is None or "denominator" not in whole or not len(groups):
+            return float("nan")
+        at = whole[whole["period"] == groups["period"].max()]["denominator"]
+        return float(at.iloc[0]) if len(at) else float("nan")
 
     def _drilldown(self, metric_id: str, by: str, target: float | None) -> list[tuple[str, MetricResult]]:
         """Each group's chart, read against the department's target when one is set."""

@@ -169,6 +169,23 @@ def test_a_field_the_catalogue_compares_with_few_values_keeps_the_rest_as_writte
     assert found.unplaced_kept and found.unplaced == (("ARTH", 5),)
 
 
+def test_a_field_no_measure_compares_loads_as_written_with_no_hint_of_another_specialty():
+    """A recheck: a Urology home (the elective surgery catalogue, whose measures compare no procedure
+    group) was told "give one hip_replacement, knee_replacement where it is one" for its TURBT and
+    cystoscopy groups: the T&O synonyms. With no measure comparing the field, its values load as
+    written and nothing is offered; T&O's catalogue still places its own."""
+    from stocktake.metrics.catalogue import CATALOGUE_DIR
+
+    groups = ["TURBT"] * 10 + ["Cystoscopy"] * 10 + ["THR"] * 5
+    sample = _sample("spells.csv", **{"Proc Group": groups, "Spell No": [f"S{i}" for i in range(25)]})
+    elective = codes_used(load_catalogue(CATALOGUE_DIR / "elective_surgery.yaml"))
+    found = _matched(sample, "admissions", elective)["procedure_group"]
+    assert found.column == "Proc Group" and found.choices == () and found.codes == ()
+    assert "hip_replacement" not in found.evidence
+    trauma = _matched(sample, "admissions", codes_used(load_catalogue()))["procedure_group"]
+    assert dict(trauma.codes)["THR"] == "hip_replacement"
+
+
 def test_numeric_national_codes_the_sample_missed_are_added_and_marked(catalogue_codes):
     sample = _sample(
         "ptl.csv", **{"Priority": ["2", "3", "4"] * 10, "Pathway Id": [f"P{i}" for i in range(30)]}

@@ -154,3 +154,16 @@ def test_a_report_period_before_any_data_is_refused_not_written_empty(tmp_path, 
     assert result.exit_code == 2, result.output
     assert f"--period {before}: before any measure's data, which start in" in " ".join(result.output.split())
     assert not (tmp_path / "out").exists()
+
+
+def test_a_report_period_after_the_data_says_where_the_data_end(tmp_path, monkeypatch, demo_warehouse):
+    """A recheck: `--period 2026-06` of data to March 2025 built the report to March 2025 unsaid."""
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        last = pd.Timestamp(con.execute("SELECT max(admitted_at) FROM admissions").fetchone()[0])
+    later = (last + pd.DateOffset(months=6)).strftime("%Y-%m")
+    monkeypatch.setattr("stocktake.report.waitinglist.today", lambda: (last + pd.DateOffset(years=1)).date())
+    where = ["--warehouse", str(demo_warehouse), "--out", str(tmp_path / "out"), "--format", "html"]
+    result = runner.invoke(app, ["report", "--period", later, *where])
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert f"--period {later}: the data run to " in said and "so the report runs to then" in said

@@ -782,20 +782,20 @@ def test_an_uplift_is_said_to_reach_its_target_at_the_central_projection_only():
     answer = dataclasses.replace(answer, achieved_list=month(538, 495))
     said = words(answer)
     assert said.endswith(
-        "with them 92.0%. It is the least that reaches the target in the projection's best estimate, so "
-        "with it the target is about as likely missed as met: with it, the share in June 2025 has a 95% "
-        "interval of 88.9% to 95.1%, so plan extra capacity beyond it to make the target likely."
+        "with them 92.0%. 12.0 a week is the least that reaches the target in the projection's best "
+        "estimate, so the target is about as likely missed as met: the share in June 2025 could be 88.9% "
+        "to 95.1% (95% interval). Plan for more than 12.0 a week to make the target likely."
     )
     assert asked == [("pct_within_18_weeks", 0, 92.04)]  # about the share with the uplift, not without
     # untested (or the target month not projected): said without an interval
     assert words(answer, interval=lambda figure, k, central=None: None).endswith(
-        "about as likely missed as met: plan extra capacity beyond it to make the target likely."
+        "about as likely missed as met. Plan for more than 12.0 a week to make the target likely."
     )
     # an uplift that overshoots so far that its interval clears the target: nothing to say
-    assert "plan extra capacity" not in words(dataclasses.replace(answer, achieved=96.0))
+    assert "Plan for more" not in words(dataclasses.replace(answer, achieved=96.0))
     # what the uplift reaches hidden: its interval would give it back
     hidden = dataclasses.replace(answer, achieved=99.6, achieved_list=month(538, 536))
-    assert "plan extra capacity" not in words(hidden) and "88.9%" not in words(hidden)
+    assert "Plan for more" not in words(hidden) and "88.9%" not in words(hidden)
 
 
 def test_the_page_and_the_stats_csv_hide_the_same_priorities(warehouse, tmp_path):
@@ -875,3 +875,78 @@ def test_the_list_nows_percentile_is_hidden_on_the_page_below_100_waiting(wareho
     assert small.waiting < 100 <= large.waiting
     assert small.p92_hidden and not large.p92_hidden
     assert waiting_list_section(small).p92_now == MASK and waiting_list_section(large).p92_now != MASK
+
+
+def _pathways_by_priority(spec: dict[str, tuple[int, int]], seed: int):
+    """Pathways of each priority to 30 November 2025: ``(waiting now, referred in the year and treated)``."""
+    rng, end = np.random.default_rng(seed), pd.Timestamp("2025-11-30")
+    rows = []
+    for group, (waiting, treated) in spec.items():
+        for _ in range(waiting):
+            start = end - pd.Timedelta(days=int(rng.integers(1, 700)))
+            rows.append((start, pd.NaT, group, "waiting"))
+        for _ in range(treated):
+            start = end - pd.Timedelta(days=int(rng.integers(20, 300)))
+            rows.append((start, start + pd.Timedelta(days=int(rng.integers(1, 15))), group, "treated"))
+    frame = pd.DataFrame(rows, columns=["clock_start", "clock_stop", "priority", "status"])
+    frame.insert(0, "patient_id", [f"x{i}" for i in range(len(frame))])
+    frame.insert(0, "pathway_id", [f"p{i}" for i in range(len(frame))])
+    return frame.assign(procedure_group="all")
+
+
+def test_the_page_the_stats_csv_and_the_measures_drill_down_hide_the_same_groups(tmp_path):
+    """An outside check: the page hid P1 and P2 (its partner the fewest referrals), the drill-down of
+    "Patients waiting" by priority P1 and P3 (the fewest waiting), and with the measure's total the
+    two gave the lone P1 back. Each count now has its own hidden set, decided alike everywhere (groups
+    by name, those with none recorded last): the waiting set is P1 and P3 in all three, and the page
+    and the CSV hide no fewer. Made here: 1 P1 waiting, P2 50 waiting with few referrals, P3 20
+    waiting with many, P4 200."""
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+    from stocktake.metrics.catalogue import CATALOGUE_DIR
+    from stocktake.workspace import Breakdown, Workspace, complemented
+
+    pathways = _pathways_by_priority({"P1": (1, 4), "P2": (50, 10), "P3": (20, 100), "P4": (200, 150)}, 3)
+    warehouse = tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.register("incoming", pathways)
+        con.execute("CREATE TABLE rtt_pathways AS SELECT * FROM incoming")
+    page = {row.group: row.hidden for row in warehouse_overview(warehouse).groups_of("priority")}
+    out = tmp_path / "stats.csv"
+    ran = CliRunner().invoke(
+        app, ["waitinglist", "stats", "--warehouse", str(warehouse), "--by", "priority", "--out", str(out)]
+    )
+    assert ran.exit_code == 0, ran.output
+    stats = pd.read_csv(out).set_index("group")["suppressed"].to_dict()
+    workspace = Workspace(warehouse, CATALOGUE_DIR / "elective_surgery.yaml")
+    groups = workspace._drilldown("rtt_waiting_list_size", "priority", None)
+    whole = workspace._whole_latest("rtt_waiting_list_size", "priority")
+    drill = {
+        r.group: r.latest_hidden for r in complemented([Breakdown.of(g, r, True) for g, r in groups], whole)
+    }
+    assert {g for g, h in drill.items() if h} == {"P1", "P3"}
+    assert {g for g, h in page.items() if h} >= {"P1", "P3"} and {g for g, h in stats.items() if h} >= {
+        "P1",
+        "P3",
+    }
+    assert page == stats
+
+
+def test_a_group_with_only_a_few_treated_in_the_year_is_hidden():
+    """The same check: P1 with no one waiting and no referral in the year, but two treated, was shown,
+    its removals a week 2 / 33 (two patients). A group's removals in the year are a count too."""
+    from stocktake.verdicts.waitinglist import _groups
+
+    pathways = _pathways_by_priority({"P2": (30, 40), "P3": (60, 80), "P4": (200, 150)}, 4)
+    treated = [("2023-09-01", "2025-03-10"), ("2023-10-01", "2025-06-20")]
+    extra = pd.DataFrame(
+        [
+            (f"q{j}", f"y{j}", pd.Timestamp(s), pd.Timestamp(e), "P1", "treated", "all")
+            for j, (s, e) in enumerate(treated)
+        ],
+        columns=pathways.columns,
+    )
+    rows = _groups(pd.concat([pathways, extra], ignore_index=True), pd.Timestamp("2025-11-30"), 18.0, True)
+    p1 = next(r for r in rows if r.dimension == "priority" and r.group == "P1")
+    assert p1.stats.count_capacity == 2 and p1.waiting == 0 and p1.hidden

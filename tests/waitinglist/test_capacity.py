@@ -468,7 +468,8 @@ def test_a_warehouse_without_theatre_history_gets_the_answer_in_treatments(demo_
     said = " ".join(result.output.split())
     assert "extra treatments a week" in said
     # the least uplift reaching the target centrally leaves it a coin toss: said, and where to see more
-    assert "so with it the target is about as likely missed as met: plan extra capacity beyond it" in said
+    assert "a week is the least that reaches the target in the projection's best estimate" in said
+    assert "so the target is about as likely missed as met. Plan for more than" in said
     assert "not turned into theatre lists" in said and "has no theatre_cases, theatre_sessions" in said
     assert "--cases-per-list" in said
     got = pd.read_csv(out)

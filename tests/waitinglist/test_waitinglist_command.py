@@ -342,7 +342,7 @@ def test_since_applies_to_the_warehouse_history_as_to_a_csv(tmp_path, warehouse)
         ("01/02/2024", "--since '01/02/2024': a date in numbers can be one month in the UK and another"),
         ("Feb-24", "9 months of history; the projection needs at least 28"),  # as a file may write it
         ("Jan-30", "--since 'Jan-30': reads as 1930-01; write the year in full"),
-        ("1999-12", "--since '1999-12': reads as 1999-12, before any waiting list here"),
+        ("1999-12", "--since '1999-12': reads as 1999-12, before any data Stocktake reads"),
     ],
     ids=["too-few", "not-a-month", "day-first", "named", "two-digit-year", "last-century"],
 )

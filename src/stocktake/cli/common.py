@@ -70,8 +70,13 @@ def _home_warehouse(home: Path | None) -> Path | None:
             soft_wrap=True,
         )
         return settings.warehouse
-    if home is not None:
-        _fail(f"{settings.warehouse}: no warehouse in this home (give files or --warehouse)")
+    from stocktake.settings import is_home
+
+    if home is not None or is_home(settings.home):  # a department's home before its first load too
+        _fail(
+            f"{settings.warehouse}: no warehouse in this home yet; load the extracts with `stocktake "
+            "ingest` (or give files or --warehouse)"
+        )
     return None
 
 

@@ -89,6 +89,12 @@ def report(
             taken, written = build_and_write(request)
     except (ReportInputError, ValueError, WarehouseError) as error:
         _fail(str(error))
+    if period is not None and taken.entries:  # June 2026 asked of data to March 2025: said (a recheck)
+        data_end = max(e.result.x.max() for e in taken.entries).strftime("%Y-%m")
+        if data_end < period:
+            console.print(
+                f"[yellow]--period {period}: the data run to {data_end}, so the report runs to then[/yellow]"
+            )
     for lacking, ids in _grouped(dict(taken.no_data)).items():
         where = f"no {' or '.join(lacking)} in {warehouse}"
         console.print(f"[yellow]No data[/yellow] ({where}): {ids}", soft_wrap=True)

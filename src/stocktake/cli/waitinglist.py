@@ -154,7 +154,7 @@ def stats(
             # not give a hidden one away (a reviewer worked 3 out as 3,434 less the rows)
             table = suppressed_rows(
                 table,
-                ["count_demand", "queue_size"],
+                ["queue_size", "count_demand", "count_capacity"],
                 keep=["group", "target_weeks", "convention", "window_start", "window_end"],
             )
         elif by is not None:
@@ -446,9 +446,9 @@ def weeks(
 #: Beside an uplift: it reaches the target in the projection's best estimate only (the page gives the
 #: share's interval with it).
 CENTRAL_ANSWER = (
-    "It is the least that reaches the target in the projection's best estimate, so with it the target is "
-    "about as likely missed as met: plan extra capacity beyond it to make the target likely (the Waiting "
-    "list page gives the share's 95% interval with it)."
+    "{extra} a week is the least that reaches the target in the projection's best estimate, so the target "
+    "is about as likely missed as met. Plan for more than {extra} a week to make the target likely (the "
+    "Waiting list page gives the share's 95% interval with it)."
 )
 
 
@@ -572,7 +572,8 @@ def capacity(
         )
         if far := beyond_present(answer.extra_per_week, inputs.capacity, hidden=achieved_hidden):
             console.print(f"[yellow]{far}[/yellow]")
-        console.print(CENTRAL_ANSWER)
+        if not achieved_hidden:  # with what it reaches hidden, the uplift is "*" too
+            console.print(CENTRAL_ANSWER.format(extra=f"{answer.extra_per_week:.1f}"))
         if answer.lists_per_week is not None and per_list_source:
             console.print(f"Cases a list: {per_list_source}.")
     shown = Table(title="From when: the uplift needed for each start month")

@@ -68,7 +68,9 @@ def generate(department: Department) -> dict[str, pd.DataFrame]:
         "theatre_cases": cases,
         "fracture_clinic": _fracture_clinic(rng, department, patients),
         "procurement": _procurement(rng, department, admissions),
-        "rtt_pathways": _rtt(rng, department, patients),
+        "rtt_pathways": _with_consultants(
+            np.random.default_rng([department.seed, 2]), _rtt(rng, department, patients), consultants
+        ),
     }
 
 
@@ -574,6 +576,17 @@ def _working_days_on(days: pd.Series, working_days: np.ndarray) -> pd.Series:
         days.to_numpy().astype("datetime64[D]"), working_days, roll="forward", holidays=closed
     )
     return pd.Series(pd.to_datetime(moved), index=days.index)
+
+
+def _with_consultants(rng, pathways: pd.DataFrame, consultants: list[str]) -> pd.DataFrame:
+    """Each pathway's consultant (a later addition, from its own stream: the department stays as it
+    was), one of the department's, blank where no priority is (a pathway not for a list)."""
+    drawn = rng.choice(consultants, size=len(pathways))
+    pathways = pathways.copy()
+    pathways.insert(
+        pathways.columns.get_loc("status"), "consultant", np.where(pathways["priority"].notna(), drawn, None)
+    )
+    return pathways
 
 
 def _rtt(rng, department, patients):

@@ -460,13 +460,15 @@ def field_choices(
     dataset: str, column: Column, vocabulary: Vocabulary, catalogue_codes: MappingOf
 ) -> tuple[CanonicalValue, ...]:
     """The values a coded field's codes are placed onto: the schema's list, else the values the
-    catalogue's measures compare the field with, and those the synonym table knows."""
+    catalogue's measures compare the field with, and those the synonym table knows; none where no
+    measure compares the field with any (its values load as written: a Urology home had been told to
+    give its procedures as hip or knee replacements, the T&O synonyms, by an outside check)."""
     if column.type == "boolean":
         return (True, False)
     if column.codes:
         return column.codes
     used = tuple(catalogue_codes.get(dataset, {}).get(column.name, ()))
-    known = tuple(v for v in vocabulary.codes.get(column.name, {}) if v not in used)
+    known = tuple(v for v in vocabulary.codes.get(column.name, {}) if v not in used) if used else ()
     return used + known
 
 

@@ -100,6 +100,9 @@ def run_catalogue(
             return {}
         catalogue = dataclasses.replace(catalogue, metrics=kept)
     parts = _parts(catalogue, grain.by)
+    if grain.by is not None:  # an optional column the data do not hold is no dimension of theirs
+        unheld = _unheld_groups(con, parts)
+        parts = [p for p in parts if p.metric_id not in unheld]
     if not parts:  # no metric has the dimension in these data (the RTT extract has no site)
         return {}
     flows = _compute(con, catalogue, [p for p in parts if not p.aggregate.census], grain)
@@ -151,6 +154,24 @@ def missing_data(con, catalogue: Catalogue) -> dict[str, tuple[str, ...]]:
         if lacking:
             absent[metric.id] = tuple(lacking)
     return absent
+
+
+def _unheld_groups(con, parts: list[_Part]) -> set[str]:
+    """The metrics whose dimension reads an optional column of a canonical table the source does not
+    hold (a warehouse loaded before the column was, or one not made by ingest) or that its latest load
+    left unmapped: grouped, all theirs would be one blank group, or a query error (an RTT pathway's
+    consultant, optional since ADR 65)."""
+    mapped, columns, unheld = _mapped_fields(con), {}, set()
+    for part in parts:
+        dataset = part.aggregate.dataset
+        if part.group is None or dataset not in DATASETS:
+            continue
+        if dataset not in columns:
+            columns[dataset] = set(con.table(dataset).columns) if _holds(con, dataset) else set()
+        needed = ex.columns(part.group) & set(DATASETS[dataset].names)
+        if needed - columns[dataset] or (dataset in mapped and needed - mapped[dataset]):
+            unheld.add(part.metric_id)
+    return unheld
 
 
 def _holds(con, name: str) -> bool:

@@ -105,17 +105,17 @@ def nested_hiding(counts, hidden) -> np.ndarray:
 
 
 def hidden_rows(counts) -> np.ndarray:
-    """The rows of a table of groups to hide: any of whose ``counts`` (one array each, a value a row) is
-    1–7, and the complements that would give it away by any of them (``secondary_suppression`` on each
-    count in turn). One rule for every output of groups, so that two of them hide the same rows: the
-    `stats` CSV and the page had chosen different partners for one P1, and together gave it back."""
+    """The rows of a table of groups to hide, given ``counts`` (one array each, a value a row, in the
+    groups' order by name, what no group holds last): each count's own set (its rows of 1–7 and the
+    partners that keep them from being worked out from the total, ``secondary_suppression`` by that
+    count alone), and a row hidden by any. Per count, so that an output showing one count alone (a
+    measure's drill-down, ``workspace.complemented``) hides exactly that count's set and an output
+    showing several hides a superset of each: together they give no more away than one does. Outside
+    checks recovered a lone P1 twice from two outputs that chose different partners."""
     counts = [np.asarray(c, dtype=float) for c in counts]
     hidden = np.zeros(len(counts[0]), dtype=bool)
     for values in counts:
-        hidden |= is_small(values)
-    for _ in range(len(counts)):  # complements by each count in turn: one count's totals give it away
-        for values in counts:
-            hidden = secondary_suppression(hidden, values)
+        hidden |= secondary_suppression(is_small(values), values)
     return hidden
 
 

@@ -320,25 +320,22 @@ def _maybe_not(found: Overview) -> str:
     )
 
 
-def _may_fall_short(found: Overview) -> str:
-    """Beside an uplift: it is the least that reaches the target in the projection's best estimate, so
-    the target is about as likely missed as met with it, and the share's interval says how far below it
-    may fall (a director would otherwise plan to the figure as if it were sure)."""
+def _may_fall_short(found: Overview, extra: str) -> str:
+    """Beside an uplift of ``extra`` a week: the least that reaches the target in the projection's best
+    estimate, so the target is about as likely missed as met with it, and the share's interval says
+    how far below it may fall (a director would otherwise plan to the figure as if it were sure)."""
     said = (
-        " It is the least that reaches the target in the projection's best estimate, so with it the target "
-        "is about as likely missed as met"
+        f" {extra} a week is the least that reaches the target in the projection's best estimate, so the "
+        "target is about as likely missed as met"
     )
+    plan = f"Plan for more than {extra} a week to make the target likely."
     interval = _target_interval(found, found.answer.achieved)
     if interval is None:
-        return f"{said}: plan extra capacity beyond it to make the target likely."
+        return f"{said}. {plan}"
     if interval[0] >= found.target.pct_within_18_weeks:  # the uplift overshoots: none of this applies
         return ""
     low, high = _written(interval)
-    month = _month(found.target.by)
-    return (
-        f"{said}: with it, the share in {month} has a 95% interval of {low} to {high}, so plan extra "
-        "capacity beyond it to make the target likely."
-    )
+    return f"{said}: the share in {_month(found.target.by)} could be {low} to {high} (95% interval). {plan}"
 
 
 def _rough_guide(tested_months: int, ahead: int) -> str:
@@ -399,7 +396,7 @@ def capacity_words(found: Overview) -> str:
     lists = f" ({'; '.join(filter(None, said))})"
     far = beyond_present(answer.extra_per_week, found.capacity, hidden=hidden[1])
     # with what it reaches hidden, its interval would give it back
-    short = "" if hidden[1] else _may_fall_short(found)
+    short = "" if hidden[1] else _may_fall_short(found, extra)
     return (
         f"{target}: {extra} extra treatments a week{lists} from "
         f"{_month(answer.start)}; without them {without} within 18 weeks, with them {with_them}."

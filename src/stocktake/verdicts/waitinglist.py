@@ -503,18 +503,19 @@ def _groups(
         found = stats_by_group(known, column, target_weeks, *window)
         sizes = waiting_now.groupby(pathways[column].astype(str)).sum()
         demand = np.array([s.count_demand for _, s in found], dtype=float)
+        removed = np.array([s.count_capacity for _, s in found], dtype=float)
         waiting = np.array([int(sizes.get(g, 0)) for g, _ in found], dtype=float)
         # Those with no (or no known) group are the list less the groups shown: a row too, never shown
-        # here but in `stats --by`'s "(none recorded)", hidden by the same rule as `stats` hides its
-        # rows, so that the two never hide different rows (an outside check: together they gave a
-        # lone P1 back)
+        # here but in `stats --by`'s "(none recorded)" and left over by a measure's drill-down, hidden
+        # by the same rule as they hide theirs (an outside check: two outputs together gave a lone P1)
         alone = ungrouped_stats(pathways[~recorded], target_weeks, *window)
         unrecorded = float(waiting_now.sum() - waiting.sum())
-        hidden = (
-            hidden_rows([np.r_[demand, alone.count_demand if alone else 0], np.r_[waiting, unrecorded]])[:-1]
-            if suppress
-            else np.zeros(len(found), bool)
-        )
+        counts = [
+            np.r_[waiting, unrecorded],
+            np.r_[demand, alone.count_demand if alone else 0],
+            np.r_[removed, alone.count_capacity if alone else 0],
+        ]
+        hidden = hidden_rows(counts)[:-1] if suppress else np.zeros(len(found), bool)
         rows += [
             GroupRow(
                 column, g, int(n), s, bool(h), *_past_due(pathways, waiting_now, end, g, int(n), h, suppress)

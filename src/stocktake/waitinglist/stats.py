@@ -109,6 +109,8 @@ class WaitingListStats:
     load: float
     load_too_big: bool | None
     count_demand: int
+    #: Removals in the window: a count of patients too, hidden when small as the others are.
+    count_capacity: int
     queue_size: int
     target_queue_size: float
     queue_too_big: bool
@@ -352,6 +354,7 @@ def waiting_list_stats(
         load=load,
         load_too_big=None if np.isnan(load) else bool(load >= 1),
         count_demand=demand.count,
+        count_capacity=capacity.count,
         queue_size=size,
         target_queue_size=target_size,
         queue_too_big=too_big,
