@@ -196,6 +196,7 @@ def test_init_adopts_a_home_made_before_init_without_touching_its_data(cwd):
         ("Urology", "elective_surgery"),
         ("Orthogeriatrics", "trauma_orthopaedics"),  # hip fracture care
         ("TandO", "trauma_orthopaedics"),
+        ("Trauma & Ortho", "trauma_orthopaedics"),
         # a recheck: "trauma" alone is not T&O, nor "ortho" before a d or t, nor the word "to"
         ("Major Trauma Centre", "elective_surgery"),
         ("Maxillofacial trauma", "elective_surgery"),

@@ -25,7 +25,7 @@ from stocktake.appdb.actions import CHART_CHANGES
 from stocktake.appdb.models import Annotation, AuditEvent, PdsaCycle, Project, ProjectMeasure, TargetSetting
 from stocktake.metrics.catalogue import Catalogue, load_catalogue
 from stocktake.metrics.run import Grain, Reach, missing_data, reaches, run_catalogue
-from stocktake.metrics.suppression import hidden_across_groups, is_small, secondary_suppression
+from stocktake.metrics.suppression import hidden_across_groups, hidden_rows, is_small
 from stocktake.report.charts import warm_up_drawing
 from stocktake.verdicts import Entry, Mark, MetricResult, StockTake, analyse, take_stock, titled
 from stocktake.verdicts.peers import compare_peers
@@ -50,6 +50,16 @@ class Breakdown:
     #: What people call the group (a consultant's name for their code).
     name: str = ""
 
+    @property
+    def mean_hidden(self) -> bool:
+        """Whether the mean of the latest period's points is shown as "*": some of them are hidden (a
+        steady group of three pathways, every month "*", had its mean 3.0 shown beside them)."""
+        hidden = self.result.hidden
+        if self.small or hidden is None:
+            return self.small
+        groups = np.asarray(self.result.chart.rebase_group)
+        return bool(np.asarray(hidden, dtype=bool)[groups == groups[-1]].any())
+
     @classmethod
     def of(cls, group: str, result: MetricResult, suppress: bool, name: str = "") -> Breakdown:
         if not suppress or result.hidden is None:
@@ -58,22 +68,39 @@ class Breakdown:
         return cls(group, result, small, small or bool(result.hidden[-1]), name or group)
 
 
-def complemented(rows: list[Breakdown], whole_latest: float = 0.0) -> list[Breakdown]:
-    """Secondary suppression: a single hidden latest value could be worked out from the measure's
-    total (on its chart and in exports) less the groups shown, so the next smallest is hidden too
-    (``metrics.suppression.secondary_suppression``, the funnel's rule too). Decided as the Waiting list
-    page and `stats --by` decide theirs (``hidden_rows``): the groups in order of their names, and what
-    they leave of the measure's latest total (``whole_latest``: those with no group recorded) one more
-    row, so that a drill-down and the page never hide different groups (an outside check: together
-    they had given a lone P1 back)."""
+def complemented(
+    rows: list[Breakdown], whole_latest: tuple[float, float] = (np.nan, np.nan)
+) -> list[Breakdown]:
+    """Secondary suppression: a hidden latest value could be worked out from the measure's total (on
+    its chart and in exports) less the groups shown, so partners are hidden too. One hidden set per
+    count behind the latest values (``metrics.suppression.hidden_rows``): the cases (denominator) and,
+    where the numerator counts people, those counted and those not (a share's two sides), a row hidden
+    by any. Decided as the Waiting list page and `stats --by` decide theirs, the groups in order of
+    their names and what they leave of the measure's latest total (``whole_latest``: denominator and
+    numerator; those with no group recorded) one more row, so that two drill-downs, or a drill-down and
+    the page, never hide different groups for one count (outside checks recovered a lone P1 so)."""
+    if not rows:
+        return rows
     order = sorted(range(len(rows)), key=lambda i: rows[i].group)
-    latest = [np.nan if rows[i].result.denominator is None else rows[i].result.denominator[-1] for i in order]
-    left = float(whole_latest) - float(np.nansum(latest)) if np.isfinite(whole_latest) else 0.0
-    flags = [rows[i].latest_hidden for i in order] + [bool(is_small(left))]
-    decided = secondary_suppression(flags, [*latest, left])[:-1]
-    hidden = dict(zip(order, decided, strict=True))
+    counted = rows[0].result.metric.numerator_is_count
+
+    def latest(part: str) -> np.ndarray:
+        values = [getattr(rows[i].result, part) for i in order]
+        found = np.array([np.nan if v is None else v[-1] for v in values], dtype=float)
+        whole = whole_latest[0 if part == "denominator" else 1]
+        left = float(whole) - float(np.nansum(found)) if np.isfinite(whole) else 0.0
+        return np.r_[found, left]
+
+    cases = latest("denominator")
+    counts = [cases]
+    if counted and rows[0].result.numerator is not None:
+        counted_in = latest("numerator")
+        counts += [counted_in, cases - counted_in]
+    hidden = hidden_rows(counts)
+    hidden[:-1] |= [rows[i].latest_hidden for i in order]  # whatever else hid a latest value
+    decided = dict(zip(order, hidden[:-1], strict=True))
     return [
-        dataclasses.replace(r, latest_hidden=True) if hidden[i] and not r.latest_hidden else r
+        dataclasses.replace(r, latest_hidden=True) if decided[i] and not r.latest_hidden else r
         for i, r in enumerate(rows)
     ]
 
@@ -343,14 +370,16 @@ class Workspace:
 
         return describe_rebase(dated, reading([*earlier, dated]), reading(earlier))
 
-    def _whole_latest(self, metric_id: str, by: str) -> float:
-        """The measure's latest count (denominator) for the whole department, in the groups' latest
-        month: what the groups leave of it are those with no group recorded (NaN without one)."""
+    def _whole_latest(self, metric_id: str, by: str) -> tuple[float, float]:
+        """The measure's latest denominator and numerator for the whole department, in the groups'
+        latest month: what the groups leave of them are those with no group recorded (NaN without)."""
         whole, groups = self.series().get(metric_id), self.series(by).get(metric_id)
         if whole is None or groups is None or "denominator" not in whole or not len(groups):
-            return float("nan")
-        at = whole[whole["period"] == groups["period"].max()]["denominator"]
-        return float(at.iloc[0]) if len(at) else float("nan")
+            return float("nan"), float("nan")
+        at = whole[whole["period"] == groups["period"].max()]
+        if not len(at):
+            return float("nan"), float("nan")
+        return float(at["denominator"].iloc[0]), float(at["numerator"].iloc[0])
 
     def _drilldown(self, metric_id: str, by: str, target: float | None) -> list[tuple[str, MetricResult]]:
         """Each group's chart, read against the department's target when one is set."""

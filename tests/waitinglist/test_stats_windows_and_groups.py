@@ -249,7 +249,7 @@ def test_a_mistyped_nhs_number_as_a_consultant_is_masked_too(tmp_path, written):
 
 def test_a_blank_priority_in_a_csv_is_a_row_of_its_own_as_from_the_warehouse(tmp_path):
     """An outside check: a real export's non-admitted pathways have no priority, and `stats --by
-    priority` on the CSV was refused on its first blank, where the guide promises "(none recorded)"."""
+    priority` on the CSV was refused on its first blank, where the guide promises "(not recorded)"."""
     rows = _steady_rows()
     table = pd.DataFrame(rows, columns=["clock_start", "clock_stop", "consultant"])
     table["priority"] = ["P3", "P2", ""] * 20
@@ -262,9 +262,9 @@ def test_a_blank_priority_in_a_csv_is_a_row_of_its_own_as_from_the_warehouse(tmp
     )
     assert result.exit_code == 0, result.output
     rows_by = pd.read_csv(by).set_index("group")
-    assert set(rows_by.index) == {"P2", "P3", "(none recorded)"}
+    assert set(rows_by.index) == {"P2", "P3", "(not recorded)"}
     assert rows_by["queue_size"].sum() == pd.read_csv(whole)["queue_size"].iloc[0] == 10
-    assert rows_by.loc["(none recorded)", "queue_size"] == 3  # the waiting ten: every third blank
+    assert rows_by.loc["(not recorded)", "queue_size"] == 3  # the waiting ten: every third blank
     table.loc[5, "priority"] = "urgent"  # a priority written otherwise is still refused, named
     table.drop(columns="consultant").to_csv(path, index=False)
     refused = runner.invoke(app, ["waitinglist", "stats", str(path), "--by", "priority"])
@@ -415,12 +415,12 @@ def test_pathways_loaded_without_a_priority_are_counted_under_the_groups(tmp_pat
     assert code == 0 and "no priority recorded" not in text, text
     code, text = _run("stats", "--warehouse", path, "--by", "priority", "--out", by)
     assert code == 0, text
-    assert "(none recorded): the window's pathways with no priority recorded" in " ".join(text.split())
-    assert list(pd.read_csv(by)["group"]) == ["P3", "P4", "(none recorded)"]  # hidden: queues of 1-7
+    assert "(not recorded): the window's pathways with no priority recorded" in " ".join(text.split())
+    assert list(pd.read_csv(by)["group"]) == ["P3", "P4", "(not recorded)"]  # hidden: queues of 1-7
     code, text = _run("stats", "--warehouse", path, "--by", "priority", "--no-suppress", "--out", by)
     rows, list_ = pd.read_csv(by).set_index("group"), pd.read_csv(whole).iloc[0]
-    assert list(rows.index) == ["P3", "P4", "(none recorded)"]
-    assert rows.loc["(none recorded)", "count_demand"] == 10  # the ten, all referred in the window
+    assert list(rows.index) == ["P3", "P4", "(not recorded)"]
+    assert rows.loc["(not recorded)", "count_demand"] == 10  # the ten, all referred in the window
     # the rows add up to the whole list: no pathway is in none of them (ADR 60)
     assert rows["count_demand"].sum() == list_["count_demand"]
     assert rows["queue_size"].sum() == list_["queue_size"]
@@ -448,13 +448,11 @@ def test_a_few_pathways_with_no_priority_are_a_hidden_cell_the_groups_do_not_giv
     code, text = _run("stats", "--warehouse", path, "--by", "priority", "--out", out)
     assert code == 0 and "Traceback" not in text, text
     shown = pd.read_csv(out).set_index("group")
-    assert list(shown.index) == ["P3", "P4", "(none recorded)"] and shown["suppressed"].sum() >= 2
-    assert shown.loc["(none recorded)", "suppressed"] and pd.isna(
-        shown.loc["(none recorded)", "count_demand"]
-    )
+    assert list(shown.index) == ["P3", "P4", "(not recorded)"] and shown["suppressed"].sum() >= 2
+    assert shown.loc["(not recorded)", "suppressed"] and pd.isna(shown.loc["(not recorded)", "count_demand"])
     code, text = _run("stats", "--warehouse", path, "--by", "priority", "--no-suppress", "--out", out)
     shown = pd.read_csv(out).set_index("group")
-    assert shown.loc["(none recorded)", "count_demand"] == 3 and not shown["count_demand"].isna().any()
+    assert shown.loc["(not recorded)", "count_demand"] == 3 and not shown["count_demand"].isna().any()
 
 
 def test_dates_as_exports_write_them_lines_skipped_and_priorities_in_any_case(tmp_path):

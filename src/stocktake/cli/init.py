@@ -85,7 +85,7 @@ def init(
 
 #: A department name that is Trauma & Orthopaedics, however written: orthopaedics (or orthogeriatrics,
 #: hip fracture care) or T&O, not trauma alone (a major trauma centre, maxillofacial trauma).
-_TRAUMA_ORTHOPAEDICS = re.compile(r"orthop|orthogeriat|\bt\s*(&|and|\+)\s*o\b", re.IGNORECASE)
+_TRAUMA_ORTHOPAEDICS = re.compile(r"orthop|\bortho\b|orthogeriat|\bt\s*(&|and|\+)\s*o\b", re.IGNORECASE)
 
 #: What init says of the catalogue it chose by the department's name.
 CHOSEN = {

@@ -26,6 +26,7 @@ from stocktake.ingest.read import ReadError, clean_csv
 from stocktake.ingest.schemas import PRIORITIES
 from stocktake.ingest.sniff import UnreadableText, decode, sniff_delimiter
 from stocktake.periods import option_month
+from stocktake.small_numbers import NOT_RECORDED
 from stocktake.spreadsheets import csv_ready
 from stocktake.waitinglist.projection import (
     MAX_MONTHS_AHEAD,
@@ -618,7 +619,7 @@ def run_stats(
 
 
 #: The ``--by`` row of the window's pathways with no value of the group recorded.
-NONE_RECORDED = "(none recorded)"
+NONE_RECORDED = NOT_RECORDED  # as a measure's drill-down names them
 
 
 def _last_month_end(pathways: pd.DataFrame) -> np.datetime64:

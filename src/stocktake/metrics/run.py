@@ -24,10 +24,10 @@ from stocktake.metrics import expressions as ex
 from stocktake.metrics.catalogue import Aggregate, Catalogue, Events, Metric, View, dimension_expressions
 from stocktake.metrics.coverage import needed_fields, resolve
 from stocktake.metrics.percentiles import banded_percentile
+from stocktake.small_numbers import NOT_RECORDED
 
 SERIES_COLUMNS = ["metric_id", "period", "numerator", "denominator", "value"]
 EVENT_COLUMNS = ["metric_id", "period", "value"]
-NOT_RECORDED = "(not recorded)"
 
 Period = Literal["month", "week", "quarter"]
 #: Ibis truncation unit and pandas frequency of each period; weeks start on Monday (ISO).

@@ -506,7 +506,7 @@ def _groups(
         removed = np.array([s.count_capacity for _, s in found], dtype=float)
         waiting = np.array([int(sizes.get(g, 0)) for g, _ in found], dtype=float)
         # Those with no (or no known) group are the list less the groups shown: a row too, never shown
-        # here but in `stats --by`'s "(none recorded)" and left over by a measure's drill-down, hidden
+        # here but in `stats --by`'s "(not recorded)" and left over by a measure's drill-down, hidden
         # by the same rule as they hide theirs (an outside check: two outputs together gave a lone P1)
         alone = ungrouped_stats(pathways[~recorded], target_weeks, *window)
         unrecorded = float(waiting_now.sum() - waiting.sum())
