@@ -338,6 +338,7 @@ PTL = "PATHWAY_ID,NHS_NO,CLOCK_START,CLOCK_STOP,PRIORITY,PROC_GRP,PATHWAY_STATUS
 
 def _pathways(*rows: str):
     raw = pd.DataFrame([r.split(",") for r in rows], columns=PTL.split(","))
+    raw["CONSULTANT"] = "C1"  # the demo mapping's optional consultant, present as every column is
     mapping = load_mapping(MAPPING).datasets["rtt_pathways"]
     return to_canonical(raw, DATASETS["rtt_pathways"], mapping, "ptl.csv", KEY, today=date(2025, 1, 1))
 
