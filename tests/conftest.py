@@ -74,3 +74,31 @@ def verdict_changing_rebase():
         raise AssertionError("no rebase in the data changes a verdict")
 
     return find
+
+
+@pytest.fixture
+def pathways_by_priority():
+    """Make RTT pathways to 30 November 2025 by priority: ``{priority: (waiting under 18 weeks, waiting
+    longer, referred and treated)}``, drawn with ``seed`` (lists crafted so two outputs could hide
+    different groups)."""
+    import numpy as np
+    import pandas as pd
+
+    def make(spec: dict[str, tuple[int, int, int]], seed: int) -> pd.DataFrame:
+        rng, end = np.random.default_rng(seed), pd.Timestamp("2025-11-30")
+        rows = []
+        for group, (recent, old, treated) in spec.items():
+            for low, high, n in ((1, 120, recent), (140, 700, old)):
+                rows += [
+                    (end - pd.Timedelta(days=int(rng.integers(low, high))), pd.NaT, group, "waiting")
+                    for _ in range(n)
+                ]
+            for _ in range(treated):
+                start = end - pd.Timedelta(days=int(rng.integers(20, 300)))
+                rows.append((start, start + pd.Timedelta(days=int(rng.integers(1, 15))), group, "treated"))
+        frame = pd.DataFrame(rows, columns=["clock_start", "clock_stop", "priority", "status"])
+        frame.insert(0, "patient_id", [f"x{i}" for i in range(len(frame))])
+        frame.insert(0, "pathway_id", [f"p{i}" for i in range(len(frame))])
+        return frame.assign(procedure_group="all", consultant=None)
+
+    return make

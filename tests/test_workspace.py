@@ -6,8 +6,6 @@ import shutil
 from pathlib import Path
 
 import duckdb
-import numpy as np
-import pandas as pd
 import pytest
 from sqlalchemy import event
 
@@ -238,9 +236,8 @@ def test_no_sites_hidden_point_can_be_worked_out_from_the_other_sites_reports_an
     assert checked > 100 and small_seen > 0  # the demo has small site-months to protect
 
 
-def _crafted_list(tmp_path) -> Path:
-    """Pathways to 30 November 2025 by priority: those waiting (within 18 weeks, beyond) and treated."""
-    rng, end = np.random.default_rng(7), pd.Timestamp("2025-11-30")
+def _crafted_list(tmp_path, make) -> Path:
+    """A warehouse of a list crafted so that two drill-downs of one count could choose differently."""
     groups = {
         "P1": (0, 1, 4),
         "P2": (40, 56, 200),
@@ -248,31 +245,14 @@ def _crafted_list(tmp_path) -> Path:
         "P4": (150, 250, 300),
         "P5": (2, 200, 20),
     }
-    rows = []
-    for group, (recent, old, treated) in groups.items():
-        rows += [
-            (end - pd.Timedelta(days=int(rng.integers(1, 120))), pd.NaT, group, "waiting")
-            for _ in range(recent)
-        ]
-        rows += [
-            (end - pd.Timedelta(days=int(rng.integers(140, 700))), pd.NaT, group, "waiting")
-            for _ in range(old)
-        ]
-        for _ in range(treated):
-            start = end - pd.Timedelta(days=int(rng.integers(20, 700)))
-            rows.append((start, start + pd.Timedelta(days=int(rng.integers(1, 15))), group, "treated"))
-    frame = pd.DataFrame(rows, columns=["clock_start", "clock_stop", "priority", "status"])
-    frame.insert(0, "patient_id", [f"x{i}" for i in range(len(frame))])
-    frame.insert(0, "pathway_id", [f"p{i}" for i in range(len(frame))])
-    frame["procedure_group"], frame["consultant"] = "all", None
     path = tmp_path / "w.duckdb"
     with duckdb.connect(str(path)) as con:
-        con.register("incoming", frame)
+        con.register("incoming", make(groups, 7))
         con.execute("CREATE TABLE rtt_pathways AS SELECT * FROM incoming")
     return path
 
 
-def test_two_drill_downs_of_one_count_hide_nested_sets(tmp_path):
+def test_two_drill_downs_of_one_count_hide_nested_sets(tmp_path, pathways_by_priority):
     """A final outside check: "Patients waiting" by priority hid P1 and P2, "within 18 weeks" by
     priority P1 and P5 (P5 hidden for its 2 within 18 weeks took P2's place as P1's partner), showing
     P2's waiting as its cases; with the total, the lone P1 came back. Each count now has its own set,
@@ -280,7 +260,9 @@ def test_two_drill_downs_of_one_count_hide_nested_sets(tmp_path):
     waiting drill-down hides, so together they give no more away than one."""
     from stocktake.metrics.catalogue import CATALOGUE_DIR
 
-    workspace = Workspace(_crafted_list(tmp_path), CATALOGUE_DIR / "elective_surgery.yaml")
+    workspace = Workspace(
+        _crafted_list(tmp_path, pathways_by_priority), CATALOGUE_DIR / "elective_surgery.yaml"
+    )
 
     def hidden(metric_id: str) -> set[str]:
         groups = workspace._drilldown(metric_id, "priority", None)
@@ -294,12 +276,14 @@ def test_two_drill_downs_of_one_count_hide_nested_sets(tmp_path):
     assert within >= waiting and "P5" in within
 
 
-def test_a_drill_downs_mean_is_hidden_where_its_points_are(tmp_path):
+def test_a_drill_downs_mean_is_hidden_where_its_points_are(tmp_path, pathways_by_priority):
     """The same check: a group of one waiting patient had every month "*" and its mean 1.0 beside
     them. The mean of a period holding a hidden point is "*" too."""
     from stocktake.metrics.catalogue import CATALOGUE_DIR
 
-    workspace = Workspace(_crafted_list(tmp_path), CATALOGUE_DIR / "elective_surgery.yaml")
+    workspace = Workspace(
+        _crafted_list(tmp_path, pathways_by_priority), CATALOGUE_DIR / "elective_surgery.yaml"
+    )
     rows = {
         g: Breakdown.of(g, r, True)
         for g, r in workspace._drilldown("rtt_waiting_list_size", "priority", None)

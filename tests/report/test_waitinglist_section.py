@@ -878,24 +878,9 @@ def test_the_list_nows_percentile_is_hidden_on_the_page_below_100_waiting(wareho
     assert waiting_list_section(small).p92_now == MASK and waiting_list_section(large).p92_now != MASK
 
 
-def _pathways_by_priority(spec: dict[str, tuple[int, int]], seed: int):
-    """Pathways of each priority to 30 November 2025: ``(waiting now, referred in the year and treated)``."""
-    rng, end = np.random.default_rng(seed), pd.Timestamp("2025-11-30")
-    rows = []
-    for group, (waiting, treated) in spec.items():
-        for _ in range(waiting):
-            start = end - pd.Timedelta(days=int(rng.integers(1, 700)))
-            rows.append((start, pd.NaT, group, "waiting"))
-        for _ in range(treated):
-            start = end - pd.Timedelta(days=int(rng.integers(20, 300)))
-            rows.append((start, start + pd.Timedelta(days=int(rng.integers(1, 15))), group, "treated"))
-    frame = pd.DataFrame(rows, columns=["clock_start", "clock_stop", "priority", "status"])
-    frame.insert(0, "patient_id", [f"x{i}" for i in range(len(frame))])
-    frame.insert(0, "pathway_id", [f"p{i}" for i in range(len(frame))])
-    return frame.assign(procedure_group="all")
-
-
-def test_the_page_the_stats_csv_and_the_measures_drill_down_hide_the_same_groups(tmp_path):
+def test_the_page_the_stats_csv_and_the_measures_drill_down_hide_the_same_groups(
+    tmp_path, pathways_by_priority
+):
     """An outside check: the page hid P1 and P2 (its partner the fewest referrals), the drill-down of
     "Patients waiting" by priority P1 and P3 (the fewest waiting), and with the measure's total the
     two gave the lone P1 back. Each count now has its own hidden set, decided alike everywhere (groups
@@ -908,7 +893,9 @@ def test_the_page_the_stats_csv_and_the_measures_drill_down_hide_the_same_groups
     from stocktake.metrics.catalogue import CATALOGUE_DIR
     from stocktake.workspace import Breakdown, Workspace, complemented
 
-    pathways = _pathways_by_priority({"P1": (1, 4), "P2": (50, 10), "P3": (20, 100), "P4": (200, 150)}, 3)
+    pathways = pathways_by_priority(
+        {"P1": (0, 1, 4), "P2": (10, 40, 10), "P3": (5, 15, 100), "P4": (40, 160, 150)}, 3
+    )
     warehouse = tmp_path / "w.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.register("incoming", pathways)
@@ -934,16 +921,16 @@ def test_the_page_the_stats_csv_and_the_measures_drill_down_hide_the_same_groups
     assert page == stats
 
 
-def test_a_group_with_only_a_few_treated_in_the_year_is_hidden():
+def test_a_group_with_only_a_few_treated_in_the_year_is_hidden(pathways_by_priority):
     """The same check: P1 with no one waiting and no referral in the year, but two treated, was shown,
     its removals a week 2 / 33 (two patients). A group's removals in the year are a count too."""
     from stocktake.verdicts.waitinglist import _groups
 
-    pathways = _pathways_by_priority({"P2": (30, 40), "P3": (60, 80), "P4": (200, 150)}, 4)
+    pathways = pathways_by_priority({"P2": (6, 24, 40), "P3": (12, 48, 80), "P4": (40, 160, 150)}, 4)
     treated = [("2023-09-01", "2025-03-10"), ("2023-10-01", "2025-06-20")]
     extra = pd.DataFrame(
         [
-            (f"q{j}", f"y{j}", pd.Timestamp(s), pd.Timestamp(e), "P1", "treated", "all")
+            (f"q{j}", f"y{j}", pd.Timestamp(s), pd.Timestamp(e), "P1", "treated", "all", None)
             for j, (s, e) in enumerate(treated)
         ],
         columns=pathways.columns,
