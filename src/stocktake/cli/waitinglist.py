@@ -130,13 +130,13 @@ def stats(
 
     from stocktake.files.waitinglist import (
         GROUPS,
-        NONE_RECORDED,
         WaitingListInputError,
         check_output,
         run_stats,
         write_csv,
     )
     from stocktake.metrics.suppression import suppressed_rows
+    from stocktake.small_numbers import NOT_RECORDED
     from stocktake.waitinglist.stats import DEFERRED, NOT_SUPPRESSED, SUPPRESSED, WEEKS_TO_TARGET, window_note
 
     if pathways is None and warehouse is None:
@@ -180,9 +180,9 @@ def stats(
     )
     if dates_read:  # each column's order read from its own dates: said
         console.print(f"dates not written YYYY-MM-DD read: {dates_read}")
-    if by is not None and NONE_RECORDED in set(table["group"]):
+    if by is not None and NOT_RECORDED in set(table["group"]):
         console.print(
-            f"{NONE_RECORDED}: the window's pathways with no {GROUPS[by]} recorded (a non-admitted or a "
+            f"{NOT_RECORDED}: the window's pathways with no {GROUPS[by]} recorded (a non-admitted or a "
             f"treated pathway may be loaded without one), held to the --target-weeks"
         )
     if by == "priority" and set(DEFERRED) & set(table["group"]):

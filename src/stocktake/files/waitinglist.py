@@ -611,15 +611,9 @@ def run_stats(
     ungrouped = pathways[pathways[GROUPS[by]].isna()] if by else pathways.iloc[:0]
     alone = ungrouped_stats(ungrouped, target_weeks, first, last, conventions[convention])
     if alone is not None:
-        table = pd.concat(
-            [table, pd.DataFrame([{"group": NONE_RECORDED} | asdict(alone)])], ignore_index=True
-        )
+        table = pd.concat([table, pd.DataFrame([{"group": NOT_RECORDED} | asdict(alone)])], ignore_index=True)
     table.attrs["dates read"] = dates_read
     return table
-
-
-#: The ``--by`` row of the window's pathways with no value of the group recorded.
-NONE_RECORDED = NOT_RECORDED  # as a measure's drill-down names them
 
 
 def _last_month_end(pathways: pd.DataFrame) -> np.datetime64:
