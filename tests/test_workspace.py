@@ -121,7 +121,8 @@ def test_one_hidden_value_in_a_drilldown_hides_the_next_smallest_too():
     from stocktake.workspace import Breakdown, complemented
 
     def row(group, latest_cases, hidden):
-        result = SimpleNamespace(denominator=np.array([30.0, latest_cases]))
+        counted = SimpleNamespace(numerator_is_count=False)  # a mean's cases: one count behind it
+        result = SimpleNamespace(denominator=np.array([30.0, latest_cases]), numerator=None, metric=counted)
         return Breakdown(group, result, latest_hidden=hidden)
 
     rows = [row("Riverside", 27, False), row("Northshire", 5, True), row("Hilltop", 20, False)]

@@ -27,6 +27,7 @@ from stocktake.metrics.catalogue import Catalogue, load_catalogue
 from stocktake.metrics.run import Grain, Reach, missing_data, reaches, run_catalogue
 from stocktake.metrics.suppression import hidden_across_groups, hidden_rows, is_small
 from stocktake.report.charts import warm_up_drawing
+from stocktake.small_numbers import NOT_RECORDED
 from stocktake.verdicts import Entry, Mark, MetricResult, StockTake, analyse, take_stock, titled
 from stocktake.verdicts.peers import compare_peers
 from stocktake.verdicts.stocktake import describe_rebase
@@ -81,7 +82,8 @@ def complemented(
     the page, never hide different groups for one count (outside checks recovered a lone P1 so)."""
     if not rows:
         return rows
-    order = sorted(range(len(rows)), key=lambda i: rows[i].group)
+    # by name, those with none recorded last, as the page and `stats --by` order them (ties break alike)
+    order = sorted(range(len(rows)), key=lambda i: (rows[i].group == NOT_RECORDED, rows[i].group))
     counted = rows[0].result.metric.numerator_is_count
 
     def latest(part: str) -> np.ndarray:
@@ -238,17 +240,15 @@ class Workspace:
         """
         setting = session.get(TargetSetting, metric_id)
         target = setting.value if setting else None
-        return self.cached(
-            ("drilldown", metric_id, by, suppress),
-            session,
-            lambda: complemented(
-                [
-                    Breakdown.of(g, r, suppress, self.name_of(by, g))
-                    for g, r in self._drilldown(metric_id, by, target)
-                ],
-                self._whole_latest(metric_id, by),
-            ),
-        )
+
+        def made() -> list[Breakdown]:
+            rows = [
+                Breakdown.of(g, r, suppress, self.name_of(by, g))
+                for g, r in self._drilldown(metric_id, by, target)
+            ]
+            return complemented(rows, self._whole_latest(metric_id, by)) if suppress else rows
+
+        return self.cached(("drilldown", metric_id, by, suppress), session, made)
 
     def peers(self, session: Session, metric_id: str, by: str, *, suppress: bool = True):
         """The measure's groups over the last year on a funnel plot (``verdicts.peers``), or None."""

@@ -44,8 +44,11 @@ def test_a_consultants_latest_value_from_1_to_7_cases_is_hidden(clients, showing
         if group in small:
             assert (cells[0], cells[4]) == ("*", "*"), group
             assert "%" not in cells[0]
-        else:
-            assert cells == shown[group], group
+        elif (cells[0], cells[4]) == ("*", "*"):  # a partner, so that the total gives no small one away
+            assert shown[group][4].isdigit() and int(shown[group][4]) >= 8, group
+        else:  # the mean "*" where a point of its period is (a steady small group's mean was its count)
+            assert cells[:1] + cells[2:] == shown[group][:1] + shown[group][2:], group
+            assert cells[1] in (shown[group][1], "*"), group
     assert "* 1 to 7 cases" in clients["viewer"].get(url).text
 
 
