@@ -277,6 +277,62 @@ def test_two_drill_downs_of_one_count_hide_nested_sets(tmp_path, pathways_by_pri
     assert within >= waiting and "P5" in within
 
 
+def test_two_drill_downs_of_one_chain_never_differ_by_a_small_number(tmp_path):
+    """A final outside check: one consultant's "Patients waiting" drill-down showed 12 and "more than 52
+    weeks" 9, so 3 waited a year or less. A measure of the chain (waiting, over 18, over 52 weeks …) is
+    now read with the chain for each group: the 9 and the over-18 count are hidden, each with a partner
+    (alone, the total less the groups shown would give the 9 back), and the 12 is shown."""
+    import pandas as pd
+
+    from stocktake.metrics.catalogue import CATALOGUE_DIR
+
+    end = pd.Timestamp("2025-11-30")
+    rows = []
+    for group, recent, year_plus in (("P1", 3, 9), ("P2", 50, 30), ("P3", 100, 60), ("P4", 120, 40)):
+        rows += [(end - pd.Timedelta(days=30 + i % 60), group) for i in range(recent)]
+        rows += [(end - pd.Timedelta(days=400 + i % 60), group) for i in range(year_plus)]
+    frame = pd.DataFrame(rows, columns=["clock_start", "priority"]).assign(
+        clock_stop=pd.NaT, status="waiting", procedure_group="all", consultant=None
+    )
+    frame.insert(0, "patient_id", [f"x{i}" for i in range(len(frame))])
+    frame.insert(0, "pathway_id", [f"p{i}" for i in range(len(frame))])
+    path = tmp_path / "w.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.register("incoming", frame)
+        con.execute("CREATE TABLE rtt_pathways AS SELECT * FROM incoming")
+    workspace = Workspace(path, CATALOGUE_DIR / "elective_surgery.yaml")
+
+    def shown(metric_id: str) -> dict[str, float]:
+        groups = workspace._drilldown(metric_id, "priority", None)
+        rows = complemented(
+            [Breakdown.of(g, r, True) for g, r in groups],
+            workspace._whole_latest(metric_id, "priority"),
+            workspace._held_count(metric_id),
+        )
+        return {r.group: r.result.numerator[-1] for r in rows if not r.latest_hidden}
+
+    waiting, over_52, within = (
+        shown(i) for i in ("rtt_waiting_list_size", "rtt_over_52_weeks", "rtt_within_18_weeks")
+    )
+    assert waiting == {"P1": 12, "P2": 80, "P3": 160, "P4": 160}
+    assert "P1" not in over_52 and len(over_52) == 2  # with its partner, the fewest over 52 weeks (P2)
+    assert "P1" not in within and len(within) == 2
+    for metric_id, groups in (("rtt_over_52_weeks", over_52), ("rtt_within_18_weeks", within)):
+        kept = set(groups)
+        for group in kept & set(waiting):  # no two shown counts of one group differ by 1-7
+            assert not 1 <= abs(waiting[group] - groups[group]) <= 7, (metric_id, group)
+
+
+def test_a_column_loaded_blank_gives_no_drill_down_rather_than_one_row_of_everyone(workspace_and_db):
+    """A final outside check: a consultant column loaded but blank gave a drill-down of one row,
+    "(not recorded)", the whole list under another name. Now there is no breakdown, said so."""
+    workspace, db = workspace_and_db
+    with duckdb.connect(str(workspace.warehouse)) as con:
+        con.execute("UPDATE rtt_pathways SET consultant = NULL")
+    assert workspace.drilldown(db, "rtt_waiting_list_size", "consultant") == []
+    assert len(workspace.drilldown(db, "rtt_waiting_list_size", "priority")) >= 3
+
+
 def test_a_drill_downs_mean_is_hidden_where_its_points_are(tmp_path, pathways_by_priority):
     """The same check: a group of one waiting patient had every month "*" and its mean 1.0 beside
     them. The mean of a period holding a hidden point is "*" too."""

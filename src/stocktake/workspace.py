@@ -25,10 +25,11 @@ from stocktake.appdb.actions import CHART_CHANGES
 from stocktake.appdb.models import Annotation, AuditEvent, PdsaCycle, Project, ProjectMeasure, TargetSetting
 from stocktake.metrics.catalogue import Catalogue, load_catalogue
 from stocktake.metrics.run import Grain, Reach, missing_data, reaches, run_catalogue
-from stocktake.metrics.suppression import hidden_across_groups, hidden_rows, is_small
+from stocktake.metrics.suppression import hidden_across_groups, hidden_points, hidden_rows, is_small
 from stocktake.report.charts import warm_up_drawing
 from stocktake.small_numbers import NOT_RECORDED
 from stocktake.verdicts import Entry, Mark, MetricResult, StockTake, analyse, take_stock, titled
+from stocktake.verdicts.analysis import chain_hidden
 from stocktake.verdicts.peers import compare_peers
 from stocktake.verdicts.stocktake import describe_rebase
 from stocktake.warehouse import connect_ibis
@@ -50,6 +51,9 @@ class Breakdown:
     latest_hidden: bool = False
     #: What people call the group (a consultant's name for their code).
     name: str = ""
+    #: The latest point is hidden by its chain's rule alone (``Catalogue.nested_counts``: it and another
+    #: count of one census differ by 1–7), not by its own counts: it still needs partners.
+    held: bool = False
 
     @property
     def mean_hidden(self) -> bool:
@@ -66,11 +70,16 @@ class Breakdown:
         if not suppress or result.hidden is None:
             return cls(group, result, name=name or group)
         small = bool(is_small(np.nansum(result.denominator)))
-        return cls(group, result, small, small or bool(result.hidden[-1]), name or group)
+        metric, latest = result.metric, slice(-1, None)
+        own = hidden_points(
+            result.numerator[latest], result.denominator[latest], metric.numerator_is_count, metric.percentile
+        )[0]
+        hidden = small or bool(result.hidden[-1])
+        return cls(group, result, small, hidden, name or group, held=hidden and not small and not own)
 
 
 def complemented(
-    rows: list[Breakdown], whole_latest: tuple[float, float] = (np.nan, np.nan)
+    rows: list[Breakdown], whole_latest: tuple[float, float] = (np.nan, np.nan), held: str | None = None
 ) -> list[Breakdown]:
     """Secondary suppression: a hidden latest value could be worked out from the measure's total (on
     its chart and in exports) less the groups shown, so partners are hidden too. One hidden set per
@@ -79,7 +88,9 @@ def complemented(
     by any. Decided as the Waiting list page and `stats --by` decide theirs, the groups in order of
     their names and what they leave of the measure's latest total (``whole_latest``: denominator and
     numerator; those with no group recorded) one more row, so that two drill-downs, or a drill-down and
-    the page, never hide different groups for one count (outside checks recovered a lone P1 so)."""
+    the page, never hide different groups for one count (outside checks recovered a lone P1 so).
+    ``held``: the count ("numerator" or "outside") the measure's chain of nested counts hides rows of
+    (``Breakdown.held``), partnered in that count's set: only this drill-down shows it by these groups."""
     if not rows:
         return rows
     # by name, those with none recorded last, as the page and `stats --by` order them (ties break alike)
@@ -98,7 +109,9 @@ def complemented(
     if counted and rows[0].result.numerator is not None:
         counted_in = latest("numerator")
         counts += [counted_in, cases - counted_in]
-    hidden = hidden_rows(counts)
+    held_rows = np.r_[[rows[i].held for i in order], False]
+    at = {"numerator": min(1, len(counts) - 1), "outside": 2}.get(held or "")
+    hidden = hidden_rows(counts, [held_rows if k == at else None for k in range(len(counts))])
     hidden[:-1] |= [rows[i].latest_hidden for i in order]  # whatever else hid a latest value
     decided = dict(zip(order, hidden[:-1], strict=True))
     return [
@@ -246,7 +259,11 @@ class Workspace:
                 Breakdown.of(g, r, suppress, self.name_of(by, g))
                 for g, r in self._drilldown(metric_id, by, target)
             ]
-            return complemented(rows, self._whole_latest(metric_id, by)) if suppress else rows
+            if all(r.group == NOT_RECORDED for r in rows):  # a column loaded blank: nothing to break down
+                return []
+            if not suppress:
+                return rows
+            return complemented(rows, self._whole_latest(metric_id, by), self._held_count(metric_id))
 
         return self.cached(("drilldown", metric_id, by, suppress), session, made)
 
@@ -381,20 +398,39 @@ class Workspace:
             return float("nan"), float("nan")
         return float(at["denominator"].iloc[0]), float(at["numerator"].iloc[0])
 
+    def _held_count(self, metric_id: str) -> str | None:
+        """Which of the measure's counts its chains of nested counts hide rows of (``complemented``)."""
+        parts = {p for chain in self.catalogue.chains_of(metric_id) for p in chain}
+        return "outside" if f"{metric_id}.outside" in parts else "numerator" if metric_id in parts else None
+
     def _drilldown(self, metric_id: str, by: str, target: float | None) -> list[tuple[str, MetricResult]]:
-        """Each group's chart, read against the department's target when one is set."""
-        frame = self.series(by).get(metric_id)
+        """Each group's chart, read against the department's target when one is set. A measure in a
+        chain of nested counts is read with the chain's other measures for the group, so that its points
+        are hidden where two drill-downs' counts would differ by 1–7 (an outside check: waiting 12 beside
+        over 52 weeks 9 for one consultant gave the 3 waiting less than a year)."""
+        all_groups = self.series(by)
+        frame = all_groups.get(metric_id)
         if frame is None:
             return []
-        metric = self.catalogue.metric(metric_id)
+        chains = self.catalogue.chains_of(metric_id)
+        read_with = {p.partition(".")[0] for chain in chains for p in chain} & set(all_groups)
+        chained = dataclasses.replace(
+            self.catalogue,
+            metrics=tuple(m for m in self.catalogue.metrics if m.id in read_with),
+            nested_counts=chains,
+        )
+        single = dataclasses.replace(self.catalogue, metrics=(self.catalogue.metric(metric_id),))
         sizes = frame.groupby(by)["denominator"].sum().sort_values(ascending=False)
-        single = dataclasses.replace(self.catalogue, metrics=(metric,))
         targets = {metric_id: target} if target is not None else None
-        return [
-            (str(group), analyse(single, {metric_id: _only(frame, by, group)}, targets=targets)[0])
-            for group in sizes.index
-            if len(_only(frame, by, group))
-        ]
+
+        def result(group) -> MetricResult:
+            own = analyse(single, {metric_id: _only(frame, by, group)}, targets=targets)[0]
+            if not chains or own.hidden is None:
+                return own
+            held = chain_hidden(chained, {i: _only(all_groups[i], by, group) for i in read_with})
+            return dataclasses.replace(own, hidden=own.hidden | held[metric_id])
+
+        return [(str(group), result(group)) for group in sizes.index if len(_only(frame, by, group))]
 
     def _marks(self, session: Session) -> dict[str, list[Mark]]:
         marks: dict[str, list[Mark]] = {}

@@ -10,6 +10,7 @@ from stocktake.metrics.suppression import (
     MASK,
     hidden_points,
     is_small,
+    percentile_is_thin,
     secondary_suppression,
     suppress_counts,
 )
@@ -50,6 +51,47 @@ def test_a_rate_is_hidden_when_either_count_behind_it_is_small():
         False,
         False,
     ]
+
+
+def test_a_percentile_read_among_fewer_than_eight_rows_is_hidden():
+    """Hand-worked: a median is read among half the rows, so 15 rows (7.5 either side) hide it and 16
+    show it; a 95th among the top 5%, so 159 rows (7.95) hide it and 160 show it; a 0th or 100th is one
+    row's value at any size. No rows: no point to hide. A measure that reads no percentile: unchanged."""
+    rows = np.array([15, 16, 159, 160, 10_000, 10_000, 0, 5])
+    read_at = np.array([50, 50, 95, 95, 100, 0, 50, np.nan])
+    assert list(percentile_is_thin(rows, read_at)) == [True, False, True, False, True, True, True, False]
+    assert list(hidden_points(np.ones(8), rows, False, read_at)) == [
+        True, False, True, False, True, True, False, True,
+    ]  # fmt: skip
+    assert list(hidden_points(np.ones(8), rows, False)) == list(is_small(rows))
+
+
+def test_a_percentile_measures_thin_points_are_hidden_alike_in_the_chart_and_the_file():
+    """A 95th percentile wait of 150 waiting: its decimals describe the longest 7.5 (an IG check worked
+    counts of 1-7 out of such decimals). Hidden on the chart and blanked in ``stocktake metrics``' file;
+    160 waiting are shown in both."""
+    from stocktake.metrics.catalogue import Aggregate, Catalogue, Metric
+    from stocktake.metrics.export import suppressed
+    from stocktake.verdicts.analysis import analyse
+
+    p95 = Aggregate("rtt_pathways", "clock_start", "percentile", percentile=95, method="bands")
+    wait = Metric("p95", "95th percentile wait", "W", "weeks", "decrease", "h", numerator=p95)
+    assert wait.percentile == 95 and not wait.numerator_is_count
+    rows = [400.0] * 10 + [150.0, 160.0]
+    series = pd.DataFrame(
+        {
+            "metric_id": "p95",
+            "period": pd.date_range("2025-01-31", periods=12, freq="ME"),
+            "numerator": np.linspace(20, 31, 12),
+            "denominator": rows,
+            "value": np.linspace(20, 31, 12),
+        }
+    )
+    catalogue = Catalogue("d", (wait,))
+    (chart,) = analyse(catalogue, {"p95": series})
+    shown = suppressed(series, catalogue)
+    assert list(chart.hidden) == list(shown["suppressed"]) == [False] * 10 + [True, False]
+    assert shown["value"].isna().tolist() == [False] * 10 + [True, False]
 
 
 def test_one_hidden_group_hides_the_smallest_shown_group_with_it():

@@ -50,6 +50,25 @@ def test_the_last_twelve_months_summed_and_an_injected_outlier_found():
     assert not peers.hidden.any()
 
 
+def test_a_census_is_compared_at_its_latest_month_not_summed_over_a_year():
+    """Those waiting at each month's end are mostly the same patients month after month: a year's
+    censuses summed made one patient twelve cases. Hand-worked: the latest month's 60 of 100 and
+    45 of 100 are compared (z of 60% against the pooled 52.5% is inside the 95% limits), where twelve
+    months summed (720 of 1,200 and 540 of 1,200) put both sites far beyond the 99.8% limits."""
+    census = Aggregate("rtt_pathways", "clock_start", census=("clock_start", "clock_stop"))
+    within = Metric(
+        "w", "Within", "A", "%", "increase", "h", numerator=census, denominator=census, scale=100.0
+    )
+    assert within.stock
+    compared = compare_peers(within, _frame({"North": (60, 100), "South": (45, 100)}), "site")
+    assert compared.census and compared.first == compared.last == MONTHS[-1]
+    assert list(compared.funnel.denominator) == [100.0, 100.0]
+    assert set(compared.funnel.significance) == {NOT_SIGNIFICANT}
+    summed = compare_peers(SHARE, _frame({"North": (60, 100), "South": (45, 100)}), "site")
+    assert list(summed.funnel.denominator) == [1200.0, 1200.0] and not summed.census
+    assert set(summed.funnel.significance) == {HIGH_001, LOW_001}
+
+
 def test_a_small_group_and_the_group_that_would_give_it_away_are_hidden():
     frame = _frame({"A": (80, 100), "B": (90, 100), "C": (50, 60), "Tiny": (0, 0)})
     frame.loc[(frame["site"] == "Tiny") & (frame["period"] == MONTHS[-1]), ["numerator", "denominator"]] = [

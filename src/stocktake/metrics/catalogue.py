@@ -149,6 +149,12 @@ class Metric:
         return self.numerator is not None and self.numerator.census is not None
 
     @property
+    def percentile(self) -> float | None:
+        """The percentile each point reads (``statistic: percentile``), or None: the small-number rule
+        hides such a point read among 1–7 rows as well (``suppression.percentile_is_thin``)."""
+        return self.numerator.percentile if self.numerator is not None else None
+
+    @property
     def numerator_is_count(self) -> bool:
         """The numerator counts people or events (``statistic: count``): the one test, used by the
         small-number rule (a count of 1–7 is hidden), the funnel and the p and u charts."""
@@ -171,6 +177,10 @@ class Catalogue:
             if metric.id == metric_id:
                 return metric
         raise KeyError(metric_id)
+
+    def chains_of(self, metric_id: str) -> tuple[tuple[str, ...], ...]:
+        """The nested counts' chains ``metric_id`` is in, as a numerator or its ``.outside``."""
+        return tuple(c for c in self.nested_counts if any(p.partition(".")[0] == metric_id for p in c))
 
     def has(self, metric_id: str) -> bool:
         """Whether this is one of the department's metrics: the one check for an id typed into a

@@ -22,12 +22,14 @@ VALUE_COLUMNS = ("numerator", "denominator", "value", "suppressed")
 
 
 def suppressed(table: pd.DataFrame, catalogue: Catalogue, months: pd.DataFrame | None = None) -> pd.DataFrame:
-    """The table with numerator, denominator and value blanked where 1–7 people lie behind them.
+    """The table with numerator, denominator and value blanked where 1–7 people lie behind them
+    (a percentile: where it is read among 1–7).
     ``months``: the same series by month, for a table of quarters (``given_away_by_months``)."""
     counted = {m.id for m in catalogue.metrics if m.numerator_is_count}
     is_count = table["metric_id"].isin(counted).to_numpy()
     numerator, denominator = table["numerator"].to_numpy(float), table["denominator"].to_numpy(float)
-    hidden = hidden_points(numerator, denominator, is_count)
+    read_at = table["metric_id"].map({m.id: m.percentile for m in catalogue.metrics}).to_numpy(float)
+    hidden = hidden_points(numerator, denominator, is_count, read_at)
     if months is not None:
         hidden |= given_away_by_months(table, months, counted)
     hidden = across_groups(table, catalogue, nested_in_table(table, catalogue, hidden))

@@ -26,14 +26,33 @@ def is_small(counts) -> np.ndarray:
         return (counts >= SMALL[0]) & (counts <= SMALL[1])
 
 
-def hidden_points(numerator, denominator, numerator_is_count) -> np.ndarray:
+def hidden_points(numerator, denominator, numerator_is_count, percentile=None) -> np.ndarray:
     """Points to show as "*": any person count behind them is between 1 and 7.
 
     The denominator is always a count of people or rows (for a mean or a median, the rows behind
     it); the numerator is one only when the metric counts (``Metric.numerator_is_count``): a bool
-    for one metric's series, or one per point for a table of several metrics.
+    for one metric's series, or one per point for a table of several metrics. ``percentile``: the
+    one a point reads (``Metric.percentile``; NaN or None where it reads none), whose point is also
+    hidden when it is read among 1–7 rows (``percentile_is_thin``).
     """
-    return is_small(denominator) | (np.asarray(numerator_is_count, dtype=bool) & is_small(numerator))
+    denominator = np.asarray(denominator, dtype=float)
+    hidden = is_small(denominator) | (np.asarray(numerator_is_count, dtype=bool) & is_small(numerator))
+    if percentile is None:
+        return hidden
+    with np.errstate(invalid="ignore"):
+        return hidden | ((denominator > 0) & percentile_is_thin(denominator, percentile))
+
+
+def percentile_is_thin(rows, percentile) -> np.ndarray:
+    """Whether a percentile (0–100) of ``rows`` values is read among fewer than 8 of them: those on its
+    thinner side, below the 5th or beyond the 95th, half either side of the median. Its decimals then
+    describe 1–7 people (an outside check worked exact counts of 1–7 out of a 92nd percentile's wait on
+    lists of 14 to 96); a 0th or 100th is one person's value, always. NaN ``percentile``: never."""
+    rows, percentile = np.asarray(rows, dtype=float), np.asarray(percentile, dtype=float)
+    thinner = np.minimum(percentile, 100 - percentile)
+    # in whole rows, so that 100 waiting beyond a 92nd percentile is 8, not 7.999…
+    with np.errstate(invalid="ignore"):
+        return np.isfinite(rows) & (np.rint(rows) * thinner < (SMALL[1] + 1) * 100)
 
 
 def remainder_is_small(numerator, denominator, numerator_is_count) -> bool:
@@ -104,18 +123,22 @@ def nested_hiding(counts, hidden) -> np.ndarray:
     return hidden
 
 
-def hidden_rows(counts) -> np.ndarray:
+def hidden_rows(counts, held=None) -> np.ndarray:
     """The rows of a table of groups to hide, given ``counts`` (one array each, a value a row, in the
     groups' order by name, what no group holds last): each count's own set (its rows of 1–7 and the
     partners that keep them from being worked out from the total, ``secondary_suppression`` by that
     count alone), and a row hidden by any. Per count, so that an output showing one count alone (a
     measure's drill-down, ``workspace.complemented``) hides exactly that count's set and an output
     showing several hides a superset of each: together they give no more away than one does. Outside
-    checks recovered a lone P1 twice from two outputs that chose different partners."""
+    checks recovered a lone P1 twice from two outputs that chose different partners. ``held``: per
+    count, rows hidden for another reason (None: none), given partners in that count's set; only the
+    output showing that count by these groups may hold rows of it, or the sets differ again."""
     counts = [np.asarray(c, dtype=float) for c in counts]
+    held = held or [None] * len(counts)
     hidden = np.zeros(len(counts[0]), dtype=bool)
-    for values in counts:
-        hidden |= secondary_suppression(is_small(values), values)
+    for values, also in zip(counts, held, strict=True):
+        first = is_small(values) if also is None else is_small(values) | np.asarray(also, dtype=bool)
+        hidden |= secondary_suppression(first, values)
     return hidden
 
 

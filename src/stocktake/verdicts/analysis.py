@@ -95,24 +95,44 @@ def analyse(
 
 def nested(results: list[MetricResult], chains: tuple[tuple[str, ...], ...]) -> list[MetricResult]:
     """The results with more points hidden where counts of one census, each inside the one before
-    (``Catalogue.nested_counts``), would give the patients between two of them away when exported:
-    each period's chain through :func:`metrics.suppression.nested_hiding`."""
-    by_id = {r.metric.id: r for r in results}
-    hidden = {i: r.hidden.copy() for i, r in by_id.items() if r.hidden is not None}
+    (``Catalogue.nested_counts``), would give the patients between two of them away when exported."""
+    parts = {r.metric.id: (r.x, r.hidden, r.numerator, r.denominator) for r in results}
+    parts = {i: part for i, part in parts.items() if part[1] is not None}
+    hidden = _nested_hidden(parts, chains)
+    return [dataclasses.replace(r, hidden=hidden.get(r.metric.id, r.hidden)) for r in results]
+
+
+def chain_hidden(catalogue: Catalogue, series: dict[str, pd.DataFrame]) -> dict[str, np.ndarray]:
+    """Each series' points hidden as :func:`analyse` hides them (their own counts and their chains),
+    in the series' order, without drawing a chart: for one measure read beside its chain's others."""
+    parts = {}
+    for metric in catalogue.metrics:
+        frame = series.get(metric.id)
+        if frame is None or not len(frame) or "denominator" not in frame:
+            continue
+        numerator, denominator = frame["numerator"].to_numpy(float), frame["denominator"].to_numpy(float)
+        own = hidden_points(numerator, denominator, metric.numerator_is_count, metric.percentile)
+        parts[metric.id] = (pd.DatetimeIndex(frame["period"]), own, numerator, denominator)
+    return _nested_hidden(parts, catalogue.nested_counts)
+
+
+def _nested_hidden(parts: dict[str, tuple], chains: tuple[tuple[str, ...], ...]) -> dict[str, np.ndarray]:
+    """Each chain's counts, period by period, through :func:`metrics.suppression.nested_hiding`:
+    ``parts`` maps a measure to its periods, hidden points, numerators and denominators."""
+    hidden = {i: np.asarray(part[1], dtype=bool).copy() for i, part in parts.items()}
     for chain in chains:
-        parts = [(part.partition(".")[0], part.endswith(".outside")) for part in chain]
-        parts = [(i, outside) for i, outside in parts if i in hidden]  # measures with values
-        for period in sorted(set().union(*(set(by_id[i].x) for i, _ in parts))):
-            places = [(i, by_id[i].x.get_indexer([period])[0], outside) for i, outside in parts]
-            places = [(i, k, outside) for i, k, outside in places if k >= 0]
+        members = [(part.partition(".")[0], part.endswith(".outside")) for part in chain]
+        members = [(i, outside) for i, outside in members if i in parts]  # measures with values
+        at = {i: {period: k for k, period in enumerate(parts[i][0])} for i, _ in members}
+        for period in sorted(set().union(*at.values())):
+            places = [(i, at[i][period], outside) for i, outside in members if period in at[i]]
             counts = [
-                by_id[i].denominator[k] - by_id[i].numerator[k] if outside else by_id[i].numerator[k]
-                for i, k, outside in places
+                parts[i][3][k] - parts[i][2][k] if outside else parts[i][2][k] for i, k, outside in places
             ]
             flags = [bool(hidden[i][k]) for i, k, _ in places]
             for (i, k, _), hide in zip(places, nested_hiding(counts, flags), strict=True):
                 hidden[i][k] |= hide
-    return [dataclasses.replace(r, hidden=hidden.get(r.metric.id, r.hidden)) for r in results]
+    return hidden
 
 
 @dataclass(frozen=True)
@@ -151,7 +171,7 @@ def _result(metric: Metric, series: pd.DataFrame, chart: XmrChart, rebasing=None
     if "denominator" not in series:  # rare events: each point is one event
         return MetricResult(metric, x, chart, rebasing=rebasing)
     numerator, denominator = series["numerator"].to_numpy(float), series["denominator"].to_numpy(float)
-    hidden = hidden_points(numerator, denominator, metric.numerator_is_count)
+    hidden = hidden_points(numerator, denominator, metric.numerator_is_count, metric.percentile)
     return MetricResult(metric, x, chart, hidden, numerator, denominator, rebasing)
 
 

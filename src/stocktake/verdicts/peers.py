@@ -53,6 +53,11 @@ class PeerComparison:
     #: True where a group's cases or events are 1–7: its value, counts and label are not shown.
     hidden: np.ndarray
 
+    @property
+    def census(self) -> bool:
+        """Compared at one month's end (those waiting then), not summed over months."""
+        return self.metric.stock
+
     def outside_limits(self) -> tuple[OutsideLimits, ...]:
         """The groups beyond the 99.8% limits (PHEindicatormethods' 0.001 labels) that may be shown,
         furthest from the average first."""
@@ -90,10 +95,15 @@ def compare_peers(
     metric: Metric, frame: pd.DataFrame, by: str, *, months: int = PERIOD_MONTHS, suppress: bool = True
 ) -> PeerComparison | None:
     """The funnel of ``frame`` (a series by ``by``: period, group, numerator, denominator) over its
-    last ``months`` periods; None when the measure has no funnel or fewer than two groups have cases."""
+    last ``months`` periods; None when the measure has no funnel or fewer than two groups have cases.
+    A census (``Metric.stock``: those waiting at each month's end) is compared at its latest month
+    alone: summed over a year, one patient waiting all year was twelve "cases" and the limits twelve
+    times too sure."""
     method = funnel_method(metric)
     if method is None or frame.empty:
         return None
+    if metric.stock:
+        months = 1
     periods = pd.DatetimeIndex(sorted(frame["period"].unique()))[-months:]
     recent = frame[frame["period"].isin(periods)]
     totals = recent.groupby(by)[["numerator", "denominator"]].sum()

@@ -19,7 +19,14 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from stocktake.metrics.suppression import SMALL, hidden_rows, is_small, nested_hiding, secondary_suppression
+from stocktake.metrics.suppression import (
+    SMALL,
+    hidden_rows,
+    is_small,
+    nested_hiding,
+    percentile_is_thin,
+    secondary_suppression,
+)
 from stocktake.waitinglist.capacity import (
     AdmittedShare,
     CapacityAnswer,
@@ -388,10 +395,8 @@ def figures_hidden(row) -> set[str]:
 
 def percentile_hidden(waiting: float) -> bool:
     """Whether the 92nd percentile wait of a list of ``waiting`` is hidden: it is read among the longest
-    8% of waits, and where they are fewer than 8 patients it describes 1–7 people. An outside check
-    worked exact counts of 1–7 (one a hidden cell) out of its decimals, on lists of 14 to 96."""
-    # in whole percent, so that 100 waiting is 8 beyond it, not 7.999…
-    return bool(np.isfinite(waiting)) and round(waiting) * (100 - P92_PERCENT) < (SMALL[1] + 1) * 100
+    8% of waits, fewer than 8 patients below 100 waiting (``percentile_is_thin``)."""
+    return bool(percentile_is_thin(waiting, P92_PERCENT))
 
 
 #: The percentile the RTT publication's long-wait measure reads (``p92_weeks``).
