@@ -222,3 +222,27 @@ def test_a_session_with_a_timeout_under_a_minute_is_still_renewed_by_use(db, mon
         assert actions.session_user(db, token=token, idle=idle) is not None, used
     monkeypatch.setattr(actions.base, "_now", lambda: start + timedelta(seconds=90 + 25))
     assert actions.session_user(db, token=token, idle=idle) is None  # then idle: ended
+
+
+def test_a_concurrent_flood_of_refusals_logs_exactly_the_cap(database_url):
+    """A final outside check: 30 refusals a minute overshot by a few under a concurrent flood, each
+    request reading the count before any had written. Counted and written one at a time, 60 refusals
+    from 6 threads at once log exactly the cap, on both engines."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    sessions = session_factory(engine)
+
+    def refuse(_):
+        with sessions() as session, actions.acting_from("10.7.0.1", "curl"):
+            actions.record_refusal(session, user=None, subject="GET /admin/users", detail="needs admin")
+
+    with ThreadPoolExecutor(6) as pool:
+        list(pool.map(refuse, range(2 * actions.REFUSALS_LOGGED_PER_MINUTE)))
+    with sessions() as session:
+        logged = session.scalar(
+            select(func.count()).select_from(AuditEvent).where(AuditEvent.client == "10.7.0.1")
+        )
+    engine.dispose()
+    assert logged == actions.REFUSALS_LOGGED_PER_MINUTE

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import timedelta
@@ -64,9 +65,13 @@ def record_refusal(session: Session, *, user: User | None, subject: str, detail:
 def record_capped(
     session: Session, *, user: User | None, action: str, subject: str, detail: str = ""
 ) -> None:
-    """:func:`add_capped` in a transaction of its own."""
-    with _transaction(session):
+    """:func:`add_capped` in a transaction of its own, one at a time in this process: counted and written
+    together, so that a concurrent flood does not read the same count and overshoot the cap."""
+    with _CAPPED_ONE_AT_A_TIME, _transaction(session):
         add_capped(session, user=user, action=action, subject=subject, detail=detail)
+
+
+_CAPPED_ONE_AT_A_TIME = threading.Lock()
 
 
 def add_capped(session: Session, *, user: User | None, action: str, subject: str, detail: str = "") -> None:
