@@ -162,6 +162,7 @@ def test_drilldown_groups_are_named_as_people_call_them():
     assert workspace.name_of("consultant", "C1234567") == "Ms A Khan"
     assert workspace.name_of("consultant", "C7654321") == "C7654321"  # not named: the code
     assert workspace.name_of("procedure_group", "hip_fracture_fixation") == "Hip fracture fixation"
+    assert workspace.name_of("procedure_group", "hand") == "Hand"  # read alike in one table
     assert workspace.name_of("site", "General") == "General"
 
 
@@ -309,6 +310,11 @@ def test_two_drill_downs_of_one_chain_never_differ_by_a_small_number(tmp_path):
             workspace._whole_latest(metric_id, "priority"),
             workspace._held_count(metric_id),
         )
+        # a partner's exact mean is never shown: 16 points of a mean 5 less those shown gave its latest
+        # back; a count's is "*", a share's coarsened (``test_a_partners_mean_is_coarsened``)
+        for r in rows:
+            if r.latest_hidden and r.result.metric.denominator is None:
+                assert r.mean_hidden
         return {r.group: r.result.numerator[-1] for r in rows if not r.latest_hidden}
 
     waiting, over_52, within = (
@@ -333,6 +339,47 @@ def test_a_column_loaded_blank_gives_no_drill_down_rather_than_one_row_of_everyo
     assert len(workspace.drilldown(db, "rtt_waiting_list_size", "priority")) >= 3
 
 
+def test_a_drill_down_by_priority_spans_the_departments_chart_not_the_lists_first_clock_start(
+    workspace_and_db,
+):
+    """An outside check: by priority (which only the waiting list has) the series began at the first
+    clock start, years of a list filling up before the department's chart starts; P4 read 100% within
+    18 weeks in 2020 and its mean was hidden for those months. Every group now starts with the chart."""
+    workspace, db = workspace_and_db
+    whole = workspace.series()["rtt_within_18_weeks"]["period"].min()
+    assert workspace.series("priority")["rtt_within_18_weeks"]["period"].min() == whole
+    for row in workspace.drilldown(db, "rtt_within_18_weeks", "priority"):
+        assert row.result.x.min() == whole
+
+
+def test_a_partners_mean_is_coarsened_so_its_hidden_latest_is_not_given_back():
+    """An outside check: a partner row (its latest hidden only to protect another group's) showed its
+    exact mean, and 16 points times it, less the months a CSV shows, gave the latest back. A share's
+    mean beside a hidden latest is now coarsened as exports coarsen it: the latest it leaves possible
+    spans the limits' width. A stay's mean with no point hidden stays exact."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    from stocktake.metrics.catalogue import Aggregate, Metric
+    from stocktake.metrics.suppression import _nice_step
+    from stocktake.spc.xmr import xmr
+
+    count = Aggregate("rtt_pathways", "clock_start")
+    share = Metric("s", "S", "A", "%", "increase", "h", numerator=count, denominator=count, scale=100.0)
+    y = np.random.default_rng(7).normal(70, 4, 16).round(1)
+    chart = xmr(y)
+    result = SimpleNamespace(chart=chart, hidden=np.zeros(16, bool), metric=share)
+    assert Breakdown("P2", result).mean == pytest.approx(chart.latest.mean)  # nothing hidden: exact
+    partner = Breakdown("P2", result, latest_hidden=True)
+    width = float(chart.upl[-1] - chart.lpl[-1])
+    step = _nice_step(width / 16)  # the shown mean is a multiple of this
+    assert partner.mean == pytest.approx(round(chart.latest.mean / step) * step)
+    # every latest from 16 × (mean ± half a step) less the 15 shown fits the shown mean: the truth too
+    low, high = (16 * (partner.mean + k * step / 2) - y[:-1].sum() for k in (-1, 1))
+    assert high - low >= width and low <= y[-1] <= high
+
+
 def test_a_drill_downs_mean_is_hidden_where_its_points_are(tmp_path, pathways_by_priority):
     """The same check: a group of one waiting patient had every month "*" and its mean 1.0 beside
     them. The mean of a period holding a hidden point is "*" too."""
@@ -346,3 +393,19 @@ def test_a_drill_downs_mean_is_hidden_where_its_points_are(tmp_path, pathways_by
         for g, r in workspace._drilldown("rtt_waiting_list_size", "priority", None)
     }
     assert rows["P1"].mean_hidden and not rows["P4"].mean_hidden
+
+
+def test_priorities_are_not_put_on_one_funnel_nor_read_against_the_18_weeks(workspace_and_db):
+    """An outside check: by priority, "within 18 weeks" read P2 as "will consistently meet the target"
+    while 31% of P2 were past their own month, and a funnel called P2 high and P4 low: only that their
+    target times differ. A dimension with ``own_standards`` (priority) has neither; consultants keep
+    both."""
+    workspace, db = workspace_and_db
+    assert workspace.catalogue.dimensions["priority"].own_standards
+    assert not workspace.catalogue.dimensions["consultant"].own_standards
+    by_priority = workspace.drilldown(db, "rtt_within_18_weeks", "priority")
+    assert by_priority and {r.result.assurance_type for r in by_priority} == {None}
+    assert workspace.peers(db, "rtt_within_18_weeks", "priority") is None
+    by_consultant = workspace.drilldown(db, "rtt_within_18_weeks", "consultant")
+    assert {r.result.assurance_type for r in by_consultant} - {None}
+    assert workspace.peers(db, "rtt_within_18_weeks", "consultant") is not None

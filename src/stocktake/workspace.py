@@ -25,7 +25,13 @@ from stocktake.appdb.actions import CHART_CHANGES
 from stocktake.appdb.models import Annotation, AuditEvent, PdsaCycle, Project, ProjectMeasure, TargetSetting
 from stocktake.metrics.catalogue import Catalogue, load_catalogue
 from stocktake.metrics.run import Grain, Reach, missing_data, reaches, run_catalogue
-from stocktake.metrics.suppression import hidden_across_groups, hidden_points, hidden_rows, is_small
+from stocktake.metrics.suppression import (
+    coarse_limits,
+    hidden_across_groups,
+    hidden_points,
+    hidden_rows,
+    is_small,
+)
 from stocktake.report.charts import warm_up_drawing
 from stocktake.small_numbers import NOT_RECORDED
 from stocktake.verdicts import Entry, Mark, MetricResult, StockTake, analyse, take_stock, titled
@@ -56,14 +62,32 @@ class Breakdown:
     held: bool = False
 
     @property
+    def mean(self) -> float | None:
+        """The mean of the latest period's points as the drill-down shows it, None for "*". Exact where
+        none of them is hidden (nor the latest, a partner's: its exact mean had given the latest back).
+        Where some are: a measure whose points are counts of people, "*" (the mean of a steady 3 every
+        month, each "*", was 3); any other (a stay, a share), coarsened as the charts and workbook
+        export it (``coarse_limits``: the points times the mean, less those shown, leaves the hidden
+        ones uncertain by the limits' width), not "*" (an outside check: every consultant's mean stay
+        was "*"). "*" for a small group too."""
+        chart, hidden, metric = self.result.chart, self.result.hidden, self.result.metric
+        if self.small:
+            return None
+        if hidden is None:
+            return float(chart.latest.mean)
+        in_period = np.asarray(chart.rebase_group) == chart.rebase_group[-1]
+        hidden = np.asarray(hidden, dtype=bool).copy()
+        hidden[-1] |= self.latest_hidden
+        if not hidden[in_period].any():
+            return float(chart.latest.mean)
+        if metric.numerator_is_count and metric.denominator is None:
+            return None
+        mean = coarse_limits(chart, hidden)[0][-1]
+        return float(mean) if np.isfinite(mean) else None
+
+    @property
     def mean_hidden(self) -> bool:
-        """Whether the mean of the latest period's points is shown as "*": some of them are hidden (a
-        steady group of three pathways, every month "*", had its mean 3.0 shown beside them)."""
-        hidden = self.result.hidden
-        if self.small or hidden is None:
-            return self.small
-        groups = np.asarray(self.result.chart.rebase_group)
-        return bool(np.asarray(hidden, dtype=bool)[groups == groups[-1]].any())
+        return self.mean is None
 
     @classmethod
     def of(cls, group: str, result: MetricResult, suppress: bool, name: str = "") -> Breakdown:
@@ -155,11 +179,25 @@ class Workspace:
             raise FileNotFoundError(f"{self.warehouse}: no warehouse yet (upload extracts first)")
         key = (self._warehouse_version(), by)
         compute = partial(self._read, partial(run_catalogue, grain=Grain(by=by)))
+        if by is not None:
+            compute = partial(self._from_the_whole_start, compute)
         found = self._once(self._series, key, compute)
         with self._cache_lock:  # series of an earlier warehouse are never asked for again
             for old in [k for k in self._series if k[0] != key[0]]:
                 del self._series[old]
         return found
+
+    def _from_the_whole_start(self, compute: Callable) -> dict[str, pd.DataFrame]:
+        """Series by a group, each from the month the department's own chart starts: by priority, which
+        only the waiting list has, they had started at its first clock start, years of a list filling up
+        (an outside check: P4 at 100% within 18 weeks in 2020, its mean hidden for those months)."""
+        whole = self.series()
+        return {
+            i: frame[frame["period"] >= whole[i]["period"].min()].reset_index(drop=True)
+            if i in whole and len(whole[i]) and "period" in frame
+            else frame
+            for i, frame in compute().items()
+        }
 
     def reaches(self) -> dict[str, Reach]:
         """How far each measure's data go: its latest complete month, and an incomplete one left out
@@ -273,20 +311,29 @@ class Workspace:
         if frame is None:
             return None
         metric = self.catalogue.metric(metric_id)
-        return self.cached(
-            ("peers", metric_id, by, suppress),
-            session,
-            lambda: compare_peers(metric, frame, by, suppress=suppress),
-        )
+        if self.catalogue.dimensions[by].own_standards:
+            return None
+
+        def made():
+            compared = compare_peers(metric, frame, by, suppress=suppress)
+            if compared is None or not (suppress and metric.stock):
+                return compared
+            # a census is compared at the drill-down's latest month: hide at least what it hides (its
+            # chain's held rows and their partners), or the two pages together give a row back
+            drilled = {r.group for r in self.drilldown(session, metric_id, by) if r.latest_hidden}
+            also = np.array([g in drilled for g in compared.groups], dtype=bool)
+            return dataclasses.replace(compared, hidden=compared.hidden | also)
+
+        return self.cached(("peers", metric_id, by, suppress), session, made)
 
     def name_of(self, dimension: str, code: str) -> str:
         """What people call a group: the home's names.yaml says (consultants' names for their codes);
-        else a code written in snake_case reads as words ("hip_fracture_fixation": "Hip fracture
-        fixation"); else the code as it is."""
+        else a code in lower case reads as words ("hip_fracture_fixation": "Hip fracture fixation",
+        "hand": "Hand", beside it in one table); else the code as it is."""
         named = self.names.get(dimension, {}).get(str(code))
         if named:
             return named
-        return code.replace("_", " ").capitalize() if "_" in code and code.islower() else code
+        return code.replace("_", " ").capitalize() if code.islower() else code
 
     def marks(self, session: Session) -> dict[str, list[Mark]]:
         return self.cached(("marks",), session, lambda: self._marks(session))
@@ -419,7 +466,10 @@ class Workspace:
             metrics=tuple(m for m in self.catalogue.metrics if m.id in read_with),
             nested_counts=chains,
         )
-        single = dataclasses.replace(self.catalogue, metrics=(self.catalogue.metric(metric_id),))
+        metric = self.catalogue.metric(metric_id)
+        if self.catalogue.dimensions[by].own_standards:  # a P2's month is not the 18 weeks
+            metric, target = dataclasses.replace(metric, target=None), None
+        single = dataclasses.replace(self.catalogue, metrics=(metric,))
         sizes = frame.groupby(by)["denominator"].sum().sort_values(ascending=False)
         targets = {metric_id: target} if target is not None else None
 
@@ -430,7 +480,9 @@ class Workspace:
             held = chain_hidden(chained, {i: _only(all_groups[i], by, group) for i in read_with})
             return dataclasses.replace(own, hidden=own.hidden | held[metric_id])
 
-        return [(str(group), result(group)) for group in sizes.index if len(_only(frame, by, group))]
+        # a group with no cases in any month (no consultant recorded on any stay) has no reading
+        kept = [group for group in sizes.index if sizes[group] > 0 and len(_only(frame, by, group))]
+        return [(str(group), result(group)) for group in kept]
 
     def _marks(self, session: Session) -> dict[str, list[Mark]]:
         marks: dict[str, list[Mark]] = {}

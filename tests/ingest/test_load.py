@@ -387,3 +387,26 @@ def test_another_key_than_the_warehouses_is_refused_before_anything_changes(
             )  # fmt: skip
     assert _fingerprint(loaded_warehouse, "admissions") == before
     ingest_directory(folder, load_mapping(MAPPING), loaded_warehouse, KEY, partial=True, replace="rows")
+
+
+def test_a_mapped_column_blank_in_every_row_is_said_before_loading(raw_dir, loaded_warehouse, tmp_path):
+    """An outside check emptied the waiting list's consultant column and loaded it: the preview said
+    every row was right, and the consultant drill-downs then had nothing. The preview now says which
+    mapped fields are blank in every row; a field with values is not named."""
+    from stocktake.ingest.load import blank_line, preview_lines
+
+    ptl = _raw(raw_dir, "rtt_ptl.csv").assign(CONSULTANT="")
+    folder = _folder(tmp_path, "blank", rtt_ptl__csv=ptl)
+    preview = ingest_directory(
+        folder, load_mapping(MAPPING), loaded_warehouse, KEY, partial=True, dry_run=True
+    )
+    (f,) = preview.files
+    assert f.blank == "consultant"
+    assert blank_line(f) == (
+        "consultant: blank in every row of rtt_ptl.csv, so nothing will be broken down or measured by it"
+    )
+    assert f"  {blank_line(f)}" in preview_lines(preview)
+    whole = ingest_directory(raw_dir, load_mapping(MAPPING), tmp_path / "new.duckdb", KEY, dry_run=True)
+    assert next(g.blank for g in whole.files if g.dataset == "rtt_pathways") == ""
+    # the first three months of this demo have no virtual clinic yet: said, as a trust's would be
+    assert next(g.blank for g in whole.files if g.dataset == "fracture_clinic") == "vfc_reviewed_at"

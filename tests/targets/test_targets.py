@@ -23,6 +23,15 @@ def test_midway_between_baseline_and_girft():
     assert between(start, Benchmark(1.0, "GIRFT"), fraction=0.25).value == pytest.approx(3.25)
 
 
+def test_a_benchmarks_year_is_said_once():
+    """An outside check read "65% by March 2026 (Elective Reform Plan, January 2025) (2025)"."""
+    assert (
+        str(Benchmark(65.0, "GIRFT ambulatory hip and knee", 2021)) == "GIRFT ambulatory hip and knee (2021)"
+    )
+    said = "65% by March 2026 (Elective Reform Plan, January 2025)"
+    assert str(Benchmark(65.0, said, 2025)) == said
+
+
 def test_baseline_needs_values_in_its_period():
     with pytest.raises(ValueError, match="no values"):
         baseline(MONTHS, [1.0] * 12, date(2020, 1, 1), date(2020, 6, 1))

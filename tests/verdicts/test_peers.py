@@ -69,6 +69,22 @@ def test_a_census_is_compared_at_its_latest_month_not_summed_over_a_year():
     assert set(summed.funnel.significance) == {HIGH_001, LOW_001}
 
 
+def test_a_proportions_other_side_of_one_to_seven_is_hidden_with_a_partner():
+    """An outside check read "25 of 30" within 18 weeks on the funnel, so 5 over 18 weeks, which the
+    drill-down hid. Cases less events is a count too: North (5 outside) is hidden, and with it the
+    group whose outside count is next smallest (Mid, 40), so the pooled average cannot give 5 back."""
+    census = Aggregate("rtt_pathways", "clock_start", census=("clock_start", "clock_stop"))
+    within = Metric(
+        "w", "Within", "A", "%", "increase", "h", numerator=census, denominator=census, scale=100.0
+    )
+    frame = _frame({"North": (25, 30), "Mid": (100, 140), "South": (120, 200)})
+    compared = compare_peers(within, frame, "site")
+    assert dict(zip(compared.groups, compared.hidden, strict=True)) == {
+        "Mid": True, "North": True, "South": False,
+    }  # fmt: skip
+    assert not compare_peers(within, frame, "site", suppress=False).hidden.any()
+
+
 def test_a_small_group_and_the_group_that_would_give_it_away_are_hidden():
     frame = _frame({"A": (80, 100), "B": (90, 100), "C": (50, 60), "Tiny": (0, 0)})
     frame.loc[(frame["site"] == "Tiny") & (frame["period"] == MONTHS[-1]), ["numerator", "denominator"]] = [

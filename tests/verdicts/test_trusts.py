@@ -113,6 +113,26 @@ def test_figures_without_a_period_are_compared_with_our_latest_twelve_months():
     )
 
 
+def test_a_census_is_read_at_the_periods_last_month_end_not_summed():
+    """An outside check: "Our trust: April 2024 to March 2025, 29,533 of 41,888" for a list of 3,571,
+    twelve month-ends summed. A census (% within 18 weeks) is read as a trust's return is, at the
+    period's last month alone: December 2024's 22 of 34 here; without a period, the latest month's."""
+    census = load_catalogue().metric("rtt_within_18_weeks")
+    assert census.stock
+    compared = compare_with_trusts(census, ours(), FIGURES)
+    f, i = compared.funnel, compared.own_index
+    assert (f.numerator[i], f.denominator[i]) == (22, 34)
+    assert compared.period == "December 2024" and compared.mismatch == ""
+    numerator, denominator, first, last, why = own_counts(ours(), None, census=True)
+    assert (numerator, denominator, first, last) == (
+        1,
+        40,
+        pd.Timestamp("2025-01-01"),
+        pd.Timestamp("2025-01-31"),
+    )
+    assert why.endswith("ours are those waiting at the end of the latest complete month, January 2025")
+
+
 def test_our_small_numbers_are_hidden():
     small = _series(pd.date_range("2024-01-01", periods=12, freq="MS"), [0] * 11 + [3], [0] * 11 + [5])
     compared = compare_with_trusts(METRIC, small, FIGURES)

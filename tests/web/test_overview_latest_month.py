@@ -102,3 +102,19 @@ def test_a_second_click_on_confirm_finds_the_upload_gone_not_a_500(clients, nhfd
     second = editor.post(f"/uploads/{token}/confirm", data={"csrf_token": editor.csrf})
     assert "Loaded" in first.text
     assert second.status_code == 404 and "no longer waiting" in second.text
+
+
+def test_the_upload_preview_warns_of_a_mapped_column_blank_in_every_row(clients, nhfd):
+    """An outside check uploaded an extract with a column emptied: the preview said every row was
+    right and nothing else. It now names the column, before anything is loaded."""
+    editor = clients["editor"]
+    blanked = nhfd.head(40).assign(MOBILISED_DAY1="")
+    preview = editor.post(
+        "/uploads",
+        data={"dataset": "hip_fractures", "kind": "rows", "csrf_token": editor.csrf},
+        files={"extract": ("nhfd_submission.csv", blanked.to_csv(index=False).encode())},
+    )
+    text = " ".join(preview.text.split())
+    assert preview.status_code == 200 and "Check before loading" in text, text
+    assert "mobilised day after surgery: blank in every row" in text
+    assert "orthogeriatric review at: blank" not in text

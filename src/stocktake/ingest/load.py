@@ -83,6 +83,9 @@ class LoadedFile:
     #: The canonical fields the mapping gave, comma-separated ("": not known): a field left out
     #: loads empty, and its measures are said to lack it rather than counted as zero.
     fields: str = ""
+    #: Mapped optional fields blank in every row, comma-separated: said before loading (an outside
+    #: check emptied the consultant column unwarned; its drill-downs then had nothing to show).
+    blank: str = ""
 
 
 @dataclass(frozen=True)
@@ -260,7 +263,10 @@ def read_extracts(
         names = ", ".join(p.name for p in paths)
         months = _months(table, DATASETS[name])
         fields = ",".join(sorted(spec.columns))
-        loaded.append(LoadedFile(name, names, len(table), digest, *months, mapping_digest, read_as, fields))
+        blank = ",".join(_blank_fields(table, DATASETS[name], spec.columns))
+        loaded.append(
+            LoadedFile(name, names, len(table), digest, *months, mapping_digest, read_as, fields, blank)
+        )
     if errors:
         raise IngestError(errors, tuple(line for f in loaded for line in f.read_as.splitlines()))
     return tables, loaded
@@ -735,6 +741,24 @@ def recent_loads(warehouse: Path, limit: int = 20) -> list[LoadRecord]:
     return [LoadRecord(*row) for row in rows]
 
 
+def _blank_fields(table: pd.DataFrame, schema, mapped) -> list[str]:
+    """The mapped optional fields of ``table`` with no value in any row."""
+    if table.empty:
+        return []
+    optional = [c.name for c in schema.columns if not c.required and c.name in mapped and c.name in table]
+    return [
+        name for name in optional if table[name].astype("string").str.strip().replace("", pd.NA).isna().all()
+    ]
+
+
+def blank_line(f: LoadedFile) -> str:
+    """What a load's fields blank in every row mean, or ""."""
+    if not f.blank:
+        return ""
+    named = ", ".join(f.blank.split(","))
+    return f"{named}: blank in every row of {f.file}, so nothing will be broken down or measured by it"
+
+
 def preview_lines(result: LoadResult) -> list[str]:
     """The preview (or, once loaded, the account) as lines to read: per dataset its files, then
     each month that changes (months where every row is the same are counted, not listed)."""
@@ -744,6 +768,7 @@ def preview_lines(result: LoadResult) -> list[str]:
         verb = "Loaded" if result.load_id is not None else "Would load"
         lines.append(f"{verb} {f.rows:,} rows of {f.dataset} from {f.file}{months}")
         lines += [f"  {line}" for line in f.read_as.splitlines()]
+        lines += [f"  {blank_line(f)}"] if f.blank else []
         changes = [c for c in result.changes if c.dataset == f.dataset]
         for c in changes:
             if c.added or c.changed or c.removed:

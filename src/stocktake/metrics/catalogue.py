@@ -77,6 +77,9 @@ class Dimension:
     name: str
     value: ex.Expression
     per_dataset: tuple[tuple[str, ex.Expression], ...] = ()
+    #: Its groups are held to different standards (a priority's own target time): they are not
+    #: compared on a funnel, nor read against the department's target.
+    own_standards: bool = False
 
     def expression(self, dataset: str) -> ex.Expression:
         return dict(self.per_dataset).get(dataset, self.value)
@@ -228,7 +231,7 @@ def _dimension(name: str, spec: dict[str, Any] | None) -> Dimension:
         (dataset, ex.parse(raw, f"{where}.per_dataset.{dataset}"))
         for dataset, raw in (spec.get("per_dataset") or {}).items()
     )
-    return Dimension(name, value, per_dataset)
+    return Dimension(name, value, per_dataset, bool(spec.get("own_standards", False)))
 
 
 def _aggregate(spec: dict[str, Any], where: str) -> Aggregate:

@@ -20,7 +20,9 @@ class Benchmark:
     year: int | None = None
 
     def __str__(self) -> str:
-        return f"{self.source}{f' ({self.year})' if self.year else ''}"
+        """The source, with its year unless the source already says it ("… January 2025 (2025)")."""
+        dated = self.year and str(self.year) not in self.source
+        return f"{self.source}{f' ({self.year})' if dated else ''}"
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ import pandas as pd
 
 from stocktake.funnel import HIGH_001, LOW_001, Funnel, FunnelMethod, compare_units
 from stocktake.metrics.catalogue import Metric
-from stocktake.metrics.suppression import hidden_points, remainder_is_small, secondary_suppression
+from stocktake.metrics.suppression import hidden_points, is_small, remainder_is_small, secondary_suppression
 
 PERIOD_MONTHS = 12
 
@@ -129,15 +129,24 @@ def hidden_groups(metric: Metric, recent: pd.DataFrame, totals: pd.DataFrame) ->
     with 1–7 cases or events and the one that would give them away; and, when the whole's months
     less those its chart shows would give a hidden month back (``remainder_is_small``), at least two,
     so that the groups do not add up to the whole (an outside check: the sites summed less the
-    chart's shown months gave a hidden month's 3 deaths)."""
+    chart's shown months gave a hidden month's 3 deaths). A proportion's other side (cases less events:
+    those waiting over 18 weeks beside those within) is a count too, hidden at 1–7 as the drill-downs
+    hide it (an outside check read 25 of 30 on the funnel, 5 over 18 weeks the drill-down hid). Each
+    count in turn adds partners until no hidden row can be worked out by it."""
     numerator, denominator = totals["numerator"].to_numpy(float), totals["denominator"].to_numpy(float)
     small = hidden_points(numerator, denominator, metric.numerator_is_count)
+    counts = [denominator, numerator]
+    if funnel_method(metric).statistic == "proportion":
+        counts.append(denominator - numerator)
+        small |= is_small(counts[-1])
     whole = recent.groupby("period")[["numerator", "denominator"]].sum()
     given_away = remainder_is_small(whole["numerator"], whole["denominator"], metric.numerator_is_count)
     if given_away and not small.any():
         some = np.flatnonzero(denominator > 0)
         small[some[np.argmin(denominator[some])]] = True
-    return secondary_suppression(small, denominator)
+    for values in counts:
+        small = secondary_suppression(small, values)
+    return small
 
 
 def compare_every_measure(

@@ -194,34 +194,36 @@ def shown_totals(peers: Sequence, observed: Sequence = ()) -> dict[str, list[Sho
 
 
 def own_counts(
-    frame: pd.DataFrame, period: tuple[str, str] | None, *, months: int = PERIOD_MONTHS
+    frame: pd.DataFrame, period: tuple[str, str] | None, *, months: int = PERIOD_MONTHS, census: bool = False
 ) -> tuple[float, float, pd.Timestamp, pd.Timestamp, str]:
     """The department's numerator and denominator summed from its series (``frame``: period,
     numerator, denominator, the whole department's complete months) over ``period`` when it holds
-    every month of it; else over its latest ``months``, with the difference in words."""
+    every month of it; else over its latest ``months``, with the difference in words. A ``census``
+    (those waiting at each month's end, ``Metric.stock``) is read at the period's last month alone, as
+    a trust's published return is: twelve month-ends summed had made a list of 3,571 read as 41,888."""
     monthly = frame.assign(month=pd.DatetimeIndex(frame["period"]).to_period("M"))
     held = sorted(monthly["month"].unique())
     if not held:
         raise ValueError("the warehouse holds no months of this measure")
     period = readable_period(period)  # "zzz" or a backwards period is no period (issue 28)
     if period is not None:
-        wanted = pd.period_range(period[0], period[1], freq="M")
+        wanted = pd.period_range(period[0], period[1], freq="M")[-1 if census else 0 :]
         if set(wanted) <= set(held):
             chosen = monthly[monthly["month"].isin(wanted)]
             return _summed(chosen, wanted[0], wanted[-1], "")
-    latest = held[-months:]
+    latest = held[-1:] if census else held[-months:]
     chosen = monthly[monthly["month"].isin(latest)]
     ours = months_between(latest[0], latest[-1])
+    if census:
+        ours_are = f"ours are those waiting at the end of the latest complete month, {ours}"
+    else:
+        ours_are = f"ours are the latest {len(latest)} complete months, {ours}"
     if period is None:
-        why = (
-            "the other trusts' figures do not say their period; "
-            f"ours are the latest {len(latest)} complete months, {ours}"
-        )
+        why = f"the other trusts' figures do not say their period; {ours_are}"
     else:
         why = (
             f"the other trusts' figures are for {period_words(period)}, which the warehouse does not hold "
-            f"whole (it holds {months_between(held[0], held[-1])}); ours are the latest {len(latest)} "
-            f"complete months, {ours}: not the same period"
+            f"whole (it holds {months_between(held[0], held[-1])}); {ours_are}: not the same period"
         )
     return _summed(chosen, latest[0], latest[-1], why)
 
@@ -256,7 +258,9 @@ def compare_with_trusts(
     method = funnel_method(metric)
     if method is None or frame.empty:
         return None
-    numerator, denominator, first, last, why = own_counts(frame, figures.period, months=months)
+    numerator, denominator, first, last, why = own_counts(
+        frame, figures.period, months=months, census=metric.stock
+    )
     if denominator <= 0:
         return None
     small = bool(hidden_points([numerator], [denominator], metric.numerator_is_count)[0])
@@ -326,7 +330,7 @@ def trust_not_compared(
     warehouse has none of the measure's months."""
     if funnel_method(metric) is None or frame.empty:
         return None
-    numerator, denominator, first, last, _ = own_counts(frame, None)
+    numerator, denominator, first, last, _ = own_counts(frame, None, census=metric.stock)
     small = bool(hidden_points([numerator], [denominator], metric.numerator_is_count)[0])
     name = own.strip() or OUR_TRUST
     nothing = PeerFigures((), (), ())

@@ -98,8 +98,10 @@ def _page(
         ],
         funnel_dimensions=[
             d
-            for d in catalogue.dimensions
-            if funnel_method(metric) is not None and dimension_expressions(catalogue, metric, d) is not None
+            for d, dimension in catalogue.dimensions.items()
+            if funnel_method(metric) is not None
+            and not dimension.own_standards
+            and dimension_expressions(catalogue, metric, d) is not None
         ],
         today=date.today().isoformat(),
         point_names=POINT_NAMES,
@@ -470,6 +472,7 @@ def _funnel_page(
         by_label=by.replace("_", " "),
         peers=peers,
         method_missing=funnel_method(metric) is None,
+        own_standards=workspace.catalogue.dimensions[by].own_standards,
         rows=rows,
         figure=figure,
         fmt=fmt,
