@@ -369,7 +369,7 @@ def test_a_partners_mean_is_coarsened_so_its_hidden_latest_is_not_given_back():
     share = Metric("s", "S", "A", "%", "increase", "h", numerator=count, denominator=count, scale=100.0)
     y = np.random.default_rng(7).normal(70, 4, 16).round(1)
     chart = xmr(y)
-    result = SimpleNamespace(chart=chart, hidden=np.zeros(16, bool), metric=share)
+    result = SimpleNamespace(chart=chart, hidden=np.zeros(16, bool), metric=share, one_person=None)
     assert Breakdown("P2", result).mean == pytest.approx(chart.latest.mean)  # nothing hidden: exact
     partner = Breakdown("P2", result, latest_hidden=True)
     width = float(chart.upl[-1] - chart.lpl[-1])
@@ -378,6 +378,10 @@ def test_a_partners_mean_is_coarsened_so_its_hidden_latest_is_not_given_back():
     # every latest from 16 × (mean ± half a step) less the 15 shown fits the shown mean: the truth too
     low, high = (16 * (partner.mean + k * step / 2) - y[:-1].sum() for k in (-1, 1))
     assert high - low >= width and low <= y[-1] <= high
+    # a hidden month of 3 cases moves by 33 points a person: 16 of them over 16 points is a step of 50,
+    # beside limits some 25 wide, and a mean rounded so would misread: "*"
+    few = SimpleNamespace(**(vars(result) | {"one_person": np.full(16, 100 / 3)}))
+    assert Breakdown("P2", few, latest_hidden=True).mean is None
 
 
 def test_a_drill_downs_mean_is_hidden_where_its_points_are(tmp_path, pathways_by_priority):

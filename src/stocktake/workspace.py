@@ -27,6 +27,7 @@ from stocktake.metrics.catalogue import Catalogue, load_catalogue
 from stocktake.metrics.run import Grain, Reach, missing_data, reaches, run_catalogue
 from stocktake.metrics.suppression import (
     coarse_limits,
+    coarse_step,
     hidden_across_groups,
     hidden_points,
     hidden_rows,
@@ -68,8 +69,9 @@ class Breakdown:
         Where some are: a measure whose points are counts of people, "*" (the mean of a steady 3 every
         month, each "*", was 3); any other (a stay, a share), coarsened as the charts and workbook
         export it (``coarse_limits``: the points times the mean, less those shown, leaves the hidden
-        ones uncertain by the limits' width), not "*" (an outside check: every consultant's mean stay
-        was "*"). "*" for a small group too."""
+        ones uncertain by the limits' width and by 8 people), not "*" (an outside check: every
+        consultant's mean stay was "*"), unless that rounding is coarse beside the limits and would
+        misread. "*" for a small group too."""
         chart, hidden, metric = self.result.chart, self.result.hidden, self.result.metric
         if self.small:
             return None
@@ -82,7 +84,12 @@ class Breakdown:
             return float(chart.latest.mean)
         if metric.numerator_is_count and metric.denominator is None:
             return None
-        mean = coarse_limits(chart, hidden)[0][-1]
+        # rounded by more than an eighth of the limits' width either way, it would misread (a
+        # consultant's 66.9% within 36 hours had read 100%)
+        step = coarse_step(chart, hidden, in_period, self.result.one_person)
+        if not step <= (chart.latest.upl - chart.latest.lpl) / 4:
+            return None
+        mean = coarse_limits(chart, hidden, self.result.one_person)[0][-1]
         return float(mean) if np.isfinite(mean) else None
 
     @property

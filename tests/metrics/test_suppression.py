@@ -398,3 +398,47 @@ def test_sites_quarters_that_add_up_to_a_quarter_giving_a_month_away_are_hidden(
         }
     )
     assert list(suppressed(quarters, Catalogue("d", (deaths,)), months)["suppressed"]) == [True, True]
+
+
+def test_a_shares_coarse_mean_leaves_its_hidden_months_uncertain_by_eight_people():
+    """An outside check: 18 months of "within 18 weeks" for a priority, 16 at 100% and two hidden (1 of
+    37 and 1 of 40 waiting longer). Its mean, rounded to 0.2 beside limits of no width, fitted one pair
+    of counts only. The step is now at least 16 people's worth at the hidden points over the points:
+    every pair of 1-7 fits the mean and limits shown, so none is given back."""
+    from stocktake.metrics.catalogue import Aggregate, Metric
+    from stocktake.metrics.suppression import coarse_limits, one_person
+    from stocktake.spc.xmr import xmr
+
+    census = Aggregate("rtt_pathways", "clock_start", census=("clock_start", "clock_stop"))
+    share = Metric("w", "W", "A", "%", "increase", "h", numerator=census, denominator=census, scale=100.0)
+    cases = np.full(18, 30.0)
+    cases[[3, 13]] = [37, 40]
+    hidden = np.zeros(18, bool)
+    hidden[[3, 13]] = True
+
+    def shown(outside_a: int, outside_b: int):
+        y = np.full(18, 100.0)
+        y[3], y[13] = 100 * (37 - outside_a) / 37, 100 * (40 - outside_b) / 40
+        mean, lpl, upl = coarse_limits(xmr(y), hidden, one_person(share, cases))
+        return round(mean[-1], 9), round(lpl[-1], 9), round(upl[-1], 9)
+
+    truth = shown(1, 1)
+    fits = [(a, b) for a in range(1, 8) for b in range(1, 8) if shown(a, b) == truth]
+    assert len(fits) >= 8 and (1, 1) in fits
+    before = [
+        (a, b) for a in range(1, 8) for b in range(1, 8) if _exact_rounded(a, b) == _exact_rounded(1, 1)
+    ]
+    assert before == [(1, 1)]  # without people's worth: the one pair
+
+
+def _exact_rounded(outside_a: int, outside_b: int):
+    """The same share's mean and limits coarsened as before (no one person's step)."""
+    from stocktake.metrics.suppression import coarse_limits
+    from stocktake.spc.xmr import xmr
+
+    y = np.full(18, 100.0)
+    y[3], y[13] = 100 * (37 - outside_a) / 37, 100 * (40 - outside_b) / 40
+    hidden = np.zeros(18, bool)
+    hidden[[3, 13]] = True
+    mean, lpl, upl = coarse_limits(xmr(y), hidden)
+    return round(mean[-1], 9), round(lpl[-1], 9), round(upl[-1], 9)

@@ -171,31 +171,39 @@ def _nice_step(at_least: float) -> float:
     return float(next(m * power for m in (1, 2, 5, 10) if m * power >= at_least - 1e-12))
 
 
-def coarse_limits(chart, hidden) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def one_person(metric, denominator) -> np.ndarray | None:
+    """How far one person moves each point's value, for :func:`coarse_limits`: a count's 1; a share's
+    or a rate's scale over its cases (one of 37 is 2.7 points); None where no one moves it by a fixed
+    step (a mean stay, a percentile)."""
+    if denominator is None or not metric.numerator_is_count:
+        return None
+    cases = np.asarray(denominator, dtype=float)
+    if metric.denominator is None:
+        return np.ones(len(cases))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where(cases > 0, metric.scale / cases, np.nan)
+
+
+def coarse_limits(chart, hidden, one_person=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """An XmR chart's mean and limits as exported beside hidden points: in each rebase period holding
     one, rounded to a step of at least the limits' width over the period's points (and, for counts,
     16 over them), so that the period's points times its mean, less the points shown, leaves the
     hidden ones uncertain by the width of the limits (for counts, by ±8 and more) instead of exact;
-    its moving ranges, read from the limits, no better. A period with no limits (every moving range
-    zero: one value, or the same value throughout) has no mean either: it would be every value.
-    Periods without a hidden point are exact."""
+    its moving ranges, read from the limits, no better. ``one_person`` (per point, ``one_person``):
+    the step is also at least 16 people's worth at the hidden points over the period's points, so that
+    a share's hidden months are uncertain by 8 people and more too (an outside check fitted one pair
+    of counts to a share's mean rounded to 0.2 beside limits of no width). A period with no limits
+    (every moving range zero: one value, or the same value throughout) has no mean either: it would be
+    every value. Periods without a hidden point are exact."""
     mean, lpl, upl = (np.asarray(a, dtype=float).copy() for a in (chart.mean, chart.lpl, chart.upl))
     hidden = np.asarray(hidden, dtype=bool)
-    y = np.asarray(chart.y, dtype=float)
-    known = y[np.isfinite(y)]
-    counts = bool(known.size) and bool(np.all(known == np.round(known)))
     groups = np.asarray(chart.rebase_group)
     for group in np.unique(groups[hidden]) if hidden.any() else ():
         rows = groups == group
         if not np.isfinite(upl[rows] - lpl[rows]).any():
             mean[rows] = np.nan
             continue
-        n = max(int(np.isfinite(y[rows]).sum()), 1)  # the points with a value: months without none
-        spans = [upl[rows] - lpl[rows], np.array([np.nanmax(y[rows]) - np.nanmin(y[rows])])]
-        # the limits' width, or the values' own range where the limits have none (every shown point 0
-        # and the mean the hidden ones' share): either way the scale a hidden value lives on
-        width = max((float(np.nanmax(v)) for v in spans if np.isfinite(v).any()), default=0.0)
-        step = _nice_step(max(width, 16.0 if counts else 0.0) / n)
+        step = coarse_step(chart, hidden, rows, one_person)
         if step:
             places = max(0, 1 - int(np.floor(np.log10(step))))  # 0.6, not 0.6000000000000001
             for values in (mean, lpl, upl):
@@ -203,7 +211,25 @@ def coarse_limits(chart, hidden) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mean, lpl, upl
 
 
-def coarse_chart(chart, hidden):
+def coarse_step(chart, hidden, rows, one_person=None) -> float:
+    """The step :func:`coarse_limits` rounds the period ``rows`` (a mask of the chart's points) to."""
+    y = np.asarray(chart.y, dtype=float)
+    lpl, upl = np.asarray(chart.lpl, dtype=float), np.asarray(chart.upl, dtype=float)
+    known = y[np.isfinite(y)]
+    counts = bool(known.size) and bool(np.all(known == np.round(known)))
+    n = max(int(np.isfinite(y[rows]).sum()), 1)  # the points with a value: months without none
+    spans = [upl[rows] - lpl[rows], np.array([np.nanmax(y[rows]) - np.nanmin(y[rows])])]
+    # the limits' width, or the values' own range where the limits have none (every shown point 0
+    # and the mean the hidden ones' share): either way the scale a hidden value lives on
+    width = max((float(np.nanmax(v)) for v in spans if np.isfinite(v).any()), default=0.0)
+    person = 1.0 if counts else 0.0
+    if one_person is not None:
+        moved = np.asarray(one_person, dtype=float)[rows & np.asarray(hidden, dtype=bool)]
+        person = max(person, float(np.nanmax(moved))) if np.isfinite(moved).any() else person
+    return _nice_step(max(width, 16.0 * person) / n)
+
+
+def coarse_chart(chart, hidden, one_person=None):
     """The chart with :func:`coarse_limits` in place of its mean and limits, its periods' too: what a
     sentence quoting them may say beside hidden points (the chart's own verdicts are made before)."""
     import dataclasses
@@ -211,7 +237,7 @@ def coarse_chart(chart, hidden):
     hidden = np.asarray(hidden, dtype=bool)
     if not hidden.any():
         return chart
-    mean, lpl, upl = coarse_limits(chart, hidden)
+    mean, lpl, upl = coarse_limits(chart, hidden, one_person)
     segments = tuple(
         dataclasses.replace(s, mean=float(mean[s.start]), lpl=float(lpl[s.start]), upl=float(upl[s.start]))
         for s in chart.segments

@@ -14,6 +14,7 @@ import pandas as pd
 
 from stocktake.metrics.catalogue import Catalogue, Metric
 from stocktake.metrics.suppression import hidden_points, nested_hiding
+from stocktake.metrics.suppression import one_person as moved_by_one_person
 from stocktake.spc import XmrChart
 from stocktake.spc.prime import attribute_xmr
 from stocktake.spc.rebase import plan_rebases, rebase_point
@@ -45,6 +46,11 @@ class MetricResult:
     numerator: np.ndarray | None = None
     denominator: np.ndarray | None = None
     rebasing: Rebasing | None = None
+
+    @property
+    def one_person(self) -> np.ndarray | None:
+        """How far one person moves each point (``suppression.one_person``), for coarse limits."""
+        return moved_by_one_person(self.metric, self.denominator)
 
     @property
     def variation_type(self) -> str:

@@ -401,6 +401,11 @@ def _cases(request, metric: Metric, by: str, months=None) -> dict[str, float] | 
     return cases_by_group(frame, by, period=months)
 
 
+def plural(noun: str) -> str:
+    """ "priorities", "sites", "age bands": a dimension's name for more than one."""
+    return noun[:-1] + "ies" if noun.endswith("y") and noun[-2:-1] not in "aeiou" else noun + "s"
+
+
 def _funnel_page(
     request,
     metric: Metric,
@@ -458,18 +463,19 @@ def _funnel_page(
     kept_note = oe_note if oe_note and not uploaded else ""  # counts for other months: said, not an error
     if expected and oe is None and not error and not kept_note:
         error = oe_note or (
-            f"{expected[0]}: fewer than two {by.replace('_', ' ')}s have both cases in the period and an "
-            "expected count; the file's units must be the names in the table below"
+            f"{expected[0]}: fewer than two {plural(by.replace('_', ' '))} have both cases in the period "
+            "and an expected count; the file's units must be the names in the table below"
         )
     return render(
         request,
         "funnel.html",
         user,
         status_code=422 if (error and (uploaded or sent)) else 200,
-        title=f"{metric.title} compared across {by.replace('_', ' ')}s",
+        title=f"{metric.title} compared across {plural(by.replace('_', ' '))}",
         metric=metric,
         by=by,
         by_label=by.replace("_", " "),
+        by_plural=plural(by.replace("_", " ")),
         peers=peers,
         method_missing=funnel_method(metric) is None,
         own_standards=workspace.catalogue.dimensions[by].own_standards,
