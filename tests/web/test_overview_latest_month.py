@@ -118,3 +118,20 @@ def test_the_upload_preview_warns_of_a_mapped_column_blank_in_every_row(clients,
     assert preview.status_code == 200 and "Check before loading" in text, text
     assert "mobilised day after surgery: blank in every row" in text
     assert "orthogeriatric review at: blank" not in text
+
+
+def test_a_dataset_not_by_month_is_said_to_be_matched_row_by_row(clients, tmp_path):
+    """A recheck read "It is a full extract of the months it covers" beside "Months covered: Not by
+    month" for the waiting list: such a load replaces rows by their key and removes none."""
+    mapping = load_mapping(DEMO_MAPPING)
+    export(generate(Department(seed=11, months=3)), mapping, tmp_path)
+    ptl = pd.read_csv(tmp_path / mapping.datasets["rtt_pathways"].file, dtype=str, keep_default_na=False)
+    editor = clients["editor"]
+    preview = editor.post(
+        "/uploads",
+        data={"dataset": "rtt_pathways", "kind": "months", "csrf_token": editor.csrf},
+        files={"extract": ("rtt_ptl.csv", ptl.head(30).to_csv(index=False).encode())},
+    )
+    text = " ".join(preview.text.split())
+    assert preview.status_code == 200 and "It is matched row by row: this dataset is not by month" in text
+    assert "full extract of the months it covers" not in text
