@@ -382,6 +382,14 @@ def test_a_partners_mean_is_coarsened_so_its_hidden_latest_is_not_given_back():
     # beside limits some 25 wide, and a mean rounded so would misread: "*"
     few = SimpleNamespace(**(vars(result) | {"one_person": np.full(16, 100 / 3)}))
     assert Breakdown("P2", few, latest_hidden=True).mean is None
+    assert partner.mean_rounded and not Breakdown("P2", result).mean_rounded
+    # a final check: limits 0-260% passed the rule and a step of 50 read 66.9% as 50%; as drawn, 0-100%
+    wide = xmr(np.where(np.arange(16) % 2 == 0, 10.0, 100.0))
+    assert wide.upl[-1] - wide.lpl[-1] > 200  # computed limits far beyond a percentage
+    swings = SimpleNamespace(
+        chart=wide, hidden=np.zeros(16, bool), metric=share, one_person=np.full(16, 50.0)
+    )
+    assert Breakdown("C1", swings, latest_hidden=True).mean is None
 
 
 def test_a_drill_downs_mean_is_hidden_where_its_points_are(tmp_path, pathways_by_priority):

@@ -37,6 +37,7 @@ from stocktake.report.charts import warm_up_drawing
 from stocktake.small_numbers import NOT_RECORDED
 from stocktake.verdicts import Entry, Mark, MetricResult, StockTake, analyse, take_stock, titled
 from stocktake.verdicts.analysis import chain_hidden
+from stocktake.verdicts.narrative import drawn_limits
 from stocktake.verdicts.peers import compare_peers
 from stocktake.verdicts.stocktake import describe_rebase
 from stocktake.warehouse import connect_ibis
@@ -84,13 +85,20 @@ class Breakdown:
             return float(chart.latest.mean)
         if metric.numerator_is_count and metric.denominator is None:
             return None
-        # rounded by more than an eighth of the limits' width either way, it would misread (a
-        # consultant's 66.9% within 36 hours had read 100%)
+        # rounded by more than an eighth of the limits' width as drawn either way, it would misread (a
+        # consultant's 66.9% within 36 hours had read 100%, then 50%: limits 0-260% drawn 0-100%)
         step = coarse_step(chart, hidden, in_period, self.result.one_person)
-        if not step <= (chart.latest.upl - chart.latest.lpl) / 4:
+        lower, upper = drawn_limits(chart.lpl[-1:], chart.upl[-1:], chart.y, metric.unit)
+        if not step <= (upper[0] - lower[0]) / 4:
             return None
         mean = coarse_limits(chart, hidden, self.result.one_person)[0][-1]
         return float(mean) if np.isfinite(mean) else None
+
+    @property
+    def mean_rounded(self) -> bool:
+        """The mean is shown rounded (``mean``), and said to be: "about 70%"."""
+        mean = self.mean
+        return mean is not None and mean != float(self.result.chart.latest.mean)
 
     @property
     def mean_hidden(self) -> bool:

@@ -99,6 +99,14 @@ class Formatter:
             return "£" + number
         return f"{number} {unit}".strip()
 
+    def rounded(self, value: float) -> str:
+        """A figure rounded to a coarse step (70, 4.5): its own decimals, not the measure's ("70.0%"
+        beside exact means had read as exact)."""
+        if value is None or np.isnan(value):
+            return self(value)
+        text = f"{value:.6f}".rstrip("0").rstrip(".")
+        return Formatter(self.unit, len(text.partition(".")[2]))(value)
+
     def statistic(self, value: float) -> str:
         """A mean or a limit of a small count, to a tenth when it is not whole: a mean of 6.5, drawn at
         6.5, had read "a mean of 6" (its limit of 2.5, "2"); under 10, half a count is 5% or more."""
