@@ -383,6 +383,9 @@ def test_a_partners_mean_is_coarsened_so_its_hidden_latest_is_not_given_back():
     few = SimpleNamespace(**(vars(result) | {"one_person": np.full(16, 100 / 3)}))
     assert Breakdown("P2", few, latest_hidden=True).mean is None
     assert partner.mean_rounded and not Breakdown("P2", result).mean_rounded
+    assert not partner.latest_empty
+    empty = xmr(np.r_[y[:-1], np.nan])
+    assert Breakdown("P2", SimpleNamespace(**(vars(result) | {"chart": empty}))).latest_empty
     # a final check: limits 0-260% passed the rule and a step of 50 read 66.9% as 50%; as drawn, 0-100%
     wide = xmr(np.where(np.arange(16) % 2 == 0, 10.0, 100.0))
     assert wide.upl[-1] - wide.lpl[-1] > 200  # computed limits far beyond a percentage

@@ -95,6 +95,12 @@ class Breakdown:
         return float(mean) if np.isfinite(mean) else None
 
     @property
+    def latest_empty(self) -> bool:
+        """The latest month had no cases ("–"): no variation or assurance is read for it (a final check
+        read "Common cause variation" beside a month with no value)."""
+        return not np.isfinite(self.result.chart.y[-1])
+
+    @property
     def mean_rounded(self) -> bool:
         """The mean is shown rounded (``mean``), and said to be: "about 70%"."""
         mean = self.mean
