@@ -393,6 +393,11 @@ def test_a_partners_mean_is_coarsened_so_its_hidden_latest_is_not_given_back():
         chart=wide, hidden=np.zeros(16, bool), metric=share, one_person=np.full(16, 50.0)
     )
     assert Breakdown("C1", swings, latest_hidden=True).mean is None
+    # a last check: a mortality of 7.7%, rounded to a step of 5, read "about 10%": a quarter of itself
+    low = xmr(np.clip(np.random.default_rng(3).normal(7.7, 6, 16), 0, 100).round(1))
+    assert min(low.upl[-1], 100) - max(low.lpl[-1], 0) >= 4 * 5 > 2 * low.latest.mean  # width would pass
+    rate = SimpleNamespace(chart=low, hidden=np.zeros(16, bool), metric=share, one_person=np.full(16, 5.0))
+    assert Breakdown("C2", rate, latest_hidden=True).mean is None
 
 
 def test_a_drill_downs_mean_is_hidden_where_its_points_are(tmp_path, pathways_by_priority):

@@ -89,8 +89,8 @@ class Breakdown:
         # consultant's 66.9% within 36 hours had read 100%, then 50%: limits 0-260% drawn 0-100%)
         step = coarse_step(chart, hidden, in_period, self.result.one_person)
         lower, upper = drawn_limits(chart.lpl[-1:], chart.upl[-1:], chart.y, metric.unit)
-        if not step <= (upper[0] - lower[0]) / 4:
-            return None
+        if not (step <= (upper[0] - lower[0]) / 4 and step <= abs(chart.latest.mean) / 2):
+            return None  # nor by more than a quarter of itself (a mortality of 7.7% read "about 10%")
         mean = coarse_limits(chart, hidden, self.result.one_person)[0][-1]
         return float(mean) if np.isfinite(mean) else None
 

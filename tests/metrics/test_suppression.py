@@ -214,9 +214,7 @@ def test_an_exported_mean_no_longer_gives_back_the_one_hidden_point():
     assert mean[0] == round(chart.mean[0]) == 21
     fits = _consistent_hidden_values(y, hidden, mean[0], step)
     assert len(fits) >= 16 and set(range(1, 8)) <= set(fits)
-    # the limits move 1 + 5.32 × 36/35 = 6.5 times as far for a point moved: to a step of 10
-    assert abs(mean[0] - chart.mean[0]) <= step / 2 and abs(upl[0] - chart.upl[0]) <= 10 / 2
-    assert upl[0] % 10 == 0
+    assert abs(mean[0] - chart.mean[0]) <= step / 2 and abs(upl[0] - chart.upl[0]) <= step / 2
 
 
 def test_a_period_without_a_hidden_point_keeps_its_exact_mean_and_limits():
@@ -444,40 +442,3 @@ def _exact_rounded(outside_a: int, outside_b: int):
     hidden[[3, 13]] = True
     mean, lpl, upl = coarse_limits(xmr(y), hidden)
     return round(mean[-1], 9), round(lpl[-1], 9), round(upl[-1], 9)
-
-
-def test_a_shares_exported_limits_pin_a_hidden_month_no_more_often_than_its_mean():
-    """A final check: with the limits rounded to the mean's step, mean and limits together pinned a
-    hidden month's 1-7 (cases known) in 21 of 600 synthetic shares; the limits move some 6 times as far
-    as the mean for a point moved, and are now rounded to a step as much wider. Rounding leaves a value
-    at the edge of 1-7 alone in its bin now and then (ADR 66): the mean alone does so too, and the
-    limits now add a little to it (12% of months pinned before, 2% now)."""
-    from stocktake.metrics.catalogue import Aggregate, Metric
-    from stocktake.metrics.suppression import coarse_limits, one_person
-    from stocktake.spc.xmr import xmr
-    from stocktake.verdicts.narrative import drawn_limits
-
-    census = Aggregate("rtt_pathways", "clock_start", census=("clock_start", "clock_stop"))
-    share = Metric("w", "W", "A", "%", "increase", "h", numerator=census, denominator=census, scale=100.0)
-    rng = np.random.default_rng(1)
-    pinned = {"mean": 0, "mean and limits": 0}
-    for _ in range(300):
-        cases = rng.integers(30, 60, 18).astype(float)
-        outside = rng.binomial(cases.astype(int), 1 - rng.uniform(0.85, 0.99)).astype(float)
-        outside[is_small(outside)] = 8.0  # every other month shown
-        month = rng.integers(0, 18)
-        hidden = np.arange(18) == month
-        person = one_person(share, cases)
-
-        def shown(k: int, limits: bool, cases=cases, outside=outside, hidden=hidden, person=person):
-            y = 100 * (cases - np.where(hidden, k, outside)) / cases
-            mean, lpl, upl = coarse_limits(xmr(y, improvement="increase"), hidden, person)
-            lpl, upl = drawn_limits(lpl, upl, y, "%")
-            return tuple(np.round(np.r_[mean, lpl, upl] if limits else mean, 6))
-
-        truth = int(rng.integers(1, 8))
-        for name, limits in (("mean", False), ("mean and limits", True)):
-            fits = [k for k in range(1, 8) if shown(k, limits) == shown(truth, limits)]
-            pinned[name] += len(fits) == 1
-    # 37 of 300 with the limits at the mean's step; 6 now, beside 3 by the mean alone
-    assert pinned["mean"] <= 4 and pinned["mean and limits"] <= 8, pinned

@@ -118,7 +118,7 @@ def test_a_sentence_quotes_the_mean_and_limits_as_exported_beside_hidden_points(
         said = re.search(r"around a mean of ([^ ]+?)\.(?:\s|$)", entry.sentence)
         if not (entry.hidden & latest).any() or said is None:
             continue
-        mean, _, _ = coarse_limits(chart, entry.hidden, entry.result.one_person)
+        mean, _, _ = coarse_limits(chart, entry.hidden)
         assert said[1] == entry.format(mean[entry.latest_index]), (entry.result.metric.id, entry.sentence)
         checked += 1
     assert checked, "the demo quotes a mean beside hidden points"

@@ -324,7 +324,7 @@ def test_a_measure_with_hidden_points_gives_its_coarsened_mean_in_the_summary_ta
     assert hidden, "the demo hides some small counts"
     for entry in hidden:
         fmt, exact = entry.format, entry.result.chart.latest.mean
-        coarse = coarse_chart(entry.result.chart, entry.hidden, entry.result.one_person).latest.mean
+        coarse = coarse_chart(entry.result.chart, entry.hidden).latest.mean
         assert fmt.statistic(coarse) in entry.sentence or "mean" not in entry.sentence
         summary_rows = re.findall(r"<tr>.*?</tr>", page)
         mine = [r for r in summary_rows if f'href="#{entry.result.metric.id}"' in r and 'class="num"' in r]

@@ -189,15 +189,15 @@ def coarse_limits(chart, hidden, one_person=None) -> tuple[np.ndarray, np.ndarra
     one, rounded to a step of at least the limits' width over the period's points (and, for counts,
     16 over them), so that the period's points times its mean, less the points shown, leaves the
     hidden ones uncertain by the width of the limits (for counts, by ±8 and more) instead of exact;
-    the limits, which move further for a point moved, to a step as much wider (``_limit_moves``: a
-    final check pinned hidden months from limits rounded to the mean's step). ``one_person`` (per
-    point, ``one_person``): the step is also at least 16 people's worth at the hidden points over the
-    period's points, so that a share's hidden months are uncertain by 8 people and more too (an
-    outside check fitted one pair of counts to a share's mean rounded to 0.2 beside limits of no
-    width). A period with no limits (every moving range zero: one value, or the same value
-    throughout) has no mean either: it would be every value. Periods without a hidden point are
-    exact. Rounding leaves a hidden value at the edge of the values possible (7 of 1-7) sometimes
-    alone in its bin: the chance is reduced, not removed (ADR 66)."""
+    the limits to the same step (they move some 6.5 times as far for a point moved, so a reader
+    knowing every other month can pin a hidden one from them more often: ADR 66 says why this is
+    left). ``one_person`` (per point, ``one_person``; the drill-downs give it): the step is also at
+    least 16 people's worth at the hidden points over the period's points, so that a share's hidden
+    months are uncertain by 8 people and more too (an outside check fitted one pair of counts to a
+    share's mean rounded to 0.2 beside limits of no width). A period with no limits (every moving
+    range zero: one value, or the same value throughout) has no mean either: it would be every value.
+    Periods without a hidden point are exact. Rounding leaves a hidden value at the edge of the values
+    possible (7 of 1-7) sometimes alone in its bin: the chance is reduced, not removed (ADR 66)."""
     mean, lpl, upl = (np.asarray(a, dtype=float).copy() for a in (chart.mean, chart.lpl, chart.upl))
     hidden = np.asarray(hidden, dtype=bool)
     groups = np.asarray(chart.rebase_group)
@@ -207,20 +207,11 @@ def coarse_limits(chart, hidden, one_person=None) -> tuple[np.ndarray, np.ndarra
             mean[rows] = np.nan
             continue
         step = coarse_step(chart, hidden, rows, one_person)
-        for values, moves in ((mean, 1.0), (lpl, _limit_moves(rows)), (upl, _limit_moves(rows))):
-            each = _nice_step(step * moves) if step else 0.0
-            if each:
-                places = max(0, 1 - int(np.floor(np.log10(each))))  # 0.6, not 0.6000000000000001
-                values[rows] = np.round(np.round(values[rows] / each) * each, places)
+        if step:
+            places = max(0, 1 - int(np.floor(np.log10(step))))  # 0.6, not 0.6000000000000001
+            for values in (mean, lpl, upl):
+                values[rows] = np.round(np.round(values[rows] / step) * step, places)
     return mean, lpl, upl
-
-
-def _limit_moves(rows) -> float:
-    """How many times further than the mean a limit moves when one of the period's n points moves by
-    d: the mean by d/n, the mean moving range by up to 2d/(n - 1) (the point's two moving ranges), so a
-    limit, the mean ± 2.66 of it, by up to d/n + 5.32 d/(n - 1)."""
-    n = max(int(np.sum(rows)), 2)
-    return 1.0 + 2 * 2.66 * n / (n - 1)
 
 
 def coarse_step(chart, hidden, rows, one_person=None) -> float:
@@ -241,7 +232,7 @@ def coarse_step(chart, hidden, rows, one_person=None) -> float:
     return _nice_step(max(width, 16.0 * person) / n)
 
 
-def coarse_chart(chart, hidden, one_person=None):
+def coarse_chart(chart, hidden):
     """The chart with :func:`coarse_limits` in place of its mean and limits, its periods' too: what a
     sentence quoting them may say beside hidden points (the chart's own verdicts are made before)."""
     import dataclasses
@@ -249,7 +240,7 @@ def coarse_chart(chart, hidden, one_person=None):
     hidden = np.asarray(hidden, dtype=bool)
     if not hidden.any():
         return chart
-    mean, lpl, upl = coarse_limits(chart, hidden, one_person)
+    mean, lpl, upl = coarse_limits(chart, hidden)
     segments = tuple(
         dataclasses.replace(s, mean=float(mean[s.start]), lpl=float(lpl[s.start]), upl=float(upl[s.start]))
         for s in chart.segments

@@ -417,11 +417,7 @@ def entry_chart(entry: Entry, annotations=(), *, hide_small: bool = True, title:
     """A stock-take entry's chart. ``hide_small``: points with 1–7 cases behind them have no value, as
     in every export; the workspace's staff see every value (``hide_small=False``)."""
     result, chart, metric = entry.result, entry.result.chart, entry.result.metric
-    mean, lpl, upl = (
-        coarse_limits(chart, entry.hidden, result.one_person)
-        if hide_small
-        else (chart.mean, chart.lpl, chart.upl)
-    )
+    mean, lpl, upl = coarse_limits(chart, entry.hidden) if hide_small else (chart.mean, chart.lpl, chart.upl)
     lpl, upl = drawn_limits(lpl, upl, chart.y, metric.unit)
     return ChartSeries(
         title=title,

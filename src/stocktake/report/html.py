@@ -81,9 +81,7 @@ def _reader_warning(warning: str, x, monthly: bool) -> str:
 def _row(entry: Entry, annotations, static: bool) -> dict:
     result, metric = entry.result, entry.result.metric
     fmt, latest = entry.format, entry.latest_index
-    segment = coarse_chart(
-        result.chart, entry.hidden, result.one_person
-    ).latest  # the mean as the sentence quotes it (ADR 9)
+    segment = coarse_chart(result.chart, entry.hidden).latest  # the mean as the sentence quotes it (ADR 9)
     when = result.x[latest]
     return {
         "id": metric.id,

@@ -125,7 +125,7 @@ def _limits_as_said(entry) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The mean and limits as the chart draws them and the sentence quotes them: coarsened beside
     hidden points, and never below 0 (or above 100%) for a measure that cannot be (ADR 9)."""
     chart = entry.result.chart
-    mean, lpl, upl = coarse_limits(chart, entry.hidden, entry.result.one_person)
+    mean, lpl, upl = coarse_limits(chart, entry.hidden)
     lpl, upl = drawn_limits(lpl, upl, chart.y, entry.result.metric.unit)
     return mean, lpl, upl
 

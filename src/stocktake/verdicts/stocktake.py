@@ -166,7 +166,7 @@ def build(
     for result in results:
         chart, metric = result.chart, result.metric
         fmt = Formatter(metric.unit, metric.decimals)
-        said = coarse_chart(chart, result.hidden, result.one_person) if result.hidden is not None else chart
+        said = coarse_chart(chart, result.hidden) if result.hidden is not None else chart
         kind, opening, before, notes = _rebase_readings(result, said, fmt)
         if metric.stock and kind in CHANGE_CATEGORIES:
             notes = (*notes, DRIFTING_STOCK)
@@ -229,9 +229,7 @@ def _rebase_readings(
     before = None
     if rebasing.without_latest is not None:
         without = rebasing.without_latest
-        without_said = (
-            coarse_chart(without, result.hidden, result.one_person) if result.hidden is not None else without
-        )
+        without_said = coarse_chart(without, result.hidden) if result.hidden is not None else without
         without_kind, text = before_rebase(without_said, result.x, fmt, since, _latest_hidden(result))
         if without_kind != kind:
             before = Reading(since, without_kind, text)
