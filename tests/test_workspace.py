@@ -314,7 +314,7 @@ def test_two_drill_downs_of_one_chain_never_differ_by_a_small_number(tmp_path):
         # back; a count's is "*", a share's coarsened (``test_a_partners_mean_is_coarsened``)
         for r in rows:
             if r.latest_hidden and r.result.metric.denominator is None:
-                assert r.mean_hidden
+                assert r.mean is None
         return {r.group: r.result.numerator[-1] for r in rows if not r.latest_hidden}
 
     waiting, over_52, within = (
@@ -412,7 +412,7 @@ def test_a_drill_downs_mean_is_hidden_where_its_points_are(tmp_path, pathways_by
         g: Breakdown.of(g, r, True)
         for g, r in workspace._drilldown("rtt_waiting_list_size", "priority", None)
     }
-    assert rows["P1"].mean_hidden and not rows["P4"].mean_hidden
+    assert rows["P1"].mean is None and rows["P4"].mean is not None
 
 
 def test_priorities_are_not_put_on_one_funnel_nor_read_against_the_18_weeks(workspace_and_db):

@@ -106,10 +106,6 @@ class Breakdown:
         mean = self.mean
         return mean is not None and mean != float(self.result.chart.latest.mean)
 
-    @property
-    def mean_hidden(self) -> bool:
-        return self.mean is None
-
     @classmethod
     def of(cls, group: str, result: MetricResult, suppress: bool, name: str = "") -> Breakdown:
         if not suppress or result.hidden is None:
