@@ -97,8 +97,8 @@ def compare_peers(
     """The funnel of ``frame`` (a series by ``by``: period, group, numerator, denominator) over its
     last ``months`` periods; None when the measure has no funnel or fewer than two groups have cases.
     A census (``Metric.stock``: those waiting at each month's end) is compared at its latest month
-    alone: summed over a year, one patient waiting all year was twelve "cases" and the limits twelve
-    times too sure."""
+    alone: summed over a year, one patient waiting all year was twelve "cases" and the limits some
+    √12 ≈ 3.5 times too narrow."""
     method = funnel_method(metric)
     if method is None or frame.empty:
         return None
