@@ -68,11 +68,11 @@ class Breakdown:
         """The mean of the latest period's points as the drill-down shows it, None for "*". Exact where
         none of them is hidden (nor the latest, a partner's: its exact mean had given the latest back).
         Where some are: a measure whose points are counts of people, "*" (the mean of a steady 3 every
-        month, each "*", was 3); any other (a stay, a share), coarsened as the charts and workbook
-        export it (``coarse_limits``: the points times the mean, less those shown, leaves the hidden
+        month, each "*", was 3); any other (a stay, a share), coarsened (``coarse_limits`` with how far
+        one person moves each point: the points times the mean, less those shown, leaves the hidden
         ones uncertain by the limits' width and by 8 people), not "*" (an outside check: every
-        consultant's mean stay was "*"), unless that rounding is coarse beside the limits and would
-        misread. "*" for a small group too."""
+        consultant's mean stay was "*"), unless that rounding is coarse beside the limits or the mean
+        and would misread. "*" for a small group too."""
         chart, hidden, metric = self.result.chart, self.result.hidden, self.result.metric
         if self.small:
             return None
