@@ -65,6 +65,7 @@ def project(
 ) -> None:
     """Project the list with its 95% interval from a stock-and-flow model of its history."""
     from stocktake.files.waitinglist import WaitingListInputError, check_output, run_projection, write_csv
+    from stocktake.waitinglist.projection import one_offs_said
 
     if history is None and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -94,6 +95,8 @@ def project(
     )
     if projection.model.starts_left_out:
         console.print(projection.model.starts_left_out)
+    if said := one_offs_said(projection.model.one_offs):
+        console.print(f"[yellow]{said}[/yellow]")
     if projection.model.unexplained:
         console.print(f"[yellow]{projection.model.unexplained}[/yellow]")
     if out is not None:

@@ -32,6 +32,7 @@ from stocktake.verdicts.waitinglist import (
     reached_hidden,
 )
 from stocktake.waitinglist.capacity import beyond_present, lists_assume, lists_words
+from stocktake.waitinglist.projection import one_offs_said
 from stocktake.waitinglist.stats import DEFERRED
 from stocktake.waitinglist.weeks_waited import OPEN_BAND_WEEKS, TESTED
 from stocktake.warehouse import WarehouseError, connect, problems
@@ -221,6 +222,8 @@ class WaitingListSection:
     interval_basis: str = ""
     #: What the weeks-waited figures' intervals rest on (that model's backtest), or "" without one.
     weeks_basis: str = ""
+    #: The months the projection read as one-offs (a validation sweep), in words, or "" if none.
+    one_offs: str = ""
 
     @property
     def notice(self) -> str | None:
@@ -525,6 +528,9 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         past_due=past_due_words(found),
         interval_basis=found.projection.width.basis(untested=False) if found.projection is not None else "",
         weeks_basis=found.interval_basis,
+        one_offs=(one_offs_said(found.projection.model.one_offs) or "")
+        if found.projection is not None
+        else "",
         groups=tuple(
             (words, _group_lines(found, column)) for column, words in DIMENSIONS if found.groups_of(column)
         ),
@@ -578,6 +584,7 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
             ("Capacity for the target", section.capacity),
             ("Assumptions", section.assumptions),
             ("The projection's 95% interval", section.interval_basis or "none: too little history"),
+            *([("One-off months", section.one_offs)] if section.one_offs else []),
             (
                 "The 95% intervals of within 18 weeks, the 92nd percentile and more than 52 weeks",
                 section.weeks_basis or "none: too little history to test the weeks-waited projection",

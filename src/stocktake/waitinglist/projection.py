@@ -35,6 +35,7 @@ error paths, resampled (:func:`simulate`, ADR 0035).
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
@@ -42,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.periods import MONTH_FORMS, history_month
+from stocktake.small_numbers import SMALL
 from stocktake.targets.projection import t_quantile
 
 #: Seasonal factors need a ratio to a centred 12-month average for every month of the year.
@@ -147,9 +149,10 @@ def flows_unexplained(history: History, months: int = 12) -> str | None:
         return None
     return (
         f"The flows do not explain the list: {said}. Are the counts of the same pathways (one list, one "
-        "trust, the same treatment functions)? A validation sweep or a transfer of patients in a month "
-        "does this too, and both models carry it on as the list's trend: project from after it with "
-        "--since. The starts printed are what the list's own changes need."
+        "trust, the same treatment functions)? A validation sweep or a transfer of patients over more "
+        f"than {ONE_OFF_MONTHS} months does this too (a month or two are read as a one-off), and both "
+        "models carry it on as the list's trend: project from after it with --since. The starts printed "
+        "are what the list's own changes need."
     )
 
 
@@ -411,6 +414,15 @@ class FlowFit:
 
 
 @dataclass(frozen=True)
+class OneOff:
+    """A month the list moved by ``excess`` beyond what its flows usually bring: below 0 a validation
+    sweep (or patients moved to another provider), above 0 a transfer in."""
+
+    month: pd.Period
+    excess: float
+
+
+@dataclass(frozen=True)
 class FlowModel:
     """The fitted flows, the growth they share (log per month), and the month they start from."""
 
@@ -424,6 +436,8 @@ class FlowModel:
     starts_left_out: str | None = None
     #: Said when the latest year's flows do not explain the list (:func:`flows_unexplained`).
     unexplained: str | None = None
+    #: Months read as one-offs (:func:`one_offs`): fitted as if they had been like the others.
+    one_offs: tuple[OneOff, ...] = ()
 
 
 def _centred_average(values: np.ndarray) -> np.ndarray:
@@ -597,9 +611,86 @@ def combine(origin_waiting: float, flows: Path, list_path: np.ndarray) -> Path:
     return Path(flows.months, waiting, net, flows.stops, flows.clock_starts, other)
 
 
+# --- one-off months: a validation sweep, a transfer ----------------------------------------------
+
+#: A month's other removals (clock starts less stops less the list's change: validation, reneges), as
+#: a share of its clock starts, this many robust standard deviations (1.4826 × the median absolute
+#: deviation) from their usual share are unlike every other month (one in some 3.5 million of a
+#: normal spread). England's months since 2021 reach 2.5, at the two origins its 29 months allow.
+ONE_OFF_SPREADS = 5.0
+#: Nor is a month a one-off unless it moved the list by at least this share of it beyond its usual
+#: (less, carried on for a year, changes the projection little), and by more than a small number
+#: (the one-off's size is said wherever the projection is, exports too).
+ONE_OFF_SHARE = 0.01
+#: More such months in a row, one way, are a change in the flows, not a one-off.
+ONE_OFF_MONTHS = 2
+
+
+def one_offs(history: History) -> tuple[OneOff, ...]:
+    """The months, among those the models read (the latest :data:`GROWTH_MONTHS`), whose other removals
+    were so far beyond their usual share of the clock starts that they were a one-off (a validation
+    sweep; patients moved to or from another provider): both models would otherwise carry a sweep on
+    as the list's trend (the flows' level a twelfth of it lower every month). Read on other removals,
+    which a sweep multiplies, not on the list's change, which moves as much in a usual month at a
+    trust; so only where clock starts are known (England's series before 2016 has none)."""
+    window = slice(max(1, len(history) - GROWTH_MONTHS), len(history))
+    starts = history.clock_starts[window]
+    if len(starts) < MIN_MONTHS - 1 or not (np.isfinite(starts) & (starts > 0)).all():
+        return ()
+    other = starts - history.net_additions[window]
+    share = other / starts
+    usual = np.median(share)
+    spread = 1.4826 * np.median(np.abs(share - usual))
+    excess = (share - usual) * starts  # in patients
+    unusual = (np.abs(share - usual) > ONE_OFF_SPREADS * spread) & (
+        np.abs(excess) >= np.maximum(ONE_OFF_SHARE * history.waiting[window], SMALL[1] + 1)
+    )
+    months, found, i = history.months[window], [], 0
+    while i < len(unusual):
+        run = i
+        while unusual[i] and run + 1 < len(unusual) and unusual[run + 1]:
+            if np.sign(excess[run + 1]) != np.sign(excess[i]):
+                break
+            run += 1
+        if unusual[i] and run - i + 1 <= ONE_OFF_MONTHS:
+            # removals beyond the usual are the list's excess with the sign turned: fewer waiting
+            found += [OneOff(months[j], -float(excess[j])) for j in range(i, run + 1)]
+        i = run + 1
+    return tuple(found)
+
+
+def without_one_offs(history: History, found: tuple[OneOff, ...]) -> History:
+    """The history as it would have been had the one-off months been like the others: the list from
+    each on less its excess (a sweep's patients back on it), the stops as they were."""
+    waiting = history.waiting.astype(float).copy()
+    for one_off in found:
+        waiting[history.months >= one_off.month] -= one_off.excess
+    return dataclasses.replace(history, waiting=np.maximum(waiting, 0.0))
+
+
+def one_offs_said(found: tuple[OneOff, ...]) -> str | None:
+    """The one-off months in words, for every place the projection is shown; None when none."""
+    if not found:
+        return None
+    why = {True: "a validation sweep, or patients moved to another provider", False: "patients moved in"}
+    months = "; ".join(
+        f"{o.month}: {abs(o.excess):,.0f} {'fewer' if o.excess < 0 else 'more'} waiting than the flows "
+        f"explain ({why[o.excess < 0]})"
+        for o in found
+    )
+    return (
+        f"Read as a one-off, not as the list's trend: {months}. The projection starts from the list as it "
+        "is, and both models are fitted as if the month had been like the others."
+    )
+
+
 def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFit, Path]:
-    """Both models fitted on the history and their combined path ``months_ahead`` months on."""
-    flow_model, list_model = fit(history), fit_list(history)
+    """Both models fitted on the history, its one-off months (:func:`one_offs`) as if like the others,
+    and their combined path ``months_ahead`` months on from the list as it is."""
+    found = one_offs(history)
+    fitted_on, origin = without_one_offs(history, found), float(history.waiting[-1])
+    flow_model = dataclasses.replace(fit(fitted_on), waiting=origin, one_offs=found)
+    list_model = dataclasses.replace(fit_list(fitted_on), waiting=origin)
     flows = forecast(flow_model, months_ahead)
     list_path = list_model.path(flows.months.month.to_numpy())
     return flow_model, list_model, combine(flow_model.waiting, flows, list_path)
@@ -798,7 +889,9 @@ def project(history: History, months_ahead: int, simulations: int = 0, seed: int
         )
     model, list_model, path = central_path(history, months_ahead)
     recent = max(MIN_MONTHS - 1, len(history) - 1 - months_ahead - BACKTEST_ORIGINS)
-    errors = backtest_errors(history, months_ahead, first_origin=recent)
+    # tested against the list as if its one-offs had been like other months: the model is not asked
+    # to foresee a sweep (the page's validation setting plans one), only the list's usual course
+    errors = backtest_errors(without_one_offs(history, model.one_offs), months_ahead, first_origin=recent)
     width = interval_width(latest_errors(errors), months_ahead)
     if simulations:
         runs = simulate(path.waiting, errors, simulations, seed)

@@ -23,6 +23,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
+from stocktake.waitinglist.projection import HistoryError, history_from_pathways, history_from_table, one_offs
+
 #: Days carried one by one; anyone waiting longer sits in one open stock (over 114 weeks).
 MAX_DAYS = 800
 N_BANDS = 105  # the return's week bands: 0–1 … 103–104, then 104 and over
@@ -67,6 +69,7 @@ def calibrate(
     completes,
     redistribute_m0_reneges: bool = True,
     allow_negative_params: bool = False,
+    left_out=None,
 ) -> RenegeCapacityParams:
     """NHSRtt's ``calibrate_capacity_renege_params``: periods 0 … T in rows, months-waited bins in columns.
 
@@ -76,7 +79,9 @@ def calibrate(
     ``redistribute_m0_reneges``. Each parameter is the mean over periods of reneges ÷ inflow and
     treatments ÷ inflow. Departures from the package: a bin with no inflow in a period is left out of
     that bin's mean (the package averages its ±Inf); negative means are set to 0 unless
-    ``allow_negative_params`` (the package's 0.3.0 option, here defaulting to 0).
+    ``allow_negative_params`` (the package's 0.3.0 option, here defaulting to 0). ``left_out``: one
+    flag per period 1 … T whose rates are left out of the means (a one-off month, a validation sweep,
+    whose reneges would otherwise be carried on as every month's; not the package's).
     """
     referrals = np.asarray(referrals, dtype=float)
     incompletes = np.asarray(incompletes, dtype=float)
@@ -98,6 +103,9 @@ def calibrate(
     with np.errstate(divide="ignore", invalid="ignore"):
         renege = np.where(inflow > 0, reneges / inflow, np.nan)
         capacity = np.where(inflow > 0, treatments / inflow, np.nan)
+    if left_out is not None:
+        renege[np.asarray(left_out, dtype=bool)] = np.nan
+        capacity[np.asarray(left_out, dtype=bool)] = np.nan
     renege_mean = _mean_ignoring_nan(renege)
     capacity_mean = _mean_ignoring_nan(capacity)
     if not allow_negative_params:
@@ -605,8 +613,10 @@ class MonthlyBins:
     incompletes: np.ndarray
     completes: np.ndarray
 
-    def calibrate(self, **options) -> RenegeCapacityParams:
-        return calibrate(self.referrals, self.incompletes, self.completes, **options)
+    def calibrate(self, one_offs: tuple[pd.Period, ...] = (), **options) -> RenegeCapacityParams:
+        """NHSRtt's calibration on these months, the ``one_offs`` among them left out of its means."""
+        left_out = [month in one_offs for month in self.months[1:]] if one_offs else None
+        return calibrate(self.referrals, self.incompletes, self.completes, left_out=left_out, **options)
 
 
 def bins_from_pathways(
@@ -679,18 +689,20 @@ def weeks_inputs(
         first = last - 2
     treated = (pathways["status"] == "treated").to_numpy()
     bins = bins_from_pathways(starts, stops, treated, first, last)
+    one_offs = _one_off_months(pathways, bins.months[1:])
     try:
-        params = bins.calibrate()
+        params = bins.calibrate(one_offs)
     except ValueError as error:
         raise ValueError(f"rtt_pathways cannot be calibrated: {error}") from None
     soonest = soonest_treatment_days(starts, stops, treated, first, last)
     params = replace(params, soonest_extra_days=soonest)
     waiting = np.isnat(stops) | (stops > np.datetime64(last.end_time.date(), "D"))
     origin = WaitingList.from_clock_starts(last, starts[waiting])
+    left_out = "".join(f", {m} left out (a one-off: a validation sweep or a transfer)" for m in one_offs)
     how = (
-        f"NHSRtt calibration on the warehouse's rtt_pathways, {bins.months[0]} to {bins.months[-1]}; "
-        f"treatments, present or extra, reach no one waiting under {soonest / 7:.0f} weeks (the quickest "
-        "tenth treated then)"
+        f"NHSRtt calibration on the warehouse's rtt_pathways, {bins.months[0]} to {bins.months[-1]}"
+        f"{left_out}; treatments, present or extra, reach no one waiting under {soonest / 7:.0f} weeks "
+        "(the quickest tenth treated then)"
     )
     return (
         origin,
@@ -699,6 +711,17 @@ def weeks_inputs(
         float(bins.completes[1:].sum(axis=1).mean()),
         how,
     )
+
+
+def _one_off_months(pathways: pd.DataFrame, months: tuple[pd.Period, ...]) -> tuple[pd.Period, ...]:
+    """The ``months`` the list projection reads as one-offs (``projection.one_offs``: a month's other
+    removals far beyond their usual), so that the calibration's renege rates do not carry a sweep on
+    as every month's; none where the pathways' history is too short to read them."""
+    try:
+        history = history_from_table(history_from_pathways(pathways), source="rtt_pathways by month")
+    except HistoryError:
+        return ()
+    return tuple(o.month for o in one_offs(history) if o.month in months)
 
 
 def as_at(pathways: pd.DataFrame, month: pd.Period) -> pd.DataFrame:
