@@ -23,6 +23,7 @@ from stocktake.report.charts import POINT_NAMES, entry_chart, plotly_json, stati
 from stocktake.report.funnel_chart import funnel_json
 from stocktake.report.slides import FORMATS as SLIDE_FORMATS
 from stocktake.report.slides import slide_chart
+from stocktake.small_numbers import NOT_RECORDED
 from stocktake.targets.setting import Benchmark, already_beyond, between
 from stocktake.verdicts.expected import (
     cases_by_group,
@@ -479,6 +480,7 @@ def _funnel_page(
         peers=peers,
         method_missing=funnel_method(metric) is None,
         own_standards=workspace.catalogue.dimensions[by].own_standards,
+        recorded=_recorded_groups(workspace, db, metric.id, by) if peers is None else None,
         rows=rows,
         figure=figure,
         fmt=fmt,
@@ -691,6 +693,12 @@ def _trusts_figure(compared) -> str:
         )
     data = figure.to_plotly_json()
     return to_json_plotly({"data": data["data"], "layout": data["layout"], "config": PLOTLY_CONFIG})
+
+
+def _recorded_groups(workspace, db: Session, metric_id: str, by: str) -> int:
+    """How many groups the measure's records name (those with none recorded not one), for why no funnel
+    is drawn: an outside check read "recorded for fewer than two consultants" of none at all."""
+    return sum(row.group != NOT_RECORDED for row in workspace.drilldown(db, metric_id, by))
 
 
 def _observed_expected(
