@@ -33,19 +33,30 @@ def fixtures_dir() -> Path:
     return FIXTURES
 
 
-@pytest.fixture(scope="session")
-def demo_warehouse(tmp_path_factory) -> Path:
-    """A DuckDB warehouse holding 18 months of the demo department's canonical tables."""
+def write_warehouse(path: Path, tables: dict) -> Path:
+    """A DuckDB warehouse at ``path`` holding ``tables`` (name: frame), as a load leaves them."""
     import duckdb
 
-    from stocktake.demo.generate import Department, generate
-
-    path = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
     with duckdb.connect(str(path)) as con:
-        for name, table in generate(Department(seed=11, months=18)).items():
+        for name, table in tables.items():
             con.register("incoming", table)
             con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
     return path
+
+
+@pytest.fixture(scope="session")
+def warehouse_of():
+    """:func:`write_warehouse`, for test files (a conftest's functions are not imported)."""
+    return write_warehouse
+
+
+@pytest.fixture(scope="session")
+def demo_warehouse(tmp_path_factory) -> Path:
+    """A DuckDB warehouse holding 18 months of the demo department's canonical tables."""
+    from stocktake.demo.generate import Department, generate
+
+    path = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
+    return write_warehouse(path, generate(Department(seed=11, months=18)))
 
 
 @pytest.fixture

@@ -10,12 +10,13 @@ from stocktake.demo.generate import Department, generate
 
 
 @pytest.fixture(scope="module")
-def demo_warehouse(tmp_path_factory):  # conftest's app (and so its clients) is built on this one
-    path = tmp_path_factory.mktemp("unnamed") / "warehouse.duckdb"
+def demo_warehouse(
+    tmp_path_factory, warehouse_of
+):  # conftest's app (and so its clients) is built on this one
+    path = warehouse_of(
+        tmp_path_factory.mktemp("unnamed") / "warehouse.duckdb", generate(Department(seed=11))
+    )
     with duckdb.connect(str(path)) as con:
-        for name, table in generate(Department(seed=11, months=18)).items():
-            con.register("incoming", table)
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
         con.execute("UPDATE theatre_sessions SET surgeon = NULL")
     return path
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import html
 import re
 
-import duckdb
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -35,14 +34,11 @@ def swept_pathways() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def demo_warehouse(tmp_path_factory):  # conftest's app (and so its clients) is built on this one
-    path = tmp_path_factory.mktemp("swept") / "warehouse.duckdb"
+def demo_warehouse(
+    tmp_path_factory, warehouse_of
+):  # conftest's app (and so its clients) is built on this one
     tables = generate(Department(seed=11, months=36)) | {"rtt_pathways": swept_pathways()}
-    with duckdb.connect(str(path)) as con:
-        for name, table in tables.items():
-            con.register("incoming", table)
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
-    return path
+    return warehouse_of(tmp_path_factory.mktemp("swept") / "warehouse.duckdb", tables)
 
 
 @pytest.fixture(scope="module")
@@ -101,12 +97,8 @@ def test_the_page_says_the_one_off_beside_the_projection(report, clients):
     )
 
 
-def test_a_list_without_a_sweep_says_nothing_of_one(tmp_path):
-    path = tmp_path / "warehouse.duckdb"
-    with duckdb.connect(str(path)) as con:
-        for name, table in generate(Department(seed=11, months=36)).items():
-            con.register("incoming", table)
-            con.execute(f"CREATE TABLE {name} AS SELECT * FROM incoming")
+def test_a_list_without_a_sweep_says_nothing_of_one(tmp_path, warehouse_of):
+    path = warehouse_of(tmp_path / "warehouse.duckdb", generate(Department(seed=11, months=36)))
     taken = stock_take(ReportRequest(path, tmp_path))
     (page,) = write_stocktake(taken, tmp_path, ("html",))
     assert taken.waiting_list.projection.model.one_offs == ()
