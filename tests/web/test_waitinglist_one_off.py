@@ -80,7 +80,10 @@ def test_the_weeks_waited_calibration_leaves_the_sweep_out():
 def test_the_report_says_the_one_off_in_its_words_and_its_workbook(report):
     taken, paths = report
     (one_off,) = taken.waiting_list.projection.model.one_offs
-    said = f"Read as a one-off, not as the list's trend: {SWEPT}: {-one_off.excess:,.0f} fewer waiting"
+    said = (
+        f"Read as a one-off, not as the list's trend: in October 2024 about {-one_off.excess:,.0f} more left "
+        "the list than in a usual month (a validation sweep"
+    )
     assert said in html.unescape(paths[".html"].read_text())
     summary = openpyxl.load_workbook(paths[".xlsx"])["Waiting list"]
     rows = {row[0]: row[1] for row in summary.iter_rows(values_only=True)}
@@ -93,7 +96,7 @@ def test_the_page_says_the_one_off_beside_the_projection(report, clients):
     page = html.unescape(clients["viewer"].get("/waiting-list").text)
     found = re.search(r'<span id="one-offs">(.*?)</span>', page)
     assert found and found[1].startswith(
-        f"Read as a one-off, not as the list's trend: {SWEPT}: {-one_off.excess:,.0f} fewer waiting"
+        f"Read as a one-off, not as the list's trend: in October 2024 about {-one_off.excess:,.0f} more left"
     )
 
 

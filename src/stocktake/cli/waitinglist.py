@@ -95,7 +95,7 @@ def project(
     )
     if projection.model.starts_left_out:
         console.print(projection.model.starts_left_out)
-    if said := one_offs_said(projection.model.one_offs):
+    if said := one_offs_said(projection.model.one_offs, projection.model.carried):
         console.print(f"[yellow]{said}[/yellow]")
     if projection.model.unexplained:
         console.print(f"[yellow]{projection.model.unexplained}[/yellow]")

@@ -66,6 +66,7 @@ from stocktake.waitinglist.weeks_waited import (
     MonthlyBins,
     RenegeCapacityParams,
     WaitingList,
+    one_off_months,
     single_month_params,
 )
 
@@ -130,6 +131,21 @@ def _the_csv_zipped(data: bytes, path: Path) -> tuple[bytes, str]:
             f"{path}: a damaged or unreadable ZIP ({type(error).__name__}: {error}); download it again, "
             "or unzip it and give the CSV"
         ) from None
+
+
+def _one_off_months(returns: list[RttReturn], treatment_function: str, within) -> tuple[pd.Period, ...]:
+    """The returns' months read as one-offs (``weeks_waited.one_off_months``) from their published
+    totals; none when a month lacks a part (its flows are not known)."""
+    parts = (INCOMPLETE, NEW_PERIODS, ADMITTED, NON_ADMITTED)
+    if any(part not in r.parts for r in returns for part in parts):
+        return ()
+    return one_off_months(
+        [r.month for r in returns],
+        [r.total(INCOMPLETE, treatment_function) for r in returns],
+        [r.total(NEW_PERIODS, treatment_function) for r in returns],
+        [r.total(ADMITTED, treatment_function) + r.total(NON_ADMITTED, treatment_function) for r in returns],
+        within,
+    )
 
 
 def read_rtt_returns(paths: list[Path], provider: str | None = None) -> list[RttReturn]:
@@ -227,9 +243,11 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
             np.array([months_waited(r, (INCOMPLETE,)) for r in returns]),
             np.array([months_waited(r, completed) for r in returns]),
         )
-        params = bins.calibrate()
+        one_offs = _one_off_months(returns, treatment_function, bins.months[1:])
+        params = bins.calibrate(one_offs)
         how = (
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
+            + "".join(f", {m} left out (a one-off: a validation sweep or a transfer)" for m in one_offs)
         )
     unknown = latest.unknown_start(INCOMPLETE, treatment_function)
     if unknown:  # in the return's total, in no week band: nothing can move them on

@@ -222,7 +222,7 @@ class WaitingListSection:
     interval_basis: str = ""
     #: What the weeks-waited figures' intervals rest on (that model's backtest), or "" without one.
     weeks_basis: str = ""
-    #: The months the projection read as one-offs (a validation sweep), in words, or "" if none.
+    #: The months the projection read as one-offs (a validation sweep), or carried on, in words, or "".
     one_offs: str = ""
 
     @property
@@ -490,6 +490,13 @@ def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
     return tuple(lines)
 
 
+def _one_offs(found: Overview) -> str:
+    """The projection's one-off months (and unusual months carried on) in words, or ""."""
+    if found.projection is None:
+        return ""
+    return one_offs_said(found.projection.model.one_offs, found.projection.model.carried) or ""
+
+
 def waiting_list_section(found: Overview | None, on: date | None = None) -> WaitingListSection | None:
     """The list worded for the page and the report, as read on ``on`` (default: today in London)."""
     if found is None:
@@ -528,9 +535,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         past_due=past_due_words(found),
         interval_basis=found.projection.width.basis(untested=False) if found.projection is not None else "",
         weeks_basis=found.interval_basis,
-        one_offs=(one_offs_said(found.projection.model.one_offs) or "")
-        if found.projection is not None
-        else "",
+        one_offs=_one_offs(found),
         groups=tuple(
             (words, _group_lines(found, column)) for column, words in DIMENSIONS if found.groups_of(column)
         ),

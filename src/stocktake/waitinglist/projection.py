@@ -416,10 +416,25 @@ class FlowFit:
 @dataclass(frozen=True)
 class OneOff:
     """A month the list moved by ``excess`` beyond what its flows usually bring: below 0 a validation
-    sweep (or patients moved to another provider), above 0 a transfer in."""
+    sweep (or patients moved to another provider), above 0 a transfer in. Those swept would have left
+    later all the same (ADR 55), by the time the list had turned over (``turnover``, months: the list
+    over its treatments a month), so the gap a sweep made closes evenly over that many months (ADR 67);
+    those moved in wait for treatment like everyone else, so theirs stays."""
 
     month: pd.Period
     excess: float
+    turnover: float = 1.0
+
+    def gap(self, months: pd.PeriodIndex) -> np.ndarray:
+        """What the one-off still adds to the list at the end of each of ``months`` (0 before it)."""
+        since = np.asarray([(m - self.month).n for m in months], dtype=float)
+        closing = np.clip(1 - since / self.turnover, 0, 1) if self.excess < 0 else 1.0
+        return np.where(since >= 0, self.excess * closing, 0.0)
+
+    @property
+    def closed(self) -> pd.Period:
+        """The month by whose end the gap has closed."""
+        return self.month + int(np.ceil(self.turnover))
 
 
 @dataclass(frozen=True)
@@ -438,6 +453,8 @@ class FlowModel:
     unexplained: str | None = None
     #: Months read as one-offs (:func:`one_offs`): fitted as if they had been like the others.
     one_offs: tuple[OneOff, ...] = ()
+    #: Three or more unusual months in a row (:func:`unusual_runs`): carried on as the list's trend.
+    carried: tuple[OneOff, ...] = ()
 
 
 def _centred_average(values: np.ndarray) -> np.ndarray:
@@ -614,86 +631,145 @@ def combine(origin_waiting: float, flows: Path, list_path: np.ndarray) -> Path:
 # --- one-off months: a validation sweep, a transfer ----------------------------------------------
 
 #: A month's other removals (clock starts less stops less the list's change: validation, reneges), as
-#: a share of its clock starts, this many robust standard deviations (1.4826 × the median absolute
-#: deviation) from their usual share are unlike every other month (one in some 3.5 million of a
-#: normal spread). England's months since 2021 reach 2.5, at the two origins its 29 months allow.
+#: a share of the list they leave, this many robust standard deviations (1.4826 × the median absolute
+#: deviation) from their usual share are unlike every other month (one in some 3.5 million of a normal
+#: spread). England's months since 2021 reach 2.0, at the two origins its 29 months allow.
 ONE_OFF_SPREADS = 5.0
 #: Nor is a month a one-off unless it moved the list by at least this share of it beyond its usual
-#: (less, carried on for a year, changes the projection little), and by more than a small number
-#: (the one-off's size is said wherever the projection is, exports too).
+#: (less, carried on for a year, changes the projection little), by more than a small number (the
+#: one-off's size is said wherever the projection is, exports too), and by at least twice as many as
+#: usually leave: a sweep multiplies the month's removals (a tenth of the list is eight times a trust's
+#: usual month), and a month of removals merely noisy seldom reaches three times the usual (13 of 200
+#: histories of 48 months whose removals vary by half their mean, each month alone; 0 by a third).
 ONE_OFF_SHARE = 0.01
-#: More such months in a row, one way, are a change in the flows, not a one-off.
+#: More such months in a row, one way, are a change in the flows, not a one-off: said, and carried on.
 ONE_OFF_MONTHS = 2
+#: A year of months with clock starts at least to read a month's usual share and its spread from (the
+#: weeks-waited calibration reads the latest 12 months, and a trust may have no more).
+ONE_OFF_FROM_MONTHS = 12
+#: The months a one-off's gap closes over are the list's turnover, within these bounds.
+TURNOVER_MONTHS = (1.0, 24.0)
 
 
-def one_offs(history: History) -> tuple[OneOff, ...]:
-    """The months, among those the models read (the latest :data:`GROWTH_MONTHS`), whose other removals
-    were so far beyond their usual share of the clock starts that they were a one-off (a validation
-    sweep; patients moved to or from another provider): both models would otherwise carry a sweep on
-    as the list's trend (the flows' level a twelfth of it lower every month). Read on other removals,
-    which a sweep multiplies, not on the list's change, which moves as much in a usual month at a
-    trust; so only where clock starts are known (England's series before 2016 has none)."""
-    window = slice(max(1, len(history) - GROWTH_MONTHS), len(history))
-    starts = history.clock_starts[window]
-    if len(starts) < MIN_MONTHS - 1 or not (np.isfinite(starts) & (starts > 0)).all():
+def unusual_runs(history: History) -> tuple[tuple[OneOff, ...], ...]:
+    """Runs of months, among those the models read (the latest :data:`GROWTH_MONTHS`) whose clock
+    starts are known, whose other removals were far beyond their usual share of the list, one way:
+    a validation sweep, patients moved to or from another provider, or (three months and more) a
+    change in how the list is kept. Read on other removals, which a sweep multiplies, as a share of the
+    list they come from (not of the starts: a month of few referrals is no sweep); not on the list's
+    change, which moves as much in a usual month at a trust."""
+    window = np.arange(max(1, len(history) - GROWTH_MONTHS), len(history))
+    before = history.waiting[window - 1]
+    judged = window[np.isfinite(history.clock_starts[window]) & (before > 0)]
+    if len(judged) < ONE_OFF_FROM_MONTHS:
         return ()
-    other = starts - history.net_additions[window]
-    share = other / starts
+    other = history.clock_starts[judged] - history.net_additions[judged]
+    share = other / history.waiting[judged - 1]
     usual = np.median(share)
     spread = 1.4826 * np.median(np.abs(share - usual))
-    excess = (share - usual) * starts  # in patients
-    unusual = (np.abs(share - usual) > ONE_OFF_SPREADS * spread) & (
-        np.abs(excess) >= np.maximum(ONE_OFF_SHARE * history.waiting[window], SMALL[1] + 1)
+    beyond = share - usual
+    excess = beyond * history.waiting[judged - 1]  # removed beyond the usual, in patients
+    unusual = (
+        (np.abs(beyond) > ONE_OFF_SPREADS * spread)
+        & (np.abs(excess) >= np.maximum(ONE_OFF_SHARE * history.waiting[judged], SMALL[1] + 1))
+        & (np.abs(beyond) >= 2 * abs(usual))
     )
-    months, found, i = history.months[window], [], 0
-    while i < len(unusual):
+    stops = sum(history.stops.values())
+    runs, i = [], 0
+    while i < len(judged):
         run = i
-        while unusual[i] and run + 1 < len(unusual) and unusual[run + 1]:
+        while (
+            unusual[i] and run + 1 < len(judged) and unusual[run + 1] and judged[run + 1] == judged[run] + 1
+        ):
             if np.sign(excess[run + 1]) != np.sign(excess[i]):
                 break
             run += 1
-        if unusual[i] and run - i + 1 <= ONE_OFF_MONTHS:
-            # removals beyond the usual are the list's excess with the sign turned: fewer waiting
-            found += [OneOff(months[j], -float(excess[j])) for j in range(i, run + 1)]
+        if unusual[i]:
+            runs.append(
+                tuple(_one_off(history, judged[j], -float(excess[j]), stops) for j in range(i, run + 1))
+            )
         i = run + 1
-    return tuple(found)
+    return tuple(runs)
+
+
+def _one_off(history: History, month: int, excess: float, stops: np.ndarray) -> OneOff:
+    """A one-off at ``month`` (an index), its gap closing over the list's turnover then: the list
+    before it over its mean treatments a month in the year to it."""
+    treated = float(np.mean(stops[max(0, month - LEVEL_MONTHS + 1) : month + 1]))
+    turnover = history.waiting[month - 1] / treated if treated > 0 else TURNOVER_MONTHS[1]
+    return OneOff(history.months[month], excess, float(np.clip(turnover, *TURNOVER_MONTHS)))
+
+
+def one_offs(history: History) -> tuple[OneOff, ...]:
+    """The months of :func:`unusual_runs` one or two in a row: read as one-offs. Both models would
+    otherwise carry a sweep on as the list's trend (the flows' level a twelfth of it lower every month)."""
+    return tuple(o for run in unusual_runs(history) if len(run) <= ONE_OFF_MONTHS for o in run)
 
 
 def without_one_offs(history: History, found: tuple[OneOff, ...]) -> History:
-    """The history as it would have been had the one-off months been like the others: the list from
-    each on less its excess (a sweep's patients back on it), the stops as they were."""
+    """The history as it would have been without the one-offs: the list less what each still adds
+    (a sweep's patients back on it, leaving as the list turns over), the stops as they were."""
     waiting = history.waiting.astype(float).copy()
     for one_off in found:
-        waiting[history.months >= one_off.month] -= one_off.excess
+        waiting -= one_off.gap(history.months)
     return dataclasses.replace(history, waiting=np.maximum(waiting, 0.0))
 
 
-def one_offs_said(found: tuple[OneOff, ...]) -> str | None:
-    """The one-off months in words, for every place the projection is shown; None when none."""
-    if not found:
-        return None
-    why = {True: "a validation sweep, or patients moved to another provider", False: "patients moved in"}
-    months = "; ".join(
-        f"{o.month}: {abs(o.excess):,.0f} {'fewer' if o.excess < 0 else 'more'} waiting than the flows "
-        f"explain ({why[o.excess < 0]})"
-        for o in found
-    )
-    return (
-        f"Read as a one-off, not as the list's trend: {months}. The projection starts from the list as it "
-        "is, and both models are fitted as if the month had been like the others."
-    )
+def _months_written(months) -> str:
+    return " to ".join(dict.fromkeys(m.strftime("%B %Y") for m in (months[0], months[-1])))
+
+
+def one_offs_said(found: tuple[OneOff, ...], carried: tuple[OneOff, ...] = ()) -> str | None:
+    """The one-off months, and a run of unusual months carried on, in words for every place the
+    projection is shown; None when there are none."""
+    said = []
+    for one_off in found:
+        removed = one_off.excess < 0
+        said.append(
+            f"in {one_off.month.strftime('%B %Y')} about {abs(one_off.excess):,.0f} "
+            + (
+                "more left the list than in a usual month (a validation sweep, or patients moved to "
+                "another provider): the projection starts from the list as it is, and takes it that "
+                "they would have left over the following "
+                f"{one_off.turnover:.0f} month{'s' if round(one_off.turnover) != 1 else ''} anyway, as the "
+                f"list turned over, so the gap closes by {one_off.closed.strftime('%B %Y')}"
+                if removed
+                else "joined the list beyond its referrals (patients moved in from another provider, or a "
+                "change in what it counts): the projection starts from the list as it is"
+            )
+        )
+    text = ""
+    if said:
+        text = (
+            f"Read as a one-off, not as the list's trend: {'; '.join(said)}. If the months after are "
+            "as unusual, it is a lasting change, and the next projection will carry it on."
+        )
+    if carried:
+        total = sum(o.excess for o in carried)
+        text += (" " if text else "") + (
+            f"From {_months_written([o.month for o in carried])} about {abs(total):,.0f} "
+            f"{'more left the list' if total < 0 else 'more joined the list'} than in usual months, over "
+            f"{len(carried)} months: carried on as the list's trend (a lasting change in removals; if it "
+            "was a validation sweep spread over those months, project from after it with --since)."
+        )
+    return text or None
 
 
 def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFit, Path]:
-    """Both models fitted on the history, its one-off months (:func:`one_offs`) as if like the others,
-    and their combined path ``months_ahead`` months on from the list as it is."""
-    found = one_offs(history)
+    """Both models fitted on the history as it would have been without its one-off months
+    (:func:`one_offs`), and their combined path ``months_ahead`` months on from the list as it is:
+    what a one-off still adds to the list closes as the list turns over."""
+    runs = unusual_runs(history)
+    found = tuple(o for run in runs if len(run) <= ONE_OFF_MONTHS for o in run)
+    carried = tuple(o for run in runs if len(run) > ONE_OFF_MONTHS for o in run)
     fitted_on, origin = without_one_offs(history, found), float(history.waiting[-1])
-    flow_model = dataclasses.replace(fit(fitted_on), waiting=origin, one_offs=found)
-    list_model = dataclasses.replace(fit_list(fitted_on), waiting=origin)
+    flow_model, list_model = fit(fitted_on), fit_list(fitted_on)
     flows = forecast(flow_model, months_ahead)
     list_path = list_model.path(flows.months.month.to_numpy())
-    return flow_model, list_model, combine(flow_model.waiting, flows, list_path)
+    still = sum((o.gap(flows.months) for o in found), np.zeros(months_ahead))
+    flows = dataclasses.replace(flows, waiting=flows.waiting + still)
+    flow_model = dataclasses.replace(flow_model, waiting=origin, one_offs=found, carried=carried)
+    return flow_model, list_model, combine(origin, flows, np.maximum(list_path + still, 0))
 
 
 # --- the backtest and the interval -----------------------------------------------------------------

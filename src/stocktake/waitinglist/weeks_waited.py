@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from stocktake.waitinglist.projection import HistoryError, history_from_pathways, history_from_table, one_offs
+from stocktake.waitinglist.projection import History, HistoryError, history_from_pathways, one_offs
 
 #: Days carried one by one; anyone waiting longer sits in one open stock (over 114 weeks).
 MAX_DAYS = 800
@@ -713,15 +713,31 @@ def weeks_inputs(
     )
 
 
-def _one_off_months(pathways: pd.DataFrame, months: tuple[pd.Period, ...]) -> tuple[pd.Period, ...]:
-    """The ``months`` the list projection reads as one-offs (``projection.one_offs``: a month's other
-    removals far beyond their usual), so that the calibration's renege rates do not carry a sweep on
-    as every month's; none where the pathways' history is too short to read them."""
+def one_off_months(
+    months, waiting, clock_starts, clock_stops, within: tuple[pd.Period, ...]
+) -> tuple[pd.Period, ...]:
+    """The months ``within`` those calibrated that the list projection reads as one-offs
+    (``projection.one_offs``: a month's other removals far beyond their usual share of its starts), so
+    that the calibration's renege rates do not carry a sweep on as every month's. From the list's
+    monthly counts, a year of them at least (fewer than the projection needs)."""
+    history = History(
+        pd.PeriodIndex(months, freq="M"),
+        np.asarray(waiting, dtype=float),
+        np.asarray(clock_starts, dtype=float),
+        {"clock_stops": np.asarray(clock_stops, dtype=float)},
+    )
+    return tuple(o.month for o in one_offs(history) if o.month in within)
+
+
+def _one_off_months(pathways: pd.DataFrame, within: tuple[pd.Period, ...]) -> tuple[pd.Period, ...]:
+    """:func:`one_off_months` of the pathways' own monthly history."""
     try:
-        history = history_from_table(history_from_pathways(pathways), source="rtt_pathways by month")
+        table = history_from_pathways(pathways)
     except HistoryError:
         return ()
-    return tuple(o.month for o in one_offs(history) if o.month in months)
+    return one_off_months(
+        table["month"], table["waiting"], table["clock_starts"], table["clock_stops"], within
+    )
 
 
 def as_at(pathways: pd.DataFrame, month: pd.Period) -> pd.DataFrame:

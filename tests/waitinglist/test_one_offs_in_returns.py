@@ -1,0 +1,52 @@
+"""A validation sweep in a run of monthly RTT returns: the weeks-waited calibration leaves its month out
+(its reneges had been every month's), and says so; a run without one leaves nothing out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from stocktake.files.rtt import read_rtt_returns, weeks_inputs_from_returns
+
+RBD = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "rtt" / "rtt_provider_2024_11_RBD.csv"
+T_AND_O = "C_110"
+
+
+def months_of_returns(folder: Path, months: int, swept: int | None = None) -> list[Path]:
+    """Dorset County's November 2024 return, every count ten times over, as ``months`` consecutive
+    months, each the same (steady flows); from month ``swept`` on, nine times over: a tenth fewer
+    waiting (a sweep of a tenth) and, with them, a tenth fewer starts and treatments, so that the
+    months after it run at the steady run's rates exactly (whole numbers, nothing rounded)."""
+    paths = []
+    counts = [*[c for c in pd.read_csv(RBD, nrows=0).columns if c.startswith("Gt ")], "Total All"]
+    counts.append("Patients with unknown clock start date")
+    for k, month in enumerate(pd.period_range("2023-11", periods=months, freq="M")):
+        table = pd.read_csv(RBD)
+        table["Period"] = f"RTT-{month.strftime('%B-%Y')}"
+        table[counts] = table[counts] * (9 if swept is not None and k >= swept else 10)
+        paths.append(folder / f"{month}.csv")
+        table.to_csv(paths[-1], index=False, float_format="%.0f")
+    return paths
+
+
+def test_a_sweep_in_the_returns_is_left_out_of_the_calibration(tmp_path, monkeypatch):
+    """Left out, the swept run's rates are the steady run's with that month left out, exactly (each
+    month's weeks fall into months waited by its own calendar, so not the steady run's own); kept in,
+    its reneges raise every month's."""
+    from stocktake.files import rtt
+
+    (tmp_path / "steady").mkdir(), (tmp_path / "swept").mkdir()
+    steady_returns = read_rtt_returns(months_of_returns(tmp_path / "steady", 14))
+    swept_returns = read_rtt_returns(months_of_returns(tmp_path / "swept", 14, swept=10))
+    assert "left out" not in weeks_inputs_from_returns(steady_returns, T_AND_O).calibration
+    swept = weeks_inputs_from_returns(swept_returns, T_AND_O)
+    assert "2024-09 left out (a one-off: a validation sweep or a transfer)" in swept.calibration
+    monkeypatch.setattr(rtt, "_one_off_months", lambda *args: (pd.Period("2024-09", freq="M"),))
+    steady = weeks_inputs_from_returns(steady_returns, T_AND_O)
+    np.testing.assert_allclose(swept.params.renege, steady.params.renege, atol=1e-12)
+    np.testing.assert_allclose(swept.params.capacity, steady.params.capacity, atol=1e-12)
+    monkeypatch.setattr(rtt, "_one_off_months", lambda *args: ())  # as before: the sweep's reneges kept
+    kept_in = weeks_inputs_from_returns(swept_returns, T_AND_O)
+    assert np.subtract(kept_in.params.renege, steady.params.renege).sum() > 0.02
