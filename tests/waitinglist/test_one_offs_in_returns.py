@@ -42,7 +42,10 @@ def test_a_sweep_in_the_returns_is_left_out_of_the_calibration(tmp_path, monkeyp
     swept_returns = read_rtt_returns(months_of_returns(tmp_path / "swept", 14, swept=10))
     assert "left out" not in weeks_inputs_from_returns(steady_returns, T_AND_O).calibration
     swept = weeks_inputs_from_returns(swept_returns, T_AND_O)
-    assert "2024-09 left out (a one-off: a validation sweep or a transfer)" in swept.calibration
+    assert (
+        "September 2024 left out (a one-off: a validation sweep or a transfer, not a usual month)"
+        in swept.calibration
+    )
     monkeypatch.setattr(rtt, "_one_off_months", lambda *args: (pd.Period("2024-09", freq="M"),))
     steady = weeks_inputs_from_returns(steady_returns, T_AND_O)
     np.testing.assert_allclose(swept.params.renege, steady.params.renege, atol=1e-12)

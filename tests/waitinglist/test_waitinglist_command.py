@@ -484,9 +484,7 @@ def test_a_sweep_in_englands_list_is_said_as_a_one_off(tmp_path):
     result = _run("project", path, "--months", 6)
     said = " ".join(result.output.split())
     assert result.exit_code == 0
-    pattern = (
-        rf"Read as a one-off, not as the list's trend: in {swept.strftime('%B %Y')} about ([\d,]+) more left"
-    )
+    pattern = rf"In {swept.strftime('%B %Y')} about ([\d,]+) more left the list than in a usual month \(a"
     found = re.search(pattern, said)
     assert found and 780_000 < int(found[1].replace(",", "")) < 820_000
 

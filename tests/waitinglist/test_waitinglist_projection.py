@@ -618,16 +618,19 @@ def trust_like(
     )
 
 
-def test_a_validation_sweep_is_read_as_a_one_off_whose_gap_closes_as_the_list_turns_over(monkeypatch):
+@pytest.mark.parametrize("leave_later", [False, True])
+def test_a_validation_sweep_is_read_as_a_one_off_not_carried_on_as_the_lists_trend(monkeypatch, leave_later):
     """A carried-over note: a month's sweep of 300 (7% of the list) was carried on as trend, the flows'
-    level a twelfth of it lower every month. Those swept would have left over the next nine months all
-    the same (ADR 55): the list comes back. Projected from three months after the sweep, the year ahead
-    is nearer the swept list's own future than when the sweep was carried on, and the projection
-    starts from the list as it is; the interval is the unswept history's (the model is not tested on a
-    sweep)."""
+    level a twelfth of it lower every month. Read as a one-off, the projection starts from the list as
+    it is, keeps the step, and goes on at the other months' flows. Projected from three months after
+    the sweep, the year ahead is nearer the swept list's own future than when the sweep was carried
+    on, whether those swept would never have left (1.0% off against 2.4%) or would have left over the
+    next nine months all the same (3.1% against 5.3%). A gap closed over the turnover, the other way of
+    reading it, was as far off as carrying it on where they would never have left (an outside check).
+    The interval is the unswept history's: the model is not tested on a sweep."""
     from stocktake.waitinglist import projection as module
 
-    whole = trust_like(60, seed=5, other_removed={44: 300})
+    whole = trust_like(60, seed=5, other_removed={44: 300}, leave_later=leave_later)
     truth = whole["waiting"].to_numpy()[48:]
     history = history_from_table(whole.iloc[:48])
     swept = project(history, 12)
@@ -641,13 +644,15 @@ def test_a_validation_sweep_is_read_as_a_one_off_whose_gap_closes_as_the_list_tu
     assert swept.model.waiting == history.waiting[-1]
     clean = project(history_from_table(trust_like(60, seed=5).iloc[:48]), 12)
     np.testing.assert_allclose(swept.high / swept.path.waiting, clean.high / clean.path.waiting, atol=0.02)
-    monkeypatch.setattr(module, "unusual_runs", lambda history: ())  # as before: carried on
+    monkeypatch.setattr(module, "unusual_runs", lambda history, months=0: ())  # as before: carried on
     carried = project(history, 12)
     error = {
         name: np.abs(p.path.waiting / truth - 1).mean()
         for name, p in (("one-off", swept), ("carried", carried))
     }
-    assert error["one-off"] < min(0.015, error["carried"] / 3)
+    assert error["one-off"] < error["carried"] / 1.5
+    if not leave_later:
+        assert error["one-off"] < 0.015
 
 
 def test_a_transfer_in_is_a_one_off_with_more_waiting_and_each_is_said():
@@ -656,25 +661,34 @@ def test_a_transfer_in_is_a_one_off_with_more_waiting_and_each_is_said():
     moved_in = project(history_from_table(trust_like(48, seed=6, other_removed={45: -250})), 12)
     (one_off,) = moved_in.model.one_offs
     assert one_off.month == pd.Period("2024-10", freq="M") and one_off.excess == pytest.approx(250, abs=25)
-    # those moved in wait for treatment as everyone else: the list stays higher by them (no gap closes)
+    # those moved in wait for treatment as everyone else: the list stays higher by them
     without = project(history_from_table(trust_like(48, seed=6)), 12)
     assert moved_in.path.waiting - without.path.waiting == pytest.approx(np.full(12, 250.0), abs=40)
-    said = one_offs_said(moved_in.model.one_offs)
-    assert said.startswith(
-        f"Read as a one-off, not as the list's trend: in October 2024 about {one_off.excess:,.0f} joined the "
-        "list beyond its referrals (patients moved in from another provider"
+    said = one_offs_said(moved_in.model.one_offs, origin=moved_in.model.origin)
+    assert said == (
+        f"In October 2024 about {one_off.excess:,.0f} more joined the list than its referrals explain "
+        "(patients moved in from another provider, or a change in what it counts): read as a one-off, so "
+        "the projection starts from the list as it is, with them waiting on it, and goes on at the flows of "
+        "the other months."
     )
     assert one_offs_said(()) is None
     swept = project(history_from_table(trust_like(48, seed=6, other_removed={30: 300, 31: 200})), 12)
-    assert [o.month.month for o in swept.model.one_offs] == [7, 8]  # a sweep over two months
-    said = one_offs_said(swept.model.one_offs)
-    assert (
-        "in July 2023 about" in said
-        and "more left the list than in a usual month (a validation sweep" in said
+    first, second = swept.model.one_offs  # a sweep over two months, said once
+    assert (first.month, second.month) == (pd.Period("2023-07", freq="M"), pd.Period("2023-08", freq="M"))
+    said = one_offs_said(swept.model.one_offs, origin=swept.model.origin)
+    assert said == (
+        f"In July 2023 about {-first.excess:,.0f} and in August 2023 about {-second.excess:,.0f} more left "
+        "the list than in a usual month (a validation sweep, or patients moved to another provider): read as "
+        "a one-off, not as the list's trend, so the projection starts from the list as it is and goes on at "
+        "the flows of the other months."
+    )  # sixteen months on: nothing of how it might still come back, nor of next month
+    at_once = history_from_table(trust_like(48, seed=6, other_removed={47: 300}))
+    said = one_offs_said(project(at_once, 12).model.one_offs, origin=at_once.months[-1])
+    assert "the list will come back by up to as many over the" in said
+    assert said.endswith(
+        "If next month's removals are as unusual, it is a lasting change, and the next projection will "
+        "carry it on."
     )
-    first = swept.model.one_offs[0]
-    assert f"over the following {first.turnover:.0f} months anyway" in said
-    assert f"so the gap closes by {(first.month + int(np.ceil(first.turnover))).strftime('%B %Y')}" in said
 
 
 def test_noise_a_change_over_three_months_and_a_small_one_are_not_one_offs():
@@ -730,7 +744,24 @@ def test_a_blank_clock_start_leaves_the_other_months_read_and_a_change_kept_up_i
     total = round(-sum(o.excess for o in model.carried))
     assert said == (
         f"From March 2024 to May 2024 about {total:,} more left the list than in usual months, over 3 "
-        "months: carried on as the list's trend (a lasting change in removals; if it was a validation "
-        "sweep spread over those months, project from after it with --since)."
+        "months: carried on as the list's trend (a lasting change in removals, or a validation sweep "
+        "spread over those months)."
     )
     assert 550 < total < 650
+
+
+def test_a_lasting_rise_in_removals_is_not_split_into_one_offs():
+    """An outside check: removals up from 50 to 150 a month and staying there, from four or six months
+    before the origin, were read as one or two one-offs in 24 and 26 of 40 histories (a month between
+    fell short of the rule) and the rise not carried on. Now the months beside a strong one count in
+    its run when raised the same way by half as much."""
+    from stocktake.waitinglist.projection import one_offs
+
+    split = 0
+    for seed in range(40):
+        for start in (43, 41):
+            table = trust_like(
+                48, seed=seed, other_removed={m: 100 for m in range(start, 48)}, leave_later=False
+            )
+            split += bool(one_offs(history_from_table(table)))
+    assert split <= 2

@@ -65,7 +65,7 @@ def project(
 ) -> None:
     """Project the list with its 95% interval from a stock-and-flow model of its history."""
     from stocktake.files.waitinglist import WaitingListInputError, check_output, run_projection, write_csv
-    from stocktake.waitinglist.projection import one_offs_said
+    from stocktake.waitinglist.projection import MIN_HISTORY, one_offs_said
 
     if history is None and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -95,8 +95,15 @@ def project(
     )
     if projection.model.starts_left_out:
         console.print(projection.model.starts_left_out)
-    if said := one_offs_said(projection.model.one_offs, projection.model.carried):
-        console.print(f"[yellow]{said}[/yellow]")
+    model = projection.model
+    if said := one_offs_said(model.one_offs, model.carried, model.origin):
+        after = model.carried[-1].month + 1 if model.carried else None
+        since = (
+            f" If it was a sweep, project from after it with --since {after}."
+            if after is not None and (model.origin - after).n + 1 >= MIN_HISTORY
+            else ""
+        )
+        console.print(f"[yellow]{said}{since}[/yellow]")
     if projection.model.unexplained:
         console.print(f"[yellow]{projection.model.unexplained}[/yellow]")
     if out is not None:

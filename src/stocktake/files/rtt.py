@@ -66,6 +66,7 @@ from stocktake.waitinglist.weeks_waited import (
     MonthlyBins,
     RenegeCapacityParams,
     WaitingList,
+    left_out_words,
     one_off_months,
     single_month_params,
 )
@@ -135,15 +136,18 @@ def _the_csv_zipped(data: bytes, path: Path) -> tuple[bytes, str]:
 
 def _one_off_months(returns: list[RttReturn], treatment_function: str, within) -> tuple[pd.Period, ...]:
     """The returns' months read as one-offs (``weeks_waited.one_off_months``) from their published
-    totals; none when a month lacks a part (its flows are not known)."""
-    parts = (INCOMPLETE, NEW_PERIODS, ADMITTED, NON_ADMITTED)
-    if any(part not in r.parts for r in returns for part in parts):
-        return ()
+    totals; a month that lacks a part is not read (its flows are not known), the others are."""
+
+    def total(rtt: RttReturn, *parts: str) -> float:
+        if any(part not in rtt.parts for part in parts):
+            return np.nan
+        return sum(rtt.total(part, treatment_function) for part in parts)
+
     return one_off_months(
         [r.month for r in returns],
-        [r.total(INCOMPLETE, treatment_function) for r in returns],
-        [r.total(NEW_PERIODS, treatment_function) for r in returns],
-        [r.total(ADMITTED, treatment_function) + r.total(NON_ADMITTED, treatment_function) for r in returns],
+        [total(r, INCOMPLETE) for r in returns],
+        [total(r, NEW_PERIODS) for r in returns],
+        [total(r, ADMITTED, NON_ADMITTED) for r in returns],
         within,
     )
 
@@ -247,7 +251,7 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
         params = bins.calibrate(one_offs)
         how = (
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
-            + "".join(f", {m} left out (a one-off: a validation sweep or a transfer)" for m in one_offs)
+            + left_out_words(one_offs)
         )
     unknown = latest.unknown_start(INCOMPLETE, treatment_function)
     if unknown:  # in the return's total, in no week band: nothing can move them on

@@ -494,7 +494,8 @@ def _one_offs(found: Overview) -> str:
     """The projection's one-off months (and unusual months carried on) in words, or ""."""
     if found.projection is None:
         return ""
-    return one_offs_said(found.projection.model.one_offs, found.projection.model.carried) or ""
+    model = found.projection.model
+    return one_offs_said(model.one_offs, model.carried, model.origin) or ""
 
 
 def waiting_list_section(found: Overview | None, on: date | None = None) -> WaitingListSection | None:

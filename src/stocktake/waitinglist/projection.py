@@ -416,25 +416,19 @@ class FlowFit:
 @dataclass(frozen=True)
 class OneOff:
     """A month the list moved by ``excess`` beyond what its flows usually bring: below 0 a validation
-    sweep (or patients moved to another provider), above 0 a transfer in. Those swept would have left
-    later all the same (ADR 55), by the time the list had turned over (``turnover``, months: the list
-    over its treatments a month), so the gap a sweep made closes evenly over that many months (ADR 67);
-    those moved in wait for treatment like everyone else, so theirs stays."""
+    sweep (or patients moved to another provider), above 0 a transfer in. The list stays moved by it
+    (``gap``): whether those swept would have left later all the same (ADR 55) or never, no history
+    can tell, and a step that stays errs least either way (ADR 67). ``turnover`` (months: the list
+    over its treatments a month) is how long the list would take to come back, had they been going
+    to leave anyway: said, not projected."""
 
     month: pd.Period
     excess: float
     turnover: float = 1.0
 
     def gap(self, months: pd.PeriodIndex) -> np.ndarray:
-        """What the one-off still adds to the list at the end of each of ``months`` (0 before it)."""
-        since = np.asarray([(m - self.month).n for m in months], dtype=float)
-        closing = np.clip(1 - since / self.turnover, 0, 1) if self.excess < 0 else 1.0
-        return np.where(since >= 0, self.excess * closing, 0.0)
-
-    @property
-    def closed(self) -> pd.Period:
-        """The month by whose end the gap has closed."""
-        return self.month + int(np.ceil(self.turnover))
+        """What the one-off adds to the list at the end of each of ``months`` (0 before it)."""
+        return np.where(np.asarray([m >= self.month for m in months]), self.excess, 0.0)
 
 
 @dataclass(frozen=True)
@@ -643,61 +637,78 @@ ONE_OFF_SPREADS = 5.0
 #: histories of 48 months whose removals vary by half their mean, each month alone; 0 by a third).
 ONE_OFF_SHARE = 0.01
 #: More such months in a row, one way, are a change in the flows, not a one-off: said, and carried on.
+#: A run counts the months beside it whose removals are raised the same way by half as much (a lasting
+#: rise sits at the threshold: read month by month, it was split into one-offs).
 ONE_OFF_MONTHS = 2
-#: A year of months with clock starts at least to read a month's usual share and its spread from (the
-#: weeks-waited calibration reads the latest 12 months, and a trust may have no more).
-ONE_OFF_FROM_MONTHS = 12
-#: The months a one-off's gap closes over are the list's turnover, within these bounds.
+#: A year of months with clock starts at least to read a month's usual share and its spread from (a
+#: year of monthly returns gives 11 months' flows; a trust's warehouse may hold no more).
+ONE_OFF_FROM_MONTHS = 11
+#: How long the list would take to come back after a sweep is its turnover, within these bounds.
 TURNOVER_MONTHS = (1.0, 24.0)
 
 
-def unusual_runs(history: History) -> tuple[tuple[OneOff, ...], ...]:
-    """Runs of months, among those the models read (the latest :data:`GROWTH_MONTHS`) whose clock
-    starts are known, whose other removals were far beyond their usual share of the list, one way:
-    a validation sweep, patients moved to or from another provider, or (three months and more) a
-    change in how the list is kept. Read on other removals, which a sweep multiplies, as a share of the
-    list they come from (not of the starts: a month of few referrals is no sweep); not on the list's
-    change, which moves as much in a usual month at a trust."""
-    window = np.arange(max(1, len(history) - GROWTH_MONTHS), len(history))
+def unusual_runs(history: History, months: int = GROWTH_MONTHS) -> tuple[tuple[OneOff, ...], ...]:
+    """Runs of months, among the latest ``months`` (those the models read) whose flows are known,
+    whose other removals were far beyond their usual share of the list, one way: a validation sweep,
+    patients moved to or from another provider, or (three months and more) a change in how the list
+    is kept. Read on other removals, which a sweep multiplies, as a share of the list they come from
+    (not of the starts: a month of few referrals is no sweep); not on the list's change, which moves
+    as much in a usual month at a trust."""
+    window = np.arange(max(1, len(history) - months), len(history))
+    other = history.clock_starts[window] - history.net_additions[window]
     before = history.waiting[window - 1]
-    judged = window[np.isfinite(history.clock_starts[window]) & (before > 0)]
+    known = np.isfinite(other) & (before > 0)
+    judged, other, before = window[known], other[known], before[known]
     if len(judged) < ONE_OFF_FROM_MONTHS:
         return ()
-    other = history.clock_starts[judged] - history.net_additions[judged]
-    share = other / history.waiting[judged - 1]
+    share = other / before
     usual = np.median(share)
-    spread = 1.4826 * np.median(np.abs(share - usual))
     beyond = share - usual
-    excess = beyond * history.waiting[judged - 1]  # removed beyond the usual, in patients
-    unusual = (
+    spread = 1.4826 * np.median(np.abs(beyond))
+    excess = beyond * before  # removed beyond the usual, in patients
+    strong = (
         (np.abs(beyond) > ONE_OFF_SPREADS * spread)
         & (np.abs(excess) >= np.maximum(ONE_OFF_SHARE * history.waiting[judged], SMALL[1] + 1))
         & (np.abs(beyond) >= 2 * abs(usual))
     )
+    raised = np.abs(beyond) >= abs(usual)
     stops = sum(history.stops.values())
-    runs, i = [], 0
-    while i < len(judged):
-        run = i
-        while (
-            unusual[i] and run + 1 < len(judged) and unusual[run + 1] and judged[run + 1] == judged[run] + 1
-        ):
-            if np.sign(excess[run + 1]) != np.sign(excess[i]):
-                break
-            run += 1
-        if unusual[i]:
-            runs.append(
-                tuple(_one_off(history, judged[j], -float(excess[j]), stops) for j in range(i, run + 1))
-            )
-        i = run + 1
-    return tuple(runs)
+    runs: list[range] = []
+    for i in np.flatnonzero(strong):
+        if runs and i in runs[-1]:
+            continue
+        first = last = i
+        while first > 0 and _continues(judged, beyond, raised, first - 1, first, i):
+            first -= 1
+        while last + 1 < len(judged) and _continues(judged, beyond, raised, last + 1, last, i):
+            last += 1
+        runs.append(range(first, last + 1))
+    return tuple(
+        tuple(
+            _one_off(history, judged[j], -float(excess[j]), stops) for j in run if strong[j] or len(run) > 2
+        )
+        for run in runs
+    )
+
+
+def _continues(judged, beyond, raised, j: int, edge: int, i: int) -> bool:
+    """Whether month ``j`` continues the run whose end is ``edge`` and whose strong month is ``i``: the
+    calendar month beside the edge, its removals raised the same way."""
+    beside = abs(int(judged[j]) - int(judged[edge])) == 1
+    return beside and bool(raised[j]) and np.sign(beyond[j]) == np.sign(beyond[i])
 
 
 def _one_off(history: History, month: int, excess: float, stops: np.ndarray) -> OneOff:
-    """A one-off at ``month`` (an index), its gap closing over the list's turnover then: the list
-    before it over its mean treatments a month in the year to it."""
-    treated = float(np.mean(stops[max(0, month - LEVEL_MONTHS + 1) : month + 1]))
+    """A one-off at ``month`` (an index), with the list's turnover then: the list before it over its
+    mean treatments a month in the year to it."""
+    treated = float(np.nanmean(stops[max(0, month - LEVEL_MONTHS + 1) : month + 1]))
     turnover = history.waiting[month - 1] / treated if treated > 0 else TURNOVER_MONTHS[1]
     return OneOff(history.months[month], excess, float(np.clip(turnover, *TURNOVER_MONTHS)))
+
+
+def one_offs_of_all(history: History) -> tuple[OneOff, ...]:
+    """:func:`one_offs` over every month of the history (the backtest's origins reach further back)."""
+    return tuple(o for run in unusual_runs(history, len(history)) if len(run) <= ONE_OFF_MONTHS for o in run)
 
 
 def one_offs(history: History) -> tuple[OneOff, ...]:
@@ -707,58 +718,71 @@ def one_offs(history: History) -> tuple[OneOff, ...]:
 
 
 def without_one_offs(history: History, found: tuple[OneOff, ...]) -> History:
-    """The history as it would have been without the one-offs: the list less what each still adds
-    (a sweep's patients back on it, leaving as the list turns over), the stops as they were."""
+    """The history as it would have been without the one-offs: the list less what each adds (a sweep's
+    patients back on it), the stops as they were."""
     waiting = history.waiting.astype(float).copy()
     for one_off in found:
         waiting -= one_off.gap(history.months)
     return dataclasses.replace(history, waiting=np.maximum(waiting, 0.0))
 
 
-def _months_written(months) -> str:
-    return " to ".join(dict.fromkeys(m.strftime("%B %Y") for m in (months[0], months[-1])))
+def _month_words(month: pd.Period) -> str:
+    return month.strftime("%B %Y")
 
 
-def one_offs_said(found: tuple[OneOff, ...], carried: tuple[OneOff, ...] = ()) -> str | None:
+def one_offs_said(
+    found: tuple[OneOff, ...], carried: tuple[OneOff, ...] = (), origin: pd.Period | None = None
+) -> str | None:
     """The one-off months, and a run of unusual months carried on, in words for every place the
-    projection is shown; None when there are none."""
-    said = []
-    for one_off in found:
-        removed = one_off.excess < 0
-        said.append(
-            f"in {one_off.month.strftime('%B %Y')} about {abs(one_off.excess):,.0f} "
-            + (
-                "more left the list than in a usual month (a validation sweep, or patients moved to "
-                "another provider): the projection starts from the list as it is, and takes it that "
-                "they would have left over the following "
-                f"{one_off.turnover:.0f} month{'s' if round(one_off.turnover) != 1 else ''} anyway, as the "
-                f"list turned over, so the gap closes by {one_off.closed.strftime('%B %Y')}"
-                if removed
-                else "joined the list beyond its referrals (patients moved in from another provider, or a "
-                "change in what it counts): the projection starts from the list as it is"
+    projection is shown (the command line adds its own way round); None when there are none.
+    ``origin``: the projection's month, so a one-off long past is not spoken of as still to settle."""
+    text = []
+    for removed in (True, False):
+        these = [o for o in found if (o.excess < 0) == removed]
+        if not these:
+            continue
+        sizes = " and ".join(f"in {_month_words(o.month)} about {abs(o.excess):,.0f}" for o in these)
+        if removed:
+            text.append(
+                f"{sizes[0].upper()}{sizes[1:]} more left the list than in a usual month (a validation "
+                "sweep, or patients moved to another provider): read as a one-off, not as the list's "
+                "trend, so the projection starts from the list as it is and goes on at the flows of the "
+                "other months."
             )
-        )
-    text = ""
-    if said:
-        text = (
-            f"Read as a one-off, not as the list's trend: {'; '.join(said)}. If the months after are "
-            "as unusual, it is a lasting change, and the next projection will carry it on."
+            latest = these[-1]
+            if origin is None or (origin - latest.month).n < latest.turnover:
+                text.append(
+                    "Had those removed been going to leave later anyway, the list will come back by up to as "
+                    f"many over the {latest.turnover:.0f} months or so it takes to turn over; had they never "
+                    "been going to, it will not."
+                )
+        else:
+            text.append(
+                f"{sizes[0].upper()}{sizes[1:]} more joined the list than its referrals explain (patients "
+                "moved in from another provider, or a change in what it counts): read as a one-off, so the "
+                "projection starts from the list as it is, with them waiting on it, and goes on at the "
+                "flows of the other months."
+            )
+    if found and origin is not None and (origin - max(o.month for o in found)).n < ONE_OFF_MONTHS:
+        text.append(
+            "If next month's removals are as unusual, it is a lasting change, and the next projection "
+            "will carry it on."
         )
     if carried:
         total = sum(o.excess for o in carried)
-        text += (" " if text else "") + (
-            f"From {_months_written([o.month for o in carried])} about {abs(total):,.0f} "
-            f"{'more left the list' if total < 0 else 'more joined the list'} than in usual months, over "
-            f"{len(carried)} months: carried on as the list's trend (a lasting change in removals; if it "
-            "was a validation sweep spread over those months, project from after it with --since)."
+        span = " to ".join(dict.fromkeys(_month_words(o.month) for o in (carried[0], carried[-1])))
+        text.append(
+            f"From {span} about {abs(total):,.0f} {'more left' if total < 0 else 'more joined'} the list "
+            f"than in usual months, over {len(carried)} months: carried on as the list's trend (a lasting "
+            "change in removals, or a validation sweep spread over those months)."
         )
-    return text or None
+    return " ".join(text) or None
 
 
 def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFit, Path]:
     """Both models fitted on the history as it would have been without its one-off months
-    (:func:`one_offs`), and their combined path ``months_ahead`` months on from the list as it is:
-    what a one-off still adds to the list closes as the list turns over."""
+    (:func:`one_offs`), and their combined path ``months_ahead`` months on from the list as it is, the
+    one-offs' step kept."""
     runs = unusual_runs(history)
     found = tuple(o for run in runs if len(run) <= ONE_OFF_MONTHS for o in run)
     carried = tuple(o for run in runs if len(run) > ONE_OFF_MONTHS for o in run)
@@ -766,10 +790,10 @@ def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFi
     flow_model, list_model = fit(fitted_on), fit_list(fitted_on)
     flows = forecast(flow_model, months_ahead)
     list_path = list_model.path(flows.months.month.to_numpy())
-    still = sum((o.gap(flows.months) for o in found), np.zeros(months_ahead))
-    flows = dataclasses.replace(flows, waiting=flows.waiting + still)
+    step = sum((o.excess for o in found), 0.0)
+    flows = dataclasses.replace(flows, waiting=flows.waiting + step)
     flow_model = dataclasses.replace(flow_model, waiting=origin, one_offs=found, carried=carried)
-    return flow_model, list_model, combine(origin, flows, np.maximum(list_path + still, 0))
+    return flow_model, list_model, combine(origin, flows, np.maximum(list_path + step, 0))
 
 
 # --- the backtest and the interval -----------------------------------------------------------------
@@ -967,7 +991,10 @@ def project(history: History, months_ahead: int, simulations: int = 0, seed: int
     recent = max(MIN_MONTHS - 1, len(history) - 1 - months_ahead - BACKTEST_ORIGINS)
     # tested against the list as if its one-offs had been like other months: the model is not asked
     # to foresee a sweep (the page's validation setting plans one), only the list's usual course
-    errors = backtest_errors(without_one_offs(history, model.one_offs), months_ahead, first_origin=recent)
+    # every one-off of the whole history, not only of the months the origin reads: a sweep just before
+    # them still falls in the horizons of the backtest's earliest origins
+    tested_on = without_one_offs(history, one_offs_of_all(history))
+    errors = backtest_errors(tested_on, months_ahead, first_origin=recent)
     width = interval_width(latest_errors(errors), months_ahead)
     if simulations:
         runs = simulate(path.waiting, errors, simulations, seed)

@@ -698,11 +698,10 @@ def weeks_inputs(
     params = replace(params, soonest_extra_days=soonest)
     waiting = np.isnat(stops) | (stops > np.datetime64(last.end_time.date(), "D"))
     origin = WaitingList.from_clock_starts(last, starts[waiting])
-    left_out = "".join(f", {m} left out (a one-off: a validation sweep or a transfer)" for m in one_offs)
     how = (
         f"NHSRtt calibration on the warehouse's rtt_pathways, {bins.months[0]} to {bins.months[-1]}"
-        f"{left_out}; treatments, present or extra, reach no one waiting under {soonest / 7:.0f} weeks "
-        "(the quickest tenth treated then)"
+        f"{left_out_words(one_offs)}; treatments, present or extra, reach no one waiting under "
+        f"{soonest / 7:.0f} weeks (the quickest tenth treated then)"
     )
     return (
         origin,
@@ -717,9 +716,10 @@ def one_off_months(
     months, waiting, clock_starts, clock_stops, within: tuple[pd.Period, ...]
 ) -> tuple[pd.Period, ...]:
     """The months ``within`` those calibrated that the list projection reads as one-offs
-    (``projection.one_offs``: a month's other removals far beyond their usual share of its starts), so
+    (``projection.one_offs``: a month's other removals far beyond their usual share of the list), so
     that the calibration's renege rates do not carry a sweep on as every month's. From the list's
-    monthly counts, a year of them at least (fewer than the projection needs)."""
+    monthly counts (NaN where a month's are not known), a year of them at least (fewer than the
+    projection needs)."""
     history = History(
         pd.PeriodIndex(months, freq="M"),
         np.asarray(waiting, dtype=float),
@@ -727,6 +727,14 @@ def one_off_months(
         {"clock_stops": np.asarray(clock_stops, dtype=float)},
     )
     return tuple(o.month for o in one_offs(history) if o.month in within)
+
+
+def left_out_words(months: tuple[pd.Period, ...]) -> str:
+    """ ", September 2024 left out (…)" for each month a calibration leaves out, or ""."""
+    return "".join(
+        f", {m.strftime('%B %Y')} left out (a one-off: a validation sweep or a transfer, not a usual month)"
+        for m in months
+    )
 
 
 def _one_off_months(pathways: pd.DataFrame, within: tuple[pd.Period, ...]) -> tuple[pd.Period, ...]:
