@@ -486,7 +486,9 @@ def test_a_sweep_in_englands_list_is_said_as_a_one_off(tmp_path):
     assert result.exit_code == 0
     pattern = rf"In {swept.strftime('%B %Y')} about ([\d,]+) more left the list than in a usual month \(a"
     found = re.search(pattern, said)
-    assert found and 780_000 < int(found[1].replace(",", "")) < 820_000
+    assert (
+        found and 720_000 < int(found[1].replace(",", "")) < 880_000
+    )  # beside a usual month's, which varies
 
 
 def test_a_history_saved_from_excel_is_read_as_the_comma_separated_one(tmp_path):

@@ -679,15 +679,19 @@ def test_a_transfer_in_is_a_one_off_with_more_waiting_and_each_is_said():
     assert said == (
         f"In July 2023 about {-first.excess:,.0f} and in August 2023 about {-second.excess:,.0f} more left "
         "the list than in a usual month (a validation sweep, or patients moved to another provider): read as "
-        "a one-off, not as the list's trend, so the projection starts from the list as it is and goes on at "
+        "one-offs, not as the list's trend, so the projection starts from the list as it is and goes on at "
         "the flows of the other months."
     )  # sixteen months on: nothing of how it might still come back, nor of next month
     at_once = history_from_table(trust_like(48, seed=6, other_removed={47: 300}))
     said = one_offs_said(project(at_once, 12).model.one_offs, origin=at_once.months[-1])
     assert "the list will come back by up to as many over the" in said
     assert said.endswith(
-        "If next month's removals are as unusual, it is a lasting change, and the next projection will "
-        "carry it on."
+        "Should the months after be as unusual, 3 months in a row are read as a lasting change and "
+        "carried on."
+    )
+    before = history_from_table(trust_like(48, seed=6, other_removed={46: 300}))  # the origin as usual
+    assert "Should the months after" not in one_offs_said(
+        project(before, 12).model.one_offs, origin=before.months[-1]
     )
 
 
@@ -722,7 +726,7 @@ def test_noise_a_change_over_three_months_and_a_small_one_are_not_one_offs():
             "clock_stops_non_admitted": 26,  # and 4 other removals: the list stays at 300
         }
     )
-    for removed, found in ((7, 0), (9, 1)):
+    for removed, found in ((7, 0), (10, 0), (11, 1)):  # beyond 8 and 5 × √4, the usual count's own spread
         table = small.copy()
         table.loc[44:, "waiting"] -= removed
         assert len(one_offs(history_from_table(table))) == found
@@ -765,3 +769,26 @@ def test_a_lasting_rise_in_removals_is_not_split_into_one_offs():
             )
             split += bool(one_offs(history_from_table(table)))
     assert split <= 2
+
+
+def test_a_sweeps_tail_a_list_run_down_and_a_sweep_of_most_of_the_list():
+    """A final outside check: a sweep of some 420 followed by two months of 20 more removals was carried
+    on as a three-month change (the tail raised by the usual share of a list whose usual removals are
+    few); a list run down from 3,000 to 150 with its removals steady was said to be a change in them (as
+    a share of the list they rose); a sweep of 60% was carried on (the months after, as a share of the
+    small list left, were raised). Now removals are read as counts, and a month continues a run only
+    when raised by half the strong month's excess."""
+    from stocktake.waitinglist.projection import one_offs, unusual_runs
+
+    for usual in (2, 5, 10):
+        tail = trust_like(48, seed=9, other_removed={40: 420, 41: 20, 42: 20}, leave_later=False)
+        tail["waiting"] += np.cumsum(np.r_[0, np.full(47, 50 - usual)])  # a list with few other removals
+        (one_off,) = one_offs(history_from_table(tail))
+        assert one_off.month == pd.Period("2024-05", freq="M")
+    run_down = trust_like(48, seed=9)
+    run_down["waiting"] -= np.cumsum(np.r_[0, np.full(47, 90)])  # 90 more treated a month than come in
+    run_down["clock_stops_non_admitted"] += 90
+    assert 0 < run_down["waiting"].iloc[-1] < 500 and unusual_runs(history_from_table(run_down)) == ()
+    most = trust_like(48, seed=9, other_removed={44: 2_500}, leave_later=False)
+    (one_off,) = one_offs(history_from_table(most))
+    assert one_off.excess == pytest.approx(-2_500, abs=30)

@@ -624,23 +624,21 @@ def combine(origin_waiting: float, flows: Path, list_path: np.ndarray) -> Path:
 
 # --- one-off months: a validation sweep, a transfer ----------------------------------------------
 
-#: A month's other removals (clock starts less stops less the list's change: validation, reneges), as
-#: a share of the list they leave, this many robust standard deviations (1.4826 × the median absolute
-#: deviation) from their usual share are unlike every other month (one in some 3.5 million of a normal
-#: spread). England's months since 2021 reach 2.0, at the two origins its 29 months allow.
+#: A month's other removals (clock starts less stops less the list's change: validation, reneges) this
+#: many robust standard deviations (1.4826 × the median absolute deviation) from their usual count are
+#: unlike every other month (one in some 3.5 million of a normal spread).
 ONE_OFF_SPREADS = 5.0
 #: Nor is a month a one-off unless it moved the list by at least this share of it beyond its usual
 #: (less, carried on for a year, changes the projection little), by more than a small number (the
 #: one-off's size is said wherever the projection is, exports too), and by at least twice as many as
 #: usually leave: a sweep multiplies the month's removals (a tenth of the list is eight times a trust's
-#: usual month), and a month of removals merely noisy seldom reaches three times the usual (13 of 200
+#: usual month), and a month of removals merely noisy seldom reaches three times the usual (14 of 200
 #: histories of 48 months whose removals vary by half their mean, each month alone; 0 by a third).
 ONE_OFF_SHARE = 0.01
-#: More such months in a row, one way, are a change in the flows, not a one-off: said, and carried on.
-#: A run counts the months beside it whose removals are raised the same way by half as much (a lasting
-#: rise sits at the threshold: read month by month, it was split into one-offs).
+#: More such months in a row, one way, are a change in the flows, not a one-off: said, and carried on
+#: (a run takes in the months beside it raised alike: ``_continues``).
 ONE_OFF_MONTHS = 2
-#: A year of months with clock starts at least to read a month's usual share and its spread from (a
+#: A year of months with clock starts at least to read a month's usual count and its spread from (a
 #: year of monthly returns gives 11 months' flows; a trust's warehouse may hold no more).
 ONE_OFF_FROM_MONTHS = 11
 #: How long the list would take to come back after a sweep is its turnover, within these bounds.
@@ -649,53 +647,54 @@ TURNOVER_MONTHS = (1.0, 24.0)
 
 def unusual_runs(history: History, months: int = GROWTH_MONTHS) -> tuple[tuple[OneOff, ...], ...]:
     """Runs of months, among the latest ``months`` (those the models read) whose flows are known,
-    whose other removals were far beyond their usual share of the list, one way: a validation sweep,
-    patients moved to or from another provider, or (three months and more) a change in how the list
-    is kept. Read on other removals, which a sweep multiplies, as a share of the list they come from
-    (not of the starts: a month of few referrals is no sweep); not on the list's change, which moves
-    as much in a usual month at a trust."""
+    whose other removals were far beyond their usual count, one way: a validation sweep, patients
+    moved to or from another provider, or (three months and more) a change in how the list is kept.
+    Read on other removals, which a sweep multiplies, as counts: not as a share of the starts (a
+    month of few referrals is no sweep) nor of the list (a list run down with removals steady is no
+    change in them); not on the list's change, which moves as much in a usual month at a trust."""
     window = np.arange(max(1, len(history) - months), len(history))
     other = history.clock_starts[window] - history.net_additions[window]
-    before = history.waiting[window - 1]
-    known = np.isfinite(other) & (before > 0)
-    judged, other, before = window[known], other[known], before[known]
+    known = np.isfinite(other) & np.isfinite(history.waiting[window])
+    judged, other = window[known], other[known]
     if len(judged) < ONE_OFF_FROM_MONTHS:
         return ()
-    share = other / before
-    usual = np.median(share)
-    beyond = share - usual
-    spread = 1.4826 * np.median(np.abs(beyond))
-    excess = beyond * before  # removed beyond the usual, in patients
+    usual = np.median(other)
+    beyond = other - usual  # removed beyond the usual, in patients
+    # a count varies by the square root of its mean at least (Poisson): a small list's few removals
+    # have a median absolute deviation of 1 or 2, and a month of 12 beside a usual 4 is not a sweep
+    spread = max(1.4826 * np.median(np.abs(beyond)), np.sqrt(max(usual, 0.0)))
     strong = (
         (np.abs(beyond) > ONE_OFF_SPREADS * spread)
-        & (np.abs(excess) >= np.maximum(ONE_OFF_SHARE * history.waiting[judged], SMALL[1] + 1))
+        & (np.abs(beyond) >= np.maximum(ONE_OFF_SHARE * history.waiting[judged], SMALL[1] + 1))
         & (np.abs(beyond) >= 2 * abs(usual))
     )
-    raised = np.abs(beyond) >= abs(usual)
     stops = sum(history.stops.values())
     runs: list[range] = []
     for i in np.flatnonzero(strong):
         if runs and i in runs[-1]:
             continue
         first = last = i
-        while first > 0 and _continues(judged, beyond, raised, first - 1, first, i):
+        while first > 0 and _continues(judged, beyond, usual, first - 1, first, i):
             first -= 1
-        while last + 1 < len(judged) and _continues(judged, beyond, raised, last + 1, last, i):
+        while last + 1 < len(judged) and _continues(judged, beyond, usual, last + 1, last, i):
             last += 1
         runs.append(range(first, last + 1))
     return tuple(
         tuple(
-            _one_off(history, judged[j], -float(excess[j]), stops) for j in run if strong[j] or len(run) > 2
+            _one_off(history, judged[j], -float(beyond[j]), stops) for j in run if strong[j] or len(run) > 2
         )
         for run in runs
     )
 
 
-def _continues(judged, beyond, raised, j: int, edge: int, i: int) -> bool:
+def _continues(judged, beyond, usual: float, j: int, edge: int, i: int) -> bool:
     """Whether month ``j`` continues the run whose end is ``edge`` and whose strong month is ``i``: the
-    calendar month beside the edge, its removals raised the same way."""
+    calendar month beside the edge, its removals beyond the usual the same way by as many again as
+    usually leave and by half the strong month's at least (a lasting rise sits at the threshold: read
+    month by month, it was split into one-offs; a sweep's tail of a few more is still its one-off)."""
     beside = abs(int(judged[j]) - int(judged[edge])) == 1
-    return beside and bool(raised[j]) and np.sign(beyond[j]) == np.sign(beyond[i])
+    alike = np.sign(beyond[j]) == np.sign(beyond[i])
+    return beside and alike and abs(beyond[j]) >= max(abs(usual), abs(beyond[i]) / 2)
 
 
 def _one_off(history: History, month: int, excess: float, stops: np.ndarray) -> OneOff:
@@ -737,15 +736,18 @@ def one_offs_said(
     projection is shown (the command line adds its own way round); None when there are none.
     ``origin``: the projection's month, so a one-off long past is not spoken of as still to settle."""
     text = []
-    for removed in (True, False):
+
+    def first(removed: bool) -> pd.Period:
+        return min(o.month for o in found if (o.excess < 0) == removed)
+
+    for removed in sorted({o.excess < 0 for o in found}, key=first):  # in the order they happened
         these = [o for o in found if (o.excess < 0) == removed]
-        if not these:
-            continue
+        one = "a one-off" if len(these) == 1 else "one-offs"
         sizes = " and ".join(f"in {_month_words(o.month)} about {abs(o.excess):,.0f}" for o in these)
         if removed:
             text.append(
                 f"{sizes[0].upper()}{sizes[1:]} more left the list than in a usual month (a validation "
-                "sweep, or patients moved to another provider): read as a one-off, not as the list's "
+                f"sweep, or patients moved to another provider): read as {one}, not as the list's "
                 "trend, so the projection starts from the list as it is and goes on at the flows of the "
                 "other months."
             )
@@ -759,14 +761,14 @@ def one_offs_said(
         else:
             text.append(
                 f"{sizes[0].upper()}{sizes[1:]} more joined the list than its referrals explain (patients "
-                "moved in from another provider, or a change in what it counts): read as a one-off, so the "
+                f"moved in from another provider, or a change in what it counts): read as {one}, so the "
                 "projection starts from the list as it is, with them waiting on it, and goes on at the "
                 "flows of the other months."
             )
-    if found and origin is not None and (origin - max(o.month for o in found)).n < ONE_OFF_MONTHS:
+    if found and origin is not None and max(o.month for o in found) == origin:
         text.append(
-            "If next month's removals are as unusual, it is a lasting change, and the next projection "
-            "will carry it on."
+            f"Should the months after be as unusual, {ONE_OFF_MONTHS + 1} months in a row are read as a "
+            "lasting change and carried on."
         )
     if carried:
         total = sum(o.excess for o in carried)

@@ -716,7 +716,7 @@ def one_off_months(
     months, waiting, clock_starts, clock_stops, within: tuple[pd.Period, ...]
 ) -> tuple[pd.Period, ...]:
     """The months ``within`` those calibrated that the list projection reads as one-offs
-    (``projection.one_offs``: a month's other removals far beyond their usual share of the list), so
+    (``projection.one_offs``: a month's other removals far beyond their usual count), so
     that the calibration's renege rates do not carry a sweep on as every month's. From the list's
     monthly counts (NaN where a month's are not known), a year of them at least (fewer than the
     projection needs)."""
