@@ -655,16 +655,26 @@ def test_a_validation_sweep_is_read_as_a_one_off_not_carried_on_as_the_lists_tre
         assert error["one-off"] < 0.015
 
 
+def said_of(table: pd.DataFrame):
+    """The projection's model of a history table, and its one-offs in words."""
+    from stocktake.waitinglist.projection import one_offs_said
+
+    model = project(history_from_table(table), 12).model
+    return model, one_offs_said(model.one_offs, model.carried, model.origin)
+
+
 def test_a_transfer_in_is_a_one_off_with_more_waiting_and_each_is_said():
     from stocktake.waitinglist.projection import one_offs_said
 
-    moved_in = project(history_from_table(trust_like(48, seed=6, other_removed={45: -250})), 12)
-    (one_off,) = moved_in.model.one_offs
+    moved_in, said = said_of(trust_like(48, seed=6, other_removed={45: -250}))
+    (one_off,) = moved_in.one_offs
     assert one_off.month == pd.Period("2024-10", freq="M") and one_off.excess == pytest.approx(250, abs=25)
     # those moved in wait for treatment as everyone else: the list stays higher by them
-    without = project(history_from_table(trust_like(48, seed=6)), 12)
-    assert moved_in.path.waiting - without.path.waiting == pytest.approx(np.full(12, 250.0), abs=40)
-    said = one_offs_said(moved_in.model.one_offs, origin=moved_in.model.origin)
+    difference = (
+        project(history_from_table(trust_like(48, seed=6, other_removed={45: -250})), 12).path.waiting
+        - project(history_from_table(trust_like(48, seed=6)), 12).path.waiting
+    )
+    assert difference == pytest.approx(np.full(12, 250.0), abs=40)
     assert said == (
         f"In October 2024 about {one_off.excess:,.0f} more joined the list than its referrals explain "
         "(patients moved in from another provider, or a change in what it counts): read as a one-off, so "
@@ -672,27 +682,23 @@ def test_a_transfer_in_is_a_one_off_with_more_waiting_and_each_is_said():
         "the other months."
     )
     assert one_offs_said(()) is None
-    swept = project(history_from_table(trust_like(48, seed=6, other_removed={30: 300, 31: 200})), 12)
-    first, second = swept.model.one_offs  # a sweep over two months, said once
+    swept, said = said_of(trust_like(48, seed=6, other_removed={30: 300, 31: 200}))
+    first, second = swept.one_offs  # a sweep over two months, said once
     assert (first.month, second.month) == (pd.Period("2023-07", freq="M"), pd.Period("2023-08", freq="M"))
-    said = one_offs_said(swept.model.one_offs, origin=swept.model.origin)
     assert said == (
         f"In July 2023 about {-first.excess:,.0f} and in August 2023 about {-second.excess:,.0f} more left "
         "the list than in a usual month (a validation sweep, or patients moved to another provider): read as "
         "one-offs, not as the list's trend, so the projection starts from the list as it is and goes on at "
         "the flows of the other months."
     )  # sixteen months on: nothing of how it might still come back, nor of next month
-    at_once = history_from_table(trust_like(48, seed=6, other_removed={47: 300}))
-    said = one_offs_said(project(at_once, 12).model.one_offs, origin=at_once.months[-1])
+    _, said = said_of(trust_like(48, seed=6, other_removed={47: 300}))
     assert "the list will come back by up to as many over the" in said
     assert said.endswith(
         "Should the months after be as unusual, 3 months in a row are read as a lasting change and "
         "carried on."
     )
-    before = history_from_table(trust_like(48, seed=6, other_removed={46: 300}))  # the origin as usual
-    assert "Should the months after" not in one_offs_said(
-        project(before, 12).model.one_offs, origin=before.months[-1]
-    )
+    _, said = said_of(trust_like(48, seed=6, other_removed={46: 300}))  # the origin's month as usual
+    assert "Should the months after" not in said
 
 
 def test_noise_a_change_over_three_months_and_a_small_one_are_not_one_offs():
@@ -735,16 +741,15 @@ def test_noise_a_change_over_three_months_and_a_small_one_are_not_one_offs():
 def test_a_blank_clock_start_leaves_the_other_months_read_and_a_change_kept_up_is_said():
     """Outside checks: one blank clock_starts cell among the 36 months turned the reading off, unsaid,
     and a sweep kept up three months was carried on as trend without a word."""
-    from stocktake.waitinglist.projection import one_offs_said
 
     table = trust_like(48, seed=5, other_removed={44: 300})
     table.loc[20, "clock_starts"] = np.nan
     (one_off,) = project(history_from_table(table), 12).model.one_offs
     assert one_off.month == pd.Period("2024-09", freq="M")
-    kept_up = trust_like(48, seed=7, other_removed={38: 200, 39: 200, 40: 200}, leave_later=False)
-    model = project(history_from_table(kept_up), 12).model
+    model, said = said_of(
+        trust_like(48, seed=7, other_removed={38: 200, 39: 200, 40: 200}, leave_later=False)
+    )
     assert model.one_offs == () and [o.month.month for o in model.carried] == [3, 4, 5]
-    said = one_offs_said(model.one_offs, model.carried)
     total = round(-sum(o.excess for o in model.carried))
     assert said == (
         f"From March 2024 to May 2024 about {total:,} more left the list than in usual months, over 3 "
