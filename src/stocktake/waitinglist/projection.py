@@ -447,7 +447,7 @@ class FlowModel:
     unexplained: str | None = None
     #: Months read as one-offs (:func:`one_offs`): fitted as if they had been like the others.
     one_offs: tuple[OneOff, ...] = ()
-    #: Three or more unusual months in a row (:func:`unusual_runs`): carried on as the list's trend.
+    #: Three or more unusual months in a row (:func:`unusual_runs`): kept in the history as they were.
     carried: tuple[OneOff, ...] = ()
 
 
@@ -635,8 +635,8 @@ ONE_OFF_SPREADS = 5.0
 #: usual month), and a month of removals merely noisy seldom reaches three times the usual (14 of 200
 #: histories of 48 months whose removals vary by half their mean, each month alone; 0 by a third).
 ONE_OFF_SHARE = 0.01
-#: More such months in a row, one way, are a change in the flows, not a one-off: said, and carried on
-#: (a run takes in the months beside it raised alike: ``_continues``).
+#: More such months in a row, one way, are a change in the flows, not a one-off: said, and kept in the
+#: history as they were; and more such one-offs one way in the months read recur: the list's usual way.
 ONE_OFF_MONTHS = 2
 #: A year of months with clock starts at least to read a month's usual count and its spread from (a
 #: year of monthly returns gives 11 months' flows; a trust's warehouse may hold no more).
@@ -669,32 +669,36 @@ def unusual_runs(history: History, months: int = GROWTH_MONTHS) -> tuple[tuple[O
         & (np.abs(beyond) >= 2 * abs(usual))
     )
     stops = sum(history.stops.values())
-    runs: list[range] = []
-    for i in np.flatnonzero(strong):
-        if runs and i in runs[-1]:
+    raised = np.abs(beyond) >= np.maximum(abs(usual), SMALL[1] + 1)
+    runs = []
+    for block in _blocks(judged, np.where(raised | strong, np.sign(beyond), 0)):
+        # the block's peaks: its months of half its largest excess or more; one or two of them are a
+        # sweep (and its tail of a few more, kept as usual months); three or more, a lasting change
+        if not strong[block].any():
             continue
-        first = last = i
-        while first > 0 and _continues(judged, beyond, usual, first - 1, first, i):
-            first -= 1
-        while last + 1 < len(judged) and _continues(judged, beyond, usual, last + 1, last, i):
-            last += 1
-        runs.append(range(first, last + 1))
-    return tuple(
-        tuple(
-            _one_off(history, judged[j], -float(beyond[j]), stops) for j in run if strong[j] or len(run) > 2
-        )
-        for run in runs
-    )
+        peaks = [j for j in block if abs(beyond[j]) >= np.abs(beyond[block]).max() / 2]
+        kept = block if len(peaks) > ONE_OFF_MONTHS else [j for j in peaks if strong[j]]
+        if kept:
+            runs.append(tuple(_one_off(history, judged[j], -float(beyond[j]), stops) for j in kept))
+    sweeps = [r for r in runs if len(r) <= ONE_OFF_MONTHS]
+    for sign in (-1, 1):  # many such months one way recur: the list's usual way (a quarterly validation)
+        these = [r for r in sweeps if np.sign(r[0].excess) == sign]
+        if len(these) > ONE_OFF_MONTHS:
+            runs = [r for r in runs if r not in these]
+    return tuple(runs)
 
 
-def _continues(judged, beyond, usual: float, j: int, edge: int, i: int) -> bool:
-    """Whether month ``j`` continues the run whose end is ``edge`` and whose strong month is ``i``: the
-    calendar month beside the edge, its removals beyond the usual the same way by as many again as
-    usually leave and by half the strong month's at least (a lasting rise sits at the threshold: read
-    month by month, it was split into one-offs; a sweep's tail of a few more is still its one-off)."""
-    beside = abs(int(judged[j]) - int(judged[edge])) == 1
-    alike = np.sign(beyond[j]) == np.sign(beyond[i])
-    return beside and alike and abs(beyond[j]) >= max(abs(usual), abs(beyond[i]) / 2)
+def _blocks(judged: np.ndarray, signs: np.ndarray) -> list[list[int]]:
+    """Positions of consecutive calendar months whose ``signs`` are the same and not 0."""
+    blocks: list[list[int]] = []
+    for j, sign in enumerate(signs):
+        if sign == 0:
+            continue
+        if blocks and judged[j] == judged[blocks[-1][-1]] + 1 and signs[blocks[-1][-1]] == sign:
+            blocks[-1].append(j)
+        else:
+            blocks.append([j])
+    return blocks
 
 
 def _one_off(history: History, month: int, excess: float, stops: np.ndarray) -> OneOff:
@@ -751,12 +755,12 @@ def one_offs_said(
                 "trend, so the projection starts from the list as it is and goes on at the flows of the "
                 "other months."
             )
-            latest = these[-1]
-            if origin is None or (origin - latest.month).n < latest.turnover:
+            recent = [o for o in these if origin is None or (origin - o.month).n < o.turnover]
+            if recent:
                 text.append(
-                    "Had those removed been going to leave later anyway, the list will come back by up to as "
-                    f"many over the {latest.turnover:.0f} months or so it takes to turn over; had they never "
-                    "been going to, it will not."
+                    "Had those removed been going to leave later anyway, the list will come back by up to "
+                    f"about {-sum(o.excess for o in recent):,.0f} over the {recent[-1].turnover:.0f} months "
+                    "or so it takes to turn over; had they never been going to, it will not."
                 )
         else:
             text.append(
@@ -775,8 +779,10 @@ def one_offs_said(
         span = " to ".join(dict.fromkeys(_month_words(o.month) for o in (carried[0], carried[-1])))
         text.append(
             f"From {span} about {abs(total):,.0f} {'more left' if total < 0 else 'more joined'} the list "
-            f"than in usual months, over {len(carried)} months: carried on as the list's trend (a lasting "
-            "change in removals, or a validation sweep spread over those months)."
+            f"than in usual months, over {len(carried)} months: not read as a one-off (a lasting change in "
+            "removals, or a validation sweep spread over those months), so the models read those months "
+            "as they were, among the others they read; as a lasting change, it will weigh more as its "
+            "months go on."
         )
     return " ".join(text) or None
 
