@@ -97,7 +97,8 @@ def project(
         console.print(projection.model.starts_left_out)
     model = projection.model
     if said := one_offs_said(model.one_offs, model.carried, model.origin):
-        after = model.carried[-1].month + 1 if model.carried else None
+        changes = [run for run in model.carried if run.kind == "change"]
+        after = changes[-1].months[-1].month + 1 if changes else None
         since = (
             f" If it was a sweep, project from after it with --since {after}."
             if after is not None and (model.origin - after).n + 1 >= MIN_HISTORY

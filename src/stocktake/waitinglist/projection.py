@@ -432,6 +432,20 @@ class OneOff:
 
 
 @dataclass(frozen=True)
+class Run:
+    """Unusual months read together (:func:`unusual_runs`): one or two a sweep's ``"one-off"``; three
+    or more months of a ``"change"`` in removals; or one-offs alike that ``"recur"`` (a quarterly
+    validation). Only one-offs are taken out of what the models read."""
+
+    months: tuple[OneOff, ...]
+    kind: str  # "one-off", "change" or "recur"
+
+    @property
+    def excess(self) -> float:
+        return sum(o.excess for o in self.months)
+
+
+@dataclass(frozen=True)
 class FlowModel:
     """The fitted flows, the growth they share (log per month), and the month they start from."""
 
@@ -447,8 +461,8 @@ class FlowModel:
     unexplained: str | None = None
     #: Months read as one-offs (:func:`one_offs`): fitted as if they had been like the others.
     one_offs: tuple[OneOff, ...] = ()
-    #: Three or more unusual months in a row (:func:`unusual_runs`): kept in the history as they were.
-    carried: tuple[OneOff, ...] = ()
+    #: Unusual months kept in the history as they were (:func:`unusual_runs`): a change, or recurring.
+    carried: tuple[Run, ...] = ()
 
 
 def _centred_average(values: np.ndarray) -> np.ndarray:
@@ -645,7 +659,7 @@ ONE_OFF_FROM_MONTHS = 11
 TURNOVER_MONTHS = (1.0, 24.0)
 
 
-def unusual_runs(history: History, months: int = GROWTH_MONTHS) -> tuple[tuple[OneOff, ...], ...]:
+def unusual_runs(history: History, months: int = GROWTH_MONTHS) -> tuple[Run, ...]:
     """Runs of months, among the latest ``months`` (those the models read) whose flows are known,
     whose other removals were far beyond their usual count, one way: a validation sweep, patients
     moved to or from another provider, or (three months and more) a change in how the list is kept.
@@ -670,31 +684,45 @@ def unusual_runs(history: History, months: int = GROWTH_MONTHS) -> tuple[tuple[O
     )
     stops = sum(history.stops.values())
     raised = np.abs(beyond) >= np.maximum(abs(usual), SMALL[1] + 1)
-    runs = []
+    runs: list[Run] = []
+
+    def run(positions, kind: str) -> Run:
+        return Run(tuple(_one_off(history, judged[j], -float(beyond[j]), stops) for j in positions), kind)
+
     for block in _blocks(judged, np.where(raised | strong, np.sign(beyond), 0)):
-        # the block's peaks: its months of half its largest excess or more; one or two of them are a
-        # sweep (and its tail of a few more, kept as usual months); three or more, a lasting change
         if not strong[block].any():
             continue
+        # the block's peaks: its months of half its largest excess or more. One or two of them are a
+        # sweep; the rest of the block, three strong months or more, a change it sits in, else its
+        # tail of a few more, kept as usual months. Three peaks or more: the whole block a change.
         peaks = [j for j in block if abs(beyond[j]) >= np.abs(beyond[block]).max() / 2]
-        kept = block if len(peaks) > ONE_OFF_MONTHS else [j for j in peaks if strong[j]]
-        if kept:
-            runs.append(tuple(_one_off(history, judged[j], -float(beyond[j]), stops) for j in kept))
-    sweeps = [r for r in runs if len(r) <= ONE_OFF_MONTHS]
-    for sign in (-1, 1):  # many such months one way recur: the list's usual way (a quarterly validation)
-        these = [r for r in sweeps if np.sign(r[0].excess) == sign]
-        if len(these) > ONE_OFF_MONTHS:
-            runs = [r for r in runs if r not in these]
-    return tuple(runs)
+        unknown = int(judged[block[-1]] - judged[block[0]]) + 1 - len(block)  # counted as peaks: not known
+        if len(peaks) + unknown > ONE_OFF_MONTHS:
+            runs.append(run(block, "change"))
+            continue
+        if one := [j for j in peaks if strong[j]]:
+            runs.append(run(one, "one-off"))
+        rest = [j for j in block if j not in peaks]
+        if sum(strong[j] for j in rest) > ONE_OFF_MONTHS:
+            runs.append(run(rest, "change"))
+    for sign in (-1, 1):  # three sweeps or more one way, alike in size, recur: the list's usual way
+        sweeps = [r for r in runs if r.kind == "one-off" and np.sign(r.excess) == sign]
+        sizes = [abs(r.excess) for r in sweeps]
+        if len(sweeps) > ONE_OFF_MONTHS and max(sizes) <= 2 * min(sizes):
+            runs = [Run(r.months, "recur") if r in sweeps else r for r in runs]
+    return tuple(sorted(runs, key=lambda r: r.months[0].month))
 
 
 def _blocks(judged: np.ndarray, signs: np.ndarray) -> list[list[int]]:
-    """Positions of consecutive calendar months whose ``signs`` are the same and not 0."""
+    """Positions of consecutive calendar months whose ``signs`` are the same and not 0; a month whose
+    flows are not known (not judged) between two of them does not split them (a blank start had turned
+    a change into one-offs)."""
     blocks: list[list[int]] = []
     for j, sign in enumerate(signs):
         if sign == 0:
             continue
-        if blocks and judged[j] == judged[blocks[-1][-1]] + 1 and signs[blocks[-1][-1]] == sign:
+        last = blocks[-1][-1] if blocks else None
+        if last is not None and signs[last] == sign and j == last + 1 and judged[j] - judged[last] <= 2:
             blocks[-1].append(j)
         else:
             blocks.append([j])
@@ -711,13 +739,15 @@ def _one_off(history: History, month: int, excess: float, stops: np.ndarray) -> 
 
 def one_offs_of_all(history: History) -> tuple[OneOff, ...]:
     """:func:`one_offs` over every month of the history (the backtest's origins reach further back)."""
-    return tuple(o for run in unusual_runs(history, len(history)) if len(run) <= ONE_OFF_MONTHS for o in run)
+    return tuple(
+        o for run in unusual_runs(history, len(history)) if run.kind == "one-off" for o in run.months
+    )
 
 
 def one_offs(history: History) -> tuple[OneOff, ...]:
     """The months of :func:`unusual_runs` one or two in a row: read as one-offs. Both models would
     otherwise carry a sweep on as the list's trend (the flows' level a twelfth of it lower every month)."""
-    return tuple(o for run in unusual_runs(history) if len(run) <= ONE_OFF_MONTHS for o in run)
+    return tuple(o for run in unusual_runs(history) if run.kind == "one-off" for o in run.months)
 
 
 def without_one_offs(history: History, found: tuple[OneOff, ...]) -> History:
@@ -733,10 +763,16 @@ def _month_words(month: pd.Period) -> str:
     return month.strftime("%B %Y")
 
 
+def _each(months: list[OneOff]) -> str:
+    """ "in July 2024 about 295, in September 2024 about 302 and in October 2024 about 311"."""
+    said = [f"in {_month_words(o.month)} about {abs(o.excess):,.0f}" for o in months]
+    return said[0] if len(said) == 1 else f"{', '.join(said[:-1])} and {said[-1]}"
+
+
 def one_offs_said(
-    found: tuple[OneOff, ...], carried: tuple[OneOff, ...] = (), origin: pd.Period | None = None
+    found: tuple[OneOff, ...], carried: tuple[Run, ...] = (), origin: pd.Period | None = None
 ) -> str | None:
-    """The one-off months, and a run of unusual months carried on, in words for every place the
+    """The one-off months, and the unusual months kept as they were, in words for every place the
     projection is shown (the command line adds its own way round); None when there are none.
     ``origin``: the projection's month, so a one-off long past is not spoken of as still to settle."""
     text = []
@@ -747,7 +783,7 @@ def one_offs_said(
     for removed in sorted({o.excess < 0 for o in found}, key=first):  # in the order they happened
         these = [o for o in found if (o.excess < 0) == removed]
         one = "a one-off" if len(these) == 1 else "one-offs"
-        sizes = " and ".join(f"in {_month_words(o.month)} about {abs(o.excess):,.0f}" for o in these)
+        sizes = _each(these)
         if removed:
             text.append(
                 f"{sizes[0].upper()}{sizes[1:]} more left the list than in a usual month (a validation "
@@ -760,7 +796,8 @@ def one_offs_said(
                 text.append(
                     "Had those removed been going to leave later anyway, the list will come back by up to "
                     f"about {-sum(o.excess for o in recent):,.0f} over the {recent[-1].turnover:.0f} months "
-                    "or so it takes to turn over; had they never been going to, it will not."
+                    "or so it takes to turn over (not in the projected figures); had they never been going "
+                    "to, it will not."
                 )
         else:
             text.append(
@@ -772,17 +809,28 @@ def one_offs_said(
     if found and origin is not None and max(o.month for o in found) == origin:
         text.append(
             f"Should the months after be as unusual, {ONE_OFF_MONTHS + 1} months in a row are read as a "
-            "lasting change and carried on."
+            "change in removals, not a one-off."
         )
-    if carried:
-        total = sum(o.excess for o in carried)
-        span = " to ".join(dict.fromkeys(_month_words(o.month) for o in (carried[0], carried[-1])))
+    for run in carried:
+        more = "more left the list" if run.excess < 0 else "more joined the list"
+        if run.kind == "recur":
+            text.append(
+                f"{_each(list(run.months))[0].upper()}{_each(list(run.months))[1:]} {more} than in a usual "
+                "month: months like these recur, so they are read as the list's usual way and kept as they "
+                "were."
+            )
+            continue
+        span = " to ".join(dict.fromkeys(_month_words(o.month) for o in (run.months[0], run.months[-1])))
+        direction, or_ = (
+            ("lower", "a validation sweep spread over those months")
+            if run.excess < 0
+            else ("raise", "patients moved in over those months")
+        )
         text.append(
-            f"From {span} about {abs(total):,.0f} {'more left' if total < 0 else 'more joined'} the list "
-            f"than in usual months, over {len(carried)} months: not read as a one-off (a lasting change in "
-            "removals, or a validation sweep spread over those months), so the models read those months "
-            "as they were, among the others they read; as a lasting change, it will weigh more as its "
-            "months go on."
+            f"From {span} about {abs(run.excess):,.0f} {more} than in usual months, over "
+            f"{len(run.months)} months: a change in removals (or {or_}), not a one-off. The projection "
+            "reads those months as they were; if the change lasts, it will "
+            f"{direction} the list more than the projection shows."
         )
     return " ".join(text) or None
 
@@ -792,8 +840,8 @@ def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFi
     (:func:`one_offs`), and their combined path ``months_ahead`` months on from the list as it is, the
     one-offs' step kept."""
     runs = unusual_runs(history)
-    found = tuple(o for run in runs if len(run) <= ONE_OFF_MONTHS for o in run)
-    carried = tuple(o for run in runs if len(run) > ONE_OFF_MONTHS for o in run)
+    found = tuple(o for run in runs if run.kind == "one-off" for o in run.months)
+    carried = tuple(run for run in runs if run.kind != "one-off")
     fitted_on, origin = without_one_offs(history, found), float(history.waiting[-1])
     flow_model, list_model = fit(fitted_on), fit_list(fitted_on)
     flows = forecast(flow_model, months_ahead)
