@@ -25,6 +25,11 @@ and the projection is the equal-weight average of the two lists, the net additio
 flows still add up (ADR 0019, revised: the average's rolling-origin error on England's series is
 2.8% of the list against 3.2% for the flows alone).
 
+A month or two of other removals far beyond their usual count (a validation sweep, a transfer) are
+read as one-offs (:func:`unusual_runs`, ADR 0067): both models are fitted on the list as it would have
+been without them, and the projection starts from the list as it is, keeping their step, instead of
+carrying a sweep on as the list's trend.
+
 The 95% interval comes from the combined model's own rolling-origin backtest on the history (its
 latest 24 origins with a full horizon, two years of them): at each horizon the root mean square of
 its relative errors, times Student's t for that many errors; beyond the longest horizon the history
