@@ -43,6 +43,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -422,7 +423,7 @@ class FlowFit:
 class OneOff:
     """A month the list moved by ``excess`` beyond what its flows usually bring: below 0 a validation
     sweep (or patients moved to another provider), above 0 a transfer in. The list stays moved by it
-    (``gap``): whether those swept would have left later all the same (ADR 55) or never, no history
+    (a step): whether those swept would have left later all the same (ADR 55) or never, no history
     can tell, and a step that stays errs least either way (ADR 67). ``turnover`` (months: the list
     over its treatments a month) is how long the list would take to come back, had they been going
     to leave anyway: said, not projected."""
@@ -430,10 +431,6 @@ class OneOff:
     month: pd.Period
     excess: float
     turnover: float = 1.0
-
-    def gap(self, months: pd.PeriodIndex) -> np.ndarray:
-        """What the one-off adds to the list at the end of each of ``months`` (0 before it)."""
-        return np.where(np.asarray([m >= self.month for m in months]), self.excess, 0.0)
 
 
 @dataclass(frozen=True)
@@ -443,7 +440,7 @@ class Run:
     validation). Only one-offs are taken out of what the models read."""
 
     months: tuple[OneOff, ...]
-    kind: str  # "one-off", "change" or "recur"
+    kind: Literal["one-off", "change", "recur"]
 
     @property
     def excess(self) -> float:
@@ -691,7 +688,7 @@ def unusual_runs(history: History, months: int = GROWTH_MONTHS) -> tuple[Run, ..
     raised = np.abs(beyond) >= np.maximum(abs(usual), SMALL[1] + 1)
     runs: list[Run] = []
 
-    def run(positions, kind: str) -> Run:
+    def run(positions, kind: Literal["one-off", "change", "recur"]) -> Run:
         return Run(tuple(_one_off(history, judged[j], -float(beyond[j]), stops) for j in positions), kind)
 
     for block in _blocks(judged, np.where(raised | strong, np.sign(beyond), 0)):
@@ -742,17 +739,10 @@ def _one_off(history: History, month: int, excess: float, stops: np.ndarray) -> 
     return OneOff(history.months[month], excess, float(np.clip(turnover, *TURNOVER_MONTHS)))
 
 
-def one_offs_of_all(history: History) -> tuple[OneOff, ...]:
-    """:func:`one_offs` over every month of the history (the backtest's origins reach further back)."""
-    return tuple(
-        o for run in unusual_runs(history, len(history)) if run.kind == "one-off" for o in run.months
-    )
-
-
-def one_offs(history: History) -> tuple[OneOff, ...]:
-    """The months of :func:`unusual_runs` one or two in a row: read as one-offs. Both models would
+def one_offs(history: History, months: int = GROWTH_MONTHS) -> tuple[OneOff, ...]:
+    """The one-off months of :func:`unusual_runs` among the latest ``months``. Both models would
     otherwise carry a sweep on as the list's trend (the flows' level a twelfth of it lower every month)."""
-    return tuple(o for run in unusual_runs(history) if run.kind == "one-off" for o in run.months)
+    return tuple(o for run in unusual_runs(history, months) if run.kind == "one-off" for o in run.months)
 
 
 def without_one_offs(history: History, found: tuple[OneOff, ...]) -> History:
@@ -760,7 +750,7 @@ def without_one_offs(history: History, found: tuple[OneOff, ...]) -> History:
     patients back on it), the stops as they were."""
     waiting = history.waiting.astype(float).copy()
     for one_off in found:
-        waiting -= one_off.gap(history.months)
+        waiting[history.months >= one_off.month] -= one_off.excess
     return dataclasses.replace(history, waiting=np.maximum(waiting, 0.0))
 
 
@@ -819,10 +809,10 @@ def one_offs_said(
     for run in carried:
         more = "more left the list" if run.excess < 0 else "more joined the list"
         if run.kind == "recur":
+            each = _each(list(run.months))
             text.append(
-                f"{_each(list(run.months))[0].upper()}{_each(list(run.months))[1:]} {more} than in a usual "
-                "month: months like these recur, so they are read as the list's usual way and kept as they "
-                "were."
+                f"{each[0].upper()}{each[1:]} {more} than in a usual month: months like these recur, so "
+                "they are read as the list's usual way and kept as they were."
             )
             continue
         span = " to ".join(dict.fromkeys(_month_words(o.month) for o in (run.months[0], run.months[-1])))
@@ -1050,11 +1040,10 @@ def project(history: History, months_ahead: int, simulations: int = 0, seed: int
         )
     model, list_model, path = central_path(history, months_ahead)
     recent = max(MIN_MONTHS - 1, len(history) - 1 - months_ahead - BACKTEST_ORIGINS)
-    # tested against the list as if its one-offs had been like other months: the model is not asked
-    # to foresee a sweep (the page's validation setting plans one), only the list's usual course
-    # every one-off of the whole history, not only of the months the origin reads: a sweep just before
-    # them still falls in the horizons of the backtest's earliest origins
-    tested_on = without_one_offs(history, one_offs_of_all(history))
+    # tested against the list as if its one-offs had been like other months (the model is not asked
+    # to foresee a sweep: the page's validation setting plans one), the whole history's, since a sweep
+    # before the months the origin reads still falls in the horizons of the backtest's earliest origins
+    tested_on = without_one_offs(history, one_offs(history, len(history)))
     errors = backtest_errors(tested_on, months_ahead, first_origin=recent)
     width = interval_width(latest_errors(errors), months_ahead)
     if simulations:
