@@ -39,7 +39,10 @@ The fourth table (--only returns) is reading one month of NHS England's full RTT
 provider's lines) for one trust: Dorset County's real return copied for 400 providers (204,800 lines,
 92 MB; 4 MB zipped), read by `read_rtt_return` with --provider from the CSV and from the ZIP, against
 pandas reading the same CSV as text (the baseline), with peak resident memory.
-Run only one part with --only backtest, --only page, --only national or --only returns.
+The sweeps' tables (--only sweeps) are ADR 67's: a sweep read as a one-off against one carried on, in
+swept demo lists and synthetic trust lists, and how often a 3% sweep is read at all (and noise alone
+read as one), in lists steady, doubling, halving or with seasonal removals.
+Run only one part with --only backtest, --only sweeps, --only page, --only national or --only returns.
 """
 
 from __future__ import annotations
@@ -576,6 +579,7 @@ def sweeps() -> None:
     table.add_row("", "", "", "", "mean absolute", f"{mean[0]:.2f}", f"{mean[1]:.2f}")
     Console(width=200).print(table)
     sweeps_where_those_swept_leave()
+    sweeps_found()
 
 
 def _trust_list(seed: int, swept_at: int, leave_over: int | None, treated: int = 445) -> pd.DataFrame:
@@ -633,6 +637,89 @@ def sweeps_where_those_swept_leave() -> None:
     for world in worlds:
         table.add_row(world, *(f"{np.mean(errors[(world, way)]):.1f}" for way in ("kept", "carried")))
     Console(width=200).print(table)
+
+
+def _changing_list(
+    seed: int, growth: float, seasons: float, noise: float, swept_at: int | None
+) -> pd.DataFrame:
+    """48 months of a list of 4,000 growing ``growth``-fold, every flow with it (Poisson: 445 treated,
+    50 other removals a month at first, those ×(1 ± ``seasons``) over the year, or a normal spread of
+    ``noise`` of their mean), and 3% of it swept at ``swept_at``."""
+    rng = np.random.default_rng(seed)
+    months = pd.period_range("2021-01", periods=48, freq="M")
+    scale = growth ** (np.arange(48) / 47)
+    added = 4_000 * np.diff(np.r_[scale[0] / growth ** (1 / 47), scale])
+    starts, stops = rng.poisson(495 * scale + added), rng.poisson(445 * scale)
+    usual = 50 * scale * (1 + seasons * np.cos(2 * np.pi * (months.month.to_numpy() - 1) / 12))
+    other = np.maximum(0, usual * (1 + noise * rng.standard_normal(48))) if noise else rng.poisson(usual)
+    waiting = 4_000 + np.cumsum(starts - stops - np.round(other))
+    if swept_at is not None:
+        waiting[swept_at:] -= round(0.03 * waiting[swept_at - 1])
+    return pd.DataFrame(
+        {"month": months.astype(str), "waiting": waiting, "clock_starts": starts, "clock_stops": stops}
+    )
+
+
+def sweeps_found(lists: int = 40, quiet: int = 200) -> None:
+    """How often a 3% sweep is read as a one-off, in lists steady, doubling or halving over 48 months
+    or with seasonal removals, the sweep early, midway or late in the 36 months read; and how often a
+    sweep-free list gives a false alarm. Each against the usual count as a median (before ADR 67's
+    evening addendum)."""
+    from stocktake.waitinglist import projection
+
+    def flat(other: np.ndarray, waiting: np.ndarray, months: np.ndarray) -> np.ndarray:
+        return np.full(len(other), np.median(other))
+
+    def runs(table: pd.DataFrame, usual) -> tuple:
+        line = projection._usual_removals
+        projection._usual_removals = usual
+        try:
+            return projection.unusual_runs(projection.history_from_table(table))
+        finally:
+            projection._usual_removals = line
+
+    def one_offs(table: pd.DataFrame, usual) -> list[pd.Period]:
+        return [o.month for r in runs(table, usual) if r.kind == "one-off" for o in r.months]
+
+    kinds = {
+        "steady": (1.0, 0.0, 0.0),
+        "doubling": (2.0, 0.0, 0.0),
+        "halving": (0.5, 0.0, 0.0),
+        "removals seasonal ±50%": (1.0, 0.5, 0.0),
+        "removals varying by half": (1.0, 0.0, 0.5),
+        "removals varying by four fifths": (1.0, 0.0, 0.8),
+        "doubling, removals varying by half": (2.0, 0.0, 0.5),
+    }
+    table = Table(
+        title=f"A 3% sweep read as a one-off ({lists} lists each), and false alarms ({quiet} lists)"
+    )
+    for column in ("list", "sweep 2 months in", "12 months in", "28 months in", "false alarms"):
+        table.add_column(column, justify="right")
+    for name, (growth, seasons, noise) in kinds.items():
+        cells = []
+        for at in (14, 24, 40) if not noise else ():
+            month = pd.period_range("2021-01", periods=48, freq="M")[at]
+            read = [
+                np.mean(
+                    [
+                        month in one_offs(_changing_list(s, growth, seasons, 0, at), usual)
+                        for s in range(lists)
+                    ]
+                )
+                for usual in (flat, projection._usual_removals)
+            ]
+            cells.append(f"{read[0]:.0%} → {read[1]:.0%}")
+        alarms = [
+            sum(
+                bool(runs(_changing_list(1_000 + s, growth, seasons, noise, None), usual))
+                for s in range(quiet)
+            )
+            / quiet
+            for usual in (flat, projection._usual_removals)
+        ]
+        table.add_row(name, *(cells or ["", "", ""]), f"{alarms[0]:.1%} → {alarms[1]:.1%}")
+    Console(width=200).print(table)
+    print("each cell: the usual count as a median → on a line no steeper than the list's growth (chosen)")
 
 
 def full_return(providers: int = 400) -> None:

@@ -46,10 +46,23 @@ def test_a_sweep_in_the_returns_is_left_out_of_the_calibration(tmp_path, monkeyp
         "September 2024 left out (a one-off: a validation sweep or a transfer, not a usual month)"
         in swept.calibration
     )
-    monkeypatch.setattr(rtt, "_one_off_months", lambda *args: (pd.Period("2024-09", freq="M"),))
+    monkeypatch.setattr(rtt, "_one_off_months", lambda *args: ((pd.Period("2024-09", freq="M"),), None))
     steady = weeks_inputs_from_returns(steady_returns, T_AND_O)
     np.testing.assert_allclose(swept.params.renege, steady.params.renege, atol=1e-12)
     np.testing.assert_allclose(swept.params.capacity, steady.params.capacity, atol=1e-12)
-    monkeypatch.setattr(rtt, "_one_off_months", lambda *args: ())  # as before: the sweep's reneges kept
+    monkeypatch.setattr(
+        rtt, "_one_off_months", lambda *args: ((), None)
+    )  # as before: the sweep's reneges kept
     kept_in = weeks_inputs_from_returns(swept_returns, T_AND_O)
     assert np.subtract(kept_in.params.renege, steady.params.renege).sum() > 0.02
+
+
+def test_fewer_than_a_year_of_returns_says_one_offs_were_not_looked_for(tmp_path):
+    """A carried note: a run of fewer than 12 returns was not read for a sweep, and nothing said so, so
+    an analyst could take silence for none found."""
+    short = weeks_inputs_from_returns(read_rtt_returns(months_of_returns(tmp_path, 6, swept=4)), T_AND_O)
+    assert short.calibration.endswith(
+        "; one-off months (a validation sweep, a transfer) are not looked for: they are read on other "
+        "removals (clock starts less stops less the list's change), whose flows are known for 5 months, "
+        "and 11 are needed"
+    )

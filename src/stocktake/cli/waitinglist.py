@@ -96,7 +96,7 @@ def project(
     if projection.model.starts_left_out:
         console.print(projection.model.starts_left_out)
     model = projection.model
-    if said := one_offs_said(model.one_offs, model.carried, model.origin):
+    if said := one_offs_said(model):
         changes = [run for run in model.carried if run.kind == "change"]
         after = changes[-1].months[-1].month + 1 if changes else None
         since = (

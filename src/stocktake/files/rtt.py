@@ -134,9 +134,12 @@ def _the_csv_zipped(data: bytes, path: Path) -> tuple[bytes, str]:
         ) from None
 
 
-def _one_off_months(returns: list[RttReturn], treatment_function: str, within) -> tuple[pd.Period, ...]:
+def _one_off_months(
+    returns: list[RttReturn], treatment_function: str, within
+) -> tuple[tuple[pd.Period, ...], str | None]:
     """The returns' months read as one-offs (``weeks_waited.one_off_months``) from their published
-    totals; a month that lacks a part is not read (its flows are not known), the others are."""
+    totals, and those not read: a month that lacks a part (its flows are not known), or every month of
+    fewer than a year's returns."""
 
     def total(rtt: RttReturn, *parts: str) -> float:
         if any(part not in rtt.parts for part in parts):
@@ -247,11 +250,11 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
             np.array([months_waited(r, (INCOMPLETE,)) for r in returns]),
             np.array([months_waited(r, completed) for r in returns]),
         )
-        one_offs = _one_off_months(returns, treatment_function, bins.months[1:])
+        one_offs, unread = _one_off_months(returns, treatment_function, bins.months[1:])
         params = bins.calibrate(one_offs)
         how = (
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
-            + left_out_words(one_offs)
+            + left_out_words(one_offs, unread)
         )
     unknown = latest.unknown_start(INCOMPLETE, treatment_function)
     if unknown:  # in the return's total, in no week band: nothing can move them on

@@ -492,10 +492,7 @@ def _group_lines(found: Overview, dimension: str) -> tuple[GroupLine, ...]:
 
 def _one_offs(found: Overview) -> str:
     """The projection's one-off months (and unusual months carried on) in words, or ""."""
-    if found.projection is None:
-        return ""
-    model = found.projection.model
-    return one_offs_said(model.one_offs, model.carried, model.origin) or ""
+    return "" if found.projection is None else one_offs_said(found.projection.model) or ""
 
 
 def waiting_list_section(found: Overview | None, on: date | None = None) -> WaitingListSection | None:

@@ -23,7 +23,13 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from stocktake.waitinglist.projection import History, HistoryError, history_from_pathways, one_offs
+from stocktake.waitinglist.projection import (
+    History,
+    HistoryError,
+    history_from_pathways,
+    one_offs,
+    one_offs_unread,
+)
 
 #: Days carried one by one; anyone waiting longer sits in one open stock (over 114 weeks).
 MAX_DAYS = 800
@@ -689,7 +695,7 @@ def weeks_inputs(
         first = last - 2
     treated = (pathways["status"] == "treated").to_numpy()
     bins = bins_from_pathways(starts, stops, treated, first, last)
-    one_offs = _one_off_months(pathways, bins.months[1:])
+    one_offs, unread = _one_off_months(pathways, bins.months[1:])
     try:
         params = bins.calibrate(one_offs)
     except ValueError as error:
@@ -700,7 +706,7 @@ def weeks_inputs(
     origin = WaitingList.from_clock_starts(last, starts[waiting])
     how = (
         f"NHSRtt calibration on the warehouse's rtt_pathways, {bins.months[0]} to {bins.months[-1]}"
-        f"{left_out_words(one_offs)}; treatments, present or extra, reach no one waiting under "
+        f"{left_out_words(one_offs, unread)}; treatments, present or extra, reach no one waiting under "
         f"{soonest / 7:.0f} weeks (the quickest tenth treated then)"
     )
     return (
@@ -714,35 +720,38 @@ def weeks_inputs(
 
 def one_off_months(
     months, waiting, clock_starts, clock_stops, within: tuple[pd.Period, ...]
-) -> tuple[pd.Period, ...]:
+) -> tuple[tuple[pd.Period, ...], str | None]:
     """The months ``within`` those calibrated that the list projection reads as one-offs
     (``projection.one_offs``: a month's other removals far beyond their usual count), so
-    that the calibration's renege rates do not carry a sweep on as every month's. From the list's
-    monthly counts (NaN where a month's are not known), a year of them at least (fewer than the
-    projection needs)."""
+    that the calibration's renege rates do not carry a sweep on as every month's, and which months
+    could not be read (``projection.one_offs_unread``). From the list's monthly counts (NaN where a
+    month's are not known), a year of them at least (fewer than the projection needs)."""
     history = History(
         pd.PeriodIndex(months, freq="M"),
         np.asarray(waiting, dtype=float),
         np.asarray(clock_starts, dtype=float),
         {"clock_stops": np.asarray(clock_stops, dtype=float)},
     )
-    return tuple(o.month for o in one_offs(history) if o.month in within)
+    return tuple(o.month for o in one_offs(history) if o.month in within), one_offs_unread(history)
 
 
-def left_out_words(months: tuple[pd.Period, ...]) -> str:
-    """ ", September 2024 left out (…)" for each month a calibration leaves out, or ""."""
+def left_out_words(months: tuple[pd.Period, ...], unread: str | None = None) -> str:
+    """ ", September 2024 left out (…)" for each month a calibration leaves out, and why months were
+    not read for one, or ""."""
     return "".join(
         f", {m.strftime('%B %Y')} left out (a one-off: a validation sweep or a transfer, not a usual month)"
         for m in months
-    )
+    ) + (f"; {unread}" if unread else "")
 
 
-def _one_off_months(pathways: pd.DataFrame, within: tuple[pd.Period, ...]) -> tuple[pd.Period, ...]:
+def _one_off_months(
+    pathways: pd.DataFrame, within: tuple[pd.Period, ...]
+) -> tuple[tuple[pd.Period, ...], str | None]:
     """:func:`one_off_months` of the pathways' own monthly history."""
     try:
         table = history_from_pathways(pathways)
-    except HistoryError:
-        return ()
+    except HistoryError as error:
+        return (), f"one-off months (a validation sweep, a transfer) are not looked for: {error}"
     return one_off_months(
         table["month"], table["waiting"], table["clock_starts"], table["clock_stops"], within
     )
