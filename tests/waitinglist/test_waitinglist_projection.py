@@ -625,9 +625,10 @@ def test_a_validation_sweep_is_read_as_a_one_off_not_carried_on_as_the_lists_tre
     it is, keeps the step, and goes on at the other months' flows. Projected from three months after
     the sweep, the year ahead is nearer the swept list's own future than when the sweep was carried
     on, whether those swept would never have left (1.0% off against 2.4%) or would have left over the
-    next nine months all the same (3.1% against 5.3%). A gap closed over the turnover, the other way of
-    reading it, was as far off as carrying it on where they would never have left (an outside check).
-    The interval is the unswept history's: the model is not tested on a sweep."""
+    next nine months all the same (0.9% against 5.3%: the three months' return seen after it is read as
+    the list coming back and carried on at its pace; 3.1% before). A gap closed over the turnover, the
+    other way of reading it, was as far off as carrying it on where they would never have left (an
+    outside check). The interval is the unswept history's: the model is not tested on a sweep."""
     from stocktake.waitinglist import projection as module
 
     whole = trust_like(60, seed=5, other_removed={44: 300}, leave_later=leave_later)
@@ -651,8 +652,9 @@ def test_a_validation_sweep_is_read_as_a_one_off_not_carried_on_as_the_lists_tre
         for name, p in (("one-off", swept), ("carried", carried))
     }
     assert error["one-off"] < error["carried"] / 1.5
-    if not leave_later:
-        assert error["one-off"] < 0.015
+    assert error["one-off"] < 0.015
+    # those swept leave a ninth a month after it: three months seen, a third of the sweep
+    assert sum(one_off.returned) == (pytest.approx(100, abs=25) if leave_later else 0)
 
 
 def said_of(table: pd.DataFrame):
@@ -683,13 +685,16 @@ def test_a_transfer_in_is_a_one_off_with_more_waiting_and_each_is_said():
     assert said_of(trust_like(48, seed=6))[1] is None  # every month read, none unusual
     swept, said = said_of(trust_like(48, seed=6, other_removed={30: 300, 31: 200}))
     first, second = swept.one_offs  # a sweep over two months, said once
+    back = sum(first.returned) + sum(second.returned)
     assert (first.month, second.month) == (pd.Period("2023-07", freq="M"), pd.Period("2023-08", freq="M"))
     assert said == (
         f"In July 2023 about {-first.excess:,.0f} and in August 2023 about {-second.excess:,.0f} more left "
         "the list than in a usual month (a validation sweep, or patients moved to another provider): read as "
         "one-offs, not as the list's trend, so the projection starts from the list as it is and goes on at "
-        "the flows of the other months."
-    )  # sixteen months on: nothing of how it might still come back, nor of next month
+        f"the flows of the other months. In the months after, about {back:,.0f} fewer left than usually do, "
+        "as when those removed would have left later anyway: read as the list coming back, not as its trend."
+    )  # sixteen months on: the return seen, none of it still to come, nor anything of next month
+    assert back == pytest.approx(500, abs=80)  # a month after both counted once, not once for each
     _, said = said_of(trust_like(48, seed=6, other_removed={47: 300}))
     assert "the list will come back by up to about " in said
     assert said.endswith(
@@ -698,6 +703,36 @@ def test_a_transfer_in_is_a_one_off_with_more_waiting_and_each_is_said():
     )
     _, said = said_of(trust_like(48, seed=6, other_removed={46: 300}))  # the origin's month as usual
     assert "Should the months after" not in said
+
+
+def test_the_list_coming_back_after_a_sweep_is_seen_carried_on_and_said():
+    """A carried note: where those swept would have left over the next months all the same, their
+    return after the sweep (fewer leaving than usual) was read as growth, so the projection ran high and
+    its interval widened (±18–34% a year ahead in an outside check's demo warehouses). Now the months
+    after a sweep whose removals fall short of usual by more than noise are read as the list coming
+    back: taken out of what the models read, and the rest carried on at the pace seen, to the sweep in
+    all over the list's turnover. Where those swept would never have left, noise is not read as a
+    return."""
+    _, said = said_of(trust_like(48, seed=5, other_removed={44: 300}))
+    assert (
+        "In the 3 months after, about 100 fewer left than usually do, as when those removed would have left "
+        "later anyway: read as the list coming back, not as its trend, and carried on at that pace to about "
+        "295 in all over the 10 months or so it takes to turn over." in said
+    )
+    assert "not in the projected figures" not in said
+    clean = [project(history_from_table(trust_like(60, seed=seed).iloc[:48]), 12) for seed in range(4)]
+    for leave_later in (True, False):
+        for back in (3, 8, 12, 20):
+            errors = []
+            for seed in range(4):
+                whole = trust_like(60, seed=seed, other_removed={47 - back: 400}, leave_later=leave_later)
+                projected = project(history_from_table(whole.iloc[:48]), 12)
+                if not leave_later:
+                    assert all(o.returned == () for o in projected.model.one_offs)
+                errors.append(abs(projected.path.waiting[-1] / whole["waiting"].iloc[59] - 1))
+                # the unswept list's interval, ±5–10% here; where those swept leave later it was ±7–22%
+                assert projected.width.half_width[-1] < clean[seed].width.half_width[-1] + 0.01
+            assert np.mean(errors) < 0.03, (leave_later, back)  # 2.1–2.4%; leaving later it was 3.3–6.3%
 
 
 def test_months_not_read_for_a_one_off_are_said():

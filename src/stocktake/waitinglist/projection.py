@@ -28,7 +28,9 @@ flows still add up (ADR 0019, revised: the average's rolling-origin error on Eng
 A month or two of other removals far beyond their usual count (a validation sweep, a transfer) are
 read as one-offs (:func:`unusual_runs`, ADR 0067): both models are fitted on the list as it would have
 been without them, and the projection starts from the list as it is, keeping their step, instead of
-carrying a sweep on as the list's trend.
+carrying a sweep on as the list's trend. Where the months after a sweep show the list coming back
+(fewer leaving than usual: those swept would have left then all the same), that return is taken out
+of what the models read too, and the rest of it carried on at the pace seen.
 
 The 95% interval comes from the combined model's own rolling-origin backtest on the history (its
 latest 24 origins with a full horizon, two years of them): at each horizon the root mean square of
@@ -424,14 +426,29 @@ class FlowFit:
 class OneOff:
     """A month the list moved by ``excess`` beyond what its flows usually bring: below 0 a validation
     sweep (or patients moved to another provider), above 0 a transfer in. The list stays moved by it
-    (a step): whether those swept would have left later all the same (ADR 55) or never, no history
-    can tell, and a step that stays errs least either way (ADR 67). ``turnover`` (months: the list
-    over its treatments a month) is how long the list would take to come back, had they been going
-    to leave anyway: said, not projected."""
+    (a step): whether those swept would have left later all the same (ADR 55) or never, the sweep's
+    month cannot tell, and a step that stays errs least either way (ADR 67). The months after can:
+    ``turnover`` (months: the list over its treatments a month) is how long the list would take to
+    come back, had they been going to leave anyway, and ``returned`` what it has come back by in the
+    months seen since; the rest is projected at that pace (:meth:`coming_back`). None seen: said, not
+    projected."""
 
     month: pd.Period
     excess: float
     turnover: float = 1.0
+    #: The list's return in each month after a sweep, within its turnover: removals short of their
+    #: usual count there, up to the sweep in all (those swept who would have left then all the same).
+    returned: tuple[float, ...] = ()
+
+    def coming_back(self, months_ahead: int) -> np.ndarray:
+        """The rest of the return after the months seen, by month ahead (cumulative): at the rate seen
+        so far, to the end of the turnover and to the sweep in all; none before a month is seen."""
+        seen, left = len(self.returned), -self.excess - sum(self.returned)
+        if self.excess >= 0 or seen == 0:
+            return np.zeros(months_ahead)
+        months = np.arange(1, months_ahead + 1)
+        more = np.minimum(months, max(0, round(self.turnover) - seen)) * sum(self.returned) / seen
+        return np.clip(more, 0.0, max(left, 0.0))
 
 
 @dataclass(frozen=True)
@@ -660,6 +677,9 @@ ONE_OFF_MONTHS = 2
 #: A year of months with clock starts at least to read a month's usual count and its spread from (a
 #: year of monthly returns gives 11 months' flows; a trust's warehouse may hold no more).
 ONE_OFF_FROM_MONTHS = 11
+#: The months after a sweep are read as the list coming back (those swept who would have left then
+#: all the same) only when their removals fall this many spreads (of their sum) short of usual.
+RETURN_SPREADS = 2.0
 #: How long the list would take to come back after a sweep is its turnover, within these bounds.
 TURNOVER_MONTHS = (1.0, 24.0)
 
@@ -712,7 +732,8 @@ def unusual_runs(history: History, months: int = GROWTH_MONTHS) -> tuple[Run, ..
         sizes = [abs(r.excess) for r in sweeps]
         if len(sweeps) > ONE_OFF_MONTHS and max(sizes) <= 2 * min(sizes):
             runs = [Run(r.months, "recur") if r in sweeps else r for r in runs]
-    return tuple(sorted(runs, key=lambda r: r.months[0].month))
+    short = {history.months[j]: -float(beyond[k]) for k, j in enumerate(judged)}
+    return _with_returns(sorted(runs, key=lambda r: r.months[0].month), short, float(np.median(spread)))
 
 
 def _other_removals(history: History, months: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -784,6 +805,31 @@ def _one_off(history: History, month: int, excess: float, stops: np.ndarray) -> 
     return OneOff(history.months[month], excess, float(np.clip(turnover, *TURNOVER_MONTHS)))
 
 
+def _with_returns(runs: list[Run], short: dict[pd.Period, float], spread: float) -> tuple[Run, ...]:
+    """The runs, each sweep with the list's return after it (``OneOff.returned``): the following
+    months' removals ``short`` of usual over its turnover, their running total kept between none and
+    the sweep; none unless those months fall short by more than noise would (RETURN_SPREADS of their
+    spread). A month's shortfall is counted once, earliest sweep first, and an unusual month's never."""
+    for run in runs:
+        for o in run.months:
+            short.pop(o.month, None)
+    last = max(short, default=None)
+
+    def with_return(o: OneOff) -> OneOff:
+        months = [
+            o.month + k for k in range(1, round(o.turnover) + 1) if last is not None and o.month + k <= last
+        ]
+        seen = np.array([short.get(m, 0.0) for m in months])
+        if o.excess >= 0 or not months or seen.sum() <= RETURN_SPREADS * spread * np.sqrt(len(months)):
+            return o
+        returned = np.diff(np.r_[0.0, np.clip(np.cumsum(seen), 0.0, -o.excess)])
+        for month, back in zip(months, returned, strict=True):
+            short[month] = short.get(month, 0.0) - back
+        return dataclasses.replace(o, returned=tuple(float(x) for x in returned))
+
+    return tuple(Run(tuple(map(with_return, r.months)), r.kind) if r.kind == "one-off" else r for r in runs)
+
+
 def one_offs(history: History, months: int = GROWTH_MONTHS) -> tuple[OneOff, ...]:
     """The one-off months of :func:`unusual_runs` among the latest ``months``. Both models would
     otherwise carry a sweep on as the list's trend (the flows' level a twelfth of it lower every month)."""
@@ -796,6 +842,8 @@ def without_one_offs(history: History, found: tuple[OneOff, ...]) -> History:
     waiting = history.waiting.astype(float).copy()
     for one_off in found:
         waiting[history.months >= one_off.month] -= one_off.excess
+        for k, back in enumerate(one_off.returned, start=1):
+            waiting[history.months >= one_off.month + k] -= back
     return dataclasses.replace(history, waiting=np.maximum(waiting, 0.0))
 
 
@@ -811,6 +859,23 @@ def _listed(said: list[str]) -> str:
 def _each(months: list[OneOff]) -> str:
     """ "in July 2024 about 295, in September 2024 about 302 and in October 2024 about 311"."""
     return _listed([f"in {_month_words(o.month)} about {abs(o.excess):,.0f}" for o in months])
+
+
+def _coming_back_said(seen: list[OneOff]) -> str:
+    """The return seen after sweeps, and the rest the projection carries on."""
+    back = sum(sum(o.returned) for o in seen)
+    more = sum(float(o.coming_back(round(TURNOVER_MONTHS[1]))[-1]) for o in seen)
+    after = f"In the {len(seen[0].returned)} months after" if len(seen) == 1 else "In the months after"
+    said = (
+        f"{after}, about {back:,.0f} fewer left than usually do, as when those removed would have left "
+        "later anyway: read as the list coming back, not as its trend"
+    )
+    if more >= 1:
+        said += (
+            f", and carried on at that pace to about {back + more:,.0f} in all over the "
+            f"{seen[-1].turnover:.0f} months or so it takes to turn over"
+        )
+    return said + "."
 
 
 def one_offs_said(model: FlowModel) -> str | None:
@@ -834,7 +899,11 @@ def one_offs_said(model: FlowModel) -> str | None:
                 "trend, so the projection starts from the list as it is and goes on at the flows of the "
                 "other months."
             )
-            recent = [o for o in these if origin is None or (origin - o.month).n < o.turnover]
+            if seen := [o for o in these if o.returned]:
+                text.append(_coming_back_said(seen))
+            recent = [
+                o for o in these if not o.returned and (origin is None or (origin - o.month).n < o.turnover)
+            ]
             if recent:
                 text.append(
                     "Had those removed been going to leave later anyway, the list will come back by up to "
@@ -891,7 +960,8 @@ def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFi
     flow_model, list_model = fit(fitted_on), fit_list(fitted_on)
     flows = forecast(flow_model, months_ahead)
     list_path = list_model.path(flows.months.month.to_numpy())
-    step = sum((o.excess for o in found), 0.0)
+    step = origin - float(fitted_on.waiting[-1])
+    step += sum((o.coming_back(months_ahead) for o in found), np.zeros(months_ahead))
     flows = dataclasses.replace(flows, waiting=flows.waiting + step)
     flow_model = dataclasses.replace(
         flow_model, waiting=origin, one_offs=found, carried=carried, unread=one_offs_unread(history)
