@@ -580,6 +580,7 @@ def sweeps() -> None:
     Console(width=200).print(table)
     sweeps_where_those_swept_leave()
     sweeps_found()
+    returns_after_sweeps()
 
 
 def _trust_list(seed: int, swept_at: int, leave_over: int | None, treated: int = 445) -> pd.DataFrame:
@@ -720,6 +721,78 @@ def sweeps_found(lists: int = 40, quiet: int = 200) -> None:
         table.add_row(name, *(cells or ["", "", ""]), f"{alarms[0]:.1%} → {alarms[1]:.1%}")
     Console(width=200).print(table)
     print("each cell: the usual count as a median → on a line no steeper than the list's growth (chosen)")
+
+
+def _returning_list(seed: int, sweeps: list[tuple[int, int, list[float] | None]]) -> pd.DataFrame:
+    """60 months of a trust's list (4,000 waiting; Poisson: 500 starts, 445 treated, 50 other removals a
+    month), each sweep ``(month, size, return)`` adding to its month's removals and taking its return
+    (those swept who would have left then) from the months after it."""
+    rng = np.random.default_rng(seed)
+    months = pd.period_range("2021-01", periods=60, freq="M")
+    starts, stops = rng.poisson(500, 60), rng.poisson(445, 60)
+    other = rng.poisson(50, 60).astype(float)
+    for month, size, back in sweeps:
+        other[month] += size
+        for k, fewer in enumerate(back or [], start=month + 1):
+            if k < 60:
+                other[k] -= fewer
+    waiting = 4_000 + np.cumsum(starts - stops - np.round(other))
+    return pd.DataFrame(
+        {"month": months.astype(str), "waiting": waiting, "clock_starts": starts, "clock_stops": stops}
+    )
+
+
+def returns_after_sweeps(seeds: int = 12) -> None:
+    """The list coming back after a sweep (ADR 67's last addendum): projected from month 48 a year
+    ahead, against the same with no return read, on lists whose swept patients leave later evenly,
+    stop after three months, leave slowly or front-loaded, or never; several sweeps; a large one."""
+    from stocktake.waitinglist import projection
+
+    even = [400 / 9] * 9
+    cases = {
+        "leave over 9 months, 1 month after": [(46, 400, even)],
+        "leave over 9 months, 3 months after": [(44, 400, even)],
+        "leave over 9 months, 6 months after": [(41, 400, even)],
+        "stop after 3 months, 3 months after": [(44, 400, [50] * 3)],
+        "stop after 3 months, 6 months after": [(41, 400, [50] * 3)],
+        "leave over 18 months, 5 months after": [(42, 400, [400 / 18] * 18)],
+        "front-loaded, 4 months after": [(43, 400, [120, 80, 50, 30, 20])],
+        "two sweeps, 6 and 4 months after": [(41, 400, even), (43, 300, [300 / 9] * 9)],
+        "three sweeps, 8, 6 and 3 months after": [
+            (39, 400, even),
+            (41, 250, [250 / 9] * 9),
+            (44, 600, [600 / 9] * 9),
+        ],
+        "a sweep of 1,500, 6 months after": [(41, 1_500, [1_500 / 9] * 9)],
+        "never leave, 4 months after": [(43, 400, None)],
+    }
+
+    def scored(sweeps, read: bool) -> tuple[float, int]:
+        kept = projection._with_returns
+        if not read:
+            projection._with_returns = lambda runs, short, spread: tuple(runs)
+        errors, outside = [], 0
+        try:
+            for seed in range(seeds):
+                whole = _returning_list(seed, sweeps)
+                ahead = projection.project(projection.history_from_table(whole.iloc[:48]), 12)
+                truth = whole["waiting"].to_numpy()[48:]
+                errors.append(abs(ahead.path.waiting[-1] / truth[-1] - 1))
+                outside += int(((truth < ahead.low) | (truth > ahead.high)).sum())
+        finally:
+            projection._with_returns = kept
+        return 100 * float(np.mean(errors)), outside
+
+    table = Table(
+        title=f"The list coming back after a sweep of 400 (unless said): % off a year ahead, mean of {seeds} "
+        f"lists, and months of {12 * seeds} outside the 95% interval"
+    )
+    for column in ("those swept", "no return read %", "outside", "return read (chosen) %", "outside "):
+        table.add_column(column, justify="right")
+    for name, sweeps in cases.items():
+        before, now = scored(sweeps, read=False), scored(sweeps, read=True)
+        table.add_row(name, f"{before[0]:.1f}", str(before[1]), f"{now[0]:.1f}", str(now[1]))
+    Console(width=200).print(table)
 
 
 def full_return(providers: int = 400) -> None:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.files.rtt import read_rtt_returns, weeks_inputs_from_returns
+from stocktake.waitinglist.weeks_waited import OneOffMonths
 
 RBD = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "rtt" / "rtt_provider_2024_11_RBD.csv"
 T_AND_O = "C_110"
@@ -46,12 +47,12 @@ def test_a_sweep_in_the_returns_is_left_out_of_the_calibration(tmp_path, monkeyp
         "September 2024 left out (a one-off: a validation sweep or a transfer, not a usual month)"
         in swept.calibration
     )
-    monkeypatch.setattr(rtt, "_one_off_months", lambda *args: ((pd.Period("2024-09", freq="M"),), None))
+    monkeypatch.setattr(rtt, "_one_off_months", lambda *args: OneOffMonths((pd.Period("2024-09", freq="M"),)))
     steady = weeks_inputs_from_returns(steady_returns, T_AND_O)
     np.testing.assert_allclose(swept.params.renege, steady.params.renege, atol=1e-12)
     np.testing.assert_allclose(swept.params.capacity, steady.params.capacity, atol=1e-12)
     monkeypatch.setattr(
-        rtt, "_one_off_months", lambda *args: ((), None)
+        rtt, "_one_off_months", lambda *args: OneOffMonths()
     )  # as before: the sweep's reneges kept
     kept_in = weeks_inputs_from_returns(swept_returns, T_AND_O)
     assert np.subtract(kept_in.params.renege, steady.params.renege).sum() > 0.02

@@ -64,9 +64,9 @@ from stocktake.waitinglist.weeks_waited import (
     FLOW_MONTHS,
     MAX_MONTHS_WAITED,
     MonthlyBins,
+    OneOffMonths,
     RenegeCapacityParams,
     WaitingList,
-    left_out_words,
     one_off_months,
     single_month_params,
 )
@@ -134,9 +134,7 @@ def _the_csv_zipped(data: bytes, path: Path) -> tuple[bytes, str]:
         ) from None
 
 
-def _one_off_months(
-    returns: list[RttReturn], treatment_function: str, within
-) -> tuple[tuple[pd.Period, ...], str | None]:
+def _one_off_months(returns: list[RttReturn], treatment_function: str, within) -> OneOffMonths:
     """The returns' months read as one-offs (``weeks_waited.one_off_months``) from their published
     totals, and those not read: a month that lacks a part (its flows are not known), or every month of
     fewer than a year's returns."""
@@ -250,11 +248,11 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
             np.array([months_waited(r, (INCOMPLETE,)) for r in returns]),
             np.array([months_waited(r, completed) for r in returns]),
         )
-        one_offs, unread = _one_off_months(returns, treatment_function, bins.months[1:])
+        one_offs = _one_off_months(returns, treatment_function, bins.months[1:])
         params = bins.calibrate(one_offs)
         how = (
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
-            + left_out_words(one_offs, unread)
+            + one_offs.words()
         )
     unknown = latest.unknown_start(INCOMPLETE, treatment_function)
     if unknown:  # in the return's total, in no week band: nothing can move them on

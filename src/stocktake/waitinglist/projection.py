@@ -437,18 +437,30 @@ class OneOff:
     excess: float
     turnover: float = 1.0
     #: The list's return in each month after a sweep, within its turnover: removals short of their
-    #: usual count there, up to the sweep in all (those swept who would have left then all the same).
+    #: usual count there, up to the sweep in all (those swept who would have left then all the same);
+    #: NaN where a month was not seen (its flows not known, or itself unusual).
     returned: tuple[float, ...] = ()
 
+    @property
+    def seen(self) -> int:
+        """Months after the sweep whose return was read."""
+        return int(np.isfinite(self.returned).sum())
+
+    @property
+    def back(self) -> float:
+        """What the list has come back by since the sweep."""
+        return float(np.nansum(self.returned))
+
     def coming_back(self, months_ahead: int) -> np.ndarray:
-        """The rest of the return after the months seen, by month ahead (cumulative): at the rate seen
-        so far, to the end of the turnover and to the sweep in all; none before a month is seen."""
-        seen, left = len(self.returned), -self.excess - sum(self.returned)
-        if self.excess >= 0 or seen == 0:
+        """The rest of the return after the months seen, by month ahead (cumulative), were it to go on
+        at the pace of the latest months seen (:data:`RETURN_PACE_MONTHS`): to the end of the turnover
+        and to the sweep in all; none before a month is seen."""
+        if self.excess >= 0 or self.seen == 0:
             return np.zeros(months_ahead)
         months = np.arange(1, months_ahead + 1)
-        more = np.minimum(months, max(0, round(self.turnover) - seen)) * sum(self.returned) / seen
-        return np.clip(more, 0.0, max(left, 0.0))
+        seen = np.asarray(self.returned)[np.isfinite(self.returned)][-RETURN_PACE_MONTHS:]
+        more = np.minimum(months, max(0, round(self.turnover) - len(self.returned))) * seen.mean()
+        return np.clip(more, 0.0, max(-self.excess - self.back, 0.0))
 
 
 @dataclass(frozen=True)
@@ -680,6 +692,12 @@ ONE_OFF_FROM_MONTHS = 11
 #: The months after a sweep are read as the list coming back (those swept who would have left then
 #: all the same) only when their removals fall this many spreads (of their sum) short of usual.
 RETURN_SPREADS = 2.0
+#: The rest of a return seen goes on at its pace over this many latest months seen: a return that
+#: stops early shows in them (carried at the pace of all months seen, a return that stopped after three
+#: months was carried on for the whole turnover). The projection carries it on, as ADR 55's premise
+#: has it; the interval reaches down to its stopping now (carried on, with the interval about it alone,
+#: the truth fell outside it in half the months where the return had stopped: an outside check).
+RETURN_PACE_MONTHS = 3
 #: How long the list would take to come back after a sweep is its turnover, within these bounds.
 TURNOVER_MONTHS = (1.0, 24.0)
 
@@ -761,11 +779,8 @@ def one_offs_unread(history: History, months: int = GROWTH_MONTHS) -> str | None
     unknown = np.setdiff1d(window, judged)
     if not unknown.size:
         return None
-    spans = np.split(unknown, np.flatnonzero(np.diff(unknown) > 1) + 1)  # runs of consecutive months
-    named = [
-        " to ".join(dict.fromkeys(_month_words(history.months[m]) for m in (s[0], s[-1]))) for s in spans
-    ]
-    return f"{_listed(named)} not looked at for a one-off: a clock start or stop not known"
+    unseen = spans_said(list(history.months[unknown]))
+    return f"{unseen} not looked at for a one-off: a clock start or stop not known"
 
 
 def _usual_removals(other: np.ndarray, waiting: np.ndarray, months: np.ndarray) -> np.ndarray:
@@ -809,23 +824,45 @@ def _with_returns(runs: list[Run], short: dict[pd.Period, float], spread: float)
     """The runs, each sweep with the list's return after it (``OneOff.returned``): the following
     months' removals ``short`` of usual over its turnover, their running total kept between none and
     the sweep; none unless those months fall short by more than noise would (RETURN_SPREADS of their
-    spread). A month's shortfall is counted once, earliest sweep first, and an unusual month's never."""
+    spread) and by more than a small number. A month after two sweeps is shared between them by what
+    each has still to come back; an unusual month, or one whose flows are not known, is not seen. A
+    rise in the list over several months after a sweep is its return, not patients joining (a return
+    of more than twice the usual removals had been said as both)."""
+    last = max([*short, *(o.month for run in runs for o in run.months)])
+    sweeps = [o for run in runs if run.kind == "one-off" for o in run.months if o.excess < 0]
+
+    def after(o: OneOff, month: pd.Period) -> bool:
+        return 0 < (month - o.month).n <= round(o.turnover)
+
+    runs = [
+        run
+        for run in runs
+        if not (
+            run.kind == "change" and run.excess > 0 and any(after(o, run.months[0].month) for o in sweeps)
+        )
+    ]
     for run in runs:
         for o in run.months:
             short.pop(o.month, None)
-    last = max(short, default=None)
+    shares: dict[pd.Period, dict[pd.Period, tuple[float, float]]] = {o.month: {} for o in sweeps}
+    for month in pd.period_range(min((o.month for o in sweeps), default=last), last, freq="M"):
+        active = [o for o in sweeps if after(o, month)]
+        if month not in short or not active:
+            continue
+        left = np.array([max(-o.excess - sum(v for v, _ in shares[o.month].values()), 0.0) for o in active])
+        weights = left / left.sum() if left.sum() > 0 else np.full(len(active), 1 / len(active))
+        for o, weight in zip(active, weights, strict=True):
+            shares[o.month][month] = (short[month] * weight, weight)
 
     def with_return(o: OneOff) -> OneOff:
-        months = [
-            o.month + k for k in range(1, round(o.turnover) + 1) if last is not None and o.month + k <= last
-        ]
-        seen = np.array([short.get(m, 0.0) for m in months])
-        if o.excess >= 0 or not months or seen.sum() <= RETURN_SPREADS * spread * np.sqrt(len(months)):
+        seen = shares.get(o.month, {})
+        raw = np.array([v for v, _ in seen.values()])
+        noise = RETURN_SPREADS * spread * np.sqrt(sum(w * w for _, w in seen.values()))
+        if not seen or raw.sum() <= max(noise, SMALL[1]):
             return o
-        returned = np.diff(np.r_[0.0, np.clip(np.cumsum(seen), 0.0, -o.excess)])
-        for month, back in zip(months, returned, strict=True):
-            short[month] = short.get(month, 0.0) - back
-        return dataclasses.replace(o, returned=tuple(float(x) for x in returned))
+        kept = dict(zip(seen, np.diff(np.r_[0.0, np.clip(np.cumsum(raw), 0.0, -o.excess)]), strict=True))
+        months = [o.month + k for k in range(1, round(o.turnover) + 1) if o.month + k <= last]
+        return dataclasses.replace(o, returned=tuple(float(kept.get(m, np.nan)) for m in months))
 
     return tuple(Run(tuple(map(with_return, r.months)), r.kind) if r.kind == "one-off" else r for r in runs)
 
@@ -843,12 +880,24 @@ def without_one_offs(history: History, found: tuple[OneOff, ...]) -> History:
     for one_off in found:
         waiting[history.months >= one_off.month] -= one_off.excess
         for k, back in enumerate(one_off.returned, start=1):
-            waiting[history.months >= one_off.month + k] -= back
+            if np.isfinite(back):
+                waiting[history.months >= one_off.month + k] -= back
     return dataclasses.replace(history, waiting=np.maximum(waiting, 0.0))
 
 
 def _month_words(month: pd.Period) -> str:
     return month.strftime("%B %Y")
+
+
+def spans_said(months: list[pd.Period]) -> str:
+    """ "July 2023 and June 2024 to July 2024": months in order, consecutive ones as a span."""
+    spans: list[list[pd.Period]] = []
+    for month in sorted(months):
+        if spans and month == spans[-1][-1] + 1:
+            spans[-1].append(month)
+        else:
+            spans.append([month])
+    return _listed([" to ".join(dict.fromkeys(_month_words(m) for m in (s[0], s[-1]))) for s in spans])
 
 
 def _listed(said: list[str]) -> str:
@@ -861,21 +910,47 @@ def _each(months: list[OneOff]) -> str:
     return _listed([f"in {_month_words(o.month)} about {abs(o.excess):,.0f}" for o in months])
 
 
+def _months(n: int) -> str:
+    return f"{n} month" if n == 1 else f"{n} months"
+
+
 def _coming_back_said(seen: list[OneOff]) -> str:
-    """The return seen after sweeps, and the rest the projection carries on."""
-    back = sum(sum(o.returned) for o in seen)
+    """The return seen after sweeps, and the rest the projection carries on; no count of 1–7 said."""
+    back = sum(o.back for o in seen)
     more = sum(float(o.coming_back(round(TURNOVER_MONTHS[1]))[-1]) for o in seen)
-    after = f"In the {len(seen[0].returned)} months after" if len(seen) == 1 else "In the months after"
+    after = f"In the {_months(seen[0].seen)} after" if len(seen) == 1 else "In the months after"
     said = (
-        f"{after}, about {back:,.0f} fewer left than usually do, as when those removed would have left "
-        "later anyway: read as the list coming back, not as its trend"
+        f"{after}, about {back:,.0f} fewer were removed without treatment than usual, as happens when "
+        "those removed would have left later anyway: read as the list coming back, not as its trend."
     )
     if more >= 1:
+        size = f"about {more:,.0f}" if more > SMALL[1] else "a few"
         said += (
-            f", and carried on at that pace to about {back + more:,.0f} in all over the "
-            f"{seen[-1].turnover:.0f} months or so it takes to turn over"
+            f" At the pace of the latest months {size} more would come back within the "
+            f"{seen[-1].turnover:.0f} months or so the list takes to turn over: the projection carries that "
+            "on, and its interval reaches down to none more."
         )
-    return said + "."
+    return said
+
+
+def _no_return_said(quiet: list[OneOff], origin: pd.Period | None) -> str | None:
+    """Sweeps after which the months seen show no return: had those removed been going to leave later,
+    the list will come back (while its turnover lasts); once past it, it seems they were not."""
+    waiting = [o for o in quiet if origin is None or (origin - o.month).n < o.turnover]
+    if waiting:
+        since = min((origin - o.month).n for o in waiting) if origin is not None else 0
+        return (
+            "Had those removed been going to leave later anyway, the list will come back by up to "
+            f"about {-sum(o.excess for o in waiting):,.0f} over the {waiting[-1].turnover:.0f} months "
+            "or so it takes to turn over (not in the projected figures); had they never been going "
+            "to, it will not." + (f" None of it has shown in the {_months(since)} since." if since else "")
+        )
+    if quiet:
+        return (
+            "No return has shown in the months since (no fewer removed than usual beyond noise): those "
+            "removed, it seems, would not have left soon anyway."
+        )
+    return None
 
 
 def one_offs_said(model: FlowModel) -> str | None:
@@ -899,18 +974,10 @@ def one_offs_said(model: FlowModel) -> str | None:
                 "trend, so the projection starts from the list as it is and goes on at the flows of the "
                 "other months."
             )
-            if seen := [o for o in these if o.returned]:
+            if seen := [o for o in these if o.seen]:
                 text.append(_coming_back_said(seen))
-            recent = [
-                o for o in these if not o.returned and (origin is None or (origin - o.month).n < o.turnover)
-            ]
-            if recent:
-                text.append(
-                    "Had those removed been going to leave later anyway, the list will come back by up to "
-                    f"about {-sum(o.excess for o in recent):,.0f} over the {recent[-1].turnover:.0f} months "
-                    "or so it takes to turn over (not in the projected figures); had they never been going "
-                    "to, it will not."
-                )
+            if quiet := _no_return_said([o for o in these if not o.seen], origin):
+                text.append(quiet)
         else:
             text.append(
                 f"{sizes[0].upper()}{sizes[1:]} more joined the list than its referrals explain (patients "
@@ -949,6 +1016,11 @@ def one_offs_said(model: FlowModel) -> str | None:
     return " ".join(text) or None
 
 
+def coming_back(found: tuple[OneOff, ...], months_ahead: int) -> np.ndarray:
+    """The rest of every return seen, were each to go on at its pace, by month ahead (cumulative)."""
+    return sum((o.coming_back(months_ahead) for o in found), np.zeros(months_ahead))
+
+
 def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFit, Path]:
     """Both models fitted on the history as it would have been without its one-off months
     (:func:`one_offs`), and their combined path ``months_ahead`` months on from the list as it is, the
@@ -961,7 +1033,7 @@ def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFi
     flows = forecast(flow_model, months_ahead)
     list_path = list_model.path(flows.months.month.to_numpy())
     step = origin - float(fitted_on.waiting[-1])
-    step += sum((o.coming_back(months_ahead) for o in found), np.zeros(months_ahead))
+    step += coming_back(found, months_ahead)
     flows = dataclasses.replace(flows, waiting=flows.waiting + step)
     flow_model = dataclasses.replace(
         flow_model, waiting=origin, one_offs=found, carried=carried, unread=one_offs_unread(history)
@@ -1168,11 +1240,13 @@ def project(history: History, months_ahead: int, simulations: int = 0, seed: int
     tested_on = without_one_offs(history, one_offs(history, len(history)))
     errors = backtest_errors(tested_on, months_ahead, first_origin=recent)
     width = interval_width(latest_errors(errors), months_ahead)
+    # a return seen goes on at its pace (the central path) or stops now: the interval reaches down to it
+    unsure = coming_back(model.one_offs, months_ahead)
     if simulations:
         runs = simulate(path.waiting, errors, simulations, seed)
         low, high = np.percentile(runs, [2.5, 97.5], axis=0)
-        return Projection(path, low, high, model, width, list_model, runs)
-    low = np.maximum(path.waiting * (1 - width.half_width), 0)
+        return Projection(path, np.maximum(low - unsure, 0), high, model, width, list_model, runs)
+    low = np.maximum((path.waiting - unsure) * (1 - width.half_width), 0)
     high = path.waiting * (1 + width.half_width)
     return Projection(path, low, high, model, width, list_model)
 

@@ -29,6 +29,7 @@ from stocktake.waitinglist.projection import (
     history_from_pathways,
     one_offs,
     one_offs_unread,
+    spans_said,
 )
 
 #: Days carried one by one; anyone waiting longer sits in one open stock (over 114 weeks).
@@ -76,6 +77,7 @@ def calibrate(
     redistribute_m0_reneges: bool = True,
     allow_negative_params: bool = False,
     left_out=None,
+    reneges_left_out=None,
 ) -> RenegeCapacityParams:
     """NHSRtt's ``calibrate_capacity_renege_params``: periods 0 … T in rows, months-waited bins in columns.
 
@@ -88,6 +90,8 @@ def calibrate(
     ``allow_negative_params`` (the package's 0.3.0 option, here defaulting to 0). ``left_out``: one
     flag per period 1 … T whose rates are left out of the means (a one-off month, a validation sweep,
     whose reneges would otherwise be carried on as every month's; not the package's).
+    ``reneges_left_out``: the same, for the renege rates alone (months the list came back in after a
+    sweep, its reneges short by those who would have left then had they not been swept).
     """
     referrals = np.asarray(referrals, dtype=float)
     incompletes = np.asarray(incompletes, dtype=float)
@@ -112,6 +116,8 @@ def calibrate(
     if left_out is not None:
         renege[np.asarray(left_out, dtype=bool)] = np.nan
         capacity[np.asarray(left_out, dtype=bool)] = np.nan
+    if reneges_left_out is not None:
+        renege[np.asarray(reneges_left_out, dtype=bool)] = np.nan
     renege_mean = _mean_ignoring_nan(renege)
     capacity_mean = _mean_ignoring_nan(capacity)
     if not allow_negative_params:
@@ -619,10 +625,21 @@ class MonthlyBins:
     incompletes: np.ndarray
     completes: np.ndarray
 
-    def calibrate(self, one_offs: tuple[pd.Period, ...] = (), **options) -> RenegeCapacityParams:
-        """NHSRtt's calibration on these months, the ``one_offs`` among them left out of its means."""
-        left_out = [month in one_offs for month in self.months[1:]] if one_offs else None
-        return calibrate(self.referrals, self.incompletes, self.completes, left_out=left_out, **options)
+    def calibrate(self, one_offs: OneOffMonths | None = None, **options) -> RenegeCapacityParams:
+        """NHSRtt's calibration on these months, the ``one_offs`` among them left out of its means and
+        the months the list came back in after a sweep out of its renege means (while some are left)."""
+        one_offs = one_offs or OneOffMonths()
+        months = self.months[1:]
+        left_out = [m in one_offs.left_out for m in months]
+        reneges = [m in one_offs.left_out or m in one_offs.came_back for m in months]
+        return calibrate(
+            self.referrals,
+            self.incompletes,
+            self.completes,
+            left_out=left_out if any(left_out) else None,
+            reneges_left_out=reneges if any(reneges) and not all(reneges) else None,
+            **options,
+        )
 
 
 def bins_from_pathways(
@@ -695,7 +712,7 @@ def weeks_inputs(
         first = last - 2
     treated = (pathways["status"] == "treated").to_numpy()
     bins = bins_from_pathways(starts, stops, treated, first, last)
-    one_offs, unread = _one_off_months(pathways, bins.months[1:])
+    one_offs = _one_off_months(pathways, bins.months[1:])
     try:
         params = bins.calibrate(one_offs)
     except ValueError as error:
@@ -706,7 +723,7 @@ def weeks_inputs(
     origin = WaitingList.from_clock_starts(last, starts[waiting])
     how = (
         f"NHSRtt calibration on the warehouse's rtt_pathways, {bins.months[0]} to {bins.months[-1]}"
-        f"{left_out_words(one_offs, unread)}; treatments, present or extra, reach no one waiting under "
+        f"{one_offs.words()}; treatments, present or extra, reach no one waiting under "
         f"{soonest / 7:.0f} weeks (the quickest tenth treated then)"
     )
     return (
@@ -718,40 +735,58 @@ def weeks_inputs(
     )
 
 
-def one_off_months(
-    months, waiting, clock_starts, clock_stops, within: tuple[pd.Period, ...]
-) -> tuple[tuple[pd.Period, ...], str | None]:
-    """The months ``within`` those calibrated that the list projection reads as one-offs
-    (``projection.one_offs``: a month's other removals far beyond their usual count), so
-    that the calibration's renege rates do not carry a sweep on as every month's, and which months
-    could not be read (``projection.one_offs_unread``). From the list's monthly counts (NaN where a
-    month's are not known), a year of them at least (fewer than the projection needs)."""
+@dataclass(frozen=True)
+class OneOffMonths:
+    """What a calibration leaves out for the list projection's one-offs (``projection.one_offs``), so
+    that its renege rates carry on neither a sweep nor the list's return after it as every month's."""
+
+    #: Months read as one-offs (a validation sweep, a transfer): their rates left out of the means.
+    left_out: tuple[pd.Period, ...] = ()
+    #: Months the list came back in after a sweep (``OneOff.returned``): left out of the renege means.
+    came_back: tuple[pd.Period, ...] = ()
+    #: Why months were not read for one-offs (``projection.one_offs_unread``), or None.
+    unread: str | None = None
+
+    def words(self) -> str:
+        """ ", September 2024 left out (…)" for each month left out, and the rest, or ""."""
+        one_off = "(a one-off: a validation sweep or a transfer, not a usual month)"
+        said = "".join(f", {m.strftime('%B %Y')} left out {one_off}" for m in self.left_out)
+        if self.came_back:
+            months = spans_said(list(self.came_back))
+            said += f", the reneges of {months} left out (the list coming back after a sweep)"
+        return said + (f"; {self.unread}" if self.unread else "")
+
+
+def one_off_months(months, waiting, clock_starts, clock_stops, within: tuple[pd.Period, ...]) -> OneOffMonths:
+    """What a calibration on the months ``within`` leaves out for the list projection's one-offs (a
+    month's other removals far beyond their usual count) and the return after them, and which months
+    could not be read. From the list's monthly counts (NaN where a month's are not known), a year of
+    them at least (fewer than the projection needs)."""
     history = History(
         pd.PeriodIndex(months, freq="M"),
         np.asarray(waiting, dtype=float),
         np.asarray(clock_starts, dtype=float),
         {"clock_stops": np.asarray(clock_stops, dtype=float)},
     )
-    return tuple(o.month for o in one_offs(history) if o.month in within), one_offs_unread(history)
+    found = one_offs(history)
+    came_back = sorted(
+        {o.month + k for o in found for k, back in enumerate(o.returned, start=1) if np.isfinite(back)}
+    )
+    return OneOffMonths(
+        tuple(o.month for o in found if o.month in within),
+        tuple(m for m in came_back if m in within),
+        one_offs_unread(history),
+    )
 
 
-def left_out_words(months: tuple[pd.Period, ...], unread: str | None = None) -> str:
-    """ ", September 2024 left out (…)" for each month a calibration leaves out, and why months were
-    not read for one, or ""."""
-    return "".join(
-        f", {m.strftime('%B %Y')} left out (a one-off: a validation sweep or a transfer, not a usual month)"
-        for m in months
-    ) + (f"; {unread}" if unread else "")
-
-
-def _one_off_months(
-    pathways: pd.DataFrame, within: tuple[pd.Period, ...]
-) -> tuple[tuple[pd.Period, ...], str | None]:
+def _one_off_months(pathways: pd.DataFrame, within: tuple[pd.Period, ...]) -> OneOffMonths:
     """:func:`one_off_months` of the pathways' own monthly history."""
     try:
         table = history_from_pathways(pathways)
     except HistoryError as error:
-        return (), f"one-off months (a validation sweep, a transfer) are not looked for: {error}"
+        return OneOffMonths(
+            unread=f"one-off months (a validation sweep, a transfer) are not looked for: {error}"
+        )
     return one_off_months(
         table["month"], table["waiting"], table["clock_starts"], table["clock_stops"], within
     )
