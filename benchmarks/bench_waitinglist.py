@@ -787,7 +787,14 @@ def returns_after_sweeps(seeds: int = 12) -> None:
         title=f"The list coming back after a sweep of 400 (unless said): % off a year ahead, mean of {seeds} "
         f"lists, and months of {12 * seeds} outside the 95% interval"
     )
-    for column in ("those swept", "no return read %", "outside", "return read (chosen) %", "outside "):
+    columns = (
+        "those swept",
+        "no return read, else as chosen %",
+        "outside",
+        "return read (chosen) %",
+        "outside ",
+    )
+    for column in columns:
         table.add_column(column, justify="right")
     for name, sweeps in cases.items():
         before, now = scored(sweeps, read=False), scored(sweeps, read=True)

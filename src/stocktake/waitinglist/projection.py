@@ -440,6 +440,8 @@ class OneOff:
     #: usual count there, up to the sweep in all (those swept who would have left then all the same);
     #: NaN where a month was not seen (its flows not known, or itself unusual).
     returned: tuple[float, ...] = ()
+    #: Months after a sweep, within its turnover, whose removals were seen, whether a return showed.
+    watched: int = 0
 
     @property
     def seen(self) -> int:
@@ -451,16 +453,27 @@ class OneOff:
         """What the list has come back by since the sweep."""
         return float(np.nansum(self.returned))
 
-    def coming_back(self, months_ahead: int) -> np.ndarray:
+    def coming_back(self, months_ahead: int, *, beyond_turnover: bool = False) -> np.ndarray:
         """The rest of the return after the months seen, by month ahead (cumulative), were it to go on
         at the pace of the latest months seen (:data:`RETURN_PACE_MONTHS`): to the end of the turnover
-        and to the sweep in all; none before a month is seen."""
+        (or, ``beyond_turnover``, past it: a return slower than the turnover) and to the sweep in all;
+        none before a month is seen."""
         if self.excess >= 0 or self.seen == 0:
             return np.zeros(months_ahead)
         months = np.arange(1, months_ahead + 1)
+        if not beyond_turnover:
+            months = np.minimum(months, max(0, round(self.turnover) - len(self.returned)))
         seen = np.asarray(self.returned)[np.isfinite(self.returned)][-RETURN_PACE_MONTHS:]
-        more = np.minimum(months, max(0, round(self.turnover) - len(self.returned))) * seen.mean()
-        return np.clip(more, 0.0, max(-self.excess - self.back, 0.0))
+        return np.clip(months * seen.mean(), 0.0, max(-self.excess - self.back, 0.0))
+
+    def may_come_back(self, months_ahead: int, since: int) -> np.ndarray:
+        """A sweep ``since`` months before the origin with no return seen: the most its return could
+        still be, by month ahead (cumulative), had those swept been going to leave evenly over the
+        turnover (the interval's upper end reaches it; the central path does not)."""
+        left = round(self.turnover) - since
+        if self.excess >= 0 or self.seen or left <= 0:
+            return np.zeros(months_ahead)
+        return np.minimum(np.arange(1, months_ahead + 1), left) * -self.excess / round(self.turnover)
 
 
 @dataclass(frozen=True)
@@ -834,13 +847,11 @@ def _with_returns(runs: list[Run], short: dict[pd.Period, float], spread: float)
     def after(o: OneOff, month: pd.Period) -> bool:
         return 0 < (month - o.month).n <= round(o.turnover)
 
-    runs = [
-        run
-        for run in runs
-        if not (
-            run.kind == "change" and run.excess > 0 and any(after(o, run.months[0].month) for o in sweeps)
-        )
-    ]
+    def a_return(run: Run) -> bool:  # a return is never more than the sweeps it follows
+        swept = sum(-o.excess for o in sweeps if after(o, run.months[0].month))
+        return run.kind == "change" and 0 < run.excess <= swept
+
+    runs = [run for run in runs if not a_return(run)]
     for run in runs:
         for o in run.months:
             short.pop(o.month, None)
@@ -858,11 +869,12 @@ def _with_returns(runs: list[Run], short: dict[pd.Period, float], spread: float)
         seen = shares.get(o.month, {})
         raw = np.array([v for v, _ in seen.values()])
         noise = RETURN_SPREADS * spread * np.sqrt(sum(w * w for _, w in seen.values()))
-        if not seen or raw.sum() <= max(noise, SMALL[1]):
-            return o
+        if not seen or raw.sum() <= noise or raw.sum() < SMALL[1] + 0.5:  # said: never 1–7 once rounded
+            return dataclasses.replace(o, watched=len(seen))
         kept = dict(zip(seen, np.diff(np.r_[0.0, np.clip(np.cumsum(raw), 0.0, -o.excess)]), strict=True))
         months = [o.month + k for k in range(1, round(o.turnover) + 1) if o.month + k <= last]
-        return dataclasses.replace(o, returned=tuple(float(kept.get(m, np.nan)) for m in months))
+        returned = tuple(float(kept.get(m, np.nan)) for m in months)
+        return dataclasses.replace(o, returned=returned, watched=len(seen))
 
     return tuple(Run(tuple(map(with_return, r.months)), r.kind) if r.kind == "one-off" else r for r in runs)
 
@@ -918,17 +930,19 @@ def _coming_back_said(seen: list[OneOff]) -> str:
     """The return seen after sweeps, and the rest the projection carries on; no count of 1–7 said."""
     back = sum(o.back for o in seen)
     more = sum(float(o.coming_back(round(TURNOVER_MONTHS[1]))[-1]) for o in seen)
-    after = f"In the {_months(seen[0].seen)} after" if len(seen) == 1 else "In the months after"
+    months = seen[0].seen if len(seen) == 1 else 0
+    after = {0: "In the months after", 1: "In the month after"}.get(months, f"In the {months} months after")
     said = (
         f"{after}, about {back:,.0f} fewer were removed without treatment than usual, as happens when "
         "those removed would have left later anyway: read as the list coming back, not as its trend."
     )
     if more >= 1:
-        size = f"about {more:,.0f}" if more > SMALL[1] else "a few"
+        size = f"about {more:,.0f}" if more >= SMALL[1] + 0.5 else "a few"
+        pace = "At that pace" if months == 1 else "At the pace of the latest months"
         said += (
-            f" At the pace of the latest months {size} more would come back within the "
-            f"{seen[-1].turnover:.0f} months or so the list takes to turn over: the projection carries that "
-            "on, and its interval reaches down to none more."
+            f" {pace} {size} more would come back within the {seen[-1].turnover:.0f} months or so the list "
+            "takes to turn over: the projection carries that on, and its interval reaches down to none more "
+            "and up to the rest of the sweep, should it come back more slowly."
         )
     return said
 
@@ -938,12 +952,13 @@ def _no_return_said(quiet: list[OneOff], origin: pd.Period | None) -> str | None
     the list will come back (while its turnover lasts); once past it, it seems they were not."""
     waiting = [o for o in quiet if origin is None or (origin - o.month).n < o.turnover]
     if waiting:
-        since = min((origin - o.month).n for o in waiting) if origin is not None else 0
+        watched = min(o.watched for o in waiting)
         return (
             "Had those removed been going to leave later anyway, the list will come back by up to "
             f"about {-sum(o.excess for o in waiting):,.0f} over the {waiting[-1].turnover:.0f} months "
-            "or so it takes to turn over (not in the projected figures); had they never been going "
-            "to, it will not." + (f" None of it has shown in the {_months(since)} since." if since else "")
+            "or so it takes to turn over (not in the central figures; the interval reaches up to it); "
+            "had they never been going to, it will not."
+            + (f" None of it has shown in the {_months(watched)} seen since." if watched else "")
         )
     if quiet:
         return (
@@ -1016,9 +1031,18 @@ def one_offs_said(model: FlowModel) -> str | None:
     return " ".join(text) or None
 
 
-def coming_back(found: tuple[OneOff, ...], months_ahead: int) -> np.ndarray:
+def coming_back(found: tuple[OneOff, ...], months_ahead: int, *, beyond_turnover: bool = False) -> np.ndarray:
     """The rest of every return seen, were each to go on at its pace, by month ahead (cumulative)."""
-    return sum((o.coming_back(months_ahead) for o in found), np.zeros(months_ahead))
+    each = (o.coming_back(months_ahead, beyond_turnover=beyond_turnover) for o in found)
+    return sum(each, np.zeros(months_ahead))
+
+
+def may_come_back(found: tuple[OneOff, ...], months_ahead: int, origin: pd.Period) -> np.ndarray:
+    """What the list could still come back by beyond the central path, by month ahead (cumulative): a
+    return seen going on past the turnover, and the sweeps with none seen yet coming back within it."""
+    slower = coming_back(found, months_ahead, beyond_turnover=True) - coming_back(found, months_ahead)
+    unseen = (o.may_come_back(months_ahead, (origin - o.month).n) for o in found)
+    return slower + sum(unseen, np.zeros(months_ahead))
 
 
 def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFit, Path]:
@@ -1240,14 +1264,16 @@ def project(history: History, months_ahead: int, simulations: int = 0, seed: int
     tested_on = without_one_offs(history, one_offs(history, len(history)))
     errors = backtest_errors(tested_on, months_ahead, first_origin=recent)
     width = interval_width(latest_errors(errors), months_ahead)
-    # a return seen goes on at its pace (the central path) or stops now: the interval reaches down to it
-    unsure = coming_back(model.one_offs, months_ahead)
+    # a return seen goes on at its pace (the central path) or stops now: the interval reaches down to
+    # its stopping, and up to its going on past the turnover or a return not seen yet (ADR 67)
+    down = coming_back(model.one_offs, months_ahead)
+    up = may_come_back(model.one_offs, months_ahead, model.origin)
     if simulations:
         runs = simulate(path.waiting, errors, simulations, seed)
         low, high = np.percentile(runs, [2.5, 97.5], axis=0)
-        return Projection(path, np.maximum(low - unsure, 0), high, model, width, list_model, runs)
-    low = np.maximum((path.waiting - unsure) * (1 - width.half_width), 0)
-    high = path.waiting * (1 + width.half_width)
+        return Projection(path, np.maximum(low - down, 0), high + up, model, width, list_model, runs)
+    low = np.maximum((path.waiting - down) * (1 - width.half_width), 0)
+    high = (path.waiting + up) * (1 + width.half_width)
     return Projection(path, low, high, model, width, list_model)
 
 
