@@ -847,9 +847,10 @@ def _with_returns(runs: list[Run], short: dict[pd.Period, float], spread: float)
     def after(o: OneOff, month: pd.Period) -> bool:
         return 0 < (month - o.month).n <= round(o.turnover)
 
-    def a_return(run: Run) -> bool:  # a return is never more than the sweeps it follows
+    def a_return(run: Run) -> bool:  # a return is never more than the sweeps it follows, noise apart
         swept = sum(-o.excess for o in sweeps if after(o, run.months[0].month))
-        return run.kind == "change" and 0 < run.excess <= swept
+        noise = RETURN_SPREADS * spread * np.sqrt(len(run.months))
+        return run.kind == "change" and 0 < run.excess <= swept + noise
 
     runs = [run for run in runs if not a_return(run)]
     for run in runs:
@@ -926,38 +927,55 @@ def _months(n: int) -> str:
     return f"{n} month" if n == 1 else f"{n} months"
 
 
+def _about(count: float) -> str:
+    """ "about 195", or "a few" where it would round to 1–7 (said wherever the projection is)."""
+    return f"about {count:,.0f}" if count >= SMALL[1] + 0.5 else "a few"
+
+
 def _coming_back_said(seen: list[OneOff]) -> str:
-    """The return seen after sweeps, and the rest the projection carries on; no count of 1–7 said."""
+    """The return seen after sweeps, the rest the projection carries on, and what the interval's
+    ends reach: each said only where the figures have it."""
+    ahead = MAX_MONTHS_AHEAD
     back = sum(o.back for o in seen)
-    more = sum(float(o.coming_back(round(TURNOVER_MONTHS[1]))[-1]) for o in seen)
+    more = sum(float(o.coming_back(ahead)[-1]) for o in seen)
+    slower = sum(float(o.coming_back(ahead, beyond_turnover=True)[-1]) for o in seen) - more
     months = seen[0].seen if len(seen) == 1 else 0
     after = {0: "In the months after", 1: "In the month after"}.get(months, f"In the {months} months after")
     said = (
         f"{after}, about {back:,.0f} fewer were removed without treatment than usual, as happens when "
-        "those removed would have left later anyway: read as the list coming back, not as its trend."
+        "those removed would have left later anyway: read as the list coming back, not as its trend "
+        "(a rise in the list looks alike until it goes beyond the sweep)."
     )
     if more >= 1:
-        size = f"about {more:,.0f}" if more >= SMALL[1] + 0.5 else "a few"
         pace = "At that pace" if months == 1 else "At the pace of the latest months"
         said += (
-            f" {pace} {size} more would come back within the {seen[-1].turnover:.0f} months or so the list "
-            "takes to turn over: the projection carries that on, and its interval reaches down to none more "
-            "and up to the rest of the sweep, should it come back more slowly."
+            f" {pace} {_about(more)} more would come back within the {seen[-1].turnover:.0f} months or so "
+            "the list takes to turn over: the projection carries that on, and its interval reaches down to "
+            "none more."
+        )
+    if slower >= 1:
+        said += (
+            f" Should it come back more slowly than the list turns over, {_about(slower)} more would follow: "
+            "the interval reaches up to it."
         )
     return said
 
 
-def _no_return_said(quiet: list[OneOff], origin: pd.Period | None) -> str | None:
+def _no_return_said(quiet: list[OneOff], origin: pd.Period) -> str | None:
     """Sweeps after which the months seen show no return: had those removed been going to leave later,
-    the list will come back (while its turnover lasts); once past it, it seems they were not."""
-    waiting = [o for o in quiet if origin is None or (origin - o.month).n < o.turnover]
+    the list will still come back by the rest of their turnover (the interval reaches it, as
+    :meth:`OneOff.may_come_back`); once past it, it seems they were not going to."""
+    waiting = [o for o in quiet if (origin - o.month).n < round(o.turnover)]
     if waiting:
+        due = sum(float(o.may_come_back(MAX_MONTHS_AHEAD, (origin - o.month).n)[-1]) for o in waiting)
+        left = max(round(o.turnover) - (origin - o.month).n for o in waiting)
+        turnover = round(waiting[-1].turnover)
+        over = f"the {turnover} months" if left == turnover else f"the {_months(left)} left of the {turnover}"
         watched = min(o.watched for o in waiting)
         return (
             "Had those removed been going to leave later anyway, the list will come back by up to "
-            f"about {-sum(o.excess for o in waiting):,.0f} over the {waiting[-1].turnover:.0f} months "
-            "or so it takes to turn over (not in the central figures; the interval reaches up to it); "
-            "had they never been going to, it will not."
+            f"{_about(due)} over {over} or so it takes to turn over (not in the central figures; the "
+            "interval reaches up to it); had they never been going to, it will not."
             + (f" None of it has shown in the {_months(watched)} seen since." if watched else "")
         )
     if quiet:
