@@ -29,8 +29,9 @@ A month or two of other removals far beyond their usual count (a validation swee
 read as one-offs (:func:`unusual_runs`, ADR 0067): both models are fitted on the list as it would have
 been without them, and the projection starts from the list as it is, keeping their step, instead of
 carrying a sweep on as the list's trend. Where the months after a sweep show the list coming back
-(fewer leaving than usual: those swept would have left then all the same), that return is taken out
-of what the models read too, and the rest of it carried on at the pace seen.
+(fewer removed than usual: those swept would have left then all the same), that return is taken out
+of what the models read too, and the rest of it carried on at the pace of its latest months; the
+interval reaches down to its stopping now and up to its going on past the turnover.
 
 The 95% interval comes from the combined model's own rolling-origin backtest on the history (its
 latest 24 origins with a full horizon, two years of them): at each horizon the root mean square of
@@ -839,8 +840,9 @@ def _with_returns(runs: list[Run], short: dict[pd.Period, float], spread: float)
     the sweep; none unless those months fall short by more than noise would (RETURN_SPREADS of their
     spread) and by more than a small number. A month after two sweeps is shared between them by what
     each has still to come back; an unusual month, or one whose flows are not known, is not seen. A
-    rise in the list over several months after a sweep is its return, not patients joining (a return
-    of more than twice the usual removals had been said as both)."""
+    rise in the list over several months after a sweep, no larger than the sweeps it follows (noise
+    apart), is their return, not patients joining (a return of more than twice the usual removals had
+    been said as both); a larger one stays a change."""
     last = max([*short, *(o.month for run in runs for o in run.months)])
     sweeps = [o for run in runs if run.kind == "one-off" for o in run.months if o.excess < 0]
 
