@@ -454,18 +454,24 @@ class OneOff:
         """What the list has come back by since the sweep."""
         return float(np.nansum(self.returned))
 
-    def coming_back(self, months_ahead: int, *, beyond_turnover: bool = False) -> np.ndarray:
+    def coming_back(self, months_ahead: int, months_left: int | None = None) -> np.ndarray:
         """The rest of the return after the months seen, by month ahead (cumulative), were it to go on
-        at the pace of the latest months seen (:data:`RETURN_PACE_MONTHS`): to the end of the turnover
-        (or, ``beyond_turnover``, past it: a return slower than the turnover) and to the sweep in all;
-        none before a month is seen."""
+        at the pace of the latest months seen (:data:`RETURN_PACE_MONTHS`) for ``months_left`` more
+        months (by default to the end of the turnover), to the sweep in all; none before a month is
+        seen."""
         if self.excess >= 0 or self.seen == 0:
             return np.zeros(months_ahead)
-        months = np.arange(1, months_ahead + 1)
-        if not beyond_turnover:
-            months = np.minimum(months, max(0, round(self.turnover) - len(self.returned)))
+        left = round(self.turnover) - len(self.returned) if months_left is None else months_left
+        months = np.minimum(np.arange(1, months_ahead + 1), max(0, left))
         seen = np.asarray(self.returned)[np.isfinite(self.returned)][-RETURN_PACE_MONTHS:]
         return np.clip(months * seen.mean(), 0.0, max(-self.excess - self.back, 0.0))
+
+    def coming_slower(self, months_ahead: int, since: int) -> np.ndarray:
+        """A sweep ``since`` months before the origin: what a return seen would add beyond
+        :meth:`coming_back` were it slower than the turnover, up to twice it (past that, the months seen
+        since have shown it stopped), by month ahead (cumulative)."""
+        slower = self.coming_back(months_ahead, SLOWER_TURNOVERS * round(self.turnover) - since)
+        return np.maximum(slower - self.coming_back(months_ahead), 0.0)
 
     def may_come_back(self, months_ahead: int, since: int) -> np.ndarray:
         """A sweep ``since`` months before the origin with no return seen: the most its return could
@@ -511,6 +517,8 @@ class FlowModel:
     carried: tuple[Run, ...] = ()
     #: Why months were not read for one-offs (:func:`one_offs_unread`), or None.
     unread: str | None = None
+    #: Months projected (the words of one-offs say what the figures do within them).
+    ahead: int = 12
 
 
 def _centred_average(values: np.ndarray) -> np.ndarray:
@@ -712,6 +720,10 @@ RETURN_SPREADS = 2.0
 #: has it; the interval reaches down to its stopping now (carried on, with the interval about it alone,
 #: the truth fell outside it in half the months where the return had stopped: an outside check).
 RETURN_PACE_MONTHS = 3
+#: A return seen may be slower than the turnover, up to this many times as long: the interval's high end
+#: reaches it (an outside check: a return over twice the turnover fell above the interval). Past that
+#: the months seen have shown it over (a check: reaching on years later, for a return long stopped).
+SLOWER_TURNOVERS = 2
 #: How long the list would take to come back after a sweep is its turnover, within these bounds.
 TURNOVER_MONTHS = (1.0, 24.0)
 
@@ -934,15 +946,15 @@ def _about(count: float) -> str:
     return f"about {count:,.0f}" if count >= SMALL[1] + 0.5 else "a few"
 
 
-def _coming_back_said(seen: list[OneOff]) -> str:
+def _coming_back_said(seen: list[OneOff], origin: pd.Period, ahead: int) -> str:
     """The return seen after sweeps, the rest the projection carries on, and what the interval's
-    ends reach: each said only where the figures have it."""
-    ahead = MAX_MONTHS_AHEAD
+    ends reach: each said only where the figures have it, as they have it ``ahead`` months on."""
     back = sum(o.back for o in seen)
     more = sum(float(o.coming_back(ahead)[-1]) for o in seen)
-    slower = sum(float(o.coming_back(ahead, beyond_turnover=True)[-1]) for o in seen) - more
+    slower = sum(float(o.coming_slower(ahead, (origin - o.month).n)[-1]) for o in seen)
     months = seen[0].seen if len(seen) == 1 else 0
     after = {0: "In the months after", 1: "In the month after"}.get(months, f"In the {months} months after")
+    by = _month_words(origin + ahead)
     said = (
         f"{after}, about {back:,.0f} fewer were removed without treatment than usual, as happens when "
         "those removed would have left later anyway: read as the list coming back, not as its trend "
@@ -951,34 +963,42 @@ def _coming_back_said(seen: list[OneOff]) -> str:
     if more >= 1:
         pace = "At that pace" if months == 1 else "At the pace of the latest months"
         said += (
-            f" {pace} {_about(more)} more would come back within the {seen[-1].turnover:.0f} months or so "
-            "the list takes to turn over: the projection carries that on, and its interval reaches down to "
-            "none more."
+            f" {pace} {_about(more)} more would come back by {by}, within the {seen[-1].turnover:.0f} "
+            "months or so the list takes to turn over: the projection carries that on, and its interval "
+            "reaches down to none more."
         )
     if slower >= 1:
         said += (
-            f" Should it come back more slowly than the list turns over, {_about(slower)} more would follow: "
-            "the interval reaches up to it."
+            f" Should it come back more slowly, over up to {SLOWER_TURNOVERS} times as long, "
+            f"{_about(slower)} more would follow by {by}: the interval reaches up to it."
         )
     return said
 
 
-def _no_return_said(quiet: list[OneOff], origin: pd.Period) -> str | None:
+def _no_return_said(quiet: list[OneOff], origin: pd.Period, ahead: int) -> str | None:
     """Sweeps after which the months seen show no return: had those removed been going to leave later,
     the list will still come back by the rest of their turnover (the interval reaches it, as
-    :meth:`OneOff.may_come_back`); once past it, it seems they were not going to."""
+    :meth:`OneOff.may_come_back`, as far as it runs); once past it, it seems they were not going to."""
     waiting = [o for o in quiet if (origin - o.month).n < round(o.turnover)]
     if waiting:
-        due = sum(float(o.may_come_back(MAX_MONTHS_AHEAD, (origin - o.month).n)[-1]) for o in waiting)
+
+        def due(months: int) -> float:
+            return sum(float(o.may_come_back(months, (origin - o.month).n)[-1]) for o in waiting)
+
         left = max(round(o.turnover) - (origin - o.month).n for o in waiting)
         turnover = round(waiting[-1].turnover)
         over = f"the {turnover} months" if left == turnover else f"the {_months(left)} left of the {turnover}"
+        whole = f"over {over} or so it takes to turn over"
+        up_to = (
+            f"{_about(due(ahead))} {whole}"
+            if left <= ahead
+            else f"{_about(due(ahead))} by {_month_words(origin + ahead)} ({_about(due(left))} {whole})"
+        )
         watched = min(o.watched for o in waiting)
         return (
-            "Had those removed been going to leave later anyway, the list will come back by up to "
-            f"{_about(due)} over {over} or so it takes to turn over (not in the central figures; the "
-            "interval reaches up to it); had they never been going to, it will not."
-            + (f" None of it has shown in the {_months(watched)} seen since." if watched else "")
+            f"Had those removed been going to leave later anyway, the list will come back by up to {up_to} "
+            "(not in the central figures; the interval reaches up to it); had they never been going to, it "
+            "will not." + (f" None of it has shown in the {_months(watched)} seen since." if watched else "")
         )
     if quiet:
         return (
@@ -1010,8 +1030,8 @@ def one_offs_said(model: FlowModel) -> str | None:
                 "other months."
             )
             if seen := [o for o in these if o.seen]:
-                text.append(_coming_back_said(seen))
-            if quiet := _no_return_said([o for o in these if not o.seen], origin):
+                text.append(_coming_back_said(seen, origin, model.ahead))
+            if quiet := _no_return_said([o for o in these if not o.seen], origin, model.ahead):
                 text.append(quiet)
         else:
             text.append(
@@ -1051,18 +1071,20 @@ def one_offs_said(model: FlowModel) -> str | None:
     return " ".join(text) or None
 
 
-def coming_back(found: tuple[OneOff, ...], months_ahead: int, *, beyond_turnover: bool = False) -> np.ndarray:
+def coming_back(found: tuple[OneOff, ...], months_ahead: int) -> np.ndarray:
     """The rest of every return seen, were each to go on at its pace, by month ahead (cumulative)."""
-    each = (o.coming_back(months_ahead, beyond_turnover=beyond_turnover) for o in found)
-    return sum(each, np.zeros(months_ahead))
+    return sum((o.coming_back(months_ahead) for o in found), np.zeros(months_ahead))
 
 
 def may_come_back(found: tuple[OneOff, ...], months_ahead: int, origin: pd.Period) -> np.ndarray:
     """What the list could still come back by beyond the central path, by month ahead (cumulative): a
     return seen going on past the turnover, and the sweeps with none seen yet coming back within it."""
-    slower = coming_back(found, months_ahead, beyond_turnover=True) - coming_back(found, months_ahead)
-    unseen = (o.may_come_back(months_ahead, (origin - o.month).n) for o in found)
-    return slower + sum(unseen, np.zeros(months_ahead))
+    each = (
+        o.coming_slower(months_ahead, (origin - o.month).n)
+        + o.may_come_back(months_ahead, (origin - o.month).n)
+        for o in found
+    )
+    return sum(each, np.zeros(months_ahead))
 
 
 def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFit, Path]:
@@ -1080,7 +1102,12 @@ def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFi
     step += coming_back(found, months_ahead)
     flows = dataclasses.replace(flows, waiting=flows.waiting + step)
     flow_model = dataclasses.replace(
-        flow_model, waiting=origin, one_offs=found, carried=carried, unread=one_offs_unread(history)
+        flow_model,
+        waiting=origin,
+        one_offs=found,
+        carried=carried,
+        unread=one_offs_unread(history),
+        ahead=months_ahead,
     )
     return flow_model, list_model, combine(origin, flows, np.maximum(list_path + step, 0))
 
