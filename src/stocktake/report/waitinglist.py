@@ -32,7 +32,7 @@ from stocktake.verdicts.waitinglist import (
     reached_hidden,
 )
 from stocktake.waitinglist.capacity import beyond_present, lists_assume, lists_words
-from stocktake.waitinglist.projection import MAX_MONTHS_AHEAD, coming_back, one_offs_said
+from stocktake.waitinglist.projection import coming_back, one_offs_said
 from stocktake.waitinglist.stats import DEFERRED
 from stocktake.waitinglist.weeks_waited import OPEN_BAND_WEEKS, TESTED
 from stocktake.warehouse import WarehouseError, connect, problems
@@ -538,7 +538,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         weeks_basis=found.interval_basis,
         one_offs=_one_offs(found),
         coming_back=found.projection is not None
-        and bool(coming_back(found.projection.model.one_offs, MAX_MONTHS_AHEAD)[-1] >= 1),
+        and bool(coming_back(found.projection.model.one_offs, found.projection.model.ahead)[-1] >= 1),
         groups=tuple(
             (words, _group_lines(found, column)) for column, words in DIMENSIONS if found.groups_of(column)
         ),

@@ -450,6 +450,11 @@ class OneOff:
         return int(np.isfinite(self.returned).sum())
 
     @property
+    def came_back(self) -> dict[pd.Period, float]:
+        """The return by month, for the months seen."""
+        return {self.month + k: b for k, b in enumerate(self.returned, start=1) if np.isfinite(b)}
+
+    @property
     def back(self) -> float:
         """What the list has come back by since the sweep."""
         return float(np.nansum(self.returned))
@@ -789,6 +794,9 @@ def _other_removals(history: History, months: int) -> tuple[np.ndarray, np.ndarr
     return window, window[known], other[known]
 
 
+NOT_LOOKED_FOR = "one-off months (a validation sweep, a transfer) are not looked for"
+
+
 def one_offs_unread(history: History, months: int = GROWTH_MONTHS) -> str | None:
     """Which of the latest ``months`` months could not be read for a one-off (:func:`unusual_runs`),
     in words, or None when each was: a sweep among them is carried on as the list's trend, as before
@@ -797,7 +805,7 @@ def one_offs_unread(history: History, months: int = GROWTH_MONTHS) -> str | None
     window, judged, _ = _other_removals(history, months)
     if len(judged) < ONE_OFF_FROM_MONTHS:
         return (
-            "one-off months (a validation sweep, a transfer) are not looked for: they are read on other "
+            f"{NOT_LOOKED_FOR}: they are read on other "
             "removals (clock starts less stops less the list's change), whose flows are known for "
             f"{len(judged)} months{'' if len(judged) == len(window) else f' of the latest {len(window)}'}, "
             f"and {ONE_OFF_FROM_MONTHS} are needed"
@@ -906,9 +914,8 @@ def without_one_offs(history: History, found: tuple[OneOff, ...]) -> History:
     waiting = history.waiting.astype(float).copy()
     for one_off in found:
         waiting[history.months >= one_off.month] -= one_off.excess
-        for k, back in enumerate(one_off.returned, start=1):
-            if np.isfinite(back):
-                waiting[history.months >= one_off.month + k] -= back
+        for month, back in one_off.came_back.items():
+            waiting[history.months >= month] -= back
     return dataclasses.replace(history, waiting=np.maximum(waiting, 0.0))
 
 

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.waitinglist.projection import (
+    NOT_LOOKED_FOR,
     History,
     HistoryError,
     history_from_pathways,
@@ -769,9 +770,7 @@ def one_off_months(months, waiting, clock_starts, clock_stops, within: tuple[pd.
         {"clock_stops": np.asarray(clock_stops, dtype=float)},
     )
     found = one_offs(history)
-    came_back = sorted(
-        {o.month + k for o in found for k, back in enumerate(o.returned, start=1) if np.isfinite(back)}
-    )
+    came_back = sorted({month for o in found for month in o.came_back})
     return OneOffMonths(
         tuple(o.month for o in found if o.month in within),
         tuple(m for m in came_back if m in within),
@@ -784,9 +783,7 @@ def _one_off_months(pathways: pd.DataFrame, within: tuple[pd.Period, ...]) -> On
     try:
         table = history_from_pathways(pathways)
     except HistoryError as error:
-        return OneOffMonths(
-            unread=f"one-off months (a validation sweep, a transfer) are not looked for: {error}"
-        )
+        return OneOffMonths(unread=f"{NOT_LOOKED_FOR}: {error}")
     return one_off_months(
         table["month"], table["waiting"], table["clock_starts"], table["clock_stops"], within
     )
