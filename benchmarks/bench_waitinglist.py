@@ -65,15 +65,8 @@ import pandas as pd
 from rich.console import Console
 from rich.table import Table
 
-from stocktake.waitinglist.projection import (
-    History,
-    fit,
-    fit_list,
-    forecast,
-    history_from_pathways,
-    history_from_table,
-    project,
-)
+from stocktake.waitinglist.history import History, history_from_pathways, history_from_table
+from stocktake.waitinglist.projection import fit, fit_list, forecast, project
 
 SERIES = (
     Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "waitinglist" / "england_rtt_monthly.csv"
@@ -553,7 +546,7 @@ def sweeps() -> None:
         pathways = generate(Department(seed=seed, months=48))["rtt_pathways"]
         for month, origin in cases:
             swept, count = _swept(pathways, month, 0.06)
-            history = projection.history_from_table(projection.history_from_pathways(swept))
+            history = history_from_table(history_from_pathways(swept))
             at = list(history.months.astype(str)).index(origin)
             truth = history.waiting[at + 12]
             read = projection.project(history.upto(at), 12)
@@ -621,7 +614,7 @@ def sweeps_where_those_swept_leave() -> None:
                 turnover = round(min(24, 4_000 / treated))
                 for world, times in worlds.items():
                     whole = _trust_list(seed, 47 - back, times and times * turnover, treated)
-                    history = projection.history_from_table(whole.iloc[:48])
+                    history = history_from_table(whole.iloc[:48])
                     truth = whole["waiting"].iloc[59]
                     kept = projection.unusual_runs
                     for way in ("kept", "carried"):
@@ -666,18 +659,19 @@ def sweeps_found(lists: int = 40, quiet: int = 200) -> None:
     or with seasonal removals, the sweep early, midway or late in the 36 months read; and how often a
     sweep-free list gives a false alarm. Each against the usual count as a median (before ADR 67's
     evening addendum)."""
-    from stocktake.waitinglist import projection
+    from stocktake.waitinglist import history
+    from stocktake.waitinglist import one_offs as reading
 
     def flat(other: np.ndarray, waiting: np.ndarray, months: np.ndarray) -> np.ndarray:
         return np.full(len(other), np.median(other))
 
     def runs(table: pd.DataFrame, usual) -> tuple:
-        line = projection._usual_removals
-        projection._usual_removals = usual
+        line = reading._usual_removals
+        reading._usual_removals = usual
         try:
-            return projection.unusual_runs(projection.history_from_table(table))
+            return reading.unusual_runs(history.history_from_table(table))
         finally:
-            projection._usual_removals = line
+            reading._usual_removals = line
 
     def one_offs(table: pd.DataFrame, usual) -> list[pd.Period]:
         return [o.month for r in runs(table, usual) if r.kind == "one-off" for o in r.months]
@@ -707,7 +701,7 @@ def sweeps_found(lists: int = 40, quiet: int = 200) -> None:
                         for s in range(lists)
                     ]
                 )
-                for usual in (flat, projection._usual_removals)
+                for usual in (flat, reading._usual_removals)
             ]
             cells.append(f"{read[0]:.0%} → {read[1]:.0%}")
         alarms = [
@@ -716,7 +710,7 @@ def sweeps_found(lists: int = 40, quiet: int = 200) -> None:
                 for s in range(quiet)
             )
             / quiet
-            for usual in (flat, projection._usual_removals)
+            for usual in (flat, reading._usual_removals)
         ]
         table.add_row(name, *(cells or ["", "", ""]), f"{alarms[0]:.1%} → {alarms[1]:.1%}")
     Console(width=200).print(table)
@@ -746,6 +740,7 @@ def returns_after_sweeps(seeds: int = 12) -> None:
     """The list coming back after a sweep (ADR 67's last addendum): projected from month 48 a year
     ahead, against the same with no return read, on lists whose swept patients leave later evenly,
     stop after three months, leave slowly or front-loaded, or never; several sweeps; a large one."""
+    from stocktake.waitinglist import one_offs as reading
     from stocktake.waitinglist import projection
 
     even = [400 / 9] * 9
@@ -768,19 +763,19 @@ def returns_after_sweeps(seeds: int = 12) -> None:
     }
 
     def scored(sweeps, read: bool) -> tuple[float, int]:
-        kept = projection._with_returns
+        kept = reading._with_returns
         if not read:
-            projection._with_returns = lambda runs, short, spread: tuple(runs)
+            reading._with_returns = lambda runs, short, spread: tuple(runs)
         errors, outside = [], 0
         try:
             for seed in range(seeds):
                 whole = _returning_list(seed, sweeps)
-                ahead = projection.project(projection.history_from_table(whole.iloc[:48]), 12)
+                ahead = projection.project(history_from_table(whole.iloc[:48]), 12)
                 truth = whole["waiting"].to_numpy()[48:]
                 errors.append(abs(ahead.path.waiting[-1] / truth[-1] - 1))
                 outside += int(((truth < ahead.low) | (truth > ahead.high)).sum())
         finally:
-            projection._with_returns = kept
+            reading._with_returns = kept
         return 100 * float(np.mean(errors)), outside
 
     table = Table(

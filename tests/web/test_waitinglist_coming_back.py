@@ -15,7 +15,8 @@ import pytest
 
 from stocktake.demo.generate import Department, generate
 from stocktake.waitinglist import weeks_waited
-from stocktake.waitinglist.projection import history_from_pathways, history_from_table, project
+from stocktake.waitinglist.history import history_from_pathways, history_from_table
+from stocktake.waitinglist.projection import project
 from stocktake.waitinglist.weeks_waited import OneOffMonths, bins_from_pathways, weeks_inputs
 
 pytestmark = pytest.mark.e2e

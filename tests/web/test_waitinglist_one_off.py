@@ -14,7 +14,8 @@ import pytest
 
 from stocktake.demo.generate import Department, generate
 from stocktake.report.run import ReportRequest, stock_take, write_stocktake
-from stocktake.waitinglist.projection import history_from_pathways, history_from_table, one_offs
+from stocktake.waitinglist.history import history_from_pathways, history_from_table
+from stocktake.waitinglist.one_offs import one_offs
 
 pytestmark = pytest.mark.e2e
 

@@ -21,7 +21,8 @@ from fastapi.testclient import TestClient
 from stocktake.demo.generate import Department, generate
 from stocktake.files.rtt import cases_per_list, weeks_inputs_from_warehouse
 from stocktake.waitinglist.capacity import WaitTarget, capacity_for_target
-from stocktake.waitinglist.projection import history_from_pathways, history_from_table, project
+from stocktake.waitinglist.history import history_from_pathways, history_from_table
+from stocktake.waitinglist.projection import project
 from stocktake.waitinglist.scenario import Scenario, apply
 from stocktake.waitinglist.stats import stats_by_group
 from stocktake.waitinglist.weeks_waited import project as project_weeks

@@ -65,7 +65,8 @@ def project(
 ) -> None:
     """Project the list with its 95% interval from a stock-and-flow model of its history."""
     from stocktake.files.waitinglist import WaitingListInputError, check_output, run_projection, write_csv
-    from stocktake.waitinglist.projection import MIN_HISTORY, one_offs_said
+    from stocktake.waitinglist.one_offs import one_offs_said
+    from stocktake.waitinglist.windows import MIN_HISTORY
 
     if history is None and warehouse is None:
         warehouse = _home_warehouse(home)

@@ -892,7 +892,8 @@ def run_weeks(
     percentile) from the projection's own backtest (none from returns, which hold no pathways to
     backtest, nor for a figure too few months test)."""
     from stocktake.files.waitinglist import warehouse_pathways
-    from stocktake.waitinglist.projection import HistoryError, interval_width, latest_errors
+    from stocktake.waitinglist.history import HistoryError
+    from stocktake.waitinglist.projection import interval_width, latest_errors
     from stocktake.waitinglist.weeks_waited import backtest_weeks, project
 
     if not 1 <= months <= 60:

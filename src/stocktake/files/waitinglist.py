@@ -28,16 +28,15 @@ from stocktake.ingest.sniff import UnreadableText, decode, sniff_delimiter
 from stocktake.periods import option_month
 from stocktake.small_numbers import NOT_RECORDED
 from stocktake.spreadsheets import csv_ready
-from stocktake.waitinglist.projection import (
-    MAX_MONTHS_AHEAD,
-    MIN_HISTORY,
-    MIN_SIMULATIONS,
+from stocktake.waitinglist.history import (
     History,
     HistoryError,
     HistoryGap,
     history_from_pathways,
     history_from_table,
 )
+from stocktake.waitinglist.projection import MAX_MONTHS_AHEAD, MIN_SIMULATIONS
+from stocktake.waitinglist.windows import MIN_HISTORY
 
 #: What ``--by`` groups on, and the column holding it.
 GROUPS = {"priority": "priority", "procedure": "procedure_group", "consultant": "consultant"}

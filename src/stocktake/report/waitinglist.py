@@ -32,7 +32,7 @@ from stocktake.verdicts.waitinglist import (
     reached_hidden,
 )
 from stocktake.waitinglist.capacity import beyond_present, lists_assume, lists_words
-from stocktake.waitinglist.projection import coming_back, one_offs_said
+from stocktake.waitinglist.one_offs import coming_back, one_offs_said
 from stocktake.waitinglist.stats import DEFERRED
 from stocktake.waitinglist.weeks_waited import OPEN_BAND_WEEKS, TESTED
 from stocktake.warehouse import WarehouseError, connect, problems

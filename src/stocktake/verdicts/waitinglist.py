@@ -34,16 +34,8 @@ from stocktake.waitinglist.capacity import (
     admitted_of_pathways,
     capacity_for_target,
 )
-from stocktake.waitinglist.projection import (
-    HistoryError,
-    IntervalWidth,
-    Projection,
-    history_from_pathways,
-    history_from_table,
-    interval_width,
-    latest_errors,
-    project,
-)
+from stocktake.waitinglist.history import HistoryError, history_from_pathways, history_from_table
+from stocktake.waitinglist.projection import IntervalWidth, Projection, interval_width, latest_errors, project
 from stocktake.waitinglist.stats import (
     PRIORITY_TARGETS,
     RECENT_DAYS,

@@ -23,15 +23,8 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from stocktake.waitinglist.projection import (
-    NOT_LOOKED_FOR,
-    History,
-    HistoryError,
-    history_from_pathways,
-    one_offs,
-    one_offs_unread,
-    spans_said,
-)
+from stocktake.waitinglist.history import History, HistoryError, history_from_pathways
+from stocktake.waitinglist.one_offs import NOT_LOOKED_FOR, one_offs, one_offs_unread, spans_said
 
 #: Days carried one by one; anyone waiting longer sits in one open stock (over 114 weeks).
 MAX_DAYS = 800

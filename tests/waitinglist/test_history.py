@@ -1,0 +1,182 @@
+"""A monthly history checked as a person wrote it, or counted from pathways: every refusal names the
+line and what is wrong."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from synthetic_histories import synthetic
+
+from stocktake.waitinglist.history import HistoryError, history_from_pathways, history_from_table
+from stocktake.waitinglist.projection import (
+    fit,
+    project,
+)
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda t: t.drop(index=10), "line 12: month 2010-12 follows 2010-10; the history has a gap"),
+        (  # two months swapped: not a gap, and --since would throw the history away
+            lambda t: t.iloc[[*range(10), 11, 10, *range(12, len(t))]],
+            "line 12: month 2010-12 follows 2010-10, and 2010-11 is on line 13; sort by month",
+        ),
+        (  # a typo in one stop column's name would have dropped that flow
+            lambda t: t.rename(columns={"clock_stops_admitted": "clock_stops_admited"}),
+            "no column clock_stops_admitted beside clock_stops_non_admitted: give both, or their sum",
+        ),
+        (lambda t: pd.concat([t.iloc[:6], t.iloc[5:]]), "line 8: month 2010-06 is repeated (also line 7)"),
+        (
+            lambda t: t.assign(clock_stops_admitted=t["clock_stops_admitted"].where(t.index != 4, -3)),
+            "line 6, clock_stops_admitted: -3.0; a count of pathways is a whole number, 0 to 1,000,000,000",
+        ),
+        (lambda t: t.iloc[:27], "27 months of history; the projection needs at least 28"),
+        (
+            lambda t: t.assign(waiting=t["waiting"].astype(object).where(t.index != 2, "")),
+            "line 4, waiting: blank",
+        ),
+        (
+            lambda t: t.assign(month=t["month"].where(t.index != 0, "Q1 2010")),
+            "line 2: month 'Q1 2010' is not a month (like 2024-04, Apr-24, April 2024",
+        ),
+        (  # an extra three digits typed in one month
+            lambda t: t.assign(waiting=t["waiting"].where(t.index != 20, t["waiting"] * 1000)),
+            "line 22, waiting: ",
+        ),
+        (  # a month's stops left 0 in a copy-paste
+            lambda t: t.assign(clock_stops_admitted=t["clock_stops_admitted"].where(t.index != 9, 0)),
+            "line 11, clock_stops_admitted: 0 against ",
+        ),
+        (
+            lambda t: t.assign(waiting=t["waiting"].where(t.index != 0, 0)),
+            "line 2, waiting: 0; the projection",
+        ),
+        (  # the origin itself, the month every projected month starts from
+            lambda t: t.assign(waiting=t["waiting"].where(t.index != 39, t["waiting"] * 10)),
+            "line 41, waiting: ",
+        ),
+        (
+            lambda t: t.assign(waiting=t["waiting"].where(t.index != 0, t["waiting"] // 10)),
+            "line 2, waiting: ",
+        ),
+        (
+            lambda t: t.assign(waiting=t["waiting"].where(t.index != 5, 5e18)),
+            "a whole number, 0 to 1,000,000,000",
+        ),
+    ],
+    ids=[
+        "gap",
+        "swapped",
+        "stop-column-misspelt",
+        "repeated",
+        "negative",
+        "too-few",
+        "blank-list",
+        "bad-month",
+        "typo",
+        "zero-month",
+        "empty",
+        "typo-at-origin",
+        "typo-first",
+        "overflow",
+    ],
+)
+def test_bad_histories_are_named_by_line(change, message):
+    table = change(synthetic(40)).reset_index(drop=True)
+    with pytest.raises(HistoryError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        history_from_table(table, source="h.csv")
+
+
+def test_blank_clock_starts_are_allowed():
+    table = synthetic(40)
+    table.loc[:20, "clock_starts"] = np.nan
+    history = history_from_table(table)
+    assert np.isnan(history.clock_starts[:21]).all()
+    assert fit(history).clock_starts is None  # 19 known months: too few for their seasons
+
+
+def test_monthly_flows_from_pathways_by_hand():
+    """Four pathways, extract to 31 March 2024. January: A starts, B (from December) is treated.
+    February: C starts, A is removed. March: D starts; C is treated. Waiting at each month's end:
+    January {A}, February {C}, March {D}."""
+    pathways = pd.DataFrame(
+        {
+            "clock_start": pd.to_datetime(["2024-01-10", "2023-12-01", "2024-02-03", "2024-03-31"]),
+            "clock_stop": pd.to_datetime(["2024-02-20", "2024-01-15", "2024-03-05", None]),
+            "status": ["removed", "treated", "treated", "waiting"],
+        }
+    )
+    table = history_from_pathways(pathways)
+    assert table.to_dict("list") == {
+        "month": ["2024-01", "2024-02", "2024-03"],
+        "waiting": [1, 1, 1],
+        "clock_starts": [1, 1, 1],
+        "clock_stops": [1, 0, 1],
+        "other_removals": [0, 1, 0],
+    }
+    # Extract ending mid-month: March is incomplete and left out.
+    cut = pathways.assign(
+        clock_start=pathways["clock_start"].where(pathways.index != 3, pd.Timestamp("2024-03-30"))
+    )
+    assert list(history_from_pathways(cut)["month"]) == ["2024-01", "2024-02"]
+
+
+def test_a_list_halved_in_its_last_month_is_projected_not_refused():
+    """A validation exercise halves the list at the origin: real, so projected (the typo rule is 3×)."""
+    table = synthetic(40)
+    table.loc[39, "waiting"] = table.loc[39, "waiting"] // 2
+    assert project(history_from_table(table), 6).table()["waiting"].iloc[0] > 0
+
+
+def test_a_month_as_it_was_is_not_refused_as_a_typo():
+    """An outside check: a real one-off month (a strike, a cyber attack: admitted stops to a quarter)
+    was refused as a typo with no way through, and a small list's last month the same."""
+    table = synthetic(48)
+    dip = table.assign(
+        clock_stops_admitted=table["clock_stops_admitted"].where(
+            table.index != 30, table["clock_stops_admitted"] // 4
+        )
+    )
+    month = pd.Period(table["month"].iloc[30], "M")
+    with pytest.raises(HistoryError, match=f"line 32, clock_stops_admitted: .*give --not-a-typo {month}"):
+        history_from_table(dip)
+    kept = history_from_table(dip, as_recorded=frozenset({month}))
+    assert kept.stops["clock_stops_admitted"][30] == dip["clock_stops_admitted"].iloc[30]
+    last = table.assign(waiting=table["waiting"].where(table.index != 47, table["waiting"] // 10))
+    with pytest.raises(HistoryError, match=f"give --not-a-typo {table['month'].iloc[47]}"):
+        history_from_table(last)
+    assert history_from_table(last, as_recorded=frozenset({pd.Period(table["month"].iloc[47], "M")}))
+    with pytest.raises(HistoryError):  # another month given leaves this one refused
+        history_from_table(dip, as_recorded=frozenset({month + 1}))
+    with pytest.raises(HistoryError, match="--not-a-typo 2019-01: not a month of the history"):
+        history_from_table(dip, as_recorded=frozenset({month, pd.Period("2019-01", "M")}))
+
+
+def test_a_totals_row_and_a_list_without_stops_are_told_what_to_do():
+    """An outside check: "month 'Total' is not a month" and "no column clock_stops_admitted,
+    clock_stops_non_admitted" left the reader to guess the remedy."""
+    table = synthetic(36)
+    totals = pd.concat([table, pd.DataFrame([{"month": "Grand total", "waiting": 1}])], ignore_index=True)
+    with pytest.raises(
+        HistoryError, match=r"line 38: month 'Grand total' is not a month .*a totals row: delete it"
+    ):
+        history_from_table(totals)
+    with pytest.raises(HistoryError, match=r"\(or the two stops' sum, clock_stops\)"):
+        history_from_table(table[["month", "waiting"]])
+
+
+def test_a_month_written_month_and_year_in_numbers_is_read():
+    """A recheck: `03/2026`, a common UK way to write a month, was refused (in a file and an option)."""
+    from stocktake.periods import history_month
+
+    assert [str(history_month(t)) for t in ("03/2026", "3/2026", " 12/2025 ")] == [
+        "2026-03",
+        "2026-03",
+        "2025-12",
+    ]
+    assert history_month("13/2026") is None
+    table = synthetic(36)
+    written = table.assign(month=pd.PeriodIndex(table["month"], freq="M").strftime("%m/%Y"))
+    assert list(history_from_table(written).months) == list(history_from_table(table).months)
