@@ -306,6 +306,7 @@ def test_what_is_said_of_a_return_is_what_the_interval_does():
                     case = (world, slow_list, back, seed, said)
                     assert ("the interval reaches up to it" in said) == (up >= 1), case
                     assert ("reaches down to none more" in said) == (down >= 1), case
+                    assert ") (" not in said, case  # one bracket at a time (a reader's complaint)
                     if due := re.search(r"the list will come back by up to about ([\d,]+) ", said):
                         assert int(due[1].replace(",", "")) == round(up), case
                     if back >= 20 and world == "225 of 400 back" and not slow_list:

@@ -403,13 +403,14 @@ def _no_return_said(quiet: list[OneOff], origin: pd.Period, ahead: int) -> str |
         up_to = (
             f"{_about(due(ahead))} {whole}"
             if left <= ahead
-            else f"{_about(due(ahead))} by {_month_words(origin + ahead)} ({_about(due(left))} {whole})"
+            else f"{_about(due(ahead))} by {_month_words(origin + ahead)}, and {_about(due(left))} {whole}"
         )
         watched = min(o.watched for o in waiting)
         return (
-            f"Had those removed been going to leave later anyway, the list will come back by up to {up_to} "
-            "(not in the central figures; the interval reaches up to it); had they never been going to, it "
-            "will not." + (f" None of it has shown in the {_months(watched)} seen since." if watched else "")
+            f"Had those removed been going to leave later anyway, the list will come back by up to {up_to}; "
+            "had they never been going to, it will not. That return is not in the central figures; the "
+            "interval reaches up to it."
+            + (f" None of it has shown in the {_months(watched)} seen since." if watched else "")
         )
     if quiet:
         return (
