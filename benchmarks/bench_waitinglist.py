@@ -48,6 +48,7 @@ Run only one part with --only backtest, --only sweeps, --only page, --only natio
 from __future__ import annotations
 
 import argparse
+import contextlib
 import io
 import re
 import resource
@@ -534,6 +535,20 @@ def _swept(pathways: pd.DataFrame, month: str, share: float) -> tuple[pd.DataFra
     return swept, len(chosen)
 
 
+@contextlib.contextmanager
+def _sweeps_carried_on():
+    """No month read as a one-off, in the central path and in the history its interval is tested on:
+    the projection as it was before ADR 67."""
+    from stocktake.waitinglist import one_offs, projection
+
+    kept = one_offs.unusual_runs
+    one_offs.unusual_runs = projection.unusual_runs = lambda *_: ()
+    try:
+        yield
+    finally:
+        one_offs.unusual_runs = projection.unusual_runs = kept
+
+
 def sweeps() -> None:
     """A sweep read as a one-off, its step kept (ADR 67), against a sweep carried on as trend: each
     projected a year ahead from the history to its origin, against the swept list's own future."""
@@ -550,12 +565,8 @@ def sweeps() -> None:
             at = list(history.months.astype(str)).index(origin)
             truth = history.waiting[at + 12]
             read = projection.project(history.upto(at), 12)
-            kept = projection.unusual_runs
-            projection.unusual_runs = lambda *_: ()  # the sweep carried on, as before ADR 67
-            try:
+            with _sweeps_carried_on():  # as before ADR 67
                 carried = projection.project(history.upto(at), 12)
-            finally:
-                projection.unusual_runs = kept
             found = ", ".join(f"{o.month} {o.excess:+,.0f}" for o in read.model.one_offs) or "none"
             rows.append((seed, month, origin, count, found, read, carried, truth))
     table = Table(
@@ -616,14 +627,9 @@ def sweeps_where_those_swept_leave() -> None:
                     whole = _trust_list(seed, 47 - back, times and times * turnover, treated)
                     history = history_from_table(whole.iloc[:48])
                     truth = whole["waiting"].iloc[59]
-                    kept = projection.unusual_runs
                     for way in ("kept", "carried"):
-                        if way == "carried":
-                            projection.unusual_runs = lambda *_: ()
-                        try:
+                        with _sweeps_carried_on() if way == "carried" else contextlib.nullcontext():
                             ahead = projection.project(history, 12).path.waiting[-1]
-                        finally:
-                            projection.unusual_runs = kept
                         errors[(world, way)].append(abs(ahead / truth - 1) * 100)
     table = Table(title="A sweep of 10% at a trust's list: % off the list 12 months ahead (mean of 80 lists)")
     for column in ("those swept would have left", "step kept (ADR 67)", "carried on as trend"):

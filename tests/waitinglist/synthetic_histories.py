@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
+
+#: England's published RTT series (../shared/fixtures/waitinglist), found from any working directory.
+ENGLAND = (
+    Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "waitinglist" / "england_rtt_monthly.csv"
+)
 
 #: Injected month-of-year factors (January … December), each averaging 1.
 STOP_SEASON = np.array([1.05, 1.0, 1.1, 0.9, 1.0, 1.05, 1.0, 0.9, 1.0, 1.1, 1.05, 0.85])

@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic_histories import ADD_SEASON, STOP_SEASON
+from synthetic_histories import ADD_SEASON, ENGLAND, STOP_SEASON
 
 from stocktake.waitinglist.history import history_from_table
 from stocktake.waitinglist.one_offs import coming_back, may_come_back, one_offs, one_offs_said, unusual_runs
@@ -57,7 +57,8 @@ def test_a_validation_sweep_is_read_as_a_one_off_not_carried_on_as_the_lists_tre
     the list coming back, and the rest carried on at its pace; 3.1% before). A gap closed over the
     turnover, the other way of reading it, was as far off as carrying it on where they would never have
     left (an outside check). The interval is the unswept history's: the model is not tested on a sweep."""
-    from stocktake.waitinglist import projection as module
+    from stocktake.waitinglist import one_offs as reading
+    from stocktake.waitinglist import projection as models
 
     whole = trust_like(60, seed=5, other_removed={44: 300}, leave_later=leave_later)
     truth = whole["waiting"].to_numpy()[48:]
@@ -84,7 +85,8 @@ def test_a_validation_sweep_is_read_as_a_one_off_not_carried_on_as_the_lists_tre
     np.testing.assert_allclose(
         swept.low / (swept.path.waiting - rest), clean.low / clean.path.waiting, atol=0.02
     )
-    monkeypatch.setattr(module, "unusual_runs", lambda history, months=0: ())  # as before: carried on
+    for module in (reading, models):  # as before: carried on, in the path and the history tested on
+        monkeypatch.setattr(module, "unusual_runs", lambda history, months=0: ())
     carried = project(history, 12)
     error = {
         name: np.abs(p.path.waiting / truth - 1).mean()
@@ -307,6 +309,9 @@ def test_what_is_said_of_a_return_is_what_the_interval_does():
                     assert ("the interval reaches up to it" in said) == (up >= 1), case
                     assert ("reaches down to none more" in said) == (down >= 1), case
                     assert ") (" not in said, case  # one bracket at a time (a reader's complaint)
+                    # two figures (by the last month shown, and the whole): the one the interval reaches said
+                    two = re.search(r"come back by up to about [\d,]+ by \w+ \d{4}, and about ", said)
+                    assert bool(two) == ("the interval reaches up to it by " in said), case
                     if due := re.search(r"the list will come back by up to about ([\d,]+) ", said):
                         assert int(due[1].replace(",", "")) == round(up), case
                     if back >= 20 and world == "225 of 400 back" and not slow_list:
@@ -351,7 +356,7 @@ def test_noise_a_change_over_three_months_and_a_small_one_are_not_one_offs():
 
     for seed in range(30):
         assert one_offs(history_from_table(trust_like(48, seed=seed))) == ()
-    england = pd.read_csv("../shared/fixtures/waitinglist/england_rtt_monthly.csv")
+    england = pd.read_csv(ENGLAND)
     assert one_offs(history_from_table(england[england["month"] >= "2021-04"])) == ()
     kept_up = trust_like(48, seed=7, other_removed={38: 200, 39: 200, 40: 200}, leave_later=False)
     assert one_offs(history_from_table(kept_up)) == ()

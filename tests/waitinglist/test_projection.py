@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic_histories import ADD_SEASON, GROWTH, STOP_SEASON, synthetic
+from synthetic_histories import ADD_SEASON, ENGLAND, GROWTH, STOP_SEASON, synthetic
 
 from stocktake.waitinglist.history import HistoryError, history_from_table
 from stocktake.waitinglist.projection import (
@@ -380,7 +380,7 @@ def test_flows_that_do_not_explain_the_list_are_said():
     assert "of the starts, where England's other removals run 11–17%" in flows_unexplained(
         history_from_table(falls)
     )
-    england = pd.read_csv("../shared/fixtures/waitinglist/england_rtt_monthly.csv")
+    england = pd.read_csv(ENGLAND)
     before = england[england["month"] <= "2016-08"]
     for end in range(30, len(before) + 1, 6):  # every half year's origin before the break
         assert flows_unexplained(history_from_table(before.iloc[end - 30 : end])) is None

@@ -224,7 +224,7 @@ class WaitingListSection:
     weeks_basis: str = ""
     #: The months the projection read as one-offs (a validation sweep), or carried on, in words, or "".
     one_offs: str = ""
-    #: Whether the projection carries on the list coming back after a sweep (``projection.coming_back``),
+    #: Whether the projection carries on the list coming back after a sweep (``one_offs.coming_back``),
     #: which the weeks-waited model (the scenarios' baseline) does not.
     coming_back: bool = False
 

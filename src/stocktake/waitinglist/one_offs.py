@@ -406,10 +406,12 @@ def _no_return_said(quiet: list[OneOff], origin: pd.Period, ahead: int) -> str |
             else f"{_about(due(ahead))} by {_month_words(origin + ahead)}, and {_about(due(left))} {whole}"
         )
         watched = min(o.watched for o in waiting)
+        # the interval reaches the first figure only: the months shown end there
+        by = "" if left <= ahead else f" by {_month_words(origin + ahead)}"
         return (
             f"Had those removed been going to leave later anyway, the list will come back by up to {up_to}; "
             "had they never been going to, it will not. That return is not in the central figures; the "
-            "interval reaches up to it."
+            f"interval reaches up to it{by}."
             + (f" None of it has shown in the {_months(watched)} seen since." if watched else "")
         )
     if quiet:

@@ -152,11 +152,11 @@ class FlowModel:
     starts_left_out: str | None = None
     #: Said when the latest year's flows do not explain the list (:func:`flows_unexplained`).
     unexplained: str | None = None
-    #: Months read as one-offs (:func:`one_offs`): fitted as if they had been like the others.
+    #: Months read as one-offs (:func:`one_offs.one_offs`): fitted as if they had been like the others.
     one_offs: tuple[OneOff, ...] = ()
-    #: Unusual months kept in the history as they were (:func:`unusual_runs`): a change, or recurring.
+    #: Unusual months kept as they were (:func:`one_offs.unusual_runs`): a change, or recurring.
     carried: tuple[Run, ...] = ()
-    #: Why months were not read for one-offs (:func:`one_offs_unread`), or None.
+    #: Why months were not read for one-offs (:func:`one_offs.one_offs_unread`), or None.
     unread: str | None = None
     #: Months projected (the words of one-offs say what the figures do within them).
     ahead: int = 12
@@ -335,8 +335,8 @@ def combine(origin_waiting: float, flows: Path, list_path: np.ndarray) -> Path:
 
 def central_path(history: History, months_ahead: int) -> tuple[FlowModel, ListFit, Path]:
     """Both models fitted on the history as it would have been without its one-off months
-    (:func:`one_offs`), and their combined path ``months_ahead`` months on from the list as it is, the
-    one-offs' step kept."""
+    (:func:`one_offs.one_offs`), and their combined path ``months_ahead`` months on from the list as it
+    is, the one-offs' step kept."""
     runs = unusual_runs(history)
     found = tuple(o for run in runs if run.kind == "one-off" for o in run.months)
     carried = tuple(run for run in runs if run.kind != "one-off")
@@ -497,7 +497,7 @@ def _rounded(values: np.ndarray | None, n: int) -> pd.Series:
 def error_columns(errors: np.ndarray, horizon: int) -> list[np.ndarray]:
     """At each horizon, the latest :data:`BACKTEST_ORIGINS` known errors and their negatives, sorted:
     the interval's own errors (:func:`latest_errors`), made symmetric as its t × RMSE is. Past the last
-    horizon with :data:`MIN_ERRORS` errors, that horizon's grown in proportion, as the RMSE is."""
+    horizon with :data:`windows.MIN_ERRORS` errors, that horizon's grown in proportion, as the RMSE is."""
     latest = latest_errors(errors)
     counts = np.isfinite(latest).sum(axis=0)
     tested = np.flatnonzero(counts >= MIN_ERRORS)

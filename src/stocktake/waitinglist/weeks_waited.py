@@ -731,14 +731,14 @@ def weeks_inputs(
 
 @dataclass(frozen=True)
 class OneOffMonths:
-    """What a calibration leaves out for the list projection's one-offs (``projection.one_offs``), so
+    """What a calibration leaves out for the list projection's one-offs (``one_offs.one_offs``), so
     that its renege rates carry on neither a sweep nor the list's return after it as every month's."""
 
     #: Months read as one-offs (a validation sweep, a transfer): their rates left out of the means.
     left_out: tuple[pd.Period, ...] = ()
     #: Months the list came back in after a sweep (``OneOff.returned``): left out of the renege means.
     came_back: tuple[pd.Period, ...] = ()
-    #: Why months were not read for one-offs (``projection.one_offs_unread``), or None.
+    #: Why months were not read for one-offs (``one_offs.one_offs_unread``), or None.
     unread: str | None = None
 
     def words(self) -> str:
