@@ -13,7 +13,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stocktake.cli import app
-from stocktake.files.rtt import REPEAT_MONTHS, _month_lists
+from stocktake.files.theatre import REPEAT_MONTHS, _month_lists
 from stocktake.files.waitinglist import WaitingListInputError
 from stocktake.waitinglist.rtt_return import RttReturnError, parse_rtt_return
 
@@ -527,7 +527,7 @@ def test_cases_per_list_says_how_many_lists_a_week_the_department_runs(demo_ware
     source now says the lists run a week, counted here from the warehouse over the same 13 weeks."""
     import duckdb
 
-    from stocktake.files.rtt import cases_per_list
+    from stocktake.files.theatre import cases_per_list
 
     _, source = cases_per_list(demo_warehouse)
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:
@@ -546,7 +546,7 @@ def test_cases_per_list_says_how_many_lists_a_week_the_department_runs(demo_ware
 def test_recent_lists_by_hand():
     """Three elective lists in the 13 weeks (one over-runs, one has no times), a trauma list and an
     elective list from before the window; a case cancelled on the day on the over-running list."""
-    from stocktake.files.rtt import _sessions, recent_lists
+    from stocktake.files.theatre import _sessions, recent_lists
 
     def session(i, day, kind):
         return (f"S{i}", f"{day} 08:00", f"{day} 13:00", day, kind)

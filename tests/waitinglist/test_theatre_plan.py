@@ -619,7 +619,7 @@ def test_cases_per_list_says_how_often_those_lists_ran_past_their_end(demo_wareh
     the source, which the page, report and capacity command print, now says it too, counted here."""
     import duckdb
 
-    from stocktake.files.rtt import cases_per_list
+    from stocktake.files.theatre import cases_per_list
 
     _, source = cases_per_list(demo_warehouse)
     with duckdb.connect(str(demo_warehouse), read_only=True) as con:

@@ -15,7 +15,7 @@ import pytest
 from typer.testing import CliRunner
 
 from stocktake.cli import app
-from stocktake.files.rtt import HISTORY_MISSING
+from stocktake.files.theatre import HISTORY_MISSING
 from stocktake.waitinglist.theatre_plan import (
     CaseTime,
     Durations,
@@ -483,7 +483,7 @@ def test_a_plan_booking_far_more_than_the_lists_recent_treatments_says_so(messy,
     now about match its lists)."""
     from dataclasses import replace
 
-    from stocktake.files.rtt import plan_cautions, plan_inputs
+    from stocktake.files.theatre import plan_cautions, plan_inputs
 
     demo_warehouse = messy(
         "DELETE FROM rtt_pathways WHERE status = 'treated' AND clock_stop >= DATE '2023-07-01' "
@@ -627,7 +627,7 @@ def test_those_waiting_with_no_priority_are_left_out_of_the_plan_and_said(messy,
 def test_the_wait_of_one_without_a_priority_is_in_completed_weeks_with_the_day_they_reach_52():
     """An outside check read 565 days as "waiting 81 weeks" (80 completed), and one reaching 52 weeks in
     the month was counted in the console but their row did not say so."""
-    from stocktake.files.rtt import _unprioritised_why
+    from stocktake.files.theatre import _unprioritised_why
 
     start, end = date(2026, 12, 1), date(2026, 12, 31)
     assert _unprioritised_why(start - timedelta(days=565), start, end).startswith(

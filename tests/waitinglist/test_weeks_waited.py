@@ -393,7 +393,8 @@ def test_present_capacity_reaches_no_one_below_the_floor(growth, lists, validati
 def test_the_outsiders_scenario_on_the_demo_warehouse_keeps_the_recent_referrals(demo_warehouse):
     """The page's 30 extra lists, demand −10% and a 20% validation on the demo department: no month
     falls below the referrals under the floor, less the youngest bin's own reneging."""
-    from stocktake.files.rtt import cases_per_list, weeks_inputs_from_warehouse
+    from stocktake.files.rtt import weeks_inputs_from_warehouse
+    from stocktake.files.theatre import cases_per_list
     from stocktake.waitinglist.scenario import Scenario, apply
 
     inputs = weeks_inputs_from_warehouse(demo_warehouse)

@@ -19,7 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from stocktake.demo.generate import Department, generate
-from stocktake.files.rtt import cases_per_list, weeks_inputs_from_warehouse
+from stocktake.files.rtt import weeks_inputs_from_warehouse
+from stocktake.files.theatre import cases_per_list
 from stocktake.waitinglist.capacity import WaitTarget, capacity_for_target
 from stocktake.waitinglist.history import history_from_pathways, history_from_table
 from stocktake.waitinglist.projection import project

@@ -656,7 +656,7 @@ def plan(
     home: HomeOption = None,
 ) -> None:
     """Pack the month's theatre lists from the waiting list (CP-SAT): due dates first, then longest waits."""
-    from stocktake.files.rtt import (
+    from stocktake.files.theatre import (
         FCFS_IS,
         PATIENT_LEVEL,
         plan_beside_history,

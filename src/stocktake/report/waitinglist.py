@@ -76,7 +76,7 @@ def warehouse_overview(
 ) -> Overview:
     """The list's picture from the warehouse, as at ``last`` (default: its latest complete month).
     Raises :class:`OverviewError` for a target it cannot use or pathways it cannot read as a list."""
-    from stocktake.files.rtt import cases_per_list
+    from stocktake.files.theatre import cases_per_list
     from stocktake.files.waitinglist import WaitingListInputError
 
     try:
