@@ -1,4 +1,5 @@
-"""Synthetic monthly histories with a known trend, seasons and noise, for the projection's tests."""
+"""Monthly histories for the projections' tests: synthetic ones with a known trend, seasons and noise,
+England's published series, and runs of RTT returns made from Dorset County's real one."""
 
 from __future__ import annotations
 
@@ -7,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-#: England's published RTT series (../shared/fixtures/waitinglist), found from any working directory.
-ENGLAND = (
-    Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "waitinglist" / "england_rtt_monthly.csv"
-)
+#: ../shared/fixtures, found from any working directory.
+FIXTURES = Path(__file__).resolve().parents[3] / "shared" / "fixtures"
+#: England's published RTT series.
+ENGLAND = FIXTURES / "waitinglist" / "england_rtt_monthly.csv"
 
 #: Injected month-of-year factors (January … December), each averaging 1.
 STOP_SEASON = np.array([1.05, 1.0, 1.1, 0.9, 1.0, 1.05, 1.0, 0.9, 1.0, 1.1, 1.05, 0.85])
@@ -43,3 +44,34 @@ def synthetic(months: int, seed: int | None = None, noise: float = 0.0, shock: f
             "clock_stops_non_admitted": non_admitted,
         }
     )
+
+
+#: Dorset County's real RTT return for November 2024 (../shared/fixtures/rtt).
+RBD = FIXTURES / "rtt" / "rtt_provider_2024_11_RBD.csv"
+T_AND_O = "C_110"
+
+
+def months_of_returns(folder: Path, months: int, swept: int | None = None) -> list[Path]:
+    """Dorset County's November 2024 return, every count ten times over, as ``months`` consecutive
+    months, each the same (steady flows); from month ``swept`` on, nine times over: a tenth fewer
+    waiting (a sweep of a tenth) and, with them, a tenth fewer starts and treatments, so that the
+    months after it run at the steady run's rates exactly (whole numbers, nothing rounded)."""
+    paths = []
+    counts = [*[c for c in pd.read_csv(RBD, nrows=0).columns if c.startswith("Gt ")], "Total All"]
+    counts.append("Patients with unknown clock start date")
+    for k, month in enumerate(pd.period_range("2023-11", periods=months, freq="M")):
+        table = pd.read_csv(RBD)
+        table["Period"] = f"RTT-{month.strftime('%B-%Y')}"
+        table[counts] = table[counts] * (9 if swept is not None and k >= swept else 10)
+        paths.append(folder / f"{month}.csv")
+        table.to_csv(paths[-1], index=False, float_format="%.0f")
+    return paths
+
+
+def within_a_month(rtt, treatment_function: str) -> float:
+    """Those waiting, or treated, within a month of referral in a return (its week bands read as months
+    waited by its own calendar): the fewest its referrals can have been."""
+    from stocktake.waitinglist.weeks_waited import WaitingList
+
+    bands = sum(rtt.by_week(part, treatment_function) for part in ("Part_2", "Part_1A", "Part_1B"))
+    return WaitingList.from_week_bands(rtt.month, bands).months_waited()[0]

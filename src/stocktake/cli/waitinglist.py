@@ -261,13 +261,15 @@ def _stats_tables(table: pd.DataFrame, title: str) -> list[Table]:
     return tables
 
 
-#: Reneges above this share of referrals are said to be large: NHSRtt calibrates them from the bins'
-#: differences, so returns that disagree month to month (a resubmission, a changed basis) inflate them.
+#: Reneges, either way, above this share of referrals are said to be large: NHSRtt calibrates them from
+#: the bins' differences, so returns that disagree month to month (a resubmission, a changed basis)
+#: inflate them, as patients leaving some waits and joining others (ADR 69: a rate below 0 is kept).
 LARGE_RENEGES = 0.3
 RENEGE_WARNING = (
-    "Reneges run at {share:.0%} of referrals a month in the projection: large. Returns that disagree "
-    "month to month (a resubmission, a changed basis) are calibrated as reneges; check them, or give one "
-    "return for the stated approximation"
+    "Reneges run at {share:.0%} of referrals a month in the calibration, counting both ways (patients "
+    "leaving a wait without treatment, and more at a wait than reached it a month before): large. Returns "
+    "that disagree month to month (a resubmission, a changed basis) are calibrated as reneges; check them, "
+    "or give one return for the stated approximation"
 )
 
 
@@ -280,11 +282,13 @@ def renege_warning(share: float, flow_gaps: bool) -> str:
     return said
 
 
-def renege_share(table: pd.DataFrame, referrals: float) -> float | None:
-    """The projection's mean reneges as a share of referrals, when above :data:`LARGE_RENEGES`."""
-    if referrals <= 0 or table.empty:
+def renege_share(inputs) -> float | None:
+    """The calibration's reneges either way in the list's first month ahead, as a share of referrals,
+    when above :data:`LARGE_RENEGES` (``inputs``: the weeks-waited inputs)."""
+    if inputs.referrals <= 0:
         return None
-    share = float(table["reneges"].mean()) / referrals
+    moved = inputs.params.reneges_either_way(inputs.origin.months_waited(), inputs.referrals)
+    share = moved / inputs.referrals
     return share if share > LARGE_RENEGES else None
 
 
@@ -449,7 +453,7 @@ def weeks(
         + ("; reneges (removals other than treatment) as calibrated" if table["reneges"].any() else "")
     )
     _say_if_old(inputs.origin.month, "the projection runs from then")
-    if (share := renege_share(table, inputs.referrals)) is not None:
+    if (share := renege_share(inputs)) is not None:
         console.print(f"[yellow]{renege_warning(share, inputs.flow_gaps)}[/yellow]")
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")
@@ -510,7 +514,7 @@ def capacity(
         if out is not None:
             check_output(out, *(returns or []), warehouse)
         record_read(warehouse, "waitinglist capacity", out)
-        inputs, answer, by_start, projection, per_list_source = run_capacity(
+        inputs, answer, by_start, per_list_source = run_capacity(
             returns or [],
             warehouse,
             treatment_function,
@@ -621,7 +625,7 @@ def capacity(
         )  # what the lists, or the operations said without them, rest on (as the report says)
     )
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")
-    if (share := renege_share(projection.table(), inputs.referrals)) is not None:  # as `weeks` says
+    if (share := renege_share(inputs)) is not None:  # as `weeks` says
         console.print(f"[yellow]{renege_warning(share, inputs.flow_gaps)}[/yellow]")
     if out is not None:
         console.print(f"[green]✓[/green] wrote {out}")

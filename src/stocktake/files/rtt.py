@@ -202,7 +202,17 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
         held = [count(r) for r in recent if part in r.parts]
         return float(np.mean(held)) if held else 0.0
 
-    referrals = recent_mean(NEW_PERIODS, lambda r: r.total(NEW_PERIODS, treatment_function))
+    counted = recent_mean(NEW_PERIODS, lambda r: r.total(NEW_PERIODS, treatment_function))
+
+    def referred(r: RttReturn) -> float:
+        """A month's referrals, at least those waiting or treated within a month of referral: the inflow
+        NHSRtt's calibration reads (``redistribute_m0_reneges``), so the projection is fed what its rates
+        were found on, as NHS England's RTT planning tool raises them (ADR 69)."""
+        first_month = months_waited(r, (INCOMPLETE,))[0] + months_waited(r, completed)[0]
+        return max(r.total(NEW_PERIODS, treatment_function), first_month)
+
+    # one return alone is read with no reneging, which its referrals as counted already balance
+    referrals = counted if len(returns) == 1 else recent_mean(NEW_PERIODS, referred)
     capacity = sum(recent_mean(part, lambda r, p=part: months_waited(r, (p,)).sum()) for part in completed)
     origin = WaitingList.from_week_bands(latest.month, latest.by_week(INCOMPLETE, treatment_function))
     if origin.summary().waiting <= 0:  # an outside check: "met without extra capacity (100.0%)" of no one
@@ -232,6 +242,12 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
         how = (
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
             + one_offs.words()
+        )
+    if referrals > counted:
+        raised = f"by {referrals / counted - 1:.0%}" if counted else f"from none to {referrals:,.0f} a month"
+        how += (
+            f"; referrals raised {raised}: in some months Part 3 counts fewer new periods than were "
+            "waiting or treated within a month of referral, and the calibration counts those as referred"
         )
     unknown = latest.unknown_start(INCOMPLETE, treatment_function)
     if unknown:  # in the return's total, in no week band: nothing can move them on
@@ -426,11 +442,7 @@ def run_capacity(
     provider: str | None = None,
 ):
     """The least uplift a week meeting the target, from ``start`` and from each possible start month."""
-    from stocktake.waitinglist.capacity import (
-        WaitTarget,
-        capacity_by_start,
-        projection_with,
-    )
+    from stocktake.waitinglist.capacity import WaitTarget, capacity_by_start
 
     _check_redistribution(redistribution)
     if (target_pct is None) == (no_52_by is None):
@@ -471,5 +483,4 @@ def run_capacity(
         inputs.origin, referrals, capacity, inputs.params, target, per_list, redistribution, inputs.admitted
     )
     answer = by_start[(first - origin).n - 1]  # the table's first row starts the month after the list's
-    projection = projection_with(inputs.origin, referrals, capacity, inputs.params, answer, redistribution)
-    return inputs, answer, by_start, projection, per_list_source
+    return inputs, answer, by_start, per_list_source

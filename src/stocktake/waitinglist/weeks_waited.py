@@ -51,6 +51,15 @@ class RenegeCapacityParams:
     def max_months_waited(self) -> int:
         return len(self.renege) - 1
 
+    def reneges_either_way(self, months_waited: np.ndarray, referrals: float) -> float:
+        """Patients a month the renege rates move off the list, or onto it where a rate is below 0, each
+        counted (a month of ``referrals`` into a list of ``months_waited``): returns that join up month to
+        month move few either way; returns that disagree (a resubmission, a basis changed, the same
+        return twice) move many both ways, however little the list's total changes."""
+        inflow = _shift_up(np.asarray(months_waited, dtype=float))
+        inflow[0] = referrals
+        return float((np.abs(self.renege) * inflow).sum())
+
     def table(self) -> pd.DataFrame:
         return pd.DataFrame(
             {
@@ -621,7 +630,12 @@ class MonthlyBins:
 
     def calibrate(self, one_offs: OneOffMonths | None = None, **options) -> RenegeCapacityParams:
         """NHSRtt's calibration on these months, the ``one_offs`` among them left out of its means and
-        the months the list came back in after a sweep out of its renege means (while some are left)."""
+        the months the list came back in after a sweep out of its renege means (while some are left).
+
+        A bin's negative renege rate (more in it than flowed in and stayed: a pathway's clock adjusted,
+        a return's counts not quite joining up) is kept, not set to 0 (ADR 69): floored, those patients
+        were lost from the list every month, and Dorset County's real return, the same every month,
+        was projected to lose two thirds of its T&O list in a year."""
         one_offs = one_offs or OneOffMonths()
         months = self.months[1:]
         left_out = [m in one_offs.left_out for m in months]
@@ -632,7 +646,7 @@ class MonthlyBins:
             self.completes,
             left_out=left_out if any(left_out) else None,
             reneges_left_out=reneges if any(reneges) and not all(reneges) else None,
-            **options,
+            **{"allow_negative_params": True, **options},
         )
 
 
