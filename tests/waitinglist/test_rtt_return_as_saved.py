@@ -281,3 +281,15 @@ def test_a_line_under_no_treatment_function_code_is_refused(tmp_path, code, show
         ),
     ):
         read_rtt_return(path)
+
+
+def test_a_month_without_the_treatment_function_is_named_by_its_file(tmp_path):
+    """An analyst's outside check: a run of returns, one month without any T&O line, was refused naming
+    the month but not the file, beside every treatment function's code and name."""
+    paths = _three_months(tmp_path, lambda t: t["Treatment Function Code"] != T_AND_O)
+    with pytest.raises(WaitingListInputError) as refused:
+        weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O)
+    assert str(refused.value) == (
+        f"{paths[1]}: the 2024-10 return has no lines for --treatment-function C_110, which the 2024-11 "
+        "return has; give that month's whole return, or only the months after it"
+    )

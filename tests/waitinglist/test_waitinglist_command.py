@@ -802,3 +802,24 @@ def test_not_a_typo_lets_a_true_month_through_and_is_a_month(tmp_path):
         runner.invoke(app, ["waitinglist", "project", str(history), "--not-a-typo", month_named]).exit_code
         == 0
     )
+
+
+def test_what_a_command_finds_goes_to_standard_output_and_its_errors_to_standard_error(tmp_path):
+    """An analyst's outside check: `stocktake waitinglist weeks … > out.txt` wrote an empty file, every
+    table and word having gone to standard error."""
+    import os
+    import subprocess
+    import sys
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        command = [sys.executable, "-m", "stocktake.cli", "waitinglist", "weeks", *args]
+        environment = {**os.environ, "STOCKTAKE_HOME": str(tmp_path)}
+        return subprocess.run(command, capture_output=True, text=True, env=environment, check=False)
+
+    found = run(str(RBD), "--treatment-function", "C_110", "--months", "2")
+    assert found.returncode == 0, found.stderr
+    assert "3,439 waiting at the end of 2024-11" in found.stdout and "2025-01" in found.stdout
+    assert found.stderr == ""
+    refused = run(str(tmp_path / "missing.csv"))
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert refused.stderr.startswith("error: ")

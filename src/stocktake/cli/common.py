@@ -11,7 +11,10 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
-console = Console(stderr=True)
+#: What a command found (its tables, figures and the words about them) goes to standard output, so
+#: ``> file`` keeps it (an analyst's `weeks … > out.txt` was empty); errors go to standard error.
+console = Console()
+errors = Console(stderr=True)
 
 
 def home_option(help_text: str):
@@ -38,7 +41,7 @@ def _say_error(message: str) -> None:
     number in it masked wherever it came from: a cell, a file name, an option typed."""
     from stocktake.ingest.pseudonymise import mask_nhs_numbers
 
-    console.print(Text.assemble(("error: ", "red"), mask_nhs_numbers(message)), soft_wrap=True)
+    errors.print(Text.assemble(("error: ", "red"), mask_nhs_numbers(message)), soft_wrap=True)
 
 
 def _fail(message: str) -> None:

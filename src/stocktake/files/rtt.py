@@ -179,11 +179,17 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
     """The latest return's list, parameters calibrated on all of them (NHSRtt), average monthly flows."""
     latest = returns[-1]
     treatment_function = _treatment_function(treatment_function, latest.treatment_functions)
+    if treatment_function not in latest.treatment_functions:
+        known = ", ".join(f"{c} ({n})" for c, n in sorted(latest.treatment_functions.items()))
+        raise WaitingListInputError(
+            f"--treatment-function {treatment_function!r}: not in the {latest.month} return (it has {known})"
+        )
     for rtt in returns:
         if treatment_function not in rtt.treatment_functions:
-            known = ", ".join(f"{c} ({n})" for c, n in sorted(rtt.treatment_functions.items()))
             raise WaitingListInputError(
-                f"--treatment-function {treatment_function!r}: not in the {rtt.month} return (it has {known})"
+                f"{rtt.source}: the {rtt.month} return has no lines for --treatment-function "
+                f"{treatment_function}, which the {latest.month} return has; give that month's whole "
+                "return, or only the months after it"
             )
     name = latest.treatment_functions[treatment_function]
     missing = _missing_parts(returns, treatment_function)

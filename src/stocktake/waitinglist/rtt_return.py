@@ -80,6 +80,8 @@ class RttReturn:
     providers: tuple[str, ...]
     lines: pd.DataFrame
     bands: np.ndarray
+    #: Where it was read from, for messages about it among others.
+    source: str = "the return"
 
     @property
     def parts(self) -> frozenset[str]:
@@ -239,7 +241,7 @@ def parse_rtt_return(
             f"{source}, line {line_of[i]}: repeats the line for {lines['part'].iloc[i]} "
             f"{lines['treatment_function'].iloc[i]} of commissioner {lines['commissioner'].iloc[i]}"
         )
-    return RttReturn(month, tuple(sorted(lines["provider"].unique())), lines, bands)
+    return RttReturn(month, tuple(sorted(lines["provider"].unique())), lines, bands, source)
 
 
 def _refuse_lines_without_a_provider(table: pd.DataFrame, line_of: np.ndarray, source: str) -> None:
