@@ -545,3 +545,22 @@ def test_sweeps_unlike_each_other_are_each_a_one_off_and_a_change_around_a_sweep
     blank.loc[43, "clock_starts"] = np.nan
     runs = unusual_runs(history_from_table(blank))
     assert [run.kind for run in runs] == ["change"]
+
+
+def test_a_month_down_and_the_next_back_up_is_said_misreported_not_a_sweep_and_a_transfer():
+    """An analyst's outside check: a month's return scaled by 0.9 (the list a tenth low, the next month
+    back) was said as a validation sweep and a transfer in, and a return after the "sweep" looked for."""
+    misreported = trust_like(48, seed=6, other_removed={44: 300, 45: -300}, leave_later=False)
+    model, said = said_of(misreported)
+    assert [o.month.strftime("%Y-%m") for o in model.one_offs] == ["2024-09", "2024-10"]
+    assert all(o.misreported for o in model.one_offs)
+    assert re.search(
+        r"The list in September 2024 fell by about [\d,]+ and in October 2024 rose by about [\d,]+ beyond "
+        r"what its flows explain, each month back the other way: a month that looks misreported",
+        said,
+    ), said
+    assert "validation sweep" not in said and "come back" not in said
+    assert not may_come_back(model.one_offs, 12, model.origin).any()  # no return reached for
+    # a sweep and a transfer of unlike sizes stay each what it is
+    unlike = said_of(trust_like(48, seed=6, other_removed={44: 300, 45: -150}, leave_later=False))[1]
+    assert "validation sweep" in unlike and "misreported" not in unlike

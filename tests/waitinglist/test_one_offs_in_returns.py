@@ -46,3 +46,21 @@ def test_fewer_than_a_year_of_returns_says_one_offs_were_not_looked_for(tmp_path
         "removals (clock starts less stops less the list's change), whose flows are known for 5 months, "
         "and 11 are needed; "
     ) in short.calibration
+
+
+def test_a_scaled_months_return_is_said_misreported_not_a_sweep(tmp_path):
+    """An analyst's outside check: one month's return with every count nine tenths of the others' was
+    left out as "a validation sweep or a transfer", and so was the next (ordinary) month, sending them to
+    look for a sweep that never happened."""
+    import pandas as pd
+
+    paths = months_of_returns(tmp_path, 14)
+    scaled = pd.read_csv(paths[10])
+    counts = [c for c in scaled.columns if c.startswith("Gt ")]
+    counts += ["Total All", "Patients with unknown clock start date", "Total"]
+    scaled[counts] = (scaled[counts] * 0.9).round()
+    scaled.to_csv(paths[10], index=False, float_format="%.0f")
+    said = weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O).calibration
+    look = "(the list moved and the next month moved back about as far: a return that looks misreported)"
+    assert f"September 2024 left out {look}, October 2024 left out {look}" in said
+    assert "validation sweep" not in said

@@ -56,6 +56,10 @@ RETURN_PACE_MONTHS = 3
 SLOWER_TURNOVERS = 2
 #: How long the list would take to come back after a sweep is its turnover, within these bounds.
 TURNOVER_MONTHS = (1.0, 24.0)
+#: A one-off month and the next the other way, each within this share of the other's size, are a month
+#: misreported (a return partial, scaled or counted twice, and the next as it should be), not a sweep
+#: and a transfer: an analyst's scaled month was said as both, and a sweep's return was looked for.
+MISREPORTED_WITHIN = 0.25
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,9 @@ class OneOff:
     returned: tuple[float, ...] = ()
     #: Months after a sweep, within its turnover, whose removals were seen, whether a return showed.
     watched: int = 0
+    #: One of a month and the next moving the list about equally and oppositely (:data:`MISREPORTED_WITHIN`):
+    #: a month misreported; no return is looked for after it.
+    misreported: bool = False
 
     @property
     def seen(self) -> int:
@@ -118,7 +125,7 @@ class OneOff:
         still be, by month ahead (cumulative), had those swept been going to leave evenly over the
         turnover (the interval's upper end reaches it; the central path does not)."""
         left = round(self.turnover) - since
-        if self.excess >= 0 or self.seen or left <= 0:
+        if self.excess >= 0 or self.seen or left <= 0 or self.misreported:
             return np.zeros(months_ahead)
         return np.minimum(np.arange(1, months_ahead + 1), left) * -self.excess / round(self.turnover)
 
@@ -186,7 +193,27 @@ def unusual_runs(history: History, months: int = GROWTH_MONTHS) -> tuple[Run, ..
         if len(sweeps) > ONE_OFF_MONTHS and max(sizes) <= 2 * min(sizes):
             runs = [Run(r.months, "recur") if r in sweeps else r for r in runs]
     short = {history.months[j]: -float(beyond[k]) for k, j in enumerate(judged)}
-    return _with_returns(sorted(runs, key=lambda r: r.months[0].month), short, float(np.median(spread)))
+    runs = _misreported(sorted(runs, key=lambda r: r.months[0].month))
+    return _with_returns(runs, short, float(np.median(spread)))
+
+
+def _misreported(runs: list[Run]) -> list[Run]:
+    """The runs, a one-off month and the next one-off month the other way, about as large
+    (:data:`MISREPORTED_WITHIN`), each marked ``misreported``."""
+    ones = {r.months[0].month: r.months[0] for r in runs if r.kind == "one-off" and len(r.months) == 1}
+    paired: set[pd.Period] = set()
+    for month, first in ones.items():
+        after = ones.get(month + 1)
+        if after is None or np.sign(after.excess) == np.sign(first.excess):
+            continue
+        if abs(first.excess + after.excess) <= MISREPORTED_WITHIN * max(abs(first.excess), abs(after.excess)):
+            paired |= {month, month + 1}
+    return [
+        Run(tuple(dataclasses.replace(o, misreported=True) for o in r.months), r.kind)
+        if r.kind == "one-off" and r.months[0].month in paired
+        else r
+        for r in runs
+    ]
 
 
 def _other_removals(history: History, months: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -268,7 +295,9 @@ def _with_returns(runs: list[Run], short: dict[pd.Period, float], spread: float)
     apart), is their return, not patients joining (a return of more than twice the usual removals had
     been said as both); a larger one stays a change."""
     last = max([*short, *(o.month for run in runs for o in run.months)])
-    sweeps = [o for run in runs if run.kind == "one-off" for o in run.months if o.excess < 0]
+    sweeps = [
+        o for run in runs if run.kind == "one-off" for o in run.months if o.excess < 0 and not o.misreported
+    ]
 
     def after(o: OneOff, month: pd.Period) -> bool:
         return 0 < (month - o.month).n <= round(o.turnover)
@@ -422,11 +451,27 @@ def _no_return_said(quiet: list[OneOff], origin: pd.Period, ahead: int) -> str |
     return None
 
 
+def _misreported_said(months: list[OneOff]) -> str:
+    """ "The list in May 2024 fell by about 1,900 and in June 2024 rose by about 1,880 …"."""
+    moved = _listed(
+        [
+            f"in {_month_words(o.month)} {'fell' if o.excess < 0 else 'rose'} by about {abs(o.excess):,.0f}"
+            for o in months
+        ]
+    )
+    return (
+        f"The list {moved} beyond what its flows explain, each month back the other way: a month that looks "
+        "misreported (a return partial, scaled or counted twice), not a sweep and a transfer. Read as "
+        "one-offs: the projection starts from the list as it is and goes on at the flows of the other months."
+    )
+
+
 def one_offs_said(model: FlowModel) -> str | None:
     """The model's one-off months, the unusual months kept as they were, and the months not read, in
     words for every place the projection is shown (the command line adds its own way round); None when
     there are none. A one-off long past the model's origin is not spoken of as still to settle."""
-    found, carried, origin = model.one_offs, model.carried, model.origin
+    carried, origin = model.carried, model.origin
+    found = tuple(o for o in model.one_offs if not o.misreported)
     text = []
 
     def first(removed: bool) -> pd.Period:
@@ -454,7 +499,9 @@ def one_offs_said(model: FlowModel) -> str | None:
                 "projection starts from the list as it is, with them waiting on it, and goes on at the "
                 "flows of the other months."
             )
-    if found and origin is not None and max(o.month for o in found) == origin:
+    if misreported := [o for o in model.one_offs if o.misreported]:
+        text.append(_misreported_said(misreported))
+    if model.one_offs and origin is not None and max(o.month for o in model.one_offs) == origin:
         text.append(
             f"Should the months after be as unusual, {ONE_OFF_MONTHS + 1} months in a row are read as a "
             "change in removals, not a one-off."

@@ -754,11 +754,19 @@ class OneOffMonths:
     came_back: tuple[pd.Period, ...] = ()
     #: Why months were not read for one-offs (``one_offs.one_offs_unread``), or None.
     unread: str | None = None
+    #: Those of ``left_out`` that look misreported (``OneOff.misreported``): a month and the next back.
+    misreported: tuple[pd.Period, ...] = ()
 
     def words(self) -> str:
         """ ", September 2024 left out (…)" for each month left out, and the rest, or ""."""
         one_off = "(a one-off: a validation sweep or a transfer, not a usual month)"
-        said = "".join(f", {m.strftime('%B %Y')} left out {one_off}" for m in self.left_out)
+        misreported = (
+            "(the list moved and the next month moved back about as far: a return that looks misreported)"
+        )
+        said = "".join(
+            f", {m.strftime('%B %Y')} left out {misreported if m in self.misreported else one_off}"
+            for m in self.left_out
+        )
         if self.came_back:
             months = spans_said(list(self.came_back))
             said += f", the reneges of {months} left out (the list coming back after a sweep)"
@@ -782,6 +790,7 @@ def one_off_months(months, waiting, clock_starts, clock_stops, within: tuple[pd.
         tuple(o.month for o in found if o.month in within),
         tuple(m for m in came_back if m in within),
         one_offs_unread(history),
+        tuple(o.month for o in found if o.misreported and o.month in within),
     )
 
 
