@@ -143,8 +143,9 @@ def test_a_transfer_in_is_a_one_off_with_more_waiting_and_each_is_said():
     assert "the list will come back by up to about " in said
     assert said.endswith(
         "Should the months after be as unusual, 3 months in a row are read as a change in removals, not a "
-        "one-off."
-    )
+        "one-off. A latest return partial or misreported looks the same until the next: if this month's is, "
+        "the projection starts from a list that is not the real one."
+    )  # an analyst's outside check: a scaled latest month became the starting point unsaid
     _, said = said_of(trust_like(48, seed=6, other_removed={46: 300}))  # the origin's month as usual
     assert "Should the months after" not in said
 

@@ -504,7 +504,8 @@ def one_offs_said(model: FlowModel) -> str | None:
     if model.one_offs and origin is not None and max(o.month for o in model.one_offs) == origin:
         text.append(
             f"Should the months after be as unusual, {ONE_OFF_MONTHS + 1} months in a row are read as a "
-            "change in removals, not a one-off."
+            "change in removals, not a one-off. A latest return partial or misreported looks the same "
+            "until the next: if this month's is, the projection starts from a list that is not the real one."
         )
     for run in carried:
         more = "more left the list" if run.excess < 0 else "more joined the list"
