@@ -36,6 +36,11 @@ def _step(description: str):
     console.print(f"[green]✓[/green] {description} [dim]({time.perf_counter() - started:.1f}s)[/dim]")
 
 
+def csv_cell(text: str) -> str:
+    """A CSV cell printed by hand: quoted when it holds a comma or a quote ("Royal Devon, Exeter")."""
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
+
+
 def _say_error(message: str) -> None:
     """``error:`` in red, then the message as it is (a file name with brackets is no markup), an NHS
     number in it masked wherever it came from: a cell, a file name, an option typed."""

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from stocktake.cli.common import HomeOption, _fail, _settings, console
+from stocktake.cli.common import HomeOption, _fail, _settings, console, csv_cell
 
 expected_app = typer.Typer(
     help="Expected counts of an outcome measure (a case-mix model's), kept for observed ÷ expected.",
@@ -152,16 +152,18 @@ def show_expected(metric_id: Metric, by: By = "site", home: HomeOption = None) -
         withdrawn = withdrawn_expected(settings.home, metric_id, by)
     except ExpectedFileError as error:
         _fail(str(error))
+    # line by line, as `peers show`: the caption unwrapped, then a CSV with its header (an outside
+    # check's `> expected.csv` held a caption wrapped over two lines and rows without a header)
     if kept is None:
-        console.print(f"No expected counts kept for {metric_id} by {by}.")
+        typer.echo(f"No expected counts kept for {metric_id} by {by}.")
     else:
-        console.print(
-            f"{kept.name}: kept by {kept.kept_by} at {kept.at:%Y-%m-%d %H:%M} UTC ({kept.months_words})"
-        )
+        at = f"{kept.at:%Y-%m-%d %H:%M} UTC"
+        typer.echo(f"{kept.name}: kept by {kept.kept_by} at {at} ({kept.months_words})")
+        typer.echo("unit,expected")
         for unit, count in kept.counts.items():
-            typer.echo(f"{unit},{count:g}")
+            typer.echo(f"{csv_cell(str(unit))},{count:g}")
     for w in withdrawn:
-        console.print(
+        typer.echo(
             f"withdrawn: {w.name} ({w.months_words}), kept by {w.kept_by} at {w.at:%Y-%m-%d %H:%M}, "
             f"by {w.withdrawn_by}"
         )

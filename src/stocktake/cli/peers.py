@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from stocktake.cli.common import HomeOption, _fail, _settings, console
+from stocktake.cli.common import HomeOption, _fail, _settings, console, csv_cell
 
 peers_app = typer.Typer(
     help="Other trusts' published figures for a measure (numerator and denominator per trust), kept.",
@@ -111,14 +111,9 @@ def show_peers(metric_id: Metric, home: HomeOption = None) -> None:
         typer.echo("unit,numerator,denominator")
         f = kept.figures
         for unit, n, d in zip(f.units, f.numerator, f.denominator, strict=True):
-            typer.echo(f"{_cell(unit)},{n:.0f},{d:.0f}")
+            typer.echo(f"{csv_cell(unit)},{n:.0f},{d:.0f}")
     for w in withdrawn:
         typer.echo(
             f"withdrawn: {w.name} ({w.source}), kept by {w.kept_by} at {w.at:%Y-%m-%d %H:%M}, "
             f"by {w.withdrawn_by}"
         )
-
-
-def _cell(text: str) -> str:
-    """A CSV cell: quoted when it holds a comma or a quote ("Royal Devon, Exeter")."""
-    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\n') else text
