@@ -36,17 +36,17 @@ def test_a_list_the_same_every_month_is_projected_the_same(tmp_path, treatment_f
     assert min(inputs.params.renege) < 0  # kept, not floored: the return's bins need them
 
 
-def test_negative_renege_rates_are_kept_for_returns_and_floored_only_on_request():
-    """50 waited a month and 55 are in the next bin a month on, none treated: 5 more than flowed in, a
-    renege rate of −5 ÷ 50, which NHSRtt's calibration floors by default and a run of returns keeps."""
-    referrals, incompletes = [100.0, 100.0], [[50.0, 0.0], [60.0, 55.0]]
-    completes = [[0.0, 0.0], [40.0, 0.0]]
+def test_negative_renege_rates_are_kept_where_the_bin_is_full_and_not_open():
+    """Bin 1: 50 waited a month and 55 are in the next bin a month on, none treated: 5 more than flowed
+    in, a rate of −5 ÷ 50, which NHSRtt's calibration floors by default and a run of returns keeps.
+    Bin 2 (sparse, 4 flowing in) and the open top bin 3 gain too: floored, since a recheck's small list
+    grew fivefold in a year on such rates (the top bin keeps its own, compounding them)."""
+    referrals = [100.0, 100.0]
+    incompletes = [[50.0, 4.0, 40.0, 0.0], [60.0, 55.0, 6.0, 50.0]]
+    completes = [[0.0] * 4, [40.0, 0.0, 0.0, 0.0]]
     floored = calibrate(referrals, incompletes, completes)
-    assert floored.renege[1] == 0.0
-    bins = MonthlyBins(
-        tuple(pd.period_range("2024-01", periods=2, freq="M")),
-        np.array(referrals),
-        np.array(incompletes),
-        np.array(completes),
-    )
-    assert bins.calibrate().renege[1] == pytest.approx((50 - 0 - 55) / 50)
+    assert floored.renege[1:] == (0.0, 0.0, 0.0)
+    months = tuple(pd.period_range("2024-01", periods=2, freq="M"))
+    bins = MonthlyBins(months, np.array(referrals), np.array(incompletes), np.array(completes))
+    assert calibrate(referrals, incompletes, completes, allow_negative_params=True).renege[2] < 0
+    assert bins.calibrate().renege[1:] == (pytest.approx((50 - 0 - 55) / 50), 0.0, 0.0)

@@ -249,7 +249,7 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
             + one_offs.words()
         )
-    if referrals > counted:
+    if referrals > counted * 1.005:  # "raised by 0%" is no news (a recheck)
         raised = f"by {referrals / counted - 1:.0%}" if counted else f"from none to {referrals:,.0f} a month"
         how += (
             f"; referrals raised {raised}: in some months Part 3 counts fewer new periods than were "

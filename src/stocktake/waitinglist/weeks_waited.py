@@ -619,6 +619,11 @@ def single_month_params(
     return RenegeCapacityParams(tuple(0.0 for _ in capacity), tuple(map(float, capacity)))
 
 
+#: A renege rate below 0 is kept only in a bin averaging at least this many patients flowing in a month
+#: (ADR 69): in a sparse bin it is noise, and a month on it moves a few patients by a large share.
+NEGATIVE_RATES_FROM = 30
+
+
 @dataclass(frozen=True)
 class MonthlyBins:
     """Consecutive months of referrals and, by months-waited bin, the list and the completions."""
@@ -635,12 +640,15 @@ class MonthlyBins:
         A bin's negative renege rate (more in it than flowed in and stayed: a pathway's clock adjusted,
         a return's counts not quite joining up) is kept, not set to 0 (ADR 69): floored, those patients
         were lost from the list every month, and Dorset County's real return, the same every month,
-        was projected to lose two thirds of its T&O list in a year."""
+        was projected to lose two thirds of its T&O list in a year. Not in the open top bin, which keeps
+        its own and would compound it month on month, nor in a bin averaging fewer than
+        :data:`NEGATIVE_RATES_FROM` patients flowing in a month, where a rate is noise (a recheck's list
+        of 216 grew to 1,095 in a year on them)."""
         one_offs = one_offs or OneOffMonths()
         months = self.months[1:]
         left_out = [m in one_offs.left_out for m in months]
         reneges = [m in one_offs.left_out or m in one_offs.came_back for m in months]
-        return calibrate(
+        params = calibrate(
             self.referrals,
             self.incompletes,
             self.completes,
@@ -648,6 +656,12 @@ class MonthlyBins:
             reneges_left_out=reneges if any(reneges) and not all(reneges) else None,
             **{"allow_negative_params": True, **options},
         )
+        inflow = _shift_up(self.incompletes[:-1]).mean(axis=0)
+        inflow[0] = self.referrals[1:].mean()
+        kept = inflow >= NEGATIVE_RATES_FROM
+        kept[-1] = False
+        renege = np.asarray(params.renege)
+        return replace(params, renege=tuple(map(float, np.where((renege < 0) & ~kept, 0.0, renege))))
 
 
 def bins_from_pathways(
