@@ -111,7 +111,11 @@ def test_a_month_without_its_referrals_is_left_out_of_their_average(tmp_path):
     assert within_a_month(returns[0], T_AND_O) > read_rtt_return(RBD).total("Part_3", T_AND_O)
     others = [within_a_month(returns[k], T_AND_O) for k in (0, 2)]
     assert inputs.referrals == pytest.approx(np.mean(others))
-    assert "MISSING for C_110: Part_3 (new RTT periods, so no referrals) in 2024-10" in inputs.calibration
+    assert (
+        "MISSING for C_110: Part_3 (new RTT periods, so no referrals) in 2024-10: left out of the monthly "
+        "averages, taken as 0 by the calibration, its referrals as those waiting or treated within a month "
+        "of referral; give the whole return"
+    ) in inputs.calibration
 
 
 def test_a_month_whose_return_has_no_line_for_the_treatment_function_counts_it_as_0(tmp_path):

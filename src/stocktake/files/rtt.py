@@ -337,9 +337,13 @@ def _missing_parts(returns: list[RttReturn], treatment_function: str) -> str:
             notes.append(f"{part} ({meaning}) in {', '.join(unknown)}")
     said = "".join(f"; {zero}" for zero in zeros)
     if notes:
+        # a month's referrals unknown: the calibration counts those within a month of referral as
+        # referred all the same (ADR 69; a recheck read "taken as 0" as the whole story)
+        referred = any(n.startswith(f"{NEW_PERIODS} ") for n in notes)
+        within = ", its referrals as those waiting or treated within a month of referral" if referred else ""
         said += (
             f"; MISSING for {treatment_function}: {'; '.join(notes)}: left out of the monthly averages, "
-            "taken as 0 by the calibration; give the whole return"
+            f"taken as 0 by the calibration{within}; give the whole return"
         )
     return said
 
