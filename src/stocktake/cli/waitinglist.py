@@ -16,6 +16,8 @@ from stocktake.metrics.suppression import SHOWN_HERE
 if TYPE_CHECKING:
     import pandas as pd
 
+    from stocktake.files.rtt import WeeksInputs
+
 waitinglist_app = typer.Typer(help="The waiting list: statistics and projection.", no_args_is_help=True)
 Warehouse = Annotated[
     Path | None,
@@ -282,9 +284,9 @@ def renege_warning(share: float, flow_gaps: bool) -> str:
     return said
 
 
-def renege_share(inputs) -> float | None:
+def renege_share(inputs: WeeksInputs) -> float | None:
     """The calibration's reneges either way in the list's first month ahead, as a share of referrals,
-    when above :data:`LARGE_RENEGES` (``inputs``: the weeks-waited inputs)."""
+    when above :data:`LARGE_RENEGES`."""
     if inputs.referrals <= 0:
         return None
     moved = inputs.params.reneges_either_way(inputs.origin.months_waited(), inputs.referrals)
