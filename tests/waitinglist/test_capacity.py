@@ -228,6 +228,7 @@ def test_every_figure_said_or_written_still_meets_the_target():
         if answer.extra_per_week is None:
             continue
         row = table.loc[str(answer.start)]
+        assert row["lists_to_book"] == answer.lists_to_book  # the tenth the screen says, in the CSV too
         for said in (answer.extra_per_week, row["extra_per_week"], row["lists_per_week"] * 3.5):
             extra = extra_by_month(month_list, answer.start, said)
             again = project(inputs.origin, referrals, capacity, inputs.params, extra=extra)
@@ -473,7 +474,7 @@ def test_a_warehouse_without_theatre_history_gets_the_answer_in_treatments(demo_
     assert "not turned into theatre lists" in said and "has no theatre_cases, theatre_sessions" in said
     assert "--cases-per-list" in said
     got = pd.read_csv(out)
-    assert got["lists_per_week"].isna().all()
+    assert got["lists_per_week"].isna().all() and got["lists_to_book"].isna().all()
     # which of them are operations is still said, as the CSV's share gives it: here about a third of
     # those waiting have no priority recorded, so no decision to admit
     with duckdb.connect(str(warehouse)) as con:
@@ -558,6 +559,7 @@ def test_lists_that_would_give_away_a_few_with_a_decision_to_admit_are_hidden_in
     table = pd.read_csv(out)
     assert (table["extra_per_week"] > 0).all()
     assert table["lists_per_week"].isna().all() and table["operations_share"].isna().all()
+    assert table["lists_to_book"].isna().all()  # the tenth the screen hides, hidden in the CSV too
 
 
 def test_long_waiters_with_far_fewer_priorities_than_the_rest_are_questioned(demo_warehouse, tmp_path):

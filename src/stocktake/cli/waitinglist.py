@@ -227,7 +227,13 @@ STATS_SHOWN = {
 
 
 #: The capacity answer's uplift, hidden with what it reaches (the list without it is shown).
-UPLIFT_COLUMNS = ["extra_per_week", "whole_cases_per_week", "operations_share", "lists_per_week"]
+UPLIFT_COLUMNS = [
+    "extra_per_week",
+    "whole_cases_per_week",
+    "operations_share",
+    "lists_per_week",
+    "lists_to_book",
+]
 
 #: The weeks-waited figures with an interval, as the weeks command's table heads them.
 TESTED_WORDS = (
@@ -292,6 +298,15 @@ def renege_share(inputs: WeeksInputs) -> float | None:
     moved = inputs.params.reneges_either_way(inputs.origin.months_waited(), inputs.referrals)
     share = moved / inputs.referrals
     return share if share > LARGE_RENEGES else None
+
+
+def _say_replay(inputs: WeeksInputs) -> None:
+    """The model replayed over the returns' months, and a caution where it leaves their course."""
+    if inputs.replay is None:
+        return
+    console.print(f"{inputs.replay.words()}.")
+    if (caution := inputs.replay.caution()) is not None:
+        console.print(f"[yellow]{caution}.[/yellow]")
 
 
 def _cell(value, fmt: str) -> str:
@@ -455,6 +470,7 @@ def weeks(
         + ("; reneges (removals other than treatment) as calibrated" if table["reneges"].any() else "")
     )
     _say_if_old(inputs.origin.month, "the projection runs from then")
+    _say_replay(inputs)
     if (share := renege_share(inputs)) is not None:
         console.print(f"[yellow]{renege_warning(share, inputs.flow_gaps)}[/yellow]")
     if out is not None:
@@ -542,7 +558,7 @@ def capacity(
         hide_lists = rows_hidden[(answer.start - by_start[0].start).n]
         for row, hide in enumerate(rows_hidden):
             if hide:
-                table.loc[row, ["operations_share", "lists_per_week"]] = None
+                table.loc[row, ["operations_share", "lists_per_week", "lists_to_book"]] = None
         if out is not None:
             write_csv(table, out)
     except WaitingListInputError as error:
@@ -627,6 +643,7 @@ def capacity(
         )  # what the lists, or the operations said without them, rest on (as the report says)
     )
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")
+    _say_replay(inputs)
     if (share := renege_share(inputs)) is not None:  # as `weeks` says
         console.print(f"[yellow]{renege_warning(share, inputs.flow_gaps)}[/yellow]")
     if out is not None:

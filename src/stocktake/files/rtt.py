@@ -31,6 +31,7 @@ from stocktake.files.waitinglist import (
 )
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.waitinglist.capacity import AdmittedShare, admitted_by_wait, admitted_of_pathways
+from stocktake.waitinglist.replay import Replay, replay
 from stocktake.waitinglist.rtt_return import (
     ADMITTED,
     INCOMPLETE,
@@ -46,6 +47,7 @@ from stocktake.waitinglist.weeks_waited import (
     MAX_MONTHS_WAITED,
     MonthlyBins,
     OneOffMonths,
+    Redistribution,
     RenegeCapacityParams,
     WaitingList,
     one_off_months,
@@ -173,10 +175,16 @@ class WeeksInputs:
     #: Those waiting by weeks waited, and those with a decision to admit (who need a theatre list);
     #: None where the data do not say.
     admitted: AdmittedShare | None = None
+    #: The model replayed over the returns' latest months (``waitinglist.replay``); None from one return
+    #: or a warehouse (whose projection is backtested on its own pathways instead).
+    replay: Replay | None = None
 
 
-def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str) -> WeeksInputs:
-    """The latest return's list, parameters calibrated on all of them (NHSRtt), average monthly flows."""
+def weeks_inputs_from_returns(
+    returns: list[RttReturn], treatment_function: str, redistribution: Redistribution = "evenly"
+) -> WeeksInputs:
+    """The latest return's list, parameters calibrated on all of them (NHSRtt), average monthly flows,
+    and the model replayed over the latest of them (with ``redistribution``, as it will be projected)."""
     latest = returns[-1]
     treatment_function = _treatment_function(treatment_function, latest.treatment_functions)
     if treatment_function not in latest.treatment_functions:
@@ -220,12 +228,17 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
     # one return alone is read with no reneging, which its referrals as counted already balance
     referrals = counted if len(returns) == 1 else recent_mean(NEW_PERIODS, referred)
     capacity = sum(recent_mean(part, lambda r, p=part: months_waited(r, (p,)).sum()) for part in completed)
-    origin = WaitingList.from_week_bands(latest.month, latest.by_week(INCOMPLETE, treatment_function))
+
+    def waiting(r: RttReturn) -> WaitingList:
+        return WaitingList.from_week_bands(r.month, r.by_week(INCOMPLETE, treatment_function))
+
+    origin = waiting(latest)
     if origin.summary().waiting <= 0:  # an outside check: "met without extra capacity (100.0%)" of no one
         raise WaitingListInputError(
             f"--treatment-function {treatment_function} ({name}): no one waiting in a week band of the "
             f"{latest.month} return, so there is no list to move forward; choose another treatment function"
         )
+    replayed = None
     if len(returns) == 1:
         params = single_month_params(
             latest.by_week(INCOMPLETE, treatment_function),
@@ -245,6 +258,17 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
         )
         one_offs = _one_off_months(returns, treatment_function, bins.months[1:])
         params = bins.calibrate(one_offs)
+        latest_year = returns[-(FLOW_MONTHS + 1) :]  # a year's months, each from the month before
+        not_usual = one_offs.left_out + one_offs.came_back
+        if any(r.month not in not_usual for r in latest_year[1:]):
+            replayed = replay(
+                [waiting(r) for r in latest_year],
+                [referred(r) for r in latest_year],
+                [months_waited(r, completed).sum() for r in latest_year],
+                params,
+                redistribution,
+                not_usual,
+            )
         how = (
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
             + one_offs.words()
@@ -272,7 +296,15 @@ def weeks_inputs_from_returns(returns: list[RttReturn], treatment_function: str)
             none_is_known=True,
         )
     return WeeksInputs(
-        origin, params, referrals, capacity, how + missing, title, flow_gaps=bool(missing), admitted=admitted
+        origin,
+        params,
+        referrals,
+        capacity,
+        how + missing,
+        title,
+        flow_gaps=bool(missing),
+        admitted=admitted,
+        replay=replayed,
     )
 
 
@@ -377,10 +409,16 @@ def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:
 
 
 def _weeks_inputs(
-    returns: list[Path], warehouse: Path | None, treatment_function: str, provider: str | None = None
+    returns: list[Path],
+    warehouse: Path | None,
+    treatment_function: str,
+    redistribution: Redistribution,
+    provider: str | None = None,
 ) -> WeeksInputs:
     if returns:
-        return weeks_inputs_from_returns(read_rtt_returns(returns, provider), treatment_function)
+        return weeks_inputs_from_returns(
+            read_rtt_returns(returns, provider), treatment_function, redistribution
+        )
     if provider is not None:
         raise WaitingListInputError("--provider chooses among a return's providers; the warehouse has one")
     if warehouse is None:
@@ -415,7 +453,7 @@ def run_weeks(
     if not 1 <= months <= 60:
         raise WaitingListInputError(f"--months {months}: expected 1 to 60")
     _check_redistribution(redistribution)
-    inputs = _weeks_inputs(returns, warehouse, treatment_function, provider)
+    inputs = _weeks_inputs(returns, warehouse, treatment_function, redistribution, provider)  # type: ignore[arg-type]
     projection = project(
         inputs.origin,
         [inputs.referrals] * months,
@@ -467,7 +505,7 @@ def run_capacity(
         target = WaitTarget(month_option("--no-52-week-waiters-by", no_52_by), no_52_week_waiters=True)
     if given_cases_per_list is not None and not given_cases_per_list > 0:
         raise WaitingListInputError(f"--cases-per-list {given_cases_per_list:g}: must be more than 0")
-    inputs = _weeks_inputs(returns, warehouse, treatment_function, provider)
+    inputs = _weeks_inputs(returns, warehouse, treatment_function, redistribution, provider)  # type: ignore[arg-type]
     origin = inputs.origin.month
     if target.by <= origin:
         raise WaitingListInputError(f"the target month {target.by} is not after the list's month {origin}")

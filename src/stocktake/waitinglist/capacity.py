@@ -577,6 +577,7 @@ def answers_table(answers: list[CapacityAnswer]) -> pd.DataFrame:
                 "cases_per_list": a.cases_per_list,
                 "operations_share": round(a.operations_share, 4) if a.extra_per_week else None,
                 "lists_per_week": None if a.lists_per_week is None else round_up(a.lists_per_week, 2),
+                "lists_to_book": a.lists_to_book,  # as the screen, page and report say them
                 "without_uplift": a.target.rounded(a.baseline, 2)[0],
                 "with_uplift": None if a.achieved is None else a.target.rounded(a.achieved, 2)[0],
             }
