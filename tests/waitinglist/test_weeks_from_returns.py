@@ -39,8 +39,9 @@ def test_a_list_the_same_every_month_is_projected_the_same(tmp_path, treatment_f
 def test_negative_renege_rates_are_kept_where_the_bin_is_full_and_not_open():
     """Bin 1: 50 waited a month and 55 are in the next bin a month on, none treated: 5 more than flowed
     in, a rate of −5 ÷ 50, which NHSRtt's calibration floors by default and a run of returns keeps.
-    Bin 2 (sparse, 4 flowing in) and the open top bin 3 gain too: floored, since a recheck's small list
-    grew fivefold in a year on such rates (the top bin keeps its own, compounding them)."""
+    Bin 2 (sparse, 4 flowing in) and the open top bin 3 gain too: their shared rate, (−2 − 10) ÷ (4 +
+    40), is floored, since a recheck's small list grew fivefold in a year on such rates (the top bin
+    keeps its own, compounding them)."""
     referrals = [100.0, 100.0]
     incompletes = [[50.0, 4.0, 40.0, 0.0], [60.0, 55.0, 6.0, 50.0]]
     completes = [[0.0] * 4, [40.0, 0.0, 0.0, 0.0]]
@@ -50,3 +51,20 @@ def test_negative_renege_rates_are_kept_where_the_bin_is_full_and_not_open():
     bins = MonthlyBins(months, np.array(referrals), np.array(incompletes), np.array(completes))
     assert calibrate(referrals, incompletes, completes, allow_negative_params=True).renege[2] < 0
     assert bins.calibrate().renege[1:] == (pytest.approx((50 - 0 - 55) / 50), 0.0, 0.0)
+
+
+def test_sparse_bins_share_one_rate_so_noise_between_them_cancels():
+    """A recheck's diagnosis: a return's week bands read as calendar months move patients between
+    neighbouring bins. A steady list: bin 2 (10 flowing in a month) loses 3 that bin 3 (7 flowing in)
+    gains, and the open top bin (15 in) loses 1 to reneging. Each sparse bin floored alone, bin 2 kept
+    +0.3 and the list lost 3 a month nobody lost (lists fed 10 referrals a month projected 12% low);
+    shared, the sparse bins and the top bin reneges are (3 − 3 + 1) ÷ (10 + 7 + 15). Bin 1 (60 in)
+    keeps its own."""
+    steady = [60.0, 10.0, 7.0, 10.0, 5.0]
+    treated = [40.0, 50.0, 0.0, 0.0, 9.0]
+    referrals, incompletes, completes = [100.0] * 3, [steady] * 3, [treated] * 3
+    assert calibrate(referrals, incompletes, completes).renege[2] == pytest.approx(0.3)  # each alone
+    months = tuple(pd.period_range("2024-01", periods=3, freq="M"))
+    params = MonthlyBins(months, np.array(referrals), np.array(incompletes), np.array(completes)).calibrate()
+    assert params.renege[:2] == (0.0, 0.0)
+    assert params.renege[2:] == (pytest.approx(1 / 32),) * 3

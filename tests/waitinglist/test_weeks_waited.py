@@ -572,7 +572,7 @@ def test_the_92nd_percentile_of_a_list_under_100_is_hidden_from_patient_level_da
     with duckdb.connect(str(thinned)) as con:
         con.execute("DELETE FROM rtt_pathways WHERE CAST(substr(pathway_id, 4) AS INTEGER) % 40 <> 0")
     out, whole = tmp_path / "weeks.csv", tmp_path / "whole.csv"
-    args = ["waitinglist", "weeks", "--warehouse", str(thinned), "--months", "3"]
+    args = ["waitinglist", "weeks", "--warehouse", str(thinned), "--months", "6"]  # 96 waiting, growing
     result = runner.invoke(app, [*args, "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert runner.invoke(app, [*args, "--out", str(whole), "--no-suppress"]).exit_code == 0

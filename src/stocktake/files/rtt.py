@@ -259,16 +259,14 @@ def weeks_inputs_from_returns(
         one_offs = _one_off_months(returns, treatment_function, bins.months[1:])
         params = bins.calibrate(one_offs)
         latest_year = returns[-(FLOW_MONTHS + 1) :]  # a year's months, each from the month before
-        not_usual = one_offs.left_out + one_offs.came_back
-        if any(r.month not in not_usual for r in latest_year[1:]):
-            replayed = replay(
-                [waiting(r) for r in latest_year],
-                [referred(r) for r in latest_year],
-                [months_waited(r, completed).sum() for r in latest_year],
-                params,
-                redistribution,
-                not_usual,
-            )
+        replayed = replay(
+            [waiting(r) for r in latest_year],
+            [referred(r) for r in latest_year],
+            [months_waited(r, completed).sum() for r in latest_year],
+            params,
+            redistribution,
+            _not_replayed(latest_year, one_offs),
+        )
         how = (
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
             + one_offs.words()
@@ -306,6 +304,17 @@ def weeks_inputs_from_returns(
         admitted=admitted,
         replay=replayed,
     )
+
+
+def _not_replayed(returns: list[RttReturn], one_offs: OneOffMonths) -> dict[pd.Period, str]:
+    """The months the model is not replayed over, with why: those the calibration leaves out, and
+    those whose referrals or treatments were not returned (a part missing from the whole return)."""
+    why = {m: "a one-off: a sweep or a transfer" for m in one_offs.left_out}
+    why |= {m: "a month that looks misreported" for m in one_offs.misreported}
+    why |= {m: "the list coming back after a sweep" for m in one_offs.came_back}
+    flows = (NEW_PERIODS, ADMITTED, NON_ADMITTED)
+    why |= {r.month: "its referrals or treatments not returned" for r in returns if not set(flows) <= r.parts}
+    return why
 
 
 def _treatment_function(given: str, known: dict[str, str]) -> str:

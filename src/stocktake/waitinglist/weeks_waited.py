@@ -633,17 +633,20 @@ class MonthlyBins:
     incompletes: np.ndarray
     completes: np.ndarray
 
-    def calibrate(self, one_offs: OneOffMonths | None = None, **options) -> RenegeCapacityParams:
+    def calibrate(self, one_offs: OneOffMonths | None = None) -> RenegeCapacityParams:
         """NHSRtt's calibration on these months, the ``one_offs`` among them left out of its means and
         the months the list came back in after a sweep out of its renege means (while some are left).
 
         A bin's negative renege rate (more in it than flowed in and stayed: a pathway's clock adjusted,
         a return's counts not quite joining up) is kept, not set to 0 (ADR 69): floored, those patients
         were lost from the list every month, and Dorset County's real return, the same every month,
-        was projected to lose two thirds of its T&O list in a year. Not in the open top bin, which keeps
-        its own and would compound it month on month, nor in a bin averaging fewer than
+        was projected to lose two thirds of its T&O list in a year. Not in a bin averaging fewer than
         :data:`NEGATIVE_RATES_FROM` patients flowing in a month, where a rate is noise (a recheck's list
-        of 216 grew to 1,095 in a year on them)."""
+        of 216 grew to 1,095 in a year on them), nor in the open top bin, which keeps its own and would
+        compound it month on month: those bins share one rate, their reneges over the months read
+        divided by their inflow, at least 0. Each flooring its own, noise only ever raised reneges (a
+        return's week bands read as calendar months move patients between neighbouring bins), and lists
+        fed 10 referrals a month were projected 12% low (ADR 69 addendum, 2026-12-07)."""
         one_offs = one_offs or OneOffMonths()
         months = self.months[1:]
         left_out = [m in one_offs.left_out for m in months]
@@ -654,14 +657,18 @@ class MonthlyBins:
             self.completes,
             left_out=left_out if any(left_out) else None,
             reneges_left_out=reneges if any(reneges) and not all(reneges) else None,
-            **{"allow_negative_params": True, **options},
+            allow_negative_params=True,
         )
-        inflow = _shift_up(self.incompletes[:-1]).mean(axis=0)
-        inflow[0] = self.referrals[1:].mean()
-        kept = inflow >= NEGATIVE_RATES_FROM
-        kept[-1] = False
-        renege = np.asarray(params.renege)
-        return replace(params, renege=tuple(map(float, np.where((renege < 0) & ~kept, 0.0, renege))))
+        flows = _shift_up(self.incompletes[:-1])
+        flows[:, 0] = self.referrals[1:]
+        sparse = flows.mean(axis=0) < NEGATIVE_RATES_FROM
+        sparse[0], sparse[-1] = False, True  # referrals keep their own; the open top bin never does
+        read = ~np.array(reneges) if not all(reneges) else np.ones(len(reneges), dtype=bool)  # as above
+        gone = flows - self.completes[1:] - self.incompletes[1:]
+        into = flows[read][:, sparse].sum()
+        shared = max(gone[read][:, sparse].sum() / into, 0.0) if into > 0 else 0.0
+        renege = np.where(sparse, shared, np.asarray(params.renege))
+        return replace(params, renege=tuple(map(float, renege)))
 
 
 def bins_from_pathways(
