@@ -258,7 +258,7 @@ def weeks_inputs_from_returns(
         )
         one_offs = _one_off_months(returns, treatment_function, bins.months[1:])
         params = bins.calibrate(one_offs)
-        latest_year = returns[-(FLOW_MONTHS + 1) :]  # a year's months, each from the month before
+        latest_year = returns[-(FLOW_MONTHS + 1) :]  # the list before the latest year, and the year
         replayed = replay(
             [waiting(r) for r in latest_year],
             [referred(r) for r in latest_year],
