@@ -266,6 +266,7 @@ def weeks_inputs_from_returns(
             params,
             redistribution,
             _not_replayed(latest_year, one_offs),
+            tuple(m for m in one_offs.left_out if m not in one_offs.misreported),
         )
         how = (
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
@@ -310,7 +311,7 @@ def _not_replayed(returns: list[RttReturn], one_offs: OneOffMonths) -> dict[pd.P
     """The months the model is not replayed over, with why: those the calibration leaves out, and
     those whose referrals or treatments were not returned (a part missing from the whole return)."""
     why = {m: "a one-off: a sweep or a transfer" for m in one_offs.left_out}
-    why |= {m: "a month that looks misreported" for m in one_offs.misreported}
+    why |= {m: "misreported, by the look of the returns" for m in one_offs.misreported}
     why |= {m: "the list coming back after a sweep" for m in one_offs.came_back}
     flows = (NEW_PERIODS, ADMITTED, NON_ADMITTED)
     why |= {r.month: "its referrals or treatments not returned" for r in returns if not set(flows) <= r.parts}

@@ -59,6 +59,9 @@ class Replay:
     over_52: float
     #: The replayed months' referrals, on average: a list fed few has bins too sparse to calibrate.
     referrals_a_month: float
+    #: Months among ``months`` read as a sweep or a transfer: the list may come back after one for longer
+    #: than the months read as its return, which the model does not replay (an outside check).
+    sweeps: tuple[pd.Period, ...] = ()
 
     @property
     def replayed(self) -> tuple[pd.Period, ...]:
@@ -127,6 +130,12 @@ class Replay:
                 f"replayed it runs {abs(sum(self.gaps_52)):,.0f} {way} what the returns report, so the "
                 f"projected 52-week waiters (and a no-52-week-waiters target's answer) will run {way} too"
             )
+        if said and self.sweeps:
+            said.append(
+                f"Or the gap is the list coming back after {spans_said(list(self.sweeps))} for longer than "
+                "the months read as its return: the model does not replay that, and then the gap says "
+                "nothing of the projection's course"
+            )
         if said:
             said.append(
                 "Check the returns (a resubmission, a changed basis, a change in how patients are booked), "
@@ -172,13 +181,15 @@ def replay(
     params: RenegeCapacityParams,
     redistribution: Redistribution = "evenly",
     left_out: dict[pd.Period, str] | None = None,
+    sweeps: tuple[pd.Period, ...] = (),
 ) -> Replay | None:
     """The model run over ``lists[1:]``'s months from ``lists[0]`` with each month's ``referrals`` and
     ``treatments`` (one a list, the first's unused), against the lists reported. A month in
     ``left_out`` (month → why) is not run: the run stops before it and starts again from the list it
     reports, so its gap is not carried on. A run's gaps are taken at its end, as a projection's would
     be (a month-by-month restart would count the list's first reshaping, from week bands to the model's
-    days, every month). None when no month is left to run."""
+    days, every month). ``sweeps``: the months of ``left_out`` read as a sweep or a transfer. None when
+    no month is left to run."""
     if not len(lists) == len(referrals) == len(treatments) or len(lists) < 2:
         raise ValueError("replay needs two lists or more, with one month's referrals and treatments each")
     left_out = left_out or {}
@@ -211,4 +222,5 @@ def replay(
         latest.waiting,
         latest.over_52_weeks,
         float(np.mean(referred_in)),
+        tuple(m for m in sweeps if m in months),
     )
