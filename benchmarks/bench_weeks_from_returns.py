@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import tempfile
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -112,33 +111,20 @@ def write_returns(folder: Path, months) -> list[Path]:
 def each_sparse_bin_floored_alone():
     """`MonthlyBins.calibrate` as it was before ADR 69's last addendum: a negative renege rate kept in a
     bin averaging 30 or more flowing in, floored elsewhere and in the open top bin; positive kept."""
-    now = weeks_waited.MonthlyBins.calibrate
 
-    def before(self, one_offs=None):
-        months = self.months[1:]
-        one_offs = one_offs or weeks_waited.OneOffMonths()
-        left_out = [m in one_offs.left_out for m in months]
-        reneges = [m in one_offs.left_out or m in one_offs.came_back for m in months]
-        params = weeks_waited.calibrate(
-            self.referrals,
-            self.incompletes,
-            self.completes,
-            left_out=left_out if any(left_out) else None,
-            reneges_left_out=reneges if any(reneges) and not all(reneges) else None,
-            allow_negative_params=True,
-        )
-        inflow = weeks_waited._shift_up(self.incompletes[:-1]).mean(axis=0)
-        inflow[0] = self.referrals[1:].mean()
+    def before(bins, renege, read):
+        inflow = weeks_waited._shift_up(bins.incompletes[:-1]).mean(axis=0)
+        inflow[0] = bins.referrals[1:].mean()
         kept = inflow >= weeks_waited.NEGATIVE_RATES_FROM
         kept[-1] = False
-        renege = np.asarray(params.renege)
-        return replace(params, renege=tuple(map(float, np.where((renege < 0) & ~kept, 0.0, renege))))
+        return tuple(map(float, np.where((renege < 0) & ~kept, 0.0, renege)))
 
-    weeks_waited.MonthlyBins.calibrate = before
+    now = weeks_waited._sparse_bins_shared
+    weeks_waited._sparse_bins_shared = before
     try:
         yield
     finally:
-        weeks_waited.MonthlyBins.calibrate = now
+        weeks_waited._sparse_bins_shared = now
 
 
 def projected(paths: list[Path]) -> tuple[float, float, bool]:

@@ -659,16 +659,21 @@ class MonthlyBins:
             reneges_left_out=reneges if any(reneges) and not all(reneges) else None,
             allow_negative_params=True,
         )
-        flows = _shift_up(self.incompletes[:-1])
-        flows[:, 0] = self.referrals[1:]
-        sparse = flows.mean(axis=0) < NEGATIVE_RATES_FROM
-        sparse[0], sparse[-1] = False, True  # referrals keep their own; the open top bin never does
         read = ~np.array(reneges) if not all(reneges) else np.ones(len(reneges), dtype=bool)  # as above
-        gone = flows - self.completes[1:] - self.incompletes[1:]
-        into = flows[read][:, sparse].sum()
-        shared = max(gone[read][:, sparse].sum() / into, 0.0) if into > 0 else 0.0
-        renege = np.where(sparse, shared, np.asarray(params.renege))
-        return replace(params, renege=tuple(map(float, renege)))
+        return replace(params, renege=_sparse_bins_shared(self, np.asarray(params.renege), read))
+
+
+def _sparse_bins_shared(bins: MonthlyBins, renege: np.ndarray, read: np.ndarray) -> tuple[float, ...]:
+    """``renege`` with the sparse bins and the open top bin given one shared rate: their reneges over
+    the months ``read`` divided by their inflow, at least 0 (:meth:`MonthlyBins.calibrate`)."""
+    flows = _shift_up(bins.incompletes[:-1])
+    flows[:, 0] = bins.referrals[1:]
+    sparse = flows.mean(axis=0) < NEGATIVE_RATES_FROM
+    sparse[0], sparse[-1] = False, True  # referrals keep their own; the open top bin never does
+    gone = flows - bins.completes[1:] - bins.incompletes[1:]
+    into = flows[read][:, sparse].sum()
+    shared = max(gone[read][:, sparse].sum() / into, 0.0) if into > 0 else 0.0
+    return tuple(map(float, np.where(sparse, shared, renege)))
 
 
 def bins_from_pathways(
