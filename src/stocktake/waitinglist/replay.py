@@ -101,7 +101,7 @@ class Replay:
             f"before them, with each month's own referrals and treatments{restarted}, "
             f"the model comes to {_difference(sum(self.gaps), 'waiting')} the returns report "
             f"({_signed(self.drift if abs(self.drift) >= 0.0005 else 0.0, '+.1%')} of the "
-            f"{_month_words(replayed[-1])} list), and "
+            f"{spans_said([replayed[-1]])} list), and "
             f"{_more_or_fewer(sum(self.gaps_52))} waiting over 52 weeks (of {self.over_52:,.0f} then)"
         )
         reasons = dict.fromkeys(why for _, why in self.left_out)
@@ -168,10 +168,6 @@ def _difference(gap: float, who: str) -> str:
 def _more_or_fewer(gap: float) -> str:
     """ "62 more", "5 fewer", "no more"."""
     return "no more" if round(gap) == 0 else f"{abs(gap):,.0f} {'more' if gap > 0 else 'fewer'}"
-
-
-def _month_words(month: pd.Period) -> str:
-    return month.strftime("%B %Y")
 
 
 def replay(
