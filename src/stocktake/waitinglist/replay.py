@@ -8,8 +8,8 @@ flows carries on: near 0 where the calibration reads the returns as they join up
 not (sparse bins, an open band gaining from nowhere, a month's treatments not returned and read as
 none). A month that cannot be replayed (a one-off such as a sweep, a month whose flows were not
 returned) stops the run, which starts again from the list it reports, so its gap is not carried into
-the months after it. The months are those the model was calibrated on: the replay
-shows when the model cannot follow the past, never that the future will follow it (ADR 71).
+the months after it. The months are those the model was calibrated on: the replay shows when the
+model cannot follow the past, never that the future will follow it (ADR 71).
 """
 
 from __future__ import annotations
