@@ -1,7 +1,7 @@
 """The weeks-waited projection from a run of RTT returns against simulated lists of whole patients.
 
 Run: .venv/bin/python benchmarks/bench_weeks_from_returns.py [--seeds 20] [--sizes 10 50 500]
-(about a minute a seed at 500 referrals a month, seconds at 10 and 50)
+[--reneges-times 1.0] (about a minute a seed at 500 referrals a month, seconds at 10 and 50)
 
 Each list is simulated by day from empty in 2014-12: every month its patients wait the month's days
 longer, Poisson referrals arrive on its days, each patient reneges with a rate by months waited
@@ -13,8 +13,11 @@ waitinglist weeks` reads them; the projection 12 months on, at the average flows
 simulated list then. Printed per size: the error of the mean projection against the mean simulated list
 (ratio of means), the mean of each list's error and its standard error, with the calibration as it is
 and as it was before ADR 69's last addendum (each sparse bin's negative rate floored alone, its positive
-rate kept); and the replay's drift (ADR 71) and how often it warned. The same simulated returns serve
-both calibrations.
+rate kept); and the replay's drift (ADR 71) and how often it warned, over the calibration's own months
+and over the latest six held out of a calibration (ADR 72). The same simulated returns serve both
+calibrations. ``--reneges-times F`` multiplies every renege rate by F from the eighth month before the
+last return on (a validation programme, say): the returns' rates change late, and the truth a year on
+is the new rates'.
 """
 
 from __future__ import annotations
@@ -44,8 +47,15 @@ WEIGHT = np.array([1.6, 1.0, 1.0, 1.0] + [0.7] * 8 + [1.3] * 13)
 TREATED_SHARE = 0.89
 
 
-def simulate(referrals_a_month: float, seed: int) -> list[tuple[pd.Period, int, np.ndarray, np.ndarray]]:
-    """(month, referrals, waiting by day, treated by day) for each of :data:`MONTHS`."""
+#: The month renege rates change from with ``--reneges-times``: the eighth before the last return.
+CHANGED = MONTHS[-12 - 8]
+
+
+def simulate(
+    referrals_a_month: float, seed: int, reneges_times: float = 1.0
+) -> list[tuple[pd.Period, int, np.ndarray, np.ndarray]]:
+    """(month, referrals, waiting by day, treated by day) for each of :data:`MONTHS`, renege rates
+    ``reneges_times`` as high from :data:`CHANGED` on."""
     rng = np.random.default_rng(seed)
     waiting = np.zeros(MAX_DAYS + 1, dtype=np.int64)
     out = []
@@ -57,7 +67,8 @@ def simulate(referrals_a_month: float, seed: int) -> list[tuple[pd.Period, int, 
         referred = int(rng.poisson(referrals_a_month))
         aged[:days] += rng.multinomial(referred, [1 / days] * days)
         bins = months_waited_of_days(month)
-        left = aged - rng.binomial(aged, RENEGE[bins])
+        renege = RENEGE * (reneges_times if month >= CHANGED else 1.0)
+        left = aged - rng.binomial(aged, np.minimum(renege[bins], 1.0))
         to_treat = min(int(rng.poisson(referrals_a_month * TREATED_SHARE)), int(left.sum()))
         treated = np.zeros_like(left)
         while to_treat > 0:  # weighted draws without replacement, in chunks of a fiftieth at most
@@ -127,13 +138,19 @@ def each_sparse_bin_floored_alone():
         weeks_waited._sparse_bins_shared = now
 
 
-def projected(paths: list[Path]) -> tuple[float, float, bool]:
+def projected(paths: list[Path]) -> tuple[float, float, bool, float, bool]:
     """The list 12 months on as `weeks` projects it, the replay's drift, and whether it warned that the
-    model leaves the list's course (in all or over 52 weeks)."""
+    model leaves the list's course (in all or over 52 weeks), over its own months and held out."""
     inputs = weeks_inputs_from_returns(read_rtt_returns(paths), "C_110")
     ahead = project(inputs.origin, [inputs.referrals] * 12, [inputs.capacity] * 12, inputs.params)
-    replay = inputs.replay
-    return ahead.steps[-1].waiting_list.total, replay.drift, replay.leaves_course or replay.leaves_course_52
+    replay, held_out = inputs.replay, inputs.held_out
+    return (
+        ahead.steps[-1].waiting_list.total,
+        replay.drift,
+        replay.leaves_course or replay.leaves_course_52,
+        held_out.drift,
+        held_out.leaves_course or held_out.leaves_course_52,
+    )
 
 
 def _errors(projection: np.ndarray, truth: np.ndarray) -> tuple[str, str]:
@@ -147,11 +164,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--sizes", type=float, nargs="+", default=[10.0, 50.0, 500.0])
+    parser.add_argument("--reneges-times", type=float, default=1.0)
     args = parser.parse_args()
     console = Console()
     first = len(MONTHS) - 12 - RETURNED
     table = Table(
         title=f"The list 12 months on, projected from {RETURNED} simulated returns ({args.seeds} lists)"
+        + (f", reneges ×{args.reneges_times:g} from {CHANGED}" if args.reneges_times != 1 else "")
     )
     for column in (
         "referrals a month",
@@ -161,21 +180,25 @@ def main() -> None:
         "before: mean (se)",
         "replay drift, mean",
         "replay warned",
+        "held out drift, mean",
+        "held out warned",
     ):
         table.add_column(column, justify="right")
     for size in args.sizes:
-        now, before, truth, drifts, warned = [], [], [], [], 0
+        now, before, truth, drifts, held_out_drifts, warned, held_out_warned = [], [], [], [], [], 0, 0
         with console.status(f"{size:g} referrals a month"):
             for seed in range(args.seeds):
-                months = simulate(size, seed)
+                months = simulate(size, seed, args.reneges_times)
                 with tempfile.TemporaryDirectory() as folder:
                     paths = write_returns(Path(folder), months[first : first + RETURNED])
-                    total, drift, warns = projected(paths)
+                    total, drift, warns, held_out_drift, held_out_warns = projected(paths)
                     with each_sparse_bin_floored_alone():
                         before.append(projected(paths)[0])
                 now.append(total)
                 drifts.append(drift)
                 warned += warns
+                held_out_drifts.append(held_out_drift)
+                held_out_warned += held_out_warns
                 truth.append(float(months[-1][2].sum()))
         now_, before_, truth_ = map(np.array, (now, before, truth))
 
@@ -185,6 +208,8 @@ def main() -> None:
             *_errors(before_, truth_),
             f"{np.mean(drifts):+.1%}",
             f"{warned} of {args.seeds}",
+            f"{np.mean(held_out_drifts):+.1%}",
+            f"{held_out_warned} of {args.seeds}",
         )
     console.print(table)
 

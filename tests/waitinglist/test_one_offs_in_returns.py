@@ -46,6 +46,9 @@ def test_fewer_than_a_year_of_returns_says_one_offs_were_not_looked_for(tmp_path
         "removals (clock starts less stops less the list's change), whose flows are known for 5 months, "
         "and 11 are needed; "
     ) in short.calibration
+    (tmp_path / "two").mkdir()
+    two = weeks_inputs_from_returns(read_rtt_returns(months_of_returns(tmp_path / "two", 2)), T_AND_O)
+    assert "whose flows are known for 1 month, and 11 are needed" in two.calibration  # not "1 months"
 
 
 def test_a_scaled_months_return_is_said_misreported_not_a_sweep(tmp_path):

@@ -21,6 +21,7 @@ from stocktake.waitinglist.weeks_waited import (
     WaitingList,
     advance,
     calibrate,
+    project,
 )
 
 #: Nobody reneges in their first month; then 2% a month, treatments weighted towards the longer waits.
@@ -153,6 +154,13 @@ def test_a_small_list_is_said_to_be_small_whatever_its_replay():
     found = replay(lists, [10.0] * 13, [9.0] * 13, PARAMS)
     assert not found.leaves_course
     assert found.caution().startswith("A list fed about 10 referrals a month is too small for monthly rates")
+    fifty = replay(_course(referrals=50.0, treatments=45.0, band=3.0), [50.0] * 13, [45.0] * 13, PARAMS)
+    assert not fifty.leaves_course and fifty.caution() == (
+        "A list fed about 50 referrals a month is small: by chance alone its projection a year on may be a "
+        "fifth off either way (simulated steady lists fed 50 a month: a standard deviation of 17%)"
+    )
+    hundred = replay(_course(referrals=100.0, treatments=95.0, band=6.0), [100.0] * 13, [95.0] * 13, PARAMS)
+    assert hundred.caution() is None
 
 
 def test_a_gap_beyond_the_whole_list_is_said_so():
@@ -230,3 +238,82 @@ def test_a_month_without_treatments_returned_is_not_replayed_and_its_cost_is_sai
     said = _weeks(paths)
     assert "; June 2024 not replayed (its referrals or treatments not returned)" in said
     assert re.search(r"runs [\d,]+ below what they report \([5-9]\.\d% of the list\)", said), said
+
+
+# --- held out of the calibration (ADR 72) -------------------------------------------------------------
+
+
+def _reneging_more_from(paths, month: int, per_month: float = 0.02) -> None:
+    """Those waiting over 18 weeks in every T&O line of Part 2 a further ``per_month`` fewer each month
+    from return ``month`` on, the flows unchanged: more of them reneging lately (a validation
+    programme), a change the calibration on all the months averages with the months before it."""
+    for k, path in enumerate(paths[month:], start=1):
+        table = pd.read_csv(path)
+        bands = [c for c in table.columns if c.startswith("Gt ")]
+        part_2 = table["RTT Part Type"] == "Part_2"
+        table.loc[part_2, bands[18:]] = (table.loc[part_2, bands[18:]] * (1 - per_month) ** k).round()
+        table.loc[part_2, "Total All"] = table.loc[part_2, bands].sum(axis=1)
+        table.to_csv(path, index=False, float_format="%.0f")
+
+
+def test_rates_changed_lately_are_caught_on_months_held_out_of_the_calibration(tmp_path):
+    """The over-18-week waiters reneging 2% more a month from the ninth of 14 returns: replayed over its
+    own months the model follows the total (the later rates averaged in), but calibrated on the months
+    before the latest six it runs 7.5% above them, and the projection from all 14 runs above the list's
+    course a year on, as the caution says."""
+    paths = months_of_returns(tmp_path, 26)
+    _reneging_more_from(paths, 8)
+    inputs = weeks_inputs_from_returns(read_rtt_returns(paths[:14]), T_AND_O)
+    assert not inputs.replay.leaves_course  # in-sample: +0.9%
+    held_out = inputs.held_out
+    assert held_out.held_out and held_out.months == tuple(pd.period_range("2024-07", periods=6, freq="M"))
+    assert 0.05 < held_out.drift < 0.10 and held_out.leaves_course
+    assert held_out.words().startswith(
+        "Calibrated on the earlier months alone and run over the latest 6 (July 2024 to December 2024), "
+        "which it was not calibrated on, from the list before them"
+    )
+    caution = held_out.caution()
+    assert caution.startswith(
+        "The model calibrated on the earlier months alone does not follow the latest months' course: run "
+        "over them it runs"
+    )
+    assert "the projection, calibrated on all the months, will run above the list too" in caution
+    assert "is the truer test of the projection" in caution
+    ahead = project(inputs.origin, [inputs.referrals] * 12, [inputs.capacity] * 12, inputs.params)
+    a_year_on = read_rtt_returns(paths[-1:])[0].total("Part_2", T_AND_O)
+    assert ahead.steps[-1].waiting_list.total > a_year_on * 1.05
+
+
+def test_a_steady_run_held_out_is_quiet_and_twelve_returns_hold_none_out(tmp_path):
+    """Dorset County's return the same 13 months: run over the latest six on the first seven's
+    calibration, the model follows them (−0.1%); from 12 returns there are too few to hold six out."""
+    (tmp_path / "13").mkdir(), (tmp_path / "12").mkdir()
+    thirteen = weeks_inputs_from_returns(read_rtt_returns(months_of_returns(tmp_path / "13", 13)), T_AND_O)
+    assert abs(thirteen.held_out.drift) < 0.01 and thirteen.held_out.caution() is None
+    twelve = weeks_inputs_from_returns(read_rtt_returns(months_of_returns(tmp_path / "12", 12)), T_AND_O)
+    assert twelve.held_out is None and twelve.replay is not None
+
+
+def test_held_out_months_say_little_in_their_own_words_and_a_small_list_once():
+    lists = _course(referrals=10.0, treatments=9.0, band=0.5, months=7)
+    held_out = replay(lists, [10.0] * 7, [9.0] * 7, PARAMS, held_out=True)
+    in_sample = replay(lists, [10.0] * 7, [9.0] * 7, PARAMS)
+    assert held_out.caution() is None  # the small list is said once, beside the in-sample replay
+    assert in_sample.caution().startswith("A list fed about 10 referrals a month")
+    short = replay(
+        lists, [10.0] * 7, [9.0] * 7, PARAMS, left_out={lists[3].month: "a one-off"}, held_out=True
+    )
+    assert short.words().startswith(
+        "Too few months to replay the model over (5 of the latest 6, held out of a calibration, 6 at least)"
+    )
+    assert short.words().endswith("not checked on months it was not calibrated on")
+
+
+def test_weeks_says_the_held_out_run(tmp_path):
+    paths = months_of_returns(tmp_path, 14)
+    _reneging_more_from(paths, 8)
+    said = _weeks(paths)
+    assert "Calibrated on the earlier months alone and run over the latest 6 (July 2024 to December" in said
+    assert (
+        "The model calibrated on the earlier months alone does not follow the latest months' course" in said
+    )

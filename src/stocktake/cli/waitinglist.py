@@ -301,12 +301,13 @@ def renege_share(inputs: WeeksInputs) -> float | None:
 
 
 def _say_replay(inputs: WeeksInputs) -> None:
-    """The model replayed over the returns' months, and a caution where it leaves their course."""
-    if inputs.replay is None:
-        return
-    console.print(f"{inputs.replay.words()}.")
-    if (caution := inputs.replay.caution()) is not None:
-        console.print(f"[yellow]{caution}.[/yellow]")
+    """The model replayed over the returns' months, and over the latest held out of a calibration, each
+    with a caution where it leaves their course."""
+    for replayed in (inputs.replay, inputs.held_out):
+        if replayed is not None:
+            console.print(f"{replayed.words()}.")
+            if (caution := replayed.caution()) is not None:
+                console.print(f"[yellow]{caution}.[/yellow]")
 
 
 def _cell(value, fmt: str) -> str:

@@ -31,7 +31,7 @@ from stocktake.files.waitinglist import (
 )
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.waitinglist.capacity import AdmittedShare, admitted_by_wait, admitted_of_pathways
-from stocktake.waitinglist.replay import Replay, replay
+from stocktake.waitinglist.replay import HELD_OUT_MONTHS, Replay, replay
 from stocktake.waitinglist.rtt_return import (
     ADMITTED,
     INCOMPLETE,
@@ -178,13 +178,17 @@ class WeeksInputs:
     #: The model replayed over the returns' latest months (``waitinglist.replay``); None from one return
     #: or a warehouse (whose projection is backtested on its own pathways instead).
     replay: Replay | None = None
+    #: The model calibrated on the months before the latest six alone, run over those six (ADR 72);
+    #: None from fewer than 13 returns.
+    held_out: Replay | None = None
 
 
 def weeks_inputs_from_returns(
     returns: list[RttReturn], treatment_function: str, redistribution: Redistribution = "evenly"
 ) -> WeeksInputs:
     """The latest return's list, parameters calibrated on all of them (NHSRtt), average monthly flows,
-    and the model replayed over the latest of them (with ``redistribution``, as it will be projected)."""
+    and the model replayed over the latest of them (with ``redistribution``, as it will be projected),
+    and from 13 returns calibrated on all but the latest six and run over those (ADR 72)."""
     latest = returns[-1]
     treatment_function = _treatment_function(treatment_function, latest.treatment_functions)
     if treatment_function not in latest.treatment_functions:
@@ -238,7 +242,23 @@ def weeks_inputs_from_returns(
             f"--treatment-function {treatment_function} ({name}): no one waiting in a week band of the "
             f"{latest.month} return, so there is no list to move forward; choose another treatment function"
         )
-    replayed = None
+
+    def replayed_over(
+        run: list[RttReturn], params: RenegeCapacityParams, one_offs: OneOffMonths, held_out: bool = False
+    ) -> Replay | None:
+        """The model with ``params`` run over ``run[1:]``'s months from ``run[0]``'s list."""
+        return replay(
+            [waiting(r) for r in run],
+            [referred(r) for r in run],
+            [months_waited(r, completed).sum() for r in run],
+            params,
+            redistribution,
+            _not_replayed(run, one_offs),
+            tuple(m for m in one_offs.left_out if m not in one_offs.misreported),
+            held_out,
+        )
+
+    replayed = held_out = None
     if len(returns) == 1:
         params = single_month_params(
             latest.by_week(INCOMPLETE, treatment_function),
@@ -258,16 +278,10 @@ def weeks_inputs_from_returns(
         )
         one_offs = _one_off_months(returns, treatment_function, bins.months[1:])
         params = bins.calibrate(one_offs)
-        latest_year = returns[-(FLOW_MONTHS + 1) :]  # the list before the latest year, and the year
-        replayed = replay(
-            [waiting(r) for r in latest_year],
-            [referred(r) for r in latest_year],
-            [months_waited(r, completed).sum() for r in latest_year],
-            params,
-            redistribution,
-            _not_replayed(latest_year, one_offs),
-            tuple(m for m in one_offs.left_out if m not in one_offs.misreported),
-        )
+        replayed = replayed_over(returns[-(FLOW_MONTHS + 1) :], params, one_offs)  # the list before, the year
+        if len(returns) > 2 * HELD_OUT_MONTHS:  # as many months again to calibrate on, and the list before
+            earlier = bins.first(len(returns) - HELD_OUT_MONTHS).calibrate(one_offs)
+            held_out = replayed_over(returns[-(HELD_OUT_MONTHS + 1) :], earlier, one_offs, held_out=True)
         how = (
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
             + one_offs.words()
@@ -304,6 +318,7 @@ def weeks_inputs_from_returns(
         flow_gaps=bool(missing),
         admitted=admitted,
         replay=replayed,
+        held_out=held_out,
     )
 
 

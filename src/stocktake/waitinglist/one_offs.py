@@ -238,7 +238,7 @@ def one_offs_unread(history: History, months: int = GROWTH_MONTHS) -> str | None
         return (
             f"{NOT_LOOKED_FOR}: they are read on other "
             "removals (clock starts less stops less the list's change), whose flows are known for "
-            f"{len(judged)} months{'' if len(judged) == len(window) else f' of the latest {len(window)}'}, "
+            f"{_months(len(judged))}{'' if len(judged) == len(window) else f' of the latest {len(window)}'}, "
             f"and {ONE_OFF_FROM_MONTHS} are needed"
         )
     unknown = np.setdiff1d(window, judged)

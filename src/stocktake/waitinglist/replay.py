@@ -9,7 +9,10 @@ not (sparse bins, an open band gaining from nowhere, a month's treatments not re
 none). A month that cannot be replayed (a one-off such as a sweep, a month whose flows were not
 returned) stops the run, which starts again from the list it reports, so its gap is not carried into
 the months after it. The months are those the model was calibrated on: the replay shows when the
-model cannot follow the past, never that the future will follow it (ADR 71).
+model cannot follow the past, never that the future will follow it (ADR 71). From 13 returns the
+model is also calibrated on the months before the latest six alone and run over those six, which it has
+not seen: rates that changed lately (more reneging, a validation programme) average out in-sample but
+not there (ADR 72).
 """
 
 from __future__ import annotations
@@ -37,6 +40,13 @@ FEWEST = 8
 #: Fewer months replayed than this say little (each month's rates are in the means it is replayed
 #: with), so nothing is said of them.
 FEWEST_MONTHS = 6
+#: The latest months held out of a calibration to test it on (ADR 72): a run of returns holds out
+#: this many when it has as many again to calibrate on, and the list before them.
+HELD_OUT_MONTHS = 6
+#: A list fed fewer referrals a month than this is said to be small: whole-patient simulations of steady
+#: lists fed 50 a month were projected a year on with a standard deviation of 17% between lists (20
+#: lists; 5% at 500 a month), by chance alone (``benchmarks/bench_weeks_from_returns.py``).
+SMALL_LIST = 100
 
 
 def _signed(value: float, form: str) -> str:
@@ -62,6 +72,8 @@ class Replay:
     #: Months among ``months`` read as a sweep or a transfer: the list may come back after one for longer
     #: than the months read as its return, which the model does not replay (an outside check).
     sweeps: tuple[pd.Period, ...] = ()
+    #: The months were held out of the calibration (ADR 72), not its own.
+    held_out: bool = False
 
     @property
     def replayed(self) -> tuple[pd.Period, ...]:
@@ -89,16 +101,27 @@ class Replay:
         """What the replay found, or why it found nothing worth saying."""
         replayed = self.replayed
         if self.says_little:
+            which = (
+                f"of the latest {len(self.months)}, held out of a calibration"
+                if self.held_out
+                else "of the months it was calibrated on"
+            )
             return (
-                f"Too few months to replay the model over ({len(replayed)} of the months it was calibrated "
-                f"on, {FEWEST_MONTHS} at least): its drift from the returns' course is not checked"
+                f"Too few months to replay the model over ({len(replayed)} {which}, {FEWEST_MONTHS} at "
+                f"least): its drift from the returns' course is not checked"
+                + (" on months it was not calibrated on" if self.held_out else "")
             )
         span = spans_said(list(replayed))
         restarted = " (started again after each month not replayed, from the list it reports)"
         restarted = restarted if self.left_out else ""
+        how = (
+            f"Calibrated on the earlier months alone and run over the latest {len(replayed)} ({span}), "
+            "which it was not calibrated on,"
+            if self.held_out
+            else f"Replayed over {len(replayed)} of the months it was calibrated on ({span})"
+        )
         said = (
-            f"Replayed over {len(replayed)} of the months it was calibrated on ({span}) from the list "
-            f"before them, with each month's own referrals and treatments{restarted}, "
+            f"{how} from the list before them, with each month's own referrals and treatments{restarted}, "
             f"the model comes to {_difference(sum(self.gaps), 'waiting')} the returns report "
             f"({_signed(self.drift if abs(self.drift) >= 0.0005 else 0.0, '+.1%')} of the "
             f"{spans_said([replayed[-1]])} list), and "
@@ -114,21 +137,27 @@ class Replay:
         """What the analyst must know when the model leaves the list's course, or the list is too small
         for its rates, or None."""
         said = []
+        model = "The model calibrated on the earlier months alone" if self.held_out else "The model"
         if self.leaves_course and not self.says_little:
             way = "above" if self.drift > 0 else "below"
             whole = abs(self.drift) >= 1
             share = "more than the list itself" if whole else f"{abs(self.drift):.1%} of the list"
+            gap = f"{abs(sum(self.gaps)):,.0f} {way} what they report ({share})"
             said.append(
-                f"The model does not follow the returns' own course: replayed over their months it runs "
-                f"{abs(sum(self.gaps)):,.0f} {way} what they report ({share}), and the projection will run "
-                f"{way} the list the same way"
+                f"{model} does not follow the latest months' course: run over them it runs {gap}: the list's "
+                "rates have changed lately (or how its returns are made), and the projection, calibrated on "
+                f"all the months, will run {way} the list too"
+                if self.held_out
+                else f"{model} does not follow the returns' own course: replayed over their months it runs "
+                f"{gap}, and the projection will run {way} the list the same way"
             )
         if self.leaves_course_52 and not self.says_little:
             way = "above" if sum(self.gaps_52) > 0 else "below"
             said.append(
-                f"{'Nor does it' if said else 'The model does not'} follow the count waiting over 52 weeks: "
-                f"replayed it runs {abs(sum(self.gaps_52)):,.0f} {way} what the returns report, so the "
-                f"projected 52-week waiters (and a no-52-week-waiters target's answer) will run {way} too"
+                f"{'Nor does it' if said else f'{model} does not'} follow the count waiting over 52 weeks: "
+                f"{'run over them' if self.held_out else 'replayed'} it runs "
+                f"{abs(sum(self.gaps_52)):,.0f} {way} what the returns report, so the projected 52-week "
+                f"waiters (and a no-52-week-waiters target's answer) will run {way} too"
             )
         if said and self.sweeps:
             said.append(
@@ -136,18 +165,36 @@ class Replay:
                 "the months read as its return: the model does not replay that, and then the gap says "
                 "nothing of the projection's course"
             )
+        if said and self.held_out:  # the in-sample replay averages the earlier rates with the later
+            said.append(
+                "Where this and the replay over the calibration's own months disagree, this one, on months "
+                "the model was not calibrated on, is the truer test of the projection"
+            )
         if said:
             said.append(
                 "Check the returns (a resubmission, a changed basis, a change in how patients are booked), "
                 "or read the projection as a rough guide only"
             )
-        if self.referrals_a_month < NEGATIVE_RATES_FROM:  # whatever the replay, which chance dominates
-            said.append(
-                f"A list fed about {self.referrals_a_month:,.0f} referrals a month is too small for monthly "
-                "rates by months waited, which are then mostly noise: read its projection as a rough guide "
-                "only"
-            )
+        size = None if self.held_out else small_list(self.referrals_a_month)  # said once, in-sample
+        said += [size] if size else []
         return ". ".join(said) if said else None
+
+
+def small_list(referrals_a_month: float) -> str | None:
+    """What chance does to the projection of a list fed so few, whatever its replay; None for a list of
+    :data:`SMALL_LIST` referrals a month or more."""
+    fed = f"A list fed about {referrals_a_month:,.0f} referrals a month"
+    if referrals_a_month < NEGATIVE_RATES_FROM:
+        return (
+            f"{fed} is too small for monthly rates by months waited, which are then mostly noise: read its "
+            "projection as a rough guide only"
+        )
+    if referrals_a_month < SMALL_LIST:
+        return (
+            f"{fed} is small: by chance alone its projection a year on may be a fifth off either way "
+            "(simulated steady lists fed 50 a month: a standard deviation of 17%)"
+        )
+    return None
 
 
 def beyond_chance(gap: float, count: float) -> bool:
@@ -178,11 +225,13 @@ def replay(
     redistribution: Redistribution = "evenly",
     left_out: dict[pd.Period, str] | None = None,
     sweeps: tuple[pd.Period, ...] = (),
+    held_out: bool = False,
 ) -> Replay | None:
     """The model run over ``lists[1:]``'s months from ``lists[0]`` with each month's ``referrals`` and
     ``treatments`` (one a list, the first's unused), against the lists reported. A month in
     ``left_out`` (month → why) is not run: the run stops before it and starts again from the list it
-    reports, so its gap is not carried on. A run's gaps are taken at its end, as a projection's would
+    reports, so its gap is not carried on. ``held_out``: ``params`` were calibrated on months before
+    these (ADR 72), which the words say. A run's gaps are taken at its end, as a projection's would
     be (a month-by-month restart would count the list's first reshaping, from week bands to the model's
     days, every month). ``sweeps``: the months of ``left_out`` read as a sweep or a transfer. None when
     no month is left to run."""
@@ -219,4 +268,5 @@ def replay(
         latest.over_52_weeks,
         float(np.mean(referred_in)),
         tuple(m for m in sweeps if m in months),
+        held_out,
     )

@@ -633,6 +633,12 @@ class MonthlyBins:
     incompletes: np.ndarray
     completes: np.ndarray
 
+    def first(self, months: int) -> MonthlyBins:
+        """The first ``months`` months alone."""
+        return MonthlyBins(
+            self.months[:months], self.referrals[:months], self.incompletes[:months], self.completes[:months]
+        )
+
     def calibrate(self, one_offs: OneOffMonths | None = None) -> RenegeCapacityParams:
         """NHSRtt's calibration on these months, the ``one_offs`` among them left out of its means and
         the months the list came back in after a sweep out of its renege means (while some are left).
