@@ -10,8 +10,15 @@ import pandas as pd
 import pytest
 from synthetic_histories import ADD_SEASON, ENGLAND, STOP_SEASON
 
-from stocktake.waitinglist.history import history_from_table
-from stocktake.waitinglist.one_offs import coming_back, may_come_back, one_offs, one_offs_said, unusual_runs
+from stocktake.waitinglist.history import History, history_from_table
+from stocktake.waitinglist.one_offs import (
+    coming_back,
+    may_come_back,
+    one_offs,
+    one_offs_said,
+    one_offs_unread,
+    unusual_runs,
+)
 from stocktake.waitinglist.projection import project
 
 
@@ -339,8 +346,11 @@ def test_months_not_read_for_a_one_off_are_said():
     assert model.one_offs == () and said == (
         "One-off months (a validation sweep, a transfer) are not looked for: they are read on other "
         "removals (clock starts less stops less the list's change), whose flows are known for 8 months of "
-        "the latest 36, and 11 are needed."
-    )
+        "the latest 36, and 11 are needed, but the list in September 2024 fell 287 (7% of it) further than "
+        "its flows and the other months' removals explain: if that was a validation sweep or a transfer, "
+        "start from that month (its list the first, the sweep behind it); read as a usual month, it is "
+        "carried on."
+    )  # the sweep of 300 injected in month 44: named, with too few months to leave it out by rule
     blank = trust_like(48, seed=6)
     blank.loc[[30, 41, 42], "clock_starts"] = np.nan
     assert said_of(blank)[1] == (
@@ -565,3 +575,27 @@ def test_a_month_down_and_the_next_back_up_is_said_misreported_not_a_sweep_and_a
     # a sweep and a transfer of unlike sizes stay each what it is
     unlike = said_of(trust_like(48, seed=6, other_removed={44: 300, 45: -150}, leave_later=False))[1]
     assert "validation sweep" in unlike and "misreported" not in unlike
+
+
+def test_a_short_run_names_its_likely_one_off_but_not_a_usual_spread():
+    """An outside check: two or three returns with a sweep among them projected the list 40–64% down in
+    a year, said only as large reneges. Too few months to read one-offs by rule, the month farthest from
+    the others by a twentieth of the list is named; other removals as England's usually vary (2.6–7.7%
+    of the list a month) are not."""
+    months = pd.period_range("2024-01", periods=4, freq="M")
+
+    def history(removed_shares):
+        waiting = [10_000.0]
+        for share in removed_shares:  # as many start as stop each month: the list moves by the share
+            waiting.append(round(waiting[-1] * (1 - share)))
+        flows = np.full(len(months), 1_000.0)
+        return History(months, np.array(waiting, dtype=float), flows, {"clock_stops": flows})
+
+    usual = one_offs_unread(history([0.026, 0.077, 0.033]))
+    assert usual.endswith("and 11 are needed")
+    # 10,000 → 9,700 → 8,439 → 8,144: March's 1,261 less the others' median (300 and 295) is 964, 9.9%
+    swept = one_offs_unread(history([0.03, 0.13, 0.035]))
+    assert ", but the list in March 2024 fell 964 (10% of it) further than its flows" in swept
+    # 9,700 → 10,282 → 9,922: March's −582 less the median of 300 and 360 is −912, 9.4% of 9,700
+    moved_in = one_offs_unread(history([0.03, -0.06, 0.035]))
+    assert ", but the list in March 2024 rose 912 (9% of it) further" in moved_in
