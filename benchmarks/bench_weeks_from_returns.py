@@ -166,7 +166,7 @@ def main() -> None:
     parser.add_argument("--sizes", type=float, nargs="+", default=[10.0, 50.0, 500.0])
     parser.add_argument("--reneges-times", type=float, default=1.0)
     args = parser.parse_args()
-    console = Console()
+    console = Console(width=150)  # the table whole when written to a file
     first = len(MONTHS) - 12 - RETURNED
     table = Table(
         title=f"The list 12 months on, projected from {RETURNED} simulated returns ({args.seeds} lists)"
