@@ -297,3 +297,34 @@ def test_a_month_without_the_treatment_function_is_named_by_its_file(tmp_path):
         f"{paths[1]}: the 2024-10 return has no lines for --treatment-function C_110, which the 2024-11 "
         "return has; give that month's whole return, or only the months after it"
     )
+
+
+def test_the_latest_six_months_flows_are_said_beside_the_years_average_held(tmp_path):
+    """An outside check: referrals up a fifth over the latest six months left the projection 13% low
+    and nothing said so (each replay feeds the months' own flows, so neither can see it). Every new
+    period of the latest six returns doubled (each month's referrals are then Part 3's count, above
+    those waiting or treated within a month), the latest six's average is said beside the year's."""
+    from synthetic_histories import months_of_returns
+
+    paths = months_of_returns(tmp_path, 14)
+    steady = weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O)
+    # the same return each month: within a month of referral moves only with the months' days
+    assert steady.lately == pytest.approx((steady.referrals, steady.capacity), rel=0.01)
+    for path in paths[-6:]:
+        table = pd.read_csv(path)
+        part_3 = table["RTT Part Type"] == "Part_3"
+        table.loc[part_3, "Total All"] *= 2
+        table.to_csv(path, index=False, float_format="%.0f")
+    doubled = read_rtt_returns(paths)
+    raised = weeks_inputs_from_returns(doubled, T_AND_O)
+    counted = [r.total("Part_3", T_AND_O) for r in doubled]
+    within = [within_a_month(r, T_AND_O) for r in doubled]
+    expected = [max(c, w) for c, w in zip(counted, within, strict=True)]
+    assert raised.lately[0] == pytest.approx(np.mean(expected[-6:]))
+    assert raised.referrals == pytest.approx(np.mean(expected[-12:]))
+    assert raised.referrals < raised.lately[0]
+    assert raised.lately[1] == pytest.approx(steady.lately[1])  # treatments as they were
+    assert (
+        read_rtt_returns(paths[:11])
+        and weeks_inputs_from_returns(read_rtt_returns(paths[:11]), T_AND_O).lately is None
+    )

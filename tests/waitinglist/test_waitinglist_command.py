@@ -820,6 +820,12 @@ def test_what_a_command_finds_goes_to_standard_output_and_its_errors_to_standard
     assert found.returncode == 0, found.stderr
     assert "3,439 waiting at the end of 2024-11" in found.stdout and "2025-01" in found.stdout
     assert found.stderr == ""
+    # piped, a sentence is one line, so `| grep` finds its words (they were wrapped at 80 columns)
+    assert any(
+        line.startswith("No 95% intervals: published returns hold no pathways")
+        and line.endswith("present flows")
+        for line in found.stdout.splitlines()
+    )
     refused = run(str(tmp_path / "missing.csv"))
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.startswith("error: ")

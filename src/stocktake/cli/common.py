@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -12,8 +13,10 @@ from rich.console import Console
 from rich.text import Text
 
 #: What a command found (its tables, figures and the words about them) goes to standard output, so
-#: ``> file`` keeps it (an analyst's `weeks … > out.txt` was empty); errors go to standard error.
-console = Console()
+#: ``> file`` keeps it (an analyst's `weeks … > out.txt` was empty); errors go to standard error. Off a
+#: terminal, a sentence is one line whatever its length (``| grep`` found nothing where a month's name
+#: was wrapped at 80 columns: an outside check); tables keep their width.
+console = Console(soft_wrap=not sys.stdout.isatty())
 errors = Console(stderr=True)
 
 

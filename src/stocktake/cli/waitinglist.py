@@ -303,11 +303,13 @@ def renege_share(inputs: WeeksInputs) -> float | None:
 def _say_replay(inputs: WeeksInputs) -> None:
     """The model replayed over the returns' months, and over the latest held out of a calibration, each
     with a caution where it leaves their course."""
+    from stocktake.waitinglist.replay import caution as replay_caution
+
     for replayed in (inputs.replay, inputs.held_out):
         if replayed is not None:
             console.print(f"{replayed.words()}.")
-            if (caution := replayed.caution()) is not None:
-                console.print(f"[yellow]{caution}.[/yellow]")
+    if (said := replay_caution(inputs.replay, inputs.held_out)) is not None:
+        console.print(f"[yellow]{said}.[/yellow]")
 
 
 def _cell(value, fmt: str) -> str:
@@ -468,6 +470,11 @@ def weeks(
     console.print(
         f"{inputs.calibration}; referrals {inputs.referrals:,.0f} and treatments "
         f"{inputs.capacity:,.0f} a month held at their recent average"
+        + (
+            f" over 12 months (over the latest 6: {inputs.lately[0]:,.0f} and {inputs.lately[1]:,.0f})"
+            if inputs.lately is not None
+            else ""
+        )
         + ("; reneges (removals other than treatment) as calibrated" if table["reneges"].any() else "")
     )
     _say_if_old(inputs.origin.month, "the projection runs from then")

@@ -178,9 +178,14 @@ class WeeksInputs:
     #: The model replayed over the returns' latest months (``waitinglist.replay``); None from one return
     #: or a warehouse (whose projection is backtested on its own pathways instead).
     replay: Replay | None = None
-    #: The model calibrated on the months before the latest six alone, run over those six (ADR 72);
-    #: None from fewer than 13 returns.
+    #: The model calibrated on the earlier months alone, run over the latest six that can be run
+    #: (ADR 72); None from fewer than 13 returns.
     held_out: Replay | None = None
+    #: Referrals and treatments a month over the latest six returns, beside the year's averages held:
+    #: neither replay can see flows change (each feeds the months' own), so they are said (an outside
+    #: check: referrals up a fifth over six months left the projection 13% low, and nothing said so).
+    #: None from fewer than 12 returns, or a warehouse.
+    lately: tuple[float, float] | None = None
 
 
 def weeks_inputs_from_returns(
@@ -211,13 +216,12 @@ def weeks_inputs_from_returns(
         return WaitingList.from_week_bands(rtt.month, bands).months_waited(MAX_MONTHS_WAITED)
 
     completed = (ADMITTED, NON_ADMITTED)
-    recent = returns[-FLOW_MONTHS:]
 
-    def recent_mean(part: str, count) -> float:
-        """The part's monthly mean over the recent returns that hold it for any treatment function: a
-        month without it at all is not known (left out); one with it for others only is a true zero
-        (published returns leave out empty lines)."""
-        held = [count(r) for r in recent if part in r.parts]
+    def recent_mean(part: str, count, months: int = FLOW_MONTHS) -> float:
+        """The part's monthly mean over the latest ``months`` returns that hold it for any treatment
+        function: a month without it at all is not known (left out); one with it for others only is a
+        true zero (published returns leave out empty lines)."""
+        held = [count(r) for r in returns[-months:] if part in r.parts]
         return float(np.mean(held)) if held else 0.0
 
     counted = recent_mean(NEW_PERIODS, lambda r: r.total(NEW_PERIODS, treatment_function))
@@ -232,6 +236,15 @@ def weeks_inputs_from_returns(
     # one return alone is read with no reneging, which its referrals as counted already balance
     referrals = counted if len(returns) == 1 else recent_mean(NEW_PERIODS, referred)
     capacity = sum(recent_mean(part, lambda r, p=part: months_waited(r, (p,)).sum()) for part in completed)
+    lately = None
+    if len(returns) >= FLOW_MONTHS:
+        lately = (
+            recent_mean(NEW_PERIODS, referred, FLOW_MONTHS // 2),
+            sum(
+                recent_mean(p, lambda r, p=p: months_waited(r, (p,)).sum(), FLOW_MONTHS // 2)
+                for p in completed
+            ),
+        )
 
     def waiting(r: RttReturn) -> WaitingList:
         return WaitingList.from_week_bands(r.month, r.by_week(INCOMPLETE, treatment_function))
@@ -244,8 +257,11 @@ def weeks_inputs_from_returns(
         )
 
     def replayed_over(
-        run: list[RttReturn], params: RenegeCapacityParams, one_offs: OneOffMonths, held_out: bool = False
-    ) -> Replay | None:
+        run: list[RttReturn],
+        params: RenegeCapacityParams,
+        one_offs: OneOffMonths,
+        calibrated_on: tuple[pd.Period, ...] = (),
+    ) -> Replay:
         """The model with ``params`` run over ``run[1:]``'s months from ``run[0]``'s list."""
         return replay(
             [waiting(r) for r in run],
@@ -255,7 +271,7 @@ def weeks_inputs_from_returns(
             redistribution,
             _not_replayed(run, one_offs),
             tuple(m for m in one_offs.left_out if m not in one_offs.misreported),
-            held_out,
+            calibrated_on,
         )
 
     replayed = held_out = None
@@ -280,8 +296,9 @@ def weeks_inputs_from_returns(
         params = bins.calibrate(one_offs)
         replayed = replayed_over(returns[-(FLOW_MONTHS + 1) :], params, one_offs)  # the list before, the year
         if len(returns) > 2 * HELD_OUT_MONTHS:  # as many months again to calibrate on, and the list before
-            earlier = bins.first(len(returns) - HELD_OUT_MONTHS).calibrate(one_offs)
-            held_out = replayed_over(returns[-(HELD_OUT_MONTHS + 1) :], earlier, one_offs, held_out=True)
+            split = _held_out_from(returns, one_offs)
+            earlier = bins.first(split).calibrate(one_offs)
+            held_out = replayed_over(returns[split - 1 :], earlier, one_offs, bins.months[:split])
         how = (
             f"NHSRtt calibration on {len(returns)} consecutive returns ({returns[0].month} … {latest.month})"
             + one_offs.words()
@@ -319,7 +336,21 @@ def weeks_inputs_from_returns(
         admitted=admitted,
         replay=replayed,
         held_out=held_out,
+        lately=lately,
     )
+
+
+def _held_out_from(returns: list[RttReturn], one_offs: OneOffMonths) -> int:
+    """Where the months held out of a calibration start (ADR 72): the latest :data:`HELD_OUT_MONTHS`
+    that can be run, reaching back past those that cannot (an outside check: one sweep among the
+    latest six left five, too few, and turned the test off where it was wanted), while as many months
+    and the list before them are left to calibrate on."""
+    not_run = _not_replayed(returns, one_offs)
+    split, run = len(returns), 0
+    while run < HELD_OUT_MONTHS and split > HELD_OUT_MONTHS + 1:
+        split -= 1
+        run += returns[split].month not in not_run
+    return split
 
 
 def _not_replayed(returns: list[RttReturn], one_offs: OneOffMonths) -> dict[pd.Period, str]:
