@@ -193,7 +193,8 @@ def weeks_inputs_from_returns(
 ) -> WeeksInputs:
     """The latest return's list, parameters calibrated on all of them (NHSRtt), average monthly flows,
     and the model replayed over the latest of them (with ``redistribution``, as it will be projected),
-    and from 13 returns calibrated on all but the latest six and run over those (ADR 72)."""
+    and from 13 returns calibrated on the earlier months alone and run over the latest six that can be
+    run (ADR 72)."""
     latest = returns[-1]
     treatment_function = _treatment_function(treatment_function, latest.treatment_functions)
     if treatment_function not in latest.treatment_functions:

@@ -10,9 +10,9 @@ none). A month that cannot be replayed (a one-off such as a sweep, a month whose
 returned) stops the run, which starts again from the list it reports, so its gap is not carried into
 the months after it. The months are those the model was calibrated on: the replay shows when the
 model cannot follow the past, never that the future will follow it (ADR 71). From 13 returns the
-model is also calibrated on the months before the latest six alone and run over those six, which it has
-not seen: rates that changed lately (more reneging, a validation programme) average out in-sample but
-not there (ADR 72).
+model is also calibrated on the earlier months alone and run over the latest six that can be run,
+which it has not seen: rates that changed lately (more reneging, a validation programme) average out
+in-sample but not there (ADR 72).
 """
 
 from __future__ import annotations
