@@ -302,7 +302,11 @@ def test_rates_changed_lately_are_caught_on_months_held_out_of_the_calibration(t
         "over them it runs 2,435 above what they report (7.5% of the list)"
     ) in said
     assert "the projection, calibrated on all the months, is likely to run above the list too" in said
-    assert "The two runs point opposite ways (over 52 weeks): which way the projection will err" in said
+    assert (
+        "The two runs point opposite ways for those over 52 weeks: which way the projection will err" in said
+    )
+    # and neither run claims a way for them first (a recheck read two firm opposite claims, then this)
+    assert "52-week waiters will" not in said and "twice this gap or more" in said
     assert said.count("Check the returns") == 1
     ahead = project(inputs.origin, [inputs.referrals] * 12, [inputs.capacity] * 12, inputs.params)
     a_year_on = read_rtt_returns(paths[-1:])[0]
@@ -334,6 +338,28 @@ def test_a_month_not_run_among_the_latest_six_moves_the_held_out_months_back(tmp
     assert "(November 2023 to July 2024)" in held_out.words()  # calibrated on the months before them
 
 
+def test_thirteen_returns_with_a_sweep_among_the_latest_six_still_hold_five_out(tmp_path):
+    """A recheck: with 13 returns the held-out months cannot reach back (seven are needed to calibrate
+    on), and one sweep among the six left five, "too few". Held out, four months run say enough."""
+    paths = months_of_returns(tmp_path, 13, swept=9)  # August 2024 swept
+    held_out = weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O).held_out
+    assert len(held_out.months) == 6 and len(held_out.replayed) == 5 and not held_out.says_little
+    assert held_out.words().startswith("Calibrated on the earlier months alone (November 2023 to May 2024)")
+    assert "; August 2024 not replayed (a one-off: a sweep or a transfer)" in held_out.words()
+
+
+def test_a_small_lists_held_out_52_week_gap_names_chance_first():
+    """A recheck: a steady seasonal list fed 48 a month had its 52-week waiters "will likely run above",
+    chance unnamed (the projection ran below)."""
+    month = pd.Period("2024-06", freq="M")
+    small = Replay((month,) * 6, (0.0,) * 6, (0.0,) * 5 + (40.0,), (), 400.0, 100.0, 48.0, (), (month - 7,))
+    assert small.leaves_course_52  # 40 beyond three square roots of 100
+    assert (
+        ", so unless it is chance (the list is small) the projected 52-week waiters will likely run"
+        in (small.findings()[0])
+    )
+
+
 def test_no_month_left_to_run_is_said_not_silent():
     """An outside check: a held-out run whose every month was left out vanished without a word."""
     lists = _course(months=7)
@@ -342,7 +368,7 @@ def test_no_month_left_to_run_is_said_not_silent():
         lists, [400.0] * 7, [380.0] * 7, PARAMS, left_out=left_out, calibrated_on=(lists[0].month,)
     )
     assert found.says_little and found.words() == (
-        "Too few months to replay the model over (0 of the latest 6, held out of a calibration, 6 at least): "
+        "Too few months to replay the model over (0 of the latest 6, held out of a calibration, 4 at least): "
         "its drift from the returns' course is not checked on months it was not calibrated on; February "
         "2024 to July 2024 not replayed (the list coming back after a sweep)"
     )
