@@ -234,18 +234,15 @@ def weeks_inputs_from_returns(
         first_month = months_waited(r, (INCOMPLETE,))[0] + months_waited(r, completed)[0]
         return max(r.total(NEW_PERIODS, treatment_function), first_month)
 
-    # one return alone is read with no reneging, which its referrals as counted already balance
-    referrals = counted if len(returns) == 1 else recent_mean(NEW_PERIODS, referred)
-    capacity = sum(recent_mean(part, lambda r, p=part: months_waited(r, (p,)).sum()) for part in completed)
-    lately = None
-    if len(returns) >= FLOW_MONTHS:
-        lately = (
-            recent_mean(NEW_PERIODS, referred, FLOW_MONTHS // 2),
-            sum(
-                recent_mean(p, lambda r, p=p: months_waited(r, (p,)).sum(), FLOW_MONTHS // 2)
-                for p in completed
-            ),
-        )
+    def flows(months: int) -> tuple[float, float]:
+        """Referrals (as raised) and treatments a month over the latest ``months`` returns."""
+        treated = (recent_mean(p, lambda r, p=p: months_waited(r, (p,)).sum(), months) for p in completed)
+        return recent_mean(NEW_PERIODS, referred, months), sum(treated)
+
+    referrals, capacity = flows(FLOW_MONTHS)
+    if len(returns) == 1:  # read with no reneging, which its referrals as counted already balance
+        referrals = counted
+    lately = flows(FLOW_MONTHS // 2) if len(returns) >= FLOW_MONTHS else None
 
     def waiting(r: RttReturn) -> WaitingList:
         return WaitingList.from_week_bands(r.month, r.by_week(INCOMPLETE, treatment_function))
