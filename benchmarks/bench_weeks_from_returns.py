@@ -1,7 +1,8 @@
 """The weeks-waited projection from a run of RTT returns against simulated lists of whole patients.
 
 Run: .venv/bin/python benchmarks/bench_weeks_from_returns.py [--seeds 20] [--sizes 10 50 500]
-[--reneges-times 1.0] (about a minute a seed at 500 referrals a month, seconds at 10 and 50)
+[--reneges-times 1.0] [--referrals-times 1.0] (about a minute a seed at 500 referrals a month,
+seconds at 10 and 50)
 
 Each list is simulated by day from empty in 2014-12: every month its patients wait the month's days
 longer, Poisson referrals arrive on its days, each patient reneges with a rate by months waited
@@ -17,7 +18,9 @@ rate kept); and the replay's drift (ADR 71) and how often it warned, over the ca
 and over the latest six held out of a calibration (ADR 72). The same simulated returns serve both
 calibrations. ``--reneges-times F`` multiplies every renege rate by F from the eighth month before the
 last return on (a validation programme, say): the returns' rates change late, and the truth a year on
-is the new rates'.
+is the new rates'. ``--referrals-times F`` multiplies the referrals from that month on, treatments
+unchanged (ADR 73): printed too, how often a change in the flows was said, and the projection at the
+latest six months' flows where it was (the projection as it is where not).
 """
 
 from __future__ import annotations
@@ -52,10 +55,10 @@ CHANGED = MONTHS[-12 - 8]
 
 
 def simulate(
-    referrals_a_month: float, seed: int, reneges_times: float = 1.0
+    referrals_a_month: float, seed: int, reneges_times: float = 1.0, referrals_times: float = 1.0
 ) -> list[tuple[pd.Period, int, np.ndarray, np.ndarray]]:
     """(month, referrals, waiting by day, treated by day) for each of :data:`MONTHS`, renege rates
-    ``reneges_times`` as high from :data:`CHANGED` on."""
+    ``reneges_times`` and referrals ``referrals_times`` as high from :data:`CHANGED` on."""
     rng = np.random.default_rng(seed)
     waiting = np.zeros(MAX_DAYS + 1, dtype=np.int64)
     out = []
@@ -64,7 +67,7 @@ def simulate(
         aged = np.zeros_like(waiting)
         aged[days:MAX_DAYS] = waiting[: MAX_DAYS - days]
         aged[MAX_DAYS] = waiting[MAX_DAYS - days :].sum()
-        referred = int(rng.poisson(referrals_a_month))
+        referred = int(rng.poisson(referrals_a_month * (referrals_times if month >= CHANGED else 1.0)))
         aged[:days] += rng.multinomial(referred, [1 / days] * days)
         bins = months_waited_of_days(month)
         renege = RENEGE * (reneges_times if month >= CHANGED else 1.0)
@@ -138,18 +141,25 @@ def each_sparse_bin_floored_alone():
         weeks_waited._sparse_bins_shared = now
 
 
-def projected(paths: list[Path]) -> tuple[float, float, bool, float, bool]:
+def projected(paths: list[Path]) -> tuple[float, float, bool, float, bool, bool, float]:
     """The list 12 months on as `weeks` projects it, the replay's drift, and whether it warned that the
-    model leaves the list's course (in all or over 52 weeks), over its own months and held out."""
+    model leaves the list's course (in all or over 52 weeks), over its own months and held out; whether
+    a change in the flows was said, and the list 12 months on at the latest six months' flows if so."""
     inputs = weeks_inputs_from_returns(read_rtt_returns(paths), "C_110")
     ahead = project(inputs.origin, [inputs.referrals] * 12, [inputs.capacity] * 12, inputs.params)
+    total = ahead.steps[-1].waiting_list.total
+    if inputs.changes:
+        referrals, capacity = inputs.lately
+        lately = project(inputs.origin, [referrals] * 12, [capacity] * 12, inputs.params)
     replay, held_out = inputs.replay, inputs.held_out
     return (
-        ahead.steps[-1].waiting_list.total,
+        total,
         replay.drift,
         replay.leaves_course or replay.leaves_course_52,
         held_out.drift,
         held_out.leaves_course or held_out.leaves_course_52,
+        bool(inputs.changes),
+        lately.steps[-1].waiting_list.total if inputs.changes else total,
     )
 
 
@@ -165,12 +175,14 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=20)
     parser.add_argument("--sizes", type=float, nargs="+", default=[10.0, 50.0, 500.0])
     parser.add_argument("--reneges-times", type=float, default=1.0)
+    parser.add_argument("--referrals-times", type=float, default=1.0)
     args = parser.parse_args()
-    console = Console(width=150)  # the table whole when written to a file
+    console = Console(width=180)  # the table whole when written to a file
     first = len(MONTHS) - 12 - RETURNED
     table = Table(
         title=f"The list 12 months on, projected from {RETURNED} simulated returns ({args.seeds} lists)"
         + (f", reneges ×{args.reneges_times:g} from {CHANGED}" if args.reneges_times != 1 else "")
+        + (f", referrals ×{args.referrals_times:g} from {CHANGED}" if args.referrals_times != 1 else "")
     )
     for column in (
         "referrals a month",
@@ -182,16 +194,19 @@ def main() -> None:
         "replay warned",
         "held out drift, mean",
         "held out warned",
+        "flows' change said",
+        "said at latest flows: mean (se)",
     ):
         table.add_column(column, justify="right")
     for size in args.sizes:
         now, before, truth, drifts, held_out_drifts, warned, held_out_warned = [], [], [], [], [], 0, 0
+        at_latest, said = [], 0
         with console.status(f"{size:g} referrals a month"):
             for seed in range(args.seeds):
-                months = simulate(size, seed, args.reneges_times)
+                months = simulate(size, seed, args.reneges_times, args.referrals_times)
                 with tempfile.TemporaryDirectory() as folder:
                     paths = write_returns(Path(folder), months[first : first + RETURNED])
-                    total, drift, warns, held_out_drift, held_out_warns = projected(paths)
+                    total, drift, warns, held_out_drift, held_out_warns, changed, latest = projected(paths)
                     with each_sparse_bin_floored_alone():
                         before.append(projected(paths)[0])
                 now.append(total)
@@ -199,8 +214,10 @@ def main() -> None:
                 warned += warns
                 held_out_drifts.append(held_out_drift)
                 held_out_warned += held_out_warns
+                said += changed
+                at_latest.append(latest)
                 truth.append(float(months[-1][2].sum()))
-        now_, before_, truth_ = map(np.array, (now, before, truth))
+        now_, before_, truth_, at_latest_ = map(np.array, (now, before, truth, at_latest))
 
         table.add_row(
             f"{size:g}",
@@ -210,6 +227,8 @@ def main() -> None:
             f"{warned} of {args.seeds}",
             f"{np.mean(held_out_drifts):+.1%}",
             f"{held_out_warned} of {args.seeds}",
+            f"{said} of {args.seeds}",
+            _errors(at_latest_, truth_)[1],
         )
     console.print(table)
 

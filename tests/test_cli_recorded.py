@@ -153,3 +153,19 @@ def test_a_log_that_cannot_be_written_is_one_clear_line_with_its_reason(
     assert done.exit_code == 2 and (done.exception is None or isinstance(done.exception, SystemExit))
     assert "could not be recorded in the home's audit log" in done.output and reason in done.output
     assert "Traceback" not in done.output and not out.exists()
+
+
+def test_alerts_say_when_the_figures_are_old(home, monkeypatch):
+    """An outside check: "Since last month: …" on the demo's data, 20 months old, without a word of it."""
+    from datetime import date
+
+    from stocktake.report import waitinglist
+
+    (home / "stocktake.toml").write_text("")
+    monkeypatch.setattr(waitinglist, "today", lambda: date(2026, 12, 7))
+    said = " ".join(runner.invoke(app, ["alerts", "--home", str(home)]).stdout.split())
+    assert (  # the fixture's warehouse runs to September 2023
+        'These figures run to September 2023, 38 months ago: "since last month" below means since August 2023'
+    ) in said
+    monkeypatch.setattr(waitinglist, "today", lambda: date(2023, 10, 20))
+    assert "These figures run to" not in runner.invoke(app, ["alerts", "--home", str(home)]).stdout

@@ -97,3 +97,28 @@ def test_a_month_is_complete_when_the_data_reach_its_last_four_days(last_day, co
     reach = reaches(con, load_catalogue())["hipfx_surgery_36h"]
     assert reach.complete_to == (T("2024-03-01") if complete else T("2024-02-01"))
     assert (reach.incomplete is None) == complete
+
+
+def test_an_outcome_waits_for_its_follow_up_past_the_months_end(typed_table):
+    """An outside check: March's 30-day deaths and 120-day returns home were charted from data ending
+    31 March (ADR 74). Hip fractures to 30 April: 30-day mortality runs to March (30 April is 30 days
+    past its end), the rest of the hip-fracture measures to April; April is incomplete, and so named."""
+    con = _warehouse(typed_table, hips_to="2024-04-30", spells_to="2024-04-30")
+    series = run_catalogue(con, load_catalogue())
+    assert _months(series, "hipfx_surgery_36h")[-1] == "2024-04"
+    assert _months(series, "hipfx_mortality_30d") == ["2024-01", "2024-02", "2024-03"]
+    reach = reaches(con, load_catalogue())["hipfx_mortality_30d"]
+    assert (reach.complete_to, reach.incomplete) == (T("2024-03-01"), T("2024-04-01"))
+    assert (
+        reach.note
+        == "April 2024 on incomplete: each needs 30 days' follow-up, and the data run to 30 April 2024"
+    )
+    # a day short of 30 days past March's end (less the grace for a month's last working days, ADR 29)
+    short = reaches(_warehouse(typed_table, hips_to="2024-04-26", spells_to="2024-04-26"), load_catalogue())
+    assert short["hipfx_mortality_30d"].complete_to == T("2024-02-01")
+    assert short["hipfx_mortality_30d"].note.startswith("March 2024 on incomplete")
+    # 120 days: data to 30 April reach no month's end 120 days on, so there is no point yet; with
+    # ``partial`` the months so far are there to read
+    assert series["hipfx_returned_home_120d"].empty
+    so_far = run_catalogue(con, load_catalogue(), partial=True)["hipfx_mortality_30d"]
+    assert _months({"m": so_far}, "m")[-1] == "2024-04"

@@ -178,6 +178,14 @@ def test_period_choice_ends_the_report_there(report):
             "row 2, column date: 'soon' is not a date",
         ),
         ("targets.yaml", "targets:\n  los_elective_hip_knee: {fraction: 0.5}\n", "give either value"),
+        (  # an outside check: the demo's hip fracture stay, 18.0 days, had been given 19.7 towards 21.4
+            "targets.yaml",
+            "targets:\n  hipfx_length_of_stay:\n    baseline: {start: 2022-04-01, end: 2023-03-01}\n"
+            "    benchmark: {value: 21.4, source: national mean, year: 2019}\n",
+            "targets.hipfx_length_of_stay: the baseline's mean from 2022-04-01 to 2023-03-01 (18) is already "
+            "at or better than the benchmark, national mean (2019) (21.4): a target between them would ask "
+            "the service to get worse",
+        ),
     ],
 )
 def test_bad_inputs_are_explained(report, tmp_path, name, text, message):
@@ -227,5 +235,24 @@ def test_the_demo_report_compares_sites_and_lists_procurement(report):
     procurement = page.split('<h2 id="procurement-title">Procurement opportunities</h2>')[1].split(
         "</section>"
     )[0]
-    assert "Largest savings by item: none; every site pays within the target." in procurement
+    # an outside check read "none" as no savings, beside spend £64,356 above benchmark prices: the
+    # section says it compares the sites with one another, and what it cannot find
+    assert "Largest savings by item: none; every site pays no more than the target" in procurement
+    assert "a price too high at every site alike is not found here" in procurement
+    assert "the sites compared with one another, not with prices paid elsewhere" in procurement
     assert "In all: £0.00 on 0 item(s) and sites" in procurement
+
+
+def test_how_to_read_this_says_two_in_three_as_the_engine_reads_it(report):
+    """An outside check applied the page's two-out-of-three rule to a point beside one beyond the limit
+    and found it common cause on the chart: NHSRplotthedots 0.2.2 does not count points beyond."""
+    from stocktake.spc.rules import DEFAULT_PROFILE, PROFILES
+    from stocktake.spc.xmr import xmr
+
+    chart = xmr([10, 12] * 8 + [10, 25, 16.5, 11])  # mean 11.9, upper limit 18.7, two-thirds 16.5
+    assert chart.outside_limits[17] and chart.close_to_limits[18] and not chart.outside_limits[18]
+    assert chart.point_type[18] == "common_cause"  # two of three beyond two-thirds, one of them beyond
+    assert not PROFILES[DEFAULT_PROFILE].two_in_three_counts_outside
+    _, _, paths = report
+    text = " ".join(paths[".html"].read_text().split())
+    assert "two out of three beyond two-thirds of the way to a limit but within it" in text

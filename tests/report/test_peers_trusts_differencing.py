@@ -2,7 +2,10 @@
 against another total of the same measure the board shows. On the demo's department, with peer
 figures kept for April 2024 to February 2025, "Other trusts" gave our 37 deaths of 511 and observed ÷
 expected gave 25 + 17 = 42 deaths over April 2024 to March 2025: March's 5, which the Series sheet
-hides. Our counts are now hidden there, as 1–7 are (``verdicts.trusts.differenced``)."""
+hides. Our counts are now hidden there, as 1–7 are (``verdicts.trusts.differenced``). Since 30-day
+deaths wait for their 30 days' follow-up (ADR 74) the measure ends in February 2025, so the peers'
+period here is a month earlier: March 2024 to January 2025, our 37 of 503 beside observed ÷ expected's
+40 over March 2024 to February 2025, February's 3 between them."""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ pytestmark = pytest.mark.e2e
 METRIC = "hipfx_mortality_30d"
 OWN = "Northshire NHS Trust"
 PEERS = b"unit,numerator,denominator\nPeer A,3,50\nPeer B,4,60\nPeer C,2,40\n"
-PERIOD = ("2024-04", "2025-02")
+PERIOD = ("2024-03", "2025-01")
 AT = pd.Timestamp("2026-12-01").to_pydatetime()
 
 
@@ -71,16 +74,16 @@ def report(case, tmp_path_factory):
 def test_the_attackers_numbers_counted_from_the_records(case):
     _, deaths, cases = case
     ours = pd.period_range(*PERIOD, freq="M")
-    year = pd.period_range("2024-04", "2025-03", freq="M")
+    year = pd.period_range("2024-03", "2025-02", freq="M")
     # what "Other trusts" showed, what observed ÷ expected's sites sum to, and March between them
-    assert (deaths[ours].sum(), cases[ours].sum()) == (37, 511)
-    assert deaths[year].sum() == 42 and deaths[pd.Period("2025-03", "M")] == 5
+    assert (deaths[ours].sum(), cases[ours].sum()) == (37, 503)
+    assert deaths[year].sum() == 40 and deaths[pd.Period("2025-02", "M")] == 3
 
 
 def test_our_counts_are_hidden_where_the_difference_would_give_march_away(report):
     taken, paths = report
     [observed] = [o for o in taken.observed_expected if o.peers.metric.id == METRIC]
-    assert observed.peers.funnel.numerator.sum() == 42 and not observed.peers.hidden.any()
+    assert observed.peers.funnel.numerator.sum() == 40 and not observed.peers.hidden.any()
     [trusts] = [t for t in taken.trusts if t.metric.id == METRIC]
     assert trusts.hidden and trusts.label == "*" and "by subtraction: not shown" in trusts.sentence()
     sheet = openpyxl.load_workbook(paths[".xlsx"])["Other trusts"]
@@ -89,4 +92,4 @@ def test_our_counts_are_hidden_where_the_difference_would_give_march_away(report
     assert (row["Our value"], row["Our events"], row["Our cases"]) == ("*", "*", "*")
     html = paths[".html"].read_text()
     row_html = html.split(f'<tr id="other-trusts-{METRIC}">')[1].split("</tr>")[0]
-    assert "37" not in row_html and "511" not in row_html
+    assert "37" not in row_html and "503" not in row_html

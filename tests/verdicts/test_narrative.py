@@ -183,6 +183,20 @@ def test_a_hit_and_miss_target_the_average_beats_is_never_said_to_be_met():
     assert "The average" not in worse.sentence
 
 
+def test_a_target_the_limits_miss_is_not_said_unreachable_beside_a_trend_reaching_it():
+    """An outside check read "it will not be met without a change to the process" and, in the same
+    paragraph, "the target would be reached around …": the trend is the change. A year steady about
+    3.1 days, then a year falling to 2.0 (better is lower), a target of 1.0 below the limits."""
+    values = np.r_[np.tile([3.0, 3.2], 6), np.linspace(3.0, 2.0, 12) + np.tile([0.05, -0.05], 6)]
+    entry = _entry(values, target=1.0)
+    assert entry.result.assurance_type == "consistent_fail" and entry.projection.status == "projected"
+    assert "without a change to the process" not in entry.sentence
+    assert (
+        "The target (1.0 days) lies outside the process limits on the wrong side: it will not be met while "
+        "the process stays as these limits describe it. If the trend of the latest 12 values"
+    ) in entry.sentence
+
+
 def test_the_sentence_quotes_the_limits_the_chart_draws():
     # 90% and 100% alternating: mean 95, moving range 10, limits 95 ± 26.6 = 68.4% to 121.6%; the chart
     # stops at 100%, and so does the sentence.

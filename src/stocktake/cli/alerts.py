@@ -26,6 +26,8 @@ def alerts(home: HomeOption = None) -> None:
         now = workspace.stocktake(db)
         found = since_last_month(now, lambda period: workspace.stocktake(db, period=period))
     console.print(window_statement(now.entries), highlight=False)
+    if said := _old(now.entries):
+        console.print(f"[yellow]{said}[/yellow]", highlight=False)
     for reach in workspace.reaches().values():
         if reach.note:
             console.print(f"{reach.metric_id}: {reach.note}", highlight=False)
@@ -37,3 +39,18 @@ def alerts(home: HomeOption = None) -> None:
         )
     for change in found:
         console.print(f"- {change.line}", highlight=False)
+
+
+def _old(entries) -> str | None:
+    """The report's "Old figures" notice for the stock-take's latest month: an outside check read
+    "Since last month: no measure started going backwards" on data 20 months old, and nothing said so."""
+    import pandas as pd
+
+    from stocktake.report.waitinglist import old_figures, today
+
+    ends = [pd.Timestamp(e.result.x[-1]) for e in entries if e.result.metric.monthly and len(e.result.x)]
+    if not ends:
+        return None
+    latest = pd.Period(max(ends), freq="M")
+    notice = old_figures(latest, today())
+    return f'{notice}: "since last month" below means since {latest - 1:%B %Y}' if notice else None

@@ -312,6 +312,16 @@ def _say_replay(inputs: WeeksInputs) -> None:
         console.print(f"[yellow]{said}.[/yellow]")
 
 
+def _say_flow_changes(inputs: WeeksInputs, then: str) -> None:
+    """The flows that changed within the year the projection averages, and what it comes to at the
+    latest six months' (ADR 73)."""
+    changes = " and ".join(change.words() for change in inputs.changes)
+    console.print(
+        f"[yellow]{changes[0].upper()}{changes[1:]}, more than the months' own variation gives by chance; "
+        f"every figure above holds the year's averages. {then}.[/yellow]"
+    )
+
+
 def _cell(value, fmt: str) -> str:
     """A statistic as the table shows it: "—" where the method gives none (NaN)."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -378,6 +388,7 @@ def weeks(
         tail_counts_shown,
         weeks_rows_shown,
     )
+    from stocktake.waitinglist.flow_change import projection_at_latest_flows
 
     if not returns and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -387,7 +398,7 @@ def weeks(
         if out is not None:
             check_output(out, *(returns or []), warehouse)
         record_read(warehouse, "waitinglist weeks", out, shows="counts of 1–7" if no_suppress else "")
-        inputs, projection, widths = run_weeks(
+        inputs, projection, widths, as_lately = run_weeks(
             returns or [], warehouse, treatment_function, months, redistribution, provider
         )
         table = interval_columns(projection, widths, suppress)
@@ -479,6 +490,9 @@ def weeks(
     )
     _say_if_old(inputs.origin.month, "the projection runs from then")
     _say_replay(inputs)
+    if as_lately is not None:
+        held, latest = (p.steps[-1].waiting_list.summary() for p in (projection, as_lately))
+        _say_flow_changes(inputs, projection_at_latest_flows(held, latest, inputs.lately))
     if (share := renege_share(inputs)) is not None:
         console.print(f"[yellow]{renege_warning(share, inputs.flow_gaps)}[/yellow]")
     if out is not None:
@@ -533,6 +547,7 @@ def capacity(
         lists_assume,
         lists_words,
     )
+    from stocktake.waitinglist.flow_change import capacity_at_latest_flows
 
     if not returns and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -540,7 +555,7 @@ def capacity(
         if out is not None:
             check_output(out, *(returns or []), warehouse)
         record_read(warehouse, "waitinglist capacity", out)
-        inputs, answer, by_start, per_list_source = run_capacity(
+        inputs, answer, by_start, per_list_source, as_lately = run_capacity(
             returns or [],
             warehouse,
             treatment_function,
@@ -652,6 +667,8 @@ def capacity(
     )
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")
     _say_replay(inputs)
+    if as_lately is not None:
+        _say_flow_changes(inputs, capacity_at_latest_flows(answer, as_lately, inputs.lately))
     if (share := renege_share(inputs)) is not None:  # as `weeks` says
         console.print(f"[yellow]{renege_warning(share, inputs.flow_gaps)}[/yellow]")
     if out is not None:

@@ -31,6 +31,7 @@ from stocktake.files.waitinglist import (
 )
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.waitinglist.capacity import AdmittedShare, admitted_by_wait, admitted_of_pathways
+from stocktake.waitinglist.flow_change import FlowChange, changed
 from stocktake.waitinglist.replay import HELD_OUT_MONTHS, Replay, replay
 from stocktake.waitinglist.rtt_return import (
     ADMITTED,
@@ -186,6 +187,9 @@ class WeeksInputs:
     #: check: referrals up a fifth over six months left the projection 13% low, and nothing said so).
     #: None from fewer than 12 returns, or a warehouse.
     lately: tuple[float, float] | None = None
+    #: Referrals and treatments whose latest six months differ from the six before beyond chance
+    #: (ADR 73): the projection, at the year's averages, is then said again at the latest six's.
+    changes: tuple[FlowChange, ...] = ()
 
 
 def weeks_inputs_from_returns(
@@ -243,6 +247,12 @@ def weeks_inputs_from_returns(
     if len(returns) == 1:  # read with no reneging, which its referrals as counted already balance
         referrals = counted
     lately = flows(FLOW_MONTHS // 2) if len(returns) >= FLOW_MONTHS else None
+    year = returns[-FLOW_MONTHS:]
+    monthly = (
+        ("referrals", [referred(r) for r in year if NEW_PERIODS in r.parts]),
+        ("treatments", [months_waited(r, completed).sum() for r in year if set(completed) <= set(r.parts)]),
+    )
+    changes = tuple(c for flow, counts in monthly if (c := changed(flow, counts)) is not None)
 
     def waiting(r: RttReturn) -> WaitingList:
         return WaitingList.from_week_bands(r.month, r.by_week(INCOMPLETE, treatment_function))
@@ -335,6 +345,7 @@ def weeks_inputs_from_returns(
         replay=replayed,
         held_out=held_out,
         lately=lately,
+        changes=changes if lately is not None else (),
     )
 
 
@@ -498,7 +509,8 @@ def run_weeks(
     """The list by weeks waited, projected ``months`` ahead at the present flows, and from a warehouse
     the 95% half-widths of each month's tested figures (the 52-week count, % within 18 weeks, the 92nd
     percentile) from the projection's own backtest (none from returns, which hold no pathways to
-    backtest, nor for a figure too few months test)."""
+    backtest, nor for a figure too few months test); and where a flow changed within the year, the
+    projection at the latest six months' flows (ADR 73)."""
     from stocktake.files.waitinglist import warehouse_pathways
     from stocktake.waitinglist.history import HistoryError
     from stocktake.waitinglist.projection import interval_width, latest_errors
@@ -524,7 +536,13 @@ def run_weeks(
                 widths[figure] = interval_width(latest_errors(found), months)
             except HistoryError:
                 continue
-    return inputs, projection, widths
+    as_lately = None
+    if inputs.changes and inputs.lately is not None:
+        referrals, capacity = inputs.lately
+        as_lately = project(
+            inputs.origin, [referrals] * months, [capacity] * months, inputs.params, redistribution
+        )  # type: ignore[arg-type]
+    return inputs, projection, widths, as_lately
 
 
 #: The farthest target month from the list's month, as the page allows: five years.
@@ -543,8 +561,9 @@ def run_capacity(
     redistribution: str = "evenly",
     provider: str | None = None,
 ):
-    """The least uplift a week meeting the target, from ``start`` and from each possible start month."""
-    from stocktake.waitinglist.capacity import WaitTarget, capacity_by_start
+    """The least uplift a week meeting the target, from ``start`` and from each possible start month;
+    and where a flow changed within the year, from ``start`` at the latest six months' flows (ADR 73)."""
+    from stocktake.waitinglist.capacity import WaitTarget, capacity_by_start, capacity_for_target
 
     _check_redistribution(redistribution)
     if (target_pct is None) == (no_52_by is None):
@@ -585,4 +604,18 @@ def run_capacity(
         inputs.origin, referrals, capacity, inputs.params, target, per_list, redistribution, inputs.admitted
     )
     answer = by_start[(first - origin).n - 1]  # the table's first row starts the month after the list's
-    return inputs, answer, by_start, per_list_source
+    as_lately = None
+    if inputs.changes and inputs.lately is not None:
+        referrals, capacity = ([flow] * horizon for flow in inputs.lately)
+        as_lately = capacity_for_target(
+            inputs.origin,
+            referrals,
+            capacity,
+            inputs.params,
+            target,
+            first,
+            per_list,
+            redistribution,  # type: ignore[arg-type]
+            admitted=inputs.admitted,
+        )
+    return inputs, answer, by_start, per_list_source, as_lately

@@ -139,6 +139,10 @@ class Metric:
     #: An outcome (deaths, returns to theatre): its groups may be compared observed ÷ expected, given
     #: the expected counts of a case-mix model (``verdicts.expected``).
     outcome: bool = False
+    #: Days after a row's period date its outcome needs to be known (30-day mortality: 30): a period is
+    #: complete only when the data reach that far past its end. An outside check found March's 30-day
+    #: deaths and 120-day returns home charted from data that ended on 31 March (ADR 74).
+    follow_up_days: int = 0
 
     @property
     def monthly(self) -> bool:
@@ -274,6 +278,7 @@ def _metric(spec: dict[str, Any]) -> Metric:
         decimals=int(spec.get("decimals", 1)),
         target=_target(spec["target"]) if "target" in spec else None,
         outcome=bool(spec.get("outcome", False)),
+        follow_up_days=int(spec.get("follow_up_days", 0)),
     )
 
 

@@ -434,6 +434,8 @@ class Reach:
     complete_to: pd.Timestamp | None
     #: The start of the period after it, which the data reach only partly: left out of the SPC.
     incomplete: pd.Timestamp | None = None
+    #: The metric's ``follow_up_days``: its periods are complete that far before the data end.
+    follow_up_days: int = 0
 
     def last(self, partial: bool = False) -> pd.Timestamp | None:
         """The last period of the series: the incomplete one too with ``partial``."""
@@ -444,6 +446,15 @@ class Reach:
         """E.g. "April 2025 incomplete: data to 14 April" (empty when nothing is left out)."""
         if self.incomplete is None or self.data_to is None:
             return ""
+        if self.follow_up_days and self.complete_to is not None:
+            first = _period_start(
+                period_ends(pd.DatetimeIndex([self.complete_to]), self.period)[0] + pd.Timedelta(days=1),
+                self.period,
+            )
+            return (
+                f"{period_name(first, self.period)} on incomplete: each needs {self.follow_up_days} days' "
+                f"follow-up, and the data run to {self.data_to:%-d %B %Y}"
+            )
         return f"{period_name(self.incomplete, self.period)} incomplete: data to {self.data_to:%-d %B}"
 
 
@@ -482,19 +493,23 @@ def reaches(con, catalogue: Catalogue, period: Period = "month") -> dict[str, Re
             if name in reached and not (name in lookups and fields <= {lookups[name]})
         ]
         data_to = None if not read or any(r is None for r in read) else min(read)
-        found[metric.id] = _reach(metric.id, period, data_to)
+        found[metric.id] = _reach(metric.id, period, data_to, metric.follow_up_days)
     return found
 
 
-def _reach(metric_id: str, period: Period, data_to: pd.Timestamp | None) -> Reach:
+def _reach(metric_id: str, period: Period, data_to: pd.Timestamp | None, follow_up_days: int = 0) -> Reach:
+    """The latest period whose end, and ``follow_up_days`` after it, the data reach (within GRACE_DAYS)."""
     if data_to is None:
-        return Reach(metric_id, period, None, None)
-    start = _period_start(data_to, period)
+        return Reach(metric_id, period, None, None, follow_up_days=follow_up_days)
+    followed = data_to - pd.Timedelta(days=follow_up_days)
+    start = _period_start(followed, period)
     end = period_ends(pd.DatetimeIndex([start]), period)[0]
-    if data_to >= end - pd.Timedelta(days=GRACE_DAYS[period]):
-        return Reach(metric_id, period, data_to, start)
-    previous = _period_start(start - pd.Timedelta(days=1), period)
-    return Reach(metric_id, period, data_to, previous, start)
+    if followed >= end - pd.Timedelta(days=GRACE_DAYS[period]):
+        complete = start
+    else:
+        complete = _period_start(start - pd.Timedelta(days=1), period)
+    latest = _period_start(data_to, period)  # with follow-up, the periods between are incomplete too
+    return Reach(metric_id, period, data_to, complete, latest if latest > complete else None, follow_up_days)
 
 
 def _period_start(when: pd.Timestamp, period: Period) -> pd.Timestamp:

@@ -11,7 +11,14 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from stocktake.targets.setting import Benchmark, ChosenTarget, baseline, between, trajectory_values
+from stocktake.targets.setting import (
+    Benchmark,
+    ChosenTarget,
+    already_beyond,
+    baseline,
+    between,
+    trajectory_values,
+)
 from stocktake.validation_messages import describe
 
 ANNOTATION_COLUMNS = ("metric_id", "date", "label", "rebase")
@@ -124,13 +131,24 @@ def load_targets(path: Path, metric_ids: set[str]) -> dict[str, _TargetSpec]:
     return specs
 
 
-def resolve_target(spec: _TargetSpec, x: pd.DatetimeIndex, values) -> tuple[ChosenTarget, np.ndarray | None]:
-    """The target (and its trajectory values at ``x``) that a spec sets for one series."""
+def resolve_target(
+    spec: _TargetSpec, x: pd.DatetimeIndex, values, improvement: str, where: str
+) -> tuple[ChosenTarget, np.ndarray | None]:
+    """The target (and its trajectory values at ``x``) that a spec sets for one series; refused, at
+    ``where``, when its baseline is already at or better than its benchmark (``improvement``: the
+    better way), as the workspace refuses it (ADR 48): an outside check's hip fracture stay of 18.0 days
+    had been given a "midway" target of 19.7 towards a national mean of 21.4."""
     milestones = tuple((m.date, m.value) for m in spec.trajectory)
     planned = trajectory_values(x, milestones) if milestones else None
     if spec.value is not None:
         return ChosenTarget(spec.value, spec.source or "set locally", trajectory=milestones), planned
     start = baseline(x, values, spec.baseline.start, spec.baseline.end)
     benchmark = Benchmark(spec.benchmark.value, spec.benchmark.source, spec.benchmark.year)
+    if already_beyond(start, benchmark, improvement):
+        raise ReportInputError(
+            f"{where}: the baseline's mean from {spec.baseline.start} to {spec.baseline.end} ({start:.4g}) "
+            f"is already at or better than the benchmark, {benchmark} ({benchmark.value:g}): a target "
+            "between them would ask the service to get worse; give a more ambitious benchmark, or a value"
+        )
     target = between(start, benchmark, spec.fraction)
     return ChosenTarget(target.value, target.basis, target.baseline, benchmark, milestones), planned

@@ -88,7 +88,11 @@ def stock_take(request: ReportRequest) -> StockTake:
         if metric_id not in series:
             continue
         frame = series[metric_id]
-        target, planned = resolve_target(spec, pd.DatetimeIndex(frame["period"]), frame["value"])
+        improvement = next(m.improvement for m in catalogue.metrics if m.id == metric_id)
+        where = f"{request.targets}: targets.{metric_id}"
+        target, planned = resolve_target(
+            spec, pd.DatetimeIndex(frame["period"]), frame["value"], improvement, where
+        )
         targets[metric_id], bases[metric_id] = target.value, target.basis
         if planned is not None:
             trajectories[metric_id] = planned

@@ -214,7 +214,7 @@ def _assurance(chart: XmrChart, fmt: Formatter) -> str:
         "consistent_pass": f"The target ({fmt(target)}) lies outside the process limits on the right side: "
         "as things stand it will be met every month.",
         "consistent_fail": f"The target ({fmt(target)}) lies outside the process limits on the wrong side: "
-        "it will not be met without a change to the process.",
+        "it will not be met while the process stays as these limits describe it.",
         "inconsistent": f"The target ({fmt(target)}) lies within the process limits: it will be met in some "
         "months and missed in others, by chance alone.",
     }[segment.assurance_type]

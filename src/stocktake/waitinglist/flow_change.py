@@ -1,0 +1,108 @@
+"""Have a list's referrals or treatments changed within the year its projection averages?
+
+The weeks-waited projection holds each flow at its average over the latest 12 returns. Neither replay
+can see a flow change (each feeds the months' own flows), so a step within the year went unsaid: an
+outside check raised referrals by a fifth over the latest six months and the projection ran 13% low a
+year on. The latest six months against the six before, beyond what the months' own variation gives
+by chance, are said (ADR 73).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from stocktake.waitinglist.capacity import CapacityAnswer
+from stocktake.waitinglist.weeks_waited import WeeksWaited
+
+#: The months in each half compared: the latest six against the six before.
+HALF = 6
+#: A change must pass this many standard errors of the difference between the halves' means; the
+#: months' spread is read from their moving ranges within each half (so the step itself is not in it),
+#: as an XmR chart reads it, and never below a count's chance spread (its square root): identical
+#: months would otherwise make any difference "beyond chance". On Poisson months where nothing
+#: changed (30–5,000 a month) it fired on 1–1.5% of years; a 10% step at 500 a month 73%, at 100 16%.
+SPREADS = 3.0
+#: Nor is a change under this share of the earlier months said: at a national size the months' spread
+#: is their seasons, and a few per cent either side of the year's average moves a projection little.
+LEAST_SHARE = 0.05
+#: A moving range's mean over the spread of a month's count (the XmR chart's d2 for ranges of two).
+D2 = 1.128
+
+
+@dataclass(frozen=True)
+class FlowChange:
+    """A flow's monthly mean over the latest six months and the six before, changed beyond chance."""
+
+    flow: str
+    before: float
+    lately: float
+
+    @property
+    def share(self) -> float:
+        return self.lately / self.before - 1 if self.before else math.inf
+
+    def words(self) -> str:
+        way = "higher" if self.lately > self.before else "lower"
+        by = f"{abs(self.share):.0%} " if self.before else ""
+        return (
+            f"{self.flow} ran {by}{way} over the latest {HALF} months ({self.lately:,.0f} a month) than "
+            f"over the {HALF} before ({self.before:,.0f})"
+        )
+
+
+def changed(flow: str, monthly) -> FlowChange | None:
+    """The change in ``monthly`` (the latest twelve months' counts, oldest first) between its halves,
+    when beyond chance and at least :data:`LEAST_SHARE`; None otherwise, or from fewer months."""
+    counts = np.asarray(monthly, dtype=float)
+    if len(counts) != 2 * HALF or np.isnan(counts).any():
+        return None
+    before, lately = counts[:HALF], counts[HALF:]
+    ranges = np.concatenate([np.abs(np.diff(before)), np.abs(np.diff(lately))])
+    spread = max(ranges.mean() / D2, math.sqrt(max(counts.mean(), 1.0)))
+    gap = lately.mean() - before.mean()
+    if abs(gap) <= SPREADS * spread * math.sqrt(2 / HALF):
+        return None
+    if before.mean() > 0 and abs(gap) < LEAST_SHARE * before.mean():
+        return None
+    return FlowChange(flow, float(before.mean()), float(lately.mean()))
+
+
+def _at_latest(lately: tuple[float, float]) -> str:
+    return (
+        f"At the latest {HALF} months' flows instead ({lately[0]:,.0f} referrals and {lately[1]:,.0f} "
+        "treatments a month)"
+    )
+
+
+def projection_at_latest_flows(held: WeeksWaited, latest: WeeksWaited, lately: tuple[float, float]) -> str:
+    """What the projection's last month comes to at the latest six months' flows, beside ``held``
+    (the same month at the year's averages)."""
+    month = pd.Period(latest.month, freq="M")
+    return (
+        f"{_at_latest(lately)}, it comes to {latest.waiting:,.0f} waiting in {month:%B %Y} rather than "
+        f"{held.waiting:,.0f}, {latest.pct_within_18_weeks:.1f}% within 18 weeks rather than "
+        f"{held.pct_within_18_weeks:.1f}%, and {latest.over_52_weeks:,.0f} over 52 weeks rather than "
+        f"{held.over_52_weeks:,.0f}"
+    )
+
+
+def capacity_at_latest_flows(
+    held: CapacityAnswer, latest: CapacityAnswer, lately: tuple[float, float]
+) -> str:
+    """What the target needs from the same start at the latest six months' flows, beside ``held``."""
+
+    def needs(answer: CapacityAnswer) -> str:
+        if answer.extra_per_week is None:
+            return "is not reachable with any uplift the model allows"
+        if answer.extra_per_week == 0:
+            return "is met without extra capacity"
+        return f"needs {answer.extra_per_week:.1f} extra treatments a week"
+
+    return (
+        f"{_at_latest(lately)}, {latest.target.describe()} {needs(latest)} from {latest.start} (at the "
+        f"year's averages it {needs(held)})"
+    )

@@ -1,0 +1,111 @@
+"""A flow's latest six months against the six before (ADR 73): hand-worked cases, chance, the words,
+and the weeks and capacity commands saying what the projection comes to at the latest flows."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from synthetic_histories import T_AND_O, months_of_returns
+from typer.testing import CliRunner
+
+from stocktake.cli import app
+from stocktake.files.rtt import read_rtt_returns, weeks_inputs_from_returns
+from stocktake.waitinglist.flow_change import FlowChange, changed
+from stocktake.waitinglist.weeks_waited import project
+
+
+def test_a_step_beyond_a_counts_chance_spread_is_said():
+    # months alike within each half: the spread is the count's own, √115 = 10.7; the bar 3 × 10.7 ×
+    # √(2/6) = 18.6 patients, passed by the step of 30
+    change = changed("referrals", [100] * 6 + [130] * 6)
+    assert change == FlowChange("referrals", 100.0, 130.0)
+    assert change.share == pytest.approx(0.30)
+    assert change.words() == (
+        "referrals ran 30% higher over the latest 6 months (130 a month) than over the 6 before (100)"
+    )
+    assert changed("treatments", [130] * 6 + [100] * 6).words().startswith("treatments ran 23% lower")
+
+
+def test_a_step_within_chance_or_too_small_to_matter_is_not_said():
+    assert changed("referrals", [100] * 6 + [115] * 6) is None  # 15 < the bar of 18.9
+    # 400 is four bars of 101.0 × 0.577 × 3 = 175, but 4% of the list's flow: within the seasons
+    assert changed("referrals", [10_000] * 6 + [10_400] * 6) is None
+    assert changed("referrals", [10_000] * 6 + [10_600] * 6) is not None
+
+
+def test_the_months_own_variation_is_read_within_each_half_so_the_step_is_not_in_it():
+    noisy = [80, 120] * 3  # moving ranges of 40: a spread of 35.5, a bar of 61.4
+    assert changed("referrals", noisy + [x + 50 for x in noisy]) is None
+    assert changed("referrals", noisy + [x + 70 for x in noisy]) == FlowChange("referrals", 100.0, 170.0)
+
+
+def test_fewer_than_twelve_months_or_an_unknown_month_say_nothing():
+    assert changed("referrals", [100] * 6 + [200] * 5) is None
+    assert changed("referrals", [100] * 6 + [200] * 5 + [np.nan]) is None
+
+
+def test_where_nothing_changed_it_is_seldom_said_and_a_real_step_usually_is():
+    rng = np.random.default_rng(7)
+    steady = [changed("referrals", rng.poisson(size, 12)) for size in (30, 100, 500) for _ in range(1_000)]
+    assert sum(c is not None for c in steady) / len(steady) < 0.03
+    stepped = [changed("referrals", rng.poisson([500] * 6 + [600] * 6)) for _ in range(200)]
+    assert sum(c is not None for c in stepped) / len(stepped) > 0.95
+
+
+def _doubled_referrals(paths) -> None:
+    """Every new period of the latest six returns doubled: each month's referrals are then Part 3's."""
+    for path in paths[-6:]:
+        table = pd.read_csv(path)
+        table.loc[table["RTT Part Type"] == "Part_3", "Total All"] *= 2
+        table.to_csv(path, index=False, float_format="%.0f")
+
+
+def _said(paths, command: str, *more: str) -> str:
+    result = CliRunner().invoke(
+        app, ["waitinglist", command, *map(str, paths), "--treatment-function", "C_110", *more]
+    )
+    assert result.exit_code == 0, result.output
+    return " ".join(result.stdout.split())
+
+
+def test_weeks_says_a_referrals_step_and_the_projection_at_the_latest_flows(tmp_path):
+    paths = months_of_returns(tmp_path, 14)
+    assert weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O).changes == ()
+    assert "At the latest 6 months' flows" not in _said(paths, "weeks")
+    _doubled_referrals(paths)
+    inputs = weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O)
+    assert [c.flow for c in inputs.changes] == ["referrals"]  # treatments as they were
+    assert inputs.changes[0].lately == pytest.approx(inputs.lately[0])
+    said = _said(paths, "weeks")
+    assert re.search(r"Referrals ran \d+% higher over the latest 6 months \([\d,]+ a month\)", said)
+    referrals, treatments = inputs.lately
+    at_latest = project(inputs.origin, [referrals] * 12, [treatments] * 12, inputs.params)
+    held = project(inputs.origin, [inputs.referrals] * 12, [inputs.capacity] * 12, inputs.params)
+    latest, year = (p.steps[-1].waiting_list.summary() for p in (at_latest, held))
+    assert latest.waiting > year.waiting  # more referred, the same treated
+    assert (
+        f"At the latest 6 months' flows instead ({referrals:,.0f} referrals and {treatments:,.0f} treatments "
+        f"a month), it comes to {latest.waiting:,.0f} waiting in December 2025 rather than "
+        f"{year.waiting:,.0f}"
+    ) in said
+    out = tmp_path / "projection.csv"
+    _said(paths, "weeks", "--out", str(out))
+    assert pd.read_csv(out)["waiting"].iloc[-1] == pytest.approx(year.waiting, abs=0.001)  # the year's
+
+
+def test_capacity_says_what_the_target_needs_at_the_latest_flows(tmp_path):
+    paths = months_of_returns(tmp_path, 14)
+    _doubled_referrals(paths)
+    said = _said(paths, "capacity", "--target-pct", "70", "--by", "2025-12")
+    found = re.search(
+        r"70% within 18 weeks by 2025-12 needs ([\d.]+) extra treatments a week from 2025-01 \(at the "
+        r"year's averages it needs ([\d.]+) extra treatments a week\)",
+        said,
+    )
+    assert found, said
+    assert float(found.group(1)) > float(found.group(2))  # more referred: more needed
+    headline = re.search(r"\): ([\d.]+) extra treatments a week", said)
+    assert headline and headline.group(1) == found.group(2)  # the answer itself holds the year's averages
