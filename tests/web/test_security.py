@@ -288,6 +288,8 @@ def test_guessing_from_one_address_locks_the_account_there_only_until_an_admin_u
     for _ in range(actions.SIGN_IN_ATTEMPTS):
         assert _sign_in(attacker, "targeted", "a wrong password") == 401
     assert _sign_in(attacker, "targeted", "the right password") == 401  # locked from there
+    form = {"username": "targeted", "password": "the right password", "csrf_token": attacker.csrf}
+    assert "or locked after five wrong tries from this computer" in attacker.post("/sign-in", data=form).text
     assert _actions_of(app, "targeted")[-1] == "sign_in_locked"
     assert _sign_in(owner, "targeted", "the right password") == 303  # not from their own PC
     assert _sign_in(attacker, "targeted", "the right password") == 401  # their good one reset nothing here
@@ -330,6 +332,10 @@ def test_an_address_that_guesses_many_names_is_refused_for_a_while(app, monkeypa
         assert _sign_in(guesser, f"name{i % 3}", "a wrong password") == 401
     assert _sign_in(guesser, "bystander", "the right password") == 401
     assert _actions_of(app, "bystander")[-1] == "sign_in_throttled"
+    # an outside check: told their right password was wrong, a clinician would ask for a reset
+    form = {"username": "bystander", "password": "the right password", "csrf_token": guesser.csrf}
+    said = " ".join(guesser.post("/sign-in", data=form).text.split())
+    assert "Too many failed sign-ins from this computer&#39;s address: signing in from it waits until" in said
     assert _sign_in(from_address(app, "10.3.0.2"), "bystander", "the right password") == 303
     later = actions.base._now() + actions.SIGN_IN_LOCK + timedelta(seconds=1)
     monkeypatch.setattr(actions.base, "_now", lambda: later)
@@ -422,3 +428,39 @@ def test_a_flood_of_refused_requests_cannot_push_the_log_off_its_first_pages(app
     other = from_address(app, "10.9.0.2")  # another address's refusals are still logged
     other.post("/admin/users", data={}, follow_redirects=False)
     assert _latest(app).client == "10.9.0.2"
+
+
+def test_wrong_current_passwords_count_as_failed_sign_ins_and_lock(app):
+    """An outside check guessed a signed-in user's password 30 times on the change form, round the
+    sign-in's lock of five, and none was logged."""
+    _new_user(app, "guessed")
+    client = from_address(app, "10.1.0.7")
+    assert _sign_in(client, "guessed", "the right password") == 303
+    form = {"new": "a brand new password", "again": "a brand new password", "csrf_token": client.csrf}
+    for attempt in range(4):
+        answer = client.post("/account/password", data=form | {"current": f"wrong {attempt}"})
+        assert answer.status_code == 422 and "current password: not right" in answer.text
+    answer = client.post("/account/password", data=form | {"current": "wrong again"})
+    assert "not right too many times; you are signed out" in answer.text
+    assert not _signed_in(client)
+    assert _actions_of(app, "guessed").count("sign_in_failed") == 5
+    assert _sign_in(client, "guessed", "the right password") == 401  # locked from this address
+    assert _sign_in(from_address(app, "10.1.0.8"), "guessed", "the right password") == 303
+
+
+@pytest.mark.parametrize(
+    ("username", "new", "said"),
+    [
+        ("weak1", "the right password", "the same as the current one"),
+        ("weak2", "aaaaaaaaaaaa", "too easily guessed"),
+        ("weak3", "121212121212", "too easily guessed"),
+        ("weak4", "Weak4-is-my-name", "too easily guessed"),  # the username in it
+    ],
+)
+def test_a_new_password_too_easily_guessed_is_refused(app, username, new, said):
+    _new_user(app, username)
+    client = from_address(app, "10.1.0.9")
+    assert _sign_in(client, username, "the right password") == 303
+    form = {"current": "the right password", "new": new, "again": new, "csrf_token": client.csrf}
+    answer = client.post("/account/password", data=form)
+    assert answer.status_code == 422 and said in answer.text

@@ -47,7 +47,14 @@ from stocktake.web.routes import (
     uploads,
     waitinglist,
 )
-from stocktake.web.security import CsrfRefused, Forbidden, NotSignedIn, RecordOrigin, check_csrf
+from stocktake.web.security import (
+    CsrfRefused,
+    Forbidden,
+    NotSignedIn,
+    RecordOrigin,
+    UnfitText,
+    check_csrf,
+)
 from stocktake.web.templating import environment
 from stocktake.workspace import Workspace
 
@@ -212,6 +219,12 @@ def _handle_refusals(app: FastAPI) -> None:
             "The form had expired or did not come from this site. Go back, reload the page and try again."
         )
         return render(request, "refused.html", None, status_code=403, reason=reason)
+
+    @app.exception_handler(UnfitText)
+    async def _unfit(request: Request, error: UnfitText):
+        return refusals.error_page(
+            request, 422, "Go back, correct the form and send it again.", error.problems
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, error: StarletteHTTPException):

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import ROLES, User
+from stocktake.web.form_text import unfit_fields
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 CSRF_FIELD, CSRF_HEADER = "csrf_token", "X-CSRF-Token"
@@ -34,6 +35,13 @@ class Forbidden(Exception):
 
 class CsrfRefused(Exception):
     pass
+
+
+class UnfitText(Exception):
+    """A form field holding what cannot be kept (``form_text.unfit_fields``): one line per field."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
 
 
 class RecordOrigin:
@@ -74,12 +82,15 @@ async def check_csrf(request: Request) -> None:
     """Refuse any unsafe request whose token is missing or does not match the session's."""
     if request.method in SAFE_METHODS or request.url.path == SIGN_OUT:
         return
-    sent = request.headers.get(CSRF_HEADER)
+    sent, form = request.headers.get(CSRF_HEADER), None
     if sent is None:
-        sent = (await request.form(max_fields=FORM_FIELDS.get(request.url.path, 1000))).get(CSRF_FIELD)
+        form = await request.form(max_fields=FORM_FIELDS.get(request.url.path, 1000))
+        sent = form.get(CSRF_FIELD)
     expected = request.session.get("csrf")
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
         raise CsrfRefused()
+    if form is not None and (problems := unfit_fields(form.multi_items())):
+        raise UnfitText(problems)
 
 
 def session_user(cookie: dict, db: Session, idle: timedelta) -> User | None:

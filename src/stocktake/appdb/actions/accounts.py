@@ -24,6 +24,11 @@ PASSWORD_LENGTH = 12
 #: An account refuses sign-in from an address for this long after this many failed attempts in a
 #: row from it; an address that fails this many times (on any names) is refused for as long.
 SIGN_IN_ATTEMPTS, SIGN_IN_LOCK, ADDRESS_ATTEMPTS = 5, timedelta(minutes=15), 20
+#: Said when the current password was wrong too often while changing it: signed out, and locked.
+LOCKED_WORDS = (
+    "current password: not right too many times; you are signed out, and signing in from here waits "
+    "15 minutes (or an admin's unlock)"
+)
 #: A session ends this long after sign-in whatever happens; its last use is written this often.
 SESSION_LIFETIME, SESSION_SEEN_EVERY = timedelta(hours=8), timedelta(minutes=1)
 #: Usernames: ASCII only (look-alike letters from other scripts read the same in the audit log).
@@ -162,10 +167,29 @@ def throttled_addresses(session: Session) -> list[tuple[str, datetime]]:
 
 def change_password(session: Session, *, user: User, current: str, new: str, again: str) -> None:
     """A signed-in user's own password: they prove the current one first. Every session of theirs
-    ends (one signed in with the old password may be someone else's); the caller starts a new one."""
+    ends (one signed in with the old password may be someone else's); the caller starts a new one.
+
+    A wrong current password counts as a failed sign-in (an outside check guessed 30 times from a
+    signed-in page, round the sign-in's lock, and none was logged): at the lock every session of
+    theirs ends, and signing in again is locked from that address as a sign-in's failures lock it."""
+    client = _ORIGIN.get()[0]
+    if _failures_in_a_row(session, user, client) >= SIGN_IN_ATTEMPTS:
+        with _transaction(session):
+            _end_sessions(session, user)
+        raise ActionError(LOCKED_WORDS)
     if not _verifies(user.password_hash, current):
-        raise ActionError("current password: not right")
+        with _transaction(session):  # kept, whatever is said (an error raised inside rolls back)
+            record(session, user=None, action="sign_in_failed", subject=f"user:{user.id}")
+            session.flush()
+            locked = _failures_in_a_row(session, user, client) >= SIGN_IN_ATTEMPTS
+            if locked:
+                _end_sessions(session, user)
+        raise ActionError(LOCKED_WORDS if locked else "current password: not right")
     _check_new_password(new)
+    if _verifies(user.password_hash, new):
+        raise ActionError("new password: the same as the current one; choose another")
+    if len(set(new)) < 5 or user.username.lower() in new.lower():
+        raise ActionError("new password: too easily guessed (a few characters repeated, or your username)")
     if new != again:
         raise ActionError("new password again: the two new passwords differ")
     with _transaction(session):

@@ -33,7 +33,17 @@ def sign_in_submit(
 ):
     user = actions.authenticate(db, username=username, password=password)
     if user is None:
-        errors = ["The username or password is not right, or the account is not active."]
+        client = request.client.host if request.client else ""
+        until = dict(actions.throttled_addresses(db)).get(client)
+        # an outside check: locked out, a clinician was told their right password was wrong. Said so
+        # for every name alike, a lock tells no one whether an account exists
+        errors = [
+            f"Too many failed sign-ins from this computer's address: signing in from it waits until "
+            f"{local_time(until)}, or until an admin unlocks your account."
+            if until is not None
+            else "The username or password is not right, or the account is not active, or locked after five "
+            "wrong tries from this computer (for 15 minutes, or until an admin unlocks it)."
+        ]
         return render(
             request,
             "sign_in.html",

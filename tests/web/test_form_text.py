@@ -1,0 +1,69 @@
+"""A form field holding a control character or an NHS number is refused with the field's name, before
+any route reads it (``web.form_text``); nothing is written, and passwords are left as typed."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from stocktake.appdb.models import Decision, Project
+from stocktake.web.form_text import unfit_fields
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [
+        ("ed\x00", "title: holds a control character (U+0000)"),
+        ("GIRFT\x0bpasted from Word", "title: holds a control character (U+000B)"),
+        ("pt 9434765919 fell", "title: holds what reads as an NHS number"),
+        ("pt 943 476 5919 fell", "title: holds what reads as an NHS number"),
+    ],
+)
+def test_a_field_that_cannot_be_kept_is_named(value, said):
+    [problem] = unfit_fields([("title", value)])
+    assert problem.startswith(said) and "9434765919" not in problem
+
+
+def test_line_breaks_tabs_other_numbers_and_passwords_are_kept():
+    kept = [
+        ("rationale", "line one\r\n\tline two"),
+        ("title", "Audit of 1234567890 things"),  # ten digits whose check digit is wrong
+        ("phone", "call 07700 900123"),
+        ("password", "9434765919\x00"),  # hashed, never kept or shown
+        ("csrf_token", "abc"),
+    ]
+    assert unfit_fields(kept) == []
+
+
+def _count(app, model) -> int:
+    with app.state.sessions() as db:
+        return db.scalar(select(func.count(model.id)))
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/decisions", {"title": "D 9434765919", "rationale": "r"}),
+        ("/decisions", {"title": "D\x00", "rationale": "r"}),
+        ("/projects", {"title": "P\x0b", "aim": "a"}),
+    ],
+)
+def test_a_form_so_is_refused_before_anything_is_written(app, clients, path, data):
+    model = Decision if path == "/decisions" else Project
+    before = _count(app, model)
+    editor = clients["editor"]
+    answer = editor.post(path, data={**data, "csrf_token": editor.csrf}, follow_redirects=False)
+    assert answer.status_code == 422
+    assert "9434765919" not in answer.text and (
+        "holds a control character" in answer.text or "NHS number" in answer.text
+    )
+    assert _count(app, model) == before
+
+
+def test_signing_in_with_a_nul_in_the_name_is_refused_not_failed(app, clients):
+    """On PostgreSQL it had been a 500, its traceback logging the name typed."""
+    anonymous = clients[None]
+    answer = anonymous.post(
+        "/sign-in", data={"username": "ed\x00", "password": "x" * 12, "csrf_token": anonymous.csrf}
+    )
+    assert answer.status_code == 422 and "username: holds a control character (U+0000)" in answer.text
