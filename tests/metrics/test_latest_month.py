@@ -122,3 +122,15 @@ def test_an_outcome_waits_for_its_follow_up_past_the_months_end(typed_table):
     assert series["hipfx_returned_home_120d"].empty
     so_far = run_catalogue(con, load_catalogue(), partial=True)["hipfx_mortality_30d"]
     assert _months({"m": so_far}, "m")[-1] == "2024-04"
+
+
+def test_rows_dated_after_today_make_no_month_complete(typed_table):
+    """An outside check: theatre lists booked for the coming weeks made the month under way complete,
+    and the board was told utilisation fell to 0%. Hip fractures to 30 April, read on 20 April."""
+    con = _warehouse(typed_table, hips_to="2024-04-30", spells_to="2024-04-30")
+    reach = reaches(con, load_catalogue(), today=T("2024-04-20"))["hipfx_surgery_36h"]
+    assert (reach.complete_to, reach.incomplete) == (T("2024-03-01"), T("2024-04-01"))
+    assert reach.note == "April 2024 incomplete: data to 20 April"
+    assert reaches(con, load_catalogue(), today=T("2024-05-02"))["hipfx_surgery_36h"].complete_to == T(
+        "2024-04-01"
+    )

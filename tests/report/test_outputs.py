@@ -186,6 +186,21 @@ def test_period_choice_ends_the_report_there(report):
             "at or better than the benchmark, national mean (2019) (21.4): a target between them would ask "
             "the service to get worse",
         ),
+        (  # an outside check: "The target (-5.0%) … will be met every month", and "The target (inf%)"
+            "targets.yaml",
+            "targets:\n  hipfx_surgery_36h: {value: -5, source: local}\n",
+            "targets.hipfx_surgery_36h.value: -5% is not a percentage (0 to 100)",
+        ),
+        (
+            "targets.yaml",
+            "targets:\n  hipfx_surgery_36h: {value: .inf}\n",
+            "targets.hipfx_surgery_36h.value: inf is not",
+        ),
+        (
+            "targets.yaml",
+            "targets:\n  hipfx_length_of_stay: {value: .nan}\n",
+            "hipfx_length_of_stay.value: nan is not",
+        ),
     ],
 )
 def test_bad_inputs_are_explained(report, tmp_path, name, text, message):

@@ -85,6 +85,23 @@ def test_a_damaged_warehouse_is_one_line(demo_warehouse, tmp_path):
     assert result.exit_code == 2, result.output
     lines = result.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"error: {path}: not a readable Stocktake warehouse")
+    # alerts, which cron mails, had printed some 120 lines of traceback (an outside check)
+    (tmp_path / "stocktake.toml").write_text("")
+    result = runner.invoke(app, ["alerts", "--home", str(tmp_path)])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 2 and len(lines) == 1, result.output
+    assert lines[0].startswith(f"error: {path}: not a readable Stocktake warehouse")
+
+
+def test_a_report_out_that_is_a_file_is_one_line(demo_warehouse, tmp_path):
+    """An outside check: a traceback ending FileExistsError."""
+    taken = tmp_path / "series.csv"
+    taken.write_text("kept")
+    result = runner.invoke(app, ["report", "--warehouse", str(demo_warehouse), "--out", str(taken)])
+    assert result.exit_code == 2 and result.output.strip() == (
+        f"error: --out {taken}: a file, not a folder; give the folder the report's files go in"
+    )
+    assert taken.read_text() == "kept"
 
 
 @pytest.mark.parametrize("command", ["report", "metrics"])

@@ -61,6 +61,14 @@ from stocktake.waitinglist.projection import (
             lambda t: t.assign(waiting=t["waiting"].where(t.index != 0, t["waiting"] // 10)),
             "line 2, waiting: ",
         ),
+        (  # an outside check: an extra digit in the origin's admitted stops, read as 2.5 million moved in
+            lambda t: t.assign(
+                clock_stops_admitted=t["clock_stops_admitted"].where(
+                    t.index != 39, t["clock_stops_admitted"] * 10
+                )
+            ),
+            "line 41, clock_stops_admitted: ",
+        ),
         (
             lambda t: t.assign(waiting=t["waiting"].where(t.index != 5, 5e18)),
             "a whole number, 0 to 1,000,000,000",
@@ -80,6 +88,7 @@ from stocktake.waitinglist.projection import (
         "empty",
         "typo-at-origin",
         "typo-first",
+        "flow-typo-at-origin",
         "overflow",
     ],
 )
@@ -124,9 +133,12 @@ def test_monthly_flows_from_pathways_by_hand():
 
 
 def test_a_list_halved_in_its_last_month_is_projected_not_refused():
-    """A validation exercise halves the list at the origin: real, so projected (the typo rule is 3×)."""
+    """A validation exercise halves the list at the origin: real, so projected (the typo rule is 3×).
+    So are the origin's flows fallen to a third or less (England's in April 2020)."""
     table = synthetic(40)
     table.loc[39, "waiting"] = table.loc[39, "waiting"] // 2
+    assert project(history_from_table(table), 6).table()["waiting"].iloc[0] > 0
+    table.loc[39, "clock_stops_admitted"] = table.loc[38, "clock_stops_admitted"] // 4
     assert project(history_from_table(table), 6).table()["waiting"].iloc[0] > 0
 
 

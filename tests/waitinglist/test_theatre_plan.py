@@ -663,3 +663,24 @@ def test_the_scores_past_due_row_counts_p1_to_p4_on_the_months_first_day_and_say
     # referrals (the P4, the P3, then P3b): both past due. The plan books those due in the month first
     # (the P2 on 9 March and P3b on 5 March, with no later list), then the longest waiter past due.
     assert table.loc["past their due date on the month's first day, booked"].tolist() == [1, 2]
+
+
+def test_a_p1_long_past_due_goes_before_a_routine_patient_due_that_day():
+    """An outside check: a P1 15 days overdue was booked on Wednesday behind a P3 due on Tuesday, on
+    the same surgeon's lists, where swapping them changed neither minutes nor risk. One case fits a
+    list; lists on Tuesday 3 and Wednesday 4 March. The P1 goes on Tuesday, the P3 on Wednesday (a
+    day late: a routine breach, for a P1 a day sooner). A P2 due on Tuesday keeps their day."""
+    durations = _durations(knee=(60, 1, "day_case"))
+    lists = _lists([3, 4])
+    p1 = WaitingPatient("P1-overdue", date(2026, 3, 3) - timedelta(days=7 + 15), "P1", "knee")
+    p3 = WaitingPatient("P3-due", date(2026, 3, 3) - timedelta(days=84), "P3", "knee")
+    optimised, _ = plan_lists([p1, p3], lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
+    assert {b.pathway_id: b.date.day for b in optimised.bookings} == {"P1-overdue": 3, "P3-due": 4}
+    _independent_check(optimised, [p1, p3], lists, durations, 0.2)
+    p2 = WaitingPatient("P2-due", date(2026, 3, 3) - timedelta(days=28), "P2", "knee")
+    optimised, _ = plan_lists([p1, p2], lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
+    assert {b.pathway_id: b.date.day for b in optimised.bookings} == {"P2-due": 3, "P1-overdue": 4}
+    # a P1 due on Friday gives Tuesday to the overdue one: Wednesday is still in time for them
+    p1_friday = WaitingPatient("P1-friday", date(2026, 3, 6) - timedelta(days=7), "P1", "knee")
+    optimised, _ = plan_lists([p1, p1_friday], lists, durations, MONTH_START, MONTH_END, risk=0.2, seconds=1)
+    assert {b.pathway_id: b.date.day for b in optimised.bookings} == {"P1-overdue": 3, "P1-friday": 4}

@@ -12,6 +12,7 @@ def alerts(home: HomeOption = None) -> None:
     improving since last month, each read to its own latest complete month."""
     from stocktake.appdb.database import make_engine, session_factory, upgrade
     from stocktake.verdicts.changes import since_last_month, window_statement
+    from stocktake.warehouse import WarehouseError
     from stocktake.workspace import Workspace
 
     settings = _settings(home)
@@ -22,9 +23,12 @@ def alerts(home: HomeOption = None) -> None:
     workspace = Workspace(
         settings.warehouse, settings.catalogue, settings.source, department=settings.department
     )
-    with session_factory(make_engine(settings.database_url))() as db:
-        now = workspace.stocktake(db)
-        found = since_last_month(now, lambda period: workspace.stocktake(db, period=period))
+    try:
+        with session_factory(make_engine(settings.database_url))() as db:
+            now = workspace.stocktake(db)
+            found = since_last_month(now, lambda period: workspace.stocktake(db, period=period))
+    except WarehouseError as error:  # an outside check: 120 lines of traceback mailed by cron
+        _fail(str(error))
     console.print(window_statement(now.entries), highlight=False)
     if said := _old(now.entries):
         console.print(f"[yellow]{said}[/yellow]", highlight=False)

@@ -61,12 +61,17 @@ def report(
     settings = _settings(home or (warehouse.parent if warehouse else None), private=False)
     warehouse = warehouse or settings.warehouse
     if not warehouse.exists():
-        _fail(f"{warehouse}: no warehouse here (run `stocktake demo` first, or give --warehouse)")
+        _fail(
+            f"{warehouse}: no warehouse here (load extracts with `stocktake ingest`, build the demo's with "
+            "`stocktake demo`, or give --warehouse)"
+        )
     if home is None and out is None and not is_home(warehouse.parent):
         _fail(
             f"--warehouse {warehouse}: its folder is not a home (no stocktake.toml, warehouse.duckdb or "
             "secrets/pseudonym.key there), so its report has no home to go in: give --out FOLDER"
         )
+    if out is not None and out.exists() and not out.is_dir():  # an outside check: a traceback
+        _fail(f"--out {out}: a file, not a folder; give the folder the report's files go in")
     if out is None:
         out = settings.reports
         private_home(settings.home)  # the report holds the home's data: private as the home is
@@ -89,6 +94,8 @@ def report(
             taken, written = build_and_write(request)
     except (ReportInputError, ValueError, WarehouseError) as error:
         _fail(str(error))
+    except OSError as error:  # a folder that cannot be made or written, said as the system says it
+        _fail(f"--out {out}: cannot write there: {error.strerror or error}")
     if period is not None and taken.entries:  # June 2026 asked of data to March 2025: said (a recheck)
         data_end = max(e.result.x.max() for e in taken.entries).strftime("%Y-%m")
         if data_end < period:

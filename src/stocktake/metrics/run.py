@@ -467,15 +467,21 @@ def period_name(start: pd.Timestamp, period: Period = "month") -> str:
     return f"{start:%B %Y}"
 
 
-def reaches(con, catalogue: Catalogue, period: Period = "month") -> dict[str, Reach]:
+def reaches(
+    con, catalogue: Catalogue, period: Period = "month", today: pd.Timestamp | None = None
+) -> dict[str, Reach]:
     """Each metric with a period (not the rare-event t charts) and how far its data go.
 
     A dataset reaches the latest date in the columns the catalogue dates periods by on it (arrival,
     admission and discharge, list date, order date, clock start and stop). A metric reaches the
     earliest of what the datasets it reads reach (a dataset joined only to look up a key, such as
     admissions for a hip fracture's consultant, does not hold it back). Its latest complete period
-    is the last one whose end the data reach within ``GRACE_DAYS``.
+    is the last one whose end the data reach within ``GRACE_DAYS``. Dates after ``today`` (default:
+    the machine's) reach no further than today: a theatre system's export holds the lists booked for
+    the coming weeks, and an outside check's booked lists had made the month under way "complete",
+    its utilisation 0%.
     """
+    today = pd.Timestamp.now().normalize() if today is None else pd.Timestamp(today)
     absent = missing_data(con, catalogue)
     metrics = [m for m in catalogue.metrics if m.numerator is not None and m.id not in absent]
     dated = _period_columns(catalogue)
@@ -492,7 +498,7 @@ def reaches(con, catalogue: Catalogue, period: Period = "month") -> dict[str, Re
             for name, fields in needed_fields(catalogue, metric).items()
             if name in reached and not (name in lookups and fields <= {lookups[name]})
         ]
-        data_to = None if not read or any(r is None for r in read) else min(read)
+        data_to = None if not read or any(r is None for r in read) else min(*read, today)
         found[metric.id] = _reach(metric.id, period, data_to, metric.follow_up_days)
     return found
 

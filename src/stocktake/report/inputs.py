@@ -132,12 +132,22 @@ def load_targets(path: Path, metric_ids: set[str]) -> dict[str, _TargetSpec]:
 
 
 def resolve_target(
-    spec: _TargetSpec, x: pd.DatetimeIndex, values, improvement: str, where: str
+    spec: _TargetSpec, x: pd.DatetimeIndex, values, improvement: str, where: str, unit: str = ""
 ) -> tuple[ChosenTarget, np.ndarray | None]:
     """The target (and its trajectory values at ``x``) that a spec sets for one series; refused, at
     ``where``, when its baseline is already at or better than its benchmark (``improvement``: the
     better way), as the workspace refuses it (ADR 48): an outside check's hip fracture stay of 18.0 days
-    had been given a "midway" target of 19.7 towards a national mean of 21.4."""
+    had been given a "midway" target of 19.7 towards a national mean of 21.4. A value that is not a
+    number, or a percentage (``unit``) outside 0 to 100, is refused as the workspace refuses it."""
+    given = [("value", spec.value), ("benchmark.value", spec.benchmark and spec.benchmark.value)]
+    given += [(f"trajectory[{i}].value", m.value) for i, m in enumerate(spec.trajectory)]
+    for field, value in given:
+        if value is None:
+            continue
+        if not np.isfinite(value):
+            raise ReportInputError(f"{where}.{field}: {value} is not a number")
+        if unit == "%" and not 0 <= value <= 100:
+            raise ReportInputError(f"{where}.{field}: {value:g}% is not a percentage (0 to 100)")
     milestones = tuple((m.date, m.value) for m in spec.trajectory)
     planned = trajectory_values(x, milestones) if milestones else None
     if spec.value is not None:

@@ -88,10 +88,10 @@ def stock_take(request: ReportRequest) -> StockTake:
         if metric_id not in series:
             continue
         frame = series[metric_id]
-        improvement = next(m.improvement for m in catalogue.metrics if m.id == metric_id)
+        metric = next(m for m in catalogue.metrics if m.id == metric_id)
         where = f"{request.targets}: targets.{metric_id}"
         target, planned = resolve_target(
-            spec, pd.DatetimeIndex(frame["period"]), frame["value"], improvement, where
+            spec, pd.DatetimeIndex(frame["period"]), frame["value"], metric.improvement, where, metric.unit
         )
         targets[metric_id], bases[metric_id] = target.value, target.basis
         if planned is not None:

@@ -197,17 +197,27 @@ def _refuse_spikes(
                 f"from after it with --since; {again.format(month=months[i])})"
             )
     # The first and last months have one neighbour. The last is the origin, which every projected
-    # month starts from; only the list is checked there (a month's flows can fall to a third, as
-    # England's did in April 2020, but no list of patients triples or falls to a third in a month).
-    waiting = values["waiting"]
-    for i, j, words in ((len(waiting) - 1, len(waiting) - 2, "the month before"), (0, 1, "the month after")):
-        now, next_to = waiting[i], waiting[j]
-        odd = next_to >= 10 * SPIKE and (now > SPIKE * next_to or now * SPIKE < next_to)
-        if odd and not as_is[i] and not _like_a_year_apart(waiting, i):
-            raise HistoryError(
-                f"{source}, line {line[i]}, waiting: {now:,.0f} against {next_to:,.0f} {words}; a typo? "
-                f"Correct it ({again.format(month=months[i])})"
+    # month starts from; the list is checked there both ways (no list of patients triples or falls to a
+    # third in a month), its flows only for a rise: a month's flows can fall to a third, as England's
+    # did in April 2020, but an outside check's extra digit in the last month's admitted stops (ten
+    # times any month before) was read as 2.5 million moved in, and the projection sent anywhere.
+    last = len(values["waiting"]) - 1
+    for column, counts in values.items():
+        checks = [(last, last - 1, "the month before")]
+        if column == "waiting":
+            checks.append((0, 1, "the month after"))
+        for i, j, words in checks:
+            now, next_to = counts[i], counts[j]
+            if not (np.isfinite(now) and np.isfinite(next_to)):
+                continue
+            odd = next_to >= 10 * SPIKE and (
+                now > SPIKE * next_to or (column == "waiting" and now * SPIKE < next_to)
             )
+            if odd and not as_is[i] and not _like_a_year_apart(counts, i):
+                raise HistoryError(
+                    f"{source}, line {line[i]}, {column}: {now:,.0f} against {next_to:,.0f} {words}; a "
+                    f"typo? Correct it ({again.format(month=months[i])})"
+                )
 
 
 def _like_a_year_apart(counts: np.ndarray, i: int) -> bool:

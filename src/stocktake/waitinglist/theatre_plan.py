@@ -463,6 +463,7 @@ def plan_lists(
         booked, status = _solve_week(
             list(remaining.values()), week, durations, rule, next_chance, seconds / max(len(weeks), 1), seed
         )
+        booked = _late_urgent_sooner(booked, week, remaining, durations, rule)
         statuses.append(status)
         for b in booked:
             remaining.pop(b.pathway_id)
@@ -688,6 +689,97 @@ def _solve_week(
         _booking(candidates[i], week[j], times[i, j][0]) for i, j in sorted(chosen, key=lambda k: k[::-1])
     ]
     return booked, name
+
+
+#: Priorities a P1 or P2 booked after their due date may take an earlier list from, the other patient
+#: moving to theirs: routine ones, and only where that leaves them within 52 weeks.
+ROUTINE = ("P3", "P4")
+
+
+def _movable(patient: WaitingPatient, later: date) -> bool:
+    """Whether a patient may give their list to a late P1 or P2 and take one on ``later``: still within
+    their due date and 52 weeks then, or routine and within 52 weeks (a P1 due on Friday on Tuesday's
+    list had kept a P1 15 days overdue to Wednesday)."""
+    in_time = patient.due >= later or patient.priority in ROUTINE
+    return in_time and patient.long_wait_date >= later
+
+
+def _late_urgent_sooner(booked: list[Booking], week, patients: dict, durations: Durations, rule: LoadRule):
+    """The week's bookings with each P1, then P2, booked after their due date moved to the week's
+    earliest list that can take them: into room left, or in place of a P3 or P4 who moves to theirs
+    when both lists still keep to the rule and the routine patient stays within 52 weeks (or in place
+    of anyone the move leaves within their due date and 52 weeks). Any day of
+    the week serves a past-due P1 equally in the tiers' values, so the solver had put one 15 days
+    overdue on Wednesday behind a P3 due on Tuesday on the same surgeon's list (an outside check); a
+    P2 due that week or one reaching 52 weeks keeps their date (a reviewer's week: past-due P1s given
+    Monday and Tuesday had pushed 19 P2s past theirs)."""
+    lists = {t.list_id: t for t in week}
+    on: dict[str, str] = {b.pathway_id: b.list_id for b in booked}
+
+    def load(pathway_id: str, list_id: str) -> int | None:
+        patient, theatre_list = patients[pathway_id], lists[list_id]
+        time = durations.time(patient.procedure_group, theatre_list.surgeon)
+        if time is None or not durations.fits(patient.procedure_group, theatre_list):
+            return None
+        return rule.load(time, theatre_list)
+
+    def total(list_id: str, without: str = "", adding: str = "") -> int:
+        kept = [p for p, t in on.items() if t == list_id and p != without]
+        return sum(load(p, list_id) or 0 for p in kept) + (load(adding, list_id) or 0 if adding else 0)
+
+    late = sorted(
+        (p for p in on if patients[p].priority in ("P1", "P2") and patients[p].due < lists[on[p]].date),
+        key=lambda p: (patients[p].priority, patients[p].due, p),
+    )
+    for pathway_id in late:
+        here = on[pathway_id]
+        for earlier in sorted(
+            (t for t in week if t.date < lists[here].date), key=lambda t: (t.date, t.list_id)
+        ):
+            if load(pathway_id, earlier.list_id) is None:
+                continue
+            if rule.admits(total(earlier.list_id, adding=pathway_id), earlier):
+                on[pathway_id] = earlier.list_id
+                break
+            later = lists[here].date
+            # those the move leaves in time first, then a P4 before a P3, the latest due first
+            others = sorted(
+                (
+                    p
+                    for p, t in on.items()
+                    if t == earlier.list_id
+                    and p != pathway_id
+                    and _movable(patients[p], later)
+                    and load(p, here) is not None
+                ),
+                key=lambda p: (
+                    patients[p].due < later,
+                    -ROUTINE.index(patients[p].priority) if patients[p].priority in ROUTINE else 0,
+                    -patients[p].due.toordinal(),
+                    p,
+                ),
+            )
+            swap = next(
+                (
+                    p
+                    for p in others
+                    if rule.admits(total(earlier.list_id, without=p, adding=pathway_id), earlier)
+                    and rule.admits(total(here, without=pathway_id, adding=p), lists[here])
+                ),
+                None,
+            )
+            if swap is not None:
+                on[pathway_id], on[swap] = earlier.list_id, here
+                break
+    if all(on[b.pathway_id] == b.list_id for b in booked):
+        return booked
+    position = {t.list_id: j for j, t in enumerate(week)}
+    order = {b.pathway_id: i for i, b in enumerate(booked)}
+    moved = [
+        _booking(patients[p], lists[t], durations.time(patients[p].procedure_group, lists[t].surgeon))
+        for p, t in on.items()
+    ]
+    return sorted(moved, key=lambda b: (position[b.list_id], order[b.pathway_id]))
 
 
 #: The largest objective a week's CP-SAT model is given: its sum must fit a 64-bit integer, with room.
