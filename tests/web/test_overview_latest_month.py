@@ -58,7 +58,9 @@ def test_a_new_month_moves_its_measures_on_and_a_partial_one_is_named(clients, n
     viewer = clients["viewer"]
     page = viewer.get("/").text
     assert _latest(page, "hipfx_surgery_36h") == "Sep 2023"
-    assert "Each measure to its latest complete month: all to September 2023." in page
+    # the 30-day outcomes wait for their 30 days, the 120-day return home for its 120 (ADR 74)
+    assert "Each measure to its latest complete month: most to September 2023;" in page
+    assert "Hip fracture 30-day mortality (crude), Re-referred within 30 days of discharge at virtual" in page
     assert "Since last month" in page
 
     _load(clients["editor"], _next_month(nhfd, 1, "OCT"))
