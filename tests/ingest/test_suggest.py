@@ -186,6 +186,28 @@ def test_a_field_no_measure_compares_loads_as_written_with_no_hint_of_another_sp
     assert dict(trauma.codes)["THR"] == "hip_replacement"
 
 
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        (["1"] * 30, {"1": False}),  # discharged on clinical advice, every one of them
+        (["1"] * 20 + ["4"] * 2 + ["2"] * 8, {"1": False, "4": True, "2": False}),
+        (["Y"] * 3 + ["N"] * 27, {}),  # a yes/no column: read as yes/no, no codes written
+        (["1"] * 3 + ["0"] * 27, {}),
+    ],
+)
+def test_a_discharge_method_of_ones_is_read_by_its_national_codes_not_as_died(
+    values, expected, catalogue_codes
+):
+    """An outside check: a discharge method all "1" (NHS Data Dictionary: discharged on clinical
+    advice) was drafted as died_in_hospital by the yes/no words, scored 1.00 with no codes written,
+    and loaded every elective patient as an in-hospital death."""
+    column = "Discharge Method" if values[0] != "Y" else "Died In Hospital"
+    sample = _sample("spells.csv", **{column: values, "Spell No": [f"S{i}" for i in range(30)]})
+    found = _matched(sample, "admissions", catalogue_codes)["died_in_hospital"]
+    assert {k: v for k, v in found.codes if k in expected} == expected
+    assert bool(found.codes) == bool(expected)
+
+
 def test_numeric_national_codes_the_sample_missed_are_added_and_marked(catalogue_codes):
     sample = _sample(
         "ptl.csv", **{"Priority": ["2", "3", "4"] * 10, "Pathway Id": [f"P{i}" for i in range(30)]}

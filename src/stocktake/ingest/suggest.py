@@ -547,15 +547,16 @@ def _code_tables(
     vocabulary: Vocabulary, field_name: str, boolean: bool, choices: tuple[CanonicalValue, ...]
 ) -> tuple[dict[str, tuple[str, CanonicalValue]], ...]:
     """The tables a field's codes are looked up in (compared form → (code as listed, value)): the
-    yes/no words for a boolean, and the field's own codes with its canonical values' spellings."""
-    tables = []
-    if boolean:
-        tables.append({code_key(w): (w, v) for v, words in vocabulary.booleans.items() for w in words})
+    field's own codes with its canonical values' spellings, and the yes/no words for a boolean. The
+    field's own come first, so they win a tie: an outside check's discharge method, all "1"
+    (discharged on clinical advice), had been read by the yes/no words as died, every patient."""
     own = {code_key(str(v)): (str(v), v) for v in choices if not isinstance(v, bool)}
     for value, known in vocabulary.codes.get(field_name, {}).items():
         if value in choices:
             own |= {code_key(k): (k, value) for k in known}
-    tables.append(own)
+    tables = [own]
+    if boolean:
+        tables.append({code_key(w): (w, v) for v, words in vocabulary.booleans.items() for w in words})
     return tuple(tables)
 
 
