@@ -1,5 +1,6 @@
 """The catalogue: every definition sourced and valid; a bad one is explained."""
 
+import pandas as pd
 import pytest
 
 from stocktake.metrics import expressions as ex
@@ -101,3 +102,24 @@ def test_nested_counts_name_metrics_of_the_catalogue(tmp_path):
         load_catalogue(path)
     assert "nested_counts: 'rtt_over_87_weeks' is no metric id" in str(error.value)
     assert "'rtt_over_52_weeks.inside' is no metric id (or ID.outside)" in str(error.value)
+
+
+def test_a_sum_of_attendances_counts_as_a_count_for_the_small_number_rule():
+    """An outside check: one face-to-face attendance in a week was shown, from a sum, beside the
+    hidden conversion count it gave away. The catalogue marks the sum ``counts: true``."""
+    from stocktake.metrics.export import suppressed
+
+    catalogue = load_catalogue()
+    assert catalogue.metric("vfc_face_to_face_per_100").numerator_is_count
+    assert not catalogue.metric("theatre_capped_utilisation").numerator_is_count  # minutes, not events
+    table = pd.DataFrame(
+        {
+            "metric_id": ["vfc_face_to_face_per_100", "vfc_face_to_face_per_100"],
+            "period": pd.to_datetime(["2024-12-02", "2024-12-09"]),
+            "numerator": [1.0, 9.0],
+            "denominator": [12.0, 40.0],
+            "value": [8.33, 22.5],
+        }
+    )
+    shown = suppressed(table, catalogue)
+    assert shown["suppressed"].tolist() == [True, False] and pd.isna(shown["numerator"].iloc[0])

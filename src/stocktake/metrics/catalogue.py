@@ -100,6 +100,10 @@ class Aggregate:
     #: For a percentile: which one (0–100) and how it is interpolated.
     percentile: float | None = None
     method: PercentileMethod = "linear"
+    #: A sum that counts events (attendances): its small values are hidden as a count's are, and it
+    #: is compared as a count (an outside check read one face-to-face attendance a week from a sum
+    #: beside the conversion count it gave away, hidden).
+    counts: bool = False
 
 
 @dataclass(frozen=True)
@@ -163,9 +167,10 @@ class Metric:
 
     @property
     def numerator_is_count(self) -> bool:
-        """The numerator counts people or events (``statistic: count``): the one test, used by the
-        small-number rule (a count of 1–7 is hidden), the funnel and the p and u charts."""
-        return self.numerator is not None and self.numerator.statistic == "count"
+        """The numerator counts people or events (``statistic: count``, or a sum marked ``counts``): the
+        one test, used by the small-number rule (a count of 1–7 is hidden), the funnel and the p and u
+        charts."""
+        return self.numerator is not None and (self.numerator.statistic == "count" or self.numerator.counts)
 
 
 @dataclass(frozen=True)
@@ -248,6 +253,7 @@ def _aggregate(spec: dict[str, Any], where: str) -> Aggregate:
         census=(spec["census"]["start"], spec["census"]["stop"]) if "census" in spec else None,
         percentile=float(spec["percentile"]) if "percentile" in spec else None,
         method=spec.get("method", "linear"),
+        counts=bool(spec.get("counts", False)),
     )
 
 
