@@ -107,5 +107,7 @@ def test_capacity_says_what_the_target_needs_at_the_latest_flows(tmp_path):
     )
     assert found, said
     assert float(found.group(1)) > float(found.group(2))  # more referred: more needed
+    # the page reads the warehouse: from returns it is not offered (an outside check)
+    assert "Plan for more than" in said and "Waiting list page" not in said
     headline = re.search(r"\): ([\d.]+) extra treatments a week", said)
     assert headline and headline.group(1) == found.group(2)  # the answer itself holds the year's averages

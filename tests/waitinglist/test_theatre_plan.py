@@ -210,6 +210,10 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
     about = pd.read_excel(out, sheet_name="about")
     assert about["item"].iloc[0] == "patient-level"
     assert about["value"].iloc[0].startswith("the bookings, not booked and first come, first served sheets")
+    # an outside check: patients moved between surgeons and sites, and nothing said so
+    moved = about.set_index("item").loc["surgeons and sites", "value"]
+    assert moved.startswith("a patient may go on any surgeon's list, at any site")
+    assert "Surgeons and sites: a patient may go on any surgeon's list" in " ".join(result.output.split())
     # the score's unmet counts by name (an outside check could not find an unbooked P1 in the workbook)
     left = pd.read_excel(out, sheet_name="not booked")
     booked_ids = set(bookings["pathway_id"])
@@ -659,6 +663,8 @@ def test_the_scores_past_due_row_counts_p1_to_p4_on_the_months_first_day_and_say
     table = scores_table([optimised, fcfs]).set_index("measure")
     row = "past their due date on the month's first day (P1-P4)"
     assert table.loc[row].tolist() == [2, 2]
+    # an outside check read "P2 breaches 0" beside P2s past due before the month booked in it
+    assert table.loc["P2 falling due in the month, booked after it"].tolist() == [0, 1]
     # one 100-minute list takes three 30-minute cases. First come, first served books the three oldest
     # referrals (the P4, the P3, then P3b): both past due. The plan books those due in the month first
     # (the P2 on 9 March and P3b on 5 March, with no later list), then the longest waiter past due.

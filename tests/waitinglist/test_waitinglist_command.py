@@ -829,3 +829,13 @@ def test_what_a_command_finds_goes_to_standard_output_and_its_errors_to_standard
     refused = run(str(tmp_path / "missing.csv"))
     assert refused.returncode == 2 and refused.stdout == ""
     assert refused.stderr.startswith("error: ")
+
+
+def test_a_negative_renege_in_the_table_is_read_for_the_reader():
+    """An outside check: reneges of -244 to -408 in the weeks table, nothing on screen to read them by."""
+    from stocktake.cli.waitinglist import negative_reneges_note
+
+    assert negative_reneges_note(pd.Series([float("nan"), 44.8, 46.1])) is None
+    assert negative_reneges_note(pd.Series([float("nan"), -244.0, 12.0])).startswith(
+        "A negative renege is a net one"
+    )

@@ -281,6 +281,18 @@ RENEGE_WARNING = (
 )
 
 
+def negative_reneges_note(reneges) -> str | None:
+    """Beside a table with a negative renege: what it is (an outside check: "-244 reneges" with nothing
+    to read it by)."""
+    if not (reneges.fillna(0) < 0).any():
+        return None
+    return (
+        "A negative renege is a net one: in the calibration more patients reached a wait than had waited a "
+        "month less the month before, so the model adds them (returns that disagree month to month read "
+        "so); the list grows by them"
+    )
+
+
 def renege_warning(share: float, flow_gaps: bool) -> str:
     """:data:`RENEGE_WARNING`, naming the months without referrals or treatments when the returns
     have any (``WeeksInputs.flow_gaps``: the calibration reads them as 0, a likelier cause)."""
@@ -488,6 +500,8 @@ def weeks(
         )
         + ("; reneges (removals other than treatment) as calibrated" if table["reneges"].any() else "")
     )
+    if (note := negative_reneges_note(table["reneges"])) is not None:
+        console.print(note)
     _say_if_old(inputs.origin.month, "the projection runs from then")
     _say_replay(inputs)
     if as_lately is not None:
@@ -503,9 +517,11 @@ def weeks(
 #: share's interval with it).
 CENTRAL_ANSWER = (
     "{extra} a week is the least that reaches the target in the projection's best estimate, so the target "
-    "is about as likely missed as met. Plan for more than {extra} a week to make the target likely (the "
-    "Waiting list page gives the share's 95% interval with it)."
+    "is about as likely missed as met. Plan for more than {extra} a week to make the target likely{page}."
 )
+#: Only where the page can give it: it reads the warehouse, and its target is a share (an outside
+#: check was sent there from RTT returns, and for a no-52-week-waiters target).
+ON_THE_PAGE = " (the Waiting list page gives the share's 95% interval with it)"
 
 
 @waitinglist_app.command("capacity")
@@ -630,7 +646,8 @@ def capacity(
         if far := beyond_present(answer.extra_per_week, inputs.capacity, hidden=achieved_hidden):
             console.print(f"[yellow]{far}[/yellow]")
         if not achieved_hidden:  # with what it reaches hidden, the uplift is "*" too
-            console.print(CENTRAL_ANSWER.format(extra=f"{answer.extra_per_week:.1f}"))
+            page = "" if returns or answer.target.no_52_week_waiters else ON_THE_PAGE
+            console.print(CENTRAL_ANSWER.format(extra=f"{answer.extra_per_week:.1f}", page=page))
         if answer.lists_per_week is not None and per_list_source:
             console.print(f"Cases a list: {per_list_source}.")
     shown = Table(title="From when: the uplift needed for each start month")
@@ -705,6 +722,7 @@ def plan(
 ) -> None:
     """Pack the month's theatre lists from the waiting list (CP-SAT): due dates first, then longest waits."""
     from stocktake.files.theatre import (
+        ANY_SURGEON,
         FCFS_IS,
         PATIENT_LEVEL,
         plan_beside_history,
@@ -788,6 +806,7 @@ def plan(
         shown.add_row(str(row[0]), *(f"{v:,.0f}" if float(v).is_integer() else f"{v:,}" for v in row[1:]))
     console.print(shown)
     console.print(f"FCFS, first come, first served: {FCFS_IS}.")
+    console.print(f"[yellow]Surgeons and sites[/yellow]: {ANY_SURGEON}.")
     if beside := plan_beside_history(inputs, optimised.score, risk):
         console.print(f"Cases a list: {beside}.")
     console.print(f"[green]✓[/green] wrote {out}")
