@@ -6,8 +6,10 @@ from __future__ import annotations
 import itertools
 import math
 import re
+import shutil
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,6 +17,7 @@ from typer.testing import CliRunner
 
 from stocktake.cli import app
 from stocktake.files.rtt import read_rtt_returns, weeks_inputs_from_returns
+from stocktake.metrics.suppression import SHOWN_HERE
 from stocktake.waitinglist.capacity import (
     CapacityAnswer,
     WaitTarget,
@@ -675,3 +678,21 @@ def test_the_csv_reads_every_answer_as_meeting_its_target(tmp_path):
     assert result.exit_code == 0, result.output
     reached = pd.read_csv(out)["with_uplift"].dropna()
     assert len(reached) > 3 and (reached < 0.5).all(), reached.tolist()
+
+
+def test_a_small_lists_answer_is_shown_inside_the_trust_with_no_suppress(demo_warehouse, tmp_path):
+    """An outside check: a list cut to some 90 waiting gave "* extra treatments a week" and every start
+    month "* * *", and capacity had no --no-suppress, so a sub-specialty list could not be planned."""
+    thinned = shutil.copy(demo_warehouse, tmp_path / "thinned.duckdb")
+    with duckdb.connect(str(thinned)) as con:
+        con.execute("DELETE FROM rtt_pathways WHERE CAST(substr(pathway_id, 4) AS INTEGER) % 40 <> 0")
+    target = ["--target-pct", "92", "--by", "2024-09"]
+    args = ["waitinglist", "capacity", "--warehouse", str(thinned), *target]
+    hidden = runner.invoke(app, [*args, "--out", str(tmp_path / "hidden.csv")])
+    shown = runner.invoke(app, [*args, "--no-suppress", "--out", str(tmp_path / "shown.csv")])
+    assert hidden.exit_code == 0 and shown.exit_code == 0, shown.output
+    assert "--no-suppress shows them" in " ".join(hidden.output.split())
+    exact = pd.read_csv(tmp_path / "shown.csv")
+    assert exact["extra_per_week"].notna().all() and (exact["small_numbers"] == SHOWN_HERE).all()
+    assert pd.read_csv(tmp_path / "hidden.csv")["extra_per_week"].isna().any()
+    assert "counts of 1–7 patients are not hidden here (--no-suppress)" in " ".join(shown.output.split())

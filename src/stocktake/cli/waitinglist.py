@@ -550,6 +550,14 @@ def capacity(
     provider: Provider = None,
     warehouse: Warehouse = None,
     home: HomeOption = None,
+    no_suppress: Annotated[
+        bool,
+        typer.Option(
+            "--no-suppress",
+            help="From the warehouse, show what gives counts of 1–7 away (for use inside the trust): a small "
+            "list's answer is otherwise all *.",
+        ),
+    ] = False,
 ) -> None:
     """Extra treatments (and theatre lists) a week needed to reach a target, solved on the projection."""
     from stocktake.files.rtt import run_capacity
@@ -570,7 +578,7 @@ def capacity(
     try:
         if out is not None:
             check_output(out, *(returns or []), warehouse)
-        record_read(warehouse, "waitinglist capacity", out)
+        record_read(warehouse, "waitinglist capacity", out, shows="counts of 1–7" if no_suppress else "")
         inputs, answer, by_start, per_list_source, as_lately = run_capacity(
             returns or [],
             warehouse,
@@ -584,7 +592,8 @@ def capacity(
             provider,
         )
         # patient-level data hide what gives a small count away, as every export does (ADR 9, 25)
-        hidden = [reached_hidden(a) if not returns else (False, False) for a in by_start]
+        suppress = not returns and not no_suppress  # an outside check: a sub-specialty's list all "*"
+        hidden = [reached_hidden(a) if suppress else (False, False) for a in by_start]
         table = answers_table(by_start).astype(object)
         for row, (without, with_it) in enumerate(hidden):
             if without:
@@ -593,17 +602,17 @@ def capacity(
                 table.loc[row, [*UPLIFT_COLUMNS, "with_uplift"]] = None
         # lists that give 1–7 with (or without) a decision to admit away, alone or beside any other
         # run's: the share's grid points hidden are the list's own (ADR 62)
-        rows_hidden = [lists_hidden(a) for a in by_start]
+        rows_hidden = [lists_hidden(a) and suppress for a in by_start]
         hide_lists = rows_hidden[(answer.start - by_start[0].start).n]
         for row, hide in enumerate(rows_hidden):
             if hide:
                 table.loc[row, ["operations_share", "lists_per_week", "lists_to_book"]] = None
         if out is not None:
-            write_csv(table, out)
+            write_csv(table.assign(small_numbers=SHOWN_HERE) if no_suppress and not returns else table, out)
     except WaitingListInputError as error:
         _fail(str(error))
     target = answer.target.describe()
-    baseline_hidden, achieved_hidden = reached_hidden(answer) if not returns else (False, False)
+    baseline_hidden, achieved_hidden = reached_hidden(answer) if suppress else (False, False)
     if answer.extra_per_week is None:
         console.print(
             f"[red]{target}: not reachable from {answer.start}[/red] with any uplift the model allows"
@@ -664,7 +673,12 @@ def capacity(
         )
     console.print(shown)
     if any(any(pair) for pair in hidden) or hide_lists or any(rows_hidden):
-        console.print(f"{MASK} a share or count that would give 1–7 patients away (blank in the CSV)")
+        console.print(
+            f"{MASK} a share or count that would give 1–7 patients away (blank in the CSV); --no-suppress "
+            "shows them, for use inside the trust"
+        )
+    elif no_suppress and not returns:
+        console.print("counts of 1–7 patients are not hidden here (--no-suppress): for use inside the trust")
     # where priorities are known, some may be past their target: a plan books them first (a director)
     urgent = (
         "urgent patients treated in time from the present capacity"
