@@ -355,9 +355,15 @@ def test_only_the_latest_load_of_a_dataset_can_be_undone(raw_dir, loaded_warehou
         load.UndoError, match=f"load {two} loaded hip_fractures after it; undo load {two} first"
     ):
         load.undo_load(warehouse, one)
-    assert load.undo_load(warehouse).load_id == two  # the latest, by default
+    undo = load.undo_load(warehouse)
+    assert undo.load_id == two  # the latest, by default
     with pytest.raises(load.UndoError, match="already undone"):
         load.undo_load(warehouse, two)
+    undo_entry = max(r.load_id for r in load.recent_loads(warehouse))  # the undo's own number
+    with pytest.raises(
+        load.UndoError, match=f"load {undo_entry}: the undo of load {two}, not a load of data"
+    ):
+        load.undo_load(warehouse, undo_entry)
     load.undo_load(warehouse, one)
     with pytest.raises(load.UndoError, match="no such load"):
         load.undo_load(warehouse, 999)

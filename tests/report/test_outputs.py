@@ -178,6 +178,12 @@ def test_period_choice_ends_the_report_there(report):
             "row 2, column date: 'soon' is not a date",
         ),
         ("targets.yaml", "targets:\n  los_elective_hip_knee: {fraction: 0.5}\n", "give either value"),
+        (
+            "targets.yaml",
+            "targets:\n  hipfx_length_of_stay:\n    baseline: {start: 2025-01-01, end: 2024-03-01}\n"
+            "    benchmark: {value: 10, source: x}\n",
+            "targets.hipfx_length_of_stay.baseline: no values between 2025-01-01 and 2024-03-01",
+        ),
         (  # an outside check: the demo's hip fracture stay, 18.0 days, had been given 19.7 towards 21.4
             "targets.yaml",
             "targets:\n  hipfx_length_of_stay:\n    baseline: {start: 2022-04-01, end: 2023-03-01}\n"

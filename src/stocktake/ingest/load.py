@@ -689,6 +689,14 @@ def _undoable_datasets(con, target: int, warehouse: Path) -> list[str]:
         ).fetchall()
     ]
     if not datasets:
+        undoes = con.execute(f"SELECT max(undoes) FROM {INGEST_LOG} WHERE load_id = ?", [target]).fetchall()[
+            0
+        ][0]
+        if undoes is not None:  # an outside check: "no such load" of the number the undo had printed
+            raise UndoError(
+                f"load {target}: the undo of load {undoes}, not a load of data; to put load {undoes}'s rows "
+                "back, load its files again"
+            )
         raise UndoError(f"load {target}: no such load in {warehouse}")
     undone = con.execute(f"SELECT min(load_id) FROM {INGEST_LOG} WHERE undoes = ?", [target]).fetchall()[0][0]
     if undone is not None:

@@ -152,7 +152,10 @@ def resolve_target(
     planned = trajectory_values(x, milestones) if milestones else None
     if spec.value is not None:
         return ChosenTarget(spec.value, spec.source or "set locally", trajectory=milestones), planned
-    start = baseline(x, values, spec.baseline.start, spec.baseline.end)
+    try:
+        start = baseline(x, values, spec.baseline.start, spec.baseline.end)
+    except ValueError as error:  # an outside check: said without the file or the measure
+        raise ReportInputError(f"{where}.baseline: {error}") from None
     benchmark = Benchmark(spec.benchmark.value, spec.benchmark.source, spec.benchmark.year)
     if already_beyond(start, benchmark, improvement):
         raise ReportInputError(
