@@ -48,6 +48,11 @@ def test_each_kind_of_change_is_found_most_urgent_first():
         ("b", "reached_target"),
     ]
     assert found[0].line == "A started going backwards in March 2025 (was No evidence of change)"
+    # the signal ended, not the level (an outside check read "stopped improving" as getting worse)
+    assert found[2].line == (
+        "C no longer shows special-cause improvement in March 2025 (was Moved the needle; now No evidence "
+        "of change)"
+    )
 
 
 def test_marking_a_change_that_worked_is_not_stopped_improving():

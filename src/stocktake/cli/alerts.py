@@ -38,7 +38,7 @@ def alerts(home: HomeOption = None) -> None:
     if not found:
         console.print(
             "Since last month: no measure started going backwards, reached or lost its target, "
-            "or stopped improving.",
+            "or stopped showing improvement.",
             highlight=False,
         )
     for change in found:

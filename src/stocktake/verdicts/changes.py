@@ -22,7 +22,9 @@ from stocktake.verdicts.stocktake import Entry, StockTake
 KINDS = {
     "going_backwards": "started going backwards",
     "missed_target": "no longer reliably meets its target",
-    "stopped_improving": "stopped improving",
+    # the signal ended, not the level: "stopped improving" had read as getting worse beside a level
+    # barely changed, one rule no longer met (an outside check)
+    "stopped_improving": "no longer shows special-cause improvement",
     "reached_target": "reached its target",
 }
 
@@ -41,8 +43,9 @@ class Change:
     @property
     def line(self) -> str:
         """E.g. "Hip fracture surgery within 36 hours started going backwards in April 2025 (was
-        No evidence of change)"."""
-        return f"{self.title} {KINDS[self.kind]} in {self.month:%B %Y} (was {CATEGORIES[self.before]})"
+        No evidence of change)"; where a signal ended, what it reads as now too."""
+        now = f"; now {CATEGORIES[self.now]}" if self.kind == "stopped_improving" else ""
+        return f"{self.title} {KINDS[self.kind]} in {self.month:%B %Y} (was {CATEGORIES[self.before]}{now})"
 
 
 def changes(before: StockTake, now: StockTake) -> tuple[Change, ...]:
