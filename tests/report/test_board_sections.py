@@ -107,3 +107,11 @@ def test_a_chosen_month_ends_the_procurement_year_there(injected, tmp_path):
     taken = stock_take(ReportRequest(injected[0], tmp_path, ("html",), period="2023-03"))
     assert (str(taken.procurement.first), str(taken.procurement.last)) == ("2022-04", "2023-03")
     assert all(p.last <= pd.Timestamp("2023-03-31") for p in taken.peers)
+
+
+def test_a_rates_counts_are_not_written_as_a_share():
+    """An outside check read "Operations per theatre list … 5,011 of 1,270" as a proportion."""
+    from stocktake.report.board import counts_words
+
+    assert counts_words(34, 400, "%") == "34 of 400"
+    assert counts_words(5011, 1270, "cases per list") == "5,011 over 1,270"

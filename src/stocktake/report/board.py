@@ -66,7 +66,7 @@ def peer_section(peers: tuple[PeerComparison, ...]) -> PeerSection | None:
                     metric.title,
                     o.group,
                     fmt(o.value),
-                    f"{o.numerator:,.0f} of {o.denominator:,.0f}",
+                    counts_words(o.numerator, o.denominator, metric.unit),
                     f"{fmt(o.lower_998)} to {fmt(o.upper_998)}",
                     fmt(comparison.funnel.baseline),
                     direction,
@@ -172,6 +172,12 @@ class TrustSection:
     note: str = ""
 
 
+def counts_words(numerator: float, denominator: float, unit: str) -> str:
+    """ "34 of 400" for a share; "5,011 over 1,270" for a rate (an outside check read "5,011 of 1,270"
+    operations per list as a proportion)."""
+    return f"{numerator:,.0f} {'of' if unit == '%' else 'over'} {denominator:,.0f}"
+
+
 def trust_sections(compared: tuple[TrustComparison, ...]) -> tuple[TrustSection, ...]:
     return tuple(_trust_section(c) for c in compared)
 
@@ -186,7 +192,7 @@ def _trust_section(c: TrustComparison) -> TrustSection:
         if f is None
         else [
             fmt(f.value[i]),
-            f"{f.numerator[i]:,.0f} of {f.denominator[i]:,.0f}",
+            counts_words(f.numerator[i], f.denominator[i], c.metric.unit),
             f"{fmt(lim['lower_95'])} to {fmt(lim['upper_95'])}",
             f"{fmt(lim['lower_998'])} to {fmt(lim['upper_998'])}",
             str(f.significance[i]),
