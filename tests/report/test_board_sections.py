@@ -115,3 +115,26 @@ def test_a_rates_counts_are_not_written_as_a_share():
 
     assert counts_words(34, 400, "%") == "34 of 400"
     assert counts_words(5011, 1270, "cases per list") == "5,011 over 1,270"
+
+
+def test_the_peers_period_is_each_measures_own_when_they_differ():
+    """An outside check read "November 2025 to November 2026", 13 months, where theatres ran December
+    to November less a month and the rest a month later."""
+    from types import SimpleNamespace
+
+    import pandas as pd
+
+    from stocktake.report.board import peer_period
+
+    def peer(title, first, last):
+        return SimpleNamespace(
+            metric=SimpleNamespace(title=title), first=pd.Timestamp(first), last=pd.Timestamp(last)
+        )
+
+    same = (peer("A", "2025-12-01", "2026-11-01"), peer("B", "2025-12-01", "2026-11-01"))
+    assert peer_period(same) == "December 2025 to November 2026"
+    mixed = (*same, peer("Theatres", "2025-11-01", "2026-10-01"))
+    assert peer_period(mixed) == (
+        "Each measure's own latest months (most December 2025 to November 2026; Theatres November 2025 to "
+        "October 2026)"
+    )

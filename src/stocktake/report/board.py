@@ -45,6 +45,20 @@ class PeerSection:
     hidden: int
 
 
+def peer_period(peers: tuple[PeerComparison, ...]) -> str:
+    """The months compared: one span where every measure shares it, else each measure's own latest
+    months, the most shared span first (an outside check read "November 2025 to November 2026", 13
+    months, where theatres ran to October and the rest from December)."""
+    spans: dict[str, list[str]] = {}
+    for p in peers:
+        spans.setdefault(months_between(p.first, p.last), []).append(p.metric.title)
+    if len(spans) == 1:
+        return next(iter(spans))
+    most = max(spans, key=lambda span: len(spans[span]))
+    rest = "; ".join(f"{', '.join(titles)} {span}" for span, titles in spans.items() if span != most)
+    return f"Each measure's own latest months (most {most}; {rest})"
+
+
 def peer_section(peers: tuple[PeerComparison, ...]) -> PeerSection | None:
     if not peers:
         return None
@@ -73,9 +87,8 @@ def peer_section(peers: tuple[PeerComparison, ...]) -> PeerSection | None:
                     better,
                 )
             )
-    first, last = min(p.first for p in peers), max(p.last for p in peers)
     return PeerSection(
-        months_between(first, last),
+        peer_period(peers),
         tuple(rows),
         tuple(within),
         int(sum(p.hidden.sum() for p in peers)),
