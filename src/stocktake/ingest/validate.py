@@ -155,7 +155,10 @@ def convert(
     raw, guessed = (raw, []) if strict else _matched_headers(raw, mapping)
     missing = [m.column for m in mapping.columns.values() if m.column not in raw.columns]
     if missing:
-        expected = "this column in the header row"
+        # the headers found, so a renamed one can be told (an outside check: named without them)
+        shown = ", ".join(repr(str(c)) for c in list(raw.columns)[:12])
+        more = f" and {len(raw.columns) - 12} more" if len(raw.columns) > 12 else ""
+        expected = f"this column in the header row (found {shown}{more})"
         errors = [RowError(file, header_row, name, "", expected, header=True) for name in missing]
         return Canonical(pd.DataFrame(), errors)
     raw = without_blank_rows(raw)
