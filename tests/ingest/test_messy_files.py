@@ -411,3 +411,17 @@ def test_a_missing_column_under_a_title_block_names_the_header_row_the_file_show
     assert (error.row, error.column) == (4, "SPELL_NO")
     assert error.expected.startswith("this column in the header row (found 'NHS_NO', ")
     assert error.row_label == "4 (header)"
+
+
+def test_a_serial_date_refused_is_shown_with_the_date_it_reads_as(clean_dir, tmp_path):
+    """An outside check was shown "46447.41666666666" refused as a date after the day of loading, and
+    had to work out which date that was."""
+    rows = _rows(clean_dir / SPELLS)
+    at = rows[0].index("ADM_DTTM")
+    rows[1][at] = "08/03/2099 10:00"
+    name, content = _serial_workbook(rows)
+    (tmp_path / name).write_bytes(content)
+    with pytest.raises(IngestError) as refused:
+        ingest_directory(tmp_path, _mapping(SPELLS, name), tmp_path / "w.duckdb", KEY, partial=True)
+    [error] = [e for e in refused.value.errors if e.column == "ADM_DTTM"]
+    assert error.value.endswith("(read as 2099-03-08 10:00)") and error.row == 2

@@ -283,7 +283,20 @@ def _convert(
         checks.append(_misplaced_nhs_numbers(text, extract))
     values, own, notes = _values(text, blank, column, mapping, extract)
     shown = text.map(masked) if column.identifier else text
+    if column.type in ("date", "timestamp") and extract.spreadsheet:
+        shown = _serials_read(text, values, date_only=column.type == "date")
     return values, _first_failures(shown, [*checks, *own], extract.file, mapping.column), notes
+
+
+def _serials_read(text: pd.Series, values: pd.Series, date_only: bool) -> pd.Series:
+    """A workbook's serial dates shown with the date they read as (an outside check was shown
+    "46447.41666666666" refused as a date in the future, and had to work out which)."""
+    serial = text.str.fullmatch(r"\d+(\.\d+)?").fillna(False).to_numpy(bool) & values.notna().to_numpy(bool)
+    if not serial.any():
+        return text
+    form = "%Y-%m-%d" if date_only else "%Y-%m-%d %H:%M"
+    read = pd.Series(values).dt.strftime(form)
+    return text.where(~serial, text + " (read as " + read + ")")
 
 
 def _lengths(text: pd.Series) -> np.ndarray:
