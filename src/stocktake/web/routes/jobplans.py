@@ -84,6 +84,7 @@ from stocktake.rota.store import RotaStore
 from stocktake.spreadsheets import write_tables
 from stocktake.warehouse import WarehouseError
 from stocktake.web.clock import local_time
+from stocktake.web.form_text import OWN_CONTROL_CHECKS
 from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.programme_view import sees_everyone
 from stocktake.web.security import FORM_FIELDS, database, editor, viewer
@@ -97,6 +98,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: back, rather than Starlette's bare 400 "Too many fields" losing everything typed.
 FORM_FIELD_LIMIT = 2 * MAX_ROWS * len(ROW) + len(TOP) + len(ON_CALL) + 10
 FORM_FIELDS["/job-plans/new"] = FORM_FIELD_LIMIT
+OWN_CONTROL_CHECKS.add("/job-plans/new")  # named by table, row and field here
 FROM_FORM = "the workspace's form"  # a version's "uploaded as" when it was typed in the form
 
 

@@ -50,6 +50,7 @@ from stocktake.rota.rules import RULES, Limits
 from stocktake.rota.solver import NoCompliantRota, solve
 from stocktake.rota.store import BUILT, KeptRota, RotaStore, RotaStoreError, read_spec, spec_with
 from stocktake.web.clock import LONDON, local_time
+from stocktake.web.form_text import OWN_CONTROL_CHECKS
 from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.rota_jobs import DONE, SAVING, Busy, RotaJob, RotaJobs
 from stocktake.web.security import FORM_FIELDS, database, editor, viewer
@@ -66,6 +67,7 @@ MAX_ROWS = 200  # rows of any one section of the form: 200 doctors (more is refu
 #: department of about 120 doctors ("Too many fields") and lose what was typed.
 FORM_FIELD_LIMIT = MAX_ROWS * sum(len(s.fields) for s in SECTIONS) + 50
 FORM_FIELDS["/rotas/form"] = FORM_FIELD_LIMIT
+OWN_CONTROL_CHECKS.add("/rotas/form")  # named by table, row and field here
 
 
 def today() -> date:
