@@ -75,3 +75,16 @@ def within_a_month(rtt, treatment_function: str) -> float:
 
     bands = sum(rtt.by_week(part, treatment_function) for part in ("Part_2", "Part_1A", "Part_1B"))
     return WaitingList.from_week_bands(rtt.month, bands).months_waited()[0]
+
+
+def said_by(paths, command: str = "weeks", *more: str) -> str:
+    """What ``stocktake waitinglist COMMAND`` prints for T&O from ``paths``, as one line of words."""
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+
+    result = CliRunner().invoke(
+        app, ["waitinglist", command, *map(str, paths), "--treatment-function", "C_110", *more]
+    )
+    assert result.exit_code == 0, result.output
+    return " ".join(result.stdout.split())

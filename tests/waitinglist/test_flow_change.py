@@ -8,10 +8,8 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic_histories import T_AND_O, months_of_returns
-from typer.testing import CliRunner
+from synthetic_histories import T_AND_O, months_of_returns, said_by
 
-from stocktake.cli import app
 from stocktake.files.rtt import read_rtt_returns, weeks_inputs_from_returns
 from stocktake.waitinglist.flow_change import FlowChange, changed
 from stocktake.waitinglist.weeks_waited import project
@@ -63,23 +61,15 @@ def _doubled_referrals(paths) -> None:
         table.to_csv(path, index=False, float_format="%.0f")
 
 
-def _said(paths, command: str, *more: str) -> str:
-    result = CliRunner().invoke(
-        app, ["waitinglist", command, *map(str, paths), "--treatment-function", "C_110", *more]
-    )
-    assert result.exit_code == 0, result.output
-    return " ".join(result.stdout.split())
-
-
 def test_weeks_says_a_referrals_step_and_the_projection_at_the_latest_flows(tmp_path):
     paths = months_of_returns(tmp_path, 14)
     assert weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O).changes == ()
-    assert "At the latest 6 months' flows" not in _said(paths, "weeks")
+    assert "At the latest 6 months' flows" not in said_by(paths, "weeks")
     _doubled_referrals(paths)
     inputs = weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O)
     assert [c.flow for c in inputs.changes] == ["referrals"]  # treatments as they were
     assert inputs.changes[0].lately == pytest.approx(inputs.lately[0])
-    said = _said(paths, "weeks")
+    said = said_by(paths, "weeks")
     assert re.search(r"Referrals ran \d+% higher over the latest 6 months \([\d,]+ a month\)", said)
     referrals, treatments = inputs.lately
     at_latest = project(inputs.origin, [referrals] * 12, [treatments] * 12, inputs.params)
@@ -92,14 +82,14 @@ def test_weeks_says_a_referrals_step_and_the_projection_at_the_latest_flows(tmp_
         f"{year.waiting:,.0f}"
     ) in said
     out = tmp_path / "projection.csv"
-    _said(paths, "weeks", "--out", str(out))
+    said_by(paths, "weeks", "--out", str(out))
     assert pd.read_csv(out)["waiting"].iloc[-1] == pytest.approx(year.waiting, abs=0.001)  # the year's
 
 
 def test_capacity_says_what_the_target_needs_at_the_latest_flows(tmp_path):
     paths = months_of_returns(tmp_path, 14)
     _doubled_referrals(paths)
-    said = _said(paths, "capacity", "--target-pct", "70", "--by", "2025-12")
+    said = said_by(paths, "capacity", "--target-pct", "70", "--by", "2025-12")
     found = re.search(
         r"70% within 18 weeks by 2025-12 needs ([\d.]+) extra treatments a week from 2025-01 \(at the "
         r"year's averages it needs ([\d.]+) extra treatments a week\)",

@@ -9,10 +9,8 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic_histories import T_AND_O, months_of_returns
-from typer.testing import CliRunner
+from synthetic_histories import T_AND_O, months_of_returns, said_by
 
-from stocktake.cli import app
 from stocktake.files.rtt import read_rtt_returns, weeks_inputs_from_returns
 from stocktake.waitinglist.replay import Replay, beyond_chance, caution, replay
 from stocktake.waitinglist.weeks_waited import (
@@ -227,21 +225,13 @@ def _growing_open_band(paths, per_month: int) -> None:
         table.to_csv(path, index=False, float_format="%.0f")
 
 
-def _weeks(paths, command: str = "weeks", *more: str) -> str:
-    result = CliRunner().invoke(
-        app, ["waitinglist", command, *map(str, paths), "--treatment-function", "C_110", *more]
-    )
-    assert result.exit_code == 0, result.output
-    return " ".join(result.stdout.split())
-
-
 def test_weeks_says_the_replay_and_capacity_cautions_where_the_model_leaves_the_course(tmp_path):
     paths = months_of_returns(tmp_path, 14)
-    said = _weeks(paths)
+    said = said_by(paths)
     assert "Replayed over 12 of the months it was calibrated on (January 2024 to December 2024)" in said
     assert "does not follow" not in said
     _growing_open_band(paths, 300)
-    said = _weeks(paths, "capacity", "--target-pct", "70", "--by", "2025-12")
+    said = said_by(paths, "capacity", "--target-pct", "70", "--by", "2025-12")
     # 300 a month unexplained, 3,600 in a year beside a list of about 36,000, all of them over 52 weeks
     found = re.search(r"comes to ([\d,]+) fewer waiting than the returns report", said)
     assert found and 3_000 < int(found.group(1).replace(",", "")) < 4_000
@@ -257,7 +247,7 @@ def test_a_month_without_treatments_returned_is_not_replayed_and_its_cost_is_sai
     paths = months_of_returns(tmp_path, 14)
     table = pd.read_csv(paths[7])
     table[~table["RTT Part Type"].isin(["Part_1A", "Part_1B"])].to_csv(paths[7], index=False)
-    said = _weeks(paths)
+    said = said_by(paths)
     assert "; June 2024 not replayed (its referrals or treatments not returned)" in said
     assert re.search(r"runs [\d,]+ below what they report \([5-9]\.\d% of the list\)", said), said
 
@@ -394,7 +384,7 @@ def test_held_out_months_say_a_small_lists_size_once_and_chance_as_a_cause():
 def test_weeks_says_the_held_out_run(tmp_path):
     paths = months_of_returns(tmp_path, 14)
     _reneging_more_from(paths, 8)
-    said = _weeks(paths)
+    said = said_by(paths)
     assert "run over the latest 6 (July 2024 to December 2024), which it was not calibrated on" in said
     assert (
         "The model calibrated on the earlier months alone does not follow the latest months' course" in said
