@@ -228,3 +228,16 @@ def test_programme_files_up_to_10_mb_are_taken_and_larger_ones_refused_before_re
         follow_redirects=False,
     )
     assert answer.status_code == 413
+
+
+def test_a_programme_files_name_keeps_no_control_characters():
+    """An outside recheck: a hand-made upload named "raw\\x0bvt\\x1besc.csv" was kept and shown as
+    sent (a browser would percent-encode them), where a decision's documents keep no control character."""
+    import io
+
+    from fastapi import UploadFile
+
+    from stocktake.web.routes.programmes import _read_upload
+
+    name, content = _read_upload(UploadFile(io.BytesIO(b"id\nP1\n"), filename="raw\x0bvt\x1besc.csv"), "file")
+    assert (name, content) == ("rawvtesc.csv", b"id\nP1\n")

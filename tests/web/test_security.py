@@ -322,6 +322,10 @@ def test_an_admin_unlock_lets_a_user_in_from_an_address_that_guessed_many_names(
     admin.post(f"/admin/users/{user_id}/unlock", data={"csrf_token": admin.csrf})
     assert _sign_in(from_address(app, "10.5.0.1"), "guess0", "a wrong password") == 401
     assert _actions_of(app, "behind_nat")[-1] == "user_unlocked"
+    # unlocked, a typo is told as a typo, not as the address's refusal (an outside recheck)
+    typo = from_address(app, "10.5.0.1")
+    form = {"username": "behind_nat", "password": "a typo", "csrf_token": typo.csrf}
+    assert "Too many failed sign-ins" not in typo.post("/sign-in", data=form).text
     assert _sign_in(from_address(app, "10.5.0.1"), "behind_nat", "the right password") == 303
 
 
@@ -443,9 +447,47 @@ def test_wrong_current_passwords_count_as_failed_sign_ins_and_lock(app):
     answer = client.post("/account/password", data=form | {"current": "wrong again"})
     assert "not right too many times; you are signed out" in answer.text
     assert not _signed_in(client)
-    assert _actions_of(app, "guessed").count("sign_in_failed") == 5
+    assert _actions_of(app, "guessed").count("password_check_failed") == 5  # with who was signed in
     assert _sign_in(client, "guessed", "the right password") == 401  # locked from this address
     assert _sign_in(from_address(app, "10.1.0.8"), "guessed", "the right password") == 303
+
+
+def test_a_right_current_password_is_never_locked_by_others_guesses_and_resets_the_count(app):
+    """An outside recheck: five wrong sign-ins to a colleague's name from a shared address signed the
+    colleague out everywhere when they then changed their password with the right one; and with the
+    password changed, one typo after four wrong guesses locked the new one out."""
+    _new_user(app, "shared1")
+    colleague = from_address(app, "10.1.2.1")
+    assert _sign_in(colleague, "shared1", "the right password") == 303
+    guesser = from_address(app, "10.1.2.1")
+    for i in range(actions.SIGN_IN_ATTEMPTS):
+        assert _sign_in(guesser, "shared1", f"guess {i}") == 401
+    form = {"current": "the right password", "new": "a brand new password", "again": "a brand new password"}
+    answer = colleague.post("/account/password", data=form | {"csrf_token": colleague.csrf})
+    assert answer.status_code == 200 and "Your password is changed" in answer.text
+    _new_user(app, "shared2")
+    client = from_address(app, "10.1.2.2")
+    assert _sign_in(client, "shared2", "the right password") == 303
+    for i in range(actions.SIGN_IN_ATTEMPTS - 1):
+        client.post("/account/password", data=form | {"current": f"wrong {i}", "csrf_token": client.csrf})
+    answer = client.post("/account/password", data=form | {"csrf_token": client.csrf})
+    assert "Your password is changed" in answer.text
+    again = from_address(app, "10.1.2.2")
+    assert _sign_in(again, "shared2", "a typo") == 401
+    assert _sign_in(again, "shared2", "a brand new password") == 303  # the count began again
+
+
+def test_a_form_whose_token_comes_in_the_header_is_checked_as_every_form_is(app, clients):
+    """An outside recheck: with the token in the X-CSRF-Token header the form's text was not read, and
+    a NUL (a 500 on PostgreSQL) and an NHS number shown to every viewer were stored."""
+    editor = clients["editor"]
+    answer = editor.post(
+        "/decisions",
+        data={"title": "D 943 476 5919", "rationale": "r"},
+        headers={"X-CSRF-Token": editor.csrf},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 422 and "title: holds what reads as an NHS number" in answer.text
 
 
 @pytest.mark.parametrize(

@@ -9,38 +9,73 @@ report's chart and PDF. Each is refused with the field's name instead.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
-from stocktake.ingest.pseudonymise import mask_nhs_numbers
+from stocktake.ingest.pseudonymise import ascii_digits, is_valid_nhs_number
 
 #: Fields never kept or shown as typed (a password is hashed; the token is compared): left as sent.
 UNCHECKED = frozenset({"password", "current", "new", "again", "csrf_token"})
 #: Control characters a multi-line field may hold.
 LINE_BREAKS_AND_TABS = frozenset("\t\n\r")
-#: Forms whose routes refuse a control character themselves, naming its table, row and field (the rota
-#: and job-plan forms, `rota.duties.control_character`): here only NHS numbers are checked (a route adds
+#: Forms whose routes refuse C0 control characters themselves, naming their table, row and field (the
+#: rota and job-plan forms, `rota.duties.control_character`): here the rest is checked (a route adds
 #: its own path).
 OWN_CONTROL_CHECKS: set[str] = set()
+#: Beyond the control characters: what XML (a workbook) cannot hold, or what turns text round or
+#: breaks its lines unseen: surrogates and unassigned code points (U+FFFF had written a workbook no
+#: spreadsheet opens, with nothing said), line and paragraph separators, bidirectional overrides.
+UNFIT_CATEGORIES = frozenset({"Cc", "Cs", "Cn", "Co", "Zl", "Zp"})
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: An NHS number as people write it: ten digits together, or three, three and four apart (by spaces,
+#: dashes, dots, slashes, underscores or an invisible space), the check digit deciding; and as a
+#: spreadsheet writes a ten-digit count (4,010,232,137) or float (4.010232137E+09). Looser groupings
+#: ("weeks 12 13 14 15 16", "1,2,1,3,…") were refused as numbers about one time in eleven.
+_APART = r"[\s\-\u2010-\u2015._/\u00ad\u200b]{1,2}"
+_WRITTEN = re.compile(
+    rf"(?<![0-9])(?:[0-9]{{10}}|[0-9]{{3}}{_APART}[0-9]{{3}}{_APART}[0-9]{{4}})(?![0-9])"
+    r"|(?<![0-9])[0-9][,.'][0-9]{3}[,.'][0-9]{3}[,.'][0-9]{3}(?![0-9])"
+    r"|(?<![0-9])[0-9]\.[0-9]{7,9}[Ee]\+?0*9(?![0-9])"
+)
 
 
-def _control(value: str) -> str | None:
-    return next((c for c in value if unicodedata.category(c) == "Cc" and c not in LINE_BREAKS_AND_TABS), None)
+def _unfit_character(value: str, c0: bool) -> str | None:
+    """The first character the field cannot keep; ``c0``: the C0 controls too (else a route says)."""
+    for c in value:
+        if c in LINE_BREAKS_AND_TABS or (not c0 and (c < " " or c == "\x7f")):
+            continue
+        if unicodedata.category(c) in UNFIT_CATEGORIES or c in BIDI_CONTROLS:
+            return c
+    return None
+
+
+def holds_nhs_number(value: str) -> bool:
+    """Whether ``value`` holds an NHS number as people or spreadsheets write one (:data:`_WRITTEN`)."""
+    readable = ascii_digits(value)
+    for found in _WRITTEN.finditer(readable):
+        digits = found.group(0)
+        if "e" in digits.lower():
+            digits = f"{float(digits):.0f}"
+        if is_valid_nhs_number(re.sub(r"[^0-9]", "", digits)):
+            return True
+    return False
 
 
 def unfit_fields(fields, controls: bool = True) -> list[str]:
     """One line per text field that cannot be kept, naming it and why; ``fields``: (name, value)
-    pairs, uploads among them left to their readers; ``controls``: control characters checked too."""
+    pairs, uploads among them left to their readers; ``controls``: C0 controls checked too."""
     problems = []
     for name, value in fields:
         if not isinstance(value, str) or name in UNCHECKED:
             continue
-        shown = name if name.isprintable() and len(name) <= 40 else "a field"
-        if controls and (bad := _control(value)) is not None:
+        printable = name.isprintable() and len(name) <= 40 and not holds_nhs_number(name)
+        shown = name if printable else "a field"
+        if (bad := _unfit_character(value, controls)) is not None:
             problems.append(
-                f"{shown}: holds a control character (U+{ord(bad):04X}), which cannot be kept or exported; "
-                "retype it, or paste it as plain text"
+                f"{shown}: holds a character that cannot be kept or exported (U+{ord(bad):04X}, a control "
+                "or invisible character); retype it, or paste it as plain text"
             )
-        elif mask_nhs_numbers(value) != value:
+        elif holds_nhs_number(value):
             problems.append(
                 f"{shown}: holds what reads as an NHS number; write no patient identifiers in the workspace"
             )

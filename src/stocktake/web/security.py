@@ -20,6 +20,7 @@ from stocktake.appdb.models import ROLES, User
 from stocktake.web.form_text import OWN_CONTROL_CHECKS, unfit_fields
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 CSRF_FIELD, CSRF_HEADER = "csrf_token", "X-CSRF-Token"
 SIGN_OUT = "/sign-out"
 
@@ -83,9 +84,12 @@ async def check_csrf(request: Request) -> None:
     if request.method in SAFE_METHODS or request.url.path == SIGN_OUT:
         return
     sent, form = request.headers.get(CSRF_HEADER), None
-    if sent is None:
+    # a form is read whichever way its token came: sent in the header, its text had skipped the check
+    # below (an outside check stored a NUL, and an NHS number shown to every viewer)
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if sent is None or kind in FORM_TYPES:
         form = await request.form(max_fields=FORM_FIELDS.get(request.url.path, 1000))
-        sent = form.get(CSRF_FIELD)
+        sent = form.get(CSRF_FIELD) if sent is None else sent
     expected = request.session.get("csrf")
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
         raise CsrfRefused()

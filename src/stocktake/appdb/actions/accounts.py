@@ -26,9 +26,13 @@ PASSWORD_LENGTH = 12
 SIGN_IN_ATTEMPTS, SIGN_IN_LOCK, ADDRESS_ATTEMPTS = 5, timedelta(minutes=15), 20
 #: Said when the current password was wrong too often while changing it: signed out, and locked.
 LOCKED_WORDS = (
-    "current password: not right too many times; you are signed out, and signing in from here waits "
-    "15 minutes (or an admin's unlock)"
+    "current password: not right too many times; you are signed out, and signing in from here is "
+    "locked for up to 15 minutes (or until an admin unlocks it)"
 )
+#: A wrong current password given to change it: counted with failed sign-ins, and recorded with who
+#: was signed in (a session used to guess, which an anonymous failure does not show).
+PASSWORD_CHECK_FAILED = "password_check_failed"
+FAILED = ("sign_in_failed", PASSWORD_CHECK_FAILED)
 #: A session ends this long after sign-in whatever happens; its last use is written this often.
 SESSION_LIFETIME, SESSION_SEEN_EVERY = timedelta(hours=8), timedelta(minutes=1)
 #: Usernames: ASCII only (look-alike letters from other scripts read the same in the audit log).
@@ -98,8 +102,15 @@ def unlock_user(session: Session, *, by: User, user_id: int) -> None:
 
 
 def authenticate(session: Session, *, username: str, password: str) -> User | None:
-    """The active user with these credentials, or None; either way the attempt is logged with the
-    client's address (``acting_from``).
+    """The active user with these credentials, or None (:func:`attempt_sign_in`)."""
+    return attempt_sign_in(session, username=username, password=password)[0]
+
+
+def attempt_sign_in(session: Session, *, username: str, password: str) -> tuple[User | None, str]:
+    """The active user with these credentials, or None, and what the attempt was recorded as
+    (``sign_in``, ``sign_in_failed``, ``sign_in_locked`` or ``sign_in_throttled``: the page says a
+    throttled address so, for any name alike); either way the attempt is logged with the client's
+    address (``acting_from``).
 
     Refused without looking further: an address with ``ADDRESS_ATTEMPTS`` failures within
     ``SIGN_IN_LOCK`` (whatever the names tried), and an account from an address that failed on it
@@ -128,7 +139,7 @@ def authenticate(session: Session, *, username: str, password: str) -> User | No
             add_capped(session, user=None, action=action, subject=subject)
         else:
             record(session, user=user if ok else None, action=action, subject=subject)
-    return user if ok else None
+    return (user if ok else None), action
 
 
 def locked_out(session: Session, user: User) -> list[str]:
@@ -136,7 +147,7 @@ def locked_out(session: Session, user: User) -> list[str]:
     tried = session.scalars(
         select(AuditEvent.client)
         .where(
-            AuditEvent.action == "sign_in_failed",
+            AuditEvent.action.in_(FAILED),
             AuditEvent.subject == f"user:{user.id}",
             AuditEvent.at > base._now() - SIGN_IN_LOCK,
         )
@@ -152,7 +163,7 @@ def throttled_addresses(session: Session) -> list[tuple[str, datetime]]:
     since = base._now() - SIGN_IN_LOCK
     failures = session.execute(
         select(AuditEvent.client, AuditEvent.at)
-        .where(AuditEvent.action.in_(("sign_in_failed", "sign_in_locked")), AuditEvent.at > since)
+        .where(AuditEvent.action.in_((*FAILED, "sign_in_locked")), AuditEvent.at > since)
         .order_by(AuditEvent.client, AuditEvent.at)
     ).all()
     by_address: dict[str, list[datetime]] = {}
@@ -173,13 +184,11 @@ def change_password(session: Session, *, user: User, current: str, new: str, aga
     signed-in page, round the sign-in's lock, and none was logged): at the lock every session of
     theirs ends, and signing in again is locked from that address as a sign-in's failures lock it."""
     client = _ORIGIN.get()[0]
-    if _failures_in_a_row(session, user, client) >= SIGN_IN_ATTEMPTS:
-        with _transaction(session):
-            _end_sessions(session, user)
-        raise ActionError(LOCKED_WORDS)
+    # only a wrong password counts or locks: a right one is never refused for others' guesses from a
+    # shared address (an outside recheck: a colleague's five wrong sign-ins signed the user out)
     if not _verifies(user.password_hash, current):
         with _transaction(session):  # kept, whatever is said (an error raised inside rolls back)
-            record(session, user=None, action="sign_in_failed", subject=f"user:{user.id}")
+            record(session, user=user, action=PASSWORD_CHECK_FAILED, subject=f"user:{user.id}")
             session.flush()
             locked = _failures_in_a_row(session, user, client) >= SIGN_IN_ATTEMPTS
             if locked:
@@ -232,7 +241,9 @@ def _failures_in_a_row(session: Session, user: User, client: str) -> int:
     """Failed sign-ins to this account from this address within the lock period, since the last
     good one from there or an admin's unlock."""
     recent = (AuditEvent.subject == f"user:{user.id}", AuditEvent.at > base._now() - SIGN_IN_LOCK)
-    good_here = (AuditEvent.action == "sign_in") & (AuditEvent.client == client)
+    # a good sign-in or a password proved there resets the count (an outside recheck: the password
+    # changed, one typo after four wrong guesses before it locked the new one out)
+    good_here = AuditEvent.action.in_(("sign_in", "password_changed")) & (AuditEvent.client == client)
     last_reset = select(func.coalesce(func.max(AuditEvent.id), 0)).where(
         good_here | (AuditEvent.action == "user_unlocked"), *recent
     )
@@ -240,7 +251,7 @@ def _failures_in_a_row(session: Session, user: User, client: str) -> int:
         select(func.count())
         .select_from(AuditEvent)
         .where(
-            AuditEvent.action == "sign_in_failed",
+            AuditEvent.action.in_(FAILED),
             AuditEvent.client == client,
             AuditEvent.id > last_reset.scalar_subquery(),
             *recent,
@@ -260,7 +271,7 @@ def _address_failures(session: Session, client: str, user: User | None) -> int:
         .select_from(AuditEvent)
         .where(
             AuditEvent.client == client,
-            AuditEvent.action.in_(("sign_in_failed", "sign_in_locked")),
+            AuditEvent.action.in_((*FAILED, "sign_in_locked")),
             AuditEvent.at > base._now() - SIGN_IN_LOCK,
             AuditEvent.id > unlocked.scalar_subquery(),
         )

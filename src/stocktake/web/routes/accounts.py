@@ -31,10 +31,11 @@ def sign_in_submit(
     next: str = Form("/"),
     db: Session = Depends(database),
 ):
-    user = actions.authenticate(db, username=username, password=password)
+    user, recorded = actions.attempt_sign_in(db, username=username, password=password)
     if user is None:
         client = request.client.host if request.client else ""
-        until = dict(actions.throttled_addresses(db)).get(client)
+        # said only of a refusal for the address (after an admin's unlock, a typo is a typo)
+        until = dict(actions.throttled_addresses(db)).get(client) if recorded == "sign_in_throttled" else None
         # an outside check: locked out, a clinician was told their right password was wrong. Said so
         # for every name alike, a lock tells no one whether an account exists
         errors = [
@@ -42,7 +43,7 @@ def sign_in_submit(
             f"{local_time(until)}, or until an admin unlocks your account."
             if until is not None
             else "The username or password is not right, or the account is not active, or locked after five "
-            "wrong tries from this computer (for 15 minutes, or until an admin unlocks it)."
+            "wrong tries from this computer (for up to 15 minutes, or until an admin unlocks it)."
         ]
         return render(
             request,

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from stocktake.appdb import actions
+from stocktake.appdb.actions.documents import clean_filename
 from stocktake.appdb.actions.programmes import ATTENDANCE
 from stocktake.appdb.models import (
     EVALUATION_LEVELS,
@@ -232,7 +233,8 @@ def _read_upload(upload: UploadFile | None, what: str) -> tuple[str, bytes]:
         raise actions.ActionError(
             f"{upload.filename}: larger than {actions.PROGRAMME_FILE_LIMIT // (1024 * 1024)} MB"
         )
-    return mask_nhs_numbers(Path(upload.filename).name), content
+    # no control characters, as a decision's documents keep none (an outside recheck: "\x1b" kept)
+    return mask_nhs_numbers(clean_filename(upload.filename)), content
 
 
 @router.post("/{programme_id}/files")
