@@ -165,7 +165,8 @@ def test_alerts_say_when_the_figures_are_old(home, monkeypatch):
     monkeypatch.setattr(waitinglist, "today", lambda: date(2026, 12, 7))
     said = " ".join(runner.invoke(app, ["alerts", "--home", str(home)]).stdout.split())
     assert (  # the fixture's warehouse runs to September 2023
-        'These figures run to September 2023, 38 months ago: "since last month" below means since August 2023'
+        'These figures run to September 2023, 38 months ago: "since last month" below is since the month '
+        "before each measure's own latest"
     ) in said
     monkeypatch.setattr(waitinglist, "today", lambda: date(2023, 10, 20))
     assert "These figures run to" not in runner.invoke(app, ["alerts", "--home", str(home)]).stdout

@@ -204,6 +204,11 @@ def test_period_choice_ends_the_report_there(report):
         ),
         (
             "targets.yaml",
+            "targets:\n  los_elective_hip: {value: -2}\n",
+            "los_elective_hip.value: -2 days is below 0",
+        ),
+        (
+            "targets.yaml",
             "targets:\n  hipfx_length_of_stay: {value: .nan}\n",
             "hipfx_length_of_stay.value: nan is not",
         ),

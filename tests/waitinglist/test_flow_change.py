@@ -67,10 +67,16 @@ def test_weeks_says_a_referrals_step_and_the_projection_at_the_latest_flows(tmp_
     assert "At the latest 6 months' flows" not in said_by(paths, "weeks")
     _doubled_referrals(paths)
     inputs = weeks_inputs_from_returns(read_rtt_returns(paths), T_AND_O)
-    assert [c.flow for c in inputs.changes] == ["referrals"]  # treatments as they were
+    assert [c.flow for c in inputs.changes] == [
+        "referrals (as the calibration reads them)"
+    ]  # treatments as were
     assert inputs.changes[0].lately == pytest.approx(inputs.lately[0])
     said = said_by(paths, "weeks")
-    assert re.search(r"Referrals ran \d+% higher over the latest 6 months \([\d,]+ a month\)", said)
+    assert re.search(
+        r"Referrals \(as the calibration reads them\) ran \d+% higher over the latest 6 months "
+        r"\([\d,]+ a month\)",
+        said,
+    )
     referrals, treatments = inputs.lately
     at_latest = project(inputs.origin, [referrals] * 12, [treatments] * 12, inputs.params)
     held = project(inputs.origin, [inputs.referrals] * 12, [inputs.capacity] * 12, inputs.params)
@@ -91,8 +97,8 @@ def test_capacity_says_what_the_target_needs_at_the_latest_flows(tmp_path):
     _doubled_referrals(paths)
     said = said_by(paths, "capacity", "--target-pct", "70", "--by", "2025-12")
     found = re.search(
-        r"70% within 18 weeks by 2025-12 needs ([\d.]+) extra treatments a week from 2025-01 \(at the "
-        r"year's averages it needs ([\d.]+) extra treatments a week\)",
+        r"70% within 18 weeks by 2025-12 needs ([\d.]+) extra treatments a week, [\d,]+ a week in all from "
+        r"2025-01 \(at the year's averages it needs ([\d.]+) extra treatments a week, [\d,]+ a week in all\)",
         said,
     )
     assert found, said

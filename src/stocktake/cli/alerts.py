@@ -57,4 +57,10 @@ def _old(entries) -> str | None:
         return None
     latest = pd.Period(max(ends), freq="M")
     notice = old_figures(latest, today())
-    return f'{notice}: "since last month" below means since {latest - 1:%B %Y}' if notice else None
+    # each measure is read against the month before its own latest (an outside recheck: "since
+    # February" had been said of measures whose own latest month is February)
+    return (
+        f'{notice}: "since last month" below is since the month before each measure\'s own latest'
+        if notice
+        else None
+    )

@@ -699,7 +699,7 @@ def capacity(
     _say_if_old(inputs.origin.month, "the start months are counted from then, not from today")
     _say_replay(inputs)
     if as_lately is not None:
-        _say_flow_changes(inputs, capacity_at_latest_flows(answer, as_lately, inputs.lately))
+        _say_flow_changes(inputs, capacity_at_latest_flows(answer, as_lately, inputs.lately, inputs.capacity))
     if (share := renege_share(inputs)) is not None:  # as `weeks` says
         console.print(f"[yellow]{renege_warning(share, inputs.flow_gaps)}[/yellow]")
     if out is not None:

@@ -249,7 +249,9 @@ def weeks_inputs_from_returns(
     lately = flows(FLOW_MONTHS // 2) if len(returns) >= FLOW_MONTHS else None
     year = returns[-FLOW_MONTHS:]
     monthly = (
-        ("referrals", [referred(r) for r in year if NEW_PERIODS in r.parts]),
+        # named as read: Part 3 raised to those seen within a month where more (an outside recheck
+        # compared the line with Part 3 and found other figures)
+        ("referrals (as the calibration reads them)", [referred(r) for r in year if NEW_PERIODS in r.parts]),
         ("treatments", [months_waited(r, completed).sum() for r in year if set(completed) <= set(r.parts)]),
     )
     changes = tuple(c for flow, counts in monthly if (c := changed(flow, counts)) is not None)

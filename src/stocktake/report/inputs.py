@@ -148,6 +148,8 @@ def resolve_target(
             raise ReportInputError(f"{where}.{field}: {value} is not a number")
         if unit == "%" and not 0 <= value <= 100:
             raise ReportInputError(f"{where}.{field}: {value:g}% is not a percentage (0 to 100)")
+        if unit != "£" and value < 0:  # a stay or a count below 0 is never reached (an outside recheck)
+            raise ReportInputError(f"{where}.{field}: {value:g} {unit} is below 0, which it never is")
     milestones = tuple((m.date, m.value) for m in spec.trajectory)
     planned = trajectory_values(x, milestones) if milestones else None
     if spec.value is not None:

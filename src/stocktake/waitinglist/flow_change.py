@@ -91,18 +91,22 @@ def projection_at_latest_flows(held: WeeksWaited, latest: WeeksWaited, lately: t
 
 
 def capacity_at_latest_flows(
-    held: CapacityAnswer, latest: CapacityAnswer, lately: tuple[float, float]
+    held: CapacityAnswer, latest: CapacityAnswer, lately: tuple[float, float], year_treatments: float
 ) -> str:
-    """What the target needs from the same start at the latest six months' flows, beside ``held``."""
+    """What the target needs from the same start at the latest six months' flows, beside ``held`` (at
+    the year's ``year_treatments`` a month), each with the treatments a week in all: the two extras
+    sit on different present capacities (an outside recheck read more extra as more capacity, where
+    in all it was less)."""
 
-    def needs(answer: CapacityAnswer) -> str:
+    def needs(answer: CapacityAnswer, treatments_a_month: float) -> str:
         if answer.extra_per_week is None:
             return "is not reachable with any uplift the model allows"
         if answer.extra_per_week == 0:
             return "is met without extra capacity"
-        return f"needs {answer.extra_per_week:.1f} extra treatments a week"
+        in_all = treatments_a_month * 12 / 52 + answer.extra_per_week
+        return f"needs {answer.extra_per_week:.1f} extra treatments a week, {in_all:,.0f} a week in all"
 
     return (
-        f"{_at_latest(lately)}, {latest.target.describe()} {needs(latest)} from {latest.start} (at the "
-        f"year's averages it {needs(held)})"
+        f"{_at_latest(lately)}, {latest.target.describe()} {needs(latest, lately[1])} from {latest.start} "
+        f"(at the year's averages it {needs(held, year_treatments)})"
     )

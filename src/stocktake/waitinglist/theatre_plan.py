@@ -1068,8 +1068,8 @@ def scores_table(plans: Sequence[Plan]) -> pd.DataFrame:
             "due in the month, booked by their due date": s.breaches_avoided,
             # said in full: "P2 breaches 0" had read as no P2 booked late beside 31 already past due
             # before the month, booked in it (an outside check); those are the past-due rows' below
-            "P1 falling due in the month, booked after it": s.p1_breaches,
-            "P2 falling due in the month, booked after it": s.p2_breaches,
+            "P1 falling due in the month, booked after it or not booked": s.p1_breaches,
+            "P2 falling due in the month, booked after it or not booked": s.p2_breaches,
             "P1 due by the month's end, not booked": s.p1_not_booked,
             "P2 due by the month's end, not booked": s.p2_not_booked,
             # P1-P4 (P5 and P6 are not booked) on the month's first day: not the page's month-end P1-P3
