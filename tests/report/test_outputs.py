@@ -1,6 +1,7 @@
 """`stocktake report` on the demo warehouse: every format, suppression, period, targets and changes."""
 
 import base64
+import html
 import json
 import re
 
@@ -282,3 +283,17 @@ def test_how_to_read_this_says_two_in_three_as_the_engine_reads_it(report):
     _, _, paths = report
     text = " ".join(paths[".html"].read_text().split())
     assert "two out of three beyond two-thirds of the way to a limit but within it" in text
+
+
+def test_outcomes_ending_earlier_are_said_with_their_follow_up(report):
+    """An outside recheck: 30-day mortality ended in February and return home in November beside every
+    other measure's March, and the board report never said why (ADR 74)."""
+    _, stocktake, paths = report
+    ends = {e.result.metric.id: e.result.x[-1] for e in stocktake.entries}
+    assert ends["hipfx_mortality_30d"] < ends["hipfx_surgery_36h"]
+    note = stocktake.follow_up_note
+    assert note.startswith("These outcomes end earlier than the rest")
+    assert "Hip fracture 30-day mortality (crude) (30 days)" in note and "(120 days)" in note
+    assert note in html.unescape(" ".join(paths[".html"].read_text().split()))
+    rows = [r for r in openpyxl.load_workbook(paths[".xlsx"])["Summary"].iter_rows(values_only=True)]
+    assert ("Ending earlier:", note) in [r[:2] for r in rows]

@@ -50,6 +50,7 @@ def render_report(stocktake: StockTake, *, static: bool = False) -> str:
         rows=[rows[id(e)] for e in stocktake.entries],
         any_hidden=any(e.hidden.any() for e in stocktake.entries),
         no_data=stocktake.no_data_lines,
+        follow_up=stocktake.follow_up_note,
         peers=peer_section(stocktake.peers),
         observed_expected=observed_expected_sections(stocktake.observed_expected),
         trusts=trust_sections(stocktake.trusts),

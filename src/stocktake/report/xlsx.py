@@ -100,6 +100,8 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
     if stocktake.no_data:
         summary.append([])
         summary.append(["Not in this stock-take, for want of data:", "; ".join(stocktake.no_data_lines)])
+    if stocktake.follow_up_note:
+        summary.append(["Ending earlier:", stocktake.follow_up_note])
     _widths(summary, [22, 48, 20, 14, 10, 10, 12, 12, 10, 40, 36, 40, 90, 40])
     for row in summary.iter_rows(min_row=5, min_col=13, max_col=13):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")

@@ -112,6 +112,26 @@ class StockTake:
     waiting_list: WaitingListOverview | None = None
 
     @property
+    def follow_up_note(self) -> str:
+        """Why outcomes read some days after each patient's date end before the rest (ADR 74), or "":
+        an outside recheck found the board report's 30-day mortality ending a month early, unsaid."""
+        ends = [e.result.x[-1] for e in self.entries if e.result.metric.monthly and len(e.result.x)]
+        if not ends:
+            return ""
+        latest = max(ends)
+        waiting = [
+            f"{e.result.metric.title} ({e.result.metric.follow_up_days} days)"
+            for e in self.entries
+            if e.result.metric.follow_up_days and len(e.result.x) and e.result.x[-1] < latest
+        ]
+        if not waiting:
+            return ""
+        return (
+            "These outcomes end earlier than the rest: each month is shown once the data reach its follow-up "
+            f"past the month's end, so its outcomes are known: {'; '.join(waiting)}."
+        )
+
+    @property
     def no_data_lines(self) -> list[str]:
         """Each measure left out for want of data, and what it needs: the report says so."""
         return [f"{metric_id} (needs {', '.join(lacking)})" for metric_id, lacking in self.no_data]
