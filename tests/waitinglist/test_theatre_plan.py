@@ -214,6 +214,15 @@ def test_the_plan_command_on_the_demo_department(demo_warehouse, tmp_path):
     moved = about.set_index("item").loc["surgeons and sites", "value"]
     assert moved.startswith("a patient may go on any surgeon's list, at any site")
     assert "Surgeons and sites: a patient may go on any surgeon's list" in " ".join(result.output.split())
+    # each booking beside its pathway's own consultant, counted independently from the warehouse
+    with duckdb.connect(str(demo_warehouse), read_only=True) as con:
+        own = dict(con.execute("SELECT pathway_id, consultant FROM rtt_pathways").fetchall())
+    expected = (bookings["pathway_id"].map(own) != bookings["surgeon"]).tolist()
+    assert bookings["with_another_surgeon"].tolist() == expected
+    counted = (
+        f"{sum(expected):,} of the {len(bookings):,} bookings whose consultant is recorded are with another"
+    )
+    assert counted in moved
     # the score's unmet counts by name (an outside check could not find an unbooked P1 in the workbook)
     left = pd.read_excel(out, sheet_name="not booked")
     booked_ids = set(bookings["pathway_id"])

@@ -736,7 +736,6 @@ def plan(
 ) -> None:
     """Pack the month's theatre lists from the waiting list (CP-SAT): due dates first, then longest waits."""
     from stocktake.files.theatre import (
-        ANY_SURGEON,
         FCFS_IS,
         PATIENT_LEVEL,
         plan_beside_history,
@@ -745,6 +744,7 @@ def plan(
         plan_not_planned,
         plan_sheets,
         run_plan,
+        surgeons_words,
         write_workbook,
     )
     from stocktake.files.waitinglist import WaitingListInputError, check_output
@@ -820,7 +820,7 @@ def plan(
         shown.add_row(str(row[0]), *(f"{v:,.0f}" if float(v).is_integer() else f"{v:,}" for v in row[1:]))
     console.print(shown)
     console.print(f"FCFS, first come, first served: {FCFS_IS}.")
-    console.print(f"[yellow]Surgeons and sites[/yellow]: {ANY_SURGEON}.")
+    console.print(f"[yellow]Surgeons and sites[/yellow]: {surgeons_words(inputs, optimised)}.")
     if beside := plan_beside_history(inputs, optimised.score, risk):
         console.print(f"Cases a list: {beside}.")
     console.print(f"[green]✓[/green] wrote {out}")

@@ -192,6 +192,8 @@ class PlanInputs:
     deferred_starts: tuple[date, ...] = ()
     #: Lists whose surgeon has done no case in the history, by surgeon: they take no booking.
     surgeons_without_history: dict[str, int] = field(default_factory=dict)
+    #: Each pathway's own consultant, where recorded: the bookings sheet sets it beside the list's.
+    consultants: dict[str, str] = field(default_factory=dict)
     #: Other lists no one waiting can go on (the surgeon's procedures, kind or length), by surgeon.
     lists_no_one_fits: dict[str, int] = field(default_factory=dict)
     #: (site, day) of a month booked in part that usually have lists but have none booked.
@@ -238,8 +240,9 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
             "theatre_sessions": SESSIONS_SQL,
             "theatre_cases": "SELECT session_id, procedure_group, in_theatre_at, out_of_theatre_at, "
             "cancelled_on_day FROM theatre_cases",
-            "rtt_pathways": "SELECT pathway_id, clock_start, clock_stop, priority, procedure_group, status "
-            "FROM rtt_pathways",
+            # the consultant where the warehouse holds one (an optional column, later than the rest)
+            "rtt_pathways": "SELECT COLUMNS('^(pathway_id|clock_start|clock_stop|priority|procedure_group|"
+            "status|consultant)$') FROM rtt_pathways",
         },
     )
     sessions, cases, pathways = (
@@ -342,6 +345,15 @@ def plan_inputs(warehouse: Path, month: str, risk: float) -> PlanInputs:
             for r in named.sort_values(["clock_start", "pathway_id"]).itertuples()
         ),
         surgeons_without_history={str(k): int(v) for k, v in no_history.items()},
+        consultants=(
+            {
+                str(p): str(c)
+                for p, c in zip(pathways["pathway_id"], pathways["consultant"], strict=True)
+                if pd.notna(c)
+            }
+            if "consultant" in pathways
+            else {}
+        ),
         lists_no_one_fits={str(s): n for s, n in unfilled.items() if s in known},  # else no history
         unbooked_days=unbooked_days(planned, period),
         unbooked_kinds=unbooked_kinds(planned, period),
@@ -740,8 +752,21 @@ PATIENT_LEVEL = (
 ANY_SURGEON = (
     "a patient may go on any surgeon's list, at any site, whose history has their procedure group: the "
     "pathway's own consultant and site are not kept to. Before offering dates, move back any patient who "
-    "must stay with their consultant (the bookings sheet gives each list's surgeon and site)"
+    "must stay with their consultant (the bookings sheet gives each list's surgeon and site, and where "
+    "recorded the pathway's own consultant beside it)"
 )
+
+
+def surgeons_words(inputs: PlanInputs, plan) -> str:
+    """:data:`ANY_SURGEON`, with how many of the plan's bookings are with another surgeon than the
+    pathway's own consultant where that is recorded (an outside recheck: 667 of 720, unsaid)."""
+    list_of = {t.list_id: t for t in inputs.lists}
+    known = [b for b in plan.bookings if b.pathway_id in inputs.consultants]
+    if not known:
+        return ANY_SURGEON
+    moved = sum(inputs.consultants[b.pathway_id] != list_of[b.list_id].surgeon for b in known)
+    counted = f"{moved:,} of the {len(known):,} bookings whose consultant is recorded are with another"
+    return f"{ANY_SURGEON}; {counted}"
 
 
 FCFS_IS = (
@@ -765,6 +790,10 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
             table.insert(3, "day", [f"{d:%A}" for d in table["date"]])
             for column in ("theatre", "site", "surgeon"):  # after the list: its surgeon, site, theatre
                 table.insert(3, column, [getattr(list_of[i], column) for i in table["list_id"]])
+            if inputs.consultants:  # beside the list's surgeon, to move back who must stay (a recheck)
+                own = table["pathway_id"].map(inputs.consultants)
+                table.insert(6, "pathway_consultant", own)
+                table.insert(7, "with_another_surgeon", own.notna() & (own != table["surgeon"]))
         return table
 
     rows = []
@@ -801,7 +830,7 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
             f"solve); {optimised.status}",
         ),
         ("first come, first served", FCFS_IS),
-        ("surgeons and sites", ANY_SURGEON),
+        ("surgeons and sites", surgeons_words(inputs, optimised)),
         ("cases a list, beside the history", plan_beside_history(inputs, optimised.score, risk) or ""),
         *plan_cautions(inputs, optimised.score.booked).items(),
         *((f"not planned: {why}", groups) for why, groups in plan_not_planned(inputs).items()),
