@@ -415,7 +415,13 @@ def _missing_parts(returns: list[RttReturn], treatment_function: str) -> str:
         )
     in_file = {rtt.month: rtt.parts for rtt in returns}
     recent = list(present)[-FLOW_MONTHS:]  # the months the flows are averaged over
-    held = f"the {recent[0]} return" if len(recent) == 1 else f"any of the {recent[0]} … {recent[-1]} returns"
+    # named by file (an outside check: "no Part_3 lines at all in the 2024-11 return", no path)
+    files = {rtt.month: rtt.source for rtt in returns}
+    held = (
+        f"{files[recent[0]]}, the {recent[0]} return"
+        if len(recent) == 1
+        else f"any of the {recent[0]} … {recent[-1]} returns ({files[recent[0]]} … {files[recent[-1]]})"
+    )
     refused = [part for part in PART_MEANINGS if all(part not in in_file[m] for m in recent)]
     if refused:
         raise WaitingListInputError(
