@@ -369,3 +369,14 @@ def test_a_good_load_removes_the_last_refusals_report_and_logs_the_account(raw_d
     with duckdb.connect(str(request.warehouse), read_only=True) as con:
         users = {row[0] for row in con.execute("SELECT loaded_by FROM ingest_log").fetchall()}
     assert users == {getpass.getuser()}
+
+
+def test_a_first_dry_run_makes_no_key_and_no_home(raw_dir, tmp_path):
+    """An outside check: a dry run from a folder that was not a home wrote stocktake/secrets/
+    pseudonym.key there, though a preview keeps nothing."""
+    warehouse = tmp_path / "home" / "warehouse.duckdb"
+    code, output = _ingest(raw_dir, warehouse, "--dry-run")
+    assert code == 0 and "nothing was loaded" in output, output
+    assert not (tmp_path / "home").exists()
+    assert _ingest(raw_dir, warehouse)[0] == 0  # the load itself makes the key, as before
+    assert (tmp_path / "home" / "secrets" / "pseudonym.key").exists()

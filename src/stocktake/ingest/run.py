@@ -12,6 +12,7 @@ The web's uploads stage files and confirm them in two steps (``web/routes/upload
 
 from __future__ import annotations
 
+import secrets
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -113,9 +114,14 @@ def run_ingest(request: IngestRequest) -> LoadResult:
     the report when rows are refused; the mapping's, key's, warehouse's and removals' errors as
     ``ingest.load`` raises them."""
     check(request)
-    private_home(request.warehouse.parent)  # the warehouse and its journals: 0600, in a 0700 folder
     mapping = load_mapping(request.mapping)
-    key = load_or_create_key(request.key_file, request.warehouse)
+    if request.dry_run and not request.key_file.exists() and not request.warehouse.exists():
+        # a first preview keeps nothing, so it makes no key (an outside check's dry run outside a home
+        # had written one, and a home's folders): pseudonyms from a key of the moment are never kept
+        key = secrets.token_bytes(32)
+    else:
+        private_home(request.warehouse.parent)  # the warehouse and its journals: 0600, in a 0700 folder
+        key = load_or_create_key(request.key_file, request.warehouse)
     try:
         with problems(request.warehouse):
             result = ingest_directory(
