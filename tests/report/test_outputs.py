@@ -292,8 +292,13 @@ def test_outcomes_ending_earlier_are_said_with_their_follow_up(report):
     ends = {e.result.metric.id: e.result.x[-1] for e in stocktake.entries}
     assert ends["hipfx_mortality_30d"] < ends["hipfx_surgery_36h"]
     note = stocktake.follow_up_note
-    assert note.startswith("These outcomes end earlier than the rest")
-    assert "Hip fracture 30-day mortality (crude) (30 days)" in note and "(120 days)" in note
+    assert note.startswith("These outcomes end earlier than most measures")
+    assert "Hip fracture 30-day mortality (crude) (30 days; to February 2025)" in note
+    assert "(120 days; to November 2024)" in note
     assert note in html.unescape(" ".join(paths[".html"].read_text().split()))
     rows = [r for r in openpyxl.load_workbook(paths[".xlsx"])["Summary"].iter_rows(values_only=True)]
     assert ("Ending earlier:", note) in [r[:2] for r in rows]
+    # each measure's own months beside it: procurement ends a month early too (a recheck)
+    months = next(r[1] for r in rows if r[0] == "Months:")
+    assert months.startswith("Each measure to its latest complete month: most to March 2025;")
+    assert "Procurement to February 2025" in months

@@ -379,3 +379,8 @@ def test_a_restarted_period_says_what_the_change_moved():
     assert step_at_rebase(xmr(flat, improvement="decrease", rebase_at=[18]), fmt, x[18].date()) == (
         "At the change on 1 Oct 2023, where the limits start again, the mean stayed at £2,200."
     )
+
+
+def test_a_negative_sum_of_money_reads_minus_pounds():
+    """An outside recheck: a target of −£500 had read "£-500"."""
+    assert Formatter("£", 0)(-500.0) == "−£500" and Formatter("£", 0)(1234.0) == "£1,234"

@@ -694,3 +694,27 @@ def test_a_list_of_only_those_who_chose_to_defer_is_refused_as_nothing_to_plan(m
         r"their own choice \(P5, P6\): there is no one to plan",
         text,
     ), text
+
+
+def test_consultants_are_compared_as_codes_and_a_mismatch_of_systems_is_said():
+    """An outside recheck: codes written in other case or with spaces were counted as another surgeon,
+    and where no pathway's consultant is any list's surgeon (two systems' codes) nothing said why."""
+    from types import SimpleNamespace
+
+    from stocktake.files.theatre import surgeons_words
+    from stocktake.waitinglist.theatre_plan import Booking, TheatreList
+
+    lists = [
+        TheatreList("L1", date(2026, 3, 2), "C123", 240, "elective"),
+        TheatreList("L2", date(2026, 3, 3), "C456", 240, "elective"),
+    ]
+    bookings = [
+        Booking(p, lst, date(2026, 3, 2), "P3", "hip", date(2026, 4, 1), 50, 90.0)
+        for p, lst in (("a", "L1"), ("b", "L2"))
+    ]
+    inputs = SimpleNamespace(lists=lists, consultants={"a": " c123 ", "b": "C123"})
+    said = surgeons_words(inputs, SimpleNamespace(bookings=bookings))
+    assert said.endswith("; 1 of the 2 bookings whose consultant is recorded are with another")
+    other_codes = SimpleNamespace(lists=lists, consultants={"a": "GMC1111111", "b": "GMC2222222"})
+    said = surgeons_words(other_codes, SimpleNamespace(bookings=bookings))
+    assert "2 of the 2" in said and "may code consultants differently" in said

@@ -506,3 +506,17 @@ def test_a_new_password_too_easily_guessed_is_refused(app, username, new, said):
     form = {"current": "the right password", "new": new, "again": new, "csrf_token": client.csrf}
     answer = client.post("/account/password", data=form)
     assert answer.status_code == 422 and said in answer.text
+
+
+def test_others_guesses_and_one_typo_do_not_lock_a_password_change(app):
+    """An outside recheck: four wrong sign-ins to a name from a shared PC, then its signed-in owner's
+    one typo of the current password, signed the owner out and said "not right too many times"."""
+    _new_user(app, "ward_pc")
+    owner = from_address(app, "10.1.3.1")
+    assert _sign_in(owner, "ward_pc", "the right password") == 303
+    for i in range(actions.SIGN_IN_ATTEMPTS - 1):
+        assert _sign_in(from_address(app, "10.1.3.1"), "ward_pc", f"guess {i}") == 401
+    form = {"current": "a typo", "new": "a brand new password", "again": "a brand new password"}
+    answer = owner.post("/account/password", data=form | {"csrf_token": owner.csrf})
+    assert "current password: not right" in answer.text and "too many times" not in answer.text
+    assert _signed_in(owner)

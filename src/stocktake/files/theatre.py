@@ -764,9 +764,22 @@ def surgeons_words(inputs: PlanInputs, plan) -> str:
     known = [b for b in plan.bookings if b.pathway_id in inputs.consultants]
     if not known:
         return ANY_SURGEON
-    moved = sum(inputs.consultants[b.pathway_id] != list_of[b.list_id].surgeon for b in known)
+    moved = sum(
+        same_code(inputs.consultants[b.pathway_id]) != same_code(list_of[b.list_id].surgeon) for b in known
+    )
     counted = f"{moved:,} of the {len(known):,} bookings whose consultant is recorded are with another"
+    surgeons = {same_code(t.surgeon) for t in inputs.lists}
+    if not any(same_code(c) in surgeons for c in inputs.consultants.values()):  # an outside recheck
+        counted += (
+            " (no pathway's consultant is any list's surgeon: the waiting list and the theatre system may "
+            "code consultants differently)"
+        )
     return f"{ANY_SURGEON}; {counted}"
+
+
+def same_code(code: str) -> str:
+    """A consultant's code as compared between systems: spaces and case aside."""
+    return code.strip().casefold()
 
 
 FCFS_IS = (
@@ -793,7 +806,10 @@ def plan_sheets(inputs: PlanInputs, optimised, fcfs, risk: float, seconds: float
             if inputs.consultants:  # beside the list's surgeon, to move back who must stay (a recheck)
                 own = table["pathway_id"].map(inputs.consultants)
                 table.insert(6, "pathway_consultant", own)
-                table.insert(7, "with_another_surgeon", own.notna() & (own != table["surgeon"]))
+                another = own.notna() & (
+                    own.map(same_code, na_action="ignore") != table["surgeon"].map(same_code)
+                )
+                table.insert(7, "with_another_surgeon", another)
         return table
 
     rows = []

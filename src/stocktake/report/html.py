@@ -21,6 +21,7 @@ from stocktake.report.board import (
 from stocktake.report.charts import ChartSeries, entry_chart, plotly_html, static_chart
 from stocktake.report.icons import assurance_icon, variation_icon, variation_label
 from stocktake.report.waitinglist import waiting_list_section
+from stocktake.verdicts.changes import window_statement
 from stocktake.verdicts.narrative import CATEGORIES
 from stocktake.verdicts.stocktake import ASSURANCE_COLUMNS, Entry, StockTake
 
@@ -51,6 +52,7 @@ def render_report(stocktake: StockTake, *, static: bool = False) -> str:
         any_hidden=any(e.hidden.any() for e in stocktake.entries),
         no_data=stocktake.no_data_lines,
         follow_up=stocktake.follow_up_note,
+        window=window_statement(stocktake.entries),
         peers=peer_section(stocktake.peers),
         observed_expected=observed_expected_sections(stocktake.observed_expected),
         trusts=trust_sections(stocktake.trusts),

@@ -19,6 +19,7 @@ from stocktake.metrics.suppression import MASK, coarse_limits
 from stocktake.report.icons import ASSURANCE_LABELS, variation_label
 from stocktake.report.waitinglist import waiting_list_sheets
 from stocktake.spreadsheets import keep_text
+from stocktake.verdicts.changes import window_statement
 from stocktake.verdicts.narrative import CATEGORIES, drawn_limits
 from stocktake.verdicts.stocktake import StockTake
 
@@ -102,6 +103,8 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
         summary.append(["Not in this stock-take, for want of data:", "; ".join(stocktake.no_data_lines)])
     if stocktake.follow_up_note:
         summary.append(["Ending earlier:", stocktake.follow_up_note])
+    if window := window_statement(stocktake.entries):  # each measure's own months, said (a recheck)
+        summary.append(["Months:", window])
     _widths(summary, [22, 48, 20, 14, 10, 10, 12, 12, 10, 40, 36, 40, 90, 40])
     for row in summary.iter_rows(min_row=5, min_col=13, max_col=13):
         row[0].alignment = Alignment(wrap_text=True, vertical="top")

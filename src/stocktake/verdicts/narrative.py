@@ -95,8 +95,8 @@ class Formatter:
         unit = self.unit[:-1] if self.unit in ("days", "weeks") and number == "1" else self.unit
         if unit == "%":
             return number + "%"
-        if unit.startswith("£"):
-            return "£" + number
+        if unit.startswith("£"):  # "−£500", not "£-500" (an outside recheck)
+            return f"−£{number[1:]}" if number.startswith("-") else "£" + number
         return f"{number} {unit}".strip()
 
     def rounded(self, value: float) -> str:

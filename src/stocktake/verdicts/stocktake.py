@@ -120,15 +120,15 @@ class StockTake:
             return ""
         latest = max(ends)
         waiting = [
-            f"{e.result.metric.title} ({e.result.metric.follow_up_days} days)"
+            f"{e.result.metric.title} ({e.result.metric.follow_up_days} days; to {e.result.x[-1]:%B %Y})"
             for e in self.entries
             if e.result.metric.follow_up_days and len(e.result.x) and e.result.x[-1] < latest
         ]
         if not waiting:
             return ""
         return (
-            "These outcomes end earlier than the rest: each month is shown once the data reach its follow-up "
-            f"past the month's end, so its outcomes are known: {'; '.join(waiting)}."
+            "These outcomes end earlier than most measures: each month is shown once the data reach its "
+            f"follow-up past the month's end, so its outcomes are known: {'; '.join(waiting)}."
         )
 
     @property

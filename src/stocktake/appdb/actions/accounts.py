@@ -190,7 +190,9 @@ def change_password(session: Session, *, user: User, current: str, new: str, aga
         with _transaction(session):  # kept, whatever is said (an error raised inside rolls back)
             record(session, user=user, action=PASSWORD_CHECK_FAILED, subject=f"user:{user.id}")
             session.flush()
-            locked = _failures_in_a_row(session, user, client) >= SIGN_IN_ATTEMPTS
+            # the user's own wrong tries here alone: others' sign-ins from a shared address and one
+            # typo had signed them out and said "not right too many times" (an outside recheck)
+            locked = _failures_in_a_row(session, user, client, (PASSWORD_CHECK_FAILED,)) >= SIGN_IN_ATTEMPTS
             if locked:
                 _end_sessions(session, user)
         raise ActionError(LOCKED_WORDS if locked else "current password: not right")
@@ -237,9 +239,9 @@ def _check_new_password(password: str) -> None:
         raise ActionError(f"password: at least {PASSWORD_LENGTH} characters")
 
 
-def _failures_in_a_row(session: Session, user: User, client: str) -> int:
-    """Failed sign-ins to this account from this address within the lock period, since the last
-    good one from there or an admin's unlock."""
+def _failures_in_a_row(session: Session, user: User, client: str, counted: tuple[str, ...] = FAILED) -> int:
+    """Failed sign-ins (``counted``: wrong current passwords too, by default) to this account from
+    this address within the lock period, since the last good one from there or an admin's unlock."""
     recent = (AuditEvent.subject == f"user:{user.id}", AuditEvent.at > base._now() - SIGN_IN_LOCK)
     # a good sign-in or a password proved there resets the count (an outside recheck: the password
     # changed, one typo after four wrong guesses before it locked the new one out)
@@ -251,7 +253,7 @@ def _failures_in_a_row(session: Session, user: User, client: str) -> int:
         select(func.count())
         .select_from(AuditEvent)
         .where(
-            AuditEvent.action.in_(FAILED),
+            AuditEvent.action.in_(counted),
             AuditEvent.client == client,
             AuditEvent.id > last_reset.scalar_subquery(),
             *recent,
