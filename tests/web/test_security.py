@@ -520,3 +520,15 @@ def test_others_guesses_and_one_typo_do_not_lock_a_password_change(app):
     answer = owner.post("/account/password", data=form | {"csrf_token": owner.csrf})
     assert "current password: not right" in answer.text and "too many times" not in answer.text
     assert _signed_in(owner)
+
+
+def test_a_short_username_in_a_new_password_is_not_taken_for_it(app):
+    """An outside recheck: user "a" could choose no password holding the letter a."""
+    _new_user(app, "ab")
+    client = from_address(app, "10.1.4.1")
+    assert _sign_in(client, "ab", "the right password") == 303
+    form = {"current": "the right password", "new": "Saturday-Morning-42", "again": "Saturday-Morning-42"}
+    assert (
+        "Your password is changed"
+        in client.post("/account/password", data=form | {"csrf_token": client.csrf}).text
+    )

@@ -180,9 +180,10 @@ def change_password(session: Session, *, user: User, current: str, new: str, aga
     """A signed-in user's own password: they prove the current one first. Every session of theirs
     ends (one signed in with the old password may be someone else's); the caller starts a new one.
 
-    A wrong current password counts as a failed sign-in (an outside check guessed 30 times from a
-    signed-in page, round the sign-in's lock, and none was logged): at the lock every session of
-    theirs ends, and signing in again is locked from that address as a sign-in's failures lock it."""
+    A wrong current password is recorded with who was signed in and counts towards the sign-in lock
+    (an outside check guessed 30 times from a signed-in page, round the sign-in's lock, and none was
+    logged); five of the user's own in a row end every session of theirs, signing in again then
+    locked from that address as a sign-in's failures lock it."""
     client = _ORIGIN.get()[0]
     # only a wrong password counts or locks: a right one is never refused for others' guesses from a
     # shared address (an outside recheck: a colleague's five wrong sign-ins signed the user out)
@@ -199,7 +200,9 @@ def change_password(session: Session, *, user: User, current: str, new: str, aga
     _check_new_password(new)
     if _verifies(user.password_hash, new):
         raise ActionError("new password: the same as the current one; choose another")
-    if len(set(new)) < 5 or user.username.lower() in new.lower():
+    # a username of one or two letters is in most passwords (an outside recheck: user "a")
+    named = len(user.username) >= 3 and user.username.lower() in new.lower()
+    if len(set(new)) < 5 or named:
         raise ActionError("new password: too easily guessed (a few characters repeated, or your username)")
     if new != again:
         raise ActionError("new password again: the two new passwords differ")
