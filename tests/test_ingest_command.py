@@ -101,3 +101,26 @@ def test_rows_in_error_are_listed_without_markup_and_the_warehouse_is_made_priva
     assert result.exit_code == 2
     assert result.output.startswith("error: ") and "[red]" not in result.output.split("\n")[0]
     assert (tmp_path / "home").stat().st_mode & 0o777 == 0o700
+
+
+def test_a_load_says_which_rows_no_measure_will_read(raw_dir, tmp_path):
+    """An outside check loaded theatre cases whose list was not in the sessions extract: "added", and
+    never counted. The load says so, with the catalogue's join that drops them."""
+    import pandas as pd
+
+    folder = tmp_path / "extracts"
+    shutil.copytree(raw_dir, folder)
+    sessions = pd.read_csv(folder / "theatres_sessions.csv", dtype=str, keep_default_na=False)
+    cases = pd.read_csv(folder / "theatres_cases.csv", dtype=str, keep_default_na=False)
+    gone = sessions["SESSION_ID"].iloc[0]
+    sessions.iloc[1:].to_csv(folder / "theatres_sessions.csv", index=False)
+    dropped = int((cases["SESSION_ID"] == gone).sum())
+    assert dropped > 0
+    home = tmp_path / "home"
+    result = _ingest(folder, home)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    rows = f"{dropped:,} row{'s' if dropped > 1 else ''}"
+    assert f"{rows} of theatre_cases with a session_id not in theatre_sessions" in said
+    assert "load the theatre_sessions extract that holds them" in said
+    assert "not in theatre_sessions" not in " ".join(_ingest(raw_dir, tmp_path / "whole").output.split())
