@@ -137,3 +137,25 @@ def test_a_dataset_not_by_month_is_said_to_be_matched_row_by_row(clients, tmp_pa
     text = " ".join(preview.text.split())
     assert preview.status_code == 200 and "It is matched row by row: this dataset is not by month" in text
     assert "full extract of the months it covers" not in text
+
+
+def test_an_upload_says_which_rows_no_measure_will_read(clients, tmp_path):
+    """As `stocktake ingest` says it: a theatre case on a list not in the sessions loaded counts in no
+    theatre measure (an outside check's case was "added", silently)."""
+    folder = tmp_path / "raw"
+    folder.mkdir()
+    mapping = load_mapping(DEMO_MAPPING)
+    export(generate(Department(seed=11, months=18)), mapping, folder)
+    cases = pd.read_csv(folder / mapping.datasets["theatre_cases"].file, dtype=str, keep_default_na=False)
+    orphan = cases.head(1).assign(CASE_ID="ORPHAN-CASE-1", SESSION_ID="NO-SUCH-LIST")
+    editor = clients["editor"]
+    preview = editor.post(
+        "/uploads",
+        data={"dataset": "theatre_cases", "kind": "rows", "csrf_token": editor.csrf},
+        files={"extract": ("theatres_cases.csv", orphan.to_csv(index=False).encode())},
+    )
+    assert preview.status_code == 200 and "Check before loading" in preview.text, preview.text
+    token = re.search(r'action="/uploads/([^/"]+)/confirm"', preview.text)[1]
+    loaded = editor.post(f"/uploads/{token}/confirm", data={"csrf_token": editor.csrf})
+    said = " ".join(loaded.text.split())
+    assert "1 row of theatre_cases with a session_id not in theatre_sessions (e.g. NO-SUCH-LIST)" in said

@@ -201,7 +201,19 @@ def _loaded(request, user, db, token: str, staging: Path, meta: dict, checked):
         f"Loaded {rows:,} rows of {dataset} from {meta['file']} as load {done.load_id}: "
         f"{added:,} added, {changed:,} changed, {removed:,} removed."
     )
+    for unmatched in _unmatched(request):  # as `stocktake ingest` says them
+        message += f" Of the warehouse's rows, {unmatched.words()}."
     return _page(request, user, db, message=message)
+
+
+def _unmatched(request) -> list:
+    """Rows the catalogue's joins will drop (``metrics.unmatched``), after a load."""
+    from stocktake.metrics.unmatched import unmatched_rows
+    from stocktake.warehouse import connect
+
+    workspace = request.app.state.workspace
+    with connect(workspace.warehouse, read_only=True) as con:
+        return unmatched_rows(con, workspace.catalogue)
 
 
 @router.post("/uploads/{token}/cancel")
