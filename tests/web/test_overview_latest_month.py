@@ -36,16 +36,22 @@ def _next_month(nhfd: pd.DataFrame, months: int, prefix: str, to_day: int = 31) 
     return last[pd.to_datetime(last["ARRIVAL_DATETIME"]).dt.day <= to_day]
 
 
-def _load(client, frame: pd.DataFrame):
+def _load(
+    client,
+    frame: pd.DataFrame,
+    dataset: str = "hip_fractures",
+    file: str = "nhfd_submission.csv",
+    kind="months",
+):
     preview = client.post(
         "/uploads",
-        data={"dataset": "hip_fractures", "kind": "months", "csrf_token": client.csrf},
-        files={"extract": ("nhfd_submission.csv", frame.to_csv(index=False).encode())},
+        data={"dataset": dataset, "kind": kind, "csrf_token": client.csrf},
+        files={"extract": (file, frame.to_csv(index=False).encode())},
     )
     assert preview.status_code == 200 and "Check before loading" in preview.text, preview.text
     token = re.search(r'action="/uploads/([^/"]+)/confirm"', preview.text)[1]
     loaded = client.post(f"/uploads/{token}/confirm", data={"csrf_token": client.csrf})
-    assert f"Loaded {len(frame):,} rows of hip_fractures" in loaded.text
+    assert f"Loaded {len(frame):,} rows of {dataset}" in loaded.text
     return loaded
 
 
@@ -148,14 +154,6 @@ def test_an_upload_says_which_rows_no_measure_will_read(clients, tmp_path):
     export(generate(Department(seed=11, months=18)), mapping, folder)
     cases = pd.read_csv(folder / mapping.datasets["theatre_cases"].file, dtype=str, keep_default_na=False)
     orphan = cases.head(1).assign(CASE_ID="ORPHAN-CASE-1", SESSION_ID="NO-SUCH-LIST")
-    editor = clients["editor"]
-    preview = editor.post(
-        "/uploads",
-        data={"dataset": "theatre_cases", "kind": "rows", "csrf_token": editor.csrf},
-        files={"extract": ("theatres_cases.csv", orphan.to_csv(index=False).encode())},
-    )
-    assert preview.status_code == 200 and "Check before loading" in preview.text, preview.text
-    token = re.search(r'action="/uploads/([^/"]+)/confirm"', preview.text)[1]
-    loaded = editor.post(f"/uploads/{token}/confirm", data={"csrf_token": editor.csrf})
+    loaded = _load(clients["editor"], orphan, "theatre_cases", "theatres_cases.csv", kind="rows")
     said = " ".join(loaded.text.split())
     assert "1 row of theatre_cases with a session_id not in theatre_sessions (e.g. NO-SUCH-LIST)" in said
