@@ -127,7 +127,10 @@ def ingest(
             f"stocktake undo-load {result.load_id} --warehouse {warehouse}",
             soft_wrap=True,
         )
-        for unmatched in _unmatched(warehouse, settings.catalogue, settings.department):
+        from stocktake.metrics.catalogue import load_catalogue
+        from stocktake.metrics.unmatched import unmatched_in
+
+        for unmatched in unmatched_in(warehouse, load_catalogue(settings.catalogue, settings.department)):
             console.print(f"[yellow]{unmatched.words()}[/yellow]", soft_wrap=True, highlight=False)
 
 
@@ -159,13 +162,3 @@ def undo_load(
             f"{dataset}: removed the {removed:,} rows of load {undone.load_id}, restored {restored:,}"
         )
     console.print(f"Undone (logged as load {undone.undo_id}).")
-
-
-def _unmatched(warehouse: Path, catalogue: Path, department: str):
-    """Rows the catalogue's joins will drop, after a load (``metrics.unmatched``)."""
-    from stocktake.metrics.catalogue import load_catalogue
-    from stocktake.metrics.unmatched import unmatched_rows
-    from stocktake.warehouse import connect
-
-    with connect(warehouse, read_only=True) as con:
-        return unmatched_rows(con, load_catalogue(catalogue, department))

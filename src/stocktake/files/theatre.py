@@ -745,8 +745,6 @@ PATIENT_LEVEL = (
 )
 
 
-#: What the comparison's other side is, said beside its scores: a reader took its breaches for the
-#: booking team's present practice, which weighs priority.
 #: Said with every plan (an outside check: 47 of 720 bookings were with the pathway's own consultant,
 #: and nothing said patients move between surgeons and sites).
 ANY_SURGEON = (
@@ -782,6 +780,8 @@ def same_code(code: str) -> str:
     return code.strip().casefold()
 
 
+#: What the comparison's other side is, said beside its scores: a reader took its breaches for the
+#: booking team's present practice, which weighs priority.
 FCFS_IS = (
     "the earliest referral takes the next slot whatever its priority (NHSRwaitinglist's scheduler): a "
     "baseline that ignores clinical priority, not a booking team's practice"

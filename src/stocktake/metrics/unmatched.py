@@ -9,6 +9,7 @@ dataset whose key the joined dataset does not hold.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from stocktake.ingest.schemas import DATASETS
 from stocktake.metrics.catalogue import Catalogue
@@ -51,6 +52,15 @@ def unmatched_rows(con, catalogue: Catalogue) -> list[Unmatched]:
             shown = "" if _identifier(view.source, join.key) else str(example)  # a pseudonym: not shown
             found.append(Unmatched(view.name, view.source, join.key, join.dataset, int(count), shown))
     return found
+
+
+def unmatched_in(warehouse: Path, catalogue: Catalogue) -> list[Unmatched]:
+    """:func:`unmatched_rows` of a warehouse file, read-only: what `stocktake ingest` and the upload
+    page say after a load."""
+    from stocktake.warehouse import connect
+
+    with connect(warehouse, read_only=True) as con:
+        return unmatched_rows(con, catalogue)
 
 
 def _identifier(dataset: str, column: str) -> bool:

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stocktake.spc.attribute import D2  # a moving range's mean over the spread, for ranges of two
 from stocktake.waitinglist.capacity import CapacityAnswer
 from stocktake.waitinglist.weeks_waited import WeeksWaited
 
@@ -29,8 +30,6 @@ SPREADS = 3.0
 #: Nor is a change under this share of the earlier months said: at a national size the months' spread
 #: is their seasons, and a few per cent either side of the year's average moves a projection little.
 LEAST_SHARE = 0.05
-#: A moving range's mean over the spread of a month's count (the XmR chart's d2 for ranges of two).
-D2 = 1.128
 
 
 @dataclass(frozen=True)

@@ -706,22 +706,19 @@ def _movable(patient: WaitingPatient, later: date) -> bool:
 
 def _late_urgent_sooner(booked: list[Booking], week, patients: dict, durations: Durations, rule: LoadRule):
     """The week's bookings with each P1, then P2, booked after their due date moved to the week's
-    earliest list that can take them: into room left, or in place of a P3 or P4 who moves to theirs
-    when both lists still keep to the rule and the routine patient stays within 52 weeks (or in place
-    of anyone the move leaves within their due date and 52 weeks). Any day of
-    the week serves a past-due P1 equally in the tiers' values, so the solver had put one 15 days
-    overdue on Wednesday behind a P3 due on Tuesday on the same surgeon's list (an outside check); a
-    P2 due that week or one reaching 52 weeks keeps their date (a reviewer's week: past-due P1s given
-    Monday and Tuesday had pushed 19 P2s past theirs)."""
+    earliest list that can take them (ADR 75): into room left, or in place of a patient who takes
+    theirs (``_movable``) when both lists still keep to the rule. Any day of the week serves a past-due
+    P1 equally in the tiers' values, so the solver had put one 15 days overdue on Wednesday behind a P3
+    due on Tuesday on the same surgeon's list (an outside check); a P2 due that week or one reaching 52
+    weeks keeps their date (a reviewer's week: past-due P1s given Monday and Tuesday had pushed 19 P2s
+    past theirs)."""
     lists = {t.list_id: t for t in week}
     on: dict[str, str] = {b.pathway_id: b.list_id for b in booked}
 
     def load(pathway_id: str, list_id: str) -> int | None:
-        patient, theatre_list = patients[pathway_id], lists[list_id]
-        time = durations.time(patient.procedure_group, theatre_list.surgeon)
-        if time is None or not durations.fits(patient.procedure_group, theatre_list):
-            return None
-        return rule.load(time, theatre_list)
+        group = patients[pathway_id].procedure_group
+        found = _group_times({group}, lists[list_id], durations, rule).get(group)
+        return None if found is None else found[1]
 
     def total(list_id: str, without: str = "", adding: str = "") -> int:
         kept = [p for p, t in on.items() if t == list_id and p != without]

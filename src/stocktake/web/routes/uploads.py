@@ -36,6 +36,7 @@ from stocktake.ingest.load import (
 )
 from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key, mask_nhs_numbers
+from stocktake.metrics.unmatched import unmatched_in
 from stocktake.warehouse import WarehouseError, problems
 from stocktake.web.pages import change_then, render
 from stocktake.web.refusals import record_refusal_now
@@ -201,19 +202,10 @@ def _loaded(request, user, db, token: str, staging: Path, meta: dict, checked):
         f"Loaded {rows:,} rows of {dataset} from {meta['file']} as load {done.load_id}: "
         f"{added:,} added, {changed:,} changed, {removed:,} removed."
     )
-    for unmatched in _unmatched(request):  # as `stocktake ingest` says them
+    workspace = request.app.state.workspace
+    for unmatched in unmatched_in(workspace.warehouse, workspace.catalogue):  # as `stocktake ingest` says
         message += f" Of the warehouse's rows, {unmatched.words()}."
     return _page(request, user, db, message=message)
-
-
-def _unmatched(request) -> list:
-    """Rows the catalogue's joins will drop (``metrics.unmatched``), after a load."""
-    from stocktake.metrics.unmatched import unmatched_rows
-    from stocktake.warehouse import connect
-
-    workspace = request.app.state.workspace
-    with connect(workspace.warehouse, read_only=True) as con:
-        return unmatched_rows(con, workspace.catalogue)
 
 
 @router.post("/uploads/{token}/cancel")
