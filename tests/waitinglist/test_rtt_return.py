@@ -99,6 +99,10 @@ def test_an_unknown_part_type_is_named_with_its_line():
     [
         ("Gt 03 To 04 Weeks SUM 1", "x7", "line 3, Gt 03 To 04 Weeks SUM 1: 'x7' is not a count"),
         ("Gt 03 To 04 Weeks SUM 1", "-1", "line 3, Gt 03 To 04 Weeks SUM 1: '-1' is not a count"),
+        # a spreadsheet's rounding (1,234,567 shown in a narrow column), and a programmer's spelling
+        ("Total All", "1.23E+06", "line 3, Total All: '1.23E+06' is in scientific notation"),
+        ("Gt 03 To 04 Weeks SUM 1", "1_234", "line 3, Gt 03 To 04 Weeks SUM 1: '1_234' is not a count"),
+        ("Gt 03 To 04 Weeks SUM 1", "12,34", "line 3, Gt 03 To 04 Weeks SUM 1: '12,34' is not a count"),
         ("Gt 03 To 04 Weeks SUM 1", "", "line 3, Gt 03 To 04 Weeks SUM 1: blank"),
         ("Total All", "", "line 3, Total All: blank"),
         ("Period", "RTT-Nonsember-2024", "Period: 'RTT-Nonsember-2024' is not a return period"),
@@ -110,7 +114,7 @@ def test_bad_cells_are_named(column, value, expected):
     table.loc[1, column] = value
     if column == "Period":
         table[column] = value
-    with pytest.raises(RttReturnError, match=expected):
+    with pytest.raises(RttReturnError, match=re.escape(expected)):
         parse_rtt_return(table, "r.csv")
 
 

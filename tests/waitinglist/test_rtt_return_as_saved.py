@@ -194,7 +194,12 @@ def test_two_months_in_one_file_are_refused_with_the_way_out(tmp_path):
     both = pd.concat([table, table.assign(Period="RTT-October-2024")])
     path = tmp_path / "two.csv"
     both.to_csv(path, index=False)
-    with pytest.raises(WaitingListInputError, match=r"holds more than one period .*; give one file a month$"):
+    first_october = len(table) + 2  # the header is line 1
+    with pytest.raises(
+        WaitingListInputError,
+        match=rf"two.csv, line {first_october}, Period: 'RTT-October-2024', after 'RTT-November-2024' from "
+        r"line 2: holds more than one period .*; give one file a month$",
+    ):
         read_rtt_return(path)
 
 

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.periods import MONTH_FORMS, history_month
+from stocktake.waitinglist.count_text import PLAIN, why_not_a_count
 from stocktake.waitinglist.windows import MIN_ERRORS, MIN_HISTORY
 
 #: A month whose count is this many times above (or below) both its neighbours' is taken for a typo.
@@ -292,17 +293,16 @@ def _refuse_parts_beyond_the_whole(
 def _numbers(table: pd.DataFrame, column: str, required: bool, source: str, line: list[int]) -> np.ndarray:
     out = np.full(len(table), np.nan)
     for i, cell in enumerate(table[column]):
-        text = "" if pd.isna(cell) else str(cell).strip().replace(",", "")
+        text = "" if pd.isna(cell) else str(cell).strip()
         if text == "":
             if required:
                 raise HistoryError(
                     f"{source}, line {line[i]}, {column}: blank; a count is needed every month"
                 )
             continue
-        try:
-            number = float(text)
-        except ValueError:
-            raise HistoryError(f"{source}, line {line[i]}, {column}: {cell!r} is not a number") from None
+        if not PLAIN.fullmatch(text):
+            raise HistoryError(f"{source}, line {line[i]}, {column}: {cell!r} {why_not_a_count(text)}")
+        number = float(text.replace(",", ""))
         if not np.isfinite(number) or number < 0 or number != round(number) or number > MAX_COUNT:
             raise HistoryError(
                 f"{source}, line {line[i]}, {column}: {cell!r}; a count of pathways is a whole number, "

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from stocktake.waitinglist.count_text import as_number, why_not_a_count
 from stocktake.waitinglist.weeks_waited import MAX_MONTHS_WAITED
 
 #: The parts of a return, as published.
@@ -189,8 +190,11 @@ def parse_rtt_return(
         )
     periods = text["Period"].unique()
     if len(periods) != 1:
+        other = int((text["Period"] != periods[0]).to_numpy().argmax())
         raise RttReturnError(
-            f"{source}: holds more than one period ({', '.join(sorted(periods))}); give one file a month"
+            f"{source}, line {line_of[other]}, Period: {_cut(text['Period'].iloc[other])!r}, after "
+            f"{_cut(periods[0])!r} from line {line_of[0]}: holds more than one period "
+            f"({', '.join(sorted(_cut(p) for p in periods))}); give one file a month"
         )
     month = _month(periods[0], source, int(line_of[0]))
     bands = np.column_stack([_counts(text[c], source, c, line_of) for c in BAND_COLUMNS])
@@ -345,12 +349,10 @@ def _month(text: str, source: str, line: int) -> pd.Period:
 
 
 def _counts(text: pd.Series, source: str, column: str, line_of: np.ndarray) -> np.ndarray:
-    """Counts from text: blank is NaN; anything else must be a whole number of 0 or more, with or
-    without Excel's thousands separators ("1,471")."""
-    grouped = text.str.fullmatch(r"\d{1,3}(,\d{3})+")
-    text = text.where(~grouped, text.str.replace(",", "", regex=False))
+    """Counts from text: blank is NaN; anything else must be a whole number of 0 or more, written
+    as :mod:`stocktake.waitinglist.count_text` allows."""
     blank = text.isin(["", "nan", "None"])
-    values = pd.to_numeric(text.where(~blank), errors="coerce")
+    values = as_number(text.where(~blank))
     bad = (values.isna() & ~blank) | (values < 0) | (values.notna() & (values % 1 != 0))
     over = (values >= MOST_IN_A_CELL).to_numpy()
     bad = bad.to_numpy() | over
@@ -360,7 +362,7 @@ def _counts(text: pd.Series, source: str, column: str, line_of: np.ndarray) -> n
             f"is more than any list holds (England's whole list is under {MOST_IN_A_CELL:,}); is it a number "
             "from another column?"
             if over[i]
-            else "is not a count (a whole number, 0 or more)"
+            else why_not_a_count(text.iloc[i])
         )
         raise RttReturnError(f"{source}, line {line_of[i]}, {column}: {text.iloc[i]!r} {why}")
     return values.to_numpy(dtype=float)
