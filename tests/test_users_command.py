@@ -37,3 +37,8 @@ def test_a_refused_change_says_why(tmp_path):
     assert unknown.exit_code == 2 and "no account 'nobody'" in unknown.output
     short = _users(tmp_path, "password", "lead", password="short")
     assert short.exit_code == 2 and "at least 12 characters" in short.output
+    # the rules a user's own change keeps, kept by the command line too (an outside check)
+    named = _users(tmp_path, "password", "lead", password="Lead-of-the-ward")
+    assert named.exit_code == 2 and "too easily guessed" in named.output
+    repeated = _users(tmp_path, "add", "ward", password="111122221111")
+    assert repeated.exit_code == 2 and "too easily guessed" in repeated.output

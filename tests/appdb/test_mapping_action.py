@@ -38,7 +38,9 @@ def _events(db) -> list[tuple[str, str, str]]:
 
 
 def test_a_save_keeps_the_old_file_dated_and_records_one_event(db, tmp_path, monkeypatch):
-    admin = actions.create_user(db, by=None, username="admin", full_name="", password="x" * 12, role="admin")
+    admin = actions.create_user(
+        db, by=None, username="admin", full_name="", password="a long enough password", role="admin"
+    )
     home = tmp_path / "home"
     home.mkdir()
     path = home / "mapping.yaml"
@@ -66,7 +68,9 @@ def test_a_save_keeps_the_old_file_dated_and_records_one_event(db, tmp_path, mon
     ],
 )
 def test_a_mapping_the_model_refuses_writes_nothing(db, tmp_path, text, reason):
-    admin = actions.create_user(db, by=None, username="admin", full_name="", password="x" * 12, role="admin")
+    admin = actions.create_user(
+        db, by=None, username="admin", full_name="", password="a long enough password", role="admin"
+    )
     home = tmp_path / "home"
     home.mkdir()
     path = home / "mapping.yaml"

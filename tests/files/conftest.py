@@ -36,7 +36,9 @@ def audit(db):
 
 @pytest.fixture
 def editor(db):
-    return actions.create_user(db, by=None, username="ed", full_name="Ed", password="x" * 12, role="editor")
+    return actions.create_user(
+        db, by=None, username="ed", full_name="Ed", password="a long enough password", role="editor"
+    )
 
 
 @pytest.fixture

@@ -130,6 +130,13 @@ def test_admin_adds_a_user_who_can_then_sign_in(clients, sign_in_as):
         "/admin/users", data=data | {"username": "x", "password": "short", "csrf_token": admin.csrf}
     )
     assert short.status_code == 422 and "at least 12 characters" in short.text
+    # an outside check: the rules for a guessable password held for a user's own change only
+    for username, password in (("ward7", "ward7-password"), ("ward8", "abababababab")):
+        guessable = admin.post(
+            "/admin/users",
+            data=data | {"username": username, "password": password, "csrf_token": admin.csrf},
+        )
+        assert guessable.status_code == 422 and "password: too easily guessed" in guessable.text
     client = sign_in_as(None)
     answer = client.post(
         "/sign-in",

@@ -52,7 +52,7 @@ def create_user(
     if len(full_name.strip()) > FULL_NAME_LENGTH:
         raise ActionError(f"full name: at most {FULL_NAME_LENGTH} characters")
     username = username.strip().lower()
-    _check_new_password(password)
+    _check_new_password(password, username)
     with _transaction(session):
         if session.scalar(select(User).where(User.username == username)):
             raise ActionError(f"username: {username!r} is taken")
@@ -197,13 +197,9 @@ def change_password(session: Session, *, user: User, current: str, new: str, aga
             if locked:
                 _end_sessions(session, user)
         raise ActionError(LOCKED_WORDS if locked else "current password: not right")
-    _check_new_password(new)
+    _check_new_password(new, user.username, "new password")
     if _verifies(user.password_hash, new):
         raise ActionError("new password: the same as the current one; choose another")
-    # a username of one or two letters is in most passwords (an outside recheck: user "a")
-    named = len(user.username) >= 3 and user.username.lower() in new.lower()
-    if len(set(new)) < 5 or named:
-        raise ActionError("new password: too easily guessed (a few characters repeated, or your username)")
     if new != again:
         raise ActionError("new password again: the two new passwords differ")
     with _transaction(session):
@@ -215,11 +211,11 @@ def change_password(session: Session, *, user: User, current: str, new: str, aga
 def reset_password(session: Session, *, by: User | None, username: str, password: str) -> None:
     """Someone's forgotten password replaced (from the command line, by whoever runs the server);
     every session of theirs ends."""
-    _check_new_password(password)
     with _transaction(session):
         user = session.scalar(select(User).where(User.username == username.strip().lower()))
         if user is None:
             raise ActionError(f"username: no account {username!r}")
+        _check_new_password(password, user.username)
         user.password_hash = _HASHER.hash(password)
         _end_sessions(session, user)
         record(session, user=by, action="password_reset", subject=f"user:{user.id}")
@@ -237,9 +233,15 @@ def _unused_hash() -> str:
     return _HASHER.hash(secrets.token_urlsafe(16))
 
 
-def _check_new_password(password: str) -> None:
+def _check_new_password(password: str, username: str, field: str = "password") -> None:
+    """The one rule for a password about to be set, whoever sets it (the user, an admin, the command
+    line): an outside check found the guessable ones refused only on a user's own change."""
     if len(password) < PASSWORD_LENGTH:
-        raise ActionError(f"password: at least {PASSWORD_LENGTH} characters")
+        raise ActionError(f"{field}: at least {PASSWORD_LENGTH} characters")
+    # a username of one or two letters is in most passwords (an outside recheck: user "a")
+    named = len(username) >= 3 and username.lower() in password.lower()
+    if len(set(password)) < 5 or named:
+        raise ActionError(f"{field}: too easily guessed (a few characters repeated, or the username)")
 
 
 def _failures_in_a_row(session: Session, user: User, client: str, counted: tuple[str, ...] = FAILED) -> int:
