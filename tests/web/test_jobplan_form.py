@@ -118,3 +118,19 @@ def test_only_editors_write_plans_and_a_refusal_is_logged(app, clients):
     assert [e.subject for e in logged] == ["GET /job-plans/new", "POST /job-plans/new"]
     assert "Write a plan in a form" not in viewer.get("/job-plans").text
     assert all(p.consultant != "F04" for p in JobPlanStore(app.state.settings.home / "jobplans").all())
+
+
+def test_an_nhs_number_or_an_invisible_character_is_named_by_the_forms_own_row_and_field(app, clients):
+    """An outside check: the refusals made where every form is read named the raw key
+    ("activities-activity") and no row."""
+    editor = clients["editor"]
+    _, form = _example("F09")
+    rows = list(form.rows)
+    rows[3] = rows[3] | {"activity": "Clinic for 943 476 5919"}
+    bad = replace(form, rows=tuple(rows), on_call=form.on_call | {"doctor": "Dr \u202eAda"})
+    answer = editor.post("/job-plans/new", data=_fields(bad, editor.csrf), follow_redirects=False)
+    text = unescape(answer.text)
+    assert answer.status_code == 422
+    assert "Timetable, row 4, Activity: holds what reads as an NHS number" in text
+    assert "On call, Name on the rota: holds a character that cannot be kept or exported (U+202E" in text
+    assert "activities-activity" not in text and "9434765919" not in text.replace(" ", "")

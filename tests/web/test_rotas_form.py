@@ -222,6 +222,16 @@ def test_a_control_character_in_a_doctors_name_is_refused_before_anything_is_bui
     assert 'href="#doctors-1-name"' in answer.text
 
 
+def test_an_nhs_number_in_a_row_is_named_by_its_table_row_and_field(clients):
+    """An outside check: the refusal made where every form is read named "doctors-name" and no row."""
+    editor = clients["editor"]
+    fields = _fields(editor.csrf) | {"doctors-name": ["Dr Ada", "Dr Bo", "Dr Cy 9434765919"]}
+    answer = editor.post("/rotas/form", data=fields)
+    text = unescape(answer.text)
+    assert answer.status_code == 422
+    assert "Doctors, row 3, Name: holds what reads as an NHS number" in text and "doctors-name" not in text
+
+
 def _job(elapsed: float, phase: str, allowed: float = 15):
     import time
     from datetime import UTC, datetime

@@ -163,6 +163,17 @@ def form_data(form: JobPlanForm) -> tuple[dict, list[int]]:
     return data, rows
 
 
+def field_label(name: str, nth: int) -> str:
+    """A field named as this form's own refusals name it ("Timetable, row 3, Activity"), from its name
+    on the form and which of that name's values it is; any other field by its name."""
+    part, _, key = name.partition("-")
+    if part == "activities" and key in dict(ROW):
+        return f"{_row_title(nth)}, {dict(ROW)[key]}"
+    if part == "on_call" and key in dict(ON_CALL):
+        return f"On call, {dict(ON_CALL)[key]}"
+    return dict(TOP).get(name, name)
+
+
 def _row_title(index: int) -> str:
     return f"Timetable, row {index + 1}"
 

@@ -225,6 +225,15 @@ class _FieldError(ValueError):
         self.problem = problem
 
 
+def field_label(name: str, nth: int) -> str:
+    """A field named as this form's own refusals name it ("Doctors, row 3, Name"), from its name on the
+    form and which of that name's values it is; any other field by its name."""
+    section, _, key = name.partition("-")
+    if section in BY_KEY and key in BY_KEY[section].labels:
+        return _where(BY_KEY[section], nth, key)[0]
+    return TOP.get(name, name)
+
+
 def _where(section: Section, index: int, key: str) -> tuple[str, str]:
     return f"{section.title}, row {index + 1}, {section.labels[key]}", f"{section.key}-{index}-{key}"
 

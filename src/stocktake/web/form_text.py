@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections import Counter
+from collections.abc import Callable
 
 from stocktake.ingest.pseudonymise import ascii_digits, is_valid_nhs_number
 
@@ -19,9 +21,10 @@ UNCHECKED = frozenset({"password", "current", "new", "again", "csrf_token"})
 #: Control characters a multi-line field may hold.
 LINE_BREAKS_AND_TABS = frozenset("\t\n\r")
 #: Forms whose routes refuse C0 control characters themselves, naming their table, row and field (the
-#: rota and job-plan forms, `rota.duties.control_character`): here the rest is checked (a route adds
-#: its own path).
-OWN_CONTROL_CHECKS: set[str] = set()
+#: rota and job-plan forms, `rota.duties.control_character`): here the rest is checked, and a field is
+#: named as the form names it, by path: (field name, which of its values) → its label ("Doctors, row
+#: 3, Name", not "doctors-name"). A route adds its own.
+OWN_CONTROL_CHECKS: dict[str, Callable[[str, int], str]] = {}
 #: Beyond the control characters: what XML (a workbook) cannot hold, or what turns text round or
 #: breaks its lines unseen: surrogates and unassigned code points (U+FFFF had written a workbook no
 #: spreadsheet opens, with nothing said), line and paragraph separators, bidirectional overrides.
@@ -61,15 +64,17 @@ def holds_nhs_number(value: str) -> bool:
     return False
 
 
-def unfit_fields(fields, controls: bool = True) -> list[str]:
+def unfit_fields(fields, controls: bool = True, label: Callable[[str, int], str] | None = None) -> list[str]:
     """One line per text field that cannot be kept, naming it and why; ``fields``: (name, value)
-    pairs, uploads among them left to their readers; ``controls``: C0 controls checked too."""
-    problems = []
+    pairs, uploads among them left to their readers; ``controls``: C0 controls checked too; ``label``:
+    a field's name on its form, from its name and which of the name's values it is (0 for the first)."""
+    problems, seen = [], Counter()
     for name, value in fields:
+        nth, seen[name] = seen[name], seen[name] + 1
         if not isinstance(value, str) or name in UNCHECKED:
             continue
         printable = name.isprintable() and len(name) <= 40 and not holds_nhs_number(name)
-        shown = name if printable else "a field"
+        shown = (label(name, nth) if label else name) if printable else "a field"
         if (bad := _unfit_character(value, controls)) is not None:
             problems.append(
                 f"{shown}: holds a character that cannot be kept or exported (U+{ord(bad):04X}, a control "

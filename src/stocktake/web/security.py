@@ -93,8 +93,8 @@ async def check_csrf(request: Request) -> None:
     expected = request.session.get("csrf")
     if not expected or not isinstance(sent, str) or not secrets.compare_digest(sent, expected):
         raise CsrfRefused()
-    controls = request.url.path not in OWN_CONTROL_CHECKS
-    if form is not None and (problems := unfit_fields(form.multi_items(), controls)):
+    label = OWN_CONTROL_CHECKS.get(request.url.path)
+    if form is not None and (problems := unfit_fields(form.multi_items(), label is None, label)):
         raise UnfitText(problems)
 
 

@@ -57,6 +57,7 @@ from stocktake.jobplan.form import (
     JobPlanForm,
     JobPlanFormError,
     blank_form,
+    field_label,
     form_plan,
     is_blank,
     plan_form,
@@ -98,7 +99,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: back, rather than Starlette's bare 400 "Too many fields" losing everything typed.
 FORM_FIELD_LIMIT = 2 * MAX_ROWS * len(ROW) + len(TOP) + len(ON_CALL) + 10
 FORM_FIELDS["/job-plans/new"] = FORM_FIELD_LIMIT
-OWN_CONTROL_CHECKS.add("/job-plans/new")  # named by table, row and field here
+OWN_CONTROL_CHECKS["/job-plans/new"] = field_label  # named by table, row and field here
 FROM_FORM = "the workspace's form"  # a version's "uploaded as" when it was typed in the form
 
 

@@ -40,6 +40,7 @@ from stocktake.rota.form import (
     RotaForm,
     RotaFormError,
     blank_form,
+    field_label,
     form_problem,
     read_form,
     spec_form,
@@ -67,7 +68,7 @@ MAX_ROWS = 200  # rows of any one section of the form: 200 doctors (more is refu
 #: department of about 120 doctors ("Too many fields") and lose what was typed.
 FORM_FIELD_LIMIT = MAX_ROWS * sum(len(s.fields) for s in SECTIONS) + 50
 FORM_FIELDS["/rotas/form"] = FORM_FIELD_LIMIT
-OWN_CONTROL_CHECKS.add("/rotas/form")  # named by table, row and field here
+OWN_CONTROL_CHECKS["/rotas/form"] = field_label  # named by table, row and field here
 
 
 def today() -> date:
