@@ -120,7 +120,10 @@ def test_a_sentence_quotes_the_mean_and_limits_as_exported_beside_hidden_points(
         if not (entry.hidden & latest).any() or said is None:
             continue
         mean, _, _ = coarse_limits(chart, entry.hidden)
-        assert said[1] == entry.format(mean[entry.latest_index]), (entry.result.metric.id, entry.sentence)
+        assert said[1] == entry.format.statistic(mean[entry.latest_index]), (
+            entry.result.metric.id,
+            entry.sentence,
+        )
         checked += 1
     assert checked, "the demo quotes a mean beside hidden points"
 

@@ -627,6 +627,28 @@ def test_a_step_to_a_level_whose_mean_is_hidden_says_which_way_not_a_dash():
     entry = _at_100_since_beside_small_months([40], treated=5.0)
     assert entry.category == "moved_the_needle" and " to –" not in entry.sentence
     assert (
-        "the mean rose from 60.0% (better; its level since is not given beside hidden months)"
-        in entry.sentence
+        "the mean rose from 60% (better; its level since is not given beside hidden months)" in entry.sentence
     )
+
+
+def test_a_coarse_mean_beside_a_hidden_month_is_written_to_its_own_step_not_the_measures_decimals():
+    """An outside check read "a mean of 8.0%" as exact where the mean was 7.66% rounded to 2 beside a
+    hidden month. Rounded to a whole step, it now reads as rounded; without a hidden month, as before."""
+    catalogue = Catalogue("Test", (Metric("m", "Measure", "Area", "%", "increase", "hand-made"),))
+
+    def sentence(last_cases: float) -> str:
+        values = np.r_[np.tile([57.0, 63.5], 15), 60.0]
+        denominator = np.r_[np.full(30, 100.0), last_cases]
+        frame = pd.DataFrame(
+            {
+                "period": MONTHS[:31],
+                "value": values,
+                "numerator": values * denominator / 100,
+                "denominator": denominator,
+            }
+        )
+        return build("Test", "hand-made", analyse(catalogue, {"m": frame})).entries[0].sentence
+
+    exact, coarse = sentence(100.0), sentence(5.0)  # 3 of 5 in the last month: hidden
+    assert "a mean of 60.2%" in exact
+    assert re.search(r"a mean of 60%\.", coarse) and not re.search(r"\d\.0%", coarse), coarse

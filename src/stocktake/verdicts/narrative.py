@@ -87,6 +87,9 @@ def category(variation_type: str | None, assurance_type: str | None, improvement
 class Formatter:
     unit: str = ""
     decimals: int = 1
+    #: Its statistics are a chart's beside hidden points, rounded to a coarse step (ADR 9): written to
+    #: the step's decimals where those are fewer ("8%", not "8.0%" for a mean of 7.66 rounded to 2).
+    coarse: bool = False
 
     def __call__(self, value: float) -> str:
         if value is None or np.isnan(value):
@@ -99,24 +102,22 @@ class Formatter:
             return f"−£{number[1:]}" if number.startswith("-") else "£" + number
         return f"{number} {unit}".strip()
 
-    def rounded(self, value: float) -> str:
-        """A figure rounded to a coarse step (70, 4.5): its own decimals, not the measure's ("70.0%"
-        beside exact means had read as exact)."""
-        if value is None or np.isnan(value):
-            return self(value)
-        text = f"{value:.6f}".rstrip("0").rstrip(".")
-        return Formatter(self.unit, len(text.partition(".")[2]))(value)
-
     def statistic(self, value: float) -> str:
         """A mean or a limit of a small count, to a tenth when it is not whole: a mean of 6.5, drawn at
-        6.5, had read "a mean of 6" (its limit of 2.5, "2"); under 10, half a count is 5% or more."""
-        if value is None or np.isnan(value) or self.decimals or self.unit.startswith("£"):
+        6.5, had read "a mean of 6" (its limit of 2.5, "2"); under 10, half a count is 5% or more.
+        A coarse one, to no more decimals than it has (an outside check read "8.0%" as exact)."""
+        if value is None or np.isnan(value):
             return self(value)
-        return (
-            Formatter(self.unit, 1)(value)
-            if abs(value) < 10 and abs(value - round(value)) >= 0.05
-            else self(value)
-        )
+        places = self.decimals
+        if not (self.decimals or self.unit.startswith("£")) and abs(value) < 10:
+            places = 1 if abs(value - round(value)) >= 0.05 else 0
+        if self.coarse:
+            places = min(places, len(f"{value:.6f}".rstrip("0").rstrip(".").partition(".")[2]))
+        return Formatter(self.unit, places)(value)
+
+    def rounded(self, value: float) -> str:
+        """A statistic known to be rounded to a coarse step (a drill-down's mean beside hidden months)."""
+        return Formatter(self.unit, self.decimals, coarse=True).statistic(value)
 
     def apart(self, value: float, other: float) -> str:
         """``value`` with enough decimals to differ from ``other`` when they do (9.508 below 9.544

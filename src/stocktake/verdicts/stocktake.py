@@ -74,7 +74,8 @@ class Entry:
 
     @property
     def format(self) -> Formatter:
-        return Formatter(self.result.metric.unit, self.result.metric.decimals)
+        """The measure's formatter; coarse where small numbers are hidden (its statistics are rounded)."""
+        return Formatter(self.result.metric.unit, self.result.metric.decimals, coarse=bool(self.hidden.any()))
 
     @property
     def hidden(self) -> np.ndarray:
@@ -185,7 +186,8 @@ def build(
     entries, marks = [], dict(annotations or {})
     for result in results:
         chart, metric = result.chart, result.metric
-        fmt = Formatter(metric.unit, metric.decimals)
+        hidden = result.hidden is not None and bool(np.any(result.hidden))
+        fmt = Formatter(metric.unit, metric.decimals, coarse=hidden)
         said = coarse_chart(chart, result.hidden) if result.hidden is not None else chart
         kind, opening, before, notes = _rebase_readings(result, said, fmt)
         if metric.stock and kind in CHANGE_CATEGORIES:
