@@ -47,6 +47,12 @@ def test_default_catalogue_covers_the_areas_with_sourced_definitions():
             "    denominator: {dataset: admissions, period_from: admitted_at}",
             "m1: a % over a denominator needs scale: 100, not 1",
         ),
+        (  # a least gain needs the month it is read from
+            "target: {value: 65, source: S, at_least_better_by: 5}",
+            "m1.target: at_least_better_by and than go together",
+        ),
+        ("target: {value: 65, source: S, at_least_better_by: 5, than: March 2025}", "m1.target.than: 'March"),
+        ("target: {value: 65, source: S, at_least_better_by: -5, than: '2025-03'}", "is not a gain above 0"),
     ],
 )
 def test_bad_definition_is_explained(tmp_path, metric_yaml, message):

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from stocktake.targets.projection import project
-from stocktake.targets.setting import Benchmark, baseline, between, trajectory_values
+from stocktake.targets.setting import Benchmark, at_least_better, baseline, between, trajectory_values
 
 MONTHS = pd.date_range("2024-01-01", periods=12, freq="MS")
 
@@ -121,3 +121,10 @@ def test_a_period_that_improved_and_levelled_off_is_not_projected_from_where_it_
     still_falling = np.linspace(3.6, 1.5, 36) + np.tile([0.02, -0.02], 18)
     found = project(x, still_falling, 1.0, "decrease", current_mean=still_falling.mean())
     assert found.status == "projected" and found.points == 12 and found.since == x[24]
+
+
+def test_at_least_better_is_the_value_or_the_start_moved_the_gain_whichever_is_further():
+    assert at_least_better(65.0, "increase", 62.3, 5.0) == pytest.approx(67.3)
+    assert at_least_better(65.0, "increase", 55.0, 5.0) == 65.0
+    assert at_least_better(25.0, "decrease", 20.0, 3.0) == pytest.approx(17.0)
+    assert at_least_better(25.0, "decrease", 40.0, 3.0) == 25.0

@@ -7,6 +7,7 @@ denominator) aggregated by period.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -122,6 +123,12 @@ class Target:
     value: float
     source: str
     year: int | None = None
+    #: A gain every service must make as well, whatever its start: the 2025/26 planning guidance's
+    #: 65% within 18 weeks "with each trust to improve by at least 5 percentage points". The target is
+    #: then the value or the measure in month ``than`` (YYYY-MM) moved this far the better way,
+    #: whichever is further (``targets.setting.at_least_better``).
+    at_least_better_by: float | None = None
+    than: str | None = None
 
 
 @dataclass(frozen=True)
@@ -282,15 +289,27 @@ def _metric(spec: dict[str, Any]) -> Metric:
         if events
         else None,
         decimals=int(spec.get("decimals", 1)),
-        target=_target(spec["target"]) if "target" in spec else None,
+        target=_target(spec["target"], f"{metric_id}.target") if "target" in spec else None,
         outcome=bool(spec.get("outcome", False)),
         follow_up_days=int(spec.get("follow_up_days", 0)),
     )
 
 
-def _target(spec: dict[str, Any]) -> Target:
-    year = spec.get("year")
-    return Target(float(spec["value"]), spec["source"], int(year) if year is not None else None)
+def _target(spec: dict[str, Any], where: str) -> Target:
+    year, gain, than = spec.get("year"), spec.get("at_least_better_by"), spec.get("than")
+    if (gain is None) != (than is None):
+        raise ValueError(f"{where}: at_least_better_by and than go together (the gain and its month)")
+    if than is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", str(than)):
+        raise ValueError(f"{where}.than: {than!r} is not a month written YYYY-MM")
+    if gain is not None and not float(gain) > 0:
+        raise ValueError(f"{where}.at_least_better_by: {gain!r} is not a gain above 0")
+    return Target(
+        float(spec["value"]),
+        spec["source"],
+        int(year) if year is not None else None,
+        float(gain) if gain is not None else None,
+        str(than) if than is not None else None,
+    )
 
 
 def available_columns(catalogue: Catalogue, name: str) -> set[str]:

@@ -56,6 +56,13 @@ def between(baseline_value: float, benchmark: Benchmark, fraction: float = 0.5) 
     )
 
 
+def at_least_better(value: float, improvement: str, start: float, gain: float) -> float:
+    """``value``, or ``start`` moved ``gain`` the better way (``improvement``) where that is further:
+    "65% by March 2026, with each trust to improve by at least 5 percentage points"."""
+    sign = {"increase": 1, "decrease": -1}[improvement]
+    return max(sign * value, sign * (start + sign * gain)) * sign
+
+
 def already_beyond(baseline_value: float, benchmark: Benchmark, improvement: str) -> bool:
     """Whether the baseline is already at or better than the benchmark (``improvement``: the better
     way), so that any point between them would ask the service to get worse: a hip fracture stay of

@@ -20,6 +20,7 @@ from stocktake.spc.prime import attribute_xmr
 from stocktake.spc.rebase import plan_rebases, rebase_point
 from stocktake.spc.tchart import t_chart
 from stocktake.spc.xmr import xmr_many
+from stocktake.verdicts.least_gain import resolved
 
 
 @dataclass(frozen=True)
@@ -78,7 +79,7 @@ def analyse(
     """
     rebase, trajectories = rebase or {}, trajectories or {}
     # No values, no chart: a rare-event measure with no event yet (no elective death) is left out.
-    measured = [m for m in catalogue.metrics if len(series.get(m.id, ()))]
+    measured = [resolved(m, series[m.id]) for m in catalogue.metrics if len(series.get(m.id, ()))]
     chosen = {m.id: (targets or {}).get(m.id, _target(m)) for m in measured}
     monthly = [m for m in measured if m.monthly]
     plans = {m.id: _plan(series[m.id], rebase.get(m.id, [])) for m in monthly}
