@@ -124,3 +124,18 @@ def test_a_load_says_which_rows_no_measure_will_read(raw_dir, tmp_path):
     assert f"{rows} of theatre_cases with a session_id not in theatre_sessions" in said
     assert "load the theatre_sessions extract that holds them" in said
     assert "not in theatre_sessions" not in " ".join(_ingest(raw_dir, tmp_path / "whole").output.split())
+
+
+def test_a_load_says_which_sites_the_home_does_not_name(raw_dir, tmp_path):
+    """The home names two of the extracts' three sites: the third is said, with where it is and the
+    way out, since every by-site table compares it as a site of its own."""
+    home = tmp_path / "home"
+    sites = ["--site", "Riverside", "--site", "Northshire General"]
+    made = runner.invoke(app, ["init", str(home), "--department", "T&O", "--trust", "T", *sites, "--yes"])
+    assert made.exit_code == 0, made.output
+    result = _ingest(raw_dir, home)
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())
+    assert "admissions.site holds sites stocktake.toml does not name: 'Westfield' (" in said
+    assert "the home names Riverside, Northshire General" in said
+    assert "Northshire General' (" not in said

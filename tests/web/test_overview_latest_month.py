@@ -157,3 +157,16 @@ def test_an_upload_says_which_rows_no_measure_will_read(clients, tmp_path):
     loaded = _load(clients["editor"], orphan, "theatre_cases", "theatres_cases.csv", kind="rows")
     said = " ".join(loaded.text.split())
     assert "1 row of theatre_cases with a session_id not in theatre_sessions (e.g. NO-SUCH-LIST)" in said
+
+
+def test_an_upload_says_which_sites_the_home_does_not_name(app, clients, nhfd, monkeypatch):
+    """As `stocktake ingest` says it: a site the home does not name is compared as a site of its own."""
+    from dataclasses import replace
+
+    monkeypatch.setattr(app.state, "settings", replace(app.state.settings, sites=("Riverside",)))
+    loaded = _load(clients["editor"], _next_month(nhfd, 1, "SITES-"))
+    said = " ".join(loaded.text.split())
+    assert (
+        "hip_fractures.site holds sites stocktake.toml does not name: &#39;Northshire General&#39; (" in said
+    )
+    assert "the home names Riverside: correct the extract, or add the site to sites in stocktake.toml" in said

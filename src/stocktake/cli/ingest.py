@@ -128,10 +128,14 @@ def ingest(
             soft_wrap=True,
         )
         from stocktake.metrics.catalogue import load_catalogue
+        from stocktake.metrics.site_names import unnamed_sites_in
         from stocktake.metrics.unmatched import unmatched_in
 
-        for unmatched in unmatched_in(warehouse, load_catalogue(settings.catalogue, settings.department)):
-            console.print(f"[yellow]{unmatched.words()}[/yellow]", soft_wrap=True, highlight=False)
+        catalogue = load_catalogue(settings.catalogue, settings.department)
+        said = [u.words() for u in unmatched_in(warehouse, catalogue)]
+        said += [u.words(settings.sites) for u in unnamed_sites_in(warehouse, catalogue, settings.sites)]
+        for words in said:
+            console.print(f"[yellow]{words}[/yellow]", soft_wrap=True, highlight=False)
 
 
 def undo_load(

@@ -36,6 +36,7 @@ from stocktake.ingest.load import (
 )
 from stocktake.ingest.mapping import load_mapping
 from stocktake.ingest.pseudonymise import MissingKeyError, load_or_create_key, mask_nhs_numbers
+from stocktake.metrics.site_names import unnamed_sites_in
 from stocktake.metrics.unmatched import unmatched_in
 from stocktake.warehouse import WarehouseError, problems
 from stocktake.web.pages import change_then, render
@@ -205,6 +206,9 @@ def _loaded(request, user, db, token: str, staging: Path, meta: dict, checked):
     workspace = request.app.state.workspace
     for unmatched in unmatched_in(workspace.warehouse, workspace.catalogue):  # as `stocktake ingest` says
         message += f" Of the warehouse's rows, {unmatched.words()}."
+    named = request.app.state.settings.sites
+    for unnamed in unnamed_sites_in(workspace.warehouse, workspace.catalogue, named):
+        message += f" {unnamed.words(named)}."
     return _page(request, user, db, message=message)
 
 
