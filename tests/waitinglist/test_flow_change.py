@@ -107,3 +107,68 @@ def test_capacity_says_what_the_target_needs_at_the_latest_flows(tmp_path):
     assert "Plan for more than" in said and "Waiting list page" not in said
     headline = re.search(r"\): ([\d.]+) extra treatments a week", said)
     assert headline and headline.group(1) == found.group(2)  # the answer itself holds the year's averages
+
+
+def _warehouse_of(path, latest_referrals_times: float):
+    """A warehouse of whole pathways, ~12 referred a day for four years, waits of ~10 weeks; the
+    latest six months' referrals ``latest_referrals_times`` as many."""
+    import duckdb
+
+    rng = np.random.default_rng(3)
+    days = pd.date_range("2021-01-01", "2024-12-31", freq="D")
+    rate = np.where(days >= pd.Timestamp("2024-07-01"), 12.0 * latest_referrals_times, 12.0)
+    starts = np.repeat(days.to_numpy(), rng.poisson(rate))
+    stops = starts + pd.to_timedelta(np.round(rng.gamma(2.0, 35.0, len(starts))), unit="D").to_numpy()
+    waiting = stops > np.datetime64("2024-12-31")
+    pathways = pd.DataFrame(
+        {
+            "pathway_id": [f"RTT{i:07d}" for i in range(len(starts))],
+            "patient_id": [f"P{i:07d}" for i in range(len(starts))],
+            "clock_start": pd.to_datetime(starts).date,
+            "clock_stop": pd.Series(pd.to_datetime(stops).date).where(~waiting),
+            "priority": "P3",
+            "status": np.where(waiting, "waiting", "treated"),
+        }
+    )
+    with duckdb.connect(str(path)) as con:
+        con.register("incoming", pathways)
+        con.execute("CREATE TABLE rtt_pathways AS SELECT * FROM incoming")
+    return path
+
+
+def test_a_warehouses_flows_are_compared_as_returns_are(tmp_path):
+    """An outside check (ADR 73's last line): from a warehouse, a step in referrals went unsaid."""
+    from stocktake.files.rtt import weeks_inputs_from_warehouse
+    from stocktake.waitinglist.weeks_waited import monthly_flows
+
+    steady = weeks_inputs_from_warehouse(_warehouse_of(tmp_path / "steady.duckdb", 1.0))
+    assert steady.changes == () and steady.lately is not None
+    rising = _warehouse_of(tmp_path / "rising.duckdb", 1.4)
+    inputs = weeks_inputs_from_warehouse(rising)
+    # treatments follow ten weeks on (every one referred is treated here), so they rose too
+    assert [c.flow for c in inputs.changes] == ["referrals", "treatments"]
+    # the latest six months' mean, counted independently: clock starts from July to December 2024
+    import duckdb
+
+    with duckdb.connect(str(rising), read_only=True) as con:
+        counted = con.execute(
+            "SELECT count(*) / 6 FROM rtt_pathways "
+            "WHERE clock_start BETWEEN DATE '2024-07-01' AND DATE '2024-12-31'"
+        ).fetchone()[0]
+    assert inputs.lately[0] == pytest.approx(counted)
+    assert len(monthly_flows(_pathways_of(rising), pd.Period("2024-12", "M"))[0]) == 12
+    from typer.testing import CliRunner
+
+    from stocktake.cli import app
+
+    said = " ".join(
+        CliRunner().invoke(app, ["waitinglist", "weeks", "--warehouse", str(rising)]).output.split()
+    )
+    assert re.search(r"Referrals ran \d+% higher over the latest 6 months", said), said
+    assert "At the latest 6 months' flows instead" in said
+
+
+def _pathways_of(warehouse):
+    from stocktake.files.waitinglist import warehouse_pathways
+
+    return warehouse_pathways(warehouse)

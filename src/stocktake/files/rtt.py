@@ -185,7 +185,7 @@ class WeeksInputs:
     #: Referrals and treatments a month over the latest six returns, beside the year's averages held:
     #: neither replay can see flows change (each feeds the months' own), so they are said (an outside
     #: check: referrals up a fifth over six months left the projection 13% low, and nothing said so).
-    #: None from fewer than 12 returns, or a warehouse.
+    #: None from fewer than 12 returns, or a warehouse with fewer than 12 months of flows.
     lately: tuple[float, float] | None = None
     #: Referrals and treatments whose latest six months differ from the six before beyond chance
     #: (ADR 73): the projection, at the year's averages, is then said again at the latest six's.
@@ -457,7 +457,7 @@ def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:
     """The warehouse's rtt_pathways: the list at the last complete month, NHSRtt's calibration on the
     months before it (from the pathways' own months-waited stocks and flows)."""
     from stocktake.files.waitinglist import warehouse_pathways
-    from stocktake.waitinglist.weeks_waited import list_month, weeks_inputs
+    from stocktake.waitinglist.weeks_waited import list_month, monthly_flows, weeks_inputs
 
     pathways = warehouse_pathways(warehouse, by="priority")  # the priority: who needs an operation
     starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
@@ -467,6 +467,15 @@ def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:
         origin, params, referrals, treatments, how = weeks_inputs(pathways, month)
     except ValueError as error:
         raise WaitingListInputError(f"{warehouse}: {error}") from None
+    # a change within the year, said as from returns (ADR 73; an outside check found a warehouse's
+    # flows never compared)
+    referred, treated = monthly_flows(pathways, month)
+    lately, changes = None, ()
+    if len(referred) >= FLOW_MONTHS:
+        half = FLOW_MONTHS // 2
+        lately = (float(referred[-half:].mean()), float(treated[-half:].mean()))
+        monthly = (("referrals", referred), ("treatments", treated))
+        changes = tuple(c for flow, counts in monthly if (c := changed(flow, counts)) is not None)
     return WeeksInputs(
         origin,
         params,
@@ -475,6 +484,8 @@ def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:
         how,
         f"{warehouse.name} rtt_pathways",
         admitted=admitted_of_pathways(pathways, month),
+        lately=lately,
+        changes=changes,
     )
 
 

@@ -747,9 +747,7 @@ def weeks_inputs(
     treatments a month averaged over them (this page and ``stocktake waitinglist weeks --warehouse``)."""
     starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
     stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
-    first = max(pd.Period(pd.Timestamp(starts.min()), freq="M") + MAX_MONTHS_WAITED, last - FLOW_MONTHS)
-    if (last - first).n < 2:
-        first = last - 2
+    first = _first_month(starts, last)
     treated = (pathways["status"] == "treated").to_numpy()
     bins = bins_from_pathways(starts, stops, treated, first, last)
     one_offs = _one_off_months(pathways, bins.months[1:])
@@ -773,6 +771,23 @@ def weeks_inputs(
         float(bins.completes[1:].sum(axis=1).mean()),
         how,
     )
+
+
+def monthly_flows(pathways: pd.DataFrame, last: pd.Period) -> tuple[np.ndarray, np.ndarray]:
+    """Referrals and treatments in each month :func:`weeks_inputs` averages over, as it counts them:
+    the flows compared for a change within the year (``flow_change``)."""
+    starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
+    stops = pathways["clock_stop"].to_numpy(dtype="datetime64[D]")
+    treated = (pathways["status"] == "treated").to_numpy()
+    bins = bins_from_pathways(starts, stops, treated, _first_month(starts, last), last)
+    return bins.referrals[1:].astype(float), bins.completes[1:].sum(axis=1)
+
+
+def _first_month(starts: np.ndarray, last: pd.Period) -> pd.Period:
+    """The month before the first whose flows are read: a year before ``last``, or later where the
+    pathways are too recent for every months-waited bin to be filled."""
+    first = max(pd.Period(pd.Timestamp(starts.min()), freq="M") + MAX_MONTHS_WAITED, last - FLOW_MONTHS)
+    return last - 2 if (last - first).n < 2 else first
 
 
 @dataclass(frozen=True)
