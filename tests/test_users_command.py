@@ -42,3 +42,23 @@ def test_a_refused_change_says_why(tmp_path):
     assert named.exit_code == 2 and "too easily guessed" in named.output
     repeated = _users(tmp_path, "add", "ward", password="111122221111")
     assert repeated.exit_code == 2 and "too easily guessed" in repeated.output
+
+
+def test_a_full_name_is_checked_as_the_users_page_checks_it_and_an_empty_variable_is_said(tmp_path):
+    """An outside check: a right-to-left override and an NHS number were taken as a full name from here,
+    refused from the users page; and an empty $STOCKTAKE_PASSWORD gave a bare "Aborted."."""
+    named = _users(tmp_path, "add", "fn1", "--full-name", "Dr \u202eXSS", password="a long enough password")
+    assert named.exit_code == 2 and "--full-name: holds a character that cannot be kept" in named.output
+    numbered = _users(
+        tmp_path, "add", "fn2", "--full-name", "Dr 401 023 2137", password="a long enough password"
+    )
+    assert numbered.exit_code == 2 and "reads as an NHS number" in numbered.output
+    empty = _users(tmp_path, "add", "fn3", password="")
+    assert empty.exit_code == 2 and "$STOCKTAKE_PASSWORD is set but empty" in empty.output
+
+
+def test_the_command_lines_account_events_say_where_they_came_from(tmp_path):
+    assert _users(tmp_path, "add", "lead", password="the first password").exit_code == 0
+    with session_factory(make_engine(load_settings(tmp_path).database_url))() as db:
+        [event] = db.scalars(select(AuditEvent).where(AuditEvent.action == "user_created")).all()
+    assert event.client == "the command line" and event.agent

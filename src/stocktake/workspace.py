@@ -307,7 +307,7 @@ class Workspace:
         hide it: a consultant's one case is one patient's outcome, and viewers read this page.
         """
         setting = session.get(TargetSetting, metric_id)
-        target = setting.value if setting else None
+        target = setting.value if setting else self._resolved_target(session, metric_id)
 
         def made() -> list[Breakdown]:
             rows = [
@@ -467,6 +467,15 @@ class Workspace:
         parts = {p for chain in self.catalogue.chains_of(metric_id) for p in chain}
         return "outside" if f"{metric_id}.outside" in parts else "numerator" if metric_id in parts else None
 
+    def _resolved_target(self, session: Session, metric_id: str) -> float | None:
+        """The department's target where the catalogue's asks for a least gain (ADR 78): its groups are
+        read against it, not each against its own month (which a drill-down may hide); else None."""
+        target = self.catalogue.metric(metric_id).target
+        if target is None or target.at_least_better_by is None:
+            return None
+        found = [e for e in self.stocktake(session).entries if e.result.metric.id == metric_id]
+        return found[0].result.chart.target if found else None
+
     def _drilldown(self, metric_id: str, by: str, target: float | None) -> list[tuple[str, MetricResult]]:
         """Each group's chart, read against the department's target when one is set. A measure in a
         chain of nested counts is read with the chain's other measures for the group, so that its points
@@ -484,6 +493,10 @@ class Workspace:
             nested_counts=chains,
         )
         metric = self.catalogue.metric(metric_id)
+        if metric.target is not None and metric.target.at_least_better_by is not None:  # the department's
+            metric = dataclasses.replace(
+                metric, target=dataclasses.replace(metric.target, at_least_better_by=None, than=None)
+            )
         if self.catalogue.dimensions[by].own_standards:  # a P2's month is not the 18 weeks
             metric, target = dataclasses.replace(metric, target=None), None
         single = dataclasses.replace(self.catalogue, metrics=(metric,))

@@ -52,7 +52,23 @@ def test_default_catalogue_covers_the_areas_with_sourced_definitions():
             "m1.target: at_least_better_by and than go together",
         ),
         ("target: {value: 65, source: S, at_least_better_by: 5, than: March 2025}", "m1.target.than: 'March"),
-        ("target: {value: 65, source: S, at_least_better_by: -5, than: '2025-03'}", "is not a gain above 0"),
+        (
+            "target: {value: 65, source: S, at_least_better_by: -5, than: '2025-03'}",
+            "is not a number above 0",
+        ),
+        # an outside check: .inf became a target of -inf days, true a gain of 1, "five" a bare float error
+        (
+            "target: {value: 65, source: S, at_least_better_by: .inf, than: '2025-03'}",
+            "m1.target.at_least_better_by: inf",
+        ),
+        (
+            "target: {value: 65, source: S, at_least_better_by: true, than: '2025-03'}",
+            "m1.target.at_least_better_by: True",
+        ),
+        (
+            "target: {value: 65, source: S, at_least_better_by: five, than: '2025-03'}",
+            "m1.target.at_least_better_by: 'five'",
+        ),
     ],
 )
 def test_bad_definition_is_explained(tmp_path, metric_yaml, message):
@@ -129,3 +145,15 @@ def test_a_sum_of_attendances_counts_as_a_count_for_the_small_number_rule():
     )
     shown = suppressed(table, catalogue)
     assert shown["suppressed"].tolist() == [True, False] and pd.isna(shown["numerator"].iloc[0])
+
+
+def test_a_least_gain_on_a_measure_with_no_better_way_is_refused(tmp_path):
+    path = tmp_path / "catalogue.yaml"
+    path.write_text(
+        "department: Test\nmetrics:\n  - id: m1\n    title: T\n    area: A\n    unit: cases\n"
+        "    improvement: neutral\n    source: S\n"
+        "    target: {value: 5, source: S, at_least_better_by: 1, than: '2025-03'}\n"
+        "    numerator: {dataset: admissions, period_from: admitted_at}\n"
+    )
+    with pytest.raises(CatalogueError, match=r"m1\.target\.at_least_better_by: a gain needs a better way"):
+        load_catalogue(path)

@@ -13,6 +13,7 @@ import pytest
 from stocktake.demo.run import run_demo
 from stocktake.report.inputs import ReportInputError
 from stocktake.report.run import ReportRequest, stock_take, write_report
+from stocktake.verdicts.narrative import coarse_places
 
 pytestmark = pytest.mark.e2e
 
@@ -232,12 +233,22 @@ def test_workbook_numbers_are_formatted_as_each_measure_shows_them(report):
     book = openpyxl.load_workbook(paths[".xlsx"])
     summary, series = book["Summary"], book["Series"]
     rows = {row[1].value: row for row in summary.iter_rows(min_row=5) if row[1].value}
+    coarse = 0
     for entry in stocktake.entries:
         metric = entry.result.metric
-        digits = "0" + ("." + "0" * metric.decimals if metric.decimals else "")
-        expected = f'{digits}"%"' if metric.unit == "%" else digits
         mean = rows[metric.title][5]
+        # beside hidden months the mean is rounded to a step, and shown to it (an outside check: 8 as
+        # "8.0%" read as exact)
+        decimals = (
+            coarse_places(mean.value, metric.decimals)
+            if entry.hidden.any() and isinstance(mean.value, int | float)
+            else metric.decimals
+        )
+        coarse += decimals < metric.decimals
+        digits = "0" + ("." + "0" * decimals if decimals else "")
+        expected = f'{digits}"%"' if metric.unit == "%" else digits
         assert mean.number_format == expected, metric.id
+    assert coarse, "the demo rounds a mean beside hidden months to a whole step"
     counts = [r[5] for r in series.iter_rows(min_row=2) if isinstance(r[5].value, float)]
     assert counts and {c.number_format for c in counts} <= {"#,##0", "#,##0.0"}
 
@@ -305,3 +316,21 @@ def test_outcomes_ending_earlier_are_said_with_their_follow_up(report):
     months = next(r[1] for r in rows if r[0] == "Months:")
     assert months.startswith("Each measure to its latest complete month: most to March 2025;")
     assert "Procurement to February 2025" in months
+
+
+def test_a_slides_words_give_a_rounded_mean_and_limits_to_their_step(report):
+    """An outside check: "Latest mean 8.0%, process limits 0.0% to 18.0%" beside the report's "8%"."""
+    from stocktake.report.charts import entry_chart
+    from stocktake.report.slides import describe
+
+    _, stocktake, _ = report
+    checked = 0
+    for entry in stocktake.entries:
+        series = entry_chart(entry)
+        if not entry.hidden.any() or not len(series.mean) or np.isnan(series.mean[-1]):
+            continue
+        said = describe(series, "the period", "the source", int(entry.hidden.sum()))
+        mean = re.search(r"Latest mean ([^,]+),", said)[1]
+        assert mean == entry.format.statistic(series.mean[-1]), (entry.result.metric.id, said)
+        checked += mean.endswith(".0%") is False
+    assert checked

@@ -10,12 +10,16 @@ from stocktake.verdicts.stocktake import Entry, StockTake
 CONCERN, IMPROVING, COMMON = "special_cause_concern", "special_cause_improvement", "common_cause"
 
 
-def _entry(metric_id, variation, assurance, category, last="2025-03", area="Theatres") -> Entry:
-    metric = SimpleNamespace(id=metric_id, title=metric_id.title(), area=area, monthly=True)
-    chart = SimpleNamespace(latest=SimpleNamespace(variation_type=variation, assurance_type=assurance))
+def _entry(metric_id, variation, assurance, category, last="2025-03", area="Theatres", target=None) -> Entry:
+    metric = SimpleNamespace(
+        id=metric_id, title=metric_id.title(), area=area, monthly=True, unit="%", decimals=1
+    )
+    chart = SimpleNamespace(
+        latest=SimpleNamespace(variation_type=variation, assurance_type=assurance), target=target
+    )
     x = pd.date_range(pd.Timestamp(f"{last}-01") - pd.DateOffset(months=5), periods=6, freq="MS")
     result = SimpleNamespace(
-        metric=metric, chart=chart, x=x, variation_type=variation, assurance_type=assurance
+        metric=metric, chart=chart, x=x, variation_type=variation, assurance_type=assurance, hidden=None
     )
     return Entry(result, category, "")
 
@@ -124,3 +128,19 @@ def test_the_window_names_the_areas_past_the_rest():
         "Each measure to its latest complete month: most to March 2025; Hip to April 2025."
     )
     assert window_statement(entries[:2]) == "Each measure to its latest complete month: all to March 2025."
+
+
+def test_a_target_that_moved_is_said_as_such_not_as_a_target_missed():
+    """An outside check: the month a catalogue's least gain is read from arrived (ADR 78), the target
+    went from 65% to 75.3%, and the alert said "no longer reliably meets its target" of limits that
+    had not moved."""
+    before = _take(_entry("rtt", IMPROVING, "consistent_pass", "moved_the_needle", target=65.0))
+    now = _take(_entry("rtt", IMPROVING, "consistent_fail", "moved_the_needle", target=75.344))
+    [found] = changes(before, now)
+    assert found.kind == "target_changed"
+    assert found.line == (
+        "Rtt is read against a changed target in March 2025 (75.3%, was 65.0%): now Moved the needle "
+        "(was Moved the needle)"
+    )
+    same = _take(_entry("rtt", IMPROVING, "consistent_fail", "moved_the_needle", target=65.0))
+    assert [c.kind for c in changes(before, same)] == ["missed_target"]  # the target as was: missed

@@ -384,3 +384,13 @@ def test_a_restarted_period_says_what_the_change_moved():
 def test_a_negative_sum_of_money_reads_minus_pounds():
     """An outside recheck: a target of −£500 had read "£-500"."""
     assert Formatter("£", 0)(-500.0) == "−£500" and Formatter("£", 0)(1234.0) == "£1,234"
+
+
+def test_a_coarse_figure_is_written_to_its_steps_decimals_beside_another():
+    """An outside check: "above the upper process limit (15.0%)" beside a table's exact 15.4%."""
+    from stocktake.verdicts.narrative import Formatter
+
+    coarse = Formatter("%", 1, coarse=True)
+    assert coarse.apart(15.0, 22.1) == "15%" and coarse.statistic(8.0) == "8%"
+    assert coarse.apart(8.0, 8.04) == "8.00%"  # still told apart from a figure near it
+    assert Formatter("%", 1).apart(15.0, 22.1) == "15.0%"  # an exact limit keeps the measure's decimals

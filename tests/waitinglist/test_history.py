@@ -82,11 +82,19 @@ from stocktake.waitinglist.projection import (
         ),
         (  # float() reads 6_527_149; a person did not write it
             lambda t: t.assign(clock_starts=t["clock_starts"].astype(object).where(t.index != 3, "6_527")),
-            "line 5, clock_starts: '6_527' is not a count (a whole number, 0 or more, written in digits",
+            "line 5, clock_starts: '6_527' is not a count (a whole number, 0 or more, in the digits 0-9",
         ),
         (  # grouped in twos, or with full stops: not thousands as this file writes them
             lambda t: t.assign(waiting=t["waiting"].astype(object).where(t.index != 4, "65,27,149")),
             "line 6, waiting: '65,27,149' is not a count",
+        ),
+        (  # four thousand as a semicolon file writes it: read as 4 by the other reader's rule before
+            lambda t: t.assign(clock_starts=t["clock_starts"].astype(object).where(t.index != 6, "4.000")),
+            "line 8, clock_starts: '4.000' groups its thousands with full stops or spaces",
+        ),
+        (  # digits of another script: read here and refused by the returns' reader, before
+            lambda t: t.assign(waiting=t["waiting"].astype(object).where(t.index != 2, "\uff16\uff15\uff12")),
+            "in the digits 0-9",
         ),
     ],
     ids=[
@@ -108,6 +116,8 @@ from stocktake.waitinglist.projection import (
         "scientific",
         "underscores",
         "odd-grouping",
+        "dot-grouping",
+        "full-width",
     ],
 )
 def test_bad_histories_are_named_by_line(change, message):

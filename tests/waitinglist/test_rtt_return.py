@@ -103,6 +103,16 @@ def test_an_unknown_part_type_is_named_with_its_line():
         ("Total All", "1.23E+06", "line 3, Total All: '1.23E+06' is in scientific notation"),
         ("Gt 03 To 04 Weeks SUM 1", "1_234", "line 3, Gt 03 To 04 Weeks SUM 1: '1_234' is not a count"),
         ("Gt 03 To 04 Weeks SUM 1", "12,34", "line 3, Gt 03 To 04 Weeks SUM 1: '12,34' is not a count"),
+        # an outside recheck: a semicolon file's 4.000 (four thousand) had been read as 4
+        ("Total All", "4.000", "line 3, Total All: '4.000' groups its thousands with full stops or spaces"),
+        ("Total All", "4\u00a0790", "line 3, Total All: '4\\xa0790' groups its thousands"),
+        (
+            "Total All",
+            "\uff14\uff17\uff19\uff10",
+            "'\uff14\uff17\uff19\uff10' is not a count (a whole number, 0 or more, in the digits 0-9",
+        ),
+        ("Total All", "None", "line 3, Total All: 'None' is not a count"),  # text, not a blank
+        ("Total All", "x" * 500, "line 3, Total All: '" + "x" * 40 + "…' is not a count"),  # cut, not echoed
         ("Gt 03 To 04 Weeks SUM 1", "", "line 3, Gt 03 To 04 Weeks SUM 1: blank"),
         ("Total All", "", "line 3, Total All: blank"),
         ("Period", "RTT-Nonsember-2024", "Period: 'RTT-Nonsember-2024' is not a return period"),

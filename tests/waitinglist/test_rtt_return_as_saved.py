@@ -189,6 +189,27 @@ def test_an_unknown_treatment_function_is_refused_with_the_codes_and_names_known
         weeks_inputs_from_returns(read_rtt_returns([RBD]), "X12")
 
 
+def test_two_files_joined_header_and_all_are_named_so(tmp_path):
+    """An outside recheck: `cat` of two months' files gave "'Provider Org Code' is not an organisation
+    code … is a cell missing or shifted before it?"."""
+    table = _table()
+    path = tmp_path / "joined.csv"
+    path.write_text(table.to_csv(index=False) + table.assign(Period="RTT-October-2024").to_csv(index=False))
+    with pytest.raises(
+        WaitingListInputError,
+        match=rf"joined.csv, line {len(table) + 2}: the header again, so this file joins two returns",
+    ):
+        read_rtt_return(path)
+
+
+def test_a_month_written_in_another_case_is_the_same_month(tmp_path):
+    table = _table()
+    upper = table.assign(Period=[p.upper() if i % 2 else p for i, p in enumerate(table["Period"])])
+    path = tmp_path / "cases.csv"
+    upper.to_csv(path, index=False)
+    assert str(read_rtt_return(path).month) == "2024-11"
+
+
 def test_two_months_in_one_file_are_refused_with_the_way_out(tmp_path):
     table = _table()
     both = pd.concat([table, table.assign(Period="RTT-October-2024")])

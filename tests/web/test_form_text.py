@@ -70,3 +70,29 @@ def test_signing_in_with_a_nul_in_the_name_is_refused_not_failed(app, clients):
         "/sign-in", data={"username": "ed\x00", "password": "x" * 12, "csrf_token": anonymous.csrf}
     )
     assert answer.status_code == 422 and "username: holds a character that cannot be kept" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("value", "said"),
+    [  # an outside check: each was stored and shown to every viewer, reading as 4010232137
+        (
+            "Stop clinic for 401\u2060023\u20602137",
+            "holds a character that cannot be kept or exported (U+2060",
+        ),
+        ("Stop clinic for 40102\ufeff32137", "holds a character that cannot be kept or exported (U+FEFF"),
+        ("Stop clinic for 4010\u00ad232137", "holds a character that cannot be kept or exported (U+00AD"),
+        ("Stop clinic for 4 010 232 137", "holds what reads as an NHS number"),
+        ("Stop clinic for 4\u00a0010\u00a0232\u00a0137", "holds what reads as an NHS number"),
+        ("Stop clinic for 401\u2212023\u22122137", "holds what reads as an NHS number"),
+    ],
+)
+def test_an_nhs_number_hidden_by_invisible_characters_or_other_separators_is_refused(value, said):
+    [problem] = unfit_fields([("title", value)])
+    assert problem == f"title: {said}" or problem.startswith(f"title: {said}")
+
+
+def test_an_nhs_number_split_by_a_format_character_is_still_read_as_one():
+    from stocktake.web.form_text import holds_nhs_number
+
+    assert holds_nhs_number("pt 401\u2060023\u20602137") and holds_nhs_number("4010\u200d232137")
+    assert not holds_nhs_number("call 07700\u2060900123")

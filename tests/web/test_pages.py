@@ -716,3 +716,30 @@ def test_a_change_then_redirects_to_a_fixed_page_or_to_the_record_it_made():
     fixed = change_then_redirect(lambda: 7, to="/projects", page=None)
     assert (made.status_code, made.headers["location"]) == (303, "/projects/7")
     assert (fixed.status_code, fixed.headers["location"]) == (303, "/projects")
+
+
+def test_the_midway_tool_offers_the_national_level_not_the_services_own_least_gain():
+    """An outside check (ADR 78): the tool's benchmark was the trust's own 75.3% (its March 2025 plus
+    5 points), and "Use 72.9%" would have set a target below the guidance's own minimum."""
+    import numpy as np
+    import pandas as pd
+
+    from stocktake.metrics.catalogue import Catalogue, Metric, Target
+    from stocktake.verdicts.take import take_stock
+    from stocktake.web.routes.metrics import MidwayAsk, _midway
+
+    national = Target(65.0, "65% by March 2026", 2025, 5.0, "2025-03")
+    metric = Metric("rtt", "Within 18 weeks", "Waiting list", "%", "increase", "hand-made", target=national)
+    values = np.r_[np.full(23, 50.0), 62.3, np.full(6, 63.0)]
+    frame = pd.DataFrame(
+        {
+            "period": pd.date_range("2023-04-01", periods=30, freq="MS"),
+            "value": values,
+            "numerator": values * 10,
+            "denominator": np.full(30, 1000.0),
+        }
+    )
+    [entry] = take_stock(Catalogue("Test", (metric,)), {"rtt": frame}, "test").entries
+    assert entry.result.chart.target == pytest.approx(67.3)  # the service's own least gain, as read
+    offered = _midway(entry, MidwayAsk())
+    assert offered["benchmark"].value == 65.0 and offered["benchmark"].source == "65% by March 2026"

@@ -229,7 +229,24 @@ def test_an_nhs_number_in_a_row_is_named_by_its_table_row_and_field(clients):
     answer = editor.post("/rotas/form", data=fields)
     text = unescape(answer.text)
     assert answer.status_code == 422
-    assert "Doctors, row 3, Name: holds what reads as an NHS number" in text and "doctors-name" not in text
+    assert "Doctors, row 3, Name: holds what reads as an NHS number" in text and "doctors-name: " not in text
+    # the form given back, every row kept (a central refusal had been an error page, the rows lost)
+    assert 'value="Dr Bo"' in answer.text and 'value="Small form rota"' in answer.text
+
+
+def test_a_file_sent_for_a_text_field_is_refused_not_kept_as_its_name(app, clients):
+    """An outside check sent doctors' names as file parts: the rota was built, its spec holding
+    "UploadFile(filename='4010232137', …)" as a doctor's name."""
+    editor = clients["editor"]
+    fields = _fields(editor.csrf)
+    names = fields.pop("doctors-name")
+    files = [("doctors-name", ("4010232137", b"", "text/plain"))] + [
+        ("doctors-name", (None, n)) for n in names[1:]
+    ]
+    answer = editor.post("/rotas/form", data=fields, files=files, follow_redirects=False)
+    assert answer.status_code == 422
+    assert "Doctors, row 1, Name: a file was sent where text is asked for" in unescape(answer.text)
+    assert "UploadFile" not in answer.text and "4010232137" not in answer.text
 
 
 def _job(elapsed: float, phase: str, allowed: float = 15):

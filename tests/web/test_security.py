@@ -131,12 +131,31 @@ def test_admin_adds_a_user_who_can_then_sign_in(clients, sign_in_as):
     )
     assert short.status_code == 422 and "at least 12 characters" in short.text
     # an outside check: the rules for a guessable password held for a user's own change only
-    for username, password in (("ward7", "ward7-password"), ("ward8", "abababababab")):
+    # and then (a recheck) the commonest passwords, the person's name however written, and what no
+    # sign-in box can type
+    guessed = {
+        "ward7": ("ward7-password", "too easily guessed"),
+        "ward8": ("abababababab", "too easily guessed"),
+        "w9": ("123456789012", "too easily guessed"),
+        "w10": ("Password123!", "too easily guessed"),
+        "w11": ("Summer2026!!", "too easily guessed"),
+        "john.smith": ("JohnSmith2024", "too easily guessed"),
+        "o.brien": ("OBrien123456", "too easily guessed"),
+        "chg": ("\uff43\uff48\uff471234567890", "too easily guessed"),  # full-width letters
+        "w12": ("abc\ndefghijkl", "a control character or only spaces"),
+        "w13": (" " * 4 + "\xa0\xa0\u2002\u2003" + " " * 4, "a control character or only spaces"),
+    }
+    for username, (password, said) in guessed.items():
         guessable = admin.post(
             "/admin/users",
             data=data | {"username": username, "password": password, "csrf_token": admin.csrf},
         )
-        assert guessable.status_code == 422 and "password: too easily guessed" in guessable.text
+        assert guessable.status_code == 422 and f"password: {said}" in guessable.text, username
+        assert password not in guessable.text
+    named = data | {"username": "wfull", "full_name": "Frank Jones", "password": "Frank Jones 2024"}
+    assert "too easily guessed" in admin.post("/admin/users", data=named | {"csrf_token": admin.csrf}).text
+    fine = data | {"username": "amy.b", "full_name": "Amy B", "password": "mayhem-dreamy-42"}
+    assert "Added amy.b" in admin.post("/admin/users", data=fine | {"csrf_token": admin.csrf}).text
     client = sign_in_as(None)
     answer = client.post(
         "/sign-in",
@@ -252,6 +271,18 @@ def test_a_reset_ends_every_session(app):
     with app.state.sessions() as db:
         actions.reset_password(db, by=None, username="forgetful", password="a replaced password")
     assert not _signed_in(client)
+
+
+def test_a_reset_unlocks_the_account_it_replaces_the_password_of(app):
+    """An outside check: five wrong guesses, then `stocktake users password`, and the new password was
+    refused as "not right" for 15 minutes."""
+    _new_user(app, "lockme")
+    guesser = from_address(app, "10.1.0.15")
+    assert [_sign_in(guesser, "lockme", f"guess {i}") for i in range(actions.SIGN_IN_ATTEMPTS)] == [401] * 5
+    assert _sign_in(from_address(app, "10.1.0.15"), "lockme", "the right password") == 401  # locked
+    with app.state.sessions() as db:
+        actions.reset_password(db, by=None, username="lockme", password="a replaced password")
+    assert _sign_in(from_address(app, "10.1.0.15"), "lockme", "a replaced password") == 303
 
 
 def test_enabling_a_disabled_user_again_does_not_revive_their_old_cookie(app):

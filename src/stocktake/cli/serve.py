@@ -66,7 +66,12 @@ def users_add(
     """Add an account (the first admin is made this way). The password is asked for, or read from
     $STOCKTAKE_PASSWORD for scripts."""
     from stocktake.appdb.actions import create_user
+    from stocktake.web.form_text import unfit_fields
 
+    # the workspace's own check of a full name (shown on every page and in the audit log): a right-to-
+    # left override or an NHS number had been taken from here, refused from the users page
+    if problems := unfit_fields([("--full-name", full_name)]):
+        _fail(problems[0])
     with _app_database(home) as session:
         create_user(
             session, by=None, username=username, full_name=full_name, password=_new_password(), role=role
@@ -75,20 +80,30 @@ def users_add(
 
 
 def _new_password() -> str:
-    return os.environ.get("STOCKTAKE_PASSWORD") or typer.prompt(
-        "Password (12 characters or more)", hide_input=True, confirmation_prompt=True
+    """The password from $STOCKTAKE_PASSWORD, else asked for; an empty variable is a mistake said, not
+    a prompt a script waits at (an outside check saw a bare "Aborted.")."""
+    given = os.environ.get("STOCKTAKE_PASSWORD")
+    if given == "":
+        _fail("$STOCKTAKE_PASSWORD is set but empty: set it to the password, or unset it to be asked")
+    return given or typer.prompt(
+        "Password (12 characters or more, five of them different, not the username or a common word)",
+        hide_input=True,
+        confirmation_prompt=True,
     )
 
 
 @contextmanager
 def _app_database(home: Path | None):
-    """The workspace's app database, brought up to date; a refused change exits with its reason."""
+    """The workspace's app database, brought up to date; a refused change exits with its reason. Its
+    events say they came from the command line and whose (the log's "From"), as a read's do."""
     from stocktake.appdb.actions import ActionError
+    from stocktake.appdb.actions.audit_log import acting_from
     from stocktake.appdb.database import make_engine, session_factory, upgrade
+    from stocktake.cli.recorded import COMMAND_LINE, _user
 
     url = _settings(home).database_url
     upgrade(url)
-    with session_factory(make_engine(url))() as session:
+    with session_factory(make_engine(url))() as session, acting_from(COMMAND_LINE, _user()):
         try:
             yield session
         except ActionError as error:

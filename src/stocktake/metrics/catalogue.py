@@ -7,6 +7,7 @@ denominator) aggregated by period.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -129,6 +130,9 @@ class Target:
     #: whichever is further (``targets.setting.at_least_better``).
     at_least_better_by: float | None = None
     than: str | None = None
+    #: The catalogue's target this one was resolved from (``verdicts.least_gain``): its national
+    #: level, for what compares with that rather than the service's own.
+    resolved_from: Target | None = None
 
 
 @dataclass(frozen=True)
@@ -289,20 +293,27 @@ def _metric(spec: dict[str, Any]) -> Metric:
         if events
         else None,
         decimals=int(spec.get("decimals", 1)),
-        target=_target(spec["target"], f"{metric_id}.target") if "target" in spec else None,
+        target=_target(spec["target"], f"{metric_id}.target", spec.get("improvement", ""))
+        if "target" in spec
+        else None,
         outcome=bool(spec.get("outcome", False)),
         follow_up_days=int(spec.get("follow_up_days", 0)),
     )
 
 
-def _target(spec: dict[str, Any], where: str) -> Target:
+def _target(spec: dict[str, Any], where: str, improvement: str) -> Target:
     year, gain, than = spec.get("year"), spec.get("at_least_better_by"), spec.get("than")
     if (gain is None) != (than is None):
         raise ValueError(f"{where}: at_least_better_by and than go together (the gain and its month)")
     if than is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", str(than)):
         raise ValueError(f"{where}.than: {than!r} is not a month written YYYY-MM")
-    if gain is not None and not float(gain) > 0:
-        raise ValueError(f"{where}.at_least_better_by: {gain!r} is not a gain above 0")
+    # a finite number above 0 (true is not 1, nor "5%" five): an outside check's gain of .inf became
+    # a target of -inf days, and "five" a message naming neither the measure nor the field
+    finite = isinstance(gain, int | float) and not isinstance(gain, bool) and math.isfinite(gain)
+    if gain is not None and not (finite and gain > 0):
+        raise ValueError(f"{where}.at_least_better_by: {gain!r} is not a number above 0")
+    if gain is not None and improvement == "neutral":
+        raise ValueError(f"{where}.at_least_better_by: a gain needs a better way (improvement is neutral)")
     return Target(
         float(spec["value"]),
         spec["source"],

@@ -78,7 +78,7 @@ def slide_chart(
 def describe(series: ChartSeries, period: str, source: str, hidden: int = 0, point_label=None) -> str:
     """The chart in words, for a screen reader or a slide's alt text: each point drawn (hidden ones
     are counted, never given), the latest mean and limits, the target and each change date."""
-    fmt = Formatter(series.unit, series.decimals)
+    fmt = Formatter(series.unit, series.decimals, coarse=hidden > 0)  # its mean and limits rounded (ADR 9)
     label = point_label or (lambda when: f"{when:%b %Y}")
     shown = [f"{label(x)} {fmt(y)}" for x, y in zip(series.x, series.y, strict=True) if not np.isnan(y)]
     words = [f"{series.title}, {period}. SPC chart. Values: " + "; ".join(shown) + "."]

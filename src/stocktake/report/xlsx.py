@@ -20,7 +20,7 @@ from stocktake.report.icons import ASSURANCE_LABELS, variation_label
 from stocktake.report.waitinglist import waiting_list_sheets
 from stocktake.spreadsheets import keep_text
 from stocktake.verdicts.changes import window_statement
-from stocktake.verdicts.narrative import CATEGORIES, drawn_limits
+from stocktake.verdicts.narrative import CATEGORIES, coarse_places, drawn_limits
 from stocktake.verdicts.stocktake import StockTake
 
 HEADER = Font(bold=True, color="FFFFFF")
@@ -42,6 +42,14 @@ def _format_cells(cells, fmt: str) -> None:
     for cell in cells:
         if isinstance(cell.value, float):
             cell.number_format = fmt
+
+
+def _format_coarse(cells, unit: str, decimals: int) -> None:
+    """A mean or limit rounded beside hidden points, shown to its step's decimals as the words give
+    it (``narrative.coarse_places``): a workbook had shown 8 as "8.0%"."""
+    for cell in cells:
+        if isinstance(cell.value, float):
+            cell.number_format = number_format(unit, coarse_places(cell.value, decimals))
 
 
 def write_xlsx(stocktake: StockTake, path: Path) -> Path:
@@ -98,6 +106,8 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
         _format_cells(
             [row[i] for i in (4, 5, 6, 7, 8)], number_format(result.metric.unit, result.metric.decimals)
         )
+        if entry.hidden.any():
+            _format_coarse([row[i] for i in (5, 6, 7)], result.metric.unit, result.metric.decimals)
     if stocktake.no_data:
         summary.append([])
         summary.append(["Not in this stock-take, for want of data:", "; ".join(stocktake.no_data_lines)])
@@ -182,6 +192,8 @@ def _series_sheet(sheet, stocktake: StockTake) -> None:
                 ],
             )
             _format_cells([row[i] for i in (4, 7, 8, 9)], value_format)
+            if entry.hidden.any():
+                _format_coarse([row[i] for i in (7, 8, 9)], result.metric.unit, result.metric.decimals)
             _format_cells(row[5:7], "#,##0" if counts_whole else "#,##0.0")
     for cell in sheet["D"][1:]:
         cell.number_format = "yyyy-mm-dd"

@@ -69,17 +69,21 @@ def analyse(
     rebase: dict[str, list] | None = None,
     targets: dict[str, float] | None = None,
     trajectories: dict[str, np.ndarray] | None = None,
+    also_hidden: dict[str, set] | None = None,
 ) -> list[MetricResult]:
     """One SPC chart per metric with values, in catalogue order: every XmR metric in one call.
 
     ``rebase`` maps a metric id to the dates from which its limits start again: a date that too
     few values follow yet is deferred (``spc.rebase``), and the latest one used is also read
     without it (``Rebasing``). ``targets`` and ``trajectories`` override the catalogue's targets and
-    add planned values.
+    add planned values. ``also_hidden``: periods of a measure to hide besides its own small ones (a
+    site's report hides the complements that keep the other sites' small points from being worked out).
     """
-    rebase, trajectories = rebase or {}, trajectories or {}
+    rebase, trajectories, also_hidden = rebase or {}, trajectories or {}, also_hidden or {}
     # No values, no chart: a rare-event measure with no event yet (no elective death) is left out.
-    measured = [resolved(m, series[m.id]) for m in catalogue.metrics if len(series.get(m.id, ()))]
+    measured = [m for m in catalogue.metrics if len(series.get(m.id, ()))]
+    hidden = _hidden_as_exported(catalogue, series, also_hidden)
+    measured = [resolved(m, series[m.id], hidden.get(m.id)) for m in measured]
     chosen = {m.id: (targets or {}).get(m.id, _target(m)) for m in measured}
     monthly = [m for m in measured if m.monthly]
     plans = {m.id: _plan(series[m.id], rebase.get(m.id, [])) for m in monthly}
@@ -97,7 +101,28 @@ def analyse(
         _result(m, series[m.id], charts[m.id], _rebasing(plans.get(m.id), without.get(m.id)))
         for m in measured
     ]
-    return nested(results, catalogue.nested_counts)
+    return [
+        _also_hidden(r, also_hidden.get(r.metric.id, set())) for r in nested(results, catalogue.nested_counts)
+    ]
+
+
+def _hidden_as_exported(catalogue: Catalogue, series, also_hidden: dict[str, set]) -> dict[str, np.ndarray]:
+    """Each series' points as every export hides them (:func:`chain_hidden`, then ``also_hidden``),
+    in the series' order: what a target resolved from one month's value must not give away."""
+    hidden = chain_hidden(catalogue, series)
+    for metric_id, periods in also_hidden.items():
+        if metric_id in hidden and periods:
+            hidden[metric_id] = hidden[metric_id] | pd.DatetimeIndex(series[metric_id]["period"]).isin(
+                list(periods)
+            )
+    return hidden
+
+
+def _also_hidden(result: MetricResult, periods: set) -> MetricResult:
+    """``result`` with ``periods`` hidden too (none to add: as it is)."""
+    if result.hidden is None or not periods:
+        return result
+    return dataclasses.replace(result, hidden=result.hidden | result.x.isin(list(periods)))
 
 
 def nested(results: list[MetricResult], chains: tuple[tuple[str, ...], ...]) -> list[MetricResult]:

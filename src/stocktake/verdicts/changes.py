@@ -26,6 +26,9 @@ KINDS = {
     # barely changed, one rule no longer met (an outside check)
     "stopped_improving": "no longer shows special-cause improvement",
     "reached_target": "reached its target",
+    # the target moved, not the process: a catalogue's least gain read from a month that arrived
+    # (ADR 78) had said "no longer reliably meets its target" of limits that had not moved
+    "target_changed": "is read against a changed target",
 }
 
 
@@ -39,11 +42,18 @@ class Change:
     now: str
     #: The month the measure is read to now.
     month: pd.Timestamp
+    #: For a changed target: the target before and now, as the measure writes them.
+    targets: tuple[str, str] = ("", "")
 
     @property
     def line(self) -> str:
         """E.g. "Hip fracture surgery within 36 hours started going backwards in April 2025 (was
         No evidence of change)"; where a signal ended, what it reads as now too."""
+        if self.kind == "target_changed":
+            return (
+                f"{self.title} {KINDS[self.kind]} in {self.month:%B %Y} ({self.targets[1]}, was "
+                f"{self.targets[0]}): now {CATEGORIES[self.now]} (was {CATEGORIES[self.before]})"
+            )
         now = f"; now {CATEGORIES[self.now]}" if self.kind == "stopped_improving" else ""
         return f"{self.title} {KINDS[self.kind]} in {self.month:%B %Y} (was {CATEGORIES[self.before]}{now})"
 
@@ -65,6 +75,9 @@ def changes(before: StockTake, now: StockTake) -> tuple[Change, ...]:
                     was.category,
                     entry.category,
                     pd.Timestamp(entry.result.x[-1]),
+                    (entry.format(was.result.chart.target), entry.format(entry.result.chart.target))
+                    if kind == "target_changed"
+                    else ("", ""),
                 )
             )
     order = list(KINDS)
@@ -79,6 +92,9 @@ def _kind(was: Entry, now: Entry) -> str | None:
     if now.category == backwards and was.category != backwards:
         return "going_backwards"
     passing = "consistent_pass"
+    moved_target = was.result.chart.target != now.result.chart.target
+    if moved_target and (was.result.assurance_type == passing) != (now.result.assurance_type == passing):
+        return "target_changed"
     if was.result.assurance_type == passing and now.result.assurance_type != passing:
         return "missed_target"
     if was.category == moved and now.category != moved:

@@ -4,7 +4,8 @@ resolved against the service's own value in the month the gain is measured from.
 The 2025/26 planning guidance asks for 65% of the waiting list within 18 weeks by March 2026, "with
 each trust to improve by at least 5 percentage points": a trust at 62.3% aims for 67.3%, not 65%. The
 resolved target is a plain one whose source says how it was reached, so every chart, sentence and
-export reads it as it reads any other.
+export reads it as it reads any other; it keeps the catalogue's own (``resolved_from``) for what
+needs the national level (the midway tool's benchmark).
 """
 
 from __future__ import annotations
@@ -15,47 +16,42 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.catalogue import Metric, Target
-from stocktake.metrics.suppression import hidden_points
 from stocktake.targets.setting import at_least_better
 from stocktake.verdicts.narrative import Formatter
 
 
-def resolved(metric: Metric, frame: pd.DataFrame) -> Metric:
-    """``metric`` with its target's least gain applied to its own series (``frame``: period, value
-    and, for shares, numerator and denominator); unchanged when its target asks for none."""
+def resolved(metric: Metric, frame: pd.DataFrame, hidden: np.ndarray | None = None) -> Metric:
+    """``metric`` with its target's least gain applied to its own series (``frame``: period and
+    value), unchanged when its target asks for none. ``hidden``: the points every export hides, for
+    whatever reason (their own counts, a chain of nested counts, a site report's complements): a
+    target built on a hidden month would give it away, so the rule is then not applied."""
     target = metric.target
-    if target is None or target.at_least_better_by is None or metric.improvement == "neutral":
+    if target is None or target.at_least_better_by is None:
         return metric
     month = pd.Period(target.than, freq="M")
     gain = target.at_least_better_by
+    fmt, plain = Formatter(metric.unit, metric.decimals), Formatter(metric.unit, metric.decimals, coarse=True)
     said = (
-        f"{gain:g} percentage points"
+        f"{gain:g} percentage point{'' if gain == 1 else 's'}"
         if metric.unit == "%"
-        else Formatter(metric.unit, metric.decimals).statistic(gain)
+        else plain.statistic(gain)
     )
     rule = f"at least {said} better than {month:%B %Y}"
     periods = pd.PeriodIndex(pd.DatetimeIndex(frame["period"]), freq="M")
     at = np.flatnonzero(periods == month)
     start = float(frame["value"].iloc[at[0]]) if len(at) else np.nan
     if np.isnan(start):
-        why = "no value for that month"
-    elif _hidden(metric, frame, int(at[0])):
-        why = "that month's value is not shown (1 to 7 cases), and a target built on it would show it"
+        before = len(periods) and periods.max() < month
+        why = "its figures end before that month" if before else "no value for that month"
+    elif hidden is not None and bool(np.asarray(hidden)[at[0]]):
+        why = "that month's value is not shown (small numbers), and a target built on it would show it"
     else:
         value = at_least_better(target.value, metric.improvement, start, gain)
-        if metric.unit == "%":
-            value = min(max(value, 0.0), 100.0)
-        fmt = Formatter(metric.unit, metric.decimals)
+        bounds = (0.0, 100.0) if metric.unit == "%" else (0.0, np.inf) if start >= 0 else (-np.inf, np.inf)
+        bounded = min(max(value, bounds[0]), bounds[1])
         way = "higher" if metric.improvement == "increase" else "lower"
-        source = f"{target.source}, or {rule} ({fmt(start)}), whichever is {way}"
-        return dataclasses.replace(metric, target=Target(value, source, target.year))
+        capped = f", no further than {plain.statistic(bounded)}" if bounded != value else ""  # "100%"
+        source = f"{target.source}, or {rule} ({fmt(start)}), whichever is {way}{capped}"
+        return dataclasses.replace(metric, target=Target(bounded, source, target.year, resolved_from=target))
     source = f"{target.source}; the rule of {rule} is not applied: {why}"
-    return dataclasses.replace(metric, target=Target(target.value, source, target.year))
-
-
-def _hidden(metric: Metric, frame: pd.DataFrame, i: int) -> bool:
-    if "denominator" not in frame:
-        return False
-    numerator = frame["numerator"].to_numpy(dtype=float)[i : i + 1]
-    denominator = frame["denominator"].to_numpy(dtype=float)[i : i + 1]
-    return bool(hidden_points(numerator, denominator, metric.numerator_is_count, metric.percentile)[0])
+    return dataclasses.replace(metric, target=Target(target.value, source, target.year, resolved_from=target))

@@ -111,9 +111,7 @@ class Formatter:
         places = self.decimals
         if not (self.decimals or self.unit.startswith("£")) and abs(value) < 10:
             places = 1 if abs(value - round(value)) >= 0.05 else 0
-        if self.coarse:
-            places = min(places, len(f"{value:.6f}".rstrip("0").rstrip(".").partition(".")[2]))
-        return Formatter(self.unit, places)(value)
+        return Formatter(self.unit, coarse_places(value, places) if self.coarse else places)(value)
 
     def rounded(self, value: float) -> str:
         """A statistic known to be rounded to a coarse step (a drill-down's mean beside hidden months)."""
@@ -121,12 +119,20 @@ class Formatter:
 
     def apart(self, value: float, other: float) -> str:
         """``value`` with enough decimals to differ from ``other`` when they do (9.508 below 9.544
-        must not read "9.5 below 9.5")."""
-        for decimals in range(self.decimals, self.decimals + 4):
+        must not read "9.5 below 9.5"); a coarse one from its own decimals (a limit rounded to 15
+        had read "15.0%" beside a table's exact 15.4%)."""
+        first = coarse_places(value, self.decimals) if self.coarse and np.isfinite(value) else self.decimals
+        for decimals in range(first, self.decimals + 4):
             shown = Formatter(self.unit, decimals)
             if shown(value) != shown(other) or value == other:
                 return shown(value)
         return shown(value)
+
+
+def coarse_places(value: float, decimals: int) -> int:
+    """The decimals to write a figure rounded to a coarse step with: its own where fewer than
+    ``decimals`` (8 for a mean of 7.66 rounded to 2: "8%", not "8.0%", which reads as exact)."""
+    return min(decimals, len(f"{value:.6f}".rstrip("0").rstrip(".").partition(".")[2]))
 
 
 def drawn_limits(lpl: np.ndarray, upl: np.ndarray, y: np.ndarray, unit: str) -> tuple[np.ndarray, np.ndarray]:

@@ -51,9 +51,8 @@ def take_stock(
         targets=targets,
         trajectories=trajectories,
         rebase={i: [m.dated for m in ms if m.rebase] for i, ms in marks.items()},
+        also_hidden=also_hidden,
     )
-    if also_hidden:
-        results = [_also_hidden(r, also_hidden.get(r.metric.id, set())) for r in results]
     kept = {m.id for m in catalogue.metrics if not m.monthly}
     labels = {i: [(m.dated.isoformat(), _label(m, i in kept)) for m in ms] for i, ms in marks.items()}
     taken = build(catalogue.department, source, results, annotations=labels, target_bases=target_bases)
@@ -67,13 +66,6 @@ def _label(mark: Mark, one_set: bool) -> str:
     if mark.rebase and one_set:
         return f"{mark.label} (limits not restarted: a chart of the time between events keeps one set)"
     return mark.label
-
-
-def _also_hidden(result, periods: set):
-    """``result`` with ``periods`` hidden too (none to add: as it is)."""
-    if result.hidden is None or not periods:
-        return result
-    return dataclasses.replace(result, hidden=result.hidden | result.x.isin(list(periods)))
 
 
 def titled(

@@ -13,15 +13,28 @@ import re
 
 import pandas as pd
 
-#: A count as people and spreadsheets write one; a sign and a fraction are let through to be refused
-#: by the reader with its own range rule ("a whole number, 0 or more").
-PLAIN = re.compile(r"[-+]?(\d+|\d{1,3}(,\d{3})+)(\.\d*)?")
-SCIENTIFIC = re.compile(r"[-+]?\d*\.?\d+[eE][-+]?\d+")
+#: A count as people and spreadsheets write one, in the digits 0-9 (a full-width or Arabic-Indic digit
+#: was read by one reader and refused by the other); a sign and a fraction are let through to be
+#: refused by the reader with its own range rule ("a whole number, 0 or more"), except thousands
+#: grouped by full stops (below).
+PLAIN = re.compile(r"[-+]?([0-9]+|[0-9]{1,3}(,[0-9]{3})+)(\.[0-9]*)?")
+SCIENTIFIC = re.compile(r"[-+]?[0-9]*\.?[0-9]+[eE][-+]?[0-9]+")
+#: 4.000 or 6.527.149: thousands grouped by full stops, as much of Europe writes them; "4.000" had been
+#: read as four (an outside check: a semicolon file's 4,000 referrals read as 4).
+DOT_GROUPED = re.compile(r"[-+]?[0-9]{1,3}(\.[0-9]{3})+")
+#: Thousands grouped by spaces (plain, no-break or narrow), as much of Europe and the SI write them.
+SPACE_GROUPED = re.compile(r"[-+]?[0-9]{1,3}([ \u00a0\u202f][0-9]{3})+")
 
 
 def plainly_written(text: pd.Series) -> pd.Series:
     """Whether each cell (text, already stripped) is a number written plainly."""
-    return text.str.fullmatch(PLAIN.pattern).fillna(False).astype(bool)
+    plain = text.str.fullmatch(PLAIN.pattern).fillna(False).astype(bool)
+    return plain & ~text.str.fullmatch(DOT_GROUPED.pattern).fillna(False).astype(bool)
+
+
+def is_plain(cell: str) -> bool:
+    """:func:`plainly_written` of one cell."""
+    return bool(PLAIN.fullmatch(cell)) and not DOT_GROUPED.fullmatch(cell)
 
 
 def as_number(text: pd.Series) -> pd.Series:
@@ -37,4 +50,9 @@ def why_not_a_count(cell: str) -> str:
             "is in scientific notation, which a spreadsheet writes when it rounds a count to a few "
             "figures; format the column as a whole number (Number, 0 decimal places) and save it again"
         )
-    return "is not a count (a whole number, 0 or more, written in digits, with or without commas: 1,471)"
+    if DOT_GROUPED.fullmatch(cell) or SPACE_GROUPED.fullmatch(cell):
+        return (
+            "groups its thousands with full stops or spaces, which reads as a decimal or as text in "
+            "other places; write the count in digits alone (4000), or with commas (4,000)"
+        )
+    return "is not a count (a whole number, 0 or more, in the digits 0-9, alone or with commas: 1,471)"

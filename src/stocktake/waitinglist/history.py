@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.periods import MONTH_FORMS, history_month
-from stocktake.waitinglist.count_text import PLAIN, why_not_a_count
+from stocktake.waitinglist.count_text import is_plain, why_not_a_count
 from stocktake.waitinglist.windows import MIN_ERRORS, MIN_HISTORY
 
 #: A month whose count is this many times above (or below) both its neighbours' is taken for a typo.
@@ -300,8 +300,9 @@ def _numbers(table: pd.DataFrame, column: str, required: bool, source: str, line
                     f"{source}, line {line[i]}, {column}: blank; a count is needed every month"
                 )
             continue
-        if not PLAIN.fullmatch(text):
-            raise HistoryError(f"{source}, line {line[i]}, {column}: {cell!r} {why_not_a_count(text)}")
+        if not is_plain(text):
+            shown = text if len(text) <= 40 else text[:40] + "…"
+            raise HistoryError(f"{source}, line {line[i]}, {column}: {shown!r} {why_not_a_count(text)}")
         number = float(text.replace(",", ""))
         if not np.isfinite(number) or number < 0 or number != round(number) or number > MAX_COUNT:
             raise HistoryError(

@@ -165,7 +165,9 @@ def parse_rtt_return(
     line_of = np.arange(len(table)) + first_line
     _refuse_lines_without_a_provider(table, line_of, source)
     table, line_of = _one_provider(table, line_of, source, provider)
-    text = table.astype(str).apply(lambda column: column.str.strip())
+    # a missing cell (None, NaN) is blank; the text "nan" or "None" someone wrote is not (an outside
+    # check: "None" in a Total read as blank, "NaN" refused)
+    text = table.astype(object).where(table.notna(), "").astype(str).apply(lambda column: column.str.strip())
     # Blank lines (a file edited by hand) are skipped, each line keeping its number for messages.
     filled = (text != "").any(axis=1).to_numpy()
     line_of = line_of[filled]
@@ -189,14 +191,16 @@ def parse_rtt_return(
             "treatment function code (like C_110, or X02 for a group of others)"
         )
     periods = text["Period"].unique()
-    if len(periods) != 1:
-        other = int((text["Period"] != periods[0]).to_numpy().argmax())
+    first_line = {p: int(line_of[(text["Period"] == p).to_numpy().argmax()]) for p in periods}
+    month_of = {p: _month(p, source, first_line[p]) for p in periods}
+    month = month_of[periods[0]]
+    if len(set(month_of.values())) != 1:  # the same month in another case is one month (an outside check)
+        other = next(p for p in periods if month_of[p] != month)
         raise RttReturnError(
-            f"{source}, line {line_of[other]}, Period: {_cut(text['Period'].iloc[other])!r}, after "
-            f"{_cut(periods[0])!r} from line {line_of[0]}: holds more than one period "
-            f"({', '.join(sorted(_cut(p) for p in periods))}); give one file a month"
+            f"{source}, line {first_line[other]}, Period: {_cut(other)!r}, after {_cut(periods[0])!r} from "
+            f"line {line_of[0]}: holds more than one period ({', '.join(sorted(_cut(p) for p in periods))}); "
+            "give one file a month"
         )
-    month = _month(periods[0], source, int(line_of[0]))
     bands = np.column_stack([_counts(text[c], source, c, line_of) for c in BAND_COLUMNS])
     incomplete_or_completed = parts.isin([INCOMPLETE, "Part_2A", ADMITTED, NON_ADMITTED]).to_numpy()
     blank_band = np.isnan(bands) & incomplete_or_completed[:, None]
@@ -267,6 +271,12 @@ def _refuse_lines_without_a_provider(table: pd.DataFrame, line_of: np.ndarray, s
         table, line_of, source, "Provider Org Code", "every line of a return names its provider"
     )
     codes = table["Provider Org Code"].astype(str).str.strip()
+    header = (codes.str.casefold() == "provider org code").to_numpy()
+    if header.any():  # `cat` of two months' files: the second's header is a line of the first
+        raise RttReturnError(
+            f"{source}, line {line_of[int(header.argmax())]}: the header again, so this file joins two "
+            "returns; give one file a month (each with its own header)"
+        )
     blank = (codes == "").to_numpy()
     shaped = codes.str.fullmatch(ORGANISATION_CODE, case=False).to_numpy()
     wrong = ~blank & ~shaped
@@ -351,7 +361,7 @@ def _month(text: str, source: str, line: int) -> pd.Period:
 def _counts(text: pd.Series, source: str, column: str, line_of: np.ndarray) -> np.ndarray:
     """Counts from text: blank is NaN; anything else must be a whole number of 0 or more, written
     as :mod:`stocktake.waitinglist.count_text` allows."""
-    blank = text.isin(["", "nan", "None"])
+    blank = text == ""
     values = as_number(text.where(~blank))
     bad = (values.isna() & ~blank) | (values < 0) | (values.notna() & (values % 1 != 0))
     over = (values >= MOST_IN_A_CELL).to_numpy()
@@ -364,5 +374,5 @@ def _counts(text: pd.Series, source: str, column: str, line_of: np.ndarray) -> n
             if over[i]
             else why_not_a_count(text.iloc[i])
         )
-        raise RttReturnError(f"{source}, line {line_of[i]}, {column}: {text.iloc[i]!r} {why}")
+        raise RttReturnError(f"{source}, line {line_of[i]}, {column}: {_cut(text.iloc[i])!r} {why}")
     return values.to_numpy(dtype=float)

@@ -20,24 +20,26 @@ from stocktake.ingest.pseudonymise import ascii_digits, is_valid_nhs_number
 UNCHECKED = frozenset({"password", "current", "new", "again", "csrf_token"})
 #: Control characters a multi-line field may hold.
 LINE_BREAKS_AND_TABS = frozenset("\t\n\r")
-#: Forms whose routes refuse C0 control characters themselves, naming their table, row and field (the
-#: rota and job-plan forms, `rota.duties.control_character`): here the rest is checked, and a field is
-#: named as the form names it, by path: (field name, which of its values) → its label ("Doctors, row
-#: 3, Name", not "doctors-name"). A route adds its own.
-OWN_CONTROL_CHECKS: dict[str, Callable[[str, int], str]] = {}
-#: Beyond the control characters: what XML (a workbook) cannot hold, or what turns text round or
-#: breaks its lines unseen: surrogates and unassigned code points (U+FFFF had written a workbook no
-#: spreadsheet opens, with nothing said), line and paragraph separators, bidirectional overrides.
-UNFIT_CATEGORIES = frozenset({"Cc", "Cs", "Cn", "Co", "Zl", "Zp"})
-BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+#: Forms whose routes read the whole form themselves and give it back with its refusals, every row
+#: kept (the rota and job-plan forms, a hundred rows each: a refusal here had lost them all to an error
+#: page). By path: (field name, which of its values) → its label ("Doctors, row 3, Name", not
+#: "doctors-name"). The route calls :func:`form_problems` with it; a route adds its own.
+CHECKED_BY_ROUTE: dict[str, Callable[[str, int], str]] = {}
+#: Beyond the control characters: what XML (a workbook) cannot hold, or what turns text round, hides
+#: or breaks its lines unseen: surrogates and unassigned code points (U+FFFF had written a workbook no
+#: spreadsheet opens, with nothing said), line and paragraph separators, and every format character
+#: (Cf: bidirectional marks and overrides, zero-width spaces and joiners, soft hyphens, byte-order
+#: marks; an outside check hid an NHS number from the check with U+2060 between its digits).
+UNFIT_CATEGORIES = frozenset({"Cc", "Cs", "Cn", "Co", "Zl", "Zp", "Cf"})
 #: An NHS number as people write it: ten digits together, or three, three and four apart (by spaces,
-#: dashes, dots, slashes, underscores or an invisible space), the check digit deciding; and as a
-#: spreadsheet writes a ten-digit count (4,010,232,137) or float (4.010232137E+09). Looser groupings
-#: ("weeks 12 13 14 15 16", "1,2,1,3,…") were refused as numbers about one time in eleven.
-_APART = r"[\s\-\u2010-\u2015._/\u00ad\u200b]{1,2}"
+#: dashes or minus signs, dots, slashes or underscores), the check digit deciding; and as a
+#: spreadsheet writes a ten-digit count (4,010,232,137 or 4 010 232 137) or float (4.010232137E+09).
+#: Looser groupings ("weeks 12 13 14 15 16", "1,2,1,3,…") were refused as numbers about one time in
+#: eleven.
+_APART = r"[\s\-\u2010-\u2015\u2212._/]{1,2}"
 _WRITTEN = re.compile(
     rf"(?<![0-9])(?:[0-9]{{10}}|[0-9]{{3}}{_APART}[0-9]{{3}}{_APART}[0-9]{{4}})(?![0-9])"
-    r"|(?<![0-9])[0-9][,.'][0-9]{3}[,.'][0-9]{3}[,.'][0-9]{3}(?![0-9])"
+    r"|(?<![0-9])[0-9][,.'\s][0-9]{3}[,.'\s][0-9]{3}[,.'\s][0-9]{3}(?![0-9])"
     r"|(?<![0-9])[0-9]\.[0-9]{7,9}[Ee]\+?0*9(?![0-9])"
 )
 
@@ -47,14 +49,15 @@ def _unfit_character(value: str, c0: bool) -> str | None:
     for c in value:
         if c in LINE_BREAKS_AND_TABS or (not c0 and (c < " " or c == "\x7f")):
             continue
-        if unicodedata.category(c) in UNFIT_CATEGORIES or c in BIDI_CONTROLS:
+        if unicodedata.category(c) in UNFIT_CATEGORIES:
             return c
     return None
 
 
 def holds_nhs_number(value: str) -> bool:
     """Whether ``value`` holds an NHS number as people or spreadsheets write one (:data:`_WRITTEN`)."""
-    readable = ascii_digits(value)
+    seen = "".join(c for c in value if unicodedata.category(c) != "Cf")  # as shown: 401⁠023⁠2137 reads whole
+    readable = ascii_digits(seen)
     for found in _WRITTEN.finditer(readable):
         digits = found.group(0)
         if "e" in digits.lower():
@@ -64,13 +67,37 @@ def holds_nhs_number(value: str) -> bool:
     return False
 
 
+def form_problems(fields, label: Callable[[str, int], str]) -> list[str]:
+    """:func:`unfit_fields` for a form whose route reads it whole (:data:`CHECKED_BY_ROUTE`), C0
+    controls left to the route (it names their table, row and field and links to them), and a file
+    sent where text is asked for refused: an outside check's file part named "4010232137" was kept as
+    the text of its repr."""
+    files = [label(name, nth) for name, nth, value in _numbered(fields) if not isinstance(value, str)]
+    return [f"{where}: a file was sent where text is asked for" for where in files] + unfit_fields(
+        fields, controls=False, label=label
+    )
+
+
+def as_text(value) -> str:
+    """A form value as text: a file part sent where text is asked for is none (its repr, file name and
+    all, had been kept as a doctor's name); :func:`form_problems` says it was sent."""
+    return value if isinstance(value, str) else ""
+
+
+def _numbered(fields):
+    """(name, which of its values, value) for each field."""
+    seen = Counter()
+    for name, value in fields:
+        yield name, seen[name], value
+        seen[name] += 1
+
+
 def unfit_fields(fields, controls: bool = True, label: Callable[[str, int], str] | None = None) -> list[str]:
     """One line per text field that cannot be kept, naming it and why; ``fields``: (name, value)
     pairs, uploads among them left to their readers; ``controls``: C0 controls checked too; ``label``:
     a field's name on its form, from its name and which of the name's values it is (0 for the first)."""
-    problems, seen = [], Counter()
-    for name, value in fields:
-        nth, seen[name] = seen[name], seen[name] + 1
+    problems = []
+    for name, nth, value in _numbered(fields):
         if not isinstance(value, str) or name in UNCHECKED:
             continue
         printable = name.isprintable() and len(name) <= 40 and not holds_nhs_number(name)

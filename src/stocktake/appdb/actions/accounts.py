@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -33,6 +34,20 @@ LOCKED_WORDS = (
 #: was signed in (a session used to guess, which an anonymous failure does not show).
 PASSWORD_CHECK_FAILED = "password_check_failed"
 FAILED = ("sign_in_failed", PASSWORD_CHECK_FAILED)
+#: Events after which a user's earlier failures no longer lock them out: an admin's Unlock, and a
+#: password replaced for them.
+UNLOCKING = ("user_unlocked", "password_reset")
+#: Passwords, or their words, that lead every list of the commonest (the NCSC's advice is a deny-list):
+#: a password made of one of them and digits or symbols is refused ("Password123!", "Summer2026!!").
+COMMON_WORDS = frozenset(
+    (  # noqa: SIM905 (a list of words, read as one)
+        "password passw0rd qwerty qwertyuiop asdfgh letmein welcome monkey dragon football iloveyou "
+        "admin abc abcdef abcdefgh secret sunshine princess master login hello trustno nhs nhstrust "
+        "hospital spring summer autumn winter january february march april may june july august "
+        "september october november december monday tuesday wednesday thursday friday saturday sunday "
+        "changeme default"
+    ).split()
+)
 #: A session ends this long after sign-in whatever happens; its last use is written this often.
 SESSION_LIFETIME, SESSION_SEEN_EVERY = timedelta(hours=8), timedelta(minutes=1)
 #: Usernames: ASCII only (look-alike letters from other scripts read the same in the audit log).
@@ -52,7 +67,7 @@ def create_user(
     if len(full_name.strip()) > FULL_NAME_LENGTH:
         raise ActionError(f"full name: at most {FULL_NAME_LENGTH} characters")
     username = username.strip().lower()
-    _check_new_password(password, username)
+    _check_new_password(password, username, full_name=full_name)
     with _transaction(session):
         if session.scalar(select(User).where(User.username == username)):
             raise ActionError(f"username: {username!r} is taken")
@@ -66,7 +81,13 @@ def create_user(
         )
         session.add(user)
         session.flush()
-        record(session, user=by, action="user_created", subject=f"user:{user.id}", detail=f"role {role}")
+        record(
+            session,
+            user=by,
+            action="user_created",
+            subject=f"user:{user.id}",
+            detail=f"{username}, role {role}",
+        )
     return user
 
 
@@ -197,7 +218,7 @@ def change_password(session: Session, *, user: User, current: str, new: str, aga
             if locked:
                 _end_sessions(session, user)
         raise ActionError(LOCKED_WORDS if locked else "current password: not right")
-    _check_new_password(new, user.username, "new password")
+    _check_new_password(new, user.username, "new password", user.full_name)
     if _verifies(user.password_hash, new):
         raise ActionError("new password: the same as the current one; choose another")
     if new != again:
@@ -215,7 +236,7 @@ def reset_password(session: Session, *, by: User | None, username: str, password
         user = session.scalar(select(User).where(User.username == username.strip().lower()))
         if user is None:
             raise ActionError(f"username: no account {username!r}")
-        _check_new_password(password, user.username)
+        _check_new_password(password, user.username, full_name=user.full_name)
         user.password_hash = _HASHER.hash(password)
         _end_sessions(session, user)
         record(session, user=by, action="password_reset", subject=f"user:{user.id}")
@@ -233,15 +254,43 @@ def _unused_hash() -> str:
     return _HASHER.hash(secrets.token_urlsafe(16))
 
 
-def _check_new_password(password: str, username: str, field: str = "password") -> None:
+def _check_new_password(password: str, username: str, field: str = "password", full_name: str = "") -> None:
     """The one rule for a password about to be set, whoever sets it (the user, an admin, the command
-    line): an outside check found the guessable ones refused only on a user's own change."""
+    line): an outside check found the guessable ones refused only on a user's own change, and then
+    "123456789012", "Password123!" and "JohnSmith2024" for john.smith taken."""
     if len(password) < PASSWORD_LENGTH:
         raise ActionError(f"{field}: at least {PASSWORD_LENGTH} characters")
-    # a username of one or two letters is in most passwords (an outside recheck: user "a")
-    named = len(username) >= 3 and username.lower() in password.lower()
-    if len(set(password)) < 5 or named:
-        raise ActionError(f"{field}: too easily guessed (a few characters repeated, or the username)")
+    if any(c < " " or c == "\x7f" for c in password) or not password.strip():  # no browser can type them
+        raise ActionError(f"{field}: a control character or only spaces, which a sign-in box cannot take")
+    if len(set(password)) < 5 or _guessable(password, username, full_name):
+        raise ActionError(
+            f"{field}: too easily guessed (a few characters repeated, a run of digits or keys, a common "
+            "word, or the person's name)"
+        )
+
+
+def _guessable(password: str, username: str, full_name: str) -> bool:
+    """Whether the password is the person's name, a common word or digits alone, with digits and
+    symbols about it: compared as letters alone, folded (full-width and accented letters as their
+    plain ones)."""
+    folded = _folded(password)
+    letters = "".join(c for c in folded if c.isalpha())
+    squeezed = "".join(c for c in folded if c not in " .-_")
+    user = _folded(username)
+    # a username of one or two letters is in most passwords (an outside recheck: user "a"); a name of
+    # three ("amy") in many words ("dreamy"): the parts of names count from four letters
+    names = {user.replace(".", "").replace("-", "").replace("_", "")}
+    names |= {part for part in re.split(r"[^a-z]+", user) if len(part) >= 4}
+    names |= {part for part in re.split(r"[^a-z]+", _folded(full_name)) if len(part) >= 4}
+    if any(len(name) >= 3 and name in squeezed for name in names):
+        return True
+    return letters in COMMON_WORDS or set(folded) <= set("0123456789!?.-_ ")
+
+
+def _folded(text: str) -> str:
+    """NFKC, accents off, lower case: "ＪＯＨＮ", "Jöhn" and "john" alike."""
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 
 
 def _failures_in_a_row(session: Session, user: User, client: str, counted: tuple[str, ...] = FAILED) -> int:
@@ -251,8 +300,10 @@ def _failures_in_a_row(session: Session, user: User, client: str, counted: tuple
     # a good sign-in or a password proved there resets the count (an outside recheck: the password
     # changed, one typo after four wrong guesses before it locked the new one out)
     good_here = AuditEvent.action.in_(("sign_in", "password_changed")) & (AuditEvent.client == client)
+    # a password replaced for them (`stocktake users password`) unlocks as an admin's Unlock does (an
+    # outside check: the new password was refused as "not right" for 15 minutes after the reset)
     last_reset = select(func.coalesce(func.max(AuditEvent.id), 0)).where(
-        good_here | (AuditEvent.action == "user_unlocked"), *recent
+        good_here | AuditEvent.action.in_(UNLOCKING), *recent
     )
     return session.scalar(
         select(func.count())
@@ -271,7 +322,7 @@ def _address_failures(session: Session, client: str, user: User | None) -> int:
     a user an admin has unlocked, only those since (a colleague behind the same address, or an
     attacker, must not keep staff out of their workspace)."""
     unlocked = select(func.coalesce(func.max(AuditEvent.id), 0)).where(
-        AuditEvent.action == "user_unlocked", AuditEvent.subject == f"user:{user.id if user else ''}"
+        AuditEvent.action.in_(UNLOCKING), AuditEvent.subject == f"user:{user.id if user else ''}"
     )
     return session.scalar(
         select(func.count())

@@ -85,7 +85,7 @@ from stocktake.rota.store import RotaStore
 from stocktake.spreadsheets import write_tables
 from stocktake.warehouse import WarehouseError
 from stocktake.web.clock import local_time
-from stocktake.web.form_text import OWN_CONTROL_CHECKS
+from stocktake.web.form_text import CHECKED_BY_ROUTE, as_text, form_problems
 from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.programme_view import sees_everyone
 from stocktake.web.security import FORM_FIELDS, database, editor, viewer
@@ -99,7 +99,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: back, rather than Starlette's bare 400 "Too many fields" losing everything typed.
 FORM_FIELD_LIMIT = 2 * MAX_ROWS * len(ROW) + len(TOP) + len(ON_CALL) + 10
 FORM_FIELDS["/job-plans/new"] = FORM_FIELD_LIMIT
-OWN_CONTROL_CHECKS["/job-plans/new"] = field_label  # named by table, row and field here
+CHECKED_BY_ROUTE["/job-plans/new"] = field_label  # named by table, row and field here
 FROM_FORM = "the workspace's form"  # a version's "uploaded as" when it was typed in the form
 
 
@@ -391,9 +391,9 @@ async def plan_form_post(request: Request, user: User = Depends(editor), db: Ses
     fields = await request.form(max_fields=FORM_FIELD_LIMIT)
 
     def values(name: str) -> list[str]:
-        return [str(v) for v in fields.getlist(name)]
+        return [as_text(v) for v in fields.getlist(name)]
 
-    form = read_form(values, lambda name: str(fields.get(name, "")))  # every row, none cut
+    form = read_form(values, lambda name: as_text(fields.get(name, "")))  # every row, none cut
     if row_count(values) > MAX_ROWS:  # blank rows dropped; more rows typed refused, every one given back
         form = replace(form, rows=tuple(row for row in form.rows if not is_blank(row)))
     if len(form.rows) > MAX_ROWS:
@@ -402,7 +402,9 @@ async def plan_form_post(request: Request, user: User = Depends(editor), db: Ses
             "clear the rows you do not need, or upload the plan as a file"
         )
         return _form_page(request, user, form, status_code=422, problems=[problem])
-    if str(fields.get("add", "")) == "rows":
+    if unfit := form_problems(fields.multi_items(), field_label):  # the check every form has, rows kept
+        return _form_page(request, user, form, status_code=422, problems=[FormProblem(p) for p in unfit])
+    if as_text(fields.get("add", "")) == "rows":
         if not form.rows_left:  # the button is not shown at MAX_ROWS; an old page's press is refused
             problem = FormProblem(f"Timetable: the form takes {MAX_ROWS} rows, and has them all", "add-rows")
             return _form_page(request, user, form, status_code=422, problems=[problem])

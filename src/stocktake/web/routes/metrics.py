@@ -173,7 +173,10 @@ def _midway(entry, ask: MidwayAsk) -> dict | None:
     if typed is not None and problem is None:
         benchmark = Benchmark(typed, ask.benchmark_source.strip()[:200] or "a benchmark typed in")
     elif metric.target is not None and problem is None:
-        benchmark = Benchmark(metric.target.value, metric.target.source, metric.target.year)
+        # the catalogue's national level, not the service's own resolved from it (ADR 78): a midway
+        # between a trust's start and its own least gain would ask for less than the guidance's minimum
+        national = metric.target.resolved_from or metric.target
+        benchmark = Benchmark(national.value, national.source, national.year)
     else:
         benchmark = None
     base = {"months": months, "baseline_from": start, "baseline_to": end, "benchmark": benchmark}

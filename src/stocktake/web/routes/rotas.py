@@ -51,7 +51,7 @@ from stocktake.rota.rules import RULES, Limits
 from stocktake.rota.solver import NoCompliantRota, solve
 from stocktake.rota.store import BUILT, KeptRota, RotaStore, RotaStoreError, read_spec, spec_with
 from stocktake.web.clock import LONDON, local_time
-from stocktake.web.form_text import OWN_CONTROL_CHECKS
+from stocktake.web.form_text import CHECKED_BY_ROUTE, as_text, form_problems
 from stocktake.web.pages import change_then_redirect, render
 from stocktake.web.rota_jobs import DONE, SAVING, Busy, RotaJob, RotaJobs
 from stocktake.web.security import FORM_FIELDS, database, editor, viewer
@@ -68,7 +68,7 @@ MAX_ROWS = 200  # rows of any one section of the form: 200 doctors (more is refu
 #: department of about 120 doctors ("Too many fields") and lose what was typed.
 FORM_FIELD_LIMIT = MAX_ROWS * sum(len(s.fields) for s in SECTIONS) + 50
 FORM_FIELDS["/rotas/form"] = FORM_FIELD_LIMIT
-OWN_CONTROL_CHECKS["/rotas/form"] = field_label  # named by table, row and field here
+CHECKED_BY_ROUTE["/rotas/form"] = field_label  # named by table, row and field here
 
 
 def today() -> date:
@@ -321,9 +321,10 @@ async def rota_form_post(request: Request, user: User = Depends(editor), db: Ses
     """Add a row (the form again, one blank row longer) or build the rota the form describes."""
     fields = await request.form(max_fields=FORM_FIELD_LIMIT)
     form = read_form(
-        lambda name: [str(v) for v in fields.getlist(name)][:MAX_ROWS], lambda name: str(fields.get(name, ""))
+        lambda name: [as_text(v) for v in fields.getlist(name)][:MAX_ROWS],
+        lambda name: as_text(fields.get(name, "")),
     )
-    seconds = str(fields.get("seconds", DEFAULT_SECONDS))
+    seconds = as_text(fields.get("seconds", str(DEFAULT_SECONDS)))
     too_many = [
         FormProblem(
             f"{s.title}: more than {MAX_ROWS} rows; the form takes {MAX_ROWS} (the YAML takes any number)"
@@ -333,10 +334,14 @@ async def rota_form_post(request: Request, user: User = Depends(editor), db: Ses
     ]
     if too_many:  # refused rather than cut at MAX_ROWS, every row given back so none is lost
         whole = read_form(
-            lambda name: [str(v) for v in fields.getlist(name)], lambda name: str(fields.get(name, ""))
+            lambda name: [as_text(v) for v in fields.getlist(name)],
+            lambda name: as_text(fields.get(name, "")),
         )
         return _form_page(request, user, whole, status_code=422, problems=too_many, seconds=seconds)
-    added = str(fields.get("add", ""))
+    if unfit := form_problems(fields.multi_items(), field_label):  # the check every form has, rows kept
+        problems = [FormProblem(p) for p in unfit]
+        return _form_page(request, user, form, status_code=422, problems=problems, seconds=seconds)
+    added = as_text(fields.get("add", ""))
     if added in {s.key for s in SECTIONS}:
         if len(form.section(added)) >= MAX_ROWS:  # a button pressed on a page from before it was full
             full = FormProblem(
