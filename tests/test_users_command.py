@@ -53,6 +53,10 @@ def test_a_full_name_is_checked_as_the_users_page_checks_it_and_an_empty_variabl
         tmp_path, "add", "fn2", "--full-name", "Dr 401 023 2137", password="a long enough password"
     )
     assert numbered.exit_code == 2 and "reads as an NHS number" in numbered.output
+    lines = _users(tmp_path, "add", "fn4", "--full-name", "Jo\nSmith", password="a long enough password")
+    assert lines.exit_code == 2 and "full name: one line, without tabs" in lines.output
+    blank = _users(tmp_path, "add", "fn5", "--full-name", "\u3164\u3164", password="a long enough password")
+    assert blank.exit_code == 2 and "U+3164" in blank.output
     empty = _users(tmp_path, "add", "fn3", password="")
     assert empty.exit_code == 2 and "$STOCKTAKE_PASSWORD is set but empty" in empty.output
 

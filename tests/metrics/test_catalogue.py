@@ -69,6 +69,15 @@ def test_default_catalogue_covers_the_areas_with_sourced_definitions():
             "target: {value: 65, source: S, at_least_better_by: five, than: '2025-03'}",
             "m1.target.at_least_better_by: 'five'",
         ),
+        (
+            "target: {value: 65, source: S, at_least_better_by: 500, than: '2025-03'}",
+            "more than a share can move",
+        ),
+        (  # a recheck: a rare-event chart's "month" was the first of its events' gaps, taken silently
+            "target: {value: 65, source: S, at_least_better_by: 5, than: '2025-03'}\n"
+            "    events: {dataset: admissions, at: admitted_at}",
+            "a rare-event chart has none",
+        ),
     ],
 )
 def test_bad_definition_is_explained(tmp_path, metric_yaml, message):

@@ -139,8 +139,8 @@ def test_a_target_that_moved_is_said_as_such_not_as_a_target_missed():
     [found] = changes(before, now)
     assert found.kind == "target_changed"
     assert found.line == (
-        "Rtt is read against a changed target in March 2025 (75.3%, was 65.0%): now Moved the needle "
-        "(was Moved the needle)"
+        "Rtt is read against a changed target in March 2025 (75.3%, was 65.0%): the process will "
+        "consistently fail it (it consistently met 65.0%)"
     )
     same = _take(_entry("rtt", IMPROVING, "consistent_fail", "moved_the_needle", target=65.0))
     assert [c.kind for c in changes(before, same)] == ["missed_target"]  # the target as was: missed

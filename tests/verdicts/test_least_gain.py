@@ -71,12 +71,12 @@ def test_a_measure_that_improves_downwards_is_moved_down():
         (
             _share(np.full(30, 62.3), np.r_[np.full(23, 1000.0), 5.0, np.full(6, 1000.0)]),
             {},
-            "that month's value is not shown (small numbers)",
+            "that month's value is hidden in reports and exports (small numbers, here or elsewhere)",
         ),
         (  # hidden in a site's report as another site's complement (an outside check saw "(50.0%)")
             _share(np.full(30, 62.3)),
             {"rtt": {MONTHS[23]}},
-            "that month's value is not shown (small numbers)",
+            "that month's value is hidden in reports and exports (small numbers, here or elsewhere)",
         ),
     ],
     ids=["series-ends-before", "month-absent", "month-hidden", "month-hidden-as-a-complement"],

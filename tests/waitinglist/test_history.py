@@ -32,7 +32,7 @@ from stocktake.waitinglist.projection import (
         (lambda t: pd.concat([t.iloc[:6], t.iloc[5:]]), "line 8: month 2010-06 is repeated (also line 7)"),
         (
             lambda t: t.assign(clock_stops_admitted=t["clock_stops_admitted"].where(t.index != 4, -3)),
-            "line 6, clock_stops_admitted: -3.0; a count of pathways is a whole number, 0 to 1,000,000,000",
+            "line 6, clock_stops_admitted: '-3.0'; a count of pathways is a whole number, 0 to 1,000,000,000",
         ),
         (lambda t: t.iloc[:27], "27 months of history; the projection needs at least 28"),
         (
@@ -220,3 +220,19 @@ def test_a_month_written_month_and_year_in_numbers_is_read():
     table = synthetic(36)
     written = table.assign(month=pd.PeriodIndex(table["month"], freq="M").strftime("%m/%Y"))
     assert list(history_from_table(written).months) == list(history_from_table(table).months)
+
+
+def test_a_second_header_and_a_long_cell_are_named_and_cut():
+    """A recheck: `cat` of two histories said "month 'month' is not a month"; 3,000 characters were
+    echoed whole."""
+    table = synthetic(40).astype(object)
+    joined = pd.concat([table.iloc[:30], pd.DataFrame([{c: c for c in table.columns}]), table.iloc[30:]])
+    with pytest.raises(
+        HistoryError, match=r"h.csv, line 32: the header again, so this file joins two histories"
+    ):
+        history_from_table(joined.reset_index(drop=True), source="h.csv")
+    for column in ("month", "waiting"):
+        long = table.assign(**{column: table[column].where(table.index != 3, "7" * 3000)})
+        with pytest.raises(HistoryError) as error:
+            history_from_table(long, source="h.csv")
+        assert "7" * 40 + "…" in str(error.value) and len(str(error.value)) < 400

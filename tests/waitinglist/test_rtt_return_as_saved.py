@@ -204,7 +204,7 @@ def test_two_files_joined_header_and_all_are_named_so(tmp_path):
 
 def test_a_month_written_in_another_case_is_the_same_month(tmp_path):
     table = _table()
-    upper = table.assign(Period=[p.upper() if i % 2 else p for i, p in enumerate(table["Period"])])
+    upper = table.assign(Period=[(p.upper(), p, p.lower())[i % 3] for i, p in enumerate(table["Period"])])
     path = tmp_path / "cases.csv"
     upper.to_csv(path, index=False)
     assert str(read_rtt_return(path).month) == "2024-11"

@@ -84,6 +84,13 @@ def test_signing_in_with_a_nul_in_the_name_is_refused_not_failed(app, clients):
         ("Stop clinic for 4 010 232 137", "holds what reads as an NHS number"),
         ("Stop clinic for 4\u00a0010\u00a0232\u00a0137", "holds what reads as an NHS number"),
         ("Stop clinic for 401\u2212023\u22122137", "holds what reads as an NHS number"),
+        # a recheck: characters that draw nothing, or a blank, outside the format characters
+        ("Pt 401\u034f023\u034f2137", "holds a character that cannot be kept or exported (U+034F"),
+        ("Pt 401\u2800023\u28002137", "holds a character that cannot be kept or exported (U+2800"),
+        ("Pt 401\u3164023\u31642137", "holds a character that cannot be kept or exported (U+3164"),
+        ("Pt 401\u0332023\u03322137", "holds what reads as an NHS number"),  # a combining low line
+        ("Pt 401\ufe0f023\ufe0f2137", "holds what reads as an NHS number"),  # a variation selector
+        ("Pt 401 - 023 - 2137", "holds what reads as an NHS number"),
     ],
 )
 def test_an_nhs_number_hidden_by_invisible_characters_or_other_separators_is_refused(value, said):
@@ -96,3 +103,15 @@ def test_an_nhs_number_split_by_a_format_character_is_still_read_as_one():
 
     assert holds_nhs_number("pt 401\u2060023\u20602137") and holds_nhs_number("4010\u200d232137")
     assert not holds_nhs_number("call 07700\u2060900123")
+
+
+def test_an_emoji_joined_by_a_zero_width_joiner_is_kept_and_a_lone_joiner_is_not():
+    """A recheck: "Thanks 👩‍⚕️" (a health worker) was refused as an invisible character."""
+    assert (
+        unfit_fields(
+            [("title", "Thanks \U0001f469\u200d\u2695\ufe0f"), ("t2", "\U0001f3f3\ufe0f\u200d\U0001f308")]
+        )
+        == []
+    )
+    [problem] = unfit_fields([("title", "Dr\u200dJones")])
+    assert "U+200D" in problem

@@ -743,3 +743,51 @@ def test_the_midway_tool_offers_the_national_level_not_the_services_own_least_ga
     assert entry.result.chart.target == pytest.approx(67.3)  # the service's own least gain, as read
     offered = _midway(entry, MidwayAsk())
     assert offered["benchmark"].value == 65.0 and offered["benchmark"].source == "65% by March 2026"
+    # a recheck: a midway short of the service's own least gain is said to be
+    assert offered["value"] < 67.3 and offered["note"].startswith(
+        "This is short of the measure's own target, 67.3%"
+    )
+
+
+def test_a_midway_baseline_holding_a_hidden_month_is_rounded_as_exports_round_it():
+    """A recheck: "midway from the mean of 2024-04 to 2024-06 (12.5%)" beside April and June shown gave
+    the hidden May back (3 × 12.5 − 16.0 − 14.43 = 7.07%); the basis is kept with the target and
+    exported."""
+    import numpy as np
+    import pandas as pd
+
+    from stocktake.metrics.catalogue import Catalogue, Metric
+    from stocktake.verdicts.take import take_stock
+    from stocktake.web.routes.metrics import MidwayAsk, _midway
+
+    metric = Metric("dc", "Day cases", "Electives", "%", "increase", "hand-made")
+    rng = np.random.default_rng(4)
+    cases = np.r_[np.full(20, 100.0), 6.0, np.full(9, 100.0)]  # the 21st month: 6 cases, hidden
+    done = np.r_[rng.integers(10, 20, 20), 1, rng.integers(10, 20, 9)].astype(float)
+    frame = pd.DataFrame(
+        {
+            "period": pd.date_range("2023-04-01", periods=30, freq="MS"),
+            "value": 100 * done / cases,
+            "numerator": done,
+            "denominator": cases,
+        }
+    )
+    [entry] = take_stock(Catalogue("Test", (metric,)), {"dc": frame}, "test").entries
+    assert entry.hidden[20]
+    ask = MidwayAsk(baseline_from="2024-11", baseline_to="2025-01", benchmark="90", benchmark_source="GIRFT")
+    offered = _midway(entry, ask)
+    exact = float(np.mean(frame["value"].iloc[19:22]))
+    said = re.search(r"the mean of 2024-11 to 2025-01 \(about ([\d.]+)%\)", offered["basis"])
+    assert said, offered["basis"]
+    assert float(said[1]) != round(exact, 1)  # rounded to the exports' step, not the exact mean
+    assert abs(float(said[1]) - exact) < 10
+
+
+def test_a_sites_page_offers_no_midway_target_for_the_department(clients):
+    """A recheck: on a site's page the tool offered a target from the site's figures, saved as the
+    department's, with no word of the site."""
+    page = clients["editor"].get("/metrics/hipfx_surgery_36h", params={"site": "Riverside"}).text
+    assert (
+        "A midway target" not in page
+        and "A midway target" in clients["editor"].get("/metrics/hipfx_surgery_36h").text
+    )

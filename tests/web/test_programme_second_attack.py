@@ -121,3 +121,32 @@ def test_a_withdrawn_participant_is_left_out_of_an_evaluation_kept_from_before_t
     assert old.comparison.n == new.comparison.n == 7
     assert [s.counts for s in kept_before.items] == [s.counts for s in uploaded_after.items]
     assert sum(kept_before.items[0].counts) == 7
+
+
+def test_a_file_sent_as_an_attendance_reason_is_refused_not_kept_as_its_name(app, clients):
+    """An outside recheck: a file part named "4010232137\u202e.txt" was kept as the reason's text."""
+    from datetime import date
+
+    from stocktake.appdb.models import RecordChange
+
+    with app.state.sessions() as db:
+        programme = actions.create_programme(db, by=None, name="Reasons", modules=("Leading",))
+        made = actions.add_cohort(db, by=None, programme_id=programme.id, name="Only")
+        [person] = actions.import_participants(
+            db, by=None, cohort_id=made.id, rows=[ParticipantRow(0, "R01", "Person", "", "", "")], source="t"
+        )
+        held = actions.add_session(
+            db, by=None, cohort_id=made.id, module_id=programme.modules[0].id, held_on=date(2026, 1, 5)
+        )
+        ids = (programme.id, made.id, held.id, person.id)
+    editor = clients["editor"]
+    path = f"/programmes/{ids[0]}/cohorts/{ids[1]}/sessions/{ids[2]}/attendance"
+    answer = editor.post(
+        path,
+        data={"attended": str(ids[3]), "csrf_token": editor.csrf},
+        files={"reason": ("4010232137\u202e.txt", b"x", "text/plain")},
+        follow_redirects=False,
+    )
+    assert answer.status_code == 422 and "reason: text, not a file" in answer.text
+    with app.state.sessions() as db:
+        assert not any("UploadFile" in (c.reason or "") for c in db.scalars(select(RecordChange)))

@@ -144,6 +144,16 @@ def test_admin_adds_a_user_who_can_then_sign_in(clients, sign_in_as):
         "chg": ("\uff43\uff48\uff471234567890", "too easily guessed"),  # full-width letters
         "w12": ("abc\ndefghijkl", "a control character or only spaces"),
         "w13": (" " * 4 + "\xa0\xa0\u2002\u2003" + " " * 4, "a control character or only spaces"),
+        # a recheck: digits for letters, a word repeated or made most of, keyboard runs, a name reversed
+        "w14": ("P@ssw0rd123!", "too easily guessed"),
+        "w15": ("Hosp1tal2026!", "too easily guessed"),
+        "w16": ("Summer2026Summer", "too easily guessed"),
+        "w17": ("MyPassword2026", "too easily guessed"),
+        "w18": ("1qaz2wsx3edc", "too easily guessed"),
+        "w19": ("asdfghjkl123", "too easily guessed"),
+        "w20": ("abc123abc123", "too easily guessed"),
+        "w21": ("01/01/2000-1234", "too easily guessed"),
+        "jane.doe": ("eod.enaj-2026", "too easily guessed"),
     }
     for username, (password, said) in guessed.items():
         guessable = admin.post(
@@ -154,8 +164,9 @@ def test_admin_adds_a_user_who_can_then_sign_in(clients, sign_in_as):
         assert password not in guessable.text
     named = data | {"username": "wfull", "full_name": "Frank Jones", "password": "Frank Jones 2024"}
     assert "too easily guessed" in admin.post("/admin/users", data=named | {"csrf_token": admin.csrf}).text
-    fine = data | {"username": "amy.b", "full_name": "Amy B", "password": "mayhem-dreamy-42"}
-    assert "Added amy.b" in admin.post("/admin/users", data=fine | {"csrf_token": admin.csrf}).text
+    for i, good in enumerate(("mayhem-dreamy-42", "my summer in spain 2019", "may the force be with you")):
+        fine = data | {"username": f"amy.b{i}", "full_name": "Amy B", "password": good}
+        assert f"Added amy.b{i}" in admin.post("/admin/users", data=fine | {"csrf_token": admin.csrf}).text
     client = sign_in_as(None)
     answer = client.post(
         "/sign-in",

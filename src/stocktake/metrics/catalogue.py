@@ -293,7 +293,13 @@ def _metric(spec: dict[str, Any]) -> Metric:
         if events
         else None,
         decimals=int(spec.get("decimals", 1)),
-        target=_target(spec["target"], f"{metric_id}.target", spec.get("improvement", ""))
+        target=_target(
+            spec["target"],
+            f"{metric_id}.target",
+            spec.get("improvement", ""),
+            str(spec.get("unit", "")),
+            bool(events),
+        )
         if "target" in spec
         else None,
         outcome=bool(spec.get("outcome", False)),
@@ -301,7 +307,9 @@ def _metric(spec: dict[str, Any]) -> Metric:
     )
 
 
-def _target(spec: dict[str, Any], where: str, improvement: str) -> Target:
+def _target(
+    spec: dict[str, Any], where: str, improvement: str, unit: str = "", events: bool = False
+) -> Target:
     year, gain, than = spec.get("year"), spec.get("at_least_better_by"), spec.get("than")
     if (gain is None) != (than is None):
         raise ValueError(f"{where}: at_least_better_by and than go together (the gain and its month)")
@@ -314,6 +322,14 @@ def _target(spec: dict[str, Any], where: str, improvement: str) -> Target:
         raise ValueError(f"{where}.at_least_better_by: {gain!r} is not a number above 0")
     if gain is not None and improvement == "neutral":
         raise ValueError(f"{where}.at_least_better_by: a gain needs a better way (improvement is neutral)")
+    if gain is not None and events:  # one event's gap is no month's value (a recheck: the first of two)
+        raise ValueError(
+            f"{where}.at_least_better_by: a gain is read from a month's value; a rare-event chart has none"
+        )
+    if gain is not None and unit == "%" and gain > 100:
+        raise ValueError(
+            f"{where}.at_least_better_by: {gain!r} percentage points is more than a share can move"
+        )
     return Target(
         float(spec["value"]),
         spec["source"],

@@ -42,18 +42,15 @@ class Change:
     now: str
     #: The month the measure is read to now.
     month: pd.Timestamp
-    #: For a changed target: the target before and now, as the measure writes them.
-    targets: tuple[str, str] = ("", "")
+    #: For a changed target: the targets and what the process does against each, in words.
+    detail: str = ""
 
     @property
     def line(self) -> str:
         """E.g. "Hip fracture surgery within 36 hours started going backwards in April 2025 (was
         No evidence of change)"; where a signal ended, what it reads as now too."""
         if self.kind == "target_changed":
-            return (
-                f"{self.title} {KINDS[self.kind]} in {self.month:%B %Y} ({self.targets[1]}, was "
-                f"{self.targets[0]}): now {CATEGORIES[self.now]} (was {CATEGORIES[self.before]})"
-            )
+            return f"{self.title} {KINDS[self.kind]} in {self.month:%B %Y} {self.detail}"
         now = f"; now {CATEGORIES[self.now]}" if self.kind == "stopped_improving" else ""
         return f"{self.title} {KINDS[self.kind]} in {self.month:%B %Y} (was {CATEGORIES[self.before]}{now})"
 
@@ -75,13 +72,28 @@ def changes(before: StockTake, now: StockTake) -> tuple[Change, ...]:
                     was.category,
                     entry.category,
                     pd.Timestamp(entry.result.x[-1]),
-                    (entry.format(was.result.chart.target), entry.format(entry.result.chart.target))
-                    if kind == "target_changed"
-                    else ("", ""),
+                    _moved_target(was, entry) if kind == "target_changed" else "",
                 )
             )
     order = list(KINDS)
     return tuple(sorted(found, key=lambda c: order.index(c.kind)))
+
+
+#: What the process does against its target, as a changed target's alert says it (a recheck: "now
+#: Moved the needle (was Moved the needle)" had said nothing of what changed).
+AGAINST_IT = {
+    "consistent_pass": ("will consistently meet", "consistently met"),
+    "consistent_fail": ("will consistently fail", "consistently failed"),
+    "inconsistent": ("will sometimes meet and sometimes miss", "sometimes met and sometimes missed"),
+}
+
+
+def _moved_target(was: Entry, now: Entry) -> str:
+    """ "(75.3%, was 65.0%): the process will consistently fail it (it consistently met 65.0%)"."""
+    old, new = was.format(was.result.chart.target), now.format(now.result.chart.target)
+    doing = AGAINST_IT.get(now.result.assurance_type, ("cannot yet be read against",))[0]
+    did = AGAINST_IT.get(was.result.assurance_type, ("", "could not be read against"))[1]
+    return f"({new}, was {old}): the process {doing} it (it {did} {old})"
 
 
 def _kind(was: Entry, now: Entry) -> str | None:

@@ -44,7 +44,8 @@ def resolved(metric: Metric, frame: pd.DataFrame, hidden: np.ndarray | None = No
         before = len(periods) and periods.max() < month
         why = "its figures end before that month" if before else "no value for that month"
     elif hidden is not None and bool(np.asarray(hidden)[at[0]]):
-        why = "that month's value is not shown (small numbers), and a target built on it would show it"
+        # staff pages show it; the reason is the exports' (a recheck read "not shown" beside it shown)
+        why = "that month's value is hidden in reports and exports (small numbers, here or elsewhere)"
     else:
         value = at_least_better(target.value, metric.improvement, start, gain)
         bounds = (0.0, 100.0) if metric.unit == "%" else (0.0, np.inf) if start >= 0 else (-np.inf, np.inf)

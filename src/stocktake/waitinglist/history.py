@@ -111,7 +111,14 @@ def history_from_table(
             )
             if re.fullmatch(r"\s*(grand\s+|sub\s*)?totals?\s*:?\s*", text, re.IGNORECASE):
                 hint = "; a totals row: delete it (the history is one row a month)"
-            raise HistoryError(f"{source}, line {i + 2}: month {text!r} is not a month ({MONTH_FORMS}){hint}")
+            if text.strip().casefold() == "month":  # `cat` of two files: the second's header
+                raise HistoryError(
+                    f"{source}, line {i + 2}: the header again, so this file joins two histories; give one "
+                    "history, its header once, one row a month"
+                )
+            raise HistoryError(
+                f"{source}, line {i + 2}: month {_cut(text)!r} is not a month ({MONTH_FORMS}){hint}"
+            )
         months.append(month)
         written.append(text.strip())
     if since is not None:
@@ -301,16 +308,20 @@ def _numbers(table: pd.DataFrame, column: str, required: bool, source: str, line
                 )
             continue
         if not is_plain(text):
-            shown = text if len(text) <= 40 else text[:40] + "…"
-            raise HistoryError(f"{source}, line {line[i]}, {column}: {shown!r} {why_not_a_count(text)}")
+            raise HistoryError(f"{source}, line {line[i]}, {column}: {_cut(text)!r} {why_not_a_count(text)}")
         number = float(text.replace(",", ""))
         if not np.isfinite(number) or number < 0 or number != round(number) or number > MAX_COUNT:
             raise HistoryError(
-                f"{source}, line {line[i]}, {column}: {cell!r}; a count of pathways is a whole number, "
+                f"{source}, line {line[i]}, {column}: {_cut(text)!r}; a count of pathways is a whole number, "
                 f"0 to {MAX_COUNT:,}"
             )
         out[i] = number
     return out
+
+
+def _cut(text: str, most: int = 40) -> str:
+    """A cell as a message quotes it: a long one cut (3,000 characters had been echoed whole)."""
+    return text if len(text) <= most else text[:most] + "…"
 
 
 def history_from_pathways(pathways: pd.DataFrame) -> pd.DataFrame:

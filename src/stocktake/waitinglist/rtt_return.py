@@ -62,7 +62,7 @@ ID_COLUMNS = (
     "Treatment Function Name",
 )
 COUNT_COLUMNS = ("Total", "Patients with unknown clock start date", "Total All")
-_PERIOD = re.compile(r"^RTT-([A-Za-z]+)-(\d{4})$")
+_PERIOD = re.compile(r"^RTT-([A-Za-z]+)-(\d{4})$", re.IGNORECASE)
 
 
 class RttReturnError(ValueError):
@@ -354,7 +354,7 @@ def _month(text: str, source: str, line: int) -> pd.Period:
         except ValueError:
             pass
     raise RttReturnError(
-        f"{source}, line {line}, Period: {text!r} is not a return period (like RTT-November-2024)"
+        f"{source}, line {line}, Period: {_cut(text)!r} is not a return period (like RTT-November-2024)"
     )
 
 

@@ -45,8 +45,22 @@ COMMON_WORDS = frozenset(
         "admin abc abcdef abcdefgh secret sunshine princess master login hello trustno nhs nhstrust "
         "hospital spring summer autumn winter january february march april may june july august "
         "september october november december monday tuesday wednesday thursday friday saturday sunday "
-        "changeme default"
+        "changeme default stocktake"
     ).split()
+)
+#: Digits and symbols read as the letters they stand in for ("P@ssw0rd", "L3tm31n").
+LEET = str.maketrans("0134578@$!", "oieastbasi")
+#: Rows and columns of a UK keyboard, the alphabet and the digits: six in a row along one is a run.
+KEYBOARD_RUNS = (
+    "qwertyuiop",
+    "asdfghjkl",
+    "zxcvbnm",
+    "1234567890",
+    "abcdefghijklmnopqrstuvwxyz",
+    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
+    "zaq1xsw2cde3vfr4bgt5nhy6mju7",
+    "zaq12wsxcde34rfvbgt56yhnmju78ik",
+    "qazwsxedcrfvtgbyhnujmikolp",
 )
 #: A session ends this long after sign-in whatever happens; its last use is written this often.
 SESSION_LIFETIME, SESSION_SEEN_EVERY = timedelta(hours=8), timedelta(minutes=1)
@@ -66,6 +80,8 @@ def create_user(
         )
     if len(full_name.strip()) > FULL_NAME_LENGTH:
         raise ActionError(f"full name: at most {FULL_NAME_LENGTH} characters")
+    if any(c in full_name for c in "\n\r\t"):  # shown on one line of every page and the audit log
+        raise ActionError("full name: one line, without tabs")
     username = username.strip().lower()
     _check_new_password(password, username, full_name=full_name)
     with _transaction(session):
@@ -270,21 +286,48 @@ def _check_new_password(password: str, username: str, field: str = "password", f
 
 
 def _guessable(password: str, username: str, full_name: str) -> bool:
-    """Whether the password is the person's name, a common word or digits alone, with digits and
-    symbols about it: compared as letters alone, folded (full-width and accented letters as their
-    plain ones)."""
+    """Whether the password is the person's name, a common word, a keyboard or alphabet run, or digits
+    alone, with digits and symbols about it: compared folded (full-width and accented letters as their
+    plain ones) and with its digits read as the letters they stand for ("P@ssw0rd" is "password")."""
     folded = _folded(password)
-    letters = "".join(c for c in folded if c.isalpha())
-    squeezed = "".join(c for c in folded if c not in " .-_")
+    squeezed = "".join(c for c in folded if c not in " .-_/")
+    plain = "".join(c for c in squeezed.translate(LEET) if c.isalpha())
     user = _folded(username)
     # a username of one or two letters is in most passwords (an outside recheck: user "a"); a name of
     # three ("amy") in many words ("dreamy"): the parts of names count from four letters
     names = {user.replace(".", "").replace("-", "").replace("_", "")}
     names |= {part for part in re.split(r"[^a-z]+", user) if len(part) >= 4}
     names |= {part for part in re.split(r"[^a-z]+", _folded(full_name)) if len(part) >= 4}
-    if any(len(name) >= 3 and name in squeezed for name in names):
+    names = {n for n in names if len(n) >= 3} | {n[::-1] for n in names if len(n) >= 3}
+    if any(name in squeezed or name in plain for name in names):
         return True
-    return letters in COMMON_WORDS or set(folded) <= set("0123456789!?.-_ ")
+    if set(folded) <= set("0123456789!?.-_/ "):  # digits alone: a date, a phone number, a run
+        return True
+    if any(run in squeezed for run in _runs()):  # "1qaz2wsx3edc", "asdfghjkl123", "abcdefghijkl"
+        return True
+    # a common word making most of its letters, once or repeated ("MyPassword2026", "Summer2026Summer",
+    # "abc123abc123"), its digits read as letters or left out
+    letters = "".join(c for c in squeezed if c.isalpha())
+    return any(_mostly(text, word) for text in (plain, letters) for word in COMMON_WORDS)
+
+
+def _mostly(letters: str, word: str) -> bool:
+    """Whether ``word`` makes two thirds of ``letters`` or more, each run of repeats of it counted once
+    ("summersummer" is "summer")."""
+    if word not in letters:
+        return False
+    return 3 * len(word) >= 2 * len(re.sub(f"(?:{re.escape(word)})+", word, letters))
+
+
+@cache
+def _runs() -> frozenset[str]:
+    """Every six characters in a row along a keyboard's rows and columns, or the alphabet or the digits,
+    either way."""
+    found = set()
+    for line in KEYBOARD_RUNS:
+        for text in (line, line[::-1]):
+            found |= {text[k : k + 6] for k in range(len(text) - 5)}
+    return frozenset(found)
 
 
 def _folded(text: str) -> str:

@@ -19,6 +19,8 @@ from stocktake.appdb import actions
 from stocktake.appdb.models import ROLES, Annotation, TargetSetting, User
 from stocktake.ingest.pseudonymise import mask_nhs_numbers
 from stocktake.metrics.catalogue import Metric, dimension_expressions
+from stocktake.metrics.suppression import coarse_step
+from stocktake.metrics.suppression import one_person as moved_by_one_person
 from stocktake.report.charts import POINT_NAMES, entry_chart, plotly_json, static_chart
 from stocktake.report.funnel_chart import funnel_json
 from stocktake.report.slides import FORMATS as SLIDE_FORMATS
@@ -93,7 +95,8 @@ def _page(
             select(Annotation).where(Annotation.metric_id == metric_id).order_by(Annotation.dated)
         ).all(),
         target_setting=db.get(TargetSetting, metric_id),
-        suggestion=_midway(entry, midway or MidwayAsk()),
+        # a target is the department's: a site's figures set it with no word of the site (an outside check)
+        suggestion=_midway(entry, midway or MidwayAsk()) if site is None else None,
         dimensions=[
             d for d in catalogue.dimensions if dimension_expressions(catalogue, metric, d) is not None
         ],
@@ -185,32 +188,63 @@ def _midway(entry, ask: MidwayAsk) -> dict | None:
     if benchmark is None or np.isnan(values[chosen]).all():
         return base | {"value": None}
     fmt = Formatter(metric.unit, metric.decimals)
-    start_value = float(np.nanmean(values[chosen]))
+    start_value, about = _baseline_as_exported(entry, chosen)
+    if about:  # rounded beside hidden months: written to its step, and said to be rounded
+        fmt = Formatter(metric.unit, metric.decimals, coarse=True)
     target = between(start_value, benchmark)
+    # the catalogue's target resolved for this service (ADR 78), where it asks more than the benchmark
+    own = metric.target if metric.target is not None and metric.target.resolved_from is not None else None
     value = round(target.value, metric.decimals)
     # judged as shown: a mean of 1.684 days and a benchmark of 1.65 gave "1.7 days" midway, the
     # service's own level, which it already beats
     midway_shown = Benchmark(value, "")
     if already_beyond(start_value, benchmark, metric.improvement):
         relation = "at" if fmt(start_value) == fmt(benchmark.value) else "better than"
+        keep = (
+            f"Its target is {fmt(own.value)} ({own.source})"
+            if own is not None and own.value != benchmark.value
+            else "Keep to the present level"
+        )
         beyond = (
-            f"the mean of {start} to {end} ({fmt(start_value)}) is already {relation} {benchmark} "
-            f"({fmt(benchmark.value)}): a target between them would ask the service to get worse. Keep to "
-            "the present level, or give a more ambitious benchmark below"
+            f"the mean of {start} to {end} ({about}{fmt.statistic(start_value)}) is already {relation} "
+            f"{benchmark} ({fmt(benchmark.value)}): a target between them would ask the service to get "
+            f"worse. {keep}, or give a more ambitious benchmark below"
         )
         return base | {"value": None, "beyond": beyond}
     if already_beyond(round(start_value, metric.decimals), midway_shown, metric.improvement):
         beyond = (
-            f"midway from the mean of {start} to {end} ({fmt(start_value)}) to {benchmark} "
+            f"midway from the mean of {start} to {end} ({about}{fmt.statistic(start_value)}) to {benchmark} "
             f"({fmt(benchmark.value)}) is {fmt(value)} at this measure's decimals, no better than the "
             "service is already. Give a more ambitious benchmark below"
         )
         return base | {"value": None, "beyond": beyond}
     basis = (
-        f"midway from the mean of {start} to {end} ({fmt(target.baseline)}) "
+        f"midway from the mean of {start} to {end} ({about}{fmt.statistic(target.baseline)}) "
         f"to {benchmark} ({fmt(benchmark.value)})"
     )
-    return base | {"value": value, "shown": fmt(value), "basis": basis}
+    short = (
+        own is not None and already_beyond(own.value, midway_shown, metric.improvement) and own.value != value
+    )
+    note = f"This is short of the measure's own target, {fmt(own.value)} ({own.source})" if short else ""
+    return base | {"value": value, "shown": fmt(value), "basis": basis, "note": note}
+
+
+def _baseline_as_exported(entry, chosen: np.ndarray) -> tuple[float, str]:
+    """The baseline period's mean, and "about " where it is rounded: beside a month every export
+    hides, to the step a period's mean is exported at (``suppression.coarse_step``), else exact. The
+    basis is kept with the target and exported; an outside check worked a hidden May out of "the mean of
+    2024-04 to 2024-06 (12.5%)" beside April and June shown."""
+    values = entry.result.chart.y
+    mean = float(np.nanmean(values[chosen]))
+    hidden = entry.hidden
+    if not (hidden & chosen).any():
+        return mean, ""
+    result = entry.result
+    person = (
+        moved_by_one_person(result.metric, result.denominator) if result.denominator is not None else None
+    )
+    step = coarse_step(result.chart, hidden, chosen, person)
+    return (float(np.round(mean / step) * step), "about ") if step else (mean, "")
 
 
 #: The largest benchmark typed in that is read (a 300-digit number was printed in full).

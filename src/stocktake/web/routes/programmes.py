@@ -58,7 +58,7 @@ from stocktake.web.programme_view import (
 )
 from stocktake.web.refusals import record_refusal_now
 from stocktake.web.routes.decisions import content_disposition
-from stocktake.web.routes.forms import a_date, a_number
+from stocktake.web.routes.forms import a_date, a_number, texts
 from stocktake.web.routes.reports import BUSY_DETAIL, busy_for_a_script, wants_a_page
 from stocktake.web.security import database, editor, viewer
 from stocktake.web.staging import staged
@@ -707,10 +707,11 @@ async def record_attendance(
     db: Session = Depends(database),
 ):
     form = await request.form()
-    present = {str(v) for v in form.getlist("attended")}
-    reason = str(form.get("reason", ""))
+    present = {v for v in form.getlist("attended") if isinstance(v, str)}
+    reason = form.get("reason", "")
 
     def change():
+        texts(form)  # a file sent as the reason is refused by name (its repr had been kept as the reason)
         held = db.get(ProgrammeSession, session_id)
         if held is None or held.cohort_id != cohort_id:
             raise actions.ActionError(f"no session {session_id} in this cohort")
