@@ -66,3 +66,25 @@ def test_the_command_lines_account_events_say_where_they_came_from(tmp_path):
     with session_factory(make_engine(load_settings(tmp_path).database_url))() as db:
         [event] = db.scalars(select(AuditEvent).where(AuditEvent.action == "user_created")).all()
     assert event.client == "the command line" and event.agent
+
+
+def test_the_password_rule_takes_a_persons_name_as_a_word_not_inside_another():
+    """A recheck: "Analgesia round" was refused for Lana, "Email the rota" for Liam (reversed),
+    "Generic drugs" for eric and "Tomorrow" for tom; their names as words still are."""
+    from stocktake.appdb.actions.accounts import _guessable
+
+    ordinary = [
+        ("Analgesia round at six", "lana.reed", "Lana Reed"),
+        ("Email the rota to Sam 2026", "liam", "Liam"),
+        ("Generic drugs cost less now", "eric", "Eric"),
+        ("Tomorrow never comes they say", "tom", "Tom"),
+        ("Market day is on a Thursday", "mark", "Mark"),
+        ("password manager is my friend", "x", ""),
+    ]
+    assert [p for p, u, n in ordinary if _guessable(p, u, n)] == []
+    named = [
+        ("Lana on nights 2026", "lr", "Lana Reed"),
+        ("TomTheNurse2026", "tom", "Tom"),
+        ("htims.nhoj26", "john.smith", ""),
+    ]
+    assert all(_guessable(p, u, n) for p, u, n in named)

@@ -791,3 +791,37 @@ def test_a_sites_page_offers_no_midway_target_for_the_department(clients):
         "A midway target" not in page
         and "A midway target" in clients["editor"].get("/metrics/hipfx_surgery_36h").text
     )
+
+
+def test_a_baseline_rounded_too_coarsely_to_read_against_the_benchmark_sets_no_target():
+    """A recheck: a 30-day mortality of 8.1% in a hidden month, against a national 7.3%, read "about 0%
+    … already better than national … keep to the present level". Here 1 death of 7 (14.3%)."""
+    import numpy as np
+    import pandas as pd
+
+    from stocktake.metrics.catalogue import Catalogue, Metric
+    from stocktake.verdicts.take import take_stock
+    from stocktake.web.routes.metrics import MidwayAsk, _midway
+
+    metric = Metric("mort", "Mortality", "Hip fracture", "%", "decrease", "hand-made")
+    cases = np.r_[np.full(20, 100.0), 7.0, np.full(9, 100.0)]
+    deaths = np.r_[np.tile([6.0, 8.0], 10), 1.0, np.tile([6.0, 8.0, 7.0], 3)]  # 1 of 7: 14.3%, hidden
+    frame = pd.DataFrame(
+        {
+            "period": pd.date_range("2023-04-01", periods=30, freq="MS"),
+            "value": 100 * deaths / cases,
+            "numerator": deaths,
+            "denominator": cases,
+        }
+    )
+    [entry] = take_stock(Catalogue("Test", (metric,)), {"mort": frame}, "test").entries
+    assert entry.hidden[20]
+    ask = MidwayAsk(
+        baseline_from="2024-12", baseline_to="2024-12", benchmark="7.3", benchmark_source="national"
+    )
+    offered = _midway(entry, ask)
+    assert offered["value"] is None and "better than" not in offered["beyond"]
+    assert offered["beyond"].endswith(
+        "is too coarse beside national (7.3%) to set a target from; choose a longer baseline"
+    )
+    assert "14.3" not in offered["beyond"]

@@ -154,6 +154,8 @@ def test_admin_adds_a_user_who_can_then_sign_in(clients, sign_in_as):
         "w20": ("abc123abc123", "too easily guessed"),
         "w21": ("01/01/2000-1234", "too easily guessed"),
         "jane.doe": ("eod.enaj-2026", "too easily guessed"),
+        "w22": ("SummerWinter2026", "too easily guessed"),  # two common words
+        "w23": ("Drowssap2026!", "too easily guessed"),  # one reversed
     }
     for username, (password, said) in guessed.items():
         guessable = admin.post(

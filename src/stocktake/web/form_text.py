@@ -27,22 +27,24 @@ LINE_BREAKS_AND_TABS = frozenset("\t\n\r")
 CHECKED_BY_ROUTE: dict[str, Callable[[str, int], str]] = {}
 #: Beyond the control characters: what XML (a workbook) cannot hold, or what turns text round, hides
 #: or breaks its lines unseen: surrogates and unassigned code points (U+FFFF had written a workbook no
-#: spreadsheet opens, with nothing said), line and paragraph separators, and every format character
-#: (Cf: bidirectional marks and overrides, zero-width spaces and joiners, soft hyphens, byte-order
-#: marks; an outside check hid an NHS number from the check with U+2060 between its digits).
+#: spreadsheet opens, with nothing said), line and paragraph separators, and the format characters
+#: (Cf: bidirectional overrides, zero-width spaces, word joiners, byte-order marks) but those below.
 UNFIT_CATEGORIES = frozenset({"Cc", "Cs", "Cn", "Co", "Zl", "Zp", "Cf"})
+#: Format characters ordinary writing needs, kept: the zero-width non-joiner and joiner (Persian,
+#: the Indic scripts, emoji such as 👩🏽‍⚕️), left-to-right and right-to-left marks (a name in Arabic
+#: within English), the soft hyphen Word pastes, and the tags of the Welsh and Scottish flags. An NHS
+#: number is read past them (an outside check hid one with U+2060; a recheck found these refused).
+WRITING_FORMATS = frozenset("\u200c\u200d\u200e\u200f\u00ad") | frozenset(map(chr, range(0xE0020, 0xE0080)))
 #: Characters that draw nothing, or a blank, outside those categories (a recheck hid an NHS number
 #: with them): the Hangul fillers and the braille blank, refused as the format characters are; and the
 #: combining grapheme joiner, which draws nothing but is a mark (marks are read past, below).
 BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
-#: A zero-width joiner between two pictures makes one emoji (👩‍⚕️, a health worker): it is kept there.
-ZWJ = "\u200d"
-#: An NHS number as people write it: ten digits together, or three, three and four apart (by spaces,
-#: dashes or minus signs, dots, slashes or underscores), the check digit deciding; and as a
-#: spreadsheet writes a ten-digit count (4,010,232,137 or 4 010 232 137) or float (4.010232137E+09).
-#: Looser groupings ("weeks 12 13 14 15 16", "1,2,1,3,…") were refused as numbers about one time in
-#: eleven.
-_APART = r"[\s\-\u2010-\u2015\u2212._/]{1,3}"
+#: An NHS number as people write it: ten digits together, or three, three and four apart (by up to
+#: eight spaces or punctuation marks: "401 - 023 - 2137", "(401) 023 2137", "401:023:2137", a page
+#: collapsing a run of spaces to one), the check digit deciding; and as a spreadsheet writes a
+#: ten-digit count (4,010,232,137 or 4 010 232 137) or float (4.010232137E+09). Looser groupings
+#: ("weeks 12 13 14 15 16", "1,2,1,3,…") were refused as numbers about one time in eleven.
+_APART = r"[^0-9A-Za-z]{1,8}"
 _WRITTEN = re.compile(
     rf"(?<![0-9])(?:[0-9]{{10}}|[0-9]{{3}}{_APART}[0-9]{{3}}{_APART}[0-9]{{4}})(?![0-9])"
     r"|(?<![0-9])[0-9][,.'\s][0-9]{3}[,.'\s][0-9]{3}[,.'\s][0-9]{3}(?![0-9])"
@@ -52,25 +54,12 @@ _WRITTEN = re.compile(
 
 def _unfit_character(value: str, c0: bool) -> str | None:
     """The first character the field cannot keep; ``c0``: the C0 controls too (else a route says)."""
-    for i, c in enumerate(value):
-        if c in LINE_BREAKS_AND_TABS or (not c0 and (c < " " or c == "\x7f")) or _joins_pictures(value, i):
+    for c in value:
+        if c in LINE_BREAKS_AND_TABS or (not c0 and (c < " " or c == "\x7f")) or c in WRITING_FORMATS:
             continue
         if unicodedata.category(c) in UNFIT_CATEGORIES or c in BLANKS:
             return c
     return None
-
-
-def _joins_pictures(value: str, i: int) -> bool:
-    """Whether ``value[i]`` is a zero-width joiner between two pictures (a variation selector after
-    the first allowed), as an emoji sequence joins them."""
-    if value[i] != ZWJ or i + 1 >= len(value):
-        return False
-    before = value[:i].rstrip("\ufe0e\ufe0f")
-    return (
-        bool(before)
-        and unicodedata.category(before[-1]) == "So"
-        and unicodedata.category(value[i + 1]) == "So"
-    )
 
 
 def holds_nhs_number(value: str) -> bool:

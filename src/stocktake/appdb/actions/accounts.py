@@ -286,37 +286,49 @@ def _check_new_password(password: str, username: str, field: str = "password", f
 
 
 def _guessable(password: str, username: str, full_name: str) -> bool:
-    """Whether the password is the person's name, a common word, a keyboard or alphabet run, or digits
+    """Whether the password is the person's name, common words, a keyboard or alphabet run, or digits
     alone, with digits and symbols about it: compared folded (full-width and accented letters as their
     plain ones) and with its digits read as the letters they stand for ("P@ssw0rd" is "password")."""
     folded = _folded(password)
     squeezed = "".join(c for c in folded if c not in " .-_/")
     plain = "".join(c for c in squeezed.translate(LEET) if c.isalpha())
-    user = _folded(username)
-    # a username of one or two letters is in most passwords (an outside recheck: user "a"); a name of
-    # three ("amy") in many words ("dreamy"): the parts of names count from four letters
-    names = {user.replace(".", "").replace("-", "").replace("_", "")}
-    names |= {part for part in re.split(r"[^a-z]+", user) if len(part) >= 4}
-    names |= {part for part in re.split(r"[^a-z]+", _folded(full_name)) if len(part) >= 4}
-    names = {n for n in names if len(n) >= 3} | {n[::-1] for n in names if len(n) >= 3}
-    if any(name in squeezed or name in plain for name in names):
+    if _named(password, username, full_name, squeezed):
         return True
     if set(folded) <= set("0123456789!?.-_/ "):  # digits alone: a date, a phone number, a run
         return True
     if any(run in squeezed for run in _runs()):  # "1qaz2wsx3edc", "asdfghjkl123", "abcdefghijkl"
         return True
-    # a common word making most of its letters, once or repeated ("MyPassword2026", "Summer2026Summer",
-    # "abc123abc123"), its digits read as letters or left out
+    # common words making most of its letters, once or repeated, either way round ("MyPassword2026",
+    # "Summer2026Summer", "SummerWinter2026", "Drowssap2026"), its digits read as letters or left out
     letters = "".join(c for c in squeezed if c.isalpha())
-    return any(_mostly(text, word) for text in (plain, letters) for word in COMMON_WORDS)
+    return any(_mostly(text) for text in (plain, letters, plain[::-1]) if text)
 
 
-def _mostly(letters: str, word: str) -> bool:
-    """Whether ``word`` makes two thirds of ``letters`` or more, each run of repeats of it counted once
-    ("summersummer" is "summer")."""
-    if word not in letters:
-        return False
-    return 3 * len(word) >= 2 * len(re.sub(f"(?:{re.escape(word)})+", word, letters))
+def _named(password: str, username: str, full_name: str, squeezed: str) -> bool:
+    """Whether the password holds the username (of six letters or more, either way round), or is made
+    with a word of the username's or the full name's: as a word of its own ("Frank Jones 2024",
+    "FrankJones2024"), not inside another (a recheck: "Analgesia round" for Lana, "Email the rota"
+    for Liam, "Generic drugs" for eric, "Tomorrow" for tom)."""
+    user = _folded(username).replace(".", "").replace("-", "").replace("_", "")
+    if len(user) >= 6 and (user in squeezed or user[::-1] in squeezed):
+        return True
+    parts = {p for p in re.split(r"[^a-z]+", _folded(f"{username} {full_name}")) if len(p) >= 3}
+    if len(user) >= 3:
+        parts.add(user)
+    # words as written: split at anything not a letter and where a capital follows a small letter
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", unicodedata.normalize("NFKC", password))
+    words = {w for w in re.split(r"[^a-z]+", _folded(spaced)) if w}
+    return bool(words & parts)
+
+
+def _mostly(letters: str) -> bool:
+    """Whether common words make two thirds of ``letters`` or more, longest first, a word repeated
+    counted once ("summersummer" is "summer")."""
+    collapsed = re.sub(r"(.{3,}?)\1+", r"\1", letters)
+    left = collapsed
+    for word in sorted((w for w in COMMON_WORDS if w in collapsed), key=len, reverse=True):
+        left = left.replace(word, "")
+    return 3 * (len(collapsed) - len(left)) >= 2 * len(collapsed)
 
 
 @cache
