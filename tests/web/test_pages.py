@@ -718,28 +718,39 @@ def test_a_change_then_redirects_to_a_fixed_page_or_to_the_record_it_made():
     assert (fixed.status_code, fixed.headers["location"]) == (303, "/projects")
 
 
+def _entry_of(metric, numerator, denominator):
+    """The stock-take's entry for one hand-made measure of 30 months from April 2023 (a share)."""
+    import numpy as np
+    import pandas as pd
+
+    from stocktake.metrics.catalogue import Catalogue
+    from stocktake.verdicts.take import take_stock
+
+    numerator, denominator = np.asarray(numerator, float), np.asarray(denominator, float)
+    frame = pd.DataFrame(
+        {
+            "period": pd.date_range("2023-04-01", periods=30, freq="MS"),
+            "value": 100 * numerator / denominator,
+            "numerator": numerator,
+            "denominator": denominator,
+        }
+    )
+    [entry] = take_stock(Catalogue("Test", (metric,)), {metric.id: frame}, "test").entries
+    return entry
+
+
 def test_the_midway_tool_offers_the_national_level_not_the_services_own_least_gain():
     """An outside check (ADR 78): the tool's benchmark was the trust's own 75.3% (its March 2025 plus
     5 points), and "Use 72.9%" would have set a target below the guidance's own minimum."""
     import numpy as np
-    import pandas as pd
 
-    from stocktake.metrics.catalogue import Catalogue, Metric, Target
-    from stocktake.verdicts.take import take_stock
+    from stocktake.metrics.catalogue import Metric, Target
     from stocktake.web.routes.metrics import MidwayAsk, _midway
 
     national = Target(65.0, "65% by March 2026", 2025, 5.0, "2025-03")
     metric = Metric("rtt", "Within 18 weeks", "Waiting list", "%", "increase", "hand-made", target=national)
     values = np.r_[np.full(23, 50.0), 62.3, np.full(6, 63.0)]
-    frame = pd.DataFrame(
-        {
-            "period": pd.date_range("2023-04-01", periods=30, freq="MS"),
-            "value": values,
-            "numerator": values * 10,
-            "denominator": np.full(30, 1000.0),
-        }
-    )
-    [entry] = take_stock(Catalogue("Test", (metric,)), {"rtt": frame}, "test").entries
+    entry = _entry_of(metric, values * 10, np.full(30, 1000.0))
     assert entry.result.chart.target == pytest.approx(67.3)  # the service's own least gain, as read
     offered = _midway(entry, MidwayAsk())
     assert offered["benchmark"].value == 65.0 and offered["benchmark"].source == "65% by March 2026"
@@ -754,29 +765,19 @@ def test_a_midway_baseline_holding_a_hidden_month_is_rounded_as_exports_round_it
     the hidden May back (3 × 12.5 − 16.0 − 14.43 = 7.07%); the basis is kept with the target and
     exported."""
     import numpy as np
-    import pandas as pd
 
-    from stocktake.metrics.catalogue import Catalogue, Metric
-    from stocktake.verdicts.take import take_stock
+    from stocktake.metrics.catalogue import Metric
     from stocktake.web.routes.metrics import MidwayAsk, _midway
 
     metric = Metric("dc", "Day cases", "Electives", "%", "increase", "hand-made")
     rng = np.random.default_rng(4)
     cases = np.r_[np.full(20, 100.0), 6.0, np.full(9, 100.0)]  # the 21st month: 6 cases, hidden
     done = np.r_[rng.integers(10, 20, 20), 1, rng.integers(10, 20, 9)].astype(float)
-    frame = pd.DataFrame(
-        {
-            "period": pd.date_range("2023-04-01", periods=30, freq="MS"),
-            "value": 100 * done / cases,
-            "numerator": done,
-            "denominator": cases,
-        }
-    )
-    [entry] = take_stock(Catalogue("Test", (metric,)), {"dc": frame}, "test").entries
+    entry = _entry_of(metric, done, cases)
     assert entry.hidden[20]
     ask = MidwayAsk(baseline_from="2024-11", baseline_to="2025-01", benchmark="90", benchmark_source="GIRFT")
     offered = _midway(entry, ask)
-    exact = float(np.mean(frame["value"].iloc[19:22]))
+    exact = float(np.mean(100 * done[19:22] / cases[19:22]))
     said = re.search(r"the mean of 2024-11 to 2025-01 \(about ([\d.]+)%\)", offered["basis"])
     assert said, offered["basis"]
     assert float(said[1]) != round(exact, 1)  # rounded to the exports' step, not the exact mean
@@ -797,24 +798,14 @@ def test_a_baseline_rounded_too_coarsely_to_read_against_the_benchmark_sets_no_t
     """A recheck: a 30-day mortality of 8.1% in a hidden month, against a national 7.3%, read "about 0%
     … already better than national … keep to the present level". Here 1 death of 7 (14.3%)."""
     import numpy as np
-    import pandas as pd
 
-    from stocktake.metrics.catalogue import Catalogue, Metric
-    from stocktake.verdicts.take import take_stock
+    from stocktake.metrics.catalogue import Metric
     from stocktake.web.routes.metrics import MidwayAsk, _midway
 
     metric = Metric("mort", "Mortality", "Hip fracture", "%", "decrease", "hand-made")
     cases = np.r_[np.full(20, 100.0), 7.0, np.full(9, 100.0)]
     deaths = np.r_[np.tile([6.0, 8.0], 10), 1.0, np.tile([6.0, 8.0, 7.0], 3)]  # 1 of 7: 14.3%, hidden
-    frame = pd.DataFrame(
-        {
-            "period": pd.date_range("2023-04-01", periods=30, freq="MS"),
-            "value": 100 * deaths / cases,
-            "numerator": deaths,
-            "denominator": cases,
-        }
-    )
-    [entry] = take_stock(Catalogue("Test", (metric,)), {"mort": frame}, "test").entries
+    entry = _entry_of(metric, deaths, cases)
     assert entry.hidden[20]
     ask = MidwayAsk(
         baseline_from="2024-12", baseline_to="2024-12", benchmark="7.3", benchmark_source="national"
