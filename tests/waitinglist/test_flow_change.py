@@ -166,9 +166,31 @@ def test_a_warehouses_flows_are_compared_as_returns_are(tmp_path):
     )
     assert re.search(r"Referrals ran \d+% higher over the latest 6 months", said), said
     assert "At the latest 6 months' flows instead" in said
+    # a projected count of 1–7 is hidden here as the table beside it hides it (a "7" had been printed)
+    assert re.search(r"(?<![\d,])[1-7] over 52 weeks", said) is None and "* over 52 weeks" in said
 
 
 def _pathways_of(warehouse):
     from stocktake.files.waitinglist import warehouse_pathways
 
     return warehouse_pathways(warehouse)
+
+
+def test_the_waiting_list_page_and_report_say_a_change_in_the_flows_too(tmp_path):
+    """The page and the board report's section held the year's averages without a word where `weeks
+    --warehouse` said the change (ADR 73's last addendum)."""
+    from stocktake.report.waitinglist import waiting_list_section
+    from stocktake.verdicts.waitinglist import overview
+
+    steady, rising = (
+        overview(_pathways_of(_warehouse_of(tmp_path / f"{name}.duckdb", times)))
+        for name, times in (("steady", 1.0), ("rising", 1.4))
+    )
+    assert steady.flows_changed == ""
+    said = rising.flows_changed
+    assert re.match(r"Referrals ran \d+% higher over the latest 6 months \([\d,]+ a month\)", said), said
+    assert (
+        "the list moved forward by weeks waited holds the year's averages. At the latest 6 months' flows"
+        in said
+    )
+    assert waiting_list_section(rising).flows_changed == said

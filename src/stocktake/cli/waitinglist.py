@@ -327,11 +327,10 @@ def _say_replay(inputs: WeeksInputs) -> None:
 def _say_flow_changes(inputs: WeeksInputs, then: str) -> None:
     """The flows that changed within the year the projection averages, and what it comes to at the
     latest six months' (ADR 73)."""
-    changes = " and ".join(change.words() for change in inputs.changes)
-    console.print(
-        f"[yellow]{changes[0].upper()}{changes[1:]}, more than the months' own variation gives by chance; "
-        f"every figure above holds the year's averages. {then}.[/yellow]"
-    )
+    from stocktake.waitinglist.flow_change import said
+
+    words = said(inputs.changes, "every figure above holds the year's averages", then)
+    console.print(f"[yellow]{words}[/yellow]")
 
 
 def _cell(value, fmt: str) -> str:
@@ -390,7 +389,7 @@ def weeks(
 
     from stocktake.files.rtt import run_weeks
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
-    from stocktake.metrics.suppression import MASK
+    from stocktake.metrics.suppression import MASK, is_small
     from stocktake.report.waitinglist import weeks_written
     from stocktake.verdicts.waitinglist import (
         NESTED_COUNTS,
@@ -506,7 +505,10 @@ def weeks(
     _say_replay(inputs)
     if as_lately is not None:
         held, latest = (p.steps[-1].waiting_list.summary() for p in (projection, as_lately))
-        _say_flow_changes(inputs, projection_at_latest_flows(held, latest, inputs.lately))
+        counted = (
+            (lambda n: MASK if is_small(round(n)) else f"{n:,.0f}") if suppress else (lambda n: f"{n:,.0f}")
+        )
+        _say_flow_changes(inputs, projection_at_latest_flows(held, latest, inputs.lately, counted))
     if (share := renege_share(inputs)) is not None:
         console.print(f"[yellow]{renege_warning(share, inputs.flow_gaps)}[/yellow]")
     if out is not None:

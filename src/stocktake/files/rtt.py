@@ -457,7 +457,8 @@ def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:
     """The warehouse's rtt_pathways: the list at the last complete month, NHSRtt's calibration on the
     months before it (from the pathways' own months-waited stocks and flows)."""
     from stocktake.files.waitinglist import warehouse_pathways
-    from stocktake.waitinglist.weeks_waited import list_month, monthly_flows, weeks_inputs
+    from stocktake.waitinglist.flow_change import changes_in_pathways
+    from stocktake.waitinglist.weeks_waited import list_month, weeks_inputs
 
     pathways = warehouse_pathways(warehouse, by="priority")  # the priority: who needs an operation
     starts = pathways["clock_start"].to_numpy(dtype="datetime64[D]")
@@ -469,13 +470,7 @@ def weeks_inputs_from_warehouse(warehouse: Path) -> WeeksInputs:
         raise WaitingListInputError(f"{warehouse}: {error}") from None
     # a change within the year, said as from returns (ADR 73; an outside check found a warehouse's
     # flows never compared)
-    referred, treated = monthly_flows(pathways, month)
-    lately, changes = None, ()
-    if len(referred) >= FLOW_MONTHS:
-        half = FLOW_MONTHS // 2
-        lately = (float(referred[-half:].mean()), float(treated[-half:].mean()))
-        monthly = (("referrals", referred), ("treatments", treated))
-        changes = tuple(c for flow, counts in monthly if (c := changed(flow, counts)) is not None)
+    lately, changes = changes_in_pathways(pathways, month)
     return WeeksInputs(
         origin,
         params,

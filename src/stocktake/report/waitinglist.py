@@ -227,6 +227,8 @@ class WaitingListSection:
     #: Whether the projection carries on the list coming back after a sweep (``one_offs.coming_back``),
     #: which the weeks-waited model (the scenarios' baseline) does not.
     coming_back: bool = False
+    #: Flows that changed within the year, and what the list comes to at the latest ones, or "".
+    flows_changed: str = ""
 
     @property
     def notice(self) -> str | None:
@@ -537,6 +539,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         interval_basis=found.projection.width.basis(untested=False) if found.projection is not None else "",
         weeks_basis=found.interval_basis,
         one_offs=_one_offs(found),
+        flows_changed=found.flows_changed,
         coming_back=found.projection is not None
         and bool(coming_back(found.projection.model.one_offs, found.projection.model.ahead)[-1] >= 1),
         groups=tuple(

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.metrics.suppression import (
+    MASK,
     SMALL,
     hidden_rows,
     is_small,
@@ -34,6 +35,7 @@ from stocktake.waitinglist.capacity import (
     admitted_of_pathways,
     capacity_for_target,
 )
+from stocktake.waitinglist.flow_change import changes_in_pathways, projection_at_latest_flows, said
 from stocktake.waitinglist.history import HistoryError, history_from_pathways, history_from_table
 from stocktake.waitinglist.projection import IntervalWidth, Projection, interval_width, latest_errors, project
 from stocktake.waitinglist.stats import (
@@ -150,6 +152,9 @@ class Overview:
     suppress: bool = True
     #: Those waiting by weeks waited, and those with a decision to admit (only they need theatre lists).
     admitted: AdmittedShare | None = None
+    #: Referrals or treatments that changed within the year the projection averages, and what its last
+    #: month comes to at the latest six months' flows (ADR 73), in words; "" when neither did.
+    flows_changed: str = ""
 
     @property
     def now(self):
@@ -618,6 +623,7 @@ def overview(
     except ValueError as error:
         raise OverviewError(str(error)) from None
     weeks = project_weeks(origin, [referrals] * HORIZON, [capacity] * HORIZON, params, "evenly")
+    flows_changed = _flows_changed(pathways, month, weeks, params, suppress)
     widths = _widths(pathways, month)
     end = month.end_time.normalize()
     projection, problem, table = None, None, pd.DataFrame({"month": [], "waiting": []})
@@ -651,8 +657,25 @@ def overview(
         asked_for=None if as_of is None else pd.Period(as_of, freq="M"),
         suppress=suppress,
         admitted=admitted_of_pathways(pathways, month),
+        flows_changed=flows_changed,
     )
     return retargeted(untargeted, target_pct, target_by)
+
+
+def _flows_changed(pathways, month, held: WeeksProjection, params, suppress: bool) -> str:
+    """What `weeks --warehouse` says of flows that changed within the year, for the page and the
+    report (the page had held the year's averages without a word)."""
+    lately, changes = changes_in_pathways(pathways, month)
+    if not changes:
+        return ""
+    latest = project_weeks(held.origin, [lately[0]] * HORIZON, [lately[1]] * HORIZON, params, "evenly")
+    ends = [p.steps[-1].waiting_list.summary() for p in (held, latest)]
+
+    def counted(n: float) -> str:
+        return MASK if suppress and is_small(round(n)) else f"{n:,.0f}"
+
+    then = projection_at_latest_flows(*ends, lately, counted)
+    return said(changes, "the list moved forward by weeks waited holds the year's averages", then)
 
 
 def retargeted(found: Overview, target_pct: float | None, target_by: str | pd.Period | None) -> Overview:

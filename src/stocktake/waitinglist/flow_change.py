@@ -17,7 +17,7 @@ import pandas as pd
 
 from stocktake.spc.attribute import D2  # a moving range's mean over the spread, for ranges of two
 from stocktake.waitinglist.capacity import CapacityAnswer
-from stocktake.waitinglist.weeks_waited import WeeksWaited
+from stocktake.waitinglist.weeks_waited import FLOW_MONTHS, WeeksWaited, monthly_flows
 
 #: The months in each half compared: the latest six against the six before.
 HALF = 6
@@ -70,6 +70,29 @@ def changed(flow: str, monthly) -> FlowChange | None:
     return FlowChange(flow, float(before.mean()), float(lately.mean()))
 
 
+def changes_in_pathways(
+    pathways: pd.DataFrame, last: pd.Period
+) -> tuple[tuple[float, float] | None, tuple[FlowChange, ...]]:
+    """Patient-level pathways' referrals and treatments a month over the latest six months (None with
+    fewer than 12 months of flows), and those of the two that changed within the year: what `weeks
+    --warehouse`, `capacity --warehouse` and the Waiting list page say."""
+    referred, treated = monthly_flows(pathways, last)
+    if len(referred) < FLOW_MONTHS:
+        return None, ()
+    lately = (float(referred[-HALF:].mean()), float(treated[-HALF:].mean()))
+    flows = (("referrals", referred), ("treatments", treated))
+    return lately, tuple(c for flow, counts in flows if (c := changed(flow, counts)) is not None)
+
+
+def said(changes: tuple[FlowChange, ...], held: str, then: str) -> str:
+    """The flows that changed, as one sentence: "Referrals ran 8% higher … than over the 6 before
+    (4,543), more than the months' own variation gives by chance; {held}. {then}."."""
+    text = " and ".join(change.words() for change in changes)
+    return (
+        f"{text[0].upper()}{text[1:]}, more than the months' own variation gives by chance; {held}. {then}."
+    )
+
+
 def _at_latest(lately: tuple[float, float]) -> str:
     return (
         f"At the latest {HALF} months' flows instead ({lately[0]:,.0f} referrals and {lately[1]:,.0f} "
@@ -77,15 +100,18 @@ def _at_latest(lately: tuple[float, float]) -> str:
     )
 
 
-def projection_at_latest_flows(held: WeeksWaited, latest: WeeksWaited, lately: tuple[float, float]) -> str:
+def projection_at_latest_flows(
+    held: WeeksWaited, latest: WeeksWaited, lately: tuple[float, float], counted=lambda n: f"{n:,.0f}"
+) -> str:
     """What the projection's last month comes to at the latest six months' flows, beside ``held``
-    (the same month at the year's averages)."""
+    (the same month at the year's averages); ``counted`` writes a count (a small one hidden where the
+    table beside it hides it: "7 over 52 weeks" had been printed beside a table of "*")."""
     month = pd.Period(latest.month, freq="M")
     return (
-        f"{_at_latest(lately)}, it comes to {latest.waiting:,.0f} waiting in {month:%B %Y} rather than "
-        f"{held.waiting:,.0f}, {latest.pct_within_18_weeks:.1f}% within 18 weeks rather than "
-        f"{held.pct_within_18_weeks:.1f}%, and {latest.over_52_weeks:,.0f} over 52 weeks rather than "
-        f"{held.over_52_weeks:,.0f}"
+        f"{_at_latest(lately)}, it comes to {counted(latest.waiting)} waiting in {month:%B %Y} rather than "
+        f"{counted(held.waiting)}, {latest.pct_within_18_weeks:.1f}% within 18 weeks rather than "
+        f"{held.pct_within_18_weeks:.1f}%, and {counted(latest.over_52_weeks)} over 52 weeks rather than "
+        f"{counted(held.over_52_weeks)}"
     )
 
 
