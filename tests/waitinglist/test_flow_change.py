@@ -84,8 +84,8 @@ def test_weeks_says_a_referrals_step_and_the_projection_at_the_latest_flows(tmp_
     assert latest.waiting > year.waiting  # more referred, the same treated
     assert (
         f"At the latest 6 months' flows instead ({referrals:,.0f} referrals and {treatments:,.0f} treatments "
-        f"a month), it comes to {latest.waiting:,.0f} waiting in December 2025 rather than "
-        f"{year.waiting:,.0f}"
+        f"a month), the list moved forward by weeks waited comes to {latest.waiting:,.0f} waiting in "
+        f"December 2025 rather than {year.waiting:,.0f} at the year's averages"
     ) in said
     out = tmp_path / "projection.csv"
     said_by(paths, "weeks", "--out", str(out))
@@ -189,8 +189,20 @@ def test_the_waiting_list_page_and_report_say_a_change_in_the_flows_too(tmp_path
     assert steady.flows_changed == ""
     said = rising.flows_changed
     assert re.match(r"Referrals ran \d+% higher over the latest 6 months \([\d,]+ a month\)", said), said
-    assert (
-        "the list moved forward by weeks waited holds the year's averages. At the latest 6 months' flows"
-        in said
-    )
+    assert "the figures by weeks waited hold the past year's average referrals and treatments. At the" in said
     assert waiting_list_section(rising).flows_changed == said
+
+
+def test_a_share_in_the_flows_sentence_that_gives_a_hidden_count_away_is_hidden():
+    """A recheck: "97.9% within 18 weeks" of a modelled list of 345 beside a table hiding the share
+    gave 7 waiting over 18 weeks away."""
+    from stocktake.verdicts.waitinglist import hidden_as_the_table_hides
+    from stocktake.waitinglist.weeks_waited import WaitingList
+
+    short = WaitingList.from_clock_starts(
+        pd.Period("2025-12", "M"),
+        np.r_[np.full(338, np.datetime64("2025-11-20")), np.full(7, np.datetime64("2025-03-01"))],
+    ).summary()
+    assert short.waiting == 345 and round(short.waiting - short.within_18_weeks) == 7
+    assert hidden_as_the_table_hides(short, "pct_within_18_weeks") == "*"
+    assert hidden_as_the_table_hides(short, "waiting") == "345"

@@ -389,17 +389,18 @@ def weeks(
 
     from stocktake.files.rtt import run_weeks
     from stocktake.files.waitinglist import WaitingListInputError, check_output, write_csv
-    from stocktake.metrics.suppression import MASK, is_small
+    from stocktake.metrics.suppression import MASK
     from stocktake.report.waitinglist import weeks_written
     from stocktake.verdicts.waitinglist import (
         NESTED_COUNTS,
+        hidden_as_the_table_hides,
         interval_columns,
         percentile_hidden,
         share_shown,
         tail_counts_shown,
         weeks_rows_shown,
     )
-    from stocktake.waitinglist.flow_change import projection_at_latest_flows
+    from stocktake.waitinglist.flow_change import plainly, projection_at_latest_flows
 
     if not returns and warehouse is None:
         warehouse = _home_warehouse(home)
@@ -505,10 +506,8 @@ def weeks(
     _say_replay(inputs)
     if as_lately is not None:
         held, latest = (p.steps[-1].waiting_list.summary() for p in (projection, as_lately))
-        counted = (
-            (lambda n: MASK if is_small(round(n)) else f"{n:,.0f}") if suppress else (lambda n: f"{n:,.0f}")
-        )
-        _say_flow_changes(inputs, projection_at_latest_flows(held, latest, inputs.lately, counted))
+        written = hidden_as_the_table_hides if suppress else plainly
+        _say_flow_changes(inputs, projection_at_latest_flows(held, latest, inputs.lately, written))
     if (share := renege_share(inputs)) is not None:
         console.print(f"[yellow]{renege_warning(share, inputs.flow_gaps)}[/yellow]")
     if out is not None:

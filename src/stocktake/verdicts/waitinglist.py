@@ -35,7 +35,7 @@ from stocktake.waitinglist.capacity import (
     admitted_of_pathways,
     capacity_for_target,
 )
-from stocktake.waitinglist.flow_change import changes_in_pathways, projection_at_latest_flows, said
+from stocktake.waitinglist.flow_change import changes_in_pathways, plainly, projection_at_latest_flows, said
 from stocktake.waitinglist.history import HistoryError, history_from_pathways, history_from_table
 from stocktake.waitinglist.projection import IntervalWidth, Projection, interval_width, latest_errors, project
 from stocktake.waitinglist.stats import (
@@ -670,12 +670,15 @@ def _flows_changed(pathways, month, held: WeeksProjection, params, suppress: boo
         return ""
     latest = project_weeks(held.origin, [lately[0]] * HORIZON, [lately[1]] * HORIZON, params, "evenly")
     ends = [p.steps[-1].waiting_list.summary() for p in (held, latest)]
+    then = projection_at_latest_flows(*ends, lately, hidden_as_the_table_hides if suppress else plainly)
+    return said(
+        changes, "the figures by weeks waited hold the past year's average referrals and treatments", then
+    )
 
-    def counted(n: float) -> str:
-        return MASK if suppress and is_small(round(n)) else f"{n:,.0f}"
 
-    then = projection_at_latest_flows(*ends, lately, counted)
-    return said(changes, "the list moved forward by weeks waited holds the year's averages", then)
+def hidden_as_the_table_hides(summary, figure: str) -> str:
+    """A projected month's figure as the weeks table writes it: "*" where :func:`figures_hidden` hides it."""
+    return MASK if figure in figures_hidden(summary) else plainly(summary, figure)
 
 
 def retargeted(found: Overview, target_pct: float | None, target_by: str | pd.Period | None) -> Overview:

@@ -100,18 +100,26 @@ def _at_latest(lately: tuple[float, float]) -> str:
     )
 
 
+def plainly(summary: WeeksWaited, figure: str) -> str:
+    """One of a projected month's figures as written: a share to a tenth, a count whole."""
+    value = getattr(summary, figure)
+    return f"{value:.1f}%" if figure.startswith("pct_") else f"{value:,.0f}"
+
+
 def projection_at_latest_flows(
-    held: WeeksWaited, latest: WeeksWaited, lately: tuple[float, float], counted=lambda n: f"{n:,.0f}"
+    held: WeeksWaited, latest: WeeksWaited, lately: tuple[float, float], written=plainly
 ) -> str:
-    """What the projection's last month comes to at the latest six months' flows, beside ``held``
-    (the same month at the year's averages); ``counted`` writes a count (a small one hidden where the
-    table beside it hides it: "7 over 52 weeks" had been printed beside a table of "*")."""
+    """What the weeks-waited projection's last month comes to at the latest six months' flows, beside
+    ``held`` (the same month at the year's averages); ``written(summary, figure)`` writes a figure,
+    hiding what the table beside it hides ("7 over 52 weeks", and a share giving 7 over 18 weeks away,
+    had been printed beside a table of "*")."""
     month = pd.Period(latest.month, freq="M")
     return (
-        f"{_at_latest(lately)}, it comes to {counted(latest.waiting)} waiting in {month:%B %Y} rather than "
-        f"{counted(held.waiting)}, {latest.pct_within_18_weeks:.1f}% within 18 weeks rather than "
-        f"{held.pct_within_18_weeks:.1f}%, and {counted(latest.over_52_weeks)} over 52 weeks rather than "
-        f"{counted(held.over_52_weeks)}"
+        f"{_at_latest(lately)}, the list moved forward by weeks waited comes to {written(latest, 'waiting')} "
+        f"waiting in {month:%B %Y} rather than {written(held, 'waiting')} at the year's averages, "
+        f"{written(latest, 'pct_within_18_weeks')} within 18 weeks rather than "
+        f"{written(held, 'pct_within_18_weeks')}, and {written(latest, 'over_52_weeks')} over 52 weeks "
+        f"rather than {written(held, 'over_52_weeks')}"
     )
 
 
