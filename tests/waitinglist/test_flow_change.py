@@ -191,6 +191,17 @@ def test_the_waiting_list_page_and_report_say_a_change_in_the_flows_too(tmp_path
     assert re.match(r"Referrals ran \d+% higher over the latest 6 months \([\d,]+ a month\)", said), said
     assert "the figures by weeks waited hold the past year's average referrals and treatments. At the" in said
     assert waiting_list_section(rising).flows_changed == said
+    # and what the target needs at them, beside the answer (as `capacity --warehouse` says it)
+    assert steady.capacity_at_latest == ""
+    at_latest = waiting_list_section(rising).capacity_at_latest
+    assert re.match(
+        r"At the latest 6 months' flows instead \([\d,]+ referrals and [\d,]+ treatments a month\), ",
+        at_latest,
+    )
+    assert (
+        f"(at the year's averages it needs {rising.answer.extra_per_week:.1f} extra treatments a week"
+        in at_latest
+    )
 
 
 def test_a_share_in_the_flows_sentence_that_gives_a_hidden_count_away_is_hidden():

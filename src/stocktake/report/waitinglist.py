@@ -229,6 +229,8 @@ class WaitingListSection:
     coming_back: bool = False
     #: Flows that changed within the year, and what the list comes to at the latest ones, or "".
     flows_changed: str = ""
+    #: What the target needs at the latest six months' flows, where a flow changed, or "".
+    capacity_at_latest: str = ""
 
     @property
     def notice(self) -> str | None:
@@ -540,6 +542,7 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         weeks_basis=found.interval_basis,
         one_offs=_one_offs(found),
         flows_changed=found.flows_changed,
+        capacity_at_latest=found.capacity_at_latest,
         coming_back=found.projection is not None
         and bool(coming_back(found.projection.model.one_offs, found.projection.model.ahead)[-1] >= 1),
         groups=tuple(

@@ -35,7 +35,13 @@ from stocktake.waitinglist.capacity import (
     admitted_of_pathways,
     capacity_for_target,
 )
-from stocktake.waitinglist.flow_change import changes_in_pathways, plainly, projection_at_latest_flows, said
+from stocktake.waitinglist.flow_change import (
+    capacity_at_latest_flows,
+    changes_in_pathways,
+    plainly,
+    projection_at_latest_flows,
+    said,
+)
 from stocktake.waitinglist.history import HistoryError, history_from_pathways, history_from_table
 from stocktake.waitinglist.projection import IntervalWidth, Projection, interval_width, latest_errors, project
 from stocktake.waitinglist.stats import (
@@ -155,6 +161,11 @@ class Overview:
     #: Referrals or treatments that changed within the year the projection averages, and what its last
     #: month comes to at the latest six months' flows (ADR 73), in words; "" when neither did.
     flows_changed: str = ""
+    #: Referrals and treatments a month over the latest six months, where a flow changed (else None):
+    #: what the target needs at them is said beside the answer (``capacity_at_latest``).
+    lately: tuple[float, float] | None = None
+    #: What the target needs from the same start at the latest six months' flows, in words, or "".
+    capacity_at_latest: str = ""
 
     @property
     def now(self):
@@ -623,7 +634,7 @@ def overview(
     except ValueError as error:
         raise OverviewError(str(error)) from None
     weeks = project_weeks(origin, [referrals] * HORIZON, [capacity] * HORIZON, params, "evenly")
-    flows_changed = _flows_changed(pathways, month, weeks, params, suppress)
+    flows_changed, lately = _flows_changed(pathways, month, weeks, params, suppress)
     widths = _widths(pathways, month)
     end = month.end_time.normalize()
     projection, problem, table = None, None, pd.DataFrame({"month": [], "waiting": []})
@@ -658,22 +669,25 @@ def overview(
         suppress=suppress,
         admitted=admitted_of_pathways(pathways, month),
         flows_changed=flows_changed,
+        lately=lately,
     )
     return retargeted(untargeted, target_pct, target_by)
 
 
-def _flows_changed(pathways, month, held: WeeksProjection, params, suppress: bool) -> str:
+def _flows_changed(
+    pathways, month, held: WeeksProjection, params, suppress: bool
+) -> tuple[str, tuple[float, float] | None]:
     """What `weeks --warehouse` says of flows that changed within the year, for the page and the
-    report (the page had held the year's averages without a word)."""
+    report (the page had held the year's averages without a word), and the latest six months' flows
+    where one did."""
     lately, changes = changes_in_pathways(pathways, month)
     if not changes:
-        return ""
+        return "", None
     latest = project_weeks(held.origin, [lately[0]] * HORIZON, [lately[1]] * HORIZON, params, "evenly")
     ends = [p.steps[-1].waiting_list.summary() for p in (held, latest)]
     then = projection_at_latest_flows(*ends, lately, hidden_as_the_table_hides if suppress else plainly)
-    return said(
-        changes, "the figures by weeks waited hold the past year's average referrals and treatments", then
-    )
+    held_words = "the figures by weeks waited hold the past year's average referrals and treatments"
+    return said(changes, held_words, then), lately
 
 
 def hidden_as_the_table_hides(summary, figure: str) -> str:
@@ -689,18 +703,29 @@ def retargeted(found: Overview, target_pct: float | None, target_by: str | pd.Pe
         return found  # already worked out (the page's own target: the review found it done twice)
     horizon = max(HORIZON, (target.by - found.month).n)
     start = found.weeks
-    answer, capacity_problem = None, None
-    try:
-        answer = capacity_for_target(
+
+    def needed(referrals: float, capacity: float) -> CapacityAnswer:
+        return capacity_for_target(
             start.origin,
-            [found.referrals] * horizon,
-            [found.capacity] * horizon,
+            [referrals] * horizon,
+            [capacity] * horizon,
             start.params,
             target,
             found.month + 1,
             found.cases_per_list,
             admitted=found.admitted,
         )
+
+    answer, capacity_problem, at_latest = None, None, ""
+    try:
+        answer = needed(found.referrals, found.capacity)
     except ValueError as error:
         capacity_problem = str(error)
-    return replace(found, target=target, answer=answer, capacity_problem=capacity_problem)
+    if answer is not None and found.lately is not None:  # as `capacity --warehouse` says it (a check)
+        try:
+            at_latest = capacity_at_latest_flows(answer, needed(*found.lately), found.lately, found.capacity)
+        except ValueError:
+            at_latest = ""  # the answer at the year's averages stands alone
+    return replace(
+        found, target=target, answer=answer, capacity_problem=capacity_problem, capacity_at_latest=at_latest
+    )
