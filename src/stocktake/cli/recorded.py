@@ -29,7 +29,7 @@ def record_read(warehouse: Path | None, command: str, output: Path | None, *, sh
     said = [  # "to": recorded before the run, which may yet be refused (an attempt is logged too)
         f"{shows} shown" if shows else "",
         f"to write {Path(output).absolute()}" if output is not None else "to show on the terminal",
-        f"by {_user()} on the command line",
+        f"by {user_name()} on the command line",
     ]
     # NHS numbers masked, as in every message; one line, so a name cannot pose as the tool's words
     detail = " ".join(mask_nhs_numbers("; ".join(s for s in said if s)).splitlines())
@@ -39,7 +39,7 @@ def record_read(warehouse: Path | None, command: str, output: Path | None, *, sh
         engine = make_engine(url)
         try:
             # the log page's "From" column says where it came from, as it gives a browser's address
-            with session_factory(engine)() as session, acting_from(COMMAND_LINE, _user()):
+            with session_factory(engine)() as session, acting_from(COMMAND_LINE, user_name()):
                 record_now(session, user=None, action=ACTION, subject=f"stocktake {command}", detail=detail)
         finally:
             engine.dispose()
@@ -63,7 +63,7 @@ def _home_of(warehouse: Path) -> Path | None:
     return None
 
 
-def _user() -> str:
+def user_name() -> str:
     """The computer's name for whoever runs the command (a container may have none)."""
     try:
         return getpass.getuser()

@@ -99,11 +99,11 @@ def _app_database(home: Path | None):
     from stocktake.appdb.actions import ActionError
     from stocktake.appdb.actions.audit_log import acting_from
     from stocktake.appdb.database import make_engine, session_factory, upgrade
-    from stocktake.cli.recorded import COMMAND_LINE, _user
+    from stocktake.cli.recorded import COMMAND_LINE, user_name
 
     url = _settings(home).database_url
     upgrade(url)
-    with session_factory(make_engine(url))() as session, acting_from(COMMAND_LINE, _user()):
+    with session_factory(make_engine(url))() as session, acting_from(COMMAND_LINE, user_name()):
         try:
             yield session
         except ActionError as error:

@@ -43,6 +43,11 @@ def as_number(text: pd.Series) -> pd.Series:
     return pd.to_numeric(text.where(plain).str.replace(",", "", regex=False), errors="coerce")
 
 
+def cut(cell: str, most: int = 40) -> str:
+    """A cell as a message quotes it: a long one cut (3,000 characters had been echoed whole)."""
+    return cell if len(cell) <= most else cell[:most] + "…"
+
+
 def why_not_a_count(cell: str) -> str:
     """What is wrong with a cell :func:`plainly_written` refused, in words."""
     if SCIENTIFIC.fullmatch(cell):

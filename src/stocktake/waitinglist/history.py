@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from stocktake.periods import MONTH_FORMS, history_month
-from stocktake.waitinglist.count_text import is_plain, why_not_a_count
+from stocktake.waitinglist.count_text import cut, is_plain, why_not_a_count
 from stocktake.waitinglist.windows import MIN_ERRORS, MIN_HISTORY
 
 #: A month whose count is this many times above (or below) both its neighbours' is taken for a typo.
@@ -117,7 +117,7 @@ def history_from_table(
                     "history, its header once, one row a month"
                 )
             raise HistoryError(
-                f"{source}, line {i + 2}: month {_cut(text)!r} is not a month ({MONTH_FORMS}){hint}"
+                f"{source}, line {i + 2}: month {cut(text)!r} is not a month ({MONTH_FORMS}){hint}"
             )
         months.append(month)
         written.append(text.strip())
@@ -308,20 +308,15 @@ def _numbers(table: pd.DataFrame, column: str, required: bool, source: str, line
                 )
             continue
         if not is_plain(text):
-            raise HistoryError(f"{source}, line {line[i]}, {column}: {_cut(text)!r} {why_not_a_count(text)}")
+            raise HistoryError(f"{source}, line {line[i]}, {column}: {cut(text)!r} {why_not_a_count(text)}")
         number = float(text.replace(",", ""))
         if not np.isfinite(number) or number < 0 or number != round(number) or number > MAX_COUNT:
             raise HistoryError(
-                f"{source}, line {line[i]}, {column}: {_cut(text)!r}; a count of pathways is a whole number, "
+                f"{source}, line {line[i]}, {column}: {cut(text)!r}; a count of pathways is a whole number, "
                 f"0 to {MAX_COUNT:,}"
             )
         out[i] = number
     return out
-
-
-def _cut(text: str, most: int = 40) -> str:
-    """A cell as a message quotes it: a long one cut (3,000 characters had been echoed whole)."""
-    return text if len(text) <= most else text[:most] + "…"
 
 
 def history_from_pathways(pathways: pd.DataFrame) -> pd.DataFrame:

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from stocktake.waitinglist.count_text import as_number, why_not_a_count
+from stocktake.waitinglist.count_text import as_number, cut, why_not_a_count
 from stocktake.waitinglist.weeks_waited import MAX_MONTHS_WAITED
 
 #: The parts of a return, as published.
@@ -187,7 +187,7 @@ def parse_rtt_return(
     if unknown.any():  # a line under no treatment function's code is in no one's list
         i = int(unknown.to_numpy().argmax())
         raise RttReturnError(
-            f"{source}, line {line_of[i]}, Treatment Function Code: {_cut(codes.iloc[i])!r} is not a "
+            f"{source}, line {line_of[i]}, Treatment Function Code: {cut(codes.iloc[i])!r} is not a "
             "treatment function code (like C_110, or X02 for a group of others)"
         )
     periods = text["Period"].unique()
@@ -197,8 +197,8 @@ def parse_rtt_return(
     if len(set(month_of.values())) != 1:  # the same month in another case is one month (an outside check)
         other = next(p for p in periods if month_of[p] != month)
         raise RttReturnError(
-            f"{source}, line {first_line[other]}, Period: {_cut(other)!r}, after {_cut(periods[0])!r} from "
-            f"line {line_of[0]}: holds more than one period ({', '.join(sorted(_cut(p) for p in periods))}); "
+            f"{source}, line {first_line[other]}, Period: {cut(other)!r}, after {cut(periods[0])!r} from "
+            f"line {line_of[0]}: holds more than one period ({', '.join(sorted(cut(p) for p in periods))}); "
             "give one file a month"
         )
     bands = np.column_stack([_counts(text[c], source, c, line_of) for c in BAND_COLUMNS])
@@ -283,7 +283,7 @@ def _refuse_lines_without_a_provider(table: pd.DataFrame, line_of: np.ndarray, s
     if wrong.any():
         i = int(wrong.argmax())
         raise RttReturnError(
-            f"{source}, line {line_of[i]}, Provider Org Code: {_cut(codes.iloc[i])!r} is not an organisation "
+            f"{source}, line {line_of[i]}, Provider Org Code: {cut(codes.iloc[i])!r} is not an organisation "
             "code (like RBD); is a cell missing or shifted before it? (It may be another provider's line.)"
         )
 
@@ -298,10 +298,6 @@ def _refuse_blank_on_a_filled_line(
     filled = (table[blank].astype(str).apply(lambda cells: cells.str.strip()) != "").any(axis=1).to_numpy()
     if filled.any():
         raise RttReturnError(f"{source}, line {line_of[blank][filled.argmax()]}, {column}: blank; {why}")
-
-
-def _cut(text: str, most: int = 40) -> str:
-    return text if len(text) <= most else text[:most] + "…"
 
 
 def _one_provider(
@@ -354,7 +350,7 @@ def _month(text: str, source: str, line: int) -> pd.Period:
         except ValueError:
             pass
     raise RttReturnError(
-        f"{source}, line {line}, Period: {_cut(text)!r} is not a return period (like RTT-November-2024)"
+        f"{source}, line {line}, Period: {cut(text)!r} is not a return period (like RTT-November-2024)"
     )
 
 
@@ -374,5 +370,5 @@ def _counts(text: pd.Series, source: str, column: str, line_of: np.ndarray) -> n
             if over[i]
             else why_not_a_count(text.iloc[i])
         )
-        raise RttReturnError(f"{source}, line {line_of[i]}, {column}: {_cut(text.iloc[i])!r} {why}")
+        raise RttReturnError(f"{source}, line {line_of[i]}, {column}: {cut(text.iloc[i])!r} {why}")
     return values.to_numpy(dtype=float)
