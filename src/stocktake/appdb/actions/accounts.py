@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from zxcvbn import zxcvbn
 
 from stocktake.appdb.actions import base
 from stocktake.appdb.actions.audit_log import _ORIGIN, add_capped, record
@@ -37,30 +38,33 @@ FAILED = ("sign_in_failed", PASSWORD_CHECK_FAILED)
 #: Events after which a user's earlier failures no longer lock them out: an admin's Unlock, and a
 #: password replaced for them.
 UNLOCKING = ("user_unlocked", "password_reset")
-#: Passwords, or their words, that lead every list of the commonest (the NCSC's advice is a deny-list):
-#: a password made of one of them and digits or symbols is refused ("Password123!", "Summer2026!!").
-COMMON_WORDS = frozenset(
-    (  # noqa: SIM905 (a list of words, read as one)
-        "password passw0rd qwerty qwertyuiop asdfgh letmein welcome monkey dragon football iloveyou "
-        "admin abc abcdef abcdefgh secret sunshine princess master login hello trustno nhs nhstrust "
-        "hospital spring summer autumn winter january february march april may june july august "
-        "september october november december monday tuesday wednesday thursday friday saturday sunday "
-        "changeme default stocktake"
-    ).split()
-)
-#: Digits and symbols read as the letters they stand in for ("P@ssw0rd", "L3tm31n").
-LEET = str.maketrans("0134578@$!", "oieastbasi")
-#: Rows and columns of a UK keyboard, the alphabet and the digits: six in a row along one is a run.
-KEYBOARD_RUNS = (
-    "qwertyuiop",
-    "asdfghjkl",
-    "zxcvbnm",
-    "1234567890",
-    "abcdefghijklmnopqrstuvwxyz",
-    "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p",
-    "zaq1xsw2cde3vfr4bgt5nhy6mju7",
-    "zaq12wsxcde34rfvbgt56yhnmju78ik",
-    "qazwsxedcrfvtgbyhnujmikolp",
+#: The fewest guesses zxcvbn may estimate a new password needs (its score 4, "very unguessable"):
+#: argon2 slows an offline attack on a stolen hash to some thousands of guesses a second on one
+#: machine, so fewer than this could fall within weeks. zxcvbn's lists (30,000 common passwords,
+#: names, surnames, English words) and patterns (keyboard runs, sequences, repeats, dates, digits for
+#: letters, words reversed) stand in for the deny-list the NCSC's advice asks for.
+LEAST_GUESSES = 10**10
+#: zxcvbn reads at most this many characters; more only make a password harder to guess.
+GUESSED_LENGTH = 72
+#: Words a guesser at a hospital's workspace tries first, beside the person's own names.
+LIKELY_WORDS = (
+    "stocktake",
+    "nhs",
+    "trust",
+    "hospital",
+    "orthopaedics",
+    "orthopaedic",
+    "orthopedics",
+    "trauma",
+    "theatre",
+    "theatres",
+    "ward",
+    "clinic",
+    "fracture",
+    "surgery",
+    "surgeon",
+    "doctor",
+    "nurse",
 )
 #: A session ends this long after sign-in whatever happens; its last use is written this often.
 SESSION_LIFETIME, SESSION_SEEN_EVERY = timedelta(hours=8), timedelta(minutes=1)
@@ -278,37 +282,35 @@ def _check_new_password(password: str, username: str, field: str = "password", f
         raise ActionError(f"{field}: at least {PASSWORD_LENGTH} characters")
     if any(c < " " or c == "\x7f" for c in password) or not password.strip():  # no browser can type them
         raise ActionError(f"{field}: a control character or only spaces, which a sign-in box cannot take")
-    if len(set(password)) < 5 or _guessable(password, username, full_name):
+    if _named(password, username, full_name):
+        raise ActionError(f"{field}: too easily guessed (it holds the person's name); choose another")
+    warning = _too_few_guesses(password, (username, full_name))
+    if warning is not None:
         raise ActionError(
-            f"{field}: too easily guessed (a few characters repeated, a run of digits or keys, a common "
-            "word, or the person's name)"
+            f"{field}: too easily guessed ({warning}); three or four unrelated words together make a "
+            "strong one"
         )
 
 
-def _guessable(password: str, username: str, full_name: str) -> bool:
-    """Whether the password is the person's name, common words, a keyboard or alphabet run, or digits
-    alone, with digits and symbols about it: compared folded (full-width and accented letters as their
-    plain ones) and with its digits read as the letters they stand for ("P@ssw0rd" is "password")."""
-    folded = _folded(password)
-    squeezed = "".join(c for c in folded if c not in " .-_/")
-    plain = "".join(c for c in squeezed.translate(LEET) if c.isalpha())
-    if _named(password, username, full_name, squeezed):
-        return True
-    if set(folded) <= set("0123456789!?.-_/ "):  # digits alone: a date, a phone number, a run
-        return True
-    if any(run in squeezed for run in _runs()):  # "1qaz2wsx3edc", "asdfghjkl123", "abcdefghijkl"
-        return True
-    # common words making most of its letters, once or repeated, either way round ("MyPassword2026",
-    # "Summer2026Summer", "SummerWinter2026", "Drowssap2026"), its digits read as letters or left out
-    letters = "".join(c for c in squeezed if c.isalpha())
-    return any(_mostly(text) for text in (plain, letters, plain[::-1]) if text)
+def _too_few_guesses(password: str, names: tuple[str, ...]) -> str | None:
+    """What makes the password guessable, if zxcvbn estimates fewer than ``LEAST_GUESSES`` for it as
+    typed or with its full-width and accented letters read as plain ones ("ｃｈｇ1234567890")."""
+    words = [w for w in re.split(r"[^a-z0-9]+", _folded(" ".join(names))) if w] + list(LIKELY_WORDS)
+    for text in dict.fromkeys((password, _plain(password))):
+        estimate = zxcvbn(text[:GUESSED_LENGTH], user_inputs=words)
+        if estimate["guesses"] < LEAST_GUESSES:
+            said = estimate["feedback"]["warning"].rstrip(".").lower()
+            return said or "common words, names, dates, repeats or a keyboard run"
+    return None
 
 
-def _named(password: str, username: str, full_name: str, squeezed: str) -> bool:
+def _named(password: str, username: str, full_name: str) -> bool:
     """Whether the password holds the username (of six letters or more, either way round), or is made
     with a word of the username's or the full name's: as a word of its own ("Frank Jones 2024",
     "FrankJones2024"), not inside another (a recheck: "Analgesia round" for Lana, "Email the rota"
-    for Liam, "Generic drugs" for eric, "Tomorrow" for tom)."""
+    for Liam, "Generic drugs" for eric, "Tomorrow" for tom). zxcvbn reads names as words anywhere,
+    which "Frank Jones 2024" passes."""
+    squeezed = "".join(c for c in _folded(password) if c not in " .-_/")
     user = _folded(username).replace(".", "").replace("-", "").replace("_", "")
     if len(user) >= 6 and (user in squeezed or user[::-1] in squeezed):
         return True
@@ -316,36 +318,22 @@ def _named(password: str, username: str, full_name: str, squeezed: str) -> bool:
     if len(user) >= 3:
         parts.add(user)
     # words as written: split at anything not a letter and where a capital follows a small letter
-    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", unicodedata.normalize("NFKC", password))
+    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", _plain(password))
     words = {w for w in re.split(r"[^a-z]+", _folded(spaced)) if w}
     return bool(words & parts)
 
 
-def _mostly(letters: str) -> bool:
-    """Whether common words make two thirds of ``letters`` or more, longest first, a word repeated
-    counted once ("summersummer" is "summer")."""
-    collapsed = re.sub(r"(.{3,}?)\1+", r"\1", letters)
-    left = collapsed
-    for word in sorted((w for w in COMMON_WORDS if w in collapsed), key=len, reverse=True):
-        left = left.replace(word, "")
-    return 3 * (len(collapsed) - len(left)) >= 2 * len(collapsed)
-
-
-@cache
-def _runs() -> frozenset[str]:
-    """Every six characters in a row along a keyboard's rows and columns, or the alphabet or the digits,
-    either way."""
-    found = set()
-    for line in KEYBOARD_RUNS:
-        for text in (line, line[::-1]):
-            found |= {text[k : k + 6] for k in range(len(text) - 5)}
-    return frozenset(found)
-
-
 def _folded(text: str) -> str:
-    """NFKC, accents off, lower case: "ＪＯＨＮ", "Jöhn" and "john" alike."""
+    """Plain and lower case: "ＪＯＨＮ", "Jöhn" and "john" alike."""
+    return _plain(text).casefold()
+
+
+def _plain(text: str) -> str:
+    """NFKC, accents off: full-width and accented letters as plain ones ("ＪＯＨＮ" and "Jöhn" as "JOHN"
+    and "John"). Look-alike letters of other scripts (a Cyrillic "а") are left: no guesser's list holds
+    them (ADR 81)."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
-    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _failures_in_a_row(session: Session, user: User, client: str, counted: tuple[str, ...] = FAILED) -> int:
