@@ -32,6 +32,8 @@ def test_line_breaks_tabs_other_numbers_and_passwords_are_kept():
         ("rationale", "line one\r\n\tline two"),
         ("title", "Audit of 1234567890 things"),  # ten digits whose check digit is wrong
         ("phone", "call 07700 900123"),
+        ("title", "Photo 4010232 and room 137o"),  # an O in a word is a letter
+        ("scores", "pain 4 5 3 4 5 2 3 4 5 5"),  # ten scores a space apart, not a valid number
         ("password", "9434765919\x00"),  # hashed, never kept or shown
         ("csrf_token", "abc"),
     ]
@@ -96,6 +98,11 @@ def test_signing_in_with_a_nul_in_the_name_is_refused_not_failed(app, clients):
         ("Pt (401) 023 2137", "holds what reads as an NHS number"),
         ("Pt 401:023:2137", "holds what reads as an NHS number"),
         ("Pt 943 -- 476 -- 5919", "holds what reads as an NHS number"),
+        # a last recheck: the letter O for a zero, the digits read aloud, a musical blank between them
+        ("Pt 4O1 O23 2137", "holds what reads as an NHS number"),
+        ("Pt 4o10232137 seen", "holds what reads as an NHS number"),
+        ("Pt 4 0 1 0 2 3 2 1 3 7", "holds what reads as an NHS number"),
+        ("Pt 401\U0001d159023\U0001d1592137", "holds a character that cannot be kept or exported (U+1D159"),
     ],
 )
 def test_an_nhs_number_hidden_by_invisible_characters_or_other_separators_is_refused(value, said):

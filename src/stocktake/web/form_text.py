@@ -36,20 +36,28 @@ UNFIT_CATEGORIES = frozenset({"Cc", "Cs", "Cn", "Co", "Zl", "Zp", "Cf"})
 #: number is read past them (an outside check hid one with U+2060; a recheck found these refused).
 WRITING_FORMATS = frozenset("\u200c\u200d\u200e\u200f\u00ad") | frozenset(map(chr, range(0xE0020, 0xE0080)))
 #: Characters that draw nothing, or a blank, outside those categories (a recheck hid an NHS number
-#: with them): the Hangul fillers and the braille blank, refused as the format characters are; and the
-#: combining grapheme joiner, which draws nothing but is a mark (marks are read past, below).
-BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+#: with them): the Hangul fillers, the braille blank and the musical null notehead, refused as the
+#: format characters are; and the combining grapheme joiner, which draws nothing but is a mark (marks
+#: are read past, below).
+BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800\U0001d159\u034f")
 #: An NHS number as people write it: ten digits together, or three, three and four apart (by up to
 #: eight spaces or punctuation marks: "401 - 023 - 2137", "(401) 023 2137", "401:023:2137", a page
 #: collapsing a run of spaces to one), the check digit deciding; and as a spreadsheet writes a
-#: ten-digit count (4,010,232,137 or 4 010 232 137) or float (4.010232137E+09). Looser groupings
-#: ("weeks 12 13 14 15 16", "1,2,1,3,…") were refused as numbers about one time in eleven.
+#: ten-digit count (4,010,232,137 or 4 010 232 137) or float (4.010232137E+09); and its ten digits
+#: each a space apart, as read aloud. Looser groupings ("weeks 12 13 14 15 16", "1,2,1,3,…") were
+#: refused as numbers about one time in eleven.
 _APART = r"[^0-9A-Za-z]{1,8}"
 _WRITTEN = re.compile(
-    rf"(?<![0-9])(?:[0-9]{{10}}|[0-9]{{3}}{_APART}[0-9]{{3}}{_APART}[0-9]{{4}})(?![0-9])"
+    rf"(?<![0-9])(?:[0-9]{{10}}|[0-9]{{3}}{_APART}[0-9]{{3}}{_APART}[0-9]{{4}}|[0-9](?:\s[0-9]){{9}})(?![0-9])"
     r"|(?<![0-9])[0-9][,.'\s][0-9]{3}[,.'\s][0-9]{3}[,.'\s][0-9]{3}(?![0-9])"
     r"|(?<![0-9])[0-9]\.[0-9]{7,9}[Ee]\+?0*9(?![0-9])"
 )
+
+
+#: The letter O typed for a zero among digits ("4O1 O23 2137"), read as one: a run of digits and Os
+#: with a digit in it, not inside a word ("Photo2").
+_LETTER_O_AMONG_DIGITS = re.compile(r"(?<![A-Za-z])[0-9Oo]*[0-9][0-9Oo]*(?![A-Za-z])")
+_O_AS_ZERO = str.maketrans("Oo", "00")
 
 
 def _unfit_character(value: str, c0: bool) -> str | None:
@@ -66,7 +74,9 @@ def holds_nhs_number(value: str) -> bool:
     """Whether ``value`` holds an NHS number as people or spreadsheets write one (:data:`_WRITTEN`)."""
     # as shown: 401⁠023⁠2137 reads whole; a mark drawn on a digit (a combining low line) or nothing
     seen = "".join(c for c in value if unicodedata.category(c) not in ("Cf", "Mn", "Me") and c not in BLANKS)
-    readable = ascii_digits(seen)
+    readable = _LETTER_O_AMONG_DIGITS.sub(
+        lambda found: found.group(0).translate(_O_AS_ZERO), ascii_digits(seen)
+    )
     for found in _WRITTEN.finditer(readable):
         digits = found.group(0)
         if "e" in digits.lower():
