@@ -839,3 +839,11 @@ def test_a_negative_renege_in_the_table_is_read_for_the_reader():
     assert negative_reneges_note(pd.Series([float("nan"), -244.0, 12.0])).startswith(
         "A negative renege is a net one"
     )
+
+
+def test_a_growth_that_rounds_to_nothing_is_said_without_a_minus_sign():
+    """An outside check read "the list itself -0.0% a year"; a growth of 1% a month is 12.7% a year."""
+    from stocktake.cli.waitinglist import _a_year
+
+    assert [_a_year(g) for g in (-1e-6, 0.0, 1e-6)] == ["+0.0%"] * 3
+    assert (_a_year(0.01), _a_year(-0.01)) == ("+12.7%", "-11.3%")

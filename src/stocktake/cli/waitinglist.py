@@ -91,8 +91,8 @@ def project(
     _say_if_old(projection.model.origin, "the projection runs from then")
     console.print(
         "the average of two models: the flows growing "
-        f"{math.expm1(projection.model.growth * 12):+.1%} a year and the list itself "
-        f"{math.expm1(projection.list_model.growth * 12):+.1%} a year; interval from the model's own "
+        f"{_a_year(projection.model.growth)} a year and the list itself "
+        f"{_a_year(projection.list_model.growth)} a year; interval from the model's own "
         f"backtest on this history: {projection.width.basis()}"
         + (f", as the 2.5th–97.5th percentiles of {simulations:,} simulated runs" if simulations else "")
     )
@@ -826,6 +826,13 @@ def plan(
         console.print(f"Cases a list: {beside}.")
     console.print(f"[green]✓[/green] wrote {out}")
     console.print(f"[yellow]Patient-level[/yellow]: {PATIENT_LEVEL}")
+
+
+def _a_year(monthly_log_growth: float) -> str:
+    """A monthly log growth as a signed yearly percentage; one that rounds to nothing is "+0.0%", not
+    "-0.0%"."""
+    yearly = round(math.expm1(monthly_log_growth * 12), 3)
+    return f"{yearly + 0.0:+.1%}"
 
 
 def _say_if_old(month, then: str) -> None:
