@@ -938,3 +938,45 @@ def test_a_group_with_only_a_few_treated_in_the_year_is_hidden(pathways_by_prior
     rows = _groups(pd.concat([pathways, extra], ignore_index=True), pd.Timestamp("2025-11-30"), 18.0, True)
     p1 = next(r for r in rows if r.dimension == "priority" and r.group == "P1")
     assert p1.stats.count_capacity == 2 and p1.waiting == 0 and p1.hidden
+
+
+def test_the_report_says_what_the_departments_own_target_would_take(report, warehouse):
+    """The answer is for the constitution's 92%; the department's own target for the same share (its
+    stock-take's: 65%, or March 2025 five points better) is said beside it with what it would take,
+    worked out here by the capacity function itself, in the HTML and the workbook."""
+    import math
+
+    from stocktake.files.rtt import weeks_inputs_from_warehouse
+    from stocktake.files.theatre import cases_per_list
+    from stocktake.waitinglist.capacity import WaitTarget, capacity_for_target
+
+    taken, paths = report
+    [entry] = [e for e in taken.entries if e.result.metric.id == "rtt_within_18_weeks"]
+    own = math.ceil(round(entry.result.chart.target * 100, 6)) / 100
+    assert own != 92 and own >= 65
+    inputs = weeks_inputs_from_warehouse(warehouse)
+    month = inputs.origin.month
+    answer = capacity_for_target(
+        inputs.origin,
+        [inputs.referrals] * 12,
+        [inputs.capacity] * 12,
+        inputs.params,
+        WaitTarget(month + 12, pct_within_18_weeks=own),
+        month + 1,
+        cases_per_list(warehouse)[0],
+        admitted=taken.waiting_list.admitted,
+    )
+    said = " ".join(
+        html.unescape(paths[".html"].read_text().split('id="own-target">')[1].split("</p>")[0]).split()
+    )
+    assert said.startswith(f"The department's own target for this share is {own:g}%, the stock-take's for “")
+    assert f"For it: {own:g}% within 18 weeks by {(month + 12).strftime('%B %Y')}" in said
+    if answer.extra_per_week:
+        assert f"{answer.extra_per_week:.1f} extra treatments a week" in said
+    else:
+        assert "met without extra capacity" in said
+    summary = dict(openpyxl.load_workbook(paths[".xlsx"])["Waiting list"].iter_rows(values_only=True))
+    assert summary["The department's own target"].startswith(
+        f"The department's own target for this share is {own:g}%"
+    )
+    assert summary["Capacity for the department's own target"] == said.split("For it: ")[1]

@@ -24,6 +24,7 @@ from stocktake.report.waitinglist import waiting_list_section
 from stocktake.verdicts.changes import window_statement
 from stocktake.verdicts.narrative import CATEGORIES
 from stocktake.verdicts.stocktake import ASSURANCE_COLUMNS, Entry, StockTake
+from stocktake.verdicts.waitinglist import own_target
 
 _ENVIRONMENT = Environment(loader=PackageLoader("stocktake.report"), autoescape=True)
 
@@ -57,7 +58,12 @@ def render_report(stocktake: StockTake, *, static: bool = False) -> str:
         observed_expected=observed_expected_sections(stocktake.observed_expected),
         trusts=trust_sections(stocktake.trusts),
         procurement=procurement_section(stocktake.procurement),
-        waiting_list=waiting_list_section(stocktake.waiting_list, stocktake.generated_at.date()),
+        waiting_list=waiting_list_section(
+            stocktake.waiting_list,
+            stocktake.generated_at.date(),
+            own_target(stocktake.entries),
+            stocktake.waiting_list_for_own_target,
+        ),
         static=static,
         css=(Path(__file__).parent / "report.css").read_text(),
         plotly_js="" if static else get_plotlyjs(),

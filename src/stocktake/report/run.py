@@ -37,7 +37,7 @@ from stocktake.verdicts.trusts import (
     trust_not_compared,
 )
 from stocktake.verdicts.waitinglist import Overview as WaitingListOverview
-from stocktake.verdicts.waitinglist import OverviewError, tail_counts_fixed
+from stocktake.verdicts.waitinglist import OverviewError, for_own_target, own_target, tail_counts_fixed
 from stocktake.warehouse import connect_ibis, problems
 
 FORMATS = ("html", "pdf", "xlsx")
@@ -135,7 +135,13 @@ def with_board_sections(
     waiting = waiting_list(warehouse, last)
     taken = counts_hidden_beside_bands(taken, catalogue, waiting)
     return dataclasses.replace(
-        taken, peers=peers, observed_expected=observed, trusts=trusts, procurement=found, waiting_list=waiting
+        taken,
+        peers=peers,
+        observed_expected=observed,
+        trusts=trusts,
+        procurement=found,
+        waiting_list=waiting,
+        waiting_list_for_own_target=for_own_target(waiting, own_target(taken.entries)),
     )
 
 

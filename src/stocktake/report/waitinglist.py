@@ -27,6 +27,7 @@ from stocktake.verdicts.waitinglist import (
     TARGET_PCT,
     Overview,
     OverviewError,
+    OwnTarget,
     lists_hidden,
     overview,
     reached_hidden,
@@ -231,6 +232,10 @@ class WaitingListSection:
     flows_changed: str = ""
     #: What the target needs at the latest six months' flows, where a flow changed, or "".
     capacity_at_latest: str = ""
+    #: The department's own target for the share (its stock-take's), said beside the answer, and in
+    #: the report what it would take.
+    own_target: str = ""
+    own_capacity: str = ""
 
     @property
     def notice(self) -> str | None:
@@ -502,8 +507,15 @@ def _one_offs(found: Overview) -> str:
     return "" if found.projection is None else one_offs_said(found.projection.model) or ""
 
 
-def waiting_list_section(found: Overview | None, on: date | None = None) -> WaitingListSection | None:
-    """The list worded for the page and the report, as read on ``on`` (default: today in London)."""
+def waiting_list_section(
+    found: Overview | None,
+    on: date | None = None,
+    own: OwnTarget | None = None,
+    for_own: Overview | None = None,
+) -> WaitingListSection | None:
+    """The list worded for the page and the report, as read on ``on`` (default: today in London);
+    ``own``: the department's own target for the share, said beside the answer; ``for_own``: the list
+    retargeted to it (the report's second answer; the page links to it)."""
     if found is None:
         return None
     on = on if on is not None else today()
@@ -543,6 +555,8 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
         one_offs=_one_offs(found),
         flows_changed=found.flows_changed,
         capacity_at_latest=found.capacity_at_latest,
+        own_target=own.words() if own is not None else "",
+        own_capacity=capacity_words(for_own) if for_own is not None else "",
         coming_back=found.projection is not None
         and bool(coming_back(found.projection.model.one_offs, found.projection.model.ahead)[-1] >= 1),
         groups=tuple(
@@ -563,9 +577,11 @@ def waiting_list_section(found: Overview | None, on: date | None = None) -> Wait
 # --- the workbook --------------------------------------------------------------------------------
 
 
-def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd.DataFrame]:
+def waiting_list_sheets(
+    found: Overview, on: date | None = None, own: OwnTarget | None = None, for_own: Overview | None = None
+) -> dict[str, pd.DataFrame]:
     """The section's tables, numbers as numbers and small counts as "*" (old figures said so first)."""
-    section = waiting_list_section(found, on)
+    section = waiting_list_section(found, on, own, for_own)
     now, later, last = found.now, found.in_a_year, len(found.weeks.steps) - 1
     notice = section.notice
     in_a_year = section.in_a_year[0].lower() + section.in_a_year[1:]
@@ -596,6 +612,12 @@ def waiting_list_sheets(found: Overview, on: date | None = None) -> dict[str, pd
             (f"Projection {in_a_year}", section.projection),
             ("Target", section.target),
             ("Capacity for the target", section.capacity),
+            *([("The department's own target", section.own_target)] if section.own_target else []),
+            *(
+                [("Capacity for the department's own target", section.own_capacity)]
+                if section.own_capacity
+                else []
+            ),
             ("Assumptions", section.assumptions),
             ("The projection's 95% interval", section.interval_basis or "none: too little history"),
             *([("One-off months", section.one_offs)] if section.one_offs else []),

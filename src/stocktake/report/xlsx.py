@@ -22,6 +22,7 @@ from stocktake.spreadsheets import keep_text
 from stocktake.verdicts.changes import window_statement
 from stocktake.verdicts.narrative import CATEGORIES, coarse_places, drawn_limits
 from stocktake.verdicts.stocktake import StockTake
+from stocktake.verdicts.waitinglist import own_target
 
 HEADER = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="005EB8")
@@ -129,7 +130,13 @@ def write_xlsx(stocktake: StockTake, path: Path) -> Path:
         for name, table in opportunity_sheets(stocktake.procurement).items():
             _table_sheet(book.create_sheet(f"Procurement {name.lower()}"), table)
     if stocktake.waiting_list is not None:
-        for name, table in waiting_list_sheets(stocktake.waiting_list, stocktake.generated_at.date()).items():
+        sheets = waiting_list_sheets(
+            stocktake.waiting_list,
+            stocktake.generated_at.date(),
+            own_target(stocktake.entries),
+            stocktake.waiting_list_for_own_target,
+        )
+        for name, table in sheets.items():
             _table_sheet(book.create_sheet(name), table)
     keep_text(book)
     book.save(path)

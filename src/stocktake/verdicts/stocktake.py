@@ -111,6 +111,9 @@ class StockTake:
     procurement: Opportunities | None = None
     #: The board report's "Waiting list"; None when the warehouse holds no pathways.
     waiting_list: WaitingListOverview | None = None
+    #: The list retargeted to the department's own target for the share within 18 weeks, where it has
+    #: one and it is not the answer's (the report says what each would take).
+    waiting_list_for_own_target: WaitingListOverview | None = None
 
     @property
     def follow_up_note(self) -> str:

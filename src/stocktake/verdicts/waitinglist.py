@@ -14,6 +14,7 @@ not import.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -66,6 +67,12 @@ from stocktake.waitinglist.weeks_waited import project as project_weeks
 HORIZON = 12
 #: The default target: the NHS constitutional standard, 92% of the list within 18 weeks.
 TARGET_PCT = 92.0
+#: The catalogue measure of the same share (both catalogues name it so, and a new department's copy
+#: keeps the id): its target, the department's own, is offered beside the page's.
+SHARE_MEASURE = "rtt_within_18_weeks"
+#: The most decimal places a target share may have: every share then reads back in plain decimals
+#: (92.25, 0.01), never in scientific notation (1e-07).
+SHARE_DECIMALS = 2
 #: The week bands the page and the report show the list in: (from, to or None, words).
 #: Each band is "more than from, up to to weeks", as the RTT publication counts (ADR 19 addendum).
 BANDS = (
@@ -576,6 +583,50 @@ def _unrecorded(pathways: pd.DataFrame, end: pd.Timestamp) -> tuple[str, ...]:
             if not known.all():
                 found.append(column)
     return tuple(found)
+
+
+@dataclass(frozen=True)
+class OwnTarget:
+    """The department's own target for the share within 18 weeks, from its stock-take (a target set in
+    the workspace, or the catalogue's, resolved), offered beside the 92% the page and the report start
+    at: an outside check found the page answering for 92% while the stock-take held the service to
+    75.3% for the same share."""
+
+    pct: float  # at most SHARE_DECIMALS places, rounded up, so that reaching it reaches the target
+    basis: str
+    title: str
+
+    def words(self) -> str:
+        basis = f" ({self.basis})" if self.basis else ""
+        return (
+            f"The department's own target for this share is {self.pct:g}%, the stock-take's for "
+            f"“{self.title}”{basis}"
+        )
+
+
+def own_target(entries) -> OwnTarget | None:
+    """The target of the stock-take's :data:`SHARE_MEASURE` (``entries``: a stock-take's), or None
+    where it has none."""
+    found = [e for e in entries if e.result.metric.id == SHARE_MEASURE]
+    target = found[0].result.chart.target if found else None
+    if target is None or not 0 < target <= 100:
+        return None
+    places = 10**SHARE_DECIMALS
+    pct = min(math.ceil(round(target * places, 6)) / places, 100.0)
+    return OwnTarget(pct, found[0].target_basis or "", found[0].result.metric.title)
+
+
+def for_own_target(found: Overview | None, own: OwnTarget | None) -> Overview | None:
+    """``found`` retargeted to the department's own share (the report's second answer, by the same
+    month as the first), or None where there is none or it is the share already answered."""
+    if found is None or own is None:
+        return None
+    if not found.target.no_52_week_waiters and own.pct == found.target.pct_within_18_weeks:
+        return None
+    try:
+        return retargeted(found, own.pct, found.target.by)
+    except OverviewError:
+        return None
 
 
 def _target(month: pd.Period, pct: float | None, by: str | pd.Period | None) -> WaitTarget:

@@ -45,12 +45,14 @@ from stocktake.report.waitinglist import (
 from stocktake.report.waitinglist import today as london_today
 from stocktake.verdicts.waitinglist import (
     HORIZON,
+    SHARE_DECIMALS,
     TARGET_PCT,
     Overview,
     OverviewError,
     TargetError,
     figures_hidden,
     lists_hidden,
+    own_target,
     reached_hidden,
     retargeted,
 )
@@ -83,9 +85,6 @@ GREY = "#768692"
 #: float() takes more (``1_0``, other scripts' digits, ``nan``, ``inf``, ``1e3``), none of which
 #: anyone means as a share or a setting.
 PLAIN_NUMBER = re.compile(r"[-+\u2212]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)\s*%?")
-#: The most decimal places a target share may have: every share then reads back in plain decimals
-#: (92.25, 0.01), never in the scientific notation (1e-07) that this field itself refuses.
-SHARE_DECIMALS = 2
 #: A month typed in the "By" field: YYYY-MM in ASCII digits.
 PLAIN_MONTH = re.compile(r"[0-9]{4}-(?:0[1-9]|1[0-2])")
 #: How much of a refused value an error quotes (a pasted page is not echoed back whole).
@@ -579,6 +578,7 @@ def waiting_list_page(
     # Projections run from the list's own month, however old: said plainly when it is not recent
     # (worded as the board report words it).
     on = today()
+    own = own_target(request.app.state.workspace.stocktake(db).entries) if found is not None else None
     ahead = ahead_words(found.month, on) if found is not None else f"the next {HORIZON} months"
     if scenario is not None and moved:
         return render(  # 200 even with a refused value: htmx swaps no 4xx, and the fragment says why
@@ -598,7 +598,8 @@ def waiting_list_page(
         status_code=status,
         title="Waiting list",
         found=found,
-        section=waiting_list_section(found, on),
+        section=waiting_list_section(found, on, own),
+        own_target=own,
         figure=figure,
         problem=problem,
         field_errors=errors,  # not ``errors``: base.html would list its keys in a second summary
