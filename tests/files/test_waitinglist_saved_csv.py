@@ -98,3 +98,13 @@ def test_a_written_csv_keeps_twelve_figures_and_not_the_floats_last_digits(tmp_p
         "21,3,P2",
         "7.42857142857,0,P3",
     ]
+
+
+def test_utf16_saved_without_its_byte_order_mark_is_read_as_with_it():
+    """An outside check: such a file had been read as UTF-8, its header "m o n t h , …" refused as
+    missing every column."""
+    text = "month,waiting\n2024-01,1300\n2024-02,1310\n"
+    marked = saved_csv_table(text.encode("utf-16"), "f.csv")
+    for unmarked in (text.encode("utf-16-le"), text.encode("utf-16-be")):
+        pd.testing.assert_frame_equal(saved_csv_table(unmarked, "f.csv"), marked)
+    assert marked.values.tolist() == [["2024-01", "1300"], ["2024-02", "1310"]]

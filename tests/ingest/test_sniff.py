@@ -14,6 +14,13 @@ from stocktake.ingest import sniff
         ("Café £5".encode(), "Café £5", "UTF-8"),
         (codecs.BOM_UTF8 + "Café".encode(), "Café", "UTF-8 with a byte-order mark"),
         ("Café £5".encode("utf-16"), "Café £5", "UTF-16"),
+        # an export that leaves the mark off: UTF-8 had read it as NULs between the letters
+        (
+            "month,waiting\n2024-01,5".encode("utf-16-le"),
+            "month,waiting\n2024-01,5",
+            "UTF-16 without a byte-order mark",
+        ),
+        ("Café £5".encode("utf-16-be"), "Café £5", "UTF-16 without a byte-order mark"),
         ("Café £5 – 3".encode("cp1252"), "Café £5 – 3", "Windows-1252"),
         (b"plain", "plain", "UTF-8"),  # ASCII is UTF-8: nothing to say
     ],

@@ -108,6 +108,12 @@ def decode(data: bytes) -> tuple[str, str]:
     """The text of a file and the name of its encoding; UnreadableText if it is none of them."""
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return data.decode("utf-16"), "UTF-16"
+    unmarked = _utf16_without_a_mark(data)
+    if unmarked is not None:
+        try:
+            return data.decode(unmarked), "UTF-16 without a byte-order mark"
+        except UnicodeDecodeError:
+            pass
     if data.startswith(codecs.BOM_UTF8):
         try:
             return data[3:].decode("utf-8"), "UTF-8 with a byte-order mark"
@@ -121,6 +127,22 @@ def decode(data: bytes) -> tuple[str, str]:
     if bad is not None:
         raise UnreadableText(data.count(b"\n", 0, bad.start()) + 1, data[bad.start()])
     return data.decode("cp1252"), "Windows-1252"
+
+
+def _utf16_without_a_mark(data: bytes) -> str | None:
+    """ "utf-16-le" or "utf-16-be" where the file is UTF-16 saved without its byte-order mark (some
+    exports do): text of Latin letters then has a zero byte beside every character, which UTF-8 reads
+    as NUL characters between the letters, not as an error. None where it is not."""
+    head = data[:4096]
+    pairs = len(head) // 2
+    if pairs < 2:
+        return None
+    odd, even = head[1 : 2 * pairs : 2].count(0), head[0 : 2 * pairs : 2].count(0)
+    if odd >= 0.9 * pairs and even == 0:
+        return "utf-16-le"
+    if even >= 0.9 * pairs and odd == 0:
+        return "utf-16-be"
+    return None
 
 
 def sniff_delimiter(text: str) -> str:
