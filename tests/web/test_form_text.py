@@ -133,3 +133,49 @@ def test_the_format_characters_ordinary_writing_needs_are_kept():
         "a: holds a character that cannot be",
         "b: holds a character that cannot be",
     ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    [  # an outside check: each was stored and shown on the projects page
+        "Pt 943476 5919 on list",
+        "NHS no 4010 232 137",
+        "Pt 4010232l37",  # a small L for a one
+        "Pt 4OI O23 2I37",
+        "Notes 943476\r\n5919",  # a line break in a text area
+        "See https://trust.example/Letter%209434765919.pdf",  # a web address's escaped space
+        "943%20476%205919",
+        "9434 76 5919",
+        "40-10-232-137",
+        "9-4-3-4-7-6-5-9-1-9",
+        "9,4,3,4,7,6,5,9,1,9",
+        "9  4  3  4  7  6  5  9  1  9",  # pasted from a PDF
+        "943         476 5919",
+    ],
+)
+def test_an_nhs_number_grouped_or_typed_any_way_is_refused_as_the_uploads_mask_it(value):
+    from stocktake.ingest.pseudonymise import mask_nhs_numbers
+    from stocktake.web.form_text import holds_nhs_number
+
+    assert holds_nhs_number(value)
+    masked = mask_nhs_numbers(value)  # one rule: what the form refuses, an upload's name masks
+    assert "5919" not in masked and "2137" not in masked.replace("%20", "")
+
+
+@pytest.mark.parametrize(
+    "value",
+    [  # an outside check: each was refused, its ten digits fitting the check by chance or by design
+        "Sessions at 830, 930, 1030",  # a list, comma and space apart
+        "Call +44 113 496 0840",  # a telephone number, written internationally
+        "Tel +44 (0)113 496 0840",
+        "See ISBN 0306406152",  # an ISBN-10's check is the NHS number's
+        "Oxford Handbook, ISBN 0-19-852663-6",
+        "Costs £171, £346, £2486",
+        "Room 4O1 and 4O2, 1OO beds",
+        "I lost 10 of 14",
+    ],
+)
+def test_ordinary_text_whose_digits_fit_the_check_is_kept(value):
+    from stocktake.web.form_text import holds_nhs_number
+
+    assert not holds_nhs_number(value)

@@ -28,9 +28,6 @@ _AS_FLOAT = re.compile(r"[0-9]{10}\.0*|[0-9]\.[0-9]{7,9}E\+?0*9")
 #: Ten digits a spreadsheet wrote as a count, in thousands: `4,478,365,431`, `4.478.365.431`,
 #: `4'478'365'431` (spaces and dashes go before this is matched, as they do from every identifier).
 _WITH_THOUSANDS = re.compile(r"[0-9]([,.'])[0-9]{3}\1[0-9]{3}\1[0-9]{3}(?:\.0*)?")
-#: Digits with at most three other characters (no letters) between each two: a number as a person or a
-#: system groups it (`943 476 5919`, `(943) 476-5919`, `943 – 476 – 5919`, `94 34 76 59 19`,
-#: `9,434,765,919`, `943.476.5919`), or several numbers side by side (`3, 9434765919`).
 #: Digits with up to five separators between each two (a run of spaces or line breaks is one; no
 #: letters): a number as a person or a system groups it (`943 476 5919`, `(943) 476-5919`,
 #: `943 – 476 – 5919`, `94 34 76 59 19`, `9,434,765,919`), or several numbers side by side.
@@ -50,6 +47,15 @@ _DATE_OR_TIME = re.compile(
     r"(?::[0-5][0-9](?:\.[0-9]+)?)?(?![0-9])"
 )
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+#: Letters typed for digits among digits: O for a zero, l or I for a one (`4O1 O23 2137`,
+#: `4010232l37`), in a run of digits and such letters with a digit in it, not inside a word (`Photo2`).
+_LOOK_ALIKE_DIGITS = re.compile(r"(?<![A-Za-z])[0-9OolI]*[0-9][0-9OolI]*(?![A-Za-z])")
+_AS_DIGITS = str.maketrans("OolI", "0011")
+#: A character a web address escapes (`%20` for a space): a separator, or its digits would join the
+#: number's (`Letter%209434765919.pdf` read as twelve digits).
+_URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+#: An ISBN-10 (`ISBN 0-306-40615-2`): its check is the NHS number's, so every one would pass it.
+_ISBN = re.compile(r"ISBN(?:-?10)?:?\s*[0-9][0-9 -]{8,14}[0-9Xx]", re.IGNORECASE)
 #: As a spreadsheet writes a count (thousands, 1-3-3-3, or a float): masked as ten digits, not as typed.
 _AS_A_COUNT = re.compile(r"[0-9][,'.][0-9]{3}[,'.][0-9]{3}[,'.][0-9]{3}(?:\.0*)?|[0-9]\.[0-9]{7,9}[Ee].*")
 
@@ -68,20 +74,28 @@ def ascii_digits(text: str) -> str:
     return _NON_ASCII.sub(one, text)
 
 
+def _read_as_digits(text: str) -> str:
+    """``text`` with its digits of other scripts, and the letters typed for digits among digits, as
+    ASCII digits, one character for one."""
+    return _LOOK_ALIKE_DIGITS.sub(lambda m: m.group(0).translate(_AS_DIGITS), ascii_digits(text))
+
+
 def ten_digit_runs(text: str) -> list[tuple[int, int, str]]:
     """Where ``text`` holds ten digits together, however they are grouped or written, as (start, end,
     the ten digits): each a candidate NHS number (the check digit decides). A run of more digits
     gives each stretch of whole groups holding exactly ten (`3, 9434765919`), or, one group, its ten
     after two or more leading zeros. Not candidates: dates and times (they stand between numbers:
     `2024-01-02 10:00-12:00`), a list (groups after ", "), a telephone number (`+44 …`, or eleven
-    digits from one 0) or a sum of money (`£12,012,033.09`). Places are ``text``'s own."""
-    readable = ascii_digits(text)
+    digits from one 0), a sum of money (`£12,012,033.09`) or an ISBN. Letters typed for digits among
+    digits are read as them; a web address's escapes separate. Places are ``text``'s own."""
+    readable = _read_as_digits(text)
     found = [
         (m.start(), m.end(), normalised_identifier(m.group(0))) for m in _FLOAT_IN_TEXT.finditer(readable)
     ]
     # dates, times and the floats (candidates already) stand between numbers, read as letters: a
     # number beside a float had been skipped with it (`4010232137 2.123456789E+09` shown whole)
     scanned = _DATE_OR_TIME.sub(lambda m: "x" * len(m.group(0)), readable)
+    scanned = _ISBN.sub(lambda m: "x" * len(m.group(0)), _URL_ESCAPE.sub("   ", scanned))
     for a, b, _ in found:
         scanned = scanned[:a] + "x" * (b - a) + scanned[b:]
     for run in _DIGIT_RUN.finditer(scanned):
@@ -213,7 +227,7 @@ def mask_nhs_numbers(text: str, any_check_digit: bool = False) -> str:
     belongs (a group's: outside checks saw a mistyped NHS number, one digit short or one too many,
     printed whole as a consultant)."""
     valid = [(a, b, d) for a, b, d in ten_digit_runs(text) if any_check_digit or is_valid_nhs_number(d)]
-    readable = ascii_digits(text)
+    readable = _read_as_digits(text)
     hidden = [False] * len(text)
     if any_check_digit:
         for run in _LONG_NUMBER.finditer(readable):

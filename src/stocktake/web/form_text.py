@@ -9,12 +9,11 @@ report's chart and PDF. Each is refused with the field's name instead.
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from collections import Counter
 from collections.abc import Callable
 
-from stocktake.ingest.pseudonymise import ascii_digits, is_valid_nhs_number
+from stocktake.ingest.pseudonymise import is_valid_nhs_number, ten_digit_runs
 
 #: Fields never kept or shown as typed (a password is hashed; the token is compared): left as sent.
 UNCHECKED = frozenset({"password", "current", "new", "again", "csrf_token"})
@@ -40,24 +39,6 @@ WRITING_FORMATS = frozenset("\u200c\u200d\u200e\u200f\u00ad") | frozenset(map(ch
 #: format characters are; and the combining grapheme joiner, which draws nothing but is a mark (marks
 #: are read past, below).
 BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800\U0001d159\u034f")
-#: An NHS number as people write it: ten digits together, or three, three and four apart (by up to
-#: eight spaces or punctuation marks: "401 - 023 - 2137", "(401) 023 2137", "401:023:2137", a page
-#: collapsing a run of spaces to one), the check digit deciding; and as a spreadsheet writes a
-#: ten-digit count (4,010,232,137 or 4 010 232 137) or float (4.010232137E+09); and its ten digits
-#: each a space apart, as read aloud. Looser groupings ("weeks 12 13 14 15 16", "1,2,1,3,…") were
-#: refused as numbers about one time in eleven.
-_APART = r"[^0-9A-Za-z]{1,8}"
-_WRITTEN = re.compile(
-    rf"(?<![0-9])(?:[0-9]{{10}}|[0-9]{{3}}{_APART}[0-9]{{3}}{_APART}[0-9]{{4}}|[0-9](?:\s[0-9]){{9}})(?![0-9])"
-    r"|(?<![0-9])[0-9][,.'\s][0-9]{3}[,.'\s][0-9]{3}[,.'\s][0-9]{3}(?![0-9])"
-    r"|(?<![0-9])[0-9]\.[0-9]{7,9}[Ee]\+?0*9(?![0-9])"
-)
-
-
-#: The letter O typed for a zero among digits ("4O1 O23 2137"), read as one: a run of digits and Os
-#: with a digit in it, not inside a word ("Photo2").
-_LETTER_O_AMONG_DIGITS = re.compile(r"(?<![A-Za-z])[0-9Oo]*[0-9][0-9Oo]*(?![A-Za-z])")
-_O_AS_ZERO = str.maketrans("Oo", "00")
 
 
 def _unfit_character(value: str, c0: bool) -> str | None:
@@ -71,19 +52,14 @@ def _unfit_character(value: str, c0: bool) -> str | None:
 
 
 def holds_nhs_number(value: str) -> bool:
-    """Whether ``value`` holds an NHS number as people or spreadsheets write one (:data:`_WRITTEN`)."""
+    """Whether ``value`` holds an NHS number however it is grouped or written: the candidates the
+    uploads' masking finds (``ten_digit_runs``: one rule for both; an outside check got "943476 5919",
+    "9-4-3-4-7-6-5-9-1-9" and a line break past a stricter one here), the check digit deciding. Ten
+    numbers a space, a slash or a line apart can fit it too (one time in eleven): refused, the field
+    named, and the writer may put commas between them."""
     # as shown: 401⁠023⁠2137 reads whole; a mark drawn on a digit (a combining low line) or nothing
     seen = "".join(c for c in value if unicodedata.category(c) not in ("Cf", "Mn", "Me") and c not in BLANKS)
-    readable = _LETTER_O_AMONG_DIGITS.sub(
-        lambda found: found.group(0).translate(_O_AS_ZERO), ascii_digits(seen)
-    )
-    for found in _WRITTEN.finditer(readable):
-        digits = found.group(0)
-        if "e" in digits.lower():
-            digits = f"{float(digits):.0f}"
-        if is_valid_nhs_number(re.sub(r"[^0-9]", "", digits)):
-            return True
-    return False
+    return any(is_valid_nhs_number(digits) for _, _, digits in ten_digit_runs(seen))
 
 
 def form_problems(fields, label: Callable[[str, int], str]) -> list[str]:
