@@ -199,7 +199,7 @@ def page_speed(rounds: int = 5) -> None:
                 con.unregister("incoming")
         settings = Settings(home=home, database_url=f"sqlite:///{home / 'workspace.sqlite'}")
         app = create_app(settings)
-        password = "the benchmark password"
+        password = "the benchmark password, quince"
         with session_factory(make_engine(settings.database_url))() as session:
             actions.create_user(
                 session, by=None, username="bench", full_name="A bench", password=password, role="viewer"

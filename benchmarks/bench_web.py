@@ -44,7 +44,7 @@ from stocktake.demo.run import run_demo
 from stocktake.metrics.catalogue import load_catalogue
 
 USERS = 50
-PASSWORD = "the benchmark password"
+PASSWORD = "the benchmark password, quince"
 STOCKTAKE = Path(sys.executable).parent / "stocktake"
 
 

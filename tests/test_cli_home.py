@@ -129,7 +129,7 @@ def test_serve_asks_for_a_first_admin_only_when_there_is_no_account(cwd, monkeyp
     import uvicorn
 
     monkeypatch.setattr(uvicorn.Server, "run", lambda self: None)
-    monkeypatch.setenv("STOCKTAKE_PASSWORD", "a long enough password")
+    monkeypatch.setenv("STOCKTAKE_PASSWORD", "a long enough password, kettle")
     served = cwd / "served"
     first = runner.invoke(app, ["serve", "--home", str(served)])
     assert first.exit_code == 0, first.output

@@ -13,7 +13,7 @@ from stocktake.cli import app
 from stocktake.cli.recorded import ACTION
 
 runner = CliRunner()
-PASSWORD = "a long enough password"
+PASSWORD = "a long enough password, kettle"
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ with warnings.catch_warnings():
 runner = CliRunner()
 MONTHS = 3
 DEPARTMENT = Department(seed=5, months=MONTHS)
-PASSWORD = "a long enough password"
+PASSWORD = "a long enough password, kettle"
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,7 @@ def test_a_page_reads_the_revision_once_yet_sees_its_own_change(workspace_and_db
     """The revision is read once per transaction; a change commits, so the next read is fresh."""
     workspace, db = workspace_and_db
     admin = actions.create_user(
-        db, by=None, username="lead", full_name="Lead", password="a long password here", role="admin"
+        db, by=None, username="lead", full_name="Lead", password="a long password here, fern", role="admin"
     )
     metric_id = workspace.catalogue.metrics[0].id
     before = workspace.stocktake(db)
@@ -148,7 +148,7 @@ def test_a_drilldown_reads_each_group_against_the_departments_target(workspace_a
     assert workspace.catalogue.metric(metric_id).target is None
     assert {r.result.assurance_type for r in workspace.drilldown(db, metric_id, "site")} == {None}
     lead = actions.create_user(
-        db, by=None, username="lead", full_name="Lead", password="a long password here", role="admin"
+        db, by=None, username="lead", full_name="Lead", password="a long password here, fern", role="admin"
     )
     actions.set_target(db, by=lead, metric_id=metric_id, value=99.0, basis="hand-set", percent=True)
     rows = workspace.drilldown(db, metric_id, "site")

@@ -32,7 +32,12 @@ def db(database_url, monkeypatch):
 @pytest.fixture
 def lead(db):
     return actions.create_user(
-        db, by=None, username="lead", full_name="A Lead", password="a long enough password", role="editor"
+        db,
+        by=None,
+        username="lead",
+        full_name="A Lead",
+        password="a long enough password, kettle",
+        role="editor",
     )
 
 
@@ -208,10 +213,20 @@ def test_a_document_is_withdrawn_with_a_reason_and_stays(db, lead):
 
 def test_comments_are_written_read_and_withdrawn_by_their_author_or_an_admin(db, lead):
     other = actions.create_user(
-        db, by=None, username="other", full_name="An Other", password="a long enough password", role="editor"
+        db,
+        by=None,
+        username="other",
+        full_name="An Other",
+        password="a long enough password, kettle",
+        role="editor",
     )
     admin = actions.create_user(
-        db, by=None, username="boss", full_name="A Boss", password="a long enough password", role="admin"
+        db,
+        by=None,
+        username="boss",
+        full_name="A Boss",
+        password="a long enough password, kettle",
+        role="admin",
     )
     first = actions.add_comment(
         db, by=lead, subject_kind="metric", subject_id="m1", body=" Why the dip?\r\nAsk "

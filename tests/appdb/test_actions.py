@@ -28,7 +28,7 @@ def _events(db) -> list[tuple[str, str]]:
 
 def test_a_project_with_a_cycle_leaves_one_event_per_change(db):
     lead = actions.create_user(
-        db, by=None, username="Lead", full_name="", password="a long enough password", role="editor"
+        db, by=None, username="Lead", full_name="", password="a long enough password, kettle", role="editor"
     )
     project = actions.create_project(db, by=lead, title="T", aim="A", lead="L")
     actions.add_change_idea(db, by=lead, project_id=project.id, description="Ring-fenced list")
@@ -48,7 +48,7 @@ def test_a_project_with_a_cycle_leaves_one_event_per_change(db):
 
 def test_a_refused_change_writes_nothing(db):
     lead = actions.create_user(
-        db, by=None, username="lead", full_name="", password="a long enough password", role="editor"
+        db, by=None, username="lead", full_name="", password="a long enough password, kettle", role="editor"
     )
     project = actions.create_project(db, by=lead, title="T", aim="A", lead="L")
     before = db.scalar(select(func.count(AuditEvent.id)))
@@ -72,7 +72,7 @@ def test_a_refused_change_writes_nothing(db):
 
 def test_audit_cycle_results_must_belong_to_the_audit(db):
     admin = actions.create_user(
-        db, by=None, username="a", full_name="", password="a long enough password", role="admin"
+        db, by=None, username="a", full_name="", password="a long enough password, kettle", role="admin"
     )
     audit = actions.create_audit(db, by=admin, title="T", standard="S", criteria=[("c", 90)])
     with pytest.raises(actions.ActionError, match="not one of this audit's"):
@@ -90,7 +90,7 @@ def test_audit_cycle_results_must_belong_to_the_audit(db):
 
 def test_an_admin_cannot_remove_their_own_admin_role(db):
     admin = actions.create_user(
-        db, by=None, username="a", full_name="", password="a long enough password", role="admin"
+        db, by=None, username="a", full_name="", password="a long enough password, kettle", role="admin"
     )
     with pytest.raises(actions.ActionError, match="your own admin role"):
         actions.set_role(db, by=admin, user_id=admin.id, role="viewer", active=True)
@@ -114,24 +114,24 @@ def _counting_verifications(monkeypatch) -> list:
 def test_every_refused_sign_in_does_the_same_password_work(db, monkeypatch):
     """So the time a refusal takes tells no one which usernames exist or which are locked or disabled."""
     actions.create_user(
-        db, by=None, username="lead", full_name="", password="a long enough password", role="viewer"
+        db, by=None, username="lead", full_name="", password="a long enough password, kettle", role="viewer"
     )
     admin = actions.create_user(
-        db, by=None, username="boss", full_name="", password="a long enough password", role="admin"
+        db, by=None, username="boss", full_name="", password="a long enough password, kettle", role="admin"
     )
     gone = actions.create_user(
-        db, by=None, username="gone", full_name="", password="a long enough password", role="viewer"
+        db, by=None, username="gone", full_name="", password="a long enough password, kettle", role="viewer"
     )
     actions.set_role(db, by=admin, user_id=gone.id, role="viewer", active=False)
     with actions.acting_from("10.0.0.1", "test"):
         for _ in range(actions.SIGN_IN_ATTEMPTS):
-            actions.authenticate(db, username="lead", password="another long password")
+            actions.authenticate(db, username="lead", password="another long password, pebble")
     verified = _counting_verifications(monkeypatch)
     cases = {
         "a wrong password": ("10.0.0.2", "lead", "y" * 12),
         "no such name": ("10.0.0.2", "nobody", "y" * 12),
-        "disabled": ("10.0.0.2", "gone", "a long enough password"),
-        "locked from this address": ("10.0.0.1", "lead", "a long enough password"),
+        "disabled": ("10.0.0.2", "gone", "a long enough password, kettle"),
+        "locked from this address": ("10.0.0.1", "lead", "a long enough password, kettle"),
     }
     for case, (client, username, password) in cases.items():
         before = len(verified)
@@ -140,20 +140,20 @@ def test_every_refused_sign_in_does_the_same_password_work(db, monkeypatch):
         assert len(verified) == before + 1, case
     with actions.acting_from("10.0.0.3", "test"):  # an address refused for guessing
         for _ in range(actions.ADDRESS_ATTEMPTS):
-            actions.authenticate(db, username="nobody", password="another long password")
+            actions.authenticate(db, username="nobody", password="another long password, pebble")
         before = len(verified)
-        assert actions.authenticate(db, username="lead", password="a long enough password") is None
+        assert actions.authenticate(db, username="lead", password="a long enough password, kettle") is None
         assert len(verified) == before + 1
 
 
 def test_sign_in_events_record_where_they_came_from(db):
     actions.create_user(
-        db, by=None, username="lead", full_name="", password="a long enough password", role="viewer"
+        db, by=None, username="lead", full_name="", password="a long enough password, kettle", role="viewer"
     )
     with actions.acting_from("192.0.2.7", "Firefox on the ward PC"):
-        actions.authenticate(db, username="lead", password="a long enough password")
+        actions.authenticate(db, username="lead", password="a long enough password, kettle")
     actions.authenticate(
-        db, username="lead", password="a long enough password"
+        db, username="lead", password="a long enough password, kettle"
     )  # from the command line: nowhere
     events = db.scalars(
         select(AuditEvent).where(AuditEvent.action == "sign_in").order_by(AuditEvent.id)
@@ -176,7 +176,12 @@ def test_sign_in_events_record_where_they_came_from(db):
 def test_usernames_are_ascii_and_at_most_80_characters_on_every_database(db, username):
     with pytest.raises(actions.ActionError, match="username: 1 to 80 of the letters A–Z"):
         actions.create_user(
-            db, by=None, username=username, full_name="", password="a long enough password", role="viewer"
+            db,
+            by=None,
+            username=username,
+            full_name="",
+            password="a long enough password, kettle",
+            role="viewer",
         )
     db.rollback()
     assert db.scalar(select(func.count(User.id))) == 0
@@ -184,12 +189,22 @@ def test_usernames_are_ascii_and_at_most_80_characters_on_every_database(db, use
 
 def test_an_80_character_username_and_a_200_character_name_fit_every_database(db):
     user = actions.create_user(
-        db, by=None, username="a" * 80, full_name="N" * 200, password="a long enough password", role="viewer"
+        db,
+        by=None,
+        username="a" * 80,
+        full_name="N" * 200,
+        password="a long enough password, kettle",
+        role="viewer",
     )
     assert db.get(User, user.id).username == "a" * 80
     with pytest.raises(actions.ActionError, match="full name: at most 200"):
         actions.create_user(
-            db, by=None, username="b", full_name="N" * 201, password="a long enough password", role="viewer"
+            db,
+            by=None,
+            username="b",
+            full_name="N" * 201,
+            password="a long enough password, kettle",
+            role="viewer",
         )
 
 
@@ -205,7 +220,7 @@ def test_an_80_character_username_and_a_200_character_name_fit_every_database(db
 )
 def test_a_target_is_finite_and_a_percentage_is_0_to_100(db, value, percent, reason):
     lead = actions.create_user(
-        db, by=None, username="lead", full_name="", password="a long enough password", role="editor"
+        db, by=None, username="lead", full_name="", password="a long enough password, kettle", role="editor"
     )
     with pytest.raises(actions.ActionError, match=reason):
         actions.set_target(db, by=lead, metric_id="m", value=value, basis="b", percent=percent)
@@ -215,7 +230,7 @@ def test_a_target_is_finite_and_a_percentage_is_0_to_100(db, value, percent, rea
 
 def test_a_session_lives_until_ended_idle_or_old(db, monkeypatch):
     lead = actions.create_user(
-        db, by=None, username="lead", full_name="", password="a long enough password", role="viewer"
+        db, by=None, username="lead", full_name="", password="a long enough password, kettle", role="viewer"
     )
     idle = timedelta(minutes=30)
     token = actions.start_session(db, user=lead)
@@ -240,7 +255,7 @@ def test_a_session_with_a_timeout_under_a_minute_is_still_renewed_by_use(db, mon
     # Last use is written at most once a minute; with a 24-second timeout it must be written sooner,
     # or a page polling every second (a report being built) is signed out 24 seconds after sign-in.
     lead = actions.create_user(
-        db, by=None, username="lead", full_name="", password="a long enough password", role="viewer"
+        db, by=None, username="lead", full_name="", password="a long enough password, kettle", role="viewer"
     )
     idle = timedelta(seconds=24)
     token = actions.start_session(db, user=lead)

@@ -30,7 +30,12 @@ def db(database_url, monkeypatch):
 @pytest.fixture
 def lead(db):
     return actions.create_user(
-        db, by=None, username="lead", full_name="A Lead", password="a long enough password", role="editor"
+        db,
+        by=None,
+        username="lead",
+        full_name="A Lead",
+        password="a long enough password, kettle",
+        role="editor",
     )
 
 

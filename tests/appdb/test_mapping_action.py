@@ -39,7 +39,7 @@ def _events(db) -> list[tuple[str, str, str]]:
 
 def test_a_save_keeps_the_old_file_dated_and_records_one_event(db, tmp_path, monkeypatch):
     admin = actions.create_user(
-        db, by=None, username="admin", full_name="", password="a long enough password", role="admin"
+        db, by=None, username="admin", full_name="", password="a long enough password, kettle", role="admin"
     )
     home = tmp_path / "home"
     home.mkdir()
@@ -69,7 +69,7 @@ def test_a_save_keeps_the_old_file_dated_and_records_one_event(db, tmp_path, mon
 )
 def test_a_mapping_the_model_refuses_writes_nothing(db, tmp_path, text, reason):
     admin = actions.create_user(
-        db, by=None, username="admin", full_name="", password="a long enough password", role="admin"
+        db, by=None, username="admin", full_name="", password="a long enough password, kettle", role="admin"
     )
     home = tmp_path / "home"
     home.mkdir()

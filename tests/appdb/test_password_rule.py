@@ -19,7 +19,9 @@ from stocktake.appdb.actions.base import ActionError
     ],
 )
 def test_a_password_a_guesser_would_try_early_is_refused(password):
-    with pytest.raises(ActionError, match=r"^password: too easily guessed \(.+\); three or four unrelated"):
+    with pytest.raises(
+        ActionError, match=r"^password: too easily guessed \(.+\); four or more unrelated words"
+    ):
         _check_new_password(password, "r.patel", full_name="Ravi Patel")
 
 
@@ -43,3 +45,64 @@ def test_the_refusal_says_what_makes_it_guessable():
 def test_a_strong_password_is_taken(password):
     assert len(password) < GUESSED_LENGTH or password.startswith("kettle")
     _check_new_password(password, "r.patel", full_name="Ravi Patel")
+
+
+@pytest.mark.parametrize(
+    "password",
+    [  # an outside check: each passed, zxcvbn counting each separator as a piece of 10^4 guesses
+        "NHS Trust 2026!",
+        "Analgesia round!",
+        "Fracture clinic 1",
+        "Summer 2026 !!",
+        "Pass word 2026!",
+        "Ward 12 Nurse!",
+        # and the cut at zxcvbn's 72 characters: a stray end had made a repeat look random
+        "Password2026!" * 6,
+        "Orthopaedics2026!" * 5,
+        "Password2026!" + " " * 60,
+        # letters joined by what draws nothing, read as the word they show
+        "P\u200dassword2026!",
+        "Pass\u200bword2026!",
+    ],
+)
+def test_a_weak_password_dressed_up_is_refused(password):
+    with pytest.raises(ActionError, match=r"^password: too easily guessed"):
+        _check_new_password(password, "r.patel", full_name="Ravi Patel")
+
+
+@pytest.mark.parametrize(
+    ("password", "said"),
+    [
+        ("\u200b" * 12, "at least 12 characters"),  # twelve characters that draw nothing
+        ("\U0001f3f4\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f" * 2, "at least 12"),
+        # a Latin-1 terminal's "café" through $STOCKTAKE_PASSWORD: a traceback had shown its place
+        ("caf\udce9 otter bicycle lantern", "holds bytes that are not UTF-8 text"),
+    ],
+)
+def test_what_a_person_cannot_see_or_type_is_named(password, said):
+    with pytest.raises(ActionError, match=said) as raised:
+        _check_new_password(password, "r.patel")
+    assert "caf" not in str(raised.value)
+
+
+@pytest.mark.parametrize(
+    ("password", "username", "full_name"),
+    [  # an outside check: each passed for its own person
+        ("Lukasz Lecki 2026", "llecki", "Łukasz Łęcki"),  # letters accents do not make
+        ("Soren2026Soren!", "sk", "Søren Kierkegaard"),
+        ("Jo Ng 2026 !!", "jng", "Jo Ng"),  # a name of two letters, as a word
+        ("McDonald 2026 !!", "imcd", "Ian McDonald"),  # a capital inside the name
+        ("ONeill 2026 !!", "so", "Sinéad O'Neill"),  # the apostrophe left out
+        ("Eod Mail 2026!!!", "liam", "Liam Doe"),  # the names reversed
+    ],
+)
+def test_the_persons_name_however_written_is_refused(password, username, full_name):
+    with pytest.raises(ActionError, match="it holds the person's name"):
+        _check_new_password(password, username, full_name=full_name)
+
+
+def test_a_names_particles_are_not_the_name():
+    """Two-letter names count as words ("Jo Ng"); "de" and "la" of "Maria de la Cruz" do not."""
+    _check_new_password("Sunday la la land de luxe", "mcruz", full_name="Maria de la Cruz")
+    with pytest.raises(ActionError, match="it holds the person's name"):
+        _check_new_password("Cruz control 2026 kettle", "mcruz", full_name="Maria de la Cruz")

@@ -38,7 +38,7 @@ def lead(db):
         by=None,
         username="lead",
         full_name="Programme Lead",
-        password="a long enough password",
+        password="a long enough password, kettle",
         role="editor",
     )
 

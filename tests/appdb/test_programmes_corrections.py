@@ -37,7 +37,12 @@ def db(tmp_path):
 @pytest.fixture
 def lead(db):
     return actions.create_user(
-        db, by=None, username="lead", full_name="Lead", password="a long enough password", role="editor"
+        db,
+        by=None,
+        username="lead",
+        full_name="Lead",
+        password="a long enough password, kettle",
+        role="editor",
     )
 
 

@@ -19,7 +19,7 @@ from stocktake.settings import Settings
 from stocktake.web.app import NODE_MODULES, create_app
 
 pytestmark = pytest.mark.e2e
-PASSWORD = "a long enough password"
+PASSWORD = "a long enough password, kettle"
 METRIC = "hipfx_surgery_36h"
 AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 WCAG_22_AA = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]

@@ -37,7 +37,7 @@ def audit(db):
 @pytest.fixture
 def editor(db):
     return actions.create_user(
-        db, by=None, username="ed", full_name="Ed", password="a long enough password", role="editor"
+        db, by=None, username="ed", full_name="Ed", password="a long enough password, kettle", role="editor"
     )
 
 

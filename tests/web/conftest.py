@@ -17,7 +17,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")  # Starlette's note that its test client moves to httpx2
     from fastapi.testclient import TestClient
 
-PASSWORD = "a long enough password"
+PASSWORD = "a long enough password, kettle"
 ROLE_NAMES = ("viewer", "editor", "admin")
 
 

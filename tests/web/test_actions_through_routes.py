@@ -197,7 +197,7 @@ def _writes(records) -> list[tuple[str, str, dict, str, type]]:
             {
                 "username": "newcomer",
                 "full_name": "A New",
-                "password": "a long enough password",
+                "password": "a long enough password, kettle",
                 "role": "viewer",
             },
             "user_created",

@@ -15,7 +15,7 @@ from stocktake.appdb import actions
 from stocktake.appdb.models import AuditEvent, User
 
 IDLE = timedelta(minutes=30)  # the settings' default, which the conftest's app takes
-PASSWORD = "a long enough password"  # the conftest's users'
+PASSWORD = "a long enough password, kettle"  # the conftest's users'
 
 
 @pytest.fixture

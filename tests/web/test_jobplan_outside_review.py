@@ -176,7 +176,12 @@ def participant(app, sign_in_as):
         programme = actions.create_programme(db, by=editor, name="Leaders for job plans")
         cohort = actions.add_cohort(db, by=editor, programme_id=programme.id, name="2026")
         actions.create_user(
-            db, by=None, username="pia", full_name="Pia", password="a long enough password", role="viewer"
+            db,
+            by=None,
+            username="pia",
+            full_name="Pia",
+            password="a long enough password, kettle",
+            role="viewer",
         )
         actions.add_participant(db, by=editor, cohort_id=cohort.id, code="P7", name="Pia", username="pia")
     return sign_in_as("pia")

@@ -23,7 +23,7 @@ from stocktake.jobplan.store import JobPlanStore, current
 from stocktake.settings import Settings
 from stocktake.web.app import create_app
 
-PASSWORD = "a long enough password"
+PASSWORD = "a long enough password, kettle"
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from stocktake.warehouse import WarehouseError
 from stocktake.web.app import create_app
 
 YAML = "application/yaml"
-PASSWORD = "a long enough password"
+PASSWORD = "a long enough password, kettle"
 
 
 def plan_yaml(consultant: str, year: str = "2026/27", *, extra: list[dict] = ()) -> bytes:

@@ -229,7 +229,7 @@ def fresh(tmp_path, demo_warehouse):
     settings = Settings(home=home, database_url=f"sqlite:///{home / 'workspace.sqlite'}")
     app = create_app(settings)
     with session_factory(make_engine(settings.database_url))() as db:
-        password = "a long enough password"
+        password = "a long enough password, kettle"
         actions.create_user(
             db, by=None, username="editor", full_name="A editor", password=password, role="editor"
         )

@@ -112,12 +112,12 @@ def test_another_admins_review_is_answered_as_gone_and_logged(app, clients, extr
             by=None,
             username="second",
             full_name="Second",
-            password="a long enough password",
+            password="a long enough password, kettle",
             role="admin",
         )
     second = TestClient(app)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', second.get("/sign-in").text)[1]
-    data = {"username": "second", "password": "a long enough password", "csrf_token": csrf}
+    data = {"username": "second", "password": "a long enough password, kettle", "csrf_token": csrf}
     assert second.post("/sign-in", data=data, follow_redirects=False).status_code == 303
     second.csrf = re.search(r'name="csrf_token" value="([^"]+)"', second.get("/account").text)[1]
     assert _send(second, token, {"source": "x"}, "save").status_code == 404

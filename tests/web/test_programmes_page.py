@@ -26,7 +26,7 @@ DOMAINS = (
 )
 LEVELS = ["Strongly disagree", "Disagree", "Neutral", "Agree", "Strongly agree"]
 METRIC = "hipfx_surgery_36h"
-PASSWORD = "a long enough password"  # as tests/web/conftest.py gives every account
+PASSWORD = "a long enough password, kettle"  # as tests/web/conftest.py gives every account
 
 
 def csrf_of(client) -> str:

@@ -23,7 +23,7 @@ from stocktake.settings import Settings
 from stocktake.web.app import create_app
 from stocktake.web.report_jobs import DONE, FAILED, RUNNING, WAITING, ReportJobs, ReportOptions
 
-PASSWORD = "a long enough password"
+PASSWORD = "a long enough password, kettle"
 DEPARTMENT, TRUST = "Trauma & Orthopaedics", "St Elsewhere NHS Foundation Trust"
 
 

@@ -276,7 +276,11 @@ def test_a_deactivated_user_is_signed_out(app, sign_in_as):
         assert client.get("/", follow_redirects=False).headers["location"].startswith("/sign-in")
         bad = client.post(
             "/sign-in",
-            data={"username": "editor", "password": "a long enough password", "csrf_token": client.csrf},
+            data={
+                "username": "editor",
+                "password": "a long enough password, kettle",
+                "csrf_token": client.csrf,
+            },
         )
         assert bad.status_code in (401, 403)
     finally:

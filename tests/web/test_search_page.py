@@ -46,7 +46,12 @@ def test_a_participants_account_finds_only_their_own_programmes(app, sign_in_as)
         other = actions.create_programme(db, by=editor, name="Searchable leaders two")
         cohort = actions.add_cohort(db, by=editor, programme_id=mine.id, name="2026")
         actions.create_user(
-            db, by=None, username="pat", full_name="Pat", password="a long enough password", role="viewer"
+            db,
+            by=None,
+            username="pat",
+            full_name="Pat",
+            password="a long enough password, kettle",
+            role="viewer",
         )
         actions.add_participant(db, by=editor, cohort_id=cohort.id, code="P1", name="Pat", username="pat")
     page = sign_in_as("pat").get("/search", params={"q": "searchable leaders"}).text
@@ -70,13 +75,13 @@ def test_a_measure_whose_data_are_not_loaded_is_not_found(tmp_path, demo_warehou
     app = create_app(Settings(home=tmp_path, database_url=f"sqlite:///{tmp_path / 'workspace.sqlite'}"))
     with app.state.sessions() as db:
         actions.create_user(
-            db, by=None, username="v", full_name="V", password="a long enough password", role="viewer"
+            db, by=None, username="v", full_name="V", password="a long enough password, kettle", role="viewer"
         )
     client = TestClient(app)
     token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/sign-in").text)[1]
     client.post(
         "/sign-in",
-        data={"username": "v", "password": "a long enough password", "csrf_token": token},
+        data={"username": "v", "password": "a long enough password, kettle", "csrf_token": token},
         follow_redirects=False,
     )
     page = client.get("/search", params={"q": "waiting"}).text

@@ -98,7 +98,7 @@ def test_sign_in_is_logged_and_replaces_the_session(app, sign_in_as):
         "/sign-in",
         data={
             "username": "admin",
-            "password": "a long enough password",
+            "password": "a long enough password, kettle",
             "csrf_token": client.csrf,
             "next": "//evil",
         },
@@ -119,7 +119,7 @@ def test_admin_adds_a_user_who_can_then_sign_in(clients, sign_in_as):
     data = {
         "username": "Nurse.Lead",
         "full_name": "N Lead",
-        "password": "another long password",
+        "password": "another long password, pebble",
         "role": "editor",
     }
     assert (
@@ -172,7 +172,11 @@ def test_admin_adds_a_user_who_can_then_sign_in(clients, sign_in_as):
     client = sign_in_as(None)
     answer = client.post(
         "/sign-in",
-        data={"username": "nurse.lead", "password": "another long password", "csrf_token": client.csrf},
+        data={
+            "username": "nurse.lead",
+            "password": "another long password, pebble",
+            "csrf_token": client.csrf,
+        },
         follow_redirects=False,
     )
     assert answer.status_code == 303
@@ -182,7 +186,12 @@ def test_admin_adds_a_user_who_can_then_sign_in(clients, sign_in_as):
 def _new_user(app, username: str) -> None:
     with app.state.sessions() as db:
         actions.create_user(
-            db, by=None, username=username, full_name=username, password="the right password", role="viewer"
+            db,
+            by=None,
+            username=username,
+            full_name=username,
+            password="the right password, violin",
+            role="viewer",
         )
 
 
@@ -204,9 +213,13 @@ def _actions_of(app, username: str) -> list[str]:
 def test_a_user_changes_their_own_password(app, sign_in_as):
     _new_user(app, "changer")
     client = sign_in_as(None)
-    assert _sign_in(client, "changer", "the right password") == 303
+    assert _sign_in(client, "changer", "the right password, violin") == 303
     assert "Change your password" in client.get("/account").text
-    form = {"current": "the right password", "new": "a brand new password", "again": "a brand new password"}
+    form = {
+        "current": "the right password, violin",
+        "new": "a brand new password",
+        "again": "a brand new password",
+    }
     for wrong, reason in [
         ({"current": "not it"}, "current password: not right"),
         ({"again": "a brand new passw0rd"}, "the two new passwords differ"),
@@ -217,7 +230,7 @@ def test_a_user_changes_their_own_password(app, sign_in_as):
     answer = client.post("/account/password", data=form | {"csrf_token": client.csrf})
     assert answer.status_code == 200 and "Your password is changed" in answer.text
     fresh = sign_in_as(None)
-    assert _sign_in(fresh, "changer", "the right password") == 401
+    assert _sign_in(fresh, "changer", "the right password, violin") == 401
     assert _sign_in(fresh, "changer", "a brand new password") == 303
     assert "password_changed" in _actions_of(app, "changer")
 
@@ -243,7 +256,7 @@ def _signed_in(client) -> bool:
 def test_sign_out_ends_the_session_even_for_a_copied_cookie(app):
     _new_user(app, "leaver")
     client = from_address(app, "10.1.0.1")
-    assert _sign_in(client, "leaver", "the right password") == 303
+    assert _sign_in(client, "leaver", "the right password, violin") == 303
     thief = _copy_of(app, client)
     assert _signed_in(thief)
     answer = client.post("/sign-out", data={"csrf_token": client.csrf}, follow_redirects=False)
@@ -256,7 +269,7 @@ def test_sign_out_ends_the_session_even_for_a_copied_cookie(app):
 def test_sign_out_works_from_a_stale_tab(app, token):
     _new_user(app, f"ward{token}")
     client = from_address(app, "10.1.0.2")
-    assert _sign_in(client, f"ward{token}", "the right password") == 303
+    assert _sign_in(client, f"ward{token}", "the right password, violin") == 303
     data = {"csrf_token": token} if token else {}
     answer = client.post("/sign-out", data=data, follow_redirects=False)
     assert answer.status_code == 200 and "You are signed out" in answer.text
@@ -266,11 +279,15 @@ def test_sign_out_works_from_a_stale_tab(app, token):
 def test_a_password_change_ends_every_other_session(app):
     _new_user(app, "changer2")
     client = from_address(app, "10.1.0.3")
-    assert _sign_in(client, "changer2", "the right password") == 303
+    assert _sign_in(client, "changer2", "the right password, violin") == 303
     elsewhere = from_address(app, "10.1.0.4")
-    assert _sign_in(elsewhere, "changer2", "the right password") == 303
+    assert _sign_in(elsewhere, "changer2", "the right password, violin") == 303
     thief = _copy_of(app, client)
-    form = {"current": "the right password", "new": "a brand new password", "again": "a brand new password"}
+    form = {
+        "current": "the right password, violin",
+        "new": "a brand new password",
+        "again": "a brand new password",
+    }
     answer = client.post("/account/password", data=form | {"csrf_token": client.csrf})
     assert answer.status_code == 200 and "signed out" in answer.text
     assert _signed_in(client)  # the one who changed it stays signed in, in a new session
@@ -280,9 +297,9 @@ def test_a_password_change_ends_every_other_session(app):
 def test_a_reset_ends_every_session(app):
     _new_user(app, "forgetful")
     client = from_address(app, "10.1.0.5")
-    assert _sign_in(client, "forgetful", "the right password") == 303
+    assert _sign_in(client, "forgetful", "the right password, violin") == 303
     with app.state.sessions() as db:
-        actions.reset_password(db, by=None, username="forgetful", password="a replaced password")
+        actions.reset_password(db, by=None, username="forgetful", password="a replaced password, walrus")
     assert not _signed_in(client)
 
 
@@ -292,16 +309,16 @@ def test_a_reset_unlocks_the_account_it_replaces_the_password_of(app):
     _new_user(app, "lockme")
     guesser = from_address(app, "10.1.0.15")
     assert [_sign_in(guesser, "lockme", f"guess {i}") for i in range(actions.SIGN_IN_ATTEMPTS)] == [401] * 5
-    assert _sign_in(from_address(app, "10.1.0.15"), "lockme", "the right password") == 401  # locked
+    assert _sign_in(from_address(app, "10.1.0.15"), "lockme", "the right password, violin") == 401  # locked
     with app.state.sessions() as db:
-        actions.reset_password(db, by=None, username="lockme", password="a replaced password")
-    assert _sign_in(from_address(app, "10.1.0.15"), "lockme", "a replaced password") == 303
+        actions.reset_password(db, by=None, username="lockme", password="a replaced password, walrus")
+    assert _sign_in(from_address(app, "10.1.0.15"), "lockme", "a replaced password, walrus") == 303
 
 
 def test_enabling_a_disabled_user_again_does_not_revive_their_old_cookie(app):
     _new_user(app, "returner")
     client = from_address(app, "10.1.0.6")
-    assert _sign_in(client, "returner", "the right password") == 303
+    assert _sign_in(client, "returner", "the right password, violin") == 303
     thief = _copy_of(app, client)
     with app.state.sessions() as db:
         admin = db.scalar(select(User).where(User.username == "admin"))
@@ -309,13 +326,13 @@ def test_enabling_a_disabled_user_again_does_not_revive_their_old_cookie(app):
         actions.set_role(db, by=admin, user_id=returner.id, role="viewer", active=False)
         actions.set_role(db, by=admin, user_id=returner.id, role="viewer", active=True)
     assert not _signed_in(client) and not _signed_in(thief)
-    assert _sign_in(client, "returner", "the right password") == 303
+    assert _sign_in(client, "returner", "the right password, violin") == 303
 
 
 def test_a_session_ends_when_left_idle_and_after_eight_hours_whatever(app, monkeypatch):
     _new_user(app, "idler")
     client = from_address(app, "10.1.0.7")
-    assert _sign_in(client, "idler", "the right password") == 303
+    assert _sign_in(client, "idler", "the right password, violin") == 303
     start = actions.base._now()
     idle = app.state.settings.idle_timeout
     for minutes in range(0, 8 * 60, 20):  # used every 20 minutes: within the 30-minute timeout
@@ -325,7 +342,7 @@ def test_a_session_ends_when_left_idle_and_after_eight_hours_whatever(app, monke
     assert not _signed_in(client)  # eight hours after sign-in, however busy
 
     monkeypatch.undo()  # back to now (a sign-in in the future would clear everyone's sessions as old)
-    assert _sign_in(client, "idler", "the right password") == 303
+    assert _sign_in(client, "idler", "the right password, violin") == 303
     restart = actions.base._now()
     monkeypatch.setattr(actions.base, "_now", lambda: restart + idle + timedelta(seconds=1))
     assert not _signed_in(client)
@@ -338,12 +355,14 @@ def test_guessing_from_one_address_locks_the_account_there_only_until_an_admin_u
     attacker, owner = from_address(app, "10.2.0.1"), from_address(app, "10.2.0.2")
     for _ in range(actions.SIGN_IN_ATTEMPTS):
         assert _sign_in(attacker, "targeted", "a wrong password") == 401
-    assert _sign_in(attacker, "targeted", "the right password") == 401  # locked from there
-    form = {"username": "targeted", "password": "the right password", "csrf_token": attacker.csrf}
+    assert _sign_in(attacker, "targeted", "the right password, violin") == 401  # locked from there
+    form = {"username": "targeted", "password": "the right password, violin", "csrf_token": attacker.csrf}
     assert "or locked after five wrong tries from this computer" in attacker.post("/sign-in", data=form).text
     assert _actions_of(app, "targeted")[-1] == "sign_in_locked"
-    assert _sign_in(owner, "targeted", "the right password") == 303  # not from their own PC
-    assert _sign_in(attacker, "targeted", "the right password") == 401  # their good one reset nothing here
+    assert _sign_in(owner, "targeted", "the right password, violin") == 303  # not from their own PC
+    assert (
+        _sign_in(attacker, "targeted", "the right password, violin") == 401
+    )  # their good one reset nothing here
     # an admin sees the lock and lifts it
     admin = clients["admin"]
     with app.state.sessions() as db:
@@ -356,7 +375,7 @@ def test_guessing_from_one_address_locks_the_account_there_only_until_an_admin_u
     assert answer.status_code == 303
     assert "Locked after wrong passwords from 10.2.0.1" not in admin.get("/admin/users").text
     assert "user_unlocked" in _actions_of(app, "targeted")
-    assert _sign_in(attacker, "targeted", "the right password") == 303
+    assert _sign_in(attacker, "targeted", "the right password, violin") == 303
 
 
 def test_an_admin_unlock_lets_a_user_in_from_an_address_that_guessed_many_names(app, clients):
@@ -366,7 +385,7 @@ def test_an_admin_unlock_lets_a_user_in_from_an_address_that_guessed_many_names(
     shared = from_address(app, "10.5.0.1")
     for i in range(actions.ADDRESS_ATTEMPTS):
         assert _sign_in(shared, f"guess{i}", "a wrong password") == 401
-    assert _sign_in(shared, "behind_nat", "the right password") == 401
+    assert _sign_in(shared, "behind_nat", "the right password, violin") == 401
     admin = clients["admin"]
     with app.state.sessions() as db:
         user_id = db.scalar(select(User.id).where(User.username == "behind_nat"))
@@ -377,7 +396,7 @@ def test_an_admin_unlock_lets_a_user_in_from_an_address_that_guessed_many_names(
     typo = from_address(app, "10.5.0.1")
     form = {"username": "behind_nat", "password": "a typo", "csrf_token": typo.csrf}
     assert "Too many failed sign-ins" not in typo.post("/sign-in", data=form).text
-    assert _sign_in(from_address(app, "10.5.0.1"), "behind_nat", "the right password") == 303
+    assert _sign_in(from_address(app, "10.5.0.1"), "behind_nat", "the right password, violin") == 303
 
 
 def test_an_address_that_guesses_many_names_is_refused_for_a_while(app, monkeypatch):
@@ -385,16 +404,16 @@ def test_an_address_that_guesses_many_names_is_refused_for_a_while(app, monkeypa
     guesser = from_address(app, "10.3.0.1")
     for i in range(actions.ADDRESS_ATTEMPTS):
         assert _sign_in(guesser, f"name{i % 3}", "a wrong password") == 401
-    assert _sign_in(guesser, "bystander", "the right password") == 401
+    assert _sign_in(guesser, "bystander", "the right password, violin") == 401
     assert _actions_of(app, "bystander")[-1] == "sign_in_throttled"
     # an outside check: told their right password was wrong, a clinician would ask for a reset
-    form = {"username": "bystander", "password": "the right password", "csrf_token": guesser.csrf}
+    form = {"username": "bystander", "password": "the right password, violin", "csrf_token": guesser.csrf}
     said = " ".join(guesser.post("/sign-in", data=form).text.split())
     assert "Too many failed sign-ins from this computer&#39;s address: signing in from it waits until" in said
-    assert _sign_in(from_address(app, "10.3.0.2"), "bystander", "the right password") == 303
+    assert _sign_in(from_address(app, "10.3.0.2"), "bystander", "the right password, violin") == 303
     later = actions.base._now() + actions.SIGN_IN_LOCK + timedelta(seconds=1)
     monkeypatch.setattr(actions.base, "_now", lambda: later)
-    assert _sign_in(guesser, "bystander", "the right password") == 303
+    assert _sign_in(guesser, "bystander", "the right password, violin") == 303
 
 
 def test_one_users_flood_of_refusals_silences_no_one_elses_and_the_rest_go_to_the_server_log(app, caplog):
@@ -404,8 +423,8 @@ def test_one_users_flood_of_refusals_silences_no_one_elses_and_the_rest_go_to_th
     for name in ("flooder", "colleague"):
         _new_user(app, name)
     flooder, colleague = from_address(app, "10.8.0.1"), from_address(app, "10.8.0.1")
-    assert _sign_in(flooder, "flooder", "the right password") == 303
-    assert _sign_in(colleague, "colleague", "the right password") == 303
+    assert _sign_in(flooder, "flooder", "the right password, violin") == 303
+    assert _sign_in(colleague, "colleague", "the right password, violin") == 303
     before = _count(app)
     with caplog.at_level("WARNING", logger="stocktake.audit"):
         for _ in range(actions.REFUSALS_LOGGED_PER_MINUTE + 5):
@@ -490,7 +509,7 @@ def test_wrong_current_passwords_count_as_failed_sign_ins_and_lock(app):
     sign-in's lock of five, and none was logged."""
     _new_user(app, "guessed")
     client = from_address(app, "10.1.0.7")
-    assert _sign_in(client, "guessed", "the right password") == 303
+    assert _sign_in(client, "guessed", "the right password, violin") == 303
     form = {"new": "a brand new password", "again": "a brand new password", "csrf_token": client.csrf}
     for attempt in range(4):
         answer = client.post("/account/password", data=form | {"current": f"wrong {attempt}"})
@@ -499,8 +518,8 @@ def test_wrong_current_passwords_count_as_failed_sign_ins_and_lock(app):
     assert "not right too many times; you are signed out" in answer.text
     assert not _signed_in(client)
     assert _actions_of(app, "guessed").count("password_check_failed") == 5  # with who was signed in
-    assert _sign_in(client, "guessed", "the right password") == 401  # locked from this address
-    assert _sign_in(from_address(app, "10.1.0.8"), "guessed", "the right password") == 303
+    assert _sign_in(client, "guessed", "the right password, violin") == 401  # locked from this address
+    assert _sign_in(from_address(app, "10.1.0.8"), "guessed", "the right password, violin") == 303
 
 
 def test_a_right_current_password_is_never_locked_by_others_guesses_and_resets_the_count(app):
@@ -509,16 +528,20 @@ def test_a_right_current_password_is_never_locked_by_others_guesses_and_resets_t
     password changed, one typo after four wrong guesses locked the new one out."""
     _new_user(app, "shared1")
     colleague = from_address(app, "10.1.2.1")
-    assert _sign_in(colleague, "shared1", "the right password") == 303
+    assert _sign_in(colleague, "shared1", "the right password, violin") == 303
     guesser = from_address(app, "10.1.2.1")
     for i in range(actions.SIGN_IN_ATTEMPTS):
         assert _sign_in(guesser, "shared1", f"guess {i}") == 401
-    form = {"current": "the right password", "new": "a brand new password", "again": "a brand new password"}
+    form = {
+        "current": "the right password, violin",
+        "new": "a brand new password",
+        "again": "a brand new password",
+    }
     answer = colleague.post("/account/password", data=form | {"csrf_token": colleague.csrf})
     assert answer.status_code == 200 and "Your password is changed" in answer.text
     _new_user(app, "shared2")
     client = from_address(app, "10.1.2.2")
-    assert _sign_in(client, "shared2", "the right password") == 303
+    assert _sign_in(client, "shared2", "the right password, violin") == 303
     for i in range(actions.SIGN_IN_ATTEMPTS - 1):
         client.post("/account/password", data=form | {"current": f"wrong {i}", "csrf_token": client.csrf})
     answer = client.post("/account/password", data=form | {"csrf_token": client.csrf})
@@ -544,7 +567,7 @@ def test_a_form_whose_token_comes_in_the_header_is_checked_as_every_form_is(app,
 @pytest.mark.parametrize(
     ("username", "new", "said"),
     [
-        ("weak1", "the right password", "the same as the current one"),
+        ("weak1", "the right password, violin", "the same as the current one"),
         ("weak2", "aaaaaaaaaaaa", "too easily guessed"),
         ("weak3", "121212121212", "too easily guessed"),
         ("weak4", "Weak4-is-my-name", "too easily guessed"),  # the username in it
@@ -553,8 +576,8 @@ def test_a_form_whose_token_comes_in_the_header_is_checked_as_every_form_is(app,
 def test_a_new_password_too_easily_guessed_is_refused(app, username, new, said):
     _new_user(app, username)
     client = from_address(app, "10.1.0.9")
-    assert _sign_in(client, username, "the right password") == 303
-    form = {"current": "the right password", "new": new, "again": new, "csrf_token": client.csrf}
+    assert _sign_in(client, username, "the right password, violin") == 303
+    form = {"current": "the right password, violin", "new": new, "again": new, "csrf_token": client.csrf}
     answer = client.post("/account/password", data=form)
     assert answer.status_code == 422 and said in answer.text
 
@@ -564,7 +587,7 @@ def test_others_guesses_and_one_typo_do_not_lock_a_password_change(app):
     one typo of the current password, signed the owner out and said "not right too many times"."""
     _new_user(app, "ward_pc")
     owner = from_address(app, "10.1.3.1")
-    assert _sign_in(owner, "ward_pc", "the right password") == 303
+    assert _sign_in(owner, "ward_pc", "the right password, violin") == 303
     for i in range(actions.SIGN_IN_ATTEMPTS - 1):
         assert _sign_in(from_address(app, "10.1.3.1"), "ward_pc", f"guess {i}") == 401
     form = {"current": "a typo", "new": "a brand new password", "again": "a brand new password"}
@@ -577,8 +600,12 @@ def test_a_short_username_in_a_new_password_is_not_taken_for_it(app):
     """An outside recheck: user "a" could choose no password holding the letter a."""
     _new_user(app, "ab")
     client = from_address(app, "10.1.4.1")
-    assert _sign_in(client, "ab", "the right password") == 303
-    form = {"current": "the right password", "new": "Saturday-Morning-42", "again": "Saturday-Morning-42"}
+    assert _sign_in(client, "ab", "the right password, violin") == 303
+    form = {
+        "current": "the right password, violin",
+        "new": "Saturday-Morning-Heron-42",
+        "again": "Saturday-Morning-Heron-42",
+    }
     assert (
         "Your password is changed"
         in client.post("/account/password", data=form | {"csrf_token": client.csrf}).text

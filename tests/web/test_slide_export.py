@@ -19,7 +19,7 @@ from stocktake.web.app import create_app
 METRIC = "hipfx_surgery_36h"
 SMALL = "daycase_rate_hip_knee"  # four months with 1–7 cases behind them in the demo data
 CHANGES = ("Trauma list <moved> & $5 board", "Second consultant on call")
-PASSWORD = "a long enough password"  # as conftest's sign_in_as signs in
+PASSWORD = "a long enough password, kettle"  # as conftest's sign_in_as signs in
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from stocktake.appdb.models import ROLES
 from stocktake.settings import Settings
 from stocktake.web.app import create_app
 
-PASSWORD = "a long enough password"
+PASSWORD = "a long enough password, kettle"
 
 
 @pytest.fixture(scope="module")

@@ -86,7 +86,7 @@ def _new_password() -> str:
     if given == "":
         _fail("$STOCKTAKE_PASSWORD is set but empty: set it to the password, or unset it to be asked")
     return given or typer.prompt(
-        "Password (12 characters or more, not your name, hard to guess: three or four unrelated words do it)",
+        "Password (12 characters or more, not your name, hard to guess: four or more unrelated words do it)",
         hide_input=True,
         confirmation_prompt=True,
     )

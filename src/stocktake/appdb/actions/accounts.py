@@ -14,6 +14,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
+from unidecode import unidecode
 from zxcvbn import zxcvbn
 
 from stocktake.appdb.actions import base
@@ -46,6 +47,14 @@ UNLOCKING = ("user_unlocked", "password_reset")
 LEAST_GUESSES = 10**10
 #: zxcvbn reads at most this many characters; more only make a password harder to guess.
 GUESSED_LENGTH = 72
+#: Ways a guesser tries between words (none, a space, "-", "_", "." …): the letters and digits of a
+#: password alone need this many times fewer guesses.
+SEPARATORS = 10
+#: Short words in names that are not the person's own ("Maria de la Cruz", "Ali al Rashid"): a
+#: password holding them as words does not hold the name.
+NAME_PARTICLES = frozenset({"de", "la", "le", "da", "di", "du", "el", "al", "ap", "ab", "st", "mc"})
+#: A run of the same one to twenty characters, said once by the check ("abcabc" as "abc").
+_REPEATED = re.compile(r"(.{1,20}?)\1+")
 #: Words a guesser at a hospital's workspace tries first, beside the person's own names.
 LIKELY_WORDS = (
     "stocktake",
@@ -278,7 +287,12 @@ def _check_new_password(password: str, username: str, field: str = "password", f
     """The one rule for a password about to be set, whoever sets it (the user, an admin, the command
     line): an outside check found the guessable ones refused only on a user's own change, and then
     "123456789012", "Password123!" and "JohnSmith2024" for john.smith taken."""
-    if len(password) < PASSWORD_LENGTH:
+    if any("\ud800" <= c <= "\udfff" for c in password):  # bytes a terminal sent in another encoding
+        raise ActionError(
+            f"{field}: holds bytes that are not UTF-8 text (the terminal's encoding): set the terminal "
+            "to UTF-8 and give it again"
+        )
+    if len(_seen(password)) < PASSWORD_LENGTH:  # what draws nothing adds nothing a person sees
         raise ActionError(f"{field}: at least {PASSWORD_LENGTH} characters")
     if any(c < " " or c == "\x7f" for c in password) or not password.strip():  # no browser can type them
         raise ActionError(f"{field}: a control character or only spaces, which a sign-in box cannot take")
@@ -287,18 +301,27 @@ def _check_new_password(password: str, username: str, field: str = "password", f
     warning = _too_few_guesses(password, (username, full_name))
     if warning is not None:
         raise ActionError(
-            f"{field}: too easily guessed ({warning}); three or four unrelated words together make a "
-            "strong one"
+            f"{field}: too easily guessed ({warning}); four or more unrelated words, or three uncommon "
+            "ones, make a strong one"
         )
 
 
 def _too_few_guesses(password: str, names: tuple[str, ...]) -> str | None:
     """What makes the password guessable, if zxcvbn estimates fewer than ``LEAST_GUESSES`` for it as
-    typed or with its full-width and accented letters read as plain ones ("ｃｈｇ1234567890")."""
+    typed, read plainly (full-width, accented and invisible characters), or with a repeat said once
+    ("Password2026!" six times: cut at zxcvbn's 72 characters, its stray end had passed); or fewer than
+    a tenth of that for its letters and digits alone: zxcvbn counts a separator as a piece of its own
+    (10⁴ guesses each), where a guesser tries a few between words ("Analgesia round!" had passed)."""
     words = [w for w in re.split(r"[^a-z0-9]+", _folded(" ".join(names))) if w] + list(LIKELY_WORDS)
-    for text in dict.fromkeys((password, _plain(password))):
+    plain = _plain(password)
+    once = _REPEATED.sub(r"\1", plain[: 4 * GUESSED_LENGTH])
+    joined = re.sub(r"[\W_]+", "", once)  # letters and digits of any script
+    forms = [(text, LEAST_GUESSES) for text in dict.fromkeys((password, plain, once))]
+    for text, least in [*forms, (joined, LEAST_GUESSES / SEPARATORS)]:
+        if not text:  # zxcvbn fails on nothing: a password of symbols alone has no letters to join
+            continue
         estimate = zxcvbn(text[:GUESSED_LENGTH], user_inputs=words)
-        if estimate["guesses"] < LEAST_GUESSES:
+        if estimate["guesses"] < least:
             said = estimate["feedback"]["warning"].rstrip(".").lower()
             return said or "common words, names, dates, repeats or a keyboard run"
     return None
@@ -306,34 +329,43 @@ def _too_few_guesses(password: str, names: tuple[str, ...]) -> str | None:
 
 def _named(password: str, username: str, full_name: str) -> bool:
     """Whether the password holds the username (of six letters or more, either way round), or is made
-    with a word of the username's or the full name's: as a word of its own ("Frank Jones 2024",
-    "FrankJones2024"), not inside another (a recheck: "Analgesia round" for Lana, "Email the rota"
-    for Liam, "Generic drugs" for eric, "Tomorrow" for tom). zxcvbn reads names as words anywhere,
-    which "Frank Jones 2024" passes."""
-    squeezed = "".join(c for c in _folded(password) if c not in " .-_/")
-    user = _folded(username).replace(".", "").replace("-", "").replace("_", "")
+    with a name of the person's, either way round: as a word of its own ("Frank Jones 2024",
+    "FrankJones2024", "Jo Ng 2026", "McDonald 2026", "ONeill 2026" for O'Neill, "Lukasz" for Łukasz),
+    not inside another (a recheck: "Analgesia round" for Lana, "Email the rota" for Liam, "Generic
+    drugs" for eric, "Tomorrow" for tom). zxcvbn reads names as words anywhere, which "Frank Jones
+    2024" passes."""
+    squeezed = "".join(c for c in _folded(password) if c.isalnum())
+    user = "".join(c for c in _folded(username) if c.isalnum())
     if len(user) >= 6 and (user in squeezed or user[::-1] in squeezed):
         return True
-    parts = {p for p in re.split(r"[^a-z]+", _folded(f"{username} {full_name}")) if len(p) >= 3}
-    if len(user) >= 3:
-        parts.add(user)
-    # words as written: split at anything not a letter and where a capital follows a small letter
-    spaced = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", _plain(password))
-    words = {w for w in re.split(r"[^a-z]+", _folded(spaced)) if w}
+    names = _folded(f"{username} {full_name}").replace("'", "").replace("’", "")
+    parts = set(re.split(r"[^a-z]+", names)) | {re.sub(r"[^a-z]", "", t) for t in names.split()}  # "oneill"
+    parts = {p for p in parts if len(p) >= 3 or (len(p) == 2 and p not in NAME_PARTICLES)}
+    parts |= {p[::-1] for p in parts if len(p) >= 3}
+    # words as written: split at anything not a letter, and also where a capital follows a small letter
+    seen = _plain(password).replace("'", "").replace("’", "")
+    camel = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", seen)
+    words = {w for text in (seen, camel) for w in re.split(r"[^a-z]+", _folded(text)) if w}
     return bool(words & parts)
 
 
 def _folded(text: str) -> str:
-    """Plain and lower case: "ＪＯＨＮ", "Jöhn" and "john" alike."""
-    return _plain(text).casefold()
+    """Plain, in Latin letters and lower case: "ＪＯＨＮ", "Jöhn" and "john" alike, "Łukasz" as "lukasz"."""
+    return unidecode(_plain(text)).casefold()
 
 
 def _plain(text: str) -> str:
-    """NFKC, accents off: full-width and accented letters as plain ones ("ＪＯＨＮ" and "Jöhn" as "JOHN"
-    and "John"). Look-alike letters of other scripts (a Cyrillic "а") are left: no guesser's list holds
-    them (ADR 81)."""
+    """NFKC, accents and what draws nothing off: full-width, accented and invisibly joined letters as
+    plain ones ("ＪＯＨＮ", "Jöhn", "P\u200dassword"). Look-alike letters of other scripts (a Cyrillic
+    "а") are left: no guesser's list holds them (ADR 81)."""
     decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    return "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
+
+
+def _seen(password: str) -> str:
+    """The characters of ``password`` a person sees: format characters (joiners, tags) and marks drawn
+    on others left out ("🏴󠁧󠁢󠁷󠁬󠁳󠁿" is one, not seven)."""
+    return "".join(c for c in password if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
 
 
 def _failures_in_a_row(session: Session, user: User, client: str, counted: tuple[str, ...] = FAILED) -> int:
