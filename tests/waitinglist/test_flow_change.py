@@ -217,3 +217,17 @@ def test_a_share_in_the_flows_sentence_that_gives_a_hidden_count_away_is_hidden(
     assert short.waiting == 345 and round(short.waiting - short.within_18_weeks) == 7
     assert hidden_as_the_table_hides(short, "pct_within_18_weeks") == "*"
     assert hidden_as_the_table_hides(short, "waiting") == "345"
+
+
+def test_the_reports_answer_for_the_departments_own_target_says_its_latest_flows_too(tmp_path):
+    """An outside check: the 92% answer was followed by what it needs at the latest flows; the own
+    target's answer beside it was not."""
+    from stocktake.report.waitinglist import waiting_list_section
+    from stocktake.verdicts.waitinglist import OwnTarget, for_own_target, overview
+
+    rising = overview(_pathways_of(_warehouse_of(tmp_path / "rising.duckdb", 1.4)))
+    own = OwnTarget(70.0, "a basis", "Waiting patients within 18 weeks")
+    section = waiting_list_section(rising, None, own, for_own_target(rising, own))
+    assert section.own_capacity.startswith("70% within 18 weeks by")
+    assert section.own_capacity_at_latest.startswith("At the latest 6 months' flows instead (")
+    assert "70% within 18 weeks" in section.own_capacity_at_latest

@@ -638,7 +638,7 @@ def capacity(
             f"(round up: {answer.whole_cases_per_week})"
         )
         with_them = (
-            f"at least the target's {answer.target.pct_within_18_weeks:.1f}%"  # reached, by construction
+            f"at least the target's {answer.target.share_written()}"  # reached, by construction
             if achieved_hidden and not answer.target.no_52_week_waiters
             else MASK
             if achieved_hidden

@@ -130,6 +130,9 @@ class Target:
     #: whichever is further (``targets.setting.at_least_better``).
     at_least_better_by: float | None = None
     than: str | None = None
+    #: The month the target is to be met by (YYYY-MM), where its source names one: what the waiting
+    #: list's capacity answer for the department's own target plans to (ADR 82).
+    by: str | None = None
     #: The catalogue's target this one was resolved from (``verdicts.least_gain``): its national
     #: level, for what compares with that rather than the service's own.
     resolved_from: Target | None = None
@@ -311,6 +314,9 @@ def _target(
     spec: dict[str, Any], where: str, improvement: str, unit: str = "", events: bool = False
 ) -> Target:
     year, gain, than = spec.get("year"), spec.get("at_least_better_by"), spec.get("than")
+    by = spec.get("by")
+    if by is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", str(by)):
+        raise ValueError(f"{where}.by: {by!r} is not a month written YYYY-MM")
     if (gain is None) != (than is None):
         raise ValueError(f"{where}: at_least_better_by and than go together (the gain and its month)")
     if than is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", str(than)):
@@ -336,6 +342,7 @@ def _target(
         int(year) if year is not None else None,
         float(gain) if gain is not None else None,
         str(than) if than is not None else None,
+        by=str(by) if by is not None else None,
     )
 
 

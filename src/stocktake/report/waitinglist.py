@@ -236,6 +236,7 @@ class WaitingListSection:
     #: the report what it would take.
     own_target: str = ""
     own_capacity: str = ""
+    own_capacity_at_latest: str = ""
 
     @property
     def notice(self) -> str | None:
@@ -395,7 +396,7 @@ def capacity_words(found: Overview) -> str:
         MASK if hide else found.target.written(value) for value, hide in zip(reached, hidden, strict=True)
     )
     if hidden[1] and found.target.pct_within_18_weeks is not None:  # reached, by construction
-        with_them = f"at least the target's {found.target.pct_within_18_weeks:.1f}%"
+        with_them = f"at least the target's {found.target.share_written()}"
     if answer.extra_per_week is None:
         return f"{target}: not reachable from {_month(answer.start)} with any uplift the model allows."
     if answer.extra_per_week == 0:
@@ -555,8 +556,9 @@ def waiting_list_section(
         one_offs=_one_offs(found),
         flows_changed=found.flows_changed,
         capacity_at_latest=found.capacity_at_latest,
-        own_target=own.words() if own is not None else "",
+        own_target=own.words(found.month, found.target.by) if own is not None else "",
         own_capacity=capacity_words(for_own) if for_own is not None else "",
+        own_capacity_at_latest=for_own.capacity_at_latest if for_own is not None else "",
         coming_back=found.projection is not None
         and bool(coming_back(found.projection.model.one_offs, found.projection.model.ahead)[-1] >= 1),
         groups=tuple(
@@ -616,6 +618,11 @@ def waiting_list_sheets(
             *(
                 [("Capacity for the department's own target", section.own_capacity)]
                 if section.own_capacity
+                else []
+            ),
+            *(
+                [("The department's own target at the latest flows", section.own_capacity_at_latest)]
+                if section.own_capacity_at_latest
                 else []
             ),
             ("Assumptions", section.assumptions),

@@ -53,6 +53,8 @@ def resolved(metric: Metric, frame: pd.DataFrame, hidden: np.ndarray | None = No
         way = "higher" if metric.improvement == "increase" else "lower"
         capped = f", no further than {plain.statistic(bounded)}" if bounded != value else ""  # "100%"
         source = f"{target.source}, or {rule} ({fmt(start)}), whichever is {way}{capped}"
-        return dataclasses.replace(metric, target=Target(bounded, source, target.year, resolved_from=target))
+        resolved = Target(bounded, source, target.year, by=target.by, resolved_from=target)
+        return dataclasses.replace(metric, target=resolved)
     source = f"{target.source}; the rule of {rule} is not applied: {why}"
-    return dataclasses.replace(metric, target=Target(target.value, source, target.year, resolved_from=target))
+    kept = Target(target.value, source, target.year, by=target.by, resolved_from=target)
+    return dataclasses.replace(metric, target=kept)

@@ -14,7 +14,6 @@ not import.
 from __future__ import annotations
 
 import itertools
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -592,39 +591,77 @@ class OwnTarget:
     at: an outside check found the page answering for 92% while the stock-take held the service to
     75.3% for the same share."""
 
-    pct: float  # at most SHARE_DECIMALS places, rounded up, so that reaching it reaches the target
+    pct: float  # as the stock-take's table writes it (its decimals, at most SHARE_DECIMALS)
     basis: str
     title: str
+    #: The month the catalogue's target is to be met by, where it names one (not a target set since).
+    by: pd.Period | None = None
+    #: Whether the target has a trajectory (``--targets``): its milestones are not read here.
+    trajectory: bool = False
 
-    def words(self) -> str:
+    def month_for(self, list_month: pd.Period, default: pd.Period) -> pd.Period:
+        """The month its answer plans to: its own, when that comes after the list's (within the five
+        years a target may look ahead), else ``default``."""
+        if self.by is not None and list_month < self.by and (self.by - list_month).n <= 60:
+            return self.by
+        return default
+
+    def words(self, list_month: pd.Period, default: pd.Period) -> str:
+        """It in a sentence, saying when the answer's month is not its own (an outside check read an
+        answer for December 2026 beside "65% by March 2026" as the March target's)."""
         basis = f" ({self.basis})" if self.basis else ""
-        return (
+        said = (
             f"The department's own target for this share is {self.pct:g}%, the stock-take's for "
             f"“{self.title}”{basis}"
         )
+        if self.by is not None and self.month_for(list_month, default) != self.by:
+            said += (
+                f"; its month, {self.by:%B %Y}, is not after the list's ({list_month:%B %Y}), so what it "
+                f"would take is worked out for {default:%B %Y}"
+            )
+        if self.trajectory:
+            said += (
+                "; its trajectory's milestones are not read here (`stocktake waitinglist capacity "
+                "--target-pct PCT --by YYYY-MM` answers for one)"
+            )
+        return said
 
 
 def own_target(entries) -> OwnTarget | None:
     """The target of the stock-take's :data:`SHARE_MEASURE` (``entries``: a stock-take's), or None
-    where it has none."""
+    where it has none or the measure is not a share to raise (a department's copy may redefine it)."""
     found = [e for e in entries if e.result.metric.id == SHARE_MEASURE]
-    target = found[0].result.chart.target if found else None
-    if target is None or not 0 < target <= 100:
+    if not found:
         return None
-    places = 10**SHARE_DECIMALS
-    pct = min(math.ceil(round(target * places, 6)) / places, 100.0)
-    return OwnTarget(pct, found[0].target_basis or "", found[0].result.metric.title)
+    entry, metric = found[0], found[0].result.metric
+    target = entry.result.chart.target
+    if target is None or metric.unit != "%" or metric.improvement != "increase" or not 0 < target <= 100:
+        return None
+    # as the stock-take's table writes it: a board read 75.35% beside the table's 75.3% (an outside check)
+    pct = float(f"{target:.{min(metric.decimals, SHARE_DECIMALS)}f}")
+    if pct <= 0:
+        return None
+    # the catalogue's month, unless a target set since replaced the catalogue's
+    by = metric.target.by if metric.target is not None and metric.target.value == target else None
+    trajectory = entry.result.chart.trajectory is not None
+    return OwnTarget(
+        pct, entry.target_basis or "", metric.title, pd.Period(by, freq="M") if by else None, trajectory
+    )
 
 
 def for_own_target(found: Overview | None, own: OwnTarget | None) -> Overview | None:
-    """``found`` retargeted to the department's own share (the report's second answer, by the same
-    month as the first), or None where there is none or it is the share already answered."""
-    if found is None or own is None:
+    """``found`` retargeted to the department's own share by its own month (the report's second
+    answer), or None where there is none, it has a trajectory, or it is the answer already given."""
+    if found is None or own is None or own.trajectory:
         return None
-    if not found.target.no_52_week_waiters and own.pct == found.target.pct_within_18_weeks:
+    by = own.month_for(found.month, found.target.by)
+    if not found.target.no_52_week_waiters and (own.pct, by) == (
+        found.target.pct_within_18_weeks,
+        found.target.by,
+    ):
         return None
     try:
-        return retargeted(found, own.pct, found.target.by)
+        return retargeted(found, own.pct, by)
     except OverviewError:
         return None
 

@@ -105,6 +105,12 @@ class WaitTarget:
                 return down, more
         return value, places + 9
 
+    def share_written(self) -> str:
+        """The target's own share to a tenth, or to its hundredth where it has one ("99.83%", which
+        "99.8%" had understated in "at least the target's …")."""
+        pct = self.pct_within_18_weeks
+        return f"{pct:.1f}%" if round(pct, 1) == pct else f"{pct:.2f}%"
+
     def written(self, value: float) -> str:
         """``value`` as said beside this target: 52-week waiters to a hundredth, a share to a tenth of a
         point, reading met exactly when it is (``rounded``)."""

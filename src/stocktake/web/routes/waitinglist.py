@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import logging
 import math
 import re
 from dataclasses import dataclass
@@ -49,6 +50,7 @@ from stocktake.verdicts.waitinglist import (
     TARGET_PCT,
     Overview,
     OverviewError,
+    OwnTarget,
     TargetError,
     figures_hidden,
     lists_hidden,
@@ -169,6 +171,17 @@ def _picture(untargeted: Overview, target_pct: float | None, target_by: str | No
     finally:
         if asked:
             at_once.release()
+
+
+def _own_target(workspace, db: Session) -> OwnTarget | None:
+    """The department's own target for the share, or None. The stock-take failing (a dataset the
+    catalogue cannot read) is the overview page's to show: this page stands without the sentence (an
+    outside check: it had failed with a 500 where it had stood before)."""
+    try:
+        return own_target(workspace.stocktake(db).entries)
+    except Exception:  # logged, not swallowed: the overview shows the failure itself
+        logging.getLogger(__name__).exception("the waiting list page's own target: the stock-take failed")
+        return None
 
 
 def _target_pct(text: str) -> float:
@@ -578,7 +591,7 @@ def waiting_list_page(
     # Projections run from the list's own month, however old: said plainly when it is not recent
     # (worded as the board report words it).
     on = today()
-    own = own_target(request.app.state.workspace.stocktake(db).entries) if found is not None else None
+    own = _own_target(request.app.state.workspace, db) if found is not None else None
     ahead = ahead_words(found.month, on) if found is not None else f"the next {HORIZON} months"
     if scenario is not None and moved:
         return render(  # 200 even with a refused value: htmx swaps no 4xx, and the fragment says why
