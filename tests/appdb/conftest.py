@@ -39,3 +39,18 @@ def database_url(request, tmp_path):
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'workspace.sqlite'}"
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def lead(db):
+    """An editor, on whichever app database the module's ``db`` opens."""
+    from stocktake.appdb import actions
+
+    return actions.create_user(
+        db,
+        by=None,
+        username="lead",
+        full_name="A Lead",
+        password="a long enough password, kettle",
+        role="editor",
+    )

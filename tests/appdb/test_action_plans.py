@@ -29,18 +29,6 @@ def db(database_url, monkeypatch):
     engine.dispose()
 
 
-@pytest.fixture
-def lead(db):
-    return actions.create_user(
-        db,
-        by=None,
-        username="lead",
-        full_name="A Lead",
-        password="a long enough password, kettle",
-        role="editor",
-    )
-
-
 def _last_event(db) -> tuple[str, str, str]:
     event = db.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
     return event.action, event.subject, event.detail

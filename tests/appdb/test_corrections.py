@@ -27,18 +27,6 @@ def db(database_url, monkeypatch):
     engine.dispose()
 
 
-@pytest.fixture
-def lead(db):
-    return actions.create_user(
-        db,
-        by=None,
-        username="lead",
-        full_name="A Lead",
-        password="a long enough password, kettle",
-        role="editor",
-    )
-
-
 def _history(db) -> list[tuple]:
     return [
         (c.record_kind, c.record_id, c.field, c.old_value, c.new_value, c.changed_by, c.changed_at, c.reason)

@@ -31,18 +31,6 @@ def db(tmp_path):
         yield session
 
 
-@pytest.fixture
-def lead(db):
-    return actions.create_user(
-        db,
-        by=None,
-        username="lead",
-        full_name="Programme Lead",
-        password="a long enough password, kettle",
-        role="editor",
-    )
-
-
 def _events(db, action: str) -> int:
     return db.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == action))
 

@@ -35,18 +35,6 @@ def db(tmp_path):
 
 
 @pytest.fixture
-def lead(db):
-    return actions.create_user(
-        db,
-        by=None,
-        username="lead",
-        full_name="Lead",
-        password="a long enough password, kettle",
-        role="editor",
-    )
-
-
-@pytest.fixture
 def cohort(db, lead):
     """Three people (P1-P3), all at two Leading change sessions; completion 100%."""
     programme = actions.create_programme(

@@ -21,18 +21,6 @@ def db(database_url):
     engine.dispose()
 
 
-@pytest.fixture
-def lead(db):
-    return actions.create_user(
-        db,
-        by=None,
-        username="lead",
-        full_name="A Lead",
-        password="a long enough password, kettle",
-        role="editor",
-    )
-
-
 def test_every_word_must_appear_in_any_case_and_the_excerpt_shows_the_first():
     text = "Patients with a hip fracture should have surgery on the day of, or the day after, admission."
     found = excerpt(["Surgery audit", text], words_of("HIP surgery"))  # around the first word, "hip"
