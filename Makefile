@@ -36,6 +36,7 @@ bench: setup
 	$(BIN)/python benchmarks/bench_spc.py
 	$(BIN)/python benchmarks/bench_demo.py
 	$(BIN)/python benchmarks/bench_waitinglist.py
+	$(BIN)/python benchmarks/bench_form_text.py
 
 # The national-size list beside R's NHSRwaitinglist (the issue's anchor): NHSRWAITINGLIST=DIR for a
 # checkout of the package where CRAN is out of reach.

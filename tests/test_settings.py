@@ -131,3 +131,15 @@ def test_the_demos_settings_keep_its_own_mapping_and_catalogue_whatever_the_envi
     (tmp_path / "secrets").mkdir()
     (tmp_path / "secrets" / "pseudonym.key").write_text("")
     assert is_home(tmp_path)  # an ingest's key beside a warehouse of another name
+
+
+def test_a_shipped_catalogue_named_in_the_environment_is_found_by_its_name(tmp_path, monkeypatch):
+    """An outside check: STOCKTAKE_CATALOGUE=elective_surgery was opened as a file, and the report's
+    failure to open it blamed on --out; a name that is neither is said as the environment's."""
+    from stocktake.settings import CATALOGUES, SettingsError, load_settings
+
+    monkeypatch.setenv("STOCKTAKE_CATALOGUE", "elective_surgery")
+    assert load_settings(tmp_path).catalogue == CATALOGUES / "elective_surgery.yaml"
+    monkeypatch.setenv("STOCKTAKE_CATALOGUE", "urology")
+    with pytest.raises(SettingsError, match=r"^STOCKTAKE_CATALOGUE: expected a shipped catalogue \("):
+        load_settings(tmp_path)

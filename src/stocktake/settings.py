@@ -279,7 +279,11 @@ def load_settings(home: Path | None = None, *, loading: bool = False, private: b
         home=home,
         database_url=env.get("STOCKTAKE_DATABASE_URL") or f"sqlite:///{home / 'workspace.sqlite'}",
         mapping=Path(env.get("STOCKTAKE_MAPPING") or told.mapping or _home_mapping(home)),
-        catalogue=Path(env.get("STOCKTAKE_CATALOGUE") or told.catalogue or DEFAULT_CATALOGUE),
+        # named as the flag and stocktake.toml name it: a shipped catalogue by name too (an outside check's
+        # STOCKTAKE_CATALOGUE=elective_surgery had been opened as a file and blamed on --out)
+        catalogue=catalogue_path(env["STOCKTAKE_CATALOGUE"], Path.cwd(), where="STOCKTAKE_CATALOGUE")
+        if env.get("STOCKTAKE_CATALOGUE")
+        else told.catalogue or DEFAULT_CATALOGUE,
         department=told.department,
         trust=told.trust,
         sites=told.sites,

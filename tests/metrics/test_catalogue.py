@@ -73,6 +73,13 @@ def test_default_catalogue_covers_the_areas_with_sourced_definitions():
             "target: {value: 65, source: S, at_least_better_by: 500, than: '2025-03'}",
             "more than a share can move",
         ),
+        # a target's month (ADR 82): a recheck read Python's repr of an unquoted date
+        ("target: {value: 65, source: S, by: 2026-03-31}", "m1.target.by: 2026-03-31 is not a month written"),
+        ("target: {value: 65, source: S, by: '2026-13'}", "m1.target.by: 2026-13 is not a month written"),
+        (
+            "target: {value: 65, source: S, at_least_better_by: 5, than: '2025-03', by: '2020-03'}",
+            "m1.target.by: 2020-03 is not after the month its gain is read from (than: 2025-03)",
+        ),
         (  # a recheck: a rare-event chart's "month" was the first of its events' gaps, taken silently
             "target: {value: 65, source: S, at_least_better_by: 5, than: '2025-03'}\n"
             "    events: {dataset: admissions, at: admitted_at}",
@@ -166,3 +173,11 @@ def test_a_least_gain_on_a_measure_with_no_better_way_is_refused(tmp_path):
     )
     with pytest.raises(CatalogueError, match=r"m1\.target\.at_least_better_by: a gain needs a better way"):
         load_catalogue(path)
+
+
+def test_a_catalogue_that_cannot_be_read_is_named_as_the_catalogue(tmp_path):
+    """An outside check: a missing catalogue's OSError reached the report command, which blamed --out."""
+    from stocktake.metrics.catalogue import CatalogueError, load_catalogue
+
+    with pytest.raises(CatalogueError, match=r"nope\.yaml: cannot read the catalogue: No such file"):
+        load_catalogue(tmp_path / "nope.yaml")

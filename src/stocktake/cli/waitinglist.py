@@ -571,6 +571,7 @@ def capacity(
         beyond_present,
         lists_assume,
         lists_words,
+        share_words,
     )
     from stocktake.waitinglist.flow_change import capacity_at_latest_flows
 
@@ -638,7 +639,8 @@ def capacity(
             f"(round up: {answer.whole_cases_per_week})"
         )
         with_them = (
-            f"at least the target's {answer.target.share_written()}"  # reached, by construction
+            # reached, by construction
+            f"at least the target's {share_words(answer.target.pct_within_18_weeks)}"
             if achieved_hidden and not answer.target.no_52_week_waiters
             else MASK
             if achieved_hidden

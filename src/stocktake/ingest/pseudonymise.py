@@ -28,10 +28,10 @@ _AS_FLOAT = re.compile(r"[0-9]{10}\.0*|[0-9]\.[0-9]{7,9}E\+?0*9")
 #: Ten digits a spreadsheet wrote as a count, in thousands: `4,478,365,431`, `4.478.365.431`,
 #: `4'478'365'431` (spaces and dashes go before this is matched, as they do from every identifier).
 _WITH_THOUSANDS = re.compile(r"[0-9]([,.'])[0-9]{3}\1[0-9]{3}\1[0-9]{3}(?:\.0*)?")
-#: Digits with up to five separators between each two (a run of spaces or line breaks is one; no
+#: Digits with up to eight separators between each two (a run of spaces or line breaks is one; no
 #: letters): a number as a person or a system groups it (`943 476 5919`, `(943) 476-5919`,
 #: `943 – 476 – 5919`, `94 34 76 59 19`, `9,434,765,919`), or several numbers side by side.
-_DIGIT_RUN = re.compile(r"[0-9](?:(?:\s++|[^0-9A-Za-z\s]){0,5}[0-9])*")
+_DIGIT_RUN = re.compile(r"[0-9](?:(?:\s++|[^0-9A-Za-z\s]){0,8}[0-9])*")
 _DIGITS = re.compile(r"[0-9]+")
 #: Ten digits a program wrote as a float, inside text: `4.478365431E+09` (its exponent ends a run).
 _FLOAT_IN_TEXT = re.compile(r"(?<![0-9])[0-9]\.[0-9]{7,9}[Ee]\+?0*9(?![0-9])")
@@ -47,13 +47,16 @@ _DATE_OR_TIME = re.compile(
     r"(?::[0-5][0-9](?:\.[0-9]+)?)?(?![0-9])"
 )
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
-#: Letters typed for digits among digits: O for a zero, l or I for a one (`4O1 O23 2137`,
-#: `4010232l37`), in a run of digits and such letters with a digit in it, not inside a word (`Photo2`).
+#: Letters typed for digits among digits, in a run of digits and such letters with a digit in it, not
+#: inside a word (`Photo2`): O for a zero anywhere in it (`4O1 O23 2137`), l or I for a one between
+#: two digits only (`4010232l37`; a recheck: "2l 2l 1l" of fluids had read as digits, and a trailing
+#: "l" had made eleven of a number's ten).
 _LOOK_ALIKE_DIGITS = re.compile(r"(?<![A-Za-z])[0-9OolI]*[0-9][0-9OolI]*(?![A-Za-z])")
-_AS_DIGITS = str.maketrans("OolI", "0011")
+_O_AS_ZERO = str.maketrans("Oo", "00")
+_ONE_BETWEEN_DIGITS = re.compile(r"(?<=[0-9])[lI](?=[0-9])")
 #: A character a web address escapes (`%20` for a space): a separator, or its digits would join the
 #: number's (`Letter%209434765919.pdf` read as twelve digits).
-_URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+URL_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 #: An ISBN-10 (`ISBN 0-306-40615-2`): its check is the NHS number's, so every one would pass it.
 _ISBN = re.compile(r"ISBN(?:-?10)?:?\s*[0-9][0-9 -]{8,14}[0-9Xx]", re.IGNORECASE)
 #: As a spreadsheet writes a count (thousands, 1-3-3-3, or a float): masked as ten digits, not as typed.
@@ -74,10 +77,19 @@ def ascii_digits(text: str) -> str:
     return _NON_ASCII.sub(one, text)
 
 
-def _read_as_digits(text: str) -> str:
+def read_as_digits(text: str) -> str:
     """``text`` with its digits of other scripts, and the letters typed for digits among digits, as
     ASCII digits, one character for one."""
-    return _LOOK_ALIKE_DIGITS.sub(lambda m: m.group(0).translate(_AS_DIGITS), ascii_digits(text))
+
+    def as_digits(found: re.Match) -> str:
+        return _ONE_BETWEEN_DIGITS.sub("1", found.group(0).translate(_O_AS_ZERO))
+
+    return _LOOK_ALIKE_DIGITS.sub(as_digits, ascii_digits(text))
+
+
+def _as_letters(found: re.Match) -> str:
+    """What a match covered, as letters of the same length: it stands between numbers."""
+    return "x" * len(found.group(0))
 
 
 def ten_digit_runs(text: str) -> list[tuple[int, int, str]]:
@@ -88,16 +100,17 @@ def ten_digit_runs(text: str) -> list[tuple[int, int, str]]:
     `2024-01-02 10:00-12:00`), a list (groups after ", "), a telephone number (`+44 …`, or eleven
     digits from one 0), a sum of money (`£12,012,033.09`) or an ISBN. Letters typed for digits among
     digits are read as them; a web address's escapes separate. Places are ``text``'s own."""
-    readable = _read_as_digits(text)
+    readable = read_as_digits(text)
     found = [
         (m.start(), m.end(), normalised_identifier(m.group(0))) for m in _FLOAT_IN_TEXT.finditer(readable)
     ]
     # dates, times and the floats (candidates already) stand between numbers, read as letters: a
-    # number beside a float had been skipped with it (`4010232137 2.123456789E+09` shown whole)
-    scanned = _DATE_OR_TIME.sub(lambda m: "x" * len(m.group(0)), readable)
-    scanned = _ISBN.sub(lambda m: "x" * len(m.group(0)), _URL_ESCAPE.sub("   ", scanned))
-    for a, b, _ in found:
-        scanned = scanned[:a] + "x" * (b - a) + scanned[b:]
+    # number beside a float had been skipped with it (`4010232137 2.123456789E+09` shown whole). Each
+    # pass is one regular expression over the text: the time is linear in its length (an outside check
+    # held the server for a minute with half a megabyte of "1 " typed into the sign-in's name)
+    scanned = _FLOAT_IN_TEXT.sub(_as_letters, readable)
+    scanned = _DATE_OR_TIME.sub(_as_letters, scanned)
+    scanned = _ISBN.sub(_as_letters, URL_ESCAPE.sub("   ", scanned))
     for run in _DIGIT_RUN.finditer(scanned):
         before = scanned[run.start() - 1 : run.start()]
         if before in ("+", "£", "$", "€"):
@@ -105,7 +118,7 @@ def ten_digit_runs(text: str) -> list[tuple[int, int, str]]:
         groups = [(run.start() + g.start(), run.start() + g.end()) for g in _DIGITS.finditer(run.group(0))]
         for i, (first, _) in enumerate(groups):
             digits, end = "", first
-            for start, end in groups[i:]:
+            for start, end in groups[i : i + 10]:  # ten groups hold ten digits at most
                 digits += readable[start:end]
                 if len(digits) >= 10:
                     break
@@ -219,6 +232,20 @@ def is_valid_nhs_number(value: str) -> bool:
 _LONG_NUMBER = re.compile(r"\d(?:[ \-./]?\d){8,}")
 
 
+def _alone(spans: list[tuple[int, int, str]]) -> list[bool]:
+    """For each of ``spans`` (sorted by start), whether it overlaps no other: by the furthest end before
+    it and the nearest start after it, in one pass each way (comparing each with every other had taken
+    minutes on a long cell of candidates)."""
+    n = len(spans)
+    before, furthest = [0] * n, -1
+    for k, (_, end, _) in enumerate(spans):
+        before[k], furthest = furthest, max(furthest, end)
+    after, nearest = [0] * n, float("inf")
+    for k in range(n - 1, -1, -1):
+        after[k], nearest = nearest, min(nearest, spans[k][0])
+    return [before[k] <= spans[k][0] and spans[k][1] <= after[k] for k in range(n)]
+
+
 def mask_nhs_numbers(text: str, any_check_digit: bool = False) -> str:
     """``text`` with every NHS number in it masked (all but the first three characters), wherever it
     stands and however it is written: a cell of another column, a file name, a message, a form field.
@@ -227,7 +254,7 @@ def mask_nhs_numbers(text: str, any_check_digit: bool = False) -> str:
     belongs (a group's: outside checks saw a mistyped NHS number, one digit short or one too many,
     printed whole as a consultant)."""
     valid = [(a, b, d) for a, b, d in ten_digit_runs(text) if any_check_digit or is_valid_nhs_number(d)]
-    readable = _read_as_digits(text)
+    readable = read_as_digits(text)
     hidden = [False] * len(text)
     if any_check_digit:
         for run in _LONG_NUMBER.finditer(readable):
@@ -235,9 +262,9 @@ def mask_nhs_numbers(text: str, any_check_digit: bool = False) -> str:
             for k in digits[3:]:
                 hidden[k] = True
     whole: list[tuple[int, int, str]] = []  # written as a spreadsheet writes a count: shown as ten digits
-    for start, end, digits in valid:
-        alone = all(b <= start or end <= a for a, b, _ in valid if (a, b) != (start, end))
-        if alone and _AS_A_COUNT.fullmatch(readable[start:end]):
+    alone = _alone(valid)
+    for (start, end, digits), by_itself in zip(valid, alone, strict=True):
+        if by_itself and _AS_A_COUNT.fullmatch(readable[start:end]):
             whole.append((start, end, digits))
             continue
         for k in range(start + 3, end):

@@ -220,7 +220,11 @@ def load_catalogue(path: Path = DEFAULT_CATALOGUE, department: str = "") -> Cata
     own where the home gives none (an outside check: a General Surgery home's report was headed
     "Trauma & Orthopaedics", the one catalogue's name)."""
     try:
-        raw = yaml.safe_load(Path(path).read_text())
+        text = Path(path).read_text()
+    except OSError as error:  # said as the catalogue's, not the report folder's (an outside check)
+        raise CatalogueError(f"{path}: cannot read the catalogue: {error.strerror or error}") from error
+    try:
+        raw = yaml.safe_load(text)
         views = {name: _view(name, spec) for name, spec in (raw.get("views") or {}).items()}
         dimensions = {name: _dimension(name, spec) for name, spec in (raw.get("dimensions") or {}).items()}
         metrics = tuple(_metric(spec) for spec in raw["metrics"])
@@ -315,8 +319,11 @@ def _target(
 ) -> Target:
     year, gain, than = spec.get("year"), spec.get("at_least_better_by"), spec.get("than")
     by = spec.get("by")
-    if by is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", str(by)):
-        raise ValueError(f"{where}.by: {by!r} is not a month written YYYY-MM")
+    if by is not None and not (isinstance(by, str) and re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", by)):
+        # YAML reads an unquoted 2026-03-31 as a date: said as written, not as Python's repr (a recheck)
+        raise ValueError(f'{where}.by: {by} is not a month written YYYY-MM, in quotes ("2026-03")')
+    if by is not None and than is not None and str(by) <= str(than):
+        raise ValueError(f"{where}.by: {by} is not after the month its gain is read from (than: {than})")
     if (gain is None) != (than is None):
         raise ValueError(f"{where}: at_least_better_by and than go together (the gain and its month)")
     if than is not None and not re.fullmatch(r"[0-9]{4}-(0[1-9]|1[0-2])", str(than)):

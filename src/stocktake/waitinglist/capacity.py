@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -56,6 +57,12 @@ SHARE_NEAR = 0.1
 TOLERANCE = 0.01
 
 
+def share_words(pct: float) -> str:
+    """A target share to a tenth, or to its hundredth where it has one ("95.0%", "75.64%": a recheck read
+    "at least the target's 99.8%" of a target of 99.83%)."""
+    return f"{pct:.1f}%" if round(pct, 1) == pct else f"{pct:.2f}%"
+
+
 @dataclass(frozen=True)
 class WaitTarget:
     """What the list must show in ``by``: at least ``pct_within_18_weeks``, or no 52-week waiters."""
@@ -70,10 +77,12 @@ class WaitTarget:
         if self.pct_within_18_weeks is not None and not 0 < self.pct_within_18_weeks <= 100:
             raise ValueError("the % within 18 weeks must be more than 0 and at most 100")
 
-    def describe(self) -> str:
+    def describe(self, month: Callable[[pd.Period], str] = str) -> str:
+        """The target in words; ``month`` writes its month (YYYY-MM by default, as the command line
+        does; "March 2026" on a page or in a report)."""
         if self.no_52_week_waiters:
-            return f"no 52-week waiters by {self.by}"
-        return f"{self.pct_within_18_weeks:g}% within 18 weeks by {self.by}"
+            return f"no 52-week waiters by {month(self.by)}"
+        return f"{self.pct_within_18_weeks:g}% within 18 weeks by {month(self.by)}"
 
     def measure(self, waiting_list: WaitingList) -> float:
         summary = waiting_list.summary()
@@ -104,12 +113,6 @@ class WaitTarget:
             if self.met_by(down) == met:
                 return down, more
         return value, places + 9
-
-    def share_written(self) -> str:
-        """The target's own share to a tenth, or to its hundredth where it has one ("99.83%", which
-        "99.8%" had understated in "at least the target's …")."""
-        pct = self.pct_within_18_weeks
-        return f"{pct:.1f}%" if round(pct, 1) == pct else f"{pct:.2f}%"
 
     def written(self, value: float) -> str:
         """``value`` as said beside this target: 52-week waiters to a hundredth, a share to a tenth of a

@@ -10,6 +10,7 @@ by chance, are said (ADR 73).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -124,7 +125,11 @@ def projection_at_latest_flows(
 
 
 def capacity_at_latest_flows(
-    held: CapacityAnswer, latest: CapacityAnswer, lately: tuple[float, float], year_treatments: float
+    held: CapacityAnswer,
+    latest: CapacityAnswer,
+    lately: tuple[float, float],
+    year_treatments: float,
+    month: Callable[[pd.Period], str] = str,
 ) -> str:
     """What the target needs from the same start at the latest six months' flows, beside ``held`` (at
     the year's ``year_treatments`` a month), each with the treatments a week in all: the two extras
@@ -140,6 +145,7 @@ def capacity_at_latest_flows(
         return f"needs {answer.extra_per_week:.1f} extra treatments a week, {in_all:,.0f} a week in all"
 
     return (
-        f"{_at_latest(lately)}, {latest.target.describe()} {needs(latest, lately[1])} from {latest.start} "
+        f"{_at_latest(lately)}, {latest.target.describe(month)} {needs(latest, lately[1])} from "
+        f"{month(latest.start)} "
         f"(at the year's averages it {needs(held, year_treatments)})"
     )
