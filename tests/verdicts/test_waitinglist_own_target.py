@@ -31,10 +31,17 @@ def _entry(target=75.34444, unit="%", improvement="increase", catalogue=None, tr
     return SimpleNamespace(result=SimpleNamespace(metric=metric, chart=chart), target_basis="the basis")
 
 
-def test_it_is_the_target_as_the_table_writes_it_by_the_catalogues_month():
+def test_it_is_the_target_to_a_hundredth_rounded_up_beside_the_tables_by_the_catalogues_month():
+    """A recheck: the table's 75.6 planned for a target of 75.63 fell short of it."""
     own = own_target([_entry()])
-    assert own == OwnTarget(75.3, "the basis", "Waiting within 18 weeks", MARCH)  # the table's 75.3%
-    assert own_target([_entry(decimals=0)]).pct == 75
+    assert own == OwnTarget(75.35, "the basis", "Waiting within 18 weeks", MARCH, False, "75.3%")
+    assert own.words(MARCH - 12, MARCH).startswith(
+        "The department's own target for this share is 75.35%, 75.3% in its table, the stock-take's for "
+    )
+    exact = own_target([_entry(target=95.0, catalogue=Target(95.0, "s"))])
+    assert exact.words(MARCH - 12, MARCH).startswith(
+        "The department's own target for this share is 95.0%, the"
+    )
 
 
 def test_a_target_set_since_has_no_month_of_the_catalogues():
@@ -48,7 +55,6 @@ def test_a_target_set_since_has_no_month_of_the_catalogues():
         _entry(improvement="decrease", target=8.0),  # a copy redefined as over 18 weeks
         _entry(target=None),
         _entry(target=0.0),
-        _entry(target=0.04),  # nothing at the table's decimals
     ],
 )
 def test_a_measure_that_is_not_a_share_to_raise_gives_none(entry):
@@ -65,9 +71,14 @@ def test_its_month_is_its_own_while_it_is_ahead_and_said_when_it_has_passed():
     assert own.month_for(late, pd.Period("2027-10", "M")) == pd.Period("2027-10", "M")
     said = own.words(late, pd.Period("2027-10", "M"))
     assert said.endswith(
-        "its month, March 2026, is not after the list's (October 2026), so what it would take is worked "
-        "out for October 2027"
+        "its month, March 2026, has passed (the list is of October 2026), so its answer is for October 2027"
     )
+    assert own.words(MARCH, MARCH + 12).endswith(
+        "its month, March 2026, is the list's own, so its answer is for March 2027"
+    )
+    # a recheck: a month more than five years on had been said "not after" the list's
+    far = own.words(MARCH - 61, MARCH - 49)
+    assert "its month, March 2026, is more than five years after the list's (February 2021)" in far
 
 
 def test_a_trajectory_is_said_and_no_answer_is_made_for_it():
