@@ -31,6 +31,7 @@ ROOMS: list[set[str]] = [
         "periods",
         "bank_holidays",
         "small_numbers",
+        "unseen",
     },
     # pure rules over arrays and records
     {"spc", "targets", "qi", "procurement", "waitinglist", "funnel", "programmes"},

@@ -217,8 +217,8 @@ def test_a_user_changes_their_own_password(app, sign_in_as):
     assert "Change your password" in client.get("/account").text
     form = {
         "current": "the right password, violin",
-        "new": "a brand new password",
-        "again": "a brand new password",
+        "new": "a brand new password, heron",
+        "again": "a brand new password, heron",
     }
     for wrong, reason in [
         ({"current": "not it"}, "current password: not right"),
@@ -231,7 +231,7 @@ def test_a_user_changes_their_own_password(app, sign_in_as):
     assert answer.status_code == 200 and "Your password is changed" in answer.text
     fresh = sign_in_as(None)
     assert _sign_in(fresh, "changer", "the right password, violin") == 401
-    assert _sign_in(fresh, "changer", "a brand new password") == 303
+    assert _sign_in(fresh, "changer", "a brand new password, heron") == 303
     assert "password_changed" in _actions_of(app, "changer")
 
 
@@ -285,8 +285,8 @@ def test_a_password_change_ends_every_other_session(app):
     thief = _copy_of(app, client)
     form = {
         "current": "the right password, violin",
-        "new": "a brand new password",
-        "again": "a brand new password",
+        "new": "a brand new password, heron",
+        "again": "a brand new password, heron",
     }
     answer = client.post("/account/password", data=form | {"csrf_token": client.csrf})
     assert answer.status_code == 200 and "signed out" in answer.text
@@ -510,7 +510,11 @@ def test_wrong_current_passwords_count_as_failed_sign_ins_and_lock(app):
     _new_user(app, "guessed")
     client = from_address(app, "10.1.0.7")
     assert _sign_in(client, "guessed", "the right password, violin") == 303
-    form = {"new": "a brand new password", "again": "a brand new password", "csrf_token": client.csrf}
+    form = {
+        "new": "a brand new password, heron",
+        "again": "a brand new password, heron",
+        "csrf_token": client.csrf,
+    }
     for attempt in range(4):
         answer = client.post("/account/password", data=form | {"current": f"wrong {attempt}"})
         assert answer.status_code == 422 and "current password: not right" in answer.text
@@ -534,8 +538,8 @@ def test_a_right_current_password_is_never_locked_by_others_guesses_and_resets_t
         assert _sign_in(guesser, "shared1", f"guess {i}") == 401
     form = {
         "current": "the right password, violin",
-        "new": "a brand new password",
-        "again": "a brand new password",
+        "new": "a brand new password, heron",
+        "again": "a brand new password, heron",
     }
     answer = colleague.post("/account/password", data=form | {"csrf_token": colleague.csrf})
     assert answer.status_code == 200 and "Your password is changed" in answer.text
@@ -548,7 +552,7 @@ def test_a_right_current_password_is_never_locked_by_others_guesses_and_resets_t
     assert "Your password is changed" in answer.text
     again = from_address(app, "10.1.2.2")
     assert _sign_in(again, "shared2", "a typo") == 401
-    assert _sign_in(again, "shared2", "a brand new password") == 303  # the count began again
+    assert _sign_in(again, "shared2", "a brand new password, heron") == 303  # the count began again
 
 
 def test_a_form_whose_token_comes_in_the_header_is_checked_as_every_form_is(app, clients):
@@ -590,7 +594,7 @@ def test_others_guesses_and_one_typo_do_not_lock_a_password_change(app):
     assert _sign_in(owner, "ward_pc", "the right password, violin") == 303
     for i in range(actions.SIGN_IN_ATTEMPTS - 1):
         assert _sign_in(from_address(app, "10.1.3.1"), "ward_pc", f"guess {i}") == 401
-    form = {"current": "a typo", "new": "a brand new password", "again": "a brand new password"}
+    form = {"current": "a typo", "new": "a brand new password, heron", "again": "a brand new password, heron"}
     answer = owner.post("/account/password", data=form | {"csrf_token": owner.csrf})
     assert "current password: not right" in answer.text and "too many times" not in answer.text
     assert _signed_in(owner)

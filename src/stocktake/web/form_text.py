@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from stocktake.ingest.pseudonymise import URL_ESCAPE, is_valid_nhs_number, read_as_digits, ten_digit_runs
+from stocktake.unseen import BLANKS, seen
 
 #: Fields never kept or shown as typed (a password is hashed; the token is compared): left as sent.
 UNCHECKED = frozenset({"password", "current", "new", "again", "csrf_token"})
@@ -35,11 +36,6 @@ UNFIT_CATEGORIES = frozenset({"Cc", "Cs", "Cn", "Co", "Zl", "Zp", "Cf"})
 #: within English), the soft hyphen Word pastes, and the tags of the Welsh and Scottish flags. An NHS
 #: number is read past them (an outside check hid one with U+2060; a recheck found these refused).
 WRITING_FORMATS = frozenset("\u200c\u200d\u200e\u200f\u00ad") | frozenset(map(chr, range(0xE0020, 0xE0080)))
-#: Characters that draw nothing, or a blank, outside those categories (a recheck hid an NHS number
-#: with them): the Hangul fillers, the braille blank and the musical null notehead, refused as the
-#: format characters are; and the combining grapheme joiner, which draws nothing but is a mark (marks
-#: are read past, below).
-BLANKS = frozenset("\u115f\u1160\u3164\uffa0\u2800\U0001d159\u034f")
 
 
 def _unfit_character(value: str, c0: bool) -> str | None:
@@ -59,11 +55,11 @@ def holds_nhs_number(value: str) -> bool:
     numbers a space, a slash or a line apart can fit it too (one time in eleven): refused, the field
     named, and the writer may put commas between them."""
     # as shown: 401⁠023⁠2137 reads whole; a mark drawn on a digit (a combining low line) or nothing
-    seen = "".join(c for c in value if unicodedata.category(c) not in ("Cf", "Mn", "Me") and c not in BLANKS)
-    readable = read_as_digits(seen)
+    shown = seen(value)
+    readable = read_as_digits(shown)
     return any(
         is_valid_nhs_number(digits) and _written_as_one(readable[start:end])
-        for start, end, digits in ten_digit_runs(seen)
+        for start, end, digits in ten_digit_runs(shown)
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 import secrets
 import unicodedata
@@ -21,6 +22,7 @@ from stocktake.appdb.actions import base
 from stocktake.appdb.actions.audit_log import _ORIGIN, add_capped, record
 from stocktake.appdb.actions.base import ActionError, _transaction
 from stocktake.appdb.models import ROLES, AuditEvent, User, WebSession
+from stocktake.unseen import seen
 
 _HASHER = PasswordHasher()
 PASSWORD_LENGTH = 12
@@ -45,16 +47,39 @@ UNLOCKING = ("user_unlocked", "password_reset")
 #: names, surnames, English words) and patterns (keyboard runs, sequences, repeats, dates, digits for
 #: letters, words reversed) stand in for the deny-list the NCSC's advice asks for.
 LEAST_GUESSES = 10**10
-#: zxcvbn reads at most this many characters; more only make a password harder to guess.
-GUESSED_LENGTH = 72
+#: zxcvbn is asked of at most this many characters (its limit is 72): more only make a password harder
+#: to guess, and symbols standing for letters take it seconds at 72 (a recheck: 1.9 s, 0.8 s at 64).
+GUESSED_LENGTH = 64
+#: What a password of digits alone is written with ("2026 2025 2024 2023", "07700 900123").
+DIGITS_AND_MARKS = frozenset("0123456789 !?.,-_/:+()#*")
 #: Ways a guesser tries between words (none, a space, "-", "_", "." …): the letters and digits of a
 #: password alone need this many times fewer guesses.
 SEPARATORS = 10
-#: Short words in names that are not the person's own ("Maria de la Cruz", "Ali al Rashid"): a
-#: password holding them as words does not hold the name.
-NAME_PARTICLES = frozenset({"de", "la", "le", "da", "di", "du", "el", "al", "ap", "ab", "st", "mc"})
-#: A run of the same one to twenty characters, said once by the check ("abcabc" as "abc").
-_REPEATED = re.compile(r"(.{1,20}?)\1+")
+#: Words in names that are not the person's own ("Jan van Dijk", "Juan de los Santos", "Yusuf ibn
+#: Ali"): a password holding them as words does not hold the name. Parts of fewer than three letters
+#: are not compared at all ("do", "an", "so" of a recheck's names were ordinary words).
+NAME_PARTICLES = frozenset(
+    {
+        "van",
+        "von",
+        "der",
+        "den",
+        "del",
+        "della",
+        "los",
+        "las",
+        "dos",
+        "das",
+        "ben",
+        "bin",
+        "ibn",
+        "abu",
+        "bint",
+    }
+)
+#: A run of the same two to 36 characters, said once by the check ("abcabc" as "abc"; a single
+#: letter doubled is left: "coffee" read as "cofe" had passed as no word).
+_REPEATED = re.compile(r"(.{2,36}?)\1+")
 #: Words a guesser at a hospital's workspace tries first, beside the person's own names.
 LIKELY_WORDS = (
     "stocktake",
@@ -292,10 +317,12 @@ def _check_new_password(password: str, username: str, field: str = "password", f
             f"{field}: holds bytes that are not UTF-8 text (the terminal's encoding): set the terminal "
             "to UTF-8 and give it again"
         )
-    if len(_seen(password)) < PASSWORD_LENGTH:  # what draws nothing adds nothing a person sees
+    if len(seen(password)) < PASSWORD_LENGTH:  # what draws nothing adds nothing a person sees (🏴󠁧󠁢󠁷󠁬󠁳󠁿 is one)
         raise ActionError(f"{field}: at least {PASSWORD_LENGTH} characters")
     if any(c < " " or c == "\x7f" for c in password) or not password.strip():  # no browser can type them
         raise ActionError(f"{field}: a control character or only spaces, which a sign-in box cannot take")
+    if set(_plain(password)) <= DIGITS_AND_MARKS:  # a date, a telephone number, a run, however long
+        raise ActionError(f"{field}: too easily guessed (digits alone); choose words as well")
     if _named(password, username, full_name):
         raise ActionError(f"{field}: too easily guessed (it holds the person's name); choose another")
     warning = _too_few_guesses(password, (username, full_name))
@@ -309,43 +336,63 @@ def _check_new_password(password: str, username: str, field: str = "password", f
 def _too_few_guesses(password: str, names: tuple[str, ...]) -> str | None:
     """What makes the password guessable, if zxcvbn estimates fewer than ``LEAST_GUESSES`` for it as
     typed, read plainly (full-width, accented and invisible characters), or with a repeat said once
-    ("Password2026!" six times: cut at zxcvbn's 72 characters, its stray end had passed); or fewer than
+    ("Password2026!" six times: cut at the characters zxcvbn reads, its stray end had passed); or fewer than
     a tenth of that for its letters and digits alone: zxcvbn counts a separator as a piece of its own
     (10⁴ guesses each), where a guesser tries a few between words ("Analgesia round!" had passed)."""
     words = [w for w in re.split(r"[^a-z0-9]+", _folded(" ".join(names))) if w] + list(LIKELY_WORDS)
     plain = _plain(password)
-    once = _REPEATED.sub(r"\1", plain[: 4 * GUESSED_LENGTH])
-    joined = re.sub(r"[\W_]+", "", once)  # letters and digits of any script
-    forms = [(text, LEAST_GUESSES) for text in dict.fromkeys((password, plain, once))]
-    for text, least in [*forms, (joined, LEAST_GUESSES / SEPARATORS)]:
-        if not text:  # zxcvbn fails on nothing: a password of symbols alone has no letters to join
-            continue
+    once = _REPEATED.sub(r"\1", plain[: 4 * GUESSED_LENGTH].casefold())  # "Password2026!PASSWORD2026!"
+    for text in dict.fromkeys((password, plain, once)):
         estimate = zxcvbn(text[:GUESSED_LENGTH], user_inputs=words)
-        if estimate["guesses"] < least:
-            said = estimate["feedback"]["warning"].rstrip(".").lower()
-            return said or "common words, names, dates, repeats or a keyboard run"
+        if estimate["guesses"] < LEAST_GUESSES:
+            return _why(estimate)
+    # its letters and digits alone, priced as a guesser tries its pieces: every order of them, each
+    # piece's own guesses (zxcvbn's total adds 10^4 a piece, so any four common words had passed)
+    for joined in dict.fromkeys(re.sub(r"[\W_]+", "", text) for text in (plain, once)):
+        if not joined:  # a password of symbols alone has no letters to join (zxcvbn fails on nothing)
+            continue
+        estimate = zxcvbn(joined[:GUESSED_LENGTH], user_inputs=words)
+        pieces = estimate["sequence"]
+        if math.factorial(len(pieces)) * math.prod(map(_piece_guesses, pieces)) < LEAST_GUESSES / SEPARATORS:
+            return _why(estimate)
     return None
+
+
+def _piece_guesses(piece: dict) -> float:
+    """One piece's guesses; a word of the person's or of :data:`LIKELY_WORDS` by its place in that short
+    list, not zxcvbn's floor of 50 for any word (a recheck: "nhs trust ward 2026" had passed)."""
+    if piece["pattern"] == "dictionary" and piece.get("dictionary_name") == "user_inputs":
+        return piece["rank"] * (2 if piece.get("reversed") else 1)
+    return piece["guesses"]
+
+
+def _why(estimate: dict) -> str:
+    """zxcvbn's reason, as a clause."""
+    return (
+        estimate["feedback"]["warning"].rstrip(".").lower()
+        or "common words, names, dates, repeats or a keyboard run"
+    )
 
 
 def _named(password: str, username: str, full_name: str) -> bool:
     """Whether the password holds the username (of six letters or more, either way round), or is made
-    with a name of the person's, either way round: as a word of its own ("Frank Jones 2024",
-    "FrankJones2024", "Jo Ng 2026", "McDonald 2026", "ONeill 2026" for O'Neill, "Lukasz" for Łukasz),
-    not inside another (a recheck: "Analgesia round" for Lana, "Email the rota" for Liam, "Generic
-    drugs" for eric, "Tomorrow" for tom). zxcvbn reads names as words anywhere, which "Frank Jones
-    2024" passes."""
+    with a name of the person's of three letters or more: as a word of its own ("Frank Jones 2024",
+    "FrankJones2024", "McDonald 2026", "ONeill 2026" for O'Neill, "Lukasz" for Łukasz), not inside
+    another (a recheck: "Analgesia round" for Lana, "Email the rota" for Liam, "Generic drugs" for
+    eric, "Tomorrow" for tom), nor reversed ("draw a red kite" for Anna Ward). zxcvbn reads names as
+    words anywhere, which "Frank Jones 2024" passes; it is given them, so a password mostly of them
+    ("Jo Ng 2026") falls short of its guesses."""
     squeezed = "".join(c for c in _folded(password) if c.isalnum())
     user = "".join(c for c in _folded(username) if c.isalnum())
     if len(user) >= 6 and (user in squeezed or user[::-1] in squeezed):
         return True
     names = _folded(f"{username} {full_name}").replace("'", "").replace("’", "")
     parts = set(re.split(r"[^a-z]+", names)) | {re.sub(r"[^a-z]", "", t) for t in names.split()}  # "oneill"
-    parts = {p for p in parts if len(p) >= 3 or (len(p) == 2 and p not in NAME_PARTICLES)}
-    parts |= {p[::-1] for p in parts if len(p) >= 3}
+    parts = {p for p in parts if len(p) >= 3 and p not in NAME_PARTICLES}
     # words as written: split at anything not a letter, and also where a capital follows a small letter
-    seen = _plain(password).replace("'", "").replace("’", "")
-    camel = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", seen)
-    words = {w for text in (seen, camel) for w in re.split(r"[^a-z]+", _folded(text)) if w}
+    written = _plain(password).replace("'", "").replace("’", "")
+    camel = re.sub(r"(?<=[a-z])(?=[A-Z])", " ", written)
+    words = {w for text in (written, camel) for w in re.split(r"[^a-z]+", _folded(text)) if w}
     return bool(words & parts)
 
 
@@ -356,16 +403,9 @@ def _folded(text: str) -> str:
 
 def _plain(text: str) -> str:
     """NFKC, accents and what draws nothing off: full-width, accented and invisibly joined letters as
-    plain ones ("ＪＯＨＮ", "Jöhn", "P\u200dassword"). Look-alike letters of other scripts (a Cyrillic
-    "а") are left: no guesser's list holds them (ADR 81)."""
-    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text))
-    return "".join(c for c in decomposed if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
-
-
-def _seen(password: str) -> str:
-    """The characters of ``password`` a person sees: format characters (joiners, tags) and marks drawn
-    on others left out ("🏴󠁧󠁢󠁷󠁬󠁳󠁿" is one, not seven)."""
-    return "".join(c for c in password if unicodedata.category(c) not in ("Mn", "Me", "Cf"))
+    plain ones ("ＪＯＨＮ", "Jöhn", "P\u200dassword", "P\u3164assword"). Look-alike letters of other
+    scripts (a Cyrillic "а") are left: no guesser's list holds them (ADR 81)."""
+    return seen(unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", text)))
 
 
 def _failures_in_a_row(session: Session, user: User, client: str, counted: tuple[str, ...] = FAILED) -> int:
