@@ -591,7 +591,6 @@ def waiting_list_page(
     # Projections run from the list's own month, however old: said plainly when it is not recent
     # (worded as the board report words it).
     on = today()
-    own = _own_target(request.app.state.workspace, db) if found is not None else None
     ahead = ahead_words(found.month, on) if found is not None else f"the next {HORIZON} months"
     if scenario is not None and moved:
         return render(  # 200 even with a refused value: htmx swaps no 4xx, and the fragment says why
@@ -604,6 +603,7 @@ def waiting_list_page(
             ahead=ahead,
             oob=True,
         )
+    own = _own_target(request.app.state.workspace, db) if found is not None else None
     return render(
         request,
         "waitinglist.html",
