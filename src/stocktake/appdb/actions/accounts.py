@@ -317,7 +317,7 @@ def _check_new_password(password: str, username: str, field: str = "password", f
             f"{field}: holds bytes that are not UTF-8 text (the terminal's encoding): set the terminal "
             "to UTF-8 and give it again"
         )
-    if len(seen(password)) < PASSWORD_LENGTH:  # what draws nothing adds nothing a person sees (🏴󠁧󠁢󠁷󠁬󠁳󠁿 is one)
+    if len(seen(password)) < PASSWORD_LENGTH:  # what draws nothing adds nothing seen (a flag's tags)
         raise ActionError(f"{field}: at least {PASSWORD_LENGTH} characters")
     if any(c < " " or c == "\x7f" for c in password) or not password.strip():  # no browser can type them
         raise ActionError(f"{field}: a control character or only spaces, which a sign-in box cannot take")
