@@ -17,6 +17,7 @@ from stocktake.web.form_text import unfit_fields
 
 CASES = {
     "digits a space apart": "1 ",
+    "readings that alternate": "1.1 ",
     "counts with thousands commas": "1,111,111,111 ",
     "floats": "4.010232137E+09 ",
 }

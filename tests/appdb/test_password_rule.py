@@ -127,3 +127,22 @@ def test_a_password_mostly_of_the_persons_short_names_falls_short_of_its_guesses
         _check_new_password("Jo Ng 2026 !!", "jng", full_name="Jo Ng")
     with pytest.raises(ActionError, match="it holds the person's name"):
         _check_new_password("Cruz control 2026 kettle", "mcruz", full_name="Maria de la Cruz")
+
+
+def test_a_password_managers_random_symbols_are_taken():
+    """A last recheck: a third of random 14-character passwords with symbols had been refused, every
+    symbol between their letters counted as a separator a guesser tries."""
+    import random
+    import string
+
+    rng = random.Random(3)
+    drawn = ["".join(rng.choice(string.printable[:94]) for _ in range(16)) for _ in range(100)]
+    refused = []
+    for password in drawn:
+        try:
+            _check_new_password(password, "r.patel")
+        except ActionError:
+            refused.append(password)
+    assert refused == []
+    with pytest.raises(ActionError, match="digits or symbols alone"):
+        _check_new_password("!!!!!!!!!!!!", "r.patel")

@@ -182,6 +182,11 @@ def test_an_nhs_number_grouped_or_typed_any_way_is_refused_as_the_uploads_mask_i
         "Clinic slots 8.30 14.00 16.30 13.00 moved",
         "Compliance 95% 71% 89% 68% 96% by ward",
         "Fluids 2l 2l 1l 2l 1l given",  # l for a one only between digits
+        # a last recheck: half of longer lists of counts had been refused, ten of them at a time
+        "Weekly counts 12 13 30 22 36 55 32 44 46 17",
+        "93\t11\t63\t25\t4\t30\t80\t8\t54\t59\t90\t43",  # a row pasted from a spreadsheet
+        "NEWS 7 6 9 11 9 12 8 4 2 6 7 11",
+        "SpO2 96 100 91 89 90 91 on 2l O2",
     ],
 )
 def test_ordinary_text_whose_digits_fit_the_check_is_kept(value):

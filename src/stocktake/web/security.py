@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from stocktake.appdb import actions
 from stocktake.appdb.models import ROLES, User
@@ -95,7 +96,9 @@ async def check_csrf(request: Request) -> None:
         raise CsrfRefused()
     if request.url.path in CHECKED_BY_ROUTE:  # read whole by its route, and given back with its refusals
         return
-    if form is not None and (problems := unfit_fields(form.multi_items())):
+    # read off the event loop: a megabyte of digits and separators takes seconds to read, and every
+    # other request waited for it (a recheck: before sign-in, which needs only a page's token)
+    if form is not None and (problems := await run_in_threadpool(unfit_fields, form.multi_items())):
         raise UnfitText(problems)
 
 

@@ -50,11 +50,14 @@ LEAST_GUESSES = 10**10
 #: zxcvbn is asked of at most this many characters (its limit is 72): more only make a password harder
 #: to guess, and symbols standing for letters take it seconds at 72 (a recheck: 1.9 s, 0.8 s at 64).
 GUESSED_LENGTH = 64
+#: The symbols zxcvbn reads as letters (its l33t table).
+LEET_SYMBOLS = frozenset("4@8({[<3&69!|170$5+%2")
 #: What a password of digits alone is written with ("2026 2025 2024 2023", "07700 900123").
 DIGITS_AND_MARKS = frozenset("0123456789 !?.,-_/:+()#*")
-#: Ways a guesser tries between words (none, a space, "-", "_", "." …): the letters and digits of a
-#: password alone need this many times fewer guesses.
+#: Ways a guesser tries between words, or at a password's end (none, a space, "-", "_", ".", "!" …).
 SEPARATORS = 10
+#: Symbols a keyboard types: what one typed at random adds.
+SYMBOLS = 33
 #: Words in names that are not the person's own ("Jan van Dijk", "Juan de los Santos", "Yusuf ibn
 #: Ali"): a password holding them as words does not hold the name. Parts of fewer than three letters
 #: are not compared at all ("do", "an", "so" of a recheck's names were ordinary words).
@@ -322,7 +325,7 @@ def _check_new_password(password: str, username: str, field: str = "password", f
     if any(c < " " or c == "\x7f" for c in password) or not password.strip():  # no browser can type them
         raise ActionError(f"{field}: a control character or only spaces, which a sign-in box cannot take")
     if set(_plain(password)) <= DIGITS_AND_MARKS:  # a date, a telephone number, a run, however long
-        raise ActionError(f"{field}: too easily guessed (digits alone); choose words as well")
+        raise ActionError(f"{field}: too easily guessed (digits or symbols alone); choose words as well")
     if _named(password, username, full_name):
         raise ActionError(f"{field}: too easily guessed (it holds the person's name); choose another")
     warning = _too_few_guesses(password, (username, full_name))
@@ -336,34 +339,62 @@ def _check_new_password(password: str, username: str, field: str = "password", f
 def _too_few_guesses(password: str, names: tuple[str, ...]) -> str | None:
     """What makes the password guessable, if zxcvbn estimates fewer than ``LEAST_GUESSES`` for it as
     typed, read plainly (full-width, accented and invisible characters), or with a repeat said once
-    ("Password2026!" six times: cut at the characters zxcvbn reads, its stray end had passed); or fewer than
-    a tenth of that for its letters and digits alone: zxcvbn counts a separator as a piece of its own
-    (10⁴ guesses each), where a guesser tries a few between words ("Analgesia round!" had passed)."""
+    ("Password2026!" six times: cut at the characters zxcvbn reads, its stray end had passed); or for its
+    letters and digits alone, priced piece by piece with what stands between them: zxcvbn counts a
+    separator as a piece of its own (10⁴ guesses each), where a guesser tries a few between words
+    ("Analgesia round!" had passed)."""
     words = [w for w in re.split(r"[^a-z0-9]+", _folded(" ".join(names))) if w] + list(LIKELY_WORDS)
     plain = _plain(password)
     once = _REPEATED.sub(r"\1", plain[: 4 * GUESSED_LENGTH].casefold())  # "Password2026!PASSWORD2026!"
     for text in dict.fromkeys((password, plain, once)):
-        estimate = zxcvbn(text[:GUESSED_LENGTH], user_inputs=words)
+        estimate = zxcvbn(_read(text), user_inputs=words)
         if estimate["guesses"] < LEAST_GUESSES:
             return _why(estimate)
     # its letters and digits alone, priced as a guesser tries its pieces: every order of them, each
-    # piece's own guesses (zxcvbn's total adds 10^4 a piece, so any four common words had passed)
-    for joined in dict.fromkeys(re.sub(r"[\W_]+", "", text) for text in (plain, once)):
+    # piece's own guesses (zxcvbn's total adds 10^4 a piece, so any four common words had passed), times
+    # what stands between them
+    for text in dict.fromkeys((plain, once)):
+        joined = re.sub(r"[\W_]+", "", text)
         if not joined:  # a password of symbols alone has no letters to join (zxcvbn fails on nothing)
             continue
-        estimate = zxcvbn(joined[:GUESSED_LENGTH], user_inputs=words)
+        estimate = zxcvbn(_read(joined), user_inputs=words)
         pieces = estimate["sequence"]
-        if math.factorial(len(pieces)) * math.prod(map(_piece_guesses, pieces)) < LEAST_GUESSES / SEPARATORS:
+        priced = math.factorial(len(pieces)) * math.prod(map(_piece_guesses, pieces)) * _between(text)
+        if priced < LEAST_GUESSES:
             return _why(estimate)
     return None
+
+
+def _read(text: str) -> str:
+    """What zxcvbn is asked of: the first ``GUESSED_LENGTH`` characters, or the first 20 where more than a
+    dozen are symbols it reads as letters ("4@8({[<3&69!|170$5+%2"): it tries every reading of them,
+    and a recheck's 72 such characters took it nine seconds (32, a second). So many symbols are no
+    common word; a run or a repeat of them shows in the first 20."""
+    read = text[:GUESSED_LENGTH]
+    if sum(c in LEET_SYMBOLS for c in read) > 12:
+        return read[:20]
+    return read
+
+
+def _between(text: str) -> float:
+    """The guesses what stands between a password's letters and digits adds: a mark at either end a few
+    (``SEPARATORS``: "!", "?"); the same separator between every piece a few once ("-" or " " between
+    words); separators that differ as many as symbols typed at random (a password manager's "5*75$.yx";
+    a recheck found a third of them refused when every symbol had counted as a separator)."""
+    runs = list(re.finditer(r"[\W_]+", text))
+    inner = [run.group(0) for run in runs if run.start() > 0 and run.end() < len(text)]
+    price = float(SEPARATORS) ** (len(runs) - len(inner))
+    if len(set(inner)) == 1:
+        return price * SEPARATORS
+    return price * math.prod(SYMBOLS ** len(run) for run in inner)
 
 
 def _piece_guesses(piece: dict) -> float:
     """One piece's guesses; a word of the person's or of :data:`LIKELY_WORDS` by its place in that short
     list, not zxcvbn's floor of 50 for any word (a recheck: "nhs trust ward 2026" had passed)."""
     if piece["pattern"] == "dictionary" and piece.get("dictionary_name") == "user_inputs":
-        return piece["rank"] * (2 if piece.get("reversed") else 1)
-    return piece["guesses"]
+        return float(piece["rank"] * (2 if piece.get("reversed") else 1))
+    return float(piece["guesses"])  # zxcvbn gives some as Decimal
 
 
 def _why(estimate: dict) -> str:
