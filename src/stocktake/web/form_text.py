@@ -82,7 +82,7 @@ def _written_as_one(text: str, start: int, end: int) -> bool:
     if len(groups) <= 3:
         return True
     partings = {re.sub(r"\s+", " ", p) for p in re.split(r"[0-9]+", span)[1:-1]}
-    listed = _DIGIT_BEFORE.search(text[:start]) or _DIGIT_AFTER.match(text[end:])
+    listed = _DIGIT_BEFORE.search(text[max(0, start - 9) : start]) or _DIGIT_AFTER.match(text[end : end + 9])
     return len(partings) == 1 and not listed
 
 
