@@ -76,7 +76,7 @@ def test_the_command_lines_account_events_say_where_they_came_from(tmp_path):
 
 def test_the_password_rule_takes_a_persons_name_as_a_word_not_inside_another():
     """A recheck: "Analgesia round" was refused for Lana, "Email the rota" for Liam (reversed),
-    "Generic drugs" for eric and "Tomorrow" for tom; their names as words, with little else, still are."""
+    "Generic drugs" for eric and "Tomorrow" for tom; their names as words still are."""
     from stocktake.appdb.actions.accounts import _check_new_password
     from stocktake.appdb.actions.base import ActionError
 
@@ -97,7 +97,7 @@ def test_the_password_rule_takes_a_persons_name_as_a_word_not_inside_another():
     ]
     assert [p for p, u, n in ordinary if _guessable(p, u, n)] == []
     named = [
-        ("Lana at 2026", "lr", "Lana Reed"),  # what is left beside the name is guessed at once
+        ("Lana on nights 2026", "lr", "Lana Reed"),
         ("TomTheNurse2026", "tom", "Tom"),
         ("htims.nhoj26", "john.smith", ""),
     ]

@@ -125,20 +125,8 @@ def test_ordinary_words_a_name_shares_are_not_the_name(password, username, full_
 def test_a_password_mostly_of_the_persons_short_names_falls_short_of_its_guesses():
     with pytest.raises(ActionError, match="too easily guessed"):
         _check_new_password("Jo Ng 2026 !!", "jng", full_name="Jo Ng")
-    with pytest.raises(ActionError, match="it holds the person's name, and what is left of it is easily"):
-        _check_new_password("Cruz control 2026", "mcruz", full_name="Maria de la Cruz")
-
-
-@pytest.mark.parametrize(
-    ("password", "username", "full_name"),
-    [  # a last recheck: each refused for the name alone, the words beside it strong without it
-        ("marble pepper window glacier", "mpepper", "Mark Pepper"),
-        ("I will paint the shed blue", "wmoss", "Will Moss"),
-        ("the rose garden at dusk", "rbaker", "Rose Baker"),
-    ],
-)
-def test_a_name_among_words_strong_without_it_is_taken(password, username, full_name):
-    _check_new_password(password, username, full_name=full_name)
+    with pytest.raises(ActionError, match="it holds the person's name"):
+        _check_new_password("Cruz control 2026 kettle", "mcruz", full_name="Maria de la Cruz")
 
 
 def test_a_password_managers_random_symbols_are_taken():
